@@ -1,0 +1,114 @@
+// BusinessCluster: a Kubernetes control plane that runs as workloads of the meta cluster.
+import { Type, type Static } from '@sinclair/typebox';
+import { Conditions, DNS1123_LABEL, ETCD_VERSION, ExtraArgs, KUBERNETES_VERSION, ObjectReference, Resources } from './common';
+import { EtcdMemberCount, EtcdStorage } from './etcd';
+import { FreeForm, ListMap, StringEnum, Struct, withCel } from './schema-helpers';
+
+export const ManagedEtcd = Struct(
+  {
+    replicas: { ...EtcdMemberCount, default: 1 },
+    version: Type.Optional(Type.String({ pattern: ETCD_VERSION, description: 'etcd version; the catalog\'s recommended version for this Kubernetes version when unset.' })),
+    storage: Type.Optional(EtcdStorage),
+  },
+  { description: 'A dedicated EtcdCluster named `<cluster>-etcd`, owned by this business cluster.' },
+);
+
+export const EtcdBinding = withCel(
+  Struct(
+    {
+      clusterRef: Type.Optional({ ...ObjectReference, description: 'Share an existing EtcdCluster in the same namespace; this cluster\'s keys live under their own `--etcd-prefix`.' }),
+      managed: Type.Optional(ManagedEtcd),
+    },
+    { description: 'Where this cluster keeps its state: exactly one of `clusterRef` (shared) or `managed` (dedicated).' },
+  ),
+  [{ rule: 'has(self.clusterRef) != has(self.managed)', message: 'set exactly one of etcd.clusterRef or etcd.managed' }],
+);
+
+export const ServiceSpec = Struct(
+  {
+    type: StringEnum(['Auto', 'LoadBalancer', 'NodePort', 'ClusterIP'] as const, {
+      default: 'Auto',
+      description: '`Auto` uses a LoadBalancer where the meta cluster assigns addresses, else a NodePort.',
+    }),
+    nodePort: Type.Optional(Type.Integer({ description: 'Fixed node port (30000–32767) for `NodePort`; assigned by the meta cluster when unset.' })),
+  },
+  { description: 'How the API server is exposed.' },
+);
+
+export const APIServerSpec = Struct(
+  {
+    replicas: Type.Integer({ minimum: 1, maximum: 9, default: 1, description: 'kube-apiserver replicas.' }),
+    service: Type.Optional(ServiceSpec),
+    certSANs: Type.Optional(Type.Array(Type.String(), { description: 'Extra DNS names and IPs for the serving certificate.' })),
+    extraArgs: Type.Optional(ExtraArgs),
+    resources: Type.Optional(Resources),
+  },
+  { description: 'kube-apiserver settings.' },
+);
+
+const ComponentSpec = (what: string) =>
+  Struct(
+    {
+      replicas: Type.Integer({ minimum: 1, maximum: 9, default: 1, description: `${what} replicas (leader-elected).` }),
+      extraArgs: Type.Optional(ExtraArgs),
+      resources: Type.Optional(Resources),
+    },
+    { description: `${what} settings.` },
+  );
+
+export const NetworkSpec = Struct(
+  {
+    serviceCIDR: Type.String({ default: '10.96.0.0/12', description: 'Service ClusterIP range; must not overlap `podCIDR`.' }),
+    podCIDR: Type.String({ default: '10.244.0.0/16', description: 'Pod address range; must not overlap `serviceCIDR`.' }),
+    dnsDomain: Type.String({ default: 'cluster.local', description: 'Cluster DNS domain.' }),
+  },
+  { description: 'Cluster networking.' },
+);
+
+export const AddonRef = Struct({
+  name: Type.String({ pattern: DNS1123_LABEL, description: 'Name of an `Addon` definition, e.g. `coredns`.' }),
+  version: Type.Optional(Type.String({ description: 'Version of the addon; the definition\'s version when unset.' })),
+  parameters: Type.Optional(FreeForm({ description: 'Values for the addon\'s declared parameters.' })),
+});
+
+export const BusinessClusterSpec = Struct(
+  {
+    version: Type.String({ pattern: KUBERNETES_VERSION, description: 'Kubernetes version, e.g. `v1.32.13`; must be in the version catalog (`kokpit get versions`). Upgrades go one minor at a time; downgrades are refused.' }),
+    etcd: EtcdBinding,
+    apiServer: Type.Optional(APIServerSpec),
+    controllerManager: Type.Optional(ComponentSpec('kube-controller-manager')),
+    scheduler: Type.Optional(ComponentSpec('kube-scheduler')),
+    network: Type.Optional(NetworkSpec),
+    addons: Type.Optional(ListMap(AddonRef, 'name', { description: 'Addons applied into the cluster, rendered from their `Addon` definitions.' })),
+    paused: Type.Optional(Type.Boolean({ default: false, description: 'Stop reconciling this cluster (nothing is changed or deleted).' })),
+  },
+  { description: 'Desired state of a business cluster\'s control plane.' },
+);
+
+export const BusinessClusterStatus = Struct({
+  phase: Type.Optional(StringEnum(['Pending', 'Provisioning', 'Running', 'Upgrading', 'Degraded', 'Deleting'] as const)),
+  version: Type.Optional(Type.String({ description: 'Version the whole control plane runs.' })),
+  endpoint: Type.Optional(Type.String({ description: 'API endpoint reachable from the host.' })),
+  kubeconfigSecretName: Type.Optional(Type.String({ description: 'Secret with the admin kubeconfig (key `value`).' })),
+  etcdPrefix: Type.Optional(Type.String()),
+  components: Type.Optional(
+    ListMap(
+      Struct({
+        name: Type.String(),
+        replicas: Type.Optional(Type.Integer()),
+        readyReplicas: Type.Optional(Type.Integer()),
+        version: Type.Optional(Type.String()),
+      }),
+      'name',
+    ),
+  ),
+  addons: Type.Optional(
+    ListMap(Struct({ name: Type.String(), version: Type.Optional(Type.String()), ready: Type.Optional(Type.Boolean()), message: Type.Optional(Type.String()) }), 'name'),
+  ),
+  upgrade: Type.Optional(Struct({ from: Type.String(), to: Type.String(), step: Type.Optional(Type.String()) })),
+  conditions: Type.Optional(Conditions),
+  observedGeneration: Type.Optional(Type.Integer()),
+});
+
+export type BusinessClusterSpec = Static<typeof BusinessClusterSpec>;
+export type BusinessClusterStatus = Static<typeof BusinessClusterStatus>;

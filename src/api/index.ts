@@ -1,0 +1,10 @@
+// The kokpit.dev/v1alpha1 API: one definition that types, defaults, CRDs, schemas and docs come from.
+export * from './common';
+export * from './kinds';
+export * from './defaults';
+export * from './release-defaults';
+export type { EtcdClusterSpec, EtcdClusterStatus, EtcdMemberStatus, EtcdBackupSpec, EtcdBackupStatus } from './etcd';
+export type { BusinessClusterSpec, BusinessClusterStatus } from './business-cluster';
+export type { KubernetesVersionSpec, AddonSpec, AddonParameter } from './catalog';
+export type { ComponentSpec, MachineSpec, MachineStatus, MachineSetSpec, MachineSetStatus } from './machines';
+export type { LocalEnvironmentSpec } from './local-environment';
