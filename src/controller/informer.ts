@@ -1,0 +1,103 @@
+// A watch-backed cache that never gives up. client-node's ListWatch relists on 410 Gone but stops for
+// good on any other error; this wrapper restarts it with exponential backoff and maps events to keys.
+import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
+import { type Logger, silentLogger } from './reconciler';
+
+export type EventKind = 'add' | 'update' | 'delete';
+
+export interface InformerOptions<T extends KubernetesObject> {
+  /** Watch path, e.g. `/apis/kokpit.dev/v1alpha1/businessclusters`. */
+  path: string;
+  list: ListPromise<T>;
+  labelSelector?: string;
+  fieldSelector?: string;
+  log?: Logger;
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+export class Informer<T extends KubernetesObject> {
+  private lw: ListWatch<T> | undefined;
+  private readonly handlers: Array<(obj: T, kind: EventKind) => void> = [];
+  private stopped = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private synced = false;
+  private syncWaiters: Array<() => void> = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly opts: InformerOptions<T>,
+  ) {
+    this.log = opts.log ?? silentLogger;
+  }
+
+  onEvent(handler: (obj: T, kind: EventKind) => void): void {
+    this.handlers.push(handler);
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Starts watching; resolves once the first list has filled the cache. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.run();
+    if (!this.synced) await new Promise<void>((r) => this.syncWaiters.push(r));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.lw?.stop();
+    for (const w of this.syncWaiters) w();
+    this.syncWaiters = [];
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.lw?.get(name, namespace);
+  }
+
+  list(namespace?: string): readonly T[] {
+    return this.lw?.list(namespace) ?? [];
+  }
+
+  private run(): void {
+    if (this.stopped) return;
+    // ListWatch fills its cache synchronously right after the list promise resolves, so a list that
+    // succeeded means the cache is complete by the next macrotask: that is our "synced" signal.
+    const list: ListPromise<T> = async () => {
+      const result = await this.opts.list();
+      setImmediate(() => this.listed());
+      return result;
+    };
+    const lw = new ListWatch<T>(this.opts.path, new Watch(this.kc), list, false, this.opts.labelSelector, this.opts.fieldSelector);
+    this.lw = lw;
+    for (const kind of ['add', 'update', 'delete'] as const) lw.on(kind, (obj) => this.handlers.forEach((h) => h(obj, kind)));
+    lw.on('error', (err) => {
+      if (this.stopped) return;
+      const delay = Math.min(this.opts.backoff?.maxMs ?? 30_000, (this.opts.backoff?.baseMs ?? 500) * 2 ** this.failures++);
+      this.log.warn(`watch ${this.opts.path} failed: ${describe(err)}; restarting in ${delay} ms`);
+      this.retryTimer = setTimeout(() => this.run(), delay);
+      this.retryTimer.unref?.();
+    });
+    lw.start().catch((err) => this.log.warn(`watch ${this.opts.path} start failed: ${describe(err)}`));
+  }
+
+  private listed(): void {
+    this.failures = 0;
+    if (this.synced) return;
+    this.synced = true;
+    for (const w of this.syncWaiters) w();
+    this.syncWaiters = [];
+  }
+}
+
+function describe(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const e = err as { statusCode?: number; code?: number | string; message?: string };
+    return [e.statusCode ?? e.code, e.message].filter(Boolean).join(' ') || 'unknown error';
+  }
+  return String(err);
+}

@@ -1,0 +1,44 @@
+// The level-triggered reconcile contract (after controller-runtime's pkg/reconcile):
+// a reconciler gets a key, reads the world, and returns nothing, a requeue delay, or throws.
+// No event type ever reaches it.
+
+export interface ReconcileResult {
+  /** Look again after this long, even if nothing changes (e.g. waiting for etcd to become Available). */
+  requeueAfterMs?: number;
+}
+
+export interface ReconcileContext {
+  /** Aborted on shutdown: long steps should stop at the next safe point. */
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | void>;
+
+/** A spec that no retry can fix (reported on status by the reconciler); the key is not retried until it changes. */
+export class TerminalError extends Error {
+  constructor(message: string, readonly reason: string = 'InvalidSpec') {
+    super(message);
+    this.name = 'TerminalError';
+  }
+}
+
+export interface Logger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+  debug(msg: string): void;
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** `namespace/name`, or `name` for cluster-scoped objects. */
+export function keyOf(obj: { metadata?: { name?: string; namespace?: string } }): string {
+  const name = obj.metadata?.name ?? '';
+  return obj.metadata?.namespace ? `${obj.metadata.namespace}/${name}` : name;
+}
+
+export function splitKey(key: string): { namespace?: string; name: string } {
+  const i = key.indexOf('/');
+  return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
