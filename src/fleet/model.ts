@@ -1,0 +1,330 @@
+// The Fleet model: a pure tree over API objects of one meta cluster, with stable ids, parents, status and
+// per-node change tracking. The VS Code tree view is a thin adapter over it (src/extension/fleet/).
+import type { BusinessCluster, EtcdCluster, KubernetesVersion, Addon, Machine, MachineSet, Condition } from '../api';
+
+export type FleetStatus = 'ok' | 'progress' | 'warning' | 'error' | 'unknown';
+
+export type FleetNodeKind =
+  | 'metaCluster'
+  | 'group'
+  | 'etcdCluster'
+  | 'etcdMember'
+  | 'businessCluster'
+  | 'controlPlaneComponent'
+  | 'machine'
+  | 'addon'
+  | 'condition'
+  | 'version'
+  | 'addonDefinition';
+
+export interface FleetNode {
+  /** Stable across refreshes: derived from the meta cluster, kind, namespace and name. */
+  id: string;
+  parentId?: string;
+  kind: FleetNodeKind;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  status: FleetStatus;
+  /** Namespaced context value for menus, e.g. `kokpit.etcdCluster.ready`. */
+  contextValue: string;
+  /** The object this node stands for, when it is one. */
+  ref?: { kind: string; namespace?: string; name: string };
+  children: string[];
+}
+
+type Obj = BusinessCluster | EtcdCluster | KubernetesVersion | Addon | Machine | MachineSet;
+
+const GROUPS = [
+  { key: 'etcd', label: 'etcd clusters' },
+  { key: 'clusters', label: 'Business clusters' },
+  { key: 'versions', label: 'Versions' },
+  { key: 'addons', label: 'Addons' },
+] as const;
+
+function objKey(kind: string, namespace: string | undefined, name: string): string {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+function condition(obj: { status?: { conditions?: Condition[] } }, type: string): Condition | undefined {
+  return obj.status?.conditions?.find((c) => c.type === type);
+}
+
+function failingConditions(obj: { status?: { conditions?: Condition[] } }): Condition[] {
+  return (obj.status?.conditions ?? []).filter((c) => c.status === 'False' && c.message);
+}
+
+function humanBytes(n: number | undefined): string | undefined {
+  if (n === undefined) return undefined;
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+function phaseStatus(phase: string | undefined, ready: Condition | undefined): FleetStatus {
+  if (ready?.status === 'True') return 'ok';
+  switch (phase) {
+    case 'Running':
+      return ready?.status === 'False' ? 'warning' : 'ok';
+    case 'Degraded':
+    case 'QuorumLost':
+    case 'Failed':
+      return 'error';
+    case 'Pending':
+    case 'Provisioning':
+    case 'Bootstrapping':
+    case 'Scaling':
+    case 'Upgrading':
+    case 'Healing':
+    case 'Restoring':
+    case 'Joining':
+    case 'Repairing':
+    case 'Deleting':
+      return 'progress';
+    default:
+      return 'unknown';
+  }
+}
+
+/** The fleet of one meta cluster. Objects go in with `upsert`/`remove`; each returns the ids of nodes whose
+ *  rendering changed, so a view refreshes only those. */
+export class FleetModel {
+  private readonly nodes = new Map<string, FleetNode>();
+  private readonly objects = new Map<string, Obj>();
+  /** Machines by `namespace/cluster`, so a cluster's node lists its machines without a scan. */
+  private readonly machinesByCluster = new Map<string, Set<string>>();
+
+  constructor(
+    readonly metaClusterName: string,
+    private readonly metaStatus: FleetStatus = 'ok',
+  ) {
+    this.put({
+      id: this.rootId,
+      kind: 'metaCluster',
+      label: metaClusterName,
+      description: 'meta cluster',
+      status: metaStatus,
+      contextValue: 'kokpit.metaCluster',
+      children: GROUPS.map((g) => this.groupId(g.key)),
+    });
+    for (const g of GROUPS) {
+      this.put({ id: this.groupId(g.key), parentId: this.rootId, kind: 'group', label: g.label, status: 'unknown', contextValue: `kokpit.group.${g.key}`, children: [] });
+    }
+  }
+
+  get rootId(): string {
+    return `meta:${this.metaClusterName}`;
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  get(id: string): FleetNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  children(id: string): FleetNode[] {
+    return (this.nodes.get(id)?.children ?? []).map((c) => this.nodes.get(c)!).filter(Boolean);
+  }
+
+  parent(id: string): FleetNode | undefined {
+    const p = this.nodes.get(id)?.parentId;
+    return p ? this.nodes.get(p) : undefined;
+  }
+
+  /** Adds or replaces one object; returns the ids of nodes to refresh. */
+  upsert(obj: Obj): string[] {
+    const key = objKey(obj.kind, obj.metadata.namespace, obj.metadata.name);
+    this.objects.set(key, obj);
+    switch (obj.kind) {
+      case 'EtcdCluster':
+        return this.renderEtcd(obj);
+      case 'BusinessCluster':
+        return this.renderCluster(obj);
+      case 'Machine': {
+        const ck = `${obj.metadata.namespace ?? ''}/${obj.spec.clusterRef.name}`;
+        if (!this.machinesByCluster.has(ck)) this.machinesByCluster.set(ck, new Set());
+        this.machinesByCluster.get(ck)!.add(key);
+        const cluster = this.objects.get(objKey('BusinessCluster', obj.metadata.namespace, obj.spec.clusterRef.name)) as BusinessCluster | undefined;
+        return cluster ? this.renderCluster(cluster) : [];
+      }
+      case 'KubernetesVersion':
+        return this.renderLeaf('versions', obj, 'version', obj.spec.version, obj.spec.state ?? 'Supported', obj.spec.state === 'Supported' || obj.spec.state === 'Preview' || !obj.spec.state ? 'ok' : 'warning');
+      case 'Addon':
+        return this.renderLeaf('addons', obj, 'addonDefinition', obj.metadata.name, obj.spec.version, 'ok');
+      default:
+        return [];
+    }
+  }
+
+  /** Removes one object and its subtree; returns the ids of nodes to refresh. */
+  remove(ref: { kind: string; namespace?: string; name: string }): string[] {
+    const key = objKey(ref.kind, ref.namespace, ref.name);
+    const obj = this.objects.get(key);
+    if (!obj) return [];
+    this.objects.delete(key);
+    if (obj.kind === 'Machine') {
+      const ck = `${obj.metadata.namespace ?? ''}/${obj.spec.clusterRef.name}`;
+      this.machinesByCluster.get(ck)?.delete(key);
+      const cluster = this.objects.get(objKey('BusinessCluster', obj.metadata.namespace, obj.spec.clusterRef.name)) as BusinessCluster | undefined;
+      return cluster ? this.renderCluster(cluster) : [];
+    }
+    const id = this.objectId(obj.kind, obj.metadata.namespace, obj.metadata.name);
+    const node = this.nodes.get(id);
+    if (!node) return [];
+    this.dropSubtree(id);
+    const parent = this.nodes.get(node.parentId!)!;
+    parent.children = parent.children.filter((c) => c !== id);
+    return [parent.id];
+  }
+
+  private groupId(key: string): string {
+    return `${this.rootId}/${key}`;
+  }
+
+  private objectId(kind: string, namespace: string | undefined, name: string): string {
+    return `${this.rootId}/${kind}/${namespace ? `${namespace}/` : ''}${name}`;
+  }
+
+  private put(node: FleetNode): void {
+    this.nodes.set(node.id, node);
+  }
+
+  private dropSubtree(id: string): void {
+    const node = this.nodes.get(id);
+    if (!node) return;
+    for (const c of node.children) this.dropSubtree(c);
+    this.nodes.delete(id);
+  }
+
+  /** Puts `id` under a group, keeping the group's children sorted by label. Returns whether the group changed. */
+  private attach(groupKey: string, id: string): boolean {
+    const group = this.nodes.get(this.groupId(groupKey))!;
+    if (group.children.includes(id)) return false;
+    // Binary insertion keeps the group sorted by label without re-sorting on every object.
+    const label = this.nodes.get(id)?.label ?? id;
+    let lo = 0;
+    let hi = group.children.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.nodes.get(group.children[mid])?.label ?? '') < label) lo = mid + 1;
+      else hi = mid;
+    }
+    group.children.splice(lo, 0, id);
+    return true;
+  }
+
+  /** Replaces a node's children; returns the ids of children that changed (a node that is new, or renders differently). */
+  private replaceChildren(parent: FleetNode, next: FleetNode[]): string[] {
+    const changed: string[] = [];
+    const keep = new Set(next.map((n) => n.id));
+    for (const old of parent.children) if (!keep.has(old)) this.dropSubtree(old);
+    for (const n of next) {
+      const prev = this.nodes.get(n.id);
+      if (!prev || !sameRendering(prev, n)) changed.push(n.id);
+      this.put(n);
+    }
+    const ids = next.map((n) => n.id);
+    if (ids.join('\n') !== parent.children.join('\n')) changed.push(parent.id);
+    parent.children = ids;
+    return changed;
+  }
+
+  private renderLeaf(groupKey: string, obj: Obj, kind: FleetNodeKind, label: string, description: string, status: FleetStatus): string[] {
+    const id = this.objectId(obj.kind, obj.metadata.namespace, obj.metadata.name);
+    const prev = this.nodes.get(id);
+    const node: FleetNode = {
+      id, parentId: this.groupId(groupKey), kind, label, description, status,
+      contextValue: `kokpit.${kind}`, ref: { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }, children: [],
+    };
+    this.put(node);
+    const out = this.attach(groupKey, id) ? [this.groupId(groupKey)] : [];
+    if (!prev || !sameRendering(prev, node)) out.push(id);
+    return out;
+  }
+
+  private renderEtcd(ec: EtcdCluster): string[] {
+    const ns = ec.metadata.namespace;
+    const id = this.objectId('EtcdCluster', ns, ec.metadata.name);
+    const available = condition(ec, 'Available');
+    const status = ec.status?.phase === 'QuorumLost' ? 'error' : phaseStatus(ec.status?.phase, available);
+    const members = ec.status?.members ?? [];
+    const ready = ec.status?.readyMembers ?? members.filter((m) => m.healthy).length;
+    const prev = this.nodes.get(id);
+    const node: FleetNode = {
+      id, parentId: this.groupId('etcd'), kind: 'etcdCluster', label: ec.metadata.name,
+      description: `${ready}/${ec.spec.replicas ?? 3} · ${ec.status?.currentVersion ?? ec.spec.version ?? ''} · ${ec.status?.phase ?? 'Pending'}`,
+      tooltip: tooltip(`${ns}/${ec.metadata.name}`, ec),
+      status, contextValue: `kokpit.etcdCluster.${status === 'ok' ? 'ready' : status}`,
+      ref: { kind: 'EtcdCluster', namespace: ns, name: ec.metadata.name }, children: prev?.children ?? [],
+    };
+    this.put(node);
+    const changed = this.attach('etcd', id) ? [this.groupId('etcd')] : [];
+    if (!prev || !sameRendering(prev, node)) changed.push(id);
+    const kids = members.map<FleetNode>((m) => ({
+      id: `${id}/member/${m.name}`, parentId: id, kind: 'etcdMember', label: m.name,
+      description: [m.leader ? 'leader' : m.learner ? 'learner' : 'follower', humanBytes(m.dbSize), m.version].filter(Boolean).join(' · '),
+      tooltip: m.message ?? (m.healthy ? 'healthy' : 'unhealthy'),
+      status: m.healthy === undefined ? 'unknown' : m.healthy ? 'ok' : 'error',
+      contextValue: `kokpit.etcdMember${m.leader ? '.leader' : ''}`, children: [],
+    }));
+    return [...changed, ...this.replaceChildren(node, kids)];
+  }
+
+  private renderCluster(bc: BusinessCluster): string[] {
+    const ns = bc.metadata.namespace;
+    const id = this.objectId('BusinessCluster', ns, bc.metadata.name);
+    const ready = condition(bc, 'Ready');
+    const status = phaseStatus(bc.status?.phase, ready);
+    const prev = this.nodes.get(id);
+    const node: FleetNode = {
+      id, parentId: this.groupId('clusters'), kind: 'businessCluster', label: bc.metadata.name,
+      description: [bc.status?.phase ?? 'Pending', bc.status?.version ?? bc.spec.version, bc.status?.endpoint].filter(Boolean).join(' · '),
+      tooltip: tooltip(`${ns}/${bc.metadata.name}`, bc),
+      status, contextValue: `kokpit.businessCluster.${status === 'ok' ? 'ready' : status}`,
+      ref: { kind: 'BusinessCluster', namespace: ns, name: bc.metadata.name }, children: prev?.children ?? [],
+    };
+    this.put(node);
+    const changed = this.attach('clusters', id) ? [this.groupId('clusters')] : [];
+    if (!prev || !sameRendering(prev, node)) changed.push(id);
+
+    const kids: FleetNode[] = [];
+    for (const c of bc.status?.components ?? []) {
+      const ok = (c.readyReplicas ?? 0) >= (c.replicas ?? 1);
+      kids.push({ id: `${id}/component/${c.name}`, parentId: id, kind: 'controlPlaneComponent', label: c.name, description: `${c.readyReplicas ?? 0}/${c.replicas ?? 1}${c.version ? ` · ${c.version}` : ''}`, status: ok ? 'ok' : 'progress', contextValue: 'kokpit.controlPlaneComponent', children: [] });
+    }
+    const machineKeys = [...(this.machinesByCluster.get(`${ns ?? ''}/${bc.metadata.name}`) ?? [])].sort();
+    for (const mk of machineKeys) {
+      const m = this.objects.get(mk) as Machine;
+      const mStatus = phaseStatus(m.status?.phase, condition(m, 'NodeReady'));
+      kids.push({
+        id: `${id}/machine/${m.metadata.name}`, parentId: id, kind: 'machine', label: m.metadata.name,
+        description: [m.status?.phase ?? 'Pending', m.spec.provider, m.status?.nodeName].filter(Boolean).join(' · '),
+        tooltip: tooltip(`${m.metadata.namespace}/${m.metadata.name}`, m), status: mStatus,
+        contextValue: `kokpit.machine.${mStatus === 'ok' ? 'ready' : mStatus}`, ref: { kind: 'Machine', namespace: m.metadata.namespace, name: m.metadata.name }, children: [],
+      });
+    }
+    for (const a of bc.status?.addons ?? bc.spec.addons?.map((x) => ({ name: x.name, version: x.version, ready: undefined, message: undefined })) ?? []) {
+      kids.push({ id: `${id}/addon/${a.name}`, parentId: id, kind: 'addon', label: a.name, description: a.version, tooltip: a.message, status: a.ready === undefined ? 'unknown' : a.ready ? 'ok' : 'warning', contextValue: 'kokpit.addon', children: [] });
+    }
+    for (const c of failingConditions(bc)) {
+      kids.push({ id: `${id}/condition/${c.type}`, parentId: id, kind: 'condition', label: `${c.type}: ${c.reason ?? 'False'}`, description: c.message, tooltip: c.message, status: 'warning', contextValue: 'kokpit.condition', children: [] });
+    }
+    return [...changed, ...this.replaceChildren(node, kids)];
+  }
+}
+
+function tooltip(title: string, obj: { status?: { conditions?: Condition[] } }): string {
+  const lines = [title, ...(obj.status?.conditions ?? []).map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`)];
+  return lines.join('\n');
+}
+
+function sameRendering(a: FleetNode, b: FleetNode): boolean {
+  return a.label === b.label && a.description === b.description && a.tooltip === b.tooltip && a.status === b.status && a.contextValue === b.contextValue;
+}
