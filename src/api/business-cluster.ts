@@ -30,7 +30,7 @@ export const ServiceSpec = Struct(
       default: 'Auto',
       description: '`Auto` uses a LoadBalancer where the meta cluster assigns addresses, else a NodePort.',
     }),
-    nodePort: Type.Optional(Type.Integer({ description: 'Fixed node port (30000–32767) for `NodePort`; assigned by the meta cluster when unset.' })),
+    nodePort: Type.Optional(Type.Integer({ minimum: 30000, maximum: 32767, description: 'Fixed node port (30000–32767) for `NodePort`; assigned by the meta cluster when unset.' })),
   },
   { description: 'How the API server is exposed.' },
 );

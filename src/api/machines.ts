@@ -68,7 +68,7 @@ export const MachineStatus = Struct({
 });
 
 export const RolloutPhase = Struct({
-  percent: Type.Integer({ minimum: 1, description: 'Cumulative share of machines updated by the end of this phase (the last phase is usually 100).' }),
+  percent: Type.Integer({ minimum: 1, maximum: 100, description: 'Cumulative share of machines updated by the end of this phase (the last phase is usually 100).' }),
   pause: Type.Optional(Type.String({ pattern: DURATION, description: 'Wait this long after the phase is healthy before the next, e.g. `10m`.' })),
 });
 

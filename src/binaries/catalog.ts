@@ -1,0 +1,146 @@
+// What upstream binaries kokpit can build from the wrapper Go modules in
+// hack/bins/, and with which flags. Plain data: no vscode, no npm deps.
+
+/** Kubernetes releases kokpit builds control-plane binaries for (oldest first). */
+export const KUBERNETES_VERSIONS = ['v1.32.13', 'v1.33.13'] as const;
+/** etcd release pinned in hack/bins/etcd-v3.5. */
+export const ETCD_VERSION = 'v3.5.35';
+/** kwok release pinned in hack/bins/kwok. */
+export const KWOK_VERSION = 'v0.7.0';
+
+/** Components envtest's KUBEBUILDER_ASSETS directory ships. */
+export const ENVTEST_COMPONENTS: readonly string[] = ['etcd', 'kube-apiserver', 'kubectl'];
+
+export type Family = 'kubernetes' | 'etcd' | 'kwok';
+
+export interface BinarySpec {
+  component: string;
+  version: string;
+  family: Family;
+  /** Wrapper module directory name under hack/bins/. */
+  module: string;
+  /** Main package passed to `go build`. */
+  pkg: string;
+  /** Extra `go build -tags`. */
+  tags: string[];
+  /** `-X` assignments (without the `-X`), so `--version` reports the real release. */
+  vars: string[];
+}
+
+export interface Unavailable {
+  component: string;
+  version: string;
+  reason: string;
+}
+
+// Commit time of each tag as the module proxy reports it: a deterministic,
+// honest buildDate (the proxy doesn't give the commit hash, so gitCommit stays empty).
+const KUBE_TAG_DATES: Record<string, string> = {
+  'v1.32.13': '2026-02-27T00:14:55Z',
+  'v1.33.13': '2026-06-11T16:59:07Z',
+};
+
+const KUBE_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'] as const;
+
+/**
+ * v1.32's kube-controller-manager and kube-scheduler import staging modules
+ * (k8s.io/kube-scheduler, kube-controller-manager, endpointslice,
+ * csi-translation-lib, cri-client) that have no v0.32.x on the module proxy.
+ */
+export const UNAVAILABLE: readonly Unavailable[] = ['kube-controller-manager', 'kube-scheduler'].map((component) => ({
+  component,
+  version: 'v1.32.13',
+  reason:
+    'its staging modules (k8s.io/kube-scheduler, k8s.io/kube-controller-manager, k8s.io/endpointslice, ' +
+    'k8s.io/csi-translation-lib, k8s.io/cri-client) have no v0.32.x on the Go module proxy',
+}));
+
+function kubeVars(version: string): string[] {
+  const m = /^v(\d+)\.(\d+)\.\d+$/.exec(version);
+  if (!m) throw new Error(`bad Kubernetes version ${version}`);
+  const vals: Array<[string, string]> = [
+    ['gitVersion', version],
+    ['gitMajor', m[1]],
+    ['gitMinor', m[2]],
+    ['gitTreeState', 'clean'],
+    ['gitCommit', ''],
+    ['buildDate', KUBE_TAG_DATES[version] ?? '1970-01-01T00:00:00Z'],
+  ];
+  // component-base feeds /version and --version; client-go's copy feeds the User-Agent.
+  return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((p) =>
+    vals.map(([k, v]) => `${p}.${k}=${v}`),
+  );
+}
+
+function kubeSpecs(): BinarySpec[] {
+  const out: BinarySpec[] = [];
+  for (const version of KUBERNETES_VERSIONS) {
+    const minor = version.replace(/^v(\d+\.\d+)\..*$/, '$1');
+    for (const component of KUBE_COMPONENTS) {
+      if (UNAVAILABLE.some((u) => u.component === component && u.version === version)) continue;
+      out.push({
+        component,
+        version,
+        family: 'kubernetes',
+        module: `kubernetes-v${minor}`,
+        pkg: `k8s.io/kubernetes/cmd/${component}`,
+        // Same tags as upstream's hack/lib/golang.sh.
+        tags: ['selinux', 'notest'],
+        vars: kubeVars(version),
+      });
+    }
+  }
+  return out;
+}
+
+function etcdSpecs(): BinarySpec[] {
+  // Each etcd binary is the root package of its own module.
+  const pkgs: Record<string, string> = {
+    etcd: 'go.etcd.io/etcd/server/v3',
+    etcdctl: 'go.etcd.io/etcd/etcdctl/v3',
+    etcdutl: 'go.etcd.io/etcd/etcdutl/v3',
+  };
+  return Object.entries(pkgs).map(([component, pkg]) => ({
+    component,
+    version: ETCD_VERSION,
+    family: 'etcd' as const,
+    module: 'etcd-v3.5',
+    pkg,
+    tags: [],
+    // The version number itself is a constant in go.etcd.io/etcd/api/v3/version.
+    vars: [`go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}`],
+  }));
+}
+
+function kwokSpecs(): BinarySpec[] {
+  return ['kwok', 'kwokctl'].map((component) => ({
+    component,
+    version: KWOK_VERSION,
+    family: 'kwok' as const,
+    module: 'kwok',
+    pkg: `sigs.k8s.io/kwok/cmd/${component}`,
+    tags: [],
+    vars: [`sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION}`],
+  }));
+}
+
+/** Every buildable component/version, in build order (cheap first, Kubernetes oldest first). */
+export const CATALOG: readonly BinarySpec[] = [...etcdSpecs(), ...kwokSpecs(), ...kubeSpecs()];
+
+export const COMPONENTS: readonly string[] = [...new Set(CATALOG.map((s) => s.component))];
+
+export function findSpec(component: string, version: string): BinarySpec | undefined {
+  return CATALOG.find((s) => s.component === component && s.version === version);
+}
+
+/** Newest pinned version of a component. */
+export function defaultVersion(component: string): string {
+  const vs = CATALOG.filter((s) => s.component === component).map((s) => s.version);
+  if (vs.length === 0) throw new Error(`unknown component ${component}; known: ${COMPONENTS.join(', ')}`);
+  return vs[vs.length - 1];
+}
+
+/** `-ldflags` value for a spec: stripped, plus the version variables. */
+export function ldflags(spec: BinarySpec): string {
+  return ['-s', '-w', ...spec.vars.map((v) => `-X ${v}`)].join(' ');
+}

@@ -1,0 +1,15 @@
+// The contract of a command feature module: handlers keyed by command id, each given the shared services.
+import type { DiagnosticsService } from '../language/diagnostics';
+import type { CommandId } from '../model/commands';
+import type { Runtime } from '../runtime';
+
+/** What command handlers may use. Later features (fleet model, reconcilers) add their services here. */
+export interface CommandServices {
+  runtime: Runtime;
+  diagnostics: DiagnosticsService;
+}
+
+export type CommandHandler = (services: CommandServices, ...args: unknown[]) => unknown;
+
+/** One feature's commands. */
+export type CommandModule = Partial<Record<CommandId, CommandHandler>>;

@@ -1,0 +1,106 @@
+// Loading kubeconfigs and making the typed and dynamic clients kokpit uses.
+import {
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  KubernetesObjectApi,
+  RbacAuthorizationV1Api,
+  ServerConfiguration,
+  VersionApi,
+  createConfiguration,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
+
+export interface LoadKubeConfigOptions {
+  /** A kubeconfig file. */
+  kubeconfigPath?: string;
+  /** A kubeconfig as text (wins over the path). */
+  kubeconfigYaml?: string;
+  /** Context to use instead of current-context. */
+  context?: string;
+}
+
+/** Load a kubeconfig from text, a file, or the default chain ($KUBECONFIG, ~/.kube/config, in-cluster). */
+export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): KubeConfig {
+  const kc = new KubeConfig();
+  if (opts.kubeconfigYaml !== undefined) kc.loadFromString(opts.kubeconfigYaml);
+  else if (opts.kubeconfigPath !== undefined) kc.loadFromFile(opts.kubeconfigPath);
+  else kc.loadFromDefault();
+  if (opts.context !== undefined) {
+    if (!kc.getContextObject(opts.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new Error(`kubeconfig has no context '${opts.context}' (contexts: ${known.join(', ') || 'none'})`);
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  if (!kc.getCurrentCluster()) throw new Error('kubeconfig has no current cluster (is current-context set?)');
+  return kc;
+}
+
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+/**
+ * KubernetesObjectApi whose create/update/patch requests carry `?fieldValidation=`. client-node's dynamic
+ * client has no such parameter and only runs the middleware of the client's own configuration, so the
+ * setting lives in a separate client.
+ */
+class ValidatingObjectApi extends KubernetesObjectApi {
+  constructor(kc: KubeConfig, fieldValidation: FieldValidation) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    super(
+      createConfiguration({
+        baseServer: new ServerConfiguration(cluster.server, {}),
+        authMethods: { default: kc },
+        promiseMiddleware: [
+          {
+            pre: async (ctx: RequestContext) => {
+              if (['POST', 'PUT', 'PATCH'].includes(String(ctx.getHttpMethod()))) {
+                ctx.setQueryParam('fieldValidation', fieldValidation);
+              }
+              return ctx;
+            },
+            post: async (rsp: ResponseContext) => rsp,
+          },
+        ],
+      }),
+    );
+    this.setDefaultNamespace(kc);
+  }
+}
+
+/** A dynamic client for any kind; `fieldValidation` applies to every create/update/patch it sends. */
+export function makeObjectApi(kc: KubeConfig, opts: { fieldValidation?: FieldValidation } = {}): KubernetesObjectApi {
+  return opts.fieldValidation ? new ValidatingObjectApi(kc, opts.fieldValidation) : KubernetesObjectApi.makeApiClient(kc);
+}
+
+export interface KubeClients {
+  kc: KubeConfig;
+  /** Dynamic client (any kind), server default field validation. */
+  objects: KubernetesObjectApi;
+  /** Dynamic client that rejects unknown and duplicate fields (`fieldValidation=Strict`). */
+  strictObjects: KubernetesObjectApi;
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  apiextensions: ApiextensionsV1Api;
+  rbac: RbacAuthorizationV1Api;
+  coordination: CoordinationV1Api;
+  version: VersionApi;
+}
+
+export function makeClients(kc: KubeConfig): KubeClients {
+  return {
+    kc,
+    objects: makeObjectApi(kc),
+    strictObjects: makeObjectApi(kc, { fieldValidation: 'Strict' }),
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    apiextensions: kc.makeApiClient(ApiextensionsV1Api),
+    rbac: kc.makeApiClient(RbacAuthorizationV1Api),
+    coordination: kc.makeApiClient(CoordinationV1Api),
+    version: kc.makeApiClient(VersionApi),
+  };
+}

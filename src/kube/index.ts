@@ -1,0 +1,30 @@
+export {
+  loadKubeConfig,
+  makeClients,
+  makeObjectApi,
+  type FieldValidation,
+  type KubeClients,
+  type LoadKubeConfigOptions,
+} from './client';
+export {
+  FIELD_MANAGER,
+  applyObject,
+  createObject,
+  deleteObject,
+  describeRef,
+  listObjects,
+  readObject,
+  type ApplyOptions,
+  type CreateOptions,
+  type DeleteOptions,
+  type ObjectRef,
+} from './objects';
+export {
+  KubeApiError,
+  describeKubeError,
+  isConflict,
+  isNotFound,
+  redactSecrets,
+  toKubeApiError,
+  type StatusCause,
+} from './errors';

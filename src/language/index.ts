@@ -1,0 +1,3 @@
+// Editor features without vscode: completion and hover from the same schemas the validator uses.
+export { completionsAt, type CompletionItem } from './completion';
+export { hoverAt, type HoverResult } from './hover';

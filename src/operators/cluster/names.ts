@@ -1,0 +1,30 @@
+// Names of everything a business cluster owns. One place, so renderers, steps and tests agree.
+
+export const FIELD_MANAGER = 'kokpit';
+export const FINALIZER = 'kokpit.dev/etcd-prefix-cleanup';
+/** Annotation that asks for every certificate of the cluster to be re-issued (any new value). */
+export const ROTATE_ANNOTATION = 'kokpit.dev/rotate-certificates';
+
+export type CertPurpose =
+  | 'ca'
+  | 'apiserver-serving'
+  | 'apiserver-kubelet-client'
+  | 'front-proxy-ca'
+  | 'front-proxy-client'
+  | 'etcd-client';
+
+export type KubeconfigPurpose = 'admin' | 'controller-manager' | 'scheduler';
+
+export const names = {
+  apiServer: (c: string) => `${c}-apiserver`,
+  controllerManager: (c: string) => `${c}-controller-manager`,
+  scheduler: (c: string) => `${c}-scheduler`,
+  etcd: (c: string) => `${c}-etcd`,
+  cert: (c: string, purpose: CertPurpose) => `${c}-${purpose}`,
+  serviceAccountKeys: (c: string) => `${c}-sa`,
+  kubeconfig: (c: string, purpose: KubeconfigPurpose) => `${c}-${purpose}-kubeconfig`,
+};
+
+/** Key under which kubeconfig Secrets hold the file (as the API documents for kubeconfigSecretName). */
+export const KUBECONFIG_KEY = 'value';
+export const APISERVER_PORT = 6443;

@@ -1,0 +1,146 @@
+// kube-apiserver: the Service that exposes it and the Deployment that runs it.
+import { APISERVER_PORT, names } from '../names';
+import { flags, ownedMeta, resources, secretsHash, selectorLabels, SECRETS_HASH_ANNOTATION, type KubeObject } from './common';
+import { specOf, type ControlPlaneInputs, type ServiceType } from './inputs';
+
+export const PKI_DIR = '/etc/kubernetes/pki';
+
+export function renderAPIServerService(inputs: Pick<ControlPlaneInputs, 'cluster' | 'serviceType'>): KubeObject {
+  const c = inputs.cluster;
+  const spec = specOf(c).apiServer;
+  const type: ServiceType = inputs.serviceType;
+  const nodePort = type !== 'ClusterIP' && spec.service.nodePort !== undefined ? { nodePort: spec.service.nodePort } : {};
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: ownedMeta(c, names.apiServer(c.metadata.name), 'apiserver'),
+    spec: {
+      type,
+      selector: selectorLabels(c, 'apiserver'),
+      ports: [{ name: 'https', port: APISERVER_PORT, targetPort: APISERVER_PORT, protocol: 'TCP', ...nodePort }],
+    },
+  };
+}
+
+/** Secret volumes of the apiserver pod: name → Secret, the keys it needs, and where it is mounted. */
+function apiServerVolumes(cluster: string) {
+  return [
+    { volume: 'ca', secret: names.cert(cluster, 'ca'), items: ['tls.crt'], dir: `${PKI_DIR}/ca` },
+    { volume: 'serving', secret: names.cert(cluster, 'apiserver-serving'), items: ['tls.crt', 'tls.key'], dir: `${PKI_DIR}/apiserver` },
+    { volume: 'kubelet-client', secret: names.cert(cluster, 'apiserver-kubelet-client'), items: ['tls.crt', 'tls.key'], dir: `${PKI_DIR}/kubelet-client` },
+    { volume: 'front-proxy-ca', secret: names.cert(cluster, 'front-proxy-ca'), items: ['tls.crt'], dir: `${PKI_DIR}/front-proxy-ca` },
+    { volume: 'front-proxy-client', secret: names.cert(cluster, 'front-proxy-client'), items: ['tls.crt', 'tls.key'], dir: `${PKI_DIR}/front-proxy-client` },
+    { volume: 'sa', secret: names.serviceAccountKeys(cluster), items: ['sa.key', 'sa.pub'], dir: `${PKI_DIR}/sa` },
+    { volume: 'etcd', secret: names.cert(cluster, 'etcd-client'), items: ['ca.crt', 'tls.crt', 'tls.key'], dir: `${PKI_DIR}/etcd` },
+  ];
+}
+
+export interface SecretVolume {
+  volume: string;
+  secret: string;
+  items: string[];
+  dir: string;
+}
+
+/** Pod volumes and container mounts for Secret volumes; only the listed keys are projected (no CA key where it isn't needed). */
+export function secretMounts(vols: SecretVolume[]) {
+  return {
+    volumes: vols.map((v) => ({
+      name: v.volume,
+      secret: { secretName: v.secret, defaultMode: 0o400, items: v.items.map((k) => ({ key: k, path: k })) },
+    })),
+    volumeMounts: vols.map((v) => ({ name: v.volume, mountPath: v.dir, readOnly: true })),
+  };
+}
+
+export function apiServerMountedSecrets(cluster: string): string[] {
+  return apiServerVolumes(cluster).map((v) => v.secret);
+}
+
+export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObject {
+  const c = inputs.cluster;
+  const name = c.metadata.name;
+  const spec = specOf(c);
+  const release = inputs.releases.apiServer;
+  const vols = apiServerVolumes(name);
+  const { volumes, volumeMounts } = secretMounts(vols);
+  const p = (dir: string, file: string) => `${vols.find((v) => v.volume === dir)!.dir}/${file}`;
+  const args = flags(
+    {
+      'advertise-address': '$(POD_IP)',
+      'allow-privileged': 'true',
+      'authorization-mode': 'Node,RBAC',
+      'bind-address': '0.0.0.0',
+      'client-ca-file': p('ca', 'tls.crt'),
+      'enable-admission-plugins': 'NodeRestriction',
+      'enable-bootstrap-token-auth': 'true',
+      'etcd-cafile': p('etcd', 'ca.crt'),
+      'etcd-certfile': p('etcd', 'tls.crt'),
+      'etcd-keyfile': p('etcd', 'tls.key'),
+      'etcd-prefix': inputs.etcd.prefix,
+      'etcd-servers': inputs.etcd.servers,
+      'kubelet-client-certificate': p('kubelet-client', 'tls.crt'),
+      'kubelet-client-key': p('kubelet-client', 'tls.key'),
+      'kubelet-preferred-address-types': 'InternalIP,ExternalIP,Hostname',
+      'proxy-client-cert-file': p('front-proxy-client', 'tls.crt'),
+      'proxy-client-key-file': p('front-proxy-client', 'tls.key'),
+      'requestheader-allowed-names': 'front-proxy-client',
+      'requestheader-client-ca-file': p('front-proxy-ca', 'tls.crt'),
+      'requestheader-extra-headers-prefix': 'X-Remote-Extra-',
+      'requestheader-group-headers': 'X-Remote-Group',
+      'requestheader-username-headers': 'X-Remote-User',
+      'secure-port': String(6443),
+      'service-account-issuer': `https://kubernetes.default.svc.${spec.network.dnsDomain}`,
+      'service-account-key-file': p('sa', 'sa.pub'),
+      'service-account-signing-key-file': p('sa', 'sa.key'),
+      'service-cluster-ip-range': spec.network.serviceCIDR,
+      'tls-cert-file': p('serving', 'tls.crt'),
+      'tls-private-key-file': p('serving', 'tls.key'),
+    },
+    spec.apiServer.extraArgs,
+  );
+  const probe = (path: string, failureThreshold: number) => ({
+    httpGet: { path, port: 6443, scheme: 'HTTPS' },
+    periodSeconds: 5,
+    timeoutSeconds: 5,
+    failureThreshold,
+  });
+  const labels = { ...selectorLabels(c, 'apiserver'), 'kokpit.dev/version': release.version };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: ownedMeta(c, names.apiServer(name), 'apiserver', { 'kokpit.dev/version': release.version }),
+    spec: {
+      replicas: spec.apiServer.replicas,
+      selector: { matchLabels: selectorLabels(c, 'apiserver') },
+      // A new apiserver is up before an old one goes: the cluster keeps answering during rollouts.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: {
+        metadata: {
+          labels,
+          annotations: { [SECRETS_HASH_ANNOTATION]: secretsHash(vols.map((v) => v.secret), inputs.secretHashes) },
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          containers: [
+            {
+              name: 'kube-apiserver',
+              image: release.images.kubeAPIServer,
+              command: ['kube-apiserver'],
+              args,
+              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+              ports: [{ name: 'https', containerPort: 6443, protocol: 'TCP' }],
+              startupProbe: probe('/livez', 60),
+              livenessProbe: probe('/livez', 6),
+              readinessProbe: { ...probe('/readyz', 3), periodSeconds: 2 },
+              resources: resources(spec.apiServer.resources),
+              volumeMounts,
+            },
+          ],
+          volumes,
+        },
+      },
+    },
+  };
+}

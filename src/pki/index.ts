@@ -1,0 +1,18 @@
+export { createKeyPair, publicKeyOf, type KeyAlgorithm, type KeyPairPem } from './keys';
+export {
+  canonicalIP,
+  certInfo,
+  createCA,
+  issueCert,
+  keyMatchesCert,
+  needsRenewal,
+  type CertInfo,
+  type CertKeyPair,
+  type CertUsage,
+  type CertificateAuthority,
+  type CreateCAOptions,
+  type IssueCertOptions,
+  type RenewalCheck,
+  type RenewalVerdict,
+} from './certs';
+export { buildKubeconfig, type KubeconfigOptions } from './kubeconfig';

@@ -1,0 +1,138 @@
+// Pod IPs: one loopback address per pod (Linux routes all of 127/8 to lo), so pods can listen on the
+// same ports side by side. A runner takes a block 127.0.<block>.0/24, claimed machine-wide with a lock
+// file so two runners (a sandbox and a test run) never hand out the same address; block 0 (127.0.0.x)
+// comes first. Assignments are kept in the state dir, so a pod keeps its address across runner restarts
+// and a re-created pod of the same name gets its old one back when it is free.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+interface Persisted {
+  block: number;
+  assigned: Record<string, string>;
+}
+
+const FIRST_HOST = 2; // .1 is the block's "node" address (127.0.0.1 is localhost)
+const LAST_HOST = 254;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function defaultLockDir(): string {
+  return path.join(os.tmpdir(), 'kokpit-loopback-blocks');
+}
+
+/** Claims a block: the preferred one when free, else the lowest free one. Stale locks (dead pid) are taken over. */
+function claimBlock(lockDir: string, preferred: number | undefined, owner: string): number {
+  fs.mkdirSync(lockDir, { recursive: true, mode: 0o1777 });
+  const order = [...(preferred !== undefined ? [preferred] : []), ...Array.from({ length: 255 }, (_, i) => i)];
+  for (const block of order) {
+    const file = path.join(lockDir, String(block));
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(file, JSON.stringify({ pid: process.pid, owner }), { flag: 'wx' });
+        return block;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        let holder: { pid?: number; owner?: string } = {};
+        try {
+          holder = JSON.parse(fs.readFileSync(file, 'utf8'));
+        } catch {
+          /* half-written: treat as stale */
+        }
+        // Our own pid and owner: a previous runner in this process that did not stop cleanly.
+        const ours = holder.pid === process.pid && holder.owner === owner;
+        if (holder.pid && pidAlive(holder.pid) && !ours) break;
+        fs.rmSync(file, { force: true });
+      }
+    }
+  }
+  throw new Error(`no free loopback block in ${lockDir} (255 runners?)`);
+}
+
+export class AddressPool {
+  private readonly active = new Set<string>();
+  private released = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly lockFile: string,
+    private readonly state: Persisted,
+  ) {}
+
+  static open(stateDir: string, lockDir = defaultLockDir()): AddressPool {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const file = path.join(stateDir, 'addresses.json');
+    let prev: Persisted | undefined;
+    try {
+      prev = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      /* first start */
+    }
+    const block = claimBlock(lockDir, prev?.block, path.resolve(stateDir));
+    // Assignments only carry over within the same block.
+    const state: Persisted = { block, assigned: prev?.block === block ? prev.assigned : {} };
+    const pool = new AddressPool(file, path.join(lockDir, String(block)), state);
+    pool.save();
+    return pool;
+  }
+
+  get block(): number {
+    return this.state.block;
+  }
+
+  /** The block's node address (127.0.<block>.1; for block 0 that is 127.0.0.1). */
+  get hostIP(): string {
+    return `127.0.${this.state.block}.1`;
+  }
+
+  get(key: string): string | undefined {
+    return this.active.has(key) ? this.state.assigned[key] : undefined;
+  }
+
+  allocate(key: string): string {
+    const existing = this.state.assigned[key];
+    const inUse = new Set([...this.active].filter((k) => k !== key).map((k) => this.state.assigned[k]));
+    if (existing && !inUse.has(existing)) {
+      this.active.add(key);
+      return existing;
+    }
+    const everAssigned = new Set(Object.values(this.state.assigned));
+    const candidates = Array.from({ length: LAST_HOST - FIRST_HOST + 1 }, (_, i) => `127.0.${this.state.block}.${FIRST_HOST + i}`);
+    // Prefer addresses no pod has had, so a deleted pod's address waits for its name to come back.
+    const ip = candidates.find((c) => !everAssigned.has(c)) ?? candidates.find((c) => !inUse.has(c));
+    if (!ip) throw new Error(`loopback block 127.0.${this.state.block}.0/24 is exhausted`);
+    for (const [k, v] of Object.entries(this.state.assigned)) if (v === ip && k !== key) delete this.state.assigned[k];
+    this.state.assigned[key] = ip;
+    this.active.add(key);
+    this.save();
+    return ip;
+  }
+
+  /** The pod is gone: its address may be reused (it stays reserved for the same name while others are free). */
+  release(key: string): void {
+    this.active.delete(key);
+  }
+
+  /** Gives the block back (runner stop). */
+  close(): void {
+    if (this.released) return;
+    this.released = true;
+    try {
+      const holder = JSON.parse(fs.readFileSync(this.lockFile, 'utf8'));
+      if (holder.pid === process.pid) fs.rmSync(this.lockFile, { force: true });
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private save(): void {
+    fs.writeFileSync(this.file, JSON.stringify(this.state, null, 2));
+  }
+}

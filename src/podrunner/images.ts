@@ -1,0 +1,126 @@
+// Which container images the process runner can run: an image maps to a locally built binary by its
+// repository name and tag (`registry.k8s.io/etcd:3.5.35-0` → etcd v3.5.35). The registry is ignored on
+// purpose: the binary is the upstream build whatever mirror the image was pulled from.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { binaryPath } from '../binaries/build';
+import { CATALOG } from '../binaries/catalog';
+
+/** A family of binaries shipped in one image (the etcd image also carries etcdctl and etcdutl). */
+export interface ImageFamily {
+  /** The image's entrypoint component. */
+  component: string;
+  /** Every command the image provides (looked up on PATH and as command[0]). */
+  commands: string[];
+  version: string;
+}
+
+interface Rule {
+  /** Last path segments of the repository (`kwok/kwok` matches `registry.k8s.io/kwok/kwok`). */
+  repo: RegExp;
+  component: string;
+  commands: string[];
+  /** Tag → catalog version, or undefined when the tag is not a version we understand. */
+  version: (tag: string) => string | undefined;
+}
+
+// etcd images are tagged `3.5.35-0` (registry.k8s.io) or `v3.5.35` (quay.io, gcr.io/etcd-development).
+const etcdVersion = (tag: string) => {
+  const m = /^v?(\d+\.\d+\.\d+)(?:-\d+)?$/.exec(tag);
+  return m ? `v${m[1]}` : undefined;
+};
+// Kubernetes images: `v1.33.13`, sometimes with an arch suffix.
+const kubeVersion = (tag: string) => /^(v\d+\.\d+\.\d+)(?:[-_](?:amd64|arm64))?$/.exec(tag)?.[1];
+const kwokVersion = (tag: string) => /^(v\d+\.\d+\.\d+)$/.exec(tag)?.[1];
+
+const RULES: Rule[] = [
+  { repo: /(^|\/)etcd$/, component: 'etcd', commands: ['etcd', 'etcdctl', 'etcdutl'], version: etcdVersion },
+  ...['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((c) => ({
+    repo: new RegExp(`(^|/)${c}$`),
+    component: c,
+    commands: [c],
+    version: kubeVersion,
+  })),
+  { repo: /(^|\/)kubectl$/, component: 'kubectl', commands: ['kubectl'], version: kubeVersion },
+  { repo: /(^|\/)kwok$/, component: 'kwok', commands: ['kwok'], version: kwokVersion },
+];
+
+export interface ImageRef {
+  repository: string;
+  tag: string;
+}
+
+/** Splits `registry/path/name:tag@digest` into repository and tag (`latest` when absent). */
+export function parseImage(image: string): ImageRef {
+  const noDigest = image.split('@')[0];
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  // A colon before the last slash belongs to a registry port, not a tag.
+  if (colon > slash) return { repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
+  return { repository: noDigest, tag: 'latest' };
+}
+
+/** Maps `(component, version)` to an executable path, or undefined when there is no local build. */
+export type BinaryResolver = (component: string, version: string) => string | undefined;
+
+/** The kokpit binary cache (see src/binaries): a path when the binary is built and executable. */
+export const cachedBinaryResolver: BinaryResolver = (component, version) => {
+  const p = binaryPath(component, version);
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile() ? p : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export type ImageResolution =
+  | { ok: true; family: ImageFamily; binaries: Record<string, string> }
+  | { ok: false; message: string };
+
+/**
+ * Resolves an image to the local binaries of its family. A miss says why, for the container's
+ * `waiting: ImageNotRunnable` message.
+ */
+export function resolveImage(image: string, resolver: BinaryResolver): ImageResolution {
+  const { repository, tag } = parseImage(image);
+  const rule = RULES.find((r) => r.repo.test(repository));
+  if (!rule) {
+    const known = RULES.map((r) => r.component).join(', ');
+    return { ok: false, message: `image ${image} maps to no locally built binary (the process runner runs ${known})` };
+  }
+  const version = rule.version(tag);
+  if (!version) return { ok: false, message: `image ${image}: tag "${tag}" is not a ${rule.component} release version` };
+  const binaries: Record<string, string> = {};
+  for (const cmd of rule.commands) {
+    const p = resolver(cmd, version);
+    if (p) binaries[cmd] = p;
+  }
+  if (!binaries[rule.component]) {
+    const built = CATALOG.filter((s) => s.component === rule.component && resolver(s.component, s.version)).map((s) => s.version);
+    return {
+      ok: false,
+      message:
+        `image ${image}: no local build of ${rule.component} ${version}` +
+        (built.length ? ` (built: ${built.join(', ')})` : ' (run `npm run setup:bins`)'),
+    };
+  }
+  return { ok: true, family: { component: rule.component, commands: rule.commands, version }, binaries };
+}
+
+/**
+ * The executable for a container's command[0] (or the image entrypoint when the command is empty):
+ * a command of the image's family by name or by absolute path (`/usr/local/bin/etcd`), or a shell
+ * from the host (scripts then find the family's commands on PATH). Undefined: not runnable here.
+ */
+export function resolveCommand(command0: string | undefined, binaries: Record<string, string>, entrypoint: string): string | undefined {
+  if (!command0) return binaries[entrypoint];
+  const base = path.posix.basename(command0);
+  if (binaries[base]) return binaries[base];
+  if (['sh', 'bash', 'ash', 'dash'].includes(base)) {
+    for (const candidate of [command0, `/bin/${base}`, `/usr/bin/${base}`]) {
+      if (path.isAbsolute(candidate) && fs.existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}

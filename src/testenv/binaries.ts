@@ -1,0 +1,85 @@
+// Finding the upstream binaries a test environment needs, building missing ones when that is allowed.
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import { binaryPath, ensureBinaries } from '../binaries/build';
+import { KUBERNETES_VERSIONS, UNAVAILABLE } from '../binaries/catalog';
+
+export interface BinaryRequest {
+  component: string;
+  version: string;
+}
+
+export interface ResolveOptions {
+  log?: (line: string) => void;
+  /** Environment to read CI from (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+  /** Whether a Go toolchain is available (default: run `go version`). */
+  hasGo?: () => Promise<boolean>;
+  /** Build function (default: src/binaries ensureBinaries). */
+  build?: typeof ensureBinaries;
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function goAvailable(): Promise<boolean> {
+  return new Promise((resolve) => execFile('go', ['version'], (err) => resolve(!err)));
+}
+
+const HOW_TO_GET =
+  "Run 'npm run setup:bins' (needs Go >= 1.24), or point KOKPIT_BIN_DIR at a directory laid out as " +
+  '<component>/<version>/<component>, or KUBEBUILDER_ASSETS at an envtest assets directory (etcd, kube-apiserver).';
+
+/**
+ * Paths of the requested binaries. Missing ones are built with `go` when possible (always under CI=true,
+ * where a failure fails); without Go and outside CI this throws one error that lists what is missing
+ * and how to get it.
+ */
+export async function resolveBinaries(requests: BinaryRequest[], opts: ResolveOptions = {}): Promise<Map<string, string>> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? (() => {});
+  const paths = new Map<string, string>();
+  const missing: BinaryRequest[] = [];
+  for (const r of requests) {
+    const p = binaryPath(r.component, r.version);
+    paths.set(r.component, p);
+    if (!isExecutable(p)) missing.push(r);
+  }
+  if (missing.length === 0) return paths;
+
+  const list = missing.map((m) => `${m.component} ${m.version}`).join(', ');
+  const unbuildable = missing.filter((m) => UNAVAILABLE.some((u) => u.component === m.component && u.version === m.version));
+  if (unbuildable.length > 0) {
+    const u = unbuildable[0];
+    const other = KUBERNETES_VERSIONS.filter(
+      (v) => !UNAVAILABLE.some((x) => x.version === v && unbuildable.some((b) => b.component === x.component)),
+    );
+    throw new Error(
+      `${unbuildable.map((b) => `${b.component} ${b.version}`).join(', ')} cannot be built here: ` +
+        `${UNAVAILABLE.find((x) => x.component === u.component && x.version === u.version)?.reason}. ` +
+        `Use kubernetesVersion ${other.join(' or ') || '(none available)'}, or provide the binary via KOKPIT_BIN_DIR.`,
+    );
+  }
+
+  const ci = env.CI === 'true' || env.CI === '1';
+  if (!ci && !(await (opts.hasGo ?? goAvailable)())) {
+    throw new Error(`missing binaries: ${list}, and no Go toolchain to build them. ${HOW_TO_GET}`);
+  }
+  log(`building missing binaries (${list}); a cold kube-apiserver build takes ~10 min on 2 cores`);
+  const build = opts.build ?? ensureBinaries;
+  for (const m of missing) {
+    await build({ components: [m.component], versions: [m.version], onProgress: log });
+  }
+  for (const m of missing) {
+    const p = binaryPath(m.component, m.version);
+    if (!isExecutable(p)) throw new Error(`build of ${m.component} ${m.version} finished but ${p} is not executable`);
+    paths.set(m.component, p);
+  }
+  return paths;
+}

@@ -1,0 +1,57 @@
+// Which schema a document gets, decided from its apiVersion and kind. Compiled once per process.
+import { API_VERSION, GROUP } from '../api/common';
+import { KINDS, type KindInfo } from '../api/kinds';
+import { editorSchema } from '../api/generate';
+import { KIND_API_VERSION, KIND_CLUSTER_SCHEMA, KIND_KIND } from './kind-cluster-schema';
+import { didYouMean } from './messages';
+import { compileSchema, type CompiledSchema, type JsonSchema } from './schema';
+
+export interface DocumentTarget {
+  family: 'kokpit' | 'kind';
+  kind: string;
+  info?: KindInfo;
+  schema: CompiledSchema;
+}
+
+let kokpitSchemas: Map<string, { info: KindInfo; schema: CompiledSchema }> | undefined;
+let kindClusterSchema: CompiledSchema | undefined;
+
+function kokpitKinds(): Map<string, { info: KindInfo; schema: CompiledSchema }> {
+  if (!kokpitSchemas) {
+    kokpitSchemas = new Map();
+    for (const info of KINDS) kokpitSchemas.set(info.kind, { info, schema: compileSchema(editorSchema(info) as JsonSchema) });
+  }
+  return kokpitSchemas;
+}
+
+export const KOKPIT_KIND_NAMES: readonly string[] = KINDS.map((k) => k.kind);
+
+/** Why a document claiming to be ours has no schema (unknown version or kind). */
+export interface TargetProblem {
+  field: 'apiVersion' | 'kind';
+  code: string;
+  message: string;
+}
+
+/** The schema for a document, a problem to report, or undefined for documents kokpit leaves alone. */
+export function documentTarget(apiVersion: unknown, kind: unknown): DocumentTarget | TargetProblem | undefined {
+  if (apiVersion === KIND_API_VERSION && kind === KIND_KIND) {
+    kindClusterSchema ??= compileSchema(KIND_CLUSTER_SCHEMA);
+    return { family: 'kind', kind: KIND_KIND, schema: kindClusterSchema };
+  }
+  if (typeof apiVersion !== 'string' || !apiVersion.startsWith(`${GROUP}/`)) return undefined;
+  if (apiVersion !== API_VERSION) {
+    return { field: 'apiVersion', code: 'unknown-api-version', message: `unknown API version "${apiVersion}": kokpit serves ${API_VERSION} (kinds: ${KOKPIT_KIND_NAMES.join(', ')})` };
+  }
+  const hit = typeof kind === 'string' ? kokpitKinds().get(kind) : undefined;
+  if (!hit) {
+    const guess = typeof kind === 'string' ? didYouMean(kind, KOKPIT_KIND_NAMES) : undefined;
+    const what = typeof kind === 'string' ? `unknown kind "${kind}" in ${API_VERSION}${guess ? `; did you mean "${guess}"?` : ''}` : `a ${API_VERSION} document needs a kind`;
+    return { field: 'kind', code: 'unknown-kind', message: `${what} Known kinds: ${KOKPIT_KIND_NAMES.join(', ')}` };
+  }
+  return { family: 'kokpit', kind: hit.info.kind, info: hit.info, schema: hit.schema };
+}
+
+export function isTarget(t: DocumentTarget | TargetProblem | undefined): t is DocumentTarget {
+  return !!t && 'schema' in t;
+}

@@ -1,0 +1,8 @@
+// One validation engine for the editor and the CLI.
+export { validateText, definedNames } from './validate';
+export type { Diagnostic, ValidateOptions, Severity, PathSegment } from './types';
+export { formatPath } from './types';
+export { documentTarget, isTarget, KOKPIT_KIND_NAMES, type DocumentTarget } from './document-schemas';
+export { compileSchema, schemaAt, typeLabel, type CompiledSchema, type JsonSchema } from './schema';
+export { KIND_CLUSTER_SCHEMA, KIND_API_VERSION, KIND_KIND } from './kind-cluster-schema';
+export { LineIndex } from './positions';

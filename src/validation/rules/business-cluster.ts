@@ -1,0 +1,49 @@
+// BusinessCluster spec rules (also applied to each business cluster inside a LocalEnvironment).
+import { NetworkSpec } from '../../api/business-cluster';
+import { formatPath, type PathSegment } from '../types';
+import { obj, str, valueAt, type RuleContext } from './context';
+import { checkEtcdBinding, checkEtcdReplicas } from './etcd';
+import { checkNetworkRanges, checkNodePort } from './network';
+import { checkReferences } from './references';
+
+const DEFAULT_SERVICE_CIDR = NetworkSpec.properties.serviceCIDR.default as string;
+const DEFAULT_POD_CIDR = NetworkSpec.properties.podCIDR.default as string;
+
+export function checkBusinessClusterSpec(ctx: RuleContext, spec: readonly PathSegment[]): void {
+  const value = obj(valueAt(ctx.value, spec));
+  if (!value) return;
+  checkEtcdBinding(ctx, [...spec, 'etcd']);
+  checkEtcdReplicas(ctx, [...spec, 'etcd', 'managed', 'replicas']);
+  checkNodePort(ctx, [...spec, 'apiServer', 'service', 'nodePort']);
+  for (const part of ['apiServer', 'controllerManager', 'scheduler']) checkExtraArgs(ctx, [...spec, part, 'extraArgs']);
+  const network = obj(value.network);
+  if (network) {
+    checkNetworkRanges(
+      ctx,
+      { path: [...spec, 'network', 'serviceCIDR'], value: str(network.serviceCIDR), fallback: DEFAULT_SERVICE_CIDR },
+      { path: [...spec, 'network', 'podCIDR'], value: str(network.podCIDR), fallback: DEFAULT_POD_CIDR },
+      true,
+    );
+  }
+  checkReferences(ctx, [...spec, 'addons'], 'Addon', 'name');
+  checkCatalogVersion(ctx, [...spec, 'version']);
+}
+
+/** Flags are written without dashes: `{"v": "2"}` becomes `--v=2`, so `--v` would become `----v`. */
+export function checkExtraArgs(ctx: RuleContext, path: readonly PathSegment[]): void {
+  const args = obj(valueAt(ctx.value, path));
+  if (!args) return;
+  for (const key of Object.keys(args)) {
+    if (!key.startsWith('-')) continue;
+    const bare = key.replace(/^-+/, '');
+    ctx.report([...path, key], 'key', 'error', 'extra-args-dashes', `${formatPath(path)} key "${key}" must be written without leading dashes: use "${bare}" (kokpit adds them: ${bare}: x becomes --${bare}=x)`);
+  }
+}
+
+function checkCatalogVersion(ctx: RuleContext, path: readonly PathSegment[]): void {
+  const catalog = ctx.opts.catalogVersions;
+  const version = valueAt(ctx.value, path);
+  if (!catalog || typeof version !== 'string' || !/^v[0-9]+\.[0-9]+\.[0-9]+$/.test(version) || catalog.includes(version)) return;
+  const known = catalog.length ? catalog.join(', ') : 'none';
+  ctx.report(path, 'value', 'warning', 'unknown-version', `Kubernetes ${version} is not in the meta cluster's version catalog (${known}); pick one of those or add a KubernetesVersion for it`);
+}

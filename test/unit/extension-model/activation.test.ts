@@ -1,0 +1,162 @@
+// The extension's wiring, driven through a fake `vscode` module: activation registers every contributed
+// command and the Fleet view; diagnostics follow open/change/save/close; completion and hover map offsets.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fake, fakeContext, installFakeVscode, Position, type FakeState } from './fake-vscode';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+
+interface ExtensionModule {
+  activate(context: unknown): void;
+  deactivate(): void;
+}
+
+/** Polls `check` until it holds; fails with `what` after `ms`. */
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const ETCD_BAD = 'apiVersion: kokpit.dev/v1alpha1\nkind: EtcdCluster\nmetadata:\n  name: etcd\nspec:\n  replicas: 2\n';
+const ETCD_GOOD = ETCD_BAD.replace('replicas: 2', 'replicas: 3');
+
+describe('extension: activation and wiring (fake vscode)', function () {
+  this.timeout(30_000);
+  let extension: ExtensionModule;
+  let state: FakeState;
+  let context: ReturnType<typeof fakeContext>;
+
+  before(() => {
+    installFakeVscode();
+    // Loaded by path, not imported: the root tsconfig must not compile src/extension (it imports vscode).
+    extension = require(join(ROOT, 'src', 'extension', 'extension.ts')) as ExtensionModule;
+  });
+
+  beforeEach(() => {
+    state = fake.reset();
+    context = fakeContext();
+    extension.activate(context);
+  });
+
+  afterEach(() => {
+    for (const d of context.subscriptions) d.dispose();
+    extension.deactivate();
+  });
+
+  it('registers every contributed command, the Fleet view and the language features, and logs its activation time', () => {
+    const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
+    assert.deepEqual([...state.commands.keys()].sort(), contributed);
+    assert.deepEqual(state.treeViews.map((v) => v.id), ['kokpit.fleet']);
+    assert.deepEqual(state.collections.map((c) => c.name), ['kokpit']);
+    assert.equal(state.completionProviders.length, 1);
+    assert.equal(state.hoverProviders.length, 1);
+    assert.ok(state.logs.some((l) => l.level === 'info' && /^activated in \d+ ms$/.test(l.message)), JSON.stringify(state.logs));
+  });
+
+  it('the Fleet view starts empty, so its welcome content shows', async () => {
+    const provider = state.treeViews[0].options.treeDataProvider;
+    assert.deepEqual(await provider.getChildren(undefined), []);
+  });
+
+  it('validates a kokpit document on open with engine ranges mapped to positions, and ignores other YAML', () => {
+    const doc = fake.openDocument('/w/etcd.yaml', ETCD_BAD);
+    const found = fake.diagnostics(doc.uri) ?? [];
+    const replicas = found.find((d) => d.message.includes('replicas'));
+    assert.ok(replicas, JSON.stringify(found));
+    assert.equal(replicas.severity, 0 /* Error */);
+    assert.equal(replicas.source, 'kokpit');
+    assert.deepEqual([replicas.range.start.line, replicas.range.start.character], [5, 12]);
+    const other = fake.openDocument('/w/deploy.yaml', 'apiVersion: apps/v1\nkind: Deployment\nspec: 3\n');
+    assert.equal(fake.diagnostics(other.uri), undefined);
+  });
+
+  it('revalidates after typing pauses, and clears on close', async () => {
+    const doc = fake.openDocument('/w/etcd.yaml', ETCD_BAD);
+    assert.ok((fake.diagnostics(doc.uri) ?? []).length > 0);
+    fake.changeDocument(doc, ETCD_GOOD);
+    // Debounced: nothing changes synchronously.
+    assert.ok((fake.diagnostics(doc.uri) ?? []).length > 0);
+    await until('diagnostics to clear after the edit', () => fake.diagnostics(doc.uri)?.length === 0);
+    fake.closeDocument(doc);
+    assert.equal(fake.diagnostics(doc.uri), undefined);
+  });
+
+  it('a pending validation is dropped when the document closes', async () => {
+    const doc = fake.openDocument('/w/etcd.yaml', ETCD_GOOD);
+    fake.changeDocument(doc, ETCD_BAD);
+    fake.closeDocument(doc);
+    // Open a second document and wait for its own debounced validation: by then the first one's would have run.
+    const probe = fake.openDocument('/w/probe.yaml', ETCD_GOOD);
+    fake.changeDocument(probe, ETCD_BAD);
+    await until('the probe document to be revalidated', () => (fake.diagnostics(probe.uri) ?? []).length > 0);
+    assert.equal(fake.diagnostics(doc.uri), undefined);
+  });
+
+  it('kokpit.validateWorkspace validates manifests on disk and reports a summary', async () => {
+    state.files.set('/w/a.yaml', ETCD_BAD);
+    state.files.set('/w/b.yml', ETCD_GOOD);
+    state.files.set('/w/other.yaml', 'apiVersion: v1\nkind: ConfigMap\n');
+    state.messageAnswer = 'Show Problems';
+    await state.commands.get('kokpit.validateWorkspace')!();
+    const collection = state.collections[0];
+    assert.ok((collection.entries.get('file:///w/a.yaml') ?? []).length > 0);
+    assert.deepEqual(collection.entries.get('file:///w/b.yml'), []);
+    assert.equal(collection.entries.has('file:///w/other.yaml'), false);
+    const [message] = state.messages;
+    assert.equal(message.level, 'warning');
+    assert.match(message.text, /error.* in 1 file of 2 manifest files/);
+    assert.deepEqual(state.executed.map((e) => e.id), ['workbench.actions.view.problems']);
+  });
+
+  it('placeholder commands say the feature arrives with `kokpit up`', async () => {
+    for (const id of ['kokpit.createLocalMetaCluster', 'kokpit.connect', 'kokpit.startSandbox']) await state.commands.get(id)!();
+    assert.equal(state.messages.length, 3);
+    for (const m of state.messages) assert.match(m.text, /kokpit up/);
+  });
+
+  it('kokpit.showLogs reveals the output channel', async () => {
+    await state.commands.get('kokpit.showLogs')!();
+    assert.equal(state.shownOutput, 1);
+  });
+
+  it('completion maps engine items to editor items that replace the typed word', async () => {
+    const text = 'apiVersion: kokpit.dev/v1alpha1\nkind: EtcdCluster\nmetadata:\n  name: etcd\nspec:\n  repl';
+    const doc = fake.openDocument('/w/etcd.yaml', text);
+    const position = new Position(5, 6);
+    const items = await state.completionProviders[0].provider.provideCompletionItems(doc, position, {}, { triggerKind: 0 });
+    const replicas = items.find((i: { label: string }) => i.label === 'replicas');
+    assert.ok(replicas, JSON.stringify(items.map((i: { label: string }) => i.label)));
+    assert.equal(replicas.kind, 9 /* Property */);
+    assert.deepEqual([replicas.range.start.character, replicas.range.end.character], [2, 6]);
+    assert.ok(items.every((i: { sortText: string }) => /^\d{4}$/.test(i.sortText)));
+  });
+
+  it('completion stays out of YAML that is not kokpit\'s', async () => {
+    const doc = fake.openDocument('/w/values.yaml', 'replicas: 3\nimage:\n  ');
+    const items = await state.completionProviders[0].provider.provideCompletionItems(doc, new Position(2, 2), {}, { triggerKind: 0 });
+    assert.equal(items, undefined);
+  });
+
+  it('hover maps the engine range back to positions', async () => {
+    const doc = fake.openDocument('/w/etcd.yaml', ETCD_GOOD);
+    const hover = await state.hoverProviders[0].provider.provideHover(doc, new Position(5, 4));
+    assert.ok(hover, 'a hover on spec.replicas');
+    assert.match(hover.contents.value, /members/i);
+    assert.equal(hover.range.start.line, 5);
+  });
+
+  it('disposing the subscriptions removes every listener, command and diagnostic', async () => {
+    const doc = fake.openDocument('/w/etcd.yaml', ETCD_GOOD);
+    fake.changeDocument(doc, ETCD_BAD);
+    for (const d of context.subscriptions) d.dispose();
+    context.subscriptions = [];
+    assert.equal(state.onOpen.listenerCount + state.onChange.listenerCount + state.onClose.listenerCount + state.onSave.listenerCount, 0);
+    assert.equal(state.collections[0].disposed, true);
+    assert.equal(state.commands.size, 0);
+  });
+});

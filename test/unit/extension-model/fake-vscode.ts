@@ -1,0 +1,321 @@
+// A small stand-in for the `vscode` module: just the API surface src/extension uses, recording what the
+// extension registers so tests can drive it (open/change/close documents, run commands, call providers).
+// Not a VS Code emulator: the code-server UI tier covers the real thing.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import Module from 'node:module';
+import { join } from 'node:path';
+
+type Listener<T> = (value: T) => unknown;
+
+export class EventEmitter<T> {
+  private listeners: Listener<T>[] = [];
+  event = (listener: Listener<T>) => {
+    this.listeners.push(listener);
+    return { dispose: () => void (this.listeners = this.listeners.filter((l) => l !== listener)) };
+  };
+  fire(value: T): void {
+    for (const l of [...this.listeners]) l(value);
+  }
+  dispose(): void {
+    this.listeners = [];
+  }
+  get listenerCount(): number {
+    return this.listeners.length;
+  }
+}
+
+export class Position {
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
+}
+export class Range {
+  constructor(
+    readonly start: Position,
+    readonly end: Position,
+  ) {}
+}
+export class Diagnostic {
+  source?: string;
+  code?: string | number;
+  constructor(
+    readonly range: Range,
+    readonly message: string,
+    readonly severity: number,
+  ) {}
+}
+export const DiagnosticSeverity = { Error: 0, Warning: 1, Information: 2, Hint: 3 } as const;
+export const CompletionItemKind = { Property: 9, Value: 11, Snippet: 14 } as const;
+export class CompletionItem {
+  insertText?: string | SnippetString;
+  detail?: string;
+  documentation?: MarkdownString;
+  sortText?: string;
+  range?: Range;
+  constructor(
+    readonly label: string,
+    readonly kind: number,
+  ) {}
+}
+export class SnippetString {
+  constructor(readonly value: string) {}
+}
+export class MarkdownString {
+  constructor(readonly value: string) {}
+}
+export class Hover {
+  constructor(
+    readonly contents: MarkdownString,
+    readonly range?: Range,
+  ) {}
+}
+export const TreeItemCollapsibleState = { None: 0, Collapsed: 1, Expanded: 2 } as const;
+export class TreeItem {
+  id?: string;
+  description?: string;
+  tooltip?: MarkdownString;
+  contextValue?: string;
+  iconPath?: ThemeIcon;
+  command?: unknown;
+  constructor(
+    readonly label: string,
+    readonly collapsibleState: number,
+  ) {}
+}
+export class ThemeIcon {
+  constructor(
+    readonly id: string,
+    readonly color?: ThemeColor,
+  ) {}
+}
+export class ThemeColor {
+  constructor(readonly id: string) {}
+}
+export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 } as const;
+
+export class Uri {
+  private constructor(
+    readonly scheme: string,
+    readonly path: string,
+  ) {}
+  static file(path: string): Uri {
+    return new Uri('file', path);
+  }
+  get fsPath(): string {
+    return this.path;
+  }
+  toString(): string {
+    return `${this.scheme}://${this.path}`;
+  }
+}
+
+export class FakeTextDocument {
+  isClosed = false;
+  constructor(
+    readonly uri: Uri,
+    readonly languageId: string,
+    private text: string,
+  ) {}
+  getText(): string {
+    return this.text;
+  }
+  setText(text: string): void {
+    this.text = text;
+  }
+  positionAt(offset: number): Position {
+    const before = this.text.slice(0, Math.max(0, Math.min(offset, this.text.length)));
+    const lines = before.split('\n');
+    return new Position(lines.length - 1, lines[lines.length - 1].length);
+  }
+  offsetAt(position: Position): number {
+    const lines = this.text.split('\n');
+    let offset = 0;
+    for (let i = 0; i < position.line; i++) offset += lines[i].length + 1;
+    return offset + position.character;
+  }
+  lineAt(line: number): { text: string } {
+    return { text: this.text.split('\n')[line] ?? '' };
+  }
+  getWordRangeAtPosition(position: Position, regex: RegExp): Range | undefined {
+    const line = this.lineAt(position.line).text;
+    for (const m of line.matchAll(new RegExp(regex.source, 'g'))) {
+      const start = m.index ?? 0;
+      if (start <= position.character && position.character <= start + m[0].length)
+        return new Range(new Position(position.line, start), new Position(position.line, start + m[0].length));
+    }
+    return undefined;
+  }
+}
+
+class FakeDiagnosticCollection {
+  readonly entries = new Map<string, Diagnostic[]>();
+  disposed = false;
+  constructor(readonly name: string) {}
+  set(uri: Uri, diagnostics: readonly Diagnostic[]): void {
+    this.entries.set(uri.toString(), [...diagnostics]);
+  }
+  get(uri: Uri): Diagnostic[] | undefined {
+    return this.entries.get(uri.toString());
+  }
+  delete(uri: Uri): void {
+    this.entries.delete(uri.toString());
+  }
+  dispose(): void {
+    this.disposed = true;
+    this.entries.clear();
+  }
+}
+
+export interface LoggedLine {
+  level: string;
+  message: string;
+}
+
+/** Everything the extension did to the fake, reset between tests. */
+export class FakeState {
+  commands = new Map<string, (...args: unknown[]) => unknown>();
+  executed: { id: string; args: unknown[] }[] = [];
+  messages: { level: 'info' | 'warning' | 'error'; text: string; items: string[] }[] = [];
+  /** Answer to the next warning/info message's buttons. */
+  messageAnswer: string | undefined;
+  logs: LoggedLine[] = [];
+  shownOutput = 0;
+  collections: FakeDiagnosticCollection[] = [];
+  completionProviders: { selector: unknown; provider: any; triggers: string[] }[] = [];
+  hoverProviders: { selector: unknown; provider: any }[] = [];
+  treeViews: { id: string; options: any; disposed: boolean }[] = [];
+  documents: FakeTextDocument[] = [];
+  /** Files on "disk" for findFiles/fs.readFile. */
+  files = new Map<string, string>();
+  settings: Record<string, unknown> = {};
+  readonly onOpen = new EventEmitter<FakeTextDocument>();
+  readonly onSave = new EventEmitter<FakeTextDocument>();
+  readonly onChange = new EventEmitter<{ document: FakeTextDocument; contentChanges: unknown[] }>();
+  readonly onClose = new EventEmitter<FakeTextDocument>();
+  readonly onConfig = new EventEmitter<{ affectsConfiguration(section: string): boolean }>();
+}
+
+let state = new FakeState();
+export const fake = {
+  get state(): FakeState {
+    return state;
+  },
+  reset(): FakeState {
+    state = new FakeState();
+    return state;
+  },
+  openDocument(path: string, text: string, languageId = 'yaml'): FakeTextDocument {
+    const doc = new FakeTextDocument(Uri.file(path), languageId, text);
+    state.documents.push(doc);
+    state.onOpen.fire(doc);
+    return doc;
+  },
+  changeDocument(doc: FakeTextDocument, text: string): void {
+    doc.setText(text);
+    state.onChange.fire({ document: doc, contentChanges: [{ text }] });
+  },
+  closeDocument(doc: FakeTextDocument): void {
+    doc.isClosed = true;
+    state.documents = state.documents.filter((d) => d !== doc);
+    state.onClose.fire(doc);
+  },
+  diagnostics(uri: Uri): Diagnostic[] | undefined {
+    return state.collections[0]?.get(uri);
+  },
+};
+
+const outputChannel = (name: string) => {
+  const log = (level: string) => (message: string | Error) => state.logs.push({ level, message: message instanceof Error ? message.message : message });
+  return { name, trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), show: () => void state.shownOutput++, dispose: () => undefined };
+};
+
+const message = (level: 'info' | 'warning' | 'error') => async (text: string, ...items: string[]) => {
+  state.messages.push({ level, text, items });
+  return items.includes(state.messageAnswer ?? '\u0000') ? state.messageAnswer : undefined;
+};
+
+export const vscodeApi = {
+  EventEmitter, Position, Range, Diagnostic, DiagnosticSeverity, CompletionItem, CompletionItemKind, SnippetString,
+  MarkdownString, Hover, TreeItem, TreeItemCollapsibleState, ThemeIcon, ThemeColor, ProgressLocation, Uri,
+  window: {
+    createOutputChannel: (name: string) => outputChannel(name),
+    showInformationMessage: message('info'),
+    showWarningMessage: message('warning'),
+    showErrorMessage: message('error'),
+    withProgress: async (_options: unknown, task: (progress: unknown, token: unknown) => Promise<unknown>) =>
+      task({ report: () => undefined }, { isCancellationRequested: false }),
+    createTreeView: (id: string, options: unknown) => {
+      const view = { id, options, disposed: false, dispose: () => void (view.disposed = true) };
+      state.treeViews.push(view);
+      return view;
+    },
+  },
+  workspace: {
+    getConfiguration: (section: string) => ({ get: (key: string) => state.settings[`${section}.${key}`] }),
+    onDidChangeConfiguration: (l: Listener<any>) => state.onConfig.event(l),
+    onDidOpenTextDocument: (l: Listener<any>) => state.onOpen.event(l),
+    onDidSaveTextDocument: (l: Listener<any>) => state.onSave.event(l),
+    onDidChangeTextDocument: (l: Listener<any>) => state.onChange.event(l),
+    onDidCloseTextDocument: (l: Listener<any>) => state.onClose.event(l),
+    get textDocuments() {
+      return state.documents;
+    },
+    findFiles: async (include: string) => {
+      if (include !== '**/*.{yaml,yml}') throw new Error(`fake findFiles only knows the YAML glob, got ${include}`);
+      return [...state.files.keys()].filter((p) => /\.ya?ml$/.test(p) && !p.includes('/node_modules/')).map((p) => Uri.file(p));
+    },
+    fs: {
+      readFile: async (uri: Uri) => {
+        const text = state.files.get(uri.path);
+        if (text === undefined) throw new Error(`ENOENT ${uri.path}`);
+        return new TextEncoder().encode(text);
+      },
+    },
+  },
+  languages: {
+    createDiagnosticCollection: (name: string) => {
+      const c = new FakeDiagnosticCollection(name);
+      state.collections.push(c);
+      return c;
+    },
+    registerCompletionItemProvider: (selector: unknown, provider: unknown, ...triggers: string[]) => {
+      state.completionProviders.push({ selector, provider, triggers });
+      return { dispose: () => undefined };
+    },
+    registerHoverProvider: (selector: unknown, provider: unknown) => {
+      state.hoverProviders.push({ selector, provider });
+      return { dispose: () => undefined };
+    },
+  },
+  commands: {
+    registerCommand: (id: string, fn: (...args: unknown[]) => unknown) => {
+      if (state.commands.has(id)) throw new Error(`command '${id}' already exists`);
+      state.commands.set(id, fn);
+      return { dispose: () => void state.commands.delete(id) };
+    },
+    executeCommand: async (id: string, ...args: unknown[]) => {
+      state.executed.push({ id, args });
+      return state.commands.get(id)?.(...args);
+    },
+  },
+};
+
+/** Makes `require('vscode')` return the fake, for code loaded after this call. */
+export function installFakeVscode(): void {
+  const id = join(__dirname, '__fake_vscode__.js');
+  const M = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string; _cache: Record<string, unknown> };
+  const original = M._resolveFilename;
+  if ((original as { fakeVscode?: boolean }).fakeVscode) return;
+  const patched = function (this: unknown, request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? id : original.call(this, request, ...rest);
+  };
+  (patched as { fakeVscode?: boolean }).fakeVscode = true;
+  M._resolveFilename = patched;
+  M._cache[id] = { id, filename: id, loaded: true, exports: vscodeApi, children: [], paths: [] };
+}
+
+/** An ExtensionContext with what the extension uses. */
+export function fakeContext(): { subscriptions: { dispose(): unknown }[] } {
+  return { subscriptions: [] };
+}

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AddressPool } from '../../../src/podrunner/addresses';
+
+describe('podrunner AddressPool', () => {
+  let dir: string;
+  let locks: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-addr-'));
+    locks = path.join(dir, 'locks');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('hands out distinct loopback addresses and keeps them per pod', () => {
+    const pool = AddressPool.open(path.join(dir, 'a'), locks);
+    const a = pool.allocate('default/etcd-0');
+    const b = pool.allocate('default/etcd-1');
+    assert.match(a, /^127\.0\.0\.\d+$/);
+    assert.notEqual(a, b);
+    assert.notEqual(a, '127.0.0.1');
+    assert.equal(pool.allocate('default/etcd-0'), a);
+    pool.release('default/etcd-0');
+    const c = pool.allocate('default/web');
+    assert.notEqual(c, a, 'a released address stays reserved for its pod while others are free');
+    assert.equal(pool.allocate('default/etcd-0'), a);
+    pool.close();
+  });
+
+  it('persists assignments across a restart', () => {
+    fs.mkdirSync(path.join(dir, 'a'));
+    const p1 = AddressPool.open(path.join(dir, 'a'), locks);
+    const ip = p1.allocate('ns/p');
+    p1.close();
+    const p2 = AddressPool.open(path.join(dir, 'a'), locks);
+    assert.equal(p2.block, p1.block);
+    assert.equal(p2.allocate('ns/p'), ip);
+    p2.close();
+  });
+
+  it('gives concurrent runners different blocks', () => {
+    fs.mkdirSync(path.join(dir, 'a'));
+    fs.mkdirSync(path.join(dir, 'b'));
+    const p1 = AddressPool.open(path.join(dir, 'a'), locks);
+    const p2 = AddressPool.open(path.join(dir, 'b'), locks);
+    assert.equal(p1.block, 0);
+    assert.equal(p2.block, 1);
+    assert.match(p2.allocate('x/y'), /^127\.0\.1\.\d+$/);
+    p1.close();
+    p2.close();
+  });
+
+  it('takes over a block whose holder died', () => {
+    fs.mkdirSync(locks, { recursive: true });
+    fs.mkdirSync(path.join(dir, 'a'));
+    fs.writeFileSync(path.join(locks, '0'), JSON.stringify({ pid: 2 ** 22 + 12345, owner: '/elsewhere' }));
+    const p = AddressPool.open(path.join(dir, 'a'), locks);
+    assert.equal(p.block, 0);
+    p.close();
+  });
+});
