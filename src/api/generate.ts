@@ -1,5 +1,8 @@
 // Derives every checked-in artifact from the kinds table: CRDs, editor JSON schemas and the API reference.
-// Pure: returns file contents; scripts/generate.ts writes them and a unit test checks they are current.
+// generatedFiles() is pure; writeGeneratedFiles() puts them under a root (the repository, or a temp dir
+// for the unit test that fails when the checked-in copies are stale).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { type TSchema } from '@sinclair/typebox';
 import { API_VERSION, GROUP, VERSION } from './common';
@@ -143,4 +146,15 @@ export function generatedFiles(): Map<string, string> {
   files.set('schemas/kokpit.json', JSON.stringify(combinedEditorSchema(), null, 2) + '\n');
   files.set('docs/api.md', apiReference() + '\n');
   return files;
+}
+
+/** Writes every generated file below `root` (the repository root, or any other directory); returns the paths written. */
+export function writeGeneratedFiles(root: string): string[] {
+  const written: string[] = [];
+  for (const [path, content] of generatedFiles()) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+    written.push(path);
+  }
+  return written;
 }

@@ -1,7 +1,7 @@
 // A watch-backed cache that never gives up. client-node's ListWatch relists on 410 Gone but stops for
 // good on any other error; this wrapper restarts it with exponential backoff and maps events to keys.
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject, type ListPromise } from '@kubernetes/client-node';
-import { type Logger, silentLogger } from './reconciler';
+import { briefError, type Logger, silentLogger } from './reconciler';
 
 export type EventKind = 'add' | 'update' | 'delete';
 
@@ -94,10 +94,4 @@ export class Informer<T extends KubernetesObject> {
   }
 }
 
-function describe(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { statusCode?: number; code?: number | string; message?: string };
-    return [e.statusCode ?? e.code, e.message].filter(Boolean).join(' ') || 'unknown error';
-  }
-  return String(err);
-}
+const describe = briefError;

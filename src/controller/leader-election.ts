@@ -1,8 +1,8 @@
 // Leader election on a coordination.k8s.io Lease, so only one kokpit manager reconciles a meta cluster
 // at a time (VS Code and a terminal may both try). Optimistic concurrency on resourceVersion makes the
 // take-over race safe: of two candidates replacing an expired lease, the apiserver accepts one.
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { type Logger, silentLogger } from './reconciler';
+import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { briefError as brief, type Logger, silentLogger } from './reconciler';
 
 export interface LeaderElectionOptions {
   namespace: string;
@@ -15,13 +15,23 @@ export interface LeaderElectionOptions {
   onWaiting?: (holder: string) => void;
 }
 
+// Lease times are MicroTime (6 fractional digits). client-node's typed CoordinationV1Api serializes Date
+// with milliseconds, which the apiserver rejects, so the lease is handled as a plain object with strings.
+interface LeaseObject extends KubernetesObject {
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; acquireTime?: string; renewTime?: string; leaseTransitions?: number };
+}
+
+export function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
 function statusCode(e: unknown): number | undefined {
   const err = e as { code?: number; statusCode?: number };
   return err?.code ?? err?.statusCode;
 }
 
 export class LeaderElector {
-  private readonly api: CoordinationV1Api;
+  private readonly api: KubernetesObjectApi;
   private readonly duration: number;
   private readonly renewEvery: number;
   private readonly log: Logger;
@@ -34,7 +44,7 @@ export class LeaderElector {
     kc: KubeConfig,
     private readonly opts: LeaderElectionOptions,
   ) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.api = kc.makeApiClient(KubernetesObjectApi);
     this.duration = opts.leaseDurationSec ?? 15;
     this.renewEvery = opts.renewEverySec ?? Math.max(1, Math.floor(this.duration / 3));
     this.log = opts.log ?? silentLogger;
@@ -53,7 +63,7 @@ export class LeaderElector {
     let lastHolder = '';
     while (!this.stopped) {
       const holder = await this.tryAcquireOrRenew().catch((e) => {
-        this.log.warn(`lease ${this.opts.namespace}/${this.opts.name}: ${e instanceof Error ? e.message : String(e)}`);
+        this.log.warn(`lease ${this.opts.namespace}/${this.opts.name}: ${brief(e)}`);
         return '?';
       });
       if (holder === this.opts.identity) {
@@ -79,15 +89,15 @@ export class LeaderElector {
     if (!this.leading) return;
     this.leading = false;
     try {
-      const lease = await this.api.readNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace });
+      const lease = await this.read();
       if (lease.spec?.holderIdentity === this.opts.identity) {
-        lease.spec.holderIdentity = undefined;
-        lease.spec.renewTime = undefined;
-        lease.spec.acquireTime = undefined;
-        await this.api.replaceNamespacedLease({ name: this.opts.name, namespace: this.opts.namespace, body: lease });
+        delete lease.spec.holderIdentity;
+        delete lease.spec.renewTime;
+        delete lease.spec.acquireTime;
+        await this.api.replace(lease);
       }
     } catch (e) {
-      this.log.warn(`releasing lease: ${e instanceof Error ? e.message : String(e)}`);
+      this.log.warn(`releasing lease: ${brief(e)}`);
     }
   }
 
@@ -99,7 +109,7 @@ export class LeaderElector {
       try {
         holder = await this.tryAcquireOrRenew();
       } catch (e) {
-        this.log.warn(`renewing lease: ${e instanceof Error ? e.message : String(e)}`);
+        this.log.warn(`renewing lease: ${brief(e)}`);
       }
       if (holder === this.opts.identity) return this.scheduleRenew();
       if (holder === '' && Date.now() < deadline) return this.scheduleRenew();
@@ -110,20 +120,27 @@ export class LeaderElector {
     this.timer.unref?.();
   }
 
+  private read(): Promise<LeaseObject> {
+    return this.api.read<LeaseObject>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.opts.namespace } });
+  }
+
   /** One attempt: returns the identity holding the lease afterwards. */
   private async tryAcquireOrRenew(): Promise<string> {
     const now = new Date();
     const { name, namespace, identity } = this.opts;
-    let lease: V1Lease;
+    let lease: LeaseObject;
     try {
-      lease = await this.api.readNamespacedLease({ name, namespace });
+      lease = await this.read();
     } catch (e) {
       if (statusCode(e) !== 404) throw e;
       try {
-        await this.api.createNamespacedLease({
-          namespace,
-          body: { metadata: { name, namespace }, spec: { holderIdentity: identity, leaseDurationSeconds: this.duration, acquireTime: now, renewTime: now, leaseTransitions: 0 } },
-        });
+        const t = microTime(now);
+        await this.api.create({
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec: { holderIdentity: identity, leaseDurationSeconds: this.duration, acquireTime: t, renewTime: t, leaseTransitions: 0 },
+        } as LeaseObject);
         return identity;
       } catch (ce) {
         if (statusCode(ce) === 409) return '?';
@@ -139,12 +156,13 @@ export class LeaderElector {
       ...spec,
       holderIdentity: identity,
       leaseDurationSeconds: this.duration,
-      renewTime: now,
-      acquireTime: takingOver ? now : spec.acquireTime,
+      renewTime: microTime(now),
+      acquireTime: takingOver ? microTime(now) : spec.acquireTime,
       leaseTransitions: (spec.leaseTransitions ?? 0) + (takingOver ? 1 : 0),
     };
     try {
-      await this.api.replaceNamespacedLease({ name, namespace, body: lease });
+      // replace carries resourceVersion: a concurrent writer makes this a 409, never a lost update.
+      await this.api.replace(lease);
       return identity;
     } catch (e) {
       // Someone else updated the lease between our read and write: they won this round.

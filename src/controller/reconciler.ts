@@ -42,3 +42,20 @@ export function splitKey(key: string): { namespace?: string; name: string } {
   const i = key.indexOf('/');
   return i < 0 ? { name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
 }
+
+/** One line for an API error: `HTTP 409: <server message>`, never the response headers or body dump. */
+export function briefError(e: unknown): string {
+  const err = e as { code?: number; statusCode?: number; body?: unknown; message?: string };
+  let body = err?.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      /* keep the text */
+    }
+  }
+  const msg = (body as { message?: string } | undefined)?.message;
+  const code = err?.code ?? err?.statusCode;
+  if (typeof code === 'number') return `HTTP ${code}${msg ? `: ${msg}` : ''}`;
+  return (err?.message ?? String(e)).split('\n')[0];
+}

@@ -1,6 +1,9 @@
 // Entry point, kept thin: build the runtime once, then let each feature register itself.
 import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { FleetController } from './fleet/controller';
+import { registerObjectDocuments } from './fleet/object-documents';
+import { registerStatusBar } from './fleet/status-bar';
 import { registerFleetView } from './fleet/tree';
 import { registerCompletion } from './language/completion';
 import { registerDiagnostics } from './language/diagnostics';
@@ -14,10 +17,18 @@ export function activate(context: vscode.ExtensionContext): void {
   const diagnostics = registerDiagnostics(context, runtime);
   registerCompletion(context, runtime);
   registerHover(context, runtime);
-  registerFleetView(context, runtime);
-  registerCommands(context, { runtime, diagnostics });
 
-  runtime.logger.info(`activated in ${Math.round(performance.now() - started)} ms`);
+  const fleet = new FleetController(runtime, context.globalState);
+  context.subscriptions.push(fleet);
+  registerFleetView(context, runtime, fleet);
+  registerObjectDocuments(context, fleet);
+  registerStatusBar(context, fleet);
+  registerCommands(context, { runtime, diagnostics, fleet });
+
+  // The host's uptime shows how much of the wait before activation was VS Code starting, not kokpit.
+  runtime.logger.info(`activated in ${Math.round(performance.now() - started)} ms (extension host up ${Math.round(process.uptime() * 1000)} ms)`);
+  // Connecting runs after activation returns: an unreachable cluster never slows the editor down.
+  void fleet.autoConnect();
 }
 
 export function deactivate(): void {

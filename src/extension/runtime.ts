@@ -1,9 +1,20 @@
-// The one object `activate()` builds and hands to every feature: logger, settings, clock.
-// Features take what they need from it instead of reaching for globals, so later work (fleet model,
-// reconcilers, CLI runners) receives the same services.
+// The one object `activate()` builds and hands to every feature: logger, settings, clock, kube client factory,
+// process runner and progress sink. Features take what they need from it instead of reaching for globals or
+// constructing clients themselves, so tests and the CLI can supply their own (the CLI builds its own runtime).
+import type { KubeConfig } from '@kubernetes/client-node';
+import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
 import { systemClock, type Clock } from './model/clock';
+import type { FleetKind, ObjectStream } from './model/fleet-connection';
 import { filteredLogger, type Logger } from './model/logger';
+import {
+  informerStream,
+  kubeconfigContexts,
+  kubeconfigFiles,
+  loadMetaKubeConfig,
+  probeMetaCluster,
+  readBusinessClusterKubeconfig,
+} from './model/meta-cluster';
 import { readSettings, SETTINGS_SECTION, type KokpitSettings } from './model/settings';
 
 export interface SettingsReader {
@@ -12,10 +23,42 @@ export interface SettingsReader {
   onDidChange: vscode.Event<KokpitSettings>;
 }
 
+/** Everything kokpit does against a Kubernetes API goes through here. */
+export interface KubeFactory {
+  /** Kubeconfig files in effect (setting, else $KUBECONFIG, else ~/.kube/config). */
+  files(): string[];
+  contexts(): { names: string[]; current?: string };
+  /** An in-memory kubeconfig with `context` (default: current-context) selected; never writes the files. */
+  load(context?: string): KubeConfig;
+  probe(kc: KubeConfig): Promise<void>;
+  stream(kc: KubeConfig, kind: FleetKind): ObjectStream;
+  /** A business cluster's kubeconfig (a secret: never log it). */
+  businessClusterKubeconfig(kc: KubeConfig, namespace: string, secretName: string): Promise<string>;
+}
+
+export interface ProcessResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs kind, docker and kokpit's own CLI; output is returned, never logged here (it may hold secrets). */
+export interface ProcessRunner {
+  run(file: string, args: readonly string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; input?: string }): Promise<ProcessResult>;
+}
+
+/** Long operations report steps and can be cancelled. */
+export interface ProgressSink {
+  run<T>(title: string, task: (step: (message: string) => void, signal: AbortSignal) => Promise<T>): Promise<T>;
+}
+
 export interface Runtime {
   logger: Logger;
   settings: SettingsReader;
   clock: Clock;
+  kube: KubeFactory;
+  processes: ProcessRunner;
+  progress: ProgressSink;
   /** The "Kokpit" output channel itself, for commands that reveal it. */
   output: vscode.LogOutputChannel;
 }
@@ -33,5 +76,41 @@ export function createRuntime(context: vscode.ExtensionContext): Runtime {
   );
   // The channel also honours VS Code's own log level ("Developer: Set Log Level…"); kokpit.logLevel filters first.
   const logger = filteredLogger(output, () => current().logLevel);
-  return { logger, settings: { current, onDidChange: changed.event }, clock: systemClock, output };
+  const clock = systemClock;
+  const files = () => kubeconfigFiles(current().kubeconfig);
+
+  const kube: KubeFactory = {
+    files,
+    contexts: () => kubeconfigContexts(files()),
+    load: (ctx) => loadMetaKubeConfig(files(), ctx),
+    probe: (kc) => probeMetaCluster(kc, clock),
+    stream: (kc, kind) => informerStream(kc, kind, logger),
+    businessClusterKubeconfig: readBusinessClusterKubeconfig,
+  };
+
+  const processes: ProcessRunner = {
+    run: (file, args, options = {}) =>
+      new Promise((resolve, reject) => {
+        // No shell: arguments are passed as they are, never re-parsed.
+        const child = spawn(file, [...args], { cwd: options.cwd, env: options.env ?? process.env, signal: options.signal, stdio: 'pipe' });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (b: Buffer) => out.push(b));
+        child.stderr.on('data', (b: Buffer) => err.push(b));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+        child.stdin.end(options.input ?? '');
+      }),
+  };
+
+  const progress: ProgressSink = {
+    run: async (title, task) =>
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kokpit: ${title}`, cancellable: true }, (report, token) => {
+        const abort = new AbortController();
+        const cancelled = token.onCancellationRequested(() => abort.abort());
+        return task((message) => report.report({ message }), abort.signal).finally(() => cancelled.dispose());
+      }),
+  };
+
+  return { logger, settings: { current, onDidChange: changed.event }, clock, kube, processes, progress, output };
 }

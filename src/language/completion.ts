@@ -1,7 +1,8 @@
 // Completion at an offset: keys allowed at the cursor's object that are not there yet, values for a value
 // position (enums, booleans, defaults), apiVersion/kind values and whole-document snippets at the top.
 import { parseAllDocuments, type Document } from 'yaml';
-import { API_VERSION } from '../api/common';
+import { API_VERSION, CRON, DURATION, ETCD_VERSION, KUBERNETES_VERSION, QUANTITY } from '../api/common';
+import { DEFAULT_ETCD_VERSION, DEFAULT_KUBERNETES_VERSION } from '../api/release-defaults';
 import { KINDS } from '../api/kinds';
 import { KIND_API_VERSION, KIND_KIND, documentTarget, isTarget, schemaAt, type CompiledSchema, type PathSegment } from '../validation';
 import { findMarker, targetOf } from './ast-path';
@@ -117,7 +118,12 @@ function valueItems(s: CompiledSchema, prefix: string): CompletionItem[] {
   if (s.enumValues) values.push(...s.enumValues);
   else if (s.types?.has('boolean')) values.push(true, false);
   const def = s.raw.default;
-  if (def !== undefined && (typeof def !== 'object' || def === null) && !values.includes(def)) values.unshift(def);
+  // The default first: it is what the field means when left out.
+  if (def !== undefined && (typeof def !== 'object' || def === null)) {
+    const i = values.indexOf(def);
+    if (i >= 0) values.splice(i, 1);
+    values.unshift(def);
+  }
   return values.map((v) => ({
     label: showValue(v),
     kind: 'value' as const,
@@ -202,9 +208,20 @@ function skeleton(apiVersion: string, kind: string, root: CompiledSchema): strin
   return lines.join('\n') + '\n';
 }
 
+/** Placeholders for patterned strings: an empty one would leave the new document invalid. */
+const PATTERN_EXAMPLES = new Map<string, string>([
+  [ETCD_VERSION, DEFAULT_ETCD_VERSION],
+  [KUBERNETES_VERSION, DEFAULT_KUBERNETES_VERSION],
+  [QUANTITY, '1Gi'],
+  [DURATION, '10m'],
+  [CRON, '0 */6 * * *'],
+]);
+
 function exampleFor(s: CompiledSchema): string {
   const d = s.raw.description ?? '';
   const m = /e\.g\. `([^`]+)`/.exec(d);
   if (m) return m[1];
+  const byPattern = s.pattern && PATTERN_EXAMPLES.get(s.pattern.source);
+  if (byPattern) return byPattern;
   return s.types?.has('integer') ? '1' : '';
 }

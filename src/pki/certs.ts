@@ -17,7 +17,8 @@ import {
   signingParamsFor,
 } from './keys';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+// Node's webcrypto is the provider; the cast avoids depending on the DOM lib's `Crypto` type.
+(x509.cryptoProvider as unknown as { set(provider: unknown): void }).set(webcrypto);
 
 /** A certificate and its private key, both PEM (key as PKCS#8 `-----BEGIN PRIVATE KEY-----`). */
 export interface CertKeyPair {

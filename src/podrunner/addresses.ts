@@ -56,6 +56,29 @@ function claimBlock(lockDir: string, preferred: number | undefined, owner: strin
   throw new Error(`no free loopback block in ${lockDir} (255 runners?)`);
 }
 
+/**
+ * IPv4 addresses with a listening TCP socket in this network namespace (from /proc/net/tcp): a pod IP
+ * that something already listens on (an orphan of a runner that was killed) is not handed out.
+ */
+export function listeningIPv4s(procNetTcp = '/proc/net/tcp'): Set<string> {
+  const out = new Set<string>();
+  let text = '';
+  try {
+    text = fs.readFileSync(procNetTcp, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 4 || f[3] !== '0A') continue; // 0A = LISTEN
+    const hex = f[1].split(':')[0];
+    if (hex.length !== 8) continue;
+    // Little-endian on the machines we run on (x86-64, arm64).
+    out.add([6, 4, 2, 0].map((i) => parseInt(hex.slice(i, i + 2), 16)).join('.'));
+  }
+  return out;
+}
+
 export class AddressPool {
   private readonly active = new Set<string>();
   private released = false;
@@ -64,9 +87,11 @@ export class AddressPool {
     private readonly file: string,
     private readonly lockFile: string,
     private readonly state: Persisted,
+    /** Addresses taken outside this pool (default: anything listening on them). */
+    private readonly busy: () => Set<string> = () => listeningIPv4s(),
   ) {}
 
-  static open(stateDir: string, lockDir = defaultLockDir()): AddressPool {
+  static open(stateDir: string, lockDir = defaultLockDir(), busy?: () => Set<string>): AddressPool {
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const file = path.join(stateDir, 'addresses.json');
     let prev: Persisted | undefined;
@@ -78,7 +103,7 @@ export class AddressPool {
     const block = claimBlock(lockDir, prev?.block, path.resolve(stateDir));
     // Assignments only carry over within the same block.
     const state: Persisted = { block, assigned: prev?.block === block ? prev.assigned : {} };
-    const pool = new AddressPool(file, path.join(lockDir, String(block)), state);
+    const pool = new AddressPool(file, path.join(lockDir, String(block)), state, busy);
     pool.save();
     return pool;
   }
@@ -99,6 +124,7 @@ export class AddressPool {
   allocate(key: string): string {
     const existing = this.state.assigned[key];
     const inUse = new Set([...this.active].filter((k) => k !== key).map((k) => this.state.assigned[k]));
+    for (const ip of this.busy()) inUse.add(ip);
     if (existing && !inUse.has(existing)) {
       this.active.add(key);
       return existing;
@@ -106,7 +132,7 @@ export class AddressPool {
     const everAssigned = new Set(Object.values(this.state.assigned));
     const candidates = Array.from({ length: LAST_HOST - FIRST_HOST + 1 }, (_, i) => `127.0.${this.state.block}.${FIRST_HOST + i}`);
     // Prefer addresses no pod has had, so a deleted pod's address waits for its name to come back.
-    const ip = candidates.find((c) => !everAssigned.has(c)) ?? candidates.find((c) => !inUse.has(c));
+    const ip = candidates.find((c) => !everAssigned.has(c) && !inUse.has(c)) ?? candidates.find((c) => !inUse.has(c));
     if (!ip) throw new Error(`loopback block 127.0.${this.state.block}.0/24 is exhausted`);
     for (const [k, v] of Object.entries(this.state.assigned)) if (v === ip && k !== key) delete this.state.assigned[k];
     this.state.assigned[key] = ip;

@@ -86,8 +86,7 @@ export function resolveImage(image: string, resolver: BinaryResolver): ImageReso
   const { repository, tag } = parseImage(image);
   const rule = RULES.find((r) => r.repo.test(repository));
   if (!rule) {
-    const known = RULES.map((r) => r.component).join(', ');
-    return { ok: false, message: `image ${image} maps to no locally built binary (the process runner runs ${known})` };
+    return { ok: false, message: `image ${image} maps to no locally built binary; known images: ${knownImageMappings(resolver).join('; ')}` };
   }
   const version = rule.version(tag);
   if (!version) return { ok: false, message: `image ${image}: tag "${tag}" is not a ${rule.component} release version` };
@@ -123,4 +122,17 @@ export function resolveCommand(command0: string | undefined, binaries: Record<st
     }
   }
   return undefined;
+}
+
+const EXAMPLE_TAG: Record<string, (v: string) => string> = {
+  etcd: (v) => `${v.slice(1)}-0 or ${v}`,
+};
+
+/** The image → binary mappings, with the versions built here (`…/etcd:3.5.35-0 or v3.5.35 → etcd v3.5.35`). */
+export function knownImageMappings(resolver: BinaryResolver): string[] {
+  return RULES.map((r) => {
+    const built = CATALOG.filter((s) => s.component === r.component && resolver(s.component, s.version)).map((s) => s.version);
+    const tags = built.map((v) => (EXAMPLE_TAG[r.component] ?? ((x: string) => x))(v));
+    return `<registry>/${r.component}:${tags.length ? tags.join('|') : '<version>'} → ${r.component} ${built.length ? built.join(', ') : '(not built: npm run setup:bins)'}`;
+  });
 }

@@ -32,6 +32,16 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: any;
+}
+
+export interface WatchHandle {
+  done: Promise<void>;
+  abort(): void;
+}
+
 export class RawKube {
   private constructor(
     readonly kc: KubeConfig,
@@ -104,6 +114,58 @@ export class RawKube {
     return this.request<T>('DELETE', path, { body });
   }
 
+  /**
+   * Streams a watch (newline-delimited JSON events). `done` settles when the server ends the stream
+   * (its timeout) or `abort()` is called, and rejects on connection or HTTP errors.
+   */
+  watch(path: string, query: RequestOptions['query'], onEvent: (e: WatchEvent) => void): WatchHandle {
+    const url = new URL(path, this.server);
+    for (const [k, v] of Object.entries({ ...query, watch: 'true', allowWatchBookmarks: 'true' })) {
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    const headers: Record<string, string> = { Accept: 'application/json', ...((this.tls.headers as Record<string, string>) ?? {}) };
+    let req: ReturnType<typeof https.request> | undefined;
+    let aborted = false;
+    const done = new Promise<void>((resolve, reject) => {
+      // Own agent-less connection: a long-lived watch must not hold a keep-alive socket of the pool.
+      req = https.request(url, { method: 'GET', headers, ca: this.tls.ca, cert: this.tls.cert, key: this.tls.key, rejectUnauthorized: this.tls.rejectUnauthorized, agent: false }, (res) => {
+        if ((res.statusCode ?? 0) >= 300) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => reject(new KubeError(res.statusCode ?? 0, 'Unknown', `watch ${url.pathname}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`)));
+          return;
+        }
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (!line) continue;
+            try {
+              onEvent(JSON.parse(line) as WatchEvent);
+            } catch (e) {
+              req?.destroy(e instanceof Error ? e : new Error(String(e)));
+            }
+          }
+        });
+        res.on('end', () => resolve());
+        res.on('error', (e) => (aborted ? resolve() : reject(e)));
+      });
+      req.on('error', (e) => (aborted ? resolve() : reject(e)));
+      req.end();
+    });
+    return {
+      done,
+      abort: () => {
+        aborted = true;
+        req?.destroy();
+      },
+    };
+  }
+
   close(): void {
     this.agent.destroy();
   }
@@ -116,3 +178,4 @@ export function loadKubeConfig(kubeconfig: string | KubeConfig): KubeConfig {
   kc.loadFromFile(kubeconfig);
   return kc;
 }
+

@@ -138,6 +138,8 @@ function procStartTime(pid: number): string | undefined {
   }
 }
 
+const HAS_SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].some((p) => fs.existsSync(p));
+
 export class ProcessTable {
   private readonly live = new Set<ManagedProcess>();
   private readonly dir: string;
@@ -176,8 +178,10 @@ export class ProcessTable {
     if (spec.logFile) fd = fs.openSync(spec.logFile, 'a', 0o600);
     const out = fd ?? (spec.capture ? 'pipe' : 'ignore');
     let child: ChildProcess;
+    // The kernel kills the container when the runner dies, even by SIGKILL: no orphans holding pod IPs.
+    const [file, args] = HAS_SETPRIV ? ['setpriv', ['--pdeathsig', 'KILL', '--', spec.file, ...spec.args]] : [spec.file, spec.args];
     try {
-      child = spawn(spec.file, spec.args, {
+      child = spawn(file, args, {
         cwd: spec.cwd,
         env: spec.env,
         stdio: ['ignore', out, out],

@@ -13,7 +13,8 @@ import { resolveBinaries, type BinaryRequest } from './binaries';
 import { SERVICE_CIDR, generateControlPlanePKI, writePair, writeSecretFile, type ControlPlanePKI } from './certs';
 import { createKwokNodes, kwokArgs, waitForNodesReady } from './kwok';
 import { registerTempDir, startProcess, tailFile, unregisterTempDir, type ManagedProcess } from './processes';
-import { freePorts, httpsGet, waitFor } from './wait';
+import { TEMP_DIR_PREFIX, reapStaleControlPlanes, writeOwnerRecord, type OwnerRecord } from './reaper';
+import { freePorts, httpsGet, waitFor, type TlsMaterial } from './wait';
 
 export interface StartControlPlaneOptions {
   /** Kubernetes version of kube-apiserver and the other components (default: the shipped default, or
@@ -32,6 +33,8 @@ export interface StartControlPlaneOptions {
   keepDir?: boolean;
   /** Progress lines (never secrets). */
   log?: (line: string) => void;
+  /** Cluster (and context) name in the kubeconfigs (default `kokpit-testenv`). */
+  clusterName?: string;
   /** Deadline for each component to become ready (default 60 s). */
   readyTimeoutMs?: number;
 }
@@ -40,6 +43,8 @@ export interface ControlPlaneProcess {
   name: string;
   pid: number;
   logFile: string;
+  /** The executable it runs. */
+  bin: string;
 }
 
 export interface ControlPlane {
@@ -53,6 +58,8 @@ export interface ControlPlane {
   version: string;
   /** The cluster CA, to verify the apiserver and sign further certificates. */
   caPem: string;
+  /** CA and admin client certificate (system:masters) for raw HTTPS requests to the apiserver. */
+  adminTLS: TlsMaterial;
   processes: ControlPlaneProcess[];
   /** Milliseconds from start to etcd ready, to kube-apiserver ready, and to everything ready. */
   timings: { etcdReadyMs: number; apiserverReadyMs: number; totalMs: number };
@@ -77,6 +84,20 @@ function pickKubernetesVersion(components: string[]): string {
   return KUBERNETES_VERSIONS.find(fits) ?? DEFAULT_KUBERNETES_VERSION;
 }
 
+/** The binaries (component and version) a control plane with these options runs. */
+export function controlPlaneBinaries(opts: StartControlPlaneOptions = {}): BinaryRequest[] {
+  const components = ['kube-apiserver'];
+  if (opts.controllers) components.push('kube-controller-manager');
+  if (opts.scheduler) components.push('kube-scheduler');
+  const kubeVersion = opts.kubernetesVersion ?? pickKubernetesVersion(components);
+  const requests: BinaryRequest[] = [
+    { component: 'etcd', version: opts.etcdVersion ?? ETCD_VERSION },
+    ...components.map((component) => ({ component, version: kubeVersion })),
+  ];
+  if ((opts.kwokNodes ?? 0) > 0) requests.push({ component: 'kwok', version: KWOK_VERSION });
+  return requests;
+}
+
 function withLogTail(err: unknown, proc: ManagedProcess | undefined): Error {
   const msg = err instanceof Error ? err.message : String(err);
   if (!proc) return new Error(msg);
@@ -92,20 +113,13 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
   const log = opts.log ?? (() => {});
   const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
   const kwokNodes = opts.kwokNodes ?? 0;
+  const clusterName = opts.clusterName ?? CLUSTER_NAME;
 
-  const components = ['kube-apiserver'];
-  if (opts.controllers) components.push('kube-controller-manager');
-  if (opts.scheduler) components.push('kube-scheduler');
-  const kubeVersion = opts.kubernetesVersion ?? pickKubernetesVersion(components);
-  const requests: BinaryRequest[] = [
-    { component: 'etcd', version: opts.etcdVersion ?? ETCD_VERSION },
-    ...components.map((component) => ({ component, version: kubeVersion })),
-  ];
-  if (kwokNodes > 0) requests.push({ component: 'kwok', version: KWOK_VERSION });
-  const bins = await resolveBinaries(requests, { log });
+  const bins = await resolveBinaries(controlPlaneBinaries(opts), { log });
 
   const ownDir = opts.dir === undefined;
-  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-testenv-'));
+  if (ownDir) reapStaleControlPlanes(os.tmpdir(), log);
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), TEMP_DIR_PREFIX));
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (ownDir && !opts.keepDir) registerTempDir(dir);
 
@@ -129,8 +143,12 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     const files = writeFiles(dir, pki);
     const [etcdPort, etcdPeerPort, apiPort, kcmPort, schedPort] = await freePorts(5);
     const exitCode: Record<string, { v?: number | null }> = {};
+    const owner: OwnerRecord = { ownerPid: process.pid, processes: [] };
     const start = (name: string, args: string[]) => {
       const p = startProcess(name, bins.get(name)!, args, { logFile: path.join(dir, `${name}.log`), cwd: dir });
+      // Recorded before anything can fail, so a runner killed outright leaves something to reap.
+      owner.processes.push({ name, pid: p.pid, bin: bins.get(name)! });
+      writeOwnerRecord(dir, owner);
       const code: { v?: number | null } = {};
       exitCode[name] = code;
       void p.exited.then((r) => (code.v = r.code));
@@ -142,7 +160,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     // handlers and retries etcd on its own, so starting both at once saves the time etcd needs to come up.
     const etcdURL = `https://127.0.0.1:${etcdPort}`;
     const server = `https://127.0.0.1:${apiPort}`;
-    const etcd = start('etcd', etcdArgs(dir, files, etcdURL, `http://127.0.0.1:${etcdPeerPort}`));
+    const etcd = start('etcd', etcdArgs(dir, files, etcdURL, `https://127.0.0.1:${etcdPeerPort}`));
     const apiserver = start('kube-apiserver', apiserverArgs(dir, files, apiPort, etcdURL, !!opts.controllers));
     const etcdTLS = { caPem: pki.etcdCA.certPem, certPem: pki.etcdClient.certPem, keyPem: pki.etcdClient.keyPem };
     await waitFor(
@@ -183,7 +201,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     const version = String((JSON.parse(versionBody.body) as { gitVersion?: string }).gitVersion ?? '');
 
     const kubeconfigYaml = buildKubeconfig({
-      clusterName: CLUSTER_NAME,
+      clusterName,
       server,
       caPem: pki.ca.certPem,
       user: 'kokpit-admin',
@@ -194,7 +212,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     const componentKubeconfig = (name: string, user: string, pair: { certPem: string; keyPem: string }) =>
       writeSecretFile(
         path.join(dir, `${name}.kubeconfig`),
-        buildKubeconfig({ clusterName: CLUSTER_NAME, server, caPem: pki.ca.certPem, user, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem }),
+        buildKubeconfig({ clusterName, server, caPem: pki.ca.certPem, user, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem }),
       );
 
     // Optional components, started together, then waited on together.
@@ -261,7 +279,8 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
       },
       version,
       caPem: pki.ca.certPem,
-      processes: procs.map((p) => ({ name: p.name, pid: p.pid, logFile: p.logFile })),
+      adminTLS,
+      processes: procs.map((p) => ({ name: p.name, pid: p.pid, logFile: p.logFile, bin: bins.get(p.name)! })),
       timings: { etcdReadyMs, apiserverReadyMs, totalMs },
       kubeConfig: () => loadKubeConfig({ kubeconfigYaml }),
       async stop() {
@@ -320,6 +339,11 @@ function etcdArgs(dir: string, f: Files, clientURL: string, peerURL: string): st
     `--key-file=${f.etcdServer.key}`,
     `--trusted-ca-file=${f.etcdCA}`,
     '--client-cert-auth=true',
+    // Secure serving only: the (unused) peer listener speaks mutual TLS too.
+    `--peer-cert-file=${f.etcdServer.cert}`,
+    `--peer-key-file=${f.etcdServer.key}`,
+    `--peer-trusted-ca-file=${f.etcdCA}`,
+    '--peer-client-cert-auth=true',
     // A test etcd survives nothing anyway; skipping fsync makes it several times faster.
     '--unsafe-no-fsync=true',
     '--listen-metrics-urls=',

@@ -1,9 +1,10 @@
 // Installing kokpit's generated CRDs into a cluster and waiting until the apiserver serves them.
 import type { KubeConfig, V1CustomResourceDefinition } from '@kubernetes/client-node';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { applyObject, loadKubeConfig, makeClients, toKubeApiError, type LoadKubeConfigOptions } from '../kube';
+import { FIELD_MANAGER, loadKubeConfig, makeClients, toKubeApiError, type LoadKubeConfigOptions } from '../kube';
 import { waitFor } from './wait';
 
 /** Every CRD document in the YAML files of `crdDir` (sorted by file name for a stable order). */
@@ -37,10 +38,10 @@ export async function installCRDs(
   opts: { timeoutMs?: number } = {},
 ): Promise<string[]> {
   const kc = 'makeApiClient' in kubeconfig ? kubeconfig : loadKubeConfig(kubeconfig);
-  const { objects, apiextensions } = makeClients(kc);
+  const { apiextensions } = makeClients(kc);
   const crds = readCRDs(crdDir);
   if (crds.length === 0) throw new Error(`no CustomResourceDefinition found in ${crdDir}`);
-  await Promise.all(crds.map((crd) => applyObject(objects, crd)));
+  await Promise.all(crds.map((crd) => applyRawCRD(kc, crd)));
   const names = crds.map((c) => c.metadata!.name!);
   await Promise.all(
     names.map((name) =>
@@ -64,4 +65,48 @@ export async function installCRDs(
     ),
   );
   return names;
+}
+
+/**
+ * Server-side apply of a CRD as plain JSON. client-node's dynamic client serializes through its typed
+ * V1CustomResourceDefinition model, whose property names differ from the wire names for `enum`,
+ * `default`, `$ref` and every `x-kubernetes-*` extension: sent through it, a CRD silently loses its enums,
+ * CEL rules and list types.
+ */
+async function applyRawCRD(kc: KubeConfig, crd: V1CustomResourceDefinition): Promise<void> {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error('kubeconfig has no current cluster');
+  const name = crd.metadata!.name!;
+  const url = new URL(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`, server);
+  url.searchParams.set('fieldManager', FIELD_MANAGER);
+  url.searchParams.set('force', 'true');
+  const body = JSON.stringify(crd);
+  const opts: https.RequestOptions = {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/apply-patch+yaml', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
+    agent: false,
+    timeout: 30_000,
+  };
+  await kc.applyToHTTPSOptions(opts);
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const req = https.request(url, opts, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+  if (status < 200 || status >= 300) {
+    let message = text.slice(0, 500);
+    try {
+      message = (JSON.parse(text) as { message?: string }).message ?? message;
+    } catch {
+      /* not a Status */
+    }
+    throw new Error(`apply CustomResourceDefinition ${name}: HTTP ${status}: ${message}`);
+  }
 }

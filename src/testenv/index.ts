@@ -1,5 +1,6 @@
 export {
   runningControlPlanes,
+  controlPlaneBinaries,
   startControlPlane,
   type ControlPlane,
   type ControlPlaneProcess,
@@ -9,4 +10,5 @@ export { installCRDs, readCRDs } from './crds';
 export { resolveBinaries, type BinaryRequest, type ResolveOptions } from './binaries';
 export { KWOK_NODE_ANNOTATION, isNodeReady, kwokNode, kwokNodeName } from './kwok';
 export { killAllNow, livePids, tailFile } from './processes';
-export { freePort, httpsGet, waitFor, type WaitOptions } from './wait';
+export { freePort, freePorts, httpsGet, httpsRequest, waitFor, type TlsMaterial, type WaitOptions } from './wait';
+export { reapStaleControlPlanes, isAlive } from './reaper';

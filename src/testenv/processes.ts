@@ -147,10 +147,12 @@ function installExitHandlers(): void {
   process.on('exit', killAllNow);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = () => {
+      // An application with its own handler (the sandbox) owns a graceful shutdown; the 'exit'
+      // handler stays the backstop. Otherwise kill now and die of the signal as the default would.
+      if (process.listenerCount(sig) > 1) return;
       killAllNow();
       process.removeListener(sig, onSignal);
-      // If nobody else handles the signal, die of it as the default action would have.
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+      process.kill(process.pid, sig);
     };
     process.on(sig, onSignal);
   }

@@ -48,10 +48,25 @@ export interface TlsMaterial {
 
 /** GET over HTTPS with client certificate; resolves status and body (at most 64 KiB kept). */
 export function httpsGet(url: string, tls: TlsMaterial, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+  return httpsRequest(url, tls, { timeoutMs });
+}
+
+/** An HTTPS request with client certificate; resolves status and body (at most 64 KiB kept). */
+export function httpsRequest(
+  url: string,
+  tls: TlsMaterial,
+  opts: { method?: string; body?: string; contentType?: string; timeoutMs?: number } = {},
+): Promise<{ status: number; body: string }> {
+  const timeoutMs = opts.timeoutMs ?? 2000;
   return new Promise((resolve, reject) => {
-    const req = https.get(
+    const headers: Record<string, string | number> = { accept: 'application/json' };
+    if (opts.body !== undefined) {
+      headers['content-type'] = opts.contentType ?? 'application/json';
+      headers['content-length'] = Buffer.byteLength(opts.body);
+    }
+    const req = https.request(
       url,
-      { ca: tls.caPem, cert: tls.certPem, key: tls.keyPem, timeout: timeoutMs, agent: false },
+      { method: opts.method ?? 'GET', headers, ca: tls.caPem, cert: tls.certPem, key: tls.keyPem, timeout: timeoutMs, agent: false },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -64,6 +79,7 @@ export function httpsGet(url: string, tls: TlsMaterial, timeoutMs = 2000): Promi
     );
     req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs}ms`)));
     req.on('error', (e: NodeJS.ErrnoException) => reject(new Error(e.code ?? e.message)));
+    req.end(opts.body);
   });
 }
 

@@ -95,3 +95,8 @@ export function describeTypes(types: Iterable<string>): string {
 export function listValues(values: readonly unknown[]): string {
   return values.map((v) => (typeof v === 'string' ? `"${v}"` : String(v))).join(', ');
 }
+
+/** "a BusinessCluster", "an EtcdCluster", "an Addon". */
+export function withArticle(word: string): string {
+  return `${/^[aeiouAEIOU]/.test(word) ? 'an' : 'a'} ${word}`;
+}

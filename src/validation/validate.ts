@@ -1,13 +1,19 @@
 // validateText: YAML syntax, schema and semantic findings for every document of a (multi-document) text.
 // One engine for the editor and `kokpit validate`.
-import { isMap, isScalar, parseAllDocuments, type Document, type Node, type Pair } from 'yaml';
+import { Document as YAMLDocument, isMap, isScalar, parseAllDocuments, type Document, type Node, type Pair } from 'yaml';
+import { fastParseAll } from './fast-yaml';
 import { KOKPIT_KIND_NAMES, documentTarget, isTarget } from './document-schemas';
 import { LineIndex } from './positions';
+import { withArticle } from './messages';
 import { runRules } from './rules';
 import { locate, type Definitions, type RuleContext } from './rules/context';
 import { formatPath, type Diagnostic, type Severity, type ValidateOptions } from './types';
 import { SchemaWalker, rangeOf, type Finding, type Range } from './walker';
 import { API_VERSION } from '../api/common';
+import { defaultAddons } from '../catalog';
+
+/** Addons every meta cluster gets from kokpit: a BusinessCluster may always name them. */
+const SHIPPED_ADDONS: readonly string[] = defaultAddons().map((a) => a.metadata.name);
 
 /** Parse options shared with the editor features: duplicate keys are reported by the walker (with the
  *  line of the first one), not by the parser. */
@@ -15,8 +21,7 @@ export const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, keepSourc
 
 export function validateText(text: string, opts: ValidateOptions = {}): Diagnostic[] {
   const lines = new LineIndex(text);
-  const parsed = parseAllDocuments(text, PARSE_OPTIONS);
-  const docs: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
+  const docs = parseDocuments(text);
   const out: Diagnostic[] = [];
   const known = knownDefinitions(docs, opts);
 
@@ -54,7 +59,7 @@ function validateDocument(doc: Document.Parsed, emit: (f: Finding) => void, line
       const range = rangeOf(pair?.value as Node) ?? rangeOf(pair?.key as Node) ?? anchor;
       emit({ range, severity: 'error', code: target.code, message: target.message, path: target.field });
     } else if (apiVersion === undefined && typeof kind === 'string' && KOKPIT_KIND_NAMES.includes(kind)) {
-      emit({ range: anchor, severity: 'error', code: 'required', message: `missing apiVersion: a ${kind} needs "apiVersion: ${API_VERSION}"`, path: 'apiVersion' });
+      emit({ range: anchor, severity: 'error', code: 'required', message: `missing apiVersion: ${withArticle(kind)} needs "apiVersion: ${API_VERSION}"`, path: 'apiVersion' });
     }
     new SchemaWalker(doc, emit, lineOf).walk(root, undefined, anchor); // duplicate keys only
     return;
@@ -80,9 +85,26 @@ function validateDocument(doc: Document.Parsed, emit: (f: Finding) => void, line
   for (const f of findings) if (!dropped.has(`${f.path}\u0000${f.code}`)) emit(f);
 }
 
+/** The fast reader for the YAML manifests are written in; the yaml library for anything else (and for errors).
+ *  Both give the library's node classes, so everything downstream is the same. */
+function parseDocuments(text: string): Document.Parsed[] {
+  const fast = fastParseAll(text);
+  if (fast) return fast.map((d) => Object.assign(Object.create(FAST_DOCUMENT), d) as Document.Parsed);
+  const parsed = parseAllDocuments(text, PARSE_OPTIONS);
+  return Array.isArray(parsed) ? parsed : [];
+}
+
+/** Stands in for a parsed Document: the walker only needs it to resolve aliases, which the fast reader never yields. */
+const FAST_DOCUMENT = new YAMLDocument();
+
 /** Components and Addons this text defines, plus the ones the caller knows of. */
 function knownDefinitions(docs: Document.Parsed[], opts: ValidateOptions): Definitions {
-  const known: Definitions = { components: new Set(opts.knownComponents), addons: new Set(opts.knownAddons) };
+  const known: Definitions = { components: new Set(opts.knownComponents), addons: new Set([...SHIPPED_ADDONS, ...(opts.knownAddons ?? [])]) };
+  collectDefinitions(docs, known);
+  return known;
+}
+
+function collectDefinitions(docs: Document.Parsed[], known: Definitions): void {
   for (const doc of docs) {
     const root = doc.contents;
     if (!isMap(root)) continue;
@@ -93,13 +115,12 @@ function knownDefinitions(docs: Document.Parsed[], opts: ValidateOptions): Defin
     const name = isMap(meta) ? scalarValue(findPair(meta.items, 'name')) : undefined;
     if (typeof name === 'string') (kind === 'Component' ? known.components : known.addons).add(name);
   }
-  return known;
 }
 
 /** Names of the Components and Addons a text defines (the CLI pools them across all files it checks). */
 export function definedNames(text: string): { components: string[]; addons: string[] } {
-  const parsed = parseAllDocuments(text, PARSE_OPTIONS);
-  const known = knownDefinitions(Array.isArray(parsed) ? parsed : [], {});
+  const known: Definitions = { components: new Set(), addons: new Set() };
+  collectDefinitions(parseDocuments(text), known);
   return { components: [...known.components], addons: [...known.addons] };
 }
 

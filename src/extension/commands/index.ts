@@ -2,12 +2,13 @@
 // CommandModule, list it in MODULES, and add its id to model/commands.ts (package.json follows; a test checks).
 import * as vscode from 'vscode';
 import { COMMANDS, type CommandId } from '../model/commands';
+import { fleetCommands } from './fleet';
 import { logCommands } from './show-logs';
 import { metaClusterCommands } from './meta-cluster';
 import type { CommandHandler, CommandModule, CommandServices } from './types';
 import { validateCommands } from './validate-workspace';
 
-const MODULES: readonly CommandModule[] = [validateCommands, logCommands, metaClusterCommands];
+const MODULES: readonly CommandModule[] = [validateCommands, logCommands, metaClusterCommands, fleetCommands];
 
 /** Every contributed command mapped to exactly one handler; throws on a gap or a duplicate (a programming error). */
 export function commandTable(modules: readonly CommandModule[] = MODULES): Map<CommandId, CommandHandler> {

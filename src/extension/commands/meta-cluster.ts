@@ -12,6 +12,5 @@ const arrivesWithCli =
 
 export const metaClusterCommands: CommandModule = {
   [COMMANDS.createLocalMetaCluster.id]: arrivesWithCli('creating a local meta cluster'),
-  [COMMANDS.connect.id]: arrivesWithCli('connecting to a meta cluster'),
   [COMMANDS.startSandbox.id]: arrivesWithCli('the sandbox'),
 };

@@ -1,12 +1,14 @@
 // The contract of a command feature module: handlers keyed by command id, each given the shared services.
+import type { FleetController } from '../fleet/controller';
 import type { DiagnosticsService } from '../language/diagnostics';
 import type { CommandId } from '../model/commands';
 import type { Runtime } from '../runtime';
 
-/** What command handlers may use. Later features (fleet model, reconcilers) add their services here. */
+/** What command handlers may use. Later features (reconcilers) add their services here. */
 export interface CommandServices {
   runtime: Runtime;
   diagnostics: DiagnosticsService;
+  fleet: FleetController;
 }
 
 export type CommandHandler = (services: CommandServices, ...args: unknown[]) => unknown;

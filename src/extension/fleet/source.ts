@@ -1,5 +1,5 @@
-// What the Fleet view shows, as plain data: the contract between the pure fleet model (src/fleet, to come)
-// and the vscode adapter in tree.ts. No vscode here.
+// What the Fleet view shows, as plain data: the contract between the pure fleet model (src/fleet) and the
+// vscode adapter in tree.ts. No vscode here.
 
 /** How one node looks; the adapter turns it into a TreeItem. */
 export interface FleetNodeView {
@@ -22,8 +22,8 @@ export interface FleetSource<N> {
   children(node: N): N[] | Promise<N[]>;
   parent(node: N): N | undefined;
   view(node: N): FleetNodeView;
-  /** `node` undefined means "everything changed". */
-  onDidChange(listener: (node: N | undefined) => void): { dispose(): void };
+  /** `nodes` undefined means "everything changed". */
+  onDidChange(listener: (nodes: N[] | undefined) => void): { dispose(): void };
 }
 
 /** No meta cluster yet: no nodes, so the view shows its welcome content. */

@@ -1,7 +1,8 @@
-// The Fleet view: a thin TreeDataProvider over a FleetSource (the pure fleet model).
+// The Fleet view: a thin TreeDataProvider over a FleetSource (the pure fleet model behind a FleetController).
 import * as vscode from 'vscode';
 import type { Runtime } from '../runtime';
-import { emptyFleetSource, type FleetNodeView, type FleetSource } from './source';
+import type { FleetController } from './controller';
+import type { FleetNodeView, FleetSource } from './source';
 
 export const FLEET_VIEW_ID = 'kokpit.fleet';
 
@@ -15,7 +16,7 @@ export function toTreeItem(view: FleetNodeView): vscode.TreeItem {
   const item = new vscode.TreeItem(view.label, COLLAPSIBLE[view.collapsible]);
   item.id = view.id;
   if (view.description !== undefined) item.description = view.description;
-  if (view.tooltip !== undefined) item.tooltip = new vscode.MarkdownString(view.tooltip);
+  if (view.tooltip !== undefined) item.tooltip = view.tooltip;
   if (view.contextValue !== undefined) item.contextValue = view.contextValue;
   if (view.icon) {
     const [id, color] = view.icon.split('#');
@@ -26,12 +27,12 @@ export function toTreeItem(view: FleetNodeView): vscode.TreeItem {
 }
 
 export class FleetTreeProvider<N> implements vscode.TreeDataProvider<N>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<N | undefined>();
+  private readonly changed = new vscode.EventEmitter<N[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly subscription: { dispose(): void };
 
   constructor(private readonly source: FleetSource<N>) {
-    this.subscription = source.onDidChange((node) => this.changed.fire(node));
+    this.subscription = source.onDidChange((nodes) => this.changed.fire(nodes));
   }
 
   getTreeItem(node: N): vscode.TreeItem {
@@ -52,10 +53,15 @@ export class FleetTreeProvider<N> implements vscode.TreeDataProvider<N>, vscode.
   }
 }
 
-export function registerFleetView<N>(context: vscode.ExtensionContext, runtime: Runtime, source: FleetSource<N> = emptyFleetSource as FleetSource<N>): vscode.TreeView<N> {
-  const provider = new FleetTreeProvider(source);
+/** The view over the controller's source; its message line carries connection state and precise errors. */
+export function registerFleetView(context: vscode.ExtensionContext, runtime: Runtime, fleet: FleetController): vscode.TreeView<string> {
+  const provider = new FleetTreeProvider(fleet.source);
   const view = vscode.window.createTreeView(FLEET_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
-  context.subscriptions.push(provider, view);
+  const showState = () => {
+    view.message = fleet.stateMessage();
+  };
+  showState();
+  context.subscriptions.push(provider, view, fleet.onDidChangeState(showState));
   runtime.logger.debug('fleet view registered');
   return view;
 }

@@ -10,6 +10,7 @@ import type { Runtime } from '../runtime';
 
 export const DIAGNOSTIC_SOURCE = 'kokpit';
 const CHANGE_DELAY_MS = 250;
+const VALIDATED_SCHEMES = new Set(['file', 'untitled']);
 
 export interface DiagnosticsService {
   /** Validates `text` as the content of `uri` and publishes the result; returns it for summaries. */
@@ -76,6 +77,8 @@ export function registerDiagnostics(
   };
   const validateDocument = (document: vscode.TextDocument) => {
     debouncer.cancel(document.uri.toString());
+    // Files and unsaved editors only: read-only views of live objects (kokpit-object:, git:) are not manifests to fix.
+    if (!VALIDATED_SCHEMES.has(document.uri.scheme)) return;
     run(document.uri, document.getText(), document.languageId, (o) => document.positionAt(o));
   };
 

@@ -8,7 +8,19 @@ export const COMMANDS = {
   createLocalMetaCluster: { id: 'kokpit.createLocalMetaCluster', title: 'Create Local Meta Cluster' },
   connect: { id: 'kokpit.connect', title: 'Connect to Meta Cluster' },
   startSandbox: { id: 'kokpit.startSandbox', title: 'Start Sandbox' },
+  disconnect: { id: 'kokpit.disconnect', title: 'Disconnect from Meta Cluster' },
+  refresh: { id: 'kokpit.refresh', title: 'Refresh Fleet' },
+  openYaml: { id: 'kokpit.openYaml', title: 'Open YAML' },
+  showStatus: { id: 'kokpit.showStatus', title: 'Show Status and Conditions' },
+  copyKubeconfig: { id: 'kokpit.copyKubeconfig', title: 'Copy Business Cluster Kubeconfig' },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
 export type CommandId = (typeof COMMANDS)[CommandName]['id'];
+
+/** Tree commands get the node id (from a context menu) or nothing (from the palette, which then asks). */
+export function nodeIdArgument(arg: unknown): string | undefined {
+  if (typeof arg === 'string' && arg) return arg;
+  if (arg && typeof arg === 'object' && typeof (arg as { id?: unknown }).id === 'string') return (arg as { id: string }).id;
+  return undefined;
+}

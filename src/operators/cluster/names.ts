@@ -11,7 +11,8 @@ export type CertPurpose =
   | 'apiserver-kubelet-client'
   | 'front-proxy-ca'
   | 'front-proxy-client'
-  | 'etcd-client';
+  // Not `etcd-client`: `<cluster>-etcd-client` is the managed EtcdCluster `<cluster>-etcd`'s own client Secret.
+  | 'apiserver-etcd-client';
 
 export type KubeconfigPurpose = 'admin' | 'controller-manager' | 'scheduler';
 
@@ -28,3 +29,7 @@ export const names = {
 /** Key under which kubeconfig Secrets hold the file (as the API documents for kubeconfigSecretName). */
 export const KUBECONFIG_KEY = 'value';
 export const APISERVER_PORT = 6443;
+/** Label the Deployments carry with the Kubernetes version their pods run. */
+export const VERSION_LABEL = 'kokpit.dev/version';
+/** Annotation on a certificate Secret: the rotation request (ROTATE_ANNOTATION value) it was issued for. */
+export const ROTATED_FOR_ANNOTATION = 'kokpit.dev/rotated-for';

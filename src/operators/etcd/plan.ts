@@ -143,6 +143,8 @@ export interface Plan {
   action: Action;
   problems: Problem[];
   phase: Phase;
+  /** The version members should run: spec.version, or the running one when the spec's is refused. */
+  version: string;
 }
 
 /** One member as pods, claims and etcd together describe it. */
@@ -231,7 +233,7 @@ export function plan(input: PlanInput): Plan {
     }
   }
 
-  const done = (action: Action, phase: Phase): Plan => ({ action, problems, phase });
+  const done = (action: Action, phase: Phase): Plan => ({ action, problems, phase, version });
 
   // --- Before the cluster exists: create (or restore) the seed, then wait for it to answer.
   if (!input.bootstrapped && !input.etcd) {

@@ -1,5 +1,6 @@
 // etcd topology: odd member counts, and exactly one way for a business cluster to get its etcd.
 import { formatPath, type PathSegment } from '../types';
+import { didYouMean } from '../messages';
 import { obj, valueAt, type RuleContext } from './context';
 
 /** etcd needs a majority to write: n members survive floor((n-1)/2) failures, so an even count buys
@@ -29,6 +30,8 @@ export function checkEtcdBinding(ctx: RuleContext, path: readonly PathSegment[])
   if (shared && managed) {
     ctx.report(path, 'key', 'error', 'etcd-binding', `set exactly one of ${at}.clusterRef (share an existing EtcdCluster) or ${at}.managed (a dedicated one), not both`);
   } else if (!shared && !managed) {
+    // A misspelt "manged:" already got an unknown-field error that names the fix.
+    if (Object.keys(etcd).some((k) => didYouMean(k, ['clusterRef', 'managed']))) return;
     ctx.report(path, 'key', 'error', 'etcd-binding', `${at} needs exactly one of clusterRef (share an existing EtcdCluster) or managed (a dedicated one), e.g. "managed: {replicas: 3}"`);
   }
 }

@@ -1,6 +1,6 @@
 // metadata.name: present, a DNS-1123 name, and short enough for the names kokpit derives from it.
 import { DNS1123_SUBDOMAIN } from '../../api/common';
-import { patternMessage } from '../messages';
+import { patternMessage, withArticle } from '../messages';
 import { obj, type Rule } from './context';
 
 /** Why a kind's names are shorter than 63: the longest names kokpit derives from them. */
@@ -14,8 +14,9 @@ const patterns = new Map<string, RegExp>();
 
 export const metadataRules: Rule = (ctx) => {
   const info = ctx.info;
+  if (!info) return;
   const meta = obj(ctx.value.metadata);
-  if (!info || !meta) return;
+  if (!meta) return; // a missing metadata is a schema finding already
   if (info.scope === 'Cluster' && info.crd && typeof meta.namespace === 'string') {
     ctx.report(['metadata', 'namespace'], 'key', 'warning', 'cluster-scoped-namespace', `${info.kind} is cluster-scoped: metadata.namespace is ignored; remove it`);
   }
@@ -39,7 +40,7 @@ export const metadataRules: Rule = (ctx) => {
       'value',
       'error',
       'name-too-long',
-      `metadata.name is ${name.length} characters; a ${info.kind} name may have at most ${info.maxNameLength}${why}. Shorten it by ${name.length - info.maxNameLength}`,
+      `metadata.name is ${name.length} characters; ${withArticle(info.kind)} name may have at most ${info.maxNameLength}${why}. Shorten it by ${name.length - info.maxNameLength}`,
     );
   }
 };

@@ -52,10 +52,12 @@ describe('extension: activation and wiring (fake vscode)', function () {
     const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
     assert.deepEqual([...state.commands.keys()].sort(), contributed);
     assert.deepEqual(state.treeViews.map((v) => v.id), ['kokpit.fleet']);
+    assert.deepEqual(state.statusBarItems.map((i) => [i.id, i.shown]), [['kokpit.metaCluster', true]]);
+    assert.deepEqual([...state.contentProviders.keys()], ['kokpit-object']);
     assert.deepEqual(state.collections.map((c) => c.name), ['kokpit']);
     assert.equal(state.completionProviders.length, 1);
     assert.equal(state.hoverProviders.length, 1);
-    assert.ok(state.logs.some((l) => l.level === 'info' && /^activated in \d+ ms$/.test(l.message)), JSON.stringify(state.logs));
+    assert.ok(state.logs.some((l) => l.level === 'info' && /^activated in \d+ ms \(extension host up \d+ ms\)$/.test(l.message)), JSON.stringify(state.logs));
   });
 
   it('the Fleet view starts empty, so its welcome content shows', async () => {
@@ -114,9 +116,29 @@ describe('extension: activation and wiring (fake vscode)', function () {
   });
 
   it('placeholder commands say the feature arrives with `kokpit up`', async () => {
-    for (const id of ['kokpit.createLocalMetaCluster', 'kokpit.connect', 'kokpit.startSandbox']) await state.commands.get(id)!();
-    assert.equal(state.messages.length, 3);
+    for (const id of ['kokpit.createLocalMetaCluster', 'kokpit.startSandbox']) await state.commands.get(id)!();
+    assert.equal(state.messages.length, 2);
     for (const m of state.messages) assert.match(m.text, /kokpit up/);
+  });
+
+  it('connect with a missing kubeconfig says which files it looked at, and the view and status bar show it', async () => {
+    state.settings['kokpit.kubeconfig'] = '/nonexistent/kokpit-test/kubeconfig';
+    await state.commands.get('kokpit.connect')!();
+    const [message] = state.messages;
+    assert.equal(message.level, 'error');
+    assert.match(message.text, /no kubeconfig found \(looked at \/nonexistent\/kokpit-test\/kubeconfig\)/);
+    // Connecting to an explicit context skips the picker and lands in the view's message line.
+    await state.commands.get('kokpit.connect')!('some-context');
+    await until('the view message', () => /^Not connected: no kubeconfig found/.test(state.treeViews[0].message ?? ''));
+    assert.match(state.statusBarItems[0].tooltip ?? '', /no kubeconfig found/);
+    assert.equal(state.statusBarItems[0].command, 'kokpit.connect');
+    assert.equal(state.contextKeys.get('kokpit.connected'), false);
+  });
+
+  it('node commands from the palette ask to connect first', async () => {
+    for (const id of ['kokpit.openYaml', 'kokpit.showStatus', 'kokpit.copyKubeconfig']) await state.commands.get(id)!();
+    assert.deepEqual(state.messages.map((m) => m.level), ['error', 'error', 'error']);
+    for (const m of state.messages) assert.match(m.text, /not connected to a meta cluster/);
   });
 
   it('kokpit.showLogs reveals the output channel', async () => {

@@ -93,6 +93,7 @@ export class ThemeColor {
   constructor(readonly id: string) {}
 }
 export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 } as const;
+export const StatusBarAlignment = { Left: 1, Right: 2 } as const;
 
 export class Uri {
   private constructor(
@@ -101,6 +102,9 @@ export class Uri {
   ) {}
   static file(path: string): Uri {
     return new Uri('file', path);
+  }
+  static from(parts: { scheme: string; path: string }): Uri {
+    return new Uri(parts.scheme, parts.path);
   }
   get fsPath(): string {
     return this.path;
@@ -184,7 +188,16 @@ export class FakeState {
   collections: FakeDiagnosticCollection[] = [];
   completionProviders: { selector: unknown; provider: any; triggers: string[] }[] = [];
   hoverProviders: { selector: unknown; provider: any }[] = [];
-  treeViews: { id: string; options: any; disposed: boolean }[] = [];
+  treeViews: { id: string; options: any; disposed: boolean; message?: string }[] = [];
+  statusBarItems: { id: string; text: string; tooltip?: string; command?: string; shown: boolean; disposed: boolean }[] = [];
+  contentProviders = new Map<string, any>();
+  contextKeys = new Map<string, unknown>();
+  clipboard = '';
+  /** Label the next quick pick answers with (undefined: dismissed). */
+  quickPickAnswer: string | undefined;
+  quickPicks: { items: string[]; title?: string }[] = [];
+  shownDocuments: FakeTextDocument[] = [];
+  globalState = new Map<string, unknown>();
   documents: FakeTextDocument[] = [];
   /** Files on "disk" for findFiles/fs.readFile. */
   files = new Map<string, string>();
@@ -237,8 +250,28 @@ const message = (level: 'info' | 'warning' | 'error') => async (text: string, ..
 
 export const vscodeApi = {
   EventEmitter, Position, Range, Diagnostic, DiagnosticSeverity, CompletionItem, CompletionItemKind, SnippetString,
-  MarkdownString, Hover, TreeItem, TreeItemCollapsibleState, ThemeIcon, ThemeColor, ProgressLocation, Uri,
+  MarkdownString, Hover, TreeItem, TreeItemCollapsibleState, ThemeIcon, ThemeColor, ProgressLocation, StatusBarAlignment, Uri,
+  env: {
+    clipboard: {
+      writeText: async (text: string) => void (state.clipboard = text),
+      readText: async () => state.clipboard,
+    },
+  },
   window: {
+    createStatusBarItem: (id: string) => {
+      const item = { id, text: '', shown: false, disposed: false, show: () => void (item.shown = true), hide: () => void (item.shown = false), dispose: () => void (item.disposed = true) } as FakeState['statusBarItems'][number] & { show(): void; hide(): void; dispose(): void };
+      state.statusBarItems.push(item);
+      return item;
+    },
+    showQuickPick: async (items: { label: string }[] | Promise<{ label: string }[]>, options?: { title?: string }) => {
+      const list = await items;
+      state.quickPicks.push({ items: list.map((i) => i.label), title: options?.title });
+      return list.find((i) => i.label === state.quickPickAnswer);
+    },
+    showTextDocument: async (doc: FakeTextDocument) => {
+      state.shownDocuments.push(doc);
+      return { document: doc };
+    },
     createOutputChannel: (name: string) => outputChannel(name),
     showInformationMessage: message('info'),
     showWarningMessage: message('warning'),
@@ -246,12 +279,24 @@ export const vscodeApi = {
     withProgress: async (_options: unknown, task: (progress: unknown, token: unknown) => Promise<unknown>) =>
       task({ report: () => undefined }, { isCancellationRequested: false }),
     createTreeView: (id: string, options: unknown) => {
-      const view = { id, options, disposed: false, dispose: () => void (view.disposed = true) };
+      const view: FakeState['treeViews'][number] & { dispose(): void } = { id, options, disposed: false, dispose: () => void (view.disposed = true) };
       state.treeViews.push(view);
       return view;
     },
   },
   workspace: {
+    registerTextDocumentContentProvider: (scheme: string, provider: unknown) => {
+      state.contentProviders.set(scheme, provider);
+      return { dispose: () => void state.contentProviders.delete(scheme) };
+    },
+    openTextDocument: async (uri: Uri) => {
+      const provider = state.contentProviders.get(uri.scheme);
+      if (!provider) throw new Error(`no content provider for ${uri.scheme}`);
+      const doc = new FakeTextDocument(uri, 'plaintext', await provider.provideTextDocumentContent(uri));
+      state.documents.push(doc);
+      state.onOpen.fire(doc);
+      return doc;
+    },
     getConfiguration: (section: string) => ({ get: (key: string) => state.settings[`${section}.${key}`] }),
     onDidChangeConfiguration: (l: Listener<any>) => state.onConfig.event(l),
     onDidOpenTextDocument: (l: Listener<any>) => state.onOpen.event(l),
@@ -274,6 +319,10 @@ export const vscodeApi = {
     },
   },
   languages: {
+    setTextDocumentLanguage: async (doc: FakeTextDocument, languageId: string) => {
+      (doc as { languageId: string }).languageId = languageId;
+      return doc;
+    },
     createDiagnosticCollection: (name: string) => {
       const c = new FakeDiagnosticCollection(name);
       state.collections.push(c);
@@ -295,6 +344,10 @@ export const vscodeApi = {
       return { dispose: () => void state.commands.delete(id) };
     },
     executeCommand: async (id: string, ...args: unknown[]) => {
+      if (id === 'setContext') {
+        state.contextKeys.set(String(args[0]), args[1]);
+        return undefined;
+      }
       state.executed.push({ id, args });
       return state.commands.get(id)?.(...args);
     },
@@ -316,6 +369,12 @@ export function installFakeVscode(): void {
 }
 
 /** An ExtensionContext with what the extension uses. */
-export function fakeContext(): { subscriptions: { dispose(): unknown }[] } {
-  return { subscriptions: [] };
+export function fakeContext(): { subscriptions: { dispose(): unknown }[]; globalState: { get(key: string): unknown; update(key: string, value: unknown): Promise<void> } } {
+  return {
+    subscriptions: [],
+    globalState: {
+      get: (key) => state.globalState.get(key),
+      update: async (key, value) => void (value === undefined ? state.globalState.delete(key) : state.globalState.set(key, value)),
+    },
+  };
 }

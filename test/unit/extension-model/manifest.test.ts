@@ -67,6 +67,25 @@ describe('manifest: package.json contributions', () => {
       for (const item of items) assert.ok(OWN_COMMANDS.has(item.command), item.command);
   });
 
+  it('tree context menus match the fleet model\'s context values', () => {
+    const items = contributes.menus['view/item/context'] as { command: string; when: string }[];
+    const regexFor = (command: string) => {
+      const when = items.find((i) => i.command === command && !i.when.includes('viewItem =='))!.when;
+      const m = /viewItem =~ \/(.+)\/$/.exec(when);
+      assert.ok(m, when);
+      return new RegExp(m[1]);
+    };
+    const open = regexFor('kokpit.openYaml');
+    const status = regexFor('kokpit.showStatus');
+    const copy = regexFor('kokpit.copyKubeconfig');
+    for (const v of ['kokpit.etcdCluster.ready', 'kokpit.businessCluster.progress', 'kokpit.machine.error', 'kokpit.version', 'kokpit.addonDefinition']) assert.match(v, open);
+    for (const v of ['kokpit.etcdMember.leader', 'kokpit.group.etcd', 'kokpit.metaCluster', 'kokpit.condition', 'kokpit.addon']) assert.doesNotMatch(v, open);
+    for (const v of ['kokpit.etcdCluster.ready', 'kokpit.businessCluster.warning', 'kokpit.machine.ready']) assert.match(v, status);
+    assert.doesNotMatch('kokpit.version', status);
+    assert.match('kokpit.businessCluster.ready', copy);
+    assert.doesNotMatch('kokpit.etcdCluster.ready', copy);
+  });
+
   it('yamlValidation binds the combined schema, which dispatches on every kind', () => {
     assert.deepEqual(contributes.yamlValidation, [{ fileMatch: ['*.kokpit.yaml', 'kokpit.yaml', '**/kokpit/**/*.yaml'], url: './schemas/kokpit.json' }]);
     const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/kokpit.json'), 'utf8'));
@@ -91,8 +110,8 @@ describe('manifest: what the .vsix ships (.vscodeignore, as vsce reads it)', () 
     files = await listFiles({ cwd: ROOT, packageManager: PackageManager.None });
   });
 
-  it('only the bundles, media, snippets, schemas, CRDs and the package docs', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|media\/.+|snippets\/.+|schemas\/.+\.json|config\/crd\/.+\.yaml)$/;
+  it('only the bundles, media, snippets, schemas and the package docs', () => {
+    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|media\/.+|snippets\/.+|schemas\/.+\.json)$/;
     assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
   });
 
@@ -106,7 +125,6 @@ describe('manifest: what the .vsix ships (.vscodeignore, as vsce reads it)', () 
       ...contributes.yamlValidation.map((v: { url: string }) => v.url),
       ...contributes.walkthroughs.flatMap((w: { steps: { media: { markdown: string } }[] }) => w.steps.map((s) => s.media.markdown)),
       ...KINDS.map((k) => `schemas/${k.kind.toLowerCase()}.json`),
-      ...KINDS.filter((k) => k.crd).map((k) => `config/crd/kokpit.dev_${k.plural}.yaml`),
     ].map((p) => p.replace(/^\.\//, ''));
     for (const p of referenced) assert.ok(files.includes(p), `${p} is not packaged`);
   });

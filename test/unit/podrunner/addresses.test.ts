@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AddressPool } from '../../../src/podrunner/addresses';
+import { AddressPool, listeningIPv4s } from '../../../src/podrunner/addresses';
 
 describe('podrunner AddressPool', () => {
   let dir: string;
@@ -58,5 +58,42 @@ describe('podrunner AddressPool', () => {
     const p = AddressPool.open(path.join(dir, 'a'), locks);
     assert.equal(p.block, 0);
     p.close();
+  });
+});
+
+describe('podrunner listening addresses', () => {
+  it('parses LISTEN sockets from /proc/net/tcp format', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-tcp-'));
+    const file = path.join(dir, 'tcp');
+    fs.writeFileSync(
+      file,
+      [
+        '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+        '   0: 0700007F:094B 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0',
+        '   1: 0900007F:094B 0100007F:1234 01 00000000:00000000 00:00000000 00000000     0        0 2 1 0 100 0 0 10 0',
+      ].join('\n'),
+    );
+    try {
+      assert.deepEqual([...listeningIPv4s(file)], ['127.0.0.7']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('never hands out an address something already listens on', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-addr-'));
+    try {
+      const busy = new Set(['127.0.0.2', '127.0.0.3']);
+      const pool = AddressPool.open(path.join(dir, 'a'), path.join(dir, 'locks'), () => busy);
+      assert.equal(pool.block, 0);
+      assert.equal(pool.allocate('default/a'), '127.0.0.4');
+      busy.add('127.0.0.4');
+      pool.release('default/a');
+      // Its old address is taken by an outsider now: the pod gets another one.
+      assert.equal(pool.allocate('default/a'), '127.0.0.5');
+      pool.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -31,7 +31,7 @@ function apiServerVolumes(cluster: string) {
     { volume: 'front-proxy-ca', secret: names.cert(cluster, 'front-proxy-ca'), items: ['tls.crt'], dir: `${PKI_DIR}/front-proxy-ca` },
     { volume: 'front-proxy-client', secret: names.cert(cluster, 'front-proxy-client'), items: ['tls.crt', 'tls.key'], dir: `${PKI_DIR}/front-proxy-client` },
     { volume: 'sa', secret: names.serviceAccountKeys(cluster), items: ['sa.key', 'sa.pub'], dir: `${PKI_DIR}/sa` },
-    { volume: 'etcd', secret: names.cert(cluster, 'etcd-client'), items: ['ca.crt', 'tls.crt', 'tls.key'], dir: `${PKI_DIR}/etcd` },
+    { volume: 'etcd', secret: names.cert(cluster, 'apiserver-etcd-client'), items: ['ca.crt', 'tls.crt', 'tls.key'], dir: `${PKI_DIR}/etcd` },
   ];
 }
 

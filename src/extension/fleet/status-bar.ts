@@ -1,0 +1,31 @@
+// A status-bar item with the meta cluster and its connection state; click to connect or refresh.
+import * as vscode from 'vscode';
+import { COMMANDS } from '../model/commands';
+import type { FleetController, FleetState } from './controller';
+
+export function statusBarText(state: FleetState): { text: string; tooltip: string; command: string } {
+  switch (state.kind) {
+    case 'connected':
+      return { text: `$(cloud) ${state.context}`, tooltip: `Kokpit: meta cluster ${state.context} (${state.server}). Click to refresh.`, command: COMMANDS.refresh.id };
+    case 'connecting':
+      return { text: `$(sync~spin) ${state.context}`, tooltip: `Kokpit: connecting to ${state.context}`, command: COMMANDS.showLogs.id };
+    case 'failed':
+      return { text: `$(error) kokpit`, tooltip: `Kokpit: ${state.message}. Click to connect.`, command: COMMANDS.connect.id };
+    default:
+      return { text: `$(debug-disconnect) kokpit`, tooltip: 'Kokpit: no meta cluster. Click to connect.', command: COMMANDS.connect.id };
+  }
+}
+
+export function registerStatusBar(context: vscode.ExtensionContext, fleet: FleetController): void {
+  const item = vscode.window.createStatusBarItem('kokpit.metaCluster', vscode.StatusBarAlignment.Left, 10);
+  item.name = 'Kokpit meta cluster';
+  const show = () => {
+    const s = statusBarText(fleet.state);
+    item.text = s.text;
+    item.tooltip = s.tooltip;
+    item.command = s.command;
+    item.show();
+  };
+  show();
+  context.subscriptions.push(item, fleet.onDidChangeState(show));
+}

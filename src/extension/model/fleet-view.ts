@@ -1,0 +1,59 @@
+// How a Fleet model node looks in the tree: icon by kind, coloured by status; collapsible state; click command.
+// Pure, so the mapping is unit-tested without VS Code.
+import type { FleetNode, FleetNodeKind, FleetStatus } from '../../fleet/model';
+import type { FleetNodeView } from '../fleet/source';
+
+const KIND_ICON: Record<FleetNodeKind, string> = {
+  metaCluster: 'cloud',
+  group: 'folder',
+  etcdCluster: 'database',
+  etcdMember: 'circle-filled',
+  businessCluster: 'server-environment',
+  controlPlaneComponent: 'gear',
+  machine: 'vm',
+  addon: 'extensions',
+  condition: 'warning',
+  version: 'versions',
+  addonDefinition: 'package',
+};
+
+/** Theme colours that every VS Code theme defines. */
+const STATUS_COLOR: Partial<Record<FleetStatus, string>> = {
+  ok: 'testing.iconPassed',
+  warning: 'list.warningForeground',
+  error: 'list.errorForeground',
+};
+
+const STATUS_WORD: Record<FleetStatus, string> = { ok: 'ready', progress: 'in progress', warning: 'warning', error: 'error', unknown: 'unknown' };
+
+export function fleetIcon(node: Pick<FleetNode, 'kind' | 'status'>): string {
+  if (node.kind === 'group') return KIND_ICON.group;
+  // A spinning icon says "something is happening" better than any colour.
+  if (node.status === 'progress') return 'sync~spin';
+  const color = STATUS_COLOR[node.status];
+  return color ? `${KIND_ICON[node.kind]}#${color}` : KIND_ICON[node.kind];
+}
+
+/** Groups and the meta cluster start open; everything else with children starts closed. */
+function collapsible(node: FleetNode): FleetNodeView['collapsible'] {
+  if (node.children.length === 0) return node.kind === 'group' ? 'collapsed' : 'none';
+  if (node.kind === 'metaCluster') return 'expanded';
+  if (node.kind === 'group') return node.id.endsWith('/etcd') || node.id.endsWith('/clusters') ? 'expanded' : 'collapsed';
+  return 'collapsed';
+}
+
+export function toFleetNodeView(node: FleetNode): FleetNodeView {
+  const description = node.kind === 'group' ? String(node.children.length) : node.description;
+  const status = node.kind === 'group' ? undefined : `status: ${STATUS_WORD[node.status]}`;
+  const tooltip = [node.tooltip ?? node.label, status].filter(Boolean).join('\n\n');
+  return {
+    id: node.id,
+    label: node.label,
+    description,
+    tooltip,
+    contextValue: node.contextValue,
+    icon: fleetIcon(node),
+    // No click command: a click expands; Open YAML is an inline action and a context-menu entry.
+    collapsible: collapsible(node),
+  };
+}

@@ -1,0 +1,239 @@
+// The PKI step: the cluster's CAs, leaf certificates, service-account keys and kubeconfigs as Secrets.
+// Each is re-issued only when missing, unreadable, not fitting its spec (SANs, subject, signer), near
+// expiry, or when the cluster's rotation annotation asks for it; never on an ordinary pass. Key material
+// goes from here into Secrets only: nothing in this file logs or returns it in messages.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import type { BusinessCluster } from '../../api';
+import {
+  buildKubeconfig,
+  certInfo,
+  createCA,
+  createKeyPair,
+  issueCert,
+  keyMatchesCert,
+  needsRenewal,
+  publicKeyOf,
+  type CertKeyPair,
+  type CertUsage,
+} from '../../pki';
+import type { Applier } from './apply';
+import { KUBECONFIG_KEY, ROTATE_ANNOTATION, ROTATED_FOR_ANNOTATION, names } from './names';
+import { contentHash } from './render/common';
+import {
+  CA_RENEW_DAYS,
+  CA_VALID_DAYS,
+  LEAF_RENEW_DAYS,
+  LEAF_VALID_DAYS,
+  kubeconfigSpecs,
+  leafSpecs,
+  renderSecret,
+  type PKIFacts,
+  type Signer,
+} from './render/pki';
+
+interface SecretObject extends KubernetesObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+export interface PKIResult {
+  /** Content hash of every Secret written or found, by name (for the pod-template annotation). */
+  secretHashes: Record<string, string>;
+  caPem: string;
+  /** Secret names that were (re)issued in this pass, with why (no key material). */
+  issued: Array<{ secret: string; reason: string }>;
+  adminKubeconfigSecret: string;
+}
+
+const decode = (s: SecretObject | undefined, key: string) => (s?.data?.[key] !== undefined ? Buffer.from(s.data[key], 'base64').toString('utf8') : undefined);
+const secretRef = (c: BusinessCluster, name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: c.metadata.namespace } });
+
+function caProblem(certPem: string | undefined, keyPem: string | undefined, now: Date): string | undefined {
+  if (!certPem || !keyPem) return 'missing';
+  try {
+    if (!certInfo(certPem).isCA) return 'not a CA';
+  } catch {
+    return 'unreadable';
+  }
+  const v = needsRenewal(certPem, certPem, { minRemainingDays: CA_RENEW_DAYS, keyPem, now });
+  return v.renew ? v.reason : undefined;
+}
+
+function subjectProblem(certPem: string, commonName: string, organizations: string[]): string | undefined {
+  const info = certInfo(certPem);
+  if (info.commonName !== commonName) return `subject CN ${info.commonName} is not ${commonName}`;
+  if ([...info.organizations].sort().join(',') !== [...organizations].sort().join(',')) return 'subject organizations changed';
+  return undefined;
+}
+
+function leafProblem(
+  certPem: string | undefined,
+  keyPem: string | undefined,
+  ca: CertKeyPair,
+  want: { commonName: string; organizations: string[]; usages: CertUsage[]; dnsNames?: string[]; ipAddresses?: string[] },
+  now: Date,
+): string | undefined {
+  if (!certPem || !keyPem) return 'missing';
+  const v = needsRenewal(certPem, ca.certPem, {
+    minRemainingDays: LEAF_RENEW_DAYS,
+    requiredDNS: want.dnsNames,
+    requiredIPs: want.ipAddresses,
+    requiredUsages: want.usages,
+    keyPem,
+    now,
+  });
+  if (v.renew) return v.reason;
+  return subjectProblem(certPem, want.commonName, want.organizations);
+}
+
+export interface PKIInputs {
+  cluster: BusinessCluster;
+  applier: Applier;
+  facts: PKIFacts;
+  /** The etcd cluster's CA (signs the apiserver's etcd client certificate). */
+  etcdCA: CertKeyPair;
+  now?: Date;
+}
+
+export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
+  const { cluster: c, applier, facts, etcdCA } = inputs;
+  const now = inputs.now ?? new Date();
+  const name = c.metadata.name;
+  const rotation = c.metadata.annotations?.[ROTATE_ANNOTATION];
+  const rotationAnnotations = rotation ? { [ROTATED_FOR_ANNOTATION]: rotation } : undefined;
+  const rotationPending = (s: SecretObject | undefined) => rotation !== undefined && s?.metadata?.annotations?.[ROTATED_FOR_ANNOTATION] !== rotation;
+  const hashes: Record<string, string> = {};
+  const issued: PKIResult['issued'] = [];
+
+  const write = async (secretName: string, purpose: string, data: Record<string, string>, live: SecretObject | undefined, opts: { type?: string; annotations?: Record<string, string> } = {}) => {
+    const desired = renderSecret(c, secretName, purpose, data, opts);
+    const stored = (await applier.ensure(desired as KubernetesObject, live)) as SecretObject;
+    hashes[secretName] = contentHash(stored.data ?? {});
+    return stored;
+  };
+  /** Keeps an existing Secret's content; only restores our labels/owner reference if someone removed them. */
+  const keep = async (secretName: string, purpose: string, live: SecretObject, opts: { type?: string; annotations?: Record<string, string> } = {}) => {
+    const data = Object.fromEntries(Object.entries(live.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    const annotations = { ...pick(live.metadata?.annotations, ROTATED_FOR_ANNOTATION), ...opts.annotations };
+    return write(secretName, purpose, data, live, { ...opts, annotations });
+  };
+  const read = (secretName: string) => applier.read<SecretObject>(secretRef(c, secretName));
+
+  // 1. CAs: the cluster CA and the front-proxy CA. Rotation requests do not replace CAs (that would
+  //    cut off every node); a CA is replaced only when missing, broken or near expiry.
+  const cas: Record<'ca' | 'front-proxy-ca', CertKeyPair> = {} as never;
+  for (const [purpose, cn] of [['ca', 'kubernetes'], ['front-proxy-ca', 'front-proxy-ca']] as const) {
+    const secretName = names.cert(name, purpose);
+    const live = await read(secretName);
+    const certPem = decode(live, 'tls.crt');
+    const keyPem = decode(live, 'tls.key');
+    const problem = caProblem(certPem, keyPem, now);
+    if (problem) {
+      const ca = await createCA(cn, { validDays: CA_VALID_DAYS, now });
+      issued.push({ secret: secretName, reason: problem });
+      await write(secretName, purpose, { 'tls.crt': ca.certPem, 'tls.key': ca.keyPem }, live, { type: 'kubernetes.io/tls' });
+      cas[purpose] = ca;
+    } else {
+      await keep(secretName, purpose, live!, { type: 'kubernetes.io/tls' });
+      cas[purpose] = { certPem: certPem!, keyPem: keyPem! };
+    }
+  }
+  const signers: Record<Signer, CertKeyPair> = { ca: cas.ca, 'front-proxy-ca': cas['front-proxy-ca'], 'etcd-ca': etcdCA };
+
+  // 2. Service-account token signing keys.
+  {
+    const secretName = names.serviceAccountKeys(name);
+    const live = await read(secretName);
+    const key = decode(live, 'sa.key');
+    const pub = decode(live, 'sa.pub');
+    let ok = false;
+    try {
+      ok = !!key && !!pub && publicKeyOf(key).trim() === pub.trim();
+    } catch {
+      ok = false;
+    }
+    if (!ok) {
+      const pair = await createKeyPair('rsa-2048');
+      issued.push({ secret: secretName, reason: key ? 'public key does not match' : 'missing' });
+      await write(secretName, 'sa', { 'sa.key': pair.privateKeyPem, 'sa.pub': pair.publicKeyPem }, live);
+    } else {
+      await keep(secretName, 'sa', live!);
+    }
+  }
+
+  // 3. Leaf certificates.
+  for (const spec of leafSpecs(c, facts)) {
+    const secretName = names.cert(name, spec.purpose);
+    const signer = signers[spec.signer];
+    const live = await read(secretName);
+    const certPem = decode(live, 'tls.crt');
+    const keyPem = decode(live, 'tls.key');
+    let problem = leafProblem(certPem, keyPem, signer, spec, now);
+    if (!problem && rotationPending(live)) problem = `rotation requested (${ROTATE_ANNOTATION})`;
+    // The etcd client Secret also carries the etcd CA, to verify etcd's serving certificate.
+    const extra: Record<string, string> = spec.signer === 'etcd-ca' ? { 'ca.crt': signer.certPem } : {};
+    if (!problem && spec.signer === 'etcd-ca' && decode(live, 'ca.crt') !== signer.certPem) problem = 'etcd CA changed';
+    if (problem) {
+      const pair = await issueCert(signer, {
+        commonName: spec.commonName,
+        organizations: spec.organizations,
+        dnsNames: spec.dnsNames,
+        ipAddresses: spec.ipAddresses,
+        usages: spec.usages,
+        validDays: LEAF_VALID_DAYS,
+        now,
+      });
+      issued.push({ secret: secretName, reason: problem });
+      await write(secretName, spec.purpose, { 'tls.crt': pair.certPem, 'tls.key': pair.keyPem, ...extra }, live, { type: 'kubernetes.io/tls', annotations: rotationAnnotations });
+    } else {
+      await keep(secretName, spec.purpose, live!, { type: 'kubernetes.io/tls' });
+    }
+  }
+
+  // 4. Kubeconfigs (client certificates signed by the cluster CA, everything inline).
+  for (const spec of kubeconfigSpecs(c, facts)) {
+    const secretName = names.kubeconfig(name, spec.purpose);
+    const live = await read(secretName);
+    let problem = kubeconfigProblem(decode(live, KUBECONFIG_KEY), spec, cas.ca, now);
+    if (!problem && rotationPending(live)) problem = `rotation requested (${ROTATE_ANNOTATION})`;
+    if (problem) {
+      const pair = await issueCert(cas.ca, { commonName: spec.user, organizations: spec.organizations, usages: ['client'], validDays: LEAF_VALID_DAYS, now });
+      const kubeconfig = buildKubeconfig({ clusterName: name, server: spec.server, caPem: cas.ca.certPem, user: spec.user, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem });
+      issued.push({ secret: secretName, reason: problem });
+      await write(secretName, `${spec.purpose}-kubeconfig`, { [KUBECONFIG_KEY]: kubeconfig }, live, { annotations: rotationAnnotations });
+    } else {
+      await keep(secretName, `${spec.purpose}-kubeconfig`, live!);
+    }
+  }
+
+  return { secretHashes: hashes, caPem: cas.ca.certPem, issued, adminKubeconfigSecret: names.kubeconfig(name, 'admin') };
+}
+
+function pick(m: Record<string, string> | undefined, key: string): Record<string, string> {
+  return m?.[key] !== undefined ? { [key]: m[key] } : {};
+}
+
+interface KubeconfigDoc {
+  clusters?: Array<{ cluster?: { server?: string; 'certificate-authority-data'?: string } }>;
+  users?: Array<{ user?: { 'client-certificate-data'?: string; 'client-key-data'?: string } }>;
+}
+
+function kubeconfigProblem(text: string | undefined, spec: { server: string; user: string; organizations: string[] }, ca: CertKeyPair, now: Date): string | undefined {
+  if (!text) return 'missing';
+  let doc: KubeconfigDoc;
+  try {
+    doc = parse(text) as KubeconfigDoc;
+  } catch {
+    return 'unreadable';
+  }
+  const cluster = doc.clusters?.[0]?.cluster;
+  const user = doc.users?.[0]?.user;
+  if (cluster?.server !== spec.server) return `server changed to ${spec.server}`;
+  const fromB64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString('utf8') : undefined);
+  if (fromB64(cluster['certificate-authority-data']) !== ca.certPem) return 'CA changed';
+  const certPem = fromB64(user?.['client-certificate-data']);
+  const keyPem = fromB64(user?.['client-key-data']);
+  if (certPem && keyPem && !keyMatchesCert(keyPem, certPem)) return 'key does not match the certificate';
+  return leafProblem(certPem, keyPem, ca, { commonName: spec.user, organizations: spec.organizations, usages: ['client'] }, now);
+}

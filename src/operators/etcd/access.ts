@@ -1,0 +1,252 @@
+// Reaching etcd members, behind one interface. The operator may run on a host outside the meta
+// cluster's network (VS Code) or inside it; what differs is only how a member's client port is dialed.
+// A MemberResolver says which address to dial for a member and which name its certificate carries, so
+// TLS is verified against the member's real DNS name whatever address carries the bytes (pod IP, a
+// forwarded port, a local process in tests).
+//
+// The client is the npm `etcd3` package (gRPC, the same API etcdctl uses): one long-lived HTTP/2
+// connection per member instead of one etcdctl process per call (this runs every few seconds per
+// member on small machines), a streamed maintenance snapshot we hash while writing, and gRPC's
+// target-name override for the certificate check above. Restores still use etcdutl: they have no API.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { V1Pod } from '@kubernetes/client-node';
+import { noop } from 'cockatiel';
+import { Etcd3 } from 'etcd3';
+import { ETCD_CLIENT_PORT, type ClusterRef, memberHost } from './names';
+import type { EtcdMemberFacts, MemberHealth } from './plan';
+
+export interface MemberEndpoint {
+  /** `host:port` the operator can dial. */
+  address: string;
+  /** The name to verify the member's server certificate against. */
+  serverName: string;
+}
+
+export interface MemberResolver {
+  /** Where to dial `member`, whose pod is `pod` (undefined: not reachable now). */
+  resolve(cluster: ClusterRef, member: string, pod: V1Pod | undefined): MemberEndpoint | undefined;
+}
+
+/** In-network access (and the process pod runner, whose pod IPs are loopback addresses): the pod IP. */
+export const podIPResolver: MemberResolver = {
+  resolve(cluster, member, pod) {
+    const ip = pod?.status?.podIP;
+    if (!ip || pod?.metadata?.deletionTimestamp) return undefined;
+    return { address: `${ip.includes(':') ? `[${ip}]` : ip}:${ETCD_CLIENT_PORT}`, serverName: memberHost(cluster, member) };
+  },
+};
+
+export interface ClientTLS {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export interface SnapshotResult {
+  file: string;
+  size: number;
+  sha256: string;
+  revision: number;
+}
+
+const CALL_TIMEOUT_MS = 3000;
+const deadline = (ms = CALL_TIMEOUT_MS) => ({ deadline: new Date(Date.now() + ms) });
+
+/** etcd3 returns 64-bit IDs as decimal strings; status and humans use hex. */
+export const idToHex = (id: string) => BigInt(id).toString(16);
+export const hexToId = (hex: string) => BigInt(`0x${hex}`).toString(10);
+
+/** Connections to the members of one cluster, keyed by member and address (a new pod IP is a new client). */
+export class EtcdMembers {
+  private readonly clients = new Map<string, { key: string; client: Etcd3 }>();
+
+  constructor(
+    private readonly cluster: ClusterRef,
+    private readonly resolver: MemberResolver,
+    private tls: ClientTLS,
+  ) {}
+
+  setTLS(tls: ClientTLS): void {
+    if (tls.caPem === this.tls.caPem && tls.certPem === this.tls.certPem && tls.keyPem === this.tls.keyPem) return;
+    this.tls = tls;
+    this.close();
+  }
+
+  /** The client of `member`, or undefined when it cannot be dialed now. */
+  client(member: string, pod: V1Pod | undefined): Etcd3 | undefined {
+    const ep = this.resolver.resolve(this.cluster, member, pod);
+    if (!ep) return undefined;
+    const key = `${ep.address}|${ep.serverName}`;
+    const existing = this.clients.get(member);
+    if (existing?.key === key) return existing.client;
+    existing?.client.close();
+    const client = new Etcd3({
+      hosts: `https://${ep.address}`,
+      credentials: {
+        rootCertificate: Buffer.from(this.tls.caPem),
+        privateKey: Buffer.from(this.tls.keyPem),
+        certChain: Buffer.from(this.tls.certPem),
+      },
+      grpcOptions: {
+        'grpc.ssl_target_name_override': ep.serverName,
+        'grpc.default_authority': ep.serverName,
+        // A member that went away should fail calls fast, not after minutes of reconnect backoff.
+        'grpc.initial_reconnect_backoff_ms': 200,
+        'grpc.max_reconnect_backoff_ms': 2000,
+      },
+      // Our reconciler retries at the level of a whole pass; no hidden retries or breakers below it.
+      faultHandling: { host: () => noop, global: noop },
+    });
+    this.clients.set(member, { key, client });
+    return client;
+  }
+
+  /** Forget members that are gone. */
+  retain(members: Iterable<string>): void {
+    const keep = new Set(members);
+    for (const [name, c] of this.clients) {
+      if (keep.has(name)) continue;
+      c.client.close();
+      this.clients.delete(name);
+    }
+  }
+
+  close(): void {
+    for (const c of this.clients.values()) c.client.close();
+    this.clients.clear();
+  }
+
+  async health(member: string, pod: V1Pod | undefined): Promise<MemberHealth & { id?: string }> {
+    const c = this.client(member, pod);
+    const down = (error: string): MemberHealth => ({
+      healthy: false, isLeader: false, isLearner: false, raftIndex: 0, raftAppliedIndex: 0, dbSize: 0, dbSizeInUse: 0, version: '', error,
+    });
+    if (!c) return down(pod ? 'pod has no IP yet' : 'no pod');
+    try {
+      const s = await c.maintenance.status(deadline());
+      const id = s.header.member_id;
+      const hasLeader = s.leader !== '0' && s.leader !== '';
+      return {
+        id: idToHex(id),
+        // `errors` carries raised alarms (NOSPACE): the member still serves reads and needs recovery,
+        // not replacement, so alarms are reported but do not make it unhealthy.
+        healthy: hasLeader,
+        isLeader: hasLeader && s.leader === id,
+        isLearner: s.isLearner,
+        raftIndex: Number(s.raftIndex),
+        raftAppliedIndex: Number(s.raftAppliedIndex),
+        dbSize: Number(s.dbSize),
+        dbSizeInUse: Number(s.dbSizeInUse),
+        version: s.version,
+        error: !hasLeader ? 'no leader' : s.errors.length ? s.errors.join('; ') : undefined,
+      };
+    } catch (e) {
+      return down(shortError(e));
+    }
+  }
+
+  async memberList(via: string, pod: V1Pod | undefined): Promise<EtcdMemberFacts[]> {
+    const c = this.mustClient(via, pod);
+    const r = await c.cluster.memberList({ linearizable: true }, deadline());
+    return r.members.map((m) => ({
+      id: idToHex(m.ID),
+      name: m.name ?? '',
+      peerURLs: m.peerURLs ?? [],
+      clientURLs: m.clientURLs ?? [],
+      isLearner: !!m.isLearner,
+    }));
+  }
+
+  async alarms(via: string, pod: V1Pod | undefined): Promise<string[]> {
+    const c = this.mustClient(via, pod);
+    const r = await c.maintenance.alarm({ action: 'Get', memberID: 0, alarm: 'None' }, deadline());
+    // etcd3 names the enum `Nospace`; etcd and its docs say NOSPACE.
+    return (r.alarms ?? []).map((a) => `${String(a.alarm).toUpperCase()}:${idToHex(String(a.memberID))}`);
+  }
+
+  async addLearner(via: string, pod: V1Pod | undefined, peerURL: string): Promise<string> {
+    const c = this.mustClient(via, pod);
+    const r = await c.cluster.memberAdd({ peerURLs: [peerURL], isLearner: true }, deadline(10_000));
+    return idToHex(r.member.ID);
+  }
+
+  async promote(via: string, pod: V1Pod | undefined, idHex: string): Promise<void> {
+    await this.mustClient(via, pod).cluster.memberPromote({ ID: hexToId(idHex) }, deadline(10_000));
+  }
+
+  async remove(via: string, pod: V1Pod | undefined, idHex: string): Promise<void> {
+    await this.mustClient(via, pod).cluster.memberRemove({ ID: hexToId(idHex) }, deadline(10_000));
+  }
+
+  async defragment(member: string, pod: V1Pod | undefined): Promise<void> {
+    await this.mustClient(member, pod).maintenance.defragment(deadline(120_000));
+  }
+
+  /** Compacts the keyspace up to the current revision (physical: waits until it is applied). */
+  async compactToCurrent(via: string, pod: V1Pod | undefined): Promise<number> {
+    const c = this.mustClient(via, pod);
+    const r = await c.kv.range({ key: Buffer.from([0]), limit: 1 }, deadline());
+    const rev = r.header.revision;
+    await c.kv.compact({ revision: rev, physical: true }, deadline(60_000));
+    return Number(rev);
+  }
+
+  async disarmAll(via: string, pod: V1Pod | undefined): Promise<void> {
+    const c = this.mustClient(via, pod);
+    const r = await c.maintenance.alarm({ action: 'Get', memberID: 0, alarm: 'None' }, deadline());
+    for (const a of r.alarms ?? []) {
+      await c.maintenance.alarm({ action: 'Deactivate', memberID: a.memberID, alarm: a.alarm }, deadline());
+    }
+  }
+
+  /**
+   * Streams a snapshot of `member`'s backend into `file` (written as `file.partial`, then renamed, so a
+   * file at the final path is always complete), hashing it on the way.
+   */
+  async snapshot(member: string, pod: V1Pod | undefined, file: string, timeoutMs = 600_000): Promise<SnapshotResult> {
+    const c = this.mustClient(member, pod);
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    const partial = `${file}.partial`;
+    const out = fs.createWriteStream(partial, { mode: 0o600 });
+    const hash = createHash('sha256');
+    let size = 0;
+    let revision = 0;
+    try {
+      const stream = await c.maintenance.snapshot(deadline(timeoutMs));
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (chunk) => {
+          if (!revision && chunk.header?.revision) revision = Number(chunk.header.revision);
+          const blob = Buffer.from(chunk.blob);
+          size += blob.length;
+          hash.update(blob);
+          if (!out.write(blob)) {
+            (stream as unknown as { pause?: () => void }).pause?.();
+            out.once('drain', () => (stream as unknown as { resume?: () => void }).resume?.());
+          }
+        });
+        stream.on('end', () => resolve());
+        stream.on('error', reject);
+      });
+      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      fs.renameSync(partial, file);
+      return { file, size, sha256: hash.digest('hex'), revision };
+    } catch (e) {
+      out.destroy();
+      fs.rmSync(partial, { force: true });
+      throw e;
+    }
+  }
+
+  private mustClient(member: string, pod: V1Pod | undefined): Etcd3 {
+    const c = this.client(member, pod);
+    if (!c) throw new Error(`etcd member ${member} cannot be reached (no pod IP)`);
+    return c;
+  }
+}
+
+export function shortError(e: unknown): string {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].slice(0, 200);
+}

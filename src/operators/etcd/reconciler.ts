@@ -1,0 +1,468 @@
+// The EtcdCluster reconciler. One pass, in named steps:
+//   read the cluster → PKI Secrets → Services → observe (pods, claims, etcd) → plan ONE action →
+//   carry it out → status through /status.
+// Level-triggered: nothing is remembered between passes except how long things have been unhealthy
+// (kept in memory; an operator restart only makes replacement wait a little longer).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createHash } from 'node:crypto';
+import {
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+  type KubernetesObjectApi,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import { API_VERSION, GROUP, VERSION, withDefaults, type EtcdBackup, type EtcdCluster } from '../../api';
+import { type ReconcileContext, type ReconcileResult, splitKey } from '../../controller/reconciler';
+import { applyObject, deleteObject, isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
+import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
+import {
+  ANNOTATION_SECRET_HASH,
+  FIELD_MANAGER,
+  LABEL_CLUSTER,
+  LABEL_MEMBER,
+  caSecretName,
+  clientSecretName,
+  memberClaimName,
+  memberIndex,
+  memberNameFromPeerURL,
+  memberPeerURL,
+  memberSecretName,
+} from './names';
+import {
+  type Action,
+  type ClaimFacts,
+  DEFAULT_PLAN_OPTIONS,
+  type EtcdMemberFacts,
+  type MemberHealth,
+  type PeerRef,
+  type PlanOptions,
+  type PodFacts,
+  type RestoreFacts,
+  memberViews,
+  plan as planNext,
+} from './plan';
+import { type SecretFiles, ensureCA, ensureClientTLS, ensureMemberTLS } from './pki';
+import {
+  type MemberTLSFiles,
+  type RestoreSource,
+  refOf,
+  renderCASecret,
+  renderClientSecret,
+  renderClientService,
+  renderMemberClaim,
+  renderMemberPod,
+  renderMemberSecret,
+  renderPeerService,
+  secretHash,
+} from './render';
+import { computeStatus } from './status';
+import { versionOfImage } from './version';
+
+export interface EtcdReconcilerOptions {
+  kc: KubeConfig;
+  objects: KubernetesObjectApi;
+  resolver?: MemberResolver;
+  plan?: Partial<PlanOptions>;
+  /** Run members with --unsafe-no-fsync (tests and benchmarks only). */
+  unsafeNoFsync?: boolean;
+  /** Passes while something is in progress are this far apart (default 1 s)… */
+  busyRequeueMs?: number;
+  /** …and while all is well (health monitoring; default 15 s). */
+  idleRequeueMs?: number;
+  now?: () => number;
+}
+
+interface Memory {
+  unhealthySince: Map<string, number>;
+  learnerSince: Map<string, number>;
+  noQuorumSince?: number;
+  members: EtcdMembers;
+}
+
+export const ETCD_CLUSTER_PLURAL = 'etcdclusters';
+export const ETCD_BACKUP_PLURAL = 'etcdbackups';
+
+const decode = (s: V1Secret | undefined): SecretFiles | undefined =>
+  s?.data ? Object.fromEntries(Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
+
+export class EtcdClusterReconciler {
+  private readonly memory = new Map<string, Memory>();
+  private readonly custom: CustomObjectsApi;
+  private readonly resolver: MemberResolver;
+  private readonly planOptions: PlanOptions;
+  private readonly now: () => number;
+
+  constructor(private readonly o: EtcdReconcilerOptions) {
+    this.custom = o.kc.makeApiClient(CustomObjectsApi);
+    this.resolver = o.resolver ?? podIPResolver;
+    this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...o.plan };
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Close every etcd connection (operator shutdown). */
+  close(): void {
+    for (const m of this.memory.values()) m.members.close();
+    this.memory.clear();
+  }
+
+  /** The member clients of a cluster (shared with the backup reconciler), once its client Secret exists. */
+  membersOf(key: string): EtcdMembers | undefined {
+    return this.memory.get(key)?.members;
+  }
+
+  readonly reconcile = async (key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> => {
+    const { namespace, name } = splitKey(key);
+    const raw = (await readObject<KubernetesObject>(this.o.objects, { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name, namespace } })) as EtcdCluster | undefined;
+    if (!raw || raw.metadata.deletionTimestamp) {
+      // Children go with the cluster through owner references; only our connections are ours to clean up.
+      this.memory.get(key)?.members.close();
+      this.memory.delete(key);
+      return;
+    }
+    const cluster = withDefaults(raw);
+    const ref = refOf(cluster);
+    const nowMs = this.now();
+
+    // --- PKI: the CA and the client certificate first; member certificates when a member needs one.
+    const secrets = await listObjects<V1Secret>(this.o.objects, 'v1', 'Secret', { namespace, labelSelector: `${LABEL_CLUSTER}=${name}` });
+    const secretByName = new Map(secrets.map((s) => [s.metadata!.name!, s]));
+    const ca = await ensureCA(ref, decode(secretByName.get(caSecretName(ref))));
+    if (ca.issued) {
+      await applyObject(this.o.objects, renderCASecret(cluster, ca.files));
+      ctx.log.info(`etcd ${key}: CA issued (${ca.issued})`);
+    }
+    const clientTLS = await ensureClientTLS(ref, ca.files, decode(secretByName.get(clientSecretName(ref))));
+    if (clientTLS.issued) await applyObject(this.o.objects, renderClientSecret(cluster, clientTLS.files));
+    const tls = { caPem: ca.files.certPem, certPem: clientTLS.files['tls.crt'], keyPem: clientTLS.files['tls.key'] };
+    let mem = this.memory.get(key);
+    if (!mem) {
+      mem = { unhealthySince: new Map(), learnerSince: new Map(), members: new EtcdMembers(ref, this.resolver, tls) };
+      this.memory.set(key, mem);
+    }
+    mem.members.setTLS(tls);
+
+    // Member Secrets are checked (and reissued if needed) for every member with a pod or claim, so a
+    // renewed certificate shows up as a changed hash and rolls that member.
+    const memberFiles = async (member: string) => {
+      const r = await ensureMemberTLS(ref, member, ca.files, decode(secretByName.get(memberSecretName(member))));
+      if (r.issued) {
+        const applied = await applyObject(this.o.objects, renderMemberSecret(cluster, member, r.files));
+        secretByName.set(memberSecretName(member), applied);
+      }
+      return r.files;
+    };
+
+    // --- Services.
+    await applyObject(this.o.objects, renderPeerService(cluster));
+    await applyObject(this.o.objects, renderClientService(cluster));
+
+    // --- Observe.
+    const pods = (await listObjects<V1Pod>(this.o.objects, 'v1', 'Pod', { namespace, labelSelector: `${LABEL_CLUSTER}=${name}` })).filter((p) =>
+      p.metadata?.ownerReferences?.some((o) => o.uid === cluster.metadata.uid),
+    );
+    const claims = (
+      await listObjects<V1PersistentVolumeClaim>(this.o.objects, 'v1', 'PersistentVolumeClaim', { namespace, labelSelector: `${LABEL_CLUSTER}=${name}` })
+    ).filter((c) => c.metadata?.ownerReferences?.some((o) => o.uid === cluster.metadata.uid));
+    const podByName = new Map(pods.map((p) => [p.metadata!.name!, p]));
+
+    const desiredSecretHash: Record<string, string> = {};
+    for (const p of pods) {
+      const member = p.metadata!.name!;
+      if (p.metadata?.deletionTimestamp) continue;
+      desiredSecretHash[member] = secretHash({ ...(await memberFiles(member)) });
+    }
+
+    const health: Record<string, MemberHealth | undefined> = {};
+    await Promise.all(
+      pods
+        .filter((p) => !p.metadata?.deletionTimestamp)
+        .map(async (p) => {
+          health[p.metadata!.name!] = await mem!.members.health(p.metadata!.name!, p);
+        }),
+    );
+    const answered = Object.entries(health).filter(([, h]) => h && h.version);
+    const leaderName = answered.find(([, h]) => h!.isLeader)?.[0];
+    // Member list and alarms from the leader (a lagging follower could show a stale list).
+    let etcd: { members: EtcdMemberFacts[]; alarms: string[] } | undefined;
+    let listError: string | undefined;
+    for (const via of [leaderName, ...answered.filter(([, h]) => h!.healthy && !h!.isLearner).map(([n]) => n)].filter((x): x is string => !!x)) {
+      try {
+        etcd = { members: await mem.members.memberList(via, podByName.get(via)), alarms: await mem.members.alarms(via, podByName.get(via)) };
+        break;
+      } catch (e) {
+        listError = shortError(e);
+      }
+    }
+    if (!etcd && listError) ctx.log.debug(`etcd ${key}: member list failed: ${listError}`);
+
+    // --- Durations, from first sightings kept in memory.
+    this.track(mem, health, etcd, nowMs);
+    const previous = cluster.status;
+    const knownMembers = (previous?.members ?? []).filter((m) => m.id).map((m) => m.name);
+    // The snapshot matters (and is hashed) only until the seed has formed the cluster.
+    const restore = cluster.spec.restoreFrom && knownMembers.length === 0 && !etcd ? await this.restoreFacts(cluster) : undefined;
+
+    const indices = [
+      ...pods.map((p) => p.metadata!.name!),
+      ...claims.map((c) => c.metadata?.labels?.[LABEL_MEMBER] ?? ''),
+      ...(previous?.members ?? []).map((m) => m.name),
+      ...(etcd?.members ?? []).flatMap((m) => [m.name, ...m.peerURLs.map((u) => memberNameFromPeerURL(ref, u) ?? '')]),
+    ]
+      .map((n) => memberIndex(ref, n))
+      .filter((i): i is number => i !== undefined);
+    const nextIndex = indices.length ? Math.max(...indices) + 1 : 0;
+
+    const podFacts: PodFacts[] = pods.map((p) => ({
+      name: p.metadata!.name!,
+      phase: p.status?.phase,
+      ready: !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      terminating: !!p.metadata?.deletionTimestamp,
+      version: versionOfImage(p.spec?.containers?.find((c) => c.name === 'etcd')?.image),
+      secretHash: p.metadata?.annotations?.[ANNOTATION_SECRET_HASH],
+    }));
+    const claimFacts: ClaimFacts[] = claims.map((c) => ({
+      name: c.metadata!.name!,
+      member: c.metadata?.labels?.[LABEL_MEMBER] ?? '',
+      terminating: !!c.metadata?.deletionTimestamp,
+    }));
+
+    const input = {
+      cluster: ref,
+      desired: { replicas: cluster.spec.replicas, version: cluster.spec.version },
+      desiredSecretHash,
+      bootstrapped: knownMembers.length > 0,
+      knownMembers,
+      restore: restore?.facts,
+      etcd,
+      health,
+      pods: podFacts,
+      claims: claimFacts,
+      durations: {
+        unhealthyMs: Object.fromEntries([...mem.unhealthySince].map(([n, t]) => [n, nowMs - t])),
+        learnerMs: Object.fromEntries([...mem.learnerSince].map(([n, t]) => [n, nowMs - t])),
+        noQuorumMs: mem.noQuorumSince !== undefined ? nowMs - mem.noQuorumSince : 0,
+      },
+      nextIndex,
+      options: this.planOptions,
+    };
+    const plan = planNext(input);
+
+    // --- Act (one action).
+    let actionMessage: string | undefined;
+    let actionError: string | undefined;
+    try {
+      actionMessage = await this.act(cluster, plan.action, plan.version, { podByName, leaderName, memberFiles, restore: restore?.source, mem, ctx });
+    } catch (e) {
+      const msg = shortError(toKubeApiError(e).message);
+      if (isTransientEtcdRefusal(msg)) {
+        // etcd's own safety checks (strict reconfig: every voter connected for 5 s; promote only when in
+        // sync): expected right after a change, so wait at the busy pace instead of backing off.
+        actionMessage = `waiting: etcd refused ${plan.action.type} for now (${msg})`;
+        ctx.log.debug(`etcd ${key}: ${actionMessage}`);
+      } else {
+        actionError = msg;
+        ctx.log.warn(`etcd ${key}: ${plan.action.type} failed: ${actionError}`);
+      }
+    }
+
+    // --- Status.
+    const views = memberViews(input);
+    const status = computeStatus({
+      cluster: ref,
+      generation: cluster.metadata.generation ?? 0,
+      previous,
+      views,
+      alarms: etcd?.alarms ?? [],
+      plan,
+      actionMessage,
+      actionError,
+      now: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
+    await this.writeStatus(cluster, status);
+    mem.members.retain(views.map((v) => v.name));
+
+    const a = plan.action;
+    // Nothing to do, or nothing we can do until someone changes something: look again at the idle pace.
+    const settled = a.type === 'None' || a.type === 'QuorumLost' || (a.type === 'Wait' && plan.problems.some((p) => p.reason === a.reason));
+    if (actionError) throw new Error(`${plan.action.type}: ${actionError}`);
+    return { requeueAfterMs: settled ? (this.o.idleRequeueMs ?? 15_000) : (this.o.busyRequeueMs ?? 1000) };
+  };
+
+  private track(mem: Memory, health: Record<string, MemberHealth | undefined>, etcd: { members: EtcdMemberFacts[] } | undefined, nowMs: number): void {
+    for (const [name, h] of Object.entries(health)) {
+      if (h?.healthy) mem.unhealthySince.delete(name);
+      else if (!mem.unhealthySince.has(name)) mem.unhealthySince.set(name, nowMs);
+    }
+    for (const name of [...mem.unhealthySince.keys()]) if (!(name in health)) mem.unhealthySince.delete(name);
+    const learners = new Set<string>();
+    for (const m of etcd?.members ?? []) {
+      if (!m.isLearner) continue;
+      const n = m.name || m.peerURLs[0];
+      learners.add(n);
+      if (!mem.learnerSince.has(n)) mem.learnerSince.set(n, nowMs);
+    }
+    for (const n of [...mem.learnerSince.keys()]) if (!learners.has(n)) mem.learnerSince.delete(n);
+    if (etcd) mem.noQuorumSince = undefined;
+    else if (mem.noQuorumSince === undefined) mem.noQuorumSince = nowMs;
+  }
+
+  /** Whether the backup to restore from exists, is complete, and its file still has the recorded sha256. */
+  private async restoreFacts(cluster: EtcdCluster): Promise<{ facts: RestoreFacts; source?: RestoreSource }> {
+    const backupName = cluster.spec.restoreFrom!.backupName;
+    const backup = (await readObject<KubernetesObject>(this.o.objects, {
+      apiVersion: API_VERSION,
+      kind: 'EtcdBackup',
+      metadata: { name: backupName, namespace: cluster.metadata.namespace! },
+    })) as EtcdBackup | undefined;
+    if (!backup) return { facts: { state: 'Invalid', backupName, reason: 'BackupNotFound', message: `EtcdBackup ${backupName} does not exist` } };
+    const st = backup.status;
+    if (st?.phase === 'Failed') return { facts: { state: 'Invalid', backupName, reason: 'BackupFailed', message: `EtcdBackup ${backupName} failed: ${st.message ?? 'no message'}` } };
+    if (st?.phase !== 'Completed' || !st.location || !st.sha256) {
+      return { facts: { state: 'Pending', backupName, message: `waiting for EtcdBackup ${backupName} to complete (phase ${st?.phase ?? 'none'})` } };
+    }
+    if (!fs.existsSync(st.location)) {
+      return { facts: { state: 'Invalid', backupName, reason: 'BackupMissing', message: `snapshot file ${st.location} of EtcdBackup ${backupName} is missing` } };
+    }
+    const sha = await sha256File(st.location);
+    if (sha !== st.sha256) {
+      return {
+        facts: { state: 'Invalid', backupName, reason: 'BackupCorrupt', message: `snapshot ${st.location} has sha256 ${sha}, EtcdBackup ${backupName} recorded ${st.sha256}` },
+      };
+    }
+    return { facts: { state: 'Ready', backupName }, source: { hostDir: path.dirname(st.location), file: path.basename(st.location) } };
+  }
+
+  private async act(
+    cluster: EtcdCluster,
+    action: Action,
+    version: string,
+    env: {
+      podByName: Map<string, V1Pod>;
+      leaderName?: string;
+      memberFiles: (member: string) => Promise<MemberTLSFiles>;
+      restore?: RestoreSource;
+      mem: Memory;
+      ctx: ReconcileContext;
+    },
+  ): Promise<string | undefined> {
+    const ref = refOf(cluster);
+    const ns = ref.namespace;
+    const leader = env.leaderName;
+    const leaderPod = leader ? env.podByName.get(leader) : undefined;
+    const log = (m: string) => env.ctx.log.info(`etcd ${ns}/${ref.name}: ${m}`);
+    const createMember = async (member: string, state: 'new' | 'existing', initialCluster: PeerRef[], restore?: RestoreSource) => {
+      const files = await env.memberFiles(member);
+      await applyObject(this.o.objects, renderMemberClaim(cluster, member));
+      await applyObject(
+        this.o.objects,
+        renderMemberPod(cluster, { member, version, initialCluster, state, secretHash: secretHash({ ...files }), restore, unsafeNoFsync: this.o.unsafeNoFsync }),
+      );
+    };
+    switch (action.type) {
+      case 'CreateSeed': {
+        if (action.restoreFrom && !env.restore) throw new Error(`backup ${action.restoreFrom} is not ready`);
+        await createMember(action.member, 'new', [{ name: action.member, peerURL: memberPeerURL(ref, action.member) }], action.restoreFrom ? env.restore : undefined);
+        log(`created seed member ${action.member}${action.restoreFrom ? ` from backup ${action.restoreFrom}` : ''}`);
+        return `creating seed member ${action.member}`;
+      }
+      case 'AddLearner': {
+        if (!leader) throw new Error('no leader to add a member through');
+        const id = await env.mem.members.addLearner(leader, leaderPod, action.peerURL);
+        log(`added learner ${action.member} (${id})`);
+        return `added ${action.member} as a learner`;
+      }
+      case 'CreateMember': {
+        await createMember(action.member, 'existing', action.initialCluster);
+        log(`created pod of member ${action.member} (${action.reason})`);
+        return `starting member ${action.member} (${action.reason})`;
+      }
+      case 'PromoteLearner': {
+        if (!leader) throw new Error('no leader to promote through');
+        await env.mem.members.promote(leader, leaderPod, action.id);
+        log(`promoted ${action.member}`);
+        return `promoted ${action.member} to voting member`;
+      }
+      case 'RemoveMember': {
+        // Through a member that stays, so the answer does not depend on the one leaving.
+        const via = leader && leader !== action.member ? leader : [...env.podByName.keys()].find((n) => n !== action.member);
+        if (!via) throw new Error('no member to remove through');
+        await env.mem.members.remove(via, env.podByName.get(via), action.id);
+        log(`removed member ${action.member} (${action.reason}: ${action.message})`);
+        return `removed ${action.member}: ${action.message}`;
+      }
+      case 'DeleteMemberResources': {
+        await deleteObject(this.o.objects, { apiVersion: 'v1', kind: 'Pod', metadata: { name: action.member, namespace: ns } });
+        await deleteObject(this.o.objects, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: memberClaimName(action.member), namespace: ns } });
+        await deleteObject(this.o.objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: memberSecretName(action.member), namespace: ns } });
+        log(`deleted pod, claim and certificates of ${action.member}`);
+        return `deleted resources of ${action.member}`;
+      }
+      case 'RestartMember': {
+        await deleteObject(this.o.objects, { apiVersion: 'v1', kind: 'Pod', metadata: { name: action.member, namespace: ns } });
+        log(`restarting ${action.member}: ${action.message}`);
+        return action.message;
+      }
+      case 'Defragment': {
+        await env.mem.members.defragment(action.member, env.podByName.get(action.member));
+        log(`defragmented ${action.member}: ${action.message}`);
+        return `defragmented ${action.member}`;
+      }
+      case 'RecoverNoSpace': {
+        if (!leader) throw new Error('no leader');
+        const rev = await env.mem.members.compactToCurrent(leader, leaderPod);
+        for (const m of action.members) await env.mem.members.defragment(m, env.podByName.get(m));
+        await env.mem.members.disarmAll(leader, leaderPod);
+        log(`NOSPACE recovered: compacted to revision ${rev}, defragmented ${action.members.join(', ')}, alarms disarmed`);
+        return `compacted to ${rev}, defragmented ${action.members.length} members, alarms disarmed`;
+      }
+      case 'Wait':
+        return action.message;
+      case 'QuorumLost':
+        return undefined;
+      case 'None':
+        return undefined;
+    }
+  }
+
+  private async writeStatus(cluster: EtcdCluster, status: EtcdCluster['status']): Promise<void> {
+    try {
+      await this.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: cluster.metadata.namespace!,
+          plural: ETCD_CLUSTER_PLURAL,
+          name: cluster.metadata.name!,
+          body: { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: cluster.metadata.name, namespace: cluster.metadata.namespace }, status },
+          fieldManager: FIELD_MANAGER,
+          force: true,
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+      );
+    } catch (e) {
+      if (isNotFound(e)) return; // deleted during the pass: nothing left to report on
+      throw toKubeApiError(e, `update status of EtcdCluster ${cluster.metadata.namespace}/${cluster.metadata.name}`);
+    }
+  }
+}
+
+/** Refusals etcd lifts by itself within seconds. */
+export function isTransientEtcdRefusal(message: string): boolean {
+  return /unhealthy cluster|not in sync with leader|in sync with leader|too many learner|not enough started members|leader changed|no leader/i.test(message);
+}
+
+export function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    fs.createReadStream(file)
+      .on('data', (d) => h.update(d))
+      .on('end', () => resolve(h.digest('hex')))
+      .on('error', reject);
+  });
+}

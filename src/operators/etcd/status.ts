@@ -1,0 +1,121 @@
+// Status of an EtcdCluster from one pass's observations and plan. Pure: the clock comes in as `now`,
+// and a condition keeps its lastTransitionTime while its status does not change.
+import type { Condition, EtcdClusterStatus, EtcdMemberStatus } from '../../api';
+import { type ClusterRef, caSecretName, clientEndpoint, memberClientURL, memberPeerURL } from './names';
+import { type MemberView, type Plan, quorumOf } from './plan';
+import { compareVersions } from './version';
+
+export function setCondition(previous: Condition[] | undefined, next: Condition, now: string): Condition {
+  const old = previous?.find((c) => c.type === next.type);
+  return { ...next, lastTransitionTime: old && old.status === next.status && old.lastTransitionTime ? old.lastTransitionTime : now };
+}
+
+export interface StatusInputs {
+  cluster: ClusterRef;
+  generation: number;
+  previous: EtcdClusterStatus | undefined;
+  views: MemberView[];
+  alarms: string[];
+  plan: Plan;
+  /** A short description of the action this pass carried out (or tried). */
+  actionMessage?: string;
+  /** The action failed with this error. */
+  actionError?: string;
+  now: string;
+}
+
+const CONDITION_ORDER = ['Available', 'Progressing', 'Degraded', 'QuorumLost'];
+
+export function computeStatus(i: StatusInputs): EtcdClusterStatus {
+  const { cluster, views, plan } = i;
+  const inEtcd = views.filter((v) => v.etcd);
+  const voters = inEtcd.filter((v) => !v.etcd!.isLearner);
+  const healthyVoters = voters.filter((v) => v.health?.healthy);
+  const leader = voters.find((v) => v.health?.healthy && v.health.isLeader);
+  const available = voters.length > 0 && healthyVoters.length >= quorumOf(voters.length) && !!leader;
+
+  const members: EtcdMemberStatus[] = views
+    .filter((v) => v.etcd || v.pod)
+    .map((v) => {
+      const h = v.health;
+      const m: EtcdMemberStatus = {
+        name: v.name,
+        clientURL: memberClientURL(cluster, v.name),
+        peerURL: memberPeerURL(cluster, v.name),
+        healthy: !!h?.healthy,
+        leader: !!h?.healthy && !!h.isLeader,
+        learner: v.etcd ? v.etcd.isLearner : false,
+      };
+      if (v.etcd) m.id = v.etcd.id;
+      if (h && h.version) {
+        m.raftIndex = h.raftIndex;
+        m.dbSize = h.dbSize;
+        m.dbSizeInUse = h.dbSizeInUse;
+        m.version = h.version;
+      }
+      const message = !v.etcd ? 'not a member of the etcd cluster' : h?.error;
+      if (message) m.message = message;
+      return m;
+    });
+
+  const versions = voters.map((v) => v.health?.version).filter((x): x is string => !!x);
+  // The cluster runs at the version of its oldest member (etcd's cluster version works the same way).
+  const currentVersion = versions.length ? [...versions].sort(compareVersions)[0] : i.previous?.currentVersion;
+
+  const g = i.generation;
+  const cond = (c: Omit<Condition, 'observedGeneration' | 'lastTransitionTime'>) => setCondition(i.previous?.conditions, { ...c, observedGeneration: g }, i.now);
+  const a = plan.action;
+  const noSpace = i.alarms.filter((x) => x.startsWith('NOSPACE'));
+  const sick = voters.filter((v) => !v.health?.healthy).map((v) => v.name);
+
+  const conditions: Condition[] = [];
+  conditions.push(
+    available
+      ? cond({ type: 'Available', status: 'True', reason: 'QuorumHealthy', message: `${healthyVoters.length} of ${voters.length} voting members healthy, leader ${leader!.name}` })
+      : cond({
+          type: 'Available',
+          status: 'False',
+          reason: voters.length === 0 ? (plan.phase === 'Restoring' ? 'Restoring' : 'Bootstrapping') : 'NoQuorum',
+          message: voters.length === 0 ? 'no member has formed the cluster yet' : `${healthyVoters.length} of ${voters.length} voting members healthy, ${quorumOf(voters.length)} needed`,
+        }),
+  );
+  const progressing = a.type !== 'None' && a.type !== 'QuorumLost' && !(a.type === 'Wait' && ['MembersUnhealthy', 'NoQuorum', 'MembersUnreachable', ...plan.problems.map((p) => p.reason)].includes(a.reason));
+  conditions.push(
+    progressing
+      ? cond({ type: 'Progressing', status: 'True', reason: a.type === 'Wait' ? a.reason : a.type, message: i.actionError ? `${i.actionMessage ?? a.type} failed: ${i.actionError}` : (i.actionMessage ?? (a.type === 'Wait' ? a.message : a.type)) })
+      : cond({ type: 'Progressing', status: 'False', reason: 'Stable', message: plan.phase }),
+  );
+  const degradedReason = plan.problems[0]?.reason ?? (noSpace.length ? 'NoSpace' : sick.length ? 'MembersUnhealthy' : undefined);
+  conditions.push(
+    degradedReason
+      ? cond({
+          type: 'Degraded',
+          status: 'True',
+          reason: degradedReason,
+          message: plan.problems[0]?.message ?? (noSpace.length ? `alarms: ${noSpace.join(', ')}; compacting and defragmenting` : `unhealthy: ${sick.join(', ')}`),
+        })
+      : cond({ type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'all members healthy' }),
+  );
+  conditions.push(
+    a.type === 'QuorumLost'
+      ? cond({ type: 'QuorumLost', status: 'True', reason: 'QuorumLost', message: a.message })
+      : cond({ type: 'QuorumLost', status: 'False', reason: available || voters.length === 0 ? 'QuorumHealthy' : 'Recovering', message: available ? 'quorum healthy' : 'waiting for members' }),
+  );
+  conditions.sort((x, y) => CONDITION_ORDER.indexOf(x.type) - CONDITION_ORDER.indexOf(y.type));
+
+  const status: EtcdClusterStatus = {
+    phase: plan.phase,
+    replicas: voters.length,
+    readyMembers: healthyVoters.length,
+    members,
+    alarms: i.alarms,
+    clientEndpoint: clientEndpoint(cluster),
+    caSecretName: caSecretName(cluster),
+    conditions,
+    observedGeneration: g,
+  };
+  if (leader) status.leader = leader.name;
+  if (currentVersion) status.currentVersion = currentVersion;
+  if (i.previous?.lastBackup) status.lastBackup = i.previous.lastBackup;
+  return status;
+}

@@ -1,0 +1,340 @@
+// The runner: a Node kept Ready, informers on its pods, Services and EndpointSlices, one PodWorker per
+// pod, and the per-pod hosts files that make Service and pod names resolve to pod IPs.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { AddressPool, defaultLockDir } from './addresses';
+import { secretData } from './env';
+import { renderHostsFile, writeInPlace, type HostsEndpoint, type HostsPod, type HostsService, type HostsWorld } from './hosts';
+import { cachedBinaryResolver, type BinaryResolver } from './images';
+import { Informer } from './informer';
+import { isNotFound, RawKube } from './kubeclient';
+import { NodeHeartbeat } from './node';
+import { PodWorker, type PodContext } from './pod';
+import { detectIsolation, ProcessTable, type IsolationMode } from './processes';
+
+export interface PodRunnerOptions {
+  kubeConfig: KubeConfig;
+  /** The Node this runner acts for (created when missing). */
+  nodeName: string;
+  /** Pod directories, logs, address assignments (kept across restarts; the caller owns it). */
+  stateDir: string;
+  log?: (line: string) => void;
+  /**
+   * Bind pods that have no node yet to this node (for control planes without kube-scheduler).
+   * `true` binds every unscheduled pod; with `schedulerName`, only pods asking for that scheduler.
+   */
+  bindUnscheduledPods?: boolean | { schedulerName?: string };
+  /** Extra Node labels (pods' nodeSelectors are checked against them when binding). */
+  nodeLabels?: Record<string, string>;
+  /** Maps (component, version) to a binary; default: the kokpit binary cache (~/.cache/kokpit/bin). */
+  binaryResolver?: BinaryResolver;
+  /** Crash-loop backoff (kubelet: 10 s doubling to 5 min). Tests shorten it. */
+  restartBackoff?: { initialMs: number; maxMs: number };
+  /** How containers get their own /etc/hosts (default: detected; see processes.ts). */
+  isolation?: IsolationMode;
+  clusterDomain?: string;
+  /** Directory of loopback-block lock files shared by all runners on the machine. */
+  addressLockDir?: string;
+  /** Grace period for containers when the runner stops (default 5 s). */
+  stopGraceMs?: number;
+}
+
+export interface PodRunner {
+  nodeName: string;
+  /** The node's address, 127.0.<block>.1; pod IPs are 127.0.<block>.2–254. */
+  hostIP: string;
+  isolation: IsolationMode;
+  /** Pod IP of a pod this runner runs (namespace/name), if it has one. */
+  podIP(namespace: string, name: string): string | undefined;
+  /** Pids of the running container processes of a pod (namespace/name). */
+  pids(namespace: string, name: string): number[];
+  /** Log file of a container (appended across restarts; kept in the state dir after the pod is gone). */
+  logFile(namespace: string, name: string, container: string): string | undefined;
+  /** Stops watching, stops every container (the pods stay in the API), releases addresses. */
+  stop(): Promise<void>;
+}
+
+const matchesSelector = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
+  Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+
+export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner> {
+  const log = opts.log ?? (() => {});
+  const rlog = (m: string) => log(`[podrunner ${opts.nodeName}] ${m}`);
+  fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
+  const kube = await RawKube.create(opts.kubeConfig);
+  const pool = AddressPool.open(opts.stateDir, opts.addressLockDir ?? defaultLockDir());
+  const processes = new ProcessTable(opts.stateDir);
+  const leftovers = processes.killLeftovers();
+  if (leftovers) rlog(`killed ${leftovers} process(es) left by a previous runner`);
+  const isolation = opts.isolation ?? (() => {
+    const d = detectIsolation();
+    rlog(d.mode === 'none' ? `no mount namespaces (${d.detail}): Service names will not resolve in containers` : `per-pod /etc/hosts via ${d.detail}`);
+    return d.mode;
+  })();
+  const clusterDomain = opts.clusterDomain ?? 'cluster.local';
+  const server = new URL(opts.kubeConfig.getCurrentCluster()!.server);
+  const clusterCA = (() => {
+    const c = opts.kubeConfig.getCurrentCluster()!;
+    if (c.caData) return Buffer.from(c.caData, 'base64').toString('utf8');
+    if (c.caFile) return fs.readFileSync(c.caFile, 'utf8');
+    return undefined;
+  })();
+
+  const heartbeat = new NodeHeartbeat(kube, {
+    nodeName: opts.nodeName,
+    hostIP: pool.hostIP,
+    labels: opts.nodeLabels,
+    version: 'v1.33.13-kokpit-process',
+    log: rlog,
+  });
+  await heartbeat.start();
+
+  const workers = new Map<string, PodWorker>(); // by uid
+  const logDirs = new Map<string, string>(); // namespace/name → log dir of its latest pod
+  let stopping = false;
+
+  // Name resolution: rewrite every pod's hosts file when pods, readiness or Services change.
+  let hostsTimer: NodeJS.Timeout | undefined;
+  const hostsWorld = (): HostsWorld => {
+    const pods: HostsPod[] = [...workers.values()]
+      .filter((w) => w.podIP && !w.finished)
+      .map((w) => ({
+        namespace: w.pod.metadata!.namespace!,
+        name: w.pod.metadata!.name!,
+        ip: w.podIP!,
+        ready: w.ready,
+        labels: w.pod.metadata?.labels ?? {},
+        hostname: w.pod.spec?.hostname ?? w.pod.metadata!.name!,
+        explicitHostname: !!w.pod.spec?.hostname,
+        subdomain: w.pod.spec?.subdomain,
+        hostAliases: (w.pod.spec?.hostAliases ?? []).map((a) => ({ ip: a.ip!, hostnames: a.hostnames ?? [] })),
+      }));
+    const services: HostsService[] = services_.list().map((s) => ({
+      namespace: s.metadata.namespace,
+      name: s.metadata.name,
+      selector: s.spec?.selector,
+      headless: s.spec?.clusterIP === 'None',
+      publishNotReadyAddresses: !!s.spec?.publishNotReadyAddresses,
+    }));
+    const endpoints: HostsEndpoint[] = slices.list().flatMap((sl) => {
+      const svc = sl.metadata?.labels?.['kubernetes.io/service-name'];
+      if (!svc) return [];
+      return (sl.endpoints ?? []).flatMap((ep: any) =>
+        (ep.addresses ?? []).map((ip: string) => ({ namespace: sl.metadata.namespace, serviceName: svc, ip, ready: ep.conditions?.ready !== false, hostname: ep.hostname })),
+      );
+    });
+    return { pods, services, endpoints, clusterDomain };
+  };
+  const writeHosts = (w: PodWorker, world = hostsWorld()) => {
+    const me = world.pods.find((p) => p.namespace === w.pod.metadata!.namespace && p.name === w.pod.metadata!.name);
+    if (!me) return;
+    const changed = writeInPlace(w.hostsFile, renderHostsFile(world, me, `written by kokpit's process pod runner for ${w.key}`));
+    if (changed) rlog(`hosts file of ${w.key} updated`);
+  };
+  const refreshHosts = () => {
+    clearTimeout(hostsTimer);
+    hostsTimer = setTimeout(() => {
+      const world = hostsWorld();
+      for (const w of workers.values()) if (w.podIP && !w.finished) writeHosts(w, world);
+    }, 50);
+  };
+
+  const ctx: PodContext = {
+    kube,
+    nodeName: opts.nodeName,
+    hostIP: pool.hostIP,
+    stateDir: opts.stateDir,
+    nodeRoot: path.join(opts.stateDir, 'node-root'),
+    provisionedRoot: path.join(opts.stateDir, 'volumes'),
+    resolver: opts.binaryResolver ?? cachedBinaryResolver,
+    isolation,
+    processes,
+    node: { cpu: os.cpus().length, memoryBytes: os.totalmem() },
+    restartBackoff: opts.restartBackoff ?? { initialMs: 10_000, maxMs: 300_000 },
+    baseEnv: { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port || '443' },
+    allocateIP: (key) => pool.allocate(key),
+    releaseIP: (key) => {
+      pool.release(key);
+      refreshHosts();
+    },
+    writeHosts: (w) => writeHosts(w),
+    onReadinessChanged: refreshHosts,
+    log: rlog,
+    lookup: {
+      async secret(ns, name) {
+        try {
+          return secretData(await kube.get(`/api/v1/namespaces/${ns}/secrets/${name}`));
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        }
+      },
+      async configMap(ns, name) {
+        try {
+          return (await kube.get(`/api/v1/namespaces/${ns}/configmaps/${name}`)).data ?? {};
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        }
+      },
+      async configMapFiles(ns, name) {
+        try {
+          const cm = await kube.get(`/api/v1/namespaces/${ns}/configmaps/${name}`);
+          const out: Record<string, Buffer> = {};
+          for (const [k, v] of Object.entries<string>(cm.data ?? {})) out[k] = Buffer.from(v, 'utf8');
+          for (const [k, v] of Object.entries<string>(cm.binaryData ?? {})) out[k] = Buffer.from(v, 'base64');
+          return out;
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        }
+      },
+      async pvc(ns, name) {
+        try {
+          return await kube.get(`/api/v1/namespaces/${ns}/persistentvolumeclaims/${name}`);
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        }
+      },
+      async pv(name) {
+        try {
+          return await kube.get(`/api/v1/persistentvolumes/${name}`);
+        } catch (e) {
+          if (isNotFound(e)) return undefined;
+          throw e;
+        }
+      },
+      async token(pod, sa, audience, expirationSeconds) {
+        const ns = pod.metadata!.namespace!;
+        const tr = await kube.create(`/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
+          spec: {
+            audiences: audience ? [audience] : [],
+            expirationSeconds,
+            boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name, uid: pod.metadata!.uid },
+          },
+        });
+        return tr.status.token;
+      },
+      clusterCA: () => clusterCA,
+    },
+  };
+
+  // A re-created pod of the same name (StatefulSet) starts once its predecessor has let go of the address.
+  const onPod = (key: string, pod: V1Pod | undefined) => {
+    if (stopping) return;
+    if (pod && pod.spec?.nodeName !== opts.nodeName) pod = undefined;
+    const existing = [...workers.values()].filter((w) => w.key === key);
+    for (const w of existing) {
+      if (pod && w.uid === pod.metadata!.uid) continue;
+      // Gone from the API (force-deleted) or replaced: stop it without waiting for a grace period.
+      void w.terminate(2000, false).then(() => {
+        workers.delete(w.uid);
+        refreshHosts();
+        if (pod) onPod(key, pods.cache.get(key));
+      });
+    }
+    if (!pod) return;
+    const w = workers.get(pod.metadata!.uid!);
+    if (w) return w.update(pod);
+    if (existing.some((o) => o.uid !== pod!.metadata!.uid)) return; // predecessor still stopping
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return; // terminal pods are never run again
+    const worker = new PodWorker(pod, ctx);
+    workers.set(worker.uid, worker);
+    logDirs.set(key, worker.logDir);
+    rlog(`pod ${key} assigned to this node`);
+    worker.kick();
+    refreshHosts();
+  };
+
+  const pods = new Informer(kube, { path: '/api/v1/pods', fieldSelector: `spec.nodeName=${opts.nodeName}`, onChange: onPod, log: rlog });
+  const services_ = new Informer(kube, { path: '/api/v1/services', onChange: refreshHosts, log: rlog });
+  const slices = new Informer(kube, { path: '/apis/discovery.k8s.io/v1/endpointslices', onChange: refreshHosts, log: rlog });
+  const informers = [services_, slices, pods];
+
+  let binder: Informer | undefined;
+  if (opts.bindUnscheduledPods) {
+    const schedulerName = typeof opts.bindUnscheduledPods === 'object' ? opts.bindUnscheduledPods.schedulerName : undefined;
+    const nodeLabels = { 'kubernetes.io/hostname': opts.nodeName, 'kubernetes.io/os': 'linux', ...opts.nodeLabels };
+    const binding = new Set<string>();
+    binder = new Informer(kube, {
+      path: '/api/v1/pods',
+      fieldSelector: 'spec.nodeName=,status.phase!=Succeeded,status.phase!=Failed',
+      log: rlog,
+      onChange: (key, pod) => {
+        if (!pod || pod.metadata.deletionTimestamp || binding.has(pod.metadata.uid)) return;
+        if (schedulerName && (pod.spec.schedulerName ?? 'default-scheduler') !== schedulerName) return;
+        if (!matchesSelector(pod.spec.nodeSelector, nodeLabels)) return;
+        binding.add(pod.metadata.uid);
+        const [ns, name] = key.split('/');
+        kube
+          .create(`/api/v1/namespaces/${ns}/pods/${name}/binding`, {
+            apiVersion: 'v1',
+            kind: 'Binding',
+            metadata: { name, namespace: ns, uid: pod.metadata.uid },
+            target: { apiVersion: 'v1', kind: 'Node', name: opts.nodeName },
+          })
+          .then(() => rlog(`bound pod ${key} to ${opts.nodeName}`))
+          .catch((e) => {
+            binding.delete(pod.metadata.uid);
+            if (!isNotFound(e)) rlog(`binding pod ${key} failed: ${e.message}`);
+          });
+      },
+    });
+    informers.push(binder);
+  }
+
+  try {
+    // Services first, so the first hosts files already list them.
+    await Promise.all(informers.map((i) => i.start()));
+  } catch (e) {
+    heartbeat.stop();
+    await Promise.all(informers.map((i) => i.stop()));
+    throw e;
+  }
+  rlog(`running pods of node ${opts.nodeName} (node IP ${pool.hostIP}, isolation ${isolation})`);
+
+  const onExit = () => {
+    // Last resort (test runner killed): no container outlives the process that started it.
+    for (const w of workers.values()) for (const pid of w.pids()) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  process.on('exit', onExit);
+
+  const workerOf = (ns: string, name: string) => [...workers.values()].find((w) => w.key === `${ns}/${name}` && !w.finished);
+  return {
+    nodeName: opts.nodeName,
+    hostIP: pool.hostIP,
+    isolation,
+    podIP: (ns, name) => workerOf(ns, name)?.podIP,
+    pids: (ns, name) => workerOf(ns, name)?.pids() ?? [],
+    logFile: (ns, name, container) => {
+      const dir = logDirs.get(`${ns}/${name}`);
+      return dir ? path.join(dir, `${container}.log`) : undefined;
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      heartbeat.stop();
+      await Promise.all(informers.map((i) => i.stop()));
+      clearTimeout(hostsTimer);
+      await Promise.all([...workers.values()].map((w) => w.terminate(opts.stopGraceMs ?? 5000, false)));
+      await processes.terminateAll(1000);
+      workers.clear();
+      pool.close();
+      kube.close();
+      process.removeListener('exit', onExit);
+      rlog('stopped');
+    },
+  };
+}

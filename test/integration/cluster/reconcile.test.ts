@@ -1,0 +1,284 @@
+// The BusinessCluster reconciler against a real meta control plane (etcd + kube-apiserver) and a real
+// etcd for the business cluster. No pods run here (see podrunner.test.ts for that): the apiserver
+// Deployment stays unready, so passes stop at APIServerAvailable, which is what a real cluster shows
+// while pods start.
+import * as assert from 'node:assert/strict';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { kubernetesVersion } from '../../../src/catalog';
+import { runCli } from '../../../src/cli/main';
+import { makeObjectApi, applyObject, readObject } from '../../../src/kube';
+import { ClusterReconciler, STEPS, type StepName } from '../../../src/operators/cluster/reconciler';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import {
+  availableEtcdCluster,
+  businessCluster,
+  ensureNamespace,
+  etcdCount,
+  etcdPut,
+  eventsFor,
+  installDefaultVersions,
+  ownedObjects,
+  readCluster,
+  startPlainEtcd,
+  type PlainEtcd,
+} from './support';
+
+const NS = 'bc-it';
+
+const EXPECTED = [
+  'Deployment/alpha-apiserver',
+  'Deployment/alpha-controller-manager',
+  'Deployment/alpha-scheduler',
+  'Secret/alpha-admin-kubeconfig',
+  'Secret/alpha-apiserver-etcd-client',
+  'Secret/alpha-apiserver-kubelet-client',
+  'Secret/alpha-apiserver-serving',
+  'Secret/alpha-ca',
+  'Secret/alpha-controller-manager-kubeconfig',
+  'Secret/alpha-front-proxy-ca',
+  'Secret/alpha-front-proxy-client',
+  'Secret/alpha-sa',
+  'Secret/alpha-scheduler-kubeconfig',
+  'Service/alpha-apiserver',
+];
+const expectedFor = (name: string) => EXPECTED.map((e) => e.replace('alpha', name)).sort();
+
+describe('BusinessCluster reconciler on a real meta control plane', function () {
+  let cp: ControlPlane;
+  let kc: KubeConfig;
+  let etcd: PlainEtcd;
+
+  before(async function () {
+    [cp, etcd] = await Promise.all([startControlPlane({ log: (l) => process.stderr.write(`  [testenv] ${l}\n`) }), startPlainEtcd()]);
+    kc = cp.kubeConfig();
+    await installCRDs(kc);
+    await ensureNamespace(kc, NS);
+    await installDefaultVersions(kc);
+    await availableEtcdCluster(kc, NS, 'shared', etcd);
+  });
+  after(async () => {
+    await Promise.all([cp?.stop(), etcd?.stop()]);
+  });
+
+  const create = (name: string, spec: Record<string, unknown>) => applyObject(makeObjectApi(kc), businessCluster(name, NS, spec));
+  const sharedSpec = (extra: Record<string, unknown> = {}) => ({ version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } }, apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10'] }, ...extra });
+
+  it('creates every Secret, Service and Deployment with a controller owner reference, and reports progress', async () => {
+    const bc = await create('alpha', sharedSpec());
+    const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+    const res = await r.reconcile(`${NS}/alpha`);
+    assert.deepEqual(res, { requeueAfterMs: 1000 }, 'waits for the apiserver pods');
+
+    const owned = await ownedObjects(kc, NS, 'alpha');
+    assert.deepEqual(owned.map((o) => `${o.kind}/${o.name}`), expectedFor('alpha'));
+    for (const o of owned) {
+      assert.deepEqual(o.owners, [{ kind: 'BusinessCluster', name: 'alpha', uid: bc.metadata!.uid!, controller: true }], `${o.kind}/${o.name} owner`);
+    }
+
+    const st = (await readCluster(kc, NS, 'alpha')).status!;
+    const cond = (t: string) => st.conditions!.find((c) => c.type === t);
+    assert.equal(cond('CatalogValid')?.status, 'True');
+    assert.equal(cond('EtcdReady')?.status, 'True');
+    assert.equal(cond('CertificatesReady')?.status, 'True');
+    assert.equal(cond('APIServerAvailable')?.status, 'False');
+    assert.equal(cond('APIServerAvailable')?.reason, 'APIServerNotReady');
+    assert.equal(cond('Ready')?.status, 'False');
+    assert.equal(cond('EtcdReady')?.observedGeneration, 1);
+    assert.equal(st.phase, 'Provisioning');
+    assert.equal(st.kubeconfigSecretName, 'alpha-admin-kubeconfig');
+    assert.equal(st.etcdPrefix, `/kokpit/${NS}/alpha`);
+    assert.match(String(st.endpoint), /^https:\/\/127\.0\.0\.1:3\d{4}$/, 'NodePort endpoint (no Nodes: loopback)');
+    assert.equal(st.observedGeneration, undefined, 'observedGeneration waits for a full pass');
+    assert.deepEqual((st.components as Array<{ name: string }>).map((c) => c.name), ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+
+    // The apiserver Deployment: flags for etcd, the unique prefix, and the Secret hash on the pod template.
+    const dep = await readObject<any>(makeObjectApi(kc), { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'alpha-apiserver', namespace: NS } });
+    const args: string[] = dep.spec.template.spec.containers[0].args;
+    assert.ok(args.includes(`--etcd-servers=${etcd.url}`), 'etcd servers from the EtcdCluster');
+    assert.ok(args.includes(`--etcd-prefix=/kokpit/${NS}/alpha`));
+    assert.ok(args.includes('--authorization-mode=Node,RBAC'));
+    assert.ok(args.includes('--enable-bootstrap-token-auth=true'));
+    assert.equal(dep.spec.template.spec.containers[0].image, 'registry.k8s.io/kube-apiserver:v1.33.13');
+    assert.match(dep.spec.template.metadata.annotations['kokpit.dev/secrets-hash'], /^[0-9a-f]{16}$/);
+
+    // The serving certificate covers every name the issue lists.
+    const serving = await readObject<any>(makeObjectApi(kc), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'alpha-apiserver-serving', namespace: NS } });
+    const cert = new X509Certificate(Buffer.from(serving.data['tls.crt'], 'base64'));
+    const svc = await readObject<any>(makeObjectApi(kc), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'alpha-apiserver', namespace: NS } });
+    for (const san of ['DNS:alpha-apiserver', `DNS:alpha-apiserver.${NS}.svc`, 'DNS:localhost', 'DNS:kubernetes.default.svc', 'DNS:api.example.test', 'IP Address:127.0.0.1', 'IP Address:10.96.0.1', 'IP Address:192.0.2.10', `IP Address:${svc.spec.clusterIP}`]) {
+      assert.ok(cert.subjectAltName!.split(', ').includes(san), `serving cert SAN ${san} (has ${cert.subjectAltName})`);
+    }
+    // The etcd client certificate is signed by the etcd cluster's CA.
+    const etcdClient = await readObject<any>(makeObjectApi(kc), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'alpha-apiserver-etcd-client', namespace: NS } });
+    assert.ok(new X509Certificate(Buffer.from(etcdClient.data['tls.crt'], 'base64')).checkIssued(new X509Certificate(etcd.ca.certPem)));
+  });
+
+  it('makes zero writes on a second pass (requests counted, resourceVersions unchanged)', async () => {
+    const before = await ownedObjects(kc, NS, 'alpha');
+    const bcBefore = (await readCluster(kc, NS, 'alpha')).metadata!.resourceVersion;
+    const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+    await r.reconcile(`${NS}/alpha`);
+    assert.equal(r.writes, 0, 'write requests in a steady-state pass');
+    assert.ok(r.metaApplier.reads > 10, 'the pass did read the world');
+    assert.deepEqual(await ownedObjects(kc, NS, 'alpha'), before);
+    assert.equal((await readCluster(kc, NS, 'alpha')).metadata!.resourceVersion, bcBefore);
+  });
+
+  it('re-issues only what a change needs: a new certSAN replaces the serving cert and rolls the apiserver', async () => {
+    const before = new Map((await ownedObjects(kc, NS, 'alpha')).map((o) => [`${o.kind}/${o.name}`, o.resourceVersion]));
+    await create('alpha', sharedSpec({ apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10', 'new.example.test'] } }));
+    const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+    await r.reconcile(`${NS}/alpha`);
+    const after = new Map((await ownedObjects(kc, NS, 'alpha')).map((o) => [`${o.kind}/${o.name}`, o.resourceVersion]));
+    const changed = [...after.keys()].filter((k) => after.get(k) !== before.get(k)).sort();
+    // The controller-manager and scheduler mount neither the serving cert nor its hash: they stay.
+    assert.deepEqual(changed, ['Deployment/alpha-apiserver', 'Secret/alpha-apiserver-serving']);
+  });
+
+  it('rotates leaf certificates and kubeconfigs on request (annotation), never the CAs', async () => {
+    const before = new Map((await ownedObjects(kc, NS, 'alpha')).map((o) => [`${o.kind}/${o.name}`, o.resourceVersion]));
+    await applyObject(makeObjectApi(kc), { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'alpha', namespace: NS, annotations: { 'kokpit.dev/rotate-certificates': 'r1' } } }, { fieldManager: 'test-user' });
+    const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+    await r.reconcile(`${NS}/alpha`);
+    const after = new Map((await ownedObjects(kc, NS, 'alpha')).map((o) => [`${o.kind}/${o.name}`, o.resourceVersion]));
+    const unchanged = [...after.keys()].filter((k) => after.get(k) === before.get(k)).sort();
+    assert.deepEqual(unchanged, ['Secret/alpha-ca', 'Secret/alpha-front-proxy-ca', 'Secret/alpha-sa', 'Service/alpha-apiserver']);
+    const again = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+    await again.reconcile(`${NS}/alpha`);
+    assert.equal(again.writes, 0, 'a handled rotation request is not repeated');
+  });
+
+  for (const crashAfter of STEPS.slice(0, STEPS.indexOf('controllers') + 1)) {
+    it(`converges without duplicates after a crash right after step "${crashAfter}"`, async () => {
+      const name = `crash-${crashAfter}`.replace(/[^a-z0-9-]/g, '-');
+      await create(name, sharedSpec());
+      const crashing = new ClusterReconciler({
+        kc,
+        waitRequeueMs: 1000,
+        afterStep: (step: StepName) => {
+          if (step === crashAfter) throw new Error(`simulated crash after ${step}`);
+        },
+      });
+      await assert.rejects(crashing.reconcile(`${NS}/${name}`), /simulated crash/);
+      // A fresh reconciler (a restarted process) finishes the job.
+      const restarted = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+      await restarted.reconcile(`${NS}/${name}`);
+      const owned = await ownedObjects(kc, NS, name);
+      assert.deepEqual(owned.map((o) => `${o.kind}/${o.name}`), expectedFor(name));
+      const steady = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+      await steady.reconcile(`${NS}/${name}`);
+      assert.equal(steady.writes, 0, 'converged: the next pass writes nothing');
+    });
+  }
+
+  it('refuses an unknown version with a condition naming the available ones, an event, and no objects', async () => {
+    await create('badver', { ...sharedSpec(), version: 'v1.31.4' });
+    const r = new ClusterReconciler({ kc });
+    await r.reconcile(`${NS}/badver`);
+    const st = (await readCluster(kc, NS, 'badver')).status!;
+    const c = st.conditions!.find((x) => x.type === 'CatalogValid')!;
+    assert.equal(c.status, 'False');
+    assert.equal(c.reason, 'VersionNotInCatalog');
+    assert.equal(c.message, 'version v1.31.4 is not in the version catalog; available: v1.32.13, v1.33.13');
+    assert.equal(st.phase, 'Pending');
+    assert.deepEqual(await ownedObjects(kc, NS, 'badver'), []);
+    const events = await eventsFor(kc, NS, 'badver');
+    assert.ok(events.some((e) => e.reason === 'VersionNotInCatalog' && e.message === c.message), 'a Warning event with the same message');
+  });
+
+  it('reports a missing shared etcd and overlapping CIDRs precisely, creating nothing', async () => {
+    await create('noetcd', { version: 'v1.33.13', etcd: { clusterRef: { name: 'missing' } } });
+    await create('overlap', { ...sharedSpec(), network: { serviceCIDR: '10.0.0.0/8', podCIDR: '10.244.0.0/16' } });
+    const r = new ClusterReconciler({ kc });
+    await r.reconcile(`${NS}/noetcd`);
+    await r.reconcile(`${NS}/overlap`);
+    const etcdCond = (await readCluster(kc, NS, 'noetcd')).status!.conditions!.find((x) => x.type === 'EtcdReady')!;
+    assert.equal(etcdCond.reason, 'EtcdClusterNotFound');
+    assert.equal(etcdCond.message, `EtcdCluster ${NS}/missing (spec.etcd.clusterRef) does not exist`);
+    const netCond = (await readCluster(kc, NS, 'overlap')).status!.conditions!.find((x) => x.type === 'NetworkValid')!;
+    assert.equal(netCond.reason, 'InvalidNetwork');
+    assert.match(netCond.message!, /serviceCIDR 10\.0\.0\.0\/8 overlaps spec\.network\.podCIDR 10\.244\.0\.0\/16/);
+    assert.deepEqual(await ownedObjects(kc, NS, 'noetcd'), []);
+    assert.deepEqual(await ownedObjects(kc, NS, 'overlap'), []);
+  });
+
+  it('managed etcd: creates an owned EtcdCluster and waits (requeue) until it is Available', async () => {
+    const bc = await create('managed', { version: 'v1.33.13', etcd: { managed: { replicas: 1 } } });
+    const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+    assert.deepEqual(await r.reconcile(`${NS}/managed`), { requeueAfterMs: 1000 });
+    const owned = await ownedObjects(kc, NS, 'managed');
+    assert.deepEqual(owned.map((o) => `${o.kind}/${o.name}`), ['EtcdCluster/managed-etcd']);
+    assert.equal(owned[0].owners[0].uid, bc.metadata!.uid);
+    const cond = (await readCluster(kc, NS, 'managed')).status!.conditions!.find((x) => x.type === 'EtcdReady')!;
+    assert.equal(cond.reason, 'EtcdNotAvailable');
+    const etcdObj = await readObject<any>(makeObjectApi(kc), { apiVersion: 'kokpit.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name: 'managed-etcd', namespace: NS } });
+    assert.equal(etcdObj.spec.version, '3.5.35', 'the catalog\'s recommended etcd');
+  });
+
+  it('kokpit versions add -f / list: a version added at run time is usable at once; a bad file applies nothing', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-versions-'));
+    try {
+      const good = path.join(dir, 'v1.34.yaml');
+      fs.writeFileSync(good, stringify(kubernetesVersion('v1.34.2', 'Preview')));
+      const bad = path.join(dir, 'bad.yaml');
+      fs.writeFileSync(bad, stringify({ ...kubernetesVersion('v1.35.0'), spec: { ...kubernetesVersion('v1.35.0').spec, state: 'Maybe' } }));
+      const run = async (...argv: string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {}, isTTY: false, cwd: dir });
+        return { code, out: out.join('\n'), err: err.join('\n') };
+      };
+      const rejected = await run('versions', 'add', '-f', good, '-f', bad, '--kubeconfig', cp.kubeconfigPath);
+      assert.equal(rejected.code, 1);
+      assert.match(rejected.err, /bad\.yaml:\d+:\d+: .*Maybe/);
+      assert.match(rejected.err, /nothing was applied/);
+      assert.doesNotMatch((await run('versions', 'list', '--kubeconfig', cp.kubeconfigPath)).out, /v1\.34\.2/);
+
+      const added = await run('versions', 'add', '-f', good, '--kubeconfig', cp.kubeconfigPath);
+      assert.equal(added.code, 0, added.err);
+      assert.equal(added.out, 'kubernetesversion/v1.34.2 applied (Preview)');
+      const list = await run('versions', 'list', '--kubeconfig', cp.kubeconfigPath);
+      assert.equal(list.out.split('\n')[0].replace(/\s+/g, ' '), 'VERSION STATE ETCD (MIN / RECOMMENDED)');
+      assert.deepEqual(list.out.split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), ['v1.32.13 Supported', 'v1.33.13 Supported', 'v1.34.2 Preview']);
+
+      await create('preview', { ...sharedSpec(), version: 'v1.34.2' });
+      await new ClusterReconciler({ kc }).reconcile(`${NS}/preview`);
+      const c = (await readCluster(kc, NS, 'preview')).status!.conditions!.find((x) => x.type === 'CatalogValid')!;
+      assert.equal(c.status, 'True');
+      assert.equal(c.message, 'v1.34.2 is Preview');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('deletion with a shared etcd: the finalizer removes exactly the cluster\'s keys, then lets go', async () => {
+    await create('doomed', sharedSpec());
+    const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+    await r.reconcile(`${NS}/doomed`);
+    assert.deepEqual((await readCluster(kc, NS, 'doomed')).metadata!.finalizers, ['kokpit.dev/etcd-prefix-cleanup']);
+    // Keys as its apiserver would have written them, and a neighbour whose name extends ours.
+    await etcdPut(etcd, `/kokpit/${NS}/doomed/namespaces/default`, 'x');
+    await etcdPut(etcd, `/kokpit/${NS}/doomed/pods/default/p`, 'x');
+    await etcdPut(etcd, `/kokpit/${NS}/doomed2/namespaces/default`, 'keep');
+    assert.equal(await etcdCount(etcd, `/kokpit/${NS}/doomed`), 2);
+    await makeObjectApi(kc).delete({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'doomed', namespace: NS } });
+    assert.ok((await readCluster(kc, NS, 'doomed')).metadata!.deletionTimestamp, 'held by the finalizer');
+    await r.reconcile(`${NS}/doomed`);
+    assert.equal(await etcdCount(etcd, `/kokpit/${NS}/doomed`), 0, 'the cluster\'s keys are gone');
+    assert.equal(await etcdCount(etcd, `/kokpit/${NS}/doomed2`), 1, 'the neighbour\'s are not');
+    await waitFor('BusinessCluster gone', async () => ((await readObject(makeObjectApi(kc), { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'doomed', namespace: NS } })) ? undefined : true), { timeoutMs: 10_000 });
+  });
+
+  it('paused: no writes and no objects', async () => {
+    await create('paused', { ...sharedSpec(), paused: true });
+    const r = new ClusterReconciler({ kc });
+    await r.reconcile(`${NS}/paused`);
+    assert.equal(r.writes, 0);
+    assert.deepEqual(await ownedObjects(kc, NS, 'paused'), []);
+  });
+});

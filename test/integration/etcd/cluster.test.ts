@@ -1,0 +1,313 @@
+// The etcd operator against a real kube-apiserver, with its member pods run by the process pod runner
+// as real etcd 3.5 processes: bootstrap, backup + restore, healing, scaling.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
+import { Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION } from '../../../src/api';
+import { applyObject, createObject, listObjects } from '../../../src/kube';
+import { waitFor } from '../../../src/testenv';
+import {
+  type EtcdTestEnv,
+  deleteIfExists,
+  etcdClusterManifest,
+  memberPods,
+  membersClient,
+  readBackup,
+  readCluster,
+  startEtcdTestEnv,
+  waitAvailable,
+  waitGone,
+} from './support';
+
+describe('etcd operator on real etcd (process pod runner)', function () {
+  this.timeout(300_000);
+  let env: EtcdTestEnv;
+
+  before(async function () {
+    this.timeout(180_000);
+    env = await startEtcdTestEnv({ plan: { replaceUnhealthyAfterMs: 8000, learnerTimeoutMs: 60_000, quorumLostAfterMs: 30_000 } });
+  });
+  after(async () => env?.stop());
+
+  it('creates a 3-member TLS cluster: Available, 3 healthy voting members and a leader in status', async () => {
+    const t0 = Date.now();
+    await createObject(env.objects, etcdClusterManifest('alpha', { replicas: 3 }) as unknown as KubernetesObject);
+    const c = await waitAvailable(env, 'alpha', 3);
+    process.stderr.write(`  alpha Available with 3 members after ${Date.now() - t0} ms\n`);
+    const s = c.status!;
+    assert.equal(s.readyMembers, 3);
+    assert.equal(s.currentVersion, '3.5.35');
+    assert.ok(s.members!.some((m) => m.leader && m.name === s.leader));
+    for (const m of s.members!) {
+      assert.match(m.id ?? '', /^[0-9a-f]+$/);
+      assert.equal(m.version, '3.5.35');
+      assert.ok((m.dbSize ?? 0) > 0, `${m.name} dbSize`);
+      assert.match(m.clientURL!, /^https:\/\/alpha-\d\.alpha-peers\.default\.svc:2379$/);
+    }
+    for (const t of ['Available', 'Progressing', 'Degraded']) {
+      const cond = s.conditions!.find((x) => x.type === t);
+      assert.equal(cond?.observedGeneration, c.metadata.generation, `${t} observedGeneration`);
+    }
+    // etcd itself agrees: 3 voting members, over TLS with the operator-issued client certificate.
+    const members = await membersClient(env, 'alpha');
+    try {
+      const pods = await memberPods(env, 'alpha');
+      const list = await members.memberList(pods[0].metadata!.name!, pods[0]);
+      assert.equal(list.length, 3);
+      assert.ok(list.every((m) => !m.isLearner && m.name));
+      // Each member serves with a certificate for its own DNS name (verified by the client).
+      for (const p of pods) assert.equal((await members.health(p.metadata!.name!, p)).healthy, true);
+    } finally {
+      members.close();
+    }
+  });
+
+  it('backs up, and restores into a new cluster after the old one and its data are deleted', async () => {
+    const members = await membersClient(env, 'alpha');
+    const pods = await memberPods(env, 'alpha');
+    const kv = members.client(pods[0].metadata!.name!, pods[0])!;
+    for (let i = 0; i < 200; i++) await kv.put(`/restore/key-${i}`).value(`value-${i}`);
+    members.close();
+
+    await createObject(env.objects, {
+      apiVersion: API_VERSION,
+      kind: 'EtcdBackup',
+      metadata: { name: 'alpha-snap', namespace: 'default' },
+      spec: { etcdClusterRef: { name: 'alpha' } },
+    } as KubernetesObject);
+    const b = await waitFor(
+      'EtcdBackup alpha-snap Completed',
+      async (st) => {
+        const x = await readBackup(env, 'alpha-snap');
+        st.lastReason = `${x?.status?.phase}: ${x?.status?.message}`;
+        return x?.status?.phase === 'Completed' ? x : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const bs = b.status!;
+    assert.ok(bs.location && fs.existsSync(bs.location));
+    assert.equal(bs.size, fs.statSync(bs.location).size);
+    assert.equal(bs.sha256, createHash('sha256').update(fs.readFileSync(bs.location)).digest('hex'));
+    assert.ok(bs.completionTime && bs.revision && bs.revision > 200);
+    assert.equal(bs.etcdVersion, '3.5.35');
+
+    // Delete the cluster and its data. The owned pods and claims would go with garbage collection in
+    // time; deleting them here makes "the data is gone" explicit and keeps the test off GC's schedule.
+    await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'alpha');
+    await waitGone(env, API_VERSION, 'EtcdCluster', 'alpha');
+    for (const p of await memberPods(env, 'alpha')) {
+      await deleteIfExists(env, 'v1', 'Pod', p.metadata!.name!);
+      await deleteIfExists(env, 'v1', 'PersistentVolumeClaim', `${p.metadata!.name!}-data`);
+    }
+    await waitFor('alpha pods gone', async () => ((await memberPods(env, 'alpha')).length === 0 ? true : undefined), { timeoutMs: 60_000 });
+
+    await createObject(env.objects, etcdClusterManifest('beta', { replicas: 3, restoreFrom: { backupName: 'alpha-snap' } }) as unknown as KubernetesObject);
+    await waitAvailable(env, 'beta', 3);
+    const restored = await membersClient(env, 'beta');
+    try {
+      const bpods = await memberPods(env, 'beta');
+      for (const p of bpods) {
+        const c = restored.client(p.metadata!.name!, p)!;
+        assert.equal(await c.get('/restore/key-0').string(), 'value-0');
+        assert.equal(await c.get('/restore/key-199').string(), 'value-199');
+        assert.equal(Number(await c.getAll().prefix('/restore/').count()), 200);
+      }
+    } finally {
+      restored.close();
+    }
+  });
+
+  it('refuses a restore from a missing backup with a precise condition, creating nothing', async () => {
+    await createObject(env.objects, etcdClusterManifest('gamma', { replicas: 1, restoreFrom: { backupName: 'no-such-backup' } }) as unknown as KubernetesObject);
+    const c = await waitFor(
+      'gamma reports BackupNotFound',
+      async () => {
+        const x = await readCluster(env, 'gamma');
+        const d = x?.status?.conditions?.find((k) => k.type === 'Degraded');
+        return d?.reason === 'BackupNotFound' ? x : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    assert.match(c.status!.conditions!.find((k) => k.type === 'Degraded')!.message!, /EtcdBackup no-such-backup does not exist/);
+    assert.equal((await memberPods(env, 'gamma')).length, 0);
+    await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'gamma');
+  });
+
+  it('heals: a deleted pod rejoins with its data; a member whose data is lost is removed and replaced', async () => {
+    const before = (await readCluster(env, 'beta'))!.status!.members!;
+    const victim = before.find((m) => !m.leader)!;
+    // Process killed: the pod restarts its container (kubelet semantics), the member keeps its ID and data.
+    const pids = env.runner.pids('default', victim.name);
+    assert.ok(pids.length > 0, `${victim.name} has a running process`);
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    await waitFor(`${victim.name} restarted`, async () => {
+      const [pod] = (await memberPods(env, 'beta')).filter((p) => p.metadata!.name === victim.name);
+      return (pod?.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0 ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 100 });
+    await waitAvailable(env, 'beta', 3, 120_000, (c) => {
+      const m = c.status!.members!.find((x) => x.name === victim.name);
+      return m?.id === victim.id && m?.healthy ? undefined : `${victim.name} not healthy again yet`;
+    });
+
+    // Pod gone, claim kept: the same member (same etcd ID) comes back.
+    await deleteIfExists(env, 'v1', 'Pod', victim.name);
+    await waitAvailable(env, 'beta', 3, 120_000, (c) => {
+      const m = c.status!.members!.find((x) => x.name === victim.name);
+      return m?.id === victim.id && m?.healthy ? undefined : `${victim.name} not back yet`;
+    });
+
+    // Pod and claim gone: the member is removed from etcd and a fresh one (new name, new ID) added.
+    const t0 = Date.now();
+    await deleteIfExists(env, 'v1', 'PersistentVolumeClaim', `${victim.name}-data`);
+    await deleteIfExists(env, 'v1', 'Pod', victim.name);
+    const healed = await waitAvailable(env, 'beta', 3, 120_000, (c) => (c.status!.members!.some((x) => x.name === victim.name) ? `${victim.name} still listed` : undefined));
+    process.stderr.write(`  member with lost data replaced in ${Date.now() - t0} ms\n`);
+    const names = healed.status!.members!.map((m) => m.name);
+    assert.ok(!names.includes(victim.name));
+    assert.ok(!healed.status!.members!.some((m) => m.id === victim.id));
+  });
+
+  it('scales 3 -> 5 -> 3 with a writer running and the operator restarted mid-change: no acknowledged write lost, no orphan member', async () => {
+    const writer = startWriter(env, 'beta');
+    const spec = (replicas: 3 | 5) => etcdClusterManifest('beta', { replicas, restoreFrom: { backupName: 'alpha-snap' } }) as unknown as KubernetesObject;
+    const midway = async (what: string, check: (n: number, learners: number) => boolean) => {
+      await waitFor(what, async () => {
+        const m = (await readCluster(env, 'beta'))!.status?.members ?? [];
+        return check(m.length, m.filter((x) => x.learner).length) ? true : undefined;
+      }, { timeoutMs: 120_000, intervalMs: 100 });
+      await env.restartOperator();
+    };
+    await applyObject(env.objects, spec(5));
+    await midway('a learner during scale-up', (n, learners) => learners > 0 || n >= 4);
+    await midway('4 or more members during scale-up', (n) => n >= 4);
+    await waitAvailable(env, 'beta', 5, 180_000);
+    await applyObject(env.objects, spec(3));
+    await midway('4 or fewer members during scale-down', (n) => n <= 4);
+    const c = await waitAvailable(env, 'beta', 3, 180_000);
+    const acked = await writer.stop();
+    assert.ok(acked.length > 20, `writer acknowledged only ${acked.length} writes`);
+
+    const pods = (await memberPods(env, 'beta')).filter((p) => !p.metadata?.deletionTimestamp);
+    const claims = await listObjects(env.objects, 'v1', 'PersistentVolumeClaim', { namespace: 'default', labelSelector: 'kokpit.dev/etcd-cluster=beta' });
+    const names = c.status!.members!.map((m) => m.name).sort();
+    assert.deepEqual(pods.map((p) => p.metadata!.name).sort(), names, 'one pod per member, no orphans');
+    assert.deepEqual(claims.map((x) => x.metadata!.name!.replace(/-data$/, '')).sort(), names, 'one claim per member, no orphans');
+    const members = await membersClient(env, 'beta');
+    try {
+      const p = pods[0];
+      const list = await members.memberList(p.metadata!.name!, p);
+      assert.deepEqual(list.map((m) => m.name).sort(), names, 'etcd lists exactly the members status shows');
+      const kv = members.client(p.metadata!.name!, p)!;
+      assert.equal(await kv.get('/restore/key-42').string(), 'value-42');
+      const stored = new Set(await kv.getAll().prefix('/writer/').keys());
+      const lost = acked.filter((k) => !stored.has(k));
+      assert.deepEqual(lost, [], `${lost.length} acknowledged writes lost`);
+      process.stderr.write(`  ${acked.length} acknowledged writes during scaling, all readable\n`);
+    } finally {
+      members.close();
+    }
+  });
+
+  it('refuses a downgrade with a precise condition and restarts nothing', async () => {
+    const uids = (await memberPods(env, 'beta')).map((p) => p.metadata!.uid).sort();
+    await applyObject(env.objects, etcdClusterManifest('beta', { replicas: 3, version: '3.5.30', restoreFrom: { backupName: 'alpha-snap' } }) as unknown as KubernetesObject);
+    const c = await waitFor('beta reports Downgrade', async () => {
+      const x = await readCluster(env, 'beta');
+      const d = x?.status?.conditions?.find((k) => k.type === 'Degraded');
+      return d?.reason === 'Downgrade' && d.observedGeneration === x!.metadata.generation ? x : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.match(c.status!.conditions!.find((k) => k.type === 'Degraded')!.message!, /spec\.version 3\.5\.30 is older than the running 3\.5\.35; etcd downgrades are refused/);
+    assert.equal(c.status!.conditions!.find((k) => k.type === 'Available')!.status, 'True');
+    assert.deepEqual((await memberPods(env, 'beta')).map((p) => p.metadata!.uid).sort(), uids);
+  });
+
+  it('drives a small quotaBackendBytes into NOSPACE: the condition shows it, compaction + defrag recover, the alarm is cleared', async () => {
+    const seen: string[] = [];
+    const w = new Watch(env.kc);
+    const req = await w.watch(`/apis/${API_VERSION}/namespaces/default/etcdclusters`, { fieldSelector: 'metadata.name=tiny' }, (_t, obj: { status?: { alarms?: string[]; conditions?: Array<{ type: string; status: string; reason?: string }> } }) => {
+      const d = obj.status?.conditions?.find((c) => c.type === 'Degraded');
+      if (d?.status === 'True') seen.push(`${d.reason}:${(obj.status?.alarms ?? []).join(',')}`);
+    }, () => {});
+    try {
+      await createObject(env.objects, etcdClusterManifest('tiny', { replicas: 1, quotaBackendBytes: 4 * 1024 * 1024 }) as unknown as KubernetesObject);
+      await waitAvailable(env, 'tiny', 1);
+      const members = await membersClient(env, 'tiny');
+      try {
+        const [p] = await memberPods(env, 'tiny');
+        const kv = members.client(p.metadata!.name!, p)!;
+        // Overwriting one key keeps every old revision until compaction: the backend grows past the quota.
+        const big = Buffer.alloc(256 * 1024, 'n');
+        let refused: string | undefined;
+        for (let i = 0; i < 200 && !refused; i++) {
+          try {
+            await kv.put('/fill').value(big);
+          } catch (e) {
+            refused = (e as Error).message;
+          }
+        }
+        assert.match(refused ?? 'no refusal', /database space exceeded/);
+        await waitFor('NOSPACE cleared and writes accepted', async (st) => {
+          const s = (await readCluster(env, 'tiny'))?.status;
+          st.lastReason = JSON.stringify({ phase: s?.phase, alarms: s?.alarms, conditions: s?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}: ${x.message}`) });
+          if ((await members.alarms(p.metadata!.name!, p)).length) return undefined;
+          await kv.put('/after').value('ok');
+          return true;
+        }, { timeoutMs: 60_000, intervalMs: 200 });
+        assert.equal(await kv.get('/after').string(), 'ok');
+        assert.ok(seen.some((x) => x.startsWith('NoSpace:NOSPACE')), `Degraded=NoSpace seen on status (saw ${JSON.stringify(seen)})`);
+        const c = await waitAvailable(env, 'tiny', 1);
+        assert.deepEqual(c.status!.alarms, []);
+      } finally {
+        members.close();
+      }
+    } finally {
+      req.abort();
+      await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'tiny');
+    }
+  });
+});
+
+/** Writes `/writer/<n>` through whichever member takes it, and remembers what etcd acknowledged. */
+function startWriter(env: EtcdTestEnv, cluster: string): { stop(): Promise<string[]> } {
+  const acked: string[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    const members = await membersClient(env, cluster);
+    let pods = await memberPods(env, cluster);
+    let refreshed = Date.now();
+    let n = 0;
+    let turn = 0;
+    try {
+      while (!stopped) {
+        if (Date.now() - refreshed > 500) {
+          pods = (await memberPods(env, cluster)).filter((p) => p.status?.podIP && !p.metadata?.deletionTimestamp);
+          refreshed = Date.now();
+        }
+        const p = pods[turn++ % Math.max(1, pods.length)];
+        const c = p && members.client(p.metadata!.name!, p);
+        const key = `/writer/${String(n).padStart(6, '0')}`;
+        try {
+          if (!c) throw new Error('no member');
+          await c.put(key).value(`v${n}`);
+          acked.push(key);
+          n++;
+        } catch {
+          // Not acknowledged: this key may or may not exist; only acknowledged ones are checked.
+          n++;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      members.close();
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return acked;
+    },
+  };
+}

@@ -1,0 +1,206 @@
+// The etcd operator's test environment: a real control plane (with kube-controller-manager for garbage
+// collection, PV binding and PVC protection), the process pod runner running the member pods, a tiny
+// static provisioner (one hostPath PV per claim, pre-bound; the pod runner keeps hostPath volumes under
+// its node root, so a member's data outlives its pod), and the operator itself.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { KubeConfig, KubernetesListObject, KubernetesObject, V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { API_VERSION, type EtcdBackup, type EtcdCluster } from '../../../src/api';
+import { Informer } from '../../../src/controller/informer';
+import { createObject, deleteObject, isNotFound, listObjects, makeObjectApi, readObject } from '../../../src/kube';
+import { EtcdMembers, podIPResolver } from '../../../src/operators/etcd/access';
+import { clientSecretName } from '../../../src/operators/etcd/names';
+import { startEtcdOperator, type EtcdOperator, type EtcdOperatorOptions } from '../../../src/operators/etcd/operator';
+import { startPodRunner, type PodRunner } from '../../../src/podrunner';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+
+export const verbose = !!process.env.KOKPIT_TEST_VERBOSE;
+const t0 = Date.now();
+export const logLine = (l: string) => {
+  if (verbose) process.stderr.write(`  +${((Date.now() - t0) / 1000).toFixed(2)}s ${l}\n`);
+};
+const logger = {
+  info: logLine,
+  warn: logLine,
+  error: logLine,
+  debug: () => {},
+};
+
+/** Watches claims and gives each pending one a pre-bound hostPath PV (kube-controller-manager finishes the binding). */
+export async function startLocalProvisioner(kc: KubeConfig): Promise<{ stop(): Promise<void> }> {
+  const objects = makeObjectApi(kc);
+  const done = new Set<string>();
+  const informer = new Informer<V1PersistentVolumeClaim>(kc, {
+    path: '/api/v1/persistentvolumeclaims',
+    list: async () => (await objects.list<V1PersistentVolumeClaim>('v1', 'PersistentVolumeClaim')) as KubernetesListObject<V1PersistentVolumeClaim>,
+  });
+  informer.onEvent((pvc, kind) => {
+    const uid = pvc.metadata?.uid;
+    if (kind === 'delete' || !uid || pvc.spec?.volumeName || pvc.metadata?.deletionTimestamp || done.has(uid)) return;
+    done.add(uid);
+    const ns = pvc.metadata!.namespace!;
+    const name = pvc.metadata!.name!;
+    void createObject(objects, {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: `pv-${uid}` },
+      spec: {
+        capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
+        accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: 'Retain',
+        storageClassName: pvc.spec?.storageClassName ?? '',
+        hostPath: { path: `/var/lib/kokpit-volumes/${ns}-${name}-${uid.slice(0, 8)}`, type: 'DirectoryOrCreate' },
+        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid },
+      },
+    } as KubernetesObject).catch((e) => logLine(`provisioner: PV for ${ns}/${name}: ${e.message}`));
+  });
+  await informer.start();
+  return { stop: () => informer.stop() };
+}
+
+export interface EtcdTestEnv {
+  cp: ControlPlane;
+  kc: KubeConfig;
+  objects: ReturnType<typeof makeObjectApi>;
+  runner: PodRunner;
+  operator: EtcdOperator;
+  backupRoot: string;
+  stateDir: string;
+  restartOperator(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startEtcdTestEnv(operatorOptions: Partial<EtcdOperatorOptions> = {}): Promise<EtcdTestEnv> {
+  const cp = await startControlPlane({ controllers: true, log: (l) => logLine(`[testenv] ${l}`) });
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-etcd-test-'));
+  const backupRoot = path.join(stateDir, 'backups');
+  let runner: PodRunner | undefined;
+  let provisioner: { stop(): Promise<void> } | undefined;
+  let operator: EtcdOperator | undefined;
+  const stop = async () => {
+    await operator?.stop().catch(() => {});
+    await provisioner?.stop().catch(() => {});
+    await runner?.stop().catch(() => {});
+    await cp.stop();
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    const kc = cp.kubeConfig();
+    await installCRDs(kc);
+    runner = await startPodRunner({
+      kubeConfig: kc,
+      nodeName: 'etcd-test-node',
+      stateDir: path.join(stateDir, 'runner'),
+      bindUnscheduledPods: true,
+      restartBackoff: { initialMs: 500, maxMs: 5000 },
+      stopGraceMs: 3000,
+      log: logLine,
+    });
+    provisioner = await startLocalProvisioner(kc);
+    const opts: EtcdOperatorOptions = {
+      kc,
+      resolver: podIPResolver,
+      backupRoot,
+      unsafeNoFsync: true,
+      busyRequeueMs: 500,
+      idleRequeueMs: 3000,
+      log: logger,
+      ...operatorOptions,
+    };
+    operator = await startEtcdOperator(opts);
+    const env: EtcdTestEnv = {
+      cp,
+      kc,
+      objects: makeObjectApi(kc),
+      runner,
+      get operator() {
+        return operator!;
+      },
+      backupRoot,
+      stateDir,
+      async restartOperator() {
+        await operator!.stop();
+        operator = await startEtcdOperator(opts);
+      },
+      stop,
+    };
+    return env;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export function etcdClusterManifest(name: string, spec: Partial<EtcdCluster['spec']>, namespace = 'default'): EtcdCluster {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'EtcdCluster',
+    metadata: { name, namespace },
+    spec: { replicas: 3, version: '3.5.35', ...spec } as EtcdCluster['spec'],
+  };
+}
+
+export async function readCluster(env: EtcdTestEnv, name: string, namespace = 'default'): Promise<EtcdCluster | undefined> {
+  return (await readObject<KubernetesObject>(env.objects, { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name, namespace } })) as EtcdCluster | undefined;
+}
+
+export async function readBackup(env: EtcdTestEnv, name: string, namespace = 'default'): Promise<EtcdBackup | undefined> {
+  return (await readObject<KubernetesObject>(env.objects, { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name, namespace } })) as EtcdBackup | undefined;
+}
+
+const cond = (c: EtcdCluster | undefined, type: string) => c?.status?.conditions?.find((x) => x.type === type);
+
+/** Waits until the cluster is Available with `members` healthy voting members and a leader, all at the spec's generation. */
+export async function waitAvailable(env: EtcdTestEnv, name: string, members: number, timeoutMs = 120_000, extra?: (c: EtcdCluster) => string | undefined): Promise<EtcdCluster> {
+  return waitFor(
+    `EtcdCluster ${name} Available with ${members} healthy members`,
+    async (state) => {
+      const c = await readCluster(env, name);
+      const s = c?.status;
+      const voters = (s?.members ?? []).filter((m) => m.id && !m.learner);
+      const ok =
+        cond(c, 'Available')?.status === 'True' &&
+        s?.observedGeneration === c?.metadata.generation &&
+        s?.phase === 'Running' &&
+        voters.length === members &&
+        (s?.members ?? []).length === members &&
+        voters.every((m) => m.healthy) &&
+        !!s?.leader;
+      const why = ok && extra ? extra(c!) : undefined;
+      if (ok && !why) return c;
+      state.lastReason = why ?? JSON.stringify({ phase: s?.phase, leader: s?.leader, members: s?.members?.map((m) => `${m.name}:${m.healthy ? 'ok' : m.message ?? 'down'}${m.learner ? ':learner' : ''}`), conditions: s?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}: ${x.message}`) });
+      return undefined;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+/** A client of the cluster's members (the operator's own client certificate, from its Secret). */
+export async function membersClient(env: EtcdTestEnv, name: string, namespace = 'default'): Promise<EtcdMembers> {
+  const s = await readObject<V1Secret>(env.objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: clientSecretName({ name, namespace }), namespace } });
+  const d = (k: string) => Buffer.from(s!.data![k], 'base64').toString('utf8');
+  return new EtcdMembers({ name, namespace }, podIPResolver, { caPem: d('ca.crt'), certPem: d('tls.crt'), keyPem: d('tls.key') });
+}
+
+export async function memberPods(env: EtcdTestEnv, name: string, namespace = 'default'): Promise<V1Pod[]> {
+  return (await listObjects<V1Pod>(env.objects, 'v1', 'Pod', { namespace, labelSelector: `kokpit.dev/etcd-cluster=${name}` })).sort((a, b) =>
+    a.metadata!.name!.localeCompare(b.metadata!.name!, undefined, { numeric: true }),
+  );
+}
+
+export async function waitGone(env: EtcdTestEnv, apiVersion: string, kind: string, name: string, namespace = 'default', timeoutMs = 60_000): Promise<void> {
+  await waitFor(
+    `${kind} ${name} gone`,
+    async () => ((await readObject(env.objects, { apiVersion, kind, metadata: { name, namespace } })) ? undefined : true),
+    { timeoutMs, intervalMs: 200 },
+  );
+}
+
+export async function deleteIfExists(env: EtcdTestEnv, apiVersion: string, kind: string, name: string, namespace = 'default'): Promise<void> {
+  try {
+    await deleteObject(env.objects, { apiVersion, kind, metadata: { name, namespace } });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}

@@ -1,0 +1,244 @@
+// The extension in a real VS Code: code-server (from npm) with the packaged .vsix, driven by playwright-core on
+// Debian's chromium, against a real control plane (etcd + kube-apiserver from src/testenv) holding kokpit objects.
+// Screenshots of every step go to $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { chromium, type Browser } from 'playwright-core';
+import { applyObject, makeObjectApi } from '../../src/kube';
+import { freePort, installCRDs, startControlPlane, type ControlPlane } from '../../src/testenv';
+import { chromiumPath, ensureCodeServer, installExtension, missingPrerequisites, startCodeServer, tail, type CodeServer } from './support/code-server';
+import { STEP_MS, Workbench } from './support/workbench';
+
+const ROOT = path.join(__dirname, '..', '..');
+const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
+const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
+const NS = 'fleet';
+const GROUP = 'kokpit.dev';
+const VERSION = 'v1alpha1';
+const INVALID_FIXTURE = 'etcd-even-replicas.yaml';
+
+const log = (line: string) => console.log(`      [ui] ${line}`);
+
+/** Replaces an object's status through the /status subresource, as a controller would. */
+async function setStatus(kc: KubeConfig, plural: string, name: string, status: Record<string, unknown>): Promise<void> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const current = (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name })) as Record<string, unknown>;
+  await api.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: NS, plural, name, body: { ...current, status } });
+}
+
+const condition = (type: string, status: 'True' | 'False', reason: string, message: string) => ({
+  type, status, reason, message, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), observedGeneration: 1,
+});
+
+describe('ui: the Fleet view and editor in code-server', function () {
+  this.timeout(10 * 60_000);
+  let cp: ControlPlane | undefined;
+  let kc: KubeConfig;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let wb: Workbench;
+  let dir: string;
+  let contextName: string;
+  let userDataDir: string;
+  let workbenchReady = 0;
+
+  before(async function () {
+    const missing = missingPrerequisites();
+    // Loud, not skipped: CI installs these (.ci/run); a machine without them cannot claim the tier passed.
+    if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
+    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
+    fs.mkdirSync(OUT, { recursive: true });
+    const entry = ensureCodeServer(log);
+
+    // 1. A real meta cluster with kokpit's CRDs and a small fleet.
+    cp = await startControlPlane({ log });
+    kc = cp.kubeConfig();
+    contextName = kc.getCurrentContext();
+    await installCRDs(kc);
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
+    const objects = makeObjectApi(kc);
+    await applyObject(objects, { apiVersion: `${GROUP}/${VERSION}`, kind: 'EtcdCluster', metadata: { name: 'etcd-a', namespace: NS }, spec: { replicas: 3, version: '3.5.35' } });
+    await applyObject(objects, {
+      apiVersion: `${GROUP}/${VERSION}`, kind: 'BusinessCluster', metadata: { name: 'prod', namespace: NS },
+      spec: { version: 'v1.33.13', etcd: { clusterRef: { name: 'etcd-a' } } },
+    });
+    await setStatus(kc, 'etcdclusters', 'etcd-a', {
+      phase: 'Running', readyMembers: 3, currentVersion: '3.5.35', observedGeneration: 1, leader: 'etcd-a-0',
+      members: [0, 1, 2].map((i) => ({ name: `etcd-a-${i}`, healthy: true, leader: i === 0, dbSize: 2_097_152, version: '3.5.35' })),
+      conditions: [condition('Available', 'True', 'QuorumHealthy', '3 of 3 members healthy')],
+    });
+    await setStatus(kc, 'businessclusters', 'prod', {
+      phase: 'Provisioning', observedGeneration: 1,
+      conditions: [condition('Ready', 'False', 'WaitingForAPIServer', 'kube-apiserver has 0 of 1 ready replicas')],
+    });
+
+    // 2. A workspace with a valid and an invalid manifest from testFixture/.
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-'));
+    const workspace = path.join(dir, 'workspace');
+    fs.mkdirSync(workspace);
+    fs.copyFileSync(path.join(ROOT, 'testFixture', 'valid', 'etcdcluster.yaml'), path.join(workspace, 'etcdcluster.yaml'));
+    fs.copyFileSync(path.join(ROOT, 'testFixture', 'invalid', INVALID_FIXTURE), path.join(workspace, INVALID_FIXTURE));
+
+    // 3. code-server with the packaged extension, pointed at the meta cluster by setting and by KUBECONFIG.
+    userDataDir = path.join(dir, 'user-data');
+    const extensionsDir = path.join(dir, 'extensions');
+    const configFile = path.join(dir, 'code-server.yaml');
+    fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+    fs.writeFileSync(
+      path.join(userDataDir, 'User', 'settings.json'),
+      JSON.stringify({
+        'kokpit.kubeconfig': cp.kubeconfigPath,
+        'kokpit.logLevel': 'debug',
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+      }),
+    );
+    installExtension(entry, VSIX, { userDataDir, extensionsDir, configFile });
+    server = await startCodeServer({
+      entry, port: await freePort(), userDataDir, extensionsDir, configFile, workspace,
+      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath }, logFile: path.join(dir, 'code-server.log'),
+    });
+    log(`code-server at ${server.url}, log ${server.logFile}`);
+
+    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
+    // Clipboard access lets the test read what "Copy Business Cluster Kubeconfig" wrote.
+    const browserContext = await browser.newContext({ viewport: { width: 1400, height: 860 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    const page = await browserContext.newPage();
+    wb = new Workbench(page, OUT);
+    await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    workbenchReady = Date.now();
+  });
+
+  after(async function () {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    await cp?.stop();
+    if (dir && !process.env.KOKPIT_UI_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      const file = await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+      if (file) log(`screenshot of the failure: ${file}`);
+      if (server) log(`code-server log tail:\n${tail(server.logFile)}`);
+    }
+  });
+
+  it('the Fleet view shows the meta cluster, its etcd clusters and business clusters with their status', async () => {
+    // The extension activates on startup and connects by itself (kokpit.kubeconfig is set): the status bar says so.
+    await wb.page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: contextName }).waitFor({ state: 'visible', timeout: 60_000 });
+    log(`status bar showed the connected meta cluster ${Date.now() - workbenchReady} ms after the workbench rendered`);
+    const opened = Date.now();
+    // The activity bar entry exists once the extension's contributions are registered.
+    const container = wb.page.locator('.activitybar .action-item .action-label[aria-label^="Kokpit"]');
+    await container.waitFor({ state: 'visible', timeout: 60_000 });
+    await container.click();
+    await wb.waitForRow(contextName, /^meta cluster$/, 60_000);
+    log(`fleet tree shown ${Date.now() - opened} ms after opening the view`);
+    await wb.waitForRow('etcd clusters', /^1$/);
+    await wb.waitForRow('etcd-a', /^3\/3 · 3\.5\.35 · Running$/);
+    await wb.waitForRow('Business clusters', /^1$/);
+    await wb.waitForRow('prod', /^Provisioning · v1\.33\.13$/);
+    // Status icons: the running etcd cluster is green, the provisioning business cluster spins.
+    assert.equal(await wb.treeRow('etcd-a').locator('.codicon-database').count(), 1);
+    assert.equal(await wb.treeRow('prod').locator('.codicon-sync.codicon-modifier-spin, .codicon-sync').count(), 1);
+    // Members appear when the etcd cluster is expanded.
+    await wb.treeRow('etcd-a').click();
+    await wb.waitForRow('etcd-a-0', /^leader · 2\.0 MiB · 3\.5\.35$/);
+    await wb.waitForRow('etcd-a-2', /^follower/);
+    log(`screenshot: ${await wb.screenshot('1-fleet-tree')}`);
+
+    // Activation time as the extension logged it.
+    const logFile = findFile(path.join(userDataDir, 'logs'), (f) => /Kokpit\.log$/.test(f));
+    assert.ok(logFile, 'the Kokpit log output channel wrote a file');
+    const activated = /activated in (\d+) ms \(extension host up (\d+) ms\)/.exec(fs.readFileSync(logFile, 'utf8'));
+    assert.ok(activated, 'activation time logged');
+    log(`extension activate(): ${activated[1]} ms, with the extension host up for ${activated[2]} ms`);
+    const connected = /connected to '.*' in (\d+) ms: (\d+) fleet nodes/.exec(fs.readFileSync(logFile, 'utf8'));
+    assert.ok(connected, 'connection time logged');
+    log(`connect (probe + first list of every kind): ${connected[1]} ms`);
+  });
+
+  it('a status change made through the API appears in the tree without a refresh', async () => {
+    const changed = Date.now();
+    await setStatus(kc, 'businessclusters', 'prod', {
+      phase: 'Running', version: 'v1.33.13', endpoint: 'https://127.0.0.1:31443', observedGeneration: 1, kubeconfigSecretName: 'prod-admin-kubeconfig',
+      components: [{ name: 'kube-apiserver', replicas: 1, readyReplicas: 1, version: 'v1.33.13' }],
+      conditions: [condition('Ready', 'True', 'ControlPlaneReady', 'all components ready')],
+    });
+    const row = await wb.waitForRow('prod', /^Running · v1\.33\.13 · https:\/\/127\.0\.0\.1:31443$/);
+    log(`status change shown ${Date.now() - changed} ms after the API write`);
+    assert.equal(await row.locator('.codicon-server-environment').count(), 1, 'a ready business cluster shows its kind icon, coloured');
+    log(`screenshot: ${await wb.screenshot('2-status-change')}`);
+  });
+
+  it('palette commands run: Open YAML picks a fleet object and shows it; Validate Workspace reports', async () => {
+    await wb.runCommand('Kokpit: Open YAML');
+    await wb.pick('prod');
+    await wb.page.locator('.tabs-container .tab.active', { hasText: 'prod.yaml' }).waitFor({ state: 'visible', timeout: STEP_MS });
+    await wb.page.locator('.editor-instance .view-lines', { hasText: 'kind: BusinessCluster' }).waitFor({ state: 'visible', timeout: STEP_MS });
+    await wb.page.locator('.editor-instance .view-lines', { hasText: 'phase: Running' }).waitFor({ state: 'visible', timeout: STEP_MS });
+    log(`screenshot: ${await wb.screenshot('3-open-yaml')}`);
+
+    await wb.runCommand('Kokpit: Validate Workspace Manifests');
+    await wb.notification(/1 error and 0 warnings in 1 file of 2 manifest files/).waitFor({ state: 'visible', timeout: STEP_MS });
+    log(`screenshot: ${await wb.screenshot('4-validate-workspace')}`);
+  });
+
+  it('copies a business cluster kubeconfig from its Secret to the clipboard, and never logs it', async () => {
+    const marker = `kokpit-ui-secret-${process.pid}-${Date.now()}`;
+    const kubeconfigText = `apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    token: ${marker}\n`;
+    await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: 'prod-admin-kubeconfig' }, type: 'Opaque', data: { value: Buffer.from(kubeconfigText).toString('base64') } },
+    });
+    await wb.runCommand('Kokpit: Copy Business Cluster Kubeconfig');
+    await wb.pick('prod');
+    await wb.notification('kubeconfig of prod copied to the clipboard').waitFor({ state: 'visible', timeout: STEP_MS });
+    assert.equal(await wb.page.evaluate(() => navigator.clipboard.readText()), kubeconfigText);
+    const logFile = findFile(path.join(userDataDir, 'logs'), (f) => /Kokpit\.log$/.test(f))!;
+    const logged = fs.readFileSync(logFile, 'utf8');
+    assert.match(logged, /copied the kubeconfig of fleet\/prod \(Secret prod-admin-kubeconfig\)/);
+    assert.ok(!logged.includes(marker), 'the kubeconfig is not in the Kokpit log');
+    assert.ok(!fs.readFileSync(server!.logFile, 'utf8').includes(marker), 'the kubeconfig is not in the code-server log');
+    log(`screenshot: ${await wb.screenshot('5-copy-kubeconfig')}`);
+  });
+
+  it('an invalid CR file shows its diagnostic in the Problems panel', async () => {
+    const expectations = JSON.parse(fs.readFileSync(path.join(ROOT, 'testFixture', 'invalid', 'expectations.json'), 'utf8')) as {
+      files: { file: string; diagnostics: { line: number; column: number; message: string }[] }[];
+    };
+    const expected = expectations.files.find((f) => f.file === INVALID_FIXTURE)!.diagnostics[0];
+    await wb.openFile(INVALID_FIXTURE);
+    await wb.runCommand('Problems: Focus on Problems View');
+    const problem = wb.page.locator('.markers-panel .monaco-list-row', { hasText: expected.message }).first();
+    await problem.waitFor({ state: 'visible', timeout: STEP_MS });
+    const text = (await problem.textContent()) ?? '';
+    assert.match(text, /kokpit/, 'the diagnostic comes from kokpit');
+    assert.match(text, new RegExp(`\\[Ln ${expected.line}, Col ${expected.column}\\]`), `at ${expected.line}:${expected.column}: ${text}`);
+    // The squiggle is in the editor too.
+    await wb.page.locator('.editor-instance .squiggly-error').first().waitFor({ state: 'attached', timeout: STEP_MS });
+    log(`screenshot: ${await wb.screenshot('6-problems')}`);
+  });
+});
+
+function findFile(root: string, match: (file: string) => boolean): string | undefined {
+  if (!fs.existsSync(root)) return undefined;
+  for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
+    const p = path.join(root, entry.name);
+    if (entry.isDirectory()) {
+      const found = findFile(p, match);
+      if (found) return found;
+    } else if (match(p)) return p;
+  }
+  return undefined;
+}

@@ -1,0 +1,103 @@
+// PKI idempotency and status computation of the etcd operator.
+import * as assert from 'node:assert/strict';
+import { certInfo } from '../../../../src/pki';
+import { DEFAULT_PLAN_OPTIONS, memberViews, plan, type PlanInput } from '../../../../src/operators/etcd/plan';
+import { ensureCA, ensureClientTLS, ensureMemberTLS } from '../../../../src/operators/etcd/pki';
+import { computeStatus, setCondition } from '../../../../src/operators/etcd/status';
+
+const ref = { name: 'e', namespace: 'ns' };
+
+describe('etcd PKI', () => {
+  it('issues once and keeps stored certificates byte for byte', async () => {
+    const ca = await ensureCA(ref, undefined);
+    assert.equal(ca.issued, 'CA missing');
+    const again = await ensureCA(ref, { 'ca.crt': ca.files.certPem, 'ca.key': ca.files.keyPem });
+    assert.equal(again.issued, undefined);
+    assert.equal(again.files.certPem, ca.files.certPem);
+
+    const m = await ensureMemberTLS(ref, 'e-0', ca.files, undefined);
+    assert.equal(m.issued, 'server certificate missing; peer certificate missing');
+    const info = certInfo(m.files['server.crt']);
+    assert.ok(info.dnsNames.includes('e-0.e-peers.ns.svc'));
+    assert.ok(info.dnsNames.includes('e-client.ns.svc'));
+    assert.ok(info.ipAddresses.includes('127.0.0.1'));
+    const kept = await ensureMemberTLS(ref, 'e-0', ca.files, { ...m.files });
+    assert.equal(kept.issued, undefined);
+    assert.deepEqual(kept.files, m.files);
+
+    const client = await ensureClientTLS(ref, ca.files, undefined);
+    assert.deepEqual(certInfo(client.files['tls.crt']).usages, ['client']);
+    assert.equal((await ensureClientTLS(ref, ca.files, { ...client.files })).issued, undefined);
+  });
+
+  it('reissues a member certificate that another CA signed or whose key was swapped', async () => {
+    const ca = (await ensureCA(ref, undefined)).files;
+    const other = (await ensureCA(ref, undefined)).files;
+    const m = await ensureMemberTLS(ref, 'e-1', other, undefined);
+    const r = await ensureMemberTLS(ref, 'e-1', ca, { ...m.files });
+    assert.match(r.issued ?? '', /not signed by the CA/);
+    const good = await ensureMemberTLS(ref, 'e-1', ca, undefined);
+    const swapped = await ensureMemberTLS(ref, 'e-1', ca, { ...good.files, 'server.key': good.files['peer.key'] });
+    assert.match(swapped.issued ?? '', /server certificate key does not match/);
+  });
+});
+
+describe('etcd status', () => {
+  const input = (leaderHealthy: boolean): PlanInput => ({
+    cluster: ref,
+    desired: { replicas: 3, version: '3.5.35' },
+    desiredSecretHash: {},
+    bootstrapped: true,
+    knownMembers: ['e-0', 'e-1', 'e-2'],
+    etcd: {
+      members: ['e-0', 'e-1', 'e-2'].map((n, i) => ({ id: `a${i}`, name: n, peerURLs: [], clientURLs: [], isLearner: false })),
+      alarms: [],
+    },
+    health: Object.fromEntries(
+      ['e-0', 'e-1', 'e-2'].map((n, i) => [
+        n,
+        { healthy: i === 0 ? leaderHealthy : true, isLeader: i === 0, isLearner: false, raftIndex: 9, raftAppliedIndex: 9, dbSize: 100, dbSizeInUse: 60, version: i === 2 ? '3.5.34' : '3.5.35' },
+      ]),
+    ),
+    pods: ['e-0', 'e-1', 'e-2'].map((n) => ({ name: n, ready: true, terminating: false, version: '3.5.35' })),
+    claims: [],
+    durations: { unhealthyMs: {}, learnerMs: {}, noQuorumMs: 0 },
+    nextIndex: 3,
+    options: DEFAULT_PLAN_OPTIONS,
+  });
+
+  it('reports members, leader, the oldest version, and conditions at the generation', () => {
+    const i = input(true);
+    const s = computeStatus({ cluster: ref, generation: 4, previous: undefined, views: memberViews(i), alarms: [], plan: plan(i), now: '2026-01-01T00:00:00Z' });
+    assert.equal(s.leader, 'e-0');
+    assert.equal(s.readyMembers, 3);
+    assert.equal(s.currentVersion, '3.5.34');
+    assert.deepEqual(
+      s.members!.map((m) => [m.name, m.id, m.healthy, m.leader, m.learner, m.dbSize, m.dbSizeInUse]),
+      [
+        ['e-0', 'a0', true, true, false, 100, 60],
+        ['e-1', 'a1', true, false, false, 100, 60],
+        ['e-2', 'a2', true, false, false, 100, 60],
+      ],
+    );
+    const available = s.conditions!.find((c) => c.type === 'Available')!;
+    assert.equal(available.status, 'True');
+    assert.equal(available.observedGeneration, 4);
+    assert.equal(s.observedGeneration, 4);
+  });
+
+  it('keeps lastTransitionTime while a condition holds, and moves it when it flips', () => {
+    const prev = [{ type: 'Available', status: 'True' as const, lastTransitionTime: '2020-01-01T00:00:00Z' }];
+    assert.equal(setCondition(prev, { type: 'Available', status: 'True' }, 'now').lastTransitionTime, '2020-01-01T00:00:00Z');
+    assert.equal(setCondition(prev, { type: 'Available', status: 'False' }, 'now').lastTransitionTime, 'now');
+  });
+
+  it('marks the cluster Degraded when a member is unhealthy', () => {
+    const i = input(false);
+    const s = computeStatus({ cluster: ref, generation: 1, previous: undefined, views: memberViews(i), alarms: [], plan: plan(i), now: 'now' });
+    const degraded = s.conditions!.find((c) => c.type === 'Degraded')!;
+    assert.equal(degraded.status, 'True');
+    assert.equal(degraded.reason, 'MembersUnhealthy');
+    assert.equal(s.leader, undefined);
+  });
+});
