@@ -1,10 +1,11 @@
 // kokpit CLI entry: dispatches to one module per command.
 import { EXIT, UsageError, type CliIO, type Command } from './command';
+import { operatorCommand } from './commands/operator';
 import { sandboxCommand } from './commands/sandbox';
 import { validateCommand } from './commands/validate';
 import { versionsCommand } from './commands/versions';
 
-export const COMMANDS: Command[] = [validateCommand, versionsCommand, sandboxCommand];
+export const COMMANDS: Command[] = [validateCommand, versionsCommand, sandboxCommand, operatorCommand];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

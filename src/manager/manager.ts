@@ -38,9 +38,19 @@ export interface OperatorDefinition {
   reconciler(deps: ManagerDeps): Reconciler;
 }
 
+/**
+ * An operator that brings its own informers (the etcd and cluster operators wire their own watches):
+ * started once the lease is held, stopped before it is released.
+ */
+export interface Runnable {
+  name: string;
+  start(deps: { kc: KubeConfig; log: Logger }): Promise<{ stop(): Promise<void> }>;
+}
+
 export interface ManagerOptions {
   kc: KubeConfig;
-  operators: OperatorDefinition[];
+  operators?: OperatorDefinition[];
+  runnables?: Runnable[];
   log?: Logger;
   /** Leader election; omit to reconcile without a lease (tests of a single reconciler). */
   leaderElection?: { namespace: string; name?: string; identity?: string; leaseDurationSec?: number; onWaiting?: (holder: string) => void };
@@ -61,6 +71,7 @@ export class Manager {
   private readonly log: Logger;
   private readonly informers = new Map<string, Informer<KubernetesObject>>();
   private readonly controllers = new Map<string, Controller>();
+  private readonly running: Array<{ name: string; handle: { stop(): Promise<void> } }> = [];
   private elector: LeaderElector | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private stateValue: ManagerState = 'idle';
@@ -73,10 +84,14 @@ export class Manager {
     this.identity = opts.leaderElection?.identity ?? `${hostname()}-${process.pid}`;
     this.done = new Promise((r) => (this.resolveDone = r));
     const names = new Set<string>();
-    for (const op of opts.operators) {
+    for (const op of [...(opts.operators ?? []), ...(opts.runnables ?? [])]) {
       if (names.has(op.name)) throw new Error(`operator ${op.name} registered twice`);
       names.add(op.name);
     }
+  }
+
+  private get operators(): OperatorDefinition[] {
+    return this.opts.operators ?? [];
   }
 
   get state(): ManagerState {
@@ -115,11 +130,11 @@ export class Manager {
       });
     }
     const deps = this.deps();
-    for (const op of this.opts.operators) {
+    for (const op of this.operators) {
       const ctrl = new Controller(op.name, op.reconciler(deps), { workers: op.workers ?? 2, log: this.log });
       this.controllers.set(op.name, ctrl);
     }
-    for (const op of this.opts.operators) {
+    for (const op of this.operators) {
       const ctrl = this.controllers.get(op.name)!;
       this.informer(op.primary).onEvent((obj) => ctrl.enqueue(keyOf(obj)));
       for (const child of op.owns ?? []) {
@@ -134,8 +149,13 @@ export class Manager {
     }
     await Promise.all([...this.informers.values()].map((i) => i.start()));
     for (const c of this.controllers.values()) c.start();
+    for (const r of this.opts.runnables ?? []) {
+      this.log.info(`starting ${r.name}`);
+      this.running.push({ name: r.name, handle: await r.start({ kc: this.opts.kc, log: this.log }) });
+    }
     this.stateValue = 'running';
-    this.log.info(`manager running ${this.opts.operators.map((o) => o.name).join(', ') || 'no operators'} as ${this.identity}`);
+    const names = [...this.operators, ...(this.opts.runnables ?? [])].map((o) => o.name);
+    this.log.info(`manager running ${names.join(', ') || 'no operators'} as ${this.identity}`);
     if (this.opts.resyncMs) {
       this.resyncTimer = setInterval(() => this.resync(), this.opts.resyncMs);
       this.resyncTimer.unref?.();
@@ -152,6 +172,7 @@ export class Manager {
     this.stateValue = 'stopping';
     clearInterval(this.resyncTimer);
     await Promise.all([...this.controllers.values()].map((c) => c.stop(graceMs)));
+    await Promise.all(this.running.map((r) => r.handle.stop().catch((e) => this.log.error(`stopping ${r.name}: ${e instanceof Error ? e.message : String(e)}`))));
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     // Release only after every pass finished, so the next leader never overlaps a write of ours.
     if (final === 'stopped') await this.elector?.release();
@@ -160,7 +181,7 @@ export class Manager {
   }
 
   private resync(): void {
-    for (const op of this.opts.operators) {
+    for (const op of this.operators) {
       const ctrl = this.controllers.get(op.name);
       for (const obj of this.informer(op.primary).list()) ctrl?.enqueue(keyOf(obj));
     }

@@ -12,7 +12,9 @@
  *
  * Addresses: each runner claims a loopback block 127.0.<b>.0/24 (machine-wide lock files; b = 0 first).
  * The Node's InternalIP is 127.0.<b>.1 and each pod gets its own 127.0.<b>.2–254 as podIP, kept for the
- * same namespace/name across re-creation. Inside a container, listen addresses that mean "this pod"
+ * same namespace/name across re-creation; an address something already listens on (an orphan of a
+ * killed runner) is skipped, and containers get PR_SET_PDEATHSIG (`setpriv`) so they die with the
+ * runner. hostNetwork pods share the node address. Inside a container, listen addresses that mean "this pod"
  * (0.0.0.0, 127.0.0.1, localhost:<port>) in args and env are rewritten to the pod IP, and volume mount
  * paths to the host directories holding the volumes (under <stateDir>/pods/<uid>/); every rewrite is
  * logged once per container. Probes target the pod IP.

@@ -126,11 +126,13 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
   const procs: ManagedProcess[] = [];
   let stopped = false;
   const stopAll = async () => {
-    // Reverse start order: clients of the apiserver first, etcd last.
+    // The apiserver's clients together first, then the apiserver, etcd last: nobody logs errors
+    // about a server that went away before it did.
     const errors: string[] = [];
-    for (const p of [...procs].reverse()) {
-      await p.stop().catch((e: Error) => errors.push(e.message));
-    }
+    const stopGroup = (ps: ManagedProcess[]) => Promise.all(ps.map((p) => p.stop().catch((e: Error) => void errors.push(e.message))));
+    await stopGroup(procs.filter((p) => p.name !== 'etcd' && p.name !== 'kube-apiserver'));
+    await stopGroup(procs.filter((p) => p.name === 'kube-apiserver'));
+    await stopGroup(procs.filter((p) => p.name === 'etcd'));
     if (ownDir && !opts.keepDir) {
       fs.rmSync(dir, { recursive: true, force: true });
       unregisterTempDir(dir);

@@ -34,9 +34,12 @@ export class Applier {
   }
 
   /** Applies `desired` unless the live object already matches; returns the live object either way. */
-  async ensure<T extends KubernetesObject>(desired: T, known?: T | undefined): Promise<T> {
-    // `known`: the live object the caller has just read (undefined means "read it now").
-    const live = arguments.length > 1 ? known : await this.read<T>(desired as never);
+  async ensure<T extends KubernetesObject>(desired: T): Promise<T> {
+    return this.ensureAgainst(desired, await this.read<T>(desired as never));
+  }
+
+  /** Like `ensure`, with the live object the caller has just read (undefined: it does not exist). */
+  async ensureAgainst<T extends KubernetesObject>(desired: T, live: T | undefined): Promise<T> {
     if (live && containsDesired(live, stripStatus(desired))) return live;
     this.writes++;
     return applyObject(this.client, desired, { fieldManager: FIELD_MANAGER, force: true });

@@ -108,7 +108,7 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
 
   const write = async (secretName: string, purpose: string, data: Record<string, string>, live: SecretObject | undefined, opts: { type?: string; annotations?: Record<string, string> } = {}) => {
     const desired = renderSecret(c, secretName, purpose, data, opts);
-    const stored = (await applier.ensure(desired as KubernetesObject, live)) as SecretObject;
+    const stored = (await applier.ensureAgainst(desired as KubernetesObject, live)) as SecretObject;
     hashes[secretName] = contentHash(stored.data ?? {});
     return stored;
   };

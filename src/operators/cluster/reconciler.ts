@@ -5,7 +5,7 @@
 import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node, type V1Service } from '@kubernetes/client-node';
 import { withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
 import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
-import { KubeApiError, deleteObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
+import { deleteObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
 import { caSecretName, clientEndpoint } from '../etcd/names';
 import { Applier, applyStatus } from './apply';
 import { findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
@@ -60,12 +60,15 @@ interface PassState {
   conditions: ConditionInput[];
   status: Partial<BusinessClusterStatus>;
   completedSteps: StepName[];
+  /** Whether the version plan was made (else the previous upgrade status stands). */
+  planned?: boolean;
 }
 
 export class ClusterReconciler {
-  /** Writes made through server-side apply (meta and business clusters) plus status writes. */
+  /** Reads and applies in the meta cluster. */
   readonly metaApplier: Applier;
-  statusWrites = 0;
+  /** Status, finalizer and delete requests. */
+  directWrites = 0;
   businessWrites = 0;
   eventWrites = 0;
   private readonly log: Logger;
@@ -80,7 +83,7 @@ export class ClusterReconciler {
 
   /** All writes this reconciler has sent, of every kind. */
   get writes(): number {
-    return this.metaApplier.writes + this.statusWrites + this.businessWrites + this.eventWrites;
+    return this.metaApplier.writes + this.directWrites + this.businessWrites + this.eventWrites;
   }
 
   /** The level-triggered entry point: `namespace/name` in, nothing/requeue out. */
@@ -163,6 +166,8 @@ export class ClusterReconciler {
       // Keep running what runs: nothing is rendered for a refused version change.
       throw new StopPass({ type: 'CatalogValid', status: 'False', reason: plan.reason, message: plan.message }, undefined);
     }
+    state.planned = true;
+    if (plan.upgrading) state.status.upgrade = { from: deployments.apiServer.version ?? plan.apiServer, to: c.spec.version, ...(plan.step ? { step: plan.step } : {}) };
     const releaseOf = (v: string) => catalog.find((k) => k.spec.version === v)?.spec ?? target;
     const releases = { apiServer: releaseOf(plan.apiServer), controllerManager: releaseOf(plan.controllers), scheduler: releaseOf(plan.controllers) };
 
@@ -252,7 +257,6 @@ export class ClusterReconciler {
       { name: 'kube-controller-manager', ...kcmLive.counts, ...(kcmLive.version ? { version: kcmLive.version } : {}) },
       { name: 'kube-scheduler', ...schedLive.counts, ...(schedLive.version ? { version: schedLive.version } : {}) },
     ];
-    if (plan.upgrading) state.status.upgrade = { from: deployments.apiServer.version ?? plan.apiServer, to: c.spec.version, ...(plan.step ? { step: plan.step } : {}) };
     const allRolledOut = apiLive.rolledOut && kcmLive.rolledOut && schedLive.rolledOut;
     // The version the whole control plane runs; while it is mixed, the last one it fully ran stays.
     if (allRolledOut && apiLive.version === kcmLive.version && kcmLive.version === schedLive.version) state.status.version = apiLive.version;
@@ -391,7 +395,7 @@ export class ClusterReconciler {
 
   /** Merge patch with the read resourceVersion: others' finalizers are kept, a concurrent change conflicts (and retries). */
   private async patchFinalizers(c: BusinessCluster, finalizers: string[]): Promise<void> {
-    this.statusWrites++;
+    this.directWrites++;
     const body = { apiVersion: API, kind: 'BusinessCluster', metadata: { name: c.metadata.name, namespace: c.metadata.namespace, resourceVersion: c.metadata.resourceVersion, finalizers } };
     try {
       await makeObjectApi(this.rt.kc).patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
@@ -408,7 +412,7 @@ export class ClusterReconciler {
     for (const name of [names.apiServer(c.metadata.name), names.controllerManager(c.metadata.name), names.scheduler(c.metadata.name)]) {
       const ref = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns } };
       if (await this.metaApplier.read(ref)) {
-        this.statusWrites++;
+        this.directWrites++;
         await deleteObject(makeObjectApi(this.rt.kc), ref, { propagationPolicy: 'Background' });
       }
     }
@@ -471,10 +475,9 @@ export class ClusterReconciler {
       conditions,
       ...(full ? { observedGeneration: c.metadata.generation } : prev.observedGeneration !== undefined ? { observedGeneration: prev.observedGeneration } : {}),
     };
-    if (full && !state.status.upgrade) delete status.upgrade;
-    if (!full && prev.upgrade && !state.status.upgrade && state.completedSteps.length < STEPS.indexOf('controllers') + 1) status.upgrade = prev.upgrade;
+    if (!state.planned && prev.upgrade) status.upgrade = prev.upgrade;
     if (JSON.stringify(canonical(status)) === JSON.stringify(canonical(prev))) return;
-    this.statusWrites++;
+    this.directWrites++;
     await applyStatus(this.rt.kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: c.metadata.name, namespace: c.metadata.namespace } }, PLURAL, status);
     await this.recordEvents(c, prev.conditions ?? [], conditions);
   }
@@ -568,4 +571,3 @@ function canonical(v: unknown): unknown {
   return v;
 }
 
-export { KubeApiError };

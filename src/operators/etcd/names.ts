@@ -12,6 +12,7 @@ export const LABEL_BACKUP_SCHEDULED = 'kokpit.dev/scheduled-backup';
 export const ANNOTATION_SECRET_HASH = 'kokpit.dev/secret-hash';
 export const ANNOTATION_VERSION = 'kokpit.dev/etcd-version';
 export const FINALIZER_FINAL_BACKUP = 'kokpit.dev/etcd-final-backup';
+export const LABEL_FINAL_BACKUP = 'kokpit.dev/final-backup';
 export const FIELD_MANAGER = 'kokpit';
 
 /** Paths inside the member container. */

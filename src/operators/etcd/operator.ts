@@ -21,6 +21,7 @@ export interface EtcdOperatorOptions {
   idleRequeueMs?: number;
   log?: Logger;
   workers?: number;
+  finalBackupTimeoutMs?: number;
 }
 
 export interface EtcdOperator {
@@ -41,6 +42,7 @@ export async function startEtcdOperator(o: EtcdOperatorOptions): Promise<EtcdOpe
     unsafeNoFsync: o.unsafeNoFsync,
     busyRequeueMs: o.busyRequeueMs,
     idleRequeueMs: o.idleRequeueMs,
+    finalBackupTimeoutMs: o.finalBackupTimeoutMs,
   });
   const backupReconciler = new EtcdBackupReconciler({ kc: o.kc, objects, resolver: o.resolver, backupRoot: o.backupRoot });
   const clusters = new Controller('etcdcluster', clusterReconciler.reconcile, { workers: o.workers ?? 2, log, backoff: { baseMs: 500, maxMs: 15_000 } });

@@ -24,7 +24,9 @@ import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './a
 import {
   ANNOTATION_SECRET_HASH,
   FIELD_MANAGER,
+  FINALIZER_FINAL_BACKUP,
   LABEL_CLUSTER,
+  LABEL_FINAL_BACKUP,
   LABEL_MEMBER,
   caSecretName,
   clientSecretName,
@@ -76,7 +78,12 @@ export interface EtcdReconcilerOptions {
   /** …and while all is well (health monitoring; default 15 s). */
   idleRequeueMs?: number;
   now?: () => number;
+  /** How long a deleted cluster waits for its final backup before it goes without (default 5 min). */
+  finalBackupTimeoutMs?: number;
 }
+
+/** The EtcdBackup taken when a cluster with backups configured is deleted. */
+export const finalBackupName = (c: EtcdCluster) => `${c.metadata.name}-final-${(c.metadata.uid ?? '').slice(0, 8)}`;
 
 interface Memory {
   unhealthySince: Map<string, number>;
@@ -120,12 +127,19 @@ export class EtcdClusterReconciler {
     const { namespace, name } = splitKey(key);
     const raw = (await readObject<KubernetesObject>(this.o.objects, { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name, namespace } })) as EtcdCluster | undefined;
     if (!raw || raw.metadata.deletionTimestamp) {
+      if (raw?.metadata.finalizers?.includes(FINALIZER_FINAL_BACKUP)) {
+        const waiting = await this.finalBackup(raw, ctx);
+        if (waiting) return waiting;
+      }
       // Children go with the cluster through owner references; only our connections are ours to clean up.
       this.memory.get(key)?.members.close();
       this.memory.delete(key);
       return;
     }
     const cluster = withDefaults(raw);
+    // With backups configured, the last state is saved before the cluster goes (outside the API: a file).
+    const hasFinalizer = !!raw.metadata.finalizers?.includes(FINALIZER_FINAL_BACKUP);
+    if (!!cluster.spec.backup !== hasFinalizer) await this.setFinalizer(raw, !hasFinalizer);
     const ref = refOf(cluster);
     const nowMs = this.now();
 
@@ -427,6 +441,59 @@ export class EtcdClusterReconciler {
         return undefined;
       case 'None':
         return undefined;
+    }
+  }
+
+  /**
+   * The final backup of a cluster being deleted: an EtcdBackup (not owned by the cluster, so it stays)
+   * that the backup reconciler takes while the members still run (garbage collection waits for the
+   * finalizer). Returns a requeue while it runs; undefined once the finalizer is gone.
+   */
+  private async finalBackup(cluster: EtcdCluster, ctx: ReconcileContext): Promise<ReconcileResult | undefined> {
+    const ns = cluster.metadata.namespace!;
+    const name = finalBackupName(cluster);
+    const ref = { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name, namespace: ns } };
+    let backup = (await readObject<KubernetesObject>(this.o.objects, ref)) as EtcdBackup | undefined;
+    if (!backup) {
+      backup = (await applyObject(this.o.objects, {
+        ...ref,
+        metadata: { ...ref.metadata, labels: { [LABEL_CLUSTER]: cluster.metadata.name!, [LABEL_FINAL_BACKUP]: 'true' } },
+        spec: { etcdClusterRef: { name: cluster.metadata.name! }, ...(cluster.spec.backup?.destination ? { destination: cluster.spec.backup.destination } : {}) },
+      } as KubernetesObject)) as unknown as EtcdBackup;
+      ctx.log.info(`etcd ${ns}/${cluster.metadata.name}: taking final backup ${name} before deletion`);
+    }
+    const phase = backup.status?.phase;
+    const waitedMs = this.now() - new Date(cluster.metadata.deletionTimestamp!).getTime();
+    const timeout = this.o.finalBackupTimeoutMs ?? 300_000;
+    if (phase !== 'Completed' && phase !== 'Failed' && waitedMs < timeout) return { requeueAfterMs: 1000 };
+    if (phase !== 'Completed') {
+      ctx.log.warn(`etcd ${ns}/${cluster.metadata.name}: final backup ${name} ${phase === 'Failed' ? 'failed' : `did not complete in ${Math.round(timeout / 1000)}s`}; deleting without it`);
+    }
+    await this.setFinalizer(cluster, false);
+    return undefined;
+  }
+
+  /** Adds or removes our finalizer with a JSON patch guarded by a test, so no other finalizer is touched. */
+  private async setFinalizer(cluster: EtcdCluster, present: boolean): Promise<void> {
+    const list = cluster.metadata.finalizers ?? [];
+    if (!present && !list.includes(FINALIZER_FINAL_BACKUP)) return;
+    const ops = present
+      ? list.length
+        ? [{ op: 'test', path: '/metadata/finalizers', value: list }, { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER_FINAL_BACKUP }]
+        : [{ op: 'test', path: '/metadata/resourceVersion', value: cluster.metadata.resourceVersion }, { op: 'add', path: '/metadata/finalizers', value: [FINALIZER_FINAL_BACKUP] }]
+      : [
+          { op: 'test', path: `/metadata/finalizers/${list.indexOf(FINALIZER_FINAL_BACKUP)}`, value: FINALIZER_FINAL_BACKUP },
+          { op: 'remove', path: `/metadata/finalizers/${list.indexOf(FINALIZER_FINAL_BACKUP)}` },
+        ];
+    try {
+      await this.custom.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace: cluster.metadata.namespace!, plural: ETCD_CLUSTER_PLURAL, name: cluster.metadata.name!, body: ops, fieldManager: FIELD_MANAGER },
+        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+      );
+      cluster.metadata.finalizers = present ? [...list, FINALIZER_FINAL_BACKUP] : list.filter((f) => f !== FINALIZER_FINAL_BACKUP);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw toKubeApiError(e, `${present ? 'add' : 'remove'} finalizer of EtcdCluster ${cluster.metadata.namespace}/${cluster.metadata.name}`);
     }
   }
 

@@ -13,10 +13,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AppsV1Api, CoreV1Api, VersionApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { AppsV1Api, AuthenticationV1Api, CoreV1Api, VersionApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { defaultAddons } from '../../../src/catalog';
 import { applyObject, loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
+import { mintBootstrapToken } from '../../../src/operators/cluster/bootstrap-tokens';
 import { startClusterOperator, type ClusterOperator } from '../../../src/operators/cluster/operator';
+import { buildKubeconfig } from '../../../src/pki';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
 import { availableEtcdCluster, businessCluster, ensureNamespace, etcdCount, installDefaultVersions, ownedObjects, readCluster, startLoopbackLB, startPlainEtcd, type PlainEtcd } from './support';
@@ -45,7 +47,9 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-bc-runner-'));
     runner = await startPodRunner({ kubeConfig: kc, nodeName: 'meta-node-0', stateDir, bindUnscheduledPods: true, restartBackoff: { initialMs: 500, maxMs: 5000 } });
     lb = await startLoopbackLB(kc, NS, `kokpit.dev/cluster=${NAME},kokpit.dev/component=apiserver`, 6443);
-    operator = await startClusterOperator({ kc, hostEndpoint: () => lb.url, waitRequeueMs: 2000 });
+    const t0 = Date.now();
+    const olog = (lvl: string) => (m: string) => log(`[operator +${((Date.now() - t0) / 1000).toFixed(1)}s] ${lvl} ${m}`);
+    operator = await startClusterOperator({ kc, hostEndpoint: () => lb.url, waitRequeueMs: 2000, log: { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} } });
   });
   after(async () => {
     await operator?.stop();
@@ -137,6 +141,19 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     const before = r.writes;
     await r.reconcile(`${NS}/${NAME}`);
     assert.equal(r.writes - before, 0);
+  });
+
+  it('mints a bootstrap token that the business apiserver accepts as a joining node', async function () {
+    const admin = await adminKubeConfig();
+    const t = await mintBootstrapToken(admin, { ttlMs: 600_000 });
+    assert.match(t.token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    const asToken = loadKubeConfig({ kubeconfigYaml: buildKubeconfig({ clusterName: NAME, server: lb.url, caPem: Buffer.from(admin.getCurrentCluster()!.caData!, 'base64').toString('utf8'), user: 'joiner', token: t.token }) });
+    const review = await asToken.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    assert.equal(review.status?.userInfo?.username, `system:bootstrap:${t.id}`);
+    assert.ok(review.status?.userInfo?.groups?.includes('system:bootstrappers:kubeadm:default-node-token'));
+    // What kubeadm join does next: read the cluster's join config (RBAC rendered by the bootstrap step).
+    const cm = await asToken.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'kubeadm-config', namespace: 'kube-system' });
+    assert.match(cm.data?.ClusterConfiguration ?? '', /kubernetesVersion: v1\.33\.13/);
   });
 
   it('deletion: control-plane pods stop, garbage collection takes every owned object, the finalizer removes the etcd keys', async function () {

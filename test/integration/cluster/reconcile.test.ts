@@ -207,6 +207,18 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     assert.deepEqual(await ownedObjects(kc, NS, 'overlap'), []);
   });
 
+  it('a NodePort already taken: a precise condition, and no certificates or Deployments behind it', async () => {
+    await create('np-first', { ...sharedSpec(), apiServer: { service: { type: 'NodePort', nodePort: 31999 } } });
+    await create('np-second', { ...sharedSpec(), apiServer: { service: { type: 'NodePort', nodePort: 31999 } } });
+    const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+    await r.reconcile(`${NS}/np-first`);
+    await r.reconcile(`${NS}/np-second`);
+    const c = (await readCluster(kc, NS, 'np-second')).status!.conditions!.find((x) => x.type === 'APIServerAvailable')!;
+    assert.equal(c.reason, 'ServiceRejected');
+    assert.match(c.message!, /np-second-apiserver: .*31999.*already allocated/);
+    assert.deepEqual(await ownedObjects(kc, NS, 'np-second'), []);
+  });
+
   it('managed etcd: creates an owned EtcdCluster and waits (requeue) until it is Available', async () => {
     const bc = await create('managed', { version: 'v1.33.13', etcd: { managed: { replicas: 1 } } });
     const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });

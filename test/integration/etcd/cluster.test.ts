@@ -118,6 +118,38 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     }
   });
 
+  it('takes a final backup when a cluster with backups configured is deleted, and it restores', async () => {
+    await createObject(env.objects, etcdClusterManifest('delta', { replicas: 1, backup: { retain: 2 } }) as unknown as KubernetesObject);
+    const c = await waitAvailable(env, 'delta', 1);
+    assert.ok(c.metadata.finalizers?.includes('kokpit.dev/etcd-final-backup'), 'finalizer added');
+    const members = await membersClient(env, 'delta');
+    const [pod] = await memberPods(env, 'delta');
+    await members.client(pod.metadata!.name!, pod)!.put('/last/words').value('saved on delete');
+    members.close();
+
+    await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'delta');
+    await waitGone(env, API_VERSION, 'EtcdCluster', 'delta', 'default', 90_000);
+    const finalName = `delta-final-${c.metadata.uid!.slice(0, 8)}`;
+    const b = await readBackup(env, finalName);
+    assert.equal(b?.status?.phase, 'Completed', `final backup ${finalName}: ${b?.status?.message}`);
+    assert.ok(!b!.metadata.ownerReferences?.length, 'the final backup outlives its cluster');
+
+    for (const p of await memberPods(env, 'delta')) {
+      await deleteIfExists(env, 'v1', 'Pod', p.metadata!.name!);
+      await deleteIfExists(env, 'v1', 'PersistentVolumeClaim', `${p.metadata!.name!}-data`);
+    }
+    await createObject(env.objects, etcdClusterManifest('epsilon', { replicas: 1, restoreFrom: { backupName: finalName } }) as unknown as KubernetesObject);
+    await waitAvailable(env, 'epsilon', 1);
+    const restored = await membersClient(env, 'epsilon');
+    try {
+      const [p] = await memberPods(env, 'epsilon');
+      assert.equal(await restored.client(p.metadata!.name!, p)!.get('/last/words').string(), 'saved on delete');
+    } finally {
+      restored.close();
+    }
+    await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'epsilon');
+  });
+
   it('refuses a restore from a missing backup with a precise condition, creating nothing', async () => {
     await createObject(env.objects, etcdClusterManifest('gamma', { replicas: 1, restoreFrom: { backupName: 'no-such-backup' } }) as unknown as KubernetesObject);
     const c = await waitFor(
@@ -145,17 +177,36 @@ describe('etcd operator on real etcd (process pod runner)', function () {
       const [pod] = (await memberPods(env, 'beta')).filter((p) => p.metadata!.name === victim.name);
       return (pod?.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0 ? true : undefined;
     }, { timeoutMs: 60_000, intervalMs: 100 });
-    await waitAvailable(env, 'beta', 3, 120_000, (c) => {
-      const m = c.status!.members!.find((x) => x.name === victim.name);
-      return m?.id === victim.id && m?.healthy ? undefined : `${victim.name} not healthy again yet`;
-    });
+    // Asked of the restarted process itself, not of (possibly older) status.
+    const direct = await membersClient(env, 'beta');
+    try {
+      await waitFor(`${victim.name} answers again with its old ID`, async (st) => {
+        const [pod] = (await memberPods(env, 'beta')).filter((p) => p.metadata!.name === victim.name);
+        const h = await direct.health(victim.name, pod);
+        st.lastReason = h.error;
+        return h.healthy && h.id === victim.id ? true : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 200 });
+    } finally {
+      direct.close();
+    }
+    await waitAvailable(env, 'beta', 3);
 
     // Pod gone, claim kept: the same member (same etcd ID) comes back.
+    const oldUid = (await memberPods(env, 'beta')).find((p) => p.metadata!.name === victim.name)!.metadata!.uid;
     await deleteIfExists(env, 'v1', 'Pod', victim.name);
-    await waitAvailable(env, 'beta', 3, 120_000, (c) => {
-      const m = c.status!.members!.find((x) => x.name === victim.name);
-      return m?.id === victim.id && m?.healthy ? undefined : `${victim.name} not back yet`;
-    });
+    const again = await membersClient(env, 'beta');
+    try {
+      await waitFor(`${victim.name} re-created and rejoined with its old ID`, async (st) => {
+        const [pod] = (await memberPods(env, 'beta')).filter((p) => p.metadata!.name === victim.name && p.metadata!.uid !== oldUid);
+        if (!pod) return undefined;
+        const h = await again.health(victim.name, pod);
+        st.lastReason = h.error;
+        return h.healthy && h.id === victim.id ? true : undefined;
+      }, { timeoutMs: 120_000, intervalMs: 200 });
+    } finally {
+      again.close();
+    }
+    await waitAvailable(env, 'beta', 3);
 
     // Pod and claim gone: the member is removed from etcd and a fresh one (new name, new ID) added.
     const t0 = Date.now();

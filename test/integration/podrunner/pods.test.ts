@@ -245,6 +245,45 @@ describe('podrunner: pods as local processes', function () {
     assert.match(fs.readFileSync(runner.logFile(NS, 'doomed', 'etcd')!, 'utf8'), /received signal; shutting down/);
   });
 
+  it('kills a container that ignores SIGTERM once the grace period is over', async () => {
+    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'stubborn', namespace: NS },
+      // An ignored signal stays ignored across exec: sleep never sees the SIGTERM.
+      spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: ETCD_IMAGE, command: ['sh', '-c', 'trap "" TERM; exec sleep 3600'] }] },
+    });
+    await waitPod(kube, NS, 'stubborn', 'Ready', isReady);
+    const [pid] = runner.pids(NS, 'stubborn');
+    const t0 = Date.now();
+    await kube.delete(`/api/v1/namespaces/${NS}/pods/stubborn`);
+    await waitPodGone(kube, NS, 'stubborn');
+    const took = Date.now() - t0;
+    assert.equal(pidAlive(pid), false);
+    assert.ok(took >= 900, `gone after ${took} ms: the grace period was not honoured`);
+  });
+
+  it('runs init containers to completion before the containers', async () => {
+    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'initialized', namespace: NS },
+      spec: {
+        nodeName: NODE,
+        terminationGracePeriodSeconds: 1,
+        initContainers: [{ name: 'prepare', image: ETCD_IMAGE, command: ['sh', '-c', 'echo prepared > /data/marker'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+        containers: [{ name: 'main', image: ETCD_IMAGE, command: ['sh', '-c', 'cat /data/marker; exec sleep 3600'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+        volumes: [{ name: 'data', emptyDir: {} }],
+      },
+    });
+    const pod = await waitPod(kube, NS, 'initialized', 'Ready', (p) => isReady(p) && p);
+    assert.equal(pod.status.initContainerStatuses[0].state.terminated.exitCode, 0);
+    assert.equal(pod.status.conditions.find((c: any) => c.type === 'Initialized')?.status, 'True');
+    const log = runner.logFile(NS, 'initialized', 'main')!;
+    await waitFor('main output', async () => (fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('prepared')) || undefined, { timeoutMs: 10_000, intervalMs: 100 });
+    await kube.delete(`/api/v1/namespaces/${NS}/pods/initialized`);
+  });
+
   it('reports an image without a local binary as ErrImagePull naming the image and the known mappings', async () => {
     await kube.create(`/api/v1/namespaces/${NS}/pods`, {
       apiVersion: 'v1',

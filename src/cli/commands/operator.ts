@@ -1,0 +1,136 @@
+// `kokpit operator`: the manager (every kokpit reconciler) against any meta cluster, in the foreground.
+import { ApiextensionsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { briefError, type Logger } from '../../controller/reconciler';
+import { loadKubeConfig } from '../../kube';
+import { Manager } from '../../manager/manager';
+import { kokpitRunnables } from '../../manager/operators';
+import { installCRDs } from '../../testenv/crds';
+import { packageDir } from '../assets';
+import { EXIT, UsageError, type CliIO, type Command } from '../command';
+import { KINDS } from '../../api/kinds';
+
+interface Args {
+  kubeconfig?: string;
+  context?: string;
+  namespace: string;
+  leaderElect: boolean;
+  installCRDs: boolean;
+  verbose: boolean;
+  leaseDurationSec: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { namespace: 'kokpit-system', leaderElect: true, installCRDs: false, verbose: false, leaseDurationSec: 15 };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = () => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--kubeconfig') a.kubeconfig = value();
+    else if (flag === '--context') a.context = value();
+    else if (flag === '--namespace' || flag === '-n') a.namespace = value();
+    else if (flag === '--no-leader-elect') a.leaderElect = false;
+    else if (flag === '--install-crds') a.installCRDs = true;
+    else if (flag === '-v' || flag === '--verbose') a.verbose = true;
+    else if (flag === '--lease-duration') {
+      a.leaseDurationSec = Number(value());
+      if (!Number.isInteger(a.leaseDurationSec) || a.leaseDurationSec < 2) throw new UsageError('--lease-duration must be an integer number of seconds >= 2');
+    }
+    else throw new UsageError(`unknown flag ${argv[i]}`);
+  }
+  return a;
+}
+
+export function cliLogger(io: CliIO, verbose: boolean): Logger {
+  const line = (level: string, msg: string) => io.err(`${new Date().toISOString().slice(11, 23)} ${level} ${msg}`);
+  return {
+    info: (m) => line('INFO ', m),
+    warn: (m) => line('WARN ', m),
+    error: (m) => line('ERROR', m),
+    debug: (m) => verbose && line('DEBUG', m),
+  };
+}
+
+/** Resolves on SIGINT/SIGTERM (or the given signal, for tests). */
+function interrupted(signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (s: string) => () => resolve(s);
+    process.once('SIGINT', on('SIGINT'));
+    process.once('SIGTERM', on('SIGTERM'));
+    signal?.addEventListener('abort', on('abort'));
+  });
+}
+
+export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal): Promise<number> {
+  const args = parseArgs(argv);
+  const log = cliLogger(io, args.verbose);
+  const kc = loadKubeConfig({ kubeconfigPath: args.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0], context: args.context });
+  const server = kc.getCurrentCluster()?.server;
+  try {
+    await kc.makeApiClient(CoreV1Api).listNamespace({ limit: 1 });
+  } catch (e) {
+    io.err(`kokpit operator: cannot reach the meta cluster at ${server}: ${briefError(e)}`);
+    return EXIT.FAILED;
+  }
+  if (args.installCRDs) {
+    log.info(`installing kokpit CRDs into ${server}`);
+    await installCRDs(kc, packageDir('config/crd'));
+  } else {
+    const ext = kc.makeApiClient(ApiextensionsV1Api);
+    const missing: string[] = [];
+    for (const k of Object.values(KINDS).filter((k) => k.crd)) {
+      try {
+        await ext.readCustomResourceDefinition({ name: `${k.plural}.kokpit.dev` });
+      } catch {
+        missing.push(`${k.plural}.kokpit.dev`);
+      }
+    }
+    if (missing.length) {
+      io.err(`kokpit operator: the meta cluster lacks kokpit CRDs (${missing.join(', ')}); rerun with --install-crds`);
+      return EXIT.FAILED;
+    }
+  }
+  if (args.leaderElect) {
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: args.namespace } } }).catch((e) => {
+      if ((e as { code?: number }).code !== 409) throw e;
+    });
+  }
+  const manager = new Manager({
+    kc,
+    runnables: kokpitRunnables(),
+    log,
+    leaderElection: args.leaderElect
+      ? { namespace: args.namespace, leaseDurationSec: args.leaseDurationSec, onWaiting: (holder) => log.info(`another manager (${holder}) holds the lease ${args.namespace}/kokpit-manager; waiting to take over`) }
+      : undefined,
+  });
+  const signal = interrupted(stop);
+  const started = manager.start();
+  const first = await Promise.race([started.then(() => 'started'), signal]);
+  if (first !== 'started') {
+    log.info(`${first}: stopping before the lease was acquired`);
+    await manager.stop();
+    return EXIT.OK;
+  }
+  const end = await Promise.race([signal, manager.finished]);
+  if (end === 'lost-lease') {
+    io.err('kokpit operator: lost the leader lease to another manager; exiting so it can reconcile alone');
+    return EXIT.FAILED;
+  }
+  log.info(`${end}: finishing reconciles in flight, then releasing the lease`);
+  await manager.stop();
+  log.info('stopped');
+  return EXIT.OK;
+}
+
+export const operatorCommand: Command = {
+  name: 'operator',
+  summary: 'Run every kokpit reconciler (etcd, clusters) against a meta cluster, with leader election',
+  usage:
+    'kokpit operator [--kubeconfig FILE] [--context NAME] [--namespace kokpit-system] [--install-crds] [--no-leader-elect] [--lease-duration 15] [-v]\n\n' +
+    'Runs in the foreground until SIGINT/SIGTERM. Only one manager per meta cluster reconciles (Lease\n' +
+    '<namespace>/kokpit-manager); others wait and take over when it stops or dies.',
+  run: (argv, io) => runOperator(argv, io),
+};
