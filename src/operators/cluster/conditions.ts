@@ -24,8 +24,10 @@ export interface ConditionInput {
 /** Merges computed conditions into the previous list; keeps lastTransitionTime when status is unchanged. */
 export function mergeConditions(previous: Condition[] | undefined, computed: ConditionInput[], generation: number | undefined, now: Date): Condition[] {
   const byType = new Map((previous ?? []).map((c) => [c.type, c]));
+  // A later observation of the same type wins (a step may revise what an earlier one reported).
+  const latest = new Map(computed.map((c) => [c.type, c]));
   const out: Condition[] = [];
-  for (const c of computed) {
+  for (const c of latest.values()) {
     const prev = byType.get(c.type);
     out.push({
       type: c.type,

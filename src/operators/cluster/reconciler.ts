@@ -455,10 +455,11 @@ export class ClusterReconciler {
 
     const specError = blocker && ['CatalogValid', 'NetworkValid'].includes(blocker.type);
     const everRan = !!(state.status.components ?? prev.components)?.some((x) => x.version);
-    const phase: BusinessClusterStatus['phase'] = ready
-      ? 'Running'
-      : state.status.upgrade
-        ? 'Upgrading'
+    const upgrade = state.planned ? state.status.upgrade : prev.upgrade;
+    const phase: BusinessClusterStatus['phase'] = upgrade
+      ? 'Upgrading'
+      : ready
+        ? 'Running'
         : specError && !everRan
           ? 'Pending'
           : prev.phase === 'Running' || prev.phase === 'Degraded'
@@ -475,7 +476,7 @@ export class ClusterReconciler {
       conditions,
       ...(full ? { observedGeneration: c.metadata.generation } : prev.observedGeneration !== undefined ? { observedGeneration: prev.observedGeneration } : {}),
     };
-    if (!state.planned && prev.upgrade) status.upgrade = prev.upgrade;
+    if (upgrade) status.upgrade = upgrade;
     if (JSON.stringify(canonical(status)) === JSON.stringify(canonical(prev))) return;
     this.directWrites++;
     await applyStatus(this.rt.kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: c.metadata.name, namespace: c.metadata.namespace } }, PLURAL, status);

@@ -20,7 +20,10 @@ import { mintBootstrapToken } from '../../../src/operators/cluster/bootstrap-tok
 import { startClusterOperator, type ClusterOperator } from '../../../src/operators/cluster/operator';
 import { buildKubeconfig } from '../../../src/pki';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { KWOK_VERSION } from '../../../src/binaries/catalog';
+import { installCRDs, resolveBinaries, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { createKwokNodes, kwokArgs } from '../../../src/testenv/kwok';
+import { startProcess, type ManagedProcess } from '../../../src/testenv/processes';
 import { availableEtcdCluster, businessCluster, ensureNamespace, etcdCount, installDefaultVersions, ownedObjects, readCluster, startLoopbackLB, startPlainEtcd, type PlainEtcd } from './support';
 
 const NS = 'bc-run';
@@ -34,6 +37,7 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
   let lb: Awaited<ReturnType<typeof startLoopbackLB>>;
   let operator: ClusterOperator;
   let stateDir: string;
+  let kwok: ManagedProcess | undefined;
   const log = (l: string) => process.stderr.write(`  ${l}\n`);
 
   before(async function () {
@@ -52,6 +56,7 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     operator = await startClusterOperator({ kc, hostEndpoint: () => lb.url, waitRequeueMs: 2000, log: { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} } });
   });
   after(async () => {
+    await kwok?.stop();
     await operator?.stop();
     await lb?.stop();
     await runner?.stop();
@@ -73,7 +78,7 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
       etcd: { clusterRef: { name: 'shared' } },
       apiServer: { service: { type: 'ClusterIP' } },
       addons: [{ name: 'coredns', parameters: { replicas: 1 } }, { name: 'kube-proxy' }],
-    }));
+    }), { fieldManager: 'kokpit-test' });
     const t0 = Date.now();
     const version = await waitFor('business /version via the admin kubeconfig', async () => businessVersion(), { timeoutMs: 240_000, intervalMs: 1000 });
     log(`business apiserver answered after ${Date.now() - t0} ms`);
@@ -109,7 +114,7 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
       etcd: { clusterRef: { name: 'shared' } },
       apiServer: { service: { type: 'ClusterIP' } },
       addons: [{ name: 'coredns', parameters: { replicas: 1 } }, { name: 'kube-proxy' }],
-    }));
+    }), { fieldManager: 'kokpit-test' });
     const apiRolled = await waitFor('business /version v1.33.13', async () => {
       phases.add(String((await readCluster(kc, NS, NAME)).status?.phase));
       return (await businessVersion().catch(() => undefined)) === 'v1.33.13' ? Date.now() - t0 : undefined;
@@ -134,6 +139,25 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     // The v1.33 controller-manager now runs inside the business cluster: it creates the ReplicaSet.
     const bapps = (await adminKubeConfig()).makeApiClient(AppsV1Api);
     await waitFor('ReplicaSet of smoke/web', async () => ((await bapps.listNamespacedReplicaSet({ namespace: 'smoke' })).items.length > 0 ? true : undefined), { timeoutMs: 120_000, intervalMs: 1000 });
+  });
+
+  it('the business scheduler binds the pods its controller-manager created to a (kwok) node', async function () {
+    // kwok plays the business cluster's nodes, talking to the business apiserver with the admin kubeconfig.
+    const bins = await resolveBinaries([{ component: 'kwok', version: KWOK_VERSION }]);
+    const kubeconfigFile = path.join(stateDir, 'business-admin.kubeconfig');
+    fs.writeFileSync(kubeconfigFile, (await adminKubeConfig()).exportConfig(), { mode: 0o600 });
+    const kwokConfig = path.join(stateDir, 'kwok.yaml');
+    fs.writeFileSync(kwokConfig, 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
+    kwok = startProcess('kwok', bins.get('kwok')!, kwokArgs(kubeconfigFile, kwokConfig), { logFile: path.join(stateDir, 'kwok.log'), cwd: stateDir });
+    const bkc = await adminKubeConfig();
+    const [node] = await createKwokNodes(bkc, 1);
+    const bcore = bkc.makeApiClient(CoreV1Api);
+    const bound = await waitFor('smoke/web pod bound to the kwok node', async (st) => {
+      const pods = (await bcore.listNamespacedPod({ namespace: 'smoke', labelSelector: 'app=web' })).items;
+      st.lastReason = pods.map((p) => `${p.metadata?.name}: node=${p.spec?.nodeName ?? '-'} phase=${p.status?.phase}`).join('; ') || 'no pods';
+      return pods.find((p) => p.spec?.nodeName === node);
+    }, { timeoutMs: 120_000, intervalMs: 1000, abortIf: () => (kwok!.isRunning() ? undefined : 'kwok exited') });
+    assert.equal(bound.spec?.nodeName, node);
   });
 
   it('a steady cluster costs no writes', async function () {

@@ -65,7 +65,8 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     await Promise.all([cp?.stop(), etcd?.stop()]);
   });
 
-  const create = (name: string, spec: Record<string, unknown>) => applyObject(makeObjectApi(kc), businessCluster(name, NS, spec));
+  // Users' applies go through their own field manager, as kubectl's would.
+  const create = (name: string, spec: Record<string, unknown>) => applyObject(makeObjectApi(kc), businessCluster(name, NS, spec), { fieldManager: 'kokpit-test' });
   const sharedSpec = (extra: Record<string, unknown> = {}) => ({ version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } }, apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10'] }, ...extra });
 
   it('creates every Secret, Service and Deployment with a controller owner reference, and reports progress', async () => {
@@ -151,6 +152,23 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     const again = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
     await again.reconcile(`${NS}/alpha`);
     assert.equal(again.writes, 0, 'a handled rotation request is not repeated');
+  });
+
+  it('refuses a downgrade: condition and event, the running control plane untouched', async () => {
+    const before = await ownedObjects(kc, NS, 'alpha');
+    await create('alpha', sharedSpec({ version: 'v1.32.13', apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10', 'new.example.test'] } }));
+    const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
+    await r.reconcile(`${NS}/alpha`);
+    const st = (await readCluster(kc, NS, 'alpha')).status!;
+    const c = st.conditions!.find((x) => x.type === 'CatalogValid')!;
+    assert.equal(c.reason, 'DowngradeRefused');
+    assert.equal(c.message, 'spec.version v1.32.13 is older than the running v1.33.13; downgrades are not supported');
+    assert.deepEqual(await ownedObjects(kc, NS, 'alpha'), before, 'nothing rendered for a refused version');
+    assert.ok((await eventsFor(kc, NS, 'alpha')).some((e) => e.reason === 'DowngradeRefused'));
+    // Back to the running version: accepted again.
+    await create('alpha', sharedSpec({ apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10', 'new.example.test'] } }));
+    await r.reconcile(`${NS}/alpha`);
+    assert.equal((await readCluster(kc, NS, 'alpha')).status!.conditions!.find((x) => x.type === 'CatalogValid')!.status, 'True');
   });
 
   for (const crashAfter of STEPS.slice(0, STEPS.indexOf('controllers') + 1)) {

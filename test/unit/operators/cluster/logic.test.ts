@@ -64,6 +64,10 @@ describe('cluster operator logic', () => {
       const flipped = mergeConditions(same, [{ type: 'EtcdReady', status: 'True', reason: 'EtcdAvailable' }], 2, t2);
       assert.equal(flipped[0].lastTransitionTime, '2026-01-02T00:00:00Z');
     });
+    it('keeps one condition per type: the last observation wins', () => {
+      const list = mergeConditions(undefined, [{ type: 'CatalogValid', status: 'True', reason: 'VersionAvailable' }, { type: 'CatalogValid', status: 'False', reason: 'DowngradeRefused' }], 1, t1);
+      assert.deepEqual(list.map((c) => [c.type, c.reason]), [['CatalogValid', 'DowngradeRefused']]);
+    });
     it('orders conditions canonically', () => {
       const list = mergeConditions(undefined, [{ type: 'Ready', status: 'False', reason: 'X' }, { type: 'CatalogValid', status: 'True', reason: 'Y' }], 1, t1);
       assert.deepEqual(list.map((c) => c.type), ['CatalogValid', 'Ready']);
