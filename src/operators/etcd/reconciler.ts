@@ -17,7 +17,7 @@ import {
   type V1Pod,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, VERSION, withDefaults, type EtcdBackup, type EtcdCluster } from '../../api';
+import { API_VERSION, GROUP, VERSION, withDefaults, type EtcdBackup, type EtcdCluster, type EtcdClusterStatus } from '../../api';
 import { type ReconcileContext, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { applyObject, deleteObject, isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
@@ -90,6 +90,7 @@ interface Memory {
   learnerSince: Map<string, number>;
   noQuorumSince?: number;
   members: EtcdMembers;
+  servicesApplied?: { key: string; at: number };
 }
 
 export const ETCD_CLUSTER_PLURAL = 'etcdclusters';
@@ -143,6 +144,13 @@ export class EtcdClusterReconciler {
     const ref = refOf(cluster);
     const nowMs = this.now();
 
+    const steps: Array<[string, number]> = [];
+    let mark = Date.now();
+    const step = (name: string) => {
+      const t = Date.now();
+      steps.push([name, t - mark]);
+      mark = t;
+    };
     // --- PKI: the CA and the client certificate first; member certificates when a member needs one.
     const secrets = await listObjects<V1Secret>(this.o.objects, 'v1', 'Secret', { namespace, labelSelector: `${LABEL_CLUSTER}=${name}` });
     const secretByName = new Map(secrets.map((s) => [s.metadata!.name!, s]));
@@ -172,10 +180,17 @@ export class EtcdClusterReconciler {
       return r.files;
     };
 
+    step('pki');
     // --- Services.
-    await applyObject(this.o.objects, renderPeerService(cluster));
-    await applyObject(this.o.objects, renderClientService(cluster));
+    // Rendered from the spec only: re-applied when the spec changes, and once a minute to undo drift.
+    const servicesKey = `${cluster.metadata.uid}/${cluster.metadata.generation}`;
+    if (mem.servicesApplied?.key !== servicesKey || nowMs - mem.servicesApplied.at > 60_000) {
+      await applyObject(this.o.objects, renderPeerService(cluster));
+      await applyObject(this.o.objects, renderClientService(cluster));
+      mem.servicesApplied = { key: servicesKey, at: nowMs };
+    }
 
+    step('services');
     // --- Observe.
     const pods = (await listObjects<V1Pod>(this.o.objects, 'v1', 'Pod', { namespace, labelSelector: `${LABEL_CLUSTER}=${name}` })).filter((p) =>
       p.metadata?.ownerReferences?.some((o) => o.uid === cluster.metadata.uid),
@@ -215,6 +230,7 @@ export class EtcdClusterReconciler {
     }
     if (!etcd && listError) ctx.log.debug(`etcd ${key}: member list failed: ${listError}`);
 
+    step('observe');
     // --- Durations, from first sightings kept in memory.
     this.track(mem, health, etcd, nowMs);
     const previous = cluster.status;
@@ -267,11 +283,17 @@ export class EtcdClusterReconciler {
     };
     const plan = planNext(input);
 
+    step('plan');
     // --- Act (one action).
     let actionMessage: string | undefined;
     let actionError: string | undefined;
+    // A new NOSPACE alarm is put on status one pass before recovery starts: whoever watches the cluster
+    // learns it ran out of space even when compaction and defragmentation fix it within a second.
+    const reportFirst = plan.action.type === 'RecoverNoSpace' && !(previous?.alarms ?? []).some((a) => a.startsWith('NOSPACE'));
     try {
-      actionMessage = await this.act(cluster, plan.action, plan.version, { podByName, leaderName, memberFiles, restore: restore?.source, mem, ctx });
+      actionMessage = reportFirst
+        ? 'NOSPACE alarm raised; compacting and defragmenting next'
+        : await this.act(cluster, plan.action, plan.version, { podByName, leaderName, memberFiles, restore: restore?.source, mem, ctx });
     } catch (e) {
       const msg = shortError(toKubeApiError(e).message);
       if (isTransientEtcdRefusal(msg)) {
@@ -285,6 +307,7 @@ export class EtcdClusterReconciler {
       }
     }
 
+    step(plan.action.type);
     // --- Status.
     const views = memberViews(input);
     const status = computeStatus({
@@ -297,9 +320,13 @@ export class EtcdClusterReconciler {
       actionMessage,
       actionError,
       now: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      lastBackup: await this.lastBackup(cluster),
     });
     await this.writeStatus(cluster, status);
     mem.members.retain(views.map((v) => v.name));
+    step('status');
+    const total = steps.reduce((n, [, ms]) => n + ms, 0);
+    if (total > 2000) ctx.log.debug(`etcd ${key}: slow pass ${total} ms (${steps.map(([n, ms]) => `${n} ${ms}`).join(', ')})`);
 
     const a = plan.action;
     // Nothing to do, or nothing we can do until someone changes something: look again at the idle pace.
@@ -442,6 +469,16 @@ export class EtcdClusterReconciler {
       case 'None':
         return undefined;
     }
+  }
+
+  /** The newest completed EtcdBackup of this cluster, for status. */
+  private async lastBackup(cluster: EtcdCluster): Promise<EtcdClusterStatus['lastBackup']> {
+    const all = (await listObjects<KubernetesObject>(this.o.objects, API_VERSION, 'EtcdBackup', { namespace: cluster.metadata.namespace })) as unknown as EtcdBackup[];
+    const done = all
+      .filter((b) => b.spec?.etcdClusterRef?.name === cluster.metadata.name && b.status?.phase === 'Completed' && b.status.completionTime)
+      .sort((a, b) => String(b.status!.completionTime).localeCompare(String(a.status!.completionTime)));
+    const b = done[0];
+    return b ? { name: b.metadata.name, time: b.status!.completionTime, size: b.status!.size } : undefined;
   }
 
   /**

@@ -22,6 +22,8 @@ export interface StatusInputs {
   /** The action failed with this error. */
   actionError?: string;
   now: string;
+  /** The newest completed backup of the cluster. */
+  lastBackup?: EtcdClusterStatus['lastBackup'];
 }
 
 const CONDITION_ORDER = ['Available', 'Progressing', 'Degraded', 'QuorumLost'];
@@ -116,6 +118,6 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
   };
   if (leader) status.leader = leader.name;
   if (currentVersion) status.currentVersion = currentVersion;
-  if (i.previous?.lastBackup) status.lastBackup = i.previous.lastBackup;
+  if (i.lastBackup) status.lastBackup = i.lastBackup;
   return status;
 }

@@ -3,8 +3,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
-import { Watch, type KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION } from '../../../src/api';
+import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { Informer } from '../../../src/controller/informer';
+import { API_VERSION, type EtcdCluster } from '../../../src/api';
 import { applyObject, createObject, listObjects } from '../../../src/kube';
 import { waitFor } from '../../../src/testenv';
 import {
@@ -91,6 +92,10 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     assert.equal(bs.sha256, createHash('sha256').update(fs.readFileSync(bs.location)).digest('hex'));
     assert.ok(bs.completionTime && bs.revision && bs.revision > 200);
     assert.equal(bs.etcdVersion, '3.5.35');
+    await waitFor('alpha status.lastBackup', async () => ((await readCluster(env, 'alpha'))?.status?.lastBackup?.name === 'alpha-snap' ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
 
     // Delete the cluster and its data. The owned pods and claims would go with garbage collection in
     // time; deleting them here makes "the data is gone" explicit and keeps the test off GC's schedule.
@@ -274,12 +279,21 @@ describe('etcd operator on real etcd (process pod runner)', function () {
   });
 
   it('drives a small quotaBackendBytes into NOSPACE: the condition shows it, compaction + defrag recover, the alarm is cleared', async () => {
+    // Every status version the API server stores (a self-restarting watch), so the short NOSPACE window is seen.
     const seen: string[] = [];
-    const w = new Watch(env.kc);
-    const req = await w.watch(`/apis/${API_VERSION}/namespaces/default/etcdclusters`, { fieldSelector: 'metadata.name=tiny' }, (_t, obj: { status?: { alarms?: string[]; conditions?: Array<{ type: string; status: string; reason?: string }> } }) => {
-      const d = obj.status?.conditions?.find((c) => c.type === 'Degraded');
-      if (d?.status === 'True') seen.push(`${d.reason}:${(obj.status?.alarms ?? []).join(',')}`);
-    }, () => {});
+    const all: string[] = [];
+    const informer = new Informer<KubernetesObject>(env.kc, {
+      path: `/apis/${API_VERSION}/etcdclusters`,
+      fieldSelector: 'metadata.name=tiny',
+      list: async () => (await env.objects.list<KubernetesObject>(API_VERSION, 'EtcdCluster', 'default', undefined, undefined, undefined, 'metadata.name=tiny')) as KubernetesListObject<KubernetesObject>,
+    });
+    informer.onEvent((obj) => {
+      const st = (obj as EtcdCluster).status;
+      const d = st?.conditions?.find((c) => c.type === 'Degraded');
+      if (d?.status === 'True') seen.push(`${d.reason}:${(st?.alarms ?? []).join(',')}`);
+      else all.push(`${obj.metadata?.resourceVersion} ${st?.phase} ${d?.status}/${d?.reason} [${(st?.alarms ?? []).join(',')}]`);
+    });
+    await informer.start();
     try {
       await createObject(env.objects, etcdClusterManifest('tiny', { replicas: 1, quotaBackendBytes: 4 * 1024 * 1024 }) as unknown as KubernetesObject);
       await waitAvailable(env, 'tiny', 1);
@@ -298,6 +312,12 @@ describe('etcd operator on real etcd (process pod runner)', function () {
           }
         }
         assert.match(refused ?? 'no refusal', /database space exceeded/);
+        // Status shows the alarm (it stays there for at least one pass before recovery starts).
+        await waitFor('Degraded=NoSpace on status', async () => {
+          const st = (await readCluster(env, 'tiny'))?.status;
+          const d = st?.conditions?.find((x) => x.type === 'Degraded');
+          return (d?.status === 'True' && d.reason === 'NoSpace' && st?.alarms?.some((a) => a.startsWith('NOSPACE'))) || seen.some((x) => x.startsWith('NoSpace:NOSPACE')) ? true : undefined;
+        }, { timeoutMs: 30_000, intervalMs: 50 });
         await waitFor('NOSPACE cleared and writes accepted', async (st) => {
           const s = (await readCluster(env, 'tiny'))?.status;
           st.lastReason = JSON.stringify({ phase: s?.phase, alarms: s?.alarms, conditions: s?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}: ${x.message}`) });
@@ -306,14 +326,14 @@ describe('etcd operator on real etcd (process pod runner)', function () {
           return true;
         }, { timeoutMs: 60_000, intervalMs: 200 });
         assert.equal(await kv.get('/after').string(), 'ok');
-        assert.ok(seen.some((x) => x.startsWith('NoSpace:NOSPACE')), `Degraded=NoSpace seen on status (saw ${JSON.stringify(seen)})`);
+        assert.ok(seen.some((x) => x.startsWith('NoSpace:NOSPACE')), `Degraded=NoSpace seen on status (saw ${JSON.stringify(seen)}; other versions ${JSON.stringify(all)})`);
         const c = await waitAvailable(env, 'tiny', 1);
         assert.deepEqual(c.status!.alarms, []);
       } finally {
         members.close();
       }
     } finally {
-      req.abort();
+      await informer.stop();
       await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'tiny');
     }
   });

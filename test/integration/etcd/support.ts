@@ -24,7 +24,7 @@ const logger = {
   info: logLine,
   warn: logLine,
   error: logLine,
-  debug: () => {},
+  debug: logLine,
 };
 
 /** Watches claims and gives each pending one a pre-bound hostPath PV (kube-controller-manager finishes the binding). */

@@ -36,13 +36,16 @@ function kubectlBinary(): string {
 }
 
 describe('kokpit sandbox (CLI) with kubectl', function () {
-  const stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-sandbox-test-'));
-  const env = { ...process.env, KOKPIT_SANDBOX_DIR: stateRoot, KOKPIT_FROM_SOURCE: '1' };
-  const kokpit = (...args: string[]) => run(process.execPath, [path.join(ROOT, 'bin', 'kokpit.js'), ...args], env);
-  const kubectl = (...args: string[]) => run(kubectlBinary(), ['--kubeconfig', path.join(stateRoot, NAME, 'kubeconfig'), ...args], env, 30_000);
+  // Created when the tests run, not when mocha merely loads this file.
+  let stateRoot = '';
+  const env = () => ({ ...process.env, KOKPIT_SANDBOX_DIR: stateRoot, KOKPIT_FROM_SOURCE: '1' });
+  const kokpit = (...args: string[]) => run(process.execPath, [path.join(ROOT, 'bin', 'kokpit.js'), ...args], env());
+  const kubectl = (...args: string[]) => run(kubectlBinary(), ['--kubeconfig', path.join(stateRoot, NAME, 'kubeconfig'), ...args], env(), 30_000);
   let state: SandboxState | undefined;
 
+  before(() => (stateRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-sandbox-test-'))));
   after(async () => {
+    if (!stateRoot) return;
     // Whatever failed: stop it, and make sure nothing is left.
     if (fs.existsSync(path.join(stateRoot, NAME, 'sandbox.json'))) await kokpit('sandbox', 'stop', '--name', NAME);
     for (const pid of [state?.pid, ...(state?.components.map((c) => c.pid) ?? [])]) {
