@@ -1,0 +1,79 @@
+// `npm run bench -- machines [--count=100]`: a MachineSet of N kwok machines joins a business cluster.
+// Reports the time until all N Machines are Running (Nodes Ready through the operator), against a floor
+// measured in the same run: N Nodes applied straight into the business cluster and made Ready by the same
+// kwok, with no operator in between. Also: peak RSS of this process (the operator runs in it), API writes
+// per machine, and writes of a steady-state pass over everything (must be 0).
+import type { KubernetesObject, V1Node } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { applyObject, makeObjectApi, readObject } from '../src/kube';
+import { startMachineOperator } from '../src/operators/machine/operator';
+import { isNodeReady, waitFor } from '../src/testenv';
+import { kwokNode } from '../src/testenv/kwok';
+import { API, componentObject, startMachineEnv } from '../test/integration/machine/support';
+
+const NS = 'bench';
+const CLUSTER = 'bench';
+
+function flag(args: string[], name: string): string | undefined {
+  return args.find((x) => x.startsWith(`--${name}=`))?.slice(name.length + 3);
+}
+
+export async function run(args: string[] = []): Promise<Record<string, unknown>> {
+  const count = Number(flag(args, 'count') ?? 100);
+  const env = await startMachineEnv(NS, CLUSTER);
+  const rssBefore = process.memoryUsage().rss;
+  let peakRss = rssBefore;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
+  const operator = await startMachineOperator({ kc: env.kc });
+  try {
+    const objects = makeObjectApi(env.kc);
+    await applyObject(objects, componentObject('containerd', '1.7.0'));
+    await applyObject(objects, componentObject('kubelet', 'v1.33.13', ['containerd']));
+    const writesBefore = operator.writes();
+    const t0 = Date.now();
+    await applyObject(objects, {
+      apiVersion: API, kind: 'MachineSet', metadata: { name: 'pool', namespace: NS },
+      spec: { clusterRef: { name: CLUSTER }, replicas: count, template: { spec: { provider: 'kwok', role: 'worker', components: [{ name: 'containerd' }, { name: 'kubelet' }] } } },
+    } as KubernetesObject, { fieldManager: 'bench' });
+    await waitFor(`${count} machines Running`, async (s) => {
+      const st = (await readObject<KubernetesObject & { status?: { readyReplicas?: number; message?: string } }>(objects, { apiVersion: API, kind: 'MachineSet', metadata: { name: 'pool', namespace: NS } }))?.status;
+      s.lastReason = st?.message;
+      return st?.readyReplicas === count ? true : undefined;
+    }, { timeoutMs: 600_000, intervalMs: 250 });
+    const operatorMs = Date.now() - t0;
+    const writes = operator.writes() - writesBefore;
+
+    // Steady state: one more pass over the set and every machine.
+    const steadyBefore = operator.writes();
+    await operator.machineSets.reconcile(`${NS}/pool`);
+    for (let i = 0; i < count; i++) await operator.machines.reconcile(`${NS}/pool-${i}`);
+    const steadyWrites = operator.writes() - steadyBefore;
+
+    // Floor: the same number of Nodes straight into the business cluster, made Ready by the same kwok.
+    const bobjects = makeObjectApi(env.bkc);
+    const core = env.bkc.makeApiClient(CoreV1Api);
+    const t1 = Date.now();
+    const names = Array.from({ length: count }, (_, i) => `raw-${i}`);
+    await Promise.all(names.map((n) => applyObject(bobjects, kwokNode(n) as V1Node & KubernetesObject)));
+    await waitFor('raw nodes Ready', async () => {
+      const ready = (await core.listNode({ labelSelector: 'type=kwok' })).items.filter((n) => n.metadata!.name!.startsWith('raw-') && isNodeReady(n)).length;
+      return ready === count ? true : undefined;
+    }, { timeoutMs: 600_000, intervalMs: 250 });
+    const floorMs = Date.now() - t1;
+
+    return {
+      machines: count,
+      time_to_running_ms: operatorMs,
+      floor_direct_nodes_ready_ms: floorMs,
+      ratio_to_floor: Number((operatorMs / floorMs).toFixed(2)),
+      operator_peak_rss_mb: Math.round(peakRss / 2 ** 20),
+      rss_before_operator_mb: Math.round(rssBefore / 2 ** 20),
+      api_writes_per_machine: Number((writes / count).toFixed(2)),
+      steady_state_writes: steadyWrites,
+    };
+  } finally {
+    clearInterval(sampler);
+    await operator.stop();
+    await env.stop();
+  }
+}

@@ -1,0 +1,133 @@
+// Connections to business clusters: a client built from the cluster operator's admin kubeconfig Secret,
+// a watch on the Nodes kokpit registered there (so a deleted Node is repaired at once), and the kwok
+// process that keeps those Nodes Ready. One per business cluster, rebuilt when the kubeconfig changes,
+// all stopped with the operator.
+import { CoreV1Api, type KubeConfig, type KubernetesObjectApi, type V1Node } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { binaryPath } from '../../binaries/build';
+import { KWOK_VERSION } from '../../binaries/catalog';
+import { Informer } from '../../controller/informer';
+import type { Logger } from '../../controller/reconciler';
+import { loadKubeConfig, makeObjectApi } from '../../kube';
+import { kwokArgs } from '../../testenv/kwok';
+import { startProcess, tailFile, type ManagedProcess } from '../../testenv/processes';
+import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL } from './names';
+
+export interface ClusterConnection {
+  key: string;
+  kc: KubeConfig;
+  objects: KubernetesObjectApi;
+  core: CoreV1Api;
+  kwok: ManagedProcess;
+  nodes: Informer<V1Node>;
+}
+
+export class KwokUnavailableError extends Error {}
+
+export interface ConnectionsOptions {
+  log: Logger;
+  /** A Node event in a business cluster: queue the Machine `namespace/name`. */
+  onNodeEvent(machineKey: string): void;
+  /** kwok executable (default: the kokpit binary cache). */
+  kwokBinary?: string;
+}
+
+export class ClusterConnections {
+  private readonly live = new Map<string, { hash: string; conn: ClusterConnection; dir: string }>();
+  private readonly pending = new Map<string, Promise<ClusterConnection>>();
+  private readonly baseDir: string;
+  private stopped = false;
+
+  constructor(private readonly opts: ConnectionsOptions) {
+    this.baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-machine-operator-'));
+  }
+
+  /** The connection to business cluster `key` (`namespace/cluster`) for this kubeconfig, with kwok running. */
+  async get(key: string, kubeconfigYaml: string): Promise<ClusterConnection> {
+    if (this.stopped) throw new Error('machine operator is stopping');
+    const hash = createHash('sha256').update(kubeconfigYaml).digest('hex');
+    const existing = this.live.get(key);
+    if (existing && existing.hash === hash && existing.conn.kwok.isRunning()) return existing.conn;
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight;
+    const p = (async () => {
+      if (existing) {
+        if (existing.hash === hash) {
+          this.opts.log.warn(`kwok for business cluster ${key} exited; restarting it (log tail: ${tailFile(existing.conn.kwok.logFile, 3)})`);
+        }
+        await this.release(key);
+      }
+      const conn = await this.open(key, kubeconfigYaml, hash);
+      return conn;
+    })().finally(() => this.pending.delete(key));
+    this.pending.set(key, p);
+    return p;
+  }
+
+  /** Stops kwok and the Node watch of one business cluster (when its last Machine is gone). */
+  async release(key: string): Promise<void> {
+    const entry = this.live.get(key);
+    if (!entry) return;
+    this.live.delete(key);
+    await Promise.all([entry.conn.nodes.stop(), entry.conn.kwok.stop()]);
+    fs.rmSync(entry.dir, { recursive: true, force: true });
+  }
+
+  keys(): string[] {
+    return [...this.live.keys()];
+  }
+
+  async stopAll(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.pending.values()]);
+    await Promise.all([...this.live.keys()].map((k) => this.release(k)));
+    fs.rmSync(this.baseDir, { recursive: true, force: true });
+  }
+
+  private async open(key: string, kubeconfigYaml: string, hash: string): Promise<ClusterConnection> {
+    const kwokBin = this.opts.kwokBinary ?? binaryPath('kwok', KWOK_VERSION);
+    if (!fs.existsSync(kwokBin)) {
+      throw new KwokUnavailableError(`kwok ${KWOK_VERSION} not found at ${kwokBin}; run 'npm run setup:bins'`);
+    }
+    const kc = loadKubeConfig({ kubeconfigYaml });
+    const dir = fs.mkdtempSync(path.join(this.baseDir, `${key.replace('/', '.')}-`));
+    // The kubeconfig holds a client key: readable by us only.
+    const kubeconfigPath = path.join(dir, 'kubeconfig');
+    fs.writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
+    const configPath = path.join(dir, 'kwok.yaml');
+    fs.writeFileSync(configPath, 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
+    const kwok = startProcess(`kwok-${key}`, kwokBin, kwokArgs(kubeconfigPath, configPath), { logFile: path.join(dir, 'kwok.log'), cwd: dir });
+    this.opts.log.info(`started kwok (pid ${kwok.pid}) for business cluster ${key}`);
+
+    const core = kc.makeApiClient(CoreV1Api);
+    const nodes = new Informer<V1Node>(kc, {
+      path: '/api/v1/nodes',
+      labelSelector: MACHINE_NAME_LABEL,
+      list: () => core.listNode({ labelSelector: MACHINE_NAME_LABEL }) as never,
+      log: this.opts.log,
+    });
+    nodes.onEvent((node) => {
+      const name = node.metadata?.labels?.[MACHINE_NAME_LABEL];
+      const ns = node.metadata?.labels?.[MACHINE_NAMESPACE_LABEL];
+      if (name && ns) this.opts.onNodeEvent(`${ns}/${name}`);
+    });
+    const conn: ClusterConnection = { key, kc, objects: makeObjectApi(kc), core, kwok, nodes };
+    try {
+      // The informer retries forever; a business apiserver that does not answer fails this pass instead.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        nodes.start(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`business cluster ${key}: listing Nodes timed out`)), 15_000))),
+      ]).finally(() => clearTimeout(timer));
+    } catch (e) {
+      await Promise.all([nodes.stop(), kwok.stop()]);
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    this.live.set(key, { hash, conn, dir });
+    return conn;
+  }
+}

@@ -1,0 +1,50 @@
+// The machine operator's test environment: one meta control plane with kokpit's CRDs, and a business
+// cluster that is simply a second control plane from the harness (fast to start). Its admin kubeconfig is
+// put in the Secret shape the cluster operator writes (`<cluster>-admin-kubeconfig`, key `value`), and the
+// BusinessCluster's status is marked as the cluster operator would once its API server is available
+// (APIServerAvailable=True, kubeconfigSecretName) — the cluster operator itself does not run here; its own
+// tests run real business control planes.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { applyObject, makeObjectApi } from '../../../src/kube';
+import { applyStatus } from '../../../src/operators/cluster/apply';
+import { installCRDs, startControlPlane, type ControlPlane } from '../../../src/testenv';
+
+export const API = 'kokpit.dev/v1alpha1';
+
+export interface MachineEnv {
+  meta: ControlPlane;
+  business: ControlPlane;
+  kc: KubeConfig;
+  bkc: KubeConfig;
+  stop(): Promise<void>;
+}
+
+export async function startMachineEnv(namespace: string, cluster: string): Promise<MachineEnv> {
+  const [meta, business] = await Promise.all([startControlPlane({ clusterName: 'meta' }), startControlPlane({ clusterName: cluster })]);
+  try {
+    const kc = meta.kubeConfig();
+    const objects = makeObjectApi(kc);
+    await installCRDs(kc);
+    await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await applyObject(objects, {
+      apiVersion: API, kind: 'BusinessCluster', metadata: { name: cluster, namespace },
+      spec: { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } } },
+    } as KubernetesObject, { fieldManager: 'test-user' });
+    await applyObject(objects, {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: `${cluster}-admin-kubeconfig`, namespace }, type: 'Opaque',
+      data: { value: Buffer.from(business.kubeconfigYaml).toString('base64') },
+    } as KubernetesObject);
+    await applyStatus(kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: cluster, namespace } }, 'businessclusters', {
+      phase: 'Running', kubeconfigSecretName: `${cluster}-admin-kubeconfig`,
+      conditions: [{ type: 'APIServerAvailable', status: 'True', reason: 'Available', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }],
+    });
+    return { meta, business, kc, bkc: business.kubeConfig(), stop: async () => void (await Promise.all([meta.stop(), business.stop()])) };
+  } catch (e) {
+    await Promise.all([meta.stop(), business.stop()]);
+    throw e;
+  }
+}
+
+export function componentObject(name: string, version: string, dependsOn?: string[]): KubernetesObject {
+  return { apiVersion: API, kind: 'Component', metadata: { name }, spec: { version, ...(dependsOn ? { dependsOn } : {}), steps: { install: { script: `install ${name}` } } } } as KubernetesObject;
+}
