@@ -4,9 +4,17 @@ import { operatorCommand } from './commands/operator';
 import { sandboxCommand } from './commands/sandbox';
 import { validateCommand } from './commands/validate';
 import { versionsCommand } from './commands/versions';
+import { upCommand } from './commands/up';
+import { downCommand } from './commands/down';
+import { statusCommand } from './commands/status';
+import { kubeconfigCommand } from './commands/kubeconfig';
+import { getCommand } from './commands/get';
+import { renderCommand } from './commands/render';
+import { applyCommand } from './commands/apply';
 
 export const COMMANDS: Command[] = [
   validateCommand, versionsCommand, sandboxCommand, operatorCommand,
+  upCommand, downCommand, statusCommand, kubeconfigCommand, getCommand, renderCommand, applyCommand,
 ];
 
 function usage(): string {

@@ -1,0 +1,110 @@
+// `kokpit get clusters|etcd|machines|versions|addons [-o wide|yaml|json]`: kokpit objects of the meta
+// cluster as a table (like kubectl), or as YAML/JSON lists. Secrets are never read here.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
+import { API_VERSION } from '../../api';
+import { describeKubeError, listObjects, makeObjectApi } from '../../kube';
+import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { EXIT, UsageError, type Command } from '../command';
+
+type Obj = KubernetesObject & { spec?: Record<string, any>; status?: Record<string, any> };
+type Cond = { type: string; status: string; reason?: string };
+
+export const RESOURCES = {
+  clusters: { kind: 'BusinessCluster', namespaced: true, aliases: ['cluster', 'businessclusters', 'bc'] },
+  etcd: { kind: 'EtcdCluster', namespaced: true, aliases: ['etcdclusters', 'ec'] },
+  machines: { kind: 'Machine', namespaced: true, aliases: ['machine', 'ma'] },
+  versions: { kind: 'KubernetesVersion', namespaced: false, aliases: ['version', 'kubernetesversions', 'kv'] },
+  addons: { kind: 'Addon', namespaced: false, aliases: ['addon'] },
+} as const;
+export type ResourceName = keyof typeof RESOURCES;
+
+export function resolveResource(word: string): ResourceName {
+  for (const [name, r] of Object.entries(RESOURCES)) if (name === word || (r.aliases as readonly string[]).includes(word)) return name as ResourceName;
+  throw new UsageError(`unknown resource "${word}": one of ${Object.keys(RESOURCES).join(', ')}`);
+}
+
+const cond = (o: Obj, type: string) => (o.status?.conditions as Cond[] | undefined)?.find((c) => c.type === type);
+const condText = (o: Obj, type: string) => {
+  const c = cond(o, type);
+  return c ? (c.status === 'True' ? 'True' : `${c.status}(${c.reason ?? '?'})`) : '-';
+};
+export function age(o: Obj, now = Date.now()): string {
+  const t = o.metadata?.creationTimestamp ? new Date(o.metadata.creationTimestamp as unknown as string).getTime() : NaN;
+  if (Number.isNaN(t)) return '-';
+  const s = Math.max(0, Math.floor((now - t) / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.floor(s / 60)}m` : s < 172800 ? `${Math.floor(s / 3600)}h` : `${Math.floor(s / 86400)}d`;
+}
+
+/** Columns per resource; `wide` adds the trailing ones. */
+export function columns(resource: ResourceName, wide: boolean): Array<[string, (o: Obj) => string]> {
+  const ns: Array<[string, (o: Obj) => string]> = [['NAMESPACE', (o) => o.metadata?.namespace ?? ''], ['NAME', (o) => o.metadata?.name ?? '']];
+  const name: Array<[string, (o: Obj) => string]> = [['NAME', (o) => o.metadata?.name ?? '']];
+  const cols: Record<ResourceName, { base: Array<[string, (o: Obj) => string]>; wide: Array<[string, (o: Obj) => string]> }> = {
+    clusters: {
+      base: [...ns, ['PHASE', (o) => o.status?.phase ?? '-'], ['VERSION', (o) => o.status?.version ?? `(${o.spec?.version ?? '?'})`], ['READY', (o) => condText(o, 'Ready')], ['ENDPOINT', (o) => o.status?.endpoint ?? '-'], ['AGE', (o) => age(o)]],
+      wide: [['ETCD', (o) => (o.spec?.etcd?.managed ? `managed(${o.spec.etcd.managed.replicas ?? 1})` : o.spec?.etcd?.clusterRef ? `ref:${o.spec.etcd.clusterRef.name}` : '-')], ['CONTROL-PLANE', (o) => condText(o, 'ControlPlaneReady')], ['ADDONS', (o) => condText(o, 'AddonsReady')]],
+    },
+    etcd: {
+      base: [...ns, ['PHASE', (o) => o.status?.phase ?? '-'], ['READY', (o) => `${o.status?.readyMembers ?? 0}/${o.spec?.replicas ?? '?'}`], ['VERSION', (o) => o.status?.currentVersion ?? `(${o.spec?.version ?? '?'})`], ['AVAILABLE', (o) => condText(o, 'Available')], ['AGE', (o) => age(o)]],
+      wide: [['LEADER', (o) => o.status?.leader ?? '-'], ['ENDPOINT', (o) => o.status?.clientEndpoint ?? '-']],
+    },
+    machines: {
+      base: [...ns, ['CLUSTER', (o) => o.spec?.clusterRef?.name ?? '-'], ['PROVIDER', (o) => o.spec?.provider ?? '-'], ['PHASE', (o) => o.status?.phase ?? '-'], ['NODE', (o) => o.status?.nodeName ?? '-'], ['AGE', (o) => age(o)]],
+      wide: [['ROLE', (o) => o.spec?.role ?? '-'], ['KUBELET', (o) => o.status?.kubeletVersion ?? '-']],
+    },
+    versions: {
+      base: [...name, ['VERSION', (o) => o.spec?.version ?? '-'], ['STATE', (o) => o.spec?.state ?? '-'], ['ETCD', (o) => o.spec?.etcd?.recommendedVersion ?? '-']],
+      wide: [['NODE-IMAGE', (o) => o.spec?.nodeImage ?? '-']],
+    },
+    addons: {
+      base: [...name, ['VERSION', (o) => o.spec?.version ?? '-'], ['AGE', (o) => age(o)]],
+      wide: [['DESCRIPTION', (o) => String(o.spec?.description ?? '-').slice(0, 60)]],
+    },
+  };
+  return [...cols[resource].base, ...(wide ? cols[resource].wide : [])];
+}
+
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [headers, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   ')).join('\n');
+}
+
+export async function listResource(kc: KubeConfig, resource: ResourceName, namespace?: string): Promise<Obj[]> {
+  const r = RESOURCES[resource];
+  const items = await listObjects<Obj>(makeObjectApi(kc), API_VERSION, r.kind, r.namespaced && namespace ? { namespace } : {});
+  return items.sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
+}
+
+export function formatObjects(resource: ResourceName, items: Obj[], output: string | undefined): string {
+  if (output === 'json' || output === 'yaml') {
+    const list = { apiVersion: 'v1', kind: 'List', items: items.map((o) => ({ ...o, apiVersion: API_VERSION, kind: RESOURCES[resource].kind, metadata: { ...o.metadata, managedFields: undefined } })) };
+    const clean = JSON.parse(JSON.stringify(list));
+    return output === 'json' ? JSON.stringify(clean, null, 2) : stringify(clean);
+  }
+  if (!items.length) return `No ${resource} found.`;
+  const cols = columns(resource, output === 'wide');
+  return table(cols.map(([h]) => h), items.map((o) => cols.map(([, f]) => f(o))));
+}
+
+export const getCommand: Command = {
+  name: 'get',
+  summary: 'List kokpit objects: clusters, etcd, machines, versions, addons',
+  usage: 'kokpit get clusters|etcd|machines|versions|addons [-n NAMESPACE] [-o wide|yaml|json] [--kubeconfig FILE] [--context NAME] [--name ENV]',
+  async run(argv, io) {
+    const p = parseFlags(argv, [...META_FLAGS, { name: 'namespace', short: 'n', value: true }, { name: 'output', short: 'o', value: true, oneOf: ['wide', 'yaml', 'json'] }]);
+    if (p.positionals.length !== 1) throw new UsageError('give one resource: clusters, etcd, machines, versions or addons');
+    const resource = resolveResource(p.positionals[0]);
+    const { kc, source } = metaCluster(p);
+    let items: Obj[];
+    try {
+      items = await listResource(kc, resource, str(p, 'namespace'));
+    } catch (e) {
+      const msg = describeKubeError(e);
+      io.err(`kokpit get: cannot list ${RESOURCES[resource].kind} in the meta cluster (${source}): ${msg}`);
+      return EXIT.FAILED;
+    }
+    io.out(formatObjects(resource, items, str(p, 'output')));
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,101 @@
+// `kokpit status`: the meta cluster, the manager (leader Lease), and a table of business clusters with
+// phase, version, endpoint, etcd health and machines. Exit 1 when the meta cluster is unreachable.
+import { CoordinationV1Api, CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import { briefError } from '../../controller/reconciler';
+import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { MANAGER_NAMESPACE } from '../../local/sandbox-env';
+import { DEFAULT_ENV_NAME, readEnvironment } from '../../local/state';
+import { isAlive } from '../../testenv';
+import { EXIT, UsageError, type Command } from '../command';
+import { age, listResource, table } from './get';
+
+type Obj = Awaited<ReturnType<typeof listResource>>[number];
+
+/** "2/2 healthy" style summary of the EtcdCluster a business cluster uses. */
+export function etcdHealth(bc: Obj, etcds: Obj[]): string {
+  const ns = bc.metadata?.namespace;
+  const name = bc.spec?.etcd?.managed ? `${bc.metadata?.name}-etcd` : bc.spec?.etcd?.clusterRef?.name;
+  const e = etcds.find((x) => x.metadata?.namespace === ns && x.metadata?.name === name);
+  if (!e) return name ? `${name}: missing` : '-';
+  const available = (e.status?.conditions as Array<{ type: string; status: string }> | undefined)?.find((c) => c.type === 'Available')?.status === 'True';
+  return `${e.status?.readyMembers ?? 0}/${e.spec?.replicas ?? '?'} ${available ? 'healthy' : (e.status?.phase ?? 'pending')}`;
+}
+
+export function machinesOf(bc: Obj, machines: Obj[] | undefined): string {
+  if (!machines) return 'n/a';
+  const mine = machines.filter((m) => m.metadata?.namespace === bc.metadata?.namespace && m.spec?.clusterRef?.name === bc.metadata?.name);
+  if (!mine.length) return '0';
+  return `${mine.filter((m) => m.status?.phase === 'Running').length}/${mine.length} running`;
+}
+
+async function managerLine(kc: KubeConfig): Promise<string> {
+  try {
+    const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'kokpit-manager', namespace: MANAGER_NAMESPACE });
+    const holder = lease.spec?.holderIdentity;
+    const renew = lease.spec?.renewTime ? new Date(lease.spec.renewTime as unknown as string).getTime() : 0;
+    const duration = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
+    if (!holder) return 'no manager holds the lease (none running)';
+    const fresh = Date.now() - renew < duration;
+    return `${holder} ${fresh ? 'holds' : 'held (expired)'} the lease ${MANAGER_NAMESPACE}/kokpit-manager, renewed ${Math.round((Date.now() - renew) / 1000)}s ago`;
+  } catch (e) {
+    return (e as { code?: number }).code === 404 ? 'no manager has run here (no lease)' : `unknown (${briefError(e)})`;
+  }
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'Show the meta cluster, the manager and every business cluster (phase, version, endpoint, etcd, machines)',
+  usage: 'kokpit status [--name ENV] [--kubeconfig FILE] [--context NAME]',
+  async run(argv, io) {
+    const p = parseFlags(argv, META_FLAGS);
+    if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
+    const name = str(p, 'name') ?? DEFAULT_ENV_NAME;
+    const env = str(p, 'kubeconfig') ? undefined : readEnvironment(name);
+    const lines: string[] = [];
+    if (env) {
+      const alive = isAlive(env.pid);
+      lines.push(`Local environment "${name}" (sandbox): ${alive ? `running, pid ${env.pid}` : `NOT RUNNING (pid ${env.pid} is gone; \`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\` cleans up)`}`);
+      lines.push(`  meta node  ${env.runnerNode} (${env.runnerHostIP}); control plane: ${env.components.map((c) => `${c.name}${isAlive(c.pid) ? '' : ' (DOWN)'}`).join(', ')}`);
+      if (!alive) {
+        io.out(lines.join('\n'));
+        return EXIT.FAILED;
+      }
+    }
+    let meta;
+    try {
+      meta = metaCluster(p);
+    } catch (e) {
+      io.err(`kokpit status: no meta cluster: ${briefError(e)} (start one with \`kokpit up\`, or pass --kubeconfig)`);
+      return EXIT.FAILED;
+    }
+    const { kc, source } = meta;
+    const server = kc.getCurrentCluster()?.server;
+    try {
+      const v = await kc.makeApiClient(VersionApi).getCode();
+      const nodes = (await kc.makeApiClient(CoreV1Api).listNode()).items.length;
+      lines.push(`Meta cluster: ${server} (Kubernetes ${v.gitVersion}, ${nodes} node${nodes === 1 ? '' : 's'}; kubeconfig from ${source})`);
+    } catch (e) {
+      lines.push(`Meta cluster: ${server} UNREACHABLE (${briefError(e)}; kubeconfig from ${source})`);
+      io.out(lines.join('\n'));
+      return EXIT.FAILED;
+    }
+    lines.push(`Manager: ${await managerLine(kc)}`);
+    const [clusters, etcds, machines] = await Promise.all([
+      listResource(kc, 'clusters'),
+      listResource(kc, 'etcd'),
+      listResource(kc, 'machines').catch(() => undefined),
+    ]);
+    if (!clusters.length) lines.push('Business clusters: none (`kokpit up --with-sample` creates one)');
+    else {
+      lines.push('Business clusters:');
+      const rows = clusters.map((bc) => [
+        bc.metadata?.namespace ?? '', bc.metadata?.name ?? '', bc.status?.phase ?? '-',
+        bc.status?.version ?? `(${bc.spec?.version ?? '?'})`,
+        bc.status?.endpoint ?? '-', etcdHealth(bc, etcds), machinesOf(bc, machines), age(bc),
+      ]);
+      lines.push(table(['NAMESPACE', 'NAME', 'PHASE', 'VERSION', 'ENDPOINT', 'ETCD', 'MACHINES', 'AGE'], rows).replace(/^/gm, '  '));
+    }
+    io.out(lines.join('\n'));
+    return EXIT.OK;
+  },
+};

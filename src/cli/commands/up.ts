@@ -1,0 +1,313 @@
+// `kokpit up`: a local meta cluster with kokpit's reconcilers running, optionally with a sample business
+// cluster. Runtimes: kind (Docker) — preflight and config generation only in this build — and the
+// sandbox (real control plane as local processes; business cluster pods run through the pod runner).
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ETCD_VERSION } from '../../binaries/catalog';
+import { catalogObjects, createSample, SAMPLE_NAME, SAMPLE_NAMESPACE, SAMPLE_VERSION, sampleMachines, waitClusterReady, waitMachinesRunning } from '../../local/sample';
+import { loadEnvironmentConfig, defaultEnvironmentConfig, type LocalEnvironmentConfig } from '../../local/config';
+import { parseFlags, str } from '../../local/args';
+import { machinesSupported, startSandboxEnvironment } from '../../local/sandbox-env';
+import { DEFAULT_ENV_NAME, environmentDir, NAME_RE, readEnvironment, runningEnvironment, type EnvironmentState, type StepTiming } from '../../local/state';
+import { applyObject, loadKubeConfig, makeObjectApi } from '../../kube';
+import { checkDocker, checkKind, formatPreflight, kindConfigYaml, preflightPassed, runPreflight } from '../../providers/kind';
+import { controlPlaneBinaries, isAlive, resolveBinaries, tailFile, waitFor } from '../../testenv';
+import { runsBinary } from '../../testenv/reaper';
+import { EXIT, UsageError, type CliIO, type Command } from '../command';
+import { readSandboxState } from './sandbox';
+import { cliLogger } from './operator';
+import { defaultKubeconfigPath, readAdminKubeconfig, writePrivateFile } from './kubeconfig';
+
+export type Runtime = 'kind' | 'sandbox';
+
+export interface UpArgs {
+  name?: string;
+  config?: string;
+  runtime?: Runtime;
+  withSample: boolean;
+  detach: boolean;
+  verbose: boolean;
+  /** Internal: the detached supervisor. */
+  supervise: boolean;
+}
+
+export function parseUpArgs(argv: string[]): UpArgs {
+  const p = parseFlags(argv, [
+    { name: 'name', value: true },
+    { name: 'config', short: 'f', value: true },
+    { name: 'runtime', value: true, oneOf: ['sandbox', 'kind'] },
+    { name: 'with-sample' },
+    { name: 'detach', short: 'd' },
+    { name: 'verbose', short: 'v' },
+    { name: 'supervise' },
+  ]);
+  if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
+  const name = str(p, 'name');
+  if (name !== undefined && !NAME_RE.test(name)) throw new UsageError(`--name must be lowercase letters, digits and dashes (max 40), got "${name}"`);
+  return {
+    name,
+    config: str(p, 'config'),
+    runtime: str(p, 'runtime') as Runtime | undefined,
+    withSample: p.flags['with-sample'] === true,
+    detach: p.flags.detach === true,
+    verbose: p.flags.verbose === true,
+    supervise: p.flags.supervise === true,
+  };
+}
+
+/**
+ * kind only when asked (flag or config): this build's kind runtime stops after preflight and config, so
+ * Auto picks the sandbox, which runs the whole loop on any Linux machine. Says why.
+ */
+export async function chooseRuntime(requested: Runtime | undefined, configured: LocalEnvironmentConfig['runtime'], env: NodeJS.ProcessEnv = process.env): Promise<{ runtime: Runtime; reason: string }> {
+  if (requested) return { runtime: requested, reason: `--runtime ${requested}` };
+  if (configured !== 'Auto') return { runtime: configured === 'Kind' ? 'kind' : 'sandbox', reason: `metaCluster.runtime: ${configured} in the config` };
+  const [docker, kind] = await Promise.all([checkDocker({ env, timeoutMs: 5000 }), checkKind({ env, timeoutMs: 5000 })]);
+  if (docker.ok && kind.ok) {
+    return { runtime: 'sandbox', reason: `${docker.detail}; ${kind.detail}; but creating kind clusters is not implemented yet, so Auto uses the sandbox (--runtime kind runs the kind preflight)` };
+  }
+  const missing = [docker, kind].filter((c) => !c.ok).map((c) => c.detail);
+  return { runtime: 'sandbox', reason: `${missing.join('; ')} — the sandbox needs neither (real control plane as local processes, simulated worker nodes)` };
+}
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const stepLine = (s: StepTiming) => `  ✓ ${s.step} (${secs(s.ms)})`;
+
+export const upCommand: Command = {
+  name: 'up',
+  summary: 'Create (or reuse) a local meta cluster running kokpit\'s reconcilers; --with-sample adds a Ready business cluster',
+  usage:
+    'kokpit up [--name N] [--config kokpit.yaml] [--runtime sandbox|kind] [--with-sample] [--detach] [-v]\n\n' +
+    'Runtime: kind when Docker is reachable and `kind` is on PATH, else the sandbox (no Docker: etcd,\n' +
+    'kube-apiserver and kube-controller-manager as local processes; business clusters\' etcd and control-plane\n' +
+    'pods run as real local processes through kokpit\'s pod runner; worker nodes are simulated).\n' +
+    'The kind runtime currently runs its preflight and writes the kind config; it does not create clusters yet.\n' +
+    'Runs in the foreground until Ctrl-C, or in the background with --detach (stop with `kokpit down`).',
+  async run(argv, io) {
+    const a = parseUpArgs(argv);
+    const config = a.config ? loadEnvironmentConfig(path.resolve(io.cwd, a.config)) : defaultEnvironmentConfig();
+    const name = a.name ?? (a.config ? config.name : DEFAULT_ENV_NAME);
+    if (a.supervise) return supervise(name, config, a, io);
+    const { runtime, reason } = await chooseRuntime(a.runtime, config.runtime);
+    io.out(`Runtime: ${runtime} (${reason})`);
+    if (runtime === 'kind') return kindUp(name, config, io);
+    return sandboxUp(name, config, a, io);
+  },
+};
+
+async function kindUp(name: string, config: LocalEnvironmentConfig, io: CliIO): Promise<number> {
+  const checks = await runPreflight({ ports: config.ports });
+  io.out(`Preflight (kind):\n${formatPreflight(checks)}`);
+  const version = config.kubernetesVersion ?? SAMPLE_VERSION;
+  const entry = catalogObjects().find((o) => o.kind === 'KubernetesVersion' && (o as { spec?: { version?: string } }).spec?.version === version) as { spec?: { nodeImage?: string } } | undefined;
+  const nodeImage = entry?.spec?.nodeImage ?? `kindest/node:${version}`;
+  const dir = environmentDir(name);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, 'kind-config.yaml');
+  fs.writeFileSync(file, kindConfigYaml({ name, nodeImage, ports: config.ports, extraMounts: config.extraMounts }));
+  io.out(`kind config: ${file} (node image ${nodeImage})`);
+  if (!preflightPassed(checks)) {
+    io.err('kokpit up: preflight failed; fix the items above, or run `kokpit up --runtime sandbox` (no Docker needed)');
+    return EXIT.FAILED;
+  }
+  io.err('kokpit up: creating kind clusters is not implemented in this build (preflight and config only); use `kokpit up --runtime sandbox`');
+  return EXIT.FAILED;
+}
+
+/** Remove what a dead environment left behind (its processes, its directory). */
+function cleanStale(name: string, io: CliIO): void {
+  const env = readEnvironment(name);
+  const sb = readSandboxState(name);
+  for (const c of [...(env?.components ?? []), ...(sb?.components ?? [])]) {
+    if (runsBinary(c.pid, c.bin)) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  if (fs.existsSync(environmentDir(name))) {
+    fs.rmSync(environmentDir(name), { recursive: true, force: true });
+    io.err(`cleaned up after local environment "${name}" whose process had died`);
+  }
+}
+
+/** The binaries the meta control plane and the sample's pods run: built (or found) here, where progress shows. */
+async function ensureBinaries(config: LocalEnvironmentConfig, io: CliIO): Promise<void> {
+  const meta = controlPlaneBinaries({ kubernetesVersion: config.kubernetesVersion, controllers: true });
+  const pods = [
+    { component: 'etcd', version: ETCD_VERSION },
+    ...['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((component) => ({ component, version: SAMPLE_VERSION })),
+  ];
+  await resolveBinaries([...meta, ...pods], { log: (l) => io.err(l) });
+}
+
+async function sandboxUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<number> {
+  const t0 = Date.now();
+  let state = runningEnvironment(name);
+  if (state) {
+    io.out(`Local environment "${name}" is already running (pid ${state.pid}, ${state.server}); reusing it.`);
+  } else {
+    const sb = readSandboxState(name);
+    if (sb && isAlive(sb.pid)) {
+      throw new Error(
+        `sandbox "${name}" is running without kokpit's reconcilers (started by \`kokpit sandbox start\`); its kube-scheduler would place ` +
+          `control-plane pods on kwok-simulated nodes. Stop it (\`kokpit sandbox stop --name ${name}\`) or choose another --name.`,
+      );
+    }
+    cleanStale(name, io);
+    await ensureBinaries(config, io);
+    if (!a.detach) return foreground(name, config, a, io, t0);
+    state = await startDetached(name, config, a, io);
+  }
+  const kc = loadKubeConfig({ kubeconfigPath: state.kubeconfig });
+  await ensureClusters(kc, name, config, a, io);
+  printSummary(state, io, `Running in the background (pid ${state.pid}). Stop with: kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}`, Date.now() - t0);
+  return EXIT.OK;
+}
+
+/** Business clusters from the config and the sample: applied, then waited for until Ready. */
+async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<void> {
+  const objects = makeObjectApi(kc);
+  const wanted: Array<{ name: string; namespace: string }> = [];
+  for (const bc of config.businessClusters) {
+    const namespace = bc.namespace ?? 'default';
+    await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await applyObject(objects, { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: bc.name, namespace }, spec: bc.spec } as never);
+    wanted.push({ name: bc.name, namespace });
+  }
+  if (a.withSample) {
+    await createSample(kc);
+    wanted.push({ name: SAMPLE_NAME, namespace: SAMPLE_NAMESPACE });
+  }
+  for (const w of wanted) {
+    io.out(`BusinessCluster ${w.namespace}/${w.name}: waiting until Ready`);
+    const bc = await waitClusterReady(kc, w.name, w.namespace, (type, ms, message) => io.out(`  ✓ ${type} (+${secs(ms)})${message ? ` ${message}` : ''}`));
+    const { yaml } = await readAdminKubeconfig(kc, w.name, w.namespace);
+    const file = defaultKubeconfigPath(w.name, w.namespace, name);
+    writePrivateFile(file, yaml);
+    io.out(`  endpoint ${bc.status?.endpoint ?? '?'}; kubeconfig ${file} (0600)\n  kubectl --kubeconfig ${file} get ns`);
+    if (w.name === SAMPLE_NAME && a.withSample) {
+      if (machinesSupported()) {
+        const machines = sampleMachines(w.name);
+        for (const m of machines) await applyObject(objects, m);
+        io.out(`Machines: ${machines.map((m) => m.metadata!.name).join(', ')} (provider kwok: simulated worker nodes, no kubelet or containers)`);
+        await waitMachinesRunning(kc, machines, (m, node, ms) => io.out(`  ✓ ${m} Running as Node ${node} (+${secs(ms)})`));
+      } else {
+        io.out('  Machines: not yet supported (no machine-operator in this build); the sample has a control plane and no worker nodes');
+      }
+    }
+  }
+}
+
+function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: number): void {
+  io.out(
+    [
+      `Local environment "${s.name}" ready in ${secs(totalMs)} (runtime: sandbox)`,
+      `  meta cluster  ${s.server} (Kubernetes ${s.version}), kubeconfig ${s.kubeconfig}`,
+      `  manager       pid ${s.pid}: ${s.runnables.join(', ')}`,
+      `  meta node     ${s.runnerNode} (${s.runnerHostIP}): business clusters' etcd and control-plane pods run as local processes`,
+      `  simulated     worker nodes (${s.machines === 'kwok' ? 'kwok Machines: Nodes without kubelet or containers' : 'none: no machine-operator'}); no kube-proxy: business API servers are reached through 127.0.0.1:<nodePort>`,
+      how,
+    ].join('\n'),
+  );
+}
+
+function onSignals(handler: (sig: string) => void): void {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => handler(sig));
+}
+
+async function foreground(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO, t0: number): Promise<number> {
+  const log = cliLogger(io, a.verbose);
+  let env: Awaited<ReturnType<typeof startSandboxEnvironment>> | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (why: string) => (stopping ??= (async () => {
+    io.err(`${why}: stopping local environment "${name}" (manager, pod runner, control plane)…`);
+    await env?.stop();
+  })());
+  onSignals((sig) => void shutdown(sig).then(() => process.exit(EXIT.OK)));
+  io.out(`Starting local environment "${name}" (sandbox)…`);
+  env = await startSandboxEnvironment({ name, kubernetesVersion: config.kubernetesVersion, log, step: (s) => io.out(stepLine(s)), processGroup: false });
+  try {
+    await ensureClusters(env.kc, name, config, a, io);
+  } catch (e) {
+    await shutdown('failed');
+    throw e;
+  }
+  printSummary(env.state, io, 'Press Ctrl-C to stop (everything it started stops with it).', Date.now() - t0);
+  const why = await env.failed;
+  await shutdown(why);
+  return EXIT.FAILED;
+}
+
+/** The detached supervisor: owns the environment until SIGTERM (from `kokpit down`). Logs go to its log file. */
+async function supervise(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<number> {
+  const log = cliLogger(io, a.verbose);
+  let env: Awaited<ReturnType<typeof startSandboxEnvironment>> | undefined;
+  let stopping: Promise<void> | undefined;
+  const shutdown = (why: string) => (stopping ??= (async () => {
+    io.err(`${why}: stopping local environment "${name}"`);
+    await env?.stop();
+  })());
+  onSignals((sig) => void shutdown(sig).then(() => process.exit(EXIT.OK)));
+  try {
+    env = await startSandboxEnvironment({
+      name, kubernetesVersion: config.kubernetesVersion, log, processGroup: true,
+      logFile: path.join(environmentDir(name), 'up.log'),
+      step: (s) => io.err(stepLine(s)),
+    });
+  } catch (e) {
+    io.err(`start failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    return EXIT.FAILED;
+  }
+  io.err(`local environment "${name}" ready`);
+  const why = await env.failed;
+  await shutdown(why);
+  return EXIT.FAILED;
+}
+
+async function startDetached(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<EnvironmentState> {
+  const dir = environmentDir(name);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const logFile = path.join(dir, 'up.log');
+  const fd = fs.openSync(logFile, 'w', 0o600);
+  const args = ['up', '--name', name, '--supervise', ...(a.config ? ['--config', path.resolve(io.cwd, a.config)] : []), ...(a.verbose ? ['-v'] : [])];
+  const entry = process.argv[1];
+  if (!entry) throw new Error('cannot tell how this CLI was started (no process.argv[1])');
+  let child;
+  try {
+    child = spawn(process.execPath, [...process.execArgv, path.resolve(entry), ...args], { detached: true, stdio: ['ignore', fd, fd], env: process.env });
+  } finally {
+    fs.closeSync(fd);
+  }
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start the local environment process');
+  let exited: string | undefined;
+  child.once('exit', (code, sig) => (exited = `exited with ${code ?? sig}`));
+  child.unref();
+  io.out(`Starting local environment "${name}" (sandbox) in the background (pid ${pid}, log ${logFile})…`);
+  try {
+    const state = await waitFor(
+      `local environment "${name}" ready`,
+      async () => {
+        const s = readEnvironment(name);
+        return s && s.pid === pid ? s : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 200, abortIf: () => (exited ? `the environment process ${exited}` : undefined) },
+    );
+    for (const s of state.steps) io.out(stepLine(s));
+    return state;
+  } catch (e) {
+    if (!exited) {
+      try {
+        process.kill(-pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    }
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- last lines of ${logFile} ---\n${tailFile(logFile, 30)}`);
+  }
+}

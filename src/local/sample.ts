@@ -1,0 +1,113 @@
+// What `kokpit up` puts into a fresh meta cluster (the default catalog) and the `--with-sample` business
+// cluster, with a wait that reports each condition as it turns True.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION } from '../api';
+import { defaultCatalog } from '../catalog';
+import { applyObject, makeObjectApi, readObject } from '../kube';
+import { waitFor } from '../testenv/wait';
+
+export const SAMPLE_NAME = 'sample';
+export const SAMPLE_NAMESPACE = 'default';
+/** The one version whose controller-manager and scheduler binaries kokpit builds here (v1.32's cannot be built). */
+export const SAMPLE_VERSION = 'v1.33.13';
+
+export function catalogObjects(): KubernetesObject[] {
+  return defaultCatalog() as unknown as KubernetesObject[];
+}
+
+export function sampleBusinessCluster(name = SAMPLE_NAME, namespace = SAMPLE_NAMESPACE): KubernetesObject {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'BusinessCluster',
+    metadata: { name, namespace },
+    spec: { version: SAMPLE_VERSION, etcd: { managed: { replicas: 1 } } },
+  } as KubernetesObject;
+}
+
+export function sampleMachines(cluster: string, namespace = SAMPLE_NAMESPACE): KubernetesObject[] {
+  return [0, 1].map((i) => ({
+    apiVersion: API_VERSION,
+    kind: 'Machine',
+    metadata: { name: `${cluster}-worker-${i}`, namespace },
+    spec: { clusterRef: { name: cluster }, provider: 'kwok', role: 'worker' },
+  }) as KubernetesObject);
+}
+
+type Condition = { type: string; status: string; reason?: string; message?: string };
+type ClusterObject = KubernetesObject & { status?: { phase?: string; endpoint?: string; conditions?: Condition[] } };
+
+const ORDER = ['CatalogValid', 'NetworkValid', 'EtcdReady', 'CertificatesReady', 'APIServerAvailable', 'ControlPlaneReady', 'AddonsReady', 'Ready'];
+
+export async function createSample(kc: KubeConfig): Promise<void> {
+  await applyObject(makeObjectApi(kc), sampleBusinessCluster());
+}
+
+/**
+ * Waits until the BusinessCluster is Ready, calling `onCondition` once per condition the first time it
+ * is True (in the order the reconciler reaches them), with the time since the wait began.
+ */
+export async function waitClusterReady(
+  kc: KubeConfig,
+  name: string,
+  namespace: string,
+  onCondition: (type: string, ms: number, message?: string) => void,
+  timeoutMs = 420_000,
+): Promise<ClusterObject> {
+  const objects = makeObjectApi(kc);
+  const t0 = Date.now();
+  const seen = new Set<string>();
+  let last: ClusterObject | undefined;
+  try {
+    return await waitFor(
+      `BusinessCluster ${namespace}/${name} Ready`,
+      async () => {
+        last = await readObject<ClusterObject>(objects, { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name, namespace } });
+        const conds = last?.status?.conditions ?? [];
+        for (const type of ORDER) {
+          const c = conds.find((x) => x.type === type);
+          if (c?.status === 'True' && !seen.has(type)) {
+            seen.add(type);
+            onCondition(type, Date.now() - t0, c.message);
+          }
+        }
+        return conds.find((x) => x.type === 'Ready')?.status === 'True' ? last : undefined;
+      },
+      { timeoutMs, intervalMs: 1000 },
+    );
+  } catch (e) {
+    const waiting = (last?.status?.conditions ?? []).filter((c) => c.status !== 'True').map((c) => `${c.type}=${c.status} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; not yet: ${waiting.join('; ') || 'no status'}`);
+  }
+}
+
+type MachineObject = KubernetesObject & { status?: { phase?: string; nodeName?: string; conditions?: Condition[] } };
+
+/** Waits until every named Machine is Running, reporting each as it gets there. */
+export async function waitMachinesRunning(kc: KubeConfig, machines: KubernetesObject[], onRunning: (name: string, node: string, ms: number) => void, timeoutMs = 180_000): Promise<void> {
+  const objects = makeObjectApi(kc);
+  const t0 = Date.now();
+  const seen = new Set<string>();
+  const last = new Map<string, MachineObject | undefined>();
+  try {
+    await waitFor(
+      `${machines.length} Machines Running`,
+      async () => {
+        for (const m of machines) {
+          const name = m.metadata!.name!;
+          if (seen.has(name)) continue;
+          const live = await readObject<MachineObject>(objects, { apiVersion: API_VERSION, kind: 'Machine', metadata: { name, namespace: m.metadata!.namespace } });
+          last.set(name, live);
+          if (live?.status?.phase === 'Running') {
+            seen.add(name);
+            onRunning(name, live.status.nodeName ?? '?', Date.now() - t0);
+          }
+        }
+        return seen.size === machines.length ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 1000 },
+    );
+  } catch (e) {
+    const waiting = [...last].filter(([n]) => !seen.has(n)).map(([n, m]) => `${n}: ${m?.status?.phase ?? 'no status'} ${(m?.status?.conditions ?? []).filter((c) => c.status !== 'True').map((c) => `${c.type} ${c.reason ?? ''} ${c.message ?? ''}`).join('; ')}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; ${waiting.join(' | ')}`);
+  }
+}

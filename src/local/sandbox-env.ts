@@ -1,0 +1,170 @@
+// The sandbox runtime of `kokpit up`: a real meta control plane (etcd, kube-apiserver,
+// kube-controller-manager) on 127.0.0.1, kokpit's CRDs and default catalog, a pod runner acting as the
+// kubelet of one meta node (the business clusters' etcd and control-plane pods run as real local
+// processes), a hostPath volume provisioner, the NodePort proxy that makes business apiservers reachable
+// from the host, and the manager with every kokpit reconciler. One process owns all of it.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { briefError, type Logger } from '../controller/reconciler';
+import { catalogObjects } from './sample';
+import { applyObject, makeObjectApi } from '../kube';
+import { Manager } from '../manager/manager';
+import { kokpitRunnables } from '../manager/operators';
+import { podIPResolver } from '../operators/etcd/access';
+import { startPodRunner, type PodRunner } from '../podrunner';
+import { installCRDs, isAlive, startControlPlane, type ControlPlane } from '../testenv';
+import { packageDir } from '../cli/assets';
+import { startNodePortProxy, sandboxHostEndpoint, type NodePortProxy } from './nodeport-proxy';
+import { startHostPathProvisioner } from './provisioner';
+import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
+import type { SandboxState } from '../cli/commands/sandbox';
+
+export const MANAGER_NAMESPACE = 'kokpit-system';
+
+export interface SandboxEnvironmentOptions {
+  name: string;
+  kubernetesVersion?: string;
+  /** Reconciler and component logs. */
+  log: Logger;
+  /** One line per finished step, with its duration. */
+  step: (s: StepTiming) => void;
+  /** Whether this process leads its own process group (a detached supervisor). */
+  processGroup: boolean;
+  logFile?: string;
+}
+
+export interface SandboxEnvironment {
+  state: EnvironmentState;
+  kc: KubeConfig;
+  /** Resolves with a reason when a part dies (a control-plane process, the lease). */
+  failed: Promise<string>;
+  stop(): Promise<void>;
+}
+
+export function machinesSupported(): boolean {
+  return kokpitRunnables().some((r) => r.name === 'machine-operator');
+}
+
+export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Promise<SandboxEnvironment> {
+  const dir = environmentDir(o.name);
+  fs.mkdirSync(path.join(dir, 'run'), { recursive: true, mode: 0o700 });
+  const steps: StepTiming[] = [];
+  const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    const r = await fn();
+    const s = { step, ms: Date.now() - t0 };
+    steps.push(s);
+    o.step(s);
+    return r;
+  };
+  let cp: ControlPlane | undefined;
+  let runner: PodRunner | undefined;
+  let provisioner: { stop(): Promise<void> } | undefined;
+  let proxy: NodePortProxy | undefined;
+  let manager: Manager | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const stop = async () => {
+    clearInterval(timer);
+    // Reconcilers first (nothing half-written), then what runs the pods, then the meta cluster.
+    await manager?.stop().catch((e) => o.log.error(`stopping the manager: ${briefError(e)}`));
+    await proxy?.stop().catch(() => {});
+    await provisioner?.stop().catch(() => {});
+    await runner?.stop().catch((e) => o.log.error(`stopping the pod runner: ${briefError(e)}`));
+    await cp?.stop().catch((e) => o.log.error(`stopping the control plane: ${briefError(e)}`));
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    cp = await timed('meta control plane (sandbox: etcd, kube-apiserver, kube-controller-manager)', () =>
+      startControlPlane({
+        kubernetesVersion: o.kubernetesVersion,
+        // No kube-scheduler and no kwok nodes: every meta pod must land on the pod runner's node, which binds them.
+        controllers: true,
+        scheduler: false,
+        kwokNodes: 0,
+        dir: path.join(dir, 'run'),
+        clusterName: `kokpit-${o.name}`,
+        readyTimeoutMs: 120_000,
+        log: (l) => o.log.debug(`[meta] ${l}`),
+      }),
+    );
+    const kc = cp.kubeConfig();
+    const kubeconfig = path.join(dir, 'kubeconfig');
+    fs.writeFileSync(kubeconfig, cp.kubeconfigYaml, { mode: 0o600 });
+    await timed('kokpit CRDs and default catalog (versions, addons)', async () => {
+      await installCRDs(kc, packageDir('config/crd'));
+      const objects = makeObjectApi(kc);
+      await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: MANAGER_NAMESPACE } });
+      for (const obj of catalogObjects()) await applyObject(objects, obj as KubernetesObject);
+    });
+    const nodeName = `${o.name}-meta-node`;
+    runner = await timed(`pod runner for meta node ${nodeName} (pods run as local processes)`, async () => {
+      const r = await startPodRunner({
+        kubeConfig: kc,
+        nodeName,
+        stateDir: path.join(dir, 'runner'),
+        bindUnscheduledPods: true,
+        restartBackoff: { initialMs: 1000, maxMs: 10_000 },
+        stopGraceMs: 3000,
+        log: (l) => o.log.debug(l),
+      });
+      provisioner = await startHostPathProvisioner(kc, (l) => o.log.warn(l));
+      proxy = await startNodePortProxy(kc, (l) => o.log.info(l));
+      return r;
+    });
+    const runnables = kokpitRunnables({
+      etcd: { resolver: podIPResolver, backupRoot: path.join(dir, 'backups'), unsafeNoFsync: true },
+      cluster: { hostEndpoint: (_c, svc) => sandboxHostEndpoint(svc) },
+    });
+    let lostLease: (why: string) => void = () => {};
+    const failed = new Promise<string>((resolve) => (lostLease = resolve));
+    manager = await timed(`manager (${runnables.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, async () => {
+      const m = new Manager({
+        kc,
+        runnables,
+        log: o.log,
+        leaderElection: { namespace: MANAGER_NAMESPACE, onWaiting: (holder) => o.log.info(`another manager (${holder}) holds the lease; waiting`) },
+      });
+      await m.start();
+      void m.finished.then((s) => s === 'lost-lease' && lostLease('the manager lost its leader lease'));
+      return m;
+    });
+    const state: EnvironmentState = {
+      name: o.name,
+      runtime: 'sandbox',
+      pid: process.pid,
+      processGroup: o.processGroup,
+      server: cp.server,
+      version: cp.version,
+      kubeconfig,
+      runnerNode: runner.nodeName,
+      runnerHostIP: runner.hostIP,
+      components: cp.processes,
+      managerIdentity: manager.identity,
+      runnables: runnables.map((r) => r.name),
+      machines: machinesSupported() ? 'kwok' : 'unsupported',
+      steps,
+      logFile: o.logFile,
+      startedAt: new Date().toISOString(),
+    };
+    // sandbox.json too: `kokpit sandbox status|stop` and `sandbox start`'s already-running check see this environment.
+    const sandboxState: SandboxState = {
+      name: o.name, pid: process.pid, processGroup: o.processGroup, server: cp.server, version: cp.version,
+      kubeconfig, nodes: [nodeName], components: cp.processes, startedAt: state.startedAt,
+    };
+    writeJsonAtomic(path.join(dir, 'sandbox.json'), sandboxState);
+    writeJsonAtomic(path.join(dir, ENV_FILE), state);
+    const control = cp;
+    const died = new Promise<string>((resolve) => {
+      timer = setInterval(() => {
+        const dead = control.processes.find((p) => !isAlive(p.pid));
+        if (dead) resolve(`${dead.name} (pid ${dead.pid}) exited; see ${dead.logFile}`);
+      }, 2000);
+    });
+    return { state, kc, failed: Promise.race([failed, died]), stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+

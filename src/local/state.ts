@@ -1,0 +1,61 @@
+// Where a local environment (`kokpit up`) keeps its state, and how other commands find it.
+// The sandbox runtime shares the sandbox's directory ($KOKPIT_SANDBOX_DIR or ~/.local/state/kokpit/sandbox/<name>):
+// sandbox.json (so `kokpit sandbox status|stop` see it too), environment.json, kubeconfig (0600), run/, runner/.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { sandboxDir } from '../cli/commands/sandbox';
+import { isAlive } from '../testenv/reaper';
+
+export const DEFAULT_ENV_NAME = 'kokpit';
+export const ENV_FILE = 'environment.json';
+export const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+export interface StepTiming {
+  step: string;
+  ms: number;
+}
+
+export interface EnvironmentState {
+  name: string;
+  runtime: 'sandbox';
+  /** The supervisor process: control plane owner, pod runner, manager. */
+  pid: number;
+  processGroup: boolean;
+  server: string;
+  version: string;
+  kubeconfig: string;
+  runnerNode: string;
+  runnerHostIP: string;
+  /** Control-plane processes (etcd, kube-apiserver, …) with pids. */
+  components: Array<{ name: string; pid: number; bin: string; logFile: string }>;
+  managerIdentity: string;
+  runnables: string[];
+  machines: 'kwok' | 'unsupported';
+  steps: StepTiming[];
+  logFile?: string;
+  startedAt: string;
+}
+
+export function environmentDir(name: string): string {
+  return sandboxDir(name);
+}
+
+export function readEnvironment(name: string): EnvironmentState | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(environmentDir(name), ENV_FILE), 'utf8')) as EnvironmentState;
+  } catch {
+    return undefined;
+  }
+}
+
+export function runningEnvironment(name: string): EnvironmentState | undefined {
+  const s = readEnvironment(name);
+  return s && isAlive(s.pid) ? s : undefined;
+}
+
+/** Written atomically: its presence means "ready" to a waiting `up --detach`. */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+  fs.writeFileSync(tmp, JSON.stringify(value, null, 2), { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
