@@ -1,6 +1,8 @@
 // Entry point, kept thin: build the runtime once, then let each feature register itself.
 import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { createReconcilers } from './commands/reconcilers';
+import { registerRenderPreview } from './commands/render-preview';
 import { FleetController } from './fleet/controller';
 import { registerObjectDocuments } from './fleet/object-documents';
 import { registerStatusBar } from './fleet/status-bar';
@@ -8,7 +10,11 @@ import { registerFleetView } from './fleet/tree';
 import { registerCompletion } from './language/completion';
 import { registerDiagnostics } from './language/diagnostics';
 import { registerHover } from './language/hover';
+import type { ReconcilerService } from './model/reconcilers';
 import { createRuntime } from './runtime';
+
+/** Kept for deactivate(), which must stop the reconcilers gracefully (release the lease) before the host exits. */
+let reconcilers: ReconcilerService | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -23,7 +29,9 @@ export function activate(context: vscode.ExtensionContext): void {
   registerFleetView(context, runtime, fleet);
   registerObjectDocuments(context, fleet);
   registerStatusBar(context, fleet);
-  registerCommands(context, { runtime, diagnostics, fleet });
+  registerRenderPreview(context);
+  reconcilers = createReconcilers(context, runtime.logger, fleet);
+  registerCommands(context, { runtime, diagnostics, fleet, reconcilers });
 
   // The host's uptime shows how much of the wait before activation was VS Code starting, not kokpit.
   runtime.logger.info(`activated in ${Math.round(performance.now() - started)} ms (extension host up ${Math.round(process.uptime() * 1000)} ms)`);
@@ -31,6 +39,9 @@ export function activate(context: vscode.ExtensionContext): void {
   void fleet.autoConnect();
 }
 
-export function deactivate(): void {
-  // Everything is in context.subscriptions; VS Code disposes it.
+export async function deactivate(): Promise<void> {
+  // Everything else is in context.subscriptions; VS Code disposes it. The reconcilers finish their passes first.
+  const running = reconcilers;
+  reconcilers = undefined;
+  await running?.stop(5_000);
 }

@@ -33,7 +33,7 @@ async function connect({ fleet, runtime }: CommandServices, arg?: unknown): Prom
 }
 
 /** The node a tree command acts on: its argument, or the user's pick among fleet objects. */
-async function pickNode({ fleet }: CommandServices, arg: unknown, what: string, accept: (n: FleetNode) => boolean): Promise<FleetNode | undefined> {
+export async function pickNode({ fleet }: CommandServices, arg: unknown, what: string, accept: (n: FleetNode) => boolean): Promise<FleetNode | undefined> {
   const id = nodeIdArgument(arg);
   if (id) {
     const node = fleet.node(id);

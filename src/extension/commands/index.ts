@@ -2,13 +2,26 @@
 // CommandModule, list it in MODULES, and add its id to model/commands.ts (package.json follows; a test checks).
 import * as vscode from 'vscode';
 import { COMMANDS, type CommandId } from '../model/commands';
+import { applyCommands } from './apply-current-file';
 import { fleetCommands } from './fleet';
+import { terminalCommands } from './open-terminal';
+import { reconcilerCommands } from './reconcilers';
+import { renderCommands } from './render-preview';
 import { logCommands } from './show-logs';
 import { metaClusterCommands } from './meta-cluster';
 import type { CommandHandler, CommandModule, CommandServices } from './types';
 import { validateCommands } from './validate-workspace';
 
-const MODULES: readonly CommandModule[] = [validateCommands, logCommands, metaClusterCommands, fleetCommands];
+const MODULES: readonly CommandModule[] = [
+  validateCommands,
+  logCommands,
+  metaClusterCommands,
+  fleetCommands,
+  applyCommands,
+  renderCommands,
+  reconcilerCommands,
+  terminalCommands,
+];
 
 /** Every contributed command mapped to exactly one handler; throws on a gap or a duplicate (a programming error). */
 export function commandTable(modules: readonly CommandModule[] = MODULES): Map<CommandId, CommandHandler> {

@@ -2,6 +2,7 @@
 import type { FleetController } from '../fleet/controller';
 import type { DiagnosticsService } from '../language/diagnostics';
 import type { CommandId } from '../model/commands';
+import type { ReconcilerService } from '../model/reconcilers';
 import type { Runtime } from '../runtime';
 
 /** What command handlers may use. Later features (reconcilers) add their services here. */
@@ -9,6 +10,7 @@ export interface CommandServices {
   runtime: Runtime;
   diagnostics: DiagnosticsService;
   fleet: FleetController;
+  reconcilers: ReconcilerService;
 }
 
 export type CommandHandler = (services: CommandServices, ...args: unknown[]) => unknown;

@@ -13,6 +13,11 @@ export const COMMANDS = {
   openYaml: { id: 'kokpit.openYaml', title: 'Open YAML' },
   showStatus: { id: 'kokpit.showStatus', title: 'Show Status and Conditions' },
   copyKubeconfig: { id: 'kokpit.copyKubeconfig', title: 'Copy Business Cluster Kubeconfig' },
+  applyCurrentFile: { id: 'kokpit.applyCurrentFile', title: 'Apply Current File' },
+  renderPreview: { id: 'kokpit.renderPreview', title: 'Render Preview of Current File' },
+  startReconcilers: { id: 'kokpit.startReconcilers', title: 'Start Reconcilers' },
+  stopReconcilers: { id: 'kokpit.stopReconcilers', title: 'Stop Reconcilers' },
+  openTerminal: { id: 'kokpit.openTerminal', title: 'Open Terminal with Business Cluster Kubeconfig' },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

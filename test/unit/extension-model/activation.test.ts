@@ -52,8 +52,8 @@ describe('extension: activation and wiring (fake vscode)', function () {
     const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
     assert.deepEqual([...state.commands.keys()].sort(), contributed);
     assert.deepEqual(state.treeViews.map((v) => v.id), ['kokpit.fleet']);
-    assert.deepEqual(state.statusBarItems.map((i) => [i.id, i.shown]), [['kokpit.metaCluster', true]]);
-    assert.deepEqual([...state.contentProviders.keys()], ['kokpit-object']);
+    assert.deepEqual(state.statusBarItems.map((i) => [i.id, i.shown]), [['kokpit.metaCluster', true], ['kokpit.reconcilers', false]]);
+    assert.deepEqual([...state.contentProviders.keys()].sort(), ['kokpit-object', 'kokpit-render']);
     assert.deepEqual(state.collections.map((c) => c.name), ['kokpit']);
     assert.equal(state.completionProviders.length, 1);
     assert.equal(state.hoverProviders.length, 1);

@@ -94,6 +94,23 @@ export class ThemeColor {
 }
 export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 } as const;
 export const StatusBarAlignment = { Left: 1, Right: 2 } as const;
+export const ViewColumn = { Active: -1, Beside: -2, One: 1 } as const;
+
+export class FakeTerminal {
+  shown = false;
+  disposed = false;
+  constructor(readonly creationOptions: { name?: string; env?: Record<string, string> }) {}
+  get name(): string | undefined {
+    return this.creationOptions.name;
+  }
+  show(): void {
+    this.shown = true;
+  }
+  dispose(): void {
+    this.disposed = true;
+    state.onCloseTerminal.fire(this);
+  }
+}
 
 export class Uri {
   private constructor(
@@ -105,6 +122,11 @@ export class Uri {
   }
   static from(parts: { scheme: string; path: string }): Uri {
     return new Uri(parts.scheme, parts.path);
+  }
+  static parse(text: string): Uri {
+    const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(text);
+    if (!m) throw new Error(`fake Uri.parse: ${text}`);
+    return new Uri(m[1], m[2]);
   }
   get fsPath(): string {
     return this.path;
@@ -202,6 +224,10 @@ export class FakeState {
   /** Files on "disk" for findFiles/fs.readFile. */
   files = new Map<string, string>();
   settings: Record<string, unknown> = {};
+  /** The editor the user is in (undefined: none). */
+  activeTextEditor: { document: FakeTextDocument } | undefined;
+  terminals: FakeTerminal[] = [];
+  readonly onCloseTerminal = new EventEmitter<FakeTerminal>();
   readonly onOpen = new EventEmitter<FakeTextDocument>();
   readonly onSave = new EventEmitter<FakeTextDocument>();
   readonly onChange = new EventEmitter<{ document: FakeTextDocument; contentChanges: unknown[] }>();
@@ -250,7 +276,7 @@ const message = (level: 'info' | 'warning' | 'error') => async (text: string, ..
 
 export const vscodeApi = {
   EventEmitter, Position, Range, Diagnostic, DiagnosticSeverity, CompletionItem, CompletionItemKind, SnippetString,
-  MarkdownString, Hover, TreeItem, TreeItemCollapsibleState, ThemeIcon, ThemeColor, ProgressLocation, StatusBarAlignment, Uri,
+  MarkdownString, Hover, TreeItem, TreeItemCollapsibleState, ThemeIcon, ThemeColor, ProgressLocation, StatusBarAlignment, Uri, ViewColumn,
   env: {
     clipboard: {
       writeText: async (text: string) => void (state.clipboard = text),
@@ -258,6 +284,15 @@ export const vscodeApi = {
     },
   },
   window: {
+    get activeTextEditor() {
+      return state.activeTextEditor;
+    },
+    createTerminal: (options: { name?: string; env?: Record<string, string> }) => {
+      const terminal = new FakeTerminal(options);
+      state.terminals.push(terminal);
+      return terminal;
+    },
+    onDidCloseTerminal: (l: Listener<FakeTerminal>) => state.onCloseTerminal.event(l),
     createStatusBarItem: (id: string) => {
       const item = { id, text: '', shown: false, disposed: false, show: () => void (item.shown = true), hide: () => void (item.shown = false), dispose: () => void (item.disposed = true) } as FakeState['statusBarItems'][number] & { show(): void; hide(): void; dispose(): void };
       state.statusBarItems.push(item);
@@ -297,6 +332,7 @@ export const vscodeApi = {
       state.onOpen.fire(doc);
       return doc;
     },
+    asRelativePath: (uri: Uri | string) => (typeof uri === 'string' ? uri : uri.path).replace(/^\/w\//, ''),
     getConfiguration: (section: string) => ({ get: (key: string) => state.settings[`${section}.${key}`] }),
     onDidChangeConfiguration: (l: Listener<any>) => state.onConfig.event(l),
     onDidOpenTextDocument: (l: Listener<any>) => state.onOpen.event(l),

@@ -111,8 +111,12 @@ describe('manifest: what the .vsix ships (.vscodeignore, as vsce reads it)', () 
   });
 
   it('only the bundles, media, snippets, schemas and the package docs', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|media\/.+|snippets\/.+|schemas\/.+\.json)$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json)$/;
     assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
+  });
+
+  it('ships the etcd3 .proto files the bundled etcd client loads at run time', () => {
+    assert.ok(files.includes('dist/etcd3-proto/rpc.proto'), 'dist/etcd3-proto/rpc.proto is not packaged');
   });
 
   it('includes every file the manifest refers to', () => {

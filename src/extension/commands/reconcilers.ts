@@ -1,0 +1,92 @@
+// "Start/Stop Reconcilers": kokpit's manager in the extension host against the connected meta cluster, behind the
+// leader lease (kokpit-system/kokpit-manager). Its logs go to the Kokpit output channel; a status-bar item shows
+// whether it runs, waits for another holder of the lease, or failed. Disconnecting or deactivating stops it.
+import * as vscode from 'vscode';
+import type { FleetController } from '../fleet/controller';
+import { COMMANDS } from '../model/commands';
+import type { Logger } from '../model/logger';
+import { reconcilerStatus, ReconcilerService, type ManagerFactory } from '../model/reconcilers';
+import type { CommandModule, CommandServices } from './types';
+
+export const LEASE_NAMESPACE = 'kokpit-system';
+
+/** The operators (and the etcd client with its .proto files) load on first start, not at activation. */
+const embeddedManager: ManagerFactory = (kc, log, onWaiting) => {
+  let manager: import('../../manager/manager').Manager | undefined;
+  const loaded = Promise.all([import('../../manager/manager'), import('../../manager/operators')]).then(([{ Manager }, { kokpitRunnables }]) => {
+    manager = new Manager({ kc, runnables: kokpitRunnables(), leaderElection: { namespace: LEASE_NAMESPACE, onWaiting }, log: prefixed(log, 'reconcilers: ') });
+    return manager;
+  });
+  let stopped = false;
+  return {
+    start: async () => {
+      const m = await loaded;
+      if (stopped) throw new Error('stopped before the reconcilers started');
+      await m.start();
+    },
+    stop: async (graceMs) => {
+      stopped = true;
+      await (await loaded).stop(graceMs);
+    },
+    finished: loaded.then((m) => m.finished),
+  };
+};
+
+function prefixed(log: Logger, prefix: string): Logger {
+  return {
+    trace: (m) => log.trace(prefix + m),
+    debug: (m) => log.debug(prefix + m),
+    info: (m) => log.info(prefix + m),
+    warn: (m) => log.warn(prefix + m),
+    error: (m) => log.error(m instanceof Error ? `${prefix}${m.message}` : prefix + m),
+  };
+}
+
+/** The service, its status-bar item, and stopping when the meta cluster goes away. */
+export function createReconcilers(context: vscode.ExtensionContext, logger: Logger, fleet: FleetController, factory: ManagerFactory = embeddedManager): ReconcilerService {
+  const service = new ReconcilerService(factory, logger);
+  const item = vscode.window.createStatusBarItem('kokpit.reconcilers', vscode.StatusBarAlignment.Left, 9);
+  item.name = 'Kokpit reconcilers';
+  const show = () => {
+    const s = service.state;
+    const status = reconcilerStatus(s);
+    item.text = status.text;
+    item.tooltip = status.tooltip;
+    item.command = s.kind === 'running' || s.kind === 'waiting' ? COMMANDS.stopReconcilers.id : COMMANDS.startReconcilers.id;
+    // The leader elector itself logs who holds the lease. Hidden while there is nothing to run against.
+    if (fleet.state.kind === 'connected' || s.kind !== 'stopped') item.show();
+    else item.hide();
+  };
+  show();
+  context.subscriptions.push(
+    item,
+    service.onDidChange(show),
+    fleet.onDidChangeState(show),
+    // Reconcilers against a cluster the editor no longer shows would be invisible: stop them with the connection.
+    fleet.onDidChangeState((state) => {
+      if (state.kind !== 'connected' && service.state.kind !== 'stopped' && service.state.kind !== 'failed') void service.stop();
+    }),
+  );
+  return service;
+}
+
+async function start({ fleet, reconcilers, runtime }: CommandServices): Promise<void> {
+  const kc = fleet.metaKubeConfig;
+  if (fleet.state.kind !== 'connected' || !kc) throw new Error('not connected to a meta cluster (run "Kokpit: Connect to Meta Cluster")');
+  runtime.logger.info(`starting reconcilers against ${fleet.state.context}`);
+  reconcilers.start(kc, fleet.state.context);
+}
+
+async function stop({ reconcilers, runtime }: CommandServices): Promise<void> {
+  if (reconcilers.state.kind === 'stopped') {
+    void vscode.window.showInformationMessage('Kokpit: the reconcilers are not running here');
+    return;
+  }
+  await runtime.progress.run('stopping reconcilers', () => reconcilers.stop());
+  runtime.logger.info('reconcilers stopped');
+}
+
+export const reconcilerCommands: CommandModule = {
+  [COMMANDS.startReconcilers.id]: start,
+  [COMMANDS.stopReconcilers.id]: stop,
+};

@@ -1,0 +1,50 @@
+// "Render Preview", the part that needs no editor: the meta-cluster objects a file's BusinessClusters and
+// EtcdClusters would produce, as YAML, offline (kokpit's default catalog; Secrets hold placeholders).
+// The virtual document's path carries the source file, so the preview re-renders from the file's current text.
+import { stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
+import { renderDocument, RENDERED_ANNOTATION } from '../../local/render';
+import { validateText, type ValidateOptions } from '../../validation';
+
+export const RENDER_SCHEME = 'kokpit-render';
+
+const RENDERABLE = new Set(['BusinessCluster', 'EtcdCluster']);
+
+/** The preview's text; never throws: a file that cannot be rendered gets a YAML comment saying why. */
+export function renderPreviewText(text: string, file: string, opts: ValidateOptions = {}): string {
+  const header = [`# Rendered offline from ${file} (no cluster). Secrets contain PLACEHOLDER data, not keys (annotated ${RENDERED_ANNOTATION}).`];
+  const errors = validateText(text, opts).filter((d) => d.severity === 'error');
+  if (errors.length) {
+    return [...header, `# Not rendered: ${file} has ${errors.length} error${errors.length > 1 ? 's' : ''}:`, ...errors.map((d) => `#   ${d.line}:${d.column}: ${d.message}`), ''].join('\n');
+  }
+  const docs = parseAllDocuments(text)
+    .map((d) => d.toJS() as unknown)
+    .filter((d): d is Record<string, unknown> => !!d && typeof d === 'object' && !Array.isArray(d));
+  const targets = docs.filter((d) => RENDERABLE.has(String(d.kind)));
+  if (targets.length === 0) return [...header, `# Nothing to render: ${file} holds no BusinessCluster or EtcdCluster.`, ''].join('\n');
+  const comments: string[] = [];
+  const bodies: string[] = [];
+  for (const doc of targets) {
+    const md = doc.metadata as { name?: string; namespace?: string } | undefined;
+    const what = `${String(doc.kind)} ${md?.namespace ?? 'default'}/${md?.name ?? '(no name)'}`;
+    try {
+      const r = renderDocument(doc);
+      comments.push(`# ${what}: ${r.objects.length} objects`, ...r.notes.map((n) => `#   note: ${n}`));
+      bodies.push(...r.objects.map((o) => `---\n${stringify(o).trimEnd()}`));
+    } catch (e) {
+      comments.push(`# ${what}: not rendered: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return [...header, ...comments, ...bodies, ''].join('\n');
+}
+
+/** The virtual document's path for a source document (its URI, so it can be found again). */
+export function renderPreviewPath(sourceUri: string): string {
+  return `/${encodeURIComponent(sourceUri)}.rendered.yaml`;
+}
+
+export function sourceOfRenderPreviewPath(path: string): string {
+  const m = /^\/(.*)\.rendered\.yaml$/.exec(path);
+  if (!m) throw new Error(`not a kokpit render preview: ${path}`);
+  return decodeURIComponent(m[1]);
+}
