@@ -2,6 +2,7 @@
 // runtime-loaded assets (etcd3's .proto files, CRDs) must be found from the bundle.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { listFiles, PackageManager } from '@vscode/vsce';
 
 
 describe('bundled CLI (dist/cli.js)', function () {
@@ -24,5 +25,12 @@ describe('bundled CLI (dist/cli.js)', function () {
     assert.equal(bad.status, 1);
     assert.match(bad.stdout, /etcd-even-replicas\.yaml:\d+:\d+: error:/);
     assert.equal(run(['does-not-exist.yaml']).status, 2);
+  });
+
+  it('the .vsix ships the etcd3 .proto files the bundled etcd client loads at run time', async () => {
+    const files = await listFiles({ cwd: process.cwd(), packageManager: PackageManager.None });
+    for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/etcd3-proto/rpc.proto', 'dist/etcd3-proto/kv.proto', 'dist/etcd3-proto/auth.proto']) {
+      assert.ok(files.includes(f), `${f} is not packaged`);
+    }
   });
 });

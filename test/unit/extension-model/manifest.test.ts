@@ -115,9 +115,7 @@ describe('manifest: what the .vsix ships (.vscodeignore, as vsce reads it)', () 
     assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
   });
 
-  it('ships the etcd3 .proto files the bundled etcd client loads at run time', () => {
-    assert.ok(files.includes('dist/etcd3-proto/rpc.proto'), 'dist/etcd3-proto/rpc.proto is not packaged');
-  });
+  // That the .proto files etcd3 loads at run time are packaged needs a build: see test/integration/bundle.
 
   it('includes every file the manifest refers to', () => {
     const referenced = [
