@@ -163,7 +163,12 @@ describe('ui: the Fleet view and editor in code-server', function () {
     const activated = /activated in (\d+) ms \(extension host up (\d+) ms\)/.exec(fs.readFileSync(logFile, 'utf8'));
     assert.ok(activated, 'activation time logged');
     log(`extension activate(): ${activated[1]} ms, with the extension host up for ${activated[2]} ms`);
-    const connected = /connected to '.*' in (\d+) ms: (\d+) fleet nodes/.exec(fs.readFileSync(logFile, 'utf8'));
+    // VS Code flushes output-channel log files asynchronously: the tree can render before the line lands.
+    let connected: RegExpExecArray | null = null;
+    for (const deadline = Date.now() + 15_000; !connected && Date.now() < deadline; ) {
+      connected = /connected to '.*' in (\d+) ms: (\d+) fleet nodes/.exec(fs.readFileSync(logFile, 'utf8'));
+      if (!connected) await new Promise((r) => setTimeout(r, 200));
+    }
     assert.ok(connected, 'connection time logged');
     log(`connect (probe + first list of every kind): ${connected[1]} ms`);
   });
