@@ -1,8 +1,10 @@
 // `npm run bench -- machines [--count=100]`: a MachineSet of N kwok machines joins a business cluster.
 // Reports the time until all N Machines are Running (Nodes Ready through the operator), against a floor
 // measured in the same run: N Nodes applied straight into the business cluster and made Ready by the same
-// kwok, with no operator in between. Also: peak RSS of this process (the operator runs in it), API writes
-// per machine, and writes of a steady-state pass over everything (must be 0).
+// kwok, with no operator in between. Then scales the set to 20 and back (Machines and Ready Nodes), timed.
+// Also: peak RSS of this process (the operator runs in it), API writes
+// per machine (lifecycle Events counted separately), and writes of a steady-state pass over everything,
+// Events included (must be 0).
 import type { KubernetesObject, V1Node } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { applyObject, makeObjectApi, readObject } from '../src/kube';
@@ -30,6 +32,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     await applyObject(objects, componentObject('containerd', '1.7.0'));
     await applyObject(objects, componentObject('kubelet', 'v1.33.13', ['containerd']));
     const writesBefore = operator.writes();
+    const eventsBefore = operator.events.writes;
     const t0 = Date.now();
     await applyObject(objects, {
       apiVersion: API, kind: 'MachineSet', metadata: { name: 'pool', namespace: NS },
@@ -42,12 +45,33 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     }, { timeoutMs: 600_000, intervalMs: 250 });
     const operatorMs = Date.now() - t0;
     const writes = operator.writes() - writesBefore;
+    const eventWrites = operator.events.writes - eventsBefore;
 
     // Steady state: one more pass over the set and every machine.
-    const steadyBefore = operator.writes();
+    const steadyBefore = operator.writes() + operator.events.writes;
     await operator.machineSets.reconcile(`${NS}/pool`);
     for (let i = 0; i < count; i++) await operator.machines.reconcile(`${NS}/pool-${i}`);
-    const steadyWrites = operator.writes() - steadyBefore;
+    const steadyWrites = operator.writes() + operator.events.writes - steadyBefore;
+
+    // Scale to 20 and back (the issue's verification): Machines and their Nodes go, then come back Ready.
+    let scaleDownMs: number | undefined;
+    let scaleUpMs: number | undefined;
+    if (count > 20) {
+      const core0 = env.bkc.makeApiClient(CoreV1Api);
+      const scaleTo = async (replicas: number) => {
+        const t = Date.now();
+        await applyObject(objects, { apiVersion: API, kind: 'MachineSet', metadata: { name: 'pool', namespace: NS }, spec: { replicas } } as KubernetesObject, { fieldManager: 'bench-scale' });
+        await waitFor(`scaled to ${replicas}`, async (s) => {
+          const st = (await readObject<KubernetesObject & { status?: { replicas?: number; readyReplicas?: number } }>(objects, { apiVersion: API, kind: 'MachineSet', metadata: { name: 'pool', namespace: NS } }))?.status;
+          const nodes = (await core0.listNode({ labelSelector: 'kokpit.dev/machine' })).items.filter((n) => isNodeReady(n)).length;
+          s.lastReason = `status ${st?.replicas}/${st?.readyReplicas}, ready Nodes ${nodes}`;
+          return st?.replicas === replicas && st.readyReplicas === replicas && nodes === replicas ? true : undefined;
+        }, { timeoutMs: 600_000, intervalMs: 250 });
+        return Date.now() - t;
+      };
+      scaleDownMs = await scaleTo(20);
+      scaleUpMs = await scaleTo(count);
+    }
 
     // Floor: the same number of Nodes straight into the business cluster, made Ready by the same kwok.
     const bobjects = makeObjectApi(env.bkc);
@@ -69,7 +93,10 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       operator_peak_rss_mb: Math.round(peakRss / 2 ** 20),
       rss_before_operator_mb: Math.round(rssBefore / 2 ** 20),
       api_writes_per_machine: Number((writes / count).toFixed(2)),
+      // Lifecycle Events (core/v1), counted apart from the object writes above.
+      event_writes_per_machine: Number((eventWrites / count).toFixed(2)),
       steady_state_writes: steadyWrites,
+      ...(scaleDownMs !== undefined ? { scale_down_to_20_ms: scaleDownMs, scale_back_up_ms: scaleUpMs } : {}),
     };
   } finally {
     clearInterval(sampler);

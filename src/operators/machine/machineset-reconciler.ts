@@ -5,6 +5,7 @@ import type { Machine, MachineSet, MachineSetStatus } from '../../api';
 import { type Logger, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { applyObject, deleteObject, listObjects, makeObjectApi, readObject } from '../../kube';
 import { findCondition, mergeConditions, type ConditionInput } from './conditions';
+import { noEvents, type EventRecorder } from './events';
 import { API, MACHINESET_LABEL, TEMPLATE_HASH_LABEL, machineIndexOf } from './names';
 import { renderSetMachine, templateHashOf } from './render';
 import { planRollout, type MachineFacts } from './rollout';
@@ -13,6 +14,7 @@ import { writeStatusIfChanged, type WriteCounter } from './status';
 export interface MachineSetRuntime {
   kc: KubeConfig;
   log: Logger;
+  events?: EventRecorder;
   now?: () => Date;
 }
 
@@ -26,7 +28,14 @@ export function machineFacts(setName: string, m: Machine): MachineFacts | undefi
     // Ready only once the machine's status describes its current spec.
     ready: m.status?.phase === 'Running' && m.status.observedGeneration === m.metadata.generation,
     failed: m.status?.phase === 'Failed',
+    message: failureMessageOf(m),
   };
+}
+
+function failureMessageOf(m: Machine): string | undefined {
+  if (m.status?.phase !== 'Failed') return undefined;
+  const c = m.status.conditions?.find((x) => x.status === 'False' && x.type === 'ComponentsHealthy') ?? m.status.conditions?.find((x) => x.status === 'False');
+  return c ? `${c.reason}: ${c.message ?? ''}`.trim() : undefined;
 }
 
 export class MachineSetReconciler {
@@ -71,6 +80,13 @@ export class MachineSetReconciler {
       await applyObject(this.objects, renderSetMachine(set, index, hash) as KubernetesObject);
       this.rt.log.info(`machineset ${key}: phase ${plan.currentPhase}: machine ${machineName} moved to template ${hash}`);
     }
+    for (const machineName of plan.replace) {
+      if (live.get(machineName)?.metadata.deletionTimestamp) continue;
+      this.counter.writes++;
+      await deleteObject(this.objects, { apiVersion: API, kind: 'Machine', metadata: { name: machineName, namespace } });
+      this.rt.log.info(`machineset ${key}: machine ${machineName} Failed; replacing it`);
+      await this.event(set, 'Warning', 'MachineReplaced', `machine ${machineName} Failed (${facts.find((f) => f.name === machineName)?.message ?? 'no reason reported'}); deleted, a new one replaces it`);
+    }
     for (const machineName of plan.delete) {
       if (live.get(machineName)?.metadata.deletionTimestamp) continue;
       this.counter.writes++;
@@ -101,7 +117,22 @@ export class MachineSetReconciler {
       conditions: mergeConditions(prevStatus.conditions, conditions, set.metadata.generation, now),
       observedGeneration: set.metadata.generation,
     };
-    await writeStatusIfChanged(this.rt.kc, set as MachineSet & { metadata: { name: string } }, 'machinesets', prevStatus, status as Record<string, unknown>, this.counter);
+    const wrote = await writeStatusIfChanged(this.rt.kc, set as MachineSet & { metadata: { name: string } }, 'machinesets', prevStatus, status as Record<string, unknown>, this.counter);
+    if (wrote) {
+      // Events for transitions only: a new phase, a rollout that stops or completes.
+      const before = findCondition(prevStatus.conditions, 'RolloutProgressing');
+      const after = conditions[1];
+      if (plan.rollingOut && !plan.paused && !plan.healthGateFailed && (prevStatus.currentPhase !== plan.currentPhase || !sameRollout)) {
+        await this.event(set, 'Normal', 'RolloutPhase', plan.message);
+      }
+      if (before?.reason !== after.reason && after.reason !== 'PhaseInProgress' && (before || after.reason !== 'RolloutComplete')) {
+        await this.event(set, after.reason === 'HealthGateFailed' ? 'Warning' : 'Normal', after.reason, plan.message);
+      }
+    }
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : undefined;
+  }
+
+  private async event(set: MachineSet, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    await (this.rt.events ?? noEvents).record({ apiVersion: API, kind: 'MachineSet', metadata: { name: set.metadata.name, namespace: set.metadata.namespace, uid: set.metadata.uid } }, type, reason, message);
   }
 }

@@ -10,7 +10,11 @@ import { keyOf, silentLogger, type Logger } from '../../controller/reconciler';
 import { listObjects, makeObjectApi } from '../../kube';
 import { ComponentReconciler } from './component-reconciler';
 import { ClusterConnections } from './connections';
+import { KubeEventRecorder } from './events';
 import { MachineReconciler } from './machine-reconciler';
+import { KindProvider } from './providers/kind';
+import { KwokProvider } from './providers/kwok';
+import type { Providers } from './providers/provider';
 import { MachineSetReconciler } from './machineset-reconciler';
 import { API } from './names';
 
@@ -20,6 +24,12 @@ export interface MachineOperatorOptions {
   /** kwok executable (default: the kokpit binary cache). */
   kwokBinary?: string;
   controller?: ControllerOptions;
+  /** Machine providers (default: kwok, and kind through the docker on PATH). */
+  providers?: Providers;
+  /** How often Running machines run their components' health steps (default 60 s). */
+  healthIntervalMs?: number;
+  /** How long repair may take before an unhealthy machine is Failed and replaced (default 10 min). */
+  repairLimitMs?: number;
 }
 
 export interface MachineOperator {
@@ -28,6 +38,7 @@ export interface MachineOperator {
   components: ComponentReconciler;
   connections: ClusterConnections;
   controllers: Controller[];
+  events: KubeEventRecorder;
   /** Write requests sent by the three reconcilers (status, finalizers, Nodes, Machines). */
   writes(): number;
   stop(): Promise<void>;
@@ -51,11 +62,15 @@ export async function startMachineOperator(opts: MachineOperatorOptions): Promis
   const ctlOpts = { log, ...opts.controller };
   let machineController: Controller | undefined;
   const connections = new ClusterConnections({ log, kwokBinary: opts.kwokBinary, onNodeEvent: (key) => machineController?.enqueue(key) });
+  const events = new KubeEventRecorder(kc, 'machine-operator', log);
   const machineReconciler = new MachineReconciler({
-    kc, log, connections,
+    kc, log, connections, events,
+    providers: opts.providers ?? { kwok: new KwokProvider(), kind: new KindProvider() },
+    healthIntervalMs: opts.healthIntervalMs,
+    repairLimitMs: opts.repairLimitMs,
     cache: { component: (name) => components.get(name), cluster: (namespace, name) => clusters.get(name, namespace) },
   });
-  const setReconciler = new MachineSetReconciler({ kc, log });
+  const setReconciler = new MachineSetReconciler({ kc, log, events });
   const definitions = () => new Map<string, ComponentSpec>(components.list().map((c) => [c.metadata.name, c.spec]));
   const componentReconciler = new ComponentReconciler({ kc, log, definitions });
   machineController = new Controller('machine', (key) => machineReconciler.reconcile(key), { workers: 8, ...ctlOpts });
@@ -94,6 +109,7 @@ export async function startMachineOperator(opts: MachineOperatorOptions): Promis
     components: componentReconciler,
     connections,
     controllers,
+    events,
     writes: () => machineReconciler.counter.writes + setReconciler.counter.writes + componentReconciler.counter.writes,
     async stop() {
       await Promise.all(controllers.map((c) => c.stop()));

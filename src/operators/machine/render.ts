@@ -25,6 +25,10 @@ export function kubeletVersionOf(components: PlannedComponent[]): string | undef
   return components.find((c) => c.name === 'kubelet')?.version;
 }
 
+export function kwokProviderID(machine: Machine): string {
+  return `kwok://${machine.metadata.namespace ?? 'default'}/${machine.spec.clusterRef.name}/${machine.metadata.name}`;
+}
+
 /** The Node of a kwok Machine, as a kubelet would register it, marked for the business cluster's kwok. */
 export function renderKwokNode(machine: Machine, components: PlannedComponent[]): V1Node {
   const name = nodeNameOf(machine.metadata.name);
@@ -48,7 +52,7 @@ export function renderKwokNode(machine: Machine, components: PlannedComponent[])
       },
     },
     spec: {
-      providerID: `kwok://${machine.metadata.namespace ?? 'default'}/${machine.spec.clusterRef.name}/${machine.metadata.name}`,
+      providerID: kwokProviderID(machine),
       ...(taints?.length ? { taints } : {}),
     },
     // Only used when the Node is created (registration); kwok keeps status up to date afterwards.

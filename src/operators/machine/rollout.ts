@@ -11,6 +11,8 @@ export interface MachineFacts {
   /** Running, its status computed from its current generation. */
   ready: boolean;
   failed: boolean;
+  /** Why it failed (its ComponentsHealthy or Provisioned message), for the set's report. */
+  message?: string;
 }
 
 export interface RolloutState {
@@ -24,6 +26,8 @@ export interface RolloutPlan {
   create: number[];
   delete: string[];
   update: string[];
+  /** Failed machines on the current template outside a rollout: deleted, so the next pass creates them anew. */
+  replace: string[];
   /** Phase in progress (the last one when nothing is rolling out). */
   currentPhase: number;
   /** Cumulative machine count each phase ends at. */
@@ -75,8 +79,10 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
 
   if (!outdated.length) {
     const waiting = updated.length - updatedReady + create.length;
+    // Repair did not help these: a fresh machine replaces each (no rollout is in progress to protect).
+    const replace = updated.filter((m) => m.failed).map((m) => m.name);
     return {
-      ...base, update: [], currentPhase: targets.length - 1, rollingOut: false, paused: false, healthGateFailed: false,
+      ...base, update: [], replace, currentPhase: targets.length - 1, rollingOut: false, paused: false, healthGateFailed: false,
       message: waiting ? `${waiting} of ${replicas} machines not ready yet` : `all ${replicas} machines updated and ready`,
     };
   }
@@ -86,7 +92,7 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
   if (phase < 0) {
     // Every phase met but machines are left on the old template: the last phase is below 100 %.
     return {
-      ...base, update: [], currentPhase: targets.length - 1, rollingOut: true, paused: false, healthGateFailed: false,
+      ...base, update: [], replace: [], currentPhase: targets.length - 1, rollingOut: true, paused: false, healthGateFailed: false,
       message: `held at phase ${targets.length - 1}: ${updatedReady} of ${replicas} machines updated (last phase is ${phases[phases.length - 1].percent}%)`,
     };
   }
@@ -94,8 +100,8 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
   const failed = updated.find((m) => m.failed);
   if (failed) {
     return {
-      ...base, update: [], currentPhase: phase, rollingOut: true, paused: false, healthGateFailed: true,
-      message: `phase ${phase} stopped: its health gate failed (machine ${failed.name} Failed)`,
+      ...base, update: [], replace: [], currentPhase: phase, rollingOut: true, paused: false, healthGateFailed: true,
+      message: `phase ${phase} stopped: its health gate failed (machine ${failed.name} Failed${failed.message ? `: ${failed.message}` : ''}); fix the cause or change the template to resume`,
     };
   }
 
@@ -106,7 +112,7 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
     const left = since.getTime() + pauseMs - now.getTime();
     if (left > 0) {
       return {
-        ...base, update: [], currentPhase: phase - 1, rollingOut: true, paused: true, healthGateFailed: false, requeueAfterMs: left,
+        ...base, update: [], replace: [], currentPhase: phase - 1, rollingOut: true, paused: true, healthGateFailed: false, requeueAfterMs: left,
         message: `phase ${phase - 1} complete (${updatedReady} of ${replicas} updated); pausing until ${new Date(since.getTime() + pauseMs).toISOString()}`,
       };
     }
@@ -120,7 +126,7 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
   const up = outdated.filter((m) => m.ready).slice(0, Math.min(room - down.length, availabilityBudget));
   const update = [...down, ...up].map((m) => m.name);
   return {
-    ...base, update, currentPhase: phase, rollingOut: true, paused: false, healthGateFailed: false,
+    ...base, update, replace: [], currentPhase: phase, rollingOut: true, paused: false, healthGateFailed: false,
     message: `phase ${phase} (${phases[phase].percent}%): ${updatedReady} of ${targets[phase]} machines updated and ready`,
   };
 }

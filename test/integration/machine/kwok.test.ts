@@ -1,11 +1,12 @@
 // The machine operator on real control planes with a real kwok (environment: see support.ts).
 import * as assert from 'node:assert/strict';
-import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import type { Machine, MachineSet } from '../../../src/api';
-import { applyObject, deleteObject, makeObjectApi, readObject } from '../../../src/kube';
+import { applyObject, deleteObject, listObjects, makeObjectApi, readObject } from '../../../src/kube';
+import { applyStatus } from '../../../src/operators/cluster/apply';
 import { startMachineOperator, type MachineOperator } from '../../../src/operators/machine/operator';
 import { isNodeReady, waitFor } from '../../../src/testenv';
-import { API, componentObject, startMachineEnv, type MachineEnv } from './support';
+import { API, componentObject, componentWithHealth, startMachineEnv, type MachineEnv } from './support';
 
 const NS = 'team-a';
 const CLUSTER = 'prod';
@@ -41,11 +42,16 @@ describe('machine operator (kwok provider)', function () {
     await component('containerd', '1.7.0');
     await component('kubelet', 'v1.33.13', ['containerd']);
     await component('agent', '1.0.0');
+    operator = await startOperator();
+  });
+
+  // Health steps every second; a machine whose repair has not helped within 3 s is Failed.
+  const startOperator = () => {
     // KOKPIT_TEST_LOG=1 prints the operator's log lines with timestamps.
     const line = (level: string) => (msg: string) => process.env.KOKPIT_TEST_LOG && console.error(`${new Date().toISOString()} ${level} ${msg}`);
     const log = { info: line('info'), warn: line('warn'), error: line('error'), debug: line('debug') };
-    operator = await startMachineOperator({ kc, log, controller: { backoff: { baseMs: 200, maxMs: 5_000 } } });
-  });
+    return startMachineOperator({ kc, log, controller: { backoff: { baseMs: 200, maxMs: 5_000 } }, healthIntervalMs: 1_000, repairLimitMs: 3_000 });
+  };
 
   after(async () => {
     await operator?.stop();
@@ -190,5 +196,148 @@ describe('machine operator (kwok provider)', function () {
       return names.join(',') === 'pool-0,pool-1' && st?.replicas === 2 && st.readyReplicas === 2 ? true : undefined;
     }, { timeoutMs: 60_000, intervalMs: 200 });
     assert.equal(await readMachine('pool-3'), undefined);
+  });
+
+  const setCluster = (version: string) =>
+    applyStatus(kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: CLUSTER, namespace: NS } }, 'businessclusters', {
+      phase: 'Running', version, kubeconfigSecretName: `${CLUSTER}-admin-kubeconfig`,
+      conditions: [{ type: 'APIServerAvailable', status: 'True', reason: 'Available', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+    });
+  const condition = (m: Machine | MachineSet | undefined, type: string) => m?.status?.conditions?.find((c) => c.type === type);
+  const eventsFor = async (kind: string, name: string) =>
+    (await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}` })).items;
+
+  it('version skew: a kubelet newer than the control plane waits for it (new machine and upgrade of a running one)', async () => {
+    await machine('skew', [{ name: 'kubelet', version: 'v1.34.1' }, { name: 'containerd' }]);
+    const held = await waitFor('Machine skew held by VersionSkew', async (s) => {
+      const m = await readMachine('skew');
+      s.lastReason = JSON.stringify(m?.status?.conditions);
+      return condition(m, 'UpToDate')?.reason === 'VersionSkew' ? m : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.equal(held.status!.phase, 'Pending');
+    assert.equal(condition(held, 'Provisioned')!.reason, 'VersionSkew');
+    assert.equal(condition(held, 'UpToDate')!.message, 'kubelet v1.34.1 would be newer than the control plane v1.33.13; waiting for the control plane to be upgraded first');
+    assert.equal(await readNode('skew'), undefined, 'no Node before the control plane allows the kubelet');
+
+    // The control plane reaches v1.34.1 (as the cluster operator reports it): the machine goes on.
+    await setCluster('v1.34.1');
+    const up = await running('skew');
+    assert.equal(up.status!.kubeletVersion, 'v1.34.1');
+    assert.equal(condition(up, 'UpToDate')!.status, 'True');
+
+    // A running machine asked for a kubelet newer than the control plane keeps its version.
+    await machine('skew', [{ name: 'kubelet', version: 'v1.35.0' }, { name: 'containerd' }]);
+    const kept = await waitFor('running Machine skew held by VersionSkew', async () => {
+      const m = await readMachine('skew');
+      return condition(m, 'UpToDate')?.reason === 'VersionSkew' ? m : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.equal(kept.status!.phase, 'Running');
+    assert.equal(kept.status!.kubeletVersion, 'v1.34.1');
+    assert.notEqual(kept.status!.observedGeneration, kept.metadata.generation, 'the new spec is not done: a MachineSet does not count it as updated');
+    assert.match(condition(kept, 'UpToDate')!.message!, /kubelet v1\.35\.0 would be newer than the control plane v1\.34\.1/);
+    assert.ok((await eventsFor('Machine', 'skew')).some((e) => e.reason === 'VersionSkew' && /v1\.35\.0.*v1\.34\.1/.test(e.message ?? '')), 'VersionSkew event');
+
+    await setCluster('v1.33.13');
+    await deleteObject(objects(), { apiVersion: API, kind: 'Machine', metadata: { name: 'skew', namespace: NS } });
+  });
+
+  it('a phased rollout over 20 machines stops at an injected health failure in the second phase; a restarted operator converges', async function () {
+    this.timeout(420_000);
+    await applyObject(objects(), componentWithHealth('probe', '1.0.0'));
+    const set = (version: string) =>
+      applyObject(objects(), {
+        apiVersion: API, kind: 'MachineSet', metadata: { name: 'fleet', namespace: NS },
+        spec: {
+          clusterRef: { name: CLUSTER }, replicas: 20,
+          template: { spec: { provider: 'kwok', role: 'worker', components: [{ name: 'probe', version }] } },
+          // Targets 1, 10, 20 machines.
+          rollout: { maxUnavailable: 3, phases: [{ percent: 5 }, { percent: 50 }, { percent: 100 }] },
+        },
+      } as KubernetesObject, { fieldManager: 'test-user' });
+    const fleet = async () => (await listObjects<Machine & KubernetesObject>(objects(), API, 'Machine', { namespace: NS, labelSelector: 'kokpit.dev/machineset=fleet' }));
+    await set('1.0.0');
+    await waitFor('20 of 20 ready', async (s) => {
+      const st = (await readSet('fleet'))?.status;
+      s.lastReason = st?.message;
+      return st?.readyReplicas === 20 && st.updatedReplicas === 20 ? true : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+    const oldHash = (await readSet('fleet'))!.status!.templateHash!;
+
+    // fleet-5 is in the second phase (machines 1-9); its health step fails once it runs probe 2.0.0.
+    await objects().patch(
+      { apiVersion: API, kind: 'Machine', metadata: { name: 'fleet-5', namespace: NS, annotations: { 'kokpit.dev/simulate-step-failure': 'probe@2.0.0/health' } } },
+      undefined, undefined, 'test-inject', undefined, PatchStrategy.MergePatch,
+    );
+    await set('2.0.0');
+    const stopped = await waitFor('rollout stopped by the health gate', async (s) => {
+      const st = (await readSet('fleet'))?.status;
+      s.lastReason = st?.message;
+      return condition({ status: st } as MachineSet, 'RolloutProgressing')?.reason === 'HealthGateFailed' ? st : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+    assert.equal(stopped.currentPhase, 1, 'stopped in the second phase');
+    assert.match(stopped.message!, /machine fleet-5 Failed: RepairLimitReached: component probe 2\.0\.0 unhealthy: health of probe 2\.0\.0 failed \(injected by annotation kokpit\.dev\/simulate-step-failure\)/);
+    const m5 = (await readMachine('fleet-5'))!;
+    assert.equal(m5.status!.phase, 'Failed');
+    assert.equal(condition(m5, 'ComponentsHealthy')!.reason, 'RepairLimitReached');
+    assert.deepEqual(m5.status!.components, [{ name: 'probe', version: '2.0.0', healthy: false, message: 'health of probe 2.0.0 failed (injected by annotation kokpit.dev/simulate-step-failure) (repair: ran, did not help)' }]);
+    // Nothing of the third phase moved, and another pass over the set moves nothing either.
+    const hashes = async () => new Map((await fleet()).map((m) => [m.metadata.name, m.metadata.labels!['kokpit.dev/template-hash']]));
+    const before = await hashes();
+    for (let i = 10; i < 20; i++) assert.equal(before.get(`fleet-${i}`), oldHash, `fleet-${i} still on the old template`);
+    await operator!.machineSets.reconcile(`${NS}/fleet`);
+    assert.deepEqual(await hashes(), before);
+    assert.equal((await readMachine('fleet-5'))!.metadata.uid, m5.metadata.uid, 'a machine that stops a rollout is kept for inspection, not replaced');
+    assert.ok((await eventsFor('MachineSet', 'fleet')).some((e) => e.reason === 'HealthGateFailed' && e.type === 'Warning'), 'HealthGateFailed event');
+    assert.ok((await eventsFor('Machine', 'fleet-5')).some((e) => e.reason === 'Failed'), 'Failed event on the machine');
+
+    // Mid-rollout: the operator stops, the cause is fixed, a new operator takes over.
+    await operator!.stop();
+    operator = undefined;
+    await objects().patch(
+      { apiVersion: API, kind: 'Machine', metadata: { name: 'fleet-5', namespace: NS, annotations: { 'kokpit.dev/simulate-step-failure': null } } } as unknown as KubernetesObject,
+      undefined, undefined, 'test-inject', undefined, PatchStrategy.MergePatch,
+    );
+    operator = await startOperator();
+    const done = await waitFor('rollout complete after the restart', async (s) => {
+      const st = (await readSet('fleet'))?.status;
+      s.lastReason = st?.message;
+      return st?.updatedReplicas === 20 && st.readyReplicas === 20 && condition({ status: st } as MachineSet, 'RolloutProgressing')?.reason === 'RolloutComplete' ? st : undefined;
+    }, { timeoutMs: 180_000, intervalMs: 500 });
+    assert.equal(done.currentPhase, 2);
+    const machines = await fleet();
+    assert.deepEqual(machines.map((m) => m.metadata.name).sort(), Array.from({ length: 20 }, (_, i) => `fleet-${i}`).sort(), 'exactly 20 machines, no duplicates');
+    assert.ok(machines.every((m) => m.status?.components?.[0]?.version === '2.0.0' && m.status.phase === 'Running'));
+    const nodes = (await nodesApi().listNode({ labelSelector: 'kokpit.dev/machine' })).items.filter((n) => n.metadata!.name!.startsWith('fleet-'));
+    assert.equal(nodes.length, 20);
+
+    // Steady state with health steps: a pass over the set and every machine (health run, passing) writes nothing, Events included.
+    const writes = operator!.writes() + operator!.events.writes;
+    await operator!.machineSets.reconcile(`${NS}/fleet`);
+    for (let i = 0; i < 20; i++) await operator!.machines.reconcile(`${NS}/fleet-${i}`);
+    assert.equal(operator!.writes() + operator!.events.writes, writes);
+  });
+
+  it('outside a rollout, a machine that repair cannot fix is replaced by a new one', async () => {
+    const old = (await readMachine('fleet-19'))!;
+    await objects().patch(
+      { apiVersion: API, kind: 'Machine', metadata: { name: 'fleet-19', namespace: NS, annotations: { 'kokpit.dev/simulate-step-failure': 'probe/health' } } },
+      undefined, undefined, 'test-inject', undefined, PatchStrategy.MergePatch,
+    );
+    const fresh = await waitFor('fleet-19 replaced and Running', async (s) => {
+      const m = await readMachine('fleet-19');
+      s.lastReason = `uid ${m?.metadata.uid === old.metadata.uid ? 'old' : 'new'} phase ${m?.status?.phase}`;
+      return m && m.metadata.uid !== old.metadata.uid && m.status?.phase === 'Running' ? m : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250 });
+    assert.equal(fresh.metadata.annotations?.['kokpit.dev/simulate-step-failure'], undefined);
+    assert.ok((await eventsFor('MachineSet', 'fleet')).some((e) => e.reason === 'MachineReplaced' && /fleet-19/.test(e.message ?? '')), 'MachineReplaced event');
+  });
+
+  it('an Event recorded again is counted on the same Event, not written anew', async () => {
+    const target = { apiVersion: API, kind: 'Machine', metadata: { name: 'fleet-0', namespace: NS, uid: 'dedupe-test' } };
+    await operator!.events.record(target, 'Normal', 'DedupeProbe', 'same message');
+    await operator!.events.record(target, 'Normal', 'DedupeProbe', 'same message');
+    await operator!.events.record(target, 'Normal', 'DedupeProbe', 'other message');
+    const probes = (await eventsFor('Machine', 'fleet-0')).filter((e) => e.reason === 'DedupeProbe');
+    assert.deepEqual(probes.map((e) => [e.message, e.count]).sort(), [['other message', 1], ['same message', 2]]);
   });
 });

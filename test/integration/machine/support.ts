@@ -35,7 +35,7 @@ export async function startMachineEnv(namespace: string, cluster: string): Promi
       data: { value: Buffer.from(business.kubeconfigYaml).toString('base64') },
     } as KubernetesObject);
     await applyStatus(kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: cluster, namespace } }, 'businessclusters', {
-      phase: 'Running', kubeconfigSecretName: `${cluster}-admin-kubeconfig`,
+      phase: 'Running', version: 'v1.33.13', kubeconfigSecretName: `${cluster}-admin-kubeconfig`,
       conditions: [{ type: 'APIServerAvailable', status: 'True', reason: 'Available', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }],
     });
     return { meta, business, kc, bkc: business.kubeConfig(), stop: async () => void (await Promise.all([meta.stop(), business.stop()])) };
@@ -47,4 +47,19 @@ export async function startMachineEnv(namespace: string, cluster: string): Promi
 
 export function componentObject(name: string, version: string, dependsOn?: string[]): KubernetesObject {
   return { apiVersion: API, kind: 'Component', metadata: { name }, spec: { version, ...(dependsOn ? { dependsOn } : {}), steps: { install: { script: `install ${name}` } } } } as KubernetesObject;
+}
+
+/** A Component with health and repair steps (on kwok machines they are simulated; failures are injected per machine). */
+export function componentWithHealth(name: string, version: string): KubernetesObject {
+  return {
+    apiVersion: API, kind: 'Component', metadata: { name },
+    spec: {
+      version,
+      steps: {
+        install: { script: `install ${name} {{ .version }}` },
+        health: { script: `check ${name} {{ .version }} on {{ .machine.name }}`, timeoutSeconds: 10 },
+        repair: { script: `restart ${name}`, timeoutSeconds: 30 },
+      },
+    },
+  } as KubernetesObject;
 }

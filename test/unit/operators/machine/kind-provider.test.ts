@@ -1,0 +1,268 @@
+// The kind provider against a scripted command runner: the exact docker/kubeadm argv of each step, and
+// how each failure maps to a condition reason. No Docker engine is involved here; the real run of this
+// provider belongs to the end-to-end issue (#9).
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { KubeConfig, type V1Node } from '@kubernetes/client-node';
+import type { BusinessCluster, Machine } from '../../../../src/api';
+import { createCA } from '../../../../src/pki';
+import type { ClusterConnection } from '../../../../src/operators/machine/connections';
+import { JOIN_CONFIG_PATH, KindProvider, caCertHash, containerNameOf, renderJoinConfiguration, type BusinessClusterOps } from '../../../../src/operators/machine/providers/kind';
+import type { DeleteContext, ProviderContext } from '../../../../src/operators/machine/providers/provider';
+import { CommandNotFoundError, execaRunner, type CommandResult, type CommandRunner } from '../../../../src/operators/machine/providers/runner';
+
+const TOKEN = 'abcdef.0123456789abcdef';
+
+interface Call { file: string; args: string[]; input?: string; timeoutMs?: number }
+
+/** Answers each command from the first rule whose prefix matches `args.join(' ')`; exit 0 otherwise. */
+function scriptedRunner(rules: Array<[string, CommandResult | 'ENOENT']>): CommandRunner & { calls: Call[] } {
+  const calls: Call[] = [];
+  return {
+    calls,
+    async run(file, args, opts = {}) {
+      calls.push({ file, args: [...args], ...(opts.input !== undefined && opts.input !== '' ? { input: opts.input } : {}), ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}) });
+      const line = args.join(' ');
+      const rule = rules.find(([prefix]) => line.startsWith(prefix));
+      if (rule?.[1] === 'ENOENT') throw new CommandNotFoundError(file, 'ENOENT');
+      return rule ? rule[1] : { exitCode: 0, stdout: '', stderr: '' };
+    },
+  };
+}
+const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
+const err = (exitCode: number, stderr: string): CommandResult => ({ exitCode, stdout: '', stderr });
+
+function recordingOps(node?: V1Node): BusinessClusterOps & { log: string[] } {
+  const log: string[] = [];
+  let current = node;
+  return {
+    log,
+    async mintToken() { log.push('mint'); return { id: 'abcdef', token: TOKEN, expires: new Date('2026-01-01T01:00:00Z') }; },
+    async labelNode(_ctx, labels) { log.push(`label ${JSON.stringify(labels)}`); return { ...current!, metadata: { ...current!.metadata, labels: { ...current!.metadata?.labels, ...labels } } }; },
+    async readNode() { log.push('read'); return current; },
+    async cordon() { log.push('cordon'); },
+    async evictPods() { log.push('evict'); return []; },
+    async deleteNode() { log.push('delete-node'); current = undefined; },
+    set node(n: V1Node | undefined) { current = n; },
+  } as BusinessClusterOps & { log: string[] };
+}
+
+const machine: Machine = {
+  apiVersion: 'kokpit.dev/v1alpha1', kind: 'Machine',
+  metadata: { name: 'w1', namespace: 'team-a', uid: 'u1' },
+  spec: { clusterRef: { name: 'prod' }, provider: 'kind', role: 'worker', labels: { zone: 'z1' }, taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] },
+};
+const cluster = {
+  apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'prod', namespace: 'team-a' },
+  spec: { version: 'v1.33.13' }, status: { version: 'v1.33.13', endpoint: 'https://172.18.0.2:31443' },
+} as unknown as BusinessCluster;
+
+describe('machine operator: kind provider (scripted docker, not run against Docker)', () => {
+  let caPem: string;
+  let ctx: ProviderContext;
+  before(async () => {
+    caPem = (await createCA('prod-ca', { validDays: 1 })).certPem;
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'prod', server: 'https://127.0.0.1:6443', caData: Buffer.from(caPem).toString('base64') }],
+      users: [{ name: 'admin', token: 'unused' }],
+      contexts: [{ name: 'prod', cluster: 'prod', user: 'admin' }],
+      currentContext: 'prod',
+    });
+    ctx = { machine, cluster, conn: { kc } as ClusterConnection, plan: [{ name: 'kubelet', version: 'v1.33.13', dependsOn: [] }], nodeName: 'w1', counter: { writes: 0 } };
+  });
+
+  it('names the container <cluster>-<machine>', () => {
+    assert.equal(containerNameOf(machine), 'prod-w1');
+  });
+
+  it('the CA hash is what kubeadm documents (sha256 of the DER public key, as openssl computes it)', () => {
+    const der = execFileSync('openssl', ['pkey', '-pubin', '-outform', 'der'], { input: execFileSync('openssl', ['x509', '-pubkey', '-noout'], { input: caPem }) });
+    const expected = execFileSync('openssl', ['dgst', '-sha256', '-hex'], { input: der }).toString().trim().split(/\s+/).pop();
+    assert.equal(caCertHash(caPem), `sha256:${expected}`);
+  });
+
+  it('provisions a new container: inspect, image present, docker run with the kind node flags', async () => {
+    const runner = scriptedRunner([
+      ['container inspect', err(1, 'Error response from daemon: No such container: prod-w1')],
+      ['image inspect', ok('sha256:1234')],
+    ]);
+    const p = new KindProvider({ runner, cluster: recordingOps() });
+    const r = await p.provision(ctx);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.providerID, 'kind://docker/prod/prod-w1');
+    assert.equal(r.condition.reason, 'ContainerRunning');
+    assert.deepEqual(runner.calls.map((c) => [c.file, ...c.args]), [
+      ['docker', 'container', 'inspect', '--format', '{{.State.Status}} {{index .Config.Labels "kokpit.dev/machine-namespace"}}', 'prod-w1'],
+      ['docker', 'image', 'inspect', '--format', '{{.Id}}', 'kindest/node:v1.33.13'],
+      ['docker', 'run', '--detach', '--tty', '--name', 'prod-w1', '--hostname', 'prod-w1', '--network', 'kind',
+        '--label', 'io.x-k8s.kind.cluster=prod', '--label', 'io.x-k8s.kind.role=worker',
+        '--label', 'kokpit.dev/machine=w1', '--label', 'kokpit.dev/machine-namespace=team-a',
+        '--privileged', '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
+        '--tmpfs', '/tmp', '--tmpfs', '/run', '--volume', '/var', '--volume', '/lib/modules:/lib/modules:ro',
+        '--cgroupns=private', '--restart=on-failure:1', '--init=false', 'kindest/node:v1.33.13'],
+    ]);
+  });
+
+  it('an existing running container of this machine is left alone; a stopped one is started', async () => {
+    const running = scriptedRunner([['container inspect', ok('running team-a')]]);
+    assert.ok((await new KindProvider({ runner: running }).provision(ctx)).ok);
+    assert.equal(running.calls.length, 1);
+    const stopped = scriptedRunner([['container inspect', ok('exited team-a')]]);
+    assert.ok((await new KindProvider({ runner: stopped }).provision(ctx)).ok);
+    assert.deepEqual(stopped.calls[1].args, ['start', 'prod-w1']);
+  });
+
+  it('a container of the same name that is not this machine\'s is a terminal ContainerNameTaken', async () => {
+    const r = await new KindProvider({ runner: scriptedRunner([['container inspect', ok('running team-b')]]) }).provision(ctx);
+    assert.ok(!r.ok && r.reason === 'ContainerNameTaken' && r.terminal, JSON.stringify(r));
+  });
+
+  it('no docker binary: DockerUnavailable with a message that says what to do', async () => {
+    const r = await new KindProvider({ runner: scriptedRunner([['', 'ENOENT']]) }).provision(ctx);
+    assert.ok(!r.ok);
+    assert.equal(r.reason, 'DockerUnavailable');
+    assert.equal(r.message, 'cannot run docker (ENOENT): the kind provider runs each machine as a Docker container; install Docker Engine and put docker on PATH, or use provider kwok');
+    assert.equal(r.terminal, undefined, 'installing Docker fixes it without a spec change: retried');
+  });
+
+  it('docker present but the engine down: DockerUnavailable naming the daemon error', async () => {
+    const r = await new KindProvider({ runner: scriptedRunner([['container inspect', err(1, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?')]]) }).provision(ctx);
+    assert.ok(!r.ok && r.reason === 'DockerUnavailable');
+    assert.match(r.message, /^the Docker engine is not reachable \(Cannot connect to the Docker daemon/);
+  });
+
+  it('image missing and the pull fails: ImageNotFound with the pull error', async () => {
+    const runner = scriptedRunner([
+      ['container inspect', err(1, 'Error: No such container: prod-w1')],
+      ['image inspect', err(1, 'Error: No such image: kindest/node:v1.33.13')],
+      ['pull', err(1, 'Error response from daemon: manifest for kindest/node:v1.33.13 not found: manifest unknown')],
+    ]);
+    const r = await new KindProvider({ runner }).provision(ctx);
+    assert.ok(!r.ok);
+    assert.equal(r.reason, 'ImageNotFound');
+    assert.equal(r.message, 'kind node image kindest/node:v1.33.13 is not present and `docker pull` failed: Error response from daemon: manifest for kindest/node:v1.33.13 not found: manifest unknown');
+    assert.deepEqual(runner.calls[2].args, ['pull', 'kindest/node:v1.33.13']);
+    assert.equal(runner.calls.length, 3, 'no docker run without an image');
+  });
+
+  it('joins with kubeadm: token minted, config through stdin (never argv), join, config removed, labels applied', async () => {
+    const ops = recordingOps();
+    const runner = scriptedRunner([['exec prod-w1 test -f', err(1, '')]]);
+    // kubeadm join registers the Node; the fake returns it from then on.
+    const p = new KindProvider({ runner, cluster: ops });
+    const origRun = runner.run.bind(runner);
+    runner.run = async (file, args, opts) => {
+      const r = await origRun(file, args, opts);
+      if (args.includes('join')) (ops as unknown as { node: V1Node }).node = { metadata: { name: 'w1', labels: { 'kokpit.dev/machine': 'w1', 'kokpit.dev/machine-namespace': 'team-a' } } };
+      return r;
+    };
+    const r = await p.join(ctx, undefined);
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.condition.reason, 'KubeadmJoined');
+    assert.deepEqual(runner.calls.map((c) => c.args), [
+      ['exec', 'prod-w1', 'test', '-f', '/etc/kubernetes/kubelet.conf'],
+      ['exec', '-i', 'prod-w1', 'sh', '-c', `umask 077 && mkdir -p /etc/kokpit && cat > ${JOIN_CONFIG_PATH}`],
+      ['exec', 'prod-w1', 'kubeadm', 'join', '--config', JOIN_CONFIG_PATH, '--skip-phases=preflight', '--v=1'],
+      ['exec', 'prod-w1', 'rm', '-f', JOIN_CONFIG_PATH],
+    ]);
+    assert.ok(runner.calls.every((c) => !c.args.join(' ').includes(TOKEN)), 'the token is never in argv');
+    const config = runner.calls[1].input!;
+    assert.equal(config, renderJoinConfiguration({ endpoint: '172.18.0.2:31443', token: TOKEN, caHash: caCertHash(caPem), nodeName: 'w1', machine, kubeletVersion: 'v1.33.13' }));
+    assert.match(config, /apiVersion: kubeadm.k8s.io\/v1beta4/);
+    assert.match(config, /apiServerEndpoint: 172.18.0.2:31443/);
+    assert.match(config, new RegExp(`- ${caCertHash(caPem).replace(':', ':')}`));
+    assert.match(config, /value: kokpit.dev\/machine=w1,kokpit.dev\/machine-namespace=team-a/);
+    assert.deepEqual(ops.log, ['mint', 'read', 'label {"zone":"z1","node-role.kubernetes.io/worker":""}']);
+  });
+
+  it('join refused: JoinFailed with the tail of kubeadm\'s stderr, the token redacted; the config is removed anyway', async () => {
+    const stderr = [
+      '[preflight] Running pre-flight checks',
+      `I1123 discovery.go:52] token ${TOKEN} used for discovery`,
+      'error execution phase preflight: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "abcdef"',
+      'To see the stack trace of this error execute with --v=5 or higher',
+    ].join('\n');
+    const runner = scriptedRunner([['exec prod-w1 test -f', err(1, '')], ['exec prod-w1 kubeadm join', err(1, stderr)]]);
+    const r = await new KindProvider({ runner, cluster: recordingOps() }).join(ctx, undefined);
+    assert.ok(!r.ok);
+    assert.equal(r.reason, 'JoinFailed');
+    assert.ok(!r.message.includes(TOKEN), r.message);
+    assert.equal(r.message, [
+      'kubeadm join in prod-w1 exited 1: [preflight] Running pre-flight checks',
+      'I1123 discovery.go:52] token [redacted token] used for discovery',
+      'error execution phase preflight: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "abcdef"',
+      'To see the stack trace of this error execute with --v=5 or higher',
+    ].join('\n'));
+    assert.deepEqual(runner.calls.at(-1)!.args, ['exec', 'prod-w1', 'rm', '-f', JOIN_CONFIG_PATH]);
+  });
+
+  it('a joined container whose Node was deleted gets its kubelet restarted (it registers again), no second join', async () => {
+    const runner = scriptedRunner([]);
+    const r = await new KindProvider({ runner, cluster: recordingOps() }).join(ctx, undefined);
+    assert.ok(!r.ok && r.reason === 'WaitingForNode');
+    assert.deepEqual(runner.calls.map((c) => c.args), [['exec', 'prod-w1', 'test', '-f', '/etc/kubernetes/kubelet.conf'], ['exec', 'prod-w1', 'systemctl', 'restart', 'kubelet']]);
+  });
+
+  it('component steps run with docker exec sh -c and the step timeout; failures carry the exit code and stderr', async () => {
+    const runner = scriptedRunner([['exec prod-w1 sh -c systemctl is-active', err(3, 'inactive')]]);
+    const p = new KindProvider({ runner });
+    const good = await p.runStep(ctx, { component: 'containerd', version: '1.7.0', step: 'install', script: 'apt-get install -y containerd=1.7.0', timeoutSeconds: 120 });
+    assert.deepEqual(good, { ok: true, message: 'installed in container prod-w1' });
+    assert.deepEqual(runner.calls[0], { file: 'docker', args: ['exec', 'prod-w1', 'sh', '-c', 'apt-get install -y containerd=1.7.0'], timeoutMs: 120_000 });
+    const bad = await p.runStep(ctx, { component: 'containerd', version: '1.7.0', step: 'health', script: 'systemctl is-active containerd', timeoutSeconds: 10 });
+    assert.deepEqual(bad, { ok: false, message: 'health of containerd 1.7.0 exited 3: inactive' });
+  });
+
+  it('deletion cordons, drains and deletes the Node, then removes the container', async () => {
+    const ops = recordingOps({ metadata: { name: 'w1' } });
+    const runner = scriptedRunner([]);
+    const dctx: DeleteContext = { machine, nodeName: 'w1', conn: ctx.conn, now: new Date(), counter: { writes: 0 } };
+    const r = await new KindProvider({ runner, cluster: ops }).delete(dctx);
+    assert.deepEqual(r, { done: true });
+    assert.deepEqual(ops.log, ['read', 'cordon', 'evict', 'delete-node']);
+    assert.deepEqual(runner.calls.map((c) => c.args), [['rm', '--force', '--volumes', 'prod-w1']]);
+  });
+
+  it('deletion waits for pods to drain (until the drain timeout), and tolerates a container already gone', async () => {
+    const ops = recordingOps({ metadata: { name: 'w1' } });
+    ops.evictPods = async () => ['default/web-1'];
+    const deleting = { ...machine, metadata: { ...machine.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' as unknown as Date } } as Machine;
+    const p = new KindProvider({ runner: scriptedRunner([['rm', err(1, 'Error response from daemon: No such container: prod-w1')]]), cluster: ops, drainTimeoutMs: 60_000 });
+    const waiting = await p.delete({ machine: deleting, nodeName: 'w1', conn: ctx.conn, now: new Date('2026-01-01T00:00:30Z'), counter: { writes: 0 } });
+    assert.ok(!waiting.done && waiting.reason === 'Draining' && /default\/web-1/.test(waiting.message));
+    const forced = await p.delete({ machine: deleting, nodeName: 'w1', conn: ctx.conn, now: new Date('2026-01-01T00:01:01Z'), counter: { writes: 0 } });
+    assert.deepEqual(forced, { done: true });
+  });
+
+  it('with the business cluster gone, only the container is removed', async () => {
+    const runner = scriptedRunner([]);
+    const ops = recordingOps({ metadata: { name: 'w1' } });
+    assert.deepEqual(await new KindProvider({ runner, cluster: ops }).delete({ machine, nodeName: 'w1', now: new Date(), counter: { writes: 0 } }), { done: true });
+    assert.deepEqual(ops.log, []);
+    assert.deepEqual(runner.calls.map((c) => c.args), [['rm', '--force', '--volumes', 'prod-w1']]);
+  });
+
+  it('renders a v1beta3 JoinConfiguration for kubelets before 1.31', () => {
+    const y = renderJoinConfiguration({ endpoint: 'h:1', token: TOKEN, caHash: 'sha256:00', nodeName: 'w1', machine, kubeletVersion: 'v1.30.4' });
+    assert.match(y, /apiVersion: kubeadm.k8s.io\/v1beta3/);
+    assert.match(y, /node-labels: kokpit.dev\/machine=w1,kokpit.dev\/machine-namespace=team-a/);
+    assert.match(y, /key: dedicated\n\s+value: x\n\s+effect: NoSchedule/);
+  });
+});
+
+describe('machine operator: the execa command runner (real processes, no Docker)', () => {
+  it('returns exit code, stdout and stderr; feeds stdin', async () => {
+    const r = await execaRunner.run('sh', ['-c', 'cat; echo oops >&2; exit 3'], { input: 'from stdin' });
+    assert.deepEqual(r, { exitCode: 3, stdout: 'from stdin', stderr: 'oops' });
+  });
+
+  it('a binary that does not exist rejects with CommandNotFoundError (what DockerUnavailable is made of)', async () => {
+    await assert.rejects(execaRunner.run('/nonexistent/docker', ['version']), (e: unknown) => e instanceof CommandNotFoundError && /ENOENT/.test((e as Error).message));
+  });
+
+  it('a command that runs too long is reported as timed out', async () => {
+    const r = await execaRunner.run('sleep', ['5'], { timeoutMs: 200 });
+    assert.equal(r.timedOut, true);
+  });
+});
