@@ -11,10 +11,14 @@ import { kubeconfigCommand } from './commands/kubeconfig';
 import { getCommand } from './commands/get';
 import { renderCommand } from './commands/render';
 import { applyCommand } from './commands/apply';
+import { upgradeCommand } from './commands/upgrade';
+import { addonsCommand } from './commands/addons';
+import { diffCommand } from './commands/diff';
 
 export const COMMANDS: Command[] = [
   validateCommand, versionsCommand, sandboxCommand, operatorCommand,
   upCommand, downCommand, statusCommand, kubeconfigCommand, getCommand, renderCommand, applyCommand,
+  upgradeCommand, addonsCommand, diffCommand,
 ];
 
 function usage(): string {

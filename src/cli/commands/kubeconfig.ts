@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { parse, stringify } from 'yaml';
 import { API_VERSION } from '../../api';
 import { KUBECONFIG_KEY, names } from '../../operators/cluster/names';
 import { makeObjectApi, readObject } from '../../kube';
@@ -41,19 +42,122 @@ export function writePrivateFile(file: string, content: string): void {
   fs.chmodSync(file, 0o600);
 }
 
+type Named = { name: string; [k: string]: unknown };
+/** A kubeconfig as plain data: only the lists we touch are typed; every other field is carried through. */
+export interface KubeconfigDoc {
+  clusters?: Named[];
+  users?: Named[];
+  contexts?: Named[];
+  'current-context'?: string;
+  [k: string]: unknown;
+}
+
+export type MergeOutcome = 'created' | 'updated' | 'unchanged';
+
+/** `kokpit-<namespace>-<cluster>`: the cluster, user and context names kokpit owns in a user's kubeconfig. */
+export const mergedEntryName = (cluster: string, namespace: string) => `kokpit-${namespace}-${cluster}`;
+
+/**
+ * Pure: `existing` with the current context of `incoming` (its cluster and user) added under `entryName`.
+ * Entries with other names are never touched; entries named `entryName` are kokpit's and are replaced
+ * when their content differs. current-context is kept unless `use` (or the file had none).
+ */
+export function mergeKubeconfig(existing: KubeconfigDoc | undefined, incoming: KubeconfigDoc, entryName: string, opts: { use?: boolean } = {}): { doc: KubeconfigDoc; outcome: MergeOutcome } {
+  const ctxName = incoming['current-context'];
+  const ctx = incoming.contexts?.find((c) => c.name === ctxName) ?? incoming.contexts?.[0];
+  const ctxBody = (ctx?.context ?? {}) as { cluster?: string; user?: string; namespace?: string };
+  const cluster = incoming.clusters?.find((c) => c.name === ctxBody.cluster) ?? incoming.clusters?.[0];
+  const user = incoming.users?.find((u) => u.name === ctxBody.user) ?? incoming.users?.[0];
+  if (!cluster?.cluster || !user?.user) throw new Error('the business cluster\'s kubeconfig has no cluster or user to merge');
+  const doc: KubeconfigDoc = structuredClone(existing ?? { apiVersion: 'v1', kind: 'Config', preferences: {} });
+  doc.apiVersion ??= 'v1';
+  doc.kind ??= 'Config';
+  let created = false;
+  let changed = false;
+  const put = (list: 'clusters' | 'users' | 'contexts', key: string, body: unknown) => {
+    const entries = (doc[list] ??= []);
+    const i = entries.findIndex((e) => e.name === entryName);
+    const entry = { name: entryName, [key]: body };
+    if (i < 0) {
+      entries.push(entry);
+      created = true;
+    } else if (JSON.stringify(entries[i]) !== JSON.stringify(entry)) {
+      entries[i] = entry;
+      changed = true;
+    }
+  };
+  put('clusters', 'cluster', cluster.cluster);
+  put('users', 'user', user.user);
+  put('contexts', 'context', { cluster: entryName, user: entryName, ...(ctxBody.namespace ? { namespace: ctxBody.namespace } : {}) });
+  if ((opts.use || !doc['current-context']) && doc['current-context'] !== entryName) {
+    doc['current-context'] = entryName;
+    changed = true;
+  }
+  return { doc, outcome: created ? 'created' : changed ? 'updated' : 'unchanged' };
+}
+
+/** The kubeconfig `--merge` writes to: the first path of $KUBECONFIG, else ~/.kube/config. */
+export function userKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KUBECONFIG?.split(path.delimiter).filter(Boolean)[0] ?? path.join(os.homedir(), '.kube', 'config');
+}
+
+/** Replaces `file` in one step (temp file in the same directory, then rename): readers never see half a file. */
+export function writePrivateFileAtomic(file: string, content: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.kokpit-${process.pid}-${Date.now()}.tmp`);
+  try {
+    fs.writeFileSync(tmp, content, { mode: 0o600 });
+    fs.chmodSync(tmp, 0o600);
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/**
+ * `kokpit kubeconfig --merge` as a library call (the editor's "Merge Kubeconfig" uses it too): adds the
+ * business cluster's admin context to `file` (default: the user's kubeconfig); writes only on a change.
+ */
+export async function mergeBusinessClusterKubeconfig(
+  kc: KubeConfig,
+  cluster: string,
+  namespace: string,
+  opts: { file?: string; use?: boolean } = {},
+): Promise<{ file: string; context: string; outcome: MergeOutcome; current: boolean }> {
+  const { yaml } = await readAdminKubeconfig(kc, cluster, namespace);
+  const file = opts.file ?? userKubeconfigPath();
+  const existing = fs.existsSync(file) ? ((parse(fs.readFileSync(file, 'utf8')) ?? undefined) as KubeconfigDoc | undefined) : undefined;
+  const context = mergedEntryName(cluster, namespace);
+  const { doc, outcome } = mergeKubeconfig(existing, parse(yaml) as KubeconfigDoc, context, { use: opts.use });
+  if (outcome !== 'unchanged') writePrivateFileAtomic(file, stringify(doc));
+  return { file, context, outcome, current: doc['current-context'] === context };
+}
+
 export const kubeconfigCommand: Command = {
   name: 'kubeconfig',
-  summary: 'Write the admin kubeconfig of a business cluster to a file (mode 0600) and print its path',
+  summary: 'Write the admin kubeconfig of a business cluster to a file (mode 0600), or --merge it into your kubeconfig',
   usage:
-    'kokpit kubeconfig <cluster> [-n NAMESPACE] [-o FILE|-] [--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
+    'kokpit kubeconfig <cluster> [-n NAMESPACE] [-o FILE|-] [--kubeconfig FILE] [--context NAME] [--name ENV]\n' +
+    '       kokpit kubeconfig <cluster> --merge [--kubeconfig-out FILE] [--use] [-n NAMESPACE] [meta flags]\n\n' +
     '-o FILE  where to write it (default: the local environment\'s directory, else ~/.config/kokpit/kubeconfigs/)\n' +
-    '-o -     print it to stdout instead (it holds a client key: handle with care)',
+    '-o -     print it to stdout instead (it holds a client key: handle with care)\n' +
+    '--merge  add it to your kubeconfig ($KUBECONFIG\'s first file, else ~/.kube/config; or --kubeconfig-out FILE) as\n' +
+    '         cluster, user and context kokpit-<namespace>-<cluster>; other entries and current-context are kept\n' +
+    '         (--use switches current-context to it)',
   async run(argv, io) {
-    const p = parseFlags(argv, [...META_FLAGS, { name: 'namespace', short: 'n', value: true }, { name: 'output', short: 'o', value: true }]);
+    const p = parseFlags(argv, [...META_FLAGS, { name: 'namespace', short: 'n', value: true }, { name: 'output', short: 'o', value: true }, { name: 'merge' }, { name: 'kubeconfig-out', value: true }, { name: 'use' }]);
     if (p.positionals.length !== 1) throw new UsageError('give exactly one business cluster name');
     const [cluster] = p.positionals;
     const namespace = str(p, 'namespace') ?? 'default';
+    const merge = p.flags.merge === true;
+    if (!merge && (str(p, 'kubeconfig-out') || p.flags.use)) throw new UsageError('--kubeconfig-out and --use go with --merge');
+    if (merge && str(p, 'output')) throw new UsageError('-o and --merge exclude each other');
     const { kc } = metaCluster(p);
+    if (merge) {
+      const r = await mergeBusinessClusterKubeconfig(kc, cluster, namespace, { file: path.resolve(io.cwd, str(p, 'kubeconfig-out') ?? userKubeconfigPath()), use: p.flags.use === true });
+      io.out(`context ${r.context} ${r.outcome} in ${r.file}${r.current ? ' (current context)' : ''}`);
+      return EXIT.OK;
+    }
     const { yaml, endpoint } = await readAdminKubeconfig(kc, cluster, namespace);
     const out = str(p, 'output');
     if (out === '-') {

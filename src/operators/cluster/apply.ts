@@ -2,7 +2,7 @@
 // zero write requests, so each rendered object is compared with the live one first: every field we
 // render must already hold our value (fields the server defaults or others own are left alone).
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
-import { applyObject, readObject, toKubeApiError } from '../../kube';
+import { applyObject, deleteObject, readObject, toKubeApiError, type ObjectRef } from '../../kube';
 import { FIELD_MANAGER } from './names';
 
 /** Whether `live` already holds every field of `desired` with the same value (arrays: same length, element-wise). */
@@ -43,6 +43,12 @@ export class Applier {
     if (live && containsDesired(live, stripStatus(desired))) return live;
     this.writes++;
     return applyObject(this.client, desired, { fieldManager: FIELD_MANAGER, force: true });
+  }
+
+  /** Deletes (background propagation); false when it was already gone. Counted as a write. */
+  async delete(ref: ObjectRef): Promise<boolean> {
+    this.writes++;
+    return deleteObject(this.client, ref, { propagationPolicy: 'Background' });
   }
 }
 

@@ -7,6 +7,7 @@ import { withDefaults, type Addon, type BusinessCluster, type BusinessClusterSta
 import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
 import { deleteObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
 import { caSecretName, clientEndpoint } from '../etcd/names';
+import { syncAddonObjects, type AddonRendering } from './addon-inventory';
 import { Applier, applyStatus } from './apply';
 import { findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
 import { deleteEtcdPrefix } from './etcd-cleanup';
@@ -298,24 +299,46 @@ export class ClusterReconciler {
       };
       const results: NonNullable<BusinessClusterStatus['addons']> = [];
       const problems: string[] = [];
+      // Everything is rendered and checked before the first object is applied: a bad parameter leaves nothing behind.
+      const renderings: AddonRendering[] = [];
+      const versions = new Map<string, string>();
       for (const ref of c.spec.addons ?? []) {
         try {
           const def = await this.metaApplier.read<Addon & KubernetesObject>({ apiVersion: API, kind: 'Addon', metadata: { name: ref.name } });
           if (!def) throw new AddonError(ref.name, `addon ${ref.name}: no Addon definition named ${ref.name} (import it with \`kokpit addons import\`)`, 'AddonNotFound');
           if (ref.version && ref.version !== def.spec.version) throw new AddonError(ref.name, `addon ${ref.name}: version ${ref.version} requested, the definition is ${def.spec.version}`, 'AddonNotFound');
-          // Everything is rendered and checked before the first object is applied: a bad parameter leaves nothing behind.
           const objects = renderAddon(def, facts, resolveParameters(def, ref.parameters as Record<string, unknown> | undefined));
-          for (const o of objects) await business.ensure(o as KubernetesObject);
-          results.push({ name: ref.name, version: def.spec.version, ready: true });
+          renderings.push({ name: ref.name, objects: objects as KubernetesObject[] });
+          versions.set(ref.name, def.spec.version);
         } catch (e) {
           const msg = e instanceof AddonError ? e.message : `addon ${ref.name}: ${describeKubeError(e)}`;
           problems.push(msg);
           results.push({ name: ref.name, ready: false, message: msg });
-        } finally {
-          this.businessWrites += business.writes;
-          business.writes = 0;
+          renderings.push({ name: ref.name }); // keeps what it applied before: nothing of it is pruned
         }
       }
+      try {
+        // Applies, and deletes what no addon renders any more (addons removed from spec included).
+        const sync = await syncAddonObjects(business, renderings);
+        for (const r of renderings) {
+          if (!r.objects) continue;
+          const err = sync.applyErrors.get(r.name);
+          if (err === undefined) results.push({ name: r.name, version: versions.get(r.name), ready: true });
+          else {
+            const msg = `addon ${r.name}: ${describeKubeError(err)}`;
+            problems.push(msg);
+            results.push({ name: r.name, ready: false, message: msg });
+          }
+        }
+        for (const d of sync.deleted) this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
+        problems.push(...sync.pruneProblems);
+      } finally {
+        this.businessWrites += business.writes;
+        business.writes = 0;
+      }
+      // Status lists addons in spec order.
+      const order = new Map((c.spec.addons ?? []).map((a, i) => [a.name, i]));
+      results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
       state.status.addons = results;
       if (problems.length) throw new StopPass({ type: 'AddonsReady', status: 'False', reason: 'AddonFailed', message: problems.join('; ') }, wait * 6);
       cond('AddonsReady', 'True', 'AddonsApplied', results.length ? `${results.length} applied` : 'no addons');

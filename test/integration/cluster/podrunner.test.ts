@@ -16,6 +16,8 @@ import * as path from 'node:path';
 import { AppsV1Api, AuthenticationV1Api, CoreV1Api, VersionApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { defaultAddons } from '../../../src/catalog';
 import { applyObject, loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
+import { upgradeCluster } from '../../../src/cli/commands/upgrade';
+import { decodeInventory, INVENTORY_NAME, INVENTORY_NAMESPACE } from '../../../src/operators/cluster/addon-inventory';
 import { mintBootstrapToken } from '../../../src/operators/cluster/bootstrap-tokens';
 import { startClusterOperator, type ClusterOperator } from '../../../src/operators/cluster/operator';
 import { buildKubeconfig } from '../../../src/pki';
@@ -102,32 +104,45 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     const bcore = bkc.makeApiClient(CoreV1Api);
     assert.equal((await bcore.readNamespacedService({ name: 'kube-dns', namespace: 'kube-system' })).spec?.clusterIP, '10.96.0.10');
     assert.ok((await bcore.readNamespacedConfigMap({ name: 'cluster-info', namespace: 'kube-public' })).data?.kubeconfig?.includes(lb.url));
+    // What was applied for each addon is recorded in the business cluster, for pruning.
+    const inv = decodeInventory((await bcore.readNamespacedConfigMap({ name: INVENTORY_NAME, namespace: INVENTORY_NAMESPACE })).data);
+    assert.deepEqual(Object.keys(inv), ['coredns', 'kube-proxy']);
+    assert.ok(inv['kube-proxy'].some((e) => e.kind === 'DaemonSet' && e.name === 'kube-proxy'));
+    assert.ok(inv.coredns.some((e) => e.kind === 'Deployment' && e.name === 'coredns'));
     // kcm/scheduler v1.32.13 have no binary here: the control plane is honestly not Ready.
     assert.equal((await condition('ControlPlaneReady'))?.status, 'False');
   });
 
-  it('upgrades v1.32.13 → v1.33.13: the apiserver rolls first, then controller-manager and scheduler', async function () {
+  it('upgrades v1.32.13 → v1.33.13 through `kokpit upgrade`: the apiserver rolls first, then controller-manager and scheduler', async function () {
     const phases = new Set<string>();
     const t0 = Date.now();
-    await applyObject(makeObjectApi(kc), businessCluster(NAME, NS, {
-      version: 'v1.33.13',
-      etcd: { clusterRef: { name: 'shared' } },
-      apiServer: { service: { type: 'ClusterIP' } },
-      addons: [{ name: 'coredns', parameters: { replicas: 1 } }, { name: 'kube-proxy' }],
-    }), { fieldManager: 'kokpit-test' });
-    const apiRolled = await waitFor('business /version v1.33.13', async () => {
+    const progress: string[] = [];
+    // A downgrade is refused before anything changes.
+    const refused = await upgradeCluster({ kc, name: NAME, namespace: NS, to: 'v1.31.0', wait: false });
+    assert.equal(refused.ok, false);
+    assert.equal(refused.patched, false);
+    const upgrade = upgradeCluster({
+      kc, name: NAME, namespace: NS, to: 'v1.33.13', timeoutMs: 300_000, pollMs: 500,
+      progress: (l) => { progress.push(l); log(`[upgrade] ${l}`); },
+    });
+    let apiRolled: number | undefined;
+    let upgradeDone = false;
+    const watchApi = waitFor('business /version v1.33.13', async () => {
       phases.add(String((await readCluster(kc, NS, NAME)).status?.phase));
+      if (upgradeDone) return -1;
       return (await businessVersion().catch(() => undefined)) === 'v1.33.13' ? Date.now() - t0 : undefined;
     }, { timeoutMs: 300_000, intervalMs: 500 });
-    log(`apiserver answered v1.33.13 ${apiRolled} ms after the spec change`);
-    assert.ok(phases.has('Upgrading'), `phase Upgrading seen (saw ${[...phases].join(', ')})`);
-
-    const done = await waitFor('status.version v1.33.13 and Ready', async () => {
-      const st = (await readCluster(kc, NS, NAME)).status;
-      phases.add(String(st?.phase));
-      return st?.version === 'v1.33.13' && st.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? Date.now() - t0 : undefined;
-    }, { timeoutMs: 300_000, intervalMs: 1000 });
-    log(`upgrade v1.32.13 → v1.33.13 complete (all components rolled out, Ready) in ${done} ms`);
+    const result = await upgrade;
+    upgradeDone = true;
+    apiRolled = await watchApi;
+    assert.ok(result.ok, result.message);
+    assert.ok(result.patched);
+    const done = result.elapsedMs;
+    log(`apiserver answered v1.33.13 ${apiRolled} ms after the upgrade started`);
+    assert.ok(phases.has('Upgrading') || progress.some((l) => l.includes('Upgrading')), `phase Upgrading seen (saw ${[...phases].join(', ')})`);
+    assert.ok(progress.some((l) => /kube-apiserver to v1\.33\.13/.test(l)), `progress names the apiserver step:\n${progress.join('\n')}`);
+    assert.match(progress.at(-1)!, /^\[\d+s\] Running .*Ready=True$/);
+    log(`upgrade v1.32.13 → v1.33.13 complete (all components rolled out, Ready) in ${done} ms (kokpit upgrade, ${progress.length} progress lines)`);
     const st = (await readCluster(kc, NS, NAME)).status!;
     assert.equal(st.phase, 'Running');
     assert.equal(st.observedGeneration, (await readCluster(kc, NS, NAME)).metadata?.generation);
@@ -165,6 +180,42 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     const before = r.writes;
     await r.reconcile(`${NS}/${NAME}`);
     assert.equal(r.writes - before, 0);
+  });
+
+  it('removing an addon from spec.addons deletes what it applied; the next pass writes nothing', async function () {
+    const bkc = await adminKubeConfig();
+    const bcore = bkc.makeApiClient(CoreV1Api);
+    const before = decodeInventory((await bcore.readNamespacedConfigMap({ name: INVENTORY_NAME, namespace: INVENTORY_NAMESPACE })).data);
+    const proxyObjects = before['kube-proxy'];
+    assert.ok(proxyObjects.length >= 3, `kube-proxy recorded ${proxyObjects.length} objects`);
+    const objects = makeObjectApi(bkc);
+    const exists = async (e: (typeof proxyObjects)[number]) => !!(await readObject(objects, { apiVersion: e.apiVersion, kind: e.kind, metadata: { name: e.name, namespace: e.namespace } }));
+    for (const e of proxyObjects) assert.ok(await exists(e), `${e.kind} ${e.name} exists before`);
+    const t0 = Date.now();
+    await applyObject(makeObjectApi(kc), businessCluster(NAME, NS, {
+      version: 'v1.33.13',
+      etcd: { clusterRef: { name: 'shared' } },
+      apiServer: { service: { type: 'ClusterIP' } },
+      addons: [{ name: 'coredns', parameters: { replicas: 1 } }],
+    }), { fieldManager: 'kokpit-test' });
+    await waitFor('kube-proxy objects deleted and the inventory updated', async (st) => {
+      const left: string[] = [];
+      for (const e of proxyObjects) if (await exists(e)) left.push(`${e.kind}/${e.name}`);
+      const inv = decodeInventory((await bcore.readNamespacedConfigMap({ name: INVENTORY_NAME, namespace: INVENTORY_NAMESPACE })).data);
+      st.lastReason = `left: ${left.join(', ') || 'none'}; inventory: ${Object.keys(inv).join(', ')}`;
+      return left.length === 0 && !inv['kube-proxy'] ? true : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    log(`kube-proxy pruned ${Date.now() - t0} ms after it left spec.addons`);
+    // coredns is untouched, and status lists only what is in spec.
+    await bkc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'coredns', namespace: 'kube-system' });
+    await waitFor('status.addons without kube-proxy', async () => {
+      const addons = (await readCluster(kc, NS, NAME)).status?.addons as Array<{ name: string }> | undefined;
+      return addons?.map((a) => a.name).join(',') === 'coredns' ? true : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 500 });
+    const r = operator.reconciler;
+    const w0 = r.writes;
+    await r.reconcile(`${NS}/${NAME}`);
+    assert.equal(r.writes - w0, 0, 'writes in the pass after pruning');
   });
 
   it('mints a bootstrap token that the business apiserver accepts as a joining node', async function () {
