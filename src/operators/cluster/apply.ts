@@ -10,6 +10,8 @@ export function containsDesired(live: unknown, desired: unknown): boolean {
   if (desired === undefined) return true;
   if (desired === null || typeof desired !== 'object') return live === desired;
   if (Array.isArray(desired)) {
+    // An empty list we render (e.g. a ClusterRole's `rules: []`) may be omitted by the server too.
+    if (desired.length === 0 && live === undefined) return true;
     if (!Array.isArray(live) || live.length !== desired.length) return false;
     return desired.every((d, i) => containsDesired(live[i], d));
   }

@@ -81,6 +81,8 @@ describe('cluster operator logic', () => {
       assert.ok(!containsDesired({ spec: { ports: [{ port: 6443 }, { port: 80 }], selector: { a: 'b' } } }, desired));
       assert.ok(!containsDesired({ spec: { ports: [{ port: 6444 }], selector: { a: 'b' } } }, desired));
       assert.ok(containsDesired({ spec: {} }, { spec: { resources: {} } }), 'an empty map the server dropped');
+      assert.ok(containsDesired({ metadata: { name: 'r' } }, { metadata: { name: 'r' }, rules: [] }), 'an empty list the server dropped');
+      assert.ok(!containsDesired({ rules: [{ verbs: ['get'] }] }, { rules: [] }), 'a non-empty live list is not an empty desired one');
     });
   });
 
