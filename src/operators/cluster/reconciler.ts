@@ -21,7 +21,7 @@ import { renderBootstrapObjects } from './render/bootstrap';
 import { renderControllerManagerDeployment, renderSchedulerDeployment } from './render/controllers';
 import { etcdPrefix, renderManagedEtcd } from './render/etcd';
 import { specOf, type ServiceType } from './render/inputs';
-import { checkCatalog, planVersions, type LiveComponent } from './versions';
+import { checkCatalog, compareVersions, planVersions, type LiveComponent } from './versions';
 
 export const STEPS = ['catalog', 'network', 'etcd', 'apiserver-service', 'pki', 'apiserver', 'controllers', 'cluster-bootstrap', 'addons'] as const;
 export type StepName = (typeof STEPS)[number];
@@ -479,7 +479,11 @@ export class ClusterReconciler {
     const specError = blocker && ['CatalogValid', 'NetworkValid'].includes(blocker.type);
     const everRan = !!(state.status.components ?? prev.components)?.some((x) => x.version);
     const upgrade = state.planned ? state.status.upgrade : prev.upgrade;
-    const phase: BusinessClusterStatus['phase'] = upgrade
+    // The plan stops calling it an upgrade once every template has the target version; until the new
+    // pods are ready the cluster is still finishing that upgrade, not provisioning.
+    const lastVersion = state.status.version ?? prev.version;
+    const finishingUpgrade = !ready && (prev.phase === 'Upgrading' || (lastVersion !== undefined && compareVersions(lastVersion, c.spec.version) < 0));
+    const phase: BusinessClusterStatus['phase'] = upgrade || finishingUpgrade
       ? 'Upgrading'
       : ready
         ? 'Running'
