@@ -41,8 +41,8 @@ export const EtcdClusterSpec = Struct(
     backup: Type.Optional(
       Struct(
         {
-          schedule: Type.Optional(Type.String({ pattern: CRON, description: 'Cron schedule for periodic snapshots, e.g. `0 */6 * * *`.' })),
-          retain: Type.Integer({ minimum: 1, default: 7, description: 'How many snapshots to keep; older ones are pruned.' }),
+          schedule: Type.Optional(Type.String({ pattern: CRON, description: 'Cron schedule (5 fields, UTC) for periodic snapshots, e.g. `0 */6 * * *`; a missed slot is taken once when the cluster can be snapshotted again.' })),
+          retain: Type.Integer({ minimum: 1, default: 7, description: 'How many scheduled snapshots to keep; older ones (EtcdBackup and file) are pruned once the newest is verified.' }),
           destination: Type.Optional(BackupDestination),
         },
         { description: 'Periodic snapshots and their retention.' },
@@ -85,6 +85,8 @@ export const EtcdClusterStatus = Struct({
   clientEndpoint: Type.Optional(Type.String({ description: 'In-cluster client URL (the client Service).' })),
   caSecretName: Type.Optional(Type.String({ description: 'Secret with the CA that signs client certificates.' })),
   lastBackup: Type.Optional(Struct({ name: Type.String(), time: Type.Optional(Type.String({ format: 'date-time' })), size: Type.Optional(Type.Integer()) })),
+  lastScheduleTime: Type.Optional(Type.String({ format: 'date-time', description: 'The newest `spec.backup.schedule` slot a backup was taken for.' })),
+  nextScheduleTime: Type.Optional(Type.String({ format: 'date-time', description: 'When the next scheduled backup is due.' })),
   conditions: Type.Optional(Conditions),
   observedGeneration: Type.Optional(Type.Integer()),
 });

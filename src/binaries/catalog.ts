@@ -3,8 +3,14 @@
 
 /** Kubernetes releases kokpit builds control-plane binaries for (oldest first). */
 export const KUBERNETES_VERSIONS = ['v1.32.13', 'v1.33.13'] as const;
-/** etcd release pinned in hack/bins/etcd-v3.5. */
+/** etcd release pinned in hack/bins/etcd-v3.5: the one kokpit runs by default. */
 export const ETCD_VERSION = 'v3.5.35';
+/**
+ * Every etcd release kokpit builds (oldest first) and its wrapper module: the default, plus the patch
+ * below it so member-by-member upgrades run between two real builds.
+ */
+export const ETCD_MODULES: Readonly<Record<string, string>> = { 'v3.5.34': 'etcd-v3.5.34', [ETCD_VERSION]: 'etcd-v3.5' };
+export const ETCD_VERSIONS = Object.keys(ETCD_MODULES);
 /** kwok release pinned in hack/bins/kwok. */
 export const KWOK_VERSION = 'v0.7.0';
 
@@ -100,16 +106,18 @@ function etcdSpecs(): BinarySpec[] {
     etcdctl: 'go.etcd.io/etcd/etcdctl/v3',
     etcdutl: 'go.etcd.io/etcd/etcdutl/v3',
   };
-  return Object.entries(pkgs).map(([component, pkg]) => ({
-    component,
-    version: ETCD_VERSION,
-    family: 'etcd' as const,
-    module: 'etcd-v3.5',
-    pkg,
-    tags: [],
-    // The version number itself is a constant in go.etcd.io/etcd/api/v3/version.
-    vars: [`go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}`],
-  }));
+  return ETCD_VERSIONS.flatMap((version) =>
+    Object.entries(pkgs).map(([component, pkg]) => ({
+      component,
+      version,
+      family: 'etcd' as const,
+      module: ETCD_MODULES[version],
+      pkg,
+      tags: [],
+      // The version number itself is a constant in go.etcd.io/etcd/api/v3/version.
+      vars: [`go.etcd.io/etcd/api/v3/version.GitSHA=${version}`],
+    })),
+  );
 }
 
 function kwokSpecs(): BinarySpec[] {

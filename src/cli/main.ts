@@ -11,6 +11,8 @@ import { kubeconfigCommand } from './commands/kubeconfig';
 import { getCommand } from './commands/get';
 import { renderCommand } from './commands/render';
 import { applyCommand } from './commands/apply';
+import { backupCommand } from './commands/backup';
+import { restoreCommand } from './commands/restore';
 import { upgradeCommand } from './commands/upgrade';
 import { addonsCommand } from './commands/addons';
 import { diffCommand } from './commands/diff';
@@ -18,6 +20,7 @@ import { diffCommand } from './commands/diff';
 export const COMMANDS: Command[] = [
   validateCommand, versionsCommand, sandboxCommand, operatorCommand,
   upCommand, downCommand, statusCommand, kubeconfigCommand, getCommand, renderCommand, applyCommand,
+  backupCommand, restoreCommand,
   upgradeCommand, addonsCommand, diffCommand,
 ];
 

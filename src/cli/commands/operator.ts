@@ -17,10 +17,11 @@ interface Args {
   installCRDs: boolean;
   verbose: boolean;
   leaseDurationSec: number;
+  etcdAccess: 'pod-ip' | 'port-forward';
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { namespace: 'kokpit-system', leaderElect: true, installCRDs: false, verbose: false, leaseDurationSec: 15 };
+  const a: Args = { namespace: 'kokpit-system', leaderElect: true, installCRDs: false, verbose: false, leaseDurationSec: 15, etcdAccess: 'pod-ip' };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -37,6 +38,11 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--lease-duration') {
       a.leaseDurationSec = Number(value());
       if (!Number.isInteger(a.leaseDurationSec) || a.leaseDurationSec < 2) throw new UsageError('--lease-duration must be an integer number of seconds >= 2');
+    }
+    else if (flag === '--etcd-access') {
+      const v = value();
+      if (v !== 'pod-ip' && v !== 'port-forward') throw new UsageError('--etcd-access must be pod-ip or port-forward');
+      a.etcdAccess = v;
     }
     else throw new UsageError(`unknown flag ${argv[i]}`);
   }
@@ -100,7 +106,7 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
   }
   const manager = new Manager({
     kc,
-    runnables: kokpitRunnables(),
+    runnables: kokpitRunnables({ etcd: { access: args.etcdAccess } }),
     log,
     leaderElection: args.leaderElect
       ? { namespace: args.namespace, leaseDurationSec: args.leaseDurationSec, onWaiting: (holder) => log.info(`another manager (${holder}) holds the lease ${args.namespace}/kokpit-manager; waiting to take over`) }
@@ -129,8 +135,10 @@ export const operatorCommand: Command = {
   name: 'operator',
   summary: 'Run every kokpit reconciler (etcd, clusters) against a meta cluster, with leader election',
   usage:
-    'kokpit operator [--kubeconfig FILE] [--context NAME] [--namespace kokpit-system] [--install-crds] [--no-leader-elect] [--lease-duration 15] [-v]\n\n' +
+    'kokpit operator [--kubeconfig FILE] [--context NAME] [--namespace kokpit-system] [--install-crds] [--no-leader-elect] [--lease-duration 15] [--etcd-access pod-ip|port-forward] [-v]\n\n' +
     'Runs in the foreground until SIGINT/SIGTERM. Only one manager per meta cluster reconciles (Lease\n' +
-    '<namespace>/kokpit-manager); others wait and take over when it stops or dies.',
+    '<namespace>/kokpit-manager); others wait and take over when it stops or dies.\n' +
+    '--etcd-access port-forward: reach etcd members through the API server\'s pod port-forward (when this\n' +
+    'process runs outside the meta cluster\'s pod network); pod-ip (default) dials pod IPs directly.',
   run: (argv, io) => runOperator(argv, io),
 };

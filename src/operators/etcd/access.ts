@@ -27,6 +27,8 @@ export interface MemberEndpoint {
 export interface MemberResolver {
   /** Where to dial `member`, whose pod is `pod` (undefined: not reachable now). */
   resolve(cluster: ClusterRef, member: string, pod: V1Pod | undefined): MemberEndpoint | undefined;
+  /** Sets up what `resolve` needs for this member (a local forward); awaited before each health check. */
+  prepare?(cluster: ClusterRef, member: string, pod: V1Pod | undefined): Promise<void>;
 }
 
 /** In-network access (and the process pod runner, whose pod IPs are loopback addresses): the pod IP. */
@@ -119,6 +121,7 @@ export class EtcdMembers {
   }
 
   async health(member: string, pod: V1Pod | undefined): Promise<MemberHealth & { id?: string }> {
+    await this.resolver.prepare?.(this.cluster, member, pod);
     const c = this.client(member, pod);
     const down = (error: string): MemberHealth => ({
       healthy: false, isLeader: false, isLearner: false, raftIndex: 0, raftAppliedIndex: 0, dbSize: 0, dbSizeInUse: 0, version: '', error,

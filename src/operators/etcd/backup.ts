@@ -21,8 +21,7 @@ import { type ReconcileContext, type ReconcileResult, splitKey } from '../../con
 import { ETCD_VERSION, binaryPath } from '../../binaries/build';
 import { isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
-import { FIELD_MANAGER, LABEL_CLUSTER, clientSecretName } from './names';
-import { ETCD_BACKUP_PLURAL } from './reconciler';
+import { ETCD_BACKUP_PLURAL, FIELD_MANAGER, LABEL_CLUSTER, clientSecretName } from './names';
 import { setCondition } from './status';
 
 export interface EtcdBackupReconcilerOptions {

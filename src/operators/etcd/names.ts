@@ -9,11 +9,16 @@ export const ETCD_METRICS_PORT = 2381;
 export const LABEL_CLUSTER = 'kokpit.dev/etcd-cluster';
 export const LABEL_MEMBER = 'kokpit.dev/etcd-member';
 export const LABEL_BACKUP_SCHEDULED = 'kokpit.dev/scheduled-backup';
+/** On a scheduled EtcdBackup: the schedule slot (RFC 3339) it was taken for. */
+export const ANNOTATION_SCHEDULED_TIME = 'kokpit.dev/scheduled-time';
 export const ANNOTATION_SECRET_HASH = 'kokpit.dev/secret-hash';
 export const ANNOTATION_VERSION = 'kokpit.dev/etcd-version';
 export const FINALIZER_FINAL_BACKUP = 'kokpit.dev/etcd-final-backup';
 export const LABEL_FINAL_BACKUP = 'kokpit.dev/final-backup';
 export const FIELD_MANAGER = 'kokpit';
+
+export const ETCD_CLUSTER_PLURAL = 'etcdclusters';
+export const ETCD_BACKUP_PLURAL = 'etcdbackups';
 
 /** Paths inside the member container. */
 export const DATA_MOUNT = '/var/lib/etcd';

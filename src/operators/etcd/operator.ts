@@ -6,6 +6,7 @@ import { Informer } from '../../controller/informer';
 import { keyOf, type Logger, silentLogger } from '../../controller/reconciler';
 import { makeObjectApi, toKubeApiError } from '../../kube';
 import type { MemberResolver } from './access';
+import { ForwardingResolver, apiServerTunnel } from './forward';
 import { EtcdBackupReconciler } from './backup';
 import { LABEL_CLUSTER } from './names';
 import type { PlanOptions } from './plan';
@@ -14,6 +15,11 @@ import { ETCD_BACKUP_PLURAL, ETCD_CLUSTER_PLURAL, EtcdClusterReconciler } from '
 export interface EtcdOperatorOptions {
   kc: KubeConfig;
   resolver?: MemberResolver;
+  /**
+   * How members are dialed when no resolver is given: `pod-ip` (inside the cluster network, the default)
+   * or `port-forward` (from a host outside it, through the API server's pod port-forward).
+   */
+  access?: 'pod-ip' | 'port-forward';
   plan?: Partial<PlanOptions>;
   backupRoot?: string;
   unsafeNoFsync?: boolean;
@@ -22,6 +28,8 @@ export interface EtcdOperatorOptions {
   log?: Logger;
   workers?: number;
   finalBackupTimeoutMs?: number;
+  /** The clock `spec.backup.schedule` is evaluated against (tests move it forward). */
+  scheduleClock?: () => number;
 }
 
 export interface EtcdOperator {
@@ -34,6 +42,8 @@ export interface EtcdOperator {
 export async function startEtcdOperator(o: EtcdOperatorOptions): Promise<EtcdOperator> {
   const objects = makeObjectApi(o.kc);
   const log = o.log ?? silentLogger;
+  const forwards = !o.resolver && o.access === 'port-forward' ? new ForwardingResolver(apiServerTunnel(o.kc), (l) => log.debug(`etcd access: ${l}`)) : undefined;
+  o = { ...o, resolver: o.resolver ?? forwards };
   const clusterReconciler = new EtcdClusterReconciler({
     kc: o.kc,
     objects,
@@ -43,6 +53,7 @@ export async function startEtcdOperator(o: EtcdOperatorOptions): Promise<EtcdOpe
     busyRequeueMs: o.busyRequeueMs,
     idleRequeueMs: o.idleRequeueMs,
     finalBackupTimeoutMs: o.finalBackupTimeoutMs,
+    scheduleClock: o.scheduleClock,
   });
   const backupReconciler = new EtcdBackupReconciler({ kc: o.kc, objects, resolver: o.resolver, backupRoot: o.backupRoot });
   const clusters = new Controller('etcdcluster', clusterReconciler.reconcile, { workers: o.workers ?? 2, log, backoff: { baseMs: 500, maxMs: 15_000 } });
@@ -66,6 +77,9 @@ export async function startEtcdOperator(o: EtcdOperatorOptions): Promise<EtcdOpe
   });
   backupInformer.onEvent((b) => {
     backups.enqueue(keyOf(b));
+    // Its cluster reports it (lastBackup) and prunes older scheduled ones once it completes.
+    const owner = b.metadata?.labels?.[LABEL_CLUSTER];
+    if (owner && b.metadata?.namespace) clusters.enqueue(`${b.metadata.namespace}/${owner}`);
     // A cluster restoring from this backup waits for it to complete.
     for (const c of clusterInformer.list(b.metadata?.namespace)) {
       const spec = (c as unknown as { spec?: { restoreFrom?: { backupName?: string } } }).spec;
@@ -83,6 +97,7 @@ export async function startEtcdOperator(o: EtcdOperatorOptions): Promise<EtcdOpe
       await Promise.all([clusterInformer.stop(), backupInformer.stop(), podInformer.stop()]);
       await Promise.all([clusters.stop(), backups.stop()]);
       clusterReconciler.close();
+      forwards?.close();
     },
   };
 }

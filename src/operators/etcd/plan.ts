@@ -199,8 +199,8 @@ const wait = (reason: string, message: string): Action => ({ type: 'Wait', reaso
 
 export function restoreCommand(cluster: ClusterRef): string {
   return (
-    `kubectl -n ${cluster.namespace} get etcdbackups -l kokpit.dev/etcd-cluster=${cluster.name}; ` +
-    `then create a new EtcdCluster with spec.restoreFrom.backupName set to the newest Completed backup`
+    `pick the newest Completed one of \`kubectl -n ${cluster.namespace} get etcdbackups -l kokpit.dev/etcd-cluster=${cluster.name}\`, ` +
+    `then \`kokpit restore <backup> --into <new-etcd-cluster> -n ${cluster.namespace} --wait\``
   );
 }
 

@@ -23,6 +23,7 @@ import { applyObject, deleteObject, isNotFound, listObjects, readObject, toKubeA
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
 import {
   ANNOTATION_SECRET_HASH,
+  ETCD_CLUSTER_PLURAL,
   FIELD_MANAGER,
   FINALIZER_FINAL_BACKUP,
   LABEL_CLUSTER,
@@ -63,6 +64,7 @@ import {
   renderPeerService,
   secretHash,
 } from './render';
+import { type ScheduleStepResult, reconcileBackupSchedule } from './scheduled';
 import { computeStatus } from './status';
 import { versionOfImage } from './version';
 
@@ -80,6 +82,8 @@ export interface EtcdReconcilerOptions {
   now?: () => number;
   /** How long a deleted cluster waits for its final backup before it goes without (default 5 min). */
   finalBackupTimeoutMs?: number;
+  /** The clock `spec.backup.schedule` is evaluated against (default `now`; tests move it forward). */
+  scheduleClock?: () => number;
 }
 
 /** The EtcdBackup taken when a cluster with backups configured is deleted. */
@@ -91,10 +95,11 @@ interface Memory {
   noQuorumSince?: number;
   members: EtcdMembers;
   servicesApplied?: { key: string; at: number };
+  /** Scheduled backups whose file was verified (`<uid>/<sha256>`): hashed once, not every pass. */
+  verifiedBackups: Set<string>;
 }
 
-export const ETCD_CLUSTER_PLURAL = 'etcdclusters';
-export const ETCD_BACKUP_PLURAL = 'etcdbackups';
+export { ETCD_BACKUP_PLURAL, ETCD_CLUSTER_PLURAL } from './names';
 
 const decode = (s: V1Secret | undefined): SecretFiles | undefined =>
   s?.data ? Object.fromEntries(Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
@@ -164,7 +169,7 @@ export class EtcdClusterReconciler {
     const tls = { caPem: ca.files.certPem, certPem: clientTLS.files['tls.crt'], keyPem: clientTLS.files['tls.key'] };
     let mem = this.memory.get(key);
     if (!mem) {
-      mem = { unhealthySince: new Map(), learnerSince: new Map(), members: new EtcdMembers(ref, this.resolver, tls) };
+      mem = { unhealthySince: new Map(), learnerSince: new Map(), members: new EtcdMembers(ref, this.resolver, tls), verifiedBackups: new Set() };
       this.memory.set(key, mem);
     }
     mem.members.setTLS(tls);
@@ -308,6 +313,28 @@ export class EtcdClusterReconciler {
     }
 
     step(plan.action.type);
+    // --- Scheduled backups (the EtcdBackup reconciler takes them) and their retention.
+    const backups = (await listObjects<KubernetesObject>(this.o.objects, API_VERSION, 'EtcdBackup', { namespace })) as unknown as EtcdBackup[];
+    let schedule: ScheduleStepResult | undefined;
+    try {
+      schedule = await reconcileBackupSchedule({
+        objects: this.o.objects,
+        cluster,
+        backups,
+        now: (this.o.scheduleClock ?? this.now)(),
+        canSnapshot: !!etcd && plan.phase !== 'Restoring',
+        verified: mem.verifiedBackups,
+        sha256File,
+        log: ctx.log,
+      });
+    } catch (e) {
+      // Membership work must not stall on a backup problem: report it and try again next pass.
+      const msg = shortError(toKubeApiError(e).message);
+      ctx.log.warn(`etcd ${key}: scheduled backups: ${msg}`);
+      schedule = { lastScheduleTime: cluster.status?.lastScheduleTime, condition: { type: 'BackupScheduled', status: 'False', reason: 'ScheduleFailed', message: msg }, requeueAfterMs: 5000 };
+    }
+
+    step('schedule');
     // --- Status.
     const views = memberViews(input);
     const status = computeStatus({
@@ -320,7 +347,8 @@ export class EtcdClusterReconciler {
       actionMessage,
       actionError,
       now: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      lastBackup: await this.lastBackup(cluster),
+      lastBackup: lastBackupOf(cluster, backups),
+      schedule,
     });
     await this.writeStatus(cluster, status);
     mem.members.retain(views.map((v) => v.name));
@@ -332,7 +360,8 @@ export class EtcdClusterReconciler {
     // Nothing to do, or nothing we can do until someone changes something: look again at the idle pace.
     const settled = a.type === 'None' || a.type === 'QuorumLost' || (a.type === 'Wait' && plan.problems.some((p) => p.reason === a.reason));
     if (actionError) throw new Error(`${plan.action.type}: ${actionError}`);
-    return { requeueAfterMs: settled ? (this.o.idleRequeueMs ?? 15_000) : (this.o.busyRequeueMs ?? 1000) };
+    const pace = settled ? (this.o.idleRequeueMs ?? 15_000) : (this.o.busyRequeueMs ?? 1000);
+    return { requeueAfterMs: Math.min(pace, schedule?.requeueAfterMs ?? Infinity) };
   };
 
   private track(mem: Memory, health: Record<string, MemberHealth | undefined>, etcd: { members: EtcdMemberFacts[] } | undefined, nowMs: number): void {
@@ -471,16 +500,6 @@ export class EtcdClusterReconciler {
     }
   }
 
-  /** The newest completed EtcdBackup of this cluster, for status. */
-  private async lastBackup(cluster: EtcdCluster): Promise<EtcdClusterStatus['lastBackup']> {
-    const all = (await listObjects<KubernetesObject>(this.o.objects, API_VERSION, 'EtcdBackup', { namespace: cluster.metadata.namespace })) as unknown as EtcdBackup[];
-    const done = all
-      .filter((b) => b.spec?.etcdClusterRef?.name === cluster.metadata.name && b.status?.phase === 'Completed' && b.status.completionTime)
-      .sort((a, b) => String(b.status!.completionTime).localeCompare(String(a.status!.completionTime)));
-    const b = done[0];
-    return b ? { name: b.metadata.name, time: b.status!.completionTime, size: b.status!.size } : undefined;
-  }
-
   /**
    * The final backup of a cluster being deleted: an EtcdBackup (not owned by the cluster, so it stays)
    * that the backup reconciler takes while the members still run (garbage collection waits for the
@@ -554,6 +573,15 @@ export class EtcdClusterReconciler {
       throw toKubeApiError(e, `update status of EtcdCluster ${cluster.metadata.namespace}/${cluster.metadata.name}`);
     }
   }
+}
+
+/** The newest completed EtcdBackup of this cluster, for status. */
+function lastBackupOf(cluster: EtcdCluster, all: EtcdBackup[]): EtcdClusterStatus['lastBackup'] {
+  const done = all
+    .filter((b) => b.spec?.etcdClusterRef?.name === cluster.metadata.name && b.status?.phase === 'Completed' && b.status.completionTime)
+    .sort((a, b) => String(b.status!.completionTime).localeCompare(String(a.status!.completionTime)));
+  const b = done[0];
+  return b ? { name: b.metadata.name, time: b.status!.completionTime, size: b.status!.size } : undefined;
 }
 
 /** Refusals etcd lifts by itself within seconds. */

@@ -3,12 +3,15 @@
 // unchanged object is a no-op and golden tests can pin the output.
 import { createHash } from 'node:crypto';
 import type { V1OwnerReference, V1PersistentVolumeClaim, V1Pod, V1Secret, V1Service } from '@kubernetes/client-node';
-import { API_VERSION, type EtcdCluster } from '../../api';
+import { API_VERSION, type EtcdBackup, type EtcdCluster } from '../../api';
 import {
+  ANNOTATION_SCHEDULED_TIME,
   ANNOTATION_SECRET_HASH,
   ANNOTATION_VERSION,
   DATA_DIR,
   DATA_MOUNT,
+  LABEL_BACKUP_SCHEDULED,
+  LABEL_CLUSTER,
   ETCD_CLIENT_PORT,
   ETCD_METRICS_PORT,
   ETCD_PEER_PORT,
@@ -27,6 +30,7 @@ import {
   peerServiceName,
 } from './names';
 import type { PeerRef } from './plan';
+import { scheduledBackupName } from './schedule';
 import { etcdImage, normalizeVersion } from './version';
 
 export const refOf = (c: EtcdCluster): ClusterRef => ({ name: c.metadata.name!, namespace: c.metadata.namespace! });
@@ -298,5 +302,23 @@ export function renderMemberPod(c: EtcdCluster, p: MemberPodInputs): V1Pod {
         ...(p.restore ? [{ name: 'restore', hostPath: { path: p.restore.hostDir, type: 'Directory' } }] : []),
       ],
     },
+  };
+}
+
+/**
+ * The EtcdBackup of one `spec.backup.schedule` slot. Owned by the cluster (it goes with it; the final
+ * backup is the one that outlives a deleted cluster) and named after the slot, so it is created once.
+ */
+export function renderScheduledBackup(c: EtcdCluster, slotMs: number): EtcdBackup {
+  const destination = c.spec.backup?.destination;
+  return {
+    apiVersion: API_VERSION,
+    kind: 'EtcdBackup',
+    metadata: {
+      ...meta(c, scheduledBackupName(c.metadata.name!, slotMs), { [LABEL_CLUSTER]: c.metadata.name!, [LABEL_BACKUP_SCHEDULED]: 'true' }, {
+        [ANNOTATION_SCHEDULED_TIME]: new Date(slotMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      }),
+    },
+    spec: { etcdClusterRef: { name: c.metadata.name! }, ...(destination ? { destination } : {}) },
   };
 }

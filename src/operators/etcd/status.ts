@@ -24,9 +24,15 @@ export interface StatusInputs {
   now: string;
   /** The newest completed backup of the cluster. */
   lastBackup?: EtcdClusterStatus['lastBackup'];
+  /** The scheduled-backup step's outcome (absent without `spec.backup.schedule`). */
+  schedule?: {
+    lastScheduleTime?: string;
+    nextScheduleTime?: string;
+    condition: Omit<Condition, 'observedGeneration' | 'lastTransitionTime'>;
+  };
 }
 
-const CONDITION_ORDER = ['Available', 'Progressing', 'Degraded', 'QuorumLost'];
+const CONDITION_ORDER = ['Available', 'Progressing', 'Degraded', 'QuorumLost', 'BackupScheduled'];
 
 export function computeStatus(i: StatusInputs): EtcdClusterStatus {
   const { cluster, views, plan } = i;
@@ -103,6 +109,7 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
       ? cond({ type: 'QuorumLost', status: 'True', reason: 'QuorumLost', message: a.message })
       : cond({ type: 'QuorumLost', status: 'False', reason: available || voters.length === 0 ? 'QuorumHealthy' : 'Recovering', message: available ? 'quorum healthy' : 'waiting for members' }),
   );
+  if (i.schedule) conditions.push(cond(i.schedule.condition));
   conditions.sort((x, y) => CONDITION_ORDER.indexOf(x.type) - CONDITION_ORDER.indexOf(y.type));
 
   const status: EtcdClusterStatus = {
@@ -119,5 +126,7 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
   if (leader) status.leader = leader.name;
   if (currentVersion) status.currentVersion = currentVersion;
   if (i.lastBackup) status.lastBackup = i.lastBackup;
+  if (i.schedule?.lastScheduleTime) status.lastScheduleTime = i.schedule.lastScheduleTime;
+  if (i.schedule?.nextScheduleTime) status.nextScheduleTime = i.schedule.nextScheduleTime;
   return status;
 }

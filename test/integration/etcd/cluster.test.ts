@@ -17,6 +17,7 @@ import {
   readBackup,
   readCluster,
   startEtcdTestEnv,
+  startWriter,
   waitAvailable,
   waitGone,
 } from './support';
@@ -338,47 +339,3 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     }
   });
 });
-
-/** Writes `/writer/<n>` through whichever member takes it, and remembers what etcd acknowledged. */
-function startWriter(env: EtcdTestEnv, cluster: string): { stop(): Promise<string[]> } {
-  const acked: string[] = [];
-  let stopped = false;
-  const loop = (async () => {
-    const members = await membersClient(env, cluster);
-    let pods = await memberPods(env, cluster);
-    let refreshed = Date.now();
-    let n = 0;
-    let turn = 0;
-    try {
-      while (!stopped) {
-        if (Date.now() - refreshed > 500) {
-          pods = (await memberPods(env, cluster)).filter((p) => p.status?.podIP && !p.metadata?.deletionTimestamp);
-          refreshed = Date.now();
-        }
-        const p = pods[turn++ % Math.max(1, pods.length)];
-        const c = p && members.client(p.metadata!.name!, p);
-        const key = `/writer/${String(n).padStart(6, '0')}`;
-        try {
-          if (!c) throw new Error('no member');
-          await c.put(key).value(`v${n}`);
-          acked.push(key);
-          n++;
-        } catch {
-          // Not acknowledged: this key may or may not exist; only acknowledged ones are checked.
-          n++;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    } finally {
-      members.close();
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-      return acked;
-    },
-  };
-}

@@ -67,7 +67,8 @@ export interface EtcdTestEnv {
   operator: EtcdOperator;
   backupRoot: string;
   stateDir: string;
-  restartOperator(): Promise<void>;
+  /** Stops the operator and starts it again (with these options changed). */
+  restartOperator(overrides?: Partial<EtcdOperatorOptions>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -119,9 +120,9 @@ export async function startEtcdTestEnv(operatorOptions: Partial<EtcdOperatorOpti
       },
       backupRoot,
       stateDir,
-      async restartOperator() {
+      async restartOperator(overrides = {}) {
         await operator!.stop();
-        operator = await startEtcdOperator(opts);
+        operator = await startEtcdOperator({ ...opts, ...overrides });
       },
       stop,
     };
@@ -203,4 +204,48 @@ export async function deleteIfExists(env: EtcdTestEnv, apiVersion: string, kind:
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }
+}
+
+/** Writes `/writer/<n>` through whichever member takes it, and remembers what etcd acknowledged. */
+export function startWriter(env: EtcdTestEnv, cluster: string): { stop(): Promise<string[]> } {
+  const acked: string[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    const members = await membersClient(env, cluster);
+    let pods = await memberPods(env, cluster);
+    let refreshed = Date.now();
+    let n = 0;
+    let turn = 0;
+    try {
+      while (!stopped) {
+        if (Date.now() - refreshed > 500) {
+          pods = (await memberPods(env, cluster)).filter((p) => p.status?.podIP && !p.metadata?.deletionTimestamp);
+          refreshed = Date.now();
+        }
+        const p = pods[turn++ % Math.max(1, pods.length)];
+        const c = p && members.client(p.metadata!.name!, p);
+        const key = `/writer/${String(n).padStart(6, '0')}`;
+        try {
+          if (!c) throw new Error('no member');
+          await c.put(key).value(`v${n}`);
+          acked.push(key);
+          n++;
+        } catch {
+          // Not acknowledged: this key may or may not exist; only acknowledged ones are checked.
+          n++;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      members.close();
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return acked;
+    },
+  };
 }

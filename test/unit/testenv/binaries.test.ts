@@ -129,7 +129,7 @@ describe('testenv: finding and building binaries', () => {
         path.join(tmp, 'go'),
         '#!/bin/sh\nif [ "$1" = env ]; then echo go1.26.0; exit 0; fi\necho "compiling a"\necho "pkg/x.go:1: undefined: thing" >&2\nexit 2\n',
       );
-      await assert.rejects(ensureBinaries({ components: ['etcd'], goBinary: fakeGo }), (e: Error) => {
+      await assert.rejects(ensureBinaries({ components: ['etcd'], versions: ['v3.5.35'], goBinary: fakeGo }), (e: Error) => {
         assert.match(e.message, /go build of etcd v3\.5\.35 failed \(exit 2\)/);
         assert.match(e.message, /last 40 lines[\s\S]*undefined: thing/);
         return true;

@@ -128,7 +128,7 @@ describe('etcd planner', () => {
     assert.equal(early.action.type, 'Wait');
     const late = plan(w(DEFAULT_PLAN_OPTIONS.quorumLostAfterMs));
     assert.equal(late.action.type, 'QuorumLost');
-    assert.ok(late.action.type === 'QuorumLost' && /restoreFrom\.backupName/.test(late.action.message));
+    assert.ok(late.action.type === 'QuorumLost' && /kokpit restore <backup> --into <new-etcd-cluster> -n ns --wait/.test(late.action.message));
   });
 
   it('refuses even replica counts and downgrades with precise problems, changing nothing', () => {

@@ -1,0 +1,125 @@
+// Reaching members from outside the meta cluster's network (kokpit in VS Code on the host): one local
+// listener per member on 127.0.0.1, each accepted connection carried to the member's client port by a
+// Tunnel, by default the API server's port-forward. TLS runs end to end through it, still verified
+// against the member's DNS name (MemberEndpoint.serverName), so the tunnel sees only ciphertext.
+import * as net from 'node:net';
+import { PortForward, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { MemberEndpoint, MemberResolver } from './access';
+import { ETCD_CLIENT_PORT, type ClusterRef, memberHost } from './names';
+
+export interface TunnelTarget {
+  namespace: string;
+  pod: string;
+  podIP?: string;
+  port: number;
+}
+
+/** Carries one accepted local connection to `target`; closes (or destroys) the socket when it cannot. */
+export type Tunnel = (target: TunnelTarget, socket: net.Socket) => Promise<void>;
+
+/** The API server's pod port-forward (what `kubectl port-forward` uses), one stream per connection. */
+export function apiServerTunnel(kc: KubeConfig): Tunnel {
+  const pf = new PortForward(kc, true);
+  return async (t, socket) => {
+    await pf.portForward(t.namespace, t.pod, [t.port], socket, null, socket);
+  };
+}
+
+/** A plain TCP connection to the pod IP (tests; or a host that routes pod IPs). */
+export const directTunnel: Tunnel = async (t, socket) => {
+  if (!t.podIP) throw new Error(`pod ${t.namespace}/${t.pod} has no IP`);
+  const upstream = net.connect({ host: t.podIP, port: t.port });
+  // Either side going away takes the other with it (a destroyed socket emits no 'end' to pipe on).
+  upstream.on('error', () => socket.destroy());
+  upstream.on('close', () => socket.destroy());
+  socket.on('error', () => upstream.destroy());
+  socket.on('close', () => upstream.destroy());
+  socket.pipe(upstream).pipe(socket);
+};
+
+interface Listener {
+  podUID: string;
+  server: net.Server;
+  port?: number;
+  listening: Promise<void>;
+  sockets: Set<net.Socket>;
+}
+
+/**
+ * A MemberResolver that dials members through local forwards. A member's listener is opened by
+ * `prepare` (EtcdMembers calls it before each health check, the first call of every pass) and replaced
+ * when the member's pod is (a new pod UID).
+ */
+export class ForwardingResolver implements MemberResolver {
+  private readonly listeners = new Map<string, Listener>();
+
+  constructor(
+    private readonly tunnel: Tunnel,
+    private readonly log: (line: string) => void = () => {},
+  ) {}
+
+  async prepare(cluster: ClusterRef, member: string, pod: V1Pod | undefined): Promise<void> {
+    await this.listenerFor(cluster, member, pod)?.listening;
+  }
+
+  resolve(cluster: ClusterRef, member: string, pod: V1Pod | undefined): MemberEndpoint | undefined {
+    const port = this.listenerFor(cluster, member, pod)?.port;
+    return port ? { address: `127.0.0.1:${port}`, serverName: memberHost(cluster, member) } : undefined;
+  }
+
+  private listenerFor(cluster: ClusterRef, member: string, pod: V1Pod | undefined): Listener | undefined {
+    const uid = pod?.metadata?.uid;
+    if (!pod || !uid || pod.metadata?.deletionTimestamp || pod.status?.phase !== 'Running') return undefined;
+    const key = `${cluster.namespace}/${member}`;
+    const l = this.listeners.get(key);
+    if (l?.podUID === uid) return l;
+    if (l) this.closeListener(key, l);
+    return this.open(key, uid, { namespace: cluster.namespace, pod: member, podIP: pod.status?.podIP, port: ETCD_CLIENT_PORT });
+  }
+
+  /** Local ports by `namespace/member` (for messages and tests). */
+  ports(): Map<string, number | undefined> {
+    return new Map([...this.listeners].map(([k, l]) => [k, l.port]));
+  }
+
+  close(): void {
+    for (const [k, l] of this.listeners) this.closeListener(k, l);
+  }
+
+  private open(key: string, podUID: string, target: TunnelTarget): Listener {
+    const server = net.createServer();
+    const l: Listener = {
+      podUID,
+      server,
+      sockets: new Set(),
+      // Loopback only: the forward carries client-certificate TLS, but nothing else should reach it.
+      listening: new Promise<void>((resolve) => {
+        server.once('error', () => resolve());
+        server.listen(0, '127.0.0.1', () => {
+          l.port = (server.address() as net.AddressInfo).port;
+          resolve();
+        });
+      }),
+    };
+    l.server.on('connection', (socket) => {
+      l.sockets.add(socket);
+      socket.on('close', () => l.sockets.delete(socket));
+      this.tunnel(target, socket).catch((e) => {
+        this.log(`forward to ${key}: ${e instanceof Error ? e.message : String(e)}`);
+        socket.destroy();
+      });
+    });
+    l.server.on('error', (e) => {
+      this.log(`forward listener for ${key}: ${e.message}`);
+      this.closeListener(key, l);
+    });
+    this.listeners.set(key, l);
+    return l;
+  }
+
+  private closeListener(key: string, l: Listener): void {
+    if (this.listeners.get(key) === l) this.listeners.delete(key);
+    for (const s of l.sockets) s.destroy();
+    l.server.close();
+  }
+}
