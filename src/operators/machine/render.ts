@@ -38,7 +38,9 @@ export function renderKwokNode(machine: Machine, components: PlannedComponent[])
     kind: 'Node',
     metadata: {
       name,
-      annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE, 'node.alpha.kubernetes.io/ttl': '0' },
+      // No `node.alpha.kubernetes.io/ttl`: the business controller-manager's TTL controller owns it (it sets
+      // 15 above 100 Nodes), and rendering it made the operator and that controller rewrite each other.
+      annotations: { [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE },
       labels: {
         // The machine's own labels first: the ones that identify the node cannot be overridden.
         ...(machine.spec.labels ?? {}),
