@@ -1,6 +1,7 @@
 // Entry point, kept thin: build the runtime once, then let each feature register itself.
 import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { registerEventsDocuments } from './commands/cluster-actions';
 import { createReconcilers } from './commands/reconcilers';
 import { registerRenderPreview } from './commands/render-preview';
 import { FleetController } from './fleet/controller';
@@ -30,7 +31,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerObjectDocuments(context, fleet);
   registerStatusBar(context, fleet);
   registerRenderPreview(context);
-  reconcilers = createReconcilers(context, runtime.logger, fleet);
+  registerEventsDocuments(context);
+  reconcilers = createReconcilers(context, runtime, fleet);
   registerCommands(context, { runtime, diagnostics, fleet, reconcilers });
 
   // The host's uptime shows how much of the wait before activation was VS Code starting, not kokpit.

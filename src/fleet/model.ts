@@ -12,6 +12,7 @@ export type FleetNodeKind =
   | 'businessCluster'
   | 'controlPlaneComponent'
   | 'machine'
+  | 'machineSet'
   | 'addon'
   | 'condition'
   | 'version'
@@ -96,7 +97,7 @@ function phaseStatus(phase: string | undefined, ready: Condition | undefined): F
 export class FleetModel {
   private readonly nodes = new Map<string, FleetNode>();
   private readonly objects = new Map<string, Obj>();
-  /** Machines by `namespace/cluster`, so a cluster's node lists its machines without a scan. */
+  /** Machines and MachineSets by `namespace/cluster`, so a cluster's node lists them without a scan. */
   private readonly machinesByCluster = new Map<string, Set<string>>();
 
   constructor(
@@ -147,7 +148,8 @@ export class FleetModel {
         return this.renderEtcd(obj);
       case 'BusinessCluster':
         return this.renderCluster(obj);
-      case 'Machine': {
+      case 'Machine':
+      case 'MachineSet': {
         const ck = `${obj.metadata.namespace ?? ''}/${obj.spec.clusterRef.name}`;
         if (!this.machinesByCluster.has(ck)) this.machinesByCluster.set(ck, new Set());
         this.machinesByCluster.get(ck)!.add(key);
@@ -169,7 +171,7 @@ export class FleetModel {
     const obj = this.objects.get(key);
     if (!obj) return [];
     this.objects.delete(key);
-    if (obj.kind === 'Machine') {
+    if (obj.kind === 'Machine' || obj.kind === 'MachineSet') {
       const ck = `${obj.metadata.namespace ?? ''}/${obj.spec.clusterRef.name}`;
       this.machinesByCluster.get(ck)?.delete(key);
       const cluster = this.objects.get(objKey('BusinessCluster', obj.metadata.namespace, obj.spec.clusterRef.name)) as BusinessCluster | undefined;
@@ -299,8 +301,21 @@ export class FleetModel {
       const ok = (c.readyReplicas ?? 0) >= (c.replicas ?? 1);
       kids.push({ id: `${id}/component/${c.name}`, parentId: id, kind: 'controlPlaneComponent', label: c.name, description: `${c.readyReplicas ?? 0}/${c.replicas ?? 1}${c.version ? ` · ${c.version}` : ''}`, status: ok ? 'ok' : 'progress', contextValue: 'kokpit.controlPlaneComponent', children: [] });
     }
-    const machineKeys = [...(this.machinesByCluster.get(`${ns ?? ''}/${bc.metadata.name}`) ?? [])].sort();
-    for (const mk of machineKeys) {
+    const memberKeys = [...(this.machinesByCluster.get(`${ns ?? ''}/${bc.metadata.name}`) ?? [])].sort();
+    // MachineSets first (they own most machines), then the machines.
+    for (const sk of memberKeys.filter((k) => k.startsWith('MachineSet/'))) {
+      const ms = this.objects.get(sk) as MachineSet;
+      const want = ms.spec.replicas ?? 1;
+      const ready = ms.status?.readyReplicas ?? 0;
+      const sStatus: FleetStatus = failingConditions(ms).length ? 'warning' : ready >= want && (ms.status?.replicas ?? want) === want ? 'ok' : 'progress';
+      kids.push({
+        id: `${id}/machineSet/${ms.metadata.name}`, parentId: id, kind: 'machineSet', label: ms.metadata.name,
+        description: [`${ready}/${want} ready`, ms.spec.template.spec.provider, ms.status?.message].filter(Boolean).join(' · '),
+        tooltip: tooltip(`${ms.metadata.namespace}/${ms.metadata.name}`, ms), status: sStatus,
+        contextValue: `kokpit.machineSet.${sStatus === 'ok' ? 'ready' : sStatus}`, ref: { kind: 'MachineSet', namespace: ms.metadata.namespace, name: ms.metadata.name }, children: [],
+      });
+    }
+    for (const mk of memberKeys.filter((k) => k.startsWith('Machine/'))) {
       const m = this.objects.get(mk) as Machine;
       const mStatus = phaseStatus(m.status?.phase, condition(m, 'NodeReady'));
       kids.push({

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { chromium, type Browser } from 'playwright-core';
+import { kubernetesVersion } from '../../src/catalog';
 import { applyObject, makeObjectApi } from '../../src/kube';
 import { freePort, installCRDs, startControlPlane, type ControlPlane } from '../../src/testenv';
 import { chromiumPath, ensureCodeServer, installExtension, missingPrerequisites, startCodeServer, tail, type CodeServer } from './support/code-server';
@@ -60,6 +61,8 @@ describe('ui: the Fleet view and editor in code-server', function () {
     await installCRDs(kc);
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
     const objects = makeObjectApi(kc);
+    // A version catalog, so "Upgrade Business Cluster" has a newer version to offer.
+    for (const v of ['v1.33.13', 'v1.34.1']) await applyObject(objects, kubernetesVersion(v) as never);
     await applyObject(objects, { apiVersion: `${GROUP}/${VERSION}`, kind: 'EtcdCluster', metadata: { name: 'etcd-a', namespace: NS }, spec: { replicas: 3, version: '3.5.35' } });
     await applyObject(objects, {
       apiVersion: `${GROUP}/${VERSION}`, kind: 'BusinessCluster', metadata: { name: 'prod', namespace: NS },
@@ -93,6 +96,8 @@ describe('ui: the Fleet view and editor in code-server', function () {
       JSON.stringify({
         'kokpit.kubeconfig': cp.kubeconfigPath,
         'kokpit.logLevel': 'debug',
+        // The test plays the operators (it writes status itself); embedded reconcilers would overwrite it.
+        'kokpit.reconcilers.autoStart': false,
         'workbench.startupEditor': 'none',
         'workbench.tips.enabled': false,
         'security.workspace.trust.enabled': false,
@@ -218,6 +223,30 @@ describe('ui: the Fleet view and editor in code-server', function () {
     log(`screenshot: ${await wb.screenshot('5-copy-kubeconfig')}`);
   });
 
+  it('copies a business cluster\'s endpoint, and upgrades it through the quick pick of newer catalog versions', async () => {
+    await wb.runCommand('Kokpit: Copy API Server Endpoint');
+    await wb.pick('prod');
+    await wb.notification('https://127.0.0.1:31443 copied to the clipboard').waitFor({ state: 'visible', timeout: STEP_MS });
+    assert.equal(await wb.page.evaluate(() => navigator.clipboard.readText()), 'https://127.0.0.1:31443');
+
+    await wb.runCommand('Kokpit: Upgrade Business Cluster');
+    await wb.pick('prod');
+    // Only versions newer than v1.33.13 are offered.
+    const entries = wb.page.locator('.quick-input-widget .monaco-list-row');
+    await entries.filter({ hasText: 'v1.34.1' }).first().waitFor({ state: 'visible', timeout: STEP_MS });
+    // The quick input recycles rows of the object pick: only the visible ones are the offer.
+    const offered = (await entries.filter({ visible: true }).allTextContents()).map((t) => t.trim());
+    assert.equal(offered.length, 1, `only versions newer than the current v1.33.13: ${JSON.stringify(offered)}`);
+    assert.match(offered[0], /^v1\.34\.1\s*Supported · next minor/);
+    log(`screenshot: ${await wb.screenshot('6-upgrade-pick')}`);
+    await wb.pick('v1.34.1');
+    await wb.notification('upgrading fleet/prod to v1.34.1').waitFor({ state: 'visible', timeout: STEP_MS });
+    const stored = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: 'businessclusters', name: 'prod' })) as {
+      spec: { version: string };
+    };
+    assert.equal(stored.spec.version, 'v1.34.1');
+  });
+
   it('an invalid CR file shows its diagnostic in the Problems panel', async () => {
     const expectations = JSON.parse(fs.readFileSync(path.join(ROOT, 'testFixture', 'invalid', 'expectations.json'), 'utf8')) as {
       files: { file: string; diagnostics: { line: number; column: number; message: string }[] }[];
@@ -232,7 +261,7 @@ describe('ui: the Fleet view and editor in code-server', function () {
     assert.match(text, new RegExp(`\\[Ln ${expected.line}, Col ${expected.column}\\]`), `at ${expected.line}:${expected.column}: ${text}`);
     // The squiggle is in the editor too.
     await wb.page.locator('.editor-instance .squiggly-error').first().waitFor({ state: 'attached', timeout: STEP_MS });
-    log(`screenshot: ${await wb.screenshot('6-problems')}`);
+    log(`screenshot: ${await wb.screenshot('7-problems')}`);
   });
 
   it('"Kokpit: Apply Current File" on a valid fixture creates the object, and the tree shows it', async () => {
@@ -247,7 +276,7 @@ describe('ui: the Fleet view and editor in code-server', function () {
     // The watches bring it into the tree (still in the sidebar) without a refresh.
     await wb.waitForRow('etcd clusters', /^2$/);
     await wb.treeRow('shared-etcd').first().waitFor({ state: 'visible', timeout: STEP_MS });
-    log(`screenshot: ${await wb.screenshot('7-apply-current-file')}`);
+    log(`screenshot: ${await wb.screenshot('8-apply-current-file')}`);
   });
 });
 

@@ -51,7 +51,7 @@ export async function pickNode({ fleet }: CommandServices, arg: unknown, what: s
 }
 
 async function openView(services: CommandServices, arg: unknown, view: ObjectView): Promise<void> {
-  const withStatus = (n: FleetNode) => view === 'yaml' || ['EtcdCluster', 'BusinessCluster', 'Machine'].includes(n.ref!.kind);
+  const withStatus = (n: FleetNode) => view === 'yaml' || ['EtcdCluster', 'BusinessCluster', 'Machine', 'MachineSet'].includes(n.ref!.kind);
   const node = await pickNode(services, arg, view === 'yaml' ? 'open the YAML of' : 'show the status of', (n) => !!n.ref && withStatus(n));
   if (!node) return;
   if (!node.ref) throw new Error(`${node.label} is not an API object`);

@@ -3,6 +3,8 @@
 import * as vscode from 'vscode';
 import { COMMANDS, type CommandId } from '../model/commands';
 import { applyCommands } from './apply-current-file';
+import { clusterActionCommands } from './cluster-actions';
+import { quickStartCommands } from './quick-start';
 import { fleetCommands } from './fleet';
 import { terminalCommands } from './open-terminal';
 import { reconcilerCommands } from './reconcilers';
@@ -21,6 +23,8 @@ const MODULES: readonly CommandModule[] = [
   renderCommands,
   reconcilerCommands,
   terminalCommands,
+  clusterActionCommands,
+  quickStartCommands,
 ];
 
 /** Every contributed command mapped to exactly one handler; throws on a gap or a duplicate (a programming error). */

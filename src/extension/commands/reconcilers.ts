@@ -2,10 +2,11 @@
 // leader lease (kokpit-system/kokpit-manager). Its logs go to the Kokpit output channel; a status-bar item shows
 // whether it runs, waits for another holder of the lease, or failed. Disconnecting or deactivating stops it.
 import * as vscode from 'vscode';
-import type { FleetController } from '../fleet/controller';
+import type { FleetController, FleetState } from '../fleet/controller';
 import { COMMANDS } from '../model/commands';
 import type { Logger } from '../model/logger';
-import { reconcilerStatus, ReconcilerService, type ManagerFactory } from '../model/reconcilers';
+import { reconcilerStatus, ReconcilerService, shouldAutoStart, type ManagerFactory } from '../model/reconcilers';
+import type { Runtime } from '../runtime';
 import type { CommandModule, CommandServices } from './types';
 
 export const LEASE_NAMESPACE = 'kokpit-system';
@@ -42,8 +43,9 @@ function prefixed(log: Logger, prefix: string): Logger {
   };
 }
 
-/** The service, its status-bar item, and stopping when the meta cluster goes away. */
-export function createReconcilers(context: vscode.ExtensionContext, logger: Logger, fleet: FleetController, factory: ManagerFactory = embeddedManager): ReconcilerService {
+/** The service, its status-bar item, starting on connect (kokpit.reconcilers.autoStart), and stopping when the meta cluster goes away. */
+export function createReconcilers(context: vscode.ExtensionContext, runtime: Pick<Runtime, 'logger' | 'settings'>, fleet: FleetController, factory: ManagerFactory = embeddedManager): ReconcilerService {
+  const { logger } = runtime;
   const service = new ReconcilerService(factory, logger);
   const item = vscode.window.createStatusBarItem('kokpit.reconcilers', vscode.StatusBarAlignment.Left, 9);
   item.name = 'Kokpit reconcilers';
@@ -58,6 +60,27 @@ export function createReconcilers(context: vscode.ExtensionContext, logger: Logg
     else item.hide();
   };
   show();
+  const autoStart = async (state: FleetState) => {
+    if (state.kind !== 'connected' || !runtime.settings.current().reconcilersAutoStart) return;
+    // A refresh reconnects: the reconcilers stopped with the old connection start again once they are down.
+    if (service.state.kind === 'stopping') {
+      await new Promise<void>((resolve) => {
+        const sub = service.onDidChange((s) => {
+          if (s.kind === 'stopping') return;
+          sub.dispose();
+          resolve();
+        });
+      });
+    }
+    const kc = fleet.metaKubeConfig;
+    if (fleet.state !== state || !kc || !shouldAutoStart(runtime.settings.current(), state, service.state)) return;
+    logger.info(`kokpit.reconcilers.autoStart: starting reconcilers against ${state.context}`);
+    try {
+      service.start(kc, state.context);
+    } catch (e) {
+      logger.warn(`auto-start of the reconcilers: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
   context.subscriptions.push(
     item,
     service.onDidChange(show),
@@ -66,6 +89,8 @@ export function createReconcilers(context: vscode.ExtensionContext, logger: Logg
     fleet.onDidChangeState((state) => {
       if (state.kind !== 'connected' && service.state.kind !== 'stopped' && service.state.kind !== 'failed') void service.stop();
     }),
+    // Another manager (a `kokpit up` environment, an in-cluster operator) holding the lease just makes these wait.
+    fleet.onDidChangeState((state) => void autoStart(state)),
   );
   return service;
 }

@@ -16,10 +16,14 @@ export type FleetState =
   | { kind: 'failed'; context?: string; message: string };
 
 const CONTEXT_KEY = 'kokpit.metaCluster.context';
+/** Set when the meta cluster's kubeconfig is not the user's (a local environment created from the editor). */
+const FILE_KEY = 'kokpit.metaCluster.kubeconfigFile';
 
 export class FleetController implements vscode.Disposable {
   private connection: FleetConnection | undefined;
   private kubeConfig: KubeConfig | undefined;
+  /** The kubeconfig file of the connection when it is not the configured one. */
+  private file: string | undefined;
   private current: FleetState = { kind: 'disconnected' };
   private readonly stateChanged = new vscode.EventEmitter<FleetState>();
   private readonly treeChanged = new Set<(ids: string[] | undefined) => void>();
@@ -81,6 +85,16 @@ export class FleetController implements vscode.Disposable {
     return this.connection?.objectNodes() ?? [];
   }
 
+  /** Every watched object of one kind (e.g. the version catalog). */
+  objectsOfKind(kind: string) {
+    return this.connection?.objectsOfKind(kind) ?? [];
+  }
+
+  /** The kubeconfig file this connection uses when it is not the configured one (a local environment's). */
+  get kubeconfigFile(): string | undefined {
+    return this.file;
+  }
+
   /** The kubeconfig of the connected meta cluster (in memory; its context selected). */
   get metaKubeConfig(): KubeConfig | undefined {
     return this.current.kind === 'connected' ? this.kubeConfig : undefined;
@@ -89,18 +103,23 @@ export class FleetController implements vscode.Disposable {
   /** Connects on activation when a meta cluster was named (setting, $KUBECONFIG, or an earlier connect). */
   async autoConnect(): Promise<void> {
     const remembered = this.memento?.get<string>(CONTEXT_KEY);
+    const file = this.memento?.get<string>(FILE_KEY);
     if (!remembered && !hasExplicitKubeconfig(this.runtime.settings.current().kubeconfig)) return;
-    await this.connect(remembered, { quiet: true });
+    await this.connect(remembered, { quiet: true, kubeconfigFile: file });
   }
 
-  /** Connects to `context` (default: the kubeconfig's current context). Never throws; the state says what happened. */
-  async connect(context?: string, opts: { quiet?: boolean } = {}): Promise<FleetState> {
+  /**
+   * Connects to `context` (default: the kubeconfig's current context) of the configured kubeconfig, or of
+   * `kubeconfigFile` (a local environment's). Never throws; the state says what happened.
+   */
+  async connect(context?: string, opts: { quiet?: boolean; kubeconfigFile?: string } = {}): Promise<FleetState> {
     const generation = ++this.generation;
     await this.teardown();
     const { logger, kube, clock } = this.runtime;
+    this.file = opts.kubeconfigFile;
     let kc: KubeConfig;
     try {
-      kc = kube.load(context);
+      kc = kube.load(context, opts.kubeconfigFile);
     } catch (e) {
       return this.fail(generation, undefined, e, opts.quiet);
     }
@@ -126,6 +145,7 @@ export class FleetController implements vscode.Disposable {
       return this.fail(generation, name, e, opts.quiet);
     }
     await this.memento?.update(CONTEXT_KEY, name);
+    await this.memento?.update(FILE_KEY, opts.kubeconfigFile);
     logger.info(`connected to '${name}' in ${Math.round(clock.now() - started)} ms: ${this.connection.model.size} fleet nodes`);
     this.setState({ kind: 'connected', context: name, server });
     this.fireTree(undefined);
@@ -136,6 +156,8 @@ export class FleetController implements vscode.Disposable {
     this.generation++;
     await this.teardown();
     await this.memento?.update(CONTEXT_KEY, undefined);
+    await this.memento?.update(FILE_KEY, undefined);
+    this.file = undefined;
     this.setState({ kind: 'disconnected' });
     this.fireTree(undefined);
   }
@@ -143,7 +165,7 @@ export class FleetController implements vscode.Disposable {
   /** Relists everything (a fresh set of watches on the same context). */
   async refresh(): Promise<FleetState> {
     const context = this.current.kind === 'connected' || this.current.kind === 'failed' || this.current.kind === 'connecting' ? this.current.context : undefined;
-    return this.connect(context);
+    return this.connect(context, { kubeconfigFile: this.file });
   }
 
   dispose(): void {
@@ -176,6 +198,8 @@ export class FleetController implements vscode.Disposable {
   private setState(state: FleetState): void {
     this.current = state;
     void vscode.commands.executeCommand('setContext', 'kokpit.connected', state.kind === 'connected');
+    // Only local environments (created from the editor) are connected through their own kubeconfig file.
+    void vscode.commands.executeCommand('setContext', 'kokpit.connectedLocal', state.kind === 'connected' && this.file !== undefined);
     this.stateChanged.fire(state);
   }
 

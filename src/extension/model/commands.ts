@@ -18,6 +18,17 @@ export const COMMANDS = {
   startReconcilers: { id: 'kokpit.startReconcilers', title: 'Start Reconcilers' },
   stopReconcilers: { id: 'kokpit.stopReconcilers', title: 'Stop Reconcilers' },
   openTerminal: { id: 'kokpit.openTerminal', title: 'Open Terminal with Business Cluster Kubeconfig' },
+  deleteLocalMetaCluster: { id: 'kokpit.deleteLocalMetaCluster', title: 'Delete Local Meta Cluster' },
+  upgradeCluster: { id: 'kokpit.upgradeCluster', title: 'Upgrade Business Cluster' },
+  scaleEtcd: { id: 'kokpit.scaleEtcd', title: 'Scale etcd' },
+  scaleMachineSet: { id: 'kokpit.scaleMachineSet', title: 'Scale MachineSet' },
+  backupEtcd: { id: 'kokpit.backupEtcd', title: 'Back Up etcd Now' },
+  restoreEtcd: { id: 'kokpit.restoreEtcd', title: 'Restore etcd from Backup' },
+  showEvents: { id: 'kokpit.showEvents', title: 'Show Events' },
+  copyEndpoint: { id: 'kokpit.copyEndpoint', title: 'Copy API Server Endpoint' },
+  mergeKubeconfig: { id: 'kokpit.mergeKubeconfig', title: 'Merge Business Cluster Kubeconfig into Mine' },
+  newManifest: { id: 'kokpit.newManifest', title: 'New Manifest (EtcdCluster, BusinessCluster, Machine, …)' },
+  quickActions: { id: 'kokpit.quickActions', title: 'Quick Actions' },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

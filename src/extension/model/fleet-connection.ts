@@ -11,6 +11,7 @@ export const FLEET_KINDS = [
   { kind: 'EtcdCluster', plural: 'etcdclusters' },
   { kind: 'BusinessCluster', plural: 'businessclusters' },
   { kind: 'Machine', plural: 'machines' },
+  { kind: 'MachineSet', plural: 'machinesets' },
   { kind: 'KubernetesVersion', plural: 'kubernetesversions' },
   { kind: 'Addon', plural: 'addons' },
 ] as const;
@@ -104,6 +105,11 @@ export class FleetConnection {
   /** The object as last seen by the watch. */
   object(ref: ObjectRef): KubernetesObject | undefined {
     return this.objects.get(refKey(ref));
+  }
+
+  /** Every watched object of one kind. */
+  objectsOfKind(kind: string): KubernetesObject[] {
+    return [...this.objects.values()].filter((o) => o.kind === kind);
   }
 
   /** Every watched object with a node in the tree, for quick picks. */

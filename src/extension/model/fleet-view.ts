@@ -11,6 +11,7 @@ const KIND_ICON: Record<FleetNodeKind, string> = {
   businessCluster: 'server-environment',
   controlPlaneComponent: 'gear',
   machine: 'vm',
+  machineSet: 'layers',
   addon: 'extensions',
   condition: 'warning',
   version: 'versions',

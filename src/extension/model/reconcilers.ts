@@ -107,3 +107,8 @@ export function reconcilerStatus(state: ReconcilerState): { text: string; toolti
       return { text: '$(debug-stop) reconcilers', tooltip: 'Kokpit: reconcilers not running here. Click to start.' };
   }
 }
+
+/** Whether connecting should start the embedded reconcilers: the setting is on and they are not running already. */
+export function shouldAutoStart(settings: { reconcilersAutoStart: boolean }, fleet: { kind: string }, reconcilers: ReconcilerState): boolean {
+  return settings.reconcilersAutoStart && fleet.kind === 'connected' && (reconcilers.kind === 'stopped' || reconcilers.kind === 'failed');
+}

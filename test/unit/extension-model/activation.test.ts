@@ -53,7 +53,7 @@ describe('extension: activation and wiring (fake vscode)', function () {
     assert.deepEqual([...state.commands.keys()].sort(), contributed);
     assert.deepEqual(state.treeViews.map((v) => v.id), ['kokpit.fleet']);
     assert.deepEqual(state.statusBarItems.map((i) => [i.id, i.shown]), [['kokpit.metaCluster', true], ['kokpit.reconcilers', false]]);
-    assert.deepEqual([...state.contentProviders.keys()].sort(), ['kokpit-object', 'kokpit-render']);
+    assert.deepEqual([...state.contentProviders.keys()].sort(), ['kokpit-events', 'kokpit-object', 'kokpit-render']);
     assert.deepEqual(state.collections.map((c) => c.name), ['kokpit']);
     assert.equal(state.completionProviders.length, 1);
     assert.equal(state.hoverProviders.length, 1);
@@ -115,12 +115,6 @@ describe('extension: activation and wiring (fake vscode)', function () {
     assert.deepEqual(state.executed.map((e) => e.id), ['workbench.actions.view.problems']);
   });
 
-  it('placeholder commands say the feature arrives with `kokpit up`', async () => {
-    for (const id of ['kokpit.createLocalMetaCluster', 'kokpit.startSandbox']) await state.commands.get(id)!();
-    assert.equal(state.messages.length, 2);
-    for (const m of state.messages) assert.match(m.text, /kokpit up/);
-  });
-
   it('connect with a missing kubeconfig says which files it looked at, and the view and status bar show it', async () => {
     state.settings['kokpit.kubeconfig'] = '/nonexistent/kokpit-test/kubeconfig';
     await state.commands.get('kokpit.connect')!();
@@ -131,14 +125,42 @@ describe('extension: activation and wiring (fake vscode)', function () {
     await state.commands.get('kokpit.connect')!('some-context');
     await until('the view message', () => /^Not connected: no kubeconfig found/.test(state.treeViews[0].message ?? ''));
     assert.match(state.statusBarItems[0].tooltip ?? '', /no kubeconfig found/);
-    assert.equal(state.statusBarItems[0].command, 'kokpit.connect');
+    assert.equal(state.statusBarItems[0].command, 'kokpit.quickActions');
     assert.equal(state.contextKeys.get('kokpit.connected'), false);
   });
 
   it('node commands from the palette ask to connect first', async () => {
-    for (const id of ['kokpit.openYaml', 'kokpit.showStatus', 'kokpit.copyKubeconfig']) await state.commands.get(id)!();
-    assert.deepEqual(state.messages.map((m) => m.level), ['error', 'error', 'error']);
+    const ids = [
+      'kokpit.openYaml', 'kokpit.showStatus', 'kokpit.copyKubeconfig', 'kokpit.upgradeCluster', 'kokpit.scaleEtcd', 'kokpit.backupEtcd',
+      'kokpit.restoreEtcd', 'kokpit.showEvents', 'kokpit.copyEndpoint', 'kokpit.mergeKubeconfig',
+    ];
+    for (const id of ids) await state.commands.get(id)!();
+    // From a context menu too (a node id argument): the connection is checked before the node.
+    await state.commands.get('kokpit.upgradeCluster')!('meta/BusinessCluster/fleet/prod');
+    assert.deepEqual(state.messages.map((m) => m.level), Array(ids.length + 1).fill('error'));
+    assert.deepEqual(state.quickPicks, []);
     for (const m of state.messages) assert.match(m.text, /not connected to a meta cluster/);
+  });
+
+  it('the status bar opens quick actions that fit the state; the picked one runs', async () => {
+    state.quickPickAnswer = '$(output) Show Logs';
+    await state.commands.get(state.statusBarItems[0].command!)!();
+    assert.equal(state.quickPicks[0].title, 'Kokpit: no meta cluster');
+    assert.deepEqual(state.quickPicks[0].items, ['$(plug) Connect to Meta Cluster', '$(add) Create Local Meta Cluster', '$(beaker) Start Sandbox', '$(output) Show Logs']);
+    assert.deepEqual(state.executed.map((e) => e.id), ['kokpit.showLogs']);
+    assert.equal(state.shownOutput, 1);
+  });
+
+  it('New Manifest opens an untitled YAML document with the snippet of the kind picked, fleet kinds first', async () => {
+    state.quickPickAnswer = 'Machine';
+    await state.commands.get('kokpit.newManifest')!();
+    assert.deepEqual(state.quickPicks[0].items.slice(0, 4), ['EtcdCluster', 'BusinessCluster', 'Machine', 'MachineSet']);
+    const [doc] = state.shownDocuments;
+    assert.equal(doc.languageId, 'yaml');
+    assert.equal(doc.uri.scheme, 'untitled');
+    assert.match(state.snippets[0], /^apiVersion: kokpit\.dev\/v1alpha1\nkind: Machine\nmetadata:\n  name: \$\{1:worker-1\}/);
+    await state.commands.get('kokpit.newManifest')!('Nope');
+    assert.match(state.messages.at(-1)?.text ?? '', /no template for kind Nope \(there are: EtcdCluster, EtcdBackup, BusinessCluster/);
   });
 
   it('kokpit.showLogs reveals the output channel', async () => {

@@ -217,8 +217,18 @@ export class FakeState {
   clipboard = '';
   /** Label the next quick pick answers with (undefined: dismissed). */
   quickPickAnswer: string | undefined;
-  quickPicks: { items: string[]; title?: string }[] = [];
+  /** Answers for successive quick picks (taken first; then quickPickAnswer). */
+  quickPickAnswers: (string | undefined)[] = [];
+  quickPicks: { items: string[]; descriptions: (string | undefined)[]; title?: string }[] = [];
+  /** Answers for successive input boxes; when none is left, the box is accepted with its proposed value. */
+  inputBoxAnswers: (string | undefined)[] = [];
+  inputBoxes: { title?: string; value?: string; validation?: string }[] = [];
+  progress: { title: string; messages: string[] }[] = [];
+  /** Cancel every progress notification this many ms after it starts (undefined: never). */
+  cancelProgressAfterMs: number | undefined;
   shownDocuments: FakeTextDocument[] = [];
+  /** Snippet bodies inserted into editors. */
+  snippets: string[] = [];
   globalState = new Map<string, unknown>();
   documents: FakeTextDocument[] = [];
   /** Files on "disk" for findFiles/fs.readFile. */
@@ -298,21 +308,45 @@ export const vscodeApi = {
       state.statusBarItems.push(item);
       return item;
     },
-    showQuickPick: async (items: { label: string }[] | Promise<{ label: string }[]>, options?: { title?: string }) => {
+    showQuickPick: async (items: { label: string; description?: string }[] | Promise<{ label: string; description?: string }[]>, options?: { title?: string }) => {
       const list = await items;
-      state.quickPicks.push({ items: list.map((i) => i.label), title: options?.title });
-      return list.find((i) => i.label === state.quickPickAnswer);
+      state.quickPicks.push({ items: list.map((i) => i.label), descriptions: list.map((i) => i.description), title: options?.title });
+      const answer = state.quickPickAnswers.length ? state.quickPickAnswers.shift() : state.quickPickAnswer;
+      return list.find((i) => i.label === answer);
+    },
+    showInputBox: async (options: { title?: string; value?: string; validateInput?: (v: string) => string | undefined | Promise<string | undefined> }) => {
+      const answer = state.inputBoxAnswers.length ? state.inputBoxAnswers.shift() : options.value;
+      const validation = answer === undefined ? undefined : ((await options.validateInput?.(answer)) ?? undefined);
+      state.inputBoxes.push({ title: options.title, value: options.value, validation });
+      // VS Code does not accept an input that fails validation; the user would have to cancel.
+      return validation ? undefined : answer;
     },
     showTextDocument: async (doc: FakeTextDocument) => {
       state.shownDocuments.push(doc);
-      return { document: doc };
+      return { document: doc, insertSnippet: async (snippet: SnippetString) => (state.snippets.push(snippet.value), true) };
     },
     createOutputChannel: (name: string) => outputChannel(name),
     showInformationMessage: message('info'),
     showWarningMessage: message('warning'),
     showErrorMessage: message('error'),
-    withProgress: async (_options: unknown, task: (progress: unknown, token: unknown) => Promise<unknown>) =>
-      task({ report: () => undefined }, { isCancellationRequested: false }),
+    withProgress: async (options: { title: string }, task: (progress: unknown, token: unknown) => Promise<unknown>) => {
+      const record = { title: options.title, messages: [] as string[] };
+      state.progress.push(record);
+      const cancelled = new EventEmitter<void>();
+      const token = { isCancellationRequested: false, onCancellationRequested: cancelled.event };
+      const timer =
+        state.cancelProgressAfterMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              token.isCancellationRequested = true;
+              cancelled.fire();
+            }, state.cancelProgressAfterMs);
+      try {
+        return await task({ report: (p: { message?: string }) => void (p.message && record.messages.push(p.message)) }, token);
+      } finally {
+        if (timer) clearTimeout(timer);
+      }
+    },
     createTreeView: (id: string, options: unknown) => {
       const view: FakeState['treeViews'][number] & { dispose(): void } = { id, options, disposed: false, dispose: () => void (view.disposed = true) };
       state.treeViews.push(view);
@@ -324,7 +358,13 @@ export const vscodeApi = {
       state.contentProviders.set(scheme, provider);
       return { dispose: () => void state.contentProviders.delete(scheme) };
     },
-    openTextDocument: async (uri: Uri) => {
+    openTextDocument: async (uri: Uri | { language?: string; content?: string }) => {
+      if (!(uri instanceof Uri)) {
+        const untitled = new FakeTextDocument(Uri.from({ scheme: 'untitled', path: `Untitled-${state.documents.length + 1}` }), uri.language ?? 'plaintext', uri.content ?? '');
+        state.documents.push(untitled);
+        state.onOpen.fire(untitled);
+        return untitled;
+      }
       const provider = state.contentProviders.get(uri.scheme);
       if (!provider) throw new Error(`no content provider for ${uri.scheme}`);
       const doc = new FakeTextDocument(uri, 'plaintext', await provider.provideTextDocumentContent(uri));
@@ -405,9 +445,16 @@ export function installFakeVscode(): void {
 }
 
 /** An ExtensionContext with what the extension uses. */
-export function fakeContext(): { subscriptions: { dispose(): unknown }[]; globalState: { get(key: string): unknown; update(key: string, value: unknown): Promise<void> } } {
+export function fakeContext(): {
+  subscriptions: { dispose(): unknown }[];
+  globalState: { get(key: string): unknown; update(key: string, value: unknown): Promise<void> };
+  extensionPath: string;
+  globalStorageUri: Uri;
+} {
   return {
     subscriptions: [],
+    extensionPath: join(__dirname, '..', '..', '..'),
+    globalStorageUri: Uri.file(join(require('node:os').tmpdir(), 'kokpit-fake-global-storage')),
     globalState: {
       get: (key) => state.globalState.get(key),
       update: async (key, value) => void (value === undefined ? state.globalState.delete(key) : state.globalState.set(key, value)),

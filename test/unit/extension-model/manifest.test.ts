@@ -110,8 +110,8 @@ describe('manifest: what the .vsix ships (.vscodeignore, as vsce reads it)', () 
     files = await listFiles({ cwd: ROOT, packageManager: PackageManager.None });
   });
 
-  it('only the bundles, media, snippets, schemas and the package docs', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json)$/;
+  it('only the bundles, media, snippets, schemas, the CRDs (`kokpit up` from the editor installs them) and the package docs', () => {
+    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json|config\/crd\/[^/]+\.yaml)$/;
     assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
   });
 

@@ -54,4 +54,27 @@ describe('FleetModel', () => {
     m.remove({ kind: 'Machine', namespace: 'default', name: 'w1' });
     assert.equal(m.children('meta:meta/BusinessCluster/default/alpha').filter((n) => n.kind === 'machine').length, 1);
   });
+
+  it('lists a cluster\'s MachineSets (ready count, status, context value) before its machines, and drops them on delete', () => {
+    const m = new FleetModel('meta');
+    const set = (ready: number, replicas = 3) =>
+      ({
+        apiVersion: 'kokpit.dev/v1alpha1', kind: 'MachineSet', metadata: { name: 'workers', namespace: 'default' },
+        spec: { clusterRef: { name: 'alpha' }, replicas, template: { spec: { provider: 'kwok', role: 'worker' } } },
+        status: { replicas, readyReplicas: ready },
+      }) as never;
+    m.upsert(set(1));
+    m.upsert(businessCluster('alpha'));
+    m.upsert(machine('w1', 'alpha'));
+    const kids = () => m.children('meta:meta/BusinessCluster/default/alpha').filter((n) => n.kind === 'machineSet' || n.kind === 'machine');
+    assert.deepEqual(kids().map((n) => [n.kind, n.label, n.description, n.status, n.contextValue]), [
+      ['machineSet', 'workers', '1/3 ready · kwok', 'progress', 'kokpit.machineSet.progress'],
+      ['machine', 'w1', 'Running · kwok · w1', 'ok', 'kokpit.machine.ready'],
+    ]);
+    assert.deepEqual(kids()[0].ref, { kind: 'MachineSet', namespace: 'default', name: 'workers' });
+    assert.ok(m.upsert(set(3)).includes('meta:meta/BusinessCluster/default/alpha/machineSet/workers'));
+    assert.equal(kids()[0].contextValue, 'kokpit.machineSet.ready');
+    m.remove({ kind: 'MachineSet', namespace: 'default', name: 'workers' });
+    assert.deepEqual(kids().map((n) => n.kind), ['machine']);
+  });
 });
