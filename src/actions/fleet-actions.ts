@@ -4,6 +4,7 @@
 import { API_VERSION, type BusinessCluster, type EtcdBackup, type EtcdCluster, type KubernetesVersion, type MachineSet } from '../api';
 import { compareVersions, parseVersion } from '../operators/cluster/versions';
 import { names } from '../operators/cluster/names';
+import { restoredClusterManifest as restoreManifest } from '../operators/etcd/restore-manifest';
 
 /** A JSON Patch (RFC 6902) operation; `test` makes a patch fail instead of overwriting a change made meanwhile. */
 export interface JsonPatchOp {
@@ -207,16 +208,10 @@ export function restoredName(source: string, taken: ReadonlySet<string>): string
 
 /**
  * Restoring is creating: the operator builds a new EtcdCluster from a snapshot before any member serves
- * (spec.restoreFrom applies at creation only). The new cluster copies the source's size, version and settings.
+ * (spec.restoreFrom applies at creation only). The same manifest as `kokpit restore`: the source's shape.
  */
 export function restoredClusterManifest(source: EtcdCluster, backup: string, name: string): EtcdCluster {
-  const { restoreFrom: _previous, ...spec } = source.spec;
-  return {
-    apiVersion: API_VERSION,
-    kind: 'EtcdCluster',
-    metadata: { name, namespace: source.metadata.namespace, labels: { 'kokpit.dev/restored-from': backup } },
-    spec: { ...spec, restoreFrom: { backupName: backup } },
-  };
+  return restoreManifest({ name, namespace: source.metadata.namespace!, backup: { metadata: { name: backup } } as EtcdBackup, source });
 }
 
 /** The apiserver endpoint of a business cluster, or exactly why there is none. */

@@ -7,30 +7,12 @@ import { createObject, describeKubeError, makeObjectApi, readObject } from '../.
 import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { parseTimeout, watchObject, type WatchVerdict } from './backup';
+import { restoredClusterManifest } from '../../operators/etcd/restore-manifest';
+
+export { restoredClusterManifest };
 
 /** Degraded reasons of a restore that no waiting fixes (see the etcd planner's restore facts). */
 const RESTORE_REFUSALS = ['BackupNotFound', 'BackupFailed', 'BackupMissing', 'BackupCorrupt'];
-
-/** The new cluster: the backed-up cluster's shape (when it still exists), flags first. */
-export function restoredClusterManifest(o: {
-  name: string;
-  namespace: string;
-  backup: EtcdBackup;
-  source?: EtcdCluster;
-  replicas?: number;
-  version?: string;
-}): EtcdCluster {
-  const s = o.source?.spec;
-  const spec: Record<string, unknown> = {
-    replicas: o.replicas ?? s?.replicas ?? 3,
-    restoreFrom: { backupName: o.backup.metadata.name! },
-  };
-  // The snapshot's own etcd version is the safe floor: restoring into an older etcd is a downgrade.
-  const version = o.version ?? s?.version ?? o.backup.status?.etcdVersion;
-  if (version) spec.version = version;
-  for (const k of ['storage', 'quotaBackendBytes', 'resources', 'tls'] as const) if (s?.[k] !== undefined) spec[k] = s[k];
-  return { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: o.name, namespace: o.namespace }, spec } as unknown as EtcdCluster;
-}
 
 /** Where a restoring cluster stands, for --wait. */
 export function restoreVerdict(c: EtcdCluster | undefined, name: string): WatchVerdict<EtcdCluster> {

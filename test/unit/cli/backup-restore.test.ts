@@ -46,7 +46,7 @@ describe('kokpit backup / restore', () => {
     const source = { spec: { replicas: 5, version: '3.5.35', quotaBackendBytes: 1024, storage: { size: '2Gi' }, backup: { retain: 3, schedule: '@daily' } } } as unknown as EtcdCluster;
     const m = restoredClusterManifest({ name: 'new', namespace: 'ns', backup: backup('Completed', { etcdVersion: '3.5.34' }), source });
     assert.deepEqual(m.spec, { replicas: 5, version: '3.5.35', restoreFrom: { backupName: 'snap' }, quotaBackendBytes: 1024, storage: { size: '2Gi' } });
-    assert.deepEqual(m.metadata, { name: 'new', namespace: 'ns' });
+    assert.deepEqual(m.metadata, { name: 'new', namespace: 'ns', labels: { 'kokpit.dev/restored-from': 'snap' } });
     const flags = restoredClusterManifest({ name: 'new', namespace: 'ns', backup: backup('Completed'), source, replicas: 1, version: '3.5.36' });
     assert.equal(flags.spec.replicas, 1);
     assert.equal(flags.spec.version, '3.5.36');
