@@ -1,9 +1,14 @@
-// etcd operator: time to a ready 3-member TLS cluster, member replacement time, and snapshot
-// throughput, each beside its floor measured in the same run:
+// etcd operator: time to a ready 3-member TLS cluster, member replacement time, and snapshot and
+// restore throughput for a ~100 MiB database, each beside its floor measured in the same run on a
+// cluster of plain etcd processes holding the same data:
 // - ready floor: 3 etcd processes started directly with a static --initial-cluster (no API server, no
 //   learners; what a cluster costs at the very least on this machine);
-// - snapshot floor: `etcdctl snapshot save` against the same member the operator's EtcdBackup used.
-// Setup (control plane, pod runner, operator) is not timed. `--mb=<n>` sets the data size (default 32).
+// - replace floor: by hand with etcdctl: `member remove` a follower, kill it, `member add`, start a fresh
+//   etcd with an empty data dir, until it answers healthy (it receives the database from the leader);
+// - snapshot floor: `etcdctl snapshot save` from a floor member;
+// - restore floor: `etcdutl snapshot restore` of the operator's own snapshot file into an empty data dir
+//   (the operator's restore additionally starts the pod and waits for the restored member to serve).
+// Setup (control plane, pod runner, operator, loading data) is not timed. `--mb=<n>` sets the data size.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -33,6 +38,8 @@ interface Floor {
   members: EtcdMembers;
   /** etcdctl TLS flags and endpoint of member m0 (its certificate carries 127.0.0.1, so TLS is verified). */
   etcdctlArgs: string[];
+  /** Replaces a follower by hand (member remove, kill, member add, fresh start) and returns the time until the new one is healthy. */
+  replaceMember(): Promise<number>;
   stop(): void;
 }
 
@@ -54,26 +61,27 @@ async function floorThreeMembers(dir: string): Promise<Floor> {
     if (!ports.includes(p)) ports.push(p);
   }
   const names = ['m0', 'm1', 'm2'];
+  // Member mN uses slot N % 3: a replacement m(N+3) takes over mN's ports.
+  const slot = (name: string) => Number(name.slice(1)) % 3;
   const peer = (i: number) => `https://127.0.0.1:${ports[i * 2 + 1]}`;
   const client = (i: number) => `https://127.0.0.1:${ports[i * 2]}`;
-  const initial = names.map((n, i) => `${n}=${peer(i)}`).join(',');
-  const t0 = performance.now();
-  const procs = names.map((n, i) =>
+  const startMember = (n: string, initialCluster: string, state: 'new' | 'existing') =>
     spawn(
       etcd,
       [
         `--name=${n}`, `--data-dir=${path.join(dir, n)}`,
-        `--listen-client-urls=${client(i)}`, `--advertise-client-urls=${client(i)}`,
-        `--listen-peer-urls=${peer(i)}`, `--initial-advertise-peer-urls=${peer(i)}`,
-        `--initial-cluster=${initial}`, '--initial-cluster-state=new', '--initial-cluster-token=bench',
+        `--listen-client-urls=${client(slot(n))}`, `--advertise-client-urls=${client(slot(n))}`,
+        `--listen-peer-urls=${peer(slot(n))}`, `--initial-advertise-peer-urls=${peer(slot(n))}`,
+        `--initial-cluster=${initialCluster}`, `--initial-cluster-state=${state}`, '--initial-cluster-token=bench',
         `--cert-file=${crt}`, `--key-file=${key}`, `--trusted-ca-file=${caFile}`, '--client-cert-auth=true',
         `--peer-cert-file=${crt}`, `--peer-key-file=${key}`, `--peer-trusted-ca-file=${caFile}`, '--peer-client-cert-auth=true',
         '--unsafe-no-fsync=true', '--log-level=error', '--listen-metrics-urls=',
       ],
       { stdio: 'ignore' },
-    ),
-  );
-  const members = new EtcdMembers({ name: 'bench', namespace: 'floor' }, { resolve: (_c, m) => ({ address: client(Number(m.slice(1))).slice(8), serverName: 'localhost' }) }, {
+    );
+  const t0 = performance.now();
+  const procs = names.map((n) => startMember(n, names.map((x) => `${x}=${peer(slot(x))}`).join(','), 'new'));
+  const members = new EtcdMembers({ name: 'bench', namespace: 'floor' }, { resolve: (_c, m) => ({ address: client(slot(m)).slice(8), serverName: 'localhost' }) }, {
     caPem: ca.certPem,
     certPem: cert.certPem,
     keyPem: cert.keyPem,
@@ -95,21 +103,48 @@ async function floorThreeMembers(dir: string): Promise<Floor> {
     stop();
     throw e;
   }
+  const etcdctlArgs = [`--endpoints=${client(0)}`, `--cacert=${caFile}`, `--cert=${crt}`, `--key=${key}`];
+  const etcdctl = async (...args: string[]) => {
+    const r = spawnSync(binaryPath('etcdctl', ETCD_VERSION), [...etcdctlArgs, '--command-timeout=30s', ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`etcdctl ${args.join(' ')}: ${r.stderr}`);
+  };
   return {
     readyMs: performance.now() - t0,
     members,
-    etcdctlArgs: [`--endpoints=${client(0)}`, `--cacert=${caFile}`, `--cert=${crt}`, `--key=${key}`],
+    etcdctlArgs,
+    async replaceMember() {
+      // A follower other than m0 (etcdctl's endpoint), as the operator's replacement also takes a follower.
+      const hs = await Promise.all(['m1', 'm2'].map(async (n) => ({ n, h: await members.health(n, undefined) })));
+      const victim = hs.find((x) => !x.h.isLeader)!.n;
+      const fresh = `m${Number(victim.slice(1)) + 3}`;
+      const old = (await members.memberList('m0', undefined)).find((m) => m.name === victim)!;
+      const t = performance.now();
+      // Membership first, then the process (the order the operator follows too).
+      await etcdctl('member', 'remove', old.id);
+      procs[slot(victim)].kill('SIGKILL');
+      await etcdctl('member', 'add', fresh, `--peer-urls=${peer(slot(fresh))}`);
+      const others = names.filter((n) => n !== victim).concat(fresh);
+      procs[slot(fresh)] = startMember(fresh, others.map((x) => `${x}=${peer(slot(x))}`).join(','), 'existing');
+      await waitFor(`floor ${fresh} healthy`, async () => ((await members.health(fresh, undefined)).healthy ? true : undefined), { timeoutMs: 120_000, intervalMs: 50 });
+      return performance.now() - t;
+    },
     stop,
   };
 }
 
+/** `mb` MiB in 512 KiB values (under etcd's 1.5 MiB request limit), four puts in flight. */
 async function writeData(kv: Etcd3, mb: number): Promise<void> {
-  const value = Buffer.alloc(64 * 1024, 'x');
-  for (let i = 0; i < mb * 16; i++) await kv.put(`/bench/${i}`).value(value);
+  const value = Buffer.alloc(512 * 1024, 'x');
+  const puts = mb * 2;
+  let next = 0;
+  const worker = async () => {
+    while (next < puts) await kv.put(`/bench/${next++}`).value(value);
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
 }
 
 export async function run(args: string[] = []): Promise<Record<string, unknown>> {
-  const mb = Number(args.find((a) => a.startsWith('--mb='))?.slice(5) ?? 32);
+  const mb = Number(args.find((a) => a.startsWith('--mb='))?.slice(5) ?? 100);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-bench-etcd-'));
   const env = await startEtcdTestEnv({ plan: { replaceUnhealthyAfterMs: 5000 } });
   let floor: Floor | undefined;
@@ -121,7 +156,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     await waitAvailable(env, 'bench', 3, 180_000);
     const readyMs = performance.now() - t;
 
-    // The same data in both clusters: `mb` MiB in 64 KiB values.
+    // The same data in both clusters: `mb` MiB in 512 KiB values.
     const members = await membersClient(env, 'bench');
     const pods = await memberPods(env, 'bench');
     await writeData(members.client(pods[0].metadata!.name!, pods[0])!, mb);
@@ -151,6 +186,30 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     const etcdctlMs = performance.now() - t;
     if (r.status !== 0) throw new Error(`etcdctl snapshot save failed: ${r.stderr}`);
 
+    // Restore: a new 1-member cluster from the operator's snapshot, until it is Available.
+    t = performance.now();
+    await createObject(env.objects, etcdClusterManifest('bench-restored', { replicas: 1, restoreFrom: { backupName: 'bench-snap' } }) as unknown as KubernetesObject);
+    await waitAvailable(env, 'bench-restored', 1, 300_000);
+    const restoreMs = performance.now() - t;
+    // Untimed: the restored member really holds the data.
+    const restored = await membersClient(env, 'bench-restored');
+    try {
+      const [rp] = await memberPods(env, 'bench-restored');
+      const n = Number(await restored.client(rp.metadata!.name!, rp)!.getAll().prefix('/bench/').count());
+      if (n !== mb * 2) throw new Error(`restored cluster holds ${n} keys, expected ${mb * 2}`);
+    } finally {
+      restored.close();
+    }
+    t = performance.now();
+    const u = spawnSync(
+      binaryPath('etcdutl', ETCD_VERSION),
+      ['snapshot', 'restore', backup.status!.location!, `--data-dir=${path.join(scratch, 'restored')}`, '--name=r0', '--initial-cluster=r0=https://127.0.0.1:2380', '--initial-advertise-peer-urls=https://127.0.0.1:2380'],
+      { encoding: 'utf8' },
+    );
+    const etcdutlMs = performance.now() - t;
+    if (u.status !== 0) throw new Error(`etcdutl snapshot restore failed: ${u.stderr}`);
+    await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'bench-restored');
+
     // Member replacement: delete a follower's pod and claim (its data), time until 3 healthy members again.
     const c = await readCluster(env, 'bench');
     const victim = c!.status!.members!.find((m) => !m.leader)!.name;
@@ -160,18 +219,25 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     await waitAvailable(env, 'bench', 3, 180_000, (x) => (x.status!.members!.some((m) => m.name === victim) ? 'victim still listed' : undefined));
     const replaceMs = performance.now() - t;
     members.close();
+    const replaceFloorMs = await floor.replaceMember();
 
+    // MB here are MiB (2^20 bytes), as in the data size.
     const mbps = (bytes: number, ms: number) => Number((bytes / 1024 / 1024 / (ms / 1000)).toFixed(1));
     return {
       data_mib: mb,
+      db_size_mb: Number((size / 1024 / 1024).toFixed(1)),
       ready_3_members_ms: Math.round(readyMs),
       ready_3_members_floor_ms: Math.round(floor.readyMs),
-      member_replacement_ms: Math.round(replaceMs),
-      snapshot_bytes: size,
-      snapshot_backup_cr_ms: Math.round(backupMs),
-      snapshot_backup_cr_mb_per_s: mbps(size, backupMs),
-      snapshot_etcdctl_floor_ms: Math.round(etcdctlMs),
-      snapshot_etcdctl_floor_mb_per_s: mbps(fs.statSync(floorFile).size, etcdctlMs),
+      replace_ms: Math.round(replaceMs),
+      replace_floor_ms: Math.round(replaceFloorMs),
+      snapshot_ms: Math.round(backupMs),
+      snapshot_mb_per_s: mbps(size, backupMs),
+      snapshot_floor_ms: Math.round(etcdctlMs),
+      snapshot_floor_mb_per_s: mbps(fs.statSync(floorFile).size, etcdctlMs),
+      restore_ms: Math.round(restoreMs),
+      restore_mb_per_s: mbps(size, restoreMs),
+      restore_floor_ms: Math.round(etcdutlMs),
+      restore_floor_mb_per_s: mbps(size, etcdutlMs),
     };
   } finally {
     floor?.stop();

@@ -13,6 +13,7 @@ import { registerDiagnostics } from './language/diagnostics';
 import { registerHover } from './language/hover';
 import type { ReconcilerService } from './model/reconcilers';
 import { createRuntime } from './runtime';
+import { removeAllPrivateKubeconfigs } from './model/terminal-kubeconfig';
 
 /** Kept for deactivate(), which must stop the reconcilers gracefully (release the lease) before the host exits. */
 let reconcilers: ReconcilerService | undefined;
@@ -46,4 +47,5 @@ export async function deactivate(): Promise<void> {
   const running = reconcilers;
   reconcilers = undefined;
   await running?.stop(5_000);
+  removeAllPrivateKubeconfigs();
 }

@@ -14,9 +14,19 @@ export function adminKubeconfigSecret(cluster: { metadata?: { name?: string }; s
   return names.kubeconfig(cluster.metadata.name, 'admin');
 }
 
+// Files still on disk: removed when their terminal closes, else when the extension deactivates or the
+// extension host exits (a terminal left open at shutdown must not leave admin credentials behind).
+const writtenDirs = new Set<string>();
+let exitHookInstalled = false;
+
 /** Writes the kubeconfig to `<tmp>/kokpit-term-XXXX/<namespace>-<name>.kubeconfig` with mode 0600; returns the path. */
 export function writePrivateKubeconfig(content: string, namespace: string, name: string, tmpDir = os.tmpdir()): string {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', removeAllPrivateKubeconfigs);
+  }
   const dir = fs.mkdtempSync(path.join(tmpDir, 'kokpit-term-'));
+  writtenDirs.add(dir);
   fs.chmodSync(dir, 0o700);
   const file = path.join(dir, `${namespace}-${name}.kubeconfig`.replace(/[^A-Za-z0-9._-]/g, '_'));
   // `wx` + mode: the file is created with 0600 and never existed with wider permissions.
@@ -28,6 +38,15 @@ export function writePrivateKubeconfig(content: string, namespace: string, name:
 /** Removes a file written by writePrivateKubeconfig and its directory. */
 export function removePrivateKubeconfig(file: string): void {
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  writtenDirs.delete(path.dirname(file));
+}
+
+/** Removes every file writePrivateKubeconfig wrote that is still there. */
+export function removeAllPrivateKubeconfigs(): void {
+  for (const dir of [...writtenDirs]) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    writtenDirs.delete(dir);
+  }
 }
 
 /** The terminal's options: its name, and KUBECONFIG (only) added to the inherited environment. */

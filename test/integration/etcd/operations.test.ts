@@ -22,9 +22,13 @@ import {
   membersClient,
   readBackup,
   readCluster,
+  restartAtRandomPoints,
+  seededRandom,
   startEtcdTestEnv,
   startWriter,
   waitAvailable,
+  waitMembersConsistent,
+  type Milestone,
 } from './support';
 
 const HOUR = 3_600_000;
@@ -178,7 +182,9 @@ describe('etcd operator day-2 operations on real etcd', function () {
     await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'sched');
   });
 
-  it('upgrades 3.5.34 -> 3.5.35 member by member, followers first and the leader last, with a writer running', async () => {
+  it('upgrades 3.5.34 -> 3.5.35 member by member, followers first and the leader last, with a writer running and the operator restarted at random points', async () => {
+    const rand = seededRandom('operator restarts during the upgrade');
+    const restarts: string[] = [];
     await createObject(env.objects, etcdClusterManifest('upg', { replicas: 3, version: '3.5.34' }) as unknown as KubernetesObject);
     const c0 = await waitAvailable(env, 'upg', 3, 120_000);
     assert.equal(c0.status!.currentVersion, '3.5.34');
@@ -216,6 +222,15 @@ describe('etcd operator day-2 operations on real etcd', function () {
     const t0 = Date.now();
     try {
       await applyObject(env.objects, etcdClusterManifest('upg', { replicas: 3, version: '3.5.35' }) as unknown as KubernetesObject);
+      const upgraded = (c: EtcdCluster | undefined) => (c?.status?.members ?? []).filter((m) => m.version === '3.5.35').length;
+      const points: Milestone[] = [
+        { what: 'upgrade requested', reached: () => true },
+        { what: 'the first member pod deleted', reached: () => deleted.length >= 1 },
+        { what: '1 member running 3.5.35', reached: (c) => upgraded(c) >= 1 },
+        { what: 'the second member pod deleted', reached: () => deleted.length >= 2 },
+        { what: '2 members running 3.5.35', reached: (c) => upgraded(c) >= 2 },
+      ];
+      restarts.push(...(await restartAtRandomPoints(env, 'upg', rand.next, points, 2)));
       const c = await waitAvailable(env, 'upg', 3, 240_000, (x) =>
         x.status!.currentVersion === '3.5.35' && x.status!.members!.every((m) => m.version === '3.5.35') ? undefined : `versions ${x.status!.members!.map((m) => `${m.name}:${m.version}`).join(', ')}`,
       );
@@ -229,6 +244,7 @@ describe('etcd operator day-2 operations on real etcd', function () {
       // have moved to an upgraded member by then, which is as good.
       assert.deepEqual(deleted.slice(0, -1).filter((n, i) => n === leaderWhenDeleted[i]), [], `leader restarted early: ${JSON.stringify({ deleted, leaderWhenDeleted })}`);
       assert.ok(fewestReady >= 2, `quorum kept throughout (fewest ready ${fewestReady})`);
+      await waitMembersConsistent(env, 'upg');
       // etcd itself reports the new version, and every acknowledged write survived.
       const m = await membersClient(env, 'upg');
       try {
@@ -245,6 +261,9 @@ describe('etcd operator day-2 operations on real etcd', function () {
         m.close();
       }
       assert.equal(c.status!.currentVersion, '3.5.35');
+    } catch (e) {
+      // The seed and the restart points, so the failure can be replayed.
+      throw new Error(`${(e as Error).message}\n  seed ${rand.seed} (KOKPIT_TEST_SEED=${rand.seed}); ${restarts.join('; ')}`);
     } finally {
       await writer.stop().catch(() => []);
       await Promise.all([pods.stop(), clusters.stop()]);

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeConfig, KubernetesListObject, KubernetesObject, V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { Etcd3 } from 'etcd3';
 import { API_VERSION, type EtcdBackup, type EtcdCluster } from '../../../src/api';
 import { Informer } from '../../../src/controller/informer';
 import { createObject, deleteObject, isNotFound, listObjects, makeObjectApi, readObject } from '../../../src/kube';
@@ -248,4 +249,129 @@ export function startWriter(env: EtcdTestEnv, cluster: string): { stop(): Promis
       return acked;
     },
   };
+}
+
+/** Puts many keys in few round trips: unconditional transactions of `batch` puts (etcd allows 128 ops per txn). */
+export async function putMany(kv: Etcd3, entries: Array<[string, string | Buffer]>, batch = 100): Promise<void> {
+  for (let i = 0; i < entries.length; i += batch) {
+    await kv.kv.txn({ success: entries.slice(i, i + batch).map(([k, v]) => ({ request_put: { key: Buffer.from(k), value: Buffer.from(v) } })) });
+  }
+}
+
+/**
+ * A seeded pseudo-random source (mulberry32). The seed comes from KOKPIT_TEST_SEED when set (to replay a
+ * failure), otherwise from the clock; it is always printed so a failing run can be reproduced.
+ */
+export function seededRandom(label: string): { seed: number; next(): number } {
+  const seed = process.env.KOKPIT_TEST_SEED ? Number(process.env.KOKPIT_TEST_SEED) >>> 0 : Date.now() % 2 ** 31 >>> 0;
+  process.stderr.write(`  ${label}: seed ${seed} (replay with KOKPIT_TEST_SEED=${seed})\n`);
+  let a = seed;
+  return {
+    seed,
+    next() {
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    },
+  };
+}
+
+/** A point in a change the operator is carrying out, judged from the cluster's status and its pods. */
+export interface Milestone {
+  what: string;
+  reached(c: EtcdCluster | undefined, pods: V1Pod[]): boolean;
+}
+
+/**
+ * Restarts the operator `count` times during a change, each at a randomly chosen milestone at or after the
+ * previous one (plus up to 1 s of random jitter, so a restart also lands mid-action rather than only
+ * between passes). Milestones must stay reached once reached. Returns what it did, for the log.
+ */
+export async function restartAtRandomPoints(env: EtcdTestEnv, cluster: string, rand: () => number, milestones: Milestone[], count: number): Promise<string[]> {
+  const done: string[] = [];
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    from += Math.floor(rand() * (milestones.length - from));
+    done.push(await restartAt(env, cluster, milestones[from], Math.floor(rand() * 1000)));
+  }
+  return done;
+}
+
+async function restartAt(env: EtcdTestEnv, cluster: string, m: Milestone, jitterMs: number): Promise<string> {
+  await waitFor(
+    `${cluster}: ${m.what}`,
+    async () => (m.reached(await readCluster(env, cluster), (await memberPods(env, cluster)).filter((p) => !p.metadata?.deletionTimestamp)) ? true : undefined),
+    { timeoutMs: 120_000, intervalMs: 50 },
+  );
+  // Deliberately a random delay, not a wait for a signal: it picks where in the operator's work the restart hits.
+  await new Promise((r) => setTimeout(r, jitterMs));
+  await env.restartOperator();
+  const done = `restarted the operator ${jitterMs} ms after "${m.what}"`;
+  process.stderr.write(`  ${cluster}: ${done}\n`);
+  return done;
+}
+
+/**
+ * Why the cluster's members are not one-to-one yet (undefined when they are): the members status shows,
+ * the members etcd lists, the live pods and the claims must be the same names, with no duplicate names or
+ * IDs and no member etcd knows of that never started.
+ */
+export async function memberInconsistency(env: EtcdTestEnv, cluster: string, namespace = 'default'): Promise<string | undefined> {
+  const c = await readCluster(env, cluster, namespace);
+  const statusNames = (c?.status?.members ?? []).map((m) => m.name).sort();
+  const ids = (c?.status?.members ?? []).map((m) => m.id);
+  const pods = (await memberPods(env, cluster, namespace)).filter((p) => !p.metadata?.deletionTimestamp);
+  const podNames = pods.map((p) => p.metadata!.name!).sort();
+  const claims = (await listObjects<V1PersistentVolumeClaim>(env.objects, 'v1', 'PersistentVolumeClaim', { namespace, labelSelector: `kokpit.dev/etcd-cluster=${cluster}` }))
+    .filter((x) => !x.metadata?.deletionTimestamp)
+    .map((x) => x.metadata!.name!.replace(/-data$/, ''))
+    .sort();
+  const members = await membersClient(env, cluster, namespace);
+  let listed: string[];
+  let listedIds: string[];
+  try {
+    const list = await members.memberList(pods[0].metadata!.name!, pods[0]);
+    listed = list.map((m) => m.name).sort();
+    listedIds = list.map((m) => m.id);
+  } finally {
+    members.close();
+  }
+  const dup = (xs: Array<string | undefined>) => xs.filter((x, i) => xs.indexOf(x) !== i);
+  const problems = [
+    dup(statusNames).length ? `duplicate names in status: ${dup(statusNames)}` : '',
+    dup(ids).length ? `duplicate IDs in status: ${dup(ids)}` : '',
+    dup(listed).length ? `duplicate names in etcd: ${dup(listed)}` : '',
+    dup(listedIds).length ? `duplicate IDs in etcd: ${dup(listedIds)}` : '',
+    listed.includes('') ? 'etcd lists a member that never started' : '',
+    JSON.stringify(listed) !== JSON.stringify(statusNames) ? `etcd lists ${listed}, status ${statusNames}` : '',
+    JSON.stringify(podNames) !== JSON.stringify(statusNames) ? `pods ${podNames}, status ${statusNames}` : '',
+    JSON.stringify(claims) !== JSON.stringify(statusNames) ? `claims ${claims}, status ${statusNames}` : '',
+  ].filter(Boolean);
+  return problems.length ? problems.join('; ') : undefined;
+}
+
+/** Waits (with a deadline) until status, etcd's member list, pods and claims name the same members. */
+export async function waitMembersConsistent(env: EtcdTestEnv, cluster: string, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    `${cluster}: status members == etcd members == pods == claims, no duplicates`,
+    async (st) => {
+      st.lastReason = await memberInconsistency(env, cluster);
+      return st.lastReason ? undefined : true;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+/** Every acknowledged `/writer/` key, read back through one member: the ones missing. */
+export async function lostWrites(env: EtcdTestEnv, cluster: string, acked: string[]): Promise<string[]> {
+  const members = await membersClient(env, cluster);
+  try {
+    const [p] = (await memberPods(env, cluster)).filter((x) => !x.metadata?.deletionTimestamp);
+    const stored = new Set(await members.client(p.metadata!.name!, p)!.getAll().prefix('/writer/').keys());
+    return acked.filter((k) => !stored.has(k));
+  } finally {
+    members.close();
+  }
 }

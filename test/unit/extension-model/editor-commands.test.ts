@@ -9,7 +9,7 @@ import { PLACEHOLDER } from '../../../src/local/render';
 import { applyAll, describeOutcome, planApply, RefusedError } from '../../../src/extension/model/apply-plan';
 import { reconcilerStatus, ReconcilerService, type ManagerHandle } from '../../../src/extension/model/reconcilers';
 import { renderPreviewPath, renderPreviewText, sourceOfRenderPreviewPath } from '../../../src/extension/model/render-preview';
-import { adminKubeconfigSecret, removePrivateKubeconfig, terminalOptions, writePrivateKubeconfig } from '../../../src/extension/model/terminal-kubeconfig';
+import { adminKubeconfigSecret, removeAllPrivateKubeconfigs, removePrivateKubeconfig, terminalOptions, writePrivateKubeconfig } from '../../../src/extension/model/terminal-kubeconfig';
 import { fake, fakeContext, installFakeVscode, type FakeState } from './fake-vscode';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -85,6 +85,16 @@ describe('editor commands: terminal kubeconfig', () => {
     assert.deepEqual(terminalOptions('team-a', 'prod', file), { name: 'kokpit: team-a/prod', env: { KUBECONFIG: file } });
     removePrivateKubeconfig(file);
     assert.equal(existsSync(file), false);
+  });
+
+  it('files of terminals still open are removed at deactivation', () => {
+    const a = writePrivateKubeconfig('a', 'team-a', 'prod', dir);
+    const b = writePrivateKubeconfig('b', 'team-a', 'dev', dir);
+    removePrivateKubeconfig(a);
+    assert.equal(existsSync(b), true);
+    removeAllPrivateKubeconfigs();
+    assert.equal(existsSync(b), false);
+    assert.equal(existsSync(join(b, '..')), false, 'its private directory too');
   });
 
   it('reads the admin kubeconfig Secret from status, else the operator name', () => {
