@@ -15,21 +15,27 @@ export function catalogObjects(): KubernetesObject[] {
   return defaultCatalog() as unknown as KubernetesObject[];
 }
 
-export function sampleBusinessCluster(name = SAMPLE_NAME, namespace = SAMPLE_NAMESPACE): KubernetesObject {
+/** How a runtime exposes the sample's API server (kind: a reserved NodePort and the meta node's name as a SAN). */
+export interface SampleAPIServer {
+  service?: { type: 'NodePort'; nodePort: number };
+  certSANs?: string[];
+}
+
+export function sampleBusinessCluster(name = SAMPLE_NAME, namespace = SAMPLE_NAMESPACE, apiServer?: SampleAPIServer): KubernetesObject {
   return {
     apiVersion: API_VERSION,
     kind: 'BusinessCluster',
     metadata: { name, namespace },
-    spec: { version: SAMPLE_VERSION, etcd: { managed: { replicas: 1 } } },
+    spec: { version: SAMPLE_VERSION, etcd: { managed: { replicas: 1 } }, ...(apiServer ? { apiServer } : {}) },
   } as KubernetesObject;
 }
 
-export function sampleMachines(cluster: string, namespace = SAMPLE_NAMESPACE): KubernetesObject[] {
+export function sampleMachines(cluster: string, namespace = SAMPLE_NAMESPACE, provider: 'kwok' | 'kind' = 'kwok'): KubernetesObject[] {
   return [0, 1].map((i) => ({
     apiVersion: API_VERSION,
     kind: 'Machine',
     metadata: { name: `${cluster}-worker-${i}`, namespace },
-    spec: { clusterRef: { name: cluster }, provider: 'kwok', role: 'worker' },
+    spec: { clusterRef: { name: cluster }, provider, role: 'worker' },
   }) as KubernetesObject);
 }
 
@@ -38,8 +44,8 @@ type ClusterObject = KubernetesObject & { status?: { phase?: string; endpoint?: 
 
 const ORDER = ['CatalogValid', 'NetworkValid', 'EtcdReady', 'CertificatesReady', 'APIServerAvailable', 'ControlPlaneReady', 'AddonsReady', 'Ready'];
 
-export async function createSample(kc: KubeConfig): Promise<void> {
-  await applyObject(makeObjectApi(kc), sampleBusinessCluster());
+export async function createSample(kc: KubeConfig, apiServer?: SampleAPIServer): Promise<void> {
+  await applyObject(makeObjectApi(kc), sampleBusinessCluster(SAMPLE_NAME, SAMPLE_NAMESPACE, apiServer));
 }
 
 /**

@@ -5,22 +5,20 @@
 // from the host, and the manager with every kokpit reconciler. One process owns all of it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { briefError, type Logger } from '../controller/reconciler';
-import { catalogObjects } from './sample';
-import { applyObject, makeObjectApi } from '../kube';
-import { Manager } from '../manager/manager';
+import type { Manager } from '../manager/manager';
 import { kokpitRunnables } from '../manager/operators';
 import { podIPResolver } from '../operators/etcd/access';
 import { startPodRunner, type PodRunner } from '../podrunner';
-import { installCRDs, isAlive, startControlPlane, type ControlPlane } from '../testenv';
-import { packageDir } from '../cli/assets';
+import { isAlive, startControlPlane, type ControlPlane } from '../testenv';
+import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
 import { startNodePortProxy, sandboxHostEndpoint, type NodePortProxy } from './nodeport-proxy';
 import { startHostPathProvisioner } from './provisioner';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 import type { SandboxState } from '../cli/commands/sandbox';
 
-export const MANAGER_NAMESPACE = 'kokpit-system';
+export { MANAGER_NAMESPACE };
 
 export interface SandboxEnvironmentOptions {
   name: string;
@@ -50,14 +48,7 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
   const dir = environmentDir(o.name);
   fs.mkdirSync(path.join(dir, 'run'), { recursive: true, mode: 0o700 });
   const steps: StepTiming[] = [];
-  const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
-    const t0 = Date.now();
-    const r = await fn();
-    const s = { step, ms: Date.now() - t0 };
-    steps.push(s);
-    o.step(s);
-    return r;
-  };
+  const timed = stepTimer(steps, o.step);
   let cp: ControlPlane | undefined;
   let runner: PodRunner | undefined;
   let provisioner: { stop(): Promise<void> } | undefined;
@@ -91,12 +82,7 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
     const kc = cp.kubeConfig();
     const kubeconfig = path.join(dir, 'kubeconfig');
     fs.writeFileSync(kubeconfig, cp.kubeconfigYaml, { mode: 0o600 });
-    await timed('kokpit CRDs and default catalog (versions, addons)', async () => {
-      await installCRDs(kc, packageDir('config/crd'));
-      const objects = makeObjectApi(kc);
-      await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: MANAGER_NAMESPACE } });
-      for (const obj of catalogObjects()) await applyObject(objects, obj as KubernetesObject);
-    });
+    await timed('kokpit CRDs and default catalog (versions, addons)', () => installKokpitBase(kc));
     const nodeName = `${o.name}-meta-node`;
     runner = await timed(`pod runner for meta node ${nodeName} (pods run as local processes)`, async () => {
       const r = await startPodRunner({
@@ -116,18 +102,11 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       etcd: { resolver: podIPResolver, backupRoot: path.join(dir, 'backups'), unsafeNoFsync: true },
       cluster: { hostEndpoint: (_c, svc) => sandboxHostEndpoint(svc) },
     });
-    let lostLease: (why: string) => void = () => {};
-    const failed = new Promise<string>((resolve) => (lostLease = resolve));
+    let failed!: Promise<string>;
     manager = await timed(`manager (${runnables.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, async () => {
-      const m = new Manager({
-        kc,
-        runnables,
-        log: o.log,
-        leaderElection: { namespace: MANAGER_NAMESPACE, onWaiting: (holder) => o.log.info(`another manager (${holder}) holds the lease; waiting`) },
-      });
-      await m.start();
-      void m.finished.then((s) => s === 'lost-lease' && lostLease('the manager lost its leader lease'));
-      return m;
+      const started = await startKokpitManager(kc, runnables, o.log);
+      failed = started.lostLease;
+      return started.manager;
     });
     const state: EnvironmentState = {
       name: o.name,

@@ -17,20 +17,23 @@ export interface StepTiming {
 
 export interface EnvironmentState {
   name: string;
-  runtime: 'sandbox';
-  /** The supervisor process: control plane owner, pod runner, manager. */
+  runtime: 'sandbox' | 'kind';
+  /** The supervisor process: control plane owner, pod runner, manager (kind: the manager only). */
   pid: number;
   processGroup: boolean;
   server: string;
   version: string;
   kubeconfig: string;
+  /** The meta node business clusters' pods run on (kind: the control-plane node container). */
   runnerNode: string;
   runnerHostIP: string;
-  /** Control-plane processes (etcd, kube-apiserver, …) with pids. */
+  /** Control-plane processes (etcd, kube-apiserver, …) with pids (kind: none, they run in the node container). */
   components: Array<{ name: string; pid: number; bin: string; logFile: string }>;
   managerIdentity: string;
   runnables: string[];
-  machines: 'kwok' | 'unsupported';
+  machines: 'kwok' | 'kind' | 'unsupported';
+  /** kind runtime: the kind cluster, its node image and the host ports reserved for business API servers. */
+  kind?: { cluster: string; nodeImage: string; ports: Array<{ hostPort: number; nodePort: number }> };
   steps: StepTiming[];
   logFile?: string;
   startedAt: string;

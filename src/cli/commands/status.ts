@@ -54,8 +54,10 @@ export const statusCommand: Command = {
     const lines: string[] = [];
     if (env) {
       const alive = isAlive(env.pid);
-      lines.push(`Local environment "${name}" (sandbox): ${alive ? `running, pid ${env.pid}` : `NOT RUNNING (pid ${env.pid} is gone; \`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\` cleans up)`}`);
-      lines.push(`  meta node  ${env.runnerNode} (${env.runnerHostIP}); control plane: ${env.components.map((c) => `${c.name}${isAlive(c.pid) ? '' : ' (DOWN)'}`).join(', ')}`);
+      const runtime = env.runtime ?? 'sandbox';
+      lines.push(`Local environment "${name}" (runtime: ${runtime}): ${alive ? `running, pid ${env.pid}` : `NOT RUNNING (pid ${env.pid} is gone; \`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\` cleans up)`}`);
+      if (runtime === 'kind') lines.push(`  kind cluster  ${env.kind?.cluster ?? name} (node ${env.runnerNode}, image ${env.kind?.nodeImage ?? '?'}); business API ports 127.0.0.1:${env.kind?.ports.map((p) => p.hostPort).join(',') ?? '-'}`);
+      else lines.push(`  meta node  ${env.runnerNode} (${env.runnerHostIP}); control plane: ${env.components.map((c) => `${c.name}${isAlive(c.pid) ? '' : ' (DOWN)'}`).join(', ')}`);
       if (!alive) {
         io.out(lines.join('\n'));
         return EXIT.FAILED;

@@ -1,6 +1,7 @@
 // `kokpit up`: a local meta cluster with kokpit's reconcilers running, optionally with a sample business
-// cluster. Runtimes: kind (Docker) — preflight and config generation only in this build — and the
-// sandbox (real control plane as local processes; business cluster pods run through the pod runner).
+// cluster. Runtimes: kind (a kind cluster in Docker; the manager runs on the host; not run yet against a real
+// Docker engine, see issue 9) and the sandbox (real control plane as local processes; business cluster pods
+// run through the pod runner).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,9 +11,15 @@ import { catalogObjects, createSample, SAMPLE_NAME, SAMPLE_NAMESPACE, SAMPLE_VER
 import { loadEnvironmentConfig, defaultEnvironmentConfig, type LocalEnvironmentConfig } from '../../local/config';
 import { parseFlags, str } from '../../local/args';
 import { machinesSupported, startSandboxEnvironment } from '../../local/sandbox-env';
+import { startKindEnvironment } from '../../local/kind-env';
+import type { SampleAPIServer } from '../../local/sample';
+import type { Logger } from '../../controller/reconciler';
 import { DEFAULT_ENV_NAME, environmentDir, NAME_RE, readEnvironment, runningEnvironment, type EnvironmentState, type StepTiming } from '../../local/state';
 import { applyObject, loadKubeConfig, makeObjectApi } from '../../kube';
-import { checkDocker, checkKind, formatPreflight, kindConfigYaml, preflightPassed, runPreflight } from '../../providers/kind';
+import {
+  checkDocker, checkKind, ensureKindCluster, formatPreflight, KindError, kindConfigYaml, kindControlPlaneNode, listKindClusters, portReservations,
+  preflightPassed, runPreflight, type PortReservation,
+} from '../../providers/kind';
 import { controlPlaneBinaries, isAlive, resolveBinaries, tailFile, waitFor } from '../../testenv';
 import { runsBinary } from '../../testenv/reaper';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
@@ -57,16 +64,13 @@ export function parseUpArgs(argv: string[]): UpArgs {
   };
 }
 
-/**
- * kind only when asked (flag or config): this build's kind runtime stops after preflight and config, so
- * Auto picks the sandbox, which runs the whole loop on any Linux machine. Says why.
- */
+/** Auto: kind when the Docker engine answers and a recent enough `kind` is on PATH, else the sandbox. Says why. */
 export async function chooseRuntime(requested: Runtime | undefined, configured: LocalEnvironmentConfig['runtime'], env: NodeJS.ProcessEnv = process.env): Promise<{ runtime: Runtime; reason: string }> {
   if (requested) return { runtime: requested, reason: `--runtime ${requested}` };
   if (configured !== 'Auto') return { runtime: configured === 'Kind' ? 'kind' : 'sandbox', reason: `metaCluster.runtime: ${configured} in the config` };
   const [docker, kind] = await Promise.all([checkDocker({ env, timeoutMs: 5000 }), checkKind({ env, timeoutMs: 5000 })]);
   if (docker.ok && kind.ok) {
-    return { runtime: 'sandbox', reason: `${docker.detail}; ${kind.detail}; but creating kind clusters is not implemented yet, so Auto uses the sandbox (--runtime kind runs the kind preflight)` };
+    return { runtime: 'kind', reason: `${docker.detail}; ${kind.detail}` };
   }
   const missing = [docker, kind].filter((c) => !c.ok).map((c) => c.detail);
   return { runtime: 'sandbox', reason: `${missing.join('; ')} — the sandbox needs neither (real control plane as local processes, simulated worker nodes)` };
@@ -83,7 +87,8 @@ export const upCommand: Command = {
     'Runtime: kind when Docker is reachable and `kind` is on PATH, else the sandbox (no Docker: etcd,\n' +
     'kube-apiserver and kube-controller-manager as local processes; business clusters\' etcd and control-plane\n' +
     'pods run as real local processes through kokpit\'s pod runner; worker nodes are simulated).\n' +
-    'The kind runtime currently runs its preflight and writes the kind config; it does not create clusters yet.\n' +
+    'kind: preflight, `kind create cluster` (or reuse), then the same install and manager as the sandbox; the\n' +
+    'manager runs on the host. Business API servers: 127.0.0.1:<port> from kokpit.yaml\'s reserved range.\n' +
     'Runs in the foreground until Ctrl-C, or in the background with --detach (stop with `kokpit down`).',
   async run(argv, io) {
     const a = parseUpArgs(argv);
@@ -92,28 +97,74 @@ export const upCommand: Command = {
     if (a.supervise) return supervise(name, config, a, io);
     const { runtime, reason } = await chooseRuntime(a.runtime, config.runtime);
     io.out(`Runtime: ${runtime} (${reason})`);
-    if (runtime === 'kind') return kindUp(name, config, io);
+    if (runtime === 'kind') return kindUp(name, config, a, io);
     return sandboxUp(name, config, a, io);
   },
 };
 
-async function kindUp(name: string, config: LocalEnvironmentConfig, io: CliIO): Promise<number> {
-  const checks = await runPreflight({ ports: config.ports });
-  io.out(`Preflight (kind):\n${formatPreflight(checks)}`);
+interface KindSettings {
+  nodeImage: string;
+  configFile: string;
+  kubeconfig: string;
+  reservations: PortReservation[];
+}
+
+function kindSettings(name: string, config: LocalEnvironmentConfig): KindSettings {
   const version = config.kubernetesVersion ?? SAMPLE_VERSION;
   const entry = catalogObjects().find((o) => o.kind === 'KubernetesVersion' && (o as { spec?: { version?: string } }).spec?.version === version) as { spec?: { nodeImage?: string } } | undefined;
-  const nodeImage = entry?.spec?.nodeImage ?? `kindest/node:${version}`;
   const dir = environmentDir(name);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, 'kind-config.yaml');
-  fs.writeFileSync(file, kindConfigYaml({ name, nodeImage, ports: config.ports, extraMounts: config.extraMounts }));
-  io.out(`kind config: ${file} (node image ${nodeImage})`);
+  return {
+    nodeImage: entry?.spec?.nodeImage ?? `kindest/node:${version}`,
+    configFile: path.join(dir, 'kind-config.yaml'),
+    kubeconfig: path.join(dir, 'kubeconfig'),
+    reservations: portReservations(config.ports),
+  };
+}
+
+async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<number> {
+  const t0 = Date.now();
+  let state = runningEnvironment(name);
+  if (state && state.runtime !== 'kind') {
+    throw new Error(`local environment "${name}" is running with the ${state.runtime} runtime; stop it first (\`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\`) or choose another --name`);
+  }
+  if (!state) cleanStale(name, io);
+  const checks = await runPreflight({ ports: config.ports });
+  const [docker, kind] = checks;
+  const ports = checks.find((c) => c.name === 'ports');
+  // An existing kind cluster of this name holds the reserved ports itself (Docker publishes them): it is reused.
+  if (ports && !ports.ok && docker?.ok && kind?.ok && (await listKindClusters().catch((): string[] => [])).includes(name)) {
+    Object.assign(ports, { ok: true, detail: `${ports.detail.replace(/^host ports in use: /, '')} held by the existing kind cluster "${name}" (reused)`, fix: undefined });
+  }
+  io.out(`Preflight (kind):\n${formatPreflight(checks)}`);
+  const k = kindSettings(name, config);
+  fs.mkdirSync(environmentDir(name), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(k.configFile, kindConfigYaml({ name, nodeImage: k.nodeImage, ports: config.ports, extraMounts: config.extraMounts }));
+  io.out(`kind config: ${k.configFile} (node image ${k.nodeImage})`);
   if (!preflightPassed(checks)) {
-    io.err('kokpit up: preflight failed; fix the items above, or run `kokpit up --runtime sandbox` (no Docker needed)');
+    const failed = checks.filter((c) => !c.ok && c.severity === 'error');
+    io.err(`kokpit up: preflight failed: ${failed.map((c) => `${c.detail}\n  fix: ${c.fix ?? '-'}`).join('\n')}\n(or run \`kokpit up --runtime sandbox\`: no Docker needed)`);
     return EXIT.FAILED;
   }
-  io.err('kokpit up: creating kind clusters is not implemented in this build (preflight and config only); use `kokpit up --runtime sandbox`');
-  return EXIT.FAILED;
+  try {
+    const tc = Date.now();
+    io.out(`kind cluster "${name}": \`kind create cluster\` (or reuse); the first run pulls ${k.nodeImage}…`);
+    const { created } = await ensureKindCluster({ name, configFile: k.configFile, kubeconfigFile: k.kubeconfig });
+    io.out(stepLine({ step: created ? `kind cluster ${name} created, kubeconfig ${k.kubeconfig} (0600)` : `kind cluster ${name} exists: reused (kind get kubeconfig), kubeconfig ${k.kubeconfig} (0600)`, ms: Date.now() - tc }));
+  } catch (e) {
+    if (!(e instanceof KindError)) throw e;
+    io.err(`kokpit up: ${e.message}\n  fix: ${e.fix}`);
+    return EXIT.FAILED;
+  }
+  if (!state) {
+    if (!a.detach) return foreground(name, config, a, io, t0, 'kind');
+    state = await startDetached(name, config, a, io, 'kind');
+  } else {
+    io.out(`Local environment "${name}" is already running (manager pid ${state.pid}, ${state.server}); reusing it.`);
+  }
+  const kc = loadKubeConfig({ kubeconfigPath: state.kubeconfig });
+  await ensureClusters(kc, name, config, a, io, 'kind');
+  printSummary(state, io, `Running in the background (pid ${state.pid}). Stop with: kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}`, Date.now() - t0);
+  return EXIT.OK;
 }
 
 /** Remove what a dead environment left behind (its processes, its directory). */
@@ -160,27 +211,40 @@ async function sandboxUp(name: string, config: LocalEnvironmentConfig, a: UpArgs
     }
     cleanStale(name, io);
     await ensureBinaries(config, io);
-    if (!a.detach) return foreground(name, config, a, io, t0);
-    state = await startDetached(name, config, a, io);
+    if (!a.detach) return foreground(name, config, a, io, t0, 'sandbox');
+    state = await startDetached(name, config, a, io, 'sandbox');
   }
   const kc = loadKubeConfig({ kubeconfigPath: state.kubeconfig });
-  await ensureClusters(kc, name, config, a, io);
+  await ensureClusters(kc, name, config, a, io, 'sandbox');
   printSummary(state, io, `Running in the background (pid ${state.pid}). Stop with: kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}`, Date.now() - t0);
   return EXIT.OK;
 }
 
 /** Business clusters from the config and the sample: applied, then waited for until Ready. */
-async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<void> {
+async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO, runtime: Runtime): Promise<void> {
   const objects = makeObjectApi(kc);
   const wanted: Array<{ name: string; namespace: string }> = [];
+  // kind: each business cluster without its own Service settings gets the next reserved node port, which
+  // kind maps to 127.0.0.1:<hostPort>, and the meta node's name as a SAN (kind machines join through it).
+  const reservations = runtime === 'kind' ? portReservations(config.ports) : [];
+  let next = 0;
+  const placement = (cluster: string): SampleAPIServer | undefined => {
+    if (runtime !== 'kind') return undefined;
+    const r = reservations[next++];
+    if (!r) throw new Error(`business cluster ${cluster}: all ${reservations.length} reserved ports are taken; raise spec.metaCluster.ports.count in kokpit.yaml (kind maps ports only at create time: \`kokpit down\` first)`);
+    return { service: { type: 'NodePort', nodePort: r.nodePort }, certSANs: [kindControlPlaneNode(name)] };
+  };
   for (const bc of config.businessClusters) {
     const namespace = bc.namespace ?? 'default';
+    const spec = bc.spec as { apiServer?: { service?: unknown; certSANs?: string[] } } | undefined;
+    const placed = spec?.apiServer?.service ? undefined : placement(bc.name);
+    const withPlacement = placed ? { ...spec, apiServer: { ...spec?.apiServer, service: placed.service, certSANs: [...(spec?.apiServer?.certSANs ?? []), ...(placed.certSANs ?? [])] } } : bc.spec;
     await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-    await applyObject(objects, { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: bc.name, namespace }, spec: bc.spec } as never);
+    await applyObject(objects, { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: bc.name, namespace }, spec: withPlacement } as never);
     wanted.push({ name: bc.name, namespace });
   }
   if (a.withSample) {
-    await createSample(kc);
+    await createSample(kc, placement(SAMPLE_NAME));
     wanted.push({ name: SAMPLE_NAME, namespace: SAMPLE_NAMESPACE });
   }
   for (const w of wanted) {
@@ -192,9 +256,10 @@ async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnviron
     io.out(`  endpoint ${bc.status?.endpoint ?? '?'}; kubeconfig ${file} (0600)\n  kubectl --kubeconfig ${file} get ns`);
     if (w.name === SAMPLE_NAME && a.withSample) {
       if (machinesSupported()) {
-        const machines = sampleMachines(w.name);
+        const machines = sampleMachines(w.name, SAMPLE_NAMESPACE, runtime === 'kind' ? 'kind' : 'kwok');
         for (const m of machines) await applyObject(objects, m);
-        io.out(`Machines: ${machines.map((m) => m.metadata!.name).join(', ')} (provider kwok: simulated worker nodes, no kubelet or containers)`);
+        const what = runtime === 'kind' ? 'provider kind: containers of the kind node image joined with kubeadm' : 'provider kwok: simulated worker nodes, no kubelet or containers';
+        io.out(`Machines: ${machines.map((m) => m.metadata!.name).join(', ')} (${what})`);
         await waitMachinesRunning(kc, machines, (m, node, ms) => io.out(`  ✓ ${m} Running as Node ${node} (+${secs(ms)})`));
       } else {
         io.out('  Machines: not yet supported (no machine-operator in this build); the sample has a control plane and no worker nodes');
@@ -204,6 +269,20 @@ async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnviron
 }
 
 function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: number): void {
+  if (s.runtime === 'kind') {
+    const ports = s.kind?.ports ?? [];
+    const range = ports.length ? `127.0.0.1:${ports[0]!.hostPort}-${ports[ports.length - 1]!.hostPort} → node ports ${ports[0]!.nodePort}-${ports[ports.length - 1]!.nodePort}` : 'none reserved';
+    io.out(
+      [
+        `Local environment "${s.name}" ready in ${secs(totalMs)} (runtime: kind)`,
+        `  meta cluster  kind cluster ${s.kind?.cluster ?? s.name} at ${s.server} (Kubernetes ${s.version}, node image ${s.kind?.nodeImage ?? '?'}), kubeconfig ${s.kubeconfig}`,
+        `  manager       pid ${s.pid} on this host: ${s.runnables.join(', ')}`,
+        `  business API  ${range} (reserved when the kind cluster was created: at most ${ports.length} business clusters reachable from the host)`,
+        how,
+      ].join('\n'),
+    );
+    return;
+  }
   io.out(
     [
       `Local environment "${s.name}" ready in ${secs(totalMs)} (runtime: sandbox)`,
@@ -220,19 +299,30 @@ function onSignals(handler: (sig: string) => void): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => handler(sig));
 }
 
-async function foreground(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO, t0: number): Promise<number> {
+type RunningEnvironment = Awaited<ReturnType<typeof startSandboxEnvironment>>;
+
+/** The runtime's meta cluster parts that live in this process (sandbox: all of them; kind: the manager). */
+function startEnvironment(runtime: Runtime, name: string, config: LocalEnvironmentConfig, o: { log: Logger; step: (s: StepTiming) => void; processGroup: boolean; logFile?: string }): Promise<RunningEnvironment> {
+  if (runtime === 'sandbox') return startSandboxEnvironment({ name, kubernetesVersion: config.kubernetesVersion, ...o });
+  const k = kindSettings(name, config);
+  return startKindEnvironment({ name, kubeconfig: k.kubeconfig, nodeImage: k.nodeImage, reservations: k.reservations, ...o });
+}
+
+const whatStops = (runtime: Runtime) => (runtime === 'sandbox' ? 'manager, pod runner, control plane' : 'manager; the kind cluster stays until `kokpit down`');
+
+async function foreground(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO, t0: number, runtime: Runtime): Promise<number> {
   const log = cliLogger(io, a.verbose);
-  let env: Awaited<ReturnType<typeof startSandboxEnvironment>> | undefined;
+  let env: RunningEnvironment | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string) => (stopping ??= (async () => {
-    io.err(`${why}: stopping local environment "${name}" (manager, pod runner, control plane)…`);
+    io.err(`${why}: stopping local environment "${name}" (${whatStops(runtime)})…`);
     await env?.stop();
   })());
   onSignals((sig) => void shutdown(sig).then(() => process.exit(EXIT.OK)));
-  io.out(`Starting local environment "${name}" (sandbox)…`);
-  env = await startSandboxEnvironment({ name, kubernetesVersion: config.kubernetesVersion, log, step: (s) => io.out(stepLine(s)), processGroup: false });
+  io.out(`Starting local environment "${name}" (${runtime})…`);
+  env = await startEnvironment(runtime, name, config, { log, step: (s) => io.out(stepLine(s)), processGroup: false });
   try {
-    await ensureClusters(env.kc, name, config, a, io);
+    await ensureClusters(env.kc, name, config, a, io, runtime);
   } catch (e) {
     await shutdown('failed');
     throw e;
@@ -246,7 +336,8 @@ async function foreground(name: string, config: LocalEnvironmentConfig, a: UpArg
 /** The detached supervisor: owns the environment until SIGTERM (from `kokpit down`). Logs go to its log file. */
 async function supervise(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<number> {
   const log = cliLogger(io, a.verbose);
-  let env: Awaited<ReturnType<typeof startSandboxEnvironment>> | undefined;
+  const runtime: Runtime = a.runtime ?? 'sandbox';
+  let env: RunningEnvironment | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string) => (stopping ??= (async () => {
     io.err(`${why}: stopping local environment "${name}"`);
@@ -254,8 +345,8 @@ async function supervise(name: string, config: LocalEnvironmentConfig, a: UpArgs
   })());
   onSignals((sig) => void shutdown(sig).then(() => process.exit(EXIT.OK)));
   try {
-    env = await startSandboxEnvironment({
-      name, kubernetesVersion: config.kubernetesVersion, log, processGroup: true,
+    env = await startEnvironment(runtime, name, config, {
+      log, processGroup: true,
       logFile: path.join(environmentDir(name), 'up.log'),
       step: (s) => io.err(stepLine(s)),
     });
@@ -269,12 +360,12 @@ async function supervise(name: string, config: LocalEnvironmentConfig, a: UpArgs
   return EXIT.FAILED;
 }
 
-async function startDetached(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<EnvironmentState> {
+async function startDetached(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO, runtime: Runtime): Promise<EnvironmentState> {
   const dir = environmentDir(name);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const logFile = path.join(dir, 'up.log');
   const fd = fs.openSync(logFile, 'w', 0o600);
-  const args = ['up', '--name', name, '--supervise', ...(a.config ? ['--config', path.resolve(io.cwd, a.config)] : []), ...(a.verbose ? ['-v'] : [])];
+  const args = ['up', '--name', name, '--supervise', '--runtime', runtime, ...(a.config ? ['--config', path.resolve(io.cwd, a.config)] : []), ...(a.verbose ? ['-v'] : [])];
   const entry = process.argv[1];
   if (!entry) throw new Error('cannot tell how this CLI was started (no process.argv[1])');
   let child;
@@ -288,7 +379,7 @@ async function startDetached(name: string, config: LocalEnvironmentConfig, a: Up
   let exited: string | undefined;
   child.once('exit', (code, sig) => (exited = `exited with ${code ?? sig}`));
   child.unref();
-  io.out(`Starting local environment "${name}" (sandbox) in the background (pid ${pid}, log ${logFile})…`);
+  io.out(`Starting local environment "${name}" (${runtime}) in the background (pid ${pid}, log ${logFile})…`);
   try {
     const state = await waitFor(
       `local environment "${name}" ready`,

@@ -1,2 +1,3 @@
 export * from './preflight';
 export * from './config';
+export * from './cluster';

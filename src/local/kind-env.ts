@@ -1,0 +1,94 @@
+// The kind runtime of `kokpit up`, after the kind cluster answers: kokpit's CRDs and default catalog, and
+// the manager (every reconciler) running in this process on the host against the kind meta cluster.
+// The manager is outside the cluster network, so etcd members are dialed through the API server's
+// port-forward, business API servers through kind's port mappings (127.0.0.1:<hostPort>), and kind
+// machines join through the meta control-plane node's name on the kind Docker network.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import { briefError, type Logger } from '../controller/reconciler';
+import { loadKubeConfig } from '../kube';
+import type { Manager } from '../manager/manager';
+import { kokpitRunnables } from '../manager/operators';
+import { KindProvider } from '../operators/machine/providers/kind';
+import { KwokProvider } from '../operators/machine/providers/kwok';
+import { kindControlPlaneNode, kindHostEndpoint, kindJoinEndpoint, type PortReservation } from '../providers/kind/config';
+import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
+import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
+
+export interface KindEnvironmentOptions {
+  name: string;
+  /** The kind cluster's admin kubeconfig (0600, in the state dir). */
+  kubeconfig: string;
+  nodeImage: string;
+  reservations: PortReservation[];
+  log: Logger;
+  step: (s: StepTiming) => void;
+  processGroup: boolean;
+  logFile?: string;
+}
+
+export interface KindEnvironment {
+  state: EnvironmentState;
+  kc: KubeConfig;
+  failed: Promise<string>;
+  /** Stops the manager; the kind cluster stays (`kokpit down` deletes it, the next `up` reuses it). */
+  stop(): Promise<void>;
+}
+
+/** The runnables with the kind runtime's ways of reaching etcd, business API servers and machines. */
+export function kindRunnables(name: string, reservations: PortReservation[], backupRoot: string) {
+  return kokpitRunnables({
+    etcd: { access: 'port-forward', backupRoot },
+    cluster: { hostEndpoint: (_c, svc) => kindHostEndpoint(svc, reservations) },
+    machine: { providers: { kwok: new KwokProvider(), kind: new KindProvider({ joinEndpoint: (c) => kindJoinEndpoint(c, name) }) } },
+  });
+}
+
+export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<KindEnvironment> {
+  const dir = environmentDir(o.name);
+  const steps: StepTiming[] = [];
+  const timed = stepTimer(steps, o.step);
+  const kc = loadKubeConfig({ kubeconfigPath: o.kubeconfig });
+  let manager: Manager | undefined;
+  const stop = async () => {
+    await manager?.stop().catch((e) => o.log.error(`stopping the manager: ${briefError(e)}`));
+  };
+  try {
+    await timed('kokpit CRDs and default catalog (versions, addons)', () => installKokpitBase(kc));
+    const runnables = kindRunnables(o.name, o.reservations, path.join(dir, 'backups'));
+    let failed!: Promise<string>;
+    manager = await timed(`manager (${runnables.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, async () => {
+      const started = await startKokpitManager(kc, runnables, o.log);
+      failed = started.lostLease;
+      return started.manager;
+    });
+    const version = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
+    const node = kindControlPlaneNode(o.name);
+    const state: EnvironmentState = {
+      name: o.name,
+      runtime: 'kind',
+      pid: process.pid,
+      processGroup: o.processGroup,
+      server: kc.getCurrentCluster()?.server ?? '?',
+      version,
+      kubeconfig: o.kubeconfig,
+      runnerNode: node,
+      runnerHostIP: `${node} on the kind Docker network`,
+      components: [],
+      managerIdentity: manager.identity,
+      runnables: runnables.map((r) => r.name),
+      machines: 'kind',
+      kind: { cluster: o.name, nodeImage: o.nodeImage, ports: o.reservations.map((r) => ({ hostPort: r.hostPort, nodePort: r.nodePort })) },
+      steps,
+      logFile: o.logFile,
+      startedAt: new Date().toISOString(),
+    };
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeJsonAtomic(path.join(dir, ENV_FILE), state);
+    return { state, kc, failed, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}

@@ -1,0 +1,197 @@
+// The kind runtime's cluster lifecycle with a recording runner (exact argv of create, reuse and delete; how
+// each failure reads), and with the real runner on a PATH holding no kind or docker.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chooseRuntime, upCommand } from '../../../src/cli/commands/up';
+import type { CommandOptions, CommandResult, CommandRunner } from '../../../src/operators/machine/providers/runner';
+import { CommandNotFoundError } from '../../../src/operators/machine/providers/runner';
+import {
+  createFailureFix, deleteKindCluster, ensureKindCluster, KindError, kindHostEndpoint, kindJoinEndpoint, leftoverContainers, portReservations,
+} from '../../../src/providers/kind';
+
+type Script = (file: string, args: readonly string[]) => CommandResult | Error;
+
+class RecordingRunner implements CommandRunner {
+  calls: string[][] = [];
+  constructor(private readonly script: Script) {}
+  async run(file: string, args: readonly string[], _opts?: CommandOptions): Promise<CommandResult> {
+    this.calls.push([file, ...args]);
+    const r = this.script(file, args);
+    if (r instanceof Error) throw r;
+    return r;
+  }
+}
+
+const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
+const KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters:\n- name: kind-dev\n  cluster:\n    server: https://127.0.0.1:41234\n';
+
+describe('kind cluster lifecycle (recording runner)', () => {
+  let dir: string;
+  let temp: string;
+  let kubeconfigFile: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-kind-unit-'));
+    temp = path.join(dir, 'tmp');
+    fs.mkdirSync(temp);
+    kubeconfigFile = path.join(dir, 'state', 'kubeconfig');
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('creates the cluster with a per-cluster temporary kubeconfig, then keeps it 0600 in the state dir', async () => {
+    const runner = new RecordingRunner((_f, args) => {
+      if (args[0] === 'get') return ok('other\n');
+      const i = args.indexOf('--kubeconfig');
+      fs.writeFileSync(args[i + 1]!, KUBECONFIG);
+      return ok();
+    });
+    const r = await ensureKindCluster({ name: 'dev', configFile: '/s/kind-config.yaml', kubeconfigFile, runner, tempDir: temp });
+    assert.deepEqual(r, { created: true });
+    assert.deepEqual(runner.calls, [
+      ['kind', 'get', 'clusters'],
+      ['kind', 'create', 'cluster', '--name', 'dev', '--config', '/s/kind-config.yaml', '--kubeconfig', path.join(temp, 'kubeconfig'), '--wait', '5m'],
+    ]);
+    assert.equal(fs.readFileSync(kubeconfigFile, 'utf8'), KUBECONFIG);
+    assert.equal(fs.statSync(kubeconfigFile).mode & 0o777, 0o600);
+    assert.equal(fs.existsSync(path.join(temp, 'kubeconfig')), false, 'the temporary kubeconfig is removed');
+  });
+
+  it('reuses a cluster `kind get clusters` lists (kind get kubeconfig, no create)', async () => {
+    const runner = new RecordingRunner((_f, args) => (args[1] === 'clusters' ? ok('dev\nother\n') : ok(KUBECONFIG)));
+    fs.mkdirSync(path.dirname(kubeconfigFile), { recursive: true });
+    fs.writeFileSync(kubeconfigFile, 'old', { mode: 0o644 });
+    assert.deepEqual(await ensureKindCluster({ name: 'dev', configFile: '/s/kind-config.yaml', kubeconfigFile, runner, tempDir: temp }), { created: false });
+    assert.deepEqual(runner.calls, [['kind', 'get', 'clusters'], ['kind', 'get', 'kubeconfig', '--name', 'dev']]);
+    assert.equal(fs.readFileSync(kubeconfigFile, 'utf8'), KUBECONFIG);
+    assert.equal(fs.statSync(kubeconfigFile).mode & 0o777, 0o600, 'an existing 0644 file is tightened');
+  });
+
+  it('a failing `kind create` shows the stderr tail (secrets redacted) and the fixing command', async () => {
+    const stderr = ['Creating cluster "dev" ...', ' ✗ Preparing nodes 📦', 'token: abcdef.0123456789abcdef', 'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "dev"'].join('\n');
+    const runner = new RecordingRunner((_f, args) => (args[0] === 'get' ? ok('') : { exitCode: 1, stdout: '', stderr }));
+    const err = await ensureKindCluster({ name: 'dev', configFile: '/c', kubeconfigFile, runner, tempDir: temp }).catch((e: unknown) => e);
+    assert.ok(err instanceof KindError);
+    assert.match(err.message, /^`kind create cluster --name dev` exited 1:\n/);
+    assert.match(err.message, /node\(s\) already exist for a cluster with the name "dev"/);
+    assert.ok(!err.message.includes('abcdef.0123456789abcdef'), 'bootstrap tokens are redacted');
+    assert.equal(err.fix, 'Delete the half-made cluster with `kind delete cluster --name dev`, then run `kokpit up` again');
+    assert.equal(fs.existsSync(kubeconfigFile), false);
+  });
+
+  it('maps the usual create failures to their fixes', () => {
+    assert.match(createFailureFix('dev', 'Bind for 127.0.0.1:36443 failed: port is already allocated'), /free it or choose another range.*kind delete cluster --name dev/);
+    assert.match(createFailureFix('dev', 'failed to pull image "kindest/node:v1.33.13"'), /docker pull/);
+    assert.match(createFailureFix('dev', 'something else'), /kind export logs --name dev/);
+  });
+
+  it('deletes with a temporary kubeconfig and reports the containers still labelled with the cluster', async () => {
+    const runner = new RecordingRunner((f) => (f === 'docker' ? ok('dev-control-plane\n') : ok()));
+    const r = await deleteKindCluster({ name: 'dev', runner, tempDir: temp });
+    assert.deepEqual(runner.calls, [
+      ['kind', 'delete', 'cluster', '--name', 'dev', '--kubeconfig', path.join(temp, 'kubeconfig')],
+      ['docker', 'ps', '--all', '--filter', 'label=io.x-k8s.kind.cluster=dev', '--format', '{{.Names}}'],
+    ]);
+    assert.deepEqual(r.leftovers, ['dev-control-plane']);
+    const clean = new RecordingRunner(() => ok(''));
+    assert.deepEqual((await deleteKindCluster({ name: 'dev', runner: clean, tempDir: temp })).leftovers, []);
+  });
+
+  it('leftover machine containers are found by name', async () => {
+    const runner = new RecordingRunner(() => ok('sample-sample-worker-0\nunrelated\n'));
+    assert.deepEqual(await leftoverContainers(['sample-sample-worker-0', 'sample-sample-worker-1'], { runner }), ['sample-sample-worker-0']);
+    assert.deepEqual(runner.calls, [['docker', 'ps', '--all', '--format', '{{.Names}}']]);
+  });
+
+  it('a docker engine that is down fails `down` with the command that fixes it', async () => {
+    const runner = new RecordingRunner((f) => (f === 'docker' ? { exitCode: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' } : ok()));
+    const err = await deleteKindCluster({ name: 'dev', runner, tempDir: temp }).catch((e: unknown) => e);
+    assert.ok(err instanceof KindError);
+    assert.match(err.message, /Cannot connect to the Docker daemon/);
+    assert.match(err.fix, /sudo systemctl start docker/);
+  });
+
+  it('a kind that vanished after preflight (CommandNotFoundError) says how to install it', async () => {
+    const runner = new RecordingRunner(() => new CommandNotFoundError('kind', 'ENOENT'));
+    const err = await ensureKindCluster({ name: 'dev', configFile: '/c', kubeconfigFile, runner, tempDir: temp }).catch((e: unknown) => e);
+    assert.ok(err instanceof KindError);
+    assert.equal(err.message, 'cannot run kind (ENOENT)');
+    assert.match(err.fix, /go install sigs\.k8s\.io\/kind@latest/);
+  });
+});
+
+describe('kind endpoints (reserved ports)', () => {
+  const reservations = portReservations({ start: 36443, count: 3 });
+  it('a NodePort Service on a reserved node port is reached at 127.0.0.1:<hostPort>', () => {
+    assert.equal(kindHostEndpoint({ spec: { type: 'NodePort', ports: [{ nodePort: 31444 }] } }, reservations), 'https://127.0.0.1:36444');
+    assert.equal(kindHostEndpoint({ spec: { type: 'NodePort', ports: [{ nodePort: 30001 }] } }, reservations), undefined);
+    assert.equal(kindHostEndpoint({ spec: { type: 'ClusterIP', ports: [{}] } }, reservations), undefined);
+  });
+  it('kind machines join through the meta control-plane node name', () => {
+    assert.equal(kindJoinEndpoint({ spec: { apiServer: { service: { nodePort: 31443 } } } }, 'kokpit'), 'kokpit-control-plane:31443');
+    assert.equal(kindJoinEndpoint({ status: { endpoint: 'https://10.0.0.1:6443' } }, 'kokpit'), '10.0.0.1:6443');
+  });
+});
+
+describe('kind runtime with the real runner and a PATH holding no docker or kind', () => {
+  let dir: string;
+  let emptyPath: string;
+  let fakePath: string;
+  const saved = { PATH: process.env.PATH, KOKPIT_SANDBOX_DIR: process.env.KOKPIT_SANDBOX_DIR };
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-kind-path-'));
+    emptyPath = path.join(dir, 'empty');
+    fakePath = path.join(dir, 'fake');
+    fs.mkdirSync(emptyPath);
+    fs.mkdirSync(fakePath);
+    // Stand-ins that behave like working tools, for the Auto choice and for "kind works, docker is gone".
+    fs.writeFileSync(path.join(fakePath, 'kind'), '#!/bin/sh\ncase "$1" in version) echo "kind v0.27.0 go1.23 linux/amd64";; *) exit 0;; esac\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(fakePath, 'docker'), '#!/bin/sh\necho 27.5.1\n', { mode: 0o755 });
+    fs.mkdirSync(path.join(dir, 'kindonly'));
+    fs.copyFileSync(path.join(fakePath, 'kind'), path.join(dir, 'kindonly', 'kind'));
+    fs.chmodSync(path.join(dir, 'kindonly', 'kind'), 0o755);
+  });
+  afterEach(() => {
+    process.env.PATH = saved.PATH;
+    if (saved.KOKPIT_SANDBOX_DIR === undefined) delete process.env.KOKPIT_SANDBOX_DIR;
+    else process.env.KOKPIT_SANDBOX_DIR = saved.KOKPIT_SANDBOX_DIR;
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('ensureKindCluster without kind on PATH: "cannot run kind" and how to install it', async () => {
+    process.env.PATH = emptyPath;
+    const err = await ensureKindCluster({ name: 'dev', configFile: '/c', kubeconfigFile: path.join(dir, 'k') }).catch((e: unknown) => e);
+    assert.ok(err instanceof KindError, String(err));
+    assert.match(err.message, /^cannot run kind \(/);
+    assert.match(err.fix, /go install sigs\.k8s\.io\/kind@latest.*--runtime sandbox/);
+  });
+
+  it('deleteKindCluster with kind but no docker on PATH: "cannot run docker" and how to install it', async () => {
+    process.env.PATH = path.join(dir, 'kindonly');
+    const err = await deleteKindCluster({ name: 'dev' }).catch((e: unknown) => e);
+    assert.ok(err instanceof KindError, String(err));
+    assert.match(err.message, /^cannot run docker \(/);
+    assert.match(err.fix, /Install Docker Engine/);
+  });
+
+  it('`kokpit up --runtime kind` exits 1 with both preflight failures and their fixes, creating nothing', async () => {
+    process.env.PATH = emptyPath;
+    process.env.KOKPIT_SANDBOX_DIR = path.join(dir, 'state');
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), progress: () => {}, isTTY: false, cwd: dir };
+    const code = await upCommand.run(['--runtime', 'kind', '--name', 'unitkind', '--detach'], io);
+    assert.equal(code, 1);
+    assert.match(err.join('\n'), /^kokpit up: preflight failed: docker is not on PATH\n  fix: Install Docker Engine .*\nkind is not on PATH\n  fix: Install kind v0\.20\.0 or newer/);
+    assert.match(out.join('\n'), /\[FAIL\] docker +docker is not on PATH/);
+    assert.ok(fs.existsSync(path.join(dir, 'state', 'unitkind', 'kind-config.yaml')), 'the kind config is still written for inspection');
+    assert.ok(!fs.existsSync(path.join(dir, 'state', 'unitkind', 'kubeconfig')));
+  });
+
+  it('Auto picks kind when docker answers and kind is recent, the sandbox otherwise', async () => {
+    const kind = await chooseRuntime(undefined, 'Auto', { PATH: fakePath });
+    assert.equal(kind.runtime, 'kind');
+    assert.match(kind.reason, /Docker engine 27\.5\.1 reachable.*kind v0\.27\.0/);
+    assert.equal((await chooseRuntime(undefined, 'Auto', { PATH: emptyPath })).runtime, 'sandbox');
+  });
+});
