@@ -63,26 +63,43 @@ export class Informer<T extends KubernetesObject> {
     return this.lw?.list(namespace) ?? [];
   }
 
-  private run(): void {
+  /**
+   * `carried`: the cache of the ListWatch this one replaces. A restarted ListWatch starts empty and its
+   * first list only says "add", so objects deleted while the watch was down would stay in every
+   * consumer's view forever; they get a "delete" once the new list is in.
+   */
+  private run(carried?: readonly T[]): void {
     if (this.stopped) return;
+    let listedOnce = false;
     // ListWatch fills its cache synchronously right after the list promise resolves, so a list that
     // succeeded means the cache is complete by the next macrotask: that is our "synced" signal.
     const list: ListPromise<T> = async () => {
       const result = await this.opts.list();
-      setImmediate(() => this.listed());
+      setImmediate(() => {
+        if (!listedOnce && carried) {
+          for (const obj of carried) {
+            if (!lw.get(obj.metadata?.name ?? '', obj.metadata?.namespace)) this.handlers.forEach((h) => h(obj, 'delete'));
+          }
+        }
+        listedOnce = true;
+        this.listed();
+      });
       return result;
     };
     const lw = new ListWatch<T>(this.opts.path, new Watch(this.kc), list, false, this.opts.labelSelector, this.opts.fieldSelector);
     this.lw = lw;
     for (const kind of ['add', 'update', 'delete'] as const) lw.on(kind, (obj) => this.handlers.forEach((h) => h(obj, kind)));
-    lw.on('error', (err) => {
-      if (this.stopped) return;
-      const delay = Math.min(this.opts.backoff?.maxMs ?? 30_000, (this.opts.backoff?.baseMs ?? 500) * 2 ** this.failures++);
-      this.log.warn(`watch ${this.opts.path} failed: ${describe(err)}; restarting in ${delay} ms`);
-      this.retryTimer = setTimeout(() => this.run(), delay);
-      this.retryTimer.unref?.();
-    });
+    lw.on('error', (err) => this.restart(err, listedOnce ? lw.list() : carried));
     lw.start().catch((err) => this.log.warn(`watch ${this.opts.path} start failed: ${describe(err)}`));
+  }
+
+  /** After a failed watch: a new ListWatch, with exponential backoff. */
+  private restart(err: unknown, carried: readonly T[] | undefined): void {
+    if (this.stopped) return;
+    const delay = Math.min(this.opts.backoff?.maxMs ?? 30_000, (this.opts.backoff?.baseMs ?? 500) * 2 ** this.failures++);
+    this.log.warn(`watch ${this.opts.path} failed: ${describe(err)}; restarting in ${delay} ms`);
+    this.retryTimer = setTimeout(() => this.run(carried), delay);
+    this.retryTimer.unref?.();
   }
 
   private listed(): void {
