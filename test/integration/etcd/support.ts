@@ -208,7 +208,7 @@ export async function deleteIfExists(env: EtcdTestEnv, apiVersion: string, kind:
 }
 
 /** Writes `/writer/<n>` through whichever member takes it, and remembers what etcd acknowledged. */
-export function startWriter(env: EtcdTestEnv, cluster: string): { stop(): Promise<string[]> } {
+export function startWriter(env: EtcdTestEnv, cluster: string): { acknowledged(): number; stop(): Promise<string[]> } {
   const acked: string[] = [];
   let stopped = false;
   const loop = (async () => {
@@ -243,6 +243,7 @@ export function startWriter(env: EtcdTestEnv, cluster: string): { stop(): Promis
     }
   })();
   return {
+    acknowledged: () => acked.length,
     async stop() {
       stopped = true;
       await loop;
