@@ -1,0 +1,3 @@
+module kokpit.dev/hack/offline-images/runc-capdrop
+
+go 1.22

@@ -1,0 +1,136 @@
+// runc-capdrop: a runc wrapper for sandboxes whose capability bounding set lacks some capabilities.
+// Docker's --privileged asks for every capability; runc then fails with "unable to apply caps:
+// operation not permitted" when one is outside the bounding set. Before `create`/`run`, this removes
+// from the bundle's config.json every capability the bounding set of this process lacks, then execs
+// the real runc with the same arguments. Every other runc command passes through untouched.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Capability numbers from linux/capability.h.
+var capBits = map[string]uint{
+	"CAP_CHOWN": 0, "CAP_DAC_OVERRIDE": 1, "CAP_DAC_READ_SEARCH": 2, "CAP_FOWNER": 3, "CAP_FSETID": 4,
+	"CAP_KILL": 5, "CAP_SETGID": 6, "CAP_SETUID": 7, "CAP_SETPCAP": 8, "CAP_LINUX_IMMUTABLE": 9,
+	"CAP_NET_BIND_SERVICE": 10, "CAP_NET_BROADCAST": 11, "CAP_NET_ADMIN": 12, "CAP_NET_RAW": 13,
+	"CAP_IPC_LOCK": 14, "CAP_IPC_OWNER": 15, "CAP_SYS_MODULE": 16, "CAP_SYS_RAWIO": 17, "CAP_SYS_CHROOT": 18,
+	"CAP_SYS_PTRACE": 19, "CAP_SYS_PACCT": 20, "CAP_SYS_ADMIN": 21, "CAP_SYS_BOOT": 22, "CAP_SYS_NICE": 23,
+	"CAP_SYS_RESOURCE": 24, "CAP_SYS_TIME": 25, "CAP_SYS_TTY_CONFIG": 26, "CAP_MKNOD": 27, "CAP_LEASE": 28,
+	"CAP_AUDIT_WRITE": 29, "CAP_AUDIT_CONTROL": 30, "CAP_SETFCAP": 31, "CAP_MAC_OVERRIDE": 32,
+	"CAP_MAC_ADMIN": 33, "CAP_SYSLOG": 34, "CAP_WAKE_ALARM": 35, "CAP_BLOCK_SUSPEND": 36,
+	"CAP_AUDIT_READ": 37, "CAP_PERFMON": 38, "CAP_BPF": 39, "CAP_CHECKPOINT_RESTORE": 40,
+}
+
+func boundingSet() (uint64, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "CapBnd:") {
+			return strconv.ParseUint(strings.TrimSpace(strings.TrimPrefix(line, "CapBnd:")), 16, 64)
+		}
+	}
+	return 0, fmt.Errorf("no CapBnd in /proc/self/status")
+}
+
+// bundleDir finds `--bundle X`, `--bundle=X` or `-b X` after the create/run subcommand (default: cwd).
+func bundleDir(args []string) string {
+	for i, a := range args {
+		switch {
+		case (a == "--bundle" || a == "-b") && i+1 < len(args):
+			return args[i+1]
+		case strings.HasPrefix(a, "--bundle="):
+			return strings.TrimPrefix(a, "--bundle=")
+		}
+	}
+	return "."
+}
+
+func subcommand(args []string) string {
+	// Global flags come first; those that take a value are skipped with it.
+	withValue := map[string]bool{"--root": true, "--log": true, "--log-format": true, "--criu": true, "--rootless": true}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			if withValue[a] {
+				i++
+			}
+			continue
+		}
+		return a
+	}
+	return ""
+}
+
+func dropMissing(bundle string, bnd uint64) error {
+	file := filepath.Join(bundle, "config.json")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var spec map[string]any
+	if err := json.Unmarshal(data, &spec); err != nil {
+		return err
+	}
+	process, _ := spec["process"].(map[string]any)
+	caps, _ := process["capabilities"].(map[string]any)
+	if caps == nil {
+		return nil
+	}
+	changed := false
+	for set, list := range caps {
+		names, _ := list.([]any)
+		kept := make([]any, 0, len(names))
+		for _, n := range names {
+			s, _ := n.(string)
+			if bit, known := capBits[s]; known && bnd&(1<<bit) == 0 {
+				changed = true
+				continue
+			}
+			kept = append(kept, n)
+		}
+		caps[set] = kept
+	}
+	if !changed {
+		return nil
+	}
+	out, err := json.Marshal(spec)
+	if err != nil {
+		return err
+	}
+	info, err := os.Stat(file)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(file, out, info.Mode().Perm())
+}
+
+func main() {
+	real := os.Getenv("KOKPIT_REAL_RUNC")
+	if real == "" {
+		real = "/usr/sbin/runc"
+	}
+	args := os.Args[1:]
+	if sub := subcommand(args); sub == "create" || sub == "run" {
+		bnd, err := boundingSet()
+		if err == nil {
+			err = dropMissing(bundleDir(args), bnd)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "runc-capdrop: %v\n", err)
+			os.Exit(1)
+		}
+	}
+	if err := syscall.Exec(real, append([]string{real}, args...), os.Environ()); err != nil {
+		fmt.Fprintf(os.Stderr, "runc-capdrop: exec %s: %v\n", real, err)
+		os.Exit(127)
+	}
+}
