@@ -1,8 +1,8 @@
 // runc-capdrop: a runc wrapper for sandboxes whose capability bounding set lacks some capabilities.
 // Docker's --privileged asks for every capability; runc then fails with "unable to apply caps:
-// operation not permitted" when one is outside the bounding set. Before `create`/`run`, this removes
-// from the bundle's config.json every capability the bounding set of this process lacks, then execs
-// the real runc with the same arguments. Every other runc command passes through untouched.
+// operation not permitted" when one is outside the bounding set. Before `create`/`run` (the bundle's
+// config.json) and `exec` (its --process file), this removes every capability the bounding set of this
+// process lacks, then execs the real runc with the same arguments. Other commands pass through untouched.
 package main
 
 import (
@@ -70,8 +70,22 @@ func subcommand(args []string) string {
 	return ""
 }
 
-func dropMissing(bundle string, bnd uint64) error {
-	file := filepath.Join(bundle, "config.json")
+// processFile finds `--process X`, `--process=X` or `-p X` of `runc exec` ("" when the process is given inline).
+func processFile(args []string) string {
+	for i, a := range args {
+		switch {
+		case (a == "--process" || a == "-p") && i+1 < len(args):
+			return args[i+1]
+		case strings.HasPrefix(a, "--process="):
+			return strings.TrimPrefix(a, "--process=")
+		}
+	}
+	return ""
+}
+
+// dropMissing edits a container's config.json (the capabilities under "process") or, with
+// inProcess, an exec process file (the capabilities at the top level).
+func dropMissing(file string, inProcess bool, bnd uint64) error {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return err
@@ -80,7 +94,10 @@ func dropMissing(bundle string, bnd uint64) error {
 	if err := json.Unmarshal(data, &spec); err != nil {
 		return err
 	}
-	process, _ := spec["process"].(map[string]any)
+	process := spec
+	if !inProcess {
+		process, _ = spec["process"].(map[string]any)
+	}
 	caps, _ := process["capabilities"].(map[string]any)
 	if caps == nil {
 		return nil
@@ -119,10 +136,19 @@ func main() {
 		real = "/usr/sbin/runc"
 	}
 	args := os.Args[1:]
-	if sub := subcommand(args); sub == "create" || sub == "run" {
+	sub := subcommand(args)
+	file, inProcess := "", false
+	switch sub {
+	case "create", "run":
+		file = filepath.Join(bundleDir(args), "config.json")
+	case "exec":
+		// `docker exec` into a privileged container asks for every capability too.
+		file, inProcess = processFile(args), true
+	}
+	if file != "" {
 		bnd, err := boundingSet()
 		if err == nil {
-			err = dropMissing(bundleDir(args), bnd)
+			err = dropMissing(file, inProcess, bnd)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "runc-capdrop: %v\n", err)
