@@ -5,15 +5,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { KubeConfig, KubernetesListObject, KubernetesObject, V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1PersistentVolumeClaim, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { Etcd3 } from 'etcd3';
 import { API_VERSION, type EtcdBackup, type EtcdCluster } from '../../../src/api';
-import { Informer } from '../../../src/controller/informer';
-import { createObject, deleteObject, isNotFound, listObjects, makeObjectApi, readObject } from '../../../src/kube';
+import { deleteObject, isNotFound, listObjects, makeObjectApi, readObject } from '../../../src/kube';
 import { EtcdMembers, podIPResolver } from '../../../src/operators/etcd/access';
 import { clientSecretName } from '../../../src/operators/etcd/names';
 import { startEtcdOperator, type EtcdOperator, type EtcdOperatorOptions } from '../../../src/operators/etcd/operator';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
+import { startHostPathProvisioner } from '../../../src/local/provisioner';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
 
 export const verbose = !!process.env.KOKPIT_TEST_VERBOSE;
@@ -28,36 +28,9 @@ const logger = {
   debug: logLine,
 };
 
-/** Watches claims and gives each pending one a pre-bound hostPath PV (kube-controller-manager finishes the binding). */
-export async function startLocalProvisioner(kc: KubeConfig): Promise<{ stop(): Promise<void> }> {
-  const objects = makeObjectApi(kc);
-  const done = new Set<string>();
-  const informer = new Informer<V1PersistentVolumeClaim>(kc, {
-    path: '/api/v1/persistentvolumeclaims',
-    list: async () => (await objects.list<V1PersistentVolumeClaim>('v1', 'PersistentVolumeClaim')) as KubernetesListObject<V1PersistentVolumeClaim>,
-  });
-  informer.onEvent((pvc, kind) => {
-    const uid = pvc.metadata?.uid;
-    if (kind === 'delete' || !uid || pvc.spec?.volumeName || pvc.metadata?.deletionTimestamp || done.has(uid)) return;
-    done.add(uid);
-    const ns = pvc.metadata!.namespace!;
-    const name = pvc.metadata!.name!;
-    void createObject(objects, {
-      apiVersion: 'v1',
-      kind: 'PersistentVolume',
-      metadata: { name: `pv-${uid}` },
-      spec: {
-        capacity: { storage: pvc.spec?.resources?.requests?.storage ?? '1Gi' },
-        accessModes: pvc.spec?.accessModes ?? ['ReadWriteOnce'],
-        persistentVolumeReclaimPolicy: 'Retain',
-        storageClassName: pvc.spec?.storageClassName ?? '',
-        hostPath: { path: `/var/lib/kokpit-volumes/${ns}-${name}-${uid.slice(0, 8)}`, type: 'DirectoryOrCreate' },
-        claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name, uid },
-      },
-    } as KubernetesObject).catch((e) => logLine(`provisioner: PV for ${ns}/${name}: ${e.message}`));
-  });
-  await informer.start();
-  return { stop: () => informer.stop() };
+/** The sandbox's hostPath provisioner (src/local/provisioner.ts): each pending claim gets a pre-bound PV. */
+export function startLocalProvisioner(kc: KubeConfig): Promise<{ stop(): Promise<void> }> {
+  return startHostPathProvisioner(kc, logLine);
 }
 
 export interface EtcdTestEnv {
