@@ -10,22 +10,10 @@ import { parseFlags, str } from '../../local/args';
 import { DEFAULT_ENV_NAME, environmentDir, NAME_RE, readEnvironment, type EnvironmentState } from '../../local/state';
 import { containerNameOf } from '../../operators/machine/providers/kind';
 import { deleteKindCluster, KindError, leftoverContainers } from '../../providers/kind/cluster';
+import { stopOwned } from '../../local/stop';
 import { isAlive, waitFor } from '../../testenv';
-import { runsBinary } from '../../testenv/reaper';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { readSandboxState } from './sandbox';
-
-function signal(pid: number, sig: NodeJS.Signals, group: boolean): void {
-  try {
-    process.kill(group ? -pid : pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      /* gone */
-    }
-  }
-}
 
 export const downCommand: Command = {
   name: 'down',
@@ -49,20 +37,11 @@ export const downCommand: Command = {
       }
       return EXIT.OK;
     }
-    const pids = [env.pid, ...env.components.map((c) => c.pid)];
-    if (isAlive(env.pid)) {
-      // The owner stops the manager, the pod runner (its pods' processes) and the control plane in order.
-      signal(env.pid, 'SIGTERM', env.processGroup);
-      try {
-        await waitFor('local environment processes gone', async () => (pids.some(isAlive) ? undefined : true), { timeoutMs: 45_000, intervalMs: 200 });
-      } catch {
-        io.err(`local environment "${name}" did not stop within 45 s; killing it`);
-        signal(env.pid, 'SIGKILL', env.processGroup);
-      }
-    }
-    for (const c of env.components) if (runsBinary(c.pid, c.bin)) signal(c.pid, 'SIGKILL', false);
+    // The owner stops the manager, the pod runner (its pods' processes) and the control plane in order.
+    const left = await stopOwned(env, {
+      label: `local environment "${name}"`, timeoutMs: 45_000, intervalMs: 200, waitForComponents: true, leftoverGroups: false, warn: (l) => io.err(l),
+    });
     fs.rmSync(dir, { recursive: true, force: true });
-    const left = pids.filter(isAlive);
     if (left.length) {
       io.err(`local environment "${name}": processes still running: ${left.join(', ')}`);
       return EXIT.FAILED;
@@ -96,13 +75,10 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
     } catch (e) {
       io.err(`could not delete the Machines first (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); deleting the kind cluster anyway`);
     }
-    signal(env.pid, 'SIGTERM', env.processGroup);
-    try {
-      await waitFor('kokpit manager stopped', async () => (isAlive(env.pid) ? undefined : true), { timeoutMs: 45_000, intervalMs: 200 });
-    } catch {
-      io.err(`the manager (pid ${env.pid}) did not stop within 45 s; killing it`);
-      signal(env.pid, 'SIGKILL', env.processGroup);
-    }
+    // Only the manager runs on the host; the kind cluster goes below.
+    await stopOwned({ ...env, components: [] }, {
+      label: `the manager (pid ${env.pid})`, timeoutMs: 45_000, intervalMs: 200, waitForComponents: false, leftoverGroups: false, warn: (l) => io.err(l),
+    });
   }
   const cluster = env?.kind?.cluster ?? name;
   let left: string[];

@@ -21,6 +21,7 @@ import {
 } from '../../testenv';
 import { loadKubeConfig } from '../../kube';
 import { runsBinary } from '../../testenv/reaper';
+import { signalProcess, stopOwned } from '../../local/stop';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 
 const STATE_FILE = 'sandbox.json';
@@ -138,27 +139,9 @@ function checkNotRunning(name: string, io: CliIO): void {
     throw new Error(`sandbox "${name}" is already running (pid ${s.pid}, ${s.server}); stop it with: kokpit sandbox stop --name ${name}`);
   }
   if (fs.existsSync(sandboxDir(name))) {
-    if (s) killLeftovers(s);
+    if (s) for (const c of s.components) if (runsBinary(c.pid, c.bin)) signalProcess(c.pid, 'SIGKILL', true);
     fs.rmSync(sandboxDir(name), { recursive: true, force: true });
     if (s) io.err(`cleaned up after sandbox "${name}" whose process ${s.pid} had died`);
-  }
-}
-
-function killLeftovers(s: SandboxState): void {
-  for (const c of s.components) {
-    if (runsBinary(c.pid, c.bin)) signal(c.pid, 'SIGKILL', true);
-  }
-}
-
-function signal(pid: number, sig: NodeJS.Signals, group: boolean): void {
-  try {
-    process.kill(group ? -pid : pid, sig);
-  } catch {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      /* gone */
-    }
   }
 }
 
@@ -283,7 +266,7 @@ async function startDetached(a: StartArgs, io: CliIO): Promise<number> {
       { timeoutMs: 180_000, intervalMs: 200, abortIf: () => (exited ? `the sandbox process ${exited}` : undefined) },
     );
   } catch (e) {
-    if (!exited) signal(pid, 'SIGTERM', true);
+    if (!exited) signalProcess(pid, 'SIGTERM', true);
     throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- last lines of ${logFile} ---\n${tailFile(logFile, 30)}`);
   }
   printRunning(state, io, `Running in the background (pid ${pid}). Stop it with: kokpit sandbox stop${a.name === 'default' ? '' : ` --name ${a.name}`}`);
@@ -309,20 +292,11 @@ async function stop(name: string, io: CliIO): Promise<number> {
     }
     return EXIT.OK;
   }
-  const pids = [s.pid, ...s.components.map((c) => c.pid)];
-  if (isAlive(s.pid)) {
-    // The owner stops its components gracefully (SIGTERM, then SIGKILL) and removes the state.
-    signal(s.pid, 'SIGTERM', s.processGroup);
-    try {
-      await waitFor('sandbox processes gone', async () => (pids.some(isAlive) ? undefined : true), { timeoutMs: 20_000, intervalMs: 100 });
-    } catch {
-      io.err(`sandbox "${name}" did not stop within 20 s; killing it`);
-      signal(s.pid, 'SIGKILL', s.processGroup);
-    }
-  }
-  killLeftovers(s);
+  // The owner stops its components gracefully (SIGTERM, then SIGKILL) and removes the state.
+  const left = await stopOwned(s, {
+    label: `sandbox "${name}"`, timeoutMs: 20_000, intervalMs: 100, waitForComponents: true, leftoverGroups: true, warn: (l) => io.err(l),
+  });
   fs.rmSync(dir, { recursive: true, force: true });
-  const left = pids.filter(isAlive);
   if (left.length) {
     io.err(`sandbox "${name}": processes still running: ${left.join(', ')}`);
     return EXIT.FAILED;
