@@ -89,7 +89,10 @@ export class Informer<T extends KubernetesObject> {
     const lw = new ListWatch<T>(this.opts.path, new Watch(this.kc), list, false, this.opts.labelSelector, this.opts.fieldSelector);
     this.lw = lw;
     for (const kind of ['add', 'update', 'delete'] as const) lw.on(kind, (obj) => this.handlers.forEach((h) => h(obj, kind)));
-    lw.on('error', (err) => this.restart(err, listedOnce ? lw.list() : carried));
+    // A ListWatch reports its own stop (an aborted request) as an error too: only the current one restarts.
+    lw.on('error', (err) => {
+      if (lw === this.lw) this.restart(err, listedOnce ? lw.list() : carried);
+    });
     lw.start().catch((err) => this.log.warn(`watch ${this.opts.path} start failed: ${describe(err)}`));
   }
 
