@@ -9,6 +9,7 @@ import type { BinarySpec } from './catalog';
 import {
   CATALOG,
   COMPONENTS,
+  DEFAULT_COMPONENTS,
   ENVTEST_COMPONENTS,
   UNAVAILABLE,
   defaultVersion,
@@ -111,7 +112,7 @@ export interface EnsureResult extends PlannedBinary {
 
 /** Resolve options to catalog entries, throwing on unknown or unbuildable requests. */
 export function planBinaries(opts: Pick<EnsureOptions, 'components' | 'versions'> = {}): PlannedBinary[] {
-  const comps = opts.components ?? [...COMPONENTS];
+  const comps = opts.components ?? [...DEFAULT_COMPONENTS];
   for (const c of comps) {
     if (!COMPONENTS.includes(c)) throw new Error(`unknown component ${c}; known: ${COMPONENTS.join(', ')}`);
   }

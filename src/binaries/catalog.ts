@@ -17,7 +17,12 @@ export const KWOK_VERSION = 'v0.7.0';
 /** Components envtest's KUBEBUILDER_ASSETS directory ships. */
 export const ENVTEST_COMPONENTS: readonly string[] = ['etcd', 'kube-apiserver', 'kubectl'];
 
-export type Family = 'kubernetes' | 'etcd' | 'kwok';
+/** kind release pinned in hack/bins/kind (the end-to-end run's meta cluster). */
+export const KIND_VERSION = 'v0.30.0';
+/** CoreDNS release the version catalog's images name (registry.k8s.io/coredns/coredns:v1.11.3). */
+export const COREDNS_VERSION = 'v1.11.3';
+
+export type Family = 'kubernetes' | 'etcd' | 'kwok' | 'kind' | 'coredns';
 
 export interface BinarySpec {
   component: string;
@@ -31,6 +36,11 @@ export interface BinarySpec {
   tags: string[];
   /** `-X` assignments (without the `-X`), so `--version` reports the real release. */
   vars: string[];
+  /**
+   * Built only when asked for by name (`--only`): the node and image components the end-to-end run needs
+   * (kubelet, kubeadm, kube-proxy, kind, coredns), which the unit/integration suites never use.
+   */
+  onDemand?: boolean;
 }
 
 export interface Unavailable {
@@ -47,6 +57,10 @@ const KUBE_TAG_DATES: Record<string, string> = {
 };
 
 const KUBE_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubectl'] as const;
+/** Node-side components, for the kind node image and the kube-proxy image (hack/offline-images). */
+const KUBE_NODE_COMPONENTS = ['kubelet', 'kubeadm', 'kube-proxy'] as const;
+/** Releases whose node components resolve on the module proxy (v1.32.13's k8s.io/kube-proxy does not). */
+const KUBE_NODE_VERSIONS: readonly string[] = ['v1.33.13'];
 
 /**
  * v1.32's kube-controller-manager and kube-scheduler import staging modules
@@ -95,6 +109,19 @@ function kubeSpecs(): BinarySpec[] {
         vars: kubeVars(version),
       });
     }
+    if (!KUBE_NODE_VERSIONS.includes(version)) continue;
+    for (const component of KUBE_NODE_COMPONENTS) {
+      out.push({
+        component,
+        version,
+        family: 'kubernetes',
+        module: `kubernetes-v${minor}`,
+        pkg: `k8s.io/kubernetes/cmd/${component}`,
+        tags: ['selinux', 'notest'],
+        vars: kubeVars(version),
+        onDemand: true,
+      });
+    }
   }
   return out;
 }
@@ -132,10 +159,37 @@ function kwokSpecs(): BinarySpec[] {
   }));
 }
 
+function imageToolSpecs(): BinarySpec[] {
+  return [
+    {
+      component: 'kind',
+      version: KIND_VERSION,
+      family: 'kind',
+      module: 'kind',
+      pkg: 'sigs.k8s.io/kind',
+      tags: [],
+      vars: [],
+      onDemand: true,
+    },
+    {
+      component: 'coredns',
+      version: COREDNS_VERSION,
+      family: 'coredns',
+      module: 'coredns',
+      pkg: 'github.com/coredns/coredns',
+      tags: [],
+      vars: [],
+      onDemand: true,
+    },
+  ];
+}
+
 /** Every buildable component/version, in build order (cheap first, Kubernetes oldest first). */
-export const CATALOG: readonly BinarySpec[] = [...etcdSpecs(), ...kwokSpecs(), ...kubeSpecs()];
+export const CATALOG: readonly BinarySpec[] = [...etcdSpecs(), ...kwokSpecs(), ...kubeSpecs(), ...imageToolSpecs()];
 
 export const COMPONENTS: readonly string[] = [...new Set(CATALOG.map((s) => s.component))];
+/** What `npm run setup:bins` builds with no `--only`: everything the test suites run. */
+export const DEFAULT_COMPONENTS: readonly string[] = [...new Set(CATALOG.filter((s) => !s.onDemand).map((s) => s.component))];
 
 export function findSpec(component: string, version: string): BinarySpec | undefined {
   return CATALOG.find((s) => s.component === component && s.version === version);

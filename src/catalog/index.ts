@@ -1,14 +1,15 @@
 // What kokpit installs into a meta cluster so business clusters can be created: the versions it ships
-// and the addon definitions coredns and kube-proxy. Users add more at run time.
+// and the addon definitions coredns, kube-proxy and kokpit-cni (the pod network of kind machines). Users add more at run time.
 import type { Addon, KubernetesVersion } from '../api';
 import { coreDNSAddon } from './addons/coredns';
+import { kokpitCNIAddon } from './addons/kokpit-cni';
 import { kubeProxyAddon } from './addons/kube-proxy';
 import { defaultKubernetesVersions } from './versions';
 
 export { kubernetesVersion, defaultKubernetesVersions, MIN_ETCD_VERSION } from './versions';
 
 export function defaultAddons(): Addon[] {
-  return [structuredClone(coreDNSAddon), structuredClone(kubeProxyAddon)];
+  return [structuredClone(coreDNSAddon), structuredClone(kubeProxyAddon), structuredClone(kokpitCNIAddon)];
 }
 
 /** Every catalog object, in the order they are applied. */

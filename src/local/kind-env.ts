@@ -14,6 +14,7 @@ import { KindProvider } from '../operators/machine/providers/kind';
 import { KwokProvider } from '../operators/machine/providers/kwok';
 import { kindControlPlaneNode, kindHostEndpoint, kindJoinEndpoint, type PortReservation } from '../providers/kind/config';
 import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
+import { startHostPathProvisioner } from './provisioner';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
 export interface KindEnvironmentOptions {
@@ -40,7 +41,7 @@ export interface KindEnvironment {
 export function kindRunnables(name: string, reservations: PortReservation[], backupRoot: string) {
   return kokpitRunnables({
     etcd: { access: 'port-forward', backupRoot },
-    cluster: { hostEndpoint: (_c, svc) => kindHostEndpoint(svc, reservations) },
+    cluster: { hostEndpoint: (_c, svc) => kindHostEndpoint(svc, reservations), nodesUseServiceEndpoint: true },
     machine: { providers: { kwok: new KwokProvider(), kind: new KindProvider({ joinEndpoint: (c) => kindJoinEndpoint(c, name) }) } },
   });
 }
@@ -51,11 +52,15 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
   const timed = stepTimer(steps, o.step);
   const kc = loadKubeConfig({ kubeconfigPath: o.kubeconfig });
   let manager: Manager | undefined;
+  let provisioner: { stop(): Promise<void> } | undefined;
   const stop = async () => {
     await manager?.stop().catch((e) => o.log.error(`stopping the manager: ${briefError(e)}`));
+    await provisioner?.stop().catch(() => undefined);
   };
   try {
     await timed('kokpit CRDs and default catalog (versions, addons)', () => installKokpitBase(kc));
+    // The node image's default StorageClass names kokpit's provisioner: hostPath volumes on the node's /var.
+    provisioner = await timed('volume provisioner (hostPath on the kind node)', () => startHostPathProvisioner(kc, (l) => o.log.warn(l)));
     const runnables = kindRunnables(o.name, o.reservations, path.join(dir, 'backups'));
     let failed!: Promise<string>;
     manager = await timed(`manager (${runnables.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, async () => {

@@ -19,6 +19,8 @@ export function catalogObjects(): KubernetesObject[] {
 export interface SampleAPIServer {
   service?: { type: 'NodePort'; nodePort: number };
   certSANs?: string[];
+  /** Addons the runtime's machines need (kind: a pod network, kube-proxy and CoreDNS on real nodes). */
+  addons?: string[];
 }
 
 export function sampleBusinessCluster(name = SAMPLE_NAME, namespace = SAMPLE_NAMESPACE, apiServer?: SampleAPIServer): KubernetesObject {
@@ -26,7 +28,12 @@ export function sampleBusinessCluster(name = SAMPLE_NAME, namespace = SAMPLE_NAM
     apiVersion: API_VERSION,
     kind: 'BusinessCluster',
     metadata: { name, namespace },
-    spec: { version: SAMPLE_VERSION, etcd: { managed: { replicas: 1 } }, ...(apiServer ? { apiServer } : {}) },
+    spec: {
+      version: SAMPLE_VERSION,
+      etcd: { managed: { replicas: 1 } },
+      ...(apiServer?.service || apiServer?.certSANs ? { apiServer: { ...(apiServer.service ? { service: apiServer.service } : {}), ...(apiServer.certSANs ? { certSANs: apiServer.certSANs } : {}) } } : {}),
+      ...(apiServer?.addons?.length ? { addons: apiServer.addons.map((name) => ({ name })) } : {}),
+    },
   } as KubernetesObject;
 }
 

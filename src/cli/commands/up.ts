@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ETCD_VERSION } from '../../binaries/catalog';
+import { DEFAULT_ETCD_VERSION } from '../../api';
 import { catalogObjects, createSample, SAMPLE_NAME, SAMPLE_NAMESPACE, SAMPLE_VERSION, sampleMachines, waitClusterReady, waitMachinesRunning } from '../../local/sample';
 import { loadEnvironmentConfig, defaultEnvironmentConfig, type LocalEnvironmentConfig } from '../../local/config';
 import { parseFlags, str } from '../../local/args';
@@ -104,6 +105,9 @@ export const upCommand: Command = {
 
 interface KindSettings {
   nodeImage: string;
+  pinnedImages: { etcdTag: string; coreDNSTag: string };
+  /** Where the etcd operator keeps backups; the kind node sees it at the same path (restore pods mount it). */
+  backups: string;
   configFile: string;
   kubeconfig: string;
   reservations: PortReservation[];
@@ -111,10 +115,14 @@ interface KindSettings {
 
 function kindSettings(name: string, config: LocalEnvironmentConfig): KindSettings {
   const version = config.kubernetesVersion ?? SAMPLE_VERSION;
-  const entry = catalogObjects().find((o) => o.kind === 'KubernetesVersion' && (o as { spec?: { version?: string } }).spec?.version === version) as { spec?: { nodeImage?: string } } | undefined;
+  const entry = catalogObjects().find((o) => o.kind === 'KubernetesVersion' && (o as { spec?: { version?: string } }).spec?.version === version) as
+    | { spec?: { nodeImage?: string; images?: { coreDNS?: string } } }
+    | undefined;
   const dir = environmentDir(name);
   return {
     nodeImage: entry?.spec?.nodeImage ?? `kindest/node:${version}`,
+    pinnedImages: { etcdTag: `${DEFAULT_ETCD_VERSION}-0`, coreDNSTag: (entry?.spec?.images?.coreDNS ?? 'registry.k8s.io/coredns/coredns:v1.11.3').replace(/^.*:/, '') },
+    backups: path.join(dir, 'backups'),
     configFile: path.join(dir, 'kind-config.yaml'),
     kubeconfig: path.join(dir, 'kubeconfig'),
     reservations: portReservations(config.ports),
@@ -138,7 +146,8 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, i
   io.out(`Preflight (kind):\n${formatPreflight(checks)}`);
   const k = kindSettings(name, config);
   fs.mkdirSync(environmentDir(name), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(k.configFile, kindConfigYaml({ name, nodeImage: k.nodeImage, ports: config.ports, extraMounts: config.extraMounts }));
+  fs.mkdirSync(k.backups, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(k.configFile, kindConfigYaml({ name, nodeImage: k.nodeImage, ports: config.ports, extraMounts: config.extraMounts, pinnedImages: k.pinnedImages, sharedDir: k.backups }));
   io.out(`kind config: ${k.configFile} (node image ${k.nodeImage})`);
   if (!preflightPassed(checks)) {
     const failed = checks.filter((c) => !c.ok && c.severity === 'error');
@@ -232,7 +241,7 @@ async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnviron
     if (runtime !== 'kind') return undefined;
     const r = reservations[next++];
     if (!r) throw new Error(`business cluster ${cluster}: all ${reservations.length} reserved ports are taken; raise spec.metaCluster.ports.count in kokpit.yaml (kind maps ports only at create time: \`kokpit down\` first)`);
-    return { service: { type: 'NodePort', nodePort: r.nodePort }, certSANs: [kindControlPlaneNode(name)] };
+    return { service: { type: 'NodePort', nodePort: r.nodePort }, certSANs: [kindControlPlaneNode(name)], addons: ['kokpit-cni', 'kube-proxy', 'coredns'] };
   };
   for (const bc of config.businessClusters) {
     const namespace = bc.namespace ?? 'default';

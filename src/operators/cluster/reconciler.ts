@@ -36,6 +36,12 @@ export interface ClusterRuntime {
   autoServiceType?: () => Promise<'LoadBalancer' | 'NodePort'>;
   /** The URL the host reaches the apiserver at; undefined falls back to the Service-derived endpoint. */
   hostEndpoint?: (cluster: BusinessCluster, service: V1Service) => string | undefined;
+  /**
+   * Nodes (machines, addons' kubeconfigs, `cluster-info`) use the Service-derived address (a meta node's IP and
+   * the NodePort, or the load balancer) instead of the host endpoint. kind: the host reaches 127.0.0.1:<hostPort>,
+   * which inside a machine container is the container itself.
+   */
+  nodesUseServiceEndpoint?: boolean;
   /** A client config for the business cluster from its admin kubeconfig (default: the kubeconfig as is). */
   businessKubeConfig?: (cluster: BusinessCluster, adminKubeconfig: string) => KubeConfig;
   /** Called after each named step completes (tests use it to "crash" mid-pass). */
@@ -212,6 +218,7 @@ export class ClusterReconciler {
     // 4. The apiserver Service first: its ClusterIP and the host endpoint go into the serving certificate.
     let service!: V1Service;
     let endpoint = '';
+    let nodeEndpoint = '';
     await this.step('apiserver-service', c, state, async () => {
       const type = await this.serviceType(c);
       try {
@@ -226,13 +233,14 @@ export class ClusterReconciler {
       const ep = await this.hostEndpoint(c, service);
       if (!ep) throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: 'LoadBalancerPending', message: 'waiting for the meta cluster to assign a load-balancer address' }, wait);
       endpoint = ep;
+      nodeEndpoint = (this.rt.nodesUseServiceEndpoint ? await this.serviceEndpoint(service) : undefined) ?? ep;
       state.status.endpoint = endpoint;
     });
 
     // 5. PKI.
     let pki!: Awaited<ReturnType<typeof ensurePKI>>;
     await this.step('pki', c, state, async () => {
-      pki = await ensurePKI({ cluster: c, applier: this.metaApplier, facts: { serviceClusterIP: service.spec?.clusterIP, hostEndpoint: endpoint }, etcdCA, now: this.rt.now?.() });
+      pki = await ensurePKI({ cluster: c, applier: this.metaApplier, facts: { serviceClusterIP: service.spec?.clusterIP, hostEndpoint: endpoint, nodeEndpoint }, etcdCA, now: this.rt.now?.() });
       for (const i of pki.issued) this.log.info(`${keyOf(c)}: issued ${i.secret} (${i.reason})`);
       state.status.kubeconfigSecretName = pki.adminKubeconfigSecret;
       cond('CertificatesReady', 'True', 'CertificatesValid');
@@ -279,7 +287,7 @@ export class ClusterReconciler {
     await this.step('cluster-bootstrap', c, state, async () => {
       business = await this.businessApplier(c, pki.adminKubeconfigSecret);
       try {
-        for (const obj of renderBootstrapObjects({ cluster: c, version: plan.apiServer, endpoint, caPem: pki.caPem, dnsServiceIP, etcdServers })) {
+        for (const obj of renderBootstrapObjects({ cluster: c, version: plan.apiServer, endpoint: nodeEndpoint, caPem: pki.caPem, dnsServiceIP, etcdServers })) {
           await business.ensure(obj as KubernetesObject);
         }
       } catch (e) {
@@ -293,7 +301,7 @@ export class ClusterReconciler {
     await this.step('addons', c, state, async () => {
       const facts: AddonFacts = {
         cluster: {
-          name: c.metadata.name, namespace: ns, version: plan.apiServer, endpoint,
+          name: c.metadata.name, namespace: ns, version: plan.apiServer, endpoint: nodeEndpoint,
           serviceCIDR: spec.network.serviceCIDR, podCIDR: spec.network.podCIDR, dnsDomain: spec.network.dnsDomain,
           dnsServiceIP, kubernetesServiceIP: serviceAddresses(checkNetwork(spec.network).service!).kubernetes,
         },
@@ -388,8 +396,11 @@ export class ClusterReconciler {
   }
 
   private async hostEndpoint(c: BusinessCluster, svc: V1Service): Promise<string | undefined> {
-    const custom = this.rt.hostEndpoint?.(c, svc);
-    if (custom) return custom;
+    return this.rt.hostEndpoint?.(c, svc) ?? (await this.serviceEndpoint(svc));
+  }
+
+  /** The address the Service itself offers: the load balancer, a node's address and the NodePort, or the ClusterIP. */
+  private async serviceEndpoint(svc: V1Service): Promise<string | undefined> {
     const type = svc.spec?.type;
     const url = (host: string, port: number) => `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
     if (type === 'LoadBalancer') {

@@ -17,6 +17,13 @@ export interface KindConfigInput {
   nodeImage: string;
   ports?: { start: number; count: number };
   extraMounts?: NonNullable<NonNullable<LocalEnvironmentSpec['metaCluster']>['extraMounts']>;
+  /**
+   * Image tags of the meta cluster's own etcd and CoreDNS (kubeadm's defaults otherwise): the catalog's, so
+   * one set of images serves the meta cluster and the business clusters (and an offline node image has them).
+   */
+  pinnedImages?: { etcdTag: string; coreDNSTag: string };
+  /** A host directory the node sees at the same path (etcd backups: restore pods mount it with hostPath). */
+  sharedDir?: string;
 }
 
 export interface PortReservation {
@@ -32,17 +39,25 @@ export function portReservations(ports: { start: number; count: number } = { sta
 }
 
 export function kindConfig(input: KindConfigInput): Record<string, unknown> {
+  const mounts = [
+    ...(input.extraMounts ?? []).map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, ...(m.readOnly ? { readOnly: true } : {}) })),
+    ...(input.sharedDir ? [{ hostPath: input.sharedDir, containerPath: input.sharedDir }] : []),
+  ];
+  const pinned = input.pinnedImages;
   return {
     kind: KIND_KIND,
     apiVersion: KIND_API_VERSION,
     name: input.name,
     networking: { apiServerAddress: '127.0.0.1' },
+    ...(pinned
+      ? { kubeadmConfigPatches: [stringify({ kind: 'ClusterConfiguration', etcd: { local: { imageTag: pinned.etcdTag } }, dns: { imageTag: pinned.coreDNSTag } })] }
+      : {}),
     nodes: [
       {
         role: 'control-plane',
         image: input.nodeImage,
         extraPortMappings: portReservations(input.ports).map((r) => ({ containerPort: r.nodePort, hostPort: r.hostPort, listenAddress: '127.0.0.1', protocol: 'TCP' })),
-        ...(input.extraMounts?.length ? { extraMounts: input.extraMounts.map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, ...(m.readOnly ? { readOnly: true } : {}) })) } : {}),
+        ...(mounts.length ? { extraMounts: mounts } : {}),
       },
     ],
   };

@@ -104,7 +104,7 @@ describe('kokpit cluster commands on a real meta control plane', function () {
       assert.equal((await cli(['addons', 'import', '--builtin', ...meta])).out, defaultAddons().map((a) => `addon/${a.metadata.name} unchanged`).join('\n'));
       const list = await cli(['addons', 'list', ...meta]);
       assert.equal(list.code, 0);
-      assert.deepEqual(list.out.split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), ['alpha 1.1.0', 'beta 1.0.0', 'coredns ' + defaultAddons()[0].spec.version, 'gamma 1.0.0', 'kube-proxy ' + defaultAddons()[1].spec.version]);
+      assert.deepEqual(list.out.split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), ['alpha 1.1.0', 'beta 1.0.0', 'coredns ' + defaultAddons()[0].spec.version, 'gamma 1.0.0', 'kokpit-cni ' + defaultAddons()[2].spec.version, 'kube-proxy ' + defaultAddons()[1].spec.version]);
     });
   });
 

@@ -41,6 +41,8 @@ export interface PKIFacts {
   serviceClusterIP?: string;
   /** https://host:port the host (and nodes) use. */
   hostEndpoint: string;
+  /** https://host:port nodes use, when it differs from the host's (kind: a meta node's IP and the NodePort). */
+  nodeEndpoint?: string;
   /** Domain of the meta cluster, for the Service's FQDN. */
   metaClusterDomain?: string;
 }
@@ -71,8 +73,11 @@ export function apiServerSANs(c: BusinessCluster, facts: PKIFacts): { dnsNames: 
     // An invalid range is reported by the network check before PKI runs.
   }
   if (facts.serviceClusterIP && isIP(facts.serviceClusterIP)) ips.add(facts.serviceClusterIP);
-  const host = new URL(facts.hostEndpoint).hostname.replace(/^\[|\]$/g, '');
-  (isIP(host) ? ips : dns).add(host);
+  for (const ep of [facts.hostEndpoint, facts.nodeEndpoint]) {
+    if (!ep) continue;
+    const host = new URL(ep).hostname.replace(/^\[|\]$/g, '');
+    (isIP(host) ? ips : dns).add(host);
+  }
   for (const san of spec.apiServer.certSANs ?? []) (isIP(san) ? ips : dns).add(san);
   return { dnsNames: [...dns].sort(), ipAddresses: [...ips].sort() };
 }

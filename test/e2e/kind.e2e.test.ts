@@ -1,0 +1,305 @@
+// End to end, for real: a kind meta cluster with a nested business cluster whose control plane, etcd and
+// worker nodes actually run (issue 9). Everything comes from this machine: Docker's engine from Debian with
+// runc-capdrop, images built by hack/offline-images (no registry). Each step prints its duration; the run ends
+// with one JSON line `{"e2e": "kind", ...}`. Only the Docker network kind creates for this run is used.
+//
+//   npm run test:e2e            (KOKPIT_E2E_KEEP=1 leaves the environment up for a look after a failure)
+import * as assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { binDir } from '../../src/binaries/build';
+import { KIND_VERSION } from '../../src/binaries/catalog';
+
+const REPO = path.resolve(__dirname, '../..');
+const BIN = path.join(REPO, 'bin/kokpit.js');
+const NAME = 'kokpit-e2e';
+const NS = 'default';
+const CLUSTER = 'sample';
+const KUBECTL = path.join(binDir(), 'kubectl', 'v1.33.13', 'kubectl');
+const KIND_DIR = path.join(binDir(), 'kind', KIND_VERSION);
+const APP_IMAGE = 'kokpit-e2e/hello:v1';
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { env: o.env ?? process.env, timeout: o.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr || (err && !stdout ? err.message : '')) });
+    });
+    if (o.input !== undefined) child.stdin?.end(o.input);
+  });
+}
+
+/** Runs and fails the step with the command's output when it exits non-zero. */
+async function must(cmd: string, args: string[], o: Parameters<typeof run>[2] = {}): Promise<string> {
+  const r = await run(cmd, args, o);
+  assert.equal(r.code, 0, `${cmd} ${args.join(' ')} exited ${r.code}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  return r.stdout;
+}
+
+/** A long setup command, streamed so progress shows. */
+function stream(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+    child.on('error', reject);
+  });
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 2000): Promise<T> {
+  const t0 = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${last instanceof Error ? last.message : String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+const steps: Array<{ step: string; ms: number; ok: boolean; note?: string }> = [];
+const t0 = Date.now();
+
+describe('end to end on kind: meta cluster, nested business cluster, real etcd, control plane and nodes', function () {
+  this.timeout(3_600_000);
+  let root: string;
+  let env: NodeJS.ProcessEnv;
+  let metaKubeconfig: string;
+  let bizKubeconfig: string;
+  let networkExisted = false;
+  let volumesBefore = new Set<string>();
+  const kokpit = (...args: string[]) => run(process.execPath, [BIN, ...args], { env, timeoutMs: 1_800_000 });
+  const meta = (...args: string[]) => must(KUBECTL, ['--kubeconfig', metaKubeconfig, ...args], { env });
+  const biz = (...args: string[]) => must(KUBECTL, ['--kubeconfig', bizKubeconfig, ...args], { env });
+  const metaNode = `${NAME}-control-plane`;
+
+  /** Records the step's duration (failed or not) and prints it. */
+  async function step(name: string, fn: () => Promise<string | void>): Promise<void> {
+    const s = Date.now();
+    try {
+      const note = (await fn()) ?? undefined;
+      steps.push({ step: name, ms: Date.now() - s, ok: true, ...(note ? { note } : {}) });
+      console.log(`      [e2e] ${name}: ${((Date.now() - s) / 1000).toFixed(1)} s${note ? ` (${note})` : ''}`);
+    } catch (e) {
+      steps.push({ step: name, ms: Date.now() - s, ok: false, note: e instanceof Error ? e.message.split('\n')[0] : String(e) });
+      console.log(`      [e2e] ${name}: FAILED after ${((Date.now() - s) / 1000).toFixed(1)} s`);
+      throw e;
+    }
+  }
+
+  before(async function () {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-e2e-'));
+    env = {
+      ...process.env,
+      PATH: `${KIND_DIR}:${path.dirname(KUBECTL)}:${process.env.PATH}`,
+      KOKPIT_FROM_SOURCE: '1',
+      KOKPIT_SANDBOX_DIR: root,
+      XDG_CONFIG_HOME: path.join(root, 'config'),
+      KUBECONFIG: '',
+    };
+    metaKubeconfig = path.join(root, NAME, 'kubeconfig');
+    bizKubeconfig = path.join(root, 'sample.kubeconfig');
+    await step('1. setup: Docker engine + runc-capdrop, binaries, images (idempotent, cached)', async () => {
+      await stream('sh', [path.join(REPO, 'hack/offline-images/setup-engine.sh')], env);
+      await stream('bash', [path.join(REPO, 'hack/offline-images/build-images.sh')], env);
+    });
+    networkExisted = (await run('docker', ['network', 'inspect', 'kind'])).code === 0;
+    volumesBefore = new Set((await must('docker', ['volume', 'ls', '-q'])).split('\n').filter(Boolean));
+    // A run that died left its kind cluster: start clean.
+    await run(process.execPath, [BIN, 'down', '--name', NAME], { env });
+    await run(path.join(KIND_DIR, 'kind'), ['delete', 'cluster', '--name', NAME], { env });
+  });
+
+  after(async function () {
+    const total = Date.now() - t0;
+    console.log(JSON.stringify({ e2e: 'kind', ok: steps.every((s) => s.ok) && steps.length >= 7, total_ms: total, steps: steps.map((s) => ({ step: s.step, ms: s.ms, ok: s.ok, ...(s.note ? { note: s.note } : {}) })) }));
+    if (process.env.KOKPIT_E2E_KEEP) {
+      console.log(`      kept: KOKPIT_SANDBOX_DIR=${root} node bin/kokpit.js down --name ${NAME}`);
+      return;
+    }
+    if (root && fs.existsSync(path.join(root, NAME))) await run(process.execPath, [BIN, 'down', '--name', NAME], { env });
+  });
+
+  it('2. kokpit up --with-sample: kind meta cluster, sample business cluster; its etcd and control-plane pods Running', async () => {
+    await step('2. kokpit up --runtime kind --with-sample', async () => {
+      const up = await kokpit('up', '--runtime', 'kind', '--name', NAME, '--with-sample', '--detach');
+      console.log(up.stdout.split('\n').map((l) => `        | ${l}`).join('\n'));
+      assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+      const pods = JSON.parse(await meta('get', 'pods', '-n', NS, '-o', 'json')) as { items: Array<{ metadata: { name: string }; status: { phase: string; containerStatuses?: Array<{ ready: boolean }> } }> };
+      const running = pods.items.filter((p) => p.status.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => c.ready)).map((p) => p.metadata.name);
+      for (const want of [/^sample-etcd-\d+$/, /^sample-apiserver-/, /^sample-controller-manager-/, /^sample-scheduler-/]) {
+        assert.ok(running.some((n) => want.test(n)), `no Running pod ${want} in the meta cluster: ${pods.items.map((p) => `${p.metadata.name}=${p.status.phase}`).join(', ')}`);
+      }
+      return `${running.length} pods Running in meta namespace ${NS}`;
+    });
+  });
+
+  it('3. kubectl with the kubeconfig from `kokpit kubeconfig` creates workloads in the business cluster', async () => {
+    await step('3. kubectl on the host → business cluster', async () => {
+      const r = await kokpit('kubeconfig', CLUSTER, '--name', NAME, '-o', bizKubeconfig);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(fs.statSync(bizKubeconfig).mode & 0o777, 0o600);
+      const manifest = [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'e2e' } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'greeting', namespace: 'e2e' }, data: { text: 'hello from kokpit e2e' } },
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'token', namespace: 'e2e' }, stringData: { token: 'not-a-real-secret' } },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader', namespace: 'e2e' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }] },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader', namespace: 'e2e' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'e2e' }] },
+        {
+          apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hello', namespace: 'e2e' },
+          spec: {
+            replicas: 2, selector: { matchLabels: { app: 'hello' } },
+            template: {
+              metadata: { labels: { app: 'hello' } },
+              spec: {
+                containers: [{
+                  name: 'hello', image: APP_IMAGE, imagePullPolicy: 'Never',
+                  command: ['/bin/sh', '-c', 'echo "hello from $(hostname): $GREETING"; exec httpd -f -p 8080 -h /www'],
+                  env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'greeting', key: 'text' } } }],
+                  ports: [{ containerPort: 8080 }],
+                }],
+              },
+            },
+          },
+        },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hello', namespace: 'e2e' }, spec: { selector: { app: 'hello' }, ports: [{ port: 80, targetPort: 8080 }] } },
+      ];
+      await must(KUBECTL, ['--kubeconfig', bizKubeconfig, 'apply', '-f', '-'], { env, input: manifest.map((m) => JSON.stringify(m)).join('\n---\n') });
+      const can = await biz('auth', 'can-i', 'list', 'configmaps', '-n', 'e2e', '--as', 'system:serviceaccount:e2e:default');
+      assert.equal(can.trim(), 'yes');
+      return 'Namespace, ConfigMap, Secret, Role, RoleBinding, Deployment, Service applied';
+    });
+  });
+
+  it('4. the two kind machines are real Ready nodes; a pod from a locally built image runs; logs and exec work', async () => {
+    await step('4. machines Ready, local image pod, logs, exec', async () => {
+      const nodes = await until('2 Ready nodes in the business cluster', async () => {
+        const l = JSON.parse(await biz('get', 'nodes', '-o', 'json')) as { items: Array<{ metadata: { name: string }; status: { conditions: Array<{ type: string; status: string }>; nodeInfo: { kubeletVersion: string; containerRuntimeVersion: string } } }> };
+        const ready = l.items.filter((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'));
+        return ready.length >= 2 ? ready : undefined;
+      }, 300_000);
+      for (const n of nodes) assert.match(n.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\//);
+      // A locally built image, loaded into each machine's containerd (what `kind load docker-image` does).
+      await buildAppImage();
+      const tar = path.join(root, 'hello.tar');
+      await must('docker', ['save', '-o', tar, APP_IMAGE]);
+      for (const n of nodes) {
+        const container = await must('docker', ['ps', '--filter', `name=^${n.metadata.name}$`, '--format', '{{.Names}}']);
+        const name = container.trim() || n.metadata.name;
+        await must('sh', ['-c', `docker exec -i ${name} ctr --namespace=k8s.io images import - < ${tar}`]);
+      }
+      await biz('rollout', 'status', '-n', 'e2e', 'deployment/hello', '--timeout=240s');
+      const pods = JSON.parse(await biz('get', 'pods', '-n', 'e2e', '-l', 'app=hello', '-o', 'json')) as { items: Array<{ metadata: { name: string }; spec: { nodeName: string } }> };
+      const pod = pods.items[0]!.metadata.name;
+      const logs = await biz('logs', '-n', 'e2e', pod);
+      assert.match(logs, /hello from .*: hello from kokpit e2e/);
+      const out = await biz('exec', '-n', 'e2e', pod, '--', 'cat', '/www/index.html');
+      assert.equal(out.trim(), 'kokpit e2e');
+      return `nodes ${nodes.map((n) => `${n.metadata.name} (${n.status.nodeInfo.kubeletVersion})`).join(', ')}; pods on ${[...new Set(pods.items.map((p) => p.spec.nodeName))].join(', ')}`;
+    });
+  });
+
+  async function buildAppImage(): Promise<void> {
+    const dir = fs.mkdtempSync(path.join(root, 'img-'));
+    fs.mkdirSync(path.join(dir, 'bin'));
+    fs.mkdirSync(path.join(dir, 'www'));
+    fs.copyFileSync(path.join(os.homedir(), '.cache/kokpit/images/busybox'), path.join(dir, 'bin/busybox'));
+    fs.chmodSync(path.join(dir, 'bin/busybox'), 0o755);
+    for (const a of ['sh', 'httpd', 'cat', 'echo', 'hostname', 'wget']) fs.symlinkSync('busybox', path.join(dir, 'bin', a));
+    fs.writeFileSync(path.join(dir, 'www/index.html'), 'kokpit e2e\n');
+    await must('sh', ['-c', `tar -C ${dir} -c . | docker import -c 'ENV PATH=/bin' - ${APP_IMAGE}`]);
+  }
+
+  it('5. etcd 1 → 3, a member container killed heals while the business cluster serves; backup restored into a new cluster', async () => {
+    const etcdName = `${CLUSTER}-etcd`;
+    type Etcd = { status?: { readyMembers?: number; replicas?: number; leader?: string; phase?: string; members?: Array<{ name: string; healthy?: boolean; id?: string }> } };
+    const etcd = async () => JSON.parse(await meta('get', 'etcdclusters.kokpit.dev', '-n', NS, etcdName, '-o', 'json')) as Etcd;
+    // A reader of the business cluster during the whole step: every failure is counted.
+    let probes = 0;
+    let probeFailures = 0;
+    let probing = true;
+    const prober = (async () => {
+      while (probing) {
+        probes++;
+        const r = await run(KUBECTL, ['--kubeconfig', bizKubeconfig, 'get', 'configmap', '-n', 'e2e', 'greeting', '-o', 'name', '--request-timeout=5s'], { env, timeoutMs: 10_000 });
+        if (r.code !== 0) probeFailures++;
+        await new Promise((res) => setTimeout(res, 1000));
+      }
+    })();
+    try {
+      await step('5a. etcd scale 1 → 3', async () => {
+        await meta('patch', 'businessclusters.kokpit.dev', '-n', NS, CLUSTER, '--type', 'merge', '-p', JSON.stringify({ spec: { etcd: { managed: { replicas: 3 } } } }));
+        const s = await until('3 ready etcd members', async () => {
+          const e = await etcd();
+          return e.status?.readyMembers === 3 && e.status.members?.length === 3 ? e : undefined;
+        }, 600_000);
+        return `members ${s.status!.members!.map((m) => m.name).join(', ')}, leader ${s.status!.leader}`;
+      });
+      await step('5b. kill an etcd member container; it heals', async () => {
+        const before = await etcd();
+        const victim = before.status!.members!.find((m) => m.name !== before.status!.leader)?.name ?? before.status!.members![0]!.name;
+        const ids = (await must('docker', ['exec', metaNode, 'crictl', 'ps', '-q', '--name', '^etcd$', '--label', `io.kubernetes.pod.name=${victim}`])).trim().split('\n').filter(Boolean);
+        assert.equal(ids.length, 1, `one etcd container for ${victim}: ${ids.join(',')}`);
+        const pid = (await must('docker', ['exec', metaNode, 'crictl', 'inspect', '--output', 'go-template', '--template', '{{.info.pid}}', ids[0]!])).trim();
+        await must('docker', ['exec', metaNode, 'kill', '-9', pid]);
+        const healed = await until(`${victim} back and 3 ready members`, async () => {
+          const now = (await must('docker', ['exec', metaNode, 'crictl', 'ps', '-q', '--name', '^etcd$', '--label', `io.kubernetes.pod.name=${victim}`])).trim();
+          const e = await etcd();
+          return now && now !== ids[0] && e.status?.readyMembers === 3 ? e : undefined;
+        }, 300_000, 1000);
+        return `killed ${victim} (pid ${pid}); ${healed.status!.readyMembers}/3 ready again`;
+      });
+    } finally {
+      probing = false;
+      await prober;
+    }
+    // The business cluster kept serving: at most a few seconds of failed reads (leader change), never a long outage.
+    console.log(`      [e2e] business cluster reads during 5a/5b: ${probes - probeFailures}/${probes} succeeded`);
+    assert.ok(probeFailures <= 5, `${probeFailures} of ${probes} reads of the business cluster failed during scale and heal`);
+    await step('5c. backup, restore into a new etcd cluster, data checked', async () => {
+      const b = await kokpit('backup', etcdName, '-n', NS, '--backup-name', 'e2e-backup', '--wait', '--name', NAME);
+      assert.equal(b.code, 0, `${b.stdout}\n${b.stderr}`);
+      const r = await kokpit('restore', 'e2e-backup', '-n', NS, '--into', 'e2e-restored', '--replicas', '1', '--wait', '--name', NAME);
+      assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+      // Read the ConfigMap written in step 3 straight from the restored member.
+      const ids = (await must('docker', ['exec', metaNode, 'crictl', 'ps', '-q', '--name', '^etcd$', '--label', 'io.kubernetes.pod.name=e2e-restored-0'])).trim();
+      assert.ok(ids, 'restored member container');
+      const value = await must('docker', ['exec', metaNode, 'crictl', 'exec', ids, 'etcdctl', '--endpoints=https://127.0.0.1:2379',
+        '--cacert=/etc/etcd/pki/ca.crt', '--cert=/etc/etcd/pki/client.crt', '--key=/etc/etcd/pki/client.key', 'get', '/registry/configmaps/e2e/greeting', '--print-value-only']);
+      assert.match(value, /hello from kokpit e2e/);
+      return 'ConfigMap e2e/greeting read from the restored member';
+    });
+  });
+
+  it('6. upgrade the business cluster 1.32 → 1.33; machines follow in phases; workloads keep running', async function () {
+    // Hard limit of this machine, not a skipped check: the module proxy has no k8s.io/kube-scheduler,
+    // k8s.io/kube-controller-manager, k8s.io/endpointslice or k8s.io/kube-proxy at v0.32.13 (403 "This module
+    // version is not available"), so no 1.32 control plane or node can be built here (README, issue 9 note).
+    steps.push({ step: '6. upgrade 1.32 → 1.33', ms: 0, ok: false, note: 'not run: no v1.32 kube-controller-manager/kube-scheduler/kube-proxy buildable from the module proxy' });
+    console.log('      [e2e] 6. upgrade 1.32 → 1.33: NOT RUN (hard limit: v1.32 staging modules missing from the Go module proxy)');
+    this.skip();
+  });
+
+  it('7. kokpit down removes every container, network and volume it created', async () => {
+    await step('7. kokpit down', async () => {
+      const down = await kokpit('down', '--name', NAME);
+      assert.equal(down.code, 0, `${down.stdout}\n${down.stderr}`);
+      const ps = await must('docker', ['ps', '--all', '--format', '{{.Names}}', '--filter', `label=io.x-k8s.kind.cluster=${NAME}`]);
+      assert.equal(ps.trim(), '', 'containers left');
+      const volumes = (await must('docker', ['volume', 'ls', '-q'])).split('\n').filter((v) => v && !volumesBefore.has(v));
+      assert.deepEqual(volumes, [], 'volumes left');
+      if (!networkExisted) assert.notEqual((await run('docker', ['network', 'inspect', 'kind'])).code, 0, 'the kind network this run created is still there');
+      return `no container, volume${networkExisted ? '' : ' or network'} left`;
+    });
+  });
+});
