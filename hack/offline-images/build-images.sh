@@ -48,6 +48,11 @@ if [ ! -x "$PAUSE_BIN" ] || [ "$HERE/pause/pause.c" -nt "$PAUSE_BIN" ]; then
   log "pause (gcc -static)"
   gcc -static -O2 -Wall -o "$PAUSE_BIN" "$HERE/pause/pause.c"
 fi
+CAPDROP_BIN="$WORK/runc-capdrop"
+if [ ! -x "$CAPDROP_BIN" ] || [ "$HERE/runc-capdrop/main.go" -nt "$CAPDROP_BIN" ]; then
+  log "runc-capdrop for the node image (go build, static)"
+  (cd "$HERE/runc-capdrop" && CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o "$CAPDROP_BIN" .)
+fi
 CNI_BIN="$WORK/kokpit-cni"
 if [ ! -x "$CNI_BIN" ] || [ "$HERE/cni/main.go" -nt "$CNI_BIN" ]; then
   log "kokpit-cni (go build)"
@@ -146,7 +151,7 @@ done
 # 4. The kind node image: systemd, containerd, runc and CNI plugins from Debian; kubelet, kubeadm and
 # kubectl from Go; kokpit's unit files and manifests; the component images above.
 NODE_ROOTFS=$(debian_rootfs node "systemd,systemd-sysv,dbus,containerd,runc,containernetworking-plugins,iptables,nftables,iproute2,ethtool,socat,conntrack,ebtables,kmod,ca-certificates,procps,util-linux,mount,libseccomp2,bash")
-stamp=$(stamp_of "$NODE_ROOTFS" "$(b kubelet "$K8S")" "$(b kubeadm "$K8S")" "$(b kubectl "$K8S")" "${saved[@]}" "$0" $(find "$HERE/node" -type f | sort))
+stamp=$(stamp_of "$NODE_ROOTFS" "$CAPDROP_BIN" "$(b kubelet "$K8S")" "$(b kubeadm "$K8S")" "$(b kubectl "$K8S")" "${saved[@]}" "$0" $(find "$HERE/node" -type f | sort))
 if [ "$(label "$NODE_IMAGE")" = "$stamp" ]; then
   log "$NODE_IMAGE up to date"
 else
@@ -156,7 +161,7 @@ else
   for c in kubelet kubeadm kubectl; do install -m 0755 "$(b "$c" "$K8S")" "$d/usr/bin/$c"; done
   N="$HERE/node"
   install -m 0755 "$N/entrypoint" "$d/usr/local/bin/entrypoint"
-  install -m 0755 "$N/kokpit-import-images" "$d/usr/local/bin/kokpit-import-images"
+  install -m 0755 "$N/kokpit-import-images" "$N/kokpit-kubelet-cgroups" "$CAPDROP_BIN" "$d/usr/local/bin/"
   install -m 0644 "$N/kubelet.service" "$N/kubelet.slice" "$N/kokpit-images.service" "$d/etc/systemd/system/"
   mkdir -p "$d/etc/systemd/system/kubelet.service.d" "$d/etc/containerd" "$d/etc/cni/net.d" "$d/kind/manifests" "$d/kind/images" "$d/etc/kubernetes/manifests" "$d/var/lib/kubelet"
   install -m 0644 "$N/kubelet.service.d/10-kubeadm.conf" "$d/etc/systemd/system/kubelet.service.d/"

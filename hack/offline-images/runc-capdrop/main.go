@@ -3,6 +3,10 @@
 // operation not permitted" when one is outside the bounding set. Before `create`/`run` (the bundle's
 // config.json) and `exec` (its --process file), this removes every capability the bounding set of this
 // process lacks, then execs the real runc with the same arguments. Other commands pass through untouched.
+// Without CAP_SYS_RESOURCE a process cannot lower its oom_score_adj either, and runc fails with "can't get
+// final child's PID from pipe: EOF" when a spec asks for less than the current value (kubelet's pod
+// sandboxes ask for -998): such a request is raised to the current value. In a kind node the same binary
+// wraps the node's runc (containerd's BinaryName), so pods start there too.
 package main
 
 import (
@@ -98,11 +102,17 @@ func dropMissing(file string, inProcess bool, bnd uint64) error {
 	if !inProcess {
 		process, _ = spec["process"].(map[string]any)
 	}
-	caps, _ := process["capabilities"].(map[string]any)
-	if caps == nil {
+	if process == nil {
 		return nil
 	}
 	changed := false
+	if adj, ok := process["oomScoreAdj"].(float64); ok && bnd&(1<<capBits["CAP_SYS_RESOURCE"]) == 0 {
+		if cur, err := currentOOMScoreAdj(); err == nil && int(adj) < cur {
+			process["oomScoreAdj"] = cur
+			changed = true
+		}
+	}
+	caps, _ := process["capabilities"].(map[string]any)
 	for set, list := range caps {
 		names, _ := list.([]any)
 		kept := make([]any, 0, len(names))
@@ -128,6 +138,14 @@ func dropMissing(file string, inProcess bool, bnd uint64) error {
 		return err
 	}
 	return os.WriteFile(file, out, info.Mode().Perm())
+}
+
+func currentOOMScoreAdj() (int, error) {
+	data, err := os.ReadFile("/proc/self/oom_score_adj")
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(data)))
 }
 
 func main() {
