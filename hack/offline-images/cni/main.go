@@ -1,7 +1,9 @@
 // kokpit-cni: the pod network of kokpit's kind nodes (meta cluster and kind machines), written for
 // kokpit. One pod per node (DaemonSet, host network) that
-//   - writes /etc/cni/net.d/10-kokpit.conflist: the standard bridge + host-local + portmap plugins
-//     (Debian's containernetworking-plugins in the node image) over this node's spec.podCIDR;
+//   - writes /etc/cni/net.d/10-kokpit.conflist: the standard ptp + host-local + portmap plugins
+//     (Debian's containernetworking-plugins in the node image) over this node's spec.podCIDR. ptp, not
+//     bridge: pod-to-pod traffic then crosses the node's IP stack, so kube-proxy's DNAT is undone on the
+//     way back without br_netfilter (which a kind node cannot load);
 //   - keeps one route per other node: its podCIDR via its InternalIP (all nodes share one Docker
 //     network, so they are one hop apart).
 //
@@ -95,7 +97,7 @@ func conflist(podCIDR string) []byte {
 		"name":       "kokpit",
 		"plugins": []any{
 			map[string]any{
-				"type": "bridge", "bridge": "kokpit0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+				"type": "ptp", "ipMasq": true,
 				"ipam": map[string]any{"type": "host-local", "ranges": [][]map[string]string{{{"subnet": podCIDR}}}, "routes": []map[string]string{{"dst": "0.0.0.0/0"}}},
 			},
 			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},

@@ -61,6 +61,8 @@ data:
       kubeconfig: /var/lib/kube-proxy/kubeconfig.conf
     clusterCIDR: {{ .cluster.podCIDR }}
     mode: {{ .params.mode }}
+    conntrack:
+      maxPerCore: {{ .params.conntrackMaxPerCore }}
   kubeconfig.conf: |
     apiVersion: v1
     kind: Config
@@ -150,6 +152,8 @@ export const kubeProxyAddon: Addon = {
     description: 'kube-proxy on every node; its image is the cluster version\'s kube-proxy.',
     parameters: [
       { name: 'mode', type: 'string', default: 'iptables', required: false, description: 'Proxy mode: iptables, ipvs or nftables.' },
+      // 0 leaves nf_conntrack_max as the node has it: a node in a container (kind) may not write it.
+      { name: 'conntrackMaxPerCore', type: 'integer', default: 0, required: false, description: 'nf_conntrack_max per CPU core; 0 leaves the node\'s setting (required where nodes run in containers, e.g. kind).' },
     ],
     manifests,
   },

@@ -2,6 +2,7 @@
 // reads the world, renders whole objects with pure functions, and server-side applies only what differs
 // (an unchanged cluster costs reads, never writes). A step whose dependency is not ready stops the pass
 // and asks for a requeue; status is written at the end of every pass, and only when it changed.
+import { isIPv4 } from 'node:net';
 import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node, type V1Service } from '@kubernetes/client-node';
 import { withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
 import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
@@ -51,6 +52,16 @@ export interface ClusterRuntime {
 }
 
 const PLURAL = 'businessclusters';
+
+/** `https://<IPv4>:<port>` as an address and port (the `kubernetes` Service's endpoint), else undefined. */
+function ipEndpoint(url: string): { ip: string; port: number } | undefined {
+  try {
+    const u = new URL(url);
+    return isIPv4(u.hostname) ? { ip: u.hostname, port: Number(u.port || 443) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const API = 'kokpit.dev/v1alpha1';
 
 /** Why a pass stopped early: a condition to report and when to look again. */
@@ -246,7 +257,8 @@ export class ClusterReconciler {
       cond('CertificatesReady', 'True', 'CertificatesValid');
     });
 
-    const inputs = { cluster: c, releases, etcd: { servers: etcdServers, prefix }, serviceType: (service.spec?.type ?? 'ClusterIP') as ServiceType, secretHashes: pki.secretHashes };
+    const kubernetesEndpoint = this.rt.nodesUseServiceEndpoint ? ipEndpoint(nodeEndpoint) : undefined;
+    const inputs = { cluster: c, releases, etcd: { servers: etcdServers, prefix }, serviceType: (service.spec?.type ?? 'ClusterIP') as ServiceType, secretHashes: pki.secretHashes, kubernetesEndpoint };
 
     // 6. kube-apiserver.
     let apiLive!: LiveDeployment;
@@ -287,7 +299,7 @@ export class ClusterReconciler {
     await this.step('cluster-bootstrap', c, state, async () => {
       business = await this.businessApplier(c, pki.adminKubeconfigSecret);
       try {
-        for (const obj of renderBootstrapObjects({ cluster: c, version: plan.apiServer, endpoint: nodeEndpoint, caPem: pki.caPem, dnsServiceIP, etcdServers })) {
+        for (const obj of renderBootstrapObjects({ cluster: c, version: plan.apiServer, endpoint: nodeEndpoint, kubernetesEndpoint, caPem: pki.caPem, dnsServiceIP, etcdServers })) {
           await business.ensure(obj as KubernetesObject);
         }
       } catch (e) {

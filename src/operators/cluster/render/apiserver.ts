@@ -74,6 +74,7 @@ export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObjec
       'client-ca-file': p('ca', 'tls.crt'),
       'enable-admission-plugins': 'NodeRestriction',
       'enable-bootstrap-token-auth': 'true',
+      ...(inputs.kubernetesEndpoint ? { 'endpoint-reconciler-type': 'none' } : {}),
       'etcd-cafile': p('etcd', 'ca.crt'),
       'etcd-certfile': p('etcd', 'tls.crt'),
       'etcd-keyfile': p('etcd', 'tls.key'),

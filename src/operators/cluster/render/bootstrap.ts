@@ -15,6 +15,8 @@ export interface BootstrapInputs {
   version: string;
   /** https://host:port reachable by nodes. */
   endpoint: string;
+  /** See ControlPlaneInputs.kubernetesEndpoint. */
+  kubernetesEndpoint?: { ip: string; port: number };
   caPem: string;
   dnsServiceIP: string;
   etcdServers: string;
@@ -50,6 +52,26 @@ function getConfigMapRole(name: string, namespace: string, configMap: string, su
 
 function clusterRoleBinding(name: string, clusterRole: string, subject: object): KubeObject {
   return { apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: meta(name), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole }, subjects: [subject] };
+}
+
+/**
+ * The `kubernetes` Service's endpoints when the apiserver does not publish them (its pod IP is not reachable
+ * from the nodes): the node-facing address, as the apiserver's own reconciler would write it.
+ */
+export function renderKubernetesEndpoints(ep: { ip: string; port: number }): KubeObject[] {
+  const port = { name: 'https', port: ep.port, protocol: 'TCP' };
+  return [
+    // skip-mirror: the EndpointSlice below is the one kube-proxy reads; the mirroring controller must not add another.
+    { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...meta('kubernetes', 'default'), labels: { ...meta('kubernetes', 'default').labels, 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets: [{ addresses: [{ ip: ep.ip }], ports: [port] }] },
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { ...meta('kubernetes', 'default'), labels: { ...meta('kubernetes', 'default').labels, 'kubernetes.io/service-name': 'kubernetes' } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: [ep.ip], conditions: { ready: true } }],
+      ports: [port],
+    },
+  ];
 }
 
 export function renderBootstrapObjects(inputs: BootstrapInputs): KubeObject[] {
@@ -91,5 +113,6 @@ export function renderBootstrapObjects(inputs: BootstrapInputs): KubeObject[] {
     clusterRoleBinding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', group(BOOTSTRAP_GROUP)),
     clusterRoleBinding('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', group(BOOTSTRAP_GROUP)),
     clusterRoleBinding('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', group('system:nodes')),
+    ...(inputs.kubernetesEndpoint ? renderKubernetesEndpoints(inputs.kubernetesEndpoint) : []),
   ];
 }

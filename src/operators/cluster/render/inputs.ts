@@ -13,6 +13,12 @@ export interface ControlPlaneInputs {
   serviceType: ServiceType;
   /** Content hash of every Secret the pods mount, by Secret name. */
   secretHashes: Record<string, string>;
+  /**
+   * The business cluster's `kubernetes` Service endpoint as nodes reach it (kind: a meta node's IP and the NodePort).
+   * Set, the apiserver does not publish its pod IP there (`--endpoint-reconciler-type=none`) and the operator
+   * writes this address instead (bootstrap objects).
+   */
+  kubernetesEndpoint?: { ip: string; port: number };
 }
 
 /** Spec sections with their defaults, so renderers never deal with `undefined`. */
