@@ -23,7 +23,8 @@ t_start=$(date +%s)
 log() { echo "[images +$(($(date +%s) - t_start))s] $*"; }
 
 label() { docker image inspect -f '{{ index .Config.Labels "dev.kokpit.inputs" }}' "$1" 2>/dev/null || true; }
-stamp_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
+# Content hashes only (not paths), so the same inputs give the same stamp from any working directory.
+stamp_of() { sha256sum "$@" | cut -d' ' -f1 | sha256sum | cut -c1-16; }
 
 # 1. Binaries from Go modules (only missing ones are built).
 log "binaries (npm run setup:bins)"
@@ -66,7 +67,7 @@ minimal_image() {
   local srcs=() f
   for f in "$@"; do srcs+=("${f#*=}"); done
   local stamp
-  stamp=$({ sha256sum "${srcs[@]}" "$0"; echo "$entry $*"; } | sha256sum | cut -c1-16)
+  stamp=$({ sha256sum "${srcs[@]}" "$0" | cut -d' ' -f1; echo "$entry ${*%%=*}"; } | sha256sum | cut -c1-16)
   if [ "$(label "$tag")" = "$stamp" ]; then log "$tag up to date"; return; fi
   log "$tag"
   local d; d=$(mktemp -d)
@@ -182,3 +183,5 @@ else
   rm -rf "$d"
 fi
 log "done: $NODE_IMAGE and $(echo "$NODE_IMAGES" | wc -w) component images"
+# Images replaced by a rebuild keep their layers until pruned: only dangling images this script made.
+docker image prune -f --filter label=dev.kokpit.inputs >/dev/null

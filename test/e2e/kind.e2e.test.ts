@@ -11,6 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { binDir } from '../../src/binaries/build';
 import { KIND_VERSION } from '../../src/binaries/catalog';
+import type { Machine } from '../../src/api';
+import { containerNameOf } from '../../src/operators/machine/providers/kind';
 
 const REPO = path.resolve(__dirname, '../..');
 const BIN = path.join(REPO, 'bin/kokpit.js');
@@ -82,6 +84,13 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
   const meta = (...args: string[]) => must(KUBECTL, ['--kubeconfig', metaKubeconfig, ...args], { env });
   const biz = (...args: string[]) => must(KUBECTL, ['--kubeconfig', bizKubeconfig, ...args], { env });
   const metaNode = `${NAME}-control-plane`;
+  /** The running etcd container of a member pod on the meta node (containerd's own CLI: `ctr`), with its pid. */
+  async function etcdTask(pod: string): Promise<{ id: string; pid: string } | undefined> {
+    const ids = (await must('docker', ['exec', metaNode, 'ctr', '-n', 'k8s.io', 'containers', 'ls', '-q', `labels."io.kubernetes.pod.name"==${pod},labels."io.kubernetes.container.name"==etcd`])).split('\n').filter(Boolean);
+    const tasks = (await must('docker', ['exec', metaNode, 'ctr', '-n', 'k8s.io', 'tasks', 'ls'])).split('\n').map((l) => l.trim().split(/\s+/));
+    const t = tasks.find(([id, , status]) => ids.includes(id!) && status === 'RUNNING');
+    return t ? { id: t[0]!, pid: t[1]! } : undefined;
+  }
 
   /** Records the step's duration (failed or not) and prints it. */
   async function step(name: string, fn: () => Promise<string | void>): Promise<void> {
@@ -194,8 +203,7 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       const tar = path.join(root, 'hello.tar');
       await must('docker', ['save', '-o', tar, APP_IMAGE]);
       for (const n of nodes) {
-        const container = await must('docker', ['ps', '--filter', `name=^${n.metadata.name}$`, '--format', '{{.Names}}']);
-        const name = container.trim() || n.metadata.name;
+        const name = containerNameOf({ metadata: { name: n.metadata.name }, spec: { clusterRef: { name: CLUSTER } } } as Machine);
         await must('sh', ['-c', `docker exec -i ${name} ctr --namespace=k8s.io images import - < ${tar}`]);
       }
       await biz('rollout', 'status', '-n', 'e2e', 'deployment/hello', '--timeout=240s');
@@ -248,16 +256,15 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       await step('5b. kill an etcd member container; it heals', async () => {
         const before = await etcd();
         const victim = before.status!.members!.find((m) => m.name !== before.status!.leader)?.name ?? before.status!.members![0]!.name;
-        const ids = (await must('docker', ['exec', metaNode, 'crictl', 'ps', '-q', '--name', '^etcd$', '--label', `io.kubernetes.pod.name=${victim}`])).trim().split('\n').filter(Boolean);
-        assert.equal(ids.length, 1, `one etcd container for ${victim}: ${ids.join(',')}`);
-        const pid = (await must('docker', ['exec', metaNode, 'crictl', 'inspect', '--output', 'go-template', '--template', '{{.info.pid}}', ids[0]!])).trim();
-        await must('docker', ['exec', metaNode, 'kill', '-9', pid]);
+        const killed = await etcdTask(victim);
+        assert.ok(killed, `a running etcd container for ${victim}`);
+        await must('docker', ['exec', metaNode, 'kill', '-9', killed.pid]);
         const healed = await until(`${victim} back and 3 ready members`, async () => {
-          const now = (await must('docker', ['exec', metaNode, 'crictl', 'ps', '-q', '--name', '^etcd$', '--label', `io.kubernetes.pod.name=${victim}`])).trim();
+          const now = await etcdTask(victim);
           const e = await etcd();
-          return now && now !== ids[0] && e.status?.readyMembers === 3 ? e : undefined;
+          return now && now.id !== killed.id && e.status?.readyMembers === 3 ? { e, now } : undefined;
         }, 300_000, 1000);
-        return `killed ${victim} (pid ${pid}); ${healed.status!.readyMembers}/3 ready again`;
+        return `killed ${victim}'s etcd (container ${killed.id.slice(0, 12)}, pid ${killed.pid}); restarted as ${healed.now.id.slice(0, 12)}, ${healed.e.status!.readyMembers}/3 ready`;
       });
     } finally {
       probing = false;
@@ -272,10 +279,9 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       const r = await kokpit('restore', 'e2e-backup', '-n', NS, '--into', 'e2e-restored', '--replicas', '1', '--wait', '--name', NAME);
       assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
       // Read the ConfigMap written in step 3 straight from the restored member.
-      const ids = (await must('docker', ['exec', metaNode, 'crictl', 'ps', '-q', '--name', '^etcd$', '--label', 'io.kubernetes.pod.name=e2e-restored-0'])).trim();
-      assert.ok(ids, 'restored member container');
-      const value = await must('docker', ['exec', metaNode, 'crictl', 'exec', ids, 'etcdctl', '--endpoints=https://127.0.0.1:2379',
-        '--cacert=/etc/etcd/pki/ca.crt', '--cert=/etc/etcd/pki/client.crt', '--key=/etc/etcd/pki/client.key', 'get', '/registry/configmaps/e2e/greeting', '--print-value-only']);
+      const restored = await until('the restored member running', () => etcdTask('e2e-restored-0'), 120_000);
+      const value = await must('docker', ['exec', metaNode, 'ctr', '-n', 'k8s.io', 'tasks', 'exec', '--exec-id', `e2e-${Date.now()}`, restored.id, 'etcdctl', '--endpoints=https://127.0.0.1:2379',
+        '--cacert=/etc/etcd/pki/ca.crt', '--cert=/etc/etcd/pki/peer.crt', '--key=/etc/etcd/pki/peer.key', 'get', '/registry/configmaps/e2e/greeting', '--print-value-only']);
       assert.match(value, /hello from kokpit e2e/);
       return 'ConfigMap e2e/greeting read from the restored member';
     });

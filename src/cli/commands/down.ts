@@ -9,7 +9,7 @@ import { deleteObject, listObjects, loadKubeConfig, makeObjectApi } from '../../
 import { parseFlags, str } from '../../local/args';
 import { DEFAULT_ENV_NAME, environmentDir, NAME_RE, readEnvironment, type EnvironmentState } from '../../local/state';
 import { containerNameOf } from '../../operators/machine/providers/kind';
-import { deleteKindCluster, KindError, leftoverContainers } from '../../providers/kind/cluster';
+import { deleteKindCluster, KindError, leftoverContainers, removeKindNetworkIfUnused } from '../../providers/kind/cluster';
 import { stopOwned } from '../../local/stop';
 import { isAlive, waitFor } from '../../testenv';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
@@ -82,9 +82,14 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
   }
   const cluster = env?.kind?.cluster ?? name;
   let left: string[];
+  let network = '';
   try {
     const { leftovers } = await deleteKindCluster({ name: cluster });
     left = [...leftovers, ...(await leftoverContainers(machineContainers))];
+    if (!left.length) {
+      const n = await removeKindNetworkIfUnused();
+      network = n === 'removed' ? '; Docker network kind removed' : n === 'absent' ? '' : `; Docker network kind kept (${n.kept} containers of other kind clusters use it)`;
+    }
   } catch (e) {
     if (!(e instanceof KindError)) throw e;
     io.err(`kokpit down: ${e.message}\n  fix: ${e.fix}`);
@@ -99,6 +104,6 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
     io.err(`local environment "${name}" (kind): ${problems.join('; ')}`);
     return EXIT.FAILED;
   }
-  io.out(`local environment "${name}" stopped; kind cluster "${cluster}" deleted`);
+  io.out(`local environment "${name}" stopped; kind cluster "${cluster}" deleted${network}`);
   return EXIT.OK;
 }

@@ -152,6 +152,23 @@ async function listContainers(runner: CommandRunner, docker: string, args: strin
   return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
+/**
+ * Removes kind's Docker network when no container is attached to it any more (`kind delete` leaves it), so
+ * `kokpit down` leaves no network behind; another kind cluster's containers keep it. Returns what happened.
+ */
+export async function removeKindNetworkIfUnused(o: KindToolOptions & { network?: string } = {}): Promise<'removed' | 'absent' | { kept: number }> {
+  const runner = o.runner ?? execaRunner;
+  const docker = o.docker ?? 'docker';
+  const network = o.network ?? 'kind';
+  const r = await exec(runner, docker, ['network', 'inspect', network, '--format', '{{len .Containers}}'], 30_000, INSTALL_DOCKER);
+  if (r.exitCode !== 0) return 'absent';
+  const attached = Number(r.stdout.trim());
+  if (attached > 0) return { kept: attached };
+  const rm = await exec(runner, docker, ['network', 'rm', network], 30_000, INSTALL_DOCKER);
+  if (rm.exitCode !== 0) throw new KindError(`\`docker network rm ${network}\` exited ${rm.exitCode}: ${errorTail(rm, 2)}`, `Remove it by hand: \`docker network rm ${network}\``);
+  return 'removed';
+}
+
 /** Containers left of the given names (machines of business clusters: kind provider containers). */
 export async function leftoverContainers(names: string[], o: KindToolOptions = {}): Promise<string[]> {
   if (!names.length) return [];

@@ -10,6 +10,7 @@ import { CommandNotFoundError } from '../../../src/operators/machine/providers/r
 import {
   createFailureFix, deleteKindCluster, ensureKindCluster, KindError, kindHostEndpoint, kindJoinEndpoint, leftoverContainers, portReservations,
 } from '../../../src/providers/kind';
+import { removeKindNetworkIfUnused } from '../../../src/providers/kind/cluster';
 
 type Script = (file: string, args: readonly string[]) => CommandResult | Error;
 
@@ -95,6 +96,17 @@ describe('kind cluster lifecycle (recording runner)', () => {
     assert.deepEqual(r.leftovers, ['dev-control-plane']);
     const clean = new RecordingRunner(() => ok(''));
     assert.deepEqual((await deleteKindCluster({ name: 'dev', runner: clean, tempDir: temp })).leftovers, []);
+  });
+
+  it('the kind network is removed only when no container is attached to it', async () => {
+    const empty = new RecordingRunner((_f, args) => (args[1] === 'inspect' ? ok('0\n') : ok()));
+    assert.equal(await removeKindNetworkIfUnused({ runner: empty }), 'removed');
+    assert.deepEqual(empty.calls, [['docker', 'network', 'inspect', 'kind', '--format', '{{len .Containers}}'], ['docker', 'network', 'rm', 'kind']]);
+    const used = new RecordingRunner(() => ok('2\n'));
+    assert.deepEqual(await removeKindNetworkIfUnused({ runner: used }), { kept: 2 });
+    assert.equal(used.calls.length, 1, 'nothing removed while another cluster uses it');
+    const gone = new RecordingRunner(() => ({ exitCode: 1, stdout: '', stderr: 'Error: No such network: kind' }));
+    assert.equal(await removeKindNetworkIfUnused({ runner: gone }), 'absent');
   });
 
   it('leftover machine containers are found by name', async () => {

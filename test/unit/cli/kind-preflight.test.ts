@@ -117,6 +117,13 @@ describe('kind config generation', () => {
       }],
     });
   });
+  it('pins the meta cluster\'s etcd and CoreDNS to the catalog\'s tags and shares the backups directory at the same path', () => {
+    const cfg = kindConfig({ name: 'k', nodeImage: 'kindest/node:v1.33.13', ports: { start: 36443, count: 1 }, pinnedImages: { etcdTag: '3.5.35-0', coreDNSTag: 'v1.11.3' }, sharedDir: '/state/k/backups' }) as any;
+    assert.deepEqual(parse(cfg.kubeadmConfigPatches[0]), { kind: 'ClusterConfiguration', etcd: { local: { imageTag: '3.5.35-0' } }, dns: { imageTag: 'v1.11.3' } });
+    assert.deepEqual(cfg.nodes[0].extraMounts, [{ hostPath: '/state/k/backups', containerPath: '/state/k/backups' }]);
+    const yaml = kindConfigYaml({ name: 'k', nodeImage: 'kindest/node:v1.33.13', pinnedImages: { etcdTag: '3.5.35-0', coreDNSTag: 'v1.11.3' }, sharedDir: '/b' });
+    assert.deepEqual(validateText(yaml).filter((d) => d.severity === 'error'), []);
+  });
   it('produces YAML that the kind config schema accepts', () => {
     const yaml = kindConfigYaml({ name: 'kokpit', nodeImage: 'kindest/node:v1.33.13' });
     assert.deepEqual(validateText(yaml).filter((d) => d.severity === 'error'), []);

@@ -22,6 +22,14 @@ export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
 export const KIND_ROLE_LABEL = 'io.x-k8s.kind.role';
 /** Where the join configuration (it holds the token) lives in the container, only during the join. */
 export const JOIN_CONFIG_PATH = '/etc/kokpit/kubeadm-join.yaml';
+/** kubeadm patches applied at join (`JoinConfiguration.patches`). */
+export const JOIN_PATCHES_DIR = '/etc/kokpit/kubeadm-patches';
+/**
+ * The kubelet of a node in a container sees the host's disk, which other software fills: with the default
+ * eviction thresholds it taints itself DiskPressure and evicts pods for space it does not own (kind's own
+ * nodes are configured the same way). kubeadm merges this into the cluster's KubeletConfiguration.
+ */
+export const KUBELET_CONFIG_PATCH = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nimageGCHighThresholdPercent: 100\nevictionHard:\n  nodefs.available: "0%"\n  nodefs.inodesFree: "0%"\n  imagefs.available: "0%"\n';
 export const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
 
@@ -100,6 +108,7 @@ export function renderJoinConfiguration(o: { endpoint: string; token: string; ca
     apiVersion: v1beta4 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3',
     kind: 'JoinConfiguration',
     discovery: { bootstrapToken: { apiServerEndpoint: o.endpoint, token: o.token, caCertHashes: [o.caHash] } },
+    patches: { directory: JOIN_PATCHES_DIR },
     nodeRegistration: {
       name: o.nodeName,
       criSocket: 'unix:///run/containerd/containerd.sock',
@@ -224,6 +233,9 @@ export class KindProvider implements MachineProvider {
       return fail('JoinFailed', `minting a bootstrap token: ${describeKubeError(e)}`);
     }
     const config = renderJoinConfiguration({ endpoint, token: token.token, caHash: caCertHash(Buffer.from(caData, 'base64').toString('utf8')), nodeName: ctx.nodeName, machine: ctx.machine, kubeletVersion: kubeletVersionOf(ctx.plan) });
+    const patch = await this.dockerRun(['exec', '-i', name, 'sh', '-c', `mkdir -p ${JOIN_PATCHES_DIR} && cat > ${JOIN_PATCHES_DIR}/kubeletconfiguration+merge.yaml`], { input: KUBELET_CONFIG_PATCH });
+    if ('ok' in patch) return patch;
+    if (patch.exitCode !== 0) return fail('JoinFailed', `writing the kubelet configuration patch into ${name} exited ${patch.exitCode}: ${tail(patch.stderr, 3)}`);
     const write = await this.dockerRun(['exec', '-i', name, 'sh', '-c', `umask 077 && mkdir -p ${JOIN_CONFIG_PATH.replace(/\/[^/]+$/, '')} && cat > ${JOIN_CONFIG_PATH}`], { input: config });
     if ('ok' in write) return write;
     if (write.exitCode !== 0) return fail('JoinFailed', `writing the join configuration into ${name} exited ${write.exitCode}: ${redactJoinOutput(tail(write.stderr, 3), token.token)}`);

@@ -76,6 +76,26 @@ describe('cluster renderers (golden)', () => {
     for (const ip of ['10.96.0.1', '10.0.0.42', '127.0.0.1', '203.0.113.7']) assert.ok(sans.ipAddresses.includes(ip), ip);
   });
 
+  it('node-facing endpoint (kind): its address is a SAN; the apiserver leaves `kubernetes` endpoints to the operator, which publishes that address', () => {
+    const sans = apiServerSANs(cluster(), { hostEndpoint: 'https://127.0.0.1:36443', nodeEndpoint: 'https://172.18.0.2:31443' });
+    for (const ip of ['127.0.0.1', '172.18.0.2']) assert.ok(sans.ipAddresses.includes(ip), ip);
+    const plain = (renderAPIServerDeployment(inputs()) as any).spec.template.spec.containers[0].args as string[];
+    assert.ok(!plain.some((a) => a.startsWith('--endpoint-reconciler-type')), 'default: the apiserver publishes its own address');
+    const ep = { ip: '172.18.0.2', port: 31443 };
+    const args = (renderAPIServerDeployment({ ...inputs(), kubernetesEndpoint: ep }) as any).spec.template.spec.containers[0].args as string[];
+    assert.ok(args.includes('--endpoint-reconciler-type=none'));
+    const objs = renderBootstrapObjects({ cluster: cluster(), version: 'v1.33.13', endpoint: 'https://172.18.0.2:31443', kubernetesEndpoint: ep, caPem: 'CA', dnsServiceIP: '10.96.0.10', etcdServers: 'https://e:2379' }) as any[];
+    const endpoints = objs.find((o) => o.kind === 'Endpoints');
+    const slice = objs.find((o) => o.kind === 'EndpointSlice');
+    assert.deepEqual([endpoints.metadata.namespace, endpoints.metadata.name, endpoints.metadata.labels['endpointslice.kubernetes.io/skip-mirror']], ['default', 'kubernetes', 'true']);
+    assert.deepEqual(endpoints.subsets, [{ addresses: [{ ip: '172.18.0.2' }], ports: [{ name: 'https', port: 31443, protocol: 'TCP' }] }]);
+    assert.equal(slice.metadata.labels['kubernetes.io/service-name'], 'kubernetes');
+    assert.deepEqual(slice.endpoints, [{ addresses: ['172.18.0.2'], conditions: { ready: true } }]);
+    const clusterInfo = objs.find((o) => o.metadata.name === 'cluster-info');
+    assert.match(clusterInfo.data.kubeconfig, /server: https:\/\/172\.18\.0\.2:31443/);
+    assert.ok(!renderBootstrapObjects({ cluster: cluster(), version: 'v1.33.13', endpoint: 'https://x:1', caPem: 'CA', dnsServiceIP: '10.96.0.10', etcdServers: 'https://e:2379' }).some((o: any) => o.kind === 'Endpoints'));
+  });
+
   it('etcd prefix: dedicated etcd keeps /registry; a shared one gets a prefix per cluster', () => {
     assert.equal(etcdPrefix(cluster({ etcd: { managed: { replicas: 1 } } } as never)), '/registry');
     assert.equal(etcdPrefix(cluster()), '/kokpit/team-a/prod');

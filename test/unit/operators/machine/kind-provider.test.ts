@@ -7,7 +7,7 @@ import { KubeConfig, type V1Node } from '@kubernetes/client-node';
 import type { BusinessCluster, Machine } from '../../../../src/api';
 import { createCA } from '../../../../src/pki';
 import type { ClusterConnection } from '../../../../src/operators/machine/connections';
-import { JOIN_CONFIG_PATH, KindProvider, caCertHash, containerNameOf, renderJoinConfiguration, type BusinessClusterOps } from '../../../../src/operators/machine/providers/kind';
+import { JOIN_CONFIG_PATH, JOIN_PATCHES_DIR, KUBELET_CONFIG_PATCH, KindProvider, caCertHash, containerNameOf, renderJoinConfiguration, type BusinessClusterOps } from '../../../../src/operators/machine/providers/kind';
 import type { DeleteContext, ProviderContext } from '../../../../src/operators/machine/providers/provider';
 import { CommandNotFoundError, execaRunner, type CommandResult, type CommandRunner } from '../../../../src/operators/machine/providers/runner';
 
@@ -162,12 +162,16 @@ describe('machine operator: kind provider (scripted docker, not run against Dock
     assert.equal(r.condition.reason, 'KubeadmJoined');
     assert.deepEqual(runner.calls.map((c) => c.args), [
       ['exec', 'prod-w1', 'test', '-f', '/etc/kubernetes/kubelet.conf'],
+      ['exec', '-i', 'prod-w1', 'sh', '-c', `mkdir -p ${JOIN_PATCHES_DIR} && cat > ${JOIN_PATCHES_DIR}/kubeletconfiguration+merge.yaml`],
       ['exec', '-i', 'prod-w1', 'sh', '-c', `umask 077 && mkdir -p /etc/kokpit && cat > ${JOIN_CONFIG_PATH}`],
       ['exec', 'prod-w1', 'kubeadm', 'join', '--config', JOIN_CONFIG_PATH, '--skip-phases=preflight', '--v=1'],
       ['exec', 'prod-w1', 'rm', '-f', JOIN_CONFIG_PATH],
     ]);
     assert.ok(runner.calls.every((c) => !c.args.join(' ').includes(TOKEN)), 'the token is never in argv');
-    const config = runner.calls[1].input!;
+    assert.equal(runner.calls[1].input, KUBELET_CONFIG_PATCH, 'eviction thresholds off: the node sees the host\'s disk');
+    assert.match(KUBELET_CONFIG_PATCH, /imagefs.available: "0%"/);
+    const config = runner.calls[2].input!;
+    assert.match(config, new RegExp(`patches:\\n  directory: ${JOIN_PATCHES_DIR}`));
     assert.equal(config, renderJoinConfiguration({ endpoint: '172.18.0.2:31443', token: TOKEN, caHash: caCertHash(caPem), nodeName: 'w1', machine, kubeletVersion: 'v1.33.13' }));
     assert.match(config, /apiVersion: kubeadm.k8s.io\/v1beta4/);
     assert.match(config, /apiServerEndpoint: 172.18.0.2:31443/);
