@@ -13,11 +13,13 @@ BIN="${KOKPIT_BIN_DIR:-$CACHE/bin}"
 WORK="$CACHE/images"
 MIRROR="${KOKPIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 K8S=v1.33.13
+# Every release images are built for: $K8S (kubeadm and kubectl come from it) and the one an upgrade starts
+# from (v1.32.0: the only 1.32 release whose staging modules the Go proxy has complete).
+K8S_VERSIONS="v1.33.13 v1.32.0"
 ETCD_VERSIONS="v3.5.35 v3.5.34"
 COREDNS=v1.11.3
 PAUSE=3.10
 CNI_IMAGE=kokpit.dev/kokpit-cni:v0.1.0
-NODE_IMAGE="kindest/node:$K8S"
 mkdir -p "$WORK/saved"
 t_start=$(date +%s)
 log() { echo "[images +$(($(date +%s) - t_start))s] $*"; }
@@ -31,6 +33,7 @@ log "binaries (npm run setup:bins)"
 (cd "$REPO" && npm run --silent setup:bins -- --only \
   kube-apiserver,kube-controller-manager,kube-scheduler,kubectl,kubelet,kubeadm,kube-proxy,etcd,etcdctl,etcdutl,coredns,kind \
   --versions "$K8S")
+(cd "$REPO" && npm run --silent setup:bins -- --only kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kube-proxy --versions v1.32.0)
 b() { echo "$BIN/$1/$2/$1"; }
 
 # busybox (static, from Debian): /bin/sh for the etcd image's restore step, `ip` for kokpit-cni.
@@ -106,8 +109,10 @@ debian_rootfs() {
 }
 
 # 2. Component images.
-for c in kube-apiserver kube-controller-manager kube-scheduler; do
-  minimal_image "registry.k8s.io/$c:$K8S" "[\"/usr/local/bin/$c\"]" "/usr/local/bin/$c=$(b "$c" "$K8S")"
+for v in $K8S_VERSIONS; do
+  for c in kube-apiserver kube-controller-manager kube-scheduler; do
+    minimal_image "registry.k8s.io/$c:$v" "[\"/usr/local/bin/$c\"]" "/usr/local/bin/$c=$(b "$c" "$v")"
+  done
 done
 for v in $ETCD_VERSIONS; do
   minimal_image "registry.k8s.io/etcd:${v#v}-0" '["/usr/local/bin/etcd"]' \
@@ -119,23 +124,27 @@ minimal_image "$CNI_IMAGE" '["/usr/local/bin/kokpit-cni"]' "/usr/local/bin/kokpi
 
 # kube-proxy programs iptables/nftables: a Debian base with those tools.
 PROXY_ROOTFS=$(debian_rootfs kube-proxy "iptables,nftables,conntrack,ipset,kmod")
-tag="registry.k8s.io/kube-proxy:$K8S"
-stamp=$(stamp_of "$PROXY_ROOTFS" "$(b kube-proxy "$K8S")" "$0")
-if [ "$(label "$tag")" != "$stamp" ]; then
-  log "$tag"
-  d=$(mktemp -d)
-  tar -C "$d" -xf "$PROXY_ROOTFS"
-  install -m 0755 "$(b kube-proxy "$K8S")" "$d/usr/local/bin/kube-proxy"
-  tar -C "$d" -c . | docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    -c 'ENTRYPOINT ["/usr/local/bin/kube-proxy"]' -c "LABEL dev.kokpit.inputs=$stamp" - "$tag" >/dev/null
-  rm -rf "$d"
-else
-  log "$tag up to date"
-fi
+for v in $K8S_VERSIONS; do
+  tag="registry.k8s.io/kube-proxy:$v"
+  stamp=$(stamp_of "$PROXY_ROOTFS" "$(b kube-proxy "$v")" "$0")
+  if [ "$(label "$tag")" != "$stamp" ]; then
+    log "$tag"
+    d=$(mktemp -d)
+    tar -C "$d" -xf "$PROXY_ROOTFS"
+    install -m 0755 "$(b kube-proxy "$v")" "$d/usr/local/bin/kube-proxy"
+    tar -C "$d" -c . | docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      -c 'ENTRYPOINT ["/usr/local/bin/kube-proxy"]' -c "LABEL dev.kokpit.inputs=$stamp" - "$tag" >/dev/null
+    rm -rf "$d"
+  else
+    log "$tag up to date"
+  fi
+done
 
 # 3. The images a node runs without a registry, saved for /kind/images.
-NODE_IMAGES="registry.k8s.io/kube-apiserver:$K8S registry.k8s.io/kube-controller-manager:$K8S registry.k8s.io/kube-scheduler:$K8S
-registry.k8s.io/kube-proxy:$K8S registry.k8s.io/coredns/coredns:$COREDNS registry.k8s.io/pause:$PAUSE $CNI_IMAGE"
+NODE_IMAGES="registry.k8s.io/coredns/coredns:$COREDNS registry.k8s.io/pause:$PAUSE $CNI_IMAGE"
+for v in $K8S_VERSIONS; do
+  for c in kube-apiserver kube-controller-manager kube-scheduler kube-proxy; do NODE_IMAGES="$NODE_IMAGES registry.k8s.io/$c:$v"; done
+done
 for v in $ETCD_VERSIONS; do NODE_IMAGES="$NODE_IMAGES registry.k8s.io/etcd:${v#v}-0"; done
 saved=()
 for img in $NODE_IMAGES; do
@@ -149,17 +158,27 @@ for img in $NODE_IMAGES; do
   saved+=("$f")
 done
 
-# 4. The kind node image: systemd, containerd, runc and CNI plugins from Debian; kubelet, kubeadm and
-# kubectl from Go; kokpit's unit files and manifests; the component images above.
+# 4. The kind node images, one per release (kindest/node:<version>): systemd, containerd, runc and CNI plugins
+# from Debian; that release's kubelet, kubeadm and kubectl of $K8S (kubeadm supports joining one minor
+# older); every release's kubelet in /kind/bin/kubelet-<version> (a kubelet Component upgrades in place
+# from there); kokpit's unit files and manifests; the component images above.
 NODE_ROOTFS=$(debian_rootfs node "systemd,systemd-sysv,dbus,containerd,runc,containernetworking-plugins,iptables,nftables,iproute2,ethtool,socat,conntrack,ebtables,kmod,ca-certificates,procps,util-linux,mount,libseccomp2,bash")
-stamp=$(stamp_of "$NODE_ROOTFS" "$CAPDROP_BIN" "$(b kubelet "$K8S")" "$(b kubeadm "$K8S")" "$(b kubectl "$K8S")" "${saved[@]}" "$0" $(find "$HERE/node" -type f | sort))
-if [ "$(label "$NODE_IMAGE")" = "$stamp" ]; then
-  log "$NODE_IMAGE up to date"
-else
+kubelets=()
+for v in $K8S_VERSIONS; do kubelets+=("$(b kubelet "$v")"); done
+for V in $K8S_VERSIONS; do
+  NODE_IMAGE="kindest/node:$V"
+  stamp=$(stamp_of "$NODE_ROOTFS" "$CAPDROP_BIN" "${kubelets[@]}" "$(b kubeadm "$K8S")" "$(b kubectl "$K8S")" "${saved[@]}" "$0" $(find "$HERE/node" -type f | sort))-$V
+  if [ "$(label "$NODE_IMAGE")" = "$stamp" ]; then
+    log "$NODE_IMAGE up to date"
+    continue
+  fi
   log "$NODE_IMAGE"
   d=$(mktemp -d)
   tar -C "$d" -xf "$NODE_ROOTFS"
-  for c in kubelet kubeadm kubectl; do install -m 0755 "$(b "$c" "$K8S")" "$d/usr/bin/$c"; done
+  mkdir -p "$d/kind/bin"
+  for v in $K8S_VERSIONS; do install -m 0755 "$(b kubelet "$v")" "$d/kind/bin/kubelet-$v"; done
+  install -m 0755 "$(b kubelet "$V")" "$d/usr/bin/kubelet"
+  for c in kubeadm kubectl; do install -m 0755 "$(b "$c" "$K8S")" "$d/usr/bin/$c"; done
   N="$HERE/node"
   install -m 0755 "$N/entrypoint" "$d/usr/local/bin/entrypoint"
   install -m 0755 "$N/kokpit-import-images" "$N/kokpit-kubelet-cgroups" "$CAPDROP_BIN" "$d/usr/local/bin/"
@@ -170,7 +189,7 @@ else
   install -m 0644 "$N/crictl.yaml" "$d/etc/crictl.yaml"
   install -m 0644 "$N/sysctl.conf" "$d/etc/sysctl.d/10-kokpit-node.conf"
   install -m 0644 "$N/default-cni.yaml" "$N/default-storage.yaml" "$d/kind/manifests/"
-  echo "$K8S" >"$d/kind/version"
+  echo "$V" >"$d/kind/version"
   cp "${saved[@]}" "$d/kind/images/"
   # Units for a container: no getty, no kernel-facing services; ours on.
   chroot "$d" systemctl enable containerd kubelet kokpit-images >/dev/null 2>&1
@@ -181,7 +200,7 @@ else
     -c 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' \
     -c "LABEL dev.kokpit.inputs=$stamp" - "$NODE_IMAGE" >/dev/null
   rm -rf "$d"
-fi
-log "done: $NODE_IMAGE and $(echo "$NODE_IMAGES" | wc -w) component images"
+done
+log "done: kind node images $(for v in $K8S_VERSIONS; do printf 'kindest/node:%s ' "$v"; done)and $(echo "$NODE_IMAGES" | wc -w) component images"
 # Images replaced by a rebuild keep their layers until pruned: only dangling images this script made.
 docker image prune -f --filter label=dev.kokpit.inputs >/dev/null

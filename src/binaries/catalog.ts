@@ -52,6 +52,7 @@ export interface Unavailable {
 // Commit time of each tag as the module proxy reports it: a deterministic,
 // honest buildDate (the proxy doesn't give the commit hash, so gitCommit stays empty).
 const KUBE_TAG_DATES: Record<string, string> = {
+  'v1.32.0': '2024-12-11T21:16:15Z',
   'v1.32.13': '2026-02-27T00:14:55Z',
   'v1.33.13': '2026-06-11T16:59:07Z',
 };
@@ -126,6 +127,24 @@ function kubeSpecs(): BinarySpec[] {
   return out;
 }
 
+/**
+ * v1.32.0: the one v1.32 release whose staging modules are all on the module proxy, so a whole 1.32 control
+ * plane and node can be built; the end-to-end run upgrades a business cluster from it. Built on demand.
+ */
+export const KUBE_E2E_OLD_VERSION = 'v1.32.0';
+function kubeOldReleaseSpecs(): BinarySpec[] {
+  return ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'].map((component) => ({
+    component,
+    version: KUBE_E2E_OLD_VERSION,
+    family: 'kubernetes' as const,
+    module: 'kubernetes-v1.32.0',
+    pkg: `k8s.io/kubernetes/cmd/${component}`,
+    tags: ['selinux', 'notest'],
+    vars: kubeVars(KUBE_E2E_OLD_VERSION),
+    onDemand: true,
+  }));
+}
+
 function etcdSpecs(): BinarySpec[] {
   // Each etcd binary is the root package of its own module.
   const pkgs: Record<string, string> = {
@@ -185,7 +204,7 @@ function imageToolSpecs(): BinarySpec[] {
 }
 
 /** Every buildable component/version, in build order (cheap first, Kubernetes oldest first). */
-export const CATALOG: readonly BinarySpec[] = [...etcdSpecs(), ...kwokSpecs(), ...kubeSpecs(), ...imageToolSpecs()];
+export const CATALOG: readonly BinarySpec[] = [...etcdSpecs(), ...kwokSpecs(), ...kubeOldReleaseSpecs(), ...kubeSpecs(), ...imageToolSpecs()];
 
 export const COMPONENTS: readonly string[] = [...new Set(CATALOG.map((s) => s.component))];
 /** What `npm run setup:bins` builds with no `--only`: everything the test suites run. */

@@ -10,7 +10,7 @@ import { briefError, type Logger } from '../controller/reconciler';
 import { loadKubeConfig } from '../kube';
 import type { Manager } from '../manager/manager';
 import { kokpitRunnables } from '../manager/operators';
-import { KindProvider } from '../operators/machine/providers/kind';
+import { KindProvider, META_CLUSTER_LABEL } from '../operators/machine/providers/kind';
 import { KwokProvider } from '../operators/machine/providers/kwok';
 import { kindControlPlaneNode, kindHostEndpoint, kindJoinEndpoint, type PortReservation } from '../providers/kind/config';
 import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
@@ -42,7 +42,7 @@ export function kindRunnables(name: string, reservations: PortReservation[], bac
   return kokpitRunnables({
     etcd: { access: 'port-forward', backupRoot },
     cluster: { hostEndpoint: (_c, svc) => kindHostEndpoint(svc, reservations), nodesUseServiceEndpoint: true },
-    machine: { providers: { kwok: new KwokProvider(), kind: new KindProvider({ joinEndpoint: (c) => kindJoinEndpoint(c, name) }) } },
+    machine: { providers: { kwok: new KwokProvider(), kind: new KindProvider({ joinEndpoint: (c) => kindJoinEndpoint(c, name), labels: { [META_CLUSTER_LABEL]: name } }) } },
   });
 }
 

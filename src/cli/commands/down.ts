@@ -8,8 +8,8 @@ import { API_VERSION, type Machine } from '../../api';
 import { deleteObject, listObjects, loadKubeConfig, makeObjectApi } from '../../kube';
 import { parseFlags, str } from '../../local/args';
 import { DEFAULT_ENV_NAME, environmentDir, NAME_RE, readEnvironment, type EnvironmentState } from '../../local/state';
-import { containerNameOf } from '../../operators/machine/providers/kind';
-import { deleteKindCluster, KindError, leftoverContainers, removeKindNetworkIfUnused } from '../../providers/kind/cluster';
+import { containerNameOf, META_CLUSTER_LABEL } from '../../operators/machine/providers/kind';
+import { deleteKindCluster, KindError, leftoverContainers, removeKindNetworkIfUnused, removeLabelledContainers } from '../../providers/kind/cluster';
 import { stopOwned } from '../../local/stop';
 import { isAlive, waitFor } from '../../testenv';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
@@ -85,6 +85,9 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
   let network = '';
   try {
     const { leftovers } = await deleteKindCluster({ name: cluster });
+    // Machine containers the manager did not delete (it had died, or a finalizer did not finish): removed here.
+    const forced = await removeLabelledContainers(META_CLUSTER_LABEL, cluster);
+    if (forced.length) io.err(`removed ${forced.length} machine containers the manager had not deleted: ${forced.join(', ')}`);
     left = [...leftovers, ...(await leftoverContainers(machineContainers))];
     if (!left.length) {
       const n = await removeKindNetworkIfUnused();

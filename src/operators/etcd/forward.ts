@@ -21,7 +21,15 @@ export type Tunnel = (target: TunnelTarget, socket: net.Socket) => Promise<void>
 export function apiServerTunnel(kc: KubeConfig): Tunnel {
   const pf = new PortForward(kc, true);
   return async (t, socket) => {
-    await pf.portForward(t.namespace, t.pod, [t.port], socket, null, socket);
+    // Data can arrive from the API server after the local side has closed: client-node then writes to an
+    // ended socket, which emits 'error' (EPIPE) and, with no listener, ends the whole process (seen in the
+    // kind end-to-end run while etcd clients came and went). Such an error only means the connection is over.
+    socket.on('error', () => socket.destroy());
+    const ws = await pf.portForward(t.namespace, t.pod, [t.port], socket, null, socket);
+    if (ws && typeof ws === 'object' && 'close' in ws) {
+      ws.on('error', () => socket.destroy());
+      socket.on('close', () => ws.close());
+    }
   };
 }
 

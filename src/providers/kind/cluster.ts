@@ -169,6 +169,20 @@ export async function removeKindNetworkIfUnused(o: KindToolOptions & { network?:
   return 'removed';
 }
 
+/**
+ * Force-removes (with their anonymous volumes) the containers carrying `label=value`: machine containers of an
+ * environment whose manager could not delete them (it died, or its Machines' finalizers did not finish).
+ */
+export async function removeLabelledContainers(label: string, value: string, o: KindToolOptions = {}): Promise<string[]> {
+  const runner = o.runner ?? execaRunner;
+  const docker = o.docker ?? 'docker';
+  const names = await listContainers(runner, docker, ['ps', '--all', '--filter', `label=${label}=${value}`, '--format', '{{.Names}}']);
+  if (!names.length) return [];
+  const rm = await exec(runner, docker, ['rm', '--force', '--volumes', ...names], 120_000, INSTALL_DOCKER);
+  if (rm.exitCode !== 0) throw new KindError(`\`docker rm --force --volumes ${names.join(' ')}\` exited ${rm.exitCode}: ${errorTail(rm, 2)}`, `Remove them by hand: \`docker rm -f -v ${names.join(' ')}\``);
+  return names;
+}
+
 /** Containers left of the given names (machines of business clusters: kind provider containers). */
 export async function leftoverContainers(names: string[], o: KindToolOptions = {}): Promise<string[]> {
   if (!names.length) return [];

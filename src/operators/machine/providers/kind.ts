@@ -56,7 +56,12 @@ export interface KindProviderOptions {
   joinEndpoint?(cluster: BusinessCluster): string | undefined;
   cluster?: BusinessClusterOps;
   drainTimeoutMs?: number;
+  /** Extra container labels (`kokpit up` marks its environment's machines, so `kokpit down` finds them without the manager). */
+  labels?: Record<string, string>;
 }
+
+/** The label `kokpit up --runtime kind` puts on machine containers: the name of its kind meta cluster. */
+export const META_CLUSTER_LABEL = 'kokpit.dev/meta-cluster';
 
 /** `<cluster>-<machine>`, as CAPD names its containers. */
 export function containerNameOf(machine: Machine): string {
@@ -77,7 +82,7 @@ export function redactJoinOutput(text: string, token?: string): string {
 }
 
 /** `docker run` for a kind node container (kind's and CAPD's flags: systemd inside, privileged, own cgroup namespace). */
-export function dockerRunArgs(o: { name: string; image: string; network: string; cluster: string; machine: Machine }): string[] {
+export function dockerRunArgs(o: { name: string; image: string; network: string; cluster: string; machine: Machine; labels?: Record<string, string> }): string[] {
   return [
     'run', '--detach', '--tty',
     '--name', o.name, '--hostname', o.name,
@@ -86,6 +91,7 @@ export function dockerRunArgs(o: { name: string; image: string; network: string;
     '--label', `${KIND_ROLE_LABEL}=${o.machine.spec.role ?? 'worker'}`,
     '--label', `${MACHINE_NAME_LABEL}=${o.machine.metadata.name}`,
     '--label', `${MACHINE_NAMESPACE_LABEL}=${o.machine.metadata.namespace ?? 'default'}`,
+    ...Object.entries(o.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
     '--privileged',
     '--security-opt', 'seccomp=unconfined',
     '--security-opt', 'apparmor=unconfined',
@@ -188,7 +194,7 @@ export class KindProvider implements MachineProvider {
       if ('ok' in pull) return pull;
       if (pull.exitCode !== 0) return fail('ImageNotFound', `kind node image ${image} is not present and \`docker pull\` failed: ${tail(pull.stderr, 2)}`, 120_000);
     }
-    const run = await this.dockerRun(dockerRunArgs({ name, image, network: this.network, cluster: ctx.machine.spec.clusterRef.name, machine: ctx.machine }));
+    const run = await this.dockerRun(dockerRunArgs({ name, image, network: this.network, cluster: ctx.machine.spec.clusterRef.name, machine: ctx.machine, labels: this.opts.labels }));
     if ('ok' in run) return run;
     if (run.exitCode !== 0) {
       if (/network .* not found/i.test(run.stderr)) return fail('NetworkNotFound', `Docker network ${this.network} not found (kind creates it with the meta cluster): ${tail(run.stderr, 1)}`, 60_000);
