@@ -8,10 +8,10 @@ go 1.24.0
 // binaries behave like the official ones even though this module is "main".
 godebug default=go1.24
 
+// kubelet, kubeadm and kube-proxy are built on demand (the kind node image): npm run setup:bins -- --only kubelet,kubeadm,kube-proxy
 tool (
 	k8s.io/kubernetes/cmd/kube-apiserver
 	k8s.io/kubernetes/cmd/kube-controller-manager
-	// Node and e2e components (built on demand: npm run setup:bins -- --only kubelet,kubeadm,kube-proxy).
 	k8s.io/kubernetes/cmd/kube-proxy
 	k8s.io/kubernetes/cmd/kube-scheduler
 	k8s.io/kubernetes/cmd/kubeadm
