@@ -266,15 +266,22 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
         const victim = settled.status!.members!.find((m) => m.name !== settled.status!.leader)!.name;
         const killed = await etcdTask(victim);
         assert.ok(killed, `a running etcd container for ${victim}`);
+        const restarts = async () => Number((await meta('get', 'pod', '-n', NS, victim, '-o', 'jsonpath={.status.containerStatuses[0].restartCount}').catch(() => '-1')) || 0);
+        const restartsBefore = await restarts();
         const t0 = Date.now();
         await must('docker', ['exec', metaNode, 'kill', '-9', killed.pid]);
         // Healed: three healthy members again, without the killed process — restarted in its pod by the
         // kubelet, or replaced by the operator (a new member) if it stayed down past its grace period.
+        // Status written after the kill is what counts: a new container counted by the kubelet (restartCount),
+        // or the member gone from the member list (replaced); then 3 healthy members.
         const healed = await until('3 healthy members again', async () => {
           const e = await etcd();
+          const members = e.status?.members ?? [];
+          const healthy = e.status?.readyMembers === 3 && members.length === 3 && members.every((m: Member) => m.healthy);
+          if (!healthy) return undefined;
+          if (!members.some((m) => m.name === victim)) return { e, now: undefined };
           const now = await etcdTask(victim).catch(() => undefined);
-          const healthy = e.status?.readyMembers === 3 && (e.status.members ?? []).length === 3 && (e.status.members ?? []).every((m: Member) => m.healthy);
-          return healthy && now?.id !== killed.id ? { e, now } : undefined;
+          return now && now.id !== killed.id && (await restarts()) > restartsBefore ? { e, now } : undefined;
         }, 300_000, 1000);
         const how = healed.e.status!.members!.some((m) => m.name === victim) ? `restarted in its pod (container ${healed.now?.id.slice(0, 12)})` : `replaced by ${healed.e.status!.members!.map((m) => m.name).filter((n) => !settled.status!.members!.some((o) => o.name === n)).join(', ')}`;
         return `killed ${victim}'s etcd (pid ${killed.pid}); ${how}; 3/3 healthy after ${((Date.now() - t0) / 1000).toFixed(1)} s`;
