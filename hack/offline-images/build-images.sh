@@ -147,6 +147,7 @@ for v in $K8S_VERSIONS; do
 done
 for v in $ETCD_VERSIONS; do NODE_IMAGES="$NODE_IMAGES registry.k8s.io/etcd:${v#v}-0"; done
 saved=()
+saved_inputs=() # each saved archive's image stamp: hashing these is as good as hashing the archives, and fast
 for img in $NODE_IMAGES; do
   f="$WORK/saved/$(echo "$img" | tr '/:' '__').tar"
   s=$(label "$img")
@@ -156,6 +157,7 @@ for img in $NODE_IMAGES; do
     echo "$s" >"$f.inputs"
   fi
   saved+=("$f")
+  saved_inputs+=("$f.inputs")
 done
 
 # 4. The kind node images, one per release (kindest/node:<version>): systemd, containerd, runc and CNI plugins
@@ -167,7 +169,7 @@ kubelets=()
 for v in $K8S_VERSIONS; do kubelets+=("$(b kubelet "$v")"); done
 for V in $K8S_VERSIONS; do
   NODE_IMAGE="kindest/node:$V"
-  stamp=$(stamp_of "$NODE_ROOTFS" "$CAPDROP_BIN" "${kubelets[@]}" "$(b kubeadm "$K8S")" "$(b kubectl "$K8S")" "${saved[@]}" "$0" $(find "$HERE/node" -type f | sort))-$V
+  stamp=$(stamp_of "$NODE_ROOTFS" "$CAPDROP_BIN" "${kubelets[@]}" "$(b kubeadm "$K8S")" "$(b kubectl "$K8S")" "${saved_inputs[@]}" "$0" $(find "$HERE/node" -type f | sort))-$V
   if [ "$(label "$NODE_IMAGE")" = "$stamp" ]; then
     log "$NODE_IMAGE up to date"
     continue
