@@ -3,6 +3,7 @@
 // Tunnel, by default the API server's port-forward. TLS runs end to end through it, still verified
 // against the member's DNS name (MemberEndpoint.serverName), so the tunnel sees only ciphertext.
 import * as net from 'node:net';
+import { Writable } from 'node:stream';
 import { PortForward, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { MemberEndpoint, MemberResolver } from './access';
 import { ETCD_CLIENT_PORT, type ClusterRef, memberHost } from './names';
@@ -25,7 +26,17 @@ export function apiServerTunnel(kc: KubeConfig): Tunnel {
     // ended socket, which emits 'error' (EPIPE) and, with no listener, ends the whole process (seen in the
     // kind end-to-end run while etcd clients came and went). Such an error only means the connection is over.
     socket.on('error', () => socket.destroy());
-    const ws = await pf.portForward(t.namespace, t.pod, [t.port], socket, null, socket);
+    // The kubelet reports a refused target (the member's etcd is down, e.g. restarting) on the stream's error
+    // channel and sends nothing else: without closing the socket here, the gRPC client's connection attempt
+    // hung with "Waiting for LB pick" until the member was declared dead (kind e2e: 122 s, then replaced).
+    const errors = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        // The stream's first frame is only its port number: empty here.
+        if (chunk.length) socket.destroy(new Error(`port-forward to ${t.namespace}/${t.pod}:${t.port}: ${chunk.toString().trim()}`));
+        done();
+      },
+    });
+    const ws = await pf.portForward(t.namespace, t.pod, [t.port], socket, errors, socket);
     if (ws && typeof ws === 'object' && 'close' in ws) {
       ws.on('error', () => socket.destroy());
       socket.on('close', () => ws.close());
