@@ -4,8 +4,8 @@
 // run with `docker exec`. Deletion cordons and drains the Node, deletes it, then removes the container
 // (the Machine's finalizer holds the Machine until then).
 //
-// NOT RUN YET against a real Docker engine: the unit tests pin every docker/kubeadm argv and how each
-// failure maps to a condition; the real run belongs to the end-to-end issue (#9).
+// The unit tests pin every docker/kubeadm argv and how each failure maps to a condition; `npm run test:e2e`
+// runs it against a real Docker engine (join, kubelet Component install/upgrade in phases, deletion).
 import { createHash, X509Certificate } from 'node:crypto';
 import type { KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';

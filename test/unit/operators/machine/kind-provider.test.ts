@@ -57,7 +57,7 @@ const cluster = {
   spec: { version: 'v1.33.13' }, status: { version: 'v1.33.13', endpoint: 'https://172.18.0.2:31443' },
 } as unknown as BusinessCluster;
 
-describe('machine operator: kind provider (scripted docker, not run against Docker)', () => {
+describe('machine operator: kind provider (scripted docker; the real run is npm run test:e2e)', () => {
   let caPem: string;
   let ctx: ProviderContext;
   before(async () => {
