@@ -93,36 +93,31 @@ function kubeVars(version: string): string[] {
   );
 }
 
+/** One `k8s.io/kubernetes/cmd/<component>` build from a wrapper module, with upstream's tags and version vars. */
+function kubeSpec(component: string, version: string, module: string, onDemand = false): BinarySpec {
+  return {
+    component,
+    version,
+    family: 'kubernetes',
+    module,
+    pkg: `k8s.io/kubernetes/cmd/${component}`,
+    // Same tags as upstream's hack/lib/golang.sh.
+    tags: ['selinux', 'notest'],
+    vars: kubeVars(version),
+    ...(onDemand ? { onDemand } : {}),
+  };
+}
+
 function kubeSpecs(): BinarySpec[] {
   const out: BinarySpec[] = [];
   for (const version of KUBERNETES_VERSIONS) {
-    const minor = version.replace(/^v(\d+\.\d+)\..*$/, '$1');
+    const module = `kubernetes-v${version.replace(/^v(\d+\.\d+)\..*$/, '$1')}`;
     for (const component of KUBE_COMPONENTS) {
       if (UNAVAILABLE.some((u) => u.component === component && u.version === version)) continue;
-      out.push({
-        component,
-        version,
-        family: 'kubernetes',
-        module: `kubernetes-v${minor}`,
-        pkg: `k8s.io/kubernetes/cmd/${component}`,
-        // Same tags as upstream's hack/lib/golang.sh.
-        tags: ['selinux', 'notest'],
-        vars: kubeVars(version),
-      });
+      out.push(kubeSpec(component, version, module));
     }
     if (!KUBE_NODE_VERSIONS.includes(version)) continue;
-    for (const component of KUBE_NODE_COMPONENTS) {
-      out.push({
-        component,
-        version,
-        family: 'kubernetes',
-        module: `kubernetes-v${minor}`,
-        pkg: `k8s.io/kubernetes/cmd/${component}`,
-        tags: ['selinux', 'notest'],
-        vars: kubeVars(version),
-        onDemand: true,
-      });
-    }
+    for (const component of KUBE_NODE_COMPONENTS) out.push(kubeSpec(component, version, module, true));
   }
   return out;
 }
@@ -133,16 +128,9 @@ function kubeSpecs(): BinarySpec[] {
  */
 export const KUBE_E2E_OLD_VERSION = 'v1.32.0';
 function kubeOldReleaseSpecs(): BinarySpec[] {
-  return ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'].map((component) => ({
-    component,
-    version: KUBE_E2E_OLD_VERSION,
-    family: 'kubernetes' as const,
-    module: 'kubernetes-v1.32.0',
-    pkg: `k8s.io/kubernetes/cmd/${component}`,
-    tags: ['selinux', 'notest'],
-    vars: kubeVars(KUBE_E2E_OLD_VERSION),
-    onDemand: true,
-  }));
+  return ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy'].map((component) =>
+    kubeSpec(component, KUBE_E2E_OLD_VERSION, 'kubernetes-v1.32.0', true),
+  );
 }
 
 function etcdSpecs(): BinarySpec[] {

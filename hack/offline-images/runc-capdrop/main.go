@@ -45,15 +45,23 @@ func boundingSet() (uint64, error) {
 	return 0, fmt.Errorf("no CapBnd in /proc/self/status")
 }
 
-// bundleDir finds `--bundle X`, `--bundle=X` or `-b X` after the create/run subcommand (default: cwd).
-func bundleDir(args []string) string {
+// flagValue finds `--long X`, `--long=X` or `-short X` in args ("" when absent).
+func flagValue(args []string, long, short string) string {
 	for i, a := range args {
 		switch {
-		case (a == "--bundle" || a == "-b") && i+1 < len(args):
+		case (a == long || a == short) && i+1 < len(args):
 			return args[i+1]
-		case strings.HasPrefix(a, "--bundle="):
-			return strings.TrimPrefix(a, "--bundle=")
+		case strings.HasPrefix(a, long+"="):
+			return strings.TrimPrefix(a, long+"=")
 		}
+	}
+	return ""
+}
+
+// bundleDir is `--bundle`/`-b` of create/run (default: cwd).
+func bundleDir(args []string) string {
+	if d := flagValue(args, "--bundle", "-b"); d != "" {
+		return d
 	}
 	return "."
 }
@@ -74,17 +82,9 @@ func subcommand(args []string) string {
 	return ""
 }
 
-// processFile finds `--process X`, `--process=X` or `-p X` of `runc exec` ("" when the process is given inline).
+// processFile is `--process`/`-p` of `runc exec` ("" when the process is given inline).
 func processFile(args []string) string {
-	for i, a := range args {
-		switch {
-		case (a == "--process" || a == "-p") && i+1 < len(args):
-			return args[i+1]
-		case strings.HasPrefix(a, "--process="):
-			return strings.TrimPrefix(a, "--process=")
-		}
-	}
-	return ""
+	return flagValue(args, "--process", "-p")
 }
 
 // dropMissing edits a container's config.json (the capabilities under "process") or, with
