@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { binDir } from '../../src/binaries/build';
 import { KIND_VERSION } from '../../src/binaries/catalog';
+import { waitFor } from '../../src/testenv/wait';
 import type { Machine } from '../../src/api';
 import { containerNameOf } from '../../src/operators/machine/providers/kind';
 
@@ -54,20 +55,8 @@ function stream(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<vo
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 2000): Promise<T> {
-  const t0 = Date.now();
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${last instanceof Error ? last.message : String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+/** The project's poll-with-deadline (last error in the timeout message), with this file's default interval. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 2000): Promise<T> => waitFor(what, () => fn(), { timeoutMs, intervalMs });
 
 const steps: Array<{ step: string; ms: number; ok: boolean; note?: string }> = [];
 const t0 = Date.now();

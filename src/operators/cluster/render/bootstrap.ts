@@ -60,13 +60,14 @@ function clusterRoleBinding(name: string, clusterRole: string, subject: object):
  */
 export function renderKubernetesEndpoints(ep: { ip: string; port: number }): KubeObject[] {
   const port = { name: 'https', port: ep.port, protocol: 'TCP' };
+  const m = meta('kubernetes', 'default');
   return [
     // skip-mirror: the EndpointSlice below is the one kube-proxy reads; the mirroring controller must not add another.
-    { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...meta('kubernetes', 'default'), labels: { ...meta('kubernetes', 'default').labels, 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets: [{ addresses: [{ ip: ep.ip }], ports: [port] }] },
+    { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...m, labels: { ...m.labels, 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets: [{ addresses: [{ ip: ep.ip }], ports: [port] }] },
     {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
-      metadata: { ...meta('kubernetes', 'default'), labels: { ...meta('kubernetes', 'default').labels, 'kubernetes.io/service-name': 'kubernetes' } },
+      metadata: { ...m, labels: { ...m.labels, 'kubernetes.io/service-name': 'kubernetes' } },
       addressType: 'IPv4',
       endpoints: [{ addresses: [ep.ip], conditions: { ready: true } }],
       ports: [port],
