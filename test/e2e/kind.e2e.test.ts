@@ -96,6 +96,8 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
   }
 
   before(async function () {
+    // Setup from a cold cache builds every Go binary and image (~1 h on 2 cores): more than a step's hour.
+    this.timeout(3 * 3_600_000);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-e2e-'));
     env = {
       ...process.env,
