@@ -28,6 +28,12 @@ label() { docker image inspect -f '{{ index .Config.Labels "dev.kokpit.inputs" }
 # Content hashes only (not paths), so the same inputs give the same stamp from any working directory.
 stamp_of() { sha256sum "$@" | cut -d' ' -f1 | sha256sum | cut -c1-16; }
 
+# 0. Debian tools a fresh machine lacks (found missing on one): debootstrap for the root filesystems.
+if ! command -v debootstrap >/dev/null 2>&1; then
+  log "installing debootstrap from Debian"
+  apt-get install -y -q debootstrap >/dev/null
+fi
+
 # 1. Binaries from Go modules (only missing ones are built).
 log "binaries (npm run setup:bins)"
 (cd "$REPO" && npm run --silent setup:bins -- --only \
