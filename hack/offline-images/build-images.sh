@@ -31,7 +31,7 @@ stamp_of() { sha256sum "$@" | cut -d' ' -f1 | sha256sum | cut -c1-16; }
 # 0. Debian tools a fresh machine lacks (found missing on one): debootstrap for the root filesystems.
 if ! command -v debootstrap >/dev/null 2>&1; then
   log "installing debootstrap from Debian"
-  apt-get install -y -q debootstrap >/dev/null
+  apt-get install -y -q debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -q debootstrap >/dev/null; } # stale package lists: refresh once
 fi
 
 # 1. Binaries from Go modules (only missing ones are built).

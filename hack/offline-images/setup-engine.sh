@@ -11,7 +11,7 @@ mkdir -p "$CACHE/bin"
 
 if ! command -v dockerd >/dev/null 2>&1; then
   echo "installing docker.io from Debian"
-  apt-get install -y -q docker.io >/dev/null
+  apt-get install -y -q docker.io >/dev/null || { apt-get update -qq && apt-get install -y -q docker.io >/dev/null; } # stale package lists: refresh once
 fi
 
 WRAPPER="$CACHE/bin/runc-capdrop"
