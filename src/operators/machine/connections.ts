@@ -1,7 +1,8 @@
 // Connections to business clusters: a client built from the cluster operator's admin kubeconfig Secret,
-// a watch on the Nodes kokpit registered there (so a deleted Node is repaired at once), and the kwok
-// process that keeps those Nodes Ready. One per business cluster, rebuilt when the kubeconfig changes,
-// all stopped with the operator.
+// a watch on the Nodes kokpit registered there (so a deleted Node is repaired at once), and, once a
+// kwok-provider Machine asks for it, the kwok process that keeps those Nodes Ready (machines with real
+// kubelets, e.g. provider kind, need no kwok binary). One per business cluster, rebuilt when the
+// kubeconfig changes, all stopped with the operator.
 import { CoreV1Api, type KubeConfig, type KubernetesObjectApi, type V1Node } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -21,7 +22,8 @@ export interface ClusterConnection {
   kc: KubeConfig;
   objects: KubernetesObjectApi;
   core: CoreV1Api;
-  kwok: ManagedProcess;
+  /** Started by the first kwok-provider Machine of the cluster. */
+  kwok?: ManagedProcess;
   nodes: Informer<V1Node>;
 }
 
@@ -45,26 +47,46 @@ export class ClusterConnections {
     this.baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-machine-operator-'));
   }
 
-  /** The connection to business cluster `key` (`namespace/cluster`) for this kubeconfig, with kwok running. */
-  async get(key: string, kubeconfigYaml: string): Promise<ClusterConnection> {
+  /**
+   * The connection to business cluster `key` (`namespace/cluster`) for this kubeconfig; with `withKwok`
+   * (a kwok-provider Machine), kwok runs too: started on first need, restarted if it exited.
+   */
+  async get(key: string, kubeconfigYaml: string, withKwok: boolean): Promise<ClusterConnection> {
     if (this.stopped) throw new Error('machine operator is stopping');
     const hash = createHash('sha256').update(kubeconfigYaml).digest('hex');
     const existing = this.live.get(key);
-    if (existing && existing.hash === hash && existing.conn.kwok.isRunning()) return existing.conn;
-    const inFlight = this.pending.get(key);
-    if (inFlight) return inFlight;
-    const p = (async () => {
-      if (existing) {
-        if (existing.hash === hash) {
-          this.opts.log.warn(`kwok for business cluster ${key} exited; restarting it (log tail: ${tailFile(existing.conn.kwok.logFile, 3)})`);
-        }
-        await this.release(key);
-      }
-      const conn = await this.open(key, kubeconfigYaml, hash);
-      return conn;
-    })().finally(() => this.pending.delete(key));
-    this.pending.set(key, p);
-    return p;
+    let conn: ClusterConnection;
+    if (existing && existing.hash === hash) {
+      conn = existing.conn;
+    } else {
+      const inFlight = this.pending.get(key);
+      const p =
+        inFlight ??
+        (async () => {
+          if (existing) await this.release(key);
+          return this.open(key, kubeconfigYaml, hash);
+        })().finally(() => this.pending.delete(key));
+      if (!inFlight) this.pending.set(key, p);
+      conn = await p;
+    }
+    if (withKwok) this.ensureKwok(key, conn);
+    return conn;
+  }
+
+  /** Starts kwok for this connection unless it runs (synchronous: two Machines cannot start two). */
+  private ensureKwok(key: string, conn: ClusterConnection): void {
+    if (conn.kwok?.isRunning()) return;
+    const entry = this.live.get(key);
+    if (!entry || entry.conn !== conn) throw new Error(`business cluster ${key}: connection was replaced; retry`);
+    const kwokBin = this.opts.kwokBinary ?? binaryPath('kwok', KWOK_VERSION);
+    if (!fs.existsSync(kwokBin)) {
+      throw new KwokUnavailableError(`kwok ${KWOK_VERSION} not found at ${kwokBin}; run 'npm run setup:bins'`);
+    }
+    if (conn.kwok) this.opts.log.warn(`kwok for business cluster ${key} exited; restarting it (log tail: ${tailFile(conn.kwok.logFile, 3)})`);
+    const configPath = path.join(entry.dir, 'kwok.yaml');
+    fs.writeFileSync(configPath, 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
+    conn.kwok = startProcess(`kwok-${key}`, kwokBin, kwokArgs(path.join(entry.dir, 'kubeconfig'), configPath), { logFile: path.join(entry.dir, 'kwok.log'), cwd: entry.dir });
+    this.opts.log.info(`started kwok (pid ${conn.kwok.pid}) for business cluster ${key}`);
   }
 
   /** Stops kwok and the Node watch of one business cluster (when its last Machine is gone). */
@@ -72,7 +94,7 @@ export class ClusterConnections {
     const entry = this.live.get(key);
     if (!entry) return;
     this.live.delete(key);
-    await Promise.all([entry.conn.nodes.stop(), entry.conn.kwok.stop()]);
+    await Promise.all([entry.conn.nodes.stop(), entry.conn.kwok?.stop()]);
     fs.rmSync(entry.dir, { recursive: true, force: true });
   }
 
@@ -88,19 +110,10 @@ export class ClusterConnections {
   }
 
   private async open(key: string, kubeconfigYaml: string, hash: string): Promise<ClusterConnection> {
-    const kwokBin = this.opts.kwokBinary ?? binaryPath('kwok', KWOK_VERSION);
-    if (!fs.existsSync(kwokBin)) {
-      throw new KwokUnavailableError(`kwok ${KWOK_VERSION} not found at ${kwokBin}; run 'npm run setup:bins'`);
-    }
     const kc = loadKubeConfig({ kubeconfigYaml });
     const dir = fs.mkdtempSync(path.join(this.baseDir, `${key.replace('/', '.')}-`));
-    // The kubeconfig holds a client key: readable by us only.
-    const kubeconfigPath = path.join(dir, 'kubeconfig');
-    fs.writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
-    const configPath = path.join(dir, 'kwok.yaml');
-    fs.writeFileSync(configPath, 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
-    const kwok = startProcess(`kwok-${key}`, kwokBin, kwokArgs(kubeconfigPath, configPath), { logFile: path.join(dir, 'kwok.log'), cwd: dir });
-    this.opts.log.info(`started kwok (pid ${kwok.pid}) for business cluster ${key}`);
+    // The kubeconfig (for kwok) holds a client key: readable by us only.
+    fs.writeFileSync(path.join(dir, 'kubeconfig'), kubeconfigYaml, { mode: 0o600 });
 
     const core = kc.makeApiClient(CoreV1Api);
     const nodes = new Informer<V1Node>(kc, {
@@ -114,7 +127,7 @@ export class ClusterConnections {
       const ns = node.metadata?.labels?.[MACHINE_NAMESPACE_LABEL];
       if (name && ns) this.opts.onNodeEvent(`${ns}/${name}`);
     });
-    const conn: ClusterConnection = { key, kc, objects: makeObjectApi(kc), core, kwok, nodes };
+    const conn: ClusterConnection = { key, kc, objects: makeObjectApi(kc), core, nodes };
     try {
       // The informer retries forever; a business apiserver that does not answer fails this pass instead.
       let timer: NodeJS.Timeout | undefined;
@@ -123,7 +136,7 @@ export class ClusterConnections {
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`business cluster ${key}: listing Nodes timed out`)), 15_000))),
       ]).finally(() => clearTimeout(timer));
     } catch (e) {
-      await Promise.all([nodes.stop(), kwok.stop()]);
+      await nodes.stop();
       fs.rmSync(dir, { recursive: true, force: true });
       throw e;
     }

@@ -359,7 +359,9 @@ export class MachineReconciler {
     const encoded = secret?.data?.[KUBECONFIG_KEY];
     if (!encoded) return { waiting: `Secret ${secretName} has no admin kubeconfig yet`, reason: 'WaitingForKubeconfig', retryMs: 10_000 };
     try {
-      return { conn: await this.rt.connections.get(`${namespace}/${clusterName}`, Buffer.from(encoded, 'base64').toString('utf8')), cluster };
+      // Only kwok-provider Machines need kwok; real kubelets (provider kind) keep their own Nodes Ready.
+      const withKwok = (machine.spec.provider ?? 'kwok') === 'kwok';
+      return { conn: await this.rt.connections.get(`${namespace}/${clusterName}`, Buffer.from(encoded, 'base64').toString('utf8'), withKwok), cluster };
     } catch (e) {
       if (e instanceof KwokUnavailableError) return { waiting: e.message, reason: 'KwokUnavailable', retryMs: 60_000 };
       return { waiting: `cannot reach business cluster ${clusterName}: ${describeKubeError(e)}`, reason: 'ClusterUnreachable', retryMs: 10_000 };

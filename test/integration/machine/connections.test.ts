@@ -1,0 +1,62 @@
+// Business-cluster connections of the machine operator on a real control plane: kwok is started only for
+// kwok-provider Machines, so a fleet of real-kubelet machines (provider kind) works without a kwok binary.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { KWOK_VERSION } from '../../../src/binaries/catalog';
+import { ClusterConnections, KwokUnavailableError } from '../../../src/operators/machine/connections';
+import { resolveBinaries, startControlPlane, type ControlPlane } from '../../../src/testenv';
+import { silentLogger } from '../../../src/controller/reconciler';
+
+describe('machine operator connections: kwok only where a kwok Machine needs it', function () {
+  this.timeout(120_000);
+  let business: ControlPlane | undefined;
+  let kwokBin: string;
+
+  before(async function () {
+    this.timeout(900_000); // kwok is built on first use from a cold cache
+    [business, kwokBin] = await Promise.all([
+      startControlPlane({ clusterName: 'conn' }),
+      resolveBinaries([{ component: 'kwok', version: KWOK_VERSION }]).then((m) => m.get('kwok')!),
+    ]);
+  });
+  after(async () => business?.stop());
+
+  it('without a kwok binary: a connection for real kubelets works; a kwok Machine gets KwokUnavailable naming the path', async () => {
+    const missing = '/nonexistent/kokpit-test/kwok';
+    const conns = new ClusterConnections({ log: silentLogger, onNodeEvent: () => {}, kwokBinary: missing });
+    try {
+      const conn = await conns.get('team-a/conn', business!.kubeconfigYaml, false);
+      assert.equal(conn.kwok, undefined);
+      const nodes = await conn.core.listNode();
+      assert.ok(Array.isArray(nodes.items), 'listing Nodes through the connection');
+      await assert.rejects(conns.get('team-a/conn', business!.kubeconfigYaml, true), (e: unknown) => e instanceof KwokUnavailableError && e.message.includes(missing));
+      assert.equal(await conns.get('team-a/conn', business!.kubeconfigYaml, false), conn, 'the connection is kept, not reopened');
+      assert.deepEqual(conns.keys(), ['team-a/conn']);
+    } finally {
+      await conns.stopAll();
+    }
+  });
+
+  it('with kwok: started on the first kwok Machine, once; restarted after it exits; stopped with the connection', async () => {
+    const conns = new ClusterConnections({ log: silentLogger, onNodeEvent: () => {}, kwokBinary: kwokBin });
+    try {
+      const conn = await conns.get('team-a/conn', business!.kubeconfigYaml, false);
+      assert.equal(conn.kwok, undefined, 'no kwok before a kwok Machine asks');
+      const [a, b] = await Promise.all([conns.get('team-a/conn', business!.kubeconfigYaml, true), conns.get('team-a/conn', business!.kubeconfigYaml, true)]);
+      assert.equal(a, conn);
+      assert.equal(b, conn);
+      const first = conn.kwok!;
+      assert.ok(first.isRunning(), 'kwok runs');
+      await first.stop();
+      await conns.get('team-a/conn', business!.kubeconfigYaml, true);
+      assert.notEqual(conn.kwok, first, 'a new kwok process');
+      assert.ok(conn.kwok!.isRunning());
+      const second = conn.kwok!;
+      await conns.release('team-a/conn');
+      assert.ok(!second.isRunning(), 'kwok stopped with the connection');
+      assert.ok(!fs.existsSync(second.logFile), 'its directory removed');
+    } finally {
+      await conns.stopAll();
+    }
+  });
+});
