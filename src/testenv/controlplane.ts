@@ -11,7 +11,7 @@ import { loadKubeConfig } from '../kube';
 import { buildKubeconfig } from '../pki';
 import { resolveBinaries, type BinaryRequest } from './binaries';
 import { SERVICE_CIDR, generateControlPlanePKI, writePair, writeSecretFile, type ControlPlanePKI } from './certs';
-import { createKwokNodes, kwokArgs, waitForNodesReady } from './kwok';
+import { createKwokNodes, kwokArgs, waitForNodesReady, writeKwokConfig } from './kwok';
 import { registerTempDir, startProcess, tailFile, unregisterTempDir, type ManagedProcess } from './processes';
 import { TEMP_DIR_PREFIX, reapStaleControlPlanes, writeOwnerRecord, type OwnerRecord } from './reaper';
 import { freePorts, httpsGet, waitFor, type TlsMaterial } from './wait';
@@ -243,9 +243,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
       waits.push(waitHealthz(p, schedPort));
     }
     if (kwokNodes > 0) {
-      const kwokConfig = path.join(dir, 'kwok.yaml');
-      fs.writeFileSync(kwokConfig, 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
-      const p = start('kwok', kwokArgs(kubeconfigPath, kwokConfig));
+      const p = start('kwok', kwokArgs(kubeconfigPath, writeKwokConfig(dir)));
       const kc = loadKubeConfig({ kubeconfigYaml });
       waits.push(
         (async () => {

@@ -13,7 +13,7 @@ import { KWOK_VERSION } from '../../binaries/catalog';
 import { Informer } from '../../controller/informer';
 import type { Logger } from '../../controller/reconciler';
 import { loadKubeConfig, makeObjectApi } from '../../kube';
-import { kwokArgs } from '../../testenv/kwok';
+import { kwokArgs, writeKwokConfig } from '../../testenv/kwok';
 import { startProcess, tailFile, type ManagedProcess } from '../../testenv/processes';
 import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL } from './names';
 
@@ -55,26 +55,26 @@ export class ClusterConnections {
     if (this.stopped) throw new Error('machine operator is stopping');
     const hash = createHash('sha256').update(kubeconfigYaml).digest('hex');
     const existing = this.live.get(key);
-    let conn: ClusterConnection;
-    if (existing && existing.hash === hash) {
-      conn = existing.conn;
-    } else {
-      const inFlight = this.pending.get(key);
-      const p =
-        inFlight ??
-        (async () => {
-          if (existing) await this.release(key);
-          return this.open(key, kubeconfigYaml, hash);
-        })().finally(() => this.pending.delete(key));
-      if (!inFlight) this.pending.set(key, p);
-      conn = await p;
-    }
-    if (withKwok) this.ensureKwok(key, conn);
+    const conn = existing?.hash === hash ? existing.conn : await this.reopen(key, kubeconfigYaml, hash);
+    if (withKwok) this.ensureKwok(key, conn, kubeconfigYaml);
     return conn;
   }
 
+  /** One open per cluster at a time: concurrent callers share it; the previous connection is released first. */
+  private reopen(key: string, kubeconfigYaml: string, hash: string): Promise<ClusterConnection> {
+    let p = this.pending.get(key);
+    if (!p) {
+      p = (async () => {
+        await this.release(key);
+        return this.open(key, kubeconfigYaml, hash);
+      })().finally(() => this.pending.delete(key));
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+
   /** Starts kwok for this connection unless it runs (synchronous: two Machines cannot start two). */
-  private ensureKwok(key: string, conn: ClusterConnection): void {
+  private ensureKwok(key: string, conn: ClusterConnection, kubeconfigYaml: string): void {
     if (conn.kwok?.isRunning()) return;
     const entry = this.live.get(key);
     if (!entry || entry.conn !== conn) throw new Error(`business cluster ${key}: connection was replaced; retry`);
@@ -83,9 +83,10 @@ export class ClusterConnections {
       throw new KwokUnavailableError(`kwok ${KWOK_VERSION} not found at ${kwokBin}; run 'npm run setup:bins'`);
     }
     if (conn.kwok) this.opts.log.warn(`kwok for business cluster ${key} exited; restarting it (log tail: ${tailFile(conn.kwok.logFile, 3)})`);
-    const configPath = path.join(entry.dir, 'kwok.yaml');
-    fs.writeFileSync(configPath, 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
-    conn.kwok = startProcess(`kwok-${key}`, kwokBin, kwokArgs(path.join(entry.dir, 'kubeconfig'), configPath), { logFile: path.join(entry.dir, 'kwok.log'), cwd: entry.dir });
+    // The kubeconfig holds a client key: readable by us only, and on disk only for kwok.
+    const kubeconfigPath = path.join(entry.dir, 'kubeconfig');
+    fs.writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
+    conn.kwok = startProcess(`kwok-${key}`, kwokBin, kwokArgs(kubeconfigPath, writeKwokConfig(entry.dir)), { logFile: path.join(entry.dir, 'kwok.log'), cwd: entry.dir });
     this.opts.log.info(`started kwok (pid ${conn.kwok.pid}) for business cluster ${key}`);
   }
 
@@ -112,8 +113,6 @@ export class ClusterConnections {
   private async open(key: string, kubeconfigYaml: string, hash: string): Promise<ClusterConnection> {
     const kc = loadKubeConfig({ kubeconfigYaml });
     const dir = fs.mkdtempSync(path.join(this.baseDir, `${key.replace('/', '.')}-`));
-    // The kubeconfig (for kwok) holds a client key: readable by us only.
-    fs.writeFileSync(path.join(dir, 'kubeconfig'), kubeconfigYaml, { mode: 0o600 });
 
     const core = kc.makeApiClient(CoreV1Api);
     const nodes = new Informer<V1Node>(kc, {

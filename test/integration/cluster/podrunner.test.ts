@@ -24,7 +24,7 @@ import { buildKubeconfig } from '../../../src/pki';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { KWOK_VERSION } from '../../../src/binaries/catalog';
 import { installCRDs, resolveBinaries, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
-import { createKwokNodes, kwokArgs } from '../../../src/testenv/kwok';
+import { createKwokNodes, kwokArgs, writeKwokConfig } from '../../../src/testenv/kwok';
 import { startProcess, type ManagedProcess } from '../../../src/testenv/processes';
 import { availableEtcdCluster, businessCluster, ensureNamespace, etcdCount, installDefaultVersions, ownedObjects, readCluster, startLoopbackLB, startPlainEtcd, type PlainEtcd } from './support';
 
@@ -161,9 +161,7 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     const bins = await resolveBinaries([{ component: 'kwok', version: KWOK_VERSION }]);
     const kubeconfigFile = path.join(stateDir, 'business-admin.kubeconfig');
     fs.writeFileSync(kubeconfigFile, (await adminKubeConfig()).exportConfig(), { mode: 0o600 });
-    const kwokConfig = path.join(stateDir, 'kwok.yaml');
-    fs.writeFileSync(kwokConfig, 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n');
-    kwok = startProcess('kwok', bins.get('kwok')!, kwokArgs(kubeconfigFile, kwokConfig), { logFile: path.join(stateDir, 'kwok.log'), cwd: stateDir });
+    kwok = startProcess('kwok', bins.get('kwok')!, kwokArgs(kubeconfigFile, writeKwokConfig(stateDir)), { logFile: path.join(stateDir, 'kwok.log'), cwd: stateDir });
     const bkc = await adminKubeConfig();
     const [node] = await createKwokNodes(bkc, 1);
     const bcore = bkc.makeApiClient(CoreV1Api);
