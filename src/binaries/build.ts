@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BinarySpec } from './catalog';
+import { BuildTimes, formatBuildEvent, type BuildEvent } from './progress';
 import {
   CATALOG,
   COMPONENTS,
@@ -18,6 +19,7 @@ import {
 
 export { KUBERNETES_VERSIONS, ETCD_VERSION, KWOK_VERSION, CATALOG, COMPONENTS } from './catalog';
 export type { BinarySpec } from './catalog';
+export type { BuildEvent } from './progress';
 
 /** Minimum Go for the `tool` directive in the wrapper go.mod files. */
 export const MIN_GO = [1, 24] as const;
@@ -29,6 +31,11 @@ function cacheRoot(): string {
 /** Where built binaries live: `<binDir>/<component>/<version>/<component>`. */
 export function binDir(): string {
   return process.env.KOKPIT_BIN_DIR ?? path.join(cacheRoot(), 'bin');
+}
+
+/** How long each binary took to build last time (for progress estimates). */
+export function buildTimes(): BuildTimes {
+  return new BuildTimes(path.join(cacheRoot(), 'build-times.json'));
 }
 
 /** Where each build's full `go build` output is kept. */
@@ -84,7 +91,18 @@ export function hackBinsDir(): string {
   throw new Error('cannot find hack/bins (the kokpit wrapper Go modules); set KOKPIT_HACK_BINS');
 }
 
+/** One binary at one version. */
+export interface BinaryRequest {
+  component: string;
+  version: string;
+}
+
 export interface EnsureOptions {
+  /**
+   * Exactly these binaries (duplicates count once); when given, `components` and `versions` are ignored.
+   * Unknown or unbuildable pairs are refused with the reason.
+   */
+  requests?: BinaryRequest[];
   /** Component names (default: all in the catalog). */
   components?: string[];
   /**
@@ -92,7 +110,10 @@ export interface EnsureOptions {
    * listed version belongs to its family (so `['v1.32.13']` still gets etcd).
    */
   versions?: string[];
+  /** One line per event (see formatBuildEvent). */
   onProgress?: (msg: string) => void;
+  /** Structured progress (buildProgressReporter renders it live on a TTY). */
+  onEvent?: (e: BuildEvent) => void;
   signal?: AbortSignal;
   /** `go` executable (default `go` on PATH). */
   goBinary?: string;
@@ -111,7 +132,8 @@ export interface EnsureResult extends PlannedBinary {
 }
 
 /** Resolve options to catalog entries, throwing on unknown or unbuildable requests. */
-export function planBinaries(opts: Pick<EnsureOptions, 'components' | 'versions'> = {}): PlannedBinary[] {
+export function planBinaries(opts: Pick<EnsureOptions, 'components' | 'versions' | 'requests'> = {}): PlannedBinary[] {
+  if (opts.requests) return planRequests(opts.requests);
   const comps = opts.components ?? [...DEFAULT_COMPONENTS];
   for (const c of comps) {
     if (!COMPONENTS.includes(c)) throw new Error(`unknown component ${c}; known: ${COMPONENTS.join(', ')}`);
@@ -140,6 +162,23 @@ export function planBinaries(opts: Pick<EnsureOptions, 'components' | 'versions'
       (!versions || versions.includes(s.version) || !versions.some((v) => familyVersions(s).has(v))),
   );
   return selected.map((spec) => {
+    const p = binaryPath(spec.component, spec.version);
+    return { spec, path: p, present: isExecutable(p) };
+  });
+}
+
+/** Exact requests, deduplicated, in catalog (build) order. */
+function planRequests(requests: BinaryRequest[]): PlannedBinary[] {
+  for (const r of requests) {
+    const u = UNAVAILABLE.find((x) => x.component === r.component && x.version === r.version);
+    if (u) throw new Error(`${u.component} ${u.version} cannot be built from Go modules: ${u.reason}`);
+    if (!CATALOG.some((s) => s.component === r.component && s.version === r.version)) {
+      const known = CATALOG.filter((s) => s.component === r.component).map((s) => s.version);
+      throw new Error(`${r.component} ${r.version} is not a binary kokpit builds${known.length ? ` (it builds ${r.component} ${known.join(', ')})` : ''}`);
+    }
+  }
+  const wanted = new Set(requests.map((r) => `${r.component}@${r.version}`));
+  return CATALOG.filter((s) => wanted.has(`${s.component}@${s.version}`)).map((spec) => {
     const p = binaryPath(spec.component, spec.version);
     return { spec, path: p, present: isExecutable(p) };
   });
@@ -252,28 +291,51 @@ async function buildOne(spec: BinarySpec, goBinary: string, signal?: AbortSignal
  * one at a time (a cold kube-apiserver build is ~10 min on 2 cores).
  */
 export async function ensureBinaries(opts: EnsureOptions = {}): Promise<EnsureResult[]> {
-  const say = opts.onProgress ?? (() => {});
+  const line = opts.onProgress ?? (() => {});
+  const emit = (e: BuildEvent) => {
+    opts.onEvent?.(e);
+    line(formatBuildEvent(e));
+  };
   const plan = planBinaries(opts);
   const missing = plan.filter((p) => !p.present);
-  if (!opts.components && !opts.versions) {
-    for (const u of UNAVAILABLE) say(`skipping ${u.component} ${u.version}: ${u.reason}`);
+  if (!opts.components && !opts.versions && !opts.requests) {
+    for (const u of UNAVAILABLE) line(`skipping ${u.component} ${u.version}: ${u.reason}`);
   }
   const built = new Map<PlannedBinary, EnsureResult>();
   if (missing.length === 0) {
-    say(`all ${plan.length} binaries present in ${binDir()}`);
+    line(`all ${plan.length} binaries present in ${binDir()}`);
     return plan.map((p) => ({ ...p, built: false }));
   }
   const goBinary = opts.goBinary ?? 'go';
   const goVersion = await checkGo(goBinary, missing.map((m) => `${m.spec.component} ${m.spec.version}`).join(', '));
-  say(`${missing.length} of ${plan.length} binaries missing; building with ${goVersion} into ${binDir()}`);
+  const times = buildTimes();
+  const estimates = missing.map((m) => times.estimate(m.spec.component, m.spec.version));
+  emit({
+    type: 'plan',
+    total: plan.length,
+    goVersion,
+    dir: binDir(),
+    items: missing.map((m, i) => ({ component: m.spec.component, version: m.spec.version, estimateSeconds: estimates[i]?.seconds })),
+  });
   for (const [i, m] of missing.entries()) {
     if (opts.signal?.aborted) throw new Error('aborted');
-    const label = `[${i + 1}/${missing.length}] building ${m.spec.component} ${m.spec.version}`;
-    say(`${label} …`);
+    const at = { index: i + 1, count: missing.length, spec: m.spec };
+    emit({ type: 'start', ...at, estimateSeconds: estimates[i]?.seconds, estimateFrom: estimates[i]?.from });
     const t0 = Date.now();
-    const logFile = await buildOne(m.spec, goBinary, opts.signal);
+    let logFile: string;
+    try {
+      logFile = await buildOne(m.spec, goBinary, opts.signal);
+    } catch (e) {
+      emit({ type: 'failed', ...at, seconds: (Date.now() - t0) / 1000, error: e instanceof Error ? e.message : String(e) });
+      throw e;
+    }
     const seconds = Math.round((Date.now() - t0) / 1000);
-    say(`${label} … done in ${seconds}s`);
+    try {
+      times.record(m.spec.component, m.spec.version, seconds);
+    } catch {
+      /* an unwritable cache only costs the next estimate */
+    }
+    emit({ type: 'done', ...at, seconds });
     built.set(m, {
       ...m,
       path: cachedBinaryPath(m.spec.component, m.spec.version),

@@ -10,6 +10,7 @@ import { briefError, type Logger } from '../controller/reconciler';
 import type { Manager } from '../manager/manager';
 import { kokpitRunnables } from '../manager/operators';
 import { podIPResolver } from '../operators/etcd/access';
+import { defaultBinaryProvider } from '../binaries/provider';
 import { startPodRunner, type PodRunner } from '../podrunner';
 import { isAlive, startControlPlane, type ControlPlane } from '../testenv';
 import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
@@ -91,6 +92,8 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
         stateDir: path.join(dir, 'runner'),
         bindUnscheduledPods: true,
         restartBackoff: { initialMs: 1000, maxMs: 10_000 },
+        // An image whose binary is not built yet is "pulled" by building it (a version added after start).
+        binaries: defaultBinaryProvider(),
         stopGraceMs: 3000,
         log: (l) => o.log.debug(l),
       });

@@ -76,7 +76,7 @@ export const cachedBinaryResolver: BinaryResolver = (component, version) => {
 
 export type ImageResolution =
   | { ok: true; family: ImageFamily; binaries: Record<string, string> }
-  | { ok: false; message: string };
+  | { ok: false; message: string; missing?: { component: string; version: string } };
 
 /**
  * Resolves an image to the local binaries of its family. A miss says why, for the container's
@@ -99,6 +99,7 @@ export function resolveImage(image: string, resolver: BinaryResolver): ImageReso
     const built = CATALOG.filter((s) => s.component === rule.component && resolver(s.component, s.version)).map((s) => s.version);
     return {
       ok: false,
+      missing: { component: rule.component, version },
       message:
         `image ${image}: no local build of ${rule.component} ${version}` +
         (built.length ? ` (built: ${built.join(', ')})` : ' (run `npm run setup:bins`)'),

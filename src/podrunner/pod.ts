@@ -7,6 +7,7 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { ContainerConfigError, containerEnv, type EnvLookup, type NodeCapacity } from './env';
 import { expandVars } from './expand';
 import { resolveCommand, resolveImage, type BinaryResolver } from './images';
+import type { BinaryProvider } from '../binaries/provider';
 import { isNotFound, type RawKube } from './kubeclient';
 import { runProbe, ProbeWorker, type ExecFn } from './probes';
 import { exitCodeOf, isolatedCommand, type Exit, type IsolationMode, type ManagedProcess, type ProcessTable } from './processes';
@@ -22,6 +23,8 @@ export interface PodContext {
   nodeRoot: string;
   provisionedRoot: string;
   resolver: BinaryResolver;
+  /** Builds a missing image binary on demand (the pull); optional. */
+  binaries?: BinaryProvider;
   isolation: IsolationMode;
   processes: ProcessTable;
   lookup: EnvLookup & VolumeLookup;
@@ -283,10 +286,33 @@ export class PodWorker {
     run.state = { waiting: { reason, message } };
   }
 
+  /**
+   * The image's binary is not built: build it (a pull). While it builds the container waits in
+   * ContainerCreating (as while kubelet pulls); a build that failed or cannot happen is ErrImagePull with why.
+   */
+  private pull(image: string, want: { component: string; version: string }): { reason: string; message: string } {
+    const binaries = this.ctx.binaries!;
+    let st = binaries.state(want.component, want.version);
+    if (st.state === 'missing') {
+      binaries.ensure(want.component, want.version).then(
+        () => this.log(`image ${image}: ${want.component} ${want.version} built`),
+        (e: unknown) => this.log(`image ${image}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+      );
+      st = binaries.state(want.component, want.version);
+    }
+    if (st.state === 'present') return { reason: 'ContainerCreating', message: `image ${image}: built, starting` };
+    if (st.state === 'building' || st.state === 'missing') return { reason: 'ContainerCreating', message: `pulling image ${image}: ${st.message}` };
+    return { reason: 'ErrImagePull', message: `image ${image}: ${st.message}` };
+  }
+
   private async start(run: ContainerRun): Promise<void> {
     const c = run.spec;
     const image = resolveImage(c.image ?? '', this.ctx.resolver);
-    if (!image.ok) return this.block(run, 'ErrImagePull', image.message);
+    if (!image.ok) {
+      const pull = image.missing && this.ctx.binaries ? this.pull(c.image ?? '', image.missing) : undefined;
+      if (pull) return this.block(run, pull.reason, pull.message);
+      return this.block(run, 'ErrImagePull', image.message);
+    }
     const exe = resolveCommand(c.command?.[0], image.binaries, image.family.component);
     if (!exe) {
       return this.block(run, 'RunContainerError', `command ${c.command?.[0]} is not provided by image ${c.image} (it provides ${Object.keys(image.binaries).join(', ')}, plus sh)`);

@@ -8,6 +8,7 @@ import { AddressPool, defaultLockDir } from './addresses';
 import { secretData } from './env';
 import { renderHostsFile, writeInPlace, type HostsEndpoint, type HostsPod, type HostsService, type HostsWorld } from './hosts';
 import { cachedBinaryResolver, type BinaryResolver } from './images';
+import type { BinaryProvider } from '../binaries/provider';
 import { Informer } from './informer';
 import { isNotFound, RawKube } from './kubeclient';
 import { NodeHeartbeat } from './node';
@@ -30,6 +31,11 @@ export interface PodRunnerOptions {
   nodeLabels?: Record<string, string>;
   /** Maps (component, version) to a binary; default: the kokpit binary cache (~/.cache/kokpit/bin). */
   binaryResolver?: BinaryResolver;
+  /**
+   * "Pulls" an image whose binary is missing by building it (kubelet's ContainerCreating while pulling);
+   * without it a missing binary is ErrImagePull at once.
+   */
+  binaries?: BinaryProvider;
   /** Crash-loop backoff (kubelet: 10 s doubling to 5 min). Tests shorten it. */
   restartBackoff?: { initialMs: number; maxMs: number };
   /** How containers get their own /etc/hosts (default: detected; see processes.ts). */
@@ -149,6 +155,7 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     nodeRoot: path.join(opts.stateDir, 'node-root'),
     provisionedRoot: path.join(opts.stateDir, 'volumes'),
     resolver: opts.binaryResolver ?? cachedBinaryResolver,
+    binaries: opts.binaries,
     isolation,
     processes,
     node: { cpu: os.cpus().length, memoryBytes: os.totalmem() },

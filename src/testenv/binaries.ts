@@ -1,16 +1,15 @@
 // Finding the upstream binaries a test environment needs, building missing ones when that is allowed.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import { binaryPath, ensureBinaries } from '../binaries/build';
+import { binaryPath, ensureBinaries, type BinaryRequest, type BuildEvent } from '../binaries/build';
 import { KUBERNETES_VERSIONS, UNAVAILABLE } from '../binaries/catalog';
 
-export interface BinaryRequest {
-  component: string;
-  version: string;
-}
+export type { BinaryRequest };
 
 export interface ResolveOptions {
   log?: (line: string) => void;
+  /** Structured build progress (a live line on a TTY: buildProgressReporter). */
+  onEvent?: (e: BuildEvent) => void;
   /** Environment to read CI from (tests pass their own). */
   env?: NodeJS.ProcessEnv;
   /** Whether a Go toolchain is available (default: run `go version`). */
@@ -46,10 +45,13 @@ export async function resolveBinaries(requests: BinaryRequest[], opts: ResolveOp
   const log = opts.log ?? (() => {});
   const paths = new Map<string, string>();
   const missing: BinaryRequest[] = [];
+  const seen = new Set<string>();
   for (const r of requests) {
     const p = binaryPath(r.component, r.version);
     paths.set(r.component, p);
-    if (!isExecutable(p)) missing.push(r);
+    const key = `${r.component}@${r.version}`;
+    if (!seen.has(key) && !isExecutable(p)) missing.push(r);
+    seen.add(key);
   }
   if (missing.length === 0) return paths;
 
@@ -71,11 +73,9 @@ export async function resolveBinaries(requests: BinaryRequest[], opts: ResolveOp
   if (!ci && !(await (opts.hasGo ?? goAvailable)())) {
     throw new Error(`missing binaries: ${list}, and no Go toolchain to build them. ${HOW_TO_GET}`);
   }
-  log(`building missing binaries (${list}); a cold kube-apiserver build takes ~10 min on 2 cores`);
   const build = opts.build ?? ensureBinaries;
-  for (const m of missing) {
-    await build({ components: [m.component], versions: [m.version], onProgress: log });
-  }
+  // One call for all of them: one numbered list ([i/N]) with estimates, in build order.
+  await build({ requests: missing, ...(opts.onEvent ? { onEvent: opts.onEvent } : { onProgress: log }) });
   for (const m of missing) {
     const p = binaryPath(m.component, m.version);
     if (!isExecutable(p)) throw new Error(`build of ${m.component} ${m.version} finished but ${p} is not executable`);

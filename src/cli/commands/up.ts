@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ETCD_VERSION } from '../../binaries/catalog';
+import { buildProgressReporter } from '../../binaries/progress';
+import { defaultBinaryProvider } from '../../binaries/provider';
+import { environmentBinaries } from '../../local/requirements';
 import { DEFAULT_ETCD_VERSION } from '../../api';
 import { catalogObjects, createSample, SAMPLE_NAME, SAMPLE_NAMESPACE, SAMPLE_VERSION, sampleMachines, waitClusterReady, waitMachinesRunning } from '../../local/sample';
 import { loadEnvironmentConfig, defaultEnvironmentConfig, type LocalEnvironmentConfig } from '../../local/config';
@@ -21,7 +23,7 @@ import {
   checkDocker, checkKind, ensureKindCluster, formatPreflight, KindError, kindConfigYaml, kindControlPlaneNode, listKindClusters, portReservations,
   preflightPassed, runPreflight, type PortReservation,
 } from '../../providers/kind';
-import { controlPlaneBinaries, isAlive, resolveBinaries, tailFile, waitFor } from '../../testenv';
+import { isAlive, resolveBinaries, tailFile, waitFor } from '../../testenv';
 import { runsBinary } from '../../testenv/reaper';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { readSandboxState } from './sandbox';
@@ -165,6 +167,7 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, i
     return EXIT.FAILED;
   }
   if (!state) {
+    await ensureEnvironmentBinaries('kind', config, a, io);
     if (!a.detach) return foreground(name, config, a, io, t0, 'kind');
     state = await startDetached(name, config, a, io, 'kind');
   } else {
@@ -195,14 +198,27 @@ function cleanStale(name: string, io: CliIO): void {
   }
 }
 
-/** The binaries the meta control plane and the sample's pods run: built (or found) here, where progress shows. */
-async function ensureBinaries(config: LocalEnvironmentConfig, io: CliIO): Promise<void> {
-  const meta = controlPlaneBinaries({ kubernetesVersion: config.kubernetesVersion, controllers: true });
-  const pods = [
-    { component: 'etcd', version: ETCD_VERSION },
-    ...['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((component) => ({ component, version: SAMPLE_VERSION })),
-  ];
-  await resolveBinaries([...meta, ...pods], { log: (l) => io.err(l) });
+/**
+ * Every binary this environment will run (meta control plane, business clusters' pods, machine provider),
+ * built here before anything starts, with progress: a live line on a terminal, a line per build otherwise.
+ */
+async function ensureEnvironmentBinaries(runtime: Runtime, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<void> {
+  const needed = environmentBinaries({ runtime, config, withSample: a.withSample });
+  const binaries = defaultBinaryProvider();
+  const missing = needed.filter((n) => !binaries.find(n.component, n.version));
+  if (missing.length === 0) return;
+  io.err(
+    `Binaries: ${needed.length} needed, ${missing.length} not built yet — compiled from Go modules (nothing can be downloaded prebuilt); ` +
+      `the first run takes minutes (a cold kube-apiserver build ~10 min on 2 cores):\n` +
+      missing.map((m) => `  ${m.component} ${m.version} (${m.why})`).join('\n'),
+  );
+  // A terminal gets one live line per build; anything else (a log, CI) one line when a build starts and ends.
+  const progress = buildProgressReporter(io.isTTY ? { write: (s: string) => process.stderr.write(s), isTTY: true } : { write: (s: string) => io.err(s.replace(/\n$/, '')) }, '  ');
+  try {
+    await resolveBinaries(missing, { onEvent: progress.onEvent });
+  } finally {
+    progress.stop();
+  }
 }
 
 async function sandboxUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<number> {
@@ -219,7 +235,7 @@ async function sandboxUp(name: string, config: LocalEnvironmentConfig, a: UpArgs
       );
     }
     cleanStale(name, io);
-    await ensureBinaries(config, io);
+    await ensureEnvironmentBinaries('sandbox', config, a, io);
     if (!a.detach) return foreground(name, config, a, io, t0, 'sandbox');
     state = await startDetached(name, config, a, io, 'sandbox');
   }

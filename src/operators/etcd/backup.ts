@@ -19,6 +19,7 @@ import {
 import { API_VERSION, GROUP, VERSION, withDefaults, type Condition, type EtcdBackup, type EtcdBackupStatus, type EtcdCluster } from '../../api';
 import { type ReconcileContext, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { ETCD_VERSION, binaryPath } from '../../binaries/build';
+import type { BinaryProvider } from '../../binaries/provider';
 import { isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
 import { ETCD_BACKUP_PLURAL, FIELD_MANAGER, LABEL_CLUSTER, clientSecretName } from './names';
@@ -31,6 +32,8 @@ export interface EtcdBackupReconcilerOptions {
   /** Root of `Local` destinations without a path (default `~/.cache/kokpit/backups`). */
   backupRoot?: string;
   now?: () => number;
+  /** etcdutl for reading a snapshot back: found, or built on demand (without it, the check is skipped with a warning). */
+  binaries?: BinaryProvider;
 }
 
 export function defaultBackupRoot(): string {
@@ -109,7 +112,11 @@ export class EtcdBackupReconciler {
       const t0 = this.now();
       const snap = await members.snapshot(memberName, from.pod, file);
       // etcdutl reads the file back: proof it is a usable snapshot, and its exact revision.
-      const checked = await snapshotStatus(file);
+      const etcdutl = await this.o.binaries?.ensure('etcdutl', ETCD_VERSION).catch((e: unknown) => {
+        ctx.log.warn(`etcd backup ${key}: snapshot not read back (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+        return undefined;
+      });
+      const checked = await snapshotStatus(file, etcdutl);
       if (checked) snap.revision = checked.revision;
       const seconds = (this.now() - t0) / 1000;
       ctx.log.info(`etcd backup ${key}: ${snap.size} bytes from ${memberName} in ${seconds.toFixed(1)}s to ${snap.file}`);
@@ -173,8 +180,8 @@ const execFileAsync = promisify(execFile);
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** `etcdutl snapshot status` of a file (undefined when etcdutl is not built here); throws on a bad snapshot. */
-export async function snapshotStatus(file: string): Promise<{ revision: number; totalKey: number; totalSize: number } | undefined> {
-  const bin = binaryPath('etcdutl', ETCD_VERSION);
+export async function snapshotStatus(file: string, etcdutl?: string): Promise<{ revision: number; totalKey: number; totalSize: number } | undefined> {
+  const bin = etcdutl ?? binaryPath('etcdutl', ETCD_VERSION);
   if (!fs.existsSync(bin)) return undefined;
   const { stdout } = await execFileAsync(bin, ['snapshot', 'status', file, '--write-out=json'], { timeout: 120_000 });
   const j = JSON.parse(stdout) as { revision: number; totalKey: number; totalSize: number };

@@ -9,6 +9,7 @@ import type { MemberResolver } from './access';
 import { ForwardingResolver, apiServerTunnel } from './forward';
 import { EtcdBackupReconciler } from './backup';
 import { LABEL_CLUSTER } from './names';
+import type { BinaryProvider } from '../../binaries/provider';
 import type { PlanOptions } from './plan';
 import { ETCD_BACKUP_PLURAL, ETCD_CLUSTER_PLURAL, EtcdClusterReconciler } from './reconciler';
 
@@ -30,6 +31,8 @@ export interface EtcdOperatorOptions {
   finalBackupTimeoutMs?: number;
   /** The clock `spec.backup.schedule` is evaluated against (tests move it forward). */
   scheduleClock?: () => number;
+  /** etcdutl for reading backups back: found, or built on demand. */
+  binaries?: BinaryProvider;
 }
 
 export interface EtcdOperator {
@@ -55,7 +58,7 @@ export async function startEtcdOperator(o: EtcdOperatorOptions): Promise<EtcdOpe
     finalBackupTimeoutMs: o.finalBackupTimeoutMs,
     scheduleClock: o.scheduleClock,
   });
-  const backupReconciler = new EtcdBackupReconciler({ kc: o.kc, objects, resolver: o.resolver, backupRoot: o.backupRoot });
+  const backupReconciler = new EtcdBackupReconciler({ kc: o.kc, objects, resolver: o.resolver, backupRoot: o.backupRoot, binaries: o.binaries });
   const clusters = new Controller('etcdcluster', clusterReconciler.reconcile, { workers: o.workers ?? 2, log, backoff: { baseMs: 500, maxMs: 15_000 } });
   const backups = new Controller('etcdbackup', backupReconciler.reconcile, { workers: 1, log, backoff: { baseMs: 500, maxMs: 15_000 } });
 

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { binaryPath } from '../../binaries/build';
 import { KWOK_VERSION } from '../../binaries/catalog';
+import type { BinaryProvider } from '../../binaries/provider';
 import { Informer } from '../../controller/informer';
 import type { Logger } from '../../controller/reconciler';
 import { loadKubeConfig, makeObjectApi } from '../../kube';
@@ -27,14 +27,21 @@ export interface ClusterConnection {
   nodes: Informer<V1Node>;
 }
 
-export class KwokUnavailableError extends Error {}
+export class KwokUnavailableError extends Error {
+  /** True while kwok is being built on demand: the Machine waits, it is not stuck. */
+  constructor(message: string, readonly building = false) {
+    super(message);
+  }
+}
 
 export interface ConnectionsOptions {
   log: Logger;
   /** A Node event in a business cluster: queue the Machine `namespace/name`. */
   onNodeEvent(machineKey: string): void;
-  /** kwok executable (default: the kokpit binary cache). */
+  /** kwok executable; wins over `binaries`. */
   kwokBinary?: string;
+  /** Where kwok comes from when `kwokBinary` is not given: found, or built on demand. */
+  binaries?: BinaryProvider;
 }
 
 export class ClusterConnections {
@@ -78,16 +85,36 @@ export class ClusterConnections {
     if (conn.kwok?.isRunning()) return;
     const entry = this.live.get(key);
     if (!entry || entry.conn !== conn) throw new Error(`business cluster ${key}: connection was replaced; retry`);
-    const kwokBin = this.opts.kwokBinary ?? binaryPath('kwok', KWOK_VERSION);
-    if (!fs.existsSync(kwokBin)) {
-      throw new KwokUnavailableError(`kwok ${KWOK_VERSION} not found at ${kwokBin}; run 'npm run setup:bins'`);
-    }
+    const kwokBin = this.kwokBinary();
     if (conn.kwok) this.opts.log.warn(`kwok for business cluster ${key} exited; restarting it (log tail: ${tailFile(conn.kwok.logFile, 3)})`);
     // The kubeconfig holds a client key: readable by us only, and on disk only for kwok.
     const kubeconfigPath = path.join(entry.dir, 'kubeconfig');
     fs.writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
     conn.kwok = startProcess(`kwok-${key}`, kwokBin, kwokArgs(kubeconfigPath, writeKwokConfig(entry.dir)), { logFile: path.join(entry.dir, 'kwok.log'), cwd: entry.dir });
     this.opts.log.info(`started kwok (pid ${conn.kwok.pid}) for business cluster ${key}`);
+  }
+
+  /** The kwok executable, or why not (a build on demand is started and the Machine retries soon). */
+  private kwokBinary(): string {
+    if (this.opts.kwokBinary) {
+      if (!fs.existsSync(this.opts.kwokBinary)) throw new KwokUnavailableError(`kwok not found at ${this.opts.kwokBinary}`);
+      return this.opts.kwokBinary;
+    }
+    const binaries = this.opts.binaries;
+    if (!binaries) throw new KwokUnavailableError('no kwok binary configured for the machine operator');
+    const st = binaries.state('kwok', KWOK_VERSION);
+    if (st.state === 'present') return st.path;
+    if (st.state === 'missing') {
+      // Started here, awaited by nobody: the Machine's retry finds the binary (or the failure) later.
+      binaries.ensure('kwok', KWOK_VERSION).then(
+        () => this.opts.log.info(`kwok ${KWOK_VERSION} built on demand`),
+        (e: unknown) => this.opts.log.error(`kwok ${KWOK_VERSION} could not be built: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
+      );
+      const now = binaries.state('kwok', KWOK_VERSION);
+      if (now.state === 'present') return now.path;
+      throw new KwokUnavailableError(now.message, now.state === 'building');
+    }
+    throw new KwokUnavailableError(st.message, st.state === 'building');
   }
 
   /** Stops kwok and the Node watch of one business cluster (when its last Machine is gone). */

@@ -363,7 +363,9 @@ export class MachineReconciler {
       const withKwok = (machine.spec.provider ?? 'kwok') === 'kwok';
       return { conn: await this.rt.connections.get(`${namespace}/${clusterName}`, Buffer.from(encoded, 'base64').toString('utf8'), withKwok), cluster };
     } catch (e) {
-      if (e instanceof KwokUnavailableError) return { waiting: e.message, reason: 'KwokUnavailable', retryMs: 60_000 };
+      if (e instanceof KwokUnavailableError) {
+        return e.building ? { waiting: e.message, reason: 'BuildingKwok', retryMs: 5_000 } : { waiting: e.message, reason: 'KwokUnavailable', retryMs: 60_000 };
+      }
       return { waiting: `cannot reach business cluster ${clusterName}: ${describeKubeError(e)}`, reason: 'ClusterUnreachable', retryMs: 10_000 };
     }
   }

@@ -3,6 +3,7 @@
 // three reconcilers on de-duplicating work queues. kwok processes (one per business cluster) live and
 // die with the operator.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { BinaryProvider } from '../../binaries/provider';
 import type { BusinessCluster, Component, ComponentSpec, Machine, MachineSet } from '../../api';
 import { Controller, type ControllerOptions } from '../../controller/controller';
 import { Informer } from '../../controller/informer';
@@ -21,8 +22,10 @@ import { API } from './names';
 export interface MachineOperatorOptions {
   kc: KubeConfig;
   log?: Logger;
-  /** kwok executable (default: the kokpit binary cache). */
+  /** kwok executable (wins over `binaries`). */
   kwokBinary?: string;
+  /** Where kwok comes from otherwise: the binary cache, built on demand when missing. */
+  binaries?: BinaryProvider;
   controller?: ControllerOptions;
   /** Machine providers (default: kwok, and kind through the docker on PATH). */
   providers?: Providers;
@@ -61,7 +64,7 @@ export async function startMachineOperator(opts: MachineOperatorOptions): Promis
 
   const ctlOpts = { log, ...opts.controller };
   let machineController: Controller | undefined;
-  const connections = new ClusterConnections({ log, kwokBinary: opts.kwokBinary, onNodeEvent: (key) => machineController?.enqueue(key) });
+  const connections = new ClusterConnections({ log, kwokBinary: opts.kwokBinary, binaries: opts.binaries, onNodeEvent: (key) => machineController?.enqueue(key) });
   const events = new KubeEventRecorder(kc, 'machine-operator', log);
   const machineReconciler = new MachineReconciler({
     kc, log, connections, events,

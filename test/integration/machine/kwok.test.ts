@@ -1,4 +1,5 @@
 // The machine operator on real control planes with a real kwok (environment: see support.ts).
+import { defaultBinaryProvider } from '../../../src/binaries/provider';
 import * as assert from 'node:assert/strict';
 import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import type { Machine, MachineSet } from '../../../src/api';
@@ -50,7 +51,7 @@ describe('machine operator (kwok provider)', function () {
     // KOKPIT_TEST_LOG=1 prints the operator's log lines with timestamps.
     const line = (level: string) => (msg: string) => process.env.KOKPIT_TEST_LOG && console.error(`${new Date().toISOString()} ${level} ${msg}`);
     const log = { info: line('info'), warn: line('warn'), error: line('error'), debug: line('debug') };
-    return startMachineOperator({ kc, log, controller: { backoff: { baseMs: 200, maxMs: 5_000 } }, healthIntervalMs: 1_000, repairLimitMs: 3_000 });
+    return startMachineOperator({ kc, binaries: defaultBinaryProvider(), log, controller: { backoff: { baseMs: 200, maxMs: 5_000 } }, healthIntervalMs: 1_000, repairLimitMs: 3_000 });
   };
 
   after(async () => {

@@ -6,6 +6,7 @@
 //
 // Stand-ins, as in the cluster tests: the EtcdCluster is a plain etcd process marked Available by the test,
 // and a loopback TCP proxy plays the load balancer in front of the apiserver pod (the host endpoint).
+import { defaultBinaryProvider } from '../../../src/binaries/provider';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -65,7 +66,7 @@ describe('machine operator: a MachineSet of kwok machines joins a BusinessCluste
     const olog = (who: string, lvl: string) => (m: string) => log(`[${who} +${((Date.now() - t0) / 1000).toFixed(1)}s] ${lvl} ${m}`);
     const quiet = (who: string) => ({ info: process.env.KOKPIT_TEST_LOG ? olog(who, 'info') : () => {}, warn: olog(who, 'warn'), error: olog(who, 'error'), debug: () => {} });
     clusterOperator = await startClusterOperator({ kc, hostEndpoint: () => lb!.url, waitRequeueMs: 2000, log: quiet('cluster-operator') });
-    machineOperator = await startMachineOperator({ kc, log: quiet('machine-operator'), controller: { backoff: { baseMs: 200, maxMs: 5_000 } } });
+    machineOperator = await startMachineOperator({ kc, binaries: defaultBinaryProvider(), log: quiet('machine-operator'), controller: { backoff: { baseMs: 200, maxMs: 5_000 } } });
     await applyObject(objects(), componentObject('containerd', '1.7.0'));
     await applyObject(objects(), componentObject('kubelet', 'v1.33.13', ['containerd']));
   });

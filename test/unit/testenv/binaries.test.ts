@@ -89,13 +89,13 @@ describe('testenv: finding and building binaries', () => {
           env: { CI: 'true' },
           hasGo: async () => false,
           build: async (o) => {
-            asked.push(...(o?.components ?? []));
+            asked.push(...(o?.requests ?? []).map((r) => `${r.component} ${r.version}`));
             throw new Error('go build of etcd v3.5.35 failed (exit 1)');
           },
         }),
         /go build of etcd v3\.5\.35 failed/,
       );
-      assert.deepEqual(asked, ['etcd']);
+      assert.deepEqual(asked, ['etcd v3.5.35']);
     }),
   );
 

@@ -1,0 +1,123 @@
+// Binaries for components that need one at run time (the machine operator's kwok, the etcd operator's
+// etcdutl, the pod runner's "images"): found in the cache, or built on demand instead of parking the object.
+// One build at a time per process (a cold Kubernetes build saturates 2 cores), concurrent callers of the same
+// binary share it, and a failed build is not retried for a while so a reconcile loop cannot rebuild forever.
+import * as fs from 'node:fs';
+import { binaryPath, buildTimes, ensureBinaries } from './build';
+import { CATALOG, UNAVAILABLE } from './catalog';
+import { duration, formatBuildEvent } from './progress';
+
+export type BinaryState =
+  | { state: 'present'; path: string }
+  | { state: 'building'; message: string }
+  | { state: 'failed'; message: string }
+  | { state: 'unbuildable'; message: string }
+  | { state: 'missing'; message: string };
+
+export interface BinaryProvider {
+  /** The executable when it is there now (no build). */
+  find(component: string, version: string): string | undefined;
+  /** The executable, built first when missing and buildable. Rejects with the reason otherwise. */
+  ensure(component: string, version: string): Promise<string>;
+  /** Where a binary stands without waiting: present, building (since when, estimate), failed, unbuildable. */
+  state(component: string, version: string): BinaryState;
+}
+
+function executable(p: string): boolean {
+  try {
+    fs.accessSync(p, fs.constants.X_OK);
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export interface ProviderOptions {
+  log?: (line: string) => void;
+  /** Build on demand (default true). False: only find, and say how to build. */
+  build?: boolean;
+  /** How long a failed build is remembered before it is tried again (default 5 min). */
+  retryFailedAfterMs?: number;
+  /** For tests: the build function. */
+  ensure?: typeof ensureBinaries;
+}
+
+export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
+  const log = o.log ?? (() => {});
+  const builds = new Map<string, { promise: Promise<string>; since: number; estimate: string }>();
+  const failures = new Map<string, { at: number; message: string }>();
+  let queue: Promise<unknown> = Promise.resolve();
+  const key = (c: string, v: string) => `${c}@${v}`;
+  const retryAfter = o.retryFailedAfterMs ?? 5 * 60_000;
+
+  const find = (component: string, version: string) => {
+    const p = binaryPath(component, version);
+    return executable(p) ? p : undefined;
+  };
+  const unbuildable = (component: string, version: string): string | undefined => {
+    const u = UNAVAILABLE.find((x) => x.component === component && x.version === version);
+    if (u) return `${component} ${version} cannot be built here: ${u.reason}`;
+    if (!CATALOG.some((s) => s.component === component && s.version === version)) return `${component} ${version} is not a binary kokpit builds`;
+    return undefined;
+  };
+
+  const state = (component: string, version: string): BinaryState => {
+    const p = find(component, version);
+    if (p) return { state: 'present', path: p };
+    const why = unbuildable(component, version);
+    if (why) return { state: 'unbuildable', message: why };
+    const b = builds.get(key(component, version));
+    // Stable text (no elapsed time): a status that quotes it is not rewritten every pass during a build.
+    if (b) return { state: 'building', message: `building ${component} ${version} from Go modules on demand since ${new Date(b.since).toISOString().replace(/\.\d{3}Z$/, 'Z')}${b.estimate}` };
+    const f = failures.get(key(component, version));
+    if (f) return { state: 'failed', message: f.message };
+    if (o.build === false) return { state: 'missing', message: `${component} ${version} not found at ${binaryPath(component, version)}; run 'npm run setup:bins'` };
+    return { state: 'missing', message: `${component} ${version} is not built yet` };
+  };
+
+  const ensure = (component: string, version: string): Promise<string> => {
+    const p = find(component, version);
+    if (p) return Promise.resolve(p);
+    const why = unbuildable(component, version);
+    if (why) return Promise.reject(new Error(why));
+    const k = key(component, version);
+    const running = builds.get(k);
+    if (running) return running.promise;
+    if (o.build === false) return Promise.reject(new Error(describe(state(component, version))));
+    const failed = failures.get(k);
+    if (failed && Date.now() - failed.at < retryAfter) return Promise.reject(new Error(failed.message));
+    const last = buildTimes().estimate(component, version);
+    const entry = { since: Date.now(), estimate: last ? ` (~${duration(last.seconds)}, from ${last.from})` : '', promise: undefined as unknown as Promise<string> };
+    const run = async () => {
+      log(`building ${component} ${version} on demand (it is not in the binary cache)`);
+      await (o.ensure ?? ensureBinaries)({
+        requests: [{ component, version }],
+        onEvent: (e) => {
+          if (e.type !== 'plan') log(formatBuildEvent(e));
+        },
+      });
+      const built = find(component, version);
+      if (!built) throw new Error(`the build of ${component} ${version} finished but ${binaryPath(component, version)} is not executable`);
+      return built;
+    };
+    entry.promise = (queue = queue.catch(() => {}).then(run)) as Promise<string>;
+    entry.promise.then(
+      () => failures.delete(k),
+      (e: unknown) => failures.set(k, { at: Date.now(), message: `building ${component} ${version} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` }),
+    ).finally(() => builds.delete(k));
+    builds.set(k, entry);
+    return entry.promise;
+  };
+  return { find, ensure, state };
+}
+
+/** One sentence for any state. */
+export function describe(s: BinaryState): string {
+  return s.state === 'present' ? `present at ${s.path}` : s.message;
+}
+
+let shared: BinaryProvider | undefined;
+/** The process-wide provider (one build queue per process). */
+export function defaultBinaryProvider(): BinaryProvider {
+  return (shared ??= localBinaryProvider());
+}

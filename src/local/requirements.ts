@@ -1,0 +1,47 @@
+// Every binary a local environment will run, worked out before anything starts so `kokpit up` builds them
+// all first (with progress) instead of discovering a missing one minutes later: the meta control plane, the
+// business clusters' pods (the pod runner maps their images to binaries), and the machine provider's.
+import { ETCD_VERSION, KWOK_VERSION } from '../binaries/catalog';
+import type { BinaryRequest } from '../binaries/build';
+import { controlPlaneBinaries } from '../testenv';
+import type { LocalEnvironmentConfig } from './config';
+import { SAMPLE_VERSION } from './sample';
+
+export interface EnvironmentNeeds {
+  runtime: 'sandbox' | 'kind';
+  config: LocalEnvironmentConfig;
+  withSample: boolean;
+}
+
+/** What each binary is for, deduplicated, in a stable order (the build order is the catalog's). */
+export function environmentBinaries(n: EnvironmentNeeds): Array<BinaryRequest & { why: string }> {
+  const out = new Map<string, BinaryRequest & { why: string }>();
+  const add = (component: string, version: string, why: string) => {
+    const k = `${component}@${version}`;
+    if (!out.has(k)) out.set(k, { component, version, why });
+  };
+  // kind: the meta cluster and the business clusters' pods run in Docker from images; the host runs the
+  // manager, whose etcd operator reads backups back with etcdutl.
+  if (n.runtime === 'kind') {
+    add('etcdutl', ETCD_VERSION, 'reading etcd backups back');
+    return [...out.values()];
+  }
+  for (const r of controlPlaneBinaries({ kubernetesVersion: n.config.kubernetesVersion, controllers: true })) add(r.component, r.version, 'meta control plane');
+  const versions = new Set<string>();
+  if (n.withSample) versions.add(SAMPLE_VERSION);
+  for (const bc of n.config.businessClusters) {
+    const v = (bc.spec as { version?: string } | undefined)?.version;
+    if (v) versions.add(v);
+  }
+  if (versions.size > 0) {
+    // Every business cluster's managed etcd runs the catalog's recommended etcd image (etcd, etcdctl, etcdutl).
+    add('etcd', ETCD_VERSION, 'business clusters\' etcd');
+    add('etcdutl', ETCD_VERSION, 'etcd backups and restores');
+  }
+  for (const v of [...versions].sort()) {
+    for (const c of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) add(c, v, `business control planes at ${v}`);
+  }
+  // The sample's Machines (and any kwok Machine the user adds) are kwok Nodes in the sandbox.
+  add('kwok', KWOK_VERSION, 'simulated worker nodes (kwok Machines)');
+  return [...out.values()];
+}
