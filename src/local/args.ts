@@ -1,11 +1,12 @@
 // Flag parsing shared by kokpit's cluster commands: `--flag value`, `--flag=value`, short aliases, and
 // positionals; unknown flags are usage errors (exit code 2), never ignored.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from '../cli/command';
 import { loadKubeConfig } from '../kube';
-import { DEFAULT_ENV_NAME, runningEnvironment } from './state';
+import { DEFAULT_ENV_NAME, runningEnvironments } from './state';
 
 export interface FlagSpec {
   /** Long name without dashes. */
@@ -63,17 +64,43 @@ export interface MetaCluster {
   source: string;
 }
 
+/** The local environment a command means: --name, else the only one running, else the default "kokpit". */
+export function environmentName(p: Parsed): string {
+  const named = str(p, 'name');
+  if (named) return named;
+  const running = runningEnvironments();
+  return running.length === 1 ? running[0].name : DEFAULT_ENV_NAME;
+}
+
 /**
- * The meta cluster: --kubeconfig, else $KUBECONFIG, else the running local environment (`kokpit up
- * --name`, default "kokpit"), else ~/.kube/config.
+ * The meta cluster: --kubeconfig, else $KUBECONFIG, else the local environment `--name` names, else the one
+ * running local environment (the default "kokpit" when several run), else ~/.kube/config. Every miss is a
+ * sentence that says what was looked for and the flag that picks another, never a raw errno.
  */
 export function metaCluster(p: Parsed, env: NodeJS.ProcessEnv = process.env): MetaCluster {
   const context = str(p, 'context');
-  const explicit = str(p, 'kubeconfig') ?? env.KUBECONFIG?.split(path.delimiter).filter(Boolean)[0];
-  if (explicit) return { kc: loadKubeConfig({ kubeconfigPath: explicit, context }), source: explicit };
-  const name = str(p, 'name') ?? DEFAULT_ENV_NAME;
-  const local = runningEnvironment(name);
-  if (local) return { kc: loadKubeConfig({ kubeconfigPath: local.kubeconfig, context }), source: `local environment "${name}"` };
+  const load = (file: string, what: string) => {
+    if (!fs.existsSync(file)) throw new UsageError(`${what} ${file} does not exist`);
+    return loadKubeConfig({ kubeconfigPath: file, context });
+  };
+  const flag = str(p, 'kubeconfig');
+  if (flag) return { kc: load(flag, '--kubeconfig'), source: flag };
+  const fromEnv = env.KUBECONFIG?.split(path.delimiter).filter(Boolean)[0];
+  if (fromEnv) return { kc: load(fromEnv, 'the kubeconfig $KUBECONFIG names,'), source: fromEnv };
+  const named = str(p, 'name');
+  const running = runningEnvironments();
+  const names = running.map((r) => r.name).join(', ');
+  if (named) {
+    const local = running.find((r) => r.name === named);
+    if (!local) throw new UsageError(`local environment "${named}" is not running (${running.length ? `running: ${names}` : 'none runs; start one with `kokpit up --name ' + named + '`'})`);
+    return { kc: load(local.kubeconfig, `local environment "${named}": its kubeconfig`), source: `local environment "${named}"` };
+  }
+  const pick = running.length === 1 ? running[0] : running.find((r) => r.name === DEFAULT_ENV_NAME);
+  if (pick) return { kc: load(pick.kubeconfig, `local environment "${pick.name}": its kubeconfig`), source: `local environment "${pick.name}"` };
+  if (running.length > 1) throw new UsageError(`several local environments run (${names}); pick one with --name N, or a cluster with --kubeconfig FILE`);
   const home = path.join(os.homedir(), '.kube', 'config');
-  return { kc: loadKubeConfig({ kubeconfigPath: home, context }), source: home };
+  if (!fs.existsSync(home)) {
+    throw new UsageError(`no meta cluster: no local environment runs (start one with \`kokpit up\`), and there is no --kubeconfig, $KUBECONFIG or ${home}`);
+  }
+  return { kc: load(home, 'kubeconfig'), source: home };
 }

@@ -56,6 +56,18 @@ export function runningEnvironment(name: string): EnvironmentState | undefined {
   return s && isAlive(s.pid) ? s : undefined;
 }
 
+/** Every local environment whose process is alive, by name. */
+export function runningEnvironments(): EnvironmentState[] {
+  const root = path.dirname(environmentDir('x'));
+  let names: string[];
+  try {
+    names = fs.readdirSync(root).filter((n) => NAME_RE.test(n));
+  } catch {
+    return [];
+  }
+  return names.sort().map(runningEnvironment).filter((s): s is EnvironmentState => !!s);
+}
+
 /** Written atomically: its presence means "ready" to a waiting `up --detach`. */
 export function writeJsonAtomic(file: string, value: unknown): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);

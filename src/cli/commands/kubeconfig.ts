@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { API_VERSION } from '../../api';
 import { KUBECONFIG_KEY, names } from '../../operators/cluster/names';
 import { makeObjectApi, readObject } from '../../kube';
-import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
 import { environmentDir, runningEnvironment, DEFAULT_ENV_NAME } from '../../local/state';
 import { EXIT, UsageError, type Command } from '../command';
 
@@ -164,7 +164,7 @@ export const kubeconfigCommand: Command = {
       io.out(yaml);
       return EXIT.OK;
     }
-    const file = path.resolve(io.cwd, out ?? defaultKubeconfigPath(cluster, namespace, str(p, 'name')));
+    const file = path.resolve(io.cwd, out ?? defaultKubeconfigPath(cluster, namespace, environmentName(p)));
     writePrivateFile(file, yaml);
     io.out(file);
     io.progress(`${namespace}/${cluster}${endpoint ? ` at ${endpoint}` : ''}: kubectl --kubeconfig ${file} get ns`);

@@ -2,7 +2,7 @@
 // phase, version, endpoint, etcd health and machines. Exit 1 when the meta cluster is unreachable.
 import { CoordinationV1Api, CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { briefError } from '../../controller/reconciler';
-import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
 import { MANAGER_NAMESPACE } from '../../local/sandbox-env';
 import { DEFAULT_ENV_NAME, readEnvironment } from '../../local/state';
 import { isAlive } from '../../testenv';
@@ -49,7 +49,7 @@ export const statusCommand: Command = {
   async run(argv, io) {
     const p = parseFlags(argv, META_FLAGS);
     if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
-    const name = str(p, 'name') ?? DEFAULT_ENV_NAME;
+    const name = environmentName(p);
     const env = str(p, 'kubeconfig') ? undefined : readEnvironment(name);
     const lines: string[] = [];
     if (env) {
