@@ -22,12 +22,13 @@ export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const runtime = createRuntime(context);
 
-  const diagnostics = registerDiagnostics(context, runtime);
+  const fleet = new FleetController(runtime, context.globalState);
+  context.subscriptions.push(fleet);
+  // Connected, a BusinessCluster at a version the meta cluster's catalog cannot run is warned about as it is typed.
+  const diagnostics = registerDiagnostics(context, runtime, () => fleet.validationOptions());
   registerCompletion(context, runtime);
   registerHover(context, runtime);
 
-  const fleet = new FleetController(runtime, context.globalState);
-  context.subscriptions.push(fleet);
   registerFleetView(context, runtime, fleet);
   registerObjectDocuments(context, fleet);
   registerStatusBar(context, fleet);

@@ -1,6 +1,6 @@
 // The Fleet model: a pure tree over API objects of one meta cluster, with stable ids, parents, status and
 // per-node change tracking. The VS Code tree view is a thin adapter over it (src/extension/fleet/).
-import type { BusinessCluster, EtcdCluster, KubernetesVersion, Addon, Machine, MachineSet, Condition } from '../api';
+import { STATE_REASON_ANNOTATION, type BusinessCluster, type EtcdCluster, type KubernetesVersion, type Addon, type Machine, type MachineSet, type Condition } from '../api';
 
 export type FleetStatus = 'ok' | 'progress' | 'warning' | 'error' | 'unknown';
 
@@ -137,6 +137,13 @@ export class FleetModel {
   parent(id: string): FleetNode | undefined {
     const p = this.nodes.get(id)?.parentId;
     return p ? this.nodes.get(p) : undefined;
+  }
+
+  /** The meta cluster's version catalog as validation uses it (state, and why from the annotation). */
+  catalog(): Array<{ version: string; state?: string; reason?: string }> {
+    return [...this.objects.values()]
+      .filter((o): o is KubernetesVersion => o.kind === 'KubernetesVersion')
+      .map((v) => ({ version: v.spec.version, state: v.spec.state, reason: v.metadata.annotations?.[STATE_REASON_ANNOTATION] }));
   }
 
   /** Adds or replaces one object; returns the ids of nodes to refresh. */

@@ -1,8 +1,11 @@
 // What `kokpit up` puts into a fresh meta cluster (the default catalog) and the `--with-sample` business
 // cluster, with a wait that reports each condition as it turns True.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION } from '../api';
+import { API_VERSION, STATE_REASON_ANNOTATION } from '../api';
+import type { KubernetesVersion } from '../api';
+import { KUBE_E2E_OLD_VERSION, UNAVAILABLE } from '../binaries/catalog';
 import { defaultCatalog } from '../catalog';
+import { kubernetesVersion } from '../catalog/versions';
 import { applyObject, makeObjectApi, readObject } from '../kube';
 import { waitFor } from '../testenv/wait';
 
@@ -11,9 +14,36 @@ export const SAMPLE_NAMESPACE = 'default';
 /** The one version whose controller-manager and scheduler binaries kokpit builds here (v1.32's cannot be built). */
 export const SAMPLE_VERSION = 'v1.33.13';
 
+
+/**
+ * The catalog a local environment installs: the default one, except that a release whose control-plane
+ * binaries cannot be built here is `Unsupported` with the reason (v1.32.13: its controller-manager and
+ * scheduler), and the v1.32 release that can be built whole (v1.32.0, built on demand) is offered instead.
+ */
 export function catalogObjects(): KubernetesObject[] {
-  return defaultCatalog() as unknown as KubernetesObject[];
+  const out: KubernetesObject[] = [];
+  for (const o of defaultCatalog() as unknown as Array<KubernetesObject & { spec?: KubernetesVersion['spec'] }>) {
+    if (o.kind !== 'KubernetesVersion' || !o.spec) {
+      out.push(o);
+      continue;
+    }
+    const version = o.spec.version;
+    const missing = UNAVAILABLE.filter((u) => u.version === version);
+    if (missing.length === 0) {
+      out.push(o);
+      continue;
+    }
+    const reason = `${missing.map((u) => u.component).join(' and ')} ${version} cannot be built on this machine (${missing[0].reason}); use ${KUBE_E2E_OLD_VERSION} or ${SAMPLE_VERSION}`;
+    out.push({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata?.annotations, [STATE_REASON_ANNOTATION]: reason } }, spec: { ...o.spec, state: 'Unsupported' } } as KubernetesObject);
+    const buildable = kubernetesVersion(KUBE_E2E_OLD_VERSION);
+    if (minorOf(KUBE_E2E_OLD_VERSION) === minorOf(version) && !out.some((x) => x.metadata?.name === buildable.metadata.name)) {
+      out.push({ ...buildable, metadata: { ...buildable.metadata, annotations: { [STATE_REASON_ANNOTATION]: `the ${minorOf(version)} release whose binaries build here (on demand)` } } } as unknown as KubernetesObject);
+    }
+  }
+  return out;
 }
+
+const minorOf = (v: string) => v.replace(/^(v\d+\.\d+)\..*$/, '$1');
 
 /** How a runtime exposes the sample's API server (kind: a reserved NodePort and the meta node's name as a SAN). */
 export interface SampleAPIServer {

@@ -31,6 +31,16 @@ export interface ValidateOptions {
   /** The connected meta cluster's version catalog; a BusinessCluster version outside it is a warning.
    *  When absent (offline) versions are only checked for their form. */
   catalogVersions?: string[];
+  /** The same catalog with each version's state (and why, when the catalog says): a version that is not
+   *  Supported or Preview is a warning before a cluster is created with it. Wins over catalogVersions. */
+  catalog?: CatalogEntry[];
+}
+
+export interface CatalogEntry {
+  version: string;
+  state?: string;
+  /** Why the version has its state (the `kokpit.dev/state-reason` annotation). */
+  reason?: string;
 }
 
 /** One path step: a mapping key or a sequence index. */

@@ -1,7 +1,9 @@
 // `kokpit apply -f <file>`: validate, then server-side apply every document to the meta cluster with
 // kokpit's field manager. Nothing is applied when any document is invalid.
-import type { KubernetesObject } from '@kubernetes/client-node';
-import { applyObject, describeKubeError, makeObjectApi } from '../../kube';
+import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
+import { API_VERSION, STATE_REASON_ANNOTATION, type KubernetesVersion } from '../../api';
+import { applyObject, describeKubeError, listObjects, makeObjectApi } from '../../kube';
+import type { CatalogEntry } from '../../validation/types';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
 import { validateText } from '../../validation';
 import { EXIT, UsageError, type Command } from '../command';
@@ -24,6 +26,14 @@ export const applyCommand: Command = {
     }
     const { kc } = metaCluster(p);
     const objects = makeObjectApi(kc);
+    // Against the live catalog: a BusinessCluster at a version the meta cluster cannot run is a warning here,
+    // before it is created, not a cluster that silently never starts.
+    const catalog = await liveCatalog(objects);
+    if (catalog) {
+      for (const d of validateText(text, { catalog }).filter((x) => x.severity === 'warning' && (x.code === 'version-not-usable' || x.code === 'unknown-version'))) {
+        io.err(`${file}:${d.line}:${d.column}: warning: ${d.message}`);
+      }
+    }
     const ns = str(p, 'namespace');
     let failed = 0;
     for (const doc of docs as KubernetesObject[]) {
@@ -44,3 +54,13 @@ export const applyCommand: Command = {
     return failed ? EXIT.FAILED : EXIT.OK;
   },
 };
+
+/** The meta cluster's KubernetesVersions as validation sees them; undefined when they cannot be read. */
+export async function liveCatalog(objects: KubernetesObjectApi): Promise<CatalogEntry[] | undefined> {
+  try {
+    const items = await listObjects<KubernetesVersion & KubernetesObject>(objects, API_VERSION, 'KubernetesVersion');
+    return items.map((v) => ({ version: v.spec.version, state: v.spec.state, reason: v.metadata.annotations?.[STATE_REASON_ANNOTATION] }));
+  } catch {
+    return undefined;
+  }
+}

@@ -96,8 +96,25 @@ export const statusCommand: Command = {
         bc.status?.endpoint ?? '-', etcdHealth(bc, etcds), machinesOf(bc, machines), age(bc),
       ]);
       lines.push(table(['NAMESPACE', 'NAME', 'PHASE', 'VERSION', 'ENDPOINT', 'ETCD', 'MACHINES', 'AGE'], rows).replace(/^/gm, '  '));
+      // Why each cluster that is not Ready is not: its first False condition, in the reconciler's words.
+      for (const bc of clusters) {
+        const why = notReadyReason(bc.status?.conditions);
+        if (why) lines.push(`  ${bc.metadata?.namespace}/${bc.metadata?.name}: ${why}`);
+      }
     }
     io.out(lines.join('\n'));
     return EXIT.OK;
   },
 };
+
+type ConditionLike = { type: string; status: string; reason?: string; message?: string };
+const CONDITION_ORDER = ['CatalogValid', 'NetworkValid', 'EtcdReady', 'CertificatesReady', 'APIServerAvailable', 'ControlPlaneReady', 'AddonsReady'];
+
+/** `ControlPlaneReady False ErrImagePull: pod … ` for the first False condition in reconcile order; undefined when Ready. */
+export function notReadyReason(conditions: ConditionLike[] | undefined): string | undefined {
+  const cs = conditions ?? [];
+  if (cs.find((c) => c.type === 'Ready')?.status === 'True') return undefined;
+  const first = CONDITION_ORDER.map((t) => cs.find((c) => c.type === t)).find((c) => c && c.status !== 'True');
+  if (!first) return cs.length ? undefined : 'no status yet (is the manager running?)';
+  return `${first.type} ${first.status} ${first.reason ?? ''}${first.message ? `: ${first.message}` : ''}`.replace(/ +:/, ':');
+}

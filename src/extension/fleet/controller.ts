@@ -3,6 +3,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import * as vscode from 'vscode';
 import type { FleetNode } from '../../fleet/model';
+import type { ValidateOptions } from '../../validation';
+import { offlineValidationOptions } from '../model/validation-options';
 import { FleetConnection, type ObjectRef } from '../model/fleet-connection';
 import { toFleetNodeView } from '../model/fleet-view';
 import { hasExplicitKubeconfig, MetaClusterError } from '../model/meta-cluster';
@@ -55,6 +57,13 @@ export class FleetController implements vscode.Disposable {
         return { dispose: () => void this.treeChanged.delete(listener) };
       },
     };
+  }
+
+  /** What the validation engine knows: offline defaults, plus the connected meta cluster's version catalog. */
+  validationOptions(): ValidateOptions {
+    const model = this.connection?.model;
+    const catalog = model?.catalog();
+    return { ...offlineValidationOptions(), ...(catalog?.length ? { catalog } : {}) };
   }
 
   get state(): FleetState {

@@ -3,7 +3,8 @@
 // (an unchanged cluster costs reads, never writes). A step whose dependency is not ready stops the pass
 // and asks for a requeue; status is written at the end of every pass, and only when it changed.
 import { isIPv4 } from 'node:net';
-import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node, type V1Service } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import { describePodProblems, podProblems } from './pod-problems';
 import { withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
 import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
 import { deleteObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
@@ -281,16 +282,25 @@ export class ClusterReconciler {
     const allRolledOut = apiLive.rolledOut && kcmLive.rolledOut && schedLive.rolledOut;
     // The version the whole control plane runs; while it is mixed, the last one it fully ran stays.
     if (allRolledOut && apiLive.version === kcmLive.version && kcmLive.version === schedLive.version) state.status.version = apiLive.version;
+    const apiReady = (apiLive.counts.readyReplicas ?? 0) >= 1;
+    // A pod that cannot start says why in its own words (ErrImagePull, CrashLoopBackOff, …): the condition
+    // carries that reason and message instead of a bare count. Only listed while something is not ready.
+    const trouble = allRolledOut && apiReady ? undefined : describePodProblems(podProblems(await this.controlPlanePods(c)));
     cond(
       'ControlPlaneReady',
       allRolledOut ? 'True' : 'False',
-      allRolledOut ? 'ComponentsReady' : plan.upgrading ? 'Upgrading' : 'ComponentsNotReady',
-      allRolledOut ? undefined : state.status.components.filter((x) => (x.readyReplicas ?? 0) < (x.replicas ?? 1)).map((x) => `${x.name} ${x.readyReplicas ?? 0}/${x.replicas ?? 1} ready`).join(', ') || plan.step,
+      allRolledOut ? 'ComponentsReady' : plan.upgrading ? 'Upgrading' : trouble?.reason ?? 'ComponentsNotReady',
+      allRolledOut
+        ? undefined
+        : [state.status.components.filter((x) => (x.readyReplicas ?? 0) < (x.replicas ?? 1)).map((x) => `${x.name} ${x.readyReplicas ?? 0}/${x.replicas ?? 1} ready`).join(', ') || plan.step, trouble?.message]
+            .filter(Boolean)
+            .join('; '),
     );
-    if ((apiLive.counts.readyReplicas ?? 0) < 1) {
+    if (!apiReady) {
       // The Deployment informer wakes this cluster when a pod becomes ready; the requeue is only a safety net
       // (at 5 s, 100 waiting clusters asked for 20 passes a second: the reconcile bench).
-      throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: 'APIServerNotReady', message: `no ready kube-apiserver pod yet (Deployment ${names.apiServer(c.metadata.name)})` }, wait * 6);
+      const base = `no ready kube-apiserver pod yet (Deployment ${names.apiServer(c.metadata.name)})`;
+      throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: trouble?.reason ?? 'APIServerNotReady', message: trouble ? `${base}: ${trouble.message}` : base }, wait * 6);
     }
     cond('APIServerAvailable', 'True', 'APIServerReady', `${apiLive.counts.readyReplicas} ready at ${endpoint}`);
 
@@ -367,6 +377,17 @@ export class ClusterReconciler {
     });
 
     if (!allRolledOut || plan.upgrading) return { requeueAfterMs: wait };
+  }
+
+  /** The control-plane pods of a business cluster in the meta cluster (apiserver, controller-manager, scheduler). */
+  private async controlPlanePods(c: BusinessCluster): Promise<V1Pod[]> {
+    try {
+      const list = await this.core.listNamespacedPod({ namespace: c.metadata.namespace ?? 'default', labelSelector: `kokpit.dev/cluster=${c.metadata.name},kokpit.dev/component in (apiserver,controller-manager,scheduler)` });
+      return list.items;
+    } catch (e) {
+      this.log.debug(`${keyOf(c)}: listing control-plane pods: ${describeKubeError(e)}`);
+      return [];
+    }
   }
 
   /** The CA of an EtcdCluster (status.caSecretName, else `<etcd>-ca`), or undefined when missing. */

@@ -1,6 +1,6 @@
 // Pure decisions about versions: is the requested version usable, and which version each component
 // runs in this pass (apiserver first, then controller-manager and scheduler; one minor at a time).
-import type { KubernetesVersion, KubernetesVersionSpec } from '../../api';
+import { STATE_REASON_ANNOTATION, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
 
 const USABLE = new Set(['Supported', 'Preview']);
 
@@ -36,7 +36,8 @@ export function checkCatalog(version: string, catalog: KubernetesVersion[]): Cat
   }
   const state = entry.spec.state ?? 'Supported';
   if (!USABLE.has(state)) {
-    return { ok: false, reason: 'VersionNotUsable', message: `version ${version} is ${state}; clusters can use Supported or Preview versions: ${describeUsable(catalog)}` };
+    const why = (entry as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.[STATE_REASON_ANNOTATION];
+    return { ok: false, reason: 'VersionNotUsable', message: `version ${version} is ${state}${why ? ` (${why})` : ''}; clusters can use Supported or Preview versions: ${describeUsable(catalog)}` };
   }
   return { ok: true, release: entry.spec };
 }

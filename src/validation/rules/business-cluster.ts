@@ -40,10 +40,24 @@ export function checkExtraArgs(ctx: RuleContext, path: readonly PathSegment[]): 
   }
 }
 
+const USABLE_STATES = new Set(['Supported', 'Preview']);
+
 function checkCatalogVersion(ctx: RuleContext, path: readonly PathSegment[]): void {
-  const catalog = ctx.opts.catalogVersions;
+  const entries = ctx.opts.catalog;
+  const catalog = entries ? entries.map((e) => e.version) : ctx.opts.catalogVersions;
   const version = valueAt(ctx.value, path);
-  if (!catalog || typeof version !== 'string' || !/^v[0-9]+\.[0-9]+\.[0-9]+$/.test(version) || catalog.includes(version)) return;
-  const known = catalog.length ? catalog.join(', ') : 'none';
+  if (!catalog || typeof version !== 'string' || !/^v[0-9]+\.[0-9]+\.[0-9]+$/.test(version)) return;
+  const usable = entries?.filter((e) => USABLE_STATES.has(e.state ?? 'Supported')).map((e) => e.version);
+  const entry = entries?.find((e) => e.version === version);
+  if (entry && !USABLE_STATES.has(entry.state ?? 'Supported')) {
+    ctx.report(
+      path, 'value', 'warning', 'version-not-usable',
+      `Kubernetes ${version} is ${entry.state} in the meta cluster's version catalog${entry.reason ? ` (${entry.reason})` : ''}; ` +
+        `a cluster at it will not start: use ${usable?.length ? usable.join(', ') : 'a Supported version'}`,
+    );
+    return;
+  }
+  if (catalog.includes(version)) return;
+  const known = (usable ?? catalog).length ? (usable ?? catalog).join(', ') : 'none';
   ctx.report(path, 'value', 'warning', 'unknown-version', `Kubernetes ${version} is not in the meta cluster's version catalog (${known}); pick one of those or add a KubernetesVersion for it`);
 }

@@ -109,8 +109,13 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     assert.deepEqual(Object.keys(inv), ['coredns', 'kube-proxy']);
     assert.ok(inv['kube-proxy'].some((e) => e.kind === 'DaemonSet' && e.name === 'kube-proxy'));
     assert.ok(inv.coredns.some((e) => e.kind === 'Deployment' && e.name === 'coredns'));
-    // kcm/scheduler v1.32.13 have no binary here: the control plane is honestly not Ready.
-    assert.equal((await condition('ControlPlaneReady'))?.status, 'False');
+    // kcm/scheduler v1.32.13 have no binary here: the control plane is honestly not Ready, and the condition
+    // says why in the pods' own words (reason ErrImagePull, the pod runner's message), not just a count.
+    const cpr = await waitFor('ControlPlaneReady carries the pod problem', async () => {
+      const c = await condition('ControlPlaneReady');
+      return c?.status === 'False' && c.reason === 'ErrImagePull' ? c : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
+    assert.match(cpr.message ?? '', /ready; pod \S+ container kube-(controller-manager|scheduler): image registry\.k8s\.io\/kube-(controller-manager|scheduler):v1\.32\.13: no local build of kube-(controller-manager|scheduler) v1\.32\.13/);
   });
 
   it('upgrades v1.32.13 → v1.33.13 through `kokpit upgrade`: the apiserver rolls first, then controller-manager and scheduler', async function () {

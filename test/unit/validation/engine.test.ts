@@ -115,6 +115,19 @@ describe('validateText', () => {
     assert.deepEqual(online.map((d) => `${d.severity} ${d.code} ${d.path}`), ['warning unknown-version spec.version']);
   });
 
+  it('a version the catalog lists but cannot run (Unsupported, with why) is a warning naming the usable ones', () => {
+    const catalog = [
+      { version: 'v1.32.13', state: 'Unsupported', reason: 'kube-scheduler v1.32.13 cannot be built on this machine' },
+      { version: 'v1.32.0', state: 'Supported' },
+      { version: 'v1.33.13' },
+    ];
+    const found = validateText(bc(`  version: v1.32.13\n${ETCD}`), { catalog });
+    assert.deepEqual(found.map((d) => `${d.severity} ${d.code} ${d.path}`), ['warning version-not-usable spec.version']);
+    assert.equal(found[0].message, "Kubernetes v1.32.13 is Unsupported in the meta cluster's version catalog (kube-scheduler v1.32.13 cannot be built on this machine); a cluster at it will not start: use v1.32.0, v1.33.13");
+    assert.deepEqual(validateText(bc(`  version: v1.32.0\n${ETCD}`), { catalog }), []);
+    assert.match(validateText(bc(`  version: v1.31.0\n${ETCD}`), { catalog })[0].message, /not in the meta cluster's version catalog \(v1\.32\.0, v1\.33\.13\)/);
+  });
+
   it('non-kokpit documents are left alone; kind cluster configs are validated; unknown kokpit kinds are errors', () => {
     assert.deepEqual(validateText('apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: nope\n  bogus: 1\n'), []);
     assert.deepEqual(validateText('apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nnodes:\n  - role: boss\n').map((d) => d.code), ['enum']);
