@@ -1,17 +1,15 @@
 // `kokpit down`: stops a local environment — manager, pod runner (and every pod process it runs),
 // control plane — and removes its state. Fails (exit 1) if any process it knew of is still alive.
-// kind: deletes the Machines while the manager still runs (their finalizers remove the machine containers),
-// stops the manager, runs `kind delete cluster`, and fails if Docker still lists a container of either.
+// kind: stops the manager, then removes the kind cluster and every machine container labelled with it in
+// parallel (no drains: the business clusters go with the meta cluster), and fails if Docker still lists one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { API_VERSION, type Machine } from '../../api';
-import { deleteObject, listObjects, loadKubeConfig, makeObjectApi } from '../../kube';
 import { parseFlags, str } from '../../local/args';
 import { DEFAULT_ENV_NAME, environmentDir, NAME_RE, readEnvironment, type EnvironmentState } from '../../local/state';
-import { containerNameOf, META_CLUSTER_LABEL } from '../../operators/machine/providers/kind';
+import { META_CLUSTER_LABEL } from '../../operators/machine/providers/kind';
 import { deleteKindCluster, KindError, leftoverContainers, removeKindNetworkIfUnused, removeLabelledContainers } from '../../providers/kind/cluster';
 import { stopOwned } from '../../local/stop';
-import { isAlive, waitFor } from '../../testenv';
+import { isAlive } from '../../testenv';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { readSandboxState } from './sandbox';
 
@@ -51,31 +49,12 @@ export const downCommand: Command = {
   },
 };
 
-/** Deletes every kind Machine while the manager runs, so its finalizer removes the container; returns their container names. */
-async function deleteKindMachines(env: EnvironmentState, io: CliIO): Promise<string[]> {
-  const objects = makeObjectApi(loadKubeConfig({ kubeconfigPath: env.kubeconfig }));
-  const kindMachines = async () => ((await listObjects(objects, API_VERSION, 'Machine')) as unknown as Machine[]).filter((m) => m.spec.provider === 'kind');
-  const machines = await kindMachines();
-  if (!machines.length) return [];
-  io.out(`deleting ${machines.length} kind Machines (their containers go with them)…`);
-  for (const m of machines) await deleteObject(objects, { apiVersion: API_VERSION, kind: 'Machine', metadata: { name: m.metadata.name, namespace: m.metadata.namespace } });
-  try {
-    await waitFor('kind Machines deleted', async () => ((await kindMachines()).length ? undefined : true), { timeoutMs: 180_000, intervalMs: 1000 });
-  } catch {
-    io.err('kind Machines were not deleted within 180 s; their containers may be left');
-  }
-  return machines.map(containerNameOf);
-}
-
 async function kindDown(name: string, env: EnvironmentState | undefined, io: CliIO): Promise<number> {
-  let machineContainers: string[] = [];
+  // Everything goes at once: the business clusters live in the meta cluster being deleted, so their Machines
+  // are not drained or deleted one by one (that took ~3 min); the manager stops first so it cannot recreate
+  // a container while they are removed.
   if (env && isAlive(env.pid)) {
-    try {
-      machineContainers = await deleteKindMachines(env, io);
-    } catch (e) {
-      io.err(`could not delete the Machines first (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); deleting the kind cluster anyway`);
-    }
-    // Only the manager runs on the host; the kind cluster goes below.
+    io.out(`stopping the manager (pid ${env.pid})…`);
     await stopOwned({ ...env, components: [] }, {
       label: `the manager (pid ${env.pid})`, timeoutMs: 45_000, intervalMs: 200, waitForComponents: false, leftoverGroups: false, warn: (l) => io.err(l),
     });
@@ -84,10 +63,10 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
   let left: string[];
   let network = '';
   try {
-    const { leftovers } = await deleteKindCluster({ name: cluster });
-    // Machine containers the manager did not delete (it had died, or a finalizer did not finish): removed here.
-    const forced = await removeLabelledContainers(META_CLUSTER_LABEL, cluster);
-    if (forced.length) io.err(`removed ${forced.length} machine containers the manager had not deleted: ${forced.join(', ')}`);
+    const t0 = Date.now();
+    io.out(`deleting kind cluster "${cluster}" and the machine containers of its business clusters (label ${META_CLUSTER_LABEL}=${cluster}), in parallel…`);
+    const [{ leftovers }, machineContainers] = await Promise.all([deleteKindCluster({ name: cluster }), removeLabelledContainers(META_CLUSTER_LABEL, cluster)]);
+    io.out(`  removed the kind node${machineContainers.length ? ` and ${machineContainers.length} machine containers (${machineContainers.join(', ')})` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     left = [...leftovers, ...(await leftoverContainers(machineContainers))];
     if (!left.length) {
       const n = await removeKindNetworkIfUnused();
