@@ -43,7 +43,8 @@ export function logDir(): string {
   return process.env.KOKPIT_LOG_DIR ?? path.join(cacheRoot(), 'logs');
 }
 
-function isExecutable(p: string): boolean {
+/** A non-empty executable regular file. */
+export function isExecutable(p: string): boolean {
   try {
     const st = fs.statSync(p);
     if (!st.isFile() || st.size === 0) return false;

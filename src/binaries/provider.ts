@@ -2,8 +2,7 @@
 // etcdutl, the pod runner's "images"): found in the cache, or built on demand instead of parking the object.
 // One build at a time per process (a cold Kubernetes build saturates 2 cores), concurrent callers of the same
 // binary share it, and a failed build is not retried for a while so a reconcile loop cannot rebuild forever.
-import * as fs from 'node:fs';
-import { binaryPath, buildTimes, ensureBinaries } from './build';
+import { binaryPath, buildTimes, ensureBinaries, isExecutable } from './build';
 import { CATALOG, UNAVAILABLE } from './catalog';
 import { duration, formatBuildEvent } from './progress';
 
@@ -23,14 +22,6 @@ export interface BinaryProvider {
   state(component: string, version: string): BinaryState;
 }
 
-function executable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 export interface ProviderOptions {
   log?: (line: string) => void;
@@ -52,7 +43,7 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
 
   const find = (component: string, version: string) => {
     const p = binaryPath(component, version);
-    return executable(p) ? p : undefined;
+    return isExecutable(p) ? p : undefined;
   };
   const unbuildable = (component: string, version: string): string | undefined => {
     const u = UNAVAILABLE.find((x) => x.component === component && x.version === version);

@@ -1,7 +1,6 @@
 // Finding the upstream binaries a test environment needs, building missing ones when that is allowed.
 import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import { binaryPath, ensureBinaries, type BinaryRequest, type BuildEvent } from '../binaries/build';
+import { binaryPath, ensureBinaries, isExecutable, type BinaryRequest, type BuildEvent } from '../binaries/build';
 import { KUBERNETES_VERSIONS, UNAVAILABLE } from '../binaries/catalog';
 
 export type { BinaryRequest };
@@ -18,14 +17,6 @@ export interface ResolveOptions {
   build?: typeof ensureBinaries;
 }
 
-function isExecutable(p: string): boolean {
-  try {
-    fs.accessSync(p, fs.constants.X_OK);
-    return fs.statSync(p).isFile();
-  } catch {
-    return false;
-  }
-}
 
 function goAvailable(): Promise<boolean> {
   return new Promise((resolve) => execFile('go', ['version'], (err) => resolve(!err)));
