@@ -18,7 +18,9 @@ export function environmentBinaries(n: EnvironmentNeeds): Array<BinaryRequest & 
   const out = new Map<string, BinaryRequest & { why: string }>();
   const add = (component: string, version: string, why: string) => {
     const k = `${component}@${version}`;
-    if (!out.has(k)) out.set(k, { component, version, why });
+    const had = out.get(k);
+    if (!had) out.set(k, { component, version, why });
+    else if (!had.why.split(', ').includes(why)) had.why = `${had.why}, ${why}`;
   };
   // kind: the meta cluster and the business clusters' pods run in Docker from images; the host runs the
   // manager, whose etcd operator reads backups back with etcdutl.

@@ -33,7 +33,7 @@ export function catalogObjects(): KubernetesObject[] {
       out.push(o);
       continue;
     }
-    const reason = `${missing.map((u) => u.component).join(' and ')} ${version} cannot be built on this machine (${missing[0].reason}); use ${KUBE_E2E_OLD_VERSION} or ${SAMPLE_VERSION}`;
+    const reason = `${missing.map((u) => u.component).join(' and ')} ${version} cannot be built on this machine: the Go module proxy lacks their staging modules at that release`;
     out.push({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata?.annotations, [STATE_REASON_ANNOTATION]: reason } }, spec: { ...o.spec, state: 'Unsupported' } } as KubernetesObject);
     const buildable = kubernetesVersion(KUBE_E2E_OLD_VERSION);
     if (minorOf(KUBE_E2E_OLD_VERSION) === minorOf(version) && !out.some((x) => x.metadata?.name === buildable.metadata.name)) {

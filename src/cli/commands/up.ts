@@ -208,8 +208,8 @@ async function ensureEnvironmentBinaries(runtime: Runtime, config: LocalEnvironm
   const missing = needed.filter((n) => !binaries.find(n.component, n.version));
   if (missing.length === 0) return;
   io.err(
-    `Binaries: ${needed.length} needed, ${missing.length} not built yet — compiled from Go modules (nothing can be downloaded prebuilt); ` +
-      `the first run takes minutes (a cold kube-apiserver build ~10 min on 2 cores):\n` +
+    `Binaries: ${needed.length} needed, ${missing.length} not built yet. They are compiled from Go modules (no prebuilt binary can be ` +
+      `downloaded here); a first run with empty Go caches took ~8 min on an idle 2-core machine, later ones need no build:\n` +
       missing.map((m) => `  ${m.component} ${m.version} (${m.why})`).join('\n'),
   );
   // A terminal gets one live line per build; anything else (a log, CI) one line when a build starts and ends.

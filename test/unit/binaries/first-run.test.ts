@@ -51,6 +51,8 @@ describe('first run: which binaries, built how', () => {
     for (const k of ['etcd v3.5.35', 'etcdutl v3.5.35', 'kube-apiserver v1.33.13', 'kube-controller-manager v1.33.13', 'kube-scheduler v1.33.13', `kwok ${KWOK_VERSION}`]) {
       assert.ok(keys.includes(k), `${k} missing from ${keys.join(', ')}`);
     }
+    // One line per binary, with every reason it is needed.
+    assert.equal(need.find((n) => n.component === 'kube-apiserver')?.why, 'meta control plane, business control planes at v1.33.13');
   });
 
   it('business clusters from kokpit.yaml add their versions; without a sample nothing else is needed', () => {
