@@ -4,7 +4,7 @@
 // live ones), the uid (owner references), the Service type of `Auto` (NodePort: no load balancer is known
 // offline) and its ClusterIP, and the catalog (kokpit's default one).
 import type { KubeObject } from '../operators/cluster/render/common';
-import { contentHash } from '../operators/cluster/render/common';
+import { contentHash } from '../kit';
 import type { BusinessCluster, EtcdCluster, KubernetesVersion } from '../api';
 import { defaultKubernetesVersions } from '../catalog';
 import { names, type CertPurpose, type KubeconfigPurpose } from '../operators/cluster/names';

@@ -9,7 +9,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { buildProgressReporter } from '../../binaries/progress';
 import { defaultBinaryProvider } from '../../binaries/provider';
 import { environmentBinaries } from '../../local/requirements';
-import { DEFAULT_ETCD_VERSION } from '../../api';
+import { API_VERSION, DEFAULT_ETCD_VERSION } from '../../api';
 import { catalogObjects, createSample, SAMPLE_NAME, SAMPLE_NAMESPACE, SAMPLE_VERSION, sampleMachines, waitClusterReady, waitMachinesRunning } from '../../local/sample';
 import { loadEnvironmentConfig, defaultEnvironmentConfig, type LocalEnvironmentConfig } from '../../local/config';
 import { parseFlags, str } from '../../local/args';
@@ -265,7 +265,7 @@ async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnviron
     const placed = spec?.apiServer?.service ? undefined : placement(bc.name);
     const withPlacement = placed ? { ...spec, apiServer: { ...spec?.apiServer, service: placed.service, certSANs: [...(spec?.apiServer?.certSANs ?? []), ...(placed.certSANs ?? [])] } } : bc.spec;
     await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-    await applyObject(objects, { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: bc.name, namespace }, spec: withPlacement } as never);
+    await applyObject(objects, { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name: bc.name, namespace }, spec: withPlacement } as never);
     wanted.push({ name: bc.name, namespace });
   }
   if (a.withSample) {

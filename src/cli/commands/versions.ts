@@ -5,13 +5,13 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { withDefaults, type KubernetesVersion } from '../../api';
+import { API_VERSION, withDefaults, type KubernetesVersion } from '../../api';
 import { applyObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi } from '../../kube';
 import { compareVersions } from '../../operators/cluster/versions';
 import { validateText } from '../../validation';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 
-const API = 'kokpit.dev/v1alpha1';
+const API = API_VERSION;
 
 interface Flags {
   sub: 'list' | 'add';

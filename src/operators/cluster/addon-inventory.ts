@@ -10,7 +10,7 @@
 // when the stored content differs: a steady pass writes nothing.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { describeKubeError, describeRef } from '../../kube';
-import type { Applier } from './apply';
+import type { Applier } from '../../kit';
 import { ADDON_LABEL } from './render/addons';
 
 export const INVENTORY_NAMESPACE = 'kube-system';

@@ -1,6 +1,6 @@
 // Names of everything a business cluster owns. One place, so renderers, steps and tests agree.
 
-export const FIELD_MANAGER = 'kokpit';
+export { FIELD_MANAGER } from '../../kit';
 export const FINALIZER = 'kokpit.dev/etcd-prefix-cleanup';
 /** Annotation that asks for every certificate of the cluster to be re-issued (any new value). */
 export const ROTATE_ANNOTATION = 'kokpit.dev/rotate-certificates';

@@ -1,14 +1,14 @@
 // Wiring: watches BusinessClusters and what they depend on, maps every event to a cluster key, and runs
 // the reconciler on a de-duplicating work queue.
 import { AppsV1Api, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
-import type { BusinessCluster, EtcdCluster } from '../../api';
+import { API_VERSION, type BusinessCluster, type EtcdCluster } from '../../api';
 import { Controller, type ControllerOptions } from '../../controller/controller';
 import { Informer } from '../../controller/informer';
 import { keyOf } from '../../controller/reconciler';
 import { listObjects, makeObjectApi } from '../../kube';
 import { ClusterReconciler, type ClusterRuntime } from './reconciler';
 
-const API = 'kokpit.dev/v1alpha1';
+const API = API_VERSION;
 
 export interface ClusterOperator {
   reconciler: ClusterReconciler;

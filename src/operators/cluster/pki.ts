@@ -17,7 +17,7 @@ import {
   type CertKeyPair,
   type CertUsage,
 } from '../../pki';
-import type { Applier } from './apply';
+import type { Applier } from '../../kit';
 import { KUBECONFIG_KEY, ROTATE_ANNOTATION, ROTATED_FOR_ANNOTATION, names } from './names';
 import { contentHash } from './render/common';
 import {

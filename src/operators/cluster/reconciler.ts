@@ -5,12 +5,12 @@
 import { isIPv4 } from 'node:net';
 import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { describePodProblems, podProblems } from './pod-problems';
-import { withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
+import { API_VERSION, withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
 import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
 import { deleteObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
 import { caSecretName, clientEndpoint } from '../etcd/names';
 import { syncAddonObjects, type AddonRendering } from './addon-inventory';
-import { Applier, applyStatus } from './apply';
+import { addFinalizer, Applier, applyStatus, removeFinalizer } from '../../kit';
 import { findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
 import { deleteEtcdPrefix } from './etcd-cleanup';
 import { APISERVER_PORT, FIELD_MANAGER, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL, names } from './names';
@@ -63,7 +63,7 @@ function ipEndpoint(url: string): { ip: string; port: number } | undefined {
     return undefined;
   }
 }
-const API = 'kokpit.dev/v1alpha1';
+const API = API_VERSION;
 
 /** Why a pass stopped early: a condition to report and when to look again. */
 class StopPass extends Error {
@@ -458,19 +458,7 @@ export class ClusterReconciler {
   }
 
   private async ensureFinalizer(c: BusinessCluster): Promise<void> {
-    if (c.metadata.finalizers?.includes(FINALIZER)) return;
-    await this.patchFinalizers(c, [...(c.metadata.finalizers ?? []), FINALIZER]);
-  }
-
-  /** Merge patch with the read resourceVersion: others' finalizers are kept, a concurrent change conflicts (and retries). */
-  private async patchFinalizers(c: BusinessCluster, finalizers: string[]): Promise<void> {
-    this.directWrites++;
-    const body = { apiVersion: API, kind: 'BusinessCluster', metadata: { name: c.metadata.name, namespace: c.metadata.namespace, resourceVersion: c.metadata.resourceVersion, finalizers } };
-    try {
-      await makeObjectApi(this.rt.kc).patch(body as KubernetesObject, undefined, undefined, FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
-    } catch (e) {
-      throw toKubeApiError(e, `update finalizers of BusinessCluster ${keyOf(c)}`);
-    }
+    if (await addFinalizer(makeObjectApi(this.rt.kc), { ...c, apiVersion: API, kind: 'BusinessCluster' }, FINALIZER)) this.directWrites++;
   }
 
   /** Deletion: everything in the meta cluster goes with owner references; only a shared etcd's keys need us. */
@@ -504,7 +492,7 @@ export class ClusterReconciler {
       // Without the etcd cluster or its CA nothing can be reached: don't block deletion forever.
       this.log.warn(`${keyOf(c)}: EtcdCluster ${ref} or its CA is gone; keys under ${etcdPrefix(c)} cannot be removed`);
     }
-    await this.patchFinalizers(c, (c.metadata.finalizers ?? []).filter((f) => f !== FINALIZER));
+    if (await removeFinalizer(makeObjectApi(this.rt.kc), { ...c, apiVersion: API, kind: 'BusinessCluster' }, FINALIZER)) this.directWrites++;
   }
 
   private async writeStatus(c: BusinessCluster, state: PassState): Promise<void> {

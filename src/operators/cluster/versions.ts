@@ -1,20 +1,11 @@
 // Pure decisions about versions: is the requested version usable, and which version each component
 // runs in this pass (apiserver first, then controller-manager and scheduler; one minor at a time).
+import { compareVersions, parseVersion } from '../../kit';
 import { STATE_REASON_ANNOTATION, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
 
 const USABLE = new Set(['Supported', 'Preview']);
 
-export function parseVersion(v: string): [number, number, number] | undefined {
-  const m = /^v(\d+)\.(\d+)\.(\d+)$/.exec(v);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
-}
-
-export function compareVersions(a: string, b: string): number {
-  const pa = parseVersion(a) ?? [0, 0, 0];
-  const pb = parseVersion(b) ?? [0, 0, 0];
-  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
-  return 0;
-}
+export { compareVersions, parseVersion } from '../../kit';
 
 export type CatalogVerdict =
   | { ok: true; release: KubernetesVersionSpec }

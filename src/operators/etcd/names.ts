@@ -15,7 +15,7 @@ export const ANNOTATION_SECRET_HASH = 'kokpit.dev/secret-hash';
 export const ANNOTATION_VERSION = 'kokpit.dev/etcd-version';
 export const FINALIZER_FINAL_BACKUP = 'kokpit.dev/etcd-final-backup';
 export const LABEL_FINAL_BACKUP = 'kokpit.dev/final-backup';
-export const FIELD_MANAGER = 'kokpit';
+export { FIELD_MANAGER } from '../../kit';
 
 export const ETCD_CLUSTER_PLURAL = 'etcdclusters';
 export const ETCD_BACKUP_PLURAL = 'etcdbackups';

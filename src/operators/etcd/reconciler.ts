@@ -20,6 +20,7 @@ import {
 import { API_VERSION, GROUP, VERSION, withDefaults, type EtcdBackup, type EtcdCluster, type EtcdClusterStatus } from '../../api';
 import { type ReconcileContext, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { applyObject, deleteObject, isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
+import { addFinalizer, removeFinalizer } from '../../kit';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
 import {
   ANNOTATION_SECRET_HASH,
@@ -529,27 +530,17 @@ export class EtcdClusterReconciler {
     return undefined;
   }
 
-  /** Adds or removes our finalizer with a JSON patch guarded by a test, so no other finalizer is touched. */
+  /** Adds or removes our finalizer (the kit's resourceVersion-guarded patch: no other finalizer is touched). */
   private async setFinalizer(cluster: EtcdCluster, present: boolean): Promise<void> {
-    const list = cluster.metadata.finalizers ?? [];
-    if (!present && !list.includes(FINALIZER_FINAL_BACKUP)) return;
-    const ops = present
-      ? list.length
-        ? [{ op: 'test', path: '/metadata/finalizers', value: list }, { op: 'add', path: '/metadata/finalizers/-', value: FINALIZER_FINAL_BACKUP }]
-        : [{ op: 'test', path: '/metadata/resourceVersion', value: cluster.metadata.resourceVersion }, { op: 'add', path: '/metadata/finalizers', value: [FINALIZER_FINAL_BACKUP] }]
-      : [
-          { op: 'test', path: `/metadata/finalizers/${list.indexOf(FINALIZER_FINAL_BACKUP)}`, value: FINALIZER_FINAL_BACKUP },
-          { op: 'remove', path: `/metadata/finalizers/${list.indexOf(FINALIZER_FINAL_BACKUP)}` },
-        ];
+    const obj = { ...cluster, apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { ...cluster.metadata, name: cluster.metadata.name! } };
     try {
-      await this.custom.patchNamespacedCustomObject(
-        { group: GROUP, version: VERSION, namespace: cluster.metadata.namespace!, plural: ETCD_CLUSTER_PLURAL, name: cluster.metadata.name!, body: ops, fieldManager: FIELD_MANAGER },
-        setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-      );
-      cluster.metadata.finalizers = present ? [...list, FINALIZER_FINAL_BACKUP] : list.filter((f) => f !== FINALIZER_FINAL_BACKUP);
+      if (present) await addFinalizer(this.o.objects, obj, FINALIZER_FINAL_BACKUP);
+      else await removeFinalizer(this.o.objects, obj, FINALIZER_FINAL_BACKUP);
+      const list = cluster.metadata.finalizers ?? [];
+      cluster.metadata.finalizers = present ? [...new Set([...list, FINALIZER_FINAL_BACKUP])] : list.filter((f) => f !== FINALIZER_FINAL_BACKUP);
     } catch (e) {
       if (isNotFound(e)) return;
-      throw toKubeApiError(e, `${present ? 'add' : 'remove'} finalizer of EtcdCluster ${cluster.metadata.namespace}/${cluster.metadata.name}`);
+      throw e;
     }
   }
 

@@ -4,11 +4,9 @@ import type { Condition, EtcdClusterStatus, EtcdMemberStatus } from '../../api';
 import { type ClusterRef, caSecretName, clientEndpoint, memberClientURL, memberPeerURL } from './names';
 import { type MemberView, type Plan, quorumOf } from './plan';
 import { compareVersions } from './version';
+import { setCondition } from '../../kit';
 
-export function setCondition(previous: Condition[] | undefined, next: Condition, now: string): Condition {
-  const old = previous?.find((c) => c.type === next.type);
-  return { ...next, lastTransitionTime: old && old.status === next.status && old.lastTransitionTime ? old.lastTransitionTime : now };
-}
+export { setCondition } from '../../kit';
 
 export interface StatusInputs {
   cluster: ClusterRef;

@@ -1,4 +1,5 @@
 // etcd versions: parsing, ordering, the image a version runs from, and which version changes are allowed.
+import { compareVersions as compareReleases } from '../../kit';
 
 export interface EtcdVersion {
   major: number;
@@ -17,11 +18,10 @@ export function normalizeVersion(v: string): string {
   return p ? `${p.major}.${p.minor}.${p.patch}` : v;
 }
 
+/** Orders two etcd releases (the kit's comparison); throws on anything that is not a plain release. */
 export function compareVersions(a: string, b: string): number {
-  const x = parseVersion(a);
-  const y = parseVersion(b);
-  if (!x || !y) throw new Error(`cannot compare etcd versions '${a}' and '${b}'`);
-  return x.major - y.major || x.minor - y.minor || x.patch - y.patch;
+  if (!parseVersion(a) || !parseVersion(b)) throw new Error(`cannot compare etcd versions '${a}' and '${b}'`);
+  return compareReleases(a, b);
 }
 
 export const ETCD_IMAGE_REPOSITORY = 'registry.k8s.io/etcd';

@@ -5,9 +5,9 @@ import type { Component, ComponentSpec, Condition } from '../../api';
 import { TerminalError, type Logger, type ReconcileResult } from '../../controller/reconciler';
 import { makeObjectApi, readObject } from '../../kube';
 import { findCycleThrough } from './components';
-import { mergeConditions, type ConditionInput } from './conditions';
+import { mergeConditions, type ConditionInput } from '../../kit';
 import { API } from './names';
-import { writeStatusIfChanged, type WriteCounter } from './status';
+import { writeStatusIfChanged, type WriteCounter } from '../../kit';
 
 export interface ComponentRuntime {
   kc: KubeConfig;

@@ -9,7 +9,7 @@ import type { BusinessCluster, Component, ComponentSpec, Condition, Machine, Mac
 import { TerminalError, type Logger, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { describeKubeError, makeObjectApi, readObject } from '../../kube';
 import { planComponents, type PlannedComponent } from './components';
-import { findCondition, mergeConditions, type ConditionInput } from './conditions';
+import { findCondition, mergeConditions, type ConditionInput } from '../../kit';
 import { KwokUnavailableError, type ClusterConnection, type ClusterConnections } from './connections';
 import { noEvents, type EventRecorder } from './events';
 import { API, KUBECONFIG_KEY, MACHINE_NAME_LABEL, MACHINE_NAMESPACE_LABEL, NODE_CLEANUP_FINALIZER, adminKubeconfigSecretOf, nodeNameOf } from './names';
@@ -18,7 +18,7 @@ import type { MachineProvider, ProviderContext, ProviderName, Providers } from '
 import { kubeletVersionOf } from './render';
 import { checkKubeletSkew } from './skew';
 import { changeStep, renderScript } from './steps';
-import { setFinalizers, writeStatusIfChanged, type WriteCounter } from './status';
+import { setFinalizers, writeStatusIfChanged, type WriteCounter } from '../../kit';
 
 export { nodeMatches } from './node-match';
 

@@ -4,12 +4,12 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Machine, MachineSet, MachineSetStatus } from '../../api';
 import { type Logger, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { applyObject, deleteObject, listObjects, makeObjectApi, readObject } from '../../kube';
-import { findCondition, mergeConditions, type ConditionInput } from './conditions';
+import { findCondition, mergeConditions, type ConditionInput } from '../../kit';
 import { noEvents, type EventRecorder } from './events';
 import { API, MACHINESET_LABEL, TEMPLATE_HASH_LABEL, machineIndexOf } from './names';
 import { renderSetMachine, templateHashOf } from './render';
 import { planRollout, type MachineFacts } from './rollout';
-import { writeStatusIfChanged, type WriteCounter } from './status';
+import { writeStatusIfChanged, type WriteCounter } from '../../kit';
 
 export interface MachineSetRuntime {
   kc: KubeConfig;

@@ -1,7 +1,9 @@
 // Names, labels and annotations the machine operator puts on objects. One place, so renderers,
 // reconcilers and tests agree.
 
-export const API = 'kokpit.dev/v1alpha1';
+import { API_VERSION } from '../../api';
+
+export const API = API_VERSION;
 /** Finalizer on a Machine: its Node lives in another cluster (the business cluster), outside GC's reach. */
 export const NODE_CLEANUP_FINALIZER = 'kokpit.dev/machine-node-cleanup';
 /** Labels on Nodes in the business cluster, so a Node event maps back to its Machine. */

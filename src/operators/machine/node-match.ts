@@ -1,5 +1,5 @@
 import type { V1Node } from '@kubernetes/client-node';
-import { containsDesired } from '../cluster/apply';
+import { containsDesired } from '../../kit';
 
 /**
  * Whether the live Node already has what we render. Taints are compared as a subset: the node lifecycle

@@ -2,7 +2,7 @@
 // MachineSet. Whole objects, no timestamps or random values, so applying them twice changes nothing.
 import type { V1Node, V1Taint } from '@kubernetes/client-node';
 import type { Machine, MachineSet } from '../../api';
-import { contentHash } from '../cluster/render/common';
+import { contentHash } from '../../kit';
 import type { PlannedComponent } from './components';
 import {
   API,

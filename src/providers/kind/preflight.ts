@@ -1,6 +1,7 @@
 // Preflight for the kind runtime of `kokpit up`: everything that makes `kind create cluster` fail later,
 // checked up front, each with a message that says what to do. Pure inputs (PATH, /proc, ports, statfs)
 // are injectable so tests run the checks against a PATH holding no docker or kind.
+import { compareVersions } from '../../kit';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -87,12 +88,7 @@ export async function checkDocker(o: PreflightOptions = {}): Promise<PreflightCh
   return { name: 'docker', ok: true, severity: 'error', detail: `Docker engine ${r.stdout.trim()} reachable (${bin})` };
 }
 
-export function compareVersions(a: string, b: string): number {
-  const pa = a.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.replace(/^v/, '').split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < 3; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
-  return 0;
-}
+export { compareVersions };
 
 export async function checkKind(o: PreflightOptions = {}): Promise<PreflightCheck> {
   const env = o.env ?? process.env;

@@ -13,7 +13,7 @@ import { defaultAddons, defaultKubernetesVersions } from '../../../src/catalog';
 import { upgradeCluster, UPGRADE_FIELD_MANAGER } from '../../../src/cli/commands/upgrade';
 import { runCli } from '../../../src/cli/main';
 import { applyObject, listObjects, makeObjectApi, readObject } from '../../../src/kube';
-import { applyStatus } from '../../../src/operators/cluster/apply';
+import { applyStatus } from '../../../src/kit';
 import { buildKubeconfig } from '../../../src/pki';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
 

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { listObjects, makeObjectApi, readObject } from '../../../src/kube';
 import { decodeInventory, INVENTORY_NAME, INVENTORY_NAMESPACE, syncAddonObjects, type AddonRendering, type SyncPhase } from '../../../src/operators/cluster/addon-inventory';
-import { Applier } from '../../../src/operators/cluster/apply';
+import { Applier } from '../../../src/kit';
 import { ADDON_LABEL } from '../../../src/operators/cluster/render/addons';
 import { startControlPlane, type ControlPlane } from '../../../src/testenv';
 

@@ -9,7 +9,7 @@ import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/c
 import { ETCD_VERSION } from '../../../src/binaries/catalog';
 import { defaultKubernetesVersions } from '../../../src/catalog';
 import { applyObject, listObjects, makeObjectApi } from '../../../src/kube';
-import { applyStatus } from '../../../src/operators/cluster/apply';
+import { applyStatus } from '../../../src/kit';
 import { createCA, issueCert, type CertKeyPair } from '../../../src/pki';
 import { httpsGet, resolveBinaries, waitFor } from '../../../src/testenv';
 import { freePorts } from '../../../src/testenv/wait';

@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import type { Machine, MachineSet } from '../../../src/api';
 import { applyObject, deleteObject, listObjects, makeObjectApi, readObject } from '../../../src/kube';
-import { applyStatus } from '../../../src/operators/cluster/apply';
+import { applyStatus } from '../../../src/kit';
 import { startMachineOperator, type MachineOperator } from '../../../src/operators/machine/operator';
 import { isNodeReady, waitFor } from '../../../src/testenv';
 import { API, componentObject, componentWithHealth, startMachineEnv, type MachineEnv } from './support';

@@ -6,7 +6,7 @@
 // tests run real business control planes.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { applyObject, makeObjectApi } from '../../../src/kube';
-import { applyStatus } from '../../../src/operators/cluster/apply';
+import { applyStatus } from '../../../src/kit';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../../src/testenv';
 
 export const API = 'kokpit.dev/v1alpha1';

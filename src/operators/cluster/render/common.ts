@@ -1,6 +1,6 @@
 // Shared pieces of the renderers: labels, owner references, flags and content hashes. All pure.
-import { createHash } from 'node:crypto';
 import { API_VERSION, type BusinessCluster } from '../../../api';
+import { contentHash } from '../../../kit';
 
 export interface OwnerReference {
   apiVersion: string;
@@ -64,23 +64,7 @@ export function flags(...sources: Array<Record<string, string> | undefined>): st
     .map((k) => `--${k.replace(/^-+/, '')}=${merged[k]}`);
 }
 
-/** Hex sha256 of a canonical JSON form (keys sorted), shortened. */
-export function contentHash(value: unknown, length = 16): string {
-  return createHash('sha256').update(canonicalJSON(value)).digest('hex').slice(0, length);
-}
-
-export function canonicalJSON(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJSON).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonicalJSON(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+export { canonicalJSON, contentHash } from '../../../kit';
 
 /** The pod-template annotation that rolls a Deployment when any Secret it mounts changes. */
 export function secretsHash(mounted: string[], hashes: Record<string, string>): string {

@@ -5,10 +5,9 @@
 import type { V1Node } from '@kubernetes/client-node';
 import type { BusinessCluster, Machine } from '../../../api';
 import type { PlannedComponent } from '../components';
-import type { ConditionInput } from '../conditions';
 import type { ClusterConnection } from '../connections';
 import type { StepName } from '../steps';
-import type { WriteCounter } from '../status';
+import type { ConditionInput, WriteCounter } from '../../../kit';
 
 export type ProviderName = 'kind' | 'kwok';
 

@@ -2,7 +2,7 @@
 // downgrades), condition merging, the "already applied" comparison, and the etcd prefix range.
 import * as assert from 'node:assert/strict';
 import { kubernetesVersion } from '../../../../src/catalog';
-import { containsDesired } from '../../../../src/operators/cluster/apply';
+import { containsDesired } from '../../../../src/kit';
 import { mergeConditions } from '../../../../src/operators/cluster/conditions';
 import { prefixRange } from '../../../../src/operators/cluster/etcd-cleanup';
 import { checkCatalog, planVersions } from '../../../../src/operators/cluster/versions';

@@ -1,0 +1,135 @@
+// Writes that only happen when something differs, for every operator: server-side apply with kokpit's one
+// field manager after a compare with the live object, status through /status, and a canonical JSON form for
+// hashing and comparing. A pass over an unchanged world makes zero write requests.
+import { createHash } from 'node:crypto';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
+import { API_VERSION } from '../api';
+import { applyObject, deleteObject, FIELD_MANAGER, readObject, toKubeApiError, type ObjectRef } from '../kube';
+
+export { FIELD_MANAGER };
+
+/** Counts write requests for benchmarks (the API server's own metrics are the proof in tests). */
+export interface WriteCounter {
+  writes: number;
+}
+
+/** Whether `live` already holds every field of `desired` with the same value (arrays: same length, element-wise). */
+export function containsDesired(live: unknown, desired: unknown): boolean {
+  if (desired === undefined) return true;
+  if (desired === null || typeof desired !== 'object') return live === desired;
+  if (Array.isArray(desired)) {
+    // An empty list we render (e.g. a ClusterRole's `rules: []`) may be omitted by the server too.
+    if (desired.length === 0 && live === undefined) return true;
+    if (!Array.isArray(live) || live.length !== desired.length) return false;
+    return desired.every((d, i) => containsDesired(live[i], d));
+  }
+  if (live === null || typeof live !== 'object' || Array.isArray(live)) {
+    // An empty map we render may be omitted by the server.
+    return live === undefined && Object.keys(desired).length === 0;
+  }
+  const l = live as Record<string, unknown>;
+  return Object.entries(desired as Record<string, unknown>).every(([k, v]) => containsDesired(l[k], v));
+}
+
+/** JSON with sorted keys and no undefined members: equal values give equal strings (hashes, comparisons). */
+export function canonicalJSON(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJSON).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJSON(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Hex sha256 of the canonical JSON form, shortened: the hash every operator uses for content. */
+export function contentHash(value: unknown, length = 16): string {
+  return createHash('sha256').update(canonicalJSON(value)).digest('hex').slice(0, length);
+}
+
+export function dropUndefined<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(dropUndefined) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, dropUndefined(v)])) as T;
+  }
+  return value;
+}
+
+export class Applier {
+  /** Write requests sent (applies), for tests and benchmarks. */
+  writes = 0;
+  reads = 0;
+
+  constructor(private readonly client: KubernetesObjectApi) {}
+
+  async read<T extends KubernetesObject>(ref: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): Promise<T | undefined> {
+    this.reads++;
+    return readObject<T>(this.client, ref);
+  }
+
+  /** Applies `desired` unless the live object already matches; returns the live object either way. */
+  async ensure<T extends KubernetesObject>(desired: T): Promise<T> {
+    return this.ensureAgainst(desired, await this.read<T>(desired as never));
+  }
+
+  /** Like `ensure`, with the live object the caller has just read (undefined: it does not exist). */
+  async ensureAgainst<T extends KubernetesObject>(desired: T, live: T | undefined): Promise<T> {
+    if (live && containsDesired(live, stripStatus(desired))) return live;
+    this.writes++;
+    return applyObject(this.client, desired, { fieldManager: FIELD_MANAGER, force: true });
+  }
+
+  /** Deletes (background propagation); false when it was already gone. Counted as a write. */
+  async delete(ref: ObjectRef): Promise<boolean> {
+    this.writes++;
+    return deleteObject(this.client, ref, { propagationPolicy: 'Background' });
+  }
+}
+
+function stripStatus<T extends KubernetesObject>(o: T): T {
+  const { status: _s, ...rest } = o as T & { status?: unknown };
+  return rest as T;
+}
+
+/**
+ * Server-side apply of `status` through the /status subresource of a kokpit object (namespaced or
+ * cluster-scoped): fields kokpit set before and no longer sends are removed, others' fields are kept.
+ */
+export async function applyStatus(
+  kc: KubeConfig,
+  obj: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
+  plural: string,
+  status: unknown,
+): Promise<void> {
+  const [group, version] = obj.apiVersion.split('/');
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const ns = obj.metadata.namespace;
+  const body = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, ...(ns ? { namespace: ns } : {}) }, status };
+  const common = { group, version, plural, name: obj.metadata.name, body, fieldManager: FIELD_MANAGER, force: true };
+  const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+  try {
+    if (ns) await api.patchNamespacedCustomObjectStatus({ ...common, namespace: ns }, ssa);
+    else await api.patchClusterCustomObjectStatus(common, ssa);
+  } catch (err) {
+    throw toKubeApiError(err, `apply status of ${obj.kind} ${ns ? `${ns}/` : ''}${obj.metadata.name}`);
+  }
+}
+
+/** Applies `status` through /status unless it equals `previous` (same fields, same values). */
+export async function writeStatusIfChanged(
+  kc: KubeConfig,
+  /** apiVersion defaults to kokpit's (list items may come without one). */
+  obj: { apiVersion?: string; kind: string; metadata: { name: string; namespace?: string } },
+  plural: string,
+  previous: unknown,
+  status: Record<string, unknown>,
+  counter?: WriteCounter,
+): Promise<boolean> {
+  if (canonicalJSON(dropUndefined(previous ?? {})) === canonicalJSON(dropUndefined(status))) return false;
+  if (counter) counter.writes++;
+  await applyStatus(kc, { ...obj, apiVersion: obj.apiVersion ?? API_VERSION }, plural, dropUndefined(status));
+  return true;
+}
