@@ -35,7 +35,7 @@ export interface ProviderOptions {
 
 export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
   const log = o.log ?? (() => {});
-  const builds = new Map<string, { promise: Promise<string>; since: number; estimate: string }>();
+  const builds = new Map<string, { promise: Promise<string>; since: number; estimate: string; started: boolean }>();
   const failures = new Map<string, { at: number; message: string }>();
   let queue: Promise<unknown> = Promise.resolve();
   const key = (c: string, v: string) => `${c}@${v}`;
@@ -59,7 +59,8 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
     if (why) return { state: 'unbuildable', message: why };
     const b = builds.get(key(component, version));
     // Stable text (no elapsed time): a status that quotes it is not rewritten every pass during a build.
-    if (b) return { state: 'building', message: `building ${component} ${version} from Go modules on demand since ${new Date(b.since).toISOString().replace(/\.\d{3}Z$/, 'Z')}${b.estimate}` };
+    if (b && !b.started) return { state: 'building', message: `waiting to build ${component} ${version} from Go modules (one build at a time; queued since ${isoSeconds(b.since)})` };
+    if (b) return { state: 'building', message: `building ${component} ${version} from Go modules on demand since ${isoSeconds(b.since)}${b.estimate}` };
     const f = failures.get(key(component, version));
     if (f) return { state: 'failed', message: f.message };
     if (o.build === false) return { state: 'missing', message: `${component} ${version} not found at ${binaryPath(component, version)}; run 'npm run setup:bins'` };
@@ -78,8 +79,10 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
     const failed = failures.get(k);
     if (failed && Date.now() - failed.at < retryAfter) return Promise.reject(new Error(failed.message));
     const last = buildTimes().estimate(component, version);
-    const entry = { since: Date.now(), estimate: last ? ` (~${duration(last.seconds)}, from ${last.from})` : '', promise: undefined as unknown as Promise<string> };
+    const entry = { since: Date.now(), started: false, estimate: last ? ` (~${duration(last.seconds)}, from ${last.from})` : '', promise: undefined as unknown as Promise<string> };
     const run = async () => {
+      entry.since = Date.now();
+      entry.started = true;
       log(`building ${component} ${version} on demand (it is not in the binary cache)`);
       await (o.ensure ?? ensureBinaries)({
         requests: [{ component, version }],
@@ -106,6 +109,8 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
 export function describe(s: BinaryState): string {
   return s.state === 'present' ? `present at ${s.path}` : s.message;
 }
+
+const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 let shared: BinaryProvider | undefined;
 /** The process-wide provider (one build queue per process). */

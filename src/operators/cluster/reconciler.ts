@@ -10,8 +10,8 @@ import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type Reconci
 import { deleteObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
 import { caSecretName, clientEndpoint } from '../etcd/names';
 import { syncAddonObjects, type AddonRendering } from './addon-inventory';
-import { addFinalizer, Applier, applyStatus, removeFinalizer } from '../../kit';
-import { findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
+import { addFinalizer, Applier, applyStatus, compareVersions as compareReleases, removeFinalizer, runSteps, StopPass, type Step } from '../../kit';
+import { CONDITION_TYPES, findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
 import { deleteEtcdPrefix } from './etcd-cleanup';
 import { APISERVER_PORT, FIELD_MANAGER, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL, names } from './names';
 import { checkNetwork, serviceAddresses } from './network';
@@ -25,8 +25,24 @@ import { etcdPrefix, renderManagedEtcd } from './render/etcd';
 import { specOf, type ServiceType } from './render/inputs';
 import { checkCatalog, compareVersions, planVersions, type LiveComponent } from './versions';
 
-export const STEPS = ['catalog', 'network', 'etcd', 'apiserver-service', 'pki', 'apiserver', 'controllers', 'cluster-bootstrap', 'addons'] as const;
-export type StepName = (typeof STEPS)[number];
+/**
+ * The pass, in order: each step's name and the condition it owns (the one place this mapping is written).
+ * A pass stops at the first step that is not done; that step's condition says why.
+ */
+export const STEP_CONDITIONS = {
+  catalog: 'CatalogValid',
+  network: 'NetworkValid',
+  etcd: 'EtcdReady',
+  'apiserver-service': 'APIServerAvailable',
+  pki: 'CertificatesReady',
+  apiserver: 'APIServerAvailable',
+  controllers: 'ControlPlaneReady',
+  'control-plane-ready': 'ControlPlaneReady',
+  'cluster-bootstrap': 'AddonsReady',
+  addons: 'AddonsReady',
+} as const satisfies Record<string, ConditionType>;
+export type StepName = keyof typeof STEP_CONDITIONS;
+export const STEPS = Object.keys(STEP_CONDITIONS) as StepName[];
 
 /** Everything the reconciler needs from its environment; tests and the sandbox replace parts of it. */
 export interface ClusterRuntime {
@@ -65,22 +81,52 @@ function ipEndpoint(url: string): { ip: string; port: number } | undefined {
 }
 const API = API_VERSION;
 
-/** Why a pass stopped early: a condition to report and when to look again. */
-class StopPass extends Error {
-  constructor(
-    readonly condition: ConditionInput,
-    readonly requeueAfterMs: number | undefined,
-  ) {
-    super(condition.message ?? condition.reason);
-  }
-}
-
 interface PassState {
   conditions: ConditionInput[];
   status: Partial<BusinessClusterStatus>;
   completedSteps: StepName[];
   /** Whether the version plan was made (else the previous upgrade status stands). */
   planned?: boolean;
+}
+
+type Plan = Extract<ReturnType<typeof planVersions>, { ok: true }>;
+type Release = KubernetesVersionSpec;
+
+/**
+ * What one pass knows, filled in step by step: a step reads what the steps before it wrote (the `!` fields are
+ * set by the step named beside them before any later step runs).
+ */
+interface Pass {
+  c: BusinessCluster;
+  ns: string;
+  spec: ReturnType<typeof specOf>;
+  wait: number;
+  state: PassState;
+  cond(type: ConditionType, status: 'True' | 'False', reason: string, message?: string): void;
+  /** catalog */
+  catalog: KubernetesVersion[];
+  target: Release;
+  plan: Plan;
+  releases: { apiServer: Release; controllerManager: Release; scheduler: Release };
+  /** network */
+  dnsServiceIP: string;
+  /** etcd */
+  etcdServers: string;
+  etcdCA: { certPem: string; keyPem: string };
+  prefix: string;
+  /** apiserver-service */
+  service: V1Service;
+  endpoint: string;
+  nodeEndpoint: string;
+  /** pki */
+  pki: Awaited<ReturnType<typeof ensurePKI>>;
+  /** apiserver, controllers */
+  apiLive: LiveDeployment;
+  kcmLive: LiveDeployment;
+  schedLive: LiveDeployment;
+  allRolledOut: boolean;
+  /** cluster-bootstrap */
+  business: Applier;
 }
 
 export class ClusterReconciler {
@@ -123,7 +169,7 @@ export class ClusterReconciler {
       result = await this.runSteps(cluster, state);
     } catch (e) {
       if (e instanceof StopPass) {
-        state.conditions.push(e.condition);
+        state.conditions.push(e.condition as ConditionInput);
         result = e.requeueAfterMs !== undefined ? { requeueAfterMs: e.requeueAfterMs } : undefined;
       } else {
         failure = e;
@@ -132,45 +178,49 @@ export class ClusterReconciler {
     if (failure && !(failure instanceof TerminalError)) {
       // Transient: report it on the condition of the step that failed, then let the queue back off.
       const step = STEPS[state.completedSteps.length];
-      state.conditions.push({ type: conditionOfStep(step), status: 'False', reason: 'ReconcileError', message: `step ${step}: ${describeKubeError(failure)}` });
+      state.conditions.push({ type: step ? STEP_CONDITIONS[step] : 'AddonsReady', status: 'False', reason: 'ReconcileError', message: `step ${step}: ${describeKubeError(failure)}` });
     }
     await this.writeStatus(cluster, state);
     if (failure) throw failure;
     return result;
   };
 
-  private async step(name: StepName, cluster: BusinessCluster, state: PassState, fn: () => Promise<void>): Promise<void> {
-    await fn();
-    state.completedSteps.push(name);
-    await this.rt.afterStep?.(name, cluster);
+  /** One pass: the steps in order, then a requeue while the control plane rolls out or upgrades. */
+  private async runSteps(c: BusinessCluster, state: PassState): Promise<ReconcileResult | void> {
+    const pass = {
+      c, state, ns: c.metadata.namespace ?? 'default', spec: specOf(c), wait: this.rt.waitRequeueMs ?? 5000, prefix: etcdPrefix(c),
+      cond: (type: ConditionType, status: 'True' | 'False', reason: string, message?: string) => void state.conditions.push({ type, status, reason, message }),
+    } as Pass;
+    const result = await runSteps(this.steps, pass, async (name) => {
+      state.completedSteps.push(name);
+      await this.rt.afterStep?.(name, c);
+    });
+    if (result.stopped) throw result.stopped.stop;
+    if (!pass.allRolledOut || pass.plan.upgrading) return { requeueAfterMs: pass.wait };
   }
 
-  private async runSteps(c: BusinessCluster, state: PassState): Promise<ReconcileResult | void> {
-    const wait = this.rt.waitRequeueMs ?? 5000;
-    const ns = c.metadata.namespace ?? 'default';
-    const spec = specOf(c);
-    const cond = (type: ConditionType, status: 'True' | 'False', reason: string, message?: string) => state.conditions.push({ type, status, reason, message });
+  /** The steps of a pass (render parts are pure functions in render/; these read the world and apply). */
+  private readonly steps: ReadonlyArray<Step<Pass, StepName>> = [
+    { name: 'catalog', condition: STEP_CONDITIONS.catalog, run: (p) => this.catalogStep(p) },
+    { name: 'network', condition: STEP_CONDITIONS.network, run: async (p) => this.networkStep(p) },
+    { name: 'etcd', condition: STEP_CONDITIONS.etcd, run: (p) => this.etcdStep(p) },
+    { name: 'apiserver-service', condition: STEP_CONDITIONS['apiserver-service'], run: (p) => this.serviceStep(p) },
+    { name: 'pki', condition: STEP_CONDITIONS.pki, run: (p) => this.pkiStep(p) },
+    { name: 'apiserver', condition: STEP_CONDITIONS.apiserver, run: async (p) => void (p.apiLive = summarize(await this.metaApplier.ensure(renderAPIServerDeployment(this.inputs(p)) as KubernetesObject))) },
+    { name: 'controllers', condition: STEP_CONDITIONS.controllers, run: (p) => this.controllersStep(p) },
+    { name: 'control-plane-ready', condition: STEP_CONDITIONS['control-plane-ready'], run: (p) => this.readinessStep(p) },
+    { name: 'cluster-bootstrap', condition: STEP_CONDITIONS['cluster-bootstrap'], run: (p) => this.bootstrapStep(p) },
+    { name: 'addons', condition: STEP_CONDITIONS.addons, run: (p) => this.addonsStep(p) },
+  ];
 
-    // 1. Catalog: the version must be Supported or Preview; otherwise say which ones exist.
-    let catalog: KubernetesVersion[] = [];
-    let target!: KubernetesVersionSpec;
-    await this.step('catalog', c, state, async () => {
-      catalog = await listObjects<KubernetesVersion & KubernetesObject>(makeObjectApi(this.rt.kc), API, 'KubernetesVersion');
-      const verdict = checkCatalog(c.spec.version, catalog);
-      if (!verdict.ok) throw new StopPass({ type: 'CatalogValid', status: 'False', reason: verdict.reason, message: verdict.message }, undefined);
-      target = verdict.release;
-      cond('CatalogValid', 'True', 'VersionAvailable', `${c.spec.version} is ${target.state ?? 'Supported'}`);
-    });
-
-    // 2. Network ranges, checked before anything is created so a bad spec leaves nothing behind.
-    await this.step('network', c, state, async () => {
-      const net = checkNetwork(spec.network);
-      if (net.problems.length) throw new StopPass({ type: 'NetworkValid', status: 'False', reason: 'InvalidNetwork', message: net.problems.map((p) => p.message).join('; ') }, undefined);
-      cond('NetworkValid', 'True', 'RangesValid');
-    });
-    const dnsServiceIP = serviceAddresses(checkNetwork(spec.network).service!).dns;
-
-    // Live control-plane Deployments decide the version each component runs in this pass.
+  /** 1. The version must be Supported or Preview (else say which exist); the live Deployments decide what each component runs. */
+  private async catalogStep(p: Pass): Promise<void> {
+    const { c } = p;
+    p.catalog = await listObjects<KubernetesVersion & KubernetesObject>(makeObjectApi(this.rt.kc), API, 'KubernetesVersion');
+    const verdict = checkCatalog(c.spec.version, p.catalog);
+    if (!verdict.ok) throw new StopPass({ type: 'CatalogValid', status: 'False', reason: verdict.reason, message: verdict.message }, undefined);
+    p.target = verdict.release;
+    p.cond('CatalogValid', 'True', 'VersionAvailable', `${c.spec.version} is ${p.target.state ?? 'Supported'}`);
     const deployments = {
       apiServer: await this.readDeployment(c, names.apiServer(c.metadata.name)),
       controllerManager: await this.readDeployment(c, names.controllerManager(c.metadata.name)),
@@ -180,113 +230,123 @@ export class ClusterReconciler {
       version: deployments.controllerManager.version ?? deployments.scheduler.version,
       rolledOut: deployments.controllerManager.rolledOut && deployments.scheduler.rolledOut,
     };
-    const plan = planVersions(c.spec.version, deployments.apiServer, controllersLive, catalog);
-    if (!plan.ok) {
-      // Keep running what runs: nothing is rendered for a refused version change.
-      throw new StopPass({ type: 'CatalogValid', status: 'False', reason: plan.reason, message: plan.message }, undefined);
+    const plan = planVersions(c.spec.version, deployments.apiServer, controllersLive, p.catalog);
+    // Keep running what runs: nothing is rendered for a refused version change.
+    if (!plan.ok) throw new StopPass({ type: 'CatalogValid', status: 'False', reason: plan.reason, message: plan.message }, undefined);
+    p.plan = plan;
+    p.state.planned = true;
+    if (plan.upgrading) p.state.status.upgrade = { from: deployments.apiServer.version ?? plan.apiServer, to: c.spec.version, ...(plan.step ? { step: plan.step } : {}) };
+    const releaseOf = (v: string) => p.catalog.find((k) => k.spec.version === v)?.spec ?? p.target;
+    p.releases = { apiServer: releaseOf(plan.apiServer), controllerManager: releaseOf(plan.controllers), scheduler: releaseOf(plan.controllers) };
+  }
+
+  /** 2. Network ranges, checked before anything is created so a bad spec leaves nothing behind. */
+  private networkStep(p: Pass): void {
+    const net = checkNetwork(p.spec.network);
+    if (net.problems.length) throw new StopPass({ type: 'NetworkValid', status: 'False', reason: 'InvalidNetwork', message: net.problems.map((x) => x.message).join('; ') }, undefined);
+    p.dnsServiceIP = serviceAddresses(net.service!).dns;
+    p.cond('NetworkValid', 'True', 'RangesValid');
+  }
+
+  /** 3. etcd: a dedicated EtcdCluster, or a shared one with this cluster's own prefix. Wait until Available. */
+  private async etcdStep(p: Pass): Promise<void> {
+    const { c, ns, wait, target } = p;
+    let etcd: EtcdCluster | undefined;
+    if (c.spec.etcd.managed) {
+      etcd = (await this.metaApplier.ensure(renderManagedEtcd(c, target.etcd.recommendedVersion) as unknown as KubernetesObject)) as unknown as EtcdCluster;
+    } else {
+      const ref = c.spec.etcd.clusterRef!.name;
+      etcd = await this.metaApplier.read<EtcdCluster & KubernetesObject>({ apiVersion: API, kind: 'EtcdCluster', metadata: { name: ref, namespace: ns } });
+      if (!etcd) {
+        throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdClusterNotFound', message: `EtcdCluster ${ns}/${ref} (spec.etcd.clusterRef) does not exist` }, wait * 4);
+      }
+      // Shared etcd: the cluster's keys must be removed from it on deletion (garbage collection can't).
+      await this.ensureFinalizer(c);
     }
-    state.planned = true;
-    if (plan.upgrading) state.status.upgrade = { from: deployments.apiServer.version ?? plan.apiServer, to: c.spec.version, ...(plan.step ? { step: plan.step } : {}) };
-    const releaseOf = (v: string) => catalog.find((k) => k.spec.version === v)?.spec ?? target;
-    const releases = { apiServer: releaseOf(plan.apiServer), controllerManager: releaseOf(plan.controllers), scheduler: releaseOf(plan.controllers) };
+    const etcdName = etcd.metadata.name;
+    const available = findCondition(etcd.status?.conditions, 'Available');
+    if (available?.status !== 'True') {
+      throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdNotAvailable', message: `EtcdCluster ${ns}/${etcdName} is not Available yet${available?.message ? `: ${available.message}` : ''}` }, wait);
+    }
+    const running = etcd.status?.currentVersion;
+    if (running && compareReleases(running, target.etcd.minVersion) < 0) {
+      throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdVersionTooOld', message: `EtcdCluster ${ns}/${etcdName} runs etcd ${running}; ${c.spec.version} needs ${target.etcd.minVersion} or newer` }, undefined);
+    }
+    const ca = await this.etcdCA(etcd);
+    if (!ca) {
+      const caName = etcd.status?.caSecretName ?? caSecretName({ name: etcdName, namespace: ns });
+      throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdCANotFound', message: `Secret ${ns}/${caName} with the CA of EtcdCluster ${etcdName} (tls.crt, tls.key) is missing` }, wait);
+    }
+    p.etcdCA = ca;
+    p.etcdServers = etcd.status?.clientEndpoint ?? clientEndpoint({ name: etcdName, namespace: ns });
+    p.state.status.etcdPrefix = p.prefix;
+    p.cond('EtcdReady', 'True', 'EtcdAvailable', `EtcdCluster ${etcdName}, prefix ${p.prefix}`);
+  }
 
-    // 3. etcd: a dedicated EtcdCluster, or a shared one with this cluster's own prefix. Wait until Available.
-    let etcdServers = '';
-    let etcdCA!: { certPem: string; keyPem: string };
-    const prefix = etcdPrefix(c);
-    await this.step('etcd', c, state, async () => {
-      let etcd: EtcdCluster | undefined;
-      if (c.spec.etcd.managed) {
-        etcd = (await this.metaApplier.ensure(renderManagedEtcd(c, target.etcd.recommendedVersion) as unknown as KubernetesObject)) as unknown as EtcdCluster;
-      } else {
-        const ref = c.spec.etcd.clusterRef!.name;
-        etcd = await this.metaApplier.read<EtcdCluster & KubernetesObject>({ apiVersion: API, kind: 'EtcdCluster', metadata: { name: ref, namespace: ns } });
-        if (!etcd) {
-          throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdClusterNotFound', message: `EtcdCluster ${ns}/${ref} (spec.etcd.clusterRef) does not exist` }, wait * 4);
-        }
-        // Shared etcd: the cluster's keys must be removed from it on deletion (garbage collection can't).
-        await this.ensureFinalizer(c);
+  /** 4. The apiserver Service first: its ClusterIP and the host endpoint go into the serving certificate. */
+  private async serviceStep(p: Pass): Promise<void> {
+    const { c } = p;
+    const type = await this.serviceType(c);
+    try {
+      p.service = (await this.metaApplier.ensure(renderAPIServerService({ cluster: c, serviceType: type }) as KubernetesObject)) as V1Service;
+    } catch (e) {
+      const err = toKubeApiError(e);
+      if (err.statusCode === 422) {
+        throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: 'ServiceRejected', message: `Service ${names.apiServer(c.metadata.name)}: ${err.message}` }, undefined);
       }
-      const etcdName = etcd.metadata.name;
-      const available = findCondition(etcd.status?.conditions, 'Available');
-      if (available?.status !== 'True') {
-        throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdNotAvailable', message: `EtcdCluster ${ns}/${etcdName} is not Available yet${available?.message ? `: ${available.message}` : ''}` }, wait);
-      }
-      const running = etcd.status?.currentVersion;
-      if (running && !atLeast(running, target.etcd.minVersion)) {
-        throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdVersionTooOld', message: `EtcdCluster ${ns}/${etcdName} runs etcd ${running}; ${c.spec.version} needs ${target.etcd.minVersion} or newer` }, undefined);
-      }
-      const ca = await this.etcdCA(etcd);
-      if (!ca) {
-        const caName = etcd.status?.caSecretName ?? caSecretName({ name: etcdName, namespace: ns });
-        throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdCANotFound', message: `Secret ${ns}/${caName} with the CA of EtcdCluster ${etcdName} (tls.crt, tls.key) is missing` }, wait);
-      }
-      etcdCA = ca;
-      etcdServers = etcd.status?.clientEndpoint ?? clientEndpoint({ name: etcdName, namespace: ns });
-      state.status.etcdPrefix = prefix;
-      cond('EtcdReady', 'True', 'EtcdAvailable', `EtcdCluster ${etcdName}, prefix ${prefix}`);
-    });
+      throw e;
+    }
+    const ep = await this.hostEndpoint(c, p.service);
+    if (!ep) throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: 'LoadBalancerPending', message: 'waiting for the meta cluster to assign a load-balancer address' }, p.wait);
+    p.endpoint = ep;
+    p.nodeEndpoint = (this.rt.nodesUseServiceEndpoint ? await this.serviceEndpoint(p.service) : undefined) ?? ep;
+    p.state.status.endpoint = ep;
+  }
 
-    // 4. The apiserver Service first: its ClusterIP and the host endpoint go into the serving certificate.
-    let service!: V1Service;
-    let endpoint = '';
-    let nodeEndpoint = '';
-    await this.step('apiserver-service', c, state, async () => {
-      const type = await this.serviceType(c);
-      try {
-        service = (await this.metaApplier.ensure(renderAPIServerService({ cluster: c, serviceType: type }) as KubernetesObject)) as V1Service;
-      } catch (e) {
-        const err = toKubeApiError(e);
-        if (err.statusCode === 422) {
-          throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: 'ServiceRejected', message: `Service ${names.apiServer(c.metadata.name)}: ${err.message}` }, undefined);
-        }
-        throw e;
-      }
-      const ep = await this.hostEndpoint(c, service);
-      if (!ep) throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: 'LoadBalancerPending', message: 'waiting for the meta cluster to assign a load-balancer address' }, wait);
-      endpoint = ep;
-      nodeEndpoint = (this.rt.nodesUseServiceEndpoint ? await this.serviceEndpoint(service) : undefined) ?? ep;
-      state.status.endpoint = endpoint;
-    });
+  /** 5. PKI: CAs, serving and client certificates, kubeconfigs (rotated when a fact in them changes). */
+  private async pkiStep(p: Pass): Promise<void> {
+    const { c } = p;
+    p.pki = await ensurePKI({ cluster: c, applier: this.metaApplier, facts: { serviceClusterIP: p.service.spec?.clusterIP, hostEndpoint: p.endpoint, nodeEndpoint: p.nodeEndpoint }, etcdCA: p.etcdCA, now: this.rt.now?.() });
+    for (const i of p.pki.issued) this.log.info(`${keyOf(c)}: issued ${i.secret} (${i.reason})`);
+    p.state.status.kubeconfigSecretName = p.pki.adminKubeconfigSecret;
+    p.cond('CertificatesReady', 'True', 'CertificatesValid');
+  }
 
-    // 5. PKI.
-    let pki!: Awaited<ReturnType<typeof ensurePKI>>;
-    await this.step('pki', c, state, async () => {
-      pki = await ensurePKI({ cluster: c, applier: this.metaApplier, facts: { serviceClusterIP: service.spec?.clusterIP, hostEndpoint: endpoint, nodeEndpoint }, etcdCA, now: this.rt.now?.() });
-      for (const i of pki.issued) this.log.info(`${keyOf(c)}: issued ${i.secret} (${i.reason})`);
-      state.status.kubeconfigSecretName = pki.adminKubeconfigSecret;
-      cond('CertificatesReady', 'True', 'CertificatesValid');
-    });
+  /** The renderers' inputs for the control-plane Deployments (pure from what the steps before found). */
+  private inputs(p: Pass) {
+    return {
+      cluster: p.c, releases: p.releases, etcd: { servers: p.etcdServers, prefix: p.prefix },
+      serviceType: (p.service.spec?.type ?? 'ClusterIP') as ServiceType, secretHashes: p.pki.secretHashes, kubernetesEndpoint: this.kubernetesEndpoint(p),
+    };
+  }
 
-    const kubernetesEndpoint = this.rt.nodesUseServiceEndpoint ? ipEndpoint(nodeEndpoint) : undefined;
-    const inputs = { cluster: c, releases, etcd: { servers: etcdServers, prefix }, serviceType: (service.spec?.type ?? 'ClusterIP') as ServiceType, secretHashes: pki.secretHashes, kubernetesEndpoint };
+  private kubernetesEndpoint(p: Pass) {
+    return this.rt.nodesUseServiceEndpoint ? ipEndpoint(p.nodeEndpoint) : undefined;
+  }
 
-    // 6. kube-apiserver.
-    let apiLive!: LiveDeployment;
-    await this.step('apiserver', c, state, async () => {
-      apiLive = summarize(await this.metaApplier.ensure(renderAPIServerDeployment(inputs) as KubernetesObject));
-    });
+  /** 7. controller-manager and scheduler (they follow the apiserver's version once it has rolled out). */
+  private async controllersStep(p: Pass): Promise<void> {
+    const inputs = this.inputs(p);
+    p.kcmLive = summarize(await this.metaApplier.ensure(renderControllerManagerDeployment(inputs) as KubernetesObject));
+    p.schedLive = summarize(await this.metaApplier.ensure(renderSchedulerDeployment(inputs) as KubernetesObject));
+  }
 
-    // 7. controller-manager and scheduler (they follow the apiserver's version once it has rolled out).
-    let kcmLive!: LiveDeployment;
-    let schedLive!: LiveDeployment;
-    await this.step('controllers', c, state, async () => {
-      kcmLive = summarize(await this.metaApplier.ensure(renderControllerManagerDeployment(inputs) as KubernetesObject));
-      schedLive = summarize(await this.metaApplier.ensure(renderSchedulerDeployment(inputs) as KubernetesObject));
-    });
+  /** 8. Readiness of what runs: components on status, ControlPlaneReady, and a ready apiserver before going inside. */
+  private async readinessStep(p: Pass): Promise<void> {
+    const { c, state, apiLive, kcmLive, schedLive, plan } = p;
     state.status.components = [
       { name: 'kube-apiserver', ...apiLive.counts, ...(apiLive.version ? { version: apiLive.version } : {}) },
       { name: 'kube-controller-manager', ...kcmLive.counts, ...(kcmLive.version ? { version: kcmLive.version } : {}) },
       { name: 'kube-scheduler', ...schedLive.counts, ...(schedLive.version ? { version: schedLive.version } : {}) },
     ];
-    const allRolledOut = apiLive.rolledOut && kcmLive.rolledOut && schedLive.rolledOut;
+    const allRolledOut = (p.allRolledOut = apiLive.rolledOut && kcmLive.rolledOut && schedLive.rolledOut);
     // The version the whole control plane runs; while it is mixed, the last one it fully ran stays.
     if (allRolledOut && apiLive.version === kcmLive.version && kcmLive.version === schedLive.version) state.status.version = apiLive.version;
     const apiReady = (apiLive.counts.readyReplicas ?? 0) >= 1;
     // A pod that cannot start says why in its own words (ErrImagePull, CrashLoopBackOff, …): the condition
     // carries that reason and message instead of a bare count. Only listed while something is not ready.
     const trouble = allRolledOut && apiReady ? undefined : describePodProblems(podProblems(await this.controlPlanePods(c)));
-    cond(
+    p.cond(
       'ControlPlaneReady',
       allRolledOut ? 'True' : 'False',
       allRolledOut ? 'ComponentsReady' : plan.upgrading ? 'Upgrading' : trouble?.reason ?? 'ComponentsNotReady',
@@ -300,83 +360,84 @@ export class ClusterReconciler {
       // The Deployment informer wakes this cluster when a pod becomes ready; the requeue is only a safety net
       // (at 5 s, 100 waiting clusters asked for 20 passes a second: the reconcile bench).
       const base = `no ready kube-apiserver pod yet (Deployment ${names.apiServer(c.metadata.name)})`;
-      throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: trouble?.reason ?? 'APIServerNotReady', message: trouble ? `${base}: ${trouble.message}` : base }, wait * 6);
+      throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: trouble?.reason ?? 'APIServerNotReady', message: trouble ? `${base}: ${trouble.message}` : base }, p.wait * 6);
     }
-    cond('APIServerAvailable', 'True', 'APIServerReady', `${apiLive.counts.readyReplicas} ready at ${endpoint}`);
+    p.cond('APIServerAvailable', 'True', 'APIServerReady', `${apiLive.counts.readyReplicas} ready at ${p.endpoint}`);
+  }
 
-    // 8. Inside the business cluster: what `kubeadm join` needs, then the addons.
-    let business!: Applier;
-    await this.step('cluster-bootstrap', c, state, async () => {
-      business = await this.businessApplier(c, pki.adminKubeconfigSecret);
+  /** 9. Inside the business cluster: what `kubeadm join` needs. */
+  private async bootstrapStep(p: Pass): Promise<void> {
+    const { c } = p;
+    const business = (p.business = await this.businessApplier(c, p.pki.adminKubeconfigSecret));
+    try {
+      const objects = renderBootstrapObjects({
+        cluster: c, version: p.plan.apiServer, endpoint: p.nodeEndpoint, kubernetesEndpoint: this.kubernetesEndpoint(p), caPem: p.pki.caPem, dnsServiceIP: p.dnsServiceIP, etcdServers: p.etcdServers,
+      });
+      for (const obj of objects) await business.ensure(obj as KubernetesObject);
+    } catch (e) {
+      throw new StopPass({ type: 'AddonsReady', status: 'False', reason: 'APIServerUnreachable', message: `bootstrap objects in the business cluster: ${describeKubeError(e)}` }, p.wait);
+    } finally {
+      this.businessWrites += business.writes;
+      business.writes = 0;
+    }
+  }
+
+  /** 10. Addons: every definition rendered and checked first, then applied, and what none renders any more pruned. */
+  private async addonsStep(p: Pass): Promise<void> {
+    const { c, ns, spec, plan, releases, dnsServiceIP, business, wait, state, nodeEndpoint, cond } = p;
+    const facts: AddonFacts = {
+      cluster: {
+        name: c.metadata.name, namespace: ns, version: plan.apiServer, endpoint: nodeEndpoint,
+        serviceCIDR: spec.network.serviceCIDR, podCIDR: spec.network.podCIDR, dnsDomain: spec.network.dnsDomain,
+        dnsServiceIP, kubernetesServiceIP: serviceAddresses(checkNetwork(spec.network).service!).kubernetes,
+      },
+      images: releases.apiServer.images,
+    };
+    const results: NonNullable<BusinessClusterStatus['addons']> = [];
+    const problems: string[] = [];
+    // Everything is rendered and checked before the first object is applied: a bad parameter leaves nothing behind.
+    const renderings: AddonRendering[] = [];
+    const versions = new Map<string, string>();
+    for (const ref of c.spec.addons ?? []) {
       try {
-        for (const obj of renderBootstrapObjects({ cluster: c, version: plan.apiServer, endpoint: nodeEndpoint, kubernetesEndpoint, caPem: pki.caPem, dnsServiceIP, etcdServers })) {
-          await business.ensure(obj as KubernetesObject);
-        }
+        const def = await this.metaApplier.read<Addon & KubernetesObject>({ apiVersion: API, kind: 'Addon', metadata: { name: ref.name } });
+        if (!def) throw new AddonError(ref.name, `addon ${ref.name}: no Addon definition named ${ref.name} (import it with \`kokpit addons import\`)`, 'AddonNotFound');
+        if (ref.version && ref.version !== def.spec.version) throw new AddonError(ref.name, `addon ${ref.name}: version ${ref.version} requested, the definition is ${def.spec.version}`, 'AddonNotFound');
+        const objects = renderAddon(def, facts, resolveParameters(def, ref.parameters as Record<string, unknown> | undefined));
+        renderings.push({ name: ref.name, objects: objects as KubernetesObject[] });
+        versions.set(ref.name, def.spec.version);
       } catch (e) {
-        throw new StopPass({ type: 'AddonsReady', status: 'False', reason: 'APIServerUnreachable', message: `bootstrap objects in the business cluster: ${describeKubeError(e)}` }, wait);
-      } finally {
-        this.businessWrites += business.writes;
-        business.writes = 0;
+        const msg = e instanceof AddonError ? e.message : `addon ${ref.name}: ${describeKubeError(e)}`;
+        problems.push(msg);
+        results.push({ name: ref.name, ready: false, message: msg });
+        renderings.push({ name: ref.name }); // keeps what it applied before: nothing of it is pruned
       }
-    });
-
-    await this.step('addons', c, state, async () => {
-      const facts: AddonFacts = {
-        cluster: {
-          name: c.metadata.name, namespace: ns, version: plan.apiServer, endpoint: nodeEndpoint,
-          serviceCIDR: spec.network.serviceCIDR, podCIDR: spec.network.podCIDR, dnsDomain: spec.network.dnsDomain,
-          dnsServiceIP, kubernetesServiceIP: serviceAddresses(checkNetwork(spec.network).service!).kubernetes,
-        },
-        images: releases.apiServer.images,
-      };
-      const results: NonNullable<BusinessClusterStatus['addons']> = [];
-      const problems: string[] = [];
-      // Everything is rendered and checked before the first object is applied: a bad parameter leaves nothing behind.
-      const renderings: AddonRendering[] = [];
-      const versions = new Map<string, string>();
-      for (const ref of c.spec.addons ?? []) {
-        try {
-          const def = await this.metaApplier.read<Addon & KubernetesObject>({ apiVersion: API, kind: 'Addon', metadata: { name: ref.name } });
-          if (!def) throw new AddonError(ref.name, `addon ${ref.name}: no Addon definition named ${ref.name} (import it with \`kokpit addons import\`)`, 'AddonNotFound');
-          if (ref.version && ref.version !== def.spec.version) throw new AddonError(ref.name, `addon ${ref.name}: version ${ref.version} requested, the definition is ${def.spec.version}`, 'AddonNotFound');
-          const objects = renderAddon(def, facts, resolveParameters(def, ref.parameters as Record<string, unknown> | undefined));
-          renderings.push({ name: ref.name, objects: objects as KubernetesObject[] });
-          versions.set(ref.name, def.spec.version);
-        } catch (e) {
-          const msg = e instanceof AddonError ? e.message : `addon ${ref.name}: ${describeKubeError(e)}`;
+    }
+    try {
+      // Applies, and deletes what no addon renders any more (addons removed from spec included).
+      const sync = await syncAddonObjects(business, renderings);
+      for (const r of renderings) {
+        if (!r.objects) continue;
+        const err = sync.applyErrors.get(r.name);
+        if (err === undefined) results.push({ name: r.name, version: versions.get(r.name), ready: true });
+        else {
+          const msg = `addon ${r.name}: ${describeKubeError(err)}`;
           problems.push(msg);
-          results.push({ name: ref.name, ready: false, message: msg });
-          renderings.push({ name: ref.name }); // keeps what it applied before: nothing of it is pruned
+          results.push({ name: r.name, ready: false, message: msg });
         }
       }
-      try {
-        // Applies, and deletes what no addon renders any more (addons removed from spec included).
-        const sync = await syncAddonObjects(business, renderings);
-        for (const r of renderings) {
-          if (!r.objects) continue;
-          const err = sync.applyErrors.get(r.name);
-          if (err === undefined) results.push({ name: r.name, version: versions.get(r.name), ready: true });
-          else {
-            const msg = `addon ${r.name}: ${describeKubeError(err)}`;
-            problems.push(msg);
-            results.push({ name: r.name, ready: false, message: msg });
-          }
-        }
-        for (const d of sync.deleted) this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
-        problems.push(...sync.pruneProblems);
-      } finally {
-        this.businessWrites += business.writes;
-        business.writes = 0;
-      }
-      // Status lists addons in spec order.
-      const order = new Map((c.spec.addons ?? []).map((a, i) => [a.name, i]));
-      results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
-      state.status.addons = results;
-      if (problems.length) throw new StopPass({ type: 'AddonsReady', status: 'False', reason: 'AddonFailed', message: problems.join('; ') }, wait * 6);
-      cond('AddonsReady', 'True', 'AddonsApplied', results.length ? `${results.length} applied` : 'no addons');
-    });
-
-    if (!allRolledOut || plan.upgrading) return { requeueAfterMs: wait };
+      for (const d of sync.deleted) this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
+      problems.push(...sync.pruneProblems);
+    } finally {
+      this.businessWrites += business.writes;
+      business.writes = 0;
+    }
+    // Status lists addons in spec order.
+    const order = new Map((c.spec.addons ?? []).map((a, i) => [a.name, i]));
+    results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+    state.status.addons = results;
+    if (problems.length) throw new StopPass({ type: 'AddonsReady', status: 'False', reason: 'AddonFailed', message: problems.join('; ') }, wait * 6);
+    cond('AddonsReady', 'True', 'AddonsApplied', results.length ? `${results.length} applied` : 'no addons');
   }
 
   /** The control-plane pods of a business cluster in the meta cluster (apiserver, controller-manager, scheduler). */
@@ -502,8 +563,7 @@ export class ClusterReconciler {
     // Conditions no step reached this pass: Unknown, saying what they wait for.
     const reached = new Set(state.conditions.map((x) => x.type));
     const blocker = state.conditions.find((x) => x.status !== 'True');
-    const pending: ConditionInput[] = (['CatalogValid', 'NetworkValid', 'EtcdReady', 'CertificatesReady', 'APIServerAvailable', 'ControlPlaneReady', 'AddonsReady'] as const)
-      .filter((t) => !reached.has(t))
+    const pending: ConditionInput[] = CONDITION_TYPES.filter((t) => t !== 'Ready' && !reached.has(t))
       .map((t) => ({ type: t, status: 'Unknown', reason: 'Waiting', message: blocker ? `waiting for ${blocker.type}` : undefined }));
     const all = [...state.conditions, ...pending];
     const ready = all.every((x) => x.status === 'True');
@@ -602,24 +662,7 @@ function nodeAddress(nodes: V1Node[]): string | undefined {
   return undefined;
 }
 
-function conditionOfStep(step: StepName | undefined): ConditionType {
-  switch (step) {
-    case 'catalog': return 'CatalogValid';
-    case 'network': return 'NetworkValid';
-    case 'etcd': return 'EtcdReady';
-    case 'apiserver-service': case 'apiserver': return 'APIServerAvailable';
-    case 'pki': return 'CertificatesReady';
-    case 'controllers': return 'ControlPlaneReady';
-    default: return 'AddonsReady';
-  }
-}
 
-function atLeast(version: string, min: string): boolean {
-  const p = (v: string) => v.replace(/^v/, '').split('.').map(Number);
-  const [a, b] = [p(version), p(min)];
-  for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
-  return true;
-}
 
 function pickDefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -128,6 +128,8 @@ describe('first run: which binaries, built how', () => {
     });
     assert.equal(provider.state('kwok', KWOK_VERSION).state, 'missing');
     const [a, b] = [provider.ensure('kwok', KWOK_VERSION), provider.ensure('kwok', KWOK_VERSION)];
+    assert.match((provider.state('kwok', KWOK_VERSION) as { message: string }).message, /^waiting to build kwok v0\.7\.0 .*one build at a time/);
+    await new Promise((r) => setTimeout(r, 200));
     const st = provider.state('kwok', KWOK_VERSION);
     assert.equal(st.state, 'building');
     assert.match((st as { message: string }).message, /^building kwok v0\.7\.0 from Go modules on demand since \d{4}-\d\d-\d\dT[\d:]+Z$/);
