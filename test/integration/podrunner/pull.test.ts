@@ -1,0 +1,101 @@
+// An image whose binary is not built yet is "pulled" by building it: the container waits in
+// ContainerCreating with the build's own words, then runs once the binary is there; a build that fails is
+// ErrImagePull with the reason. Real control plane and real etcd process; the build itself is a stand-in
+// (a copy of the cached etcd, released by the test) so the test controls when it finishes.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startPodRunner, type BinaryResolver, type PodRunner } from '../../../src/podrunner';
+import type { RawKube } from '../../../src/podrunner/kubeclient';
+import type { BinaryProvider, BinaryState } from '../../../src/binaries/provider';
+import { ETCD_VERSION } from '../../../src/binaries/catalog';
+import { resolveBinaries, startControlPlane, type ControlPlane } from '../../../src/testenv';
+import { etcdContainer, isReady, logLine, rawKube, tempStateDir, waitPod } from './support';
+
+const NS = 'default';
+const NODE = 'pull-node';
+
+describe('podrunner: pulling an image means building its binary', function () {
+  let cp: ControlPlane;
+  let runner: PodRunner;
+  let kube: RawKube;
+  let stateDir: string;
+  let realEtcd: string;
+  const builds: string[] = [];
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const failed = new Set<string>();
+
+  before(async function () {
+    cp = await startControlPlane({ log: logLine });
+    realEtcd = (await resolveBinaries([{ component: 'etcd', version: ETCD_VERSION }])).get('etcd')!;
+    kube = await rawKube(cp.kubeConfig());
+    stateDir = tempStateDir();
+    const binDir = path.join(stateDir, 'bin');
+    const where = (c: string, v: string) => path.join(binDir, c, v, c);
+    const resolver: BinaryResolver = (c, v) => (fs.existsSync(where(c, v)) ? where(c, v) : undefined);
+    const inFlight = new Set<string>();
+    const binaries: BinaryProvider = {
+      find: resolver,
+      state: (c, v): BinaryState => {
+        const p = resolver(c, v);
+        if (p) return { state: 'present', path: p };
+        if (failed.has(c)) return { state: 'failed', message: `building ${c} ${v} failed: go build exited 1` };
+        return inFlight.has(c) ? { state: 'building', message: `building ${c} ${v} from Go modules on demand` } : { state: 'missing', message: 'not built' };
+      },
+      ensure: async (c, v) => {
+        builds.push(`${c} ${v}`);
+        inFlight.add(c);
+        if (c === 'kube-scheduler') {
+          failed.add(c);
+          inFlight.delete(c);
+          throw new Error('go build exited 1');
+        }
+        await gate;
+        fs.mkdirSync(path.dirname(where(c, v)), { recursive: true });
+        fs.copyFileSync(realEtcd, where(c, v));
+        fs.chmodSync(where(c, v), 0o755);
+        inFlight.delete(c);
+        return where(c, v);
+      },
+    };
+    runner = await startPodRunner({ kubeConfig: cp.kubeConfig(), nodeName: NODE, stateDir, log: logLine, bindUnscheduledPods: true, binaryResolver: resolver, binaries, restartBackoff: { initialMs: 200, maxMs: 1000 } });
+  });
+
+  after(async function () {
+    release?.();
+    await runner?.stop();
+    kube?.close();
+    await cp?.stop();
+    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('waits in ContainerCreating with the build named, then runs the container once the binary exists', async () => {
+    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'etcd-pulled', namespace: NS },
+      spec: { nodeName: NODE, containers: [etcdContainer('etcd-pulled')], volumes: [{ name: 'data', emptyDir: {} }] },
+    });
+    const waiting = await waitPod(kube, NS, 'etcd-pulled', 'ContainerCreating (pulling)', (p) => {
+      const w = p.status?.containerStatuses?.[0]?.state?.waiting;
+      return w?.reason === 'ContainerCreating' && /building/.test(w.message ?? '') && w;
+    });
+    assert.equal(waiting.message, 'pulling image registry.k8s.io/etcd:3.5.35-0: building etcd v3.5.35 from Go modules on demand');
+    assert.deepEqual(builds, ['etcd v3.5.35'], 'one build, however often the pod was synced');
+    release();
+    const pod = await waitPod(kube, NS, 'etcd-pulled', 'Ready', (p) => isReady(p) && p);
+    assert.equal(pod.status.containerStatuses[0].restartCount, 0);
+    assert.deepEqual(builds, ['etcd v3.5.35']);
+  });
+
+  it('a build that fails is ErrImagePull with the build\'s reason', async () => {
+    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sched', namespace: NS },
+      spec: { nodeName: NODE, containers: [{ name: 'kube-scheduler', image: 'registry.k8s.io/kube-scheduler:v1.33.13', command: ['kube-scheduler'] }] },
+    });
+    const waiting = await waitPod(kube, NS, 'sched', 'ErrImagePull', (p) => {
+      const w = p.status?.containerStatuses?.[0]?.state?.waiting;
+      return w?.reason === 'ErrImagePull' && w;
+    });
+    assert.equal(waiting.message, 'image registry.k8s.io/kube-scheduler:v1.33.13: building kube-scheduler v1.33.13 failed: go build exited 1');
+  });
+});
