@@ -5,7 +5,7 @@ import type { Logger } from '../controller/reconciler';
 import { applyObject, makeObjectApi } from '../kube';
 import { Manager, type Runnable } from '../manager/manager';
 import { installCRDs } from '../testenv';
-import { packageDir } from '../cli/assets';
+import { packageDir } from './assets';
 import { catalogObjects } from './sample';
 import type { StepTiming } from './state';
 

@@ -17,7 +17,7 @@ import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } f
 import { startNodePortProxy, sandboxHostEndpoint, type NodePortProxy } from './nodeport-proxy';
 import { startHostPathProvisioner } from './provisioner';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
-import type { SandboxState } from '../cli/commands/sandbox';
+import type { SandboxState } from './sandbox-state';
 
 export { MANAGER_NAMESPACE };
 

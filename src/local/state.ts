@@ -3,7 +3,7 @@
 // sandbox.json (so `kokpit sandbox status|stop` see it too), environment.json, kubeconfig (0600), run/, runner/.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sandboxDir } from '../cli/commands/sandbox';
+import { sandboxDir } from './sandbox-state';
 import { isAlive } from '../testenv/reaper';
 
 export const DEFAULT_ENV_NAME = 'kokpit';

@@ -12,7 +12,7 @@ import { buildKubeconfig } from '../pki';
 import { resolveBinaries, type BinaryRequest } from './binaries';
 import { SERVICE_CIDR, generateControlPlanePKI, writePair, writeSecretFile, type ControlPlanePKI } from './certs';
 import { createKwokNodes, kwokArgs, waitForNodesReady, writeKwokConfig } from './kwok';
-import { registerTempDir, startProcess, tailFile, unregisterTempDir, type ManagedProcess } from './processes';
+import { registerTempDir, startProcess, tailFile, unregisterTempDir, type ManagedProcess } from '../binaries/processes';
 import { TEMP_DIR_PREFIX, reapStaleControlPlanes, writeOwnerRecord, type OwnerRecord } from './reaper';
 import { freePorts, httpsGet, waitFor, type TlsMaterial } from './wait';
 

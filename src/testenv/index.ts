@@ -9,6 +9,6 @@ export {
 export { installCRDs, readCRDs } from './crds';
 export { resolveBinaries, type BinaryRequest, type ResolveOptions } from './binaries';
 export { KWOK_NODE_ANNOTATION, isNodeReady, kwokNode, kwokNodeName } from './kwok';
-export { killAllNow, livePids, tailFile } from './processes';
+export { killAllNow, livePids, tailFile } from '../binaries/processes';
 export { freePort, freePorts, httpsGet, httpsRequest, waitFor, type TlsMaterial, type WaitOptions } from './wait';
 export { reapStaleControlPlanes, isAlive } from './reaper';

@@ -9,7 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { API_VERSION, type Addon } from '../../api';
 import { defaultAddons } from '../../catalog';
 import { applyObject, describeKubeError, makeObjectApi, readObject } from '../../kube';
-import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { validateText } from '../../validation';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { formatObjects, listResource } from './get';

@@ -4,7 +4,7 @@ import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-n
 import { API_VERSION, STATE_REASON_ANNOTATION, type KubernetesVersion } from '../../api';
 import { applyObject, describeKubeError, listObjects, makeObjectApi } from '../../kube';
 import type { CatalogEntry } from '../../validation/types';
-import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { validateText } from '../../validation';
 import { EXIT, UsageError, type Command } from '../command';
 import { readManifests } from './render';

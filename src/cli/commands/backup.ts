@@ -4,7 +4,7 @@ import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubern
 import { API_VERSION, KINDS, type EtcdBackup, type EtcdCluster } from '../../api';
 import { Informer } from '../../controller/informer';
 import { createObject, describeKubeError, makeObjectApi, readObject } from '../../kube';
-import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { LABEL_CLUSTER } from '../../operators/etcd/names';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 

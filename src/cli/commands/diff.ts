@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { applyObject, describeKubeError, describeRef, makeObjectApi, readObject } from '../../kube';
-import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { validateText } from '../../validation';
 import { UsageError, type Command } from '../command';
 import { readManifests } from './render';

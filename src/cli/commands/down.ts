@@ -4,7 +4,7 @@
 // parallel (no drains: the business clusters go with the meta cluster), and fails if Docker still lists one.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseFlags, str } from '../../local/args';
+import { parseFlags, str } from '../args';
 import { DEFAULT_ENV_NAME, environmentDir, NAME_RE, readEnvironment, type EnvironmentState } from '../../local/state';
 import { META_CLUSTER_LABEL } from '../../operators/machine/providers/kind';
 import { deleteKindCluster, KindError, leftoverContainers, removeKindNetworkIfUnused, removeLabelledContainers } from '../../providers/kind/cluster';

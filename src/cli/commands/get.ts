@@ -4,7 +4,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { API_VERSION } from '../../api';
 import { describeKubeError, listObjects, makeObjectApi } from '../../kube';
-import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { EXIT, UsageError, type Command } from '../command';
 
 type Obj = KubernetesObject & { spec?: Record<string, any>; status?: Record<string, any> };

@@ -8,7 +8,7 @@ import { parse, stringify } from 'yaml';
 import { API_VERSION } from '../../api';
 import { KUBECONFIG_KEY, names } from '../../operators/cluster/names';
 import { makeObjectApi, readObject } from '../../kube';
-import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { environmentDir, runningEnvironment, DEFAULT_ENV_NAME } from '../../local/state';
 import { EXIT, UsageError, type Command } from '../command';
 

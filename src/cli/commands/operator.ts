@@ -5,7 +5,7 @@ import { loadKubeConfig } from '../../kube';
 import { Manager } from '../../manager/manager';
 import { kokpitRunnables } from '../../manager/operators';
 import { installCRDs } from '../../testenv/crds';
-import { packageDir } from '../assets';
+import { packageDir } from '../../local/assets';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { KINDS } from '../../api/kinds';
 

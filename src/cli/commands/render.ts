@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { renderDocument, RENDERED_ANNOTATION } from '../../local/render';
-import { parseFlags, str } from '../../local/args';
+import { parseFlags, str } from '../args';
 import { validateText } from '../../validation';
 import { EXIT, UsageError, type Command } from '../command';
 

@@ -4,7 +4,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, type EtcdBackup, type EtcdCluster } from '../../api';
 import { createObject, describeKubeError, makeObjectApi, readObject } from '../../kube';
-import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { parseTimeout, watchObject, type WatchVerdict } from './backup';
 import { restoredClusterManifest } from '../../operators/etcd/restore-manifest';

@@ -23,43 +23,13 @@ import { loadKubeConfig } from '../../kube';
 import { runsBinary } from '../../testenv/reaper';
 import { signalProcess, stopOwned } from '../../local/stop';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
+import { readSandboxState, sandboxDir, sandboxRoot, STATE_FILE, type SandboxState } from '../../local/sandbox-state';
 
-const STATE_FILE = 'sandbox.json';
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const SIMULATED_NOTE =
   'Nodes are simulated by kwok: no kubelet and no containers. Pods bound to them are reported Running, but nothing runs.';
 
-export interface SandboxState {
-  name: string;
-  /** The process that owns the control plane (it stops it on SIGTERM/SIGINT). */
-  pid: number;
-  /** Whether `pid` leads its own process group (detached), so the whole group can be signalled. */
-  processGroup: boolean;
-  server: string;
-  version: string;
-  kubeconfig: string;
-  nodes: string[];
-  components: Array<{ name: string; pid: number; bin: string; logFile: string }>;
-  startedAt: string;
-}
-
-export function sandboxRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.KOKPIT_SANDBOX_DIR) return env.KOKPIT_SANDBOX_DIR;
-  const state = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
-  return path.join(state, 'kokpit', 'sandbox');
-}
-
-export function sandboxDir(name: string): string {
-  return path.join(sandboxRoot(), name);
-}
-
-export function readSandboxState(name: string): SandboxState | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(sandboxDir(name), STATE_FILE), 'utf8')) as SandboxState;
-  } catch {
-    return undefined;
-  }
-}
+export { readSandboxState, sandboxDir, sandboxRoot, type SandboxState } from '../../local/sandbox-state';
 
 /** kokpit's generated CRDs, found from this file (sources or bundle) or the working directory. */
 function crdDir(): string {

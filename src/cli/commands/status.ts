@@ -2,7 +2,7 @@
 // phase, version, endpoint, etcd health and machines. Exit 1 when the meta cluster is unreachable.
 import { CoordinationV1Api, CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { briefError } from '../../controller/reconciler';
-import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { MANAGER_NAMESPACE } from '../../local/sandbox-env';
 import { DEFAULT_ENV_NAME, readEnvironment } from '../../local/state';
 import { isAlive } from '../../testenv';

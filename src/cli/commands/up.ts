@@ -12,7 +12,7 @@ import { environmentBinaries } from '../../local/requirements';
 import { API_VERSION, DEFAULT_ETCD_VERSION } from '../../api';
 import { catalogObjects, createSample, SAMPLE_NAME, SAMPLE_NAMESPACE, SAMPLE_VERSION, sampleMachines, waitClusterReady, waitMachinesRunning } from '../../local/sample';
 import { loadEnvironmentConfig, defaultEnvironmentConfig, type LocalEnvironmentConfig } from '../../local/config';
-import { parseFlags, str } from '../../local/args';
+import { parseFlags, str } from '../args';
 import { machinesSupported, startSandboxEnvironment } from '../../local/sandbox-env';
 import { startKindEnvironment } from '../../local/kind-env';
 import type { SampleAPIServer } from '../../local/sample';

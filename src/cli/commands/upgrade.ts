@@ -6,7 +6,7 @@
 import { PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, type BusinessClusterStatus, type KubernetesVersion } from '../../api';
 import { describeKubeError, listObjects, makeObjectApi, readObject, toKubeApiError } from '../../kube';
-import { META_FLAGS, metaCluster, parseFlags, str } from '../../local/args';
+import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { checkCatalog, compareVersions, parseVersion } from '../../operators/cluster/versions';
 import { EXIT, UsageError, type Command } from '../command';
 

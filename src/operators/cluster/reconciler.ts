@@ -8,7 +8,7 @@ import { describePodProblems, podProblems } from './pod-problems';
 import { API_VERSION, withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
 import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
 import { deleteObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
-import { caSecretName, clientEndpoint } from '../etcd/names';
+import { caSecretName, clientEndpoint } from '../../api/etcd-names';
 import { syncAddonObjects, type AddonRendering } from './addon-inventory';
 import { addFinalizer, Applier, applyStatus, compareVersions as compareReleases, removeFinalizer, runSteps, StopPass, type Step } from '../../kit';
 import { CONDITION_TYPES, findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';

@@ -1,7 +1,10 @@
 // Names, labels and URLs of everything an EtcdCluster owns. Pure: one place decides them all, so the
 // renderers, the planner and the tests can never disagree about what a member is called.
 
-export const ETCD_CLIENT_PORT = 2379;
+import { clientServiceName, ETCD_CLIENT_PORT, type ClusterRef } from '../../api/etcd-names';
+
+export { caSecretName, clientEndpoint, clientServiceName, ETCD_CLIENT_PORT, type ClusterRef } from '../../api/etcd-names';
+
 export const ETCD_PEER_PORT = 2380;
 /** Plain-HTTP listener for /metrics, /health, /livez and /readyz (probes need no client certificate). */
 export const ETCD_METRICS_PORT = 2381;
@@ -26,14 +29,8 @@ export const DATA_DIR = `${DATA_MOUNT}/data`;
 export const PKI_MOUNT = '/etc/etcd/pki';
 export const RESTORE_MOUNT = '/var/lib/etcd-restore';
 
-export interface ClusterRef {
-  name: string;
-  namespace: string;
-}
 
 export const peerServiceName = (c: ClusterRef) => `${c.name}-peers`;
-export const clientServiceName = (c: ClusterRef) => `${c.name}-client`;
-export const caSecretName = (c: ClusterRef) => `${c.name}-ca`;
 export const clientSecretName = (c: ClusterRef) => `${c.name}-client`;
 export const memberName = (c: ClusterRef, index: number) => `${c.name}-${index}`;
 export const memberSecretName = (member: string) => `${member}-tls`;
@@ -51,7 +48,6 @@ export function memberIndex(c: ClusterRef, name: string): number | undefined {
 export const memberHost = (c: ClusterRef, member: string) => `${member}.${peerServiceName(c)}.${c.namespace}.svc`;
 export const memberPeerURL = (c: ClusterRef, member: string) => `https://${memberHost(c, member)}:${ETCD_PEER_PORT}`;
 export const memberClientURL = (c: ClusterRef, member: string) => `https://${memberHost(c, member)}:${ETCD_CLIENT_PORT}`;
-export const clientEndpoint = (c: ClusterRef) => `https://${clientServiceName(c)}.${c.namespace}.svc:${ETCD_CLIENT_PORT}`;
 
 /** A member's name from one of its peer URLs (unstarted learners have no name yet, only peer URLs). */
 export function memberNameFromPeerURL(c: ClusterRef, url: string): string | undefined {

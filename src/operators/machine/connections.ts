@@ -13,8 +13,8 @@ import type { BinaryProvider } from '../../binaries/provider';
 import { Informer } from '../../controller/informer';
 import type { Logger } from '../../controller/reconciler';
 import { loadKubeConfig, makeObjectApi } from '../../kube';
-import { kwokArgs, writeKwokConfig } from '../../testenv/kwok';
-import { startProcess, tailFile, type ManagedProcess } from '../../testenv/processes';
+import { kwokArgs, writeKwokConfig } from '../../binaries/kwok';
+import { startProcess, tailFile, type ManagedProcess } from '../../binaries/processes';
 import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL } from './names';
 
 export interface ClusterConnection {

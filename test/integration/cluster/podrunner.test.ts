@@ -18,14 +18,14 @@ import { defaultAddons } from '../../../src/catalog';
 import { applyObject, loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
 import { upgradeCluster } from '../../../src/cli/commands/upgrade';
 import { decodeInventory, INVENTORY_NAME, INVENTORY_NAMESPACE } from '../../../src/operators/cluster/addon-inventory';
-import { mintBootstrapToken } from '../../../src/operators/cluster/bootstrap-tokens';
+import { mintBootstrapToken } from '../../../src/pki/bootstrap-tokens';
 import { startClusterOperator, type ClusterOperator } from '../../../src/operators/cluster/operator';
 import { buildKubeconfig } from '../../../src/pki';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { KWOK_VERSION } from '../../../src/binaries/catalog';
 import { installCRDs, resolveBinaries, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
 import { createKwokNodes, kwokArgs, writeKwokConfig } from '../../../src/testenv/kwok';
-import { startProcess, type ManagedProcess } from '../../../src/testenv/processes';
+import { startProcess, type ManagedProcess } from '../../../src/binaries/processes';
 import { availableEtcdCluster, businessCluster, ensureNamespace, etcdCount, installDefaultVersions, ownedObjects, readCluster, startLoopbackLB, startPlainEtcd, type PlainEtcd } from './support';
 
 const NS = 'bc-run';

@@ -14,7 +14,7 @@ import { createCA, issueCert, type CertKeyPair } from '../../../src/pki';
 import { httpsGet, resolveBinaries, waitFor } from '../../../src/testenv';
 import { freePorts } from '../../../src/testenv/wait';
 import { writePair, writeSecretFile } from '../../../src/testenv/certs';
-import { startProcess, type ManagedProcess } from '../../../src/testenv/processes';
+import { startProcess, type ManagedProcess } from '../../../src/binaries/processes';
 
 export const API = 'kokpit.dev/v1alpha1';
 

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { UsageError } from '../../../src/cli/command';
 import { runCli } from '../../../src/cli/main';
 import { parseUpArgs } from '../../../src/cli/commands/up';
-import { parseFlags } from '../../../src/local/args';
+import { parseFlags } from '../../../src/cli/args';
 import type { CliIO } from '../../../src/cli/command';
 
 function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import type { CliIO } from '../../../src/cli/command';
-import { environmentName, metaCluster, parseFlags, META_FLAGS } from '../../../src/local/args';
+import { environmentName, metaCluster, parseFlags, META_FLAGS } from '../../../src/cli/args';
 
 const KUBECONFIG = (server: string) =>
   `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;

@@ -7,7 +7,8 @@ import type { KubeObject } from './common';
 import { specOf } from './inputs';
 
 /** Group every kokpit bootstrap token authenticates as (kubeadm's default, so kubeadm join works unchanged). */
-export const BOOTSTRAP_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
+export { BOOTSTRAP_GROUP } from '../../../pki/bootstrap-tokens';
+import { BOOTSTRAP_GROUP } from '../../../pki/bootstrap-tokens';
 
 export interface BootstrapInputs {
   cluster: BusinessCluster;

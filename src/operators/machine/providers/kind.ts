@@ -11,7 +11,7 @@ import type { KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import type { BusinessCluster, Machine } from '../../../api';
 import { applyObject, deleteObject, describeKubeError, redactSecrets } from '../../../kube';
-import { mintBootstrapToken, type BootstrapToken } from '../../cluster/bootstrap-tokens';
+import { mintBootstrapToken, type BootstrapToken } from '../../../pki/bootstrap-tokens';
 import { kubeletVersionOf } from '../render';
 import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL } from '../names';
 import { CommandNotFoundError, execaRunner, tail, type CommandResult, type CommandRunner } from './runner';

@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { UsageError } from '../cli/command';
+import { UsageError } from './command';
 import { loadKubeConfig } from '../kube';
-import { DEFAULT_ENV_NAME, runningEnvironments } from './state';
+import { DEFAULT_ENV_NAME, runningEnvironments } from '../local/state';
 
 export interface FlagSpec {
   /** Long name without dashes. */

@@ -5,8 +5,7 @@
 // The token value is returned to the caller only; it never goes to a log.
 import { randomInt } from 'node:crypto';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { createObject, makeObjectApi } from '../../kube';
-import { BOOTSTRAP_GROUP } from './render/bootstrap';
+import { createObject, makeObjectApi } from '../kube';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const randomString = (n: number) => Array.from({ length: n }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
@@ -46,6 +45,9 @@ export function renderBootstrapTokenSecret(id: string, secret: string, expires: 
 }
 
 /** Creates a new token in the business cluster reached by `kc` (its admin kubeconfig). */
+/** The group kubeadm's join tokens authenticate as (the business cluster's bootstrap RBAC binds it). */
+export const BOOTSTRAP_GROUP = 'system:bootstrappers:kubeadm:default-node-token';
+
 export async function mintBootstrapToken(kc: KubeConfig, opts: MintOptions = {}): Promise<BootstrapToken> {
   const ttl = Math.min(opts.ttlMs ?? 3_600_000, 24 * 3_600_000);
   const expires = new Date((opts.now ?? new Date()).getTime() + ttl);

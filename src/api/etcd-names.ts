@@ -1,0 +1,13 @@
+// The names an EtcdCluster's objects get, part of the API: other operators (a BusinessCluster on a shared
+// etcd) find its CA Secret and client endpoint by them when the EtcdCluster's status does not say yet.
+
+export const ETCD_CLIENT_PORT = 2379;
+
+export interface ClusterRef {
+  name: string;
+  namespace: string;
+}
+
+export const clientServiceName = (c: ClusterRef) => `${c.name}-client`;
+export const caSecretName = (c: ClusterRef) => `${c.name}-ca`;
+export const clientEndpoint = (c: ClusterRef) => `https://${clientServiceName(c)}.${c.namespace}.svc:${ETCD_CLIENT_PORT}`;
