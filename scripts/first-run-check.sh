@@ -28,8 +28,10 @@ trap cleanup EXIT
 say "empty caches: KOKPIT_BIN_DIR=$KOKPIT_BIN_DIR, XDG_STATE_HOME=$XDG_STATE_HOME"
 [ -z "$(ls -A "$KOKPIT_BIN_DIR" 2>/dev/null)" ] || fail "the binary cache is not empty"
 
-say "npm start -- --detach"
-timeout 3600 npm start --silent -- --detach || fail "npm start -- --detach exited $?"
+# --runtime sandbox: on a machine where a Docker engine and kind happen to answer, npm start would pick kind, whose
+# real run is the e2e's; this check is about what a first `npm start` builds and starts by itself.
+say "npm start -- --detach --runtime sandbox"
+timeout 3600 npm start --silent -- --detach --runtime sandbox || fail "npm start -- --detach exited $?"
 
 say "kokpit status"
 status=$(kokpit status) || fail "kokpit status exited $?"
