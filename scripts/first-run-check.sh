@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(mktemp -d /tmp/kokpit-first-run.XXXXXX)
-export KOKPIT_BIN_DIR="$root/bin" XDG_STATE_HOME="$root/state" XDG_CONFIG_HOME="$root/config" KUBECONFIG="$root/kube/config"
-unset KOKPIT_SANDBOX_DIR KUBEBUILDER_ASSETS
+export KOKPIT_BIN_DIR="$root/bin" XDG_STATE_HOME="$root/state" XDG_CONFIG_HOME="$root/config"
+# A new user's commands find the running environment themselves: no kubeconfig is pointed at.
+unset KOKPIT_SANDBOX_DIR KUBEBUILDER_ASSETS KUBECONFIG
 t0=$(date +%s)
 say() { echo "first-run: $* (+$(( $(date +%s) - t0 ))s)"; }
 kokpit() { node bin/kokpit.js "$@"; }

@@ -80,27 +80,27 @@ export function environmentName(p: Parsed): string {
 export function metaCluster(p: Parsed, env: NodeJS.ProcessEnv = process.env): MetaCluster {
   const context = str(p, 'context');
   const load = (file: string, what: string) => {
-    if (!fs.existsSync(file)) throw new UsageError(`${what} ${file} does not exist`);
+    if (!fs.existsSync(file)) throw new UsageError(`${what} names ${file}, which does not exist`);
     return loadKubeConfig({ kubeconfigPath: file, context });
   };
   const flag = str(p, 'kubeconfig');
   if (flag) return { kc: load(flag, '--kubeconfig'), source: flag };
   const fromEnv = env.KUBECONFIG?.split(path.delimiter).filter(Boolean)[0];
-  if (fromEnv) return { kc: load(fromEnv, 'the kubeconfig $KUBECONFIG names,'), source: fromEnv };
+  if (fromEnv) return { kc: load(fromEnv, '$KUBECONFIG'), source: fromEnv };
   const named = str(p, 'name');
   const running = runningEnvironments();
   const names = running.map((r) => r.name).join(', ');
   if (named) {
     const local = running.find((r) => r.name === named);
     if (!local) throw new UsageError(`local environment "${named}" is not running (${running.length ? `running: ${names}` : 'none runs; start one with `kokpit up --name ' + named + '`'})`);
-    return { kc: load(local.kubeconfig, `local environment "${named}": its kubeconfig`), source: `local environment "${named}"` };
+    return { kc: load(local.kubeconfig, `local environment "${named}"`), source: `local environment "${named}"` };
   }
   const pick = running.length === 1 ? running[0] : running.find((r) => r.name === DEFAULT_ENV_NAME);
-  if (pick) return { kc: load(pick.kubeconfig, `local environment "${pick.name}": its kubeconfig`), source: `local environment "${pick.name}"` };
+  if (pick) return { kc: load(pick.kubeconfig, `local environment "${pick.name}"`), source: `local environment "${pick.name}"` };
   if (running.length > 1) throw new UsageError(`several local environments run (${names}); pick one with --name N, or a cluster with --kubeconfig FILE`);
   const home = path.join(os.homedir(), '.kube', 'config');
   if (!fs.existsSync(home)) {
     throw new UsageError(`no meta cluster: no local environment runs (start one with \`kokpit up\`), and there is no --kubeconfig, $KUBECONFIG or ${home}`);
   }
-  return { kc: load(home, 'kubeconfig'), source: home };
+  return { kc: load(home, 'the default kubeconfig'), source: home };
 }

@@ -7,22 +7,20 @@ import * as os from 'node:os';
 import { promisify } from 'node:util';
 import * as path from 'node:path';
 import {
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
   type KubeConfig,
   type KubernetesObject,
   type KubernetesObjectApi,
   type V1Pod,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, VERSION, withDefaults, type Condition, type EtcdBackup, type EtcdBackupStatus, type EtcdCluster } from '../../api';
+import { API_VERSION, withDefaults, type Condition, type EtcdBackup, type EtcdBackupStatus, type EtcdCluster } from '../../api';
 import { type ReconcileContext, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { ETCD_VERSION, binaryPath } from '../../binaries/build';
 import type { BinaryProvider } from '../../binaries/provider';
-import { isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
+import { applyStatus } from '../../kit';
+import { isNotFound, listObjects, readObject } from '../../kube';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
-import { ETCD_BACKUP_PLURAL, FIELD_MANAGER, LABEL_CLUSTER, clientSecretName } from './names';
+import { ETCD_BACKUP_PLURAL, LABEL_CLUSTER, clientSecretName } from './names';
 import { setCondition } from './status';
 
 export interface EtcdBackupReconcilerOptions {
@@ -46,11 +44,9 @@ export function localBackupDir(root: string, namespace: string, cluster: string,
 }
 
 export class EtcdBackupReconciler {
-  private readonly custom: CustomObjectsApi;
   private readonly now: () => number;
 
   constructor(private readonly o: EtcdBackupReconcilerOptions) {
-    this.custom = o.kc.makeApiClient(CustomObjectsApi);
     this.now = o.now ?? Date.now;
   }
 
@@ -155,23 +151,11 @@ export class EtcdBackupReconciler {
     );
     const status: EtcdBackupStatus = { ...fields, conditions: [condition, ...(failed ? [setCondition(backup.status?.conditions, { type: 'Failed', status: 'True', reason, message: fields.message, observedGeneration: g }, now)] : [])], observedGeneration: g };
     try {
-      await this.custom.patchNamespacedCustomObjectStatus(
-        {
-          group: GROUP,
-          version: VERSION,
-          namespace: backup.metadata.namespace!,
-          plural: ETCD_BACKUP_PLURAL,
-          name: backup.metadata.name!,
-          body: { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name: backup.metadata.name, namespace: backup.metadata.namespace }, status },
-          fieldManager: FIELD_MANAGER,
-          force: true,
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-      );
+      await applyStatus(this.o.kc, { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name: backup.metadata.name!, namespace: backup.metadata.namespace } }, ETCD_BACKUP_PLURAL, status);
       backup.status = status;
     } catch (e) {
       if (isNotFound(e)) return; // deleted during the pass: nothing left to report on
-      throw toKubeApiError(e, `update status of EtcdBackup ${backup.metadata.namespace}/${backup.metadata.name}`);
+      throw e;
     }
   }
 }

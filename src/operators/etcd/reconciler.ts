@@ -7,9 +7,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import {
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
   type KubeConfig,
   type KubernetesObject,
   type KubernetesObjectApi,
@@ -17,15 +14,14 @@ import {
   type V1Pod,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, VERSION, withDefaults, type EtcdBackup, type EtcdCluster, type EtcdClusterStatus } from '../../api';
+import { API_VERSION, withDefaults, type EtcdBackup, type EtcdCluster, type EtcdClusterStatus } from '../../api';
 import { type ReconcileContext, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { applyObject, deleteObject, isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
-import { addFinalizer, removeFinalizer } from '../../kit';
+import { addFinalizer, applyStatus, removeFinalizer } from '../../kit';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
 import {
   ANNOTATION_SECRET_HASH,
   ETCD_CLUSTER_PLURAL,
-  FIELD_MANAGER,
   FINALIZER_FINAL_BACKUP,
   LABEL_CLUSTER,
   LABEL_FINAL_BACKUP,
@@ -107,13 +103,11 @@ const decode = (s: V1Secret | undefined): SecretFiles | undefined =>
 
 export class EtcdClusterReconciler {
   private readonly memory = new Map<string, Memory>();
-  private readonly custom: CustomObjectsApi;
   private readonly resolver: MemberResolver;
   private readonly planOptions: PlanOptions;
   private readonly now: () => number;
 
   constructor(private readonly o: EtcdReconcilerOptions) {
-    this.custom = o.kc.makeApiClient(CustomObjectsApi);
     this.resolver = o.resolver ?? podIPResolver;
     this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...o.plan };
     this.now = o.now ?? Date.now;
@@ -546,22 +540,10 @@ export class EtcdClusterReconciler {
 
   private async writeStatus(cluster: EtcdCluster, status: EtcdCluster['status']): Promise<void> {
     try {
-      await this.custom.patchNamespacedCustomObjectStatus(
-        {
-          group: GROUP,
-          version: VERSION,
-          namespace: cluster.metadata.namespace!,
-          plural: ETCD_CLUSTER_PLURAL,
-          name: cluster.metadata.name!,
-          body: { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: cluster.metadata.name, namespace: cluster.metadata.namespace }, status },
-          fieldManager: FIELD_MANAGER,
-          force: true,
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-      );
+      await applyStatus(this.o.kc, { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: cluster.metadata.name!, namespace: cluster.metadata.namespace } }, ETCD_CLUSTER_PLURAL, status);
     } catch (e) {
       if (isNotFound(e)) return; // deleted during the pass: nothing left to report on
-      throw toKubeApiError(e, `update status of EtcdCluster ${cluster.metadata.namespace}/${cluster.metadata.name}`);
+      throw e;
     }
   }
 }

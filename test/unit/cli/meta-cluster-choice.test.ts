@@ -56,7 +56,7 @@ describe('cli: choosing the meta cluster', () => {
   it('nothing running and no ~/.kube/config: says so and how to start one; `kokpit get` exits 2 without an errno', async () => {
     assert.throws(() => metaCluster(parse([])), /no meta cluster: no local environment runs \(start one with `kokpit up`\)/);
     assert.throws(() => metaCluster(parse(['--name', 'dev'])), /local environment "dev" is not running \(none runs; start one with `kokpit up --name dev`\)/);
-    assert.throws(() => metaCluster(parse(['--kubeconfig', path.join(tmp, 'nope')])), /--kubeconfig .*nope does not exist/);
+    assert.throws(() => metaCluster(parse(['--kubeconfig', path.join(tmp, 'nope')])), /--kubeconfig names .*nope, which does not exist/);
     const stderr: string[] = [];
     const io: CliIO = { out: () => {}, err: (t) => stderr.push(t), progress: () => {}, isTTY: false, cwd: tmp };
     const code = await runCli(['get', 'clusters'], io);
