@@ -1,6 +1,7 @@
 // `npm run setup:bins [-- --only kube-apiserver,etcd] [--versions v1.32.13] [--list]`
 // Builds whatever pinned upstream binary is missing from the kokpit cache.
 
+import { parseArgs } from 'node:util';
 import { binDir, ensureBinaries, planBinaries } from '../src/binaries/build';
 
 function usage(): never {
@@ -13,25 +14,20 @@ function usage(): never {
   process.exit(2);
 }
 
-function parseArgs(argv: string[]): { components?: string[]; versions?: string[]; list: boolean } {
-  const out: { components?: string[]; versions?: string[]; list: boolean } = { list: false };
-  const csv = (v: string | undefined) => {
-    if (!v) usage();
-    return v.split(',').map((s) => s.trim()).filter(Boolean);
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    const value = () => inline ?? argv[++i];
-    if (flag === '--only') out.components = csv(value());
-    else if (flag === '--versions') out.versions = csv(value());
-    else if (flag === '--list') out.list = true;
-    else usage();
+function parseCli(argv: string[]): { components?: string[]; versions?: string[]; list: boolean } {
+  let values: { only?: string; versions?: string; list?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { only: { type: 'string' }, versions: { type: 'string' }, list: { type: 'boolean' } }, strict: true }));
+  } catch (e) {
+    process.stderr.write(`setup:bins: ${e instanceof Error ? e.message : String(e)}\n`);
+    usage();
   }
-  return out;
+  const csv = (v: string | undefined) => v?.split(',').map((x) => x.trim()).filter(Boolean);
+  return { components: csv(values.only), versions: csv(values.versions), list: values.list === true };
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseCli(process.argv.slice(2));
   if (args.list) {
     for (const p of planBinaries(args)) {
       process.stdout.write(`${p.spec.component}\t${p.spec.version}\t${p.present ? 'present' : 'missing'}\t${p.path}\n`);

@@ -1,8 +1,9 @@
-// Flag parsing shared by kokpit's cluster commands: `--flag value`, `--flag=value`, short aliases, and
-// positionals; unknown flags are usage errors (exit code 2), never ignored.
+// Flag parsing shared by kokpit's commands (node:util parseArgs underneath): `--flag value`, `--flag=value`,
+// short aliases, and positionals; unknown flags are usage errors (exit code 2), never ignored.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { UsageError } from './command';
 import { loadKubeConfig } from '../kube';
@@ -23,34 +24,48 @@ export interface Parsed {
   positionals: string[];
 }
 
+/**
+ * Node's own `util.parseArgs` (strict) does the parsing; this adds kokpit's rules on top: a value may not be
+ * empty, `oneOf` values, and usage errors worded for a person (`-o needs a value`, `unknown flag --nope`).
+ */
 export function parseFlags(argv: string[], specs: FlagSpec[]): Parsed {
-  const flags: Parsed['flags'] = {};
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
-      continue;
-    }
-    const [flag, inline] = arg.split(/=(.*)/s, 2);
-    const spec = specs.find((s) => `--${s.name}` === flag || (s.short && `-${s.short}` === flag));
-    if (!spec) throw new UsageError(`unknown flag ${flag}`);
-    if (!spec.value) {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-      flags[spec.name] = true;
-      continue;
-    }
-    const v = inline ?? argv[++i];
-    // `-o -` is a value (stdout); any other dash-led word means the value is missing.
-    if (v === undefined || v === '' || (v.startsWith('-') && v !== '-')) throw new UsageError(`${flag} needs a value`);
-    if (spec.oneOf && !spec.oneOf.includes(v)) throw new UsageError(`${flag} must be one of ${spec.oneOf.join(', ')}, got "${v}"`);
-    flags[spec.name] = v;
+  const options = Object.fromEntries(specs.map((s) => [s.name, { type: s.value ? ('string' as const) : ('boolean' as const), ...(s.short ? { short: s.short } : {}) }]));
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new UsageError(usageMessage(e, argv, specs));
   }
-  return { flags, positionals };
+  const flags: Parsed['flags'] = {};
+  for (const spec of specs) {
+    const v = parsed.values[spec.name];
+    if (v === undefined || v === false) continue;
+    const written = lastWritten(argv, spec);
+    if (typeof v === 'string') {
+      if (v === '') throw new UsageError(`${written} needs a value`);
+      if (spec.oneOf && !spec.oneOf.includes(v)) throw new UsageError(`${written} must be one of ${spec.oneOf.join(', ')}, got "${v}"`);
+    }
+    flags[spec.name] = typeof v === 'string' ? v : true;
+  }
+  return { flags, positionals: parsed.positionals };
+}
+
+/** How the user wrote a flag last (`-o` or `--output`), for messages. */
+function lastWritten(argv: string[], spec: FlagSpec): string {
+  const forms = [`--${spec.name}`, ...(spec.short ? [`-${spec.short}`] : [])];
+  const used = [...argv].reverse().map((a) => a.split('=')[0]).find((a) => forms.includes(a));
+  return used ?? `--${spec.name}`;
+}
+
+function usageMessage(e: unknown, argv: string[], specs: FlagSpec[]): string {
+  const err = e as { code?: string; message?: string };
+  const msg = err.message ?? String(e);
+  if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return `unknown flag ${/'([^']+)'/.exec(msg)?.[1] ?? msg}`;
+  const spec = specs.find((s) => msg.includes(`--${s.name}`) || (s.short && msg.includes(`-${s.short},`)));
+  const written = spec ? lastWritten(argv, spec) : '';
+  if (spec && !spec.value) return `${written} takes no value`;
+  if (spec) return `${written} needs a value`;
+  return msg;
 }
 
 export const str = (p: Parsed, name: string): string | undefined => (typeof p.flags[name] === 'string' ? (p.flags[name] as string) : undefined);
