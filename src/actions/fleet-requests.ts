@@ -1,6 +1,7 @@
 // The API requests behind the editor's fleet actions, against any meta cluster (no vscode): guarded JSON patches,
 // creating backups and restored clusters, listing backups and an object's events. Errors say what was attempted
 // and the apiserver's answer, never a client stack.
+import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, API_VERSION, type EtcdBackup, type EtcdCluster } from '../api';
 import { createObject, KubeApiError, listObjects, makeObjectApi, toKubeApiError } from '../kube';
@@ -77,14 +78,12 @@ export async function createEtcdCluster(kc: KubeConfig, cluster: EtcdCluster): P
  * started): a short, bounded backoff, then its own error.
  */
 export async function retryTooManyRequests<T>(read: () => Promise<T>, attempts = 5, firstDelayMs = 200): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await read();
-    } catch (e) {
-      if (i >= attempts || !(e instanceof KubeApiError) || e.statusCode !== 429) throw e;
-      await new Promise((r) => setTimeout(r, firstDelayMs * 2 ** (i - 1)));
-    }
-  }
+  // cockatiel's retry policy: exponential backoff from firstDelayMs, no jitter, only for 429s.
+  const policy = retry(
+    handleWhen((e) => e instanceof KubeApiError && e.statusCode === 429),
+    { maxAttempts: attempts - 1, backoff: new ExponentialBackoff({ initialDelay: firstDelayMs, maxDelay: firstDelayMs * 2 ** attempts, exponent: 2, generator: noJitterGenerator }) },
+  );
+  return policy.execute(() => read());
 }
 
 export async function listBackups(kc: KubeConfig, namespace: string): Promise<EtcdBackup[]> {
