@@ -331,7 +331,9 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
         { apiVersion: 'kokpit.dev/v1alpha1', kind: 'MachineSet', metadata: { name: `${LEGACY}-pool`, namespace: NS }, spec: {
           clusterRef: { name: LEGACY }, replicas: 2,
           template: { spec: { provider: 'kind', role: 'worker', components: [{ name: 'kubelet-kind', version: OLD }] } },
-          rollout: { maxUnavailable: 1, phases: [{ percent: 50 }, { percent: 100 }] } } },
+          // The pause holds phase 1 long enough to be seen: without it both kubelets were upgraded between two polls
+          // (0/2 → 2/2 in 2.7 s, a run on 2026-12-05).
+          rollout: { maxUnavailable: 1, phases: [{ percent: 50, pause: '20s' }, { percent: 100 }] } } },
       ].map((o) => JSON.stringify(o)).join('\n---\n'));
       const a = await kokpit('apply', '-f', file, '--name', NAME);
       assert.equal(a.code, 0, `${a.stdout}\n${a.stderr}`);
