@@ -381,7 +381,8 @@ function apiserverArgs(dir: string, f: Files, port: number, etcdURL: string, con
   ];
 }
 
-function controllerManagerArgs(f: Files, kubeconfig: string, port: number, certDir: string): string[] {
+/** What controller-manager and scheduler share: their kubeconfig, serving certificate, client CA, no leader election. */
+function componentArgs(f: Files, kubeconfig: string, port: number, certDir: string): string[] {
   return [
     `--kubeconfig=${kubeconfig}`,
     `--authentication-kubeconfig=${kubeconfig}`,
@@ -393,6 +394,12 @@ function controllerManagerArgs(f: Files, kubeconfig: string, port: number, certD
     `--tls-private-key-file=${f.componentServing.key}`,
     `--client-ca-file=${f.ca.cert}`,
     '--leader-elect=false',
+  ];
+}
+
+function controllerManagerArgs(f: Files, kubeconfig: string, port: number, certDir: string): string[] {
+  return [
+    ...componentArgs(f, kubeconfig, port, certDir),
     '--use-service-account-credentials=true',
     `--service-account-private-key-file=${f.saKey}`,
     `--root-ca-file=${f.ca.cert}`,
@@ -406,17 +413,5 @@ function controllerManagerArgs(f: Files, kubeconfig: string, port: number, certD
 }
 
 function schedulerArgs(f: Files, kubeconfig: string, port: number, certDir: string): string[] {
-  return [
-    `--kubeconfig=${kubeconfig}`,
-    `--authentication-kubeconfig=${kubeconfig}`,
-    `--authorization-kubeconfig=${kubeconfig}`,
-    '--bind-address=127.0.0.1',
-    `--secure-port=${port}`,
-    `--cert-dir=${certDir}`,
-    `--tls-cert-file=${f.componentServing.cert}`,
-    `--tls-private-key-file=${f.componentServing.key}`,
-    `--client-ca-file=${f.ca.cert}`,
-    '--leader-elect=false',
-    '--v=1',
-  ];
+  return [...componentArgs(f, kubeconfig, port, certDir), '--v=1'];
 }

@@ -7,7 +7,7 @@ import type { CatalogEntry } from '../../validation/types';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { validateText } from '../../validation';
 import { EXIT, UsageError, type Command } from '../command';
-import { readManifests } from './render';
+import { readValidManifests } from './render';
 
 export const applyCommand: Command = {
   name: 'apply',
@@ -15,13 +15,9 @@ export const applyCommand: Command = {
   usage: 'kokpit apply -f FILE [-n NAMESPACE] [--dry-run] [--kubeconfig FILE] [--context NAME] [--name ENV]',
   async run(argv, io) {
     const p = parseFlags(argv, [...META_FLAGS, { name: 'filename', short: 'f', value: true }, { name: 'namespace', short: 'n', value: true }, { name: 'dry-run' }]);
-    const file = str(p, 'filename');
-    if (!file || p.positionals.length) throw new UsageError('give the manifests with -f FILE');
-    const { text, docs } = readManifests(file, io.cwd);
-    const errors = validateText(text).filter((d) => d.severity === 'error');
-    if (errors.length) {
-      for (const d of errors) io.err(`${file}:${d.line}:${d.column}: ${d.message}`);
-      io.err(`kokpit apply: ${errors.length} error${errors.length === 1 ? '' : 's'}; nothing applied`);
+    const { file, text, docs, errors } = readValidManifests(p, io);
+    if (errors) {
+      io.err(`kokpit apply: ${errors} error${errors === 1 ? '' : 's'}; nothing applied`);
       return EXIT.FAILED;
     }
     const { kc } = metaCluster(p);

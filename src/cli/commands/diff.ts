@@ -10,7 +10,7 @@ import { applyObject, describeKubeError, describeRef, makeObjectApi, readObject 
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { validateText } from '../../validation';
 import { UsageError, type Command } from '../command';
-import { readManifests } from './render';
+import { readValidManifests } from './render';
 
 const EXIT_DIFF = 1;
 const EXIT_ERROR = 2;
@@ -114,14 +114,8 @@ export const diffCommand: Command = {
     'Exit status: 0 no differences, 1 differences, 2 an error. Secret values are shown as hashes only.',
   async run(argv, io) {
     const p = parseFlags(argv, [...META_FLAGS, { name: 'filename', short: 'f', value: true }, { name: 'namespace', short: 'n', value: true }]);
-    const file = str(p, 'filename');
-    if (!file || p.positionals.length) throw new UsageError('give the manifests with -f FILE');
-    const { text, docs } = readManifests(file, io.cwd);
-    const errors = validateText(text).filter((d) => d.severity === 'error');
-    if (errors.length) {
-      for (const d of errors) io.err(`${file}:${d.line}:${d.column}: ${d.message}`);
-      return EXIT_ERROR;
-    }
+    const { file, docs, errors } = readValidManifests(p, io);
+    if (errors) return EXIT_ERROR;
     const objects = makeObjectApi(metaCluster(p).kc);
     const ns = str(p, 'namespace');
     let differs = 0;

@@ -4,14 +4,27 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { renderDocument, RENDERED_ANNOTATION } from '../../local/render';
-import { parseFlags, str } from '../args';
+import { parseFlags, str, type Parsed } from '../args';
 import { validateText } from '../../validation';
-import { EXIT, UsageError, type Command } from '../command';
+import { EXIT, UsageError, type CliIO, type Command } from '../command';
 
 export function readManifests(file: string, cwd: string): { text: string; docs: Array<Record<string, unknown>> } {
   const text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(path.resolve(cwd, file), 'utf8');
   const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown> | null).filter((d): d is Record<string, unknown> => !!d);
   return { text, docs };
+}
+
+/**
+ * The manifests `-f FILE` names, read and validated as render, apply and diff need them: every error is printed
+ * as `file:line:col: message`, and `errors` says how many there were (the caller decides its exit code).
+ */
+export function readValidManifests(p: Parsed, io: CliIO, what = 'manifests'): { file: string; text: string; docs: Array<Record<string, unknown>>; errors: number } {
+  const file = str(p, 'filename');
+  if (!file || p.positionals.length) throw new UsageError(`give the ${what} with -f FILE`);
+  const { text, docs } = readManifests(file, io.cwd);
+  const errors = validateText(text).filter((d) => d.severity === 'error');
+  for (const d of errors) io.err(`${file}:${d.line}:${d.column}: ${d.message}`);
+  return { file, text, docs, errors: errors.length };
 }
 
 export const renderCommand: Command = {
@@ -23,14 +36,8 @@ export const renderCommand: Command = {
     'owner references carry a zero uid; Service type Auto is shown as NodePort.',
   async run(argv, io) {
     const p = parseFlags(argv, [{ name: 'filename', short: 'f', value: true }, { name: 'output', short: 'o', value: true, oneOf: ['yaml', 'json'] }]);
-    const file = str(p, 'filename');
-    if (!file || p.positionals.length) throw new UsageError('give the manifest with -f FILE');
-    const { text, docs } = readManifests(file, io.cwd);
-    const errors = validateText(text).filter((d) => d.severity === 'error');
-    if (errors.length) {
-      for (const d of errors) io.err(`${file}:${d.line}:${d.column}: ${d.message}`);
-      return EXIT.FAILED;
-    }
+    const { file, docs, errors } = readValidManifests(p, io, 'manifest');
+    if (errors) return EXIT.FAILED;
     const targets = docs.filter((d) => d.kind === 'BusinessCluster' || d.kind === 'EtcdCluster');
     if (!targets.length) throw new Error(`${file} holds no BusinessCluster or EtcdCluster`);
     const all: unknown[] = [];
