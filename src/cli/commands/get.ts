@@ -2,7 +2,7 @@
 // cluster as a table (like kubectl), or as YAML/JSON lists. Secrets are never read here.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
-import { API_VERSION } from '../../api';
+import { API_VERSION, STATE_REASON_ANNOTATION } from '../../api';
 import { describeKubeError, listObjects, makeObjectApi } from '../../kube';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { EXIT, UsageError, type Command } from '../command';
@@ -55,7 +55,7 @@ export function columns(resource: ResourceName, wide: boolean): Array<[string, (
     },
     versions: {
       base: [...name, ['VERSION', (o) => o.spec?.version ?? '-'], ['STATE', (o) => o.spec?.state ?? '-'], ['ETCD', (o) => o.spec?.etcd?.recommendedVersion ?? '-']],
-      wide: [['NODE-IMAGE', (o) => o.spec?.nodeImage ?? '-']],
+      wide: [['NODE-IMAGE', (o) => o.spec?.nodeImage ?? '-'], ['WHY', (o) => o.metadata?.annotations?.[STATE_REASON_ANNOTATION] ?? '-']],
     },
     addons: {
       base: [...name, ['VERSION', (o) => o.spec?.version ?? '-'], ['AGE', (o) => age(o)]],

@@ -6,6 +6,7 @@ import type { KubernetesVersion } from '../../../src/api';
 import { catalogObjects } from '../../../src/local/sample';
 import { checkCatalog } from '../../../src/operators/cluster/versions';
 import { FleetModel } from '../../../src/fleet/model';
+import { formatObjects } from '../../../src/cli/commands/get';
 
 describe('local environment: the version catalog it installs', () => {
   const versions = catalogObjects().filter((o) => o.kind === 'KubernetesVersion') as unknown as KubernetesVersion[];
@@ -23,5 +24,13 @@ describe('local environment: the version catalog it installs', () => {
     const m = new FleetModel('meta');
     for (const v of versions) m.upsert(v);
     assert.deepEqual(m.catalog().map((c) => `${c.version} ${c.state} ${c.reason ? 'why' : '-'}`).sort(), ['v1.32.0 Supported why', 'v1.32.13 Unsupported why', 'v1.33.13 Supported -']);
+  });
+
+  it('`kokpit get versions -o wide` shows the state and why', () => {
+    const table = formatObjects('versions', versions as never, 'wide').split('\n');
+    const row = table.find((l) => l.startsWith('v1.32.13'))!;
+    assert.match(row, /Unsupported/);
+    assert.match(row, /cannot be built on this machine/);
+    assert.match(table[0], /STATE.*WHY/);
   });
 });
