@@ -5,6 +5,7 @@ import { API_VERSION, STATE_REASON_ANNOTATION } from '../api';
 import type { KubernetesVersion } from '../api';
 import { KUBE_E2E_OLD_VERSION, UNAVAILABLE } from '../binaries/catalog';
 import { defaultCatalog } from '../catalog';
+import { minorOf } from '../kit';
 import { kubernetesVersion } from '../catalog/versions';
 import { applyObject, makeObjectApi, readObject } from '../kube';
 import { waitFor } from '../testenv/wait';
@@ -43,7 +44,6 @@ export function catalogObjects(): KubernetesObject[] {
   return out;
 }
 
-const minorOf = (v: string) => v.replace(/^(v\d+\.\d+)\..*$/, '$1');
 
 /** How a runtime exposes the sample's API server (kind: a reserved NodePort and the meta node's name as a SAN). */
 export interface SampleAPIServer {
