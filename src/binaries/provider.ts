@@ -20,13 +20,16 @@ export interface BinaryProvider {
   ensure(component: string, version: string): Promise<string>;
   /** Where a binary stands without waiting: present, building (since when, estimate), failed, unbuildable. */
   state(component: string, version: string): BinaryState;
+  /**
+   * Like `state`, but a missing buildable binary starts building in the background (its state is then
+   * `building`); `settled` hears how that build ended. For callers that retry instead of waiting (reconcilers,
+   * the pod runner's sync loop).
+   */
+  request(component: string, version: string, settled?: (error?: unknown) => void): BinaryState;
 }
-
 
 export interface ProviderOptions {
   log?: (line: string) => void;
-  /** Build on demand (default true). False: only find, and say how to build. */
-  build?: boolean;
   /** How long a failed build is remembered before it is tried again (default 5 min). */
   retryFailedAfterMs?: number;
   /** For tests: the build function. */
@@ -63,7 +66,6 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
     if (b) return { state: 'building', message: `building ${component} ${version} from Go modules on demand since ${isoSeconds(b.since)}${b.estimate}` };
     const f = failures.get(key(component, version));
     if (f) return { state: 'failed', message: f.message };
-    if (o.build === false) return { state: 'missing', message: `${component} ${version} not found at ${binaryPath(component, version)}; run 'npm run setup:bins'` };
     return { state: 'missing', message: `${component} ${version} is not built yet` };
   };
 
@@ -75,7 +77,6 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
     const k = key(component, version);
     const running = builds.get(k);
     if (running) return running.promise;
-    if (o.build === false) return Promise.reject(new Error(describe(state(component, version))));
     const failed = failures.get(k);
     if (failed && Date.now() - failed.at < retryAfter) return Promise.reject(new Error(failed.message));
     const last = buildTimes().estimate(component, version);
@@ -102,12 +103,17 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
     builds.set(k, entry);
     return entry.promise;
   };
-  return { find, ensure, state };
-}
-
-/** One sentence for any state. */
-export function describe(s: BinaryState): string {
-  return s.state === 'present' ? `present at ${s.path}` : s.message;
+  const request = (component: string, version: string, settled?: (error?: unknown) => void): BinaryState => {
+    if (state(component, version).state === 'missing') {
+      // Started here, awaited by nobody: the caller's next pass finds the binary (or the failure).
+      ensure(component, version).then(
+        () => settled?.(),
+        (e: unknown) => settled?.(e),
+      );
+    }
+    return state(component, version);
+  };
+  return { find, ensure, state, request };
 }
 
 const isoSeconds = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -291,15 +291,9 @@ export class PodWorker {
    * ContainerCreating (as while kubelet pulls); a build that failed or cannot happen is ErrImagePull with why.
    */
   private pull(image: string, want: { component: string; version: string }): { reason: string; message: string } {
-    const binaries = this.ctx.binaries!;
-    let st = binaries.state(want.component, want.version);
-    if (st.state === 'missing') {
-      binaries.ensure(want.component, want.version).then(
-        () => this.log(`image ${image}: ${want.component} ${want.version} built`),
-        (e: unknown) => this.log(`image ${image}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
-      );
-      st = binaries.state(want.component, want.version);
-    }
+    const st = this.ctx.binaries!.request(want.component, want.version, (e) =>
+      this.log(`image ${image}: ${e ? (e instanceof Error ? e.message.split('\n')[0] : String(e)) : `${want.component} ${want.version} built`}`),
+    );
     if (st.state === 'present') return { reason: 'ContainerCreating', message: `image ${image}: built, starting` };
     if (st.state === 'building' || st.state === 'missing') return { reason: 'ContainerCreating', message: `pulling image ${image}: ${st.message}` };
     return { reason: 'ErrImagePull', message: `image ${image}: ${st.message}` };

@@ -102,18 +102,12 @@ export class ClusterConnections {
     }
     const binaries = this.opts.binaries;
     if (!binaries) throw new KwokUnavailableError('no kwok binary configured for the machine operator');
-    const st = binaries.state('kwok', KWOK_VERSION);
+    const st = binaries.request('kwok', KWOK_VERSION, (e) =>
+      e
+        ? this.opts.log.error(`kwok ${KWOK_VERSION} could not be built: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`)
+        : this.opts.log.info(`kwok ${KWOK_VERSION} built on demand`),
+    );
     if (st.state === 'present') return st.path;
-    if (st.state === 'missing') {
-      // Started here, awaited by nobody: the Machine's retry finds the binary (or the failure) later.
-      binaries.ensure('kwok', KWOK_VERSION).then(
-        () => this.opts.log.info(`kwok ${KWOK_VERSION} built on demand`),
-        (e: unknown) => this.opts.log.error(`kwok ${KWOK_VERSION} could not be built: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`),
-      );
-      const now = binaries.state('kwok', KWOK_VERSION);
-      if (now.state === 'present') return now.path;
-      throw new KwokUnavailableError(now.message, now.state === 'building');
-    }
     throw new KwokUnavailableError(st.message, st.state === 'building');
   }
 

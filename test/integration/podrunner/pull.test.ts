@@ -1,13 +1,15 @@
 // An image whose binary is not built yet is "pulled" by building it: the container waits in
 // ContainerCreating with the build's own words, then runs once the binary is there; a build that fails is
-// ErrImagePull with the reason. Real control plane and real etcd process; the build itself is a stand-in
-// (a copy of the cached etcd, released by the test) so the test controls when it finishes.
+// ErrImagePull with the reason. Real control plane, real etcd process and kokpit's real on-demand provider;
+// only the `go build` is a stand-in (a copy of the cached etcd, released by the test) so the test controls
+// when it finishes.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startPodRunner, type BinaryResolver, type PodRunner } from '../../../src/podrunner';
+import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import type { RawKube } from '../../../src/podrunner/kubeclient';
-import type { BinaryProvider, BinaryState } from '../../../src/binaries/provider';
+import { binaryPath } from '../../../src/binaries/build';
+import { localBinaryProvider } from '../../../src/binaries/provider';
 import { ETCD_VERSION } from '../../../src/binaries/catalog';
 import { resolveBinaries, startControlPlane, type ControlPlane } from '../../../src/testenv';
 import { etcdContainer, isReady, logLine, rawKube, tempStateDir, waitPod } from './support';
@@ -24,46 +26,35 @@ describe('podrunner: pulling an image means building its binary', function () {
   const builds: string[] = [];
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
-  const failed = new Set<string>();
+  const savedBinDir = process.env.KOKPIT_BIN_DIR;
 
   before(async function () {
     cp = await startControlPlane({ log: logLine });
     realEtcd = (await resolveBinaries([{ component: 'etcd', version: ETCD_VERSION }])).get('etcd')!;
     kube = await rawKube(cp.kubeConfig());
     stateDir = tempStateDir();
-    const binDir = path.join(stateDir, 'bin');
-    const where = (c: string, v: string) => path.join(binDir, c, v, c);
-    const resolver: BinaryResolver = (c, v) => (fs.existsSync(where(c, v)) ? where(c, v) : undefined);
-    const inFlight = new Set<string>();
-    const binaries: BinaryProvider = {
-      find: resolver,
-      state: (c, v): BinaryState => {
-        const p = resolver(c, v);
-        if (p) return { state: 'present', path: p };
-        if (failed.has(c)) return { state: 'failed', message: `building ${c} ${v} failed: go build exited 1` };
-        return inFlight.has(c) ? { state: 'building', message: `building ${c} ${v} from Go modules on demand` } : { state: 'missing', message: 'not built' };
-      },
-      ensure: async (c, v) => {
+    // An empty binary cache of its own: the runner's resolver and kokpit's real provider both look there.
+    process.env.KOKPIT_BIN_DIR = path.join(stateDir, 'bin');
+    const binaries = localBinaryProvider({
+      ensure: async (o) => {
+        const { component: c, version: v } = o!.requests![0];
         builds.push(`${c} ${v}`);
-        inFlight.add(c);
-        if (c === 'kube-scheduler') {
-          failed.add(c);
-          inFlight.delete(c);
-          throw new Error('go build exited 1');
-        }
+        if (c === 'kube-scheduler') throw new Error('go build exited 1');
         await gate;
-        fs.mkdirSync(path.dirname(where(c, v)), { recursive: true });
-        fs.copyFileSync(realEtcd, where(c, v));
-        fs.chmodSync(where(c, v), 0o755);
-        inFlight.delete(c);
-        return where(c, v);
+        const where = binaryPath(c, v);
+        fs.mkdirSync(path.dirname(where), { recursive: true });
+        fs.copyFileSync(realEtcd, where);
+        fs.chmodSync(where, 0o755);
+        return [];
       },
-    };
-    runner = await startPodRunner({ kubeConfig: cp.kubeConfig(), nodeName: NODE, stateDir, log: logLine, bindUnscheduledPods: true, binaryResolver: resolver, binaries, restartBackoff: { initialMs: 200, maxMs: 1000 } });
+    });
+    runner = await startPodRunner({ kubeConfig: cp.kubeConfig(), nodeName: NODE, stateDir, log: logLine, bindUnscheduledPods: true, binaries, restartBackoff: { initialMs: 200, maxMs: 1000 } });
   });
 
   after(async function () {
     release?.();
+    if (savedBinDir === undefined) delete process.env.KOKPIT_BIN_DIR;
+    else process.env.KOKPIT_BIN_DIR = savedBinDir;
     await runner?.stop();
     kube?.close();
     await cp?.stop();
@@ -79,7 +70,7 @@ describe('podrunner: pulling an image means building its binary', function () {
       const w = p.status?.containerStatuses?.[0]?.state?.waiting;
       return w?.reason === 'ContainerCreating' && /building/.test(w.message ?? '') && w;
     });
-    assert.equal(waiting.message, 'pulling image registry.k8s.io/etcd:3.5.35-0: building etcd v3.5.35 from Go modules on demand');
+    assert.match(waiting.message, /^pulling image registry\.k8s\.io\/etcd:3\.5\.35-0: building etcd v3\.5\.35 from Go modules on demand since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ( \(~\S+, from the last build.*\))?$/);
     assert.deepEqual(builds, ['etcd v3.5.35'], 'one build, however often the pod was synced');
     release();
     const pod = await waitPod(kube, NS, 'etcd-pulled', 'Ready', (p) => isReady(p) && p);

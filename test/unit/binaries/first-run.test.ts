@@ -139,6 +139,20 @@ describe('first run: which binaries, built how', () => {
     assert.equal(provider.find('kwok', KWOK_VERSION), await a);
   });
 
+  it('on demand: request() starts a missing build in the background once, says building, and reports how it ended', async () => {
+    let builds = 0;
+    const provider = localBinaryProvider({ ensure: async (o) => ((builds++), ensureBinaries({ ...o, goBinary: fakeGo(tmp) })) });
+    const ended: unknown[] = [];
+    const first = provider.request('kwok', KWOK_VERSION, (e) => ended.push(e ?? 'ok'));
+    const again = provider.request('kwok', KWOK_VERSION, (e) => ended.push(e ?? 'again'));
+    assert.deepEqual([first.state, again.state], ['building', 'building']);
+    await provider.ensure('kwok', KWOK_VERSION);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(builds, 1);
+    assert.deepEqual(ended, ['ok'], 'only the request that started the build hears of it');
+    assert.equal(provider.request('kwok', KWOK_VERSION).state, 'present');
+  });
+
   it('on demand: a failed build is remembered (no rebuild loop) and said; unbuildable versions are refused', async () => {
     let builds = 0;
     const provider = localBinaryProvider({
