@@ -2,6 +2,7 @@
 // phase, version, endpoint, etcd health and machines. Exit 1 when the meta cluster is unreachable.
 import { CoordinationV1Api, CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { briefError } from '../../controller/reconciler';
+import { CONDITION_TYPES } from '../../operators/cluster/conditions';
 import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { MANAGER_NAMESPACE } from '../../local/sandbox-env';
 import { DEFAULT_ENV_NAME, readEnvironment } from '../../local/state';
@@ -108,13 +109,12 @@ export const statusCommand: Command = {
 };
 
 type ConditionLike = { type: string; status: string; reason?: string; message?: string };
-const CONDITION_ORDER = ['CatalogValid', 'NetworkValid', 'EtcdReady', 'CertificatesReady', 'APIServerAvailable', 'ControlPlaneReady', 'AddonsReady'];
 
 /** `ControlPlaneReady False ErrImagePull: pod … ` for the first False condition in reconcile order; undefined when Ready. */
 export function notReadyReason(conditions: ConditionLike[] | undefined): string | undefined {
   const cs = conditions ?? [];
   if (cs.find((c) => c.type === 'Ready')?.status === 'True') return undefined;
-  const first = CONDITION_ORDER.map((t) => cs.find((c) => c.type === t)).find((c) => c && c.status !== 'True');
+  const first = CONDITION_TYPES.filter((t) => t !== 'Ready').map((t) => cs.find((c) => c.type === t)).find((c) => c && c.status !== 'True');
   if (!first) return cs.length ? undefined : 'no status yet (is the manager running?)';
   return `${first.type} ${first.status} ${first.reason ?? ''}${first.message ? `: ${first.message}` : ''}`.replace(/ +:/, ':');
 }

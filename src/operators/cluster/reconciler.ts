@@ -10,7 +10,7 @@ import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type Reconci
 import { deleteObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
 import { caSecretName, clientEndpoint } from '../../api/etcd-names';
 import { syncAddonObjects, type AddonRendering } from './addon-inventory';
-import { addFinalizer, Applier, applyStatus, compareVersions as compareReleases, removeFinalizer, runSteps, StopPass, type Step } from '../../kit';
+import { addFinalizer, Applier, applyStatus, canonicalJSON, compareVersions as compareReleases, removeFinalizer, runSteps, StopPass, type Step } from '../../kit';
 import { CONDITION_TYPES, findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
 import { deleteEtcdPrefix } from './etcd-cleanup';
 import { APISERVER_PORT, FIELD_MANAGER, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL, names } from './names';
@@ -598,7 +598,7 @@ export class ClusterReconciler {
       ...(full ? { observedGeneration: c.metadata.generation } : prev.observedGeneration !== undefined ? { observedGeneration: prev.observedGeneration } : {}),
     };
     if (upgrade) status.upgrade = upgrade;
-    if (JSON.stringify(canonical(status)) === JSON.stringify(canonical(prev))) return;
+    if (canonicalJSON(status) === canonicalJSON(prev)) return;
     this.directWrites++;
     await applyStatus(this.rt.kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: c.metadata.name, namespace: c.metadata.namespace } }, PLURAL, status);
     await this.recordEvents(c, prev.conditions ?? [], conditions);
@@ -662,17 +662,6 @@ function nodeAddress(nodes: V1Node[]): string | undefined {
   return undefined;
 }
 
-
-
 function pickDefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
-  }
-  return v;
-}
-
