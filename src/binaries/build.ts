@@ -15,6 +15,7 @@ import {
   UNAVAILABLE,
   defaultVersion,
   ldflags,
+  unbuildableReason,
 } from './catalog';
 
 export { KUBERNETES_VERSIONS, ETCD_VERSION, KWOK_VERSION, CATALOG, COMPONENTS } from './catalog';
@@ -171,12 +172,8 @@ export function planBinaries(opts: Pick<EnsureOptions, 'components' | 'versions'
 /** Exact requests, deduplicated, in catalog (build) order. */
 function planRequests(requests: BinaryRequest[]): PlannedBinary[] {
   for (const r of requests) {
-    const u = UNAVAILABLE.find((x) => x.component === r.component && x.version === r.version);
-    if (u) throw new Error(`${u.component} ${u.version} cannot be built from Go modules: ${u.reason}`);
-    if (!CATALOG.some((s) => s.component === r.component && s.version === r.version)) {
-      const known = CATALOG.filter((s) => s.component === r.component).map((s) => s.version);
-      throw new Error(`${r.component} ${r.version} is not a binary kokpit builds${known.length ? ` (it builds ${r.component} ${known.join(', ')})` : ''}`);
-    }
+    const why = unbuildableReason(r.component, r.version);
+    if (why) throw new Error(why);
   }
   const wanted = new Set(requests.map((r) => `${r.component}@${r.version}`));
   return CATALOG.filter((s) => wanted.has(`${s.component}@${s.version}`)).map((spec) => {

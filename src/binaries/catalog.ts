@@ -202,6 +202,15 @@ export function findSpec(component: string, version: string): BinarySpec | undef
   return CATALOG.find((s) => s.component === component && s.version === version);
 }
 
+/** Why `component` at `version` cannot be built from the wrapper modules, as a sentence; undefined when it can. */
+export function unbuildableReason(component: string, version: string): string | undefined {
+  const u = UNAVAILABLE.find((x) => x.component === component && x.version === version);
+  if (u) return `${component} ${version} cannot be built from Go modules: ${u.reason}`;
+  if (findSpec(component, version)) return undefined;
+  const known = CATALOG.filter((s) => s.component === component).map((s) => s.version);
+  return `${component} ${version} is not a binary kokpit builds${known.length ? ` (it builds ${component} ${known.join(', ')})` : ''}`;
+}
+
 /** Newest pinned version of a component. */
 export function defaultVersion(component: string): string {
   const vs = CATALOG.filter((s) => s.component === component).map((s) => s.version);

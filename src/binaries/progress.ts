@@ -93,15 +93,20 @@ export function buildProgressReporter(out: ProgressOutput, prefix = ''): { onEve
 
 /** Past build durations, `<cache>/build-times.json`: `{ "<component>@<version>": { seconds, at } }`. */
 export class BuildTimes {
+  private cache: Record<string, { seconds: number; at: string }> | undefined;
+
   constructor(private readonly file: string) {}
 
+  /** The file, read once per instance (a plan asks for an estimate per binary). */
   private read(): Record<string, { seconds: number; at: string }> {
+    if (this.cache) return this.cache;
     try {
       const j = JSON.parse(fs.readFileSync(this.file, 'utf8')) as unknown;
-      return j && typeof j === 'object' ? (j as Record<string, { seconds: number; at: string }>) : {};
+      this.cache = j && typeof j === 'object' ? (j as Record<string, { seconds: number; at: string }>) : {};
     } catch {
-      return {};
+      this.cache = {};
     }
+    return this.cache;
   }
 
   /** The last build of this binary, else of another version of the same component. */

@@ -3,7 +3,7 @@
 // One build at a time per process (a cold Kubernetes build saturates 2 cores), concurrent callers of the same
 // binary share it, and a failed build is not retried for a while so a reconcile loop cannot rebuild forever.
 import { binaryPath, buildTimes, ensureBinaries, isExecutable } from './build';
-import { CATALOG, UNAVAILABLE } from './catalog';
+import { unbuildableReason } from './catalog';
 import { duration, formatBuildEvent } from './progress';
 
 export type BinaryState =
@@ -48,17 +48,11 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
     const p = binaryPath(component, version);
     return isExecutable(p) ? p : undefined;
   };
-  const unbuildable = (component: string, version: string): string | undefined => {
-    const u = UNAVAILABLE.find((x) => x.component === component && x.version === version);
-    if (u) return `${component} ${version} cannot be built here: ${u.reason}`;
-    if (!CATALOG.some((s) => s.component === component && s.version === version)) return `${component} ${version} is not a binary kokpit builds`;
-    return undefined;
-  };
 
   const state = (component: string, version: string): BinaryState => {
     const p = find(component, version);
     if (p) return { state: 'present', path: p };
-    const why = unbuildable(component, version);
+    const why = unbuildableReason(component, version);
     if (why) return { state: 'unbuildable', message: why };
     const b = builds.get(key(component, version));
     // Stable text (no elapsed time): a status that quotes it is not rewritten every pass during a build.
@@ -72,7 +66,7 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
   const ensure = (component: string, version: string): Promise<string> => {
     const p = find(component, version);
     if (p) return Promise.resolve(p);
-    const why = unbuildable(component, version);
+    const why = unbuildableReason(component, version);
     if (why) return Promise.reject(new Error(why));
     const k = key(component, version);
     const running = builds.get(k);

@@ -15,18 +15,18 @@ export interface EnvironmentNeeds {
 
 /** What each binary is for, deduplicated, in a stable order (the build order is the catalog's). */
 export function environmentBinaries(n: EnvironmentNeeds): Array<BinaryRequest & { why: string }> {
-  const out = new Map<string, BinaryRequest & { why: string }>();
+  const out = new Map<string, BinaryRequest & { whys: Set<string> }>();
   const add = (component: string, version: string, why: string) => {
     const k = `${component}@${version}`;
-    const had = out.get(k);
-    if (!had) out.set(k, { component, version, why });
-    else if (!had.why.split(', ').includes(why)) had.why = `${had.why}, ${why}`;
+    if (!out.has(k)) out.set(k, { component, version, whys: new Set() });
+    out.get(k)!.whys.add(why);
   };
+  const result = () => [...out.values()].map(({ whys, ...r }) => ({ ...r, why: [...whys].join(', ') }));
   // kind: the meta cluster and the business clusters' pods run in Docker from images; the host runs the
   // manager, whose etcd operator reads backups back with etcdutl.
   if (n.runtime === 'kind') {
     add('etcdutl', ETCD_VERSION, 'reading etcd backups back');
-    return [...out.values()];
+    return result();
   }
   for (const r of controlPlaneBinaries({ kubernetesVersion: n.config.kubernetesVersion, controllers: true })) add(r.component, r.version, 'meta control plane');
   const versions = new Set<string>();
@@ -45,5 +45,5 @@ export function environmentBinaries(n: EnvironmentNeeds): Array<BinaryRequest & 
   }
   // The sample's Machines (and any kwok Machine the user adds) are kwok Nodes in the sandbox.
   add('kwok', KWOK_VERSION, 'simulated worker nodes (kwok Machines)');
-  return [...out.values()];
+  return result();
 }

@@ -12,6 +12,7 @@ import { BuildTimes, buildProgressReporter, duration, formatBuildEvent } from '.
 import { localBinaryProvider } from '../../../src/binaries/provider';
 import { defaultEnvironmentConfig } from '../../../src/local/config';
 import { environmentBinaries } from '../../../src/local/requirements';
+import { withTempEnv } from '../../support/temp-env';
 
 const spec = (component: string) => CATALOG.find((s) => s.component === component)!;
 
@@ -27,22 +28,9 @@ function fakeGo(dir: string, sleep = 0): string {
 }
 
 describe('first run: which binaries, built how', () => {
-  let tmp: string;
-  const saved = { ...process.env };
-  beforeEach(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-first-run-'));
-    process.env.KOKPIT_BIN_DIR = path.join(tmp, 'bin');
-    process.env.KOKPIT_LOG_DIR = path.join(tmp, 'logs');
-    process.env.XDG_CACHE_HOME = path.join(tmp, 'cache');
-    delete process.env.KUBEBUILDER_ASSETS;
-  });
-  afterEach(() => {
-    for (const k of ['KOKPIT_BIN_DIR', 'KOKPIT_LOG_DIR', 'XDG_CACHE_HOME', 'KUBEBUILDER_ASSETS']) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const tempDir = withTempEnv('kokpit-first-run-', (t) => ({
+    KOKPIT_BIN_DIR: path.join(t, 'bin'), KOKPIT_LOG_DIR: path.join(t, 'logs'), XDG_CACHE_HOME: path.join(t, 'cache'), KUBEBUILDER_ASSETS: undefined,
+  }));
 
   it('sandbox with the sample: meta control plane, the sample\'s pods, etcdutl and kwok, each once', () => {
     const need = environmentBinaries({ runtime: 'sandbox', config: defaultEnvironmentConfig(), withSample: true });
@@ -63,7 +51,7 @@ describe('first run: which binaries, built how', () => {
   });
 
   it('exact requests: duplicates build once, in one numbered list, with start/done lines', async () => {
-    const go = fakeGo(tmp);
+    const go = fakeGo(tempDir());
     const lines: string[] = [];
     const events: BuildEvent[] = [];
     await ensureBinaries({
@@ -77,7 +65,7 @@ describe('first run: which binaries, built how', () => {
     assert.match(lines[1], /^\[1\/2\] etcd v3\.5\.35: building \(no earlier build here to estimate from\)$/);
     assert.match(lines[4], /^\[2\/2\] kwok v0\.7\.0: built in \d+s$/);
     // The durations are kept: the next build of the same binary has an estimate.
-    const est = new BuildTimes(path.join(tmp, 'cache', 'kokpit', 'build-times.json')).estimate('kwok', KWOK_VERSION);
+    const est = new BuildTimes(path.join(tempDir(), 'cache', 'kokpit', 'build-times.json')).estimate('kwok', KWOK_VERSION);
     assert.ok(est && est.seconds >= 0 && /last build/.test(est.from));
   });
 
@@ -87,7 +75,7 @@ describe('first run: which binaries, built how', () => {
   });
 
   it('estimates come from the last build of the same binary, else another version of it', () => {
-    const t = new BuildTimes(path.join(tmp, 'times.json'));
+    const t = new BuildTimes(path.join(tempDir(), 'times.json'));
     assert.equal(t.estimate('kube-apiserver', 'v1.33.13'), undefined);
     t.record('kube-apiserver', 'v1.32.0', 600);
     assert.deepEqual(t.estimate('kube-apiserver', 'v1.33.13')?.seconds, 600);
@@ -123,7 +111,7 @@ describe('first run: which binaries, built how', () => {
     const provider = localBinaryProvider({
       ensure: async (o) => {
         builds++;
-        return ensureBinaries({ ...o, goBinary: fakeGo(tmp, 1) });
+        return ensureBinaries({ ...o, goBinary: fakeGo(tempDir(), 1) });
       },
     });
     assert.equal(provider.state('kwok', KWOK_VERSION).state, 'missing');
@@ -141,7 +129,7 @@ describe('first run: which binaries, built how', () => {
 
   it('on demand: request() starts a missing build in the background once, says building, and reports how it ended', async () => {
     let builds = 0;
-    const provider = localBinaryProvider({ ensure: async (o) => ((builds++), ensureBinaries({ ...o, goBinary: fakeGo(tmp) })) });
+    const provider = localBinaryProvider({ ensure: async (o) => ((builds++), ensureBinaries({ ...o, goBinary: fakeGo(tempDir()) })) });
     const ended: unknown[] = [];
     const first = provider.request('kwok', KWOK_VERSION, (e) => ended.push(e ?? 'ok'));
     const again = provider.request('kwok', KWOK_VERSION, (e) => ended.push(e ?? 'again'));
@@ -168,6 +156,6 @@ describe('first run: which binaries, built how', () => {
     assert.equal(provider.state('kwok', KWOK_VERSION).state, 'failed');
     const u = provider.state('kube-controller-manager', 'v1.32.13');
     assert.equal(u.state, 'unbuildable');
-    await assert.rejects(provider.ensure('kube-controller-manager', 'v1.32.13'), /cannot be built here: its staging modules/);
+    await assert.rejects(provider.ensure('kube-controller-manager', 'v1.32.13'), /cannot be built from Go modules: its staging modules/);
   });
 });
