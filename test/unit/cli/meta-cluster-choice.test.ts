@@ -6,28 +6,18 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import type { CliIO } from '../../../src/cli/command';
+import { withTempEnv } from '../../support/temp-env';
 import { environmentName, metaCluster, parseFlags, META_FLAGS } from '../../../src/cli/args';
 
 const KUBECONFIG = (server: string) =>
   `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;
 
 describe('cli: choosing the meta cluster', () => {
-  let tmp: string;
-  const saved = { ...process.env };
-  beforeEach(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-meta-choice-'));
-    process.env.KOKPIT_SANDBOX_DIR = path.join(tmp, 'envs');
-    process.env.HOME = path.join(tmp, 'home');
-    delete process.env.KUBECONFIG;
-  });
-  afterEach(() => {
-    for (const k of ['KOKPIT_SANDBOX_DIR', 'HOME', 'KUBECONFIG']) saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]);
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const tempDir = withTempEnv('kokpit-meta-choice-', (t) => ({ KOKPIT_SANDBOX_DIR: path.join(t, 'envs'), HOME: path.join(t, 'home'), KUBECONFIG: undefined }));
 
   /** A local environment whose process is this test process (alive), or a dead pid. */
   function environment(name: string, alive = true): string {
-    const dir = path.join(tmp, 'envs', name);
+    const dir = path.join(tempDir(), 'envs', name);
     fs.mkdirSync(dir, { recursive: true });
     const kubeconfig = path.join(dir, 'kubeconfig');
     fs.writeFileSync(kubeconfig, KUBECONFIG(`https://127.0.0.1:1${name.length}443`));
@@ -56,9 +46,9 @@ describe('cli: choosing the meta cluster', () => {
   it('nothing running and no ~/.kube/config: says so and how to start one; `kokpit get` exits 2 without an errno', async () => {
     assert.throws(() => metaCluster(parse([])), /no meta cluster: no local environment runs \(start one with `kokpit up`\)/);
     assert.throws(() => metaCluster(parse(['--name', 'dev'])), /local environment "dev" is not running \(none runs; start one with `kokpit up --name dev`\)/);
-    assert.throws(() => metaCluster(parse(['--kubeconfig', path.join(tmp, 'nope')])), /--kubeconfig names .*nope, which does not exist/);
+    assert.throws(() => metaCluster(parse(['--kubeconfig', path.join(tempDir(), 'nope')])), /--kubeconfig names .*nope, which does not exist/);
     const stderr: string[] = [];
-    const io: CliIO = { out: () => {}, err: (t) => stderr.push(t), progress: () => {}, isTTY: false, cwd: tmp };
+    const io: CliIO = { out: () => {}, err: (t) => stderr.push(t), progress: () => {}, isTTY: false, cwd: tempDir() };
     const code = await runCli(['get', 'clusters'], io);
     assert.equal(code, 2);
     assert.doesNotMatch(stderr.join('\n'), /ENOENT/);
