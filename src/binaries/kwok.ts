@@ -27,4 +27,3 @@ export function kwokArgs(kubeconfigPath: string, configPath: string): string[] {
     '--node-ip=10.240.0.1',
   ];
 }
-

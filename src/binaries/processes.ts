@@ -1,6 +1,6 @@
-// Child processes of the test environment: each in its own process group (so stopping it also stops
-// anything it forked), output to a log file, and a register of every live one so an interrupted test
-// run still leaves nothing behind.
+// Child processes that run upstream binaries (control planes, kwok): each in its own process group (so
+// stopping it also stops anything it forked), output to a log file, and a register of every live one so an
+// interrupted run still leaves nothing behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 

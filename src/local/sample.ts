@@ -1,8 +1,7 @@
 // What `kokpit up` puts into a fresh meta cluster (the default catalog) and the `--with-sample` business
 // cluster, with a wait that reports each condition as it turns True.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION, STATE_REASON_ANNOTATION } from '../api';
-import type { KubernetesVersion } from '../api';
+import { API_VERSION, STATE_REASON_ANNOTATION, type KubernetesVersion } from '../api';
 import { KUBE_E2E_OLD_VERSION, UNAVAILABLE } from '../binaries/catalog';
 import { defaultCatalog } from '../catalog';
 import { minorOf } from '../kit';
@@ -14,7 +13,6 @@ export const SAMPLE_NAME = 'sample';
 export const SAMPLE_NAMESPACE = 'default';
 /** The one version whose controller-manager and scheduler binaries kokpit builds here (v1.32's cannot be built). */
 export const SAMPLE_VERSION = 'v1.33.13';
-
 
 /**
  * The catalog a local environment installs: the default one, except that a release whose control-plane
@@ -43,7 +41,6 @@ export function catalogObjects(): KubernetesObject[] {
   }
   return out;
 }
-
 
 /** How a runtime exposes the sample's API server (kind: a reserved NodePort and the meta node's name as a SAN). */
 export interface SampleAPIServer {

@@ -29,7 +29,6 @@ export const DATA_DIR = `${DATA_MOUNT}/data`;
 export const PKI_MOUNT = '/etc/etcd/pki';
 export const RESTORE_MOUNT = '/var/lib/etcd-restore';
 
-
 export const peerServiceName = (c: ClusterRef) => `${c.name}-peers`;
 export const clientSecretName = (c: ClusterRef) => `${c.name}-client`;
 export const memberName = (c: ClusterRef, index: number) => `${c.name}-${index}`;
