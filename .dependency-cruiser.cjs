@@ -6,7 +6,7 @@ const LAYERS = [
   ['kube', 'pki', 'binaries', 'controller', 'catalog', 'validation', 'language'],
   ['kit'],
   ['operators'],
-  ['manager', 'podrunner', 'testenv'],
+  ['manager', 'podrunner', 'controlplane'],
   ['local', 'providers', 'fleet', 'actions'],
   ['cli'],
   ['extension'],

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import * as os from 'node:os';
 import { binaryPath } from '../src/binaries/build';
 import { ETCD_VERSION } from '../src/binaries/catalog';
-import { startControlPlane } from '../src/testenv';
+import { startControlPlane } from '../src/controlplane';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

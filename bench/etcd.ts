@@ -21,7 +21,7 @@ import { createObject } from '../src/kube';
 import type { Etcd3 } from 'etcd3';
 import { EtcdMembers } from '../src/operators/etcd/access';
 import { createCA, issueCert } from '../src/pki';
-import { freePort, waitFor } from '../src/testenv';
+import { freePort, waitFor } from '../src/controlplane';
 import {
   deleteIfExists,
   etcdClusterManifest,

@@ -9,8 +9,8 @@ import type { KubernetesObject, V1Node } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { applyObject, makeObjectApi, readObject } from '../src/kube';
 import { startMachineOperator } from '../src/operators/machine/operator';
-import { isNodeReady, waitFor } from '../src/testenv';
-import { kwokNode } from '../src/testenv/kwok';
+import { isNodeReady, waitFor } from '../src/controlplane';
+import { kwokNode } from '../src/controlplane/kwok';
 import { API, componentObject, startMachineEnv } from '../test/integration/machine/support';
 
 const NS = 'bench';

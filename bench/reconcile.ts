@@ -25,7 +25,7 @@ import { etcdPrefix } from '../src/operators/cluster/render/etcd';
 import type { ControlPlaneInputs } from '../src/operators/cluster/render/inputs';
 import { renderSecret } from '../src/operators/cluster/render/pki';
 import { names } from '../src/operators/cluster/names';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../src/testenv';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../src/controlplane';
 import { API, availableEtcdCluster, businessCluster, ensureNamespace, installDefaultVersions, startPlainEtcd, type PlainEtcd } from '../test/integration/cluster/support';
 
 const NS = 'bench';

@@ -3,7 +3,7 @@
 // become progress steps. Plain logic here (no vscode): arguments, progress lines, which environments exist.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isAlive } from '../testenv/reaper';
+import { isAlive } from '../controlplane/reaper';
 import { environmentDir, NAME_RE, readEnvironment, runningEnvironment, type EnvironmentState } from '../local/state';
 
 export interface UpRequest {

@@ -4,7 +4,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../controller/reconciler';
 import { applyObject, makeObjectApi } from '../kube';
 import { Manager, type Runnable } from '../manager/manager';
-import { installCRDs } from '../testenv';
+import { installCRDs } from '../controlplane';
 import { packageDir } from './assets';
 import { catalogObjects } from './sample';
 import type { StepTiming } from './state';

@@ -3,7 +3,7 @@
 // business clusters' pods (the pod runner maps their images to binaries), and the machine provider's.
 import { ETCD_VERSION, KWOK_VERSION } from '../binaries/catalog';
 import type { BinaryRequest } from '../binaries/build';
-import { controlPlaneBinaries } from '../testenv';
+import { controlPlaneBinaries } from '../controlplane';
 import type { LocalEnvironmentConfig } from './config';
 import { SAMPLE_VERSION } from './sample';
 

@@ -7,7 +7,7 @@ import { defaultCatalog } from '../catalog';
 import { minorOf } from '../kit';
 import { kubernetesVersion } from '../catalog/versions';
 import { applyObject, makeObjectApi, readObject } from '../kube';
-import { waitFor } from '../testenv/wait';
+import { waitFor } from '../controlplane/wait';
 
 export const SAMPLE_NAME = 'sample';
 export const SAMPLE_NAMESPACE = 'default';

@@ -12,7 +12,7 @@ import { kokpitRunnables } from '../manager/operators';
 import { podIPResolver } from '../operators/etcd/access';
 import { defaultBinaryProvider } from '../binaries/provider';
 import { startPodRunner, type PodRunner } from '../podrunner';
-import { isAlive, startControlPlane, type ControlPlane } from '../testenv';
+import { isAlive, startControlPlane, type ControlPlane } from '../controlplane';
 import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
 import { startNodePortProxy, sandboxHostEndpoint, type NodePortProxy } from './nodeport-proxy';
 import { startHostPathProvisioner } from './provisioner';

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sandboxDir } from './sandbox-state';
-import { isAlive } from '../testenv/reaper';
+import { isAlive } from '../controlplane/reaper';
 
 export const DEFAULT_ENV_NAME = 'kokpit';
 export const ENV_FILE = 'environment.json';

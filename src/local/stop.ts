@@ -1,8 +1,8 @@
 // Stopping what an owner process started (a `kokpit up` environment, a sandbox, a kind environment's manager):
 // SIGTERM to the owner, which stops its components in order; after a deadline SIGKILL; then any recorded
 // component still running its binary is killed. `kokpit down` and `kokpit sandbox stop` share this.
-import { isAlive, waitFor } from '../testenv';
-import { runsBinary } from '../testenv/reaper';
+import { isAlive, waitFor } from '../controlplane';
+import { runsBinary } from '../controlplane/reaper';
 
 /** Signals a process group when asked (falling back to the process itself); a process already gone is fine. */
 export function signalProcess(pid: number, sig: NodeJS.Signals, group: boolean): void {

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { binDir } from '../../src/binaries/build';
 import { KIND_VERSION } from '../../src/binaries/catalog';
-import { waitFor } from '../../src/testenv/wait';
+import { waitFor } from '../../src/controlplane/wait';
 import type { Machine } from '../../src/api';
 import { containerNameOf } from '../../src/operators/machine/providers/kind';
 

@@ -1,5 +1,5 @@
 // The extension in a real VS Code: code-server (from npm) with the packaged .vsix, driven by playwright-core on
-// Debian's chromium, against a real control plane (etcd + kube-apiserver + kube-controller-manager from src/testenv)
+// Debian's chromium, against a real control plane (etcd + kube-apiserver + kube-controller-manager from src/controlplane)
 // holding kokpit objects. The extension's embedded reconcilers (auto-started on connect) write every status the
 // tree shows; the process pod runner runs the etcd member pods, so the EtcdCluster's members are real etcd processes.
 // Screenshots of every step go to $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
@@ -12,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { kubernetesVersion } from '../../src/catalog';
 import { applyObject, makeObjectApi } from '../../src/kube';
 import { startPodRunner, type PodRunner } from '../../src/podrunner';
-import { freePort, installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../src/testenv';
+import { freePort, installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../src/controlplane';
 import { startLocalProvisioner } from '../integration/etcd/support';
 import { chromiumPath, ensureCodeServer, installExtension, missingPrerequisites, startCodeServer, tail, type CodeServer } from './support/code-server';
 import { startEtcdPodBinder } from './support/etcd-binder';

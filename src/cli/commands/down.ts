@@ -9,7 +9,7 @@ import { DEFAULT_ENV_NAME, environmentDir, NAME_RE, readEnvironment, type Enviro
 import { META_CLUSTER_LABEL } from '../../operators/machine/providers/kind';
 import { deleteKindCluster, KindError, leftoverContainers, removeKindNetworkIfUnused, removeLabelledContainers } from '../../providers/kind/cluster';
 import { stopOwned } from '../../local/stop';
-import { isAlive } from '../../testenv';
+import { isAlive } from '../../controlplane';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { readSandboxState } from './sandbox';
 

@@ -4,7 +4,7 @@ import { briefError, type Logger } from '../../controller/reconciler';
 import { loadKubeConfig } from '../../kube';
 import { Manager } from '../../manager/manager';
 import { kokpitRunnables } from '../../manager/operators';
-import { installCRDs } from '../../testenv/crds';
+import { installCRDs } from '../../controlplane/crds';
 import { packageDir } from '../../local/assets';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { KINDS } from '../../api/kinds';

@@ -18,9 +18,9 @@ import {
   waitFor,
   type ControlPlane,
   type StartControlPlaneOptions,
-} from '../../testenv';
+} from '../../controlplane';
 import { loadKubeConfig } from '../../kube';
-import { runsBinary } from '../../testenv/reaper';
+import { runsBinary } from '../../controlplane/reaper';
 import { signalProcess, stopOwned } from '../../local/stop';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { readSandboxState, sandboxDir, sandboxRoot, STATE_FILE, type SandboxState } from '../../local/sandbox-state';
@@ -136,7 +136,7 @@ async function startForeground(a: StartArgs, io: CliIO): Promise<number> {
   fs.mkdirSync(path.join(dir, 'run'), { recursive: true, mode: 0o700 });
   const say = (l: string) => (a.supervise ? io.err(l) : io.progress(l));
 
-  // Our own handlers: a graceful stop (the testenv handlers step back when the application has one).
+  // Our own handlers: a graceful stop (the control plane's handlers step back when the application has one).
   let stopping: Promise<void> | undefined;
   let cp: ControlPlane | undefined;
   const shutdown = (why: string) => {

@@ -6,7 +6,7 @@ import { CONDITION_TYPES } from '../../operators/cluster/conditions';
 import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { MANAGER_NAMESPACE } from '../../local/sandbox-env';
 import { DEFAULT_ENV_NAME, readEnvironment } from '../../local/state';
-import { isAlive } from '../../testenv';
+import { isAlive } from '../../controlplane';
 import { EXIT, UsageError, type Command } from '../command';
 import { age, listResource, table } from './get';
 

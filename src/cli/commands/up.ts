@@ -23,8 +23,8 @@ import {
   checkDocker, checkKind, ensureKindCluster, formatPreflight, KindError, kindConfigYaml, kindControlPlaneNode, listKindClusters, portReservations,
   preflightPassed, runPreflight, type PortReservation,
 } from '../../providers/kind';
-import { isAlive, resolveBinaries, tailFile, waitFor } from '../../testenv';
-import { runsBinary } from '../../testenv/reaper';
+import { isAlive, resolveBinaries, tailFile, waitFor } from '../../controlplane';
+import { runsBinary } from '../../controlplane/reaper';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { readSandboxState } from './sandbox';
 import { cliLogger } from './operator';

@@ -15,7 +15,7 @@ import { runCli } from '../../../src/cli/main';
 import { applyObject, listObjects, makeObjectApi, readObject } from '../../../src/kube';
 import { applyStatus } from '../../../src/kit';
 import { buildKubeconfig } from '../../../src/pki';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 
 const NS = 'cli-it';
 
@@ -26,7 +26,7 @@ describe('kokpit cluster commands on a real meta control plane', function () {
   let meta: string[];
 
   before(async function () {
-    cp = await startControlPlane({ log: (l) => process.stderr.write(`  [testenv] ${l}\n`) });
+    cp = await startControlPlane({ log: (l) => process.stderr.write(`  [controlplane] ${l}\n`) });
     kc = cp.kubeConfig();
     await installCRDs(kc);
     const objects = makeObjectApi(kc);

@@ -8,7 +8,7 @@ import { listObjects, makeObjectApi, readObject } from '../../../src/kube';
 import { decodeInventory, INVENTORY_NAME, INVENTORY_NAMESPACE, syncAddonObjects, type AddonRendering, type SyncPhase } from '../../../src/operators/cluster/addon-inventory';
 import { Applier } from '../../../src/kit';
 import { ADDON_LABEL } from '../../../src/operators/cluster/render/addons';
-import { startControlPlane, type ControlPlane } from '../../../src/testenv';
+import { startControlPlane, type ControlPlane } from '../../../src/controlplane';
 
 const labels = (addon: string) => ({ [ADDON_LABEL]: addon, 'app.kubernetes.io/managed-by': 'kokpit' });
 const cm = (addon: string, name: string, v = '1'): KubernetesObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'kube-system', labels: labels(addon) }, data: { v } } as KubernetesObject);
@@ -23,7 +23,7 @@ describe('addon inventory and pruning on a real apiserver', function () {
   let applier: Applier;
 
   before(async () => {
-    cp = await startControlPlane({ log: (l) => process.stderr.write(`  [testenv] ${l}\n`) });
+    cp = await startControlPlane({ log: (l) => process.stderr.write(`  [controlplane] ${l}\n`) });
     kc = cp.kubeConfig();
     applier = new Applier(makeObjectApi(kc));
   });

@@ -23,8 +23,8 @@ import { startClusterOperator, type ClusterOperator } from '../../../src/operato
 import { buildKubeconfig } from '../../../src/pki';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { KWOK_VERSION } from '../../../src/binaries/catalog';
-import { installCRDs, resolveBinaries, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
-import { createKwokNodes, kwokArgs, writeKwokConfig } from '../../../src/testenv/kwok';
+import { installCRDs, resolveBinaries, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { createKwokNodes, kwokArgs, writeKwokConfig } from '../../../src/controlplane/kwok';
 import { startProcess, type ManagedProcess } from '../../../src/binaries/processes';
 import { availableEtcdCluster, businessCluster, ensureNamespace, etcdCount, installDefaultVersions, ownedObjects, readCluster, startLoopbackLB, startPlainEtcd, type PlainEtcd } from './support';
 
@@ -43,7 +43,7 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
   const log = (l: string) => process.stderr.write(`  ${l}\n`);
 
   before(async function () {
-    [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, log: (l) => log(`[testenv] ${l}`) }), startPlainEtcd()]);
+    [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, log: (l) => log(`[controlplane] ${l}`) }), startPlainEtcd()]);
     kc = cp.kubeConfig();
     await installCRDs(kc);
     await ensureNamespace(kc, NS);

@@ -13,7 +13,7 @@ import { kubernetesVersion } from '../../../src/catalog';
 import { runCli } from '../../../src/cli/main';
 import { makeObjectApi, applyObject, readObject } from '../../../src/kube';
 import { ClusterReconciler, STEPS, type StepName } from '../../../src/operators/cluster/reconciler';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import {
   availableEtcdCluster,
   businessCluster,
@@ -54,7 +54,7 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
   let etcd: PlainEtcd;
 
   before(async function () {
-    [cp, etcd] = await Promise.all([startControlPlane({ log: (l) => process.stderr.write(`  [testenv] ${l}\n`) }), startPlainEtcd()]);
+    [cp, etcd] = await Promise.all([startControlPlane({ log: (l) => process.stderr.write(`  [controlplane] ${l}\n`) }), startPlainEtcd()]);
     kc = cp.kubeConfig();
     await installCRDs(kc);
     await ensureNamespace(kc, NS);

@@ -11,9 +11,9 @@ import { defaultKubernetesVersions } from '../../../src/catalog';
 import { applyObject, listObjects, makeObjectApi } from '../../../src/kube';
 import { applyStatus } from '../../../src/kit';
 import { createCA, issueCert, type CertKeyPair } from '../../../src/pki';
-import { httpsGet, resolveBinaries, waitFor } from '../../../src/testenv';
-import { freePorts } from '../../../src/testenv/wait';
-import { writePair, writeSecretFile } from '../../../src/testenv/certs';
+import { httpsGet, resolveBinaries, waitFor } from '../../../src/controlplane';
+import { freePorts } from '../../../src/controlplane/wait';
+import { writePair, writeSecretFile } from '../../../src/controlplane/certs';
 import { startProcess, type ManagedProcess } from '../../../src/binaries/processes';
 
 export const API = 'kokpit.dev/v1alpha1';

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { Informer, type EventKind } from '../../../src/controller/informer';
-import { startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 
 describe('Informer restarts on a real apiserver', function () {
   this.timeout(120_000);

@@ -1,4 +1,4 @@
-// The editor's fleet actions end to end on a real apiserver (src/testenv): the extension runs on the fake vscode
+// The editor's fleet actions end to end on a real apiserver (src/controlplane): the extension runs on the fake vscode
 // (test/unit/extension-model/fake-vscode.ts), connected to the harness control plane; each command's effect is
 // read back through the API. Upgrade, scale etcd, back up, restore, show events, copy endpoint, and the errors.
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { patchKokpitObject } from '../../../src/actions/fleet-requests';
 import { kubernetesVersion } from '../../../src/catalog';
 import { applyObject, makeObjectApi } from '../../../src/kube';
-import { installCRDs, startControlPlane, type ControlPlane } from '../../../src/testenv';
+import { installCRDs, startControlPlane, type ControlPlane } from '../../../src/controlplane';
 import { fake, fakeContext, installFakeVscode, type FakeState } from '../../unit/extension-model/fake-vscode';
 
 const ROOT = join(__dirname, '..', '..', '..');

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { readEnvironment } from '../../../src/local/state';
-import { isAlive } from '../../../src/testenv/reaper';
+import { isAlive } from '../../../src/controlplane/reaper';
 import { fake, fakeContext, installFakeVscode, type FakeState } from '../../unit/extension-model/fake-vscode';
 
 const ROOT = join(__dirname, '..', '..', '..');

@@ -7,7 +7,7 @@ import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-
 import { Informer } from '../../../src/controller/informer';
 import { API_VERSION, type EtcdCluster } from '../../../src/api';
 import { applyObject, createObject, listObjects } from '../../../src/kube';
-import { waitFor } from '../../../src/testenv';
+import { waitFor } from '../../../src/controlplane';
 import {
   type EtcdTestEnv,
   deleteIfExists,

@@ -13,7 +13,7 @@ import { applyObject, createObject, listObjects } from '../../../src/kube';
 import { snapshotStatus } from '../../../src/operators/etcd/backup';
 import { ForwardingResolver, directTunnel } from '../../../src/operators/etcd/forward';
 import { scheduledBackupName } from '../../../src/operators/etcd/schedule';
-import { waitFor } from '../../../src/testenv';
+import { waitFor } from '../../../src/controlplane';
 import {
   type EtcdTestEnv,
   deleteIfExists,

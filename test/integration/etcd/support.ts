@@ -14,7 +14,7 @@ import { clientSecretName } from '../../../src/operators/etcd/names';
 import { startEtcdOperator, type EtcdOperator, type EtcdOperatorOptions } from '../../../src/operators/etcd/operator';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { startHostPathProvisioner } from '../../../src/local/provisioner';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 
 export const verbose = !!process.env.KOKPIT_TEST_VERBOSE;
 const t0 = Date.now();
@@ -47,7 +47,7 @@ export interface EtcdTestEnv {
 }
 
 export async function startEtcdTestEnv(operatorOptions: Partial<EtcdOperatorOptions> = {}): Promise<EtcdTestEnv> {
-  const cp = await startControlPlane({ controllers: true, log: (l) => logLine(`[testenv] ${l}`) });
+  const cp = await startControlPlane({ controllers: true, log: (l) => logLine(`[controlplane] ${l}`) });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-etcd-test-'));
   const backupRoot = path.join(stateDir, 'backups');
   let runner: PodRunner | undefined;

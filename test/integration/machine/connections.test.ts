@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { KWOK_VERSION } from '../../../src/binaries/catalog';
 import { ClusterConnections, KwokUnavailableError } from '../../../src/operators/machine/connections';
-import { resolveBinaries, startControlPlane, type ControlPlane } from '../../../src/testenv';
+import { resolveBinaries, startControlPlane, type ControlPlane } from '../../../src/controlplane';
 import { silentLogger } from '../../../src/controller/reconciler';
 
 describe('machine operator connections: kwok only where a kwok Machine needs it', function () {

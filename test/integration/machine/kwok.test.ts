@@ -6,7 +6,7 @@ import type { Machine, MachineSet } from '../../../src/api';
 import { applyObject, deleteObject, listObjects, makeObjectApi, readObject } from '../../../src/kube';
 import { applyStatus } from '../../../src/kit';
 import { startMachineOperator, type MachineOperator } from '../../../src/operators/machine/operator';
-import { isNodeReady, waitFor } from '../../../src/testenv';
+import { isNodeReady, waitFor } from '../../../src/controlplane';
 import { API, componentObject, componentWithHealth, startMachineEnv, type MachineEnv } from './support';
 
 const NS = 'team-a';

@@ -17,7 +17,7 @@ import { applyObject, listObjects, loadKubeConfig, makeObjectApi, readObject } f
 import { startClusterOperator, type ClusterOperator } from '../../../src/operators/cluster/operator';
 import { startMachineOperator, type MachineOperator } from '../../../src/operators/machine/operator';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
-import { installCRDs, isNodeReady, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { installCRDs, isNodeReady, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { availableEtcdCluster, businessCluster, ensureNamespace, installDefaultVersions, readCluster, startLoopbackLB, startPlainEtcd, type PlainEtcd } from '../cluster/support';
 import { API, componentObject } from './support';
 
@@ -52,7 +52,7 @@ describe('machine operator: a MachineSet of kwok machines joins a BusinessCluste
   before(async function () {
     this.timeout(600_000);
     await timed('meta control plane + plain etcd', async () => {
-      [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, log: (l) => log(`[testenv] ${l}`) }), startPlainEtcd()]);
+      [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, log: (l) => log(`[controlplane] ${l}`) }), startPlainEtcd()]);
     });
     kc = cp.kubeConfig();
     await installCRDs(kc);

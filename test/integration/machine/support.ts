@@ -7,7 +7,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { applyObject, makeObjectApi } from '../../../src/kube';
 import { applyStatus } from '../../../src/kit';
-import { installCRDs, startControlPlane, type ControlPlane } from '../../../src/testenv';
+import { installCRDs, startControlPlane, type ControlPlane } from '../../../src/controlplane';
 
 export const API = 'kokpit.dev/v1alpha1';
 

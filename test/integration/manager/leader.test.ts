@@ -5,7 +5,7 @@ import { CoreV1Api, KubernetesObjectApi, type KubernetesObject, type V1ConfigMap
 import { splitKey } from '../../../src/controller/reconciler';
 import { applyObject } from '../../../src/kube';
 import { Manager, type OperatorDefinition } from '../../../src/manager/manager';
-import { startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 
 const NS = 'default';
 const CONFIGMAPS = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, labelSelector: 'kokpit-test=manager' };

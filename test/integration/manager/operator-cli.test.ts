@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
-import { startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 
 const BIN = path.resolve('bin/kokpit.js');
 const LEASE_SEC = 4;

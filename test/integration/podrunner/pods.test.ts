@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import type { RawKube } from '../../../src/podrunner/kubeclient';
-import { startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, isReady, logLine, pidAlive, rawKube, tempStateDir, tlsSecret, waitPod, waitPodGone } from './support';
 
 const NS = 'default';

@@ -11,7 +11,7 @@ import type { RawKube } from '../../../src/podrunner/kubeclient';
 import { binaryPath } from '../../../src/binaries/build';
 import { localBinaryProvider } from '../../../src/binaries/provider';
 import { ETCD_VERSION } from '../../../src/binaries/catalog';
-import { resolveBinaries, startControlPlane, type ControlPlane } from '../../../src/testenv';
+import { resolveBinaries, startControlPlane, type ControlPlane } from '../../../src/controlplane';
 import { etcdContainer, isReady, logLine, rawKube, tempStateDir, waitPod } from './support';
 
 const NS = 'default';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createCA, issueCert, type CertKeyPair } from '../../../src/pki';
 import { RawKube, isNotFound } from '../../../src/podrunner/kubeclient';
-import { waitFor } from '../../../src/testenv';
+import { waitFor } from '../../../src/controlplane';
 
 export const ETCD_IMAGE = 'registry.k8s.io/etcd:3.5.35-0';
 export const logLine = (l: string) => {

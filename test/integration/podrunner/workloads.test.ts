@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import { createKeyPair, issueCert, createCA } from '../../../src/pki';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import type { RawKube } from '../../../src/podrunner/kubeclient';
-import { startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, isReady, logLine, rawKube, tempStateDir, tlsSecret, waitPod } from './support';
 
 const NS = 'default';

@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isAlive, reapStaleControlPlanes, waitFor } from '../../../src/testenv';
+import { isAlive, reapStaleControlPlanes, waitFor } from '../../../src/controlplane';
 
 const CHILD = path.join(__dirname, 'child-controlplane.ts');
 

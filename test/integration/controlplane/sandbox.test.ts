@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cachedBinaryPath } from '../../../src/binaries/build';
 import type { SandboxState } from '../../../src/cli/commands/sandbox';
-import { isAlive, waitFor } from '../../../src/testenv';
+import { isAlive, waitFor } from '../../../src/controlplane';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const NAME = 'itest';

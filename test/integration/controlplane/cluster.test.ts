@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
-import { isAlive, isNodeReady, startControlPlane, waitFor, type ControlPlane } from '../../../src/testenv';
+import { isAlive, isNodeReady, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { pauseDeployment } from './support';
 
 const NODES = 3;
@@ -17,7 +17,7 @@ describe('control plane with controllers, scheduler and kwok nodes', function ()
       controllers: true,
       scheduler: true,
       kwokNodes: NODES,
-      log: (l) => process.stderr.write(`  [testenv] ${l}\n`),
+      log: (l) => process.stderr.write(`  [controlplane] ${l}\n`),
     });
   });
   after(async () => cp?.stop());

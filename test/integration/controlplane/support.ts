@@ -1,4 +1,4 @@
-// Shared pieces of the testenv integration tests (not a test file itself).
+// Shared pieces of the controlplane integration tests (not a test file itself).
 import type { V1Deployment } from '@kubernetes/client-node';
 
 /** A Deployment meant for kwok's simulated nodes: nothing ever pulls or runs its image. */

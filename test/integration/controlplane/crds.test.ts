@@ -2,12 +2,12 @@
 import * as assert from 'node:assert/strict';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
 import { KINDS } from '../../../src/api/kinds';
-import { httpsRequest, installCRDs, readCRDs, startControlPlane, type ControlPlane } from '../../../src/testenv';
+import { httpsRequest, installCRDs, readCRDs, startControlPlane, type ControlPlane } from '../../../src/controlplane';
 
 describe('generated CRDs on a real kube-apiserver', function () {
   let cp: ControlPlane;
   before(async function () {
-    cp = await startControlPlane({ log: (l) => process.stderr.write(`  [testenv] ${l}\n`) });
+    cp = await startControlPlane({ log: (l) => process.stderr.write(`  [controlplane] ${l}\n`) });
   });
   after(async () => cp?.stop());
 

@@ -1,6 +1,6 @@
 // Run by interrupt.test.ts as a separate node process: starts etcd + kube-apiserver, prints one JSON
 // line with the pids and the dir, then waits to be signalled (no fixed sleep: an idle timer keeps it alive).
-import { startControlPlane } from '../../../src/testenv';
+import { startControlPlane } from '../../../src/controlplane';
 
 startControlPlane()
   .then((cp) => {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { KINDS } from '../../../src/api/kinds';
-import { installCRDs, httpsRequest, startControlPlane, type ControlPlane } from '../../../src/testenv';
+import { installCRDs, httpsRequest, startControlPlane, type ControlPlane } from '../../../src/controlplane';
 import { KIND_API_VERSION, definedNames, validateText, type Diagnostic } from '../../../src/validation';
 
 const FIXTURES = path.resolve(__dirname, '../../../testFixture');
@@ -169,7 +169,7 @@ describe('fixtures on a real kube-apiserver (server-side dry-run create, fieldVa
   let cp: ControlPlane;
   let dryRun: DryRun;
   before(async function () {
-    cp = await startControlPlane({ log: (l) => process.stderr.write(`  [testenv] ${l}\n`) });
+    cp = await startControlPlane({ log: (l) => process.stderr.write(`  [controlplane] ${l}\n`) });
     await installCRDs(cp.kubeConfig());
     dryRun = new DryRun(cp);
   });

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { binaryPath, ensureBinaries } from '../../../src/binaries/build';
-import { resolveBinaries } from '../../../src/testenv';
+import { resolveBinaries } from '../../../src/controlplane';
 
 function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): () => Promise<void> {
   return async () => {
@@ -26,7 +26,7 @@ function executable(file: string, content = '#!/bin/sh\nexit 0\n'): string {
   return file;
 }
 
-describe('testenv: finding and building binaries', () => {
+describe('controlplane: finding and building binaries', () => {
   let tmp: string;
   beforeEach(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-bins-test-'))));
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
