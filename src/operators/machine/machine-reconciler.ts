@@ -14,11 +14,11 @@ import { KwokUnavailableError, type ClusterConnection, type ClusterConnections }
 import { noEvents, type EventRecorder } from './events';
 import { API, KUBECONFIG_KEY, MACHINE_NAME_LABEL, MACHINE_NAMESPACE_LABEL, NODE_CLEANUP_FINALIZER, adminKubeconfigSecretOf, nodeNameOf } from './names';
 import { KwokProvider, SIMULATED_STEP_MESSAGE } from './providers/kwok';
-import type { MachineProvider, ProviderContext, ProviderName, Providers } from './providers/provider';
+import type { MachineProvider, ProviderContext, ProviderName, Providers, ProvisionResult } from './providers/provider';
 import { kubeletVersionOf } from './render';
 import { checkKubeletSkew } from './skew';
 import { changeStep, renderScript } from './steps';
-import { setFinalizers, writeStatusIfChanged, type WriteCounter } from '../../kit';
+import { runSteps, setFinalizers, StopPass, writeStatusIfChanged, type Step, type WriteCounter } from '../../kit';
 
 export { nodeMatches } from './node-match';
 
@@ -68,6 +68,63 @@ const PHASE_EVENTS: Record<Phase, { reason: string; type: 'Normal' | 'Warning' }
   Deleting: { reason: 'Deleting', type: 'Normal' },
 };
 
+type MachineStepName = 'components' | 'provider' | 'cluster' | 'version-skew' | 'provision' | 'install' | 'join' | 'health';
+
+/**
+ * What one pass knows, filled in step by step (a field is set by the step named beside it before any later step
+ * reads it), and the status it will write: phase, conditions, fields, and events recorded after the write.
+ */
+interface MachinePass {
+  key: string;
+  machine: Machine & KubernetesObject;
+  namespace: string;
+  prev: MachineStatus;
+  phase: Phase;
+  conditions: ConditionInput[];
+  extra: Partial<MachineStatus>;
+  /** This pass evaluated the whole spec (observedGeneration moves only then). */
+  complete: boolean;
+  /** The stop is final: nothing changes until the spec does. */
+  terminal: boolean;
+  /** `ifWrote`: only when the status changed (a repeated warning is not repeated). */
+  events: Array<{ type: 'Normal' | 'Warning'; reason: string; message: string; ifWrote?: boolean }>;
+  requeueAfterMs?: number;
+  /** components */
+  defs: Map<string, ComponentSpec>;
+  plan: PlannedComponent[];
+  providerName: ProviderName;
+  /** provider */
+  provider: MachineProvider;
+  described: ReturnType<MachineProvider['describe']>;
+  /** cluster */
+  conn: ClusterConnection;
+  cluster: BusinessCluster;
+  /** version-skew */
+  desiredKubelet: string | undefined;
+  ctx: ProviderContext;
+  wasRunning: boolean;
+  earlyPhase: Phase;
+  /** provision */
+  provisioned: Extract<ProvisionResult, { ok: true }>;
+  /** install */
+  params: ReturnType<MachineReconciler['parameters']>;
+  components: ComponentStatus[];
+  /** join */
+  node: V1Node;
+  recreating: boolean;
+  joinedCondition: ConditionInput;
+}
+
+/** Ends the pass at this step: the status it writes, and when to look again (never, when terminal). */
+function stop(p: MachinePass, phase: Phase, conditions: ConditionInput[], o: { retryMs?: number; terminal?: boolean }): never {
+  p.phase = phase;
+  p.conditions = conditions;
+  p.terminal = !!o.terminal;
+  p.complete = !!o.terminal;
+  const why = conditions.find((c) => c.status === 'False') ?? conditions[0];
+  throw new StopPass(why, o.terminal ? undefined : o.retryMs);
+}
+
 export class MachineReconciler {
   readonly counter: WriteCounter = { writes: 0 };
   private readonly objects;
@@ -82,6 +139,7 @@ export class MachineReconciler {
     this.events = rt.events ?? noEvents;
   }
 
+  /** The level-triggered entry point: the steps in order, then status (written only when it changed). */
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const { namespace = 'default', name } = splitKey(key);
     const machine = await readObject<Machine & KubernetesObject>(this.objects, { apiVersion: API, kind: 'Machine', metadata: { name, namespace } });
@@ -92,171 +150,206 @@ export class MachineReconciler {
       // The rest of this pass does not need the new resourceVersion (status goes through server-side apply).
       await setFinalizers(this.objects, machine, [...(machine.metadata.finalizers ?? []), NODE_CLEANUP_FINALIZER], this.counter);
     }
-    const prev = machine.status ?? {};
+    const p = { key, machine, namespace, prev: machine.status ?? {}, conditions: [], extra: {}, complete: false, terminal: false, events: [] } as unknown as MachinePass;
+    const result = await runSteps(this.steps, p);
+    const wrote = await this.writeStatus(machine, p.phase, p.conditions, p.extra, p.complete);
+    for (const e of p.events) if (!e.ifWrote || wrote) await this.event(machine, e.type, e.reason, e.message);
+    if (result.stopped) {
+      const { stop } = result.stopped;
+      if (p.terminal) throw new TerminalError(stop.condition.message ?? stop.condition.reason, stop.condition.reason);
+      return stop.requeueAfterMs !== undefined ? { requeueAfterMs: stop.requeueAfterMs } : undefined;
+    }
+    return p.requeueAfterMs !== undefined ? { requeueAfterMs: p.requeueAfterMs } : undefined;
+  }
 
-    // `complete`: this pass evaluated the whole spec (observedGeneration moves only then).
-    const report = (phase: Phase, conditions: ConditionInput[], extra: Partial<MachineStatus> = {}, complete = false) =>
-      this.writeStatus(machine, phase, conditions, extra, complete);
+  /** The steps of a pass, in order; each one that is not done says so on status and ends the pass. */
+  private readonly steps: ReadonlyArray<Step<MachinePass, MachineStepName>> = [
+    { name: 'components', condition: 'ComponentsHealthy', run: (p) => this.componentsStep(p) },
+    { name: 'provider', condition: 'Provisioned', run: async (p) => this.providerStep(p) },
+    { name: 'cluster', condition: 'Provisioned', run: (p) => this.clusterStep(p) },
+    { name: 'version-skew', condition: 'UpToDate', run: async (p) => this.skewStep(p) },
+    { name: 'provision', condition: 'Provisioned', run: (p) => this.provisionStep(p) },
+    { name: 'install', condition: 'ComponentsHealthy', run: (p) => this.installStep(p) },
+    { name: 'join', condition: 'Joined', run: (p) => this.joinStep(p) },
+    { name: 'health', condition: 'ComponentsHealthy', run: (p) => this.healthStep(p) },
+  ];
 
-    // 1. Components: definitions exist, dependencies form an order.
-    const defs = new Map<string, ComponentSpec>();
-    for (const ref of machine.spec.components ?? []) {
+  /** 1. Components: definitions exist, dependencies form an order. */
+  private async componentsStep(p: MachinePass): Promise<void> {
+    p.defs = new Map<string, ComponentSpec>();
+    for (const ref of p.machine.spec.components ?? []) {
       const c = this.rt.cache
         ? this.rt.cache.component(ref.name)
         : await readObject<Component & KubernetesObject>(this.objects, { apiVersion: API, kind: 'Component', metadata: { name: ref.name } });
-      if (c) defs.set(ref.name, c.spec);
+      if (c) p.defs.set(ref.name, c.spec);
     }
-    const providerName: ProviderName = machine.spec.provider ?? 'kwok';
-    const plan = planComponents(machine.spec.components, defs, providerName);
+    p.providerName = p.machine.spec.provider ?? 'kwok';
+    const plan = planComponents(p.machine.spec.components, p.defs, p.providerName);
     if (!plan.ok) {
-      await report(plan.terminal ? 'Failed' : 'Pending', [
+      const conditions: ConditionInput[] = [
         { type: 'Provisioned', status: 'False', reason: plan.reason, message: plan.message },
         { type: 'ComponentsHealthy', status: 'False', reason: plan.reason, message: plan.message },
-      ], {}, plan.terminal);
-      if (plan.terminal) throw new TerminalError(plan.message, plan.reason);
-      return { requeueAfterMs: 30_000 };
+      ];
+      stop(p, plan.terminal ? 'Failed' : 'Pending', conditions, { retryMs: 30_000, terminal: plan.terminal });
     }
+    p.plan = plan.components;
+  }
 
-    // 2. Provider.
-    const provider = this.providers[providerName];
+  /** 2. The provider the machine names must be enabled in this operator. */
+  private providerStep(p: MachinePass): void {
+    const provider = this.providers[p.providerName];
     if (!provider) {
-      const message = `provider ${providerName} is not enabled in this operator; enable it or use provider kwok`;
-      await report('Failed', [{ type: 'Provisioned', status: 'False', reason: 'ProviderNotImplemented', message }], {}, true);
-      throw new TerminalError(message, 'ProviderNotImplemented');
+      const message = `provider ${p.providerName} is not enabled in this operator; enable it or use provider kwok`;
+      stop(p, 'Failed', [{ type: 'Provisioned', status: 'False', reason: 'ProviderNotImplemented', message }], { terminal: true });
     }
-    const described = provider.describe(machine);
+    p.provider = provider;
+    p.described = provider.describe(p.machine);
+  }
 
-    // 3. The business cluster, through the admin kubeconfig the cluster operator wrote.
-    const conn = await this.connect(machine);
+  /** 3. The business cluster, through the admin kubeconfig the cluster operator wrote. */
+  private async clusterStep(p: MachinePass): Promise<void> {
+    const conn = await this.connect(p.machine);
     if ('waiting' in conn) {
-      await report(prev.phase === 'Running' ? 'Repairing' : 'Pending', [{ type: 'Provisioned', status: 'False', reason: conn.reason, message: conn.waiting }]);
-      return { requeueAfterMs: conn.retryMs };
+      const phase = p.prev.phase === 'Running' ? 'Repairing' : 'Pending';
+      stop(p, phase, [{ type: 'Provisioned', status: 'False', reason: conn.reason, message: conn.waiting }], { retryMs: conn.retryMs });
     }
+    p.conn = conn.conn;
+    p.cluster = conn.cluster;
+  }
 
-    // 4. Version skew: a kubelet never newer than the control plane, nor more than three minors older.
-    //    A machine that already runs keeps its current versions until the control plane has caught up.
-    const desiredKubelet = kubeletVersionOf(plan.components);
-    const skew = checkKubeletSkew(desiredKubelet, conn.cluster.status?.version);
+  /**
+   * 4. Version skew: a kubelet never newer than the control plane, nor more than three minors older.
+   * A machine that already runs keeps its current versions until the control plane has caught up.
+   */
+  private skewStep(p: MachinePass): void {
+    p.desiredKubelet = kubeletVersionOf(p.plan);
+    const skew = checkKubeletSkew(p.desiredKubelet, p.cluster.status?.version);
     if (!skew.ok) {
-      const started = !!prev.components?.length;
-      const wrote = await report(started ? (prev.phase ?? 'Running') : 'Pending', [
-        ...(started ? [] : [{ type: 'Provisioned', status: 'False' as const, reason: skew.reason, message: skew.message }]),
-        { type: 'UpToDate', status: 'False', reason: skew.reason, message: skew.message },
-      ]);
-      if (wrote && started) await this.event(machine, 'Warning', skew.reason, skew.message);
-      return { requeueAfterMs: 30_000 };
+      const started = !!p.prev.components?.length;
+      const upToDate: ConditionInput = { type: 'UpToDate', status: 'False', reason: skew.reason, message: skew.message };
+      const conditions: ConditionInput[] = started ? [upToDate] : [{ type: 'Provisioned', status: 'False', reason: skew.reason, message: skew.message }, upToDate];
+      if (started) p.events.push({ type: 'Warning', reason: skew.reason, message: skew.message, ifWrote: true });
+      stop(p, started ? (p.prev.phase ?? 'Running') : 'Pending', conditions, { retryMs: 30_000 });
     }
+    const nodeName = nodeNameOf(p.machine.metadata.name);
+    p.ctx = { machine: p.machine, cluster: p.cluster, conn: p.conn, plan: p.plan, nodeName, counter: this.counter };
+    p.wasRunning = ['Running', 'Repairing'].includes(p.prev.phase ?? '');
+    p.earlyPhase = p.wasRunning ? 'Repairing' : 'Provisioning';
+  }
 
-    const nodeName = nodeNameOf(machine.metadata.name);
-    const ctx: ProviderContext = { machine, cluster: conn.cluster, conn: conn.conn, plan: plan.components, nodeName, counter: this.counter };
-    const wasRunning = ['Running', 'Repairing'].includes(prev.phase ?? '');
-    const earlyPhase: Phase = wasRunning ? 'Repairing' : 'Provisioning';
-
-    // 5. The host.
-    const provisioned = await provider.provision(ctx);
+  /** 5. The host. */
+  private async provisionStep(p: MachinePass): Promise<void> {
+    const provisioned = await p.provider.provision(p.ctx);
     if (!provisioned.ok) {
-      await report(provisioned.terminal ? 'Failed' : earlyPhase, [{ type: 'Provisioned', status: 'False', reason: provisioned.reason, message: provisioned.message }], {}, !!provisioned.terminal);
-      if (provisioned.terminal) throw new TerminalError(provisioned.message, provisioned.reason);
-      return { requeueAfterMs: provisioned.retryMs };
+      const conditions: ConditionInput[] = [{ type: 'Provisioned', status: 'False', reason: provisioned.reason, message: provisioned.message }];
+      stop(p, provisioned.terminal ? 'Failed' : p.earlyPhase, conditions, { retryMs: provisioned.retryMs, terminal: !!provisioned.terminal });
     }
+    p.provisioned = provisioned;
+    p.extra.providerID = provisioned.providerID;
+  }
 
-    // 6. Components, in dependency order: install what is missing, upgrade what is at another version.
-    const params = this.parameters(machine, conn.cluster, nodeName);
-    const components: ComponentStatus[] = [];
-    const installed = new Map((prev.components ?? []).map((c) => [c.name, c]));
-    for (const c of plan.components) {
-      const def = defs.get(c.name)!;
+  /** 6. Components, in dependency order: install what is missing, upgrade what is at another version. */
+  private async installStep(p: MachinePass): Promise<void> {
+    p.params = this.parameters(p.machine, p.cluster, p.ctx.nodeName);
+    p.components = [];
+    const installed = new Map((p.prev.components ?? []).map((c) => [c.name, c]));
+    for (const c of p.plan) {
+      const def = p.defs.get(c.name)!;
       const before = installed.get(c.name);
       const change = changeStep(def, before?.version, c.version);
       if (!change) {
-        components.push({ name: c.name, version: c.version, healthy: before?.healthy ?? true, ...(before?.message ? { message: before.message } : {}) });
+        p.components.push({ name: c.name, version: c.version, healthy: before?.healthy ?? true, ...(before?.message ? { message: before.message } : {}) });
         continue;
       }
-      const script = renderScript(change.script, { ...params, version: c.version });
+      const script = renderScript(change.script, { ...p.params, version: c.version });
       const result = script.ok
-        ? await provider.runStep(ctx, { component: c.name, version: c.version, step: change.step, script: script.script, timeoutSeconds: change.timeoutSeconds })
+        ? await p.provider.runStep(p.ctx, { component: c.name, version: c.version, step: change.step, script: script.script, timeoutSeconds: change.timeoutSeconds })
         : { ok: false, message: `${change.step} of ${c.name}: ${script.message}` };
       if (!result.ok) {
         // What ran so far is kept; the rest waits for this one.
-        const kept = [...components, ...(before ? [{ ...before, healthy: false, message: result.message }] : [])];
-        const rest = (prev.components ?? []).filter((p) => !kept.some((k) => k.name === p.name));
-        await report(earlyPhase, [
-          provisioned.condition,
+        const kept = [...p.components, ...(before ? [{ ...before, healthy: false, message: result.message }] : [])];
+        const rest = (p.prev.components ?? []).filter((x) => !kept.some((k) => k.name === x.name));
+        p.extra.components = [...kept, ...rest];
+        p.events.push({ type: 'Warning', reason: 'StepFailed', message: result.message });
+        stop(p, p.earlyPhase, [
+          p.provisioned.condition,
           { type: 'ComponentsHealthy', status: 'False', reason: 'StepFailed', message: result.message },
           { type: 'UpToDate', status: 'False', reason: 'StepFailed', message: result.message },
-        ], { providerID: provisioned.providerID, components: [...kept, ...rest] });
-        await this.event(machine, 'Warning', 'StepFailed', result.message);
-        return { requeueAfterMs: 30_000 };
+        ], { retryMs: 30_000 });
       }
-      components.push({ name: c.name, version: c.version, healthy: true, message: result.message });
-      if (!described.simulated) await this.event(machine, 'Normal', change.step === 'install' ? 'ComponentInstalled' : 'ComponentUpgraded', `${c.name} ${c.version}: ${result.message}`);
+      p.components.push({ name: c.name, version: c.version, healthy: true, message: result.message });
+      if (!p.described.simulated) {
+        await this.event(p.machine, 'Normal', change.step === 'install' ? 'ComponentInstalled' : 'ComponentUpgraded', `${c.name} ${c.version}: ${result.message}`);
+      }
     }
+    p.extra.components = p.components;
+  }
 
-    // 7. The Node: registered (kwok) or joined (kind); registered again when it went away.
-    let node = await readObject<V1Node>(conn.conn.objects, { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });
+  /** 7. The Node: registered (kwok) or joined (kind); registered again when it went away. */
+  private async joinStep(p: MachinePass): Promise<void> {
+    const { machine, ctx } = p;
+    const node = await readObject<V1Node>(p.conn.objects, { apiVersion: 'v1', kind: 'Node', metadata: { name: ctx.nodeName } });
     const owner = node?.metadata?.labels;
-    if (node && (owner?.[MACHINE_NAME_LABEL] !== machine.metadata.name || owner?.[MACHINE_NAMESPACE_LABEL] !== namespace)) {
-      const message = `business cluster already has a Node ${nodeName} that is not this machine's; rename the machine`;
-      await report('Failed', [{ type: 'Joined', status: 'False', reason: 'NodeNameTaken', message }], {}, true);
-      throw new TerminalError(message, 'NodeNameTaken');
+    if (node && (owner?.[MACHINE_NAME_LABEL] !== machine.metadata.name || owner?.[MACHINE_NAMESPACE_LABEL] !== p.namespace)) {
+      const message = `business cluster already has a Node ${ctx.nodeName} that is not this machine's; rename the machine`;
+      p.extra = {};
+      stop(p, 'Failed', [{ type: 'Joined', status: 'False', reason: 'NodeNameTaken', message }], { terminal: true });
     }
-    const recreating = !node && !!prev.nodeName && wasRunning;
-    const joined = await provider.join(ctx, node);
+    p.recreating = !node && !!p.prev.nodeName && p.wasRunning;
+    const joined = await p.provider.join(ctx, node);
     if (!joined.ok) {
-      await report(earlyPhase, [provisioned.condition, { type: 'Joined', status: 'False', reason: joined.reason, message: joined.message }], { providerID: provisioned.providerID, components });
-      if (joined.reason !== 'WaitingForNode') await this.event(machine, 'Warning', joined.reason, joined.message);
-      return { requeueAfterMs: joined.retryMs };
+      if (joined.reason !== 'WaitingForNode') p.events.push({ type: 'Warning', reason: joined.reason, message: joined.message });
+      stop(p, p.earlyPhase, [p.provisioned.condition, { type: 'Joined', status: 'False', reason: joined.reason, message: joined.message }], { retryMs: joined.retryMs });
     }
-    node = joined.node;
-    if (recreating) {
-      this.rt.log.info(`machine ${key}: Node ${nodeName} was gone from the business cluster; registered it again`);
-      await this.event(machine, 'Warning', 'NodeRecreated', `Node ${nodeName} was gone from business cluster ${machine.spec.clusterRef.name}; registered it again`);
+    p.node = joined.node;
+    p.joinedCondition = joined.condition;
+    if (p.recreating) {
+      this.rt.log.info(`machine ${p.key}: Node ${ctx.nodeName} was gone from the business cluster; registered it again`);
+      await this.event(machine, 'Warning', 'NodeRecreated', `Node ${ctx.nodeName} was gone from business cluster ${machine.spec.clusterRef.name}; registered it again`);
     }
-    const ready = isNodeReady(node);
+  }
 
-    // 8. Health, on a Ready node: repair what fails, then look again.
-    const health = ready ? await this.checkHealth(ctx, provider, described.simulated, defs, components, params) : { unhealthy: [] as string[], repaired: [] as string[] };
-    const healthySince = findCondition(prev.conditions, 'ComponentsHealthy');
+  /** 8. Health, on a Ready node: repair what fails, then look again. The last step: the whole spec was evaluated. */
+  private async healthStep(p: MachinePass): Promise<void> {
+    const { plan, defs, described } = p;
+    const ready = isNodeReady(p.node);
+    const health = ready ? await this.checkHealth(p.ctx, p.provider, described.simulated, defs, p.components, p.params) : { unhealthy: [] as string[], repaired: [] as string[] };
+    const healthySince = findCondition(p.prev.conditions, 'ComponentsHealthy');
     const repairLimitMs = this.rt.repairLimitMs ?? DEFAULT_REPAIR_LIMIT_MS;
-    const unhealthyFor = health.unhealthy.length && healthySince?.status === 'False' && healthySince.lastTransitionTime ? this.now().getTime() - new Date(healthySince.lastTransitionTime).getTime() : 0;
+    const since = healthySince?.status === 'False' && healthySince.lastTransitionTime ? new Date(healthySince.lastTransitionTime).getTime() : undefined;
+    const unhealthyFor = health.unhealthy.length && since !== undefined ? this.now().getTime() - since : 0;
     const limitReached = health.unhealthy.length > 0 && unhealthyFor >= repairLimitMs;
-
+    const limitS = Math.round(repairLimitMs / 1000);
     const componentsCondition: ConditionInput = health.unhealthy.length
       ? {
           type: 'ComponentsHealthy', status: 'False', reason: limitReached ? 'RepairLimitReached' : 'HealthCheckFailed',
           message: limitReached
-            ? `${health.unhealthy.join('; ')}; repair did not help within ${Math.round(repairLimitMs / 1000)}s: machine Failed (its MachineSet replaces it)`
-            : `${health.unhealthy.join('; ')}; repairing (machine Failed if not healthy within ${Math.round(repairLimitMs / 1000)}s)`,
+            ? `${health.unhealthy.join('; ')}; repair did not help within ${limitS}s: machine Failed (its MachineSet replaces it)`
+            : `${health.unhealthy.join('; ')}; repairing (machine Failed if not healthy within ${limitS}s)`,
         }
       : described.simulated
-        ? { type: 'ComponentsHealthy', status: 'True', reason: 'SimulatedByKwok', message: `${plan.components.length} components recorded at their versions; install and health steps simulated by kwok (no script run)` }
-        : { type: 'ComponentsHealthy', status: 'True', reason: 'AllHealthy', message: `${plan.components.length} components installed and healthy` };
-    const conditions: ConditionInput[] = [
-      provisioned.condition,
-      joined.condition,
+        ? {
+            type: 'ComponentsHealthy', status: 'True', reason: 'SimulatedByKwok',
+            message: `${plan.length} components recorded at their versions; install and health steps simulated by kwok (no script run)`,
+          }
+        : { type: 'ComponentsHealthy', status: 'True', reason: 'AllHealthy', message: `${plan.length} components installed and healthy` };
+    const notReadyReason = p.recreating ? 'NodeRecreated' : described.simulated ? 'WaitingForKwok' : 'WaitingForKubelet';
+    p.conditions = [
+      p.provisioned.condition,
+      p.joinedCondition,
       ready
         ? { type: 'NodeReady', status: 'True', reason: 'KubeletReady', message: described.simulated ? 'Node Ready (kept by kwok)' : 'Node Ready' }
-        : { type: 'NodeReady', status: 'False', reason: recreating ? 'NodeRecreated' : described.simulated ? 'WaitingForKwok' : 'WaitingForKubelet', message: described.simulated ? 'waiting for kwok to mark the Node Ready' : 'waiting for the kubelet to report Ready' },
+        : { type: 'NodeReady', status: 'False', reason: notReadyReason, message: described.simulated ? 'waiting for kwok to mark the Node Ready' : 'waiting for the kubelet to report Ready' },
       componentsCondition,
-      { type: 'UpToDate', status: 'True', reason: 'AtDesiredVersions', message: `${plan.components.length} components at their desired versions` },
+      { type: 'UpToDate', status: 'True', reason: 'AtDesiredVersions', message: `${plan.length} components at their desired versions` },
     ];
-    const phase: Phase = limitReached
-      ? 'Failed'
-      : !ready
-        ? recreating || prev.phase === 'Repairing' ? 'Repairing' : 'Joining'
-        : health.unhealthy.length ? 'Repairing' : 'Running';
-    await report(phase, conditions, {
-      nodeName,
-      providerID: provisioned.providerID,
-      kubeletVersion: desiredKubelet ?? node.status?.nodeInfo?.kubeletVersion,
-      components,
-    }, true);
-    for (const r of health.repaired) await this.event(machine, 'Normal', 'Repaired', r);
-
+    p.phase = limitReached ? 'Failed' : !ready ? (p.recreating || p.prev.phase === 'Repairing' ? 'Repairing' : 'Joining') : health.unhealthy.length ? 'Repairing' : 'Running';
+    p.extra = { nodeName: p.ctx.nodeName, providerID: p.provisioned.providerID, kubeletVersion: p.desiredKubelet ?? p.node.status?.nodeInfo?.kubeletVersion, components: p.components };
+    p.complete = true;
+    for (const r of health.repaired) p.events.push({ type: 'Normal', reason: 'Repaired', message: r });
     // Readiness arrives as a Node event; the requeue is only a safety net. Health steps run periodically.
-    if (!ready) return { requeueAfterMs: 5_000 };
-    const hasHealthSteps = plan.components.some((c) => defs.get(c.name)?.steps.health);
-    return hasHealthSteps || health.unhealthy.length ? { requeueAfterMs: this.rt.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS } : undefined;
+    const hasHealthSteps = plan.some((c) => defs.get(c.name)?.steps.health);
+    p.requeueAfterMs = !ready ? 5_000 : hasHealthSteps || health.unhealthy.length ? (this.rt.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS) : undefined;
   }
 
   /** Runs each component's health step; on failure its repair step and health once more. Updates `components` in place. */
