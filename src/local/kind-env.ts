@@ -9,7 +9,7 @@ import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { briefError, type Logger } from '../controller/reconciler';
 import { loadKubeConfig } from '../kube';
 import type { Manager } from '../manager/manager';
-import { kokpitRunnables } from '../manager/operators';
+import { kokpitOperators } from '../manager/operators';
 import { KindProvider, META_CLUSTER_LABEL } from '../operators/machine/providers/kind';
 import { KwokProvider } from '../operators/machine/providers/kwok';
 import { kindControlPlaneNode, kindHostEndpoint, kindJoinEndpoint, type PortReservation } from '../providers/kind/config';
@@ -37,9 +37,9 @@ export interface KindEnvironment {
   stop(): Promise<void>;
 }
 
-/** The runnables with the kind runtime's ways of reaching etcd, business API servers and machines. */
-export function kindRunnables(name: string, reservations: PortReservation[], backupRoot: string) {
-  return kokpitRunnables({
+/** The operators with the kind runtime's ways of reaching etcd, business API servers and machines. */
+export function kindOperators(name: string, reservations: PortReservation[], backupRoot: string) {
+  return kokpitOperators({
     etcd: { access: 'port-forward', backupRoot },
     cluster: { hostEndpoint: (_c, svc) => kindHostEndpoint(svc, reservations), nodesUseServiceEndpoint: true },
     machine: { providers: { kwok: new KwokProvider(), kind: new KindProvider({ joinEndpoint: (c) => kindJoinEndpoint(c, name), labels: { [META_CLUSTER_LABEL]: name } }) } },
@@ -61,10 +61,10 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
     await timed('kokpit CRDs and default catalog (versions, addons)', () => installKokpitBase(kc));
     // The node image's default StorageClass names kokpit's provisioner: hostPath volumes on the node's /var.
     provisioner = await timed('volume provisioner (hostPath on the kind node)', () => startHostPathProvisioner(kc, (l) => o.log.warn(l)));
-    const runnables = kindRunnables(o.name, o.reservations, path.join(dir, 'backups'));
+    const operators = kindOperators(o.name, o.reservations, path.join(dir, 'backups'));
     let failed!: Promise<string>;
-    manager = await timed(`manager (${runnables.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, async () => {
-      const started = await startKokpitManager(kc, runnables, o.log);
+    manager = await timed(`manager (${operators.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, async () => {
+      const started = await startKokpitManager(kc, operators, o.log);
       failed = started.lostLease;
       return started.manager;
     });
@@ -82,7 +82,7 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
       runnerHostIP: `${node} on the kind Docker network`,
       components: [],
       managerIdentity: manager.identity,
-      runnables: runnables.map((r) => r.name),
+      runnables: operators.map((r) => r.name),
       machines: 'kind',
       kind: { cluster: o.name, nodeImage: o.nodeImage, ports: o.reservations.map((r) => ({ hostPort: r.hostPort, nodePort: r.nodePort })) },
       steps,

@@ -3,7 +3,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../controller/reconciler';
 import { applyObject, makeObjectApi } from '../kube';
-import { Manager, type Runnable } from '../manager/manager';
+import { Manager, type OperatorDefinition } from '../manager/manager';
 import { installCRDs } from '../controlplane';
 import { packageDir } from './assets';
 import { catalogObjects } from './sample';
@@ -31,10 +31,10 @@ export async function installKokpitBase(kc: KubeConfig): Promise<void> {
 }
 
 /** Starts the manager; `lostLease` resolves when it loses its leader lease. */
-export async function startKokpitManager(kc: KubeConfig, runnables: Runnable[], log: Logger): Promise<{ manager: Manager; lostLease: Promise<string> }> {
+export async function startKokpitManager(kc: KubeConfig, operators: OperatorDefinition[], log: Logger): Promise<{ manager: Manager; lostLease: Promise<string> }> {
   const manager = new Manager({
     kc,
-    runnables,
+    operators,
     log,
     leaderElection: { namespace: MANAGER_NAMESPACE, onWaiting: (holder) => log.info(`another manager (${holder}) holds the lease; waiting`) },
   });

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { briefError, type Logger } from '../controller/reconciler';
 import type { Manager } from '../manager/manager';
-import { kokpitRunnables } from '../manager/operators';
+import { kokpitOperators } from '../manager/operators';
 import { podIPResolver } from '../operators/etcd/access';
 import { defaultBinaryProvider } from '../binaries/provider';
 import { startPodRunner, type PodRunner } from '../podrunner';
@@ -42,7 +42,7 @@ export interface SandboxEnvironment {
 }
 
 export function machinesSupported(): boolean {
-  return kokpitRunnables().some((r) => r.name === 'machine-operator');
+  return kokpitOperators().some((r) => r.name === 'machine-operator');
 }
 
 export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Promise<SandboxEnvironment> {
@@ -101,13 +101,13 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       proxy = await startNodePortProxy(kc, (l) => o.log.info(l));
       return r;
     });
-    const runnables = kokpitRunnables({
+    const operators = kokpitOperators({
       etcd: { resolver: podIPResolver, backupRoot: path.join(dir, 'backups'), unsafeNoFsync: true },
       cluster: { hostEndpoint: (_c, svc) => sandboxHostEndpoint(svc) },
     });
     let failed!: Promise<string>;
-    manager = await timed(`manager (${runnables.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, async () => {
-      const started = await startKokpitManager(kc, runnables, o.log);
+    manager = await timed(`manager (${operators.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, async () => {
+      const started = await startKokpitManager(kc, operators, o.log);
       failed = started.lostLease;
       return started.manager;
     });
@@ -123,7 +123,7 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       runnerHostIP: runner.hostIP,
       components: cp.processes,
       managerIdentity: manager.identity,
-      runnables: runnables.map((r) => r.name),
+      runnables: operators.map((r) => r.name),
       machines: machinesSupported() ? 'kwok' : 'unsupported',
       steps,
       logFile: o.logFile,

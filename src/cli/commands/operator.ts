@@ -3,7 +3,7 @@ import { ApiextensionsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { briefError, type Logger } from '../../controller/reconciler';
 import { loadKubeConfig } from '../../kube';
 import { Manager } from '../../manager/manager';
-import { kokpitRunnables } from '../../manager/operators';
+import { kokpitOperators } from '../../manager/operators';
 import { installCRDs } from '../../controlplane/crds';
 import { packageDir } from '../../local/assets';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
@@ -106,7 +106,7 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
   }
   const manager = new Manager({
     kc,
-    runnables: kokpitRunnables({ etcd: { access: args.etcdAccess } }),
+    operators: kokpitOperators({ etcd: { access: args.etcdAccess } }),
     log,
     leaderElection: args.leaderElect
       ? { namespace: args.namespace, leaseDurationSec: args.leaseDurationSec, onWaiting: (holder) => log.info(`another manager (${holder}) holds the lease ${args.namespace}/kokpit-manager; waiting to take over`) }

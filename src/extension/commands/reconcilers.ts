@@ -14,8 +14,8 @@ export const LEASE_NAMESPACE = 'kokpit-system';
 /** The operators (and the etcd client with its .proto files) load on first start, not at activation. */
 const embeddedManager: ManagerFactory = (kc, log, onWaiting) => {
   let manager: import('../../manager/manager').Manager | undefined;
-  const loaded = Promise.all([import('../../manager/manager'), import('../../manager/operators')]).then(([{ Manager }, { kokpitRunnables }]) => {
-    manager = new Manager({ kc, runnables: kokpitRunnables(), leaderElection: { namespace: LEASE_NAMESPACE, onWaiting }, log: prefixed(log, 'reconcilers: ') });
+  const loaded = Promise.all([import('../../manager/manager'), import('../../manager/operators')]).then(([{ Manager }, { kokpitOperators }]) => {
+    manager = new Manager({ kc, operators: kokpitOperators(), leaderElection: { namespace: LEASE_NAMESPACE, onWaiting }, log: prefixed(log, 'reconcilers: ') });
     return manager;
   });
   let stopped = false;

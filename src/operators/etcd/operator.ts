@@ -1,17 +1,18 @@
-// Wiring: informers on EtcdClusters, EtcdBackups and the member pods, mapped to keys of two controllers.
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION } from '../../api';
-import { Controller } from '../../controller/controller';
-import { Informer } from '../../controller/informer';
-import { keyOf, type Logger, silentLogger } from '../../controller/reconciler';
-import { makeObjectApi, toKubeApiError } from '../../kube';
+// Wiring: the process's shared informers on EtcdClusters, EtcdBackups and the member pods, mapped to keys
+// of two controllers.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Controller } from '../../controller/controller';
+import { runOperator, type OperatorDefinition } from '../../controller/operator';
+import { keyOf, type Logger } from '../../controller/reconciler';
+import { kokpitWatch } from '../../controller/shared-informers';
+import { makeObjectApi } from '../../kube';
 import type { MemberResolver } from './access';
 import { ForwardingResolver, apiServerTunnel } from './forward';
 import { EtcdBackupReconciler } from './backup';
 import { LABEL_CLUSTER } from './names';
 import type { BinaryProvider } from '../../binaries/provider';
 import type { PlanOptions } from './plan';
-import { ETCD_BACKUP_PLURAL, ETCD_CLUSTER_PLURAL, EtcdClusterReconciler } from './reconciler';
+import { EtcdClusterReconciler } from './reconciler';
 
 export interface EtcdOperatorOptions {
   kc: KubeConfig;
@@ -42,65 +43,58 @@ export interface EtcdOperator {
   stop(): Promise<void>;
 }
 
-export async function startEtcdOperator(o: EtcdOperatorOptions): Promise<EtcdOperator> {
-  const objects = makeObjectApi(o.kc);
-  const log = o.log ?? silentLogger;
-  const forwards = !o.resolver && o.access === 'port-forward' ? new ForwardingResolver(apiServerTunnel(o.kc), (l) => log.debug(`etcd access: ${l}`)) : undefined;
-  o = { ...o, resolver: o.resolver ?? forwards };
-  const clusterReconciler = new EtcdClusterReconciler({
-    kc: o.kc,
-    objects,
-    resolver: o.resolver,
-    plan: o.plan,
-    unsafeNoFsync: o.unsafeNoFsync,
-    busyRequeueMs: o.busyRequeueMs,
-    idleRequeueMs: o.idleRequeueMs,
-    finalBackupTimeoutMs: o.finalBackupTimeoutMs,
-    scheduleClock: o.scheduleClock,
-  });
-  const backupReconciler = new EtcdBackupReconciler({ kc: o.kc, objects, resolver: o.resolver, backupRoot: o.backupRoot, binaries: o.binaries });
-  const clusters = new Controller('etcdcluster', clusterReconciler.reconcile, { workers: o.workers ?? 2, log, backoff: { baseMs: 500, maxMs: 15_000 } });
-  const backups = new Controller('etcdbackup', backupReconciler.reconcile, { workers: 1, log, backoff: { baseMs: 500, maxMs: 15_000 } });
+const BACKOFF = { baseMs: 500, maxMs: 15_000 };
 
-  const lister = <T extends KubernetesObject>(apiVersion: string, kind: string, labelSelector?: string) => async () => {
-    try {
-      return (await objects.list<T>(apiVersion, kind, undefined, undefined, undefined, undefined, undefined, labelSelector)) as KubernetesListObject<T>;
-    } catch (e) {
-      throw toKubeApiError(e, `list ${kind}`);
-    }
-  };
-  const clusterInformer = new Informer(o.kc, { path: `/apis/${API_VERSION}/${ETCD_CLUSTER_PLURAL}`, list: lister(API_VERSION, 'EtcdCluster'), log });
-  const backupInformer = new Informer(o.kc, { path: `/apis/${API_VERSION}/${ETCD_BACKUP_PLURAL}`, list: lister(API_VERSION, 'EtcdBackup'), log });
-  const podInformer = new Informer(o.kc, { path: '/api/v1/pods', list: lister('v1', 'Pod', LABEL_CLUSTER), labelSelector: LABEL_CLUSTER, log });
-
-  clusterInformer.onEvent((obj) => clusters.enqueue(keyOf(obj)));
-  podInformer.onEvent((pod) => {
-    const cluster = pod.metadata?.labels?.[LABEL_CLUSTER];
-    if (cluster && pod.metadata?.namespace) clusters.enqueue(`${pod.metadata.namespace}/${cluster}`);
-  });
-  backupInformer.onEvent((b) => {
-    backups.enqueue(keyOf(b));
-    // Its cluster reports it (lastBackup) and prunes older scheduled ones once it completes.
-    const owner = b.metadata?.labels?.[LABEL_CLUSTER];
-    if (owner && b.metadata?.namespace) clusters.enqueue(`${b.metadata.namespace}/${owner}`);
-    // A cluster restoring from this backup waits for it to complete.
-    for (const c of clusterInformer.list(b.metadata?.namespace)) {
-      const spec = (c as unknown as { spec?: { restoreFrom?: { backupName?: string } } }).spec;
-      if (spec?.restoreFrom?.backupName === b.metadata?.name) clusters.enqueue(keyOf(c));
-    }
-  });
-  await Promise.all([clusterInformer.start(), backupInformer.start(), podInformer.start()]);
-  clusters.start();
-  backups.start();
+export function etcdOperator(o: Omit<EtcdOperatorOptions, 'kc' | 'log'>): OperatorDefinition<Omit<EtcdOperator, 'stop'>> {
   return {
-    clusters,
-    backups,
-    clusterReconciler,
-    async stop() {
-      await Promise.all([clusterInformer.stop(), backupInformer.stop(), podInformer.stop()]);
-      await Promise.all([clusters.stop(), backups.stop()]);
-      clusterReconciler.close();
-      forwards?.close();
+    name: 'etcd-operator',
+    setup(ctx) {
+      const { kc, log } = ctx;
+      const objects = makeObjectApi(kc);
+      const forwards = !o.resolver && o.access === 'port-forward' ? new ForwardingResolver(apiServerTunnel(kc), (l) => log.debug(`etcd access: ${l}`)) : undefined;
+      const resolver = o.resolver ?? forwards;
+      const clusterReconciler = new EtcdClusterReconciler({
+        kc,
+        objects,
+        resolver,
+        plan: o.plan,
+        unsafeNoFsync: o.unsafeNoFsync,
+        busyRequeueMs: o.busyRequeueMs,
+        idleRequeueMs: o.idleRequeueMs,
+        finalBackupTimeoutMs: o.finalBackupTimeoutMs,
+        scheduleClock: o.scheduleClock,
+      });
+      const backupReconciler = new EtcdBackupReconciler({ kc, objects, resolver, backupRoot: o.backupRoot, binaries: o.binaries });
+      const clusters = ctx.controller('etcdcluster', clusterReconciler.reconcile, { workers: o.workers ?? 2, backoff: BACKOFF });
+      const backups = ctx.controller('etcdbackup', backupReconciler.reconcile, { workers: 1, backoff: BACKOFF });
+      ctx.onStop(() => {
+        clusterReconciler.close();
+        forwards?.close();
+      });
+
+      const clusterInformer = ctx.informer(kokpitWatch('EtcdCluster'));
+      clusterInformer.onEvent((obj) => clusters.enqueue(keyOf(obj)));
+      ctx.informer({ apiVersion: 'v1', kind: 'Pod', plural: 'pods', labelSelector: LABEL_CLUSTER }).onEvent((pod) => {
+        const cluster = pod.metadata?.labels?.[LABEL_CLUSTER];
+        if (cluster && pod.metadata?.namespace) clusters.enqueue(`${pod.metadata.namespace}/${cluster}`);
+      });
+      ctx.informer(kokpitWatch('EtcdBackup')).onEvent((b) => {
+        backups.enqueue(keyOf(b));
+        // Its cluster reports it (lastBackup) and prunes older scheduled ones once it completes.
+        const owner = b.metadata?.labels?.[LABEL_CLUSTER];
+        if (owner && b.metadata?.namespace) clusters.enqueue(`${b.metadata.namespace}/${owner}`);
+        // A cluster restoring from this backup waits for it to complete.
+        for (const c of clusterInformer.list(b.metadata?.namespace)) {
+          const spec = (c as KubernetesObject & { spec?: { restoreFrom?: { backupName?: string } } }).spec;
+          if (spec?.restoreFrom?.backupName === b.metadata?.name) clusters.enqueue(keyOf(c));
+        }
+      });
+      return { clusters, backups, clusterReconciler };
     },
   };
+}
+
+/** The etcd operator alone (tests): its own informers, no lease. */
+export function startEtcdOperator(o: EtcdOperatorOptions): Promise<EtcdOperator> {
+  return runOperator(o.kc, etcdOperator(o), o.log);
 }

@@ -1,14 +1,14 @@
-// Wiring: watches Machines, MachineSets, Components and BusinessClusters in the meta cluster and the
-// Nodes kokpit registered in each business cluster; maps every event to the keys it affects and runs the
-// three reconcilers on de-duplicating work queues. kwok processes (one per business cluster) live and
-// die with the operator.
+// Wiring: watches Machines, MachineSets, Components and BusinessClusters in the meta cluster (through the
+// process's shared informers) and the Nodes kokpit registered in each business cluster; maps every event to
+// the keys it affects and runs the three reconcilers on de-duplicating work queues. kwok processes (one per
+// business cluster) live and die with the operator.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { BinaryProvider } from '../../binaries/provider';
 import type { BusinessCluster, Component, ComponentSpec, Machine, MachineSet } from '../../api';
-import { Controller, type ControllerOptions } from '../../controller/controller';
-import { Informer } from '../../controller/informer';
-import { keyOf, silentLogger, type Logger } from '../../controller/reconciler';
-import { listObjects, makeObjectApi } from '../../kube';
+import type { Controller, ControllerOptions } from '../../controller/controller';
+import { runOperator, type OperatorContext, type OperatorDefinition } from '../../controller/operator';
+import { keyOf, type Logger } from '../../controller/reconciler';
+import { kokpitWatch } from '../../controller/shared-informers';
 import { ComponentReconciler } from './component-reconciler';
 import { ClusterConnections } from './connections';
 import { KubeEventRecorder } from './events';
@@ -17,7 +17,6 @@ import { KindProvider } from './providers/kind';
 import { KwokProvider } from './providers/kwok';
 import type { Providers } from './providers/provider';
 import { MachineSetReconciler } from './machineset-reconciler';
-import { API } from './names';
 
 export interface MachineOperatorOptions {
   kc: KubeConfig;
@@ -47,22 +46,24 @@ export interface MachineOperator {
   stop(): Promise<void>;
 }
 
-export async function startMachineOperator(opts: MachineOperatorOptions): Promise<MachineOperator> {
-  const { kc } = opts;
-  const log = opts.log ?? silentLogger;
-  const objects = makeObjectApi(kc);
-  const informer = <T extends KubernetesObject>(kind: string, plural: string) =>
-    new Informer<T>(kc, {
-      path: `/apis/${API}/${plural}`,
-      list: async () => ({ apiVersion: API, kind: `${kind}List`, metadata: {}, items: await listObjects<T>(objects, API, kind) }) as never,
-      log,
-    });
-  const machines = informer<Machine & KubernetesObject>('Machine', 'machines');
-  const sets = informer<MachineSet & KubernetesObject>('MachineSet', 'machinesets');
-  const components = informer<Component & KubernetesObject>('Component', 'components');
-  const clusters = informer<BusinessCluster & KubernetesObject>('BusinessCluster', 'businessclusters');
+type Handle = Omit<MachineOperator, 'stop'>;
 
-  const ctlOpts = { log, ...opts.controller };
+export function machineOperator(opts: Omit<MachineOperatorOptions, 'kc' | 'log'>): OperatorDefinition<Handle> {
+  return { name: 'machine-operator', setup: (ctx) => setup(ctx, opts) };
+}
+
+/** The machine operator alone (tests, benchmarks): its own informers, no lease. */
+export function startMachineOperator(opts: MachineOperatorOptions): Promise<MachineOperator> {
+  return runOperator(opts.kc, machineOperator(opts), opts.log);
+}
+
+function setup(ctx: OperatorContext, opts: Omit<MachineOperatorOptions, 'kc' | 'log'>): Handle {
+  const { kc, log } = ctx;
+  const machines = ctx.informer<Machine & KubernetesObject>(kokpitWatch('Machine'));
+  const sets = ctx.informer<MachineSet & KubernetesObject>(kokpitWatch('MachineSet'));
+  const components = ctx.informer<Component & KubernetesObject>(kokpitWatch('Component'));
+  const clusters = ctx.informer<BusinessCluster & KubernetesObject>(kokpitWatch('BusinessCluster'));
+
   let machineController: Controller | undefined;
   const connections = new ClusterConnections({ log, kwokBinary: opts.kwokBinary, binaries: opts.binaries, onNodeEvent: (key) => machineController?.enqueue(key) });
   const events = new KubeEventRecorder(kc, 'machine-operator', log);
@@ -76,10 +77,11 @@ export async function startMachineOperator(opts: MachineOperatorOptions): Promis
   const setReconciler = new MachineSetReconciler({ kc, log, events });
   const definitions = () => new Map<string, ComponentSpec>(components.list().map((c) => [c.metadata.name, c.spec]));
   const componentReconciler = new ComponentReconciler({ kc, log, definitions });
-  machineController = new Controller('machine', (key) => machineReconciler.reconcile(key), { workers: 8, ...ctlOpts });
-  const setController = new Controller('machineset', (key) => setReconciler.reconcile(key), ctlOpts);
-  const componentController = new Controller('component', (key) => componentReconciler.reconcile(key), ctlOpts);
+  machineController = ctx.controller('machine', (key) => machineReconciler.reconcile(key), { workers: 8, ...opts.controller });
+  const setController = ctx.controller('machineset', (key) => setReconciler.reconcile(key), opts.controller);
+  const componentController = ctx.controller('component', (key) => componentReconciler.reconcile(key), opts.controller);
   const mc = machineController;
+  ctx.onStop(() => connections.stopAll());
   // kwok and the Node watch of a business cluster stop with its last Machine (a new one starts them again).
   const releaseIfUnused = (namespace: string, cluster: string) => {
     if (machines.list(namespace).some((x) => x.spec.clusterRef.name === cluster)) return;
@@ -103,21 +105,13 @@ export async function startMachineOperator(opts: MachineOperatorOptions): Promis
     for (const m of machines.list(c.metadata.namespace)) if (m.spec.clusterRef.name === c.metadata.name) mc.enqueue(keyOf(m));
   });
 
-  await Promise.all([machines.start(), sets.start(), components.start(), clusters.start()]);
-  const controllers = [machineController, setController, componentController];
-  for (const c of controllers) c.start();
   return {
     machines: machineReconciler,
     machineSets: setReconciler,
     components: componentReconciler,
     connections,
-    controllers,
+    controllers: [machineController, setController, componentController],
     events,
     writes: () => machineReconciler.counter.writes + setReconciler.counter.writes + componentReconciler.counter.writes,
-    async stop() {
-      await Promise.all(controllers.map((c) => c.stop()));
-      await Promise.all([machines.stop(), sets.stop(), components.stop(), clusters.stop()]);
-      await connections.stopAll();
-    },
   };
 }

@@ -2,28 +2,29 @@
 // over within the lease duration. Real kube-apiserver + etcd, a toy operator over labelled ConfigMaps.
 import * as assert from 'node:assert/strict';
 import { CoreV1Api, KubernetesObjectApi, type KubernetesObject, type V1ConfigMap } from '@kubernetes/client-node';
-import { splitKey } from '../../../src/controller/reconciler';
+import { keyOf, splitKey } from '../../../src/controller/reconciler';
 import { applyObject } from '../../../src/kube';
 import { Manager, type OperatorDefinition } from '../../../src/manager/manager';
 import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 
 const NS = 'default';
-const CONFIGMAPS = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true, labelSelector: 'kokpit-test=manager' };
+const CONFIGMAPS = { apiVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', labelSelector: 'kokpit-test=manager' };
 
 /** Stamps `data.handledBy` with the manager's identity: which manager reconciled is visible in the API. */
 function stampOperator(identity: string, seen: string[]): OperatorDefinition {
   return {
     name: 'stamp',
-    primary: CONFIGMAPS,
-    reconciler: (deps) => {
-      const api = deps.kc.makeApiClient(KubernetesObjectApi);
-      return async (key) => {
+    setup: (ctx) => {
+      const api = ctx.kc.makeApiClient(KubernetesObjectApi);
+      const cache = ctx.informer<V1ConfigMap>(CONFIGMAPS);
+      const stamp = ctx.controller('stamp', async (key) => {
         seen.push(key);
         const { namespace, name } = splitKey(key);
-        const cached = deps.cache<V1ConfigMap>(CONFIGMAPS).get(name, namespace);
+        const cached = cache.get(name, namespace);
         if (!cached || cached.data?.handledBy === identity) return;
         await applyObject(api, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { handledBy: identity } } as KubernetesObject, { fieldManager: `stamp-${identity}` });
-      };
+      });
+      cache.onEvent((cm) => stamp.enqueue(keyOf(cm)));
     },
   };
 }
