@@ -2,7 +2,9 @@
 // kept alive by renewing its Lease in kube-node-lease every 10 s and refreshing the Ready condition
 // every minute, so kube-controller-manager's node lifecycle controller never marks it NotReady.
 import * as os from 'node:os';
-import { isAlreadyExists, isNotFound, type RawKube } from './kubeclient';
+import { PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
+import { microTime } from '../controller/leader-election';
+import { isNotFound, toKubeApiError, type KubeClients } from '../kube';
 
 export interface NodeOptions {
   nodeName: string;
@@ -16,6 +18,7 @@ export interface NodeOptions {
 const LEASE_DURATION_S = 40;
 const LEASE_RENEW_MS = 10_000;
 const STATUS_REFRESH_MS = 60_000;
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 function readyCondition(now: string) {
   return {
@@ -71,7 +74,7 @@ export class NodeHeartbeat {
   uid = '';
 
   constructor(
-    private readonly kube: RawKube,
+    private readonly kube: Pick<KubeClients, 'core' | 'objects'>,
     private readonly o: NodeOptions,
   ) {}
 
@@ -85,21 +88,22 @@ export class NodeHeartbeat {
       'kokpit.dev/process-runner': 'true',
       ...this.o.labels,
     };
-    let node: any;
+    const { core } = this.kube;
+    let node: V1Node;
     try {
-      node = await this.kube.create('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: {} });
+      node = await core.createNode({ body: { apiVersion: 'v1', kind: 'Node', metadata: { name, labels }, spec: {} } });
       this.o.log(`registered node ${name}`);
     } catch (e) {
-      if (!isAlreadyExists(e)) throw e;
-      node = await this.kube.patch(`/api/v1/nodes/${name}`, { metadata: { labels } }, 'application/merge-patch+json');
+      if (toKubeApiError(e).reason !== 'AlreadyExists') throw e;
+      node = await core.patchNode({ name, body: { metadata: { labels } } }, MERGE_PATCH);
       this.o.log(`adopted existing node ${name}`);
     }
-    this.uid = node.metadata.uid;
+    this.uid = node.metadata!.uid!;
     await this.postStatus();
     // Remove the not-ready taints a node lifecycle controller may have added while we were away.
-    const taints = (node.spec?.taints ?? []).filter((t: any) => !String(t.key).startsWith('node.kubernetes.io/'));
+    const taints = (node.spec?.taints ?? []).filter((t) => !String(t.key).startsWith('node.kubernetes.io/'));
     if (taints.length !== (node.spec?.taints ?? []).length) {
-      await this.kube.patch(`/api/v1/nodes/${name}`, { spec: { taints } }, 'application/merge-patch+json');
+      await core.patchNode({ name, body: { spec: { taints } } }, MERGE_PATCH);
     }
     await this.renewLease();
     this.leaseTimer = setInterval(() => void this.renewLease().catch((e) => this.o.log(`lease renewal failed: ${e.message}`)), LEASE_RENEW_MS);
@@ -109,24 +113,25 @@ export class NodeHeartbeat {
   private async postStatus(): Promise<void> {
     if (this.stopped) return;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    await this.kube.patch(`/api/v1/nodes/${this.o.nodeName}/status`, { status: nodeStatus(this.o, now) }, 'application/merge-patch+json');
+    await this.kube.core.patchNodeStatus({ name: this.o.nodeName, body: { status: nodeStatus(this.o, now) } }, MERGE_PATCH);
   }
 
   private async renewLease(): Promise<void> {
     if (this.stopped) return;
     const name = this.o.nodeName;
-    const path = `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${name}`;
-    const renewTime = new Date().toISOString().replace('Z', '000Z').replace(/(\.\d{6})\d*Z$/, '$1Z');
+    // The Lease as a plain object through the dynamic client: MicroTime strings (see leader-election.ts).
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: 'kube-node-lease' },
+      spec: { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_S, renewTime: microTime(new Date()) },
+    };
     try {
-      await this.kube.patch(path, { spec: { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_S, renewTime } }, 'application/merge-patch+json');
+      await this.kube.objects.patch(lease, undefined, undefined, undefined, undefined, PatchStrategy.MergePatch);
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      await this.kube.create('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', {
-        apiVersion: 'coordination.k8s.io/v1',
-        kind: 'Lease',
-        metadata: { name, namespace: 'kube-node-lease', ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: this.uid }] },
-        spec: { holderIdentity: name, leaseDurationSeconds: LEASE_DURATION_S, renewTime },
-      });
+      const owner = { apiVersion: 'v1', kind: 'Node', name, uid: this.uid };
+      await this.kube.objects.create({ ...lease, metadata: { ...lease.metadata, ownerReferences: [owner] } });
     }
   }
 

@@ -3,12 +3,12 @@
 // and graceful termination. Each sync reads the latest pod and the processes' state (level-triggered).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { ContainerConfigError, containerEnv, type EnvLookup, type NodeCapacity } from './env';
 import { expandVars } from './expand';
 import { resolveCommand, resolveImage, type BinaryResolver } from './images';
 import type { BinaryProvider } from '../binaries/provider';
-import { isNotFound, type RawKube } from './kubeclient';
+import { isConflict, isNotFound } from '../kube';
 import { runProbe, ProbeWorker, type ExecFn } from './probes';
 import { exitCodeOf, isolatedCommand, type Exit, type IsolationMode, type ManagedProcess, type ProcessTable } from './processes';
 import { rewriteValue, type MountMapping } from './rewrite';
@@ -16,7 +16,7 @@ import { computePodStatus, type Condition, type ContainerStateView, type Contain
 import { VolumeManager, VolumeNotReady, type VolumeLookup } from './volumes';
 
 export interface PodContext {
-  kube: RawKube;
+  core: CoreV1Api;
   nodeName: string;
   hostIP: string;
   stateDir: string;
@@ -41,6 +41,7 @@ export interface PodContext {
   log(msg: string): void;
 }
 
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const VOLUME_RESYNC_MS = 30_000;
 /** A container that ran this long without crashing gets its backoff reset (kubelet: 10 min; shorter here). */
@@ -510,7 +511,9 @@ export class PodWorker {
     if (body === this.lastPushed) return;
     const ns = this.pod.metadata!.namespace;
     try {
-      await this.ctx.kube.patch(`/api/v1/namespaces/${ns}/pods/${this.pod.metadata!.name}/status`, { metadata: { uid: this.uid }, status }, 'application/merge-patch+json');
+      // metadata.uid in the patch: a successor pod of the same name is never given this pod's status.
+      const patch = { metadata: { uid: this.uid }, status };
+      await this.ctx.core.patchNamespacedPodStatus({ name: this.pod.metadata!.name!, namespace: ns!, body: patch }, MERGE_PATCH);
       this.lastPushed = body;
       this.prevConditions = status.conditions as Condition[];
     } catch (e) {
@@ -542,9 +545,10 @@ export class PodWorker {
         await this.pushStatus().catch(() => {});
         const ns = this.pod.metadata!.namespace;
         try {
-          await this.ctx.kube.delete(`/api/v1/namespaces/${ns}/pods/${this.pod.metadata!.name}`, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: this.uid } });
+          const body = { gracePeriodSeconds: 0, preconditions: { uid: this.uid } };
+          await this.ctx.core.deleteNamespacedPod({ name: this.pod.metadata!.name!, namespace: ns!, body });
         } catch (e) {
-          if (!isNotFound(e) && !(e as { statusCode?: number }).statusCode?.toString().startsWith('409')) this.log(`final delete failed: ${(e as Error).message}`);
+          if (!isNotFound(e) && !isConflict(e)) this.log(`final delete failed: ${(e as Error).message}`);
         }
       }
       this.finished = true;

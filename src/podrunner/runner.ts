@@ -3,14 +3,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { DiscoveryV1Api } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject, V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 import { AddressPool, defaultLockDir } from './addresses';
 import { secretData } from './env';
 import { renderHostsFile, writeInPlace, type HostsEndpoint, type HostsPod, type HostsService, type HostsWorld } from './hosts';
 import { cachedBinaryResolver, type BinaryResolver } from './images';
 import type { BinaryProvider } from '../binaries/provider';
-import { Informer } from './informer';
-import { isNotFound, RawKube } from './kubeclient';
+import { Informer } from '../controller/informer';
+import { keyOf, type Logger } from '../controller/reconciler';
+import { isNotFound, makeClients } from '../kube';
 import { NodeHeartbeat } from './node';
 import { PodWorker, type PodContext } from './pod';
 import { detectIsolation, ProcessTable, type IsolationMode } from './processes';
@@ -62,6 +64,30 @@ export interface PodRunner {
   stop(): Promise<void>;
 }
 
+/** A cache of one resource whose handler gets the key of what changed, and the object unless it is gone (level-triggered). */
+function watchKeys<T extends KubernetesObject>(
+  kc: KubeConfig,
+  path: string,
+  list: () => Promise<KubernetesListObject<T>>,
+  onChange: (key: string, obj: T | undefined) => void,
+  log: Logger,
+  fieldSelector?: string,
+): Informer<T> {
+  const informer = new Informer<T>(kc, { path, list, fieldSelector, log });
+  informer.onEvent((obj, kind) => onChange(keyOf(obj), kind === 'delete' ? undefined : obj));
+  return informer;
+}
+
+/** The object, or undefined when the API says it does not exist. */
+async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
 const matchesSelector = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
   Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 
@@ -69,7 +95,10 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
   const log = opts.log ?? (() => {});
   const rlog = (m: string) => log(`[podrunner ${opts.nodeName}] ${m}`);
   fs.mkdirSync(opts.stateDir, { recursive: true, mode: 0o700 });
-  const kube = await RawKube.create(opts.kubeConfig);
+  const kube = makeClients(opts.kubeConfig);
+  const { core } = kube;
+  const discovery = opts.kubeConfig.makeApiClient(DiscoveryV1Api);
+  const logger: Logger = { info: rlog, warn: rlog, error: rlog, debug: () => {} };
   const pool = AddressPool.open(opts.stateDir, opts.addressLockDir ?? defaultLockDir());
   const processes = new ProcessTable(opts.stateDir);
   const leftovers = processes.killLeftovers();
@@ -118,8 +147,8 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
         hostAliases: (w.pod.spec?.hostAliases ?? []).map((a) => ({ ip: a.ip!, hostnames: a.hostnames ?? [] })),
       }));
     const services: HostsService[] = services_.list().map((s) => ({
-      namespace: s.metadata.namespace,
-      name: s.metadata.name,
+      namespace: s.metadata!.namespace!,
+      name: s.metadata!.name!,
       selector: s.spec?.selector,
       headless: s.spec?.clusterIP === 'None',
       publishNotReadyAddresses: !!s.spec?.publishNotReadyAddresses,
@@ -127,8 +156,14 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     const endpoints: HostsEndpoint[] = slices.list().flatMap((sl) => {
       const svc = sl.metadata?.labels?.['kubernetes.io/service-name'];
       if (!svc) return [];
-      return (sl.endpoints ?? []).flatMap((ep: any) =>
-        (ep.addresses ?? []).map((ip: string) => ({ namespace: sl.metadata.namespace, serviceName: svc, ip, ready: ep.conditions?.ready !== false, hostname: ep.hostname })),
+      return (sl.endpoints ?? []).flatMap((ep) =>
+        (ep.addresses ?? []).map((ip) => ({
+          namespace: sl.metadata!.namespace!,
+          serviceName: svc,
+          ip,
+          ready: ep.conditions?.ready !== false,
+          hostname: ep.hostname,
+        })),
       );
     });
     return { pods, services, endpoints, clusterDomain };
@@ -148,7 +183,7 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
   };
 
   const ctx: PodContext = {
-    kube,
+    core,
     nodeName: opts.nodeName,
     hostIP: pool.hostIP,
     stateDir: opts.stateDir,
@@ -170,61 +205,39 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     onReadinessChanged: refreshHosts,
     log: rlog,
     lookup: {
-      async secret(ns, name) {
-        try {
-          return secretData(await kube.get(`/api/v1/namespaces/${ns}/secrets/${name}`));
-        } catch (e) {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        }
+      async secret(namespace, name) {
+        const secret = await unlessNotFound(core.readNamespacedSecret({ name, namespace }));
+        return secret && secretData(secret);
       },
-      async configMap(ns, name) {
-        try {
-          return (await kube.get(`/api/v1/namespaces/${ns}/configmaps/${name}`)).data ?? {};
-        } catch (e) {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        }
+      async configMap(namespace, name) {
+        const cm = await unlessNotFound(core.readNamespacedConfigMap({ name, namespace }));
+        return cm && (cm.data ?? {});
       },
-      async configMapFiles(ns, name) {
-        try {
-          const cm = await kube.get(`/api/v1/namespaces/${ns}/configmaps/${name}`);
-          const out: Record<string, Buffer> = {};
-          for (const [k, v] of Object.entries<string>(cm.data ?? {})) out[k] = Buffer.from(v, 'utf8');
-          for (const [k, v] of Object.entries<string>(cm.binaryData ?? {})) out[k] = Buffer.from(v, 'base64');
-          return out;
-        } catch (e) {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        }
+      async configMapFiles(namespace, name) {
+        const cm = await unlessNotFound(core.readNamespacedConfigMap({ name, namespace }));
+        if (!cm) return undefined;
+        const out: Record<string, Buffer> = {};
+        for (const [k, v] of Object.entries(cm.data ?? {})) out[k] = Buffer.from(v, 'utf8');
+        for (const [k, v] of Object.entries(cm.binaryData ?? {})) out[k] = Buffer.from(v, 'base64');
+        return out;
       },
-      async pvc(ns, name) {
-        try {
-          return await kube.get(`/api/v1/namespaces/${ns}/persistentvolumeclaims/${name}`);
-        } catch (e) {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        }
-      },
-      async pv(name) {
-        try {
-          return await kube.get(`/api/v1/persistentvolumes/${name}`);
-        } catch (e) {
-          if (isNotFound(e)) return undefined;
-          throw e;
-        }
-      },
+      pvc: (namespace, name) => unlessNotFound(core.readNamespacedPersistentVolumeClaim({ name, namespace })),
+      pv: (name) => unlessNotFound(core.readPersistentVolume({ name })),
       async token(pod, sa, audience, expirationSeconds) {
-        const ns = pod.metadata!.namespace!;
-        const tr = await kube.create(`/api/v1/namespaces/${ns}/serviceaccounts/${sa}/token`, {
-          apiVersion: 'authentication.k8s.io/v1',
-          kind: 'TokenRequest',
-          spec: {
-            audiences: audience ? [audience] : [],
-            expirationSeconds,
-            boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name, uid: pod.metadata!.uid },
+        const tr = await core.createNamespacedServiceAccountToken({
+          name: sa,
+          namespace: pod.metadata!.namespace!,
+          body: {
+            apiVersion: 'authentication.k8s.io/v1',
+            kind: 'TokenRequest',
+            spec: {
+              audiences: audience ? [audience] : [],
+              expirationSeconds,
+              boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name, uid: pod.metadata!.uid },
+            },
           },
         });
+        if (!tr.status?.token) throw new Error(`TokenRequest for ${sa} returned no token`);
         return tr.status.token;
       },
       clusterCA: () => clusterCA,
@@ -242,7 +255,7 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
       void w.terminate(2000, false).then(() => {
         workers.delete(w.uid);
         refreshHosts();
-        if (pod) onPod(key, pods.cache.get(key));
+        if (pod) onPod(key, pods.get(pod.metadata!.name!, pod.metadata!.namespace));
       });
     }
     if (!pod) return;
@@ -259,41 +272,38 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     refreshHosts();
   };
 
-  const pods = new Informer(kube, { path: '/api/v1/pods', fieldSelector: `spec.nodeName=${opts.nodeName}`, onChange: onPod, log: rlog });
-  const services_ = new Informer(kube, { path: '/api/v1/services', onChange: refreshHosts, log: rlog });
-  const slices = new Informer(kube, { path: '/apis/discovery.k8s.io/v1/endpointslices', onChange: refreshHosts, log: rlog });
-  const informers = [services_, slices, pods];
+  const kc = opts.kubeConfig;
+  const mine = `spec.nodeName=${opts.nodeName}`;
+  const pods = watchKeys<V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces({ fieldSelector: mine }), onPod, logger, mine);
+  const services_ = watchKeys<V1Service>(kc, '/api/v1/services', () => core.listServiceForAllNamespaces(), refreshHosts, logger);
+  const slicesPath = '/apis/discovery.k8s.io/v1/endpointslices';
+  const slices = watchKeys<V1EndpointSlice>(kc, slicesPath, () => discovery.listEndpointSliceForAllNamespaces(), refreshHosts, logger);
+  const informers: Array<Pick<Informer<KubernetesObject>, 'start' | 'stop'>> = [services_, slices, pods];
 
-  let binder: Informer | undefined;
   if (opts.bindUnscheduledPods) {
     const schedulerName = typeof opts.bindUnscheduledPods === 'object' ? opts.bindUnscheduledPods.schedulerName : undefined;
     const nodeLabels = { 'kubernetes.io/hostname': opts.nodeName, 'kubernetes.io/os': 'linux', ...opts.nodeLabels };
     const binding = new Set<string>();
-    binder = new Informer(kube, {
-      path: '/api/v1/pods',
-      fieldSelector: 'spec.nodeName=,status.phase!=Succeeded,status.phase!=Failed',
-      log: rlog,
-      onChange: (key, pod) => {
-        if (!pod || pod.metadata.deletionTimestamp || binding.has(pod.metadata.uid)) return;
-        if (schedulerName && (pod.spec.schedulerName ?? 'default-scheduler') !== schedulerName) return;
-        if (!matchesSelector(pod.spec.nodeSelector, nodeLabels)) return;
-        binding.add(pod.metadata.uid);
-        const [ns, name] = key.split('/');
-        kube
-          .create(`/api/v1/namespaces/${ns}/pods/${name}/binding`, {
-            apiVersion: 'v1',
-            kind: 'Binding',
-            metadata: { name, namespace: ns, uid: pod.metadata.uid },
-            target: { apiVersion: 'v1', kind: 'Node', name: opts.nodeName },
-          })
-          .then(() => rlog(`bound pod ${key} to ${opts.nodeName}`))
-          .catch((e) => {
-            binding.delete(pod.metadata.uid);
-            if (!isNotFound(e)) rlog(`binding pod ${key} failed: ${e.message}`);
-          });
-      },
-    });
-    informers.push(binder);
+    const unbound = 'spec.nodeName=,status.phase!=Succeeded,status.phase!=Failed';
+    const bind = (key: string, pod: V1Pod | undefined) => {
+      const uid = pod?.metadata?.uid;
+      if (!pod || !uid || pod.metadata!.deletionTimestamp || binding.has(uid)) return;
+      if (schedulerName && (pod.spec?.schedulerName ?? 'default-scheduler') !== schedulerName) return;
+      if (!matchesSelector(pod.spec?.nodeSelector, nodeLabels)) return;
+      binding.add(uid);
+      const [namespace, name] = key.split('/');
+      const target = { apiVersion: 'v1', kind: 'Node', name: opts.nodeName };
+      const body = { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace, uid }, target };
+      core
+        .createNamespacedPodBinding({ name, namespace, body })
+        .then(() => rlog(`bound pod ${key} to ${opts.nodeName}`))
+        .catch((e) => {
+          binding.delete(uid);
+          if (!isNotFound(e)) rlog(`binding pod ${key} failed: ${e.message}`);
+        });
+    };
+    const listUnbound = () => core.listPodForAllNamespaces({ fieldSelector: unbound });
+    informers.push(watchKeys<V1Pod>(kc, '/api/v1/pods', listUnbound, bind, logger, unbound));
   }
 
   try {
@@ -339,7 +349,6 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
       await processes.terminateAll(1000);
       workers.clear();
       pool.close();
-      kube.close();
       process.removeListener('exit', onExit);
       rlog('stopped');
     },

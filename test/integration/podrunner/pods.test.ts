@@ -5,9 +5,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
-import type { RawKube } from '../../../src/podrunner/kubeclient';
+import type { KubeClients } from '../../../src/kube';
 import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
-import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, isReady, logLine, pidAlive, rawKube, tempStateDir, tlsSecret, waitPod, waitPodGone } from './support';
+import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, isReady, logLine, pidAlive, clients, readPod, tempStateDir, tlsSecret, waitPod, waitPodGone } from './support';
 
 const NS = 'default';
 const NODE = 'runner-node';
@@ -15,12 +15,12 @@ const NODE = 'runner-node';
 describe('podrunner: pods as local processes', function () {
   let cp: ControlPlane;
   let runner: PodRunner;
-  let kube: RawKube;
+  let kube: KubeClients;
   let stateDir: string;
 
   before(async function () {
     cp = await startControlPlane({ log: logLine });
-    kube = await rawKube(cp.kubeConfig());
+    kube = clients(cp.kubeConfig());
     stateDir = tempStateDir();
     runner = await startPodRunner({
       kubeConfig: cp.kubeConfig(),
@@ -34,24 +34,23 @@ describe('podrunner: pods as local processes', function () {
 
   after(async function () {
     await runner?.stop();
-    kube?.close();
     await cp?.stop();
     // KOKPIT_KEEP_STATE=1 keeps pod directories and container logs for debugging.
     if (stateDir && !process.env.KOKPIT_KEEP_STATE) fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('registers a Ready node with a lease', async () => {
-    const node = await kube.get(`/api/v1/nodes/${NODE}`);
-    assert.equal(node.status.conditions.find((c: any) => c.type === 'Ready')?.status, 'True');
-    assert.deepEqual(node.status.addresses[0], { type: 'InternalIP', address: runner.hostIP });
-    const lease = await kube.get(`/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${NODE}`);
-    assert.equal(lease.spec.holderIdentity, NODE);
+    const node = await kube.core.readNode({ name: NODE });
+    assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+    assert.deepEqual({ ...node.status?.addresses?.[0] }, { type: 'InternalIP', address: runner.hostIP });
+    const lease = await kube.coordination.readNamespacedLease({ name: NODE, namespace: 'kube-node-lease' });
+    assert.equal(lease.spec?.holderIdentity, NODE);
   });
 
   it('runs an etcd pod with a Secret volume that becomes Ready via its probe and serves TLS on its pod IP', async () => {
     const pki = await etcdPKI(['etcd-0', 'etcd-0.default.svc']);
-    await kube.create(`/api/v1/namespaces/${NS}/secrets`, tlsSecret(NS, 'etcd-0-tls', { 'ca.crt': pki.ca.certPem, 'tls.crt': pki.server.certPem, 'tls.key': pki.server.keyPem }));
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create(tlsSecret(NS, 'etcd-0-tls', { 'ca.crt': pki.ca.certPem, 'tls.crt': pki.server.certPem, 'tls.key': pki.server.keyPem }));
+    await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'etcd-0', namespace: NS, labels: { app: 'etcd' } },
@@ -90,7 +89,7 @@ describe('podrunner: pods as local processes', function () {
   });
 
   it('restarts a crashing container with growing restartCount and reports its exit code', async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'crasher', namespace: NS },
@@ -105,7 +104,7 @@ describe('podrunner: pods as local processes', function () {
     assert.equal(cs.lastState.terminated.exitCode, 3);
     assert.equal(cs.lastState.terminated.reason, 'Error');
     assert.equal(cs.ready, false);
-    const pod = await kube.get(`/api/v1/namespaces/${NS}/pods/crasher`);
+    const pod = await readPod(kube, NS, 'crasher');
     assert.equal(pod.spec.nodeName, NODE);
     assert.equal(pod.status.phase, 'Running');
     const later = await waitPod(kube, NS, 'crasher', 'restarted again', (p) => {
@@ -117,7 +116,7 @@ describe('podrunner: pods as local processes', function () {
   });
 
   it('restarts a container whose liveness probe fails', async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'unhealthy', namespace: NS },
@@ -133,12 +132,12 @@ describe('podrunner: pods as local processes', function () {
     });
     // sleep dies of the SIGTERM the liveness failure sent.
     assert.equal(cs.lastState.terminated.exitCode, 143);
-    await kube.delete(`/api/v1/namespaces/${NS}/pods/unhealthy`);
+    await kube.core.deleteNamespacedPod({ name: 'unhealthy', namespace: NS });
   });
 
   it('provides env from fieldRef/secretKeyRef/configMapKeyRef, ConfigMap, downward API and hostPath volumes, and workingDir', async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/secrets`, tlsSecret(NS, 'app-secret', { password: 'not-a-real-secret' }));
-    await kube.create(`/api/v1/namespaces/${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: NS }, data: { mode: 'fast', 'app.conf': 'color=blue\n' } });
+    await kube.objects.create(tlsSecret(NS, 'app-secret', { password: 'not-a-real-secret' }));
+    await kube.objects.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: NS }, data: { mode: 'fast', 'app.conf': 'color=blue\n' } });
     const script = [
       'echo "env: NS=$MY_NS NAME=$MY_NAME IP=$MY_IP PW=$PW MODE=$MODE ARG=$1"',
       'echo "conf: $(cat /etc/app/app.conf)"',
@@ -147,7 +146,7 @@ describe('podrunner: pods as local processes', function () {
       'echo written > /var/lib/kokpit-podrunner-test/out',
       'exec sleep 3600',
     ].join('; ');
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'envy', namespace: NS, labels: { tier: 'test' } },
@@ -197,11 +196,11 @@ describe('podrunner: pods as local processes', function () {
     // hostPath lands under the runner's emulated node root, never in the real /var/lib.
     assert.equal(fs.readFileSync(path.join(stateDir, 'node-root', 'var/lib/kokpit-podrunner-test/out'), 'utf8'), 'written\n');
     assert.equal(fs.existsSync('/var/lib/kokpit-podrunner-test'), false);
-    await kube.delete(`/api/v1/namespaces/${NS}/pods/envy`);
+    await kube.core.deleteNamespacedPod({ name: 'envy', namespace: NS });
   });
 
   it("gives a hostNetwork pod the node's address", async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'on-host', namespace: NS },
@@ -209,12 +208,12 @@ describe('podrunner: pods as local processes', function () {
     });
     const pod = await waitPod(kube, NS, 'on-host', 'Ready', (p) => isReady(p) && p);
     assert.equal(pod.status.podIP, runner.hostIP);
-    await kube.delete(`/api/v1/namespaces/${NS}/pods/on-host`);
+    await kube.core.deleteNamespacedPod({ name: 'on-host', namespace: NS });
     await waitPodGone(kube, NS, 'on-host');
   });
 
   it('does not restart a failed container of a restartPolicy: Never pod', async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'once', namespace: NS },
@@ -226,7 +225,7 @@ describe('podrunner: pods as local processes', function () {
   });
 
   it('stops the process with SIGTERM when the pod is deleted', async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'doomed', namespace: NS },
@@ -237,7 +236,7 @@ describe('podrunner: pods as local processes', function () {
     assert.equal(pids.length, 1);
     assert.ok(pidAlive(pids[0]));
     const t0 = Date.now();
-    await kube.delete(`/api/v1/namespaces/${NS}/pods/doomed`);
+    await kube.core.deleteNamespacedPod({ name: 'doomed', namespace: NS });
     await waitPodGone(kube, NS, 'doomed');
     assert.equal(pidAlive(pids[0]), false, `pid ${pids[0]} still alive`);
     // Graceful: etcd saw SIGTERM and shut down well before the 20 s grace period would force SIGKILL.
@@ -246,7 +245,7 @@ describe('podrunner: pods as local processes', function () {
   });
 
   it('kills a container that ignores SIGTERM once the grace period is over', async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'stubborn', namespace: NS },
@@ -256,7 +255,7 @@ describe('podrunner: pods as local processes', function () {
     await waitPod(kube, NS, 'stubborn', 'Ready', isReady);
     const [pid] = runner.pids(NS, 'stubborn');
     const t0 = Date.now();
-    await kube.delete(`/api/v1/namespaces/${NS}/pods/stubborn`);
+    await kube.core.deleteNamespacedPod({ name: 'stubborn', namespace: NS });
     await waitPodGone(kube, NS, 'stubborn');
     const took = Date.now() - t0;
     assert.equal(pidAlive(pid), false);
@@ -264,7 +263,7 @@ describe('podrunner: pods as local processes', function () {
   });
 
   it('runs init containers to completion before the containers', async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'initialized', namespace: NS },
@@ -281,11 +280,11 @@ describe('podrunner: pods as local processes', function () {
     assert.equal(pod.status.conditions.find((c: any) => c.type === 'Initialized')?.status, 'True');
     const log = runner.logFile(NS, 'initialized', 'main')!;
     await waitFor('main output', async () => (fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('prepared')) || undefined, { timeoutMs: 10_000, intervalMs: 100 });
-    await kube.delete(`/api/v1/namespaces/${NS}/pods/initialized`);
+    await kube.core.deleteNamespacedPod({ name: 'initialized', namespace: NS });
   });
 
   it('reports an image without a local binary as ErrImagePull naming the image and the known mappings', async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'nginx', namespace: NS },
@@ -298,7 +297,7 @@ describe('podrunner: pods as local processes', function () {
     assert.match(waiting.message, /docker\.io\/library\/nginx:1\.27/);
     assert.match(waiting.message, /etcd:[^;]*3\.5\.35-0[^;]* → etcd [^;]*v3\.5\.35/, "the etcd mapping, whatever other etcd builds exist");
     assert.match(waiting.message, /kube-apiserver/);
-    const pod = await kube.get(`/api/v1/namespaces/${NS}/pods/nginx`);
+    const pod = await readPod(kube, NS, 'nginx');
     assert.equal(pod.status.phase, 'Pending');
   });
 });

@@ -7,12 +7,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
-import type { RawKube } from '../../../src/podrunner/kubeclient';
+import type { KubeClients } from '../../../src/kube';
 import { binaryPath } from '../../../src/binaries/build';
 import { localBinaryProvider } from '../../../src/binaries/provider';
 import { ETCD_VERSION } from '../../../src/binaries/catalog';
 import { resolveBinaries, startControlPlane, type ControlPlane } from '../../../src/controlplane';
-import { etcdContainer, isReady, logLine, rawKube, tempStateDir, waitPod } from './support';
+import { etcdContainer, isReady, logLine, clients, tempStateDir, waitPod } from './support';
 
 const NS = 'default';
 const NODE = 'pull-node';
@@ -20,7 +20,7 @@ const NODE = 'pull-node';
 describe('podrunner: pulling an image means building its binary', function () {
   let cp: ControlPlane;
   let runner: PodRunner;
-  let kube: RawKube;
+  let kube: KubeClients;
   let stateDir: string;
   let realEtcd: string;
   const builds: string[] = [];
@@ -31,7 +31,7 @@ describe('podrunner: pulling an image means building its binary', function () {
   before(async function () {
     cp = await startControlPlane({ log: logLine });
     realEtcd = (await resolveBinaries([{ component: 'etcd', version: ETCD_VERSION }])).get('etcd')!;
-    kube = await rawKube(cp.kubeConfig());
+    kube = clients(cp.kubeConfig());
     stateDir = tempStateDir();
     // An empty binary cache of its own: the runner's resolver and kokpit's real provider both look there.
     process.env.KOKPIT_BIN_DIR = path.join(stateDir, 'bin');
@@ -56,13 +56,12 @@ describe('podrunner: pulling an image means building its binary', function () {
     if (savedBinDir === undefined) delete process.env.KOKPIT_BIN_DIR;
     else process.env.KOKPIT_BIN_DIR = savedBinDir;
     await runner?.stop();
-    kube?.close();
     await cp?.stop();
     if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('waits in ContainerCreating with the build named, then runs the container once the binary exists', async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'etcd-pulled', namespace: NS },
       spec: { nodeName: NODE, containers: [etcdContainer('etcd-pulled')], volumes: [{ name: 'data', emptyDir: {} }] },
     });
@@ -79,7 +78,7 @@ describe('podrunner: pulling an image means building its binary', function () {
   });
 
   it('a build that fails is ErrImagePull with the build\'s reason', async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/pods`, {
+    await kube.objects.create({
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sched', namespace: NS },
       spec: { nodeName: NODE, containers: [{ name: 'kube-scheduler', image: 'registry.k8s.io/kube-scheduler:v1.33.13', command: ['kube-scheduler'] }] },
     });

@@ -1,4 +1,4 @@
-// Shared pieces of the pod runner integration tests: a runner on a real control plane, a raw client,
+// Shared pieces of the pod runner integration tests: a runner on a real control plane, client-node clients,
 // waiting on pod status with deadlines, and a TLS etcd pod.
 import * as https from 'node:https';
 import * as tls from 'node:tls';
@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createCA, issueCert, type CertKeyPair } from '../../../src/pki';
-import { RawKube, isNotFound } from '../../../src/podrunner/kubeclient';
+import { isNotFound, makeClients, type KubeClients } from '../../../src/kube';
 import { waitFor } from '../../../src/controlplane';
 
 export const ETCD_IMAGE = 'registry.k8s.io/etcd:3.5.35-0';
@@ -19,14 +19,17 @@ export function tempStateDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-podrunner-test-'));
 }
 
-export const rawKube = (kc: KubeConfig) => RawKube.create(kc);
+export const clients = (kc: KubeConfig): KubeClients => makeClients(kc);
+
+/** A pod as `any`: the tests read deep status paths the way kubectl's JSON shows them. */
+export const readPod = async (kube: KubeClients, namespace: string, name: string): Promise<any> => kube.core.readNamespacedPod({ name, namespace });
 
 /** Waits until the pod satisfies `check` (returns a truthy value); the error names the pod's last status. */
-export async function waitPod<T>(kube: RawKube, ns: string, name: string, what: string, check: (pod: any) => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+export async function waitPod<T>(kube: KubeClients, ns: string, name: string, what: string, check: (pod: any) => T | undefined | false, timeoutMs = 60_000): Promise<T> {
   return waitFor(
     `pod ${ns}/${name} ${what}`,
     async (state) => {
-      const pod = await kube.get(`/api/v1/namespaces/${ns}/pods/${name}`);
+      const pod = await readPod(kube, ns, name);
       const v = check(pod);
       if (v) return v;
       state.lastReason = JSON.stringify({ phase: pod.status?.phase, conditions: pod.status?.conditions?.map((c: any) => `${c.type}=${c.status}`), containers: pod.status?.containerStatuses }).slice(0, 800);
@@ -36,12 +39,12 @@ export async function waitPod<T>(kube: RawKube, ns: string, name: string, what: 
   );
 }
 
-export async function waitPodGone(kube: RawKube, ns: string, name: string, timeoutMs = 60_000): Promise<void> {
+export async function waitPodGone(kube: KubeClients, ns: string, name: string, timeoutMs = 60_000): Promise<void> {
   await waitFor(
     `pod ${ns}/${name} gone`,
     async () => {
       try {
-        await kube.get(`/api/v1/namespaces/${ns}/pods/${name}`);
+        await readPod(kube, ns, name);
         return undefined;
       } catch (e) {
         if (isNotFound(e)) return true;

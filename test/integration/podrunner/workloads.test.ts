@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { createKeyPair, issueCert, createCA } from '../../../src/pki';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
-import type { RawKube } from '../../../src/podrunner/kubeclient';
+import type { KubeClients } from '../../../src/kube';
 import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
-import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, isReady, logLine, rawKube, tempStateDir, tlsSecret, waitPod } from './support';
+import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, isReady, logLine, clients, tempStateDir, tlsSecret, waitPod } from './support';
 
 const NS = 'default';
 const NODE = 'runner-workloads';
@@ -27,11 +27,11 @@ function service(name: string, port: number) {
 }
 
 /** The one pod of a Deployment once it is Ready. */
-async function readyPodOf(kube: RawKube, app: string, timeoutMs = 90_000): Promise<any> {
+async function readyPodOf(kube: KubeClients, app: string, timeoutMs = 90_000): Promise<any> {
   return waitFor(
     `a Ready pod of ${app}`,
     async (state) => {
-      const list = await kube.get(`/api/v1/namespaces/${NS}/pods`, { labelSelector: `app=${app}` });
+      const list = await kube.core.listNamespacedPod({ namespace: NS, labelSelector: `app=${app}` });
       const ready = list.items.find((p: any) => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
       if (ready) return ready;
       state.lastReason = JSON.stringify(list.items.map((p: any) => ({ node: p.spec.nodeName, phase: p.status?.phase, cs: p.status?.containerStatuses }))).slice(0, 800);
@@ -57,12 +57,12 @@ function postJSON(url: string, body: unknown): Promise<any> {
 describe('podrunner: workloads with kube-controller-manager and kube-scheduler', function () {
   let cp: ControlPlane;
   let runner: PodRunner;
-  let kube: RawKube;
+  let kube: KubeClients;
   let stateDir: string;
 
   before(async function () {
     cp = await startControlPlane({ controllers: true, scheduler: true, log: logLine });
-    kube = await rawKube(cp.kubeConfig());
+    kube = clients(cp.kubeConfig());
     stateDir = tempStateDir();
     runner = await startPodRunner({
       kubeConfig: cp.kubeConfig(),
@@ -73,24 +73,21 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
       restartBackoff: { initialMs: 500, maxMs: 2000 },
     });
     // Deployments need the `default` ServiceAccount, which kube-controller-manager creates.
-    await waitFor('default ServiceAccount', async () => (await kube.get(`/api/v1/namespaces/${NS}/serviceaccounts/default`)) && true, { timeoutMs: 60_000, intervalMs: 200 });
+    await waitFor('default ServiceAccount', async () => (await kube.core.readNamespacedServiceAccount({ name: 'default', namespace: NS })) && true, { timeoutMs: 60_000, intervalMs: 200 });
   });
 
   after(async function () {
     await runner?.stop();
-    kube?.close();
     await cp?.stop();
     // KOKPIT_KEEP_STATE=1 keeps pod directories and container logs for debugging.
     if (stateDir && !process.env.KOKPIT_KEEP_STATE) fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
   it("a Deployment's pod reaches another Deployment's pod by its Service name", async () => {
-    await kube.create(`/api/v1/namespaces/${NS}/services`, service('backend', 2379));
-    await kube.create(`/apis/apps/v1/namespaces/${NS}/deployments`, deployment('backend', { containers: [etcdContainer('backend')], volumes: [{ name: 'data', emptyDir: {} }] }));
+    await kube.objects.create(service('backend', 2379));
+    await kube.objects.create(deployment('backend', { containers: [etcdContainer('backend')], volumes: [{ name: 'data', emptyDir: {} }] }));
     // The client writes through the short Service name, and is Ready once it reads back through the FQDN.
-    await kube.create(
-      `/apis/apps/v1/namespaces/${NS}/deployments`,
-      deployment('client', {
+    await kube.objects.create(deployment('client', {
         containers: [
           {
             name: 'client',
@@ -119,9 +116,9 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
     this.timeout(180_000);
     // etcd behind a Service named `etcd`, serving TLS with a certificate for that name.
     const etcd = await etcdPKI(['etcd', 'etcd.default.svc', 'etcd.default.svc.cluster.local']);
-    await kube.create(`/api/v1/namespaces/${NS}/secrets`, tlsSecret(NS, 'etcd-server', { 'ca.crt': etcd.ca.certPem, 'tls.crt': etcd.server.certPem, 'tls.key': etcd.server.keyPem }));
-    await kube.create(`/api/v1/namespaces/${NS}/services`, service('etcd', 2379));
-    await kube.create(`/apis/apps/v1/namespaces/${NS}/deployments`, deployment('etcd', { containers: [etcdContainer('etcd', { tlsVolume: 'tls' })], volumes: [{ name: 'data', emptyDir: {} }, { name: 'tls', secret: { secretName: 'etcd-server' } }] }));
+    await kube.objects.create(tlsSecret(NS, 'etcd-server', { 'ca.crt': etcd.ca.certPem, 'tls.crt': etcd.server.certPem, 'tls.key': etcd.server.keyPem }));
+    await kube.objects.create(service('etcd', 2379));
+    await kube.objects.create(deployment('etcd', { containers: [etcdContainer('etcd', { tlsVolume: 'tls' })], volumes: [{ name: 'data', emptyDir: {} }, { name: 'tls', secret: { secretName: 'etcd-server' } }] }));
 
     const ca = await createCA('guest-ca', { validDays: 1 });
     const serving = await issueCert(ca, { commonName: 'kube-apiserver', dnsNames: ['guest-apiserver', 'kubernetes', 'kubernetes.default.svc'], validDays: 1, usages: ['server'] });
@@ -133,7 +130,7 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
       'guest-sa': { 'sa.key': sa.privateKeyPem, 'sa.pub': sa.publicKeyPem },
       'guest-apiserver-etcd-client': { 'ca.crt': etcd.ca.certPem, 'tls.crt': etcd.client.certPem, 'tls.key': etcd.client.keyPem },
     };
-    for (const [name, data] of Object.entries(secrets)) await kube.create(`/api/v1/namespaces/${NS}/secrets`, tlsSecret(NS, name, data));
+    for (const [name, data] of Object.entries(secrets)) await kube.objects.create(tlsSecret(NS, name, data));
     const vols = [
       { volume: 'ca', secret: 'guest-ca', dir: '/etc/kubernetes/pki/ca' },
       { volume: 'serving', secret: 'guest-apiserver-serving', dir: '/etc/kubernetes/pki/apiserver' },
@@ -141,10 +138,8 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
       { volume: 'etcd', secret: 'guest-apiserver-etcd-client', dir: '/etc/kubernetes/pki/etcd' },
     ];
     const probe = (path: string, failureThreshold: number) => ({ httpGet: { path, port: 6443, scheme: 'HTTPS' }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold });
-    await kube.create(`/api/v1/namespaces/${NS}/services`, { ...service('guest-apiserver', 6443) });
-    await kube.create(
-      `/apis/apps/v1/namespaces/${NS}/deployments`,
-      deployment('guest-apiserver', {
+    await kube.objects.create({ ...service('guest-apiserver', 6443) });
+    await kube.objects.create(deployment('guest-apiserver', {
         automountServiceAccountToken: false,
         enableServiceLinks: false,
         containers: [
