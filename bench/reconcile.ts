@@ -15,7 +15,7 @@
 // same client, field manager and concurrency (`workers` clusters at a time, objects in order), no reconciler.
 import * as os from 'node:os';
 import { type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { withDefaults, type BusinessCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../src/api';
+import { withDefaults, type BusinessCluster, type DefaultedBusinessCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../src/api';
 import { applyObject, listObjects, makeObjectApi } from '../src/kube';
 import { startClusterOperator, type ClusterOperator } from '../src/operators/cluster/operator';
 import { apiServerMountedSecrets, renderAPIServerDeployment, renderAPIServerService } from '../src/operators/cluster/render/apiserver';
@@ -113,7 +113,7 @@ async function verify(kc: KubeConfig, ns: string, clusters: Map<string, string>)
   return { objectsPerCluster: Math.max(...counts), maxDeploymentGeneration: Math.max(...gens) };
 }
 
-async function applyClusters(kc: KubeConfig, ns: string, count: number): Promise<Map<string, BusinessCluster>> {
+async function applyClusters(kc: KubeConfig, ns: string, count: number): Promise<Map<string, DefaultedBusinessCluster>> {
   const objects = makeObjectApi(kc);
   // Users' applies go through their own field manager, as kubectl's would.
   const applied = await Promise.all(

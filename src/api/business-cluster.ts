@@ -38,7 +38,7 @@ export const ServiceSpec = Struct(
 export const APIServerSpec = Struct(
   {
     replicas: Type.Integer({ minimum: 1, maximum: 9, default: 1, description: 'kube-apiserver replicas.' }),
-    service: Type.Optional(ServiceSpec),
+    service: Type.Optional({ ...ServiceSpec, default: {} }),
     certSANs: Type.Optional(Type.Array(Type.String(), { description: 'Extra DNS names and IPs for the serving certificate.' })),
     extraArgs: Type.Optional(ExtraArgs),
     resources: Type.Optional(Resources),
@@ -75,10 +75,12 @@ export const BusinessClusterSpec = Struct(
   {
     version: Type.String({ pattern: KUBERNETES_VERSION, description: 'Kubernetes version, e.g. `v1.32.13`; must be in the version catalog (`kokpit get versions`). Upgrades go one minor at a time; downgrades are refused.' }),
     etcd: EtcdBinding,
-    apiServer: Type.Optional(APIServerSpec),
-    controllerManager: Type.Optional(ComponentSpec('kube-controller-manager')),
-    scheduler: Type.Optional(ComponentSpec('kube-scheduler')),
-    network: Type.Optional(NetworkSpec),
+    // Sections default to `{}` so their fields' defaults apply to a spec that omits them (CRD defaulting and
+    // withDefaults both fill nested defaults only below an object that exists).
+    apiServer: Type.Optional({ ...APIServerSpec, default: {} }),
+    controllerManager: Type.Optional({ ...ComponentSpec('kube-controller-manager'), default: {} }),
+    scheduler: Type.Optional({ ...ComponentSpec('kube-scheduler'), default: {} }),
+    network: Type.Optional({ ...NetworkSpec, default: {} }),
     addons: Type.Optional(ListMap(AddonRef, 'name', { description: 'Addons applied into the cluster, rendered from their `Addon` definitions.' })),
     paused: Type.Optional(Type.Boolean({ default: false, description: 'Stop reconciling this cluster (nothing is changed or deleted).' })),
   },
@@ -111,4 +113,10 @@ export const BusinessClusterStatus = Struct({
 });
 
 export type BusinessClusterSpec = Static<typeof BusinessClusterSpec>;
+
+type Present<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
+/** The spec after defaulting (withDefaults, or the apiserver's): the sections that default to `{}` are there. */
+export type DefaultedBusinessClusterSpec = Present<BusinessClusterSpec, 'controllerManager' | 'scheduler' | 'network'> & {
+  apiServer: Present<NonNullable<BusinessClusterSpec['apiServer']>, 'service'>;
+};
 export type BusinessClusterStatus = Static<typeof BusinessClusterStatus>;

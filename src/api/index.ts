@@ -4,7 +4,7 @@ export * from './kinds';
 export * from './defaults';
 export * from './release-defaults';
 export type { EtcdClusterSpec, EtcdClusterStatus, EtcdMemberStatus, EtcdBackupSpec, EtcdBackupStatus } from './etcd';
-export type { BusinessClusterSpec, BusinessClusterStatus } from './business-cluster';
+export type { BusinessClusterSpec, BusinessClusterStatus, DefaultedBusinessClusterSpec } from './business-cluster';
 export type { KubernetesVersionSpec, AddonSpec, AddonParameter } from './catalog';
 export type { ComponentSpec, MachineSpec, MachineStatus, MachineSetSpec, MachineSetStatus } from './machines';
 export type { LocalEnvironmentSpec } from './local-environment';

@@ -2,7 +2,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { API_VERSION, DNS1123_LABEL, DNS1123_SUBDOMAIN, ObjectMeta } from './common';
 import { EtcdBackupSpec, EtcdBackupStatus, EtcdClusterSpec, EtcdClusterStatus } from './etcd';
-import { BusinessClusterSpec, BusinessClusterStatus } from './business-cluster';
+import { BusinessClusterSpec, BusinessClusterStatus, type DefaultedBusinessClusterSpec } from './business-cluster';
 import { AddonSpec, AddonStatus, KubernetesVersionSpec, KubernetesVersionStatus } from './catalog';
 import { ComponentSpec, ComponentStatus, MachineSetSpec, MachineSetStatus, MachineSpec, MachineStatus } from './machines';
 import { LocalEnvironmentSpec } from './local-environment';
@@ -172,6 +172,8 @@ export interface KokpitObject<K extends string, S, St = unknown> {
 export type EtcdCluster = KokpitObject<'EtcdCluster', Static<typeof EtcdClusterSpec>, Static<typeof EtcdClusterStatus>>;
 export type EtcdBackup = KokpitObject<'EtcdBackup', Static<typeof EtcdBackupSpec>, Static<typeof EtcdBackupStatus>>;
 export type BusinessCluster = KokpitObject<'BusinessCluster', Static<typeof BusinessClusterSpec>, Static<typeof BusinessClusterStatus>>;
+/** A BusinessCluster after withDefaults: what the cluster reconciler and its renderers work on. */
+export type DefaultedBusinessCluster = KokpitObject<'BusinessCluster', DefaultedBusinessClusterSpec, Static<typeof BusinessClusterStatus>>;
 export type KubernetesVersion = KokpitObject<'KubernetesVersion', Static<typeof KubernetesVersionSpec>>;
 export type Addon = KokpitObject<'Addon', Static<typeof AddonSpec>>;
 export type Component = KokpitObject<'Component', Static<typeof ComponentSpec>>;

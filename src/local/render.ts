@@ -1,18 +1,20 @@
-// `kokpit render`: the meta-cluster objects a BusinessCluster or EtcdCluster produces, with no cluster,
-// from the same pure renderers the reconcilers apply. Facts only a live cluster knows are stood in for,
-// and said so: key material (placeholder Secrets, so the Deployments' secrets-hash annotations differ from
-// live ones), the uid (owner references), the Service type of `Auto` (NodePort: no load balancer is known
-// offline) and its ClusterIP, and the catalog (kokpit's default one).
+// `kokpit render`: the meta-cluster objects a BusinessCluster or EtcdCluster produces, with no cluster. A
+// BusinessCluster goes through the cluster reconciler's own render parts (operators/cluster/render/control-plane.ts)
+// in step order, after the same defaulting (withDefaults) and catalog check (checkCatalog). The catalog is the
+// KubernetesVersion and Addon documents given (the input file, `--catalog`) ahead of kokpit's default one.
+// Facts only a live cluster knows are stood in for, and said so: key material (placeholder Secrets, so the
+// Deployments' secrets-hash annotations differ from live ones), the uid (owner references), the Service type of
+// `Auto` (NodePort: no load balancer is known offline) and its ClusterIP and endpoint (only inside Secrets).
 import type { KubeObject } from '../operators/cluster/render/common';
-import { contentHash } from '../kit';
-import type { BusinessCluster, EtcdCluster, KubernetesVersion } from '../api';
-import { defaultKubernetesVersions } from '../catalog';
-import { names, type CertPurpose, type KubeconfigPurpose } from '../operators/cluster/names';
-import { renderAPIServerDeployment, renderAPIServerService } from '../operators/cluster/render/apiserver';
-import { renderControllerManagerDeployment, renderSchedulerDeployment } from '../operators/cluster/render/controllers';
-import { etcdPrefix, renderManagedEtcd } from '../operators/cluster/render/etcd';
-import { specOf, type ControlPlaneInputs, type ServiceType } from '../operators/cluster/render/inputs';
-import { renderSecret } from '../operators/cluster/render/pki';
+import { withDefaults, type Addon, type BusinessCluster, type DefaultedBusinessCluster, type EtcdCluster, type KubernetesVersion } from '../api';
+import { defaultAddons, defaultKubernetesVersions } from '../catalog';
+import { names } from '../operators/cluster/names';
+import { addonDefinition } from '../operators/cluster/render/addons';
+import { renderControlPlane } from '../operators/cluster/render/control-plane';
+import { etcdPrefix } from '../operators/cluster/render/etcd';
+import type { ServiceType } from '../operators/cluster/render/inputs';
+import { inClusterEndpoint } from '../operators/cluster/render/pki';
+import { checkCatalog } from '../operators/cluster/versions';
 import { clientEndpoint, memberName, memberPeerURL } from '../operators/etcd/names';
 import {
   renderCASecret, renderClientSecret, renderClientService, renderMemberClaim, renderMemberPod, renderMemberSecret, renderPeerService, secretHash,
@@ -28,6 +30,29 @@ export interface RenderResult {
   notes: string[];
 }
 
+/** The versions and addon definitions render checks a cluster against, as the reconciler reads them from the meta cluster. */
+export interface RenderCatalog {
+  versions: KubernetesVersion[];
+  addons: Addon[];
+}
+
+export const defaultRenderCatalog = (): RenderCatalog => ({ versions: defaultKubernetesVersions(), addons: defaultAddons() });
+
+/**
+ * The KubernetesVersion and Addon documents among `docs`, ahead of `base`: one given for a version (or addon name)
+ * the base has replaces it, as `kokpit versions add` / `kokpit addons import` would in a meta cluster.
+ */
+export function catalogWith(docs: Array<Record<string, unknown>>, base: RenderCatalog = defaultRenderCatalog()): RenderCatalog {
+  const versions = docs.filter((d) => d.kind === 'KubernetesVersion').map((d) => withDefaults(d as unknown as KubernetesVersion));
+  const addons = docs.filter((d) => d.kind === 'Addon').map((d) => withDefaults(d as unknown as Addon));
+  const given = new Set(versions.map((v) => v.spec.version));
+  const named = new Set(addons.map((a) => a.metadata.name));
+  return {
+    versions: [...versions, ...base.versions.filter((v) => !given.has(v.spec.version))],
+    addons: [...addons, ...base.addons.filter((a) => !named.has(a.metadata.name))],
+  };
+}
+
 function withUid<T extends { metadata: { uid?: string; name: string } }>(o: T): T {
   return { ...o, metadata: { ...o.metadata, uid: o.metadata.uid ?? RENDER_UID } };
 }
@@ -35,58 +60,44 @@ function withUid<T extends { metadata: { uid?: string; name: string } }>(o: T): 
 const markPlaceholder = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [RENDERED_ANNOTATION]: 'placeholder-data' } } });
 
 /** The serviceType the reconciler picks, as far as it can be known offline. */
-export function offlineServiceType(c: BusinessCluster): ServiceType {
-  const wanted = specOf(c).apiServer.service.type;
+export function offlineServiceType(c: DefaultedBusinessCluster): ServiceType {
+  const wanted = c.spec.apiServer.service.type;
   return wanted === 'Auto' ? 'NodePort' : wanted;
 }
 
-export function renderBusinessCluster(input: BusinessCluster, catalog: KubernetesVersion[] = defaultKubernetesVersions()): RenderResult {
-  const c = withUid({ ...input, metadata: { namespace: 'default', ...input.metadata } });
+export function renderBusinessCluster(input: BusinessCluster, catalog: RenderCatalog = defaultRenderCatalog()): RenderResult {
+  const c = withDefaults(withUid({ ...input, metadata: { namespace: 'default', ...input.metadata } }));
   const name = c.metadata.name;
   const ns = c.metadata.namespace!;
-  const release = catalog.find((v) => v.spec.version === c.spec.version)?.spec;
-  if (!release) throw new Error(`BusinessCluster ${name}: version ${c.spec.version} is not in the catalog (${catalog.map((v) => v.spec.version).join(', ')})`);
+  // The catalog step's own verdict and words (a version that is there but not usable is refused too).
+  const verdict = checkCatalog(c.spec.version, catalog.versions);
+  if (!verdict.ok) throw new Error(`BusinessCluster ${name}: ${verdict.message}`);
+  const target = verdict.release;
   const notes: string[] = [];
-  const objects: KubeObject[] = [];
-
-  let etcdServers: string;
-  if (c.spec.etcd.managed) {
-    const etcd = renderManagedEtcd(c, release.etcd.recommendedVersion);
-    objects.push(etcd as unknown as KubeObject);
-    etcdServers = clientEndpoint({ name: etcd.metadata.name, namespace: ns });
-    notes.push(`EtcdCluster ${etcd.metadata.name} is then reconciled by the etcd operator (\`kokpit render\` of it shows its objects)`);
-  } else {
-    etcdServers = clientEndpoint({ name: c.spec.etcd.clusterRef!.name, namespace: ns });
-    notes.push(`etcd: the shared EtcdCluster ${c.spec.etcd.clusterRef!.name}, keys under ${etcdPrefix(c)}`);
-  }
+  const etcdName = c.spec.etcd.managed ? names.etcd(name) : c.spec.etcd.clusterRef!.name;
+  if (c.spec.etcd.managed) notes.push(`EtcdCluster ${etcdName} is then reconciled by the etcd operator (\`kokpit render\` of it shows its objects)`);
+  else notes.push(`etcd: the shared EtcdCluster ${etcdName}, keys under ${etcdPrefix(c)}`);
   const serviceType = offlineServiceType(c);
-  objects.push(renderAPIServerService({ cluster: c, serviceType }));
-  if (specOf(c).apiServer.service.type === 'Auto') notes.push('Service type Auto rendered as NodePort (LoadBalancer when the meta cluster assigns load-balancer addresses)');
+  if (c.spec.apiServer.service.type === 'Auto') notes.push('Service type Auto rendered as NodePort (LoadBalancer when the meta cluster assigns load-balancer addresses)');
 
-  // The Secrets the PKI step writes (same names and keys), with placeholder values.
-  const secrets: KubeObject[] = [];
-  const tls = (key = false) => ({ 'tls.crt': PLACEHOLDER, 'tls.key': PLACEHOLDER, ...(key ? { 'ca.crt': PLACEHOLDER } : {}) });
-  for (const purpose of ['ca', 'front-proxy-ca'] as CertPurpose[]) secrets.push(renderSecret(c, names.cert(name, purpose), purpose, tls(), { type: 'kubernetes.io/tls' }));
-  secrets.push(renderSecret(c, names.serviceAccountKeys(name), 'sa', { 'sa.key': PLACEHOLDER, 'sa.pub': PLACEHOLDER }));
-  for (const purpose of ['apiserver-serving', 'apiserver-kubelet-client', 'front-proxy-client', 'apiserver-etcd-client'] as CertPurpose[]) {
-    secrets.push(renderSecret(c, names.cert(name, purpose), purpose, tls(purpose === 'apiserver-etcd-client'), { type: 'kubernetes.io/tls' }));
-  }
-  for (const purpose of ['admin', 'controller-manager', 'scheduler'] as KubeconfigPurpose[]) {
-    secrets.push(renderSecret(c, names.kubeconfig(name, purpose), `${purpose}-kubeconfig`, { value: PLACEHOLDER }));
-  }
-  const secretHashes = Object.fromEntries(secrets.map((s) => [s.metadata.name, contentHash((s as { data?: unknown }).data ?? {})]));
-  objects.push(...secrets.map(markPlaceholder));
-
-  const inputs: ControlPlaneInputs = {
-    cluster: c,
-    releases: { apiServer: release, controllerManager: release, scheduler: release },
-    etcd: { servers: etcdServers, prefix: etcdPrefix(c) },
-    serviceType,
-    secretHashes,
-  };
-  objects.push(renderAPIServerDeployment(inputs), renderControllerManagerDeployment(inputs), renderSchedulerDeployment(inputs));
+  const objects = renderControlPlane(
+    c,
+    // A new cluster: nothing runs yet, so every component gets the requested version (planVersions' first step).
+    { target, releases: { apiServer: target, controllerManager: target, scheduler: target }, etcdServers: clientEndpoint({ name: etcdName, namespace: ns }), serviceType },
+    { hostEndpoint: inClusterEndpoint(c) },
+    (s) => Object.fromEntries(s.keys.map((k) => [k, PLACEHOLDER])),
+  ).map((o) => (o.kind === 'Secret' ? markPlaceholder(o) : o));
   notes.push('Secrets hold placeholders; the Deployments\' kokpit.dev/secrets-hash annotations are computed from them, so they differ from a live cluster\'s');
-  notes.push('Addons and bootstrap objects are applied inside the business cluster, not the meta cluster; they are not shown');
+  for (const ref of c.spec.addons ?? []) {
+    try {
+      const def = addonDefinition(ref, catalog.addons.find((a) => a.metadata.name === ref.name));
+      notes.push(`addon ${ref.name} ${def.spec.version}: applied inside the business cluster, not shown`);
+    } catch (e) {
+      notes.push(`${(e as Error).message}: the cluster would report AddonsReady=False (AddonNotFound)`);
+    }
+  }
+  if (!c.spec.addons?.length) notes.push('Bootstrap objects are applied inside the business cluster, not the meta cluster; they are not shown');
+  else notes.push('Bootstrap objects and addons are applied inside the business cluster, not the meta cluster; they are not shown');
   return { objects, notes };
 }
 
@@ -114,8 +125,8 @@ export function renderEtcdCluster(input: EtcdCluster): RenderResult {
   return { objects, notes };
 }
 
-export function renderDocument(doc: { kind?: string }): RenderResult {
-  if (doc.kind === 'BusinessCluster') return renderBusinessCluster(doc as BusinessCluster);
+export function renderDocument(doc: { kind?: string }, catalog: RenderCatalog = defaultRenderCatalog()): RenderResult {
+  if (doc.kind === 'BusinessCluster') return renderBusinessCluster(doc as BusinessCluster, catalog);
   if (doc.kind === 'EtcdCluster') return renderEtcdCluster(doc as EtcdCluster);
   throw new Error(`kokpit render handles BusinessCluster and EtcdCluster, not ${doc.kind ?? 'a document without kind'}`);
 }

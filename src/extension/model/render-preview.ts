@@ -1,9 +1,10 @@
 // "Render Preview", the part that needs no editor: the meta-cluster objects a file's BusinessClusters and
-// EtcdClusters would produce, as YAML, offline (kokpit's default catalog; Secrets hold placeholders).
+// EtcdClusters would produce, as YAML, offline (the file's KubernetesVersion/Addon documents before kokpit's default
+// catalog, as `kokpit render`; Secrets hold placeholders).
 // The virtual document's path carries the source file, so the preview re-renders from the file's current text.
 import { stringify } from 'yaml';
 import { parseAllDocuments } from 'yaml';
-import { renderDocument, RENDERED_ANNOTATION } from '../../local/render';
+import { catalogWith, renderDocument, RENDERED_ANNOTATION } from '../../local/render';
 import { validateText, type ValidateOptions } from '../../validation';
 
 export const RENDER_SCHEME = 'kokpit-render';
@@ -22,13 +23,14 @@ export function renderPreviewText(text: string, file: string, opts: ValidateOpti
     .filter((d): d is Record<string, unknown> => !!d && typeof d === 'object' && !Array.isArray(d));
   const targets = docs.filter((d) => RENDERABLE.has(String(d.kind)));
   if (targets.length === 0) return [...header, `# Nothing to render: ${file} holds no BusinessCluster or EtcdCluster.`, ''].join('\n');
+  const catalog = catalogWith(docs);
   const comments: string[] = [];
   const bodies: string[] = [];
   for (const doc of targets) {
     const md = doc.metadata as { name?: string; namespace?: string } | undefined;
     const what = `${String(doc.kind)} ${md?.namespace ?? 'default'}/${md?.name ?? '(no name)'}`;
     try {
-      const r = renderDocument(doc);
+      const r = renderDocument(doc, catalog);
       comments.push(`# ${what}: ${r.objects.length} objects`, ...r.notes.map((n) => `#   note: ${n}`));
       bodies.push(...r.objects.map((o) => `---\n${stringify(o).trimEnd()}`));
     } catch (e) {

@@ -4,7 +4,7 @@
 // goes from here into Secrets only: nothing in this file logs or returns it in messages.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import type { BusinessCluster } from '../../api';
+import type { BusinessCluster, DefaultedBusinessCluster } from '../../api';
 import {
   buildKubeconfig,
   certInfo,
@@ -22,11 +22,13 @@ import { KUBECONFIG_KEY, ROTATE_ANNOTATION, ROTATED_FOR_ANNOTATION, names } from
 import { contentHash } from './render/common';
 import {
   CA_RENEW_DAYS,
+  CA_SPECS,
   CA_VALID_DAYS,
   LEAF_RENEW_DAYS,
   LEAF_VALID_DAYS,
   kubeconfigSpecs,
   leafSpecs,
+  pkiSecrets,
   renderSecret,
   type PKIFacts,
   type Signer,
@@ -88,7 +90,7 @@ function leafProblem(
 }
 
 export interface PKIInputs {
-  cluster: BusinessCluster;
+  cluster: DefaultedBusinessCluster;
   applier: Applier;
   facts: PKIFacts;
   /** The etcd cluster's CA (signs the apiserver's etcd client certificate). */
@@ -106,24 +108,33 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
   const hashes: Record<string, string> = {};
   const issued: PKIResult['issued'] = [];
 
-  const write = async (secretName: string, purpose: string, data: Record<string, string>, live: SecretObject | undefined, opts: { type?: string; annotations?: Record<string, string> } = {}) => {
-    const desired = renderSecret(c, secretName, purpose, data, opts);
+  // Names, purposes, types and keys come from pkiSecrets (what `kokpit render` shows); this step adds the values.
+  const planned = new Map(pkiSecrets(c, facts).map((s) => [s.name, s]));
+  const write = async (secretName: string, data: Record<string, string>, live: SecretObject | undefined, annotations?: Record<string, string>) => {
+    const { purpose, type } = planned.get(secretName)!;
+    const desired = renderSecret(c, secretName, purpose, data, { type, annotations });
     const stored = (await applier.ensureAgainst(desired as KubernetesObject, live)) as SecretObject;
     hashes[secretName] = contentHash(stored.data ?? {});
     return stored;
   };
+  /** Writes newly issued material: exactly the keys pkiSecrets lists for the Secret. */
+  const issue = (secretName: string, reason: string, data: Record<string, string>, live: SecretObject | undefined, annotations?: Record<string, string>) => {
+    const keys = planned.get(secretName)?.keys;
+    if (!keys || keys.join() !== Object.keys(data).sort().join()) throw new Error(`PKI: ${secretName} (${Object.keys(data).sort().join(', ')}) is not as pkiSecrets lists it`);
+    issued.push({ secret: secretName, reason });
+    return write(secretName, data, live, annotations);
+  };
   /** Keeps an existing Secret's content; only restores our labels/owner reference if someone removed them. */
-  const keep = async (secretName: string, purpose: string, live: SecretObject, opts: { type?: string; annotations?: Record<string, string> } = {}) => {
+  const keep = async (secretName: string, live: SecretObject) => {
     const data = Object.fromEntries(Object.entries(live.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-    const annotations = { ...pick(live.metadata?.annotations, ROTATED_FOR_ANNOTATION), ...opts.annotations };
-    return write(secretName, purpose, data, live, { ...opts, annotations });
+    return write(secretName, data, live, pick(live.metadata?.annotations, ROTATED_FOR_ANNOTATION));
   };
   const read = (secretName: string) => applier.read<SecretObject>(secretRef(c, secretName));
 
   // 1. CAs: the cluster CA and the front-proxy CA. Rotation requests do not replace CAs (that would
   //    cut off every node); a CA is replaced only when missing, broken or near expiry.
   const cas: Record<'ca' | 'front-proxy-ca', CertKeyPair> = {} as never;
-  for (const [purpose, cn] of [['ca', 'kubernetes'], ['front-proxy-ca', 'front-proxy-ca']] as const) {
+  for (const { purpose, commonName: cn } of CA_SPECS) {
     const secretName = names.cert(name, purpose);
     const live = await read(secretName);
     const certPem = decode(live, 'tls.crt');
@@ -131,11 +142,10 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
     const problem = caProblem(certPem, keyPem, now);
     if (problem) {
       const ca = await createCA(cn, { validDays: CA_VALID_DAYS, now });
-      issued.push({ secret: secretName, reason: problem });
-      await write(secretName, purpose, { 'tls.crt': ca.certPem, 'tls.key': ca.keyPem }, live, { type: 'kubernetes.io/tls' });
+      await issue(secretName, problem, { 'tls.crt': ca.certPem, 'tls.key': ca.keyPem }, live);
       cas[purpose] = ca;
     } else {
-      await keep(secretName, purpose, live!, { type: 'kubernetes.io/tls' });
+      await keep(secretName, live!);
       cas[purpose] = { certPem: certPem!, keyPem: keyPem! };
     }
   }
@@ -155,10 +165,9 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
     }
     if (!ok) {
       const pair = await createKeyPair('rsa-2048');
-      issued.push({ secret: secretName, reason: key ? 'public key does not match' : 'missing' });
-      await write(secretName, 'sa', { 'sa.key': pair.privateKeyPem, 'sa.pub': pair.publicKeyPem }, live);
+      await issue(secretName, key ? 'public key does not match' : 'missing', { 'sa.key': pair.privateKeyPem, 'sa.pub': pair.publicKeyPem }, live);
     } else {
-      await keep(secretName, 'sa', live!);
+      await keep(secretName, live!);
     }
   }
 
@@ -184,10 +193,9 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
         validDays: LEAF_VALID_DAYS,
         now,
       });
-      issued.push({ secret: secretName, reason: problem });
-      await write(secretName, spec.purpose, { 'tls.crt': pair.certPem, 'tls.key': pair.keyPem, ...extra }, live, { type: 'kubernetes.io/tls', annotations: rotationAnnotations });
+      await issue(secretName, problem, { 'tls.crt': pair.certPem, 'tls.key': pair.keyPem, ...extra }, live, rotationAnnotations);
     } else {
-      await keep(secretName, spec.purpose, live!, { type: 'kubernetes.io/tls' });
+      await keep(secretName, live!);
     }
   }
 
@@ -200,10 +208,9 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
     if (problem) {
       const pair = await issueCert(cas.ca, { commonName: spec.user, organizations: spec.organizations, usages: ['client'], validDays: LEAF_VALID_DAYS, now });
       const kubeconfig = buildKubeconfig({ clusterName: name, server: spec.server, caPem: cas.ca.certPem, user: spec.user, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem });
-      issued.push({ secret: secretName, reason: problem });
-      await write(secretName, `${spec.purpose}-kubeconfig`, { [KUBECONFIG_KEY]: kubeconfig }, live, { annotations: rotationAnnotations });
+      await issue(secretName, problem, { [KUBECONFIG_KEY]: kubeconfig }, live, rotationAnnotations);
     } else {
-      await keep(secretName, `${spec.purpose}-kubeconfig`, live!);
+      await keep(secretName, live!);
     }
   }
 

@@ -5,7 +5,7 @@
 import { isIPv4 } from 'node:net';
 import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { describePodProblems, podProblems } from './pod-problems';
-import { API_VERSION, withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
+import { API_VERSION, withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type DefaultedBusinessCluster, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
 import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
 import { deleteObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
 import { caSecretName, clientEndpoint } from '../../api/etcd-names';
@@ -17,12 +17,11 @@ import { APISERVER_PORT, FIELD_MANAGER, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL
 import { checkNetwork, serviceAddresses } from './network';
 import { ensurePKI } from './pki';
 import { issueCert } from '../../pki';
-import { AddonError, renderAddon, resolveParameters, type AddonFacts } from './render/addons';
-import { renderAPIServerDeployment, renderAPIServerService } from './render/apiserver';
+import { addonDefinition, AddonError, renderAddon, resolveParameters, type AddonFacts } from './render/addons';
 import { renderBootstrapObjects } from './render/bootstrap';
-import { renderControllerManagerDeployment, renderSchedulerDeployment } from './render/controllers';
-import { etcdPrefix, renderManagedEtcd } from './render/etcd';
-import { specOf, type ServiceType } from './render/inputs';
+import { controlPlaneParts, type ControlPlaneFacts } from './render/control-plane';
+import { etcdPrefix } from './render/etcd';
+import type { ServiceType } from './render/inputs';
 import { checkCatalog, compareVersions, planVersions, type LiveComponent } from './versions';
 
 /**
@@ -97,9 +96,9 @@ type Release = KubernetesVersionSpec;
  * set by the step named beside them before any later step runs).
  */
 interface Pass {
-  c: BusinessCluster;
+  c: DefaultedBusinessCluster;
   ns: string;
-  spec: ReturnType<typeof specOf>;
+  spec: DefaultedBusinessCluster['spec'];
   wait: number;
   state: PassState;
   cond(type: ConditionType, status: 'True' | 'False', reason: string, message?: string): void;
@@ -186,9 +185,9 @@ export class ClusterReconciler {
   };
 
   /** One pass: the steps in order, then a requeue while the control plane rolls out or upgrades. */
-  private async runSteps(c: BusinessCluster, state: PassState): Promise<ReconcileResult | void> {
+  private async runSteps(c: DefaultedBusinessCluster, state: PassState): Promise<ReconcileResult | void> {
     const pass = {
-      c, state, ns: c.metadata.namespace ?? 'default', spec: specOf(c), wait: this.rt.waitRequeueMs ?? 5000, prefix: etcdPrefix(c),
+      c, state, ns: c.metadata.namespace ?? 'default', spec: c.spec, wait: this.rt.waitRequeueMs ?? 5000, prefix: etcdPrefix(c),
       cond: (type: ConditionType, status: 'True' | 'False', reason: string, message?: string) => void state.conditions.push({ type, status, reason, message }),
     } as Pass;
     const result = await runSteps(this.steps, pass, async (name) => {
@@ -206,7 +205,7 @@ export class ClusterReconciler {
     { name: 'etcd', condition: STEP_CONDITIONS.etcd, run: (p) => this.etcdStep(p) },
     { name: 'apiserver-service', condition: STEP_CONDITIONS['apiserver-service'], run: (p) => this.serviceStep(p) },
     { name: 'pki', condition: STEP_CONDITIONS.pki, run: (p) => this.pkiStep(p) },
-    { name: 'apiserver', condition: STEP_CONDITIONS.apiserver, run: async (p) => void (p.apiLive = summarize(await this.metaApplier.ensure(renderAPIServerDeployment(this.inputs(p)) as KubernetesObject))) },
+    { name: 'apiserver', condition: STEP_CONDITIONS.apiserver, run: async (p) => void (p.apiLive = summarize(await this.metaApplier.ensure(controlPlaneParts.apiserver(p.c, this.facts(p))[0] as KubernetesObject))) },
     { name: 'controllers', condition: STEP_CONDITIONS.controllers, run: (p) => this.controllersStep(p) },
     { name: 'control-plane-ready', condition: STEP_CONDITIONS['control-plane-ready'], run: (p) => this.readinessStep(p) },
     { name: 'cluster-bootstrap', condition: STEP_CONDITIONS['cluster-bootstrap'], run: (p) => this.bootstrapStep(p) },
@@ -252,8 +251,9 @@ export class ClusterReconciler {
   private async etcdStep(p: Pass): Promise<void> {
     const { c, ns, wait, target } = p;
     let etcd: EtcdCluster | undefined;
-    if (c.spec.etcd.managed) {
-      etcd = (await this.metaApplier.ensure(renderManagedEtcd(c, target.etcd.recommendedVersion) as unknown as KubernetesObject)) as unknown as EtcdCluster;
+    const [dedicated] = controlPlaneParts.etcd(c, p);
+    if (dedicated) {
+      etcd = (await this.metaApplier.ensure(dedicated as unknown as KubernetesObject)) as unknown as EtcdCluster;
     } else {
       const ref = c.spec.etcd.clusterRef!.name;
       etcd = await this.metaApplier.read<EtcdCluster & KubernetesObject>({ apiVersion: API, kind: 'EtcdCluster', metadata: { name: ref, namespace: ns } });
@@ -288,7 +288,7 @@ export class ClusterReconciler {
     const { c } = p;
     const type = await this.serviceType(c);
     try {
-      p.service = (await this.metaApplier.ensure(renderAPIServerService({ cluster: c, serviceType: type }) as KubernetesObject)) as V1Service;
+      p.service = (await this.metaApplier.ensure(controlPlaneParts['apiserver-service'](c, { serviceType: type })[0] as KubernetesObject)) as V1Service;
     } catch (e) {
       const err = toKubeApiError(e);
       if (err.statusCode === 422) {
@@ -312,10 +312,10 @@ export class ClusterReconciler {
     p.cond('CertificatesReady', 'True', 'CertificatesValid');
   }
 
-  /** The renderers' inputs for the control-plane Deployments (pure from what the steps before found). */
-  private inputs(p: Pass) {
+  /** What the steps before found, for the render parts of the control-plane Deployments. */
+  private facts(p: Pass): ControlPlaneFacts {
     return {
-      cluster: p.c, releases: p.releases, etcd: { servers: p.etcdServers, prefix: p.prefix },
+      target: p.target, releases: p.releases, etcdServers: p.etcdServers,
       serviceType: (p.service.spec?.type ?? 'ClusterIP') as ServiceType, secretHashes: p.pki.secretHashes, kubernetesEndpoint: this.kubernetesEndpoint(p),
     };
   }
@@ -326,9 +326,9 @@ export class ClusterReconciler {
 
   /** 7. controller-manager and scheduler (they follow the apiserver's version once it has rolled out). */
   private async controllersStep(p: Pass): Promise<void> {
-    const inputs = this.inputs(p);
-    p.kcmLive = summarize(await this.metaApplier.ensure(renderControllerManagerDeployment(inputs) as KubernetesObject));
-    p.schedLive = summarize(await this.metaApplier.ensure(renderSchedulerDeployment(inputs) as KubernetesObject));
+    const [kcm, sched] = controlPlaneParts.controllers(p.c, this.facts(p));
+    p.kcmLive = summarize(await this.metaApplier.ensure(kcm as KubernetesObject));
+    p.schedLive = summarize(await this.metaApplier.ensure(sched as KubernetesObject));
   }
 
   /** 8. Readiness of what runs: components on status, ControlPlaneReady, and a ready apiserver before going inside. */
@@ -400,9 +400,7 @@ export class ClusterReconciler {
     const versions = new Map<string, string>();
     for (const ref of c.spec.addons ?? []) {
       try {
-        const def = await this.metaApplier.read<Addon & KubernetesObject>({ apiVersion: API, kind: 'Addon', metadata: { name: ref.name } });
-        if (!def) throw new AddonError(ref.name, `addon ${ref.name}: no Addon definition named ${ref.name} (import it with \`kokpit addons import\`)`, 'AddonNotFound');
-        if (ref.version && ref.version !== def.spec.version) throw new AddonError(ref.name, `addon ${ref.name}: version ${ref.version} requested, the definition is ${def.spec.version}`, 'AddonNotFound');
+        const def = addonDefinition(ref, await this.metaApplier.read<Addon & KubernetesObject>({ apiVersion: API, kind: 'Addon', metadata: { name: ref.name } }));
         const objects = renderAddon(def, facts, resolveParameters(def, ref.parameters as Record<string, unknown> | undefined));
         renderings.push({ name: ref.name, objects: objects as KubernetesObject[] });
         versions.set(ref.name, def.spec.version);
@@ -469,8 +467,8 @@ export class ClusterReconciler {
     return { version: s.version, rolledOut: s.rolledOut };
   }
 
-  private async serviceType(c: BusinessCluster): Promise<ServiceType> {
-    const wanted = specOf(c).apiServer.service.type;
+  private async serviceType(c: DefaultedBusinessCluster): Promise<ServiceType> {
+    const wanted = c.spec.apiServer.service.type;
     if (wanted !== 'Auto') return wanted;
     // Sticky: once a Service exists, Auto keeps its type (changing it would move the endpoint).
     const live = await this.metaApplier.read<V1Service & KubernetesObject>({ apiVersion: 'v1', kind: 'Service', metadata: { name: names.apiServer(c.metadata.name), namespace: c.metadata.namespace } });

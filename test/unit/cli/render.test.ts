@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import type { BusinessCluster, EtcdCluster } from '../../../src/api';
+import { withDefaults, type BusinessCluster, type EtcdCluster } from '../../../src/api';
 import { runCli } from '../../../src/cli/main';
 import type { CliIO } from '../../../src/cli/command';
 import { defaultKubernetesVersions } from '../../../src/catalog';
@@ -34,7 +34,7 @@ const byKindName = (objects: Array<{ kind: string; metadata: { name: string } }>
 describe('kokpit render (offline)', () => {
   it('BusinessCluster: the Deployments, Service and EtcdCluster are the reconciler renderers\' output for the same inputs', () => {
     const { objects } = renderBusinessCluster(bc());
-    const c = { ...bc(), metadata: { ...bc().metadata, uid: RENDER_UID } };
+    const c = withDefaults({ ...bc(), metadata: { ...bc().metadata, uid: RENDER_UID } });
     const release = defaultKubernetesVersions().find((v) => v.spec.version === 'v1.33.13')!.spec;
     const secrets = objects.filter((o) => o.kind === 'Secret') as unknown as Array<{ metadata: { name: string }; data: Record<string, string> }>;
     const inputs = {
@@ -56,7 +56,7 @@ describe('kokpit render (offline)', () => {
     const { objects } = renderBusinessCluster(bc());
     const secrets = objects.filter((o) => o.kind === 'Secret') as unknown as Array<{ metadata: { name: string; annotations?: Record<string, string> }; data: Record<string, string> }>;
     const facts = { hostEndpoint: 'https://127.0.0.1:30000' };
-    const c = { ...bc(), metadata: { ...bc().metadata, uid: RENDER_UID } };
+    const c = withDefaults({ ...bc(), metadata: { ...bc().metadata, uid: RENDER_UID } });
     const expected = [
       names.cert('demo', 'ca'), names.cert('demo', 'front-proxy-ca'), names.serviceAccountKeys('demo'),
       ...leafSpecs(c, facts).map((l) => names.cert('demo', l.purpose)),
@@ -81,8 +81,8 @@ describe('kokpit render (offline)', () => {
     assert.ok(args.some((a) => a === '--etcd-prefix=/kokpit/team-a/demo'), args.join(' '));
   });
 
-  it('a version outside the catalog is refused with the known versions', () => {
-    assert.throws(() => renderBusinessCluster(bc({ version: 'v1.20.0' })), /v1\.20\.0 is not in the catalog \(v1\.32\.13, v1\.33\.13\)/);
+  it('a version outside the catalog is refused with the known versions, in the catalog step\'s words', () => {
+    assert.throws(() => renderBusinessCluster(bc({ version: 'v1.20.0' })), /^Error: BusinessCluster demo: version v1\.20\.0 is not in the version catalog; available: v1\.32\.13, v1\.33\.13$/);
   });
 
   it('EtcdCluster: the seed member pod equals the etcd renderer\'s for the same inputs', () => {

@@ -1,13 +1,13 @@
 // kube-apiserver: the Service that exposes it and the Deployment that runs it.
 import { APISERVER_PORT, names } from '../names';
 import { flags, ownedMeta, resources, secretsHash, selectorLabels, SECRETS_HASH_ANNOTATION, type KubeObject } from './common';
-import { specOf, type ControlPlaneInputs, type ServiceType } from './inputs';
+import type { ControlPlaneInputs, ServiceType } from './inputs';
 
 export const PKI_DIR = '/etc/kubernetes/pki';
 
 export function renderAPIServerService(inputs: Pick<ControlPlaneInputs, 'cluster' | 'serviceType'>): KubeObject {
   const c = inputs.cluster;
-  const spec = specOf(c).apiServer;
+  const spec = c.spec.apiServer;
   const type: ServiceType = inputs.serviceType;
   const nodePort = type !== 'ClusterIP' && spec.service.nodePort !== undefined ? { nodePort: spec.service.nodePort } : {};
   return {
@@ -60,7 +60,7 @@ export function apiServerMountedSecrets(cluster: string): string[] {
 export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObject {
   const c = inputs.cluster;
   const name = c.metadata.name;
-  const spec = specOf(c);
+  const spec = c.spec;
   const release = inputs.releases.apiServer;
   const vols = apiServerVolumes(name);
   const { volumes, volumeMounts } = secretMounts(vols);

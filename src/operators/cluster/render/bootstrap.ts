@@ -2,16 +2,15 @@
 // kube-public/cluster-info, the kubeadm-config and kubelet-config ConfigMaps, and the RBAC that lets
 // bootstrap tokens join nodes and have their certificates approved automatically.
 import { stringify } from 'yaml';
-import type { BusinessCluster } from '../../../api';
+import type { DefaultedBusinessCluster } from '../../../api';
 import type { KubeObject } from './common';
-import { specOf } from './inputs';
 
 /** Group every kokpit bootstrap token authenticates as (kubeadm's default, so kubeadm join works unchanged). */
 export { BOOTSTRAP_GROUP } from '../../../pki/bootstrap-tokens';
 import { BOOTSTRAP_GROUP } from '../../../pki/bootstrap-tokens';
 
 export interface BootstrapInputs {
-  cluster: BusinessCluster;
+  cluster: DefaultedBusinessCluster;
   /** The version the control plane runs. */
   version: string;
   /** https://host:port reachable by nodes. */
@@ -78,7 +77,7 @@ export function renderKubernetesEndpoints(ep: { ip: string; port: number }): Kub
 
 export function renderBootstrapObjects(inputs: BootstrapInputs): KubeObject[] {
   const c = inputs.cluster;
-  const net = specOf(c).network;
+  const net = c.spec.network;
   const endpoint = new URL(inputs.endpoint);
   const clusterConfiguration = {
     apiVersion: 'kubeadm.k8s.io/v1beta4',

@@ -3,7 +3,7 @@
 import { KUBECONFIG_KEY, names } from '../names';
 import { PKI_DIR, secretMounts, type SecretVolume } from './apiserver';
 import { flags, ownedMeta, resources, secretsHash, selectorLabels, SECRETS_HASH_ANNOTATION, type KubeObject } from './common';
-import { specOf, type ControlPlaneInputs } from './inputs';
+import type { ControlPlaneInputs } from './inputs';
 
 const KUBECONFIG_DIR = '/etc/kubernetes/kubeconfig';
 const kubeconfigFile = `${KUBECONFIG_DIR}/${KUBECONFIG_KEY}`;
@@ -83,7 +83,7 @@ function controllerManagerVolumes(cluster: string): SecretVolume[] {
 
 export function renderControllerManagerDeployment(inputs: ControlPlaneInputs): KubeObject {
   const c = inputs.cluster;
-  const spec = specOf(c);
+  const spec = c.spec;
   const release = inputs.releases.controllerManager;
   const vols = controllerManagerVolumes(c.metadata.name);
   const args = flags(
@@ -134,7 +134,7 @@ export function schedulerMountedSecrets(cluster: string): string[] {
 
 export function renderSchedulerDeployment(inputs: ControlPlaneInputs): KubeObject {
   const c = inputs.cluster;
-  const spec = specOf(c);
+  const spec = c.spec;
   const release = inputs.releases.scheduler;
   const args = flags(
     {

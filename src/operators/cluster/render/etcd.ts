@@ -12,7 +12,7 @@ export function renderManagedEtcd(c: BusinessCluster, recommendedVersion: string
     kind: 'EtcdCluster',
     metadata: ownedMeta(c, names.etcd(c.metadata.name), 'etcd'),
     spec: {
-      replicas: m.replicas ?? 1,
+      replicas: m.replicas,
       version,
       ...(m.storage ? { storage: m.storage } : {}),
     },

@@ -1,12 +1,12 @@
 // Everything a renderer needs besides the BusinessCluster itself: facts the reconciler found out
 // (etcd endpoint, Service type, certificate hashes) and the catalog entry each component runs.
-import type { BusinessCluster, KubernetesVersionSpec } from '../../../api';
+import type { DefaultedBusinessCluster, KubernetesVersionSpec } from '../../../api';
 
 export type ServiceType = 'LoadBalancer' | 'NodePort' | 'ClusterIP';
 
 export interface ControlPlaneInputs {
-  /** The BusinessCluster as read from the API (uid set), with spec defaults applied. */
-  cluster: BusinessCluster;
+  /** The BusinessCluster as read from the API (uid set), with spec defaults applied (withDefaults). */
+  cluster: DefaultedBusinessCluster;
   /** Catalog entry of the version each component runs in this pass (they differ during an upgrade). */
   releases: { apiServer: KubernetesVersionSpec; controllerManager: KubernetesVersionSpec; scheduler: KubernetesVersionSpec };
   etcd: { servers: string; prefix: string };
@@ -19,15 +19,4 @@ export interface ControlPlaneInputs {
    * writes this address instead (bootstrap objects).
    */
   kubernetesEndpoint?: { ip: string; port: number };
-}
-
-/** Spec sections with their defaults, so renderers never deal with `undefined`. */
-export function specOf(c: BusinessCluster) {
-  const s = c.spec;
-  return {
-    apiServer: { replicas: 1, ...s.apiServer, service: { type: 'Auto' as const, ...s.apiServer?.service } },
-    controllerManager: { replicas: 1, ...s.controllerManager },
-    scheduler: { replicas: 1, ...s.scheduler },
-    network: { serviceCIDR: '10.96.0.0/12', podCIDR: '10.244.0.0/16', dnsDomain: 'cluster.local', ...s.network },
-  };
 }

@@ -3,11 +3,10 @@
 // step can tell whether an existing Secret still fits.
 import { isIP } from 'node:net';
 import type { CertUsage } from '../../../pki';
-import { names, type CertPurpose, type KubeconfigPurpose } from '../names';
+import { KUBECONFIG_KEY, names, type CertPurpose, type KubeconfigPurpose } from '../names';
 import { serviceAddresses, parseCIDR } from '../network';
 import { ownedMeta, type KubeObject } from './common';
-import { specOf } from './inputs';
-import type { BusinessCluster } from '../../../api';
+import type { BusinessCluster, DefaultedBusinessCluster } from '../../../api';
 
 export const CA_VALID_DAYS = 3650;
 export const LEAF_VALID_DAYS = 365;
@@ -53,8 +52,8 @@ export function inClusterEndpoint(c: BusinessCluster): string {
 }
 
 /** Every DNS name and IP the apiserver serving certificate must cover, sorted and de-duplicated. */
-export function apiServerSANs(c: BusinessCluster, facts: PKIFacts): { dnsNames: string[]; ipAddresses: string[] } {
-  const spec = specOf(c);
+export function apiServerSANs(c: DefaultedBusinessCluster, facts: PKIFacts): { dnsNames: string[]; ipAddresses: string[] } {
+  const spec = c.spec;
   const svc = names.apiServer(c.metadata.name);
   const ns = c.metadata.namespace ?? 'default';
   const domain = spec.network.dnsDomain;
@@ -82,7 +81,7 @@ export function apiServerSANs(c: BusinessCluster, facts: PKIFacts): { dnsNames: 
   return { dnsNames: [...dns].sort(), ipAddresses: [...ips].sort() };
 }
 
-export function leafSpecs(c: BusinessCluster, facts: PKIFacts): LeafSpec[] {
+export function leafSpecs(c: DefaultedBusinessCluster, facts: PKIFacts): LeafSpec[] {
   const sans = apiServerSANs(c, facts);
   const leaf = (purpose: LeafSpec['purpose'], signer: Signer, commonName: string, usages: CertUsage[], organizations: string[] = []): LeafSpec => ({
     purpose, signer, commonName, organizations, usages, dnsNames: [], ipAddresses: [],
@@ -102,6 +101,33 @@ export function kubeconfigSpecs(c: BusinessCluster, facts: PKIFacts): Kubeconfig
     { purpose: 'admin', user: 'kubernetes-admin', organizations: ['system:masters'], server: facts.hostEndpoint },
     { purpose: 'controller-manager', user: 'system:kube-controller-manager', organizations: [], server: inCluster },
     { purpose: 'scheduler', user: 'system:kube-scheduler', organizations: [], server: inCluster },
+  ];
+}
+
+/** The two CAs: Secret purpose and subject CN. */
+export const CA_SPECS = [{ purpose: 'ca', commonName: 'kubernetes' }, { purpose: 'front-proxy-ca', commonName: 'front-proxy-ca' }] as const;
+
+/** A Secret the PKI step writes: name, purpose label, type and the keys it holds (never values). */
+export interface PKISecret {
+  name: string;
+  purpose: string;
+  type?: 'kubernetes.io/tls';
+  keys: string[];
+}
+
+/**
+ * Every Secret the PKI step writes, in the order it writes them: the step issues exactly these keys, and
+ * `kokpit render` shows them with placeholder values (one list, so the two cannot differ).
+ */
+export function pkiSecrets(c: DefaultedBusinessCluster, facts: PKIFacts): PKISecret[] {
+  const name = c.metadata.name;
+  const tls = 'kubernetes.io/tls' as const;
+  return [
+    ...CA_SPECS.map((ca) => ({ name: names.cert(name, ca.purpose), purpose: ca.purpose, type: tls, keys: ['tls.crt', 'tls.key'] })),
+    { name: names.serviceAccountKeys(name), purpose: 'sa', keys: ['sa.key', 'sa.pub'] },
+    // The etcd client Secret also carries the etcd CA, to verify etcd's serving certificate.
+    ...leafSpecs(c, facts).map((l) => ({ name: names.cert(name, l.purpose), purpose: l.purpose, type: tls, keys: [...(l.signer === 'etcd-ca' ? ['ca.crt'] : []), 'tls.crt', 'tls.key'] })),
+    ...kubeconfigSpecs(c, facts).map((k) => ({ name: names.kubeconfig(name, k.purpose), purpose: `${k.purpose}-kubeconfig`, keys: [KUBECONFIG_KEY] })),
   ];
 }
 

@@ -3,11 +3,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { withDefaults, type BusinessCluster } from '../../../../src/api';
+import { withDefaults, type BusinessCluster, type DefaultedBusinessCluster } from '../../../../src/api';
 import { kubernetesVersion } from '../../../../src/catalog';
 import type { ControlPlaneInputs } from '../../../../src/operators/cluster/render/inputs';
 
-export function cluster(overrides: Partial<BusinessCluster['spec']> = {}): BusinessCluster {
+export function cluster(overrides: Partial<BusinessCluster['spec']> = {}): DefaultedBusinessCluster {
   return withDefaults({
     apiVersion: 'kokpit.dev/v1alpha1',
     kind: 'BusinessCluster',
