@@ -17,7 +17,7 @@ import {
 import { API_VERSION, withDefaults, type EtcdBackup, type EtcdCluster, type EtcdClusterStatus } from '../../api';
 import { type ReconcileContext, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { applyObject, deleteObject, isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
-import { addFinalizer, applyStatus, removeFinalizer } from '../../kit';
+import { addFinalizer, applyStatus, removeFinalizer, runSteps, type Step } from '../../kit';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
 import {
   ANNOTATION_SECRET_HASH,
@@ -101,6 +101,55 @@ export { ETCD_BACKUP_PLURAL, ETCD_CLUSTER_PLURAL } from './names';
 const decode = (s: V1Secret | undefined): SecretFiles | undefined =>
   s?.data ? Object.fromEntries(Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
 
+type EtcdStepName = 'pki' | 'services' | 'observe' | 'plan' | 'act' | 'schedule' | 'status';
+type PlanInput = Parameters<typeof planNext>[0];
+
+/** What one pass knows, filled in step by step (a field is set by the step named beside it before later steps read it). */
+interface EtcdPass {
+  key: string;
+  ctx: ReconcileContext;
+  cluster: EtcdCluster;
+  ref: ReturnType<typeof refOf>;
+  namespace: string;
+  name: string;
+  nowMs: number;
+  /** pki */
+  mem: Memory;
+  memberFiles: (member: string) => Promise<MemberTLSFiles>;
+  /** observe */
+  pods: V1Pod[];
+  claims: V1PersistentVolumeClaim[];
+  podByName: Map<string, V1Pod>;
+  desiredSecretHash: Record<string, string>;
+  health: Record<string, MemberHealth | undefined>;
+  leaderName?: string;
+  etcd?: { members: EtcdMemberFacts[]; alarms: string[] };
+  /** plan */
+  restore?: { facts: RestoreFacts; source?: RestoreSource };
+  input: PlanInput;
+  plan: ReturnType<typeof planNext>;
+  /** act */
+  actionMessage?: string;
+  actionError?: string;
+  /** schedule */
+  backups: EtcdBackup[];
+  schedule?: ScheduleStepResult;
+}
+
+const podFacts = (p: V1Pod): PodFacts => ({
+  name: p.metadata!.name!,
+  phase: p.status?.phase,
+  ready: !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  terminating: !!p.metadata?.deletionTimestamp,
+  version: versionOfImage(p.spec?.containers?.find((c) => c.name === 'etcd')?.image),
+  secretHash: p.metadata?.annotations?.[ANNOTATION_SECRET_HASH],
+});
+const claimFacts = (c: V1PersistentVolumeClaim): ClaimFacts => ({
+  name: c.metadata!.name!,
+  member: c.metadata?.labels?.[LABEL_MEMBER] ?? '',
+  terminating: !!c.metadata?.deletionTimestamp,
+});
+
 export class EtcdClusterReconciler {
   private readonly memory = new Map<string, Memory>();
   private readonly resolver: MemberResolver;
@@ -141,23 +190,48 @@ export class EtcdClusterReconciler {
     // With backups configured, the last state is saved before the cluster goes (outside the API: a file).
     const hasFinalizer = !!raw.metadata.finalizers?.includes(FINALIZER_FINAL_BACKUP);
     if (!!cluster.spec.backup !== hasFinalizer) await this.setFinalizer(raw, !hasFinalizer);
-    const ref = refOf(cluster);
-    const nowMs = this.now();
 
-    const steps: Array<[string, number]> = [];
+    const p = { key, ctx, cluster, ref: refOf(cluster), namespace, name, nowMs: this.now() } as EtcdPass;
+    const timings: Array<[string, number]> = [];
     let mark = Date.now();
-    const step = (name: string) => {
-      const t = Date.now();
-      steps.push([name, t - mark]);
-      mark = t;
-    };
-    // --- PKI: the CA and the client certificate first; member certificates when a member needs one.
-    const secrets = await listObjects<V1Secret>(this.o.objects, 'v1', 'Secret', { namespace, labelSelector: `${LABEL_CLUSTER}=${name}` });
+    await runSteps(this.steps, p, (step) => {
+      timings.push([step, Date.now() - mark]);
+      mark = Date.now();
+    });
+    const total = timings.reduce((n, [, ms]) => n + ms, 0);
+    if (total > 2000) ctx.log.debug(`etcd ${key}: slow pass ${total} ms (${timings.map(([n, ms]) => `${n} ${ms}`).join(', ')})`);
+
+    const a = p.plan.action;
+    // Nothing to do, or nothing we can do until someone changes something: look again at the idle pace.
+    const settled = a.type === 'None' || a.type === 'QuorumLost' || (a.type === 'Wait' && p.plan.problems.some((x) => x.reason === a.reason));
+    if (p.actionError) throw new Error(`${a.type}: ${p.actionError}`);
+    const pace = settled ? (this.o.idleRequeueMs ?? 15_000) : (this.o.busyRequeueMs ?? 1000);
+    return { requeueAfterMs: Math.min(pace, p.schedule?.requeueAfterMs ?? Infinity) };
+  };
+
+  /**
+   * The pass: every step runs every time (the plan needs all the facts, and status reports them all); the action
+   * step carries out at most ONE membership change. Each step names the condition its failure shows on.
+   */
+  private readonly steps: ReadonlyArray<Step<EtcdPass, EtcdStepName>> = [
+    { name: 'pki', condition: 'Available', run: (p) => this.pkiStep(p) },
+    { name: 'services', condition: 'Available', run: (p) => this.servicesStep(p) },
+    { name: 'observe', condition: 'Available', run: (p) => this.observeStep(p) },
+    { name: 'plan', condition: 'Progressing', run: (p) => this.planStep(p) },
+    { name: 'act', condition: 'Progressing', run: (p) => this.actStep(p) },
+    { name: 'schedule', condition: 'BackupScheduled', run: (p) => this.scheduleStep(p) },
+    { name: 'status', condition: 'Available', run: (p) => this.statusStep(p) },
+  ];
+
+  /** PKI: the CA and the client certificate first; member certificates when a member needs one. */
+  private async pkiStep(p: EtcdPass): Promise<void> {
+    const { cluster, ref, key } = p;
+    const secrets = await listObjects<V1Secret>(this.o.objects, 'v1', 'Secret', { namespace: p.namespace, labelSelector: `${LABEL_CLUSTER}=${p.name}` });
     const secretByName = new Map(secrets.map((s) => [s.metadata!.name!, s]));
     const ca = await ensureCA(ref, decode(secretByName.get(caSecretName(ref))));
     if (ca.issued) {
       await applyObject(this.o.objects, renderCASecret(cluster, ca.files));
-      ctx.log.info(`etcd ${key}: CA issued (${ca.issued})`);
+      p.ctx.log.info(`etcd ${key}: CA issued (${ca.issued})`);
     }
     const clientTLS = await ensureClientTLS(ref, ca.files, decode(secretByName.get(clientSecretName(ref))));
     if (clientTLS.issued) await applyObject(this.o.objects, renderClientSecret(cluster, clientTLS.files));
@@ -168,10 +242,10 @@ export class EtcdClusterReconciler {
       this.memory.set(key, mem);
     }
     mem.members.setTLS(tls);
-
+    p.mem = mem;
     // Member Secrets are checked (and reissued if needed) for every member with a pod or claim, so a
     // renewed certificate shows up as a changed hash and rolls that member.
-    const memberFiles = async (member: string) => {
+    p.memberFiles = async (member: string) => {
       const r = await ensureMemberTLS(ref, member, ca.files, decode(secretByName.get(memberSecretName(member))));
       if (r.issued) {
         const applied = await applyObject(this.o.objects, renderMemberSecret(cluster, member, r.files));
@@ -179,185 +253,151 @@ export class EtcdClusterReconciler {
       }
       return r.files;
     };
+  }
 
-    step('pki');
-    // --- Services.
-    // Rendered from the spec only: re-applied when the spec changes, and once a minute to undo drift.
+  /** Services, rendered from the spec only: re-applied when the spec changes, and once a minute to undo drift. */
+  private async servicesStep(p: EtcdPass): Promise<void> {
+    const { cluster, mem, nowMs } = p;
     const servicesKey = `${cluster.metadata.uid}/${cluster.metadata.generation}`;
     if (mem.servicesApplied?.key !== servicesKey || nowMs - mem.servicesApplied.at > 60_000) {
       await applyObject(this.o.objects, renderPeerService(cluster));
       await applyObject(this.o.objects, renderClientService(cluster));
       mem.servicesApplied = { key: servicesKey, at: nowMs };
     }
+  }
 
-    step('services');
-    // --- Observe.
-    const pods = (await listObjects<V1Pod>(this.o.objects, 'v1', 'Pod', { namespace, labelSelector: `${LABEL_CLUSTER}=${name}` })).filter((p) =>
-      p.metadata?.ownerReferences?.some((o) => o.uid === cluster.metadata.uid),
-    );
-    const claims = (
-      await listObjects<V1PersistentVolumeClaim>(this.o.objects, 'v1', 'PersistentVolumeClaim', { namespace, labelSelector: `${LABEL_CLUSTER}=${name}` })
-    ).filter((c) => c.metadata?.ownerReferences?.some((o) => o.uid === cluster.metadata.uid));
-    const podByName = new Map(pods.map((p) => [p.metadata!.name!, p]));
-
-    const desiredSecretHash: Record<string, string> = {};
-    for (const p of pods) {
-      const member = p.metadata!.name!;
-      if (p.metadata?.deletionTimestamp) continue;
-      desiredSecretHash[member] = secretHash({ ...(await memberFiles(member)) });
-    }
-
-    const health: Record<string, MemberHealth | undefined> = {};
-    await Promise.all(
-      pods
-        .filter((p) => !p.metadata?.deletionTimestamp)
-        .map(async (p) => {
-          health[p.metadata!.name!] = await mem!.members.health(p.metadata!.name!, p);
-        }),
-    );
-    const answered = Object.entries(health).filter(([, h]) => h && h.version);
-    const leaderName = answered.find(([, h]) => h!.isLeader)?.[0];
+  /** Observe: this cluster's pods and claims, each member's health, and the member list and alarms from the leader. */
+  private async observeStep(p: EtcdPass): Promise<void> {
+    const { cluster, mem, namespace, name } = p;
+    const owned = (o: KubernetesObject) => !!o.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata.uid);
+    const selector = { namespace, labelSelector: `${LABEL_CLUSTER}=${name}` };
+    p.pods = (await listObjects<V1Pod>(this.o.objects, 'v1', 'Pod', selector)).filter(owned);
+    p.claims = (await listObjects<V1PersistentVolumeClaim>(this.o.objects, 'v1', 'PersistentVolumeClaim', selector)).filter(owned);
+    p.podByName = new Map(p.pods.map((x) => [x.metadata!.name!, x]));
+    const live = p.pods.filter((x) => !x.metadata?.deletionTimestamp);
+    p.desiredSecretHash = {};
+    for (const x of live) p.desiredSecretHash[x.metadata!.name!] = secretHash({ ...(await p.memberFiles(x.metadata!.name!)) });
+    p.health = {};
+    await Promise.all(live.map(async (x) => void (p.health[x.metadata!.name!] = await mem.members.health(x.metadata!.name!, x))));
+    const answered = Object.entries(p.health).filter(([, h]) => h && h.version);
+    p.leaderName = answered.find(([, h]) => h!.isLeader)?.[0];
     // Member list and alarms from the leader (a lagging follower could show a stale list).
-    let etcd: { members: EtcdMemberFacts[]; alarms: string[] } | undefined;
     let listError: string | undefined;
-    for (const via of [leaderName, ...answered.filter(([, h]) => h!.healthy && !h!.isLearner).map(([n]) => n)].filter((x): x is string => !!x)) {
+    for (const via of [p.leaderName, ...answered.filter(([, h]) => h!.healthy && !h!.isLearner).map(([n]) => n)].filter((x): x is string => !!x)) {
       try {
-        etcd = { members: await mem.members.memberList(via, podByName.get(via)), alarms: await mem.members.alarms(via, podByName.get(via)) };
+        p.etcd = { members: await mem.members.memberList(via, p.podByName.get(via)), alarms: await mem.members.alarms(via, p.podByName.get(via)) };
         break;
       } catch (e) {
         listError = shortError(e);
       }
     }
-    if (!etcd && listError) ctx.log.debug(`etcd ${key}: member list failed: ${listError}`);
+    if (!p.etcd && listError) p.ctx.log.debug(`etcd ${p.key}: member list failed: ${listError}`);
+  }
 
-    step('observe');
-    // --- Durations, from first sightings kept in memory.
-    this.track(mem, health, etcd, nowMs);
+  /** Plan ONE action from the facts (pure: plan.ts), with durations from first sightings kept in memory. */
+  private async planStep(p: EtcdPass): Promise<void> {
+    const { cluster, ref, mem, nowMs, etcd } = p;
+    this.track(mem, p.health, etcd, nowMs);
     const previous = cluster.status;
     const knownMembers = (previous?.members ?? []).filter((m) => m.id).map((m) => m.name);
     // The snapshot matters (and is hashed) only until the seed has formed the cluster.
-    const restore = cluster.spec.restoreFrom && knownMembers.length === 0 && !etcd ? await this.restoreFacts(cluster) : undefined;
-
+    p.restore = cluster.spec.restoreFrom && knownMembers.length === 0 && !etcd ? await this.restoreFacts(cluster) : undefined;
     const indices = [
-      ...pods.map((p) => p.metadata!.name!),
-      ...claims.map((c) => c.metadata?.labels?.[LABEL_MEMBER] ?? ''),
+      ...p.pods.map((x) => x.metadata!.name!),
+      ...p.claims.map((c) => c.metadata?.labels?.[LABEL_MEMBER] ?? ''),
       ...(previous?.members ?? []).map((m) => m.name),
       ...(etcd?.members ?? []).flatMap((m) => [m.name, ...m.peerURLs.map((u) => memberNameFromPeerURL(ref, u) ?? '')]),
     ]
       .map((n) => memberIndex(ref, n))
       .filter((i): i is number => i !== undefined);
-    const nextIndex = indices.length ? Math.max(...indices) + 1 : 0;
-
-    const podFacts: PodFacts[] = pods.map((p) => ({
-      name: p.metadata!.name!,
-      phase: p.status?.phase,
-      ready: !!p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-      terminating: !!p.metadata?.deletionTimestamp,
-      version: versionOfImage(p.spec?.containers?.find((c) => c.name === 'etcd')?.image),
-      secretHash: p.metadata?.annotations?.[ANNOTATION_SECRET_HASH],
-    }));
-    const claimFacts: ClaimFacts[] = claims.map((c) => ({
-      name: c.metadata!.name!,
-      member: c.metadata?.labels?.[LABEL_MEMBER] ?? '',
-      terminating: !!c.metadata?.deletionTimestamp,
-    }));
-
-    const input = {
+    const since = (m: Map<string, number>) => Object.fromEntries([...m].map(([n, t]) => [n, nowMs - t]));
+    p.input = {
       cluster: ref,
       desired: { replicas: cluster.spec.replicas, version: cluster.spec.version },
-      desiredSecretHash,
+      desiredSecretHash: p.desiredSecretHash,
       bootstrapped: knownMembers.length > 0,
       knownMembers,
-      restore: restore?.facts,
+      restore: p.restore?.facts,
       etcd,
-      health,
-      pods: podFacts,
-      claims: claimFacts,
+      health: p.health,
+      pods: p.pods.map(podFacts),
+      claims: p.claims.map(claimFacts),
       durations: {
-        unhealthyMs: Object.fromEntries([...mem.unhealthySince].map(([n, t]) => [n, nowMs - t])),
-        learnerMs: Object.fromEntries([...mem.learnerSince].map(([n, t]) => [n, nowMs - t])),
+        unhealthyMs: since(mem.unhealthySince),
+        learnerMs: since(mem.learnerSince),
         noQuorumMs: mem.noQuorumSince !== undefined ? nowMs - mem.noQuorumSince : 0,
       },
-      nextIndex,
+      nextIndex: indices.length ? Math.max(...indices) + 1 : 0,
       options: this.planOptions,
     };
-    const plan = planNext(input);
+    p.plan = planNext(p.input);
+  }
 
-    step('plan');
-    // --- Act (one action).
-    let actionMessage: string | undefined;
-    let actionError: string | undefined;
+  /** Carry out the planned action; etcd's own short-lived refusals wait at the busy pace instead of backing off. */
+  private async actStep(p: EtcdPass): Promise<void> {
+    const { plan } = p;
     // A new NOSPACE alarm is put on status one pass before recovery starts: whoever watches the cluster
     // learns it ran out of space even when compaction and defragmentation fix it within a second.
-    const reportFirst = plan.action.type === 'RecoverNoSpace' && !(previous?.alarms ?? []).some((a) => a.startsWith('NOSPACE'));
+    const reportFirst = plan.action.type === 'RecoverNoSpace' && !(p.cluster.status?.alarms ?? []).some((a) => a.startsWith('NOSPACE'));
     try {
-      actionMessage = reportFirst
-        ? 'NOSPACE alarm raised; compacting and defragmenting next'
-        : await this.act(cluster, plan.action, plan.version, { podByName, leaderName, memberFiles, restore: restore?.source, mem, ctx });
+      p.actionMessage = reportFirst ? 'NOSPACE alarm raised; compacting and defragmenting next' : await this.act(p.cluster, plan.action, plan.version, p);
     } catch (e) {
       const msg = shortError(toKubeApiError(e).message);
       if (isTransientEtcdRefusal(msg)) {
         // etcd's own safety checks (strict reconfig: every voter connected for 5 s; promote only when in
         // sync): expected right after a change, so wait at the busy pace instead of backing off.
-        actionMessage = `waiting: etcd refused ${plan.action.type} for now (${msg})`;
-        ctx.log.debug(`etcd ${key}: ${actionMessage}`);
+        p.actionMessage = `waiting: etcd refused ${plan.action.type} for now (${msg})`;
+        p.ctx.log.debug(`etcd ${p.key}: ${p.actionMessage}`);
       } else {
-        actionError = msg;
-        ctx.log.warn(`etcd ${key}: ${plan.action.type} failed: ${actionError}`);
+        p.actionError = msg;
+        p.ctx.log.warn(`etcd ${p.key}: ${plan.action.type} failed: ${p.actionError}`);
       }
     }
+  }
 
-    step(plan.action.type);
-    // --- Scheduled backups (the EtcdBackup reconciler takes them) and their retention.
-    const backups = (await listObjects<KubernetesObject>(this.o.objects, API_VERSION, 'EtcdBackup', { namespace })) as unknown as EtcdBackup[];
-    let schedule: ScheduleStepResult | undefined;
+  /** Scheduled backups (the EtcdBackup reconciler takes them) and their retention. */
+  private async scheduleStep(p: EtcdPass): Promise<void> {
+    const { cluster } = p;
+    p.backups = (await listObjects<KubernetesObject>(this.o.objects, API_VERSION, 'EtcdBackup', { namespace: p.namespace })) as unknown as EtcdBackup[];
     try {
-      schedule = await reconcileBackupSchedule({
+      p.schedule = await reconcileBackupSchedule({
         objects: this.o.objects,
         cluster,
-        backups,
+        backups: p.backups,
         now: (this.o.scheduleClock ?? this.now)(),
-        canSnapshot: !!etcd && plan.phase !== 'Restoring',
-        verified: mem.verifiedBackups,
+        canSnapshot: !!p.etcd && p.plan.phase !== 'Restoring',
+        verified: p.mem.verifiedBackups,
         sha256File,
-        log: ctx.log,
+        log: p.ctx.log,
       });
     } catch (e) {
       // Membership work must not stall on a backup problem: report it and try again next pass.
-      const msg = shortError(toKubeApiError(e).message);
-      ctx.log.warn(`etcd ${key}: scheduled backups: ${msg}`);
-      schedule = { lastScheduleTime: cluster.status?.lastScheduleTime, condition: { type: 'BackupScheduled', status: 'False', reason: 'ScheduleFailed', message: msg }, requeueAfterMs: 5000 };
+      const message = shortError(toKubeApiError(e).message);
+      p.ctx.log.warn(`etcd ${p.key}: scheduled backups: ${message}`);
+      const condition = { type: 'BackupScheduled', status: 'False' as const, reason: 'ScheduleFailed', message };
+      p.schedule = { lastScheduleTime: cluster.status?.lastScheduleTime, condition, requeueAfterMs: 5000 };
     }
+  }
 
-    step('schedule');
-    // --- Status.
-    const views = memberViews(input);
+  /** Status through /status (computed purely in status.ts); connections to members that left are closed. */
+  private async statusStep(p: EtcdPass): Promise<void> {
+    const views = memberViews(p.input);
     const status = computeStatus({
-      cluster: ref,
-      generation: cluster.metadata.generation ?? 0,
-      previous,
+      cluster: p.ref,
+      generation: p.cluster.metadata.generation ?? 0,
+      previous: p.cluster.status,
       views,
-      alarms: etcd?.alarms ?? [],
-      plan,
-      actionMessage,
-      actionError,
-      now: new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      lastBackup: lastBackupOf(cluster, backups),
-      schedule,
+      alarms: p.etcd?.alarms ?? [],
+      plan: p.plan,
+      actionMessage: p.actionMessage,
+      actionError: p.actionError,
+      now: new Date(p.nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      lastBackup: lastBackupOf(p.cluster, p.backups),
+      schedule: p.schedule,
     });
-    await this.writeStatus(cluster, status);
-    mem.members.retain(views.map((v) => v.name));
-    step('status');
-    const total = steps.reduce((n, [, ms]) => n + ms, 0);
-    if (total > 2000) ctx.log.debug(`etcd ${key}: slow pass ${total} ms (${steps.map(([n, ms]) => `${n} ${ms}`).join(', ')})`);
-
-    const a = plan.action;
-    // Nothing to do, or nothing we can do until someone changes something: look again at the idle pace.
-    const settled = a.type === 'None' || a.type === 'QuorumLost' || (a.type === 'Wait' && plan.problems.some((p) => p.reason === a.reason));
-    if (actionError) throw new Error(`${plan.action.type}: ${actionError}`);
-    const pace = settled ? (this.o.idleRequeueMs ?? 15_000) : (this.o.busyRequeueMs ?? 1000);
-    return { requeueAfterMs: Math.min(pace, schedule?.requeueAfterMs ?? Infinity) };
-  };
+    await this.writeStatus(p.cluster, status);
+    p.mem.members.retain(views.map((v) => v.name));
+  }
 
   private track(mem: Memory, health: Record<string, MemberHealth | undefined>, etcd: { members: EtcdMemberFacts[] } | undefined, nowMs: number): void {
     for (const [name, h] of Object.entries(health)) {
@@ -407,14 +447,7 @@ export class EtcdClusterReconciler {
     cluster: EtcdCluster,
     action: Action,
     version: string,
-    env: {
-      podByName: Map<string, V1Pod>;
-      leaderName?: string;
-      memberFiles: (member: string) => Promise<MemberTLSFiles>;
-      restore?: RestoreSource;
-      mem: Memory;
-      ctx: ReconcileContext;
-    },
+    env: Pick<EtcdPass, 'podByName' | 'leaderName' | 'memberFiles' | 'mem' | 'ctx'> & { restore?: { source?: RestoreSource } },
   ): Promise<string | undefined> {
     const ref = refOf(cluster);
     const ns = ref.namespace;
@@ -431,8 +464,8 @@ export class EtcdClusterReconciler {
     };
     switch (action.type) {
       case 'CreateSeed': {
-        if (action.restoreFrom && !env.restore) throw new Error(`backup ${action.restoreFrom} is not ready`);
-        await createMember(action.member, 'new', [{ name: action.member, peerURL: memberPeerURL(ref, action.member) }], action.restoreFrom ? env.restore : undefined);
+        if (action.restoreFrom && !env.restore?.source) throw new Error(`backup ${action.restoreFrom} is not ready`);
+        await createMember(action.member, 'new', [{ name: action.member, peerURL: memberPeerURL(ref, action.member) }], action.restoreFrom ? env.restore?.source : undefined);
         log(`created seed member ${action.member}${action.restoreFrom ? ` from backup ${action.restoreFrom}` : ''}`);
         return `creating seed member ${action.member}`;
       }
