@@ -39,33 +39,41 @@ export interface NodeAtOffset {
 }
 
 const within = (node: Node | null | undefined, offset: number): boolean => !!node?.range && node.range[0] <= offset && offset <= node.range[1];
+const keyName = (key: unknown): string => (isScalar(key) ? String(key.value) : '');
+
+/**
+ * One level down from a map or sequence toward `offset`: the child whose range holds it, and its path segment.
+ * `end` picks the range end: 1 = where the value ends, 2 = where the node ends (trailing comments included).
+ * `lastItem`: in a sequence, the last item that holds the offset (items touch at their boundaries).
+ */
+function childAt(cur: Node | null | undefined, offset: number, end: 1 | 2, lastItem: boolean): { segment: PathSegment; node: Node } | undefined {
+  const holds = (n: Node | null | undefined): n is Node => !!n?.range && n.range[0] <= offset && offset <= n.range[end];
+  if (isMap(cur)) {
+    const pair = cur.items.find((x) => holds(x.value as Node | null));
+    return pair ? { segment: keyName(pair.key), node: pair.value as Node } : undefined;
+  }
+  if (isSeq(cur)) {
+    let found = -1;
+    cur.items.forEach((item, i) => {
+      if (holds(item as Node | null) && (lastItem || found < 0)) found = i;
+    });
+    return found < 0 ? undefined : { segment: found, node: cur.items[found] as Node };
+  }
+  return undefined;
+}
 
 /** The key or scalar value under `offset`, with the path of the field it belongs to. */
 export function nodeAt(root: Node | null, offset: number): NodeAtOffset | undefined {
   const path: PathSegment[] = [];
   let cur: Node | null | undefined = root;
   for (;;) {
-    if (isMap(cur)) {
-      let next: Node | null | undefined;
-      for (const pair of cur.items) {
-        const key = pair.key as Node | null;
-        if (isScalar(key) && within(key, offset)) return { path: [...path, String(key.value)], node: key, onKey: true };
-        if (within(pair.value as Node, offset)) {
-          path.push(isScalar(key) ? String(key.value) : '');
-          next = pair.value as Node;
-          break;
-        }
-      }
-      if (!next) return undefined;
-      cur = next;
-    } else if (isSeq(cur)) {
-      const i = cur.items.findIndex((item) => within(item as Node, offset));
-      if (i < 0) return undefined;
-      path.push(i);
-      cur = cur.items[i] as Node;
-    } else if (isScalar(cur)) {
-      return { path, node: cur, onKey: false };
-    } else return undefined;
+    if (isScalar(cur)) return { path, node: cur, onKey: false };
+    const key = isMap(cur) ? cur.items.map((x) => x.key as Node | null).find((k) => isScalar(k) && within(k, offset)) : undefined;
+    if (isScalar(key)) return { path: [...path, String(key.value)], node: key, onKey: true };
+    const next = childAt(cur, offset, 1, false);
+    if (!next) return undefined;
+    path.push(next.segment);
+    cur = next.node;
   }
 }
 
@@ -75,35 +83,17 @@ export function findMarker(root: Node | null, marker: string, offset: number): {
   let cur: Node | null | undefined = root;
   for (;;) {
     if (isMap(cur)) {
-      let next: Node | null | undefined;
-      for (const pair of cur.items) {
-        const key = pair.key as Node | null;
-        if (isScalar(key) && key.value === marker) {
-          const present = new Set<string>();
-          for (const p of cur.items) if (isScalar(p.key) && p.key.value !== marker) present.add(String(p.key.value));
-          return { path, asKey: true, present };
-        }
-        if (isScalar(pair.value) && pair.value.value === marker) return { path: [...path, isScalar(key) ? String(key.value) : ''], asKey: false, present: new Set() };
-        const v = pair.value as Node | null;
-        if (v && v.range && v.range[0] <= offset && offset <= v.range[2]) {
-          path.push(isScalar(key) ? String(key.value) : '');
-          next = v;
-          break;
-        }
+      if (cur.items.some((x) => isScalar(x.key) && x.key.value === marker)) {
+        const present = new Set(cur.items.filter((x) => isScalar(x.key) && x.key.value !== marker).map((x) => keyName(x.key)));
+        return { path, asKey: true, present };
       }
-      if (!next) return undefined;
-      cur = next;
-    } else if (isSeq(cur)) {
-      let found = -1;
-      cur.items.forEach((item, i) => {
-        const n = item as Node | null;
-        if (n?.range && n.range[0] <= offset && offset <= n.range[2]) found = i;
-      });
-      if (found < 0) return undefined;
-      const item = cur.items[found] as Node;
-      if (isScalar(item) && item.value === marker) return { path: [...path, found], asKey: false, present: new Set() };
-      path.push(found);
-      cur = item;
-    } else return undefined;
+      const valued = cur.items.find((x) => isScalar(x.value) && x.value.value === marker);
+      if (valued) return { path: [...path, keyName(valued.key)], asKey: false, present: new Set() };
+    }
+    const next = childAt(cur, offset, 2, true);
+    if (!next) return undefined;
+    if (isSeq(cur) && isScalar(next.node) && next.node.value === marker) return { path: [...path, next.segment], asKey: false, present: new Set() };
+    path.push(next.segment);
+    cur = next.node;
   }
 }
