@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { renderDocument, RENDERED_ANNOTATION } from '../../local/render';
+import { catalogWith, renderDocument, RENDERED_ANNOTATION } from '../../local/render';
 import { parseFlags, str, type Parsed } from '../args';
 import { validateText } from '../../validation';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
@@ -27,23 +27,49 @@ export function readValidManifests(p: Parsed, io: CliIO, what = 'manifests'): { 
   return { file, text, docs, errors: errors.length };
 }
 
+/** `--catalog FILE|DIR`: the file, or every .yaml/.yml file of the directory (sorted), validated like `-f`. */
+function readCatalogFiles(arg: string, io: CliIO): { docs: Array<Record<string, unknown>>; errors: number } {
+  const at = path.resolve(io.cwd, arg);
+  if (!fs.existsSync(at)) throw new UsageError(`--catalog ${arg}: no such file or directory`);
+  const files = fs.statSync(at).isDirectory()
+    ? fs.readdirSync(at).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(arg, f))
+    : [arg];
+  const docs: Array<Record<string, unknown>> = [];
+  let errors = 0;
+  for (const f of files) {
+    const r = readValidManifests({ flags: { filename: f }, positionals: [] }, io, 'catalog');
+    docs.push(...r.docs);
+    errors += r.errors;
+  }
+  return { docs, errors };
+}
+
 export const renderCommand: Command = {
   name: 'render',
   summary: 'Print the meta-cluster objects a BusinessCluster or EtcdCluster would produce (offline)',
   usage:
-    'kokpit render -f FILE [-o yaml|json]\n\n' +
-    `Uses the reconcilers' own renderers and kokpit's default catalog. Secrets hold placeholders (annotated ${RENDERED_ANNOTATION});\n` +
+    'kokpit render -f FILE [--catalog FILE|DIR] [-o yaml|json]\n\n' +
+    "Runs the cluster reconciler's own render parts. Catalog: the file's KubernetesVersion and Addon documents,\n" +
+    "then --catalog's (a file, or a directory's .yaml files), then kokpit's default one.\n" +
+    `Secrets hold placeholders (annotated ${RENDERED_ANNOTATION});\n` +
     'owner references carry a zero uid; Service type Auto is shown as NodePort.',
   async run(argv, io) {
-    const p = parseFlags(argv, [{ name: 'filename', short: 'f', value: true }, { name: 'output', short: 'o', value: true, oneOf: ['yaml', 'json'] }]);
+    const p = parseFlags(argv, [
+      { name: 'filename', short: 'f', value: true },
+      { name: 'output', short: 'o', value: true, oneOf: ['yaml', 'json'] },
+      { name: 'catalog', value: true },
+    ]);
     const { file, docs, errors } = readValidManifests(p, io, 'manifest');
-    if (errors) return EXIT.FAILED;
+    const extra = str(p, 'catalog') ? readCatalogFiles(str(p, 'catalog')!, io) : { docs: [], errors: 0 };
+    if (errors || extra.errors) return EXIT.FAILED;
+    // The file's own KubernetesVersion/Addon documents first, then --catalog's, then kokpit's default catalog.
+    const catalog = catalogWith(docs, catalogWith(extra.docs));
     const targets = docs.filter((d) => d.kind === 'BusinessCluster' || d.kind === 'EtcdCluster');
     if (!targets.length) throw new Error(`${file} holds no BusinessCluster or EtcdCluster`);
     const all: unknown[] = [];
     const comments: string[] = [];
     for (const doc of targets) {
-      const r = renderDocument(doc);
+      const r = renderDocument(doc, catalog);
       const md = doc.metadata as { name?: string; namespace?: string } | undefined;
       comments.push(`# ${doc.kind} ${md?.namespace ?? 'default'}/${md?.name}: ${r.objects.length} objects`, ...r.notes.map((n) => `#   note: ${n}`));
       all.push(...r.objects);

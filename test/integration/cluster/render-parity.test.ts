@@ -24,8 +24,14 @@ import { API, installDefaultVersions } from './support';
 const VALID = path.resolve(__dirname, '../../../testFixture/valid');
 type Doc = Record<string, any>;
 
-const docsOf = (file: string): Doc[] => parseAllDocuments(fs.readFileSync(file, 'utf8')).map((d) => d.toJS()).filter(Boolean);
-const FIXTURES = fs.readdirSync(VALID).filter((f) => /\.ya?ml$/.test(f)).sort()
+const docsOf = (file: string): Doc[] =>
+  parseAllDocuments(fs.readFileSync(file, 'utf8'))
+    .map((d) => d.toJS())
+    .filter(Boolean);
+const FIXTURES = fs
+  .readdirSync(VALID)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort()
   .map((f) => ({ file: path.join(VALID, f), docs: docsOf(path.join(VALID, f)) }))
   .filter((f) => f.docs.some((d) => d.kind === 'BusinessCluster'));
 
@@ -46,7 +52,10 @@ async function reconcilerObjects(r: ClusterReconciler, ns: string, name: string)
   const seen: Doc[] = [];
   const a = r.metaApplier;
   const ensureAgainst = a.ensureAgainst.bind(a);
-  a.ensureAgainst = (async (desired: KubernetesObject, live: KubernetesObject | undefined) => (seen.push(structuredClone(desired)), ensureAgainst(desired, live))) as typeof a.ensureAgainst;
+  a.ensureAgainst = (async (desired: KubernetesObject, live: KubernetesObject | undefined) => (
+    seen.push(structuredClone(desired)),
+    ensureAgainst(desired, live)
+  )) as typeof a.ensureAgainst;
   try {
     await r.reconcile(`${ns}/${name}`);
   } finally {
@@ -72,18 +81,39 @@ describe('kokpit render = what the cluster reconciler applies (every valid fixtu
   async function availableEtcd(ns: string, name: string): Promise<void> {
     const ca = await createCA(`${name}-ca`, { validDays: 30 });
     const b64 = (s: string) => Buffer.from(s).toString('base64');
-    await applyObject(objects(), { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-ca`, namespace: ns }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64(ca.certPem), 'tls.key': b64(ca.keyPem) } } as KubernetesObject);
+    await applyObject(objects(), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `${name}-ca`, namespace: ns },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': b64(ca.certPem), 'tls.key': b64(ca.keyPem) },
+    } as KubernetesObject);
     if (!(await readObject(objects(), { apiVersion: API, kind: 'EtcdCluster', metadata: { name, namespace: ns } }))) {
-      await applyObject(objects(), { apiVersion: API, kind: 'EtcdCluster', metadata: { name, namespace: ns }, spec: { replicas: 1, version: '3.5.35' } } as KubernetesObject, { fieldManager: 'kokpit-test' });
+      await applyObject(
+        objects(),
+        {
+          apiVersion: API,
+          kind: 'EtcdCluster',
+          metadata: { name, namespace: ns },
+          spec: { replicas: 1, version: '3.5.35' },
+        } as KubernetesObject,
+        { fieldManager: 'kokpit-test' },
+      );
     }
     await applyStatus(kc, { apiVersion: API, kind: 'EtcdCluster', metadata: { name, namespace: ns } }, 'etcdclusters', {
-      phase: 'Running', readyMembers: 1, currentVersion: '3.5.35', caSecretName: `${name}-ca`,
+      phase: 'Running',
+      readyMembers: 1,
+      currentVersion: '3.5.35',
+      caSecretName: `${name}-ca`,
       conditions: [{ type: 'Available', status: 'True', reason: 'QuorumHealthy', lastTransitionTime: '2026-01-01T00:00:00Z' }],
     });
   }
 
   it('finds the fixtures it compares', () => {
-    assert.ok(FIXTURES.length >= 1 && FIXTURES.flatMap((f) => f.docs).filter((d) => d.kind === 'BusinessCluster').length >= 2, 'valid fixtures hold BusinessClusters');
+    assert.ok(
+      FIXTURES.length >= 1 && FIXTURES.flatMap((f) => f.docs).filter((d) => d.kind === 'BusinessCluster').length >= 2,
+      'valid fixtures hold BusinessClusters',
+    );
   });
 
   for (const fixture of FIXTURES) {
@@ -91,33 +121,55 @@ describe('kokpit render = what the cluster reconciler applies (every valid fixtu
       const ns = bc.metadata.namespace ?? 'default';
       it(`${path.basename(fixture.file)}: BusinessCluster ${ns}/${bc.metadata.name}`, async () => {
         // The same catalog both ways: the file's own KubernetesVersion/Addon documents go into the meta cluster too.
-        for (const d of fixture.docs.filter((x) => x.kind === 'KubernetesVersion' || x.kind === 'Addon')) await applyObject(objects(), d as KubernetesObject, { fieldManager: 'kokpit-test' });
+        for (const d of fixture.docs.filter((x) => x.kind === 'KubernetesVersion' || x.kind === 'Addon'))
+          await applyObject(objects(), d as KubernetesObject, { fieldManager: 'kokpit-test' });
 
         // 1. kokpit render, as a user runs it.
         const out: string[] = [];
         const err: string[] = [];
         const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {}, isTTY: false, cwd: VALID };
         assert.equal(await runCli(['render', '-f', path.basename(fixture.file), '-o', 'json'], io), 0, err.join('\n'));
-        const rendered = (JSON.parse(out.join('\n')).items as Doc[]).filter((o) => o.metadata.labels?.['kokpit.dev/cluster'] === bc.metadata.name);
+        const rendered = (JSON.parse(out.join('\n')).items as Doc[]).filter(
+          (o) => o.metadata.labels?.['kokpit.dev/cluster'] === bc.metadata.name,
+        );
         for (const s of rendered.filter((o) => o.kind === 'Secret')) {
           assert.equal(s.metadata.annotations?.[RENDERED_ANNOTATION], 'placeholder-data', `${key(s)} is marked`);
-          for (const v of Object.values(s.data)) assert.equal(Buffer.from(v as string, 'base64').toString(), PLACEHOLDER, `${key(s)} holds placeholders only`);
+          for (const v of Object.values(s.data))
+            assert.equal(Buffer.from(v as string, 'base64').toString(), PLACEHOLDER, `${key(s)} holds placeholders only`);
           delete s.metadata.annotations[RENDERED_ANNOTATION];
           if (!Object.keys(s.metadata.annotations).length) delete s.metadata.annotations;
         }
 
         // 2. The reconciler on a real API server, its etcd made Available by the test (no etcd operator here).
-        await applyObject(objects(), { ...bc, metadata: { ...bc.metadata, namespace: ns } } as KubernetesObject, { fieldManager: 'kokpit-test' });
-        const stored = await readObject<BusinessCluster & KubernetesObject>(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name: bc.metadata.name, namespace: ns } });
-        assert.deepEqual(stored!.spec, withDefaults(bc as BusinessCluster).spec, 'the apiserver defaults the spec exactly as withDefaults does (the CRD carries the nested defaults)');
+        await applyObject(objects(), { ...bc, metadata: { ...bc.metadata, namespace: ns } } as KubernetesObject, {
+          fieldManager: 'kokpit-test',
+        });
+        const stored = await readObject<BusinessCluster & KubernetesObject>(objects(), {
+          apiVersion: API,
+          kind: 'BusinessCluster',
+          metadata: { name: bc.metadata.name, namespace: ns },
+        });
+        assert.deepEqual(
+          stored!.spec,
+          withDefaults(bc as BusinessCluster).spec,
+          'the apiserver defaults the spec exactly as withDefaults does (the CRD carries the nested defaults)',
+        );
         const etcdName = bc.spec.etcd.managed ? `${bc.metadata.name}-etcd` : bc.spec.etcd.clusterRef.name;
         const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
         if (bc.spec.etcd.managed) await reconcilerObjects(r, ns, bc.metadata.name); // creates the EtcdCluster, then waits for it
         await availableEtcd(ns, etcdName);
         const applied = await reconcilerObjects(r, ns, bc.metadata.name);
-        const status = (await readObject<BusinessCluster & KubernetesObject>(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name: bc.metadata.name, namespace: ns } }))!.status!;
+        const status = (await readObject<BusinessCluster & KubernetesObject>(objects(), {
+          apiVersion: API,
+          kind: 'BusinessCluster',
+          metadata: { name: bc.metadata.name, namespace: ns },
+        }))!.status!;
         const stoppedAt = status.conditions!.find((c) => c.status !== 'True' && c.type !== 'Ready');
-        assert.equal(stoppedAt?.reason, 'APIServerNotReady', 'the pass got past every step that applies meta-cluster objects (no pods run here)');
+        assert.equal(
+          stoppedAt?.reason,
+          'APIServerNotReady',
+          'the pass got past every step that applies meta-cluster objects (no pods run here)',
+        );
 
         assert.deepEqual(applied.map(key), rendered.map(key), 'the same objects, in step order');
         assert.deepEqual(applied.map(comparable), rendered.map(comparable));

@@ -28,7 +28,11 @@ export interface ControlPlaneFacts {
 
 function inputs(c: DefaultedBusinessCluster, f: ControlPlaneFacts): ControlPlaneInputs {
   return {
-    cluster: c, releases: f.releases, etcd: { servers: f.etcdServers, prefix: etcdPrefix(c) }, serviceType: f.serviceType, secretHashes: f.secretHashes,
+    cluster: c,
+    releases: f.releases,
+    etcd: { servers: f.etcdServers, prefix: etcdPrefix(c) },
+    serviceType: f.serviceType,
+    secretHashes: f.secretHashes,
     ...(f.kubernetesEndpoint ? { kubernetesEndpoint: f.kubernetesEndpoint } : {}),
   };
 }
@@ -38,7 +42,9 @@ export const controlPlaneParts = {
   /** A dedicated EtcdCluster for `spec.etcd.managed`; nothing for a shared one. */
   etcd: (c: DefaultedBusinessCluster, f: Pick<ControlPlaneFacts, 'target'>): EtcdCluster[] =>
     c.spec.etcd.managed ? [renderManagedEtcd(c, f.target.etcd.recommendedVersion)] : [],
-  'apiserver-service': (c: DefaultedBusinessCluster, f: Pick<ControlPlaneFacts, 'serviceType'>): KubeObject[] => [renderAPIServerService({ cluster: c, serviceType: f.serviceType })],
+  'apiserver-service': (c: DefaultedBusinessCluster, f: Pick<ControlPlaneFacts, 'serviceType'>): KubeObject[] => [
+    renderAPIServerService({ cluster: c, serviceType: f.serviceType }),
+  ],
   /** The Secrets with the given values (`values(secret)` → key → plain value); the PKI step issues the real ones. */
   pki: (c: DefaultedBusinessCluster, f: PKIFacts, values: (s: { name: string; keys: string[] }) => Record<string, string>): KubeObject[] =>
     pkiSecrets(c, f).map((s) => renderSecret(c, s.name, s.purpose, values(s), { type: s.type })),
@@ -53,7 +59,12 @@ export const controlPlaneParts = {
  * Every part in step order: the meta-cluster objects a full pass applies, given the facts and the Secrets'
  * values (the Deployments' secrets-hash annotations are computed from those values, as the PKI step does).
  */
-export function renderControlPlane(c: DefaultedBusinessCluster, f: Omit<ControlPlaneFacts, 'secretHashes'>, pki: PKIFacts, values: Parameters<typeof controlPlaneParts.pki>[2]): KubeObject[] {
+export function renderControlPlane(
+  c: DefaultedBusinessCluster,
+  f: Omit<ControlPlaneFacts, 'secretHashes'>,
+  pki: PKIFacts,
+  values: Parameters<typeof controlPlaneParts.pki>[2],
+): KubeObject[] {
   const secrets = controlPlaneParts.pki(c, pki, values);
   const facts = { ...f, secretHashes: Object.fromEntries(secrets.map((s) => [s.metadata.name, contentHash(s.data ?? {})])) };
   return [
