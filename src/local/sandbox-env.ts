@@ -12,18 +12,19 @@ import { kokpitOperators } from '../manager/operators';
 import { podIPResolver } from '../operators/etcd/access';
 import { defaultBinaryProvider } from '../binaries/provider';
 import { startPodRunner, type PodRunner } from '../podrunner';
-import { isAlive, startControlPlane, type ControlPlane } from '../controlplane';
+import { isAlive, kwokNodeName, startControlPlane, type ControlPlane } from '../controlplane';
 import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
 import { startNodePortProxy, sandboxHostEndpoint, type NodePortProxy } from './nodeport-proxy';
 import { startHostPathProvisioner } from './provisioner';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
-import type { SandboxState } from './sandbox-state';
 
 export { MANAGER_NAMESPACE };
 
 export interface SandboxEnvironmentOptions {
   name: string;
   kubernetesVersion?: string;
+  /** kwok-simulated Nodes in the meta cluster (`--nodes`); there is no scheduler, so only pods that name one run there. */
+  simulatedNodes?: number;
   /** Reconciler and component logs. */
   log: Logger;
   /** One line per finished step, with its duration. */
@@ -70,10 +71,11 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
     cp = await timed('meta control plane (sandbox: etcd, kube-apiserver, kube-controller-manager)', () =>
       startControlPlane({
         kubernetesVersion: o.kubernetesVersion,
-        // No kube-scheduler and no kwok nodes: every meta pod must land on the pod runner's node, which binds them.
+        // No kube-scheduler: every meta pod without a node lands on the pod runner's node, which binds it; a
+        // scheduler would place control-plane pods on the simulated nodes, where nothing runs.
         controllers: true,
         scheduler: false,
-        kwokNodes: 0,
+        kwokNodes: o.simulatedNodes ?? 0,
         dir: path.join(dir, 'run'),
         clusterName: `kokpit-${o.name}`,
         readyTimeoutMs: 120_000,
@@ -125,16 +127,11 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       managerIdentity: manager.identity,
       runnables: operators.map((r) => r.name),
       machines: machinesSupported() ? 'kwok' : 'unsupported',
+      simulatedNodes: Array.from({ length: o.simulatedNodes ?? 0 }, (_, i) => kwokNodeName(i)),
       steps,
       logFile: o.logFile,
       startedAt: new Date().toISOString(),
     };
-    // sandbox.json too: `kokpit sandbox status|stop` and `sandbox start`'s already-running check see this environment.
-    const sandboxState: SandboxState = {
-      name: o.name, pid: process.pid, processGroup: o.processGroup, server: cp.server, version: cp.version,
-      kubeconfig, nodes: [nodeName], components: cp.processes, startedAt: state.startedAt,
-    };
-    writeJsonAtomic(path.join(dir, 'sandbox.json'), sandboxState);
     writeJsonAtomic(path.join(dir, ENV_FILE), state);
     const control = cp;
     const died = new Promise<string>((resolve) => {

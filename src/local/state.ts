@@ -1,6 +1,6 @@
-// Where a local environment (`kokpit up`) keeps its state, and how other commands find it.
-// The sandbox runtime shares the sandbox's directory ($KOKPIT_SANDBOX_DIR or ~/.local/state/kokpit/sandbox/<name>):
-// sandbox.json (so `kokpit sandbox status|stop` see it too), environment.json, kubeconfig (0600), run/, runner/.
+// The one state format of a local environment (`kokpit up`, whichever runtime; `kokpit sandbox` is another name
+// for `kokpit up --runtime sandbox`), and how other commands find it. Directory: sandbox-state.ts
+// ($KOKPIT_SANDBOX_DIR or ~/.local/state/kokpit/sandbox/<name>): environment.json, kubeconfig (0600), run/, runner/.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sandboxDir } from './sandbox-state';
@@ -32,6 +32,8 @@ export interface EnvironmentState {
   managerIdentity: string;
   runnables: string[];
   machines: 'kwok' | 'kind' | 'unsupported';
+  /** Sandbox `--nodes N`: kwok-simulated Nodes of the meta cluster itself (no kubelet; only pods that name one land there). */
+  simulatedNodes?: string[];
   /** kind runtime: the kind cluster, its node image and the host ports reserved for business API servers. */
   kind?: { cluster: string; nodeImage: string; ports: Array<{ hostPort: number; nodePort: number }> };
   steps: StepTiming[];

@@ -11,7 +11,6 @@ import { deleteKindCluster, KindError, leftoverContainers, removeKindNetworkIfUn
 import { stopOwned } from '../../local/stop';
 import { isAlive } from '../../controlplane';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
-import { readSandboxState } from './sandbox';
 
 export const downCommand: Command = {
   name: 'down',
@@ -26,7 +25,6 @@ export const downCommand: Command = {
     const dir = environmentDir(name);
     if (env?.runtime === 'kind' || (!env && fs.existsSync(path.join(dir, 'kind-config.yaml')))) return kindDown(name, env, io);
     if (!env) {
-      if (readSandboxState(name)) throw new Error(`"${name}" is a plain sandbox, not a \`kokpit up\` environment; stop it with \`kokpit sandbox stop --name ${name}\``);
       if (fs.existsSync(dir)) {
         fs.rmSync(dir, { recursive: true, force: true });
         io.out(`local environment "${name}" was not running; removed its leftover state`);

@@ -23,10 +23,9 @@ import {
   checkDocker, checkKind, ensureKindCluster, formatPreflight, KindError, kindConfigYaml, kindControlPlaneNode, listKindClusters, portReservations,
   preflightPassed, runPreflight, type PortReservation,
 } from '../../providers/kind';
-import { isAlive, resolveBinaries, tailFile, waitFor } from '../../controlplane';
+import { resolveBinaries, tailFile, waitFor } from '../../controlplane';
 import { runsBinary } from '../../controlplane/reaper';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
-import { readSandboxState } from './sandbox';
 import { cliLogger } from './operator';
 import { defaultKubeconfigPath, readAdminKubeconfig, writePrivateFile } from './kubeconfig';
 
@@ -39,6 +38,10 @@ export interface UpArgs {
   withSample: boolean;
   detach: boolean;
   verbose: boolean;
+  /** The meta cluster's Kubernetes version (instead of kokpit.yaml's or the default). */
+  version?: string;
+  /** Sandbox: this many kwok-simulated Nodes in the meta cluster. */
+  nodes?: number;
   /** Internal: the detached supervisor. */
   supervise: boolean;
 }
@@ -51,11 +54,16 @@ export function parseUpArgs(argv: string[]): UpArgs {
     { name: 'with-sample' },
     { name: 'detach', short: 'd' },
     { name: 'verbose', short: 'v' },
+    { name: 'version', value: true },
+    { name: 'nodes', value: true },
     { name: 'supervise' },
   ]);
   if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
   const name = str(p, 'name');
   if (name !== undefined && !NAME_RE.test(name)) throw new UsageError(`--name must be lowercase letters, digits and dashes (max 40), got "${name}"`);
+  const nodes = str(p, 'nodes');
+  if (nodes !== undefined && (!/^\d+$/.test(nodes) || Number(nodes) > 100)) throw new UsageError(`--nodes must be a whole number from 0 to 100, got ${nodes}`);
+  if (nodes !== undefined && str(p, 'runtime') === 'kind') throw new UsageError('--nodes is for the sandbox runtime (kind: add kind Machines to a business cluster)');
   return {
     name,
     config: str(p, 'config'),
@@ -64,6 +72,8 @@ export function parseUpArgs(argv: string[]): UpArgs {
     detach: p.flags.detach === true,
     verbose: p.flags.verbose === true,
     supervise: p.flags.supervise === true,
+    ...(str(p, 'version') !== undefined ? { version: str(p, 'version') } : {}),
+    ...(nodes !== undefined ? { nodes: Number(nodes) } : {}),
   };
 }
 
@@ -86,7 +96,9 @@ export const upCommand: Command = {
   name: 'up',
   summary: 'Create (or reuse) a local meta cluster running kokpit\'s reconcilers; --with-sample adds a Ready business cluster',
   usage:
-    'kokpit up [--name N] [--config kokpit.yaml] [--runtime sandbox|kind] [--with-sample] [--detach] [-v]\n\n' +
+    'kokpit up [--name N] [--config kokpit.yaml] [--runtime sandbox|kind] [--with-sample] [--detach] [-v]\n' +
+    '          [--version V] [--nodes N]\n\n' +
+    '--version: the meta cluster\'s Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n' +
     'Runtime: kind when Docker is reachable and `kind` is on PATH, else the sandbox (no Docker: etcd,\n' +
     'kube-apiserver and kube-controller-manager as local processes; business clusters\' etcd and control-plane\n' +
     'pods run as real local processes through kokpit\'s pod runner; worker nodes are simulated).\n' +
@@ -95,10 +107,12 @@ export const upCommand: Command = {
     'Runs in the foreground until Ctrl-C, or in the background with --detach (stop with `kokpit down`).',
   async run(argv, io) {
     const a = parseUpArgs(argv);
-    const config = a.config ? loadEnvironmentConfig(path.resolve(io.cwd, a.config)) : defaultEnvironmentConfig();
+    const loaded = a.config ? loadEnvironmentConfig(path.resolve(io.cwd, a.config)) : defaultEnvironmentConfig();
+    const config = a.version ? { ...loaded, kubernetesVersion: a.version } : loaded;
     const name = a.name ?? (a.config ? config.name : DEFAULT_ENV_NAME);
     if (a.supervise) return supervise(name, config, a, io);
-    const { runtime, reason } = await chooseRuntime(a.runtime, config.runtime);
+    // --nodes only means something to the sandbox, so it picks it.
+    const { runtime, reason } = await chooseRuntime(a.runtime ?? (a.nodes !== undefined ? 'sandbox' : undefined), config.runtime);
     io.out(`Runtime: ${runtime} (${reason})`);
     if (runtime === 'kind') return kindUp(name, config, a, io);
     return sandboxUp(name, config, a, io);
@@ -182,8 +196,7 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, i
 /** Remove what a dead environment left behind (its processes, its directory). */
 function cleanStale(name: string, io: CliIO): void {
   const env = readEnvironment(name);
-  const sb = readSandboxState(name);
-  for (const c of [...(env?.components ?? []), ...(sb?.components ?? [])]) {
+  for (const c of env?.components ?? []) {
     if (runsBinary(c.pid, c.bin)) {
       try {
         process.kill(c.pid, 'SIGKILL');
@@ -227,13 +240,6 @@ async function sandboxUp(name: string, config: LocalEnvironmentConfig, a: UpArgs
   if (state) {
     io.out(`Local environment "${name}" is already running (pid ${state.pid}, ${state.server}); reusing it.`);
   } else {
-    const sb = readSandboxState(name);
-    if (sb && isAlive(sb.pid)) {
-      throw new Error(
-        `sandbox "${name}" is running without kokpit's reconcilers (started by \`kokpit sandbox start\`); its kube-scheduler would place ` +
-          `control-plane pods on kwok-simulated nodes. Stop it (\`kokpit sandbox stop --name ${name}\`) or choose another --name.`,
-      );
-    }
     cleanStale(name, io);
     await ensureEnvironmentBinaries('sandbox', config, a, io);
     if (!a.detach) return foreground(name, config, a, io, t0, 'sandbox');
@@ -314,6 +320,9 @@ function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: numb
       `  meta cluster  ${s.server} (Kubernetes ${s.version}), kubeconfig ${s.kubeconfig}`,
       `  manager       pid ${s.pid}: ${s.runnables.join(', ')}`,
       `  meta node     ${s.runnerNode} (${s.runnerHostIP}): business clusters' etcd and control-plane pods run as local processes`,
+      ...(s.simulatedNodes?.length
+        ? [`  meta nodes    ${s.simulatedNodes.join(', ')} simulated by kwok (no kubelet): a pod that names one is reported Running, nothing runs`]
+        : []),
       `  simulated     worker nodes (${s.machines === 'kwok' ? 'kwok Machines: Nodes without kubelet or containers' : 'none: no machine-operator'}); no kube-proxy: business API servers are reached through 127.0.0.1:<nodePort>`,
       how,
     ].join('\n'),
@@ -327,8 +336,8 @@ function onSignals(handler: (sig: string) => void): void {
 type RunningEnvironment = Awaited<ReturnType<typeof startSandboxEnvironment>>;
 
 /** The runtime's meta cluster parts that live in this process (sandbox: all of them; kind: the manager). */
-function startEnvironment(runtime: Runtime, name: string, config: LocalEnvironmentConfig, o: { log: Logger; step: (s: StepTiming) => void; processGroup: boolean; logFile?: string }): Promise<RunningEnvironment> {
-  if (runtime === 'sandbox') return startSandboxEnvironment({ name, kubernetesVersion: config.kubernetesVersion, ...o });
+function startEnvironment(runtime: Runtime, name: string, config: LocalEnvironmentConfig, a: UpArgs, o: { log: Logger; step: (s: StepTiming) => void; processGroup: boolean; logFile?: string }): Promise<RunningEnvironment> {
+  if (runtime === 'sandbox') return startSandboxEnvironment({ name, kubernetesVersion: config.kubernetesVersion, simulatedNodes: a.nodes, ...o });
   const k = kindSettings(name, config);
   return startKindEnvironment({ name, kubeconfig: k.kubeconfig, nodeImage: k.nodeImage, reservations: k.reservations, ...o });
 }
@@ -345,7 +354,7 @@ async function foreground(name: string, config: LocalEnvironmentConfig, a: UpArg
   })());
   onSignals((sig) => void shutdown(sig).then(() => process.exit(EXIT.OK)));
   io.out(`Starting local environment "${name}" (${runtime})…`);
-  env = await startEnvironment(runtime, name, config, { log, step: (s) => io.out(stepLine(s)), processGroup: false });
+  env = await startEnvironment(runtime, name, config, a, { log, step: (s) => io.out(stepLine(s)), processGroup: false });
   try {
     await ensureClusters(env.kc, name, config, a, io, runtime);
   } catch (e) {
@@ -370,7 +379,7 @@ async function supervise(name: string, config: LocalEnvironmentConfig, a: UpArgs
   })());
   onSignals((sig) => void shutdown(sig).then(() => process.exit(EXIT.OK)));
   try {
-    env = await startEnvironment(runtime, name, config, {
+    env = await startEnvironment(runtime, name, config, a, {
       log, processGroup: true,
       logFile: path.join(environmentDir(name), 'up.log'),
       step: (s) => io.err(stepLine(s)),
@@ -391,6 +400,8 @@ async function startDetached(name: string, config: LocalEnvironmentConfig, a: Up
   const logFile = path.join(dir, 'up.log');
   const fd = fs.openSync(logFile, 'w', 0o600);
   const args = ['up', '--name', name, '--supervise', '--runtime', runtime, ...(a.config ? ['--config', path.resolve(io.cwd, a.config)] : []), ...(a.verbose ? ['-v'] : [])];
+  if (a.version) args.push('--version', a.version);
+  if (a.nodes !== undefined) args.push('--nodes', String(a.nodes));
   const entry = process.argv[1];
   if (!entry) throw new Error('cannot tell how this CLI was started (no process.argv[1])');
   let child;
