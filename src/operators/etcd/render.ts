@@ -107,38 +107,27 @@ export function renderClientSecret(c: EtcdCluster, files: { 'ca.crt': string; 't
   };
 }
 
+/** A Service of this cluster's members (owned by the cluster, selecting its pods). */
+function memberService(c: EtcdCluster, name: string, spec: Omit<NonNullable<V1Service['spec']>, 'selector'>): V1Service {
+  const ref = refOf(c);
+  const { ports, ...rest } = spec; // selector before ports, as the objects have always been written
+  return { apiVersion: 'v1', kind: 'Service', metadata: meta(c, name, clusterLabels(ref)), spec: { ...rest, selector: clusterLabels(ref), ports } };
+}
+
+const clientPort = { name: 'client', port: ETCD_CLIENT_PORT, targetPort: ETCD_CLIENT_PORT as never, protocol: 'TCP' };
+
 /** Headless Service for peer traffic and per-member DNS names; lists members before they are ready (peers must find each other to become ready). */
 export function renderPeerService(c: EtcdCluster): V1Service {
-  const ref = refOf(c);
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: meta(c, peerServiceName(ref), clusterLabels(ref)),
-    spec: {
-      clusterIP: 'None',
-      publishNotReadyAddresses: true,
-      selector: clusterLabels(ref),
-      ports: [
-        { name: 'peer', port: ETCD_PEER_PORT, targetPort: ETCD_PEER_PORT as never, protocol: 'TCP' },
-        { name: 'client', port: ETCD_CLIENT_PORT, targetPort: ETCD_CLIENT_PORT as never, protocol: 'TCP' },
-      ],
-    },
-  };
+  return memberService(c, peerServiceName(refOf(c)), {
+    clusterIP: 'None',
+    publishNotReadyAddresses: true,
+    ports: [{ name: 'peer', port: ETCD_PEER_PORT, targetPort: ETCD_PEER_PORT as never, protocol: 'TCP' }, clientPort],
+  });
 }
 
 /** Client Service: ready members only. */
 export function renderClientService(c: EtcdCluster): V1Service {
-  const ref = refOf(c);
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: meta(c, clientServiceName(ref), clusterLabels(ref)),
-    spec: {
-      type: 'ClusterIP',
-      selector: clusterLabels(ref),
-      ports: [{ name: 'client', port: ETCD_CLIENT_PORT, targetPort: ETCD_CLIENT_PORT as never, protocol: 'TCP' }],
-    },
-  };
+  return memberService(c, clientServiceName(refOf(c)), { type: 'ClusterIP', ports: [clientPort] });
 }
 
 export function renderMemberClaim(c: EtcdCluster, member: string): V1PersistentVolumeClaim {
