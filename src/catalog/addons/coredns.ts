@@ -1,5 +1,5 @@
 // CoreDNS as kubeadm installs it, as an Addon definition (a template, rendered per business cluster).
-import { API_VERSION, type Addon } from '../../api';
+import { shippedAddon } from './define';
 
 const manifests = `apiVersion: v1
 kind: ServiceAccount
@@ -168,17 +168,12 @@ spec:
     protocol: TCP
 `;
 
-export const coreDNSAddon: Addon = {
-  apiVersion: API_VERSION,
-  kind: 'Addon',
-  metadata: { name: 'coredns', labels: { 'app.kubernetes.io/managed-by': 'kokpit' } },
-  spec: {
-    version: '1.11.3',
-    description: 'Cluster DNS (CoreDNS), serving the cluster domain at the DNS Service IP (the 10th address of the service range).',
-    parameters: [
-      { name: 'replicas', type: 'integer', default: 2, required: false, description: 'CoreDNS replicas.' },
-      { name: 'upstream', type: 'string', default: '/etc/resolv.conf', required: false, description: 'Where names outside the cluster domain are forwarded (an address list or a resolv.conf path).' },
-    ],
-    manifests,
-  },
-};
+export const coreDNSAddon = shippedAddon('coredns', {
+  version: '1.11.3',
+  description: 'Cluster DNS (CoreDNS), serving the cluster domain at the DNS Service IP (the 10th address of the service range).',
+  parameters: [
+    { name: 'replicas', type: 'integer', default: 2, required: false, description: 'CoreDNS replicas.' },
+    { name: 'upstream', type: 'string', default: '/etc/resolv.conf', required: false, description: 'Where names outside the cluster domain are forwarded (an address list or a resolv.conf path).' },
+  ],
+  manifests,
+});

@@ -1,7 +1,7 @@
 // kokpit-cni as an Addon: the pod network of kind machines (hack/offline-images/cni). One host-network pod per
 // node writes a bridge CNI config for the node's podCIDR and routes the other nodes' podCIDRs via their IPs.
 // It reads Nodes from the cluster's node-facing endpoint, so it needs neither kube-proxy nor a Service.
-import { API_VERSION, type Addon } from '../../api';
+import { shippedAddon } from './define';
 
 const manifests = `apiVersion: v1
 kind: ServiceAccount
@@ -74,14 +74,9 @@ spec:
           type: DirectoryOrCreate
 `;
 
-export const kokpitCNIAddon: Addon = {
-  apiVersion: API_VERSION,
-  kind: 'Addon',
-  metadata: { name: 'kokpit-cni', labels: { 'app.kubernetes.io/managed-by': 'kokpit' } },
-  spec: {
-    version: '0.1.0',
-    description: 'Pod network for kind machines: a bridge per node over its podCIDR, routes to the other nodes (hack/offline-images/cni).',
-    parameters: [{ name: 'image', type: 'string', default: 'kokpit.dev/kokpit-cni:v0.1.0', required: false, description: 'The kokpit-cni image (built by hack/offline-images/build-images.sh).' }],
-    manifests,
-  },
-};
+export const kokpitCNIAddon = shippedAddon('kokpit-cni', {
+  version: '0.1.0',
+  description: 'Pod network for kind machines: a bridge per node over its podCIDR, routes to the other nodes (hack/offline-images/cni).',
+  parameters: [{ name: 'image', type: 'string', default: 'kokpit.dev/kokpit-cni:v0.1.0', required: false, description: 'The kokpit-cni image (built by hack/offline-images/build-images.sh).' }],
+  manifests,
+});

@@ -1,5 +1,5 @@
 // kube-proxy as kubeadm installs it, as an Addon definition. Its image follows the cluster's version.
-import { API_VERSION, type Addon } from '../../api';
+import { shippedAddon } from './define';
 
 const manifests = `apiVersion: v1
 kind: ServiceAccount
@@ -143,18 +143,13 @@ spec:
           path: /lib/modules
 `;
 
-export const kubeProxyAddon: Addon = {
-  apiVersion: API_VERSION,
-  kind: 'Addon',
-  metadata: { name: 'kube-proxy', labels: { 'app.kubernetes.io/managed-by': 'kokpit' } },
-  spec: {
-    version: '1.0.0',
-    description: 'kube-proxy on every node; its image is the cluster version\'s kube-proxy.',
-    parameters: [
-      { name: 'mode', type: 'string', default: 'iptables', required: false, description: 'Proxy mode: iptables, ipvs or nftables.' },
-      // 0 leaves nf_conntrack_max as the node has it: a node in a container (kind) may not write it.
-      { name: 'conntrackMaxPerCore', type: 'integer', default: 0, required: false, description: 'nf_conntrack_max per CPU core; 0 leaves the node\'s setting (required where nodes run in containers, e.g. kind).' },
-    ],
-    manifests,
-  },
-};
+export const kubeProxyAddon = shippedAddon('kube-proxy', {
+  version: '1.0.0',
+  description: 'kube-proxy on every node; its image is the cluster version\'s kube-proxy.',
+  parameters: [
+    { name: 'mode', type: 'string', default: 'iptables', required: false, description: 'Proxy mode: iptables, ipvs or nftables.' },
+    // 0 leaves nf_conntrack_max as the node has it: a node in a container (kind) may not write it.
+    { name: 'conntrackMaxPerCore', type: 'integer', default: 0, required: false, description: 'nf_conntrack_max per CPU core; 0 leaves the node\'s setting (required where nodes run in containers, e.g. kind).' },
+  ],
+  manifests,
+});

@@ -1,0 +1,9 @@
+// The shared header of the addon definitions kokpit ships: only name and spec differ between them.
+import { API_VERSION, type Addon } from '../../api';
+
+export const shippedAddon = (name: string, spec: Addon['spec']): Addon => ({
+  apiVersion: API_VERSION,
+  kind: 'Addon',
+  metadata: { name, labels: { 'app.kubernetes.io/managed-by': 'kokpit' } },
+  spec,
+});
