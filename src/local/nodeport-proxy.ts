@@ -33,6 +33,7 @@ export interface NodePortProxy {
   stop(): Promise<void>;
 }
 
+// eslint-disable-next-line max-lines-per-function -- a watch and the listeners it opens and closes share one map of ports; the returned handle stops both
 export async function startNodePortProxy(kc: KubeConfig, log: (line: string) => void): Promise<NodePortProxy> {
   const core = kc.makeApiClient(CoreV1Api);
   const objects = makeObjectApi(kc);

@@ -1,10 +1,8 @@
 // The EtcdBackup reconciler: a one-off snapshot through the maintenance API of one healthy member
 // (a follower when there is one, so the leader keeps its time for writes), written to the destination
 // and described on status with size, sha256, location, revision and completion time.
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { promisify } from 'node:util';
 import * as path from 'node:path';
 import {
   type KubeConfig,
@@ -16,6 +14,7 @@ import {
 import { API_VERSION, withDefaults, type Condition, type EtcdBackup, type EtcdBackupStatus, type EtcdCluster } from '../../api';
 import { type ReconcileContext, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { ETCD_VERSION, binaryPath } from '../../binaries/build';
+import { execaRunner, tail } from '../../binaries/processes';
 import type { BinaryProvider } from '../../binaries/provider';
 import { applyStatus } from '../../kit';
 import { isNotFound, listObjects, readObject } from '../../kube';
@@ -50,6 +49,7 @@ export class EtcdBackupReconciler {
     this.now = o.now ?? Date.now;
   }
 
+  // eslint-disable-next-line max-lines-per-function -- the backup lifecycle (validate, snapshot, verify, record) in order; each stage ends the pass early
   readonly reconcile = async (key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> => {
     const { namespace, name } = splitKey(key);
     const backup = (await readObject<KubernetesObject>(this.o.objects, { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name, namespace } })) as
@@ -160,14 +160,14 @@ export class EtcdBackupReconciler {
   }
 }
 
-const execFileAsync = promisify(execFile);
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** `etcdutl snapshot status` of a file (undefined when etcdutl is not built here); throws on a bad snapshot. */
 export async function snapshotStatus(file: string, etcdutl?: string): Promise<{ revision: number; totalKey: number; totalSize: number } | undefined> {
   const bin = etcdutl ?? binaryPath('etcdutl', ETCD_VERSION);
   if (!fs.existsSync(bin)) return undefined;
-  const { stdout } = await execFileAsync(bin, ['snapshot', 'status', file, '--write-out=json'], { timeout: 120_000 });
-  const j = JSON.parse(stdout) as { revision: number; totalKey: number; totalSize: number };
+  const r = await execaRunner.run(bin, ['snapshot', 'status', file, '--write-out=json'], { timeoutMs: 120_000 });
+  if (r.exitCode !== 0 || r.timedOut) throw new Error(`etcdutl snapshot status ${file}: ${r.timedOut ? 'timed out' : tail(r.stderr, 3) || `exit ${r.exitCode}`}`);
+  const j = JSON.parse(r.stdout) as { revision: number; totalKey: number; totalSize: number };
   return { revision: j.revision, totalKey: j.totalKey, totalSize: j.totalSize };
 }

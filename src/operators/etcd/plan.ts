@@ -204,6 +204,7 @@ export function restoreCommand(cluster: ClusterRef): string {
   );
 }
 
+// eslint-disable-next-line max-lines-per-function -- the decision table in priority order, top to bottom, one early return per rule: split, the order would be spread over files
 export function plan(input: PlanInput): Plan {
   const problems: Problem[] = [];
   const { cluster, options } = input;
