@@ -61,13 +61,15 @@ export class Operators {
   /** Finishes passes in flight (or aborts them after `graceMs`), runs the operators' stop hooks, stops the watches. */
   async stop(graceMs = 10_000): Promise<void> {
     await Promise.all(this.controllers.map((c) => c.stop(graceMs)));
-    await Promise.all(this.stops.map(async (s) => {
-      try {
-        await s.fn();
-      } catch (e) {
-        this.log.error(`stopping ${s.name}: ${briefError(e)}`);
-      }
-    }));
+    await Promise.all(
+      this.stops.map(async (s) => {
+        try {
+          await s.fn();
+        } catch (e) {
+          this.log.error(`stopping ${s.name}: ${briefError(e)}`);
+        }
+      }),
+    );
     await this.informers.stop();
   }
 
@@ -87,7 +89,11 @@ export class Operators {
 }
 
 /** One operator alone, on its own informers and without a lease (tests, benchmarks). */
-export async function runOperator<H extends object>(kc: KubeConfig, def: OperatorDefinition<H>, log?: Logger): Promise<H & { stop(): Promise<void> }> {
+export async function runOperator<H extends object>(
+  kc: KubeConfig,
+  def: OperatorDefinition<H>,
+  log?: Logger,
+): Promise<H & { stop(): Promise<void> }> {
   const ops = new Operators(kc, [def], log);
   await ops.start();
   return { ...ops.handle(def), stop: () => ops.stop() };

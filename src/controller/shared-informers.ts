@@ -46,7 +46,9 @@ export class SharedInformers {
     const have = this.informers.get(id);
     if (have) {
       if ((have.spec.labelSelector ?? '') !== (spec.labelSelector ?? '')) {
-        throw new Error(`${id} is watched with selector '${have.spec.labelSelector ?? ''}'; a second watch with '${spec.labelSelector ?? ''}' is not shared`);
+        throw new Error(
+          `${id} is watched with selector '${have.spec.labelSelector ?? ''}'; a second watch with '${spec.labelSelector ?? ''}' is not shared`,
+        );
       }
       return have.informer as unknown as Informer<T>;
     }
@@ -57,7 +59,16 @@ export class SharedInformers {
       log: this.log,
       list: async () => {
         try {
-          return (await objects.list(spec.apiVersion, spec.kind, spec.namespace, undefined, undefined, undefined, undefined, spec.labelSelector)) as KubernetesListObject<KubernetesObject>;
+          return (await objects.list(
+            spec.apiVersion,
+            spec.kind,
+            spec.namespace,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            spec.labelSelector,
+          )) as KubernetesListObject<KubernetesObject>;
         } catch (e) {
           throw toKubeApiError(e, `list ${spec.kind}`);
         }

@@ -77,7 +77,8 @@ export class Manager {
   }
 
   private async shutdown(final: ManagerState, graceMs = 10_000): Promise<void> {
-    if (this.stateValue === 'stopping' || this.stateValue === 'stopped' || this.stateValue === 'lost-lease') return this.done.then(() => {});
+    if (this.stateValue === 'stopping' || this.stateValue === 'stopped' || this.stateValue === 'lost-lease')
+      return this.done.then(() => {});
     this.stateValue = 'stopping';
     await this.operators.stop(graceMs);
     // Release only after every pass finished, so the next leader never overlaps a write of ours.

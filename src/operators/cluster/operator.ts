@@ -14,7 +14,10 @@ export interface ClusterOperator {
   stop(): Promise<void>;
 }
 
-export function clusterOperator(rt: Omit<ClusterRuntime, 'kc' | 'log'>, opts: ControllerOptions = {}): OperatorDefinition<Omit<ClusterOperator, 'stop'>> {
+export function clusterOperator(
+  rt: Omit<ClusterRuntime, 'kc' | 'log'>,
+  opts: ControllerOptions = {},
+): OperatorDefinition<Omit<ClusterOperator, 'stop'>> {
   return {
     name: 'cluster-operator',
     setup(ctx) {
@@ -24,7 +27,12 @@ export function clusterOperator(rt: Omit<ClusterRuntime, 'kc' | 'log'>, opts: Co
       clusters.onEvent((obj) => controller.enqueue(keyOf(obj)));
 
       // Control-plane Deployments: their readiness moves status and upgrades along.
-      const deployments = ctx.informer<V1Deployment>({ apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', labelSelector: 'kokpit.dev/cluster' });
+      const deployments = ctx.informer<V1Deployment>({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        plural: 'deployments',
+        labelSelector: 'kokpit.dev/cluster',
+      });
       deployments.onEvent((d) => {
         const c = d.metadata?.labels?.['kokpit.dev/cluster'];
         if (c && d.metadata?.namespace) controller.enqueue(`${d.metadata.namespace}/${c}`);

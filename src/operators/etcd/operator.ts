@@ -51,7 +51,10 @@ export function etcdOperator(o: Omit<EtcdOperatorOptions, 'kc' | 'log'>): Operat
     setup(ctx) {
       const { kc, log } = ctx;
       const objects = makeObjectApi(kc);
-      const forwards = !o.resolver && o.access === 'port-forward' ? new ForwardingResolver(apiServerTunnel(kc), (l) => log.debug(`etcd access: ${l}`)) : undefined;
+      const forwards =
+        !o.resolver && o.access === 'port-forward'
+          ? new ForwardingResolver(apiServerTunnel(kc), (l) => log.debug(`etcd access: ${l}`))
+          : undefined;
       const resolver = o.resolver ?? forwards;
       const clusterReconciler = new EtcdClusterReconciler({
         kc,

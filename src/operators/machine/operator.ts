@@ -64,11 +64,20 @@ function setup(ctx: OperatorContext, opts: Omit<MachineOperatorOptions, 'kc' | '
   const components = ctx.informer<Component & KubernetesObject>(kokpitWatch('Component'));
   const clusters = ctx.informer<BusinessCluster & KubernetesObject>(kokpitWatch('BusinessCluster'));
 
-  let machineController: Controller | undefined;
-  const connections = new ClusterConnections({ log, kwokBinary: opts.kwokBinary, binaries: opts.binaries, onNodeEvent: (key) => machineController?.enqueue(key) });
+  // Its reconciler, made below, is only called once the controller starts.
+  const mc = ctx.controller('machine', (key) => machineReconciler.reconcile(key), { workers: 8, ...opts.controller });
+  const connections = new ClusterConnections({
+    log,
+    kwokBinary: opts.kwokBinary,
+    binaries: opts.binaries,
+    onNodeEvent: (key) => mc.enqueue(key),
+  });
   const events = new KubeEventRecorder(kc, 'machine-operator', log);
   const machineReconciler = new MachineReconciler({
-    kc, log, connections, events,
+    kc,
+    log,
+    connections,
+    events,
     providers: opts.providers ?? { kwok: new KwokProvider(), kind: new KindProvider() },
     healthIntervalMs: opts.healthIntervalMs,
     repairLimitMs: opts.repairLimitMs,
@@ -77,15 +86,15 @@ function setup(ctx: OperatorContext, opts: Omit<MachineOperatorOptions, 'kc' | '
   const setReconciler = new MachineSetReconciler({ kc, log, events });
   const definitions = () => new Map<string, ComponentSpec>(components.list().map((c) => [c.metadata.name, c.spec]));
   const componentReconciler = new ComponentReconciler({ kc, log, definitions });
-  machineController = ctx.controller('machine', (key) => machineReconciler.reconcile(key), { workers: 8, ...opts.controller });
   const setController = ctx.controller('machineset', (key) => setReconciler.reconcile(key), opts.controller);
   const componentController = ctx.controller('component', (key) => componentReconciler.reconcile(key), opts.controller);
-  const mc = machineController;
   ctx.onStop(() => connections.stopAll());
   // kwok and the Node watch of a business cluster stop with its last Machine (a new one starts them again).
   const releaseIfUnused = (namespace: string, cluster: string) => {
     if (machines.list(namespace).some((x) => x.spec.clusterRef.name === cluster)) return;
-    connections.release(`${namespace}/${cluster}`).catch((e) => log.warn(`stopping kwok of ${namespace}/${cluster}: ${e instanceof Error ? e.message : String(e)}`));
+    connections
+      .release(`${namespace}/${cluster}`)
+      .catch((e) => log.warn(`stopping kwok of ${namespace}/${cluster}: ${e instanceof Error ? e.message : String(e)}`));
   };
 
   machines.onEvent((m, kind) => {
@@ -110,7 +119,7 @@ function setup(ctx: OperatorContext, opts: Omit<MachineOperatorOptions, 'kc' | '
     machineSets: setReconciler,
     components: componentReconciler,
     connections,
-    controllers: [machineController, setController, componentController],
+    controllers: [mc, setController, componentController],
     events,
     writes: () => machineReconciler.counter.writes + setReconciler.counter.writes + componentReconciler.counter.writes,
   };

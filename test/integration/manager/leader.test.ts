@@ -22,7 +22,11 @@ function stampOperator(identity: string, seen: string[]): OperatorDefinition {
         const { namespace, name } = splitKey(key);
         const cached = cache.get(name, namespace);
         if (!cached || cached.data?.handledBy === identity) return;
-        await applyObject(api, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { handledBy: identity } } as KubernetesObject, { fieldManager: `stamp-${identity}` });
+        await applyObject(
+          api,
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { handledBy: identity } } as KubernetesObject,
+          { fieldManager: `stamp-${identity}` },
+        );
       });
       cache.onEvent((cm) => stamp.enqueue(keyOf(cm)));
     },
@@ -49,12 +53,20 @@ describe('manager leader election on a real apiserver', function () {
     const a = new Manager({ kc: cp.kubeConfig(), operators: [stampOperator('a', seenA)], leaderElection: { ...lease, identity: 'a' } });
     managers.push(a);
     await a.start();
-    const b = new Manager({ kc: cp.kubeConfig(), operators: [stampOperator('b', seenB)], leaderElection: { ...lease, identity: 'b', onWaiting: (h) => waiting.push(h) } });
+    const b = new Manager({
+      kc: cp.kubeConfig(),
+      operators: [stampOperator('b', seenB)],
+      leaderElection: { ...lease, identity: 'b', onWaiting: (h) => waiting.push(h) },
+    });
     managers.push(b);
     const bStarted = b.start();
 
     await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'one', labels: { 'kokpit-test': 'manager' } } } });
-    await waitFor('a stamps one', async () => (await core.readNamespacedConfigMap({ namespace: NS, name: 'one' })).data?.handledBy === 'a' || undefined, { timeoutMs: 10_000 });
+    await waitFor(
+      'a stamps one',
+      async () => (await core.readNamespacedConfigMap({ namespace: NS, name: 'one' })).data?.handledBy === 'a' || undefined,
+      { timeoutMs: 10_000 },
+    );
     await waitFor('b reports the holder', async () => waiting.includes('a') || undefined, { timeoutMs: 10_000 });
     assert.equal(b.state, 'waiting-for-lease');
     assert.deepEqual(seenB, [], 'the waiting manager reconciled nothing');
@@ -66,9 +78,17 @@ describe('manager leader election on a real apiserver', function () {
     await bStarted;
     const takeoverMs = Date.now() - killedAt;
     assert.ok(takeoverMs < (lease.leaseDurationSec + 4) * 1000, `took over in ${takeoverMs} ms`);
-    await waitFor('b re-stamps one', async () => (await core.readNamespacedConfigMap({ namespace: NS, name: 'one' })).data?.handledBy === 'b' || undefined, { timeoutMs: 10_000 });
+    await waitFor(
+      'b re-stamps one',
+      async () => (await core.readNamespacedConfigMap({ namespace: NS, name: 'one' })).data?.handledBy === 'b' || undefined,
+      { timeoutMs: 10_000 },
+    );
     await core.createNamespacedConfigMap({ namespace: NS, body: { metadata: { name: 'two', labels: { 'kokpit-test': 'manager' } } } });
-    await waitFor('b stamps two', async () => (await core.readNamespacedConfigMap({ namespace: NS, name: 'two' })).data?.handledBy === 'b' || undefined, { timeoutMs: 10_000 });
+    await waitFor(
+      'b stamps two',
+      async () => (await core.readNamespacedConfigMap({ namespace: NS, name: 'two' })).data?.handledBy === 'b' || undefined,
+      { timeoutMs: 10_000 },
+    );
     assert.ok(!seenA.includes(`${NS}/two`), 'the dead manager did not see later objects');
   });
 

@@ -15,9 +15,14 @@ import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../.
 
 /** Every type the three operators watch in the meta cluster, as `group/resource`. */
 const WATCHED = [
-  '/pods', 'apps/deployments',
-  'kokpit.dev/businessclusters', 'kokpit.dev/components', 'kokpit.dev/etcdbackups', 'kokpit.dev/etcdclusters',
-  'kokpit.dev/machines', 'kokpit.dev/machinesets',
+  '/pods',
+  'apps/deployments',
+  'kokpit.dev/businessclusters',
+  'kokpit.dev/components',
+  'kokpit.dev/etcdbackups',
+  'kokpit.dev/etcdclusters',
+  'kokpit.dev/machines',
+  'kokpit.dev/machinesets',
 ];
 
 type Counts = Record<string, number>;
@@ -26,12 +31,14 @@ type Counts = Record<string, number>;
 function metrics(cp: ControlPlane): Promise<string> {
   return new Promise((resolve, reject) => {
     const { caPem: ca, certPem: cert, keyPem: key } = cp.adminTLS;
-    https.get(`${cp.server}/metrics`, { ca, cert, key, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`/metrics: HTTP ${res.statusCode}`))));
-    }).on('error', reject);
+    https
+      .get(`${cp.server}/metrics`, { ca, cert, key, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`/metrics: HTTP ${res.statusCode}`))));
+      })
+      .on('error', reject);
   });
 }
 
@@ -59,18 +66,26 @@ async function watchesOf(cp: ControlPlane, run: () => Promise<() => Promise<void
   const [open0, total0] = [watchSamples(before, 'apiserver_longrunning_requests'), watchSamples(before, 'apiserver_request_total')];
   const stop = await run();
   try {
-    await waitFor('every watch open on the server', async () => {
-      const open = minus(watchSamples(await metrics(cp), 'apiserver_longrunning_requests'), open0);
-      return WATCHED.every((r) => open[r] >= 1) || undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor(
+      'every watch open on the server',
+      async () => {
+        const open = minus(watchSamples(await metrics(cp), 'apiserver_longrunning_requests'), open0);
+        return WATCHED.every((r) => open[r] >= 1) || undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
   } finally {
     await stop();
   }
-  return waitFor('every watch closed on the server', async () => {
-    const now = await metrics(cp);
-    const open = minus(watchSamples(now, 'apiserver_longrunning_requests'), open0);
-    return WATCHED.every((r) => open[r] === 0) ? minus(watchSamples(now, 'apiserver_request_total'), total0) : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 200 });
+  return waitFor(
+    'every watch closed on the server',
+    async () => {
+      const now = await metrics(cp);
+      const open = minus(watchSamples(now, 'apiserver_longrunning_requests'), open0);
+      return WATCHED.every((r) => open[r] === 0) ? minus(watchSamples(now, 'apiserver_request_total'), total0) : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200 },
+  );
 }
 
 describe('manager: one watch per resource type, counted by the API server', function () {
@@ -88,18 +103,31 @@ describe('manager: one watch per resource type, counted by the API server', func
     const watches = await watchesOf(cp, async () => {
       const manager = new Manager({ kc, operators: kokpitOperators() });
       await manager.start();
-      assert.deepEqual(manager.operators.informers.specs.map((s) => `${s.apiVersion.includes('/') ? s.apiVersion.split('/')[0] : ''}/${s.plural}`).sort(), WATCHED);
+      assert.deepEqual(
+        manager.operators.informers.specs.map((s) => `${s.apiVersion.includes('/') ? s.apiVersion.split('/')[0] : ''}/${s.plural}`).sort(),
+        WATCHED,
+      );
       // The cluster operator reconciles through the BusinessCluster informer it shares with the machine operator.
       await makeObjectApi(kc).create({
-        apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'shared', namespace: 'default' },
+        apiVersion: 'kokpit.dev/v1alpha1',
+        kind: 'BusinessCluster',
+        metadata: { name: 'shared', namespace: 'default' },
         spec: { version: 'v1.20.0', etcd: { clusterRef: { name: 'none' } } },
       } as KubernetesObject);
-      await waitFor('the cluster operator reports the unknown version', async () => {
-        const bc = (await makeObjectApi(kc).read({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'shared', namespace: 'default' } })) as {
-          status?: { conditions?: Array<{ type: string; reason: string }> };
-        };
-        return bc.status?.conditions?.find((c) => c.type === 'CatalogValid')?.reason === 'VersionNotInCatalog' || undefined;
-      }, { timeoutMs: 30_000 });
+      await waitFor(
+        'the cluster operator reports the unknown version',
+        async () => {
+          const bc = (await makeObjectApi(kc).read({
+            apiVersion: 'kokpit.dev/v1alpha1',
+            kind: 'BusinessCluster',
+            metadata: { name: 'shared', namespace: 'default' },
+          })) as {
+            status?: { conditions?: Array<{ type: string; reason: string }> };
+          };
+          return bc.status?.conditions?.find((c) => c.type === 'CatalogValid')?.reason === 'VersionNotInCatalog' || undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
       return () => manager.stop();
     });
     assert.deepEqual(watches, Object.fromEntries(WATCHED.map((r) => [r, 1])));
