@@ -1,43 +1,86 @@
-// Bundles the extension and the CLI into single CommonJS files. `vscode` stays external; ESM-only
-// dependencies (@kubernetes/client-node 2.x, execa) are bundled to CJS.
+// Bundles the extension into one CommonJS file (`vscode` stays external) and the CLI into ES module chunks that
+// load on demand: dist/cli/main.mjs holds only the command table and dispatch, each command's code (and the
+// heavy dependencies it alone uses) sits in its own chunk, so `kokpit --help` parses kilobytes, not megabytes.
+// dist/cli.js is a small CommonJS door to it, for `require(dist/cli.js).main()` (bin/kokpit.js, the editor's
+// launcher). ESM-only dependencies (@kubernetes/client-node 2.x, execa) are bundled in both.
 import { build } from 'esbuild';
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
-// etcd3 loads its .proto files at run time from `${__dirname}/../proto`; in a bundle __dirname is dist/,
-// so ship the files as dist/etcd3-proto/ and point the loader there.
+// etcd3 loads its .proto files at run time from `${__dirname}/../proto`; in a bundle __dirname is dist/ (or
+// dist/cli/ for the CLI's chunks), so ship the files once as dist/etcd3-proto/ and point the loader there.
 const require = createRequire(import.meta.url);
 const etcd3Dir = dirname(require.resolve('etcd3/package.json'));
 cpSync(join(etcd3Dir, 'proto'), 'dist/etcd3-proto', { recursive: true });
-const etcd3Protos = {
+const etcd3Protos = (fromBundleDir) => ({
   name: 'etcd3-protos',
   setup(b) {
     b.onLoad({ filter: /etcd3[\\/]lib[\\/]connection-pool\.js$/ }, (args) => {
       const src = readFileSync(args.path, 'utf8');
-      const patched = src.replace('`${__dirname}/../proto/rpc.proto`', "require('path').join(__dirname, 'etcd3-proto', 'rpc.proto')");
+      const to = `require('path').join(__dirname, ${JSON.stringify(fromBundleDir)}, 'etcd3-proto', 'rpc.proto')`;
+      const patched = src.replace('`${__dirname}/../proto/rpc.proto`', to);
       if (patched === src) throw new Error('etcd3 connection-pool.js changed: update scripts/build.mjs');
       return { contents: patched, loader: 'js' };
     });
   },
-};
+});
 
 const production = process.argv.includes('--production');
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  format: 'cjs',
   sourcemap: !production,
   minify: production,
   logLevel: 'info',
-  // Some ESM dependencies read import.meta.url; give them the CJS equivalent.
-  define: { 'import.meta.url': 'importMetaUrl' },
-  plugins: [etcd3Protos],
-  banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
 
-await Promise.all([
-  build({ ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
-  build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }),
+// The CLI's chunks are ES modules; bundled CommonJS dependencies still call require() and read __dirname, so
+// every chunk gets both from its own URL (the names are the ones esbuild's require shim and etcd3 look for).
+const esmBanner = [
+  "import { createRequire as __kokpitCreateRequire } from 'node:module';",
+  "import { dirname as __kokpitDirname } from 'node:path';",
+  "import { fileURLToPath as __kokpitFileURLToPath } from 'node:url';",
+  'const require = __kokpitCreateRequire(import.meta.url);',
+  'const __filename = __kokpitFileURLToPath(import.meta.url);',
+  'const __dirname = __kokpitDirname(__filename);',
+].join(' ');
+
+rmSync('dist/cli', { recursive: true, force: true });
+const [, cli] = await Promise.all([
+  build({
+    ...common,
+    format: 'cjs',
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+    plugins: [etcd3Protos('.')],
+    // Some ESM dependencies read import.meta.url; give them the CJS equivalent.
+    define: { 'import.meta.url': 'importMetaUrl' },
+    banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" },
+  }),
+  build({
+    ...common,
+    format: 'esm',
+    splitting: true,
+    entryPoints: { main: 'src/cli/main.ts' },
+    outdir: 'dist/cli',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
+    plugins: [etcd3Protos('..')],
+    // src/cli/registry.ts: the bundle loads each command with import() (a chunk), the sources with require().
+    define: { KOKPIT_BUNDLE: 'true' },
+    banner: { js: esmBanner },
+    metafile: true,
+  }),
 ]);
+mkdirSync('dist/cli', { recursive: true });
+// Which source files each chunk holds and which chunks it imports: test/integration/bundle reads it to check
+// that `kokpit --help` and `kokpit validate` load no heavy dependency. Not shipped (see .vscodeignore).
+writeFileSync('dist/cli/meta.json', JSON.stringify(cli.metafile));
+writeFileSync(
+  'dist/cli.js',
+  '// The kokpit CLI (generated by scripts/build.mjs): its code is the ES module chunks in ./cli/.\n' +
+    "exports.main = () => import('./cli/main.mjs').then((m) => m.main());\n",
+);

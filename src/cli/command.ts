@@ -13,9 +13,7 @@ export const EXIT = { OK: 0, FAILED: 1, USAGE: 2 } as const;
 
 export class UsageError extends Error {}
 
+/** A command's code; its name, summary and usage are in the command table (registry.ts), loaded without it. */
 export interface Command {
-  name: string;
-  summary: string;
-  usage: string;
   run(argv: string[], io: CliIO): Promise<number>;
 }

@@ -1,28 +1,6 @@
-// kokpit CLI entry: dispatches to one module per command.
-import { EXIT, UsageError, type CliIO, type Command } from './command';
-import { operatorCommand } from './commands/operator';
-import { sandboxCommand } from './commands/sandbox';
-import { validateCommand } from './commands/validate';
-import { versionsCommand } from './commands/versions';
-import { upCommand } from './commands/up';
-import { downCommand } from './commands/down';
-import { statusCommand } from './commands/status';
-import { kubeconfigCommand } from './commands/kubeconfig';
-import { getCommand } from './commands/get';
-import { renderCommand } from './commands/render';
-import { applyCommand } from './commands/apply';
-import { backupCommand } from './commands/backup';
-import { restoreCommand } from './commands/restore';
-import { upgradeCommand } from './commands/upgrade';
-import { addonsCommand } from './commands/addons';
-import { diffCommand } from './commands/diff';
-
-export const COMMANDS: Command[] = [
-  validateCommand, versionsCommand, sandboxCommand, operatorCommand,
-  upCommand, downCommand, statusCommand, kubeconfigCommand, getCommand, renderCommand, applyCommand,
-  backupCommand, restoreCommand,
-  upgradeCommand, addonsCommand, diffCommand,
-];
+// kokpit CLI entry: the command table and dispatch only; a command's module loads when it runs (registry.ts).
+import { EXIT, UsageError, type CliIO } from './command';
+import { COMMANDS } from './registry';
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -67,7 +45,7 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
     return EXIT.OK;
   }
   try {
-    return await cmd.run(rest, io);
+    return await (await cmd.load()).run(rest, io);
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`kokpit ${name}: ${e.message}\nUsage: ${cmd.usage}`);

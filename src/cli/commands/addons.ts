@@ -120,13 +120,6 @@ async function runImport(argv: string[], io: CliIO): Promise<number> {
 }
 
 export const addonsCommand: Command = {
-  name: 'addons',
-  summary: 'Import Addon definitions into the meta cluster (files, directories, or the built-in ones), or list them',
-  usage:
-    'kokpit addons import <dir|file>... [--builtin] [--dry-run] [--kubeconfig FILE] [--context NAME] [--name ENV]\n' +
-    '       kokpit addons list [-o wide|yaml|json] [--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
-    'A directory stands for its *.yaml and *.yml files. Every document must be a valid kokpit.dev/v1alpha1 Addon;\n' +
-    'if any is not, nothing is imported. --builtin adds the definitions kokpit ships (coredns, kube-proxy).',
   async run(argv, io) {
     const [sub, ...rest] = argv;
     if (sub === 'import') return runImport(rest, io);

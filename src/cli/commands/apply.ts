@@ -10,9 +10,6 @@ import { EXIT, UsageError, type Command } from '../command';
 import { readValidManifests } from './render';
 
 export const applyCommand: Command = {
-  name: 'apply',
-  summary: 'Validate and server-side apply manifests to the meta cluster',
-  usage: 'kokpit apply -f FILE [-n NAMESPACE] [--dry-run] [--kubeconfig FILE] [--context NAME] [--name ENV]',
   async run(argv, io) {
     const p = parseFlags(argv, [...META_FLAGS, { name: 'filename', short: 'f', value: true }, { name: 'namespace', short: 'n', value: true }, { name: 'dry-run' }]);
     const { file, text, docs, errors } = readValidManifests(p, io);

@@ -92,9 +92,6 @@ export function describeBackup(b: EtcdBackup): string {
 const stamp = (now: number) => new Date(now).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15).toLowerCase();
 
 export const backupCommand: Command = {
-  name: 'backup',
-  summary: 'Take a snapshot of an etcd cluster (an EtcdBackup); --wait follows it to completion',
-  usage: 'kokpit backup <etcd-cluster> [-n NAMESPACE] [--backup-name NAME] [--wait] [--timeout 10m] [--kubeconfig FILE] [--context NAME] [--name ENV]',
   async run(argv, io: CliIO) {
     const p = parseFlags(argv, [
       ...META_FLAGS,

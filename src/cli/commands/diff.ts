@@ -107,11 +107,6 @@ export function objectDiff(what: string, live: Obj | undefined, merged: Obj): st
 }
 
 export const diffCommand: Command = {
-  name: 'diff',
-  summary: 'Show what `kokpit apply -f` would change in the meta cluster (server-side dry run)',
-  usage:
-    'kokpit diff -f FILE [-n NAMESPACE] [--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
-    'Exit status: 0 no differences, 1 differences, 2 an error. Secret values are shown as hashes only.',
   async run(argv, io) {
     const p = parseFlags(argv, [...META_FLAGS, { name: 'filename', short: 'f', value: true }, { name: 'namespace', short: 'n', value: true }]);
     const { file, docs, errors } = readValidManifests(p, io);

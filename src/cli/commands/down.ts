@@ -13,9 +13,6 @@ import { isAlive } from '../../controlplane';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 
 export const downCommand: Command = {
-  name: 'down',
-  summary: 'Stop a local environment started by `kokpit up` (manager, pod runner processes, control plane)',
-  usage: 'kokpit down [--name N]\n\nExit code 0 when everything stopped, 1 when a process is left running.',
   async run(argv, io) {
     const p = parseFlags(argv, [{ name: 'name', value: true }]);
     if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);

@@ -88,9 +88,6 @@ export function formatObjects(resource: ResourceName, items: Obj[], output: stri
 }
 
 export const getCommand: Command = {
-  name: 'get',
-  summary: 'List kokpit objects: clusters, etcd, machines, versions, addons',
-  usage: 'kokpit get clusters|etcd|machines|versions|addons [-n NAMESPACE] [-o wide|yaml|json] [--kubeconfig FILE] [--context NAME] [--name ENV]',
   async run(argv, io) {
     const p = parseFlags(argv, [...META_FLAGS, { name: 'namespace', short: 'n', value: true }, { name: 'output', short: 'o', value: true, oneOf: ['wide', 'yaml', 'json'] }]);
     if (p.positionals.length !== 1) throw new UsageError('give one resource: clusters, etcd, machines, versions or addons');

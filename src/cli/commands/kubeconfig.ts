@@ -134,16 +134,6 @@ export async function mergeBusinessClusterKubeconfig(
 }
 
 export const kubeconfigCommand: Command = {
-  name: 'kubeconfig',
-  summary: 'Write the admin kubeconfig of a business cluster to a file (mode 0600), or --merge it into your kubeconfig',
-  usage:
-    'kokpit kubeconfig <cluster> [-n NAMESPACE] [-o FILE|-] [--kubeconfig FILE] [--context NAME] [--name ENV]\n' +
-    '       kokpit kubeconfig <cluster> --merge [--kubeconfig-out FILE] [--use] [-n NAMESPACE] [meta flags]\n\n' +
-    '-o FILE  where to write it (default: the local environment\'s directory, else ~/.config/kokpit/kubeconfigs/)\n' +
-    '-o -     print it to stdout instead (it holds a client key: handle with care)\n' +
-    '--merge  add it to your kubeconfig ($KUBECONFIG\'s first file, else ~/.kube/config; or --kubeconfig-out FILE) as\n' +
-    '         cluster, user and context kokpit-<namespace>-<cluster>; other entries and current-context are kept\n' +
-    '         (--use switches current-context to it)',
   async run(argv, io) {
     const p = parseFlags(argv, [...META_FLAGS, { name: 'namespace', short: 'n', value: true }, { name: 'output', short: 'o', value: true }, { name: 'merge' }, { name: 'kubeconfig-out', value: true }, { name: 'use' }]);
     if (p.positionals.length !== 1) throw new UsageError('give exactly one business cluster name');

@@ -132,13 +132,5 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
 }
 
 export const operatorCommand: Command = {
-  name: 'operator',
-  summary: 'Run every kokpit reconciler (etcd, clusters) against a meta cluster, with leader election',
-  usage:
-    'kokpit operator [--kubeconfig FILE] [--context NAME] [--namespace kokpit-system] [--install-crds] [--no-leader-elect] [--lease-duration 15] [--etcd-access pod-ip|port-forward] [-v]\n\n' +
-    'Runs in the foreground until SIGINT/SIGTERM. Only one manager per meta cluster reconciles (Lease\n' +
-    '<namespace>/kokpit-manager); others wait and take over when it stops or dies.\n' +
-    '--etcd-access port-forward: reach etcd members through the API server\'s pod port-forward (when this\n' +
-    'process runs outside the meta cluster\'s pod network); pod-ip (default) dials pod IPs directly.',
   run: (argv, io) => runOperator(argv, io),
 };

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { catalogWith, renderDocument, RENDERED_ANNOTATION } from '../../local/render';
+import { catalogWith, renderDocument } from '../../local/render';
 import { parseFlags, str, type Parsed } from '../args';
 import { validateText } from '../../validation';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
@@ -45,14 +45,6 @@ function readCatalogFiles(arg: string, io: CliIO): { docs: Array<Record<string, 
 }
 
 export const renderCommand: Command = {
-  name: 'render',
-  summary: 'Print the meta-cluster objects a BusinessCluster or EtcdCluster would produce (offline)',
-  usage:
-    'kokpit render -f FILE [--catalog FILE|DIR] [-o yaml|json]\n\n' +
-    "Runs the cluster reconciler's own render parts. Catalog: the file's KubernetesVersion and Addon documents,\n" +
-    "then --catalog's (a file, or a directory's .yaml files), then kokpit's default one.\n" +
-    `Secrets hold placeholders (annotated ${RENDERED_ANNOTATION});\n` +
-    'owner references carry a zero uid; Service type Auto is shown as NodePort.',
   async run(argv, io) {
     const p = parseFlags(argv, [
       { name: 'filename', short: 'f', value: true },

@@ -30,9 +30,6 @@ export function restoreVerdict(c: EtcdCluster | undefined, name: string): WatchV
 }
 
 export const restoreCommand: Command = {
-  name: 'restore',
-  summary: 'Create a new etcd cluster from a backup (EtcdBackup); --wait follows it until Available',
-  usage: 'kokpit restore <etcd-backup> --into <new-etcd-cluster> [-n NAMESPACE] [--replicas 1|3|5] [--version 3.5.x] [--wait] [--timeout 10m] [--kubeconfig FILE] [--context NAME] [--name ENV]',
   async run(argv, io: CliIO) {
     const p = parseFlags(argv, [
       ...META_FLAGS,

@@ -6,24 +6,8 @@ import { UsageError, type Command } from '../command';
 import { downCommand } from './down';
 import { statusCommand } from './status';
 import { upCommand } from './up';
-import { sandboxRoot } from '../../local/sandbox-state';
 
 export const sandboxCommand: Command = {
-  name: 'sandbox',
-  summary: 'A local meta cluster without Docker: `kokpit up --runtime sandbox` (start), `kokpit down` (stop), `kokpit status`',
-  usage:
-    'kokpit sandbox start [--name N] [--version V] [--nodes N] [--detach] [--with-sample] [--config FILE] [-v]\n' +
-    '       kokpit sandbox stop [--name N]\n' +
-    '       kokpit sandbox status [--name N]\n\n' +
-    'Other names for `kokpit up --runtime sandbox`, `kokpit down` and `kokpit status`: the same environment, state\n' +
-    'and default name ("kokpit"), whichever command started it.\n' +
-    'start   etcd, kube-apiserver and kube-controller-manager as local processes on 127.0.0.1, the kokpit CRDs,\n' +
-    '        catalog and reconcilers, and a pod runner node whose pods run as local processes; a kubeconfig\n' +
-    '        (mode 0600). --nodes N adds N kwok-simulated nodes (no kubelet, no scheduler: a pod that names one\n' +
-    '        is reported Running, nothing runs). Runs until Ctrl-C, or in the background with --detach.\n' +
-    'stop    stops everything it started and removes its state.\n' +
-    'status  shows it, the manager and the business clusters.\n\n' +
-    `State: ${sandboxRoot()}/<name> (override the parent with KOKPIT_SANDBOX_DIR).`,
   async run(argv, io) {
     const [sub, ...rest] = argv;
     if (sub === 'start') {

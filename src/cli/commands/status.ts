@@ -44,9 +44,6 @@ async function managerLine(kc: KubeConfig): Promise<string> {
 }
 
 export const statusCommand: Command = {
-  name: 'status',
-  summary: 'Show the meta cluster, the manager and every business cluster (phase, version, endpoint, etcd, machines)',
-  usage: 'kokpit status [--name ENV] [--kubeconfig FILE] [--context NAME]',
   async run(argv, io) {
     const p = parseFlags(argv, META_FLAGS);
     if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);

@@ -93,18 +93,6 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 const stepLine = (s: StepTiming) => `  ✓ ${s.step} (${secs(s.ms)})`;
 
 export const upCommand: Command = {
-  name: 'up',
-  summary: 'Create (or reuse) a local meta cluster running kokpit\'s reconcilers; --with-sample adds a Ready business cluster',
-  usage:
-    'kokpit up [--name N] [--config kokpit.yaml] [--runtime sandbox|kind] [--with-sample] [--detach] [-v]\n' +
-    '          [--version V] [--nodes N]\n\n' +
-    '--version: the meta cluster\'s Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n' +
-    'Runtime: kind when Docker is reachable and `kind` is on PATH, else the sandbox (no Docker: etcd,\n' +
-    'kube-apiserver and kube-controller-manager as local processes; business clusters\' etcd and control-plane\n' +
-    'pods run as real local processes through kokpit\'s pod runner; worker nodes are simulated).\n' +
-    'kind: preflight, `kind create cluster` (or reuse), then the same install and manager as the sandbox; the\n' +
-    'manager runs on the host. Business API servers: 127.0.0.1:<port> from kokpit.yaml\'s reserved range.\n' +
-    'Runs in the foreground until Ctrl-C, or in the background with --detach (stop with `kokpit down`).',
   async run(argv, io) {
     const a = parseUpArgs(argv);
     const loaded = a.config ? loadEnvironmentConfig(path.resolve(io.cwd, a.config)) : defaultEnvironmentConfig();

@@ -181,13 +181,6 @@ export async function upgradeCluster(o: UpgradeOptions): Promise<UpgradeResult> 
 }
 
 export const upgradeCommand: Command = {
-  name: 'upgrade',
-  summary: 'Upgrade a business cluster to a catalog version and follow its progress',
-  usage:
-    'kokpit upgrade <cluster> --to VERSION [-n NAMESPACE] [--timeout 20m] [--no-wait] [--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
-    'The version must be Supported or Preview in the meta cluster\'s catalog (`kokpit versions list`); downgrades are refused.\n' +
-    'Several minors are taken one at a time by the operator. Exit 0 once the cluster runs VERSION and is Ready; 1 on a\n' +
-    'failure that persists or on timeout.',
   async run(argv, io) {
     const p = parseFlags(argv, [...META_FLAGS, { name: 'to', value: true }, { name: 'namespace', short: 'n', value: true }, { name: 'timeout', value: true }, { name: 'no-wait' }]);
     if (p.positionals.length !== 1) throw new UsageError('give exactly one business cluster name');

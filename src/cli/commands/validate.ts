@@ -20,11 +20,6 @@ interface Finding {
 }
 
 export const validateCommand: Command = {
-  name: 'validate',
-  summary: 'Check kokpit manifests and kind configs (schema, YAML and semantic rules) offline',
-  usage: 'kokpit validate [--output text|json] <files or dirs…>\n\n' +
-    'Directories are searched recursively for *.yaml and *.yml (node_modules and dot-directories are skipped).\n' +
-    'Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O error.',
   async run(argv, io) {
     const { output, paths } = parseArgs(argv);
     const { files, ioErrors } = await collectFiles(paths, io);

@@ -71,13 +71,6 @@ export function parseVersionsFile(text: string, file: string): { versions: Kuber
 }
 
 export const versionsCommand: Command = {
-  name: 'versions',
-  summary: 'List the Kubernetes version catalog of the meta cluster, or add versions to it',
-  usage:
-    'kokpit versions list [-o table|json] [--kubeconfig <file>] [--context <name>]\n' +
-    '       kokpit versions add -f <file> [-f <file>…] [--kubeconfig <file>] [--context <name>]\n\n' +
-    'Files hold kokpit.dev/v1alpha1 KubernetesVersion documents (metadata.name = spec.version). Every file is\n' +
-    'checked first; nothing is applied if any has an error. Business clusters may use Supported and Preview versions.',
   async run(argv: string[], io: CliIO): Promise<number> {
     const flags = parseArgs(argv);
     if (flags.sub === 'add') {

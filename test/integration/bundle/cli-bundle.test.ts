@@ -1,8 +1,12 @@
 // The bundled CLI (dist/cli.js, what the .vsix and `npm start` run) works, not just the TypeScript sources:
-// runtime-loaded assets (etcd3's .proto files, CRDs) must be found from the bundle.
+// runtime-loaded assets (etcd3's .proto files, CRDs) must be found from the bundle, every command's chunk must load,
+// and `kokpit --help` / `kokpit validate` must load only what they need.
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import { listFiles, PackageManager } from '@vscode/vsce';
+import { COMMANDS } from '../../../src/cli/registry';
+import { loadedWith, readCliMeta } from '../../support/cli-chunks';
 
 
 describe('bundled CLI (dist/cli.js)', function () {
@@ -11,11 +15,35 @@ describe('bundled CLI (dist/cli.js)', function () {
     assert.equal(r.status, 0, r.stderr + r.stdout);
   });
 
-  it('loads every command module and prints help', () => {
+  it('prints help', () => {
     // bin/kokpit.js runs dist/cli.js when it exists (and KOKPIT_FROM_SOURCE is unset).
     const r = spawnSync(process.execPath, ['bin/kokpit.js', '--help'], { encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '' } });
     assert.equal(r.status, 0, r.stderr);
     for (const cmd of ['validate', 'operator', 'sandbox', 'versions']) assert.match(r.stdout, new RegExp(`\\b${cmd}\\b`));
+  });
+
+  it('loads every command\'s chunk: an unknown flag is a usage error (exit 2), not a load failure', function () {
+    this.timeout(120_000);
+    // Loading runs each chunk's top level, etcd3's .proto lookup included (operator, sandbox, up, backup, …).
+    for (const { name } of COMMANDS) {
+      const r = spawnSync(process.execPath, ['bin/kokpit.js', name, '--no-such-flag'], { encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '' } });
+      assert.equal(r.status, 2, `${name}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^kokpit ${name}: unknown (flag|subcommand)`), name);
+    }
+  });
+
+  it('`kokpit --help` loads no package, and `kokpit validate` no cluster client (esbuild metafile)', () => {
+    const meta = readCliMeta(process.cwd());
+    assert.ok(meta, 'dist/cli/meta.json is missing');
+    const packages = (inputs: string[]) => [...new Set(inputs.flatMap((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1] ?? []))];
+    const help = loadedWith(meta, 'main');
+    assert.deepEqual(packages(help.inputs), []);
+    assert.ok(!help.inputs.some((f) => f.startsWith('src/cli/commands/')), 'a command module is in the help path');
+    const validate = packages(loadedWith(meta, 'main', 'validate').inputs);
+    for (const heavy of ['@kubernetes/client-node', 'etcd3', '@grpc/grpc-js', 'execa', '@peculiar/x509', 'undici']) {
+      assert.ok(!validate.includes(heavy), `kokpit validate loads ${heavy}`);
+    }
+    assert.ok(validate.includes('yaml'), 'the metafile reading found nothing (validate needs yaml)');
   });
 
   it('validates the fixtures with the same exit codes as the sources', () => {
@@ -32,5 +60,9 @@ describe('bundled CLI (dist/cli.js)', function () {
     for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/etcd3-proto/rpc.proto', 'dist/etcd3-proto/kv.proto', 'dist/etcd3-proto/auth.proto']) {
       assert.ok(files.includes(f), `${f} is not packaged`);
     }
+    // Every chunk of the CLI, and nothing else from dist/cli/ (maps, metafile).
+    const chunks = fs.readdirSync('dist/cli').filter((f) => f.endsWith('.mjs')).map((f) => `dist/cli/${f}`);
+    assert.ok(chunks.includes('dist/cli/main.mjs'));
+    assert.deepEqual(files.filter((f) => f.startsWith('dist/cli/')).sort(), chunks.sort());
   });
 });

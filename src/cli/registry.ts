@@ -1,0 +1,194 @@
+// The command table: names, summaries and usage, light enough for `kokpit --help` and `kokpit <command> --help`.
+// Each command's code (and the dependencies only it needs) loads when that command runs: in the bundle every
+// import() below is a chunk of its own (scripts/build.mjs defines KOKPIT_BUNDLE, so esbuild drops the require());
+// the TypeScript sources run under tsx/cjs, whose import() cannot load a .ts file, so they require() it.
+// test/unit/cli/registry.test.ts loads every entry, so a wrong module or export name fails there.
+import type { Command } from './command';
+import { sandboxRoot } from '../local/sandbox-state';
+
+declare const KOKPIT_BUNDLE: true | undefined;
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  usage: string;
+  load(): Promise<Command>;
+}
+
+export const COMMANDS: CommandEntry[] = [
+  {
+    name: 'validate',
+    summary: 'Check kokpit manifests and kind configs (schema, YAML and semantic rules) offline',
+    usage: 'kokpit validate [--output text|json] <files or dirs…>\n\n' +
+      'Directories are searched recursively for *.yaml and *.yml (node_modules and dot-directories are skipped).\n' +
+      'Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O error.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/validate') : await import('./commands/validate')).validateCommand,
+  },
+  {
+    name: 'versions',
+    summary: 'List the Kubernetes version catalog of the meta cluster, or add versions to it',
+    usage:
+      'kokpit versions list [-o table|json] [--kubeconfig <file>] [--context <name>]\n' +
+      '       kokpit versions add -f <file> [-f <file>…] [--kubeconfig <file>] [--context <name>]\n\n' +
+      'Files hold kokpit.dev/v1alpha1 KubernetesVersion documents (metadata.name = spec.version). Every file is\n' +
+      'checked first; nothing is applied if any has an error. Business clusters may use Supported and Preview versions.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/versions') : await import('./commands/versions')).versionsCommand,
+  },
+  {
+    name: 'sandbox',
+    summary: 'A local meta cluster without Docker: `kokpit up --runtime sandbox` (start), `kokpit down` (stop), `kokpit status`',
+    usage:
+      'kokpit sandbox start [--name N] [--version V] [--nodes N] [--detach] [--with-sample] [--config FILE] [-v]\n' +
+      '       kokpit sandbox stop [--name N]\n' +
+      '       kokpit sandbox status [--name N]\n\n' +
+      'Other names for `kokpit up --runtime sandbox`, `kokpit down` and `kokpit status`: the same environment, state\n' +
+      'and default name ("kokpit"), whichever command started it.\n' +
+      'start   etcd, kube-apiserver and kube-controller-manager as local processes on 127.0.0.1, the kokpit CRDs,\n' +
+      '        catalog and reconcilers, and a pod runner node whose pods run as local processes; a kubeconfig\n' +
+      '        (mode 0600). --nodes N adds N kwok-simulated nodes (no kubelet, no scheduler: a pod that names one\n' +
+      '        is reported Running, nothing runs). Runs until Ctrl-C, or in the background with --detach.\n' +
+      'stop    stops everything it started and removes its state.\n' +
+      'status  shows it, the manager and the business clusters.\n\n' +
+      `State: ${sandboxRoot()}/<name> (override the parent with KOKPIT_SANDBOX_DIR).`,
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/sandbox') : await import('./commands/sandbox')).sandboxCommand,
+  },
+  {
+    name: 'operator',
+    summary: 'Run every kokpit reconciler (etcd, clusters) against a meta cluster, with leader election',
+    usage:
+      'kokpit operator [--kubeconfig FILE] [--context NAME] [--namespace kokpit-system] [--install-crds] [--no-leader-elect] ' +
+      '[--lease-duration 15] [--etcd-access pod-ip|port-forward] [-v]\n\n' +
+      'Runs in the foreground until SIGINT/SIGTERM. Only one manager per meta cluster reconciles (Lease\n' +
+      '<namespace>/kokpit-manager); others wait and take over when it stops or dies.\n' +
+      '--etcd-access port-forward: reach etcd members through the API server\'s pod port-forward (when this\n' +
+      'process runs outside the meta cluster\'s pod network); pod-ip (default) dials pod IPs directly.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/operator') : await import('./commands/operator')).operatorCommand,
+  },
+  {
+    name: 'up',
+    summary: 'Create (or reuse) a local meta cluster running kokpit\'s reconcilers; --with-sample adds a Ready business cluster',
+    usage:
+      'kokpit up [--name N] [--config kokpit.yaml] [--runtime sandbox|kind] [--with-sample] [--detach] [-v]\n' +
+      '          [--version V] [--nodes N]\n\n' +
+      '--version: the meta cluster\'s Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n' +
+      'Runtime: kind when Docker is reachable and `kind` is on PATH, else the sandbox (no Docker: etcd,\n' +
+      'kube-apiserver and kube-controller-manager as local processes; business clusters\' etcd and control-plane\n' +
+      'pods run as real local processes through kokpit\'s pod runner; worker nodes are simulated).\n' +
+      'kind: preflight, `kind create cluster` (or reuse), then the same install and manager as the sandbox; the\n' +
+      'manager runs on the host. Business API servers: 127.0.0.1:<port> from kokpit.yaml\'s reserved range.\n' +
+      'Runs in the foreground until Ctrl-C, or in the background with --detach (stop with `kokpit down`).',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/up') : await import('./commands/up')).upCommand,
+  },
+  {
+    name: 'down',
+    summary: 'Stop a local environment started by `kokpit up` (manager, pod runner processes, control plane)',
+    usage: 'kokpit down [--name N]\n\nExit code 0 when everything stopped, 1 when a process is left running.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/down') : await import('./commands/down')).downCommand,
+  },
+  {
+    name: 'status',
+    summary: 'Show the meta cluster, the manager and every business cluster (phase, version, endpoint, etcd, machines)',
+    usage: 'kokpit status [--name ENV] [--kubeconfig FILE] [--context NAME]',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/status') : await import('./commands/status')).statusCommand,
+  },
+  {
+    name: 'kubeconfig',
+    summary: 'Write the admin kubeconfig of a business cluster to a file (mode 0600), or --merge it into your kubeconfig',
+    usage:
+      'kokpit kubeconfig <cluster> [-n NAMESPACE] [-o FILE|-] [--kubeconfig FILE] [--context NAME] [--name ENV]\n' +
+      '       kokpit kubeconfig <cluster> --merge [--kubeconfig-out FILE] [--use] [-n NAMESPACE] [meta flags]\n\n' +
+      '-o FILE  where to write it (default: the local environment\'s directory, else ~/.config/kokpit/kubeconfigs/)\n' +
+      '-o -     print it to stdout instead (it holds a client key: handle with care)\n' +
+      '--merge  add it to your kubeconfig ($KUBECONFIG\'s first file, else ~/.kube/config; or --kubeconfig-out FILE) as\n' +
+      '         cluster, user and context kokpit-<namespace>-<cluster>; other entries and current-context are kept\n' +
+      '         (--use switches current-context to it)',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/kubeconfig') : await import('./commands/kubeconfig')).kubeconfigCommand,
+  },
+  {
+    name: 'get',
+    summary: 'List kokpit objects: clusters, etcd, machines, versions, addons',
+    usage:
+      'kokpit get clusters|etcd|machines|versions|addons [-n NAMESPACE] [-o wide|yaml|json] ' +
+      '[--kubeconfig FILE] [--context NAME] [--name ENV]',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/get') : await import('./commands/get')).getCommand,
+  },
+  {
+    name: 'render',
+    summary: 'Print the meta-cluster objects a BusinessCluster or EtcdCluster would produce (offline)',
+    usage:
+      'kokpit render -f FILE [--catalog FILE|DIR] [-o yaml|json]\n\n' +
+      "Runs the cluster reconciler's own render parts. Catalog: the file's KubernetesVersion and Addon documents,\n" +
+      "then --catalog's (a file, or a directory's .yaml files), then kokpit's default one.\n" +
+      // local/render.ts RENDERED_ANNOTATION, written out to keep the renderers off this path (test/unit/cli/registry.test.ts).
+      'Secrets hold placeholders (annotated kokpit.dev/rendered-offline);\n' +
+      'owner references carry a zero uid; Service type Auto is shown as NodePort.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/render') : await import('./commands/render')).renderCommand,
+  },
+  {
+    name: 'apply',
+    summary: 'Validate and server-side apply manifests to the meta cluster',
+    usage: 'kokpit apply -f FILE [-n NAMESPACE] [--dry-run] [--kubeconfig FILE] [--context NAME] [--name ENV]',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/apply') : await import('./commands/apply')).applyCommand,
+  },
+  {
+    name: 'backup',
+    summary: 'Take a snapshot of an etcd cluster (an EtcdBackup); --wait follows it to completion',
+    usage:
+      'kokpit backup <etcd-cluster> [-n NAMESPACE] [--backup-name NAME] [--wait] [--timeout 10m] ' +
+      '[--kubeconfig FILE] [--context NAME] [--name ENV]',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/backup') : await import('./commands/backup')).backupCommand,
+  },
+  {
+    name: 'restore',
+    summary: 'Create a new etcd cluster from a backup (EtcdBackup); --wait follows it until Available',
+    usage:
+      'kokpit restore <etcd-backup> --into <new-etcd-cluster> [-n NAMESPACE] [--replicas 1|3|5] [--version 3.5.x] [--wait] ' +
+      '[--timeout 10m] [--kubeconfig FILE] [--context NAME] [--name ENV]',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/restore') : await import('./commands/restore')).restoreCommand,
+  },
+  {
+    name: 'upgrade',
+    summary: 'Upgrade a business cluster to a catalog version and follow its progress',
+    usage:
+      'kokpit upgrade <cluster> --to VERSION [-n NAMESPACE] [--timeout 20m] [--no-wait] ' +
+      '[--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
+      'The version must be Supported or Preview in the meta cluster\'s catalog (`kokpit versions list`); downgrades are refused.\n' +
+      'Several minors are taken one at a time by the operator. Exit 0 once the cluster runs VERSION and is Ready; 1 on a\n' +
+      'failure that persists or on timeout.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/upgrade') : await import('./commands/upgrade')).upgradeCommand,
+  },
+  {
+    name: 'addons',
+    summary: 'Import Addon definitions into the meta cluster (files, directories, or the built-in ones), or list them',
+    usage:
+      'kokpit addons import <dir|file>... [--builtin] [--dry-run] [--kubeconfig FILE] [--context NAME] [--name ENV]\n' +
+      '       kokpit addons list [-o wide|yaml|json] [--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
+      'A directory stands for its *.yaml and *.yml files. Every document must be a valid kokpit.dev/v1alpha1 Addon;\n' +
+      'if any is not, nothing is imported. --builtin adds the definitions kokpit ships (coredns, kube-proxy).',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/addons') : await import('./commands/addons')).addonsCommand,
+  },
+  {
+    name: 'diff',
+    summary: 'Show what `kokpit apply -f` would change in the meta cluster (server-side dry run)',
+    usage:
+      'kokpit diff -f FILE [-n NAMESPACE] [--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
+      'Exit status: 0 no differences, 1 differences, 2 an error. Secret values are shown as hashes only.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/diff') : await import('./commands/diff')).diffCommand,
+  },
+];
