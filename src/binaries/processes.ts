@@ -1,6 +1,11 @@
-// Child processes that run upstream binaries (control planes, kwok): each in its own process group (so
-// stopping it also stops anything it forked), output to a log file, and a register of every live one so an
-// interrupted run still leaves nothing behind.
+// kokpit's process runner, for everything except the pod runner's containers (podrunner/processes.ts adds
+// what only a container needs: per-pod /etc/hosts, a death signal, records to reap a dead runner's children).
+// - Long-running upstream binaries (control planes, kwok): `startProcess`, each in its own process group (so
+//   stopping it also stops anything it forked), output to a log file, and a register of every live one so an
+//   interrupted run still leaves nothing behind.
+// - Commands that run and exit (docker, kind, kubeadm through docker exec, etcdutl, go version): a
+//   `CommandRunner`, without a shell; `execaRunner` is the real one, and callers take one as an option so tests
+//   can pin every argv.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 
@@ -156,4 +161,64 @@ function installExitHandlers(): void {
     };
     process.on(sig, onSignal);
   }
+}
+
+export interface CommandResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut?: boolean;
+}
+
+export interface CommandOptions {
+  /** Written to stdin (how secrets reach a container: never in argv, where `ps` shows them). */
+  input?: string;
+  timeoutMs?: number;
+  /** The environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface CommandRunner {
+  /** Resolves with the exit code; rejects with CommandNotFoundError when `file` cannot be executed at all. */
+  run(file: string, args: readonly string[], opts?: CommandOptions): Promise<CommandResult>;
+}
+
+export class CommandNotFoundError extends Error {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+    this.name = 'CommandNotFoundError';
+  }
+}
+
+export const execaRunner: CommandRunner = {
+  async run(file, args, opts = {}) {
+    // execa is ESM-only: loaded on first use (the CommonJS build cannot require it).
+    const { execa } = await import('execa');
+    const r = await execa(file, [...args], {
+      reject: false,
+      input: opts.input ?? '',
+      timeout: opts.timeoutMs,
+      stripFinalNewline: true,
+      all: false,
+      ...(opts.env ? { env: opts.env, extendEnv: false } : {}),
+    });
+    if (r.exitCode === undefined && !r.timedOut) {
+      // The process never started (ENOENT, EACCES).
+      throw new CommandNotFoundError(file, String((r as { code?: string }).code ?? r.shortMessage ?? 'cannot be started'));
+    }
+    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), ...(r.timedOut ? { timedOut: true } : {}) };
+  },
+};
+
+/** Last `lines` non-empty lines of command output, for condition messages. */
+export function tail(text: string, lines = 5): string {
+  return text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(-lines)
+    .join('\n');
 }

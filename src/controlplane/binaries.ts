@@ -1,7 +1,7 @@
 // Finding the upstream binaries a test environment needs, building missing ones when that is allowed.
-import { execFile } from 'node:child_process';
 import { binaryPath, ensureBinaries, isExecutable, type BinaryRequest, type BuildEvent } from '../binaries/build';
 import { KUBERNETES_VERSIONS, UNAVAILABLE } from '../binaries/catalog';
+import { execaRunner } from '../binaries/processes';
 
 export type { BinaryRequest };
 
@@ -19,7 +19,10 @@ export interface ResolveOptions {
 
 
 function goAvailable(): Promise<boolean> {
-  return new Promise((resolve) => execFile('go', ['version'], (err) => resolve(!err)));
+  return execaRunner.run('go', ['version']).then(
+    (r) => r.exitCode === 0,
+    () => false,
+  );
 }
 
 const HOW_TO_GET =

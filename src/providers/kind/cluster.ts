@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { redactSecrets } from '../../kube/errors';
-import { CommandNotFoundError, execaRunner, tail, type CommandResult, type CommandRunner } from '../../operators/machine/providers/runner';
+import { CommandNotFoundError, execaRunner, tail, type CommandResult, type CommandRunner } from '../../binaries/processes';
 import { KIND_CLUSTER_LABEL } from '../../operators/machine/providers/kind';
 import { MIN_KIND_VERSION } from './preflight';
 

@@ -2,7 +2,7 @@
 // checked up front, each with a message that says what to do. Pure inputs (PATH, /proc, ports, statfs)
 // are injectable so tests run the checks against a PATH holding no docker or kind.
 import { compareVersions } from '../../kit';
-import { execFile } from 'node:child_process';
+import { CommandNotFoundError, execaRunner } from '../../binaries/processes';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -55,13 +55,15 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function run(bin: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(bin, args, { env, timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr || (err && !stdout ? err.message : '')) });
-    });
-  });
+/** Exit code and output of a check command; one that cannot start or times out is a failure with its reason. */
+async function run(bin: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await execaRunner.run(bin, args, { env, timeoutMs });
+    return { code: r.timedOut ? 1 : r.exitCode, stdout: r.stdout, stderr: r.timedOut ? `timed out after ${timeoutMs} ms` : r.stderr };
+  } catch (e) {
+    if (e instanceof CommandNotFoundError) return { code: 1, stdout: '', stderr: e.message };
+    throw e;
+  }
 }
 
 export async function checkDocker(o: PreflightOptions = {}): Promise<PreflightCheck> {

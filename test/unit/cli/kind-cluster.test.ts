@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chooseRuntime, upCommand } from '../../../src/cli/commands/up';
-import type { CommandOptions, CommandResult, CommandRunner } from '../../../src/operators/machine/providers/runner';
-import { CommandNotFoundError } from '../../../src/operators/machine/providers/runner';
+import type { CommandOptions, CommandResult, CommandRunner } from '../../../src/binaries/processes';
+import { CommandNotFoundError } from '../../../src/binaries/processes';
 import {
   createFailureFix, deleteKindCluster, ensureKindCluster, KindError, kindHostEndpoint, kindJoinEndpoint, leftoverContainers, portReservations,
 } from '../../../src/providers/kind';

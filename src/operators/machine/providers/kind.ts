@@ -14,7 +14,7 @@ import { applyObject, deleteObject, describeKubeError, redactSecrets } from '../
 import { mintBootstrapToken, type BootstrapToken } from '../../../pki/bootstrap-tokens';
 import { kubeletVersionOf } from '../render';
 import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL } from '../names';
-import { CommandNotFoundError, execaRunner, tail, type CommandResult, type CommandRunner } from './runner';
+import { CommandNotFoundError, execaRunner, tail, type CommandResult, type CommandRunner } from '../../../binaries/processes';
 import type { DeleteContext, DeleteResult, JoinResult, MachineProvider, ProviderContext, ProviderDescription, ProviderProblem, ProvisionResult, StepRequest, StepResult } from './provider';
 
 /** kind's own labels, so `kind get nodes` and CAPD tooling recognise the containers. */

@@ -9,7 +9,7 @@ import { createCA } from '../../../../src/pki';
 import type { ClusterConnection } from '../../../../src/operators/machine/connections';
 import { JOIN_CONFIG_PATH, JOIN_PATCHES_DIR, KUBELET_CONFIG_PATCH, KindProvider, caCertHash, containerNameOf, renderJoinConfiguration, type BusinessClusterOps } from '../../../../src/operators/machine/providers/kind';
 import type { DeleteContext, ProviderContext } from '../../../../src/operators/machine/providers/provider';
-import { CommandNotFoundError, execaRunner, type CommandResult, type CommandRunner } from '../../../../src/operators/machine/providers/runner';
+import { CommandNotFoundError, execaRunner, type CommandResult, type CommandRunner } from '../../../../src/binaries/processes';
 
 const TOKEN = 'abcdef.0123456789abcdef';
 
