@@ -7,7 +7,7 @@ import { applyObject, deleteObject, listObjects, makeObjectApi, readObject } fro
 import { applyStatus } from '../../../src/kit';
 import { startMachineOperator, type MachineOperator } from '../../../src/operators/machine/operator';
 import { isNodeReady, waitFor } from '../../../src/controlplane';
-import { API, componentObject, componentWithHealth, startMachineEnv, type MachineEnv } from './support';
+import { API, FaultyKwok, componentObject, componentWithHealth, startMachineEnv, type MachineEnv } from './support';
 
 const NS = 'team-a';
 const CLUSTER = 'prod';
@@ -46,12 +46,14 @@ describe('machine operator (kwok provider)', function () {
     operator = await startOperator();
   });
 
+  // Step failures are injected here, through a provider that wraps the real kwok provider.
+  const faults = new FaultyKwok();
   // Health steps every second; a machine whose repair has not helped within 3 s is Failed.
   const startOperator = () => {
     // KOKPIT_TEST_LOG=1 prints the operator's log lines with timestamps.
     const line = (level: string) => (msg: string) => process.env.KOKPIT_TEST_LOG && console.error(`${new Date().toISOString()} ${level} ${msg}`);
     const log = { info: line('info'), warn: line('warn'), error: line('error'), debug: line('debug') };
-    return startMachineOperator({ kc, binaries: defaultBinaryProvider(), log, controller: { backoff: { baseMs: 200, maxMs: 5_000 } }, healthIntervalMs: 1_000, repairLimitMs: 3_000 });
+    return startMachineOperator({ kc, binaries: defaultBinaryProvider(), providers: { kwok: faults.provider }, log, controller: { backoff: { baseMs: 200, maxMs: 5_000 } }, healthIntervalMs: 1_000, repairLimitMs: 3_000 });
   };
 
   after(async () => {
@@ -265,10 +267,7 @@ describe('machine operator (kwok provider)', function () {
     const oldHash = (await readSet('fleet'))!.status!.templateHash!;
 
     // fleet-5 is in the second phase (machines 1-9); its health step fails once it runs probe 2.0.0.
-    await objects().patch(
-      { apiVersion: API, kind: 'Machine', metadata: { name: 'fleet-5', namespace: NS, annotations: { 'kokpit.dev/simulate-step-failure': 'probe@2.0.0/health' } } },
-      undefined, undefined, 'test-inject', undefined, PatchStrategy.MergePatch,
-    );
+    faults.fail((await readMachine('fleet-5'))!.metadata.uid!, 'probe', 'health', '2.0.0');
     await set('2.0.0');
     const stopped = await waitFor('rollout stopped by the health gate', async (s) => {
       const st = (await readSet('fleet'))?.status;
@@ -276,11 +275,11 @@ describe('machine operator (kwok provider)', function () {
       return condition({ status: st } as MachineSet, 'RolloutProgressing')?.reason === 'HealthGateFailed' ? st : undefined;
     }, { timeoutMs: 120_000, intervalMs: 250 });
     assert.equal(stopped.currentPhase, 1, 'stopped in the second phase');
-    assert.match(stopped.message!, /machine fleet-5 Failed: RepairLimitReached: component probe 2\.0\.0 unhealthy: health of probe 2\.0\.0 failed \(injected by annotation kokpit\.dev\/simulate-step-failure\)/);
+    assert.match(stopped.message!, /machine fleet-5 Failed: RepairLimitReached: component probe 2\.0\.0 unhealthy: health of probe 2\.0\.0 failed \(injected by the test\)/);
     const m5 = (await readMachine('fleet-5'))!;
     assert.equal(m5.status!.phase, 'Failed');
     assert.equal(condition(m5, 'ComponentsHealthy')!.reason, 'RepairLimitReached');
-    assert.deepEqual(m5.status!.components, [{ name: 'probe', version: '2.0.0', healthy: false, message: 'health of probe 2.0.0 failed (injected by annotation kokpit.dev/simulate-step-failure) (repair: ran, did not help)' }]);
+    assert.deepEqual(m5.status!.components, [{ name: 'probe', version: '2.0.0', healthy: false, message: 'health of probe 2.0.0 failed (injected by the test) (repair: ran, did not help)' }]);
     // Nothing of the third phase moved, and another pass over the set moves nothing either.
     const hashes = async () => new Map((await fleet()).map((m) => [m.metadata.name, m.metadata.labels!['kokpit.dev/template-hash']]));
     const before = await hashes();
@@ -294,10 +293,7 @@ describe('machine operator (kwok provider)', function () {
     // Mid-rollout: the operator stops, the cause is fixed, a new operator takes over.
     await operator!.stop();
     operator = undefined;
-    await objects().patch(
-      { apiVersion: API, kind: 'Machine', metadata: { name: 'fleet-5', namespace: NS, annotations: { 'kokpit.dev/simulate-step-failure': null } } } as unknown as KubernetesObject,
-      undefined, undefined, 'test-inject', undefined, PatchStrategy.MergePatch,
-    );
+    faults.clear();
     operator = await startOperator();
     const done = await waitFor('rollout complete after the restart', async (s) => {
       const st = (await readSet('fleet'))?.status;
@@ -320,16 +316,13 @@ describe('machine operator (kwok provider)', function () {
 
   it('outside a rollout, a machine that repair cannot fix is replaced by a new one', async () => {
     const old = (await readMachine('fleet-19'))!;
-    await objects().patch(
-      { apiVersion: API, kind: 'Machine', metadata: { name: 'fleet-19', namespace: NS, annotations: { 'kokpit.dev/simulate-step-failure': 'probe/health' } } },
-      undefined, undefined, 'test-inject', undefined, PatchStrategy.MergePatch,
-    );
+    // Keyed by uid: the replacement (a new Machine of the same name) is healthy.
+    faults.fail(old.metadata.uid!, 'probe', 'health');
     const fresh = await waitFor('fleet-19 replaced and Running', async (s) => {
       const m = await readMachine('fleet-19');
       s.lastReason = `uid ${m?.metadata.uid === old.metadata.uid ? 'old' : 'new'} phase ${m?.status?.phase}`;
       return m && m.metadata.uid !== old.metadata.uid && m.status?.phase === 'Running' ? m : undefined;
     }, { timeoutMs: 60_000, intervalMs: 250 });
-    assert.equal(fresh.metadata.annotations?.['kokpit.dev/simulate-step-failure'], undefined);
     assert.ok((await eventsFor('MachineSet', 'fleet')).some((e) => e.reason === 'MachineReplaced' && /fleet-19/.test(e.message ?? '')), 'MachineReplaced event');
   });
 

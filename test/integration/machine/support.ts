@@ -8,6 +8,8 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { applyObject, makeObjectApi } from '../../../src/kube';
 import { applyStatus } from '../../../src/kit';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../../src/controlplane';
+import { KwokProvider } from '../../../src/operators/machine/providers/kwok';
+import type { MachineProvider, StepRequest } from '../../../src/operators/machine/providers/provider';
 
 export const API = 'kokpit.dev/v1alpha1';
 
@@ -62,4 +64,33 @@ export function componentWithHealth(name: string, version: string): KubernetesOb
       },
     },
   } as KubernetesObject;
+}
+
+/**
+ * The kwok provider with step failures the test asks for (fault injection lives in tests): `fail(uid, component,
+ * step, version?)` makes that step of that component fail on the Machine with that uid (at that version only, when
+ * given), until `clear()`. Keyed by uid, so a replacement Machine of the same name is not affected.
+ */
+export class FaultyKwok {
+  private readonly rules: Array<{ uid: string; component: string; step: StepRequest['step']; version?: string }> = [];
+  readonly provider: MachineProvider;
+
+  constructor() {
+    const kwok = new KwokProvider();
+    const rules = this.rules;
+    this.provider = Object.assign(Object.create(kwok) as MachineProvider, {
+      async runStep(ctx: Parameters<MachineProvider['runStep']>[0], req: StepRequest) {
+        const hit = rules.some((r) => r.uid === ctx.machine.metadata.uid && r.component === req.component && r.step === req.step && (r.version ?? req.version) === req.version);
+        return hit ? { ok: false, message: `${req.step} of ${req.component} ${req.version} failed (injected by the test)` } : kwok.runStep(ctx, req);
+      },
+    });
+  }
+
+  fail(uid: string, component: string, step: StepRequest['step'], version?: string): void {
+    this.rules.push({ uid, component, step, version });
+  }
+
+  clear(): void {
+    this.rules.length = 0;
+  }
 }

@@ -1,7 +1,6 @@
 // Version skew policy, step templates and the kwok provider's fault injection.
 import * as assert from 'node:assert/strict';
 import type { ComponentSpec } from '../../../../src/api';
-import { injectedFailure } from '../../../../src/operators/machine/providers/kwok';
 import { checkKubeletSkew } from '../../../../src/operators/machine/skew';
 import { changeStep, renderScript } from '../../../../src/operators/machine/steps';
 import { planRollout, type MachineFacts } from '../../../../src/operators/machine/rollout';
@@ -52,17 +51,6 @@ describe('machine operator: step scripts', () => {
     assert.deepEqual(changeStep(spec, '1', '2'), { step: 'upgrade', script: 'u', timeoutSeconds: 30 });
     assert.equal(changeStep(spec, '2', '2'), undefined);
     assert.deepEqual(changeStep({ ...spec, steps: { install: spec.steps.install } }, '1', '2'), { step: 'install', script: 'i', timeoutSeconds: 60 });
-  });
-});
-
-describe('machine operator: kwok fault injection', () => {
-  it('matches component, optional version and step', () => {
-    const a = 'agent@2.0.0/health, containerd/repair';
-    assert.equal(injectedFailure(a, 'agent', '2.0.0', 'health'), true);
-    assert.equal(injectedFailure(a, 'agent', '1.0.0', 'health'), false, 'other version');
-    assert.equal(injectedFailure(a, 'agent', '2.0.0', 'repair'), false, 'other step');
-    assert.equal(injectedFailure(a, 'containerd', '9', 'repair'), true, 'any version');
-    assert.equal(injectedFailure(undefined, 'agent', '2.0.0', 'health'), false);
   });
 });
 
