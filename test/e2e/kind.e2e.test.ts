@@ -194,7 +194,7 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       const tar = path.join(root, 'hello.tar');
       await must('docker', ['save', '-o', tar, APP_IMAGE]);
       for (const n of nodes) {
-        const name = containerNameOf({ metadata: { name: n.metadata.name }, spec: { clusterRef: { name: CLUSTER } } } as Machine);
+        const name = containerNameOf({ metadata: { name: n.metadata.name, namespace: NS }, spec: { clusterRef: { name: CLUSTER } } } as Machine);
         await must('sh', ['-c', `docker exec -i ${name} ctr --namespace=k8s.io images import - < ${tar}`]);
       }
       await biz('rollout', 'status', '-n', 'e2e', 'deployment/hello', '--timeout=240s');

@@ -1,5 +1,5 @@
 // The kind provider, after Cluster API's Docker provider (CAPD): a machine is a container of the kind node
-// image on the `kind` network, named `<cluster>-<machine>`, joined to its business cluster with
+// image on the `kind` network, named after the machine's namespace, cluster and name (containerNameOf), joined to its business cluster with
 // `kubeadm join` through a short-lived bootstrap token the cluster operator's code mints. Component steps
 // run with `docker exec`. Deletion cordons and drains the Node, deletes it, then removes the container
 // (the Machine's finalizer holds the Machine until then).
@@ -13,7 +13,7 @@ import type { BusinessCluster, Machine } from '../../../api';
 import { applyObject, deleteObject, describeKubeError, redactSecrets } from '../../../kube';
 import { mintBootstrapToken, type BootstrapToken } from '../../../pki/bootstrap-tokens';
 import { kubeletVersionOf } from '../render';
-import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL } from '../names';
+import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL, nodeOwnedBy } from '../names';
 import { CommandNotFoundError, execaRunner, tail, type CommandResult, type CommandRunner } from '../../../binaries/processes';
 import type { DeleteContext, DeleteResult, JoinResult, MachineProvider, ProviderContext, ProviderDescription, ProviderProblem, ProvisionResult, StepRequest, StepResult } from './provider';
 
@@ -63,9 +63,44 @@ export interface KindProviderOptions {
 /** The label `kokpit up --runtime kind` puts on machine containers: the name of its kind meta cluster. */
 export const META_CLUSTER_LABEL = 'kokpit.dev/meta-cluster';
 
-/** `<cluster>-<machine>`, as CAPD names its containers. */
+/** Longest container name: it is also the container's hostname, a DNS label (63 characters). */
+export const CONTAINER_NAME_MAX = 63;
+const NAME_HASH_LENGTH = 10;
+
+/** Who a machine container belongs to: the labels docker run sets, and what every destructive action checks. */
+export interface ContainerOwner {
+  namespace: string;
+  cluster: string;
+  machine: string;
+}
+
+export function ownerOf(machine: Machine): ContainerOwner {
+  return { namespace: machine.metadata.namespace ?? 'default', cluster: machine.spec.clusterRef.name, machine: machine.metadata.name };
+}
+
+/**
+ * `<namespace>-<cluster>-<machine>` (cut to fit) and a hash of the three: CAPD's `<cluster>-<machine>` makes
+ * cluster `a` + machine `b-c` and cluster `a-b` + machine `c` (or the same pair in two namespaces) one
+ * container. `/` cannot occur in a Kubernetes name, so the hashed identity is unambiguous.
+ */
 export function containerNameOf(machine: Machine): string {
-  return `${machine.spec.clusterRef.name}-${machine.metadata.name}`;
+  const o = ownerOf(machine);
+  const hash = createHash('sha256').update(`${o.namespace}/${o.cluster}/${o.machine}`).digest('hex').slice(0, NAME_HASH_LENGTH);
+  const readable = `${o.namespace}-${o.cluster}-${o.machine}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  return `${readable.slice(0, CONTAINER_NAME_MAX - NAME_HASH_LENGTH - 1).replace(/-+$/, '')}-${hash}`;
+}
+
+/** Whether a container's labels (from `docker container inspect`) say it is this machine's. */
+export function ownedBy(labels: Record<string, string> | null | undefined, owner: ContainerOwner): boolean {
+  return labels?.[MACHINE_NAMESPACE_LABEL] === owner.namespace && labels?.[KIND_CLUSTER_LABEL] === owner.cluster && labels?.[MACHINE_NAME_LABEL] === owner.machine;
+}
+
+/** `docker container inspect` output the provider asks for: id, state and labels, one JSON line. */
+const INSPECT_FORMAT = '{"id":{{json .Id}},"state":{{json .State.Status}},"labels":{{json .Config.Labels}}}';
+interface Inspected {
+  id: string;
+  state: string;
+  labels: Record<string, string> | null;
 }
 
 /** kubeadm's `--discovery-token-ca-cert-hash`: sha256 over the CA's DER-encoded SubjectPublicKeyInfo. */
@@ -165,24 +200,37 @@ export class KindProvider implements MachineProvider {
     return r;
   }
 
+  /** The container of this name, if any; a Failure when docker cannot say. */
+  private async inspect(name: string, failReason: string): Promise<Inspected | undefined | Failure> {
+    const r = await this.dockerRun(['container', 'inspect', '--format', INSPECT_FORMAT, name]);
+    if ('ok' in r) return r;
+    if (r.exitCode !== 0) {
+      if (NO_SUCH.test(r.stderr)) return undefined;
+      return fail(failReason, `docker container inspect ${name} exited ${r.exitCode}: ${tail(r.stderr, 3)}`);
+    }
+    try {
+      return JSON.parse(r.stdout.trim()) as Inspected;
+    } catch {
+      return fail(failReason, `docker container inspect ${name} printed what is not its --format: ${tail(r.stdout, 1)}`);
+    }
+  }
+
   async provision(ctx: ProviderContext): Promise<ProvisionResult> {
     const name = containerNameOf(ctx.machine);
-    const ns = ctx.machine.metadata.namespace ?? 'default';
-    const inspect = await this.dockerRun(['container', 'inspect', '--format', `{{.State.Status}} {{index .Config.Labels "${MACHINE_NAMESPACE_LABEL}"}}`, name]);
-    if ('ok' in inspect) return inspect;
+    const owner = ownerOf(ctx.machine);
+    const inspect = await this.inspect(name, 'ProvisionFailed');
+    if (inspect && 'ok' in inspect) return inspect;
     const providerID = `kind://docker/${ctx.machine.spec.clusterRef.name}/${name}`;
     const running = () => ({ ok: true as const, providerID, condition: { type: 'Provisioned', status: 'True' as const, reason: 'ContainerRunning', message: `container ${name} running on Docker network ${this.network}` } });
 
-    if (inspect.exitCode === 0) {
-      const [state, owner] = inspect.stdout.trim().split(' ');
-      if (owner !== ns) return fail('ContainerNameTaken', `a container named ${name} exists that is not this machine's (namespace label ${owner || 'missing'}); remove it or rename the machine`, 60_000, true);
-      if (state === 'running') return running();
-      const start = await this.dockerRun(['start', name]);
+    if (inspect) {
+      if (!ownedBy(inspect.labels, owner)) return fail('ContainerNameTaken', `a container named ${name} exists that is not this machine's (labels ${describeOwner(inspect.labels)}); remove it or rename the machine`, 60_000, true);
+      if (inspect.state === 'running') return running();
+      const start = await this.dockerRun(['start', inspect.id]);
       if ('ok' in start) return start;
       if (start.exitCode !== 0) return fail('ContainerStartFailed', `docker start ${name} exited ${start.exitCode}: ${tail(start.stderr, 3)}`);
       return running();
     }
-    if (!NO_SUCH.test(inspect.stderr)) return fail('ProvisionFailed', `docker container inspect ${name} exited ${inspect.exitCode}: ${tail(inspect.stderr, 3)}`);
 
     const kubelet = kubeletVersionOf(ctx.plan);
     const image = this.opts.nodeImage ? this.opts.nodeImage(ctx.machine, ctx.cluster, kubelet) : defaultNodeImage(kubelet ?? ctx.cluster.status?.version);
@@ -272,7 +320,9 @@ export class KindProvider implements MachineProvider {
 
   async delete(ctx: DeleteContext): Promise<DeleteResult> {
     const name = containerNameOf(ctx.machine);
-    if (ctx.conn && (await this.ops.readNode(ctx))) {
+    const node = ctx.conn ? await this.ops.readNode(ctx) : undefined;
+    // A Node of this name that another machine (or a person) registered is not drained or deleted.
+    if (node && nodeOwnedBy(node, ctx.machine)) {
       ctx.counter.writes++;
       await this.ops.cordon(ctx);
       const left = await this.ops.evictPods(ctx);
@@ -284,11 +334,21 @@ export class KindProvider implements MachineProvider {
       ctx.counter.writes++;
       await this.ops.deleteNode(ctx);
     }
-    const rm = await this.dockerRun(['rm', '--force', '--volumes', name]);
+    // Only a container with this machine's labels is removed, and by the id inspected: never another
+    // namespace's node that happens to carry the name.
+    const found = await this.inspect(name, 'ContainerRemoveFailed');
+    if (found && 'ok' in found) return { done: false, reason: found.reason, message: found.message, retryMs: found.retryMs };
+    if (!found || !ownedBy(found.labels, ownerOf(ctx.machine))) return { done: true };
+    const rm = await this.dockerRun(['rm', '--force', '--volumes', found.id]);
     if ('ok' in rm) return { done: false, reason: rm.reason, message: rm.message, retryMs: rm.retryMs };
     if (rm.exitCode !== 0 && !NO_SUCH.test(rm.stderr)) return { done: false, reason: 'ContainerRemoveFailed', message: `docker rm ${name} exited ${rm.exitCode}: ${tail(rm.stderr, 3)}`, retryMs: 30_000 };
     return { done: true };
   }
+}
+
+function describeOwner(labels: Record<string, string> | null | undefined): string {
+  const l = labels ?? {};
+  return `namespace ${l[MACHINE_NAMESPACE_LABEL] || 'missing'}, cluster ${l[KIND_CLUSTER_LABEL] || 'missing'}, machine ${l[MACHINE_NAME_LABEL] || 'missing'}`;
 }
 
 export function defaultNodeImage(version: string | undefined): string | undefined {

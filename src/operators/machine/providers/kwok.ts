@@ -3,7 +3,9 @@
 // run, and always succeeds. (Tests that need a failing step wrap this provider: fault injection lives in
 // tests, never here.)
 import type { Machine } from '../../../api';
-import { applyObject, deleteObject } from '../../../kube';
+import type { V1Node } from '@kubernetes/client-node';
+import { applyObject, deleteObject, readObject } from '../../../kube';
+import { nodeOwnedBy } from '../names';
 import { nodeMatches } from '../node-match';
 import { kwokProviderID, renderKwokNode } from '../render';
 import type { DeleteContext, DeleteResult, JoinResult, MachineProvider, ProviderContext, ProviderDescription, ProvisionResult, StepRequest, StepResult } from './provider';
@@ -37,6 +39,9 @@ export class KwokProvider implements MachineProvider {
 
   async delete(ctx: DeleteContext): Promise<DeleteResult> {
     if (!ctx.conn) return { done: true };
+    // Only this machine's Node: one of the same name registered by someone else stays.
+    const node = await readObject<V1Node>(ctx.conn.objects, { apiVersion: 'v1', kind: 'Node', metadata: { name: ctx.nodeName } });
+    if (!node || !nodeOwnedBy(node, ctx.machine)) return { done: true };
     ctx.counter.writes++;
     await deleteObject(ctx.conn.objects, { apiVersion: 'v1', kind: 'Node', metadata: { name: ctx.nodeName } });
     return { done: true };

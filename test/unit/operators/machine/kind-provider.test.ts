@@ -12,6 +12,8 @@ import type { DeleteContext, ProviderContext } from '../../../../src/operators/m
 import { CommandNotFoundError, execaRunner, type CommandResult, type CommandRunner } from '../../../../src/binaries/processes';
 
 const TOKEN = 'abcdef.0123456789abcdef';
+/** The container of team-a/prod/w1 (containerNameOf): namespace, cluster, machine and a hash of the three. */
+const C = 'team-a-prod-w1-50612d8d62';
 
 interface Call { file: string; args: string[]; input?: string; timeoutMs?: number }
 
@@ -31,6 +33,14 @@ function scriptedRunner(rules: Array<[string, CommandResult | 'ENOENT']>): Comma
 }
 const ok = (stdout = ''): CommandResult => ({ exitCode: 0, stdout, stderr: '' });
 const err = (exitCode: number, stderr: string): CommandResult => ({ exitCode, stdout: '', stderr });
+/** The labels docker run puts on the container of team-a/prod/w1. */
+const OWNED = { 'kokpit.dev/machine-namespace': 'team-a', 'io.x-k8s.kind.cluster': 'prod', 'kokpit.dev/machine': 'w1', 'io.x-k8s.kind.role': 'worker' };
+const CONTAINER_ID = 'f00d'.repeat(16);
+/** What `docker container inspect --format INSPECT_FORMAT` prints for a container. */
+const inspected = (state: string, labels: Record<string, string> | null = OWNED): CommandResult => ok(JSON.stringify({ id: CONTAINER_ID, state, labels }));
+const INSPECT = ['container', 'inspect', '--format', '{"id":{{json .Id}},"state":{{json .State.Status}},"labels":{{json .Config.Labels}}}', C];
+/** The Node of team-a/prod/w1 as the kubelet registers it (kokpit.dev/ labels from the join configuration). */
+const OWN_NODE: V1Node = { metadata: { name: 'w1', labels: { 'kokpit.dev/machine': 'w1', 'kokpit.dev/machine-namespace': 'team-a' } } };
 
 function recordingOps(node?: V1Node): BusinessClusterOps & { log: string[] } {
   const log: string[] = [];
@@ -72,8 +82,18 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
     ctx = { machine, cluster, conn: { kc } as ClusterConnection, plan: [{ name: 'kubelet', version: 'v1.33.13', dependsOn: [] }], nodeName: 'w1', counter: { writes: 0 } };
   });
 
-  it('names the container <cluster>-<machine>', () => {
-    assert.equal(containerNameOf(machine), 'prod-w1');
+  it('names the container <namespace>-<cluster>-<machine>-<hash>: names that CAPD\'s <cluster>-<machine> would merge stay apart', () => {
+    assert.equal(containerNameOf(machine), C);
+    const m = (namespace: string, clusterName: string, name: string) => ({ metadata: { name, namespace }, spec: { clusterRef: { name: clusterName } } }) as Machine;
+    const names = [m('x', 'a', 'b-c'), m('x', 'a-b', 'c'), m('y', 'a', 'b-c'), m('x-a', 'b', 'c'), m('x', 'a.b', 'c')].map(containerNameOf);
+    assert.equal(new Set(names).size, names.length, names.join(' '));
+    for (const n of names) assert.match(n, /^[a-z0-9][a-z0-9-]*-[0-9a-f]{10}$/);
+    // Longest Kubernetes names (253-character namespace-free subdomains): still a DNS label, still distinct.
+    const long = 'n'.repeat(63);
+    const a = containerNameOf(m(long, 'c'.repeat(200), 'w'.repeat(253)));
+    const b = containerNameOf(m(long, 'c'.repeat(200), `${'w'.repeat(252)}x`));
+    assert.ok(a.length <= 63 && b.length <= 63, `${a.length} ${b.length}`);
+    assert.notEqual(a, b);
   });
 
   it('the CA hash is what kubeadm documents (sha256 of the DER public key, as openssl computes it)', () => {
@@ -84,18 +104,18 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
 
   it('provisions a new container: inspect, image present, docker run with the kind node flags', async () => {
     const runner = scriptedRunner([
-      ['container inspect', err(1, 'Error response from daemon: No such container: prod-w1')],
+      ['container inspect', err(1, `Error response from daemon: No such container: ${C}`)],
       ['image inspect', ok('sha256:1234')],
     ]);
     const p = new KindProvider({ runner, cluster: recordingOps() });
     const r = await p.provision(ctx);
     assert.ok(r.ok, JSON.stringify(r));
-    assert.equal(r.providerID, 'kind://docker/prod/prod-w1');
+    assert.equal(r.providerID, `kind://docker/prod/${C}`);
     assert.equal(r.condition.reason, 'ContainerRunning');
     assert.deepEqual(runner.calls.map((c) => [c.file, ...c.args]), [
-      ['docker', 'container', 'inspect', '--format', '{{.State.Status}} {{index .Config.Labels "kokpit.dev/machine-namespace"}}', 'prod-w1'],
+      ['docker', ...INSPECT],
       ['docker', 'image', 'inspect', '--format', '{{.Id}}', 'kindest/node:v1.33.13'],
-      ['docker', 'run', '--detach', '--tty', '--name', 'prod-w1', '--hostname', 'prod-w1', '--network', 'kind',
+      ['docker', 'run', '--detach', '--tty', '--name', C, '--hostname', C, '--network', 'kind',
         '--label', 'io.x-k8s.kind.cluster=prod', '--label', 'io.x-k8s.kind.role=worker',
         '--label', 'kokpit.dev/machine=w1', '--label', 'kokpit.dev/machine-namespace=team-a',
         '--privileged', '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
@@ -105,17 +125,21 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
   });
 
   it('an existing running container of this machine is left alone; a stopped one is started', async () => {
-    const running = scriptedRunner([['container inspect', ok('running team-a')]]);
+    const running = scriptedRunner([['container inspect', inspected('running')]]);
     assert.ok((await new KindProvider({ runner: running }).provision(ctx)).ok);
     assert.equal(running.calls.length, 1);
-    const stopped = scriptedRunner([['container inspect', ok('exited team-a')]]);
+    const stopped = scriptedRunner([['container inspect', inspected('exited')]]);
     assert.ok((await new KindProvider({ runner: stopped }).provision(ctx)).ok);
-    assert.deepEqual(stopped.calls[1].args, ['start', 'prod-w1']);
+    assert.deepEqual(stopped.calls[1].args, ['start', CONTAINER_ID]);
   });
 
-  it('a container of the same name that is not this machine\'s is a terminal ContainerNameTaken', async () => {
-    const r = await new KindProvider({ runner: scriptedRunner([['container inspect', ok('running team-b')]]) }).provision(ctx);
-    assert.ok(!r.ok && r.reason === 'ContainerNameTaken' && r.terminal, JSON.stringify(r));
+  it('a container of the same name that is not this machine\'s (namespace, cluster or machine label differs) is a terminal ContainerNameTaken, never started', async () => {
+    for (const labels of [{ ...OWNED, 'kokpit.dev/machine-namespace': 'team-b' }, { ...OWNED, 'io.x-k8s.kind.cluster': 'prod-w1' }, { ...OWNED, 'kokpit.dev/machine': 'w2' }, null]) {
+      const runner = scriptedRunner([['container inspect', inspected('exited', labels)]]);
+      const r = await new KindProvider({ runner }).provision(ctx);
+      assert.ok(!r.ok && r.reason === 'ContainerNameTaken' && r.terminal, JSON.stringify(r));
+      assert.equal(runner.calls.length, 1, 'nothing done to a container that is not ours');
+    }
   });
 
   it('no docker binary: DockerUnavailable with a message that says what to do', async () => {
@@ -134,7 +158,7 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
 
   it('image missing and the pull fails: ImageNotFound with the pull error', async () => {
     const runner = scriptedRunner([
-      ['container inspect', err(1, 'Error: No such container: prod-w1')],
+      ['container inspect', err(1, `Error: No such container: ${C}`)],
       ['image inspect', err(1, 'Error: No such image: kindest/node:v1.33.13')],
       ['pull', err(1, 'Error response from daemon: manifest for kindest/node:v1.33.13 not found: manifest unknown')],
     ]);
@@ -148,7 +172,7 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
 
   it('joins with kubeadm: token minted, config through stdin (never argv), join, config removed, labels applied', async () => {
     const ops = recordingOps();
-    const runner = scriptedRunner([['exec prod-w1 test -f', err(1, '')]]);
+    const runner = scriptedRunner([[`exec ${C} test -f`, err(1, '')]]);
     // kubeadm join registers the Node; the fake returns it from then on.
     const p = new KindProvider({ runner, cluster: ops });
     const origRun = runner.run.bind(runner);
@@ -161,11 +185,11 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
     assert.ok(r.ok, JSON.stringify(r));
     assert.equal(r.condition.reason, 'KubeadmJoined');
     assert.deepEqual(runner.calls.map((c) => c.args), [
-      ['exec', 'prod-w1', 'test', '-f', '/etc/kubernetes/kubelet.conf'],
-      ['exec', '-i', 'prod-w1', 'sh', '-c', `mkdir -p ${JOIN_PATCHES_DIR} && cat > ${JOIN_PATCHES_DIR}/kubeletconfiguration+merge.yaml`],
-      ['exec', '-i', 'prod-w1', 'sh', '-c', `umask 077 && mkdir -p /etc/kokpit && cat > ${JOIN_CONFIG_PATH}`],
-      ['exec', 'prod-w1', 'kubeadm', 'join', '--config', JOIN_CONFIG_PATH, '--skip-phases=preflight', '--v=1'],
-      ['exec', 'prod-w1', 'rm', '-f', JOIN_CONFIG_PATH],
+      ['exec', C, 'test', '-f', '/etc/kubernetes/kubelet.conf'],
+      ['exec', '-i', C, 'sh', '-c', `mkdir -p ${JOIN_PATCHES_DIR} && cat > ${JOIN_PATCHES_DIR}/kubeletconfiguration+merge.yaml`],
+      ['exec', '-i', C, 'sh', '-c', `umask 077 && mkdir -p /etc/kokpit && cat > ${JOIN_CONFIG_PATH}`],
+      ['exec', C, 'kubeadm', 'join', '--config', JOIN_CONFIG_PATH, '--skip-phases=preflight', '--v=1'],
+      ['exec', C, 'rm', '-f', JOIN_CONFIG_PATH],
     ]);
     assert.ok(runner.calls.every((c) => !c.args.join(' ').includes(TOKEN)), 'the token is never in argv');
     assert.equal(runner.calls[1].input, KUBELET_CONFIG_PATCH, 'eviction thresholds off: the node sees the host\'s disk');
@@ -187,52 +211,70 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
       'error execution phase preflight: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "abcdef"',
       'To see the stack trace of this error execute with --v=5 or higher',
     ].join('\n');
-    const runner = scriptedRunner([['exec prod-w1 test -f', err(1, '')], ['exec prod-w1 kubeadm join', err(1, stderr)]]);
+    const runner = scriptedRunner([[`exec ${C} test -f`, err(1, '')], [`exec ${C} kubeadm join`, err(1, stderr)]]);
     const r = await new KindProvider({ runner, cluster: recordingOps() }).join(ctx, undefined);
     assert.ok(!r.ok);
     assert.equal(r.reason, 'JoinFailed');
     assert.ok(!r.message.includes(TOKEN), r.message);
     assert.equal(r.message, [
-      'kubeadm join in prod-w1 exited 1: [preflight] Running pre-flight checks',
+      `kubeadm join in ${C} exited 1: [preflight] Running pre-flight checks`,
       'I1123 discovery.go:52] token [redacted token] used for discovery',
       'error execution phase preflight: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "abcdef"',
       'To see the stack trace of this error execute with --v=5 or higher',
     ].join('\n'));
-    assert.deepEqual(runner.calls.at(-1)!.args, ['exec', 'prod-w1', 'rm', '-f', JOIN_CONFIG_PATH]);
+    assert.deepEqual(runner.calls.at(-1)!.args, ['exec', C, 'rm', '-f', JOIN_CONFIG_PATH]);
   });
 
   it('a joined container whose Node was deleted gets its kubelet restarted (it registers again), no second join', async () => {
     const runner = scriptedRunner([]);
     const r = await new KindProvider({ runner, cluster: recordingOps() }).join(ctx, undefined);
     assert.ok(!r.ok && r.reason === 'WaitingForNode');
-    assert.deepEqual(runner.calls.map((c) => c.args), [['exec', 'prod-w1', 'test', '-f', '/etc/kubernetes/kubelet.conf'], ['exec', 'prod-w1', 'systemctl', 'restart', 'kubelet']]);
+    assert.deepEqual(runner.calls.map((c) => c.args), [['exec', C, 'test', '-f', '/etc/kubernetes/kubelet.conf'], ['exec', C, 'systemctl', 'restart', 'kubelet']]);
   });
 
   it('component steps run with docker exec sh -c and the step timeout; failures carry the exit code and stderr', async () => {
-    const runner = scriptedRunner([['exec prod-w1 sh -c systemctl is-active', err(3, 'inactive')]]);
+    const runner = scriptedRunner([[`exec ${C} sh -c systemctl is-active`, err(3, 'inactive')]]);
     const p = new KindProvider({ runner });
     const good = await p.runStep(ctx, { component: 'containerd', version: '1.7.0', step: 'install', script: 'apt-get install -y containerd=1.7.0', timeoutSeconds: 120 });
-    assert.deepEqual(good, { ok: true, message: 'installed in container prod-w1' });
-    assert.deepEqual(runner.calls[0], { file: 'docker', args: ['exec', 'prod-w1', 'sh', '-c', 'apt-get install -y containerd=1.7.0'], timeoutMs: 120_000 });
+    assert.deepEqual(good, { ok: true, message: `installed in container ${C}` });
+    assert.deepEqual(runner.calls[0], { file: 'docker', args: ['exec', C, 'sh', '-c', 'apt-get install -y containerd=1.7.0'], timeoutMs: 120_000 });
     const bad = await p.runStep(ctx, { component: 'containerd', version: '1.7.0', step: 'health', script: 'systemctl is-active containerd', timeoutSeconds: 10 });
     assert.deepEqual(bad, { ok: false, message: 'health of containerd 1.7.0 exited 3: inactive' });
   });
 
-  it('deletion cordons, drains and deletes the Node, then removes the container', async () => {
-    const ops = recordingOps({ metadata: { name: 'w1' } });
-    const runner = scriptedRunner([]);
+  it('deletion cordons, drains and deletes the Node, then removes the container it inspected (by id)', async () => {
+    const ops = recordingOps(OWN_NODE);
+    const runner = scriptedRunner([['container inspect', inspected('running')]]);
     const dctx: DeleteContext = { machine, nodeName: 'w1', conn: ctx.conn, now: new Date(), counter: { writes: 0 } };
     const r = await new KindProvider({ runner, cluster: ops }).delete(dctx);
     assert.deepEqual(r, { done: true });
     assert.deepEqual(ops.log, ['read', 'cordon', 'evict', 'delete-node']);
-    assert.deepEqual(runner.calls.map((c) => c.args), [['rm', '--force', '--volumes', 'prod-w1']]);
+    assert.deepEqual(runner.calls.map((c) => c.args), [INSPECT, ['rm', '--force', '--volumes', CONTAINER_ID]]);
+  });
+
+  it('deletion never removes a container, or drains a Node, that carries another machine\'s labels', async () => {
+    for (const labels of [{ ...OWNED, 'kokpit.dev/machine-namespace': 'team-b' }, { ...OWNED, 'io.x-k8s.kind.cluster': 'other' }, { ...OWNED, 'kokpit.dev/machine': 'w9' }, null]) {
+      const ops = recordingOps({ metadata: { name: 'w1', labels: { 'kokpit.dev/machine': 'w1', 'kokpit.dev/machine-namespace': 'team-b' } } });
+      const runner = scriptedRunner([['container inspect', inspected('running', labels)]]);
+      const r = await new KindProvider({ runner, cluster: ops }).delete({ machine, nodeName: 'w1', conn: ctx.conn, now: new Date(), counter: { writes: 0 } });
+      assert.deepEqual(r, { done: true }, 'nothing of ours is left: the finalizer may go');
+      assert.deepEqual(ops.log, ['read'], 'a Node of another namespace\'s machine is neither cordoned nor deleted');
+      assert.deepEqual(runner.calls.map((c) => c.args), [INSPECT], `no docker rm for labels ${JSON.stringify(labels)}`);
+    }
+  });
+
+  it('deletion: docker failing to inspect is ContainerRemoveFailed and retried, nothing removed', async () => {
+    const runner = scriptedRunner([['container inspect', err(1, 'Error response from daemon: i/o timeout')]]);
+    const r = await new KindProvider({ runner, cluster: recordingOps() }).delete({ machine, nodeName: 'w1', now: new Date(), counter: { writes: 0 } });
+    assert.ok(!r.done && r.reason === 'ContainerRemoveFailed', JSON.stringify(r));
+    assert.equal(runner.calls.length, 1);
   });
 
   it('deletion waits for pods to drain (until the drain timeout), and tolerates a container already gone', async () => {
-    const ops = recordingOps({ metadata: { name: 'w1' } });
+    const ops = recordingOps(OWN_NODE);
     ops.evictPods = async () => ['default/web-1'];
     const deleting = { ...machine, metadata: { ...machine.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' as unknown as Date } } as Machine;
-    const p = new KindProvider({ runner: scriptedRunner([['rm', err(1, 'Error response from daemon: No such container: prod-w1')]]), cluster: ops, drainTimeoutMs: 60_000 });
+    const p = new KindProvider({ runner: scriptedRunner([['container inspect', err(1, `Error response from daemon: No such container: ${C}`)]]), cluster: ops, drainTimeoutMs: 60_000 });
     const waiting = await p.delete({ machine: deleting, nodeName: 'w1', conn: ctx.conn, now: new Date('2026-01-01T00:00:30Z'), counter: { writes: 0 } });
     assert.ok(!waiting.done && waiting.reason === 'Draining' && /default\/web-1/.test(waiting.message));
     const forced = await p.delete({ machine: deleting, nodeName: 'w1', conn: ctx.conn, now: new Date('2026-01-01T00:01:01Z'), counter: { writes: 0 } });
@@ -240,11 +282,11 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
   });
 
   it('with the business cluster gone, only the container is removed', async () => {
-    const runner = scriptedRunner([]);
-    const ops = recordingOps({ metadata: { name: 'w1' } });
+    const runner = scriptedRunner([['container inspect', inspected('exited')]]);
+    const ops = recordingOps(OWN_NODE);
     assert.deepEqual(await new KindProvider({ runner, cluster: ops }).delete({ machine, nodeName: 'w1', now: new Date(), counter: { writes: 0 } }), { done: true });
     assert.deepEqual(ops.log, []);
-    assert.deepEqual(runner.calls.map((c) => c.args), [['rm', '--force', '--volumes', 'prod-w1']]);
+    assert.deepEqual(runner.calls.map((c) => c.args), [INSPECT, ['rm', '--force', '--volumes', CONTAINER_ID]]);
   });
 
   it('renders a v1beta3 JoinConfiguration for kubelets before 1.31', () => {
