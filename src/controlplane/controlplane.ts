@@ -37,6 +37,14 @@ export interface StartControlPlaneOptions {
   clusterName?: string;
   /** Deadline for each component to become ready (default 60 s). */
   readyTimeoutMs?: number;
+  /**
+   * Run kube-apiserver with an audit policy that records every write (create, update, patch, delete,
+   * deletecollection; Metadata level: who, which user agent, which object, the response code) and no read,
+   * to `audit.log` in the control plane's directory. Tests count a component's writes from it
+   * (test/support/audit-writes.ts). Off by default: the sandbox runs for days and would grow the file with
+   * every lease renewal.
+   */
+  audit?: boolean;
 }
 
 export interface ControlPlaneProcess {
@@ -61,6 +69,8 @@ export interface ControlPlane {
   /** CA and admin client certificate (system:masters) for raw HTTPS requests to the apiserver. */
   adminTLS: TlsMaterial;
   processes: ControlPlaneProcess[];
+  /** The audit log (JSON lines, one event per write), when started with `audit: true`. */
+  auditLogPath?: string;
   /** Milliseconds from start to etcd ready, to kube-apiserver ready, and to everything ready. */
   timings: { etcdReadyMs: number; apiserverReadyMs: number; totalMs: number };
   /** A fresh client-node KubeConfig for the admin user. */
@@ -163,7 +173,8 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     const etcdURL = `https://127.0.0.1:${etcdPort}`;
     const server = `https://127.0.0.1:${apiPort}`;
     const etcd = start('etcd', etcdArgs(dir, files, etcdURL, `https://127.0.0.1:${etcdPeerPort}`));
-    const apiserver = start('kube-apiserver', apiserverArgs(dir, files, apiPort, etcdURL, !!opts.controllers));
+    const auditLogPath = opts.audit ? path.join(dir, 'audit.log') : undefined;
+    const apiserver = start('kube-apiserver', [...apiserverArgs(dir, files, apiPort, etcdURL, !!opts.controllers), ...(auditLogPath ? auditArgs(dir, auditLogPath) : [])]);
     const etcdTLS = { caPem: pki.etcdCA.certPem, certPem: pki.etcdClient.certPem, keyPem: pki.etcdClient.keyPem };
     await waitFor(
       'etcd /health',
@@ -281,6 +292,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
       caPem: pki.ca.certPem,
       adminTLS,
       processes: procs.map((p) => ({ name: p.name, pid: p.pid, logFile: p.logFile, bin: bins.get(p.name)! })),
+      ...(auditLogPath ? { auditLogPath } : {}),
       timings: { etcdReadyMs, apiserverReadyMs, totalMs },
       kubeConfig: () => loadKubeConfig({ kubeconfigYaml }),
       async stop() {
@@ -378,6 +390,37 @@ function apiserverArgs(dir: string, f: Files, port: number, etcdURL: string, con
     '--endpoint-reconciler-type=none',
     '--profiling=false',
     '--v=1',
+  ];
+}
+
+/**
+ * The path a client GETs to put a mark in the audit log (`<path>/<id>`, answered 404): a reader waits for its
+ * mark to know that every write answered before it was sent has been logged.
+ */
+export const AUDIT_MARK_PATH = '/kokpit-audit-mark';
+
+/** Writes only (every resource, every user), plus the marks; reads and the RequestReceived stage are left out. */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    nonResourceURLs: ['${AUDIT_MARK_PATH}/*']
+  - level: Metadata
+    verbs: [create, update, patch, delete, deletecollection]
+  - level: None
+`;
+
+function auditArgs(dir: string, logPath: string): string[] {
+  const policy = path.join(dir, 'audit-policy.yaml');
+  fs.writeFileSync(policy, AUDIT_POLICY);
+  return [
+    `--audit-policy-file=${policy}`,
+    `--audit-log-path=${logPath}`,
+    '--audit-log-format=json',
+    // Each event is written by the request that caused it as it completes, not buffered for seconds in
+    // batches; a client may still see the response a moment before its event is written, which the marks cover.
+    '--audit-log-mode=blocking',
   ];
 }
 

@@ -2,6 +2,7 @@ export {
   runningControlPlanes,
   controlPlaneBinaries,
   startControlPlane,
+  AUDIT_MARK_PATH,
   type ControlPlane,
   type ControlPlaneProcess,
   type StartControlPlaneOptions,

@@ -1,6 +1,10 @@
 export {
+  KOKPIT_VERSION,
+  kokpitUserAgent,
   loadKubeConfig,
   makeClients,
+  userAgentOf,
+  withUserAgent,
   makeObjectApi,
   type FieldValidation,
   type KubeClients,
