@@ -1,5 +1,7 @@
 // The default version catalog: one KubernetesVersion per release kokpit's binaries and images are built for.
-import { API_VERSION, DEFAULT_ETCD_VERSION, SHIPPED_KUBERNETES_VERSIONS, type KubernetesVersion } from '../api';
+import { API_VERSION } from '../api/common';
+import type { KubernetesVersion } from '../api/kinds';
+import { DEFAULT_ETCD_VERSION, SHIPPED_KUBERNETES_VERSIONS } from '../api/release-defaults';
 
 /** Oldest etcd the shipped Kubernetes releases accept (kubeadm's MinExternalEtcdVersion for 1.31+). */
 export const MIN_ETCD_VERSION = '3.5.11';

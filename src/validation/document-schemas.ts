@@ -13,15 +13,19 @@ export interface DocumentTarget {
   schema: CompiledSchema;
 }
 
-let kokpitSchemas: Map<string, { info: KindInfo; schema: CompiledSchema }> | undefined;
+const kokpitSchemas = new Map<string, { info: KindInfo; schema: CompiledSchema }>();
 let kindClusterSchema: CompiledSchema | undefined;
 
-function kokpitKinds(): Map<string, { info: KindInfo; schema: CompiledSchema }> {
-  if (!kokpitSchemas) {
-    kokpitSchemas = new Map();
-    for (const info of KINDS) kokpitSchemas.set(info.kind, { info, schema: compileSchema(editorSchema(info) as JsonSchema) });
-  }
-  return kokpitSchemas;
+/** A kind's schema, compiled the first time a document of that kind is checked (`kokpit validate` of one file
+ *  compiles one, not all). */
+function kokpitKind(kind: string): { info: KindInfo; schema: CompiledSchema } | undefined {
+  const cached = kokpitSchemas.get(kind);
+  if (cached) return cached;
+  const info = KINDS.find((k) => k.kind === kind);
+  if (!info) return undefined;
+  const hit = { info, schema: compileSchema(editorSchema(info) as JsonSchema) };
+  kokpitSchemas.set(kind, hit);
+  return hit;
 }
 
 export const KOKPIT_KIND_NAMES: readonly string[] = KINDS.map((k) => k.kind);
@@ -43,7 +47,7 @@ export function documentTarget(apiVersion: unknown, kind: unknown): DocumentTarg
   if (apiVersion !== API_VERSION) {
     return { field: 'apiVersion', code: 'unknown-api-version', message: `unknown API version "${apiVersion}": kokpit serves ${API_VERSION} (kinds: ${KOKPIT_KIND_NAMES.join(', ')})` };
   }
-  const hit = typeof kind === 'string' ? kokpitKinds().get(kind) : undefined;
+  const hit = typeof kind === 'string' ? kokpitKind(kind) : undefined;
   if (!hit) {
     const guess = typeof kind === 'string' ? didYouMean(kind, KOKPIT_KIND_NAMES) : undefined;
     const what = typeof kind === 'string' ? `unknown kind "${kind}" in ${API_VERSION}${guess ? `; did you mean "${guess}"?` : ''}` : `a ${API_VERSION} document needs a kind`;

@@ -39,7 +39,10 @@ describe('bundled CLI (dist/cli.js)', function () {
     const help = loadedWith(meta, 'main');
     assert.deepEqual(packages(help.inputs), []);
     assert.ok(!help.inputs.some((f) => f.startsWith('src/cli/commands/')), 'a command module is in the help path');
-    const validate = packages(loadedWith(meta, 'main', 'validate').inputs);
+    const validateInputs = loadedWith(meta, 'main', 'validate').inputs;
+    // Chunks follow imports, not use: a barrel import ('../api') would bring withDefaults and TypeBox's Value along.
+    assert.ok(!validateInputs.includes('src/api/defaults.ts'), 'kokpit validate loads src/api/defaults.ts');
+    const validate = packages(validateInputs);
     for (const heavy of ['@kubernetes/client-node', 'etcd3', '@grpc/grpc-js', 'execa', '@peculiar/x509', 'undici']) {
       assert.ok(!validate.includes(heavy), `kokpit validate loads ${heavy}`);
     }
