@@ -8,3 +8,5 @@ export type { BusinessClusterSpec, BusinessClusterStatus, DefaultedBusinessClust
 export type { KubernetesVersionSpec, AddonSpec, AddonParameter } from './catalog';
 export type { ComponentSpec, MachineSpec, MachineStatus, MachineSetSpec, MachineSetStatus } from './machines';
 export type { LocalEnvironmentSpec } from './local-environment';
+export { WAVE_LABEL, RETRY_ANNOTATION, ROLLOUT_PHASES, ROLLOUT_CLUSTER_STATES } from './rollout';
+export type { FleetRolloutSpec, FleetRolloutStatus, RolloutClusterStatus, RolloutClusterState, RolloutWave } from './rollout';

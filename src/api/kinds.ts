@@ -6,6 +6,7 @@ import { BusinessClusterSpec, BusinessClusterStatus, type DefaultedBusinessClust
 import { AddonSpec, AddonStatus, KubernetesVersionSpec, KubernetesVersionStatus } from './catalog';
 import { ComponentSpec, ComponentStatus, MachineSetSpec, MachineSetStatus, MachineSpec, MachineStatus } from './machines';
 import { LocalEnvironmentSpec } from './local-environment';
+import { FleetRolloutSpec, FleetRolloutStatus } from './rollout';
 import { Struct } from './schema-helpers';
 
 export interface PrinterColumn {
@@ -123,6 +124,20 @@ export const KINDS: KindInfo[] = [
     ],
   },
   {
+    kind: 'FleetRollout', plural: 'fleetrollouts', shortNames: ['fro'], scope: 'Cluster', crd: true,
+    description: 'Moves many business clusters to one target version in waves, with a soak per cluster and a failure budget.',
+    spec: FleetRolloutSpec, status: FleetRolloutStatus, maxNameLength: 63, namePattern: DNS1123_LABEL,
+    columns: [
+      { name: 'Target', type: 'string', jsonPath: '.spec.target.kubernetesVersion' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Wave', type: 'string', jsonPath: '.status.currentWave' },
+      { name: 'Done', type: 'integer', jsonPath: '.status.counts.succeeded' },
+      { name: 'Failed', type: 'integer', jsonPath: '.status.counts.failed' },
+      { name: 'Total', type: 'integer', jsonPath: '.status.counts.total' },
+      age,
+    ],
+  },
+  {
     kind: 'LocalEnvironment', plural: 'localenvironments', shortNames: [], scope: 'Cluster', crd: false,
     description: 'A local Kube-on-Kube environment (`kokpit.yaml`), read by `kokpit up --config`.',
     spec: LocalEnvironmentSpec, maxNameLength: 63, namePattern: DNS1123_LABEL,
@@ -179,4 +194,5 @@ export type Addon = KokpitObject<'Addon', Static<typeof AddonSpec>>;
 export type Component = KokpitObject<'Component', Static<typeof ComponentSpec>>;
 export type Machine = KokpitObject<'Machine', Static<typeof MachineSpec>, Static<typeof MachineStatus>>;
 export type MachineSet = KokpitObject<'MachineSet', Static<typeof MachineSetSpec>, Static<typeof MachineSetStatus>>;
+export type FleetRollout = KokpitObject<'FleetRollout', Static<typeof FleetRolloutSpec>, Static<typeof FleetRolloutStatus>>;
 export type LocalEnvironment = KokpitObject<'LocalEnvironment', Static<typeof LocalEnvironmentSpec>>;

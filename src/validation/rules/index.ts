@@ -7,6 +7,7 @@ import { checkEtcdReplicas } from './etcd';
 import { checkComponent, checkMachine, checkMachineSet } from './machines';
 import { metadataRules } from './metadata';
 import { checkNetworkRanges } from './network';
+import { checkFleetRollout } from './rollout';
 
 const BY_KIND: Record<string, Rule[]> = {
   EtcdCluster: [(ctx) => checkEtcdReplicas(ctx, ['spec', 'replicas'])],
@@ -16,6 +17,7 @@ const BY_KIND: Record<string, Rule[]> = {
   MachineSet: [checkMachineSet],
   Component: [checkComponent],
   Addon: [checkAddon],
+  FleetRollout: [checkFleetRollout],
 };
 
 /** Runs every rule for the document's kind; `kokpit` selects kokpit.dev kinds, `kind` the kind cluster config. */
