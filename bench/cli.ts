@@ -102,6 +102,9 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     help_ratio: ratio('help'),
     validate_ratio: ratio('validate'),
     node_floor_ratio: ratio('node'),
+    // What kokpit adds to any Node program's start: the part this code base controls, whatever the load.
+    help_over_node_ms: Number((median(times.help) - median(times.node)).toFixed(1)),
+    validate_over_node_ms: Number((median(times.validate) - median(times.node)).toFixed(1)),
     help_within_2x: ratio('help') <= 2,
     validate_within_2x: ratio('validate') <= 2,
     ...rss,
