@@ -5,6 +5,7 @@
 // in indentation, syntax errors) makes it give up: the caller then parses with the `yaml` library, which
 // also produces the error messages. It never has to be right about YAML it does not understand.
 import { Pair, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+import { LIMITS } from './limits';
 
 export interface FastDocument {
   contents: Node | null;
@@ -26,6 +27,8 @@ interface Line {
 
 /** Parses every document of `text`, or returns undefined when the text leaves the supported subset. */
 export function fastParseAll(text: string): FastDocument[] | undefined {
+  // A byte order mark is the library's to skip (its offsets count it).
+  if (text.charCodeAt(0) === 0xfeff) return undefined;
   try {
     return new Reader(text).documents();
   } catch (e) {
@@ -42,6 +45,8 @@ const CH_COLON = 58;
 
 class Reader {
   private readonly lines: Line[] = [];
+  /** Collections open around the current one: past LIMITS.maxDepth the library path reports it. */
+  private depth = 0;
 
   constructor(private readonly text: string) {
     let start = 0;
@@ -128,7 +133,12 @@ class Reader {
     return pos + 1 === end || this.text.charCodeAt(pos + 1) === CH_SPACE;
   }
 
+  private enter(): void {
+    if (++this.depth > LIMITS.maxDepth) throw GIVE_UP;
+  }
+
   private sequence(i: number, col: number, to: number): [YAMLSeq, number] {
+    this.enter();
     const seq = new YAMLSeq();
     const t = this.text;
     let start = -1;
@@ -159,14 +169,16 @@ class Reader {
       i = this.nextContent(i, to);
     }
     seq.range = [start, last, last];
+    this.depth--;
     return [seq, i];
   }
 
   private mapping(i: number, firstPos: number, col: number, to: number): [YAMLMap, number] {
+    this.enter();
     const map = new YAMLMap();
     const t = this.text;
     let pos = firstPos;
-    let last = firstPos;
+    let last: number;
     for (;;) {
       const l = this.lines[i];
       const keyEnd = this.findKeyEnd(pos, l.end);
@@ -209,6 +221,7 @@ class Reader {
       pos = nl.content;
     }
     map.range = [firstPos, last, last];
+    this.depth--;
     return [map, i];
   }
 
@@ -226,6 +239,7 @@ class Reader {
     if (c === 91 || c === 123 || c === 63 /* ? */ || c === 38 || c === 42 || c === 33 || c === 124 || c === 62 || c === 37 || c === 64 || c === 96 || c === CH_HASH) return -1;
     for (let p = pos; p < end; p++) {
       const ch = t.charCodeAt(p);
+      if (ch === CH_TAB) throw GIVE_UP; // `version\t: x`: the library trims the tab from the key
       if (ch === CH_COLON && (p + 1 === end || t.charCodeAt(p + 1) === CH_SPACE)) return p;
       if (ch === CH_HASH && t.charCodeAt(p - 1) === CH_SPACE) return -1;
     }
@@ -318,6 +332,7 @@ class Reader {
 
   /** A one-line flow collection: `[a, "b", {c: d}]` or `{name: x}`. */
   private flow(pos: number, end: number): [Node, number] {
+    this.enter();
     const t = this.text;
     const open = t.charCodeAt(pos);
     const isSeq = open === 91;
@@ -332,6 +347,7 @@ class Reader {
     skip();
     if (t.charCodeAt(p) === close) {
       coll.range = [pos, p + 1, p + 1];
+      this.depth--;
       return [coll, p + 1];
     }
     for (;;) {
@@ -354,6 +370,7 @@ class Reader {
       const ch = t.charCodeAt(p);
       if (ch === close) {
         coll.range = [pos, p + 1, p + 1];
+        this.depth--;
         return [coll, p + 1];
       }
       if (ch !== 44 /* , */) throw GIVE_UP;
@@ -386,6 +403,7 @@ class Reader {
         if (e + 1 === end || n === CH_SPACE || n === 44 || n === 93 || n === 125) break;
       }
       if (ch === CH_HASH && t.charCodeAt(e - 1) === CH_SPACE) throw GIVE_UP;
+      if (ch === CH_TAB) throw GIVE_UP;
     }
     let s = e;
     while (s > p && t.charCodeAt(s - 1) === CH_SPACE) s--;

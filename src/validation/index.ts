@@ -1,5 +1,7 @@
 // One validation engine for the editor and the CLI.
-export { validateText, definedNames } from './validate';
+export { validateText, checkText, definedNames, type CheckedText } from './validate';
+export { parseDocuments } from './parse';
+export { LIMITS, tooLargeMessage } from './limits';
 export type { Diagnostic, ValidateOptions, Severity, PathSegment } from './types';
 export { formatPath } from './types';
 export { documentTarget, isTarget, KOKPIT_KIND_NAMES, type DocumentTarget } from './document-schemas';

@@ -1,50 +1,70 @@
 // validateText: YAML syntax, schema and semantic findings for every document of a (multi-document) text.
-// One engine for the editor and `kokpit validate`.
-import { Document as YAMLDocument, isMap, isScalar, parseAllDocuments, type Document, type Node, type Pair } from 'yaml';
-import { fastParseAll } from './fast-yaml';
+// One engine for the editor and `kokpit validate`; `checkText` also gives each document's plain value, so
+// render/apply/diff act on exactly what was validated.
+import { isMap, isScalar, type Document, type Node, type Pair } from 'yaml';
 import { KOKPIT_KIND_NAMES, documentTarget, isTarget } from './document-schemas';
+import { LIMITS, tooLargeMessage } from './limits';
+import { parseDocuments } from './parse';
 import { LineIndex } from './positions';
 import { withArticle } from './messages';
 import { runRules } from './rules';
 import { locate, type Definitions, type RuleContext } from './rules/context';
 import { formatPath, type Diagnostic, type Severity, type ValidateOptions } from './types';
-import { SchemaWalker, rangeOf, type Finding, type Range } from './walker';
+import { SchemaWalker, expansionBudget, rangeOf, type ExpansionBudget, type Finding, type Range } from './walker';
 import { API_VERSION } from '../api/common';
 import { defaultAddons } from '../catalog';
+
+export { PARSE_OPTIONS } from './parse';
 
 /** Addons every meta cluster gets from kokpit: a BusinessCluster may always name them. */
 const SHIPPED_ADDONS: readonly string[] = defaultAddons().map((a) => a.metadata.name);
 
-/** Parse options shared with the editor features: duplicate keys are reported by the walker (with the
- *  line of the first one), not by the parser. */
-export const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false } as const;
+export interface CheckedText {
+  diagnostics: Diagnostic[];
+  /** Each document's value as kubectl would read it (aliases and merge keys resolved); undefined for a document
+   *  that does not parse. */
+  documents: unknown[];
+}
 
 export function validateText(text: string, opts: ValidateOptions = {}): Diagnostic[] {
+  return checkText(text, opts).diagnostics;
+}
+
+export function checkText(text: string, opts: ValidateOptions = {}): CheckedText {
   const lines = new LineIndex(text);
+  if (text.length > LIMITS.maxChars) {
+    const f: Finding = { range: [0, 1], severity: 'error', code: 'too-large', message: `this text is ${tooLargeMessage(text.length)}`, path: '' };
+    return { diagnostics: [toDiagnostic(lines, 0, f)], documents: [] };
+  }
   const docs = parseDocuments(text);
   const out: Diagnostic[] = [];
+  const documents: unknown[] = [];
   const known = knownDefinitions(docs, opts);
+  const budget = expansionBudget();
 
   docs.forEach((doc, index) => {
     const emit = (f: Finding) => out.push(toDiagnostic(lines, index, f));
     if (doc.errors.length) {
       // A document that does not parse gets only its syntax errors: schema findings on a half-read tree mislead.
       for (const e of doc.errors) {
-        emit({ range: [e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)], severity: 'error', code: 'yaml-syntax', message: syntaxMessage(e.message), path: '' });
+        const code = e.code === 'RESOURCE_EXHAUSTION' ? 'too-deep' : 'yaml-syntax';
+        emit({ range: [e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)], severity: 'error', code, message: syntaxMessage(e.message), path: '' });
       }
+      documents.push(undefined);
       return;
     }
-    validateDocument(doc, emit, lines, opts, known);
+    documents.push(validateDocument(doc, emit, lines, opts, known, budget));
   });
-  return out.sort((a, b) => a.offset - b.offset || a.endOffset - b.endOffset);
+  return { diagnostics: out.sort((a, b) => a.offset - b.offset || a.endOffset - b.endOffset), documents };
 }
 
-function validateDocument(doc: Document.Parsed, emit: (f: Finding) => void, lines: LineIndex, opts: ValidateOptions, known: Definitions): void {
+/** Findings of one parsed document; returns its plain value. */
+function validateDocument(doc: Document.Parsed, emit: (f: Finding) => void, lines: LineIndex, opts: ValidateOptions, known: Definitions, budget: ExpansionBudget): unknown {
   const root = doc.contents as Node | null;
   const lineOf = (offset: number) => lines.position(offset).line;
+  const walker = (sink: (f: Finding) => void) => new SchemaWalker(doc, sink, lineOf, budget);
   if (!isMap(root)) {
-    if (root) new SchemaWalker(doc, emit, lineOf).walk(root, undefined, rangeOf(root) ?? [0, 0]); // still catches duplicate keys
-    return;
+    return root ? walker(emit).walk(root, undefined, rangeOf(root) ?? [0, 0]) : null; // still catches duplicate keys
   }
   const apiVersionPair = findPair(root.items, 'apiVersion');
   const kindPair = findPair(root.items, 'kind');
@@ -61,12 +81,11 @@ function validateDocument(doc: Document.Parsed, emit: (f: Finding) => void, line
     } else if (apiVersion === undefined && typeof kind === 'string' && KOKPIT_KIND_NAMES.includes(kind)) {
       emit({ range: anchor, severity: 'error', code: 'required', message: `missing apiVersion: ${withArticle(kind)} needs "apiVersion: ${API_VERSION}"`, path: 'apiVersion' });
     }
-    new SchemaWalker(doc, emit, lineOf).walk(root, undefined, anchor); // duplicate keys only
-    return;
+    return walker(emit).walk(root, undefined, anchor); // duplicate keys only
   }
 
   const findings: Finding[] = [];
-  const value = new SchemaWalker(doc, (f) => findings.push(f), lineOf).walk(root, target.schema, anchor) as Record<string, unknown>;
+  const value = walker((f) => findings.push(f)).walk(root, target.schema, anchor) as Record<string, unknown>;
   const dropped = new Set<string>();
   const ctx: RuleContext = {
     value,
@@ -83,19 +102,8 @@ function validateDocument(doc: Document.Parsed, emit: (f: Finding) => void, line
   };
   runRules(ctx, target.family, target.kind);
   for (const f of findings) if (!dropped.has(`${f.path}\u0000${f.code}`)) emit(f);
+  return value;
 }
-
-/** The fast reader for the YAML manifests are written in; the yaml library for anything else (and for errors).
- *  Both give the library's node classes, so everything downstream is the same. */
-function parseDocuments(text: string): Document.Parsed[] {
-  const fast = fastParseAll(text);
-  if (fast) return fast.map((d) => Object.assign(Object.create(FAST_DOCUMENT), d) as Document.Parsed);
-  const parsed = parseAllDocuments(text, PARSE_OPTIONS);
-  return Array.isArray(parsed) ? parsed : [];
-}
-
-/** Stands in for a parsed Document: the walker only needs it to resolve aliases, which the fast reader never yields. */
-const FAST_DOCUMENT = new YAMLDocument();
 
 /** Components and Addons this text defines, plus the ones the caller knows of. */
 function knownDefinitions(docs: Document.Parsed[], opts: ValidateOptions): Definitions {
@@ -120,7 +128,7 @@ function collectDefinitions(docs: Document.Parsed[], known: Definitions): void {
 /** Names of the Components and Addons a text defines (the CLI pools them across all files it checks). */
 export function definedNames(text: string): { components: string[]; addons: string[] } {
   const known: Definitions = { components: new Set(), addons: new Set() };
-  collectDefinitions(parseDocuments(text), known);
+  if (text.length <= LIMITS.maxChars) collectDefinitions(parseDocuments(text), known);
   return { components: [...known.components], addons: [...known.addons] };
 }
 

@@ -1,6 +1,7 @@
 // The schema walk: one pass over the YAML AST that checks every node against its compiled schema, reports
 // findings at exact ranges and returns the plain JS value (so semantic rules need no second conversion).
-import { isAlias, isMap, isScalar, isSeq, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isCollection, isMap, isScalar, isSeq, type Alias, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { LIMITS } from './limits';
 import type { CompiledSchema } from './schema';
 import { describeTypes, didYouMean, jsonType, listValues, patternMessage, quote } from './messages';
 import { formatPath, type PathSegment, type Severity } from './types';
@@ -17,18 +18,55 @@ export interface Finding {
 
 type Sink = (f: Finding) => void;
 
+/** What expanding aliases and merge keys may still produce, shared by every document of a text. */
+export interface ExpansionBudget {
+  left: number;
+}
+
+export function expansionBudget(): ExpansionBudget {
+  return { left: LIMITS.maxAliasValues };
+}
+
+/** The outermost alias (or merge key) being expanded: findings inside go to its range, naming it. */
+interface Via {
+  range: Range;
+  name: string;
+}
+
+/** The state of one mapping's walk, shared by its own pairs and the ones merge keys bring in. */
+interface MapWalk {
+  obj: Record<string, unknown>;
+  schema: CompiledSchema | undefined;
+  suggested?: Set<string>;
+}
+
+/**
+ * Aliases are read as kubectl reads them: the anchored value is checked against the schema of the place the alias
+ * stands, like inline content, and merge keys (`<<: *base`) merge (explicit keys win, earlier sources win). Every
+ * value an expansion produces is counted against a budget, so an alias bomb costs bounded time and memory.
+ */
 export class SchemaWalker {
   private readonly path: PathSegment[] = [];
+  private via: Via | undefined;
+  /** Anchored nodes being expanded: an alias to one of them is a cycle. */
+  private readonly expanding = new Set<Node>();
+  private targets: Map<Alias, Node | undefined> | undefined;
+  /** Where limit errors go, whatever union branch is being tried. */
+  private readonly rootSink: Sink;
 
   constructor(
     private readonly doc: Document.Parsed,
     private sink: Sink,
     private readonly lineOf: (offset: number) => number,
-  ) {}
+    private readonly budget: ExpansionBudget = expansionBudget(),
+  ) {
+    this.rootSink = sink;
+  }
 
   /** Walks `node` (a mapping value, sequence item or document root). `anchor` is where findings about the
    *  node as a whole go when it has no useful range of its own: the key naming it. */
   walk(node: unknown, schema: CompiledSchema | undefined, anchor: Range): unknown {
+    if (this.via && !this.spend()) return null;
     if (schema?.anyOf) return this.walkUnion(node, schema, anchor);
     if (isScalar(node)) {
       const value = node.value;
@@ -37,30 +75,43 @@ export class SchemaWalker {
     }
     if (isMap(node)) return this.walkMap(node, schema, anchor);
     if (isSeq(node)) return this.walkSeq(node, schema, anchor);
-    if (isAlias(node)) {
-      // Anchors are rare in manifests: take the value, check only its type.
-      const target = node.resolve(this.doc);
-      const value = target ? target.toJS(this.doc) : null;
-      if (schema?.types && !typeMatches(schema.types, value, undefined)) this.typeError(schema, value, anchor);
-      return value;
-    }
+    if (isAlias(node)) return this.walkAlias(node, schema, anchor);
     // An absent value (`key:` followed by nothing).
     if (schema?.types && !schema.types.has('null')) this.typeError(schema, null, anchor);
     return null;
   }
 
   private walkMap(node: YAMLMap, schema: CompiledSchema | undefined, anchor: Range): Record<string, unknown> {
-    const obj: Record<string, unknown> = {};
-    let effective = schema;
+    const m: MapWalk = { obj: {}, schema };
     if (schema?.types && !schema.types.has('object')) {
-      this.typeError(schema, obj, anchor);
-      effective = undefined;
+      this.typeError(schema, m.obj, anchor);
+      m.schema = undefined;
     }
-    const seen = node.items.length > 1 ? new Map<string, Pair>() : undefined;
-    let suggested: Set<string> | undefined;
+    this.walkPairs(node, m, true, anchor);
+    const effective = m.schema;
+    if (effective && effective.required.length) {
+      for (const name of effective.required) {
+        if (Object.prototype.hasOwnProperty.call(m.obj, name) || m.suggested?.has(name)) continue;
+        const where = this.path.length ? ` in ${formatPath(this.path)}` : '';
+        this.report(anchor, 'error', 'required', `missing required field "${name}"${where}`, [...this.path, name]);
+      }
+    }
+    return m.obj;
+  }
+
+  /** The pairs of `node` into `m.obj`, then what its merge keys bring in. `own`: the mapping as written (duplicate
+   *  keys are errors); otherwise a merge source, whose keys only fill what is not set yet. */
+  private walkPairs(node: YAMLMap, m: MapWalk, own: boolean, anchor: Range): void {
+    const seen = own && node.items.length > 1 ? new Map<string, Pair>() : undefined;
+    const merges: Pair[] = [];
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;
-      const key = keyText(keyNode, this.doc);
+      if (isMergeKey(keyNode)) {
+        merges.push(pair);
+        continue;
+      }
+      const key = keyText(keyNode);
+      if (!own && Object.prototype.hasOwnProperty.call(m.obj, key)) continue;
       const keyRange = rangeOf(keyNode) ?? rangeOf(pair.value as Node | null) ?? anchor;
       this.path.push(key);
       if (seen) {
@@ -69,33 +120,45 @@ export class SchemaWalker {
           this.report(keyRange, 'error', 'duplicate-key', `duplicate key "${key}": it is already set on line ${this.lineOf(rangeOf(first.key as Node)?.[0] ?? 0)}; keep one of them`);
         } else seen.set(key, pair);
       }
-      let child: CompiledSchema | undefined;
-      if (effective) {
-        child = effective.properties?.get(key);
-        if (!child) {
-          if (effective.additional === 'forbidden') {
-            const names = effective.properties ? [...effective.properties.keys()] : [];
-            const guess = didYouMean(key, names);
-            if (guess) (suggested ??= new Set()).add(guess);
-            const where = this.path.length > 1 ? ` in ${formatPath(this.path.slice(0, -1))}` : '';
-            const help = guess ? `; did you mean "${guess}"?` : names.length && names.length <= 8 ? ` (allowed: ${names.join(', ')})` : '';
-            this.report(keyRange, 'error', 'unknown-field', `unknown field "${key}"${where}${help}`);
-          } else if (effective.additional !== 'free') child = effective.additional;
-        }
-      }
-      const value = this.walk(pair.value, child, keyRange);
-      if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-      else obj[key] = value;
+      const value = this.walk(pair.value, this.fieldSchema(m, key, keyRange), keyRange);
+      if (key === '__proto__') Object.defineProperty(m.obj, key, { value, enumerable: true, writable: true, configurable: true });
+      else m.obj[key] = value;
       this.path.pop();
     }
-    if (effective && effective.required.length) {
-      for (const name of effective.required) {
-        if (Object.prototype.hasOwnProperty.call(obj, name) || suggested?.has(name)) continue;
-        const where = this.path.length ? ` in ${formatPath(this.path)}` : '';
-        this.report(anchor, 'error', 'required', `missing required field "${name}"${where}`, [...this.path, name]);
+    for (const pair of merges) this.merge(pair, m, anchor);
+  }
+
+  /** The schema of field `key` of the mapping, reporting it when the mapping allows no such field. */
+  private fieldSchema(m: MapWalk, key: string, keyRange: Range): CompiledSchema | undefined {
+    const effective = m.schema;
+    if (!effective) return undefined;
+    const child = effective.properties?.get(key);
+    if (child) return child;
+    if (effective.additional !== 'forbidden') return effective.additional === 'free' ? undefined : effective.additional;
+    const names = effective.properties ? [...effective.properties.keys()] : [];
+    const guess = didYouMean(key, names);
+    if (guess) (m.suggested ??= new Set()).add(guess);
+    const where = this.path.length > 1 ? ` in ${formatPath(this.path.slice(0, -1))}` : '';
+    const help = guess ? `; did you mean "${guess}"?` : names.length && names.length <= 8 ? ` (allowed: ${names.join(', ')})` : '';
+    this.report(keyRange, 'error', 'unknown-field', `unknown field "${key}"${where}${help}`);
+    return undefined;
+  }
+
+  /** `<<: *base`, `<<: {a: 1}` or `<<: [*a, *b]`: the sources' keys join the mapping unless already set. */
+  private merge(pair: Pair, m: MapWalk, anchor: Range): void {
+    const value = pair.value as Node | null;
+    const at = rangeOf(pair.key as Node) ?? anchor;
+    const sources = isSeq(value) ? (value.items as (Node | null)[]) : [value];
+    for (const source of sources) {
+      const range = rangeOf(source) ?? at;
+      const target = isAlias(source) ? this.target(source, range) : source;
+      if (target === null) continue; // reported
+      if (!isMap(target)) {
+        this.report(range, 'error', 'merge', 'a merge key (<<) takes a mapping, an alias to one, or a list of them');
+        continue;
       }
+      this.expand(target, { range, name: isAlias(source) ? `*${source.source}` : '<<' }, () => this.walkPairs(target, m, false, anchor));
     }
-    return obj;
   }
 
   private walkSeq(node: YAMLSeq, schema: CompiledSchema | undefined, anchor: Range): unknown[] {
@@ -132,7 +195,7 @@ export class SchemaWalker {
         continue;
       }
       const item = items[i];
-      const keyPair = isMap(item) ? item.items.find((p) => keyText(p.key as Node, this.doc) === keys[0]) : undefined;
+      const keyPair = isMap(item) ? item.items.find((p) => keyText(p.key as Node) === keys[0]) : undefined;
       const range = rangeOf(keyPair?.value as Node | null) ?? itemAnchor(item);
       if (!range) continue;
       const label = keys.map((k) => `${k} ${quote((v as Record<string, unknown>)[k])}`).join(', ');
@@ -140,6 +203,73 @@ export class SchemaWalker {
       this.report(range, 'error', 'duplicate-item', `${formatPath(this.path.slice(0, -2))} already has an item with ${label} (item ${first + 1}); each must be unique`);
       this.path.length -= 2;
     }
+  }
+
+  private walkAlias(node: Alias, schema: CompiledSchema | undefined, anchor: Range): unknown {
+    const range = rangeOf(node) ?? anchor;
+    const target = this.target(node, range);
+    if (target === null) return null;
+    return this.expand(target, { range, name: `*${node.source}` }, () => this.walk(target, schema, this.via!.range));
+  }
+
+  /** The node an alias names, or null (reported) when there is none or it contains the alias. */
+  private target(alias: Alias, range: Range): Node | null {
+    const target = this.anchorTargets().get(alias);
+    if (!target) {
+      this.report(range, 'error', 'alias', `alias *${alias.source} has no anchor &${alias.source} before it`);
+      return null;
+    }
+    if (this.expanding.has(target)) {
+      this.report(range, 'error', 'alias', `alias *${alias.source} is inside the value it names`);
+      return null;
+    }
+    return target;
+  }
+
+  private expand<T>(target: Node, via: Via, run: () => T): T {
+    const outer = this.via;
+    this.via ??= via;
+    this.expanding.add(target);
+    try {
+      return run();
+    } finally {
+      this.expanding.delete(target);
+      this.via = outer;
+    }
+  }
+
+  /** One more value from an expansion; false (reported once per text) when the budget is spent. */
+  private spend(): boolean {
+    if (--this.budget.left >= 0) return true;
+    if (this.budget.left === -1) {
+      const f = { range: this.via!.range, severity: 'error' as const, code: 'alias-limit', path: formatPath(this.path) };
+      this.rootSink({ ...f, message: `aliases and merge keys expand to more than ${LIMITS.maxAliasValues} values (through ${this.via!.name}); kokpit stops expanding them` });
+    }
+    return false;
+  }
+
+  /** Each alias's anchored node, as the library resolves it: the last anchor of that name before the alias. One
+   *  walk of the document (the library's own resolve walks it once per alias). */
+  private anchorTargets(): Map<Alias, Node | undefined> {
+    if (this.targets) return this.targets;
+    const targets = new Map<Alias, Node | undefined>();
+    const anchors = new Map<string, Node>();
+    const visit = (node: unknown): void => {
+      if (isAlias(node)) {
+        targets.set(node, anchors.get(node.source));
+        return;
+      }
+      if (!isScalar(node) && !isCollection(node)) return;
+      if (node.anchor) anchors.set(node.anchor, node);
+      if (isMap(node)) {
+        for (const p of node.items) {
+          visit(p.key);
+          visit(p.value);
+        }
+      } else if (isSeq(node)) for (const item of node.items) visit(item);
+    };
+    visit(this.doc.contents);
+    return (this.targets = targets);
   }
 
   private walkUnion(node: unknown, schema: CompiledSchema, anchor: Range): unknown {
@@ -202,7 +332,8 @@ export class SchemaWalker {
   }
 
   private report(range: Range, severity: Severity, code: string, message: string, path: readonly PathSegment[] = this.path): void {
-    this.sink({ range, severity, code, message, path: formatPath(path) });
+    if (this.via) this.sink({ range: this.via.range, severity, code, message: `${message} (through ${this.via.name})`, path: formatPath(path) });
+    else this.sink({ range, severity, code, message, path: formatPath(path) });
   }
 }
 
@@ -226,10 +357,19 @@ function typeMatches(types: ReadonlySet<string>, value: unknown, node: { source?
   }
 }
 
-export function keyText(key: Node | null | undefined, doc: Document.Parsed): string {
+/** A mapping key as text. Complex keys (never valid in a Kubernetes object) print as written, not expanded. */
+export function keyText(key: Node | null | undefined): string {
   if (isScalar(key)) return String(key.value);
   if (!key) return '';
-  return JSON.stringify(key.toJS(doc));
+  if (isAlias(key)) return `*${key.source}`;
+  return String(key);
+}
+
+/** `<<` as YAML 1.1 (and kubectl) read it: a plain key that merges mappings in. */
+function isMergeKey(key: Node | null): boolean {
+  if (!isScalar(key) || (key.type && key.type !== 'PLAIN')) return false;
+  const v = key.value;
+  return v === '<<' || (typeof v === 'symbol' && v.description === '<<');
 }
 
 export function rangeOf(node: Node | null | undefined): Range | undefined {

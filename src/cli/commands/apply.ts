@@ -6,13 +6,14 @@ import { applyObject, describeKubeError, listObjects, makeObjectApi } from '../.
 import type { CatalogEntry } from '../../validation/types';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { validateText } from '../../validation';
-import { EXIT, UsageError, type Command } from '../command';
+import { EXIT, type Command } from '../command';
 import { readValidManifests } from './render';
 
 export const applyCommand: Command = {
   async run(argv, io) {
     const p = parseFlags(argv, [...META_FLAGS, { name: 'filename', short: 'f', value: true }, { name: 'namespace', short: 'n', value: true }, { name: 'dry-run' }]);
-    const { file, text, docs, errors } = readValidManifests(p, io);
+    const { file, text, docs, errors, unreadable } = readValidManifests(p, io);
+    if (unreadable) return EXIT.USAGE;
     if (errors) {
       io.err(`kokpit apply: ${errors} error${errors === 1 ? '' : 's'}; nothing applied`);
       return EXIT.FAILED;

@@ -8,8 +8,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { applyObject, describeKubeError, describeRef, makeObjectApi, readObject } from '../../kube';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
-import { validateText } from '../../validation';
-import { UsageError, type Command } from '../command';
+import { UsageError, type CliIO, type Command } from '../command';
 import { readValidManifests } from './render';
 
 const EXIT_DIFF = 1;
@@ -108,32 +107,43 @@ export function objectDiff(what: string, live: Obj | undefined, merged: Obj): st
 
 export const diffCommand: Command = {
   async run(argv, io) {
-    const p = parseFlags(argv, [...META_FLAGS, { name: 'filename', short: 'f', value: true }, { name: 'namespace', short: 'n', value: true }]);
-    const { file, docs, errors } = readValidManifests(p, io);
-    if (errors) return EXIT_ERROR;
-    const objects = makeObjectApi(metaCluster(p).kc);
-    const ns = str(p, 'namespace');
-    let differs = 0;
-    let failed = 0;
-    for (const doc of docs as Obj[]) {
-      if (doc.kind === 'LocalEnvironment') continue;
-      const obj = { ...doc, metadata: { ...doc.metadata, ...(ns && !doc.metadata?.namespace ? { namespace: ns } : {}) } } as Obj;
-      const what = `${obj.kind?.toLowerCase()}/${obj.metadata?.name}`;
-      try {
-        const live = await readObject<Obj>(objects, obj as never);
-        const merged = await applyObject<Obj>(objects, obj, { dryRun: true });
-        const lines = objectDiff(what, live, merged);
-        if (lines.length) {
-          differs++;
-          io.out(lines.join('\n'));
-        }
-      } catch (e) {
-        failed++;
-        io.err(`${describeRef(obj)}: ${describeKubeError(e)}`);
-      }
+    try {
+      return await diff(argv, io);
+    } catch (e) {
+      // Exit 1 means "differences": any other failure (an unreadable kubeconfig, …) is an error, 2.
+      if (e instanceof UsageError) throw e;
+      io.err(`kokpit diff: ${e instanceof Error ? e.message : String(e)}`);
+      return EXIT_ERROR;
     }
-    if (failed) return EXIT_ERROR;
-    if (!differs) io.err(`no differences (${docs.length} document${docs.length === 1 ? '' : 's'})`);
-    return differs ? EXIT_DIFF : 0;
   },
 };
+
+async function diff(argv: string[], io: CliIO): Promise<number> {
+  const p = parseFlags(argv, [...META_FLAGS, { name: 'filename', short: 'f', value: true }, { name: 'namespace', short: 'n', value: true }]);
+  const { docs, errors } = readValidManifests(p, io);
+  if (errors) return EXIT_ERROR;
+  const objects = makeObjectApi(metaCluster(p).kc);
+  const ns = str(p, 'namespace');
+  let differs = 0;
+  let failed = 0;
+  for (const doc of docs as Obj[]) {
+    if (doc.kind === 'LocalEnvironment') continue;
+    const obj = { ...doc, metadata: { ...doc.metadata, ...(ns && !doc.metadata?.namespace ? { namespace: ns } : {}) } } as Obj;
+    const what = `${obj.kind?.toLowerCase()}/${obj.metadata?.name}`;
+    try {
+      const live = await readObject<Obj>(objects, obj as never);
+      const merged = await applyObject<Obj>(objects, obj, { dryRun: true });
+      const lines = objectDiff(what, live, merged);
+      if (lines.length) {
+        differs++;
+        io.out(lines.join('\n'));
+      }
+    } catch (e) {
+      failed++;
+      io.err(`${describeRef(obj)}: ${describeKubeError(e)}`);
+    }
+  }
+  if (failed) return EXIT_ERROR;
+  if (!differs) io.err(`no differences (${docs.length} document${docs.length === 1 ? '' : 's'})`);
+  return differs ? EXIT_DIFF : 0;
+}

@@ -2,46 +2,68 @@
 // would produce, with no cluster (local prototyping of cluster specs). Secrets carry placeholders.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { catalogWith, renderDocument } from '../../local/render';
 import { parseFlags, str, type Parsed } from '../args';
-import { validateText } from '../../validation';
+import { checkText } from '../../validation';
+import { ioErrorText, readManifestFile } from '../../validation/read-file';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
+import { printable } from '../printable';
 
-export function readManifests(file: string, cwd: string): { text: string; docs: Array<Record<string, unknown>> } {
-  const text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(path.resolve(cwd, file), 'utf8');
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown> | null).filter((d): d is Record<string, unknown> => !!d);
-  return { text, docs };
+export interface ManifestsRead {
+  file: string;
+  text: string;
+  /** The documents that are objects, as validated (aliases and merge keys resolved). */
+  docs: Array<Record<string, unknown>>;
+  /** Errors printed: validation errors, or 1 when the file could not be read. */
+  errors: number;
+  /** The file could not be read (exit 2, not 1: nothing was validated). */
+  unreadable: boolean;
 }
 
 /**
  * The manifests `-f FILE` names, read and validated as render, apply and diff need them: every error is printed
- * as `file:line:col: message`, and `errors` says how many there were (the caller decides its exit code).
+ * as `file:line:col: message`, and `errors` says how many there were (the caller decides its exit code). The
+ * documents are the validator's own values, so what is applied is exactly what was checked.
  */
-export function readValidManifests(p: Parsed, io: CliIO, what = 'manifests'): { file: string; text: string; docs: Array<Record<string, unknown>>; errors: number } {
+export function readValidManifests(p: Parsed, io: CliIO, what = 'manifests'): ManifestsRead {
   const file = str(p, 'filename');
   if (!file || p.positionals.length) throw new UsageError(`give the ${what} with -f FILE`);
-  const { text, docs } = readManifests(file, io.cwd);
-  const errors = validateText(text).filter((d) => d.severity === 'error');
-  for (const d of errors) io.err(`${file}:${d.line}:${d.column}: ${d.message}`);
-  return { file, text, docs, errors: errors.length };
+  let text: string;
+  try {
+    text = readManifestFile(file === '-' ? file : path.resolve(io.cwd, file));
+  } catch (e) {
+    io.err(printable(`${file}: error: ${e instanceof Error ? e.message : String(e)}`));
+    return { file, text: '', docs: [], errors: 1, unreadable: true };
+  }
+  const { diagnostics, documents } = checkText(text);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
+  for (const d of errors) io.err(printable(`${file}:${d.line}:${d.column}: ${d.message}`));
+  const docs = documents.filter((d): d is Record<string, unknown> => !!d && typeof d === 'object' && !Array.isArray(d));
+  return { file, text, docs, errors: errors.length, unreadable: false };
 }
 
 /** `--catalog FILE|DIR`: the file, or every .yaml/.yml file of the directory (sorted), validated like `-f`. */
-function readCatalogFiles(arg: string, io: CliIO): { docs: Array<Record<string, unknown>>; errors: number } {
+function readCatalogFiles(arg: string, io: CliIO): { docs: Array<Record<string, unknown>>; errors: number; unreadable: boolean } {
   const at = path.resolve(io.cwd, arg);
   if (!fs.existsSync(at)) throw new UsageError(`--catalog ${arg}: no such file or directory`);
-  const files = fs.statSync(at).isDirectory()
-    ? fs.readdirSync(at).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(arg, f))
-    : [arg];
+  let files: string[];
+  try {
+    files = fs.statSync(at).isDirectory() ? fs.readdirSync(at).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(arg, f)) : [arg];
+  } catch (e) {
+    io.err(printable(`${arg}: error: ${ioErrorText(e)}`));
+    return { docs: [], errors: 1, unreadable: true };
+  }
   const docs: Array<Record<string, unknown>> = [];
   let errors = 0;
+  let unreadable = false;
   for (const f of files) {
     const r = readValidManifests({ flags: { filename: f }, positionals: [] }, io, 'catalog');
     docs.push(...r.docs);
     errors += r.errors;
+    unreadable ||= r.unreadable;
   }
-  return { docs, errors };
+  return { docs, errors, unreadable };
 }
 
 export const renderCommand: Command = {
@@ -51,8 +73,9 @@ export const renderCommand: Command = {
       { name: 'output', short: 'o', value: true, oneOf: ['yaml', 'json'] },
       { name: 'catalog', value: true },
     ]);
-    const { file, docs, errors } = readValidManifests(p, io, 'manifest');
-    const extra = str(p, 'catalog') ? readCatalogFiles(str(p, 'catalog')!, io) : { docs: [], errors: 0 };
+    const { file, docs, errors, unreadable } = readValidManifests(p, io, 'manifest');
+    const extra = str(p, 'catalog') ? readCatalogFiles(str(p, 'catalog')!, io) : { docs: [], errors: 0, unreadable: false };
+    if (unreadable || extra.unreadable) return EXIT.USAGE;
     if (errors || extra.errors) return EXIT.FAILED;
     // The file's own KubernetesVersion/Addon documents first, then --catalog's, then kokpit's default catalog.
     const catalog = catalogWith(docs, catalogWith(extra.docs));

@@ -1,9 +1,13 @@
 // `kokpit validate [--output text|json] <files or dirs…>`: the editor's checks, offline, for CI and scripts.
-import { readdir, readFile, stat } from 'node:fs/promises';
+// Every file is read within bounds (validation/read-file.ts); a file that cannot be read, or that the engine
+// fails on, is named and the other files' findings are still printed.
+import { readdir, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { defaultAddons } from '../../catalog';
 import { definedNames, validateText, type Diagnostic } from '../../validation';
+import { ioErrorText, readManifestFile } from '../../validation/read-file';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
+import { printable, printableJson } from '../printable';
 
 type Output = 'text' | 'json';
 
@@ -33,29 +37,29 @@ export const validateCommand: Command = {
     let readErrors = 0;
     for (const f of files) {
       try {
-        texts.push({ file: f.display, text: await readFile(f.absolute, 'utf8') });
+        texts.push({ file: f.display, text: readManifestFile(f.absolute) });
       } catch (e) {
-        io.err(`${f.display}: error: ${errorText(e)}`);
+        io.err(printable(`${f.display}: error: ${e instanceof Error ? e.message : String(e)}`));
         readErrors++;
       }
     }
     const knownComponents = new Set<string>();
     const knownAddons = new Set<string>(defaultAddons().map((a) => a.metadata.name));
-    for (const { text } of texts) {
-      const names = definedNames(text);
-      names.components.forEach((n) => knownComponents.add(n));
-      names.addons.forEach((n) => knownAddons.add(n));
-    }
-
     const findings: Finding[] = [];
     for (const { file, text } of texts) {
-      for (const d of validateText(text, { knownComponents: [...knownComponents], knownAddons: [...knownAddons] })) {
+      const names = guarded(file, findings, () => definedNames(text));
+      names?.components.forEach((n) => knownComponents.add(n));
+      names?.addons.forEach((n) => knownAddons.add(n));
+    }
+    for (const { file, text } of texts) {
+      const found = guarded(file, findings, () => validateText(text, { knownComponents: [...knownComponents], knownAddons: [...knownAddons] })) ?? [];
+      for (const d of found) {
         findings.push({ file, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn, severity: d.severity, message: d.message, path: d.path, code: d.code });
       }
     }
 
-    if (output === 'json') io.out(JSON.stringify(findings, null, 2));
-    else for (const f of findings) io.out(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message}`);
+    if (output === 'json') io.out(printableJson(JSON.stringify(findings, null, 2)));
+    else for (const f of findings) io.out(printable(`${f.file}:${f.line}:${f.column}: ${f.severity}: ${f.message}`));
     const errors = findings.filter((f) => f.severity === 'error').length;
     io.progress(`${errors} error(s), ${findings.length - errors} warning(s) in ${texts.length} file(s)`);
 
@@ -63,6 +67,17 @@ export const validateCommand: Command = {
     return errors > 0 ? EXIT.FAILED : EXIT.OK;
   },
 };
+
+/** The engine must not fail on any text; if it does, the file is named with an error finding and the run goes on. */
+function guarded<T>(file: string, findings: Finding[], run: () => T): T | undefined {
+  try {
+    return run();
+  } catch (e) {
+    const message = `kokpit could not check this file: ${e instanceof Error ? e.message : String(e)}`;
+    if (!findings.some((f) => f.file === file && f.code === 'internal')) findings.push({ file, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', message, path: '', code: 'internal' });
+    return undefined;
+  }
+}
 
 function parseArgs(argv: string[]): { output: Output; paths: string[] } {
   let output: Output = 'text';
@@ -104,36 +119,37 @@ async function collectFiles(paths: string[], io: CliIO): Promise<{ files: FileTo
     try {
       info = await stat(absolute);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      io.err(`${given}: error: ${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : errorText(e)}`);
+      io.err(printable(`${given}: error: ${ioErrorText(e)}`));
       ioErrors++;
       continue;
     }
     if (info.isDirectory()) {
-      const found = await walk(absolute, given.replace(/\/+$/, '') || '/');
-      files.push(...found);
+      const unreadable = (shown: string, e: unknown) => {
+        io.err(printable(`${shown}: error: ${ioErrorText(e)}`));
+        ioErrors++;
+      };
+      files.push(...(await walk(absolute, given.replace(/\/+$/, '') || '/', unreadable)));
     } else files.push({ display: given, absolute });
   }
   return { files, ioErrors };
 }
 
-/** YAML files below a directory, in a stable (sorted) order. */
-async function walk(dir: string, display: string): Promise<FileToCheck[]> {
-  const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+/** YAML files below a directory, in a stable (sorted) order; a directory that cannot be listed is reported and skipped. */
+async function walk(dir: string, display: string, unreadable: (shown: string, e: unknown) => void): Promise<FileToCheck[]> {
+  let entries;
+  try {
+    entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  } catch (e) {
+    unreadable(display, e);
+    return [];
+  }
   const out: FileToCheck[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.') || e.name === 'node_modules') continue;
     const abs = join(dir, e.name);
     const shown = display === '.' ? e.name : `${display}/${e.name}`;
-    if (e.isDirectory()) out.push(...(await walk(abs, shown)));
+    if (e.isDirectory()) out.push(...(await walk(abs, shown, unreadable)));
     else if ((e.isFile() || e.isSymbolicLink()) && /\.ya?ml$/i.test(e.name)) out.push({ display: shown, absolute: abs });
   }
   return out;
-}
-
-function errorText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err?.code === 'EACCES') return 'permission denied';
-  if (err?.code === 'EISDIR') return 'is a directory';
-  return err instanceof Error ? err.message : String(e);
 }

@@ -1,0 +1,71 @@
+// Reading YAML text into documents within bounds, for the validator, the editor features and the CLI alike.
+// The `yaml` library composes nodes recursively: a few thousand nesting levels (a 2 KB file of `- - - …`)
+// overflow the stack, and inside a regular expression that is a native abort rather than an exception. Its CST
+// parser is iterative, so the depth of every document is measured on the CST first and a document deeper than
+// MAX_DEPTH is never composed: it becomes an empty document carrying one error.
+import { Composer, Document as YAMLDocument, Parser, YAMLParseError, type CST, type Document } from 'yaml';
+import { fastParseAll } from './fast-yaml';
+import { LIMITS } from './limits';
+
+/** Parse options shared with the editor features: duplicate keys are reported by the walker (with the line of
+ *  the first one), not by the parser. */
+export const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false } as const;
+
+/** Every document of `text`: the fast reader for the YAML manifests are written in, else the library with the
+ *  depth bound. Documents past the bound have `contents: null` and a RESOURCE_EXHAUSTION error. A leading byte
+ *  order mark is not content (the editor strips it too). */
+export function parseDocuments(text: string): Document.Parsed[] {
+  const fast = fastParseAll(text);
+  if (fast) return fast.map((d) => Object.assign(Object.create(FAST_DOCUMENT), d) as Document.Parsed);
+  const composer = new Composer(PARSE_OPTIONS);
+  const docs: Document.Parsed[] = [];
+  const tooDeep = new Map<number, number>(); // document index → offset where the bound was crossed
+  let index = 0;
+  const take = (it: Iterable<Document.Parsed>) => {
+    for (const d of it) docs.push(d);
+  };
+  for (const token of new Parser().parse(text)) {
+    if (token.type === 'document') {
+      const at = deeperThan(token, LIMITS.maxDepth);
+      if (at !== undefined) {
+        tooDeep.set(index, at);
+        token.value = undefined; // composed as an empty document
+      }
+      index++;
+    }
+    take(composer.next(token));
+  }
+  take(composer.end(false, text.length));
+  for (const [i, at] of tooDeep) {
+    const doc = docs[i];
+    if (!doc) continue;
+    doc.contents = null;
+    doc.errors.unshift(
+      new YAMLParseError(
+        [at, at + 1],
+        'RESOURCE_EXHAUSTION',
+        `nesting deeper than ${LIMITS.maxDepth} levels: kokpit does not read this document`,
+      ),
+    );
+  }
+  return docs;
+}
+
+/** Stands in for a parsed Document: the walker only needs one to resolve aliases, which the fast reader never yields. */
+const FAST_DOCUMENT = new YAMLDocument();
+
+/** The offset of the first node nested deeper than `max` collections in a CST document, or undefined. Iterative:
+ *  the point is not to recurse on hostile input. */
+function deeperThan(doc: CST.Document, max: number): number | undefined {
+  const stack: Array<[CST.Token, number]> = doc.value ? [[doc.value, 0]] : [];
+  while (stack.length) {
+    const [token, depth] = stack.pop()!;
+    if (token.type !== 'block-map' && token.type !== 'block-seq' && token.type !== 'flow-collection') continue;
+    if (depth >= max) return token.offset;
+    for (const item of token.items) {
+      if (item.key) stack.push([item.key, depth + 1]);
+      if (item.value) stack.push([item.value, depth + 1]);
+    }
+  }
+  return undefined;
+}
