@@ -36,7 +36,7 @@ export const RolloutTarget = withCel(
             name: Type.String({ pattern: DNS1123_LABEL, description: 'Addon name, e.g. `coredns`.' }),
             version: Type.String({ description: 'Addon version to pin.' }),
           },
-          { description: 'Move the clusters\' pin of one addon to this version (not implemented by the operator yet).' },
+          { description: "Move the clusters' pin of one addon to this version (not implemented by the operator yet)." },
         ),
       ),
     },
@@ -56,29 +56,52 @@ export const RolloutClusters = Struct(
     selector: Struct(
       {
         matchLabels: Type.Optional(StringMap({ description: 'Labels a BusinessCluster must carry.' })),
-        matchExpressions: Type.Optional(Type.Array(LabelSelectorRequirement, { description: 'Set-based requirements, as in a Deployment\'s selector.' })),
+        matchExpressions: Type.Optional(
+          Type.Array(LabelSelectorRequirement, { description: "Set-based requirements, as in a Deployment's selector." }),
+        ),
       },
       { description: 'Label selector over BusinessClusters; an empty selector is refused (say what you mean to upgrade).' },
     ),
-    namespaces: Type.Optional(Type.Array(Type.String({ pattern: DNS1123_LABEL }), { description: 'Only these namespaces; all when unset.' })),
+    namespaces: Type.Optional(
+      Type.Array(Type.String({ pattern: DNS1123_LABEL }), { description: 'Only these namespaces; all when unset.' }),
+    ),
   },
   { description: 'Which BusinessClusters the rollout moves. Clusters that start matching while it runs join the last wave.' },
 );
 
 export const RolloutWave = Struct({
-  name: Type.String({ pattern: DNS1123_LABEL, description: 'Wave name; a cluster labelled `kokpit.dev/wave: <name>` is put in this wave.' }),
-  clusters: IntOrPercent('Cumulative size: the clusters upgraded by the end of this wave, a count (`1`) or a percent of all selected (`25%`). The last wave must be `100%`.'),
+  name: Type.String({
+    pattern: DNS1123_LABEL,
+    description: 'Wave name; a cluster labelled `kokpit.dev/wave: <name>` is put in this wave.',
+  }),
+  clusters: IntOrPercent(
+    'Cumulative size: the clusters upgraded by the end of this wave, a count (`1`) or a percent of all selected (`25%`). The last wave must be `100%`.',
+  ),
   maxConcurrency: Type.Integer({ minimum: 1, default: 1, description: 'Clusters of this wave upgraded at the same time.' }),
-  soak: Type.String({ pattern: DURATION, default: '0s', description: 'How long each cluster must stay Ready at the target before it counts as done, e.g. `10m`.' }),
+  soak: Type.String({
+    pattern: DURATION,
+    default: '0s',
+    description: 'How long each cluster must stay Ready at the target before it counts as done, e.g. `10m`.',
+  }),
 });
 
 export const FleetRolloutSpec = Struct(
   {
     target: RolloutTarget,
     clusters: RolloutClusters,
-    waves: Type.Array(RolloutWave, { minItems: 1, description: 'Waves in order; a wave starts when every cluster of the one before is done, failed or skipped.' }),
-    maxFailures: IntOrPercent('Failed clusters tolerated (count or percent of all selected); past it no new cluster starts and the rollout fails.', 0),
-    progressDeadline: Type.String({ pattern: DURATION, default: '30m', description: 'How long one cluster may take to reach Ready at the target before it counts as failed (never infinite).' }),
+    waves: Type.Array(RolloutWave, {
+      minItems: 1,
+      description: 'Waves in order; a wave starts when every cluster of the one before is done, failed or skipped.',
+    }),
+    maxFailures: IntOrPercent(
+      'Failed clusters tolerated (count or percent of all selected); past it no new cluster starts and the rollout fails.',
+      0,
+    ),
+    progressDeadline: Type.String({
+      pattern: DURATION,
+      default: '30m',
+      description: 'How long one cluster may take to reach Ready at the target before it counts as failed (never infinite).',
+    }),
     paused: Type.Boolean({ default: false, description: 'Start no new cluster (clusters already upgrading finish).' }),
   },
   { description: 'Which clusters move to what, in which waves, and how many failures are tolerated.' },
@@ -96,7 +119,9 @@ export const RolloutClusterStatus = Struct({
   from: Type.Optional(Type.String({ description: 'Version the cluster ran when it started.' })),
   to: Type.Optional(Type.String({ description: 'Version it is moved to.' })),
   startedAt: Type.Optional(Type.String({ format: 'date-time' })),
-  readySince: Type.Optional(Type.String({ format: 'date-time', description: 'When it was first seen Ready at the target (the soak counts from here).' })),
+  readySince: Type.Optional(
+    Type.String({ format: 'date-time', description: 'When it was first seen Ready at the target (the soak counts from here).' }),
+  ),
   finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
   message: Type.Optional(Type.String()),
 });
@@ -117,7 +142,12 @@ export const FleetRolloutStatus = Struct({
   ),
   clusters: Type.Optional(Type.Array(RolloutClusterStatus, { description: 'One row per cluster, in wave order.' })),
   lastFailure: Type.Optional(
-    Struct({ cluster: Type.String(), reason: Type.String(), message: Type.Optional(Type.String()), time: Type.Optional(Type.String({ format: 'date-time' })) }),
+    Struct({
+      cluster: Type.String(),
+      reason: Type.String(),
+      message: Type.Optional(Type.String()),
+      time: Type.Optional(Type.String({ format: 'date-time' })),
+    }),
   ),
   lastRetry: Type.Optional(Type.String({ description: 'The `kokpit.dev/retry` annotation value last acted on.' })),
   conditions: Type.Optional(Conditions),

@@ -3,6 +3,7 @@ import { clusterOperator } from '../operators/cluster/operator';
 import type { ClusterRuntime } from '../operators/cluster/reconciler';
 import { etcdOperator, type EtcdOperatorOptions } from '../operators/etcd/operator';
 import { machineOperator, type MachineOperatorOptions } from '../operators/machine/operator';
+import { rolloutOperator, type RolloutOperatorOptions } from '../operators/rollout/operator';
 import type { OperatorDefinition } from '../controller/operator';
 import { defaultBinaryProvider, type BinaryProvider } from '../binaries/provider';
 
@@ -10,15 +11,16 @@ export interface KokpitOperatorsOptions {
   etcd?: Omit<EtcdOperatorOptions, 'kc' | 'log'>;
   cluster?: Omit<ClusterRuntime, 'kc' | 'log'>;
   machine?: Omit<MachineOperatorOptions, 'kc' | 'log'>;
+  rollout?: Omit<RolloutOperatorOptions, 'kc' | 'log'>;
   binaries?: BinaryProvider;
 }
 
 /**
- * The three operators, to run on one manager's shared informers. Binaries they need at run time (kwok,
+ * The four operators (etcd, cluster, machine, fleet rollout), to run on one manager's shared informers. Binaries they need at run time (kwok,
  * etcdutl) come from `binaries`: by default the binary cache, built on demand when missing (one build at a
  * time per process).
  */
 export function kokpitOperators(opts: KokpitOperatorsOptions = {}): OperatorDefinition[] {
   const binaries = opts.binaries ?? defaultBinaryProvider();
-  return [etcdOperator({ binaries, ...opts.etcd }), clusterOperator({ ...opts.cluster }), machineOperator({ binaries, ...opts.machine })];
+  return [etcdOperator({ binaries, ...opts.etcd }), clusterOperator({ ...opts.cluster }), machineOperator({ binaries, ...opts.machine }), rolloutOperator({ ...opts.rollout })];
 }

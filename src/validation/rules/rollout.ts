@@ -36,11 +36,19 @@ export function rolloutSpecProblems(spec: unknown): SpecProblem[] {
   const s = obj(spec);
   if (!s) return out;
   const target = obj(s.target);
-  if (target && ('kubernetesVersion' in target) === ('addon' in target)) {
-    out.push({ path: ['spec', 'target'], code: 'rollout-target', message: 'spec.target must set exactly one of kubernetesVersion or addon' });
+  if (target && 'kubernetesVersion' in target === 'addon' in target) {
+    out.push({
+      path: ['spec', 'target'],
+      code: 'rollout-target',
+      message: 'spec.target must set exactly one of kubernetesVersion or addon',
+    });
   }
   const selector = obj(obj(s.clusters)?.selector);
-  if (obj(s.clusters) && Object.keys(obj(selector?.matchLabels) ?? {}).length === 0 && (arr(selector?.matchExpressions) ?? []).length === 0) {
+  if (
+    obj(s.clusters) &&
+    Object.keys(obj(selector?.matchLabels) ?? {}).length === 0 &&
+    (arr(selector?.matchExpressions) ?? []).length === 0
+  ) {
     out.push({
       path: ['spec', 'clusters', 'selector'],
       code: 'rollout-empty-selector',
@@ -49,10 +57,18 @@ export function rolloutSpecProblems(spec: unknown): SpecProblem[] {
   }
   out.push(...waveProblems(arr(s.waves)));
   if (s.maxFailures !== undefined && !countOrPercent(s.maxFailures)) {
-    out.push({ path: ['spec', 'maxFailures'], code: 'rollout-count', message: `spec.maxFailures must be a count (0, 1, …) or a percent up to 100% ("10%"), got ${JSON.stringify(s.maxFailures)}` });
+    out.push({
+      path: ['spec', 'maxFailures'],
+      code: 'rollout-count',
+      message: `spec.maxFailures must be a count (0, 1, …) or a percent up to 100% ("10%"), got ${JSON.stringify(s.maxFailures)}`,
+    });
   }
   if (s.progressDeadline !== undefined && durationMs(s.progressDeadline) === 0) {
-    out.push({ path: ['spec', 'progressDeadline'], code: 'rollout-deadline', message: 'spec.progressDeadline must be longer than 0 (a rollout never waits forever): e.g. 30m' });
+    out.push({
+      path: ['spec', 'progressDeadline'],
+      code: 'rollout-deadline',
+      message: 'spec.progressDeadline must be longer than 0 (a rollout never waits forever): e.g. 30m',
+    });
   }
   return out;
 }
@@ -68,20 +84,33 @@ function waveProblems(waves: unknown[] | undefined): SpecProblem[] {
     if (!wave) return;
     const at = (field: string): PathSegment[] => ['spec', 'waves', i, field];
     const name = str(wave.name);
-    if (name && names.has(name)) out.push({ path: at('name'), code: 'rollout-wave-name', message: `${formatPath(at('name'))} "${name}" is used by an earlier wave` });
+    if (name && names.has(name))
+      out.push({ path: at('name'), code: 'rollout-wave-name', message: `${formatPath(at('name'))} "${name}" is used by an earlier wave` });
     if (name) names.add(name);
     if (wave.clusters === undefined) return;
     const size = countOrPercent(wave.clusters);
     if (!size || ('count' in size && size.count === 0) || ('percent' in size && size.percent === 0)) {
-      out.push({ path: at('clusters'), code: 'rollout-count', message: `${formatPath(at('clusters'))} must be a count of at least 1 or a percent from 1% to 100% ("25%"), got ${JSON.stringify(wave.clusters)}` });
+      out.push({
+        path: at('clusters'),
+        code: 'rollout-count',
+        message: `${formatPath(at('clusters'))} must be a count of at least 1 or a percent from 1% to 100% ("25%"), got ${JSON.stringify(wave.clusters)}`,
+      });
       return;
     }
     // Sizes are cumulative: a wave smaller than the one before would have nothing to do.
     if ('count' in size && size.count < lastCount) {
-      out.push({ path: at('clusters'), code: 'rollout-waves-order', message: `${formatPath(at('clusters'))} ${size.count} is smaller than an earlier wave's ${lastCount}; sizes are cumulative (1, 5, 100%)` });
+      out.push({
+        path: at('clusters'),
+        code: 'rollout-waves-order',
+        message: `${formatPath(at('clusters'))} ${size.count} is smaller than an earlier wave's ${lastCount}; sizes are cumulative (1, 5, 100%)`,
+      });
     }
     if ('percent' in size && size.percent < lastPercent) {
-      out.push({ path: at('clusters'), code: 'rollout-waves-order', message: `${formatPath(at('clusters'))} ${size.percent}% is smaller than an earlier wave's ${lastPercent}%; sizes are cumulative (10%, 50%, 100%)` });
+      out.push({
+        path: at('clusters'),
+        code: 'rollout-waves-order',
+        message: `${formatPath(at('clusters'))} ${size.percent}% is smaller than an earlier wave's ${lastPercent}%; sizes are cumulative (10%, 50%, 100%)`,
+      });
     }
     if ('count' in size) lastCount = Math.max(lastCount, size.count);
     else lastPercent = Math.max(lastPercent, size.percent);
@@ -111,8 +140,20 @@ export function checkFleetRollout(ctx: RuleContext): void {
   const entry = entries?.find((e) => e.version === version);
   const usable = entries ? entries.filter((e) => USABLE_STATES.has(e.state ?? 'Supported')).map((e) => e.version) : catalog;
   if (entry && !USABLE_STATES.has(entry.state ?? 'Supported')) {
-    ctx.report(path, 'value', 'error', 'version-not-usable', `Kubernetes ${version} is ${entry.state} in the meta cluster's version catalog; a rollout can only move clusters to ${usable.join(', ') || 'a Supported version'}`);
+    ctx.report(
+      path,
+      'value',
+      'error',
+      'version-not-usable',
+      `Kubernetes ${version} is ${entry.state} in the meta cluster's version catalog; a rollout can only move clusters to ${usable.join(', ') || 'a Supported version'}`,
+    );
   } else if (!catalog.includes(version)) {
-    ctx.report(path, 'value', 'error', 'unknown-version', `Kubernetes ${version} is not in the meta cluster's version catalog (${usable.join(', ') || 'none'}); add a KubernetesVersion for it first`);
+    ctx.report(
+      path,
+      'value',
+      'error',
+      'unknown-version',
+      `Kubernetes ${version} is not in the meta cluster's version catalog (${usable.join(', ') || 'none'}); add a KubernetesVersion for it first`,
+    );
   }
 }

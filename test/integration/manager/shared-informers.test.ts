@@ -11,9 +11,10 @@ import { kokpitOperators } from '../../../src/manager/operators';
 import { startClusterOperator } from '../../../src/operators/cluster/operator';
 import { startEtcdOperator } from '../../../src/operators/etcd/operator';
 import { startMachineOperator } from '../../../src/operators/machine/operator';
+import { startRolloutOperator } from '../../../src/operators/rollout/operator';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 
-/** Every type the three operators watch in the meta cluster, as `group/resource`. */
+/** Every type the operators watch in the meta cluster, as `group/resource`. */
 const WATCHED = [
   '/pods',
   'apps/deployments',
@@ -21,6 +22,8 @@ const WATCHED = [
   'kokpit.dev/components',
   'kokpit.dev/etcdbackups',
   'kokpit.dev/etcdclusters',
+  'kokpit.dev/fleetrollouts',
+  'kokpit.dev/kubernetesversions',
   'kokpit.dev/machines',
   'kokpit.dev/machinesets',
 ];
@@ -136,10 +139,11 @@ describe('manager: one watch per resource type, counted by the API server', func
   it('the same count sees two WATCHes of a type when two operators bring informers of their own', async function () {
     const kc = cp.kubeConfig();
     const watches = await watchesOf(cp, async () => {
-      const alone = [await startEtcdOperator({ kc }), await startClusterOperator({ kc }), await startMachineOperator({ kc })];
+      const alone = [await startEtcdOperator({ kc }), await startClusterOperator({ kc }), await startMachineOperator({ kc }), await startRolloutOperator({ kc })];
       return async () => void (await Promise.all(alone.map((o) => o.stop())));
     });
-    assert.equal(watches['kokpit.dev/businessclusters'], 2, JSON.stringify(watches));
+    // cluster, machine and rollout operators each watch BusinessClusters.
+    assert.equal(watches['kokpit.dev/businessclusters'], 3, JSON.stringify(watches));
     assert.equal(watches['kokpit.dev/etcdclusters'], 2, JSON.stringify(watches));
   });
 });

@@ -1,0 +1,59 @@
+// Wiring: FleetRollouts, the BusinessClusters they move and the version catalog, all through the process's
+// shared informers (BusinessClusters are the same watch the cluster and machine operators use). A cluster's
+// change wakes the rollouts that select it; a catalog change wakes every rollout.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { BusinessCluster, FleetRollout, KubernetesVersion } from '../../api';
+import type { Controller, ControllerOptions } from '../../controller/controller';
+import { runOperator, type OperatorDefinition } from '../../controller/operator';
+import { keyOf, type Logger } from '../../controller/reconciler';
+import { kokpitWatch } from '../../controller/shared-informers';
+import { RolloutReconciler, rolloutsOf } from './reconciler';
+
+export interface RolloutOperatorOptions {
+  kc: KubeConfig;
+  log?: Logger;
+  now?: () => Date;
+  controller?: ControllerOptions;
+}
+
+export interface RolloutOperator {
+  reconciler: RolloutReconciler;
+  controller: Controller;
+  stop(): Promise<void>;
+}
+
+export function rolloutOperator(opts: Omit<RolloutOperatorOptions, 'kc' | 'log'> = {}): OperatorDefinition<Omit<RolloutOperator, 'stop'>> {
+  return {
+    name: 'rollout-operator',
+    setup(ctx) {
+      const rollouts = ctx.informer<FleetRollout & KubernetesObject>(kokpitWatch('FleetRollout'));
+      const clusters = ctx.informer<BusinessCluster & KubernetesObject>(kokpitWatch('BusinessCluster'));
+      const versions = ctx.informer<KubernetesVersion & KubernetesObject>(kokpitWatch('KubernetesVersion'));
+      const reconciler = new RolloutReconciler({
+        kc: ctx.kc,
+        log: ctx.log,
+        now: opts.now,
+        cache: { clusters: () => clusters.list(), versions: () => versions.list(), rollouts: () => rollouts.list() },
+      });
+      // One worker: rollouts are few, and one pass at a time keeps the overlap check between them simple.
+      const controller = ctx.controller('fleetrollout', (key) => reconciler.reconcile(key), { workers: 1, ...opts.controller });
+      rollouts.onEvent((r) => {
+        controller.enqueue(keyOf(r));
+        // A rollout that finishes or goes away may release clusters another one waits for.
+        for (const other of rollouts.list()) if (other.metadata.name !== r.metadata.name) controller.enqueue(keyOf(other));
+      });
+      clusters.onEvent((bc) => {
+        for (const k of rolloutsOf(rollouts.list(), bc)) controller.enqueue(k);
+      });
+      versions.onEvent(() => {
+        for (const r of rollouts.list()) controller.enqueue(keyOf(r));
+      });
+      return { reconciler, controller };
+    },
+  };
+}
+
+/** The rollout operator alone (tests, benchmarks): its own informers, no lease. */
+export function startRolloutOperator(opts: RolloutOperatorOptions): Promise<RolloutOperator> {
+  return runOperator(opts.kc, rolloutOperator(opts), opts.log);
+}

@@ -1,0 +1,323 @@
+// The FleetRollout reconciler: named steps from the spec check to moving clusters. Every pass reads the
+// rollout fresh from the API server (its status is the only memory), the clusters from the shared cache,
+// decides with the pure functions of render/plan.ts, writes status first and then sets spec.version of the
+// clusters in flight. A restarted manager reads the same status and makes the same decisions; setting a
+// version a cluster already asks for is no write, so no cluster is upgraded twice.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import {
+  API_VERSION,
+  RETRY_ANNOTATION,
+  type BusinessCluster,
+  type FleetRollout,
+  type FleetRolloutStatus,
+  type KubernetesVersion,
+  type RolloutClusterStatus,
+} from '../../api';
+import { keyOf as objectKey, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
+import { applyObject, makeObjectApi, readObject } from '../../kube';
+import {
+  compareVersions,
+  findCondition,
+  mergeConditions,
+  runSteps,
+  StopPass,
+  writeStatusIfChanged,
+  type ConditionInput,
+  type Step,
+} from '../../kit';
+import { rolloutSpecProblems } from '../../validation/rules/rollout';
+import { advance, clusterFacts, countRows, isTerminal, planRows, retryRows, selects, type Advance, type ClusterFacts } from './render/plan';
+
+/** The field manager of spec.version when a rollout moves a cluster: not `kokpit`, whose applies (`kokpit apply`)
+ *  own the rest of the spec; an apply of spec.version alone under that name would drop those fields. */
+export const ROLLOUT_FIELD_MANAGER = 'kokpit-rollout';
+export const CONDITIONS = ['Valid', 'Progressing'] as const;
+const PLURAL = 'fleetrollouts';
+const USABLE = new Set(['Supported', 'Preview']);
+
+export interface RolloutRuntime {
+  kc: KubeConfig;
+  log?: Logger;
+  now?: () => Date;
+  /** The shared caches the operator reads (clusters, catalog, other rollouts). */
+  cache: {
+    clusters(): readonly BusinessCluster[];
+    versions(): readonly KubernetesVersion[];
+    rollouts(): readonly FleetRollout[];
+  };
+}
+
+interface Pass {
+  r: FleetRollout;
+  prev: FleetRolloutStatus;
+  now: Date;
+  conditions: ConditionInput[];
+  target: string;
+  selected: ClusterFacts[];
+  facts: Map<string, ClusterFacts>;
+  rows: RolloutClusterStatus[];
+  adv?: Advance;
+  lastRetry?: string;
+}
+
+const key = (c: { namespace: string; name: string }) => `${c.namespace}/${c.name}`;
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const invalid = (reason: string, message: string) => new StopPass({ type: 'Valid', status: 'False', reason, message }, undefined);
+/** A rollout still at work: not finished and not refused. */
+const active = (r: FleetRollout) =>
+  r.status?.phase !== 'Succeeded' && r.status?.phase !== 'Failed' && findCondition(r.status?.conditions, 'Valid')?.status !== 'False';
+
+export class RolloutReconciler {
+  private readonly objects;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly steps: Step<Pass>[] = [
+    { name: 'validate', condition: 'Valid', run: (p) => this.validate(p) },
+    { name: 'catalog', condition: 'Valid', run: (p) => this.catalog(p) },
+    { name: 'select', condition: 'Valid', run: (p) => this.select(p) },
+    { name: 'plan', condition: 'Progressing', run: (p) => this.plan(p) },
+    { name: 'advance', condition: 'Progressing', run: (p) => this.advance(p) },
+  ];
+
+  constructor(private readonly rt: RolloutRuntime) {
+    this.objects = makeObjectApi(rt.kc);
+    this.log = rt.log ?? silentLogger;
+    this.now = rt.now ?? (() => new Date());
+  }
+
+  async reconcile(k: string): Promise<ReconcileResult | void> {
+    const { name } = splitKey(k);
+    // Fresh, not from the cache: this pass must see the status the last pass wrote.
+    const r = await readObject<FleetRollout & KubernetesObject>(this.objects, {
+      apiVersion: API_VERSION,
+      kind: 'FleetRollout',
+      metadata: { name },
+    });
+    if (!r || r.metadata.deletionTimestamp) return;
+    const prev = r.status ?? {};
+    const p: Pass = { r, prev, now: this.now(), conditions: [], target: '', selected: [], facts: new Map(), rows: prev.clusters ?? [] };
+    const res = await runSteps(this.steps, p);
+    if (res.stopped) p.conditions.push(res.stopped.stop.condition);
+    const status = this.status(p);
+    if (await writeStatusIfChanged(this.rt.kc, r, PLURAL, prev, status)) this.logChanges(name, prev, status);
+    // After status: the rows that say a cluster is in flight are on record before its spec changes.
+    for (const row of p.adv?.inFlight ?? []) await this.ensureVersion(p.facts.get(key(row)), row);
+    if (res.stopped) return res.stopped.stop.requeueAfterMs !== undefined ? { requeueAfterMs: res.stopped.stop.requeueAfterMs } : undefined;
+    if (!p.adv) return { requeueAfterMs: 100 };
+    return p.adv.requeueAfterMs !== undefined ? { requeueAfterMs: p.adv.requeueAfterMs } : undefined;
+  }
+
+  /** 1. The spec rules the editor applies, and what the operator does not do yet. */
+  private async validate(p: Pass): Promise<void> {
+    const problems = rolloutSpecProblems(p.r.spec);
+    if (problems.length) throw invalid('InvalidSpec', problems.map((x) => x.message).join('; '));
+    if (!p.r.spec.target.kubernetesVersion)
+      throw invalid('AddonTargetNotSupported', 'spec.target.addon: addon rollouts are not implemented yet; use target.kubernetesVersion');
+    p.target = p.r.spec.target.kubernetesVersion;
+  }
+
+  /** 2. The target is a usable catalog version. */
+  private async catalog(p: Pass): Promise<void> {
+    const entry = this.rt.cache.versions().find((v) => v.spec.version === p.target);
+    const usable = this.rt.cache
+      .versions()
+      .filter((v) => USABLE.has(v.spec.state ?? 'Supported'))
+      .map((v) => v.spec.version)
+      .sort(compareVersions);
+    if (!entry)
+      throw invalid(
+        'VersionNotInCatalog',
+        `spec.target.kubernetesVersion ${p.target} is not in the version catalog; available: ${usable.join(', ') || 'none'}`,
+      );
+    if (!USABLE.has(entry.spec.state ?? 'Supported'))
+      throw invalid(
+        'VersionNotUsable',
+        `spec.target.kubernetesVersion ${p.target} is ${entry.spec.state}; use one of ${usable.join(', ')}`,
+      );
+  }
+
+  /** 3. The clusters it selects; before anything starts, overlaps with an older rollout and downgrades refuse it whole. */
+  private async select(p: Pass): Promise<void> {
+    const all = this.rt.cache.clusters().map(clusterFacts);
+    p.facts = new Map(all.map((f) => [key(f), f]));
+    let selected = all.filter((f) => selects(p.r.spec, f));
+    const started = p.rows.some((row) => row.state !== 'Pending');
+    const claimed = this.claimedByOlder(p.r, selected);
+    if (claimed.size && !started) {
+      const [[cluster, other]] = [...claimed];
+      throw invalid(
+        'OverlappingRollout',
+        `cluster ${cluster} is also selected by FleetRollout ${other}, which is older and not finished; nothing started (${claimed.size} cluster(s) overlap)`,
+      );
+    }
+    // Once started, an overlapping newcomer simply stays out of this rollout.
+    selected = selected.filter((f) => !claimed.has(key(f)));
+    const newer = selected.filter((f) => [f.specVersion, f.statusVersion].some((v) => v && compareVersions(v, p.target) > 0));
+    if (newer.length && !started) {
+      throw invalid(
+        'DowngradeRefused',
+        `${newer.map((f) => `${key(f)} (${f.statusVersion ?? f.specVersion})`).join(', ')} ${newer.length === 1 ? 'is' : 'are'} newer than ${p.target}; downgrades are not supported; nothing started`,
+      );
+    }
+    p.selected = selected;
+    p.conditions.push({
+      type: 'Valid',
+      status: 'True',
+      reason: 'SpecValid',
+      message: `${selected.length} cluster(s) selected for ${p.target}`,
+    });
+  }
+
+  /** Clusters of `selected` that an older, unfinished rollout also selects: cluster key → that rollout's name. */
+  private claimedByOlder(me: FleetRollout, selected: ClusterFacts[]): Map<string, string> {
+    const mine = `${me.metadata.creationTimestamp ?? ''}/${me.metadata.name}`;
+    const older = this.rt.cache
+      .rollouts()
+      .filter(
+        (o) => o.metadata.name !== me.metadata.name && active(o) && `${o.metadata.creationTimestamp ?? ''}/${o.metadata.name}` < mine,
+      );
+    const out = new Map<string, string>();
+    for (const f of selected) {
+      const other = older.find(
+        (o) => o.status?.clusters?.some((row) => key(row) === key(f) && !isTerminal(row.state)) || selects(o.spec, f),
+      );
+      if (other) out.set(key(f), other.metadata.name);
+    }
+    return out;
+  }
+
+  /** 4. The wave of every cluster, written to status before the first cluster starts. */
+  private async plan(p: Pass): Promise<void> {
+    const finished = p.prev.phase === 'Succeeded' || p.prev.phase === 'Failed';
+    let rows = p.rows;
+    const retry = p.r.metadata.annotations?.[RETRY_ANNOTATION];
+    if (retry && retry !== p.prev.lastRetry) {
+      rows = retryRows(rows);
+      p.lastRetry = retry;
+    }
+    p.rows = planRows(p.r.spec, p.selected, rows, finished && p.lastRetry === undefined);
+    if (!p.prev.clusters?.length && p.rows.length) {
+      throw new StopPass(
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'WavesAssigned',
+          message: `${p.rows.length} cluster(s) assigned to waves; starting next pass`,
+        },
+        100,
+      );
+    }
+  }
+
+  /** 5. In-flight clusters move on; the current wave starts more, within its concurrency and the failure budget. */
+  private async advance(p: Pass): Promise<void> {
+    p.adv = advance({ spec: p.r.spec, target: p.target, rows: p.rows, facts: p.facts, now: p.now, paused: p.r.spec.paused === true });
+    p.rows = p.adv.rows;
+    p.conditions.push(this.progressing(p, p.adv));
+  }
+
+  private progressing(p: Pass, adv: Advance): ConditionInput {
+    const counts = countRows(adv.rows);
+    const summary = `${counts.succeeded}/${counts.total} done, ${counts.upgrading} upgrading, ${counts.soaking} soaking, ${counts.failed} failed, ${counts.skipped} skipped`;
+    if (adv.failed > adv.allowedFailures) {
+      const last = adv.rows.filter((r) => r.state === 'Failed').at(-1);
+      return {
+        type: 'Progressing',
+        status: 'False',
+        reason: 'FailureBudgetExceeded',
+        message: `${adv.failed} failed, ${adv.allowedFailures} tolerated (spec.maxFailures); no new cluster starts; last: ${last ? `${key(last)}: ${last.message}` : '-'}`,
+      };
+    }
+    if (!counts.total)
+      return { type: 'Progressing', status: 'False', reason: 'NoClustersSelected', message: 'no BusinessCluster matches spec.clusters' };
+    if (adv.currentWave === undefined) {
+      if (counts.skipped)
+        return {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ClustersSkipped',
+          message: `${summary}; \`kokpit rollout retry ${p.r.metadata.name}\` puts the skipped clusters back in line`,
+        };
+      return { type: 'Progressing', status: 'False', reason: 'Completed', message: summary };
+    }
+    if (p.r.spec.paused)
+      return { type: 'Progressing', status: 'False', reason: 'Paused', message: `paused in wave ${adv.currentWave}: ${summary}` };
+    return { type: 'Progressing', status: 'True', reason: 'WaveInProgress', message: `wave ${adv.currentWave}: ${summary}` };
+  }
+
+  private status(p: Pass): FleetRolloutStatus {
+    const adv = p.adv;
+    const progressing = p.conditions.find((c) => c.type === 'Progressing');
+    const valid = p.conditions.find((c) => c.type === 'Valid');
+    const started = p.rows.some((r) => r.state !== 'Pending');
+    let phase: FleetRolloutStatus['phase'] = p.prev.phase ?? 'Pending';
+    if (adv) {
+      const reason = progressing?.reason;
+      phase =
+        reason === 'FailureBudgetExceeded'
+          ? 'Failed'
+          : reason === 'Completed'
+            ? 'Succeeded'
+            : reason === 'Paused'
+              ? 'Paused'
+              : started
+                ? 'Progressing'
+                : 'Pending';
+    } else if (valid?.status === 'False' && !started) {
+      phase = 'Pending';
+    }
+    const failure = adv?.failures.at(-1);
+    return {
+      phase,
+      ...(adv?.currentWave ? { currentWave: adv.currentWave } : {}),
+      counts: countRows(p.rows),
+      clusters: p.rows,
+      ...(failure
+        ? {
+            lastFailure: {
+              cluster: key(failure),
+              reason: failure.message?.split(':')[0] ?? 'Failed',
+              message: failure.message,
+              time: iso(p.now),
+            },
+          }
+        : p.prev.lastFailure && !p.lastRetry
+          ? { lastFailure: p.prev.lastFailure }
+          : {}),
+      ...((p.lastRetry ?? p.prev.lastRetry) ? { lastRetry: p.lastRetry ?? p.prev.lastRetry } : {}),
+      conditions: mergeConditions(p.prev.conditions, p.conditions, p.r.metadata.generation, p.now, CONDITIONS),
+      observedGeneration: p.r.metadata.generation,
+    };
+  }
+
+  /** Sets spec.version of a cluster in flight, unless it already asks for that version (or a newer one). */
+  private async ensureVersion(f: ClusterFacts | undefined, row: RolloutClusterStatus): Promise<void> {
+    if (!f || !row.to || (f.specVersion && compareVersions(f.specVersion, row.to) >= 0)) return;
+    await applyObject(
+      this.objects,
+      {
+        apiVersion: API_VERSION,
+        kind: 'BusinessCluster',
+        metadata: { name: f.name, namespace: f.namespace },
+        spec: { version: row.to },
+      } as KubernetesObject,
+      { fieldManager: ROLLOUT_FIELD_MANAGER, force: true },
+    );
+    this.log.info(`rollout: ${key(f)} spec.version ${f.specVersion} → ${row.to}`);
+  }
+
+  private logChanges(name: string, prev: FleetRolloutStatus, next: FleetRolloutStatus): void {
+    const before = new Map((prev.clusters ?? []).map((r) => [key(r), r.state]));
+    for (const r of next.clusters ?? []) {
+      if (before.get(key(r)) !== r.state && r.state !== 'Pending')
+        this.log.info(`rollout ${name}: ${key(r)} (wave ${r.wave}) ${r.state}${r.message ? `: ${r.message}` : ''}`);
+    }
+    if (prev.phase !== next.phase) this.log.info(`rollout ${name}: phase ${next.phase}`);
+  }
+}
+
+/** The rollouts that select a cluster (for mapping a BusinessCluster event to rollout keys). */
+export function rolloutsOf(rollouts: readonly FleetRollout[], bc: BusinessCluster): string[] {
+  const f = clusterFacts(bc);
+  return rollouts.filter((r) => selects(r.spec, f) || r.status?.clusters?.some((row) => key(row) === key(f))).map((r) => objectKey(r));
+}

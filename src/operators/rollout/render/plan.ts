@@ -1,0 +1,333 @@
+// The rollout's decisions as pure functions of the spec, the clusters (as facts) and the rollout's own status:
+// which clusters it selects, which wave each is in, and how every row moves on this pass. Nothing is kept in
+// memory between passes, so a restarted manager makes the same decisions from the same status.
+import { compareVersions } from '../../../kit';
+import {
+  WAVE_LABEL,
+  type BusinessCluster,
+  type FleetRolloutSpec,
+  type RolloutClusterState,
+  type RolloutClusterStatus,
+  type RolloutWave,
+} from '../../../api';
+import { countOrPercent, durationMs } from '../../../validation/rules/rollout';
+
+/** What the rollout needs to know of one BusinessCluster. */
+export interface ClusterFacts {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  specVersion?: string;
+  /** The version the whole control plane runs (status.version). */
+  statusVersion?: string;
+  /** Ready=True, for the cluster's current generation. */
+  ready: boolean;
+  /** Why not Ready (the Ready condition's reason and message). */
+  notReady?: string;
+  /** A condition no waiting fixes (a refused version, a missing catalog entry), for the current generation. */
+  terminal?: string;
+  paused: boolean;
+}
+
+/** Reasons the cluster operator gives when only a spec or catalog change helps (as `kokpit upgrade` reads them). */
+const TERMINAL_REASONS = new Set([
+  'DowngradeRefused',
+  'NoIntermediateVersion',
+  'VersionNotInCatalog',
+  'VersionNotUsable',
+  'InvalidNetwork',
+  'EtcdVersionTooOld',
+]);
+
+export function clusterFacts(bc: BusinessCluster): ClusterFacts {
+  const gen = bc.metadata.generation ?? 0;
+  const current = (c: { observedGeneration?: number }) => (c.observedGeneration ?? 0) >= gen;
+  const conds = bc.status?.conditions ?? [];
+  const ready = conds.find((c) => c.type === 'Ready');
+  const isReady = ready?.status === 'True' && current(ready) && (bc.status?.observedGeneration ?? 0) >= gen;
+  const terminal = conds.find((c) => c.status === 'False' && TERMINAL_REASONS.has(c.reason ?? '') && current(c));
+  return {
+    namespace: bc.metadata.namespace ?? 'default',
+    name: bc.metadata.name,
+    labels: bc.metadata.labels ?? {},
+    specVersion: bc.spec.version,
+    statusVersion: bc.status?.version,
+    ready: isReady,
+    ...(isReady
+      ? {}
+      : { notReady: ready ? `${ready.reason ?? 'NotReady'}${ready.message ? `: ${ready.message}` : ''}` : 'no Ready condition yet' }),
+    ...(terminal ? { terminal: `${terminal.reason}: ${terminal.message ?? terminal.type}` } : {}),
+    paused: bc.spec.paused === true,
+  };
+}
+
+type Selector = FleetRolloutSpec['clusters']['selector'];
+
+/** Kubernetes label-selector semantics (matchLabels AND every matchExpression). */
+export function selectorMatches(selector: Selector, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = e.key in labels;
+    const inValues = has && (e.values ?? []).includes(labels[e.key]);
+    const ok = e.operator === 'In' ? inValues : e.operator === 'NotIn' ? !inValues : e.operator === 'Exists' ? has : !has;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Whether the rollout selects the cluster (selector and namespaces). */
+export function selects(spec: FleetRolloutSpec, c: { namespace: string; labels: Record<string, string> }): boolean {
+  const ns = spec.clusters.namespaces;
+  return (!ns?.length || ns.includes(c.namespace)) && selectorMatches(spec.clusters.selector, c.labels);
+}
+
+const keyOf = (c: { namespace: string; name: string }) => `${c.namespace}/${c.name}`;
+const byKey = (a: { namespace: string; name: string }, b: { namespace: string; name: string }) => keyOf(a).localeCompare(keyOf(b));
+
+/** How many clusters each wave holds out of `total`, from the cumulative sizes (the last wave takes the rest). */
+export function waveCapacities(waves: Pick<RolloutWave, 'clusters'>[], total: number): number[] {
+  let before = 0;
+  return waves.map((w, i) => {
+    const size = countOrPercent(w.clusters);
+    const want = !size ? total : 'count' in size ? size.count : Math.ceil((size.percent * total) / 100);
+    const upTo = i === waves.length - 1 ? total : Math.min(total, Math.max(before, want));
+    const n = upTo - before;
+    before = upTo;
+    return n;
+  });
+}
+
+/**
+ * The wave of every selected cluster. Clusters pinned by `kokpit.dev/wave` go to their wave; the rest fill
+ * the waves in name order (namespace/name), so the same clusters always give the same plan.
+ */
+export function assignWaves(spec: FleetRolloutSpec, clusters: ClusterFacts[]): Array<{ namespace: string; name: string; wave: string }> {
+  const names = spec.waves.map((w) => w.name);
+  const capacity = waveCapacities(spec.waves, clusters.length);
+  const sorted = [...clusters].sort(byKey);
+  const wave = new Map<string, number>();
+  for (const c of sorted) {
+    const pin = names.indexOf(c.labels[WAVE_LABEL] ?? '');
+    if (pin >= 0) {
+      wave.set(keyOf(c), pin);
+      capacity[pin]--;
+    }
+  }
+  let w = 0;
+  for (const c of sorted) {
+    if (wave.has(keyOf(c))) continue;
+    while (w < names.length - 1 && capacity[w] <= 0) w++;
+    wave.set(keyOf(c), w);
+    capacity[w]--;
+  }
+  return sorted
+    .map((c) => ({ namespace: c.namespace, name: c.name, wave: names[wave.get(keyOf(c))!], order: wave.get(keyOf(c))! }))
+    .sort((a, b) => a.order - b.order || byKey(a, b))
+    .map(({ order: _o, ...row }) => row);
+}
+
+const TERMINAL_STATES = new Set<RolloutClusterState>(['Succeeded', 'Failed', 'Skipped']);
+export const isTerminal = (s: RolloutClusterState) => TERMINAL_STATES.has(s);
+const inFlight = (s: RolloutClusterState) => s === 'Upgrading' || s === 'Soaking';
+
+/**
+ * The rows of this pass. Before anything started the assignment is made afresh (so it follows the selector
+ * and pins until the first cluster starts); after that every row keeps its wave, rows of clusters that no
+ * longer match are dropped only while still Pending, and clusters that start matching join the last wave.
+ */
+export function planRows(
+  spec: FleetRolloutSpec,
+  selected: ClusterFacts[],
+  previous: RolloutClusterStatus[] | undefined,
+  finished: boolean,
+): RolloutClusterStatus[] {
+  const started = (previous ?? []).some((r) => r.state !== 'Pending');
+  if (!started) return assignWaves(spec, selected).map((a) => ({ ...a, state: 'Pending' as const }));
+  const chosen = new Set(selected.map(keyOf));
+  const rows = (previous ?? []).filter((r) => r.state !== 'Pending' || chosen.has(keyOf(r)));
+  if (finished) return rows;
+  const have = new Set(rows.map(keyOf));
+  const last = spec.waves[spec.waves.length - 1].name;
+  const joining = selected.filter((c) => !have.has(keyOf(c))).sort(byKey);
+  return [
+    ...rows,
+    ...joining.map((c) => ({
+      namespace: c.namespace,
+      name: c.name,
+      wave: last,
+      state: 'Pending' as const,
+      message: 'started matching after the rollout began',
+    })),
+  ];
+}
+
+/** A new `kokpit.dev/retry` value: Skipped and Failed rows go back to Pending (their wave is kept). */
+export function retryRows(rows: RolloutClusterStatus[]): RolloutClusterStatus[] {
+  return rows.map((r) =>
+    r.state === 'Skipped' || r.state === 'Failed'
+      ? { namespace: r.namespace, name: r.name, wave: r.wave, state: 'Pending', message: 'retry requested' }
+      : r,
+  );
+}
+
+export interface Advance {
+  rows: RolloutClusterStatus[];
+  /** Rows whose cluster must have spec.version = row.to (started this pass or earlier, still in flight). */
+  inFlight: RolloutClusterStatus[];
+  currentWave?: string;
+  failed: number;
+  allowedFailures: number;
+  /** Newly failed this pass (for lastFailure). */
+  failures: RolloutClusterStatus[];
+  requeueAfterMs?: number;
+}
+
+export interface AdvanceInput {
+  spec: FleetRolloutSpec;
+  target: string;
+  rows: RolloutClusterStatus[];
+  facts: Map<string, ClusterFacts>;
+  now: Date;
+}
+
+const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const since = (t: string | undefined, now: Date) => (t ? now.getTime() - Date.parse(t) : 0);
+
+/** Moves one in-flight row on: Upgrading → Soaking (Ready at the target) → Succeeded (soaked), or Failed. */
+export function advanceRow(
+  row: RolloutClusterStatus,
+  f: ClusterFacts | undefined,
+  soakMs: number,
+  deadlineMs: number,
+  now: Date,
+): RolloutClusterStatus {
+  const fail = (reason: string, message: string): RolloutClusterStatus => ({
+    ...row,
+    state: 'Failed',
+    finishedAt: iso(now),
+    message: `${reason}: ${message}`,
+  });
+  if (!f) return fail('ClusterGone', 'the BusinessCluster was deleted');
+  const atTarget = f.ready && f.statusVersion === row.to && f.specVersion === row.to;
+  if (row.state === 'Upgrading') {
+    if (atTarget) {
+      const soaking: RolloutClusterStatus = { ...row, state: 'Soaking', readySince: iso(now), message: `Ready at ${row.to}; soaking` };
+      return soakMs <= 0 ? { ...soaking, state: 'Succeeded', finishedAt: iso(now), message: `Ready at ${row.to}` } : soaking;
+    }
+    if (f.terminal) return fail('UpgradeRefused', f.terminal);
+    if (since(row.startedAt, now) >= deadlineMs) {
+      return fail(
+        'ProgressDeadlineExceeded',
+        `not Ready at ${row.to} within ${Math.round(deadlineMs / 1000)}s (running ${f.statusVersion ?? 'unknown'}; ${f.notReady ?? 'Ready'})`,
+      );
+    }
+    return { ...row, message: `upgrading: running ${f.statusVersion ?? 'unknown'}${f.notReady ? `; ${f.notReady}` : ''}` };
+  }
+  if (row.state === 'Soaking') {
+    if (!atTarget) return fail('DegradedDuringSoak', f.notReady ?? `runs ${f.statusVersion ?? 'unknown'}, not ${row.to}`);
+    if (since(row.readySince, now) >= soakMs)
+      return { ...row, state: 'Succeeded', finishedAt: iso(now), message: `Ready at ${row.to}, soaked ${Math.round(soakMs / 1000)}s` };
+  }
+  return row;
+}
+
+/** Starts one Pending row, or says why it is done or skipped without an upgrade. */
+export function startRow(row: RolloutClusterStatus, f: ClusterFacts | undefined, target: string, now: Date): RolloutClusterStatus {
+  const end = (state: RolloutClusterState, message: string): RolloutClusterStatus => ({ ...row, state, finishedAt: iso(now), message });
+  if (!f) return end('Skipped', 'ClusterGone: the BusinessCluster was deleted before its turn');
+  if (f.paused) return end('Skipped', 'ClusterPaused: spec.paused is true; unpause it and run `kokpit rollout retry`');
+  const newer = [f.specVersion, f.statusVersion].find((v) => v && compareVersions(v, target) > 0);
+  if (newer) return end('Skipped', `DowngradeRefused: the cluster is at ${newer}, newer than ${target}`);
+  if (f.ready && f.statusVersion === target && f.specVersion === target)
+    return { ...end('Succeeded', `already Ready at ${target}`), from: target, to: target };
+  // An unreachable or unhealthy cluster is skipped, not waited for (retry it once it is Ready).
+  if (!f.ready) return end('Skipped', `NotReady: ${f.notReady ?? 'not Ready'}; run \`kokpit rollout retry\` once it is Ready`);
+  return {
+    ...row,
+    state: 'Upgrading',
+    from: f.statusVersion ?? f.specVersion,
+    to: target,
+    startedAt: iso(now),
+    message: `spec.version ${f.specVersion} → ${target}`,
+  };
+}
+
+/** The failures tolerated: a count, or a percent of all rows (rounded down). */
+export function allowedFailures(maxFailures: FleetRolloutSpec['maxFailures'], total: number): number {
+  const v = countOrPercent(maxFailures ?? 0);
+  if (!v) return 0;
+  return 'count' in v ? v.count : Math.floor((v.percent * total) / 100);
+}
+
+/**
+ * One pass over the rows: in-flight rows move on; then, unless paused or past the failure budget, Pending rows
+ * of the current wave (the first wave with a row not yet done) start, up to the wave's maxConcurrency.
+ */
+export function advance(input: AdvanceInput & { paused: boolean }): Advance {
+  const { spec, target, facts, now } = input;
+  const deadlineMs = durationMs(spec.progressDeadline) ?? 30 * 60_000;
+  const waveOf = new Map(spec.waves.map((w) => [w.name, w]));
+  const soakOf = (r: RolloutClusterStatus) => durationMs(waveOf.get(r.wave)?.soak ?? '0s') ?? 0;
+  const failures: RolloutClusterStatus[] = [];
+  let rows = input.rows.map((r) => {
+    if (!inFlight(r.state)) return r;
+    const next = advanceRow(r, facts.get(keyOf(r)), soakOf(r), deadlineMs, now);
+    if (next.state === 'Failed') failures.push(next);
+    return next;
+  });
+  const allowed = allowedFailures(spec.maxFailures, rows.length);
+  const failedCount = () => rows.filter((r) => r.state === 'Failed').length;
+  const currentWave = () => spec.waves.find((w) => rows.some((r) => r.wave === w.name && !isTerminal(r.state)));
+  // A wave whose every cluster is skipped or already done hands over to the next in the same pass.
+  for (
+    let w = currentWave(), seen = 0;
+    w && seen < spec.waves.length && !input.paused && failedCount() <= allowed;
+    w = currentWave(), seen++
+  ) {
+    const wave = w;
+    let slots = wave.maxConcurrency - rows.filter((r) => r.wave === wave.name && inFlight(r.state)).length;
+    rows = rows.map((r) => {
+      if (slots <= 0 || r.wave !== wave.name || r.state !== 'Pending') return r;
+      const next = startRow(r, facts.get(keyOf(r)), target, now);
+      if (next.state === 'Upgrading') slots--;
+      return next;
+    });
+    if (rows.some((r) => r.wave === wave.name && !isTerminal(r.state))) break;
+  }
+  const flying = rows.filter((r) => inFlight(r.state));
+  const waits = flying.map((r) => (r.state === 'Soaking' ? soakOf(r) - since(r.readySince, now) : deadlineMs - since(r.startedAt, now)));
+  // Cluster events wake the rollout too; the timer covers soaks ending and deadlines passing.
+  const requeueAfterMs = flying.length ? Math.max(1000, Math.min(30_000, ...waits.map((w) => w + 100))) : undefined;
+  return {
+    rows,
+    inFlight: flying,
+    currentWave: currentWave()?.name,
+    failed: failedCount(),
+    allowedFailures: allowed,
+    failures,
+    requeueAfterMs,
+  };
+}
+
+export type Counts = {
+  total: number;
+  pending: number;
+  upgrading: number;
+  soaking: number;
+  succeeded: number;
+  failed: number;
+  skipped: number;
+};
+
+export function countRows(rows: RolloutClusterStatus[]): Counts {
+  const n = (s: RolloutClusterState) => rows.filter((r) => r.state === s).length;
+  return {
+    total: rows.length,
+    pending: n('Pending'),
+    upgrading: n('Upgrading'),
+    soaking: n('Soaking'),
+    succeeded: n('Succeeded'),
+    failed: n('Failed'),
+    skipped: n('Skipped'),
+  };
+}

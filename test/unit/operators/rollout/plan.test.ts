@@ -1,0 +1,301 @@
+// FleetRollout planning: wave sizes and assignment, rows across passes, and how a pass moves rows on
+// (soak before the next wave, deadlines, the failure budget, skips, pause, retry), all from status alone.
+import * as assert from 'node:assert/strict';
+import type { FleetRolloutSpec, RolloutClusterStatus } from '../../../../src/api';
+import {
+  advance,
+  assignWaves,
+  planRows,
+  retryRows,
+  selectorMatches,
+  waveCapacities,
+  type ClusterFacts,
+} from '../../../../src/operators/rollout/render/plan';
+import { rolloutSpecProblems } from '../../../../src/validation/rules/rollout';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const at = (s: number) => new Date(T0 + s * 1000);
+const FROM = 'v1.32.0';
+const TO = 'v1.33.13';
+
+function spec(over: Partial<FleetRolloutSpec> = {}): FleetRolloutSpec {
+  return {
+    target: { kubernetesVersion: TO },
+    clusters: { selector: { matchLabels: { env: 'prod' } } },
+    waves: [
+      { name: 'one', clusters: 1, maxConcurrency: 1, soak: '60s' },
+      { name: 'two', clusters: 3, maxConcurrency: 2, soak: '60s' },
+      { name: 'rest', clusters: '100%', maxConcurrency: 2, soak: '60s' },
+    ],
+    maxFailures: 0,
+    progressDeadline: '10m',
+    paused: false,
+    ...over,
+  };
+}
+
+const cluster = (name: string, over: Partial<ClusterFacts> = {}): ClusterFacts => ({
+  namespace: 'ns',
+  name,
+  labels: { env: 'prod' },
+  specVersion: FROM,
+  statusVersion: FROM,
+  ready: true,
+  paused: false,
+  ...over,
+});
+const five = () => ['a', 'b', 'c', 'd', 'e'].map((n) => cluster(n));
+const factsOf = (list: ClusterFacts[]) => new Map(list.map((c) => [`${c.namespace}/${c.name}`, c]));
+const states = (rows: RolloutClusterStatus[]) => rows.map((r) => `${r.name}:${r.state}`).join(' ');
+
+/** The cluster operator's side, as the rollout sees it: a started cluster asks for TO; later it runs TO and is Ready. */
+function upgraded(list: ClusterFacts[], names: string[]): ClusterFacts[] {
+  return list.map((c) => (names.includes(c.name) ? { ...c, specVersion: TO, statusVersion: TO, ready: true } : c));
+}
+
+describe('rollout operator: planning', () => {
+  it('wave sizes are cumulative; the last wave takes the rest', () => {
+    assert.deepEqual(waveCapacities(spec().waves, 5), [1, 2, 2]);
+    assert.deepEqual(waveCapacities([{ clusters: 1 }, { clusters: '25%' }, { clusters: '100%' }], 10), [1, 2, 7]);
+    assert.deepEqual(waveCapacities([{ clusters: 1 }, { clusters: '10%' }, { clusters: '100%' }], 5), [1, 0, 4]);
+    assert.deepEqual(waveCapacities([{ clusters: 5 }, { clusters: '100%' }], 2), [2, 0]);
+  });
+
+  it('assignment is stable (name order, whatever the input order) and honours kokpit.dev/wave pins', () => {
+    const a = assignWaves(spec(), five());
+    const b = assignWaves(spec(), five().reverse());
+    assert.deepEqual(a, b);
+    assert.deepEqual(
+      a.map((r) => `${r.name}@${r.wave}`),
+      ['a@one', 'b@two', 'c@two', 'd@rest', 'e@rest'],
+    );
+    const pinned = five().map((c) => (c.name === 'e' ? { ...c, labels: { ...c.labels, 'kokpit.dev/wave': 'one' } } : c));
+    assert.deepEqual(
+      assignWaves(spec(), pinned).map((r) => `${r.name}@${r.wave}`),
+      ['e@one', 'a@two', 'b@two', 'c@rest', 'd@rest'],
+    );
+  });
+
+  it('label selectors: matchLabels and every operator', () => {
+    const labels = { env: 'prod', tier: 'web' };
+    assert.ok(
+      selectorMatches({ matchLabels: { env: 'prod' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['web', 'db'] }] }, labels),
+    );
+    assert.ok(!selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['web'] }] }, labels));
+    assert.ok(
+      selectorMatches(
+        {
+          matchExpressions: [
+            { key: 'zone', operator: 'DoesNotExist' },
+            { key: 'env', operator: 'Exists' },
+          ],
+        },
+        labels,
+      ),
+    );
+    assert.ok(!selectorMatches({ matchLabels: { env: 'dev' } }, labels));
+  });
+
+  it('once started, rows keep their wave; newcomers join the last wave; a Pending row that stops matching leaves', () => {
+    const rows: RolloutClusterStatus[] = assignWaves(spec(), five()).map((r) => ({
+      ...r,
+      state: r.name === 'a' ? 'Upgrading' : 'Pending',
+    }));
+    const now = [...five().filter((c) => c.name !== 'd'), cluster('aa')];
+    const next = planRows(spec(), now, rows, false);
+    assert.deepEqual(
+      next.map((r) => `${r.name}@${r.wave}:${r.state}`),
+      ['a@one:Upgrading', 'b@two:Pending', 'c@two:Pending', 'e@rest:Pending', 'aa@rest:Pending'],
+    );
+    // Before anything starts the plan follows the selection ('aa' sorts second).
+    assert.deepEqual(
+      planRows(spec(), now, undefined, false).map((r) => `${r.name}@${r.wave}`),
+      ['a@one', 'aa@two', 'b@two', 'c@rest', 'e@rest'],
+    );
+  });
+
+  it('a wave starts only after every cluster of the one before has soaked', () => {
+    const s = spec();
+    let clusters = five();
+    let rows: RolloutClusterStatus[] = planRows(s, clusters, undefined, false);
+    const pass = (t: number, paused = false) => {
+      const r = advance({ spec: s, target: TO, rows, facts: factsOf(clusters), now: at(t), paused });
+      rows = r.rows;
+      return r;
+    };
+    let r = pass(0);
+    assert.equal(states(rows), 'a:Upgrading b:Pending c:Pending d:Pending e:Pending');
+    assert.deepEqual(
+      r.inFlight.map((x) => x.name),
+      ['a'],
+    );
+    assert.equal(rows[0].from, FROM);
+    assert.equal(rows[0].to, TO);
+    pass(30); // still upgrading: nothing else starts
+    assert.equal(states(rows), 'a:Upgrading b:Pending c:Pending d:Pending e:Pending');
+    clusters = upgraded(clusters, ['a']);
+    pass(40);
+    assert.equal(states(rows), 'a:Soaking b:Pending c:Pending d:Pending e:Pending');
+    assert.equal(rows[0].readySince, '2026-01-01T00:00:40Z');
+    r = pass(99); // 59 s of soak
+    assert.equal(states(rows), 'a:Soaking b:Pending c:Pending d:Pending e:Pending');
+    assert.ok(r.requeueAfterMs! <= 1100, `wakes up when the soak ends (${r.requeueAfterMs} ms)`);
+    r = pass(100);
+    assert.equal(
+      states(rows),
+      'a:Succeeded b:Upgrading c:Upgrading d:Pending e:Pending',
+      'wave two (maxConcurrency 2) starts in the pass the soak ends',
+    );
+    assert.equal(r.currentWave, 'two');
+    assert.equal(rows[0].finishedAt, '2026-01-01T00:01:40Z');
+  });
+
+  it('the same status and clusters give the same decision (a restarted manager repeats, never re-starts)', () => {
+    const s = spec();
+    const clusters = upgraded(five(), []);
+    const rows = planRows(s, clusters, undefined, false);
+    const first = advance({ spec: s, target: TO, rows, facts: factsOf(clusters), now: at(0), paused: false });
+    const again = advance({ spec: s, target: TO, rows, facts: factsOf(clusters), now: at(0), paused: false });
+    assert.deepEqual(again, first);
+    // Restarted after the cluster already took the new spec: the row is in flight, nothing new starts.
+    const later = advance({
+      spec: s,
+      target: TO,
+      rows: first.rows,
+      facts: factsOf(clusters.map((c) => (c.name === 'a' ? { ...c, specVersion: TO, ready: false } : c))),
+      now: at(5),
+      paused: false,
+    });
+    assert.equal(states(later.rows), 'a:Upgrading b:Pending c:Pending d:Pending e:Pending');
+    assert.equal(later.rows[0].startedAt, first.rows[0].startedAt);
+  });
+
+  it('past the deadline a cluster fails; past maxFailures nothing new starts and in-flight ones still finish', () => {
+    const s = spec({ waves: [{ name: 'all', clusters: '100%', maxConcurrency: 2, soak: '0s' }], maxFailures: 0, progressDeadline: '5m' });
+    let rows = planRows(s, five(), undefined, false);
+    rows = advance({ spec: s, target: TO, rows, facts: factsOf(five()), now: at(0), paused: false }).rows;
+    assert.equal(states(rows), 'a:Upgrading b:Upgrading c:Pending d:Pending e:Pending');
+    const r = advance({
+      spec: s,
+      target: TO,
+      rows,
+      facts: factsOf(
+        five().map((c) => (c.name === 'a' ? { ...c, specVersion: TO, ready: false, notReady: 'Upgrading: kube-apiserver crashing' } : c)),
+      ),
+      now: at(300),
+      paused: false,
+    });
+    assert.equal(states(r.rows), 'a:Failed b:Failed c:Pending d:Pending e:Pending');
+    assert.match(r.rows[0].message!, /^ProgressDeadlineExceeded: .*kube-apiserver crashing/);
+    assert.equal(r.failed, 1 + 1);
+    assert.equal(r.allowedFailures, 0);
+    assert.deepEqual(r.inFlight, []);
+
+    // With one tolerated: a fails, b (in flight) goes on, c starts in a's place.
+    const tolerant = { ...s, maxFailures: 1 };
+    const t = advance({
+      spec: tolerant,
+      target: TO,
+      rows,
+      facts: factsOf(five().map((c) => (c.name === 'a' ? { ...c, terminal: 'DowngradeRefused: no' } : c))),
+      now: at(10),
+      paused: false,
+    });
+    assert.equal(states(t.rows), 'a:Failed b:Upgrading c:Upgrading d:Pending e:Pending');
+    assert.equal(t.rows[0].message, 'UpgradeRefused: DowngradeRefused: no');
+  });
+
+  it('a cluster that degrades during its soak fails', () => {
+    const s = spec();
+    const rows: RolloutClusterStatus[] = [
+      {
+        namespace: 'ns',
+        name: 'a',
+        wave: 'one',
+        state: 'Soaking',
+        from: FROM,
+        to: TO,
+        startedAt: '2026-01-01T00:00:00Z',
+        readySince: '2026-01-01T00:00:10Z',
+      },
+    ];
+    const r = advance({
+      spec: s,
+      target: TO,
+      rows,
+      facts: factsOf([cluster('a', { specVersion: TO, statusVersion: TO, ready: false, notReady: 'ComponentsNotReady: 0/1' })]),
+      now: at(20),
+      paused: false,
+    });
+    assert.equal(r.rows[0].state, 'Failed');
+    assert.match(r.rows[0].message!, /^DegradedDuringSoak: ComponentsNotReady/);
+  });
+
+  it('unready, paused or newer clusters are skipped with a reason and the wave goes on; retry puts them back', () => {
+    const s = spec({
+      waves: [
+        { name: 'one', clusters: 1, maxConcurrency: 1, soak: '0s' },
+        { name: 'rest', clusters: '100%', maxConcurrency: 5, soak: '0s' },
+      ],
+    });
+    const clusters = [
+      cluster('a', { ready: false, notReady: 'APIServerUnreachable: dial tcp: connection refused' }),
+      cluster('b', { paused: true }),
+      cluster('c', { specVersion: 'v1.34.0' }),
+      cluster('d', { specVersion: TO, statusVersion: TO }),
+      cluster('e'),
+    ];
+    const r = advance({
+      spec: s,
+      target: TO,
+      rows: planRows(s, clusters, undefined, false),
+      facts: factsOf(clusters),
+      now: at(0),
+      paused: false,
+    });
+    assert.equal(
+      states(r.rows),
+      'a:Skipped b:Skipped c:Skipped d:Succeeded e:Upgrading',
+      'wave one was all skipped, so wave rest started in the same pass',
+    );
+    assert.match(r.rows[0].message!, /^NotReady: APIServerUnreachable/);
+    assert.match(r.rows[1].message!, /^ClusterPaused/);
+    assert.match(r.rows[2].message!, /^DowngradeRefused/);
+    assert.equal(states(retryRows(r.rows)), 'a:Pending b:Pending c:Pending d:Succeeded e:Upgrading');
+  });
+
+  it('paused: in-flight clusters are followed, none starts', () => {
+    const s = spec();
+    const rows = planRows(s, five(), undefined, false);
+    const r = advance({ spec: s, target: TO, rows, facts: factsOf(five()), now: at(0), paused: true });
+    assert.equal(states(r.rows), 'a:Pending b:Pending c:Pending d:Pending e:Pending');
+    assert.equal(r.currentWave, 'one');
+  });
+
+  it('bad input is refused at the exact field, for the editor and the operator alike', () => {
+    const bad = {
+      target: { kubernetesVersion: TO, addon: { name: 'coredns', version: '1.12.1' } },
+      clusters: { selector: {} },
+      waves: [
+        { name: 'a', clusters: 3 },
+        { name: 'a', clusters: 2 },
+        { name: 'c', clusters: '50%' },
+      ],
+      maxFailures: '150%',
+      progressDeadline: '0s',
+    };
+    assert.deepEqual(
+      rolloutSpecProblems(bad).map((p) => `${p.path.join('.')} ${p.code}`),
+      [
+        'spec.target rollout-target',
+        'spec.clusters.selector rollout-empty-selector',
+        'spec.waves.1.name rollout-wave-name',
+        'spec.waves.1.clusters rollout-waves-order',
+        'spec.waves.2.clusters rollout-waves-total',
+        'spec.maxFailures rollout-count',
+        'spec.progressDeadline rollout-deadline',
+      ],
+    );
+    assert.deepEqual(rolloutSpecProblems(spec()), []);
+  });
+});
