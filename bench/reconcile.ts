@@ -13,6 +13,9 @@
 // Floor, same run: the same objects for N more clusters (another namespace), rendered with the pure render
 // functions from the key material the operator made (no key generation) and server-side applied with the
 // same client, field manager and concurrency (`workers` clusters at a time, objects in order), no reconciler.
+//
+// The operator's writes are the ones the API server's audit log records with its User-Agent
+// (test/support/audit-writes.ts), not counted by the operator; no business API server runs, so none go there.
 import * as os from 'node:os';
 import { type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { withDefaults, type BusinessCluster, type DefaultedBusinessCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../src/api';
@@ -27,6 +30,7 @@ import { renderSecret } from '../src/operators/cluster/render/pki';
 import { names } from '../src/operators/cluster/names';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../src/controlplane';
 import { API, availableEtcdCluster, businessCluster, ensureNamespace, installDefaultVersions, startPlainEtcd, type PlainEtcd } from '../test/integration/cluster/support';
+import { AGENTS, AuditWrites, describeWrites, writesByResource, type AuditEvent } from '../test/support/audit-writes';
 
 const NS = 'bench';
 const FLOOR_NS = 'bench-floor';
@@ -132,12 +136,13 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
   let sampler: NodeJS.Timeout | undefined;
   try {
     // Both start together; if one fails, the other is still stopped in `finally`.
-    const [cpStart, etcdStart] = await Promise.allSettled([startControlPlane(), startPlainEtcd()]);
+    const [cpStart, etcdStart] = await Promise.allSettled([startControlPlane({ audit: true }), startPlainEtcd()]);
     if (cpStart.status === 'fulfilled') cp = cpStart.value;
     if (etcdStart.status === 'fulfilled') etcd = etcdStart.value;
     if (cpStart.status === 'rejected') throw cpStart.reason;
     if (etcdStart.status === 'rejected') throw etcdStart.reason;
     const kc = cp!.kubeConfig();
+    const audit = new AuditWrites(cp!);
     await installCRDs(kc);
     await ensureNamespace(kc, NS);
     await ensureNamespace(kc, FLOOR_NS);
@@ -160,6 +165,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       { workers },
     );
     const { reconciler, controller } = operator;
+    const start = await audit.mark();
     const t0 = Date.now();
     const cpu0 = process.cpuUsage();
     const clusters = await applyClusters(kc, NS, count);
@@ -182,8 +188,11 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     }, { timeoutMs: 600_000, intervalMs: 250 });
     const statusMs = Date.now() - t0;
     const operatorCpuMs = cpuMs(process.cpuUsage(cpu0));
-    const writes = reconciler.writes;
-    const writesBreakdown = { objects: reconciler.metaApplier.writes, status_and_finalizer: reconciler.directWrites, events: reconciler.eventWrites, business_cluster: reconciler.businessWrites };
+    const operatorWrites = await audit.since(start, { userAgent: AGENTS.cluster });
+    const writes = operatorWrites.length;
+    const kindOf = (e: AuditEvent) => (e.objectRef?.resource === 'events' ? 'events' : e.objectRef?.resource === 'businessclusters' ? 'status_and_finalizer' : 'objects');
+    const writesBreakdown = { objects: 0, status_and_finalizer: 0, events: 0 };
+    for (const e of operatorWrites) writesBreakdown[kindOf(e)]++;
     const reads = reconciler.metaApplier.reads;
     const reconciles = controller.stats.reconciles;
     const ownUids = new Map([...clusters].map(([n, c]) => [n, c.metadata.uid!]));
@@ -191,7 +200,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
 
     // Steady state: one explicit pass over every cluster, and the queue's own requeued passes (every
     // cluster waits on its apiserver pods, so each comes back every waitRequeueMs) — all must write nothing.
-    const steadyWritesBefore = reconciler.writes;
+    const steadyStart = await audit.mark();
     const steadyReadsBefore = reconciler.metaApplier.reads;
     const queuedBefore = controller.stats.reconciles;
     const tSteady = Date.now();
@@ -200,7 +209,8 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     await waitFor(`${count} requeued passes`, async () => (controller.stats.reconciles - queuedBefore >= count ? true : undefined), {
       timeoutMs: 120_000 + 4 * waitRequeueMs, intervalMs: 100,
     });
-    const steadyWrites = reconciler.writes - steadyWritesBefore;
+    const steady = await audit.since(steadyStart, { userAgent: AGENTS.cluster });
+    if (steady.length) process.stderr.write(`steady-state writes:\n${describeWrites(steady)}\n`);
     const steadyPasses = count + (controller.stats.reconciles - queuedBefore);
     const steadyReadsPerPass = (reconciler.metaApplier.reads - steadyReadsBefore) / steadyPasses;
     const reconcileErrors = controller.stats.errors;
@@ -253,11 +263,12 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       objects_per_cluster: checked.objectsPerCluster,
       writes_per_cluster: Number((writes / count).toFixed(2)),
       writes_total: writesBreakdown,
+      writes_by_resource: writesByResource(operatorWrites),
       floor_writes_per_cluster: Number((floorWrites / count).toFixed(2)),
       reads_per_cluster: Number((reads / count).toFixed(1)),
       passes_per_cluster: Number((reconciles / count).toFixed(2)),
       reconcile_errors: reconcileErrors,
-      steady_writes: steadyWrites,
+      steady_writes: steady.length,
       steady_passes: steadyPasses,
       steady_reads_per_pass: Number(steadyReadsPerPass.toFixed(1)),
       steady_pass_ms_per_cluster: Number((steadyPassMs / count).toFixed(1)),

@@ -3,12 +3,10 @@
 // metadata alone would drop the spec fields kokpit applied earlier under the same field manager.
 import { PatchStrategy, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { FIELD_MANAGER, toKubeApiError } from '../kube';
-import type { WriteCounter } from './apply';
 
 type Finalizable = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; resourceVersion?: string; finalizers?: string[] } };
 
-export async function setFinalizers(objects: KubernetesObjectApi, obj: Finalizable, finalizers: string[], counter?: WriteCounter): Promise<void> {
-  if (counter) counter.writes++;
+export async function setFinalizers(objects: KubernetesObjectApi, obj: Finalizable, finalizers: string[]): Promise<void> {
   try {
     await objects.patch(
       { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, resourceVersion: obj.metadata.resourceVersion, finalizers } },
@@ -24,15 +22,15 @@ export async function setFinalizers(objects: KubernetesObjectApi, obj: Finalizab
 }
 
 /** Adds `finalizer` unless present; returns whether a write was sent. */
-export async function addFinalizer(objects: KubernetesObjectApi, obj: Finalizable, finalizer: string, counter?: WriteCounter): Promise<boolean> {
+export async function addFinalizer(objects: KubernetesObjectApi, obj: Finalizable, finalizer: string): Promise<boolean> {
   if (obj.metadata.finalizers?.includes(finalizer)) return false;
-  await setFinalizers(objects, obj, [...(obj.metadata.finalizers ?? []), finalizer], counter);
+  await setFinalizers(objects, obj, [...(obj.metadata.finalizers ?? []), finalizer]);
   return true;
 }
 
 /** Removes `finalizer` when present; returns whether a write was sent. */
-export async function removeFinalizer(objects: KubernetesObjectApi, obj: Finalizable, finalizer: string, counter?: WriteCounter): Promise<boolean> {
+export async function removeFinalizer(objects: KubernetesObjectApi, obj: Finalizable, finalizer: string): Promise<boolean> {
   if (!obj.metadata.finalizers?.includes(finalizer)) return false;
-  await setFinalizers(objects, obj, obj.metadata.finalizers.filter((f) => f !== finalizer), counter);
+  await setFinalizers(objects, obj, obj.metadata.finalizers.filter((f) => f !== finalizer));
   return true;
 }

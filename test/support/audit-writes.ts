@@ -26,6 +26,8 @@ export interface AuditEvent {
   user: { username: string };
   objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string; apiGroup?: string };
   responseStatus?: { code?: number };
+  /** Which API server logged it (the label given to AuditWrites), added here. */
+  server?: string;
 }
 
 /** Which writes to count; every given field must match. */
@@ -50,7 +52,11 @@ export interface AuditMark {
 }
 
 export class AuditWrites {
-  constructor(private readonly cp: Pick<ControlPlane, 'server' | 'adminTLS' | 'auditLogPath' | 'dir'>) {
+  constructor(
+    private readonly cp: Pick<ControlPlane, 'server' | 'adminTLS' | 'auditLogPath' | 'dir'>,
+    /** Names this API server in what describeWrites prints (`meta`, `business`). */
+    readonly label?: string,
+  ) {
     if (!cp.auditLogPath)
       throw new Error(`the control plane in ${cp.dir} was started without { audit: true }: no audit log to count writes from`);
   }
@@ -80,7 +86,7 @@ export class AuditWrites {
     return text
       .split('\n')
       .filter((line) => line.trim())
-      .map((line) => JSON.parse(line) as AuditEvent)
+      .map((line) => ({ ...(JSON.parse(line) as AuditEvent), ...(this.label ? { server: this.label } : {}) }))
       .filter((e) => e.stage === 'ResponseComplete' && WRITE_VERBS.has(e.verb) && matches(e, filter));
   }
 
@@ -90,6 +96,14 @@ export class AuditWrites {
     const result = await fn();
     return { writes: await this.since(from, filter), result };
   }
+}
+
+/** Several API servers counted together (a meta cluster and a business cluster): their writes while `fn` ran. */
+export async function writesDuring<T>(audits: AuditWrites[], filter: WriteFilter, fn: () => Promise<T>): Promise<{ writes: AuditEvent[]; result: T }> {
+  const from = await Promise.all(audits.map((a) => a.mark()));
+  const result = await fn();
+  const writes = await Promise.all(audits.map((a, i) => a.since(from[i], filter)));
+  return { writes: writes.flat(), result };
 }
 
 function matches(e: AuditEvent, f: WriteFilter): boolean {
@@ -111,7 +125,7 @@ export function describeWrites(writes: AuditEvent[]): string {
   return writes
     .map((e) => {
       const obj = [e.objectRef?.namespace, e.objectRef?.name].filter(Boolean).join('/');
-      return `  ${e.verb} ${resourceOf(e)} ${obj || e.requestURI} ${e.responseStatus?.code ?? '?'} ${e.userAgent ?? '(no user agent)'}`;
+      return `  ${e.server ? `[${e.server}] ` : ''}${e.verb} ${resourceOf(e)} ${obj || e.requestURI} ${e.responseStatus?.code ?? '?'} ${e.userAgent ?? '(no user agent)'}`;
     })
     .join('\n');
 }

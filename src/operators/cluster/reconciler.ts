@@ -7,7 +7,7 @@ import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type 
 import { describePodProblems, podProblems } from './pod-problems';
 import { API_VERSION, withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type DefaultedBusinessCluster, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
 import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
-import { deleteObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
+import { deleteObject, describeKubeError, kokpitUserAgent, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError, withUserAgent } from '../../kube';
 import { caSecretName, clientEndpoint } from '../../api/etcd-names';
 import { syncAddonObjects, type AddonRendering } from './addon-inventory';
 import { addFinalizer, Applier, applyStatus, canonicalJSON, compareVersions as compareReleases, removeFinalizer, runSteps, StopPass, type Step } from '../../kit';
@@ -79,6 +79,8 @@ function ipEndpoint(url: string): { ip: string; port: number } | undefined {
   }
 }
 const API = API_VERSION;
+/** The User-Agent of every request the cluster operator sends (meta and business clusters). */
+export const CLUSTER_OPERATOR_AGENT = kokpitUserAgent('cluster-operator');
 
 interface PassState {
   conditions: ConditionInput[];
@@ -131,23 +133,17 @@ interface Pass {
 export class ClusterReconciler {
   /** Reads and applies in the meta cluster. */
   readonly metaApplier: Applier;
-  /** Status, finalizer and delete requests. */
-  directWrites = 0;
-  businessWrites = 0;
-  eventWrites = 0;
+  private readonly rt: ClusterRuntime;
   private readonly log: Logger;
   private readonly core: CoreV1Api;
   private autoTypeCache: { at: number; value: 'LoadBalancer' | 'NodePort' } | undefined;
 
-  constructor(private readonly rt: ClusterRuntime) {
-    this.metaApplier = new Applier(makeObjectApi(rt.kc));
+  constructor(rt: ClusterRuntime) {
+    // Its own User-Agent: the API server's audit log tells this operator's writes apart.
+    this.rt = { ...rt, kc: withUserAgent(rt.kc, CLUSTER_OPERATOR_AGENT) };
+    this.metaApplier = new Applier(makeObjectApi(this.rt.kc));
     this.log = rt.log ?? silentLogger;
-    this.core = rt.kc.makeApiClient(CoreV1Api);
-  }
-
-  /** All writes this reconciler has sent, of every kind. */
-  get writes(): number {
-    return this.metaApplier.writes + this.directWrites + this.businessWrites + this.eventWrites;
+    this.core = this.rt.kc.makeApiClient(CoreV1Api);
   }
 
   /** The level-triggered entry point: `namespace/name` in, nothing/requeue out. */
@@ -376,9 +372,6 @@ export class ClusterReconciler {
       for (const obj of objects) await business.ensure(obj as KubernetesObject);
     } catch (e) {
       throw new StopPass({ type: 'AddonsReady', status: 'False', reason: 'APIServerUnreachable', message: `bootstrap objects in the business cluster: ${describeKubeError(e)}` }, p.wait);
-    } finally {
-      this.businessWrites += business.writes;
-      business.writes = 0;
     }
   }
 
@@ -411,25 +404,20 @@ export class ClusterReconciler {
         renderings.push({ name: ref.name }); // keeps what it applied before: nothing of it is pruned
       }
     }
-    try {
-      // Applies, and deletes what no addon renders any more (addons removed from spec included).
-      const sync = await syncAddonObjects(business, renderings);
-      for (const r of renderings) {
-        if (!r.objects) continue;
-        const err = sync.applyErrors.get(r.name);
-        if (err === undefined) results.push({ name: r.name, version: versions.get(r.name), ready: true });
-        else {
-          const msg = `addon ${r.name}: ${describeKubeError(err)}`;
-          problems.push(msg);
-          results.push({ name: r.name, ready: false, message: msg });
-        }
+    // Applies, and deletes what no addon renders any more (addons removed from spec included).
+    const sync = await syncAddonObjects(business, renderings);
+    for (const r of renderings) {
+      if (!r.objects) continue;
+      const err = sync.applyErrors.get(r.name);
+      if (err === undefined) results.push({ name: r.name, version: versions.get(r.name), ready: true });
+      else {
+        const msg = `addon ${r.name}: ${describeKubeError(err)}`;
+        problems.push(msg);
+        results.push({ name: r.name, ready: false, message: msg });
       }
-      for (const d of sync.deleted) this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
-      problems.push(...sync.pruneProblems);
-    } finally {
-      this.businessWrites += business.writes;
-      business.writes = 0;
     }
+    for (const d of sync.deleted) this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
+    problems.push(...sync.pruneProblems);
     // Status lists addons in spec order.
     const order = new Map((c.spec.addons ?? []).map((a, i) => [a.name, i]));
     results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
@@ -512,12 +500,12 @@ export class ClusterReconciler {
     const secret = await this.metaApplier.read<KubernetesObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace: c.metadata.namespace } });
     const yaml = secret?.data?.[KUBECONFIG_KEY] ? Buffer.from(secret.data[KUBECONFIG_KEY], 'base64').toString('utf8') : undefined;
     if (!yaml) throw new Error(`Secret ${secretName} has no ${KUBECONFIG_KEY}`);
-    const kc = this.rt.businessKubeConfig?.(c, yaml) ?? loadKubeConfig({ kubeconfigYaml: yaml });
+    const kc = withUserAgent(this.rt.businessKubeConfig?.(c, yaml) ?? loadKubeConfig({ kubeconfigYaml: yaml }), CLUSTER_OPERATOR_AGENT);
     return new Applier(makeObjectApi(kc));
   }
 
   private async ensureFinalizer(c: BusinessCluster): Promise<void> {
-    if (await addFinalizer(makeObjectApi(this.rt.kc), { ...c, apiVersion: API, kind: 'BusinessCluster' }, FINALIZER)) this.directWrites++;
+    await addFinalizer(makeObjectApi(this.rt.kc), { ...c, apiVersion: API, kind: 'BusinessCluster' }, FINALIZER);
   }
 
   /** Deletion: everything in the meta cluster goes with owner references; only a shared etcd's keys need us. */
@@ -528,7 +516,6 @@ export class ClusterReconciler {
     for (const name of [names.apiServer(c.metadata.name), names.controllerManager(c.metadata.name), names.scheduler(c.metadata.name)]) {
       const ref = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns } };
       if (await this.metaApplier.read(ref)) {
-        this.directWrites++;
         await deleteObject(makeObjectApi(this.rt.kc), ref, { propagationPolicy: 'Background' });
       }
     }
@@ -551,7 +538,7 @@ export class ClusterReconciler {
       // Without the etcd cluster or its CA nothing can be reached: don't block deletion forever.
       this.log.warn(`${keyOf(c)}: EtcdCluster ${ref} or its CA is gone; keys under ${etcdPrefix(c)} cannot be removed`);
     }
-    if (await removeFinalizer(makeObjectApi(this.rt.kc), { ...c, apiVersion: API, kind: 'BusinessCluster' }, FINALIZER)) this.directWrites++;
+    await removeFinalizer(makeObjectApi(this.rt.kc), { ...c, apiVersion: API, kind: 'BusinessCluster' }, FINALIZER);
   }
 
   private async writeStatus(c: BusinessCluster, state: PassState): Promise<void> {
@@ -597,7 +584,6 @@ export class ClusterReconciler {
     };
     if (upgrade) status.upgrade = upgrade;
     if (canonicalJSON(status) === canonicalJSON(prev)) return;
-    this.directWrites++;
     await applyStatus(this.rt.kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: c.metadata.name, namespace: c.metadata.namespace } }, PLURAL, status);
     await this.recordEvents(c, prev.conditions ?? [], conditions);
   }
@@ -609,7 +595,6 @@ export class ClusterReconciler {
       const old = before.find((b) => b.type === cnd.type);
       if (old && old.status === cnd.status && old.reason === cnd.reason) continue;
       try {
-        this.eventWrites++;
         await this.core.createNamespacedEvent({
           namespace: c.metadata.namespace ?? 'default',
           body: {

@@ -7,7 +7,7 @@ import { makeObjectApi, readObject } from '../../kube';
 import { findCycleThrough } from './components';
 import { mergeConditions, type ConditionInput } from '../../kit';
 import { API } from './names';
-import { writeStatusIfChanged, type WriteCounter } from '../../kit';
+import { writeStatusIfChanged } from '../../kit';
 
 export interface ComponentRuntime {
   kc: KubeConfig;
@@ -28,7 +28,6 @@ export function componentValidity(name: string, definitions: ReadonlyMap<string,
 }
 
 export class ComponentReconciler {
-  readonly counter: WriteCounter = { writes: 0 };
   private readonly objects;
 
   constructor(private readonly rt: ComponentRuntime) {
@@ -47,7 +46,7 @@ export class ComponentReconciler {
     const valid = componentValidity(name, defs);
     const prev = c.status ?? {};
     const status = { conditions: mergeConditions(prev.conditions, [valid], c.metadata.generation, (this.rt.now ?? (() => new Date()))()), observedGeneration: c.metadata.generation };
-    await writeStatusIfChanged(this.rt.kc, c as Component & { metadata: { name: string } }, 'components', prev, status, this.counter);
+    await writeStatusIfChanged(this.rt.kc, c as Component & { metadata: { name: string } }, 'components', prev, status);
     // A cycle is fixed by editing some Component; that edit queues every Component again.
     if (valid.reason === 'DependencyCycle') throw new TerminalError(valid.message!, valid.reason);
   }

@@ -15,7 +15,7 @@ import type { Logger } from '../../controller/reconciler';
 import { loadKubeConfig, makeObjectApi } from '../../kube';
 import { kwokArgs, writeKwokConfig } from '../../binaries/kwok';
 import { startProcess, tailFile, type ManagedProcess } from '../../binaries/processes';
-import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL } from './names';
+import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL, MACHINE_OPERATOR_AGENT } from './names';
 
 export interface ClusterConnection {
   key: string;
@@ -132,7 +132,7 @@ export class ClusterConnections {
   }
 
   private async open(key: string, kubeconfigYaml: string, hash: string): Promise<ClusterConnection> {
-    const kc = loadKubeConfig({ kubeconfigYaml });
+    const kc = loadKubeConfig({ kubeconfigYaml, userAgent: MACHINE_OPERATOR_AGENT });
     const dir = fs.mkdtempSync(path.join(this.baseDir, `${key.replace('/', '.')}-`));
 
     const core = kc.makeApiClient(CoreV1Api);

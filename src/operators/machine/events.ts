@@ -25,8 +25,6 @@ export function eventNameOf(obj: EventTarget, reason: string, message: string): 
 }
 
 export class KubeEventRecorder implements EventRecorder {
-  /** Events written (created or counted up), separate from the reconcilers' write counters. */
-  writes = 0;
   private readonly core: CoreV1Api;
 
   constructor(kc: KubeConfig, private readonly component: string, private readonly log: Logger, private readonly now: () => Date = () => new Date()) {
@@ -38,7 +36,6 @@ export class KubeEventRecorder implements EventRecorder {
     const name = eventNameOf(obj, reason, message);
     const now = this.now();
     try {
-      this.writes++;
       try {
         await this.core.createNamespacedEvent({
           namespace,

@@ -18,7 +18,7 @@ import type { MachineProvider, ProviderContext, ProviderName, Providers, Provisi
 import { kubeletVersionOf } from './render';
 import { checkKubeletSkew } from './skew';
 import { changeStep, renderScript } from './steps';
-import { runSteps, setFinalizers, StopPass, writeStatusIfChanged, type Step, type WriteCounter } from '../../kit';
+import { runSteps, setFinalizers, StopPass, writeStatusIfChanged, type Step } from '../../kit';
 
 export { nodeMatches } from './node-match';
 
@@ -126,7 +126,6 @@ function stop(p: MachinePass, phase: Phase, conditions: ConditionInput[], o: { r
 }
 
 export class MachineReconciler {
-  readonly counter: WriteCounter = { writes: 0 };
   private readonly objects;
   private readonly now: () => Date;
   private readonly providers: Providers;
@@ -148,7 +147,7 @@ export class MachineReconciler {
 
     if (!machine.metadata.finalizers?.includes(NODE_CLEANUP_FINALIZER)) {
       // The rest of this pass does not need the new resourceVersion (status goes through server-side apply).
-      await setFinalizers(this.objects, machine, [...(machine.metadata.finalizers ?? []), NODE_CLEANUP_FINALIZER], this.counter);
+      await setFinalizers(this.objects, machine, [...(machine.metadata.finalizers ?? []), NODE_CLEANUP_FINALIZER]);
     }
     const p = { key, machine, namespace, prev: machine.status ?? {}, conditions: [], extra: {}, complete: false, terminal: false, events: [] } as unknown as MachinePass;
     const result = await runSteps(this.steps, p);
@@ -232,7 +231,7 @@ export class MachineReconciler {
       stop(p, started ? (p.prev.phase ?? 'Running') : 'Pending', conditions, { retryMs: 30_000 });
     }
     const nodeName = nodeNameOf(p.machine.metadata.name);
-    p.ctx = { machine: p.machine, cluster: p.cluster, conn: p.conn, plan: p.plan, nodeName, counter: this.counter };
+    p.ctx = { machine: p.machine, cluster: p.cluster, conn: p.conn, plan: p.plan, nodeName };
     p.wasRunning = ['Running', 'Repairing'].includes(p.prev.phase ?? '');
     p.earlyPhase = p.wasRunning ? 'Repairing' : 'Provisioning';
   }
@@ -423,13 +422,13 @@ export class MachineReconciler {
     }
     const provider = this.providers[machine.spec.provider ?? 'kwok'];
     if (provider) {
-      const done = await provider.delete({ machine, nodeName: nodeNameOf(machine.metadata.name), conn: live, now: this.now(), counter: this.counter });
+      const done = await provider.delete({ machine, nodeName: nodeNameOf(machine.metadata.name), conn: live, now: this.now() });
       if (!done.done) {
         await this.writeStatus(machine, 'Deleting', [{ type: 'Provisioned', status: 'False', reason: done.reason, message: done.message }], {}, false);
         return { requeueAfterMs: done.retryMs };
       }
     }
-    await setFinalizers(this.objects, machine, (machine.metadata.finalizers ?? []).filter((f) => f !== NODE_CLEANUP_FINALIZER), this.counter);
+    await setFinalizers(this.objects, machine, (machine.metadata.finalizers ?? []).filter((f) => f !== NODE_CLEANUP_FINALIZER));
   }
 
   private async connect(
@@ -482,7 +481,7 @@ export class MachineReconciler {
     };
     // Keep conditions computed from an older generation honest: only the ones of this pass get the new generation.
     status.conditions = status.conditions!.map((c) => (computed.has(c.type) ? c : { ...c, observedGeneration: prev.conditions?.find((p) => p.type === c.type)?.observedGeneration ?? c.observedGeneration }));
-    const wrote = await writeStatusIfChanged(this.rt.kc, machine as Machine & { metadata: { name: string } }, 'machines', prev, status as Record<string, unknown>, this.counter);
+    const wrote = await writeStatusIfChanged(this.rt.kc, machine as Machine & { metadata: { name: string } }, 'machines', prev, status as Record<string, unknown>);
     if (wrote && prev.phase !== phase) {
       const e = PHASE_EVENTS[phase];
       const why = conditions.find((c) => c.status === 'False') ?? conditions.find((c) => c.type === 'NodeReady');

@@ -9,7 +9,7 @@ import { noEvents, type EventRecorder } from './events';
 import { API, MACHINESET_LABEL, TEMPLATE_HASH_LABEL, machineIndexOf } from './names';
 import { renderSetMachine, templateHashOf } from './render';
 import { planRollout, type MachineFacts } from './rollout';
-import { writeStatusIfChanged, type WriteCounter } from '../../kit';
+import { writeStatusIfChanged } from '../../kit';
 
 export interface MachineSetRuntime {
   kc: KubeConfig;
@@ -39,7 +39,6 @@ function failureMessageOf(m: Machine): string | undefined {
 }
 
 export class MachineSetReconciler {
-  readonly counter: WriteCounter = { writes: 0 };
   private readonly objects;
   private readonly now: () => Date;
 
@@ -73,24 +72,20 @@ export class MachineSetReconciler {
     );
 
     const live = new Map(owned.map((m) => [m.metadata.name, m]));
-    this.counter.writes += plan.create.length;
     await Promise.all(plan.create.map((index) => applyObject(this.objects, renderSetMachine(set, index, hash) as KubernetesObject)));
     for (const machineName of plan.update) {
       const index = facts.find((f) => f.name === machineName)!.index;
-      this.counter.writes++;
       await applyObject(this.objects, renderSetMachine(set, index, hash) as KubernetesObject);
       this.rt.log.info(`machineset ${key}: phase ${plan.currentPhase}: machine ${machineName} moved to template ${hash}`);
     }
     for (const machineName of plan.replace) {
       if (live.get(machineName)?.metadata.deletionTimestamp) continue;
-      this.counter.writes++;
       await deleteObject(this.objects, { apiVersion: API, kind: 'Machine', metadata: { name: machineName, namespace } });
       this.rt.log.info(`machineset ${key}: machine ${machineName} Failed; replacing it`);
       await this.event(set, 'Warning', 'MachineReplaced', `machine ${machineName} Failed (${facts.find((f) => f.name === machineName)?.message ?? 'no reason reported'}); deleted, a new one replaces it`);
     }
     for (const machineName of plan.delete) {
       if (live.get(machineName)?.metadata.deletionTimestamp) continue;
-      this.counter.writes++;
       await deleteObject(this.objects, { apiVersion: API, kind: 'Machine', metadata: { name: machineName, namespace } });
     }
 
@@ -118,7 +113,7 @@ export class MachineSetReconciler {
       conditions: mergeConditions(prevStatus.conditions, conditions, set.metadata.generation, now),
       observedGeneration: set.metadata.generation,
     };
-    const wrote = await writeStatusIfChanged(this.rt.kc, set as MachineSet & { metadata: { name: string } }, 'machinesets', prevStatus, status as Record<string, unknown>, this.counter);
+    const wrote = await writeStatusIfChanged(this.rt.kc, set as MachineSet & { metadata: { name: string } }, 'machinesets', prevStatus, status as Record<string, unknown>);
     if (wrote) {
       // Events for transitions only: a new phase, a rollout that stops or completes.
       const before = findCondition(prevStatus.conditions, 'RolloutProgressing');

@@ -2,8 +2,11 @@
 // reconcilers and tests agree.
 
 import { API_VERSION } from '../../api';
+import { kokpitUserAgent } from '../../kube';
 
 export const API = API_VERSION;
+/** The User-Agent of every request the machine operator sends (meta and business clusters). */
+export const MACHINE_OPERATOR_AGENT = kokpitUserAgent('machine-operator');
 /** Finalizer on a Machine: its Node lives in another cluster (the business cluster), outside GC's reach. */
 export const NODE_CLEANUP_FINALIZER = 'kokpit.dev/machine-node-cleanup';
 /** Labels on Nodes in the business cluster, so a Node event maps back to its Machine. */

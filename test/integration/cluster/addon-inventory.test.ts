@@ -4,11 +4,12 @@
 // pass with no orphans, and a steady pass writes nothing.
 import * as assert from 'node:assert/strict';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { listObjects, makeObjectApi, readObject } from '../../../src/kube';
+import { listObjects, makeObjectApi, readObject, withUserAgent } from '../../../src/kube';
 import { decodeInventory, INVENTORY_NAME, INVENTORY_NAMESPACE, syncAddonObjects, type AddonRendering, type SyncPhase } from '../../../src/operators/cluster/addon-inventory';
 import { Applier } from '../../../src/kit';
 import { ADDON_LABEL } from '../../../src/operators/cluster/render/addons';
 import { startControlPlane, type ControlPlane } from '../../../src/controlplane';
+import { AGENTS, AuditWrites, assertWriteCount } from '../../support/audit-writes';
 
 const labels = (addon: string) => ({ [ADDON_LABEL]: addon, 'app.kubernetes.io/managed-by': 'kokpit' });
 const cm = (addon: string, name: string, v = '1'): KubernetesObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'kube-system', labels: labels(addon) }, data: { v } } as KubernetesObject);
@@ -21,11 +22,14 @@ describe('addon inventory and pruning on a real apiserver', function () {
   let cp: ControlPlane;
   let kc: KubeConfig;
   let applier: Applier;
+  let audit: AuditWrites;
 
   before(async () => {
-    cp = await startControlPlane({ log: (l) => process.stderr.write(`  [controlplane] ${l}\n`) });
+    cp = await startControlPlane({ audit: true, log: (l) => process.stderr.write(`  [controlplane] ${l}\n`) });
     kc = cp.kubeConfig();
-    applier = new Applier(makeObjectApi(kc));
+    audit = new AuditWrites(cp);
+    // The cluster operator's client, as its reconciler makes it for a business cluster.
+    applier = new Applier(makeObjectApi(withUserAgent(kc, AGENTS.cluster)));
   });
   after(async () => {
     await cp?.stop();
@@ -46,10 +50,10 @@ describe('addon inventory and pruning on a real apiserver', function () {
     const c = await readObject<KubernetesObject & { data?: Record<string, string> }>(makeObjectApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: INVENTORY_NAME, namespace: INVENTORY_NAMESPACE } });
     return Object.fromEntries(Object.entries(decodeInventory(c?.data)).map(([a, es]) => [a, es.map((e) => `${e.kind}/${e.name}`).sort()]));
   };
+  /** One sync; returns its writes as the API server logged them. */
   const sync = async (r: AddonRendering[], crashAfter?: SyncPhase) => {
-    const w0 = applier.writes;
-    await syncAddonObjects(applier, r, { afterPhase: (p) => { if (p === crashAfter) throw new Crash(p); } });
-    return applier.writes - w0;
+    const { writes } = await audit.during({ userAgent: AGENTS.cluster }, () => syncAddonObjects(applier, r, { afterPhase: (p) => { if (p === crashAfter) throw new Crash(p); } }));
+    return writes;
   };
 
   const specV1: AddonRendering[] = [
@@ -59,10 +63,10 @@ describe('addon inventory and pruning on a real apiserver', function () {
 
   it('records what it applies; a second pass writes nothing', async () => {
     const writes = await sync(specV1);
-    assert.equal(writes, 6, '1 inventory write (before applying) + 5 objects; the final inventory is already right');
+    assertWriteCount(writes, 6, '1 inventory write (before applying) + 5 objects; the final inventory is already right');
     assert.deepEqual(await labelled(), ['dns:ClusterRole/dns-role', 'dns:ConfigMap/dns-a', 'dns:ConfigMap/dns-b', 'proxy:ConfigMap/proxy-a', 'proxy:Namespace/proxy-ns']);
     assert.deepEqual(await stored(), { dns: ['ClusterRole/dns-role', 'ConfigMap/dns-a', 'ConfigMap/dns-b'], proxy: ['ConfigMap/proxy-a', 'Namespace/proxy-ns'] });
-    assert.equal(await sync(specV1), 0);
+    assertWriteCount(await sync(specV1), 0, 'the second pass');
   });
 
   it('an object dropped from a rendering and an addon dropped from spec are deleted; then steady again', async () => {
@@ -70,7 +74,7 @@ describe('addon inventory and pruning on a real apiserver', function () {
     await sync(specV2);
     assert.deepEqual(await labelled(), ['dns:ClusterRole/dns-role', 'dns:ConfigMap/dns-a']);
     assert.deepEqual(await stored(), { dns: ['ClusterRole/dns-role', 'ConfigMap/dns-a'] });
-    assert.equal(await sync(specV2), 0);
+    assertWriteCount(await sync(specV2), 0, 'the pass after pruning');
   });
 
   for (const phase of ['recorded', 'applied', 'pruned'] as const) {
@@ -83,7 +87,7 @@ describe('addon inventory and pruning on a real apiserver', function () {
       await sync(to);
       assert.deepEqual(await labelled(), [`metrics-${phase}:ClusterRole/m-role-${phase}`, `metrics-${phase}:ConfigMap/m-${phase}`]);
       assert.deepEqual(await stored(), { [`metrics-${phase}`]: [`ClusterRole/m-role-${phase}`, `ConfigMap/m-${phase}`] });
-      assert.equal(await sync(to), 0);
+      assertWriteCount(await sync(to), 0, 'the pass after converging');
       await sync([]); // clean slate for the next case
       assert.deepEqual(await labelled(), []);
     });

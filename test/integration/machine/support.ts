@@ -10,6 +10,7 @@ import { applyStatus } from '../../../src/kit';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../../src/controlplane';
 import { KwokProvider } from '../../../src/operators/machine/providers/kwok';
 import type { MachineProvider, StepRequest } from '../../../src/operators/machine/providers/provider';
+import { AuditWrites } from '../../support/audit-writes';
 
 export const API = 'kokpit.dev/v1alpha1';
 
@@ -18,11 +19,13 @@ export interface MachineEnv {
   business: ControlPlane;
   kc: KubeConfig;
   bkc: KubeConfig;
+  /** Both API servers' audit logs: the machine operator writes to the meta cluster and Nodes to the business cluster. */
+  audits: AuditWrites[];
   stop(): Promise<void>;
 }
 
 export async function startMachineEnv(namespace: string, cluster: string): Promise<MachineEnv> {
-  const [meta, business] = await Promise.all([startControlPlane({ clusterName: 'meta' }), startControlPlane({ clusterName: cluster })]);
+  const [meta, business] = await Promise.all([startControlPlane({ clusterName: 'meta', audit: true }), startControlPlane({ clusterName: cluster, audit: true })]);
   try {
     const kc = meta.kubeConfig();
     const objects = makeObjectApi(kc);
@@ -40,7 +43,7 @@ export async function startMachineEnv(namespace: string, cluster: string): Promi
       phase: 'Running', version: 'v1.33.13', kubeconfigSecretName: `${cluster}-admin-kubeconfig`,
       conditions: [{ type: 'APIServerAvailable', status: 'True', reason: 'Available', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }],
     });
-    return { meta, business, kc, bkc: business.kubeConfig(), stop: async () => void (await Promise.all([meta.stop(), business.stop()])) };
+    return { meta, business, kc, bkc: business.kubeConfig(), audits: [new AuditWrites(meta, 'meta'), new AuditWrites(business, 'business')], stop: async () => void (await Promise.all([meta.stop(), business.stop()])) };
   } catch (e) {
     await Promise.all([meta.stop(), business.stop()]);
     throw e;

@@ -281,7 +281,6 @@ export class KindProvider implements MachineProvider {
     if (!caData) return fail('JoinFailed', 'the admin kubeconfig of the business cluster has no certificate-authority-data; cannot pin the CA for kubeadm discovery', 60_000);
     let token: BootstrapToken;
     try {
-      ctx.counter.writes++;
       token = await this.ops.mintToken(ctx.conn.kc);
     } catch (e) {
       return fail('JoinFailed', `minting a bootstrap token: ${describeKubeError(e)}`);
@@ -314,7 +313,6 @@ export class KindProvider implements MachineProvider {
     const want: Record<string, string> = { ...(ctx.machine.spec.labels ?? {}), [`node-role.kubernetes.io/${ctx.machine.spec.role ?? 'worker'}`]: '' };
     const have = node.metadata?.labels ?? {};
     if (Object.entries(want).every(([k, v]) => have[k] === v)) return node;
-    ctx.counter.writes++;
     return this.ops.labelNode(ctx, want);
   }
 
@@ -323,7 +321,6 @@ export class KindProvider implements MachineProvider {
     const node = ctx.conn ? await this.ops.readNode(ctx) : undefined;
     // A Node of this name that another machine (or a person) registered is not drained or deleted.
     if (node && nodeOwnedBy(node, ctx.machine)) {
-      ctx.counter.writes++;
       await this.ops.cordon(ctx);
       const left = await this.ops.evictPods(ctx);
       const started = ctx.machine.metadata.deletionTimestamp ? new Date(ctx.machine.metadata.deletionTimestamp).getTime() : ctx.now.getTime();
@@ -331,7 +328,6 @@ export class KindProvider implements MachineProvider {
       if (left.length && ctx.now.getTime() - started < timeout) {
         return { done: false, reason: 'Draining', message: `draining Node ${ctx.nodeName}: ${left.length} pods left (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''})`, retryMs: 5_000 };
       }
-      ctx.counter.writes++;
       await this.ops.deleteNode(ctx);
     }
     // Only a container with this machine's labels is removed, and by the id inspected: never another

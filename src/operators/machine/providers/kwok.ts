@@ -31,7 +31,6 @@ export class KwokProvider implements MachineProvider {
     const desired = renderKwokNode(ctx.machine, ctx.plan);
     let node = live;
     if (!node || !nodeMatches(node, desired)) {
-      ctx.counter.writes++;
       node = await applyObject(ctx.conn.objects, desired);
     }
     return { ok: true, node, condition: { type: 'Joined', status: 'True', reason: 'NodeRegistered', message: `Node ${ctx.nodeName} registered in business cluster ${ctx.machine.spec.clusterRef.name}` } };
@@ -42,7 +41,6 @@ export class KwokProvider implements MachineProvider {
     // Only this machine's Node: one of the same name registered by someone else stays.
     const node = await readObject<V1Node>(ctx.conn.objects, { apiVersion: 'v1', kind: 'Node', metadata: { name: ctx.nodeName } });
     if (!node || !nodeOwnedBy(node, ctx.machine)) return { done: true };
-    ctx.counter.writes++;
     await deleteObject(ctx.conn.objects, { apiVersion: 'v1', kind: 'Node', metadata: { name: ctx.nodeName } });
     return { done: true };
   }

@@ -7,7 +7,7 @@ import type { BusinessCluster, Machine } from '../../../api';
 import type { PlannedComponent } from '../components';
 import type { ClusterConnection } from '../connections';
 import type { StepName } from '../steps';
-import type { ConditionInput, WriteCounter } from '../../../kit';
+import type { ConditionInput } from '../../../kit';
 
 export type ProviderName = 'kind' | 'kwok';
 
@@ -18,8 +18,6 @@ export interface ProviderContext {
   conn: ClusterConnection;
   plan: PlannedComponent[];
   nodeName: string;
-  /** API writes the provider makes are counted here (a steady-state pass makes none). */
-  counter: WriteCounter;
 }
 
 export interface DeleteContext {
@@ -28,7 +26,6 @@ export interface DeleteContext {
   /** Absent when the business cluster is gone (its Nodes with it). */
   conn?: ClusterConnection;
   now: Date;
-  counter: WriteCounter;
 }
 
 /** Why a step could not be done; `terminal`: no retry can fix it without a spec change. */

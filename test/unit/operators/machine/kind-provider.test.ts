@@ -79,7 +79,7 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
       contexts: [{ name: 'prod', cluster: 'prod', user: 'admin' }],
       currentContext: 'prod',
     });
-    ctx = { machine, cluster, conn: { kc } as ClusterConnection, plan: [{ name: 'kubelet', version: 'v1.33.13', dependsOn: [] }], nodeName: 'w1', counter: { writes: 0 } };
+    ctx = { machine, cluster, conn: { kc } as ClusterConnection, plan: [{ name: 'kubelet', version: 'v1.33.13', dependsOn: [] }], nodeName: 'w1' };
   });
 
   it('names the container <namespace>-<cluster>-<machine>-<hash>: names that CAPD\'s <cluster>-<machine> would merge stay apart', () => {
@@ -245,7 +245,7 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
   it('deletion cordons, drains and deletes the Node, then removes the container it inspected (by id)', async () => {
     const ops = recordingOps(OWN_NODE);
     const runner = scriptedRunner([['container inspect', inspected('running')]]);
-    const dctx: DeleteContext = { machine, nodeName: 'w1', conn: ctx.conn, now: new Date(), counter: { writes: 0 } };
+    const dctx: DeleteContext = { machine, nodeName: 'w1', conn: ctx.conn, now: new Date() };
     const r = await new KindProvider({ runner, cluster: ops }).delete(dctx);
     assert.deepEqual(r, { done: true });
     assert.deepEqual(ops.log, ['read', 'cordon', 'evict', 'delete-node']);
@@ -256,7 +256,7 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
     for (const labels of [{ ...OWNED, 'kokpit.dev/machine-namespace': 'team-b' }, { ...OWNED, 'io.x-k8s.kind.cluster': 'other' }, { ...OWNED, 'kokpit.dev/machine': 'w9' }, null]) {
       const ops = recordingOps({ metadata: { name: 'w1', labels: { 'kokpit.dev/machine': 'w1', 'kokpit.dev/machine-namespace': 'team-b' } } });
       const runner = scriptedRunner([['container inspect', inspected('running', labels)]]);
-      const r = await new KindProvider({ runner, cluster: ops }).delete({ machine, nodeName: 'w1', conn: ctx.conn, now: new Date(), counter: { writes: 0 } });
+      const r = await new KindProvider({ runner, cluster: ops }).delete({ machine, nodeName: 'w1', conn: ctx.conn, now: new Date() });
       assert.deepEqual(r, { done: true }, 'nothing of ours is left: the finalizer may go');
       assert.deepEqual(ops.log, ['read'], 'a Node of another namespace\'s machine is neither cordoned nor deleted');
       assert.deepEqual(runner.calls.map((c) => c.args), [INSPECT], `no docker rm for labels ${JSON.stringify(labels)}`);
@@ -265,7 +265,7 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
 
   it('deletion: docker failing to inspect is ContainerRemoveFailed and retried, nothing removed', async () => {
     const runner = scriptedRunner([['container inspect', err(1, 'Error response from daemon: i/o timeout')]]);
-    const r = await new KindProvider({ runner, cluster: recordingOps() }).delete({ machine, nodeName: 'w1', now: new Date(), counter: { writes: 0 } });
+    const r = await new KindProvider({ runner, cluster: recordingOps() }).delete({ machine, nodeName: 'w1', now: new Date() });
     assert.ok(!r.done && r.reason === 'ContainerRemoveFailed', JSON.stringify(r));
     assert.equal(runner.calls.length, 1);
   });
@@ -275,16 +275,16 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
     ops.evictPods = async () => ['default/web-1'];
     const deleting = { ...machine, metadata: { ...machine.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' as unknown as Date } } as Machine;
     const p = new KindProvider({ runner: scriptedRunner([['container inspect', err(1, `Error response from daemon: No such container: ${C}`)]]), cluster: ops, drainTimeoutMs: 60_000 });
-    const waiting = await p.delete({ machine: deleting, nodeName: 'w1', conn: ctx.conn, now: new Date('2026-01-01T00:00:30Z'), counter: { writes: 0 } });
+    const waiting = await p.delete({ machine: deleting, nodeName: 'w1', conn: ctx.conn, now: new Date('2026-01-01T00:00:30Z') });
     assert.ok(!waiting.done && waiting.reason === 'Draining' && /default\/web-1/.test(waiting.message));
-    const forced = await p.delete({ machine: deleting, nodeName: 'w1', conn: ctx.conn, now: new Date('2026-01-01T00:01:01Z'), counter: { writes: 0 } });
+    const forced = await p.delete({ machine: deleting, nodeName: 'w1', conn: ctx.conn, now: new Date('2026-01-01T00:01:01Z') });
     assert.deepEqual(forced, { done: true });
   });
 
   it('with the business cluster gone, only the container is removed', async () => {
     const runner = scriptedRunner([['container inspect', inspected('exited')]]);
     const ops = recordingOps(OWN_NODE);
-    assert.deepEqual(await new KindProvider({ runner, cluster: ops }).delete({ machine, nodeName: 'w1', now: new Date(), counter: { writes: 0 } }), { done: true });
+    assert.deepEqual(await new KindProvider({ runner, cluster: ops }).delete({ machine, nodeName: 'w1', now: new Date() }), { done: true });
     assert.deepEqual(ops.log, []);
     assert.deepEqual(runner.calls.map((c) => c.args), [INSPECT, ['rm', '--force', '--volumes', CONTAINER_ID]]);
   });
