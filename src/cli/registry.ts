@@ -107,7 +107,7 @@ export const COMMANDS: CommandEntry[] = [
       '-o FILE  where to write it (default: the local environment\'s directory, else ~/.config/kokpit/kubeconfigs/)\n' +
       '-o -     print it to stdout instead (it holds a client key: handle with care)\n' +
       '--merge  add it to your kubeconfig ($KUBECONFIG\'s first file, else ~/.kube/config; or --kubeconfig-out FILE) as\n' +
-      '         cluster, user and context kokpit-<namespace>-<cluster>; other entries and current-context are kept\n' +
+      '         cluster, user and context kokpit/<namespace>/<cluster>; other entries and current-context are kept\n' +
       '         (--use switches current-context to it)',
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/kubeconfig') : await import('./commands/kubeconfig')).kubeconfigCommand,

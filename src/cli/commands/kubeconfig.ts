@@ -10,6 +10,7 @@ import { KUBECONFIG_KEY, names } from '../../operators/cluster/names';
 import { makeObjectApi, readObject } from '../../kube';
 import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { environmentDir, runningEnvironment, DEFAULT_ENV_NAME } from '../../local/state';
+import { writePrivateFile } from '../../pki/private-files';
 import { EXIT, UsageError, type Command } from '../command';
 
 type Cluster = KubernetesObject & { status?: { kubeconfigSecretName?: string; endpoint?: string } };
@@ -26,21 +27,21 @@ export async function readAdminKubeconfig(kc: KubeConfig, name: string, namespac
   return { yaml: Buffer.from(b64, 'base64').toString('utf8'), endpoint: bc.status?.endpoint };
 }
 
-/** Where kubeconfigs go by default: the running local environment's directory (removed by `kokpit down`), else ~/.config/kokpit. */
+/**
+ * Where kubeconfigs go by default: the running local environment's directory (removed by `kokpit down`), else
+ * ~/.config/kokpit; `<namespace>/<cluster>.kubeconfig`, since neither name can hold a `/` (a `<namespace>-<cluster>`
+ * file would be shared by namespace `a-b` cluster `c` and namespace `a` cluster `b-c`).
+ */
 export function defaultKubeconfigPath(cluster: string, namespace: string, envName = DEFAULT_ENV_NAME, env: NodeJS.ProcessEnv = process.env): string {
   const local = runningEnvironment(envName);
   const dir = local
     ? path.join(environmentDir(envName), 'kubeconfigs')
     : path.join(env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config'), 'kokpit', 'kubeconfigs');
-  return path.join(dir, `${namespace}-${cluster}.kubeconfig`);
+  return path.join(dir, namespace, `${cluster}.kubeconfig`);
 }
 
-/** Writes a secret-bearing file with mode 0600 (also when it already existed with a looser mode). */
-export function writePrivateFile(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, content, { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
-}
+/** Secret-bearing files: atomic, mode 0600, never through a symlink (pki/private-files.ts). */
+export { writePrivateFile };
 
 type Named = { name: string; [k: string]: unknown };
 /** A kubeconfig as plain data: only the lists we touch are typed; every other field is carried through. */
@@ -54,8 +55,11 @@ export interface KubeconfigDoc {
 
 export type MergeOutcome = 'created' | 'updated' | 'unchanged';
 
-/** `kokpit-<namespace>-<cluster>`: the cluster, user and context names kokpit owns in a user's kubeconfig. */
-export const mergedEntryName = (cluster: string, namespace: string) => `kokpit-${namespace}-${cluster}`;
+/**
+ * `kokpit/<namespace>/<cluster>`: the cluster, user and context names kokpit owns in a user's kubeconfig. `/`
+ * cannot occur in either name, so two clusters never share an entry (as `kokpit-<namespace>-<cluster>` did).
+ */
+export const mergedEntryName = (cluster: string, namespace: string) => `kokpit/${namespace}/${cluster}`;
 
 /**
  * Pure: `existing` with the current context of `incoming` (its cluster and user) added under `entryName`.
@@ -101,19 +105,6 @@ export function userKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string
   return env.KUBECONFIG?.split(path.delimiter).filter(Boolean)[0] ?? path.join(os.homedir(), '.kube', 'config');
 }
 
-/** Replaces `file` in one step (temp file in the same directory, then rename): readers never see half a file. */
-export function writePrivateFileAtomic(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.kokpit-${process.pid}-${Date.now()}.tmp`);
-  try {
-    fs.writeFileSync(tmp, content, { mode: 0o600 });
-    fs.chmodSync(tmp, 0o600);
-    fs.renameSync(tmp, file);
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-}
-
 /**
  * `kokpit kubeconfig --merge` as a library call (the editor's "Merge Kubeconfig" uses it too): adds the
  * business cluster's admin context to `file` (default: the user's kubeconfig); writes only on a change.
@@ -129,7 +120,7 @@ export async function mergeBusinessClusterKubeconfig(
   const existing = fs.existsSync(file) ? ((parse(fs.readFileSync(file, 'utf8')) ?? undefined) as KubeconfigDoc | undefined) : undefined;
   const context = mergedEntryName(cluster, namespace);
   const { doc, outcome } = mergeKubeconfig(existing, parse(yaml) as KubeconfigDoc, context, { use: opts.use });
-  if (outcome !== 'unchanged') writePrivateFileAtomic(file, stringify(doc));
+  if (outcome !== 'unchanged') writePrivateFile(file, stringify(doc));
   return { file, context, outcome, current: doc['current-context'] === context };
 }
 

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { redactSecrets } from '../../kube/errors';
+import { writePrivateFile } from '../../pki/private-files';
 import { CommandNotFoundError, execaRunner, tail, type CommandResult, type CommandRunner } from '../../binaries/processes';
 import { KIND_CLUSTER_LABEL } from '../../operators/machine/providers/kind';
 import { MIN_KIND_VERSION } from './preflight';
@@ -63,11 +64,6 @@ export async function listKindClusters(o: KindToolOptions = {}): Promise<string[
   return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
 }
 
-function writeKubeconfig(file: string, yaml: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(file, yaml, { mode: 0o600 });
-  fs.chmodSync(file, 0o600);
-}
 
 /** A fix for the usual reasons `kind create cluster` fails, read from its stderr. */
 export function createFailureFix(name: string, stderr: string): string {
@@ -99,7 +95,7 @@ export async function ensureKindCluster(o: EnsureKindClusterOptions): Promise<{ 
     if (r.exitCode !== 0 || !r.stdout.trim()) {
       throw new KindError(`kind cluster "${o.name}" exists but \`${kind} get kubeconfig --name ${o.name}\` exited ${r.exitCode}: ${errorTail(r, 3)}`, `Its node may be stopped: \`docker start ${o.name}-control-plane\`, or delete it (\`kind delete cluster --name ${o.name}\`) and retry`);
     }
-    writeKubeconfig(o.kubeconfigFile, `${r.stdout.trim()}\n`);
+    writePrivateFile(o.kubeconfigFile, `${r.stdout.trim()}\n`);
     return { created: false };
   }
   const temp = o.tempDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `kokpit-kind-${o.name}-`));
@@ -116,7 +112,7 @@ export async function ensureKindCluster(o: EnsureKindClusterOptions): Promise<{ 
     } catch {
       throw new KindError(`kind created cluster "${o.name}" but wrote no kubeconfig to ${tempKubeconfig}`, `Run \`kind get kubeconfig --name ${o.name}\` to check, or delete the cluster (\`kind delete cluster --name ${o.name}\`) and retry`);
     }
-    writeKubeconfig(o.kubeconfigFile, yaml);
+    writePrivateFile(o.kubeconfigFile, yaml);
     return { created: true };
   } finally {
     if (o.tempDir) for (const f of [tempKubeconfig, `${tempKubeconfig}.lock`]) fs.rmSync(f, { force: true });

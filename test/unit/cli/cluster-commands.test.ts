@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { defaultAddons, kubernetesVersion } from '../../../src/catalog';
 import { objectDiff, unifiedDiff } from '../../../src/cli/commands/diff';
 import { duplicateProblems, expandPaths, parseAddonsFile } from '../../../src/cli/commands/addons';
-import { mergeKubeconfig, writePrivateFileAtomic, type KubeconfigDoc } from '../../../src/cli/commands/kubeconfig';
+import { defaultKubeconfigPath, mergedEntryName, mergeKubeconfig, writePrivateFile, type KubeconfigDoc } from '../../../src/cli/commands/kubeconfig';
 import { checkUpgradeTarget, describeProgress, parseDuration, upgradeVerdict } from '../../../src/cli/commands/upgrade';
 import { runCli } from '../../../src/cli/main';
 
@@ -155,12 +155,22 @@ describe('kokpit kubeconfig --merge (pure merge)', () => {
     assert.equal(fresh.outcome, 'created');
   });
 
+  it('file and context names of (a-b, c) and (a, b-c) differ: one cluster never overwrites another\'s kubeconfig', () => {
+    const env = { XDG_CONFIG_HOME: '/home/u/.config' };
+    const files = [defaultKubeconfigPath('c', 'a-b', 'no-such-env', env), defaultKubeconfigPath('b-c', 'a', 'no-such-env', env)];
+    assert.deepEqual(files, ['/home/u/.config/kokpit/kubeconfigs/a-b/c.kubeconfig', '/home/u/.config/kokpit/kubeconfigs/a/b-c.kubeconfig']);
+    assert.notEqual(mergedEntryName('c', 'a-b'), mergedEntryName('b-c', 'a'));
+    const both = mergeKubeconfig(mergeKubeconfig(undefined, admin, mergedEntryName('c', 'a-b')).doc, admin, mergedEntryName('b-c', 'a'));
+    assert.equal(both.outcome, 'created');
+    assert.deepEqual(both.doc.contexts!.map((c) => c.name), ['kokpit/a-b/c', 'kokpit/a/b-c']);
+  });
+
   it('writes atomically with mode 0600', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-kc-'));
     try {
       const f = path.join(dir, 'config');
       fs.writeFileSync(f, 'old', { mode: 0o644 });
-      writePrivateFileAtomic(f, 'new');
+      writePrivateFile(f, 'new');
       assert.equal(fs.readFileSync(f, 'utf8'), 'new');
       assert.equal(fs.statSync(f).mode & 0o777, 0o600);
       assert.deepEqual(fs.readdirSync(dir), ['config'], 'no temp file left');
