@@ -20,6 +20,7 @@ import { applyStatus } from '../../kit';
 import { isNotFound, listObjects, readObject } from '../../kube';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
 import { ETCD_BACKUP_PLURAL, LABEL_CLUSTER, clientSecretName } from './names';
+import { SNAPSHOT_FILE_NAME } from './render';
 import { setCondition } from './status';
 
 export interface EtcdBackupReconcilerOptions {
@@ -42,6 +43,40 @@ export function localBackupDir(root: string, namespace: string, cluster: string,
   return destinationPath ? path.resolve(destinationPath) : path.join(root, namespace, cluster);
 }
 
+/**
+ * Where an EtcdBackup's snapshot is written: its destination (else its cluster's) and `<backup>-<uid8>.db`. A
+ * restore reads this path, never `status.location` as such (status is only a report, and anyone allowed to
+ * write it could point a restore, and the hostPath mount behind it, anywhere on the host).
+ */
+export function backupFilePath(root: string, backup: EtcdBackup, cluster: Pick<EtcdCluster, 'spec'> | undefined): { dir: string; file: string } | undefined {
+  const destination = backup.spec.destination ?? cluster?.spec.backup?.destination ?? { type: 'Local' as const };
+  if (destination.type !== 'Local') return undefined;
+  const dir = localBackupDir(root, backup.metadata.namespace ?? 'default', backup.spec.etcdClusterRef.name, destination.path);
+  return { dir, file: path.join(dir, `${backup.metadata.name}-${(backup.metadata.uid ?? '').slice(0, 8)}.db`) };
+}
+
+/**
+ * The snapshot a restore may use: `location` must be exactly where backupFilePath puts this backup, a regular
+ * file (not a symlink) whose real path is inside the real backup directory. Returns the real directory to
+ * mount and the file name, or why not.
+ */
+export function confineSnapshot(location: string, expected: { dir: string; file: string }): { hostDir: string; file: string } | { problem: string; missing?: true } {
+  if (path.resolve(location) !== path.resolve(expected.file)) return { problem: `status.location ${location} is not where this backup is written (${expected.file})` };
+  const name = path.basename(expected.file);
+  if (!SNAPSHOT_FILE_NAME.test(name)) return { problem: `snapshot file name ${name} is not one the operator writes` };
+  let hostDir: string;
+  let st: fs.Stats;
+  try {
+    hostDir = fs.realpathSync(expected.dir);
+    st = fs.lstatSync(path.join(hostDir, name));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { problem: `snapshot file ${location} is missing`, missing: true } : { problem: `snapshot ${location}: ${code ?? String(e)}` };
+  }
+  if (!st.isFile()) return { problem: `snapshot ${location} is not a regular file (a symbolic link or another kind of file)` };
+  return { hostDir, file: name };
+}
+
 export class EtcdBackupReconciler {
   private readonly now: () => number;
 
@@ -49,7 +84,6 @@ export class EtcdBackupReconciler {
     this.now = o.now ?? Date.now;
   }
 
-  // eslint-disable-next-line max-lines-per-function -- the backup lifecycle (validate, snapshot, verify, record) in order; each stage ends the pass early
   readonly reconcile = async (key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> => {
     const { namespace, name } = splitKey(key);
     const backup = (await readObject<KubernetesObject>(this.o.objects, { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name, namespace } })) as
@@ -69,17 +103,13 @@ export class EtcdBackupReconciler {
       return { requeueAfterMs: 10_000 };
     }
     const cluster = withDefaults(raw);
-    const destination = backup.spec.destination ?? cluster.spec.backup?.destination ?? { type: 'Local' as const };
-    if (destination.type !== 'Local') {
-      await this.writeStatus(
-        backup,
-        { phase: 'Failed', message: `destination type ${destination.type} is not supported yet; use Local` },
-        'UnsupportedDestination',
-      );
+    const where = backupFilePath(this.o.backupRoot ?? defaultBackupRoot(), backup, cluster);
+    if (!where) {
+      const type = (backup.spec.destination ?? cluster.spec.backup?.destination)?.type;
+      await this.writeStatus(backup, { phase: 'Failed', message: `destination type ${type} is not supported yet; use Local` }, 'UnsupportedDestination');
       return;
     }
-    const dir = localBackupDir(this.o.backupRoot ?? defaultBackupRoot(), namespace!, clusterName, destination.path);
-    const file = path.join(dir, `${name}-${(backup.metadata.uid ?? '').slice(0, 8)}.db`);
+    const { file } = where;
 
     const secret = await readObject<V1Secret>(this.o.objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: clientSecretName({ name: clusterName, namespace: namespace! }), namespace } });
     const files = Object.fromEntries(Object.entries(secret?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));

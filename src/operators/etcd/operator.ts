@@ -66,6 +66,7 @@ export function etcdOperator(o: Omit<EtcdOperatorOptions, 'kc' | 'log'>): Operat
         idleRequeueMs: o.idleRequeueMs,
         finalBackupTimeoutMs: o.finalBackupTimeoutMs,
         scheduleClock: o.scheduleClock,
+        backupRoot: o.backupRoot,
       });
       const backupReconciler = new EtcdBackupReconciler({ kc, objects, resolver, backupRoot: o.backupRoot, binaries: o.binaries });
       const clusters = ctx.controller('etcdcluster', clusterReconciler.reconcile, { workers: o.workers ?? 2, backoff: BACKOFF });

@@ -19,6 +19,7 @@ import { type ReconcileContext, type ReconcileResult, splitKey } from '../../con
 import { applyObject, deleteObject, isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
 import { addFinalizer, applyStatus, removeFinalizer, runSteps, type Step } from '../../kit';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
+import { backupFilePath, confineSnapshot, defaultBackupRoot } from './backup';
 import {
   ANNOTATION_SECRET_HASH,
   ETCD_CLUSTER_PLURAL,
@@ -81,6 +82,8 @@ export interface EtcdReconcilerOptions {
   finalBackupTimeoutMs?: number;
   /** The clock `spec.backup.schedule` is evaluated against (default `now`; tests move it forward). */
   scheduleClock?: () => number;
+  /** Root of `Local` backups (as the backup reconciler's): a restore reads only snapshots it wrote. */
+  backupRoot?: string;
 }
 
 /** The EtcdBackup taken when a cluster with backups configured is deleted. */
@@ -431,16 +434,24 @@ export class EtcdClusterReconciler {
     if (st?.phase !== 'Completed' || !st.location || !st.sha256) {
       return { facts: { state: 'Pending', backupName, message: `waiting for EtcdBackup ${backupName} to complete (phase ${st?.phase ?? 'none'})` } };
     }
-    if (!fs.existsSync(st.location)) {
+    // Only the file the backup reconciler wrote for this backup, inside its backup directory.
+    const sourceName = backup.spec.etcdClusterRef.name;
+    const source = await readObject<KubernetesObject>(this.o.objects, { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: sourceName, namespace: cluster.metadata.namespace! } });
+    const expected = backupFilePath(this.o.backupRoot ?? defaultBackupRoot(), backup, source as EtcdCluster | undefined);
+    const confined = expected ? confineSnapshot(st.location, expected) : { problem: 'its destination is not Local' };
+    if ('missing' in confined) {
       return { facts: { state: 'Invalid', backupName, reason: 'BackupMissing', message: `snapshot file ${st.location} of EtcdBackup ${backupName} is missing` } };
     }
-    const sha = await sha256File(st.location);
+    if ('problem' in confined) {
+      return { facts: { state: 'Invalid', backupName, reason: 'BackupLocationInvalid', message: `EtcdBackup ${backupName} cannot be restored: ${confined.problem}` } };
+    }
+    const sha = await sha256File(path.join(confined.hostDir, confined.file));
     if (sha !== st.sha256) {
       return {
         facts: { state: 'Invalid', backupName, reason: 'BackupCorrupt', message: `snapshot ${st.location} has sha256 ${sha}, EtcdBackup ${backupName} recorded ${st.sha256}` },
       };
     }
-    return { facts: { state: 'Ready', backupName }, source: { hostDir: path.dirname(st.location), file: path.basename(st.location) } };
+    return { facts: { state: 'Ready', backupName }, source: confined };
   }
 
   // eslint-disable-next-line max-lines-per-function -- one case per planned action (plan.ts Action), each a few lines

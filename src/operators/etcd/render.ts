@@ -205,20 +205,29 @@ export function etcdArgs(c: EtcdCluster, p: MemberPodInputs): string[] {
 
 /**
  * The restore init container: `etcdutl snapshot restore` into the data dir, only when the data dir is
- * still empty (a restarted pod must not restore over the data it has written since).
+ * still empty (a restarted pod must not restore over the data it has written since). The shell script is a
+ * constant; the snapshot path and every flag reach etcdutl as arguments (`"$@"`), never as shell text.
  */
-export function restoreScript(c: EtcdCluster, p: MemberPodInputs): string {
+export const RESTORE_SCRIPT = `if [ -d ${DATA_DIR}/member ]; then echo "data dir already holds a member; not restoring"; exit 0; fi\nexec etcdutl snapshot restore "$@"`;
+
+/** File names a restore mounts and passes to etcdutl: what the backup reconciler writes (a DNS name, a uid prefix, `.db`). */
+export const SNAPSHOT_FILE_NAME = /^[a-z0-9][a-z0-9.-]*\.db$/;
+
+/** `/bin/sh -ec RESTORE_SCRIPT restore <snapshot> <flags…>` (the word after the script is the shell's $0). */
+export function restoreCommand(c: EtcdCluster, p: MemberPodInputs): string[] {
   const ref = refOf(c);
   const r = p.restore!;
+  // The snapshot file name comes from the backup's status: only names the backup reconciler writes.
+  if (!SNAPSHOT_FILE_NAME.test(r.file)) throw new Error(`refusing to restore from snapshot file name ${JSON.stringify(r.file)}`);
   return [
-    `if [ -d ${DATA_DIR}/member ]; then echo "data dir already holds a member; not restoring"; exit 0; fi`,
-    `etcdutl snapshot restore ${RESTORE_MOUNT}/${r.file}` +
-      ` --data-dir=${DATA_DIR}` +
-      ` --name=${p.member}` +
-      ` --initial-cluster=${initialClusterFlag(p.initialCluster)}` +
-      ` --initial-advertise-peer-urls=${memberPeerURL(ref, p.member)}` +
-      ` --initial-cluster-token=${ref.namespace}-${ref.name}-${c.metadata.uid}`,
-  ].join('\n');
+    '/bin/sh', '-ec', RESTORE_SCRIPT, 'restore',
+    `${RESTORE_MOUNT}/${r.file}`,
+    `--data-dir=${DATA_DIR}`,
+    `--name=${p.member}`,
+    `--initial-cluster=${initialClusterFlag(p.initialCluster)}`,
+    `--initial-advertise-peer-urls=${memberPeerURL(ref, p.member)}`,
+    `--initial-cluster-token=${ref.namespace}-${ref.name}-${c.metadata.uid}`,
+  ];
 }
 
 export function renderMemberPod(c: EtcdCluster, p: MemberPodInputs): V1Pod {
@@ -250,7 +259,7 @@ export function renderMemberPod(c: EtcdCluster, p: MemberPodInputs): V1Pod {
               {
                 name: 'restore',
                 image,
-                command: ['/bin/sh', '-ec', restoreScript(c, p)],
+                command: restoreCommand(c, p),
                 volumeMounts: [...volumeMounts, { name: 'restore', mountPath: RESTORE_MOUNT, readOnly: true }],
               },
             ],

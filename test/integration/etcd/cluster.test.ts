@@ -2,11 +2,15 @@
 // as real etcd 3.5 processes: bootstrap, backup + restore, healing, scaling.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { Informer } from '../../../src/controller/informer';
 import { API_VERSION, type EtcdCluster } from '../../../src/api';
 import { applyObject, createObject, listObjects } from '../../../src/kube';
+import { applyStatus } from '../../../src/kit';
+import { ETCD_BACKUP_PLURAL } from '../../../src/operators/etcd/names';
 import { waitFor } from '../../../src/controlplane';
 import {
   type EtcdTestEnv,
@@ -182,6 +186,36 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     assert.match(c.status!.conditions!.find((k) => k.type === 'Degraded')!.message!, /EtcdBackup no-such-backup does not exist/);
     assert.equal((await memberPods(env, 'gamma')).length, 0);
     await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'gamma');
+  });
+
+  it('refuses a restore whose EtcdBackup status points outside its backup directory (status is a report, not a path to mount), creating nothing', async () => {
+    // A file elsewhere on the host, with a matching sha256 in the forged status: only the location is wrong.
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-forged-'));
+    const file = path.join(elsewhere, 'forged-0a1b2c3d.db');
+    fs.writeFileSync(file, 'not a snapshot the operator took');
+    const forged = { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name: 'forged', namespace: 'default' }, spec: { etcdClusterRef: { name: 'no-such-source' } } };
+    const status = { phase: 'Completed', location: file, sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex'), size: fs.statSync(file).size };
+    try {
+      await createObject(env.objects, forged as KubernetesObject);
+      // The backup reconciler may write Pending (no such cluster) once in between: written until it stays.
+      await waitFor('forged status Completed', async () => {
+        if ((await readBackup(env, 'forged'))?.status?.phase === 'Completed') return true;
+        await applyStatus(env.kc, forged, ETCD_BACKUP_PLURAL, status);
+        return undefined;
+      }, { timeoutMs: 30_000, intervalMs: 500 });
+      await createObject(env.objects, etcdClusterManifest('forgery', { replicas: 1, restoreFrom: { backupName: 'forged' } }) as unknown as KubernetesObject);
+      const c = await waitFor('forgery reports BackupLocationInvalid', async (st) => {
+        const x = await readCluster(env, 'forgery');
+        st.lastReason = JSON.stringify(x?.status?.conditions);
+        return x?.status?.conditions?.find((k) => k.type === 'Degraded')?.reason === 'BackupLocationInvalid' ? x : undefined;
+      }, { timeoutMs: 30_000, intervalMs: 200 });
+      assert.match(c.status!.conditions!.find((k) => k.type === 'Degraded')!.message!, /is not where this backup is written/);
+      assert.equal((await memberPods(env, 'forgery')).length, 0, 'no pod, so no hostPath mount of the forged directory');
+    } finally {
+      await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'forgery');
+      await deleteIfExists(env, API_VERSION, 'EtcdBackup', 'forged');
+      fs.rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('refuses a restore from a corrupted snapshot (sha256 mismatch) with a precise condition, creating and destroying nothing', async () => {

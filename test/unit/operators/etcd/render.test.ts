@@ -80,9 +80,21 @@ describe('etcd renderers', () => {
       restore: { hostDir: '/backups/tenants/old', file: 'snap-1.db' },
     });
     golden('restore-seed-pod', pod);
-    const script = pod.spec!.initContainers![0].command!.join(' ');
+    const [sh, flag, script, arg0, snapshot, ...flags] = pod.spec!.initContainers![0].command!;
+    assert.deepEqual([sh, flag, arg0], ['/bin/sh', '-ec', 'restore']);
     assert.match(script, /if \[ -d \/var\/lib\/etcd\/data\/member \]/, 'never restores over existing data');
-    assert.match(script, /etcdutl snapshot restore \/var\/lib\/etcd-restore\/snap-1\.db/);
+    assert.match(script, /exec etcdutl snapshot restore "\$@"$/);
+    assert.equal(snapshot, '/var/lib/etcd-restore/snap-1.db');
+    assert.ok(flags.includes('--name=main-0') && flags.includes('--data-dir=/var/lib/etcd/data'), flags.join(' '));
+  });
+
+  it('the restore script is a constant: the snapshot name reaches etcdutl as an argument, and a name the backup reconciler never writes is refused', () => {
+    const inputs = (file: string) => ({ member: 'main-0', version: '3.5.35', initialCluster: [{ name: 'main-0', peerURL: memberPeerURL(ref, 'main-0') }], state: 'new' as const, secretHash: 'abc', restore: { hostDir: '/backups/tenants/old', file } });
+    const scripts = ['snap-1.db', 'other-backup-0a1b2c3d.db'].map((f) => renderMemberPod(cluster, inputs(f)).spec!.initContainers![0].command![2]);
+    assert.equal(scripts[0], scripts[1], 'nothing of the backup in the shell text');
+    for (const hostile of ['x;reboot;.db', 'a b.db', '$(id).db', '../../etc/passwd', '`id`.db', 'x.db\nrm -rf /']) {
+      assert.throws(() => renderMemberPod(cluster, inputs(hostile)), /refusing to restore from snapshot file name/, hostile);
+    }
   });
 
   it('renders Services, claim and Secrets', () => {
