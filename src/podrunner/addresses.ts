@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ensurePrivateDir } from '../pki/private-files';
 
 interface Persisted {
   block: number;
@@ -24,13 +25,19 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * One lock directory per user, private (0700, ours, checked by ensurePrivateDir): in a directory every user
+ * could write, anyone could pre-create the lock files and choose our block, or make us refuse to start. Runners
+ * of two users may then pick the same block; the listening-address check below keeps them apart in practice.
+ * Directly in the tmp dir (sticky, root's), so no other user owns a directory above it.
+ */
 export function defaultLockDir(): string {
-  return path.join(os.tmpdir(), 'kokpit-loopback-blocks');
+  return path.join(os.tmpdir(), `kokpit-loopback-blocks-${process.getuid?.() ?? os.userInfo().username}`);
 }
 
 /** Claims a block: the preferred one when free, else the lowest free one. Stale locks (dead pid) are taken over. */
 function claimBlock(lockDir: string, preferred: number | undefined, owner: string): number {
-  fs.mkdirSync(lockDir, { recursive: true, mode: 0o1777 });
+  ensurePrivateDir(lockDir);
   const order = [...(preferred !== undefined ? [preferred] : []), ...Array.from({ length: 255 }, (_, i) => i)];
   for (const block of order) {
     const file = path.join(lockDir, String(block));
@@ -62,7 +69,7 @@ function claimBlock(lockDir: string, preferred: number | undefined, owner: strin
  */
 export function listeningIPv4s(procNetTcp = '/proc/net/tcp'): Set<string> {
   const out = new Set<string>();
-  let text = '';
+  let text: string;
   try {
     text = fs.readFileSync(procNetTcp, 'utf8');
   } catch {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AddressPool, listeningIPv4s } from '../../../src/podrunner/addresses';
+import { AddressPool, defaultLockDir, listeningIPv4s } from '../../../src/podrunner/addresses';
 
 describe('podrunner AddressPool', () => {
   let dir: string;
@@ -52,12 +52,34 @@ describe('podrunner AddressPool', () => {
   });
 
   it('takes over a block whose holder died', () => {
-    fs.mkdirSync(locks, { recursive: true });
+    fs.mkdirSync(locks, { recursive: true, mode: 0o700 });
     fs.mkdirSync(path.join(dir, 'a'));
     fs.writeFileSync(path.join(locks, '0'), JSON.stringify({ pid: 2 ** 22 + 12345, owner: '/elsewhere' }));
     const p = AddressPool.open(path.join(dir, 'a'), locks);
     assert.equal(p.block, 0);
     p.close();
+  });
+  it('the lock directory is private: created 0700 whatever the umask; one another user could write to (or a symlink) is refused, its lock files never read', () => {
+    fs.mkdirSync(path.join(dir, 'a'));
+    const old = process.umask(0);
+    try {
+      AddressPool.open(path.join(dir, 'a'), locks).close();
+    } finally {
+      process.umask(old);
+    }
+    assert.equal(fs.statSync(locks).mode & 0o7777, 0o700);
+    // What the runner used to make (0o1777 in intent): anyone may pre-create lock files there.
+    const shared = path.join(dir, 'shared');
+    fs.mkdirSync(shared);
+    fs.chmodSync(shared, 0o1777);
+    fs.writeFileSync(path.join(shared, '0'), JSON.stringify({ pid: process.ppid, owner: 'someone else' }));
+    assert.throws(() => AddressPool.open(path.join(dir, 'a'), shared), /mode 1777: others may use it/);
+    fs.symlinkSync(locks, path.join(dir, 'link'));
+    assert.throws(() => AddressPool.open(path.join(dir, 'a'), path.join(dir, 'link')), /not a directory/);
+  });
+
+  it('the default lock directory is per user, directly in the tmp dir', () => {
+    assert.equal(defaultLockDir(), path.join(os.tmpdir(), `kokpit-loopback-blocks-${process.getuid!()}`));
   });
 });
 
