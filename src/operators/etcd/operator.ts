@@ -5,7 +5,7 @@ import type { Controller } from '../../controller/controller';
 import { runOperator, type OperatorDefinition } from '../../controller/operator';
 import { keyOf, type Logger } from '../../controller/reconciler';
 import { kokpitWatch } from '../../controller/shared-informers';
-import { makeObjectApi } from '../../kube';
+import { kokpitUserAgent, makeObjectApi, withUserAgent } from '../../kube';
 import type { MemberResolver } from './access';
 import { ForwardingResolver, apiServerTunnel } from './forward';
 import { EtcdBackupReconciler } from './backup';
@@ -49,7 +49,9 @@ export function etcdOperator(o: Omit<EtcdOperatorOptions, 'kc' | 'log'>): Operat
   return {
     name: 'etcd-operator',
     setup(ctx) {
-      const { kc, log } = ctx;
+      const { log } = ctx;
+      // Its own User-Agent: the API server's audit log tells this operator's writes apart.
+      const kc = withUserAgent(ctx.kc, kokpitUserAgent('etcd-operator'));
       const objects = makeObjectApi(kc);
       const forwards =
         !o.resolver && o.access === 'port-forward'
