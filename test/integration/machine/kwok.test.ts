@@ -137,6 +137,17 @@ describe('machine operator (kwok provider)', function () {
     await waitFor('kwok of the business cluster stopped', async () => (operator!.connections.keys().length === 0 ? true : undefined), { timeoutMs: 10_000, intervalMs: 100 });
   });
 
+  it('deleting a Machine leaves a Node of its name that carries another machine\'s labels (ownership before deletion)', async () => {
+    // A Node w9 registered for machine w9 of another namespace: this namespace's Machine w9 must not remove it.
+    await applyObject(makeObjectApi(bkc), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'w9', labels: { 'kokpit.dev/machine': 'w9', 'kokpit.dev/machine-namespace': 'team-b' } } } as KubernetesObject);
+    await machine('w9', [{ name: 'agent' }]);
+    await waitFor('Machine w9 refused: NodeNameTaken', async () => ((await readMachine('w9'))?.status?.conditions?.find((c) => c.type === 'Joined')?.reason === 'NodeNameTaken' ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
+    await deleteObject(objects(), { apiVersion: API, kind: 'Machine', metadata: { name: 'w9', namespace: NS } });
+    await waitFor('Machine w9 gone', async () => ((await readMachine('w9')) === undefined ? true : undefined), { timeoutMs: 30_000, intervalMs: 200 });
+    assert.equal((await readNode('w9'))?.metadata?.labels?.['kokpit.dev/machine-namespace'], 'team-b', 'the other namespace\'s Node stays');
+    await deleteObject(makeObjectApi(bkc), { apiVersion: 'v1', kind: 'Node', metadata: { name: 'w9' } });
+  });
+
   it('a MachineSet of 4 rolls a component version out in phases (25 %, then 100 %)', async () => {
     const set = (version: string) =>
       applyObject(objects(), {
