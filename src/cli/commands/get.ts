@@ -1,4 +1,4 @@
-// `kokpit get clusters|etcd|machines|versions|addons [-o wide|yaml|json]`: kokpit objects of the meta
+// `kokpit get clusters|etcd|machines|versions|addons|rollouts [-o wide|yaml|json]`: kokpit objects of the meta
 // cluster as a table (like kubectl), or as YAML/JSON lists. Secrets are never read here.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
@@ -16,6 +16,7 @@ export const RESOURCES = {
   machines: { kind: 'Machine', namespaced: true, aliases: ['machine', 'ma'] },
   versions: { kind: 'KubernetesVersion', namespaced: false, aliases: ['version', 'kubernetesversions', 'kv'] },
   addons: { kind: 'Addon', namespaced: false, aliases: ['addon'] },
+  rollouts: { kind: 'FleetRollout', namespaced: false, aliases: ['rollout', 'fleetrollouts', 'fro'] },
 } as const;
 export type ResourceName = keyof typeof RESOURCES;
 
@@ -61,6 +62,10 @@ export function columns(resource: ResourceName, wide: boolean): Array<[string, (
       base: [...name, ['VERSION', (o) => o.spec?.version ?? '-'], ['AGE', (o) => age(o)]],
       wide: [['DESCRIPTION', (o) => String(o.spec?.description ?? '-').slice(0, 60)]],
     },
+    rollouts: {
+      base: [...name, ['TARGET', (o) => o.spec?.target?.kubernetesVersion ?? `${o.spec?.target?.addon?.name}=${o.spec?.target?.addon?.version}`], ['PHASE', (o) => o.status?.phase ?? '-'], ['WAVE', (o) => o.status?.currentWave ?? '-'], ['DONE', (o) => `${o.status?.counts?.succeeded ?? 0}/${o.status?.counts?.total ?? 0}`], ['FAILED', (o) => String(o.status?.counts?.failed ?? 0)], ['AGE', (o) => age(o)]],
+      wide: [['SKIPPED', (o) => String(o.status?.counts?.skipped ?? 0)], ['PROGRESSING', (o) => condText(o, 'Progressing')]],
+    },
   };
   return [...cols[resource].base, ...(wide ? cols[resource].wide : [])];
 }
@@ -90,7 +95,7 @@ export function formatObjects(resource: ResourceName, items: Obj[], output: stri
 export const getCommand: Command = {
   async run(argv, io) {
     const p = parseFlags(argv, [...META_FLAGS, { name: 'namespace', short: 'n', value: true }, { name: 'output', short: 'o', value: true, oneOf: ['wide', 'yaml', 'json'] }]);
-    if (p.positionals.length !== 1) throw new UsageError('give one resource: clusters, etcd, machines, versions or addons');
+    if (p.positionals.length !== 1) throw new UsageError('give one resource: clusters, etcd, machines, versions, addons or rollouts');
     const resource = resolveResource(p.positionals[0]);
     const { kc, source } = metaCluster(p);
     let items: Obj[];

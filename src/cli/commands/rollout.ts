@@ -1,0 +1,207 @@
+// `kokpit rollout create|status|pause|resume|retry`: FleetRollouts from the command line. create builds the
+// spec from flags, checks it with the validator's own rules and the meta cluster's catalog, and with --dry-run
+// prints the wave plan the operator would write (the operator's pure assignment) instead of creating it.
+// pause/resume set spec.paused and retry sets the kokpit.dev/retry annotation, by merge patch under the CLI's
+// field manager (as `kokpit upgrade`), so the operator's status and the rest of the spec are left alone.
+import { PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  API_VERSION,
+  RETRY_ANNOTATION,
+  type BusinessCluster,
+  type FleetRollout,
+  type FleetRolloutSpec,
+  type KubernetesVersion,
+} from '../../api';
+import { createObject, describeKubeError, listObjects, makeObjectApi, readObject, toKubeApiError } from '../../kube';
+import { assignWaves, clusterFacts, selects } from '../../operators/rollout/render/plan';
+import { rolloutSpecProblems } from '../../validation/rules/rollout';
+import { checkCatalog } from '../../operators/cluster/versions';
+import { META_FLAGS, metaCluster, parseFlags, str, type Parsed } from '../args';
+import { EXIT, UsageError, type CliIO, type Command } from '../command';
+import { table } from './get';
+import { UPGRADE_FIELD_MANAGER } from './upgrade';
+
+type Rollout = FleetRollout & KubernetesObject;
+const ref = (name: string) => ({ apiVersion: API_VERSION, kind: 'FleetRollout', metadata: { name } });
+
+/** `env=prod,tier=web` as matchLabels. */
+export function parseSelector(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of text.split(',').filter(Boolean)) {
+    const m = /^([A-Za-z0-9./_-]+)=([A-Za-z0-9._-]*)$/.exec(part.trim());
+    if (!m) throw new UsageError(`--selector takes key=value[,key=value…], got "${part}"`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+/** The spec `create` makes from its flags: `--waves 1,25%,100%` are cumulative sizes, named wave-1, wave-2, … */
+export function specFromFlags(p: Parsed): FleetRolloutSpec {
+  const to = str(p, 'to');
+  if (!to) throw new UsageError('give the target version with --to VERSION (addon targets are not implemented yet)');
+  const selector = str(p, 'selector');
+  if (!selector) throw new UsageError('give the clusters with --selector key=value (an empty selector is refused)');
+  const soak = str(p, 'soak') ?? '0s';
+  const maxConcurrency = Number(str(p, 'max-concurrency') ?? '1');
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)
+    throw new UsageError(`--max-concurrency must be a whole number of at least 1, got "${str(p, 'max-concurrency')}"`);
+  const size = (w: string): number | string => (/^\d+$/.test(w) ? Number(w) : w);
+  const waves = (str(p, 'waves') ?? '100%')
+    .split(',')
+    .map((w, i) => ({ name: `wave-${i + 1}`, clusters: size(w.trim()), maxConcurrency, soak }));
+  const namespace = str(p, 'namespace');
+  return {
+    target: { kubernetesVersion: to },
+    clusters: { selector: { matchLabels: parseSelector(selector) }, ...(namespace ? { namespaces: [namespace] } : {}) },
+    waves,
+    maxFailures: size(str(p, 'max-failures') ?? '0'),
+    progressDeadline: str(p, 'deadline') ?? '30m',
+    paused: false,
+  };
+}
+
+/** The wave plan as a table: one line per cluster, in wave order. */
+export function describePlan(spec: FleetRolloutSpec, clusters: BusinessCluster[]): string {
+  const selected = clusters.map(clusterFacts).filter((f) => selects(spec, f));
+  if (!selected.length) return 'No BusinessCluster matches the selector.';
+  const rows = assignWaves(spec, selected).map((a) => {
+    const f = selected.find((c) => c.namespace === a.namespace && c.name === a.name)!;
+    return [
+      a.wave,
+      `${a.namespace}/${a.name}`,
+      f.statusVersion ?? `(${f.specVersion})`,
+      spec.target.kubernetesVersion ?? '-',
+      f.ready ? 'Ready' : (f.notReady ?? 'not Ready'),
+    ];
+  });
+  return table(['WAVE', 'CLUSTER', 'FROM', 'TO', 'NOW'], rows);
+}
+
+async function create(p: Parsed, spec: FleetRolloutSpec, kc: KubeConfig, io: CliIO): Promise<number> {
+  const name = p.positionals[1] ?? `to-${spec.target.kubernetesVersion!.replace(/\./g, '-')}`;
+  const objects = makeObjectApi(kc);
+  const verdict = checkCatalog(
+    spec.target.kubernetesVersion!,
+    await listObjects<KubernetesVersion & KubernetesObject>(objects, API_VERSION, 'KubernetesVersion'),
+  );
+  if (!verdict.ok) {
+    io.err(`kokpit rollout: --to: ${verdict.message}`);
+    return EXIT.FAILED;
+  }
+  const clusters = await listObjects<BusinessCluster & KubernetesObject>(objects, API_VERSION, 'BusinessCluster');
+  if (p.flags['dry-run'] === true) {
+    io.out(
+      `FleetRollout ${name} (dry run, nothing created): ${spec.waves.map((w) => `${w.name} up to ${w.clusters}`).join(', ')}; soak ${spec.waves[0].soak}; max failures ${spec.maxFailures}`,
+    );
+    io.out(describePlan(spec, clusters));
+    return EXIT.OK;
+  }
+  await createObject(objects, { ...ref(name), spec } as KubernetesObject, { fieldManager: UPGRADE_FIELD_MANAGER });
+  io.out(`FleetRollout ${name} created; follow it with \`kokpit rollout status ${name}\``);
+  return EXIT.OK;
+}
+
+/** Status as text: the phase and conditions, then one line per cluster. */
+export function describeRollout(r: Rollout): string {
+  const st = r.status ?? {};
+  const head = `FleetRollout ${r.metadata?.name} → ${r.spec.target.kubernetesVersion ?? `${r.spec.target.addon?.name} ${r.spec.target.addon?.version}`}: ${st.phase ?? 'Pending'}${st.currentWave ? `, wave ${st.currentWave}` : ''}${r.spec.paused ? ' (paused)' : ''}`;
+  const conds = (st.conditions ?? []).map((c) => `  ${c.type}=${c.status} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
+  const fail = st.lastFailure ? [`  last failure: ${st.lastFailure.cluster}: ${st.lastFailure.message ?? st.lastFailure.reason}`] : [];
+  const rows = (st.clusters ?? []).map((c) => [
+    c.wave,
+    `${c.namespace}/${c.name}`,
+    c.state,
+    c.from ?? '-',
+    c.to ?? '-',
+    c.startedAt ?? '-',
+    c.finishedAt ?? '-',
+    c.message ?? '',
+  ]);
+  const body = rows.length
+    ? table(['WAVE', 'CLUSTER', 'STATE', 'FROM', 'TO', 'STARTED', 'FINISHED', 'MESSAGE'], rows)
+    : 'No clusters assigned yet.';
+  return [head, ...conds, ...fail, body].join('\n');
+}
+
+async function status(name: string, kc: KubeConfig, io: CliIO, watch: boolean): Promise<number> {
+  const objects = makeObjectApi(kc);
+  let last = '';
+  for (;;) {
+    const r = await readObject<Rollout>(objects, ref(name));
+    if (!r) {
+      io.err(`kokpit rollout: no FleetRollout ${name}`);
+      return EXIT.FAILED;
+    }
+    const text = describeRollout(r);
+    if (text !== last) io.out(watch ? `\n${new Date().toISOString()}\n${text}` : text);
+    last = text;
+    if (!watch || r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed') return EXIT.OK;
+    await new Promise((res) => setTimeout(res, 2000));
+  }
+}
+
+async function patch(name: string, kc: KubeConfig, body: Record<string, unknown>): Promise<void> {
+  try {
+    await makeObjectApi(kc).patch(
+      { ...ref(name), ...body } as KubernetesObject,
+      undefined,
+      undefined,
+      UPGRADE_FIELD_MANAGER,
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+  } catch (e) {
+    throw toKubeApiError(e, `FleetRollout ${name}`);
+  }
+}
+
+const FLAGS = [
+  ...META_FLAGS,
+  { name: 'to', value: true },
+  { name: 'selector', value: true },
+  { name: 'namespace', short: 'n', value: true },
+  { name: 'waves', value: true },
+  { name: 'soak', value: true },
+  { name: 'max-failures', value: true },
+  { name: 'max-concurrency', value: true },
+  { name: 'deadline', value: true },
+  { name: 'dry-run' },
+  { name: 'watch', short: 'w' },
+];
+
+export const rolloutCommand: Command = {
+  async run(argv, io) {
+    const p = parseFlags(argv, FLAGS);
+    const [verb, name] = p.positionals;
+    if (!verb) throw new UsageError('give a subcommand: create, status, pause, resume or retry');
+    if (verb !== 'create' && !name) throw new UsageError(`kokpit rollout ${verb} needs the rollout's name`);
+    // The spec is checked before the meta cluster is looked for: a bad flag is a usage error either way.
+    const spec = verb === 'create' ? specFromFlags(p) : undefined;
+    const problems = spec ? rolloutSpecProblems(spec) : [];
+    if (problems.length) throw new UsageError(problems.map((x) => x.message).join('\n'));
+    const { kc, source } = metaCluster(p);
+    try {
+      switch (verb) {
+        case 'create':
+          return await create(p, spec!, kc, io);
+        case 'status':
+          return await status(name, kc, io, p.flags.watch === true);
+        case 'pause':
+        case 'resume':
+          await patch(name, kc, { spec: { paused: verb === 'pause' } });
+          io.out(`FleetRollout ${name} ${verb === 'pause' ? 'paused: no new cluster starts (clusters upgrading now finish)' : 'resumed'}`);
+          return EXIT.OK;
+        case 'retry':
+          await patch(name, kc, { metadata: { name, annotations: { [RETRY_ANNOTATION]: new Date().toISOString() } } });
+          io.out(`FleetRollout ${name}: skipped and failed clusters are back in line`);
+          return EXIT.OK;
+        default:
+          throw new UsageError(`unknown subcommand "${verb}": create, status, pause, resume or retry`);
+      }
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      io.err(`kokpit rollout ${verb}: ${describeKubeError(e)} (meta cluster: ${source})`);
+      return EXIT.FAILED;
+    }
+  },
+};
