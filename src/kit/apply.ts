@@ -53,14 +53,6 @@ export function dropUndefined<T>(value: T): T {
   return value;
 }
 
-/**
- * @deprecated Writes are counted by the API server's audit log (test/support/audit-writes.ts), not by the code
- * under test. Left only for the rollout operator being written alongside; goes when it stops passing one.
- */
-export interface WriteCounter {
-  writes: number;
-}
-
 export class Applier {
   /** Reads sent (benchmarks report reads per pass); writes are counted by the API server's audit log in tests. */
   reads = 0;
@@ -126,11 +118,8 @@ export async function writeStatusIfChanged(
   plural: string,
   previous: unknown,
   status: Record<string, unknown>,
-  /** @deprecated see WriteCounter. */
-  counter?: WriteCounter,
 ): Promise<boolean> {
   if (canonicalJSON(dropUndefined(previous ?? {})) === canonicalJSON(dropUndefined(status))) return false;
-  if (counter) counter.writes++;
   await applyStatus(kc, { ...obj, apiVersion: obj.apiVersion ?? API_VERSION }, plural, dropUndefined(status));
   return true;
 }

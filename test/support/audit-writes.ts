@@ -14,6 +14,7 @@ export const AGENTS = {
   cluster: kokpitUserAgent('cluster-operator'),
   machine: kokpitUserAgent('machine-operator'),
   etcd: kokpitUserAgent('etcd-operator'),
+  rollout: kokpitUserAgent('rollout-operator'),
 } as const;
 
 /** The fields of an audit.k8s.io/v1 Event (Metadata level) this reads. */

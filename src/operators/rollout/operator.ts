@@ -7,6 +7,7 @@ import type { Controller, ControllerOptions } from '../../controller/controller'
 import { runOperator, type OperatorDefinition } from '../../controller/operator';
 import { keyOf, type Logger } from '../../controller/reconciler';
 import { kokpitWatch } from '../../controller/shared-informers';
+import { kokpitUserAgent, withUserAgent } from '../../kube';
 import { RolloutReconciler, rolloutsOf } from './reconciler';
 
 export interface RolloutOperatorOptions {
@@ -30,7 +31,8 @@ export function rolloutOperator(opts: Omit<RolloutOperatorOptions, 'kc' | 'log'>
       const clusters = ctx.informer<BusinessCluster & KubernetesObject>(kokpitWatch('BusinessCluster'));
       const versions = ctx.informer<KubernetesVersion & KubernetesObject>(kokpitWatch('KubernetesVersion'));
       const reconciler = new RolloutReconciler({
-        kc: ctx.kc,
+        // Its own User-Agent: the API server's audit log tells this operator's writes apart.
+        kc: withUserAgent(ctx.kc, kokpitUserAgent('rollout-operator')),
         log: ctx.log,
         now: opts.now,
         cache: { clusters: () => clusters.list(), versions: () => versions.list(), rollouts: () => rollouts.list() },
