@@ -1,12 +1,14 @@
 // Paths in the YAML AST: which document holds an offset, and which key or value the offset is on.
-import { isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
-import { documentTarget, isTarget, type DocumentTarget, type PathSegment } from '../validation';
+import { isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { LIMITS, documentTarget, isTarget, parseWithLibrary, type DocumentTarget, type PathSegment } from '../validation';
 
-const PARSE = { uniqueKeys: false, prettyErrors: false } as const;
+/** The documents of `text` within the validator's bounds (size, depth): none for a text past them. */
+export function boundedDocuments(text: string): Document.Parsed[] {
+  return text.length > LIMITS.maxChars ? [] : parseWithLibrary(text);
+}
 
 export function documentAt(text: string, offset: number): Document.Parsed | undefined {
-  const parsed = parseAllDocuments(text, PARSE);
-  if (!Array.isArray(parsed)) return undefined;
+  const parsed = boundedDocuments(text);
   // Documents are in order; the last one starting at or before the offset holds it.
   let hit: Document.Parsed | undefined;
   for (const doc of parsed) {

@@ -1,11 +1,11 @@
 // Completion at an offset: keys allowed at the cursor's object that are not there yet, values for a value
 // position (enums, booleans, defaults), apiVersion/kind values and whole-document snippets at the top.
-import { parseAllDocuments, type Document } from 'yaml';
+import type { Document } from 'yaml';
 import { API_VERSION, CRON, DURATION, ETCD_VERSION, KUBERNETES_VERSION, QUANTITY } from '../api/common';
 import { DEFAULT_ETCD_VERSION, DEFAULT_KUBERNETES_VERSION } from '../api/release-defaults';
 import { KINDS } from '../api/kinds';
 import { KIND_API_VERSION, KIND_KIND, documentTarget, isTarget, schemaAt, type CompiledSchema, type PathSegment } from '../validation';
-import { findMarker, targetOf } from './ast-path';
+import { boundedDocuments, findMarker, targetOf } from './ast-path';
 import { fieldMarkdown, showValue } from './field-docs';
 
 export interface CompletionItem {
@@ -19,7 +19,7 @@ export interface CompletionItem {
 
 // A key that no one writes: put where the user is typing so the parser places it in the right object.
 const MARKER = '__kokpit_cursor__';
-const KEY_WORD = /[A-Za-z0-9_.\/-]*$/;
+const KEY_WORD = /[A-Za-z0-9_./-]*$/;
 
 export function completionsAt(text: string, offset: number): CompletionItem[] {
   offset = Math.max(0, Math.min(offset, text.length));
@@ -31,7 +31,7 @@ export function completionsAt(text: string, offset: number): CompletionItem[] {
   if (/(^|\s)#/.test(before)) return []; // in a comment
 
   const value = /^(\s*(?:-\s+)*)((?:[^\s:#'"][^:#]*?)|"[^"]*"|'[^']*'):(\s*)(\S*)$/.exec(before);
-  const key = value ? undefined : /^(\s*(?:-\s+)*)([A-Za-z0-9_.\/-]*)$/.exec(before);
+  const key = value ? undefined : /^(\s*(?:-\s+)*)([A-Za-z0-9_./-]*)$/.exec(before);
   if (!value && !key) return [];
 
   let patched: string;
@@ -46,7 +46,7 @@ export function completionsAt(text: string, offset: number): CompletionItem[] {
     if (spaceBefore) markerAt += 1;
   } else {
     const word = KEY_WORD.exec(before)![0];
-    const afterWord = /^[A-Za-z0-9_.\/-]*/.exec(after)![0];
+    const afterWord = /^[A-Za-z0-9_./-]*/.exec(after)![0];
     const rest = after.slice(afterWord.length);
     markerAt = offset - word.length;
     patched = text.slice(0, markerAt) + MARKER + (rest.startsWith(':') ? rest : ':' + rest) + text.slice(lineEnd);
@@ -76,8 +76,7 @@ export function completionsAt(text: string, offset: number): CompletionItem[] {
 }
 
 function documentHolding(text: string, offset: number): Document.Parsed | undefined {
-  const parsed = parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false });
-  if (!Array.isArray(parsed)) return undefined;
+  const parsed = boundedDocuments(text);
   return parsed.find((d) => d.range[0] <= offset && offset <= d.range[2]) ?? parsed.at(-1);
 }
 

@@ -1,6 +1,6 @@
 // One validation engine for the editor and the CLI.
 export { validateText, checkText, definedNames, type CheckedText } from './validate';
-export { parseDocuments } from './parse';
+export { parseDocuments, parseWithLibrary } from './parse';
 export { LIMITS, tooLargeMessage } from './limits';
 export type { Diagnostic, ValidateOptions, Severity, PathSegment } from './types';
 export { formatPath } from './types';

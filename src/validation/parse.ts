@@ -12,11 +12,17 @@ import { LIMITS } from './limits';
 export const PARSE_OPTIONS = { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false } as const;
 
 /** Every document of `text`: the fast reader for the YAML manifests are written in, else the library with the
- *  depth bound. Documents past the bound have `contents: null` and a RESOURCE_EXHAUSTION error. A leading byte
- *  order mark is not content (the editor strips it too). */
+ *  depth bound. A leading byte order mark is not content (the editor strips it too). */
 export function parseDocuments(text: string): Document.Parsed[] {
   const fast = fastParseAll(text);
   if (fast) return fast.map((d) => Object.assign(Object.create(FAST_DOCUMENT), d) as Document.Parsed);
+  return parseWithLibrary(text);
+}
+
+/** The `yaml` library's documents (with their ranges and error recovery, as completion and hover need them), except
+ *  that a document nested deeper than LIMITS.maxDepth is never composed: it has `contents: null` and one
+ *  RESOURCE_EXHAUSTION error. The caller bounds the text's length. */
+export function parseWithLibrary(text: string): Document.Parsed[] {
   const composer = new Composer(PARSE_OPTIONS);
   const docs: Document.Parsed[] = [];
   const tooDeep = new Map<number, number>(); // document index → offset where the bound was crossed

@@ -1,5 +1,6 @@
 // Validates every kokpit manifest in the workspace, open or not, into the Problems view.
 import * as vscode from 'vscode';
+import { LIMITS, tooLargeMessage } from '../../validation';
 import { COMMANDS } from '../model/commands';
 import { KOKPIT_MARKERS, WORKSPACE_EXCLUDE_GLOB, WORKSPACE_YAML_GLOB } from '../model/documents';
 import { summarizeValidation } from '../model/summary';
@@ -18,6 +19,13 @@ async function validateWorkspace({ runtime, diagnostics }: CommandServices): Pro
       for (const uri of uris) {
         let text: string;
         try {
+          // Regular files within the size bound only: a FIFO would never end, a huge file would fill the host.
+          const info = await vscode.workspace.fs.stat(uri);
+          if (!(info.type & vscode.FileType.File)) continue;
+          if (info.size > LIMITS.maxChars) {
+            runtime.logger.warn(`skipped ${uri.fsPath}: ${tooLargeMessage(info.size)}`);
+            continue;
+          }
           text = decoder.decode(await vscode.workspace.fs.readFile(uri));
         } catch (e) {
           runtime.logger.warn(`cannot read ${uri.fsPath}: ${e instanceof Error ? e.message : String(e)}`);

@@ -95,6 +95,7 @@ export class ThemeColor {
 export const ProgressLocation = { SourceControl: 1, Window: 10, Notification: 15 } as const;
 export const StatusBarAlignment = { Left: 1, Right: 2 } as const;
 export const ViewColumn = { Active: -1, Beside: -2, One: 1 } as const;
+export const FileType = { Unknown: 0, File: 1, Directory: 2, SymbolicLink: 64 } as const;
 
 export class FakeTerminal {
   shown = false;
@@ -233,6 +234,8 @@ export class FakeState {
   documents: FakeTextDocument[] = [];
   /** Files on "disk" for findFiles/fs.readFile. */
   files = new Map<string, string>();
+  /** Paths of `files` that fs.stat reports as neither file nor directory (a FIFO, a device). */
+  specialFiles = new Set<string>();
   settings: Record<string, unknown> = {};
   /** The editor the user is in (undefined: none). */
   activeTextEditor: { document: FakeTextDocument } | undefined;
@@ -286,7 +289,7 @@ const message = (level: 'info' | 'warning' | 'error') => async (text: string, ..
 
 export const vscodeApi = {
   EventEmitter, Position, Range, Diagnostic, DiagnosticSeverity, CompletionItem, CompletionItemKind, SnippetString,
-  MarkdownString, Hover, TreeItem, TreeItemCollapsibleState, ThemeIcon, ThemeColor, ProgressLocation, StatusBarAlignment, Uri, ViewColumn,
+  MarkdownString, Hover, TreeItem, TreeItemCollapsibleState, ThemeIcon, ThemeColor, ProgressLocation, StatusBarAlignment, Uri, ViewColumn, FileType,
   env: {
     clipboard: {
       writeText: async (text: string) => void (state.clipboard = text),
@@ -387,6 +390,11 @@ export const vscodeApi = {
       return [...state.files.keys()].filter((p) => /\.ya?ml$/.test(p) && !p.includes('/node_modules/')).map((p) => Uri.file(p));
     },
     fs: {
+      stat: async (uri: Uri) => {
+        const text = state.files.get(uri.path);
+        if (text === undefined) throw new Error(`ENOENT ${uri.path}`);
+        return { type: state.specialFiles.has(uri.path) ? FileType.Unknown : FileType.File, size: Buffer.byteLength(text), ctime: 0, mtime: 0 };
+      },
       readFile: async (uri: Uri) => {
         const text = state.files.get(uri.path);
         if (text === undefined) throw new Error(`ENOENT ${uri.path}`);
