@@ -30,31 +30,51 @@ export function parseWithLibrary(text: string): Document.Parsed[] {
   const take = (it: Iterable<Document.Parsed>) => {
     for (const d of it) docs.push(d);
   };
-  for (const token of new Parser().parse(text)) {
-    if (token.type === 'document') {
-      const at = deeperThan(token, LIMITS.maxDepth);
-      if (at !== undefined) {
-        tooDeep.set(index, at);
-        token.value = undefined; // composed as an empty document
+  let overflow = false;
+  try {
+    for (const token of new Parser().parse(text)) {
+      if (token.type === 'document') {
+        const at = deeperThan(token, LIMITS.maxDepth);
+        if (at !== undefined) {
+          tooDeep.set(index, at);
+          token.value = undefined; // composed as an empty document
+        }
+        index++;
       }
-      index++;
+      take(composer.next(token));
     }
-    take(composer.next(token));
+  } catch (e) {
+    // The CST parser itself recurses on compact nesting (`- - - …` thousands deep); it runs no native code that
+    // could abort, so the overflow is an exception. The documents before the deep one are kept.
+    if (!(e instanceof RangeError)) throw e;
+    overflow = true;
   }
   take(composer.end(false, text.length));
   for (const [i, at] of tooDeep) {
     const doc = docs[i];
     if (!doc) continue;
     doc.contents = null;
-    doc.errors.unshift(
-      new YAMLParseError(
-        [at, at + 1],
-        'RESOURCE_EXHAUSTION',
-        `nesting deeper than ${LIMITS.maxDepth} levels: kokpit does not read this document`,
-      ),
-    );
+    doc.errors.unshift(tooDeepError(at, 'this document'));
   }
+  if (overflow) docs.push(unreadDocument(docs.at(-1)?.range[2] ?? 0, text.length));
   return docs;
+}
+
+function tooDeepError(at: number, what: string): YAMLParseError {
+  return new YAMLParseError(
+    [at, at + 1],
+    'RESOURCE_EXHAUSTION',
+    `nesting deeper than ${LIMITS.maxDepth} levels: kokpit does not read ${what}`,
+  );
+}
+
+/** Stands for the rest of a text the parser could not get through. */
+function unreadDocument(at: number, end: number): Document.Parsed {
+  const doc = new YAMLDocument(null, PARSE_OPTIONS) as unknown as Document.Parsed;
+  doc.contents = null;
+  doc.range = [at, end, end];
+  doc.errors.push(tooDeepError(at, 'this document or the ones after it'));
+  return doc;
 }
 
 /** Stands in for a parsed Document: the walker only needs one to resolve aliases, which the fast reader never yields. */
