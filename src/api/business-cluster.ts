@@ -1,6 +1,6 @@
 // BusinessCluster: a Kubernetes control plane that runs as workloads of the meta cluster.
 import { Type, type Static } from '@sinclair/typebox';
-import { Conditions, DNS1123_LABEL, ETCD_VERSION, ExtraArgs, KUBERNETES_VERSION, ObjectReference, Resources } from './common';
+import { Conditions, DNS1123_LABEL, DNS1123_SUBDOMAIN, DNS_NAME_OR_IP, ETCD_VERSION, ExtraArgs, KUBERNETES_VERSION, ObjectReference, Resources } from './common';
 import { EtcdMemberCount, EtcdStorage } from './etcd';
 import { FreeForm, ListMap, StringEnum, Struct, withCel } from './schema-helpers';
 
@@ -39,7 +39,7 @@ export const APIServerSpec = Struct(
   {
     replicas: Type.Integer({ minimum: 1, maximum: 9, default: 1, description: 'kube-apiserver replicas.' }),
     service: Type.Optional({ ...ServiceSpec, default: {} }),
-    certSANs: Type.Optional(Type.Array(Type.String(), { description: 'Extra DNS names and IPs for the serving certificate.' })),
+    certSANs: Type.Optional(Type.Array(Type.String({ pattern: DNS_NAME_OR_IP, maxLength: 253 }), { description: 'Extra DNS names and IPs for the serving certificate.' })),
     extraArgs: Type.Optional(ExtraArgs),
     resources: Type.Optional(Resources),
   },
@@ -60,7 +60,7 @@ export const NetworkSpec = Struct(
   {
     serviceCIDR: Type.String({ default: '10.96.0.0/12', description: 'Service ClusterIP range; must not overlap `podCIDR`.' }),
     podCIDR: Type.String({ default: '10.244.0.0/16', description: 'Pod address range; must not overlap `serviceCIDR`.' }),
-    dnsDomain: Type.String({ default: 'cluster.local', description: 'Cluster DNS domain.' }),
+    dnsDomain: Type.String({ pattern: DNS1123_SUBDOMAIN, maxLength: 253, default: 'cluster.local', description: 'Cluster DNS domain (a DNS-1123 subdomain).' }),
   },
   { description: 'Cluster networking.' },
 );

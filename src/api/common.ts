@@ -10,6 +10,9 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const DNS1123_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 /** DNS-1123 subdomain: object names such as `v1.32.13`. */
 export const DNS1123_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** A DNS name for a certificate (optionally a `*.` wildcard) or an IP address (IPv4 matches the name part; IPv6 has
+ *  a colon), as kubeadm's certSANs take them. */
+export const DNS_NAME_OR_IP = '^((\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*|[0-9a-fA-F.]*:[0-9a-fA-F:.]*)$';
 /** A Kubernetes resource quantity such as `1Gi`, `500m` or `2`. */
 export const QUANTITY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$';
 /** Kubernetes release versions are written with a leading `v`. */

@@ -181,4 +181,43 @@ describe('validation of hostile input', function () {
       );
     });
   });
+
+  describe('fields that name DNS things', () => {
+    const cluster = (extra: string) =>
+      [
+        'apiVersion: kokpit.dev/v1alpha1',
+        'kind: BusinessCluster',
+        'metadata:',
+        '  name: a',
+        'spec:',
+        '  version: v1.32.13',
+        '  etcd:',
+        '    managed: {}',
+        extra,
+        '',
+      ].join('\n');
+
+    it('network.dnsDomain is a DNS-1123 subdomain', () => {
+      assert.deepEqual(validateText(cluster('  network:\n    dnsDomain: cluster.local')), []);
+      const bad = validateText(cluster('  network:\n    dnsDomain: "Corp Local\\e[31m"'));
+      assert.deepEqual(
+        bad.map((d) => [d.code, d.path]),
+        [['pattern', 'spec.network.dnsDomain']],
+      );
+      assert.match(bad[0].message, /must be a DNS-1123 subdomain/);
+    });
+
+    it('apiServer.certSANs are DNS names (wildcards allowed) or IP addresses', () => {
+      assert.deepEqual(validateText(cluster('  apiServer:\n    certSANs: [api.example.com, "*.example.com", 10.0.0.1, "fd00::1"]')), []);
+      const bad = validateText(cluster('  apiServer:\n    certSANs: [API.example.com, "a b"]'));
+      assert.deepEqual(
+        bad.map((d) => [d.code, d.path]),
+        [
+          ['pattern', 'spec.apiServer.certSANs[0]'],
+          ['pattern', 'spec.apiServer.certSANs[1]'],
+        ],
+      );
+      assert.match(bad[0].message, /must be a DNS name .*; did you mean "api\.example\.com"\?/);
+    });
+  });
 });
