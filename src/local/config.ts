@@ -1,8 +1,7 @@
 // kokpit.yaml (`kokpit.dev/v1alpha1` LocalEnvironment): validated like every other kokpit kind, then read.
-import * as fs from 'node:fs';
-import { parseAllDocuments } from 'yaml';
 import type { LocalEnvironmentSpec } from '../api/local-environment';
-import { validateText } from '../validation';
+import { checkText } from '../validation';
+import { readManifestFile } from '../validation/read-file';
 
 export interface LocalEnvironmentConfig {
   name: string;
@@ -18,10 +17,12 @@ export function defaultEnvironmentConfig(name = 'kokpit'): LocalEnvironmentConfi
 }
 
 export function loadEnvironmentConfig(file: string): LocalEnvironmentConfig {
-  const text = fs.readFileSync(file, 'utf8');
-  const errors = validateText(text).filter((d) => d.severity === 'error');
+  // Read within bounds (regular files only, size cap) and used as validated (aliases resolved, merge keys merged).
+  const text = readManifestFile(file);
+  const { diagnostics, documents } = checkText(text);
+  const errors = diagnostics.filter((d) => d.severity === 'error');
   if (errors.length) throw new Error(`${file} is not a valid LocalEnvironment:\n${errors.map((d) => `  ${file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`);
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as { kind?: string; spec?: LocalEnvironmentSpec } | null);
+  const docs = documents as Array<{ kind?: string; spec?: LocalEnvironmentSpec } | null | undefined>;
   const env = docs.find((d) => d?.kind === 'LocalEnvironment');
   if (!env) throw new Error(`${file} holds no LocalEnvironment (apiVersion: kokpit.dev/v1alpha1, kind: LocalEnvironment)`);
   const meta = env.spec?.metaCluster;

@@ -24,6 +24,8 @@ export interface CheckedText {
   /** Each document's value as kubectl would read it (aliases and merge keys resolved); undefined for a document
    *  that does not parse. */
   documents: unknown[];
+  /** Where each document's content starts (an offset into the text). */
+  starts: number[];
 }
 
 export function validateText(text: string, opts: ValidateOptions = {}): Diagnostic[] {
@@ -34,11 +36,12 @@ export function checkText(text: string, opts: ValidateOptions = {}): CheckedText
   const lines = new LineIndex(text);
   if (text.length > LIMITS.maxChars) {
     const f: Finding = { range: [0, 1], severity: 'error', code: 'too-large', message: `this text is ${tooLargeMessage(text.length)}`, path: '' };
-    return { diagnostics: [toDiagnostic(lines, 0, f)], documents: [] };
+    return { diagnostics: [toDiagnostic(lines, 0, f)], documents: [], starts: [] };
   }
   const docs = parseDocuments(text);
   const out: Diagnostic[] = [];
   const documents: unknown[] = [];
+  const starts = docs.map((d) => (d.contents as Node | null)?.range?.[0] ?? d.range?.[0] ?? 0);
   const known = knownDefinitions(docs, opts);
   const budget = expansionBudget();
 
@@ -55,7 +58,7 @@ export function checkText(text: string, opts: ValidateOptions = {}): CheckedText
     }
     documents.push(validateDocument(doc, emit, lines, opts, known, budget));
   });
-  return { diagnostics: out.sort((a, b) => a.offset - b.offset || a.endOffset - b.endOffset), documents };
+  return { diagnostics: out.sort((a, b) => a.offset - b.offset || a.endOffset - b.endOffset), documents, starts };
 }
 
 /** Findings of one parsed document; returns its plain value. */

@@ -5,13 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import { API_VERSION, type Addon } from '../../api';
 import { defaultAddons } from '../../catalog';
 import { applyObject, describeKubeError, makeObjectApi, readObject } from '../../kube';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
-import { validateText } from '../../validation';
+import { checkText, LineIndex } from '../../validation';
+import { readManifestFile } from '../../validation/read-file';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
+import { printable } from '../printable';
 import { formatObjects, listResource } from './get';
 
 export interface AddonSource {
@@ -39,14 +40,15 @@ export function expandPaths(paths: string[], cwd: string): string[] {
 /** Every Addon document of `text`, or the problems (file:line:column) that stop the import. */
 export function parseAddonsFile(text: string, file: string): { addons: AddonSource[]; problems: string[] } {
   const problems: string[] = [];
-  for (const d of validateText(text)) if (d.severity === 'error') problems.push(`${file}:${d.line}:${d.column}: ${d.message}`);
+  const { diagnostics, documents, starts } = checkText(text);
+  for (const d of diagnostics) if (d.severity === 'error') problems.push(`${file}:${d.line}:${d.column}: ${d.message}`);
   const addons: AddonSource[] = [];
-  const lineAt = (offset: number) => text.slice(0, offset).split('\n').length;
-  for (const [i, doc] of parseAllDocuments(text).entries()) {
-    if (doc.errors.length) continue; // the validator reported it
-    const obj = doc.toJS() as Addon | null;
-    if (!obj) continue;
-    const line = lineAt(doc.contents?.range?.[0] ?? doc.range?.[0] ?? 0);
+  const lines = new LineIndex(text);
+  for (const [i, value] of documents.entries()) {
+    // undefined: a document that does not parse (the validator reported it)
+    const obj = value as Addon | null | undefined;
+    if (!obj || typeof obj !== 'object') continue;
+    const line = lines.position(starts[i]).line;
     if (obj.apiVersion !== API_VERSION || obj.kind !== 'Addon') {
       problems.push(`${file}:${line}: document ${i + 1} is ${obj.kind ? `a ${obj.kind}` : 'not a Kubernetes object'}; only ${API_VERSION} Addon documents can be imported (use \`kokpit apply -f\` for others)`);
       continue;
@@ -92,7 +94,14 @@ async function runImport(argv: string[], io: CliIO): Promise<number> {
   const sources: AddonSource[] = [];
   const problems: string[] = [];
   for (const file of expandPaths(p.positionals, io.cwd)) {
-    const r = parseAddonsFile(fs.readFileSync(path.resolve(io.cwd, file), 'utf8'), file);
+    let text: string;
+    try {
+      text = readManifestFile(path.resolve(io.cwd, file));
+    } catch (e) {
+      io.err(printable(`${file}: error: ${(e as Error).message}`));
+      return EXIT.USAGE;
+    }
+    const r = parseAddonsFile(text, file);
     sources.push(...r.addons);
     problems.push(...r.problems);
   }

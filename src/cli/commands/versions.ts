@@ -2,14 +2,14 @@
 // cluster. `add` checks each KubernetesVersion with the editor's validator before anything is applied, so
 // a bad file changes nothing; then it server-side applies them (re-adding a version updates it).
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { API_VERSION, withDefaults, type KubernetesVersion } from '../../api';
 import { applyObject, describeKubeError, listObjects, loadKubeConfig, makeObjectApi } from '../../kube';
 import { compareVersions } from '../../operators/cluster/versions';
-import { validateText } from '../../validation';
+import { checkText } from '../../validation';
+import { readManifestFile } from '../../validation/read-file';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
+import { printable } from '../printable';
 
 const API = API_VERSION;
 
@@ -50,12 +50,13 @@ function parseArgs(argv: string[]): Flags {
 /** KubernetesVersion documents of a file, or the problems that stop it from being applied. */
 export function parseVersionsFile(text: string, file: string): { versions: KubernetesVersion[]; problems: string[] } {
   const problems: string[] = [];
-  for (const d of validateText(text)) if (d.severity === 'error') problems.push(`${file}:${d.line}:${d.column}: ${d.message}`);
+  const { diagnostics, documents } = checkText(text);
+  for (const d of diagnostics) if (d.severity === 'error') problems.push(`${file}:${d.line}:${d.column}: ${d.message}`);
   const versions: KubernetesVersion[] = [];
-  for (const [i, doc] of parseAllDocuments(text).entries()) {
-    if (doc.errors.length) continue; // reported by the validator
-    const obj = doc.toJS() as KubernetesVersion | null;
-    if (!obj) continue;
+  for (const [i, value] of documents.entries()) {
+    // undefined: a document that does not parse (reported by the validator)
+    const obj = value as KubernetesVersion | null | undefined;
+    if (!obj || typeof obj !== 'object') continue;
     if (obj.apiVersion !== API || obj.kind !== 'KubernetesVersion') {
       problems.push(`${file}: document ${i + 1} is ${obj.kind ?? 'not a kokpit object'}; only ${API} KubernetesVersion can be added`);
       continue;
@@ -80,9 +81,9 @@ export const versionsCommand: Command = {
         const abs = isAbsolute(f) ? f : resolve(io.cwd, f);
         let text: string;
         try {
-          text = await readFile(abs, 'utf8');
+          text = readManifestFile(abs);
         } catch (e) {
-          io.err(`${f}: error: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+          io.err(printable(`${f}: error: ${(e as Error).message}`));
           return EXIT.USAGE;
         }
         const parsed = parseVersionsFile(text, f);

@@ -90,6 +90,18 @@ describe('bundled CLI on hostile input', function () {
         assert.match(r.err, new RegExp(`^${file.replace('.', '\\.')}: error: (not a regular file|no such file)`, 'm'));
       }
     }
+    // The other commands that read manifests: `versions add -f`, `addons import` (exit 2), `up --config` (its message).
+    const meta = ['--kubeconfig', path.join(dir, 'no-kubeconfig')];
+    for (const args of [
+      ['versions', 'add', '-f', 'fifo.yaml', ...meta],
+      ['addons', 'import', 'fifo.yaml', ...meta],
+    ]) {
+      const r = kokpit(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, /^fifo\.yaml: error: not a regular file/m);
+    }
+    const up = kokpit(['up', '--config', 'fifo.yaml', '--runtime', 'sandbox']);
+    assert.match(up.err, /fifo\.yaml.*not a regular file|not a regular file/);
   });
 
   it('an unreadable subdirectory: exit 2 naming it, the readable files still checked', function () {
