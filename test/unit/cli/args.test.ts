@@ -1,4 +1,7 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { UsageError } from '../../../src/cli/command';
 import { runCli } from '../../../src/cli/main';
 import { parseUpArgs } from '../../../src/cli/commands/up';
@@ -53,9 +56,16 @@ describe('cli: exit codes', () => {
       assert.match(io.stdout.join('\n'), new RegExp(`Usage: kokpit ${name}`));
     }
   });
-  it('1 when the command fails at run time (a manifest that does not exist)', async () => {
+  it('1 when the command fails at run time (a manifest with nothing to render)', async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-args-')), 'empty.yaml');
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
     const io = captureIO();
-    assert.equal(await runCli(['render', '-f', '/nonexistent/kokpit.yaml'], io), 1);
-    assert.match(io.stderr.join('\n'), /ENOENT/);
+    assert.equal(await runCli(['render', '-f', file], io), 1);
+    assert.match(io.stderr.join('\n'), /holds no BusinessCluster or EtcdCluster/);
+  });
+  it('2 when a manifest cannot be read (I/O error), naming the file', async () => {
+    const io = captureIO();
+    assert.equal(await runCli(['render', '-f', '/nonexistent/kokpit.yaml'], io), 2);
+    assert.match(io.stderr.join('\n'), /^\/nonexistent\/kokpit\.yaml: error: no such file$/m);
   });
 });
