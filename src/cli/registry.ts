@@ -60,13 +60,28 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Run every kokpit reconciler (etcd, clusters) against a meta cluster, with leader election',
     usage:
       'kokpit operator [--kubeconfig FILE] [--context NAME] [--namespace kokpit-system] [--install-crds] [--no-leader-elect] ' +
-      '[--lease-duration 15] [--etcd-access pod-ip|port-forward] [-v]\n\n' +
+      '[--lease-duration 15] [--etcd-access pod-ip|port-forward]\n' +
+      '                [--metrics-bind-address 0|HOST:PORT] [--health-probe-bind-address 0|HOST:PORT] [-v]\n\n' +
       'Runs in the foreground until SIGINT/SIGTERM. Only one manager per meta cluster reconciles (Lease\n' +
       '<namespace>/kokpit-manager); others wait and take over when it stops or dies.\n' +
       '--etcd-access port-forward: reach etcd members through the API server\'s pod port-forward (when this\n' +
-      'process runs outside the meta cluster\'s pod network); pod-ip (default) dials pod IPs directly.',
+      'process runs outside the meta cluster\'s pod network); pod-ip (default) dials pod IPs directly.\n' +
+      '--metrics-bind-address: serve Prometheus /metrics (controller-runtime\'s names, and kokpit_* fleet gauges);\n' +
+      '--health-probe-bind-address: serve /healthz and /readyz. Both as controller-runtime reads them (:8080 = every\n' +
+      'interface, 127.0.0.1:0 = a free loopback port); 0 (default) serves nothing.',
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/operator') : await import('./commands/operator')).operatorCommand,
+  },
+  {
+    name: 'metrics',
+    summary: 'The running manager\'s metrics: reconciles, queues, the lease, the fleet (--raw: Prometheus text)',
+    usage:
+      'kokpit metrics [--name N] [--url http://HOST:PORT] [--raw]\n\n' +
+      'Reads /metrics of the manager a local environment runs (its address is in the environment\'s state), or of any\n' +
+      'manager at --url (e.g. `kokpit operator --metrics-bind-address 127.0.0.1:8080`, or a port-forward to the pod).\n' +
+      'Exit status: 0 read, 1 no manager to read or not reachable, 2 usage error.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/metrics') : await import('./commands/metrics')).metricsCommand,
   },
   {
     name: 'up',

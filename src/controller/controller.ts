@@ -2,12 +2,15 @@
 // requeue-after on request, graceful stop (in-flight passes finish or see their signal aborted).
 import { WorkQueue, type BackoffOptions, type Clock, realClock } from './workqueue';
 import { TerminalError, type Logger, type Reconciler, silentLogger } from './reconciler';
+import type { ControllerMetrics, ReconcileResultLabel } from './metrics';
 
 export interface ControllerOptions {
   workers?: number;
   backoff?: BackoffOptions;
   clock?: Clock;
   log?: Logger;
+  /** The manager's metrics (controller-runtime's names); none when unset. */
+  metrics?: ControllerMetrics;
 }
 
 export interface ControllerStats {
@@ -27,8 +30,9 @@ export class Controller {
     private readonly reconcile: Reconciler,
     private readonly opts: ControllerOptions = {},
   ) {
-    this.queue = new WorkQueue(opts.backoff, opts.clock ?? realClock);
+    this.queue = new WorkQueue(opts.backoff, opts.clock ?? realClock, opts.metrics?.queue(name));
     this.log = opts.log ?? silentLogger;
+    opts.metrics?.register(name, opts.workers ?? 2);
   }
 
   enqueue(key: string): void {
@@ -62,12 +66,22 @@ export class Controller {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      const m = this.opts.metrics;
+      const labels = { controller: this.name };
+      const endTimer = m?.reconcileTime.startTimer(labels);
+      m?.activeWorkers.inc(labels);
+      let result: ReconcileResultLabel = 'success';
       try {
         this.stats.reconciles++;
         const res = await this.reconcile(key, { signal: this.abort.signal, log: this.log });
         this.queue.forget(key);
-        if (res?.requeueAfterMs !== undefined) this.queue.addAfter(key, res.requeueAfterMs);
+        if (res?.requeueAfterMs !== undefined) {
+          result = 'requeue_after';
+          this.queue.addAfter(key, res.requeueAfterMs);
+        }
       } catch (e) {
+        result = 'error';
+        m?.reconcileErrors.inc(labels);
         this.stats.errors++;
         if (e instanceof TerminalError) {
           // Retrying can't help; the next change to the object queues it again.
@@ -78,6 +92,9 @@ export class Controller {
           this.log.warn(`${this.name} ${key}: ${e instanceof Error ? e.message : String(e)} (retry in ${delay} ms)`);
         }
       } finally {
+        endTimer?.();
+        m?.activeWorkers.dec(labels);
+        m?.reconcileTotal.inc({ ...labels, result });
         this.queue.done(key);
       }
     }

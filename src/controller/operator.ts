@@ -4,6 +4,7 @@
 // operators watch costs one watch.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { Controller, type ControllerOptions } from './controller';
+import type { ControllerMetrics } from './metrics';
 import type { Informer } from './informer';
 import { briefError, silentLogger, type Logger, type Reconciler } from './reconciler';
 import { SharedInformers, type WatchSpec } from './shared-informers';
@@ -35,6 +36,7 @@ export class Operators {
     private readonly kc: KubeConfig,
     private readonly definitions: OperatorDefinition[],
     private readonly log: Logger = silentLogger,
+    private readonly metrics?: ControllerMetrics,
   ) {
     const names = definitions.map((d) => d.name);
     const twice = names.find((n, i) => names.indexOf(n) !== i);
@@ -79,7 +81,7 @@ export class Operators {
       log: this.log,
       informer: (spec) => this.informers.informer(spec),
       controller: (cname, reconcile, opts) => {
-        const c = new Controller(cname, reconcile, { log: this.log, ...opts });
+        const c = new Controller(cname, reconcile, { log: this.log, metrics: this.metrics, ...opts });
         this.controllers.push(c);
         return c;
       },

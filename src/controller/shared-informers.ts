@@ -80,6 +80,11 @@ export class SharedInformers {
     return informer as unknown as Informer<T>;
   }
 
+  /** The informer of a type if some operator asked for it (never starts a watch of its own). */
+  existing<T extends KubernetesObject = KubernetesObject>(spec: WatchSpec): Informer<T> | undefined {
+    return this.informers.get(`${spec.apiVersion}/${spec.kind}/${spec.namespace ?? ''}`)?.informer as unknown as Informer<T> | undefined;
+  }
+
   /** The types watched, one entry each. */
   get specs(): WatchSpec[] {
     return [...this.informers.values()].map((i) => i.spec);

@@ -2,6 +2,8 @@
 // - a key is queued at most once, and never processed by two workers at the same time;
 // - a key added while it is being processed is re-queued once the current pass ends;
 // - failures back off exponentially per key; success (or requeueAfter) resets the key's backoff.
+// With `metrics`, it reports what client-go's queues report (depth, adds, queue and work durations, retries).
+import type { QueueMetrics } from './metrics';
 
 export interface Clock {
   now(): number;
@@ -32,10 +34,14 @@ export class WorkQueue {
   private readonly timers = new Map<string, { at: number; cancel(): void }>();
   private waiters: Array<() => void> = [];
   private shuttingDown = false;
+  /** When each queued key was added, and when each key in processing was taken (for the durations). */
+  private readonly addedAt = new Map<string, number>();
+  private readonly takenAt = new Map<string, number>();
 
   constructor(
     private readonly backoff: BackoffOptions = { baseMs: 200, maxMs: 60_000 },
     private readonly clock: Clock = realClock,
+    private readonly metrics?: QueueMetrics,
   ) {}
 
   get length(): number {
@@ -51,6 +57,11 @@ export class WorkQueue {
     if (this.queued.has(key)) return;
     this.queued.add(key);
     this.queue.push(key);
+    if (this.metrics) {
+      this.metrics.added();
+      this.metrics.depth(this.queue.length);
+      this.addedAt.set(key, this.clock.now());
+    }
     this.wake();
   }
 
@@ -74,6 +85,7 @@ export class WorkQueue {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
     const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** n);
+    this.metrics?.retried();
     this.addAfter(key, delay);
     return delay;
   }
@@ -94,6 +106,13 @@ export class WorkQueue {
       if (key !== undefined) {
         this.queued.delete(key);
         this.processing.add(key);
+        if (this.metrics) {
+          const now = this.clock.now();
+          this.metrics.depth(this.queue.length);
+          this.metrics.queued((now - (this.addedAt.get(key) ?? now)) / 1000);
+          this.addedAt.delete(key);
+          this.takenAt.set(key, now);
+        }
         return key;
       }
       if (this.shuttingDown) return undefined;
@@ -104,6 +123,11 @@ export class WorkQueue {
   /** Marks a key's pass as finished; a key added meanwhile is queued again. */
   done(key: string): void {
     this.processing.delete(key);
+    const taken = this.takenAt.get(key);
+    if (taken !== undefined && this.metrics) {
+      this.metrics.worked((this.clock.now() - taken) / 1000);
+      this.takenAt.delete(key);
+    }
     if (this.dirty.delete(key)) this.add(key);
   }
 
@@ -117,6 +141,8 @@ export class WorkQueue {
     this.timers.clear();
     this.queue.length = 0;
     this.queued.clear();
+    this.addedAt.clear();
+    this.metrics?.depth(0);
     this.wake();
   }
 

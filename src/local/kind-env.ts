@@ -82,6 +82,7 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
       runnerHostIP: `${node} on the kind Docker network`,
       components: [],
       managerIdentity: manager.identity,
+      metricsURL: manager.metricsURL,
       runnables: operators.map((r) => r.name),
       machines: 'kind',
       kind: { cluster: o.name, nodeImage: o.nodeImage, ports: o.reservations.map((r) => ({ hostPort: r.hostPort, nodePort: r.nodePort })) },

@@ -125,6 +125,7 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       runnerHostIP: runner.hostIP,
       components: cp.processes,
       managerIdentity: manager.identity,
+      metricsURL: manager.metricsURL,
       runnables: operators.map((r) => r.name),
       machines: machinesSupported() ? 'kwok' : 'unsupported',
       simulatedNodes: Array.from({ length: o.simulatedNodes ?? 0 }, (_, i) => kwokNodeName(i)),

@@ -30,6 +30,8 @@ export interface EnvironmentState {
   /** Control-plane processes (etcd, kube-apiserver, …) with pids (kind: none, they run in the node container). */
   components: Array<{ name: string; pid: number; bin: string; logFile: string }>;
   managerIdentity: string;
+  /** The host manager's /metrics (loopback); `kokpit metrics` reads it. */
+  metricsURL?: string;
   runnables: string[];
   machines: 'kwok' | 'kind' | 'unsupported';
   /** Sandbox `--nodes N`: kwok-simulated Nodes of the meta cluster itself (no kubelet; only pods that name one land there). */

@@ -4,8 +4,11 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { LeaderElector } from '../controller/leader-election';
+import { ControllerMetrics } from '../controller/metrics';
 import { Operators, type OperatorDefinition } from '../controller/operator';
 import { silentLogger, type Logger } from '../controller/reconciler';
+import { serveEndpoints, type Endpoints } from './endpoints';
+import { registerFleetMetrics } from './fleet-metrics';
 
 export type { OperatorContext, OperatorDefinition } from '../controller/operator';
 
@@ -16,6 +19,12 @@ export interface ManagerOptions {
   log?: Logger;
   /** Leader election; omit to reconcile without a lease (tests of a single reconciler). */
   leaderElection?: { namespace: string; name?: string; identity?: string; leaseDurationSec?: number; onWaiting?: (holder: string) => void };
+  /** Serve `/metrics` here (`host:port`; port 0 = any free port); undefined = not served. */
+  metricsAddress?: string;
+  /** Serve `/healthz` and `/readyz` here. */
+  probeAddress?: string;
+  /** Add the fleet gauges (kokpit_*; they read the BusinessCluster, EtcdCluster and Machine caches). Default true. */
+  fleetMetrics?: boolean;
 }
 
 export type ManagerState = 'idle' | 'waiting-for-lease' | 'running' | 'stopping' | 'stopped' | 'lost-lease';
@@ -29,12 +38,26 @@ export class Manager {
   private readonly done: Promise<ManagerState>;
   private resolveDone!: (s: ManagerState) => void;
   readonly identity: string;
+  /** controller-runtime's metrics and the fleet gauges, in this manager's own registry. */
+  readonly metrics = new ControllerMetrics();
+  private endpoints: Endpoints | undefined;
+  private synced = false;
 
   constructor(private readonly opts: ManagerOptions) {
     this.log = opts.log ?? silentLogger;
     this.identity = opts.leaderElection?.identity ?? `${hostname()}-${process.pid}`;
     this.done = new Promise((r) => (this.resolveDone = r));
-    this.operators = new Operators(opts.kc, opts.operators, this.log);
+    this.operators = new Operators(opts.kc, opts.operators, this.log, this.metrics);
+    if (opts.fleetMetrics !== false) registerFleetMetrics(this.metrics.registry, this.operators.informers);
+  }
+
+  /** Where `/metrics` and the probes are served, once started. */
+  get metricsURL(): string | undefined {
+    return this.endpoints?.metricsURL;
+  }
+
+  get probeURL(): string | undefined {
+    return this.endpoints?.probeURL;
   }
 
   get state(): ManagerState {
@@ -48,8 +71,19 @@ export class Manager {
 
   /** Acquires the lease (if configured), syncs the shared caches, then starts every controller. */
   async start(): Promise<void> {
+    // Served before the lease: a standby replica is alive and ready (it only waits), and says so.
+    this.endpoints = await serveEndpoints({
+      metricsAddress: this.opts.metricsAddress,
+      probeAddress: this.opts.probeAddress,
+      metrics: () => this.metrics.text(),
+      ready: () => this.stateValue === 'waiting-for-lease' || (this.stateValue === 'running' && this.synced),
+    });
+    if (this.endpoints.metricsURL) this.log.info(`serving metrics at ${this.endpoints.metricsURL}/metrics`);
+    if (this.endpoints.probeURL) this.log.info(`serving probes at ${this.endpoints.probeURL}/healthz and /readyz`);
     const le = this.opts.leaderElection;
+    const leaseName = le?.name ?? 'kokpit-manager';
     if (le) {
+      this.metrics.leaderStatus.set({ name: leaseName }, 0);
       this.stateValue = 'waiting-for-lease';
       this.elector = new LeaderElector(this.opts.kc, {
         namespace: le.namespace,
@@ -61,12 +95,15 @@ export class Manager {
       });
       await this.elector.acquire();
       // Like controller-runtime: a manager that lost its lease stops rather than fight the new leader.
+      this.metrics.leaderStatus.set({ name: leaseName }, 1);
       this.elector.onLost(() => {
+        this.metrics.leaderStatus.set({ name: leaseName }, 0);
         this.log.error('lost the leader lease; stopping reconcilers');
         void this.shutdown('lost-lease');
       });
     }
     await this.operators.start();
+    this.synced = true;
     this.stateValue = 'running';
     this.log.info(`manager running ${this.operators.names.join(', ') || 'no operators'} as ${this.identity}`);
   }
@@ -83,6 +120,8 @@ export class Manager {
     await this.operators.stop(graceMs);
     // Release only after every pass finished, so the next leader never overlaps a write of ours.
     if (final === 'stopped') await this.elector?.release();
+    if (this.opts.leaderElection) this.metrics.leaderStatus.set({ name: this.opts.leaderElection.name ?? 'kokpit-manager' }, 0);
+    await this.endpoints?.close();
     this.stateValue = final;
     this.resolveDone(final);
   }

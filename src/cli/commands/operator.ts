@@ -3,10 +3,12 @@ import { ApiextensionsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { briefError, type Logger } from '../../controller/reconciler';
 import { loadKubeConfig } from '../../kube';
 import { Manager } from '../../manager/manager';
+import { parseBindAddress } from '../../manager/endpoints';
 import { kokpitOperators } from '../../manager/operators';
 import { installCRDs } from '../../controlplane/crds';
 import { packageDir } from '../../local/assets';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
+import { parseFlags, str, type FlagSpec } from '../args';
 import { KINDS } from '../../api/kinds';
 
 interface Args {
@@ -18,35 +20,49 @@ interface Args {
   verbose: boolean;
   leaseDurationSec: number;
   etcdAccess: 'pod-ip' | 'port-forward';
+  metricsAddress?: string;
+  probeAddress?: string;
 }
 
-function parseArgs(argv: string[]): Args {
-  const a: Args = { namespace: 'kokpit-system', leaderElect: true, installCRDs: false, verbose: false, leaseDurationSec: 15, etcdAccess: 'pod-ip' };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-    const value = () => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--kubeconfig') a.kubeconfig = value();
-    else if (flag === '--context') a.context = value();
-    else if (flag === '--namespace' || flag === '-n') a.namespace = value();
-    else if (flag === '--no-leader-elect') a.leaderElect = false;
-    else if (flag === '--install-crds') a.installCRDs = true;
-    else if (flag === '-v' || flag === '--verbose') a.verbose = true;
-    else if (flag === '--lease-duration') {
-      a.leaseDurationSec = Number(value());
-      if (!Number.isInteger(a.leaseDurationSec) || a.leaseDurationSec < 2) throw new UsageError('--lease-duration must be an integer number of seconds >= 2');
+const FLAGS: FlagSpec[] = [
+  { name: 'kubeconfig', value: true },
+  { name: 'context', value: true },
+  { name: 'namespace', short: 'n', value: true },
+  { name: 'no-leader-elect' },
+  { name: 'install-crds' },
+  { name: 'verbose', short: 'v' },
+  { name: 'lease-duration', value: true },
+  { name: 'etcd-access', value: true, oneOf: ['pod-ip', 'port-forward'] },
+  // controller-runtime's flag names; "0" turns an endpoint off (the default: nothing listens).
+  { name: 'metrics-bind-address', value: true },
+  { name: 'health-probe-bind-address', value: true },
+];
+
+function parseOperatorArgs(argv: string[]): Args {
+  const p = parseFlags(argv, FLAGS);
+  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
+  const leaseDurationSec = Number(str(p, 'lease-duration') ?? 15);
+  if (!Number.isInteger(leaseDurationSec) || leaseDurationSec < 2) throw new UsageError('--lease-duration must be an integer number of seconds >= 2');
+  const address = (flag: string) => {
+    const value = str(p, flag) ?? '0';
+    try {
+      return parseBindAddress(value) ? value : undefined;
+    } catch (e) {
+      throw new UsageError(`--${flag}: ${(e as Error).message}`);
     }
-    else if (flag === '--etcd-access') {
-      const v = value();
-      if (v !== 'pod-ip' && v !== 'port-forward') throw new UsageError('--etcd-access must be pod-ip or port-forward');
-      a.etcdAccess = v;
-    }
-    else throw new UsageError(`unknown flag ${argv[i]}`);
-  }
-  return a;
+  };
+  return {
+    kubeconfig: str(p, 'kubeconfig'),
+    context: str(p, 'context'),
+    namespace: str(p, 'namespace') ?? 'kokpit-system',
+    leaderElect: !p.flags['no-leader-elect'],
+    installCRDs: !!p.flags['install-crds'],
+    verbose: !!p.flags.verbose,
+    leaseDurationSec,
+    etcdAccess: (str(p, 'etcd-access') ?? 'pod-ip') as Args['etcdAccess'],
+    metricsAddress: address('metrics-bind-address'),
+    probeAddress: address('health-probe-bind-address'),
+  };
 }
 
 export function cliLogger(io: CliIO, verbose: boolean): Logger {
@@ -70,7 +86,7 @@ function interrupted(signal?: AbortSignal): Promise<string> {
 }
 
 export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseOperatorArgs(argv);
   const log = cliLogger(io, args.verbose);
   const kc = loadKubeConfig({ kubeconfigPath: args.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0], context: args.context });
   const server = kc.getCurrentCluster()?.server;
@@ -111,6 +127,8 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
     leaderElection: args.leaderElect
       ? { namespace: args.namespace, leaseDurationSec: args.leaseDurationSec, onWaiting: (holder) => log.info(`another manager (${holder}) holds the lease ${args.namespace}/kokpit-manager; waiting to take over`) }
       : undefined,
+    metricsAddress: args.metricsAddress,
+    probeAddress: args.probeAddress,
   });
   const signal = interrupted(stop);
   const started = manager.start();

@@ -1,7 +1,7 @@
 // `kokpit operator` as real processes: two managers against one meta cluster; only the lease holder
 // reconciles, and when it is killed (SIGKILL, no release) the other takes over within the lease duration.
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
@@ -70,9 +70,16 @@ describe('kokpit operator (two managers, real processes)', function () {
     const a = operator(cp.kubeconfigPath, ['--install-crds']);
     procs.push(a);
     await waitFor('a leads', async () => /manager running/.test(text(a)) || undefined, { timeoutMs: 60_000, abortIf: () => (a.child.exitCode !== null ? text(a) : undefined) });
-    const b = operator(cp.kubeconfigPath);
+    const b = operator(cp.kubeconfigPath, ['--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0']);
     procs.push(b);
     await waitFor('b waits for the lease', async () => /holds the lease/.test(text(b)) || undefined, { timeoutMs: 60_000, abortIf: () => (b.child.exitCode !== null ? text(b) : undefined) });
+    // The standby serves its probes and metrics while it waits: alive, ready (a standby is), not the leader.
+    const metricsURL = /serving metrics at (http:\/\/\S+)\/metrics/.exec(text(b))?.[1];
+    const probeURL = /serving probes at (http:\/\/\S+)\/healthz/.exec(text(b))?.[1];
+    assert.ok(metricsURL && probeURL, text(b));
+    assert.equal((await fetch(`${probeURL}/healthz`)).status, 200);
+    assert.equal((await fetch(`${probeURL}/readyz`)).status, 200);
+    assert.match(await (await fetch(`${metricsURL}/metrics`)).text(), /^leader_election_master_status\{name="kokpit-manager"\} 0$/m);
 
     await createCluster('first');
     await waitFor('first reconciled', async () => ((await conditionOf('first')) === 'VersionNotInCatalog') || undefined, { timeoutMs: 30_000 });
@@ -85,6 +92,13 @@ describe('kokpit operator (two managers, real processes)', function () {
     process.stderr.write(`  standby took over ${takeoverMs} ms after the leader was killed (lease ${LEASE_SEC} s)\n`);
     await createCluster('second');
     await waitFor('second reconciled by b', async () => ((await conditionOf('second')) === 'VersionNotInCatalog') || undefined, { timeoutMs: 30_000 });
+
+    // `kokpit metrics` reads the new leader: its reconciles, the lease, both clusters from its caches.
+    const m = spawnSync(process.execPath, [BIN, 'metrics', '--url', metricsURL], { encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '1' } });
+    assert.equal(m.status, 0, m.stderr);
+    assert.match(m.stdout, /^businesscluster\s+[1-9]\d*\s+0\s/m, m.stdout);
+    assert.match(m.stdout, /lease kokpit-manager: held by this manager/);
+    assert.match(m.stdout, /business clusters: 2 \(2 \S+ v1\.20\.0\)/, m.stdout);
 
     b.child.kill('SIGTERM');
     assert.equal(await exited(b), 0, text(b));

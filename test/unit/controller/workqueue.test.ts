@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { WorkQueue, type Clock } from '../../../src/controller/workqueue';
 import { Controller } from '../../../src/controller/controller';
 import { TerminalError } from '../../../src/controller/reconciler';
+import { ControllerMetrics } from '../../../src/controller/metrics';
+import { parseBindAddress } from '../../../src/manager/endpoints';
 
 /** A clock whose timers fire only when the test advances it. */
 function manualClock() {
@@ -138,5 +140,71 @@ describe('Controller', () => {
     await running;
     await c.stop(20);
     assert.equal(sawAbort, true);
+  });
+});
+
+describe('WorkQueue and Controller metrics (controller-runtime names)', () => {
+  const value = async (m: ControllerMetrics, name: string, labels: Record<string, string>) => {
+    const metric = (await m.registry.getMetricsAsJSON()).find((x) => x.name === name);
+    const want = Object.entries(labels);
+    return metric?.values.find((v) => want.every(([k, val]) => v.labels[k] === val) && Object.keys(v.labels).length >= want.length)?.value;
+  };
+
+  it('counts adds once per queued key, depth, and the time a key waited and was worked on', async () => {
+    const { clock, advance } = manualClock();
+    const m = new ControllerMetrics();
+    const q = new WorkQueue(undefined, clock, m.queue('demo'));
+    q.add('a');
+    q.add('a'); // de-duplicated: not an add
+    q.add('b');
+    assert.equal(await value(m, 'workqueue_adds_total', { name: 'demo' }), 2);
+    assert.equal(await value(m, 'workqueue_depth', { name: 'demo' }), 2);
+    advance(1500);
+    assert.equal(await q.get(), 'a');
+    assert.equal(await value(m, 'workqueue_depth', { name: 'demo' }), 1);
+    advance(250);
+    q.done('a');
+    const queued = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'workqueue_queue_duration_seconds')!;
+    assert.equal(queued.values.find((v) => (v as { metricName?: string }).metricName === 'workqueue_queue_duration_seconds_sum')?.value, 1.5);
+    const worked = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'workqueue_work_duration_seconds')!;
+    assert.equal(worked.values.find((v) => (v as { metricName?: string }).metricName === 'workqueue_work_duration_seconds_sum')?.value, 0.25);
+    q.addRateLimited('a');
+    assert.equal(await value(m, 'workqueue_retries_total', { name: 'demo' }), 1);
+  });
+
+  it('labels each reconcile with its result and counts errors', async () => {
+    const m = new ControllerMetrics();
+    const results = [undefined, { requeueAfterMs: 60_000 }, 'fail', 'terminal'];
+    let i = 0;
+    const c = new Controller(
+      'demo',
+      async () => {
+        const r = results[i++];
+        if (r === 'fail') throw new Error('boom');
+        if (r === 'terminal') throw new TerminalError('no', 'Bad');
+        return r as { requeueAfterMs: number } | undefined;
+      },
+      { metrics: m, workers: 1, backoff: { baseMs: 60_000, maxMs: 60_000 } },
+    );
+    c.start();
+    for (const k of ['k1', 'k2', 'k3', 'k4']) c.enqueue(k);
+    for (let n = 0; n < 200 && i < 4; n++) await new Promise((r) => setTimeout(r, 5));
+    await c.stop(1000);
+    assert.equal(await value(m, 'controller_runtime_reconcile_total', { controller: 'demo', result: 'success' }), 1);
+    assert.equal(await value(m, 'controller_runtime_reconcile_total', { controller: 'demo', result: 'requeue_after' }), 1);
+    assert.equal(await value(m, 'controller_runtime_reconcile_total', { controller: 'demo', result: 'error' }), 2);
+    assert.equal(await value(m, 'controller_runtime_reconcile_errors_total', { controller: 'demo' }), 2);
+    assert.equal(await value(m, 'controller_runtime_active_workers', { controller: 'demo' }), 0);
+    assert.equal(await value(m, 'controller_runtime_max_concurrent_reconciles', { controller: 'demo' }), 1);
+  });
+});
+
+describe('manager bind addresses', () => {
+  it('reads host:port like controller-runtime, 0 meaning off, and refuses anything else', () => {
+    assert.deepEqual(parseBindAddress(':8080'), { host: '0.0.0.0', port: 8080 });
+    assert.deepEqual(parseBindAddress('127.0.0.1:0'), { host: '127.0.0.1', port: 0 });
+    assert.deepEqual(parseBindAddress('[::1]:9090'), { host: '::1', port: 9090 });
+    assert.equal(parseBindAddress('0'), undefined);
+    for (const bad of ['8080', 'localhost', ':99999', 'a:b']) assert.throws(() => parseBindAddress(bad), /is not host:port/, bad);
   });
 });

@@ -1,0 +1,84 @@
+// `kokpit metrics`: the running manager's metrics, read from its /metrics (the host manager of a local
+// environment records where it serves them; --url reads any manager, e.g. through `kubectl port-forward`).
+// A summary table by default, the Prometheus text with --raw. The text format is parsed here because
+// prom-client only writes it; the subset a manager exports (no escapes beyond \" \\ \n in label values) is small.
+import { environmentName, parseFlags, str } from '../args';
+import { readEnvironment } from '../../local/state';
+import { EXIT, UsageError, type Command } from '../command';
+import { table } from './get';
+
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+export function parsePrometheusText(text: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2].replace(/\\(["\\])/g, '$1').replace(/\\n/g, '\n');
+    out.push({ name: m[1], labels, value: Number(m[3]) });
+  }
+  return out;
+}
+
+const sum = (samples: Sample[], name: string, match: Record<string, string> = {}) =>
+  samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+
+/** The summary `kokpit metrics` prints: the controllers, the lease, the fleet. */
+export function summarize(samples: Sample[]): string {
+  const controllers = [...new Set(samples.filter((s) => s.name === 'controller_runtime_reconcile_total').map((s) => s.labels.controller))].sort();
+  const rows = controllers.map((c) => {
+    const count = sum(samples, 'controller_runtime_reconcile_time_seconds_count', { controller: c });
+    const seconds = sum(samples, 'controller_runtime_reconcile_time_seconds_sum', { controller: c });
+    return [
+      c,
+      String(sum(samples, 'controller_runtime_reconcile_total', { controller: c })),
+      String(sum(samples, 'controller_runtime_reconcile_errors_total', { controller: c })),
+      count ? `${Math.round((seconds / count) * 1000)} ms` : '-',
+      String(sum(samples, 'workqueue_depth', { name: c })),
+      String(sum(samples, 'workqueue_retries_total', { name: c })),
+    ];
+  });
+  const lines = [table(['CONTROLLER', 'RECONCILES', 'ERRORS', 'AVG', 'QUEUE', 'RETRIES'], rows), ''];
+  for (const s of samples.filter((x) => x.name === 'leader_election_master_status')) lines.push(`lease ${s.labels.name}: ${s.value === 1 ? 'held by this manager' : 'standby'}`);
+  const clusters = samples.filter((s) => s.name === 'kokpit_business_clusters' && s.value > 0);
+  lines.push(`business clusters: ${clusters.reduce((n, s) => n + s.value, 0)}${clusters.length ? ` (${clusters.map((s) => `${s.value} ${s.labels.phase} ${s.labels.version}`).join(', ')})` : ''}`);
+  const machines = samples.filter((s) => s.name === 'kokpit_machines' && s.value > 0);
+  lines.push(`machines: ${machines.reduce((n, s) => n + s.value, 0)}${machines.length ? ` (${machines.map((s) => `${s.value} ${s.labels.phase}`).join(', ')})` : ''}`);
+  const members = samples.filter((s) => s.name === 'kokpit_etcd_member_healthy');
+  lines.push(`etcd members: ${members.filter((s) => s.value === 1).length}/${members.length} healthy`);
+  return lines.join('\n');
+}
+
+export const metricsCommand: Command = {
+  async run(argv, io) {
+    const p = parseFlags(argv, [{ name: 'name', value: true }, { name: 'url', value: true }, { name: 'raw' }]);
+    if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
+    let url = str(p, 'url');
+    if (!url) {
+      const name = environmentName(p);
+      const env = readEnvironment(name);
+      if (!env?.metricsURL) {
+        io.err(`kokpit metrics: no running local environment "${name}" with a manager serving metrics; start one (kokpit up) or pass --url http://HOST:PORT`);
+        return EXIT.FAILED;
+      }
+      url = env.metricsURL;
+    }
+    let text: string;
+    try {
+      const res = await fetch(`${url.replace(/\/(metrics)?$/, '')}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+      text = await res.text();
+    } catch (e) {
+      io.err(`kokpit metrics: cannot read ${url}/metrics: ${(e as Error).message}`);
+      return EXIT.FAILED;
+    }
+    io.out(p.flags.raw ? text : summarize(parsePrometheusText(text)));
+    return EXIT.OK;
+  },
+};
