@@ -111,7 +111,7 @@ describe('manifest: what the .vsix ships (.vscodeignore, as vsce reads it)', () 
   });
 
   it('only the bundles, media, snippets, schemas, the CRDs (`kokpit up` from the editor installs them) and the package docs', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json|config\/crd\/[^/]+\.yaml)$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/cli\/[^/]+\.mjs|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json|config\/crd\/[^/]+\.yaml)$/;
     assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
   });
 

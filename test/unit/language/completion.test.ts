@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { completionsAt } from '../../../src/language';
 import { validateText } from '../../../src/validation';
+import { KINDS } from '../../../src/api/kinds';
 
 const HEAD = 'apiVersion: kokpit.dev/v1alpha1\n';
 /** Completions at the `|` in `text`. */
@@ -50,7 +51,8 @@ describe('completionsAt', () => {
 
   it('an empty document gets a snippet per kind, and each snippet with its placeholders filled in validates', () => {
     const snippets = at('|').filter((c) => c.kind === 'snippet');
-    assert.equal(snippets.length, 10);
+    // One per kokpit kind, and the kind cluster config.
+    assert.deepEqual(snippets.map((s) => s.label).sort(), [...KINDS.map((k) => `${k.kind} (kokpit)`), 'kind Cluster config'].sort());
     for (const s of snippets) {
       // `${1:text}` -> text; a placeholder without text in a list becomes a plausible value.
       const filled = s.insertText.replace(/\$\{\d+:([^}]*)\}/g, (_, t: string) => t.replace(/\\([$}\\])/g, '$1') || 'x');
