@@ -173,6 +173,27 @@ const SKELETON_CHOICES: Record<string, string[]> = {
   'BusinessCluster:spec.etcd.managed': ['replicas'],
 };
 
+/**
+ * Kinds whose smallest valid document the schema alone cannot produce: a FleetRollout needs one of two targets,
+ * a non-empty selector and waves that end at 100 % (rules beyond the schema).
+ */
+const SKELETON_TEXT: Record<string, string[]> = {
+  FleetRollout: [
+    'spec:',
+    '  target:',
+    '    kubernetesVersion: ${2:v1.33.13}',
+    '  clusters:',
+    '    selector:',
+    '      matchLabels:',
+    '        ${3:env}: ${4:prod}',
+    '  waves:',
+    '    - name: ${5:canary}',
+    '      clusters: 1',
+    '    - name: ${6:rest}',
+    '      clusters: 100%',
+  ],
+};
+
 /** A new document: required fields (recursively) with placeholders; for a spec without required
  *  fields, its defaulted first-level fields. */
 function skeleton(apiVersion: string, kind: string, root: CompiledSchema): string {
@@ -181,6 +202,7 @@ function skeleton(apiVersion: string, kind: string, root: CompiledSchema): strin
   const lines = [`apiVersion: ${apiVersion}`, `kind: ${kind}`];
   if (root.properties?.has('metadata')) lines.push('metadata:', `  name: ${placeholder(`my-${kind.toLowerCase()}`)}`);
   const spec = root.properties?.get('spec');
+  if (SKELETON_TEXT[kind]) return [...lines, ...SKELETON_TEXT[kind]].join('\n') + '\n';
   const body = (s: CompiledSchema, indent: string, path: PathSegment[], depth: number): string[] => {
     const out: string[] = [];
     const names =
