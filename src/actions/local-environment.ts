@@ -32,6 +32,7 @@ export function downArguments(name: string): string[] {
 
 /** A CLI output line as a progress message (undefined: not worth showing, e.g. blank or a command hint). */
 export function progressMessage(line: string): string | undefined {
+  // eslint-disable-next-line no-control-regex -- ANSI colour codes are exactly what this strips
   const text = line.replace(/\x1b\[[0-9;]*m/g, '').trim();
   if (!text || text.startsWith('kubectl ')) return undefined;
   return text.replace(/^✓\s*/, '✓ ');

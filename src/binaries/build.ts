@@ -202,6 +202,7 @@ async function checkGo(goBinary: string, what: string): Promise<string> {
         `(https://go.dev/dl/ or your package manager) and re-run 'npm run setup:bins', or provide prebuilt binaries: ` +
         `KOKPIT_BIN_DIR=<dir> laid out as <dir>/<component>/<version>/<component>, or ` +
         `KUBEBUILDER_ASSETS=<envtest assets dir> for ${ENVTEST_COMPONENTS.join(', ')}.`,
+      { cause: e },
     );
   }
   const m = /^go(\d+)\.(\d+)/.exec(out);

@@ -118,6 +118,7 @@ function exitedReason(proc: ManagedProcess, code: { v?: number | null }): string
   return proc.isRunning() ? undefined : `${proc.name} exited${code.v !== undefined ? ` with code ${code.v}` : ''}`;
 }
 
+// eslint-disable-next-line max-lines-per-function -- every process it starts is stopped by the handle it returns, and a failure part-way stops what started; one scope keeps that exact
 export async function startControlPlane(opts: StartControlPlaneOptions = {}): Promise<ControlPlane> {
   const t0 = Date.now();
   const log = opts.log ?? (() => {});

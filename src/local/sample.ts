@@ -116,7 +116,7 @@ export async function waitClusterReady(
     );
   } catch (e) {
     const waiting = (last?.status?.conditions ?? []).filter((c) => c.status !== 'True').map((c) => `${c.type}=${c.status} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; not yet: ${waiting.join('; ') || 'no status'}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; not yet: ${waiting.join('; ') || 'no status'}`, { cause: e });
   }
 }
 
@@ -148,6 +148,6 @@ export async function waitMachinesRunning(kc: KubeConfig, machines: KubernetesOb
     );
   } catch (e) {
     const waiting = [...last].filter(([n]) => !seen.has(n)).map(([n, m]) => `${n}: ${m?.status?.phase ?? 'no status'} ${(m?.status?.conditions ?? []).filter((c) => c.status !== 'True').map((c) => `${c.type} ${c.reason ?? ''} ${c.message ?? ''}`).join('; ')}`);
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; ${waiting.join(' | ')}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; ${waiting.join(' | ')}`, { cause: e });
   }
 }

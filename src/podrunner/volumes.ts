@@ -6,7 +6,7 @@
 //   persistentVolumeClaim / ephemeral → the bound PV's directory, which outlives the pod (etcd data!).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { V1KeyToPath, V1Pod, V1Volume } from '@kubernetes/client-node';
+import type { V1KeyToPath, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { podFieldValue, type PodAddresses } from './env';
 
 /** A volume that cannot be set up yet (missing Secret, unbound claim): the pod stays ContainerCreating. */
@@ -17,8 +17,8 @@ export interface VolumeLookup {
   secret(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** ConfigMap data and binaryData (binary decoded to latin1-safe Buffers). */
   configMapFiles(namespace: string, name: string): Promise<Record<string, Buffer> | undefined>;
-  pvc(namespace: string, name: string): Promise<any | undefined>;
-  pv(name: string): Promise<any | undefined>;
+  pvc(namespace: string, name: string): Promise<V1PersistentVolumeClaim | undefined>;
+  pv(name: string): Promise<V1PersistentVolume | undefined>;
   /** A bound service account token (TokenRequest API). */
   token(pod: V1Pod, serviceAccount: string, audience: string | undefined, expirationSeconds: number): Promise<string>;
   /** The cluster CA, for `kube-root-ca.crt` when no controller-manager publishes it. */

@@ -7,6 +7,7 @@ import { describeKubeError, listObjects, makeObjectApi } from '../../kube';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { EXIT, UsageError, type Command } from '../command';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any kokpit kind's spec and status, read field by field for tables
 type Obj = KubernetesObject & { spec?: Record<string, any>; status?: Record<string, any> };
 type Cond = { type: string; status: string; reason?: string };
 

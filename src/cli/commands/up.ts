@@ -334,6 +334,7 @@ const whatStops = (runtime: Runtime) => (runtime === 'sandbox' ? 'manager, pod r
 
 async function foreground(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO, t0: number, runtime: Runtime): Promise<number> {
   const log = cliLogger(io, a.verbose);
+  // eslint-disable-next-line prefer-const -- the signal handler below may run (and read it) before it is set
   let env: RunningEnvironment | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (why: string) => (stopping ??= (async () => {
@@ -423,6 +424,6 @@ async function startDetached(name: string, config: LocalEnvironmentConfig, a: Up
         /* gone */
       }
     }
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- last lines of ${logFile} ---\n${tailFile(logFile, 30)}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- last lines of ${logFile} ---\n${tailFile(logFile, 30)}`, { cause: e });
   }
 }

@@ -31,11 +31,6 @@ export function parseDuration(text: string): number {
   return total;
 }
 
-/** The version a cluster runs, or failing that, asks for. */
-function currentVersion(bc: ClusterObject): string | undefined {
-  return bc.status?.version ?? bc.spec?.version;
-}
-
 /** Whether `target` may be requested for `bc` given the catalog; the message says why not. */
 export function checkUpgradeTarget(bc: ClusterObject, target: string, catalog: KubernetesVersion[]): { ok: true; note?: string } | { ok: false; message: string } {
   if (!parseVersion(target)) return { ok: false, message: `--to must be a version such as v1.33.13, got "${target}"` };

@@ -17,7 +17,7 @@ async function newManifest({ runtime }: CommandServices, arg?: unknown): Promise
   try {
     templates = manifestTemplates(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, SnippetEntry>);
   } catch (e) {
-    throw new Error(`cannot read the manifest templates in ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new Error(`cannot read the manifest templates in ${file}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   let kind = typeof arg === 'string' ? arg : undefined;
   if (!kind) {

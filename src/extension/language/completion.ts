@@ -13,7 +13,7 @@ const KIND: Record<EngineItem['kind'], vscode.CompletionItemKind> = {
 };
 
 // What a key, a value or an apiVersion is made of: the text a completion replaces.
-const WORD = /[A-Za-z0-9_.\/-]+/;
+const WORD = /[A-Za-z0-9_./-]+/;
 
 export function toCompletionItem(item: EngineItem, index: number, range: vscode.Range): vscode.CompletionItem {
   const out = new vscode.CompletionItem(item.label, KIND[item.kind]);

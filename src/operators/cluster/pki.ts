@@ -158,7 +158,7 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
     const live = await read(secretName);
     const key = decode(live, 'sa.key');
     const pub = decode(live, 'sa.pub');
-    let ok = false;
+    let ok: boolean;
     try {
       ok = !!key && !!pub && publicKeyOf(key).trim() === pub.trim();
     } catch {

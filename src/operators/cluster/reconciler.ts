@@ -3,7 +3,7 @@
 // (an unchanged cluster costs reads, never writes). A step whose dependency is not ready stops the pass
 // and asks for a requeue; status is written at the end of every pass, and only when it changed.
 import { isIPv4 } from 'node:net';
-import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Node, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { describePodProblems, podProblems } from './pod-problems';
 import { API_VERSION, withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type DefaultedBusinessCluster, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
 import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
@@ -13,7 +13,7 @@ import { syncAddonObjects, type AddonRendering } from './addon-inventory';
 import { addFinalizer, Applier, applyStatus, canonicalJSON, compareVersions as compareReleases, removeFinalizer, runSteps, StopPass, type Step } from '../../kit';
 import { CONDITION_TYPES, findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
 import { deleteEtcdPrefix } from './etcd-cleanup';
-import { APISERVER_PORT, FIELD_MANAGER, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL, names } from './names';
+import { APISERVER_PORT, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL, names } from './names';
 import { checkNetwork, serviceAddresses } from './network';
 import { ensurePKI } from './pki';
 import { issueCert } from '../../pki';

@@ -163,7 +163,7 @@ export class EtcdBackupReconciler {
     } catch (e) {
       const msg = shortError(e);
       await this.writeStatus(backup, { phase: 'Running', message: `snapshot failed, retrying: ${msg}` }, 'SnapshotFailed');
-      throw new Error(`snapshot of ${clusterName}: ${msg}`);
+      throw new Error(`snapshot of ${clusterName}: ${msg}`, { cause: e });
     } finally {
       members.close();
     }

@@ -47,7 +47,6 @@ export class MachineSetReconciler {
     this.now = rt.now ?? (() => new Date());
   }
 
-  // eslint-disable-next-line max-lines-per-function -- scale, then one rollout phase, then status; each part is a call into rollout.ts, the rest is their wiring
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const { namespace = 'default', name } = splitKey(key);
     const set = await readObject<MachineSet & KubernetesObject>(this.objects, { apiVersion: API, kind: 'MachineSet', metadata: { name, namespace } });

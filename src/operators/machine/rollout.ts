@@ -88,7 +88,7 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
   }
 
   // Phase in progress: the first whose target is not met by updated, ready machines (new ones count once they exist).
-  let phase = targets.findIndex((t) => updatedReady < t);
+  const phase = targets.findIndex((t) => updatedReady < t);
   if (phase < 0) {
     // Every phase met but machines are left on the old template: the last phase is below 100 %.
     return {

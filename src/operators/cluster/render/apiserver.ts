@@ -57,6 +57,7 @@ export function apiServerMountedSecrets(cluster: string): string[] {
   return apiServerVolumes(cluster).map((v) => v.secret);
 }
 
+// eslint-disable-next-line max-lines-per-function -- one object literal: the Deployment as it is applied, flag by flag
 export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObject {
   const c = inputs.cluster;
   const name = c.metadata.name;
