@@ -15,10 +15,16 @@ export function withTempEnv(prefix: string, vars: (tmp: string) => Record<string
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
     const set = vars(tmp);
     saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
-    for (const [k, v] of Object.entries(set)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+    for (const [k, v] of Object.entries(set)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   });
   afterEach(() => {
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     fs.rmSync(tmp, { recursive: true, force: true });
   });
   return () => tmp;

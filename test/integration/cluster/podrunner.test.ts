@@ -131,7 +131,6 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
       kc, name: NAME, namespace: NS, to: 'v1.33.13', timeoutMs: 300_000, pollMs: 500,
       progress: (l) => { progress.push(l); log(`[upgrade] ${l}`); },
     });
-    let apiRolled: number | undefined;
     let upgradeDone = false;
     const watchApi = waitFor('business /version v1.33.13', async () => {
       phases.add(String((await readCluster(kc, NS, NAME)).status?.phase));
@@ -140,7 +139,7 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     }, { timeoutMs: 300_000, intervalMs: 500 });
     const result = await upgrade;
     upgradeDone = true;
-    apiRolled = await watchApi;
+    const apiRolled = await watchApi;
     assert.ok(result.ok, result.message);
     assert.ok(result.patched);
     const done = result.elapsedMs;

@@ -401,7 +401,7 @@ describe('etcd operator on real etcd (process pod runner)', function () {
       process.stderr.write(`  ${acked.length} acknowledged writes during scaling with ${restarts.length} operator restarts, all readable\n`);
     } catch (e) {
       // The seed and the restart points, so the failure can be replayed.
-      throw new Error(`${(e as Error).message}\n  seed ${rand.seed} (KOKPIT_TEST_SEED=${rand.seed}); ${restarts.join('; ')}`);
+      throw new Error(`${(e as Error).message}\n  seed ${rand.seed} (KOKPIT_TEST_SEED=${rand.seed}); ${restarts.join('; ')}`, { cause: e });
     } finally {
       await writer.stop().catch(() => []);
     }

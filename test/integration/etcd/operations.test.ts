@@ -263,7 +263,7 @@ describe('etcd operator day-2 operations on real etcd', function () {
       assert.equal(c.status!.currentVersion, '3.5.35');
     } catch (e) {
       // The seed and the restart points, so the failure can be replayed.
-      throw new Error(`${(e as Error).message}\n  seed ${rand.seed} (KOKPIT_TEST_SEED=${rand.seed}); ${restarts.join('; ')}`);
+      throw new Error(`${(e as Error).message}\n  seed ${rand.seed} (KOKPIT_TEST_SEED=${rand.seed}); ${restarts.join('; ')}`, { cause: e });
     } finally {
       await writer.stop().catch(() => []);
       await Promise.all([pods.stop(), clusters.stop()]);

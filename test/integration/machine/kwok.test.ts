@@ -1,7 +1,7 @@
 // The machine operator on real control planes with a real kwok (environment: see support.ts).
 import { defaultBinaryProvider } from '../../../src/binaries/provider';
 import * as assert from 'node:assert/strict';
-import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import type { Machine, MachineSet } from '../../../src/api';
 import { applyObject, deleteObject, listObjects, makeObjectApi, readObject } from '../../../src/kube';
 import { applyStatus } from '../../../src/kit';
@@ -335,7 +335,7 @@ describe('machine operator (kwok provider)', function () {
     const old = (await readMachine('fleet-19'))!;
     // Keyed by uid: the replacement (a new Machine of the same name) is healthy.
     faults.fail(old.metadata.uid!, 'probe', 'health');
-    const fresh = await waitFor('fleet-19 replaced and Running', async (s) => {
+    await waitFor('fleet-19 replaced and Running', async (s) => {
       const m = await readMachine('fleet-19');
       s.lastReason = `uid ${m?.metadata.uid === old.metadata.uid ? 'old' : 'new'} phase ${m?.status?.phase}`;
       return m && m.metadata.uid !== old.metadata.uid && m.status?.phase === 'Running' ? m : undefined;

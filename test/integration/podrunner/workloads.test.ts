@@ -8,7 +8,7 @@ import { createKeyPair, issueCert, createCA } from '../../../src/pki';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import type { KubeClients } from '../../../src/kube';
 import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
-import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, isReady, logLine, clients, tempStateDir, tlsSecret, waitPod } from './support';
+import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, logLine, clients, tempStateDir, tlsSecret } from './support';
 
 const NS = 'default';
 const NODE = 'runner-workloads';

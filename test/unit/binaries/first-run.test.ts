@@ -4,7 +4,6 @@
 // The `go` here is a small script standing in for the toolchain, so the real build path runs.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureBinaries, type BuildEvent } from '../../../src/binaries/build';
 import { CATALOG, KWOK_VERSION } from '../../../src/binaries/catalog';

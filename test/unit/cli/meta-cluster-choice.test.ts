@@ -2,7 +2,6 @@
 // name, the default among several (else a sentence naming them and --name), and never a raw errno.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import type { CliIO } from '../../../src/cli/command';

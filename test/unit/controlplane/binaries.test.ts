@@ -11,11 +11,17 @@ import { resolveBinaries } from '../../../src/controlplane';
 function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): () => Promise<void> {
   return async () => {
     const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-    for (const [k, v] of Object.entries(vars)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+    for (const [k, v] of Object.entries(vars)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     try {
       await fn();
     } finally {
-      for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+      for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
     }
   };
 }

@@ -1,7 +1,6 @@
 // A small stand-in for the `vscode` module: just the API surface src/extension uses, recording what the
 // extension registers so tests can drive it (open/change/close documents, run commands, call providers).
 // Not a VS Code emulator: the code-server UI tier covers the real thing.
-/* eslint-disable @typescript-eslint/no-explicit-any */
 import Module from 'node:module';
 import { join } from 'node:path';
 

@@ -26,7 +26,6 @@ describe('extension: hostile documents (fake vscode)', function () {
   before(() => {
     installFakeVscode();
     // Loaded by path, not imported: the root tsconfig must not compile src/extension (it imports vscode).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     extension = require(join(ROOT, 'src', 'extension', 'extension.ts')) as ExtensionModule;
   });
   beforeEach(() => {
