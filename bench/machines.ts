@@ -10,6 +10,7 @@ import type { KubernetesObject, V1Node } from '@kubernetes/client-node';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { applyObject, makeObjectApi, readObject } from '../src/kube';
 import { startMachineOperator } from '../src/operators/machine/operator';
+import { defaultBinaryProvider } from '../src/binaries/provider';
 import { isNodeReady, waitFor } from '../src/controlplane';
 import { kwokNode } from '../src/controlplane/kwok';
 import { API, componentObject, startMachineEnv } from '../test/integration/machine/support';
@@ -28,22 +29,43 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
   const rssBefore = process.memoryUsage().rss;
   let peakRss = rssBefore;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  const operator = await startMachineOperator({ kc: env.kc });
+  // kwok comes from the binary cache (built on demand), as the manager hands it to the operator.
+  const operator = await startMachineOperator({ kc: env.kc, binaries: defaultBinaryProvider() });
   try {
     const objects = makeObjectApi(env.kc);
     await applyObject(objects, componentObject('containerd', '1.7.0'));
     await applyObject(objects, componentObject('kubelet', 'v1.33.13', ['containerd']));
     const t0 = Date.now();
     const { writes: lifecycle } = await writesDuring(env.audits, { userAgent: AGENTS.machine }, async () => {
-      await applyObject(objects, {
-        apiVersion: API, kind: 'MachineSet', metadata: { name: 'pool', namespace: NS },
-        spec: { clusterRef: { name: CLUSTER }, replicas: count, template: { spec: { provider: 'kwok', role: 'worker', components: [{ name: 'containerd' }, { name: 'kubelet' }] } } },
-      } as KubernetesObject, { fieldManager: 'bench' });
-      await waitFor(`${count} machines Running`, async (s) => {
-        const st = (await readObject<KubernetesObject & { status?: { readyReplicas?: number; message?: string } }>(objects, { apiVersion: API, kind: 'MachineSet', metadata: { name: 'pool', namespace: NS } }))?.status;
-        s.lastReason = st?.message;
-        return st?.readyReplicas === count ? true : undefined;
-      }, { timeoutMs: 600_000, intervalMs: 250 });
+      await applyObject(
+        objects,
+        {
+          apiVersion: API,
+          kind: 'MachineSet',
+          metadata: { name: 'pool', namespace: NS },
+          spec: {
+            clusterRef: { name: CLUSTER },
+            replicas: count,
+            template: { spec: { provider: 'kwok', role: 'worker', components: [{ name: 'containerd' }, { name: 'kubelet' }] } },
+          },
+        } as KubernetesObject,
+        { fieldManager: 'bench' },
+      );
+      await waitFor(
+        `${count} machines Running`,
+        async (s) => {
+          const st = (
+            await readObject<KubernetesObject & { status?: { readyReplicas?: number; message?: string } }>(objects, {
+              apiVersion: API,
+              kind: 'MachineSet',
+              metadata: { name: 'pool', namespace: NS },
+            })
+          )?.status;
+          s.lastReason = st?.message;
+          return st?.readyReplicas === count ? true : undefined;
+        },
+        { timeoutMs: 600_000, intervalMs: 250 },
+      );
     });
     const operatorMs = Date.now() - t0;
     const eventWrites = lifecycle.filter((e) => e.objectRef?.resource === 'events').length;
@@ -63,13 +85,27 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       const core0 = env.bkc.makeApiClient(CoreV1Api);
       const scaleTo = async (replicas: number) => {
         const t = Date.now();
-        await applyObject(objects, { apiVersion: API, kind: 'MachineSet', metadata: { name: 'pool', namespace: NS }, spec: { replicas } } as KubernetesObject, { fieldManager: 'bench-scale' });
-        await waitFor(`scaled to ${replicas}`, async (s) => {
-          const st = (await readObject<KubernetesObject & { status?: { replicas?: number; readyReplicas?: number } }>(objects, { apiVersion: API, kind: 'MachineSet', metadata: { name: 'pool', namespace: NS } }))?.status;
-          const nodes = (await core0.listNode({ labelSelector: 'kokpit.dev/machine' })).items.filter((n) => isNodeReady(n)).length;
-          s.lastReason = `status ${st?.replicas}/${st?.readyReplicas}, ready Nodes ${nodes}`;
-          return st?.replicas === replicas && st.readyReplicas === replicas && nodes === replicas ? true : undefined;
-        }, { timeoutMs: 600_000, intervalMs: 250 });
+        await applyObject(
+          objects,
+          { apiVersion: API, kind: 'MachineSet', metadata: { name: 'pool', namespace: NS }, spec: { replicas } } as KubernetesObject,
+          { fieldManager: 'bench-scale' },
+        );
+        await waitFor(
+          `scaled to ${replicas}`,
+          async (s) => {
+            const st = (
+              await readObject<KubernetesObject & { status?: { replicas?: number; readyReplicas?: number } }>(objects, {
+                apiVersion: API,
+                kind: 'MachineSet',
+                metadata: { name: 'pool', namespace: NS },
+              })
+            )?.status;
+            const nodes = (await core0.listNode({ labelSelector: 'kokpit.dev/machine' })).items.filter((n) => isNodeReady(n)).length;
+            s.lastReason = `status ${st?.replicas}/${st?.readyReplicas}, ready Nodes ${nodes}`;
+            return st?.replicas === replicas && st.readyReplicas === replicas && nodes === replicas ? true : undefined;
+          },
+          { timeoutMs: 600_000, intervalMs: 250 },
+        );
         return Date.now() - t;
       };
       scaleDownMs = await scaleTo(20);
@@ -82,10 +118,16 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     const t1 = Date.now();
     const names = Array.from({ length: count }, (_, i) => `raw-${i}`);
     await Promise.all(names.map((n) => applyObject(bobjects, kwokNode(n) as V1Node & KubernetesObject)));
-    await waitFor('raw nodes Ready', async () => {
-      const ready = (await core.listNode({ labelSelector: 'type=kwok' })).items.filter((n) => n.metadata!.name!.startsWith('raw-') && isNodeReady(n)).length;
-      return ready === count ? true : undefined;
-    }, { timeoutMs: 600_000, intervalMs: 250 });
+    await waitFor(
+      'raw nodes Ready',
+      async () => {
+        const ready = (await core.listNode({ labelSelector: 'type=kwok' })).items.filter(
+          (n) => n.metadata!.name!.startsWith('raw-') && isNodeReady(n),
+        ).length;
+        return ready === count ? true : undefined;
+      },
+      { timeoutMs: 600_000, intervalMs: 250 },
+    );
     const floorMs = Date.now() - t1;
 
     return {
