@@ -16,13 +16,15 @@ const above = (i) => LAYERS.slice(i + 1).flat();
 const layerRules = LAYERS.flatMap((folders, i) =>
   above(i).length === 0
     ? []
-    : [{
-        name: `layer-${folders.join('-')}`,
-        comment: `src/{${folders.join(',')}} must not import a higher layer (${above(i).join(', ')})`,
-        severity: 'error',
-        from: { path: `^src/(${folders.join('|')})/` },
-        to: { path: `^src/(${above(i).join('|')})/` },
-      }],
+    : [
+        {
+          name: `layer-${folders.join('-')}`,
+          comment: `src/{${folders.join(',')}} must not import a higher layer (${above(i).join(', ')})`,
+          severity: 'error',
+          from: { path: `^src/(${folders.join('|')})/` },
+          to: { path: `^src/(${above(i).join('|')})/` },
+        },
+      ],
 );
 
 module.exports = {
@@ -30,7 +32,7 @@ module.exports = {
     ...layerRules,
     {
       name: 'operator-to-operator',
-      comment: 'an operator uses the kit and lower layers, never another operator\'s internals',
+      comment: "an operator uses the kit and lower layers, never another operator's internals",
       severity: 'error',
       from: { path: '^src/operators/([^/]+)/' },
       to: { path: '^src/operators/([^/]+)/', pathNot: '^src/operators/$1/' },

@@ -28,14 +28,19 @@ function execMs(bin: string, args: string[]): Promise<number> {
   const t0 = process.hrtime.bigint();
   return new Promise((resolve, reject) =>
     execFile(bin, args, { cwd: ROOT, env: { ...process.env, KOKPIT_FROM_SOURCE: '' } }, (err, _out, stderr) =>
-      err ? reject(new Error(`${bin} ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(Number(process.hrtime.bigint() - t0) / 1e6)),
+      err ? reject(new Error(`${bin} ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(Number(process.hrtime.bigint() - t0) / 1e6),
+    ),
   );
 }
 
 /** Peak resident memory of a node run, in MiB (median of 3). */
 function rssMiB(preload: string, args: string[]): number {
   const runs = [0, 1, 2].map(() => {
-    const r = spawnSync(process.execPath, ['--require', preload, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '' } });
+    const r = spawnSync(process.execPath, ['--require', preload, ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, KOKPIT_FROM_SOURCE: '' },
+    });
     const m = /KOKPIT_BENCH_MAXRSS_KIB=(\d+)/.exec(r.stderr);
     if (r.status !== 0 || !m) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     return Number(m[1]) / 1024;
@@ -82,7 +87,10 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-bench-cli-'));
   const preload = path.join(dir, 'maxrss.cjs');
-  fs.writeFileSync(preload, "process.on('exit', () => process.stderr.write(`KOKPIT_BENCH_MAXRSS_KIB=${process.resourceUsage().maxRSS}\\n`));\n");
+  fs.writeFileSync(
+    preload,
+    "process.on('exit', () => process.stderr.write(`KOKPIT_BENCH_MAXRSS_KIB=${process.resourceUsage().maxRSS}\\n`));\n",
+  );
   const rss = {
     node_rss_mib: rssMiB(preload, ['-e', '0']),
     help_rss_mib: rssMiB(preload, [KOKPIT, '--help']),

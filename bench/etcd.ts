@@ -46,7 +46,13 @@ interface Floor {
 async function floorThreeMembers(dir: string): Promise<Floor> {
   const etcd = binaryPath('etcd', ETCD_VERSION);
   const ca = await createCA('bench-etcd-ca', { validDays: 1 });
-  const cert = await issueCert(ca, { commonName: 'etcd', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validDays: 1, usages: ['server', 'client'] });
+  const cert = await issueCert(ca, {
+    commonName: 'etcd',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+    validDays: 1,
+    usages: ['server', 'client'],
+  });
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const w = (n: string, s: string) => {
     fs.writeFileSync(path.join(dir, n), s, { mode: 0o600 });
@@ -69,23 +75,40 @@ async function floorThreeMembers(dir: string): Promise<Floor> {
     spawn(
       etcd,
       [
-        `--name=${n}`, `--data-dir=${path.join(dir, n)}`,
-        `--listen-client-urls=${client(slot(n))}`, `--advertise-client-urls=${client(slot(n))}`,
-        `--listen-peer-urls=${peer(slot(n))}`, `--initial-advertise-peer-urls=${peer(slot(n))}`,
-        `--initial-cluster=${initialCluster}`, `--initial-cluster-state=${state}`, '--initial-cluster-token=bench',
-        `--cert-file=${crt}`, `--key-file=${key}`, `--trusted-ca-file=${caFile}`, '--client-cert-auth=true',
-        `--peer-cert-file=${crt}`, `--peer-key-file=${key}`, `--peer-trusted-ca-file=${caFile}`, '--peer-client-cert-auth=true',
-        '--unsafe-no-fsync=true', '--log-level=error', '--listen-metrics-urls=',
+        `--name=${n}`,
+        `--data-dir=${path.join(dir, n)}`,
+        `--listen-client-urls=${client(slot(n))}`,
+        `--advertise-client-urls=${client(slot(n))}`,
+        `--listen-peer-urls=${peer(slot(n))}`,
+        `--initial-advertise-peer-urls=${peer(slot(n))}`,
+        `--initial-cluster=${initialCluster}`,
+        `--initial-cluster-state=${state}`,
+        '--initial-cluster-token=bench',
+        `--cert-file=${crt}`,
+        `--key-file=${key}`,
+        `--trusted-ca-file=${caFile}`,
+        '--client-cert-auth=true',
+        `--peer-cert-file=${crt}`,
+        `--peer-key-file=${key}`,
+        `--peer-trusted-ca-file=${caFile}`,
+        '--peer-client-cert-auth=true',
+        '--unsafe-no-fsync=true',
+        '--log-level=error',
+        '--listen-metrics-urls=',
       ],
       { stdio: 'ignore' },
     );
   const t0 = performance.now();
   const procs = names.map((n) => startMember(n, names.map((x) => `${x}=${peer(slot(x))}`).join(','), 'new'));
-  const members = new EtcdMembers({ name: 'bench', namespace: 'floor' }, { resolve: (_c, m) => ({ address: client(slot(m)).slice(8), serverName: 'localhost' }) }, {
-    caPem: ca.certPem,
-    certPem: cert.certPem,
-    keyPem: cert.keyPem,
-  });
+  const members = new EtcdMembers(
+    { name: 'bench', namespace: 'floor' },
+    { resolve: (_c, m) => ({ address: client(slot(m)).slice(8), serverName: 'localhost' }) },
+    {
+      caPem: ca.certPem,
+      certPem: cert.certPem,
+      keyPem: cert.keyPem,
+    },
+  );
   const stop = () => {
     members.close();
     for (const p of procs) p.kill('SIGKILL');
@@ -125,7 +148,10 @@ async function floorThreeMembers(dir: string): Promise<Floor> {
       await etcdctl('member', 'add', fresh, `--peer-urls=${peer(slot(fresh))}`);
       const others = names.filter((n) => n !== victim).concat(fresh);
       procs[slot(fresh)] = startMember(fresh, others.map((x) => `${x}=${peer(slot(x))}`).join(','), 'existing');
-      await waitFor(`floor ${fresh} healthy`, async () => ((await members.health(fresh, undefined)).healthy ? true : undefined), { timeoutMs: 120_000, intervalMs: 50 });
+      await waitFor(`floor ${fresh} healthy`, async () => ((await members.health(fresh, undefined)).healthy ? true : undefined), {
+        timeoutMs: 120_000,
+        intervalMs: 50,
+      });
       return performance.now() - t;
     },
     stop,
@@ -188,7 +214,10 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
 
     // Restore: a new 1-member cluster from the operator's snapshot, until it is Available.
     t = performance.now();
-    await createObject(env.objects, etcdClusterManifest('bench-restored', { replicas: 1, restoreFrom: { backupName: 'bench-snap' } }) as unknown as KubernetesObject);
+    await createObject(
+      env.objects,
+      etcdClusterManifest('bench-restored', { replicas: 1, restoreFrom: { backupName: 'bench-snap' } }) as unknown as KubernetesObject,
+    );
     await waitAvailable(env, 'bench-restored', 1, 300_000);
     const restoreMs = performance.now() - t;
     // Untimed: the restored member really holds the data.
@@ -203,7 +232,15 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     t = performance.now();
     const u = spawnSync(
       binaryPath('etcdutl', ETCD_VERSION),
-      ['snapshot', 'restore', backup.status!.location!, `--data-dir=${path.join(scratch, 'restored')}`, '--name=r0', '--initial-cluster=r0=https://127.0.0.1:2380', '--initial-advertise-peer-urls=https://127.0.0.1:2380'],
+      [
+        'snapshot',
+        'restore',
+        backup.status!.location!,
+        `--data-dir=${path.join(scratch, 'restored')}`,
+        '--name=r0',
+        '--initial-cluster=r0=https://127.0.0.1:2380',
+        '--initial-advertise-peer-urls=https://127.0.0.1:2380',
+      ],
       { encoding: 'utf8' },
     );
     const etcdutlMs = performance.now() - t;
@@ -216,7 +253,9 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     t = performance.now();
     await deleteIfExists(env, 'v1', 'PersistentVolumeClaim', `${victim}-data`);
     await deleteIfExists(env, 'v1', 'Pod', victim);
-    await waitAvailable(env, 'bench', 3, 180_000, (x) => (x.status!.members!.some((m) => m.name === victim) ? 'victim still listed' : undefined));
+    await waitAvailable(env, 'bench', 3, 180_000, (x) =>
+      x.status!.members!.some((m) => m.name === victim) ? 'victim still listed' : undefined,
+    );
     const replaceMs = performance.now() - t;
     members.close();
     const replaceFloorMs = await floor.replaceMember();

@@ -18,18 +18,37 @@
 // (test/support/audit-writes.ts), not counted by the operator; no business API server runs, so none go there.
 import * as os from 'node:os';
 import { type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { withDefaults, type BusinessCluster, type DefaultedBusinessCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../src/api';
+import {
+  withDefaults,
+  type BusinessCluster,
+  type DefaultedBusinessCluster,
+  type KubernetesVersion,
+  type KubernetesVersionSpec,
+} from '../src/api';
 import { applyObject, listObjects, makeObjectApi } from '../src/kube';
 import { startClusterOperator, type ClusterOperator } from '../src/operators/cluster/operator';
 import { apiServerMountedSecrets, renderAPIServerDeployment, renderAPIServerService } from '../src/operators/cluster/render/apiserver';
 import { contentHash, secretsHash, SECRETS_HASH_ANNOTATION } from '../src/operators/cluster/render/common';
-import { controllerManagerMountedSecrets, renderControllerManagerDeployment, renderSchedulerDeployment, schedulerMountedSecrets } from '../src/operators/cluster/render/controllers';
+import {
+  controllerManagerMountedSecrets,
+  renderControllerManagerDeployment,
+  renderSchedulerDeployment,
+  schedulerMountedSecrets,
+} from '../src/operators/cluster/render/controllers';
 import { etcdPrefix } from '../src/operators/cluster/render/etcd';
 import type { ControlPlaneInputs } from '../src/operators/cluster/render/inputs';
 import { renderSecret } from '../src/operators/cluster/render/pki';
 import { names } from '../src/operators/cluster/names';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../src/controlplane';
-import { API, availableEtcdCluster, businessCluster, ensureNamespace, installDefaultVersions, startPlainEtcd, type PlainEtcd } from '../test/integration/cluster/support';
+import {
+  API,
+  availableEtcdCluster,
+  businessCluster,
+  ensureNamespace,
+  installDefaultVersions,
+  startPlainEtcd,
+  type PlainEtcd,
+} from '../test/integration/cluster/support';
 import { AGENTS, AuditWrites, describeWrites, writesByResource, type AuditEvent } from '../test/support/audit-writes';
 
 const NS = 'bench';
@@ -51,9 +70,11 @@ const cpuMs = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
 }
 
 interface ClusterObjects {
@@ -84,11 +105,14 @@ function checkCluster(name: string, uid: string, objs: ClusterObjects | undefine
   const problems: string[] = [];
   const all = [...objs.secrets, ...objs.services, ...objs.deployments];
   if (objs.secrets.length !== 10 || objs.services.length !== 1 || objs.deployments.length !== 3) {
-    problems.push(`${name}: ${objs.secrets.length} Secrets, ${objs.services.length} Services, ${objs.deployments.length} Deployments (want 10, 1, 3)`);
+    problems.push(
+      `${name}: ${objs.secrets.length} Secrets, ${objs.services.length} Services, ${objs.deployments.length} Deployments (want 10, 1, 3)`,
+    );
   }
   for (const o of all) {
     const owner = o.metadata?.ownerReferences?.find((r) => r.controller);
-    if (owner?.kind !== 'BusinessCluster' || owner.uid !== uid) problems.push(`${name}: ${o.kind} ${o.metadata!.name} is not owned by its cluster`);
+    if (owner?.kind !== 'BusinessCluster' || owner.uid !== uid)
+      problems.push(`${name}: ${o.kind} ${o.metadata!.name} is not owned by its cluster`);
   }
   const hashes = Object.fromEntries(objs.secrets.map((s) => [s.metadata!.name!, contentHash(s.data ?? {})]));
   const mounted: Record<string, string[]> = {
@@ -100,7 +124,8 @@ function checkCluster(name: string, uid: string, objs: ClusterObjects | undefine
     const want = mounted[d.metadata!.name!];
     const have = d.spec?.template?.metadata?.annotations?.[SECRETS_HASH_ANNOTATION];
     try {
-      if (!want || have !== secretsHash(want, hashes)) problems.push(`${name}: Deployment ${d.metadata!.name} has a stale ${SECRETS_HASH_ANNOTATION}`);
+      if (!want || have !== secretsHash(want, hashes))
+        problems.push(`${name}: Deployment ${d.metadata!.name} has a stale ${SECRETS_HASH_ANNOTATION}`);
     } catch (e) {
       problems.push(`${name}: ${(e as Error).message}`);
     }
@@ -108,10 +133,15 @@ function checkCluster(name: string, uid: string, objs: ClusterObjects | undefine
   return problems;
 }
 
-async function verify(kc: KubeConfig, ns: string, clusters: Map<string, string>): Promise<{ objectsPerCluster: number; maxDeploymentGeneration: number }> {
+async function verify(
+  kc: KubeConfig,
+  ns: string,
+  clusters: Map<string, string>,
+): Promise<{ objectsPerCluster: number; maxDeploymentGeneration: number }> {
   const byCluster = await objectsByCluster(kc, ns);
   const problems = [...clusters].flatMap(([name, uid]) => checkCluster(name, uid, byCluster.get(name)));
-  if (problems.length) throw new Error(`objects in ${ns} are not as rendered (${problems.length} problems): ${problems.slice(0, 5).join('; ')}`);
+  if (problems.length)
+    throw new Error(`objects in ${ns} are not as rendered (${problems.length} problems): ${problems.slice(0, 5).join('; ')}`);
   const counts = [...byCluster.values()].map((o) => o.secrets.length + o.services.length + o.deployments.length);
   const gens = [...byCluster.values()].flatMap((o) => o.deployments.map((d) => d.metadata!.generation ?? 0));
   return { objectsPerCluster: Math.max(...counts), maxDeploymentGeneration: Math.max(...gens) };
@@ -121,7 +151,9 @@ async function applyClusters(kc: KubeConfig, ns: string, count: number): Promise
   const objects = makeObjectApi(kc);
   // Users' applies go through their own field manager, as kubectl's would.
   const applied = await Promise.all(
-    Array.from({ length: count }, (_, i) => applyObject(objects, businessCluster(clusterName(i), ns, clusterSpec()), { fieldManager: 'bench' })),
+    Array.from({ length: count }, (_, i) =>
+      applyObject(objects, businessCluster(clusterName(i), ns, clusterSpec()), { fieldManager: 'bench' }),
+    ),
   );
   return new Map(applied.map((o) => [o.metadata!.name!, withDefaults(o as unknown as BusinessCluster)]));
 }
@@ -169,28 +201,37 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     const t0 = Date.now();
     const cpu0 = process.cpuUsage();
     const clusters = await applyClusters(kc, NS, count);
-    await waitFor(`${count} clusters' objects applied`, async (s) => {
-      s.lastReason = `${controllersApplied.size} applied, ${controller.stats.errors} reconcile errors`;
-      return controllersApplied.size === count ? true : undefined;
-    }, { timeoutMs: 1_200_000, intervalMs: 50 });
+    await waitFor(
+      `${count} clusters' objects applied`,
+      async (s) => {
+        s.lastReason = `${controllersApplied.size} applied, ${controller.stats.errors} reconcile errors`;
+        return controllersApplied.size === count ? true : undefined;
+      },
+      { timeoutMs: 1_200_000, intervalMs: 50 },
+    );
     const operatorMs = Math.max(...controllersApplied.values()) - t0;
 
     // Status catches up at the end of each pass: every cluster reports its pass stopped at the apiserver pods.
     const objects = makeObjectApi(kc);
-    await waitFor('every status reports the applied control plane', async (s) => {
-      const items = await listObjects<Obj>(objects, API, 'BusinessCluster', { namespace: NS });
-      const done = items.filter((b) => {
-        const cond = (t: string) => b.status?.conditions?.find((x: { type: string }) => x.type === t);
-        return cond('CertificatesReady')?.status === 'True' && cond('APIServerAvailable')?.reason === 'APIServerNotReady';
-      }).length;
-      s.lastReason = `${done}/${count}`;
-      return done === count ? true : undefined;
-    }, { timeoutMs: 600_000, intervalMs: 250 });
+    await waitFor(
+      'every status reports the applied control plane',
+      async (s) => {
+        const items = await listObjects<Obj>(objects, API, 'BusinessCluster', { namespace: NS });
+        const done = items.filter((b) => {
+          const cond = (t: string) => b.status?.conditions?.find((x: { type: string }) => x.type === t);
+          return cond('CertificatesReady')?.status === 'True' && cond('APIServerAvailable')?.reason === 'APIServerNotReady';
+        }).length;
+        s.lastReason = `${done}/${count}`;
+        return done === count ? true : undefined;
+      },
+      { timeoutMs: 600_000, intervalMs: 250 },
+    );
     const statusMs = Date.now() - t0;
     const operatorCpuMs = cpuMs(process.cpuUsage(cpu0));
     const operatorWrites = await audit.since(start, { userAgent: AGENTS.cluster });
     const writes = operatorWrites.length;
-    const kindOf = (e: AuditEvent) => (e.objectRef?.resource === 'events' ? 'events' : e.objectRef?.resource === 'businessclusters' ? 'status_and_finalizer' : 'objects');
+    const kindOf = (e: AuditEvent) =>
+      e.objectRef?.resource === 'events' ? 'events' : e.objectRef?.resource === 'businessclusters' ? 'status_and_finalizer' : 'objects';
     const writesBreakdown = { objects: 0, status_and_finalizer: 0, events: 0 };
     for (const e of operatorWrites) writesBreakdown[kindOf(e)]++;
     const reads = reconciler.metaApplier.reads;
@@ -207,7 +248,8 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     for (const name of clusters.keys()) await reconciler.reconcile(`${NS}/${name}`);
     const steadyPassMs = Date.now() - tSteady;
     await waitFor(`${count} requeued passes`, async () => (controller.stats.reconciles - queuedBefore >= count ? true : undefined), {
-      timeoutMs: 120_000 + 4 * waitRequeueMs, intervalMs: 100,
+      timeoutMs: 120_000 + 4 * waitRequeueMs,
+      intervalMs: 100,
     });
     const steady = await audit.since(steadyStart, { userAgent: AGENTS.cluster });
     if (steady.length) process.stderr.write(`steady-state writes:\n${describeWrites(steady)}\n`);
@@ -235,20 +277,29 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       const secretHashes: Record<string, string> = {};
       for (const s of keyMaterial.get(c.metadata.name)!.secrets) {
         const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-        const stored = await apply(renderSecret(c, s.metadata!.name!, s.metadata!.labels!['kokpit.dev/pki'], data, { type: s.type, annotations: s.metadata!.annotations }) as KubernetesObject);
+        const stored = await apply(
+          renderSecret(c, s.metadata!.name!, s.metadata!.labels!['kokpit.dev/pki'], data, {
+            type: s.type,
+            annotations: s.metadata!.annotations,
+          }) as KubernetesObject,
+        );
         secretHashes[stored.metadata!.name!] = contentHash(stored.data ?? {});
       }
       const inputs: ControlPlaneInputs = {
-        cluster: c, releases, secretHashes,
+        cluster: c,
+        releases,
+        secretHashes,
         etcd: { servers: etcd!.url, prefix: etcdPrefix(c) },
         serviceType: service.spec.type,
       };
-      for (const render of [renderAPIServerDeployment, renderControllerManagerDeployment, renderSchedulerDeployment]) await apply(render(inputs) as KubernetesObject);
+      for (const render of [renderAPIServerDeployment, renderControllerManagerDeployment, renderSchedulerDeployment])
+        await apply(render(inputs) as KubernetesObject);
     });
     const floorMs = Date.now() - tFloor;
     const floorCpuMs = cpuMs(process.cpuUsage(floorCpu0));
     const floorChecked = await verify(kc, FLOOR_NS, new Map([...floorClusters].map(([n, c]) => [n, c.metadata.uid!])));
-    if (floorChecked.objectsPerCluster !== checked.objectsPerCluster) throw new Error(`floor applied ${floorChecked.objectsPerCluster} objects per cluster, the operator ${checked.objectsPerCluster}`);
+    if (floorChecked.objectsPerCluster !== checked.objectsPerCluster)
+      throw new Error(`floor applied ${floorChecked.objectsPerCluster} objects per cluster, the operator ${checked.objectsPerCluster}`);
 
     return {
       clusters: count,

@@ -17,12 +17,20 @@ function usage(): never {
 function parseCli(argv: string[]): { components?: string[]; versions?: string[]; list: boolean } {
   let values: { only?: string; versions?: string; list?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { only: { type: 'string' }, versions: { type: 'string' }, list: { type: 'boolean' } }, strict: true }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { only: { type: 'string' }, versions: { type: 'string' }, list: { type: 'boolean' } },
+      strict: true,
+    }));
   } catch (e) {
     process.stderr.write(`setup:bins: ${e instanceof Error ? e.message : String(e)}\n`);
     usage();
   }
-  const csv = (v: string | undefined) => v?.split(',').map((x) => x.trim()).filter(Boolean);
+  const csv = (v: string | undefined) =>
+    v
+      ?.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   return { components: csv(values.only), versions: csv(values.versions), list: values.list === true };
 }
 

@@ -13,14 +13,20 @@ for (const tier of tiers) {
   const started = Date.now();
   console.log(`\n=== ${tier} ===`);
   const r = spawnSync('npm', ['run', '--silent', tier], { stdio: 'inherit', env: { ...process.env, KOKPIT_TEST_SUMMARY: summary } });
-  console.log(`=== ${tier}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - started) / 1000).toFixed(1)}s ===`);
+  console.log(
+    `=== ${tier}: ${r.status === 0 ? 'ok' : `FAILED (exit ${r.status ?? r.signal})`} in ${((Date.now() - started) / 1000).toFixed(1)}s ===`,
+  );
   if (r.status !== 0) failedTiers.push(tier);
 }
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 if (existsSync(summary)) {
   for (const line of readFileSync(summary, 'utf8').split('\n').filter(Boolean)) {
     const s = JSON.parse(line);
-    passed += s.passes; failed += s.failures; skipped += s.pending;
+    passed += s.passes;
+    failed += s.failures;
+    skipped += s.pending;
   }
 }
 if (failedTiers.length) console.log(`failed tiers: ${failedTiers.join(', ')}`);

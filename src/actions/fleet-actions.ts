@@ -15,7 +15,8 @@ export interface JsonPatchOp {
 
 const USABLE = new Set(['Supported', 'Preview']);
 
-const where = (o: { metadata: { namespace?: string; name?: string } }) => `${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+const where = (o: { metadata: { namespace?: string; name?: string } }) =>
+  `${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 export interface VersionChoice {
   version: string;
@@ -31,7 +32,10 @@ export function currentVersion(cluster: Pick<BusinessCluster, 'spec' | 'status'>
 }
 
 /** Usable (Supported or Preview) catalog versions newer than the cluster's, newest first. */
-export function upgradeChoices(cluster: Pick<BusinessCluster, 'spec' | 'status'>, catalog: readonly Pick<KubernetesVersion, 'spec'>[]): VersionChoice[] {
+export function upgradeChoices(
+  cluster: Pick<BusinessCluster, 'spec' | 'status'>,
+  catalog: readonly Pick<KubernetesVersion, 'spec'>[],
+): VersionChoice[] {
   const from = currentVersion(cluster);
   const [fMaj, fMin] = parseVersion(from) ?? [0, 0];
   const seen = new Set<string>();
@@ -43,7 +47,13 @@ export function upgradeChoices(cluster: Pick<BusinessCluster, 'spec' | 'status'>
       const [maj, min] = parseVersion(v.spec.version)!;
       const minors = maj === fMaj ? min - fMin : Infinity;
       const note =
-        minors === 0 ? 'patch release' : minors === 1 ? 'next minor' : maj === fMaj ? `${minors} minors, upgraded one minor at a time` : 'another major version';
+        minors === 0
+          ? 'patch release'
+          : minors === 1
+            ? 'next minor'
+            : maj === fMaj
+              ? `${minors} minors, upgraded one minor at a time`
+              : 'another major version';
       return { version: v.spec.version, state: v.spec.state ?? 'Supported', note };
     });
 }
@@ -86,19 +96,37 @@ export function owningBusinessCluster(etcd: Pick<EtcdCluster, 'metadata'>): stri
  */
 export function etcdScaleTarget(
   obj: EtcdCluster | BusinessCluster,
-  lookup: { businessCluster(namespace: string, name: string): BusinessCluster | undefined; etcdCluster(namespace: string, name: string): EtcdCluster | undefined },
+  lookup: {
+    businessCluster(namespace: string, name: string): BusinessCluster | undefined;
+    etcdCluster(namespace: string, name: string): EtcdCluster | undefined;
+  },
 ): EtcdScaleTarget {
   const namespace = obj.metadata.namespace ?? 'default';
   if (obj.kind === 'EtcdCluster') {
     const owner = owningBusinessCluster(obj);
     const bc = owner ? lookup.businessCluster(namespace, owner) : undefined;
-    if (owner && !bc) throw new Error(`EtcdCluster ${where(obj)} is managed by BusinessCluster ${owner}, which is not in the fleet; scale it there`);
+    if (owner && !bc)
+      throw new Error(`EtcdCluster ${where(obj)} is managed by BusinessCluster ${owner}, which is not in the fleet; scale it there`);
     if (bc) return etcdScaleTarget(bc, lookup);
-    return { kind: 'EtcdCluster', namespace, name: obj.metadata.name!, path: '/spec/replicas', current: obj.spec.replicas, etcdCluster: obj.metadata.name! };
+    return {
+      kind: 'EtcdCluster',
+      namespace,
+      name: obj.metadata.name!,
+      path: '/spec/replicas',
+      current: obj.spec.replicas,
+      etcdCluster: obj.metadata.name!,
+    };
   }
   const managed = obj.spec.etcd.managed;
   if (managed) {
-    return { kind: 'BusinessCluster', namespace, name: obj.metadata.name!, path: '/spec/etcd/managed/replicas', current: managed.replicas, etcdCluster: names.etcd(obj.metadata.name!) };
+    return {
+      kind: 'BusinessCluster',
+      namespace,
+      name: obj.metadata.name!,
+      path: '/spec/etcd/managed/replicas',
+      current: managed.replicas,
+      etcdCluster: names.etcd(obj.metadata.name!),
+    };
   }
   const shared = obj.spec.etcd.clusterRef?.name;
   if (!shared) throw new Error(`BusinessCluster ${where(obj)} has neither spec.etcd.managed nor spec.etcd.clusterRef`);
@@ -115,7 +143,11 @@ export interface ScaleChoice {
 }
 
 export function etcdScaleChoices(current: number | undefined): ScaleChoice[] {
-  const tolerance: Record<number, string> = { 1: 'no fault tolerance', 3: 'tolerates one member failure', 5: 'tolerates two member failures' };
+  const tolerance: Record<number, string> = {
+    1: 'no fault tolerance',
+    3: 'tolerates one member failure',
+    5: 'tolerates two member failures',
+  };
   return ETCD_SIZES.map((replicas) => ({
     replicas,
     label: `${replicas} member${replicas === 1 ? '' : 's'}`,
@@ -127,7 +159,8 @@ export function etcdScaleChoices(current: number | undefined): ScaleChoice[] {
 /** Sets the replicas field, failing if it changed since the user picked. */
 export function scalePatch(target: EtcdScaleTarget, replicas: number): JsonPatchOp[] {
   if (!(ETCD_SIZES as readonly number[]).includes(replicas)) throw new Error(`etcd clusters have 1, 3 or 5 members, not ${replicas}`);
-  if (replicas === target.current) throw new Error(`${target.kind} ${target.namespace}/${target.name} already has ${replicas} etcd member${replicas === 1 ? '' : 's'}`);
+  if (replicas === target.current)
+    throw new Error(`${target.kind} ${target.namespace}/${target.name} already has ${replicas} etcd member${replicas === 1 ? '' : 's'}`);
   if (target.current === undefined) return [{ op: 'add', path: target.path, value: replicas }];
   return [
     { op: 'test', path: target.path, value: target.current },
@@ -143,7 +176,8 @@ export function checkMachineCount(text: string): string | undefined {
 
 /** Sets a MachineSet's spec.replicas, failing if it changed since the user looked; the operator rolls machines in phases. */
 export function machineSetScalePatch(ms: Pick<MachineSet, 'metadata' | 'spec'>, replicas: number): JsonPatchOp[] {
-  if (!Number.isInteger(replicas) || replicas < 0) throw new Error(`a MachineSet has a whole, non-negative number of machines, not ${replicas}`);
+  if (!Number.isInteger(replicas) || replicas < 0)
+    throw new Error(`a MachineSet has a whole, non-negative number of machines, not ${replicas}`);
   if (replicas === ms.spec.replicas) throw new Error(`MachineSet ${where(ms)} already has ${replicas} machine${replicas === 1 ? '' : 's'}`);
   if (ms.spec.replicas === undefined) return [{ op: 'add', path: '/spec/replicas', value: replicas }];
   return [
@@ -161,7 +195,12 @@ export function etcdClusterOf(obj: EtcdCluster | BusinessCluster): string {
 
 /** `20261123-141503` in UTC: sortable, and valid in a DNS-1123 name. */
 function stamp(now: Date): string {
-  return now.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-').toLowerCase();
+  return now
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:]/g, '')
+    .replace('T', '-')
+    .toLowerCase();
 }
 
 /** A one-off EtcdBackup named `<etcd>-<yyyymmdd-hhmmss>` (the etcd name shortened to keep 63 characters). */
@@ -171,7 +210,11 @@ export function backupManifest(namespace: string, etcdCluster: string, now: Date
   return {
     apiVersion: API_VERSION,
     kind: 'EtcdBackup',
-    metadata: { name: `${base}${suffix}`, namespace, labels: { 'kokpit.dev/etcd-cluster': etcdCluster, 'kokpit.dev/backup-trigger': 'manual' } },
+    metadata: {
+      name: `${base}${suffix}`,
+      namespace,
+      labels: { 'kokpit.dev/etcd-cluster': etcdCluster, 'kokpit.dev/backup-trigger': 'manual' },
+    },
     spec: { etcdClusterRef: { name: etcdCluster } },
   };
 }
@@ -191,7 +234,11 @@ export function restoreChoices(etcdCluster: string, backups: readonly EtcdBackup
     .map((b) => ({
       backup: b.metadata.name!,
       label: b.metadata.name!,
-      description: [b.status?.completionTime, b.status?.size !== undefined ? `${b.status.size} bytes` : undefined, b.status?.etcdVersion && `etcd ${b.status.etcdVersion}`]
+      description: [
+        b.status?.completionTime,
+        b.status?.size !== undefined ? `${b.status.size} bytes` : undefined,
+        b.status?.etcdVersion && `etcd ${b.status.etcdVersion}`,
+      ]
         .filter(Boolean)
         .join(' · '),
     }));
@@ -236,17 +283,33 @@ export interface EventLike {
 }
 
 const iso = (t: string | Date | undefined) => (t === undefined ? undefined : t instanceof Date ? t.toISOString() : t);
-const lastSeen = (e: EventLike) => iso(e.lastTimestamp) ?? iso(e.eventTime) ?? iso(e.firstTimestamp) ?? iso(e.metadata?.creationTimestamp) ?? '';
+const lastSeen = (e: EventLike) =>
+  iso(e.lastTimestamp) ?? iso(e.eventTime) ?? iso(e.firstTimestamp) ?? iso(e.metadata?.creationTimestamp) ?? '';
 
 /** A plain-text listing of an object's events, oldest first (as `kubectl describe` shows them). */
-export function formatEvents(ref: { kind: string; namespace?: string; name: string }, events: readonly EventLike[], context: string): string {
+export function formatEvents(
+  ref: { kind: string; namespace?: string; name: string },
+  events: readonly EventLike[],
+  context: string,
+): string {
   const header = `# Events of ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} in ${context} (the apiserver keeps events for about an hour)`;
   if (events.length === 0) return `${header}\n\nNo events.\n`;
   const rows = [...events]
     .sort((a, b) => (lastSeen(a) < lastSeen(b) ? -1 : lastSeen(a) > lastSeen(b) ? 1 : 0))
-    .map((e) => [lastSeen(e), e.type ?? '', e.reason ?? '', String(e.count ?? 1), e.reportingController || e.source?.component || '', (e.message ?? '').replace(/\s*\n\s*/g, ' ')]);
+    .map((e) => [
+      lastSeen(e),
+      e.type ?? '',
+      e.reason ?? '',
+      String(e.count ?? 1),
+      e.reportingController || e.source?.component || '',
+      (e.message ?? '').replace(/\s*\n\s*/g, ' '),
+    ]);
   const head = ['LAST SEEN', 'TYPE', 'REASON', 'COUNT', 'FROM', 'MESSAGE'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return `${header}\n\n${[head, ...rows].map(line).join('\n')}\n`;
 }

@@ -2,7 +2,14 @@
 // creating backups and restored clusters, listing backups and an object's events. Errors say what was attempted
 // and the apiserver's answer, never a client stack.
 import { ExponentialBackoff, handleWhen, noJitterGenerator, retry } from 'cockatiel';
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, API_VERSION, type EtcdBackup, type EtcdCluster } from '../api';
 import { createObject, KubeApiError, listObjects, makeObjectApi, toKubeApiError } from '../kube';
 import type { EventLike, JsonPatchOp } from './fleet-actions';
@@ -45,7 +52,10 @@ export async function patchKokpitObject(kc: KubeConfig, ref: Ref, ops: JsonPatch
   const api = kc.makeApiClient(CustomObjectsApi);
   const target = { group: GROUP, version: VERSION, namespace: ref.namespace ?? 'default', plural: pluralOf(ref.kind), name: ref.name };
   try {
-    return await api.patchNamespacedCustomObject({ ...target, body: ops, fieldManager: EDITOR_FIELD_MANAGER }, setHeaderOptions('Content-Type', PatchStrategy.JsonPatch));
+    return await api.patchNamespacedCustomObject(
+      { ...target, body: ops, fieldManager: EDITOR_FIELD_MANAGER },
+      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
+    );
   } catch (e) {
     const failure = toKubeApiError(e, `patch ${describe(ref)}`);
     if (failure.statusCode === 404 || failure.statusCode === 0) throw failure;
@@ -58,7 +68,10 @@ export async function patchKokpitObject(kc: KubeConfig, ref: Ref, ops: JsonPatch
     for (const t of ops.filter((o) => o.op === 'test')) {
       const value = valueAt(now, t.path);
       if (JSON.stringify(value) !== JSON.stringify(t.value)) {
-        throw new Error(`${describe(ref)} changed meanwhile: ${t.path.slice(1).replace(/\//g, '.')} is now ${JSON.stringify(value)} (was ${JSON.stringify(t.value)}); nothing was changed, try again`, { cause: e });
+        throw new Error(
+          `${describe(ref)} changed meanwhile: ${t.path.slice(1).replace(/\//g, '.')} is now ${JSON.stringify(value)} (was ${JSON.stringify(t.value)}); nothing was changed, try again`,
+          { cause: e },
+        );
       }
     }
     throw failure;
@@ -66,11 +79,15 @@ export async function patchKokpitObject(kc: KubeConfig, ref: Ref, ops: JsonPatch
 }
 
 export async function createBackup(kc: KubeConfig, backup: EtcdBackup): Promise<EtcdBackup> {
-  return (await createObject(makeObjectApi(kc), backup as unknown as KubernetesObject, { fieldManager: EDITOR_FIELD_MANAGER })) as unknown as EtcdBackup;
+  return (await createObject(makeObjectApi(kc), backup as unknown as KubernetesObject, {
+    fieldManager: EDITOR_FIELD_MANAGER,
+  })) as unknown as EtcdBackup;
 }
 
 export async function createEtcdCluster(kc: KubeConfig, cluster: EtcdCluster): Promise<EtcdCluster> {
-  return (await createObject(makeObjectApi(kc), cluster as unknown as KubernetesObject, { fieldManager: EDITOR_FIELD_MANAGER })) as unknown as EtcdCluster;
+  return (await createObject(makeObjectApi(kc), cluster as unknown as KubernetesObject, {
+    fieldManager: EDITOR_FIELD_MANAGER,
+  })) as unknown as EtcdCluster;
 }
 
 /**
@@ -81,13 +98,23 @@ export async function retryTooManyRequests<T>(read: () => Promise<T>, attempts =
   // cockatiel's retry policy: exponential backoff from firstDelayMs, no jitter, only for 429s.
   const policy = retry(
     handleWhen((e) => e instanceof KubeApiError && e.statusCode === 429),
-    { maxAttempts: attempts - 1, backoff: new ExponentialBackoff({ initialDelay: firstDelayMs, maxDelay: firstDelayMs * 2 ** attempts, exponent: 2, generator: noJitterGenerator }) },
+    {
+      maxAttempts: attempts - 1,
+      backoff: new ExponentialBackoff({
+        initialDelay: firstDelayMs,
+        maxDelay: firstDelayMs * 2 ** attempts,
+        exponent: 2,
+        generator: noJitterGenerator,
+      }),
+    },
   );
   return policy.execute(() => read());
 }
 
 export async function listBackups(kc: KubeConfig, namespace: string): Promise<EtcdBackup[]> {
-  return (await retryTooManyRequests(() => listObjects(makeObjectApi(kc), API_VERSION, 'EtcdBackup', { namespace }))) as unknown as EtcdBackup[];
+  return (await retryTooManyRequests(() =>
+    listObjects(makeObjectApi(kc), API_VERSION, 'EtcdBackup', { namespace }),
+  )) as unknown as EtcdBackup[];
 }
 
 export async function listEtcdClusterNames(kc: KubeConfig, namespace: string): Promise<Set<string>> {

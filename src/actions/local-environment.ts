@@ -91,7 +91,10 @@ export function isEnvironmentKubeconfig(file: string | undefined, name: string):
 
 /** The last lines of a failed command's output: its own error message is there. */
 export function failureDetail(output: string, lines = 6): string {
-  const kept = output.split(/\r?\n/).map((l) => l.trimEnd()).filter(Boolean);
+  const kept = output
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter(Boolean);
   return kept.slice(-lines).join('\n');
 }
 

@@ -18,7 +18,11 @@ export interface ManifestTemplate {
 export function manifestTemplates(snippets: Record<string, SnippetEntry>): ManifestTemplate[] {
   return Object.entries(snippets)
     .filter(([name]) => /^Kokpit [A-Z][A-Za-z]+$/.test(name))
-    .map(([name, s]) => ({ kind: name.slice('Kokpit '.length), description: s.description ?? '', body: Array.isArray(s.body) ? s.body.join('\n') : s.body }));
+    .map(([name, s]) => ({
+      kind: name.slice('Kokpit '.length),
+      description: s.description ?? '',
+      body: Array.isArray(s.body) ? s.body.join('\n') : s.body,
+    }));
 }
 
 /** The template for `kind`, or an error listing the kinds there are. */

@@ -1,13 +1,28 @@
 // BusinessCluster: a Kubernetes control plane that runs as workloads of the meta cluster.
 import { Type, type Static } from '@sinclair/typebox';
-import { Conditions, DNS1123_LABEL, DNS1123_SUBDOMAIN, DNS_NAME_OR_IP, ETCD_VERSION, ExtraArgs, KUBERNETES_VERSION, ObjectReference, Resources } from './common';
+import {
+  Conditions,
+  DNS1123_LABEL,
+  DNS1123_SUBDOMAIN,
+  DNS_NAME_OR_IP,
+  ETCD_VERSION,
+  ExtraArgs,
+  KUBERNETES_VERSION,
+  ObjectReference,
+  Resources,
+} from './common';
 import { EtcdMemberCount, EtcdStorage } from './etcd';
 import { FreeForm, ListMap, StringEnum, Struct, withCel } from './schema-helpers';
 
 export const ManagedEtcd = Struct(
   {
     replicas: { ...EtcdMemberCount, default: 1 },
-    version: Type.Optional(Type.String({ pattern: ETCD_VERSION, description: 'etcd version; the catalog\'s recommended version for this Kubernetes version when unset.' })),
+    version: Type.Optional(
+      Type.String({
+        pattern: ETCD_VERSION,
+        description: "etcd version; the catalog's recommended version for this Kubernetes version when unset.",
+      }),
+    ),
     storage: Type.Optional(EtcdStorage),
   },
   { description: 'A dedicated EtcdCluster named `<cluster>-etcd`, owned by this business cluster.' },
@@ -16,7 +31,10 @@ export const ManagedEtcd = Struct(
 export const EtcdBinding = withCel(
   Struct(
     {
-      clusterRef: Type.Optional({ ...ObjectReference, description: 'Share an existing EtcdCluster in the same namespace; this cluster\'s keys live under their own `--etcd-prefix`.' }),
+      clusterRef: Type.Optional({
+        ...ObjectReference,
+        description: "Share an existing EtcdCluster in the same namespace; this cluster's keys live under their own `--etcd-prefix`.",
+      }),
       managed: Type.Optional(ManagedEtcd),
     },
     { description: 'Where this cluster keeps its state: exactly one of `clusterRef` (shared) or `managed` (dedicated).' },
@@ -30,7 +48,13 @@ export const ServiceSpec = Struct(
       default: 'Auto',
       description: '`Auto` uses a LoadBalancer where the meta cluster assigns addresses, else a NodePort.',
     }),
-    nodePort: Type.Optional(Type.Integer({ minimum: 30000, maximum: 32767, description: 'Fixed node port (30000–32767) for `NodePort`; assigned by the meta cluster when unset.' })),
+    nodePort: Type.Optional(
+      Type.Integer({
+        minimum: 30000,
+        maximum: 32767,
+        description: 'Fixed node port (30000–32767) for `NodePort`; assigned by the meta cluster when unset.',
+      }),
+    ),
   },
   { description: 'How the API server is exposed.' },
 );
@@ -39,7 +63,11 @@ export const APIServerSpec = Struct(
   {
     replicas: Type.Integer({ minimum: 1, maximum: 9, default: 1, description: 'kube-apiserver replicas.' }),
     service: Type.Optional({ ...ServiceSpec, default: {} }),
-    certSANs: Type.Optional(Type.Array(Type.String({ pattern: DNS_NAME_OR_IP, maxLength: 253 }), { description: 'Extra DNS names and IPs for the serving certificate.' })),
+    certSANs: Type.Optional(
+      Type.Array(Type.String({ pattern: DNS_NAME_OR_IP, maxLength: 253 }), {
+        description: 'Extra DNS names and IPs for the serving certificate.',
+      }),
+    ),
     extraArgs: Type.Optional(ExtraArgs),
     resources: Type.Optional(Resources),
   },
@@ -60,20 +88,29 @@ export const NetworkSpec = Struct(
   {
     serviceCIDR: Type.String({ default: '10.96.0.0/12', description: 'Service ClusterIP range; must not overlap `podCIDR`.' }),
     podCIDR: Type.String({ default: '10.244.0.0/16', description: 'Pod address range; must not overlap `serviceCIDR`.' }),
-    dnsDomain: Type.String({ pattern: DNS1123_SUBDOMAIN, maxLength: 253, default: 'cluster.local', description: 'Cluster DNS domain (a DNS-1123 subdomain).' }),
+    dnsDomain: Type.String({
+      pattern: DNS1123_SUBDOMAIN,
+      maxLength: 253,
+      default: 'cluster.local',
+      description: 'Cluster DNS domain (a DNS-1123 subdomain).',
+    }),
   },
   { description: 'Cluster networking.' },
 );
 
 export const AddonRef = Struct({
   name: Type.String({ pattern: DNS1123_LABEL, description: 'Name of an `Addon` definition, e.g. `coredns`.' }),
-  version: Type.Optional(Type.String({ description: 'Version of the addon; the definition\'s version when unset.' })),
-  parameters: Type.Optional(FreeForm({ description: 'Values for the addon\'s declared parameters.' })),
+  version: Type.Optional(Type.String({ description: "Version of the addon; the definition's version when unset." })),
+  parameters: Type.Optional(FreeForm({ description: "Values for the addon's declared parameters." })),
 });
 
 export const BusinessClusterSpec = Struct(
   {
-    version: Type.String({ pattern: KUBERNETES_VERSION, description: 'Kubernetes version, e.g. `v1.32.13`; must be in the version catalog (`kokpit get versions`). Upgrades go one minor at a time; downgrades are refused.' }),
+    version: Type.String({
+      pattern: KUBERNETES_VERSION,
+      description:
+        'Kubernetes version, e.g. `v1.32.13`; must be in the version catalog (`kokpit get versions`). Upgrades go one minor at a time; downgrades are refused.',
+    }),
     etcd: EtcdBinding,
     // Sections default to `{}` so their fields' defaults apply to a spec that omits them (CRD defaulting and
     // withDefaults both fill nested defaults only below an object that exists).
@@ -81,10 +118,12 @@ export const BusinessClusterSpec = Struct(
     controllerManager: Type.Optional({ ...ComponentSpec('kube-controller-manager'), default: {} }),
     scheduler: Type.Optional({ ...ComponentSpec('kube-scheduler'), default: {} }),
     network: Type.Optional({ ...NetworkSpec, default: {} }),
-    addons: Type.Optional(ListMap(AddonRef, 'name', { description: 'Addons applied into the cluster, rendered from their `Addon` definitions.' })),
+    addons: Type.Optional(
+      ListMap(AddonRef, 'name', { description: 'Addons applied into the cluster, rendered from their `Addon` definitions.' }),
+    ),
     paused: Type.Optional(Type.Boolean({ default: false, description: 'Stop reconciling this cluster (nothing is changed or deleted).' })),
   },
-  { description: 'Desired state of a business cluster\'s control plane.' },
+  { description: "Desired state of a business cluster's control plane." },
 );
 
 export const BusinessClusterStatus = Struct({
@@ -105,7 +144,15 @@ export const BusinessClusterStatus = Struct({
     ),
   ),
   addons: Type.Optional(
-    ListMap(Struct({ name: Type.String(), version: Type.Optional(Type.String()), ready: Type.Optional(Type.Boolean()), message: Type.Optional(Type.String()) }), 'name'),
+    ListMap(
+      Struct({
+        name: Type.String(),
+        version: Type.Optional(Type.String()),
+        ready: Type.Optional(Type.Boolean()),
+        message: Type.Optional(Type.String()),
+      }),
+      'name',
+    ),
   ),
   upgrade: Type.Optional(Struct({ from: Type.String(), to: Type.String(), step: Type.Optional(Type.String()) })),
   conditions: Type.Optional(Conditions),

@@ -35,7 +35,10 @@ export const KubernetesVersionSpec = Struct(
 
 export const AddonParameter = Struct({
   name: Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9_]*$', description: 'Parameter name, used as `{{ .params.<name> }}` in manifests.' }),
-  type: StringEnum(['string', 'integer', 'number', 'boolean', 'ip', 'cidr'] as const, { default: 'string', description: 'Value type, checked before rendering.' }),
+  type: StringEnum(['string', 'integer', 'number', 'boolean', 'ip', 'cidr'] as const, {
+    default: 'string',
+    description: 'Value type, checked before rendering.',
+  }),
   default: Type.Optional(AnyValue({ description: 'Value used when the cluster gives none.' })),
   required: Type.Optional(Type.Boolean({ default: false, description: 'A cluster must give a value.' })),
   description: Type.Optional(Type.String()),
@@ -46,13 +49,19 @@ export const AddonSpec = Struct(
     version: Type.String({ description: 'Addon version, e.g. `1.11.3`.' }),
     description: Type.Optional(Type.String()),
     parameters: Type.Optional(Type.Array(AddonParameter, { description: 'Parameters the manifests take.' })),
-    manifests: Type.String({ description: 'Multi-document YAML template; `{{ .cluster.* }}`, `{{ .images.* }}` and `{{ .params.* }}` are replaced with cluster facts, catalog images and parameters.' }),
+    manifests: Type.String({
+      description:
+        'Multi-document YAML template; `{{ .cluster.* }}`, `{{ .images.* }}` and `{{ .params.* }}` are replaced with cluster facts, catalog images and parameters.',
+    }),
   },
   { description: 'An addon that business clusters can enable by name.' },
 );
 
 export const AddonStatus = Struct({ observedGeneration: Type.Optional(Type.Integer()), message: Type.Optional(Type.String()) });
-export const KubernetesVersionStatus = Struct({ observedGeneration: Type.Optional(Type.Integer()), clusters: Type.Optional(Type.Integer({ description: 'Business clusters on this version.' })) });
+export const KubernetesVersionStatus = Struct({
+  observedGeneration: Type.Optional(Type.Integer()),
+  clusters: Type.Optional(Type.Integer({ description: 'Business clusters on this version.' })),
+});
 
 export const ADDON_NAME = DNS1123_LABEL;
 export type KubernetesVersionSpec = Static<typeof KubernetesVersionSpec>;

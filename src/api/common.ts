@@ -45,7 +45,9 @@ export const Condition = Struct(
   {
     type: Type.String({ description: 'CamelCase condition type, e.g. `Available`.' }),
     status: StringEnum(['True', 'False', 'Unknown'] as const, { description: 'Whether the condition holds.' }),
-    observedGeneration: Type.Optional(Type.Integer({ minimum: 0, description: 'The `.metadata.generation` this condition was computed from.' })),
+    observedGeneration: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'The `.metadata.generation` this condition was computed from.' }),
+    ),
     lastTransitionTime: Type.Optional(Type.String({ format: 'date-time', description: 'When the status last changed.' })),
     reason: Type.Optional(Type.String({ description: 'CamelCase machine-readable reason.' })),
     message: Type.Optional(Type.String({ description: 'Human-readable details, including how to fix a failure.' })),
@@ -54,7 +56,7 @@ export const Condition = Struct(
 );
 export type Condition = Static<typeof Condition>;
 
-export const Conditions = ListMap(Condition, 'type', { description: 'The latest observations of the object\'s state.' });
+export const Conditions = ListMap(Condition, 'type', { description: "The latest observations of the object's state." });
 
 /** The subset of ObjectMeta a user writes in a manifest. Only the editor schema uses it: CRDs leave metadata to the apiserver. */
 export const ObjectMeta = Struct(

@@ -6,7 +6,7 @@ import { IntegerEnum, ListMap, StringEnum, Struct } from './schema-helpers';
 
 export const EtcdStorage = Struct(
   {
-    size: Type.String({ pattern: QUANTITY, default: '1Gi', description: 'Size of each member\'s volume, e.g. `8Gi`.' }),
+    size: Type.String({ pattern: QUANTITY, default: '1Gi', description: "Size of each member's volume, e.g. `8Gi`." }),
     storageClassName: Type.Optional(Type.String({ description: 'StorageClass of the member volumes; the cluster default when unset.' })),
   },
   { description: 'Persistent storage for each member.' },
@@ -14,8 +14,16 @@ export const EtcdStorage = Struct(
 
 export const BackupDestination = Struct(
   {
-    type: StringEnum(['Local', 'PersistentVolumeClaim'] as const, { default: 'Local', description: '`Local`: a directory where the operator runs; `PersistentVolumeClaim`: a claim in the cluster\'s namespace.' }),
-    path: Type.Optional(Type.String({ description: 'Directory for `Local` snapshots (default `~/.cache/kokpit/backups/<namespace>/<cluster>`), or sub-path inside the claim.' })),
+    type: StringEnum(['Local', 'PersistentVolumeClaim'] as const, {
+      default: 'Local',
+      description: "`Local`: a directory where the operator runs; `PersistentVolumeClaim`: a claim in the cluster's namespace.",
+    }),
+    path: Type.Optional(
+      Type.String({
+        description:
+          'Directory for `Local` snapshots (default `~/.cache/kokpit/backups/<namespace>/<cluster>`), or sub-path inside the claim.',
+      }),
+    ),
     claimName: Type.Optional(Type.String({ pattern: DNS1123_LABEL, description: 'Claim for `PersistentVolumeClaim` snapshots.' })),
   },
   { description: 'Where snapshots are stored.' },
@@ -29,20 +37,46 @@ export const EtcdMemberCount = IntegerEnum([1, 3, 5] as const, {
 export const EtcdClusterSpec = Struct(
   {
     replicas: EtcdMemberCount,
-    version: Type.String({ pattern: ETCD_VERSION, default: DEFAULT_ETCD_VERSION, description: 'etcd version, 3.5.0 or newer, e.g. `3.5.35`. Upgrades go member by member, one minor at a time; downgrades are refused.' }),
+    version: Type.String({
+      pattern: ETCD_VERSION,
+      default: DEFAULT_ETCD_VERSION,
+      description:
+        'etcd version, 3.5.0 or newer, e.g. `3.5.35`. Upgrades go member by member, one minor at a time; downgrades are refused.',
+    }),
     storage: Type.Optional(EtcdStorage),
     tls: Type.Optional(
       Struct(
-        { mode: StringEnum(['Auto'] as const, { default: 'Auto', description: '`Auto`: kokpit runs a CA for this cluster and issues server, peer and client certificates.' }) },
+        {
+          mode: StringEnum(['Auto'] as const, {
+            default: 'Auto',
+            description: '`Auto`: kokpit runs a CA for this cluster and issues server, peer and client certificates.',
+          }),
+        },
         { description: 'Transport security for clients and peers.' },
       ),
     ),
-    quotaBackendBytes: Type.Optional(Type.Integer({ minimum: 0, description: 'Backend quota in bytes (`--quota-backend-bytes`); 0 means etcd\'s default of 2 GiB. Past it the cluster raises NOSPACE.' })),
+    quotaBackendBytes: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "Backend quota in bytes (`--quota-backend-bytes`); 0 means etcd's default of 2 GiB. Past it the cluster raises NOSPACE.",
+      }),
+    ),
     backup: Type.Optional(
       Struct(
         {
-          schedule: Type.Optional(Type.String({ pattern: CRON, description: 'Cron schedule (5 fields, UTC) for periodic snapshots, e.g. `0 */6 * * *`; a missed slot is taken once when the cluster can be snapshotted again.' })),
-          retain: Type.Integer({ minimum: 1, default: 7, description: 'How many scheduled snapshots to keep; older ones (EtcdBackup and file) are pruned once the newest is verified.' }),
+          schedule: Type.Optional(
+            Type.String({
+              pattern: CRON,
+              description:
+                'Cron schedule (5 fields, UTC) for periodic snapshots, e.g. `0 */6 * * *`; a missed slot is taken once when the cluster can be snapshotted again.',
+            }),
+          ),
+          retain: Type.Integer({
+            minimum: 1,
+            default: 7,
+            description: 'How many scheduled snapshots to keep; older ones (EtcdBackup and file) are pruned once the newest is verified.',
+          }),
           destination: Type.Optional(BackupDestination),
         },
         { description: 'Periodic snapshots and their retention.' },
@@ -50,7 +84,13 @@ export const EtcdClusterSpec = Struct(
     ),
     restoreFrom: Type.Optional(
       Struct(
-        { backupName: Type.String({ pattern: DNS1123_LABEL, description: 'An `EtcdBackup` in the same namespace; the cluster is created from its snapshot (sha256-verified) before any member serves.' }) },
+        {
+          backupName: Type.String({
+            pattern: DNS1123_LABEL,
+            description:
+              'An `EtcdBackup` in the same namespace; the cluster is created from its snapshot (sha256-verified) before any member serves.',
+          }),
+        },
         { description: 'Create this cluster from a snapshot.' },
       ),
     ),
@@ -75,7 +115,11 @@ export const EtcdMemberStatus = Struct({
 });
 
 export const EtcdClusterStatus = Struct({
-  phase: Type.Optional(Type.String({ description: 'Pending, Bootstrapping, Running, Scaling, Upgrading, Healing, Restoring, Degraded, QuorumLost or Deleting.' })),
+  phase: Type.Optional(
+    Type.String({
+      description: 'Pending, Bootstrapping, Running, Scaling, Upgrading, Healing, Restoring, Degraded, QuorumLost or Deleting.',
+    }),
+  ),
   replicas: Type.Optional(Type.Integer()),
   readyMembers: Type.Optional(Type.Integer()),
   leader: Type.Optional(Type.String()),
@@ -84,8 +128,12 @@ export const EtcdClusterStatus = Struct({
   currentVersion: Type.Optional(Type.String()),
   clientEndpoint: Type.Optional(Type.String({ description: 'In-cluster client URL (the client Service).' })),
   caSecretName: Type.Optional(Type.String({ description: 'Secret with the CA that signs client certificates.' })),
-  lastBackup: Type.Optional(Struct({ name: Type.String(), time: Type.Optional(Type.String({ format: 'date-time' })), size: Type.Optional(Type.Integer()) })),
-  lastScheduleTime: Type.Optional(Type.String({ format: 'date-time', description: 'The newest `spec.backup.schedule` slot a backup was taken for.' })),
+  lastBackup: Type.Optional(
+    Struct({ name: Type.String(), time: Type.Optional(Type.String({ format: 'date-time' })), size: Type.Optional(Type.Integer()) }),
+  ),
+  lastScheduleTime: Type.Optional(
+    Type.String({ format: 'date-time', description: 'The newest `spec.backup.schedule` slot a backup was taken for.' }),
+  ),
   nextScheduleTime: Type.Optional(Type.String({ format: 'date-time', description: 'When the next scheduled backup is due.' })),
   conditions: Type.Optional(Conditions),
   observedGeneration: Type.Optional(Type.Integer()),

@@ -113,18 +113,28 @@ export function apiReference(): string {
   const walk = (s: any, path: string, required: boolean) => {
     if (!s || typeof s !== 'object') return;
     if (path) {
-      const type = s.enum ? s.enum.map((v: unknown) => `\`${v}\``).join(' \\| ') : s.type ?? 'any';
-      const extras = [required ? 'required' : '', 'default' in s ? `default \`${JSON.stringify(s.default)}\`` : '', s.pattern ? `pattern \`${s.pattern}\`` : '']
+      const type = s.enum ? s.enum.map((v: unknown) => `\`${v}\``).join(' \\| ') : (s.type ?? 'any');
+      const extras = [
+        required ? 'required' : '',
+        'default' in s ? `default \`${JSON.stringify(s.default)}\`` : '',
+        s.pattern ? `pattern \`${s.pattern}\`` : '',
+      ]
         .filter(Boolean)
         .join(', ');
       lines.push(`| \`${path}\` | ${type} | ${(s.description ?? '').replace(/\|/g, '\\|')}${extras ? ` (${extras})` : ''} |`);
     }
     const req: string[] = s.required ?? [];
     for (const [k, v] of Object.entries<any>(s.properties ?? {})) walk(v, path ? `${path}.${k}` : k, req.includes(k));
-    if (s.type === 'array' && s.items?.properties) for (const [k, v] of Object.entries<any>(s.items.properties)) walk(v, `${path}[].${k}`, (s.items.required ?? []).includes(k));
+    if (s.type === 'array' && s.items?.properties)
+      for (const [k, v] of Object.entries<any>(s.items.properties)) walk(v, `${path}[].${k}`, (s.items.required ?? []).includes(k));
   };
   for (const info of KINDS) {
-    lines.push(`## ${info.kind}`, '', `${info.description} ${info.crd ? `Scope: ${info.scope}.` : 'A file format, not served by the meta cluster.'}`, '');
+    lines.push(
+      `## ${info.kind}`,
+      '',
+      `${info.description} ${info.crd ? `Scope: ${info.scope}.` : 'A file format, not served by the meta cluster.'}`,
+      '',
+    );
     lines.push('| field | type | description |', '| --- | --- | --- |');
     walk(plain(info.spec), 'spec', true);
     lines.push('');

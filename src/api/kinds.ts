@@ -38,9 +38,16 @@ const ready = (t = 'Ready'): PrinterColumn => ({ name: t, type: 'string', jsonPa
 
 export const KINDS: KindInfo[] = [
   {
-    kind: 'EtcdCluster', plural: 'etcdclusters', shortNames: ['etcd', 'ec'], scope: 'Namespaced', crd: true,
+    kind: 'EtcdCluster',
+    plural: 'etcdclusters',
+    shortNames: ['etcd', 'ec'],
+    scope: 'Namespaced',
+    crd: true,
     description: 'An etcd cluster of 1, 3 or 5 members with TLS, backups and healing.',
-    spec: EtcdClusterSpec, status: EtcdClusterStatus, maxNameLength: 50, namePattern: DNS1123_LABEL,
+    spec: EtcdClusterSpec,
+    status: EtcdClusterStatus,
+    maxNameLength: 50,
+    namePattern: DNS1123_LABEL,
     columns: [
       { name: 'Replicas', type: 'integer', jsonPath: '.spec.replicas' },
       { name: 'Ready', type: 'integer', jsonPath: '.status.readyMembers' },
@@ -51,9 +58,16 @@ export const KINDS: KindInfo[] = [
     ],
   },
   {
-    kind: 'EtcdBackup', plural: 'etcdbackups', shortNames: ['eb'], scope: 'Namespaced', crd: true,
+    kind: 'EtcdBackup',
+    plural: 'etcdbackups',
+    shortNames: ['eb'],
+    scope: 'Namespaced',
+    crd: true,
     description: 'A snapshot of an etcd cluster.',
-    spec: EtcdBackupSpec, status: EtcdBackupStatus, maxNameLength: 63, namePattern: DNS1123_LABEL,
+    spec: EtcdBackupSpec,
+    status: EtcdBackupStatus,
+    maxNameLength: 63,
+    namePattern: DNS1123_LABEL,
     columns: [
       { name: 'Cluster', type: 'string', jsonPath: '.spec.etcdClusterRef.name' },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
@@ -63,9 +77,16 @@ export const KINDS: KindInfo[] = [
     ],
   },
   {
-    kind: 'BusinessCluster', plural: 'businessclusters', shortNames: ['bc'], scope: 'Namespaced', crd: true,
+    kind: 'BusinessCluster',
+    plural: 'businessclusters',
+    shortNames: ['bc'],
+    scope: 'Namespaced',
+    crd: true,
     description: 'A Kubernetes control plane run as workloads of the meta cluster.',
-    spec: BusinessClusterSpec, status: BusinessClusterStatus, maxNameLength: 40, namePattern: DNS1123_LABEL,
+    spec: BusinessClusterSpec,
+    status: BusinessClusterStatus,
+    maxNameLength: 40,
+    namePattern: DNS1123_LABEL,
     columns: [
       { name: 'Version', type: 'string', jsonPath: '.spec.version' },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
@@ -76,9 +97,16 @@ export const KINDS: KindInfo[] = [
     ],
   },
   {
-    kind: 'KubernetesVersion', plural: 'kubernetesversions', shortNames: ['kv'], scope: 'Cluster', crd: true,
+    kind: 'KubernetesVersion',
+    plural: 'kubernetesversions',
+    shortNames: ['kv'],
+    scope: 'Cluster',
+    crd: true,
     description: 'A Kubernetes release in the catalog of versions business clusters may use.',
-    spec: KubernetesVersionSpec, status: KubernetesVersionStatus, maxNameLength: 63, namePattern: DNS1123_SUBDOMAIN,
+    spec: KubernetesVersionSpec,
+    status: KubernetesVersionStatus,
+    maxNameLength: 63,
+    namePattern: DNS1123_SUBDOMAIN,
     columns: [
       { name: 'Version', type: 'string', jsonPath: '.spec.version' },
       { name: 'State', type: 'string', jsonPath: '.spec.state' },
@@ -87,21 +115,42 @@ export const KINDS: KindInfo[] = [
     ],
   },
   {
-    kind: 'Addon', plural: 'addons', shortNames: [], scope: 'Cluster', crd: true,
+    kind: 'Addon',
+    plural: 'addons',
+    shortNames: [],
+    scope: 'Cluster',
+    crd: true,
     description: 'An addon definition (coredns, kube-proxy, …) rendered into business clusters.',
-    spec: AddonSpec, status: AddonStatus, maxNameLength: 63, namePattern: DNS1123_LABEL,
+    spec: AddonSpec,
+    status: AddonStatus,
+    maxNameLength: 63,
+    namePattern: DNS1123_LABEL,
     columns: [{ name: 'Version', type: 'string', jsonPath: '.spec.version' }, age],
   },
   {
-    kind: 'Component', plural: 'components', shortNames: ['comp'], scope: 'Cluster', crd: true,
+    kind: 'Component',
+    plural: 'components',
+    shortNames: ['comp'],
+    scope: 'Cluster',
+    crd: true,
     description: 'On-host software (containerd, kubelet, …) with install, upgrade, health and repair steps.',
-    spec: ComponentSpec, status: ComponentStatus, maxNameLength: 63, namePattern: DNS1123_LABEL,
+    spec: ComponentSpec,
+    status: ComponentStatus,
+    maxNameLength: 63,
+    namePattern: DNS1123_LABEL,
     columns: [{ name: 'Version', type: 'string', jsonPath: '.spec.version' }, age],
   },
   {
-    kind: 'Machine', plural: 'machines', shortNames: ['ma'], scope: 'Namespaced', crd: true,
+    kind: 'Machine',
+    plural: 'machines',
+    shortNames: ['ma'],
+    scope: 'Namespaced',
+    crd: true,
     description: 'A node of a business cluster and the components it runs.',
-    spec: MachineSpec, status: MachineStatus, maxNameLength: 63, namePattern: DNS1123_LABEL,
+    spec: MachineSpec,
+    status: MachineStatus,
+    maxNameLength: 63,
+    namePattern: DNS1123_LABEL,
     columns: [
       { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterRef.name' },
       { name: 'Provider', type: 'string', jsonPath: '.spec.provider' },
@@ -112,9 +161,16 @@ export const KINDS: KindInfo[] = [
     ],
   },
   {
-    kind: 'MachineSet', plural: 'machinesets', shortNames: ['ms'], scope: 'Namespaced', crd: true,
+    kind: 'MachineSet',
+    plural: 'machinesets',
+    shortNames: ['ms'],
+    scope: 'Namespaced',
+    crd: true,
     description: 'A group of identical machines whose template changes roll out in phases.',
-    spec: MachineSetSpec, status: MachineSetStatus, maxNameLength: 57, namePattern: DNS1123_LABEL,
+    spec: MachineSetSpec,
+    status: MachineSetStatus,
+    maxNameLength: 57,
+    namePattern: DNS1123_LABEL,
     columns: [
       { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterRef.name' },
       { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas' },
@@ -124,9 +180,16 @@ export const KINDS: KindInfo[] = [
     ],
   },
   {
-    kind: 'FleetRollout', plural: 'fleetrollouts', shortNames: ['fro'], scope: 'Cluster', crd: true,
+    kind: 'FleetRollout',
+    plural: 'fleetrollouts',
+    shortNames: ['fro'],
+    scope: 'Cluster',
+    crd: true,
     description: 'Moves many business clusters to one target version in waves, with a soak per cluster and a failure budget.',
-    spec: FleetRolloutSpec, status: FleetRolloutStatus, maxNameLength: 63, namePattern: DNS1123_LABEL,
+    spec: FleetRolloutSpec,
+    status: FleetRolloutStatus,
+    maxNameLength: 63,
+    namePattern: DNS1123_LABEL,
     columns: [
       { name: 'Target', type: 'string', jsonPath: '.spec.target.kubernetesVersion' },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
@@ -138,9 +201,15 @@ export const KINDS: KindInfo[] = [
     ],
   },
   {
-    kind: 'LocalEnvironment', plural: 'localenvironments', shortNames: [], scope: 'Cluster', crd: false,
+    kind: 'LocalEnvironment',
+    plural: 'localenvironments',
+    shortNames: [],
+    scope: 'Cluster',
+    crd: false,
     description: 'A local Kube-on-Kube environment (`kokpit.yaml`), read by `kokpit up --config`.',
-    spec: LocalEnvironmentSpec, maxNameLength: 63, namePattern: DNS1123_LABEL,
+    spec: LocalEnvironmentSpec,
+    maxNameLength: 63,
+    namePattern: DNS1123_LABEL,
     columns: [],
   },
 ];
@@ -175,7 +244,14 @@ interface Meta {
   finalizers?: string[];
   deletionTimestamp?: string | Date;
   creationTimestamp?: string | Date;
-  ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }>;
+  ownerReferences?: Array<{
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+  }>;
 }
 export interface KokpitObject<K extends string, S, St = unknown> {
   apiVersion: typeof API_VERSION;

@@ -10,23 +10,40 @@ export const LocalEnvironmentSpec = Struct(
     metaCluster: Type.Optional(
       Struct(
         {
-          name: Type.String({ pattern: DNS1123_LABEL, maxLength: 40, default: 'kokpit', description: 'Name of the kind cluster or sandbox.' }),
-          runtime: StringEnum(['Auto', 'Kind', 'Sandbox'] as const, { default: 'Auto', description: '`Auto`: kind when Docker and kind are available, else the sandbox (real control plane, simulated nodes).' }),
-          kubernetesVersion: Type.Optional(Type.String({ pattern: KUBERNETES_VERSION, description: 'Meta cluster version; the newest Supported catalog version when unset.' })),
+          name: Type.String({
+            pattern: DNS1123_LABEL,
+            maxLength: 40,
+            default: 'kokpit',
+            description: 'Name of the kind cluster or sandbox.',
+          }),
+          runtime: StringEnum(['Auto', 'Kind', 'Sandbox'] as const, {
+            default: 'Auto',
+            description: '`Auto`: kind when Docker and kind are available, else the sandbox (real control plane, simulated nodes).',
+          }),
+          kubernetesVersion: Type.Optional(
+            Type.String({
+              pattern: KUBERNETES_VERSION,
+              description: 'Meta cluster version; the newest Supported catalog version when unset.',
+            }),
+          ),
           ports: Type.Optional(
             Struct(
               {
-                start: Type.Integer({ minimum: 1024, maximum: 65535, default: 36443, description: 'First host port for business cluster API servers.' }),
+                start: Type.Integer({
+                  minimum: 1024,
+                  maximum: 65535,
+                  default: 36443,
+                  description: 'First host port for business cluster API servers.',
+                }),
                 count: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'How many host ports to reserve.' }),
               },
               { description: 'Host ports reserved at create time so business cluster APIs are reachable from the host.' },
             ),
           ),
           extraMounts: Type.Optional(
-            Type.Array(
-              Struct({ hostPath: Type.String(), containerPath: Type.String(), readOnly: Type.Optional(Type.Boolean()) }),
-              { description: 'Host directories mounted into the kind node.' },
-            ),
+            Type.Array(Struct({ hostPath: Type.String(), containerPath: Type.String(), readOnly: Type.Optional(Type.Boolean()) }), {
+              description: 'Host directories mounted into the kind node.',
+            }),
           ),
         },
         { description: 'The meta cluster.' },

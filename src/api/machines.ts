@@ -8,7 +8,9 @@ export const PROVIDERS = ['kind', 'kwok'] as const;
 const Step = (what: string) =>
   Struct(
     {
-      script: Type.String({ description: `Shell script that ${what}. \`{{ .version }}\`, \`{{ .machine.* }}\` and \`{{ .cluster.* }}\` are replaced before it runs.` }),
+      script: Type.String({
+        description: `Shell script that ${what}. \`{{ .version }}\`, \`{{ .machine.* }}\` and \`{{ .cluster.* }}\` are replaced before it runs.`,
+      }),
       timeoutSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 300, description: 'The step fails when it runs longer.' }),
     },
     { description: `Script that ${what}.` },
@@ -29,7 +31,9 @@ export const ComponentSpec = Struct(
       },
       { description: 'Lifecycle scripts, run on the node.' },
     ),
-    providers: Type.Optional(Type.Array(StringEnum(PROVIDERS), { description: 'Machine providers this component supports; all when unset.' })),
+    providers: Type.Optional(
+      Type.Array(StringEnum(PROVIDERS), { description: 'Machine providers this component supports; all when unset.' }),
+    ),
   },
   { description: 'Software installed on a node, with its lifecycle steps.' },
 );
@@ -42,15 +46,20 @@ export const Taint = Struct({
 
 export const ComponentRef = Struct({
   name: Type.String({ pattern: DNS1123_LABEL, description: 'Name of a `Component` definition, e.g. `kubelet`.' }),
-  version: Type.Optional(Type.String({ description: 'Version to run; the component\'s default when unset.' })),
+  version: Type.Optional(Type.String({ description: "Version to run; the component's default when unset." })),
 });
 
 export const MachineSpec = Struct(
   {
     clusterRef: ObjectReference,
-    provider: StringEnum(PROVIDERS, { default: 'kwok', description: '`kind`: a container of the kind node image joined with kubeadm; `kwok`: a simulated node.' }),
+    provider: StringEnum(PROVIDERS, {
+      default: 'kwok',
+      description: '`kind`: a container of the kind node image joined with kubeadm; `kwok`: a simulated node.',
+    }),
     role: Type.String({ pattern: DNS1123_LABEL, default: 'worker', description: 'Node role label (`node-role.kubernetes.io/<role>`).' }),
-    components: Type.Optional(ListMap(ComponentRef, 'name', { description: 'On-host software this node runs, installed in dependency order.' })),
+    components: Type.Optional(
+      ListMap(ComponentRef, 'name', { description: 'On-host software this node runs, installed in dependency order.' }),
+    ),
     labels: Type.Optional(StringMap({ description: 'Labels put on the Node.' })),
     taints: Type.Optional(Type.Array(Taint, { description: 'Taints put on the Node.' })),
   },
@@ -62,14 +71,30 @@ export const MachineStatus = Struct({
   nodeName: Type.Optional(Type.String()),
   providerID: Type.Optional(Type.String()),
   kubeletVersion: Type.Optional(Type.String()),
-  components: Type.Optional(ListMap(Struct({ name: Type.String(), version: Type.Optional(Type.String()), healthy: Type.Optional(Type.Boolean()), message: Type.Optional(Type.String()) }), 'name')),
+  components: Type.Optional(
+    ListMap(
+      Struct({
+        name: Type.String(),
+        version: Type.Optional(Type.String()),
+        healthy: Type.Optional(Type.Boolean()),
+        message: Type.Optional(Type.String()),
+      }),
+      'name',
+    ),
+  ),
   conditions: Type.Optional(Conditions),
   observedGeneration: Type.Optional(Type.Integer()),
 });
 
 export const RolloutPhase = Struct({
-  percent: Type.Integer({ minimum: 1, maximum: 100, description: 'Cumulative share of machines updated by the end of this phase (the last phase is usually 100).' }),
-  pause: Type.Optional(Type.String({ pattern: DURATION, description: 'Wait this long after the phase is healthy before the next, e.g. `10m`.' })),
+  percent: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    description: 'Cumulative share of machines updated by the end of this phase (the last phase is usually 100).',
+  }),
+  pause: Type.Optional(
+    Type.String({ pattern: DURATION, description: 'Wait this long after the phase is healthy before the next, e.g. `10m`.' }),
+  ),
 });
 
 export const MachineSetSpec = Struct(
@@ -96,7 +121,12 @@ export const MachineSetSpec = Struct(
       Struct(
         {
           maxUnavailable: Type.Integer({ minimum: 1, default: 1, description: 'Machines updated at the same time.' }),
-          phases: Type.Optional(Type.Array(RolloutPhase, { description: 'Phases of a template change, e.g. `[{percent: 5}, {percent: 50}, {percent: 100}]`; each must pass its health gate.' })),
+          phases: Type.Optional(
+            Type.Array(RolloutPhase, {
+              description:
+                'Phases of a template change, e.g. `[{percent: 5}, {percent: 50}, {percent: 100}]`; each must pass its health gate.',
+            }),
+          ),
         },
         { description: 'How template changes roll out.' },
       ),

@@ -3,12 +3,18 @@
 import { Type, type TSchema, type TUnsafe, type ObjectOptions, type TProperties } from '@sinclair/typebox';
 
 /** A string restricted to a fixed set of values. Rendered as `enum`, which CRDs and editors both understand. */
-export function StringEnum<const T extends readonly string[]>(values: T, opts: { description?: string; default?: T[number] } = {}): TUnsafe<T[number]> {
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  opts: { description?: string; default?: T[number] } = {},
+): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...opts });
 }
 
 /** An integer restricted to a fixed set of values. */
-export function IntegerEnum<const T extends readonly number[]>(values: T, opts: { description?: string; default?: T[number] } = {}): TUnsafe<T[number]> {
+export function IntegerEnum<const T extends readonly number[]>(
+  values: T,
+  opts: { description?: string; default?: T[number] } = {},
+): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'integer', enum: [...values], ...opts });
 }
 

@@ -80,9 +80,7 @@ export function binaryPath(component: string, version?: string): string {
 export function hackBinsDir(): string {
   if (process.env.KOKPIT_HACK_BINS) return process.env.KOKPIT_HACK_BINS;
   // __dirname is src/binaries under tsx, dist/ when bundled; cwd covers the rest.
-  const starts = [typeof __dirname === 'string' ? __dirname : undefined, process.cwd()].filter(
-    (s): s is string => !!s,
-  );
+  const starts = [typeof __dirname === 'string' ? __dirname : undefined, process.cwd()].filter((s): s is string => !!s);
   for (const start of starts) {
     for (let d = start; ; d = path.dirname(d)) {
       const c = path.join(d, 'hack', 'bins');
@@ -159,9 +157,7 @@ export function planBinaries(opts: Pick<EnsureOptions, 'components' | 'versions'
   }
   const familyVersions = (s: BinarySpec) => new Set(CATALOG.filter((o) => o.family === s.family).map((o) => o.version));
   const selected = CATALOG.filter(
-    (s) =>
-      comps.includes(s.component) &&
-      (!versions || versions.includes(s.version) || !versions.some((v) => familyVersions(s).has(v))),
+    (s) => comps.includes(s.component) && (!versions || versions.includes(s.version) || !versions.some((v) => familyVersions(s).has(v))),
   );
   return selected.map((spec) => {
     const p = binaryPath(spec.component, spec.version);
@@ -241,7 +237,9 @@ async function buildOne(spec: BinarySpec, goBinary: string, signal?: AbortSignal
   const tmp = path.join(dir, `.${spec.component}.tmp-${process.pid}`);
   const args = goBuildArgs(spec, tmp);
   const log = fs.createWriteStream(logFile);
-  log.write(`# ${new Date().toISOString()} cwd=${moduleDir}\n# CGO_ENABLED=0 GOWORK=off ${goBinary} ${args.map((a) => JSON.stringify(a)).join(' ')}\n`);
+  log.write(
+    `# ${new Date().toISOString()} cwd=${moduleDir}\n# CGO_ENABLED=0 GOWORK=off ${goBinary} ${args.map((a) => JSON.stringify(a)).join(' ')}\n`,
+  );
 
   const code = await new Promise<number | string>((resolve, reject) => {
     if (signal?.aborted) return reject(new Error('aborted'));

@@ -88,9 +88,7 @@ function kubeVars(version: string): string[] {
     ['buildDate', KUBE_TAG_DATES[version] ?? '1970-01-01T00:00:00Z'],
   ];
   // component-base feeds /version and --version; client-go's copy feeds the User-Agent.
-  return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((p) =>
-    vals.map(([k, v]) => `${p}.${k}=${v}`),
-  );
+  return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((p) => vals.map(([k, v]) => `${p}.${k}=${v}`));
 }
 
 /** One `k8s.io/kubernetes/cmd/<component>` build from a wrapper module, with upstream's tags and version vars. */
@@ -192,7 +190,13 @@ function imageToolSpecs(): BinarySpec[] {
 }
 
 /** Every buildable component/version, in build order (cheap first, Kubernetes oldest first). */
-export const CATALOG: readonly BinarySpec[] = [...etcdSpecs(), ...kwokSpecs(), ...kubeOldReleaseSpecs(), ...kubeSpecs(), ...imageToolSpecs()];
+export const CATALOG: readonly BinarySpec[] = [
+  ...etcdSpecs(),
+  ...kwokSpecs(),
+  ...kubeOldReleaseSpecs(),
+  ...kubeSpecs(),
+  ...imageToolSpecs(),
+];
 
 export const COMPONENTS: readonly string[] = [...new Set(CATALOG.map((s) => s.component))];
 /** What `npm run setup:bins` builds with no `--only`: everything the test suites run. */

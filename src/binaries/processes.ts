@@ -209,7 +209,12 @@ export const execaRunner: CommandRunner = {
       // The process never started (ENOENT, EACCES).
       throw new CommandNotFoundError(file, String((r as { code?: string }).code ?? r.shortMessage ?? 'cannot be started'));
     }
-    return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), ...(r.timedOut ? { timedOut: true } : {}) };
+    return {
+      exitCode: r.exitCode ?? -1,
+      stdout: String(r.stdout ?? ''),
+      stderr: String(r.stderr ?? ''),
+      ...(r.timedOut ? { timedOut: true } : {}),
+    };
   },
 };
 

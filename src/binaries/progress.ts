@@ -6,7 +6,13 @@ import * as path from 'node:path';
 import type { BinarySpec } from './catalog';
 
 export type BuildEvent =
-  | { type: 'plan'; items: Array<{ component: string; version: string; estimateSeconds?: number }>; total: number; goVersion: string; dir: string }
+  | {
+      type: 'plan';
+      items: Array<{ component: string; version: string; estimateSeconds?: number }>;
+      total: number;
+      goVersion: string;
+      dir: string;
+    }
   | { type: 'start'; index: number; count: number; spec: BinarySpec; estimateSeconds?: number; estimateFrom?: string }
   | { type: 'done'; index: number; count: number; spec: BinarySpec; seconds: number }
   | { type: 'failed'; index: number; count: number; spec: BinarySpec; seconds: number; error: string };
@@ -33,7 +39,8 @@ export function formatBuildEvent(e: BuildEvent): string {
     case 'plan': {
       const known = e.items.filter((i) => i.estimateSeconds !== undefined);
       const sum = known.reduce((a, i) => a + (i.estimateSeconds ?? 0), 0);
-      const est = known.length === e.items.length ? `, ~${duration(sum)} by the last builds` : known.length ? `, at least ~${duration(sum)}` : '';
+      const est =
+        known.length === e.items.length ? `, ~${duration(sum)} by the last builds` : known.length ? `, at least ~${duration(sum)}` : '';
       return (
         `${e.items.length} of ${e.total} binaries missing; building with ${e.goVersion} into ${e.dir}${est}: ` +
         e.items.map((i) => `${i.component} ${i.version}`).join(', ')
@@ -78,7 +85,10 @@ export function buildProgressReporter(out: ProgressOutput, prefix = ''): { onEve
       let tail = 'no earlier build to estimate from';
       if (e.estimateSeconds !== undefined) {
         const left = e.estimateSeconds - elapsed;
-        tail = left > 0 ? `of ~${duration(e.estimateSeconds)}, ~${duration(left)} left` : `longer than the last build (${duration(e.estimateSeconds)})`;
+        tail =
+          left > 0
+            ? `of ~${duration(e.estimateSeconds)}, ~${duration(left)} left`
+            : `longer than the last build (${duration(e.estimateSeconds)})`;
       }
       out.write(`\r\x1b[K${prefix}${label(e)}: building ${duration(elapsed)} ${tail}`);
       live = true;

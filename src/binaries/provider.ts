@@ -36,6 +36,7 @@ export interface ProviderOptions {
   ensure?: typeof ensureBinaries;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the provider's state (builds in flight, failures remembered) is shared by the closures of the object it returns
 export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
   const log = o.log ?? (() => {});
   const builds = new Map<string, { promise: Promise<string>; since: number; estimate: string; started: boolean }>();
@@ -56,8 +57,16 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
     if (why) return { state: 'unbuildable', message: why };
     const b = builds.get(key(component, version));
     // Stable text (no elapsed time): a status that quotes it is not rewritten every pass during a build.
-    if (b && !b.started) return { state: 'building', message: `waiting to build ${component} ${version} from Go modules (one build at a time; queued since ${isoSeconds(b.since)})` };
-    if (b) return { state: 'building', message: `building ${component} ${version} from Go modules on demand since ${isoSeconds(b.since)}${b.estimate}` };
+    if (b && !b.started)
+      return {
+        state: 'building',
+        message: `waiting to build ${component} ${version} from Go modules (one build at a time; queued since ${isoSeconds(b.since)})`,
+      };
+    if (b)
+      return {
+        state: 'building',
+        message: `building ${component} ${version} from Go modules on demand since ${isoSeconds(b.since)}${b.estimate}`,
+      };
     const f = failures.get(key(component, version));
     if (f) return { state: 'failed', message: f.message };
     return { state: 'missing', message: `${component} ${version} is not built yet` };
@@ -74,7 +83,12 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
     const failed = failures.get(k);
     if (failed && Date.now() - failed.at < retryAfter) return Promise.reject(new Error(failed.message));
     const last = buildTimes().estimate(component, version);
-    const entry = { since: Date.now(), started: false, estimate: last ? ` (~${duration(last.seconds)}, from ${last.from})` : '', promise: undefined as unknown as Promise<string> };
+    const entry = {
+      since: Date.now(),
+      started: false,
+      estimate: last ? ` (~${duration(last.seconds)}, from ${last.from})` : '',
+      promise: undefined as unknown as Promise<string>,
+    };
     const run = async () => {
       entry.since = Date.now();
       entry.started = true;
@@ -90,10 +104,16 @@ export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
       return built;
     };
     entry.promise = (queue = queue.catch(() => {}).then(run)) as Promise<string>;
-    entry.promise.then(
-      () => failures.delete(k),
-      (e: unknown) => failures.set(k, { at: Date.now(), message: `building ${component} ${version} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}` }),
-    ).finally(() => builds.delete(k));
+    entry.promise
+      .then(
+        () => failures.delete(k),
+        (e: unknown) =>
+          failures.set(k, {
+            at: Date.now(),
+            message: `building ${component} ${version} failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+          }),
+      )
+      .finally(() => builds.delete(k));
     builds.set(k, entry);
     return entry.promise;
   };

@@ -29,7 +29,9 @@ export interface Parsed {
  * empty, `oneOf` values, and usage errors worded for a person (`-o needs a value`, `unknown flag --nope`).
  */
 export function parseFlags(argv: string[], specs: FlagSpec[]): Parsed {
-  const options = Object.fromEntries(specs.map((s) => [s.name, { type: s.value ? ('string' as const) : ('boolean' as const), ...(s.short ? { short: s.short } : {}) }]));
+  const options = Object.fromEntries(
+    specs.map((s) => [s.name, { type: s.value ? ('string' as const) : ('boolean' as const), ...(s.short ? { short: s.short } : {}) }]),
+  );
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
@@ -53,7 +55,10 @@ export function parseFlags(argv: string[], specs: FlagSpec[]): Parsed {
 /** How the user wrote a flag last (`-o` or `--output`), for messages. */
 function lastWritten(argv: string[], spec: FlagSpec): string {
   const forms = [`--${spec.name}`, ...(spec.short ? [`-${spec.short}`] : [])];
-  const used = [...argv].reverse().map((a) => a.split('=')[0]).find((a) => forms.includes(a));
+  const used = [...argv]
+    .reverse()
+    .map((a) => a.split('=')[0])
+    .find((a) => forms.includes(a));
   return used ?? `--${spec.name}`;
 }
 
@@ -68,10 +73,15 @@ function usageMessage(e: unknown, argv: string[], specs: FlagSpec[]): string {
   return msg;
 }
 
-export const str = (p: Parsed, name: string): string | undefined => (typeof p.flags[name] === 'string' ? (p.flags[name] as string) : undefined);
+export const str = (p: Parsed, name: string): string | undefined =>
+  typeof p.flags[name] === 'string' ? (p.flags[name] as string) : undefined;
 
 /** --kubeconfig/--context/--name, the flags every command that talks to a meta cluster takes. */
-export const META_FLAGS: FlagSpec[] = [{ name: 'kubeconfig', value: true }, { name: 'context', value: true }, { name: 'name', value: true }];
+export const META_FLAGS: FlagSpec[] = [
+  { name: 'kubeconfig', value: true },
+  { name: 'context', value: true },
+  { name: 'name', value: true },
+];
 
 export interface MetaCluster {
   kc: KubeConfig;
@@ -107,15 +117,21 @@ export function metaCluster(p: Parsed, env: NodeJS.ProcessEnv = process.env): Me
   const names = running.map((r) => r.name).join(', ');
   if (named) {
     const local = running.find((r) => r.name === named);
-    if (!local) throw new UsageError(`local environment "${named}" is not running (${running.length ? `running: ${names}` : 'none runs; start one with `kokpit up --name ' + named + '`'})`);
+    if (!local)
+      throw new UsageError(
+        `local environment "${named}" is not running (${running.length ? `running: ${names}` : 'none runs; start one with `kokpit up --name ' + named + '`'})`,
+      );
     return { kc: load(local.kubeconfig, `local environment "${named}"`), source: `local environment "${named}"` };
   }
   const pick = running.length === 1 ? running[0] : running.find((r) => r.name === DEFAULT_ENV_NAME);
   if (pick) return { kc: load(pick.kubeconfig, `local environment "${pick.name}"`), source: `local environment "${pick.name}"` };
-  if (running.length > 1) throw new UsageError(`several local environments run (${names}); pick one with --name N, or a cluster with --kubeconfig FILE`);
+  if (running.length > 1)
+    throw new UsageError(`several local environments run (${names}); pick one with --name N, or a cluster with --kubeconfig FILE`);
   const home = path.join(os.homedir(), '.kube', 'config');
   if (!fs.existsSync(home)) {
-    throw new UsageError(`no meta cluster: no local environment runs (start one with \`kokpit up\`), and there is no --kubeconfig, $KUBECONFIG or ${home}`);
+    throw new UsageError(
+      `no meta cluster: no local environment runs (start one with \`kokpit up\`), and there is no --kubeconfig, $KUBECONFIG or ${home}`,
+    );
   }
   return { kc: load(home, 'the default kubeconfig'), source: home };
 }

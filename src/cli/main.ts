@@ -12,7 +12,7 @@ function usage(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'Run `kokpit <command> --help` for a command\'s flags.',
+    "Run `kokpit <command> --help` for a command's flags.",
   ].join('\n');
 }
 

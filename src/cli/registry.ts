@@ -19,7 +19,8 @@ export const COMMANDS: CommandEntry[] = [
   {
     name: 'validate',
     summary: 'Check kokpit manifests and kind configs (schema, YAML and semantic rules) offline',
-    usage: 'kokpit validate [--output text|json] <files or dirs…>\n\n' +
+    usage:
+      'kokpit validate [--output text|json] <files or dirs…>\n\n' +
       'Directories are searched recursively for *.yaml and *.yml (node_modules and dot-directories are skipped).\n' +
       'Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O error.',
     load: async () =>
@@ -64,9 +65,9 @@ export const COMMANDS: CommandEntry[] = [
       '                [--metrics-bind-address 0|HOST:PORT] [--health-probe-bind-address 0|HOST:PORT] [-v]\n\n' +
       'Runs in the foreground until SIGINT/SIGTERM. Only one manager per meta cluster reconciles (Lease\n' +
       '<namespace>/kokpit-manager); others wait and take over when it stops or dies.\n' +
-      '--etcd-access port-forward: reach etcd members through the API server\'s pod port-forward (when this\n' +
-      'process runs outside the meta cluster\'s pod network); pod-ip (default) dials pod IPs directly.\n' +
-      '--metrics-bind-address: serve Prometheus /metrics (controller-runtime\'s names, and kokpit_* fleet gauges);\n' +
+      "--etcd-access port-forward: reach etcd members through the API server's pod port-forward (when this\n" +
+      "process runs outside the meta cluster's pod network); pod-ip (default) dials pod IPs directly.\n" +
+      "--metrics-bind-address: serve Prometheus /metrics (controller-runtime's names, and kokpit_* fleet gauges);\n" +
       '--health-probe-bind-address: serve /healthz and /readyz. Both as controller-runtime reads them (:8080 = every\n' +
       'interface, 127.0.0.1:0 = a free loopback port); 0 (default) serves nothing.',
     load: async () =>
@@ -74,10 +75,10 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'metrics',
-    summary: 'The running manager\'s metrics: reconciles, queues, the lease, the fleet (--raw: Prometheus text)',
+    summary: "The running manager's metrics: reconciles, queues, the lease, the fleet (--raw: Prometheus text)",
     usage:
       'kokpit metrics [--name N] [--url http://HOST:PORT] [--raw]\n\n' +
-      'Reads /metrics of the manager a local environment runs (its address is in the environment\'s state), or of any\n' +
+      "Reads /metrics of the manager a local environment runs (its address is in the environment's state), or of any\n" +
       'manager at --url (e.g. `kokpit operator --metrics-bind-address 127.0.0.1:8080`, or a port-forward to the pod).\n' +
       'Exit status: 0 read, 1 no manager to read or not reachable, 2 usage error.',
     load: async () =>
@@ -85,26 +86,24 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'up',
-    summary: 'Create (or reuse) a local meta cluster running kokpit\'s reconcilers; --with-sample adds a Ready business cluster',
+    summary: "Create (or reuse) a local meta cluster running kokpit's reconcilers; --with-sample adds a Ready business cluster",
     usage:
       'kokpit up [--name N] [--config kokpit.yaml] [--runtime sandbox|kind] [--with-sample] [--detach] [-v]\n' +
       '          [--version V] [--nodes N]\n\n' +
-      '--version: the meta cluster\'s Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n' +
+      "--version: the meta cluster's Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n" +
       'Runtime: kind when Docker is reachable and `kind` is on PATH, else the sandbox (no Docker: etcd,\n' +
-      'kube-apiserver and kube-controller-manager as local processes; business clusters\' etcd and control-plane\n' +
-      'pods run as real local processes through kokpit\'s pod runner; worker nodes are simulated).\n' +
+      "kube-apiserver and kube-controller-manager as local processes; business clusters' etcd and control-plane\n" +
+      "pods run as real local processes through kokpit's pod runner; worker nodes are simulated).\n" +
       'kind: preflight, `kind create cluster` (or reuse), then the same install and manager as the sandbox; the\n' +
-      'manager runs on the host. Business API servers: 127.0.0.1:<port> from kokpit.yaml\'s reserved range.\n' +
+      "manager runs on the host. Business API servers: 127.0.0.1:<port> from kokpit.yaml's reserved range.\n" +
       'Runs in the foreground until Ctrl-C, or in the background with --detach (stop with `kokpit down`).',
-    load: async () =>
-      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/up') : await import('./commands/up')).upCommand,
+    load: async () => (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/up') : await import('./commands/up')).upCommand,
   },
   {
     name: 'down',
     summary: 'Stop a local environment started by `kokpit up` (manager, pod runner processes, control plane)',
     usage: 'kokpit down [--name N]\n\nExit code 0 when everything stopped, 1 when a process is left running.',
-    load: async () =>
-      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/down') : await import('./commands/down')).downCommand,
+    load: async () => (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/down') : await import('./commands/down')).downCommand,
   },
   {
     name: 'status',
@@ -119,9 +118,9 @@ export const COMMANDS: CommandEntry[] = [
     usage:
       'kokpit kubeconfig <cluster> [-n NAMESPACE] [-o FILE|-] [--kubeconfig FILE] [--context NAME] [--name ENV]\n' +
       '       kokpit kubeconfig <cluster> --merge [--kubeconfig-out FILE] [--use] [-n NAMESPACE] [meta flags]\n\n' +
-      '-o FILE  where to write it (default: the local environment\'s directory, else ~/.config/kokpit/kubeconfigs/)\n' +
+      "-o FILE  where to write it (default: the local environment's directory, else ~/.config/kokpit/kubeconfigs/)\n" +
       '-o -     print it to stdout instead (it holds a client key: handle with care)\n' +
-      '--merge  add it to your kubeconfig ($KUBECONFIG\'s first file, else ~/.kube/config; or --kubeconfig-out FILE) as\n' +
+      "--merge  add it to your kubeconfig ($KUBECONFIG's first file, else ~/.kube/config; or --kubeconfig-out FILE) as\n" +
       '         cluster, user and context kokpit/<namespace>/<cluster>; other entries and current-context are kept\n' +
       '         (--use switches current-context to it)',
     load: async () =>
@@ -133,8 +132,7 @@ export const COMMANDS: CommandEntry[] = [
     usage:
       'kokpit get clusters|etcd|machines|versions|addons|rollouts [-n NAMESPACE] [-o wide|yaml|json] ' +
       '[--kubeconfig FILE] [--context NAME] [--name ENV]',
-    load: async () =>
-      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/get') : await import('./commands/get')).getCommand,
+    load: async () => (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/get') : await import('./commands/get')).getCommand,
   },
   {
     name: 'render',
@@ -153,8 +151,7 @@ export const COMMANDS: CommandEntry[] = [
     name: 'apply',
     summary: 'Validate and server-side apply manifests to the meta cluster',
     usage: 'kokpit apply -f FILE [-n NAMESPACE] [--dry-run] [--kubeconfig FILE] [--context NAME] [--name ENV]',
-    load: async () =>
-      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/apply') : await import('./commands/apply')).applyCommand,
+    load: async () => (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/apply') : await import('./commands/apply')).applyCommand,
   },
   {
     name: 'backup',
@@ -180,7 +177,7 @@ export const COMMANDS: CommandEntry[] = [
     usage:
       'kokpit upgrade <cluster> --to VERSION [-n NAMESPACE] [--timeout 20m] [--no-wait] ' +
       '[--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
-      'The version must be Supported or Preview in the meta cluster\'s catalog (`kokpit versions list`); downgrades are refused.\n' +
+      "The version must be Supported or Preview in the meta cluster's catalog (`kokpit versions list`); downgrades are refused.\n" +
       'Several minors are taken one at a time by the operator. Exit 0 once the cluster runs VERSION and is Ready; 1 on a\n' +
       'failure that persists or on timeout.',
     load: async () =>
@@ -218,7 +215,6 @@ export const COMMANDS: CommandEntry[] = [
     usage:
       'kokpit diff -f FILE [-n NAMESPACE] [--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
       'Exit status: 0 no differences, 1 differences, 2 an error. Secret values are shown as hashes only.',
-    load: async () =>
-      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/diff') : await import('./commands/diff')).diffCommand,
+    load: async () => (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/diff') : await import('./commands/diff')).diffCommand,
   },
 ];

@@ -121,7 +121,11 @@ export class LeaderElector {
   }
 
   private read(): Promise<LeaseObject> {
-    return this.api.read<LeaseObject>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.opts.name, namespace: this.opts.namespace } });
+    return this.api.read<LeaseObject>({
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: this.opts.name, namespace: this.opts.namespace },
+    });
   }
 
   /** One attempt: returns the identity holding the lease afterwards. */

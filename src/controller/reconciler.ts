@@ -17,7 +17,10 @@ export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<Reconci
 
 /** A spec that no retry can fix (reported on status by the reconciler); the key is not retried until it changes. */
 export class TerminalError extends Error {
-  constructor(message: string, readonly reason: string = 'InvalidSpec') {
+  constructor(
+    message: string,
+    readonly reason: string = 'InvalidSpec',
+  ) {
     super(message);
     this.name = 'TerminalError';
   }

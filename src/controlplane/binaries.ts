@@ -17,7 +17,6 @@ export interface ResolveOptions {
   build?: typeof ensureBinaries;
 }
 
-
 function goAvailable(): Promise<boolean> {
   return execaRunner.run('go', ['version']).then(
     (r) => r.exitCode === 0,

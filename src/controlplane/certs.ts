@@ -33,17 +33,11 @@ export async function generateControlPlanePKI(): Promise<ControlPlanePKI> {
     createKeyPair(),
   ]);
   const local = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validDays: VALID_DAYS };
-  const [apiserver, admin, controllerManager, scheduler, componentServing, etcdServer, apiserverEtcdClient, etcdClient] =
-    await Promise.all([
+  const [apiserver, admin, controllerManager, scheduler, componentServing, etcdServer, apiserverEtcdClient, etcdClient] = await Promise.all(
+    [
       issueCert(ca, {
         commonName: 'kube-apiserver',
-        dnsNames: [
-          'localhost',
-          'kubernetes',
-          'kubernetes.default',
-          'kubernetes.default.svc',
-          'kubernetes.default.svc.cluster.local',
-        ],
+        dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
         ipAddresses: ['127.0.0.1', KUBERNETES_SERVICE_IP],
         usages: ['server'],
         validDays: VALID_DAYS,
@@ -55,7 +49,8 @@ export async function generateControlPlanePKI(): Promise<ControlPlanePKI> {
       issueCert(etcdCA, { commonName: 'etcd', usages: ['server', 'client'], ...local }),
       issueCert(etcdCA, { commonName: 'kube-apiserver-etcd-client', usages: ['client'], validDays: VALID_DAYS }),
       issueCert(etcdCA, { commonName: 'kokpit-etcd-client', usages: ['client'], validDays: VALID_DAYS }),
-    ]);
+    ],
+  );
   return {
     ca,
     apiserver,

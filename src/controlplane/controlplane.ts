@@ -175,7 +175,10 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     const server = `https://127.0.0.1:${apiPort}`;
     const etcd = start('etcd', etcdArgs(dir, files, etcdURL, `https://127.0.0.1:${etcdPeerPort}`));
     const auditLogPath = opts.audit ? path.join(dir, 'audit.log') : undefined;
-    const apiserver = start('kube-apiserver', [...apiserverArgs(dir, files, apiPort, etcdURL, !!opts.controllers), ...(auditLogPath ? auditArgs(dir, auditLogPath) : [])]);
+    const apiserver = start('kube-apiserver', [
+      ...apiserverArgs(dir, files, apiPort, etcdURL, !!opts.controllers),
+      ...(auditLogPath ? auditArgs(dir, auditLogPath) : []),
+    ]);
     const etcdTLS = { caPem: pki.etcdCA.certPem, certPem: pki.etcdClient.certPem, keyPem: pki.etcdClient.keyPem };
     await waitFor(
       'etcd /health',
@@ -198,7 +201,13 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
         const r = await httpsGet(`${server}/readyz`, adminTLS);
         if (r.status === 200) return true;
         // The body lists the failing checks: the most useful "last reason" on timeout.
-        throw new Error(`HTTP ${r.status} ${r.body.split('\n').filter((l) => l.includes('[-]')).join(' ').slice(0, 300)}`);
+        throw new Error(
+          `HTTP ${r.status} ${r.body
+            .split('\n')
+            .filter((l) => l.includes('[-]'))
+            .join(' ')
+            .slice(0, 300)}`,
+        );
       },
       {
         timeoutMs: readyTimeoutMs,

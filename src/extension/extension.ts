@@ -38,7 +38,9 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCommands(context, { runtime, diagnostics, fleet, reconcilers });
 
   // The host's uptime shows how much of the wait before activation was VS Code starting, not kokpit.
-  runtime.logger.info(`activated in ${Math.round(performance.now() - started)} ms (extension host up ${Math.round(process.uptime() * 1000)} ms)`);
+  runtime.logger.info(
+    `activated in ${Math.round(performance.now() - started)} ms (extension host up ${Math.round(process.uptime() * 1000)} ms)`,
+  );
   // Connecting runs after activation returns: an unreachable cluster never slows the editor down.
   void fleet.autoConnect();
 }

@@ -49,7 +49,13 @@ export interface ProcessRunner {
   run(
     file: string,
     args: readonly string[],
-    options?: { cwd?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal; input?: string; onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void },
+    options?: {
+      cwd?: string;
+      env?: NodeJS.ProcessEnv;
+      signal?: AbortSignal;
+      input?: string;
+      onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+    },
   ): Promise<ProcessResult>;
 }
 
@@ -118,24 +124,43 @@ export function createRuntime(context: vscode.ExtensionContext): Runtime {
           err.push(b);
           options.onOutput?.(b.toString('utf8'), 'stderr');
         });
-        child.on('error', (e) => (options.signal?.aborted ? resolve({ exitCode: -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }) : reject(e)));
-        child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+        child.on('error', (e) =>
+          options.signal?.aborted
+            ? resolve({ exitCode: -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') })
+            : reject(e),
+        );
+        child.on('close', (code) =>
+          resolve({ exitCode: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+        );
         child.stdin.end(options.input ?? '');
       }),
   };
 
   const progress: ProgressSink = {
     run: async (title, task) =>
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Kokpit: ${title}`, cancellable: true }, (report, token) => {
-        const abort = new AbortController();
-        const cancelled = token.onCancellationRequested(() => abort.abort());
-        return task((message) => report.report({ message }), abort.signal).finally(() => cancelled.dispose());
-      }),
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Kokpit: ${title}`, cancellable: true },
+        (report, token) => {
+          const abort = new AbortController();
+          const cancelled = token.onCancellationRequested(() => abort.abort());
+          return task((message) => report.report({ message }), abort.signal).finally(() => cancelled.dispose());
+        },
+      ),
   };
 
   const cli: CliLocator = { command: () => locateCli(context) };
 
-  return { logger, settings: { current, onDidChange: changed.event }, clock, kube, processes, cli, progress, output, extensionPath: context.extensionPath };
+  return {
+    logger,
+    settings: { current, onDidChange: changed.event },
+    clock,
+    kube,
+    processes,
+    cli,
+    progress,
+    output,
+    extensionPath: context.extensionPath,
+  };
 }
 
 /**

@@ -1,6 +1,15 @@
 // The Fleet model: a pure tree over API objects of one meta cluster, with stable ids, parents, status and
 // per-node change tracking. The VS Code tree view is a thin adapter over it (src/extension/fleet/).
-import { STATE_REASON_ANNOTATION, type BusinessCluster, type EtcdCluster, type KubernetesVersion, type Addon, type Machine, type MachineSet, type Condition } from '../api';
+import {
+  STATE_REASON_ANNOTATION,
+  type BusinessCluster,
+  type EtcdCluster,
+  type KubernetesVersion,
+  type Addon,
+  type Machine,
+  type MachineSet,
+  type Condition,
+} from '../api';
 
 export type FleetStatus = 'ok' | 'progress' | 'warning' | 'error' | 'unknown';
 
@@ -114,7 +123,15 @@ export class FleetModel {
       children: GROUPS.map((g) => this.groupId(g.key)),
     });
     for (const g of GROUPS) {
-      this.put({ id: this.groupId(g.key), parentId: this.rootId, kind: 'group', label: g.label, status: 'unknown', contextValue: `kokpit.group.${g.key}`, children: [] });
+      this.put({
+        id: this.groupId(g.key),
+        parentId: this.rootId,
+        kind: 'group',
+        label: g.label,
+        status: 'unknown',
+        contextValue: `kokpit.group.${g.key}`,
+        children: [],
+      });
     }
   }
 
@@ -160,11 +177,19 @@ export class FleetModel {
         const ck = `${obj.metadata.namespace ?? ''}/${obj.spec.clusterRef.name}`;
         if (!this.machinesByCluster.has(ck)) this.machinesByCluster.set(ck, new Set());
         this.machinesByCluster.get(ck)!.add(key);
-        const cluster = this.objects.get(objKey('BusinessCluster', obj.metadata.namespace, obj.spec.clusterRef.name)) as BusinessCluster | undefined;
+        const cluster = this.objects.get(objKey('BusinessCluster', obj.metadata.namespace, obj.spec.clusterRef.name)) as
+          BusinessCluster | undefined;
         return cluster ? this.renderCluster(cluster) : [];
       }
       case 'KubernetesVersion':
-        return this.renderLeaf('versions', obj, 'version', obj.spec.version, obj.spec.state ?? 'Supported', obj.spec.state === 'Supported' || obj.spec.state === 'Preview' || !obj.spec.state ? 'ok' : 'warning');
+        return this.renderLeaf(
+          'versions',
+          obj,
+          'version',
+          obj.spec.version,
+          obj.spec.state ?? 'Supported',
+          obj.spec.state === 'Supported' || obj.spec.state === 'Preview' || !obj.spec.state ? 'ok' : 'warning',
+        );
       case 'Addon':
         return this.renderLeaf('addons', obj, 'addonDefinition', obj.metadata.name, obj.spec.version, 'ok');
       default:
@@ -181,7 +206,8 @@ export class FleetModel {
     if (obj.kind === 'Machine' || obj.kind === 'MachineSet') {
       const ck = `${obj.metadata.namespace ?? ''}/${obj.spec.clusterRef.name}`;
       this.machinesByCluster.get(ck)?.delete(key);
-      const cluster = this.objects.get(objKey('BusinessCluster', obj.metadata.namespace, obj.spec.clusterRef.name)) as BusinessCluster | undefined;
+      const cluster = this.objects.get(objKey('BusinessCluster', obj.metadata.namespace, obj.spec.clusterRef.name)) as
+        BusinessCluster | undefined;
       return cluster ? this.renderCluster(cluster) : [];
     }
     const id = this.objectId(obj.kind, obj.metadata.namespace, obj.metadata.name);
@@ -249,8 +275,15 @@ export class FleetModel {
     const id = this.objectId(obj.kind, obj.metadata.namespace, obj.metadata.name);
     const prev = this.nodes.get(id);
     const node: FleetNode = {
-      id, parentId: this.groupId(groupKey), kind, label, description, status,
-      contextValue: `kokpit.${kind}`, ref: { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name }, children: [],
+      id,
+      parentId: this.groupId(groupKey),
+      kind,
+      label,
+      description,
+      status,
+      contextValue: `kokpit.${kind}`,
+      ref: { kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name },
+      children: [],
     };
     this.put(node);
     const out = this.attach(groupKey, id) ? [this.groupId(groupKey)] : [];
@@ -267,25 +300,35 @@ export class FleetModel {
     const ready = ec.status?.readyMembers ?? members.filter((m) => m.healthy).length;
     const prev = this.nodes.get(id);
     const node: FleetNode = {
-      id, parentId: this.groupId('etcd'), kind: 'etcdCluster', label: ec.metadata.name,
+      id,
+      parentId: this.groupId('etcd'),
+      kind: 'etcdCluster',
+      label: ec.metadata.name,
       description: `${ready}/${ec.spec.replicas ?? 3} · ${ec.status?.currentVersion ?? ec.spec.version ?? ''} · ${ec.status?.phase ?? 'Pending'}`,
       tooltip: tooltip(`${ns}/${ec.metadata.name}`, ec),
-      status, contextValue: `kokpit.etcdCluster.${status === 'ok' ? 'ready' : status}`,
-      ref: { kind: 'EtcdCluster', namespace: ns, name: ec.metadata.name }, children: prev?.children ?? [],
+      status,
+      contextValue: `kokpit.etcdCluster.${status === 'ok' ? 'ready' : status}`,
+      ref: { kind: 'EtcdCluster', namespace: ns, name: ec.metadata.name },
+      children: prev?.children ?? [],
     };
     this.put(node);
     const changed = this.attach('etcd', id) ? [this.groupId('etcd')] : [];
     if (!prev || !sameRendering(prev, node)) changed.push(id);
     const kids = members.map<FleetNode>((m) => ({
-      id: `${id}/member/${m.name}`, parentId: id, kind: 'etcdMember', label: m.name,
+      id: `${id}/member/${m.name}`,
+      parentId: id,
+      kind: 'etcdMember',
+      label: m.name,
       description: [m.leader ? 'leader' : m.learner ? 'learner' : 'follower', humanBytes(m.dbSize), m.version].filter(Boolean).join(' · '),
       tooltip: m.message ?? (m.healthy ? 'healthy' : 'unhealthy'),
       status: m.healthy === undefined ? 'unknown' : m.healthy ? 'ok' : 'error',
-      contextValue: `kokpit.etcdMember${m.leader ? '.leader' : ''}`, children: [],
+      contextValue: `kokpit.etcdMember${m.leader ? '.leader' : ''}`,
+      children: [],
     }));
     return [...changed, ...this.replaceChildren(node, kids)];
   }
 
+  // eslint-disable-next-line max-lines-per-function -- one tree node per fact of the cluster, in the order the tree shows them
   private renderCluster(bc: BusinessCluster): string[] {
     const ns = bc.metadata.namespace;
     const id = this.objectId('BusinessCluster', ns, bc.metadata.name);
@@ -293,11 +336,16 @@ export class FleetModel {
     const status = phaseStatus(bc.status?.phase, ready);
     const prev = this.nodes.get(id);
     const node: FleetNode = {
-      id, parentId: this.groupId('clusters'), kind: 'businessCluster', label: bc.metadata.name,
+      id,
+      parentId: this.groupId('clusters'),
+      kind: 'businessCluster',
+      label: bc.metadata.name,
       description: [bc.status?.phase ?? 'Pending', bc.status?.version ?? bc.spec.version, bc.status?.endpoint].filter(Boolean).join(' · '),
       tooltip: tooltip(`${ns}/${bc.metadata.name}`, bc),
-      status, contextValue: `kokpit.businessCluster.${status === 'ok' ? 'ready' : status}`,
-      ref: { kind: 'BusinessCluster', namespace: ns, name: bc.metadata.name }, children: prev?.children ?? [],
+      status,
+      contextValue: `kokpit.businessCluster.${status === 'ok' ? 'ready' : status}`,
+      ref: { kind: 'BusinessCluster', namespace: ns, name: bc.metadata.name },
+      children: prev?.children ?? [],
     };
     this.put(node);
     const changed = this.attach('clusters', id) ? [this.groupId('clusters')] : [];
@@ -306,7 +354,16 @@ export class FleetModel {
     const kids: FleetNode[] = [];
     for (const c of bc.status?.components ?? []) {
       const ok = (c.readyReplicas ?? 0) >= (c.replicas ?? 1);
-      kids.push({ id: `${id}/component/${c.name}`, parentId: id, kind: 'controlPlaneComponent', label: c.name, description: `${c.readyReplicas ?? 0}/${c.replicas ?? 1}${c.version ? ` · ${c.version}` : ''}`, status: ok ? 'ok' : 'progress', contextValue: 'kokpit.controlPlaneComponent', children: [] });
+      kids.push({
+        id: `${id}/component/${c.name}`,
+        parentId: id,
+        kind: 'controlPlaneComponent',
+        label: c.name,
+        description: `${c.readyReplicas ?? 0}/${c.replicas ?? 1}${c.version ? ` · ${c.version}` : ''}`,
+        status: ok ? 'ok' : 'progress',
+        contextValue: 'kokpit.controlPlaneComponent',
+        children: [],
+      });
     }
     const memberKeys = [...(this.machinesByCluster.get(`${ns ?? ''}/${bc.metadata.name}`) ?? [])].sort();
     // MachineSets first (they own most machines), then the machines.
@@ -314,39 +371,88 @@ export class FleetModel {
       const ms = this.objects.get(sk) as MachineSet;
       const want = ms.spec.replicas ?? 1;
       const ready = ms.status?.readyReplicas ?? 0;
-      const sStatus: FleetStatus = failingConditions(ms).length ? 'warning' : ready >= want && (ms.status?.replicas ?? want) === want ? 'ok' : 'progress';
+      const sStatus: FleetStatus = failingConditions(ms).length
+        ? 'warning'
+        : ready >= want && (ms.status?.replicas ?? want) === want
+          ? 'ok'
+          : 'progress';
       kids.push({
-        id: `${id}/machineSet/${ms.metadata.name}`, parentId: id, kind: 'machineSet', label: ms.metadata.name,
+        id: `${id}/machineSet/${ms.metadata.name}`,
+        parentId: id,
+        kind: 'machineSet',
+        label: ms.metadata.name,
         description: [`${ready}/${want} ready`, ms.spec.template.spec.provider, ms.status?.message].filter(Boolean).join(' · '),
-        tooltip: tooltip(`${ms.metadata.namespace}/${ms.metadata.name}`, ms), status: sStatus,
-        contextValue: `kokpit.machineSet.${sStatus === 'ok' ? 'ready' : sStatus}`, ref: { kind: 'MachineSet', namespace: ms.metadata.namespace, name: ms.metadata.name }, children: [],
+        tooltip: tooltip(`${ms.metadata.namespace}/${ms.metadata.name}`, ms),
+        status: sStatus,
+        contextValue: `kokpit.machineSet.${sStatus === 'ok' ? 'ready' : sStatus}`,
+        ref: { kind: 'MachineSet', namespace: ms.metadata.namespace, name: ms.metadata.name },
+        children: [],
       });
     }
     for (const mk of memberKeys.filter((k) => k.startsWith('Machine/'))) {
       const m = this.objects.get(mk) as Machine;
       const mStatus = phaseStatus(m.status?.phase, condition(m, 'NodeReady'));
       kids.push({
-        id: `${id}/machine/${m.metadata.name}`, parentId: id, kind: 'machine', label: m.metadata.name,
+        id: `${id}/machine/${m.metadata.name}`,
+        parentId: id,
+        kind: 'machine',
+        label: m.metadata.name,
         description: [m.status?.phase ?? 'Pending', m.spec.provider, m.status?.nodeName].filter(Boolean).join(' · '),
-        tooltip: tooltip(`${m.metadata.namespace}/${m.metadata.name}`, m), status: mStatus,
-        contextValue: `kokpit.machine.${mStatus === 'ok' ? 'ready' : mStatus}`, ref: { kind: 'Machine', namespace: m.metadata.namespace, name: m.metadata.name }, children: [],
+        tooltip: tooltip(`${m.metadata.namespace}/${m.metadata.name}`, m),
+        status: mStatus,
+        contextValue: `kokpit.machine.${mStatus === 'ok' ? 'ready' : mStatus}`,
+        ref: { kind: 'Machine', namespace: m.metadata.namespace, name: m.metadata.name },
+        children: [],
       });
     }
-    for (const a of bc.status?.addons ?? bc.spec.addons?.map((x) => ({ name: x.name, version: x.version, ready: undefined, message: undefined })) ?? []) {
-      kids.push({ id: `${id}/addon/${a.name}`, parentId: id, kind: 'addon', label: a.name, description: a.version, tooltip: a.message, status: a.ready === undefined ? 'unknown' : a.ready ? 'ok' : 'warning', contextValue: 'kokpit.addon', children: [] });
+    for (const a of bc.status?.addons ??
+      bc.spec.addons?.map((x) => ({ name: x.name, version: x.version, ready: undefined, message: undefined })) ??
+      []) {
+      kids.push({
+        id: `${id}/addon/${a.name}`,
+        parentId: id,
+        kind: 'addon',
+        label: a.name,
+        description: a.version,
+        tooltip: a.message,
+        status: a.ready === undefined ? 'unknown' : a.ready ? 'ok' : 'warning',
+        contextValue: 'kokpit.addon',
+        children: [],
+      });
     }
     for (const c of failingConditions(bc)) {
-      kids.push({ id: `${id}/condition/${c.type}`, parentId: id, kind: 'condition', label: `${c.type}: ${c.reason ?? 'False'}`, description: c.message, tooltip: c.message, status: 'warning', contextValue: 'kokpit.condition', children: [] });
+      kids.push({
+        id: `${id}/condition/${c.type}`,
+        parentId: id,
+        kind: 'condition',
+        label: `${c.type}: ${c.reason ?? 'False'}`,
+        description: c.message,
+        tooltip: c.message,
+        status: 'warning',
+        contextValue: 'kokpit.condition',
+        children: [],
+      });
     }
     return [...changed, ...this.replaceChildren(node, kids)];
   }
 }
 
 function tooltip(title: string, obj: { status?: { conditions?: Condition[] } }): string {
-  const lines = [title, ...(obj.status?.conditions ?? []).map((c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`)];
+  const lines = [
+    title,
+    ...(obj.status?.conditions ?? []).map(
+      (c) => `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`,
+    ),
+  ];
   return lines.join('\n');
 }
 
 function sameRendering(a: FleetNode, b: FleetNode): boolean {
-  return a.label === b.label && a.description === b.description && a.tooltip === b.tooltip && a.status === b.status && a.contextValue === b.contextValue;
+  return (
+    a.label === b.label &&
+    a.description === b.description &&
+    a.tooltip === b.tooltip &&
+    a.status === b.status &&
+    a.contextValue === b.contextValue
+  );
 }

@@ -2,7 +2,14 @@
 // field manager after a compare with the live object, status through /status, and a canonical JSON form for
 // hashing and comparing. A pass over an unchanged world makes zero write requests.
 import { createHash } from 'node:crypto';
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
+import {
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+  type KubernetesObjectApi,
+} from '@kubernetes/client-node';
 import { API_VERSION } from '../api';
 import { applyObject, deleteObject, FIELD_MANAGER, readObject, toKubeApiError, type ObjectRef } from '../kube';
 
@@ -48,7 +55,11 @@ export function contentHash(value: unknown, length = 16): string {
 export function dropUndefined<T>(value: T): T {
   if (Array.isArray(value)) return value.map(dropUndefined) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, dropUndefined(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, dropUndefined(v)]),
+    ) as T;
   }
   return value;
 }
@@ -59,7 +70,11 @@ export class Applier {
 
   constructor(private readonly client: KubernetesObjectApi) {}
 
-  async read<T extends KubernetesObject>(ref: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): Promise<T | undefined> {
+  async read<T extends KubernetesObject>(ref: {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string };
+  }): Promise<T | undefined> {
     this.reads++;
     return readObject<T>(this.client, ref);
   }
@@ -99,7 +114,12 @@ export async function applyStatus(
   const [group, version] = obj.apiVersion.split('/');
   const api = kc.makeApiClient(CustomObjectsApi);
   const ns = obj.metadata.namespace;
-  const body = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, ...(ns ? { namespace: ns } : {}) }, status };
+  const body = {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: { name: obj.metadata.name, ...(ns ? { namespace: ns } : {}) },
+    status,
+  };
   const common = { group, version, plural, name: obj.metadata.name, body, fieldManager: FIELD_MANAGER, force: true };
   const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
   try {

@@ -4,12 +4,20 @@
 import { PatchStrategy, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { FIELD_MANAGER, toKubeApiError } from '../kube';
 
-type Finalizable = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; resourceVersion?: string; finalizers?: string[] } };
+type Finalizable = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; finalizers?: string[] };
+};
 
 export async function setFinalizers(objects: KubernetesObjectApi, obj: Finalizable, finalizers: string[]): Promise<void> {
   try {
     await objects.patch(
-      { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, resourceVersion: obj.metadata.resourceVersion, finalizers } },
+      {
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, resourceVersion: obj.metadata.resourceVersion, finalizers },
+      },
       undefined,
       undefined,
       FIELD_MANAGER,
@@ -17,7 +25,10 @@ export async function setFinalizers(objects: KubernetesObjectApi, obj: Finalizab
       PatchStrategy.MergePatch,
     );
   } catch (err) {
-    throw toKubeApiError(err, `set finalizers of ${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`);
+    throw toKubeApiError(
+      err,
+      `set finalizers of ${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`,
+    );
   }
 }
 
@@ -31,6 +42,10 @@ export async function addFinalizer(objects: KubernetesObjectApi, obj: Finalizabl
 /** Removes `finalizer` when present; returns whether a write was sent. */
 export async function removeFinalizer(objects: KubernetesObjectApi, obj: Finalizable, finalizer: string): Promise<boolean> {
   if (!obj.metadata.finalizers?.includes(finalizer)) return false;
-  await setFinalizers(objects, obj, obj.metadata.finalizers.filter((f) => f !== finalizer));
+  await setFinalizers(
+    objects,
+    obj,
+    obj.metadata.finalizers.filter((f) => f !== finalizer),
+  );
   return true;
 }

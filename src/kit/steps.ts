@@ -30,7 +30,11 @@ export interface StepsResult<N extends string> {
  * Runs the steps in order; a StopPass ends the pass at that step (other errors propagate: the work queue
  * retries with backoff). `after` runs after each completed step (tests crash the process there).
  */
-export async function runSteps<C, N extends string>(steps: ReadonlyArray<Step<C, N>>, ctx: C, after?: (name: N) => Promise<void> | void): Promise<StepsResult<N>> {
+export async function runSteps<C, N extends string>(
+  steps: ReadonlyArray<Step<C, N>>,
+  ctx: C,
+  after?: (name: N) => Promise<void> | void,
+): Promise<StepsResult<N>> {
   const completed: N[] = [];
   for (const step of steps) {
     try {

@@ -30,7 +30,16 @@ if (typeof proto.createDispatcher === 'function' && !proto.__kokpitReuse) {
   proto.__kokpitReuse = true;
   proto.createDispatcher = function (this: KubeConfig, cluster, agentOptions) {
     const hash = createHash('sha256');
-    for (const part of [cluster?.server, cluster?.name, agentOptions?.ca, agentOptions?.cert, agentOptions?.key, agentOptions?.pfx, agentOptions?.rejectUnauthorized, agentOptions?.servername]) {
+    for (const part of [
+      cluster?.server,
+      cluster?.name,
+      agentOptions?.ca,
+      agentOptions?.cert,
+      agentOptions?.key,
+      agentOptions?.pfx,
+      agentOptions?.rejectUnauthorized,
+      agentOptions?.servername,
+    ]) {
       hash.update(part === undefined ? '\0' : Buffer.isBuffer(part) ? part : String(part)).update('\x01');
     }
     const key = hash.digest('hex');
@@ -66,7 +75,9 @@ class UserAgentKubeConfig extends KubeConfig {
   override makeApiClient<T extends ApiType>(apiClientType: ApiConstructor<T>): T {
     const cluster = this.getCurrentCluster();
     if (!cluster) throw new Error('No active cluster!');
-    return new apiClientType(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: this } }));
+    return new apiClientType(
+      createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: this } }),
+    );
   }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
@@ -83,7 +94,12 @@ class UserAgentKubeConfig extends KubeConfig {
 /** A copy of `kc` (same clusters, users, contexts, current context) whose requests identify as `userAgent`. */
 export function withUserAgent(kc: KubeConfig, userAgent: string): KubeConfig {
   const out = new UserAgentKubeConfig(userAgent);
-  out.loadFromOptions({ clusters: kc.getClusters(), users: kc.getUsers(), contexts: kc.getContexts(), currentContext: kc.getCurrentContext() });
+  out.loadFromOptions({
+    clusters: kc.getClusters(),
+    users: kc.getUsers(),
+    contexts: kc.getContexts(),
+    currentContext: kc.getCurrentContext(),
+  });
   return out;
 }
 

@@ -23,12 +23,4 @@ export {
   type DeleteOptions,
   type ObjectRef,
 } from './objects';
-export {
-  KubeApiError,
-  describeKubeError,
-  isConflict,
-  isNotFound,
-  redactSecrets,
-  toKubeApiError,
-  type StatusCause,
-} from './errors';
+export { KubeApiError, describeKubeError, isConflict, isNotFound, redactSecrets, toKubeApiError, type StatusCause } from './errors';

@@ -33,11 +33,7 @@ export interface ApplyOptions {
 }
 
 /** Server-side apply: the server merges `obj` as the fields `fieldManager` owns. Returns the object as stored. */
-export async function applyObject<T extends KubernetesObject>(
-  client: KubernetesObjectApi,
-  obj: T,
-  opts: ApplyOptions = {},
-): Promise<T> {
+export async function applyObject<T extends KubernetesObject>(client: KubernetesObjectApi, obj: T, opts: ApplyOptions = {}): Promise<T> {
   refOf(obj);
   // Server-managed metadata must not be part of an apply request.
   const { managedFields: _m, resourceVersion: _rv, uid: _u, creationTimestamp: _c, ...metadata } = obj.metadata ?? {};
@@ -62,11 +58,7 @@ export interface CreateOptions {
 }
 
 /** Plain create (fails if it exists). Use a client from `makeObjectApi(kc, {fieldValidation})` to validate strictly. */
-export async function createObject<T extends KubernetesObject>(
-  client: KubernetesObjectApi,
-  obj: T,
-  opts: CreateOptions = {},
-): Promise<T> {
+export async function createObject<T extends KubernetesObject>(client: KubernetesObjectApi, obj: T, opts: CreateOptions = {}): Promise<T> {
   try {
     return await client.create(obj, undefined, opts.dryRun ? 'All' : undefined, opts.fieldManager ?? FIELD_MANAGER);
   } catch (err) {
@@ -75,10 +67,7 @@ export async function createObject<T extends KubernetesObject>(
 }
 
 /** The object, or undefined if it does not exist. */
-export async function readObject<T extends KubernetesObject>(
-  client: KubernetesObjectApi,
-  ref: ObjectRef,
-): Promise<T | undefined> {
+export async function readObject<T extends KubernetesObject>(client: KubernetesObjectApi, ref: ObjectRef): Promise<T | undefined> {
   try {
     return await client.read<T>(ref as never);
   } catch (err) {

@@ -40,7 +40,8 @@ export interface NodeAtOffset {
   onKey: boolean;
 }
 
-const within = (node: Node | null | undefined, offset: number): boolean => !!node?.range && node.range[0] <= offset && offset <= node.range[1];
+const within = (node: Node | null | undefined, offset: number): boolean =>
+  !!node?.range && node.range[0] <= offset && offset <= node.range[1];
 const keyName = (key: unknown): string => (isScalar(key) ? String(key.value) : '');
 
 /**
@@ -48,7 +49,12 @@ const keyName = (key: unknown): string => (isScalar(key) ? String(key.value) : '
  * `end` picks the range end: 1 = where the value ends, 2 = where the node ends (trailing comments included).
  * `lastItem`: in a sequence, the last item that holds the offset (items touch at their boundaries).
  */
-function childAt(cur: Node | null | undefined, offset: number, end: 1 | 2, lastItem: boolean): { segment: PathSegment; node: Node } | undefined {
+function childAt(
+  cur: Node | null | undefined,
+  offset: number,
+  end: 1 | 2,
+  lastItem: boolean,
+): { segment: PathSegment; node: Node } | undefined {
   const holds = (n: Node | null | undefined): n is Node => !!n?.range && n.range[0] <= offset && offset <= n.range[end];
   if (isMap(cur)) {
     const pair = cur.items.find((x) => holds(x.value as Node | null));
@@ -80,7 +86,11 @@ export function nodeAt(root: Node | null, offset: number): NodeAtOffset | undefi
 }
 
 /** Where a marker scalar sits: as a key (then `present` holds its siblings) or as a value. */
-export function findMarker(root: Node | null, marker: string, offset: number): { path: PathSegment[]; asKey: boolean; present: Set<string> } | undefined {
+export function findMarker(
+  root: Node | null,
+  marker: string,
+  offset: number,
+): { path: PathSegment[]; asKey: boolean; present: Set<string> } | undefined {
   const path: PathSegment[] = [];
   let cur: Node | null | undefined = root;
   for (;;) {
@@ -94,7 +104,8 @@ export function findMarker(root: Node | null, marker: string, offset: number): {
     }
     const next = childAt(cur, offset, 2, true);
     if (!next) return undefined;
-    if (isSeq(cur) && isScalar(next.node) && next.node.value === marker) return { path: [...path, next.segment], asKey: false, present: new Set() };
+    if (isSeq(cur) && isScalar(next.node) && next.node.value === marker)
+      return { path: [...path, next.segment], asKey: false, present: new Set() };
     path.push(next.segment);
     cur = next.node;
   }

@@ -147,22 +147,44 @@ function apiVersionValues(prefix: string): CompletionItem[] {
 }
 
 function kindValues(apiVersion: unknown, prefix: string): CompletionItem[] {
-  if (apiVersion === KIND_API_VERSION) return [{ label: KIND_KIND, kind: 'value', insertText: prefix + KIND_KIND, detail: 'kind cluster configuration' }];
-  return KINDS.map((k) => ({ label: k.kind, kind: 'value', insertText: prefix + k.kind, detail: k.scope === 'Cluster' ? 'cluster-scoped' : 'namespaced', documentation: k.description }));
+  if (apiVersion === KIND_API_VERSION)
+    return [{ label: KIND_KIND, kind: 'value', insertText: prefix + KIND_KIND, detail: 'kind cluster configuration' }];
+  return KINDS.map((k) => ({
+    label: k.kind,
+    kind: 'value',
+    insertText: prefix + k.kind,
+    detail: k.scope === 'Cluster' ? 'cluster-scoped' : 'namespaced',
+    documentation: k.description,
+  }));
 }
 
 /** A document without a kind yet: the two header keys, and a whole-document snippet per kind. */
 function topLevelWithoutKind(present: Set<string>): CompletionItem[] {
   const items: CompletionItem[] = [];
-  if (!present.has('apiVersion')) items.push({ label: 'apiVersion', kind: 'property', insertText: `apiVersion: ${API_VERSION}`, detail: API_VERSION });
-  if (!present.has('kind')) items.push({ label: 'kind', kind: 'property', insertText: 'kind: ', detail: 'EtcdCluster, BusinessCluster, …' });
+  if (!present.has('apiVersion'))
+    items.push({ label: 'apiVersion', kind: 'property', insertText: `apiVersion: ${API_VERSION}`, detail: API_VERSION });
+  if (!present.has('kind'))
+    items.push({ label: 'kind', kind: 'property', insertText: 'kind: ', detail: 'EtcdCluster, BusinessCluster, …' });
   if (present.size === 0) {
     for (const info of KINDS) {
       const t = documentTarget(API_VERSION, info.kind);
-      if (isTarget(t)) items.push({ label: `${info.kind} (kokpit)`, kind: 'snippet', insertText: skeleton(API_VERSION, info.kind, t.schema), detail: `A new ${info.kind}`, documentation: info.description });
+      if (isTarget(t))
+        items.push({
+          label: `${info.kind} (kokpit)`,
+          kind: 'snippet',
+          insertText: skeleton(API_VERSION, info.kind, t.schema),
+          detail: `A new ${info.kind}`,
+          documentation: info.description,
+        });
     }
     const kindCluster = documentTarget(KIND_API_VERSION, KIND_KIND);
-    if (isTarget(kindCluster)) items.push({ label: 'kind Cluster config', kind: 'snippet', insertText: skeleton(KIND_API_VERSION, KIND_KIND, kindCluster.schema), detail: 'kind create cluster --config' });
+    if (isTarget(kindCluster))
+      items.push({
+        label: 'kind Cluster config',
+        kind: 'snippet',
+        insertText: skeleton(KIND_API_VERSION, KIND_KIND, kindCluster.schema),
+        detail: 'kind create cluster --config',
+      });
   }
   return items;
 }
@@ -207,7 +229,11 @@ function skeleton(apiVersion: string, kind: string, root: CompiledSchema): strin
     const out: string[] = [];
     const names =
       SKELETON_CHOICES[`${kind}:${path.join('.')}`] ??
-      (s.required.length ? s.required : depth === 0 ? [...(s.properties?.keys() ?? [])].filter((k) => 'default' in s.properties!.get(k)!.raw) : []);
+      (s.required.length
+        ? s.required
+        : depth === 0
+          ? [...(s.properties?.keys() ?? [])].filter((k) => 'default' in s.properties!.get(k)!.raw)
+          : []);
     for (const name of names) {
       const child = s.properties?.get(name);
       if (!child) continue;

@@ -20,7 +20,8 @@ export function fieldMarkdown(name: string | undefined, s: CompiledSchema, requi
   if (s.minimum !== undefined || s.maximum !== undefined) facts.push(`Range: ${s.minimum ?? '…'}–${s.maximum ?? '…'}`);
   if (s.maxLength !== undefined) facts.push(`At most ${s.maxLength} characters`);
   if (s.items?.properties) facts.push(`Each item has: ${[...s.items.properties.keys()].map((k) => `\`${k}\``).join(', ')}`);
-  else if (s.properties && s.properties.size && s.properties.size <= 12 && !name?.match(/^(metadata)$/)) facts.push(`Fields: ${[...s.properties.keys()].map((k) => `\`${k}\``).join(', ')}`);
+  else if (s.properties && s.properties.size && s.properties.size <= 12 && !name?.match(/^(metadata)$/))
+    facts.push(`Fields: ${[...s.properties.keys()].map((k) => `\`${k}\``).join(', ')}`);
   if (facts.length) parts.push(facts.join('  \n'));
   return parts.join('\n\n');
 }

@@ -24,7 +24,12 @@ export function hoverAt(text: string, offset: number): HoverResult | undefined {
 }
 
 function lastName(path: PathSegment[]): string | undefined {
-  for (let i = path.length - 1; i >= 0; i--) if (typeof path[i] === 'string') return path.slice(i).map((p) => (typeof p === 'number' ? `[${p}]` : p)).join('');
+  for (let i = path.length - 1; i >= 0; i--)
+    if (typeof path[i] === 'string')
+      return path
+        .slice(i)
+        .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+        .join('');
   return undefined;
 }
 

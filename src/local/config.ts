@@ -21,7 +21,10 @@ export function loadEnvironmentConfig(file: string): LocalEnvironmentConfig {
   const text = readManifestFile(file);
   const { diagnostics, documents } = checkText(text);
   const errors = diagnostics.filter((d) => d.severity === 'error');
-  if (errors.length) throw new Error(`${file} is not a valid LocalEnvironment:\n${errors.map((d) => `  ${file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`);
+  if (errors.length)
+    throw new Error(
+      `${file} is not a valid LocalEnvironment:\n${errors.map((d) => `  ${file}:${d.line}:${d.column}: ${d.message}`).join('\n')}`,
+    );
   const docs = documents as Array<{ kind?: string; spec?: LocalEnvironmentSpec } | null | undefined>;
   const env = docs.find((d) => d?.kind === 'LocalEnvironment');
   if (!env) throw new Error(`${file} holds no LocalEnvironment (apiVersion: kokpit.dev/v1alpha1, kind: LocalEnvironment)`);

@@ -42,7 +42,12 @@ export function kindOperators(name: string, reservations: PortReservation[], bac
   return kokpitOperators({
     etcd: { access: 'port-forward', backupRoot },
     cluster: { hostEndpoint: (_c, svc) => kindHostEndpoint(svc, reservations), nodesUseServiceEndpoint: true },
-    machine: { providers: { kwok: new KwokProvider(), kind: new KindProvider({ joinEndpoint: (c) => kindJoinEndpoint(c, name), labels: { [META_CLUSTER_LABEL]: name } }) } },
+    machine: {
+      providers: {
+        kwok: new KwokProvider(),
+        kind: new KindProvider({ joinEndpoint: (c) => kindJoinEndpoint(c, name), labels: { [META_CLUSTER_LABEL]: name } }),
+      },
+    },
   });
 }
 
@@ -63,11 +68,14 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
     provisioner = await timed('volume provisioner (hostPath on the kind node)', () => startHostPathProvisioner(kc, (l) => o.log.warn(l)));
     const operators = kindOperators(o.name, o.reservations, path.join(dir, 'backups'));
     let failed!: Promise<string>;
-    manager = await timed(`manager (${operators.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, async () => {
-      const started = await startKokpitManager(kc, operators, o.log);
-      failed = started.lostLease;
-      return started.manager;
-    });
+    manager = await timed(
+      `manager (${operators.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`,
+      async () => {
+        const started = await startKokpitManager(kc, operators, o.log);
+        failed = started.lostLease;
+        return started.manager;
+      },
+    );
     const version = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
     const node = kindControlPlaneNode(o.name);
     const state: EnvironmentState = {

@@ -31,17 +31,26 @@ export async function installKokpitBase(kc: KubeConfig): Promise<void> {
 }
 
 /** Starts the manager; `lostLease` resolves when it loses its leader lease. */
-export async function startKokpitManager(kc: KubeConfig, operators: OperatorDefinition[], log: Logger): Promise<{ manager: Manager; lostLease: Promise<string> }> {
+export async function startKokpitManager(
+  kc: KubeConfig,
+  operators: OperatorDefinition[],
+  log: Logger,
+): Promise<{ manager: Manager; lostLease: Promise<string> }> {
   const manager = new Manager({
     kc,
     operators,
     log,
-    leaderElection: { namespace: MANAGER_NAMESPACE, onWaiting: (holder) => log.info(`another manager (${holder}) holds the lease; waiting`) },
+    leaderElection: {
+      namespace: MANAGER_NAMESPACE,
+      onWaiting: (holder) => log.info(`another manager (${holder}) holds the lease; waiting`),
+    },
     // On the host: loopback only, any free port; `kokpit metrics` finds it in the environment's state.
     metricsAddress: '127.0.0.1:0',
     probeAddress: '127.0.0.1:0',
   });
   await manager.start();
-  const lostLease = new Promise<string>((resolve) => void manager.finished.then((s) => s === 'lost-lease' && resolve('the manager lost its leader lease')));
+  const lostLease = new Promise<string>(
+    (resolve) => void manager.finished.then((s) => s === 'lost-lease' && resolve('the manager lost its leader lease')),
+  );
   return { manager, lostLease };
 }

@@ -43,11 +43,18 @@ export async function startNodePortProxy(kc: KubeConfig, log: (line: string) => 
   const forward = (svc: V1Service, client: net.Socket) => {
     client.pause();
     const ns = svc.metadata!.namespace!;
-    const selector = Object.entries(svc.spec?.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    const selector = Object.entries(svc.spec?.selector ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const targetPort = Number(svc.spec?.ports?.[0]?.targetPort ?? svc.spec?.ports?.[0]?.port);
     core.listNamespacedPod({ namespace: ns, labelSelector: selector }).then(
       (pods) => {
-        const ready = pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.podIP && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        const ready = pods.items.filter(
+          (p) =>
+            !p.metadata?.deletionTimestamp &&
+            p.status?.podIP &&
+            p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
         if (!ready.length) return client.destroy();
         const upstream = net.connect(targetPort, ready[rr++ % ready.length].status!.podIP!);
         upstream.on('error', () => client.destroy());
@@ -103,7 +110,17 @@ export async function startNodePortProxy(kc: KubeConfig, log: (line: string) => 
   const informer = new Informer<V1Service>(kc, {
     path: '/api/v1/services',
     labelSelector: APISERVER_SELECTOR,
-    list: async () => (await objects.list<V1Service>('v1', 'Service', undefined, undefined, undefined, undefined, undefined, APISERVER_SELECTOR)) as KubernetesListObject<V1Service>,
+    list: async () =>
+      (await objects.list<V1Service>(
+        'v1',
+        'Service',
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        APISERVER_SELECTOR,
+      )) as KubernetesListObject<V1Service>,
   });
   // Serialized: a Service's listener is replaced only after the previous one closed.
   let chain = Promise.resolve();

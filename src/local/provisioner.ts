@@ -10,7 +10,8 @@ export async function startHostPathProvisioner(kc: KubeConfig, log: (line: strin
   const done = new Set<string>();
   const informer = new Informer<V1PersistentVolumeClaim>(kc, {
     path: '/api/v1/persistentvolumeclaims',
-    list: async () => (await objects.list<V1PersistentVolumeClaim>('v1', 'PersistentVolumeClaim')) as KubernetesListObject<V1PersistentVolumeClaim>,
+    list: async () =>
+      (await objects.list<V1PersistentVolumeClaim>('v1', 'PersistentVolumeClaim')) as KubernetesListObject<V1PersistentVolumeClaim>,
   });
   informer.onEvent((pvc, kind) => {
     const uid = pvc.metadata?.uid;

@@ -6,7 +6,14 @@
 // Deployments' secrets-hash annotations differ from live ones), the uid (owner references), the Service type of
 // `Auto` (NodePort: no load balancer is known offline) and its ClusterIP and endpoint (only inside Secrets).
 import type { KubeObject } from '../operators/cluster/render/common';
-import { withDefaults, type Addon, type BusinessCluster, type DefaultedBusinessCluster, type EtcdCluster, type KubernetesVersion } from '../api';
+import {
+  withDefaults,
+  type Addon,
+  type BusinessCluster,
+  type DefaultedBusinessCluster,
+  type EtcdCluster,
+  type KubernetesVersion,
+} from '../api';
 import { defaultAddons, defaultKubernetesVersions } from '../catalog';
 import { names } from '../operators/cluster/names';
 import { addonDefinition } from '../operators/cluster/render/addons';
@@ -17,7 +24,14 @@ import { inClusterEndpoint } from '../operators/cluster/render/pki';
 import { checkCatalog } from '../operators/cluster/versions';
 import { clientEndpoint, memberName, memberPeerURL } from '../operators/etcd/names';
 import {
-  renderCASecret, renderClientSecret, renderClientService, renderMemberClaim, renderMemberPod, renderMemberSecret, renderPeerService, secretHash,
+  renderCASecret,
+  renderClientSecret,
+  renderClientService,
+  renderMemberClaim,
+  renderMemberPod,
+  renderMemberSecret,
+  renderPeerService,
+  secretHash,
 } from '../operators/etcd/render';
 
 export const PLACEHOLDER = 'PLACEHOLDER (rendered offline by kokpit render; the operator issues real key material)';
@@ -57,7 +71,10 @@ function withUid<T extends { metadata: { uid?: string; name: string } }>(o: T): 
   return { ...o, metadata: { ...o.metadata, uid: o.metadata.uid ?? RENDER_UID } };
 }
 
-const markPlaceholder = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [RENDERED_ANNOTATION]: 'placeholder-data' } } });
+const markPlaceholder = (o: KubeObject): KubeObject => ({
+  ...o,
+  metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}), [RENDERED_ANNOTATION]: 'placeholder-data' } },
+});
 
 /** The serviceType the reconciler picks, as far as it can be known offline. */
 export function offlineServiceType(c: DefaultedBusinessCluster): ServiceType {
@@ -75,28 +92,41 @@ export function renderBusinessCluster(input: BusinessCluster, catalog: RenderCat
   const target = verdict.release;
   const notes: string[] = [];
   const etcdName = c.spec.etcd.managed ? names.etcd(name) : c.spec.etcd.clusterRef!.name;
-  if (c.spec.etcd.managed) notes.push(`EtcdCluster ${etcdName} is then reconciled by the etcd operator (\`kokpit render\` of it shows its objects)`);
+  if (c.spec.etcd.managed)
+    notes.push(`EtcdCluster ${etcdName} is then reconciled by the etcd operator (\`kokpit render\` of it shows its objects)`);
   else notes.push(`etcd: the shared EtcdCluster ${etcdName}, keys under ${etcdPrefix(c)}`);
   const serviceType = offlineServiceType(c);
-  if (c.spec.apiServer.service.type === 'Auto') notes.push('Service type Auto rendered as NodePort (LoadBalancer when the meta cluster assigns load-balancer addresses)');
+  if (c.spec.apiServer.service.type === 'Auto')
+    notes.push('Service type Auto rendered as NodePort (LoadBalancer when the meta cluster assigns load-balancer addresses)');
 
   const objects = renderControlPlane(
     c,
     // A new cluster: nothing runs yet, so every component gets the requested version (planVersions' first step).
-    { target, releases: { apiServer: target, controllerManager: target, scheduler: target }, etcdServers: clientEndpoint({ name: etcdName, namespace: ns }), serviceType },
+    {
+      target,
+      releases: { apiServer: target, controllerManager: target, scheduler: target },
+      etcdServers: clientEndpoint({ name: etcdName, namespace: ns }),
+      serviceType,
+    },
     { hostEndpoint: inClusterEndpoint(c) },
     (s) => Object.fromEntries(s.keys.map((k) => [k, PLACEHOLDER])),
   ).map((o) => (o.kind === 'Secret' ? markPlaceholder(o) : o));
-  notes.push('Secrets hold placeholders; the Deployments\' kokpit.dev/secrets-hash annotations are computed from them, so they differ from a live cluster\'s');
+  notes.push(
+    "Secrets hold placeholders; the Deployments' kokpit.dev/secrets-hash annotations are computed from them, so they differ from a live cluster's",
+  );
   for (const ref of c.spec.addons ?? []) {
     try {
-      const def = addonDefinition(ref, catalog.addons.find((a) => a.metadata.name === ref.name));
+      const def = addonDefinition(
+        ref,
+        catalog.addons.find((a) => a.metadata.name === ref.name),
+      );
       notes.push(`addon ${ref.name} ${def.spec.version}: applied inside the business cluster, not shown`);
     } catch (e) {
       notes.push(`${(e as Error).message}: the cluster would report AddonsReady=False (AddonNotFound)`);
     }
   }
-  if (!c.spec.addons?.length) notes.push('Bootstrap objects are applied inside the business cluster, not the meta cluster; they are not shown');
+  if (!c.spec.addons?.length)
+    notes.push('Bootstrap objects are applied inside the business cluster, not the meta cluster; they are not shown');
   else notes.push('Bootstrap objects and addons are applied inside the business cluster, not the meta cluster; they are not shown');
   return { objects, notes };
 }
@@ -105,10 +135,18 @@ export function renderEtcdCluster(input: EtcdCluster): RenderResult {
   const c = withUid({ ...input, metadata: { namespace: 'default', ...input.metadata } });
   const ref = { name: c.metadata.name, namespace: c.metadata.namespace! };
   const seed = memberName(ref, 0);
-  const memberFiles = { 'ca.crt': PLACEHOLDER, 'server.crt': PLACEHOLDER, 'server.key': PLACEHOLDER, 'peer.crt': PLACEHOLDER, 'peer.key': PLACEHOLDER };
+  const memberFiles = {
+    'ca.crt': PLACEHOLDER,
+    'server.crt': PLACEHOLDER,
+    'server.key': PLACEHOLDER,
+    'peer.crt': PLACEHOLDER,
+    'peer.key': PLACEHOLDER,
+  };
   const objects: KubeObject[] = [
     markPlaceholder(renderCASecret(c, { certPem: PLACEHOLDER, keyPem: PLACEHOLDER }) as unknown as KubeObject),
-    markPlaceholder(renderClientSecret(c, { 'ca.crt': PLACEHOLDER, 'tls.crt': PLACEHOLDER, 'tls.key': PLACEHOLDER }) as unknown as KubeObject),
+    markPlaceholder(
+      renderClientSecret(c, { 'ca.crt': PLACEHOLDER, 'tls.crt': PLACEHOLDER, 'tls.key': PLACEHOLDER }) as unknown as KubeObject,
+    ),
     markPlaceholder(renderMemberSecret(c, seed, memberFiles) as unknown as KubeObject),
     renderPeerService(c) as unknown as KubeObject,
     renderClientService(c) as unknown as KubeObject,
@@ -121,7 +159,9 @@ export function renderEtcdCluster(input: EtcdCluster): RenderResult {
       secretHash: secretHash({ ...memberFiles }),
     }) as unknown as KubeObject,
   ];
-  const notes = [`the seed member ${seed} as first created; the etcd operator then adds members one at a time up to ${c.spec.replicas} (each as a learner first)`];
+  const notes = [
+    `the seed member ${seed} as first created; the etcd operator then adds members one at a time up to ${c.spec.replicas} (each as a learner first)`,
+  ];
   return { objects, notes };
 }
 

@@ -28,7 +28,8 @@ export function environmentBinaries(n: EnvironmentNeeds): Array<BinaryRequest & 
     add('etcdutl', ETCD_VERSION, 'reading etcd backups back');
     return result();
   }
-  for (const r of controlPlaneBinaries({ kubernetesVersion: n.config.kubernetesVersion, controllers: true })) add(r.component, r.version, 'meta control plane');
+  for (const r of controlPlaneBinaries({ kubernetesVersion: n.config.kubernetesVersion, controllers: true }))
+    add(r.component, r.version, 'meta control plane');
   const versions = new Set<string>();
   if (n.withSample) versions.add(SAMPLE_VERSION);
   for (const bc of n.config.businessClusters) {
@@ -37,7 +38,7 @@ export function environmentBinaries(n: EnvironmentNeeds): Array<BinaryRequest & 
   }
   if (versions.size > 0) {
     // Every business cluster's managed etcd runs the catalog's recommended etcd image (etcd, etcdctl, etcdutl).
-    add('etcd', ETCD_VERSION, 'business clusters\' etcd');
+    add('etcd', ETCD_VERSION, "business clusters' etcd");
     add('etcdutl', ETCD_VERSION, 'etcd backups and restores');
   }
   for (const v of [...versions].sort()) {

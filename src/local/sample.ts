@@ -33,10 +33,20 @@ export function catalogObjects(): KubernetesObject[] {
       continue;
     }
     const reason = `${missing.map((u) => u.component).join(' and ')} ${version} cannot be built on this machine: the Go module proxy lacks their staging modules at that release`;
-    out.push({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata?.annotations, [STATE_REASON_ANNOTATION]: reason } }, spec: { ...o.spec, state: 'Unsupported' } } as KubernetesObject);
+    out.push({
+      ...o,
+      metadata: { ...o.metadata, annotations: { ...o.metadata?.annotations, [STATE_REASON_ANNOTATION]: reason } },
+      spec: { ...o.spec, state: 'Unsupported' },
+    } as KubernetesObject);
     const buildable = kubernetesVersion(KUBE_E2E_OLD_VERSION);
     if (minorOf(KUBE_E2E_OLD_VERSION) === minorOf(version) && !out.some((x) => x.metadata?.name === buildable.metadata.name)) {
-      out.push({ ...buildable, metadata: { ...buildable.metadata, annotations: { [STATE_REASON_ANNOTATION]: `the ${minorOf(version)} release whose binaries build here (on demand)` } } } as unknown as KubernetesObject);
+      out.push({
+        ...buildable,
+        metadata: {
+          ...buildable.metadata,
+          annotations: { [STATE_REASON_ANNOTATION]: `the ${minorOf(version)} release whose binaries build here (on demand)` },
+        },
+      } as unknown as KubernetesObject);
     }
   }
   return out;
@@ -58,25 +68,44 @@ export function sampleBusinessCluster(name = SAMPLE_NAME, namespace = SAMPLE_NAM
     spec: {
       version: SAMPLE_VERSION,
       etcd: { managed: { replicas: 1 } },
-      ...(apiServer?.service || apiServer?.certSANs ? { apiServer: { ...(apiServer.service ? { service: apiServer.service } : {}), ...(apiServer.certSANs ? { certSANs: apiServer.certSANs } : {}) } } : {}),
+      ...(apiServer?.service || apiServer?.certSANs
+        ? {
+            apiServer: {
+              ...(apiServer.service ? { service: apiServer.service } : {}),
+              ...(apiServer.certSANs ? { certSANs: apiServer.certSANs } : {}),
+            },
+          }
+        : {}),
       ...(apiServer?.addons?.length ? { addons: apiServer.addons.map((name) => ({ name })) } : {}),
     },
   } as KubernetesObject;
 }
 
 export function sampleMachines(cluster: string, namespace = SAMPLE_NAMESPACE, provider: 'kwok' | 'kind' = 'kwok'): KubernetesObject[] {
-  return [0, 1].map((i) => ({
-    apiVersion: API_VERSION,
-    kind: 'Machine',
-    metadata: { name: `${cluster}-worker-${i}`, namespace },
-    spec: { clusterRef: { name: cluster }, provider, role: 'worker' },
-  }) as KubernetesObject);
+  return [0, 1].map(
+    (i) =>
+      ({
+        apiVersion: API_VERSION,
+        kind: 'Machine',
+        metadata: { name: `${cluster}-worker-${i}`, namespace },
+        spec: { clusterRef: { name: cluster }, provider, role: 'worker' },
+      }) as KubernetesObject,
+  );
 }
 
 type Condition = { type: string; status: string; reason?: string; message?: string };
 type ClusterObject = KubernetesObject & { status?: { phase?: string; endpoint?: string; conditions?: Condition[] } };
 
-const ORDER = ['CatalogValid', 'NetworkValid', 'EtcdReady', 'CertificatesReady', 'APIServerAvailable', 'ControlPlaneReady', 'AddonsReady', 'Ready'];
+const ORDER = [
+  'CatalogValid',
+  'NetworkValid',
+  'EtcdReady',
+  'CertificatesReady',
+  'APIServerAvailable',
+  'ControlPlaneReady',
+  'AddonsReady',
+  'Ready',
+];
 
 export async function createSample(kc: KubeConfig, apiServer?: SampleAPIServer): Promise<void> {
   await applyObject(makeObjectApi(kc), sampleBusinessCluster(SAMPLE_NAME, SAMPLE_NAMESPACE, apiServer));
@@ -101,7 +130,11 @@ export async function waitClusterReady(
     return await waitFor(
       `BusinessCluster ${namespace}/${name} Ready`,
       async () => {
-        last = await readObject<ClusterObject>(objects, { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name, namespace } });
+        last = await readObject<ClusterObject>(objects, {
+          apiVersion: API_VERSION,
+          kind: 'BusinessCluster',
+          metadata: { name, namespace },
+        });
         const conds = last?.status?.conditions ?? [];
         for (const type of ORDER) {
           const c = conds.find((x) => x.type === type);
@@ -115,7 +148,9 @@ export async function waitClusterReady(
       { timeoutMs, intervalMs: 1000 },
     );
   } catch (e) {
-    const waiting = (last?.status?.conditions ?? []).filter((c) => c.status !== 'True').map((c) => `${c.type}=${c.status} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
+    const waiting = (last?.status?.conditions ?? [])
+      .filter((c) => c.status !== 'True')
+      .map((c) => `${c.type}=${c.status} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
     throw new Error(`${e instanceof Error ? e.message : String(e)}; not yet: ${waiting.join('; ') || 'no status'}`, { cause: e });
   }
 }
@@ -123,7 +158,12 @@ export async function waitClusterReady(
 type MachineObject = KubernetesObject & { status?: { phase?: string; nodeName?: string; conditions?: Condition[] } };
 
 /** Waits until every named Machine is Running, reporting each as it gets there. */
-export async function waitMachinesRunning(kc: KubeConfig, machines: KubernetesObject[], onRunning: (name: string, node: string, ms: number) => void, timeoutMs = 180_000): Promise<void> {
+export async function waitMachinesRunning(
+  kc: KubeConfig,
+  machines: KubernetesObject[],
+  onRunning: (name: string, node: string, ms: number) => void,
+  timeoutMs = 180_000,
+): Promise<void> {
   const objects = makeObjectApi(kc);
   const t0 = Date.now();
   const seen = new Set<string>();
@@ -135,7 +175,11 @@ export async function waitMachinesRunning(kc: KubeConfig, machines: KubernetesOb
         for (const m of machines) {
           const name = m.metadata!.name!;
           if (seen.has(name)) continue;
-          const live = await readObject<MachineObject>(objects, { apiVersion: API_VERSION, kind: 'Machine', metadata: { name, namespace: m.metadata!.namespace } });
+          const live = await readObject<MachineObject>(objects, {
+            apiVersion: API_VERSION,
+            kind: 'Machine',
+            metadata: { name, namespace: m.metadata!.namespace },
+          });
           last.set(name, live);
           if (live?.status?.phase === 'Running') {
             seen.add(name);
@@ -147,7 +191,15 @@ export async function waitMachinesRunning(kc: KubeConfig, machines: KubernetesOb
       { timeoutMs, intervalMs: 1000 },
     );
   } catch (e) {
-    const waiting = [...last].filter(([n]) => !seen.has(n)).map(([n, m]) => `${n}: ${m?.status?.phase ?? 'no status'} ${(m?.status?.conditions ?? []).filter((c) => c.status !== 'True').map((c) => `${c.type} ${c.reason ?? ''} ${c.message ?? ''}`).join('; ')}`);
+    const waiting = [...last]
+      .filter(([n]) => !seen.has(n))
+      .map(
+        ([n, m]) =>
+          `${n}: ${m?.status?.phase ?? 'no status'} ${(m?.status?.conditions ?? [])
+            .filter((c) => c.status !== 'True')
+            .map((c) => `${c.type} ${c.reason ?? ''} ${c.message ?? ''}`)
+            .join('; ')}`,
+      );
     throw new Error(`${e instanceof Error ? e.message : String(e)}; ${waiting.join(' | ')}`, { cause: e });
   }
 }

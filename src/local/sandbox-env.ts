@@ -109,11 +109,14 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       cluster: { hostEndpoint: (_c, svc) => sandboxHostEndpoint(svc) },
     });
     let failed!: Promise<string>;
-    manager = await timed(`manager (${operators.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, async () => {
-      const started = await startKokpitManager(kc, operators, o.log);
-      failed = started.lostLease;
-      return started.manager;
-    });
+    manager = await timed(
+      `manager (${operators.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`,
+      async () => {
+        const started = await startKokpitManager(kc, operators, o.log);
+        failed = started.lostLease;
+        return started.manager;
+      },
+    );
     const state: EnvironmentState = {
       name: o.name,
       runtime: 'sandbox',
@@ -148,4 +151,3 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
     throw e;
   }
 }
-

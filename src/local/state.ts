@@ -69,7 +69,10 @@ export function runningEnvironments(): EnvironmentState[] {
   } catch {
     return [];
   }
-  return names.sort().map(runningEnvironment).filter((s): s is EnvironmentState => !!s);
+  return names
+    .sort()
+    .map(runningEnvironment)
+    .filter((s): s is EnvironmentState => !!s);
 }
 
 /** Written atomically: its presence means "ready" to a waiting `up --detach`. */

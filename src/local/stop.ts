@@ -41,7 +41,10 @@ export async function stopOwned(owned: OwnedProcesses, o: StopOptions): Promise<
   if (isAlive(owned.pid)) {
     signalProcess(owned.pid, 'SIGTERM', owned.processGroup);
     try {
-      await waitFor(`${o.label} stopped`, async () => (pids.some(isAlive) ? undefined : true), { timeoutMs: o.timeoutMs, intervalMs: o.intervalMs });
+      await waitFor(`${o.label} stopped`, async () => (pids.some(isAlive) ? undefined : true), {
+        timeoutMs: o.timeoutMs,
+        intervalMs: o.intervalMs,
+      });
     } catch {
       o.warn(`${o.label} did not stop within ${Math.round(o.timeoutMs / 1000)} s; killing it`);
       signalProcess(owned.pid, 'SIGKILL', owned.processGroup);

@@ -24,7 +24,8 @@ export interface Endpoints {
 export function parseBindAddress(address: string): { host: string; port: number } | undefined {
   if (address === '0') return undefined;
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
-  if (!m || Number(m[3]) > 65535) throw new Error(`bind address ${address} is not host:port (e.g. :8080, 127.0.0.1:0, or 0 to turn it off)`);
+  if (!m || Number(m[3]) > 65535)
+    throw new Error(`bind address ${address} is not host:port (e.g. :8080, 127.0.0.1:0, or 0 to turn it off)`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port: Number(m[3]) };
 }
 

@@ -42,7 +42,13 @@ export function registerFleetMetrics(registry: Registry, informers: SharedInform
       for (const m of machines()) this.inc({ phase: m.status?.phase ?? 'Pending' });
     },
   });
-  const members = () => etcds().flatMap((e) => (e.status?.members ?? []).map((m) => ({ labels: { namespace: e.metadata.namespace ?? '', cluster: e.metadata.name, member: m.name }, m })));
+  const members = () =>
+    etcds().flatMap((e) =>
+      (e.status?.members ?? []).map((m) => ({
+        labels: { namespace: e.metadata.namespace ?? '', cluster: e.metadata.name, member: m.name },
+        m,
+      })),
+    );
   new Gauge({
     name: 'kokpit_etcd_member_healthy',
     help: 'Whether an etcd member answered its health check at the last pass (1) or not (0)',

@@ -22,5 +22,10 @@ export interface KokpitOperatorsOptions {
  */
 export function kokpitOperators(opts: KokpitOperatorsOptions = {}): OperatorDefinition[] {
   const binaries = opts.binaries ?? defaultBinaryProvider();
-  return [etcdOperator({ binaries, ...opts.etcd }), clusterOperator({ ...opts.cluster }), machineOperator({ binaries, ...opts.machine }), rolloutOperator({ ...opts.rollout })];
+  return [
+    etcdOperator({ binaries, ...opts.etcd }),
+    clusterOperator({ ...opts.cluster }),
+    machineOperator({ binaries, ...opts.machine }),
+    rolloutOperator({ ...opts.rollout }),
+  ];
 }

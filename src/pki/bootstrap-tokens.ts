@@ -25,8 +25,14 @@ export interface MintOptions {
 }
 
 /** The Secret of a bootstrap token (pure; the caller picks id and secret). */
-export function renderBootstrapTokenSecret(id: string, secret: string, expires: Date, description: string): KubernetesObject & { stringData: Record<string, string> } {
-  if (!/^[a-z0-9]{6}$/.test(id) || !/^[a-z0-9]{16}$/.test(secret)) throw new Error('bootstrap token id must be 6 and secret 16 characters of [a-z0-9]');
+export function renderBootstrapTokenSecret(
+  id: string,
+  secret: string,
+  expires: Date,
+  description: string,
+): KubernetesObject & { stringData: Record<string, string> } {
+  if (!/^[a-z0-9]{6}$/.test(id) || !/^[a-z0-9]{16}$/.test(secret))
+    throw new Error('bootstrap token id must be 6 and secret 16 characters of [a-z0-9]');
   return {
     apiVersion: 'v1',
     kind: 'Secret',

@@ -9,13 +9,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { X509Certificate, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
-import {
-  type KeyAlgorithm,
-  generateCryptoKeyPair,
-  importSigningKey,
-  privateKeyToPem,
-  signingParamsFor,
-} from './keys';
+import { type KeyAlgorithm, generateCryptoKeyPair, importSigningKey, privateKeyToPem, signingParamsFor } from './keys';
 
 // Node's webcrypto is the provider; the cast avoids depending on the DOM lib's `Crypto` type.
 (x509.cryptoProvider as unknown as { set(provider: unknown): void }).set(webcrypto);
@@ -88,10 +82,7 @@ export async function createCA(commonName: string, opts: CreateCAOptions): Promi
     signingKey: keys.privateKey,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
-        true,
-      ),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -120,8 +111,7 @@ export async function issueCert(ca: CertificateAuthority, opts: IssueCertOptions
     new x509.BasicConstraintsExtension(false, undefined, true),
     // keyEncipherment only means something for RSA key transport; ECDSA keys only sign.
     new x509.KeyUsagesExtension(
-      x509.KeyUsageFlags.digitalSignature |
-        (opts.keyAlgorithm === 'rsa-2048' ? x509.KeyUsageFlags.keyEncipherment : 0),
+      x509.KeyUsageFlags.digitalSignature | (opts.keyAlgorithm === 'rsa-2048' ? x509.KeyUsageFlags.keyEncipherment : 0),
       true,
     ),
     new x509.ExtendedKeyUsageExtension(eku, false),
@@ -163,7 +153,11 @@ export interface CertInfo {
 /** Canonical text of an IP address, so `::1` and `0:0:0:0:0:0:0:1` compare equal. */
 export function canonicalIP(ip: string): string {
   if (isIP(ip) === 6) return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
-  if (isIP(ip) === 4) return ip.split('.').map((p) => String(Number(p))).join('.');
+  if (isIP(ip) === 4)
+    return ip
+      .split('.')
+      .map((p) => String(Number(p)))
+      .join('.');
   return ip;
 }
 

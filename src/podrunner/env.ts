@@ -24,8 +24,22 @@ export function secretData(secret: { data?: Record<string, string>; stringData?:
 }
 
 const MEMORY_SUFFIX: Record<string, number> = {
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
 };
 
 /** Parses a Kubernetes quantity (`100m`, `2Gi`, `1e3`) to a number. */
@@ -86,26 +100,43 @@ function fieldValue(pod: V1Pod, fieldPath: string, addr: PodAddresses): string {
 /** Values of the downward API `fieldRef`s (shared with downwardAPI volumes). */
 export { fieldValue as podFieldValue };
 
-async function valueOf(v: V1EnvVar, pod: V1Pod, container: V1Container, addr: PodAddresses, lookup: EnvLookup, node: NodeCapacity, vars: Map<string, string>): Promise<string | undefined> {
+async function valueOf(
+  v: V1EnvVar,
+  pod: V1Pod,
+  container: V1Container,
+  addr: PodAddresses,
+  lookup: EnvLookup,
+  node: NodeCapacity,
+  vars: Map<string, string>,
+): Promise<string | undefined> {
   const ns = pod.metadata?.namespace ?? 'default';
   if (!v.valueFrom) return expandVars(v.value ?? '', vars);
   const from = v.valueFrom;
   if (from.fieldRef) return fieldValue(pod, from.fieldRef.fieldPath, addr);
-  if (from.resourceFieldRef) return resourceField(container, from.resourceFieldRef.resource, from.resourceFieldRef.divisor as string | undefined, node);
+  if (from.resourceFieldRef)
+    return resourceField(container, from.resourceFieldRef.resource, from.resourceFieldRef.divisor as string | undefined, node);
   const ref = from.secretKeyRef ?? from.configMapKeyRef;
   if (ref) {
     const kind = from.secretKeyRef ? 'secret' : 'configmap';
     const data = from.secretKeyRef ? await lookup.secret(ns, ref.name!) : await lookup.configMap(ns, ref.name!);
     const value = data?.[ref.key];
     if (value === undefined && !ref.optional) {
-      throw new ContainerConfigError(data ? `couldn't find key ${ref.key} in ${kind} ${ns}/${ref.name}` : `${kind} "${ref.name}" not found`);
+      throw new ContainerConfigError(
+        data ? `couldn't find key ${ref.key} in ${kind} ${ns}/${ref.name}` : `${kind} "${ref.name}" not found`,
+      );
     }
     return value;
   }
   throw new ContainerConfigError(`env ${v.name}: unsupported valueFrom`);
 }
 
-export async function containerEnv(pod: V1Pod, container: V1Container, addr: PodAddresses, lookup: EnvLookup, node: NodeCapacity): Promise<Map<string, string>> {
+export async function containerEnv(
+  pod: V1Pod,
+  container: V1Container,
+  addr: PodAddresses,
+  lookup: EnvLookup,
+  node: NodeCapacity,
+): Promise<Map<string, string>> {
   const ns = pod.metadata?.namespace ?? 'default';
   const vars = new Map<string, string>();
   for (const src of container.envFrom ?? []) {

@@ -86,7 +86,10 @@ export function resolveImage(image: string, resolver: BinaryResolver): ImageReso
   const { repository, tag } = parseImage(image);
   const rule = RULES.find((r) => r.repo.test(repository));
   if (!rule) {
-    return { ok: false, message: `image ${image} maps to no locally built binary; known images: ${knownImageMappings(resolver).join('; ')}` };
+    return {
+      ok: false,
+      message: `image ${image} maps to no locally built binary; known images: ${knownImageMappings(resolver).join('; ')}`,
+    };
   }
   const version = rule.version(tag);
   if (!version) return { ok: false, message: `image ${image}: tag "${tag}" is not a ${rule.component} release version` };

@@ -32,7 +32,12 @@ function readyCondition(now: string) {
 }
 
 function nodeStatus(o: NodeOptions, now: string) {
-  const capacity = { cpu: String(os.cpus().length), memory: `${Math.floor(os.totalmem() / 1024)}Ki`, pods: '110', 'ephemeral-storage': '100Gi' };
+  const capacity = {
+    cpu: String(os.cpus().length),
+    memory: `${Math.floor(os.totalmem() / 1024)}Ki`,
+    pods: '110',
+    'ephemeral-storage': '100Gi',
+  };
   return {
     capacity,
     allocatable: capacity,
@@ -106,8 +111,14 @@ export class NodeHeartbeat {
       await core.patchNode({ name, body: { spec: { taints } } }, MERGE_PATCH);
     }
     await this.renewLease();
-    this.leaseTimer = setInterval(() => void this.renewLease().catch((e) => this.o.log(`lease renewal failed: ${e.message}`)), LEASE_RENEW_MS);
-    this.statusTimer = setInterval(() => void this.postStatus().catch((e) => this.o.log(`node status update failed: ${e.message}`)), STATUS_REFRESH_MS);
+    this.leaseTimer = setInterval(
+      () => void this.renewLease().catch((e) => this.o.log(`lease renewal failed: ${e.message}`)),
+      LEASE_RENEW_MS,
+    );
+    this.statusTimer = setInterval(
+      () => void this.postStatus().catch((e) => this.o.log(`node status update failed: ${e.message}`)),
+      STATUS_REFRESH_MS,
+    );
   }
 
   private async postStatus(): Promise<void> {

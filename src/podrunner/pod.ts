@@ -293,10 +293,13 @@ export class PodWorker {
    */
   private pull(image: string, want: { component: string; version: string }): { reason: string; message: string } {
     const st = this.ctx.binaries!.request(want.component, want.version, (e) =>
-      this.log(`image ${image}: ${e ? (e instanceof Error ? e.message.split('\n')[0] : String(e)) : `${want.component} ${want.version} built`}`),
+      this.log(
+        `image ${image}: ${e ? (e instanceof Error ? e.message.split('\n')[0] : String(e)) : `${want.component} ${want.version} built`}`,
+      ),
     );
     if (st.state === 'present') return { reason: 'ContainerCreating', message: `image ${image}: built, starting` };
-    if (st.state === 'building' || st.state === 'missing') return { reason: 'ContainerCreating', message: `pulling image ${image}: ${st.message}` };
+    if (st.state === 'building' || st.state === 'missing')
+      return { reason: 'ContainerCreating', message: `pulling image ${image}: ${st.message}` };
     return { reason: 'ErrImagePull', message: `image ${image}: ${st.message}` };
   }
 
@@ -310,7 +313,11 @@ export class PodWorker {
     }
     const exe = resolveCommand(c.command?.[0], image.binaries, image.family.component);
     if (!exe) {
-      return this.block(run, 'RunContainerError', `command ${c.command?.[0]} is not provided by image ${c.image} (it provides ${Object.keys(image.binaries).join(', ')}, plus sh)`);
+      return this.block(
+        run,
+        'RunContainerError',
+        `command ${c.command?.[0]} is not provided by image ${c.image} (it provides ${Object.keys(image.binaries).join(', ')}, plus sh)`,
+      );
     }
     let env: Record<string, string>;
     try {
@@ -376,7 +383,14 @@ export class PodWorker {
       const exe = resolveCommand(command[0], binaries, '') ?? (command[0] && path.isAbsolute(command[0]) ? command[0] : undefined);
       if (!exe) return { code: 127, output: `exec probe: ${command[0]} not found in image ${run.spec.image}` };
       const cmd = isolatedCommand(this.ctx.isolation, this.hostsFile, exe, command.slice(1));
-      const p = this.ctx.processes.spawn({ file: cmd.file, args: cmd.args, env, cwd: path.join(this.podDir, 'home', run.spec.name), capture: true, label: `${this.key}/${run.spec.name}/probe` });
+      const p = this.ctx.processes.spawn({
+        file: cmd.file,
+        args: cmd.args,
+        env,
+        cwd: path.join(this.podDir, 'home', run.spec.name),
+        capture: true,
+        label: `${this.key}/${run.spec.name}/probe`,
+      });
       const timer = setTimeout(() => p.signal('SIGKILL'), timeoutMs);
       const exit = await p.exited;
       clearTimeout(timer);
@@ -457,7 +471,9 @@ export class PodWorker {
     const ranMs = exit.at - proc.startedAt;
     const deleting = !!this.pod.metadata?.deletionTimestamp || !!this.terminating;
     const restart = !deleting && (this.policy === 'Always' && !run.init ? true : this.policy === 'Never' ? false : code !== 0);
-    this.log(`container ${run.spec.name} (pid ${proc.pid}) exited with ${code}${exit.signal ? ` (${exit.signal})` : ''} after ${ranMs} ms${restart ? '' : ', not restarting'}`);
+    this.log(
+      `container ${run.spec.name} (pid ${proc.pid}) exited with ${code}${exit.signal ? ` (${exit.signal})` : ''} after ${ranMs} ms${restart ? '' : ', not restarting'}`,
+    );
     if (!restart) {
       run.willRestart = false;
       run.state = terminated;
@@ -468,7 +484,10 @@ export class PodWorker {
       run.nextStartAt = Date.now() + delay;
       run.lastState = terminated;
       run.state = {
-        waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${run.spec.name} pod=${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})` },
+        waiting: {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${run.spec.name} pod=${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`,
+        },
       };
     }
     if (wasReady) this.ctx.onReadinessChanged();

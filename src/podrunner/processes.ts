@@ -23,7 +23,12 @@ function unshareArgs(mode: IsolationMode): string[] {
 }
 
 /** Command line that runs `file args` with `hostsFile` as its /etc/hosts. */
-export function isolatedCommand(mode: IsolationMode, hostsFile: string, file: string, args: readonly string[]): { file: string; args: string[] } {
+export function isolatedCommand(
+  mode: IsolationMode,
+  hostsFile: string,
+  file: string,
+  args: readonly string[],
+): { file: string; args: string[] } {
   if (mode === 'none') return { file, args: [...args] };
   return { file: 'unshare', args: [...unshareArgs(mode), '--', '/bin/sh', '-c', BIND_HOSTS, hostsFile, file, ...args] };
 }

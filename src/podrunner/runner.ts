@@ -104,11 +104,17 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
   const processes = new ProcessTable(opts.stateDir);
   const leftovers = processes.killLeftovers();
   if (leftovers) rlog(`killed ${leftovers} process(es) left by a previous runner`);
-  const isolation = opts.isolation ?? (() => {
-    const d = detectIsolation();
-    rlog(d.mode === 'none' ? `no mount namespaces (${d.detail}): Service names will not resolve in containers` : `per-pod /etc/hosts via ${d.detail}`);
-    return d.mode;
-  })();
+  const isolation =
+    opts.isolation ??
+    (() => {
+      const d = detectIsolation();
+      rlog(
+        d.mode === 'none'
+          ? `no mount namespaces (${d.detail}): Service names will not resolve in containers`
+          : `per-pod /etc/hosts via ${d.detail}`,
+      );
+      return d.mode;
+    })();
   const clusterDomain = opts.clusterDomain ?? 'cluster.local';
   const server = new URL(opts.kubeConfig.getCurrentCluster()!.server);
   const clusterCA = (() => {
@@ -319,13 +325,14 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
 
   const onExit = () => {
     // Last resort (test runner killed): no container outlives the process that started it.
-    for (const w of workers.values()) for (const pid of w.pids()) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        /* gone */
+    for (const w of workers.values())
+      for (const pid of w.pids()) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
       }
-    }
   };
   process.on('exit', onExit);
 

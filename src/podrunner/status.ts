@@ -4,7 +4,15 @@
 export interface ContainerStateView {
   waiting?: { reason: string; message?: string };
   running?: { startedAt: string };
-  terminated?: { exitCode: number; reason: string; message?: string; signal?: number; startedAt?: string; finishedAt: string; containerID?: string };
+  terminated?: {
+    exitCode: number;
+    reason: string;
+    message?: string;
+    signal?: number;
+    startedAt?: string;
+    finishedAt: string;
+    containerID?: string;
+  };
 }
 
 export interface ContainerView {
@@ -67,7 +75,14 @@ function phaseOf(v: PodView): string {
   return 'Pending';
 }
 
-function condition(type: string, ok: boolean, reason: string | undefined, message: string | undefined, prev: Condition[] | undefined, now: string): Condition {
+function condition(
+  type: string,
+  ok: boolean,
+  reason: string | undefined,
+  message: string | undefined,
+  prev: Condition[] | undefined,
+  now: string,
+): Condition {
   const status = ok ? 'True' : 'False';
   const old = prev?.find((c) => c.type === type);
   return {
@@ -95,7 +110,11 @@ function containerStatus(c: ContainerView) {
 }
 
 /** The whole `status` of a pod; `prevConditions` keeps lastTransitionTime stable across updates. */
-export function computePodStatus(v: PodView, prevConditions: Condition[] | undefined, now = new Date().toISOString().replace(/\.\d+Z$/, 'Z')) {
+export function computePodStatus(
+  v: PodView,
+  prevConditions: Condition[] | undefined,
+  now = new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+) {
   const phase = phaseOf(v);
   const initialized = v.init.every((c) => c.state.terminated?.exitCode === 0);
   const notReady = v.containers.filter((c) => !c.ready).map((c) => c.name);
@@ -105,7 +124,14 @@ export function computePodStatus(v: PodView, prevConditions: Condition[] | undef
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   const conditions = [
     condition('PodReadyToStartContainers', !!v.podIP && !terminal, undefined, undefined, prevConditions, now),
-    condition('Initialized', initialized, 'ContainersNotInitialized', `containers with incomplete status: [${pendingInit.join(' ')}]`, prevConditions, now),
+    condition(
+      'Initialized',
+      initialized,
+      'ContainersNotInitialized',
+      `containers with incomplete status: [${pendingInit.join(' ')}]`,
+      prevConditions,
+      now,
+    ),
     condition('Ready', containersReady, terminal ? 'PodCompleted' : 'ContainersNotReady', unreadyMsg, prevConditions, now),
     condition('ContainersReady', containersReady, terminal ? 'PodCompleted' : 'ContainersNotReady', unreadyMsg, prevConditions, now),
     condition('PodScheduled', true, undefined, undefined, prevConditions, now),

@@ -44,7 +44,13 @@ interface FileEntry {
 
 const SECRET_MODE_MASK = 0o700; // never readable by group or others
 
-function keyFiles(data: Record<string, Buffer>, items: V1KeyToPath[] | undefined, defaultMode: number, what: string, optional: boolean): FileEntry[] {
+function keyFiles(
+  data: Record<string, Buffer>,
+  items: V1KeyToPath[] | undefined,
+  defaultMode: number,
+  what: string,
+  optional: boolean,
+): FileEntry[] {
   if (!items?.length) return Object.entries(data).map(([k, v]) => ({ path: k, content: v, mode: defaultMode }));
   const out: FileEntry[] = [];
   for (const item of items) {
@@ -133,7 +139,8 @@ export class VolumeManager {
         break;
       case 'Directory':
       case 'File':
-        if (!exists) throw new VolumeNotReady(`hostPath ${p} (type ${type}) does not exist under the runner's node root ${this.ctx.nodeRoot}`);
+        if (!exists)
+          throw new VolumeNotReady(`hostPath ${p} (type ${type}) does not exist under the runner's node root ${this.ctx.nodeRoot}`);
         break;
       default:
         throw new VolumeNotReady(`hostPath type ${type} is not supported by the process runner`);
@@ -159,7 +166,10 @@ export class VolumeManager {
       }
       const mode = (vol.secret.defaultMode ?? 0o644) & SECRET_MODE_MASK;
       const files = keyFiles(toBuffers(data), vol.secret.items, mode, `secret ${ns}/${name}`, !!vol.secret.optional);
-      syncDir(dir, files.map((f) => ({ ...f, mode: f.mode & SECRET_MODE_MASK })));
+      syncDir(
+        dir,
+        files.map((f) => ({ ...f, mode: f.mode & SECRET_MODE_MASK })),
+      );
       return dir;
     }
     if (vol.configMap) {
@@ -170,7 +180,10 @@ export class VolumeManager {
         syncDir(dir, []);
         return dir;
       }
-      syncDir(dir, keyFiles(data, vol.configMap.items, vol.configMap.defaultMode ?? 0o644, `configmap ${ns}/${name}`, !!vol.configMap.optional));
+      syncDir(
+        dir,
+        keyFiles(data, vol.configMap.items, vol.configMap.defaultMode ?? 0o644, `configmap ${ns}/${name}`, !!vol.configMap.optional),
+      );
       return dir;
     }
     if (vol.downwardAPI) {
@@ -195,7 +208,9 @@ export class VolumeManager {
   }
 
   private allMountsReadOnly(pod: V1Pod, volume: string): boolean {
-    const mounts = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].flatMap((c) => (c.volumeMounts ?? []).filter((m) => m.name === volume));
+    const mounts = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].flatMap((c) =>
+      (c.volumeMounts ?? []).filter((m) => m.name === volume),
+    );
     return mounts.length > 0 && mounts.every((m) => m.readOnly);
   }
 
@@ -216,7 +231,11 @@ export class VolumeManager {
     return this.hostPathFor(p, 'DirectoryOrCreate', false);
   }
 
-  private downward(pod: V1Pod, items: Array<{ path: string; fieldRef?: { fieldPath: string }; mode?: number }>, defaultMode: number): FileEntry[] {
+  private downward(
+    pod: V1Pod,
+    items: Array<{ path: string; fieldRef?: { fieldPath: string }; mode?: number }>,
+    defaultMode: number,
+  ): FileEntry[] {
     const out: FileEntry[] = [];
     for (const item of items) {
       if (!item.fieldRef) throw new VolumeNotReady(`downwardAPI item ${item.path}: only fieldRef is supported`);
@@ -224,7 +243,10 @@ export class VolumeManager {
       const fp = item.fieldRef.fieldPath;
       if (fp === 'metadata.labels' || fp === 'metadata.annotations') {
         const map = (fp === 'metadata.labels' ? pod.metadata?.labels : pod.metadata?.annotations) ?? {};
-        value = Object.keys(map).sort().map((k) => `${k}=${JSON.stringify(map[k])}`).join('\n');
+        value = Object.keys(map)
+          .sort()
+          .map((k) => `${k}=${JSON.stringify(map[k])}`)
+          .join('\n');
       } else {
         value = podFieldValue(pod, fp, this.ctx.addresses);
       }
@@ -245,7 +267,11 @@ export class VolumeManager {
           if (src.secret.optional) continue;
           throw new VolumeNotReady(`secret "${src.secret.name}" not found`);
         }
-        out.push(...keyFiles(toBuffers(data), src.secret.items, defaultMode, `secret ${ns}/${src.secret.name}`, !!src.secret.optional).map((f) => ({ ...f, mode: f.mode & SECRET_MODE_MASK })));
+        out.push(
+          ...keyFiles(toBuffers(data), src.secret.items, defaultMode, `secret ${ns}/${src.secret.name}`, !!src.secret.optional).map(
+            (f) => ({ ...f, mode: f.mode & SECRET_MODE_MASK }),
+          ),
+        );
       } else if (src.configMap) {
         let data = await lookup.configMapFiles(ns, src.configMap.name!);
         if (!data && src.configMap.name === 'kube-root-ca.crt') {

@@ -45,12 +45,19 @@ export function documentTarget(apiVersion: unknown, kind: unknown): DocumentTarg
   }
   if (typeof apiVersion !== 'string' || !apiVersion.startsWith(`${GROUP}/`)) return undefined;
   if (apiVersion !== API_VERSION) {
-    return { field: 'apiVersion', code: 'unknown-api-version', message: `unknown API version "${apiVersion}": kokpit serves ${API_VERSION} (kinds: ${KOKPIT_KIND_NAMES.join(', ')})` };
+    return {
+      field: 'apiVersion',
+      code: 'unknown-api-version',
+      message: `unknown API version "${apiVersion}": kokpit serves ${API_VERSION} (kinds: ${KOKPIT_KIND_NAMES.join(', ')})`,
+    };
   }
   const hit = typeof kind === 'string' ? kokpitKind(kind) : undefined;
   if (!hit) {
     const guess = typeof kind === 'string' ? didYouMean(kind, KOKPIT_KIND_NAMES) : undefined;
-    const what = typeof kind === 'string' ? `unknown kind "${kind}" in ${API_VERSION}${guess ? `; did you mean "${guess}"?` : ''}` : `a ${API_VERSION} document needs a kind`;
+    const what =
+      typeof kind === 'string'
+        ? `unknown kind "${kind}" in ${API_VERSION}${guess ? `; did you mean "${guess}"?` : ''}`
+        : `a ${API_VERSION} document needs a kind`;
     return { field: 'kind', code: 'unknown-kind', message: `${what} Known kinds: ${KOKPIT_KIND_NAMES.join(', ')}` };
   }
   return { family: 'kokpit', kind: hit.info.kind, info: hit.info, schema: hit.schema };

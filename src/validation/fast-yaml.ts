@@ -201,7 +201,10 @@ class Reader {
         const bl = below < to ? this.lines[below] : undefined;
         const belowCol = bl ? bl.content - bl.start : -1;
         // A nested block is indented more, except a sequence, which may sit at the key's column.
-        if (bl && (belowCol > col || (belowCol === col && t.charCodeAt(bl.content) === CH_DASH && this.isSeqIndicator(bl.content, bl.end)))) {
+        if (
+          bl &&
+          (belowCol > col || (belowCol === col && t.charCodeAt(bl.content) === CH_DASH && this.isSeqIndicator(bl.content, bl.end)))
+        ) {
           [value, i] = belowCol > col ? this.block(below, bl.content, col, to) : this.sequence(below, col, to);
         } else {
           value = emptyScalar(keyEnd + 1);
@@ -246,7 +249,24 @@ class Reader {
       return p < end && t.charCodeAt(p) === CH_COLON && (p + 1 === end || t.charCodeAt(p + 1) === CH_SPACE) ? p : -1;
     }
     // Indicators that cannot start a plain key (`,` `]` `}` included: found by the fuzz test).
-    if (c === 91 || c === 123 || c === 63 /* ? */ || c === 38 || c === 42 || c === 33 || c === 124 || c === 62 || c === 37 || c === 64 || c === 96 || c === CH_HASH || c === 44 || c === 93 || c === 125) return -1;
+    if (
+      c === 91 ||
+      c === 123 ||
+      c === 63 /* ? */ ||
+      c === 38 ||
+      c === 42 ||
+      c === 33 ||
+      c === 124 ||
+      c === 62 ||
+      c === 37 ||
+      c === 64 ||
+      c === 96 ||
+      c === CH_HASH ||
+      c === 44 ||
+      c === 93 ||
+      c === 125
+    )
+      return -1;
     for (let p = pos; p < end; p++) {
       const ch = t.charCodeAt(p);
       if (ch === CH_TAB) throw GIVE_UP; // `version\t: x`: the library trims the tab from the key
@@ -282,7 +302,20 @@ class Reader {
       node = this.quoted(pos, close);
       p = close;
     } else {
-      if (c === 38 || c === 42 || c === 33 || c === 37 || c === 64 || c === 96 || c === 124 || c === 62 || c === 93 || c === 125 || c === 44) throw GIVE_UP;
+      if (
+        c === 38 ||
+        c === 42 ||
+        c === 33 ||
+        c === 37 ||
+        c === 64 ||
+        c === 96 ||
+        c === 124 ||
+        c === 62 ||
+        c === 93 ||
+        c === 125 ||
+        c === 44
+      )
+        throw GIVE_UP;
       if ((c === CH_DASH || c === 63 || c === CH_COLON) && (pos + 1 === end || t.charCodeAt(pos + 1) === CH_SPACE)) throw GIVE_UP;
       let e = pos;
       for (; e < end; e++) {
@@ -404,7 +437,22 @@ class Reader {
       if (close < 0) throw GIVE_UP;
       return this.quoted(p, close);
     }
-    if (c === 38 || c === 42 || c === 33 || c === 37 || c === 64 || c === 96 || c === 124 || c === 62 || c === 44 || c === 93 || c === 125 || c === CH_HASH || c === 63) throw GIVE_UP;
+    if (
+      c === 38 ||
+      c === 42 ||
+      c === 33 ||
+      c === 37 ||
+      c === 64 ||
+      c === 96 ||
+      c === 124 ||
+      c === 62 ||
+      c === 44 ||
+      c === 93 ||
+      c === 125 ||
+      c === CH_HASH ||
+      c === 63
+    )
+      throw GIVE_UP;
     if (c === CH_DASH || c === CH_COLON) {
       // `-` and `:` start a plain scalar only before a safe character (`[-]` is an error): found by the fuzz test.
       const n = t.charCodeAt(p + 1);
@@ -496,7 +544,8 @@ function emptyScalar(at: number): Scalar {
 const INT = /^[-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 /** Scalars the YAML 1.2 core schema reads as something other than a decimal number, bool, null or string. */
-const EXOTIC = /^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+)$/;
+const EXOTIC =
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|0o[0-7]+|0x[0-9a-fA-F]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+)$/;
 
 function plain(t: string, start: number, end: number): Scalar {
   const source = t.slice(start, end);

@@ -1,9 +1,21 @@
 // Wording shared by the schema walker and the semantic rules: patterns in words, "did you mean", values.
-import { CRON, DNS1123_LABEL, DNS1123_SUBDOMAIN, DNS_NAME_OR_IP, DURATION, ETCD_VERSION, KUBERNETES_VERSION, QUANTITY } from '../api/common';
+import {
+  CRON,
+  DNS1123_LABEL,
+  DNS1123_SUBDOMAIN,
+  DNS_NAME_OR_IP,
+  DURATION,
+  ETCD_VERSION,
+  KUBERNETES_VERSION,
+  QUANTITY,
+} from '../api/common';
 
 /** What a pattern expects, in words. Keyed by the pattern source the schemas carry. */
 const PATTERN_TEXT = new Map<string, string>([
-  [DNS1123_LABEL, 'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. "my-cluster"'],
+  [
+    DNS1123_LABEL,
+    'must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, e.g. "my-cluster"',
+  ],
   [DNS1123_SUBDOMAIN, 'must be a DNS-1123 subdomain: lowercase letters, digits, "-" and ".", e.g. "v1.32.13"'],
   [DNS_NAME_OR_IP, 'must be a DNS name (lowercase, e.g. "api.example.com" or "*.example.com") or an IP address'],
   [QUANTITY, 'must be a quantity like 8Gi, 500m or 2'],
@@ -19,7 +31,10 @@ export function patternMessage(pattern: RegExp, value: string): string {
   let hint = '';
   // The commonest slip: a Kubernetes version without its leading "v".
   if (pattern.source === KUBERNETES_VERSION && /^[0-9]+\.[0-9]+\.[0-9]+$/.test(value)) hint = `; did you mean "v${value}"?`;
-  else if ((pattern.source === DNS1123_LABEL || pattern.source === DNS1123_SUBDOMAIN || pattern.source === DNS_NAME_OR_IP) && value.toLowerCase() !== value) {
+  else if (
+    (pattern.source === DNS1123_LABEL || pattern.source === DNS1123_SUBDOMAIN || pattern.source === DNS_NAME_OR_IP) &&
+    value.toLowerCase() !== value
+  ) {
     const lower = value.toLowerCase().replace(/[^-a-z0-9.]/g, '-');
     if (new RegExp(pattern.source).test(lower)) hint = `; did you mean "${lower}"?`;
   }

@@ -35,7 +35,13 @@ export function validateText(text: string, opts: ValidateOptions = {}): Diagnost
 export function checkText(text: string, opts: ValidateOptions = {}): CheckedText {
   const lines = new LineIndex(text);
   if (text.length > LIMITS.maxChars) {
-    const f: Finding = { range: [0, 1], severity: 'error', code: 'too-large', message: `this text is ${tooLargeMessage(text.length)}`, path: '' };
+    const f: Finding = {
+      range: [0, 1],
+      severity: 'error',
+      code: 'too-large',
+      message: `this text is ${tooLargeMessage(text.length)}`,
+      path: '',
+    };
     return { diagnostics: [toDiagnostic(lines, 0, f)], documents: [], starts: [] };
   }
   const docs = parseDocuments(text);
@@ -62,7 +68,14 @@ export function checkText(text: string, opts: ValidateOptions = {}): CheckedText
 }
 
 /** Findings of one parsed document; returns its plain value. */
-function validateDocument(doc: Document.Parsed, emit: (f: Finding) => void, lines: LineIndex, opts: ValidateOptions, known: Definitions, budget: ExpansionBudget): unknown {
+function validateDocument(
+  doc: Document.Parsed,
+  emit: (f: Finding) => void,
+  lines: LineIndex,
+  opts: ValidateOptions,
+  known: Definitions,
+  budget: ExpansionBudget,
+): unknown {
   const root = doc.contents as Node | null;
   const lineOf = (offset: number) => lines.position(offset).line;
   const walker = (sink: (f: Finding) => void) => new SchemaWalker(doc, sink, lineOf, budget);
@@ -82,7 +95,13 @@ function validateDocument(doc: Document.Parsed, emit: (f: Finding) => void, line
       const range = rangeOf(pair?.value as Node) ?? rangeOf(pair?.key as Node) ?? anchor;
       emit({ range, severity: 'error', code: target.code, message: target.message, path: target.field });
     } else if (apiVersion === undefined && typeof kind === 'string' && KOKPIT_KIND_NAMES.includes(kind)) {
-      emit({ range: anchor, severity: 'error', code: 'required', message: `missing apiVersion: ${withArticle(kind)} needs "apiVersion: ${API_VERSION}"`, path: 'apiVersion' });
+      emit({
+        range: anchor,
+        severity: 'error',
+        code: 'required',
+        message: `missing apiVersion: ${withArticle(kind)} needs "apiVersion: ${API_VERSION}"`,
+        path: 'apiVersion',
+      });
     }
     return walker(emit).walk(root, undefined, anchor); // duplicate keys only
   }
@@ -110,7 +129,10 @@ function validateDocument(doc: Document.Parsed, emit: (f: Finding) => void, line
 
 /** Components and Addons this text defines, plus the ones the caller knows of. */
 function knownDefinitions(docs: Document.Parsed[], opts: ValidateOptions): Definitions {
-  const known: Definitions = { components: new Set(opts.knownComponents), addons: new Set([...SHIPPED_ADDONS, ...(opts.knownAddons ?? [])]) };
+  const known: Definitions = {
+    components: new Set(opts.knownComponents),
+    addons: new Set([...SHIPPED_ADDONS, ...(opts.knownAddons ?? [])]),
+  };
   collectDefinitions(docs, known);
   return known;
 }

@@ -1,6 +1,18 @@
 // The schema walk: one pass over the YAML AST that checks every node against its compiled schema, reports
 // findings at exact ranges and returns the plain JS value (so semantic rules need no second conversion).
-import { isAlias, isCollection, isMap, isScalar, isSeq, type Alias, type Document, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isAlias,
+  isCollection,
+  isMap,
+  isScalar,
+  isSeq,
+  type Alias,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import { LIMITS } from './limits';
 import type { CompiledSchema } from './schema';
 import { describeTypes, didYouMean, jsonType, listValues, patternMessage, quote } from './messages';
@@ -117,7 +129,12 @@ export class SchemaWalker {
       if (seen) {
         const first = seen.get(key);
         if (first) {
-          this.report(keyRange, 'error', 'duplicate-key', `duplicate key "${key}": it is already set on line ${this.lineOf(rangeOf(first.key as Node)?.[0] ?? 0)}; keep one of them`);
+          this.report(
+            keyRange,
+            'error',
+            'duplicate-key',
+            `duplicate key "${key}": it is already set on line ${this.lineOf(rangeOf(first.key as Node)?.[0] ?? 0)}; keep one of them`,
+          );
         } else seen.set(key, pair);
       }
       const value = this.walk(pair.value, this.fieldSchema(m, key, keyRange), keyRange);
@@ -176,8 +193,10 @@ export class SchemaWalker {
       this.path.pop();
     }
     if (!effective) return arr;
-    if (effective.minItems !== undefined && arr.length < effective.minItems) this.report(anchor, 'error', 'min-items', `${this.subject()} needs at least ${effective.minItems} item(s), has ${arr.length}`);
-    if (effective.maxItems !== undefined && arr.length > effective.maxItems) this.report(anchor, 'error', 'max-items', `${this.subject()} may have at most ${effective.maxItems} item(s), has ${arr.length}`);
+    if (effective.minItems !== undefined && arr.length < effective.minItems)
+      this.report(anchor, 'error', 'min-items', `${this.subject()} needs at least ${effective.minItems} item(s), has ${arr.length}`);
+    if (effective.maxItems !== undefined && arr.length > effective.maxItems)
+      this.report(anchor, 'error', 'max-items', `${this.subject()} may have at most ${effective.maxItems} item(s), has ${arr.length}`);
     if (effective.listMapKeys) this.checkListMap(items as (Node | null)[], arr, effective.listMapKeys);
     return arr;
   }
@@ -200,7 +219,12 @@ export class SchemaWalker {
       if (!range) continue;
       const label = keys.map((k) => `${k} ${quote((v as Record<string, unknown>)[k])}`).join(', ');
       this.path.push(i, keys[0]);
-      this.report(range, 'error', 'duplicate-item', `${formatPath(this.path.slice(0, -2))} already has an item with ${label} (item ${first + 1}); each must be unique`);
+      this.report(
+        range,
+        'error',
+        'duplicate-item',
+        `${formatPath(this.path.slice(0, -2))} already has an item with ${label} (item ${first + 1}); each must be unique`,
+      );
       this.path.length -= 2;
     }
   }
@@ -243,7 +267,10 @@ export class SchemaWalker {
     if (--this.budget.left >= 0) return true;
     if (this.budget.left === -1) {
       const f = { range: this.via!.range, severity: 'error' as const, code: 'alias-limit', path: formatPath(this.path) };
-      this.rootSink({ ...f, message: `aliases and merge keys expand to more than ${LIMITS.maxAliasValues} values (through ${this.via!.name}); kokpit stops expanding them` });
+      this.rootSink({
+        ...f,
+        message: `aliases and merge keys expand to more than ${LIMITS.maxAliasValues} values (through ${this.via!.name}); kokpit stops expanding them`,
+      });
     }
     return false;
   }
@@ -297,7 +324,12 @@ export class SchemaWalker {
     return value;
   }
 
-  private checkScalar(node: Node & { value: unknown; source?: string; type?: string }, value: unknown, s: CompiledSchema, anchor: Range): void {
+  private checkScalar(
+    node: Node & { value: unknown; source?: string; type?: string },
+    value: unknown,
+    s: CompiledSchema,
+    anchor: Range,
+  ): void {
     const range = scalarRange(node) ?? anchor;
     if (s.types && !typeMatches(s.types, value, node)) {
       this.typeError(s, value, value === null ? anchor : range);
@@ -308,13 +340,28 @@ export class SchemaWalker {
       return;
     }
     if (typeof value === 'string') {
-      if (s.pattern && !s.pattern.test(value)) this.report(range, 'error', 'pattern', `${this.subject()} ${patternMessage(s.pattern, value)}`);
+      if (s.pattern && !s.pattern.test(value))
+        this.report(range, 'error', 'pattern', `${this.subject()} ${patternMessage(s.pattern, value)}`);
       const length = [...value].length;
-      if (s.minLength !== undefined && length < s.minLength) this.report(range, 'error', 'min-length', `${this.subject()} must be at least ${s.minLength} characters long; ${quote(value)} has ${length}`);
-      if (s.maxLength !== undefined && length > s.maxLength) this.report(range, 'error', 'max-length', `${this.subject()} may be at most ${s.maxLength} characters long; ${quote(value)} has ${length}`);
+      if (s.minLength !== undefined && length < s.minLength)
+        this.report(
+          range,
+          'error',
+          'min-length',
+          `${this.subject()} must be at least ${s.minLength} characters long; ${quote(value)} has ${length}`,
+        );
+      if (s.maxLength !== undefined && length > s.maxLength)
+        this.report(
+          range,
+          'error',
+          'max-length',
+          `${this.subject()} may be at most ${s.maxLength} characters long; ${quote(value)} has ${length}`,
+        );
     } else if (typeof value === 'number') {
-      if (s.minimum !== undefined && value < s.minimum) this.report(range, 'error', 'minimum', `${this.subject()} must be at least ${s.minimum}; got ${value}`);
-      if (s.maximum !== undefined && value > s.maximum) this.report(range, 'error', 'maximum', `${this.subject()} must be at most ${s.maximum}; got ${value}`);
+      if (s.minimum !== undefined && value < s.minimum)
+        this.report(range, 'error', 'minimum', `${this.subject()} must be at least ${s.minimum}; got ${value}`);
+      if (s.maximum !== undefined && value > s.maximum)
+        this.report(range, 'error', 'maximum', `${this.subject()} must be at most ${s.maximum}; got ${value}`);
     }
   }
 
@@ -332,7 +379,8 @@ export class SchemaWalker {
   }
 
   private report(range: Range, severity: Severity, code: string, message: string, path: readonly PathSegment[] = this.path): void {
-    if (this.via) this.sink({ range: this.via.range, severity, code, message: `${message} (through ${this.via.name})`, path: formatPath(path) });
+    if (this.via)
+      this.sink({ range: this.via.range, severity, code, message: `${message} (through ${this.via.name})`, path: formatPath(path) });
     else this.sink({ range, severity, code, message, path: formatPath(path) });
   }
 }

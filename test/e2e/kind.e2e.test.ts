@@ -32,9 +32,18 @@ interface Result {
 
 function run(cmd: string, args: string[], o: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<Result> {
   return new Promise((resolve) => {
-    const child = execFile(cmd, args, { env: o.env ?? process.env, timeout: o.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr || (err && !stdout ? err.message : '')) });
-    });
+    const child = execFile(
+      cmd,
+      args,
+      { env: o.env ?? process.env, timeout: o.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? (typeof err.code === 'number' ? err.code : 1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr || (err && !stdout ? err.message : '')),
+        });
+      },
+    );
     if (o.input !== undefined) child.stdin?.end(o.input);
   });
 }
@@ -56,7 +65,8 @@ function stream(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<vo
 }
 
 /** The project's poll-with-deadline (last error in the timeout message), with this file's default interval. */
-const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 2000): Promise<T> => waitFor(what, () => fn(), { timeoutMs, intervalMs });
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 2000): Promise<T> =>
+  waitFor(what, () => fn(), { timeoutMs, intervalMs });
 
 const steps: Array<{ step: string; ms: number; ok: boolean; note?: string }> = [];
 const t0 = Date.now();
@@ -75,8 +85,24 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
   const metaNode = `${NAME}-control-plane`;
   /** The running etcd container of a member pod on the meta node (containerd's own CLI: `ctr`), with its pid. */
   async function etcdTask(pod: string): Promise<{ id: string; pid: string } | undefined> {
-    const ids = (await must('docker', ['exec', metaNode, 'ctr', '-n', 'k8s.io', 'containers', 'ls', '-q', `labels."io.kubernetes.pod.name"==${pod},labels."io.kubernetes.container.name"==etcd`])).split('\n').filter(Boolean);
-    const tasks = (await must('docker', ['exec', metaNode, 'ctr', '-n', 'k8s.io', 'tasks', 'ls'])).split('\n').map((l) => l.trim().split(/\s+/));
+    const ids = (
+      await must('docker', [
+        'exec',
+        metaNode,
+        'ctr',
+        '-n',
+        'k8s.io',
+        'containers',
+        'ls',
+        '-q',
+        `labels."io.kubernetes.pod.name"==${pod},labels."io.kubernetes.container.name"==etcd`,
+      ])
+    )
+      .split('\n')
+      .filter(Boolean);
+    const tasks = (await must('docker', ['exec', metaNode, 'ctr', '-n', 'k8s.io', 'tasks', 'ls']))
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/));
     const t = tasks.find(([id, , status]) => ids.includes(id!) && status === 'RUNNING');
     return t ? { id: t[0]!, pid: t[1]! } : undefined;
   }
@@ -122,7 +148,14 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
 
   after(async function () {
     const total = Date.now() - t0;
-    console.log(JSON.stringify({ e2e: 'kind', ok: steps.every((s) => s.ok) && steps.length >= 7, total_ms: total, steps: steps.map((s) => ({ step: s.step, ms: s.ms, ok: s.ok, ...(s.note ? { note: s.note } : {}) })) }));
+    console.log(
+      JSON.stringify({
+        e2e: 'kind',
+        ok: steps.every((s) => s.ok) && steps.length >= 7,
+        total_ms: total,
+        steps: steps.map((s) => ({ step: s.step, ms: s.ms, ok: s.ok, ...(s.note ? { note: s.note } : {}) })),
+      }),
+    );
     if (process.env.KOKPIT_E2E_KEEP) {
       console.log(`      kept: KOKPIT_SANDBOX_DIR=${root} node bin/kokpit.js down --name ${NAME}`);
       return;
@@ -133,12 +166,24 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
   it('2. kokpit up --with-sample: kind meta cluster, sample business cluster; its etcd and control-plane pods Running', async () => {
     await step('2. kokpit up --runtime kind --with-sample', async () => {
       const up = await kokpit('up', '--runtime', 'kind', '--name', NAME, '--with-sample', '--detach');
-      console.log(up.stdout.split('\n').map((l) => `        | ${l}`).join('\n'));
+      console.log(
+        up.stdout
+          .split('\n')
+          .map((l) => `        | ${l}`)
+          .join('\n'),
+      );
       assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
-      const pods = JSON.parse(await meta('get', 'pods', '-n', NS, '-o', 'json')) as { items: Array<{ metadata: { name: string }; status: { phase: string; containerStatuses?: Array<{ ready: boolean }> } }> };
-      const running = pods.items.filter((p) => p.status.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => c.ready)).map((p) => p.metadata.name);
+      const pods = JSON.parse(await meta('get', 'pods', '-n', NS, '-o', 'json')) as {
+        items: Array<{ metadata: { name: string }; status: { phase: string; containerStatuses?: Array<{ ready: boolean }> } }>;
+      };
+      const running = pods.items
+        .filter((p) => p.status.phase === 'Running' && (p.status.containerStatuses ?? []).every((c) => c.ready))
+        .map((p) => p.metadata.name);
       for (const want of [/^sample-etcd-\d+$/, /^sample-apiserver-/, /^sample-controller-manager-/, /^sample-scheduler-/]) {
-        assert.ok(running.some((n) => want.test(n)), `no Running pod ${want} in the meta cluster: ${pods.items.map((p) => `${p.metadata.name}=${p.status.phase}`).join(', ')}`);
+        assert.ok(
+          running.some((n) => want.test(n)),
+          `no Running pod ${want} in the meta cluster: ${pods.items.map((p) => `${p.metadata.name}=${p.status.phase}`).join(', ')}`,
+        );
       }
       return `${running.length} pods Running in meta namespace ${NS}`;
     });
@@ -153,28 +198,54 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
         { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'e2e' } },
         { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'greeting', namespace: 'e2e' }, data: { text: 'hello from kokpit e2e' } },
         { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'token', namespace: 'e2e' }, stringData: { token: 'not-a-real-secret' } },
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader', namespace: 'e2e' }, rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }] },
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader', namespace: 'e2e' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'e2e' }] },
         {
-          apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'hello', namespace: 'e2e' },
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: 'reader', namespace: 'e2e' },
+          rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'reader', namespace: 'e2e' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
+          subjects: [{ kind: 'ServiceAccount', name: 'default', namespace: 'e2e' }],
+        },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'hello', namespace: 'e2e' },
           spec: {
-            replicas: 2, selector: { matchLabels: { app: 'hello' } },
+            replicas: 2,
+            selector: { matchLabels: { app: 'hello' } },
             template: {
               metadata: { labels: { app: 'hello' } },
               spec: {
-                containers: [{
-                  name: 'hello', image: APP_IMAGE, imagePullPolicy: 'Never',
-                  command: ['/bin/sh', '-c', 'echo "hello from $(hostname): $GREETING"; exec httpd -f -p 8080 -h /www'],
-                  env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'greeting', key: 'text' } } }],
-                  ports: [{ containerPort: 8080 }],
-                }],
+                containers: [
+                  {
+                    name: 'hello',
+                    image: APP_IMAGE,
+                    imagePullPolicy: 'Never',
+                    command: ['/bin/sh', '-c', 'echo "hello from $(hostname): $GREETING"; exec httpd -f -p 8080 -h /www'],
+                    env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'greeting', key: 'text' } } }],
+                    ports: [{ containerPort: 8080 }],
+                  },
+                ],
               },
             },
           },
         },
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'hello', namespace: 'e2e' }, spec: { selector: { app: 'hello' }, ports: [{ port: 80, targetPort: 8080 }] } },
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'hello', namespace: 'e2e' },
+          spec: { selector: { app: 'hello' }, ports: [{ port: 80, targetPort: 8080 }] },
+        },
       ];
-      await must(KUBECTL, ['--kubeconfig', bizKubeconfig, 'apply', '-f', '-'], { env, input: manifest.map((m) => JSON.stringify(m)).join('\n---\n') });
+      await must(KUBECTL, ['--kubeconfig', bizKubeconfig, 'apply', '-f', '-'], {
+        env,
+        input: manifest.map((m) => JSON.stringify(m)).join('\n---\n'),
+      });
       const can = await biz('auth', 'can-i', 'list', 'configmaps', '-n', 'e2e', '--as', 'system:serviceaccount:e2e:default');
       assert.equal(can.trim(), 'yes');
       return 'Namespace, ConfigMap, Secret, Role, RoleBinding, Deployment, Service applied';
@@ -183,22 +254,39 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
 
   it('4. the two kind machines are real Ready nodes; a pod from a locally built image runs; logs and exec work', async () => {
     await step('4. machines Ready, local image pod, logs, exec', async () => {
-      const nodes = await until('2 Ready nodes in the business cluster', async () => {
-        const l = JSON.parse(await biz('get', 'nodes', '-o', 'json')) as { items: Array<{ metadata: { name: string }; status: { conditions: Array<{ type: string; status: string }>; nodeInfo: { kubeletVersion: string; containerRuntimeVersion: string } } }> };
-        const ready = l.items.filter((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'));
-        return ready.length >= 2 ? ready : undefined;
-      }, 300_000);
+      const nodes = await until(
+        '2 Ready nodes in the business cluster',
+        async () => {
+          const l = JSON.parse(await biz('get', 'nodes', '-o', 'json')) as {
+            items: Array<{
+              metadata: { name: string };
+              status: {
+                conditions: Array<{ type: string; status: string }>;
+                nodeInfo: { kubeletVersion: string; containerRuntimeVersion: string };
+              };
+            }>;
+          };
+          const ready = l.items.filter((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'));
+          return ready.length >= 2 ? ready : undefined;
+        },
+        300_000,
+      );
       for (const n of nodes) assert.match(n.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\//);
       // A locally built image, loaded into each machine's containerd (what `kind load docker-image` does).
       await buildAppImage();
       const tar = path.join(root, 'hello.tar');
       await must('docker', ['save', '-o', tar, APP_IMAGE]);
       for (const n of nodes) {
-        const name = containerNameOf({ metadata: { name: n.metadata.name, namespace: NS }, spec: { clusterRef: { name: CLUSTER } } } as Machine);
+        const name = containerNameOf({
+          metadata: { name: n.metadata.name, namespace: NS },
+          spec: { clusterRef: { name: CLUSTER } },
+        } as Machine);
         await must('sh', ['-c', `docker exec -i ${name} ctr --namespace=k8s.io images import - < ${tar}`]);
       }
       await biz('rollout', 'status', '-n', 'e2e', 'deployment/hello', '--timeout=240s');
-      const pods = JSON.parse(await biz('get', 'pods', '-n', 'e2e', '-l', 'app=hello', '-o', 'json')) as { items: Array<{ metadata: { name: string }; spec: { nodeName: string } }> };
+      const pods = JSON.parse(await biz('get', 'pods', '-n', 'e2e', '-l', 'app=hello', '-o', 'json')) as {
+        items: Array<{ metadata: { name: string }; spec: { nodeName: string } }>;
+      };
       const pod = pods.items[0]!.metadata.name;
       const logs = await biz('logs', '-n', 'e2e', pod);
       assert.match(logs, /hello from .*: hello from kokpit e2e/);
@@ -221,7 +309,15 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
 
   it('5. etcd 1 → 3, a member container killed heals while the business cluster serves; backup restored into a new cluster', async () => {
     const etcdName = `${CLUSTER}-etcd`;
-    type Etcd = { status?: { readyMembers?: number; replicas?: number; leader?: string; phase?: string; members?: Array<{ name: string; healthy?: boolean; id?: string }> } };
+    type Etcd = {
+      status?: {
+        readyMembers?: number;
+        replicas?: number;
+        leader?: string;
+        phase?: string;
+        members?: Array<{ name: string; healthy?: boolean; id?: string }>;
+      };
+    };
     const etcd = async () => JSON.parse(await meta('get', 'etcdclusters.kokpit.dev', '-n', NS, etcdName, '-o', 'json')) as Etcd;
     // A reader of the business cluster during the whole step: every failure is counted.
     let probes = 0;
@@ -230,34 +326,61 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
     const prober = (async () => {
       while (probing) {
         probes++;
-        const r = await run(KUBECTL, ['--kubeconfig', bizKubeconfig, 'get', 'configmap', '-n', 'e2e', 'greeting', '-o', 'name', '--request-timeout=5s'], { env, timeoutMs: 10_000 });
+        const r = await run(
+          KUBECTL,
+          ['--kubeconfig', bizKubeconfig, 'get', 'configmap', '-n', 'e2e', 'greeting', '-o', 'name', '--request-timeout=5s'],
+          { env, timeoutMs: 10_000 },
+        );
         if (r.code !== 0) probeFailures++;
         await new Promise((res) => setTimeout(res, 1000));
       }
     })();
     try {
       await step('5a. etcd scale 1 → 3', async () => {
-        await meta('patch', 'businessclusters.kokpit.dev', '-n', NS, CLUSTER, '--type', 'merge', '-p', JSON.stringify({ spec: { etcd: { managed: { replicas: 3 } } } }));
-        const s = await until('3 ready etcd members', async () => {
-          const e = await etcd();
-          return e.status?.readyMembers === 3 && e.status.members?.length === 3 ? e : undefined;
-        }, 600_000);
+        await meta(
+          'patch',
+          'businessclusters.kokpit.dev',
+          '-n',
+          NS,
+          CLUSTER,
+          '--type',
+          'merge',
+          '-p',
+          JSON.stringify({ spec: { etcd: { managed: { replicas: 3 } } } }),
+        );
+        const s = await until(
+          '3 ready etcd members',
+          async () => {
+            const e = await etcd();
+            return e.status?.readyMembers === 3 && e.status.members?.length === 3 ? e : undefined;
+          },
+          600_000,
+        );
         return `members ${s.status!.members!.map((m) => m.name).join(', ')}, leader ${s.status!.leader}`;
       });
       await step('5b. kill an etcd member container; it heals', async () => {
         // A member that just joined may still restart once (its own DNS name can lag its pod): kill a settled one.
         type Member = { name: string; healthy?: boolean; id?: string };
-        const settled = await until('every member healthy for 10 s', async () => {
-          const a = await etcd();
-          await new Promise((r) => setTimeout(r, 10_000));
-          const b = await etcd();
-          const ok = (e: Etcd) => e.status?.readyMembers === 3 && (e.status.members ?? []).every((m: Member) => m.healthy);
-          return ok(a) && ok(b) ? b : undefined;
-        }, 300_000, 1000);
+        const settled = await until(
+          'every member healthy for 10 s',
+          async () => {
+            const a = await etcd();
+            await new Promise((r) => setTimeout(r, 10_000));
+            const b = await etcd();
+            const ok = (e: Etcd) => e.status?.readyMembers === 3 && (e.status.members ?? []).every((m: Member) => m.healthy);
+            return ok(a) && ok(b) ? b : undefined;
+          },
+          300_000,
+          1000,
+        );
         const victim = settled.status!.members!.find((m) => m.name !== settled.status!.leader)!.name;
         const killed = await etcdTask(victim);
         assert.ok(killed, `a running etcd container for ${victim}`);
-        const restarts = async () => Number((await meta('get', 'pod', '-n', NS, victim, '-o', 'jsonpath={.status.containerStatuses[0].restartCount}').catch(() => '-1')) || 0);
+        const restarts = async () =>
+          Number(
+            (await meta('get', 'pod', '-n', NS, victim, '-o', 'jsonpath={.status.containerStatuses[0].restartCount}').catch(() => '-1')) ||
+              0,
+          );
         const restartsBefore = await restarts();
         const t0 = Date.now();
         await must('docker', ['exec', metaNode, 'kill', '-9', killed.pid]);
@@ -265,16 +388,26 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
         // kubelet, or replaced by the operator (a new member) if it stayed down past its grace period.
         // Status written after the kill is what counts: a new container counted by the kubelet (restartCount),
         // or the member gone from the member list (replaced); then 3 healthy members.
-        const healed = await until('3 healthy members again', async () => {
-          const e = await etcd();
-          const members = e.status?.members ?? [];
-          const healthy = e.status?.readyMembers === 3 && members.length === 3 && members.every((m: Member) => m.healthy);
-          if (!healthy) return undefined;
-          if (!members.some((m) => m.name === victim)) return { e, now: undefined };
-          const now = await etcdTask(victim).catch(() => undefined);
-          return now && now.id !== killed.id && (await restarts()) > restartsBefore ? { e, now } : undefined;
-        }, 300_000, 1000);
-        const how = healed.e.status!.members!.some((m) => m.name === victim) ? `restarted in its pod (container ${healed.now?.id.slice(0, 12)})` : `replaced by ${healed.e.status!.members!.map((m) => m.name).filter((n) => !settled.status!.members!.some((o) => o.name === n)).join(', ')}`;
+        const healed = await until(
+          '3 healthy members again',
+          async () => {
+            const e = await etcd();
+            const members = e.status?.members ?? [];
+            const healthy = e.status?.readyMembers === 3 && members.length === 3 && members.every((m: Member) => m.healthy);
+            if (!healthy) return undefined;
+            if (!members.some((m) => m.name === victim)) return { e, now: undefined };
+            const now = await etcdTask(victim).catch(() => undefined);
+            return now && now.id !== killed.id && (await restarts()) > restartsBefore ? { e, now } : undefined;
+          },
+          300_000,
+          1000,
+        );
+        const how = healed.e.status!.members!.some((m) => m.name === victim)
+          ? `restarted in its pod (container ${healed.now?.id.slice(0, 12)})`
+          : `replaced by ${healed.e
+              .status!.members!.map((m) => m.name)
+              .filter((n) => !settled.status!.members!.some((o) => o.name === n))
+              .join(', ')}`;
         return `killed ${victim}'s etcd (pid ${killed.pid}); ${how}; 3/3 healthy after ${((Date.now() - t0) / 1000).toFixed(1)} s`;
       });
     } finally {
@@ -291,8 +424,26 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
       // Read the ConfigMap written in step 3 straight from the restored member.
       const restored = await until('the restored member running', () => etcdTask('e2e-restored-0'), 120_000);
-      const value = await must('docker', ['exec', metaNode, 'ctr', '-n', 'k8s.io', 'tasks', 'exec', '--exec-id', `e2e-${Date.now()}`, restored.id, 'etcdctl', '--endpoints=https://127.0.0.1:2379',
-        '--cacert=/etc/etcd/pki/ca.crt', '--cert=/etc/etcd/pki/peer.crt', '--key=/etc/etcd/pki/peer.key', 'get', '/registry/configmaps/e2e/greeting', '--print-value-only']);
+      const value = await must('docker', [
+        'exec',
+        metaNode,
+        'ctr',
+        '-n',
+        'k8s.io',
+        'tasks',
+        'exec',
+        '--exec-id',
+        `e2e-${Date.now()}`,
+        restored.id,
+        'etcdctl',
+        '--endpoints=https://127.0.0.1:2379',
+        '--cacert=/etc/etcd/pki/ca.crt',
+        '--cert=/etc/etcd/pki/peer.crt',
+        '--key=/etc/etcd/pki/peer.key',
+        'get',
+        '/registry/configmaps/e2e/greeting',
+        '--print-value-only',
+      ]);
       assert.match(value, /hello from kokpit e2e/);
       return 'ConfigMap e2e/greeting read from the restored member';
     });
@@ -304,60 +455,159 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
     const LEGACY = 'legacy';
     const legacyKubeconfig = path.join(root, 'legacy.kubeconfig');
     const lk = (...args: string[]) => must(KUBECTL, ['--kubeconfig', legacyKubeconfig, ...args], { env });
-    type NodeList = { items: Array<{ metadata: { name: string }; status: { conditions: Array<{ type: string; status: string }>; nodeInfo: { kubeletVersion: string } } }> };
+    type NodeList = {
+      items: Array<{
+        metadata: { name: string };
+        status: { conditions: Array<{ type: string; status: string }>; nodeInfo: { kubeletVersion: string } };
+      }>;
+    };
     const kubelets = async () => {
       const l = JSON.parse(await lk('get', 'nodes', '-o', 'json')) as NodeList;
-      return l.items.map((n) => ({ name: n.metadata.name, version: n.status.nodeInfo.kubeletVersion, ready: n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True') }));
+      return l.items.map((n) => ({
+        name: n.metadata.name,
+        version: n.status.nodeInfo.kubeletVersion,
+        ready: n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+      }));
     };
     await step(`6a. catalog + ${OLD} business cluster with 2 kind machines (kubelet Component)`, async () => {
       const file = path.join(root, 'legacy.yaml');
-      fs.writeFileSync(file, [
-        // The catalog grows at run time: the 1.32 release the images were built for.
-        { apiVersion: 'kokpit.dev/v1alpha1', kind: 'KubernetesVersion', metadata: { name: OLD }, spec: { version: OLD, state: 'Supported', nodeImage: `kindest/node:${OLD}`, etcd: { minVersion: '3.5.11', recommendedVersion: '3.5.35' },
-          images: { kubeAPIServer: `registry.k8s.io/kube-apiserver:${OLD}`, kubeControllerManager: `registry.k8s.io/kube-controller-manager:${OLD}`, kubeScheduler: `registry.k8s.io/kube-scheduler:${OLD}`, kubeProxy: `registry.k8s.io/kube-proxy:${OLD}`, coreDNS: 'registry.k8s.io/coredns/coredns:v1.11.3', pause: 'registry.k8s.io/pause:3.10' } } },
-        // The kubelet as an on-host component of kokpit's kind node images (every release's kubelet is in /kind/bin).
-        { apiVersion: 'kokpit.dev/v1alpha1', kind: 'Component', metadata: { name: 'kubelet-kind' }, spec: {
-          version: NEW, providers: ['kind'],
-          steps: {
-            install: { script: 'install -m 0755 /kind/bin/kubelet-{{ .version }} /usr/bin/kubelet', timeoutSeconds: 60 },
-            upgrade: { script: 'install -m 0755 /kind/bin/kubelet-{{ .version }} /usr/bin/kubelet && systemctl restart kubelet', timeoutSeconds: 120 },
-            health: { script: '/usr/bin/kubelet --version | grep -q " {{ .version }}$" && { systemctl is-active --quiet kubelet || ! test -f /etc/kubernetes/kubelet.conf; }', timeoutSeconds: 30 },
-          } } },
-        { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: LEGACY, namespace: NS }, spec: {
-          version: OLD, etcd: { managed: { replicas: 1 } },
-          // The second reserved port of the kind meta cluster (127.0.0.1:36444 → node port 31444).
-          apiServer: { service: { type: 'NodePort', nodePort: 31444 }, certSANs: [metaNode] },
-          addons: [{ name: 'kokpit-cni' }, { name: 'kube-proxy' }, { name: 'coredns' }] } },
-        { apiVersion: 'kokpit.dev/v1alpha1', kind: 'MachineSet', metadata: { name: `${LEGACY}-pool`, namespace: NS }, spec: {
-          clusterRef: { name: LEGACY }, replicas: 2,
-          template: { spec: { provider: 'kind', role: 'worker', components: [{ name: 'kubelet-kind', version: OLD }] } },
-          // The pause holds phase 1 long enough to be seen: without it both kubelets were upgraded between two polls
-          // (0/2 → 2/2 in 2.7 s, a run on 2026-12-05).
-          rollout: { maxUnavailable: 1, phases: [{ percent: 50, pause: '20s' }, { percent: 100 }] } } },
-      ].map((o) => JSON.stringify(o)).join('\n---\n'));
+      fs.writeFileSync(
+        file,
+        [
+          // The catalog grows at run time: the 1.32 release the images were built for.
+          {
+            apiVersion: 'kokpit.dev/v1alpha1',
+            kind: 'KubernetesVersion',
+            metadata: { name: OLD },
+            spec: {
+              version: OLD,
+              state: 'Supported',
+              nodeImage: `kindest/node:${OLD}`,
+              etcd: { minVersion: '3.5.11', recommendedVersion: '3.5.35' },
+              images: {
+                kubeAPIServer: `registry.k8s.io/kube-apiserver:${OLD}`,
+                kubeControllerManager: `registry.k8s.io/kube-controller-manager:${OLD}`,
+                kubeScheduler: `registry.k8s.io/kube-scheduler:${OLD}`,
+                kubeProxy: `registry.k8s.io/kube-proxy:${OLD}`,
+                coreDNS: 'registry.k8s.io/coredns/coredns:v1.11.3',
+                pause: 'registry.k8s.io/pause:3.10',
+              },
+            },
+          },
+          // The kubelet as an on-host component of kokpit's kind node images (every release's kubelet is in /kind/bin).
+          {
+            apiVersion: 'kokpit.dev/v1alpha1',
+            kind: 'Component',
+            metadata: { name: 'kubelet-kind' },
+            spec: {
+              version: NEW,
+              providers: ['kind'],
+              steps: {
+                install: { script: 'install -m 0755 /kind/bin/kubelet-{{ .version }} /usr/bin/kubelet', timeoutSeconds: 60 },
+                upgrade: {
+                  script: 'install -m 0755 /kind/bin/kubelet-{{ .version }} /usr/bin/kubelet && systemctl restart kubelet',
+                  timeoutSeconds: 120,
+                },
+                health: {
+                  script:
+                    '/usr/bin/kubelet --version | grep -q " {{ .version }}$" && { systemctl is-active --quiet kubelet || ! test -f /etc/kubernetes/kubelet.conf; }',
+                  timeoutSeconds: 30,
+                },
+              },
+            },
+          },
+          {
+            apiVersion: 'kokpit.dev/v1alpha1',
+            kind: 'BusinessCluster',
+            metadata: { name: LEGACY, namespace: NS },
+            spec: {
+              version: OLD,
+              etcd: { managed: { replicas: 1 } },
+              // The second reserved port of the kind meta cluster (127.0.0.1:36444 → node port 31444).
+              apiServer: { service: { type: 'NodePort', nodePort: 31444 }, certSANs: [metaNode] },
+              addons: [{ name: 'kokpit-cni' }, { name: 'kube-proxy' }, { name: 'coredns' }],
+            },
+          },
+          {
+            apiVersion: 'kokpit.dev/v1alpha1',
+            kind: 'MachineSet',
+            metadata: { name: `${LEGACY}-pool`, namespace: NS },
+            spec: {
+              clusterRef: { name: LEGACY },
+              replicas: 2,
+              template: { spec: { provider: 'kind', role: 'worker', components: [{ name: 'kubelet-kind', version: OLD }] } },
+              // The pause holds phase 1 long enough to be seen: without it both kubelets were upgraded between two polls
+              // (0/2 → 2/2 in 2.7 s, a run on 2026-12-05).
+              rollout: { maxUnavailable: 1, phases: [{ percent: 50, pause: '20s' }, { percent: 100 }] },
+            },
+          },
+        ]
+          .map((o) => JSON.stringify(o))
+          .join('\n---\n'),
+      );
       const a = await kokpit('apply', '-f', file, '--name', NAME);
       assert.equal(a.code, 0, `${a.stdout}\n${a.stderr}`);
-      await until(`BusinessCluster ${LEGACY} Ready at ${OLD}`, async () => {
-        const bc = JSON.parse(await meta('get', 'businessclusters.kokpit.dev', '-n', NS, LEGACY, '-o', 'json')) as { status?: { version?: string; conditions?: Array<{ type: string; status: string }> } };
-        return bc.status?.version === OLD && bc.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? bc : undefined;
-      }, 600_000);
+      await until(
+        `BusinessCluster ${LEGACY} Ready at ${OLD}`,
+        async () => {
+          const bc = JSON.parse(await meta('get', 'businessclusters.kokpit.dev', '-n', NS, LEGACY, '-o', 'json')) as {
+            status?: { version?: string; conditions?: Array<{ type: string; status: string }> };
+          };
+          return bc.status?.version === OLD && bc.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+            ? bc
+            : undefined;
+        },
+        600_000,
+      );
       const kc = await kokpit('kubeconfig', LEGACY, '--name', NAME, '-o', legacyKubeconfig);
       assert.equal(kc.code, 0, kc.stderr);
-      const nodes = await until(`2 Ready nodes with kubelet ${OLD}`, async () => {
-        const n = await kubelets();
-        return n.length === 2 && n.every((x) => x.ready && x.version === OLD) ? n : undefined;
-      }, 600_000);
+      const nodes = await until(
+        `2 Ready nodes with kubelet ${OLD}`,
+        async () => {
+          const n = await kubelets();
+          return n.length === 2 && n.every((x) => x.ready && x.version === OLD) ? n : undefined;
+        },
+        600_000,
+      );
       // A workload from an image the node image carries, to watch through the upgrade.
-      await must(KUBECTL, ['--kubeconfig', legacyKubeconfig, 'apply', '-f', '-'], { env, input: JSON.stringify({
-        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ticker', namespace: 'default' },
-        spec: { replicas: 2, selector: { matchLabels: { app: 'ticker' } }, template: { metadata: { labels: { app: 'ticker' } }, spec: {
-          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'ticker' } } }],
-          containers: [{ name: 'ticker', image: 'registry.k8s.io/etcd:3.5.35-0', command: ['/bin/sh', '-c', 'while true; do date; sleep 2; done'] }] } } },
-      }) });
+      await must(KUBECTL, ['--kubeconfig', legacyKubeconfig, 'apply', '-f', '-'], {
+        env,
+        input: JSON.stringify({
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'ticker', namespace: 'default' },
+          spec: {
+            replicas: 2,
+            selector: { matchLabels: { app: 'ticker' } },
+            template: {
+              metadata: { labels: { app: 'ticker' } },
+              spec: {
+                topologySpreadConstraints: [
+                  {
+                    maxSkew: 1,
+                    topologyKey: 'kubernetes.io/hostname',
+                    whenUnsatisfiable: 'DoNotSchedule',
+                    labelSelector: { matchLabels: { app: 'ticker' } },
+                  },
+                ],
+                containers: [
+                  {
+                    name: 'ticker',
+                    image: 'registry.k8s.io/etcd:3.5.35-0',
+                    command: ['/bin/sh', '-c', 'while true; do date; sleep 2; done'],
+                  },
+                ],
+              },
+            },
+          },
+        }),
+      });
       await lk('rollout', 'status', 'deployment/ticker', '--timeout=180s');
       return `nodes ${nodes.map((n) => `${n.name} ${n.version}`).join(', ')}; workload ticker 2/2`;
     });
-    type Pods = { items: Array<{ metadata: { uid: string }; status: { containerStatuses?: Array<{ restartCount: number; ready: boolean }> } }> };
+    type Pods = {
+      items: Array<{ metadata: { uid: string }; status: { containerStatuses?: Array<{ restartCount: number; ready: boolean }> } }>;
+    };
     const before = JSON.parse(await lk('get', 'pods', '-l', 'app=ticker', '-o', 'json')) as Pods;
     await step(`6b. kokpit upgrade ${LEGACY} --to ${NEW} (control plane)`, async () => {
       const u = await kokpit('upgrade', LEGACY, '--to', NEW, '--name', NAME, '--timeout', '20m');
@@ -367,22 +617,44 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       return u.stdout.trim().split('\n').slice(-1)[0];
     });
     await step(`6c. machines follow in phases (kubelet ${OLD} → ${NEW})`, async () => {
-      await meta('patch', 'machinesets.kokpit.dev', '-n', NS, `${LEGACY}-pool`, '--type', 'merge', '-p', JSON.stringify({ spec: { template: { spec: { components: [{ name: 'kubelet-kind', version: NEW }] } } } }));
+      await meta(
+        'patch',
+        'machinesets.kokpit.dev',
+        '-n',
+        NS,
+        `${LEGACY}-pool`,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ spec: { template: { spec: { components: [{ name: 'kubelet-kind', version: NEW }] } } } }),
+      );
       // Phase 1 (50%): exactly one node on the new kubelet while the other still runs the old one.
       const phases: string[] = [];
-      const done = await until(`both kubelets at ${NEW}`, async () => {
-        const n = await kubelets();
-        const upgraded = n.filter((x) => x.version === NEW).length;
-        const seen = `${upgraded}/${n.length}`;
-        if (phases[phases.length - 1] !== seen) phases.push(seen);
-        return upgraded === 2 && n.every((x) => x.ready) ? n : undefined;
-      }, 900_000, 1000);
+      const done = await until(
+        `both kubelets at ${NEW}`,
+        async () => {
+          const n = await kubelets();
+          const upgraded = n.filter((x) => x.version === NEW).length;
+          const seen = `${upgraded}/${n.length}`;
+          if (phases[phases.length - 1] !== seen) phases.push(seen);
+          return upgraded === 2 && n.every((x) => x.ready) ? n : undefined;
+        },
+        900_000,
+        1000,
+      );
       assert.ok(phases.includes('1/2'), `a phase with one of two machines upgraded was seen: ${phases.join(' → ')}`);
       return `kubelets ${phases.join(' → ')} upgraded; ${done.map((n) => `${n.name} ${n.version}`).join(', ')}`;
     });
     const after = JSON.parse(await lk('get', 'pods', '-l', 'app=ticker', '-o', 'json')) as Pods;
-    assert.deepEqual(after.items.map((p) => p.metadata.uid).sort(), before.items.map((p) => p.metadata.uid).sort(), 'the same workload pods before and after');
-    assert.ok(after.items.every((p) => (p.status.containerStatuses ?? []).every((c) => c.ready && c.restartCount === 0)), 'workload containers ready, never restarted');
+    assert.deepEqual(
+      after.items.map((p) => p.metadata.uid).sort(),
+      before.items.map((p) => p.metadata.uid).sort(),
+      'the same workload pods before and after',
+    );
+    assert.ok(
+      after.items.every((p) => (p.status.containerStatuses ?? []).every((c) => c.ready && c.restartCount === 0)),
+      'workload containers ready, never restarted',
+    );
   });
 
   it('7. kokpit down removes every container, network and volume it created', async () => {
@@ -393,7 +665,8 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       assert.equal(ps.trim(), '', 'containers left');
       const volumes = (await must('docker', ['volume', 'ls', '-q'])).split('\n').filter((v) => v && !volumesBefore.has(v));
       assert.deepEqual(volumes, [], 'volumes left');
-      if (!networkExisted) assert.notEqual((await run('docker', ['network', 'inspect', 'kind'])).code, 0, 'the kind network this run created is still there');
+      if (!networkExisted)
+        assert.notEqual((await run('docker', ['network', 'inspect', 'kind'])).code, 0, 'the kind network this run created is still there');
       return `no container, volume${networkExisted ? '' : ' or network'} left`;
     });
   });

@@ -100,7 +100,11 @@ export class AuditWrites {
 }
 
 /** Several API servers counted together (a meta cluster and a business cluster): their writes while `fn` ran. */
-export async function writesDuring<T>(audits: AuditWrites[], filter: WriteFilter, fn: () => Promise<T>): Promise<{ writes: AuditEvent[]; result: T }> {
+export async function writesDuring<T>(
+  audits: AuditWrites[],
+  filter: WriteFilter,
+  fn: () => Promise<T>,
+): Promise<{ writes: AuditEvent[]; result: T }> {
   const from = await Promise.all(audits.map((a) => a.mark()));
   const result = await fn();
   const writes = await Promise.all(audits.map((a, i) => a.since(from[i], filter)));

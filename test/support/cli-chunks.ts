@@ -5,7 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 interface Metafile {
-  outputs: Record<string, { bytes: number; imports: Array<{ path: string; kind: string; external?: boolean }>; inputs: Record<string, unknown> }>;
+  outputs: Record<
+    string,
+    { bytes: number; imports: Array<{ path: string; kind: string; external?: boolean }>; inputs: Record<string, unknown> }
+  >;
 }
 
 export interface Loaded {

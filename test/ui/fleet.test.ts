@@ -14,7 +14,15 @@ import { applyObject, makeObjectApi } from '../../src/kube';
 import { startPodRunner, type PodRunner } from '../../src/podrunner';
 import { freePort, installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../src/controlplane';
 import { startLocalProvisioner } from '../integration/etcd/support';
-import { chromiumPath, ensureCodeServer, installExtension, missingPrerequisites, startCodeServer, tail, type CodeServer } from './support/code-server';
+import {
+  chromiumPath,
+  ensureCodeServer,
+  installExtension,
+  missingPrerequisites,
+  startCodeServer,
+  tail,
+  type CodeServer,
+} from './support/code-server';
 import { startEtcdPodBinder } from './support/etcd-binder';
 import { STEP_MS, Workbench } from './support/workbench';
 
@@ -34,12 +42,27 @@ const log = (line: string) => console.log(`      [ui] ${line}`);
 /** Replaces an object's status through the /status subresource, as a controller would. */
 async function setStatus(kc: KubeConfig, plural: string, name: string, status: Record<string, unknown>): Promise<void> {
   const api = kc.makeApiClient(CustomObjectsApi);
-  const current = (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name })) as Record<string, unknown>;
-  await api.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: NS, plural, name, body: { ...current, status } });
+  const current = (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name })) as Record<
+    string,
+    unknown
+  >;
+  await api.replaceNamespacedCustomObjectStatus({
+    group: GROUP,
+    version: VERSION,
+    namespace: NS,
+    plural,
+    name,
+    body: { ...current, status },
+  });
 }
 
 const condition = (type: string, status: 'True' | 'False', reason: string, message: string) => ({
-  type, status, reason, message, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), observedGeneration: 1,
+  type,
+  status,
+  reason,
+  message,
+  lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  observedGeneration: 1,
 });
 
 interface Status {
@@ -52,12 +75,16 @@ interface Status {
 }
 
 async function readStatus(kc: KubeConfig, plural: string, name: string): Promise<Status | undefined> {
-  const obj = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name })) as { status?: Status };
+  const obj = (await kc
+    .makeApiClient(CustomObjectsApi)
+    .getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name })) as { status?: Status };
   return obj.status;
 }
 
 const businessCluster = (version: string) => ({
-  apiVersion: `${GROUP}/${VERSION}`, kind: 'BusinessCluster', metadata: { name: 'prod', namespace: NS },
+  apiVersion: `${GROUP}/${VERSION}`,
+  kind: 'BusinessCluster',
+  metadata: { name: 'prod', namespace: NS },
   spec: { version, etcd: { clusterRef: { name: 'etcd-a' } } },
 });
 
@@ -97,8 +124,13 @@ describe('ui: the Fleet view and editor in code-server', function () {
     const runnerLog = path.join(dir, 'pod-runner.log');
     const appendRunnerLog = (l: string) => fs.appendFileSync(runnerLog, `${new Date().toISOString()} ${l}\n`);
     runner = await startPodRunner({
-      kubeConfig: kc, nodeName: NODE, stateDir: path.join(dir, 'runner'), bindUnscheduledPods: false,
-      restartBackoff: { initialMs: 500, maxMs: 5000 }, stopGraceMs: 3000, log: appendRunnerLog,
+      kubeConfig: kc,
+      nodeName: NODE,
+      stateDir: path.join(dir, 'runner'),
+      bindUnscheduledPods: false,
+      restartBackoff: { initialMs: 500, maxMs: 5000 },
+      stopGraceMs: 3000,
+      log: appendRunnerLog,
     });
     provisioner = await startLocalProvisioner(kc);
     binder = await startEtcdPodBinder(kc, NS, NODE, appendRunnerLog);
@@ -106,7 +138,12 @@ describe('ui: the Fleet view and editor in code-server', function () {
     const objects = makeObjectApi(kc);
     // A version catalog, so "Upgrade Business Cluster" has a newer version to offer.
     for (const v of ['v1.33.13', 'v1.34.1']) await applyObject(objects, kubernetesVersion(v) as never);
-    await applyObject(objects, { apiVersion: `${GROUP}/${VERSION}`, kind: 'EtcdCluster', metadata: { name: 'etcd-a', namespace: NS }, spec: { replicas: 3, version: '3.5.35' } });
+    await applyObject(objects, {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'EtcdCluster',
+      metadata: { name: 'etcd-a', namespace: NS },
+      spec: { replicas: 3, version: '3.5.35' },
+    });
     await applyObject(objects, businessCluster('v1.33.13'));
 
     // 2. A workspace with a valid and an invalid manifest from testFixture/.
@@ -139,14 +176,27 @@ describe('ui: the Fleet view and editor in code-server', function () {
     );
     installExtension(entry, VSIX, { userDataDir, extensionsDir, configFile });
     server = await startCodeServer({
-      entry, port: await freePort(), userDataDir, extensionsDir, configFile, workspace,
-      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath }, logFile: path.join(dir, 'code-server.log'),
+      entry,
+      port: await freePort(),
+      userDataDir,
+      extensionsDir,
+      configFile,
+      workspace,
+      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
+      logFile: path.join(dir, 'code-server.log'),
     });
     log(`code-server at ${server.url}, log ${server.logFile}`);
 
-    browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    });
     // Clipboard access lets the test read what "Copy Business Cluster Kubeconfig" wrote.
-    const browserContext = await browser.newContext({ viewport: { width: 1400, height: 860 }, permissions: ['clipboard-read', 'clipboard-write'] });
+    const browserContext = await browser.newContext({
+      viewport: { width: 1400, height: 860 },
+      permissions: ['clipboard-read', 'clipboard-write'],
+    });
     const page = await browserContext.newPage();
     wb = new Workbench(page, OUT);
     await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
@@ -174,11 +224,17 @@ describe('ui: the Fleet view and editor in code-server', function () {
 
   /** The reconcilers' status-bar item, once it shows `icon` (a codicon name from reconcilerStatus). */
   const reconcilerItem = async (icon: string, timeout = STEP_MS) => {
-    const item = wb.page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'reconcilers' }).filter({ has: wb.page.locator(`.codicon-${icon}`) });
+    const item = wb.page
+      .locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'reconcilers' })
+      .filter({ has: wb.page.locator(`.codicon-${icon}`) });
     try {
       await item.first().waitFor({ state: 'visible', timeout });
     } catch {
-      const shown = await wb.page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'reconcilers' }).first().innerHTML().catch(() => '(no item)');
+      const shown = await wb.page
+        .locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'reconcilers' })
+        .first()
+        .innerHTML()
+        .catch(() => '(no item)');
       throw new Error(`the reconcilers status-bar item did not show $(${icon}) within ${timeout / 1000} s; it shows: ${shown}`);
     }
     return item.first();
@@ -186,7 +242,9 @@ describe('ui: the Fleet view and editor in code-server', function () {
 
   it('the Fleet view shows the meta cluster, its etcd clusters and business clusters with the status the reconcilers write', async () => {
     // The extension activates on startup and connects by itself (kokpit.kubeconfig is set): the status bar says so.
-    await wb.page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: contextName }).waitFor({ state: 'visible', timeout: 60_000 });
+    await wb.page
+      .locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: contextName })
+      .waitFor({ state: 'visible', timeout: 60_000 });
     log(`status bar showed the connected meta cluster ${Date.now() - workbenchReady} ms after the workbench rendered`);
     // kokpit.reconcilers.autoStart: the embedded reconcilers start on connect and take the lease (nobody else holds it).
     await reconcilerItem('play-circle', 60_000);
@@ -215,7 +273,8 @@ describe('ui: the Fleet view and editor in code-server', function () {
     // Members appear when the etcd cluster is expanded: the leader the operator found, the others following.
     await wb.treeRow('etcd-a').click();
     await wb.waitForRow(etcd.leader, /^leader · [\d.]+ (B|KiB|MiB) · 3\.5\.35$/);
-    for (const m of ['etcd-a-0', 'etcd-a-1', 'etcd-a-2'].filter((n) => n !== etcd.leader)) await wb.waitForRow(m, /^follower · [\d.]+ (B|KiB|MiB) · 3\.5\.35$/);
+    for (const m of ['etcd-a-0', 'etcd-a-1', 'etcd-a-2'].filter((n) => n !== etcd.leader))
+      await wb.waitForRow(m, /^follower · [\d.]+ (B|KiB|MiB) · 3\.5\.35$/);
     // The business cluster's children: its components and the condition that holds it back.
     await wb.treeRow('prod').click();
     await wb.waitForRow('kube-apiserver', /^0\/1 · v1\.33\.13$/);
@@ -230,7 +289,7 @@ describe('ui: the Fleet view and editor in code-server', function () {
     log(`extension activate(): ${activated[1]} ms, with the extension host up for ${activated[2]} ms`);
     // VS Code flushes output-channel log files asynchronously: the tree can render before the line lands.
     let connected: RegExpExecArray | null = null;
-    for (const deadline = Date.now() + 15_000; !connected && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 15_000; !connected && Date.now() < deadline;) {
       connected = /connected to '.*' in (\d+) ms: (\d+) fleet nodes/.exec(fs.readFileSync(logFile, 'utf8'));
       if (!connected) await new Promise((r) => setTimeout(r, 200));
     }
@@ -238,7 +297,7 @@ describe('ui: the Fleet view and editor in code-server', function () {
     log(`connect (probe + first list of every kind): ${connected[1]} ms`);
   });
 
-  it('a spec change made through the API shows the reconciler\'s verdict in the tree without a refresh', async () => {
+  it("a spec change made through the API shows the reconciler's verdict in the tree without a refresh", async () => {
     const changed = Date.now();
     await applyObject(makeObjectApi(kc), businessCluster('v1.35.0'));
     // The cluster operator refuses a version the catalog doesn't have and says so in CatalogValid.
@@ -259,7 +318,10 @@ describe('ui: the Fleet view and editor in code-server', function () {
     // Nothing reconciles now: a status written through the API stays, and the watches bring it into the tree.
     const changed = Date.now();
     await setStatus(kc, 'businessclusters', 'prod', {
-      phase: 'Running', endpoint: 'https://127.0.0.1:31443', observedGeneration: 1, kubeconfigSecretName: 'prod-admin-kubeconfig',
+      phase: 'Running',
+      endpoint: 'https://127.0.0.1:31443',
+      observedGeneration: 1,
+      kubeconfigSecretName: 'prod-admin-kubeconfig',
       components: [{ name: 'kube-apiserver', replicas: 1, readyReplicas: 1, version: 'v1.33.13' }],
       conditions: [condition('Ready', 'True', 'ControlPlaneReady', 'all components ready')],
     });
@@ -280,11 +342,17 @@ describe('ui: the Fleet view and editor in code-server', function () {
     await wb.runCommand('Kokpit: Open YAML');
     await wb.pick('prod');
     await wb.page.locator('.tabs-container .tab.active', { hasText: 'prod.yaml' }).waitFor({ state: 'visible', timeout: STEP_MS });
-    await wb.page.locator('.editor-instance .view-lines', { hasText: 'kind: BusinessCluster' }).waitFor({ state: 'visible', timeout: STEP_MS });
+    await wb.page
+      .locator('.editor-instance .view-lines', { hasText: 'kind: BusinessCluster' })
+      .waitFor({ state: 'visible', timeout: STEP_MS });
     // What the reconcilers wrote comes with it (the editor renders only the lines in view: the top of the file):
     // the cluster operator's finalizer for its keys in the shared etcd, and the component status.
-    await wb.page.locator('.editor-instance .view-lines', { hasText: 'kokpit.dev/etcd-prefix-cleanup' }).waitFor({ state: 'visible', timeout: STEP_MS });
-    await wb.page.locator('.editor-instance .view-lines', { hasText: 'name: kube-apiserver' }).waitFor({ state: 'visible', timeout: STEP_MS });
+    await wb.page
+      .locator('.editor-instance .view-lines', { hasText: 'kokpit.dev/etcd-prefix-cleanup' })
+      .waitFor({ state: 'visible', timeout: STEP_MS });
+    await wb.page
+      .locator('.editor-instance .view-lines', { hasText: 'name: kube-apiserver' })
+      .waitFor({ state: 'visible', timeout: STEP_MS });
     log(`screenshot: ${await wb.screenshot('6-open-yaml')}`);
 
     await wb.runCommand('Kokpit: Validate Workspace Manifests');
@@ -308,7 +376,7 @@ describe('ui: the Fleet view and editor in code-server', function () {
     await wb.runCommand('Kokpit: Copy Business Cluster Kubeconfig');
     await wb.pick('prod');
     await wb.notification('kubeconfig of prod copied to the clipboard').waitFor({ state: 'visible', timeout: STEP_MS });
-    assert.ok((await wb.page.evaluate(() => navigator.clipboard.readText())) === text, 'the clipboard holds the Secret\'s kubeconfig');
+    assert.ok((await wb.page.evaluate(() => navigator.clipboard.readText())) === text, "the clipboard holds the Secret's kubeconfig");
     const logFile = findFile(path.join(userDataDir, 'logs'), (f) => /Kokpit\.log$/.test(f))!;
     const logged = fs.readFileSync(logFile, 'utf8');
     assert.match(logged, /copied the kubeconfig of fleet\/prod \(Secret prod-admin-kubeconfig\)/);
@@ -325,20 +393,31 @@ describe('ui: the Fleet view and editor in code-server', function () {
     await wb.page.locator('.part.panel', { hasText: 'kokpit: fleet/prod' }).first().waitFor({ state: 'visible', timeout: STEP_MS });
     const logFile = findFile(path.join(userDataDir, 'logs'), (f) => /Kokpit\.log$/.test(f))!;
     // Output-channel files are flushed asynchronously: wait for the line naming the file (a path, not the content).
-    const file = await waitFor('the Kokpit log names the terminal kubeconfig file', async () => /opened a terminal for business cluster fleet\/prod \(kubeconfig from Secret prod-admin-kubeconfig in (\S+), mode 0600\)/.exec(fs.readFileSync(logFile, 'utf8'))?.[1], { timeoutMs: 15_000, intervalMs: 200 });
+    const file = await waitFor(
+      'the Kokpit log names the terminal kubeconfig file',
+      async () =>
+        /opened a terminal for business cluster fleet\/prod \(kubeconfig from Secret prod-admin-kubeconfig in (\S+), mode 0600\)/.exec(
+          fs.readFileSync(logFile, 'utf8'),
+        )?.[1],
+      { timeoutMs: 15_000, intervalMs: 200 },
+    );
     const mode = fs.statSync(file).mode & 0o777;
     assert.equal(mode.toString(8), '600', `${file} is readable by its owner only`);
     assert.equal((fs.statSync(path.dirname(file)).mode & 0o777).toString(8), '700', 'its directory too');
-    assert.ok(fs.readFileSync(file, 'utf8') === text, 'the file holds the Secret\'s kubeconfig');
+    assert.ok(fs.readFileSync(file, 'utf8') === text, "the file holds the Secret's kubeconfig");
     assert.ok(!fs.readFileSync(logFile, 'utf8').includes(key), 'the client key is not in the Kokpit log');
     log(`terminal kubeconfig ${file}: mode ${mode.toString(8)}`);
     log(`screenshot: ${await wb.screenshot('9-open-terminal')}`);
     // Closing the terminal removes the file and its directory.
     await wb.runCommand('Terminal: Kill the Active Terminal Instance');
-    await waitFor('the terminal kubeconfig removed when its terminal closed', async () => (fs.existsSync(path.dirname(file)) ? undefined : true), { timeoutMs: STEP_MS, intervalMs: 200 });
+    await waitFor(
+      'the terminal kubeconfig removed when its terminal closed',
+      async () => (fs.existsSync(path.dirname(file)) ? undefined : true),
+      { timeoutMs: STEP_MS, intervalMs: 200 },
+    );
   });
 
-  it('copies a business cluster\'s endpoint, and upgrades it through the quick pick of newer catalog versions', async () => {
+  it("copies a business cluster's endpoint, and upgrades it through the quick pick of newer catalog versions", async () => {
     const endpoint = (await readStatus(kc, 'businessclusters', 'prod'))?.endpoint;
     assert.match(endpoint ?? '', /^https:\/\/127\.0\.\d+\.\d+:\d+$/, 'the cluster operator wrote the NodePort endpoint');
     await wb.runCommand('Kokpit: Copy API Server Endpoint');
@@ -358,7 +437,9 @@ describe('ui: the Fleet view and editor in code-server', function () {
     log(`screenshot: ${await wb.screenshot('10-upgrade-pick')}`);
     await wb.pick('v1.34.1');
     await wb.notification('upgrading fleet/prod to v1.34.1').waitFor({ state: 'visible', timeout: STEP_MS });
-    const stored = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: 'businessclusters', name: 'prod' })) as {
+    const stored = (await kc
+      .makeApiClient(CustomObjectsApi)
+      .getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural: 'businessclusters', name: 'prod' })) as {
       spec: { version: string };
     };
     assert.equal(stored.spec.version, 'v1.34.1');
@@ -386,10 +467,21 @@ describe('ui: the Fleet view and editor in code-server', function () {
     await wb.runCommand('Kokpit: Apply Current File');
     await wb.notification(`applied EtcdCluster default/shared-etcd to ${contextName}`).waitFor({ state: 'visible', timeout: STEP_MS });
     // Server-side applied by kokpit's field manager.
-    const stored = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: 'default', plural: 'etcdclusters', name: 'shared-etcd' })) as {
+    const stored = (await kc
+      .makeApiClient(CustomObjectsApi)
+      .getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: 'default',
+        plural: 'etcdclusters',
+        name: 'shared-etcd',
+      })) as {
       metadata: { managedFields?: { manager: string; operation: string }[] };
     };
-    assert.ok(stored.metadata.managedFields?.some((f) => f.manager === 'kokpit' && f.operation === 'Apply'), JSON.stringify(stored.metadata.managedFields));
+    assert.ok(
+      stored.metadata.managedFields?.some((f) => f.manager === 'kokpit' && f.operation === 'Apply'),
+      JSON.stringify(stored.metadata.managedFields),
+    );
     // The watches bring it into the tree (still in the sidebar) without a refresh.
     await wb.waitForRow('etcd clusters', /^2$/);
     await wb.treeRow('shared-etcd').first().waitFor({ state: 'visible', timeout: STEP_MS });

@@ -13,7 +13,10 @@ describe('mocha configuration', () => {
       try {
         const file = path.join(dir, 'only.test.ts');
         fs.writeFileSync(file, "describe('x', () => { it.only('y', () => {}); it('z', () => {}); });\n");
-        const r = spawnSync(process.execPath, ['node_modules/mocha/bin/mocha.js', '--config', config, '--reporter', 'dot', file], { encoding: 'utf8', env: { ...process.env, KOKPIT_TEST_SUMMARY: '' } });
+        const r = spawnSync(process.execPath, ['node_modules/mocha/bin/mocha.js', '--config', config, '--reporter', 'dot', file], {
+          encoding: 'utf8',
+          env: { ...process.env, KOKPIT_TEST_SUMMARY: '' },
+        });
         assert.notEqual(r.status, 0, `${config} ran a test file with it.only: ${r.stdout}`);
         assert.match(r.stderr + r.stdout, /FORBIDDEN_EXCLUSIVITY|forbid/i);
       } finally {

@@ -173,7 +173,13 @@ export const coreDNSAddon = shippedAddon('coredns', {
   description: 'Cluster DNS (CoreDNS), serving the cluster domain at the DNS Service IP (the 10th address of the service range).',
   parameters: [
     { name: 'replicas', type: 'integer', default: 2, required: false, description: 'CoreDNS replicas.' },
-    { name: 'upstream', type: 'string', default: '/etc/resolv.conf', required: false, description: 'Where names outside the cluster domain are forwarded (an address list or a resolv.conf path).' },
+    {
+      name: 'upstream',
+      type: 'string',
+      default: '/etc/resolv.conf',
+      required: false,
+      description: 'Where names outside the cluster domain are forwarded (an address list or a resolv.conf path).',
+    },
   ],
   manifests,
 });

@@ -77,6 +77,14 @@ spec:
 export const kokpitCNIAddon = shippedAddon('kokpit-cni', {
   version: '0.1.0',
   description: 'Pod network for kind machines: a bridge per node over its podCIDR, routes to the other nodes (hack/offline-images/cni).',
-  parameters: [{ name: 'image', type: 'string', default: 'kokpit.dev/kokpit-cni:v0.1.0', required: false, description: 'The kokpit-cni image (built by hack/offline-images/build-images.sh).' }],
+  parameters: [
+    {
+      name: 'image',
+      type: 'string',
+      default: 'kokpit.dev/kokpit-cni:v0.1.0',
+      required: false,
+      description: 'The kokpit-cni image (built by hack/offline-images/build-images.sh).',
+    },
+  ],
   manifests,
 });

@@ -145,11 +145,17 @@ spec:
 
 export const kubeProxyAddon = shippedAddon('kube-proxy', {
   version: '1.0.0',
-  description: 'kube-proxy on every node; its image is the cluster version\'s kube-proxy.',
+  description: "kube-proxy on every node; its image is the cluster version's kube-proxy.",
   parameters: [
     { name: 'mode', type: 'string', default: 'iptables', required: false, description: 'Proxy mode: iptables, ipvs or nftables.' },
     // 0 leaves nf_conntrack_max as the node has it: a node in a container (kind) may not write it.
-    { name: 'conntrackMaxPerCore', type: 'integer', default: 0, required: false, description: 'nf_conntrack_max per CPU core; 0 leaves the node\'s setting (required where nodes run in containers, e.g. kind).' },
+    {
+      name: 'conntrackMaxPerCore',
+      type: 'integer',
+      default: 0,
+      required: false,
+      description: "nf_conntrack_max per CPU core; 0 leaves the node's setting (required where nodes run in containers, e.g. kind).",
+    },
   ],
   manifests,
 });

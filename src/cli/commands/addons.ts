@@ -29,7 +29,11 @@ export function expandPaths(paths: string[], cwd: string): string[] {
     const st = fs.statSync(abs, { throwIfNoEntry: false });
     if (!st) throw new Error(`${p}: no such file or directory`);
     if (st.isDirectory()) {
-      const inDir = fs.readdirSync(abs).filter((f) => /\.ya?ml$/i.test(f)).sort().map((f) => path.join(p, f));
+      const inDir = fs
+        .readdirSync(abs)
+        .filter((f) => /\.ya?ml$/i.test(f))
+        .sort()
+        .map((f) => path.join(p, f));
       if (!inDir.length) throw new Error(`${p}: no *.yaml or *.yml files in this directory`);
       files.push(...inDir);
     } else files.push(p);
@@ -50,7 +54,9 @@ export function parseAddonsFile(text: string, file: string): { addons: AddonSour
     if (!obj || typeof obj !== 'object') continue;
     const line = lines.position(starts[i]).line;
     if (obj.apiVersion !== API_VERSION || obj.kind !== 'Addon') {
-      problems.push(`${file}:${line}: document ${i + 1} is ${obj.kind ? `a ${obj.kind}` : 'not a Kubernetes object'}; only ${API_VERSION} Addon documents can be imported (use \`kokpit apply -f\` for others)`);
+      problems.push(
+        `${file}:${line}: document ${i + 1} is ${obj.kind ? `a ${obj.kind}` : 'not a Kubernetes object'}; only ${API_VERSION} Addon documents can be imported (use \`kokpit apply -f\` for others)`,
+      );
       continue;
     }
     addons.push({ origin: `${file}:${line}`, addon: obj });
@@ -73,13 +79,23 @@ export function duplicateProblems(sources: AddonSource[]): string[] {
 
 export type ImportOutcome = 'created' | 'configured' | 'unchanged';
 
-const contentOf = (o: KubernetesObject & { spec?: unknown }) => JSON.stringify([o.spec, o.metadata?.labels ?? {}, o.metadata?.annotations ?? {}]);
+const contentOf = (o: KubernetesObject & { spec?: unknown }) =>
+  JSON.stringify([o.spec, o.metadata?.labels ?? {}, o.metadata?.annotations ?? {}]);
 
 /** Server-side applies one Addon and says what happened to it. */
 export async function importAddon(objects: ReturnType<typeof makeObjectApi>, addon: Addon, dryRun: boolean): Promise<ImportOutcome> {
   const ref = { apiVersion: API_VERSION, kind: 'Addon', metadata: { name: addon.metadata.name } };
   const before = await readObject<KubernetesObject & { spec?: unknown }>(objects, ref);
-  const body = { apiVersion: API_VERSION, kind: 'Addon', metadata: { name: addon.metadata.name, ...(addon.metadata.labels ? { labels: addon.metadata.labels } : {}), ...(addon.metadata.annotations ? { annotations: addon.metadata.annotations } : {}) }, spec: addon.spec };
+  const body = {
+    apiVersion: API_VERSION,
+    kind: 'Addon',
+    metadata: {
+      name: addon.metadata.name,
+      ...(addon.metadata.labels ? { labels: addon.metadata.labels } : {}),
+      ...(addon.metadata.annotations ? { annotations: addon.metadata.annotations } : {}),
+    },
+    spec: addon.spec,
+  };
   const after = await applyObject(objects, body as unknown as KubernetesObject & { spec?: unknown }, { dryRun });
   if (!before) return 'created';
   // A dry run keeps the stored resourceVersion: compare what the apply would store instead.

@@ -11,7 +11,12 @@ import { readValidManifests } from './render';
 
 export const applyCommand: Command = {
   async run(argv, io) {
-    const p = parseFlags(argv, [...META_FLAGS, { name: 'filename', short: 'f', value: true }, { name: 'namespace', short: 'n', value: true }, { name: 'dry-run' }]);
+    const p = parseFlags(argv, [
+      ...META_FLAGS,
+      { name: 'filename', short: 'f', value: true },
+      { name: 'namespace', short: 'n', value: true },
+      { name: 'dry-run' },
+    ]);
     const { file, text, docs, errors, unreadable } = readValidManifests(p, io);
     if (unreadable) return EXIT.USAGE;
     if (errors) {
@@ -24,7 +29,9 @@ export const applyCommand: Command = {
     // before it is created, not a cluster that silently never starts.
     const catalog = await liveCatalog(objects);
     if (catalog) {
-      for (const d of validateText(text, { catalog }).filter((x) => x.severity === 'warning' && (x.code === 'version-not-usable' || x.code === 'unknown-version'))) {
+      for (const d of validateText(text, { catalog }).filter(
+        (x) => x.severity === 'warning' && (x.code === 'version-not-usable' || x.code === 'unknown-version'),
+      )) {
         io.err(`${file}:${d.line}:${d.column}: warning: ${d.message}`);
       }
     }
@@ -35,7 +42,10 @@ export const applyCommand: Command = {
         io.err(`skipped LocalEnvironment ${doc.metadata?.name ?? ''}: it is read by \`kokpit up --config\`, not applied`);
         continue;
       }
-      const obj = { ...doc, metadata: { ...doc.metadata, ...(ns && !doc.metadata?.namespace ? { namespace: ns } : {}) } } as KubernetesObject;
+      const obj = {
+        ...doc,
+        metadata: { ...doc.metadata, ...(ns && !doc.metadata?.namespace ? { namespace: ns } : {}) },
+      } as KubernetesObject;
       const what = `${obj.kind?.toLowerCase()}/${obj.metadata?.name}`;
       try {
         await applyObject(objects, obj, { dryRun: p.flags['dry-run'] === true });

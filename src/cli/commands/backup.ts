@@ -35,7 +35,16 @@ export async function watchObject<T>(
   const informer = new Informer<KubernetesObject>(kc, {
     path: `/apis/${API_VERSION}/namespaces/${target.namespace}/${plural}`,
     fieldSelector,
-    list: async () => (await objects.list(API_VERSION, target.kind, target.namespace, undefined, undefined, undefined, fieldSelector)) as KubernetesListObject<KubernetesObject>,
+    list: async () =>
+      (await objects.list(
+        API_VERSION,
+        target.kind,
+        target.namespace,
+        undefined,
+        undefined,
+        undefined,
+        fieldSelector,
+      )) as KubernetesListObject<KubernetesObject>,
   });
   let lastLine: string | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -51,7 +60,12 @@ export async function watchObject<T>(
         }
       };
       timer = setTimeout(
-        () => reject(new Error(`${target.kind} ${target.namespace}/${target.name} not done after ${Math.round(opts.timeoutMs / 1000)}s${lastLine ? ` (last: ${lastLine})` : ''}`)),
+        () =>
+          reject(
+            new Error(
+              `${target.kind} ${target.namespace}/${target.name} not done after ${Math.round(opts.timeoutMs / 1000)}s${lastLine ? ` (last: ${lastLine})` : ''}`,
+            ),
+          ),
         opts.timeoutMs,
       );
       informer.onEvent((obj, kind) => look(kind === 'delete' ? undefined : (obj as unknown as T)));
@@ -108,7 +122,11 @@ export const backupCommand: Command = {
     const { kc, source } = metaCluster(p);
     const objects = makeObjectApi(kc);
     try {
-      const c = (await readObject<KubernetesObject>(objects, { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: cluster, namespace } })) as EtcdCluster | undefined;
+      const c = (await readObject<KubernetesObject>(objects, {
+        apiVersion: API_VERSION,
+        kind: 'EtcdCluster',
+        metadata: { name: cluster, namespace },
+      })) as EtcdCluster | undefined;
       if (!c) {
         io.err(`kokpit backup: EtcdCluster ${namespace}/${cluster} not found in the meta cluster (${source})`);
         return EXIT.FAILED;

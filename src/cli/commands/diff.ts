@@ -27,7 +27,9 @@ export function diffProjection(o: Obj | undefined): Record<string, unknown> | un
   const { apiVersion: _a, kind: _k, metadata, status: _s, ...rest } = o;
   const md = (metadata ?? {}) as Record<string, unknown>;
   const keptMeta = Object.fromEntries(
-    ['name', 'namespace', 'labels', 'annotations', 'finalizers', 'ownerReferences'].filter((k) => md[k] !== undefined).map((k) => [k, md[k]]),
+    ['name', 'namespace', 'labels', 'annotations', 'finalizers', 'ownerReferences']
+      .filter((k) => md[k] !== undefined)
+      .map((k) => [k, md[k]]),
   );
   // kubectl's own bookkeeping annotation would show whole objects as changed.
   const ann = keptMeta.annotations as Record<string, string> | undefined;
@@ -42,13 +44,17 @@ export function diffProjection(o: Obj | undefined): Record<string, unknown> | un
       if (m) rest[k] = Object.fromEntries(Object.entries(m).map(([key, v]) => [key, redact(v)]));
     }
   }
-  return { metadata: keptMeta, ...sortKeys(rest) as Record<string, unknown> };
+  return { metadata: keptMeta, ...(sortKeys(rest) as Record<string, unknown>) };
 }
 
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object' && !(v instanceof Date)) {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }
@@ -61,7 +67,8 @@ export function unifiedDiff(a: string[], b: string[], context = 3): string[] {
   const n = a.length;
   const m = b.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
   const ops: Array<{ t: ' ' | '-' | '+'; line: string; ai: number; bi: number }> = [];
   let i = 0;
   let j = 0;
@@ -119,7 +126,11 @@ export const diffCommand: Command = {
 };
 
 async function diff(argv: string[], io: CliIO): Promise<number> {
-  const p = parseFlags(argv, [...META_FLAGS, { name: 'filename', short: 'f', value: true }, { name: 'namespace', short: 'n', value: true }]);
+  const p = parseFlags(argv, [
+    ...META_FLAGS,
+    { name: 'filename', short: 'f', value: true },
+    { name: 'namespace', short: 'n', value: true },
+  ]);
   const { docs, errors } = readValidManifests(p, io);
   if (errors) return EXIT_ERROR;
   const objects = makeObjectApi(metaCluster(p).kc);

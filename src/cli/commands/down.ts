@@ -7,7 +7,13 @@ import * as path from 'node:path';
 import { parseFlags, str } from '../args';
 import { DEFAULT_ENV_NAME, environmentDir, NAME_RE, readEnvironment, type EnvironmentState } from '../../local/state';
 import { META_CLUSTER_LABEL } from '../../operators/machine/providers/kind';
-import { deleteKindCluster, KindError, leftoverContainers, removeKindNetworkIfUnused, removeLabelledContainers } from '../../providers/kind/cluster';
+import {
+  deleteKindCluster,
+  KindError,
+  leftoverContainers,
+  removeKindNetworkIfUnused,
+  removeLabelledContainers,
+} from '../../providers/kind/cluster';
 import { stopOwned } from '../../local/stop';
 import { isAlive } from '../../controlplane';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
@@ -32,7 +38,12 @@ export const downCommand: Command = {
     }
     // The owner stops the manager, the pod runner (its pods' processes) and the control plane in order.
     const left = await stopOwned(env, {
-      label: `local environment "${name}"`, timeoutMs: 45_000, intervalMs: 200, waitForComponents: true, leftoverGroups: false, warn: (l) => io.err(l),
+      label: `local environment "${name}"`,
+      timeoutMs: 45_000,
+      intervalMs: 200,
+      waitForComponents: true,
+      leftoverGroups: false,
+      warn: (l) => io.err(l),
     });
     fs.rmSync(dir, { recursive: true, force: true });
     if (left.length) {
@@ -50,22 +61,42 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
   // a container while they are removed.
   if (env && isAlive(env.pid)) {
     io.out(`stopping the manager (pid ${env.pid})…`);
-    await stopOwned({ ...env, components: [] }, {
-      label: `the manager (pid ${env.pid})`, timeoutMs: 45_000, intervalMs: 200, waitForComponents: false, leftoverGroups: false, warn: (l) => io.err(l),
-    });
+    await stopOwned(
+      { ...env, components: [] },
+      {
+        label: `the manager (pid ${env.pid})`,
+        timeoutMs: 45_000,
+        intervalMs: 200,
+        waitForComponents: false,
+        leftoverGroups: false,
+        warn: (l) => io.err(l),
+      },
+    );
   }
   const cluster = env?.kind?.cluster ?? name;
   let left: string[];
   let network = '';
   try {
     const t0 = Date.now();
-    io.out(`deleting kind cluster "${cluster}" and the machine containers of its business clusters (label ${META_CLUSTER_LABEL}=${cluster}), in parallel…`);
-    const [{ leftovers }, machineContainers] = await Promise.all([deleteKindCluster({ name: cluster }), removeLabelledContainers(META_CLUSTER_LABEL, cluster)]);
-    io.out(`  removed the kind node${machineContainers.length ? ` and ${machineContainers.length} machine containers (${machineContainers.join(', ')})` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+    io.out(
+      `deleting kind cluster "${cluster}" and the machine containers of its business clusters (label ${META_CLUSTER_LABEL}=${cluster}), in parallel…`,
+    );
+    const [{ leftovers }, machineContainers] = await Promise.all([
+      deleteKindCluster({ name: cluster }),
+      removeLabelledContainers(META_CLUSTER_LABEL, cluster),
+    ]);
+    io.out(
+      `  removed the kind node${machineContainers.length ? ` and ${machineContainers.length} machine containers (${machineContainers.join(', ')})` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+    );
     left = [...leftovers, ...(await leftoverContainers(machineContainers))];
     if (!left.length) {
       const n = await removeKindNetworkIfUnused();
-      network = n === 'removed' ? '; Docker network kind removed' : n === 'absent' ? '' : `; Docker network kind kept (${n.kept} containers of other kind clusters use it)`;
+      network =
+        n === 'removed'
+          ? '; Docker network kind removed'
+          : n === 'absent'
+            ? ''
+            : `; Docker network kind kept (${n.kept} containers of other kind clusters use it)`;
     }
   } catch (e) {
     if (!(e instanceof KindError)) throw e;

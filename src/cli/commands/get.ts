@@ -22,7 +22,8 @@ export const RESOURCES = {
 export type ResourceName = keyof typeof RESOURCES;
 
 export function resolveResource(word: string): ResourceName {
-  for (const [name, r] of Object.entries(RESOURCES)) if (name === word || (r.aliases as readonly string[]).includes(word)) return name as ResourceName;
+  for (const [name, r] of Object.entries(RESOURCES))
+    if (name === word || (r.aliases as readonly string[]).includes(word)) return name as ResourceName;
   throw new UsageError(`unknown resource "${word}": one of ${Object.keys(RESOURCES).join(', ')}`);
 }
 
@@ -39,33 +40,95 @@ export function age(o: Obj, now = Date.now()): string {
 }
 
 /** Columns per resource; `wide` adds the trailing ones. */
+// eslint-disable-next-line max-lines-per-function -- one table of columns per resource kind
 export function columns(resource: ResourceName, wide: boolean): Array<[string, (o: Obj) => string]> {
-  const ns: Array<[string, (o: Obj) => string]> = [['NAMESPACE', (o) => o.metadata?.namespace ?? ''], ['NAME', (o) => o.metadata?.name ?? '']];
+  const ns: Array<[string, (o: Obj) => string]> = [
+    ['NAMESPACE', (o) => o.metadata?.namespace ?? ''],
+    ['NAME', (o) => o.metadata?.name ?? ''],
+  ];
   const name: Array<[string, (o: Obj) => string]> = [['NAME', (o) => o.metadata?.name ?? '']];
   const cols: Record<ResourceName, { base: Array<[string, (o: Obj) => string]>; wide: Array<[string, (o: Obj) => string]> }> = {
     clusters: {
-      base: [...ns, ['PHASE', (o) => o.status?.phase ?? '-'], ['VERSION', (o) => o.status?.version ?? `(${o.spec?.version ?? '?'})`], ['READY', (o) => condText(o, 'Ready')], ['ENDPOINT', (o) => o.status?.endpoint ?? '-'], ['AGE', (o) => age(o)]],
-      wide: [['ETCD', (o) => (o.spec?.etcd?.managed ? `managed(${o.spec.etcd.managed.replicas ?? 1})` : o.spec?.etcd?.clusterRef ? `ref:${o.spec.etcd.clusterRef.name}` : '-')], ['CONTROL-PLANE', (o) => condText(o, 'ControlPlaneReady')], ['ADDONS', (o) => condText(o, 'AddonsReady')]],
+      base: [
+        ...ns,
+        ['PHASE', (o) => o.status?.phase ?? '-'],
+        ['VERSION', (o) => o.status?.version ?? `(${o.spec?.version ?? '?'})`],
+        ['READY', (o) => condText(o, 'Ready')],
+        ['ENDPOINT', (o) => o.status?.endpoint ?? '-'],
+        ['AGE', (o) => age(o)],
+      ],
+      wide: [
+        [
+          'ETCD',
+          (o) =>
+            o.spec?.etcd?.managed
+              ? `managed(${o.spec.etcd.managed.replicas ?? 1})`
+              : o.spec?.etcd?.clusterRef
+                ? `ref:${o.spec.etcd.clusterRef.name}`
+                : '-',
+        ],
+        ['CONTROL-PLANE', (o) => condText(o, 'ControlPlaneReady')],
+        ['ADDONS', (o) => condText(o, 'AddonsReady')],
+      ],
     },
     etcd: {
-      base: [...ns, ['PHASE', (o) => o.status?.phase ?? '-'], ['READY', (o) => `${o.status?.readyMembers ?? 0}/${o.spec?.replicas ?? '?'}`], ['VERSION', (o) => o.status?.currentVersion ?? `(${o.spec?.version ?? '?'})`], ['AVAILABLE', (o) => condText(o, 'Available')], ['AGE', (o) => age(o)]],
-      wide: [['LEADER', (o) => o.status?.leader ?? '-'], ['ENDPOINT', (o) => o.status?.clientEndpoint ?? '-']],
+      base: [
+        ...ns,
+        ['PHASE', (o) => o.status?.phase ?? '-'],
+        ['READY', (o) => `${o.status?.readyMembers ?? 0}/${o.spec?.replicas ?? '?'}`],
+        ['VERSION', (o) => o.status?.currentVersion ?? `(${o.spec?.version ?? '?'})`],
+        ['AVAILABLE', (o) => condText(o, 'Available')],
+        ['AGE', (o) => age(o)],
+      ],
+      wide: [
+        ['LEADER', (o) => o.status?.leader ?? '-'],
+        ['ENDPOINT', (o) => o.status?.clientEndpoint ?? '-'],
+      ],
     },
     machines: {
-      base: [...ns, ['CLUSTER', (o) => o.spec?.clusterRef?.name ?? '-'], ['PROVIDER', (o) => o.spec?.provider ?? '-'], ['PHASE', (o) => o.status?.phase ?? '-'], ['NODE', (o) => o.status?.nodeName ?? '-'], ['AGE', (o) => age(o)]],
-      wide: [['ROLE', (o) => o.spec?.role ?? '-'], ['KUBELET', (o) => o.status?.kubeletVersion ?? '-']],
+      base: [
+        ...ns,
+        ['CLUSTER', (o) => o.spec?.clusterRef?.name ?? '-'],
+        ['PROVIDER', (o) => o.spec?.provider ?? '-'],
+        ['PHASE', (o) => o.status?.phase ?? '-'],
+        ['NODE', (o) => o.status?.nodeName ?? '-'],
+        ['AGE', (o) => age(o)],
+      ],
+      wide: [
+        ['ROLE', (o) => o.spec?.role ?? '-'],
+        ['KUBELET', (o) => o.status?.kubeletVersion ?? '-'],
+      ],
     },
     versions: {
-      base: [...name, ['VERSION', (o) => o.spec?.version ?? '-'], ['STATE', (o) => o.spec?.state ?? '-'], ['ETCD', (o) => o.spec?.etcd?.recommendedVersion ?? '-']],
-      wide: [['NODE-IMAGE', (o) => o.spec?.nodeImage ?? '-'], ['WHY', (o) => o.metadata?.annotations?.[STATE_REASON_ANNOTATION] ?? '-']],
+      base: [
+        ...name,
+        ['VERSION', (o) => o.spec?.version ?? '-'],
+        ['STATE', (o) => o.spec?.state ?? '-'],
+        ['ETCD', (o) => o.spec?.etcd?.recommendedVersion ?? '-'],
+      ],
+      wide: [
+        ['NODE-IMAGE', (o) => o.spec?.nodeImage ?? '-'],
+        ['WHY', (o) => o.metadata?.annotations?.[STATE_REASON_ANNOTATION] ?? '-'],
+      ],
     },
     addons: {
       base: [...name, ['VERSION', (o) => o.spec?.version ?? '-'], ['AGE', (o) => age(o)]],
       wide: [['DESCRIPTION', (o) => String(o.spec?.description ?? '-').slice(0, 60)]],
     },
     rollouts: {
-      base: [...name, ['TARGET', (o) => o.spec?.target?.kubernetesVersion ?? `${o.spec?.target?.addon?.name}=${o.spec?.target?.addon?.version}`], ['PHASE', (o) => o.status?.phase ?? '-'], ['WAVE', (o) => o.status?.currentWave ?? '-'], ['DONE', (o) => `${o.status?.counts?.succeeded ?? 0}/${o.status?.counts?.total ?? 0}`], ['FAILED', (o) => String(o.status?.counts?.failed ?? 0)], ['AGE', (o) => age(o)]],
-      wide: [['SKIPPED', (o) => String(o.status?.counts?.skipped ?? 0)], ['PROGRESSING', (o) => condText(o, 'Progressing')]],
+      base: [
+        ...name,
+        ['TARGET', (o) => o.spec?.target?.kubernetesVersion ?? `${o.spec?.target?.addon?.name}=${o.spec?.target?.addon?.version}`],
+        ['PHASE', (o) => o.status?.phase ?? '-'],
+        ['WAVE', (o) => o.status?.currentWave ?? '-'],
+        ['DONE', (o) => `${o.status?.counts?.succeeded ?? 0}/${o.status?.counts?.total ?? 0}`],
+        ['FAILED', (o) => String(o.status?.counts?.failed ?? 0)],
+        ['AGE', (o) => age(o)],
+      ],
+      wide: [
+        ['SKIPPED', (o) => String(o.status?.counts?.skipped ?? 0)],
+        ['PROGRESSING', (o) => condText(o, 'Progressing')],
+      ],
     },
   };
   return [...cols[resource].base, ...(wide ? cols[resource].wide : [])];
@@ -84,18 +147,34 @@ export async function listResource(kc: KubeConfig, resource: ResourceName, names
 
 export function formatObjects(resource: ResourceName, items: Obj[], output: string | undefined): string {
   if (output === 'json' || output === 'yaml') {
-    const list = { apiVersion: 'v1', kind: 'List', items: items.map((o) => ({ ...o, apiVersion: API_VERSION, kind: RESOURCES[resource].kind, metadata: { ...o.metadata, managedFields: undefined } })) };
+    const list = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: items.map((o) => ({
+        ...o,
+        apiVersion: API_VERSION,
+        kind: RESOURCES[resource].kind,
+        metadata: { ...o.metadata, managedFields: undefined },
+      })),
+    };
     const clean = JSON.parse(JSON.stringify(list));
     return output === 'json' ? JSON.stringify(clean, null, 2) : stringify(clean);
   }
   if (!items.length) return `No ${resource} found.`;
   const cols = columns(resource, output === 'wide');
-  return table(cols.map(([h]) => h), items.map((o) => cols.map(([, f]) => f(o))));
+  return table(
+    cols.map(([h]) => h),
+    items.map((o) => cols.map(([, f]) => f(o))),
+  );
 }
 
 export const getCommand: Command = {
   async run(argv, io) {
-    const p = parseFlags(argv, [...META_FLAGS, { name: 'namespace', short: 'n', value: true }, { name: 'output', short: 'o', value: true, oneOf: ['wide', 'yaml', 'json'] }]);
+    const p = parseFlags(argv, [
+      ...META_FLAGS,
+      { name: 'namespace', short: 'n', value: true },
+      { name: 'output', short: 'o', value: true, oneOf: ['wide', 'yaml', 'json'] },
+    ]);
     if (p.positionals.length !== 1) throw new UsageError('give one resource: clusters, etcd, machines, versions, addons or rollouts');
     const resource = resolveResource(p.positionals[0]);
     const { kc, source } = metaCluster(p);

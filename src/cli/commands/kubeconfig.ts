@@ -21,9 +21,14 @@ export async function readAdminKubeconfig(kc: KubeConfig, name: string, namespac
   const bc = await readObject<Cluster>(objects, { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name, namespace } });
   if (!bc) throw new Error(`no BusinessCluster ${namespace}/${name}`);
   const secretName = bc.status?.kubeconfigSecretName ?? names.kubeconfig(name, 'admin');
-  const secret = await readObject<KubernetesObject & { data?: Record<string, string> }>(objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace } });
+  const secret = await readObject<KubernetesObject & { data?: Record<string, string> }>(objects, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: secretName, namespace },
+  });
   const b64 = secret?.data?.[KUBECONFIG_KEY];
-  if (!b64) throw new Error(`BusinessCluster ${namespace}/${name} has no admin kubeconfig yet (Secret ${secretName}); see \`kokpit status\``);
+  if (!b64)
+    throw new Error(`BusinessCluster ${namespace}/${name} has no admin kubeconfig yet (Secret ${secretName}); see \`kokpit status\``);
   return { yaml: Buffer.from(b64, 'base64').toString('utf8'), endpoint: bc.status?.endpoint };
 }
 
@@ -32,7 +37,12 @@ export async function readAdminKubeconfig(kc: KubeConfig, name: string, namespac
  * ~/.config/kokpit; `<namespace>/<cluster>.kubeconfig`, since neither name can hold a `/` (a `<namespace>-<cluster>`
  * file would be shared by namespace `a-b` cluster `c` and namespace `a` cluster `b-c`).
  */
-export function defaultKubeconfigPath(cluster: string, namespace: string, envName = DEFAULT_ENV_NAME, env: NodeJS.ProcessEnv = process.env): string {
+export function defaultKubeconfigPath(
+  cluster: string,
+  namespace: string,
+  envName = DEFAULT_ENV_NAME,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const local = runningEnvironment(envName);
   const dir = local
     ? path.join(environmentDir(envName), 'kubeconfigs')
@@ -66,13 +76,18 @@ export const mergedEntryName = (cluster: string, namespace: string) => `kokpit/$
  * Entries with other names are never touched; entries named `entryName` are kokpit's and are replaced
  * when their content differs. current-context is kept unless `use` (or the file had none).
  */
-export function mergeKubeconfig(existing: KubeconfigDoc | undefined, incoming: KubeconfigDoc, entryName: string, opts: { use?: boolean } = {}): { doc: KubeconfigDoc; outcome: MergeOutcome } {
+export function mergeKubeconfig(
+  existing: KubeconfigDoc | undefined,
+  incoming: KubeconfigDoc,
+  entryName: string,
+  opts: { use?: boolean } = {},
+): { doc: KubeconfigDoc; outcome: MergeOutcome } {
   const ctxName = incoming['current-context'];
   const ctx = incoming.contexts?.find((c) => c.name === ctxName) ?? incoming.contexts?.[0];
   const ctxBody = (ctx?.context ?? {}) as { cluster?: string; user?: string; namespace?: string };
   const cluster = incoming.clusters?.find((c) => c.name === ctxBody.cluster) ?? incoming.clusters?.[0];
   const user = incoming.users?.find((u) => u.name === ctxBody.user) ?? incoming.users?.[0];
-  if (!cluster?.cluster || !user?.user) throw new Error('the business cluster\'s kubeconfig has no cluster or user to merge');
+  if (!cluster?.cluster || !user?.user) throw new Error("the business cluster's kubeconfig has no cluster or user to merge");
   const doc: KubeconfigDoc = structuredClone(existing ?? { apiVersion: 'v1', kind: 'Config', preferences: {} });
   doc.apiVersion ??= 'v1';
   doc.kind ??= 'Config';
@@ -126,7 +141,14 @@ export async function mergeBusinessClusterKubeconfig(
 
 export const kubeconfigCommand: Command = {
   async run(argv, io) {
-    const p = parseFlags(argv, [...META_FLAGS, { name: 'namespace', short: 'n', value: true }, { name: 'output', short: 'o', value: true }, { name: 'merge' }, { name: 'kubeconfig-out', value: true }, { name: 'use' }]);
+    const p = parseFlags(argv, [
+      ...META_FLAGS,
+      { name: 'namespace', short: 'n', value: true },
+      { name: 'output', short: 'o', value: true },
+      { name: 'merge' },
+      { name: 'kubeconfig-out', value: true },
+      { name: 'use' },
+    ]);
     if (p.positionals.length !== 1) throw new UsageError('give exactly one business cluster name');
     const [cluster] = p.positionals;
     const namespace = str(p, 'namespace') ?? 'default';
@@ -135,7 +157,10 @@ export const kubeconfigCommand: Command = {
     if (merge && str(p, 'output')) throw new UsageError('-o and --merge exclude each other');
     const { kc } = metaCluster(p);
     if (merge) {
-      const r = await mergeBusinessClusterKubeconfig(kc, cluster, namespace, { file: path.resolve(io.cwd, str(p, 'kubeconfig-out') ?? userKubeconfigPath()), use: p.flags.use === true });
+      const r = await mergeBusinessClusterKubeconfig(kc, cluster, namespace, {
+        file: path.resolve(io.cwd, str(p, 'kubeconfig-out') ?? userKubeconfigPath()),
+        use: p.flags.use === true,
+      });
       io.out(`context ${r.context} ${r.outcome} in ${r.file}${r.current ? ' (current context)' : ''}`);
       return EXIT.OK;
     }

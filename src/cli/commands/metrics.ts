@@ -20,7 +20,8 @@ export function parsePrometheusText(text: string): Sample[] {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/.exec(line);
     if (!m) continue;
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2].replace(/\\(["\\])/g, '$1').replace(/\\n/g, '\n');
+    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]] = l[2].replace(/\\(["\\])/g, '$1').replace(/\\n/g, '\n');
     out.push({ name: m[1], labels, value: Number(m[3]) });
   }
   return out;
@@ -31,7 +32,9 @@ const sum = (samples: Sample[], name: string, match: Record<string, string> = {}
 
 /** The summary `kokpit metrics` prints: the controllers, the lease, the fleet. */
 export function summarize(samples: Sample[]): string {
-  const controllers = [...new Set(samples.filter((s) => s.name === 'controller_runtime_reconcile_total').map((s) => s.labels.controller))].sort();
+  const controllers = [
+    ...new Set(samples.filter((s) => s.name === 'controller_runtime_reconcile_total').map((s) => s.labels.controller)),
+  ].sort();
   const rows = controllers.map((c) => {
     const count = sum(samples, 'controller_runtime_reconcile_time_seconds_count', { controller: c });
     const seconds = sum(samples, 'controller_runtime_reconcile_time_seconds_sum', { controller: c });
@@ -45,11 +48,16 @@ export function summarize(samples: Sample[]): string {
     ];
   });
   const lines = [table(['CONTROLLER', 'RECONCILES', 'ERRORS', 'AVG', 'QUEUE', 'RETRIES'], rows), ''];
-  for (const s of samples.filter((x) => x.name === 'leader_election_master_status')) lines.push(`lease ${s.labels.name}: ${s.value === 1 ? 'held by this manager' : 'standby'}`);
+  for (const s of samples.filter((x) => x.name === 'leader_election_master_status'))
+    lines.push(`lease ${s.labels.name}: ${s.value === 1 ? 'held by this manager' : 'standby'}`);
   const clusters = samples.filter((s) => s.name === 'kokpit_business_clusters' && s.value > 0);
-  lines.push(`business clusters: ${clusters.reduce((n, s) => n + s.value, 0)}${clusters.length ? ` (${clusters.map((s) => `${s.value} ${s.labels.phase} ${s.labels.version}`).join(', ')})` : ''}`);
+  lines.push(
+    `business clusters: ${clusters.reduce((n, s) => n + s.value, 0)}${clusters.length ? ` (${clusters.map((s) => `${s.value} ${s.labels.phase} ${s.labels.version}`).join(', ')})` : ''}`,
+  );
   const machines = samples.filter((s) => s.name === 'kokpit_machines' && s.value > 0);
-  lines.push(`machines: ${machines.reduce((n, s) => n + s.value, 0)}${machines.length ? ` (${machines.map((s) => `${s.value} ${s.labels.phase}`).join(', ')})` : ''}`);
+  lines.push(
+    `machines: ${machines.reduce((n, s) => n + s.value, 0)}${machines.length ? ` (${machines.map((s) => `${s.value} ${s.labels.phase}`).join(', ')})` : ''}`,
+  );
   const members = samples.filter((s) => s.name === 'kokpit_etcd_member_healthy');
   lines.push(`etcd members: ${members.filter((s) => s.value === 1).length}/${members.length} healthy`);
   return lines.join('\n');
@@ -64,7 +72,9 @@ export const metricsCommand: Command = {
       const name = environmentName(p);
       const env = readEnvironment(name);
       if (!env?.metricsURL) {
-        io.err(`kokpit metrics: no running local environment "${name}" with a manager serving metrics; start one (kokpit up) or pass --url http://HOST:PORT`);
+        io.err(
+          `kokpit metrics: no running local environment "${name}" with a manager serving metrics; start one (kokpit up) or pass --url http://HOST:PORT`,
+        );
         return EXIT.FAILED;
       }
       url = env.metricsURL;

@@ -42,7 +42,8 @@ function parseOperatorArgs(argv: string[]): Args {
   const p = parseFlags(argv, FLAGS);
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   const leaseDurationSec = Number(str(p, 'lease-duration') ?? 15);
-  if (!Number.isInteger(leaseDurationSec) || leaseDurationSec < 2) throw new UsageError('--lease-duration must be an integer number of seconds >= 2');
+  if (!Number.isInteger(leaseDurationSec) || leaseDurationSec < 2)
+    throw new UsageError('--lease-duration must be an integer number of seconds >= 2');
   const address = (flag: string) => {
     const value = str(p, flag) ?? '0';
     try {
@@ -125,7 +126,12 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
     operators: kokpitOperators({ etcd: { access: args.etcdAccess } }),
     log,
     leaderElection: args.leaderElect
-      ? { namespace: args.namespace, leaseDurationSec: args.leaseDurationSec, onWaiting: (holder) => log.info(`another manager (${holder}) holds the lease ${args.namespace}/kokpit-manager; waiting to take over`) }
+      ? {
+          namespace: args.namespace,
+          leaseDurationSec: args.leaseDurationSec,
+          onWaiting: (holder) =>
+            log.info(`another manager (${holder}) holds the lease ${args.namespace}/kokpit-manager; waiting to take over`),
+        }
       : undefined,
     metricsAddress: args.metricsAddress,
     probeAddress: args.probeAddress,

@@ -49,7 +49,13 @@ function readCatalogFiles(arg: string, io: CliIO): { docs: Array<Record<string, 
   if (!fs.existsSync(at)) throw new UsageError(`--catalog ${arg}: no such file or directory`);
   let files: string[];
   try {
-    files = fs.statSync(at).isDirectory() ? fs.readdirSync(at).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(arg, f)) : [arg];
+    files = fs.statSync(at).isDirectory()
+      ? fs
+          .readdirSync(at)
+          .filter((f) => /\.ya?ml$/.test(f))
+          .sort()
+          .map((f) => path.join(arg, f))
+      : [arg];
   } catch (e) {
     io.err(printable(`${arg}: error: ${ioErrorText(e)}`));
     return { docs: [], errors: 1, unreadable: true };
@@ -86,13 +92,22 @@ export const renderCommand: Command = {
     for (const doc of targets) {
       const r = renderDocument(doc, catalog);
       const md = doc.metadata as { name?: string; namespace?: string } | undefined;
-      comments.push(`# ${doc.kind} ${md?.namespace ?? 'default'}/${md?.name}: ${r.objects.length} objects`, ...r.notes.map((n) => `#   note: ${n}`));
+      comments.push(
+        `# ${doc.kind} ${md?.namespace ?? 'default'}/${md?.name}: ${r.objects.length} objects`,
+        ...r.notes.map((n) => `#   note: ${n}`),
+      );
       all.push(...r.objects);
     }
     if (str(p, 'output') === 'json') {
       io.out(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: all }, null, 2));
     } else {
-      io.out([`# Rendered offline by kokpit render (no cluster). Secrets contain PLACEHOLDER data, not keys.`, ...comments, ...all.map((o) => `---\n${stringify(o).trimEnd()}`)].join('\n'));
+      io.out(
+        [
+          `# Rendered offline by kokpit render (no cluster). Secrets contain PLACEHOLDER data, not keys.`,
+          ...comments,
+          ...all.map((o) => `---\n${stringify(o).trimEnd()}`),
+        ].join('\n'),
+      );
     }
     return EXIT.OK;
   },

@@ -20,10 +20,12 @@ export function restoreVerdict(c: EtcdCluster | undefined, name: string): WatchV
   const s = c.status;
   const cond = (t: string) => s?.conditions?.find((x) => x.type === t);
   const degraded = cond('Degraded');
-  if (degraded?.status === 'True' && RESTORE_REFUSALS.includes(degraded.reason ?? '')) return { failed: `restore refused (${degraded.reason}): ${degraded.message}` };
+  if (degraded?.status === 'True' && RESTORE_REFUSALS.includes(degraded.reason ?? ''))
+    return { failed: `restore refused (${degraded.reason}): ${degraded.message}` };
   const available = cond('Available');
   const want = c.spec.replicas ?? 3;
-  if (available?.status === 'True' && s?.observedGeneration === c.metadata.generation && (s?.readyMembers ?? 0) === want) return { done: c };
+  if (available?.status === 'True' && s?.observedGeneration === c.metadata.generation && (s?.readyMembers ?? 0) === want)
+    return { done: c };
   const progressing = cond('Progressing');
   const detail = progressing?.status === 'True' ? progressing.message : (available?.message ?? 'waiting for the etcd operator');
   return { progress: `${s?.phase ?? 'Pending'} ${s?.readyMembers ?? 0}/${want} ready: ${detail}` };
@@ -61,10 +63,13 @@ export const restoreCommand: Command = {
         return EXIT.FAILED;
       }
       if (await read<EtcdCluster>('EtcdCluster', into)) {
-        io.err(`kokpit restore: EtcdCluster ${namespace}/${into} already exists; a restore creates a new cluster (pick another name); nothing changed`);
+        io.err(
+          `kokpit restore: EtcdCluster ${namespace}/${into} already exists; a restore creates a new cluster (pick another name); nothing changed`,
+        );
         return EXIT.FAILED;
       }
-      if (backup.status?.phase !== 'Completed') io.progress(`EtcdBackup ${backupName} is ${backup.status?.phase ?? 'Pending'}; the new cluster waits for it`);
+      if (backup.status?.phase !== 'Completed')
+        io.progress(`EtcdBackup ${backupName} is ${backup.status?.phase ?? 'Pending'}; the new cluster waits for it`);
       const sourceCluster = await read<EtcdCluster>('EtcdCluster', backup.spec.etcdClusterRef.name);
       const manifest = restoredClusterManifest({
         name: into,
@@ -80,7 +85,9 @@ export const restoreCommand: Command = {
       return EXIT.FAILED;
     }
     if (!p.flags.wait) {
-      io.out(`etcdcluster/${into} created from backup ${backupName}; follow it with: kokpit get etcd -n ${namespace}, or re-run with --wait`);
+      io.out(
+        `etcdcluster/${into} created from backup ${backupName}; follow it with: kokpit get etcd -n ${namespace}, or re-run with --wait`,
+      );
       return EXIT.OK;
     }
     io.progress(`etcdcluster/${into} created from backup ${backupName}; waiting until it is Available`);
@@ -90,7 +97,9 @@ export const restoreCommand: Command = {
         timeoutMs,
         progress: (l) => io.progress(`  ${l}`),
       });
-      io.out(`etcdcluster/${into} Available: ${c.status?.readyMembers}/${c.spec.replicas} members, etcd ${c.status?.currentVersion ?? '?'}, restored from ${backupName} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      io.out(
+        `etcdcluster/${into} Available: ${c.status?.readyMembers}/${c.spec.replicas} members, etcd ${c.status?.currentVersion ?? '?'}, restored from ${backupName} in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+      );
       return EXIT.OK;
     } catch (e) {
       io.err(`kokpit restore: ${e instanceof Error ? e.message : String(e)}`);

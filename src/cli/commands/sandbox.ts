@@ -11,7 +11,8 @@ export const sandboxCommand: Command = {
   async run(argv, io) {
     const [sub, ...rest] = argv;
     if (sub === 'start') {
-      if (rest.some((f) => /^--runtime(=|$)/.test(f))) throw new UsageError('"sandbox start" is `kokpit up --runtime sandbox`: no --runtime');
+      if (rest.some((f) => /^--runtime(=|$)/.test(f)))
+        throw new UsageError('"sandbox start" is `kokpit up --runtime sandbox`: no --runtime');
       return upCommand.run(['--runtime', 'sandbox', ...rest], io);
     }
     if (sub === 'stop') return downCommand.run(rest, io);

@@ -18,7 +18,8 @@ export function etcdHealth(bc: Obj, etcds: Obj[]): string {
   const name = bc.spec?.etcd?.managed ? `${bc.metadata?.name}-etcd` : bc.spec?.etcd?.clusterRef?.name;
   const e = etcds.find((x) => x.metadata?.namespace === ns && x.metadata?.name === name);
   if (!e) return name ? `${name}: missing` : '-';
-  const available = (e.status?.conditions as Array<{ type: string; status: string }> | undefined)?.find((c) => c.type === 'Available')?.status === 'True';
+  const available =
+    (e.status?.conditions as Array<{ type: string; status: string }> | undefined)?.find((c) => c.type === 'Available')?.status === 'True';
   return `${e.status?.readyMembers ?? 0}/${e.spec?.replicas ?? '?'} ${available ? 'healthy' : (e.status?.phase ?? 'pending')}`;
 }
 
@@ -53,9 +54,17 @@ export const statusCommand: Command = {
     if (env) {
       const alive = isAlive(env.pid);
       const runtime = env.runtime ?? 'sandbox';
-      lines.push(`Local environment "${name}" (runtime: ${runtime}): ${alive ? `running, pid ${env.pid}` : `NOT RUNNING (pid ${env.pid} is gone; \`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\` cleans up)`}`);
-      if (runtime === 'kind') lines.push(`  kind cluster  ${env.kind?.cluster ?? name} (node ${env.runnerNode}, image ${env.kind?.nodeImage ?? '?'}); business API ports 127.0.0.1:${env.kind?.ports.map((p) => p.hostPort).join(',') ?? '-'}`);
-      else lines.push(`  meta node  ${env.runnerNode} (${env.runnerHostIP}); control plane: ${env.components.map((c) => `${c.name}${isAlive(c.pid) ? '' : ' (DOWN)'}`).join(', ')}`);
+      lines.push(
+        `Local environment "${name}" (runtime: ${runtime}): ${alive ? `running, pid ${env.pid}` : `NOT RUNNING (pid ${env.pid} is gone; \`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\` cleans up)`}`,
+      );
+      if (runtime === 'kind')
+        lines.push(
+          `  kind cluster  ${env.kind?.cluster ?? name} (node ${env.runnerNode}, image ${env.kind?.nodeImage ?? '?'}); business API ports 127.0.0.1:${env.kind?.ports.map((p) => p.hostPort).join(',') ?? '-'}`,
+        );
+      else
+        lines.push(
+          `  meta node  ${env.runnerNode} (${env.runnerHostIP}); control plane: ${env.components.map((c) => `${c.name}${isAlive(c.pid) ? '' : ' (DOWN)'}`).join(', ')}`,
+        );
       if (!alive) {
         io.out(lines.join('\n'));
         return EXIT.FAILED;
@@ -89,9 +98,14 @@ export const statusCommand: Command = {
     else {
       lines.push('Business clusters:');
       const rows = clusters.map((bc) => [
-        bc.metadata?.namespace ?? '', bc.metadata?.name ?? '', bc.status?.phase ?? '-',
+        bc.metadata?.namespace ?? '',
+        bc.metadata?.name ?? '',
+        bc.status?.phase ?? '-',
         bc.status?.version ?? `(${bc.spec?.version ?? '?'})`,
-        bc.status?.endpoint ?? '-', etcdHealth(bc, etcds), machinesOf(bc, machines), age(bc),
+        bc.status?.endpoint ?? '-',
+        etcdHealth(bc, etcds),
+        machinesOf(bc, machines),
+        age(bc),
       ]);
       lines.push(table(['NAMESPACE', 'NAME', 'PHASE', 'VERSION', 'ENDPOINT', 'ETCD', 'MACHINES', 'AGE'], rows).replace(/^/gm, '  '));
       // Why each cluster that is not Ready is not: its first False condition, in the reconciler's words.
@@ -111,7 +125,9 @@ type ConditionLike = { type: string; status: string; reason?: string; message?: 
 export function notReadyReason(conditions: ConditionLike[] | undefined): string | undefined {
   const cs = conditions ?? [];
   if (cs.find((c) => c.type === 'Ready')?.status === 'True') return undefined;
-  const first = CONDITION_TYPES.filter((t) => t !== 'Ready').map((t) => cs.find((c) => c.type === t)).find((c) => c && c.status !== 'True');
+  const first = CONDITION_TYPES.filter((t) => t !== 'Ready')
+    .map((t) => cs.find((c) => c.type === t))
+    .find((c) => c && c.status !== 'True');
   if (!first) return cs.length ? undefined : 'no status yet (is the manager running?)';
   return `${first.type} ${first.status} ${first.reason ?? ''}${first.message ? `: ${first.message}` : ''}`.replace(/ +:/, ':');
 }

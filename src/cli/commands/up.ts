@@ -10,18 +10,45 @@ import { buildProgressReporter } from '../../binaries/progress';
 import { defaultBinaryProvider } from '../../binaries/provider';
 import { environmentBinaries } from '../../local/requirements';
 import { API_VERSION, DEFAULT_ETCD_VERSION } from '../../api';
-import { catalogObjects, createSample, SAMPLE_NAME, SAMPLE_NAMESPACE, SAMPLE_VERSION, sampleMachines, waitClusterReady, waitMachinesRunning } from '../../local/sample';
+import {
+  catalogObjects,
+  createSample,
+  SAMPLE_NAME,
+  SAMPLE_NAMESPACE,
+  SAMPLE_VERSION,
+  sampleMachines,
+  waitClusterReady,
+  waitMachinesRunning,
+} from '../../local/sample';
 import { loadEnvironmentConfig, defaultEnvironmentConfig, type LocalEnvironmentConfig } from '../../local/config';
 import { parseFlags, str } from '../args';
 import { machinesSupported, startSandboxEnvironment } from '../../local/sandbox-env';
 import { startKindEnvironment } from '../../local/kind-env';
 import type { SampleAPIServer } from '../../local/sample';
 import type { Logger } from '../../controller/reconciler';
-import { DEFAULT_ENV_NAME, environmentDir, NAME_RE, readEnvironment, runningEnvironment, type EnvironmentState, type StepTiming } from '../../local/state';
+import {
+  DEFAULT_ENV_NAME,
+  environmentDir,
+  NAME_RE,
+  readEnvironment,
+  runningEnvironment,
+  type EnvironmentState,
+  type StepTiming,
+} from '../../local/state';
 import { applyObject, loadKubeConfig, makeObjectApi } from '../../kube';
 import {
-  checkDocker, checkKind, ensureKindCluster, formatPreflight, KindError, kindConfigYaml, kindControlPlaneNode, listKindClusters, portReservations,
-  preflightPassed, runPreflight, type PortReservation,
+  checkDocker,
+  checkKind,
+  ensureKindCluster,
+  formatPreflight,
+  KindError,
+  kindConfigYaml,
+  kindControlPlaneNode,
+  listKindClusters,
+  portReservations,
+  preflightPassed,
+  runPreflight,
+  type PortReservation,
 } from '../../providers/kind';
 import { resolveBinaries, tailFile, waitFor } from '../../controlplane';
 import { runsBinary } from '../../controlplane/reaper';
@@ -60,10 +87,13 @@ export function parseUpArgs(argv: string[]): UpArgs {
   ]);
   if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
   const name = str(p, 'name');
-  if (name !== undefined && !NAME_RE.test(name)) throw new UsageError(`--name must be lowercase letters, digits and dashes (max 40), got "${name}"`);
+  if (name !== undefined && !NAME_RE.test(name))
+    throw new UsageError(`--name must be lowercase letters, digits and dashes (max 40), got "${name}"`);
   const nodes = str(p, 'nodes');
-  if (nodes !== undefined && (!/^\d+$/.test(nodes) || Number(nodes) > 100)) throw new UsageError(`--nodes must be a whole number from 0 to 100, got ${nodes}`);
-  if (nodes !== undefined && str(p, 'runtime') === 'kind') throw new UsageError('--nodes is for the sandbox runtime (kind: add kind Machines to a business cluster)');
+  if (nodes !== undefined && (!/^\d+$/.test(nodes) || Number(nodes) > 100))
+    throw new UsageError(`--nodes must be a whole number from 0 to 100, got ${nodes}`);
+  if (nodes !== undefined && str(p, 'runtime') === 'kind')
+    throw new UsageError('--nodes is for the sandbox runtime (kind: add kind Machines to a business cluster)');
   return {
     name,
     config: str(p, 'config'),
@@ -78,15 +108,23 @@ export function parseUpArgs(argv: string[]): UpArgs {
 }
 
 /** Auto: kind when the Docker engine answers and a recent enough `kind` is on PATH, else the sandbox. Says why. */
-export async function chooseRuntime(requested: Runtime | undefined, configured: LocalEnvironmentConfig['runtime'], env: NodeJS.ProcessEnv = process.env): Promise<{ runtime: Runtime; reason: string }> {
+export async function chooseRuntime(
+  requested: Runtime | undefined,
+  configured: LocalEnvironmentConfig['runtime'],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ runtime: Runtime; reason: string }> {
   if (requested) return { runtime: requested, reason: `--runtime ${requested}` };
-  if (configured !== 'Auto') return { runtime: configured === 'Kind' ? 'kind' : 'sandbox', reason: `metaCluster.runtime: ${configured} in the config` };
+  if (configured !== 'Auto')
+    return { runtime: configured === 'Kind' ? 'kind' : 'sandbox', reason: `metaCluster.runtime: ${configured} in the config` };
   const [docker, kind] = await Promise.all([checkDocker({ env, timeoutMs: 5000 }), checkKind({ env, timeoutMs: 5000 })]);
   if (docker.ok && kind.ok) {
     return { runtime: 'kind', reason: `${docker.detail}; ${kind.detail}` };
   }
   const missing = [docker, kind].filter((c) => !c.ok).map((c) => c.detail);
-  return { runtime: 'sandbox', reason: `${missing.join('; ')} — the sandbox needs neither (real control plane as local processes, simulated worker nodes)` };
+  return {
+    runtime: 'sandbox',
+    reason: `${missing.join('; ')} — the sandbox needs neither (real control plane as local processes, simulated worker nodes)`,
+  };
 }
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
@@ -119,13 +157,16 @@ interface KindSettings {
 
 function kindSettings(name: string, config: LocalEnvironmentConfig): KindSettings {
   const version = config.kubernetesVersion ?? SAMPLE_VERSION;
-  const entry = catalogObjects().find((o) => o.kind === 'KubernetesVersion' && (o as { spec?: { version?: string } }).spec?.version === version) as
-    | { spec?: { nodeImage?: string; images?: { coreDNS?: string } } }
-    | undefined;
+  const entry = catalogObjects().find(
+    (o) => o.kind === 'KubernetesVersion' && (o as { spec?: { version?: string } }).spec?.version === version,
+  ) as { spec?: { nodeImage?: string; images?: { coreDNS?: string } } } | undefined;
   const dir = environmentDir(name);
   return {
     nodeImage: entry?.spec?.nodeImage ?? `kindest/node:${version}`,
-    pinnedImages: { etcdTag: `${DEFAULT_ETCD_VERSION}-0`, coreDNSTag: (entry?.spec?.images?.coreDNS ?? 'registry.k8s.io/coredns/coredns:v1.11.3').replace(/^.*:/, '') },
+    pinnedImages: {
+      etcdTag: `${DEFAULT_ETCD_VERSION}-0`,
+      coreDNSTag: (entry?.spec?.images?.coreDNS ?? 'registry.k8s.io/coredns/coredns:v1.11.3').replace(/^.*:/, ''),
+    },
     backups: path.join(dir, 'backups'),
     configFile: path.join(dir, 'kind-config.yaml'),
     kubeconfig: path.join(dir, 'kubeconfig'),
@@ -137,7 +178,9 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, i
   const t0 = Date.now();
   let state = runningEnvironment(name);
   if (state && state.runtime !== 'kind') {
-    throw new Error(`local environment "${name}" is running with the ${state.runtime} runtime; stop it first (\`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\`) or choose another --name`);
+    throw new Error(
+      `local environment "${name}" is running with the ${state.runtime} runtime; stop it first (\`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\`) or choose another --name`,
+    );
   }
   if (!state) cleanStale(name, io);
   const checks = await runPreflight({ ports: config.ports });
@@ -145,24 +188,47 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, i
   const ports = checks.find((c) => c.name === 'ports');
   // An existing kind cluster of this name holds the reserved ports itself (Docker publishes them): it is reused.
   if (ports && !ports.ok && docker?.ok && kind?.ok && (await listKindClusters().catch((): string[] => [])).includes(name)) {
-    Object.assign(ports, { ok: true, detail: `${ports.detail.replace(/^host ports in use: /, '')} held by the existing kind cluster "${name}" (reused)`, fix: undefined });
+    Object.assign(ports, {
+      ok: true,
+      detail: `${ports.detail.replace(/^host ports in use: /, '')} held by the existing kind cluster "${name}" (reused)`,
+      fix: undefined,
+    });
   }
   io.out(`Preflight (kind):\n${formatPreflight(checks)}`);
   const k = kindSettings(name, config);
   fs.mkdirSync(environmentDir(name), { recursive: true, mode: 0o700 });
   fs.mkdirSync(k.backups, { recursive: true, mode: 0o700 });
-  fs.writeFileSync(k.configFile, kindConfigYaml({ name, nodeImage: k.nodeImage, ports: config.ports, extraMounts: config.extraMounts, pinnedImages: k.pinnedImages, sharedDir: k.backups }));
+  fs.writeFileSync(
+    k.configFile,
+    kindConfigYaml({
+      name,
+      nodeImage: k.nodeImage,
+      ports: config.ports,
+      extraMounts: config.extraMounts,
+      pinnedImages: k.pinnedImages,
+      sharedDir: k.backups,
+    }),
+  );
   io.out(`kind config: ${k.configFile} (node image ${k.nodeImage})`);
   if (!preflightPassed(checks)) {
     const failed = checks.filter((c) => !c.ok && c.severity === 'error');
-    io.err(`kokpit up: preflight failed: ${failed.map((c) => `${c.detail}\n  fix: ${c.fix ?? '-'}`).join('\n')}\n(or run \`kokpit up --runtime sandbox\`: no Docker needed)`);
+    io.err(
+      `kokpit up: preflight failed: ${failed.map((c) => `${c.detail}\n  fix: ${c.fix ?? '-'}`).join('\n')}\n(or run \`kokpit up --runtime sandbox\`: no Docker needed)`,
+    );
     return EXIT.FAILED;
   }
   try {
     const tc = Date.now();
     io.out(`kind cluster "${name}": \`kind create cluster\` (or reuse); the first run pulls ${k.nodeImage}…`);
     const { created } = await ensureKindCluster({ name, configFile: k.configFile, kubeconfigFile: k.kubeconfig });
-    io.out(stepLine({ step: created ? `kind cluster ${name} created, kubeconfig ${k.kubeconfig} (0600)` : `kind cluster ${name} exists: reused (kind get kubeconfig), kubeconfig ${k.kubeconfig} (0600)`, ms: Date.now() - tc }));
+    io.out(
+      stepLine({
+        step: created
+          ? `kind cluster ${name} created, kubeconfig ${k.kubeconfig} (0600)`
+          : `kind cluster ${name} exists: reused (kind get kubeconfig), kubeconfig ${k.kubeconfig} (0600)`,
+        ms: Date.now() - tc,
+      }),
+    );
   } catch (e) {
     if (!(e instanceof KindError)) throw e;
     io.err(`kokpit up: ${e.message}\n  fix: ${e.fix}`);
@@ -177,7 +243,12 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, i
   }
   const kc = loadKubeConfig({ kubeconfigPath: state.kubeconfig });
   await ensureClusters(kc, name, config, a, io, 'kind');
-  printSummary(state, io, `Running in the background (pid ${state.pid}). Stop with: kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}`, Date.now() - t0);
+  printSummary(
+    state,
+    io,
+    `Running in the background (pid ${state.pid}). Stop with: kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}`,
+    Date.now() - t0,
+  );
   return EXIT.OK;
 }
 
@@ -214,7 +285,10 @@ async function ensureEnvironmentBinaries(runtime: Runtime, config: LocalEnvironm
       missing.map((m) => `  ${m.component} ${m.version} (${m.why})`).join('\n'),
   );
   // A terminal gets one live line per build; anything else (a log, CI) one line when a build starts and ends.
-  const progress = buildProgressReporter(io.isTTY ? { write: (s: string) => process.stderr.write(s), isTTY: true } : { write: (s: string) => io.err(s.replace(/\n$/, '')) }, '  ');
+  const progress = buildProgressReporter(
+    io.isTTY ? { write: (s: string) => process.stderr.write(s), isTTY: true } : { write: (s: string) => io.err(s.replace(/\n$/, '')) },
+    '  ',
+  );
   try {
     await resolveBinaries(missing, { onEvent: progress.onEvent });
   } finally {
@@ -235,12 +309,24 @@ async function sandboxUp(name: string, config: LocalEnvironmentConfig, a: UpArgs
   }
   const kc = loadKubeConfig({ kubeconfigPath: state.kubeconfig });
   await ensureClusters(kc, name, config, a, io, 'sandbox');
-  printSummary(state, io, `Running in the background (pid ${state.pid}). Stop with: kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}`, Date.now() - t0);
+  printSummary(
+    state,
+    io,
+    `Running in the background (pid ${state.pid}). Stop with: kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}`,
+    Date.now() - t0,
+  );
   return EXIT.OK;
 }
 
 /** Business clusters from the config and the sample: applied, then waited for until Ready. */
-async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO, runtime: Runtime): Promise<void> {
+async function ensureClusters(
+  kc: KubeConfig,
+  name: string,
+  config: LocalEnvironmentConfig,
+  a: UpArgs,
+  io: CliIO,
+  runtime: Runtime,
+): Promise<void> {
   const objects = makeObjectApi(kc);
   const wanted: Array<{ name: string; namespace: string }> = [];
   // kind: each business cluster without its own Service settings gets the next reserved node port, which
@@ -250,16 +336,37 @@ async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnviron
   const placement = (cluster: string): SampleAPIServer | undefined => {
     if (runtime !== 'kind') return undefined;
     const r = reservations[next++];
-    if (!r) throw new Error(`business cluster ${cluster}: all ${reservations.length} reserved ports are taken; raise spec.metaCluster.ports.count in kokpit.yaml (kind maps ports only at create time: \`kokpit down\` first)`);
-    return { service: { type: 'NodePort', nodePort: r.nodePort }, certSANs: [kindControlPlaneNode(name)], addons: ['kokpit-cni', 'kube-proxy', 'coredns'] };
+    if (!r)
+      throw new Error(
+        `business cluster ${cluster}: all ${reservations.length} reserved ports are taken; raise spec.metaCluster.ports.count in kokpit.yaml (kind maps ports only at create time: \`kokpit down\` first)`,
+      );
+    return {
+      service: { type: 'NodePort', nodePort: r.nodePort },
+      certSANs: [kindControlPlaneNode(name)],
+      addons: ['kokpit-cni', 'kube-proxy', 'coredns'],
+    };
   };
   for (const bc of config.businessClusters) {
     const namespace = bc.namespace ?? 'default';
     const spec = bc.spec as { apiServer?: { service?: unknown; certSANs?: string[] } } | undefined;
     const placed = spec?.apiServer?.service ? undefined : placement(bc.name);
-    const withPlacement = placed ? { ...spec, apiServer: { ...spec?.apiServer, service: placed.service, certSANs: [...(spec?.apiServer?.certSANs ?? []), ...(placed.certSANs ?? [])] } } : bc.spec;
+    const withPlacement = placed
+      ? {
+          ...spec,
+          apiServer: {
+            ...spec?.apiServer,
+            service: placed.service,
+            certSANs: [...(spec?.apiServer?.certSANs ?? []), ...(placed.certSANs ?? [])],
+          },
+        }
+      : bc.spec;
     await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-    await applyObject(objects, { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name: bc.name, namespace }, spec: withPlacement } as never);
+    await applyObject(objects, {
+      apiVersion: API_VERSION,
+      kind: 'BusinessCluster',
+      metadata: { name: bc.name, namespace },
+      spec: withPlacement,
+    } as never);
     wanted.push({ name: bc.name, namespace });
   }
   if (a.withSample) {
@@ -268,7 +375,9 @@ async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnviron
   }
   for (const w of wanted) {
     io.out(`BusinessCluster ${w.namespace}/${w.name}: waiting until Ready`);
-    const bc = await waitClusterReady(kc, w.name, w.namespace, (type, ms, message) => io.out(`  ✓ ${type} (+${secs(ms)})${message ? ` ${message}` : ''}`));
+    const bc = await waitClusterReady(kc, w.name, w.namespace, (type, ms, message) =>
+      io.out(`  ✓ ${type} (+${secs(ms)})${message ? ` ${message}` : ''}`),
+    );
     const { yaml } = await readAdminKubeconfig(kc, w.name, w.namespace);
     const file = defaultKubeconfigPath(w.name, w.namespace, name);
     writePrivateFile(file, yaml);
@@ -277,7 +386,10 @@ async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnviron
       if (machinesSupported()) {
         const machines = sampleMachines(w.name, SAMPLE_NAMESPACE, runtime === 'kind' ? 'kind' : 'kwok');
         for (const m of machines) await applyObject(objects, m);
-        const what = runtime === 'kind' ? 'provider kind: containers of the kind node image joined with kubeadm' : 'provider kwok: simulated worker nodes, no kubelet or containers';
+        const what =
+          runtime === 'kind'
+            ? 'provider kind: containers of the kind node image joined with kubeadm'
+            : 'provider kwok: simulated worker nodes, no kubelet or containers';
         io.out(`Machines: ${machines.map((m) => m.metadata!.name).join(', ')} (${what})`);
         await waitMachinesRunning(kc, machines, (m, node, ms) => io.out(`  ✓ ${m} Running as Node ${node} (+${secs(ms)})`));
       } else {
@@ -290,7 +402,9 @@ async function ensureClusters(kc: KubeConfig, name: string, config: LocalEnviron
 function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: number): void {
   if (s.runtime === 'kind') {
     const ports = s.kind?.ports ?? [];
-    const range = ports.length ? `127.0.0.1:${ports[0]!.hostPort}-${ports[ports.length - 1]!.hostPort} → node ports ${ports[0]!.nodePort}-${ports[ports.length - 1]!.nodePort}` : 'none reserved';
+    const range = ports.length
+      ? `127.0.0.1:${ports[0]!.hostPort}-${ports[ports.length - 1]!.hostPort} → node ports ${ports[0]!.nodePort}-${ports[ports.length - 1]!.nodePort}`
+      : 'none reserved';
     io.out(
       [
         `Local environment "${s.name}" ready in ${secs(totalMs)} (runtime: kind)`,
@@ -309,7 +423,9 @@ function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: numb
       `  manager       pid ${s.pid}: ${s.runnables.join(', ')}`,
       `  meta node     ${s.runnerNode} (${s.runnerHostIP}): business clusters' etcd and control-plane pods run as local processes`,
       ...(s.simulatedNodes?.length
-        ? [`  meta nodes    ${s.simulatedNodes.join(', ')} simulated by kwok (no kubelet): a pod that names one is reported Running, nothing runs`]
+        ? [
+            `  meta nodes    ${s.simulatedNodes.join(', ')} simulated by kwok (no kubelet): a pod that names one is reported Running, nothing runs`,
+          ]
         : []),
       `  simulated     worker nodes (${s.machines === 'kwok' ? 'kwok Machines: Nodes without kubelet or containers' : 'none: no machine-operator'}); no kube-proxy: business API servers are reached through 127.0.0.1:<nodePort>`,
       how,
@@ -324,23 +440,39 @@ function onSignals(handler: (sig: string) => void): void {
 type RunningEnvironment = Awaited<ReturnType<typeof startSandboxEnvironment>>;
 
 /** The runtime's meta cluster parts that live in this process (sandbox: all of them; kind: the manager). */
-function startEnvironment(runtime: Runtime, name: string, config: LocalEnvironmentConfig, a: UpArgs, o: { log: Logger; step: (s: StepTiming) => void; processGroup: boolean; logFile?: string }): Promise<RunningEnvironment> {
-  if (runtime === 'sandbox') return startSandboxEnvironment({ name, kubernetesVersion: config.kubernetesVersion, simulatedNodes: a.nodes, ...o });
+function startEnvironment(
+  runtime: Runtime,
+  name: string,
+  config: LocalEnvironmentConfig,
+  a: UpArgs,
+  o: { log: Logger; step: (s: StepTiming) => void; processGroup: boolean; logFile?: string },
+): Promise<RunningEnvironment> {
+  if (runtime === 'sandbox')
+    return startSandboxEnvironment({ name, kubernetesVersion: config.kubernetesVersion, simulatedNodes: a.nodes, ...o });
   const k = kindSettings(name, config);
   return startKindEnvironment({ name, kubeconfig: k.kubeconfig, nodeImage: k.nodeImage, reservations: k.reservations, ...o });
 }
 
-const whatStops = (runtime: Runtime) => (runtime === 'sandbox' ? 'manager, pod runner, control plane' : 'manager; the kind cluster stays until `kokpit down`');
+const whatStops = (runtime: Runtime) =>
+  runtime === 'sandbox' ? 'manager, pod runner, control plane' : 'manager; the kind cluster stays until `kokpit down`';
 
-async function foreground(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO, t0: number, runtime: Runtime): Promise<number> {
+async function foreground(
+  name: string,
+  config: LocalEnvironmentConfig,
+  a: UpArgs,
+  io: CliIO,
+  t0: number,
+  runtime: Runtime,
+): Promise<number> {
   const log = cliLogger(io, a.verbose);
   // eslint-disable-next-line prefer-const -- the signal handler below may run (and read it) before it is set
   let env: RunningEnvironment | undefined;
   let stopping: Promise<void> | undefined;
-  const shutdown = (why: string) => (stopping ??= (async () => {
-    io.err(`${why}: stopping local environment "${name}" (${whatStops(runtime)})…`);
-    await env?.stop();
-  })());
+  const shutdown = (why: string) =>
+    (stopping ??= (async () => {
+      io.err(`${why}: stopping local environment "${name}" (${whatStops(runtime)})…`);
+      await env?.stop();
+    })());
   onSignals((sig) => void shutdown(sig).then(() => process.exit(EXIT.OK)));
   io.out(`Starting local environment "${name}" (${runtime})…`);
   env = await startEnvironment(runtime, name, config, a, { log, step: (s) => io.out(stepLine(s)), processGroup: false });
@@ -362,19 +494,21 @@ async function supervise(name: string, config: LocalEnvironmentConfig, a: UpArgs
   const runtime: Runtime = a.runtime ?? 'sandbox';
   let env: RunningEnvironment | undefined;
   let stopping: Promise<void> | undefined;
-  const shutdown = (why: string) => (stopping ??= (async () => {
-    io.err(`${why}: stopping local environment "${name}"`);
-    await env?.stop();
-  })());
+  const shutdown = (why: string) =>
+    (stopping ??= (async () => {
+      io.err(`${why}: stopping local environment "${name}"`);
+      await env?.stop();
+    })());
   onSignals((sig) => void shutdown(sig).then(() => process.exit(EXIT.OK)));
   try {
     env = await startEnvironment(runtime, name, config, a, {
-      log, processGroup: true,
+      log,
+      processGroup: true,
       logFile: path.join(environmentDir(name), 'up.log'),
       step: (s) => io.err(stepLine(s)),
     });
   } catch (e) {
-    io.err(`start failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    io.err(`start failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return EXIT.FAILED;
   }
   io.err(`local environment "${name}" ready`);
@@ -383,19 +517,38 @@ async function supervise(name: string, config: LocalEnvironmentConfig, a: UpArgs
   return EXIT.FAILED;
 }
 
-async function startDetached(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO, runtime: Runtime): Promise<EnvironmentState> {
+async function startDetached(
+  name: string,
+  config: LocalEnvironmentConfig,
+  a: UpArgs,
+  io: CliIO,
+  runtime: Runtime,
+): Promise<EnvironmentState> {
   const dir = environmentDir(name);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const logFile = path.join(dir, 'up.log');
   const fd = fs.openSync(logFile, 'w', 0o600);
-  const args = ['up', '--name', name, '--supervise', '--runtime', runtime, ...(a.config ? ['--config', path.resolve(io.cwd, a.config)] : []), ...(a.verbose ? ['-v'] : [])];
+  const args = [
+    'up',
+    '--name',
+    name,
+    '--supervise',
+    '--runtime',
+    runtime,
+    ...(a.config ? ['--config', path.resolve(io.cwd, a.config)] : []),
+    ...(a.verbose ? ['-v'] : []),
+  ];
   if (a.version) args.push('--version', a.version);
   if (a.nodes !== undefined) args.push('--nodes', String(a.nodes));
   const entry = process.argv[1];
   if (!entry) throw new Error('cannot tell how this CLI was started (no process.argv[1])');
   let child;
   try {
-    child = spawn(process.execPath, [...process.execArgv, path.resolve(entry), ...args], { detached: true, stdio: ['ignore', fd, fd], env: process.env });
+    child = spawn(process.execPath, [...process.execArgv, path.resolve(entry), ...args], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: process.env,
+    });
   } finally {
     fs.closeSync(fd);
   }
@@ -424,6 +577,8 @@ async function startDetached(name: string, config: LocalEnvironmentConfig, a: Up
         /* gone */
       }
     }
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- last lines of ${logFile} ---\n${tailFile(logFile, 30)}`, { cause: e });
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n--- last lines of ${logFile} ---\n${tailFile(logFile, 30)}`, {
+      cause: e,
+    });
   }
 }

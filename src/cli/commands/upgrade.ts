@@ -13,7 +13,14 @@ import { EXIT, UsageError, type Command } from '../command';
 export const UPGRADE_FIELD_MANAGER = 'kokpit-cli';
 
 /** Reasons that no amount of waiting fixes: the spec (or the catalog) must change. */
-const TERMINAL_REASONS = new Set(['DowngradeRefused', 'NoIntermediateVersion', 'VersionNotInCatalog', 'VersionNotUsable', 'InvalidNetwork', 'EtcdVersionTooOld']);
+const TERMINAL_REASONS = new Set([
+  'DowngradeRefused',
+  'NoIntermediateVersion',
+  'VersionNotInCatalog',
+  'VersionNotUsable',
+  'InvalidNetwork',
+  'EtcdVersionTooOld',
+]);
 
 type ClusterObject = KubernetesObject & { spec?: { version?: string }; status?: BusinessClusterStatus };
 
@@ -32,11 +39,18 @@ export function parseDuration(text: string): number {
 }
 
 /** Whether `target` may be requested for `bc` given the catalog; the message says why not. */
-export function checkUpgradeTarget(bc: ClusterObject, target: string, catalog: KubernetesVersion[]): { ok: true; note?: string } | { ok: false; message: string } {
+export function checkUpgradeTarget(
+  bc: ClusterObject,
+  target: string,
+  catalog: KubernetesVersion[],
+): { ok: true; note?: string } | { ok: false; message: string } {
   if (!parseVersion(target)) return { ok: false, message: `--to must be a version such as v1.33.13, got "${target}"` };
   const verdict = checkCatalog(target, catalog);
   if (!verdict.ok) return { ok: false, message: verdict.message };
-  for (const [what, v] of [['runs', bc.status?.version], ['asks for', bc.spec?.version]] as const) {
+  for (const [what, v] of [
+    ['runs', bc.status?.version],
+    ['asks for', bc.spec?.version],
+  ] as const) {
     if (v && compareVersions(target, v) < 0) {
       return { ok: false, message: `${target} is older than the ${v} the cluster ${what}; downgrades are not supported` };
     }
@@ -49,7 +63,9 @@ export function describeProgress(st: BusinessClusterStatus | undefined): string 
   if (!st) return 'waiting for the operator to report status';
   const parts: string[] = [st.phase ?? 'no phase'];
   if (st.upgrade?.step) parts.push(st.upgrade.step);
-  const comps = (st.components ?? []).map((c) => `${c.name.replace(/^kube-/, '')} ${c.version ?? '?'} ${c.readyReplicas ?? 0}/${c.replicas ?? 1}`);
+  const comps = (st.components ?? []).map(
+    (c) => `${c.name.replace(/^kube-/, '')} ${c.version ?? '?'} ${c.readyReplicas ?? 0}/${c.replicas ?? 1}`,
+  );
   if (comps.length) parts.push(comps.join(', '));
   const bad = (st.conditions ?? []).filter((c) => c.type !== 'Ready' && c.status === 'False');
   if (bad.length) parts.push(bad.map((c) => `${c.type}=False (${c.reason})`).join(', '));
@@ -72,7 +88,10 @@ export function upgradeVerdict(bc: ClusterObject, target: string): UpgradeVerdic
   if (st?.version === target && ready?.status === 'True' && current(ready) && observed) return { state: 'done' };
   const waits: string[] = [];
   if (st?.version !== target) waits.push(`status.version ${target} (now ${st?.version ?? 'unset'})`);
-  if (ready?.status !== 'True' || !current(ready)) waits.push(`Ready=True${ready ? ` (now ${ready.status}${ready.reason ? `, ${ready.reason}` : ''}${ready.message ? `: ${ready.message}` : ''})` : ''}`);
+  if (ready?.status !== 'True' || !current(ready))
+    waits.push(
+      `Ready=True${ready ? ` (now ${ready.status}${ready.reason ? `, ${ready.reason}` : ''}${ready.message ? `: ${ready.message}` : ''})` : ''}`,
+    );
   if (!observed) waits.push(`observedGeneration ${gen} (now ${st?.observedGeneration ?? 'unset'})`);
   return { state: 'waiting', waitingFor: waits.join('; ') };
 }
@@ -98,6 +117,7 @@ export interface UpgradeResult {
   patched: boolean;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the upgrade's steps in order (check, request, wait for each minor), each printing its progress
 export async function upgradeCluster(o: UpgradeOptions): Promise<UpgradeResult> {
   const t0 = Date.now();
   const objects = makeObjectApi(o.kc);
@@ -116,7 +136,14 @@ export async function upgradeCluster(o: UpgradeOptions): Promise<UpgradeResult> 
     try {
       // resourceVersion: a concurrent change of the spec conflicts instead of being overwritten blindly.
       const body = { ...ref, metadata: { ...ref.metadata, resourceVersion: bc.metadata?.resourceVersion }, spec: { version: o.to } };
-      const after = await objects.patch(body as KubernetesObject, undefined, undefined, UPGRADE_FIELD_MANAGER, undefined, PatchStrategy.MergePatch);
+      const after = await objects.patch(
+        body as KubernetesObject,
+        undefined,
+        undefined,
+        UPGRADE_FIELD_MANAGER,
+        undefined,
+        PatchStrategy.MergePatch,
+      );
       generation = after.metadata?.generation ?? generation + 1;
     } catch (e) {
       throw toKubeApiError(e, `set spec.version of BusinessCluster ${o.namespace}/${o.name}`);
@@ -126,7 +153,13 @@ export async function upgradeCluster(o: UpgradeOptions): Promise<UpgradeResult> 
   } else {
     progress(`[0s] spec.version is already ${o.to}; following status`);
   }
-  if (o.wait === false) return { ok: true, message: `spec.version of ${o.namespace}/${o.name} set to ${o.to}; not waiting`, elapsedMs: Date.now() - t0, patched };
+  if (o.wait === false)
+    return {
+      ok: true,
+      message: `spec.version of ${o.namespace}/${o.name} set to ${o.to}; not waiting`,
+      elapsedMs: Date.now() - t0,
+      patched,
+    };
 
   const timeoutMs = o.timeoutMs ?? 20 * 60_000;
   const failAfterMs = o.failAfterMs ?? 10_000;
@@ -146,7 +179,12 @@ export async function upgradeCluster(o: UpgradeOptions): Promise<UpgradeResult> 
       progress(`[${secs()}] reading status failed: ${describeKubeError(e)}`);
     }
     if (gone) {
-      return { ok: false, message: `BusinessCluster ${o.namespace}/${o.name} disappeared during the upgrade`, elapsedMs: Date.now() - t0, patched };
+      return {
+        ok: false,
+        message: `BusinessCluster ${o.namespace}/${o.name} disappeared during the upgrade`,
+        elapsedMs: Date.now() - t0,
+        patched,
+      };
     }
     if (live) {
       // A patch made by someone else after ours moves the generation: follow the newest.
@@ -162,14 +200,20 @@ export async function upgradeCluster(o: UpgradeOptions): Promise<UpgradeResult> 
       }
       if (v.state === 'failed') {
         failingSince ??= Date.now();
-        if (Date.now() - failingSince >= failAfterMs) return { ok: false, message: `upgrade to ${o.to} failed: ${v.message}`, elapsedMs: Date.now() - t0, patched };
+        if (Date.now() - failingSince >= failAfterMs)
+          return { ok: false, message: `upgrade to ${o.to} failed: ${v.message}`, elapsedMs: Date.now() - t0, patched };
       } else {
         failingSince = undefined;
         lastWait = v.waitingFor;
       }
     }
     if (Date.now() - t0 >= timeoutMs) {
-      return { ok: false, message: `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${lastWait}`, elapsedMs: Date.now() - t0, patched };
+      return {
+        ok: false,
+        message: `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${lastWait}`,
+        elapsedMs: Date.now() - t0,
+        patched,
+      };
     }
     await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, timeoutMs - (Date.now() - t0)))));
   }
@@ -177,14 +221,28 @@ export async function upgradeCluster(o: UpgradeOptions): Promise<UpgradeResult> 
 
 export const upgradeCommand: Command = {
   async run(argv, io) {
-    const p = parseFlags(argv, [...META_FLAGS, { name: 'to', value: true }, { name: 'namespace', short: 'n', value: true }, { name: 'timeout', value: true }, { name: 'no-wait' }]);
+    const p = parseFlags(argv, [
+      ...META_FLAGS,
+      { name: 'to', value: true },
+      { name: 'namespace', short: 'n', value: true },
+      { name: 'timeout', value: true },
+      { name: 'no-wait' },
+    ]);
     if (p.positionals.length !== 1) throw new UsageError('give exactly one business cluster name');
     const to = str(p, 'to');
     if (!to) throw new UsageError('give the target version with --to VERSION');
     const timeoutMs = parseDuration(str(p, 'timeout') ?? '20m');
     const namespace = str(p, 'namespace') ?? 'default';
     const { kc } = metaCluster(p);
-    const r = await upgradeCluster({ kc, name: p.positionals[0], namespace, to, timeoutMs, wait: p.flags['no-wait'] !== true, progress: io.progress });
+    const r = await upgradeCluster({
+      kc,
+      name: p.positionals[0],
+      namespace,
+      to,
+      timeoutMs,
+      wait: p.flags['no-wait'] !== true,
+      progress: io.progress,
+    });
     if (r.ok) io.out(r.message);
     else io.err(`kokpit upgrade: ${r.message}`);
     return r.ok ? EXIT.OK : EXIT.FAILED;

@@ -52,9 +52,20 @@ export const validateCommand: Command = {
       names?.addons.forEach((n) => knownAddons.add(n));
     }
     for (const { file, text } of texts) {
-      const found = guarded(file, findings, () => validateText(text, { knownComponents: [...knownComponents], knownAddons: [...knownAddons] })) ?? [];
+      const found =
+        guarded(file, findings, () => validateText(text, { knownComponents: [...knownComponents], knownAddons: [...knownAddons] })) ?? [];
       for (const d of found) {
-        findings.push({ file, line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn, severity: d.severity, message: d.message, path: d.path, code: d.code });
+        findings.push({
+          file,
+          line: d.line,
+          column: d.column,
+          endLine: d.endLine,
+          endColumn: d.endColumn,
+          severity: d.severity,
+          message: d.message,
+          path: d.path,
+          code: d.code,
+        });
       }
     }
 
@@ -74,7 +85,8 @@ function guarded<T>(file: string, findings: Finding[], run: () => T): T | undefi
     return run();
   } catch (e) {
     const message = `kokpit could not check this file: ${e instanceof Error ? e.message : String(e)}`;
-    if (!findings.some((f) => f.file === file && f.code === 'internal')) findings.push({ file, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', message, path: '', code: 'internal' });
+    if (!findings.some((f) => f.file === file && f.code === 'internal'))
+      findings.push({ file, line: 1, column: 1, endLine: 1, endColumn: 1, severity: 'error', message, path: '', code: 'internal' });
     return undefined;
   }
 }

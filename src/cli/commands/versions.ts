@@ -23,7 +23,8 @@ interface Flags {
 
 function parseArgs(argv: string[]): Flags {
   const [sub, ...rest] = argv;
-  if (sub !== 'list' && sub !== 'add') throw new UsageError(sub ? `unknown subcommand "${sub}" (list or add)` : 'give a subcommand: list or add');
+  if (sub !== 'list' && sub !== 'add')
+    throw new UsageError(sub ? `unknown subcommand "${sub}" (list or add)` : 'give a subcommand: list or add');
   const flags: Flags = { sub, files: [], output: 'table' };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -108,12 +109,23 @@ export const versionsCommand: Command = {
       return EXIT.OK;
     }
     const kc = loadKubeConfig({ kubeconfigPath: flags.kubeconfig, context: flags.context });
-    const items = (await listObjects<KubernetesVersion & KubernetesObject>(makeObjectApi(kc), API, 'KubernetesVersion')).sort((a, b) => compareVersions(a.spec.version, b.spec.version));
+    const items = (await listObjects<KubernetesVersion & KubernetesObject>(makeObjectApi(kc), API, 'KubernetesVersion')).sort((a, b) =>
+      compareVersions(a.spec.version, b.spec.version),
+    );
     if (flags.output === 'json') {
-      io.out(JSON.stringify(items.map((v) => ({ version: v.spec.version, state: v.spec.state ?? 'Supported', etcd: v.spec.etcd })), null, 2));
+      io.out(
+        JSON.stringify(
+          items.map((v) => ({ version: v.spec.version, state: v.spec.state ?? 'Supported', etcd: v.spec.etcd })),
+          null,
+          2,
+        ),
+      );
       return EXIT.OK;
     }
-    const rows = [['VERSION', 'STATE', 'ETCD (MIN / RECOMMENDED)'], ...items.map((v) => [v.spec.version, v.spec.state ?? 'Supported', `${v.spec.etcd.minVersion} / ${v.spec.etcd.recommendedVersion}`])];
+    const rows = [
+      ['VERSION', 'STATE', 'ETCD (MIN / RECOMMENDED)'],
+      ...items.map((v) => [v.spec.version, v.spec.state ?? 'Supported', `${v.spec.etcd.minVersion} / ${v.spec.etcd.recommendedVersion}`]),
+    ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     for (const r of rows) io.out(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('   '));
     if (!items.length) io.err('no versions in the catalog (add one with `kokpit versions add -f <file>`)');

@@ -14,10 +14,13 @@ async function applyCurrentFile({ fleet, runtime }: CommandServices, arg?: unkno
   // Validation comes first, so an invalid file is refused even when no cluster is connected.
   const plan = planApply(doc.getText(), file, offlineValidationOptions());
   const kc = fleet.metaKubeConfig;
-  if (fleet.state.kind !== 'connected' || !kc) throw new Error('not connected to a meta cluster (run "Kokpit: Connect to Meta Cluster"); nothing was applied');
+  if (fleet.state.kind !== 'connected' || !kc)
+    throw new Error('not connected to a meta cluster (run "Kokpit: Connect to Meta Cluster"); nothing was applied');
   const context = fleet.state.context;
   const client = makeObjectApi(kc);
-  const outcome = await runtime.progress.run(`applying ${file}`, (step, signal) => applyAll(plan.objects, (obj) => applyObject(client, obj), step, signal));
+  const outcome = await runtime.progress.run(`applying ${file}`, (step, signal) =>
+    applyAll(plan.objects, (obj) => applyObject(client, obj), step, signal),
+  );
   const text = describeOutcome(outcome, context);
   const skipped = plan.skipped.length ? `; not kokpit's, left alone: ${plan.skipped.join(', ')}` : '';
   // The command wrapper shows the message and logs it; the message is the apiserver's, never a client stack.

@@ -21,7 +21,14 @@ import {
   upgradeChoices,
   upgradePatch,
 } from '../../actions/fleet-actions';
-import { createBackup, createEtcdCluster, listBackups, listEtcdClusterNames, listEvents, patchKokpitObject } from '../../actions/fleet-requests';
+import {
+  createBackup,
+  createEtcdCluster,
+  listBackups,
+  listEtcdClusterNames,
+  listEvents,
+  patchKokpitObject,
+} from '../../actions/fleet-requests';
 import type { BusinessCluster, EtcdCluster, KubernetesVersion, MachineSet } from '../../api';
 import type { FleetNode } from '../../fleet/model';
 import { COMMANDS } from '../model/commands';
@@ -46,22 +53,31 @@ function metaCluster({ fleet }: CommandServices): { kc: KubeConfig; context: str
 }
 
 /** The node's object as the watch last saw it; the kinds it may be. */
-async function pickObject<T extends { kind: string }>(services: CommandServices, arg: unknown, what: string, kinds: readonly string[]): Promise<T | undefined> {
+async function pickObject<T extends { kind: string }>(
+  services: CommandServices,
+  arg: unknown,
+  what: string,
+  kinds: readonly string[],
+): Promise<T | undefined> {
   // Checked first, so a context-menu click after a disconnect says why rather than "no longer in the fleet".
   metaCluster(services);
   const node = await pickNode(services, arg, what, (n) => !!n.ref && kinds.includes(n.ref.kind));
   if (!node) return undefined;
-  if (!node.ref || !kinds.includes(node.ref.kind)) throw new Error(`${what}: ${node.label} is not ${kinds.map((k) => `a ${k}`).join(' or ')}`);
+  if (!node.ref || !kinds.includes(node.ref.kind))
+    throw new Error(`${what}: ${node.label} is not ${kinds.map((k) => `a ${k}`).join(' or ')}`);
   const obj = services.fleet.object(node.ref) as T | undefined;
-  if (!obj) throw new Error(`${node.ref.kind} ${node.ref.namespace ? `${node.ref.namespace}/` : ''}${node.ref.name} is no longer in the fleet`);
+  if (!obj)
+    throw new Error(`${node.ref.kind} ${node.ref.namespace ? `${node.ref.namespace}/` : ''}${node.ref.name} is no longer in the fleet`);
   return obj;
 }
 
 const nameOf = (o: { metadata: { namespace?: string; name?: string } }) => `${o.metadata.namespace ?? 'default'}/${o.metadata.name}`;
 
 function lookup(services: CommandServices) {
-  const find = <T>(kind: string) => (namespace: string, name: string) =>
-    services.fleet.object({ kind, namespace, name }) as T | undefined;
+  const find =
+    <T>(kind: string) =>
+    (namespace: string, name: string) =>
+      services.fleet.object({ kind, namespace, name }) as T | undefined;
   return { businessCluster: find<BusinessCluster>('BusinessCluster'), etcdCluster: find<EtcdCluster>('EtcdCluster') };
 }
 
@@ -73,7 +89,9 @@ async function upgrade(services: CommandServices, arg?: unknown): Promise<void> 
   const choices = upgradeChoices(cluster, catalog);
   const from = currentVersion(cluster);
   if (choices.length === 0) {
-    void vscode.window.showInformationMessage(`Kokpit: no catalog version is newer than ${from} for ${nameOf(cluster)} (${catalog.length} versions in the catalog; add one with \`kokpit versions add\`)`);
+    void vscode.window.showInformationMessage(
+      `Kokpit: no catalog version is newer than ${from} for ${nameOf(cluster)} (${catalog.length} versions in the catalog; add one with \`kokpit versions add\`)`,
+    );
     return;
   }
   const picked = await vscode.window.showQuickPick(
@@ -99,8 +117,12 @@ async function scaleEtcd(services: CommandServices, arg?: unknown): Promise<void
   );
   if (!picked) return;
   await patchKokpitObject(kc, target, scalePatch(target, picked.replicas));
-  services.runtime.logger.info(`scale: ${target.kind} ${target.namespace}/${target.name} ${target.path} ${target.current ?? '(default)'} → ${picked.replicas}`);
-  void vscode.window.showInformationMessage(`Kokpit: scaling etcd cluster ${target.namespace}/${target.etcdCluster} to ${picked.label}; members change one at a time`);
+  services.runtime.logger.info(
+    `scale: ${target.kind} ${target.namespace}/${target.name} ${target.path} ${target.current ?? '(default)'} → ${picked.replicas}`,
+  );
+  void vscode.window.showInformationMessage(
+    `Kokpit: scaling etcd cluster ${target.namespace}/${target.etcdCluster} to ${picked.label}; members change one at a time`,
+  );
 }
 
 async function scaleMachineSet(services: CommandServices, arg?: unknown): Promise<void> {
@@ -128,8 +150,12 @@ async function backupNow(services: CommandServices, arg?: unknown): Promise<void
   const namespace = obj.metadata.namespace ?? 'default';
   const backup = backupManifest(namespace, etcdClusterOf(obj), new Date());
   await createBackup(kc, backup);
-  services.runtime.logger.info(`backup: created EtcdBackup ${namespace}/${backup.metadata.name} of EtcdCluster ${backup.spec.etcdClusterRef.name}`);
-  void vscode.window.showInformationMessage(`Kokpit: EtcdBackup ${namespace}/${backup.metadata.name} created; the etcd operator takes the snapshot`);
+  services.runtime.logger.info(
+    `backup: created EtcdBackup ${namespace}/${backup.metadata.name} of EtcdCluster ${backup.spec.etcdClusterRef.name}`,
+  );
+  void vscode.window.showInformationMessage(
+    `Kokpit: EtcdBackup ${namespace}/${backup.metadata.name} created; the etcd operator takes the snapshot`,
+  );
 }
 
 async function restore(services: CommandServices, arg?: unknown): Promise<void> {
@@ -151,11 +177,18 @@ async function restore(services: CommandServices, arg?: unknown): Promise<void> 
     title: `Kokpit: name of the EtcdCluster restored from ${picked.backup}`,
     value: restoredName(source.metadata.name!, taken),
     prompt: 'A new cluster is created from the snapshot; the source cluster is left as it is.',
-    validateInput: (v) => (!/^[a-z0-9]([-a-z0-9]{0,48}[a-z0-9])?$/.test(v) ? 'lowercase letters, digits and dashes, at most 50' : taken.has(v) ? `${v} exists already` : undefined),
+    validateInput: (v) =>
+      !/^[a-z0-9]([-a-z0-9]{0,48}[a-z0-9])?$/.test(v)
+        ? 'lowercase letters, digits and dashes, at most 50'
+        : taken.has(v)
+          ? `${v} exists already`
+          : undefined,
   });
   if (!name) return;
   await createEtcdCluster(kc, restoredClusterManifest(source, picked.backup, name));
-  services.runtime.logger.info(`restore: created EtcdCluster ${namespace}/${name} from EtcdBackup ${picked.backup} of ${source.metadata.name}`);
+  services.runtime.logger.info(
+    `restore: created EtcdCluster ${namespace}/${name} from EtcdBackup ${picked.backup} of ${source.metadata.name}`,
+  );
   void vscode.window.showInformationMessage(`Kokpit: EtcdCluster ${namespace}/${name} is being created from backup ${picked.backup}`);
 }
 
@@ -213,7 +246,11 @@ async function mergeKubeconfig(services: CommandServices, arg?: unknown): Promis
   if (!cluster) return;
   const { kc } = metaCluster(services);
   // Never `use`: browsing or merging a business cluster does not change the user's current context.
-  const result = await kubeconfigMerge().mergeBusinessClusterKubeconfig(kc, cluster.metadata.name!, cluster.metadata.namespace ?? 'default');
+  const result = await kubeconfigMerge().mergeBusinessClusterKubeconfig(
+    kc,
+    cluster.metadata.name!,
+    cluster.metadata.namespace ?? 'default',
+  );
   // Where and which context, never the content (it holds a client key).
   services.runtime.logger.info(`merge kubeconfig of ${nameOf(cluster)}: context ${result.context} ${result.outcome} in ${result.file}`);
   const current = result.current ? ` (it is your current context)` : '; your current context is unchanged';

@@ -33,7 +33,12 @@ async function connect({ fleet, runtime }: CommandServices, arg?: unknown): Prom
 }
 
 /** The node a tree command acts on: its argument, or the user's pick among fleet objects. */
-export async function pickNode({ fleet }: CommandServices, arg: unknown, what: string, accept: (n: FleetNode) => boolean): Promise<FleetNode | undefined> {
+export async function pickNode(
+  { fleet }: CommandServices,
+  arg: unknown,
+  what: string,
+  accept: (n: FleetNode) => boolean,
+): Promise<FleetNode | undefined> {
   const id = nodeIdArgument(arg);
   if (id) {
     const node = fleet.node(id);
@@ -44,7 +49,12 @@ export async function pickNode({ fleet }: CommandServices, arg: unknown, what: s
   const candidates = fleet.objectNodes().filter(accept);
   if (candidates.length === 0) throw new Error(`no ${what} in the fleet`);
   const picked = await vscode.window.showQuickPick(
-    candidates.map((n) => ({ label: n.label, description: `${n.ref!.kind}${n.ref!.namespace ? ` · ${n.ref!.namespace}` : ''}`, detail: n.description, node: n })),
+    candidates.map((n) => ({
+      label: n.label,
+      description: `${n.ref!.kind}${n.ref!.namespace ? ` · ${n.ref!.namespace}` : ''}`,
+      detail: n.description,
+      node: n,
+    })),
     { title: `Kokpit: ${what}`, matchOnDescription: true },
   );
   return picked?.node;

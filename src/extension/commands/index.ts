@@ -48,7 +48,7 @@ export function registerCommands(context: vscode.ExtensionContext, services: Com
         try {
           return await handler(services, ...args);
         } catch (e) {
-          services.runtime.logger.error(`${id} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+          services.runtime.logger.error(`${id} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
           void vscode.window.showErrorMessage(`Kokpit: ${e instanceof Error ? e.message : String(e)}`);
           return undefined;
         }

@@ -44,7 +44,16 @@ async function runCli(services: CommandServices, args: string[], step: (message:
 const createLocal =
   (runtimeChoice: 'sandbox' | undefined): CommandHandler =>
   async (services) => {
-    const { checkEnvironmentName, upArguments, downArguments, environmentKubeconfig, failureDetail, listLocalEnvironments, stopSupervisor, supervisorPid } = await local();
+    const {
+      checkEnvironmentName,
+      upArguments,
+      downArguments,
+      environmentKubeconfig,
+      failureDetail,
+      listLocalEnvironments,
+      stopSupervisor,
+      supervisorPid,
+    } = await local();
     const sandbox = runtimeChoice === 'sandbox';
     const name = await vscode.window.showInputBox({
       title: sandbox ? 'Kokpit: start a sandbox meta cluster (no Docker)' : 'Kokpit: create a local meta cluster',
@@ -56,7 +65,11 @@ const createLocal =
     const sample = await vscode.window.showQuickPick(
       [
         { label: 'Meta cluster only', withSample: false },
-        { label: 'With a sample business cluster', description: 'managed etcd, control plane, two machines; waits until Ready', withSample: true },
+        {
+          label: 'With a sample business cluster',
+          description: 'managed etcd, control plane, two machines; waits until Ready',
+          withSample: true,
+        },
       ],
       { title: `Kokpit: local meta cluster "${name}"` },
     );
@@ -66,17 +79,21 @@ const createLocal =
     // Reused, not created: a cancel must then leave it running.
     const existed = listLocalEnvironments().some((e) => e.name === name && e.running);
     runtime.output.show(true);
-    const run = await runtime.progress.run(`${sandbox ? 'starting sandbox' : 'creating local meta cluster'} "${name}"`, async (step, signal) => {
-      const result = await runCli(services, args, step, signal);
-      if (result.cancelled && !existed) {
-        // Killing the CLI leaves its detached supervisor starting: stop it, then let `kokpit down` remove the state.
-        step('cancelled: stopping what was started…');
-        const pid = supervisorPid(result.output);
-        if (pid !== undefined && !(await stopSupervisor(pid))) runtime.logger.warn(`the local environment process ${pid} did not stop within 45 s`);
-        await runCli(services, downArguments(name), step, new AbortController().signal);
-      }
-      return result;
-    });
+    const run = await runtime.progress.run(
+      `${sandbox ? 'starting sandbox' : 'creating local meta cluster'} "${name}"`,
+      async (step, signal) => {
+        const result = await runCli(services, args, step, signal);
+        if (result.cancelled && !existed) {
+          // Killing the CLI leaves its detached supervisor starting: stop it, then let `kokpit down` remove the state.
+          step('cancelled: stopping what was started…');
+          const pid = supervisorPid(result.output);
+          if (pid !== undefined && !(await stopSupervisor(pid)))
+            runtime.logger.warn(`the local environment process ${pid} did not stop within 45 s`);
+          await runCli(services, downArguments(name), step, new AbortController().signal);
+        }
+        return result;
+      },
+    );
     if (run.cancelled) {
       const what = existed ? `the running "${name}" was left as it was` : 'nothing is left running';
       runtime.logger.info(`creating local meta cluster "${name}" was cancelled; ${what}`);
@@ -103,7 +120,11 @@ async function deleteLocal(services: CommandServices): Promise<void> {
       return;
     }
     const picked = await vscode.window.showQuickPick(
-      envs.map((e) => ({ label: e.name, description: e.running ? `running · ${e.state?.server ?? ''}` : 'not running (state left behind)', name: e.name })),
+      envs.map((e) => ({
+        label: e.name,
+        description: e.running ? `running · ${e.state?.server ?? ''}` : 'not running (state left behind)',
+        name: e.name,
+      })),
       { title: 'Kokpit: delete a local meta cluster' },
     );
     if (!picked) return;
@@ -123,7 +144,8 @@ async function deleteLocal(services: CommandServices): Promise<void> {
   }
   const args = downArguments(name);
   const run = await runtime.progress.run(`deleting local meta cluster "${name}"`, (step, signal) => runCli(services, args, step, signal));
-  if (run.cancelled) throw new Error(`deleting local meta cluster "${name}" was cancelled; run "Kokpit: Delete Local Meta Cluster" again to finish`);
+  if (run.cancelled)
+    throw new Error(`deleting local meta cluster "${name}" was cancelled; run "Kokpit: Delete Local Meta Cluster" again to finish`);
   if (run.exitCode !== 0) throw new Error(`\`kokpit ${args.join(' ')}\` failed (exit ${run.exitCode}): ${failureDetail(run.output)}`);
   void vscode.window.showInformationMessage(`Kokpit: local meta cluster "${name}" deleted`);
 }

@@ -27,7 +27,9 @@ async function openTerminal(services: CommandServices, arg?: unknown): Promise<v
     closed.dispose();
   });
   terminal.show();
-  runtime.logger.info(`opened a terminal for business cluster ${namespace}/${node.ref.name} (kubeconfig from Secret ${secretName} in ${file}, mode 0600)`);
+  runtime.logger.info(
+    `opened a terminal for business cluster ${namespace}/${node.ref.name} (kubeconfig from Secret ${secretName} in ${file}, mode 0600)`,
+  );
 }
 
 export const terminalCommands: CommandModule = {

@@ -40,7 +40,10 @@ const rank = (kind: string) => (FIRST.includes(kind) ? FIRST.indexOf(kind) : FIR
 async function showQuickActions({ fleet, reconcilers }: CommandServices): Promise<void> {
   const actions = quickActions(fleet.state, reconcilers.state, fleet.kubeconfigFile !== undefined);
   const where = fleet.state.kind === 'connected' ? `meta cluster ${fleet.state.context}` : 'no meta cluster';
-  const picked = await vscode.window.showQuickPick(actions.map((a) => ({ label: a.label, command: a.command })), { title: `Kokpit: ${where}` });
+  const picked = await vscode.window.showQuickPick(
+    actions.map((a) => ({ label: a.label, command: a.command })),
+    { title: `Kokpit: ${where}` },
+  );
   if (picked) await vscode.commands.executeCommand(picked.command);
 }
 

@@ -14,10 +14,17 @@ export const LEASE_NAMESPACE = 'kokpit-system';
 /** The operators (and the etcd client with its .proto files) load on first start, not at activation. */
 const embeddedManager: ManagerFactory = (kc, log, onWaiting) => {
   let manager: import('../../manager/manager').Manager | undefined;
-  const loaded = Promise.all([import('../../manager/manager'), import('../../manager/operators')]).then(([{ Manager }, { kokpitOperators }]) => {
-    manager = new Manager({ kc, operators: kokpitOperators(), leaderElection: { namespace: LEASE_NAMESPACE, onWaiting }, log: prefixed(log, 'reconcilers: ') });
-    return manager;
-  });
+  const loaded = Promise.all([import('../../manager/manager'), import('../../manager/operators')]).then(
+    ([{ Manager }, { kokpitOperators }]) => {
+      manager = new Manager({
+        kc,
+        operators: kokpitOperators(),
+        leaderElection: { namespace: LEASE_NAMESPACE, onWaiting },
+        log: prefixed(log, 'reconcilers: '),
+      });
+      return manager;
+    },
+  );
   let stopped = false;
   return {
     start: async () => {
@@ -44,7 +51,12 @@ function prefixed(log: Logger, prefix: string): Logger {
 }
 
 /** The service, its status-bar item, starting on connect (kokpit.reconcilers.autoStart), and stopping when the meta cluster goes away. */
-export function createReconcilers(context: vscode.ExtensionContext, runtime: Pick<Runtime, 'logger' | 'settings'>, fleet: FleetController, factory: ManagerFactory = embeddedManager): ReconcilerService {
+export function createReconcilers(
+  context: vscode.ExtensionContext,
+  runtime: Pick<Runtime, 'logger' | 'settings'>,
+  fleet: FleetController,
+  factory: ManagerFactory = embeddedManager,
+): ReconcilerService {
   const { logger } = runtime;
   const service = new ReconcilerService(factory, logger);
   const item = vscode.window.createStatusBarItem('kokpit.reconcilers', vscode.StatusBarAlignment.Left, 9);

@@ -15,7 +15,9 @@ export class RenderPreviewProvider implements vscode.TextDocumentContentProvider
 
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const source = sourceOfRenderPreviewPath(uri.path);
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === source) ?? (await vscode.workspace.openTextDocument(vscode.Uri.parse(source)));
+    const doc =
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === source) ??
+      (await vscode.workspace.openTextDocument(vscode.Uri.parse(source)));
     this.previews.set(source, uri);
     return renderPreviewText(doc.getText(), documentName(doc), offlineValidationOptions());
   }

@@ -173,7 +173,10 @@ export class FleetController implements vscode.Disposable {
 
   /** Relists everything (a fresh set of watches on the same context). */
   async refresh(): Promise<FleetState> {
-    const context = this.current.kind === 'connected' || this.current.kind === 'failed' || this.current.kind === 'connecting' ? this.current.context : undefined;
+    const context =
+      this.current.kind === 'connected' || this.current.kind === 'failed' || this.current.kind === 'connecting'
+        ? this.current.context
+        : undefined;
     return this.connect(context, { kubeconfigFile: this.file });
   }
 

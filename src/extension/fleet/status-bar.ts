@@ -6,13 +6,21 @@ import type { FleetController, FleetState } from './controller';
 export function statusBarText(state: FleetState): { text: string; tooltip: string; command: string } {
   switch (state.kind) {
     case 'connected':
-      return { text: `$(cloud) ${state.context}`, tooltip: `Kokpit: meta cluster ${state.context} (${state.server}). Click for actions.`, command: COMMANDS.quickActions.id };
+      return {
+        text: `$(cloud) ${state.context}`,
+        tooltip: `Kokpit: meta cluster ${state.context} (${state.server}). Click for actions.`,
+        command: COMMANDS.quickActions.id,
+      };
     case 'connecting':
       return { text: `$(sync~spin) ${state.context}`, tooltip: `Kokpit: connecting to ${state.context}`, command: COMMANDS.showLogs.id };
     case 'failed':
       return { text: `$(error) kokpit`, tooltip: `Kokpit: ${state.message}. Click for actions.`, command: COMMANDS.quickActions.id };
     default:
-      return { text: `$(debug-disconnect) kokpit`, tooltip: 'Kokpit: no meta cluster. Click to connect or create one.', command: COMMANDS.quickActions.id };
+      return {
+        text: `$(debug-disconnect) kokpit`,
+        tooltip: 'Kokpit: no meta cluster. Click to connect or create one.',
+        command: COMMANDS.quickActions.id,
+      };
   }
 }
 

@@ -42,7 +42,7 @@ export function registerCompletion(context: vscode.ExtensionContext, runtime: Ru
         const range = new vscode.Range(word ? word.start : position, position);
         return items.map((item, i) => toCompletionItem(item, i, range));
       } catch (e) {
-        runtime.logger.error(`completion in ${document.uri.fsPath} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        runtime.logger.error(`completion in ${document.uri.fsPath} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
         return undefined;
       }
     },

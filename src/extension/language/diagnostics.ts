@@ -19,7 +19,10 @@ export interface DiagnosticsService {
 }
 
 /** Converts engine diagnostics (offsets into `text`) to editor diagnostics. */
-export function toVscodeDiagnostics(found: readonly KokpitDiagnostic[], positionAt: (offset: number) => vscode.Position): vscode.Diagnostic[] {
+export function toVscodeDiagnostics(
+  found: readonly KokpitDiagnostic[],
+  positionAt: (offset: number) => vscode.Position,
+): vscode.Diagnostic[] {
   return found.map((d) => {
     const range = new vscode.Range(positionAt(d.offset), positionAt(Math.max(d.offset, d.endOffset)));
     const severity = d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning;
@@ -67,7 +70,7 @@ export function registerDiagnostics(
       found = toVscodeDiagnostics(validateText(text, options()), positionAt);
     } catch (e) {
       // The engine should never throw on user text; if it does, say so rather than leave stale problems.
-      runtime.logger.error(`validation of ${uri.fsPath} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      runtime.logger.error(`validation of ${uri.fsPath} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       collection.delete(uri);
       return [];
     }

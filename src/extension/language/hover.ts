@@ -14,7 +14,7 @@ export function registerHover(context: vscode.ExtensionContext, runtime: Runtime
         const range = new vscode.Range(document.positionAt(found.range.offset), document.positionAt(found.range.endOffset));
         return new vscode.Hover(new vscode.MarkdownString(found.markdown), range);
       } catch (e) {
-        runtime.logger.error(`hover in ${document.uri.fsPath} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        runtime.logger.error(`hover in ${document.uri.fsPath} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
         return undefined;
       }
     },

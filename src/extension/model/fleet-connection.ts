@@ -73,7 +73,10 @@ export class FleetConnection {
     const timeoutMs = this.opts.syncTimeoutMs ?? 15_000;
     let handle: TimerHandle | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      handle = this.opts.clock.setTimeout(() => reject(new Error(`the watches did not list every kind within ${timeoutMs / 1000} s`)), timeoutMs);
+      handle = this.opts.clock.setTimeout(
+        () => reject(new Error(`the watches did not list every kind within ${timeoutMs / 1000} s`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([Promise.all(this.streams.map((s) => s.start())), deadline]);
@@ -139,7 +142,9 @@ export class FleetConnection {
       }
     } catch (e) {
       // An object the model cannot render (e.g. a stored object older than the schema) must not stop the watch.
-      this.opts.logger.warn(`fleet: cannot show ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}: ${e instanceof Error ? e.message : String(e)}`);
+      this.opts.logger.warn(
+        `fleet: cannot show ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}: ${e instanceof Error ? e.message : String(e)}`,
+      );
       return;
     }
     for (const l of this.objectListeners) l(ref);

@@ -25,7 +25,13 @@ const STATUS_COLOR: Partial<Record<FleetStatus, string>> = {
   error: 'list.errorForeground',
 };
 
-const STATUS_WORD: Record<FleetStatus, string> = { ok: 'ready', progress: 'in progress', warning: 'warning', error: 'error', unknown: 'unknown' };
+const STATUS_WORD: Record<FleetStatus, string> = {
+  ok: 'ready',
+  progress: 'in progress',
+  warning: 'warning',
+  error: 'error',
+  unknown: 'unknown',
+};
 
 export function fleetIcon(node: Pick<FleetNode, 'kind' | 'status'>): string {
   if (node.kind === 'group') return KIND_ICON.group;

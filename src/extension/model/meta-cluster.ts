@@ -70,7 +70,9 @@ export function loadMetaKubeConfig(files: string[], context?: string): KubeConfi
   if (!name || !kc.getContextObject(name)) {
     const known = kc.getContexts().map((c) => c.name);
     throw new MetaClusterError(
-      context ? `kubeconfig has no context '${context}' (contexts: ${known.join(', ') || 'none'})` : `kubeconfig ${existing.join(', ')} has no current context (contexts: ${known.join(', ') || 'none'})`,
+      context
+        ? `kubeconfig has no context '${context}' (contexts: ${known.join(', ') || 'none'})`
+        : `kubeconfig ${existing.join(', ')} has no current context (contexts: ${known.join(', ') || 'none'})`,
     );
   }
   // Selecting the context on this in-memory copy leaves the user's current-context alone.
@@ -91,7 +93,8 @@ export function describeMetaClusterFailure(err: unknown, server: string, context
   const text = e.message;
   if (e.statusCode === 401) return `the meta cluster at ${server} rejected the credentials of context '${context}' (HTTP 401)`;
   if (e.statusCode === 403) return `context '${context}' may not list kokpit objects on ${server} (HTTP 403): ${text}`;
-  if (e.statusCode === 404) return `kokpit's CRDs (${API_VERSION}) are not installed in the cluster at ${server}; install them with \`kokpit install\` or \`kubectl apply -f config/crd\``;
+  if (e.statusCode === 404)
+    return `kokpit's CRDs (${API_VERSION}) are not installed in the cluster at ${server}; install them with \`kokpit install\` or \`kubectl apply -f config/crd\``;
   if (/ECONNREFUSED/.test(text)) return `cannot reach the meta cluster at ${server}: connection refused (is it running?)`;
   if (/ENOTFOUND|EAI_AGAIN/.test(text)) return `cannot reach the meta cluster at ${server}: the host name does not resolve`;
   if (/EHOSTUNREACH|ENETUNREACH|ETIMEDOUT/.test(text)) return `cannot reach the meta cluster at ${server}: network unreachable`;
@@ -106,7 +109,10 @@ export async function probeMetaCluster(kc: KubeConfig, clock: Clock, timeoutMs =
   const api = kc.makeApiClient(CustomObjectsApi);
   let handle: TimerHandle | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    handle = clock.setTimeout(() => reject(new MetaClusterError(`no answer from the meta cluster at ${server} within ${timeoutMs / 1000} s`)), timeoutMs);
+    handle = clock.setTimeout(
+      () => reject(new MetaClusterError(`no answer from the meta cluster at ${server} within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'etcdclusters', limit: 1 }), deadline]);
@@ -123,8 +129,18 @@ export function informerStream(kc: KubeConfig, kind: FleetKind, logger: Logger):
   const api = kc.makeApiClient(CustomObjectsApi);
   const informer = new Informer<KubernetesObject>(kc, {
     path: `/apis/${GROUP}/${VERSION}/${kind.plural}`,
-    list: async () => (await api.listClusterCustomObject({ group: GROUP, version: VERSION, plural: kind.plural })) as KubernetesListObject<KubernetesObject>,
-    log: { debug: (m: string) => logger.trace(m), info: (m: string) => logger.debug(m), warn: (m: string) => logger.warn(m), error: (m: string) => logger.error(m) },
+    list: async () =>
+      (await api.listClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: kind.plural,
+      })) as KubernetesListObject<KubernetesObject>,
+    log: {
+      debug: (m: string) => logger.trace(m),
+      info: (m: string) => logger.debug(m),
+      warn: (m: string) => logger.warn(m),
+      error: (m: string) => logger.error(m),
+    },
     backoff: { baseMs: 500, maxMs: 15_000 },
   });
   return {

@@ -28,7 +28,14 @@ export function renderObjectYaml(obj: KubernetesObject): string {
 interface StatusLike {
   phase?: string;
   observedGeneration?: number;
-  conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string; observedGeneration?: number }[];
+  conditions?: {
+    type: string;
+    status: string;
+    reason?: string;
+    message?: string;
+    lastTransitionTime?: string;
+    observedGeneration?: number;
+  }[];
   [key: string]: unknown;
 }
 

@@ -41,7 +41,8 @@ export class ReconcilerService {
 
   /** Starts the manager; resolves once it runs or waits for the lease (the wait itself continues in the background). */
   start(kc: KubeConfig, context: string): void {
-    if (this.manager) throw new Error(`the reconcilers are already ${this.current.kind === 'waiting' ? 'waiting for the lease' : this.current.kind}`);
+    if (this.manager)
+      throw new Error(`the reconcilers are already ${this.current.kind === 'waiting' ? 'waiting for the lease' : this.current.kind}`);
     const manager = this.factory(kc, this.logger, (holder) => {
       if (this.manager === manager) this.set({ kind: 'waiting', context, holder });
     });
@@ -97,7 +98,10 @@ export function reconcilerStatus(state: ReconcilerState): { text: string; toolti
     case 'waiting':
       // The elector reports '?' when it could not read or write the lease at all (e.g. no kokpit-system namespace).
       return state.holder === '?'
-        ? { text: '$(warning) reconcilers', tooltip: 'Kokpit: reconcilers waiting: the leader lease cannot be read or written (see the Kokpit log). Click to stop.' }
+        ? {
+            text: '$(warning) reconcilers',
+            tooltip: 'Kokpit: reconcilers waiting: the leader lease cannot be read or written (see the Kokpit log). Click to stop.',
+          }
         : { text: '$(watch) reconcilers', tooltip: `Kokpit: reconcilers waiting: the lease is held by ${state.holder}. Click to stop.` };
     case 'stopping':
       return { text: '$(sync~spin) reconcilers', tooltip: 'Kokpit: stopping reconcilers' };
@@ -109,6 +113,10 @@ export function reconcilerStatus(state: ReconcilerState): { text: string; toolti
 }
 
 /** Whether connecting should start the embedded reconcilers: the setting is on and they are not running already. */
-export function shouldAutoStart(settings: { reconcilersAutoStart: boolean }, fleet: { kind: string }, reconcilers: ReconcilerState): boolean {
+export function shouldAutoStart(
+  settings: { reconcilersAutoStart: boolean },
+  fleet: { kind: string },
+  reconcilers: ReconcilerState,
+): boolean {
   return settings.reconcilersAutoStart && fleet.kind === 'connected' && (reconcilers.kind === 'stopped' || reconcilers.kind === 'failed');
 }

@@ -13,10 +13,17 @@ const RENDERABLE = new Set(['BusinessCluster', 'EtcdCluster']);
 
 /** The preview's text; never throws: a file that cannot be rendered gets a YAML comment saying why. */
 export function renderPreviewText(text: string, file: string, opts: ValidateOptions = {}): string {
-  const header = [`# Rendered offline from ${file} (no cluster). Secrets contain PLACEHOLDER data, not keys (annotated ${RENDERED_ANNOTATION}).`];
+  const header = [
+    `# Rendered offline from ${file} (no cluster). Secrets contain PLACEHOLDER data, not keys (annotated ${RENDERED_ANNOTATION}).`,
+  ];
   const errors = validateText(text, opts).filter((d) => d.severity === 'error');
   if (errors.length) {
-    return [...header, `# Not rendered: ${file} has ${errors.length} error${errors.length > 1 ? 's' : ''}:`, ...errors.map((d) => `#   ${d.line}:${d.column}: ${d.message}`), ''].join('\n');
+    return [
+      ...header,
+      `# Not rendered: ${file} has ${errors.length} error${errors.length > 1 ? 's' : ''}:`,
+      ...errors.map((d) => `#   ${d.line}:${d.column}: ${d.message}`),
+      '',
+    ].join('\n');
   }
   const docs = parseAllDocuments(text)
     .map((d) => d.toJS() as unknown)

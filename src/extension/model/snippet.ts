@@ -52,7 +52,10 @@ function parse(body: string): Part[] {
         } else if (body[i] === '|') {
           const end = body.indexOf('|}', i + 1);
           if (end < 0) fail('unclosed choice');
-          const choices = body.slice(i + 1, end).split(/(?<!\\),/).map((s) => s.replace(/\\([,|\\$}])/g, '$1'));
+          const choices = body
+            .slice(i + 1, end)
+            .split(/(?<!\\),/)
+            .map((s) => s.replace(/\\([,|\\$}])/g, '$1'));
           i = end + 2;
           out.push({ tabstop, choices });
         } else fail('bad tabstop');

@@ -27,7 +27,12 @@ export interface InventoryEntry {
 export type Inventory = Record<string, InventoryEntry[]>;
 
 export function entryOf(o: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }): InventoryEntry {
-  return { apiVersion: o.apiVersion, kind: o.kind, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}), name: o.metadata.name };
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+    name: o.metadata.name,
+  };
 }
 
 /** Identity of an object across API versions of the same group (apps/v1beta1 and apps/v1 are one Deployment). */
@@ -38,7 +43,8 @@ export function entryKey(e: InventoryEntry): string {
 
 function sortEntries(entries: InventoryEntry[]): InventoryEntry[] {
   const byKey = new Map<string, InventoryEntry>();
-  for (const e of entries) byKey.set(entryKey(e), { apiVersion: e.apiVersion, kind: e.kind, ...(e.namespace ? { namespace: e.namespace } : {}), name: e.name });
+  for (const e of entries)
+    byKey.set(entryKey(e), { apiVersion: e.apiVersion, kind: e.kind, ...(e.namespace ? { namespace: e.namespace } : {}), name: e.name });
   return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, e]) => e);
 }
 
@@ -68,7 +74,9 @@ export function decodeInventory(data: Record<string, string> | undefined): Inven
       continue; // a hand-edited, broken key: forget it rather than fail every pass
     }
     if (!Array.isArray(parsed)) continue;
-    inv[addon] = parsed.filter((e): e is InventoryEntry => !!e && typeof e.apiVersion === 'string' && typeof e.kind === 'string' && typeof e.name === 'string');
+    inv[addon] = parsed.filter(
+      (e): e is InventoryEntry => !!e && typeof e.apiVersion === 'string' && typeof e.kind === 'string' && typeof e.name === 'string',
+    );
   }
   return normalizeInventory(inv);
 }

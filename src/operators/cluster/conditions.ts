@@ -18,7 +18,12 @@ export type ConditionType = (typeof CONDITION_TYPES)[number];
 export type ConditionInput = KitConditionInput<ConditionType>;
 
 /** Merges computed conditions into the previous list (the kit's merge, ordered by CONDITION_TYPES). */
-export function mergeConditions(previous: Condition[] | undefined, computed: ConditionInput[], generation: number | undefined, now: Date): Condition[] {
+export function mergeConditions(
+  previous: Condition[] | undefined,
+  computed: ConditionInput[],
+  generation: number | undefined,
+  now: Date,
+): Condition[] {
   return kitMerge(previous, computed, generation, now, CONDITION_TYPES);
 }
 

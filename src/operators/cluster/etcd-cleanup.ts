@@ -2,12 +2,25 @@
 // Uses etcd's JSON gateway (POST /v3/kv/deleterange) with the cluster's own etcd client certificate.
 import * as https from 'node:https';
 
-function post(url: string, body: unknown, tls: { caPem: string; certPem: string; keyPem: string }, timeoutMs = 5000): Promise<{ status: number; body: string }> {
+function post(
+  url: string,
+  body: unknown,
+  tls: { caPem: string; certPem: string; keyPem: string },
+  timeoutMs = 5000,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
     const req = https.request(
       url,
-      { method: 'POST', ca: tls.caPem, cert: tls.certPem, key: tls.keyPem, timeout: timeoutMs, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      {
+        method: 'POST',
+        ca: tls.caPem,
+        cert: tls.certPem,
+        key: tls.keyPem,
+        timeout: timeoutMs,
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -31,7 +44,11 @@ export function prefixRange(prefix: string): { key: string; range_end: string } 
 }
 
 /** Deletes every key under `prefix`; tries the servers in order. Returns how many keys were deleted. */
-export async function deleteEtcdPrefix(servers: string[], prefix: string, tls: { caPem: string; certPem: string; keyPem: string }): Promise<number> {
+export async function deleteEtcdPrefix(
+  servers: string[],
+  prefix: string,
+  tls: { caPem: string; certPem: string; keyPem: string },
+): Promise<number> {
   if (!prefix || prefix === '/' || prefix === '/registry') throw new Error(`refusing to delete etcd prefix "${prefix}"`);
   const errors: string[] = [];
   for (const server of servers) {

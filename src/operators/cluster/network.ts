@@ -29,8 +29,11 @@ export function formatIP(family: 4 | 6, value: bigint): string {
   const groups = Array.from({ length: 8 }, (_, i) => ((value >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
   // Shorten the longest run of zero groups, as RFC 5952 asks.
   let best = { at: -1, len: 0 };
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== '0') { i++; continue; }
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== '0') {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && groups[j] === '0') j++;
     if (j - i > best.len && j - i > 1) best = { at: i, len: j - i };
@@ -97,10 +100,21 @@ export function checkNetwork(net: { serviceCIDR: string; podCIDR: string }): { p
   };
   const service = parse('spec.network.serviceCIDR', net.serviceCIDR);
   const pod = parse('spec.network.podCIDR', net.podCIDR);
-  if (service && size(service) < 16n) problems.push({ field: 'spec.network.serviceCIDR', message: `spec.network.serviceCIDR "${service.text}" is too small: it needs at least 16 addresses (the DNS Service takes the 10th)` });
+  if (service && size(service) < 16n)
+    problems.push({
+      field: 'spec.network.serviceCIDR',
+      message: `spec.network.serviceCIDR "${service.text}" is too small: it needs at least 16 addresses (the DNS Service takes the 10th)`,
+    });
   if (service && pod && overlaps(service, pod)) {
-    problems.push({ field: 'spec.network', message: `spec.network.serviceCIDR ${service.text} overlaps spec.network.podCIDR ${pod.text}; choose disjoint ranges` });
+    problems.push({
+      field: 'spec.network',
+      message: `spec.network.serviceCIDR ${service.text} overlaps spec.network.podCIDR ${pod.text}; choose disjoint ranges`,
+    });
   }
-  if (service && pod && service.family !== pod.family) problems.push({ field: 'spec.network', message: `spec.network.serviceCIDR ${service.text} and spec.network.podCIDR ${pod.text} are of different IP families` });
+  if (service && pod && service.family !== pod.family)
+    problems.push({
+      field: 'spec.network',
+      message: `spec.network.serviceCIDR ${service.text} and spec.network.podCIDR ${pod.text} are of different IP families`,
+    });
   return { problems, service, pod };
 }

@@ -48,8 +48,13 @@ export interface PKIResult {
   adminKubeconfigSecret: string;
 }
 
-const decode = (s: SecretObject | undefined, key: string) => (s?.data?.[key] !== undefined ? Buffer.from(s.data[key], 'base64').toString('utf8') : undefined);
-const secretRef = (c: BusinessCluster, name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: c.metadata.namespace } });
+const decode = (s: SecretObject | undefined, key: string) =>
+  s?.data?.[key] !== undefined ? Buffer.from(s.data[key], 'base64').toString('utf8') : undefined;
+const secretRef = (c: BusinessCluster, name: string) => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: c.metadata.namespace },
+});
 
 function caProblem(certPem: string | undefined, keyPem: string | undefined, now: Date): string | undefined {
   if (!certPem || !keyPem) return 'missing';
@@ -105,13 +110,19 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
   const name = c.metadata.name;
   const rotation = c.metadata.annotations?.[ROTATE_ANNOTATION];
   const rotationAnnotations = rotation ? { [ROTATED_FOR_ANNOTATION]: rotation } : undefined;
-  const rotationPending = (s: SecretObject | undefined) => rotation !== undefined && s?.metadata?.annotations?.[ROTATED_FOR_ANNOTATION] !== rotation;
+  const rotationPending = (s: SecretObject | undefined) =>
+    rotation !== undefined && s?.metadata?.annotations?.[ROTATED_FOR_ANNOTATION] !== rotation;
   const hashes: Record<string, string> = {};
   const issued: PKIResult['issued'] = [];
 
   // Names, purposes, types and keys come from pkiSecrets (what `kokpit render` shows); this step adds the values.
   const planned = new Map(pkiSecrets(c, facts).map((s) => [s.name, s]));
-  const write = async (secretName: string, data: Record<string, string>, live: SecretObject | undefined, annotations?: Record<string, string>) => {
+  const write = async (
+    secretName: string,
+    data: Record<string, string>,
+    live: SecretObject | undefined,
+    annotations?: Record<string, string>,
+  ) => {
     const { purpose, type } = planned.get(secretName)!;
     const desired = renderSecret(c, secretName, purpose, data, { type, annotations });
     const stored = (await applier.ensureAgainst(desired as KubernetesObject, live)) as SecretObject;
@@ -119,9 +130,16 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
     return stored;
   };
   /** Writes newly issued material: exactly the keys pkiSecrets lists for the Secret. */
-  const issue = (secretName: string, reason: string, data: Record<string, string>, live: SecretObject | undefined, annotations?: Record<string, string>) => {
+  const issue = (
+    secretName: string,
+    reason: string,
+    data: Record<string, string>,
+    live: SecretObject | undefined,
+    annotations?: Record<string, string>,
+  ) => {
     const keys = planned.get(secretName)?.keys;
-    if (!keys || keys.join() !== Object.keys(data).sort().join()) throw new Error(`PKI: ${secretName} (${Object.keys(data).sort().join(', ')}) is not as pkiSecrets lists it`);
+    if (!keys || keys.join() !== Object.keys(data).sort().join())
+      throw new Error(`PKI: ${secretName} (${Object.keys(data).sort().join(', ')}) is not as pkiSecrets lists it`);
     issued.push({ secret: secretName, reason });
     return write(secretName, data, live, annotations);
   };
@@ -166,7 +184,12 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
     }
     if (!ok) {
       const pair = await createKeyPair('rsa-2048');
-      await issue(secretName, key ? 'public key does not match' : 'missing', { 'sa.key': pair.privateKeyPem, 'sa.pub': pair.publicKeyPem }, live);
+      await issue(
+        secretName,
+        key ? 'public key does not match' : 'missing',
+        { 'sa.key': pair.privateKeyPem, 'sa.pub': pair.publicKeyPem },
+        live,
+      );
     } else {
       await keep(secretName, live!);
     }
@@ -207,8 +230,21 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
     let problem = kubeconfigProblem(decode(live, KUBECONFIG_KEY), spec, cas.ca, now);
     if (!problem && rotationPending(live)) problem = `rotation requested (${ROTATE_ANNOTATION})`;
     if (problem) {
-      const pair = await issueCert(cas.ca, { commonName: spec.user, organizations: spec.organizations, usages: ['client'], validDays: LEAF_VALID_DAYS, now });
-      const kubeconfig = buildKubeconfig({ clusterName: name, server: spec.server, caPem: cas.ca.certPem, user: spec.user, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem });
+      const pair = await issueCert(cas.ca, {
+        commonName: spec.user,
+        organizations: spec.organizations,
+        usages: ['client'],
+        validDays: LEAF_VALID_DAYS,
+        now,
+      });
+      const kubeconfig = buildKubeconfig({
+        clusterName: name,
+        server: spec.server,
+        caPem: cas.ca.certPem,
+        user: spec.user,
+        clientCertPem: pair.certPem,
+        clientKeyPem: pair.keyPem,
+      });
       await issue(secretName, problem, { [KUBECONFIG_KEY]: kubeconfig }, live, rotationAnnotations);
     } else {
       await keep(secretName, live!);
@@ -227,7 +263,12 @@ interface KubeconfigDoc {
   users?: Array<{ user?: { 'client-certificate-data'?: string; 'client-key-data'?: string } }>;
 }
 
-function kubeconfigProblem(text: string | undefined, spec: { server: string; user: string; organizations: string[] }, ca: CertKeyPair, now: Date): string | undefined {
+function kubeconfigProblem(
+  text: string | undefined,
+  spec: { server: string; user: string; organizations: string[] },
+  ca: CertKeyPair,
+  now: Date,
+): string | undefined {
   if (!text) return 'missing';
   let doc: KubeconfigDoc;
   try {

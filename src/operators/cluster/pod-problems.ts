@@ -17,13 +17,26 @@ const PROGRESS = new Set(['ContainerCreating', 'PodInitializing']);
 function containerProblem(pod: string, s: V1ContainerStatus): PodProblem | undefined {
   const w = s.state?.waiting;
   const last = s.lastState?.terminated;
-  const lastExit = last ? ` (last exit ${last.exitCode}${last.reason ? ` ${last.reason}` : ''}${last.message ? `: ${last.message.trim().split('\n').slice(-1)[0]}` : ''})` : '';
+  const lastExit = last
+    ? ` (last exit ${last.exitCode}${last.reason ? ` ${last.reason}` : ''}${last.message ? `: ${last.message.trim().split('\n').slice(-1)[0]}` : ''})`
+    : '';
   if (w?.reason && !PROGRESS.has(w.reason)) {
-    return { pod, container: s.name, reason: w.reason, message: `${w.message ?? w.reason}${w.reason === 'CrashLoopBackOff' ? lastExit : ''}` };
+    return {
+      pod,
+      container: s.name,
+      reason: w.reason,
+      message: `${w.message ?? w.reason}${w.reason === 'CrashLoopBackOff' ? lastExit : ''}`,
+    };
   }
   if (w?.reason && w.message) return { pod, container: s.name, reason: w.reason, message: w.message };
   const t = s.state?.terminated;
-  if (t && t.exitCode !== 0) return { pod, container: s.name, reason: t.reason ?? 'Error', message: `exited ${t.exitCode}${t.message ? `: ${t.message.trim()}` : ''}` };
+  if (t && t.exitCode !== 0)
+    return {
+      pod,
+      container: s.name,
+      reason: t.reason ?? 'Error',
+      message: `exited ${t.exitCode}${t.message ? `: ${t.message.trim()}` : ''}`,
+    };
   if (s.state?.running && !s.ready && s.restartCount > 0) {
     return { pod, container: s.name, reason: 'Unhealthy', message: `running but not ready after ${s.restartCount} restart(s)${lastExit}` };
   }
@@ -37,7 +50,8 @@ export function podProblems(pods: V1Pod[]): PodProblem[] {
     const name = p.metadata?.name ?? '?';
     if (p.metadata?.deletionTimestamp) continue;
     const sched = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
-    if (sched?.status === 'False') out.push({ pod: name, reason: sched.reason ?? 'Unschedulable', message: sched.message ?? 'not scheduled' });
+    if (sched?.status === 'False')
+      out.push({ pod: name, reason: sched.reason ?? 'Unschedulable', message: sched.message ?? 'not scheduled' });
     for (const s of [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]) {
       const pr = containerProblem(name, s);
       if (pr) out.push(pr);
@@ -57,5 +71,8 @@ export function describePodProblems(problems: PodProblem[]): { reason: string; m
   const first = problems[0];
   if (!first) return undefined;
   const more = problems.length > 1 ? ` (+${problems.length - 1} more)` : '';
-  return { reason: first.reason, message: `pod ${first.pod}${first.container ? ` container ${first.container}` : ''}: ${first.message}${more}` };
+  return {
+    reason: first.reason,
+    message: `pod ${first.pod}${first.container ? ` container ${first.container}` : ''}: ${first.message}${more}`,
+  };
 }

@@ -5,12 +5,41 @@
 import { isIPv4 } from 'node:net';
 import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Node, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { describePodProblems, podProblems } from './pod-problems';
-import { API_VERSION, withDefaults, type Addon, type BusinessCluster, type BusinessClusterStatus, type DefaultedBusinessCluster, type EtcdCluster, type KubernetesVersion, type KubernetesVersionSpec } from '../../api';
+import {
+  API_VERSION,
+  withDefaults,
+  type Addon,
+  type BusinessCluster,
+  type BusinessClusterStatus,
+  type DefaultedBusinessCluster,
+  type EtcdCluster,
+  type KubernetesVersion,
+  type KubernetesVersionSpec,
+} from '../../api';
 import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
-import { deleteObject, describeKubeError, kokpitUserAgent, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError, withUserAgent } from '../../kube';
+import {
+  deleteObject,
+  describeKubeError,
+  kokpitUserAgent,
+  listObjects,
+  loadKubeConfig,
+  makeObjectApi,
+  toKubeApiError,
+  withUserAgent,
+} from '../../kube';
 import { caSecretName, clientEndpoint } from '../../api/etcd-names';
 import { syncAddonObjects, type AddonRendering } from './addon-inventory';
-import { addFinalizer, Applier, applyStatus, canonicalJSON, compareVersions as compareReleases, removeFinalizer, runSteps, StopPass, type Step } from '../../kit';
+import {
+  addFinalizer,
+  Applier,
+  applyStatus,
+  canonicalJSON,
+  compareVersions as compareReleases,
+  removeFinalizer,
+  runSteps,
+  StopPass,
+  type Step,
+} from '../../kit';
 import { CONDITION_TYPES, findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
 import { deleteEtcdPrefix } from './etcd-cleanup';
 import { APISERVER_PORT, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL, names } from './names';
@@ -149,7 +178,11 @@ export class ClusterReconciler {
   /** The level-triggered entry point: `namespace/name` in, nothing/requeue out. */
   reconcile = async (key: string): Promise<ReconcileResult | void> => {
     const { namespace, name } = splitKey(key);
-    const raw = await this.metaApplier.read<BusinessCluster & KubernetesObject>({ apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace } });
+    const raw = await this.metaApplier.read<BusinessCluster & KubernetesObject>({
+      apiVersion: API,
+      kind: 'BusinessCluster',
+      metadata: { name, namespace },
+    });
     if (!raw) return;
     const cluster = withDefaults(raw as BusinessCluster);
     if (cluster.metadata.deletionTimestamp) return this.finalize(cluster);
@@ -173,7 +206,12 @@ export class ClusterReconciler {
     if (failure && !(failure instanceof TerminalError)) {
       // Transient: report it on the condition of the step that failed, then let the queue back off.
       const step = STEPS[state.completedSteps.length];
-      state.conditions.push({ type: step ? STEP_CONDITIONS[step] : 'AddonsReady', status: 'False', reason: 'ReconcileError', message: `step ${step}: ${describeKubeError(failure)}` });
+      state.conditions.push({
+        type: step ? STEP_CONDITIONS[step] : 'AddonsReady',
+        status: 'False',
+        reason: 'ReconcileError',
+        message: `step ${step}: ${describeKubeError(failure)}`,
+      });
     }
     await this.writeStatus(cluster, state);
     if (failure) throw failure;
@@ -183,8 +221,14 @@ export class ClusterReconciler {
   /** One pass: the steps in order, then a requeue while the control plane rolls out or upgrades. */
   private async runSteps(c: DefaultedBusinessCluster, state: PassState): Promise<ReconcileResult | void> {
     const pass = {
-      c, state, ns: c.metadata.namespace ?? 'default', spec: c.spec, wait: this.rt.waitRequeueMs ?? 5000, prefix: etcdPrefix(c),
-      cond: (type: ConditionType, status: 'True' | 'False', reason: string, message?: string) => void state.conditions.push({ type, status, reason, message }),
+      c,
+      state,
+      ns: c.metadata.namespace ?? 'default',
+      spec: c.spec,
+      wait: this.rt.waitRequeueMs ?? 5000,
+      prefix: etcdPrefix(c),
+      cond: (type: ConditionType, status: 'True' | 'False', reason: string, message?: string) =>
+        void state.conditions.push({ type, status, reason, message }),
     } as Pass;
     const result = await runSteps(this.steps, pass, async (name) => {
       state.completedSteps.push(name);
@@ -201,7 +245,12 @@ export class ClusterReconciler {
     { name: 'etcd', condition: STEP_CONDITIONS.etcd, run: (p) => this.etcdStep(p) },
     { name: 'apiserver-service', condition: STEP_CONDITIONS['apiserver-service'], run: (p) => this.serviceStep(p) },
     { name: 'pki', condition: STEP_CONDITIONS.pki, run: (p) => this.pkiStep(p) },
-    { name: 'apiserver', condition: STEP_CONDITIONS.apiserver, run: async (p) => void (p.apiLive = summarize(await this.metaApplier.ensure(controlPlaneParts.apiserver(p.c, this.facts(p))[0] as KubernetesObject))) },
+    {
+      name: 'apiserver',
+      condition: STEP_CONDITIONS.apiserver,
+      run: async (p) =>
+        void (p.apiLive = summarize(await this.metaApplier.ensure(controlPlaneParts.apiserver(p.c, this.facts(p))[0] as KubernetesObject))),
+    },
     { name: 'controllers', condition: STEP_CONDITIONS.controllers, run: (p) => this.controllersStep(p) },
     { name: 'control-plane-ready', condition: STEP_CONDITIONS['control-plane-ready'], run: (p) => this.readinessStep(p) },
     { name: 'cluster-bootstrap', condition: STEP_CONDITIONS['cluster-bootstrap'], run: (p) => this.bootstrapStep(p) },
@@ -213,7 +262,8 @@ export class ClusterReconciler {
     const { c } = p;
     p.catalog = await listObjects<KubernetesVersion & KubernetesObject>(makeObjectApi(this.rt.kc), API, 'KubernetesVersion');
     const verdict = checkCatalog(c.spec.version, p.catalog);
-    if (!verdict.ok) throw new StopPass({ type: 'CatalogValid', status: 'False', reason: verdict.reason, message: verdict.message }, undefined);
+    if (!verdict.ok)
+      throw new StopPass({ type: 'CatalogValid', status: 'False', reason: verdict.reason, message: verdict.message }, undefined);
     p.target = verdict.release;
     p.cond('CatalogValid', 'True', 'VersionAvailable', `${c.spec.version} is ${p.target.state ?? 'Supported'}`);
     const deployments = {
@@ -230,15 +280,28 @@ export class ClusterReconciler {
     if (!plan.ok) throw new StopPass({ type: 'CatalogValid', status: 'False', reason: plan.reason, message: plan.message }, undefined);
     p.plan = plan;
     p.state.planned = true;
-    if (plan.upgrading) p.state.status.upgrade = { from: deployments.apiServer.version ?? plan.apiServer, to: c.spec.version, ...(plan.step ? { step: plan.step } : {}) };
+    if (plan.upgrading)
+      p.state.status.upgrade = {
+        from: deployments.apiServer.version ?? plan.apiServer,
+        to: c.spec.version,
+        ...(plan.step ? { step: plan.step } : {}),
+      };
     const releaseOf = (v: string) => p.catalog.find((k) => k.spec.version === v)?.spec ?? p.target;
-    p.releases = { apiServer: releaseOf(plan.apiServer), controllerManager: releaseOf(plan.controllers), scheduler: releaseOf(plan.controllers) };
+    p.releases = {
+      apiServer: releaseOf(plan.apiServer),
+      controllerManager: releaseOf(plan.controllers),
+      scheduler: releaseOf(plan.controllers),
+    };
   }
 
   /** 2. Network ranges, checked before anything is created so a bad spec leaves nothing behind. */
   private networkStep(p: Pass): void {
     const net = checkNetwork(p.spec.network);
-    if (net.problems.length) throw new StopPass({ type: 'NetworkValid', status: 'False', reason: 'InvalidNetwork', message: net.problems.map((x) => x.message).join('; ') }, undefined);
+    if (net.problems.length)
+      throw new StopPass(
+        { type: 'NetworkValid', status: 'False', reason: 'InvalidNetwork', message: net.problems.map((x) => x.message).join('; ') },
+        undefined,
+      );
     p.dnsServiceIP = serviceAddresses(net.service!).dns;
     p.cond('NetworkValid', 'True', 'RangesValid');
   }
@@ -252,9 +315,21 @@ export class ClusterReconciler {
       etcd = (await this.metaApplier.ensure(dedicated as unknown as KubernetesObject)) as unknown as EtcdCluster;
     } else {
       const ref = c.spec.etcd.clusterRef!.name;
-      etcd = await this.metaApplier.read<EtcdCluster & KubernetesObject>({ apiVersion: API, kind: 'EtcdCluster', metadata: { name: ref, namespace: ns } });
+      etcd = await this.metaApplier.read<EtcdCluster & KubernetesObject>({
+        apiVersion: API,
+        kind: 'EtcdCluster',
+        metadata: { name: ref, namespace: ns },
+      });
       if (!etcd) {
-        throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdClusterNotFound', message: `EtcdCluster ${ns}/${ref} (spec.etcd.clusterRef) does not exist` }, wait * 4);
+        throw new StopPass(
+          {
+            type: 'EtcdReady',
+            status: 'False',
+            reason: 'EtcdClusterNotFound',
+            message: `EtcdCluster ${ns}/${ref} (spec.etcd.clusterRef) does not exist`,
+          },
+          wait * 4,
+        );
       }
       // Shared etcd: the cluster's keys must be removed from it on deletion (garbage collection can't).
       await this.ensureFinalizer(c);
@@ -262,16 +337,40 @@ export class ClusterReconciler {
     const etcdName = etcd.metadata.name;
     const available = findCondition(etcd.status?.conditions, 'Available');
     if (available?.status !== 'True') {
-      throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdNotAvailable', message: `EtcdCluster ${ns}/${etcdName} is not Available yet${available?.message ? `: ${available.message}` : ''}` }, wait);
+      throw new StopPass(
+        {
+          type: 'EtcdReady',
+          status: 'False',
+          reason: 'EtcdNotAvailable',
+          message: `EtcdCluster ${ns}/${etcdName} is not Available yet${available?.message ? `: ${available.message}` : ''}`,
+        },
+        wait,
+      );
     }
     const running = etcd.status?.currentVersion;
     if (running && compareReleases(running, target.etcd.minVersion) < 0) {
-      throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdVersionTooOld', message: `EtcdCluster ${ns}/${etcdName} runs etcd ${running}; ${c.spec.version} needs ${target.etcd.minVersion} or newer` }, undefined);
+      throw new StopPass(
+        {
+          type: 'EtcdReady',
+          status: 'False',
+          reason: 'EtcdVersionTooOld',
+          message: `EtcdCluster ${ns}/${etcdName} runs etcd ${running}; ${c.spec.version} needs ${target.etcd.minVersion} or newer`,
+        },
+        undefined,
+      );
     }
     const ca = await this.etcdCA(etcd);
     if (!ca) {
       const caName = etcd.status?.caSecretName ?? caSecretName({ name: etcdName, namespace: ns });
-      throw new StopPass({ type: 'EtcdReady', status: 'False', reason: 'EtcdCANotFound', message: `Secret ${ns}/${caName} with the CA of EtcdCluster ${etcdName} (tls.crt, tls.key) is missing` }, wait);
+      throw new StopPass(
+        {
+          type: 'EtcdReady',
+          status: 'False',
+          reason: 'EtcdCANotFound',
+          message: `Secret ${ns}/${caName} with the CA of EtcdCluster ${etcdName} (tls.crt, tls.key) is missing`,
+        },
+        wait,
+      );
     }
     p.etcdCA = ca;
     p.etcdServers = etcd.status?.clientEndpoint ?? clientEndpoint({ name: etcdName, namespace: ns });
@@ -284,16 +383,35 @@ export class ClusterReconciler {
     const { c } = p;
     const type = await this.serviceType(c);
     try {
-      p.service = (await this.metaApplier.ensure(controlPlaneParts['apiserver-service'](c, { serviceType: type })[0] as KubernetesObject)) as V1Service;
+      p.service = (await this.metaApplier.ensure(
+        controlPlaneParts['apiserver-service'](c, { serviceType: type })[0] as KubernetesObject,
+      )) as V1Service;
     } catch (e) {
       const err = toKubeApiError(e);
       if (err.statusCode === 422) {
-        throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: 'ServiceRejected', message: `Service ${names.apiServer(c.metadata.name)}: ${err.message}` }, undefined);
+        throw new StopPass(
+          {
+            type: 'APIServerAvailable',
+            status: 'False',
+            reason: 'ServiceRejected',
+            message: `Service ${names.apiServer(c.metadata.name)}: ${err.message}`,
+          },
+          undefined,
+        );
       }
       throw e;
     }
     const ep = await this.hostEndpoint(c, p.service);
-    if (!ep) throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: 'LoadBalancerPending', message: 'waiting for the meta cluster to assign a load-balancer address' }, p.wait);
+    if (!ep)
+      throw new StopPass(
+        {
+          type: 'APIServerAvailable',
+          status: 'False',
+          reason: 'LoadBalancerPending',
+          message: 'waiting for the meta cluster to assign a load-balancer address',
+        },
+        p.wait,
+      );
     p.endpoint = ep;
     p.nodeEndpoint = (this.rt.nodesUseServiceEndpoint ? await this.serviceEndpoint(p.service) : undefined) ?? ep;
     p.state.status.endpoint = ep;
@@ -302,7 +420,13 @@ export class ClusterReconciler {
   /** 5. PKI: CAs, serving and client certificates, kubeconfigs (rotated when a fact in them changes). */
   private async pkiStep(p: Pass): Promise<void> {
     const { c } = p;
-    p.pki = await ensurePKI({ cluster: c, applier: this.metaApplier, facts: { serviceClusterIP: p.service.spec?.clusterIP, hostEndpoint: p.endpoint, nodeEndpoint: p.nodeEndpoint }, etcdCA: p.etcdCA, now: this.rt.now?.() });
+    p.pki = await ensurePKI({
+      cluster: c,
+      applier: this.metaApplier,
+      facts: { serviceClusterIP: p.service.spec?.clusterIP, hostEndpoint: p.endpoint, nodeEndpoint: p.nodeEndpoint },
+      etcdCA: p.etcdCA,
+      now: this.rt.now?.(),
+    });
     for (const i of p.pki.issued) this.log.info(`${keyOf(c)}: issued ${i.secret} (${i.reason})`);
     p.state.status.kubeconfigSecretName = p.pki.adminKubeconfigSecret;
     p.cond('CertificatesReady', 'True', 'CertificatesValid');
@@ -311,8 +435,12 @@ export class ClusterReconciler {
   /** What the steps before found, for the render parts of the control-plane Deployments. */
   private facts(p: Pass): ControlPlaneFacts {
     return {
-      target: p.target, releases: p.releases, etcdServers: p.etcdServers,
-      serviceType: (p.service.spec?.type ?? 'ClusterIP') as ServiceType, secretHashes: p.pki.secretHashes, kubernetesEndpoint: this.kubernetesEndpoint(p),
+      target: p.target,
+      releases: p.releases,
+      etcdServers: p.etcdServers,
+      serviceType: (p.service.spec?.type ?? 'ClusterIP') as ServiceType,
+      secretHashes: p.pki.secretHashes,
+      kubernetesEndpoint: this.kubernetesEndpoint(p),
     };
   }
 
@@ -337,7 +465,8 @@ export class ClusterReconciler {
     ];
     const allRolledOut = (p.allRolledOut = apiLive.rolledOut && kcmLive.rolledOut && schedLive.rolledOut);
     // The version the whole control plane runs; while it is mixed, the last one it fully ran stays.
-    if (allRolledOut && apiLive.version === kcmLive.version && kcmLive.version === schedLive.version) state.status.version = apiLive.version;
+    if (allRolledOut && apiLive.version === kcmLive.version && kcmLive.version === schedLive.version)
+      state.status.version = apiLive.version;
     const apiReady = (apiLive.counts.readyReplicas ?? 0) >= 1;
     // A pod that cannot start says why in its own words (ErrImagePull, CrashLoopBackOff, …): the condition
     // carries that reason and message instead of a bare count. Only listed while something is not ready.
@@ -345,10 +474,16 @@ export class ClusterReconciler {
     p.cond(
       'ControlPlaneReady',
       allRolledOut ? 'True' : 'False',
-      allRolledOut ? 'ComponentsReady' : plan.upgrading ? 'Upgrading' : trouble?.reason ?? 'ComponentsNotReady',
+      allRolledOut ? 'ComponentsReady' : plan.upgrading ? 'Upgrading' : (trouble?.reason ?? 'ComponentsNotReady'),
       allRolledOut
         ? undefined
-        : [state.status.components.filter((x) => (x.readyReplicas ?? 0) < (x.replicas ?? 1)).map((x) => `${x.name} ${x.readyReplicas ?? 0}/${x.replicas ?? 1} ready`).join(', ') || plan.step, trouble?.message]
+        : [
+            state.status.components
+              .filter((x) => (x.readyReplicas ?? 0) < (x.replicas ?? 1))
+              .map((x) => `${x.name} ${x.readyReplicas ?? 0}/${x.replicas ?? 1} ready`)
+              .join(', ') || plan.step,
+            trouble?.message,
+          ]
             .filter(Boolean)
             .join('; '),
     );
@@ -356,7 +491,15 @@ export class ClusterReconciler {
       // The Deployment informer wakes this cluster when a pod becomes ready; the requeue is only a safety net
       // (at 5 s, 100 waiting clusters asked for 20 passes a second: the reconcile bench).
       const base = `no ready kube-apiserver pod yet (Deployment ${names.apiServer(c.metadata.name)})`;
-      throw new StopPass({ type: 'APIServerAvailable', status: 'False', reason: trouble?.reason ?? 'APIServerNotReady', message: trouble ? `${base}: ${trouble.message}` : base }, p.wait * 6);
+      throw new StopPass(
+        {
+          type: 'APIServerAvailable',
+          status: 'False',
+          reason: trouble?.reason ?? 'APIServerNotReady',
+          message: trouble ? `${base}: ${trouble.message}` : base,
+        },
+        p.wait * 6,
+      );
     }
     p.cond('APIServerAvailable', 'True', 'APIServerReady', `${apiLive.counts.readyReplicas} ready at ${p.endpoint}`);
   }
@@ -367,11 +510,25 @@ export class ClusterReconciler {
     const business = (p.business = await this.businessApplier(c, p.pki.adminKubeconfigSecret));
     try {
       const objects = renderBootstrapObjects({
-        cluster: c, version: p.plan.apiServer, endpoint: p.nodeEndpoint, kubernetesEndpoint: this.kubernetesEndpoint(p), caPem: p.pki.caPem, dnsServiceIP: p.dnsServiceIP, etcdServers: p.etcdServers,
+        cluster: c,
+        version: p.plan.apiServer,
+        endpoint: p.nodeEndpoint,
+        kubernetesEndpoint: this.kubernetesEndpoint(p),
+        caPem: p.pki.caPem,
+        dnsServiceIP: p.dnsServiceIP,
+        etcdServers: p.etcdServers,
       });
       for (const obj of objects) await business.ensure(obj as KubernetesObject);
     } catch (e) {
-      throw new StopPass({ type: 'AddonsReady', status: 'False', reason: 'APIServerUnreachable', message: `bootstrap objects in the business cluster: ${describeKubeError(e)}` }, p.wait);
+      throw new StopPass(
+        {
+          type: 'AddonsReady',
+          status: 'False',
+          reason: 'APIServerUnreachable',
+          message: `bootstrap objects in the business cluster: ${describeKubeError(e)}`,
+        },
+        p.wait,
+      );
     }
   }
 
@@ -380,9 +537,15 @@ export class ClusterReconciler {
     const { c, ns, spec, plan, releases, dnsServiceIP, business, wait, state, nodeEndpoint, cond } = p;
     const facts: AddonFacts = {
       cluster: {
-        name: c.metadata.name, namespace: ns, version: plan.apiServer, endpoint: nodeEndpoint,
-        serviceCIDR: spec.network.serviceCIDR, podCIDR: spec.network.podCIDR, dnsDomain: spec.network.dnsDomain,
-        dnsServiceIP, kubernetesServiceIP: serviceAddresses(checkNetwork(spec.network).service!).kubernetes,
+        name: c.metadata.name,
+        namespace: ns,
+        version: plan.apiServer,
+        endpoint: nodeEndpoint,
+        serviceCIDR: spec.network.serviceCIDR,
+        podCIDR: spec.network.podCIDR,
+        dnsDomain: spec.network.dnsDomain,
+        dnsServiceIP,
+        kubernetesServiceIP: serviceAddresses(checkNetwork(spec.network).service!).kubernetes,
       },
       images: releases.apiServer.images,
     };
@@ -393,7 +556,10 @@ export class ClusterReconciler {
     const versions = new Map<string, string>();
     for (const ref of c.spec.addons ?? []) {
       try {
-        const def = addonDefinition(ref, await this.metaApplier.read<Addon & KubernetesObject>({ apiVersion: API, kind: 'Addon', metadata: { name: ref.name } }));
+        const def = addonDefinition(
+          ref,
+          await this.metaApplier.read<Addon & KubernetesObject>({ apiVersion: API, kind: 'Addon', metadata: { name: ref.name } }),
+        );
         const objects = renderAddon(def, facts, resolveParameters(def, ref.parameters as Record<string, unknown> | undefined));
         renderings.push({ name: ref.name, objects: objects as KubernetesObject[] });
         versions.set(ref.name, def.spec.version);
@@ -416,20 +582,25 @@ export class ClusterReconciler {
         results.push({ name: r.name, ready: false, message: msg });
       }
     }
-    for (const d of sync.deleted) this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
+    for (const d of sync.deleted)
+      this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
     problems.push(...sync.pruneProblems);
     // Status lists addons in spec order.
     const order = new Map((c.spec.addons ?? []).map((a, i) => [a.name, i]));
     results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
     state.status.addons = results;
-    if (problems.length) throw new StopPass({ type: 'AddonsReady', status: 'False', reason: 'AddonFailed', message: problems.join('; ') }, wait * 6);
+    if (problems.length)
+      throw new StopPass({ type: 'AddonsReady', status: 'False', reason: 'AddonFailed', message: problems.join('; ') }, wait * 6);
     cond('AddonsReady', 'True', 'AddonsApplied', results.length ? `${results.length} applied` : 'no addons');
   }
 
   /** The control-plane pods of a business cluster in the meta cluster (apiserver, controller-manager, scheduler). */
   private async controlPlanePods(c: BusinessCluster): Promise<V1Pod[]> {
     try {
-      const list = await this.core.listNamespacedPod({ namespace: c.metadata.namespace ?? 'default', labelSelector: `kokpit.dev/cluster=${c.metadata.name},kokpit.dev/component in (apiserver,controller-manager,scheduler)` });
+      const list = await this.core.listNamespacedPod({
+        namespace: c.metadata.namespace ?? 'default',
+        labelSelector: `kokpit.dev/cluster=${c.metadata.name},kokpit.dev/component in (apiserver,controller-manager,scheduler)`,
+      });
       return list.items;
     } catch (e) {
       this.log.debug(`${keyOf(c)}: listing control-plane pods: ${describeKubeError(e)}`);
@@ -441,7 +612,11 @@ export class ClusterReconciler {
   private async etcdCA(etcd: EtcdCluster): Promise<{ certPem: string; keyPem: string } | undefined> {
     const ns = etcd.metadata.namespace ?? 'default';
     const caName = etcd.status?.caSecretName ?? caSecretName({ name: etcd.metadata.name, namespace: ns });
-    const caSecret = await this.metaApplier.read<KubernetesObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: caName, namespace: ns } });
+    const caSecret = await this.metaApplier.read<KubernetesObject & { data?: Record<string, string> }>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: caName, namespace: ns },
+    });
     const pem = (k: string) => (caSecret?.data?.[k] ? Buffer.from(caSecret.data[k], 'base64').toString('utf8') : undefined);
     const certPem = pem('tls.crt') ?? pem('ca.crt');
     const keyPem = pem('tls.key') ?? pem('ca.key');
@@ -449,7 +624,11 @@ export class ClusterReconciler {
   }
 
   private async readDeployment(c: BusinessCluster, name: string): Promise<LiveComponent> {
-    const d = await this.metaApplier.read<KubernetesObject>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: c.metadata.namespace } });
+    const d = await this.metaApplier.read<KubernetesObject>({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace: c.metadata.namespace },
+    });
     if (!d) return { version: undefined, rolledOut: false };
     const s = summarize(d);
     return { version: s.version, rolledOut: s.rolledOut };
@@ -459,19 +638,29 @@ export class ClusterReconciler {
     const wanted = c.spec.apiServer.service.type;
     if (wanted !== 'Auto') return wanted;
     // Sticky: once a Service exists, Auto keeps its type (changing it would move the endpoint).
-    const live = await this.metaApplier.read<V1Service & KubernetesObject>({ apiVersion: 'v1', kind: 'Service', metadata: { name: names.apiServer(c.metadata.name), namespace: c.metadata.namespace } });
+    const live = await this.metaApplier.read<V1Service & KubernetesObject>({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: names.apiServer(c.metadata.name), namespace: c.metadata.namespace },
+    });
     if (live?.spec?.type === 'LoadBalancer' || live?.spec?.type === 'NodePort') return live.spec.type;
     if (this.rt.autoServiceType) return this.rt.autoServiceType();
     const now = Date.now();
-    if (!this.autoTypeCache || now - this.autoTypeCache.at > 60_000) this.autoTypeCache = { at: now, value: await this.detectLoadBalancer() };
+    if (!this.autoTypeCache || now - this.autoTypeCache.at > 60_000)
+      this.autoTypeCache = { at: now, value: await this.detectLoadBalancer() };
     return this.autoTypeCache.value;
   }
 
   /** A meta cluster "assigns load balancers" when some LoadBalancer Service already got an address, or MetalLB is installed. */
   private async detectLoadBalancer(): Promise<'LoadBalancer' | 'NodePort'> {
     const services = await this.core.listServiceForAllNamespaces();
-    if (services.items.some((s) => s.spec?.type === 'LoadBalancer' && (s.status?.loadBalancer?.ingress?.length ?? 0) > 0)) return 'LoadBalancer';
-    const metallb = await this.metaApplier.read({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'ipaddresspools.metallb.io' } });
+    if (services.items.some((s) => s.spec?.type === 'LoadBalancer' && (s.status?.loadBalancer?.ingress?.length ?? 0) > 0))
+      return 'LoadBalancer';
+    const metallb = await this.metaApplier.read({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'ipaddresspools.metallb.io' },
+    });
     return metallb ? 'LoadBalancer' : 'NodePort';
   }
 
@@ -497,7 +686,11 @@ export class ClusterReconciler {
   }
 
   private async businessApplier(c: BusinessCluster, secretName: string): Promise<Applier> {
-    const secret = await this.metaApplier.read<KubernetesObject & { data?: Record<string, string> }>({ apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace: c.metadata.namespace } });
+    const secret = await this.metaApplier.read<KubernetesObject & { data?: Record<string, string> }>({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: secretName, namespace: c.metadata.namespace },
+    });
     const yaml = secret?.data?.[KUBECONFIG_KEY] ? Buffer.from(secret.data[KUBECONFIG_KEY], 'base64').toString('utf8') : undefined;
     if (!yaml) throw new Error(`Secret ${secretName} has no ${KUBECONFIG_KEY}`);
     const kc = withUserAgent(this.rt.businessKubeConfig?.(c, yaml) ?? loadKubeConfig({ kubeconfigYaml: yaml }), CLUSTER_OPERATOR_AGENT);
@@ -519,13 +712,22 @@ export class ClusterReconciler {
         await deleteObject(makeObjectApi(this.rt.kc), ref, { propagationPolicy: 'Background' });
       }
     }
-    const pods = await this.core.listNamespacedPod({ namespace: ns, labelSelector: `kokpit.dev/cluster=${c.metadata.name},kokpit.dev/component` });
+    const pods = await this.core.listNamespacedPod({
+      namespace: ns,
+      labelSelector: `kokpit.dev/cluster=${c.metadata.name},kokpit.dev/component`,
+    });
     if (pods.items.length) {
       this.log.info(`${keyOf(c)}: waiting for ${pods.items.length} control-plane pod(s) to stop before removing its etcd keys`);
       return { requeueAfterMs: this.rt.waitRequeueMs ?? 5000 };
     }
     const ref = c.spec.etcd.clusterRef?.name;
-    const etcd = ref ? await this.metaApplier.read<EtcdCluster & KubernetesObject>({ apiVersion: API, kind: 'EtcdCluster', metadata: { name: ref, namespace: ns } }) : undefined;
+    const etcd = ref
+      ? await this.metaApplier.read<EtcdCluster & KubernetesObject>({
+          apiVersion: API,
+          kind: 'EtcdCluster',
+          metadata: { name: ref, namespace: ns },
+        })
+      : undefined;
     const ca = etcd ? await this.etcdCA(etcd) : undefined;
     if (etcd && ca) {
       // A fresh client certificate from the etcd CA: the cluster's own may already be garbage-collected
@@ -548,11 +750,19 @@ export class ClusterReconciler {
     // Conditions no step reached this pass: Unknown, saying what they wait for.
     const reached = new Set(state.conditions.map((x) => x.type));
     const blocker = state.conditions.find((x) => x.status !== 'True');
-    const pending: ConditionInput[] = CONDITION_TYPES.filter((t) => t !== 'Ready' && !reached.has(t))
-      .map((t) => ({ type: t, status: 'Unknown', reason: 'Waiting', message: blocker ? `waiting for ${blocker.type}` : undefined }));
+    const pending: ConditionInput[] = CONDITION_TYPES.filter((t) => t !== 'Ready' && !reached.has(t)).map((t) => ({
+      type: t,
+      status: 'Unknown',
+      reason: 'Waiting',
+      message: blocker ? `waiting for ${blocker.type}` : undefined,
+    }));
     const all = [...state.conditions, ...pending];
     const ready = all.every((x) => x.status === 'True');
-    all.push(ready ? { type: 'Ready', status: 'True', reason: 'ClusterReady' } : { type: 'Ready', status: 'False', reason: blocker?.reason ?? 'NotReady', message: blocker?.message });
+    all.push(
+      ready
+        ? { type: 'Ready', status: 'True', reason: 'ClusterReady' }
+        : { type: 'Ready', status: 'False', reason: blocker?.reason ?? 'NotReady', message: blocker?.message },
+    );
     const conditions = mergeConditions(prev.conditions, all, c.metadata.generation, now);
 
     const specError = blocker && ['CatalogValid', 'NetworkValid'].includes(blocker.type);
@@ -561,35 +771,54 @@ export class ClusterReconciler {
     // The plan stops calling it an upgrade once every template has the target version; until the new
     // pods are ready the cluster is still finishing that upgrade, not provisioning.
     const lastVersion = state.status.version ?? prev.version;
-    const finishingUpgrade = !ready && (prev.phase === 'Upgrading' || (lastVersion !== undefined && compareVersions(lastVersion, c.spec.version) < 0));
-    const phase: BusinessClusterStatus['phase'] = upgrade || finishingUpgrade
-      ? 'Upgrading'
-      : ready
-        ? 'Running'
-        : specError && !everRan
-          ? 'Pending'
-          : prev.phase === 'Running' || prev.phase === 'Degraded'
-            ? 'Degraded'
-            : 'Provisioning';
+    const finishingUpgrade =
+      !ready && (prev.phase === 'Upgrading' || (lastVersion !== undefined && compareVersions(lastVersion, c.spec.version) < 0));
+    const phase: BusinessClusterStatus['phase'] =
+      upgrade || finishingUpgrade
+        ? 'Upgrading'
+        : ready
+          ? 'Running'
+          : specError && !everRan
+            ? 'Pending'
+            : prev.phase === 'Running' || prev.phase === 'Degraded'
+              ? 'Degraded'
+              : 'Provisioning';
     // Fields a stopped pass didn't recompute keep their previous values.
     const status: BusinessClusterStatus = {
       ...pickDefined({
-        endpoint: prev.endpoint, kubeconfigSecretName: prev.kubeconfigSecretName, etcdPrefix: prev.etcdPrefix,
-        components: prev.components, addons: prev.addons, version: prev.version,
+        endpoint: prev.endpoint,
+        kubeconfigSecretName: prev.kubeconfigSecretName,
+        etcdPrefix: prev.etcdPrefix,
+        components: prev.components,
+        addons: prev.addons,
+        version: prev.version,
       }),
       ...pickDefined(state.status),
       phase,
       conditions,
-      ...(full ? { observedGeneration: c.metadata.generation } : prev.observedGeneration !== undefined ? { observedGeneration: prev.observedGeneration } : {}),
+      ...(full
+        ? { observedGeneration: c.metadata.generation }
+        : prev.observedGeneration !== undefined
+          ? { observedGeneration: prev.observedGeneration }
+          : {}),
     };
     if (upgrade) status.upgrade = upgrade;
     if (canonicalJSON(status) === canonicalJSON(prev)) return;
-    await applyStatus(this.rt.kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: c.metadata.name, namespace: c.metadata.namespace } }, PLURAL, status);
+    await applyStatus(
+      this.rt.kc,
+      { apiVersion: API, kind: 'BusinessCluster', metadata: { name: c.metadata.name, namespace: c.metadata.namespace } },
+      PLURAL,
+      status,
+    );
     await this.recordEvents(c, prev.conditions ?? [], conditions);
   }
 
   /** One Event per condition that newly turned False with a new reason: the precise message users see in `kubectl describe`. */
-  private async recordEvents(c: BusinessCluster, before: BusinessClusterStatus['conditions'] & object, after: BusinessClusterStatus['conditions'] & object): Promise<void> {
+  private async recordEvents(
+    c: BusinessCluster,
+    before: BusinessClusterStatus['conditions'] & object,
+    after: BusinessClusterStatus['conditions'] & object,
+  ): Promise<void> {
     for (const cnd of after) {
       if (cnd.status !== 'False' || cnd.type === 'Ready' || cnd.reason === 'ReconcileError') continue;
       const old = before.find((b) => b.type === cnd.type);
@@ -599,7 +828,13 @@ export class ClusterReconciler {
           namespace: c.metadata.namespace ?? 'default',
           body: {
             metadata: { generateName: `${c.metadata.name}.`, namespace: c.metadata.namespace },
-            involvedObject: { apiVersion: API, kind: 'BusinessCluster', name: c.metadata.name, namespace: c.metadata.namespace, uid: c.metadata.uid },
+            involvedObject: {
+              apiVersion: API,
+              kind: 'BusinessCluster',
+              name: c.metadata.name,
+              namespace: c.metadata.namespace,
+              uid: c.metadata.uid,
+            },
             type: 'Warning',
             reason: cnd.reason,
             message: cnd.message ?? cnd.type,
@@ -624,7 +859,16 @@ interface LiveDeployment {
 }
 
 function summarize(d: KubernetesObject): LiveDeployment {
-  const o = d as KubernetesObject & { spec?: { replicas?: number }; status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number } };
+  const o = d as KubernetesObject & {
+    spec?: { replicas?: number };
+    status?: {
+      observedGeneration?: number;
+      replicas?: number;
+      updatedReplicas?: number;
+      readyReplicas?: number;
+      availableReplicas?: number;
+    };
+  };
   const want = o.spec?.replicas ?? 1;
   const st = o.status ?? {};
   const rolledOut =

@@ -8,8 +8,7 @@ const USABLE = new Set(['Supported', 'Preview']);
 export { compareVersions, parseVersion } from '../../kit';
 
 export type CatalogVerdict =
-  | { ok: true; release: KubernetesVersionSpec }
-  | { ok: false; reason: 'VersionNotInCatalog' | 'VersionNotUsable'; message: string };
+  { ok: true; release: KubernetesVersionSpec } | { ok: false; reason: 'VersionNotInCatalog' | 'VersionNotUsable'; message: string };
 
 /** Available versions as a message fragment: `v1.32.13, v1.33.13 (Preview)`. */
 export function describeUsable(catalog: KubernetesVersion[]): string {
@@ -23,12 +22,20 @@ export function describeUsable(catalog: KubernetesVersion[]): string {
 export function checkCatalog(version: string, catalog: KubernetesVersion[]): CatalogVerdict {
   const entry = catalog.find((v) => v.spec.version === version);
   if (!entry) {
-    return { ok: false, reason: 'VersionNotInCatalog', message: `version ${version} is not in the version catalog; available: ${describeUsable(catalog)}` };
+    return {
+      ok: false,
+      reason: 'VersionNotInCatalog',
+      message: `version ${version} is not in the version catalog; available: ${describeUsable(catalog)}`,
+    };
   }
   const state = entry.spec.state ?? 'Supported';
   if (!USABLE.has(state)) {
     const why = (entry as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.[STATE_REASON_ANNOTATION];
-    return { ok: false, reason: 'VersionNotUsable', message: `version ${version} is ${state}${why ? ` (${why})` : ''}; clusters can use Supported or Preview versions: ${describeUsable(catalog)}` };
+    return {
+      ok: false,
+      reason: 'VersionNotUsable',
+      message: `version ${version} is ${state}${why ? ` (${why})` : ''}; clusters can use Supported or Preview versions: ${describeUsable(catalog)}`,
+    };
   }
   return { ok: true, release: entry.spec };
 }
@@ -57,11 +64,20 @@ export type VersionPlan =
  * The next step towards `target`. Minors are taken one at a time (the highest usable patch of each
  * minor in between); controller-manager and scheduler follow only once the apiserver has rolled out.
  */
-export function planVersions(target: string, apiServer: LiveComponent, controllers: LiveComponent, catalog: KubernetesVersion[]): VersionPlan {
+export function planVersions(
+  target: string,
+  apiServer: LiveComponent,
+  controllers: LiveComponent,
+  catalog: KubernetesVersion[],
+): VersionPlan {
   const running = apiServer.version;
   if (!running) return { ok: true, apiServer: target, controllers: target, upgrading: false, current: undefined };
   if (compareVersions(target, running) < 0) {
-    return { ok: false, reason: 'DowngradeRefused', message: `spec.version ${target} is older than the running ${running}; downgrades are not supported` };
+    return {
+      ok: false,
+      reason: 'DowngradeRefused',
+      message: `spec.version ${target} is older than the running ${running}; downgrades are not supported`,
+    };
   }
   let apiTarget = target;
   const [rMaj, rMin] = parseVersion(running)!;
@@ -80,7 +96,11 @@ export function planVersions(target: string, apiServer: LiveComponent, controlle
       .sort(compareVersions)
       .pop();
     if (!next) {
-      return { ok: false, reason: 'NoIntermediateVersion', message: `upgrading ${running} to ${target} goes one minor at a time, but the catalog has no usable v${rMaj}.${rMin + 1}.x` };
+      return {
+        ok: false,
+        reason: 'NoIntermediateVersion',
+        message: `upgrading ${running} to ${target} goes one minor at a time, but the catalog has no usable v${rMaj}.${rMin + 1}.x`,
+      };
     }
     apiTarget = next;
   }

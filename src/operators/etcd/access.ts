@@ -124,7 +124,15 @@ export class EtcdMembers {
     await this.resolver.prepare?.(this.cluster, member, pod);
     const c = this.client(member, pod);
     const down = (error: string): MemberHealth => ({
-      healthy: false, isLeader: false, isLearner: false, raftIndex: 0, raftAppliedIndex: 0, dbSize: 0, dbSizeInUse: 0, version: '', error,
+      healthy: false,
+      isLeader: false,
+      isLearner: false,
+      raftIndex: 0,
+      raftAppliedIndex: 0,
+      dbSize: 0,
+      dbSizeInUse: 0,
+      version: '',
+      error,
     });
     if (!c) return down(pod ? 'pod has no IP yet' : 'no pod');
     try {

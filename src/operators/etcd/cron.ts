@@ -16,7 +16,8 @@ const MINUTE = 60_000;
 export function parseCron(expr: string): CronSchedule {
   const source = expr.trim();
   const fields = source.split(/\s+/).length;
-  if (!source.startsWith('@') && fields !== 5) throw new CronError(`expected 5 fields (minute hour day-of-month month day-of-week), got ${fields}`);
+  if (!source.startsWith('@') && fields !== 5)
+    throw new CronError(`expected 5 fields (minute hour day-of-month month day-of-week), got ${fields}`);
   try {
     // paused, no callback: a pattern to evaluate, never a timer. domAndDow false: OR when both day fields are
     // restricted; sloppyRanges: `5/15` (start/step) as robfig/cron and CronJobs accept it.

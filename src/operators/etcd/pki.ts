@@ -26,7 +26,10 @@ export async function ensureCA(cluster: ClusterRef, stored: SecretFiles | undefi
   if (cert && key) {
     const verdict = needsRenewal(cert, cert, { minRemainingDays: 365, keyPem: key, now });
     if (!verdict.renew) return { files: { certPem: cert, keyPem: key } };
-    return { files: await createCA(`etcd-ca ${cluster.namespace}/${cluster.name}`, { validDays: CA_VALID_DAYS, now }), issued: `CA ${verdict.reason}` };
+    return {
+      files: await createCA(`etcd-ca ${cluster.namespace}/${cluster.name}`, { validDays: CA_VALID_DAYS, now }),
+      issued: `CA ${verdict.reason}`,
+    };
   }
   return { files: await createCA(`etcd-ca ${cluster.namespace}/${cluster.name}`, { validDays: CA_VALID_DAYS, now }), issued: 'CA missing' };
 }
@@ -54,11 +57,21 @@ export async function ensureMemberTLS(
     usages: ['server', 'client'],
   });
   const caChanged = stored?.['ca.crt'] !== ca.certPem;
-  const issued = [server.issued && `server certificate ${server.issued}`, peer.issued && `peer certificate ${peer.issued}`, caChanged && stored && 'CA bundle changed']
+  const issued = [
+    server.issued && `server certificate ${server.issued}`,
+    peer.issued && `peer certificate ${peer.issued}`,
+    caChanged && stored && 'CA bundle changed',
+  ]
     .filter(Boolean)
     .join('; ');
   return {
-    files: { 'ca.crt': ca.certPem, 'server.crt': server.pair.certPem, 'server.key': server.pair.keyPem, 'peer.crt': peer.pair.certPem, 'peer.key': peer.pair.keyPem },
+    files: {
+      'ca.crt': ca.certPem,
+      'server.crt': server.pair.certPem,
+      'server.key': server.pair.keyPem,
+      'peer.crt': peer.pair.certPem,
+      'peer.key': peer.pair.keyPem,
+    },
     issued: issued || (stored ? undefined : 'missing'),
   };
 }

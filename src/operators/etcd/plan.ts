@@ -1,13 +1,7 @@
 // The planner: a PURE function from what the reconciler observed (pods, claims, etcd's member list and
 // each member's status) to the ONE next action. One change at a time, membership before pods, and never
 // a change that would cost quorum. Everything time-dependent comes in as durations, so tests are tables.
-import {
-  type ClusterRef,
-  memberIndex,
-  memberName,
-  memberNameFromPeerURL,
-  memberPeerURL,
-} from './names';
+import { type ClusterRef, memberIndex, memberName, memberNameFromPeerURL, memberPeerURL } from './names';
 import { checkVersionChange, compareVersions, normalizeVersion } from './version';
 
 export interface PodFacts {
@@ -247,7 +241,8 @@ export function plan(input: PlanInput): Plan {
     const phase: Phase = restore ? 'Restoring' : 'Bootstrapping';
     const seed = members[0];
     if (!seed) return done({ type: 'CreateSeed', member: memberName(cluster, input.nextIndex), restoreFrom: restore?.backupName }, phase);
-    if (!seed.pod && !seed.claim?.terminating) return done({ type: 'CreateSeed', member: seed.name, restoreFrom: restore?.backupName }, phase);
+    if (!seed.pod && !seed.claim?.terminating)
+      return done({ type: 'CreateSeed', member: seed.name, restoreFrom: restore?.backupName }, phase);
     return done(wait('Bootstrapping', `waiting for the seed member ${seed.name} to answer`), phase);
   }
 
@@ -256,15 +251,15 @@ export function plan(input: PlanInput): Plan {
     const known = new Set([...input.knownMembers, ...members.filter((m) => m.claim).map((m) => m.name)]);
     const rejoin = members.find((m) => known.has(m.name) && m.claim && !m.claim.terminating && !m.pod);
     if (rejoin) {
-      return done(
-        { type: 'CreateMember', member: rejoin.name, reason: 'Rejoin', initialCluster: peers(cluster, [...known]) },
-        'Healing',
-      );
+      return done({ type: 'CreateMember', member: rejoin.name, reason: 'Rejoin', initialCluster: peers(cluster, [...known]) }, 'Healing');
     }
     const withData = members.filter((m) => m.claim && !m.claim.terminating);
     if (withData.length === 0) {
       return done(
-        { type: 'QuorumLost', message: `every member's data is gone (${input.knownMembers.join(', ') || 'no members left'}); restore from a backup: ${restoreCommand(cluster)}` },
+        {
+          type: 'QuorumLost',
+          message: `every member's data is gone (${input.knownMembers.join(', ') || 'no members left'}); restore from a backup: ${restoreCommand(cluster)}`,
+        },
         'QuorumLost',
       );
     }
@@ -308,7 +303,10 @@ export function plan(input: PlanInput): Plan {
           member: m.name,
           reason: started ? 'Rejoin' : 'Join',
           // etcd checks a joining member's --initial-cluster against its whole member list.
-          initialCluster: peers(cluster, inEtcd.map((x) => x.name)),
+          initialCluster: peers(
+            cluster,
+            inEtcd.map((x) => x.name),
+          ),
         },
         started ? 'Healing' : 'Scaling',
       );
@@ -327,7 +325,13 @@ export function plan(input: PlanInput): Plan {
         'QuorumLost',
       );
     }
-    return done(wait('NoQuorum', `${healthyVoters.length} of ${voters.length} voting members healthy, ${quorum} needed; waiting for members to recover`), 'Degraded');
+    return done(
+      wait(
+        'NoQuorum',
+        `${healthyVoters.length} of ${voters.length} voting members healthy, ${quorum} needed; waiting for members to recover`,
+      ),
+      'Degraded',
+    );
   }
 
   // 3. Pods and claims of members etcd no longer lists: left over from a removal. Only trusted with a
@@ -337,7 +341,10 @@ export function plan(input: PlanInput): Plan {
       if (m.etcd) continue;
       if (m.pod?.terminating && (!m.claim || m.claim.terminating)) continue;
       if (!m.pod && m.claim?.terminating) continue;
-      return done({ type: 'DeleteMemberResources', member: m.name, message: `${m.name} is not a member of the etcd cluster` }, phaseOfCleanup(voters.length, replicas));
+      return done(
+        { type: 'DeleteMemberResources', member: m.name, message: `${m.name} is not a member of the etcd cluster` },
+        phaseOfCleanup(voters.length, replicas),
+      );
     }
   }
 
@@ -349,7 +356,11 @@ export function plan(input: PlanInput): Plan {
   for (const m of inEtcd) {
     if (m.etcd!.name === '' || m.pod || (m.claim && !m.claim.terminating)) continue;
     const removal = canRemove(m, voters, healthyVoters);
-    if (removal) return done({ type: 'RemoveMember', member: m.name, id: m.etcd!.id, reason: 'DataLost', message: `${m.name} lost its data volume` }, 'Healing');
+    if (removal)
+      return done(
+        { type: 'RemoveMember', member: m.name, id: m.etcd!.id, reason: 'DataLost', message: `${m.name} lost its data volume` },
+        'Healing',
+      );
   }
 
   // 6. NOSPACE: the cluster only serves reads and deletes until space is reclaimed and the alarm disarmed.
@@ -362,13 +373,28 @@ export function plan(input: PlanInput): Plan {
   for (const l of learners) {
     const wanted = voters.length < replicas;
     if (!wanted) {
-      return done({ type: 'RemoveMember', member: l.name, id: l.etcd!.id, reason: 'Unwanted', message: `learner ${l.name} is not needed for ${replicas} members` }, 'Scaling');
+      return done(
+        {
+          type: 'RemoveMember',
+          member: l.name,
+          id: l.etcd!.id,
+          reason: 'Unwanted',
+          message: `learner ${l.name} is not needed for ${replicas} members`,
+        },
+        'Scaling',
+      );
     }
     const age = input.durations.learnerMs[l.name] ?? 0;
     if (caughtUp(l, leader)) return done({ type: 'PromoteLearner', member: l.name, id: l.etcd!.id }, 'Scaling');
     if (age >= options.learnerTimeoutMs) {
       return done(
-        { type: 'RemoveMember', member: l.name, id: l.etcd!.id, reason: 'LearnerStuck', message: `learner ${l.name} did not catch up in ${Math.round(age / 1000)}s` },
+        {
+          type: 'RemoveMember',
+          member: l.name,
+          id: l.etcd!.id,
+          reason: 'LearnerStuck',
+          message: `learner ${l.name} did not catch up in ${Math.round(age / 1000)}s`,
+        },
         'Healing',
       );
     }
@@ -380,7 +406,13 @@ export function plan(input: PlanInput): Plan {
     if (m.health?.healthy || unhealthyMs(m) < options.replaceUnhealthyAfterMs) continue;
     if (!canRemove(m, voters, healthyVoters)) continue;
     return done(
-      { type: 'RemoveMember', member: m.name, id: m.etcd!.id, reason: 'Replace', message: `${m.name} has been unhealthy for ${Math.round(unhealthyMs(m) / 1000)}s${m.health?.error ? ` (${m.health.error})` : ''}` },
+      {
+        type: 'RemoveMember',
+        member: m.name,
+        id: m.etcd!.id,
+        reason: 'Replace',
+        message: `${m.name} has been unhealthy for ${Math.round(unhealthyMs(m) / 1000)}s${m.health?.error ? ` (${m.health.error})` : ''}`,
+      },
       'Healing',
     );
   }
@@ -389,7 +421,11 @@ export function plan(input: PlanInput): Plan {
 
   // 9. Scale up: one learner at a time, only while every voter is healthy.
   if (voters.length < replicas) {
-    if (!allHealthy) return done(wait('WaitingForHealthyMembers', `not adding a member while ${voters.length - healthyVoters.length} member(s) are unhealthy`), 'Degraded');
+    if (!allHealthy)
+      return done(
+        wait('WaitingForHealthyMembers', `not adding a member while ${voters.length - healthyVoters.length} member(s) are unhealthy`),
+        'Degraded',
+      );
     const name = memberName(cluster, input.nextIndex);
     return done({ type: 'AddLearner', member: name, peerURL: memberPeerURL(cluster, name) }, 'Scaling');
   }
@@ -399,7 +435,16 @@ export function plan(input: PlanInput): Plan {
     const candidates = [...voters].sort((a, b) => rank(a) - rank(b) || b.index - a.index);
     for (const m of candidates) {
       if (canRemove(m, voters, healthyVoters)) {
-        return done({ type: 'RemoveMember', member: m.name, id: m.etcd!.id, reason: 'ScaleDown', message: `scaling from ${voters.length} to ${replicas} members` }, 'Scaling');
+        return done(
+          {
+            type: 'RemoveMember',
+            member: m.name,
+            id: m.etcd!.id,
+            reason: 'ScaleDown',
+            message: `scaling from ${voters.length} to ${replicas} members`,
+          },
+          'Scaling',
+        );
       }
     }
     return done(wait('WaitingForHealthyMembers', `cannot remove a member from ${voters.length} without losing quorum`), 'Degraded');
@@ -407,7 +452,10 @@ export function plan(input: PlanInput): Plan {
 
   if (!allHealthy) {
     const sick = voters.filter((m) => !m.health?.healthy).map((m) => m.name);
-    return done(wait('MembersUnhealthy', `unhealthy: ${sick.join(', ')}; replaced after ${Math.round(options.replaceUnhealthyAfterMs / 1000)}s`), 'Degraded');
+    return done(
+      wait('MembersUnhealthy', `unhealthy: ${sick.join(', ')}; replaced after ${Math.round(options.replaceUnhealthyAfterMs / 1000)}s`),
+      'Degraded',
+    );
   }
 
   // 11. Rolling restarts (upgrade, certificate rotation): followers first, the leader last, one at a time.
@@ -417,7 +465,12 @@ export function plan(input: PlanInput): Plan {
   if (outdated) {
     if (notReady) return done(wait('WaitingForReadyPods', `pod ${notReady.name} is not ready yet`), 'Upgrading');
     return done(
-      { type: 'RestartMember', member: outdated.name, reason: 'Upgrade', message: `upgrading ${outdated.name} from ${outdated.pod!.version} to ${version}` },
+      {
+        type: 'RestartMember',
+        member: outdated.name,
+        reason: 'Upgrade',
+        message: `upgrading ${outdated.name} from ${outdated.pod!.version} to ${version}`,
+      },
       'Upgrading',
     );
   }
@@ -427,7 +480,15 @@ export function plan(input: PlanInput): Plan {
   });
   if (rotated) {
     if (notReady) return done(wait('WaitingForReadyPods', `pod ${notReady.name} is not ready yet`), 'Healing');
-    return done({ type: 'RestartMember', member: rotated.name, reason: 'CertificateRotation', message: `${rotated.name} mounts outdated certificates` }, 'Healing');
+    return done(
+      {
+        type: 'RestartMember',
+        member: rotated.name,
+        reason: 'CertificateRotation',
+        message: `${rotated.name} mounts outdated certificates`,
+      },
+      'Healing',
+    );
   }
 
   // 12. Defragmentation, followers before the leader.
@@ -435,7 +496,11 @@ export function plan(input: PlanInput): Plan {
   if (fragmented.length > 0) {
     const m = fragmented[0];
     return done(
-      { type: 'Defragment', member: m.name, message: `${m.name}: ${mib(m.health!.dbSize - m.health!.dbSizeInUse)} of ${mib(m.health!.dbSize)} reclaimable` },
+      {
+        type: 'Defragment',
+        member: m.name,
+        message: `${m.name}: ${mib(m.health!.dbSize - m.health!.dbSizeInUse)} of ${mib(m.health!.dbSize)} reclaimable`,
+      },
       'Running',
     );
   }

@@ -178,7 +178,11 @@ export class EtcdClusterReconciler {
 
   readonly reconcile = async (key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> => {
     const { namespace, name } = splitKey(key);
-    const raw = (await readObject<KubernetesObject>(this.o.objects, { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name, namespace } })) as EtcdCluster | undefined;
+    const raw = (await readObject<KubernetesObject>(this.o.objects, {
+      apiVersion: API_VERSION,
+      kind: 'EtcdCluster',
+      metadata: { name, namespace },
+    })) as EtcdCluster | undefined;
     if (!raw || raw.metadata.deletionTimestamp) {
       if (raw?.metadata.finalizers?.includes(FINALIZER_FINAL_BACKUP)) {
         const waiting = await this.finalBackup(raw, ctx);
@@ -206,7 +210,8 @@ export class EtcdClusterReconciler {
 
     const a = p.plan.action;
     // Nothing to do, or nothing we can do until someone changes something: look again at the idle pace.
-    const settled = a.type === 'None' || a.type === 'QuorumLost' || (a.type === 'Wait' && p.plan.problems.some((x) => x.reason === a.reason));
+    const settled =
+      a.type === 'None' || a.type === 'QuorumLost' || (a.type === 'Wait' && p.plan.problems.some((x) => x.reason === a.reason));
     if (p.actionError) throw new Error(`${a.type}: ${p.actionError}`);
     const pace = settled ? (this.o.idleRequeueMs ?? 15_000) : (this.o.busyRequeueMs ?? 1000);
     return { requeueAfterMs: Math.min(pace, p.schedule?.requeueAfterMs ?? Infinity) };
@@ -229,7 +234,10 @@ export class EtcdClusterReconciler {
   /** PKI: the CA and the client certificate first; member certificates when a member needs one. */
   private async pkiStep(p: EtcdPass): Promise<void> {
     const { cluster, ref, key } = p;
-    const secrets = await listObjects<V1Secret>(this.o.objects, 'v1', 'Secret', { namespace: p.namespace, labelSelector: `${LABEL_CLUSTER}=${p.name}` });
+    const secrets = await listObjects<V1Secret>(this.o.objects, 'v1', 'Secret', {
+      namespace: p.namespace,
+      labelSelector: `${LABEL_CLUSTER}=${p.name}`,
+    });
     const secretByName = new Map(secrets.map((s) => [s.metadata!.name!, s]));
     const ca = await ensureCA(ref, decode(secretByName.get(caSecretName(ref))));
     if (ca.issued) {
@@ -241,7 +249,12 @@ export class EtcdClusterReconciler {
     const tls = { caPem: ca.files.certPem, certPem: clientTLS.files['tls.crt'], keyPem: clientTLS.files['tls.key'] };
     let mem = this.memory.get(key);
     if (!mem) {
-      mem = { unhealthySince: new Map(), learnerSince: new Map(), members: new EtcdMembers(ref, this.resolver, tls), verifiedBackups: new Set() };
+      mem = {
+        unhealthySince: new Map(),
+        learnerSince: new Map(),
+        members: new EtcdMembers(ref, this.resolver, tls),
+        verifiedBackups: new Set(),
+      };
       this.memory.set(key, mem);
     }
     mem.members.setTLS(tls);
@@ -286,9 +299,14 @@ export class EtcdClusterReconciler {
     p.leaderName = answered.find(([, h]) => h!.isLeader)?.[0];
     // Member list and alarms from the leader (a lagging follower could show a stale list).
     let listError: string | undefined;
-    for (const via of [p.leaderName, ...answered.filter(([, h]) => h!.healthy && !h!.isLearner).map(([n]) => n)].filter((x): x is string => !!x)) {
+    for (const via of [p.leaderName, ...answered.filter(([, h]) => h!.healthy && !h!.isLearner).map(([n]) => n)].filter(
+      (x): x is string => !!x,
+    )) {
       try {
-        p.etcd = { members: await mem.members.memberList(via, p.podByName.get(via)), alarms: await mem.members.alarms(via, p.podByName.get(via)) };
+        p.etcd = {
+          members: await mem.members.memberList(via, p.podByName.get(via)),
+          alarms: await mem.members.alarms(via, p.podByName.get(via)),
+        };
         break;
       } catch (e) {
         listError = shortError(e);
@@ -343,7 +361,9 @@ export class EtcdClusterReconciler {
     // learns it ran out of space even when compaction and defragmentation fix it within a second.
     const reportFirst = plan.action.type === 'RecoverNoSpace' && !(p.cluster.status?.alarms ?? []).some((a) => a.startsWith('NOSPACE'));
     try {
-      p.actionMessage = reportFirst ? 'NOSPACE alarm raised; compacting and defragmenting next' : await this.act(p.cluster, plan.action, plan.version, p);
+      p.actionMessage = reportFirst
+        ? 'NOSPACE alarm raised; compacting and defragmenting next'
+        : await this.act(p.cluster, plan.action, plan.version, p);
     } catch (e) {
       const msg = shortError(toKubeApiError(e).message);
       if (isTransientEtcdRefusal(msg)) {
@@ -361,7 +381,9 @@ export class EtcdClusterReconciler {
   /** Scheduled backups (the EtcdBackup reconciler takes them) and their retention. */
   private async scheduleStep(p: EtcdPass): Promise<void> {
     const { cluster } = p;
-    p.backups = (await listObjects<KubernetesObject>(this.o.objects, API_VERSION, 'EtcdBackup', { namespace: p.namespace })) as unknown as EtcdBackup[];
+    p.backups = (await listObjects<KubernetesObject>(this.o.objects, API_VERSION, 'EtcdBackup', {
+      namespace: p.namespace,
+    })) as unknown as EtcdBackup[];
     try {
       p.schedule = await reconcileBackupSchedule({
         objects: this.o.objects,
@@ -402,7 +424,12 @@ export class EtcdClusterReconciler {
     p.mem.members.retain(views.map((v) => v.name));
   }
 
-  private track(mem: Memory, health: Record<string, MemberHealth | undefined>, etcd: { members: EtcdMemberFacts[] } | undefined, nowMs: number): void {
+  private track(
+    mem: Memory,
+    health: Record<string, MemberHealth | undefined>,
+    etcd: { members: EtcdMemberFacts[] } | undefined,
+    nowMs: number,
+  ): void {
     for (const [name, h] of Object.entries(health)) {
       if (h?.healthy) mem.unhealthySince.delete(name);
       else if (!mem.unhealthySince.has(name)) mem.unhealthySince.set(name, nowMs);
@@ -428,27 +455,61 @@ export class EtcdClusterReconciler {
       kind: 'EtcdBackup',
       metadata: { name: backupName, namespace: cluster.metadata.namespace! },
     })) as EtcdBackup | undefined;
-    if (!backup) return { facts: { state: 'Invalid', backupName, reason: 'BackupNotFound', message: `EtcdBackup ${backupName} does not exist` } };
+    if (!backup)
+      return { facts: { state: 'Invalid', backupName, reason: 'BackupNotFound', message: `EtcdBackup ${backupName} does not exist` } };
     const st = backup.status;
-    if (st?.phase === 'Failed') return { facts: { state: 'Invalid', backupName, reason: 'BackupFailed', message: `EtcdBackup ${backupName} failed: ${st.message ?? 'no message'}` } };
+    if (st?.phase === 'Failed')
+      return {
+        facts: {
+          state: 'Invalid',
+          backupName,
+          reason: 'BackupFailed',
+          message: `EtcdBackup ${backupName} failed: ${st.message ?? 'no message'}`,
+        },
+      };
     if (st?.phase !== 'Completed' || !st.location || !st.sha256) {
-      return { facts: { state: 'Pending', backupName, message: `waiting for EtcdBackup ${backupName} to complete (phase ${st?.phase ?? 'none'})` } };
+      return {
+        facts: { state: 'Pending', backupName, message: `waiting for EtcdBackup ${backupName} to complete (phase ${st?.phase ?? 'none'})` },
+      };
     }
     // Only the file the backup reconciler wrote for this backup, inside its backup directory.
     const sourceName = backup.spec.etcdClusterRef.name;
-    const source = await readObject<KubernetesObject>(this.o.objects, { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: sourceName, namespace: cluster.metadata.namespace! } });
+    const source = await readObject<KubernetesObject>(this.o.objects, {
+      apiVersion: API_VERSION,
+      kind: 'EtcdCluster',
+      metadata: { name: sourceName, namespace: cluster.metadata.namespace! },
+    });
     const expected = backupFilePath(this.o.backupRoot ?? defaultBackupRoot(), backup, source as EtcdCluster | undefined);
     const confined = expected ? confineSnapshot(st.location, expected) : { problem: 'its destination is not Local' };
     if ('missing' in confined) {
-      return { facts: { state: 'Invalid', backupName, reason: 'BackupMissing', message: `snapshot file ${st.location} of EtcdBackup ${backupName} is missing` } };
+      return {
+        facts: {
+          state: 'Invalid',
+          backupName,
+          reason: 'BackupMissing',
+          message: `snapshot file ${st.location} of EtcdBackup ${backupName} is missing`,
+        },
+      };
     }
     if ('problem' in confined) {
-      return { facts: { state: 'Invalid', backupName, reason: 'BackupLocationInvalid', message: `EtcdBackup ${backupName} cannot be restored: ${confined.problem}` } };
+      return {
+        facts: {
+          state: 'Invalid',
+          backupName,
+          reason: 'BackupLocationInvalid',
+          message: `EtcdBackup ${backupName} cannot be restored: ${confined.problem}`,
+        },
+      };
     }
     const sha = await sha256File(path.join(confined.hostDir, confined.file));
     if (sha !== st.sha256) {
       return {
-        facts: { state: 'Invalid', backupName, reason: 'BackupCorrupt', message: `snapshot ${st.location} has sha256 ${sha}, EtcdBackup ${backupName} recorded ${st.sha256}` },
+        facts: {
+          state: 'Invalid',
+          backupName,
+          reason: 'BackupCorrupt',
+          message: `snapshot ${st.location} has sha256 ${sha}, EtcdBackup ${backupName} recorded ${st.sha256}`,
+        },
       };
     }
     return { facts: { state: 'Ready', backupName }, source: confined };
@@ -471,13 +532,26 @@ export class EtcdClusterReconciler {
       await applyObject(this.o.objects, renderMemberClaim(cluster, member));
       await applyObject(
         this.o.objects,
-        renderMemberPod(cluster, { member, version, initialCluster, state, secretHash: secretHash({ ...files }), restore, unsafeNoFsync: this.o.unsafeNoFsync }),
+        renderMemberPod(cluster, {
+          member,
+          version,
+          initialCluster,
+          state,
+          secretHash: secretHash({ ...files }),
+          restore,
+          unsafeNoFsync: this.o.unsafeNoFsync,
+        }),
       );
     };
     switch (action.type) {
       case 'CreateSeed': {
         if (action.restoreFrom && !env.restore?.source) throw new Error(`backup ${action.restoreFrom} is not ready`);
-        await createMember(action.member, 'new', [{ name: action.member, peerURL: memberPeerURL(ref, action.member) }], action.restoreFrom ? env.restore?.source : undefined);
+        await createMember(
+          action.member,
+          'new',
+          [{ name: action.member, peerURL: memberPeerURL(ref, action.member) }],
+          action.restoreFrom ? env.restore?.source : undefined,
+        );
         log(`created seed member ${action.member}${action.restoreFrom ? ` from backup ${action.restoreFrom}` : ''}`);
         return `creating seed member ${action.member}`;
       }
@@ -508,8 +582,16 @@ export class EtcdClusterReconciler {
       }
       case 'DeleteMemberResources': {
         await deleteObject(this.o.objects, { apiVersion: 'v1', kind: 'Pod', metadata: { name: action.member, namespace: ns } });
-        await deleteObject(this.o.objects, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: memberClaimName(action.member), namespace: ns } });
-        await deleteObject(this.o.objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: memberSecretName(action.member), namespace: ns } });
+        await deleteObject(this.o.objects, {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: memberClaimName(action.member), namespace: ns },
+        });
+        await deleteObject(this.o.objects, {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: memberSecretName(action.member), namespace: ns },
+        });
         log(`deleted pod, claim and certificates of ${action.member}`);
         return `deleted resources of ${action.member}`;
       }
@@ -554,7 +636,10 @@ export class EtcdClusterReconciler {
       backup = (await applyObject(this.o.objects, {
         ...ref,
         metadata: { ...ref.metadata, labels: { [LABEL_CLUSTER]: cluster.metadata.name!, [LABEL_FINAL_BACKUP]: 'true' } },
-        spec: { etcdClusterRef: { name: cluster.metadata.name! }, ...(cluster.spec.backup?.destination ? { destination: cluster.spec.backup.destination } : {}) },
+        spec: {
+          etcdClusterRef: { name: cluster.metadata.name! },
+          ...(cluster.spec.backup?.destination ? { destination: cluster.spec.backup.destination } : {}),
+        },
       } as KubernetesObject)) as unknown as EtcdBackup;
       ctx.log.info(`etcd ${ns}/${cluster.metadata.name}: taking final backup ${name} before deletion`);
     }
@@ -563,7 +648,9 @@ export class EtcdClusterReconciler {
     const timeout = this.o.finalBackupTimeoutMs ?? 300_000;
     if (phase !== 'Completed' && phase !== 'Failed' && waitedMs < timeout) return { requeueAfterMs: 1000 };
     if (phase !== 'Completed') {
-      ctx.log.warn(`etcd ${ns}/${cluster.metadata.name}: final backup ${name} ${phase === 'Failed' ? 'failed' : `did not complete in ${Math.round(timeout / 1000)}s`}; deleting without it`);
+      ctx.log.warn(
+        `etcd ${ns}/${cluster.metadata.name}: final backup ${name} ${phase === 'Failed' ? 'failed' : `did not complete in ${Math.round(timeout / 1000)}s`}; deleting without it`,
+      );
     }
     await this.setFinalizer(cluster, false);
     return undefined;
@@ -571,12 +658,19 @@ export class EtcdClusterReconciler {
 
   /** Adds or removes our finalizer (the kit's resourceVersion-guarded patch: no other finalizer is touched). */
   private async setFinalizer(cluster: EtcdCluster, present: boolean): Promise<void> {
-    const obj = { ...cluster, apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { ...cluster.metadata, name: cluster.metadata.name! } };
+    const obj = {
+      ...cluster,
+      apiVersion: API_VERSION,
+      kind: 'EtcdCluster',
+      metadata: { ...cluster.metadata, name: cluster.metadata.name! },
+    };
     try {
       if (present) await addFinalizer(this.o.objects, obj, FINALIZER_FINAL_BACKUP);
       else await removeFinalizer(this.o.objects, obj, FINALIZER_FINAL_BACKUP);
       const list = cluster.metadata.finalizers ?? [];
-      cluster.metadata.finalizers = present ? [...new Set([...list, FINALIZER_FINAL_BACKUP])] : list.filter((f) => f !== FINALIZER_FINAL_BACKUP);
+      cluster.metadata.finalizers = present
+        ? [...new Set([...list, FINALIZER_FINAL_BACKUP])]
+        : list.filter((f) => f !== FINALIZER_FINAL_BACKUP);
     } catch (e) {
       if (isNotFound(e)) return;
       throw e;
@@ -585,7 +679,12 @@ export class EtcdClusterReconciler {
 
   private async writeStatus(cluster: EtcdCluster, status: EtcdCluster['status']): Promise<void> {
     try {
-      await applyStatus(this.o.kc, { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: cluster.metadata.name!, namespace: cluster.metadata.namespace } }, ETCD_CLUSTER_PLURAL, status);
+      await applyStatus(
+        this.o.kc,
+        { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: cluster.metadata.name!, namespace: cluster.metadata.namespace } },
+        ETCD_CLUSTER_PLURAL,
+        status,
+      );
     } catch (e) {
       if (isNotFound(e)) return; // deleted during the pass: nothing left to report on
       throw e;
@@ -604,7 +703,9 @@ function lastBackupOf(cluster: EtcdCluster, all: EtcdBackup[]): EtcdClusterStatu
 
 /** Refusals etcd lifts by itself within seconds. */
 export function isTransientEtcdRefusal(message: string): boolean {
-  return /unhealthy cluster|not in sync with leader|in sync with leader|too many learner|not enough started members|leader changed|no leader/i.test(message);
+  return /unhealthy cluster|not in sync with leader|in sync with leader|too many learner|not enough started members|leader changed|no leader/i.test(
+    message,
+  );
 }
 
 export function sha256File(file: string): Promise<string> {

@@ -36,7 +36,14 @@ import { etcdImage, normalizeVersion } from './version';
 export const refOf = (c: EtcdCluster): ClusterRef => ({ name: c.metadata.name!, namespace: c.metadata.namespace! });
 
 export function ownerReference(c: EtcdCluster): V1OwnerReference {
-  return { apiVersion: API_VERSION, kind: 'EtcdCluster', name: c.metadata.name!, uid: c.metadata.uid!, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: API_VERSION,
+    kind: 'EtcdCluster',
+    name: c.metadata.name!,
+    uid: c.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 function meta(c: EtcdCluster, name: string, labels: Record<string, string>, annotations?: Record<string, string>) {
@@ -111,7 +118,12 @@ export function renderClientSecret(c: EtcdCluster, files: { 'ca.crt': string; 't
 function memberService(c: EtcdCluster, name: string, spec: Omit<NonNullable<V1Service['spec']>, 'selector'>): V1Service {
   const ref = refOf(c);
   const { ports, ...rest } = spec; // selector before ports, as the objects have always been written
-  return { apiVersion: 'v1', kind: 'Service', metadata: meta(c, name, clusterLabels(ref)), spec: { ...rest, selector: clusterLabels(ref), ports } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(c, name, clusterLabels(ref)),
+    spec: { ...rest, selector: clusterLabels(ref), ports },
+  };
 }
 
 const clientPort = { name: 'client', port: ETCD_CLIENT_PORT, targetPort: ETCD_CLIENT_PORT as never, protocol: 'TCP' };
@@ -220,7 +232,10 @@ export function restoreCommand(c: EtcdCluster, p: MemberPodInputs): string[] {
   // The snapshot file name comes from the backup's status: only names the backup reconciler writes.
   if (!SNAPSHOT_FILE_NAME.test(r.file)) throw new Error(`refusing to restore from snapshot file name ${JSON.stringify(r.file)}`);
   return [
-    '/bin/sh', '-ec', RESTORE_SCRIPT, 'restore',
+    '/bin/sh',
+    '-ec',
+    RESTORE_SCRIPT,
+    'restore',
     `${RESTORE_MOUNT}/${r.file}`,
     `--data-dir=${DATA_DIR}`,
     `--name=${p.member}`,
@@ -313,9 +328,14 @@ export function renderScheduledBackup(c: EtcdCluster, slotMs: number): EtcdBacku
     apiVersion: API_VERSION,
     kind: 'EtcdBackup',
     metadata: {
-      ...meta(c, scheduledBackupName(c.metadata.name!, slotMs), { [LABEL_CLUSTER]: c.metadata.name!, [LABEL_BACKUP_SCHEDULED]: 'true' }, {
-        [ANNOTATION_SCHEDULED_TIME]: new Date(slotMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      }),
+      ...meta(
+        c,
+        scheduledBackupName(c.metadata.name!, slotMs),
+        { [LABEL_CLUSTER]: c.metadata.name!, [LABEL_BACKUP_SCHEDULED]: 'true' },
+        {
+          [ANNOTATION_SCHEDULED_TIME]: new Date(slotMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
+      ),
     },
     spec: { etcdClusterRef: { name: c.metadata.name! }, ...(destination ? { destination } : {}) },
   };

@@ -68,7 +68,9 @@ export function planRetention(backups: ScheduledBackupFacts[], retain: number): 
   const completed = backups.filter((b) => b.phase === 'Completed').sort(newestFirst);
   const failed = backups.filter((b) => b.phase === 'Failed').sort(newestFirst);
   const newest = completed[0];
-  const pruneFailed = failed.filter((b, i) => i >= keep || (newest !== undefined && b.scheduledTime < newest.scheduledTime)).sort(oldestFirst);
+  const pruneFailed = failed
+    .filter((b, i) => i >= keep || (newest !== undefined && b.scheduledTime < newest.scheduledTime))
+    .sort(oldestFirst);
   return { newest, prune: completed.slice(keep).sort(oldestFirst), pruneFailed };
 }
 

@@ -43,7 +43,10 @@ const parseTime = (s: string | undefined) => {
 /** The scheduled EtcdBackups of this cluster (owned by it and labelled), with their slots. */
 export function scheduledBackupsOf(cluster: EtcdCluster, backups: EtcdBackup[]): Array<ScheduledBackupFacts & { backup: EtcdBackup }> {
   return backups
-    .filter((b) => b.metadata.labels?.[LABEL_BACKUP_SCHEDULED] === 'true' && b.metadata.ownerReferences?.some((o) => o.uid === cluster.metadata.uid))
+    .filter(
+      (b) =>
+        b.metadata.labels?.[LABEL_BACKUP_SCHEDULED] === 'true' && b.metadata.ownerReferences?.some((o) => o.uid === cluster.metadata.uid),
+    )
     .flatMap((b) => {
       const slot = parseTime(b.metadata.annotations?.[ANNOTATION_SCHEDULED_TIME]);
       return slot === undefined ? [] : [{ name: b.metadata.name!, scheduledTime: slot, phase: b.status?.phase, backup: b }];
@@ -51,6 +54,7 @@ export function scheduledBackupsOf(cluster: EtcdCluster, backups: EtcdBackup[]):
 }
 
 /** Undefined when the cluster has no schedule. */
+// eslint-disable-next-line max-lines-per-function -- the schedule decisions in order (due slot, create, retention) over one list of backups
 export async function reconcileBackupSchedule(i: ScheduleStepInput): Promise<ScheduleStepResult | undefined> {
   const { cluster } = i;
   const expr = cluster.spec.backup?.schedule;
@@ -60,7 +64,14 @@ export async function reconcileBackupSchedule(i: ScheduleStepInput): Promise<Sch
     schedule = parseCron(expr);
   } catch (e) {
     if (!(e instanceof CronError)) throw e;
-    return { condition: { type: 'BackupScheduled', status: 'False', reason: 'InvalidSchedule', message: `spec.backup.schedule "${expr}": ${e.message}` } };
+    return {
+      condition: {
+        type: 'BackupScheduled',
+        status: 'False',
+        reason: 'InvalidSchedule',
+        message: `spec.backup.schedule "${expr}": ${e.message}`,
+      },
+    };
   }
   const retain = cluster.spec.backup?.retain ?? 7;
   const ours = scheduledBackupsOf(cluster, i.backups);
@@ -79,13 +90,20 @@ export async function reconcileBackupSchedule(i: ScheduleStepInput): Promise<Sch
   if (decision.take !== undefined) {
     const b = renderScheduledBackup(cluster, decision.take);
     await applyObject(i.objects, b as unknown as KubernetesObject);
-    i.log.info(`etcd ${cluster.metadata.namespace}/${cluster.metadata.name}: scheduled backup ${b.metadata.name} for ${iso(decision.take)}`);
+    i.log.info(
+      `etcd ${cluster.metadata.namespace}/${cluster.metadata.name}: scheduled backup ${b.metadata.name} for ${iso(decision.take)}`,
+    );
     last = decision.take;
   }
 
   const kept = ours.filter((b) => b.phase === 'Completed').length;
   let condition: ScheduleStepResult['condition'] = decision.blocked
-    ? { type: 'BackupScheduled', status: 'False', reason: 'BackupDelayed', message: `a scheduled backup is due but waits: ${decision.blocked}` }
+    ? {
+        type: 'BackupScheduled',
+        status: 'False',
+        reason: 'BackupDelayed',
+        message: `a scheduled backup is due but waits: ${decision.blocked}`,
+      }
     : {
         type: 'BackupScheduled',
         status: 'True',
@@ -101,13 +119,23 @@ export async function reconcileBackupSchedule(i: ScheduleStepInput): Promise<Sch
   // The newest scheduled backup failed: say so (the next slot tries again).
   const latest = [...ours].sort((a, b) => b.scheduledTime - a.scheduledTime)[0];
   if (latest?.phase === 'Failed' && !decision.blocked) {
-    condition = { type: 'BackupScheduled', status: 'False', reason: 'BackupFailed', message: `scheduled backup ${latest.name} failed: ${latest.backup.status?.message ?? 'no message'}` };
+    condition = {
+      type: 'BackupScheduled',
+      status: 'False',
+      reason: 'BackupFailed',
+      message: `scheduled backup ${latest.name} failed: ${latest.backup.status?.message ?? 'no message'}`,
+    };
   }
   if (retention.prune.length && retention.newest) {
     const newest = ours.find((b) => b.name === retention.newest!.name)!.backup;
     const problem = await verifyBackup(newest, i);
     if (problem) {
-      condition = { type: 'BackupScheduled', status: 'False', reason: 'BackupUnverified', message: `not pruning older backups: newest backup ${newest.metadata.name} ${problem}` };
+      condition = {
+        type: 'BackupScheduled',
+        status: 'False',
+        reason: 'BackupUnverified',
+        message: `not pruning older backups: newest backup ${newest.metadata.name} ${problem}`,
+      };
     } else {
       for (const old of retention.prune) {
         const b = ours.find((x) => x.name === old.name)!.backup;
@@ -152,5 +180,9 @@ async function pruneBackup(objects: KubernetesObjectApi, b: EtcdBackup): Promise
   // The file first: if deleting the object fails, the next pass retries and nothing leaks.
   const file = b.status?.location;
   if (file && file.endsWith('.db')) fs.rmSync(file, { force: true });
-  await deleteObject(objects, { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name: b.metadata.name, namespace: b.metadata.namespace } });
+  await deleteObject(objects, {
+    apiVersion: API_VERSION,
+    kind: 'EtcdBackup',
+    metadata: { name: b.metadata.name, namespace: b.metadata.namespace },
+  });
 }

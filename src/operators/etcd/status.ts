@@ -70,7 +70,8 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
   const currentVersion = versions.length ? [...versions].sort(compareVersions)[0] : i.previous?.currentVersion;
 
   const g = i.generation;
-  const cond = (c: Omit<Condition, 'observedGeneration' | 'lastTransitionTime'>) => setCondition(i.previous?.conditions, { ...c, observedGeneration: g }, i.now);
+  const cond = (c: Omit<Condition, 'observedGeneration' | 'lastTransitionTime'>) =>
+    setCondition(i.previous?.conditions, { ...c, observedGeneration: g }, i.now);
   const a = plan.action;
   const noSpace = i.alarms.filter((x) => x.startsWith('NOSPACE'));
   const sick = voters.filter((v) => !v.health?.healthy).map((v) => v.name);
@@ -78,18 +79,38 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
   const conditions: Condition[] = [];
   conditions.push(
     available
-      ? cond({ type: 'Available', status: 'True', reason: 'QuorumHealthy', message: `${healthyVoters.length} of ${voters.length} voting members healthy, leader ${leader!.name}` })
+      ? cond({
+          type: 'Available',
+          status: 'True',
+          reason: 'QuorumHealthy',
+          message: `${healthyVoters.length} of ${voters.length} voting members healthy, leader ${leader!.name}`,
+        })
       : cond({
           type: 'Available',
           status: 'False',
           reason: voters.length === 0 ? (plan.phase === 'Restoring' ? 'Restoring' : 'Bootstrapping') : 'NoQuorum',
-          message: voters.length === 0 ? 'no member has formed the cluster yet' : `${healthyVoters.length} of ${voters.length} voting members healthy, ${quorumOf(voters.length)} needed`,
+          message:
+            voters.length === 0
+              ? 'no member has formed the cluster yet'
+              : `${healthyVoters.length} of ${voters.length} voting members healthy, ${quorumOf(voters.length)} needed`,
         }),
   );
-  const progressing = a.type !== 'None' && a.type !== 'QuorumLost' && !(a.type === 'Wait' && ['MembersUnhealthy', 'NoQuorum', 'MembersUnreachable', ...plan.problems.map((p) => p.reason)].includes(a.reason));
+  const progressing =
+    a.type !== 'None' &&
+    a.type !== 'QuorumLost' &&
+    !(
+      a.type === 'Wait' && ['MembersUnhealthy', 'NoQuorum', 'MembersUnreachable', ...plan.problems.map((p) => p.reason)].includes(a.reason)
+    );
   conditions.push(
     progressing
-      ? cond({ type: 'Progressing', status: 'True', reason: a.type === 'Wait' ? a.reason : a.type, message: i.actionError ? `${i.actionMessage ?? a.type} failed: ${i.actionError}` : (i.actionMessage ?? (a.type === 'Wait' ? a.message : a.type)) })
+      ? cond({
+          type: 'Progressing',
+          status: 'True',
+          reason: a.type === 'Wait' ? a.reason : a.type,
+          message: i.actionError
+            ? `${i.actionMessage ?? a.type} failed: ${i.actionError}`
+            : (i.actionMessage ?? (a.type === 'Wait' ? a.message : a.type)),
+        })
       : cond({ type: 'Progressing', status: 'False', reason: 'Stable', message: plan.phase }),
   );
   const degradedReason = plan.problems[0]?.reason ?? (noSpace.length ? 'NoSpace' : sick.length ? 'MembersUnhealthy' : undefined);
@@ -99,14 +120,21 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
           type: 'Degraded',
           status: 'True',
           reason: degradedReason,
-          message: plan.problems[0]?.message ?? (noSpace.length ? `alarms: ${noSpace.join(', ')}; compacting and defragmenting` : `unhealthy: ${sick.join(', ')}`),
+          message:
+            plan.problems[0]?.message ??
+            (noSpace.length ? `alarms: ${noSpace.join(', ')}; compacting and defragmenting` : `unhealthy: ${sick.join(', ')}`),
         })
       : cond({ type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'all members healthy' }),
   );
   conditions.push(
     a.type === 'QuorumLost'
       ? cond({ type: 'QuorumLost', status: 'True', reason: 'QuorumLost', message: a.message })
-      : cond({ type: 'QuorumLost', status: 'False', reason: available || voters.length === 0 ? 'QuorumHealthy' : 'Recovering', message: available ? 'quorum healthy' : 'waiting for members' }),
+      : cond({
+          type: 'QuorumLost',
+          status: 'False',
+          reason: available || voters.length === 0 ? 'QuorumHealthy' : 'Recovering',
+          message: available ? 'quorum healthy' : 'waiting for members',
+        }),
   );
   if (i.schedule) conditions.push(cond(i.schedule.condition));
   conditions.sort((x, y) => CONDITION_ORDER.indexOf(x.type) - CONDITION_ORDER.indexOf(y.type));

@@ -61,7 +61,11 @@ export function checkVersionChange(current: string, desired: string): VersionCha
     };
   }
   if (c.major !== d.major) {
-    return { kind: 'refused', reason: 'MajorChange', message: `cannot change etcd major version from ${normalizeVersion(current)} to ${normalizeVersion(desired)}` };
+    return {
+      kind: 'refused',
+      reason: 'MajorChange',
+      message: `cannot change etcd major version from ${normalizeVersion(current)} to ${normalizeVersion(desired)}`,
+    };
   }
   if (d.minor > c.minor + 1) {
     return {

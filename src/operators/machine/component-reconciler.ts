@@ -21,7 +21,13 @@ export interface ComponentRuntime {
 export function componentValidity(name: string, definitions: ReadonlyMap<string, ComponentSpec>): ConditionInput {
   const spec = definitions.get(name);
   const missing = (spec?.dependsOn ?? []).filter((d) => !definitions.has(d));
-  if (missing.length) return { type: 'Valid', status: 'False', reason: 'DependencyNotFound', message: `depends on ${missing.join(', ')}, which is not defined` };
+  if (missing.length)
+    return {
+      type: 'Valid',
+      status: 'False',
+      reason: 'DependencyNotFound',
+      message: `depends on ${missing.join(', ')}, which is not defined`,
+    };
   const cycle = findCycleThrough(name, definitions);
   if (cycle) return { type: 'Valid', status: 'False', reason: 'DependencyCycle', message: `dependency cycle: ${cycle}` };
   return { type: 'Valid', status: 'True', reason: 'DependenciesResolved' };
@@ -35,17 +41,23 @@ export class ComponentReconciler {
   }
 
   async reconcile(name: string): Promise<ReconcileResult | void> {
-    const c = await readObject<Component & KubernetesObject & { status?: { conditions?: Condition[]; observedGeneration?: number } }>(this.objects, {
-      apiVersion: API,
-      kind: 'Component',
-      metadata: { name },
-    });
+    const c = await readObject<Component & KubernetesObject & { status?: { conditions?: Condition[]; observedGeneration?: number } }>(
+      this.objects,
+      {
+        apiVersion: API,
+        kind: 'Component',
+        metadata: { name },
+      },
+    );
     if (!c) return;
     const defs = new Map(this.rt.definitions());
     defs.set(name, c.spec);
     const valid = componentValidity(name, defs);
     const prev = c.status ?? {};
-    const status = { conditions: mergeConditions(prev.conditions, [valid], c.metadata.generation, (this.rt.now ?? (() => new Date()))()), observedGeneration: c.metadata.generation };
+    const status = {
+      conditions: mergeConditions(prev.conditions, [valid], c.metadata.generation, (this.rt.now ?? (() => new Date()))()),
+      observedGeneration: c.metadata.generation,
+    };
     await writeStatusIfChanged(this.rt.kc, c as Component & { metadata: { name: string } }, 'components', prev, status);
     // A cycle is fixed by editing some Component; that edit queues every Component again.
     if (valid.reason === 'DependencyCycle') throw new TerminalError(valid.message!, valid.reason);

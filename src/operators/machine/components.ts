@@ -43,7 +43,12 @@ export function planComponents(
       };
     }
     if (def.providers && !def.providers.includes(provider)) {
-      return { ok: false, terminal: true, reason: 'ProviderNotSupported', message: `component ${r.name} supports providers ${def.providers.join(', ')}, not ${provider}` };
+      return {
+        ok: false,
+        terminal: true,
+        reason: 'ProviderNotSupported',
+        message: `component ${r.name} supports providers ${def.providers.join(', ')}, not ${provider}`,
+      };
     }
   }
 
@@ -53,7 +58,15 @@ export function planComponents(
   while (remaining.length) {
     const ready = remaining.filter((r) => (definitions.get(r.name)!.dependsOn ?? []).every((d) => placed.has(d)));
     if (!ready.length) {
-      return { ok: false, terminal: true, reason: 'DependencyCycle', message: `components depend on each other in a cycle: ${describeCycle(remaining.map((r) => r.name), definitions)}` };
+      return {
+        ok: false,
+        terminal: true,
+        reason: 'DependencyCycle',
+        message: `components depend on each other in a cycle: ${describeCycle(
+          remaining.map((r) => r.name),
+          definitions,
+        )}`,
+      };
     }
     for (const r of ready) {
       const def = definitions.get(r.name)!;

@@ -29,7 +29,10 @@ export interface ClusterConnection {
 
 export class KwokUnavailableError extends Error {
   /** True while kwok is being built on demand: the Machine waits, it is not stuck. */
-  constructor(message: string, readonly building = false) {
+  constructor(
+    message: string,
+    readonly building = false,
+  ) {
     super(message);
   }
 }
@@ -86,11 +89,15 @@ export class ClusterConnections {
     const entry = this.live.get(key);
     if (!entry || entry.conn !== conn) throw new Error(`business cluster ${key}: connection was replaced; retry`);
     const kwokBin = this.kwokBinary();
-    if (conn.kwok) this.opts.log.warn(`kwok for business cluster ${key} exited; restarting it (log tail: ${tailFile(conn.kwok.logFile, 3)})`);
+    if (conn.kwok)
+      this.opts.log.warn(`kwok for business cluster ${key} exited; restarting it (log tail: ${tailFile(conn.kwok.logFile, 3)})`);
     // The kubeconfig holds a client key: readable by us only, and on disk only for kwok.
     const kubeconfigPath = path.join(entry.dir, 'kubeconfig');
     fs.writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
-    conn.kwok = startProcess(`kwok-${key}`, kwokBin, kwokArgs(kubeconfigPath, writeKwokConfig(entry.dir)), { logFile: path.join(entry.dir, 'kwok.log'), cwd: entry.dir });
+    conn.kwok = startProcess(`kwok-${key}`, kwokBin, kwokArgs(kubeconfigPath, writeKwokConfig(entry.dir)), {
+      logFile: path.join(entry.dir, 'kwok.log'),
+      cwd: entry.dir,
+    });
     this.opts.log.info(`started kwok (pid ${conn.kwok.pid}) for business cluster ${key}`);
   }
 
@@ -153,7 +160,9 @@ export class ClusterConnections {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         nodes.start(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`business cluster ${key}: listing Nodes timed out`)), 15_000))),
+        new Promise(
+          (_, reject) => (timer = setTimeout(() => reject(new Error(`business cluster ${key}: listing Nodes timed out`)), 15_000)),
+        ),
       ]).finally(() => clearTimeout(timer));
     } catch (e) {
       await nodes.stop();

@@ -20,14 +20,22 @@ export interface EventRecorder {
 export const noEvents: EventRecorder = { record: async () => undefined };
 
 export function eventNameOf(obj: EventTarget, reason: string, message: string): string {
-  const h = createHash('sha256').update(`${obj.metadata.uid ?? obj.metadata.name}\n${reason}\n${message}`).digest('hex').slice(0, 12);
+  const h = createHash('sha256')
+    .update(`${obj.metadata.uid ?? obj.metadata.name}\n${reason}\n${message}`)
+    .digest('hex')
+    .slice(0, 12);
   return `${obj.metadata.name}.${h}`;
 }
 
 export class KubeEventRecorder implements EventRecorder {
   private readonly core: CoreV1Api;
 
-  constructor(kc: KubeConfig, private readonly component: string, private readonly log: Logger, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    kc: KubeConfig,
+    private readonly component: string,
+    private readonly log: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.core = kc.makeApiClient(CoreV1Api);
   }
 
@@ -41,11 +49,21 @@ export class KubeEventRecorder implements EventRecorder {
           namespace,
           body: {
             metadata: { name, namespace },
-            involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid },
-            type, reason, message: message.slice(0, 1024),
+            involvedObject: {
+              apiVersion: obj.apiVersion,
+              kind: obj.kind,
+              name: obj.metadata.name,
+              namespace: obj.metadata.namespace,
+              uid: obj.metadata.uid,
+            },
+            type,
+            reason,
+            message: message.slice(0, 1024),
             source: { component: this.component },
             reportingComponent: `kokpit.dev/${this.component}`,
-            firstTimestamp: now, lastTimestamp: now, count: 1,
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
           },
         });
         return;
@@ -58,7 +76,8 @@ export class KubeEventRecorder implements EventRecorder {
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
     } catch (e) {
-      if (!isNotFound(e)) this.log.warn(`recording event ${reason} for ${obj.kind} ${namespace}/${obj.metadata.name}: ${describeKubeError(e)}`);
+      if (!isNotFound(e))
+        this.log.warn(`recording event ${reason} for ${obj.kind} ${namespace}/${obj.metadata.name}: ${describeKubeError(e)}`);
     }
   }
 }

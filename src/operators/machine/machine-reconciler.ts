@@ -12,7 +12,15 @@ import { planComponents, type PlannedComponent } from './components';
 import { findCondition, mergeConditions, type ConditionInput } from '../../kit';
 import { KwokUnavailableError, type ClusterConnection, type ClusterConnections } from './connections';
 import { noEvents, type EventRecorder } from './events';
-import { API, KUBECONFIG_KEY, MACHINE_NAME_LABEL, MACHINE_NAMESPACE_LABEL, NODE_CLEANUP_FINALIZER, adminKubeconfigSecretOf, nodeNameOf } from './names';
+import {
+  API,
+  KUBECONFIG_KEY,
+  MACHINE_NAME_LABEL,
+  MACHINE_NAMESPACE_LABEL,
+  NODE_CLEANUP_FINALIZER,
+  adminKubeconfigSecretOf,
+  nodeNameOf,
+} from './names';
 import { KwokProvider, SIMULATED_STEP_MESSAGE } from './providers/kwok';
 import type { MachineProvider, ProviderContext, ProviderName, Providers, ProvisionResult } from './providers/provider';
 import { kubeletVersionOf } from './render';
@@ -141,7 +149,11 @@ export class MachineReconciler {
   /** The level-triggered entry point: the steps in order, then status (written only when it changed). */
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const { namespace = 'default', name } = splitKey(key);
-    const machine = await readObject<Machine & KubernetesObject>(this.objects, { apiVersion: API, kind: 'Machine', metadata: { name, namespace } });
+    const machine = await readObject<Machine & KubernetesObject>(this.objects, {
+      apiVersion: API,
+      kind: 'Machine',
+      metadata: { name, namespace },
+    });
     if (!machine) return;
     if (machine.metadata.deletionTimestamp) return this.finalize(machine);
 
@@ -149,7 +161,17 @@ export class MachineReconciler {
       // The rest of this pass does not need the new resourceVersion (status goes through server-side apply).
       await setFinalizers(this.objects, machine, [...(machine.metadata.finalizers ?? []), NODE_CLEANUP_FINALIZER]);
     }
-    const p = { key, machine, namespace, prev: machine.status ?? {}, conditions: [], extra: {}, complete: false, terminal: false, events: [] } as unknown as MachinePass;
+    const p = {
+      key,
+      machine,
+      namespace,
+      prev: machine.status ?? {},
+      conditions: [],
+      extra: {},
+      complete: false,
+      terminal: false,
+      events: [],
+    } as unknown as MachinePass;
     const result = await runSteps(this.steps, p);
     const wrote = await this.writeStatus(machine, p.phase, p.conditions, p.extra, p.complete);
     for (const e of p.events) if (!e.ifWrote || wrote) await this.event(machine, e.type, e.reason, e.message);
@@ -179,7 +201,11 @@ export class MachineReconciler {
     for (const ref of p.machine.spec.components ?? []) {
       const c = this.rt.cache
         ? this.rt.cache.component(ref.name)
-        : await readObject<Component & KubernetesObject>(this.objects, { apiVersion: API, kind: 'Component', metadata: { name: ref.name } });
+        : await readObject<Component & KubernetesObject>(this.objects, {
+            apiVersion: API,
+            kind: 'Component',
+            metadata: { name: ref.name },
+          });
       if (c) p.defs.set(ref.name, c.spec);
     }
     p.providerName = p.machine.spec.provider ?? 'kwok';
@@ -226,7 +252,9 @@ export class MachineReconciler {
     if (!skew.ok) {
       const started = !!p.prev.components?.length;
       const upToDate: ConditionInput = { type: 'UpToDate', status: 'False', reason: skew.reason, message: skew.message };
-      const conditions: ConditionInput[] = started ? [upToDate] : [{ type: 'Provisioned', status: 'False', reason: skew.reason, message: skew.message }, upToDate];
+      const conditions: ConditionInput[] = started
+        ? [upToDate]
+        : [{ type: 'Provisioned', status: 'False', reason: skew.reason, message: skew.message }, upToDate];
       if (started) p.events.push({ type: 'Warning', reason: skew.reason, message: skew.message, ifWrote: true });
       stop(p, started ? (p.prev.phase ?? 'Running') : 'Pending', conditions, { retryMs: 30_000 });
     }
@@ -240,8 +268,13 @@ export class MachineReconciler {
   private async provisionStep(p: MachinePass): Promise<void> {
     const provisioned = await p.provider.provision(p.ctx);
     if (!provisioned.ok) {
-      const conditions: ConditionInput[] = [{ type: 'Provisioned', status: 'False', reason: provisioned.reason, message: provisioned.message }];
-      stop(p, provisioned.terminal ? 'Failed' : p.earlyPhase, conditions, { retryMs: provisioned.retryMs, terminal: !!provisioned.terminal });
+      const conditions: ConditionInput[] = [
+        { type: 'Provisioned', status: 'False', reason: provisioned.reason, message: provisioned.message },
+      ];
+      stop(p, provisioned.terminal ? 'Failed' : p.earlyPhase, conditions, {
+        retryMs: provisioned.retryMs,
+        terminal: !!provisioned.terminal,
+      });
     }
     p.provisioned = provisioned;
     p.extra.providerID = provisioned.providerID;
@@ -257,12 +290,23 @@ export class MachineReconciler {
       const before = installed.get(c.name);
       const change = changeStep(def, before?.version, c.version);
       if (!change) {
-        p.components.push({ name: c.name, version: c.version, healthy: before?.healthy ?? true, ...(before?.message ? { message: before.message } : {}) });
+        p.components.push({
+          name: c.name,
+          version: c.version,
+          healthy: before?.healthy ?? true,
+          ...(before?.message ? { message: before.message } : {}),
+        });
         continue;
       }
       const script = renderScript(change.script, { ...p.params, version: c.version });
       const result = script.ok
-        ? await p.provider.runStep(p.ctx, { component: c.name, version: c.version, step: change.step, script: script.script, timeoutSeconds: change.timeoutSeconds })
+        ? await p.provider.runStep(p.ctx, {
+            component: c.name,
+            version: c.version,
+            step: change.step,
+            script: script.script,
+            timeoutSeconds: change.timeoutSeconds,
+          })
         : { ok: false, message: `${change.step} of ${c.name}: ${script.message}` };
       if (!result.ok) {
         // What ran so far is kept; the rest waits for this one.
@@ -270,15 +314,25 @@ export class MachineReconciler {
         const rest = (p.prev.components ?? []).filter((x) => !kept.some((k) => k.name === x.name));
         p.extra.components = [...kept, ...rest];
         p.events.push({ type: 'Warning', reason: 'StepFailed', message: result.message });
-        stop(p, p.earlyPhase, [
-          p.provisioned.condition,
-          { type: 'ComponentsHealthy', status: 'False', reason: 'StepFailed', message: result.message },
-          { type: 'UpToDate', status: 'False', reason: 'StepFailed', message: result.message },
-        ], { retryMs: 30_000 });
+        stop(
+          p,
+          p.earlyPhase,
+          [
+            p.provisioned.condition,
+            { type: 'ComponentsHealthy', status: 'False', reason: 'StepFailed', message: result.message },
+            { type: 'UpToDate', status: 'False', reason: 'StepFailed', message: result.message },
+          ],
+          { retryMs: 30_000 },
+        );
       }
       p.components.push({ name: c.name, version: c.version, healthy: true, message: result.message });
       if (!p.described.simulated) {
-        await this.event(p.machine, 'Normal', change.step === 'install' ? 'ComponentInstalled' : 'ComponentUpgraded', `${c.name} ${c.version}: ${result.message}`);
+        await this.event(
+          p.machine,
+          'Normal',
+          change.step === 'install' ? 'ComponentInstalled' : 'ComponentUpgraded',
+          `${c.name} ${c.version}: ${result.message}`,
+        );
       }
     }
     p.extra.components = p.components;
@@ -298,13 +352,23 @@ export class MachineReconciler {
     const joined = await p.provider.join(ctx, node);
     if (!joined.ok) {
       if (joined.reason !== 'WaitingForNode') p.events.push({ type: 'Warning', reason: joined.reason, message: joined.message });
-      stop(p, p.earlyPhase, [p.provisioned.condition, { type: 'Joined', status: 'False', reason: joined.reason, message: joined.message }], { retryMs: joined.retryMs });
+      stop(
+        p,
+        p.earlyPhase,
+        [p.provisioned.condition, { type: 'Joined', status: 'False', reason: joined.reason, message: joined.message }],
+        { retryMs: joined.retryMs },
+      );
     }
     p.node = joined.node;
     p.joinedCondition = joined.condition;
     if (p.recreating) {
       this.rt.log.info(`machine ${p.key}: Node ${ctx.nodeName} was gone from the business cluster; registered it again`);
-      await this.event(machine, 'Warning', 'NodeRecreated', `Node ${ctx.nodeName} was gone from business cluster ${machine.spec.clusterRef.name}; registered it again`);
+      await this.event(
+        machine,
+        'Warning',
+        'NodeRecreated',
+        `Node ${ctx.nodeName} was gone from business cluster ${machine.spec.clusterRef.name}; registered it again`,
+      );
     }
   }
 
@@ -312,23 +376,30 @@ export class MachineReconciler {
   private async healthStep(p: MachinePass): Promise<void> {
     const { plan, defs, described } = p;
     const ready = isNodeReady(p.node);
-    const health = ready ? await this.checkHealth(p.ctx, p.provider, described.simulated, defs, p.components, p.params) : { unhealthy: [] as string[], repaired: [] as string[] };
+    const health = ready
+      ? await this.checkHealth(p.ctx, p.provider, described.simulated, defs, p.components, p.params)
+      : { unhealthy: [] as string[], repaired: [] as string[] };
     const healthySince = findCondition(p.prev.conditions, 'ComponentsHealthy');
     const repairLimitMs = this.rt.repairLimitMs ?? DEFAULT_REPAIR_LIMIT_MS;
-    const since = healthySince?.status === 'False' && healthySince.lastTransitionTime ? new Date(healthySince.lastTransitionTime).getTime() : undefined;
+    const since =
+      healthySince?.status === 'False' && healthySince.lastTransitionTime ? new Date(healthySince.lastTransitionTime).getTime() : undefined;
     const unhealthyFor = health.unhealthy.length && since !== undefined ? this.now().getTime() - since : 0;
     const limitReached = health.unhealthy.length > 0 && unhealthyFor >= repairLimitMs;
     const limitS = Math.round(repairLimitMs / 1000);
     const componentsCondition: ConditionInput = health.unhealthy.length
       ? {
-          type: 'ComponentsHealthy', status: 'False', reason: limitReached ? 'RepairLimitReached' : 'HealthCheckFailed',
+          type: 'ComponentsHealthy',
+          status: 'False',
+          reason: limitReached ? 'RepairLimitReached' : 'HealthCheckFailed',
           message: limitReached
             ? `${health.unhealthy.join('; ')}; repair did not help within ${limitS}s: machine Failed (its MachineSet replaces it)`
             : `${health.unhealthy.join('; ')}; repairing (machine Failed if not healthy within ${limitS}s)`,
         }
       : described.simulated
         ? {
-            type: 'ComponentsHealthy', status: 'True', reason: 'SimulatedByKwok',
+            type: 'ComponentsHealthy',
+            status: 'True',
+            reason: 'SimulatedByKwok',
             message: `${plan.length} components recorded at their versions; install and health steps simulated by kwok (no script run)`,
           }
         : { type: 'ComponentsHealthy', status: 'True', reason: 'AllHealthy', message: `${plan.length} components installed and healthy` };
@@ -337,18 +408,45 @@ export class MachineReconciler {
       p.provisioned.condition,
       p.joinedCondition,
       ready
-        ? { type: 'NodeReady', status: 'True', reason: 'KubeletReady', message: described.simulated ? 'Node Ready (kept by kwok)' : 'Node Ready' }
-        : { type: 'NodeReady', status: 'False', reason: notReadyReason, message: described.simulated ? 'waiting for kwok to mark the Node Ready' : 'waiting for the kubelet to report Ready' },
+        ? {
+            type: 'NodeReady',
+            status: 'True',
+            reason: 'KubeletReady',
+            message: described.simulated ? 'Node Ready (kept by kwok)' : 'Node Ready',
+          }
+        : {
+            type: 'NodeReady',
+            status: 'False',
+            reason: notReadyReason,
+            message: described.simulated ? 'waiting for kwok to mark the Node Ready' : 'waiting for the kubelet to report Ready',
+          },
       componentsCondition,
       { type: 'UpToDate', status: 'True', reason: 'AtDesiredVersions', message: `${plan.length} components at their desired versions` },
     ];
-    p.phase = limitReached ? 'Failed' : !ready ? (p.recreating || p.prev.phase === 'Repairing' ? 'Repairing' : 'Joining') : health.unhealthy.length ? 'Repairing' : 'Running';
-    p.extra = { nodeName: p.ctx.nodeName, providerID: p.provisioned.providerID, kubeletVersion: p.desiredKubelet ?? p.node.status?.nodeInfo?.kubeletVersion, components: p.components };
+    p.phase = limitReached
+      ? 'Failed'
+      : !ready
+        ? p.recreating || p.prev.phase === 'Repairing'
+          ? 'Repairing'
+          : 'Joining'
+        : health.unhealthy.length
+          ? 'Repairing'
+          : 'Running';
+    p.extra = {
+      nodeName: p.ctx.nodeName,
+      providerID: p.provisioned.providerID,
+      kubeletVersion: p.desiredKubelet ?? p.node.status?.nodeInfo?.kubeletVersion,
+      components: p.components,
+    };
     p.complete = true;
     for (const r of health.repaired) p.events.push({ type: 'Normal', reason: 'Repaired', message: r });
     // Readiness arrives as a Node event; the requeue is only a safety net. Health steps run periodically.
     const hasHealthSteps = plan.some((c) => defs.get(c.name)?.steps.health);
-    p.requeueAfterMs = !ready ? 5_000 : hasHealthSteps || health.unhealthy.length ? (this.rt.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS) : undefined;
+    p.requeueAfterMs = !ready
+      ? 5_000
+      : hasHealthSteps || health.unhealthy.length
+        ? (this.rt.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS)
+        : undefined;
   }
 
   /** Runs each component's health step; on failure its repair step and health once more. Updates `components` in place. */
@@ -369,7 +467,13 @@ export class MachineReconciler {
       const run = async (step: 'health' | 'repair', s: { script: string; timeoutSeconds?: number }) => {
         const script = renderScript(s.script, { ...params, version });
         if (!script.ok) return { ok: false, message: `${step} of ${entry.name}: ${script.message}` };
-        return provider.runStep(ctx, { component: entry.name, version, step, script: script.script, timeoutSeconds: s.timeoutSeconds ?? 300 });
+        return provider.runStep(ctx, {
+          component: entry.name,
+          version,
+          step,
+          script: script.script,
+          timeoutSeconds: s.timeoutSeconds ?? 300,
+        });
       };
       let result = await run('health', steps.health);
       if (!result.ok && steps.repair) {
@@ -393,13 +497,33 @@ export class MachineReconciler {
   /** Facts the step scripts get as `{{ .machine.* }}` and `{{ .cluster.* }}`. */
   private parameters(machine: Machine, cluster: BusinessCluster, nodeName: string) {
     return {
-      machine: { name: machine.metadata.name, namespace: machine.metadata.namespace ?? 'default', nodeName, role: machine.spec.role ?? 'worker', provider: machine.spec.provider ?? 'kwok' },
-      cluster: { name: cluster.metadata.name, namespace: cluster.metadata.namespace ?? 'default', version: cluster.status?.version ?? cluster.spec.version, endpoint: cluster.status?.endpoint ?? '' },
+      machine: {
+        name: machine.metadata.name,
+        namespace: machine.metadata.namespace ?? 'default',
+        nodeName,
+        role: machine.spec.role ?? 'worker',
+        provider: machine.spec.provider ?? 'kwok',
+      },
+      cluster: {
+        name: cluster.metadata.name,
+        namespace: cluster.metadata.namespace ?? 'default',
+        version: cluster.status?.version ?? cluster.spec.version,
+        endpoint: cluster.status?.endpoint ?? '',
+      },
     };
   }
 
   private async event(machine: Machine, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    await this.events.record({ apiVersion: API, kind: 'Machine', metadata: { name: machine.metadata.name, namespace: machine.metadata.namespace, uid: machine.metadata.uid } }, type, reason, message);
+    await this.events.record(
+      {
+        apiVersion: API,
+        kind: 'Machine',
+        metadata: { name: machine.metadata.name, namespace: machine.metadata.namespace, uid: machine.metadata.uid },
+      },
+      type,
+      reason,
+      message,
+    );
   }
 
   /** Out-of-API cleanup: the Node lives in the business cluster (and the host outside any API), where garbage collection cannot reach. */
@@ -407,7 +531,11 @@ export class MachineReconciler {
     if (!machine.metadata.finalizers?.includes(NODE_CLEANUP_FINALIZER)) return;
     if (await this.writeStatus(machine, 'Deleting', [], {}, false)) {
       // The status write moved resourceVersion; the finalizer patch below is guarded by it.
-      const fresh = await readObject<Machine & KubernetesObject>(this.objects, { apiVersion: API, kind: 'Machine', metadata: { name: machine.metadata.name, namespace: machine.metadata.namespace } });
+      const fresh = await readObject<Machine & KubernetesObject>(this.objects, {
+        apiVersion: API,
+        kind: 'Machine',
+        metadata: { name: machine.metadata.name, namespace: machine.metadata.namespace },
+      });
       if (!fresh) return;
       machine = fresh;
     }
@@ -424,52 +552,92 @@ export class MachineReconciler {
     if (provider) {
       const done = await provider.delete({ machine, nodeName: nodeNameOf(machine.metadata.name), conn: live, now: this.now() });
       if (!done.done) {
-        await this.writeStatus(machine, 'Deleting', [{ type: 'Provisioned', status: 'False', reason: done.reason, message: done.message }], {}, false);
+        await this.writeStatus(
+          machine,
+          'Deleting',
+          [{ type: 'Provisioned', status: 'False', reason: done.reason, message: done.message }],
+          {},
+          false,
+        );
         return { requeueAfterMs: done.retryMs };
       }
     }
-    await setFinalizers(this.objects, machine, (machine.metadata.finalizers ?? []).filter((f) => f !== NODE_CLEANUP_FINALIZER));
+    await setFinalizers(
+      this.objects,
+      machine,
+      (machine.metadata.finalizers ?? []).filter((f) => f !== NODE_CLEANUP_FINALIZER),
+    );
   }
 
   private async connect(
     machine: Machine,
-  ): Promise<{ conn: ClusterConnection; cluster: BusinessCluster } | { waiting: string; reason: string; retryMs: number; clusterGone?: boolean }> {
+  ): Promise<
+    { conn: ClusterConnection; cluster: BusinessCluster } | { waiting: string; reason: string; retryMs: number; clusterGone?: boolean }
+  > {
     const namespace = machine.metadata.namespace ?? 'default';
     const clusterName = machine.spec.clusterRef.name;
     const cluster = this.rt.cache
       ? this.rt.cache.cluster(namespace, clusterName)
-      : await readObject<BusinessCluster & KubernetesObject>(this.objects, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: clusterName, namespace } });
+      : await readObject<BusinessCluster & KubernetesObject>(this.objects, {
+          apiVersion: API,
+          kind: 'BusinessCluster',
+          metadata: { name: clusterName, namespace },
+        });
     if (!cluster || cluster.metadata.deletionTimestamp) {
       return { waiting: `BusinessCluster ${clusterName} not found`, reason: 'ClusterNotFound', retryMs: 30_000, clusterGone: true };
     }
     const apiAvailable = cluster.status?.conditions?.find((c) => c.type === 'APIServerAvailable')?.status === 'True';
     if (!apiAvailable) {
-      return { waiting: `waiting for business cluster ${clusterName}'s API server (condition APIServerAvailable)`, reason: 'WaitingForCluster', retryMs: 10_000 };
+      return {
+        waiting: `waiting for business cluster ${clusterName}'s API server (condition APIServerAvailable)`,
+        reason: 'WaitingForCluster',
+        retryMs: 10_000,
+      };
     }
     const secretName = cluster.status?.kubeconfigSecretName ?? adminKubeconfigSecretOf(clusterName);
-    const secret = await readObject<KubernetesObject & { data?: Record<string, string> }>(this.objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName, namespace } });
+    const secret = await readObject<KubernetesObject & { data?: Record<string, string> }>(this.objects, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: secretName, namespace },
+    });
     const encoded = secret?.data?.[KUBECONFIG_KEY];
     if (!encoded) return { waiting: `Secret ${secretName} has no admin kubeconfig yet`, reason: 'WaitingForKubeconfig', retryMs: 10_000 };
     try {
       // Only kwok-provider Machines need kwok; real kubelets (provider kind) keep their own Nodes Ready.
       const withKwok = (machine.spec.provider ?? 'kwok') === 'kwok';
-      return { conn: await this.rt.connections.get(`${namespace}/${clusterName}`, Buffer.from(encoded, 'base64').toString('utf8'), withKwok), cluster };
+      return {
+        conn: await this.rt.connections.get(`${namespace}/${clusterName}`, Buffer.from(encoded, 'base64').toString('utf8'), withKwok),
+        cluster,
+      };
     } catch (e) {
       if (e instanceof KwokUnavailableError) {
-        return e.building ? { waiting: e.message, reason: 'BuildingKwok', retryMs: 5_000 } : { waiting: e.message, reason: 'KwokUnavailable', retryMs: 60_000 };
+        return e.building
+          ? { waiting: e.message, reason: 'BuildingKwok', retryMs: 5_000 }
+          : { waiting: e.message, reason: 'KwokUnavailable', retryMs: 60_000 };
       }
-      return { waiting: `cannot reach business cluster ${clusterName}: ${describeKubeError(e)}`, reason: 'ClusterUnreachable', retryMs: 10_000 };
+      return {
+        waiting: `cannot reach business cluster ${clusterName}: ${describeKubeError(e)}`,
+        reason: 'ClusterUnreachable',
+        retryMs: 10_000,
+      };
     }
   }
 
   /** Returns whether anything was written. */
-  private async writeStatus(machine: Machine, phase: Phase, conditions: ConditionInput[], extra: Partial<MachineStatus>, complete: boolean): Promise<boolean> {
+  private async writeStatus(
+    machine: Machine,
+    phase: Phase,
+    conditions: ConditionInput[],
+    extra: Partial<MachineStatus>,
+    complete: boolean,
+  ): Promise<boolean> {
     const prev = machine.status ?? {};
     // Conditions this pass did not compute keep their last value (a waiting pass says nothing about NodeReady).
     const computed = new Map(conditions.map((c) => [c.type, c]));
-    const all = MACHINE_CONDITIONS.map((t) => computed.get(t) ?? (prev.conditions?.find((c) => c.type === t) ? toInput(prev.conditions.find((c) => c.type === t)!) : undefined)).filter(
-      (c): c is ConditionInput => c !== undefined,
-    );
+    const all = MACHINE_CONDITIONS.map(
+      (t) =>
+        computed.get(t) ?? (prev.conditions?.find((c) => c.type === t) ? toInput(prev.conditions.find((c) => c.type === t)!) : undefined),
+    ).filter((c): c is ConditionInput => c !== undefined);
     const status: MachineStatus = {
       phase,
       nodeName: extra.nodeName ?? prev.nodeName,
@@ -480,8 +648,18 @@ export class MachineReconciler {
       observedGeneration: complete ? machine.metadata.generation : prev.observedGeneration,
     };
     // Keep conditions computed from an older generation honest: only the ones of this pass get the new generation.
-    status.conditions = status.conditions!.map((c) => (computed.has(c.type) ? c : { ...c, observedGeneration: prev.conditions?.find((p) => p.type === c.type)?.observedGeneration ?? c.observedGeneration }));
-    const wrote = await writeStatusIfChanged(this.rt.kc, machine as Machine & { metadata: { name: string } }, 'machines', prev, status as Record<string, unknown>);
+    status.conditions = status.conditions!.map((c) =>
+      computed.has(c.type)
+        ? c
+        : { ...c, observedGeneration: prev.conditions?.find((p) => p.type === c.type)?.observedGeneration ?? c.observedGeneration },
+    );
+    const wrote = await writeStatusIfChanged(
+      this.rt.kc,
+      machine as Machine & { metadata: { name: string } },
+      'machines',
+      prev,
+      status as Record<string, unknown>,
+    );
     if (wrote && prev.phase !== phase) {
       const e = PHASE_EVENTS[phase];
       const why = conditions.find((c) => c.status === 'False') ?? conditions.find((c) => c.type === 'NodeReady');

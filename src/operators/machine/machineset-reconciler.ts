@@ -34,7 +34,9 @@ export function machineFacts(setName: string, m: Machine): MachineFacts | undefi
 
 function failureMessageOf(m: Machine): string | undefined {
   if (m.status?.phase !== 'Failed') return undefined;
-  const c = m.status.conditions?.find((x) => x.status === 'False' && x.type === 'ComponentsHealthy') ?? m.status.conditions?.find((x) => x.status === 'False');
+  const c =
+    m.status.conditions?.find((x) => x.status === 'False' && x.type === 'ComponentsHealthy') ??
+    m.status.conditions?.find((x) => x.status === 'False');
   return c ? `${c.reason}: ${c.message ?? ''}`.trim() : undefined;
 }
 
@@ -47,15 +49,23 @@ export class MachineSetReconciler {
     this.now = rt.now ?? (() => new Date());
   }
 
+  // eslint-disable-next-line max-lines-per-function -- scale, then one rollout phase, then status; each part is a call into rollout.ts, the rest is their wiring
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const { namespace = 'default', name } = splitKey(key);
-    const set = await readObject<MachineSet & KubernetesObject>(this.objects, { apiVersion: API, kind: 'MachineSet', metadata: { name, namespace } });
+    const set = await readObject<MachineSet & KubernetesObject>(this.objects, {
+      apiVersion: API,
+      kind: 'MachineSet',
+      metadata: { name, namespace },
+    });
     // Machines carry the set as controller owner: garbage collection removes them with it.
     if (!set || set.metadata.deletionTimestamp) return;
 
-    const owned = (await listObjects<Machine & KubernetesObject>(this.objects, API, 'Machine', { namespace, labelSelector: `${MACHINESET_LABEL}=${name}` })).filter((m) =>
-      m.metadata.ownerReferences?.some((o) => o.uid === set.metadata.uid && o.controller),
-    );
+    const owned = (
+      await listObjects<Machine & KubernetesObject>(this.objects, API, 'Machine', {
+        namespace,
+        labelSelector: `${MACHINESET_LABEL}=${name}`,
+      })
+    ).filter((m) => m.metadata.ownerReferences?.some((o) => o.uid === set.metadata.uid && o.controller));
     const facts = owned.map((m) => machineFacts(name, m)).filter((f): f is MachineFacts => f !== undefined);
     const hash = templateHashOf(set);
     const prevStatus = set.status ?? {};
@@ -66,7 +76,12 @@ export class MachineSetReconciler {
       set.spec,
       hash,
       facts,
-      sameRollout ? { currentPhase: prevStatus.currentPhase, pausedSince: paused?.status === 'True' && paused.lastTransitionTime ? new Date(paused.lastTransitionTime) : undefined } : {},
+      sameRollout
+        ? {
+            currentPhase: prevStatus.currentPhase,
+            pausedSince: paused?.status === 'True' && paused.lastTransitionTime ? new Date(paused.lastTransitionTime) : undefined,
+          }
+        : {},
       now,
     );
 
@@ -81,7 +96,12 @@ export class MachineSetReconciler {
       if (live.get(machineName)?.metadata.deletionTimestamp) continue;
       await deleteObject(this.objects, { apiVersion: API, kind: 'Machine', metadata: { name: machineName, namespace } });
       this.rt.log.info(`machineset ${key}: machine ${machineName} Failed; replacing it`);
-      await this.event(set, 'Warning', 'MachineReplaced', `machine ${machineName} Failed (${facts.find((f) => f.name === machineName)?.message ?? 'no reason reported'}); deleted, a new one replaces it`);
+      await this.event(
+        set,
+        'Warning',
+        'MachineReplaced',
+        `machine ${machineName} Failed (${facts.find((f) => f.name === machineName)?.message ?? 'no reason reported'}); deleted, a new one replaces it`,
+      );
     }
     for (const machineName of plan.delete) {
       if (live.get(machineName)?.metadata.deletionTimestamp) continue;
@@ -90,8 +110,18 @@ export class MachineSetReconciler {
 
     const conditions: ConditionInput[] = [
       plan.counts.ready >= set.spec.replicas && plan.counts.replicas === set.spec.replicas
-        ? { type: 'Available', status: 'True', reason: 'AllMachinesReady', message: `${plan.counts.ready} of ${set.spec.replicas} machines ready` }
-        : { type: 'Available', status: 'False', reason: 'MachinesNotReady', message: `${plan.counts.ready} of ${set.spec.replicas} machines ready` },
+        ? {
+            type: 'Available',
+            status: 'True',
+            reason: 'AllMachinesReady',
+            message: `${plan.counts.ready} of ${set.spec.replicas} machines ready`,
+          }
+        : {
+            type: 'Available',
+            status: 'False',
+            reason: 'MachinesNotReady',
+            message: `${plan.counts.ready} of ${set.spec.replicas} machines ready`,
+          },
       plan.healthGateFailed
         ? { type: 'RolloutProgressing', status: 'False', reason: 'HealthGateFailed', message: plan.message }
         : plan.rollingOut
@@ -112,7 +142,13 @@ export class MachineSetReconciler {
       conditions: mergeConditions(prevStatus.conditions, conditions, set.metadata.generation, now),
       observedGeneration: set.metadata.generation,
     };
-    const wrote = await writeStatusIfChanged(this.rt.kc, set as MachineSet & { metadata: { name: string } }, 'machinesets', prevStatus, status as Record<string, unknown>);
+    const wrote = await writeStatusIfChanged(
+      this.rt.kc,
+      set as MachineSet & { metadata: { name: string } },
+      'machinesets',
+      prevStatus,
+      status as Record<string, unknown>,
+    );
     if (wrote) {
       // Events for transitions only: a new phase, a rollout that stops or completes.
       const before = findCondition(prevStatus.conditions, 'RolloutProgressing');
@@ -128,6 +164,15 @@ export class MachineSetReconciler {
   }
 
   private async event(set: MachineSet, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    await (this.rt.events ?? noEvents).record({ apiVersion: API, kind: 'MachineSet', metadata: { name: set.metadata.name, namespace: set.metadata.namespace, uid: set.metadata.uid } }, type, reason, message);
+    await (this.rt.events ?? noEvents).record(
+      {
+        apiVersion: API,
+        kind: 'MachineSet',
+        metadata: { name: set.metadata.name, namespace: set.metadata.namespace, uid: set.metadata.uid },
+      },
+      type,
+      reason,
+      message,
+    );
   }
 }

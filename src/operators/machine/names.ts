@@ -28,9 +28,15 @@ export function nodeNameOf(machineName: string): string {
 }
 
 /** Whether a Node carries this machine's labels (set at registration/join): only then may the machine drain or delete it. */
-export function nodeOwnedBy(node: { metadata?: { labels?: Record<string, string> } }, machine: { metadata: { name: string; namespace?: string } }): boolean {
+export function nodeOwnedBy(
+  node: { metadata?: { labels?: Record<string, string> } },
+  machine: { metadata: { name: string; namespace?: string } },
+): boolean {
   const labels = node.metadata?.labels;
-  return labels?.[MACHINE_NAME_LABEL] === machine.metadata.name && labels?.[MACHINE_NAMESPACE_LABEL] === (machine.metadata.namespace ?? 'default');
+  return (
+    labels?.[MACHINE_NAME_LABEL] === machine.metadata.name &&
+    labels?.[MACHINE_NAMESPACE_LABEL] === (machine.metadata.namespace ?? 'default')
+  );
 }
 
 /** Machines of a set are numbered, so scaling down removes the highest numbers and names never collide. */

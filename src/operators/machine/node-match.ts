@@ -7,6 +7,8 @@ import { containsDesired } from '../../kit';
  */
 export function nodeMatches(live: V1Node, desired: V1Node): boolean {
   const liveTaints = live.spec?.taints ?? [];
-  const taintsPresent = (desired.spec?.taints ?? []).every((t) => liveTaints.some((l) => l.key === t.key && l.effect === t.effect && (l.value ?? '') === (t.value ?? '')));
+  const taintsPresent = (desired.spec?.taints ?? []).every((t) =>
+    liveTaints.some((l) => l.key === t.key && l.effect === t.effect && (l.value ?? '') === (t.value ?? '')),
+  );
   return taintsPresent && containsDesired(live, { metadata: desired.metadata, spec: { ...desired.spec, taints: undefined } });
 }

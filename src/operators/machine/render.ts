@@ -32,7 +32,11 @@ export function kwokProviderID(machine: Machine): string {
 /** The Node of a kwok Machine, as a kubelet would register it, marked for the business cluster's kwok. */
 export function renderKwokNode(machine: Machine, components: PlannedComponent[]): V1Node {
   const name = nodeNameOf(machine.metadata.name);
-  const taints: V1Taint[] | undefined = machine.spec.taints?.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect }));
+  const taints: V1Taint[] | undefined = machine.spec.taints?.map((t) => ({
+    key: t.key,
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    effect: t.effect,
+  }));
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -91,9 +95,23 @@ export function renderSetMachine(set: MachineSet, index: number, hash: string): 
     metadata: {
       name: machineNameOf(set.metadata.name, index),
       namespace: set.metadata.namespace,
-      labels: { ...(t.metadata?.labels ?? {}), [MACHINESET_LABEL]: set.metadata.name, [TEMPLATE_HASH_LABEL]: hash, [CLUSTER_LABEL]: set.spec.clusterRef.name },
+      labels: {
+        ...(t.metadata?.labels ?? {}),
+        [MACHINESET_LABEL]: set.metadata.name,
+        [TEMPLATE_HASH_LABEL]: hash,
+        [CLUSTER_LABEL]: set.spec.clusterRef.name,
+      },
       ...(t.metadata?.annotations ? { annotations: { ...t.metadata.annotations } } : {}),
-      ownerReferences: [{ apiVersion: API, kind: 'MachineSet', name: set.metadata.name, uid: set.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        {
+          apiVersion: API,
+          kind: 'MachineSet',
+          name: set.metadata.name,
+          uid: set.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
     },
     spec: {
       clusterRef: { name: set.spec.clusterRef.name },

@@ -45,7 +45,8 @@ export interface RolloutPlan {
 export function parseDuration(d: string | undefined): number {
   if (!d) return 0;
   let ms = 0;
-  for (const m of d.matchAll(/([0-9]+)(ms|s|m|h)/g)) ms += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  for (const m of d.matchAll(/([0-9]+)(ms|s|m|h)/g))
+    ms += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
   return ms;
 }
 
@@ -60,7 +61,14 @@ export function phaseTargets(replicas: number, phases: ReadonlyArray<{ percent: 
   });
 }
 
-export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, desiredHash: string, machines: MachineFacts[], prev: RolloutState, now: Date): RolloutPlan {
+// eslint-disable-next-line max-lines-per-function -- the rollout decision table in priority order, one early return per rule
+export function planRollout(
+  spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>,
+  desiredHash: string,
+  machines: MachineFacts[],
+  prev: RolloutState,
+  now: Date,
+): RolloutPlan {
   const replicas = spec.replicas;
   const phases = spec.rollout?.phases?.length ? spec.rollout.phases : [{ percent: 100 }];
   const maxUnavailable = Math.max(1, spec.rollout?.maxUnavailable ?? 1);
@@ -69,7 +77,10 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
   const inRange = machines.filter((m) => m.index < replicas).sort((a, b) => a.index - b.index);
   const present = new Set(inRange.map((m) => m.index));
   const create = Array.from({ length: replicas }, (_, i) => i).filter((i) => !present.has(i));
-  const del = machines.filter((m) => m.index >= replicas).sort((a, b) => b.index - a.index).map((m) => m.name);
+  const del = machines
+    .filter((m) => m.index >= replicas)
+    .sort((a, b) => b.index - a.index)
+    .map((m) => m.name);
 
   const updated = inRange.filter((m) => m.hash === desiredHash);
   const updatedReady = updated.filter((m) => m.ready).length;
@@ -82,7 +93,13 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
     // Repair did not help these: a fresh machine replaces each (no rollout is in progress to protect).
     const replace = updated.filter((m) => m.failed).map((m) => m.name);
     return {
-      ...base, update: [], replace, currentPhase: targets.length - 1, rollingOut: false, paused: false, healthGateFailed: false,
+      ...base,
+      update: [],
+      replace,
+      currentPhase: targets.length - 1,
+      rollingOut: false,
+      paused: false,
+      healthGateFailed: false,
       message: waiting ? `${waiting} of ${replicas} machines not ready yet` : `all ${replicas} machines updated and ready`,
     };
   }
@@ -92,7 +109,13 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
   if (phase < 0) {
     // Every phase met but machines are left on the old template: the last phase is below 100 %.
     return {
-      ...base, update: [], replace: [], currentPhase: targets.length - 1, rollingOut: true, paused: false, healthGateFailed: false,
+      ...base,
+      update: [],
+      replace: [],
+      currentPhase: targets.length - 1,
+      rollingOut: true,
+      paused: false,
+      healthGateFailed: false,
       message: `held at phase ${targets.length - 1}: ${updatedReady} of ${replicas} machines updated (last phase is ${phases[phases.length - 1].percent}%)`,
     };
   }
@@ -100,7 +123,13 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
   const failed = updated.find((m) => m.failed);
   if (failed) {
     return {
-      ...base, update: [], replace: [], currentPhase: phase, rollingOut: true, paused: false, healthGateFailed: true,
+      ...base,
+      update: [],
+      replace: [],
+      currentPhase: phase,
+      rollingOut: true,
+      paused: false,
+      healthGateFailed: true,
       message: `phase ${phase} stopped: its health gate failed (machine ${failed.name} Failed${failed.message ? `: ${failed.message}` : ''}); fix the cause or change the template to resume`,
     };
   }
@@ -112,7 +141,14 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
     const left = since.getTime() + pauseMs - now.getTime();
     if (left > 0) {
       return {
-        ...base, update: [], replace: [], currentPhase: phase - 1, rollingOut: true, paused: true, healthGateFailed: false, requeueAfterMs: left,
+        ...base,
+        update: [],
+        replace: [],
+        currentPhase: phase - 1,
+        rollingOut: true,
+        paused: true,
+        healthGateFailed: false,
+        requeueAfterMs: left,
         message: `phase ${phase - 1} complete (${updatedReady} of ${replicas} updated); pausing until ${new Date(since.getTime() + pauseMs).toISOString()}`,
       };
     }
@@ -126,7 +162,13 @@ export function planRollout(spec: Pick<MachineSetSpec, 'replicas' | 'rollout'>, 
   const up = outdated.filter((m) => m.ready).slice(0, Math.min(room - down.length, availabilityBudget));
   const update = [...down, ...up].map((m) => m.name);
   return {
-    ...base, update, replace: [], currentPhase: phase, rollingOut: true, paused: false, healthGateFailed: false,
+    ...base,
+    update,
+    replace: [],
+    currentPhase: phase,
+    rollingOut: true,
+    paused: false,
+    healthGateFailed: false,
     message: `phase ${phase} (${phases[phase].percent}%): ${updatedReady} of ${targets[phase]} machines updated and ready`,
   };
 }

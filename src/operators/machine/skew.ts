@@ -19,11 +19,19 @@ export function checkKubeletSkew(kubelet: string | undefined, controlPlane: stri
   if (!k) return { ok: true };
   const cp = controlPlane ? parse(controlPlane) : undefined;
   if (!cp) {
-    return { ok: false, reason: 'ControlPlaneVersionUnknown', message: `kubelet ${kubelet} waits for the control plane to report its version (BusinessCluster status.version)` };
+    return {
+      ok: false,
+      reason: 'ControlPlaneVersionUnknown',
+      message: `kubelet ${kubelet} waits for the control plane to report its version (BusinessCluster status.version)`,
+    };
   }
   const newer = k[0] !== cp[0] ? k[0] > cp[0] : k[1] !== cp[1] ? k[1] > cp[1] : k[2] > cp[2];
   if (newer) {
-    return { ok: false, reason: 'VersionSkew', message: `kubelet ${kubelet} would be newer than the control plane ${controlPlane}; waiting for the control plane to be upgraded first` };
+    return {
+      ok: false,
+      reason: 'VersionSkew',
+      message: `kubelet ${kubelet} would be newer than the control plane ${controlPlane}; waiting for the control plane to be upgraded first`,
+    };
   }
   if (k[0] !== cp[0] || cp[1] - k[1] > MAX_KUBELET_MINORS_BEHIND) {
     return {

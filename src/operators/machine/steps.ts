@@ -26,12 +26,21 @@ export function renderScript(script: string, params: StepParameters): { ok: true
     }
     return value;
   });
-  return unknown.length ? { ok: false, message: `unknown template parameter ${[...new Set(unknown)].join(', ')}` } : { ok: true, script: out };
+  return unknown.length
+    ? { ok: false, message: `unknown template parameter ${[...new Set(unknown)].join(', ')}` }
+    : { ok: true, script: out };
 }
 
 /** The step that moves a component from `installed` (undefined: not installed) to `desired`, if any. */
-export function changeStep(spec: ComponentSpec, installed: string | undefined, desired: string): { step: 'install' | 'upgrade'; script: string; timeoutSeconds: number } | undefined {
+export function changeStep(
+  spec: ComponentSpec,
+  installed: string | undefined,
+  desired: string,
+): { step: 'install' | 'upgrade'; script: string; timeoutSeconds: number } | undefined {
   if (installed === desired) return undefined;
-  const s = installed !== undefined && spec.steps.upgrade ? { step: 'upgrade' as const, ...spec.steps.upgrade } : { step: 'install' as const, ...spec.steps.install };
+  const s =
+    installed !== undefined && spec.steps.upgrade
+      ? { step: 'upgrade' as const, ...spec.steps.upgrade }
+      : { step: 'install' as const, ...spec.steps.install };
   return { step: s.step, script: s.script, timeoutSeconds: s.timeoutSeconds ?? 300 };
 }

@@ -16,7 +16,10 @@ import { MIN_KIND_VERSION } from './preflight';
 
 /** A failure of the kind runtime: what happened, and the command that fixes it. */
 export class KindError extends Error {
-  constructor(message: string, readonly fix: string) {
+  constructor(
+    message: string,
+    readonly fix: string,
+  ) {
     super(message);
     this.name = 'KindError';
   }
@@ -33,13 +36,38 @@ export interface KindToolOptions {
 export const DEFAULT_KIND_WAIT = '5m';
 
 export function kindCreateArgs(o: { name: string; configFile: string; kubeconfig: string; wait?: string }): string[] {
-  return ['create', 'cluster', '--name', o.name, '--config', o.configFile, '--kubeconfig', o.kubeconfig, '--wait', o.wait ?? DEFAULT_KIND_WAIT];
+  return [
+    'create',
+    'cluster',
+    '--name',
+    o.name,
+    '--config',
+    o.configFile,
+    '--kubeconfig',
+    o.kubeconfig,
+    '--wait',
+    o.wait ?? DEFAULT_KIND_WAIT,
+  ];
 }
 export const kindGetClustersArgs = (): string[] => ['get', 'clusters'];
 export const kindGetKubeconfigArgs = (name: string): string[] => ['get', 'kubeconfig', '--name', name];
-export const kindDeleteArgs = (name: string, kubeconfig: string): string[] => ['delete', 'cluster', '--name', name, '--kubeconfig', kubeconfig];
+export const kindDeleteArgs = (name: string, kubeconfig: string): string[] => [
+  'delete',
+  'cluster',
+  '--name',
+  name,
+  '--kubeconfig',
+  kubeconfig,
+];
 /** Every container kind made for the cluster (its nodes carry kind's cluster label), running or not. */
-export const kindContainersArgs = (cluster: string): string[] => ['ps', '--all', '--filter', `label=${KIND_CLUSTER_LABEL}=${cluster}`, '--format', '{{.Names}}'];
+export const kindContainersArgs = (cluster: string): string[] => [
+  'ps',
+  '--all',
+  '--filter',
+  `label=${KIND_CLUSTER_LABEL}=${cluster}`,
+  '--format',
+  '{{.Names}}',
+];
 
 const INSTALL_KIND = `Install kind v${MIN_KIND_VERSION} or newer (\`go install sigs.k8s.io/kind@latest\`) and put it on PATH, or run \`kokpit up --runtime sandbox\``;
 const INSTALL_DOCKER = 'Install Docker Engine (https://docs.docker.com/engine/install/) and put `docker` on PATH';
@@ -54,23 +82,38 @@ async function exec(runner: CommandRunner, file: string, args: string[], timeout
 }
 
 /** Last lines of kind's or docker's stderr, without anything that looks like a key or token. */
-const errorTail = (r: CommandResult, lines = 8) => redactSecrets(tail(r.stderr || r.stdout, lines)).replace(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, '[redacted token]') || `exit ${r.exitCode}`;
+const errorTail = (r: CommandResult, lines = 8) =>
+  redactSecrets(tail(r.stderr || r.stdout, lines)).replace(/\b[a-z0-9]{6}\.[a-z0-9]{16}\b/g, '[redacted token]') || `exit ${r.exitCode}`;
 
 export async function listKindClusters(o: KindToolOptions = {}): Promise<string[]> {
   const kind = o.kind ?? 'kind';
   const r = await exec(o.runner ?? execaRunner, kind, kindGetClustersArgs(), 30_000, INSTALL_KIND);
-  if (r.exitCode !== 0) throw new KindError(`\`${kind} get clusters\` exited ${r.exitCode}: ${errorTail(r, 3)}`, 'Check that the Docker engine answers (`docker info`), then retry');
+  if (r.exitCode !== 0)
+    throw new KindError(
+      `\`${kind} get clusters\` exited ${r.exitCode}: ${errorTail(r, 3)}`,
+      'Check that the Docker engine answers (`docker info`), then retry',
+    );
   // "No kind clusters found." goes to stderr; stdout holds one name a line.
-  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
-
 
 /** A fix for the usual reasons `kind create cluster` fails, read from its stderr. */
 export function createFailureFix(name: string, stderr: string): string {
-  if (/already exist for a cluster with the name/i.test(stderr)) return `Delete the half-made cluster with \`kind delete cluster --name ${name}\`, then run \`kokpit up\` again`;
-  if (/port is already allocated|address already in use/i.test(stderr)) return 'A reserved host port is taken: free it or choose another range in kokpit.yaml (spec.metaCluster.ports), then `kind delete cluster --name ' + name + '` and retry';
-  if (/(pull|pulling) image|manifest unknown|not found: manifest/i.test(stderr)) return 'The node image could not be pulled: check the network and `docker pull` the image named in the kind config, then retry';
-  if (/too many open files|inotify/i.test(stderr)) return 'Raise the inotify limits: `sudo sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512`, then retry';
+  if (/already exist for a cluster with the name/i.test(stderr))
+    return `Delete the half-made cluster with \`kind delete cluster --name ${name}\`, then run \`kokpit up\` again`;
+  if (/port is already allocated|address already in use/i.test(stderr))
+    return (
+      'A reserved host port is taken: free it or choose another range in kokpit.yaml (spec.metaCluster.ports), then `kind delete cluster --name ' +
+      name +
+      '` and retry'
+    );
+  if (/(pull|pulling) image|manifest unknown|not found: manifest/i.test(stderr))
+    return 'The node image could not be pulled: check the network and `docker pull` the image named in the kind config, then retry';
+  if (/too many open files|inotify/i.test(stderr))
+    return 'Raise the inotify limits: `sudo sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512`, then retry';
   return `Look at the node logs (\`kind export logs --name ${name}\`), delete the cluster (\`kind delete cluster --name ${name}\`) and retry`;
 }
 
@@ -93,7 +136,10 @@ export async function ensureKindCluster(o: EnsureKindClusterOptions): Promise<{ 
   if ((await listKindClusters(o)).includes(o.name)) {
     const r = await exec(runner, kind, kindGetKubeconfigArgs(o.name), 30_000, INSTALL_KIND);
     if (r.exitCode !== 0 || !r.stdout.trim()) {
-      throw new KindError(`kind cluster "${o.name}" exists but \`${kind} get kubeconfig --name ${o.name}\` exited ${r.exitCode}: ${errorTail(r, 3)}`, `Its node may be stopped: \`docker start ${o.name}-control-plane\`, or delete it (\`kind delete cluster --name ${o.name}\`) and retry`);
+      throw new KindError(
+        `kind cluster "${o.name}" exists but \`${kind} get kubeconfig --name ${o.name}\` exited ${r.exitCode}: ${errorTail(r, 3)}`,
+        `Its node may be stopped: \`docker start ${o.name}-control-plane\`, or delete it (\`kind delete cluster --name ${o.name}\`) and retry`,
+      );
     }
     writePrivateFile(o.kubeconfigFile, `${r.stdout.trim()}\n`);
     return { created: false };
@@ -101,7 +147,13 @@ export async function ensureKindCluster(o: EnsureKindClusterOptions): Promise<{ 
   const temp = o.tempDir ?? fs.mkdtempSync(path.join(os.tmpdir(), `kokpit-kind-${o.name}-`));
   const tempKubeconfig = path.join(temp, 'kubeconfig');
   try {
-    const r = await exec(runner, kind, kindCreateArgs({ name: o.name, configFile: o.configFile, kubeconfig: tempKubeconfig, wait: o.wait }), o.timeoutMs ?? 20 * 60_000, INSTALL_KIND);
+    const r = await exec(
+      runner,
+      kind,
+      kindCreateArgs({ name: o.name, configFile: o.configFile, kubeconfig: tempKubeconfig, wait: o.wait }),
+      o.timeoutMs ?? 20 * 60_000,
+      INSTALL_KIND,
+    );
     if (r.exitCode !== 0 || r.timedOut) {
       const why = r.timedOut ? 'timed out' : `exited ${r.exitCode}`;
       throw new KindError(`\`kind create cluster --name ${o.name}\` ${why}:\n${errorTail(r)}`, createFailureFix(o.name, r.stderr));
@@ -110,7 +162,10 @@ export async function ensureKindCluster(o: EnsureKindClusterOptions): Promise<{ 
     try {
       yaml = fs.readFileSync(tempKubeconfig, 'utf8');
     } catch {
-      throw new KindError(`kind created cluster "${o.name}" but wrote no kubeconfig to ${tempKubeconfig}`, `Run \`kind get kubeconfig --name ${o.name}\` to check, or delete the cluster (\`kind delete cluster --name ${o.name}\`) and retry`);
+      throw new KindError(
+        `kind created cluster "${o.name}" but wrote no kubeconfig to ${tempKubeconfig}`,
+        `Run \`kind get kubeconfig --name ${o.name}\` to check, or delete the cluster (\`kind delete cluster --name ${o.name}\`) and retry`,
+      );
     }
     writePrivateFile(o.kubeconfigFile, yaml);
     return { created: true };
@@ -134,7 +189,11 @@ export async function deleteKindCluster(o: DeleteKindClusterOptions): Promise<{ 
   const tempKubeconfig = path.join(temp, 'kubeconfig');
   try {
     const r = await exec(runner, kind, kindDeleteArgs(o.name, tempKubeconfig), 5 * 60_000, INSTALL_KIND);
-    if (r.exitCode !== 0) throw new KindError(`\`kind delete cluster --name ${o.name}\` exited ${r.exitCode}:\n${errorTail(r)}`, `Check \`docker info\`, then remove the node containers: \`docker rm -f $(docker ps -aq --filter label=${KIND_CLUSTER_LABEL}=${o.name})\``);
+    if (r.exitCode !== 0)
+      throw new KindError(
+        `\`kind delete cluster --name ${o.name}\` exited ${r.exitCode}:\n${errorTail(r)}`,
+        `Check \`docker info\`, then remove the node containers: \`docker rm -f $(docker ps -aq --filter label=${KIND_CLUSTER_LABEL}=${o.name})\``,
+      );
   } finally {
     if (o.tempDir) for (const f of [tempKubeconfig, `${tempKubeconfig}.lock`]) fs.rmSync(f, { force: true });
     else fs.rmSync(temp, { recursive: true, force: true });
@@ -144,15 +203,24 @@ export async function deleteKindCluster(o: DeleteKindClusterOptions): Promise<{ 
 
 async function listContainers(runner: CommandRunner, docker: string, args: string[]): Promise<string[]> {
   const r = await exec(runner, docker, args, 30_000, INSTALL_DOCKER);
-  if (r.exitCode !== 0) throw new KindError(`\`${docker} ${args.join(' ')}\` exited ${r.exitCode}: ${errorTail(r, 2)}`, 'Start the Docker engine (`sudo systemctl start docker`) and run `kokpit down` again');
-  return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (r.exitCode !== 0)
+    throw new KindError(
+      `\`${docker} ${args.join(' ')}\` exited ${r.exitCode}: ${errorTail(r, 2)}`,
+      'Start the Docker engine (`sudo systemctl start docker`) and run `kokpit down` again',
+    );
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /**
  * Removes kind's Docker network when no container is attached to it any more (`kind delete` leaves it), so
  * `kokpit down` leaves no network behind; another kind cluster's containers keep it. Returns what happened.
  */
-export async function removeKindNetworkIfUnused(o: KindToolOptions & { network?: string } = {}): Promise<'removed' | 'absent' | { kept: number }> {
+export async function removeKindNetworkIfUnused(
+  o: KindToolOptions & { network?: string } = {},
+): Promise<'removed' | 'absent' | { kept: number }> {
   const runner = o.runner ?? execaRunner;
   const docker = o.docker ?? 'docker';
   const network = o.network ?? 'kind';
@@ -161,7 +229,11 @@ export async function removeKindNetworkIfUnused(o: KindToolOptions & { network?:
   const attached = Number(r.stdout.trim());
   if (attached > 0) return { kept: attached };
   const rm = await exec(runner, docker, ['network', 'rm', network], 30_000, INSTALL_DOCKER);
-  if (rm.exitCode !== 0) throw new KindError(`\`docker network rm ${network}\` exited ${rm.exitCode}: ${errorTail(rm, 2)}`, `Remove it by hand: \`docker network rm ${network}\``);
+  if (rm.exitCode !== 0)
+    throw new KindError(
+      `\`docker network rm ${network}\` exited ${rm.exitCode}: ${errorTail(rm, 2)}`,
+      `Remove it by hand: \`docker network rm ${network}\``,
+    );
   return 'removed';
 }
 
@@ -175,7 +247,11 @@ export async function removeLabelledContainers(label: string, value: string, o: 
   const names = await listContainers(runner, docker, ['ps', '--all', '--filter', `label=${label}=${value}`, '--format', '{{.Names}}']);
   if (!names.length) return [];
   const rm = await exec(runner, docker, ['rm', '--force', '--volumes', ...names], 120_000, INSTALL_DOCKER);
-  if (rm.exitCode !== 0) throw new KindError(`\`docker rm --force --volumes ${names.join(' ')}\` exited ${rm.exitCode}: ${errorTail(rm, 2)}`, `Remove them by hand: \`docker rm -f -v ${names.join(' ')}\``);
+  if (rm.exitCode !== 0)
+    throw new KindError(
+      `\`docker rm --force --volumes ${names.join(' ')}\` exited ${rm.exitCode}: ${errorTail(rm, 2)}`,
+      `Remove them by hand: \`docker rm -f -v ${names.join(' ')}\``,
+    );
   return names;
 }
 

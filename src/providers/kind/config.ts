@@ -40,7 +40,11 @@ export function portReservations(ports: { start: number; count: number } = { sta
 
 export function kindConfig(input: KindConfigInput): Record<string, unknown> {
   const mounts = [
-    ...(input.extraMounts ?? []).map((m) => ({ hostPath: m.hostPath, containerPath: m.containerPath, ...(m.readOnly ? { readOnly: true } : {}) })),
+    ...(input.extraMounts ?? []).map((m) => ({
+      hostPath: m.hostPath,
+      containerPath: m.containerPath,
+      ...(m.readOnly ? { readOnly: true } : {}),
+    })),
     ...(input.sharedDir ? [{ hostPath: input.sharedDir, containerPath: input.sharedDir }] : []),
   ];
   const pinned = input.pinnedImages;
@@ -50,13 +54,26 @@ export function kindConfig(input: KindConfigInput): Record<string, unknown> {
     name: input.name,
     networking: { apiServerAddress: '127.0.0.1' },
     ...(pinned
-      ? { kubeadmConfigPatches: [stringify({ kind: 'ClusterConfiguration', etcd: { local: { imageTag: pinned.etcdTag } }, dns: { imageTag: pinned.coreDNSTag } })] }
+      ? {
+          kubeadmConfigPatches: [
+            stringify({
+              kind: 'ClusterConfiguration',
+              etcd: { local: { imageTag: pinned.etcdTag } },
+              dns: { imageTag: pinned.coreDNSTag },
+            }),
+          ],
+        }
       : {}),
     nodes: [
       {
         role: 'control-plane',
         image: input.nodeImage,
-        extraPortMappings: portReservations(input.ports).map((r) => ({ containerPort: r.nodePort, hostPort: r.hostPort, listenAddress: '127.0.0.1', protocol: 'TCP' })),
+        extraPortMappings: portReservations(input.ports).map((r) => ({
+          containerPort: r.nodePort,
+          hostPort: r.hostPort,
+          listenAddress: '127.0.0.1',
+          protocol: 'TCP',
+        })),
         ...(mounts.length ? { extraMounts: mounts } : {}),
       },
     ],
@@ -75,7 +92,10 @@ export const kindControlPlaneNode = (cluster: string) => `${cluster}-control-pla
  * Service on a reserved node port is reached from the host through kind's port mapping at
  * https://127.0.0.1:<hostPort>. Anything else: undefined (the operator's own NodePort/LoadBalancer rule applies).
  */
-export function kindHostEndpoint(service: { spec?: { type?: string; ports?: Array<{ nodePort?: number }> } }, reservations: PortReservation[]): string | undefined {
+export function kindHostEndpoint(
+  service: { spec?: { type?: string; ports?: Array<{ nodePort?: number }> } },
+  reservations: PortReservation[],
+): string | undefined {
   if (service.spec?.type !== 'NodePort') return undefined;
   const nodePort = service.spec.ports?.[0]?.nodePort;
   const r = reservations.find((x) => x.nodePort === nodePort);
@@ -86,7 +106,10 @@ export function kindHostEndpoint(service: { spec?: { type?: string; ports?: Arra
  * `host:port` a kind machine (a container on the kind network) dials to join: the meta control-plane node's
  * name and the Service's fixed node port; 127.0.0.1 inside a machine container would be the machine itself.
  */
-export function kindJoinEndpoint(cluster: { spec?: { apiServer?: { service?: { nodePort?: number } } }; status?: { endpoint?: string } }, metaCluster: string): string | undefined {
+export function kindJoinEndpoint(
+  cluster: { spec?: { apiServer?: { service?: { nodePort?: number } } }; status?: { endpoint?: string } },
+  metaCluster: string,
+): string | undefined {
   const nodePort = cluster.spec?.apiServer?.service?.nodePort;
   if (nodePort) return `${kindControlPlaneNode(metaCluster)}:${nodePort}`;
   return cluster.status?.endpoint?.replace(/^https?:\/\//, '').replace(/\/$/, '');

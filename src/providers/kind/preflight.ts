@@ -56,7 +56,12 @@ function isExecutable(file: string): boolean {
 }
 
 /** Exit code and output of a check command; one that cannot start or times out is a failure with its reason. */
-async function run(bin: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const r = await execaRunner.run(bin, args, { env, timeoutMs });
     return { code: r.timedOut ? 1 : r.exitCode, stdout: r.stdout, stderr: r.timedOut ? `timed out after ${timeoutMs} ms` : r.stderr };
@@ -71,7 +76,9 @@ export async function checkDocker(o: PreflightOptions = {}): Promise<PreflightCh
   const bin = findOnPath(o.dockerPath ?? 'docker', env);
   if (!bin) {
     return {
-      name: 'docker', ok: false, severity: 'error',
+      name: 'docker',
+      ok: false,
+      severity: 'error',
       detail: 'docker is not on PATH',
       fix: 'Install Docker Engine (https://docs.docker.com/engine/install/) and make sure `docker` is on PATH, or run `kokpit up --runtime sandbox` (no Docker needed).',
     };
@@ -80,7 +87,9 @@ export async function checkDocker(o: PreflightOptions = {}): Promise<PreflightCh
   if (r.code !== 0 || !r.stdout.trim()) {
     const denied = /permission denied/i.test(r.stderr);
     return {
-      name: 'docker', ok: false, severity: 'error',
+      name: 'docker',
+      ok: false,
+      severity: 'error',
       detail: `the Docker engine is not reachable (${bin} info: ${r.stderr.trim().split('\n')[0] || `exit ${r.code}`})`,
       fix: denied
         ? 'Add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again), or use rootless Docker.'
@@ -97,7 +106,9 @@ export async function checkKind(o: PreflightOptions = {}): Promise<PreflightChec
   const bin = findOnPath(o.kindPath ?? 'kind', env);
   if (!bin) {
     return {
-      name: 'kind', ok: false, severity: 'error',
+      name: 'kind',
+      ok: false,
+      severity: 'error',
       detail: 'kind is not on PATH',
       fix: `Install kind v${MIN_KIND_VERSION} or newer (\`go install sigs.k8s.io/kind@latest\`, or a release binary from https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and put it on PATH, or run \`kokpit up --runtime sandbox\`.`,
     };
@@ -105,10 +116,22 @@ export async function checkKind(o: PreflightOptions = {}): Promise<PreflightChec
   const r = await run(bin, ['version'], env, o.timeoutMs ?? 10_000);
   const version = /v?(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1];
   if (r.code !== 0 || !version) {
-    return { name: 'kind', ok: false, severity: 'error', detail: `\`${bin} version\` failed: ${(r.stderr || r.stdout).trim().split('\n')[0] || `exit ${r.code}`}`, fix: 'Reinstall kind; `kind version` must print its version.' };
+    return {
+      name: 'kind',
+      ok: false,
+      severity: 'error',
+      detail: `\`${bin} version\` failed: ${(r.stderr || r.stdout).trim().split('\n')[0] || `exit ${r.code}`}`,
+      fix: 'Reinstall kind; `kind version` must print its version.',
+    };
   }
   if (compareVersions(version, MIN_KIND_VERSION) < 0) {
-    return { name: 'kind', ok: false, severity: 'error', detail: `kind v${version} is older than v${MIN_KIND_VERSION}`, fix: `Upgrade kind to v${MIN_KIND_VERSION} or newer (\`go install sigs.k8s.io/kind@latest\`).` };
+    return {
+      name: 'kind',
+      ok: false,
+      severity: 'error',
+      detail: `kind v${version} is older than v${MIN_KIND_VERSION}`,
+      fix: `Upgrade kind to v${MIN_KIND_VERSION} or newer (\`go install sigs.k8s.io/kind@latest\`).`,
+    };
   }
   return { name: 'kind', ok: true, severity: 'error', detail: `kind v${version} (${bin})` };
 }
@@ -129,7 +152,9 @@ export function checkInotify(o: PreflightOptions = {}): PreflightCheck {
   }
   if (low.length) {
     return {
-      name: 'inotify', ok: false, severity: 'warning',
+      name: 'inotify',
+      ok: false,
+      severity: 'warning',
       detail: `inotify limits are low (${seen.join(', ')}): kind's second or third cluster then fails with "too many open files"`,
       fix: `sudo sysctl ${low.join(' ')}  (persist in /etc/sysctl.d/99-kind.conf)`,
     };
@@ -152,7 +177,9 @@ export async function checkPorts(o: PreflightOptions = {}): Promise<PreflightChe
   const range = `127.0.0.1:${start}-${start + count - 1}`;
   if (busy.length) {
     return {
-      name: 'ports', ok: false, severity: 'error',
+      name: 'ports',
+      ok: false,
+      severity: 'error',
       detail: `host ports in use: ${busy.join(', ')} (of ${range}, reserved for business cluster API servers)`,
       fix: `Free them (\`ss -ltnp 'sport = :${busy[0]}'\` shows the owner) or choose another range in kokpit.yaml (spec.metaCluster.ports.start/count).`,
     };
@@ -173,9 +200,11 @@ export function checkDisk(o: PreflightOptions & { statfs?: (p: string) => { bava
   const gib = (n: number) => `${(n / 1024 ** 3).toFixed(1)} GiB`;
   if (free < MIN_FREE_DISK_BYTES) {
     return {
-      name: 'disk', ok: false, severity: 'error',
+      name: 'disk',
+      ok: false,
+      severity: 'error',
       detail: `${gib(free)} free on ${dir}; a kind node image and its containers need about ${gib(MIN_FREE_DISK_BYTES)}`,
-      fix: 'Free disk space (`docker system prune` removes unused images and containers) or move Docker\'s data root.',
+      fix: "Free disk space (`docker system prune` removes unused images and containers) or move Docker's data root.",
     };
   }
   return { name: 'disk', ok: true, severity: 'error', detail: `${gib(free)} free on ${dir}` };

@@ -22,8 +22,15 @@ export function checkAddon(ctx: RuleContext): void {
     if (!(type in EXAMPLES) || fits(type, param.default)) return;
     const path = ['spec', 'parameters', i, 'default'];
     const quoted = type === 'string' || type === 'ip' || type === 'cidr';
-    const hint = quoted && (typeof param.default === 'number' || typeof param.default === 'boolean') ? ` — quote it: "${param.default}"` : '';
-    ctx.report(path, 'value', 'error', 'parameter-default', `${formatPath(path)} ${quote(param.default)} does not fit the parameter's type "${type}": write ${article(type)} like ${EXAMPLES[type]}${hint}`);
+    const hint =
+      quoted && (typeof param.default === 'number' || typeof param.default === 'boolean') ? ` — quote it: "${param.default}"` : '';
+    ctx.report(
+      path,
+      'value',
+      'error',
+      'parameter-default',
+      `${formatPath(path)} ${quote(param.default)} does not fit the parameter's type "${type}": write ${article(type)} like ${EXAMPLES[type]}${hint}`,
+    );
   });
 }
 
@@ -47,5 +54,9 @@ function fits(type: string, v: unknown): boolean {
 }
 
 function article(type: string): string {
-  return { string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', ip: 'an IP address', cidr: 'a CIDR' }[type] ?? type;
+  return (
+    { string: 'a string', integer: 'an integer', number: 'a number', boolean: 'true or false', ip: 'an IP address', cidr: 'a CIDR' }[
+      type
+    ] ?? type
+  );
 }

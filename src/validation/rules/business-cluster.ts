@@ -36,7 +36,13 @@ export function checkExtraArgs(ctx: RuleContext, path: readonly PathSegment[]): 
   for (const key of Object.keys(args)) {
     if (!key.startsWith('-')) continue;
     const bare = key.replace(/^-+/, '');
-    ctx.report([...path, key], 'key', 'error', 'extra-args-dashes', `${formatPath(path)} key "${key}" must be written without leading dashes: use "${bare}" (kokpit adds them: ${bare}: x becomes --${bare}=x)`);
+    ctx.report(
+      [...path, key],
+      'key',
+      'error',
+      'extra-args-dashes',
+      `${formatPath(path)} key "${key}" must be written without leading dashes: use "${bare}" (kokpit adds them: ${bare}: x becomes --${bare}=x)`,
+    );
   }
 }
 
@@ -51,7 +57,10 @@ function checkCatalogVersion(ctx: RuleContext, path: readonly PathSegment[]): vo
   const entry = entries?.find((e) => e.version === version);
   if (entry && !USABLE_STATES.has(entry.state ?? 'Supported')) {
     ctx.report(
-      path, 'value', 'warning', 'version-not-usable',
+      path,
+      'value',
+      'warning',
+      'version-not-usable',
       `Kubernetes ${version} is ${entry.state} in the meta cluster's version catalog${entry.reason ? ` (${entry.reason})` : ''}; ` +
         `a cluster at it will not start: use ${usable?.length ? usable.join(', ') : 'a Supported version'}`,
     );
@@ -59,5 +68,11 @@ function checkCatalogVersion(ctx: RuleContext, path: readonly PathSegment[]): vo
   }
   if (catalog.includes(version)) return;
   const known = (usable ?? catalog).length ? (usable ?? catalog).join(', ') : 'none';
-  ctx.report(path, 'value', 'warning', 'unknown-version', `Kubernetes ${version} is not in the meta cluster's version catalog (${known}); pick one of those or add a KubernetesVersion for it`);
+  ctx.report(
+    path,
+    'value',
+    'warning',
+    'unknown-version',
+    `Kubernetes ${version} is not in the meta cluster's version catalog (${known}); pick one of those or add a KubernetesVersion for it`,
+  );
 }

@@ -28,10 +28,22 @@ export function checkEtcdBinding(ctx: RuleContext, path: readonly PathSegment[])
   const managed = etcd.managed !== undefined && etcd.managed !== null;
   const at = formatPath(path);
   if (shared && managed) {
-    ctx.report(path, 'key', 'error', 'etcd-binding', `set exactly one of ${at}.clusterRef (share an existing EtcdCluster) or ${at}.managed (a dedicated one), not both`);
+    ctx.report(
+      path,
+      'key',
+      'error',
+      'etcd-binding',
+      `set exactly one of ${at}.clusterRef (share an existing EtcdCluster) or ${at}.managed (a dedicated one), not both`,
+    );
   } else if (!shared && !managed) {
     // A misspelt "manged:" already got an unknown-field error that names the fix.
     if (Object.keys(etcd).some((k) => didYouMean(k, ['clusterRef', 'managed']))) return;
-    ctx.report(path, 'key', 'error', 'etcd-binding', `${at} needs exactly one of clusterRef (share an existing EtcdCluster) or managed (a dedicated one), e.g. "managed: {replicas: 3}"`);
+    ctx.report(
+      path,
+      'key',
+      'error',
+      'etcd-binding',
+      `${at} needs exactly one of clusterRef (share an existing EtcdCluster) or managed (a dedicated one), e.g. "managed: {replicas: 3}"`,
+    );
   }
 }

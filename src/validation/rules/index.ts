@@ -40,5 +40,10 @@ function checkKindCluster(ctx: RuleContext): void {
   if (!net) return;
   const service = str(net.serviceSubnet);
   const pods = str(net.podSubnet);
-  checkNetworkRanges(ctx, { path: ['networking', 'serviceSubnet'], value: service }, { path: ['networking', 'podSubnet'], value: pods }, false);
+  checkNetworkRanges(
+    ctx,
+    { path: ['networking', 'serviceSubnet'], value: service },
+    { path: ['networking', 'podSubnet'], value: pods },
+    false,
+  );
 }

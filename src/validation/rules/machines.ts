@@ -16,7 +16,14 @@ export function checkComponent(ctx: RuleContext): void {
   const self = obj(ctx.value.metadata)?.name;
   const deps = arr(valueAt(ctx.value, ['spec', 'dependsOn']));
   deps?.forEach((dep, i) => {
-    if (dep === self) ctx.report(['spec', 'dependsOn', i], 'value', 'error', 'self-dependency', `spec.dependsOn[${i}]: a Component cannot depend on itself; remove "${dep}"`);
+    if (dep === self)
+      ctx.report(
+        ['spec', 'dependsOn', i],
+        'value',
+        'error',
+        'self-dependency',
+        `spec.dependsOn[${i}]: a Component cannot depend on itself; remove "${dep}"`,
+      );
   });
   // Known references minus the component itself (reported above).
   if (typeof self === 'string' && deps?.includes(self)) {
@@ -35,9 +42,22 @@ function checkRolloutPhases(ctx: RuleContext): void {
     if (typeof percent !== 'number') return;
     const path = ['spec', 'rollout', 'phases', i, 'percent'];
     if (percent > 100) {
-      ctx.report(path, 'value', 'error', 'rollout-percent', `${formatPath(path)} is ${percent}: a phase's percent is the share of machines updated by its end, at most 100`, ['maximum']);
+      ctx.report(
+        path,
+        'value',
+        'error',
+        'rollout-percent',
+        `${formatPath(path)} is ${percent}: a phase's percent is the share of machines updated by its end, at most 100`,
+        ['maximum'],
+      );
     } else if (previous && percent <= previous.percent) {
-      ctx.report(path, 'value', 'error', 'rollout-order', `${formatPath(path)} is ${percent}, not more than phase ${previous.index + 1}'s ${previous.percent}: percents are cumulative, so each phase must be larger than the one before (e.g. 5, 50, 100)`);
+      ctx.report(
+        path,
+        'value',
+        'error',
+        'rollout-order',
+        `${formatPath(path)} is ${percent}, not more than phase ${previous.index + 1}'s ${previous.percent}: percents are cumulative, so each phase must be larger than the one before (e.g. 5, 50, 100)`,
+      );
     }
     if (percent <= 100 && (!previous || percent > previous.percent)) previous = { percent, index: i };
   });

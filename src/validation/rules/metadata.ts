@@ -18,19 +18,37 @@ export const metadataRules: Rule = (ctx) => {
   const meta = obj(ctx.value.metadata);
   if (!meta) return; // a missing metadata is a schema finding already
   if (info.scope === 'Cluster' && info.crd && typeof meta.namespace === 'string') {
-    ctx.report(['metadata', 'namespace'], 'key', 'warning', 'cluster-scoped-namespace', `${info.kind} is cluster-scoped: metadata.namespace is ignored; remove it`);
+    ctx.report(
+      ['metadata', 'namespace'],
+      'key',
+      'warning',
+      'cluster-scoped-namespace',
+      `${info.kind} is cluster-scoped: metadata.namespace is ignored; remove it`,
+    );
   }
   const name = meta.name;
   if (name === undefined || name === null) {
     if (typeof meta.generateName === 'string') return;
-    ctx.report(['metadata'], 'key', 'error', 'name-required', `metadata.name is required: give the ${info.kind} a name, e.g. "name: my-${info.kind.toLowerCase()}"`);
+    ctx.report(
+      ['metadata'],
+      'key',
+      'error',
+      'name-required',
+      `metadata.name is required: give the ${info.kind} a name, e.g. "name: my-${info.kind.toLowerCase()}"`,
+    );
     return;
   }
   if (typeof name !== 'string') return; // the schema walk reported the type
   let pattern = patterns.get(info.namePattern);
   if (!pattern) patterns.set(info.namePattern, (pattern = new RegExp(info.namePattern)));
   if (!pattern.test(name)) {
-    ctx.report(['metadata', 'name'], 'value', 'error', 'name-format', `metadata.name ${patternMessage(pattern, name)}${info.namePattern === DNS1123_SUBDOMAIN ? '' : ' (no dots: it becomes part of Service and label names)'}`);
+    ctx.report(
+      ['metadata', 'name'],
+      'value',
+      'error',
+      'name-format',
+      `metadata.name ${patternMessage(pattern, name)}${info.namePattern === DNS1123_SUBDOMAIN ? '' : ' (no dots: it becomes part of Service and label names)'}`,
+    );
   }
   if (name.length > info.maxNameLength) {
     const derived = DERIVED_NAMES[info.kind];

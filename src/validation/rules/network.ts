@@ -116,11 +116,22 @@ export function checkNetworkRanges(
     for (const c of svc) {
       const min = c.family === 4 ? 12 : 108;
       if (c.prefix < min) {
-        ctx.report(service.path, 'value', 'error', 'service-cidr-size', `${formatPath(service.path)} ${c.text} is too large: kube-apiserver accepts IPv${c.family} service ranges of /${min} or smaller, e.g. ${c.family === 4 ? '10.96.0.0/12' : 'fd00:10:96::/108'}`);
+        ctx.report(
+          service.path,
+          'value',
+          'error',
+          'service-cidr-size',
+          `${formatPath(service.path)} ${c.text} is too large: kube-apiserver accepts IPv${c.family} service ranges of /${min} or smaller, e.g. ${c.family === 4 ? '10.96.0.0/12' : 'fd00:10:96::/108'}`,
+        );
       }
     }
   }
-  if ((service.value === undefined && pods.value === undefined) || (service.value !== undefined && !svc) || (pods.value !== undefined && !pod)) return;
+  if (
+    (service.value === undefined && pods.value === undefined) ||
+    (service.value !== undefined && !svc) ||
+    (pods.value !== undefined && !pod)
+  )
+    return;
   const svcRanges = svc ?? fallback(service.fallback);
   const podRanges = pod ?? fallback(pods.fallback);
   for (const s of svcRanges) {
@@ -130,7 +141,13 @@ export function checkNetworkRanges(
       const [at, other] = pods.value !== undefined ? [pods, service] : [service, pods];
       const [mine, theirs] = at === pods ? [p, s] : [s, p];
       const otherName = formatPath(other.path) + (other.value === undefined ? ' (default)' : '');
-      ctx.report(at.path, 'value', 'error', 'cidr-overlap', `${formatPath(at.path)} ${mine.text} overlaps ${otherName} ${theirs.text}; the service and pod ranges must be disjoint, e.g. serviceCIDR 10.96.0.0/12 and podCIDR 10.244.0.0/16`);
+      ctx.report(
+        at.path,
+        'value',
+        'error',
+        'cidr-overlap',
+        `${formatPath(at.path)} ${mine.text} overlaps ${otherName} ${theirs.text}; the service and pod ranges must be disjoint, e.g. serviceCIDR 10.96.0.0/12 and podCIDR 10.244.0.0/16`,
+      );
       return;
     }
   }
@@ -157,4 +174,3 @@ export function checkNodePort(ctx: RuleContext, path: readonly PathSegment[]): v
     ['minimum', 'maximum'],
   );
 }
-

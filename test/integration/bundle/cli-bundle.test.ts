@@ -8,7 +8,6 @@ import { listFiles, PackageManager } from '@vscode/vsce';
 import { COMMANDS } from '../../../src/cli/registry';
 import { loadedWith, readCliMeta } from '../../support/cli-chunks';
 
-
 describe('bundled CLI (dist/cli.js)', function () {
   before(function () {
     const r = spawnSync('npm', ['run', '--silent', 'build'], { encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '' } });
@@ -17,16 +16,22 @@ describe('bundled CLI (dist/cli.js)', function () {
 
   it('prints help', () => {
     // bin/kokpit.js runs dist/cli.js when it exists (and KOKPIT_FROM_SOURCE is unset).
-    const r = spawnSync(process.execPath, ['bin/kokpit.js', '--help'], { encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '' } });
+    const r = spawnSync(process.execPath, ['bin/kokpit.js', '--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, KOKPIT_FROM_SOURCE: '' },
+    });
     assert.equal(r.status, 0, r.stderr);
     for (const cmd of ['validate', 'operator', 'sandbox', 'versions']) assert.match(r.stdout, new RegExp(`\\b${cmd}\\b`));
   });
 
-  it('loads every command\'s chunk: an unknown flag is a usage error (exit 2), not a load failure', function () {
+  it("loads every command's chunk: an unknown flag is a usage error (exit 2), not a load failure", function () {
     this.timeout(120_000);
     // Loading runs each chunk's top level, etcd3's .proto lookup included (operator, sandbox, up, backup, …).
     for (const { name } of COMMANDS) {
-      const r = spawnSync(process.execPath, ['bin/kokpit.js', name, '--no-such-flag'], { encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '' } });
+      const r = spawnSync(process.execPath, ['bin/kokpit.js', name, '--no-such-flag'], {
+        encoding: 'utf8',
+        env: { ...process.env, KOKPIT_FROM_SOURCE: '' },
+      });
       assert.equal(r.status, 2, `${name}: ${r.stderr}`);
       assert.match(r.stderr, new RegExp(`^kokpit ${name}: unknown (flag|subcommand)`), name);
     }
@@ -50,7 +55,11 @@ describe('bundled CLI (dist/cli.js)', function () {
   });
 
   it('validates the fixtures with the same exit codes as the sources', () => {
-    const run = (args: string[]) => spawnSync(process.execPath, ['bin/kokpit.js', 'validate', ...args], { encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '' } });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['bin/kokpit.js', 'validate', ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, KOKPIT_FROM_SOURCE: '' },
+      });
     assert.equal(run(['testFixture/valid']).status, 0);
     const bad = run(['testFixture/invalid']);
     assert.equal(bad.status, 1);
@@ -60,11 +69,20 @@ describe('bundled CLI (dist/cli.js)', function () {
 
   it('the .vsix ships the etcd3 .proto files the bundled etcd client loads at run time', async () => {
     const files = await listFiles({ cwd: process.cwd(), packageManager: PackageManager.None });
-    for (const f of ['dist/extension.js', 'dist/cli.js', 'dist/etcd3-proto/rpc.proto', 'dist/etcd3-proto/kv.proto', 'dist/etcd3-proto/auth.proto']) {
+    for (const f of [
+      'dist/extension.js',
+      'dist/cli.js',
+      'dist/etcd3-proto/rpc.proto',
+      'dist/etcd3-proto/kv.proto',
+      'dist/etcd3-proto/auth.proto',
+    ]) {
       assert.ok(files.includes(f), `${f} is not packaged`);
     }
     // Every chunk of the CLI, and nothing else from dist/cli/ (maps, metafile).
-    const chunks = fs.readdirSync('dist/cli').filter((f) => f.endsWith('.mjs')).map((f) => `dist/cli/${f}`);
+    const chunks = fs
+      .readdirSync('dist/cli')
+      .filter((f) => f.endsWith('.mjs'))
+      .map((f) => `dist/cli/${f}`);
     assert.ok(chunks.includes('dist/cli/main.mjs'));
     assert.deepEqual(files.filter((f) => f.startsWith('dist/cli/')).sort(), chunks.sort());
   });

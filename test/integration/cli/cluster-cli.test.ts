@@ -33,7 +33,15 @@ describe('kokpit cluster commands on a real meta control plane', function () {
     await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     for (const v of defaultKubernetesVersions()) await applyObject(objects, v as unknown as KubernetesObject);
     // A freshly installed CRD answers 429 while its storage initializes.
-    await waitFor('Addon API served', () => listObjects(objects, API_VERSION, 'Addon').then(() => true, () => undefined), { timeoutMs: 30_000, intervalMs: 200 });
+    await waitFor(
+      'Addon API served',
+      () =>
+        listObjects(objects, API_VERSION, 'Addon').then(
+          () => true,
+          () => undefined,
+        ),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-cli-it-'));
     meta = ['--kubeconfig', cp.kubeconfigPath];
   });
@@ -46,15 +54,28 @@ describe('kokpit cluster commands on a real meta control plane', function () {
     const out: string[] = [];
     const err: string[] = [];
     const progress: string[] = [];
-    const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), progress: (t) => progress.push(t), isTTY: false, cwd: dir });
+    const code = await runCli(argv, {
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      progress: (t) => progress.push(t),
+      isTTY: false,
+      cwd: dir,
+    });
     return { code, out: out.join('\n'), err: err.join('\n'), progress };
   };
   const addonNames = async () => (await listObjects(makeObjectApi(kc), API_VERSION, 'Addon')).map((a) => a.metadata!.name!).sort();
 
   describe('addons import', () => {
     const addon = (name: string, version = '1.0.0', extra: Record<string, unknown> = {}) => ({
-      apiVersion: API_VERSION, kind: 'Addon', metadata: { name },
-      spec: { version, manifests: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: kube-system\ndata:\n  v: "{{ .params.v }}"\n`, parameters: [{ name: 'v', type: 'string', default: 'x' }], ...extra },
+      apiVersion: API_VERSION,
+      kind: 'Addon',
+      metadata: { name },
+      spec: {
+        version,
+        manifests: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: kube-system\ndata:\n  v: "{{ .params.v }}"\n`,
+        parameters: [{ name: 'v', type: 'string', default: 'x' }],
+        ...extra,
+      },
     });
 
     it('refuses the whole import when one document is invalid, naming file:line:column', async () => {
@@ -76,42 +97,83 @@ describe('kokpit cluster commands on a real meta control plane', function () {
 
       const dry = await cli(['addons', 'import', 'good', '--dry-run', ...meta]);
       assert.equal(dry.code, 0, dry.err);
-      assert.deepEqual(dry.out.split('\n'), ['addon/alpha created (server dry run)', 'addon/beta created (server dry run)', 'addon/gamma created (server dry run)']);
+      assert.deepEqual(dry.out.split('\n'), [
+        'addon/alpha created (server dry run)',
+        'addon/beta created (server dry run)',
+        'addon/gamma created (server dry run)',
+      ]);
       assert.deepEqual(await addonNames(), []);
 
       const first = await cli(['addons', 'import', 'good', ...meta]);
       assert.deepEqual(first.out.split('\n'), ['addon/alpha created', 'addon/beta created', 'addon/gamma created']);
       assert.deepEqual(await addonNames(), ['alpha', 'beta', 'gamma']);
-      const rv = (await readObject(makeObjectApi(kc), { apiVersion: API_VERSION, kind: 'Addon', metadata: { name: 'alpha' } }))!.metadata!.resourceVersion;
+      const rv = (await readObject(makeObjectApi(kc), { apiVersion: API_VERSION, kind: 'Addon', metadata: { name: 'alpha' } }))!.metadata!
+        .resourceVersion;
 
       const again = await cli(['addons', 'import', 'good/a.yaml', 'good/b.yml', ...meta]);
       assert.deepEqual(again.out.split('\n'), ['addon/alpha unchanged', 'addon/beta unchanged', 'addon/gamma unchanged']);
-      assert.equal((await readObject(makeObjectApi(kc), { apiVersion: API_VERSION, kind: 'Addon', metadata: { name: 'alpha' } }))!.metadata!.resourceVersion, rv, 'no write for an unchanged addon');
+      assert.equal(
+        (await readObject(makeObjectApi(kc), { apiVersion: API_VERSION, kind: 'Addon', metadata: { name: 'alpha' } }))!.metadata!
+          .resourceVersion,
+        rv,
+        'no write for an unchanged addon',
+      );
 
       fs.writeFileSync(path.join(dir, 'good', 'a.yaml'), stringify(addon('alpha', '1.1.0')));
       const dryChange = await cli(['addons', 'import', 'good/a.yaml', '--dry-run', ...meta]);
       assert.equal(dryChange.out, 'addon/alpha configured (server dry run)');
       const changed = await cli(['addons', 'import', 'good/a.yaml', ...meta]);
       assert.equal(changed.out, 'addon/alpha configured');
-      const live = await readObject<KubernetesObject & { spec: { version: string } }>(makeObjectApi(kc), { apiVersion: API_VERSION, kind: 'Addon', metadata: { name: 'alpha' } });
+      const live = await readObject<KubernetesObject & { spec: { version: string } }>(makeObjectApi(kc), {
+        apiVersion: API_VERSION,
+        kind: 'Addon',
+        metadata: { name: 'alpha' },
+      });
       assert.equal(live!.spec.version, '1.1.0');
     });
 
     it('--builtin imports the shipped definitions; list shows them all', async () => {
       const r = await cli(['addons', 'import', '--builtin', ...meta]);
       assert.equal(r.code, 0, r.err);
-      assert.deepEqual(r.out.split('\n'), defaultAddons().map((a) => `addon/${a.metadata.name} created`));
-      assert.equal((await cli(['addons', 'import', '--builtin', ...meta])).out, defaultAddons().map((a) => `addon/${a.metadata.name} unchanged`).join('\n'));
+      assert.deepEqual(
+        r.out.split('\n'),
+        defaultAddons().map((a) => `addon/${a.metadata.name} created`),
+      );
+      assert.equal(
+        (await cli(['addons', 'import', '--builtin', ...meta])).out,
+        defaultAddons()
+          .map((a) => `addon/${a.metadata.name} unchanged`)
+          .join('\n'),
+      );
       const list = await cli(['addons', 'list', ...meta]);
       assert.equal(list.code, 0);
-      assert.deepEqual(list.out.split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), ['alpha 1.1.0', 'beta 1.0.0', 'coredns ' + defaultAddons()[0].spec.version, 'gamma 1.0.0', 'kokpit-cni ' + defaultAddons()[2].spec.version, 'kube-proxy ' + defaultAddons()[1].spec.version]);
+      assert.deepEqual(
+        list.out
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+        [
+          'alpha 1.1.0',
+          'beta 1.0.0',
+          'coredns ' + defaultAddons()[0].spec.version,
+          'gamma 1.0.0',
+          'kokpit-cni ' + defaultAddons()[2].spec.version,
+          'kube-proxy ' + defaultAddons()[1].spec.version,
+        ],
+      );
     });
   });
 
   describe('diff', () => {
     const alpha = (version: string) => ({
-      apiVersion: API_VERSION, kind: 'Addon', metadata: { name: 'alpha' },
-      spec: { version, manifests: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alpha\n  namespace: kube-system\ndata:\n  v: "{{ .params.v }}"\n`, parameters: [{ name: 'v', type: 'string', default: 'x' }] },
+      apiVersion: API_VERSION,
+      kind: 'Addon',
+      metadata: { name: 'alpha' },
+      spec: {
+        version,
+        manifests: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alpha\n  namespace: kube-system\ndata:\n  v: "{{ .params.v }}"\n`,
+        parameters: [{ name: 'v', type: 'string', default: 'x' }],
+      },
     });
     const write = (name: string, docs: unknown[]) => {
       fs.writeFileSync(path.join(dir, name), docs.map((d) => stringify(d)).join('---\n'));
@@ -132,34 +194,73 @@ describe('kokpit cluster commands on a real meta control plane', function () {
       const lines = r.out.split('\n');
       assert.ok(lines.includes('--- addon/alpha (live)') && lines.includes('+++ addon/alpha (after apply)'), r.out);
       const alphaPart = lines.slice(lines.indexOf('--- addon/alpha (live)'), lines.indexOf('--- configmap/fresh (live): does not exist'));
-      assert.deepEqual(alphaPart.filter((l) => /^[-+] /.test(l)), ['-  version: 1.1.0', '+  version: 1.2.0']);
+      assert.deepEqual(
+        alphaPart.filter((l) => /^[-+] /.test(l)),
+        ['-  version: 1.1.0', '+  version: 1.2.0'],
+      );
       assert.ok(lines.includes('--- configmap/fresh (live): does not exist'), r.out);
       assert.ok(lines.includes('+  a: b'), r.out);
-      const live = await readObject<KubernetesObject & { spec: { version: string } }>(makeObjectApi(kc), { apiVersion: API_VERSION, kind: 'Addon', metadata: { name: 'alpha' } });
+      const live = await readObject<KubernetesObject & { spec: { version: string } }>(makeObjectApi(kc), {
+        apiVersion: API_VERSION,
+        kind: 'Addon',
+        metadata: { name: 'alpha' },
+      });
       assert.equal(live!.spec.version, '1.1.0', 'a dry run only');
-      assert.equal(await readObject(makeObjectApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fresh', namespace: NS } }), undefined);
+      assert.equal(
+        await readObject(makeObjectApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fresh', namespace: NS } }),
+        undefined,
+      );
     });
 
     it('an invalid file or a rejected object: exit 2', async () => {
-      const bad = await cli(['diff', '-f', write('bad.yaml', [{ ...alpha('1.0.0'), spec: { version: '1', manifests: '', parameters: [{ name: 'v', type: 'colour' }] } }]), ...meta]);
+      const bad = await cli([
+        'diff',
+        '-f',
+        write('bad.yaml', [{ ...alpha('1.0.0'), spec: { version: '1', manifests: '', parameters: [{ name: 'v', type: 'colour' }] } }]),
+        ...meta,
+      ]);
       assert.equal(bad.code, 2);
       assert.match(bad.err, /^bad\.yaml:\d+:\d+: .*colour/m);
-      const rejected = await cli(['diff', '-f', write('rejected.yaml', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'no-such-ns' }, data: { a: 'b' } }]), ...meta]);
+      const rejected = await cli([
+        'diff',
+        '-f',
+        write('rejected.yaml', [
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'no-such-ns' }, data: { a: 'b' } },
+        ]),
+        ...meta,
+      ]);
       assert.equal(rejected.code, 2);
       assert.match(rejected.err, /ConfigMap no-such-ns\/x: .*not found/);
     });
   });
 
   describe('upgrade', () => {
-    const bc = (name: string, version: string) => applyObject(makeObjectApi(kc), {
-      apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name, namespace: NS },
-      spec: { version, etcd: { clusterRef: { name: 'shared' } } },
-    } as KubernetesObject, { fieldManager: 'kokpit-test' });
-    const read = (name: string) => readObject<KubernetesObject & { spec: { version: string } }>(makeObjectApi(kc), { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name, namespace: NS } });
+    const bc = (name: string, version: string) =>
+      applyObject(
+        makeObjectApi(kc),
+        {
+          apiVersion: API_VERSION,
+          kind: 'BusinessCluster',
+          metadata: { name, namespace: NS },
+          spec: { version, etcd: { clusterRef: { name: 'shared' } } },
+        } as KubernetesObject,
+        { fieldManager: 'kokpit-test' },
+      );
+    const read = (name: string) =>
+      readObject<KubernetesObject & { spec: { version: string } }>(makeObjectApi(kc), {
+        apiVersion: API_VERSION,
+        kind: 'BusinessCluster',
+        metadata: { name, namespace: NS },
+      });
 
     it('refuses an unknown version and a downgrade with exit 1, changing nothing', async () => {
       await bc('old', 'v1.32.13');
-      await applyStatus(kc, { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name: 'old', namespace: NS } }, 'businessclusters', { version: 'v1.33.13' });
+      await applyStatus(
+        kc,
+        { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name: 'old', namespace: NS } },
+        'businessclusters',
+        { version: 'v1.33.13' },
+      );
       const unknown = await cli(['upgrade', 'old', '--to', 'v1.40.0', '-n', NS, ...meta]);
       assert.equal(unknown.code, 1);
       assert.match(unknown.err, /kokpit upgrade: version v1\.40\.0 is not in the version catalog; available: v1\.32\.13, v1\.33\.13/);
@@ -178,7 +279,9 @@ describe('kokpit cluster commands on a real meta control plane', function () {
       assert.equal(r.code, 0, r.err);
       const live = (await read('quick'))!;
       assert.equal(live.spec.version, 'v1.33.13');
-      const owner = live.metadata!.managedFields!.find((m) => JSON.stringify(m.fieldsV1).includes('"f:version"') && m.operation === 'Update');
+      const owner = live.metadata!.managedFields!.find(
+        (m) => JSON.stringify(m.fieldsV1).includes('"f:version"') && m.operation === 'Update',
+      );
       assert.equal(owner?.manager, UPGRADE_FIELD_MANAGER);
       assert.deepEqual(r.progress, ['[0s] spec.version v1.32.13 → v1.33.13']);
     });
@@ -189,17 +292,27 @@ describe('kokpit cluster commands on a real meta control plane', function () {
       // Status as the operator writes it mid-upgrade (generation 2 not yet fully observed).
       const timer = setTimeout(() => {
         applyStatus(kc, ref, 'businessclusters', {
-          phase: 'Upgrading', version: 'v1.32.13', observedGeneration: 1,
+          phase: 'Upgrading',
+          version: 'v1.32.13',
+          observedGeneration: 1,
           upgrade: { from: 'v1.32.13', to: 'v1.33.13', step: 'kube-apiserver to v1.33.13' },
-          conditions: [{ type: 'Ready', status: 'False', reason: 'Upgrading', observedGeneration: 2, lastTransitionTime: '2026-01-01T00:00:00Z' }],
+          conditions: [
+            { type: 'Ready', status: 'False', reason: 'Upgrading', observedGeneration: 2, lastTransitionTime: '2026-01-01T00:00:00Z' },
+          ],
         }).catch(() => {});
       }, 1000);
       const r = await cli(['upgrade', 'slow', '--to', 'v1.33.13', '-n', NS, '--timeout', '4s', ...meta]);
       clearTimeout(timer);
       assert.equal(r.code, 1);
-      assert.equal(r.err, 'kokpit upgrade: timed out after 4s waiting for status.version v1.33.13 (now v1.32.13); Ready=True (now False, Upgrading); observedGeneration 2 (now 1)');
+      assert.equal(
+        r.err,
+        'kokpit upgrade: timed out after 4s waiting for status.version v1.33.13 (now v1.32.13); Ready=True (now False, Upgrading); observedGeneration 2 (now 1)',
+      );
       assert.equal(r.progress[0], '[0s] spec.version v1.32.13 → v1.33.13');
-      assert.ok(r.progress.some((l) => /^\[\d+s\] Upgrading · kube-apiserver to v1\.33\.13 · Ready=False$/.test(l)), r.progress.join('\n'));
+      assert.ok(
+        r.progress.some((l) => /^\[\d+s\] Upgrading · kube-apiserver to v1\.33\.13 · Ready=False$/.test(l)),
+        r.progress.join('\n'),
+      );
     });
 
     it('a refusal the operator reports for the new generation fails the command once it persists', async () => {
@@ -207,10 +320,27 @@ describe('kokpit cluster commands on a real meta control plane', function () {
       const ref = { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name: 'refused', namespace: NS } };
       const timer = setTimeout(() => {
         applyStatus(kc, ref, 'businessclusters', {
-          conditions: [{ type: 'CatalogValid', status: 'False', reason: 'NoIntermediateVersion', message: 'the catalog has no usable v1.33.x', observedGeneration: 2, lastTransitionTime: '2026-01-01T00:00:00Z' }],
+          conditions: [
+            {
+              type: 'CatalogValid',
+              status: 'False',
+              reason: 'NoIntermediateVersion',
+              message: 'the catalog has no usable v1.33.x',
+              observedGeneration: 2,
+              lastTransitionTime: '2026-01-01T00:00:00Z',
+            },
+          ],
         }).catch(() => {});
       }, 500);
-      const r = await upgradeCluster({ kc, name: 'refused', namespace: NS, to: 'v1.33.13', timeoutMs: 30_000, failAfterMs: 1000, pollMs: 200 });
+      const r = await upgradeCluster({
+        kc,
+        name: 'refused',
+        namespace: NS,
+        to: 'v1.33.13',
+        timeoutMs: 30_000,
+        failAfterMs: 1000,
+        pollMs: 200,
+      });
       clearTimeout(timer);
       assert.equal(r.ok, false);
       assert.equal(r.message, 'upgrade to v1.33.13 failed: CatalogValid: the catalog has no usable v1.33.x');
@@ -221,13 +351,25 @@ describe('kokpit cluster commands on a real meta control plane', function () {
   describe('kubeconfig --merge', () => {
     const CA = '-----BEGIN CERTIFICATE-----\nTUlJQ0FBQQ==\n-----END CERTIFICATE-----\n';
     const KEY = '-----BEGIN PRIVATE KEY-----\nU0VDUkVUS0VZTUFURVJJQUw=\n-----END PRIVATE KEY-----\n';
-    const adminSecret = (server: string) => applyObject(makeObjectApi(kc), {
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: 'biz-admin-kubeconfig', namespace: NS },
-      data: { value: Buffer.from(buildKubeconfig({ clusterName: 'biz', server, caPem: CA, user: 'kubernetes-admin', clientCertPem: CA, clientKeyPem: KEY })).toString('base64') },
-    } as KubernetesObject);
+    const adminSecret = (server: string) =>
+      applyObject(makeObjectApi(kc), {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'biz-admin-kubeconfig', namespace: NS },
+        data: {
+          value: Buffer.from(
+            buildKubeconfig({ clusterName: 'biz', server, caPem: CA, user: 'kubernetes-admin', clientCertPem: CA, clientKeyPem: KEY }),
+          ).toString('base64'),
+        },
+      } as KubernetesObject);
 
     it('adds kokpit/<ns>/<cluster> to an existing kubeconfig without touching other entries; unchanged on repeat; updated in place', async () => {
-      await applyObject(makeObjectApi(kc), { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name: 'biz', namespace: NS }, spec: { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } } } } as KubernetesObject);
+      await applyObject(makeObjectApi(kc), {
+        apiVersion: API_VERSION,
+        kind: 'BusinessCluster',
+        metadata: { name: 'biz', namespace: NS },
+        spec: { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } } },
+      } as KubernetesObject);
       await adminSecret('https://127.0.0.1:31001');
       const target = path.join(dir, 'user.kubeconfig');
       const mine = fs.readFileSync(cp.kubeconfigPath, 'utf8');
@@ -237,16 +379,29 @@ describe('kokpit cluster commands on a real meta control plane', function () {
       const r = await cli(['kubeconfig', 'biz', '-n', NS, '--merge', '--kubeconfig-out', target, ...meta]);
       assert.equal(r.code, 0, r.err);
       assert.equal(r.out, `context kokpit/${NS}/biz created in ${target}`);
-      for (const t of [r.out, r.err, ...r.progress]) assert.ok(!t.includes('PRIVATE KEY') && !t.includes('U0VDUkVU'), 'no key material printed');
+      for (const t of [r.out, r.err, ...r.progress])
+        assert.ok(!t.includes('PRIVATE KEY') && !t.includes('U0VDUkVU'), 'no key material printed');
       assert.equal(fs.statSync(target).mode & 0o777, 0o600);
       const after = parse(fs.readFileSync(target, 'utf8'));
       assert.equal(after['current-context'], before['current-context'], 'current-context kept');
       assert.deepEqual(after.clusters[0], before.clusters[0]);
       assert.deepEqual(after.users[0], before.users[0]);
-      assert.deepEqual(after.contexts.map((c: { name: string }) => c.name), [...before.contexts.map((c: { name: string }) => c.name), `kokpit/${NS}/biz`]);
+      assert.deepEqual(
+        after.contexts.map((c: { name: string }) => c.name),
+        [...before.contexts.map((c: { name: string }) => c.name), `kokpit/${NS}/biz`],
+      );
       assert.equal(after.clusters[1].cluster.server, 'https://127.0.0.1:31001');
       // The file still works for the meta cluster it held before.
-      assert.equal((await runCli(['addons', 'list', '--kubeconfig', target], { out: () => {}, err: () => {}, progress: () => {}, isTTY: false, cwd: dir })), 0);
+      assert.equal(
+        await runCli(['addons', 'list', '--kubeconfig', target], {
+          out: () => {},
+          err: () => {},
+          progress: () => {},
+          isTTY: false,
+          cwd: dir,
+        }),
+        0,
+      );
 
       const mtime = fs.statSync(target).mtimeMs;
       const again = await cli(['kubeconfig', 'biz', '-n', NS, '--merge', '--kubeconfig-out', target, ...meta]);

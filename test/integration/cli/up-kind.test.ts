@@ -12,10 +12,19 @@ import { findOnPath } from '../../../src/providers/kind';
 const BIN = path.resolve('bin/kokpit.js');
 const NAME = 'kokpit-itest-kind';
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 900_000): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 900_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr || (err && !stdout ? err.message : '')) });
+      resolve({
+        code: err ? (typeof err.code === 'number' ? err.code : 1) : 0,
+        stdout: String(stdout),
+        stderr: String(stderr || (err && !stdout ? err.message : '')),
+      });
     });
   });
 }
@@ -79,7 +88,12 @@ describe('kokpit up --runtime kind --with-sample, then kokpit down (real Docker 
     assert.equal(down.code, 0, `${down.stdout}\n${down.stderr}`);
     const clusters = await run('kind', ['get', 'clusters'], process.env, 60_000);
     assert.ok(!clusters.stdout.split('\n').includes(NAME), clusters.stdout);
-    const ps = await run('docker', ['ps', '--all', '--format', '{{.Names}}', '--filter', `label=io.x-k8s.kind.cluster=${NAME}`], process.env, 60_000);
+    const ps = await run(
+      'docker',
+      ['ps', '--all', '--format', '{{.Names}}', '--filter', `label=io.x-k8s.kind.cluster=${NAME}`],
+      process.env,
+      60_000,
+    );
     assert.equal(ps.stdout.trim(), '');
     assert.ok(!fs.existsSync(path.join(root, NAME)));
   });
@@ -104,7 +118,8 @@ describe('kokpit up --runtime kind on a machine without a Docker engine', functi
     assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /^Runtime: kind \(--runtime kind\)/);
     // Whichever of the two is missing here is the one reported (a machine may have a running engine but no kind).
-    const dockerUp = findOnPath('docker') && (await run('docker', ['info', '--format', '{{.ServerVersion}}'], process.env, 15_000)).code === 0;
+    const dockerUp =
+      findOnPath('docker') && (await run('docker', ['info', '--format', '{{.ServerVersion}}'], process.env, 15_000)).code === 0;
     const dockerLine = findOnPath('docker')
       ? /kokpit up: preflight failed: the Docker engine is not reachable \(.*docker info: .+\)\n  fix: Start the Docker engine \(`sudo systemctl start docker`/
       : /kokpit up: preflight failed: docker is not on PATH\n  fix: Install Docker Engine/;

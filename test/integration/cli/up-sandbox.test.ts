@@ -12,11 +12,17 @@ const BIN = path.resolve('bin/kokpit.js');
 const NAME = 'itest';
 
 function kubectlPath(): string {
-  for (const p of ['/usr/bin/kubectl', path.join(os.homedir(), '.cache/kokpit/bin/kubectl/v1.33.13/kubectl')]) if (fs.existsSync(p)) return p;
+  for (const p of ['/usr/bin/kubectl', path.join(os.homedir(), '.cache/kokpit/bin/kubectl/v1.33.13/kubectl')])
+    if (fs.existsSync(p)) return p;
   throw new Error('no kubectl (npm run setup:bins builds it)');
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 400_000): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 400_000,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
@@ -111,8 +117,16 @@ describe('kokpit up --runtime sandbox --with-sample (real processes)', function 
     // The business control plane: real processes started by the pod runner (state under <root>/<name>/runner).
     const runnerDir = path.join(root, NAME, 'runner');
     const pods = processesMentioning(runnerDir);
-    for (const bin of ['etcd/v3.5.35/etcd', 'kube-apiserver/v1.33.13/kube-apiserver', 'kube-controller-manager/v1.33.13/kube-controller-manager', 'kube-scheduler/v1.33.13/kube-scheduler']) {
-      assert.ok(pods.some((p) => p.cmd.includes(`/${bin} `)), `a ${bin} process runs for the sample (saw: ${pods.map((p) => p.cmd.slice(0, 80)).join(' | ')})`);
+    for (const bin of [
+      'etcd/v3.5.35/etcd',
+      'kube-apiserver/v1.33.13/kube-apiserver',
+      'kube-controller-manager/v1.33.13/kube-controller-manager',
+      'kube-scheduler/v1.33.13/kube-scheduler',
+    ]) {
+      assert.ok(
+        pods.some((p) => p.cmd.includes(`/${bin} `)),
+        `a ${bin} process runs for the sample (saw: ${pods.map((p) => p.cmd.slice(0, 80)).join(' | ')})`,
+      );
     }
 
     // The kubeconfig: a 0600 file, its path on stdout, no key material printed.
@@ -132,37 +146,111 @@ describe('kokpit up --runtime sandbox --with-sample (real processes)', function 
     assert.match(ns.stdout, /namespace\/kube-system/);
     // The business apiserver persists to its own etcd: a namespace created through it reads back.
     assert.equal((await run(kubectl, ['--kubeconfig', kcFile, 'create', 'ns', 'from-test'], env, 30_000)).code, 0);
-    assert.match((await run(kubectl, ['--kubeconfig', kcFile, 'get', 'ns', 'from-test', '-o', 'name'], env, 30_000)).stdout, /namespace\/from-test/);
+    assert.match(
+      (await run(kubectl, ['--kubeconfig', kcFile, 'get', 'ns', 'from-test', '-o', 'name'], env, 30_000)).stdout,
+      /namespace\/from-test/,
+    );
 
     // `kokpit render` of the live spec equals what the operator applied (up to live-only facts: uid, key hashes, nodePort).
-    const liveBC = JSON.parse((await run(kubectl, ['--kubeconfig', state.kubeconfig, 'get', 'businesscluster', 'sample', '-n', 'default', '-o', 'json'], env, 30_000)).stdout);
+    const liveBC = JSON.parse(
+      (
+        await run(
+          kubectl,
+          ['--kubeconfig', state.kubeconfig, 'get', 'businesscluster', 'sample', '-n', 'default', '-o', 'json'],
+          env,
+          30_000,
+        )
+      ).stdout,
+    );
     const manifest = path.join(root, 'sample.yaml');
-    fs.writeFileSync(manifest, JSON.stringify({ apiVersion: liveBC.apiVersion, kind: liveBC.kind, metadata: { name: 'sample', namespace: 'default' }, spec: liveBC.spec }));
+    fs.writeFileSync(
+      manifest,
+      JSON.stringify({
+        apiVersion: liveBC.apiVersion,
+        kind: liveBC.kind,
+        metadata: { name: 'sample', namespace: 'default' },
+        spec: liveBC.spec,
+      }),
+    );
     const rendered = await kokpit('render', '-f', manifest, '-o', 'json');
     assert.equal(rendered.code, 0, rendered.stderr);
-    const items = JSON.parse(rendered.stdout).items as Array<{ kind: string; metadata: { name: string }; spec?: any; data?: Record<string, string> }>;
-    const liveOf = async (kind: string, name: string) => JSON.parse((await run(kubectl, ['--kubeconfig', state!.kubeconfig, 'get', kind, name, '-n', 'default', '-o', 'json'], env, 30_000)).stdout);
-    const pick = (c: any) => ({ name: c.name, image: c.image, command: c.command, args: c.args, mounts: (c.volumeMounts ?? []).map((m: any) => `${m.name}:${m.mountPath}`) });
+    const items = JSON.parse(rendered.stdout).items as Array<{
+      kind: string;
+      metadata: { name: string };
+      spec?: any;
+      data?: Record<string, string>;
+    }>;
+    const liveOf = async (kind: string, name: string) =>
+      JSON.parse(
+        (await run(kubectl, ['--kubeconfig', state!.kubeconfig, 'get', kind, name, '-n', 'default', '-o', 'json'], env, 30_000)).stdout,
+      );
+    const pick = (c: any) => ({
+      name: c.name,
+      image: c.image,
+      command: c.command,
+      args: c.args,
+      mounts: (c.volumeMounts ?? []).map((m: any) => `${m.name}:${m.mountPath}`),
+    });
     for (const name of ['sample-apiserver', 'sample-controller-manager', 'sample-scheduler']) {
       const want = items.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
       assert.ok(want, `render shows Deployment ${name}`);
       const live = await liveOf('deployment', name);
-      assert.deepEqual(live.spec.template.spec.containers.map(pick), want!.spec.template.spec.containers.map(pick), `Deployment ${name}: containers as rendered`);
-      assert.deepEqual(live.spec.template.spec.volumes.map((v: any) => v.name), want!.spec.template.spec.volumes.map((v: any) => v.name));
+      assert.deepEqual(
+        live.spec.template.spec.containers.map(pick),
+        want!.spec.template.spec.containers.map(pick),
+        `Deployment ${name}: containers as rendered`,
+      );
+      assert.deepEqual(
+        live.spec.template.spec.volumes.map((v: any) => v.name),
+        want!.spec.template.spec.volumes.map((v: any) => v.name),
+      );
     }
     const liveEtcd = await liveOf('etcdcluster', 'sample-etcd');
-    assert.deepEqual({ replicas: liveEtcd.spec.replicas, version: liveEtcd.spec.version }, items.find((o) => o.kind === 'EtcdCluster')!.spec);
-    const secretNames = items.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name).sort();
+    assert.deepEqual(
+      { replicas: liveEtcd.spec.replicas, version: liveEtcd.spec.version },
+      items.find((o) => o.kind === 'EtcdCluster')!.spec,
+    );
+    const secretNames = items
+      .filter((o) => o.kind === 'Secret')
+      .map((o) => o.metadata.name)
+      .sort();
     for (const s of secretNames) assert.equal((await liveOf('secret', s)).metadata.name, s, `live Secret ${s} exists`);
-    assert.ok(items.filter((o) => o.kind === 'Secret').every((o) => Object.values(o.data ?? {}).every((v) => Buffer.from(v, 'base64').toString().startsWith('PLACEHOLDER'))), 'rendered Secrets hold placeholders only');
+    assert.ok(
+      items
+        .filter((o) => o.kind === 'Secret')
+        .every((o) => Object.values(o.data ?? {}).every((v) => Buffer.from(v, 'base64').toString().startsWith('PLACEHOLDER'))),
+      'rendered Secrets hold placeholders only',
+    );
 
     // A Deployment in the business cluster: its scheduler places the pods on the kwok nodes, kwok reports them Running.
     const nodes = await run(kubectl, ['--kubeconfig', kcFile, 'get', 'nodes', '-o', 'json'], env, 30_000);
-    assert.equal(JSON.parse(nodes.stdout).items.filter((n: any) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True')).length, 2, 'two Ready nodes');
-    assert.equal((await run(kubectl, ['--kubeconfig', kcFile, 'create', 'deployment', 'web', '--image=registry.k8s.io/pause:3.10', '--replicas=2'], env, 30_000)).code, 0);
-    const waited = await run(kubectl, ['--kubeconfig', kcFile, 'wait', '--for=condition=Available', 'deployment/web', '--timeout=120s'], env, 150_000);
+    assert.equal(
+      JSON.parse(nodes.stdout).items.filter((n: any) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'))
+        .length,
+      2,
+      'two Ready nodes',
+    );
+    assert.equal(
+      (
+        await run(
+          kubectl,
+          ['--kubeconfig', kcFile, 'create', 'deployment', 'web', '--image=registry.k8s.io/pause:3.10', '--replicas=2'],
+          env,
+          30_000,
+        )
+      ).code,
+      0,
+    );
+    const waited = await run(
+      kubectl,
+      ['--kubeconfig', kcFile, 'wait', '--for=condition=Available', 'deployment/web', '--timeout=120s'],
+      env,
+      150_000,
+    );
     assert.equal(waited.code, 0, waited.stderr);
-    const webPods = JSON.parse((await run(kubectl, ['--kubeconfig', kcFile, 'get', 'pods', '-l', 'app=web', '-o', 'json'], env, 30_000)).stdout).items;
+    const webPods = JSON.parse(
+      (await run(kubectl, ['--kubeconfig', kcFile, 'get', 'pods', '-l', 'app=web', '-o', 'json'], env, 30_000)).stdout,
+    ).items;
     assert.equal(webPods.length, 2);
     for (const p of webPods) {
       assert.equal(p.status.phase, 'Running');
@@ -189,7 +277,11 @@ describe('kokpit up --runtime sandbox --with-sample (real processes)', function 
     process.stderr.write(`  kokpit down took ${((Date.now() - tDown) / 1000).toFixed(1)}s\n`);
     assert.equal(down.code, 0, `${down.stdout}\n${down.stderr}`);
     assert.deepEqual(known.filter(alive), [], 'every process of the environment is gone');
-    assert.deepEqual(processesMentioning(root).map((p) => p.cmd), [], 'no process mentions the environment directory');
+    assert.deepEqual(
+      processesMentioning(root).map((p) => p.cmd),
+      [],
+      'no process mentions the environment directory',
+    );
     assert.ok(!fs.existsSync(path.join(root, NAME)), 'state removed');
   });
 });

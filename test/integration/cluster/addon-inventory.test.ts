@@ -5,16 +5,36 @@
 import * as assert from 'node:assert/strict';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { listObjects, makeObjectApi, readObject, withUserAgent } from '../../../src/kube';
-import { decodeInventory, INVENTORY_NAME, INVENTORY_NAMESPACE, syncAddonObjects, type AddonRendering, type SyncPhase } from '../../../src/operators/cluster/addon-inventory';
+import {
+  decodeInventory,
+  INVENTORY_NAME,
+  INVENTORY_NAMESPACE,
+  syncAddonObjects,
+  type AddonRendering,
+  type SyncPhase,
+} from '../../../src/operators/cluster/addon-inventory';
 import { Applier } from '../../../src/kit';
 import { ADDON_LABEL } from '../../../src/operators/cluster/render/addons';
 import { startControlPlane, type ControlPlane } from '../../../src/controlplane';
 import { AGENTS, AuditWrites, assertWriteCount } from '../../support/audit-writes';
 
 const labels = (addon: string) => ({ [ADDON_LABEL]: addon, 'app.kubernetes.io/managed-by': 'kokpit' });
-const cm = (addon: string, name: string, v = '1'): KubernetesObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'kube-system', labels: labels(addon) }, data: { v } } as KubernetesObject);
-const role = (addon: string, name: string): KubernetesObject => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels: labels(addon) }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] } as KubernetesObject);
-const ns = (addon: string, name: string): KubernetesObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: labels(addon) } } as KubernetesObject);
+const cm = (addon: string, name: string, v = '1'): KubernetesObject =>
+  ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: 'kube-system', labels: labels(addon) },
+    data: { v },
+  }) as KubernetesObject;
+const role = (addon: string, name: string): KubernetesObject =>
+  ({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name, labels: labels(addon) },
+    rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+  }) as KubernetesObject;
+const ns = (addon: string, name: string): KubernetesObject =>
+  ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: labels(addon) } }) as KubernetesObject;
 
 class Crash extends Error {}
 
@@ -38,7 +58,11 @@ describe('addon inventory and pruning on a real apiserver', function () {
   /** Every object carrying the addon label, as `addon:Kind/name`. */
   const labelled = async () => {
     const out: string[] = [];
-    for (const [apiVersion, kind] of [['v1', 'ConfigMap'], ['rbac.authorization.k8s.io/v1', 'ClusterRole'], ['v1', 'Namespace']]) {
+    for (const [apiVersion, kind] of [
+      ['v1', 'ConfigMap'],
+      ['rbac.authorization.k8s.io/v1', 'ClusterRole'],
+      ['v1', 'Namespace'],
+    ]) {
       for (const o of await listObjects(makeObjectApi(kc), apiVersion, kind, { labelSelector: ADDON_LABEL })) {
         if (o.metadata?.deletionTimestamp) continue; // a Namespace being finalized is gone as far as the addon is concerned
         out.push(`${o.metadata!.labels![ADDON_LABEL]}:${kind}/${o.metadata!.name}`);
@@ -47,12 +71,22 @@ describe('addon inventory and pruning on a real apiserver', function () {
     return out.sort();
   };
   const stored = async () => {
-    const c = await readObject<KubernetesObject & { data?: Record<string, string> }>(makeObjectApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: INVENTORY_NAME, namespace: INVENTORY_NAMESPACE } });
+    const c = await readObject<KubernetesObject & { data?: Record<string, string> }>(makeObjectApi(kc), {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: INVENTORY_NAME, namespace: INVENTORY_NAMESPACE },
+    });
     return Object.fromEntries(Object.entries(decodeInventory(c?.data)).map(([a, es]) => [a, es.map((e) => `${e.kind}/${e.name}`).sort()]));
   };
   /** One sync; returns its writes as the API server logged them. */
   const sync = async (r: AddonRendering[], crashAfter?: SyncPhase) => {
-    const { writes } = await audit.during({ userAgent: AGENTS.cluster }, () => syncAddonObjects(applier, r, { afterPhase: (p) => { if (p === crashAfter) throw new Crash(p); } }));
+    const { writes } = await audit.during({ userAgent: AGENTS.cluster }, () =>
+      syncAddonObjects(applier, r, {
+        afterPhase: (p) => {
+          if (p === crashAfter) throw new Crash(p);
+        },
+      }),
+    );
     return writes;
   };
 
@@ -64,8 +98,17 @@ describe('addon inventory and pruning on a real apiserver', function () {
   it('records what it applies; a second pass writes nothing', async () => {
     const writes = await sync(specV1);
     assertWriteCount(writes, 6, '1 inventory write (before applying) + 5 objects; the final inventory is already right');
-    assert.deepEqual(await labelled(), ['dns:ClusterRole/dns-role', 'dns:ConfigMap/dns-a', 'dns:ConfigMap/dns-b', 'proxy:ConfigMap/proxy-a', 'proxy:Namespace/proxy-ns']);
-    assert.deepEqual(await stored(), { dns: ['ClusterRole/dns-role', 'ConfigMap/dns-a', 'ConfigMap/dns-b'], proxy: ['ConfigMap/proxy-a', 'Namespace/proxy-ns'] });
+    assert.deepEqual(await labelled(), [
+      'dns:ClusterRole/dns-role',
+      'dns:ConfigMap/dns-a',
+      'dns:ConfigMap/dns-b',
+      'proxy:ConfigMap/proxy-a',
+      'proxy:Namespace/proxy-ns',
+    ]);
+    assert.deepEqual(await stored(), {
+      dns: ['ClusterRole/dns-role', 'ConfigMap/dns-a', 'ConfigMap/dns-b'],
+      proxy: ['ConfigMap/proxy-a', 'Namespace/proxy-ns'],
+    });
     assertWriteCount(await sync(specV1), 0, 'the second pass');
   });
 
@@ -82,7 +125,9 @@ describe('addon inventory and pruning on a real apiserver', function () {
       const from: AddonRendering[] = [{ name: 'dns', objects: [cm('dns', 'dns-a'), role('dns', 'dns-role')] }];
       await sync(from);
       // Replace dns by a new addon and change the set at once.
-      const to: AddonRendering[] = [{ name: `metrics-${phase}`, objects: [cm(`metrics-${phase}`, `m-${phase}`), role(`metrics-${phase}`, `m-role-${phase}`)] }];
+      const to: AddonRendering[] = [
+        { name: `metrics-${phase}`, objects: [cm(`metrics-${phase}`, `m-${phase}`), role(`metrics-${phase}`, `m-role-${phase}`)] },
+      ];
       await assert.rejects(sync(to, phase), Crash);
       await sync(to);
       assert.deepEqual(await labelled(), [`metrics-${phase}:ClusterRole/m-role-${phase}`, `metrics-${phase}:ConfigMap/m-${phase}`]);
@@ -103,14 +148,24 @@ describe('addon inventory and pruning on a real apiserver', function () {
   });
 
   it('an addon that failed to render keeps its objects; one taken over (kokpit labels removed) is left alone', async () => {
-    await sync([{ name: 'dns', objects: [cm('dns', 'dns-a')] }, { name: 'proxy', objects: [cm('proxy', 'proxy-a')] }]);
+    await sync([
+      { name: 'dns', objects: [cm('dns', 'dns-a')] },
+      { name: 'proxy', objects: [cm('proxy', 'proxy-a')] },
+    ]);
     await sync([{ name: 'dns' }, { name: 'proxy', objects: [cm('proxy', 'proxy-a')] }]);
     assert.deepEqual(await labelled(), ['dns:ConfigMap/dns-a', 'proxy:ConfigMap/proxy-a']);
     // Someone else owns proxy-a now: a plain ConfigMap without our labels.
-    const taken = (await readObject(makeObjectApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'proxy-a', namespace: 'kube-system' } }))!;
+    const taken = (await readObject(makeObjectApi(kc), {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'proxy-a', namespace: 'kube-system' },
+    }))!;
     await makeObjectApi(kc).replace({ ...taken, metadata: { ...taken.metadata, labels: { owner: 'someone' } } });
     await sync([{ name: 'dns', objects: [cm('dns', 'dns-a')] }]);
-    assert.ok(await readObject(makeObjectApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'proxy-a', namespace: 'kube-system' } }), 'taken-over object kept');
+    assert.ok(
+      await readObject(makeObjectApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'proxy-a', namespace: 'kube-system' } }),
+      'taken-over object kept',
+    );
     assert.deepEqual(await stored(), { dns: ['ConfigMap/dns-a'] }, 'and forgotten');
   });
 });

@@ -27,7 +27,18 @@ import { installCRDs, resolveBinaries, startControlPlane, waitFor, type ControlP
 import { AGENTS, AuditWrites, assertWriteCount } from '../../support/audit-writes';
 import { createKwokNodes, kwokArgs, writeKwokConfig } from '../../../src/controlplane/kwok';
 import { startProcess, type ManagedProcess } from '../../../src/binaries/processes';
-import { availableEtcdCluster, businessCluster, ensureNamespace, etcdCount, installDefaultVersions, ownedObjects, readCluster, startLoopbackLB, startPlainEtcd, type PlainEtcd } from './support';
+import {
+  availableEtcdCluster,
+  businessCluster,
+  ensureNamespace,
+  etcdCount,
+  installDefaultVersions,
+  ownedObjects,
+  readCluster,
+  startLoopbackLB,
+  startPlainEtcd,
+  type PlainEtcd,
+} from './support';
 
 const NS = 'bc-run';
 const NAME = 'biz';
@@ -44,7 +55,10 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
   const log = (l: string) => process.stderr.write(`  ${l}\n`);
 
   before(async function () {
-    [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, audit: true, log: (l) => log(`[controlplane] ${l}`) }), startPlainEtcd()]);
+    [cp, etcd] = await Promise.all([
+      startControlPlane({ controllers: true, audit: true, log: (l) => log(`[controlplane] ${l}`) }),
+      startPlainEtcd(),
+    ]);
     kc = cp.kubeConfig();
     await installCRDs(kc);
     await ensureNamespace(kc, NS);
@@ -52,11 +66,22 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     for (const a of defaultAddons()) await applyObject(makeObjectApi(kc), a as unknown as KubernetesObject);
     await availableEtcdCluster(kc, NS, 'shared', etcd);
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-bc-runner-'));
-    runner = await startPodRunner({ kubeConfig: kc, nodeName: 'meta-node-0', stateDir, bindUnscheduledPods: true, restartBackoff: { initialMs: 500, maxMs: 5000 } });
+    runner = await startPodRunner({
+      kubeConfig: kc,
+      nodeName: 'meta-node-0',
+      stateDir,
+      bindUnscheduledPods: true,
+      restartBackoff: { initialMs: 500, maxMs: 5000 },
+    });
     lb = await startLoopbackLB(kc, NS, `kokpit.dev/cluster=${NAME},kokpit.dev/component=apiserver`, 6443);
     const t0 = Date.now();
     const olog = (lvl: string) => (m: string) => log(`[operator +${((Date.now() - t0) / 1000).toFixed(1)}s] ${lvl} ${m}`);
-    operator = await startClusterOperator({ kc, hostEndpoint: () => lb.url, waitRequeueMs: 2000, log: { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} } });
+    operator = await startClusterOperator({
+      kc,
+      hostEndpoint: () => lb.url,
+      waitRequeueMs: 2000,
+      log: { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} },
+    });
   });
   after(async () => {
     await kwok?.stop();
@@ -68,7 +93,11 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
   });
 
   const adminKubeConfig = async (): Promise<KubeConfig> => {
-    const s = await readObject<KubernetesObject & { data?: Record<string, string> }>(makeObjectApi(kc), { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${NAME}-admin-kubeconfig`, namespace: NS } });
+    const s = await readObject<KubernetesObject & { data?: Record<string, string> }>(makeObjectApi(kc), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `${NAME}-admin-kubeconfig`, namespace: NS },
+    });
     if (!s?.data?.value) throw new Error('no admin kubeconfig Secret yet');
     return loadKubeConfig({ kubeconfigYaml: Buffer.from(s.data.value, 'base64').toString('utf8') });
   };
@@ -76,14 +105,21 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
   const condition = async (type: string) => (await readCluster(kc, NS, NAME)).status?.conditions?.find((c) => c.type === type);
 
   it('runs the rendered kube-apiserver v1.32.13; the admin kubeconfig from the Secret reaches it', async function () {
-    await applyObject(makeObjectApi(kc), businessCluster(NAME, NS, {
-      version: 'v1.32.13',
-      etcd: { clusterRef: { name: 'shared' } },
-      apiServer: { service: { type: 'ClusterIP' } },
-      addons: [{ name: 'coredns', parameters: { replicas: 1 } }, { name: 'kube-proxy' }],
-    }), { fieldManager: 'kokpit-test' });
+    await applyObject(
+      makeObjectApi(kc),
+      businessCluster(NAME, NS, {
+        version: 'v1.32.13',
+        etcd: { clusterRef: { name: 'shared' } },
+        apiServer: { service: { type: 'ClusterIP' } },
+        addons: [{ name: 'coredns', parameters: { replicas: 1 } }, { name: 'kube-proxy' }],
+      }),
+      { fieldManager: 'kokpit-test' },
+    );
     const t0 = Date.now();
-    const version = await waitFor('business /version via the admin kubeconfig', async () => businessVersion(), { timeoutMs: 240_000, intervalMs: 1000 });
+    const version = await waitFor('business /version via the admin kubeconfig', async () => businessVersion(), {
+      timeoutMs: 240_000,
+      intervalMs: 1000,
+    });
     log(`business apiserver answered after ${Date.now() - t0} ms`);
     assert.equal(version, 'v1.32.13');
     assert.equal((await readCluster(kc, NS, NAME)).status?.endpoint, lb.url);
@@ -92,12 +128,21 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     const bkc = await adminKubeConfig();
     await applyObject(makeObjectApi(bkc), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'smoke' } });
     await applyObject(makeObjectApi(bkc), {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'smoke' },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.k8s.io/pause:3.10' }] } } },
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'smoke' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'registry.k8s.io/pause:3.10' }] } },
+      },
     } as KubernetesObject);
 
     // The operator goes on inside the business cluster: join objects and addons get applied.
-    await waitFor('AddonsReady', async () => ((await condition('AddonsReady'))?.status === 'True' ? true : undefined), { timeoutMs: 120_000, intervalMs: 1000 });
+    await waitFor('AddonsReady', async () => ((await condition('AddonsReady'))?.status === 'True' ? true : undefined), {
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+    });
     const bapps = bkc.makeApiClient(AppsV1Api);
     const coredns = await bapps.readNamespacedDeployment({ name: 'coredns', namespace: 'kube-system' });
     assert.equal(coredns.spec?.replicas, 1, 'coredns parameter applied');
@@ -112,11 +157,18 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     assert.ok(inv.coredns.some((e) => e.kind === 'Deployment' && e.name === 'coredns'));
     // kcm/scheduler v1.32.13 have no binary here: the control plane is honestly not Ready, and the condition
     // says why in the pods' own words (reason ErrImagePull, the pod runner's message), not just a count.
-    const cpr = await waitFor('ControlPlaneReady carries the pod problem', async () => {
-      const c = await condition('ControlPlaneReady');
-      return c?.status === 'False' && c.reason === 'ErrImagePull' ? c : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 1000 });
-    assert.match(cpr.message ?? '', /ready; pod \S+ container kube-(controller-manager|scheduler): image registry\.k8s\.io\/kube-(controller-manager|scheduler):v1\.32\.13: no local build of kube-(controller-manager|scheduler) v1\.32\.13/);
+    const cpr = await waitFor(
+      'ControlPlaneReady carries the pod problem',
+      async () => {
+        const c = await condition('ControlPlaneReady');
+        return c?.status === 'False' && c.reason === 'ErrImagePull' ? c : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    assert.match(
+      cpr.message ?? '',
+      /ready; pod \S+ container kube-(controller-manager|scheduler): image registry\.k8s\.io\/kube-(controller-manager|scheduler):v1\.32\.13: no local build of kube-(controller-manager|scheduler) v1\.32\.13/,
+    );
   });
 
   it('upgrades v1.32.13 → v1.33.13 through `kokpit upgrade`: the apiserver rolls first, then controller-manager and scheduler', async function () {
@@ -128,15 +180,27 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     assert.equal(refused.ok, false);
     assert.equal(refused.patched, false);
     const upgrade = upgradeCluster({
-      kc, name: NAME, namespace: NS, to: 'v1.33.13', timeoutMs: 300_000, pollMs: 500,
-      progress: (l) => { progress.push(l); log(`[upgrade] ${l}`); },
+      kc,
+      name: NAME,
+      namespace: NS,
+      to: 'v1.33.13',
+      timeoutMs: 300_000,
+      pollMs: 500,
+      progress: (l) => {
+        progress.push(l);
+        log(`[upgrade] ${l}`);
+      },
     });
     let upgradeDone = false;
-    const watchApi = waitFor('business /version v1.33.13', async () => {
-      phases.add(String((await readCluster(kc, NS, NAME)).status?.phase));
-      if (upgradeDone) return -1;
-      return (await businessVersion().catch(() => undefined)) === 'v1.33.13' ? Date.now() - t0 : undefined;
-    }, { timeoutMs: 300_000, intervalMs: 500 });
+    const watchApi = waitFor(
+      'business /version v1.33.13',
+      async () => {
+        phases.add(String((await readCluster(kc, NS, NAME)).status?.phase));
+        if (upgradeDone) return -1;
+        return (await businessVersion().catch(() => undefined)) === 'v1.33.13' ? Date.now() - t0 : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 500 },
+    );
     const result = await upgrade;
     upgradeDone = true;
     const apiRolled = await watchApi;
@@ -144,10 +208,18 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     assert.ok(result.patched);
     const done = result.elapsedMs;
     log(`apiserver answered v1.33.13 ${apiRolled} ms after the upgrade started`);
-    assert.ok(phases.has('Upgrading') || progress.some((l) => l.includes('Upgrading')), `phase Upgrading seen (saw ${[...phases].join(', ')})`);
-    assert.ok(progress.some((l) => /kube-apiserver to v1\.33\.13/.test(l)), `progress names the apiserver step:\n${progress.join('\n')}`);
+    assert.ok(
+      phases.has('Upgrading') || progress.some((l) => l.includes('Upgrading')),
+      `phase Upgrading seen (saw ${[...phases].join(', ')})`,
+    );
+    assert.ok(
+      progress.some((l) => /kube-apiserver to v1\.33\.13/.test(l)),
+      `progress names the apiserver step:\n${progress.join('\n')}`,
+    );
     assert.match(progress.at(-1)!, /^\[\d+s\] Running .*Ready=True$/);
-    log(`upgrade v1.32.13 → v1.33.13 complete (all components rolled out, Ready) in ${done} ms (kokpit upgrade, ${progress.length} progress lines)`);
+    log(
+      `upgrade v1.32.13 → v1.33.13 complete (all components rolled out, Ready) in ${done} ms (kokpit upgrade, ${progress.length} progress lines)`,
+    );
     const st = (await readCluster(kc, NS, NAME)).status!;
     assert.equal(st.phase, 'Running');
     assert.equal(st.observedGeneration, (await readCluster(kc, NS, NAME)).metadata?.generation);
@@ -158,7 +230,11 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
 
     // The v1.33 controller-manager now runs inside the business cluster: it creates the ReplicaSet.
     const bapps = (await adminKubeConfig()).makeApiClient(AppsV1Api);
-    await waitFor('ReplicaSet of smoke/web', async () => ((await bapps.listNamespacedReplicaSet({ namespace: 'smoke' })).items.length > 0 ? true : undefined), { timeoutMs: 120_000, intervalMs: 1000 });
+    await waitFor(
+      'ReplicaSet of smoke/web',
+      async () => ((await bapps.listNamespacedReplicaSet({ namespace: 'smoke' })).items.length > 0 ? true : undefined),
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
   });
 
   it('the business scheduler binds the pods its controller-manager created to a (kwok) node', async function () {
@@ -166,15 +242,23 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     const bins = await resolveBinaries([{ component: 'kwok', version: KWOK_VERSION }]);
     const kubeconfigFile = path.join(stateDir, 'business-admin.kubeconfig');
     fs.writeFileSync(kubeconfigFile, (await adminKubeConfig()).exportConfig(), { mode: 0o600 });
-    kwok = startProcess('kwok', bins.get('kwok')!, kwokArgs(kubeconfigFile, writeKwokConfig(stateDir)), { logFile: path.join(stateDir, 'kwok.log'), cwd: stateDir });
+    kwok = startProcess('kwok', bins.get('kwok')!, kwokArgs(kubeconfigFile, writeKwokConfig(stateDir)), {
+      logFile: path.join(stateDir, 'kwok.log'),
+      cwd: stateDir,
+    });
     const bkc = await adminKubeConfig();
     const [node] = await createKwokNodes(bkc, 1);
     const bcore = bkc.makeApiClient(CoreV1Api);
-    const bound = await waitFor('smoke/web pod bound to the kwok node', async (st) => {
-      const pods = (await bcore.listNamespacedPod({ namespace: 'smoke', labelSelector: 'app=web' })).items;
-      st.lastReason = pods.map((p) => `${p.metadata?.name}: node=${p.spec?.nodeName ?? '-'} phase=${p.status?.phase}`).join('; ') || 'no pods';
-      return pods.find((p) => p.spec?.nodeName === node);
-    }, { timeoutMs: 120_000, intervalMs: 1000, abortIf: () => (kwok!.isRunning() ? undefined : 'kwok exited') });
+    const bound = await waitFor(
+      'smoke/web pod bound to the kwok node',
+      async (st) => {
+        const pods = (await bcore.listNamespacedPod({ namespace: 'smoke', labelSelector: 'app=web' })).items;
+        st.lastReason =
+          pods.map((p) => `${p.metadata?.name}: node=${p.spec?.nodeName ?? '-'} phase=${p.status?.phase}`).join('; ') || 'no pods';
+        return pods.find((p) => p.spec?.nodeName === node);
+      },
+      { timeoutMs: 120_000, intervalMs: 1000, abortIf: () => (kwok!.isRunning() ? undefined : 'kwok exited') },
+    );
     assert.equal(bound.spec?.nodeName, node);
   });
 
@@ -193,29 +277,42 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     const proxyObjects = before['kube-proxy'];
     assert.ok(proxyObjects.length >= 3, `kube-proxy recorded ${proxyObjects.length} objects`);
     const objects = makeObjectApi(bkc);
-    const exists = async (e: (typeof proxyObjects)[number]) => !!(await readObject(objects, { apiVersion: e.apiVersion, kind: e.kind, metadata: { name: e.name, namespace: e.namespace } }));
+    const exists = async (e: (typeof proxyObjects)[number]) =>
+      !!(await readObject(objects, { apiVersion: e.apiVersion, kind: e.kind, metadata: { name: e.name, namespace: e.namespace } }));
     for (const e of proxyObjects) assert.ok(await exists(e), `${e.kind} ${e.name} exists before`);
     const t0 = Date.now();
-    await applyObject(makeObjectApi(kc), businessCluster(NAME, NS, {
-      version: 'v1.33.13',
-      etcd: { clusterRef: { name: 'shared' } },
-      apiServer: { service: { type: 'ClusterIP' } },
-      addons: [{ name: 'coredns', parameters: { replicas: 1 } }],
-    }), { fieldManager: 'kokpit-test' });
-    await waitFor('kube-proxy objects deleted and the inventory updated', async (st) => {
-      const left: string[] = [];
-      for (const e of proxyObjects) if (await exists(e)) left.push(`${e.kind}/${e.name}`);
-      const inv = decodeInventory((await bcore.readNamespacedConfigMap({ name: INVENTORY_NAME, namespace: INVENTORY_NAMESPACE })).data);
-      st.lastReason = `left: ${left.join(', ') || 'none'}; inventory: ${Object.keys(inv).join(', ')}`;
-      return left.length === 0 && !inv['kube-proxy'] ? true : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 500 });
+    await applyObject(
+      makeObjectApi(kc),
+      businessCluster(NAME, NS, {
+        version: 'v1.33.13',
+        etcd: { clusterRef: { name: 'shared' } },
+        apiServer: { service: { type: 'ClusterIP' } },
+        addons: [{ name: 'coredns', parameters: { replicas: 1 } }],
+      }),
+      { fieldManager: 'kokpit-test' },
+    );
+    await waitFor(
+      'kube-proxy objects deleted and the inventory updated',
+      async (st) => {
+        const left: string[] = [];
+        for (const e of proxyObjects) if (await exists(e)) left.push(`${e.kind}/${e.name}`);
+        const inv = decodeInventory((await bcore.readNamespacedConfigMap({ name: INVENTORY_NAME, namespace: INVENTORY_NAMESPACE })).data);
+        st.lastReason = `left: ${left.join(', ') || 'none'}; inventory: ${Object.keys(inv).join(', ')}`;
+        return left.length === 0 && !inv['kube-proxy'] ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
     log(`kube-proxy pruned ${Date.now() - t0} ms after it left spec.addons`);
     // coredns is untouched, and status lists only what is in spec.
     await bkc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'coredns', namespace: 'kube-system' });
-    await waitFor('status.addons without kube-proxy', async () => {
-      const addons = (await readCluster(kc, NS, NAME)).status?.addons as Array<{ name: string }> | undefined;
-      return addons?.map((a) => a.name).join(',') === 'coredns' ? true : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 500 });
+    await waitFor(
+      'status.addons without kube-proxy',
+      async () => {
+        const addons = (await readCluster(kc, NS, NAME)).status?.addons as Array<{ name: string }> | undefined;
+        return addons?.map((a) => a.name).join(',') === 'coredns' ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
     const r = operator.reconciler;
     const { writes } = await new AuditWrites(cp).during({ userAgent: AGENTS.cluster }, () => r.reconcile(`${NS}/${NAME}`));
     assertWriteCount(writes, 0, 'the pass after pruning');
@@ -225,8 +322,18 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     const admin = await adminKubeConfig();
     const t = await mintBootstrapToken(admin, { ttlMs: 600_000 });
     assert.match(t.token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
-    const asToken = loadKubeConfig({ kubeconfigYaml: buildKubeconfig({ clusterName: NAME, server: lb.url, caPem: Buffer.from(admin.getCurrentCluster()!.caData!, 'base64').toString('utf8'), user: 'joiner', token: t.token }) });
-    const review = await asToken.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    const asToken = loadKubeConfig({
+      kubeconfigYaml: buildKubeconfig({
+        clusterName: NAME,
+        server: lb.url,
+        caPem: Buffer.from(admin.getCurrentCluster()!.caData!, 'base64').toString('utf8'),
+        user: 'joiner',
+        token: t.token,
+      }),
+    });
+    const review = await asToken
+      .makeApiClient(AuthenticationV1Api)
+      .createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
     assert.equal(review.status?.userInfo?.username, `system:bootstrap:${t.id}`);
     assert.ok(review.status?.userInfo?.groups?.includes('system:bootstrappers:kubeadm:default-node-token'));
     // What kubeadm join does next: read the cluster's join config (RBAC rendered by the bootstrap step).
@@ -240,13 +347,33 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     assert.ok(keysBefore > 50, `the business apiserver stored its objects under ${prefix} (${keysBefore} keys)`);
     const t0 = Date.now();
     await makeObjectApi(kc).delete({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: NAME, namespace: NS } });
-    await waitFor('BusinessCluster gone', async () => ((await readObject(makeObjectApi(kc), { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: NAME, namespace: NS } })) ? undefined : true), { timeoutMs: 120_000, intervalMs: 500 });
+    await waitFor(
+      'BusinessCluster gone',
+      async () =>
+        (await readObject(makeObjectApi(kc), {
+          apiVersion: 'kokpit.dev/v1alpha1',
+          kind: 'BusinessCluster',
+          metadata: { name: NAME, namespace: NS },
+        }))
+          ? undefined
+          : true,
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
     assert.equal(await etcdCount(etcd, prefix), 0, 'no keys left under the prefix (Kamaji leaves them behind)');
-    await waitFor('owned objects and pods garbage-collected', async (st) => {
-      const left = [...(await ownedObjects(kc, NS, NAME)).map((o) => `${o.kind}/${o.name}`), ...(await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: `kokpit.dev/cluster=${NAME}` })).items.map((p) => `Pod/${p.metadata?.name}`)];
-      st.lastReason = left.join(', ');
-      return left.length === 0 ? true : undefined;
-    }, { timeoutMs: 120_000, intervalMs: 1000 });
+    await waitFor(
+      'owned objects and pods garbage-collected',
+      async (st) => {
+        const left = [
+          ...(await ownedObjects(kc, NS, NAME)).map((o) => `${o.kind}/${o.name}`),
+          ...(
+            await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: `kokpit.dev/cluster=${NAME}` })
+          ).items.map((p) => `Pod/${p.metadata?.name}`),
+        ];
+        st.lastReason = left.join(', ');
+        return left.length === 0 ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
     log(`deleted in ${Date.now() - t0} ms (${keysBefore} etcd keys removed)`);
   });
 });

@@ -58,7 +58,10 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
   const operatorWrites = async (fn: () => Promise<unknown>) => (await audit.during({ userAgent: AGENTS.cluster }, fn)).writes;
 
   before(async function () {
-    [cp, etcd] = await Promise.all([startControlPlane({ audit: true, log: (l) => process.stderr.write(`  [controlplane] ${l}\n`) }), startPlainEtcd()]);
+    [cp, etcd] = await Promise.all([
+      startControlPlane({ audit: true, log: (l) => process.stderr.write(`  [controlplane] ${l}\n`) }),
+      startPlainEtcd(),
+    ]);
     kc = cp.kubeConfig();
     audit = new AuditWrites(cp);
     await installCRDs(kc);
@@ -71,19 +74,36 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
   });
 
   // Users' applies go through their own field manager, as kubectl's would.
-  const create = (name: string, spec: Record<string, unknown>) => applyObject(makeObjectApi(kc), businessCluster(name, NS, spec), { fieldManager: 'kokpit-test' });
-  const sharedSpec = (extra: Record<string, unknown> = {}) => ({ version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } }, apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10'] }, ...extra });
+  const create = (name: string, spec: Record<string, unknown>) =>
+    applyObject(makeObjectApi(kc), businessCluster(name, NS, spec), { fieldManager: 'kokpit-test' });
+  const sharedSpec = (extra: Record<string, unknown> = {}) => ({
+    version: 'v1.33.13',
+    etcd: { clusterRef: { name: 'shared' } },
+    apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10'] },
+    ...extra,
+  });
 
   it('creates every Secret, Service and Deployment with a controller owner reference, and reports progress', async () => {
     const bc = await create('alpha', sharedSpec());
     const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
     const res = await r.reconcile(`${NS}/alpha`);
-    assert.deepEqual(res, { requeueAfterMs: 6000 }, 'waits for the apiserver pods (the Deployment watch wakes it sooner; the requeue is a safety net)');
+    assert.deepEqual(
+      res,
+      { requeueAfterMs: 6000 },
+      'waits for the apiserver pods (the Deployment watch wakes it sooner; the requeue is a safety net)',
+    );
 
     const owned = await ownedObjects(kc, NS, 'alpha');
-    assert.deepEqual(owned.map((o) => `${o.kind}/${o.name}`), expectedFor('alpha'));
+    assert.deepEqual(
+      owned.map((o) => `${o.kind}/${o.name}`),
+      expectedFor('alpha'),
+    );
     for (const o of owned) {
-      assert.deepEqual(o.owners, [{ kind: 'BusinessCluster', name: 'alpha', uid: bc.metadata!.uid!, controller: true }], `${o.kind}/${o.name} owner`);
+      assert.deepEqual(
+        o.owners,
+        [{ kind: 'BusinessCluster', name: 'alpha', uid: bc.metadata!.uid!, controller: true }],
+        `${o.kind}/${o.name} owner`,
+      );
     }
 
     const st = (await readCluster(kc, NS, 'alpha')).status!;
@@ -100,10 +120,17 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     assert.equal(st.etcdPrefix, `/kokpit/${NS}/alpha`);
     assert.match(String(st.endpoint), /^https:\/\/127\.0\.0\.1:3\d{4}$/, 'NodePort endpoint (no Nodes: loopback)');
     assert.equal(st.observedGeneration, undefined, 'observedGeneration waits for a full pass');
-    assert.deepEqual((st.components as Array<{ name: string }>).map((c) => c.name), ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+    assert.deepEqual(
+      (st.components as Array<{ name: string }>).map((c) => c.name),
+      ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'],
+    );
 
     // The apiserver Deployment: flags for etcd, the unique prefix, and the Secret hash on the pod template.
-    const dep = await readObject<any>(makeObjectApi(kc), { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'alpha-apiserver', namespace: NS } });
+    const dep = await readObject<any>(makeObjectApi(kc), {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'alpha-apiserver', namespace: NS },
+    });
     const args: string[] = dep.spec.template.spec.containers[0].args;
     assert.ok(args.includes(`--etcd-servers=${etcd.url}`), 'etcd servers from the EtcdCluster');
     assert.ok(args.includes(`--etcd-prefix=/kokpit/${NS}/alpha`));
@@ -113,18 +140,40 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     assert.match(dep.spec.template.metadata.annotations['kokpit.dev/secrets-hash'], /^[0-9a-f]{16}$/);
 
     // The serving certificate covers every name the issue lists.
-    const serving = await readObject<any>(makeObjectApi(kc), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'alpha-apiserver-serving', namespace: NS } });
+    const serving = await readObject<any>(makeObjectApi(kc), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'alpha-apiserver-serving', namespace: NS },
+    });
     const cert = new X509Certificate(Buffer.from(serving.data['tls.crt'], 'base64'));
-    const svc = await readObject<any>(makeObjectApi(kc), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'alpha-apiserver', namespace: NS } });
-    for (const san of ['DNS:alpha-apiserver', `DNS:alpha-apiserver.${NS}.svc`, 'DNS:localhost', 'DNS:kubernetes.default.svc', 'DNS:api.example.test', 'IP Address:127.0.0.1', 'IP Address:10.96.0.1', 'IP Address:192.0.2.10', `IP Address:${svc.spec.clusterIP}`]) {
+    const svc = await readObject<any>(makeObjectApi(kc), {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'alpha-apiserver', namespace: NS },
+    });
+    for (const san of [
+      'DNS:alpha-apiserver',
+      `DNS:alpha-apiserver.${NS}.svc`,
+      'DNS:localhost',
+      'DNS:kubernetes.default.svc',
+      'DNS:api.example.test',
+      'IP Address:127.0.0.1',
+      'IP Address:10.96.0.1',
+      'IP Address:192.0.2.10',
+      `IP Address:${svc.spec.clusterIP}`,
+    ]) {
       assert.ok(cert.subjectAltName!.split(', ').includes(san), `serving cert SAN ${san} (has ${cert.subjectAltName})`);
     }
     // The etcd client certificate is signed by the etcd cluster's CA.
-    const etcdClient = await readObject<any>(makeObjectApi(kc), { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'alpha-apiserver-etcd-client', namespace: NS } });
+    const etcdClient = await readObject<any>(makeObjectApi(kc), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'alpha-apiserver-etcd-client', namespace: NS },
+    });
     assert.ok(new X509Certificate(Buffer.from(etcdClient.data['tls.crt'], 'base64')).checkIssued(new X509Certificate(etcd.ca.certPem)));
   });
 
-  it('makes zero writes on a second pass (counted by the API server\'s audit log, resourceVersions unchanged)', async () => {
+  it("makes zero writes on a second pass (counted by the API server's audit log, resourceVersions unchanged)", async () => {
     const before = await ownedObjects(kc, NS, 'alpha');
     const bcBefore = (await readCluster(kc, NS, 'alpha')).metadata!.resourceVersion;
     const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
@@ -136,7 +185,10 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
 
   it('re-issues only what a change needs: a new certSAN replaces the serving cert and rolls the apiserver', async () => {
     const before = new Map((await ownedObjects(kc, NS, 'alpha')).map((o) => [`${o.kind}/${o.name}`, o.resourceVersion]));
-    await create('alpha', sharedSpec({ apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10', 'new.example.test'] } }));
+    await create(
+      'alpha',
+      sharedSpec({ apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10', 'new.example.test'] } }),
+    );
     const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
     await r.reconcile(`${NS}/alpha`);
     const after = new Map((await ownedObjects(kc, NS, 'alpha')).map((o) => [`${o.kind}/${o.name}`, o.resourceVersion]));
@@ -147,7 +199,15 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
 
   it('rotates leaf certificates and kubeconfigs on request (annotation), never the CAs', async () => {
     const before = new Map((await ownedObjects(kc, NS, 'alpha')).map((o) => [`${o.kind}/${o.name}`, o.resourceVersion]));
-    await applyObject(makeObjectApi(kc), { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'alpha', namespace: NS, annotations: { 'kokpit.dev/rotate-certificates': 'r1' } } }, { fieldManager: 'test-user' });
+    await applyObject(
+      makeObjectApi(kc),
+      {
+        apiVersion: 'kokpit.dev/v1alpha1',
+        kind: 'BusinessCluster',
+        metadata: { name: 'alpha', namespace: NS, annotations: { 'kokpit.dev/rotate-certificates': 'r1' } },
+      },
+      { fieldManager: 'test-user' },
+    );
     const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
     await r.reconcile(`${NS}/alpha`);
     const after = new Map((await ownedObjects(kc, NS, 'alpha')).map((o) => [`${o.kind}/${o.name}`, o.resourceVersion]));
@@ -159,7 +219,13 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
 
   it('refuses a downgrade: condition and event, the running control plane untouched', async () => {
     const before = await ownedObjects(kc, NS, 'alpha');
-    await create('alpha', sharedSpec({ version: 'v1.32.13', apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10', 'new.example.test'] } }));
+    await create(
+      'alpha',
+      sharedSpec({
+        version: 'v1.32.13',
+        apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10', 'new.example.test'] },
+      }),
+    );
     const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
     await r.reconcile(`${NS}/alpha`);
     const st = (await readCluster(kc, NS, 'alpha')).status!;
@@ -169,7 +235,10 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     assert.deepEqual(await ownedObjects(kc, NS, 'alpha'), before, 'nothing rendered for a refused version');
     assert.ok((await eventsFor(kc, NS, 'alpha')).some((e) => e.reason === 'DowngradeRefused'));
     // Back to the running version: accepted again.
-    await create('alpha', sharedSpec({ apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10', 'new.example.test'] } }));
+    await create(
+      'alpha',
+      sharedSpec({ apiServer: { service: { type: 'NodePort' }, certSANs: ['api.example.test', '192.0.2.10', 'new.example.test'] } }),
+    );
     await r.reconcile(`${NS}/alpha`);
     assert.equal((await readCluster(kc, NS, 'alpha')).status!.conditions!.find((x) => x.type === 'CatalogValid')!.status, 'True');
   });
@@ -190,7 +259,10 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
       const restarted = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
       await restarted.reconcile(`${NS}/${name}`);
       const owned = await ownedObjects(kc, NS, name);
-      assert.deepEqual(owned.map((o) => `${o.kind}/${o.name}`), expectedFor(name));
+      assert.deepEqual(
+        owned.map((o) => `${o.kind}/${o.name}`),
+        expectedFor(name),
+      );
       const steady = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
       assertWriteCount(await operatorWrites(() => steady.reconcile(`${NS}/${name}`)), 0, 'converged: the next pass');
     });
@@ -208,7 +280,10 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     assert.equal(st.phase, 'Pending');
     assert.deepEqual(await ownedObjects(kc, NS, 'badver'), []);
     const events = await eventsFor(kc, NS, 'badver');
-    assert.ok(events.some((e) => e.reason === 'VersionNotInCatalog' && e.message === c.message), 'a Warning event with the same message');
+    assert.ok(
+      events.some((e) => e.reason === 'VersionNotInCatalog' && e.message === c.message),
+      'a Warning event with the same message',
+    );
   });
 
   it('reports a missing shared etcd and overlapping CIDRs precisely, creating nothing', async () => {
@@ -244,12 +319,19 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
     assert.deepEqual(await r.reconcile(`${NS}/managed`), { requeueAfterMs: 1000 });
     const owned = await ownedObjects(kc, NS, 'managed');
-    assert.deepEqual(owned.map((o) => `${o.kind}/${o.name}`), ['EtcdCluster/managed-etcd']);
+    assert.deepEqual(
+      owned.map((o) => `${o.kind}/${o.name}`),
+      ['EtcdCluster/managed-etcd'],
+    );
     assert.equal(owned[0].owners[0].uid, bc.metadata!.uid);
     const cond = (await readCluster(kc, NS, 'managed')).status!.conditions!.find((x) => x.type === 'EtcdReady')!;
     assert.equal(cond.reason, 'EtcdNotAvailable');
-    const etcdObj = await readObject<any>(makeObjectApi(kc), { apiVersion: 'kokpit.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name: 'managed-etcd', namespace: NS } });
-    assert.equal(etcdObj.spec.version, '3.5.35', 'the catalog\'s recommended etcd');
+    const etcdObj = await readObject<any>(makeObjectApi(kc), {
+      apiVersion: 'kokpit.dev/v1alpha1',
+      kind: 'EtcdCluster',
+      metadata: { name: 'managed-etcd', namespace: NS },
+    });
+    assert.equal(etcdObj.spec.version, '3.5.35', "the catalog's recommended etcd");
   });
 
   it('kokpit versions add -f / list: a version added at run time is usable at once; a bad file applies nothing', async () => {
@@ -276,7 +358,13 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
       assert.equal(added.out, 'kubernetesversion/v1.34.2 applied (Preview)');
       const list = await run('versions', 'list', '--kubeconfig', cp.kubeconfigPath);
       assert.equal(list.out.split('\n')[0].replace(/\s+/g, ' '), 'VERSION STATE ETCD (MIN / RECOMMENDED)');
-      assert.deepEqual(list.out.split('\n').slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), ['v1.32.13 Supported', 'v1.33.13 Supported', 'v1.34.2 Preview']);
+      assert.deepEqual(
+        list.out
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+        ['v1.32.13 Supported', 'v1.33.13 Supported', 'v1.34.2 Preview'],
+      );
 
       await create('preview', { ...sharedSpec(), version: 'v1.34.2' });
       await new ClusterReconciler({ kc }).reconcile(`${NS}/preview`);
@@ -288,7 +376,7 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     }
   });
 
-  it('deletion with a shared etcd: the finalizer removes exactly the cluster\'s keys, then lets go', async () => {
+  it("deletion with a shared etcd: the finalizer removes exactly the cluster's keys, then lets go", async () => {
     await create('doomed', sharedSpec());
     const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
     await r.reconcile(`${NS}/doomed`);
@@ -298,12 +386,27 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     await etcdPut(etcd, `/kokpit/${NS}/doomed/pods/default/p`, 'x');
     await etcdPut(etcd, `/kokpit/${NS}/doomed2/namespaces/default`, 'keep');
     assert.equal(await etcdCount(etcd, `/kokpit/${NS}/doomed`), 2);
-    await makeObjectApi(kc).delete({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'doomed', namespace: NS } });
+    await makeObjectApi(kc).delete({
+      apiVersion: 'kokpit.dev/v1alpha1',
+      kind: 'BusinessCluster',
+      metadata: { name: 'doomed', namespace: NS },
+    });
     assert.ok((await readCluster(kc, NS, 'doomed')).metadata!.deletionTimestamp, 'held by the finalizer');
     await r.reconcile(`${NS}/doomed`);
-    assert.equal(await etcdCount(etcd, `/kokpit/${NS}/doomed`), 0, 'the cluster\'s keys are gone');
-    assert.equal(await etcdCount(etcd, `/kokpit/${NS}/doomed2`), 1, 'the neighbour\'s are not');
-    await waitFor('BusinessCluster gone', async () => ((await readObject(makeObjectApi(kc), { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'doomed', namespace: NS } })) ? undefined : true), { timeoutMs: 10_000 });
+    assert.equal(await etcdCount(etcd, `/kokpit/${NS}/doomed`), 0, "the cluster's keys are gone");
+    assert.equal(await etcdCount(etcd, `/kokpit/${NS}/doomed2`), 1, "the neighbour's are not");
+    await waitFor(
+      'BusinessCluster gone',
+      async () =>
+        (await readObject(makeObjectApi(kc), {
+          apiVersion: 'kokpit.dev/v1alpha1',
+          kind: 'BusinessCluster',
+          metadata: { name: 'doomed', namespace: NS },
+        }))
+          ? undefined
+          : true,
+      { timeoutMs: 10_000 },
+    );
   });
 
   it('paused: no writes and no objects', async () => {

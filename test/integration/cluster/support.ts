@@ -35,26 +35,52 @@ export async function startPlainEtcd(host = '127.1.0.1'): Promise<PlainEtcd> {
   const bins = await resolveBinaries([{ component: 'etcd', version: ETCD_VERSION }]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-cluster-etcd-'));
   const ca = await createCA('etcd-ca', { validDays: 30 });
-  const server = await issueCert(ca, { commonName: 'etcd', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1', host], usages: ['server', 'client'], validDays: 30 });
+  const server = await issueCert(ca, {
+    commonName: 'etcd',
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1', host],
+    usages: ['server', 'client'],
+    validDays: 30,
+  });
   const client = await issueCert(ca, { commonName: 'test-client', usages: ['client'], validDays: 30 });
   const files = writePair(dir, 'server', server);
   const caFile = writeSecretFile(path.join(dir, 'ca.crt'), ca.certPem);
   const [clientPort, peerPort] = await freePorts(2);
   const url = `https://${host}:${clientPort}`;
   const peer = `http://${host}:${peerPort}`;
-  const proc: ManagedProcess = startProcess('etcd', bins.get('etcd')!, [
-    '--name=default', `--data-dir=${path.join(dir, 'data')}`,
-    `--listen-client-urls=${url}`, `--advertise-client-urls=${url}`,
-    `--listen-peer-urls=${peer}`, `--initial-advertise-peer-urls=${peer}`, `--initial-cluster=default=${peer}`,
-    `--cert-file=${files.cert}`, `--key-file=${files.key}`, `--trusted-ca-file=${caFile}`, '--client-cert-auth=true',
-    '--unsafe-no-fsync=true', '--listen-metrics-urls=', '--log-level=warn',
-  ], { logFile: path.join(dir, 'etcd.log'), cwd: dir });
-  await waitFor('plain etcd /health', async () => {
-    const r = await httpsGet(`${url}/health`, { caPem: ca.certPem, certPem: client.certPem, keyPem: client.keyPem });
-    return r.status === 200 ? true : undefined;
-  }, { timeoutMs: 30_000, intervalMs: 50, abortIf: () => (proc.isRunning() ? undefined : 'etcd exited') });
+  const proc: ManagedProcess = startProcess(
+    'etcd',
+    bins.get('etcd')!,
+    [
+      '--name=default',
+      `--data-dir=${path.join(dir, 'data')}`,
+      `--listen-client-urls=${url}`,
+      `--advertise-client-urls=${url}`,
+      `--listen-peer-urls=${peer}`,
+      `--initial-advertise-peer-urls=${peer}`,
+      `--initial-cluster=default=${peer}`,
+      `--cert-file=${files.cert}`,
+      `--key-file=${files.key}`,
+      `--trusted-ca-file=${caFile}`,
+      '--client-cert-auth=true',
+      '--unsafe-no-fsync=true',
+      '--listen-metrics-urls=',
+      '--log-level=warn',
+    ],
+    { logFile: path.join(dir, 'etcd.log'), cwd: dir },
+  );
+  await waitFor(
+    'plain etcd /health',
+    async () => {
+      const r = await httpsGet(`${url}/health`, { caPem: ca.certPem, certPem: client.certPem, keyPem: client.keyPem });
+      return r.status === 200 ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 50, abortIf: () => (proc.isRunning() ? undefined : 'etcd exited') },
+  );
   return {
-    url, ca, client,
+    url,
+    ca,
+    client,
     async stop() {
       await proc.stop();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -79,12 +105,24 @@ export async function availableEtcdCluster(kc: KubeConfig, ns: string, name: str
   const objects = makeObjectApi(kc);
   const caSecret = `${name}-ca`;
   await applyObject(objects, {
-    apiVersion: 'v1', kind: 'Secret', metadata: { name: caSecret, namespace: ns }, type: 'kubernetes.io/tls',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: caSecret, namespace: ns },
+    type: 'kubernetes.io/tls',
     data: { 'tls.crt': b64(etcd.ca.certPem), 'tls.key': b64(etcd.ca.keyPem) },
   } as KubernetesObject);
-  await applyObject(objects, { apiVersion: API, kind: 'EtcdCluster', metadata: { name, namespace: ns }, spec: { replicas: 1, version: '3.5.35' } } as KubernetesObject);
+  await applyObject(objects, {
+    apiVersion: API,
+    kind: 'EtcdCluster',
+    metadata: { name, namespace: ns },
+    spec: { replicas: 1, version: '3.5.35' },
+  } as KubernetesObject);
   await applyStatus(kc, { apiVersion: API, kind: 'EtcdCluster', metadata: { name, namespace: ns } }, 'etcdclusters', {
-    phase: 'Running', readyMembers: 1, currentVersion: '3.5.35', clientEndpoint: etcd.url, caSecretName: caSecret,
+    phase: 'Running',
+    readyMembers: 1,
+    currentVersion: '3.5.35',
+    clientEndpoint: etcd.url,
+    caSecretName: caSecret,
     conditions: [{ type: 'Available', status: 'True', reason: 'QuorumHealthy', lastTransitionTime: '2026-01-01T00:00:00Z' }],
   });
 }
@@ -104,10 +142,17 @@ export interface Owned {
 export async function ownedObjects(kc: KubeConfig, ns: string, cluster: string): Promise<Owned[]> {
   const objects = makeObjectApi(kc);
   const out: Owned[] = [];
-  for (const [apiVersion, kind] of [['v1', 'Secret'], ['v1', 'Service'], ['apps/v1', 'Deployment'], [API, 'EtcdCluster']]) {
+  for (const [apiVersion, kind] of [
+    ['v1', 'Secret'],
+    ['v1', 'Service'],
+    ['apps/v1', 'Deployment'],
+    [API, 'EtcdCluster'],
+  ]) {
     for (const o of await listObjects(objects, apiVersion, kind, { namespace: ns, labelSelector: `kokpit.dev/cluster=${cluster}` })) {
       out.push({
-        kind, name: o.metadata!.name!, resourceVersion: o.metadata!.resourceVersion!,
+        kind,
+        name: o.metadata!.name!,
+        resourceVersion: o.metadata!.resourceVersion!,
         owners: (o.metadata!.ownerReferences ?? []).map((r) => ({ kind: r.kind, name: r.name, uid: r.uid, controller: r.controller })),
       });
     }
@@ -115,7 +160,17 @@ export async function ownedObjects(kc: KubeConfig, ns: string, cluster: string):
   return out.sort((a, b) => `${a.kind}/${a.name}`.localeCompare(`${b.kind}/${b.name}`));
 }
 
-export async function readCluster(kc: KubeConfig, ns: string, name: string): Promise<KubernetesObject & { status?: Record<string, unknown> & { conditions?: Array<{ type: string; status: string; reason?: string; message?: string; observedGeneration?: number }> } }> {
+export async function readCluster(
+  kc: KubeConfig,
+  ns: string,
+  name: string,
+): Promise<
+  KubernetesObject & {
+    status?: Record<string, unknown> & {
+      conditions?: Array<{ type: string; status: string; reason?: string; message?: string; observedGeneration?: number }>;
+    };
+  }
+> {
   return makeObjectApi(kc).read({ apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: ns } } as never);
 }
 
@@ -132,7 +187,12 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
  * kube-proxy (no NodePorts, no ClusterIPs) and pod IPs change on every rollout; this gives the host one
  * stable address, as an LB would. TLS passes through untouched (the serving cert carries 127.0.0.1).
  */
-export async function startLoopbackLB(kc: KubeConfig, ns: string, labelSelector: string, targetPort: number): Promise<{ url: string; connections: () => number; stop(): Promise<void> }> {
+export async function startLoopbackLB(
+  kc: KubeConfig,
+  ns: string,
+  labelSelector: string,
+  targetPort: number,
+): Promise<{ url: string; connections: () => number; stop(): Promise<void> }> {
   const core = kc.makeApiClient(CoreV1Api);
   const sockets = new Set<net.Socket>();
   let rr = 0;
@@ -144,7 +204,12 @@ export async function startLoopbackLB(kc: KubeConfig, ns: string, labelSelector:
     client.pause();
     core.listNamespacedPod({ namespace: ns, labelSelector }).then(
       (pods) => {
-        const ready = pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.status?.podIP && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        const ready = pods.items.filter(
+          (p) =>
+            !p.metadata?.deletionTimestamp &&
+            p.status?.podIP &&
+            p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        );
         if (!ready.length) return client.destroy();
         const ip = ready[rr++ % ready.length].status!.podIP!;
         const upstream = net.connect(targetPort, ip);
@@ -180,11 +245,24 @@ async function etcdCall(etcd: PlainEtcd, path: string, body: unknown): Promise<R
   const https = await import('node:https');
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = https.request(`${etcd.url}${path}`, { method: 'POST', ca: etcd.ca.certPem, cert: etcd.client.certPem, key: etcd.client.keyPem, agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`etcd ${path}: HTTP ${res.statusCode} ${text}`))));
-    });
+    const req = https.request(
+      `${etcd.url}${path}`,
+      {
+        method: 'POST',
+        ca: etcd.ca.certPem,
+        cert: etcd.client.certPem,
+        key: etcd.client.keyPem,
+        agent: false,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`etcd ${path}: HTTP ${res.statusCode} ${text}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });

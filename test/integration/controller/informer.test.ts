@@ -24,7 +24,8 @@ describe('Informer restarts on a real apiserver', function () {
   });
 
   it('an object deleted while the watch was down gets a delete event after the restart; others stay', async () => {
-    for (const name of ['keep', 'gone']) await core.createNamespacedConfigMap({ namespace: 'inf', body: { metadata: { name }, data: { a: '1' } } });
+    for (const name of ['keep', 'gone'])
+      await core.createNamespacedConfigMap({ namespace: 'inf', body: { metadata: { name }, data: { a: '1' } } });
     const informer = new Informer<V1ConfigMap>(kc, {
       path: '/api/v1/namespaces/inf/configmaps',
       list: () => core.listNamespacedConfigMap({ namespace: 'inf' }) as never,
@@ -34,16 +35,32 @@ describe('Informer restarts on a real apiserver', function () {
     informer.onEvent((obj, kind) => events.push([kind, obj.metadata!.name!]));
     await informer.start();
     try {
-      assert.deepEqual(informer.list().map((c) => c.metadata!.name).sort(), ['gone', 'keep']);
+      assert.deepEqual(
+        informer
+          .list()
+          .map((c) => c.metadata!.name)
+          .sort(),
+        ['gone', 'keep'],
+      );
       // The watch goes down: stopping the ListWatch aborts its request, which it reports as an error, so the
       // Informer's own restart path runs (after the 2 s backoff). While it is down, one object goes.
       const internals = informer as unknown as { lw: { stop(): Promise<void> } };
       events.length = 0;
       await internals.lw.stop();
       await core.deleteNamespacedConfigMap({ namespace: 'inf', name: 'gone' });
-      await waitFor('delete event for the vanished object', async () => (events.some(([k, n]) => k === 'delete' && n === 'gone') ? true : undefined), { timeoutMs: 30_000, intervalMs: 50 });
-      assert.ok(!events.some(([k, n]) => k === 'delete' && n === 'keep'), `no delete for an object that still exists (${JSON.stringify(events)})`);
-      assert.deepEqual(informer.list().map((c) => c.metadata!.name), ['keep']);
+      await waitFor(
+        'delete event for the vanished object',
+        async () => (events.some(([k, n]) => k === 'delete' && n === 'gone') ? true : undefined),
+        { timeoutMs: 30_000, intervalMs: 50 },
+      );
+      assert.ok(
+        !events.some(([k, n]) => k === 'delete' && n === 'keep'),
+        `no delete for an object that still exists (${JSON.stringify(events)})`,
+      );
+      assert.deepEqual(
+        informer.list().map((c) => c.metadata!.name),
+        ['keep'],
+      );
     } finally {
       await informer.stop();
     }

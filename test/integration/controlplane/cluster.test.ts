@@ -23,10 +23,13 @@ describe('control plane with controllers, scheduler and kwok nodes', function ()
   after(async () => cp?.stop());
 
   it('runs every component as its own process', () => {
-    assert.deepEqual(
-      cp.processes.map((p) => p.name).sort(),
-      ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok'],
-    );
+    assert.deepEqual(cp.processes.map((p) => p.name).sort(), [
+      'etcd',
+      'kube-apiserver',
+      'kube-controller-manager',
+      'kube-scheduler',
+      'kwok',
+    ]);
     assert.equal(cp.version, 'v1.33.13');
     for (const p of cp.processes) assert.ok(isAlive(p.pid), `${p.name} pid ${p.pid} alive`);
   });

@@ -30,7 +30,10 @@ describe('generated CRDs on a real kube-apiserver', function () {
   it('serves each schema exactly as generated (enums, defaults, CEL rules and list types intact)', async () => {
     // Read raw: client-node's typed model renames enum/default/x-kubernetes-* and would hide a loss.
     for (const crd of readCRDs('config/crd')) {
-      const r = await httpsRequest(`${cp.server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata!.name}`, cp.adminTLS);
+      const r = await httpsRequest(
+        `${cp.server}/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata!.name}`,
+        cp.adminTLS,
+      );
       assert.equal(r.status, 200, r.body);
       const served = JSON.parse(r.body) as typeof crd;
       for (const v of crd.spec.versions) {

@@ -25,7 +25,10 @@ interface Expectation {
 /** kokpit's file formats: validated by the editor, never sent to a cluster. */
 const FILE_KINDS = new Set(KINDS.filter((k) => !k.crd).map((k) => k.kind));
 function isFileFormat(apiVersion: unknown, kind: unknown): boolean {
-  return apiVersion === KIND_API_VERSION || (typeof apiVersion === 'string' && apiVersion.startsWith('kokpit.dev/') && FILE_KINDS.has(String(kind)));
+  return (
+    apiVersion === KIND_API_VERSION ||
+    (typeof apiVersion === 'string' && apiVersion.startsWith('kokpit.dev/') && FILE_KINDS.has(String(kind)))
+  );
 }
 
 interface Doc {
@@ -192,7 +195,8 @@ describe('fixtures on a real kube-apiserver (server-side dry-run create, fieldVa
           const errors = findings.filter((f) => f.document === d.index && f.severity === 'error');
           if (d.obj && isFileFormat(d.obj.apiVersion, d.obj.kind)) {
             // A file format, not an API object: make sure the cluster really does not serve it.
-            if (await dryRun.served(d.obj.apiVersion, d.obj.kind)) problems.push(`${label}: treated as a file format, but the apiserver serves it`);
+            if (await dryRun.served(d.obj.apiVersion, d.obj.kind))
+              problems.push(`${label}: treated as a file format, but the apiserver serves it`);
           } else {
             const v = await dryRun.create(d);
             if (v.outcome !== 'accepted') {
@@ -229,12 +233,16 @@ describe('fixtures on a real kube-apiserver (server-side dry-run create, fieldVa
           }
           const errors = findings.filter((f) => f.document === d.index && f.severity === 'error');
           if (v.outcome !== 'accepted' && errors.length === 0) {
-            problems.push(`${label}: the apiserver ${v.outcome === 'rejected' ? 'rejects' : 'cannot take'} it (${v.message}), but the editor reports no error`);
+            problems.push(
+              `${label}: the apiserver ${v.outcome === 'rejected' ? 'rejects' : 'cannot take'} it (${v.message}), but the editor reports no error`,
+            );
           }
         }
         const rejected = verdicts.some((v) => v.outcome !== 'accepted');
         if (rejected !== exp.apiserverRejects) {
-          const detail = verdicts.map((v, i) => `document ${i}: ${v.outcome}${v.outcome === 'accepted' ? '' : ` (${v.message})`}`).join('; ');
+          const detail = verdicts
+            .map((v, i) => `document ${i}: ${v.outcome}${v.outcome === 'accepted' ? '' : ` (${v.message})`}`)
+            .join('; ');
           problems.push(
             `invalid/${docLabel(exp.file, docs[0])}: expectations.json says apiserverRejects=${exp.apiserverRejects}, ` +
               `but the apiserver ${rejected ? 'rejects' : 'accepts'} it: ${detail}`,

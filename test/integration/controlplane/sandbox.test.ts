@@ -41,9 +41,16 @@ describe('kokpit sandbox (CLI) = kokpit up --runtime sandbox', function () {
   // Created when the tests run, not when mocha merely loads this file.
   let stateRoot = '';
   // KUBECONFIG empty and a private config home: status must find the environment, and nothing touches the real home.
-  const env = () => ({ ...process.env, KOKPIT_SANDBOX_DIR: stateRoot, XDG_CONFIG_HOME: path.join(stateRoot, 'config'), KUBECONFIG: '', KOKPIT_FROM_SOURCE: '1' });
+  const env = () => ({
+    ...process.env,
+    KOKPIT_SANDBOX_DIR: stateRoot,
+    XDG_CONFIG_HOME: path.join(stateRoot, 'config'),
+    KUBECONFIG: '',
+    KOKPIT_FROM_SOURCE: '1',
+  });
   const kokpit = (...args: string[]) => run(process.execPath, [path.join(ROOT, 'bin', 'kokpit.js'), ...args], env());
-  const kubectl = (...args: string[]) => run(kubectlBinary(), ['--kubeconfig', path.join(stateRoot, NAME, 'kubeconfig'), ...args], env(), 30_000);
+  const kubectl = (...args: string[]) =>
+    run(kubectlBinary(), ['--kubeconfig', path.join(stateRoot, NAME, 'kubeconfig'), ...args], env(), 30_000);
   const readState = (name: string) => JSON.parse(fs.readFileSync(path.join(stateRoot, name, ENV_FILE), 'utf8')) as EnvironmentState;
   const started: EnvironmentState[] = [];
 
@@ -73,20 +80,30 @@ describe('kokpit sandbox (CLI) = kokpit up --runtime sandbox', function () {
     assert.equal(state.runtime, 'sandbox');
     assert.deepEqual(state.simulatedNodes, ['kwok-node-0', 'kwok-node-1']);
     assert.ok(isAlive(state.pid));
-    assert.deepEqual(fs.readdirSync(path.join(stateRoot, NAME)).filter((f) => f.endsWith('.json')), [ENV_FILE]);
+    assert.deepEqual(
+      fs.readdirSync(path.join(stateRoot, NAME)).filter((f) => f.endsWith('.json')),
+      [ENV_FILE],
+    );
   });
 
   it('kubectl get nodes shows the 2 simulated nodes and the pod runner node, all Ready', async () => {
     const r = await kubectl('get', 'nodes', '-o', 'json');
     assert.equal(r.code, 0, r.stderr);
-    const nodes = (JSON.parse(r.stdout) as { items: Array<{ metadata: { name: string }; status: { conditions: Array<{ type: string; status: string }> } }> }).items;
+    const nodes = (
+      JSON.parse(r.stdout) as {
+        items: Array<{ metadata: { name: string }; status: { conditions: Array<{ type: string; status: string }> } }>;
+      }
+    ).items;
     assert.deepEqual(nodes.map((n) => n.metadata.name).sort(), ['itest-meta-node', 'kwok-node-0', 'kwok-node-1']);
     for (const n of nodes) assert.equal(n.status.conditions.find((c) => c.type === 'Ready')?.status, 'True', `${n.metadata.name} Ready`);
   });
 
   it('a pod that names a simulated node is reported Running there', async () => {
     // Pods need the `default` ServiceAccount, which kube-controller-manager creates shortly after start.
-    await waitFor('ServiceAccount default', async () => ((await kubectl('get', 'serviceaccount', 'default')).code === 0) || undefined, { timeoutMs: 60_000, intervalMs: 500 });
+    await waitFor('ServiceAccount default', async () => (await kubectl('get', 'serviceaccount', 'default')).code === 0 || undefined, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+    });
     const c = await kubectl('run', 'web', '--image=registry.k8s.io/pause:3.10', '--overrides={"spec":{"nodeName":"kwok-node-0"}}');
     assert.equal(c.code, 0, c.stderr);
     await waitFor(

@@ -37,7 +37,8 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
   let extension: { activate(c: unknown): void; deactivate(): Promise<void> };
   let state: FakeState;
   let context: ReturnType<typeof fakeContext>;
-  const get = (plural: string, name: string) => custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name }) as Promise<Record<string, any>>;
+  const get = (plural: string, name: string) =>
+    custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name }) as Promise<Record<string, any>>;
   /** Whether the Fleet view's business cluster prod lists a child labelled `label`. */
   const fleetHas = async (label: string) => {
     const provider = state.treeViews[0].options.treeDataProvider;
@@ -59,9 +60,16 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
     await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
     const objects = makeObjectApi(kc);
     for (const v of [kubernetesVersion('v1.32.13'), kubernetesVersion('v1.33.13')]) await applyObject(objects, v as never);
-    await applyObject(objects, { apiVersion: `${GROUP}/${VERSION}`, kind: 'EtcdCluster', metadata: { name: 'etcd-a', namespace: NS }, spec: { replicas: 3, version: '3.5.35' } } as never);
     await applyObject(objects, {
-      apiVersion: `${GROUP}/${VERSION}`, kind: 'BusinessCluster', metadata: { name: 'prod', namespace: NS },
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'EtcdCluster',
+      metadata: { name: 'etcd-a', namespace: NS },
+      spec: { replicas: 3, version: '3.5.35' },
+    } as never);
+    await applyObject(objects, {
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'BusinessCluster',
+      metadata: { name: 'prod', namespace: NS },
       spec: { version: 'v1.32.13', etcd: { clusterRef: { name: 'etcd-a' } } },
     } as never);
 
@@ -87,10 +95,16 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
     const messages = await run('kokpit.upgradeCluster');
     assert.deepEqual(state.quickPicks.at(-1)?.items, ['v1.33.13'], 'only versions newer than v1.32.13');
     assert.equal(state.quickPicks.at(-1)?.descriptions[0], 'Supported · next minor');
-    assert.deepEqual(messages.map((m) => m.text), ['Kokpit: upgrading fleet/prod to v1.33.13; the tree shows its progress']);
+    assert.deepEqual(
+      messages.map((m) => m.text),
+      ['Kokpit: upgrading fleet/prod to v1.33.13; the tree shows its progress'],
+    );
     const bc = await get('businessclusters', 'prod');
     assert.equal(bc.spec.version, 'v1.33.13');
-    assert.ok(bc.metadata.managedFields.some((f: { manager: string }) => f.manager === 'kokpit-editor'), JSON.stringify(bc.metadata.managedFields));
+    assert.ok(
+      bc.metadata.managedFields.some((f: { manager: string }) => f.manager === 'kokpit-editor'),
+      JSON.stringify(bc.metadata.managedFields),
+    );
     // Once the watch has it, nothing newer is left to offer: a message, no quick pick.
     await until('the watch to see v1.33.13', async () => {
       state.quickPicks = [];
@@ -100,7 +114,7 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
     });
   });
 
-  it('a guard that no longer holds fails with what changed, and a missing object with the apiserver\'s answer', async () => {
+  it("a guard that no longer holds fails with what changed, and a missing object with the apiserver's answer", async () => {
     await assert.rejects(
       patchKokpitObject(kc, { kind: 'BusinessCluster', namespace: NS, name: 'prod' }, [
         { op: 'test', path: '/spec/version', value: 'v1.32.13' },
@@ -108,7 +122,12 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
       ]),
       /BusinessCluster fleet\/prod changed meanwhile: spec\.version is now "v1\.33\.13" \(was "v1\.32\.13"\); nothing was changed/,
     );
-    await assert.rejects(patchKokpitObject(kc, { kind: 'BusinessCluster', namespace: NS, name: 'nope' }, [{ op: 'replace', path: '/spec/version', value: 'v1.33.13' }]), /patch BusinessCluster fleet\/nope: HTTP 404 NotFound/);
+    await assert.rejects(
+      patchKokpitObject(kc, { kind: 'BusinessCluster', namespace: NS, name: 'nope' }, [
+        { op: 'replace', path: '/spec/version', value: 'v1.33.13' },
+      ]),
+      /patch BusinessCluster fleet\/nope: HTTP 404 NotFound/,
+    );
   });
 
   it('scales etcd from the quick pick of 1/3/5, with the current size marked', async () => {
@@ -122,7 +141,9 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
 
   it('scales a MachineSet (shown under its business cluster) to the count typed', async () => {
     await applyObject(makeObjectApi(kc), {
-      apiVersion: `${GROUP}/${VERSION}`, kind: 'MachineSet', metadata: { name: 'workers', namespace: NS },
+      apiVersion: `${GROUP}/${VERSION}`,
+      kind: 'MachineSet',
+      metadata: { name: 'workers', namespace: NS },
       spec: { clusterRef: { name: 'prod' }, replicas: 2, template: { spec: { provider: 'kwok', role: 'worker' } } },
     } as never);
     await until('the MachineSet in the tree', () => fleetHas('workers'));
@@ -152,8 +173,15 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
     assert.deepEqual(backup.spec.etcdClusterRef, { name: 'etcd-a' });
     // What the etcd operator reports when the snapshot is taken.
     await custom.replaceNamespacedCustomObjectStatus({
-      group: GROUP, version: VERSION, namespace: NS, plural: 'etcdbackups', name,
-      body: { ...backup, status: { phase: 'Completed', size: 20480, sha256: 'a'.repeat(64), completionTime: '2026-11-23T12:00:00Z', etcdVersion: '3.5.35' } },
+      group: GROUP,
+      version: VERSION,
+      namespace: NS,
+      plural: 'etcdbackups',
+      name,
+      body: {
+        ...backup,
+        status: { phase: 'Completed', size: 20480, sha256: 'a'.repeat(64), completionTime: '2026-11-23T12:00:00Z', etcdVersion: '3.5.35' },
+      },
     });
     state.quickPickAnswers = ['etcd-a', name];
     messages = await run('kokpit.restoreEtcd');
@@ -164,14 +192,19 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
     assert.equal(restored.spec.replicas, 5);
   });
 
-  it('shows an object\'s events in a read-only document, and copies a business cluster\'s endpoint', async () => {
+  it("shows an object's events in a read-only document, and copies a business cluster's endpoint", async () => {
     await kc.makeApiClient(CoreV1Api).createNamespacedEvent({
       namespace: NS,
       body: {
         metadata: { name: 'etcd-a.1', namespace: NS },
         involvedObject: { apiVersion: `${GROUP}/${VERSION}`, kind: 'EtcdCluster', name: 'etcd-a', namespace: NS },
-        type: 'Normal', reason: 'MemberAdded', message: 'added etcd-a-3 as a learner', count: 1,
-        firstTimestamp: new Date('2026-11-23T12:00:00Z'), lastTimestamp: new Date('2026-11-23T12:00:00Z'), source: { component: 'kokpit' },
+        type: 'Normal',
+        reason: 'MemberAdded',
+        message: 'added etcd-a-3 as a learner',
+        count: 1,
+        firstTimestamp: new Date('2026-11-23T12:00:00Z'),
+        lastTimestamp: new Date('2026-11-23T12:00:00Z'),
+        source: { component: 'kokpit' },
       },
     });
     state.quickPickAnswers = ['etcd-a'];
@@ -185,7 +218,14 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
     let messages = await run('kokpit.copyEndpoint');
     assert.match(messages[0].text, /BusinessCluster fleet\/prod has no endpoint yet/);
     const bc = await get('businessclusters', 'prod');
-    await custom.replaceNamespacedCustomObjectStatus({ group: GROUP, version: VERSION, namespace: NS, plural: 'businessclusters', name: 'prod', body: { ...bc, status: { phase: 'Running', endpoint: 'https://127.0.0.1:31443' } } });
+    await custom.replaceNamespacedCustomObjectStatus({
+      group: GROUP,
+      version: VERSION,
+      namespace: NS,
+      plural: 'businessclusters',
+      name: 'prod',
+      body: { ...bc, status: { phase: 'Running', endpoint: 'https://127.0.0.1:31443' } },
+    });
     await until('the watch to see the endpoint', async () => {
       state.quickPickAnswers = ['prod'];
       messages = await run('kokpit.copyEndpoint');
@@ -194,15 +234,27 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
     assert.equal(messages[0].text, 'Kokpit: https://127.0.0.1:31443 copied to the clipboard');
   });
 
-  it('merges a business cluster\'s kubeconfig into the user\'s, leaving the current context alone', async () => {
+  it("merges a business cluster's kubeconfig into the user's, leaving the current context alone", async () => {
     const dir = fs.mkdtempSync(join(os.tmpdir(), 'kokpit-merge-'));
     const mine = join(dir, 'config');
-    fs.writeFileSync(mine, 'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: [{ name: mine, context: { cluster: c, user: u } }]\ncurrent-context: mine\n');
+    fs.writeFileSync(
+      mine,
+      'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: [{ name: mine, context: { cluster: c, user: u } }]\ncurrent-context: mine\n',
+    );
     const saved = process.env.KUBECONFIG;
     process.env.KUBECONFIG = mine;
     try {
-      const admin = 'apiVersion: v1\nkind: Config\nclusters: [{ name: prod, cluster: { server: "https://127.0.0.1:31443" } }]\nusers: [{ name: admin, user: { token: t0k3n } }]\ncontexts: [{ name: admin@prod, context: { cluster: prod, user: admin } }]\ncurrent-context: admin@prod\n';
-      await kc.makeApiClient(CoreV1Api).createNamespacedSecret({ namespace: NS, body: { metadata: { name: names.kubeconfig('prod', 'admin') }, data: { [KUBECONFIG_KEY]: Buffer.from(admin).toString('base64') } } });
+      const admin =
+        'apiVersion: v1\nkind: Config\nclusters: [{ name: prod, cluster: { server: "https://127.0.0.1:31443" } }]\nusers: [{ name: admin, user: { token: t0k3n } }]\ncontexts: [{ name: admin@prod, context: { cluster: prod, user: admin } }]\ncurrent-context: admin@prod\n';
+      await kc
+        .makeApiClient(CoreV1Api)
+        .createNamespacedSecret({
+          namespace: NS,
+          body: {
+            metadata: { name: names.kubeconfig('prod', 'admin') },
+            data: { [KUBECONFIG_KEY]: Buffer.from(admin).toString('base64') },
+          },
+        });
       state.quickPickAnswers = ['prod'];
       const messages = await run('kokpit.mergeKubeconfig');
       assert.equal(messages[0].level, 'info', messages[0].text);

@@ -107,10 +107,14 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     assert.equal(bs.sha256, createHash('sha256').update(fs.readFileSync(bs.location)).digest('hex'));
     assert.ok(bs.completionTime && bs.revision && bs.revision > RESTORE_KEYS / 100, `revision ${bs.revision}`);
     assert.equal(bs.etcdVersion, '3.5.35');
-    await waitFor('alpha status.lastBackup', async () => ((await readCluster(env, 'alpha'))?.status?.lastBackup?.name === 'alpha-snap' ? true : undefined), {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-    });
+    await waitFor(
+      'alpha status.lastBackup',
+      async () => ((await readCluster(env, 'alpha'))?.status?.lastBackup?.name === 'alpha-snap' ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      },
+    );
 
     // Delete the cluster and its data. The owned pods and claims would go with garbage collection in
     // time; deleting them here makes "the data is gone" explicit and keeps the test off GC's schedule.
@@ -122,7 +126,10 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     }
     await waitFor('alpha pods gone', async () => ((await memberPods(env, 'alpha')).length === 0 ? true : undefined), { timeoutMs: 60_000 });
 
-    await createObject(env.objects, etcdClusterManifest('beta', { replicas: 3, restoreFrom: { backupName: 'alpha-snap' } }) as unknown as KubernetesObject);
+    await createObject(
+      env.objects,
+      etcdClusterManifest('beta', { replicas: 3, restoreFrom: { backupName: 'alpha-snap' } }) as unknown as KubernetesObject,
+    );
     await waitAvailable(env, 'beta', 3);
     const restored = await membersClient(env, 'beta');
     try {
@@ -160,7 +167,10 @@ describe('etcd operator on real etcd (process pod runner)', function () {
       await deleteIfExists(env, 'v1', 'Pod', p.metadata!.name!);
       await deleteIfExists(env, 'v1', 'PersistentVolumeClaim', `${p.metadata!.name!}-data`);
     }
-    await createObject(env.objects, etcdClusterManifest('epsilon', { replicas: 1, restoreFrom: { backupName: finalName } }) as unknown as KubernetesObject);
+    await createObject(
+      env.objects,
+      etcdClusterManifest('epsilon', { replicas: 1, restoreFrom: { backupName: finalName } }) as unknown as KubernetesObject,
+    );
     await waitAvailable(env, 'epsilon', 1);
     const restored = await membersClient(env, 'epsilon');
     try {
@@ -173,7 +183,10 @@ describe('etcd operator on real etcd (process pod runner)', function () {
   });
 
   it('refuses a restore from a missing backup with a precise condition, creating nothing', async () => {
-    await createObject(env.objects, etcdClusterManifest('gamma', { replicas: 1, restoreFrom: { backupName: 'no-such-backup' } }) as unknown as KubernetesObject);
+    await createObject(
+      env.objects,
+      etcdClusterManifest('gamma', { replicas: 1, restoreFrom: { backupName: 'no-such-backup' } }) as unknown as KubernetesObject,
+    );
     const c = await waitFor(
       'gamma reports BackupNotFound',
       async () => {
@@ -193,22 +206,43 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-forged-'));
     const file = path.join(elsewhere, 'forged-0a1b2c3d.db');
     fs.writeFileSync(file, 'not a snapshot the operator took');
-    const forged = { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name: 'forged', namespace: 'default' }, spec: { etcdClusterRef: { name: 'no-such-source' } } };
-    const status = { phase: 'Completed', location: file, sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex'), size: fs.statSync(file).size };
+    const forged = {
+      apiVersion: API_VERSION,
+      kind: 'EtcdBackup',
+      metadata: { name: 'forged', namespace: 'default' },
+      spec: { etcdClusterRef: { name: 'no-such-source' } },
+    };
+    const status = {
+      phase: 'Completed',
+      location: file,
+      sha256: createHash('sha256').update(fs.readFileSync(file)).digest('hex'),
+      size: fs.statSync(file).size,
+    };
     try {
       await createObject(env.objects, forged as KubernetesObject);
       // The backup reconciler may write Pending (no such cluster) once in between: written until it stays.
-      await waitFor('forged status Completed', async () => {
-        if ((await readBackup(env, 'forged'))?.status?.phase === 'Completed') return true;
-        await applyStatus(env.kc, forged, ETCD_BACKUP_PLURAL, status);
-        return undefined;
-      }, { timeoutMs: 30_000, intervalMs: 500 });
-      await createObject(env.objects, etcdClusterManifest('forgery', { replicas: 1, restoreFrom: { backupName: 'forged' } }) as unknown as KubernetesObject);
-      const c = await waitFor('forgery reports BackupLocationInvalid', async (st) => {
-        const x = await readCluster(env, 'forgery');
-        st.lastReason = JSON.stringify(x?.status?.conditions);
-        return x?.status?.conditions?.find((k) => k.type === 'Degraded')?.reason === 'BackupLocationInvalid' ? x : undefined;
-      }, { timeoutMs: 30_000, intervalMs: 200 });
+      await waitFor(
+        'forged status Completed',
+        async () => {
+          if ((await readBackup(env, 'forged'))?.status?.phase === 'Completed') return true;
+          await applyStatus(env.kc, forged, ETCD_BACKUP_PLURAL, status);
+          return undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      await createObject(
+        env.objects,
+        etcdClusterManifest('forgery', { replicas: 1, restoreFrom: { backupName: 'forged' } }) as unknown as KubernetesObject,
+      );
+      const c = await waitFor(
+        'forgery reports BackupLocationInvalid',
+        async (st) => {
+          const x = await readCluster(env, 'forgery');
+          st.lastReason = JSON.stringify(x?.status?.conditions);
+          return x?.status?.conditions?.find((k) => k.type === 'Degraded')?.reason === 'BackupLocationInvalid' ? x : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
       assert.match(c.status!.conditions!.find((k) => k.type === 'Degraded')!.message!, /is not where this backup is written/);
       assert.equal((await memberPods(env, 'forgery')).length, 0, 'no pod, so no hostPath mount of the forged directory');
     } finally {
@@ -225,11 +259,15 @@ describe('etcd operator on real etcd (process pod runner)', function () {
       metadata: { name: 'beta-snap', namespace: 'default' },
       spec: { etcdClusterRef: { name: 'beta' } },
     } as KubernetesObject);
-    const b = await waitFor('EtcdBackup beta-snap Completed', async (st) => {
-      const x = await readBackup(env, 'beta-snap');
-      st.lastReason = `${x?.status?.phase}: ${x?.status?.message}`;
-      return x?.status?.phase === 'Completed' ? x : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 200 });
+    const b = await waitFor(
+      'EtcdBackup beta-snap Completed',
+      async (st) => {
+        const x = await readBackup(env, 'beta-snap');
+        st.lastReason = `${x?.status?.phase}: ${x?.status?.message}`;
+        return x?.status?.phase === 'Completed' ? x : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
     const file = b.status!.location!;
     // One flipped byte in the middle of the snapshot.
     const bytes = fs.readFileSync(file);
@@ -240,13 +278,20 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     assert.notEqual(corruptSha, b.status!.sha256);
     const betaPods = (await memberPods(env, 'beta')).map((p) => p.metadata!.uid).sort();
 
-    await createObject(env.objects, etcdClusterManifest('corrupt', { replicas: 3, restoreFrom: { backupName: 'beta-snap' } }) as unknown as KubernetesObject);
-    const c = await waitFor('corrupt reports BackupCorrupt', async (st) => {
-      const x = await readCluster(env, 'corrupt');
-      const d = x?.status?.conditions?.find((k) => k.type === 'Degraded');
-      st.lastReason = JSON.stringify(x?.status?.conditions);
-      return d?.reason === 'BackupCorrupt' && d.observedGeneration === x!.metadata.generation ? x : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200 });
+    await createObject(
+      env.objects,
+      etcdClusterManifest('corrupt', { replicas: 3, restoreFrom: { backupName: 'beta-snap' } }) as unknown as KubernetesObject,
+    );
+    const c = await waitFor(
+      'corrupt reports BackupCorrupt',
+      async (st) => {
+        const x = await readCluster(env, 'corrupt');
+        const d = x?.status?.conditions?.find((k) => k.type === 'Degraded');
+        st.lastReason = JSON.stringify(x?.status?.conditions);
+        return d?.reason === 'BackupCorrupt' && d.observedGeneration === x!.metadata.generation ? x : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     const degraded = c.status!.conditions!.find((k) => k.type === 'Degraded')!;
     assert.equal(degraded.status, 'True');
     assert.equal(degraded.message, `snapshot ${file} has sha256 ${corruptSha}, EtcdBackup beta-snap recorded ${b.status!.sha256}`);
@@ -254,7 +299,13 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     // Nothing created for the new cluster, nothing destroyed: the backup object and its file stay as they
     // were (for inspection), and the cluster it came from keeps its pods.
     assert.equal((await memberPods(env, 'corrupt')).length, 0);
-    assert.deepEqual(await listObjects(env.objects, 'v1', 'PersistentVolumeClaim', { namespace: 'default', labelSelector: 'kokpit.dev/etcd-cluster=corrupt' }), []);
+    assert.deepEqual(
+      await listObjects(env.objects, 'v1', 'PersistentVolumeClaim', {
+        namespace: 'default',
+        labelSelector: 'kokpit.dev/etcd-cluster=corrupt',
+      }),
+      [],
+    );
     assert.equal((await readBackup(env, 'beta-snap'))?.status?.sha256, b.status!.sha256);
     assert.equal(createHash('sha256').update(fs.readFileSync(file)).digest('hex'), corruptSha, 'the snapshot file is left untouched');
     assert.deepEqual((await memberPods(env, 'beta')).map((p) => p.metadata!.uid).sort(), betaPods);
@@ -276,20 +327,28 @@ describe('etcd operator on real etcd (process pod runner)', function () {
       const killedAt = Date.now();
       const ackedAtKill = writer.acknowledged();
       for (const pid of pids) process.kill(pid, 'SIGKILL');
-      await waitFor(`${victim.name} restarted`, async () => {
-        const [pod] = (await memberPods(env, 'beta')).filter((p) => p.metadata!.name === victim.name);
-        return (pod?.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0 ? true : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 100 });
+      await waitFor(
+        `${victim.name} restarted`,
+        async () => {
+          const [pod] = (await memberPods(env, 'beta')).filter((p) => p.metadata!.name === victim.name);
+          return (pod?.status?.containerStatuses?.[0]?.restartCount ?? 0) > 0 ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
       const detectedMs = Date.now() - killedAt;
       // Asked of the restarted process itself, not of (possibly older) status.
       const direct = await membersClient(env, 'beta');
       try {
-        await waitFor(`${victim.name} answers again with its old ID`, async (st) => {
-          const [pod] = (await memberPods(env, 'beta')).filter((p) => p.metadata!.name === victim.name);
-          const h = await direct.health(victim.name, pod);
-          st.lastReason = h.error;
-          return h.healthy && h.id === victim.id ? true : undefined;
-        }, { timeoutMs: 60_000, intervalMs: 200 });
+        await waitFor(
+          `${victim.name} answers again with its old ID`,
+          async (st) => {
+            const [pod] = (await memberPods(env, 'beta')).filter((p) => p.metadata!.name === victim.name);
+            const h = await direct.health(victim.name, pod);
+            st.lastReason = h.error;
+            return h.healthy && h.id === victim.id ? true : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
       } finally {
         direct.close();
       }
@@ -297,7 +356,9 @@ describe('etcd operator on real etcd (process pod runner)', function () {
       const ackedDuringFailure = writer.acknowledged() - ackedAtKill;
       await waitAvailable(env, 'beta', 3);
       const availableMs = Date.now() - killedAt;
-      process.stderr.write(`  killed ${victim.name}: restart detected in ${detectedMs} ms, member healthy with its ID in ${memberBackMs} ms, cluster Available (3/3 in status) in ${availableMs} ms; ${ackedDuringFailure} writes acknowledged meanwhile\n`);
+      process.stderr.write(
+        `  killed ${victim.name}: restart detected in ${detectedMs} ms, member healthy with its ID in ${memberBackMs} ms, cluster Available (3/3 in status) in ${availableMs} ms; ${ackedDuringFailure} writes acknowledged meanwhile\n`,
+      );
       assert.ok(ackedDuringFailure > 0, 'writes continue while one of three members is down');
     } finally {
       acked = await writer.stop();
@@ -310,13 +371,17 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     await deleteIfExists(env, 'v1', 'Pod', victim.name);
     const again = await membersClient(env, 'beta');
     try {
-      await waitFor(`${victim.name} re-created and rejoined with its old ID`, async (st) => {
-        const [pod] = (await memberPods(env, 'beta')).filter((p) => p.metadata!.name === victim.name && p.metadata!.uid !== oldUid);
-        if (!pod) return undefined;
-        const h = await again.health(victim.name, pod);
-        st.lastReason = h.error;
-        return h.healthy && h.id === victim.id ? true : undefined;
-      }, { timeoutMs: 120_000, intervalMs: 200 });
+      await waitFor(
+        `${victim.name} re-created and rejoined with its old ID`,
+        async (st) => {
+          const [pod] = (await memberPods(env, 'beta')).filter((p) => p.metadata!.name === victim.name && p.metadata!.uid !== oldUid);
+          if (!pod) return undefined;
+          const h = await again.health(victim.name, pod);
+          st.lastReason = h.error;
+          return h.healthy && h.id === victim.id ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 200 },
+      );
     } finally {
       again.close();
     }
@@ -326,7 +391,9 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     const t0 = Date.now();
     await deleteIfExists(env, 'v1', 'PersistentVolumeClaim', `${victim.name}-data`);
     await deleteIfExists(env, 'v1', 'Pod', victim.name);
-    const healed = await waitAvailable(env, 'beta', 3, 120_000, (c) => (c.status!.members!.some((x) => x.name === victim.name) ? `${victim.name} still listed` : undefined));
+    const healed = await waitAvailable(env, 'beta', 3, 120_000, (c) =>
+      c.status!.members!.some((x) => x.name === victim.name) ? `${victim.name} still listed` : undefined,
+    );
     process.stderr.write(`  member with lost data replaced in ${Date.now() - t0} ms\n`);
     const names = healed.status!.members!.map((m) => m.name);
     assert.ok(!names.includes(victim.name));
@@ -362,7 +429,8 @@ describe('etcd operator on real etcd (process pod runner)', function () {
   it('scales 3 -> 5 -> 3 with a writer running and the operator restarted at random points: converges, no duplicate or orphan member, no acknowledged write lost', async () => {
     const rand = seededRandom('operator restarts during scaling');
     const writer = startWriter(env, 'beta');
-    const spec = (replicas: 3 | 5) => etcdClusterManifest('beta', { replicas, restoreFrom: { backupName: 'alpha-snap' } }) as unknown as KubernetesObject;
+    const spec = (replicas: 3 | 5) =>
+      etcdClusterManifest('beta', { replicas, restoreFrom: { backupName: 'alpha-snap' } }) as unknown as KubernetesObject;
     const members = (c: EtcdCluster | undefined) => c?.status?.members ?? [];
     const restarts: string[] = [];
     try {
@@ -398,7 +466,9 @@ describe('etcd operator on real etcd (process pod runner)', function () {
       } finally {
         m.close();
       }
-      process.stderr.write(`  ${acked.length} acknowledged writes during scaling with ${restarts.length} operator restarts, all readable\n`);
+      process.stderr.write(
+        `  ${acked.length} acknowledged writes during scaling with ${restarts.length} operator restarts, all readable\n`,
+      );
     } catch (e) {
       // The seed and the restart points, so the failure can be replayed.
       throw new Error(`${(e as Error).message}\n  seed ${rand.seed} (KOKPIT_TEST_SEED=${rand.seed}); ${restarts.join('; ')}`, { cause: e });
@@ -409,13 +479,27 @@ describe('etcd operator on real etcd (process pod runner)', function () {
 
   it('refuses a downgrade with a precise condition and restarts nothing', async () => {
     const uids = (await memberPods(env, 'beta')).map((p) => p.metadata!.uid).sort();
-    await applyObject(env.objects, etcdClusterManifest('beta', { replicas: 3, version: '3.5.30', restoreFrom: { backupName: 'alpha-snap' } }) as unknown as KubernetesObject);
-    const c = await waitFor('beta reports Downgrade', async () => {
-      const x = await readCluster(env, 'beta');
-      const d = x?.status?.conditions?.find((k) => k.type === 'Degraded');
-      return d?.reason === 'Downgrade' && d.observedGeneration === x!.metadata.generation ? x : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 200 });
-    assert.match(c.status!.conditions!.find((k) => k.type === 'Degraded')!.message!, /spec\.version 3\.5\.30 is older than the running 3\.5\.35; etcd downgrades are refused/);
+    await applyObject(
+      env.objects,
+      etcdClusterManifest('beta', {
+        replicas: 3,
+        version: '3.5.30',
+        restoreFrom: { backupName: 'alpha-snap' },
+      }) as unknown as KubernetesObject,
+    );
+    const c = await waitFor(
+      'beta reports Downgrade',
+      async () => {
+        const x = await readCluster(env, 'beta');
+        const d = x?.status?.conditions?.find((k) => k.type === 'Degraded');
+        return d?.reason === 'Downgrade' && d.observedGeneration === x!.metadata.generation ? x : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    assert.match(
+      c.status!.conditions!.find((k) => k.type === 'Degraded')!.message!,
+      /spec\.version 3\.5\.30 is older than the running 3\.5\.35; etcd downgrades are refused/,
+    );
     assert.equal(c.status!.conditions!.find((k) => k.type === 'Available')!.status, 'True');
     assert.deepEqual((await memberPods(env, 'beta')).map((p) => p.metadata!.uid).sort(), uids);
   });
@@ -427,7 +511,16 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     const informer = new Informer<KubernetesObject>(env.kc, {
       path: `/apis/${API_VERSION}/etcdclusters`,
       fieldSelector: 'metadata.name=tiny',
-      list: async () => (await env.objects.list<KubernetesObject>(API_VERSION, 'EtcdCluster', 'default', undefined, undefined, undefined, 'metadata.name=tiny')) as KubernetesListObject<KubernetesObject>,
+      list: async () =>
+        (await env.objects.list<KubernetesObject>(
+          API_VERSION,
+          'EtcdCluster',
+          'default',
+          undefined,
+          undefined,
+          undefined,
+          'metadata.name=tiny',
+        )) as KubernetesListObject<KubernetesObject>,
     });
     informer.onEvent((obj) => {
       const st = (obj as EtcdCluster).status;
@@ -437,7 +530,10 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     });
     await informer.start();
     try {
-      await createObject(env.objects, etcdClusterManifest('tiny', { replicas: 1, quotaBackendBytes: 4 * 1024 * 1024 }) as unknown as KubernetesObject);
+      await createObject(
+        env.objects,
+        etcdClusterManifest('tiny', { replicas: 1, quotaBackendBytes: 4 * 1024 * 1024 }) as unknown as KubernetesObject,
+      );
       await waitAvailable(env, 'tiny', 1);
       const members = await membersClient(env, 'tiny');
       try {
@@ -455,20 +551,38 @@ describe('etcd operator on real etcd (process pod runner)', function () {
         }
         assert.match(refused ?? 'no refusal', /database space exceeded/);
         // Status shows the alarm (it stays there for at least one pass before recovery starts).
-        await waitFor('Degraded=NoSpace on status', async () => {
-          const st = (await readCluster(env, 'tiny'))?.status;
-          const d = st?.conditions?.find((x) => x.type === 'Degraded');
-          return (d?.status === 'True' && d.reason === 'NoSpace' && st?.alarms?.some((a) => a.startsWith('NOSPACE'))) || seen.some((x) => x.startsWith('NoSpace:NOSPACE')) ? true : undefined;
-        }, { timeoutMs: 30_000, intervalMs: 50 });
-        await waitFor('NOSPACE cleared and writes accepted', async (st) => {
-          const s = (await readCluster(env, 'tiny'))?.status;
-          st.lastReason = JSON.stringify({ phase: s?.phase, alarms: s?.alarms, conditions: s?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}: ${x.message}`) });
-          if ((await members.alarms(p.metadata!.name!, p)).length) return undefined;
-          await kv.put('/after').value('ok');
-          return true;
-        }, { timeoutMs: 60_000, intervalMs: 200 });
+        await waitFor(
+          'Degraded=NoSpace on status',
+          async () => {
+            const st = (await readCluster(env, 'tiny'))?.status;
+            const d = st?.conditions?.find((x) => x.type === 'Degraded');
+            return (d?.status === 'True' && d.reason === 'NoSpace' && st?.alarms?.some((a) => a.startsWith('NOSPACE'))) ||
+              seen.some((x) => x.startsWith('NoSpace:NOSPACE'))
+              ? true
+              : undefined;
+          },
+          { timeoutMs: 30_000, intervalMs: 50 },
+        );
+        await waitFor(
+          'NOSPACE cleared and writes accepted',
+          async (st) => {
+            const s = (await readCluster(env, 'tiny'))?.status;
+            st.lastReason = JSON.stringify({
+              phase: s?.phase,
+              alarms: s?.alarms,
+              conditions: s?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}: ${x.message}`),
+            });
+            if ((await members.alarms(p.metadata!.name!, p)).length) return undefined;
+            await kv.put('/after').value('ok');
+            return true;
+          },
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
         assert.equal(await kv.get('/after').string(), 'ok');
-        assert.ok(seen.some((x) => x.startsWith('NoSpace:NOSPACE')), `Degraded=NoSpace seen on status (saw ${JSON.stringify(seen)}; other versions ${JSON.stringify(all)})`);
+        assert.ok(
+          seen.some((x) => x.startsWith('NoSpace:NOSPACE')),
+          `Degraded=NoSpace seen on status (saw ${JSON.stringify(seen)}; other versions ${JSON.stringify(all)})`,
+        );
         const c = await waitAvailable(env, 'tiny', 1);
         assert.deepEqual(c.status!.alarms, []);
       } finally {

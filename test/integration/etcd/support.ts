@@ -117,17 +117,31 @@ export function etcdClusterManifest(name: string, spec: Partial<EtcdCluster['spe
 }
 
 export async function readCluster(env: EtcdTestEnv, name: string, namespace = 'default'): Promise<EtcdCluster | undefined> {
-  return (await readObject<KubernetesObject>(env.objects, { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name, namespace } })) as EtcdCluster | undefined;
+  return (await readObject<KubernetesObject>(env.objects, {
+    apiVersion: API_VERSION,
+    kind: 'EtcdCluster',
+    metadata: { name, namespace },
+  })) as EtcdCluster | undefined;
 }
 
 export async function readBackup(env: EtcdTestEnv, name: string, namespace = 'default'): Promise<EtcdBackup | undefined> {
-  return (await readObject<KubernetesObject>(env.objects, { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name, namespace } })) as EtcdBackup | undefined;
+  return (await readObject<KubernetesObject>(env.objects, {
+    apiVersion: API_VERSION,
+    kind: 'EtcdBackup',
+    metadata: { name, namespace },
+  })) as EtcdBackup | undefined;
 }
 
 const cond = (c: EtcdCluster | undefined, type: string) => c?.status?.conditions?.find((x) => x.type === type);
 
 /** Waits until the cluster is Available with `members` healthy voting members and a leader, all at the spec's generation. */
-export async function waitAvailable(env: EtcdTestEnv, name: string, members: number, timeoutMs = 120_000, extra?: (c: EtcdCluster) => string | undefined): Promise<EtcdCluster> {
+export async function waitAvailable(
+  env: EtcdTestEnv,
+  name: string,
+  members: number,
+  timeoutMs = 120_000,
+  extra?: (c: EtcdCluster) => string | undefined,
+): Promise<EtcdCluster> {
   return waitFor(
     `EtcdCluster ${name} Available with ${members} healthy members`,
     async (state) => {
@@ -144,7 +158,14 @@ export async function waitAvailable(env: EtcdTestEnv, name: string, members: num
         !!s?.leader;
       const why = ok && extra ? extra(c!) : undefined;
       if (ok && !why) return c;
-      state.lastReason = why ?? JSON.stringify({ phase: s?.phase, leader: s?.leader, members: s?.members?.map((m) => `${m.name}:${m.healthy ? 'ok' : m.message ?? 'down'}${m.learner ? ':learner' : ''}`), conditions: s?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}: ${x.message}`) });
+      state.lastReason =
+        why ??
+        JSON.stringify({
+          phase: s?.phase,
+          leader: s?.leader,
+          members: s?.members?.map((m) => `${m.name}:${m.healthy ? 'ok' : (m.message ?? 'down')}${m.learner ? ':learner' : ''}`),
+          conditions: s?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}: ${x.message}`),
+        });
       return undefined;
     },
     { timeoutMs, intervalMs: 250 },
@@ -153,18 +174,29 @@ export async function waitAvailable(env: EtcdTestEnv, name: string, members: num
 
 /** A client of the cluster's members (the operator's own client certificate, from its Secret). */
 export async function membersClient(env: EtcdTestEnv, name: string, namespace = 'default'): Promise<EtcdMembers> {
-  const s = await readObject<V1Secret>(env.objects, { apiVersion: 'v1', kind: 'Secret', metadata: { name: clientSecretName({ name, namespace }), namespace } });
+  const s = await readObject<V1Secret>(env.objects, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: clientSecretName({ name, namespace }), namespace },
+  });
   const d = (k: string) => Buffer.from(s!.data![k], 'base64').toString('utf8');
   return new EtcdMembers({ name, namespace }, podIPResolver, { caPem: d('ca.crt'), certPem: d('tls.crt'), keyPem: d('tls.key') });
 }
 
 export async function memberPods(env: EtcdTestEnv, name: string, namespace = 'default'): Promise<V1Pod[]> {
-  return (await listObjects<V1Pod>(env.objects, 'v1', 'Pod', { namespace, labelSelector: `kokpit.dev/etcd-cluster=${name}` })).sort((a, b) =>
-    a.metadata!.name!.localeCompare(b.metadata!.name!, undefined, { numeric: true }),
+  return (await listObjects<V1Pod>(env.objects, 'v1', 'Pod', { namespace, labelSelector: `kokpit.dev/etcd-cluster=${name}` })).sort(
+    (a, b) => a.metadata!.name!.localeCompare(b.metadata!.name!, undefined, { numeric: true }),
   );
 }
 
-export async function waitGone(env: EtcdTestEnv, apiVersion: string, kind: string, name: string, namespace = 'default', timeoutMs = 60_000): Promise<void> {
+export async function waitGone(
+  env: EtcdTestEnv,
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace = 'default',
+  timeoutMs = 60_000,
+): Promise<void> {
   await waitFor(
     `${kind} ${name} gone`,
     async () => ((await readObject(env.objects, { apiVersion, kind, metadata: { name, namespace } })) ? undefined : true),
@@ -172,7 +204,13 @@ export async function waitGone(env: EtcdTestEnv, apiVersion: string, kind: strin
   );
 }
 
-export async function deleteIfExists(env: EtcdTestEnv, apiVersion: string, kind: string, name: string, namespace = 'default'): Promise<void> {
+export async function deleteIfExists(
+  env: EtcdTestEnv,
+  apiVersion: string,
+  kind: string,
+  name: string,
+  namespace = 'default',
+): Promise<void> {
   try {
     await deleteObject(env.objects, { apiVersion, kind, metadata: { name, namespace } });
   } catch (e) {
@@ -228,7 +266,9 @@ export function startWriter(env: EtcdTestEnv, cluster: string): { acknowledged()
 /** Puts many keys in few round trips: unconditional transactions of `batch` puts (etcd allows 128 ops per txn). */
 export async function putMany(kv: Etcd3, entries: Array<[string, string | Buffer]>, batch = 100): Promise<void> {
   for (let i = 0; i < entries.length; i += batch) {
-    await kv.kv.txn({ success: entries.slice(i, i + batch).map(([k, v]) => ({ request_put: { key: Buffer.from(k), value: Buffer.from(v) } })) });
+    await kv.kv.txn({
+      success: entries.slice(i, i + batch).map(([k, v]) => ({ request_put: { key: Buffer.from(k), value: Buffer.from(v) } })),
+    });
   }
 }
 
@@ -237,7 +277,7 @@ export async function putMany(kv: Etcd3, entries: Array<[string, string | Buffer
  * failure), otherwise from the clock; it is always printed so a failing run can be reproduced.
  */
 export function seededRandom(label: string): { seed: number; next(): number } {
-  const seed = process.env.KOKPIT_TEST_SEED ? Number(process.env.KOKPIT_TEST_SEED) >>> 0 : Date.now() % 2 ** 31 >>> 0;
+  const seed = process.env.KOKPIT_TEST_SEED ? Number(process.env.KOKPIT_TEST_SEED) >>> 0 : (Date.now() % 2 ** 31) >>> 0;
   process.stderr.write(`  ${label}: seed ${seed} (replay with KOKPIT_TEST_SEED=${seed})\n`);
   let a = seed;
   return {
@@ -263,7 +303,13 @@ export interface Milestone {
  * previous one (plus up to 1 s of random jitter, so a restart also lands mid-action rather than only
  * between passes). Milestones must stay reached once reached. Returns what it did, for the log.
  */
-export async function restartAtRandomPoints(env: EtcdTestEnv, cluster: string, rand: () => number, milestones: Milestone[], count: number): Promise<string[]> {
+export async function restartAtRandomPoints(
+  env: EtcdTestEnv,
+  cluster: string,
+  rand: () => number,
+  milestones: Milestone[],
+  count: number,
+): Promise<string[]> {
   const done: string[] = [];
   let from = 0;
   for (let i = 0; i < count; i++) {
@@ -276,7 +322,13 @@ export async function restartAtRandomPoints(env: EtcdTestEnv, cluster: string, r
 async function restartAt(env: EtcdTestEnv, cluster: string, m: Milestone, jitterMs: number): Promise<string> {
   await waitFor(
     `${cluster}: ${m.what}`,
-    async () => (m.reached(await readCluster(env, cluster), (await memberPods(env, cluster)).filter((p) => !p.metadata?.deletionTimestamp)) ? true : undefined),
+    async () =>
+      m.reached(
+        await readCluster(env, cluster),
+        (await memberPods(env, cluster)).filter((p) => !p.metadata?.deletionTimestamp),
+      )
+        ? true
+        : undefined,
     { timeoutMs: 120_000, intervalMs: 50 },
   );
   // Deliberately a random delay, not a wait for a signal: it picks where in the operator's work the restart hits.
@@ -298,7 +350,12 @@ export async function memberInconsistency(env: EtcdTestEnv, cluster: string, nam
   const ids = (c?.status?.members ?? []).map((m) => m.id);
   const pods = (await memberPods(env, cluster, namespace)).filter((p) => !p.metadata?.deletionTimestamp);
   const podNames = pods.map((p) => p.metadata!.name!).sort();
-  const claims = (await listObjects<V1PersistentVolumeClaim>(env.objects, 'v1', 'PersistentVolumeClaim', { namespace, labelSelector: `kokpit.dev/etcd-cluster=${cluster}` }))
+  const claims = (
+    await listObjects<V1PersistentVolumeClaim>(env.objects, 'v1', 'PersistentVolumeClaim', {
+      namespace,
+      labelSelector: `kokpit.dev/etcd-cluster=${cluster}`,
+    })
+  )
     .filter((x) => !x.metadata?.deletionTimestamp)
     .map((x) => x.metadata!.name!.replace(/-data$/, ''))
     .sort();

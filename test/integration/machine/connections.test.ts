@@ -29,7 +29,10 @@ describe('machine operator connections: kwok only where a kwok Machine needs it'
       assert.equal(conn.kwok, undefined);
       const nodes = await conn.core.listNode();
       assert.ok(Array.isArray(nodes.items), 'listing Nodes through the connection');
-      await assert.rejects(conns.get('team-a/conn', business!.kubeconfigYaml, true), (e: unknown) => e instanceof KwokUnavailableError && e.message.includes(missing));
+      await assert.rejects(
+        conns.get('team-a/conn', business!.kubeconfigYaml, true),
+        (e: unknown) => e instanceof KwokUnavailableError && e.message.includes(missing),
+      );
       assert.equal(await conns.get('team-a/conn', business!.kubeconfigYaml, false), conn, 'the connection is kept, not reopened');
       assert.deepEqual(conns.keys(), ['team-a/conn']);
     } finally {
@@ -42,7 +45,10 @@ describe('machine operator connections: kwok only where a kwok Machine needs it'
     try {
       const conn = await conns.get('team-a/conn', business!.kubeconfigYaml, false);
       assert.equal(conn.kwok, undefined, 'no kwok before a kwok Machine asks');
-      const [a, b] = await Promise.all([conns.get('team-a/conn', business!.kubeconfigYaml, true), conns.get('team-a/conn', business!.kubeconfigYaml, true)]);
+      const [a, b] = await Promise.all([
+        conns.get('team-a/conn', business!.kubeconfigYaml, true),
+        conns.get('team-a/conn', business!.kubeconfigYaml, true),
+      ]);
       assert.equal(a, conn);
       assert.equal(b, conn);
       const first = conn.kwok!;

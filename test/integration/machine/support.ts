@@ -25,25 +25,53 @@ export interface MachineEnv {
 }
 
 export async function startMachineEnv(namespace: string, cluster: string): Promise<MachineEnv> {
-  const [meta, business] = await Promise.all([startControlPlane({ clusterName: 'meta', audit: true }), startControlPlane({ clusterName: cluster, audit: true })]);
+  const [meta, business] = await Promise.all([
+    startControlPlane({ clusterName: 'meta', audit: true }),
+    startControlPlane({ clusterName: cluster, audit: true }),
+  ]);
   try {
     const kc = meta.kubeConfig();
     const objects = makeObjectApi(kc);
     await installCRDs(kc);
     await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await applyObject(
+      objects,
+      {
+        apiVersion: API,
+        kind: 'BusinessCluster',
+        metadata: { name: cluster, namespace },
+        spec: { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } } },
+      } as KubernetesObject,
+      { fieldManager: 'test-user' },
+    );
     await applyObject(objects, {
-      apiVersion: API, kind: 'BusinessCluster', metadata: { name: cluster, namespace },
-      spec: { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } } },
-    } as KubernetesObject, { fieldManager: 'test-user' });
-    await applyObject(objects, {
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: `${cluster}-admin-kubeconfig`, namespace }, type: 'Opaque',
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `${cluster}-admin-kubeconfig`, namespace },
+      type: 'Opaque',
       data: { value: Buffer.from(business.kubeconfigYaml).toString('base64') },
     } as KubernetesObject);
     await applyStatus(kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: cluster, namespace } }, 'businessclusters', {
-      phase: 'Running', version: 'v1.33.13', kubeconfigSecretName: `${cluster}-admin-kubeconfig`,
-      conditions: [{ type: 'APIServerAvailable', status: 'True', reason: 'Available', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }],
+      phase: 'Running',
+      version: 'v1.33.13',
+      kubeconfigSecretName: `${cluster}-admin-kubeconfig`,
+      conditions: [
+        {
+          type: 'APIServerAvailable',
+          status: 'True',
+          reason: 'Available',
+          lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        },
+      ],
     });
-    return { meta, business, kc, bkc: business.kubeConfig(), audits: [new AuditWrites(meta, 'meta'), new AuditWrites(business, 'business')], stop: async () => void (await Promise.all([meta.stop(), business.stop()])) };
+    return {
+      meta,
+      business,
+      kc,
+      bkc: business.kubeConfig(),
+      audits: [new AuditWrites(meta, 'meta'), new AuditWrites(business, 'business')],
+      stop: async () => void (await Promise.all([meta.stop(), business.stop()])),
+    };
   } catch (e) {
     await Promise.all([meta.stop(), business.stop()]);
     throw e;
@@ -51,13 +79,20 @@ export async function startMachineEnv(namespace: string, cluster: string): Promi
 }
 
 export function componentObject(name: string, version: string, dependsOn?: string[]): KubernetesObject {
-  return { apiVersion: API, kind: 'Component', metadata: { name }, spec: { version, ...(dependsOn ? { dependsOn } : {}), steps: { install: { script: `install ${name}` } } } } as KubernetesObject;
+  return {
+    apiVersion: API,
+    kind: 'Component',
+    metadata: { name },
+    spec: { version, ...(dependsOn ? { dependsOn } : {}), steps: { install: { script: `install ${name}` } } },
+  } as KubernetesObject;
 }
 
 /** A Component with health and repair steps (on kwok machines they are simulated; failures are injected per machine). */
 export function componentWithHealth(name: string, version: string): KubernetesObject {
   return {
-    apiVersion: API, kind: 'Component', metadata: { name },
+    apiVersion: API,
+    kind: 'Component',
+    metadata: { name },
     spec: {
       version,
       steps: {
@@ -83,8 +118,16 @@ export class FaultyKwok {
     const rules = this.rules;
     this.provider = Object.assign(Object.create(kwok) as MachineProvider, {
       async runStep(ctx: Parameters<MachineProvider['runStep']>[0], req: StepRequest) {
-        const hit = rules.some((r) => r.uid === ctx.machine.metadata.uid && r.component === req.component && r.step === req.step && (r.version ?? req.version) === req.version);
-        return hit ? { ok: false, message: `${req.step} of ${req.component} ${req.version} failed (injected by the test)` } : kwok.runStep(ctx, req);
+        const hit = rules.some(
+          (r) =>
+            r.uid === ctx.machine.metadata.uid &&
+            r.component === req.component &&
+            r.step === req.step &&
+            (r.version ?? req.version) === req.version,
+        );
+        return hit
+          ? { ok: false, message: `${req.step} of ${req.component} ${req.version} failed (injected by the test)` }
+          : kwok.runStep(ctx, req);
       },
     });
   }

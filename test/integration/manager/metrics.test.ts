@@ -13,7 +13,10 @@ function samples(text: string, name: string): Map<string, number> {
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const labels = [...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => `${l[1]}=${l[2]}`).sort().join(',');
+    const labels = [...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)]
+      .map((l) => `${l[1]}=${l[2]}`)
+      .sort()
+      .join(',');
     out.set(labels, Number(m[3]));
   }
   return out;
@@ -77,12 +80,22 @@ describe('manager: /metrics, /healthz and /readyz', function () {
     assert.ok((samples(text, 'controller_runtime_reconcile_time_seconds_count').get('controller=businesscluster') ?? 0) >= 2);
     assert.equal(samples(text, 'controller_runtime_max_concurrent_reconciles').get('controller=businesscluster'), 2);
     assert.equal(samples(text, 'leader_election_master_status').get('name=kokpit-manager'), 1);
-    for (const name of ['workqueue_depth', 'workqueue_queue_duration_seconds_count', 'workqueue_work_duration_seconds_count', 'workqueue_retries_total', 'controller_runtime_reconcile_errors_total']) {
+    for (const name of [
+      'workqueue_depth',
+      'workqueue_queue_duration_seconds_count',
+      'workqueue_work_duration_seconds_count',
+      'workqueue_retries_total',
+      'controller_runtime_reconcile_errors_total',
+    ]) {
       assert.ok(text.includes(`${name}{`), `${name} is exported`);
     }
     // Each cluster once, by phase and version, read from the shared cache (status the operator wrote).
     const fleet = samples(text, 'kokpit_business_clusters');
-    assert.equal([...fleet].filter(([k]) => k.includes('version=v1.20.0')).reduce((n, [, v]) => n + v, 0), 2, JSON.stringify([...fleet]));
+    assert.equal(
+      [...fleet].filter(([k]) => k.includes('version=v1.20.0')).reduce((n, [, v]) => n + v, 0),
+      2,
+      JSON.stringify([...fleet]),
+    );
 
     await manager.stop();
     await assert.rejects(fetch(`${manager.metricsURL}/metrics`), 'the endpoints close with the manager');

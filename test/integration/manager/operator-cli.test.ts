@@ -45,7 +45,11 @@ describe('kokpit operator (two managers, real processes)', function () {
 
   async function conditionOf(name: string): Promise<string | undefined> {
     const api = cp.kubeConfig().makeApiClient(KubernetesObjectApi);
-    const bc = (await api.read({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name, namespace: 'default' } })) as KubernetesObject & {
+    const bc = (await api.read({
+      apiVersion: 'kokpit.dev/v1alpha1',
+      kind: 'BusinessCluster',
+      metadata: { name, namespace: 'default' },
+    })) as KubernetesObject & {
       status?: { conditions?: Array<{ type: string; reason: string }> };
     };
     return bc.status?.conditions?.find((c) => c.type === 'CatalogValid')?.reason;
@@ -69,10 +73,16 @@ describe('kokpit operator (two managers, real processes)', function () {
 
     const a = operator(cp.kubeconfigPath, ['--install-crds']);
     procs.push(a);
-    await waitFor('a leads', async () => /manager running/.test(text(a)) || undefined, { timeoutMs: 60_000, abortIf: () => (a.child.exitCode !== null ? text(a) : undefined) });
+    await waitFor('a leads', async () => /manager running/.test(text(a)) || undefined, {
+      timeoutMs: 60_000,
+      abortIf: () => (a.child.exitCode !== null ? text(a) : undefined),
+    });
     const b = operator(cp.kubeconfigPath, ['--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0']);
     procs.push(b);
-    await waitFor('b waits for the lease', async () => /holds the lease/.test(text(b)) || undefined, { timeoutMs: 60_000, abortIf: () => (b.child.exitCode !== null ? text(b) : undefined) });
+    await waitFor('b waits for the lease', async () => /holds the lease/.test(text(b)) || undefined, {
+      timeoutMs: 60_000,
+      abortIf: () => (b.child.exitCode !== null ? text(b) : undefined),
+    });
     // The standby serves its probes and metrics while it waits: alive, ready (a standby is), not the leader.
     const metricsURL = /serving metrics at (http:\/\/\S+)\/metrics/.exec(text(b))?.[1];
     const probeURL = /serving probes at (http:\/\/\S+)\/healthz/.exec(text(b))?.[1];
@@ -82,7 +92,9 @@ describe('kokpit operator (two managers, real processes)', function () {
     assert.match(await (await fetch(`${metricsURL}/metrics`)).text(), /^leader_election_master_status\{name="kokpit-manager"\} 0$/m);
 
     await createCluster('first');
-    await waitFor('first reconciled', async () => ((await conditionOf('first')) === 'VersionNotInCatalog') || undefined, { timeoutMs: 30_000 });
+    await waitFor('first reconciled', async () => (await conditionOf('first')) === 'VersionNotInCatalog' || undefined, {
+      timeoutMs: 30_000,
+    });
     assert.doesNotMatch(text(b), /manager running/, 'the standby did not start reconcilers');
 
     const killedAt = Date.now();
@@ -91,10 +103,15 @@ describe('kokpit operator (two managers, real processes)', function () {
     const takeoverMs = Date.now() - killedAt;
     process.stderr.write(`  standby took over ${takeoverMs} ms after the leader was killed (lease ${LEASE_SEC} s)\n`);
     await createCluster('second');
-    await waitFor('second reconciled by b', async () => ((await conditionOf('second')) === 'VersionNotInCatalog') || undefined, { timeoutMs: 30_000 });
+    await waitFor('second reconciled by b', async () => (await conditionOf('second')) === 'VersionNotInCatalog' || undefined, {
+      timeoutMs: 30_000,
+    });
 
     // `kokpit metrics` reads the new leader: its reconciles, the lease, both clusters from its caches.
-    const m = spawnSync(process.execPath, [BIN, 'metrics', '--url', metricsURL], { encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '1' } });
+    const m = spawnSync(process.execPath, [BIN, 'metrics', '--url', metricsURL], {
+      encoding: 'utf8',
+      env: { ...process.env, KOKPIT_FROM_SOURCE: '1' },
+    });
     assert.equal(m.status, 0, m.stderr);
     assert.match(m.stdout, /^businesscluster\s+[1-9]\d*\s+0\s/m, m.stdout);
     assert.match(m.stdout, /lease kokpit-manager: held by this manager/);

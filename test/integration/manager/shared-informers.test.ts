@@ -139,7 +139,12 @@ describe('manager: one watch per resource type, counted by the API server', func
   it('the same count sees two WATCHes of a type when two operators bring informers of their own', async function () {
     const kc = cp.kubeConfig();
     const watches = await watchesOf(cp, async () => {
-      const alone = [await startEtcdOperator({ kc }), await startClusterOperator({ kc }), await startMachineOperator({ kc }), await startRolloutOperator({ kc })];
+      const alone = [
+        await startEtcdOperator({ kc }),
+        await startClusterOperator({ kc }),
+        await startMachineOperator({ kc }),
+        await startRolloutOperator({ kc }),
+      ];
       return async () => void (await Promise.all(alone.map((o) => o.stop())));
     });
     // cluster, machine and rollout operators each watch BusinessClusters.

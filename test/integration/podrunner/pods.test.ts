@@ -7,7 +7,21 @@ import * as path from 'node:path';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import type { KubeClients } from '../../../src/kube';
 import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
-import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, isReady, logLine, pidAlive, clients, readPod, tempStateDir, tlsSecret, waitPod, waitPodGone } from './support';
+import {
+  ETCD_IMAGE,
+  etcdContainer,
+  etcdPKI,
+  httpsGet,
+  isReady,
+  logLine,
+  pidAlive,
+  clients,
+  readPod,
+  tempStateDir,
+  tlsSecret,
+  waitPod,
+  waitPodGone,
+} from './support';
 
 const NS = 'default';
 const NODE = 'runner-node';
@@ -49,7 +63,9 @@ describe('podrunner: pods as local processes', function () {
 
   it('runs an etcd pod with a Secret volume that becomes Ready via its probe and serves TLS on its pod IP', async () => {
     const pki = await etcdPKI(['etcd-0', 'etcd-0.default.svc']);
-    await kube.objects.create(tlsSecret(NS, 'etcd-0-tls', { 'ca.crt': pki.ca.certPem, 'tls.crt': pki.server.certPem, 'tls.key': pki.server.keyPem }));
+    await kube.objects.create(
+      tlsSecret(NS, 'etcd-0-tls', { 'ca.crt': pki.ca.certPem, 'tls.crt': pki.server.certPem, 'tls.key': pki.server.keyPem }),
+    );
     await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -82,10 +98,18 @@ describe('podrunner: pods as local processes', function () {
     assert.equal(fs.readFileSync(keyFile, 'utf8'), pki.server.keyPem);
 
     // Serves on its pod IP, with the certificates from the Secret (client cert required).
-    const health = await httpsGet(`https://${ip}:2379/health`, { ca: pki.ca.certPem, cert: pki.client.certPem, key: pki.client.keyPem, serverName: 'etcd-0' });
+    const health = await httpsGet(`https://${ip}:2379/health`, {
+      ca: pki.ca.certPem,
+      cert: pki.client.certPem,
+      key: pki.client.keyPem,
+      serverName: 'etcd-0',
+    });
     assert.equal(health.status, 200);
     assert.match(health.body, /"health":"true"/);
-    await assert.rejects(httpsGet(`https://${ip}:2379/health`, { ca: pki.ca.certPem, serverName: 'etcd-0' }), 'client certificate required');
+    await assert.rejects(
+      httpsGet(`https://${ip}:2379/health`, { ca: pki.ca.certPem, serverName: 'etcd-0' }),
+      'client certificate required',
+    );
   });
 
   it('restarts a crashing container with growing restartCount and reports its exit code', async () => {
@@ -123,7 +147,14 @@ describe('podrunner: pods as local processes', function () {
       spec: {
         nodeName: NODE,
         terminationGracePeriodSeconds: 2,
-        containers: [{ name: 'main', image: ETCD_IMAGE, command: ['sh', '-c', 'exec sleep 3600'], livenessProbe: { tcpSocket: { port: 9 }, periodSeconds: 1, failureThreshold: 2 } }],
+        containers: [
+          {
+            name: 'main',
+            image: ETCD_IMAGE,
+            command: ['sh', '-c', 'exec sleep 3600'],
+            livenessProbe: { tcpSocket: { port: 9 }, periodSeconds: 1, failureThreshold: 2 },
+          },
+        ],
       },
     });
     const cs = await waitPod(kube, NS, 'unhealthy', 'restarted by liveness', (p) => {
@@ -137,7 +168,12 @@ describe('podrunner: pods as local processes', function () {
 
   it('provides env from fieldRef/secretKeyRef/configMapKeyRef, ConfigMap, downward API and hostPath volumes, and workingDir', async () => {
     await kube.objects.create(tlsSecret(NS, 'app-secret', { password: 'not-a-real-secret' }));
-    await kube.objects.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: NS }, data: { mode: 'fast', 'app.conf': 'color=blue\n' } });
+    await kube.objects.create({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'app-config', namespace: NS },
+      data: { mode: 'fast', 'app.conf': 'color=blue\n' },
+    });
     const script = [
       'echo "env: NS=$MY_NS NAME=$MY_NAME IP=$MY_IP PW=$PW MODE=$MODE ARG=$1"',
       'echo "conf: $(cat /etc/app/app.conf)"',
@@ -184,11 +220,18 @@ describe('podrunner: pods as local processes', function () {
     });
     const pod = await waitPod(kube, NS, 'envy', 'Ready', (p) => isReady(p) && p);
     const log = runner.logFile(NS, 'envy', 'main')!;
-    const out = await waitFor('container output', async () => {
-      const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
-      return text.includes('cwd:') ? text : undefined;
-    }, { timeoutMs: 10_000, intervalMs: 100 });
-    assert.match(out, new RegExp(`env: NS=default NAME=envy IP=${pod.status.podIP.replace(/\./g, '\\.')} PW=not-a-real-secret MODE=fast ARG=fast-envy`));
+    const out = await waitFor(
+      'container output',
+      async () => {
+        const text = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+        return text.includes('cwd:') ? text : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
+    assert.match(
+      out,
+      new RegExp(`env: NS=default NAME=envy IP=${pod.status.podIP.replace(/\./g, '\\.')} PW=not-a-real-secret MODE=fast ARG=fast-envy`),
+    );
     assert.match(out, /conf: color=blue/);
     assert.match(out, /labels: tier="test"/);
     const podDir = path.join(stateDir, 'pods', pod.metadata.uid);
@@ -204,7 +247,12 @@ describe('podrunner: pods as local processes', function () {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'on-host', namespace: NS },
-      spec: { nodeName: NODE, hostNetwork: true, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: ETCD_IMAGE, command: ['sh', '-c', 'exec sleep 3600'] }] },
+      spec: {
+        nodeName: NODE,
+        hostNetwork: true,
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: ETCD_IMAGE, command: ['sh', '-c', 'exec sleep 3600'] }],
+      },
     });
     const pod = await waitPod(kube, NS, 'on-host', 'Ready', (p) => isReady(p) && p);
     assert.equal(pod.status.podIP, runner.hostIP);
@@ -229,7 +277,12 @@ describe('podrunner: pods as local processes', function () {
       apiVersion: 'v1',
       kind: 'Pod',
       metadata: { name: 'doomed', namespace: NS },
-      spec: { nodeName: NODE, terminationGracePeriodSeconds: 20, containers: [etcdContainer('doomed')], volumes: [{ name: 'data', emptyDir: {} }] },
+      spec: {
+        nodeName: NODE,
+        terminationGracePeriodSeconds: 20,
+        containers: [etcdContainer('doomed')],
+        volumes: [{ name: 'data', emptyDir: {} }],
+      },
     });
     await waitPod(kube, NS, 'doomed', 'Ready', isReady);
     const pids = runner.pids(NS, 'doomed');
@@ -250,7 +303,11 @@ describe('podrunner: pods as local processes', function () {
       kind: 'Pod',
       metadata: { name: 'stubborn', namespace: NS },
       // An ignored signal stays ignored across exec: sleep never sees the SIGTERM.
-      spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: ETCD_IMAGE, command: ['sh', '-c', 'trap "" TERM; exec sleep 3600'] }] },
+      spec: {
+        nodeName: NODE,
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: ETCD_IMAGE, command: ['sh', '-c', 'trap "" TERM; exec sleep 3600'] }],
+      },
     });
     await waitPod(kube, NS, 'stubborn', 'Ready', isReady);
     const [pid] = runner.pids(NS, 'stubborn');
@@ -270,8 +327,22 @@ describe('podrunner: pods as local processes', function () {
       spec: {
         nodeName: NODE,
         terminationGracePeriodSeconds: 1,
-        initContainers: [{ name: 'prepare', image: ETCD_IMAGE, command: ['sh', '-c', 'echo prepared > /data/marker'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
-        containers: [{ name: 'main', image: ETCD_IMAGE, command: ['sh', '-c', 'cat /data/marker; exec sleep 3600'], volumeMounts: [{ name: 'data', mountPath: '/data' }] }],
+        initContainers: [
+          {
+            name: 'prepare',
+            image: ETCD_IMAGE,
+            command: ['sh', '-c', 'echo prepared > /data/marker'],
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          },
+        ],
+        containers: [
+          {
+            name: 'main',
+            image: ETCD_IMAGE,
+            command: ['sh', '-c', 'cat /data/marker; exec sleep 3600'],
+            volumeMounts: [{ name: 'data', mountPath: '/data' }],
+          },
+        ],
         volumes: [{ name: 'data', emptyDir: {} }],
       },
     });
@@ -279,7 +350,10 @@ describe('podrunner: pods as local processes', function () {
     assert.equal(pod.status.initContainerStatuses[0].state.terminated.exitCode, 0);
     assert.equal(pod.status.conditions.find((c: any) => c.type === 'Initialized')?.status, 'True');
     const log = runner.logFile(NS, 'initialized', 'main')!;
-    await waitFor('main output', async () => (fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('prepared')) || undefined, { timeoutMs: 10_000, intervalMs: 100 });
+    await waitFor('main output', async () => (fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('prepared')) || undefined, {
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
     await kube.core.deleteNamespacedPod({ name: 'initialized', namespace: NS });
   });
 
@@ -295,7 +369,7 @@ describe('podrunner: pods as local processes', function () {
       return w?.reason === 'ErrImagePull' && w;
     });
     assert.match(waiting.message, /docker\.io\/library\/nginx:1\.27/);
-    assert.match(waiting.message, /etcd:[^;]*3\.5\.35-0[^;]* → etcd [^;]*v3\.5\.35/, "the etcd mapping, whatever other etcd builds exist");
+    assert.match(waiting.message, /etcd:[^;]*3\.5\.35-0[^;]* → etcd [^;]*v3\.5\.35/, 'the etcd mapping, whatever other etcd builds exist');
     assert.match(waiting.message, /kube-apiserver/);
     const pod = await readPod(kube, NS, 'nginx');
     assert.equal(pod.status.phase, 'Pending');

@@ -48,7 +48,15 @@ describe('podrunner: pulling an image means building its binary', function () {
         return [];
       },
     });
-    runner = await startPodRunner({ kubeConfig: cp.kubeConfig(), nodeName: NODE, stateDir, log: logLine, bindUnscheduledPods: true, binaries, restartBackoff: { initialMs: 200, maxMs: 1000 } });
+    runner = await startPodRunner({
+      kubeConfig: cp.kubeConfig(),
+      nodeName: NODE,
+      stateDir,
+      log: logLine,
+      bindUnscheduledPods: true,
+      binaries,
+      restartBackoff: { initialMs: 200, maxMs: 1000 },
+    });
   });
 
   after(async function () {
@@ -62,14 +70,19 @@ describe('podrunner: pulling an image means building its binary', function () {
 
   it('waits in ContainerCreating with the build named, then runs the container once the binary exists', async () => {
     await kube.objects.create({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'etcd-pulled', namespace: NS },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'etcd-pulled', namespace: NS },
       spec: { nodeName: NODE, containers: [etcdContainer('etcd-pulled')], volumes: [{ name: 'data', emptyDir: {} }] },
     });
     const waiting = await waitPod(kube, NS, 'etcd-pulled', 'ContainerCreating (pulling)', (p) => {
       const w = p.status?.containerStatuses?.[0]?.state?.waiting;
       return w?.reason === 'ContainerCreating' && /building/.test(w.message ?? '') && w;
     });
-    assert.match(waiting.message, /^pulling image registry\.k8s\.io\/etcd:3\.5\.35-0: building etcd v3\.5\.35 from Go modules on demand since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ( \(~\S+, from the last build.*\))?$/);
+    assert.match(
+      waiting.message,
+      /^pulling image registry\.k8s\.io\/etcd:3\.5\.35-0: building etcd v3\.5\.35 from Go modules on demand since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ( \(~\S+, from the last build.*\))?$/,
+    );
     assert.deepEqual(builds, ['etcd v3.5.35'], 'one build, however often the pod was synced');
     release();
     const pod = await waitPod(kube, NS, 'etcd-pulled', 'Ready', (p) => isReady(p) && p);
@@ -77,15 +90,23 @@ describe('podrunner: pulling an image means building its binary', function () {
     assert.deepEqual(builds, ['etcd v3.5.35']);
   });
 
-  it('a build that fails is ErrImagePull with the build\'s reason', async () => {
+  it("a build that fails is ErrImagePull with the build's reason", async () => {
     await kube.objects.create({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sched', namespace: NS },
-      spec: { nodeName: NODE, containers: [{ name: 'kube-scheduler', image: 'registry.k8s.io/kube-scheduler:v1.33.13', command: ['kube-scheduler'] }] },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'sched', namespace: NS },
+      spec: {
+        nodeName: NODE,
+        containers: [{ name: 'kube-scheduler', image: 'registry.k8s.io/kube-scheduler:v1.33.13', command: ['kube-scheduler'] }],
+      },
     });
     const waiting = await waitPod(kube, NS, 'sched', 'ErrImagePull', (p) => {
       const w = p.status?.containerStatuses?.[0]?.state?.waiting;
       return w?.reason === 'ErrImagePull' && w;
     });
-    assert.equal(waiting.message, 'image registry.k8s.io/kube-scheduler:v1.33.13: building kube-scheduler v1.33.13 failed: go build exited 1');
+    assert.equal(
+      waiting.message,
+      'image registry.k8s.io/kube-scheduler:v1.33.13: building kube-scheduler v1.33.13 failed: go build exited 1',
+    );
   });
 });

@@ -22,17 +22,29 @@ export function tempStateDir(): string {
 export const clients = (kc: KubeConfig): KubeClients => makeClients(kc);
 
 /** A pod as `any`: the tests read deep status paths the way kubectl's JSON shows them. */
-export const readPod = async (kube: KubeClients, namespace: string, name: string): Promise<any> => kube.core.readNamespacedPod({ name, namespace });
+export const readPod = async (kube: KubeClients, namespace: string, name: string): Promise<any> =>
+  kube.core.readNamespacedPod({ name, namespace });
 
 /** Waits until the pod satisfies `check` (returns a truthy value); the error names the pod's last status. */
-export async function waitPod<T>(kube: KubeClients, ns: string, name: string, what: string, check: (pod: any) => T | undefined | false, timeoutMs = 60_000): Promise<T> {
+export async function waitPod<T>(
+  kube: KubeClients,
+  ns: string,
+  name: string,
+  what: string,
+  check: (pod: any) => T | undefined | false,
+  timeoutMs = 60_000,
+): Promise<T> {
   return waitFor(
     `pod ${ns}/${name} ${what}`,
     async (state) => {
       const pod = await readPod(kube, ns, name);
       const v = check(pod);
       if (v) return v;
-      state.lastReason = JSON.stringify({ phase: pod.status?.phase, conditions: pod.status?.conditions?.map((c: any) => `${c.type}=${c.status}`), containers: pod.status?.containerStatuses }).slice(0, 800);
+      state.lastReason = JSON.stringify({
+        phase: pod.status?.phase,
+        conditions: pod.status?.conditions?.map((c: any) => `${c.type}=${c.status}`),
+        containers: pod.status?.containerStatuses,
+      }).slice(0, 800);
       return undefined;
     },
     { timeoutMs, intervalMs: 200 },
@@ -109,10 +121,15 @@ export function etcdContainer(name: string, opts: { tlsVolume?: string; image?: 
       `--initial-cluster=${name}=http://$(POD_IP):2380`,
       '--listen-metrics-urls=http://0.0.0.0:2381',
       '--unsafe-no-fsync=true',
-      ...(opts.tlsVolume ? [`--cert-file=${pki}/tls.crt`, `--key-file=${pki}/tls.key`, `--trusted-ca-file=${pki}/ca.crt`, '--client-cert-auth=true'] : []),
+      ...(opts.tlsVolume
+        ? [`--cert-file=${pki}/tls.crt`, `--key-file=${pki}/tls.key`, `--trusted-ca-file=${pki}/ca.crt`, '--client-cert-auth=true']
+        : []),
     ],
     env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
-    ports: [{ name: 'client', containerPort: 2379 }, { name: 'metrics', containerPort: 2381 }],
+    ports: [
+      { name: 'client', containerPort: 2379 },
+      { name: 'metrics', containerPort: 2381 },
+    ],
     readinessProbe: { httpGet: { path: '/health', port: 'metrics' }, periodSeconds: 1, failureThreshold: 3 },
     volumeMounts: [
       { name: 'data', mountPath: '/var/lib/etcd' },
@@ -122,14 +139,28 @@ export function etcdContainer(name: string, opts: { tlsVolume?: string; image?: 
 }
 
 /** GET over HTTPS checking the certificate against `serverName` instead of the IP we dial. */
-export function httpsGet(url: string, o: { ca: string; cert?: string; key?: string; serverName: string }): Promise<{ status: number; body: string }> {
+export function httpsGet(
+  url: string,
+  o: { ca: string; cert?: string; key?: string; serverName: string },
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = https.get(url, { ca: o.ca, cert: o.cert, key: o.key, agent: false, timeout: 3000, checkServerIdentity: (_h, cert) => tls.checkServerIdentity(o.serverName, cert) }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+    const req = https.get(
+      url,
+      {
+        ca: o.ca,
+        cert: o.cert,
+        key: o.key,
+        agent: false,
+        timeout: 3000,
+        checkServerIdentity: (_h, cert) => tls.checkServerIdentity(o.serverName, cert),
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
   });

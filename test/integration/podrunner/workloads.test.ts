@@ -23,7 +23,12 @@ function deployment(name: string, podSpec: any) {
 }
 
 function service(name: string, port: number) {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { selector: { app: name }, ports: [{ port, targetPort: port }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS },
+    spec: { selector: { app: name }, ports: [{ port, targetPort: port }] },
+  };
 }
 
 /** The one pod of a Deployment once it is Ready. */
@@ -34,7 +39,9 @@ async function readyPodOf(kube: KubeClients, app: string, timeoutMs = 90_000): P
       const list = await kube.core.listNamespacedPod({ namespace: NS, labelSelector: `app=${app}` });
       const ready = list.items.find((p: any) => p.status?.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
       if (ready) return ready;
-      state.lastReason = JSON.stringify(list.items.map((p: any) => ({ node: p.spec.nodeName, phase: p.status?.phase, cs: p.status?.containerStatuses }))).slice(0, 800);
+      state.lastReason = JSON.stringify(
+        list.items.map((p: any) => ({ node: p.spec.nodeName, phase: p.status?.phase, cs: p.status?.containerStatuses })),
+      ).slice(0, 800);
       return undefined;
     },
     { timeoutMs, intervalMs: 250 },
@@ -44,11 +51,15 @@ async function readyPodOf(kube: KubeClients, app: string, timeoutMs = 90_000): P
 function postJSON(url: string, body: unknown): Promise<any> {
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
-    const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) }, timeout: 3000 }, (res) => {
-      let text = '';
-      res.on('data', (c) => (text += c));
-      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text}`))));
-    });
+    const req = http.request(
+      url,
+      { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) }, timeout: 3000 },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`${res.statusCode} ${text}`))));
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -73,7 +84,11 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
       restartBackoff: { initialMs: 500, maxMs: 2000 },
     });
     // Deployments need the `default` ServiceAccount, which kube-controller-manager creates.
-    await waitFor('default ServiceAccount', async () => (await kube.core.readNamespacedServiceAccount({ name: 'default', namespace: NS })) && true, { timeoutMs: 60_000, intervalMs: 200 });
+    await waitFor(
+      'default ServiceAccount',
+      async () => (await kube.core.readNamespacedServiceAccount({ name: 'default', namespace: NS })) && true,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
   });
 
   after(async function () {
@@ -87,7 +102,8 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
     await kube.objects.create(service('backend', 2379));
     await kube.objects.create(deployment('backend', { containers: [etcdContainer('backend')], volumes: [{ name: 'data', emptyDir: {} }] }));
     // The client writes through the short Service name, and is Ready once it reads back through the FQDN.
-    await kube.objects.create(deployment('client', {
+    await kube.objects.create(
+      deployment('client', {
         containers: [
           {
             name: 'client',
@@ -95,7 +111,13 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
             command: ['sh', '-c', 'etcdctl --endpoints=http://backend:2379 put from-client "written by $(POD_NAME)" && exec sleep 3600'],
             env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
             readinessProbe: {
-              exec: { command: ['sh', '-c', 'etcdctl --endpoints=http://backend.default.svc.cluster.local:2379 get from-client --print-value-only | grep -q "written by"'] },
+              exec: {
+                command: [
+                  'sh',
+                  '-c',
+                  'etcdctl --endpoints=http://backend.default.svc.cluster.local:2379 get from-client --print-value-only | grep -q "written by"',
+                ],
+              },
               periodSeconds: 1,
             },
           },
@@ -116,12 +138,27 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
     this.timeout(180_000);
     // etcd behind a Service named `etcd`, serving TLS with a certificate for that name.
     const etcd = await etcdPKI(['etcd', 'etcd.default.svc', 'etcd.default.svc.cluster.local']);
-    await kube.objects.create(tlsSecret(NS, 'etcd-server', { 'ca.crt': etcd.ca.certPem, 'tls.crt': etcd.server.certPem, 'tls.key': etcd.server.keyPem }));
+    await kube.objects.create(
+      tlsSecret(NS, 'etcd-server', { 'ca.crt': etcd.ca.certPem, 'tls.crt': etcd.server.certPem, 'tls.key': etcd.server.keyPem }),
+    );
     await kube.objects.create(service('etcd', 2379));
-    await kube.objects.create(deployment('etcd', { containers: [etcdContainer('etcd', { tlsVolume: 'tls' })], volumes: [{ name: 'data', emptyDir: {} }, { name: 'tls', secret: { secretName: 'etcd-server' } }] }));
+    await kube.objects.create(
+      deployment('etcd', {
+        containers: [etcdContainer('etcd', { tlsVolume: 'tls' })],
+        volumes: [
+          { name: 'data', emptyDir: {} },
+          { name: 'tls', secret: { secretName: 'etcd-server' } },
+        ],
+      }),
+    );
 
     const ca = await createCA('guest-ca', { validDays: 1 });
-    const serving = await issueCert(ca, { commonName: 'kube-apiserver', dnsNames: ['guest-apiserver', 'kubernetes', 'kubernetes.default.svc'], validDays: 1, usages: ['server'] });
+    const serving = await issueCert(ca, {
+      commonName: 'kube-apiserver',
+      dnsNames: ['guest-apiserver', 'kubernetes', 'kubernetes.default.svc'],
+      validDays: 1,
+      usages: ['server'],
+    });
     const admin = await issueCert(ca, { commonName: 'admin', organizations: ['system:masters'], validDays: 1, usages: ['client'] });
     const sa = await createKeyPair('rsa-2048');
     const secrets: Record<string, Record<string, string>> = {
@@ -137,9 +174,15 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
       { volume: 'sa', secret: 'guest-sa', dir: '/etc/kubernetes/pki/sa' },
       { volume: 'etcd', secret: 'guest-apiserver-etcd-client', dir: '/etc/kubernetes/pki/etcd' },
     ];
-    const probe = (path: string, failureThreshold: number) => ({ httpGet: { path, port: 6443, scheme: 'HTTPS' }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold });
+    const probe = (path: string, failureThreshold: number) => ({
+      httpGet: { path, port: 6443, scheme: 'HTTPS' },
+      periodSeconds: 5,
+      timeoutSeconds: 5,
+      failureThreshold,
+    });
     await kube.objects.create({ ...service('guest-apiserver', 6443) });
-    await kube.objects.create(deployment('guest-apiserver', {
+    await kube.objects.create(
+      deployment('guest-apiserver', {
         automountServiceAccountToken: false,
         enableServiceLinks: false,
         containers: [
@@ -179,11 +222,21 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
     );
     const pod = await readyPodOf(kube, 'guest-apiserver', 150_000);
     const ip = pod.status.podIP;
-    const version = await httpsGet(`https://${ip}:6443/version`, { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem, serverName: 'guest-apiserver' });
+    const version = await httpsGet(`https://${ip}:6443/version`, {
+      ca: ca.certPem,
+      cert: admin.certPem,
+      key: admin.keyPem,
+      serverName: 'guest-apiserver',
+    });
     assert.equal(version.status, 200);
     assert.equal(JSON.parse(version.body).gitVersion, 'v1.33.13');
     // It really stores in the etcd behind the Service: its namespaces exist.
-    const ns = await httpsGet(`https://${ip}:6443/api/v1/namespaces/kube-system`, { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem, serverName: 'guest-apiserver' });
+    const ns = await httpsGet(`https://${ip}:6443/api/v1/namespaces/kube-system`, {
+      ca: ca.certPem,
+      cert: admin.certPem,
+      key: admin.keyPem,
+      serverName: 'guest-apiserver',
+    });
     assert.equal(ns.status, 200);
     assert.equal(pod.status.containerStatuses[0].restartCount, 0);
   });

@@ -36,9 +36,11 @@ export function missingPrerequisites(): string[] {
   if (!fs.existsSync(chromiumPath())) missing.push(`chromium at ${chromiumPath()} (apt-get install -y chromium)`);
   if (!installed()) {
     if (!fs.existsSync('/usr/bin/rg')) missing.push('Debian ripgrep for the code-server install (apt-get install -y ripgrep)');
-    if (!fs.existsSync('/usr/include/gssapi/gssapi.h')) missing.push('Kerberos headers for the code-server install (apt-get install -y libkrb5-dev)');
+    if (!fs.existsSync('/usr/include/gssapi/gssapi.h'))
+      missing.push('Kerberos headers for the code-server install (apt-get install -y libkrb5-dev)');
   }
-  if (Number(process.versions.node.split('.')[0]) !== 20) missing.push(`Node 20 for code-server ${CODE_SERVER_VERSION} (running ${process.version})`);
+  if (Number(process.versions.node.split('.')[0]) !== 20)
+    missing.push(`Node 20 for code-server ${CODE_SERVER_VERSION} (running ${process.version})`);
   return missing;
 }
 
@@ -71,19 +73,42 @@ export function ensureCodeServer(log: (line: string) => void): string {
   });
   fs.writeFileSync(logFile, `${r.stdout}\n${r.stderr}`);
   if (r.status !== 0 || !installed()) {
-    const tail = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => !l.startsWith('gyp info')).slice(-25).join('\n');
+    const tail = `${r.stdout}\n${r.stderr}`
+      .split('\n')
+      .filter((l) => !l.startsWith('gyp info'))
+      .slice(-25)
+      .join('\n');
     throw new Error(`code-server ${CODE_SERVER_VERSION} did not install (npm exit ${r.status}); full log in ${logFile}:\n${tail}`);
   }
   return entryPoint();
 }
 
 /** Installs a .vsix into `extensionsDir` with code-server's own CLI. */
-export function installExtension(entry: string, vsix: string, dirs: { userDataDir: string; extensionsDir: string; configFile: string }): void {
-  const r = spawnSync(process.execPath, [entry, '--config', dirs.configFile, '--user-data-dir', dirs.userDataDir, '--extensions-dir', dirs.extensionsDir, '--install-extension', vsix], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (r.status !== 0 || !/successfully installed/.test(r.stdout)) throw new Error(`installing ${vsix} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+export function installExtension(
+  entry: string,
+  vsix: string,
+  dirs: { userDataDir: string; extensionsDir: string; configFile: string },
+): void {
+  const r = spawnSync(
+    process.execPath,
+    [
+      entry,
+      '--config',
+      dirs.configFile,
+      '--user-data-dir',
+      dirs.userDataDir,
+      '--extensions-dir',
+      dirs.extensionsDir,
+      '--install-extension',
+      vsix,
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  if (r.status !== 0 || !/successfully installed/.test(r.stdout))
+    throw new Error(`installing ${vsix} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
 }
 
 export interface CodeServer {
@@ -109,11 +134,16 @@ export async function startCodeServer(opts: {
     process.execPath,
     [
       opts.entry,
-      '--config', opts.configFile,
-      '--auth', 'none',
-      '--bind-addr', `127.0.0.1:${opts.port}`,
-      '--user-data-dir', opts.userDataDir,
-      '--extensions-dir', opts.extensionsDir,
+      '--config',
+      opts.configFile,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${opts.port}`,
+      '--user-data-dir',
+      opts.userDataDir,
+      '--extensions-dir',
+      opts.extensionsDir,
       '--disable-telemetry',
       '--disable-update-check',
       '--disable-workspace-trust',
@@ -126,7 +156,9 @@ export async function startCodeServer(opts: {
   );
   fs.closeSync(out);
   let exited: string | undefined;
-  const exitedPromise = new Promise<void>((resolve) => child.once('exit', (code, signal) => ((exited = `exit ${code ?? signal}`), resolve())));
+  const exitedPromise = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => ((exited = `exit ${code ?? signal}`), resolve())),
+  );
   const url = `http://127.0.0.1:${opts.port}`;
   const stop = async () => {
     if (exited || child.pid === undefined) return;

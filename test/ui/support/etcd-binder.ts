@@ -7,14 +7,29 @@ import { Informer } from '../../../src/controller/informer';
 import { makeObjectApi } from '../../../src/kube';
 import { LABEL_CLUSTER } from '../../../src/operators/etcd/names';
 
-export async function startEtcdPodBinder(kc: KubeConfig, namespace: string, nodeName: string, log: (l: string) => void): Promise<{ stop(): Promise<void> }> {
+export async function startEtcdPodBinder(
+  kc: KubeConfig,
+  namespace: string,
+  nodeName: string,
+  log: (l: string) => void,
+): Promise<{ stop(): Promise<void> }> {
   const objects = makeObjectApi(kc);
   const core = kc.makeApiClient(CoreV1Api);
   const bound = new Set<string>();
   const informer = new Informer<V1Pod>(kc, {
     path: `/api/v1/namespaces/${namespace}/pods`,
     labelSelector: LABEL_CLUSTER,
-    list: async () => (await objects.list<V1Pod>('v1', 'Pod', namespace, undefined, undefined, undefined, undefined, LABEL_CLUSTER)) as KubernetesListObject<V1Pod>,
+    list: async () =>
+      (await objects.list<V1Pod>(
+        'v1',
+        'Pod',
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        LABEL_CLUSTER,
+      )) as KubernetesListObject<V1Pod>,
   });
   informer.onEvent((pod, kind) => {
     const uid = pod.metadata?.uid;
@@ -22,7 +37,15 @@ export async function startEtcdPodBinder(kc: KubeConfig, namespace: string, node
     bound.add(uid);
     const name = pod.metadata!.name!;
     core
-      .createNamespacedBinding({ namespace, body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } } })
+      .createNamespacedBinding({
+        namespace,
+        body: {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: { name, namespace },
+          target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+        },
+      })
       .then(() => log(`bound etcd pod ${namespace}/${name} to ${nodeName}`))
       .catch((e: Error) => {
         bound.delete(uid);

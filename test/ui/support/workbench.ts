@@ -47,7 +47,10 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget .quick-input-box input');
     await input.waitFor({ state: 'visible', timeout: STEP_MS });
     await input.fill(name);
-    await this.page.locator('.quick-input-widget .monaco-list-row', { hasText: name }).first().waitFor({ state: 'visible', timeout: STEP_MS });
+    await this.page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: name })
+      .first()
+      .waitFor({ state: 'visible', timeout: STEP_MS });
     await this.page.keyboard.press('Enter');
     await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ state: 'visible', timeout: STEP_MS });
   }
@@ -61,12 +64,16 @@ export class Workbench {
 
   /** Waits until the row labelled `label` shows a description matching `description`. */
   async waitForRow(label: string, description: RegExp, timeout = STEP_MS): Promise<Locator> {
-    const row = this.treeRow(label).filter({ has: this.page.locator('.label-description', { hasText: description }) }).first();
+    const row = this.treeRow(label)
+      .filter({ has: this.page.locator('.label-description', { hasText: description }) })
+      .first();
     try {
       await row.waitFor({ state: 'visible', timeout });
     } catch {
       const rows = await this.page.locator('#workbench\\.parts\\.sidebar .monaco-list-row').allTextContents();
-      throw new Error(`tree row "${label}" with description ${description} not shown within ${timeout / 1000} s; rows: ${JSON.stringify(rows)}`);
+      throw new Error(
+        `tree row "${label}" with description ${description} not shown within ${timeout / 1000} s; rows: ${JSON.stringify(rows)}`,
+      );
     }
     return row;
   }

@@ -28,14 +28,24 @@ function fakeGo(dir: string, sleep = 0): string {
 
 describe('first run: which binaries, built how', () => {
   const tempDir = withTempEnv('kokpit-first-run-', (t) => ({
-    KOKPIT_BIN_DIR: path.join(t, 'bin'), KOKPIT_LOG_DIR: path.join(t, 'logs'), XDG_CACHE_HOME: path.join(t, 'cache'), KUBEBUILDER_ASSETS: undefined,
+    KOKPIT_BIN_DIR: path.join(t, 'bin'),
+    KOKPIT_LOG_DIR: path.join(t, 'logs'),
+    XDG_CACHE_HOME: path.join(t, 'cache'),
+    KUBEBUILDER_ASSETS: undefined,
   }));
 
-  it('sandbox with the sample: meta control plane, the sample\'s pods, etcdutl and kwok, each once', () => {
+  it("sandbox with the sample: meta control plane, the sample's pods, etcdutl and kwok, each once", () => {
     const need = environmentBinaries({ runtime: 'sandbox', config: defaultEnvironmentConfig(), withSample: true });
     const keys = need.map((n) => `${n.component} ${n.version}`);
     assert.equal(new Set(keys).size, keys.length, `duplicates in ${keys.join(', ')}`);
-    for (const k of ['etcd v3.5.35', 'etcdutl v3.5.35', 'kube-apiserver v1.33.13', 'kube-controller-manager v1.33.13', 'kube-scheduler v1.33.13', `kwok ${KWOK_VERSION}`]) {
+    for (const k of [
+      'etcd v3.5.35',
+      'etcdutl v3.5.35',
+      'kube-apiserver v1.33.13',
+      'kube-controller-manager v1.33.13',
+      'kube-scheduler v1.33.13',
+      `kwok ${KWOK_VERSION}`,
+    ]) {
       assert.ok(keys.includes(k), `${k} missing from ${keys.join(', ')}`);
     }
     // One line per binary, with every reason it is needed.
@@ -43,7 +53,11 @@ describe('first run: which binaries, built how', () => {
   });
 
   it('business clusters from kokpit.yaml add their versions; without a sample nothing else is needed', () => {
-    const config = { ...defaultEnvironmentConfig(), kubernetesVersion: 'v1.33.13', businessClusters: [{ name: 'old', spec: { version: 'v1.32.0' } as never }] };
+    const config = {
+      ...defaultEnvironmentConfig(),
+      kubernetesVersion: 'v1.33.13',
+      businessClusters: [{ name: 'old', spec: { version: 'v1.32.0' } as never }],
+    };
     const keys = environmentBinaries({ runtime: 'sandbox', config, withSample: false }).map((n) => `${n.component} ${n.version}`);
     assert.ok(keys.includes('kube-scheduler v1.32.0') && keys.includes('kube-apiserver v1.32.0'));
     assert.ok(!keys.includes('kube-scheduler v1.33.13'), 'the meta control plane runs no scheduler');
@@ -54,12 +68,19 @@ describe('first run: which binaries, built how', () => {
     const lines: string[] = [];
     const events: BuildEvent[] = [];
     await ensureBinaries({
-      requests: [{ component: 'kwok', version: KWOK_VERSION }, { component: 'etcd', version: 'v3.5.35' }, { component: 'kwok', version: KWOK_VERSION }],
+      requests: [
+        { component: 'kwok', version: KWOK_VERSION },
+        { component: 'etcd', version: 'v3.5.35' },
+        { component: 'kwok', version: KWOK_VERSION },
+      ],
       goBinary: go,
       onProgress: (l) => lines.push(l),
       onEvent: (e) => events.push(e),
     });
-    assert.deepEqual(events.map((e) => e.type), ['plan', 'start', 'done', 'start', 'done']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['plan', 'start', 'done', 'start', 'done'],
+    );
     assert.match(lines[0], /^2 of 2 binaries missing; building with go1\.26\.0 into .*: etcd v3\.5\.35, kwok v0\.7\.0$/);
     assert.match(lines[1], /^\[1\/2\] etcd v3\.5\.35: building \(no earlier build here to estimate from\)$/);
     assert.match(lines[4], /^\[2\/2\] kwok v0\.7\.0: built in \d+s$/);
@@ -69,8 +90,14 @@ describe('first run: which binaries, built how', () => {
   });
 
   it('refuses a pair that cannot be built, with the reason, before building anything', async () => {
-    await assert.rejects(ensureBinaries({ requests: [{ component: 'kube-scheduler', version: 'v1.32.13' }], goBinary: '/nonexistent' }), /cannot be built from Go modules: its staging modules/);
-    await assert.rejects(ensureBinaries({ requests: [{ component: 'kwok', version: 'v9.9.9' }], goBinary: '/nonexistent' }), /kwok v9\.9\.9 is not a binary kokpit builds \(it builds kwok v0\.7\.0\)/);
+    await assert.rejects(
+      ensureBinaries({ requests: [{ component: 'kube-scheduler', version: 'v1.32.13' }], goBinary: '/nonexistent' }),
+      /cannot be built from Go modules: its staging modules/,
+    );
+    await assert.rejects(
+      ensureBinaries({ requests: [{ component: 'kwok', version: 'v9.9.9' }], goBinary: '/nonexistent' }),
+      /kwok v9\.9\.9 is not a binary kokpit builds \(it builds kwok v0\.7\.0\)/,
+    );
   });
 
   it('estimates come from the last build of the same binary, else another version of it', () => {
@@ -101,7 +128,16 @@ describe('first run: which binaries, built how', () => {
     assert.equal(duration(3), '3s');
     assert.equal(duration(75), '1m15s');
     assert.equal(duration(3720), '1h02m');
-    const line = formatBuildEvent({ type: 'plan', total: 3, goVersion: 'go1.26.0', dir: '/c', items: [{ component: 'etcd', version: 'v3.5.35', estimateSeconds: 60 }, { component: 'kwok', version: 'v0.7.0', estimateSeconds: 30 }] });
+    const line = formatBuildEvent({
+      type: 'plan',
+      total: 3,
+      goVersion: 'go1.26.0',
+      dir: '/c',
+      items: [
+        { component: 'etcd', version: 'v3.5.35', estimateSeconds: 60 },
+        { component: 'kwok', version: 'v0.7.0', estimateSeconds: 30 },
+      ],
+    });
     assert.match(line, /2 of 3 binaries missing; .*~1m30s by the last builds: etcd v3\.5\.35, kwok v0\.7\.0/);
   });
 
@@ -115,7 +151,10 @@ describe('first run: which binaries, built how', () => {
     });
     assert.equal(provider.state('kwok', KWOK_VERSION).state, 'missing');
     const [a, b] = [provider.ensure('kwok', KWOK_VERSION), provider.ensure('kwok', KWOK_VERSION)];
-    assert.match((provider.state('kwok', KWOK_VERSION) as { message: string }).message, /^waiting to build kwok v0\.7\.0 .*one build at a time/);
+    assert.match(
+      (provider.state('kwok', KWOK_VERSION) as { message: string }).message,
+      /^waiting to build kwok v0\.7\.0 .*one build at a time/,
+    );
     await new Promise((r) => setTimeout(r, 200));
     const st = provider.state('kwok', KWOK_VERSION);
     assert.equal(st.state, 'building');
@@ -128,7 +167,7 @@ describe('first run: which binaries, built how', () => {
 
   it('on demand: request() starts a missing build in the background once, says building, and reports how it ended', async () => {
     let builds = 0;
-    const provider = localBinaryProvider({ ensure: async (o) => ((builds++), ensureBinaries({ ...o, goBinary: fakeGo(tempDir()) })) });
+    const provider = localBinaryProvider({ ensure: async (o) => (builds++, ensureBinaries({ ...o, goBinary: fakeGo(tempDir()) })) });
     const ended: unknown[] = [];
     const first = provider.request('kwok', KWOK_VERSION, (e) => ended.push(e ?? 'ok'));
     const again = provider.request('kwok', KWOK_VERSION, (e) => ended.push(e ?? 'again'));
@@ -150,7 +189,10 @@ describe('first run: which binaries, built how', () => {
       },
     });
     await assert.rejects(provider.ensure('kwok', KWOK_VERSION), /exit 1/);
-    await assert.rejects(provider.ensure('kwok', KWOK_VERSION), /building kwok v0\.7\.0 failed: go build of kwok v0\.7\.0 failed \(exit 1\)$/);
+    await assert.rejects(
+      provider.ensure('kwok', KWOK_VERSION),
+      /building kwok v0\.7\.0 failed: go build of kwok v0\.7\.0 failed \(exit 1\)$/,
+    );
     assert.equal(builds, 1);
     assert.equal(provider.state('kwok', KWOK_VERSION).state, 'failed');
     const u = provider.state('kube-controller-manager', 'v1.32.13');

@@ -16,24 +16,37 @@ function captureIO(): CliIO & { stdout: string[]; stderr: string[] } {
 
 describe('cli: flag parsing', () => {
   it('takes --flag value, --flag=value, short aliases, switches and positionals', () => {
-    const p = parseFlags(['get', '-o', 'wide', '--kubeconfig=/tmp/k', '--dry-run', 'x'], [
-      { name: 'output', short: 'o', value: true }, { name: 'kubeconfig', value: true }, { name: 'dry-run' },
-    ]);
+    const p = parseFlags(
+      ['get', '-o', 'wide', '--kubeconfig=/tmp/k', '--dry-run', 'x'],
+      [{ name: 'output', short: 'o', value: true }, { name: 'kubeconfig', value: true }, { name: 'dry-run' }],
+    );
     assert.deepEqual(p, { flags: { output: 'wide', kubeconfig: '/tmp/k', 'dry-run': true }, positionals: ['get', 'x'] });
   });
   it('accepts `-o -` (stdout) as a value, but not a missing value', () => {
     assert.equal(parseFlags(['-o', '-'], [{ name: 'output', short: 'o', value: true }]).flags.output, '-');
-    assert.throws(() => parseFlags(['-o'], [{ name: 'output', short: 'o', value: true }]), (e: Error) => e instanceof UsageError && /-o needs a value/.test(e.message));
+    assert.throws(
+      () => parseFlags(['-o'], [{ name: 'output', short: 'o', value: true }]),
+      (e: Error) => e instanceof UsageError && /-o needs a value/.test(e.message),
+    );
     assert.throws(() => parseFlags(['-o', '--name'], [{ name: 'output', short: 'o', value: true }]), UsageError);
   });
   it('rejects unknown flags, values for switches and values outside oneOf', () => {
     assert.throws(() => parseFlags(['--nope'], []), /unknown flag --nope/);
     assert.throws(() => parseFlags(['--detach=yes'], [{ name: 'detach' }]), /takes no value/);
-    assert.throws(() => parseFlags(['-o', 'xml'], [{ name: 'output', short: 'o', value: true, oneOf: ['yaml', 'json'] }]), /one of yaml, json/);
+    assert.throws(
+      () => parseFlags(['-o', 'xml'], [{ name: 'output', short: 'o', value: true, oneOf: ['yaml', 'json'] }]),
+      /one of yaml, json/,
+    );
   });
   it('parses kokpit up flags', () => {
     assert.deepEqual(parseUpArgs(['--name', 'dev', '--runtime', 'sandbox', '--with-sample', '-d']), {
-      name: 'dev', config: undefined, runtime: 'sandbox', withSample: true, detach: true, verbose: false, supervise: false,
+      name: 'dev',
+      config: undefined,
+      runtime: 'sandbox',
+      withSample: true,
+      detach: true,
+      verbose: false,
+      supervise: false,
     });
     assert.throws(() => parseUpArgs(['--runtime', 'docker']), /--runtime must be one of sandbox, kind/);
     assert.throws(() => parseUpArgs(['--name', 'Bad_Name']), /--name must be lowercase/);
@@ -43,7 +56,16 @@ describe('cli: flag parsing', () => {
 
 describe('cli: exit codes', () => {
   it('2 for usage errors (unknown flag, missing argument), with the command usage', async () => {
-    for (const argv of [['up', '--bogus'], ['get'], ['get', 'pods'], ['kubeconfig'], ['render'], ['apply'], ['down', 'extra'], ['status', '--what']]) {
+    for (const argv of [
+      ['up', '--bogus'],
+      ['get'],
+      ['get', 'pods'],
+      ['kubeconfig'],
+      ['render'],
+      ['apply'],
+      ['down', 'extra'],
+      ['status', '--what'],
+    ]) {
       const io = captureIO();
       assert.equal(await runCli(argv, io), 2, argv.join(' '));
       assert.match(io.stderr.join('\n'), new RegExp(`kokpit ${argv[0]}: .*\\nUsage: kokpit ${argv[0]}`, 's'));

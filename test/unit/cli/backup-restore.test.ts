@@ -8,7 +8,11 @@ import { restoredClusterManifest, restoreVerdict } from '../../../src/cli/comman
 const io = () => {
   const out: string[] = [];
   const err: string[] = [];
-  return { out, err, io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), progress: () => {}, isTTY: false, cwd: process.cwd() } };
+  return {
+    out,
+    err,
+    io: { out: (t: string) => out.push(t), err: (t: string) => err.push(t), progress: () => {}, isTTY: false, cwd: process.cwd() },
+  };
 };
 
 const backup = (phase?: string, over: Partial<EtcdBackup['status']> = {}): EtcdBackup =>
@@ -42,12 +46,33 @@ describe('kokpit backup / restore', () => {
     assert.match(c.err.join('\n'), /--replicas must be one of 1, 3, 5/);
   });
 
-  it('a restored cluster takes the old cluster\'s shape, flags first, and the snapshot\'s version without either', () => {
-    const source = { spec: { replicas: 5, version: '3.5.35', quotaBackendBytes: 1024, storage: { size: '2Gi' }, backup: { retain: 3, schedule: '@daily' } } } as unknown as EtcdCluster;
+  it("a restored cluster takes the old cluster's shape, flags first, and the snapshot's version without either", () => {
+    const source = {
+      spec: {
+        replicas: 5,
+        version: '3.5.35',
+        quotaBackendBytes: 1024,
+        storage: { size: '2Gi' },
+        backup: { retain: 3, schedule: '@daily' },
+      },
+    } as unknown as EtcdCluster;
     const m = restoredClusterManifest({ name: 'new', namespace: 'ns', backup: backup('Completed', { etcdVersion: '3.5.34' }), source });
-    assert.deepEqual(m.spec, { replicas: 5, version: '3.5.35', restoreFrom: { backupName: 'snap' }, quotaBackendBytes: 1024, storage: { size: '2Gi' } });
+    assert.deepEqual(m.spec, {
+      replicas: 5,
+      version: '3.5.35',
+      restoreFrom: { backupName: 'snap' },
+      quotaBackendBytes: 1024,
+      storage: { size: '2Gi' },
+    });
     assert.deepEqual(m.metadata, { name: 'new', namespace: 'ns', labels: { 'kokpit.dev/restored-from': 'snap' } });
-    const flags = restoredClusterManifest({ name: 'new', namespace: 'ns', backup: backup('Completed'), source, replicas: 1, version: '3.5.36' });
+    const flags = restoredClusterManifest({
+      name: 'new',
+      namespace: 'ns',
+      backup: backup('Completed'),
+      source,
+      replicas: 1,
+      version: '3.5.36',
+    });
     assert.equal(flags.spec.replicas, 1);
     assert.equal(flags.spec.version, '3.5.36');
     const orphan = restoredClusterManifest({ name: 'new', namespace: 'ns', backup: backup('Completed', { etcdVersion: '3.5.34' }) });
@@ -58,7 +83,9 @@ describe('kokpit backup / restore', () => {
     assert.ok('done' in backupVerdict(backup('Completed'), 'snap'));
     assert.deepEqual(backupVerdict(backup('Failed', { message: 'disk full' }), 'snap'), { failed: 'backup snap failed: disk full' });
     assert.deepEqual(backupVerdict(undefined, 'snap'), { failed: 'EtcdBackup snap was deleted' });
-    assert.deepEqual(backupVerdict(backup('Running', { message: 'taking a snapshot from a-1' }), 'snap'), { progress: 'Running: taking a snapshot from a-1' });
+    assert.deepEqual(backupVerdict(backup('Running', { message: 'taking a snapshot from a-1' }), 'snap'), {
+      progress: 'Running: taking a snapshot from a-1',
+    });
   });
 
   it('--wait: a restore is done when Available with every member at this generation, and fails on a refused backup', () => {
@@ -67,8 +94,17 @@ describe('kokpit backup / restore', () => {
     const available = { type: 'Available', status: 'True', reason: 'QuorumHealthy', message: '3 of 3' };
     assert.ok('done' in restoreVerdict(cluster({ readyMembers: 3, observedGeneration: 1, conditions: [available] as never }), 'new'));
     assert.ok('progress' in restoreVerdict(cluster({ readyMembers: 1, observedGeneration: 1, conditions: [available] as never }), 'new'));
-    assert.ok('progress' in restoreVerdict(cluster({ readyMembers: 3, observedGeneration: 1, conditions: [available] as never }, 2), 'new'));
-    const corrupt = restoreVerdict(cluster({ conditions: [{ type: 'Degraded', status: 'True', reason: 'BackupCorrupt', message: 'snapshot x has sha256 a, recorded b' }] as never }), 'new');
+    assert.ok(
+      'progress' in restoreVerdict(cluster({ readyMembers: 3, observedGeneration: 1, conditions: [available] as never }, 2), 'new'),
+    );
+    const corrupt = restoreVerdict(
+      cluster({
+        conditions: [
+          { type: 'Degraded', status: 'True', reason: 'BackupCorrupt', message: 'snapshot x has sha256 a, recorded b' },
+        ] as never,
+      }),
+      'new',
+    );
     assert.deepEqual(corrupt, { failed: 'restore refused (BackupCorrupt): snapshot x has sha256 a, recorded b' });
   });
 });

@@ -7,14 +7,38 @@ import { stringify } from 'yaml';
 import { defaultAddons, kubernetesVersion } from '../../../src/catalog';
 import { objectDiff, unifiedDiff } from '../../../src/cli/commands/diff';
 import { duplicateProblems, expandPaths, parseAddonsFile } from '../../../src/cli/commands/addons';
-import { defaultKubeconfigPath, mergedEntryName, mergeKubeconfig, writePrivateFile, type KubeconfigDoc } from '../../../src/cli/commands/kubeconfig';
+import {
+  defaultKubeconfigPath,
+  mergedEntryName,
+  mergeKubeconfig,
+  writePrivateFile,
+  type KubeconfigDoc,
+} from '../../../src/cli/commands/kubeconfig';
 import { checkUpgradeTarget, describeProgress, parseDuration, upgradeVerdict } from '../../../src/cli/commands/upgrade';
 import { runCli } from '../../../src/cli/main';
 
-const catalog = [kubernetesVersion('v1.32.13'), kubernetesVersion('v1.33.13'), kubernetesVersion('v1.34.1', 'Preview'), kubernetesVersion('v1.31.9', 'Deprecated')];
+const catalog = [
+  kubernetesVersion('v1.32.13'),
+  kubernetesVersion('v1.33.13'),
+  kubernetesVersion('v1.34.1', 'Preview'),
+  kubernetesVersion('v1.31.9', 'Deprecated'),
+];
 const cluster = (spec: string, status?: Record<string, unknown>, generation = 2) =>
-  ({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'c', namespace: 'ns', generation }, spec: { version: spec }, status }) as never;
-const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, observedGeneration = 2, message?: string) => ({ type, status, reason, observedGeneration, lastTransitionTime: '2026-01-01T00:00:00Z', ...(message ? { message } : {}) });
+  ({
+    apiVersion: 'kokpit.dev/v1alpha1',
+    kind: 'BusinessCluster',
+    metadata: { name: 'c', namespace: 'ns', generation },
+    spec: { version: spec },
+    status,
+  }) as never;
+const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, observedGeneration = 2, message?: string) => ({
+  type,
+  status,
+  reason,
+  observedGeneration,
+  lastTransitionTime: '2026-01-01T00:00:00Z',
+  ...(message ? { message } : {}),
+});
 
 describe('kokpit upgrade (offline parts)', () => {
   it('parses durations', () => {
@@ -29,35 +53,74 @@ describe('kokpit upgrade (offline parts)', () => {
   it('checks the target against the catalog and refuses downgrades', () => {
     assert.deepEqual(checkUpgradeTarget(cluster('v1.32.13', { version: 'v1.32.13' }), 'v1.33.13', catalog), { ok: true });
     assert.deepEqual(checkUpgradeTarget(cluster('v1.33.13'), 'v1.34.1', catalog), { ok: true, note: 'v1.34.1 is a Preview version' });
-    assert.deepEqual(checkUpgradeTarget(cluster('v1.33.13', { version: 'v1.33.13' }), 'v1.32.13', catalog), { ok: false, message: 'v1.32.13 is older than the v1.33.13 the cluster runs; downgrades are not supported' });
-    assert.match((checkUpgradeTarget(cluster('v1.33.13'), 'v1.32.13', catalog) as { message: string }).message, /older than the v1\.33\.13 the cluster asks for/);
-    assert.match((checkUpgradeTarget(cluster('v1.32.13'), 'v1.35.0', catalog) as { message: string }).message, /not in the version catalog; available: v1\.32\.13, v1\.33\.13, v1\.34\.1 \(Preview\)/);
+    assert.deepEqual(checkUpgradeTarget(cluster('v1.33.13', { version: 'v1.33.13' }), 'v1.32.13', catalog), {
+      ok: false,
+      message: 'v1.32.13 is older than the v1.33.13 the cluster runs; downgrades are not supported',
+    });
+    assert.match(
+      (checkUpgradeTarget(cluster('v1.33.13'), 'v1.32.13', catalog) as { message: string }).message,
+      /older than the v1\.33\.13 the cluster asks for/,
+    );
+    assert.match(
+      (checkUpgradeTarget(cluster('v1.32.13'), 'v1.35.0', catalog) as { message: string }).message,
+      /not in the version catalog; available: v1\.32\.13, v1\.33\.13, v1\.34\.1 \(Preview\)/,
+    );
     assert.match((checkUpgradeTarget(cluster('v1.30.0'), 'v1.31.9', catalog) as { message: string }).message, /is Deprecated/);
-    assert.match((checkUpgradeTarget(cluster('v1.32.13'), '1.33', catalog) as { message: string }).message, /--to must be a version such as v1\.33\.13/);
+    assert.match(
+      (checkUpgradeTarget(cluster('v1.32.13'), '1.33', catalog) as { message: string }).message,
+      /--to must be a version such as v1\.33\.13/,
+    );
   });
 
   it('is done only at the target version, Ready=True and the current generation observed', () => {
     const ready = [cond('Ready', 'True', 'ClusterReady')];
-    assert.deepEqual(upgradeVerdict(cluster('v1.33.13', { version: 'v1.33.13', observedGeneration: 2, conditions: ready }), 'v1.33.13'), { state: 'done' });
-    const stale = upgradeVerdict(cluster('v1.33.13', { version: 'v1.33.13', observedGeneration: 1, conditions: [cond('Ready', 'True', 'ClusterReady', 1)] }), 'v1.33.13');
+    assert.deepEqual(upgradeVerdict(cluster('v1.33.13', { version: 'v1.33.13', observedGeneration: 2, conditions: ready }), 'v1.33.13'), {
+      state: 'done',
+    });
+    const stale = upgradeVerdict(
+      cluster('v1.33.13', { version: 'v1.33.13', observedGeneration: 1, conditions: [cond('Ready', 'True', 'ClusterReady', 1)] }),
+      'v1.33.13',
+    );
     assert.deepEqual(stale, { state: 'waiting', waitingFor: 'Ready=True (now True, ClusterReady); observedGeneration 2 (now 1)' });
-    const midway = upgradeVerdict(cluster('v1.33.13', { version: 'v1.32.13', observedGeneration: 1, conditions: [cond('Ready', 'False', 'Upgrading', 2, 'kube-apiserver 0/1 ready')] }), 'v1.33.13');
+    const midway = upgradeVerdict(
+      cluster('v1.33.13', {
+        version: 'v1.32.13',
+        observedGeneration: 1,
+        conditions: [cond('Ready', 'False', 'Upgrading', 2, 'kube-apiserver 0/1 ready')],
+      }),
+      'v1.33.13',
+    );
     assert.equal(midway.state, 'waiting');
-    assert.match((midway as { waitingFor: string }).waitingFor, /^status\.version v1\.33\.13 \(now v1\.32\.13\); Ready=True \(now False, Upgrading: kube-apiserver 0\/1 ready\)/);
+    assert.match(
+      (midway as { waitingFor: string }).waitingFor,
+      /^status\.version v1\.33\.13 \(now v1\.32\.13\); Ready=True \(now False, Upgrading: kube-apiserver 0\/1 ready\)/,
+    );
   });
 
   it('fails on a terminal condition of the current generation only', () => {
     const refused = cond('CatalogValid', 'False', 'DowngradeRefused', 2, 'spec.version v1.32.13 is older than the running v1.33.13');
-    assert.deepEqual(upgradeVerdict(cluster('v1.32.13', { conditions: [refused] }), 'v1.32.13'), { state: 'failed', message: 'CatalogValid: spec.version v1.32.13 is older than the running v1.33.13' });
-    assert.equal(upgradeVerdict(cluster('v1.32.13', { conditions: [{ ...refused, observedGeneration: 1 }] }), 'v1.32.13').state, 'waiting', 'a verdict about an older spec');
-    assert.equal(upgradeVerdict(cluster('v1.33.13', { conditions: [cond('APIServerAvailable', 'False', 'APIServerNotReady')] }), 'v1.33.13').state, 'waiting', 'not ready yet is not a failure');
+    assert.deepEqual(upgradeVerdict(cluster('v1.32.13', { conditions: [refused] }), 'v1.32.13'), {
+      state: 'failed',
+      message: 'CatalogValid: spec.version v1.32.13 is older than the running v1.33.13',
+    });
+    assert.equal(
+      upgradeVerdict(cluster('v1.32.13', { conditions: [{ ...refused, observedGeneration: 1 }] }), 'v1.32.13').state,
+      'waiting',
+      'a verdict about an older spec',
+    );
+    assert.equal(
+      upgradeVerdict(cluster('v1.33.13', { conditions: [cond('APIServerAvailable', 'False', 'APIServerNotReady')] }), 'v1.33.13').state,
+      'waiting',
+      'not ready yet is not a failure',
+    );
   });
 
   it('describes progress in one line', () => {
     assert.equal(describeProgress(undefined), 'waiting for the operator to report status');
     assert.equal(
       describeProgress({
-        phase: 'Upgrading', upgrade: { from: 'v1.32.13', to: 'v1.33.13', step: 'kube-apiserver to v1.33.13' },
+        phase: 'Upgrading',
+        upgrade: { from: 'v1.32.13', to: 'v1.33.13', step: 'kube-apiserver to v1.33.13' },
         components: [{ name: 'kube-apiserver', version: 'v1.33.13', replicas: 1, readyReplicas: 0 }],
         conditions: [cond('ControlPlaneReady', 'False', 'Upgrading'), cond('Ready', 'False', 'Upgrading')],
       }),
@@ -80,14 +143,24 @@ describe('kokpit addons import (offline parts)', () => {
     const text = `${good}---\n${stringify(defaultAddons()[1])}`;
     const r = parseAddonsFile(text, 'a.yaml');
     assert.deepEqual(r.problems, []);
-    assert.deepEqual(r.addons.map((a) => `${a.addon.metadata.name}@${a.origin}`), ['coredns@a.yaml:1', `kube-proxy@a.yaml:${good.split('\n').length + 1}`]);
+    assert.deepEqual(
+      r.addons.map((a) => `${a.addon.metadata.name}@${a.origin}`),
+      ['coredns@a.yaml:1', `kube-proxy@a.yaml:${good.split('\n').length + 1}`],
+    );
   });
 
   it('reports schema errors with file:line:column, and other kinds', () => {
-    const bad = stringify({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'Addon', metadata: { name: 'x' }, spec: { version: '1', manifests: 'a: b', parameters: [{ name: 'p', type: 'colour' }] } });
+    const bad = stringify({
+      apiVersion: 'kokpit.dev/v1alpha1',
+      kind: 'Addon',
+      metadata: { name: 'x' },
+      spec: { version: '1', manifests: 'a: b', parameters: [{ name: 'p', type: 'colour' }] },
+    });
     assert.match(parseAddonsFile(bad, 'b.yaml').problems.join('\n'), /^b\.yaml:\d+:\d+: .*colour/m);
     const other = stringify(kubernetesVersion('v1.34.2'));
-    assert.deepEqual(parseAddonsFile(other, 'c.yaml').problems, ['c.yaml:1: document 1 is a KubernetesVersion; only kokpit.dev/v1alpha1 Addon documents can be imported (use `kokpit apply -f` for others)']);
+    assert.deepEqual(parseAddonsFile(other, 'c.yaml').problems, [
+      'c.yaml:1: document 1 is a KubernetesVersion; only kokpit.dev/v1alpha1 Addon documents can be imported (use `kokpit apply -f` for others)',
+    ]);
   });
 
   it('refuses two definitions of one addon', () => {
@@ -112,13 +185,18 @@ describe('kokpit addons import (offline parts)', () => {
 
 describe('kokpit kubeconfig --merge (pure merge)', () => {
   const admin: KubeconfigDoc = {
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'biz',
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': 'biz',
     clusters: [{ name: 'biz', cluster: { server: 'https://127.0.0.1:31000', 'certificate-authority-data': 'Q0E=' } }],
     users: [{ name: 'biz-admin', user: { 'client-certificate-data': 'Q0VSVA==', 'client-key-data': 'S0VZ' } }],
     contexts: [{ name: 'biz', context: { cluster: 'biz', user: 'biz-admin' } }],
   };
   const mine: KubeconfigDoc = {
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'work', preferences: { colors: true },
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': 'work',
+    preferences: { colors: true },
     clusters: [{ name: 'work', cluster: { server: 'https://work.example:6443' } }],
     users: [{ name: 'me', user: { token: 't' } }],
     contexts: [{ name: 'work', context: { cluster: 'work', user: 'me', namespace: 'dev' } }],
@@ -129,7 +207,10 @@ describe('kokpit kubeconfig --merge (pure merge)', () => {
     assert.equal(outcome, 'created');
     assert.equal(doc['current-context'], 'work');
     assert.deepEqual(doc.preferences, { colors: true });
-    assert.deepEqual(doc.clusters!.map((c) => c.name), ['work', 'kokpit-ns-biz']);
+    assert.deepEqual(
+      doc.clusters!.map((c) => c.name),
+      ['work', 'kokpit-ns-biz'],
+    );
     assert.deepEqual(doc.clusters![0], mine.clusters![0]);
     assert.deepEqual(doc.users![1], { name: 'kokpit-ns-biz', user: admin.users![0].user });
     assert.deepEqual(doc.contexts![1], { name: 'kokpit-ns-biz', context: { cluster: 'kokpit-ns-biz', user: 'kokpit-ns-biz' } });
@@ -143,7 +224,10 @@ describe('kokpit kubeconfig --merge (pure merge)', () => {
     moved.clusters![0].cluster = { server: 'https://127.0.0.1:32000', 'certificate-authority-data': 'Q0E=' };
     const { doc, outcome } = mergeKubeconfig(first, moved, 'kokpit-ns-biz');
     assert.equal(outcome, 'updated');
-    assert.deepEqual(doc.clusters!.map((c) => c.name), ['work', 'kokpit-ns-biz']);
+    assert.deepEqual(
+      doc.clusters!.map((c) => c.name),
+      ['work', 'kokpit-ns-biz'],
+    );
     assert.equal((doc.clusters![1].cluster as { server: string }).server, 'https://127.0.0.1:32000');
     assert.deepEqual(doc.contexts![0], mine.contexts![0]);
   });
@@ -155,14 +239,17 @@ describe('kokpit kubeconfig --merge (pure merge)', () => {
     assert.equal(fresh.outcome, 'created');
   });
 
-  it('file and context names of (a-b, c) and (a, b-c) differ: one cluster never overwrites another\'s kubeconfig', () => {
+  it("file and context names of (a-b, c) and (a, b-c) differ: one cluster never overwrites another's kubeconfig", () => {
     const env = { XDG_CONFIG_HOME: '/home/u/.config' };
     const files = [defaultKubeconfigPath('c', 'a-b', 'no-such-env', env), defaultKubeconfigPath('b-c', 'a', 'no-such-env', env)];
     assert.deepEqual(files, ['/home/u/.config/kokpit/kubeconfigs/a-b/c.kubeconfig', '/home/u/.config/kokpit/kubeconfigs/a/b-c.kubeconfig']);
     assert.notEqual(mergedEntryName('c', 'a-b'), mergedEntryName('b-c', 'a'));
     const both = mergeKubeconfig(mergeKubeconfig(undefined, admin, mergedEntryName('c', 'a-b')).doc, admin, mergedEntryName('b-c', 'a'));
     assert.equal(both.outcome, 'created');
-    assert.deepEqual(both.doc.contexts!.map((c) => c.name), ['kokpit/a-b/c', 'kokpit/a/b-c']);
+    assert.deepEqual(
+      both.doc.contexts!.map((c) => c.name),
+      ['kokpit/a-b/c', 'kokpit/a/b-c'],
+    );
   });
 
   it('writes atomically with mode 0600', () => {
@@ -188,18 +275,46 @@ describe('kokpit diff (pure parts)', () => {
     b[1] = 'B';
     b[11] = 'L';
     assert.deepEqual(unifiedDiff(a, b), [
-      '@@ -1,5 +1,5 @@', ' a', '-b', '+B', ' c', ' d', ' e',
-      '@@ -9,5 +9,5 @@', ' i', ' j', ' k', '-l', '+L', ' m',
+      '@@ -1,5 +1,5 @@',
+      ' a',
+      '-b',
+      '+B',
+      ' c',
+      ' d',
+      ' e',
+      '@@ -9,5 +9,5 @@',
+      ' i',
+      ' j',
+      ' k',
+      '-l',
+      '+L',
+      ' m',
     ]);
     assert.deepEqual(unifiedDiff([], ['x', 'y']), ['@@ -0,0 +1,2 @@', '+x', '+y']);
   });
 
   it('compares what users write: server bookkeeping and status are ignored, Secret values never shown', () => {
-    const live = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'd', resourceVersion: '7', uid: 'u', managedFields: [], labels: { a: '1' } }, data: { k: 'v' } };
-    assert.deepEqual(objectDiff('configmap/x', live as never, { ...live, metadata: { ...live.metadata, resourceVersion: '8' } } as never), []);
+    const live = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'x', namespace: 'd', resourceVersion: '7', uid: 'u', managedFields: [], labels: { a: '1' } },
+      data: { k: 'v' },
+    };
+    assert.deepEqual(
+      objectDiff('configmap/x', live as never, { ...live, metadata: { ...live.metadata, resourceVersion: '8' } } as never),
+      [],
+    );
     const changed = objectDiff('configmap/x', live as never, { ...live, data: { k: 'w' } } as never);
-    assert.deepEqual(changed.filter((l) => /^[-+]/.test(l)), ['--- configmap/x (live)', '+++ configmap/x (after apply)', '-  k: v', '+  k: w']);
-    const secret = (v: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'd' }, data: { key: Buffer.from(v).toString('base64') } });
+    assert.deepEqual(
+      changed.filter((l) => /^[-+]/.test(l)),
+      ['--- configmap/x (live)', '+++ configmap/x (after apply)', '-  k: v', '+  k: w'],
+    );
+    const secret = (v: string) => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'd' },
+      data: { key: Buffer.from(v).toString('base64') },
+    });
     const s = objectDiff('secret/s', secret('hunter2') as never, secret('hunter3') as never).join('\n');
     assert.match(s, /^-  key: \(redacted, sha256:[0-9a-f]{12}\)$/m);
     assert.ok(!s.includes(Buffer.from('hunter2').toString('base64')) && !s.includes(Buffer.from('hunter3').toString('base64')));

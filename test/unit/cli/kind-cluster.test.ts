@@ -8,7 +8,14 @@ import { chooseRuntime, upCommand } from '../../../src/cli/commands/up';
 import type { CommandOptions, CommandResult, CommandRunner } from '../../../src/binaries/processes';
 import { CommandNotFoundError } from '../../../src/binaries/processes';
 import {
-  createFailureFix, deleteKindCluster, ensureKindCluster, KindError, kindHostEndpoint, kindJoinEndpoint, leftoverContainers, portReservations,
+  createFailureFix,
+  deleteKindCluster,
+  ensureKindCluster,
+  KindError,
+  kindHostEndpoint,
+  kindJoinEndpoint,
+  leftoverContainers,
+  portReservations,
 } from '../../../src/providers/kind';
 import { removeKindNetworkIfUnused } from '../../../src/providers/kind/cluster';
 
@@ -51,7 +58,19 @@ describe('kind cluster lifecycle (recording runner)', () => {
     assert.deepEqual(r, { created: true });
     assert.deepEqual(runner.calls, [
       ['kind', 'get', 'clusters'],
-      ['kind', 'create', 'cluster', '--name', 'dev', '--config', '/s/kind-config.yaml', '--kubeconfig', path.join(temp, 'kubeconfig'), '--wait', '5m'],
+      [
+        'kind',
+        'create',
+        'cluster',
+        '--name',
+        'dev',
+        '--config',
+        '/s/kind-config.yaml',
+        '--kubeconfig',
+        path.join(temp, 'kubeconfig'),
+        '--wait',
+        '5m',
+      ],
     ]);
     assert.equal(fs.readFileSync(kubeconfigFile, 'utf8'), KUBECONFIG);
     assert.equal(fs.statSync(kubeconfigFile).mode & 0o777, 0o600);
@@ -62,14 +81,24 @@ describe('kind cluster lifecycle (recording runner)', () => {
     const runner = new RecordingRunner((_f, args) => (args[1] === 'clusters' ? ok('dev\nother\n') : ok(KUBECONFIG)));
     fs.mkdirSync(path.dirname(kubeconfigFile), { recursive: true });
     fs.writeFileSync(kubeconfigFile, 'old', { mode: 0o644 });
-    assert.deepEqual(await ensureKindCluster({ name: 'dev', configFile: '/s/kind-config.yaml', kubeconfigFile, runner, tempDir: temp }), { created: false });
-    assert.deepEqual(runner.calls, [['kind', 'get', 'clusters'], ['kind', 'get', 'kubeconfig', '--name', 'dev']]);
+    assert.deepEqual(await ensureKindCluster({ name: 'dev', configFile: '/s/kind-config.yaml', kubeconfigFile, runner, tempDir: temp }), {
+      created: false,
+    });
+    assert.deepEqual(runner.calls, [
+      ['kind', 'get', 'clusters'],
+      ['kind', 'get', 'kubeconfig', '--name', 'dev'],
+    ]);
     assert.equal(fs.readFileSync(kubeconfigFile, 'utf8'), KUBECONFIG);
     assert.equal(fs.statSync(kubeconfigFile).mode & 0o777, 0o600, 'an existing 0644 file is tightened');
   });
 
   it('a failing `kind create` shows the stderr tail (secrets redacted) and the fixing command', async () => {
-    const stderr = ['Creating cluster "dev" ...', ' ✗ Preparing nodes 📦', 'token: abcdef.0123456789abcdef', 'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "dev"'].join('\n');
+    const stderr = [
+      'Creating cluster "dev" ...',
+      ' ✗ Preparing nodes 📦',
+      'token: abcdef.0123456789abcdef',
+      'ERROR: failed to create cluster: node(s) already exist for a cluster with the name "dev"',
+    ].join('\n');
     const runner = new RecordingRunner((_f, args) => (args[0] === 'get' ? ok('') : { exitCode: 1, stdout: '', stderr }));
     const err = await ensureKindCluster({ name: 'dev', configFile: '/c', kubeconfigFile, runner, tempDir: temp }).catch((e: unknown) => e);
     assert.ok(err instanceof KindError);
@@ -81,7 +110,10 @@ describe('kind cluster lifecycle (recording runner)', () => {
   });
 
   it('maps the usual create failures to their fixes', () => {
-    assert.match(createFailureFix('dev', 'Bind for 127.0.0.1:36443 failed: port is already allocated'), /free it or choose another range.*kind delete cluster --name dev/);
+    assert.match(
+      createFailureFix('dev', 'Bind for 127.0.0.1:36443 failed: port is already allocated'),
+      /free it or choose another range.*kind delete cluster --name dev/,
+    );
     assert.match(createFailureFix('dev', 'failed to pull image "kindest/node:v1.33.13"'), /docker pull/);
     assert.match(createFailureFix('dev', 'something else'), /kind export logs --name dev/);
   });
@@ -101,7 +133,10 @@ describe('kind cluster lifecycle (recording runner)', () => {
   it('the kind network is removed only when no container is attached to it', async () => {
     const empty = new RecordingRunner((_f, args) => (args[1] === 'inspect' ? ok('0\n') : ok()));
     assert.equal(await removeKindNetworkIfUnused({ runner: empty }), 'removed');
-    assert.deepEqual(empty.calls, [['docker', 'network', 'inspect', 'kind', '--format', '{{len .Containers}}'], ['docker', 'network', 'rm', 'kind']]);
+    assert.deepEqual(empty.calls, [
+      ['docker', 'network', 'inspect', 'kind', '--format', '{{len .Containers}}'],
+      ['docker', 'network', 'rm', 'kind'],
+    ]);
     const used = new RecordingRunner(() => ok('2\n'));
     assert.deepEqual(await removeKindNetworkIfUnused({ runner: used }), { kept: 2 });
     assert.equal(used.calls.length, 1, 'nothing removed while another cluster uses it');
@@ -111,12 +146,22 @@ describe('kind cluster lifecycle (recording runner)', () => {
 
   it('leftover machine containers are found by name', async () => {
     const runner = new RecordingRunner(() => ok('sample-sample-worker-0\nunrelated\n'));
-    assert.deepEqual(await leftoverContainers(['sample-sample-worker-0', 'sample-sample-worker-1'], { runner }), ['sample-sample-worker-0']);
+    assert.deepEqual(await leftoverContainers(['sample-sample-worker-0', 'sample-sample-worker-1'], { runner }), [
+      'sample-sample-worker-0',
+    ]);
     assert.deepEqual(runner.calls, [['docker', 'ps', '--all', '--format', '{{.Names}}']]);
   });
 
   it('a docker engine that is down fails `down` with the command that fixes it', async () => {
-    const runner = new RecordingRunner((f) => (f === 'docker' ? { exitCode: 1, stdout: '', stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' } : ok()));
+    const runner = new RecordingRunner((f) =>
+      f === 'docker'
+        ? {
+            exitCode: 1,
+            stdout: '',
+            stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+          }
+        : ok(),
+    );
     const err = await deleteKindCluster({ name: 'dev', runner, tempDir: temp }).catch((e: unknown) => e);
     assert.ok(err instanceof KindError);
     assert.match(err.message, /Cannot connect to the Docker daemon/);
@@ -157,7 +202,11 @@ describe('kind runtime with the real runner and a PATH holding no docker or kind
     fs.mkdirSync(emptyPath);
     fs.mkdirSync(fakePath);
     // Stand-ins that behave like working tools, for the Auto choice and for "kind works, docker is gone".
-    fs.writeFileSync(path.join(fakePath, 'kind'), '#!/bin/sh\ncase "$1" in version) echo "kind v0.27.0 go1.23 linux/amd64";; *) exit 0;; esac\n', { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(fakePath, 'kind'),
+      '#!/bin/sh\ncase "$1" in version) echo "kind v0.27.0 go1.23 linux/amd64";; *) exit 0;; esac\n',
+      { mode: 0o755 },
+    );
     fs.writeFileSync(path.join(fakePath, 'docker'), '#!/bin/sh\necho 27.5.1\n', { mode: 0o755 });
     fs.mkdirSync(path.join(dir, 'kindonly'));
     fs.copyFileSync(path.join(fakePath, 'kind'), path.join(dir, 'kindonly', 'kind'));
@@ -194,7 +243,10 @@ describe('kind runtime with the real runner and a PATH holding no docker or kind
     const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), progress: () => {}, isTTY: false, cwd: dir };
     const code = await upCommand.run(['--runtime', 'kind', '--name', 'unitkind', '--detach'], io);
     assert.equal(code, 1);
-    assert.match(err.join('\n'), /^kokpit up: preflight failed: docker is not on PATH\n  fix: Install Docker Engine .*\nkind is not on PATH\n  fix: Install kind v0\.20\.0 or newer/);
+    assert.match(
+      err.join('\n'),
+      /^kokpit up: preflight failed: docker is not on PATH\n  fix: Install Docker Engine .*\nkind is not on PATH\n  fix: Install kind v0\.20\.0 or newer/,
+    );
     assert.match(out.join('\n'), /\[FAIL\] docker +docker is not on PATH/);
     assert.ok(fs.existsSync(path.join(dir, 'state', 'unitkind', 'kind-config.yaml')), 'the kind config is still written for inspection');
     assert.ok(!fs.existsSync(path.join(dir, 'state', 'unitkind', 'kubeconfig')));

@@ -8,8 +8,19 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { chooseRuntime } from '../../../src/cli/commands/up';
 import {
-  checkDisk, checkDocker, checkInotify, checkKind, checkPorts, formatPreflight, kindConfig, kindConfigYaml, KIND_NODEPORT_BASE, MIN_FREE_DISK_BYTES,
-  portReservations, preflightPassed, runPreflight,
+  checkDisk,
+  checkDocker,
+  checkInotify,
+  checkKind,
+  checkPorts,
+  formatPreflight,
+  kindConfig,
+  kindConfigYaml,
+  KIND_NODEPORT_BASE,
+  MIN_FREE_DISK_BYTES,
+  portReservations,
+  preflightPassed,
+  runPreflight,
 } from '../../../src/providers/kind';
 import { validateText } from '../../../src/validation';
 
@@ -24,7 +35,10 @@ describe('kind preflight', () => {
     fs.mkdirSync(emptyPath);
     fs.mkdirSync(fakePath);
     const script = (name: string, body: string) => fs.writeFileSync(path.join(fakePath, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-    script('docker', 'echo "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock" >&2; exit 1');
+    script(
+      'docker',
+      'echo "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock" >&2; exit 1',
+    );
     script('kind', 'echo "kind v0.17.0 go1.19.2 linux/amd64"');
     const proc = path.join(dir, 'proc/sys/fs/inotify');
     fs.mkdirSync(proc, { recursive: true });
@@ -84,7 +98,10 @@ describe('kind preflight', () => {
   });
   it('the full run without docker/kind fails and prints every fix', async () => {
     const checks = await runPreflight({ env: { PATH: emptyPath }, procRoot: path.join(dir, 'proc'), ports: { start: 40000, count: 1 } });
-    assert.deepEqual(checks.map((c) => c.name), ['docker', 'kind', 'inotify', 'ports', 'disk']);
+    assert.deepEqual(
+      checks.map((c) => c.name),
+      ['docker', 'kind', 'inotify', 'ports', 'disk'],
+    );
     assert.equal(preflightPassed(checks), false);
     const text = formatPreflight(checks);
     assert.match(text, /\[FAIL\] docker/);
@@ -103,30 +120,63 @@ describe('kind preflight', () => {
 
 describe('kind config generation', () => {
   it('maps each reserved host port on 127.0.0.1 to a node port, uses the catalog node image and extra mounts', () => {
-    const cfg = kindConfig({ name: 'kokpit-dev', nodeImage: 'kindest/node:v1.33.13', ports: { start: 36443, count: 3 }, extraMounts: [{ hostPath: '/data', containerPath: '/data', readOnly: true }] });
+    const cfg = kindConfig({
+      name: 'kokpit-dev',
+      nodeImage: 'kindest/node:v1.33.13',
+      ports: { start: 36443, count: 3 },
+      extraMounts: [{ hostPath: '/data', containerPath: '/data', readOnly: true }],
+    });
     assert.deepEqual(cfg, {
       kind: 'Cluster',
       apiVersion: 'kind.x-k8s.io/v1alpha4',
       name: 'kokpit-dev',
       networking: { apiServerAddress: '127.0.0.1' },
-      nodes: [{
-        role: 'control-plane',
-        image: 'kindest/node:v1.33.13',
-        extraPortMappings: [0, 1, 2].map((i) => ({ containerPort: KIND_NODEPORT_BASE + i, hostPort: 36443 + i, listenAddress: '127.0.0.1', protocol: 'TCP' })),
-        extraMounts: [{ hostPath: '/data', containerPath: '/data', readOnly: true }],
-      }],
+      nodes: [
+        {
+          role: 'control-plane',
+          image: 'kindest/node:v1.33.13',
+          extraPortMappings: [0, 1, 2].map((i) => ({
+            containerPort: KIND_NODEPORT_BASE + i,
+            hostPort: 36443 + i,
+            listenAddress: '127.0.0.1',
+            protocol: 'TCP',
+          })),
+          extraMounts: [{ hostPath: '/data', containerPath: '/data', readOnly: true }],
+        },
+      ],
     });
   });
-  it('pins the meta cluster\'s etcd and CoreDNS to the catalog\'s tags and shares the backups directory at the same path', () => {
-    const cfg = kindConfig({ name: 'k', nodeImage: 'kindest/node:v1.33.13', ports: { start: 36443, count: 1 }, pinnedImages: { etcdTag: '3.5.35-0', coreDNSTag: 'v1.11.3' }, sharedDir: '/state/k/backups' }) as any;
-    assert.deepEqual(parse(cfg.kubeadmConfigPatches[0]), { kind: 'ClusterConfiguration', etcd: { local: { imageTag: '3.5.35-0' } }, dns: { imageTag: 'v1.11.3' } });
+  it("pins the meta cluster's etcd and CoreDNS to the catalog's tags and shares the backups directory at the same path", () => {
+    const cfg = kindConfig({
+      name: 'k',
+      nodeImage: 'kindest/node:v1.33.13',
+      ports: { start: 36443, count: 1 },
+      pinnedImages: { etcdTag: '3.5.35-0', coreDNSTag: 'v1.11.3' },
+      sharedDir: '/state/k/backups',
+    }) as any;
+    assert.deepEqual(parse(cfg.kubeadmConfigPatches[0]), {
+      kind: 'ClusterConfiguration',
+      etcd: { local: { imageTag: '3.5.35-0' } },
+      dns: { imageTag: 'v1.11.3' },
+    });
     assert.deepEqual(cfg.nodes[0].extraMounts, [{ hostPath: '/state/k/backups', containerPath: '/state/k/backups' }]);
-    const yaml = kindConfigYaml({ name: 'k', nodeImage: 'kindest/node:v1.33.13', pinnedImages: { etcdTag: '3.5.35-0', coreDNSTag: 'v1.11.3' }, sharedDir: '/b' });
-    assert.deepEqual(validateText(yaml).filter((d) => d.severity === 'error'), []);
+    const yaml = kindConfigYaml({
+      name: 'k',
+      nodeImage: 'kindest/node:v1.33.13',
+      pinnedImages: { etcdTag: '3.5.35-0', coreDNSTag: 'v1.11.3' },
+      sharedDir: '/b',
+    });
+    assert.deepEqual(
+      validateText(yaml).filter((d) => d.severity === 'error'),
+      [],
+    );
   });
   it('produces YAML that the kind config schema accepts', () => {
     const yaml = kindConfigYaml({ name: 'kokpit', nodeImage: 'kindest/node:v1.33.13' });
-    assert.deepEqual(validateText(yaml).filter((d) => d.severity === 'error'), []);
+    assert.deepEqual(
+      validateText(yaml).filter((d) => d.severity === 'error'),
+      [],
+    );
     assert.equal(parse(yaml).nodes[0].extraPortMappings.length, 10);
   });
   it('refuses ranges past the node-port or host-port space', () => {

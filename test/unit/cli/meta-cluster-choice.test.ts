@@ -12,7 +12,11 @@ const KUBECONFIG = (server: string) =>
   `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;
 
 describe('cli: choosing the meta cluster', () => {
-  const tempDir = withTempEnv('kokpit-meta-choice-', (t) => ({ KOKPIT_SANDBOX_DIR: path.join(t, 'envs'), HOME: path.join(t, 'home'), KUBECONFIG: undefined }));
+  const tempDir = withTempEnv('kokpit-meta-choice-', (t) => ({
+    KOKPIT_SANDBOX_DIR: path.join(t, 'envs'),
+    HOME: path.join(t, 'home'),
+    KUBECONFIG: undefined,
+  }));
 
   /** A local environment whose process is this test process (alive), or a dead pid. */
   function environment(name: string, alive = true): string {
@@ -20,7 +24,10 @@ describe('cli: choosing the meta cluster', () => {
     fs.mkdirSync(dir, { recursive: true });
     const kubeconfig = path.join(dir, 'kubeconfig');
     fs.writeFileSync(kubeconfig, KUBECONFIG(`https://127.0.0.1:1${name.length}443`));
-    fs.writeFileSync(path.join(dir, 'environment.json'), JSON.stringify({ name, runtime: 'sandbox', pid: alive ? process.pid : 2 ** 22 + 7, kubeconfig, steps: [] }));
+    fs.writeFileSync(
+      path.join(dir, 'environment.json'),
+      JSON.stringify({ name, runtime: 'sandbox', pid: alive ? process.pid : 2 ** 22 + 7, kubeconfig, steps: [] }),
+    );
     return kubeconfig;
   }
   const parse = (argv: string[]) => parseFlags(argv, META_FLAGS);
@@ -44,8 +51,14 @@ describe('cli: choosing the meta cluster', () => {
 
   it('nothing running and no ~/.kube/config: says so and how to start one; `kokpit get` exits 2 without an errno', async () => {
     assert.throws(() => metaCluster(parse([])), /no meta cluster: no local environment runs \(start one with `kokpit up`\)/);
-    assert.throws(() => metaCluster(parse(['--name', 'dev'])), /local environment "dev" is not running \(none runs; start one with `kokpit up --name dev`\)/);
-    assert.throws(() => metaCluster(parse(['--kubeconfig', path.join(tempDir(), 'nope')])), /--kubeconfig names .*nope, which does not exist/);
+    assert.throws(
+      () => metaCluster(parse(['--name', 'dev'])),
+      /local environment "dev" is not running \(none runs; start one with `kokpit up --name dev`\)/,
+    );
+    assert.throws(
+      () => metaCluster(parse(['--kubeconfig', path.join(tempDir(), 'nope')])),
+      /--kubeconfig names .*nope, which does not exist/,
+    );
     const stderr: string[] = [];
     const io: CliIO = { out: () => {}, err: (t) => stderr.push(t), progress: () => {}, isTTY: false, cwd: tempDir() };
     const code = await runCli(['get', 'clusters'], io);

@@ -37,7 +37,12 @@ describe('cli: command table', () => {
       const r = loadedBy(argv);
       assert.equal(r.status, 0, argv.join(' '));
       const lines = r.stdout.split('\n');
-      if (argv[0] === '--help') for (const c of COMMANDS) assert.ok(lines.some((l) => l.startsWith(`  ${c.name} `) && l.endsWith(c.summary)), c.name);
+      if (argv[0] === '--help')
+        for (const c of COMMANDS)
+          assert.ok(
+            lines.some((l) => l.startsWith(`  ${c.name} `) && l.endsWith(c.summary)),
+            c.name,
+          );
       else assert.ok(r.stdout.includes(COMMANDS.find((c) => c.name === argv[0])!.usage), argv.join(' '));
       // tsx (which runs the sources here, with its esbuild) is the only package allowed.
       const isPackage = (f: string) => /node_modules[\\/]/.test(f) && !/node_modules[\\/]tsx[\\/]/.test(f);
@@ -52,7 +57,10 @@ describe('cli: command table', () => {
     assert.equal(r.status, 0);
     const commands = r.loaded.filter((f) => f.startsWith(path.join('src', 'cli', 'commands')));
     assert.deepEqual(commands, [path.join('src', 'cli', 'commands', 'validate.ts')]);
-    assert.ok(!r.loaded.some((f) => /node_modules[\\/](@kubernetes[\\/]client-node|etcd3|execa)[\\/]/.test(f)), 'validate loaded a cluster client');
+    assert.ok(
+      !r.loaded.some((f) => /node_modules[\\/](@kubernetes[\\/]client-node|etcd3|execa)[\\/]/.test(f)),
+      'validate loaded a cluster client',
+    );
   });
 
   it('render help names the annotation the offline renderer puts on placeholder Secrets', () => {

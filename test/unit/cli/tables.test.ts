@@ -8,8 +8,18 @@ import { formatObjects, resolveResource } from '../../../src/cli/commands/get';
 import { etcdHealth, machinesOf } from '../../../src/cli/commands/status';
 import { loadEnvironmentConfig } from '../../../src/local/config';
 
-const bc = { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'sample', namespace: 'default', creationTimestamp: new Date(Date.now() - 90_000).toISOString() }, spec: { version: 'v1.33.13', etcd: { managed: { replicas: 1 } } }, status: { phase: 'Running', version: 'v1.33.13', endpoint: 'https://127.0.0.1:30736', conditions: [{ type: 'Ready', status: 'True' }] } } as never;
-const etcd = { metadata: { name: 'sample-etcd', namespace: 'default' }, spec: { replicas: 1 }, status: { readyMembers: 1, phase: 'Running', conditions: [{ type: 'Available', status: 'True' }] } } as never;
+const bc = {
+  apiVersion: 'kokpit.dev/v1alpha1',
+  kind: 'BusinessCluster',
+  metadata: { name: 'sample', namespace: 'default', creationTimestamp: new Date(Date.now() - 90_000).toISOString() },
+  spec: { version: 'v1.33.13', etcd: { managed: { replicas: 1 } } },
+  status: { phase: 'Running', version: 'v1.33.13', endpoint: 'https://127.0.0.1:30736', conditions: [{ type: 'Ready', status: 'True' }] },
+} as never;
+const etcd = {
+  metadata: { name: 'sample-etcd', namespace: 'default' },
+  spec: { replicas: 1 },
+  status: { readyMembers: 1, phase: 'Running', conditions: [{ type: 'Available', status: 'True' }] },
+} as never;
 
 describe('cli: status and get output', () => {
   it('a table of clusters like kubectl, wide adds etcd and conditions', () => {
@@ -29,7 +39,12 @@ describe('cli: status and get output', () => {
     assert.equal(etcdHealth(bc, [etcd]), '1/1 healthy');
     assert.equal(etcdHealth(bc, []), 'sample-etcd: missing');
     assert.equal(machinesOf(bc, undefined), 'n/a');
-    assert.equal(machinesOf(bc, [{ metadata: { namespace: 'default' }, spec: { clusterRef: { name: 'sample' } }, status: { phase: 'Running' } } as never]), '1/1 running');
+    assert.equal(
+      machinesOf(bc, [
+        { metadata: { namespace: 'default' }, spec: { clusterRef: { name: 'sample' } }, status: { phase: 'Running' } } as never,
+      ]),
+      '1/1 running',
+    );
   });
   it('resource names and aliases', () => {
     assert.equal(resolveResource('bc'), 'clusters');
@@ -44,7 +59,10 @@ describe('kokpit.yaml (LocalEnvironment)', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   it('reads name, runtime, ports and business clusters with defaults', () => {
     const f = path.join(dir, 'kokpit.yaml');
-    fs.writeFileSync(f, 'apiVersion: kokpit.dev/v1alpha1\nkind: LocalEnvironment\nmetadata:\n  name: dev\nspec:\n  metaCluster:\n    name: dev\n    runtime: Sandbox\n  businessClusters:\n    - name: one\n      spec:\n        version: v1.33.13\n        etcd:\n          managed: {}\n');
+    fs.writeFileSync(
+      f,
+      'apiVersion: kokpit.dev/v1alpha1\nkind: LocalEnvironment\nmetadata:\n  name: dev\nspec:\n  metaCluster:\n    name: dev\n    runtime: Sandbox\n  businessClusters:\n    - name: one\n      spec:\n        version: v1.33.13\n        etcd:\n          managed: {}\n',
+    );
     const cfg = loadEnvironmentConfig(f);
     assert.equal(cfg.name, 'dev');
     assert.equal(cfg.runtime, 'Sandbox');
@@ -53,7 +71,10 @@ describe('kokpit.yaml (LocalEnvironment)', () => {
   });
   it('refuses an invalid file with file:line:col messages', () => {
     const f = path.join(dir, 'bad.yaml');
-    fs.writeFileSync(f, 'apiVersion: kokpit.dev/v1alpha1\nkind: LocalEnvironment\nmetadata:\n  name: dev\nspec:\n  metaCluster:\n    runtime: Docker\n');
+    fs.writeFileSync(
+      f,
+      'apiVersion: kokpit.dev/v1alpha1\nkind: LocalEnvironment\nmetadata:\n  name: dev\nspec:\n  metaCluster:\n    runtime: Docker\n',
+    );
     assert.throws(() => loadEnvironmentConfig(f), /is not a valid LocalEnvironment:\n {2}.*bad\.yaml:7:\d+: /);
   });
 });

@@ -113,10 +113,14 @@ describe('Controller', () => {
 
   it('does not retry a terminal error', async () => {
     let calls = 0;
-    const c = new Controller('test', async () => {
-      calls++;
-      throw new TerminalError('spec.version v9.9.9 is not in the catalog');
-    }, { backoff: { baseMs: 1, maxMs: 1 } });
+    const c = new Controller(
+      'test',
+      async () => {
+        calls++;
+        throw new TerminalError('spec.version v9.9.9 is not in the catalog');
+      },
+      { backoff: { baseMs: 1, maxMs: 1 } },
+    );
     c.start();
     c.enqueue('a');
     const deadline = Date.now() + 2000;
@@ -165,9 +169,15 @@ describe('WorkQueue and Controller metrics (controller-runtime names)', () => {
     advance(250);
     q.done('a');
     const queued = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'workqueue_queue_duration_seconds')!;
-    assert.equal(queued.values.find((v) => (v as { metricName?: string }).metricName === 'workqueue_queue_duration_seconds_sum')?.value, 1.5);
+    assert.equal(
+      queued.values.find((v) => (v as { metricName?: string }).metricName === 'workqueue_queue_duration_seconds_sum')?.value,
+      1.5,
+    );
     const worked = (await m.registry.getMetricsAsJSON()).find((x) => x.name === 'workqueue_work_duration_seconds')!;
-    assert.equal(worked.values.find((v) => (v as { metricName?: string }).metricName === 'workqueue_work_duration_seconds_sum')?.value, 0.25);
+    assert.equal(
+      worked.values.find((v) => (v as { metricName?: string }).metricName === 'workqueue_work_duration_seconds_sum')?.value,
+      0.25,
+    );
     q.addRateLimited('a');
     assert.equal(await value(m, 'workqueue_retries_total', { name: 'demo' }), 1);
   });

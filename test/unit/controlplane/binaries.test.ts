@@ -19,9 +19,9 @@ function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<voi
       await fn();
     } finally {
       for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   };
 }

@@ -51,13 +51,28 @@ describe('extension: activation and wiring (fake vscode)', function () {
   it('registers every contributed command, the Fleet view and the language features, and logs its activation time', () => {
     const contributed = pkg.contributes.commands.map((c: { command: string }) => c.command).sort();
     assert.deepEqual([...state.commands.keys()].sort(), contributed);
-    assert.deepEqual(state.treeViews.map((v) => v.id), ['kokpit.fleet']);
-    assert.deepEqual(state.statusBarItems.map((i) => [i.id, i.shown]), [['kokpit.metaCluster', true], ['kokpit.reconcilers', false]]);
+    assert.deepEqual(
+      state.treeViews.map((v) => v.id),
+      ['kokpit.fleet'],
+    );
+    assert.deepEqual(
+      state.statusBarItems.map((i) => [i.id, i.shown]),
+      [
+        ['kokpit.metaCluster', true],
+        ['kokpit.reconcilers', false],
+      ],
+    );
     assert.deepEqual([...state.contentProviders.keys()].sort(), ['kokpit-events', 'kokpit-object', 'kokpit-render']);
-    assert.deepEqual(state.collections.map((c) => c.name), ['kokpit']);
+    assert.deepEqual(
+      state.collections.map((c) => c.name),
+      ['kokpit'],
+    );
     assert.equal(state.completionProviders.length, 1);
     assert.equal(state.hoverProviders.length, 1);
-    assert.ok(state.logs.some((l) => l.level === 'info' && /^activated in \d+ ms \(extension host up \d+ ms\)$/.test(l.message)), JSON.stringify(state.logs));
+    assert.ok(
+      state.logs.some((l) => l.level === 'info' && /^activated in \d+ ms \(extension host up \d+ ms\)$/.test(l.message)),
+      JSON.stringify(state.logs),
+    );
   });
 
   it('the Fleet view starts empty, so its welcome content shows', async () => {
@@ -112,7 +127,10 @@ describe('extension: activation and wiring (fake vscode)', function () {
     const [message] = state.messages;
     assert.equal(message.level, 'warning');
     assert.match(message.text, /error.* in 1 file of 2 manifest files/);
-    assert.deepEqual(state.executed.map((e) => e.id), ['workbench.actions.view.problems']);
+    assert.deepEqual(
+      state.executed.map((e) => e.id),
+      ['workbench.actions.view.problems'],
+    );
   });
 
   it('connect with a missing kubeconfig says which files it looked at, and the view and status bar show it', async () => {
@@ -131,13 +149,24 @@ describe('extension: activation and wiring (fake vscode)', function () {
 
   it('node commands from the palette ask to connect first', async () => {
     const ids = [
-      'kokpit.openYaml', 'kokpit.showStatus', 'kokpit.copyKubeconfig', 'kokpit.upgradeCluster', 'kokpit.scaleEtcd', 'kokpit.backupEtcd',
-      'kokpit.restoreEtcd', 'kokpit.showEvents', 'kokpit.copyEndpoint', 'kokpit.mergeKubeconfig',
+      'kokpit.openYaml',
+      'kokpit.showStatus',
+      'kokpit.copyKubeconfig',
+      'kokpit.upgradeCluster',
+      'kokpit.scaleEtcd',
+      'kokpit.backupEtcd',
+      'kokpit.restoreEtcd',
+      'kokpit.showEvents',
+      'kokpit.copyEndpoint',
+      'kokpit.mergeKubeconfig',
     ];
     for (const id of ids) await state.commands.get(id)!();
     // From a context menu too (a node id argument): the connection is checked before the node.
     await state.commands.get('kokpit.upgradeCluster')!('meta/BusinessCluster/fleet/prod');
-    assert.deepEqual(state.messages.map((m) => m.level), Array(ids.length + 1).fill('error'));
+    assert.deepEqual(
+      state.messages.map((m) => m.level),
+      Array(ids.length + 1).fill('error'),
+    );
     assert.deepEqual(state.quickPicks, []);
     for (const m of state.messages) assert.match(m.text, /not connected to a meta cluster/);
   });
@@ -146,8 +175,16 @@ describe('extension: activation and wiring (fake vscode)', function () {
     state.quickPickAnswer = '$(output) Show Logs';
     await state.commands.get(state.statusBarItems[0].command!)!();
     assert.equal(state.quickPicks[0].title, 'Kokpit: no meta cluster');
-    assert.deepEqual(state.quickPicks[0].items, ['$(plug) Connect to Meta Cluster', '$(add) Create Local Meta Cluster', '$(beaker) Start Sandbox', '$(output) Show Logs']);
-    assert.deepEqual(state.executed.map((e) => e.id), ['kokpit.showLogs']);
+    assert.deepEqual(state.quickPicks[0].items, [
+      '$(plug) Connect to Meta Cluster',
+      '$(add) Create Local Meta Cluster',
+      '$(beaker) Start Sandbox',
+      '$(output) Show Logs',
+    ]);
+    assert.deepEqual(
+      state.executed.map((e) => e.id),
+      ['kokpit.showLogs'],
+    );
     assert.equal(state.shownOutput, 1);
   });
 
@@ -180,7 +217,7 @@ describe('extension: activation and wiring (fake vscode)', function () {
     assert.ok(items.every((i: { sortText: string }) => /^\d{4}$/.test(i.sortText)));
   });
 
-  it('completion stays out of YAML that is not kokpit\'s', async () => {
+  it("completion stays out of YAML that is not kokpit's", async () => {
     const doc = fake.openDocument('/w/values.yaml', 'replicas: 3\nimage:\n  ');
     const items = await state.completionProviders[0].provider.provideCompletionItems(doc, new Position(2, 2), {}, { triggerKind: 0 });
     assert.equal(items, undefined);

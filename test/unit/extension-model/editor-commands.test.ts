@@ -9,7 +9,13 @@ import { PLACEHOLDER } from '../../../src/local/render';
 import { applyAll, describeOutcome, planApply, RefusedError } from '../../../src/extension/model/apply-plan';
 import { reconcilerStatus, ReconcilerService, type ManagerHandle } from '../../../src/extension/model/reconcilers';
 import { renderPreviewPath, renderPreviewText, sourceOfRenderPreviewPath } from '../../../src/extension/model/render-preview';
-import { adminKubeconfigSecret, removeAllPrivateKubeconfigs, removePrivateKubeconfig, terminalOptions, writePrivateKubeconfig } from '../../../src/extension/model/terminal-kubeconfig';
+import {
+  adminKubeconfigSecret,
+  removeAllPrivateKubeconfigs,
+  removePrivateKubeconfig,
+  terminalOptions,
+  writePrivateKubeconfig,
+} from '../../../src/extension/model/terminal-kubeconfig';
 import { fake, fakeContext, installFakeVscode, type FakeState } from './fake-vscode';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -21,7 +27,10 @@ const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 describe('editor commands: apply plan', () => {
   it('refuses a file with errors, naming file:line:col of the first one', () => {
-    assert.throws(() => planApply(ETCD_BAD, 'etcd.yaml'), (e: Error) => e instanceof RefusedError && /^etcd\.yaml:6:13: .*replicas.*nothing was applied$/.test(e.message));
+    assert.throws(
+      () => planApply(ETCD_BAD, 'etcd.yaml'),
+      (e: Error) => e instanceof RefusedError && /^etcd\.yaml:6:13: .*replicas.*nothing was applied$/.test(e.message),
+    );
   });
 
   it('takes the kokpit documents of a valid file and leaves others alone', () => {
@@ -32,7 +41,10 @@ describe('editor commands: apply plan', () => {
   });
 
   it('refuses a file without kokpit documents', () => {
-    assert.throws(() => planApply('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n', 'cm.yaml'), /cm\.yaml holds no kokpit document/);
+    assert.throws(
+      () => planApply('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n', 'cm.yaml'),
+      /cm\.yaml holds no kokpit document/,
+    );
   });
 
   it('applies in order, stops at the first failure and reports the server message, not a stack', async () => {
@@ -44,7 +56,10 @@ describe('editor commands: apply plan', () => {
       if (o.metadata?.name === 'prod') throw new Error('HTTP 422 Invalid: spec.version: Unsupported value');
       return o;
     });
-    assert.equal(describeOutcome(failed, 'meta'), 'applying BusinessCluster prod to meta failed: HTTP 422 Invalid: spec.version: Unsupported value (applied before it: BusinessCluster dev)');
+    assert.equal(
+      describeOutcome(failed, 'meta'),
+      'applying BusinessCluster prod to meta failed: HTTP 422 Invalid: spec.version: Unsupported value (applied before it: BusinessCluster dev)',
+    );
   });
 });
 
@@ -199,7 +214,10 @@ describe('editor commands through the fake vscode', function () {
   it('reconciler and terminal commands ask to connect first; the reconciler status bar item offers start', async () => {
     await state.commands.get('kokpit.startReconcilers')!();
     await state.commands.get('kokpit.openTerminal')!();
-    assert.deepEqual(state.messages.map((m) => m.level), ['error', 'error']);
+    assert.deepEqual(
+      state.messages.map((m) => m.level),
+      ['error', 'error'],
+    );
     for (const m of state.messages) assert.match(m.text, /not connected to a meta cluster/);
     assert.equal(state.terminals.length, 0);
     const item = state.statusBarItems.find((i) => i.id === 'kokpit.reconcilers');

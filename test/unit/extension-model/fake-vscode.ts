@@ -277,18 +277,47 @@ export const fake = {
 };
 
 const outputChannel = (name: string) => {
-  const log = (level: string) => (message: string | Error) => state.logs.push({ level, message: message instanceof Error ? message.message : message });
-  return { name, trace: log('trace'), debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), show: () => void state.shownOutput++, dispose: () => undefined };
+  const log = (level: string) => (message: string | Error) =>
+    state.logs.push({ level, message: message instanceof Error ? message.message : message });
+  return {
+    name,
+    trace: log('trace'),
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    show: () => void state.shownOutput++,
+    dispose: () => undefined,
+  };
 };
 
-const message = (level: 'info' | 'warning' | 'error') => async (text: string, ...items: string[]) => {
-  state.messages.push({ level, text, items });
-  return items.includes(state.messageAnswer ?? '\u0000') ? state.messageAnswer : undefined;
-};
+const message =
+  (level: 'info' | 'warning' | 'error') =>
+  async (text: string, ...items: string[]) => {
+    state.messages.push({ level, text, items });
+    return items.includes(state.messageAnswer ?? '\u0000') ? state.messageAnswer : undefined;
+  };
 
 export const vscodeApi = {
-  EventEmitter, Position, Range, Diagnostic, DiagnosticSeverity, CompletionItem, CompletionItemKind, SnippetString,
-  MarkdownString, Hover, TreeItem, TreeItemCollapsibleState, ThemeIcon, ThemeColor, ProgressLocation, StatusBarAlignment, Uri, ViewColumn, FileType,
+  EventEmitter,
+  Position,
+  Range,
+  Diagnostic,
+  DiagnosticSeverity,
+  CompletionItem,
+  CompletionItemKind,
+  SnippetString,
+  MarkdownString,
+  Hover,
+  TreeItem,
+  TreeItemCollapsibleState,
+  ThemeIcon,
+  ThemeColor,
+  ProgressLocation,
+  StatusBarAlignment,
+  Uri,
+  ViewColumn,
+  FileType,
   env: {
     clipboard: {
       writeText: async (text: string) => void (state.clipboard = text),
@@ -306,17 +335,32 @@ export const vscodeApi = {
     },
     onDidCloseTerminal: (l: Listener<FakeTerminal>) => state.onCloseTerminal.event(l),
     createStatusBarItem: (id: string) => {
-      const item = { id, text: '', shown: false, disposed: false, show: () => void (item.shown = true), hide: () => void (item.shown = false), dispose: () => void (item.disposed = true) } as FakeState['statusBarItems'][number] & { show(): void; hide(): void; dispose(): void };
+      const item = {
+        id,
+        text: '',
+        shown: false,
+        disposed: false,
+        show: () => void (item.shown = true),
+        hide: () => void (item.shown = false),
+        dispose: () => void (item.disposed = true),
+      } as FakeState['statusBarItems'][number] & { show(): void; hide(): void; dispose(): void };
       state.statusBarItems.push(item);
       return item;
     },
-    showQuickPick: async (items: { label: string; description?: string }[] | Promise<{ label: string; description?: string }[]>, options?: { title?: string }) => {
+    showQuickPick: async (
+      items: { label: string; description?: string }[] | Promise<{ label: string; description?: string }[]>,
+      options?: { title?: string },
+    ) => {
       const list = await items;
       state.quickPicks.push({ items: list.map((i) => i.label), descriptions: list.map((i) => i.description), title: options?.title });
       const answer = state.quickPickAnswers.length ? state.quickPickAnswers.shift() : state.quickPickAnswer;
       return list.find((i) => i.label === answer);
     },
-    showInputBox: async (options: { title?: string; value?: string; validateInput?: (v: string) => string | undefined | Promise<string | undefined> }) => {
+    showInputBox: async (options: {
+      title?: string;
+      value?: string;
+      validateInput?: (v: string) => string | undefined | Promise<string | undefined>;
+    }) => {
       const answer = state.inputBoxAnswers.length ? state.inputBoxAnswers.shift() : options.value;
       const validation = answer === undefined ? undefined : ((await options.validateInput?.(answer)) ?? undefined);
       state.inputBoxes.push({ title: options.title, value: options.value, validation });
@@ -350,7 +394,12 @@ export const vscodeApi = {
       }
     },
     createTreeView: (id: string, options: unknown) => {
-      const view: FakeState['treeViews'][number] & { dispose(): void } = { id, options, disposed: false, dispose: () => void (view.disposed = true) };
+      const view: FakeState['treeViews'][number] & { dispose(): void } = {
+        id,
+        options,
+        disposed: false,
+        dispose: () => void (view.disposed = true),
+      };
       state.treeViews.push(view);
       return view;
     },
@@ -362,7 +411,11 @@ export const vscodeApi = {
     },
     openTextDocument: async (uri: Uri | { language?: string; content?: string }) => {
       if (!(uri instanceof Uri)) {
-        const untitled = new FakeTextDocument(Uri.from({ scheme: 'untitled', path: `Untitled-${state.documents.length + 1}` }), uri.language ?? 'plaintext', uri.content ?? '');
+        const untitled = new FakeTextDocument(
+          Uri.from({ scheme: 'untitled', path: `Untitled-${state.documents.length + 1}` }),
+          uri.language ?? 'plaintext',
+          uri.content ?? '',
+        );
         state.documents.push(untitled);
         state.onOpen.fire(untitled);
         return untitled;
@@ -392,7 +445,12 @@ export const vscodeApi = {
       stat: async (uri: Uri) => {
         const text = state.files.get(uri.path);
         if (text === undefined) throw new Error(`ENOENT ${uri.path}`);
-        return { type: state.specialFiles.has(uri.path) ? FileType.Unknown : FileType.File, size: Buffer.byteLength(text), ctime: 0, mtime: 0 };
+        return {
+          type: state.specialFiles.has(uri.path) ? FileType.Unknown : FileType.File,
+          size: Buffer.byteLength(text),
+          ctime: 0,
+          mtime: 0,
+        };
       },
       readFile: async (uri: Uri) => {
         const text = state.files.get(uri.path);

@@ -60,19 +60,40 @@ class ScriptedStream implements ObjectStream {
 }
 
 const logs: string[] = [];
-const logger: Logger = { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: (m) => void logs.push(m), error: (m) => void logs.push(String(m)) };
+const logger: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m) => void logs.push(m),
+  error: (m) => void logs.push(String(m)),
+};
 
 const etcd = (phase: string, ready = 3) => ({
-  apiVersion: 'kokpit.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name: 'etcd-a', namespace: 'fleet', generation: 2 },
+  apiVersion: 'kokpit.dev/v1alpha1',
+  kind: 'EtcdCluster',
+  metadata: { name: 'etcd-a', namespace: 'fleet', generation: 2 },
   spec: { replicas: 3, version: '3.5.35' },
   status: {
-    phase, readyMembers: ready, currentVersion: '3.5.35', observedGeneration: 1,
+    phase,
+    readyMembers: ready,
+    currentVersion: '3.5.35',
+    observedGeneration: 1,
     members: [{ name: 'etcd-a-0', healthy: true, leader: true, dbSize: 2 * 1024 * 1024, version: '3.5.35' }],
-    conditions: [{ type: 'Available', status: phase === 'Running' ? 'True' : 'False', reason: phase === 'Running' ? 'QuorumHealthy' : 'Bootstrapping', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+    conditions: [
+      {
+        type: 'Available',
+        status: phase === 'Running' ? 'True' : 'False',
+        reason: phase === 'Running' ? 'QuorumHealthy' : 'Bootstrapping',
+        message: 'm',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+      },
+    ],
   },
 });
 const business = (phase: string) => ({
-  apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: 'prod', namespace: 'fleet', managedFields: [{ manager: 'kokpit' }] },
+  apiVersion: 'kokpit.dev/v1alpha1',
+  kind: 'BusinessCluster',
+  metadata: { name: 'prod', namespace: 'fleet', managedFields: [{ manager: 'kokpit' }] },
   spec: { version: 'v1.33.13', etcd: { clusterRef: { name: 'etcd-a' } } },
   status: { phase, version: 'v1.33.13', endpoint: 'https://127.0.0.1:31443', kubeconfigSecretName: 'prod-admin-kubeconfig' },
 });
@@ -80,7 +101,11 @@ const business = (phase: string) => ({
 function connect(clock: ManualClock, ready?: Promise<void>, syncTimeoutMs?: number) {
   const streams = new Map<string, ScriptedStream>();
   const connection = new FleetConnection({
-    name: 'meta', clock, logger, debounceMs: 100, syncTimeoutMs,
+    name: 'meta',
+    clock,
+    logger,
+    debounceMs: 100,
+    syncTimeoutMs,
     streams: (k) => {
       const s = new ScriptedStream(ready);
       streams.set(k.kind, s);
@@ -157,11 +182,25 @@ describe('extension: FleetConnection (scripted watch streams)', () => {
     connection.onDidChangeObject((r) => changedObjects.push(`${r.kind}/${r.name}`));
     streams.get('BusinessCluster')!.emit(business('Running'));
     streams.get('EtcdCluster')!.emit(etcd('Running'));
-    streams.get('Machine')!.emit({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'Machine', metadata: { name: 'broken', namespace: 'fleet' } } as KubernetesObject);
+    streams
+      .get('Machine')!
+      .emit({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'Machine', metadata: { name: 'broken', namespace: 'fleet' } } as KubernetesObject);
     assert.deepEqual(changedObjects, ['BusinessCluster/prod', 'EtcdCluster/etcd-a']);
-    assert.ok(logs.some((l) => /cannot show Machine fleet\/broken/.test(l)), logs.join('\n'));
-    assert.deepEqual(connection.objectNodes().map((n) => n.ref!.kind).sort(), ['BusinessCluster', 'EtcdCluster']);
-    assert.equal((connection.object({ kind: 'BusinessCluster', namespace: 'fleet', name: 'prod' }) as ReturnType<typeof business>).status.phase, 'Running');
+    assert.ok(
+      logs.some((l) => /cannot show Machine fleet\/broken/.test(l)),
+      logs.join('\n'),
+    );
+    assert.deepEqual(
+      connection
+        .objectNodes()
+        .map((n) => n.ref!.kind)
+        .sort(),
+      ['BusinessCluster', 'EtcdCluster'],
+    );
+    assert.equal(
+      (connection.object({ kind: 'BusinessCluster', namespace: 'fleet', name: 'prod' }) as ReturnType<typeof business>).status.phase,
+      'Running',
+    );
     await connection.stop();
     streams.get('EtcdCluster')!.emit(etcd('Degraded'), 'update');
     assert.equal(clock.pending, 0, 'events after stop are ignored');
@@ -191,7 +230,10 @@ describe('extension: fleet node rendering', () => {
     assert.match(ec.tooltip!, /Available=True \(QuorumHealthy\)/);
     assert.match(ec.tooltip!, /status: ready/);
     const member = toFleetNodeView(m.get(`${m.rootId}/EtcdCluster/fleet/etcd-a/member/etcd-a-0`)!);
-    assert.deepEqual([member.label, member.description, member.collapsible, member.contextValue], ['etcd-a-0', 'leader · 2.0 MiB · 3.5.35', 'none', 'kokpit.etcdMember.leader']);
+    assert.deepEqual(
+      [member.label, member.description, member.collapsible, member.contextValue],
+      ['etcd-a-0', 'leader · 2.0 MiB · 3.5.35', 'none', 'kokpit.etcdMember.leader'],
+    );
     assert.equal(toFleetNodeView(m.get(`${m.rootId}/versions`)!).collapsible, 'collapsed');
     await connection.stop();
   });
@@ -222,7 +264,13 @@ describe('extension: read-only object views', () => {
     assert.match(yaml, /kind: BusinessCluster/);
     assert.match(yaml, /endpoint: https:\/\/127\.0\.0\.1:31443/);
     const obj = etcd('Bootstrapping');
-    obj.status.conditions.push({ type: 'Progressing', status: 'True', reason: 'Scaling', message: 'adding', lastTransitionTime: '2026-01-01T00:00:00Z' });
+    obj.status.conditions.push({
+      type: 'Progressing',
+      status: 'True',
+      reason: 'Scaling',
+      message: 'adding',
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+    });
     const status = renderObjectStatus(obj as KubernetesObject);
     assert.match(status, /object: EtcdCluster fleet\/etcd-a/);
     assert.match(status, /phase: Bootstrapping/);

@@ -8,7 +8,8 @@ import ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const SRC = join(ROOT, 'src');
-const VSCODE_IMPORT = /(\bfrom\s*['"]vscode['"])|(\brequire\(\s*['"]vscode['"]\s*\))|(\bimport\s*\(\s*['"]vscode['"]\s*\))|(^\s*import\s*['"]vscode['"])/m;
+const VSCODE_IMPORT =
+  /(\bfrom\s*['"]vscode['"])|(\brequire\(\s*['"]vscode['"]\s*\))|(\bimport\s*\(\s*['"]vscode['"]\s*\))|(^\s*import\s*['"]vscode['"])/m;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

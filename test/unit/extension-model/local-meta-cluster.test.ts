@@ -50,7 +50,13 @@ describe('editor: local meta cluster commands (fake vscode, stub CLI)', function
   let context: ReturnType<typeof fakeContext>;
   let dir: string;
   const saved: Record<string, string | undefined> = {};
-  const calls = () => fs.readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as string[]);
+  const calls = () =>
+    fs
+      .readFileSync(join(dir, 'calls'), 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string[]);
 
   before(() => {
     installFakeVscode();
@@ -61,9 +67,14 @@ describe('editor: local meta cluster commands (fake vscode, stub CLI)', function
     fs.writeFileSync(join(dir, 'stub.js'), STUB);
     fs.writeFileSync(join(dir, 'calls'), '');
     const env = {
-      KOKPIT_CLI: join(dir, 'stub.js'), KOKPIT_SANDBOX_DIR: join(dir, 'envs'), STUB_CALLS: join(dir, 'calls'),
+      KOKPIT_CLI: join(dir, 'stub.js'),
+      KOKPIT_SANDBOX_DIR: join(dir, 'envs'),
+      STUB_CALLS: join(dir, 'calls'),
       // A live pid, so the environment counts as running; no supervisor to stop unless a test starts one.
-      STUB_ENV_PID: String(process.pid), STUB_SUPERVISOR: '999999999', STUB_KUBECONFIG_TEXT: KUBECONFIG, STUB_MODE: 'ok',
+      STUB_ENV_PID: String(process.pid),
+      STUB_SUPERVISOR: '999999999',
+      STUB_KUBECONFIG_TEXT: KUBECONFIG,
+      STUB_MODE: 'ok',
     };
     for (const [k, v] of Object.entries(env)) {
       saved[k] = process.env[k];
@@ -84,7 +95,7 @@ describe('editor: local meta cluster commands (fake vscode, stub CLI)', function
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('Create runs `kokpit up --detach`, streams its lines, then connects to the environment\'s own kubeconfig', async () => {
+  it("Create runs `kokpit up --detach`, streams its lines, then connects to the environment's own kubeconfig", async () => {
     state.inputBoxAnswers = ['dev'];
     state.quickPickAnswer = 'Meta cluster only';
     await state.commands.get('kokpit.createLocalMetaCluster')!();
@@ -96,9 +107,15 @@ describe('editor: local meta cluster commands (fake vscode, stub CLI)', function
       '✓ meta control plane (3.2s)',
       'Local environment "dev" ready in 3.5s (runtime: sandbox)',
     ]);
-    assert.ok(state.logs.some((l) => l.message === 'kokpit up:   ✓ meta control plane (3.2s)'), JSON.stringify(state.logs));
+    assert.ok(
+      state.logs.some((l) => l.message === 'kokpit up:   ✓ meta control plane (3.2s)'),
+      JSON.stringify(state.logs),
+    );
     // It connected with the environment's kubeconfig (which has nothing listening): the failure names that server.
-    assert.ok(state.logs.some((l) => l.message === "connecting to meta cluster 'kokpit-local' at https://127.0.0.1:1"), JSON.stringify(state.logs));
+    assert.ok(
+      state.logs.some((l) => l.message === "connecting to meta cluster 'kokpit-local' at https://127.0.0.1:1"),
+      JSON.stringify(state.logs),
+    );
     assert.match(state.treeViews[0].message ?? '', /^Not connected: /);
     assert.equal(state.globalState.get('kokpit.metaCluster.kubeconfigFile'), undefined, 'a failed connect is not remembered');
   });
@@ -124,7 +141,10 @@ describe('editor: local meta cluster commands (fake vscode, stub CLI)', function
     state.quickPickAnswer = 'Meta cluster only';
     await state.commands.get('kokpit.createLocalMetaCluster')!();
     const error = state.messages.find((m) => m.level === 'error');
-    assert.match(error?.text ?? '', /^Kokpit: `kokpit up --detach --name kokpit` failed \(exit 1\): .*kokpit up: preflight failed: free port 6443 is taken$/s);
+    assert.match(
+      error?.text ?? '',
+      /^Kokpit: `kokpit up --detach --name kokpit` failed \(exit 1\): .*kokpit up: preflight failed: free port 6443 is taken$/s,
+    );
   });
 
   it('Cancel stops the CLI and runs `kokpit down` for what it started', async () => {
@@ -132,7 +152,10 @@ describe('editor: local meta cluster commands (fake vscode, stub CLI)', function
     state.quickPickAnswer = 'Meta cluster only';
     state.cancelProgressAfterMs = 1500;
     await state.commands.get('kokpit.createLocalMetaCluster')!();
-    assert.deepEqual(calls(), [['up', '--detach', '--name', 'kokpit'], ['down', '--name', 'kokpit']]);
+    assert.deepEqual(calls(), [
+      ['up', '--detach', '--name', 'kokpit'],
+      ['down', '--name', 'kokpit'],
+    ]);
     assert.ok(state.progress[0].messages.includes('cancelled: stopping what was started…'), JSON.stringify(state.progress));
     assert.match(state.messages.at(-1)?.text ?? '', /creating local meta cluster "kokpit" was cancelled; nothing is left running/);
   });

@@ -21,7 +21,11 @@ const BUILTIN_COMMANDS = new Set(['workbench.action.openWalkthrough', 'workbench
 
 describe('manifest: package.json contributions', () => {
   it('commands: exactly the ones the code registers, with titles and the Kokpit category', () => {
-    const declared = contributes.commands.map((c: { command: string; title: string; category: string }) => [c.command, c.title, c.category]);
+    const declared = contributes.commands.map((c: { command: string; title: string; category: string }) => [
+      c.command,
+      c.title,
+      c.category,
+    ]);
     const expected = Object.values(COMMANDS).map((c) => [c.id, c.title, CATEGORY]);
     assert.deepEqual(declared, expected);
   });
@@ -29,7 +33,10 @@ describe('manifest: package.json contributions', () => {
   it('settings: the keys, defaults and log levels the settings reader uses', () => {
     const props = contributes.configuration.properties as Record<string, { type: string; default: unknown; enum?: string[] }>;
     const expected = Object.fromEntries(
-      (Object.keys(SETTING_KEYS) as (keyof typeof SETTING_KEYS)[]).map((field) => [`${SETTINGS_SECTION}.${SETTING_KEYS[field]}`, DEFAULT_SETTINGS[field]]),
+      (Object.keys(SETTING_KEYS) as (keyof typeof SETTING_KEYS)[]).map((field) => [
+        `${SETTINGS_SECTION}.${SETTING_KEYS[field]}`,
+        DEFAULT_SETTINGS[field],
+      ]),
     );
     assert.deepEqual(Object.fromEntries(Object.entries(props).map(([k, v]) => [k, v.default])), expected);
     assert.deepEqual(props['kokpit.logLevel'].enum, [...LOG_LEVELS]);
@@ -37,7 +44,8 @@ describe('manifest: package.json contributions', () => {
   });
 
   it('activation, entry point and engine', () => {
-    for (const e of ['onLanguage:yaml', 'onView:kokpit.fleet', 'workspaceContains:**/kokpit.yaml']) assert.ok(pkg.activationEvents.includes(e), e);
+    for (const e of ['onLanguage:yaml', 'onView:kokpit.fleet', 'workspaceContains:**/kokpit.yaml'])
+      assert.ok(pkg.activationEvents.includes(e), e);
     assert.equal(pkg.main, './dist/extension.js');
     assert.equal(pkg.engines.vscode, '^1.100.0');
   });
@@ -45,7 +53,10 @@ describe('manifest: package.json contributions', () => {
   it('the activity bar container, the Fleet view and its welcome buttons', () => {
     assert.deepEqual(contributes.viewsContainers.activitybar, [{ id: 'kokpit', title: 'Kokpit', icon: 'media/kokpit.svg' }]);
     assert.ok(exists('media/kokpit.svg'));
-    assert.deepEqual(contributes.views.kokpit.map((v: { id: string; name: string }) => [v.id, v.name]), [['kokpit.fleet', 'Fleet']]);
+    assert.deepEqual(
+      contributes.views.kokpit.map((v: { id: string; name: string }) => [v.id, v.name]),
+      [['kokpit.fleet', 'Fleet']],
+    );
     const welcome = contributes.viewsWelcome.find((w: { view: string }) => w.view === 'kokpit.fleet');
     const links = commandLinks(welcome.contents);
     for (const id of ['kokpit.createLocalMetaCluster', 'kokpit.connect', 'kokpit.startSandbox']) assert.ok(links.includes(id), id);
@@ -58,7 +69,8 @@ describe('manifest: package.json contributions', () => {
     for (const step of walkthrough.steps) {
       assert.ok(exists(step.media.markdown), step.media.markdown);
       assert.ok(step.completionEvents.length > 0, step.id);
-      for (const id of commandLinks(step.description)) assert.ok(OWN_COMMANDS.has(id) || BUILTIN_COMMANDS.has(id), `unknown command in ${step.id}: ${id}`);
+      for (const id of commandLinks(step.description))
+        assert.ok(OWN_COMMANDS.has(id) || BUILTIN_COMMANDS.has(id), `unknown command in ${step.id}: ${id}`);
     }
   });
 
@@ -67,7 +79,7 @@ describe('manifest: package.json contributions', () => {
       for (const item of items) assert.ok(OWN_COMMANDS.has(item.command), item.command);
   });
 
-  it('tree context menus match the fleet model\'s context values', () => {
+  it("tree context menus match the fleet model's context values", () => {
     const items = contributes.menus['view/item/context'] as { command: string; when: string }[];
     const regexFor = (command: string) => {
       const when = items.find((i) => i.command === command && !i.when.includes('viewItem =='))!.when;
@@ -78,8 +90,16 @@ describe('manifest: package.json contributions', () => {
     const open = regexFor('kokpit.openYaml');
     const status = regexFor('kokpit.showStatus');
     const copy = regexFor('kokpit.copyKubeconfig');
-    for (const v of ['kokpit.etcdCluster.ready', 'kokpit.businessCluster.progress', 'kokpit.machine.error', 'kokpit.version', 'kokpit.addonDefinition']) assert.match(v, open);
-    for (const v of ['kokpit.etcdMember.leader', 'kokpit.group.etcd', 'kokpit.metaCluster', 'kokpit.condition', 'kokpit.addon']) assert.doesNotMatch(v, open);
+    for (const v of [
+      'kokpit.etcdCluster.ready',
+      'kokpit.businessCluster.progress',
+      'kokpit.machine.error',
+      'kokpit.version',
+      'kokpit.addonDefinition',
+    ])
+      assert.match(v, open);
+    for (const v of ['kokpit.etcdMember.leader', 'kokpit.group.etcd', 'kokpit.metaCluster', 'kokpit.condition', 'kokpit.addon'])
+      assert.doesNotMatch(v, open);
     for (const v of ['kokpit.etcdCluster.ready', 'kokpit.businessCluster.warning', 'kokpit.machine.ready']) assert.match(v, status);
     assert.doesNotMatch('kokpit.version', status);
     assert.match('kokpit.businessCluster.ready', copy);
@@ -87,7 +107,9 @@ describe('manifest: package.json contributions', () => {
   });
 
   it('yamlValidation binds the combined schema, which dispatches on every kind', () => {
-    assert.deepEqual(contributes.yamlValidation, [{ fileMatch: ['*.kokpit.yaml', 'kokpit.yaml', '**/kokpit/**/*.yaml'], url: './schemas/kokpit.json' }]);
+    assert.deepEqual(contributes.yamlValidation, [
+      { fileMatch: ['*.kokpit.yaml', 'kokpit.yaml', '**/kokpit/**/*.yaml'], url: './schemas/kokpit.json' },
+    ]);
     const schema = JSON.parse(readFileSync(join(ROOT, 'schemas/kokpit.json'), 'utf8'));
     const refs = JSON.stringify(schema.allOf.map((b: { then: unknown }) => b.then));
     for (const k of KINDS) {
@@ -111,8 +133,12 @@ describe('manifest: what the .vsix ships (.vscodeignore, as vsce reads it)', () 
   });
 
   it('only the bundles, media, snippets, schemas, the CRDs (`kokpit up` from the editor installs them) and the package docs', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/cli\/[^/]+\.mjs|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json|config\/crd\/[^/]+\.yaml)$/;
-    assert.deepEqual(files.filter((f) => !allowed.test(f)), []);
+    const allowed =
+      /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/cli\/[^/]+\.mjs|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json|config\/crd\/[^/]+\.yaml)$/;
+    assert.deepEqual(
+      files.filter((f) => !allowed.test(f)),
+      [],
+    );
   });
 
   // That the .proto files etcd3 loads at run time are packaged needs a build: see test/integration/bundle.

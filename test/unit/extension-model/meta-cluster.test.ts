@@ -6,7 +6,14 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { systemClock } from '../../../src/extension/model/clock';
-import { describeMetaClusterFailure, hasExplicitKubeconfig, kubeconfigContexts, kubeconfigFiles, loadMetaKubeConfig, probeMetaCluster } from '../../../src/extension/model/meta-cluster';
+import {
+  describeMetaClusterFailure,
+  hasExplicitKubeconfig,
+  kubeconfigContexts,
+  kubeconfigFiles,
+  loadMetaKubeConfig,
+  probeMetaCluster,
+} from '../../../src/extension/model/meta-cluster';
 
 const kubeconfig = (contexts: { name: string; server: string }[], current: string) => `apiVersion: v1
 kind: Config
@@ -41,14 +48,26 @@ describe('extension: meta cluster kubeconfig and reachability', () => {
     const a = path.join(dir, 'a.yaml');
     const b = path.join(dir, 'b.yaml');
     fs.writeFileSync(a, kubeconfig([{ name: 'meta', server: 'https://127.0.0.1:1' }], 'meta'));
-    fs.writeFileSync(b, kubeconfig([{ name: 'other', server: 'https://127.0.0.1:2' }, { name: 'meta', server: 'https://127.0.0.1:3' }], 'other'));
+    fs.writeFileSync(
+      b,
+      kubeconfig(
+        [
+          { name: 'other', server: 'https://127.0.0.1:2' },
+          { name: 'meta', server: 'https://127.0.0.1:3' },
+        ],
+        'other',
+      ),
+    );
     const before = fs.readFileSync(b, 'utf8');
     const kc = loadMetaKubeConfig([b], 'meta');
     assert.equal(kc.getCurrentContext(), 'meta');
     assert.equal(fs.readFileSync(b, 'utf8'), before, 'the file is not touched');
     assert.equal(loadMetaKubeConfig([a, b]).getCurrentCluster()!.server, 'https://127.0.0.1:1');
     assert.deepEqual(kubeconfigContexts([a, b]), { names: ['meta', 'other'], current: 'meta' });
-    assert.throws(() => loadMetaKubeConfig([path.join(dir, 'none')]), /no kubeconfig found \(looked at .*none\); set kokpit\.kubeconfig or KUBECONFIG/);
+    assert.throws(
+      () => loadMetaKubeConfig([path.join(dir, 'none')]),
+      /no kubeconfig found \(looked at .*none\); set kokpit\.kubeconfig or KUBECONFIG/,
+    );
     assert.throws(() => loadMetaKubeConfig([b], 'prod'), /kubeconfig has no context 'prod' \(contexts: other, meta\)/);
   });
 
@@ -77,7 +96,10 @@ describe('extension: meta cluster kubeconfig and reachability', () => {
     const file = path.join(dir, 'silent.yaml');
     fs.writeFileSync(file, kubeconfig([{ name: 'silent', server: `https://127.0.0.1:${port}` }], 'silent'));
     try {
-      await assert.rejects(probeMetaCluster(loadMetaKubeConfig([file]), systemClock, 300), /no answer from the meta cluster at https:\/\/127\.0\.0\.1:\d+ within 0\.3 s/);
+      await assert.rejects(
+        probeMetaCluster(loadMetaKubeConfig([file]), systemClock, 300),
+        /no answer from the meta cluster at https:\/\/127\.0\.0\.1:\d+ within 0\.3 s/,
+      );
     } finally {
       for (const s of sockets) s.destroy();
       server.close();
@@ -86,7 +108,17 @@ describe('extension: meta cluster kubeconfig and reachability', () => {
 
   it('HTTP failures become one sentence that says what to do', () => {
     // ApiException-like errors go through toKubeApiError; plain errors keep their message.
-    assert.match(describeMetaClusterFailure(new Error('fetch failed'), 'https://h:1', 'c'), /the meta cluster at https:\/\/h:1 failed: fetch failed/);
-    assert.match(describeMetaClusterFailure(Object.assign(new Error('request failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND h'), { code: 'ENOTFOUND' }) }), 'https://h:1', 'c'), /host name does not resolve/);
+    assert.match(
+      describeMetaClusterFailure(new Error('fetch failed'), 'https://h:1', 'c'),
+      /the meta cluster at https:\/\/h:1 failed: fetch failed/,
+    );
+    assert.match(
+      describeMetaClusterFailure(
+        Object.assign(new Error('request failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND h'), { code: 'ENOTFOUND' }) }),
+        'https://h:1',
+        'c',
+      ),
+      /host name does not resolve/,
+    );
   });
 });

@@ -78,7 +78,14 @@ describe('extension model: which documents', () => {
   });
 
   it('knows the file names the schema is bound to', () => {
-    for (const p of ['/w/kokpit.yaml', 'kokpit.yaml', '/w/dev.kokpit.yaml', '/w/kokpit/clusters/a.yaml', '/w/kokpit/a.yaml', 'C:\\w\\kokpit\\a.yaml'])
+    for (const p of [
+      '/w/kokpit.yaml',
+      'kokpit.yaml',
+      '/w/dev.kokpit.yaml',
+      '/w/kokpit/clusters/a.yaml',
+      '/w/kokpit/a.yaml',
+      'C:\\w\\kokpit\\a.yaml',
+    ])
       assert.equal(isKokpitFileName(p), true, p);
     for (const p of ['/w/notkokpit.yaml', '/w/kokpit.json', '/w/mykokpit/a.yaml', '/w/kokpit-x.yaml', '/w/a.yaml'])
       assert.equal(isKokpitFileName(p), false, p);
@@ -100,19 +107,28 @@ describe('extension model: settings', () => {
       'reconcilers.autoStart': false,
       logLevel: 'debug',
     };
-    assert.deepEqual(readSettings((k) => values[k]), {
-      kindPath: '/opt/kind',
-      dockerPath: 'podman',
-      kubeconfig: '~/.kube/meta',
-      reconcilersAutoStart: false,
-      logLevel: 'debug',
-    });
+    assert.deepEqual(
+      readSettings((k) => values[k]),
+      {
+        kindPath: '/opt/kind',
+        dockerPath: 'podman',
+        kubeconfig: '~/.kube/meta',
+        reconcilersAutoStart: false,
+        logLevel: 'debug',
+      },
+    );
   });
 
   it('falls back to defaults for missing, blank or mistyped values', () => {
-    assert.deepEqual(readSettings(() => undefined), DEFAULT_SETTINGS);
+    assert.deepEqual(
+      readSettings(() => undefined),
+      DEFAULT_SETTINGS,
+    );
     const wrong: Record<string, unknown> = { kindPath: '  ', dockerPath: 3, 'reconcilers.autoStart': 'yes', logLevel: 'verbose' };
-    assert.deepEqual(readSettings((k) => wrong[k]), DEFAULT_SETTINGS);
+    assert.deepEqual(
+      readSettings((k) => wrong[k]),
+      DEFAULT_SETTINGS,
+    );
   });
 });
 

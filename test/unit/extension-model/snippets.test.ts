@@ -19,7 +19,10 @@ interface Snippet {
 
 function contributedSnippets(): Snippet[] {
   const entries: { language: string; path: string }[] = pkg.contributes.snippets;
-  assert.deepEqual(entries.map((e) => e.language), ['yaml']);
+  assert.deepEqual(
+    entries.map((e) => e.language),
+    ['yaml'],
+  );
   const file = JSON.parse(readFileSync(join(ROOT, entries[0].path), 'utf8')) as Record<string, Snippet>;
   return Object.values(file);
 }
@@ -53,10 +56,18 @@ describe('snippets', () => {
   }
 
   it('the check has teeth: a broken default is reported', () => {
-    const text = expandSnippet(byKind.get('EtcdCluster')!.body).replace(/replicas: 3/, 'replicas: 2').replace('spec:', 'spec:\n  replicaz: 1');
+    const text = expandSnippet(byKind.get('EtcdCluster')!.body)
+      .replace(/replicas: 3/, 'replicas: 2')
+      .replace('spec:', 'spec:\n  replicaz: 1');
     const errors = validateText(text).filter((d) => d.severity === 'error');
-    assert.ok(errors.some((d) => d.path === 'spec.replicas'), JSON.stringify(errors));
-    assert.ok(errors.some((d) => d.path.startsWith('spec.replicaz') || d.code === 'unknown-field'), JSON.stringify(errors));
+    assert.ok(
+      errors.some((d) => d.path === 'spec.replicas'),
+      JSON.stringify(errors),
+    );
+    assert.ok(
+      errors.some((d) => d.path.startsWith('spec.replicaz') || d.code === 'unknown-field'),
+      JSON.stringify(errors),
+    );
   });
 
   it('default versions follow the release defaults', () => {

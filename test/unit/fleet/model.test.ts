@@ -14,7 +14,10 @@ describe('FleetModel', () => {
     assert.equal(etcd[0].id, 'meta:kind-kokpit/EtcdCluster/default/shared');
     assert.equal(etcd[0].contextValue, 'kokpit.etcdCluster.ready');
     const members = m.children(etcd[0].id);
-    assert.deepEqual(members.map((x) => x.description?.split(' · ')[0]), ['leader', 'follower', 'follower']);
+    assert.deepEqual(
+      members.map((x) => x.description?.split(' · ')[0]),
+      ['leader', 'follower', 'follower'],
+    );
     assert.equal(m.parent(members[0].id)?.id, etcd[0].id);
     const alpha = m.children(`${m.rootId}/clusters`)[0];
     const kinds = m.children(alpha.id).map((n) => n.kind);
@@ -50,16 +53,24 @@ describe('FleetModel', () => {
     m.upsert(businessCluster('alpha'));
     m.upsert(machine('w2', 'alpha', 'default', 'Provisioning'));
     const machines = m.children('meta:meta/BusinessCluster/default/alpha').filter((n) => n.kind === 'machine');
-    assert.deepEqual(machines.map((n) => [n.label, n.status]), [['w1', 'ok'], ['w2', 'progress']]);
+    assert.deepEqual(
+      machines.map((n) => [n.label, n.status]),
+      [
+        ['w1', 'ok'],
+        ['w2', 'progress'],
+      ],
+    );
     m.remove({ kind: 'Machine', namespace: 'default', name: 'w1' });
     assert.equal(m.children('meta:meta/BusinessCluster/default/alpha').filter((n) => n.kind === 'machine').length, 1);
   });
 
-  it('lists a cluster\'s MachineSets (ready count, status, context value) before its machines, and drops them on delete', () => {
+  it("lists a cluster's MachineSets (ready count, status, context value) before its machines, and drops them on delete", () => {
     const m = new FleetModel('meta');
     const set = (ready: number, replicas = 3) =>
       ({
-        apiVersion: 'kokpit.dev/v1alpha1', kind: 'MachineSet', metadata: { name: 'workers', namespace: 'default' },
+        apiVersion: 'kokpit.dev/v1alpha1',
+        kind: 'MachineSet',
+        metadata: { name: 'workers', namespace: 'default' },
         spec: { clusterRef: { name: 'alpha' }, replicas, template: { spec: { provider: 'kwok', role: 'worker' } } },
         status: { replicas, readyReplicas: ready },
       }) as never;
@@ -67,14 +78,20 @@ describe('FleetModel', () => {
     m.upsert(businessCluster('alpha'));
     m.upsert(machine('w1', 'alpha'));
     const kids = () => m.children('meta:meta/BusinessCluster/default/alpha').filter((n) => n.kind === 'machineSet' || n.kind === 'machine');
-    assert.deepEqual(kids().map((n) => [n.kind, n.label, n.description, n.status, n.contextValue]), [
-      ['machineSet', 'workers', '1/3 ready · kwok', 'progress', 'kokpit.machineSet.progress'],
-      ['machine', 'w1', 'Running · kwok · w1', 'ok', 'kokpit.machine.ready'],
-    ]);
+    assert.deepEqual(
+      kids().map((n) => [n.kind, n.label, n.description, n.status, n.contextValue]),
+      [
+        ['machineSet', 'workers', '1/3 ready · kwok', 'progress', 'kokpit.machineSet.progress'],
+        ['machine', 'w1', 'Running · kwok · w1', 'ok', 'kokpit.machine.ready'],
+      ],
+    );
     assert.deepEqual(kids()[0].ref, { kind: 'MachineSet', namespace: 'default', name: 'workers' });
     assert.ok(m.upsert(set(3)).includes('meta:meta/BusinessCluster/default/alpha/machineSet/workers'));
     assert.equal(kids()[0].contextValue, 'kokpit.machineSet.ready');
     m.remove({ kind: 'MachineSet', namespace: 'default', name: 'workers' });
-    assert.deepEqual(kids().map((n) => n.kind), ['machine']);
+    assert.deepEqual(
+      kids().map((n) => n.kind),
+      ['machine'],
+    );
   });
 });

@@ -1,7 +1,16 @@
 // The reconciler kit on its own: version order on semver, condition merging that keeps transition times,
 // and a pass of named steps that stops at the first step that is not done, with that step's condition.
 import assert from 'node:assert/strict';
-import { canonicalJSON, compareVersions, contentHash, mergeConditions, parseVersion, runSteps, StopPass, type Step } from '../../../src/kit';
+import {
+  canonicalJSON,
+  compareVersions,
+  contentHash,
+  mergeConditions,
+  parseVersion,
+  runSteps,
+  StopPass,
+  type Step,
+} from '../../../src/kit';
 
 describe('kit', () => {
   it('versions: Kubernetes, etcd and kind forms order alike; only plain releases parse', () => {
@@ -18,11 +27,36 @@ describe('kit', () => {
   it('conditions: a merge keeps lastTransitionTime while the status holds, orders by the given list, later wins', () => {
     const t0 = new Date('2026-01-01T00:00:00Z');
     const t1 = new Date('2026-01-01T00:05:00Z');
-    const first = mergeConditions(undefined, [{ type: 'B', status: 'False', reason: 'Waiting' }, { type: 'A', status: 'True', reason: 'Ok' }], 1, t0, ['A', 'B']);
-    assert.deepEqual(first.map((c) => c.type), ['A', 'B']);
-    const next = mergeConditions(first, [{ type: 'A', status: 'True', reason: 'Ok' }, { type: 'B', status: 'False', reason: 'Early' }, { type: 'B', status: 'True', reason: 'Done' }], 2, t1, ['A', 'B']);
+    const first = mergeConditions(
+      undefined,
+      [
+        { type: 'B', status: 'False', reason: 'Waiting' },
+        { type: 'A', status: 'True', reason: 'Ok' },
+      ],
+      1,
+      t0,
+      ['A', 'B'],
+    );
+    assert.deepEqual(
+      first.map((c) => c.type),
+      ['A', 'B'],
+    );
+    const next = mergeConditions(
+      first,
+      [
+        { type: 'A', status: 'True', reason: 'Ok' },
+        { type: 'B', status: 'False', reason: 'Early' },
+        { type: 'B', status: 'True', reason: 'Done' },
+      ],
+      2,
+      t1,
+      ['A', 'B'],
+    );
     assert.equal(next[0].lastTransitionTime, '2026-01-01T00:00:00Z', 'A did not flip');
-    assert.deepEqual([next[1].status, next[1].reason, next[1].lastTransitionTime, next[1].observedGeneration], ['True', 'Done', '2026-01-01T00:05:00Z', 2]);
+    assert.deepEqual(
+      [next[1].status, next[1].reason, next[1].lastTransitionTime, next[1].observedGeneration],
+      ['True', 'Done', '2026-01-01T00:05:00Z', 2],
+    );
   });
 
   it('canonical JSON and content hashes do not depend on key order or undefined members', () => {
@@ -54,6 +88,20 @@ describe('kit', () => {
     assert.deepEqual(after, ['one']);
     const ctx = { seen: [] as string[], ready: true };
     assert.deepEqual((await runSteps(steps, ctx)).completed, ['one', 'two', 'three']);
-    await assert.rejects(runSteps([{ name: 'x', condition: 'X', run: async () => { throw new Error('boom'); } }], {}), /boom/);
+    await assert.rejects(
+      runSteps(
+        [
+          {
+            name: 'x',
+            condition: 'X',
+            run: async () => {
+              throw new Error('boom');
+            },
+          },
+        ],
+        {},
+      ),
+      /boom/,
+    );
   });
 });

@@ -12,7 +12,10 @@ const labels = (text: string) => at(text).map((c) => c.label);
 describe('completionsAt', () => {
   it('offers the keys of the object at the cursor that are not written yet', () => {
     const items = at(`${HEAD}kind: EtcdCluster\nmetadata:\n  name: a\nspec:\n  replicas: 3\n  |\n`);
-    assert.deepEqual(items.map((c) => c.label), ['version', 'storage', 'tls', 'quotaBackendBytes', 'backup', 'restoreFrom', 'resources']);
+    assert.deepEqual(
+      items.map((c) => c.label),
+      ['version', 'storage', 'tls', 'quotaBackendBytes', 'backup', 'restoreFrom', 'resources'],
+    );
     assert.equal(items.find((c) => c.label === 'storage')?.insertText, 'storage:\n  ');
     assert.match(items.find((c) => c.label === 'version')?.documentation ?? '', /etcd version, 3\.5\.0 or newer/);
   });
@@ -29,10 +32,18 @@ describe('completionsAt', () => {
   });
 
   it('offers enum values and booleans for a value, the default first', () => {
-    assert.deepEqual(labels(`${HEAD}kind: BusinessCluster\nmetadata:\n  name: a\nspec:\n  apiServer:\n    service:\n      type: |\n`), ['Auto', 'LoadBalancer', 'NodePort', 'ClusterIP']);
+    assert.deepEqual(labels(`${HEAD}kind: BusinessCluster\nmetadata:\n  name: a\nspec:\n  apiServer:\n    service:\n      type: |\n`), [
+      'Auto',
+      'LoadBalancer',
+      'NodePort',
+      'ClusterIP',
+    ]);
     assert.deepEqual(labels(`${HEAD}kind: EtcdCluster\nmetadata:\n  name: a\nspec:\n  replicas: |\n`), ['3', '1', '5']);
     const paused = at(`${HEAD}kind: BusinessCluster\nmetadata:\n  name: a\nspec:\n  paused: |\n`);
-    assert.deepEqual(paused.map((c) => `${c.label} ${c.detail ?? ''}`), ['false default', 'true ']);
+    assert.deepEqual(
+      paused.map((c) => `${c.label} ${c.detail ?? ''}`),
+      ['false default', 'true '],
+    );
     // Right after the colon the item brings its own space.
     assert.equal(at(`${HEAD}kind: Machine\nmetadata:\n  name: a\nspec:\n  provider:|\n`)[0].insertText, ' kwok');
   });
@@ -57,7 +68,11 @@ describe('completionsAt', () => {
       // `${1:text}` -> text; a placeholder without text in a list becomes a plausible value.
       const filled = s.insertText.replace(/\$\{\d+:([^}]*)\}/g, (_, t: string) => t.replace(/\\([$}\\])/g, '$1') || 'x');
       const errors = validateText(filled).filter((d) => d.severity === 'error');
-      assert.deepEqual(errors.map((d) => `${d.line}:${d.column} ${d.message}`), [], `${s.label}:\n${filled}`);
+      assert.deepEqual(
+        errors.map((d) => `${d.line}:${d.column} ${d.message}`),
+        [],
+        `${s.label}:\n${filled}`,
+      );
     }
   });
 });

@@ -36,9 +36,6 @@ describe('pki: buildKubeconfig', () => {
   });
 
   it('refuses a non-https server', () => {
-    assert.throws(
-      () => buildKubeconfig({ clusterName: 'c', server: 'http://h:1', caPem: 'CA', user: 'u', token: 't' }),
-      /https:\/\//,
-    );
+    assert.throws(() => buildKubeconfig({ clusterName: 'c', server: 'http://h:1', caPem: 'CA', user: 'u', token: 't' }), /https:\/\//);
   });
 });

@@ -39,14 +39,21 @@ describe('podrunner hosts file', () => {
 
   it('resolves headless per-pod names, including not-ready pods when the Service publishes them', () => {
     const l = lines(renderHostsFile(world, peers[0]));
-    assert.ok(l.includes('127.0.0.12\tetcd-2.etcd-peers etcd-2.etcd-peers.default etcd-2.etcd-peers.default.svc etcd-2.etcd-peers.default.svc.cluster.local'));
+    assert.ok(
+      l.includes(
+        '127.0.0.12\tetcd-2.etcd-peers etcd-2.etcd-peers.default etcd-2.etcd-peers.default.svc etcd-2.etcd-peers.default.svc.cluster.local',
+      ),
+    );
     assert.ok(l.includes('127.0.0.11\tetcd-peers etcd-peers.default etcd-peers.default.svc etcd-peers.default.svc.cluster.local'));
   });
 
   it('maps a Service name to ready endpoints only', () => {
     const l = lines(renderHostsFile(world, peers[0]));
     const etcdSvc = l.filter((x) => x.endsWith('\tetcd etcd.default etcd.default.svc etcd.default.svc.cluster.local'));
-    assert.deepEqual(etcdSvc.map((x) => x.split('\t')[0]), ['127.0.0.10', '127.0.0.11']);
+    assert.deepEqual(
+      etcdSvc.map((x) => x.split('\t')[0]),
+      ['127.0.0.10', '127.0.0.11'],
+    );
   });
 
   it('gives short names only within the namespace', () => {

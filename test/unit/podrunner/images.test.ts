@@ -3,7 +3,8 @@ import { knownImageMappings, parseImage, resolveCommand, resolveImage, type Bina
 
 // A fake binary cache: what is "built" is explicit, so the tests don't depend on ~/.cache.
 const built = new Set(['etcd@v3.5.35', 'etcdctl@v3.5.35', 'kube-apiserver@v1.33.13']);
-const resolver: BinaryResolver = (component, version) => (built.has(`${component}@${version}`) ? `/bins/${component}/${version}/${component}` : undefined);
+const resolver: BinaryResolver = (component, version) =>
+  built.has(`${component}@${version}`) ? `/bins/${component}/${version}/${component}` : undefined;
 
 describe('podrunner image mapping', () => {
   it('parses repository and tag, ignoring digests and registry ports', () => {

@@ -15,8 +15,14 @@ describe('podrunner rewriteValue', () => {
     const r = rewriteValue('--data-dir=/var/lib/etcd', ctx);
     assert.equal(r.value, '--data-dir=/state/pods/default_etcd-0/volumes/data');
     assert.deepEqual(r.changes, ['mount path /var/lib/etcd → /state/pods/default_etcd-0/volumes/data']);
-    assert.equal(rewriteValue('--cert-file=/etc/etcd/pki/server.crt', ctx).value, '--cert-file=/state/pods/default_etcd-0/volumes/certs/server.crt');
-    assert.equal(rewriteValue('--config-file=/etc/etcd/etcd.yaml', ctx).value, '--config-file=/state/pods/default_etcd-0/volumes/config/etcd.yaml');
+    assert.equal(
+      rewriteValue('--cert-file=/etc/etcd/pki/server.crt', ctx).value,
+      '--cert-file=/state/pods/default_etcd-0/volumes/certs/server.crt',
+    );
+    assert.equal(
+      rewriteValue('--config-file=/etc/etcd/etcd.yaml', ctx).value,
+      '--config-file=/state/pods/default_etcd-0/volumes/config/etcd.yaml',
+    );
     assert.equal(rewriteValue('/var/lib/etcd/member', ctx).value, '/state/pods/default_etcd-0/volumes/data/member');
   });
 

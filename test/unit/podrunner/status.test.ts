@@ -5,7 +5,16 @@ const T0 = '2026-01-01T00:00:00Z';
 const T1 = '2026-01-01T00:01:00Z';
 
 function c(name: string, extra: Partial<ContainerView> = {}): ContainerView {
-  return { name, image: 'registry.k8s.io/etcd:3.5.35-0', state: { running: { startedAt: T0 } }, restartCount: 0, ready: true, started: true, willRestart: true, ...extra };
+  return {
+    name,
+    image: 'registry.k8s.io/etcd:3.5.35-0',
+    state: { running: { startedAt: T0 } },
+    restartCount: 0,
+    ready: true,
+    started: true,
+    willRestart: true,
+    ...extra,
+  };
 }
 
 function pod(extra: Partial<PodView> = {}): PodView {
@@ -34,7 +43,12 @@ describe('podrunner computePodStatus', () => {
   it('is Pending while a container never started (unknown image), Running while one crash-loops', () => {
     const waiting = c('a', { state: { waiting: { reason: 'ErrImagePull', message: 'x' } }, ready: false });
     assert.equal(computePodStatus(pod({ containers: [waiting] }), undefined, T0).phase, 'Pending');
-    const looping = c('a', { state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 3, reason: 'Error', finishedAt: T0 } }, restartCount: 2, ready: false });
+    const looping = c('a', {
+      state: { waiting: { reason: 'CrashLoopBackOff' } },
+      lastState: { terminated: { exitCode: 3, reason: 'Error', finishedAt: T0 } },
+      restartCount: 2,
+      ready: false,
+    });
     const s = computePodStatus(pod({ containers: [looping] }), undefined, T0);
     assert.equal(s.phase, 'Running');
     assert.equal(s.containerStatuses[0].restartCount, 2);
@@ -42,7 +56,12 @@ describe('podrunner computePodStatus', () => {
   });
 
   it('is Succeeded or Failed once no container will run again', () => {
-    const done = (code: number) => c('a', { state: { terminated: { exitCode: code, reason: code ? 'Error' : 'Completed', finishedAt: T0 } }, ready: false, willRestart: false });
+    const done = (code: number) =>
+      c('a', {
+        state: { terminated: { exitCode: code, reason: code ? 'Error' : 'Completed', finishedAt: T0 } },
+        ready: false,
+        willRestart: false,
+      });
     assert.equal(computePodStatus(pod({ restartPolicy: 'Never', containers: [done(0)] }), undefined, T0).phase, 'Succeeded');
     const failed = computePodStatus(pod({ restartPolicy: 'Never', containers: [done(0), { ...done(1), name: 'b' }] }), undefined, T0);
     assert.equal(failed.phase, 'Failed');
@@ -51,16 +70,31 @@ describe('podrunner computePodStatus', () => {
 
   it('is Pending until init containers succeed, Failed when one fails for good', () => {
     const init = c('init', { state: { running: { startedAt: T0 } }, ready: false });
-    const s = computePodStatus(pod({ init: [init], containers: [c('a', { state: { waiting: { reason: 'PodInitializing' } }, ready: false })] }), undefined, T0);
+    const s = computePodStatus(
+      pod({ init: [init], containers: [c('a', { state: { waiting: { reason: 'PodInitializing' } }, ready: false })] }),
+      undefined,
+      T0,
+    );
     assert.equal(s.phase, 'Pending');
     assert.equal(cond(s, 'Initialized').status, 'False');
     assert.equal(cond(s, 'Initialized').message, 'containers with incomplete status: [init]');
-    const failedInit = c('init', { state: { terminated: { exitCode: 1, reason: 'Error', finishedAt: T0 } }, willRestart: false, ready: false });
+    const failedInit = c('init', {
+      state: { terminated: { exitCode: 1, reason: 'Error', finishedAt: T0 } },
+      willRestart: false,
+      ready: false,
+    });
     assert.equal(computePodStatus(pod({ restartPolicy: 'Never', init: [failedInit] }), undefined, T0).phase, 'Failed');
   });
 
   it('is Pending with the reason while volumes cannot be set up', () => {
-    const s = computePodStatus(pod({ setupError: 'secret "tls" not found', containers: [c('a', { state: { waiting: { reason: 'ContainerCreating' } }, ready: false })] }), undefined, T0);
+    const s = computePodStatus(
+      pod({
+        setupError: 'secret "tls" not found',
+        containers: [c('a', { state: { waiting: { reason: 'ContainerCreating' } }, ready: false })],
+      }),
+      undefined,
+      T0,
+    );
     assert.equal(s.phase, 'Pending');
     assert.equal(s.message, 'secret "tls" not found');
   });

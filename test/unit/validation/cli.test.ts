@@ -72,7 +72,17 @@ describe('kokpit validate', () => {
     assert.equal(found.length, 2);
     assert.deepEqual(
       { ...found[1], message: undefined, code: undefined },
-      { file: join(dir, 'bad.yaml'), line: 7, column: 3, endLine: 7, endColumn: 10, severity: 'error', message: undefined, path: 'spec.versoin', code: undefined },
+      {
+        file: join(dir, 'bad.yaml'),
+        line: 7,
+        column: 3,
+        endLine: 7,
+        endColumn: 10,
+        severity: 'error',
+        message: undefined,
+        path: 'spec.versoin',
+        code: undefined,
+      },
     );
     for (const key of ['file', 'line', 'column', 'endLine', 'endColumn', 'severity', 'message', 'path']) assert.ok(key in found[0], key);
     assert.equal(found[0].path, 'spec.replicas');
@@ -93,7 +103,10 @@ describe('kokpit validate', () => {
   it('a Component defined in another file of the same run is known', async () => {
     const other = join(dir, 'defs');
     mkdirSync(other, { recursive: true });
-    writeFileSync(join(other, 'kubelet.yaml'), 'apiVersion: kokpit.dev/v1alpha1\nkind: Component\nmetadata:\n  name: kubelet\nspec:\n  version: v1.32.13\n  steps:\n    install:\n      script: install\n');
+    writeFileSync(
+      join(other, 'kubelet.yaml'),
+      'apiVersion: kokpit.dev/v1alpha1\nkind: Component\nmetadata:\n  name: kubelet\nspec:\n  version: v1.32.13\n  steps:\n    install:\n      script: install\n',
+    );
     const r = await cli(['warn.yaml', 'defs'], dir);
     assert.equal(r.out, '');
     assert.equal(r.code, 0);
@@ -134,7 +147,14 @@ describe('kokpit validate', () => {
       assert.equal(r.code, hasError ? 1 : 0, file);
       for (const want of e.diagnostics) {
         assert.ok(
-          found.some((f) => f.file === file && f.line === want.line && f.column === want.column && f.severity === want.severity && f.message.includes(want.message)),
+          found.some(
+            (f) =>
+              f.file === file &&
+              f.line === want.line &&
+              f.column === want.column &&
+              f.severity === want.severity &&
+              f.message.includes(want.message),
+          ),
           `${file}:${want.line}:${want.column} ${want.message}`,
         );
       }

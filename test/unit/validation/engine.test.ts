@@ -64,47 +64,80 @@ describe('validateText', () => {
     assert.deepEqual(net('    serviceCIDR: 010.96.0.0/12\n'), ['cidr']);
     assert.deepEqual(net('    serviceCIDR: fd00:10:96::/108\n    podCIDR: fd00:10:244::/56\n'), []);
     assert.deepEqual(net('    serviceCIDR: fd00::/108,fd01::/108\n'), ['cidr']);
-    assert.deepEqual(net('    serviceCIDR: 10.96.0.0/12,fd00:10:96::/108\n    podCIDR: 10.244.0.0/16,fd00:10:96::/112\n'), ['cidr-overlap']);
+    assert.deepEqual(net('    serviceCIDR: 10.96.0.0/12,fd00:10:96::/108\n    podCIDR: 10.244.0.0/16,fd00:10:96::/112\n'), [
+      'cidr-overlap',
+    ]);
   });
 
   it('nodePort outside 30000-32767 is one finding', () => {
-    for (const [port, codes] of [['29999', ['node-port']], ['30000', []], ['32767', []], ['32768', ['node-port']]] as const) {
+    for (const [port, codes] of [
+      ['29999', ['node-port']],
+      ['30000', []],
+      ['32767', []],
+      ['32768', ['node-port']],
+    ] as const) {
       const found = validateText(bc(`  version: v1.32.13\n${ETCD}  apiServer:\n    service: {type: NodePort, nodePort: ${port}}\n`));
-      assert.deepEqual(found.map((d) => d.code), codes, port);
+      assert.deepEqual(
+        found.map((d) => d.code),
+        codes,
+        port,
+      );
     }
   });
 
   it('names: DNS-1123 labels, and short enough for derived names', () => {
     assert.deepEqual(validateText(bc(`  version: v1.32.13\n${ETCD}`, 'a'.repeat(40))), []);
-    assert.deepEqual(validateText(bc(`  version: v1.32.13\n${ETCD}`, 'a'.repeat(41))).map((d) => d.code), ['name-too-long']);
-    assert.deepEqual(validateText(bc(`  version: v1.32.13\n${ETCD}`, '-dev')).map((d) => d.code), ['name-format']);
+    assert.deepEqual(
+      validateText(bc(`  version: v1.32.13\n${ETCD}`, 'a'.repeat(41))).map((d) => d.code),
+      ['name-too-long'],
+    );
+    assert.deepEqual(
+      validateText(bc(`  version: v1.32.13\n${ETCD}`, '-dev')).map((d) => d.code),
+      ['name-format'],
+    );
     // KubernetesVersion names are subdomains (v1.32.13).
     const kv = `${HEAD}kind: KubernetesVersion\nmetadata:\n  name: v1.34.0\nspec:\n  version: v1.34.0\n  images: {kubeAPIServer: a, kubeControllerManager: b, kubeScheduler: c, kubeProxy: d, coreDNS: e, pause: f}\n  etcd: {minVersion: 3.5.11, recommendedVersion: 3.5.35}\n`;
     assert.deepEqual(validateText(kv), []);
   });
 
   it('rollout phases: beyond 100 % and not increasing', () => {
-    const ms = (phases: string) => validateText(`${HEAD}kind: MachineSet\nmetadata:\n  name: w\nspec:\n  clusterRef: {name: dev}\n  template:\n    spec: {provider: kwok}\n  rollout:\n    phases: ${phases}\n`).map((d) => `${d.code} ${d.path}`);
+    const ms = (phases: string) =>
+      validateText(
+        `${HEAD}kind: MachineSet\nmetadata:\n  name: w\nspec:\n  clusterRef: {name: dev}\n  template:\n    spec: {provider: kwok}\n  rollout:\n    phases: ${phases}\n`,
+      ).map((d) => `${d.code} ${d.path}`);
     assert.deepEqual(ms('[{percent: 10}, {percent: 100}]'), []);
     assert.deepEqual(ms('[{percent: 10}, {percent: 101}]'), ['rollout-percent spec.rollout.phases[1].percent']);
     assert.deepEqual(ms('[{percent: 50}, {percent: 50}]'), ['rollout-order spec.rollout.phases[1].percent']);
   });
 
   it('extraArgs keys with leading dashes, in every component', () => {
-    const found = validateText(bc(`  version: v1.32.13\n${ETCD}  apiServer:\n    extraArgs: {--v: "2"}\n  controllerManager:\n    extraArgs: {-v: "2"}\n  scheduler:\n    extraArgs: {v: "2"}\n`));
-    assert.deepEqual(found.map((d) => `${d.code} ${d.path}`), ['extra-args-dashes spec.apiServer.extraArgs.--v', 'extra-args-dashes spec.controllerManager.extraArgs.-v']);
+    const found = validateText(
+      bc(
+        `  version: v1.32.13\n${ETCD}  apiServer:\n    extraArgs: {--v: "2"}\n  controllerManager:\n    extraArgs: {-v: "2"}\n  scheduler:\n    extraArgs: {v: "2"}\n`,
+      ),
+    );
+    assert.deepEqual(
+      found.map((d) => `${d.code} ${d.path}`),
+      ['extra-args-dashes spec.apiServer.extraArgs.--v', 'extra-args-dashes spec.controllerManager.extraArgs.-v'],
+    );
   });
 
   it('unknown Component and Addon references are warnings; same-file, shipped and passed-in definitions are known', () => {
     const machine = `${HEAD}kind: Machine\nmetadata:\n  name: m\nspec:\n  clusterRef: {name: dev}\n  components: [{name: kubelet}]\n`;
-    assert.deepEqual(validateText(machine).map((d) => `${d.severity} ${d.code}`), ['warning unknown-component']);
+    assert.deepEqual(
+      validateText(machine).map((d) => `${d.severity} ${d.code}`),
+      ['warning unknown-component'],
+    );
     assert.deepEqual(validateText(machine, { knownComponents: ['kubelet'] }), []);
     const def = `${HEAD}kind: Component\nmetadata:\n  name: kubelet\nspec:\n  version: v1\n  steps:\n    install: {script: x}\n`;
     assert.deepEqual(validateText(`${def}---\n${machine}`), []);
     // coredns and kube-proxy ship with kokpit.
     assert.deepEqual(validateText(bc(`  version: v1.32.13\n${ETCD}  addons: [{name: coredns}, {name: kube-proxy}]\n`)), []);
     const unknown = validateText(bc(`  version: v1.32.13\n${ETCD}  addons: [{name: coredsn}]\n`));
-    assert.deepEqual(unknown.map((d) => d.severity), ['warning']);
+    assert.deepEqual(
+      unknown.map((d) => d.severity),
+      ['warning'],
+    );
     assert.match(unknown[0].message, /did you mean "coredns"\?/);
   });
 
@@ -112,7 +145,10 @@ describe('validateText', () => {
     const text = bc(`  version: v1.99.0\n${ETCD}`);
     assert.deepEqual(validateText(text), []);
     const online = validateText(text, { catalogVersions: ['v1.32.13', 'v1.33.13'] });
-    assert.deepEqual(online.map((d) => `${d.severity} ${d.code} ${d.path}`), ['warning unknown-version spec.version']);
+    assert.deepEqual(
+      online.map((d) => `${d.severity} ${d.code} ${d.path}`),
+      ['warning unknown-version spec.version'],
+    );
   });
 
   it('a version the catalog lists but cannot run (Unsupported, with why) is a warning naming the usable ones', () => {
@@ -122,20 +158,36 @@ describe('validateText', () => {
       { version: 'v1.33.13' },
     ];
     const found = validateText(bc(`  version: v1.32.13\n${ETCD}`), { catalog });
-    assert.deepEqual(found.map((d) => `${d.severity} ${d.code} ${d.path}`), ['warning version-not-usable spec.version']);
-    assert.equal(found[0].message, "Kubernetes v1.32.13 is Unsupported in the meta cluster's version catalog (kube-scheduler v1.32.13 cannot be built on this machine); a cluster at it will not start: use v1.32.0, v1.33.13");
+    assert.deepEqual(
+      found.map((d) => `${d.severity} ${d.code} ${d.path}`),
+      ['warning version-not-usable spec.version'],
+    );
+    assert.equal(
+      found[0].message,
+      "Kubernetes v1.32.13 is Unsupported in the meta cluster's version catalog (kube-scheduler v1.32.13 cannot be built on this machine); a cluster at it will not start: use v1.32.0, v1.33.13",
+    );
     assert.deepEqual(validateText(bc(`  version: v1.32.0\n${ETCD}`), { catalog }), []);
-    assert.match(validateText(bc(`  version: v1.31.0\n${ETCD}`), { catalog })[0].message, /not in the meta cluster's version catalog \(v1\.32\.0, v1\.33\.13\)/);
+    assert.match(
+      validateText(bc(`  version: v1.31.0\n${ETCD}`), { catalog })[0].message,
+      /not in the meta cluster's version catalog \(v1\.32\.0, v1\.33\.13\)/,
+    );
   });
 
   it('non-kokpit documents are left alone; kind cluster configs are validated; unknown kokpit kinds are errors', () => {
     assert.deepEqual(validateText('apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: nope\n  bogus: 1\n'), []);
-    assert.deepEqual(validateText('apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nnodes:\n  - role: boss\n').map((d) => d.code), ['enum']);
-    assert.deepEqual(validateText(`${HEAD}kind: Etcd\nmetadata: {name: x}\n`).map((d) => d.code), ['unknown-kind']);
+    assert.deepEqual(
+      validateText('apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nnodes:\n  - role: boss\n').map((d) => d.code),
+      ['enum'],
+    );
+    assert.deepEqual(
+      validateText(`${HEAD}kind: Etcd\nmetadata: {name: x}\n`).map((d) => d.code),
+      ['unknown-kind'],
+    );
   });
 
   it('types: quoted numbers, floats for integers, empty values', () => {
-    const etcd = (spec: string) => validateText(`${HEAD}kind: EtcdCluster\nmetadata:\n  name: a\nspec:\n${spec}`).map((d) => `${d.code} ${d.message}`);
+    const etcd = (spec: string) =>
+      validateText(`${HEAD}kind: EtcdCluster\nmetadata:\n  name: a\nspec:\n${spec}`).map((d) => `${d.code} ${d.message}`);
     assert.match(etcd('  replicas: "3"\n')[0], /^type spec\.replicas must be an integer; got a string "3"/);
     assert.match(etcd('  replicas: 3.0\n')[0], /^type spec\.replicas must be an integer/);
     assert.match(etcd('  storage:\n')[0], /^type spec\.storage must be an object .*got an empty value/);

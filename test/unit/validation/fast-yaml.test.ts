@@ -27,8 +27,15 @@ function agree(text: string, label: string): boolean {
   if (!fast) return false;
   const lib = parseAllDocuments(text, { uniqueKeys: false });
   assert.ok(Array.isArray(lib));
-  assert.ok(lib.every((d) => d.errors.length === 0), `${label}: the fast reader accepted a text with syntax errors`);
-  assert.deepEqual(fast.map((d) => outline(d.contents)), lib.map((d) => outline(d.contents)), label);
+  assert.ok(
+    lib.every((d) => d.errors.length === 0),
+    `${label}: the fast reader accepted a text with syntax errors`,
+  );
+  assert.deepEqual(
+    fast.map((d) => outline(d.contents)),
+    lib.map((d) => outline(d.contents)),
+    label,
+  );
   return true;
 }
 
@@ -50,7 +57,7 @@ describe('fastParseAll', () => {
 
   it('agrees on scalars, flow collections, block scalars, comments and document markers', () => {
     const cases = [
-      'a: 1\nb: -2\nc: 3.0\nd: .5\ne: true\nf: False\ng: null\nh: ~\ni: "x: y"\nj: \'it\'\'s\'\nk: 0123\nl: -x\nm: v1.32.13\n',
+      "a: 1\nb: -2\nc: 3.0\nd: .5\ne: true\nf: False\ng: null\nh: ~\ni: \"x: y\"\nj: 'it''s'\nk: 0123\nl: -x\nm: v1.32.13\n",
       'a:\nb:\n  c:\n    - 1\n    -\n    - x: 1\n      y: [1, "two", {z: 3}]\n',
       'list:\n- a\n- b\nnext: {}\nempty: []\n',
       '# head\n---\na: 1\n---\n# only a comment\n---\nb: 2\n',
@@ -98,7 +105,7 @@ describe('fastParseAll', () => {
   });
 
   // Seeded: a failure prints the seed; FUZZ_SEED=<seed> repeats the run (FUZZ_RUNS=<n> for a longer one).
-  it('fuzz: on generated documents it gives the library\'s tree or gives up, never a different answer', function () {
+  it("fuzz: on generated documents it gives the library's tree or gives up, never a different answer", function () {
     const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const runs = Number(process.env.FUZZ_RUNS ?? 3000);
     console.log(`      fuzz seed ${seed} (FUZZ_SEED=${seed} to repeat), ${runs} documents`);
@@ -132,11 +139,52 @@ function mulberry32(seed: number): () => number {
 
 const KEYS = ['a', 'b', 'version', 'k-1', '"q k"', "'s'", 'x y', 'a:b', '<<', 'a#b', '-x', 'true', '1', 'é', 'x.y/z', '"a\\"b"', "'it''s'"];
 const SCALARS = [
-  '1', '-2', '3.0', '.5', '0123', 'true', 'False', 'null', '~', '"a: b"', "'it''s'", 'x # c', 'x#c', '"\\u00e9 \\t"',
-  'v1.32.13', 'http://x/y#z', 'registry.k8s.io/pause:3.10', '', '[1, 2]', '{a: 1}', '[a, [b, {c: d}]]', '[]', '{}', '-x',
+  '1',
+  '-2',
+  '3.0',
+  '.5',
+  '0123',
+  'true',
+  'False',
+  'null',
+  '~',
+  '"a: b"',
+  "'it''s'",
+  'x # c',
+  'x#c',
+  '"\\u00e9 \\t"',
+  'v1.32.13',
+  'http://x/y#z',
+  'registry.k8s.io/pause:3.10',
+  '',
+  '[1, 2]',
+  '{a: 1}',
+  '[a, [b, {c: d}]]',
+  '[]',
+  '{}',
+  '-x',
 ];
 /** Values the reader should mostly give up on, mixed in now and then. */
-const TRICKY = ['0x1F', '1e3', '.inf', '@x', '&a x', '*a', '!!str 1', '>', '|', '"unterminated', '[1,', 'a: b', '- x', "'q' x", '[a, ]', '{a}', '? x', ': x'];
+const TRICKY = [
+  '0x1F',
+  '1e3',
+  '.inf',
+  '@x',
+  '&a x',
+  '*a',
+  '!!str 1',
+  '>',
+  '|',
+  '"unterminated',
+  '[1,',
+  'a: b',
+  '- x',
+  "'q' x",
+  '[a, ]',
+  '{a}',
+  '? x',
+  ': x',
+];
 const NOISE = ['\t', ':', '#', '-', ' ', '\n', '"', "'", '[', ']', '{', '}', ',', '\ufeff', '&', '*', '|', '>', '?', '\r\n', '---\n', '  '];
 
 /** A document from manifest-like pieces (mappings, sequences at and below the key column, flow collections,

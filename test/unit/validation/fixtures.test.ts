@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { validateText } from '../../../src/validation';
 
 const root = join(__dirname, '..', '..', '..', 'testFixture');
-const yamlIn = (dir: string) => readdirSync(join(root, dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+const yamlIn = (dir: string) =>
+  readdirSync(join(root, dir))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
 
 interface Expected {
   line: number;
@@ -28,7 +31,18 @@ describe('testFixture/valid', () => {
   it('has an example of every kokpit kind and of the kind cluster config', () => {
     const kinds = new Set<string>();
     for (const f of files) for (const m of readFileSync(join(root, 'valid', f), 'utf8').matchAll(/^kind: (\w+)$/gm)) kinds.add(m[1]);
-    for (const k of ['EtcdCluster', 'EtcdBackup', 'BusinessCluster', 'KubernetesVersion', 'Addon', 'Component', 'Machine', 'MachineSet', 'LocalEnvironment', 'Cluster']) {
+    for (const k of [
+      'EtcdCluster',
+      'EtcdBackup',
+      'BusinessCluster',
+      'KubernetesVersion',
+      'Addon',
+      'Component',
+      'Machine',
+      'MachineSet',
+      'LocalEnvironment',
+      'Cluster',
+    ]) {
       assert.ok(kinds.has(k), `no valid example of ${k}`);
     }
   });
@@ -36,7 +50,10 @@ describe('testFixture/valid', () => {
   for (const f of files) {
     it(`${f} has no findings`, () => {
       const found = validateText(readFileSync(join(root, 'valid', f), 'utf8'));
-      assert.deepEqual(found.map((d) => `${d.line}:${d.column} ${d.severity} ${d.message}`), []);
+      assert.deepEqual(
+        found.map((d) => `${d.line}:${d.column} ${d.severity} ${d.message}`),
+        [],
+      );
     });
   }
 });
@@ -57,11 +74,20 @@ describe('testFixture/invalid', () => {
     it(`${e.file}: ${e.diagnostics.map((d) => `${d.line}:${d.column}`).join(', ')}`, () => {
       const found = validateText(readFileSync(join(root, 'invalid', e.file), 'utf8'));
       for (const want of e.diagnostics) {
-        const hit = found.find((d) => d.line === want.line && d.column === want.column && d.severity === want.severity && d.message.includes(want.message));
-        assert.ok(hit, `${e.file}: no ${want.severity} at ${want.line}:${want.column} containing ${JSON.stringify(want.message)}; got:\n${found.map((d) => `  ${d.line}:${d.column} ${d.severity} ${d.message}`).join('\n')}`);
+        const hit = found.find(
+          (d) => d.line === want.line && d.column === want.column && d.severity === want.severity && d.message.includes(want.message),
+        );
+        assert.ok(
+          hit,
+          `${e.file}: no ${want.severity} at ${want.line}:${want.column} containing ${JSON.stringify(want.message)}; got:\n${found.map((d) => `  ${d.line}:${d.column} ${d.severity} ${d.message}`).join('\n')}`,
+        );
       }
       // A document the apiserver refuses must be an error for kokpit too (kokpit is at least as strict).
-      if (e.apiserverRejects) assert.ok(found.some((d) => d.severity === 'error'), `${e.file}: the apiserver rejects it, kokpit reports no error`);
+      if (e.apiserverRejects)
+        assert.ok(
+          found.some((d) => d.severity === 'error'),
+          `${e.file}: the apiserver rejects it, kokpit reports no error`,
+        );
     });
   }
 });

@@ -39,8 +39,18 @@ export class AddonError extends Error {
 
 /** The definition an addon reference asks for; else the AddonNotFound the addons step reports (kokpit render says the same). */
 export function addonDefinition(ref: { name: string; version?: string }, def: Addon | undefined): Addon {
-  if (!def) throw new AddonError(ref.name, `addon ${ref.name}: no Addon definition named ${ref.name} (import it with \`kokpit addons import\`)`, 'AddonNotFound');
-  if (ref.version && ref.version !== def.spec.version) throw new AddonError(ref.name, `addon ${ref.name}: version ${ref.version} requested, the definition is ${def.spec.version}`, 'AddonNotFound');
+  if (!def)
+    throw new AddonError(
+      ref.name,
+      `addon ${ref.name}: no Addon definition named ${ref.name} (import it with \`kokpit addons import\`)`,
+      'AddonNotFound',
+    );
+  if (ref.version && ref.version !== def.spec.version)
+    throw new AddonError(
+      ref.name,
+      `addon ${ref.name}: version ${ref.version} requested, the definition is ${def.spec.version}`,
+      'AddonNotFound',
+    );
   return def;
 }
 
@@ -106,7 +116,9 @@ export function renderAddon(addon: Addon, facts: AddonFacts, params: Record<stri
     const line = addon.spec.manifests.slice(0, offset).split('\n').length;
     const m = EXPRESSION.exec(expr);
     if (!m) {
-      problems.push(`line ${line}: unsupported expression ${whole.trim()} (use {{ .cluster.x }}, {{ .images.x }} or {{ .params.x }}, optionally | quote)`);
+      problems.push(
+        `line ${line}: unsupported expression ${whole.trim()} (use {{ .cluster.x }}, {{ .images.x }} or {{ .params.x }}, optionally | quote)`,
+      );
       return '';
     }
     const [, scope, key, quote] = m;
@@ -122,7 +134,12 @@ export function renderAddon(addon: Addon, facts: AddonFacts, params: Record<stri
 
   const objects: KubeObject[] = [];
   for (const [i, doc] of parseAllDocuments(text).entries()) {
-    if (doc.errors.length) throw new AddonError(name, `addon ${name}: document ${i + 1} is not valid YAML after rendering: ${doc.errors[0].message}`, 'AddonTemplateError');
+    if (doc.errors.length)
+      throw new AddonError(
+        name,
+        `addon ${name}: document ${i + 1} is not valid YAML after rendering: ${doc.errors[0].message}`,
+        'AddonTemplateError',
+      );
     const obj = doc.toJSON() as KubeObject | null;
     if (obj === null || obj === undefined) continue;
     if (typeof obj !== 'object' || !obj.apiVersion || !obj.kind || !obj.metadata?.name) {

@@ -27,11 +27,26 @@ function apiServerVolumes(cluster: string) {
   return [
     { volume: 'ca', secret: names.cert(cluster, 'ca'), items: ['tls.crt'], dir: `${PKI_DIR}/ca` },
     { volume: 'serving', secret: names.cert(cluster, 'apiserver-serving'), items: ['tls.crt', 'tls.key'], dir: `${PKI_DIR}/apiserver` },
-    { volume: 'kubelet-client', secret: names.cert(cluster, 'apiserver-kubelet-client'), items: ['tls.crt', 'tls.key'], dir: `${PKI_DIR}/kubelet-client` },
+    {
+      volume: 'kubelet-client',
+      secret: names.cert(cluster, 'apiserver-kubelet-client'),
+      items: ['tls.crt', 'tls.key'],
+      dir: `${PKI_DIR}/kubelet-client`,
+    },
     { volume: 'front-proxy-ca', secret: names.cert(cluster, 'front-proxy-ca'), items: ['tls.crt'], dir: `${PKI_DIR}/front-proxy-ca` },
-    { volume: 'front-proxy-client', secret: names.cert(cluster, 'front-proxy-client'), items: ['tls.crt', 'tls.key'], dir: `${PKI_DIR}/front-proxy-client` },
+    {
+      volume: 'front-proxy-client',
+      secret: names.cert(cluster, 'front-proxy-client'),
+      items: ['tls.crt', 'tls.key'],
+      dir: `${PKI_DIR}/front-proxy-client`,
+    },
     { volume: 'sa', secret: names.serviceAccountKeys(cluster), items: ['sa.key', 'sa.pub'], dir: `${PKI_DIR}/sa` },
-    { volume: 'etcd', secret: names.cert(cluster, 'apiserver-etcd-client'), items: ['ca.crt', 'tls.crt', 'tls.key'], dir: `${PKI_DIR}/etcd` },
+    {
+      volume: 'etcd',
+      secret: names.cert(cluster, 'apiserver-etcd-client'),
+      items: ['ca.crt', 'tls.crt', 'tls.key'],
+      dir: `${PKI_DIR}/etcd`,
+    },
   ];
 }
 
@@ -120,7 +135,12 @@ export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObjec
       template: {
         metadata: {
           labels,
-          annotations: { [SECRETS_HASH_ANNOTATION]: secretsHash(vols.map((v) => v.secret), inputs.secretHashes) },
+          annotations: {
+            [SECRETS_HASH_ANNOTATION]: secretsHash(
+              vols.map((v) => v.secret),
+              inputs.secretHashes,
+            ),
+          },
         },
         spec: {
           automountServiceAccountToken: false,

@@ -45,13 +45,30 @@ function clusterInfoKubeconfig(endpoint: string, caPem: string): string {
 
 function getConfigMapRole(name: string, namespace: string, configMap: string, subjects: object[]): KubeObject[] {
   return [
-    { apiVersion: rbac, kind: 'Role', metadata: meta(name, namespace), rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [configMap], verbs: ['get'] }] },
-    { apiVersion: rbac, kind: 'RoleBinding', metadata: meta(name, namespace), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects },
+    {
+      apiVersion: rbac,
+      kind: 'Role',
+      metadata: meta(name, namespace),
+      rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [configMap], verbs: ['get'] }],
+    },
+    {
+      apiVersion: rbac,
+      kind: 'RoleBinding',
+      metadata: meta(name, namespace),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects,
+    },
   ];
 }
 
 function clusterRoleBinding(name: string, clusterRole: string, subject: object): KubeObject {
-  return { apiVersion: rbac, kind: 'ClusterRoleBinding', metadata: meta(name), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole }, subjects: [subject] };
+  return {
+    apiVersion: rbac,
+    kind: 'ClusterRoleBinding',
+    metadata: meta(name),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+    subjects: [subject],
+  };
 }
 
 /**
@@ -63,7 +80,12 @@ export function renderKubernetesEndpoints(ep: { ip: string; port: number }): Kub
   const m = meta('kubernetes', 'default');
   return [
     // skip-mirror: the EndpointSlice below is the one kube-proxy reads; the mirroring controller must not add another.
-    { apiVersion: 'v1', kind: 'Endpoints', metadata: { ...m, labels: { ...m.labels, 'endpointslice.kubernetes.io/skip-mirror': 'true' } }, subsets: [{ addresses: [{ ip: ep.ip }], ports: [port] }] },
+    {
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { ...m, labels: { ...m.labels, 'endpointslice.kubernetes.io/skip-mirror': 'true' } },
+      subsets: [{ addresses: [{ ip: ep.ip }], ports: [port] }],
+    },
     {
       apiVersion: 'discovery.k8s.io/v1',
       kind: 'EndpointSlice',
@@ -103,17 +125,47 @@ export function renderBootstrapObjects(inputs: BootstrapInputs): KubeObject[] {
   };
   const joiners = [group(BOOTSTRAP_GROUP), group('system:nodes')];
   return [
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('cluster-info', 'kube-public'), data: { kubeconfig: clusterInfoKubeconfig(inputs.endpoint, inputs.caPem) } },
-    ...getConfigMapRole('kubeadm:bootstrap-signer-clusterinfo', 'kube-public', 'cluster-info', [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:anonymous' }]),
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('kubeadm-config', 'kube-system'), data: { ClusterConfiguration: stringify(clusterConfiguration, { lineWidth: 0 }) } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('kubelet-config', 'kube-system'), data: { kubelet: stringify(kubeletConfiguration, { lineWidth: 0 }) } },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta('cluster-info', 'kube-public'),
+      data: { kubeconfig: clusterInfoKubeconfig(inputs.endpoint, inputs.caPem) },
+    },
+    ...getConfigMapRole('kubeadm:bootstrap-signer-clusterinfo', 'kube-public', 'cluster-info', [
+      { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'system:anonymous' },
+    ]),
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta('kubeadm-config', 'kube-system'),
+      data: { ClusterConfiguration: stringify(clusterConfiguration, { lineWidth: 0 }) },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: meta('kubelet-config', 'kube-system'),
+      data: { kubelet: stringify(kubeletConfiguration, { lineWidth: 0 }) },
+    },
     ...getConfigMapRole('kubeadm:nodes-kubeadm-config', 'kube-system', 'kubeadm-config', joiners),
     ...getConfigMapRole('kubeadm:kubelet-config', 'kube-system', 'kubelet-config', joiners),
-    { apiVersion: rbac, kind: 'ClusterRole', metadata: meta('kubeadm:get-nodes'), rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }] },
+    {
+      apiVersion: rbac,
+      kind: 'ClusterRole',
+      metadata: meta('kubeadm:get-nodes'),
+      rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }],
+    },
     clusterRoleBinding('kubeadm:get-nodes', 'kubeadm:get-nodes', group(BOOTSTRAP_GROUP)),
     clusterRoleBinding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', group(BOOTSTRAP_GROUP)),
-    clusterRoleBinding('kubeadm:node-autoapprove-bootstrap', 'system:certificates.k8s.io:certificatesigningrequests:nodeclient', group(BOOTSTRAP_GROUP)),
-    clusterRoleBinding('kubeadm:node-autoapprove-certificate-rotation', 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient', group('system:nodes')),
+    clusterRoleBinding(
+      'kubeadm:node-autoapprove-bootstrap',
+      'system:certificates.k8s.io:certificatesigningrequests:nodeclient',
+      group(BOOTSTRAP_GROUP),
+    ),
+    clusterRoleBinding(
+      'kubeadm:node-autoapprove-certificate-rotation',
+      'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
+      group('system:nodes'),
+    ),
     ...(inputs.kubernetesEndpoint ? renderKubernetesEndpoints(inputs.kubernetesEndpoint) : []),
   ];
 }

@@ -29,7 +29,14 @@ export const SECRETS_HASH_ANNOTATION = 'kokpit.dev/secrets-hash';
 
 export function ownerRef(c: BusinessCluster): OwnerReference {
   if (!c.metadata.uid) throw new Error(`BusinessCluster ${c.metadata.name} has no uid (render from an object read from the API)`);
-  return { apiVersion: API_VERSION, kind: 'BusinessCluster', name: c.metadata.name, uid: c.metadata.uid, controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: API_VERSION,
+    kind: 'BusinessCluster',
+    name: c.metadata.name,
+    uid: c.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 export function clusterLabels(c: BusinessCluster, component?: string): Record<string, string> {

@@ -41,7 +41,12 @@ function deployment(inputs: ControlPlaneInputs, s: ComponentShape): KubeObject {
       template: {
         metadata: {
           labels: { ...selectorLabels(c, s.component), 'kokpit.dev/version': s.version },
-          annotations: { [SECRETS_HASH_ANNOTATION]: secretsHash(s.vols.map((v) => v.secret), inputs.secretHashes) },
+          annotations: {
+            [SECRETS_HASH_ANNOTATION]: secretsHash(
+              s.vols.map((v) => v.secret),
+              inputs.secretHashes,
+            ),
+          },
         },
         spec: {
           automountServiceAccountToken: false,

@@ -60,9 +60,15 @@ export function apiServerSANs(c: DefaultedBusinessCluster, facts: PKIFacts): { d
   const metaDomain = facts.metaClusterDomain ?? 'cluster.local';
   const dns = new Set<string>([
     // Inside the business cluster: the `kubernetes` Service.
-    'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', `kubernetes.default.svc.${domain}`,
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    `kubernetes.default.svc.${domain}`,
     // Inside the meta cluster: the apiserver Service.
-    svc, `${svc}.${ns}`, `${svc}.${ns}.svc`, `${svc}.${ns}.svc.${metaDomain}`,
+    svc,
+    `${svc}.${ns}`,
+    `${svc}.${ns}.svc`,
+    `${svc}.${ns}.svc.${metaDomain}`,
     'localhost',
   ]);
   const ips = new Set<string>(['127.0.0.1', '::1']);
@@ -83,8 +89,20 @@ export function apiServerSANs(c: DefaultedBusinessCluster, facts: PKIFacts): { d
 
 export function leafSpecs(c: DefaultedBusinessCluster, facts: PKIFacts): LeafSpec[] {
   const sans = apiServerSANs(c, facts);
-  const leaf = (purpose: LeafSpec['purpose'], signer: Signer, commonName: string, usages: CertUsage[], organizations: string[] = []): LeafSpec => ({
-    purpose, signer, commonName, organizations, usages, dnsNames: [], ipAddresses: [],
+  const leaf = (
+    purpose: LeafSpec['purpose'],
+    signer: Signer,
+    commonName: string,
+    usages: CertUsage[],
+    organizations: string[] = [],
+  ): LeafSpec => ({
+    purpose,
+    signer,
+    commonName,
+    organizations,
+    usages,
+    dnsNames: [],
+    ipAddresses: [],
   });
   return [
     { ...leaf('apiserver-serving', 'ca', 'kube-apiserver', ['server']), ...sans },
@@ -105,7 +123,10 @@ export function kubeconfigSpecs(c: BusinessCluster, facts: PKIFacts): Kubeconfig
 }
 
 /** The two CAs: Secret purpose and subject CN. */
-export const CA_SPECS = [{ purpose: 'ca', commonName: 'kubernetes' }, { purpose: 'front-proxy-ca', commonName: 'front-proxy-ca' }] as const;
+export const CA_SPECS = [
+  { purpose: 'ca', commonName: 'kubernetes' },
+  { purpose: 'front-proxy-ca', commonName: 'front-proxy-ca' },
+] as const;
 
 /** A Secret the PKI step writes: name, purpose label, type and the keys it holds (never values). */
 export interface PKISecret {
@@ -126,8 +147,17 @@ export function pkiSecrets(c: DefaultedBusinessCluster, facts: PKIFacts): PKISec
     ...CA_SPECS.map((ca) => ({ name: names.cert(name, ca.purpose), purpose: ca.purpose, type: tls, keys: ['tls.crt', 'tls.key'] })),
     { name: names.serviceAccountKeys(name), purpose: 'sa', keys: ['sa.key', 'sa.pub'] },
     // The etcd client Secret also carries the etcd CA, to verify etcd's serving certificate.
-    ...leafSpecs(c, facts).map((l) => ({ name: names.cert(name, l.purpose), purpose: l.purpose, type: tls, keys: [...(l.signer === 'etcd-ca' ? ['ca.crt'] : []), 'tls.crt', 'tls.key'] })),
-    ...kubeconfigSpecs(c, facts).map((k) => ({ name: names.kubeconfig(name, k.purpose), purpose: `${k.purpose}-kubeconfig`, keys: [KUBECONFIG_KEY] })),
+    ...leafSpecs(c, facts).map((l) => ({
+      name: names.cert(name, l.purpose),
+      purpose: l.purpose,
+      type: tls,
+      keys: [...(l.signer === 'etcd-ca' ? ['ca.crt'] : []), 'tls.crt', 'tls.key'],
+    })),
+    ...kubeconfigSpecs(c, facts).map((k) => ({
+      name: names.kubeconfig(name, k.purpose),
+      purpose: `${k.purpose}-kubeconfig`,
+      keys: [KUBECONFIG_KEY],
+    })),
   ];
 }
 
@@ -147,6 +177,10 @@ export function renderSecret(
     kind: 'Secret',
     metadata: { ...meta, ...(opts.annotations && Object.keys(opts.annotations).length ? { annotations: opts.annotations } : {}) },
     type: opts.type ?? 'Opaque',
-    data: Object.fromEntries(Object.keys(data).sort().map((k) => [k, b64(data[k])])),
+    data: Object.fromEntries(
+      Object.keys(data)
+        .sort()
+        .map((k) => [k, b64(data[k])]),
+    ),
   };
 }

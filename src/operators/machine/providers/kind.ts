@@ -15,7 +15,18 @@ import { mintBootstrapToken, type BootstrapToken } from '../../../pki/bootstrap-
 import { kubeletVersionOf } from '../render';
 import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL, nodeOwnedBy } from '../names';
 import { CommandNotFoundError, execaRunner, tail, type CommandResult, type CommandRunner } from '../../../binaries/processes';
-import type { DeleteContext, DeleteResult, JoinResult, MachineProvider, ProviderContext, ProviderDescription, ProviderProblem, ProvisionResult, StepRequest, StepResult } from './provider';
+import type {
+  DeleteContext,
+  DeleteResult,
+  JoinResult,
+  MachineProvider,
+  ProviderContext,
+  ProviderDescription,
+  ProviderProblem,
+  ProvisionResult,
+  StepRequest,
+  StepResult,
+} from './provider';
 
 /** kind's own labels, so `kind get nodes` and CAPD tooling recognise the containers. */
 export const KIND_CLUSTER_LABEL = 'io.x-k8s.kind.cluster';
@@ -29,7 +40,8 @@ export const JOIN_PATCHES_DIR = '/etc/kokpit/kubeadm-patches';
  * eviction thresholds it taints itself DiskPressure and evicts pods for space it does not own (kind's own
  * nodes are configured the same way). kubeadm merges this into the cluster's KubeletConfiguration.
  */
-export const KUBELET_CONFIG_PATCH = 'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nimageGCHighThresholdPercent: 100\nevictionHard:\n  nodefs.available: "0%"\n  nodefs.inodesFree: "0%"\n  imagefs.available: "0%"\n';
+export const KUBELET_CONFIG_PATCH =
+  'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nimageGCHighThresholdPercent: 100\nevictionHard:\n  nodefs.available: "0%"\n  nodefs.inodesFree: "0%"\n  imagefs.available: "0%"\n';
 export const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
 
@@ -92,7 +104,11 @@ export function containerNameOf(machine: Machine): string {
 
 /** Whether a container's labels (from `docker container inspect`) say it is this machine's. */
 export function ownedBy(labels: Record<string, string> | null | undefined, owner: ContainerOwner): boolean {
-  return labels?.[MACHINE_NAMESPACE_LABEL] === owner.namespace && labels?.[KIND_CLUSTER_LABEL] === owner.cluster && labels?.[MACHINE_NAME_LABEL] === owner.machine;
+  return (
+    labels?.[MACHINE_NAMESPACE_LABEL] === owner.namespace &&
+    labels?.[KIND_CLUSTER_LABEL] === owner.cluster &&
+    labels?.[MACHINE_NAME_LABEL] === owner.machine
+  );
 }
 
 /** `docker container inspect` output the provider asks for: id, state and labels, one JSON line. */
@@ -117,22 +133,46 @@ export function redactJoinOutput(text: string, token?: string): string {
 }
 
 /** `docker run` for a kind node container (kind's and CAPD's flags: systemd inside, privileged, own cgroup namespace). */
-export function dockerRunArgs(o: { name: string; image: string; network: string; cluster: string; machine: Machine; labels?: Record<string, string> }): string[] {
+export function dockerRunArgs(o: {
+  name: string;
+  image: string;
+  network: string;
+  cluster: string;
+  machine: Machine;
+  labels?: Record<string, string>;
+}): string[] {
   return [
-    'run', '--detach', '--tty',
-    '--name', o.name, '--hostname', o.name,
-    '--network', o.network,
-    '--label', `${KIND_CLUSTER_LABEL}=${o.cluster}`,
-    '--label', `${KIND_ROLE_LABEL}=${o.machine.spec.role ?? 'worker'}`,
-    '--label', `${MACHINE_NAME_LABEL}=${o.machine.metadata.name}`,
-    '--label', `${MACHINE_NAMESPACE_LABEL}=${o.machine.metadata.namespace ?? 'default'}`,
+    'run',
+    '--detach',
+    '--tty',
+    '--name',
+    o.name,
+    '--hostname',
+    o.name,
+    '--network',
+    o.network,
+    '--label',
+    `${KIND_CLUSTER_LABEL}=${o.cluster}`,
+    '--label',
+    `${KIND_ROLE_LABEL}=${o.machine.spec.role ?? 'worker'}`,
+    '--label',
+    `${MACHINE_NAME_LABEL}=${o.machine.metadata.name}`,
+    '--label',
+    `${MACHINE_NAMESPACE_LABEL}=${o.machine.metadata.namespace ?? 'default'}`,
     ...Object.entries(o.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
     '--privileged',
-    '--security-opt', 'seccomp=unconfined',
-    '--security-opt', 'apparmor=unconfined',
-    '--tmpfs', '/tmp', '--tmpfs', '/run',
-    '--volume', '/var',
-    '--volume', '/lib/modules:/lib/modules:ro',
+    '--security-opt',
+    'seccomp=unconfined',
+    '--security-opt',
+    'apparmor=unconfined',
+    '--tmpfs',
+    '/tmp',
+    '--tmpfs',
+    '/run',
+    '--volume',
+    '/var',
+    '--volume',
+    '/lib/modules:/lib/modules:ro',
     '--cgroupns=private',
     '--restart=on-failure:1',
     '--init=false',
@@ -141,27 +181,47 @@ export function dockerRunArgs(o: { name: string; image: string; network: string;
 }
 
 /** The kubeadm JoinConfiguration (v1beta4 from Kubernetes 1.31, v1beta3 before). Holds the token: stdin and a 0600 file only. */
-export function renderJoinConfiguration(o: { endpoint: string; token: string; caHash: string; nodeName: string; machine: Machine; kubeletVersion?: string }): string {
+export function renderJoinConfiguration(o: {
+  endpoint: string;
+  token: string;
+  caHash: string;
+  nodeName: string;
+  machine: Machine;
+  kubeletVersion?: string;
+}): string {
   const minor = Number(/^v?1\.(\d+)\./.exec(o.kubeletVersion ?? '')?.[1] ?? 31);
   const v1beta4 = minor >= 31;
   const nodeLabels = `${MACHINE_NAME_LABEL}=${o.machine.metadata.name},${MACHINE_NAMESPACE_LABEL}=${o.machine.metadata.namespace ?? 'default'}`;
-  return stringify({
-    apiVersion: v1beta4 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3',
-    kind: 'JoinConfiguration',
-    discovery: { bootstrapToken: { apiServerEndpoint: o.endpoint, token: o.token, caCertHashes: [o.caHash] } },
-    patches: { directory: JOIN_PATCHES_DIR },
-    nodeRegistration: {
-      name: o.nodeName,
-      criSocket: 'unix:///run/containerd/containerd.sock',
-      // Only labels in kokpit.dev/: NodeRestriction refuses a kubelet that labels itself node-role.kubernetes.io/*.
-      kubeletExtraArgs: v1beta4 ? [{ name: 'node-labels', value: nodeLabels }] : { 'node-labels': nodeLabels },
-      taints: (o.machine.spec.taints ?? []).map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })),
+  return stringify(
+    {
+      apiVersion: v1beta4 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3',
+      kind: 'JoinConfiguration',
+      discovery: { bootstrapToken: { apiServerEndpoint: o.endpoint, token: o.token, caCertHashes: [o.caHash] } },
+      patches: { directory: JOIN_PATCHES_DIR },
+      nodeRegistration: {
+        name: o.nodeName,
+        criSocket: 'unix:///run/containerd/containerd.sock',
+        // Only labels in kokpit.dev/: NodeRestriction refuses a kubelet that labels itself node-role.kubernetes.io/*.
+        kubeletExtraArgs: v1beta4 ? [{ name: 'node-labels', value: nodeLabels }] : { 'node-labels': nodeLabels },
+        taints: (o.machine.spec.taints ?? []).map((t) => ({
+          key: t.key,
+          ...(t.value !== undefined ? { value: t.value } : {}),
+          effect: t.effect,
+        })),
+      },
     },
-  }, { lineWidth: 0 });
+    { lineWidth: 0 },
+  );
 }
 
 type Failure = { ok: false } & ProviderProblem;
-const fail = (reason: string, message: string, retryMs = 30_000, terminal = false): Failure => ({ ok: false, reason, message, retryMs, ...(terminal ? { terminal } : {}) });
+const fail = (reason: string, message: string, retryMs = 30_000, terminal = false): Failure => ({
+  ok: false,
+  reason,
+  message,
+  retryMs,
+  ...(terminal ? { terminal } : {}),
+});
 const DAEMON_DOWN = /Cannot connect to the Docker daemon|error during connect|permission denied.*docker|Is the docker daemon running/i;
 const NO_SUCH = /No such (container|object)/i;
 
@@ -190,12 +250,20 @@ export class KindProvider implements MachineProvider {
       r = await this.runner.run(this.docker, args, opts);
     } catch (e) {
       if (e instanceof CommandNotFoundError) {
-        return fail('DockerUnavailable', `cannot run ${this.docker} (${e.message.slice(this.docker.length + 2)}): the kind provider runs each machine as a Docker container; install Docker Engine and put docker on PATH, or use provider kwok`, 60_000);
+        return fail(
+          'DockerUnavailable',
+          `cannot run ${this.docker} (${e.message.slice(this.docker.length + 2)}): the kind provider runs each machine as a Docker container; install Docker Engine and put docker on PATH, or use provider kwok`,
+          60_000,
+        );
       }
       throw e;
     }
     if (r.exitCode !== 0 && DAEMON_DOWN.test(r.stderr)) {
-      return fail('DockerUnavailable', `the Docker engine is not reachable (${tail(r.stderr, 1)}); start it and check \`docker info\``, 60_000);
+      return fail(
+        'DockerUnavailable',
+        `the Docker engine is not reachable (${tail(r.stderr, 1)}); start it and check \`docker info\``,
+        60_000,
+      );
     }
     return r;
   }
@@ -221,31 +289,74 @@ export class KindProvider implements MachineProvider {
     const inspect = await this.inspect(name, 'ProvisionFailed');
     if (inspect && 'ok' in inspect) return inspect;
     const providerID = `kind://docker/${ctx.machine.spec.clusterRef.name}/${name}`;
-    const running = () => ({ ok: true as const, providerID, condition: { type: 'Provisioned', status: 'True' as const, reason: 'ContainerRunning', message: `container ${name} running on Docker network ${this.network}` } });
+    const running = () => ({
+      ok: true as const,
+      providerID,
+      condition: {
+        type: 'Provisioned',
+        status: 'True' as const,
+        reason: 'ContainerRunning',
+        message: `container ${name} running on Docker network ${this.network}`,
+      },
+    });
 
     if (inspect) {
-      if (!ownedBy(inspect.labels, owner)) return fail('ContainerNameTaken', `a container named ${name} exists that is not this machine's (labels ${describeOwner(inspect.labels)}); remove it or rename the machine`, 60_000, true);
+      if (!ownedBy(inspect.labels, owner))
+        return fail(
+          'ContainerNameTaken',
+          `a container named ${name} exists that is not this machine's (labels ${describeOwner(inspect.labels)}); remove it or rename the machine`,
+          60_000,
+          true,
+        );
       if (inspect.state === 'running') return running();
       const start = await this.dockerRun(['start', inspect.id]);
       if ('ok' in start) return start;
-      if (start.exitCode !== 0) return fail('ContainerStartFailed', `docker start ${name} exited ${start.exitCode}: ${tail(start.stderr, 3)}`);
+      if (start.exitCode !== 0)
+        return fail('ContainerStartFailed', `docker start ${name} exited ${start.exitCode}: ${tail(start.stderr, 3)}`);
       return running();
     }
 
     const kubelet = kubeletVersionOf(ctx.plan);
-    const image = this.opts.nodeImage ? this.opts.nodeImage(ctx.machine, ctx.cluster, kubelet) : defaultNodeImage(kubelet ?? ctx.cluster.status?.version);
-    if (!image) return fail('ImageNotFound', 'no kind node image: the machine has no kubelet component and the control plane reports no version', 30_000, true);
+    const image = this.opts.nodeImage
+      ? this.opts.nodeImage(ctx.machine, ctx.cluster, kubelet)
+      : defaultNodeImage(kubelet ?? ctx.cluster.status?.version);
+    if (!image)
+      return fail(
+        'ImageNotFound',
+        'no kind node image: the machine has no kubelet component and the control plane reports no version',
+        30_000,
+        true,
+      );
     const present = await this.dockerRun(['image', 'inspect', '--format', '{{.Id}}', image]);
     if ('ok' in present) return present;
     if (present.exitCode !== 0) {
       const pull = await this.dockerRun(['pull', image], { timeoutMs: 15 * 60_000 });
       if ('ok' in pull) return pull;
-      if (pull.exitCode !== 0) return fail('ImageNotFound', `kind node image ${image} is not present and \`docker pull\` failed: ${tail(pull.stderr, 2)}`, 120_000);
+      if (pull.exitCode !== 0)
+        return fail(
+          'ImageNotFound',
+          `kind node image ${image} is not present and \`docker pull\` failed: ${tail(pull.stderr, 2)}`,
+          120_000,
+        );
     }
-    const run = await this.dockerRun(dockerRunArgs({ name, image, network: this.network, cluster: ctx.machine.spec.clusterRef.name, machine: ctx.machine, labels: this.opts.labels }));
+    const run = await this.dockerRun(
+      dockerRunArgs({
+        name,
+        image,
+        network: this.network,
+        cluster: ctx.machine.spec.clusterRef.name,
+        machine: ctx.machine,
+        labels: this.opts.labels,
+      }),
+    );
     if ('ok' in run) return run;
     if (run.exitCode !== 0) {
-      if (/network .* not found/i.test(run.stderr)) return fail('NetworkNotFound', `Docker network ${this.network} not found (kind creates it with the meta cluster): ${tail(run.stderr, 1)}`, 60_000);
+      if (/network .* not found/i.test(run.stderr))
+        return fail(
+          'NetworkNotFound',
+          `Docker network ${this.network} not found (kind creates it with the meta cluster): ${tail(run.stderr, 1)}`,
+          60_000,
+        );
       return fail('ProvisionFailed', `docker run ${name} exited ${run.exitCode}: ${tail(run.stderr, 3)}`);
     }
     return running();
@@ -256,13 +367,30 @@ export class KindProvider implements MachineProvider {
     const r = await this.dockerRun(['exec', name, 'sh', '-c', req.script], { timeoutMs: req.timeoutSeconds * 1000 });
     if ('ok' in r) return { ok: false, message: r.message };
     if (r.timedOut) return { ok: false, message: `${req.step} of ${req.component} ${req.version} timed out after ${req.timeoutSeconds}s` };
-    if (r.exitCode !== 0) return { ok: false, message: `${req.step} of ${req.component} ${req.version} exited ${r.exitCode}: ${redactJoinOutput(tail(r.stderr || r.stdout, 3))}` };
-    return { ok: true, message: req.step === 'health' ? 'healthy' : `${req.step === 'upgrade' ? 'upgraded' : 'installed'} in container ${name}` };
+    if (r.exitCode !== 0)
+      return {
+        ok: false,
+        message: `${req.step} of ${req.component} ${req.version} exited ${r.exitCode}: ${redactJoinOutput(tail(r.stderr || r.stdout, 3))}`,
+      };
+    return {
+      ok: true,
+      message: req.step === 'health' ? 'healthy' : `${req.step === 'upgrade' ? 'upgraded' : 'installed'} in container ${name}`,
+    };
   }
 
+  // eslint-disable-next-line max-lines-per-function -- the kubeadm join of a container in order (token, join, wait for the Node), each with its own failure reason
   async join(ctx: ProviderContext, live: V1Node | undefined): Promise<JoinResult> {
     const name = containerNameOf(ctx.machine);
-    const joined = (node: V1Node): JoinResult => ({ ok: true, node, condition: { type: 'Joined', status: 'True', reason: 'KubeadmJoined', message: `container ${name} joined business cluster ${ctx.machine.spec.clusterRef.name} as Node ${ctx.nodeName}` } });
+    const joined = (node: V1Node): JoinResult => ({
+      ok: true,
+      node,
+      condition: {
+        type: 'Joined',
+        status: 'True',
+        reason: 'KubeadmJoined',
+        message: `container ${name} joined business cluster ${ctx.machine.spec.clusterRef.name} as Node ${ctx.nodeName}`,
+      },
+    });
     if (live) return joined(await this.ensureLabels(ctx, live));
 
     const already = await this.dockerRun(['exec', name, 'test', '-f', KUBELET_CONF]);
@@ -271,30 +399,63 @@ export class KindProvider implements MachineProvider {
       // Joined before, but the Node is gone (deleted by someone): a kubelet registers itself when it starts.
       const restart = await this.dockerRun(['exec', name, 'systemctl', 'restart', 'kubelet']);
       if ('ok' in restart) return restart;
-      if (restart.exitCode !== 0) return fail('JoinFailed', `restarting the kubelet in ${name} exited ${restart.exitCode}: ${tail(restart.stderr, 3)}`);
+      if (restart.exitCode !== 0)
+        return fail('JoinFailed', `restarting the kubelet in ${name} exited ${restart.exitCode}: ${tail(restart.stderr, 3)}`);
       return fail('WaitingForNode', `kubelet in ${name} restarted; waiting for it to register Node ${ctx.nodeName}`, 5_000);
     }
 
-    const endpoint = this.opts.joinEndpoint ? this.opts.joinEndpoint(ctx.cluster) : ctx.cluster.status?.endpoint?.replace(/^https?:\/\//, '').replace(/\/$/, '');
-    if (!endpoint) return fail('WaitingForEndpoint', `business cluster ${ctx.machine.spec.clusterRef.name} reports no API endpoint yet (status.endpoint)`, 10_000);
+    const endpoint = this.opts.joinEndpoint
+      ? this.opts.joinEndpoint(ctx.cluster)
+      : ctx.cluster.status?.endpoint?.replace(/^https?:\/\//, '').replace(/\/$/, '');
+    if (!endpoint)
+      return fail(
+        'WaitingForEndpoint',
+        `business cluster ${ctx.machine.spec.clusterRef.name} reports no API endpoint yet (status.endpoint)`,
+        10_000,
+      );
     const caData = ctx.conn.kc.getCurrentCluster()?.caData;
-    if (!caData) return fail('JoinFailed', 'the admin kubeconfig of the business cluster has no certificate-authority-data; cannot pin the CA for kubeadm discovery', 60_000);
+    if (!caData)
+      return fail(
+        'JoinFailed',
+        'the admin kubeconfig of the business cluster has no certificate-authority-data; cannot pin the CA for kubeadm discovery',
+        60_000,
+      );
     let token: BootstrapToken;
     try {
       token = await this.ops.mintToken(ctx.conn.kc);
     } catch (e) {
       return fail('JoinFailed', `minting a bootstrap token: ${describeKubeError(e)}`);
     }
-    const config = renderJoinConfiguration({ endpoint, token: token.token, caHash: caCertHash(Buffer.from(caData, 'base64').toString('utf8')), nodeName: ctx.nodeName, machine: ctx.machine, kubeletVersion: kubeletVersionOf(ctx.plan) });
-    const patch = await this.dockerRun(['exec', '-i', name, 'sh', '-c', `mkdir -p ${JOIN_PATCHES_DIR} && cat > ${JOIN_PATCHES_DIR}/kubeletconfiguration+merge.yaml`], { input: KUBELET_CONFIG_PATCH });
+    const config = renderJoinConfiguration({
+      endpoint,
+      token: token.token,
+      caHash: caCertHash(Buffer.from(caData, 'base64').toString('utf8')),
+      nodeName: ctx.nodeName,
+      machine: ctx.machine,
+      kubeletVersion: kubeletVersionOf(ctx.plan),
+    });
+    const patch = await this.dockerRun(
+      ['exec', '-i', name, 'sh', '-c', `mkdir -p ${JOIN_PATCHES_DIR} && cat > ${JOIN_PATCHES_DIR}/kubeletconfiguration+merge.yaml`],
+      { input: KUBELET_CONFIG_PATCH },
+    );
     if ('ok' in patch) return patch;
-    if (patch.exitCode !== 0) return fail('JoinFailed', `writing the kubelet configuration patch into ${name} exited ${patch.exitCode}: ${tail(patch.stderr, 3)}`);
-    const write = await this.dockerRun(['exec', '-i', name, 'sh', '-c', `umask 077 && mkdir -p ${JOIN_CONFIG_PATH.replace(/\/[^/]+$/, '')} && cat > ${JOIN_CONFIG_PATH}`], { input: config });
+    if (patch.exitCode !== 0)
+      return fail('JoinFailed', `writing the kubelet configuration patch into ${name} exited ${patch.exitCode}: ${tail(patch.stderr, 3)}`);
+    const write = await this.dockerRun(
+      ['exec', '-i', name, 'sh', '-c', `umask 077 && mkdir -p ${JOIN_CONFIG_PATH.replace(/\/[^/]+$/, '')} && cat > ${JOIN_CONFIG_PATH}`],
+      { input: config },
+    );
     if ('ok' in write) return write;
-    if (write.exitCode !== 0) return fail('JoinFailed', `writing the join configuration into ${name} exited ${write.exitCode}: ${redactJoinOutput(tail(write.stderr, 3), token.token)}`);
+    if (write.exitCode !== 0)
+      return fail(
+        'JoinFailed',
+        `writing the join configuration into ${name} exited ${write.exitCode}: ${redactJoinOutput(tail(write.stderr, 3), token.token)}`,
+      );
     let join: CommandResult | Failure;
     try {
-      join = await this.dockerRun(['exec', name, 'kubeadm', 'join', '--config', JOIN_CONFIG_PATH, '--skip-phases=preflight', '--v=1'], { timeoutMs: 5 * 60_000 });
+      join = await this.dockerRun(['exec', name, 'kubeadm', 'join', '--config', JOIN_CONFIG_PATH, '--skip-phases=preflight', '--v=1'], {
+        timeoutMs: 5 * 60_000,
+      });
     } finally {
       // The token file goes whatever happened (the token itself expires within the hour).
       await this.dockerRun(['exec', name, 'rm', '-f', JOIN_CONFIG_PATH]).catch(() => undefined);
@@ -310,7 +471,10 @@ export class KindProvider implements MachineProvider {
   }
 
   private async ensureLabels(ctx: ProviderContext, node: V1Node): Promise<V1Node> {
-    const want: Record<string, string> = { ...(ctx.machine.spec.labels ?? {}), [`node-role.kubernetes.io/${ctx.machine.spec.role ?? 'worker'}`]: '' };
+    const want: Record<string, string> = {
+      ...(ctx.machine.spec.labels ?? {}),
+      [`node-role.kubernetes.io/${ctx.machine.spec.role ?? 'worker'}`]: '',
+    };
     const have = node.metadata?.labels ?? {};
     if (Object.entries(want).every(([k, v]) => have[k] === v)) return node;
     return this.ops.labelNode(ctx, want);
@@ -323,10 +487,17 @@ export class KindProvider implements MachineProvider {
     if (node && nodeOwnedBy(node, ctx.machine)) {
       await this.ops.cordon(ctx);
       const left = await this.ops.evictPods(ctx);
-      const started = ctx.machine.metadata.deletionTimestamp ? new Date(ctx.machine.metadata.deletionTimestamp).getTime() : ctx.now.getTime();
+      const started = ctx.machine.metadata.deletionTimestamp
+        ? new Date(ctx.machine.metadata.deletionTimestamp).getTime()
+        : ctx.now.getTime();
       const timeout = this.opts.drainTimeoutMs ?? DRAIN_TIMEOUT_MS;
       if (left.length && ctx.now.getTime() - started < timeout) {
-        return { done: false, reason: 'Draining', message: `draining Node ${ctx.nodeName}: ${left.length} pods left (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''})`, retryMs: 5_000 };
+        return {
+          done: false,
+          reason: 'Draining',
+          message: `draining Node ${ctx.nodeName}: ${left.length} pods left (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''})`,
+          retryMs: 5_000,
+        };
       }
       await this.ops.deleteNode(ctx);
     }
@@ -337,7 +508,13 @@ export class KindProvider implements MachineProvider {
     if (!found || !ownedBy(found.labels, ownerOf(ctx.machine))) return { done: true };
     const rm = await this.dockerRun(['rm', '--force', '--volumes', found.id]);
     if ('ok' in rm) return { done: false, reason: rm.reason, message: rm.message, retryMs: rm.retryMs };
-    if (rm.exitCode !== 0 && !NO_SUCH.test(rm.stderr)) return { done: false, reason: 'ContainerRemoveFailed', message: `docker rm ${name} exited ${rm.exitCode}: ${tail(rm.stderr, 3)}`, retryMs: 30_000 };
+    if (rm.exitCode !== 0 && !NO_SUCH.test(rm.stderr))
+      return {
+        done: false,
+        reason: 'ContainerRemoveFailed',
+        message: `docker rm ${name} exited ${rm.exitCode}: ${tail(rm.stderr, 3)}`,
+        retryMs: 30_000,
+      };
     return { done: true };
   }
 }
@@ -367,14 +544,28 @@ export const liveClusterOps: BusinessClusterOps = {
     }
   },
   async cordon(ctx) {
-    await applyObject(ctx.conn!.objects, { apiVersion: 'v1', kind: 'Node', metadata: { name: ctx.nodeName }, spec: { unschedulable: true } } as V1Node);
+    await applyObject(ctx.conn!.objects, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: ctx.nodeName },
+      spec: { unschedulable: true },
+    } as V1Node);
   },
   async evictPods(ctx) {
     const pods = (await ctx.conn!.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${ctx.nodeName}` })).items;
-    const evictable = pods.filter((p: V1Pod) => !p.metadata?.annotations?.['kubernetes.io/config.mirror'] && !p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet') && !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''));
+    const evictable = pods.filter(
+      (p: V1Pod) =>
+        !p.metadata?.annotations?.['kubernetes.io/config.mirror'] &&
+        !p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet') &&
+        !['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
+    );
     for (const p of evictable) {
       try {
-        await ctx.conn!.core.createNamespacedPodEviction({ name: p.metadata!.name!, namespace: p.metadata!.namespace!, body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata!.name!, namespace: p.metadata!.namespace! } } });
+        await ctx.conn!.core.createNamespacedPodEviction({
+          name: p.metadata!.name!,
+          namespace: p.metadata!.namespace!,
+          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata!.name!, namespace: p.metadata!.namespace! } },
+        });
       } catch {
         // A PodDisruptionBudget said no (429) or the pod is already gone: looked at again next pass.
       }

@@ -8,7 +8,17 @@ import { applyObject, deleteObject, readObject } from '../../../kube';
 import { nodeOwnedBy } from '../names';
 import { nodeMatches } from '../node-match';
 import { kwokProviderID, renderKwokNode } from '../render';
-import type { DeleteContext, DeleteResult, JoinResult, MachineProvider, ProviderContext, ProviderDescription, ProvisionResult, StepRequest, StepResult } from './provider';
+import type {
+  DeleteContext,
+  DeleteResult,
+  JoinResult,
+  MachineProvider,
+  ProviderContext,
+  ProviderDescription,
+  ProvisionResult,
+  StepRequest,
+  StepResult,
+} from './provider';
 
 export const SIMULATED_STEP_MESSAGE = 'installed (simulated by kwok: no script run)';
 
@@ -20,11 +30,18 @@ export class KwokProvider implements MachineProvider {
   }
 
   async provision(ctx: ProviderContext): Promise<ProvisionResult> {
-    return { ok: true, providerID: kwokProviderID(ctx.machine), condition: { type: 'Provisioned', status: 'True', reason: 'SimulatedByKwok', message: 'simulated by kwok: no host to provision' } };
+    return {
+      ok: true,
+      providerID: kwokProviderID(ctx.machine),
+      condition: { type: 'Provisioned', status: 'True', reason: 'SimulatedByKwok', message: 'simulated by kwok: no host to provision' },
+    };
   }
 
   async runStep(_ctx: ProviderContext, req: StepRequest): Promise<StepResult> {
-    return { ok: true, message: req.step === 'install' || req.step === 'upgrade' ? SIMULATED_STEP_MESSAGE : `${req.step} simulated by kwok: no script run` };
+    return {
+      ok: true,
+      message: req.step === 'install' || req.step === 'upgrade' ? SIMULATED_STEP_MESSAGE : `${req.step} simulated by kwok: no script run`,
+    };
   }
 
   async join(ctx: ProviderContext, live: Parameters<MachineProvider['join']>[1]): Promise<JoinResult> {
@@ -33,7 +50,16 @@ export class KwokProvider implements MachineProvider {
     if (!node || !nodeMatches(node, desired)) {
       node = await applyObject(ctx.conn.objects, desired);
     }
-    return { ok: true, node, condition: { type: 'Joined', status: 'True', reason: 'NodeRegistered', message: `Node ${ctx.nodeName} registered in business cluster ${ctx.machine.spec.clusterRef.name}` } };
+    return {
+      ok: true,
+      node,
+      condition: {
+        type: 'Joined',
+        status: 'True',
+        reason: 'NodeRegistered',
+        message: `Node ${ctx.nodeName} registered in business cluster ${ctx.machine.spec.clusterRef.name}`,
+      },
+    };
   }
 
   async delete(ctx: DeleteContext): Promise<DeleteResult> {

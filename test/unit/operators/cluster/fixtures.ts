@@ -15,7 +15,12 @@ export function cluster(overrides: Partial<BusinessCluster['spec']> = {}): Defau
     spec: {
       version: 'v1.33.13',
       etcd: { clusterRef: { name: 'shared' } },
-      apiServer: { replicas: 2, service: { type: 'NodePort', nodePort: 31443 }, certSANs: ['api.prod.example', '203.0.113.7'], extraArgs: { v: '2', 'audit-log-maxage': '7' } },
+      apiServer: {
+        replicas: 2,
+        service: { type: 'NodePort', nodePort: 31443 },
+        certSANs: ['api.prod.example', '203.0.113.7'],
+        extraArgs: { v: '2', 'audit-log-maxage': '7' },
+      },
       controllerManager: { replicas: 1, extraArgs: { 'node-monitor-grace-period': '40s' } },
       scheduler: { replicas: 1, resources: { requests: { cpu: '100m' } } },
       network: { serviceCIDR: '10.96.0.0/12', podCIDR: '10.244.0.0/16', dnsDomain: 'cluster.local' },
@@ -25,8 +30,18 @@ export function cluster(overrides: Partial<BusinessCluster['spec']> = {}): Defau
 }
 
 export const HASHES: Record<string, string> = Object.fromEntries(
-  ['ca', 'apiserver-serving', 'apiserver-kubelet-client', 'front-proxy-ca', 'front-proxy-client', 'sa', 'apiserver-etcd-client', 'admin-kubeconfig', 'controller-manager-kubeconfig', 'scheduler-kubeconfig']
-    .map((p, i) => [`prod-${p}`, `hash${String(i).padStart(12, '0')}`]),
+  [
+    'ca',
+    'apiserver-serving',
+    'apiserver-kubelet-client',
+    'front-proxy-ca',
+    'front-proxy-client',
+    'sa',
+    'apiserver-etcd-client',
+    'admin-kubeconfig',
+    'controller-manager-kubeconfig',
+    'scheduler-kubeconfig',
+  ].map((p, i) => [`prod-${p}`, `hash${String(i).padStart(12, '0')}`]),
 );
 
 export function inputs(c = cluster(), hashes = HASHES): ControlPlaneInputs {

@@ -7,7 +7,12 @@ import { mergeConditions } from '../../../../src/operators/cluster/conditions';
 import { prefixRange } from '../../../../src/operators/cluster/etcd-cleanup';
 import { checkCatalog, planVersions } from '../../../../src/operators/cluster/versions';
 
-const catalog = [kubernetesVersion('v1.32.13'), kubernetesVersion('v1.33.13'), kubernetesVersion('v1.34.1', 'Preview'), kubernetesVersion('v1.31.9', 'Deprecated')];
+const catalog = [
+  kubernetesVersion('v1.32.13'),
+  kubernetesVersion('v1.33.13'),
+  kubernetesVersion('v1.34.1', 'Preview'),
+  kubernetesVersion('v1.31.9', 'Deprecated'),
+];
 const rolled = (version: string) => ({ version, rolledOut: true });
 
 describe('cluster operator logic', () => {
@@ -17,25 +22,63 @@ describe('cluster operator logic', () => {
       assert.equal(checkCatalog('v1.34.1', catalog).ok, true);
     });
     it('names the usable versions when the version is unknown or not usable', () => {
-      assert.deepEqual(checkCatalog('v1.30.0', catalog), { ok: false, reason: 'VersionNotInCatalog', message: 'version v1.30.0 is not in the version catalog; available: v1.32.13, v1.33.13, v1.34.1 (Preview)' });
-      assert.deepEqual(checkCatalog('v1.31.9', catalog), { ok: false, reason: 'VersionNotUsable', message: 'version v1.31.9 is Deprecated; clusters can use Supported or Preview versions: v1.32.13, v1.33.13, v1.34.1 (Preview)' });
-      assert.match((checkCatalog('v1.33.13', []) as { message: string }).message, /available: none \(add one with `kokpit versions add -f <file>`\)/);
+      assert.deepEqual(checkCatalog('v1.30.0', catalog), {
+        ok: false,
+        reason: 'VersionNotInCatalog',
+        message: 'version v1.30.0 is not in the version catalog; available: v1.32.13, v1.33.13, v1.34.1 (Preview)',
+      });
+      assert.deepEqual(checkCatalog('v1.31.9', catalog), {
+        ok: false,
+        reason: 'VersionNotUsable',
+        message: 'version v1.31.9 is Deprecated; clusters can use Supported or Preview versions: v1.32.13, v1.33.13, v1.34.1 (Preview)',
+      });
+      assert.match(
+        (checkCatalog('v1.33.13', []) as { message: string }).message,
+        /available: none \(add one with `kokpit versions add -f <file>`\)/,
+      );
     });
   });
 
   describe('version plan', () => {
     it('a new cluster runs the target everywhere', () => {
-      assert.deepEqual(planVersions('v1.32.13', { rolledOut: false }, { rolledOut: false }, catalog), { ok: true, apiServer: 'v1.32.13', controllers: 'v1.32.13', upgrading: false, current: undefined });
+      assert.deepEqual(planVersions('v1.32.13', { rolledOut: false }, { rolledOut: false }, catalog), {
+        ok: true,
+        apiServer: 'v1.32.13',
+        controllers: 'v1.32.13',
+        upgrading: false,
+        current: undefined,
+      });
     });
     it('upgrades the apiserver first; controllers follow only once it has rolled out', () => {
       const during = planVersions('v1.33.13', rolled('v1.32.13'), rolled('v1.32.13'), catalog);
-      assert.deepEqual(during, { ok: true, apiServer: 'v1.33.13', controllers: 'v1.32.13', current: 'v1.32.13', upgrading: true, step: 'kube-apiserver to v1.33.13' });
+      assert.deepEqual(during, {
+        ok: true,
+        apiServer: 'v1.33.13',
+        controllers: 'v1.32.13',
+        current: 'v1.32.13',
+        upgrading: true,
+        step: 'kube-apiserver to v1.33.13',
+      });
       const apiRolling = planVersions('v1.33.13', { version: 'v1.33.13', rolledOut: false }, rolled('v1.32.13'), catalog);
       assert.equal(apiRolling.ok && apiRolling.controllers, 'v1.32.13');
       const apiDone = planVersions('v1.33.13', rolled('v1.33.13'), rolled('v1.32.13'), catalog);
-      assert.deepEqual(apiDone, { ok: true, apiServer: 'v1.33.13', controllers: 'v1.33.13', current: undefined, upgrading: true, step: 'kube-controller-manager and kube-scheduler to v1.33.13' });
+      assert.deepEqual(apiDone, {
+        ok: true,
+        apiServer: 'v1.33.13',
+        controllers: 'v1.33.13',
+        current: undefined,
+        upgrading: true,
+        step: 'kube-controller-manager and kube-scheduler to v1.33.13',
+      });
       const finished = planVersions('v1.33.13', rolled('v1.33.13'), rolled('v1.33.13'), catalog);
-      assert.deepEqual(finished, { ok: true, apiServer: 'v1.33.13', controllers: 'v1.33.13', current: 'v1.33.13', upgrading: false, step: undefined });
+      assert.deepEqual(finished, {
+        ok: true,
+        apiServer: 'v1.33.13',
+        controllers: 'v1.33.13',
+        current: 'v1.33.13',
+        upgrading: false,
+        step: undefined,
+      });
     });
     it('chains several minors one at a time through the catalog', () => {
       const p = planVersions('v1.34.1', rolled('v1.32.13'), rolled('v1.32.13'), catalog);
@@ -46,10 +89,18 @@ describe('cluster operator logic', () => {
       const next = planVersions('v1.34.1', rolled('v1.33.13'), rolled('v1.33.13'), catalog);
       assert.deepEqual(next.ok && [next.apiServer, next.controllers], ['v1.34.1', 'v1.33.13']);
       const gap = planVersions('v1.34.1', rolled('v1.31.9'), rolled('v1.31.9'), [kubernetesVersion('v1.34.1')]);
-      assert.deepEqual(gap, { ok: false, reason: 'NoIntermediateVersion', message: 'upgrading v1.31.9 to v1.34.1 goes one minor at a time, but the catalog has no usable v1.32.x' });
+      assert.deepEqual(gap, {
+        ok: false,
+        reason: 'NoIntermediateVersion',
+        message: 'upgrading v1.31.9 to v1.34.1 goes one minor at a time, but the catalog has no usable v1.32.x',
+      });
     });
     it('refuses downgrades', () => {
-      assert.deepEqual(planVersions('v1.32.13', rolled('v1.33.13'), rolled('v1.33.13'), catalog), { ok: false, reason: 'DowngradeRefused', message: 'spec.version v1.32.13 is older than the running v1.33.13; downgrades are not supported' });
+      assert.deepEqual(planVersions('v1.32.13', rolled('v1.33.13'), rolled('v1.33.13'), catalog), {
+        ok: false,
+        reason: 'DowngradeRefused',
+        message: 'spec.version v1.32.13 is older than the running v1.33.13; downgrades are not supported',
+      });
     });
   });
 
@@ -65,19 +116,46 @@ describe('cluster operator logic', () => {
       assert.equal(flipped[0].lastTransitionTime, '2026-01-02T00:00:00Z');
     });
     it('keeps one condition per type: the last observation wins', () => {
-      const list = mergeConditions(undefined, [{ type: 'CatalogValid', status: 'True', reason: 'VersionAvailable' }, { type: 'CatalogValid', status: 'False', reason: 'DowngradeRefused' }], 1, t1);
-      assert.deepEqual(list.map((c) => [c.type, c.reason]), [['CatalogValid', 'DowngradeRefused']]);
+      const list = mergeConditions(
+        undefined,
+        [
+          { type: 'CatalogValid', status: 'True', reason: 'VersionAvailable' },
+          { type: 'CatalogValid', status: 'False', reason: 'DowngradeRefused' },
+        ],
+        1,
+        t1,
+      );
+      assert.deepEqual(
+        list.map((c) => [c.type, c.reason]),
+        [['CatalogValid', 'DowngradeRefused']],
+      );
     });
     it('orders conditions canonically', () => {
-      const list = mergeConditions(undefined, [{ type: 'Ready', status: 'False', reason: 'X' }, { type: 'CatalogValid', status: 'True', reason: 'Y' }], 1, t1);
-      assert.deepEqual(list.map((c) => c.type), ['CatalogValid', 'Ready']);
+      const list = mergeConditions(
+        undefined,
+        [
+          { type: 'Ready', status: 'False', reason: 'X' },
+          { type: 'CatalogValid', status: 'True', reason: 'Y' },
+        ],
+        1,
+        t1,
+      );
+      assert.deepEqual(
+        list.map((c) => c.type),
+        ['CatalogValid', 'Ready'],
+      );
     });
   });
 
   describe('already-applied comparison', () => {
     it('ignores fields the server adds, but not a changed or removed list entry', () => {
       const desired = { spec: { ports: [{ port: 6443 }], selector: { a: 'b' } } };
-      assert.ok(containsDesired({ spec: { ports: [{ port: 6443, protocol: 'TCP', nodePort: 31000 }], selector: { a: 'b' }, clusterIP: '10.0.0.1' } }, desired));
+      assert.ok(
+        containsDesired(
+          { spec: { ports: [{ port: 6443, protocol: 'TCP', nodePort: 31000 }], selector: { a: 'b' }, clusterIP: '10.0.0.1' } },
+          desired,
+        ),
+      );
       assert.ok(!containsDesired({ spec: { ports: [{ port: 6443 }, { port: 80 }], selector: { a: 'b' } } }, desired));
       assert.ok(!containsDesired({ spec: { ports: [{ port: 6444 }], selector: { a: 'b' } } }, desired));
       assert.ok(containsDesired({ spec: {} }, { spec: { resources: {} } }), 'an empty map the server dropped');

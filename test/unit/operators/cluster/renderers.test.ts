@@ -15,8 +15,15 @@ import { HASHES, assertDeterministicText, assertGolden, cluster, inputs } from '
 const CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIBfixture\n-----END CERTIFICATE-----\n';
 const facts: AddonFacts = {
   cluster: {
-    name: 'prod', namespace: 'team-a', version: 'v1.33.13', endpoint: 'https://203.0.113.7:6443', serviceCIDR: '10.96.0.0/12',
-    podCIDR: '10.244.0.0/16', dnsDomain: 'cluster.local', dnsServiceIP: '10.96.0.10', kubernetesServiceIP: '10.96.0.1',
+    name: 'prod',
+    namespace: 'team-a',
+    version: 'v1.33.13',
+    endpoint: 'https://203.0.113.7:6443',
+    serviceCIDR: '10.96.0.0/12',
+    podCIDR: '10.244.0.0/16',
+    dnsDomain: 'cluster.local',
+    dnsServiceIP: '10.96.0.10',
+    kubernetesServiceIP: '10.96.0.1',
   },
   images: kubernetesVersion('v1.33.13').spec.images,
 };
@@ -29,13 +36,27 @@ describe('cluster renderers (golden)', () => {
     ['controller-manager-deployment', () => renderControllerManagerDeployment(inputs())],
     ['scheduler-deployment', () => renderSchedulerDeployment(inputs())],
     ['managed-etcd', () => renderManagedEtcd(cluster({ etcd: { managed: { replicas: 3 } } } as never), '3.5.35')],
-    ['bootstrap-objects', () => renderBootstrapObjects({ cluster: cluster(), version: 'v1.33.13', endpoint: 'https://203.0.113.7:6443', caPem: CA_PEM, dnsServiceIP: '10.96.0.10', etcdServers: 'https://shared-client.team-a.svc:2379' })],
+    [
+      'bootstrap-objects',
+      () =>
+        renderBootstrapObjects({
+          cluster: cluster(),
+          version: 'v1.33.13',
+          endpoint: 'https://203.0.113.7:6443',
+          caPem: CA_PEM,
+          dnsServiceIP: '10.96.0.10',
+          etcdServers: 'https://shared-client.team-a.svc:2379',
+        }),
+    ],
     ['addon-coredns', () => renderAddon(coreDNSAddon, facts, resolveParameters(coreDNSAddon, { replicas: 3 }))],
     ['addon-kube-proxy', () => renderAddon(kubeProxyAddon, facts, resolveParameters(kubeProxyAddon, {}))],
-    ['pki-plan', () => ({
-      leaves: leafSpecs(cluster(), { serviceClusterIP: '10.0.0.42', hostEndpoint: 'https://203.0.113.7:31443' }),
-      kubeconfigs: kubeconfigSpecs(cluster(), { serviceClusterIP: '10.0.0.42', hostEndpoint: 'https://203.0.113.7:31443' }),
-    })],
+    [
+      'pki-plan',
+      () => ({
+        leaves: leafSpecs(cluster(), { serviceClusterIP: '10.0.0.42', hostEndpoint: 'https://203.0.113.7:31443' }),
+        kubeconfigs: kubeconfigSpecs(cluster(), { serviceClusterIP: '10.0.0.42', hostEndpoint: 'https://203.0.113.7:31443' }),
+      }),
+    ],
     ['pki-secret', () => renderSecret(cluster(), 'prod-ca', 'ca', { 'tls.key': 'KEY', 'tls.crt': CA_PEM }, { type: 'kubernetes.io/tls' })],
   ];
   for (const [name, render] of cases) {
@@ -48,13 +69,30 @@ describe('cluster renderers (golden)', () => {
   }
 
   it('every namespaced object of the control plane carries the controller owner reference', () => {
-    for (const o of [renderAPIServerService({ cluster: cluster(), serviceType: 'NodePort' }), renderAPIServerDeployment(inputs()), renderControllerManagerDeployment(inputs()), renderSchedulerDeployment(inputs())]) {
-      assert.deepEqual(o.metadata.ownerReferences, [{ apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', name: 'prod', uid: '11111111-2222-3333-4444-555555555555', controller: true, blockOwnerDeletion: true }]);
+    for (const o of [
+      renderAPIServerService({ cluster: cluster(), serviceType: 'NodePort' }),
+      renderAPIServerDeployment(inputs()),
+      renderControllerManagerDeployment(inputs()),
+      renderSchedulerDeployment(inputs()),
+    ]) {
+      assert.deepEqual(o.metadata.ownerReferences, [
+        {
+          apiVersion: 'kokpit.dev/v1alpha1',
+          kind: 'BusinessCluster',
+          name: 'prod',
+          uid: '11111111-2222-3333-4444-555555555555',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]);
     }
   });
 
   it('the secret-hash annotation moves when a mounted Secret changes, and only then', () => {
-    const hash = (o: unknown) => (o as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations[SECRETS_HASH_ANNOTATION];
+    const hash = (o: unknown) =>
+      (o as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations[
+        SECRETS_HASH_ANNOTATION
+      ];
     const base = { api: hash(renderAPIServerDeployment(inputs())), sched: hash(renderSchedulerDeployment(inputs())) };
     const servingChanged = { ...HASHES, 'prod-apiserver-serving': 'different' };
     assert.notEqual(hash(renderAPIServerDeployment(inputs(cluster(), servingChanged))), base.api, 'apiserver mounts the serving cert');
@@ -64,7 +102,17 @@ describe('cluster renderers (golden)', () => {
 
   it('apiserver flags: etcd TLS and prefix, client CA, front proxy, service accounts, bootstrap tokens, Node+RBAC; extraArgs override', () => {
     const args = (renderAPIServerDeployment(inputs()) as any).spec.template.spec.containers[0].args as string[];
-    for (const f of ['--etcd-prefix=/kokpit/team-a/prod', '--etcd-servers=https://shared-client.team-a.svc:2379', '--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt', '--client-ca-file=/etc/kubernetes/pki/ca/tls.crt', '--requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca/tls.crt', '--service-account-issuer=https://kubernetes.default.svc.cluster.local', '--enable-bootstrap-token-auth=true', '--authorization-mode=Node,RBAC', '--v=2']) {
+    for (const f of [
+      '--etcd-prefix=/kokpit/team-a/prod',
+      '--etcd-servers=https://shared-client.team-a.svc:2379',
+      '--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt',
+      '--client-ca-file=/etc/kubernetes/pki/ca/tls.crt',
+      '--requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca/tls.crt',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      '--enable-bootstrap-token-auth=true',
+      '--authorization-mode=Node,RBAC',
+      '--v=2',
+    ]) {
       assert.ok(args.includes(f), f);
     }
     assert.deepEqual([...args].sort(), args, 'sorted, so the order never changes');
@@ -72,7 +120,15 @@ describe('cluster renderers (golden)', () => {
 
   it('serving-certificate SANs: both Services, the ClusterIP, the host endpoint, loopback and certSANs', () => {
     const sans = apiServerSANs(cluster(), { serviceClusterIP: '10.0.0.42', hostEndpoint: 'https://lb.example:6443' });
-    for (const d of ['kubernetes.default.svc.cluster.local', 'prod-apiserver', 'prod-apiserver.team-a.svc', 'localhost', 'lb.example', 'api.prod.example']) assert.ok(sans.dnsNames.includes(d), d);
+    for (const d of [
+      'kubernetes.default.svc.cluster.local',
+      'prod-apiserver',
+      'prod-apiserver.team-a.svc',
+      'localhost',
+      'lb.example',
+      'api.prod.example',
+    ])
+      assert.ok(sans.dnsNames.includes(d), d);
     for (const ip of ['10.96.0.1', '10.0.0.42', '127.0.0.1', '203.0.113.7']) assert.ok(sans.ipAddresses.includes(ip), ip);
   });
 
@@ -82,18 +138,39 @@ describe('cluster renderers (golden)', () => {
     const plain = (renderAPIServerDeployment(inputs()) as any).spec.template.spec.containers[0].args as string[];
     assert.ok(!plain.some((a) => a.startsWith('--endpoint-reconciler-type')), 'default: the apiserver publishes its own address');
     const ep = { ip: '172.18.0.2', port: 31443 };
-    const args = (renderAPIServerDeployment({ ...inputs(), kubernetesEndpoint: ep }) as any).spec.template.spec.containers[0].args as string[];
+    const args = (renderAPIServerDeployment({ ...inputs(), kubernetesEndpoint: ep }) as any).spec.template.spec.containers[0]
+      .args as string[];
     assert.ok(args.includes('--endpoint-reconciler-type=none'));
-    const objs = renderBootstrapObjects({ cluster: cluster(), version: 'v1.33.13', endpoint: 'https://172.18.0.2:31443', kubernetesEndpoint: ep, caPem: 'CA', dnsServiceIP: '10.96.0.10', etcdServers: 'https://e:2379' }) as any[];
+    const objs = renderBootstrapObjects({
+      cluster: cluster(),
+      version: 'v1.33.13',
+      endpoint: 'https://172.18.0.2:31443',
+      kubernetesEndpoint: ep,
+      caPem: 'CA',
+      dnsServiceIP: '10.96.0.10',
+      etcdServers: 'https://e:2379',
+    }) as any[];
     const endpoints = objs.find((o) => o.kind === 'Endpoints');
     const slice = objs.find((o) => o.kind === 'EndpointSlice');
-    assert.deepEqual([endpoints.metadata.namespace, endpoints.metadata.name, endpoints.metadata.labels['endpointslice.kubernetes.io/skip-mirror']], ['default', 'kubernetes', 'true']);
+    assert.deepEqual(
+      [endpoints.metadata.namespace, endpoints.metadata.name, endpoints.metadata.labels['endpointslice.kubernetes.io/skip-mirror']],
+      ['default', 'kubernetes', 'true'],
+    );
     assert.deepEqual(endpoints.subsets, [{ addresses: [{ ip: '172.18.0.2' }], ports: [{ name: 'https', port: 31443, protocol: 'TCP' }] }]);
     assert.equal(slice.metadata.labels['kubernetes.io/service-name'], 'kubernetes');
     assert.deepEqual(slice.endpoints, [{ addresses: ['172.18.0.2'], conditions: { ready: true } }]);
     const clusterInfo = objs.find((o) => o.metadata.name === 'cluster-info');
     assert.match(clusterInfo.data.kubeconfig, /server: https:\/\/172\.18\.0\.2:31443/);
-    assert.ok(!renderBootstrapObjects({ cluster: cluster(), version: 'v1.33.13', endpoint: 'https://x:1', caPem: 'CA', dnsServiceIP: '10.96.0.10', etcdServers: 'https://e:2379' }).some((o: any) => o.kind === 'Endpoints'));
+    assert.ok(
+      !renderBootstrapObjects({
+        cluster: cluster(),
+        version: 'v1.33.13',
+        endpoint: 'https://x:1',
+        caPem: 'CA',
+        dnsServiceIP: '10.96.0.10',
+        etcdServers: 'https://e:2379',
+      }).some((o: any) => o.kind === 'Endpoints'),
+    );
   });
 
   it('etcd prefix: dedicated etcd keeps /registry; a shared one gets a prefix per cluster', () => {
@@ -102,7 +179,13 @@ describe('cluster renderers (golden)', () => {
   });
 
   it('addon parameters of the wrong type fail with the parameter named, before anything is rendered', () => {
-    assert.throws(() => resolveParameters(coreDNSAddon, { replicas: 'two' }), (e: unknown) => e instanceof AddonError && e.reason === 'InvalidAddonParameter' && /parameter "replicas" \(integer\) must be an integer, got string "two"/.test(e.message));
+    assert.throws(
+      () => resolveParameters(coreDNSAddon, { replicas: 'two' }),
+      (e: unknown) =>
+        e instanceof AddonError &&
+        e.reason === 'InvalidAddonParameter' &&
+        /parameter "replicas" \(integer\) must be an integer, got string "two"/.test(e.message),
+    );
     assert.throws(() => resolveParameters(coreDNSAddon, { replica: 2 }), /unknown parameter "replica" \(declared: replicas, upstream\)/);
   });
 });

@@ -15,10 +15,21 @@ describe('kokpit versions (offline parts)', () => {
   });
 
   it('rejects other kinds, a name that is not the version, and schema errors, with file and position', () => {
-    const other = stringify({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'Addon', metadata: { name: 'x' }, spec: { version: '1', manifests: '' } });
-    assert.match(parseVersionsFile(other, 'a.yaml').problems.join('\n'), /a\.yaml: document 1 is Addon; only kokpit\.dev\/v1alpha1 KubernetesVersion can be added/);
+    const other = stringify({
+      apiVersion: 'kokpit.dev/v1alpha1',
+      kind: 'Addon',
+      metadata: { name: 'x' },
+      spec: { version: '1', manifests: '' },
+    });
+    assert.match(
+      parseVersionsFile(other, 'a.yaml').problems.join('\n'),
+      /a\.yaml: document 1 is Addon; only kokpit\.dev\/v1alpha1 KubernetesVersion can be added/,
+    );
     const misnamed = { ...kubernetesVersion('v1.34.2'), metadata: { name: 'latest' } };
-    assert.match(parseVersionsFile(stringify(misnamed), 'b.yaml').problems.join('\n'), /metadata\.name "latest" must equal spec\.version "v1\.34\.2"/);
+    assert.match(
+      parseVersionsFile(stringify(misnamed), 'b.yaml').problems.join('\n'),
+      /metadata\.name "latest" must equal spec\.version "v1\.34\.2"/,
+    );
     const badState = { ...kubernetesVersion('v1.34.2'), spec: { ...kubernetesVersion('v1.34.2').spec, state: 'Maybe' } };
     assert.match(parseVersionsFile(stringify(badState), 'c.yaml').problems.join('\n'), /^c\.yaml:\d+:\d+: .*Maybe/m);
     assert.deepEqual(parseVersionsFile('', 'd.yaml').problems, ['d.yaml: no KubernetesVersion documents']);

@@ -14,10 +14,28 @@ describe('etcd backups: cron expressions', () => {
       for (let i = 0; i < n; i++) out.push(iso((at = nextCronTime(s, at)!))!.slice(0, 16));
       return out;
     };
-    assert.deepEqual(times('5,10-12,*/20 3 * * *', '2026-03-10T00:00:00Z', 7), ['2026-03-10T03:00', '2026-03-10T03:05', '2026-03-10T03:10', '2026-03-10T03:11', '2026-03-10T03:12', '2026-03-10T03:20', '2026-03-10T03:40']);
+    assert.deepEqual(times('5,10-12,*/20 3 * * *', '2026-03-10T00:00:00Z', 7), [
+      '2026-03-10T03:00',
+      '2026-03-10T03:05',
+      '2026-03-10T03:10',
+      '2026-03-10T03:11',
+      '2026-03-10T03:12',
+      '2026-03-10T03:20',
+      '2026-03-10T03:40',
+    ]);
     assert.deepEqual(times('0 */6 * * *', '2026-03-10T00:30:00Z', 3), ['2026-03-10T06:00', '2026-03-10T12:00', '2026-03-10T18:00']);
-    assert.deepEqual(times('0 0 1-7/3 jan,JUL-sep *', '2026-06-30T00:00:00Z', 4), ['2026-07-01T00:00', '2026-07-04T00:00', '2026-07-07T00:00', '2026-08-01T00:00']);
-    assert.deepEqual(times('5/15 0 * * *', '2026-03-10T00:00:00Z', 4), ['2026-03-10T00:05', '2026-03-10T00:20', '2026-03-10T00:35', '2026-03-10T00:50']);
+    assert.deepEqual(times('0 0 1-7/3 jan,JUL-sep *', '2026-06-30T00:00:00Z', 4), [
+      '2026-07-01T00:00',
+      '2026-07-04T00:00',
+      '2026-07-07T00:00',
+      '2026-08-01T00:00',
+    ]);
+    assert.deepEqual(times('5/15 0 * * *', '2026-03-10T00:00:00Z', 4), [
+      '2026-03-10T00:05',
+      '2026-03-10T00:20',
+      '2026-03-10T00:35',
+      '2026-03-10T00:50',
+    ]);
     assert.deepEqual(times('0 0 * * 7', '2026-03-10T00:00:00Z', 1), ['2026-03-15T00:00'], '7 is Sunday');
     assert.deepEqual(times('0 0 * * mon-fri', '2026-03-13T00:00:00Z', 2), ['2026-03-16T00:00', '2026-03-17T00:00'], 'Friday → Monday');
   });
@@ -47,7 +65,12 @@ describe('etcd backups: cron expressions', () => {
       ['1,,2 * * * *', /minute \(\) is empty/],
       ['@every 5m', /invalid configuration format/],
     ];
-    for (const [expr, msg] of bad) assert.throws(() => parseCron(expr), (e: unknown) => e instanceof CronError && msg.test(e.message), expr);
+    for (const [expr, msg] of bad)
+      assert.throws(
+        () => parseCron(expr),
+        (e: unknown) => e instanceof CronError && msg.test(e.message),
+        expr,
+      );
   });
 
   it('matches day-of-month OR day-of-week when both are restricted, AND when one is *', () => {
@@ -66,10 +89,20 @@ describe('etcd backups: cron expressions', () => {
 
   it('next and previous fire times agree with a minute-by-minute scan', function () {
     this.timeout(120_000); // ~1.1 million match() calls
-    const exprs = ['*/7 * * * *', '0 */6 * * *', '30 2 * * 1-5', '15 10 1,15 * *', '0 0 13 * fri', '59 23 31 * *', '0 12 29 2 *', '5/15 3-4 * jan,jun sun', '@hourly'];
+    const exprs = [
+      '*/7 * * * *',
+      '0 */6 * * *',
+      '30 2 * * 1-5',
+      '15 10 1,15 * *',
+      '0 0 13 * fri',
+      '59 23 31 * *',
+      '0 12 29 2 *',
+      '5/15 3-4 * jan,jun sun',
+      '@hourly',
+    ];
     // Deterministic pseudo-random start points over a few years (leap day included).
     let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const scanNext = (s: ReturnType<typeof parseCron>, from: number, limit: number) => {
       for (let m = Math.floor(from / 60000) * 60000 + 60000; m <= from + limit; m += 60000) if (cronMatches(s, m)) return m;
       return undefined;

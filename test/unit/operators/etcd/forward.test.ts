@@ -64,9 +64,12 @@ describe('etcd member access through local forwards', () => {
 
   it('a tunnel that fails closes the local connection and says why', async () => {
     const lines: string[] = [];
-    const r = new ForwardingResolver(async () => {
-      throw new Error('pods "e-0" is forbidden');
-    }, (l) => lines.push(l));
+    const r = new ForwardingResolver(
+      async () => {
+        throw new Error('pods "e-0" is forbidden');
+      },
+      (l) => lines.push(l),
+    );
     try {
       await r.prepare(cluster, 'e-0', pod('u1'));
       const ep = r.resolve(cluster, 'e-0', pod('u1'))!;

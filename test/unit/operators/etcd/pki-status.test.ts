@@ -56,7 +56,16 @@ describe('etcd status', () => {
     health: Object.fromEntries(
       ['e-0', 'e-1', 'e-2'].map((n, i) => [
         n,
-        { healthy: i === 0 ? leaderHealthy : true, isLeader: i === 0, isLearner: false, raftIndex: 9, raftAppliedIndex: 9, dbSize: 100, dbSizeInUse: 60, version: i === 2 ? '3.5.34' : '3.5.35' },
+        {
+          healthy: i === 0 ? leaderHealthy : true,
+          isLeader: i === 0,
+          isLearner: false,
+          raftIndex: 9,
+          raftAppliedIndex: 9,
+          dbSize: 100,
+          dbSizeInUse: 60,
+          version: i === 2 ? '3.5.34' : '3.5.35',
+        },
       ]),
     ),
     pods: ['e-0', 'e-1', 'e-2'].map((n) => ({ name: n, ready: true, terminating: false, version: '3.5.35' })),
@@ -68,7 +77,15 @@ describe('etcd status', () => {
 
   it('reports members, leader, the oldest version, and conditions at the generation', () => {
     const i = input(true);
-    const s = computeStatus({ cluster: ref, generation: 4, previous: undefined, views: memberViews(i), alarms: [], plan: plan(i), now: '2026-01-01T00:00:00Z' });
+    const s = computeStatus({
+      cluster: ref,
+      generation: 4,
+      previous: undefined,
+      views: memberViews(i),
+      alarms: [],
+      plan: plan(i),
+      now: '2026-01-01T00:00:00Z',
+    });
     assert.equal(s.leader, 'e-0');
     assert.equal(s.readyMembers, 3);
     assert.equal(s.currentVersion, '3.5.34');
@@ -94,7 +111,15 @@ describe('etcd status', () => {
 
   it('marks the cluster Degraded when a member is unhealthy', () => {
     const i = input(false);
-    const s = computeStatus({ cluster: ref, generation: 1, previous: undefined, views: memberViews(i), alarms: [], plan: plan(i), now: 'now' });
+    const s = computeStatus({
+      cluster: ref,
+      generation: 1,
+      previous: undefined,
+      views: memberViews(i),
+      alarms: [],
+      plan: plan(i),
+      now: 'now',
+    });
     const degraded = s.conditions!.find((c) => c.type === 'Degraded')!;
     assert.equal(degraded.status, 'True');
     assert.equal(degraded.reason, 'MembersUnhealthy');

@@ -1,13 +1,7 @@
 // The planner as tables: observed world in, ONE next action out.
 import * as assert from 'node:assert/strict';
 import { memberPeerURL } from '../../../../src/operators/etcd/names';
-import {
-  DEFAULT_PLAN_OPTIONS,
-  type EtcdMemberFacts,
-  type MemberHealth,
-  type PlanInput,
-  plan,
-} from '../../../../src/operators/etcd/plan';
+import { DEFAULT_PLAN_OPTIONS, type EtcdMemberFacts, type MemberHealth, type PlanInput, plan } from '../../../../src/operators/etcd/plan';
 
 const cluster = { name: 'e', namespace: 'ns' };
 const url = (n: string) => memberPeerURL(cluster, n);
@@ -26,12 +20,39 @@ interface M {
 function world(members: M[], over: Partial<PlanInput> = {}, alarms: string[] = []): PlanInput {
   const etcdMembers: EtcdMemberFacts[] = members
     .filter((m) => m.inEtcd !== false)
-    .map((m, i) => ({ id: m.id ?? `a${i}`, name: m.started === false ? '' : m.name, peerURLs: [url(m.name)], clientURLs: [], isLearner: !!m.learner }));
+    .map((m, i) => ({
+      id: m.id ?? `a${i}`,
+      name: m.started === false ? '' : m.name,
+      peerURLs: [url(m.name)],
+      clientURLs: [],
+      isLearner: !!m.learner,
+    }));
   const health: PlanInput['health'] = {};
   for (const m of members) {
-    if (m.health === 'down') health[m.name] = { healthy: false, isLeader: false, isLearner: !!m.learner, raftIndex: 0, raftAppliedIndex: 0, dbSize: 0, dbSizeInUse: 0, version: '', error: 'connection refused' };
+    if (m.health === 'down')
+      health[m.name] = {
+        healthy: false,
+        isLeader: false,
+        isLearner: !!m.learner,
+        raftIndex: 0,
+        raftAppliedIndex: 0,
+        dbSize: 0,
+        dbSizeInUse: 0,
+        version: '',
+        error: 'connection refused',
+      };
     else if (m.pod !== false)
-      health[m.name] = { healthy: true, isLeader: false, isLearner: !!m.learner, raftIndex: 100, raftAppliedIndex: 100, dbSize: 1000, dbSizeInUse: 1000, version: '3.5.35', ...m.health };
+      health[m.name] = {
+        healthy: true,
+        isLeader: false,
+        isLearner: !!m.learner,
+        raftIndex: 100,
+        raftAppliedIndex: 100,
+        dbSize: 1000,
+        dbSizeInUse: 1000,
+        version: '3.5.35',
+        ...m.health,
+      };
   }
   return {
     cluster,
@@ -45,9 +66,18 @@ function world(members: M[], over: Partial<PlanInput> = {}, alarms: string[] = [
       .filter((m) => m.pod !== false)
       .map((m) => {
         const p = typeof m.pod === 'object' ? m.pod : {};
-        return { name: m.name, phase: 'Running', ready: p.ready ?? true, terminating: !!p.terminating, version: p.version ?? '3.5.35', secretHash: p.secretHash };
+        return {
+          name: m.name,
+          phase: 'Running',
+          ready: p.ready ?? true,
+          terminating: !!p.terminating,
+          version: p.version ?? '3.5.35',
+          secretHash: p.secretHash,
+        };
       }),
-    claims: members.filter((m) => m.claim !== false).map((m) => ({ name: `${m.name}-data`, member: m.name, terminating: m.claim === 'terminating' })),
+    claims: members
+      .filter((m) => m.claim !== false)
+      .map((m) => ({ name: `${m.name}-data`, member: m.name, terminating: m.claim === 'terminating' })),
     durations: { unhealthyMs: {}, learnerMs: {}, noQuorumMs: 0 },
     nextIndex: Math.max(-1, ...members.map((m) => Number(m.name.split('-')[1]))) + 1,
     options: DEFAULT_PLAN_OPTIONS,
@@ -56,11 +86,7 @@ function world(members: M[], over: Partial<PlanInput> = {}, alarms: string[] = [
 }
 
 const leader = { isLeader: true };
-const three = (): M[] => [
-  { name: 'e-0', health: leader },
-  { name: 'e-1' },
-  { name: 'e-2' },
-];
+const three = (): M[] => [{ name: 'e-0', health: leader }, { name: 'e-1' }, { name: 'e-2' }];
 
 describe('etcd planner', () => {
   it('creates the seed first, then waits for it', () => {
@@ -75,29 +101,55 @@ describe('etcd planner', () => {
     const one = world([{ name: 'e-0', health: leader }]);
     assert.deepEqual(plan(one).action, { type: 'AddLearner', member: 'e-1', peerURL: url('e-1') });
 
-    const added = world([{ name: 'e-0', health: leader }, { name: 'e-1', learner: true, started: false, pod: false, claim: false }]);
+    const added = world([
+      { name: 'e-0', health: leader },
+      { name: 'e-1', learner: true, started: false, pod: false, claim: false },
+    ]);
     const create = plan(added).action;
     assert.equal(create.type, 'CreateMember');
     assert.ok(create.type === 'CreateMember');
     assert.equal(create.reason, 'Join');
-    assert.deepEqual(create.initialCluster.map((p) => p.name), ['e-0', 'e-1']);
+    assert.deepEqual(
+      create.initialCluster.map((p) => p.name),
+      ['e-0', 'e-1'],
+    );
 
-    const lagging = world([{ name: 'e-0', health: { ...leader, raftIndex: 1000 } }, { name: 'e-1', learner: true, health: { raftAppliedIndex: 10 } }]);
+    const lagging = world([
+      { name: 'e-0', health: { ...leader, raftIndex: 1000 } },
+      { name: 'e-1', learner: true, health: { raftAppliedIndex: 10 } },
+    ]);
     assert.equal(plan(lagging).action.type, 'Wait');
-    const caughtUp = world([{ name: 'e-0', health: { ...leader, raftIndex: 1000 } }, { name: 'e-1', id: 'b1', learner: true, health: { raftAppliedIndex: 995 } }]);
+    const caughtUp = world([
+      { name: 'e-0', health: { ...leader, raftIndex: 1000 } },
+      { name: 'e-1', id: 'b1', learner: true, health: { raftAppliedIndex: 995 } },
+    ]);
     assert.deepEqual(plan(caughtUp).action, { type: 'PromoteLearner', member: 'e-1', id: 'b1' });
   });
 
   it('adds no member while a voter is unhealthy', () => {
-    const w = world([{ name: 'e-0', health: leader }, { name: 'e-1', health: 'down' }, { name: 'e-2' }], { desired: { replicas: 5, version: '3.5.35' } });
+    const w = world([{ name: 'e-0', health: leader }, { name: 'e-1', health: 'down' }, { name: 'e-2' }], {
+      desired: { replicas: 5, version: '3.5.35' },
+    });
     const a = plan(w).action;
     assert.equal(a.type, 'Wait');
   });
 
   it('scales down by removing the newest follower from etcd first, never the leader, then deletes its resources', () => {
     const five = world([{ name: 'e-0' }, { name: 'e-1', health: leader }, { name: 'e-2' }, { name: 'e-3' }, { name: 'e-4', id: 'x4' }]);
-    assert.deepEqual(plan(five).action, { type: 'RemoveMember', member: 'e-4', id: 'x4', reason: 'ScaleDown', message: 'scaling from 5 to 3 members' });
-    const leaderNewest = world([{ name: 'e-0' }, { name: 'e-1' }, { name: 'e-2' }, { name: 'e-3', id: 'x3' }, { name: 'e-4', health: leader }]);
+    assert.deepEqual(plan(five).action, {
+      type: 'RemoveMember',
+      member: 'e-4',
+      id: 'x4',
+      reason: 'ScaleDown',
+      message: 'scaling from 5 to 3 members',
+    });
+    const leaderNewest = world([
+      { name: 'e-0' },
+      { name: 'e-1' },
+      { name: 'e-2' },
+      { name: 'e-3', id: 'x3' },
+      { name: 'e-4', health: leader },
+    ]);
     const a = plan(leaderNewest).action;
     assert.ok(a.type === 'RemoveMember' && a.member === 'e-3');
     const removed = world([...three(), { name: 'e-4', inEtcd: false }]);
@@ -109,11 +161,20 @@ describe('etcd planner', () => {
     const a = plan(podGone).action;
     assert.ok(a.type === 'CreateMember' && a.reason === 'Rejoin' && a.member === 'e-1');
     const dataGone = world([{ name: 'e-0', health: leader }, { name: 'e-1', id: 'dead', pod: false, claim: false }, { name: 'e-2' }]);
-    assert.deepEqual(plan(dataGone).action, { type: 'RemoveMember', member: 'e-1', id: 'dead', reason: 'DataLost', message: 'e-1 lost its data volume' });
+    assert.deepEqual(plan(dataGone).action, {
+      type: 'RemoveMember',
+      member: 'e-1',
+      id: 'dead',
+      reason: 'DataLost',
+      message: 'e-1 lost its data volume',
+    });
   });
 
   it('replaces a member unhealthy past the grace period, not before', () => {
-    const sick = (ms: number) => world([{ name: 'e-0', health: leader }, { name: 'e-1', id: 's1', health: 'down' }, { name: 'e-2' }], { durations: { unhealthyMs: { 'e-1': ms }, learnerMs: {}, noQuorumMs: 0 } });
+    const sick = (ms: number) =>
+      world([{ name: 'e-0', health: leader }, { name: 'e-1', id: 's1', health: 'down' }, { name: 'e-2' }], {
+        durations: { unhealthyMs: { 'e-1': ms }, learnerMs: {}, noQuorumMs: 0 },
+      });
     assert.equal(plan(sick(1000)).action.type, 'Wait');
     const a = plan(sick(DEFAULT_PLAN_OPTIONS.replaceUnhealthyAfterMs)).action;
     assert.ok(a.type === 'RemoveMember' && a.reason === 'Replace' && a.id === 's1');
@@ -121,14 +182,23 @@ describe('etcd planner', () => {
 
   it('never removes a member when that would cost quorum; reports QuorumLost with the restore command after a while', () => {
     const w = (ms: number) =>
-      world([{ name: 'e-0', health: 'down' }, { name: 'e-1', health: 'down' }, { name: 'e-2', health: leader }], {
-        durations: { unhealthyMs: { 'e-0': 1e9, 'e-1': 1e9 }, learnerMs: {}, noQuorumMs: ms },
-      });
+      world(
+        [
+          { name: 'e-0', health: 'down' },
+          { name: 'e-1', health: 'down' },
+          { name: 'e-2', health: leader },
+        ],
+        {
+          durations: { unhealthyMs: { 'e-0': 1e9, 'e-1': 1e9 }, learnerMs: {}, noQuorumMs: ms },
+        },
+      );
     const early = plan(w(1000));
     assert.equal(early.action.type, 'Wait');
     const late = plan(w(DEFAULT_PLAN_OPTIONS.quorumLostAfterMs));
     assert.equal(late.action.type, 'QuorumLost');
-    assert.ok(late.action.type === 'QuorumLost' && /kokpit restore <backup> --into <new-etcd-cluster> -n ns --wait/.test(late.action.message));
+    assert.ok(
+      late.action.type === 'QuorumLost' && /kokpit restore <backup> --into <new-etcd-cluster> -n ns --wait/.test(late.action.message),
+    );
   });
 
   it('refuses even replica counts and downgrades with precise problems, changing nothing', () => {
@@ -142,17 +212,25 @@ describe('etcd planner', () => {
   });
 
   it('upgrades followers first and the leader last, one restart at a time', () => {
-    const members: M[] = [{ name: 'e-0', health: leader, pod: { version: '3.5.34' } }, { name: 'e-1', pod: { version: '3.5.34' } }, { name: 'e-2', pod: { version: '3.5.34' } }];
+    const members: M[] = [
+      { name: 'e-0', health: leader, pod: { version: '3.5.34' } },
+      { name: 'e-1', pod: { version: '3.5.34' } },
+      { name: 'e-2', pod: { version: '3.5.34' } },
+    ];
     for (const m of members) m.health = { ...(m.health as object), version: '3.5.34' };
     const first = plan(world(members, { desired: { replicas: 3, version: '3.5.35' } }));
     assert.ok(first.action.type === 'RestartMember' && first.action.member === 'e-1' && first.action.reason === 'Upgrade');
     assert.equal(first.phase, 'Upgrading');
     const leaderLeft = plan(
-      world([{ name: 'e-0', health: { ...leader, version: '3.5.34' }, pod: { version: '3.5.34' } }, { name: 'e-1' }, { name: 'e-2' }], { desired: { replicas: 3, version: '3.5.35' } }),
+      world([{ name: 'e-0', health: { ...leader, version: '3.5.34' }, pod: { version: '3.5.34' } }, { name: 'e-1' }, { name: 'e-2' }], {
+        desired: { replicas: 3, version: '3.5.35' },
+      }),
     );
     assert.ok(leaderLeft.action.type === 'RestartMember' && leaderLeft.action.member === 'e-0');
     const notReady = plan(
-      world([{ name: 'e-0', health: leader, pod: { version: '3.5.34' } }, { name: 'e-1', pod: { ready: false } }, { name: 'e-2' }], { desired: { replicas: 3, version: '3.5.35' } }),
+      world([{ name: 'e-0', health: leader, pod: { version: '3.5.34' } }, { name: 'e-1', pod: { ready: false } }, { name: 'e-2' }], {
+        desired: { replicas: 3, version: '3.5.35' },
+      }),
     );
     assert.equal(notReady.action.type, 'Wait');
   });
@@ -164,7 +242,12 @@ describe('etcd planner', () => {
 
   it('creates nothing for a restore from a missing backup', () => {
     const p = plan(
-      world([], { bootstrapped: false, etcd: undefined, knownMembers: [], restore: { state: 'Invalid', backupName: 'b', reason: 'BackupNotFound', message: 'EtcdBackup b does not exist' } }),
+      world([], {
+        bootstrapped: false,
+        etcd: undefined,
+        knownMembers: [],
+        restore: { state: 'Invalid', backupName: 'b', reason: 'BackupNotFound', message: 'EtcdBackup b does not exist' },
+      }),
     );
     assert.equal(p.action.type, 'Wait');
     assert.equal(p.problems[0].reason, 'BackupNotFound');

@@ -38,7 +38,13 @@ const cluster: EtcdCluster = {
 };
 const ref = { name: 'main', namespace: 'tenants' };
 const FAKE = (what: string) => `-----BEGIN ${what}-----\nZmFrZQ==\n-----END ${what}-----\n`;
-const files = { 'ca.crt': FAKE('CERTIFICATE'), 'server.crt': FAKE('CERTIFICATE'), 'server.key': FAKE('PRIVATE KEY'), 'peer.crt': FAKE('CERTIFICATE'), 'peer.key': FAKE('PRIVATE KEY') };
+const files = {
+  'ca.crt': FAKE('CERTIFICATE'),
+  'server.crt': FAKE('CERTIFICATE'),
+  'server.key': FAKE('PRIVATE KEY'),
+  'peer.crt': FAKE('CERTIFICATE'),
+  'peer.key': FAKE('PRIVATE KEY'),
+};
 
 describe('etcd renderers', () => {
   it('renders the seed pod of a new cluster', () => {
@@ -89,8 +95,17 @@ describe('etcd renderers', () => {
   });
 
   it('the restore script is a constant: the snapshot name reaches etcdutl as an argument, and a name the backup reconciler never writes is refused', () => {
-    const inputs = (file: string) => ({ member: 'main-0', version: '3.5.35', initialCluster: [{ name: 'main-0', peerURL: memberPeerURL(ref, 'main-0') }], state: 'new' as const, secretHash: 'abc', restore: { hostDir: '/backups/tenants/old', file } });
-    const scripts = ['snap-1.db', 'other-backup-0a1b2c3d.db'].map((f) => renderMemberPod(cluster, inputs(f)).spec!.initContainers![0].command![2]);
+    const inputs = (file: string) => ({
+      member: 'main-0',
+      version: '3.5.35',
+      initialCluster: [{ name: 'main-0', peerURL: memberPeerURL(ref, 'main-0') }],
+      state: 'new' as const,
+      secretHash: 'abc',
+      restore: { hostDir: '/backups/tenants/old', file },
+    });
+    const scripts = ['snap-1.db', 'other-backup-0a1b2c3d.db'].map(
+      (f) => renderMemberPod(cluster, inputs(f)).spec!.initContainers![0].command![2],
+    );
     assert.equal(scripts[0], scripts[1], 'nothing of the backup in the shell text');
     for (const hostile of ['x;reboot;.db', 'a b.db', '$(id).db', '../../etc/passwd', '`id`.db', 'x.db\nrm -rf /']) {
       assert.throws(() => renderMemberPod(cluster, inputs(hostile)), /refusing to restore from snapshot file name/, hostile);
@@ -117,7 +132,14 @@ describe('etcd renderers', () => {
   it('gives every owned object a controller owner reference to the cluster', () => {
     for (const o of [renderPeerService(cluster), renderMemberClaim(cluster, 'main-0'), renderMemberSecret(cluster, 'main-0', files)]) {
       assert.deepEqual(o.metadata!.ownerReferences, [
-        { apiVersion: 'kokpit.dev/v1alpha1', kind: 'EtcdCluster', name: 'main', uid: cluster.metadata.uid, controller: true, blockOwnerDeletion: true },
+        {
+          apiVersion: 'kokpit.dev/v1alpha1',
+          kind: 'EtcdCluster',
+          name: 'main',
+          uid: cluster.metadata.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
       ]);
     }
   });

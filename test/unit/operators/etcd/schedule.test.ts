@@ -37,7 +37,10 @@ describe('etcd backups: schedule decisions', () => {
     const noQuorum = decideSchedule({ ...base, now, lastScheduleTime: t('2026-05-01T10:00:00Z'), canSnapshot: false });
     assert.match(noQuorum.blocked ?? '', /no quorum/);
     // Later, free again: the owed slot is taken.
-    assert.equal(decideSchedule({ ...base, now: now + 120_000, lastScheduleTime: t('2026-05-01T10:00:00Z') }).take, t('2026-05-01T11:00:00Z'));
+    assert.equal(
+      decideSchedule({ ...base, now: now + 120_000, lastScheduleTime: t('2026-05-01T10:00:00Z') }).take,
+      t('2026-05-01T11:00:00Z'),
+    );
   });
 
   it('a schedule that never fires again asks for no requeue', () => {
@@ -56,20 +59,32 @@ describe('etcd backups: retention', () => {
   it('keeps the newest `retain` completed backups and prunes older ones, oldest first', () => {
     const r = planRetention([b('b3', 3, 'Completed'), b('b1', 1, 'Completed'), b('b4', 4, 'Completed'), b('b2', 2, 'Completed')], 2);
     assert.equal(r.newest?.name, 'b4');
-    assert.deepEqual(r.prune.map((x) => x.name), ['b1', 'b2']);
+    assert.deepEqual(
+      r.prune.map((x) => x.name),
+      ['b1', 'b2'],
+    );
   });
 
   it('prunes failed backups older than the newest completed one, never running ones', () => {
-    const r = planRetention([b('f1', 1, 'Failed'), b('c2', 2, 'Completed'), b('r3', 3, 'Running'), b('f4', 4, 'Failed'), b('p0', 0, 'Pending')], 2);
+    const r = planRetention(
+      [b('f1', 1, 'Failed'), b('c2', 2, 'Completed'), b('r3', 3, 'Running'), b('f4', 4, 'Failed'), b('p0', 0, 'Pending')],
+      2,
+    );
     assert.equal(r.newest?.name, 'c2');
     assert.deepEqual(r.prune, []);
-    assert.deepEqual(r.pruneFailed.map((x) => x.name), ['f1']);
+    assert.deepEqual(
+      r.pruneFailed.map((x) => x.name),
+      ['f1'],
+    );
   });
 
   it('a schedule that keeps failing keeps only the `retain` newest failures', () => {
     const r = planRetention([b('f1', 1, 'Failed'), b('f2', 2, 'Failed'), b('f3', 3, 'Failed'), b('f4', 4, 'Failed')], 2);
     assert.equal(r.newest, undefined);
-    assert.deepEqual(r.pruneFailed.map((x) => x.name), ['f1', 'f2']);
+    assert.deepEqual(
+      r.pruneFailed.map((x) => x.name),
+      ['f1', 'f2'],
+    );
   });
 
   it('prunes nothing without a completed backup, or within retain', () => {

@@ -5,7 +5,12 @@ import { componentValidity } from '../../../../src/operators/machine/component-r
 import { findCycleThrough, planComponents } from '../../../../src/operators/machine/components';
 
 const comp = (version: string, dependsOn?: string[], providers?: ComponentSpec['providers']): ComponentSpec =>
-  ({ version, ...(dependsOn ? { dependsOn } : {}), ...(providers ? { providers } : {}), steps: { install: { script: 'true', timeoutSeconds: 300 } } }) as ComponentSpec;
+  ({
+    version,
+    ...(dependsOn ? { dependsOn } : {}),
+    ...(providers ? { providers } : {}),
+    steps: { install: { script: 'true', timeoutSeconds: 300 } },
+  }) as ComponentSpec;
 
 const catalogue = new Map<string, ComponentSpec>([
   ['containerd', comp('1.7.0')],
@@ -16,15 +21,28 @@ const catalogue = new Map<string, ComponentSpec>([
 
 describe('machine operator: components', () => {
   it('orders components after their dependencies, keeping the listed order among equals', () => {
-    const plan = planComponents([{ name: 'kubelet' }, { name: 'node-exporter' }, { name: 'cni' }, { name: 'containerd' }], catalogue, 'kwok');
+    const plan = planComponents(
+      [{ name: 'kubelet' }, { name: 'node-exporter' }, { name: 'cni' }, { name: 'containerd' }],
+      catalogue,
+      'kwok',
+    );
     assert.ok(plan.ok);
-    assert.deepEqual(plan.components.map((c) => c.name), ['node-exporter', 'containerd', 'cni', 'kubelet']);
+    assert.deepEqual(
+      plan.components.map((c) => c.name),
+      ['node-exporter', 'containerd', 'cni', 'kubelet'],
+    );
   });
 
   it('takes the machine version over the Component default', () => {
     const plan = planComponents([{ name: 'containerd', version: '1.7.9' }, { name: 'node-exporter' }], catalogue, 'kwok');
     assert.ok(plan.ok);
-    assert.deepEqual(plan.components.map((c) => [c.name, c.version]), [['containerd', '1.7.9'], ['node-exporter', '1.8.0']]);
+    assert.deepEqual(
+      plan.components.map((c) => [c.name, c.version]),
+      [
+        ['containerd', '1.7.9'],
+        ['node-exporter', '1.8.0'],
+      ],
+    );
   });
 
   it('reports a cycle as terminal, naming it', () => {

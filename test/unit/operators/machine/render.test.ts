@@ -10,7 +10,9 @@ const machine: Machine = {
   kind: 'Machine',
   metadata: { name: 'w1', namespace: 'team-a', generation: 1 },
   spec: {
-    clusterRef: { name: 'prod' }, provider: 'kwok', role: 'worker',
+    clusterRef: { name: 'prod' },
+    provider: 'kwok',
+    role: 'worker',
     labels: { zone: 'z1', 'kubernetes.io/hostname': 'spoofed' },
     taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }],
   },
@@ -20,7 +22,11 @@ const set: MachineSet = {
   apiVersion: 'kokpit.dev/v1alpha1',
   kind: 'MachineSet',
   metadata: { name: 'pool', namespace: 'team-a', uid: 'uid-1' },
-  spec: { clusterRef: { name: 'prod' }, replicas: 4, template: { spec: { provider: 'kwok', role: 'worker', components: [{ name: 'agent', version: '1.0.0' }] } } },
+  spec: {
+    clusterRef: { name: 'prod' },
+    replicas: 4,
+    template: { spec: { provider: 'kwok', role: 'worker', components: [{ name: 'agent', version: '1.0.0' }] } },
+  },
 };
 
 describe('machine operator: renderers', () => {
@@ -45,7 +51,9 @@ describe('machine operator: renderers', () => {
     assert.equal(machineIndexOf('pool', m.metadata.name), 2);
     assert.equal(machineIndexOf('pool', 'pool-x'), undefined);
     assert.equal(machineIndexOf('pool', 'pool-02'), undefined);
-    assert.deepEqual(m.metadata.ownerReferences, [{ apiVersion: 'kokpit.dev/v1alpha1', kind: 'MachineSet', name: 'pool', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
+    assert.deepEqual(m.metadata.ownerReferences, [
+      { apiVersion: 'kokpit.dev/v1alpha1', kind: 'MachineSet', name: 'pool', uid: 'uid-1', controller: true, blockOwnerDeletion: true },
+    ]);
     assert.equal(m.metadata.labels!['kokpit.dev/template-hash'], hash);
     assert.deepEqual(m.spec.components, [{ name: 'agent', version: '1.0.0' }]);
   });
@@ -53,7 +61,10 @@ describe('machine operator: renderers', () => {
   it('template hash changes with a component version and not with replicas', () => {
     const h = templateHashOf(set);
     assert.equal(templateHashOf({ ...set, spec: { ...set.spec, replicas: 9 } }), h);
-    const bumped = { ...set, spec: { ...set.spec, template: { spec: { ...set.spec.template.spec, components: [{ name: 'agent', version: '1.1.0' }] } } } };
+    const bumped = {
+      ...set,
+      spec: { ...set.spec, template: { spec: { ...set.spec.template.spec, components: [{ name: 'agent', version: '1.1.0' }] } } },
+    };
     assert.notEqual(templateHashOf(bumped), h);
   });
 });

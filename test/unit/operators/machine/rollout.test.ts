@@ -2,9 +2,18 @@
 import * as assert from 'node:assert/strict';
 import { parseDuration, phaseTargets, planRollout, type MachineFacts } from '../../../../src/operators/machine/rollout';
 
-const m = (index: number, hash: string, ready = true, failed = false): MachineFacts => ({ name: `set-${index}`, index, hash, ready, failed });
+const m = (index: number, hash: string, ready = true, failed = false): MachineFacts => ({
+  name: `set-${index}`,
+  index,
+  hash,
+  ready,
+  failed,
+});
 const now = new Date('2026-01-01T00:00:00Z');
-const spec = (replicas: number, phases?: Array<{ percent: number; pause?: string }>, maxUnavailable = 1) => ({ replicas, rollout: { maxUnavailable, phases } });
+const spec = (replicas: number, phases?: Array<{ percent: number; pause?: string }>, maxUnavailable = 1) => ({
+  replicas,
+  rollout: { maxUnavailable, phases },
+});
 
 describe('machine operator: rollout planning', () => {
   it('phase targets are cumulative, at least one machine, never above replicas', () => {
@@ -38,7 +47,13 @@ describe('machine operator: rollout planning', () => {
     assert.equal(start.rollingOut, true);
 
     // set-0 updated but not ready yet: nothing more in phase 0.
-    const waiting = planRollout(spec(4, phases), 'new', [m(0, 'new', false), m(1, 'old'), m(2, 'old'), m(3, 'old')], { currentPhase: 0 }, now);
+    const waiting = planRollout(
+      spec(4, phases),
+      'new',
+      [m(0, 'new', false), m(1, 'old'), m(2, 'old'), m(3, 'old')],
+      { currentPhase: 0 },
+      now,
+    );
     assert.equal(waiting.currentPhase, 0);
     assert.deepEqual(waiting.update, []);
 
@@ -54,9 +69,21 @@ describe('machine operator: rollout planning', () => {
   });
 
   it('never has more than maxUnavailable machines down', () => {
-    const plan = planRollout(spec(6, [{ percent: 100 }], 2), 'new', [0, 1, 2, 3, 4, 5].map((i) => m(i, 'old')), {}, now);
+    const plan = planRollout(
+      spec(6, [{ percent: 100 }], 2),
+      'new',
+      [0, 1, 2, 3, 4, 5].map((i) => m(i, 'old')),
+      {},
+      now,
+    );
     assert.deepEqual(plan.update, ['set-0', 'set-1']);
-    const oneDown = planRollout(spec(6, [{ percent: 100 }], 2), 'new', [m(0, 'new', false), ...[1, 2, 3, 4, 5].map((i) => m(i, 'old'))], {}, now);
+    const oneDown = planRollout(
+      spec(6, [{ percent: 100 }], 2),
+      'new',
+      [m(0, 'new', false), ...[1, 2, 3, 4, 5].map((i) => m(i, 'old'))],
+      {},
+      now,
+    );
     assert.deepEqual(oneDown.update, ['set-1']);
   });
 
@@ -83,7 +110,13 @@ describe('machine operator: rollout planning', () => {
   });
 
   it('stops a phase whose health gate fails', () => {
-    const plan = planRollout(spec(4, [{ percent: 50 }, { percent: 100 }]), 'new', [m(0, 'new', false, true), m(1, 'old'), m(2, 'old'), m(3, 'old')], {}, now);
+    const plan = planRollout(
+      spec(4, [{ percent: 50 }, { percent: 100 }]),
+      'new',
+      [m(0, 'new', false, true), m(1, 'old'), m(2, 'old'), m(3, 'old')],
+      {},
+      now,
+    );
     assert.equal(plan.healthGateFailed, true);
     assert.deepEqual(plan.update, []);
     assert.match(plan.message, /set-0 Failed/);
