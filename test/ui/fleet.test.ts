@@ -467,15 +467,13 @@ describe('ui: the Fleet view and editor in code-server', function () {
     await wb.runCommand('Kokpit: Apply Current File');
     await wb.notification(`applied EtcdCluster default/shared-etcd to ${contextName}`).waitFor({ state: 'visible', timeout: STEP_MS });
     // Server-side applied by kokpit's field manager.
-    const stored = (await kc
-      .makeApiClient(CustomObjectsApi)
-      .getNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: 'default',
-        plural: 'etcdclusters',
-        name: 'shared-etcd',
-      })) as {
+    const stored = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: 'default',
+      plural: 'etcdclusters',
+      name: 'shared-etcd',
+    })) as {
       metadata: { managedFields?: { manager: string; operation: string }[] };
     };
     assert.ok(

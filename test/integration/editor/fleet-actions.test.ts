@@ -246,15 +246,13 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
     try {
       const admin =
         'apiVersion: v1\nkind: Config\nclusters: [{ name: prod, cluster: { server: "https://127.0.0.1:31443" } }]\nusers: [{ name: admin, user: { token: t0k3n } }]\ncontexts: [{ name: admin@prod, context: { cluster: prod, user: admin } }]\ncurrent-context: admin@prod\n';
-      await kc
-        .makeApiClient(CoreV1Api)
-        .createNamespacedSecret({
-          namespace: NS,
-          body: {
-            metadata: { name: names.kubeconfig('prod', 'admin') },
-            data: { [KUBECONFIG_KEY]: Buffer.from(admin).toString('base64') },
-          },
-        });
+      await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
+        namespace: NS,
+        body: {
+          metadata: { name: names.kubeconfig('prod', 'admin') },
+          data: { [KUBECONFIG_KEY]: Buffer.from(admin).toString('base64') },
+        },
+      });
       state.quickPickAnswers = ['prod'];
       const messages = await run('kokpit.mergeKubeconfig');
       assert.equal(messages[0].level, 'info', messages[0].text);
