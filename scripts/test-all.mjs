@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const summary = join(mkdtempSync(join(tmpdir(), 'kokpit-test-')), 'summary.jsonl');
-const tiers = ['typecheck', 'lint:layers', 'test:unit', 'test:integration', 'test:ui'].filter((t) => pkg.scripts[t]);
+const tiers = ['typecheck', 'lint', 'lint:layers', 'test:unit', 'test:integration', 'test:ui'].filter((t) => pkg.scripts[t]);
 const failedTiers = [];
 for (const tier of tiers) {
   const started = Date.now();
