@@ -292,7 +292,9 @@ export function formatEvents(
   events: readonly EventLike[],
   context: string,
 ): string {
-  const header = `# Events of ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} in ${context} (the apiserver keeps events for about an hour)`;
+  const header =
+    `# Events of ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} in ${context} (the apiserver keeps ` +
+    `events for about an hour)`;
   if (events.length === 0) return `${header}\n\nNo events.\n`;
   const rows = [...events]
     .sort((a, b) => (lastSeen(a) < lastSeen(b) ? -1 : lastSeen(a) > lastSeen(b) ? 1 : 0))

@@ -69,7 +69,8 @@ export async function patchKokpitObject(kc: KubeConfig, ref: Ref, ops: JsonPatch
       const value = valueAt(now, t.path);
       if (JSON.stringify(value) !== JSON.stringify(t.value)) {
         throw new Error(
-          `${describe(ref)} changed meanwhile: ${t.path.slice(1).replace(/\//g, '.')} is now ${JSON.stringify(value)} (was ${JSON.stringify(t.value)}); nothing was changed, try again`,
+          `${describe(ref)} changed meanwhile: ${t.path.slice(1).replace(/\//g, '.')} is now ${JSON.stringify(value)} ` +
+            `(was ${JSON.stringify(t.value)}); nothing was changed, try again`,
           { cause: e },
         );
       }

@@ -109,7 +109,8 @@ export const BusinessClusterSpec = Struct(
     version: Type.String({
       pattern: KUBERNETES_VERSION,
       description:
-        'Kubernetes version, e.g. `v1.32.13`; must be in the version catalog (`kokpit get versions`). Upgrades go one minor at a time; downgrades are refused.',
+        'Kubernetes version, e.g. `v1.32.13`; must be in the version catalog (`kokpit get versions`). Upgrades go one minor at a time; ' +
+        'downgrades are refused.',
     }),
     etcd: EtcdBinding,
     // Sections default to `{}` so their fields' defaults apply to a spec that omits them (CRD defaulting and

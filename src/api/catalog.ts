@@ -51,7 +51,8 @@ export const AddonSpec = Struct(
     parameters: Type.Optional(Type.Array(AddonParameter, { description: 'Parameters the manifests take.' })),
     manifests: Type.String({
       description:
-        'Multi-document YAML template; `{{ .cluster.* }}`, `{{ .images.* }}` and `{{ .params.* }}` are replaced with cluster facts, catalog images and parameters.',
+        'Multi-document YAML template; `{{ .cluster.* }}`, `{{ .images.* }}` and `{{ .params.* }}` are replaced with cluster facts, ' +
+        'catalog images and parameters.',
     }),
   },
   { description: 'An addon that business clusters can enable by name.' },

@@ -69,7 +69,8 @@ export const EtcdClusterSpec = Struct(
             Type.String({
               pattern: CRON,
               description:
-                'Cron schedule (5 fields, UTC) for periodic snapshots, e.g. `0 */6 * * *`; a missed slot is taken once when the cluster can be snapshotted again.',
+                'Cron schedule (5 fields, UTC) for periodic snapshots, e.g. `0 */6 * * *`; ' +
+                'a missed slot is taken once when the cluster can be snapshotted again.',
             }),
           ),
           retain: Type.Integer({

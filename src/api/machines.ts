@@ -9,7 +9,8 @@ const Step = (what: string) =>
   Struct(
     {
       script: Type.String({
-        description: `Shell script that ${what}. \`{{ .version }}\`, \`{{ .machine.* }}\` and \`{{ .cluster.* }}\` are replaced before it runs.`,
+        description:
+          `Shell script that ${what}. ` + `\`{{ .version }}\`, \`{{ .machine.* }}\` and \`{{ .cluster.* }}\` are replaced before it runs.`,
       }),
       timeoutSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 300, description: 'The step fails when it runs longer.' }),
     },

@@ -75,7 +75,8 @@ export const RolloutWave = Struct({
     description: 'Wave name; a cluster labelled `kokpit.dev/wave: <name>` is put in this wave.',
   }),
   clusters: IntOrPercent(
-    'Cumulative size: the clusters upgraded by the end of this wave, a count (`1`) or a percent of all selected (`25%`). The last wave must be `100%`.',
+    'Cumulative size: the clusters upgraded by the end of this wave, a count (`1`) or a percent of all selected (`25%`). ' +
+      'The last wave must be `100%`.',
   ),
   maxConcurrency: Type.Integer({ minimum: 1, default: 1, description: 'Clusters of this wave upgraded at the same time.' }),
   soak: Type.String({

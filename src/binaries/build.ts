@@ -238,7 +238,8 @@ async function buildOne(spec: BinarySpec, goBinary: string, signal?: AbortSignal
   const args = goBuildArgs(spec, tmp);
   const log = fs.createWriteStream(logFile);
   log.write(
-    `# ${new Date().toISOString()} cwd=${moduleDir}\n# CGO_ENABLED=0 GOWORK=off ${goBinary} ${args.map((a) => JSON.stringify(a)).join(' ')}\n`,
+    `# ${new Date().toISOString()} cwd=${moduleDir}\n` +
+      `# CGO_ENABLED=0 GOWORK=off ${goBinary} ${args.map((a) => JSON.stringify(a)).join(' ')}\n`,
   );
 
   const code = await new Promise<number | string>((resolve, reject) => {

@@ -36,7 +36,8 @@ export interface ProviderOptions {
   ensure?: typeof ensureBinaries;
 }
 
-// eslint-disable-next-line max-lines-per-function -- the provider's state (builds in flight, failures remembered) is shared by the closures of the object it returns
+/* eslint-disable-next-line max-lines-per-function -- the provider's state (builds in flight, failures remembered) is shared by the
+   closures of the object it returns */
 export function localBinaryProvider(o: ProviderOptions = {}): BinaryProvider {
   const log = o.log ?? (() => {});
   const builds = new Map<string, { promise: Promise<string>; since: number; estimate: string; started: boolean }>();

@@ -119,7 +119,8 @@ export function metaCluster(p: Parsed, env: NodeJS.ProcessEnv = process.env): Me
     const local = running.find((r) => r.name === named);
     if (!local)
       throw new UsageError(
-        `local environment "${named}" is not running (${running.length ? `running: ${names}` : 'none runs; start one with `kokpit up --name ' + named + '`'})`,
+        `local environment "${named}" is not running ` +
+          `(${running.length ? `running: ${names}` : 'none runs; start one with `kokpit up --name ' + named + '`'})`,
       );
     return { kc: load(local.kubeconfig, `local environment "${named}"`), source: `local environment "${named}"` };
   }

@@ -47,7 +47,8 @@ export class SharedInformers {
     if (have) {
       if ((have.spec.labelSelector ?? '') !== (spec.labelSelector ?? '')) {
         throw new Error(
-          `${id} is watched with selector '${have.spec.labelSelector ?? ''}'; a second watch with '${spec.labelSelector ?? ''}' is not shared`,
+          `${id} is watched with selector '${have.spec.labelSelector ?? ''}'; a second watch with ` +
+            `'${spec.labelSelector ?? ''}' is not shared`,
         );
       }
       return have.informer as unknown as Informer<T>;

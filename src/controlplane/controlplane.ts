@@ -42,9 +42,10 @@ export interface StartControlPlaneOptions {
    * deletecollection; Metadata level: who, which user agent, which object, the response code) and no read,
    * to `audit.log` in the control plane's directory. Tests count a component's writes from it
    * (test/support/audit-writes.ts). Off by default: the sandbox runs for days and would grow the file with
-   * every lease renewal.
+   * every lease renewal. `'all'`: reads too (get, list, watch), every request of every user, with the
+   * authorizer's decision — to check what an identity is allowed against what it uses (RBAC tests).
    */
-  audit?: boolean;
+  audit?: boolean | 'all';
 }
 
 export interface ControlPlaneProcess {
@@ -118,7 +119,8 @@ function exitedReason(proc: ManagedProcess, code: { v?: number | null }): string
   return proc.isRunning() ? undefined : `${proc.name} exited${code.v !== undefined ? ` with code ${code.v}` : ''}`;
 }
 
-// eslint-disable-next-line max-lines-per-function -- every process it starts is stopped by the handle it returns, and a failure part-way stops what started; one scope keeps that exact
+/* eslint-disable-next-line max-lines-per-function -- every process it starts is stopped by the handle it returns, and a failure part-way
+   stops what started; one scope keeps that exact */
 export async function startControlPlane(opts: StartControlPlaneOptions = {}): Promise<ControlPlane> {
   const t0 = Date.now();
   const log = opts.log ?? (() => {});
@@ -177,7 +179,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     const auditLogPath = opts.audit ? path.join(dir, 'audit.log') : undefined;
     const apiserver = start('kube-apiserver', [
       ...apiserverArgs(dir, files, apiPort, etcdURL, !!opts.controllers),
-      ...(auditLogPath ? auditArgs(dir, auditLogPath) : []),
+      ...(auditLogPath ? auditArgs(dir, auditLogPath, opts.audit === 'all' ? AUDIT_POLICY_ALL : AUDIT_POLICY) : []),
     ]);
     const etcdTLS = { caPem: pki.etcdCA.certPem, certPem: pki.etcdClient.certPem, keyPem: pki.etcdClient.keyPem };
     await waitFor(
@@ -421,9 +423,17 @@ rules:
   - level: None
 `;
 
-function auditArgs(dir: string, logPath: string): string[] {
+/** Every request (reads and writes, resource and non-resource), Metadata level. */
+const AUDIT_POLICY_ALL = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+`;
+
+function auditArgs(dir: string, logPath: string, policyText: string): string[] {
   const policy = path.join(dir, 'audit-policy.yaml');
-  fs.writeFileSync(policy, AUDIT_POLICY);
+  fs.writeFileSync(policy, policyText);
   return [
     `--audit-policy-file=${policy}`,
     `--audit-log-path=${logPath}`,

@@ -304,7 +304,8 @@ export class FleetModel {
       parentId: this.groupId('etcd'),
       kind: 'etcdCluster',
       label: ec.metadata.name,
-      description: `${ready}/${ec.spec.replicas ?? 3} · ${ec.status?.currentVersion ?? ec.spec.version ?? ''} · ${ec.status?.phase ?? 'Pending'}`,
+      description:
+        `${ready}/${ec.spec.replicas ?? 3} · ${ec.status?.currentVersion ?? ec.spec.version ?? ''} · ` + `${ec.status?.phase ?? 'Pending'}`,
       tooltip: tooltip(`${ns}/${ec.metadata.name}`, ec),
       status,
       contextValue: `kokpit.etcdCluster.${status === 'ok' ? 'ready' : status}`,

@@ -33,8 +33,14 @@ export interface NodePortProxy {
   stop(): Promise<void>;
 }
 
-// eslint-disable-next-line max-lines-per-function -- a watch and the listeners it opens and closes share one map of ports; the returned handle stops both
-export async function startNodePortProxy(kc: KubeConfig, log: (line: string) => void): Promise<NodePortProxy> {
+/* eslint-disable-next-line max-lines-per-function -- a watch and the listeners it opens and closes share one map of ports; the returned
+   handle stops both */
+export async function startNodePortProxy(
+  kc: KubeConfig,
+  log: (line: string) => void,
+  /** The address to listen on: the host's loopback (the sandbox), or a pod runner node's own address as kube-proxy would. */
+  host = '127.0.0.1',
+): Promise<NodePortProxy> {
   const core = kc.makeApiClient(CoreV1Api);
   const objects = makeObjectApi(kc);
   const listeners = new Map<string, Listener>();
@@ -90,12 +96,12 @@ export async function startNodePortProxy(kc: KubeConfig, log: (line: string) => 
     l.server.on('connection', (c) => onConnection(l, svc, c));
     await new Promise<void>((resolve) => {
       l.server.once('error', (e) => {
-        log(`proxy: cannot listen on 127.0.0.1:${port} for Service ${key}: ${e.message}`);
+        log(`proxy: cannot listen on ${host}:${port} for Service ${key}: ${e.message}`);
         resolve();
       });
-      l.server.listen(port, '127.0.0.1', () => {
+      l.server.listen(port, host, () => {
         listeners.set(key, l);
-        log(`proxy: 127.0.0.1:${port} → Service ${key} (ready pod IPs)`);
+        log(`proxy: ${host}:${port} → Service ${key} (ready pod IPs)`);
         resolve();
       });
     });

@@ -112,7 +112,8 @@ export function renderBusinessCluster(input: BusinessCluster, catalog: RenderCat
     (s) => Object.fromEntries(s.keys.map((k) => [k, PLACEHOLDER])),
   ).map((o) => (o.kind === 'Secret' ? markPlaceholder(o) : o));
   notes.push(
-    "Secrets hold placeholders; the Deployments' kokpit.dev/secrets-hash annotations are computed from them, so they differ from a live cluster's",
+    "Secrets hold placeholders; the Deployments' kokpit.dev/secrets-hash annotations are computed from them, " +
+      "so they differ from a live cluster's",
   );
   for (const ref of c.spec.addons ?? []) {
     try {
@@ -160,7 +161,8 @@ export function renderEtcdCluster(input: EtcdCluster): RenderResult {
     }) as unknown as KubeObject,
   ];
   const notes = [
-    `the seed member ${seed} as first created; the etcd operator then adds members one at a time up to ${c.spec.replicas} (each as a learner first)`,
+    `the seed member ${seed} as first created; the etcd operator then adds members one at a time up to ${c.spec.replicas} ` +
+      `(each as a learner first)`,
   ];
   return { objects, notes };
 }

@@ -32,7 +32,9 @@ export function catalogObjects(): KubernetesObject[] {
       out.push(o);
       continue;
     }
-    const reason = `${missing.map((u) => u.component).join(' and ')} ${version} cannot be built on this machine: the Go module proxy lacks their staging modules at that release`;
+    const reason =
+      `${missing.map((u) => u.component).join(' and ')} ${version} cannot be built on this machine: ` +
+      `the Go module proxy lacks their staging modules at that release`;
     out.push({
       ...o,
       metadata: { ...o.metadata, annotations: { ...o.metadata?.annotations, [STATE_REASON_ANNOTATION]: reason } },

@@ -46,7 +46,8 @@ export function machinesSupported(): boolean {
   return kokpitOperators().some((r) => r.name === 'machine-operator');
 }
 
-// eslint-disable-next-line max-lines-per-function -- the environment's start in order, each step timed and undone by the same handle if a later one fails
+/* eslint-disable-next-line max-lines-per-function -- the environment's start in order, each step timed and undone by the same handle if
+   a later one fails */
 export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Promise<SandboxEnvironment> {
   const dir = environmentDir(o.name);
   fs.mkdirSync(path.join(dir, 'run'), { recursive: true, mode: 0o700 });

@@ -16,8 +16,8 @@ export interface KokpitOperatorsOptions {
 }
 
 /**
- * The four operators (etcd, cluster, machine, fleet rollout), to run on one manager's shared informers. Binaries they need at run time (kwok,
- * etcdutl) come from `binaries`: by default the binary cache, built on demand when missing (one build at a
+ * The four operators (etcd, cluster, machine, fleet rollout), to run on one manager's shared informers. Binaries they need at
+ * run time (kwok, etcdutl) come from `binaries`: by default the binary cache, built on demand when missing (one build at a
  * time per process).
  */
 export function kokpitOperators(opts: KokpitOperatorsOptions = {}): OperatorDefinition[] {

@@ -137,6 +137,9 @@ export function knownImageMappings(resolver: BinaryResolver): string[] {
   return RULES.map((r) => {
     const built = CATALOG.filter((s) => s.component === r.component && resolver(s.component, s.version)).map((s) => s.version);
     const tags = built.map((v) => (EXAMPLE_TAG[r.component] ?? ((x: string) => x))(v));
-    return `<registry>/${r.component}:${tags.length ? tags.join('|') : '<version>'} → ${r.component} ${built.length ? built.join(', ') : '(not built: npm run setup:bins)'}`;
+    return (
+      `<registry>/${r.component}:${tags.length ? tags.join('|') : '<version>'} ` +
+      `→ ${r.component} ${built.length ? built.join(', ') : '(not built: npm run setup:bins)'}`
+    );
   });
 }

@@ -45,7 +45,8 @@ function nodeStatus(o: NodeOptions, now: string) {
       ...['MemoryPressure', 'DiskPressure', 'PIDPressure'].map((type) => ({
         type,
         status: 'False',
-        reason: `KubeletHas${type === 'MemoryPressure' ? 'SufficientMemory' : type === 'DiskPressure' ? 'NoDiskPressure' : 'SufficientPID'}`,
+        reason:
+          'KubeletHas' + (type === 'MemoryPressure' ? 'SufficientMemory' : type === 'DiskPressure' ? 'NoDiskPressure' : 'SufficientPID'),
         message: '',
         lastHeartbeatTime: now,
         lastTransitionTime: now,

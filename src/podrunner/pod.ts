@@ -472,7 +472,8 @@ export class PodWorker {
     const deleting = !!this.pod.metadata?.deletionTimestamp || !!this.terminating;
     const restart = !deleting && (this.policy === 'Always' && !run.init ? true : this.policy === 'Never' ? false : code !== 0);
     this.log(
-      `container ${run.spec.name} (pid ${proc.pid}) exited with ${code}${exit.signal ? ` (${exit.signal})` : ''} after ${ranMs} ms${restart ? '' : ', not restarting'}`,
+      `container ${run.spec.name} (pid ${proc.pid}) exited with ${code}${exit.signal ? ` (${exit.signal})` : ''} after ${ranMs} ` +
+        `ms${restart ? '' : ', not restarting'}`,
     );
     if (!restart) {
       run.willRestart = false;
@@ -486,7 +487,9 @@ export class PodWorker {
       run.state = {
         waiting: {
           reason: 'CrashLoopBackOff',
-          message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${run.spec.name} pod=${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`,
+          message:
+            `back-off ${Math.round(delay / 1000)}s restarting failed container=${run.spec.name} ` +
+            `pod=${this.pod.metadata!.name}_${this.pod.metadata!.namespace}(${this.uid})`,
         },
       };
     }

@@ -91,7 +91,8 @@ async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
 const matchesSelector = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
   Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
 
-// eslint-disable-next-line max-lines-per-function -- the runner's state (pods, processes, watches, the node lease) is shared by the closures it returns; splitting it would pass that state around
+/* eslint-disable-next-line max-lines-per-function -- the runner's state (pods, processes, watches, the node lease) is shared by the
+   closures it returns; splitting it would pass that state around */
 export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner> {
   const log = opts.log ?? (() => {});
   const rlog = (m: string) => log(`[podrunner ${opts.nodeName}] ${m}`);

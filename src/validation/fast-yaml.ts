@@ -101,7 +101,8 @@ class Reader {
 
   private documentBody(from: number, to: number): Node | null {
     const first = this.nextContent(from, to);
-    if (first >= to) return emptyScalar(from < this.lines.length ? this.lines[from].start : this.text.length); // as the library: an empty scalar
+    // As the library does: an empty scalar.
+    if (first >= to) return emptyScalar(from < this.lines.length ? this.lines[from].start : this.text.length);
     const l = this.lines[first];
     if (l.content !== l.start) throw GIVE_UP; // an indented root: leave it to the library
     const [node, next] = this.block(first, l.content, -1, to);

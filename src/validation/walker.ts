@@ -269,7 +269,9 @@ export class SchemaWalker {
       const f = { range: this.via!.range, severity: 'error' as const, code: 'alias-limit', path: formatPath(this.path) };
       this.rootSink({
         ...f,
-        message: `aliases and merge keys expand to more than ${LIMITS.maxAliasValues} values (through ${this.via!.name}); kokpit stops expanding them`,
+        message:
+          `aliases and merge keys expand to more than ${LIMITS.maxAliasValues} values (through ${this.via!.name}); ` +
+          `kokpit stops expanding them`,
       });
     }
     return false;

@@ -55,7 +55,8 @@ export function parseAddonsFile(text: string, file: string): { addons: AddonSour
     const line = lines.position(starts[i]).line;
     if (obj.apiVersion !== API_VERSION || obj.kind !== 'Addon') {
       problems.push(
-        `${file}:${line}: document ${i + 1} is ${obj.kind ? `a ${obj.kind}` : 'not a Kubernetes object'}; only ${API_VERSION} Addon documents can be imported (use \`kokpit apply -f\` for others)`,
+        `${file}:${line}: document ${i + 1} is ${obj.kind ? `a ${obj.kind}` : 'not a Kubernetes object'}; ` +
+          `only ${API_VERSION} Addon documents can be imported (use \`kokpit apply -f\` for others)`,
       );
       continue;
     }

@@ -63,7 +63,8 @@ export async function watchObject<T>(
         () =>
           reject(
             new Error(
-              `${target.kind} ${target.namespace}/${target.name} not done after ${Math.round(opts.timeoutMs / 1000)}s${lastLine ? ` (last: ${lastLine})` : ''}`,
+              `${target.kind} ${target.namespace}/${target.name} not done ` +
+                `after ${Math.round(opts.timeoutMs / 1000)}s${lastLine ? ` (last: ${lastLine})` : ''}`,
             ),
           ),
         opts.timeoutMs,

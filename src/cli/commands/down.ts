@@ -79,15 +79,17 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
   try {
     const t0 = Date.now();
     io.out(
-      `deleting kind cluster "${cluster}" and the machine containers of its business clusters (label ${META_CLUSTER_LABEL}=${cluster}), in parallel…`,
+      `deleting kind cluster "${cluster}" and the machine containers of its business clusters ` +
+        `(label ${META_CLUSTER_LABEL}=${cluster}), in parallel…`,
     );
     const [{ leftovers }, machineContainers] = await Promise.all([
       deleteKindCluster({ name: cluster }),
       removeLabelledContainers(META_CLUSTER_LABEL, cluster),
     ]);
-    io.out(
-      `  removed the kind node${machineContainers.length ? ` and ${machineContainers.length} machine containers (${machineContainers.join(', ')})` : ''} in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
-    );
+    const alsoMachines = machineContainers.length
+      ? ` and ${machineContainers.length} machine containers (${machineContainers.join(', ')})`
+      : '';
+    io.out(`  removed the kind node${alsoMachines} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     left = [...leftovers, ...(await leftoverContainers(machineContainers))];
     if (!left.length) {
       const n = await removeKindNetworkIfUnused();

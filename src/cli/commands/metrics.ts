@@ -51,13 +51,11 @@ export function summarize(samples: Sample[]): string {
   for (const s of samples.filter((x) => x.name === 'leader_election_master_status'))
     lines.push(`lease ${s.labels.name}: ${s.value === 1 ? 'held by this manager' : 'standby'}`);
   const clusters = samples.filter((s) => s.name === 'kokpit_business_clusters' && s.value > 0);
-  lines.push(
-    `business clusters: ${clusters.reduce((n, s) => n + s.value, 0)}${clusters.length ? ` (${clusters.map((s) => `${s.value} ${s.labels.phase} ${s.labels.version}`).join(', ')})` : ''}`,
-  );
+  const clusterKinds = clusters.map((s) => `${s.value} ${s.labels.phase} ${s.labels.version}`).join(', ');
+  lines.push(`business clusters: ${clusters.reduce((n, s) => n + s.value, 0)}${clusters.length ? ` (${clusterKinds})` : ''}`);
   const machines = samples.filter((s) => s.name === 'kokpit_machines' && s.value > 0);
-  lines.push(
-    `machines: ${machines.reduce((n, s) => n + s.value, 0)}${machines.length ? ` (${machines.map((s) => `${s.value} ${s.labels.phase}`).join(', ')})` : ''}`,
-  );
+  const machineKinds = machines.map((s) => `${s.value} ${s.labels.phase}`).join(', ');
+  lines.push(`machines: ${machines.reduce((n, s) => n + s.value, 0)}${machines.length ? ` (${machineKinds})` : ''}`);
   const members = samples.filter((s) => s.name === 'kokpit_etcd_member_healthy');
   lines.push(`etcd members: ${members.filter((s) => s.value === 1).length}/${members.length} healthy`);
   return lines.join('\n');
@@ -73,7 +71,8 @@ export const metricsCommand: Command = {
       const env = readEnvironment(name);
       if (!env?.metricsURL) {
         io.err(
-          `kokpit metrics: no running local environment "${name}" with a manager serving metrics; start one (kokpit up) or pass --url http://HOST:PORT`,
+          `kokpit metrics: no running local environment "${name}" with a manager serving metrics; ` +
+            `start one (kokpit up) or pass --url http://HOST:PORT`,
         );
         return EXIT.FAILED;
       }

@@ -64,7 +64,8 @@ export const restoreCommand: Command = {
       }
       if (await read<EtcdCluster>('EtcdCluster', into)) {
         io.err(
-          `kokpit restore: EtcdCluster ${namespace}/${into} already exists; a restore creates a new cluster (pick another name); nothing changed`,
+          `kokpit restore: EtcdCluster ${namespace}/${into} already exists; a restore creates a new cluster (pick another ` +
+            `name); nothing changed`,
         );
         return EXIT.FAILED;
       }
@@ -98,7 +99,8 @@ export const restoreCommand: Command = {
         progress: (l) => io.progress(`  ${l}`),
       });
       io.out(
-        `etcdcluster/${into} Available: ${c.status?.readyMembers}/${c.spec.replicas} members, etcd ${c.status?.currentVersion ?? '?'}, restored from ${backupName} in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
+        `etcdcluster/${into} Available: ${c.status?.readyMembers}/${c.spec.replicas} members, etcd ${c.status?.currentVersion ?? '?'}, ` +
+          `restored from ${backupName} in ${((Date.now() - t0) / 1000).toFixed(1)}s`,
       );
       return EXIT.OK;
     } catch (e) {

@@ -91,7 +91,8 @@ async function create(p: Parsed, spec: FleetRolloutSpec, kc: KubeConfig, io: Cli
   const clusters = await listObjects<BusinessCluster & KubernetesObject>(objects, API_VERSION, 'BusinessCluster');
   if (p.flags['dry-run'] === true) {
     io.out(
-      `FleetRollout ${name} (dry run, nothing created): ${spec.waves.map((w) => `${w.name} up to ${w.clusters}`).join(', ')}; soak ${spec.waves[0].soak}; max failures ${spec.maxFailures}`,
+      `FleetRollout ${name} (dry run, nothing created): ${spec.waves.map((w) => `${w.name} up to ${w.clusters}`).join(', ')}; ` +
+        `soak ${spec.waves[0].soak}; max failures ${spec.maxFailures}`,
     );
     io.out(describePlan(spec, clusters));
     return EXIT.OK;
@@ -104,7 +105,10 @@ async function create(p: Parsed, spec: FleetRolloutSpec, kc: KubeConfig, io: Cli
 /** Status as text: the phase and conditions, then one line per cluster. */
 export function describeRollout(r: Rollout): string {
   const st = r.status ?? {};
-  const head = `FleetRollout ${r.metadata?.name} → ${r.spec.target.kubernetesVersion ?? `${r.spec.target.addon?.name} ${r.spec.target.addon?.version}`}: ${st.phase ?? 'Pending'}${st.currentWave ? `, wave ${st.currentWave}` : ''}${r.spec.paused ? ' (paused)' : ''}`;
+  const target = r.spec.target.kubernetesVersion ?? `${r.spec.target.addon?.name} ${r.spec.target.addon?.version}`;
+  const head =
+    `FleetRollout ${r.metadata?.name} → ${target}: ${st.phase ?? 'Pending'}` +
+    `${st.currentWave ? `, wave ${st.currentWave}` : ''}${r.spec.paused ? ' (paused)' : ''}`;
   const conds = (st.conditions ?? []).map((c) => `  ${c.type}=${c.status} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
   const fail = st.lastFailure ? [`  last failure: ${st.lastFailure.cluster}: ${st.lastFailure.message ?? st.lastFailure.reason}`] : [];
   const rows = (st.clusters ?? []).map((c) => [

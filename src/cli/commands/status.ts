@@ -38,7 +38,10 @@ async function managerLine(kc: KubeConfig): Promise<string> {
     const duration = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
     if (!holder) return 'no manager holds the lease (none running)';
     const fresh = Date.now() - renew < duration;
-    return `${holder} ${fresh ? 'holds' : 'held (expired)'} the lease ${MANAGER_NAMESPACE}/kokpit-manager, renewed ${Math.round((Date.now() - renew) / 1000)}s ago`;
+    return (
+      `${holder} ${fresh ? 'holds' : 'held (expired)'} the lease ${MANAGER_NAMESPACE}/kokpit-manager, ` +
+      `renewed ${Math.round((Date.now() - renew) / 1000)}s ago`
+    );
   } catch (e) {
     return (e as { code?: number }).code === 404 ? 'no manager has run here (no lease)' : `unknown (${briefError(e)})`;
   }
@@ -54,16 +57,18 @@ export const statusCommand: Command = {
     if (env) {
       const alive = isAlive(env.pid);
       const runtime = env.runtime ?? 'sandbox';
-      lines.push(
-        `Local environment "${name}" (runtime: ${runtime}): ${alive ? `running, pid ${env.pid}` : `NOT RUNNING (pid ${env.pid} is gone; \`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\` cleans up)`}`,
-      );
+      const down = `kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}`;
+      const state = alive ? `running, pid ${env.pid}` : `NOT RUNNING (pid ${env.pid} is gone; \`${down}\` cleans up)`;
+      lines.push(`Local environment "${name}" (runtime: ${runtime}): ${state}`);
       if (runtime === 'kind')
         lines.push(
-          `  kind cluster  ${env.kind?.cluster ?? name} (node ${env.runnerNode}, image ${env.kind?.nodeImage ?? '?'}); business API ports 127.0.0.1:${env.kind?.ports.map((p) => p.hostPort).join(',') ?? '-'}`,
+          `  kind cluster  ${env.kind?.cluster ?? name} (node ${env.runnerNode}, image ${env.kind?.nodeImage ?? '?'}); ` +
+            `business API ports 127.0.0.1:${env.kind?.ports.map((p) => p.hostPort).join(',') ?? '-'}`,
         );
       else
         lines.push(
-          `  meta node  ${env.runnerNode} (${env.runnerHostIP}); control plane: ${env.components.map((c) => `${c.name}${isAlive(c.pid) ? '' : ' (DOWN)'}`).join(', ')}`,
+          `  meta node  ${env.runnerNode} (${env.runnerHostIP}); ` +
+            `control plane: ${env.components.map((c) => `${c.name}${isAlive(c.pid) ? '' : ' (DOWN)'}`).join(', ')}`,
         );
       if (!alive) {
         io.out(lines.join('\n'));

@@ -179,7 +179,8 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, i
   let state = runningEnvironment(name);
   if (state && state.runtime !== 'kind') {
     throw new Error(
-      `local environment "${name}" is running with the ${state.runtime} runtime; stop it first (\`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\`) or choose another --name`,
+      `local environment "${name}" is running with the ${state.runtime} runtime; stop it first (\`kokpit ` +
+        `down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\`) or choose another --name`,
     );
   }
   if (!state) cleanStale(name, io);
@@ -213,7 +214,8 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, i
   if (!preflightPassed(checks)) {
     const failed = checks.filter((c) => !c.ok && c.severity === 'error');
     io.err(
-      `kokpit up: preflight failed: ${failed.map((c) => `${c.detail}\n  fix: ${c.fix ?? '-'}`).join('\n')}\n(or run \`kokpit up --runtime sandbox\`: no Docker needed)`,
+      `kokpit up: preflight failed: ${failed.map((c) => `${c.detail}\n  fix: ${c.fix ?? '-'}`).join('\n')}\n` +
+        `(or run \`kokpit up --runtime sandbox\`: no Docker needed)`,
     );
     return EXIT.FAILED;
   }
@@ -338,7 +340,8 @@ async function ensureClusters(
     const r = reservations[next++];
     if (!r)
       throw new Error(
-        `business cluster ${cluster}: all ${reservations.length} reserved ports are taken; raise spec.metaCluster.ports.count in kokpit.yaml (kind maps ports only at create time: \`kokpit down\` first)`,
+        `business cluster ${cluster}: all ${reservations.length} reserved ports are taken; ` +
+          `raise spec.metaCluster.ports.count in kokpit.yaml (kind maps ports only at create time: \`kokpit down\` first)`,
       );
     return {
       service: { type: 'NodePort', nodePort: r.nodePort },
@@ -403,19 +406,23 @@ function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: numb
   if (s.runtime === 'kind') {
     const ports = s.kind?.ports ?? [];
     const range = ports.length
-      ? `127.0.0.1:${ports[0]!.hostPort}-${ports[ports.length - 1]!.hostPort} → node ports ${ports[0]!.nodePort}-${ports[ports.length - 1]!.nodePort}`
+      ? `127.0.0.1:${ports[0]!.hostPort}-${ports[ports.length - 1]!.hostPort} → ` +
+        `node ports ${ports[0]!.nodePort}-${ports[ports.length - 1]!.nodePort}`
       : 'none reserved';
     io.out(
       [
         `Local environment "${s.name}" ready in ${secs(totalMs)} (runtime: kind)`,
-        `  meta cluster  kind cluster ${s.kind?.cluster ?? s.name} at ${s.server} (Kubernetes ${s.version}, node image ${s.kind?.nodeImage ?? '?'}), kubeconfig ${s.kubeconfig}`,
+        `  meta cluster  kind cluster ${s.kind?.cluster ?? s.name} at ${s.server} (Kubernetes ${s.version}, ` +
+          `node image ${s.kind?.nodeImage ?? '?'}), kubeconfig ${s.kubeconfig}`,
         `  manager       pid ${s.pid} on this host: ${s.runnables.join(', ')}`,
-        `  business API  ${range} (reserved when the kind cluster was created: at most ${ports.length} business clusters reachable from the host)`,
+        `  business API  ${range} (reserved when the kind cluster was created: at most ${ports.length} business clusters ` +
+          `reachable from the host)`,
         how,
       ].join('\n'),
     );
     return;
   }
+  const workers = s.machines === 'kwok' ? 'kwok Machines: Nodes without kubelet or containers' : 'none: no machine-operator';
   io.out(
     [
       `Local environment "${s.name}" ready in ${secs(totalMs)} (runtime: sandbox)`,
@@ -424,10 +431,11 @@ function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: numb
       `  meta node     ${s.runnerNode} (${s.runnerHostIP}): business clusters' etcd and control-plane pods run as local processes`,
       ...(s.simulatedNodes?.length
         ? [
-            `  meta nodes    ${s.simulatedNodes.join(', ')} simulated by kwok (no kubelet): a pod that names one is reported Running, nothing runs`,
+            `  meta nodes    ${s.simulatedNodes.join(', ')} simulated by kwok (no kubelet): ` +
+              `a pod that names one is reported Running, nothing runs`,
           ]
         : []),
-      `  simulated     worker nodes (${s.machines === 'kwok' ? 'kwok Machines: Nodes without kubelet or containers' : 'none: no machine-operator'}); no kube-proxy: business API servers are reached through 127.0.0.1:<nodePort>`,
+      `  simulated     worker nodes (${workers}); no kube-proxy: business API servers are reached through 127.0.0.1:<nodePort>`,
       how,
     ].join('\n'),
   );

@@ -88,10 +88,10 @@ export function upgradeVerdict(bc: ClusterObject, target: string): UpgradeVerdic
   if (st?.version === target && ready?.status === 'True' && current(ready) && observed) return { state: 'done' };
   const waits: string[] = [];
   if (st?.version !== target) waits.push(`status.version ${target} (now ${st?.version ?? 'unset'})`);
-  if (ready?.status !== 'True' || !current(ready))
-    waits.push(
-      `Ready=True${ready ? ` (now ${ready.status}${ready.reason ? `, ${ready.reason}` : ''}${ready.message ? `: ${ready.message}` : ''})` : ''}`,
-    );
+  if (ready?.status !== 'True' || !current(ready)) {
+    const now = ready ? ` (now ${ready.status}${ready.reason ? `, ${ready.reason}` : ''}${ready.message ? `: ${ready.message}` : ''})` : '';
+    waits.push(`Ready=True${now}`);
+  }
   if (!observed) waits.push(`observedGeneration ${gen} (now ${st?.observedGeneration ?? 'unset'})`);
   return { state: 'waiting', waitingFor: waits.join('; ') };
 }
@@ -117,7 +117,8 @@ export interface UpgradeResult {
   patched: boolean;
 }
 
-// eslint-disable-next-line max-lines-per-function -- the upgrade's steps in order (check, request, wait for each minor), each printing its progress
+/* eslint-disable-next-line max-lines-per-function -- the upgrade's steps in order (check, request, wait for each minor), each printing
+   its progress */
 export async function upgradeCluster(o: UpgradeOptions): Promise<UpgradeResult> {
   const t0 = Date.now();
   const objects = makeObjectApi(o.kc);

@@ -90,7 +90,8 @@ async function upgrade(services: CommandServices, arg?: unknown): Promise<void> 
   const from = currentVersion(cluster);
   if (choices.length === 0) {
     void vscode.window.showInformationMessage(
-      `Kokpit: no catalog version is newer than ${from} for ${nameOf(cluster)} (${catalog.length} versions in the catalog; add one with \`kokpit versions add\`)`,
+      `Kokpit: no catalog version is newer than ${from} for ${nameOf(cluster)} (${catalog.length} versions in the catalog; ` +
+        `add one with \`kokpit versions add\`)`,
     );
     return;
   }

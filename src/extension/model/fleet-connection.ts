@@ -142,9 +142,8 @@ export class FleetConnection {
       }
     } catch (e) {
       // An object the model cannot render (e.g. a stored object older than the schema) must not stop the watch.
-      this.opts.logger.warn(
-        `fleet: cannot show ${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}: ${e instanceof Error ? e.message : String(e)}`,
-      );
+      const what = `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+      this.opts.logger.warn(`fleet: cannot show ${what}: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
     for (const l of this.objectListeners) l(ref);

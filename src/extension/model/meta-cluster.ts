@@ -94,7 +94,10 @@ export function describeMetaClusterFailure(err: unknown, server: string, context
   if (e.statusCode === 401) return `the meta cluster at ${server} rejected the credentials of context '${context}' (HTTP 401)`;
   if (e.statusCode === 403) return `context '${context}' may not list kokpit objects on ${server} (HTTP 403): ${text}`;
   if (e.statusCode === 404)
-    return `kokpit's CRDs (${API_VERSION}) are not installed in the cluster at ${server}; install them with \`kokpit install\` or \`kubectl apply -f config/crd\``;
+    return (
+      `kokpit's CRDs (${API_VERSION}) are not installed in the cluster at ${server}; install them with \`kokpit install\` or ` +
+      `\`kubectl apply -f config/crd\``
+    );
   if (/ECONNREFUSED/.test(text)) return `cannot reach the meta cluster at ${server}: connection refused (is it running?)`;
   if (/ENOTFOUND|EAI_AGAIN/.test(text)) return `cannot reach the meta cluster at ${server}: the host name does not resolve`;
   if (/EHOSTUNREACH|ENETUNREACH|ETIMEDOUT/.test(text)) return `cannot reach the meta cluster at ${server}: network unreachable`;

@@ -19,6 +19,7 @@ export function summarizeValidation(perFile: readonly { errors: number; warnings
       ? 'no kokpit manifests found in the workspace'
       : errors + warnings === 0
         ? `${plural(files, 'manifest file')} valid`
-        : `${plural(errors, 'error')} and ${plural(warnings, 'warning')} in ${plural(filesWithProblems, 'file')} of ${plural(files, 'manifest file')}`;
+        : `${plural(errors, 'error')} and ${plural(warnings, 'warning')} in ${plural(filesWithProblems, 'file')} ` +
+          `of ${plural(files, 'manifest file')}`;
   return { files, filesWithProblems, errors, warnings, text };
 }

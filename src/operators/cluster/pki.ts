@@ -103,7 +103,8 @@ export interface PKIInputs {
   now?: Date;
 }
 
-// eslint-disable-next-line max-lines-per-function -- the certificate chain in signing order (CAs, then what each signs); one list reads as the cluster's PKI
+/* eslint-disable-next-line max-lines-per-function -- the certificate chain in signing order (CAs, then what each signs); one list reads
+   as the cluster's PKI */
 export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
   const { cluster: c, applier, facts, etcdCA } = inputs;
   const now = inputs.now ?? new Date();

@@ -17,9 +17,8 @@ const PROGRESS = new Set(['ContainerCreating', 'PodInitializing']);
 function containerProblem(pod: string, s: V1ContainerStatus): PodProblem | undefined {
   const w = s.state?.waiting;
   const last = s.lastState?.terminated;
-  const lastExit = last
-    ? ` (last exit ${last.exitCode}${last.reason ? ` ${last.reason}` : ''}${last.message ? `: ${last.message.trim().split('\n').slice(-1)[0]}` : ''})`
-    : '';
+  const lastLine = last?.message ? `: ${last.message.trim().split('\n').slice(-1)[0]}` : '';
+  const lastExit = last ? ` (last exit ${last.exitCode}${last.reason ? ` ${last.reason}` : ''}${lastLine})` : '';
   if (w?.reason && !PROGRESS.has(w.reason)) {
     return {
       pod,

@@ -34,7 +34,9 @@ export function checkCatalog(version: string, catalog: KubernetesVersion[]): Cat
     return {
       ok: false,
       reason: 'VersionNotUsable',
-      message: `version ${version} is ${state}${why ? ` (${why})` : ''}; clusters can use Supported or Preview versions: ${describeUsable(catalog)}`,
+      message:
+        `version ${version} is ${state}${why ? ` (${why})` : ''}; clusters can use Supported or Preview ` +
+        `versions: ${describeUsable(catalog)}`,
     };
   }
   return { ok: true, release: entry.spec };

@@ -88,7 +88,8 @@ export class EtcdBackupReconciler {
     this.now = o.now ?? Date.now;
   }
 
-  // eslint-disable-next-line max-lines-per-function -- the backup lifecycle (validate, snapshot, verify, record) in order; each stage ends the pass early
+  /* eslint-disable-next-line max-lines-per-function -- the backup lifecycle (validate, snapshot, verify, record) in order; each stage
+     ends the pass early */
   readonly reconcile = async (key: string, ctx: ReconcileContext): Promise<ReconcileResult | void> => {
     const { namespace, name } = splitKey(key);
     const backup = (await readObject<KubernetesObject>(this.o.objects, {

@@ -198,7 +198,8 @@ export function restoreCommand(cluster: ClusterRef): string {
   );
 }
 
-// eslint-disable-next-line max-lines-per-function -- the decision table in priority order, top to bottom, one early return per rule: split, the order would be spread over files
+/* eslint-disable-next-line max-lines-per-function -- the decision table in priority order, top to bottom, one early return per rule:
+   split, the order would be spread over files */
 export function plan(input: PlanInput): Plan {
   const problems: Problem[] = [];
   const { cluster, options } = input;
@@ -210,7 +211,9 @@ export function plan(input: PlanInput): Plan {
   if (![1, 3, 5].includes(replicas)) {
     problems.push({
       reason: 'InvalidReplicas',
-      message: `spec.replicas ${replicas} is not allowed: use 1, 3 or 5 (an even member count tolerates no more failures than one member fewer)`,
+      message:
+        `spec.replicas ${replicas} is not allowed: use 1, 3 or 5 (an even member count tolerates no more failures ` +
+        `than one member fewer)`,
     });
     replicas = voterCount ?? 0;
   }
@@ -258,7 +261,9 @@ export function plan(input: PlanInput): Plan {
       return done(
         {
           type: 'QuorumLost',
-          message: `every member's data is gone (${input.knownMembers.join(', ') || 'no members left'}); restore from a backup: ${restoreCommand(cluster)}`,
+          message:
+            `every member's data is gone (${input.knownMembers.join(', ') || 'no members left'}); ` +
+            `restore from a backup: ${restoreCommand(cluster)}`,
         },
         'QuorumLost',
       );
@@ -267,7 +272,10 @@ export function plan(input: PlanInput): Plan {
       return done(
         {
           type: 'QuorumLost',
-          message: `no member has answered for ${Math.round(input.durations.noQuorumMs / 1000)}s (members with data: ${withData.map((m) => m.name).join(', ')}); if they cannot be brought back, restore from a backup: ${restoreCommand(cluster)}`,
+          message:
+            `no member has answered for ${Math.round(input.durations.noQuorumMs / 1000)}s (members with ` +
+            `data: ${withData.map((m) => m.name).join(', ')}); if they cannot be brought back, ` +
+            `restore from a backup: ${restoreCommand(cluster)}`,
         },
         'QuorumLost',
       );
@@ -279,7 +287,9 @@ export function plan(input: PlanInput): Plan {
   if (foreign.length > 0) {
     problems.push({
       reason: 'UnknownMembers',
-      message: `etcd lists members kokpit did not create (${foreign.map((m) => m.name || m.peerURLs.join(',')).join('; ')}); they are left alone`,
+      message:
+        `etcd lists members kokpit did not create ` +
+        `(${foreign.map((m) => m.name || m.peerURLs.join(',')).join('; ')}); they are left alone`,
     });
   }
   const inEtcd = members.filter((m) => m.etcd);
@@ -320,7 +330,9 @@ export function plan(input: PlanInput): Plan {
       return done(
         {
           type: 'QuorumLost',
-          message: `only ${healthyVoters.length} of ${voters.length} voting members are healthy (${names}), ${quorum} needed; if the others cannot be brought back, restore from a backup: ${restoreCommand(cluster)}`,
+          message:
+            `only ${healthyVoters.length} of ${voters.length} voting members are healthy (${names}), ${quorum} needed; ` +
+            `if the others cannot be brought back, restore from a backup: ${restoreCommand(cluster)}`,
         },
         'QuorumLost',
       );

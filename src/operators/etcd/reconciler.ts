@@ -649,7 +649,8 @@ export class EtcdClusterReconciler {
     if (phase !== 'Completed' && phase !== 'Failed' && waitedMs < timeout) return { requeueAfterMs: 1000 };
     if (phase !== 'Completed') {
       ctx.log.warn(
-        `etcd ${ns}/${cluster.metadata.name}: final backup ${name} ${phase === 'Failed' ? 'failed' : `did not complete in ${Math.round(timeout / 1000)}s`}; deleting without it`,
+        `etcd ${ns}/${cluster.metadata.name}: final backup ${name} ` +
+          `${phase === 'Failed' ? 'failed' : `did not complete in ${Math.round(timeout / 1000)}s`}; deleting without it`,
       );
     }
     await this.setFinalizer(cluster, false);

@@ -128,7 +128,10 @@ function memberService(c: EtcdCluster, name: string, spec: Omit<NonNullable<V1Se
 
 const clientPort = { name: 'client', port: ETCD_CLIENT_PORT, targetPort: ETCD_CLIENT_PORT as never, protocol: 'TCP' };
 
-/** Headless Service for peer traffic and per-member DNS names; lists members before they are ready (peers must find each other to become ready). */
+/**
+ * Headless Service for peer traffic and per-member DNS names; lists members before they are ready (peers must find each other to
+ * become ready).
+ */
 export function renderPeerService(c: EtcdCluster): V1Service {
   return memberService(c, peerServiceName(refOf(c)), {
     clusterIP: 'None',
@@ -220,7 +223,9 @@ export function etcdArgs(c: EtcdCluster, p: MemberPodInputs): string[] {
  * still empty (a restarted pod must not restore over the data it has written since). The shell script is a
  * constant; the snapshot path and every flag reach etcdutl as arguments (`"$@"`), never as shell text.
  */
-export const RESTORE_SCRIPT = `if [ -d ${DATA_DIR}/member ]; then echo "data dir already holds a member; not restoring"; exit 0; fi\nexec etcdutl snapshot restore "$@"`;
+export const RESTORE_SCRIPT =
+  `if [ -d ${DATA_DIR}/member ]; then echo "data dir already holds a member; not restoring"; exit 0; fi\n` +
+  `exec etcdutl snapshot restore "$@"`;
 
 /** File names a restore mounts and passes to etcdutl: what the backup reconciler writes (a DNS name, a uid prefix, `.db`). */
 export const SNAPSHOT_FILE_NAME = /^[a-z0-9][a-z0-9.-]*\.db$/;

@@ -108,7 +108,9 @@ export async function reconcileBackupSchedule(i: ScheduleStepInput): Promise<Sch
         type: 'BackupScheduled',
         status: 'True',
         reason: 'Scheduled',
-        message: `${decision.next !== undefined ? `next backup at ${iso(decision.next)}` : 'the schedule fires no more'}; ${kept} kept of ${retain}`,
+        message:
+          `${decision.next !== undefined ? `next backup at ${iso(decision.next)}` : 'the schedule fires no more'}; ` +
+          `${kept} kept of ${retain}`,
       };
 
   const retention = planRetention(ours, retain);

@@ -32,7 +32,8 @@ export interface StatusInputs {
 
 const CONDITION_ORDER = ['Available', 'Progressing', 'Degraded', 'QuorumLost', 'BackupScheduled'];
 
-// eslint-disable-next-line max-lines-per-function -- one status object assembled from the same facts; every condition is derived beside the others
+/* eslint-disable-next-line max-lines-per-function -- one status object assembled from the same facts; every condition is derived beside
+   the others */
 export function computeStatus(i: StatusInputs): EtcdClusterStatus {
   const { cluster, views, plan } = i;
   const inEtcd = views.filter((v) => v.etcd);

@@ -57,7 +57,9 @@ export function checkVersionChange(current: string, desired: string): VersionCha
     return {
       kind: 'refused',
       reason: 'Downgrade',
-      message: `spec.version ${normalizeVersion(desired)} is older than the running ${normalizeVersion(current)}; etcd downgrades are refused (set spec.version back to ${normalizeVersion(current)} or newer)`,
+      message:
+        `spec.version ${normalizeVersion(desired)} is older than the running ${normalizeVersion(current)}; ` +
+        `etcd downgrades are refused (set spec.version back to ${normalizeVersion(current)} or newer)`,
     };
   }
   if (c.major !== d.major) {
@@ -71,7 +73,9 @@ export function checkVersionChange(current: string, desired: string): VersionCha
     return {
       kind: 'refused',
       reason: 'MinorSkip',
-      message: `cannot upgrade etcd from ${normalizeVersion(current)} to ${normalizeVersion(desired)}: upgrade one minor at a time (first to ${c.major}.${c.minor + 1}.x)`,
+      message:
+        `cannot upgrade etcd from ${normalizeVersion(current)} to ${normalizeVersion(desired)}: ` +
+        `upgrade one minor at a time (first to ${c.major}.${c.minor + 1}.x)`,
     };
   }
   return { kind: 'upgrade' };

@@ -39,7 +39,9 @@ export function planComponents(
         ok: false,
         terminal: true,
         reason: 'DependencyNotListed',
-        message: `component ${r.name} depends on ${absent.join(', ')}, which the machine does not run; add ${absent.length > 1 ? 'them' : 'it'} to spec.components`,
+        message:
+          `component ${r.name} depends on ${absent.join(', ')}, which the machine does not run; ` +
+          `add ${absent.length > 1 ? 'them' : 'it'} to spec.components`,
       };
     }
     if (def.providers && !def.providers.includes(provider)) {

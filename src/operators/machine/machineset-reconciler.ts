@@ -49,7 +49,8 @@ export class MachineSetReconciler {
     this.now = rt.now ?? (() => new Date());
   }
 
-  // eslint-disable-next-line max-lines-per-function -- scale, then one rollout phase, then status; each part is a call into rollout.ts, the rest is their wiring
+  /* eslint-disable-next-line max-lines-per-function -- scale, then one rollout phase, then status; each part is a call into rollout.ts,
+     the rest is their wiring */
   async reconcile(key: string): Promise<ReconcileResult | void> {
     const { namespace = 'default', name } = splitKey(key);
     const set = await readObject<MachineSet & KubernetesObject>(this.objects, {
@@ -100,7 +101,8 @@ export class MachineSetReconciler {
         set,
         'Warning',
         'MachineReplaced',
-        `machine ${machineName} Failed (${facts.find((f) => f.name === machineName)?.message ?? 'no reason reported'}); deleted, a new one replaces it`,
+        `machine ${machineName} Failed (${facts.find((f) => f.name === machineName)?.message ?? 'no reason reported'}); ` +
+          `deleted, a new one replaces it`,
       );
     }
     for (const machineName of plan.delete) {

@@ -116,7 +116,9 @@ export function planRollout(
       rollingOut: true,
       paused: false,
       healthGateFailed: false,
-      message: `held at phase ${targets.length - 1}: ${updatedReady} of ${replicas} machines updated (last phase is ${phases[phases.length - 1].percent}%)`,
+      message:
+        `held at phase ${targets.length - 1}: ${updatedReady} of ${replicas} machines updated (last phase ` +
+        `is ${phases[phases.length - 1].percent}%)`,
     };
   }
 
@@ -130,7 +132,9 @@ export function planRollout(
       rollingOut: true,
       paused: false,
       healthGateFailed: true,
-      message: `phase ${phase} stopped: its health gate failed (machine ${failed.name} Failed${failed.message ? `: ${failed.message}` : ''}); fix the cause or change the template to resume`,
+      message:
+        `phase ${phase} stopped: its health gate failed (machine ${failed.name} ` +
+        `Failed${failed.message ? `: ${failed.message}` : ''}); fix the cause or change the template to resume`,
     };
   }
 
@@ -149,7 +153,9 @@ export function planRollout(
         paused: true,
         healthGateFailed: false,
         requeueAfterMs: left,
-        message: `phase ${phase - 1} complete (${updatedReady} of ${replicas} updated); pausing until ${new Date(since.getTime() + pauseMs).toISOString()}`,
+        message:
+          `phase ${phase - 1} complete (${updatedReady} of ${replicas} updated); pausing ` +
+          `until ${new Date(since.getTime() + pauseMs).toISOString()}`,
       };
     }
   }

@@ -30,14 +30,17 @@ export function checkKubeletSkew(kubelet: string | undefined, controlPlane: stri
     return {
       ok: false,
       reason: 'VersionSkew',
-      message: `kubelet ${kubelet} would be newer than the control plane ${controlPlane}; waiting for the control plane to be upgraded first`,
+      message:
+        `kubelet ${kubelet} would be newer than the control plane ${controlPlane}; ` + `waiting for the control plane to be upgraded first`,
     };
   }
   if (k[0] !== cp[0] || cp[1] - k[1] > MAX_KUBELET_MINORS_BEHIND) {
     return {
       ok: false,
       reason: 'VersionSkew',
-      message: `kubelet ${kubelet} is more than ${MAX_KUBELET_MINORS_BEHIND} minor versions older than the control plane ${controlPlane}; upgrade the machine's kubelet component`,
+      message:
+        `kubelet ${kubelet} is more than ${MAX_KUBELET_MINORS_BEHIND} minor versions older than the control plane ${controlPlane}; ` +
+        `upgrade the machine's kubelet component`,
     };
   }
   return { ok: true };

@@ -147,7 +147,8 @@ export class RolloutReconciler {
       const [[cluster, other]] = [...claimed];
       throw invalid(
         'OverlappingRollout',
-        `cluster ${cluster} is also selected by FleetRollout ${other}, which is older and not finished; nothing started (${claimed.size} cluster(s) overlap)`,
+        `cluster ${cluster} is also selected by FleetRollout ${other}, which is older and not finished; ` +
+          `nothing started (${claimed.size} cluster(s) overlap)`,
       );
     }
     // Once started, an overlapping newcomer simply stays out of this rollout.
@@ -156,7 +157,8 @@ export class RolloutReconciler {
     if (newer.length && !started) {
       throw invalid(
         'DowngradeRefused',
-        `${newer.map((f) => `${key(f)} (${f.statusVersion ?? f.specVersion})`).join(', ')} ${newer.length === 1 ? 'is' : 'are'} newer than ${p.target}; downgrades are not supported; nothing started`,
+        `${newer.map((f) => `${key(f)} (${f.statusVersion ?? f.specVersion})`).join(', ')} ${newer.length === 1 ? 'is' : 'are'} newer ` +
+          `than ${p.target}; downgrades are not supported; nothing started`,
       );
     }
     p.selected = selected;
@@ -218,14 +220,18 @@ export class RolloutReconciler {
 
   private progressing(p: Pass, adv: Advance): ConditionInput {
     const counts = countRows(adv.rows);
-    const summary = `${counts.succeeded}/${counts.total} done, ${counts.upgrading} upgrading, ${counts.soaking} soaking, ${counts.failed} failed, ${counts.skipped} skipped`;
+    const summary =
+      `${counts.succeeded}/${counts.total} done, ${counts.upgrading} upgrading, ${counts.soaking} ` +
+      `soaking, ${counts.failed} failed, ${counts.skipped} skipped`;
     if (adv.failed > adv.allowedFailures) {
       const last = adv.rows.filter((r) => r.state === 'Failed').at(-1);
       return {
         type: 'Progressing',
         status: 'False',
         reason: 'FailureBudgetExceeded',
-        message: `${adv.failed} failed, ${adv.allowedFailures} tolerated (spec.maxFailures); no new cluster starts; last: ${last ? `${key(last)}: ${last.message}` : '-'}`,
+        message:
+          `${adv.failed} failed, ${adv.allowedFailures} tolerated (spec.maxFailures); no new cluster starts; ` +
+          `last: ${last ? `${key(last)}: ${last.message}` : '-'}`,
       };
     }
     if (!counts.total)

@@ -69,7 +69,9 @@ export const kindContainersArgs = (cluster: string): string[] => [
   '{{.Names}}',
 ];
 
-const INSTALL_KIND = `Install kind v${MIN_KIND_VERSION} or newer (\`go install sigs.k8s.io/kind@latest\`) and put it on PATH, or run \`kokpit up --runtime sandbox\``;
+const INSTALL_KIND =
+  `Install kind v${MIN_KIND_VERSION} or newer (\`go install sigs.k8s.io/kind@latest\`) and put it on PATH, ` +
+  `or run \`kokpit up --runtime sandbox\``;
 const INSTALL_DOCKER = 'Install Docker Engine (https://docs.docker.com/engine/install/) and put `docker` on PATH';
 
 async function exec(runner: CommandRunner, file: string, args: string[], timeoutMs: number, missingFix: string): Promise<CommandResult> {
@@ -106,7 +108,8 @@ export function createFailureFix(name: string, stderr: string): string {
     return `Delete the half-made cluster with \`kind delete cluster --name ${name}\`, then run \`kokpit up\` again`;
   if (/port is already allocated|address already in use/i.test(stderr))
     return (
-      'A reserved host port is taken: free it or choose another range in kokpit.yaml (spec.metaCluster.ports), then `kind delete cluster --name ' +
+      'A reserved host port is taken: free it or choose another range in kokpit.yaml (spec.metaCluster.ports), ' +
+      'then `kind delete cluster --name ' +
       name +
       '` and retry'
     );
@@ -114,7 +117,10 @@ export function createFailureFix(name: string, stderr: string): string {
     return 'The node image could not be pulled: check the network and `docker pull` the image named in the kind config, then retry';
   if (/too many open files|inotify/i.test(stderr))
     return 'Raise the inotify limits: `sudo sysctl fs.inotify.max_user_watches=524288 fs.inotify.max_user_instances=512`, then retry';
-  return `Look at the node logs (\`kind export logs --name ${name}\`), delete the cluster (\`kind delete cluster --name ${name}\`) and retry`;
+  return (
+    `Look at the node logs (\`kind export logs --name ${name}\`), delete the cluster (\`kind delete cluster ` +
+    `--name ${name}\`) and retry`
+  );
 }
 
 export interface EnsureKindClusterOptions extends KindToolOptions {
@@ -138,7 +144,8 @@ export async function ensureKindCluster(o: EnsureKindClusterOptions): Promise<{ 
     if (r.exitCode !== 0 || !r.stdout.trim()) {
       throw new KindError(
         `kind cluster "${o.name}" exists but \`${kind} get kubeconfig --name ${o.name}\` exited ${r.exitCode}: ${errorTail(r, 3)}`,
-        `Its node may be stopped: \`docker start ${o.name}-control-plane\`, or delete it (\`kind delete cluster --name ${o.name}\`) and retry`,
+        `Its node may be stopped: \`docker start ${o.name}-control-plane\`, or delete it (\`kind delete cluster ` +
+          `--name ${o.name}\`) and retry`,
       );
     }
     writePrivateFile(o.kubeconfigFile, `${r.stdout.trim()}\n`);
@@ -192,7 +199,8 @@ export async function deleteKindCluster(o: DeleteKindClusterOptions): Promise<{ 
     if (r.exitCode !== 0)
       throw new KindError(
         `\`kind delete cluster --name ${o.name}\` exited ${r.exitCode}:\n${errorTail(r)}`,
-        `Check \`docker info\`, then remove the node containers: \`docker rm -f $(docker ps -aq --filter label=${KIND_CLUSTER_LABEL}=${o.name})\``,
+        `Check \`docker info\`, then remove the node containers: \`docker rm -f $(docker ps -aq --filter ` +
+          `label=${KIND_CLUSTER_LABEL}=${o.name})\``,
       );
   } finally {
     if (o.tempDir) for (const f of [tempKubeconfig, `${tempKubeconfig}.lock`]) fs.rmSync(f, { force: true });

@@ -80,7 +80,9 @@ export async function checkDocker(o: PreflightOptions = {}): Promise<PreflightCh
       ok: false,
       severity: 'error',
       detail: 'docker is not on PATH',
-      fix: 'Install Docker Engine (https://docs.docker.com/engine/install/) and make sure `docker` is on PATH, or run `kokpit up --runtime sandbox` (no Docker needed).',
+      fix:
+        'Install Docker Engine (https://docs.docker.com/engine/install/) and make sure `docker` is on PATH, ' +
+        'or run `kokpit up --runtime sandbox` (no Docker needed).',
     };
   }
   const r = await run(bin, ['info', '--format', '{{.ServerVersion}}'], env, o.timeoutMs ?? 10_000);
@@ -93,7 +95,8 @@ export async function checkDocker(o: PreflightOptions = {}): Promise<PreflightCh
       detail: `the Docker engine is not reachable (${bin} info: ${r.stderr.trim().split('\n')[0] || `exit ${r.code}`})`,
       fix: denied
         ? 'Add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again), or use rootless Docker.'
-        : 'Start the Docker engine (`sudo systemctl start docker`, or start Docker Desktop) and check `docker info`; or run `kokpit up --runtime sandbox`.',
+        : 'Start the Docker engine (`sudo systemctl start docker`, or start Docker Desktop) and check `docker info`; ' +
+          'or run `kokpit up --runtime sandbox`.',
     };
   }
   return { name: 'docker', ok: true, severity: 'error', detail: `Docker engine ${r.stdout.trim()} reachable (${bin})` };
@@ -110,7 +113,10 @@ export async function checkKind(o: PreflightOptions = {}): Promise<PreflightChec
       ok: false,
       severity: 'error',
       detail: 'kind is not on PATH',
-      fix: `Install kind v${MIN_KIND_VERSION} or newer (\`go install sigs.k8s.io/kind@latest\`, or a release binary from https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and put it on PATH, or run \`kokpit up --runtime sandbox\`.`,
+      fix:
+        `Install kind v${MIN_KIND_VERSION} or newer (\`go install sigs.k8s.io/kind@latest\`, ` +
+        `or a release binary from https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and put it on PATH, ` +
+        `or run \`kokpit up --runtime sandbox\`.`,
     };
   }
   const r = await run(bin, ['version'], env, o.timeoutMs ?? 10_000);
@@ -181,7 +187,9 @@ export async function checkPorts(o: PreflightOptions = {}): Promise<PreflightChe
       ok: false,
       severity: 'error',
       detail: `host ports in use: ${busy.join(', ')} (of ${range}, reserved for business cluster API servers)`,
-      fix: `Free them (\`ss -ltnp 'sport = :${busy[0]}'\` shows the owner) or choose another range in kokpit.yaml (spec.metaCluster.ports.start/count).`,
+      fix:
+        `Free them (\`ss -ltnp 'sport = :${busy[0]}'\` shows the owner) or choose another range in kokpit.yaml ` +
+        `(spec.metaCluster.ports.start/count).`,
     };
   }
   return { name: 'ports', ok: true, severity: 'error', detail: `${range} free` };

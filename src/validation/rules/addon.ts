@@ -29,7 +29,8 @@ export function checkAddon(ctx: RuleContext): void {
       'value',
       'error',
       'parameter-default',
-      `${formatPath(path)} ${quote(param.default)} does not fit the parameter's type "${type}": write ${article(type)} like ${EXAMPLES[type]}${hint}`,
+      `${formatPath(path)} ${quote(param.default)} does not fit the parameter's type "${type}": ` +
+        `write ${article(type)} like ${EXAMPLES[type]}${hint}`,
     );
   });
 }

@@ -41,7 +41,8 @@ export function checkExtraArgs(ctx: RuleContext, path: readonly PathSegment[]): 
       'key',
       'error',
       'extra-args-dashes',
-      `${formatPath(path)} key "${key}" must be written without leading dashes: use "${bare}" (kokpit adds them: ${bare}: x becomes --${bare}=x)`,
+      `${formatPath(path)} key "${key}" must be written without leading dashes: use "${bare}" (kokpit adds them: ${bare}: ` +
+        `x becomes --${bare}=x)`,
     );
   }
 }

@@ -15,7 +15,8 @@ export function checkEtcdReplicas(ctx: RuleContext, path: readonly PathSegment[]
     'value',
     'error',
     'even-replicas',
-    `${formatPath(path)} is ${n}: an even number of etcd members tolerates no more failures than ${n - 1} (both survive ${tolerated}) and adds a member every write must wait for; use ${suggestion}`,
+    `${formatPath(path)} is ${n}: an even number of etcd members tolerates no more failures than ${n - 1} (both survive ${tolerated}) ` +
+      `and adds a member every write must wait for; use ${suggestion}`,
     ['enum'],
   );
 }

@@ -56,7 +56,8 @@ function checkRolloutPhases(ctx: RuleContext): void {
         'value',
         'error',
         'rollout-order',
-        `${formatPath(path)} is ${percent}, not more than phase ${previous.index + 1}'s ${previous.percent}: percents are cumulative, so each phase must be larger than the one before (e.g. 5, 50, 100)`,
+        `${formatPath(path)} is ${percent}, not more than phase ${previous.index + 1}'s ${previous.percent}: ` +
+          `percents are cumulative, so each phase must be larger than the one before (e.g. 5, 50, 100)`,
       );
     }
     if (percent <= 100 && (!previous || percent > previous.percent)) previous = { percent, index: i };

@@ -42,13 +42,8 @@ export const metadataRules: Rule = (ctx) => {
   let pattern = patterns.get(info.namePattern);
   if (!pattern) patterns.set(info.namePattern, (pattern = new RegExp(info.namePattern)));
   if (!pattern.test(name)) {
-    ctx.report(
-      ['metadata', 'name'],
-      'value',
-      'error',
-      'name-format',
-      `metadata.name ${patternMessage(pattern, name)}${info.namePattern === DNS1123_SUBDOMAIN ? '' : ' (no dots: it becomes part of Service and label names)'}`,
-    );
+    const noDots = info.namePattern === DNS1123_SUBDOMAIN ? '' : ' (no dots: it becomes part of Service and label names)';
+    ctx.report(['metadata', 'name'], 'value', 'error', 'name-format', `metadata.name ${patternMessage(pattern, name)}${noDots}`);
   }
   if (name.length > info.maxNameLength) {
     const derived = DERIVED_NAMES[info.kind];
@@ -58,7 +53,8 @@ export const metadataRules: Rule = (ctx) => {
       'value',
       'error',
       'name-too-long',
-      `metadata.name is ${name.length} characters; ${withArticle(info.kind)} name may have at most ${info.maxNameLength}${why}. Shorten it by ${name.length - info.maxNameLength}`,
+      `metadata.name is ${name.length} characters; ${withArticle(info.kind)} name may have at most ${info.maxNameLength}${why}. ` +
+        `Shorten it by ${name.length - info.maxNameLength}`,
     );
   }
 };

@@ -121,7 +121,8 @@ export function checkNetworkRanges(
           'value',
           'error',
           'service-cidr-size',
-          `${formatPath(service.path)} ${c.text} is too large: kube-apiserver accepts IPv${c.family} service ranges of /${min} or smaller, e.g. ${c.family === 4 ? '10.96.0.0/12' : 'fd00:10:96::/108'}`,
+          `${formatPath(service.path)} ${c.text} is too large: kube-apiserver accepts IPv${c.family} service ranges of /${min} or ` +
+            `smaller, e.g. ${c.family === 4 ? '10.96.0.0/12' : 'fd00:10:96::/108'}`,
         );
       }
     }
@@ -146,7 +147,8 @@ export function checkNetworkRanges(
         'value',
         'error',
         'cidr-overlap',
-        `${formatPath(at.path)} ${mine.text} overlaps ${otherName} ${theirs.text}; the service and pod ranges must be disjoint, e.g. serviceCIDR 10.96.0.0/12 and podCIDR 10.244.0.0/16`,
+        `${formatPath(at.path)} ${mine.text} overlaps ${otherName} ${theirs.text}; the service and pod ranges must be disjoint, e.g. ` +
+          `serviceCIDR 10.96.0.0/12 and podCIDR 10.244.0.0/16`,
       );
       return;
     }
@@ -170,7 +172,8 @@ export function checkNodePort(ctx: RuleContext, path: readonly PathSegment[]): v
     'value',
     'error',
     'node-port',
-    `${formatPath(path)} ${port} is outside the NodePort range ${NODE_PORT_MIN}–${NODE_PORT_MAX}; pick a port in that range, or remove the field to let the meta cluster assign one`,
+    `${formatPath(path)} ${port} is outside the NodePort range ${NODE_PORT_MIN}–${NODE_PORT_MAX}; ` +
+      `pick a port in that range, or remove the field to let the meta cluster assign one`,
     ['minimum', 'maximum'],
   );
 }

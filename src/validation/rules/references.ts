@@ -19,7 +19,9 @@ export function checkReferences(ctx: RuleContext, listPath: readonly PathSegment
       'value',
       'warning',
       what === 'Component' ? 'unknown-component' : 'unknown-addon',
-      `${formatPath(path)}: ${what} "${name}" is neither defined in this file nor a known ${what.toLowerCase()}${knownText}${guess ? `; did you mean "${guess}"?` : ''} — it must exist before this object can be reconciled`,
+      `${formatPath(path)}: ${what} "${name}" is neither defined in this file nor a ` +
+        `known ${what.toLowerCase()}${knownText}${guess ? `; did you mean "${guess}"?` : ''} — it must exist before this ` +
+        `object can be reconciled`,
     );
   });
 }

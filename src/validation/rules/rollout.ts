@@ -93,7 +93,9 @@ function waveProblems(waves: unknown[] | undefined): SpecProblem[] {
       out.push({
         path: at('clusters'),
         code: 'rollout-count',
-        message: `${formatPath(at('clusters'))} must be a count of at least 1 or a percent from 1% to 100% ("25%"), got ${JSON.stringify(wave.clusters)}`,
+        message:
+          `${formatPath(at('clusters'))} must be a count of at least 1 or a percent from 1% to 100% ("25%"), ` +
+          `got ${JSON.stringify(wave.clusters)}`,
       });
       return;
     }
@@ -102,14 +104,18 @@ function waveProblems(waves: unknown[] | undefined): SpecProblem[] {
       out.push({
         path: at('clusters'),
         code: 'rollout-waves-order',
-        message: `${formatPath(at('clusters'))} ${size.count} is smaller than an earlier wave's ${lastCount}; sizes are cumulative (1, 5, 100%)`,
+        message:
+          `${formatPath(at('clusters'))} ${size.count} is smaller than an earlier wave's ${lastCount}; ` +
+          `sizes are cumulative (1, 5, 100%)`,
       });
     }
     if ('percent' in size && size.percent < lastPercent) {
       out.push({
         path: at('clusters'),
         code: 'rollout-waves-order',
-        message: `${formatPath(at('clusters'))} ${size.percent}% is smaller than an earlier wave's ${lastPercent}%; sizes are cumulative (10%, 50%, 100%)`,
+        message:
+          `${formatPath(at('clusters'))} ${size.percent}% is smaller than an earlier wave's ${lastPercent}%; ` +
+          `sizes are cumulative (10%, 50%, 100%)`,
       });
     }
     if ('count' in size) lastCount = Math.max(lastCount, size.count);
@@ -121,7 +127,9 @@ function waveProblems(waves: unknown[] | undefined): SpecProblem[] {
     out.push({
       path: ['spec', 'waves', last, 'clusters'],
       code: 'rollout-waves-total',
-      message: `the last wave (spec.waves[${last}].clusters) must be "100%" so that every selected cluster is in a wave, got ${JSON.stringify(obj(waves[last])?.clusters)}`,
+      message:
+        `the last wave (spec.waves[${last}].clusters) must be "100%" so that every selected cluster is in a wave, ` +
+        `got ${JSON.stringify(obj(waves[last])?.clusters)}`,
     });
   }
   return out;
@@ -145,7 +153,8 @@ export function checkFleetRollout(ctx: RuleContext): void {
       'value',
       'error',
       'version-not-usable',
-      `Kubernetes ${version} is ${entry.state} in the meta cluster's version catalog; a rollout can only move clusters to ${usable.join(', ') || 'a Supported version'}`,
+      `Kubernetes ${version} is ${entry.state} in the meta cluster's version catalog; a rollout can only move clusters ` +
+        `to ${usable.join(', ') || 'a Supported version'}`,
     );
   } else if (!catalog.includes(version)) {
     ctx.report(
@@ -153,7 +162,8 @@ export function checkFleetRollout(ctx: RuleContext): void {
       'value',
       'error',
       'unknown-version',
-      `Kubernetes ${version} is not in the meta cluster's version catalog (${usable.join(', ') || 'none'}); add a KubernetesVersion for it first`,
+      `Kubernetes ${version} is not in the meta cluster's version catalog (${usable.join(', ') || 'none'}); ` +
+        `add a KubernetesVersion for it first`,
     );
   }
 }

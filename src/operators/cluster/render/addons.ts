@@ -117,7 +117,8 @@ export function renderAddon(addon: Addon, facts: AddonFacts, params: Record<stri
     const m = EXPRESSION.exec(expr);
     if (!m) {
       problems.push(
-        `line ${line}: unsupported expression ${whole.trim()} (use {{ .cluster.x }}, {{ .images.x }} or {{ .params.x }}, optionally | quote)`,
+        `line ${line}: unsupported expression ${whole.trim()} (use {{ .cluster.x }}, {{ .images.x }} or {{ .params.x ` +
+          `}}, optionally | quote)`,
       );
       return '';
     }

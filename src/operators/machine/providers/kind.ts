@@ -41,7 +41,8 @@ export const JOIN_PATCHES_DIR = '/etc/kokpit/kubeadm-patches';
  * nodes are configured the same way). kubeadm merges this into the cluster's KubeletConfiguration.
  */
 export const KUBELET_CONFIG_PATCH =
-  'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nimageGCHighThresholdPercent: 100\nevictionHard:\n  nodefs.available: "0%"\n  nodefs.inodesFree: "0%"\n  imagefs.available: "0%"\n';
+  'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nimageGCHighThresholdPercent: 100\nevictionHard:\n' +
+  '  nodefs.available: "0%"\n  nodefs.inodesFree: "0%"\n  imagefs.available: "0%"\n';
 export const KUBELET_CONF = '/etc/kubernetes/kubelet.conf';
 const DRAIN_TIMEOUT_MS = 5 * 60_000;
 
@@ -191,7 +192,8 @@ export function renderJoinConfiguration(o: {
 }): string {
   const minor = Number(/^v?1\.(\d+)\./.exec(o.kubeletVersion ?? '')?.[1] ?? 31);
   const v1beta4 = minor >= 31;
-  const nodeLabels = `${MACHINE_NAME_LABEL}=${o.machine.metadata.name},${MACHINE_NAMESPACE_LABEL}=${o.machine.metadata.namespace ?? 'default'}`;
+  const nodeLabels =
+    `${MACHINE_NAME_LABEL}=${o.machine.metadata.name},` + `${MACHINE_NAMESPACE_LABEL}=${o.machine.metadata.namespace ?? 'default'}`;
   return stringify(
     {
       apiVersion: v1beta4 ? 'kubeadm.k8s.io/v1beta4' : 'kubeadm.k8s.io/v1beta3',
@@ -252,7 +254,8 @@ export class KindProvider implements MachineProvider {
       if (e instanceof CommandNotFoundError) {
         return fail(
           'DockerUnavailable',
-          `cannot run ${this.docker} (${e.message.slice(this.docker.length + 2)}): the kind provider runs each machine as a Docker container; install Docker Engine and put docker on PATH, or use provider kwok`,
+          `cannot run ${this.docker} (${e.message.slice(this.docker.length + 2)}): the kind provider runs each machine as a Docker ` +
+            `container; install Docker Engine and put docker on PATH, or use provider kwok`,
           60_000,
         );
       }
@@ -304,7 +307,8 @@ export class KindProvider implements MachineProvider {
       if (!ownedBy(inspect.labels, owner))
         return fail(
           'ContainerNameTaken',
-          `a container named ${name} exists that is not this machine's (labels ${describeOwner(inspect.labels)}); remove it or rename the machine`,
+          `a container named ${name} exists that is not this machine's (labels ${describeOwner(inspect.labels)}); ` +
+            `remove it or rename the machine`,
           60_000,
           true,
         );
@@ -378,7 +382,8 @@ export class KindProvider implements MachineProvider {
     };
   }
 
-  // eslint-disable-next-line max-lines-per-function -- the kubeadm join of a container in order (token, join, wait for the Node), each with its own failure reason
+  /* eslint-disable-next-line max-lines-per-function -- the kubeadm join of a container in order (token, join, wait for the Node), each
+     with its own failure reason */
   async join(ctx: ProviderContext, live: V1Node | undefined): Promise<JoinResult> {
     const name = containerNameOf(ctx.machine);
     const joined = (node: V1Node): JoinResult => ({
@@ -492,10 +497,11 @@ export class KindProvider implements MachineProvider {
         : ctx.now.getTime();
       const timeout = this.opts.drainTimeoutMs ?? DRAIN_TIMEOUT_MS;
       if (left.length && ctx.now.getTime() - started < timeout) {
+        const shown = `${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''}`;
         return {
           done: false,
           reason: 'Draining',
-          message: `draining Node ${ctx.nodeName}: ${left.length} pods left (${left.slice(0, 3).join(', ')}${left.length > 3 ? ', …' : ''})`,
+          message: `draining Node ${ctx.nodeName}: ${left.length} pods left (${shown})`,
           retryMs: 5_000,
         };
       }
@@ -521,7 +527,10 @@ export class KindProvider implements MachineProvider {
 
 function describeOwner(labels: Record<string, string> | null | undefined): string {
   const l = labels ?? {};
-  return `namespace ${l[MACHINE_NAMESPACE_LABEL] || 'missing'}, cluster ${l[KIND_CLUSTER_LABEL] || 'missing'}, machine ${l[MACHINE_NAME_LABEL] || 'missing'}`;
+  return (
+    `namespace ${l[MACHINE_NAMESPACE_LABEL] || 'missing'}, cluster ${l[KIND_CLUSTER_LABEL] || 'missing'}, ` +
+    `machine ${l[MACHINE_NAME_LABEL] || 'missing'}`
+  );
 }
 
 export function defaultNodeImage(version: string | undefined): string | undefined {

@@ -218,7 +218,8 @@ export function advanceRow(
     if (since(row.startedAt, now) >= deadlineMs) {
       return fail(
         'ProgressDeadlineExceeded',
-        `not Ready at ${row.to} within ${Math.round(deadlineMs / 1000)}s (running ${f.statusVersion ?? 'unknown'}; ${f.notReady ?? 'Ready'})`,
+        `not Ready at ${row.to} within ${Math.round(deadlineMs / 1000)}s ` +
+          `(running ${f.statusVersion ?? 'unknown'}; ${f.notReady ?? 'Ready'})`,
       );
     }
     return { ...row, message: `upgrading: running ${f.statusVersion ?? 'unknown'}${f.notReady ? `; ${f.notReady}` : ''}` };
