@@ -20,7 +20,8 @@ function fakeGo(dir: string, sleep = 0): string {
   const file = path.join(dir, 'go');
   fs.writeFileSync(
     file,
-    `#!/bin/sh\nif [ "$1" = env ]; then echo go1.26.0; exit 0; fi\nsleep ${sleep}\nwhile [ "$1" != -o ]; do shift; done\nprintf '#!/bin/sh\\necho built\\n' > "$2"\n`,
+    `#!/bin/sh\nif [ "$1" = env ]; then echo go1.26.0; exit 0; fi\nsleep ${sleep}\nwhile [ "$1" != -o ]; do shift; done\n` +
+      `printf '#!/bin/sh\\necho built\\n' > "$2"\n`,
     { mode: 0o755 },
   );
   return file;

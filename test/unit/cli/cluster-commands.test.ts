@@ -159,7 +159,8 @@ describe('kokpit addons import (offline parts)', () => {
     assert.match(parseAddonsFile(bad, 'b.yaml').problems.join('\n'), /^b\.yaml:\d+:\d+: .*colour/m);
     const other = stringify(kubernetesVersion('v1.34.2'));
     assert.deepEqual(parseAddonsFile(other, 'c.yaml').problems, [
-      'c.yaml:1: document 1 is a KubernetesVersion; only kokpit.dev/v1alpha1 Addon documents can be imported (use `kokpit apply -f` for others)',
+      'c.yaml:1: document 1 is a KubernetesVersion; only kokpit.dev/v1alpha1 Addon documents can be imported (use `kokpit ' +
+        'apply -f` for others)',
     ]);
   });
 

@@ -9,7 +9,8 @@ import { withTempEnv } from '../../support/temp-env';
 import { environmentName, metaCluster, parseFlags, META_FLAGS } from '../../../src/cli/args';
 
 const KUBECONFIG = (server: string) =>
-  `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;
+  `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${server}"}}]\nusers: [{name: u, user: {token: t}}]\n` +
+  `contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;
 
 describe('cli: choosing the meta cluster', () => {
   const tempDir = withTempEnv('kokpit-meta-choice-', (t) => ({

@@ -164,7 +164,8 @@ describe('kokpit render (offline)', () => {
     it('prints YAML marked as offline with placeholder Secrets and no key material', async () => {
       fs.writeFileSync(
         path.join(dir, 'bc.yaml'),
-        'apiVersion: kokpit.dev/v1alpha1\nkind: BusinessCluster\nmetadata:\n  name: demo\nspec:\n  version: v1.33.13\n  etcd:\n    managed: {}\n',
+        'apiVersion: kokpit.dev/v1alpha1\nkind: BusinessCluster\nmetadata:\n  name: demo\nspec:\n  version: v1.33.13\n' +
+          '  etcd:\n    managed: {}\n',
       );
       const r = io();
       assert.equal(await runCli(['render', '-f', 'bc.yaml'], r.io), 0, r.err.join('\n'));
@@ -180,13 +181,17 @@ describe('kokpit render (offline)', () => {
     // A custom catalog prototyped offline: a version kokpit does not ship, with its own KubernetesVersion.
     const KV_1_32_4 =
       'apiVersion: kokpit.dev/v1alpha1\nkind: KubernetesVersion\nmetadata:\n  name: v1.32.4\nspec:\n  version: v1.32.4\n  images:\n' +
-      '    kubeAPIServer: registry.example/kube-apiserver:v1.32.4\n    kubeControllerManager: registry.example/kube-controller-manager:v1.32.4\n' +
-      '    kubeScheduler: registry.example/kube-scheduler:v1.32.4\n    kubeProxy: registry.example/kube-proxy:v1.32.4\n    coreDNS: registry.example/coredns:v1.11.3\n' +
+      '    kubeAPIServer: registry.example/kube-apiserver:v1.32.4\n    kubeControllerManager: ' +
+      'registry.example/kube-controller-manager:v1.32.4\n' +
+      '    kubeScheduler: registry.example/kube-scheduler:v1.32.4\n    kubeProxy: registry.example/kube-proxy:v1.32.4\n' +
+      '    coreDNS: registry.example/coredns:v1.11.3\n' +
       '    pause: registry.example/pause:3.10\n  etcd:\n    minVersion: 3.5.11\n    recommendedVersion: 3.5.21\n';
     const BC_1_32_4 =
-      'apiVersion: kokpit.dev/v1alpha1\nkind: BusinessCluster\nmetadata:\n  name: custom\nspec:\n  version: v1.32.4\n  etcd:\n    managed: {}\n  addons:\n    - name: my-cni\n';
+      'apiVersion: kokpit.dev/v1alpha1\nkind: BusinessCluster\nmetadata:\n  name: custom\nspec:\n  version: v1.32.4\n  etcd:\n' +
+      '    managed: {}\n  addons:\n    - name: my-cni\n';
     const MY_CNI =
-      'apiVersion: kokpit.dev/v1alpha1\nkind: Addon\nmetadata:\n  name: my-cni\nspec:\n  version: 0.1.0\n  manifests: |\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: my-cni\n      namespace: kube-system\n';
+      'apiVersion: kokpit.dev/v1alpha1\nkind: Addon\nmetadata:\n  name: my-cni\nspec:\n  version: 0.1.0\n  manifests: |\n' +
+      '    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: my-cni\n      namespace: kube-system\n';
     const renderedJSON = (out: string[]) => JSON.parse(out.join('\n')).items as any[];
 
     it('a version that comes with its own KubernetesVersion document in the same file renders from it (exit 0)', async () => {
@@ -205,28 +210,31 @@ describe('kokpit render (offline)', () => {
       );
     });
 
-    it('--catalog FILE and --catalog DIR add KubernetesVersion and Addon documents; the yaml output notes the addon found there', async () => {
-      fs.writeFileSync(path.join(dir, 'bc-only.yaml'), BC_1_32_4);
-      fs.mkdirSync(path.join(dir, 'catalog'), { recursive: true });
-      fs.writeFileSync(path.join(dir, 'catalog', 'v1.32.4.yaml'), KV_1_32_4);
-      fs.writeFileSync(path.join(dir, 'catalog', 'my-cni.yml'), MY_CNI);
-      fs.writeFileSync(path.join(dir, 'catalog', 'README.txt'), 'not a manifest');
-      fs.writeFileSync(path.join(dir, 'kv.yaml'), KV_1_32_4);
-      const file = io();
-      assert.equal(await runCli(['render', '-f', 'bc-only.yaml', '--catalog', 'kv.yaml'], file.io), 0, file.err.join('\n'));
-      assert.match(
-        file.out.join('\n'),
-        /#   note: addon my-cni: no Addon definition named my-cni/,
-        'the addon is not in kv.yaml nor the default catalog',
-      );
-      const folder = io();
-      assert.equal(await runCli(['render', '-f', 'bc-only.yaml', '--catalog', 'catalog'], folder.io), 0, folder.err.join('\n'));
-      assert.match(folder.out.join('\n'), /#   note: addon my-cni 0\.1\.0: applied inside the business cluster/);
-      assert.match(folder.out.join('\n'), /image: registry\.example\/kube-apiserver:v1\.32\.4/);
-      const missing = io();
-      assert.equal(await runCli(['render', '-f', 'bc-only.yaml', '--catalog', 'nowhere'], missing.io), 2);
-      assert.match(missing.err.join('\n'), /--catalog nowhere: no such file or directory/);
-    });
+    it(
+      '--catalog FILE and --catalog DIR add KubernetesVersion and Addon documents; the yaml output notes ' + 'the addon found there',
+      async () => {
+        fs.writeFileSync(path.join(dir, 'bc-only.yaml'), BC_1_32_4);
+        fs.mkdirSync(path.join(dir, 'catalog'), { recursive: true });
+        fs.writeFileSync(path.join(dir, 'catalog', 'v1.32.4.yaml'), KV_1_32_4);
+        fs.writeFileSync(path.join(dir, 'catalog', 'my-cni.yml'), MY_CNI);
+        fs.writeFileSync(path.join(dir, 'catalog', 'README.txt'), 'not a manifest');
+        fs.writeFileSync(path.join(dir, 'kv.yaml'), KV_1_32_4);
+        const file = io();
+        assert.equal(await runCli(['render', '-f', 'bc-only.yaml', '--catalog', 'kv.yaml'], file.io), 0, file.err.join('\n'));
+        assert.match(
+          file.out.join('\n'),
+          /#   note: addon my-cni: no Addon definition named my-cni/,
+          'the addon is not in kv.yaml nor the default catalog',
+        );
+        const folder = io();
+        assert.equal(await runCli(['render', '-f', 'bc-only.yaml', '--catalog', 'catalog'], folder.io), 0, folder.err.join('\n'));
+        assert.match(folder.out.join('\n'), /#   note: addon my-cni 0\.1\.0: applied inside the business cluster/);
+        assert.match(folder.out.join('\n'), /image: registry\.example\/kube-apiserver:v1\.32\.4/);
+        const missing = io();
+        assert.equal(await runCli(['render', '-f', 'bc-only.yaml', '--catalog', 'nowhere'], missing.io), 2);
+        assert.match(missing.err.join('\n'), /--catalog nowhere: no such file or directory/);
+      },
+    );
 
     it("a version in no catalog: exit 1 with the catalog step's message, nothing on stdout", async () => {
       fs.writeFileSync(path.join(dir, 'bc-only.yaml'), BC_1_32_4);
@@ -241,7 +249,8 @@ describe('kokpit render (offline)', () => {
     it('exit 1 with file:line:col for an invalid manifest; nothing rendered', async () => {
       fs.writeFileSync(
         path.join(dir, 'bad.yaml'),
-        'apiVersion: kokpit.dev/v1alpha1\nkind: BusinessCluster\nmetadata:\n  name: demo\nspec:\n  version: 1.33\n  etcd:\n    managed: {}\n',
+        'apiVersion: kokpit.dev/v1alpha1\nkind: BusinessCluster\nmetadata:\n  name: demo\nspec:\n  version: 1.33\n' +
+          '  etcd:\n    managed: {}\n',
       );
       const r = io();
       assert.equal(await runCli(['render', '-f', 'bad.yaml'], r.io), 1);

@@ -61,7 +61,9 @@ describe('kokpit.yaml (LocalEnvironment)', () => {
     const f = path.join(dir, 'kokpit.yaml');
     fs.writeFileSync(
       f,
-      'apiVersion: kokpit.dev/v1alpha1\nkind: LocalEnvironment\nmetadata:\n  name: dev\nspec:\n  metaCluster:\n    name: dev\n    runtime: Sandbox\n  businessClusters:\n    - name: one\n      spec:\n        version: v1.33.13\n        etcd:\n          managed: {}\n',
+      'apiVersion: kokpit.dev/v1alpha1\nkind: LocalEnvironment\nmetadata:\n  name: dev\nspec:\n  metaCluster:\n    name: dev\n' +
+        '    runtime: Sandbox\n  businessClusters:\n    - name: one\n      spec:\n        version: v1.33.13\n        etcd:\n' +
+        '          managed: {}\n',
     );
     const cfg = loadEnvironmentConfig(f);
     assert.equal(cfg.name, 'dev');

@@ -133,7 +133,8 @@ describe('controlplane: finding and building binaries', () => {
       process.env.KOKPIT_LOG_DIR = path.join(tmp, 'logs');
       const fakeGo = executable(
         path.join(tmp, 'go'),
-        '#!/bin/sh\nif [ "$1" = env ]; then echo go1.26.0; exit 0; fi\necho "compiling a"\necho "pkg/x.go:1: undefined: thing" >&2\nexit 2\n',
+        '#!/bin/sh\nif [ "$1" = env ]; then echo go1.26.0; exit 0; fi\necho "compiling a"\n' +
+          'echo "pkg/x.go:1: undefined: thing" >&2\nexit 2\n',
       );
       await assert.rejects(ensureBinaries({ components: ['etcd'], versions: ['v3.5.35'], goBinary: fakeGo }), (e: Error) => {
         assert.match(e.message, /go build of etcd v3\.5\.35 failed \(exit 2\)/);

@@ -58,7 +58,8 @@ describe('editor commands: apply plan', () => {
     });
     assert.equal(
       describeOutcome(failed, 'meta'),
-      'applying BusinessCluster prod to meta failed: HTTP 422 Invalid: spec.version: Unsupported value (applied before it: BusinessCluster dev)',
+      'applying BusinessCluster prod to meta failed: HTTP 422 Invalid: spec.version: Unsupported value (applied before it: ' +
+        'BusinessCluster dev)',
     );
   });
 });

@@ -10,7 +10,8 @@ import { fake, fakeContext, installFakeVscode, type FakeState } from './fake-vsc
 const ROOT = join(__dirname, '..', '..', '..');
 
 /** A CLI stand-in: records its arguments, prints like `kokpit up --detach`, writes environment.json. */
-const STUB = `
+const STUB =
+  `
 const fs = require('node:fs');
 const path = require('node:path');
 const args = process.argv.slice(2);
@@ -21,12 +22,14 @@ const mode = process.env.STUB_MODE || 'ok';
 if (args[0] === 'up') {
   console.log('Runtime: sandbox (--runtime sandbox)');
   if (mode === 'fail') { console.error('kokpit up: preflight failed: free port 6443 is taken'); process.exit(1); }
-  console.log('Starting local environment "' + name + '" (sandbox) in the background (pid ' + process.env.STUB_SUPERVISOR + ', log /x/up.log)…');
+  console.log('Starting local environment "' + name + '" (sandbox) in the background (pid ' + process.env.STUB_SUPERVISOR + ', ` +
+  `log /x/up.log)…');
   if (mode === 'hang') { setTimeout(() => {}, 60000); return; }
   console.log('  ✓ meta control plane (3.2s)');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'kubeconfig'), process.env.STUB_KUBECONFIG_TEXT);
-  fs.writeFileSync(path.join(dir, 'environment.json'), JSON.stringify({ name, pid: Number(process.env.STUB_ENV_PID), kubeconfig: path.join(dir, 'kubeconfig'), server: 'https://127.0.0.1:1', components: [] }));
+  fs.writeFileSync(path.join(dir, 'environment.json'), JSON.stringify({ name, pid: Number(process.env.STUB_ENV_PID), kubeconfig: ` +
+  `path.join(dir, 'kubeconfig'), server: 'https://127.0.0.1:1', components: [] }));
   console.log('Local environment "' + name + '" ready in 3.5s (runtime: sandbox)');
 } else if (args[0] === 'down') {
   fs.rmSync(dir, { recursive: true, force: true });

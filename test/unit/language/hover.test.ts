@@ -6,7 +6,9 @@ const HEAD = 'apiVersion: kokpit.dev/v1alpha1\n';
 const hover = (text: string, needle: string, delta = 0) => hoverAt(text, text.indexOf(needle) + delta);
 
 describe('hoverAt', () => {
-  const bc = `${HEAD}kind: BusinessCluster\nmetadata:\n  name: dev\nspec:\n  version: v1.32.13\n  etcd:\n    managed:\n      replicas: 3\n  apiServer:\n    service:\n      type: NodePort\n  addons:\n    - name: coredns\n`;
+  const bc =
+    `${HEAD}kind: BusinessCluster\nmetadata:\n  name: dev\nspec:\n  version: v1.32.13\n  etcd:\n    managed:\n` +
+    `      replicas: 3\n  apiServer:\n    service:\n      type: NodePort\n  addons:\n    - name: coredns\n`;
 
   it('documents a key with its type, default and allowed values, and covers exactly the key', () => {
     const h = hover(bc, 'replicas', 2)!;

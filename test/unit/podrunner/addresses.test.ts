@@ -59,24 +59,28 @@ describe('podrunner AddressPool', () => {
     assert.equal(p.block, 0);
     p.close();
   });
-  it('the lock directory is private: created 0700 whatever the umask; one another user could write to (or a symlink) is refused, its lock files never read', () => {
-    fs.mkdirSync(path.join(dir, 'a'));
-    const old = process.umask(0);
-    try {
-      AddressPool.open(path.join(dir, 'a'), locks).close();
-    } finally {
-      process.umask(old);
-    }
-    assert.equal(fs.statSync(locks).mode & 0o7777, 0o700);
-    // What the runner used to make (0o1777 in intent): anyone may pre-create lock files there.
-    const shared = path.join(dir, 'shared');
-    fs.mkdirSync(shared);
-    fs.chmodSync(shared, 0o1777);
-    fs.writeFileSync(path.join(shared, '0'), JSON.stringify({ pid: process.ppid, owner: 'someone else' }));
-    assert.throws(() => AddressPool.open(path.join(dir, 'a'), shared), /mode 1777: others may use it/);
-    fs.symlinkSync(locks, path.join(dir, 'link'));
-    assert.throws(() => AddressPool.open(path.join(dir, 'a'), path.join(dir, 'link')), /not a directory/);
-  });
+  it(
+    'the lock directory is private: created 0700 whatever the umask; one another user could write to (or a symlink) is refused, ' +
+      'its lock files never read',
+    () => {
+      fs.mkdirSync(path.join(dir, 'a'));
+      const old = process.umask(0);
+      try {
+        AddressPool.open(path.join(dir, 'a'), locks).close();
+      } finally {
+        process.umask(old);
+      }
+      assert.equal(fs.statSync(locks).mode & 0o7777, 0o700);
+      // What the runner used to make (0o1777 in intent): anyone may pre-create lock files there.
+      const shared = path.join(dir, 'shared');
+      fs.mkdirSync(shared);
+      fs.chmodSync(shared, 0o1777);
+      fs.writeFileSync(path.join(shared, '0'), JSON.stringify({ pid: process.ppid, owner: 'someone else' }));
+      assert.throws(() => AddressPool.open(path.join(dir, 'a'), shared), /mode 1777: others may use it/);
+      fs.symlinkSync(locks, path.join(dir, 'link'));
+      assert.throws(() => AddressPool.open(path.join(dir, 'a'), path.join(dir, 'link')), /not a directory/);
+    },
+  );
 
   it('the default lock directory is per user, directly in the tmp dir', () => {
     assert.equal(defaultLockDir(), path.join(os.tmpdir(), `kokpit-loopback-blocks-${process.getuid!()}`));

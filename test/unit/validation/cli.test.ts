@@ -105,7 +105,8 @@ describe('kokpit validate', () => {
     mkdirSync(other, { recursive: true });
     writeFileSync(
       join(other, 'kubelet.yaml'),
-      'apiVersion: kokpit.dev/v1alpha1\nkind: Component\nmetadata:\n  name: kubelet\nspec:\n  version: v1.32.13\n  steps:\n    install:\n      script: install\n',
+      'apiVersion: kokpit.dev/v1alpha1\nkind: Component\nmetadata:\n  name: kubelet\nspec:\n  version: v1.32.13\n  steps:\n' +
+        '    install:\n      script: install\n',
     );
     const r = await cli(['warn.yaml', 'defs'], dir);
     assert.equal(r.out, '');

@@ -96,14 +96,18 @@ describe('validateText', () => {
       ['name-format'],
     );
     // KubernetesVersion names are subdomains (v1.32.13).
-    const kv = `${HEAD}kind: KubernetesVersion\nmetadata:\n  name: v1.34.0\nspec:\n  version: v1.34.0\n  images: {kubeAPIServer: a, kubeControllerManager: b, kubeScheduler: c, kubeProxy: d, coreDNS: e, pause: f}\n  etcd: {minVersion: 3.5.11, recommendedVersion: 3.5.35}\n`;
+    const kv =
+      `${HEAD}kind: KubernetesVersion\nmetadata:\n  name: v1.34.0\nspec:\n  version: v1.34.0\n` +
+      `  images: {kubeAPIServer: a, kubeControllerManager: b, kubeScheduler: c, kubeProxy: d, coreDNS: e, pause: f}\n` +
+      `  etcd: {minVersion: 3.5.11, recommendedVersion: 3.5.35}\n`;
     assert.deepEqual(validateText(kv), []);
   });
 
   it('rollout phases: beyond 100 % and not increasing', () => {
     const ms = (phases: string) =>
       validateText(
-        `${HEAD}kind: MachineSet\nmetadata:\n  name: w\nspec:\n  clusterRef: {name: dev}\n  template:\n    spec: {provider: kwok}\n  rollout:\n    phases: ${phases}\n`,
+        `${HEAD}kind: MachineSet\nmetadata:\n  name: w\nspec:\n  clusterRef: {name: dev}\n  template:\n    spec: {provider: kwok}\n` +
+          `  rollout:\n    phases: ${phases}\n`,
       ).map((d) => `${d.code} ${d.path}`);
     assert.deepEqual(ms('[{percent: 10}, {percent: 100}]'), []);
     assert.deepEqual(ms('[{percent: 10}, {percent: 101}]'), ['rollout-percent spec.rollout.phases[1].percent']);
@@ -113,7 +117,8 @@ describe('validateText', () => {
   it('extraArgs keys with leading dashes, in every component', () => {
     const found = validateText(
       bc(
-        `  version: v1.32.13\n${ETCD}  apiServer:\n    extraArgs: {--v: "2"}\n  controllerManager:\n    extraArgs: {-v: "2"}\n  scheduler:\n    extraArgs: {v: "2"}\n`,
+        `  version: v1.32.13\n${ETCD}  apiServer:\n    extraArgs: {--v: "2"}\n  controllerManager:\n    extraArgs: {-v: "2"}\n` +
+          `  scheduler:\n    extraArgs: {v: "2"}\n`,
       ),
     );
     assert.deepEqual(
@@ -164,7 +169,8 @@ describe('validateText', () => {
     );
     assert.equal(
       found[0].message,
-      "Kubernetes v1.32.13 is Unsupported in the meta cluster's version catalog (kube-scheduler v1.32.13 cannot be built on this machine); a cluster at it will not start: use v1.32.0, v1.33.13",
+      "Kubernetes v1.32.13 is Unsupported in the meta cluster's version catalog (kube-scheduler v1.32.13 cannot be built on this " +
+        'machine); a cluster at it will not start: use v1.32.0, v1.33.13',
     );
     assert.deepEqual(validateText(bc(`  version: v1.32.0\n${ETCD}`), { catalog }), []);
     assert.match(

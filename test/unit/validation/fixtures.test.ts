@@ -79,7 +79,8 @@ describe('testFixture/invalid', () => {
         );
         assert.ok(
           hit,
-          `${e.file}: no ${want.severity} at ${want.line}:${want.column} containing ${JSON.stringify(want.message)}; got:\n${found.map((d) => `  ${d.line}:${d.column} ${d.severity} ${d.message}`).join('\n')}`,
+          `${e.file}: no ${want.severity} at ${want.line}:${want.column} containing ${JSON.stringify(want.message)}; ` +
+            `got:\n${found.map((d) => `  ${d.line}:${d.column} ${d.severity} ${d.message}`).join('\n')}`,
         );
       }
       // A document the apiserver refuses must be an error for kokpit too (kokpit is at least as strict).

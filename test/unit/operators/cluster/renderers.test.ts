@@ -100,23 +100,26 @@ describe('cluster renderers (golden)', () => {
     assert.throws(() => renderAPIServerDeployment(inputs(cluster(), {})), /no content hash for mounted Secret/);
   });
 
-  it('apiserver flags: etcd TLS and prefix, client CA, front proxy, service accounts, bootstrap tokens, Node+RBAC; extraArgs override', () => {
-    const args = (renderAPIServerDeployment(inputs()) as any).spec.template.spec.containers[0].args as string[];
-    for (const f of [
-      '--etcd-prefix=/kokpit/team-a/prod',
-      '--etcd-servers=https://shared-client.team-a.svc:2379',
-      '--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt',
-      '--client-ca-file=/etc/kubernetes/pki/ca/tls.crt',
-      '--requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca/tls.crt',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      '--enable-bootstrap-token-auth=true',
-      '--authorization-mode=Node,RBAC',
-      '--v=2',
-    ]) {
-      assert.ok(args.includes(f), f);
-    }
-    assert.deepEqual([...args].sort(), args, 'sorted, so the order never changes');
-  });
+  it(
+    'apiserver flags: etcd TLS and prefix, client CA, front proxy, service accounts, bootstrap tokens, ' + 'Node+RBAC; extraArgs override',
+    () => {
+      const args = (renderAPIServerDeployment(inputs()) as any).spec.template.spec.containers[0].args as string[];
+      for (const f of [
+        '--etcd-prefix=/kokpit/team-a/prod',
+        '--etcd-servers=https://shared-client.team-a.svc:2379',
+        '--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt',
+        '--client-ca-file=/etc/kubernetes/pki/ca/tls.crt',
+        '--requestheader-client-ca-file=/etc/kubernetes/pki/front-proxy-ca/tls.crt',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        '--enable-bootstrap-token-auth=true',
+        '--authorization-mode=Node,RBAC',
+        '--v=2',
+      ]) {
+        assert.ok(args.includes(f), f);
+      }
+      assert.deepEqual([...args].sort(), args, 'sorted, so the order never changes');
+    },
+  );
 
   it('serving-certificate SANs: both Services, the ClusterIP, the host endpoint, loopback and certSANs', () => {
     const sans = apiServerSANs(cluster(), { serviceClusterIP: '10.0.0.42', hostEndpoint: 'https://lb.example:6443' });
@@ -132,46 +135,52 @@ describe('cluster renderers (golden)', () => {
     for (const ip of ['10.96.0.1', '10.0.0.42', '127.0.0.1', '203.0.113.7']) assert.ok(sans.ipAddresses.includes(ip), ip);
   });
 
-  it('node-facing endpoint (kind): its address is a SAN; the apiserver leaves `kubernetes` endpoints to the operator, which publishes that address', () => {
-    const sans = apiServerSANs(cluster(), { hostEndpoint: 'https://127.0.0.1:36443', nodeEndpoint: 'https://172.18.0.2:31443' });
-    for (const ip of ['127.0.0.1', '172.18.0.2']) assert.ok(sans.ipAddresses.includes(ip), ip);
-    const plain = (renderAPIServerDeployment(inputs()) as any).spec.template.spec.containers[0].args as string[];
-    assert.ok(!plain.some((a) => a.startsWith('--endpoint-reconciler-type')), 'default: the apiserver publishes its own address');
-    const ep = { ip: '172.18.0.2', port: 31443 };
-    const args = (renderAPIServerDeployment({ ...inputs(), kubernetesEndpoint: ep }) as any).spec.template.spec.containers[0]
-      .args as string[];
-    assert.ok(args.includes('--endpoint-reconciler-type=none'));
-    const objs = renderBootstrapObjects({
-      cluster: cluster(),
-      version: 'v1.33.13',
-      endpoint: 'https://172.18.0.2:31443',
-      kubernetesEndpoint: ep,
-      caPem: 'CA',
-      dnsServiceIP: '10.96.0.10',
-      etcdServers: 'https://e:2379',
-    }) as any[];
-    const endpoints = objs.find((o) => o.kind === 'Endpoints');
-    const slice = objs.find((o) => o.kind === 'EndpointSlice');
-    assert.deepEqual(
-      [endpoints.metadata.namespace, endpoints.metadata.name, endpoints.metadata.labels['endpointslice.kubernetes.io/skip-mirror']],
-      ['default', 'kubernetes', 'true'],
-    );
-    assert.deepEqual(endpoints.subsets, [{ addresses: [{ ip: '172.18.0.2' }], ports: [{ name: 'https', port: 31443, protocol: 'TCP' }] }]);
-    assert.equal(slice.metadata.labels['kubernetes.io/service-name'], 'kubernetes');
-    assert.deepEqual(slice.endpoints, [{ addresses: ['172.18.0.2'], conditions: { ready: true } }]);
-    const clusterInfo = objs.find((o) => o.metadata.name === 'cluster-info');
-    assert.match(clusterInfo.data.kubeconfig, /server: https:\/\/172\.18\.0\.2:31443/);
-    assert.ok(
-      !renderBootstrapObjects({
+  it(
+    'node-facing endpoint (kind): its address is a SAN; the apiserver leaves `kubernetes` endpoints to the operator, ' +
+      'which publishes that address',
+    () => {
+      const sans = apiServerSANs(cluster(), { hostEndpoint: 'https://127.0.0.1:36443', nodeEndpoint: 'https://172.18.0.2:31443' });
+      for (const ip of ['127.0.0.1', '172.18.0.2']) assert.ok(sans.ipAddresses.includes(ip), ip);
+      const plain = (renderAPIServerDeployment(inputs()) as any).spec.template.spec.containers[0].args as string[];
+      assert.ok(!plain.some((a) => a.startsWith('--endpoint-reconciler-type')), 'default: the apiserver publishes its own address');
+      const ep = { ip: '172.18.0.2', port: 31443 };
+      const args = (renderAPIServerDeployment({ ...inputs(), kubernetesEndpoint: ep }) as any).spec.template.spec.containers[0]
+        .args as string[];
+      assert.ok(args.includes('--endpoint-reconciler-type=none'));
+      const objs = renderBootstrapObjects({
         cluster: cluster(),
         version: 'v1.33.13',
-        endpoint: 'https://x:1',
+        endpoint: 'https://172.18.0.2:31443',
+        kubernetesEndpoint: ep,
         caPem: 'CA',
         dnsServiceIP: '10.96.0.10',
         etcdServers: 'https://e:2379',
-      }).some((o: any) => o.kind === 'Endpoints'),
-    );
-  });
+      }) as any[];
+      const endpoints = objs.find((o) => o.kind === 'Endpoints');
+      const slice = objs.find((o) => o.kind === 'EndpointSlice');
+      assert.deepEqual(
+        [endpoints.metadata.namespace, endpoints.metadata.name, endpoints.metadata.labels['endpointslice.kubernetes.io/skip-mirror']],
+        ['default', 'kubernetes', 'true'],
+      );
+      assert.deepEqual(endpoints.subsets, [
+        { addresses: [{ ip: '172.18.0.2' }], ports: [{ name: 'https', port: 31443, protocol: 'TCP' }] },
+      ]);
+      assert.equal(slice.metadata.labels['kubernetes.io/service-name'], 'kubernetes');
+      assert.deepEqual(slice.endpoints, [{ addresses: ['172.18.0.2'], conditions: { ready: true } }]);
+      const clusterInfo = objs.find((o) => o.metadata.name === 'cluster-info');
+      assert.match(clusterInfo.data.kubeconfig, /server: https:\/\/172\.18\.0\.2:31443/);
+      assert.ok(
+        !renderBootstrapObjects({
+          cluster: cluster(),
+          version: 'v1.33.13',
+          endpoint: 'https://x:1',
+          caPem: 'CA',
+          dnsServiceIP: '10.96.0.10',
+          etcdServers: 'https://e:2379',
+        }).some((o: any) => o.kind === 'Endpoints'),
+      );
+    },
+  );
 
   it('etcd prefix: dedicated etcd keeps /registry; a shared one gets a prefix per cluster', () => {
     assert.equal(etcdPrefix(cluster({ etcd: { managed: { replicas: 1 } } } as never)), '/registry');

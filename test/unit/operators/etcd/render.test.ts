@@ -69,7 +69,8 @@ describe('etcd renderers', () => {
     assert.ok(args.includes('--initial-cluster-state=existing'));
     assert.ok(
       args.includes(
-        '--initial-cluster=main-0=https://main-0.main-peers.tenants.svc:2380,main-1=https://main-1.main-peers.tenants.svc:2380,main-3=https://main-3.main-peers.tenants.svc:2380',
+        '--initial-cluster=main-0=https://main-0.main-peers.tenants.svc:2380,' +
+          'main-1=https://main-1.main-peers.tenants.svc:2380,main-3=https://main-3.main-peers.tenants.svc:2380',
       ),
     );
     assert.ok(args.includes('--quota-backend-bytes=4294967296'));
@@ -94,23 +95,27 @@ describe('etcd renderers', () => {
     assert.ok(flags.includes('--name=main-0') && flags.includes('--data-dir=/var/lib/etcd/data'), flags.join(' '));
   });
 
-  it('the restore script is a constant: the snapshot name reaches etcdutl as an argument, and a name the backup reconciler never writes is refused', () => {
-    const inputs = (file: string) => ({
-      member: 'main-0',
-      version: '3.5.35',
-      initialCluster: [{ name: 'main-0', peerURL: memberPeerURL(ref, 'main-0') }],
-      state: 'new' as const,
-      secretHash: 'abc',
-      restore: { hostDir: '/backups/tenants/old', file },
-    });
-    const scripts = ['snap-1.db', 'other-backup-0a1b2c3d.db'].map(
-      (f) => renderMemberPod(cluster, inputs(f)).spec!.initContainers![0].command![2],
-    );
-    assert.equal(scripts[0], scripts[1], 'nothing of the backup in the shell text');
-    for (const hostile of ['x;reboot;.db', 'a b.db', '$(id).db', '../../etc/passwd', '`id`.db', 'x.db\nrm -rf /']) {
-      assert.throws(() => renderMemberPod(cluster, inputs(hostile)), /refusing to restore from snapshot file name/, hostile);
-    }
-  });
+  it(
+    'the restore script is a constant: the snapshot name reaches etcdutl as an argument, and a name the backup reconciler ' +
+      'never writes is refused',
+    () => {
+      const inputs = (file: string) => ({
+        member: 'main-0',
+        version: '3.5.35',
+        initialCluster: [{ name: 'main-0', peerURL: memberPeerURL(ref, 'main-0') }],
+        state: 'new' as const,
+        secretHash: 'abc',
+        restore: { hostDir: '/backups/tenants/old', file },
+      });
+      const scripts = ['snap-1.db', 'other-backup-0a1b2c3d.db'].map(
+        (f) => renderMemberPod(cluster, inputs(f)).spec!.initContainers![0].command![2],
+      );
+      assert.equal(scripts[0], scripts[1], 'nothing of the backup in the shell text');
+      for (const hostile of ['x;reboot;.db', 'a b.db', '$(id).db', '../../etc/passwd', '`id`.db', 'x.db\nrm -rf /']) {
+        assert.throws(() => renderMemberPod(cluster, inputs(hostile)), /refusing to restore from snapshot file name/, hostile);
+      }
+    },
+  );
 
   it('renders Services, claim and Secrets', () => {
     golden('peer-service', renderPeerService(cluster));

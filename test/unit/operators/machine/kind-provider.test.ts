@@ -236,19 +236,23 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
     assert.deepEqual(stopped.calls[1].args, ['start', CONTAINER_ID]);
   });
 
-  it("a container of the same name that is not this machine's (namespace, cluster or machine label differs) is a terminal ContainerNameTaken, never started", async () => {
-    for (const labels of [
-      { ...OWNED, 'kokpit.dev/machine-namespace': 'team-b' },
-      { ...OWNED, 'io.x-k8s.kind.cluster': 'prod-w1' },
-      { ...OWNED, 'kokpit.dev/machine': 'w2' },
-      null,
-    ]) {
-      const runner = scriptedRunner([['container inspect', inspected('exited', labels)]]);
-      const r = await new KindProvider({ runner }).provision(ctx);
-      assert.ok(!r.ok && r.reason === 'ContainerNameTaken' && r.terminal, JSON.stringify(r));
-      assert.equal(runner.calls.length, 1, 'nothing done to a container that is not ours');
-    }
-  });
+  it(
+    "a container of the same name that is not this machine's (namespace, cluster or machine label differs) " +
+      'is a terminal ContainerNameTaken, never started',
+    async () => {
+      for (const labels of [
+        { ...OWNED, 'kokpit.dev/machine-namespace': 'team-b' },
+        { ...OWNED, 'io.x-k8s.kind.cluster': 'prod-w1' },
+        { ...OWNED, 'kokpit.dev/machine': 'w2' },
+        null,
+      ]) {
+        const runner = scriptedRunner([['container inspect', inspected('exited', labels)]]);
+        const r = await new KindProvider({ runner }).provision(ctx);
+        assert.ok(!r.ok && r.reason === 'ContainerNameTaken' && r.terminal, JSON.stringify(r));
+        assert.equal(runner.calls.length, 1, 'nothing done to a container that is not ours');
+      }
+    },
+  );
 
   it('no docker binary: DockerUnavailable with a message that says what to do', async () => {
     const r = await new KindProvider({ runner: scriptedRunner([['', 'ENOENT']]) }).provision(ctx);
@@ -256,7 +260,8 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
     assert.equal(r.reason, 'DockerUnavailable');
     assert.equal(
       r.message,
-      'cannot run docker (ENOENT): the kind provider runs each machine as a Docker container; install Docker Engine and put docker on PATH, or use provider kwok',
+      'cannot run docker (ENOENT): the kind provider runs each machine as a Docker container; ' +
+        'install Docker Engine and put docker on PATH, or use provider kwok',
     );
     assert.equal(r.terminal, undefined, 'installing Docker fixes it without a spec change: retried');
   });
@@ -282,7 +287,8 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
     assert.equal(r.reason, 'ImageNotFound');
     assert.equal(
       r.message,
-      'kind node image kindest/node:v1.33.13 is not present and `docker pull` failed: Error response from daemon: manifest for kindest/node:v1.33.13 not found: manifest unknown',
+      'kind node image kindest/node:v1.33.13 is not present and `docker pull` failed: Error response from daemon: ' +
+        'manifest for kindest/node:v1.33.13 not found: manifest unknown',
     );
     assert.deepEqual(runner.calls[2].args, ['pull', 'kindest/node:v1.33.13']);
     assert.equal(runner.calls.length, 3, 'no docker run without an image');
@@ -345,7 +351,8 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
     const stderr = [
       '[preflight] Running pre-flight checks',
       `I1123 discovery.go:52] token ${TOKEN} used for discovery`,
-      'error execution phase preflight: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "abcdef"',
+      "error execution phase preflight: couldn't validate the identity of the API Server: " +
+        'could not find a JWS signature in the cluster-info ConfigMap for token ID "abcdef"',
       'To see the stack trace of this error execute with --v=5 or higher',
     ].join('\n');
     const runner = scriptedRunner([
@@ -361,7 +368,8 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
       [
         `kubeadm join in ${C} exited 1: [preflight] Running pre-flight checks`,
         'I1123 discovery.go:52] token [redacted token] used for discovery',
-        'error execution phase preflight: couldn\'t validate the identity of the API Server: could not find a JWS signature in the cluster-info ConfigMap for token ID "abcdef"',
+        "error execution phase preflight: couldn't validate the identity of the API Server: " +
+          'could not find a JWS signature in the cluster-info ConfigMap for token ID "abcdef"',
         'To see the stack trace of this error execute with --v=5 or higher',
       ].join('\n'),
     );
