@@ -292,7 +292,10 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       assert.match(logs, /hello from .*: hello from kokpit e2e/);
       const out = await biz('exec', '-n', 'e2e', pod, '--', 'cat', '/www/index.html');
       assert.equal(out.trim(), 'kokpit e2e');
-      return `nodes ${nodes.map((n) => `${n.metadata.name} (${n.status.nodeInfo.kubeletVersion})`).join(', ')}; pods on ${[...new Set(pods.items.map((p) => p.spec.nodeName))].join(', ')}`;
+      return (
+        `nodes ${nodes.map((n) => `${n.metadata.name} (${n.status.nodeInfo.kubeletVersion})`).join(', ')}; ` +
+        `pods on ${[...new Set(pods.items.map((p) => p.spec.nodeName))].join(', ')}`
+      );
     });
   });
 
@@ -510,7 +513,8 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
                 },
                 health: {
                   script:
-                    '/usr/bin/kubelet --version | grep -q " {{ .version }}$" && { systemctl is-active --quiet kubelet || ! test -f /etc/kubernetes/kubelet.conf; }',
+                    '/usr/bin/kubelet --version | grep -q " {{ .version }}$" && { systemctl is-active --quiet kubelet || ! test -f ' +
+                    '/etc/kubernetes/kubelet.conf; }',
                   timeoutSeconds: 30,
                 },
               },

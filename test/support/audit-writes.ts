@@ -27,6 +27,8 @@ export interface AuditEvent {
   user: { username: string };
   objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string; apiGroup?: string };
   responseStatus?: { code?: number };
+  /** `authorization.k8s.io/decision` (allow/forbid) and `…/reason`, among others. */
+  annotations?: Record<string, string>;
   /** Which API server logged it (the label given to AuditWrites), added here. */
   server?: string;
 }
@@ -82,13 +84,26 @@ export class AuditWrites {
 
   /** The writes matching `filter` logged between `from` and a new mark put now. */
   async since(from: AuditMark, filter: WriteFilter = {}): Promise<AuditEvent[]> {
+    return (await this.eventsSince(from)).filter((e) => e.stage === 'ResponseComplete' && WRITE_VERBS.has(e.verb) && matches(e, filter));
+  }
+
+  /**
+   * Every request matching `filter` (reads too: the control plane must run with `audit: 'all'`), one event per
+   * request: its last stage logged (a watch still open has only ResponseStarted).
+   */
+  async requestsSince(from: AuditMark, filter: WriteFilter = {}): Promise<AuditEvent[]> {
+    const byID = new Map<string, AuditEvent>();
+    for (const e of await this.eventsSince(from)) if (matches(e, filter)) byID.set(e.auditID, e);
+    return [...byID.values()];
+  }
+
+  private async eventsSince(from: AuditMark): Promise<AuditEvent[]> {
     const to = await this.mark();
     const text = fs.readFileSync(this.cp.auditLogPath!).subarray(from.offset, to.offset).toString('utf8');
     return text
       .split('\n')
       .filter((line) => line.trim())
-      .map((line) => ({ ...(JSON.parse(line) as AuditEvent), ...(this.label ? { server: this.label } : {}) }))
-      .filter((e) => e.stage === 'ResponseComplete' && WRITE_VERBS.has(e.verb) && matches(e, filter));
+      .map((line) => ({ ...(JSON.parse(line) as AuditEvent), ...(this.label ? { server: this.label } : {}) }));
   }
 
   /** The writes matching `filter` made while `fn` ran (and anything else that wrote meanwhile). */
@@ -130,7 +145,10 @@ export function describeWrites(writes: AuditEvent[]): string {
   return writes
     .map((e) => {
       const obj = [e.objectRef?.namespace, e.objectRef?.name].filter(Boolean).join('/');
-      return `  ${e.server ? `[${e.server}] ` : ''}${e.verb} ${resourceOf(e)} ${obj || e.requestURI} ${e.responseStatus?.code ?? '?'} ${e.userAgent ?? '(no user agent)'}`;
+      return (
+        `  ${e.server ? `[${e.server}] ` : ''}${e.verb} ${resourceOf(e)} ${obj || e.requestURI} ` +
+        `${e.responseStatus?.code ?? '?'} ${e.userAgent ?? '(no user agent)'}`
+      );
     })
     .join('\n');
 }

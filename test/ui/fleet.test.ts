@@ -311,32 +311,36 @@ describe('ui: the Fleet view and editor in code-server', function () {
     await wb.waitForRow('prod', /^Provisioning · v1\.33\.13 · https:/);
   });
 
-  it('Stop Reconcilers and Start Reconcilers from the palette switch the status bar; a status written while stopped shows, then the reconcilers correct it', async () => {
-    await wb.runCommand('Kokpit: Stop Reconcilers');
-    await reconcilerItem('debug-stop');
-    log(`screenshot: ${await wb.screenshot('3-reconcilers-stopped')}`);
-    // Nothing reconciles now: a status written through the API stays, and the watches bring it into the tree.
-    const changed = Date.now();
-    await setStatus(kc, 'businessclusters', 'prod', {
-      phase: 'Running',
-      endpoint: 'https://127.0.0.1:31443',
-      observedGeneration: 1,
-      kubeconfigSecretName: 'prod-admin-kubeconfig',
-      components: [{ name: 'kube-apiserver', replicas: 1, readyReplicas: 1, version: 'v1.33.13' }],
-      conditions: [condition('Ready', 'True', 'ControlPlaneReady', 'all components ready')],
-    });
-    const row = await wb.waitForRow('prod', /^Running · v1\.33\.13 · https:\/\/127\.0\.0\.1:31443$/);
-    log(`status change shown ${Date.now() - changed} ms after the API write`);
-    assert.equal(await row.locator('.codicon-server-environment').count(), 1, 'a ready business cluster shows its kind icon, coloured');
-    log(`screenshot: ${await wb.screenshot('4-status-change')}`);
+  it(
+    'Stop Reconcilers and Start Reconcilers from the palette switch the status bar; a status written while stopped shows, ' +
+      'then the reconcilers correct it',
+    async () => {
+      await wb.runCommand('Kokpit: Stop Reconcilers');
+      await reconcilerItem('debug-stop');
+      log(`screenshot: ${await wb.screenshot('3-reconcilers-stopped')}`);
+      // Nothing reconciles now: a status written through the API stays, and the watches bring it into the tree.
+      const changed = Date.now();
+      await setStatus(kc, 'businessclusters', 'prod', {
+        phase: 'Running',
+        endpoint: 'https://127.0.0.1:31443',
+        observedGeneration: 1,
+        kubeconfigSecretName: 'prod-admin-kubeconfig',
+        components: [{ name: 'kube-apiserver', replicas: 1, readyReplicas: 1, version: 'v1.33.13' }],
+        conditions: [condition('Ready', 'True', 'ControlPlaneReady', 'all components ready')],
+      });
+      const row = await wb.waitForRow('prod', /^Running · v1\.33\.13 · https:\/\/127\.0\.0\.1:31443$/);
+      log(`status change shown ${Date.now() - changed} ms after the API write`);
+      assert.equal(await row.locator('.codicon-server-environment').count(), 1, 'a ready business cluster shows its kind icon, coloured');
+      log(`screenshot: ${await wb.screenshot('4-status-change')}`);
 
-    await wb.runCommand('Kokpit: Start Reconcilers');
-    await reconcilerItem('play-circle');
-    // The cluster operator reads the world again: no ready apiserver, so a cluster that was Running is Degraded.
-    await wb.waitForRow('prod', /^Degraded · v1\.33\.13 · https:\/\/127\.0\.\d+\.\d+:\d+$/, 60_000);
-    assert.notEqual((await readStatus(kc, 'businessclusters', 'prod'))?.endpoint, 'https://127.0.0.1:31443', 'the real endpoint is back');
-    log(`screenshot: ${await wb.screenshot('5-reconcilers-restarted')}`);
-  });
+      await wb.runCommand('Kokpit: Start Reconcilers');
+      await reconcilerItem('play-circle');
+      // The cluster operator reads the world again: no ready apiserver, so a cluster that was Running is Degraded.
+      await wb.waitForRow('prod', /^Degraded · v1\.33\.13 · https:\/\/127\.0\.\d+\.\d+:\d+$/, 60_000);
+      assert.notEqual((await readStatus(kc, 'businessclusters', 'prod'))?.endpoint, 'https://127.0.0.1:31443', 'the real endpoint is back');
+      log(`screenshot: ${await wb.screenshot('5-reconcilers-restarted')}`);
+    },
+  );
 
   it('palette commands run: Open YAML picks a fleet object and shows it; Validate Workspace reports', async () => {
     await wb.runCommand('Kokpit: Open YAML');

@@ -306,7 +306,8 @@ describe('kokpit cluster commands on a real meta control plane', function () {
       assert.equal(r.code, 1);
       assert.equal(
         r.err,
-        'kokpit upgrade: timed out after 4s waiting for status.version v1.33.13 (now v1.32.13); Ready=True (now False, Upgrading); observedGeneration 2 (now 1)',
+        'kokpit upgrade: timed out after 4s waiting for status.version v1.33.13 (now v1.32.13); Ready=True (now False, Upgrading); ' +
+          'observedGeneration 2 (now 1)',
       );
       assert.equal(r.progress[0], '[0s] spec.version v1.32.13 → v1.33.13');
       assert.ok(
@@ -363,59 +364,62 @@ describe('kokpit cluster commands on a real meta control plane', function () {
         },
       } as KubernetesObject);
 
-    it('adds kokpit/<ns>/<cluster> to an existing kubeconfig without touching other entries; unchanged on repeat; updated in place', async () => {
-      await applyObject(makeObjectApi(kc), {
-        apiVersion: API_VERSION,
-        kind: 'BusinessCluster',
-        metadata: { name: 'biz', namespace: NS },
-        spec: { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } } },
-      } as KubernetesObject);
-      await adminSecret('https://127.0.0.1:31001');
-      const target = path.join(dir, 'user.kubeconfig');
-      const mine = fs.readFileSync(cp.kubeconfigPath, 'utf8');
-      fs.writeFileSync(target, mine, { mode: 0o644 });
-      const before = parse(mine);
+    it(
+      'adds kokpit/<ns>/<cluster> to an existing kubeconfig without touching other entries; ' + 'unchanged on repeat; updated in place',
+      async () => {
+        await applyObject(makeObjectApi(kc), {
+          apiVersion: API_VERSION,
+          kind: 'BusinessCluster',
+          metadata: { name: 'biz', namespace: NS },
+          spec: { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } } },
+        } as KubernetesObject);
+        await adminSecret('https://127.0.0.1:31001');
+        const target = path.join(dir, 'user.kubeconfig');
+        const mine = fs.readFileSync(cp.kubeconfigPath, 'utf8');
+        fs.writeFileSync(target, mine, { mode: 0o644 });
+        const before = parse(mine);
 
-      const r = await cli(['kubeconfig', 'biz', '-n', NS, '--merge', '--kubeconfig-out', target, ...meta]);
-      assert.equal(r.code, 0, r.err);
-      assert.equal(r.out, `context kokpit/${NS}/biz created in ${target}`);
-      for (const t of [r.out, r.err, ...r.progress])
-        assert.ok(!t.includes('PRIVATE KEY') && !t.includes('U0VDUkVU'), 'no key material printed');
-      assert.equal(fs.statSync(target).mode & 0o777, 0o600);
-      const after = parse(fs.readFileSync(target, 'utf8'));
-      assert.equal(after['current-context'], before['current-context'], 'current-context kept');
-      assert.deepEqual(after.clusters[0], before.clusters[0]);
-      assert.deepEqual(after.users[0], before.users[0]);
-      assert.deepEqual(
-        after.contexts.map((c: { name: string }) => c.name),
-        [...before.contexts.map((c: { name: string }) => c.name), `kokpit/${NS}/biz`],
-      );
-      assert.equal(after.clusters[1].cluster.server, 'https://127.0.0.1:31001');
-      // The file still works for the meta cluster it held before.
-      assert.equal(
-        await runCli(['addons', 'list', '--kubeconfig', target], {
-          out: () => {},
-          err: () => {},
-          progress: () => {},
-          isTTY: false,
-          cwd: dir,
-        }),
-        0,
-      );
+        const r = await cli(['kubeconfig', 'biz', '-n', NS, '--merge', '--kubeconfig-out', target, ...meta]);
+        assert.equal(r.code, 0, r.err);
+        assert.equal(r.out, `context kokpit/${NS}/biz created in ${target}`);
+        for (const t of [r.out, r.err, ...r.progress])
+          assert.ok(!t.includes('PRIVATE KEY') && !t.includes('U0VDUkVU'), 'no key material printed');
+        assert.equal(fs.statSync(target).mode & 0o777, 0o600);
+        const after = parse(fs.readFileSync(target, 'utf8'));
+        assert.equal(after['current-context'], before['current-context'], 'current-context kept');
+        assert.deepEqual(after.clusters[0], before.clusters[0]);
+        assert.deepEqual(after.users[0], before.users[0]);
+        assert.deepEqual(
+          after.contexts.map((c: { name: string }) => c.name),
+          [...before.contexts.map((c: { name: string }) => c.name), `kokpit/${NS}/biz`],
+        );
+        assert.equal(after.clusters[1].cluster.server, 'https://127.0.0.1:31001');
+        // The file still works for the meta cluster it held before.
+        assert.equal(
+          await runCli(['addons', 'list', '--kubeconfig', target], {
+            out: () => {},
+            err: () => {},
+            progress: () => {},
+            isTTY: false,
+            cwd: dir,
+          }),
+          0,
+        );
 
-      const mtime = fs.statSync(target).mtimeMs;
-      const again = await cli(['kubeconfig', 'biz', '-n', NS, '--merge', '--kubeconfig-out', target, ...meta]);
-      assert.equal(again.out, `context kokpit/${NS}/biz unchanged in ${target}`);
-      assert.equal(fs.statSync(target).mtimeMs, mtime, 'not rewritten');
+        const mtime = fs.statSync(target).mtimeMs;
+        const again = await cli(['kubeconfig', 'biz', '-n', NS, '--merge', '--kubeconfig-out', target, ...meta]);
+        assert.equal(again.out, `context kokpit/${NS}/biz unchanged in ${target}`);
+        assert.equal(fs.statSync(target).mtimeMs, mtime, 'not rewritten');
 
-      await adminSecret('https://127.0.0.1:31002');
-      const moved = await cli(['kubeconfig', 'biz', '-n', NS, '--merge', '--kubeconfig-out', target, '--use', ...meta]);
-      assert.equal(moved.out, `context kokpit/${NS}/biz updated in ${target} (current context)`);
-      const last = parse(fs.readFileSync(target, 'utf8'));
-      assert.equal(last.clusters.length, 2);
-      assert.equal(last.clusters[1].cluster.server, 'https://127.0.0.1:31002');
-      assert.equal(last['current-context'], `kokpit/${NS}/biz`);
-    });
+        await adminSecret('https://127.0.0.1:31002');
+        const moved = await cli(['kubeconfig', 'biz', '-n', NS, '--merge', '--kubeconfig-out', target, '--use', ...meta]);
+        assert.equal(moved.out, `context kokpit/${NS}/biz updated in ${target} (current context)`);
+        const last = parse(fs.readFileSync(target, 'utf8'));
+        assert.equal(last.clusters.length, 2);
+        assert.equal(last.clusters[1].cluster.server, 'https://127.0.0.1:31002');
+        assert.equal(last['current-context'], `kokpit/${NS}/biz`);
+      },
+    );
 
     it('without --kubeconfig-out it writes the first $KUBECONFIG path', async () => {
       const target = path.join(dir, 'env.kubeconfig');

@@ -171,71 +171,75 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     );
   });
 
-  it('upgrades v1.32.13 → v1.33.13 through `kokpit upgrade`: the apiserver rolls first, then controller-manager and scheduler', async function () {
-    const phases = new Set<string>();
-    const t0 = Date.now();
-    const progress: string[] = [];
-    // A downgrade is refused before anything changes.
-    const refused = await upgradeCluster({ kc, name: NAME, namespace: NS, to: 'v1.31.0', wait: false });
-    assert.equal(refused.ok, false);
-    assert.equal(refused.patched, false);
-    const upgrade = upgradeCluster({
-      kc,
-      name: NAME,
-      namespace: NS,
-      to: 'v1.33.13',
-      timeoutMs: 300_000,
-      pollMs: 500,
-      progress: (l) => {
-        progress.push(l);
-        log(`[upgrade] ${l}`);
-      },
-    });
-    let upgradeDone = false;
-    const watchApi = waitFor(
-      'business /version v1.33.13',
-      async () => {
-        phases.add(String((await readCluster(kc, NS, NAME)).status?.phase));
-        if (upgradeDone) return -1;
-        return (await businessVersion().catch(() => undefined)) === 'v1.33.13' ? Date.now() - t0 : undefined;
-      },
-      { timeoutMs: 300_000, intervalMs: 500 },
-    );
-    const result = await upgrade;
-    upgradeDone = true;
-    const apiRolled = await watchApi;
-    assert.ok(result.ok, result.message);
-    assert.ok(result.patched);
-    const done = result.elapsedMs;
-    log(`apiserver answered v1.33.13 ${apiRolled} ms after the upgrade started`);
-    assert.ok(
-      phases.has('Upgrading') || progress.some((l) => l.includes('Upgrading')),
-      `phase Upgrading seen (saw ${[...phases].join(', ')})`,
-    );
-    assert.ok(
-      progress.some((l) => /kube-apiserver to v1\.33\.13/.test(l)),
-      `progress names the apiserver step:\n${progress.join('\n')}`,
-    );
-    assert.match(progress.at(-1)!, /^\[\d+s\] Running .*Ready=True$/);
-    log(
-      `upgrade v1.32.13 → v1.33.13 complete (all components rolled out, Ready) in ${done} ms (kokpit upgrade, ${progress.length} progress lines)`,
-    );
-    const st = (await readCluster(kc, NS, NAME)).status!;
-    assert.equal(st.phase, 'Running');
-    assert.equal(st.observedGeneration, (await readCluster(kc, NS, NAME)).metadata?.generation);
-    for (const c of st.components as Array<{ name: string; version: string; readyReplicas: number }>) {
-      assert.equal(c.version, 'v1.33.13', c.name);
-      assert.equal(c.readyReplicas, 1, c.name);
-    }
+  it(
+    'upgrades v1.32.13 → v1.33.13 through `kokpit upgrade`: the apiserver rolls first, then ' + 'controller-manager and scheduler',
+    async function () {
+      const phases = new Set<string>();
+      const t0 = Date.now();
+      const progress: string[] = [];
+      // A downgrade is refused before anything changes.
+      const refused = await upgradeCluster({ kc, name: NAME, namespace: NS, to: 'v1.31.0', wait: false });
+      assert.equal(refused.ok, false);
+      assert.equal(refused.patched, false);
+      const upgrade = upgradeCluster({
+        kc,
+        name: NAME,
+        namespace: NS,
+        to: 'v1.33.13',
+        timeoutMs: 300_000,
+        pollMs: 500,
+        progress: (l) => {
+          progress.push(l);
+          log(`[upgrade] ${l}`);
+        },
+      });
+      let upgradeDone = false;
+      const watchApi = waitFor(
+        'business /version v1.33.13',
+        async () => {
+          phases.add(String((await readCluster(kc, NS, NAME)).status?.phase));
+          if (upgradeDone) return -1;
+          return (await businessVersion().catch(() => undefined)) === 'v1.33.13' ? Date.now() - t0 : undefined;
+        },
+        { timeoutMs: 300_000, intervalMs: 500 },
+      );
+      const result = await upgrade;
+      upgradeDone = true;
+      const apiRolled = await watchApi;
+      assert.ok(result.ok, result.message);
+      assert.ok(result.patched);
+      const done = result.elapsedMs;
+      log(`apiserver answered v1.33.13 ${apiRolled} ms after the upgrade started`);
+      assert.ok(
+        phases.has('Upgrading') || progress.some((l) => l.includes('Upgrading')),
+        `phase Upgrading seen (saw ${[...phases].join(', ')})`,
+      );
+      assert.ok(
+        progress.some((l) => /kube-apiserver to v1\.33\.13/.test(l)),
+        `progress names the apiserver step:\n${progress.join('\n')}`,
+      );
+      assert.match(progress.at(-1)!, /^\[\d+s\] Running .*Ready=True$/);
+      log(
+        `upgrade v1.32.13 → v1.33.13 complete (all components rolled out, Ready) in ${done} ms (kokpit ` +
+          `upgrade, ${progress.length} progress lines)`,
+      );
+      const st = (await readCluster(kc, NS, NAME)).status!;
+      assert.equal(st.phase, 'Running');
+      assert.equal(st.observedGeneration, (await readCluster(kc, NS, NAME)).metadata?.generation);
+      for (const c of st.components as Array<{ name: string; version: string; readyReplicas: number }>) {
+        assert.equal(c.version, 'v1.33.13', c.name);
+        assert.equal(c.readyReplicas, 1, c.name);
+      }
 
-    // The v1.33 controller-manager now runs inside the business cluster: it creates the ReplicaSet.
-    const bapps = (await adminKubeConfig()).makeApiClient(AppsV1Api);
-    await waitFor(
-      'ReplicaSet of smoke/web',
-      async () => ((await bapps.listNamespacedReplicaSet({ namespace: 'smoke' })).items.length > 0 ? true : undefined),
-      { timeoutMs: 120_000, intervalMs: 1000 },
-    );
-  });
+      // The v1.33 controller-manager now runs inside the business cluster: it creates the ReplicaSet.
+      const bapps = (await adminKubeConfig()).makeApiClient(AppsV1Api);
+      await waitFor(
+        'ReplicaSet of smoke/web',
+        async () => ((await bapps.listNamespacedReplicaSet({ namespace: 'smoke' })).items.length > 0 ? true : undefined),
+        { timeoutMs: 120_000, intervalMs: 1000 },
+      );
+    },
+  );
 
   it('the business scheduler binds the pods its controller-manager created to a (kwok) node', async function () {
     // kwok plays the business cluster's nodes, talking to the business apiserver with the admin kubeconfig.
@@ -341,39 +345,46 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     assert.match(cm.data?.ClusterConfiguration ?? '', /kubernetesVersion: v1\.33\.13/);
   });
 
-  it('deletion: control-plane pods stop, garbage collection takes every owned object, the finalizer removes the etcd keys', async function () {
-    const prefix = `/kokpit/${NS}/${NAME}`;
-    const keysBefore = await etcdCount(etcd, prefix);
-    assert.ok(keysBefore > 50, `the business apiserver stored its objects under ${prefix} (${keysBefore} keys)`);
-    const t0 = Date.now();
-    await makeObjectApi(kc).delete({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: NAME, namespace: NS } });
-    await waitFor(
-      'BusinessCluster gone',
-      async () =>
-        (await readObject(makeObjectApi(kc), {
-          apiVersion: 'kokpit.dev/v1alpha1',
-          kind: 'BusinessCluster',
-          metadata: { name: NAME, namespace: NS },
-        }))
-          ? undefined
-          : true,
-      { timeoutMs: 120_000, intervalMs: 500 },
-    );
-    assert.equal(await etcdCount(etcd, prefix), 0, 'no keys left under the prefix (Kamaji leaves them behind)');
-    await waitFor(
-      'owned objects and pods garbage-collected',
-      async (st) => {
-        const left = [
-          ...(await ownedObjects(kc, NS, NAME)).map((o) => `${o.kind}/${o.name}`),
-          ...(
-            await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: `kokpit.dev/cluster=${NAME}` })
-          ).items.map((p) => `Pod/${p.metadata?.name}`),
-        ];
-        st.lastReason = left.join(', ');
-        return left.length === 0 ? true : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 1000 },
-    );
-    log(`deleted in ${Date.now() - t0} ms (${keysBefore} etcd keys removed)`);
-  });
+  it(
+    'deletion: control-plane pods stop, garbage collection takes every owned object, the finalizer ' + 'removes the etcd keys',
+    async function () {
+      const prefix = `/kokpit/${NS}/${NAME}`;
+      const keysBefore = await etcdCount(etcd, prefix);
+      assert.ok(keysBefore > 50, `the business apiserver stored its objects under ${prefix} (${keysBefore} keys)`);
+      const t0 = Date.now();
+      await makeObjectApi(kc).delete({
+        apiVersion: 'kokpit.dev/v1alpha1',
+        kind: 'BusinessCluster',
+        metadata: { name: NAME, namespace: NS },
+      });
+      await waitFor(
+        'BusinessCluster gone',
+        async () =>
+          (await readObject(makeObjectApi(kc), {
+            apiVersion: 'kokpit.dev/v1alpha1',
+            kind: 'BusinessCluster',
+            metadata: { name: NAME, namespace: NS },
+          }))
+            ? undefined
+            : true,
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+      assert.equal(await etcdCount(etcd, prefix), 0, 'no keys left under the prefix (Kamaji leaves them behind)');
+      await waitFor(
+        'owned objects and pods garbage-collected',
+        async (st) => {
+          const left = [
+            ...(await ownedObjects(kc, NS, NAME)).map((o) => `${o.kind}/${o.name}`),
+            ...(
+              await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: `kokpit.dev/cluster=${NAME}` })
+            ).items.map((p) => `Pod/${p.metadata?.name}`),
+          ];
+          st.lastReason = left.join(', ');
+          return left.length === 0 ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 1000 },
+      );
+      log(`deleted in ${Date.now() - t0} ms (${keysBefore} etcd keys removed)`);
+    },
+  );
 });

@@ -49,7 +49,9 @@ describe('control plane with controllers, scheduler and kwok nodes', function ()
       async (state) => {
         const list = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=web' })).items;
         const running = list.filter((p) => p.status?.phase === 'Running' && p.spec?.nodeName);
-        state.lastReason = `${list.length} pods, ${running.length} Running: ${list.map((p) => `${p.metadata?.name}=${p.status?.phase}@${p.spec?.nodeName ?? '-'}`).join(' ')}`;
+        state.lastReason =
+          `${list.length} pods, ${running.length} ` +
+          `Running: ${list.map((p) => `${p.metadata?.name}=${p.status?.phase}@${p.spec?.nodeName ?? '-'}`).join(' ')}`;
         return running.length === 4 ? running : undefined;
       },
       { timeoutMs: 90_000, intervalMs: 250 },

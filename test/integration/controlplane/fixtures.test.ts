@@ -234,7 +234,8 @@ describe('fixtures on a real kube-apiserver (server-side dry-run create, fieldVa
           const errors = findings.filter((f) => f.document === d.index && f.severity === 'error');
           if (v.outcome !== 'accepted' && errors.length === 0) {
             problems.push(
-              `${label}: the apiserver ${v.outcome === 'rejected' ? 'rejects' : 'cannot take'} it (${v.message}), but the editor reports no error`,
+              `${label}: the apiserver ${v.outcome === 'rejected' ? 'rejects' : 'cannot take'} it (${v.message}), ` +
+                `but the editor reports no error`,
             );
           }
         }

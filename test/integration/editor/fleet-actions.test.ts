@@ -239,13 +239,16 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
     const mine = join(dir, 'config');
     fs.writeFileSync(
       mine,
-      'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: [{ name: mine, context: { cluster: c, user: u } }]\ncurrent-context: mine\n',
+      'apiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: [{ name: mine, context: { cluster: c, user: u } }]\n' +
+        'current-context: mine\n',
     );
     const saved = process.env.KUBECONFIG;
     process.env.KUBECONFIG = mine;
     try {
       const admin =
-        'apiVersion: v1\nkind: Config\nclusters: [{ name: prod, cluster: { server: "https://127.0.0.1:31443" } }]\nusers: [{ name: admin, user: { token: t0k3n } }]\ncontexts: [{ name: admin@prod, context: { cluster: prod, user: admin } }]\ncurrent-context: admin@prod\n';
+        'apiVersion: v1\nkind: Config\nclusters: [{ name: prod, cluster: { server: "https://127.0.0.1:31443" } }]\n' +
+        'users: [{ name: admin, user: { token: t0k3n } }]\ncontexts: [{ name: admin@prod, context: { cluster: prod, user: admin } }]\n' +
+        'current-context: admin@prod\n';
       await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
         namespace: NS,
         body: {

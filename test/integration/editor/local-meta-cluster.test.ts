@@ -73,7 +73,8 @@ describe('editor: a local meta cluster from the editor (real `kokpit up --runtim
     assert.equal(state.contextKeys.get('kokpit.connectedLocal'), true);
     assert.match(state.messages.at(-1)?.text ?? '', new RegExp(`local meta cluster "${NAME}" is running; connected to `));
     console.log(
-      `      [editor] sandbox meta cluster up and connected in ${Date.now() - started} ms; progress: ${JSON.stringify(state.progress[0].messages)}`,
+      `      [editor] sandbox meta cluster up and connected in ${Date.now() - started} ms; ` +
+        `progress: ${JSON.stringify(state.progress[0].messages)}`,
     );
     assert.ok(fs.existsSync(join(dir, 'storage', 'kokpit-cli.js')), 'the bundled CLI ran through the launcher');
     assert.ok(

@@ -54,7 +54,8 @@ describe('machine operator (kwok provider)', function () {
       `Machine ${name} Running`,
       async (s) => {
         const m = await readMachine(name);
-        s.lastReason = `phase ${m?.status?.phase}: ${JSON.stringify(m?.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`))}`;
+        const conditions = m?.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`);
+        s.lastReason = `phase ${m?.status?.phase}: ${JSON.stringify(conditions)}`;
         return m?.status?.phase === 'Running' && m.status.observedGeneration === m.metadata.generation ? m : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 200 },
@@ -391,129 +392,132 @@ describe('machine operator (kwok provider)', function () {
     await deleteObject(objects(), { apiVersion: API, kind: 'Machine', metadata: { name: 'skew', namespace: NS } });
   });
 
-  it('a phased rollout over 20 machines stops at an injected health failure in the second phase; a restarted operator converges', async function () {
-    this.timeout(420_000);
-    await applyObject(objects(), componentWithHealth('probe', '1.0.0'));
-    const set = (version: string) =>
-      applyObject(
-        objects(),
-        {
-          apiVersion: API,
-          kind: 'MachineSet',
-          metadata: { name: 'fleet', namespace: NS },
-          spec: {
-            clusterRef: { name: CLUSTER },
-            replicas: 20,
-            template: { spec: { provider: 'kwok', role: 'worker', components: [{ name: 'probe', version }] } },
-            // Targets 1, 10, 20 machines.
-            rollout: { maxUnavailable: 3, phases: [{ percent: 5 }, { percent: 50 }, { percent: 100 }] },
-          },
-        } as KubernetesObject,
-        { fieldManager: 'test-user' },
+  it(
+    'a phased rollout over 20 machines stops at an injected health failure in the second phase; ' + 'a restarted operator converges',
+    async function () {
+      this.timeout(420_000);
+      await applyObject(objects(), componentWithHealth('probe', '1.0.0'));
+      const set = (version: string) =>
+        applyObject(
+          objects(),
+          {
+            apiVersion: API,
+            kind: 'MachineSet',
+            metadata: { name: 'fleet', namespace: NS },
+            spec: {
+              clusterRef: { name: CLUSTER },
+              replicas: 20,
+              template: { spec: { provider: 'kwok', role: 'worker', components: [{ name: 'probe', version }] } },
+              // Targets 1, 10, 20 machines.
+              rollout: { maxUnavailable: 3, phases: [{ percent: 5 }, { percent: 50 }, { percent: 100 }] },
+            },
+          } as KubernetesObject,
+          { fieldManager: 'test-user' },
+        );
+      const fleet = async () =>
+        await listObjects<Machine & KubernetesObject>(objects(), API, 'Machine', {
+          namespace: NS,
+          labelSelector: 'kokpit.dev/machineset=fleet',
+        });
+      await set('1.0.0');
+      await waitFor(
+        '20 of 20 ready',
+        async (s) => {
+          const st = (await readSet('fleet'))?.status;
+          s.lastReason = st?.message;
+          return st?.readyReplicas === 20 && st.updatedReplicas === 20 ? true : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
       );
-    const fleet = async () =>
-      await listObjects<Machine & KubernetesObject>(objects(), API, 'Machine', {
-        namespace: NS,
-        labelSelector: 'kokpit.dev/machineset=fleet',
-      });
-    await set('1.0.0');
-    await waitFor(
-      '20 of 20 ready',
-      async (s) => {
-        const st = (await readSet('fleet'))?.status;
-        s.lastReason = st?.message;
-        return st?.readyReplicas === 20 && st.updatedReplicas === 20 ? true : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 500 },
-    );
-    const oldHash = (await readSet('fleet'))!.status!.templateHash!;
+      const oldHash = (await readSet('fleet'))!.status!.templateHash!;
 
-    // fleet-5 is in the second phase (machines 1-9); its health step fails once it runs probe 2.0.0.
-    faults.fail((await readMachine('fleet-5'))!.metadata.uid!, 'probe', 'health', '2.0.0');
-    await set('2.0.0');
-    const stopped = await waitFor(
-      'rollout stopped by the health gate',
-      async (s) => {
-        const st = (await readSet('fleet'))?.status;
-        s.lastReason = st?.message;
-        return condition({ status: st } as MachineSet, 'RolloutProgressing')?.reason === 'HealthGateFailed' ? st : undefined;
-      },
-      { timeoutMs: 120_000, intervalMs: 250 },
-    );
-    assert.equal(stopped.currentPhase, 1, 'stopped in the second phase');
-    assert.match(
-      stopped.message!,
-      /machine fleet-5 Failed: RepairLimitReached: component probe 2\.0\.0 unhealthy: health of probe 2\.0\.0 failed \(injected by the test\)/,
-    );
-    const m5 = (await readMachine('fleet-5'))!;
-    assert.equal(m5.status!.phase, 'Failed');
-    assert.equal(condition(m5, 'ComponentsHealthy')!.reason, 'RepairLimitReached');
-    assert.deepEqual(m5.status!.components, [
-      {
-        name: 'probe',
-        version: '2.0.0',
-        healthy: false,
-        message: 'health of probe 2.0.0 failed (injected by the test) (repair: ran, did not help)',
-      },
-    ]);
-    // Nothing of the third phase moved, and another pass over the set moves nothing either.
-    const hashes = async () => new Map((await fleet()).map((m) => [m.metadata.name, m.metadata.labels!['kokpit.dev/template-hash']]));
-    const before = await hashes();
-    for (let i = 10; i < 20; i++) assert.equal(before.get(`fleet-${i}`), oldHash, `fleet-${i} still on the old template`);
-    await operator!.machineSets.reconcile(`${NS}/fleet`);
-    assert.deepEqual(await hashes(), before);
-    assert.equal(
-      (await readMachine('fleet-5'))!.metadata.uid,
-      m5.metadata.uid,
-      'a machine that stops a rollout is kept for inspection, not replaced',
-    );
-    assert.ok(
-      (await eventsFor('MachineSet', 'fleet')).some((e) => e.reason === 'HealthGateFailed' && e.type === 'Warning'),
-      'HealthGateFailed event',
-    );
-    assert.ok(
-      (await eventsFor('Machine', 'fleet-5')).some((e) => e.reason === 'Failed'),
-      'Failed event on the machine',
-    );
-
-    // Mid-rollout: the operator stops, the cause is fixed, a new operator takes over.
-    await operator!.stop();
-    operator = undefined;
-    faults.clear();
-    operator = await startOperator();
-    const done = await waitFor(
-      'rollout complete after the restart',
-      async (s) => {
-        const st = (await readSet('fleet'))?.status;
-        s.lastReason = st?.message;
-        return st?.updatedReplicas === 20 &&
-          st.readyReplicas === 20 &&
-          condition({ status: st } as MachineSet, 'RolloutProgressing')?.reason === 'RolloutComplete'
-          ? st
-          : undefined;
-      },
-      { timeoutMs: 180_000, intervalMs: 500 },
-    );
-    assert.equal(done.currentPhase, 2);
-    const machines = await fleet();
-    assert.deepEqual(
-      machines.map((m) => m.metadata.name).sort(),
-      Array.from({ length: 20 }, (_, i) => `fleet-${i}`).sort(),
-      'exactly 20 machines, no duplicates',
-    );
-    assert.ok(machines.every((m) => m.status?.components?.[0]?.version === '2.0.0' && m.status.phase === 'Running'));
-    const nodes = (await nodesApi().listNode({ labelSelector: 'kokpit.dev/machine' })).items.filter((n) =>
-      n.metadata!.name!.startsWith('fleet-'),
-    );
-    assert.equal(nodes.length, 20);
-
-    // Steady state with health steps: a pass over the set and every machine (health run, passing) writes nothing, Events included.
-    const { writes } = await operatorWrites(async () => {
+      // fleet-5 is in the second phase (machines 1-9); its health step fails once it runs probe 2.0.0.
+      faults.fail((await readMachine('fleet-5'))!.metadata.uid!, 'probe', 'health', '2.0.0');
+      await set('2.0.0');
+      const stopped = await waitFor(
+        'rollout stopped by the health gate',
+        async (s) => {
+          const st = (await readSet('fleet'))?.status;
+          s.lastReason = st?.message;
+          return condition({ status: st } as MachineSet, 'RolloutProgressing')?.reason === 'HealthGateFailed' ? st : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 250 },
+      );
+      assert.equal(stopped.currentPhase, 1, 'stopped in the second phase');
+      assert.match(
+        stopped.message!,
+        /machine fleet-5 Failed: RepairLimitReached: component probe 2\.0\.0 unhealthy: health of probe 2\.0\.0 failed \(injected by the test\)/,
+      );
+      const m5 = (await readMachine('fleet-5'))!;
+      assert.equal(m5.status!.phase, 'Failed');
+      assert.equal(condition(m5, 'ComponentsHealthy')!.reason, 'RepairLimitReached');
+      assert.deepEqual(m5.status!.components, [
+        {
+          name: 'probe',
+          version: '2.0.0',
+          healthy: false,
+          message: 'health of probe 2.0.0 failed (injected by the test) (repair: ran, did not help)',
+        },
+      ]);
+      // Nothing of the third phase moved, and another pass over the set moves nothing either.
+      const hashes = async () => new Map((await fleet()).map((m) => [m.metadata.name, m.metadata.labels!['kokpit.dev/template-hash']]));
+      const before = await hashes();
+      for (let i = 10; i < 20; i++) assert.equal(before.get(`fleet-${i}`), oldHash, `fleet-${i} still on the old template`);
       await operator!.machineSets.reconcile(`${NS}/fleet`);
-      for (let i = 0; i < 20; i++) await operator!.machines.reconcile(`${NS}/fleet-${i}`);
-    });
-    assertWriteCount(writes, 0, 'a steady pass over fleet and its 20 machines, Events included');
-  });
+      assert.deepEqual(await hashes(), before);
+      assert.equal(
+        (await readMachine('fleet-5'))!.metadata.uid,
+        m5.metadata.uid,
+        'a machine that stops a rollout is kept for inspection, not replaced',
+      );
+      assert.ok(
+        (await eventsFor('MachineSet', 'fleet')).some((e) => e.reason === 'HealthGateFailed' && e.type === 'Warning'),
+        'HealthGateFailed event',
+      );
+      assert.ok(
+        (await eventsFor('Machine', 'fleet-5')).some((e) => e.reason === 'Failed'),
+        'Failed event on the machine',
+      );
+
+      // Mid-rollout: the operator stops, the cause is fixed, a new operator takes over.
+      await operator!.stop();
+      operator = undefined;
+      faults.clear();
+      operator = await startOperator();
+      const done = await waitFor(
+        'rollout complete after the restart',
+        async (s) => {
+          const st = (await readSet('fleet'))?.status;
+          s.lastReason = st?.message;
+          return st?.updatedReplicas === 20 &&
+            st.readyReplicas === 20 &&
+            condition({ status: st } as MachineSet, 'RolloutProgressing')?.reason === 'RolloutComplete'
+            ? st
+            : undefined;
+        },
+        { timeoutMs: 180_000, intervalMs: 500 },
+      );
+      assert.equal(done.currentPhase, 2);
+      const machines = await fleet();
+      assert.deepEqual(
+        machines.map((m) => m.metadata.name).sort(),
+        Array.from({ length: 20 }, (_, i) => `fleet-${i}`).sort(),
+        'exactly 20 machines, no duplicates',
+      );
+      assert.ok(machines.every((m) => m.status?.components?.[0]?.version === '2.0.0' && m.status.phase === 'Running'));
+      const nodes = (await nodesApi().listNode({ labelSelector: 'kokpit.dev/machine' })).items.filter((n) =>
+        n.metadata!.name!.startsWith('fleet-'),
+      );
+      assert.equal(nodes.length, 20);
+
+      // Steady state with health steps: a pass over the set and every machine (health run, passing) writes nothing, Events included.
+      const { writes } = await operatorWrites(async () => {
+        await operator!.machineSets.reconcile(`${NS}/fleet`);
+        for (let i = 0; i < 20; i++) await operator!.machines.reconcile(`${NS}/fleet-${i}`);
+      });
+      assertWriteCount(writes, 0, 'a steady pass over fleet and its 20 machines, Events included');
+    },
+  );
 
   it('outside a rollout, a machine that repair cannot fix is replaced by a new one', async () => {
     const old = (await readMachine('fleet-19'))!;

@@ -141,7 +141,9 @@ describe('machine operator: a MachineSet of kwok machines joins a BusinessCluste
         const nodes = await machineNodes();
         const ready = nodes.filter(isNodeReady);
         const st = (await readSet())?.status;
-        s.lastReason = `Machines ${machines.length} (Running ${running.length}), Nodes ${nodes.length} (Ready ${ready.length}), set status ${st?.replicas}/${st?.readyReplicas}: ${st?.message ?? ''}`;
+        s.lastReason =
+          `Machines ${machines.length} (Running ${running.length}), Nodes ${nodes.length} (Ready ${ready.length}), ` +
+          `set status ${st?.replicas}/${st?.readyReplicas}: ${st?.message ?? ''}`;
         return machines.length === n && running.length === n && nodes.length === n && ready.length === n && st?.readyReplicas === n
           ? { machines, nodes }
           : undefined;

@@ -115,7 +115,8 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
                 command: [
                   'sh',
                   '-c',
-                  'etcdctl --endpoints=http://backend.default.svc.cluster.local:2379 get from-client --print-value-only | grep -q "written by"',
+                  'etcdctl --endpoints=http://backend.default.svc.cluster.local:2379 get from-client --print-value-only | ' +
+                    'grep -q "written by"',
                 ],
               },
               periodSeconds: 1,

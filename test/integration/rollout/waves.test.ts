@@ -107,7 +107,8 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
           if (seen.get(row.name) !== line) log(`${name}: ${row.name} [wave ${row.wave}] ${line}`);
           seen.set(row.name, line);
         }
-        st.lastReason = `phase ${r.status?.phase}; ${(r.status?.conditions ?? []).map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`).join('; ')}`;
+        const conditions = (r.status?.conditions ?? []).map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`);
+        st.lastReason = `phase ${r.status?.phase}; ${conditions.join('; ')}`;
         await onPoll?.(r);
         return done(r) ? r : undefined;
       },
@@ -192,86 +193,91 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
     await objects().delete({ apiVersion: API, kind: 'FleetRollout', metadata: { name: 'nowhere' } } as KubernetesObject);
   });
 
-  it('waves 1/2/2 with a soak: each wave starts after the one before soaked; the manager restarted mid-wave resumes; every cluster upgraded once', async function () {
-    this.timeout(900_000);
-    await createRollout('to-133', {
-      target: { kubernetesVersion: TO },
-      clusters: { selector: { matchLabels: { env: 'prod' } }, namespaces: [NS] },
-      waves: [
-        { name: 'canary', clusters: 1, soak: `${SOAK_S}s` },
-        { name: 'early', clusters: 3, maxConcurrency: 2, soak: `${SOAK_S}s` },
-        { name: 'rest', clusters: '100%', maxConcurrency: 2, soak: `${SOAK_S}s` },
-      ],
-      progressDeadline: '6m',
-    });
-    // A second rollout over the same clusters, made after the first: refused, naming the first.
-    await new Promise((r) => setTimeout(r, 1000));
-    await createRollout('overlap', {
-      target: { kubernetesVersion: TO },
-      clusters: { selector: { matchLabels: { env: 'prod' } } },
-      waves: [{ name: 'all', clusters: '100%' }],
-    });
-    const overlap = await follow(
-      'overlap',
-      (x) => x.status?.conditions?.some((c) => c.type === 'Valid' && c.status === 'False') ?? false,
-      30_000,
-    );
-    const why = overlap.status!.conditions!.find((c) => c.type === 'Valid')!;
-    assert.equal(why.reason, 'OverlappingRollout');
-    assert.match(why.message!, /FleetRollout to-133/);
-    await objects().delete({ apiVersion: API, kind: 'FleetRollout', metadata: { name: 'overlap' } } as KubernetesObject);
+  it(
+    'waves 1/2/2 with a soak: each wave starts after the one before soaked; the manager restarted mid-wave resumes; ' +
+      'every cluster upgraded once',
+    async function () {
+      this.timeout(900_000);
+      await createRollout('to-133', {
+        target: { kubernetesVersion: TO },
+        clusters: { selector: { matchLabels: { env: 'prod' } }, namespaces: [NS] },
+        waves: [
+          { name: 'canary', clusters: 1, soak: `${SOAK_S}s` },
+          { name: 'early', clusters: 3, maxConcurrency: 2, soak: `${SOAK_S}s` },
+          { name: 'rest', clusters: '100%', maxConcurrency: 2, soak: `${SOAK_S}s` },
+        ],
+        progressDeadline: '6m',
+      });
+      // A second rollout over the same clusters, made after the first: refused, naming the first.
+      await new Promise((r) => setTimeout(r, 1000));
+      await createRollout('overlap', {
+        target: { kubernetesVersion: TO },
+        clusters: { selector: { matchLabels: { env: 'prod' } } },
+        waves: [{ name: 'all', clusters: '100%' }],
+      });
+      const overlap = await follow(
+        'overlap',
+        (x) => x.status?.conditions?.some((c) => c.type === 'Valid' && c.status === 'False') ?? false,
+        30_000,
+      );
+      const why = overlap.status!.conditions!.find((c) => c.type === 'Valid')!;
+      assert.equal(why.reason, 'OverlappingRollout');
+      assert.match(why.message!, /FleetRollout to-133/);
+      await objects().delete({ apiVersion: API, kind: 'FleetRollout', metadata: { name: 'overlap' } } as KubernetesObject);
 
-    let restartedDuring: string | undefined;
-    const done = await follow(
-      'to-133',
-      (r) => r.status?.phase === 'Succeeded',
-      840_000,
-      async (r) => {
-        const b = r.status?.clusters?.find((x) => x.wave === 'early' && x.state === 'Upgrading');
-        if (restartedDuring || !b) return;
-        restartedDuring = `wave ${b.wave}, ${b.name} ${b.state}`;
-        log(`stopping the manager (${restartedDuring})`);
-        await manager!.stop();
-        manager = await startManager();
-        log('a new manager is running');
-      },
-    );
-    assert.ok(restartedDuring, 'the manager was restarted mid-rollout');
-    const rows = done.status!.clusters!;
-    const row = (n: string) => rows.find((x) => x.name === n)!;
-    const t = (s?: string) => Date.parse(s!);
-    for (const r of rows)
-      log(`${r.name} [${r.wave}] started ${r.startedAt}, Ready at target ${r.readySince}, done ${r.finishedAt}: ${r.message}`);
-    assert.deepEqual(
-      rows.map((r) => `${r.name}@${r.wave}:${r.state} ${r.from}→${r.to}`),
-      ['a@canary', 'b@early', 'c@early', 'd@rest', 'e@rest'].map((w) => `${w}:Succeeded v1.32.0→v1.33.13`),
-    );
-    for (const r of rows)
-      assert.ok(t(r.finishedAt) - t(r.readySince) >= SOAK_S * 1000, `${r.name} stayed Ready ${SOAK_S}s before it counted as done`);
-    const waves = ['canary', 'early', 'rest'].map((w) => rows.filter((r) => r.wave === w));
-    for (let i = 1; i < waves.length; i++) {
-      const prevDone = Math.max(...waves[i - 1].map((r) => t(r.finishedAt)));
-      for (const next of waves[i])
-        assert.ok(
-          t(next.startedAt) >= prevDone,
-          `${next.name} (wave ${next.wave}) started after every cluster of wave ${waves[i - 1][0].wave} soaked`,
-        );
-    }
-    // maxConcurrency 2: both clusters of a later wave ran side by side.
-    assert.equal(row('b').startedAt, row('c').startedAt, 'b and c started in the same pass');
-    assert.deepEqual(done.status!.counts, { total: 5, pending: 0, upgrading: 0, soaking: 0, succeeded: 5, failed: 0, skipped: 0 });
-    for (const n of PROD) {
-      const c = await readCluster(kc, NS, n);
-      assert.equal(c.status?.version, TO, n);
-      // Created at generation 1; exactly one spec change since (a second one would move it again).
-      assert.equal(c.metadata?.generation, 2, `${n}: spec changed once`);
-      const owner = c.metadata?.managedFields?.find((m) => JSON.stringify(m.fieldsV1 ?? {}).includes('"f:version"'));
-      assert.equal(owner?.manager, 'kokpit-rollout', `${n}: spec.version set by the rollout`);
-    }
-    log(
-      `rollout to-133: ${rows.map((r) => `${r.name} ${((t(r.finishedAt) - t(r.startedAt)) / 1000).toFixed(0)}s`).join(', ')}; first start to last finish ${((Math.max(...rows.map((r) => t(r.finishedAt))) - t(row('a').startedAt)) / 1000).toFixed(0)}s`,
-    );
-  });
+      let restartedDuring: string | undefined;
+      const done = await follow(
+        'to-133',
+        (r) => r.status?.phase === 'Succeeded',
+        840_000,
+        async (r) => {
+          const b = r.status?.clusters?.find((x) => x.wave === 'early' && x.state === 'Upgrading');
+          if (restartedDuring || !b) return;
+          restartedDuring = `wave ${b.wave}, ${b.name} ${b.state}`;
+          log(`stopping the manager (${restartedDuring})`);
+          await manager!.stop();
+          manager = await startManager();
+          log('a new manager is running');
+        },
+      );
+      assert.ok(restartedDuring, 'the manager was restarted mid-rollout');
+      const rows = done.status!.clusters!;
+      const row = (n: string) => rows.find((x) => x.name === n)!;
+      const t = (s?: string) => Date.parse(s!);
+      for (const r of rows)
+        log(`${r.name} [${r.wave}] started ${r.startedAt}, Ready at target ${r.readySince}, done ${r.finishedAt}: ${r.message}`);
+      assert.deepEqual(
+        rows.map((r) => `${r.name}@${r.wave}:${r.state} ${r.from}→${r.to}`),
+        ['a@canary', 'b@early', 'c@early', 'd@rest', 'e@rest'].map((w) => `${w}:Succeeded v1.32.0→v1.33.13`),
+      );
+      for (const r of rows)
+        assert.ok(t(r.finishedAt) - t(r.readySince) >= SOAK_S * 1000, `${r.name} stayed Ready ${SOAK_S}s before it counted as done`);
+      const waves = ['canary', 'early', 'rest'].map((w) => rows.filter((r) => r.wave === w));
+      for (let i = 1; i < waves.length; i++) {
+        const prevDone = Math.max(...waves[i - 1].map((r) => t(r.finishedAt)));
+        for (const next of waves[i])
+          assert.ok(
+            t(next.startedAt) >= prevDone,
+            `${next.name} (wave ${next.wave}) started after every cluster of wave ${waves[i - 1][0].wave} soaked`,
+          );
+      }
+      // maxConcurrency 2: both clusters of a later wave ran side by side.
+      assert.equal(row('b').startedAt, row('c').startedAt, 'b and c started in the same pass');
+      assert.deepEqual(done.status!.counts, { total: 5, pending: 0, upgrading: 0, soaking: 0, succeeded: 5, failed: 0, skipped: 0 });
+      for (const n of PROD) {
+        const c = await readCluster(kc, NS, n);
+        assert.equal(c.status?.version, TO, n);
+        // Created at generation 1; exactly one spec change since (a second one would move it again).
+        assert.equal(c.metadata?.generation, 2, `${n}: spec changed once`);
+        const owner = c.metadata?.managedFields?.find((m) => JSON.stringify(m.fieldsV1 ?? {}).includes('"f:version"'));
+        assert.equal(owner?.manager, 'kokpit-rollout', `${n}: spec.version set by the rollout`);
+      }
+      log(
+        `rollout to-133: ${rows.map((r) => `${r.name} ${((t(r.finishedAt) - t(r.startedAt)) / 1000).toFixed(0)}s`).join(', ')}; ` +
+          `first start to last finish ${((Math.max(...rows.map((r) => t(r.finishedAt))) - t(row('a').startedAt)) / 1000).toFixed(0)}s`,
+      );
+    },
+  );
 
   it('a cluster whose upgrade fails stops the rollout at maxFailures 0; the next wave stays untouched', async function () {
     this.timeout(600_000);
