@@ -50,6 +50,7 @@ import {
   type PlainEtcd,
 } from '../test/integration/cluster/support';
 import { AGENTS, AuditWrites, describeWrites, writesByResource, type AuditEvent } from '../test/support/audit-writes';
+import { AuditTail } from '../test/support/crash-harness';
 
 const NS = 'bench';
 const FLOOR_NS = 'bench-floor';
@@ -166,6 +167,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
   let etcd: PlainEtcd | undefined;
   let operator: ClusterOperator | undefined;
   let sampler: NodeJS.Timeout | undefined;
+  let tail: AuditTail | undefined;
   try {
     // Both start together; if one fails, the other is still stopped in `finally`.
     const [cpStart, etcdStart] = await Promise.allSettled([startControlPlane({ audit: true }), startPlainEtcd()]);
@@ -186,16 +188,15 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     const rssBefore = process.memoryUsage().rss;
     let peakRss = rssBefore;
     sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-    operator = await startClusterOperator(
-      {
-        kc,
-        waitRequeueMs,
-        afterStep: (step, c) => {
-          if (step === 'controllers' && !controllersApplied.has(c.metadata.name)) controllersApplied.set(c.metadata.name, Date.now());
-        },
-      },
-      { workers },
-    );
+    // When each cluster's controllers step finished: its scheduler Deployment (the step's last write), as the
+    // API server's audit log shows it (the operator has no hook for this).
+    tail = new AuditTail(cp!.auditLogPath!, (e) => {
+      const cluster = e.name?.endsWith('-scheduler') ? e.name.slice(0, -'-scheduler'.length) : undefined;
+      if (e.resource === 'deployments' && e.userAgent === AGENTS.cluster && cluster && !controllersApplied.has(cluster))
+        controllersApplied.set(cluster, e.seenAt);
+    });
+    tail.start();
+    operator = await startClusterOperator({ kc, waitRequeueMs }, { workers });
     const { reconciler, controller } = operator;
     const start = await audit.mark();
     const t0 = Date.now();
@@ -330,6 +331,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       loadavg_1m: Number(os.loadavg()[0].toFixed(2)),
     };
   } finally {
+    tail?.stop();
     clearInterval(sampler);
     await operator?.stop().catch(() => {});
     await Promise.allSettled([cp?.stop(), etcd?.stop()]);

@@ -90,8 +90,6 @@ export interface ClusterRuntime {
   nodesUseServiceEndpoint?: boolean;
   /** A client config for the business cluster from its admin kubeconfig (default: the kubeconfig as is). */
   businessKubeConfig?: (cluster: BusinessCluster, adminKubeconfig: string) => KubeConfig;
-  /** Called after each named step completes (tests use it to "crash" mid-pass). */
-  afterStep?: (step: StepName, cluster: BusinessCluster) => void | Promise<void>;
   /** Requeue delay while waiting on something (etcd, pods). */
   waitRequeueMs?: number;
 }
@@ -230,10 +228,7 @@ export class ClusterReconciler {
       cond: (type: ConditionType, status: 'True' | 'False', reason: string, message?: string) =>
         void state.conditions.push({ type, status, reason, message }),
     } as Pass;
-    const result = await runSteps(this.steps, pass, async (name) => {
-      state.completedSteps.push(name);
-      await this.rt.afterStep?.(name, c);
-    });
+    const result = await runSteps(this.steps, pass, (name) => void state.completedSteps.push(name));
     if (result.stopped) throw result.stopped.stop;
     if (!pass.allRolledOut || pass.plan.upgrading) return { requeueAfterMs: pass.wait };
   }

@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { kubernetesVersion } from '../../../src/catalog';
 import { runCli } from '../../../src/cli/main';
 import { makeObjectApi, applyObject, readObject } from '../../../src/kube';
-import { ClusterReconciler, STEPS, type StepName } from '../../../src/operators/cluster/reconciler';
+import { ClusterReconciler } from '../../../src/operators/cluster/reconciler';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import {
   availableEtcdCluster,
@@ -242,31 +242,6 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     await r.reconcile(`${NS}/alpha`);
     assert.equal((await readCluster(kc, NS, 'alpha')).status!.conditions!.find((x) => x.type === 'CatalogValid')!.status, 'True');
   });
-
-  for (const crashAfter of STEPS.slice(0, STEPS.indexOf('controllers') + 1)) {
-    it(`converges without duplicates after a crash right after step "${crashAfter}"`, async () => {
-      const name = `crash-${crashAfter}`.replace(/[^a-z0-9-]/g, '-');
-      await create(name, sharedSpec());
-      const crashing = new ClusterReconciler({
-        kc,
-        waitRequeueMs: 1000,
-        afterStep: (step: StepName) => {
-          if (step === crashAfter) throw new Error(`simulated crash after ${step}`);
-        },
-      });
-      await assert.rejects(crashing.reconcile(`${NS}/${name}`), /simulated crash/);
-      // A fresh reconciler (a restarted process) finishes the job.
-      const restarted = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
-      await restarted.reconcile(`${NS}/${name}`);
-      const owned = await ownedObjects(kc, NS, name);
-      assert.deepEqual(
-        owned.map((o) => `${o.kind}/${o.name}`),
-        expectedFor(name),
-      );
-      const steady = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
-      assertWriteCount(await operatorWrites(() => steady.reconcile(`${NS}/${name}`)), 0, 'converged: the next pass');
-    });
-  }
 
   it('refuses an unknown version with a condition naming the available ones, an event, and no objects', async () => {
     await create('badver', { ...sharedSpec(), version: 'v1.31.4' });
