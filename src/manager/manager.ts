@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { LeaderElector } from '../controller/leader-election';
 import { ControllerMetrics } from '../controller/metrics';
+import { kokpitUserAgent, withUserAgent } from '../kube';
 import { Operators, type OperatorDefinition } from '../controller/operator';
 import { silentLogger, type Logger } from '../controller/reconciler';
 import { serveEndpoints, type Endpoints } from './endpoints';
@@ -85,7 +86,8 @@ export class Manager {
     if (le) {
       this.metrics.leaderStatus.set({ name: leaseName }, 0);
       this.stateValue = 'waiting-for-lease';
-      this.elector = new LeaderElector(this.opts.kc, {
+      // The lease's renewals identify as the manager in the API server's audit log and metrics.
+      this.elector = new LeaderElector(withUserAgent(this.opts.kc, kokpitUserAgent('manager')), {
         namespace: le.namespace,
         name: le.name ?? 'kokpit-manager',
         identity: this.identity,
