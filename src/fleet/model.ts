@@ -9,7 +9,9 @@ import {
   type Machine,
   type MachineSet,
   type Condition,
+  type FleetRollout,
 } from '../api';
+import { mentions, movingTo, rolloutNode, rolloutWaveNodes, type RolloutMention } from './rollouts';
 
 export type FleetStatus = 'ok' | 'progress' | 'warning' | 'error' | 'unknown';
 
@@ -25,7 +27,10 @@ export type FleetNodeKind =
   | 'addon'
   | 'condition'
   | 'version'
-  | 'addonDefinition';
+  | 'addonDefinition'
+  | 'rollout'
+  | 'rolloutWave'
+  | 'rolloutCluster';
 
 export interface FleetNode {
   /** Stable across refreshes: derived from the meta cluster, kind, namespace and name. */
@@ -43,11 +48,12 @@ export interface FleetNode {
   children: string[];
 }
 
-type Obj = BusinessCluster | EtcdCluster | KubernetesVersion | Addon | Machine | MachineSet;
+type Obj = BusinessCluster | EtcdCluster | KubernetesVersion | Addon | Machine | MachineSet | FleetRollout;
 
 const GROUPS = [
   { key: 'etcd', label: 'etcd clusters' },
   { key: 'clusters', label: 'Business clusters' },
+  { key: 'rollouts', label: 'Rollouts' },
   { key: 'versions', label: 'Versions' },
   { key: 'addons', label: 'Addons' },
 ] as const;
@@ -108,6 +114,8 @@ export class FleetModel {
   private readonly objects = new Map<string, Obj>();
   /** Machines and MachineSets by `namespace/cluster`, so a cluster's node lists them without a scan. */
   private readonly machinesByCluster = new Map<string, Set<string>>();
+  /** What each rollout's status rows say about a cluster, by `namespace/name` then rollout name. */
+  private readonly rolloutsByCluster = new Map<string, Map<string, RolloutMention>>();
 
   constructor(
     readonly metaClusterName: string,
@@ -192,6 +200,8 @@ export class FleetModel {
         );
       case 'Addon':
         return this.renderLeaf('addons', obj, 'addonDefinition', obj.metadata.name, obj.spec.version, 'ok');
+      case 'FleetRollout':
+        return [...this.renderRollout(obj), ...this.indexRollout(obj.metadata.name, mentions(obj))];
       default:
         return [];
     }
@@ -210,13 +220,15 @@ export class FleetModel {
         BusinessCluster | undefined;
       return cluster ? this.renderCluster(cluster) : [];
     }
+    // The clusters a deleted rollout was moving no longer say so.
+    const released = obj.kind === 'FleetRollout' ? this.indexRollout(obj.metadata.name, new Map()) : [];
     const id = this.objectId(obj.kind, obj.metadata.namespace, obj.metadata.name);
     const node = this.nodes.get(id);
-    if (!node) return [];
+    if (!node) return released;
     this.dropSubtree(id);
     const parent = this.nodes.get(node.parentId!)!;
     parent.children = parent.children.filter((c) => c !== id);
-    return [parent.id];
+    return [parent.id, ...released];
   }
 
   private groupId(key: string): string {
@@ -269,6 +281,45 @@ export class FleetModel {
     if (ids.join('\n') !== parent.children.join('\n')) changed.push(parent.id);
     parent.children = ids;
     return changed;
+  }
+
+  private renderRollout(r: FleetRollout): string[] {
+    const id = this.objectId('FleetRollout', undefined, r.metadata.name);
+    const prev = this.nodes.get(id);
+    const node = { ...rolloutNode(id, this.groupId('rollouts'), r), children: prev?.children ?? [] };
+    this.put(node);
+    const changed = this.attach('rollouts', id) ? [this.groupId('rollouts')] : [];
+    if (!prev || !sameRendering(prev, node)) changed.push(id);
+    const { waves, rows } = rolloutWaveNodes(id, r);
+    // Each wave keeps its current children until its own rows replace them, so rows that left are dropped.
+    for (const w of waves) w.children = this.nodes.get(w.id)?.children ?? [];
+    changed.push(...this.replaceChildren(node, waves));
+    for (const w of waves) changed.push(...this.replaceChildren(w, rows.get(w.id) ?? []));
+    return changed;
+  }
+
+  /** Records what one rollout says about each cluster; re-renders the clusters whose mention changed. */
+  private indexRollout(rollout: string, now: Map<string, RolloutMention>): string[] {
+    const touched = new Set<string>();
+    for (const [key, byRollout] of this.rolloutsByCluster) {
+      if (byRollout.has(rollout) && !now.has(key)) {
+        byRollout.delete(rollout);
+        touched.add(key);
+      }
+    }
+    for (const [key, m] of now) {
+      if (!this.rolloutsByCluster.has(key)) this.rolloutsByCluster.set(key, new Map());
+      this.rolloutsByCluster.get(key)!.set(rollout, m);
+      touched.add(key);
+    }
+    const out: string[] = [];
+    for (const key of touched) {
+      const [ns, name] = key.split('/');
+      const bc = this.objects.get(objKey('BusinessCluster', ns, name)) as BusinessCluster | undefined;
+      // renderCluster reports only nodes whose rendering changed, so an unchanged row costs no refresh.
+      if (bc) out.push(...this.renderCluster(bc));
+    }
+    return out;
   }
 
   private renderLeaf(groupKey: string, obj: Obj, kind: FleetNodeKind, label: string, description: string, status: FleetStatus): string[] {
@@ -336,13 +387,15 @@ export class FleetModel {
     const ready = condition(bc, 'Ready');
     const status = phaseStatus(bc.status?.phase, ready);
     const prev = this.nodes.get(id);
+    const moving = movingTo(this.rolloutsByCluster.get(`${ns ?? 'default'}/${bc.metadata.name}`)?.values() ?? []);
+    const version = [bc.status?.version ?? bc.spec.version, moving?.text].filter(Boolean).join(' ');
     const node: FleetNode = {
       id,
       parentId: this.groupId('clusters'),
       kind: 'businessCluster',
       label: bc.metadata.name,
-      description: [bc.status?.phase ?? 'Pending', bc.status?.version ?? bc.spec.version, bc.status?.endpoint].filter(Boolean).join(' · '),
-      tooltip: tooltip(`${ns}/${bc.metadata.name}`, bc),
+      description: [bc.status?.phase ?? 'Pending', version, bc.status?.endpoint].filter(Boolean).join(' · '),
+      tooltip: [tooltip(`${ns}/${bc.metadata.name}`, bc), moving?.tooltip].filter(Boolean).join('\n'),
       status,
       contextValue: `kokpit.businessCluster.${status === 'ok' ? 'ready' : status}`,
       ref: { kind: 'BusinessCluster', namespace: ns, name: bc.metadata.name },

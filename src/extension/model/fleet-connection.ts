@@ -14,6 +14,7 @@ export const FLEET_KINDS = [
   { kind: 'MachineSet', plural: 'machinesets' },
   { kind: 'KubernetesVersion', plural: 'kubernetesversions' },
   { kind: 'Addon', plural: 'addons' },
+  { kind: 'FleetRollout', plural: 'fleetrollouts' },
 ] as const;
 export type FleetKind = (typeof FLEET_KINDS)[number];
 

@@ -16,6 +16,9 @@ const KIND_ICON: Record<FleetNodeKind, string> = {
   condition: 'warning',
   version: 'versions',
   addonDefinition: 'package',
+  rollout: 'rocket',
+  rolloutWave: 'list-ordered',
+  rolloutCluster: 'server',
 };
 
 /** Theme colours that every VS Code theme defines. */
@@ -45,7 +48,7 @@ export function fleetIcon(node: Pick<FleetNode, 'kind' | 'status'>): string {
 function collapsible(node: FleetNode): FleetNodeView['collapsible'] {
   if (node.children.length === 0) return node.kind === 'group' ? 'collapsed' : 'none';
   if (node.kind === 'metaCluster') return 'expanded';
-  if (node.kind === 'group') return node.id.endsWith('/etcd') || node.id.endsWith('/clusters') ? 'expanded' : 'collapsed';
+  if (node.kind === 'group') return ['/etcd', '/clusters', '/rollouts'].some((g) => node.id.endsWith(g)) ? 'expanded' : 'collapsed';
   return 'collapsed';
 }
 

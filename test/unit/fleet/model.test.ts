@@ -9,7 +9,7 @@ describe('FleetModel', () => {
     m.upsert(businessCluster('alpha'));
     m.upsert(machine('alpha-w1', 'alpha'));
     const groups = m.children(m.rootId).map((n) => n.label);
-    assert.deepEqual(groups, ['etcd clusters', 'Business clusters', 'Versions', 'Addons']);
+    assert.deepEqual(groups, ['etcd clusters', 'Business clusters', 'Rollouts', 'Versions', 'Addons']);
     const etcd = m.children(`${m.rootId}/etcd`);
     assert.equal(etcd[0].id, 'meta:kind-kokpit/EtcdCluster/default/shared');
     assert.equal(etcd[0].contextValue, 'kokpit.etcdCluster.ready');
