@@ -318,10 +318,11 @@ export class CrashHarness {
 
   /**
    * Runs a manager (a new one unless one runs) until `p`'s write, then SIGKILLs it. A point whose write was
-   * already seen is not waited for (one creation passes each point once): `passed`.
+   * already seen is not waited for (one creation passes each point once): `passed`, unless `fresh`.
    */
-  async crashAt(p: CrashPoint, timeoutMs: number): Promise<CrashOutcome> {
-    const earlier = this.events.find((e) => p.match(e));
+  async crashAt(p: CrashPoint, timeoutMs: number, opts: { fresh?: boolean } = {}): Promise<CrashOutcome> {
+    // fresh: only a write from now on counts (a status write, which every pass makes).
+    const earlier = opts.fresh ? undefined : this.events.find((e) => p.match(e));
     if (earlier) return { point: p, result: 'passed', event: earlier };
     const hit = new Promise<WriteEvent>((resolve) => (this.armed = { point: p, hit: resolve }));
     const m = this.manager?.running ? this.manager : this.startManager();
