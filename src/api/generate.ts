@@ -154,6 +154,12 @@ export function generatedFiles(): Map<string, string> {
     }
     files.set(`schemas/${info.kind.toLowerCase()}.json`, JSON.stringify(editorSchema(info), null, 2) + '\n');
   }
+  // kustomize's list of them, so config/default (`kubectl apply -k`) and `kokpit install` take every CRD.
+  const crdFiles = KINDS.filter((k) => k.crd).map((k) => `${GROUP}_${k.plural}.yaml`);
+  files.set(
+    'config/crd/kustomization.yaml',
+    `# ${GENERATED_NOTE}\n${stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: crdFiles })}`,
+  );
   files.set('schemas/kokpit.json', JSON.stringify(combinedEditorSchema(), null, 2) + '\n');
   files.set('docs/api.md', apiReference() + '\n');
   return files;

@@ -74,6 +74,28 @@ export const COMMANDS: CommandEntry[] = [
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/operator') : await import('./commands/operator')).operatorCommand,
   },
   {
+    name: 'install',
+    summary: 'Install the kokpit manager (CRDs, RBAC, a 2-replica Deployment) into a meta cluster',
+    usage:
+      'kokpit install [--image IMAGE] [--replicas N] [--dry-run [-o yaml|json]] [--kubeconfig FILE] [--context NAME]\n\n' +
+      'Server-side applies config/default (what `kubectl apply -k config/default` applies): the CRDs first, then the\n' +
+      'namespace kokpit-system, the ServiceAccount and its least-privilege RBAC, and the manager Deployment (leader\n' +
+      'election, /healthz and /readyz probes, /metrics on :8080). Missing permissions are named before anything is\n' +
+      'applied; running it again converges. --dry-run -o yaml prints the objects instead.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/install') : await import('./commands/install')).installCommand,
+  },
+  {
+    name: 'uninstall',
+    summary: 'Remove the kokpit manager from a meta cluster (CRDs and kokpit objects stay unless --purge)',
+    usage:
+      'kokpit uninstall [--purge] [--kubeconfig FILE] [--context NAME]\n\n' +
+      'Deletes the Deployment, RBAC, ServiceAccount and the kokpit-system namespace (with the leader Lease).\n' +
+      '--purge first deletes every kokpit object (the manager still runs their finalizers), then the CRDs.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/install') : await import('./commands/install')).uninstallCommand,
+  },
+  {
     name: 'metrics',
     summary: "The running manager's metrics: reconciles, queues, the lease, the fleet (--raw: Prometheus text)",
     usage:

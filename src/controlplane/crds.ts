@@ -38,9 +38,14 @@ export async function installCRDs(
   opts: { timeoutMs?: number } = {},
 ): Promise<string[]> {
   const kc = 'makeApiClient' in kubeconfig ? kubeconfig : loadKubeConfig(kubeconfig);
-  const { apiextensions } = makeClients(kc);
   const crds = readCRDs(crdDir);
   if (crds.length === 0) throw new Error(`no CustomResourceDefinition found in ${crdDir}`);
+  return applyCRDs(kc, crds, opts);
+}
+
+/** Server-side apply of these CRDs, then wait until each is Established (installCRDs without the files). */
+export async function applyCRDs(kc: KubeConfig, crds: V1CustomResourceDefinition[], opts: { timeoutMs?: number } = {}): Promise<string[]> {
+  const { apiextensions } = makeClients(kc);
   await Promise.all(crds.map((crd) => applyRawCRD(kc, crd)));
   const names = crds.map((c) => c.metadata!.name!);
   await Promise.all(

@@ -7,7 +7,7 @@ export {
   type ControlPlaneProcess,
   type StartControlPlaneOptions,
 } from './controlplane';
-export { installCRDs, readCRDs } from './crds';
+export { applyCRDs, installCRDs, readCRDs } from './crds';
 export { resolveBinaries, type BinaryRequest, type ResolveOptions } from './binaries';
 export { KWOK_NODE_ANNOTATION, isNodeReady, kwokNode, kwokNodeName } from './kwok';
 export { killAllNow, livePids, tailFile } from '../binaries/processes';

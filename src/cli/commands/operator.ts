@@ -1,5 +1,5 @@
 // `kokpit operator`: the manager (every kokpit reconciler) against any meta cluster, in the foreground.
-import { ApiextensionsV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, VersionApi } from '@kubernetes/client-node';
 import { briefError, type Logger } from '../../controller/reconciler';
 import { loadKubeConfig } from '../../kube';
 import { Manager } from '../../manager/manager';
@@ -10,6 +10,7 @@ import { packageDir } from '../../local/assets';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { parseFlags, str, type FlagSpec } from '../args';
 import { KINDS } from '../../api/kinds';
+import { GROUP, VERSION } from '../../api/common';
 
 interface Args {
   kubeconfig?: string;
@@ -28,6 +29,8 @@ const FLAGS: FlagSpec[] = [
   { name: 'kubeconfig', value: true },
   { name: 'context', value: true },
   { name: 'namespace', short: 'n', value: true },
+  // Leader election is on by default; --leader-elect (controller-runtime's name) says so explicitly.
+  { name: 'leader-elect' },
   { name: 'no-leader-elect' },
   { name: 'install-crds' },
   { name: 'verbose', short: 'v' },
@@ -41,6 +44,8 @@ const FLAGS: FlagSpec[] = [
 function parseOperatorArgs(argv: string[]): Args {
   const p = parseFlags(argv, FLAGS);
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
+  if (p.flags['leader-elect'] && p.flags['no-leader-elect'])
+    throw new UsageError('--leader-elect and --no-leader-elect contradict each other');
   const leaseDurationSec = Number(str(p, 'lease-duration') ?? 15);
   if (!Number.isInteger(leaseDurationSec) || leaseDurationSec < 2)
     throw new UsageError('--lease-duration must be an integer number of seconds >= 2');
@@ -55,7 +60,8 @@ function parseOperatorArgs(argv: string[]): Args {
   return {
     kubeconfig: str(p, 'kubeconfig'),
     context: str(p, 'context'),
-    namespace: str(p, 'namespace') ?? 'kokpit-system',
+    // In a pod (config/manager), the lease lives in the pod's own namespace (the downward API's POD_NAMESPACE).
+    namespace: str(p, 'namespace') ?? process.env.POD_NAMESPACE ?? 'kokpit-system',
     leaderElect: !p.flags['no-leader-elect'],
     installCRDs: !!p.flags['install-crds'],
     verbose: !!p.flags.verbose,
@@ -92,7 +98,8 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
   const kc = loadKubeConfig({ kubeconfigPath: args.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0], context: args.context });
   const server = kc.getCurrentCluster()?.server;
   try {
-    await kc.makeApiClient(CoreV1Api).listNamespace({ limit: 1 });
+    // /version: any authenticated client may read it, so the manager's ServiceAccount needs no grant for this.
+    await kc.makeApiClient(VersionApi).getCode();
   } catch (e) {
     io.err(`kokpit operator: cannot reach the meta cluster at ${server}: ${briefError(e)}`);
     return EXIT.FAILED;
@@ -101,21 +108,22 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
     log.info(`installing kokpit CRDs into ${server}`);
     await installCRDs(kc, packageDir('config/crd'));
   } else {
-    const ext = kc.makeApiClient(ApiextensionsV1Api);
-    const missing: string[] = [];
-    for (const k of Object.values(KINDS).filter((k) => k.crd)) {
-      try {
-        await ext.readCustomResourceDefinition({ name: `${k.plural}.kokpit.dev` });
-      } catch {
-        missing.push(`${k.plural}.kokpit.dev`);
-      }
-    }
+    // Discovery (no grant needed), not a read of the CRDs the manager's ServiceAccount may not read.
+    const served = await kc
+      .makeApiClient(CustomObjectsApi)
+      .getAPIResources({ group: GROUP, version: VERSION })
+      .then((l) => new Set(l.resources.map((r) => r.name)))
+      .catch(() => new Set<string>());
+    const missing = Object.values(KINDS)
+      .filter((k) => k.crd && !served.has(k.plural))
+      .map((k) => `${k.plural}.${GROUP}`);
     if (missing.length) {
       io.err(`kokpit operator: the meta cluster lacks kokpit CRDs (${missing.join(', ')}); rerun with --install-crds`);
       return EXIT.FAILED;
     }
   }
-  if (args.leaderElect) {
+  // A pod's own namespace exists already (and its ServiceAccount may not create namespaces).
+  if (args.leaderElect && args.namespace !== process.env.POD_NAMESPACE) {
     const core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: args.namespace } } }).catch((e) => {
       if ((e as { code?: number }).code !== 409) throw e;
@@ -128,6 +136,8 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
     leaderElection: args.leaderElect
       ? {
           namespace: args.namespace,
+          // In a pod, the pod's name: `kokpit status` shows which replica holds the lease.
+          identity: process.env.POD_NAME || undefined,
           leaseDurationSec: args.leaseDurationSec,
           onWaiting: (holder) =>
             log.info(`another manager (${holder}) holds the lease ${args.namespace}/kokpit-manager; waiting to take over`),

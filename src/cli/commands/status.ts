@@ -30,6 +30,17 @@ export function machinesOf(bc: Obj, machines: Obj[] | undefined): string {
   return `${mine.filter((m) => m.status?.phase === 'Running').length}/${mine.length} running`;
 }
 
+/** In the cluster, the holder is the manager pod's name (config/manager: POD_NAME); anything else runs on a host. */
+async function whereManagerRuns(kc: KubeConfig, holder: string): Promise<string> {
+  try {
+    const pod = await kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: holder, namespace: MANAGER_NAMESPACE });
+    const node = pod.spec?.nodeName ? ` on ${pod.spec.nodeName}` : '';
+    return `in the cluster: pod ${MANAGER_NAMESPACE}/${holder} (${pod.status?.phase ?? 'Pending'}${node})`;
+  } catch (e) {
+    return (e as { code?: number }).code === 404 ? `on a host: ${holder}` : holder;
+  }
+}
+
 async function managerLine(kc: KubeConfig): Promise<string> {
   try {
     const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'kokpit-manager', namespace: MANAGER_NAMESPACE });
@@ -39,7 +50,7 @@ async function managerLine(kc: KubeConfig): Promise<string> {
     if (!holder) return 'no manager holds the lease (none running)';
     const fresh = Date.now() - renew < duration;
     return (
-      `${holder} ${fresh ? 'holds' : 'held (expired)'} the lease ${MANAGER_NAMESPACE}/kokpit-manager, ` +
+      `${await whereManagerRuns(kc, holder)} ${fresh ? 'holds' : 'held (expired)'} the lease ${MANAGER_NAMESPACE}/kokpit-manager, ` +
       `renewed ${Math.round((Date.now() - renew) / 1000)}s ago`
     );
   } catch (e) {

@@ -1,0 +1,123 @@
+// `kokpit install --dry-run -o yaml`: the manifests of config/default as kokpit renders them (src/local/install.ts),
+// with the image and replicas substituted, and what the manager Deployment and its RBAC must be.
+import * as assert from 'node:assert/strict';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { runCli } from '../../../src/cli/main';
+import type { CliIO } from '../../../src/cli/command';
+import { KOKPIT_VERSION } from '../../../src/kube';
+import { KINDS } from '../../../src/api/kinds';
+import { renderInstall } from '../../../src/local/install';
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {}, isTTY: false, cwd: process.cwd() };
+  const code = await runCli(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  args: string[];
+  env?: Array<{ name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  ports: Array<{ name: string; containerPort: number }>;
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  securityContext: Record<string, unknown>;
+}
+interface Deployment extends KubernetesObject {
+  spec: {
+    replicas: number;
+    template: { spec: { serviceAccountName: string; securityContext: Record<string, unknown>; containers: Container[] } };
+  };
+}
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding']);
+const deployment = (objs: KubernetesObject[]) => objs.find((o) => o.kind === 'Deployment') as Deployment;
+
+describe('kokpit install: rendering config/default', () => {
+  it('--dry-run -o yaml prints every object, valid in shape, with the image and replicas given', async function () {
+    this.timeout(30_000);
+    const r = await cli(['install', '--dry-run', '-o', 'yaml', '--image', 'registry.example/kokpit:dev', '--replicas', '3']);
+    assert.equal(r.code, 0, r.err);
+    const docs = parseAllDocuments(r.out);
+    for (const d of docs) assert.deepEqual(d.errors, []);
+    const objs = docs.map((d) => d.toJS() as KubernetesObject);
+    for (const o of objs) {
+      assert.ok(o.apiVersion && o.kind && o.metadata?.name, JSON.stringify(o).slice(0, 200));
+      assert.match(o.metadata!.name!, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, `${o.kind} name is a DNS name`);
+      if (CLUSTER_SCOPED.has(o.kind!)) assert.equal(o.metadata?.namespace, undefined, `${o.kind} is cluster-scoped`);
+      else assert.equal(o.metadata?.namespace, 'kokpit-system', `${o.kind}/${o.metadata?.name} is in kokpit-system`);
+    }
+    // Every kokpit CRD; kustomize's order, so what an object needs is applied before it.
+    const crds = objs.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata!.name);
+    assert.deepEqual(
+      crds.sort(),
+      KINDS.filter((k) => k.crd)
+        .map((k) => `${k.plural}.kokpit.dev`)
+        .sort(),
+    );
+    assert.deepEqual(
+      objs.filter((o) => o.kind !== 'CustomResourceDefinition').map((o) => o.kind),
+      ['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'Deployment'],
+    );
+    assert.equal(objs[0].kind, 'Namespace');
+    const d = deployment(objs);
+    assert.equal(d.spec.replicas, 3);
+    assert.equal(d.spec.template.spec.containers[0].image, 'registry.example/kokpit:dev');
+  });
+
+  it('by default: 2 replicas of kokpit.dev/kokpit-manager:<version>, leader election, probes, metrics, limits, restricted', () => {
+    const d = deployment(renderInstall());
+    assert.equal(d.spec.replicas, 2);
+    const pod = d.spec.template.spec;
+    assert.equal(pod.serviceAccountName, 'kokpit-manager');
+    const c = pod.containers[0];
+    assert.equal(c.image, `kokpit.dev/kokpit-manager:${KOKPIT_VERSION}`);
+    assert.deepEqual(c.command, ['kokpit']);
+    assert.equal(c.args[0], 'operator');
+    for (const a of ['--leader-elect', '--metrics-bind-address=:8080', '--health-probe-bind-address=:8081'])
+      assert.ok(c.args.includes(a), a);
+    const port = (name: string) => c.ports.find((p) => p.name === name)?.containerPort;
+    assert.equal(port('metrics'), 8080);
+    assert.equal(port('probes'), 8081);
+    assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'probes' });
+    assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'probes' });
+    for (const k of ['cpu', 'memory']) assert.ok(c.resources.requests[k] && c.resources.limits[k], `${k} request and limit`);
+    assert.equal(c.env?.find((e) => e.name === 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
+    assert.equal(c.env?.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace');
+    // The restricted Pod Security Standard.
+    assert.equal(pod.securityContext.runAsNonRoot, true);
+    assert.deepEqual(pod.securityContext.seccompProfile, { type: 'RuntimeDefault' });
+    assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+  });
+
+  it('RBAC: no wildcard, the leases only in kokpit-system, every binding names the manager ServiceAccount', () => {
+    const objs = renderInstall();
+    const roles = objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as Array<KubernetesObject & { rules: Rule[] }>;
+    assert.equal(roles.length, 2);
+    for (const r of roles)
+      for (const rule of r.rules)
+        for (const x of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) assert.notEqual(x, '*', `${r.kind} ${JSON.stringify(rule)}`);
+    const clusterRole = roles.find((r) => r.kind === 'ClusterRole')!;
+    assert.ok(!clusterRole.rules.some((r) => r.resources.includes('leases')), 'leases are granted by the namespaced Role only');
+    const role = roles.find((r) => r.kind === 'Role')!;
+    assert.equal(role.metadata?.namespace, 'kokpit-system');
+    const bindings = objs.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') as Array<
+      KubernetesObject & { subjects: Array<{ kind: string; name: string; namespace: string }> }
+    >;
+    for (const b of bindings)
+      assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'kokpit-manager', namespace: 'kokpit-system' }]);
+  });
+
+  it('refuses bad flags before reading any cluster', async () => {
+    assert.equal((await cli(['install', '--replicas', 'two'])).code, 2);
+    assert.equal((await cli(['install', '-o', 'yaml'])).code, 2, '-o yaml without --dry-run');
+    assert.equal((await cli(['install', '--image', 'has space'])).code, 2);
+  });
+});
