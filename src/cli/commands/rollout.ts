@@ -2,17 +2,11 @@
 // spec from flags, checks it with the validator's own rules and the meta cluster's catalog, and with --dry-run
 // prints the wave plan the operator would write (the operator's pure assignment) instead of creating it.
 // pause/resume set spec.paused and retry sets the kokpit.dev/retry annotation, by merge patch under the CLI's
-// field manager (as `kokpit upgrade`), so the operator's status and the rest of the spec are left alone.
-import { PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import {
-  API_VERSION,
-  RETRY_ANNOTATION,
-  type BusinessCluster,
-  type FleetRollout,
-  type FleetRolloutSpec,
-  type KubernetesVersion,
-} from '../../api';
-import { createObject, describeKubeError, listObjects, makeObjectApi, readObject, toKubeApiError } from '../../kube';
+// field manager (as `kokpit upgrade`), with the code the Fleet view's actions use (actions/rollout-actions.ts).
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { controlRollout } from '../../actions/rollout-actions';
+import { API_VERSION, type BusinessCluster, type FleetRollout, type FleetRolloutSpec, type KubernetesVersion } from '../../api';
+import { createObject, describeKubeError, listObjects, makeObjectApi, readObject } from '../../kube';
 import { assignWaves, clusterFacts, selects } from '../../operators/rollout/render/plan';
 import { rolloutSpecProblems } from '../../validation/rules/rollout';
 import { checkCatalog } from '../../operators/cluster/versions';
@@ -144,21 +138,6 @@ async function status(name: string, kc: KubeConfig, io: CliIO, watch: boolean): 
   }
 }
 
-async function patch(name: string, kc: KubeConfig, body: Record<string, unknown>): Promise<void> {
-  try {
-    await makeObjectApi(kc).patch(
-      { ...ref(name), ...body } as KubernetesObject,
-      undefined,
-      undefined,
-      UPGRADE_FIELD_MANAGER,
-      undefined,
-      PatchStrategy.MergePatch,
-    );
-  } catch (e) {
-    throw toKubeApiError(e, `FleetRollout ${name}`);
-  }
-}
-
 const FLAGS = [
   ...META_FLAGS,
   { name: 'to', value: true },
@@ -192,12 +171,9 @@ export const rolloutCommand: Command = {
           return await status(name, kc, io, p.flags.watch === true);
         case 'pause':
         case 'resume':
-          await patch(name, kc, { spec: { paused: verb === 'pause' } });
-          io.out(`FleetRollout ${name} ${verb === 'pause' ? 'paused: no new cluster starts (clusters upgrading now finish)' : 'resumed'}`);
-          return EXIT.OK;
         case 'retry':
-          await patch(name, kc, { metadata: { name, annotations: { [RETRY_ANNOTATION]: new Date().toISOString() } } });
-          io.out(`FleetRollout ${name}: skipped and failed clusters are back in line`);
+          // The same patch as the Fleet view's actions (src/actions/rollout-actions.ts), under the CLI's field manager.
+          io.out(await controlRollout(kc, name, verb, UPGRADE_FIELD_MANAGER));
           return EXIT.OK;
         default:
           throw new UsageError(`unknown subcommand "${verb}": create, status, pause, resume or retry`);

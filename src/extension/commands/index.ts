@@ -9,6 +9,7 @@ import { fleetCommands } from './fleet';
 import { terminalCommands } from './open-terminal';
 import { reconcilerCommands } from './reconcilers';
 import { renderCommands } from './render-preview';
+import { rolloutActionCommands } from './rollout-actions';
 import { logCommands } from './show-logs';
 import { metaClusterCommands } from './meta-cluster';
 import type { CommandHandler, CommandModule, CommandServices } from './types';
@@ -24,6 +25,7 @@ const MODULES: readonly CommandModule[] = [
   reconcilerCommands,
   terminalCommands,
   clusterActionCommands,
+  rolloutActionCommands,
   quickStartCommands,
 ];
 

@@ -27,6 +27,9 @@ export const COMMANDS = {
   showEvents: { id: 'kokpit.showEvents', title: 'Show Events' },
   copyEndpoint: { id: 'kokpit.copyEndpoint', title: 'Copy API Server Endpoint' },
   mergeKubeconfig: { id: 'kokpit.mergeKubeconfig', title: 'Merge Business Cluster Kubeconfig into Mine' },
+  pauseRollout: { id: 'kokpit.pauseRollout', title: 'Pause Rollout' },
+  resumeRollout: { id: 'kokpit.resumeRollout', title: 'Resume Rollout' },
+  retryRollout: { id: 'kokpit.retryRollout', title: 'Retry Skipped and Failed Clusters of Rollout' },
   newManifest: { id: 'kokpit.newManifest', title: 'New Manifest (EtcdCluster, BusinessCluster, Machine, …)' },
   quickActions: { id: 'kokpit.quickActions', title: 'Quick Actions' },
 } as const;
