@@ -1,0 +1,290 @@
+// The manager's RBAC (config/rbac) is least privilege, both ways, as the API server sees it: the manager runs as
+// its ServiceAccount (a TokenRequest token) against a real meta control plane with only that RBAC, and drives
+// every operator through its work — an EtcdCluster created, scaled 1 → 3, backed up (on demand and on a schedule
+// with retention), a BusinessCluster to Ready with its managed etcd, a MachineSet of kwok Machines, a
+// FleetRollout, then everything deleted (finalizers). Its business pods run as processes (the sandbox's pod
+// runner). The audit log (every request, reads too) must show no request of the ServiceAccount forbidden, and
+// every verb/resource pair the roles grant used at least once.
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { API_VERSION } from '../../../src/api';
+import { applyObject, listObjects, loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
+import { buildKubeconfig } from '../../../src/pki';
+import { Manager } from '../../../src/manager/manager';
+import { kokpitOperators } from '../../../src/manager/operators';
+import { podIPResolver } from '../../../src/operators/etcd/access';
+import { startPodRunner, type PodRunner } from '../../../src/podrunner';
+import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { installKokpitBase } from '../../../src/local/meta';
+import { renderInstall } from '../../../src/local/install';
+import { startNodePortProxy, type NodePortProxy } from '../../../src/local/nodeport-proxy';
+import { startHostPathProvisioner } from '../../../src/local/provisioner';
+import { sampleBusinessCluster, waitClusterReady } from '../../../src/local/sample';
+import { AuditWrites, type AuditEvent, type AuditMark } from '../../support/audit-writes';
+
+const NS = 'rbac';
+const SA_USER = 'system:serviceaccount:kokpit-system:kokpit-manager';
+const BIN = path.resolve('bin/kokpit.js');
+const log = (l: string) => process.stderr.write(`  ${l}\n`);
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> & { phase?: string } };
+
+/** `verb group/resource[/sub]` of every pair the rules grant (RBAC has no wildcards here; the unit test checks). */
+export function grantedPairs(rules: Rule[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of rules) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${v} ${g}/${res}`);
+  return out;
+}
+
+const pairOf = (e: AuditEvent) =>
+  `${e.verb} ${e.objectRef?.apiGroup ?? ''}/${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`;
+
+/** A kubeconfig for the ServiceAccount: the API server's CA and a token from the TokenRequest API. */
+async function serviceAccountKubeConfig(cp: ControlPlane): Promise<{ kc: KubeConfig; file: string }> {
+  const tr = await cp
+    .kubeConfig()
+    .makeApiClient(CoreV1Api)
+    .createNamespacedServiceAccountToken({
+      name: 'kokpit-manager',
+      namespace: 'kokpit-system',
+      body: { spec: { audiences: [], expirationSeconds: 7200 } },
+    });
+  const yaml = buildKubeconfig({
+    server: cp.server,
+    caPem: cp.caPem,
+    clusterName: 'meta',
+    user: 'kokpit-manager',
+    token: tr.status!.token!,
+  });
+  const file = path.join(cp.dir, 'kokpit-manager.kubeconfig');
+  fs.writeFileSync(file, yaml, { mode: 0o600 });
+  return { kc: loadKubeConfig({ kubeconfigPath: file }), file };
+}
+
+describe('manager RBAC (config/rbac): least privilege, proven by the audit log', function () {
+  let cp: ControlPlane;
+  let admin: KubeConfig;
+  let runner: PodRunner | undefined;
+  let provisioner: { stop(): Promise<void> } | undefined;
+  let proxy: NodePortProxy | undefined;
+  let manager: Manager | undefined;
+  let stateDir: string;
+  let audit: AuditWrites;
+  let start: AuditMark;
+  let saFile: string;
+
+  before(async function () {
+    cp = await startControlPlane({ controllers: true, scheduler: false, audit: 'all', log: (l) => log(`[controlplane] ${l}`) });
+    admin = cp.kubeConfig();
+    audit = new AuditWrites(cp);
+    await installKokpitBase(admin);
+    const objects = makeObjectApi(admin);
+    // The RBAC exactly as `kokpit install` applies it, and nothing else for the ServiceAccount.
+    for (const o of renderInstall().filter((x) => /ServiceAccount|Role/.test(x.kind!))) await applyObject(objects, o);
+    await applyObject(objects, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    // Pods are admitted once the namespace's default ServiceAccount exists (an admission 403 otherwise, not RBAC's).
+    await waitFor(
+      'the default ServiceAccount of the test namespace',
+      () =>
+        admin
+          .makeApiClient(CoreV1Api)
+          .readNamespacedServiceAccount({ name: 'default', namespace: NS })
+          .catch(() => undefined),
+      { timeoutMs: 30_000 },
+    );
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-rbac-'));
+    runner = await startPodRunner({
+      kubeConfig: admin,
+      nodeName: 'rbac-meta-node',
+      stateDir: path.join(stateDir, 'runner'),
+      bindUnscheduledPods: true,
+      restartBackoff: { initialMs: 500, maxMs: 5000 },
+      stopGraceMs: 3000,
+    });
+    provisioner = await startHostPathProvisioner(admin, () => {});
+    // kube-proxy's part for NodePorts, on the node's own address: the operator finds the API server endpoint
+    // as it does in a real cluster (a node's InternalIP and the NodePort), with no host override.
+    proxy = await startNodePortProxy(admin, () => {}, runner.hostIP);
+    const sa = await serviceAccountKubeConfig(cp);
+    saFile = sa.file;
+    start = await audit.mark();
+    const t0 = Date.now();
+    const mlog = (lvl: string) => (m: string) => log(`[manager +${((Date.now() - t0) / 1000).toFixed(1)}s] ${lvl} ${m}`);
+    manager = new Manager({
+      kc: sa.kc,
+      // As in a pod, but for where backups go (a temporary directory) and etcd without fsync.
+      operators: kokpitOperators({
+        etcd: { resolver: podIPResolver, backupRoot: path.join(stateDir, 'backups'), unsafeNoFsync: true, busyRequeueMs: 500 },
+      }),
+      log: { info: mlog('info'), warn: mlog('warn'), error: mlog('error'), debug: () => {} },
+      leaderElection: { namespace: 'kokpit-system', identity: 'rbac-test-manager', leaseDurationSec: 15 },
+    });
+    await manager.start();
+  });
+
+  after(async () => {
+    await manager?.stop();
+    await proxy?.stop();
+    await provisioner?.stop();
+    await runner?.stop();
+    await cp?.stop();
+    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  const objects = () => makeObjectApi(admin);
+  const read = (kind: string, name: string) =>
+    readObject<Obj>(objects(), { apiVersion: API_VERSION, kind, metadata: { name, namespace: NS } });
+  const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 240_000) =>
+    waitFor(what, fn, { timeoutMs, intervalMs: 1000 });
+
+  it('etcd: an EtcdCluster created, scaled 1 → 3 → 1, backed up on demand and on a schedule (with retention)', async () => {
+    await applyObject(objects(), {
+      apiVersion: API_VERSION,
+      kind: 'EtcdCluster',
+      metadata: { name: 'e1', namespace: NS },
+      spec: { replicas: 1, version: '3.5.35', backup: { schedule: '* * * * *', retain: 1 } },
+    } as KubernetesObject);
+    await until('e1 Running with 1 member', async () => ((await read('EtcdCluster', 'e1'))?.status?.readyMembers === 1 ? true : undefined));
+    await applyObject(
+      objects(),
+      { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: 'e1', namespace: NS }, spec: { replicas: 3 } } as KubernetesObject,
+      {
+        fieldManager: 'rbac-test-scale',
+      },
+    );
+    await until('e1 scaled to 3 ready members', async () =>
+      (await read('EtcdCluster', 'e1'))?.status?.readyMembers === 3 ? true : undefined,
+    );
+    await applyObject(objects(), {
+      apiVersion: API_VERSION,
+      kind: 'EtcdBackup',
+      metadata: { name: 'b1', namespace: NS },
+      spec: { etcdClusterRef: { name: 'e1' } },
+    } as KubernetesObject);
+    await until('b1 Completed', async () => {
+      const phase = (await read('EtcdBackup', 'b1'))?.status?.phase;
+      assert.notEqual(phase, 'Failed');
+      return phase === 'Completed' ? true : undefined;
+    });
+    // Scale down: members removed, their pods and claims deleted.
+    await applyObject(
+      objects(),
+      { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: 'e1', namespace: NS }, spec: { replicas: 1 } } as KubernetesObject,
+      {
+        fieldManager: 'rbac-test-scale',
+      },
+    );
+    await until('e1 scaled down to 1 member', async () => {
+      const e = await read('EtcdCluster', 'e1');
+      return e?.status?.readyMembers === 1 && (e.status.members as unknown[] | undefined)?.length === 1 ? true : undefined;
+    });
+    // Two scheduled slots: the second prunes the first (retain 1), a delete of an EtcdBackup by the operator.
+    await until(
+      'two scheduled backups taken, the older pruned',
+      async () => ((await read('EtcdCluster', 'e1'))?.status?.lastScheduleTime && (await scheduledPrunes()) > 0 ? true : undefined),
+      200_000,
+    );
+  });
+
+  /** EtcdBackups the ServiceAccount deleted (the schedule's retention). */
+  const scheduledPrunes = async () =>
+    (await audit.requestsSince(start, { user: SA_USER, verbs: ['delete'], resource: 'etcdbackups' })).filter(
+      (e) => e.responseStatus?.code === 200,
+    ).length;
+
+  it('a BusinessCluster with addons to Ready (managed etcd), a MachineSet of two kwok Machines Running, a FleetRollout', async () => {
+    const biz = sampleBusinessCluster('biz', NS) as Obj;
+    biz.spec!.addons = [{ name: 'coredns', parameters: { replicas: 1 } }, { name: 'kube-proxy' }];
+    await applyObject(objects(), biz);
+    await waitClusterReady(admin, 'biz', NS, (type, ms) => log(`biz ${type} after ${ms} ms`));
+    await applyObject(objects(), {
+      apiVersion: API_VERSION,
+      kind: 'MachineSet',
+      metadata: { name: 'workers', namespace: NS },
+      spec: { clusterRef: { name: 'biz' }, replicas: 2, template: { spec: { provider: 'kwok', role: 'worker' } } },
+    } as KubernetesObject);
+    await until('2 Machines Running', async () => {
+      const ms = await listObjects<Obj>(objects(), API_VERSION, 'Machine', { namespace: NS });
+      return ms.filter((m) => m.status?.phase === 'Running').length === 2 ? true : undefined;
+    });
+    await applyObject(objects(), {
+      apiVersion: API_VERSION,
+      kind: 'FleetRollout',
+      metadata: { name: 'none', namespace: NS },
+      spec: {
+        target: { kubernetesVersion: 'v1.33.13' },
+        clusters: { selector: { matchLabels: { env: 'nowhere' } } },
+        waves: [{ name: 'all', clusters: '100%' }],
+      },
+    } as KubernetesObject);
+    await until('the rollout has a status', async () => ((await read('FleetRollout', 'none'))?.status?.phase ? true : undefined), 60_000);
+  });
+
+  it('`kokpit operator` as the ServiceAccount starts (reachability, CRDs) and waits as a standby', async () => {
+    const child = spawn(process.execPath, [BIN, 'operator', '--kubeconfig', saFile, '--leader-elect'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KOKPIT_FROM_SOURCE: '1', POD_NAME: 'kokpit-manager-standby', POD_NAMESPACE: 'kokpit-system' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    child.stderr.on('data', (d) => (out += String(d)));
+    try {
+      await waitFor('the standby waits for the lease', async () => (/holds the lease/.test(out) ? true : undefined), {
+        timeoutMs: 60_000,
+        abortIf: () => (child.exitCode !== null ? out : undefined),
+      });
+      assert.match(out, /rbac-test-manager/);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('everything deleted (finalizers run as the ServiceAccount)', async () => {
+    for (const [kind, name] of [
+      ['FleetRollout', 'none'],
+      ['MachineSet', 'workers'],
+      ['BusinessCluster', 'biz'],
+      ['EtcdCluster', 'e1'],
+    ]) {
+      await objects().delete({ apiVersion: API_VERSION, kind, metadata: { name, namespace: NS } });
+    }
+    for (const kind of ['FleetRollout', 'MachineSet', 'Machine', 'BusinessCluster', 'EtcdCluster'])
+      await until(
+        `every ${kind} gone`,
+        async () => ((await listObjects(objects(), API_VERSION, kind, { namespace: NS })).length ? undefined : true),
+        180_000,
+      );
+  });
+
+  it('no request of the ServiceAccount was forbidden, and every granted verb/resource was used', async () => {
+    const requests = await audit.requestsSince(start, { user: SA_USER });
+    assert.ok(requests.length > 100, `${requests.length} requests of ${SA_USER}`);
+    const forbidden = requests.filter(
+      (e) => e.responseStatus?.code === 403 || e.annotations?.['authorization.k8s.io/decision'] === 'forbid',
+    );
+    assert.deepEqual(
+      forbidden.map((e) => `${pairOf(e)} ${e.objectRef?.namespace ?? ''} ${e.requestURI}`),
+      [],
+      'forbidden requests of the manager',
+    );
+    // A server-side apply that creates its object is a patch answered 201, authorized as create too.
+    const used = new Set(
+      requests
+        .filter((e) => e.objectRef?.resource)
+        .flatMap((e) =>
+          e.verb === 'patch' && e.responseStatus?.code === 201 ? [pairOf(e), pairOf({ ...e, verb: 'create' })] : [pairOf(e)],
+        ),
+    );
+    const rules = renderInstall()
+      .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+      .flatMap((o) => (o as KubernetesObject & { rules: Rule[] }).rules);
+    const unused = [...grantedPairs(rules)].filter((p) => !used.has(p)).sort();
+    log(`used by the manager: ${[...used].sort().join(', ')}`);
+    assert.deepEqual(unused, [], 'granted but never used');
+  });
+});
