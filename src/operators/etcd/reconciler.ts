@@ -17,7 +17,7 @@ import {
 import { API_VERSION, withDefaults, type EtcdBackup, type EtcdCluster, type EtcdClusterStatus } from '../../api';
 import { type ReconcileContext, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { applyObject, deleteObject, isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
-import { addFinalizer, applyStatus, removeFinalizer, runSteps, type Step } from '../../kit';
+import { addFinalizer, removeFinalizer, runSteps, writeStatusIfChanged, type Step } from '../../kit';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
 import { backupFilePath, confineSnapshot, defaultBackupRoot } from './backup';
 import {
@@ -678,14 +678,12 @@ export class EtcdClusterReconciler {
     }
   }
 
+  /** Status through /status, only when it differs from what the cluster shows (a no-op apply is still a write). */
   private async writeStatus(cluster: EtcdCluster, status: EtcdCluster['status']): Promise<void> {
     try {
-      await applyStatus(
-        this.o.kc,
-        { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: cluster.metadata.name!, namespace: cluster.metadata.namespace } },
-        ETCD_CLUSTER_PLURAL,
-        status,
-      );
+      const metadata = { name: cluster.metadata.name!, namespace: cluster.metadata.namespace };
+      const ref = { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata };
+      await writeStatusIfChanged(this.o.kc, ref, ETCD_CLUSTER_PLURAL, cluster.status, (status ?? {}) as Record<string, unknown>);
     } catch (e) {
       if (isNotFound(e)) return; // deleted during the pass: nothing left to report on
       throw e;

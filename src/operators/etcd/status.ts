@@ -56,9 +56,14 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
       };
       if (v.etcd) m.id = v.etcd.id;
       if (h && h.version) {
-        m.raftIndex = h.raftIndex;
-        m.dbSize = h.dbSize;
-        m.dbSizeInUse = h.dbSizeInUse;
+        // Sizes move with every write the cluster takes: status follows them in steps of 10 % (or when a size
+        // first appears), so a steady cluster costs no status write. The raft index moves on every write and is
+        // not published at all (metrics and `etcdctl endpoint status` have it live).
+        const before = i.previous?.members?.find((p) => p.name === v.name);
+        const sizes = { dbSize: h.dbSize, dbSizeInUse: h.dbSizeInUse };
+        const settled = before && !movedByTenPercent(before.dbSize, h.dbSize) && !movedByTenPercent(before.dbSizeInUse, h.dbSizeInUse);
+        m.dbSize = settled ? before.dbSize : sizes.dbSize;
+        m.dbSizeInUse = settled ? before.dbSizeInUse : sizes.dbSizeInUse;
         m.version = h.version;
       }
       const message = !v.etcd ? 'not a member of the etcd cluster' : h?.error;
@@ -157,4 +162,10 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
   if (i.schedule?.lastScheduleTime) status.lastScheduleTime = i.schedule.lastScheduleTime;
   if (i.schedule?.nextScheduleTime) status.nextScheduleTime = i.schedule.nextScheduleTime;
   return status;
+}
+
+/** Whether a size moved by 10 % or more since it was last published (a size not published yet has moved). */
+function movedByTenPercent(published: number | undefined, now: number): boolean {
+  if (published === undefined) return true;
+  return Math.abs(now - published) >= Math.max(1, published) * 0.1;
 }

@@ -75,6 +75,32 @@ describe('etcd status', () => {
     options: DEFAULT_PLAN_OPTIONS,
   });
 
+  it('a steady cluster gives the same status: sizes move in 10 % steps, the raft index is not published', () => {
+    const at = (dbSize: number, raftIndex: number, previous?: ReturnType<typeof computeStatus>) => {
+      const i = input(true);
+      const moved = { dbSize, dbSizeInUse: 60, raftIndex, raftAppliedIndex: raftIndex };
+      for (const h of Object.values(i.health)) Object.assign(h!, moved);
+      return computeStatus({
+        cluster: ref,
+        generation: 4,
+        previous,
+        views: memberViews(i),
+        alarms: [],
+        plan: plan(i),
+        now: '2026-01-01T00:00:00Z',
+      });
+    };
+    const first = at(100, 9);
+    const later = at(109, 5000, first);
+    assert.deepEqual(later, first, 'raft index 9 -> 5000 and size +9 %: the same status, no write');
+    assert.ok(first.members!.every((m) => m.raftIndex === undefined));
+    assert.deepEqual(
+      at(110, 5000, first).members!.map((m) => m.dbSize),
+      [110, 110, 110],
+      '+10 %: published',
+    );
+  });
+
   it('reports members, leader, the oldest version, and conditions at the generation', () => {
     const i = input(true);
     const s = computeStatus({
