@@ -62,7 +62,9 @@ const kindRank = (o: KubernetesObject) => (KIND_ORDER.includes(o.kind!) ? KIND_O
 
 /** What `kokpit install` applies: config/default with the image and replicas given, in kustomize's order. */
 export function renderInstall(o: RenderInstallOptions = {}): KubernetesObject[] {
-  const objects = readKustomization(o.dir ?? packageDir('config/default')).sort((a, b) => kindRank(a) - kindRank(b));
+  const objects = readKustomization(o.dir ?? packageDir('config/default')).sort(
+    (a, b) => kindRank(a) - kindRank(b) || objectName(a).localeCompare(objectName(b)),
+  );
   for (const obj of objects) {
     if (obj.kind !== 'Deployment' || obj.metadata?.name !== MANAGER_DEPLOYMENT) continue;
     const spec = (obj as { spec: { replicas?: number; template: { spec: { containers: Array<{ name: string; image: string }> } } } }).spec;
@@ -135,6 +137,7 @@ export async function installManager(kc: KubeConfig, objects: KubernetesObject[]
   if (crds.length) {
     // Through applyCRDs' raw apply: client-node's typed model would drop enums, defaults and CEL rules.
     await applyCRDs(kc, crds as V1CustomResourceDefinition[]);
+    await kindsServed(makeObjectApi(kc));
     log(`${crds.length} CustomResourceDefinitions applied and established`);
   }
   const api = makeObjectApi(kc);
@@ -153,9 +156,32 @@ export async function installManager(kc: KubeConfig, objects: KubernetesObject[]
 /** kokpit's custom resources: `kind` and plural of every CRD kind, as listed by the API server. */
 const kokpitKinds = () => KINDS.filter((k) => k.crd);
 
+/**
+ * Waits until every kokpit kind can be listed: a CRD that was just changed is Established while its storage is
+ * still (re)initializing, and the API server answers 429 for a moment.
+ */
+async function kindsServed(api: KubernetesObjectApi, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    'every kokpit kind served',
+    async (state) => {
+      for (const k of kokpitKinds()) {
+        try {
+          await api.list(API_VERSION, k.kind, undefined, undefined, undefined, undefined, undefined, undefined, 1);
+        } catch (e) {
+          if ((e as { code?: number }).code !== 429) throw e;
+          state.lastReason = `${k.plural}: ${briefError(e)}`;
+          return undefined;
+        }
+      }
+      return true;
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
 async function deleteIfPresent(api: KubernetesObjectApi, o: KubernetesObject): Promise<boolean> {
   try {
-    await api.delete(o, undefined, undefined, undefined, undefined, 'Foreground');
+    await api.delete(o, undefined, undefined, undefined, undefined, 'Background');
     return true;
   } catch (e) {
     if (isNotFound(e)) return false;
@@ -176,6 +202,7 @@ export async function uninstallManager(
   await assertReachable(kc);
   const api = makeObjectApi(kc);
   if (o.purge) {
+    await kindsServed(api);
     for (const k of kokpitKinds()) {
       const list = await api.list(API_VERSION, k.kind).catch((e) => {
         if (isNotFound(e)) return { items: [] as KubernetesObject[] };
