@@ -259,10 +259,10 @@ describe('editor: fleet actions against a real apiserver (fake vscode)', functio
       state.quickPickAnswers = ['prod'];
       const messages = await run('kokpit.mergeKubeconfig');
       assert.equal(messages[0].level, 'info', messages[0].text);
-      assert.match(messages[0].text, new RegExp(`context kokpit-fleet-prod created in ${mine}; your current context is unchanged`));
+      assert.match(messages[0].text, new RegExp(`context kokpit/fleet/prod created in ${mine}; your current context is unchanged`));
       const merged = parse(fs.readFileSync(mine, 'utf8'));
       assert.equal(merged['current-context'], 'mine');
-      assert.deepEqual(merged.contexts.map((c: { name: string }) => c.name).sort(), ['kokpit-fleet-prod', 'mine']);
+      assert.deepEqual(merged.contexts.map((c: { name: string }) => c.name).sort(), ['kokpit/fleet/prod', 'mine']);
       assert.equal(fs.statSync(mine).mode & 0o777, 0o600);
       assert.ok(!state.logs.some((l) => l.message.includes('t0k3n')), 'the token is never logged');
     } finally {
