@@ -79,6 +79,7 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
   let bizKubeconfig: string;
   let networkExisted = false;
   let volumesBefore = new Set<string>();
+  let containersBefore = new Set<string>();
   const kokpit = (...args: string[]) => run(process.execPath, [BIN, ...args], { env, timeoutMs: 1_800_000 });
   const meta = (...args: string[]) => must(KUBECTL, ['--kubeconfig', metaKubeconfig, ...args], { env });
   const biz = (...args: string[]) => must(KUBECTL, ['--kubeconfig', bizKubeconfig, ...args], { env });
@@ -144,6 +145,9 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
     // A run that died left its kind cluster: start clean.
     await run(process.execPath, [BIN, 'down', '--name', NAME], { env });
     await run(path.join(KIND_DIR, 'kind'), ['delete', 'cluster', '--name', NAME], { env });
+    // Every container there before this run (not filtered by label: machine containers carry their business
+    // cluster's kind label, not the meta cluster's, so step 7 compares against this list).
+    containersBefore = new Set((await must('docker', ['ps', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
   });
 
   after(async function () {
@@ -665,8 +669,9 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
     await step('7. kokpit down', async () => {
       const down = await kokpit('down', '--name', NAME);
       assert.equal(down.code, 0, `${down.stdout}\n${down.stderr}`);
-      const ps = await must('docker', ['ps', '--all', '--format', '{{.Names}}', '--filter', `label=io.x-k8s.kind.cluster=${NAME}`]);
-      assert.equal(ps.trim(), '', 'containers left');
+      const ps = await must('docker', ['ps', '--all', '--no-trunc', '--format', '{{.ID}} {{.Names}}']);
+      const left = ps.split('\n').filter((l) => l && !containersBefore.has(l.split(' ')[0]));
+      assert.deepEqual(left, [], 'containers left (meta nodes and machines alike)');
       const volumes = (await must('docker', ['volume', 'ls', '-q'])).split('\n').filter((v) => v && !volumesBefore.has(v));
       assert.deepEqual(volumes, [], 'volumes left');
       if (!networkExisted)
