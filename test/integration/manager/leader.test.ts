@@ -77,7 +77,9 @@ describe('manager leader election on a real apiserver', function () {
     await (a as unknown as { shutdown(s: string, g: number): Promise<void> }).shutdown('lost-lease', 100);
     await bStarted;
     const takeoverMs = Date.now() - killedAt;
-    assert.ok(takeoverMs < (lease.leaseDurationSec + 4) * 1000, `took over in ${takeoverMs} ms`);
+    process.stderr.write(`  took over ${takeoverMs} ms after the holder stopped renewing (lease ${lease.leaseDurationSec} s)\n`);
+    // A deadline, not a benchmark: a loaded 2-core machine may add seconds to the lease duration.
+    assert.ok(takeoverMs < (lease.leaseDurationSec + 15) * 1000, `took over in ${takeoverMs} ms`);
     await waitFor(
       'b re-stamps one',
       async () => (await core.readNamespacedConfigMap({ namespace: NS, name: 'one' })).data?.handledBy === 'b' || undefined,
@@ -103,6 +105,8 @@ describe('manager leader election on a real apiserver', function () {
     const b = new Manager({ kc: cp.kubeConfig(), operators: [stampOperator('d', [])], leaderElection: { ...lease, identity: 'd' } });
     managers.push(b);
     await b.start();
-    assert.ok(Date.now() - t0 < 5000, 'acquired without waiting for a 30 s lease to expire');
+    const acquiredMs = Date.now() - t0;
+    process.stderr.write(`  the next manager acquired the released lease in ${acquiredMs} ms (lease 30 s)\n`);
+    assert.ok(acquiredMs < 20_000, `acquired in ${acquiredMs} ms: it waited for the 30 s lease to expire`);
   });
 });

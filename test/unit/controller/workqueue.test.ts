@@ -94,6 +94,8 @@ describe('Controller', () => {
         calls++;
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
+        // Added again while its pass runs: a queue without the in-flight guard would hand it to a second worker now.
+        if (calls === 1) c.enqueue('ns/a');
         await new Promise((r) => setTimeout(r, 5));
         inFlight--;
         if (calls < 3) throw new Error('not yet');
@@ -107,7 +109,7 @@ describe('Controller', () => {
     await done;
     await c.stop();
     assert.equal(maxInFlight, 1, 'never two passes of one key at once');
-    assert.equal(calls, 3);
+    assert.ok(calls >= 3, `${calls} passes`);
     assert.equal(c.stats.errors, 2);
   });
 
