@@ -18,6 +18,7 @@ import {
   type EtcdTestEnv,
   deleteIfExists,
   etcdClusterManifest,
+  lostWrites,
   memberPods,
   membersClient,
   readBackup,
@@ -358,8 +359,7 @@ describe('etcd operator day-2 operations on real etcd', function () {
             assert.match(p.spec!.containers[0].image!, /:3\.5\.35-0$/);
             assert.equal((await m.health(p.metadata!.name!, p)).version, '3.5.35');
           }
-          const stored = new Set(await m.client(ps[0].metadata!.name!, ps[0])!.getAll().prefix('/writer/').keys());
-          const lost = acked.filter((k) => !stored.has(k));
+          const lost = await lostWrites(env, 'upg', acked);
           assert.deepEqual(lost, [], `${lost.length} acknowledged writes lost`);
           process.stderr.write(`  ${acked.length} acknowledged writes during the upgrade, all readable\n`);
         } finally {

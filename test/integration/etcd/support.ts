@@ -2,6 +2,7 @@
 // collection, PV binding and PVC protection), the process pod runner running the member pods, a tiny
 // static provisioner (one hostPath PV per claim, pre-bound; the pod runner keeps hostPath volumes under
 // its node root, so a member's data outlives its pod), and the operator itself.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -219,8 +220,12 @@ export async function deleteIfExists(
 }
 
 /** Writes `/writer/<n>` through whichever member takes it, and remembers what etcd acknowledged. */
+/** Keys are unique to one writer run, and each value is derived from its key, so a check compares values. */
+const writerValue = (key: string): string => `value of ${key}`;
+
 export function startWriter(env: EtcdTestEnv, cluster: string): { acknowledged(): number; stop(): Promise<string[]> } {
   const acked: string[] = [];
+  const run = randomBytes(4).toString('hex');
   let stopped = false;
   const loop = (async () => {
     const members = await membersClient(env, cluster);
@@ -236,10 +241,10 @@ export function startWriter(env: EtcdTestEnv, cluster: string): { acknowledged()
         }
         const p = pods[turn++ % Math.max(1, pods.length)];
         const c = p && members.client(p.metadata!.name!, p);
-        const key = `/writer/${String(n).padStart(6, '0')}`;
+        const key = `/writer/${run}/${String(n).padStart(6, '0')}`;
         try {
           if (!c) throw new Error('no member');
-          await c.put(key).value(`v${n}`);
+          await c.put(key).value(writerValue(key));
           acked.push(key);
           n++;
         } catch {
@@ -400,8 +405,9 @@ export async function lostWrites(env: EtcdTestEnv, cluster: string, acked: strin
   const members = await membersClient(env, cluster);
   try {
     const [p] = (await memberPods(env, cluster)).filter((x) => !x.metadata?.deletionTimestamp);
-    const stored = new Set(await members.client(p.metadata!.name!, p)!.getAll().prefix('/writer/').keys());
-    return acked.filter((k) => !stored.has(k));
+    // Values, not only keys: a write that came back changed (or another run's key) is lost too.
+    const stored = await members.client(p.metadata!.name!, p)!.getAll().prefix('/writer/').strings();
+    return acked.filter((k) => stored[k] !== writerValue(k));
   } finally {
     members.close();
   }
