@@ -168,3 +168,23 @@ export type DefaultedBusinessClusterSpec = Present<BusinessClusterSpec, 'control
   apiServer: Present<NonNullable<BusinessClusterSpec['apiServer']>, 'service'>;
 };
 export type BusinessClusterStatus = Static<typeof BusinessClusterStatus>;
+
+/** Reasons the cluster operator gives when only a change of the spec or the catalog helps: waiting never fixes them. */
+export const TERMINAL_CLUSTER_REASONS: ReadonlySet<string> = new Set([
+  'DowngradeRefused',
+  'NoIntermediateVersion',
+  'VersionNotInCatalog',
+  'VersionNotUsable',
+  'InvalidNetwork',
+  'EtcdVersionTooOld',
+]);
+
+/** The first condition that failed for good at the object's current generation (read by `kokpit upgrade` and rollouts). */
+export function terminalClusterCondition<C extends { status?: string; reason?: string; observedGeneration?: number }>(
+  conditions: readonly C[] | undefined,
+  generation: number,
+): C | undefined {
+  return conditions?.find(
+    (c) => c.status === 'False' && TERMINAL_CLUSTER_REASONS.has(c.reason ?? '') && (c.observedGeneration ?? 0) >= generation,
+  );
+}

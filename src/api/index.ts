@@ -5,6 +5,7 @@ export * from './defaults';
 export * from './release-defaults';
 export type { EtcdClusterSpec, EtcdClusterStatus, EtcdMemberStatus, EtcdBackupSpec, EtcdBackupStatus } from './etcd';
 export type { BusinessClusterSpec, BusinessClusterStatus, DefaultedBusinessClusterSpec } from './business-cluster';
+export { TERMINAL_CLUSTER_REASONS, terminalClusterCondition } from './business-cluster';
 export type { KubernetesVersionSpec, AddonSpec, AddonParameter } from './catalog';
 export type { ComponentSpec, MachineSpec, MachineStatus, MachineSetSpec, MachineSetStatus } from './machines';
 export type { LocalEnvironmentSpec } from './local-environment';

@@ -4,23 +4,13 @@
 // spec.version is set with a merge patch under the CLI's own field manager, so it never fights the
 // reconciler's 'kokpit' manager (which owns status, not spec).
 import { PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION, type BusinessClusterStatus, type KubernetesVersion } from '../../api';
+import { API_VERSION, terminalClusterCondition, type BusinessClusterStatus, type KubernetesVersion } from '../../api';
 import { describeKubeError, listObjects, makeObjectApi, readObject, toKubeApiError } from '../../kube';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { checkCatalog, compareVersions, parseVersion } from '../../operators/cluster/versions';
 import { EXIT, UsageError, type Command } from '../command';
 
 export const UPGRADE_FIELD_MANAGER = 'kokpit-cli';
-
-/** Reasons that no amount of waiting fixes: the spec (or the catalog) must change. */
-const TERMINAL_REASONS = new Set([
-  'DowngradeRefused',
-  'NoIntermediateVersion',
-  'VersionNotInCatalog',
-  'VersionNotUsable',
-  'InvalidNetwork',
-  'EtcdVersionTooOld',
-]);
 
 type ClusterObject = KubernetesObject & { spec?: { version?: string }; status?: BusinessClusterStatus };
 
@@ -83,7 +73,7 @@ export function upgradeVerdict(bc: ClusterObject, target: string): UpgradeVerdic
   const ready = st?.conditions?.find((c) => c.type === 'Ready');
   const observed = (st?.observedGeneration ?? 0) >= gen;
   const current = (c: { observedGeneration?: number }) => (c.observedGeneration ?? 0) >= gen;
-  const terminal = st?.conditions?.find((c) => c.status === 'False' && TERMINAL_REASONS.has(c.reason ?? '') && current(c));
+  const terminal = terminalClusterCondition(st?.conditions, gen);
   if (terminal) return { state: 'failed', message: `${terminal.type}: ${terminal.message ?? terminal.reason}` };
   if (st?.version === target && ready?.status === 'True' && current(ready) && observed) return { state: 'done' };
   const waits: string[] = [];

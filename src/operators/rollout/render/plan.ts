@@ -4,6 +4,7 @@
 import { compareVersions } from '../../../kit';
 import {
   WAVE_LABEL,
+  terminalClusterCondition,
   type BusinessCluster,
   type FleetRolloutSpec,
   type RolloutClusterState,
@@ -29,23 +30,13 @@ export interface ClusterFacts {
   paused: boolean;
 }
 
-/** Reasons the cluster operator gives when only a spec or catalog change helps (as `kokpit upgrade` reads them). */
-const TERMINAL_REASONS = new Set([
-  'DowngradeRefused',
-  'NoIntermediateVersion',
-  'VersionNotInCatalog',
-  'VersionNotUsable',
-  'InvalidNetwork',
-  'EtcdVersionTooOld',
-]);
-
 export function clusterFacts(bc: BusinessCluster): ClusterFacts {
   const gen = bc.metadata.generation ?? 0;
   const current = (c: { observedGeneration?: number }) => (c.observedGeneration ?? 0) >= gen;
   const conds = bc.status?.conditions ?? [];
   const ready = conds.find((c) => c.type === 'Ready');
   const isReady = ready?.status === 'True' && current(ready) && (bc.status?.observedGeneration ?? 0) >= gen;
-  const terminal = conds.find((c) => c.status === 'False' && TERMINAL_REASONS.has(c.reason ?? '') && current(c));
+  const terminal = terminalClusterCondition(conds, gen);
   return {
     namespace: bc.metadata.namespace ?? 'default',
     name: bc.metadata.name,
