@@ -13,7 +13,7 @@ import { kokpitOperators } from '../manager/operators';
 import { KindProvider, META_CLUSTER_LABEL } from '../operators/machine/providers/kind';
 import { KwokProvider } from '../operators/machine/providers/kwok';
 import { kindControlPlaneNode, kindHostEndpoint, kindJoinEndpoint, type PortReservation } from '../providers/kind/config';
-import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
+import { installKokpitBase, startKokpitManager, stepTimer } from './meta';
 import { startHostPathProvisioner } from './provisioner';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
@@ -67,15 +67,9 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
     // The node image's default StorageClass names kokpit's provisioner: hostPath volumes on the node's /var.
     provisioner = await timed('volume provisioner (hostPath on the kind node)', () => startHostPathProvisioner(kc, (l) => o.log.warn(l)));
     const operators = kindOperators(o.name, o.reservations, path.join(dir, 'backups'));
-    let failed!: Promise<string>;
-    manager = await timed(
-      `manager (${operators.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`,
-      async () => {
-        const started = await startKokpitManager(kc, operators, o.log);
-        failed = started.lostLease;
-        return started.manager;
-      },
-    );
+    const started = await startKokpitManager(timed, kc, operators, o.log);
+    manager = started.manager;
+    const failed = started.lostLease;
     const version = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
     const node = kindControlPlaneNode(o.name);
     const state: EnvironmentState = {

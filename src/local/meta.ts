@@ -30,8 +30,21 @@ export async function installKokpitBase(kc: KubeConfig): Promise<void> {
   for (const obj of catalogObjects()) await applyObject(objects, obj as KubernetesObject);
 }
 
-/** Starts the manager; `lostLease` resolves when it loses its leader lease. */
-export async function startKokpitManager(
+/**
+ * Starts the manager as a step of `kokpit up` (the same step line in every runtime); `lostLease` resolves when it
+ * loses its leader lease.
+ */
+export function startKokpitManager(
+  timed: ReturnType<typeof stepTimer>,
+  kc: KubeConfig,
+  operators: OperatorDefinition[],
+  log: Logger,
+): Promise<{ manager: Manager; lostLease: Promise<string> }> {
+  const names = operators.map((r) => r.name).join(', ');
+  return timed(`manager (${names}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`, () => startManager(kc, operators, log));
+}
+
+async function startManager(
   kc: KubeConfig,
   operators: OperatorDefinition[],
   log: Logger,

@@ -8,6 +8,7 @@ import { minorOf } from '../kit';
 import { kubernetesVersion } from '../catalog/versions';
 import { applyObject, makeObjectApi, readObject } from '../kube';
 import { waitFor } from '../controlplane/wait';
+import { CONDITION_TYPES } from '../operators/cluster/conditions';
 
 export const SAMPLE_NAME = 'sample';
 export const SAMPLE_NAMESPACE = 'default';
@@ -98,17 +99,6 @@ export function sampleMachines(cluster: string, namespace = SAMPLE_NAMESPACE, pr
 type Condition = { type: string; status: string; reason?: string; message?: string };
 type ClusterObject = KubernetesObject & { status?: { phase?: string; endpoint?: string; conditions?: Condition[] } };
 
-const ORDER = [
-  'CatalogValid',
-  'NetworkValid',
-  'EtcdReady',
-  'CertificatesReady',
-  'APIServerAvailable',
-  'ControlPlaneReady',
-  'AddonsReady',
-  'Ready',
-];
-
 export async function createSample(kc: KubeConfig, apiServer?: SampleAPIServer): Promise<void> {
   await applyObject(makeObjectApi(kc), sampleBusinessCluster(SAMPLE_NAME, SAMPLE_NAMESPACE, apiServer));
 }
@@ -138,7 +128,7 @@ export async function waitClusterReady(
           metadata: { name, namespace },
         });
         const conds = last?.status?.conditions ?? [];
-        for (const type of ORDER) {
+        for (const type of CONDITION_TYPES) {
           const c = conds.find((x) => x.type === type);
           if (c?.status === 'True' && !seen.has(type)) {
             seen.add(type);

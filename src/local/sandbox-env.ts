@@ -109,15 +109,9 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       etcd: { resolver: podIPResolver, backupRoot: path.join(dir, 'backups'), unsafeNoFsync: true },
       cluster: { hostEndpoint: (_c, svc) => sandboxHostEndpoint(svc) },
     });
-    let failed!: Promise<string>;
-    manager = await timed(
-      `manager (${operators.map((r) => r.name).join(', ')}) holding the lease ${MANAGER_NAMESPACE}/kokpit-manager`,
-      async () => {
-        const started = await startKokpitManager(kc, operators, o.log);
-        failed = started.lostLease;
-        return started.manager;
-      },
-    );
+    const started = await startKokpitManager(timed, kc, operators, o.log);
+    manager = started.manager;
+    const failed = started.lostLease;
     const state: EnvironmentState = {
       name: o.name,
       runtime: 'sandbox',
