@@ -2,9 +2,8 @@
 // caches: a scrape costs no API request, and the numbers are what the operators see.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Gauge, type Registry } from 'prom-client';
-import type { BusinessCluster, EtcdCluster, Machine } from '../api';
-import type { SharedInformers } from '../controller/shared-informers';
-import { kokpitWatch } from '../controller/shared-informers';
+import type { BusinessCluster, EtcdCluster, EtcdMemberStatus, Machine } from '../api';
+import { kokpitWatch, type SharedInformers } from '../controller/shared-informers';
 
 type Cached<T> = () => readonly T[];
 
@@ -49,34 +48,28 @@ export function registerFleetMetrics(registry: Registry, informers: SharedInform
         m,
       })),
     );
-  new Gauge({
-    name: 'kokpit_etcd_member_healthy',
-    help: 'Whether an etcd member answered its health check at the last pass (1) or not (0)',
-    labelNames: ['namespace', 'cluster', 'member'],
-    registers,
-    collect() {
-      this.reset();
-      for (const { labels, m } of members()) this.set(labels, m.healthy ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'kokpit_etcd_db_size_bytes',
-    help: 'Backend database size of an etcd member',
-    labelNames: ['namespace', 'cluster', 'member'],
-    registers,
-    collect() {
-      this.reset();
-      for (const { labels, m } of members()) if (m.dbSize !== undefined) this.set(labels, m.dbSize);
-    },
-  });
-  new Gauge({
-    name: 'kokpit_etcd_db_size_in_use_bytes',
-    help: 'Bytes of the backend database in use (the rest is reclaimable by defragmentation)',
-    labelNames: ['namespace', 'cluster', 'member'],
-    registers,
-    collect() {
-      this.reset();
-      for (const { labels, m } of members()) if (m.dbSizeInUse !== undefined) this.set(labels, m.dbSizeInUse);
-    },
-  });
+  // One gauge per member fact, labelled by the member; a member without the fact (not answering) has no sample.
+  const memberGauge = (name: string, help: string, value: (m: EtcdMemberStatus) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['namespace', 'cluster', 'member'],
+      registers,
+      collect() {
+        this.reset();
+        for (const { labels, m } of members()) {
+          const v = value(m);
+          if (v !== undefined) this.set(labels, v);
+        }
+      },
+    });
+  memberGauge('kokpit_etcd_member_healthy', 'Whether an etcd member answered its health check at the last pass (1) or not (0)', (m) =>
+    m.healthy ? 1 : 0,
+  );
+  memberGauge('kokpit_etcd_db_size_bytes', 'Backend database size of an etcd member', (m) => m.dbSize);
+  memberGauge(
+    'kokpit_etcd_db_size_in_use_bytes',
+    'Bytes of the backend database in use (the rest is reclaimable by defragmentation)',
+    (m) => m.dbSizeInUse,
+  );
 }
