@@ -22,7 +22,12 @@ export const KIND_VERSION = 'v0.30.0';
 /** CoreDNS release the version catalog's images name (registry.k8s.io/coredns/coredns:v1.11.3). */
 export const COREDNS_VERSION = 'v1.11.3';
 
-export type Family = 'kubernetes' | 'etcd' | 'kwok' | 'kind' | 'coredns';
+/** Open Cluster Management release pinned in hack/bins/ocm (the newest the module proxy serves). */
+export const OCM_VERSION = 'v1.0.0';
+/** OCM's commands (`open-cluster-management.io/ocm/cmd/<name>`), built on demand for the multicluster hub and agents. */
+export const OCM_COMPONENTS = ['registration', 'work', 'placement', 'registration-operator', 'addon'] as const;
+
+export type Family = 'kubernetes' | 'etcd' | 'kwok' | 'kind' | 'coredns' | 'ocm';
 
 export interface BinarySpec {
   component: string;
@@ -189,6 +194,25 @@ function imageToolSpecs(): BinarySpec[] {
   ];
 }
 
+// The v1.0.0 tag's commit time as the module proxy reports it (`.info`), like KUBE_TAG_DATES.
+const OCM_TAG_DATE = '2025-06-16T01:05:30Z';
+
+/** OCM's own version variables (upstream's Makefile sets the same ones from git). */
+function ocmSpecs(): BinarySpec[] {
+  const m = /^v(\d+)\.(\d+)\./.exec(OCM_VERSION)!;
+  const vars = [`versionFromGit=${OCM_VERSION}`, `majorFromGit=${m[1]}`, `minorFromGit=${m[2]}`, `buildDate=${OCM_TAG_DATE}`];
+  return OCM_COMPONENTS.map((component) => ({
+    component,
+    version: OCM_VERSION,
+    family: 'ocm' as const,
+    module: 'ocm',
+    pkg: `open-cluster-management.io/ocm/cmd/${component}`,
+    tags: [],
+    vars: vars.map((v) => `open-cluster-management.io/ocm/pkg/version.${v}`),
+    onDemand: true,
+  }));
+}
+
 /** Every buildable component/version, in build order (cheap first, Kubernetes oldest first). */
 export const CATALOG: readonly BinarySpec[] = [
   ...etcdSpecs(),
@@ -196,6 +220,7 @@ export const CATALOG: readonly BinarySpec[] = [
   ...kubeOldReleaseSpecs(),
   ...kubeSpecs(),
   ...imageToolSpecs(),
+  ...ocmSpecs(),
 ];
 
 export const COMPONENTS: readonly string[] = [...new Set(CATALOG.map((s) => s.component))];
