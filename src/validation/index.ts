@@ -2,7 +2,7 @@
 export { validateText, checkText, definedNames, type CheckedText } from './validate';
 export { parseDocuments, parseWithLibrary } from './parse';
 export { LIMITS, tooLargeMessage } from './limits';
-export type { Diagnostic, ValidateOptions, Severity, PathSegment } from './types';
+export type { Diagnostic, FindingData, ValidateOptions, Severity, PathSegment } from './types';
 export { formatPath } from './types';
 export { documentTarget, isTarget, KOKPIT_KIND_NAMES, type DocumentTarget } from './document-schemas';
 export { compileSchema, schemaAt, typeLabel, type CompiledSchema, type JsonSchema } from './schema';

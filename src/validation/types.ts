@@ -21,6 +21,17 @@ export interface Diagnostic {
   code: string;
   /** 0-based index of the document in a multi-document stream. */
   document: number;
+  /** Machine-readable facts for a quick fix, by code: `unknown-field` {field, suggestion?}, `required` {field},
+   *  `even-replicas` {value, choices (preferred first)}, `unknown-version`/`version-not-usable` {supported}. */
+  data?: FindingData;
+}
+
+export interface FindingData {
+  field?: string;
+  suggestion?: string;
+  value?: unknown;
+  choices?: number[];
+  supported?: string[];
 }
 
 export interface ValidateOptions {

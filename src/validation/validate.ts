@@ -114,11 +114,11 @@ function validateDocument(
     info: target.info,
     opts,
     known,
-    report(path, at, severity: Severity, code, message, replaces) {
+    report(path, at, severity: Severity, code, message, replaces, data) {
       const where = locate(root, path);
       const range = (at === 'key' ? where.key : where.value) ?? where.key ?? where.value ?? anchor;
       const p = formatPath(path);
-      findings.push({ range, severity, code, message, path: p });
+      findings.push({ range, severity, code, message, path: p, ...(data ? { data } : {}) });
       for (const r of replaces ?? []) dropped.add(`${p}\u0000${r}`);
     },
   };
@@ -193,5 +193,6 @@ function toDiagnostic(lines: LineIndex, document: number, f: Finding): Diagnosti
     path: f.path,
     code: f.code,
     document,
+    ...(f.data ? { data: f.data } : {}),
   };
 }

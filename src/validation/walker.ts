@@ -16,7 +16,7 @@ import {
 import { LIMITS } from './limits';
 import type { CompiledSchema } from './schema';
 import { describeTypes, didYouMean, jsonType, listValues, patternMessage, quote } from './messages';
-import { formatPath, type PathSegment, type Severity } from './types';
+import { formatPath, type FindingData, type PathSegment, type Severity } from './types';
 
 export type Range = readonly [start: number, end: number];
 
@@ -26,6 +26,7 @@ export interface Finding {
   code: string;
   message: string;
   path: string;
+  data?: FindingData;
 }
 
 type Sink = (f: Finding) => void;
@@ -105,7 +106,7 @@ export class SchemaWalker {
       for (const name of effective.required) {
         if (Object.prototype.hasOwnProperty.call(m.obj, name) || m.suggested?.has(name)) continue;
         const where = this.path.length ? ` in ${formatPath(this.path)}` : '';
-        this.report(anchor, 'error', 'required', `missing required field "${name}"${where}`, [...this.path, name]);
+        this.report(anchor, 'error', 'required', `missing required field "${name}"${where}`, [...this.path, name], { field: name });
       }
     }
     return m.obj;
@@ -157,7 +158,10 @@ export class SchemaWalker {
     if (guess) (m.suggested ??= new Set()).add(guess);
     const where = this.path.length > 1 ? ` in ${formatPath(this.path.slice(0, -1))}` : '';
     const help = guess ? `; did you mean "${guess}"?` : names.length && names.length <= 8 ? ` (allowed: ${names.join(', ')})` : '';
-    this.report(keyRange, 'error', 'unknown-field', `unknown field "${key}"${where}${help}`);
+    this.report(keyRange, 'error', 'unknown-field', `unknown field "${key}"${where}${help}`, this.path, {
+      field: key,
+      ...(guess ? { suggestion: guess } : {}),
+    });
     return undefined;
   }
 
@@ -380,10 +384,25 @@ export class SchemaWalker {
     return this.path.length ? formatPath(this.path) : 'the document';
   }
 
-  private report(range: Range, severity: Severity, code: string, message: string, path: readonly PathSegment[] = this.path): void {
+  private report(
+    range: Range,
+    severity: Severity,
+    code: string,
+    message: string,
+    path: readonly PathSegment[] = this.path,
+    data?: FindingData,
+  ): void {
+    const extra = data ? { data } : {};
     if (this.via)
-      this.sink({ range: this.via.range, severity, code, message: `${message} (through ${this.via.name})`, path: formatPath(path) });
-    else this.sink({ range, severity, code, message, path: formatPath(path) });
+      this.sink({
+        range: this.via.range,
+        severity,
+        code,
+        message: `${message} (through ${this.via.name})`,
+        path: formatPath(path),
+        ...extra,
+      });
+    else this.sink({ range, severity, code, message, path: formatPath(path), ...extra });
   }
 }
 

@@ -3,6 +3,7 @@ import { NetworkSpec } from '../../api/business-cluster';
 import { formatPath, type PathSegment } from '../types';
 import { obj, str, valueAt, type RuleContext } from './context';
 import { checkEtcdBinding, checkEtcdReplicas } from './etcd';
+import { checkMaintenanceWindows } from './maintenance';
 import { checkNetworkRanges, checkNodePort } from './network';
 import { checkReferences } from './references';
 
@@ -27,6 +28,7 @@ export function checkBusinessClusterSpec(ctx: RuleContext, spec: readonly PathSe
   }
   checkReferences(ctx, [...spec, 'addons'], 'Addon', 'name');
   checkCatalogVersion(ctx, [...spec, 'version']);
+  checkMaintenanceWindows(ctx, [...spec, 'maintenance', 'windows']);
 }
 
 /** Flags are written without dashes: `{"v": "2"}` becomes `--v=2`, so `--v` would become `----v`. */
@@ -55,6 +57,8 @@ function checkCatalogVersion(ctx: RuleContext, path: readonly PathSegment[]): vo
   const version = valueAt(ctx.value, path);
   if (!catalog || typeof version !== 'string' || !/^v[0-9]+\.[0-9]+\.[0-9]+$/.test(version)) return;
   const usable = entries?.filter((e) => USABLE_STATES.has(e.state ?? 'Supported')).map((e) => e.version);
+  // Without states (a plain version list) every catalog version counts as Supported.
+  const data = { supported: entries ? entries.filter((e) => (e.state ?? 'Supported') === 'Supported').map((e) => e.version) : catalog };
   const entry = entries?.find((e) => e.version === version);
   if (entry && !USABLE_STATES.has(entry.state ?? 'Supported')) {
     ctx.report(
@@ -64,6 +68,8 @@ function checkCatalogVersion(ctx: RuleContext, path: readonly PathSegment[]): vo
       'version-not-usable',
       `Kubernetes ${version} is ${entry.state} in the meta cluster's version catalog${entry.reason ? ` (${entry.reason})` : ''}; ` +
         `a cluster at it will not start: use ${usable?.length ? usable.join(', ') : 'a Supported version'}`,
+      undefined,
+      data,
     );
     return;
   }
@@ -75,5 +81,7 @@ function checkCatalogVersion(ctx: RuleContext, path: readonly PathSegment[]): vo
     'warning',
     'unknown-version',
     `Kubernetes ${version} is not in the meta cluster's version catalog (${known}); pick one of those or add a KubernetesVersion for it`,
+    undefined,
+    data,
   );
 }

@@ -1,7 +1,7 @@
 // What a semantic rule sees: the document as plain JS, a way to report at a path, and the file's definitions.
 import { isMap, isSeq, isScalar, type Node } from 'yaml';
 import type { KindInfo } from '../../api/kinds';
-import type { PathSegment, Severity, ValidateOptions } from '../types';
+import type { FindingData, PathSegment, Severity, ValidateOptions } from '../types';
 import { itemAnchor, rangeOf, type Range } from '../walker';
 
 export interface Definitions {
@@ -18,8 +18,16 @@ export interface RuleContext {
   /** Components and Addons defined in the same text or passed in `opts`. */
   known: Definitions;
   /** Report at the value (`at: 'value'`) or the key (`at: 'key'`) of `path`; a missing path falls back to its
-   *  nearest existing ancestor's key. `replaces` drops schema findings of these codes at the same path. */
-  report(path: readonly PathSegment[], at: 'key' | 'value', severity: Severity, code: string, message: string, replaces?: string[]): void;
+   *  nearest existing ancestor's key. `replaces` drops schema findings of these codes at the same path; `data` is for quick fixes. */
+  report(
+    path: readonly PathSegment[],
+    at: 'key' | 'value',
+    severity: Severity,
+    code: string,
+    message: string,
+    replaces?: string[],
+    data?: FindingData,
+  ): void;
 }
 
 export type Rule = (ctx: RuleContext) => void;

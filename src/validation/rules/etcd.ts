@@ -2,6 +2,9 @@
 import { formatPath, type PathSegment } from '../types';
 import { didYouMean } from '../messages';
 import { obj, valueAt, type RuleContext } from './context';
+import { EtcdMemberCount } from '../../api/etcd';
+
+const MEMBER_COUNTS: readonly number[] = (EtcdMemberCount as unknown as { enum: number[] }).enum;
 
 /** etcd needs a majority to write: n members survive floor((n-1)/2) failures, so an even count buys
  *  nothing over the odd count below it and adds one more member every write waits for. */
@@ -18,7 +21,15 @@ export function checkEtcdReplicas(ctx: RuleContext, path: readonly PathSegment[]
     `${formatPath(path)} is ${n}: an even number of etcd members tolerates no more failures than ${n - 1} (both survive ${tolerated}) ` +
       `and adds a member every write must wait for; use ${suggestion}`,
     ['enum'],
+    { value: n, choices: oddChoices(n) },
   );
+}
+
+/** The odd counts next to an even `n` that the schema allows, one more member first (it keeps the capacity asked
+ *  for); past the largest allowed count, that one. */
+export function oddChoices(n: number): number[] {
+  const near = [n + 1, n - 1].filter((c) => MEMBER_COUNTS.includes(c));
+  return near.length ? near : [Math.max(...MEMBER_COUNTS)];
 }
 
 /** `has(self.clusterRef) != has(self.managed)` — the CEL rule the CRD carries, with a message that explains the choice. */
