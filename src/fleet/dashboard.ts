@@ -1,0 +1,329 @@
+// The Fleet dashboard as plain data: one row per BusinessCluster from the same objects the Fleet tree watches
+// (BusinessClusters, their EtcdClusters, Machines, FleetRollouts), a ring of etcd DB size samples per etcd cluster
+// for the sparkline, and a row diff so a change to one cluster is one small update, not a re-render.
+// The webview (src/extension/dashboard/, media/dashboard.js) only draws these rows.
+import type { BusinessCluster, Condition, EtcdCluster, FleetRollout, Machine } from '../api';
+import type { FleetStatus } from './model';
+import { mentions, movingTo, type RolloutMention } from './rollouts';
+
+export type EtcdHealth = 'healthy' | 'degraded' | 'down' | 'unknown';
+
+/** Flat on purpose: the diff compares fields with `===` and the webview sorts on them. */
+export interface DashboardRow {
+  /** `namespace/name`. */
+  id: string;
+  namespace: string;
+  name: string;
+  phase: string;
+  status: FleetStatus;
+  version: string;
+  /** The version an upgrade or a running FleetRollout moves the cluster to. */
+  target?: string;
+  cpReady: number;
+  cpTotal: number;
+  etcd: string;
+  etcdHealth: EtcdHealth;
+  etcdReady: number;
+  etcdTotal: number;
+  /** The largest member's backend size, bytes. */
+  dbSize?: number;
+  machinesReady: number;
+  machinesTotal: number;
+  /** The newest condition with a message (the tree's watches carry no Events). */
+  lastMessage?: string;
+  lastTime?: string;
+  /** The DB size over the last hour as SVG polyline points in a SPARK_WIDTH × SPARK_HEIGHT box. */
+  spark: string;
+}
+
+/** One cluster's change: the whole row when new, only the changed fields otherwise, or its removal. */
+export type RowUpdate = { id: string; row: DashboardRow } | { id: string; set: Partial<DashboardRow> } | { id: string; removed: true };
+
+export const SPARK_WINDOW_MS = 60 * 60 * 1000;
+export const SPARK_WIDTH = 60;
+export const SPARK_HEIGHT = 16;
+/** Samples closer than this replace the previous one, so a busy watch cannot flood the ring. */
+const SAMPLE_SPACING_MS = 10_000;
+const MAX_SAMPLES = SPARK_WINDOW_MS / SAMPLE_SPACING_MS;
+
+export type DashboardObject = BusinessCluster | EtcdCluster | Machine | FleetRollout;
+type Ref = { kind: string; namespace?: string; name: string };
+
+const key = (namespace: string | undefined, name: string) => `${namespace ?? 'default'}/${name}`;
+
+/** The EtcdCluster a BusinessCluster keeps its state in: its own `<name>-etcd`, or the shared one it names. */
+export function etcdOf(bc: BusinessCluster): string {
+  return bc.spec.etcd?.clusterRef?.name ?? `${bc.metadata.name}-etcd`;
+}
+
+export class DashboardModel {
+  private readonly clusters = new Map<string, BusinessCluster>();
+  private readonly etcds = new Map<string, EtcdCluster>();
+  /** Machines by cluster key, then machine name. */
+  private readonly machines = new Map<string, Map<string, Machine>>();
+  /** What each rollout says about a cluster, by cluster key then rollout name. */
+  private readonly rollouts = new Map<string, Map<string, RolloutMention>>();
+  private readonly rolloutClusters = new Map<string, Set<string>>();
+  private readonly samples = new Map<string, Array<[number, number]>>();
+  private readonly rowCache = new Map<string, DashboardRow>();
+  /** Cluster keys by the key of the EtcdCluster they use, so an etcd change finds its rows without a scan. */
+  private readonly onEtcd = new Map<string, Set<string>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Adds or replaces an object; returns the ids of the rows it may change. */
+  upsert(obj: DashboardObject): string[] {
+    switch (obj.kind) {
+      case 'BusinessCluster':
+        return this.setCluster(key(obj.metadata.namespace, obj.metadata.name), obj);
+      case 'EtcdCluster':
+        return this.setEtcd(obj);
+      case 'Machine':
+        return this.setMachine(obj);
+      case 'FleetRollout':
+        return this.setRollout(obj.metadata.name, mentions(obj));
+      default:
+        return [];
+    }
+  }
+
+  remove(ref: Ref): string[] {
+    const k = key(ref.namespace, ref.name);
+    switch (ref.kind) {
+      case 'BusinessCluster':
+        return this.setCluster(k, undefined);
+      case 'EtcdCluster':
+        this.etcds.delete(k);
+        this.samples.delete(k);
+        return this.touch(this.clustersOnEtcd(k));
+      case 'Machine': {
+        const [cluster] =
+          [...this.machines].find(([, ms]) => ms.has(ref.name) && ms.get(ref.name)!.metadata.namespace === ref.namespace) ?? [];
+        if (!cluster) return [];
+        this.machines.get(cluster)!.delete(ref.name);
+        return this.touch([cluster]);
+      }
+      case 'FleetRollout':
+        return this.setRollout(ref.name, new Map());
+      default:
+        return [];
+    }
+  }
+
+  /** Every row, by namespace/name. */
+  rows(): DashboardRow[] {
+    return [...this.clusters.keys()].sort().map((id) => this.row(id)!);
+  }
+
+  row(id: string): DashboardRow | undefined {
+    const bc = this.clusters.get(id);
+    if (!bc) return undefined;
+    let row = this.rowCache.get(id);
+    if (!row) {
+      row = this.computeRow(id, bc);
+      this.rowCache.set(id, row);
+    }
+    return row;
+  }
+
+  /** The (time, bytes) samples of the cluster's etcd DB size in the last hour, oldest first. */
+  dbSamples(id: string): ReadonlyArray<[number, number]> {
+    const bc = this.clusters.get(id);
+    return bc ? (this.samples.get(key(bc.metadata.namespace, etcdOf(bc))) ?? []) : [];
+  }
+
+  private touch(ids: Iterable<string>): string[] {
+    const out = [...ids];
+    for (const id of out) this.rowCache.delete(id);
+    return out;
+  }
+
+  private setCluster(k: string, bc: BusinessCluster | undefined): string[] {
+    const old = this.clusters.get(k);
+    if (old) this.onEtcd.get(key(old.metadata.namespace, etcdOf(old)))?.delete(k);
+    if (bc) {
+      this.clusters.set(k, bc);
+      const ek = key(bc.metadata.namespace, etcdOf(bc));
+      if (!this.onEtcd.has(ek)) this.onEtcd.set(ek, new Set());
+      this.onEtcd.get(ek)!.add(k);
+    } else this.clusters.delete(k);
+    return this.touch([k]);
+  }
+
+  private setEtcd(ec: EtcdCluster): string[] {
+    const k = key(ec.metadata.namespace, ec.metadata.name);
+    this.etcds.set(k, ec);
+    const size = dbSize(ec);
+    if (size !== undefined) this.sample(k, size);
+    return this.touch(this.clustersOnEtcd(k));
+  }
+
+  private sample(etcdKey: string, size: number): void {
+    const now = this.now();
+    const ring = this.samples.get(etcdKey) ?? [];
+    const last = ring[ring.length - 1];
+    if (last && now - last[0] < SAMPLE_SPACING_MS && ring.length > 1) ring[ring.length - 1] = [now, size];
+    else ring.push([now, size]);
+    while (ring.length > MAX_SAMPLES || (ring.length && ring[0][0] < now - SPARK_WINDOW_MS)) ring.shift();
+    this.samples.set(etcdKey, ring);
+  }
+
+  private clustersOnEtcd(etcdKey: string): string[] {
+    return [...(this.onEtcd.get(etcdKey) ?? [])];
+  }
+
+  private setMachine(m: Machine): string[] {
+    const cluster = key(m.metadata.namespace, m.spec.clusterRef.name);
+    // A machine moved to another cluster (rare) leaves its old one.
+    const moved = [...this.machines].filter(
+      ([c, ms]) => c !== cluster && ms.get(m.metadata.name)?.metadata.namespace === m.metadata.namespace,
+    );
+    for (const [, ms] of moved) ms.delete(m.metadata.name);
+    if (!this.machines.has(cluster)) this.machines.set(cluster, new Map());
+    this.machines.get(cluster)!.set(m.metadata.name, m);
+    return this.touch([cluster, ...moved.map(([c]) => c)]);
+  }
+
+  private setRollout(rollout: string, now: Map<string, RolloutMention>): string[] {
+    const before = this.rolloutClusters.get(rollout) ?? new Set();
+    for (const k of before) if (!now.has(k)) this.rollouts.get(k)?.delete(rollout);
+    for (const [k, m] of now) {
+      if (!this.rollouts.has(k)) this.rollouts.set(k, new Map());
+      this.rollouts.get(k)!.set(rollout, m);
+    }
+    this.rolloutClusters.set(rollout, new Set(now.keys()));
+    return this.touch(new Set([...before, ...now.keys()]));
+  }
+
+  private computeRow(id: string, bc: BusinessCluster): DashboardRow {
+    const ns = bc.metadata.namespace ?? 'default';
+    const etcdName = etcdOf(bc);
+    const ec = this.etcds.get(key(ns, etcdName));
+    const components = bc.status?.components ?? [];
+    const ms = [...(this.machines.get(id)?.values() ?? [])];
+    const last = lastCondition(bc.status?.conditions);
+    return {
+      id,
+      namespace: ns,
+      name: bc.metadata.name,
+      phase: bc.status?.phase ?? 'Pending',
+      status: clusterStatus(bc),
+      version: bc.status?.version ?? bc.spec.version,
+      target: targetVersion(bc, this.rollouts.get(id)?.values()),
+      cpReady: components.filter((c) => (c.readyReplicas ?? 0) >= (c.replicas ?? 1)).length,
+      cpTotal: components.length,
+      etcd: etcdName,
+      ...etcdFacts(ec),
+      machinesReady: ms.filter((m) => m.status?.conditions?.some((c) => c.type === 'NodeReady' && c.status === 'True')).length,
+      machinesTotal: ms.length,
+      lastMessage: last?.message,
+      lastTime: last?.lastTransitionTime,
+      spark: sparkline(this.samples.get(key(ns, etcdName)) ?? [], this.now()),
+    };
+  }
+}
+
+function clusterStatus(bc: BusinessCluster): FleetStatus {
+  const ready = bc.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return 'ok';
+  switch (bc.status?.phase) {
+    case 'Degraded':
+      return 'error';
+    case 'Running':
+      return ready?.status === 'False' ? 'warning' : 'ok';
+    case undefined:
+      return 'unknown';
+    default:
+      return 'progress';
+  }
+}
+
+/** The upgrade in flight (the cluster operator's), else the spec the status has not reached, else a running rollout's. */
+function targetVersion(bc: BusinessCluster, ms: Iterable<RolloutMention> | undefined): string | undefined {
+  if (bc.status?.upgrade?.to) return bc.status.upgrade.to;
+  if (bc.status?.version && bc.status.version !== bc.spec.version) return bc.spec.version;
+  const moving = movingTo(ms ?? []);
+  return moving?.text.replace(/^→ /, '');
+}
+
+export function dbSize(ec: EtcdCluster): number | undefined {
+  const sizes = (ec.status?.members ?? []).map((m) => m.dbSize).filter((s): s is number => s !== undefined);
+  return sizes.length ? Math.max(...sizes) : undefined;
+}
+
+function etcdFacts(ec: EtcdCluster | undefined): Pick<DashboardRow, 'etcdHealth' | 'etcdReady' | 'etcdTotal' | 'dbSize'> {
+  if (!ec) return { etcdHealth: 'unknown', etcdReady: 0, etcdTotal: 0 };
+  const members = ec.status?.members ?? [];
+  const total = ec.spec.replicas ?? members.length;
+  const ready = ec.status?.readyMembers ?? members.filter((m) => m.healthy).length;
+  const health: EtcdHealth =
+    ec.status?.phase === 'QuorumLost' || (total > 0 && ready <= total / 2)
+      ? 'down'
+      : ready < total || ec.status?.phase === 'Degraded'
+        ? 'degraded'
+        : ec.status?.phase
+          ? 'healthy'
+          : 'unknown';
+  return { etcdHealth: health, etcdReady: ready, etcdTotal: total, dbSize: dbSize(ec) };
+}
+
+/** The newest condition that says something: by lastTransitionTime, failing conditions first among equals. */
+export function lastCondition(conditions: Condition[] | undefined): Condition | undefined {
+  const said = (conditions ?? []).filter((c) => c.message);
+  const rank = (c: Condition) => `${c.lastTransitionTime ?? ''}${c.status === 'False' ? '1' : '0'}`;
+  return said.reduce<Condition | undefined>((best, c) => (!best || rank(c) > rank(best) ? c : best), undefined);
+}
+
+/** SVG polyline points for the samples of the last hour: x is time (now at the right), y is size (0 at the bottom). */
+export function sparkline(samples: ReadonlyArray<[number, number]>, now: number): string {
+  const recent = samples.filter(([t]) => t >= now - SPARK_WINDOW_MS);
+  if (!recent.length) return '';
+  const sizes = recent.map(([, s]) => s);
+  const lo = Math.min(...sizes);
+  const span = Math.max(...sizes) - lo || 1;
+  const x = (t: number) => (SPARK_WIDTH * (t - (now - SPARK_WINDOW_MS))) / SPARK_WINDOW_MS;
+  const y = (s: number) => SPARK_HEIGHT - 1 - ((SPARK_HEIGHT - 2) * (s - lo)) / span;
+  const pts = recent.map(([t, s]) => [x(t), y(s)]);
+  // The last value holds until now, so a quiet etcd draws a flat line to the right edge.
+  pts.push([SPARK_WIDTH, pts[pts.length - 1][1]]);
+  return pts.map(([a, b]) => `${+a.toFixed(1)},${+b.toFixed(1)}`).join(' ');
+}
+
+/** The smallest message that turns `prev` into `next` on the webview; undefined when nothing shows differently. */
+export function diffRow(id: string, prev: DashboardRow | undefined, next: DashboardRow | undefined): RowUpdate | undefined {
+  if (!next) return prev ? { id, removed: true } : undefined;
+  if (!prev) return { id, row: next };
+  const set: Partial<Record<keyof DashboardRow, unknown>> = {};
+  const keys = new Set([...Object.keys(prev), ...Object.keys(next)]) as Set<keyof DashboardRow>;
+  for (const k of keys) if (prev[k] !== next[k]) set[k] = next[k];
+  return Object.keys(set).length ? { id, set: set as Partial<DashboardRow> } : undefined;
+}
+
+/**
+ * What the webview has been sent, so changed ids become the updates it still lacks: `full()` once (and after a
+ * reconnect), then `updates(ids)` for each batch of changes.
+ */
+export class DashboardFeed {
+  private sent = new Map<string, DashboardRow>();
+
+  constructor(private readonly model: DashboardModel) {}
+
+  full(): DashboardRow[] {
+    const rows = this.model.rows();
+    this.sent = new Map(rows.map((r) => [r.id, r]));
+    return rows;
+  }
+
+  updates(ids: Iterable<string>): RowUpdate[] {
+    const out: RowUpdate[] = [];
+    for (const id of new Set(ids)) {
+      const next = this.model.row(id);
+      const u = diffRow(id, this.sent.get(id), next);
+      if (!u) continue;
+      if (next) this.sent.set(id, next);
+      else this.sent.delete(id);
+      out.push(u);
+    }
+    return out;
+  }
+}
