@@ -46,6 +46,8 @@ export interface BinarySpec {
    * (kubelet, kubeadm, kube-proxy, kind, coredns), which the unit/integration suites never use.
    */
   onDemand?: boolean;
+  /** A Go test binary (`go test -c`), not a command (`go build`): upstream's e2e.test. */
+  testBinary?: boolean;
 }
 
 export interface Unavailable {
@@ -123,6 +125,20 @@ function kubeSpecs(): BinarySpec[] {
     for (const component of KUBE_NODE_COMPONENTS) out.push(kubeSpec(component, version, module, true));
   }
   return out;
+}
+
+/** Release whose upstream conformance suite kokpit builds (npm run test:conformance). */
+export const CONFORMANCE_VERSION = 'v1.33.13';
+/**
+ * The conformance suite, on demand: `e2e.test` (`go test -c k8s.io/kubernetes/test/e2e`, upstream's tags and
+ * version variables, as its Makefile builds it) and agnhost, the test server most of its pods run.
+ */
+function kubeConformanceSpecs(): BinarySpec[] {
+  const module = 'kubernetes-v1.33';
+  return [
+    { ...kubeSpec('agnhost', CONFORMANCE_VERSION, module, true), pkg: 'k8s.io/kubernetes/test/images/agnhost' },
+    { ...kubeSpec('e2e.test', CONFORMANCE_VERSION, module, true), pkg: 'k8s.io/kubernetes/test/e2e', testBinary: true },
+  ];
 }
 
 /**
@@ -221,6 +237,7 @@ export const CATALOG: readonly BinarySpec[] = [
   ...kubeSpecs(),
   ...imageToolSpecs(),
   ...ocmSpecs(),
+  ...kubeConformanceSpecs(),
 ];
 
 export const COMPONENTS: readonly string[] = [...new Set(CATALOG.map((s) => s.component))];

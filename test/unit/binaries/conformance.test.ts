@@ -1,0 +1,82 @@
+// The conformance suite in the binary builder (issue 20): e2e.test is a Go *test* binary (`go test -c`) and agnhost a
+// command, both from the kubernetes-v1.33 wrapper module with upstream's tags and version variables, on demand only.
+// The `go` here is a script that records its arguments and working directory, so the real build path runs without
+// compiling (the real build: npm run setup:bins -- --only e2e.test,agnhost, minutes on 2 cores).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ensureBinaries, hackBinsDir } from '../../../src/binaries/build';
+import { CONFORMANCE_VERSION, DEFAULT_COMPONENTS, findSpec, ldflags } from '../../../src/binaries/catalog';
+
+describe('binaries: the upstream conformance suite (e2e.test, agnhost)', () => {
+  let tmp: string;
+  const saved = { bin: process.env.KOKPIT_BIN_DIR, log: process.env.KOKPIT_LOG_DIR };
+  beforeEach(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-conformance-bins-'));
+    process.env.KOKPIT_BIN_DIR = path.join(tmp, 'bin');
+    process.env.KOKPIT_LOG_DIR = path.join(tmp, 'logs');
+  });
+  afterEach(() => {
+    for (const [k, v] of [
+      ['KOKPIT_BIN_DIR', saved.bin],
+      ['KOKPIT_LOG_DIR', saved.log],
+    ] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('are on-demand components of the v1.33 wrapper module, never in the default set', () => {
+    assert.equal(CONFORMANCE_VERSION, 'v1.33.13');
+    for (const c of ['e2e.test', 'agnhost']) {
+      const spec = findSpec(c, CONFORMANCE_VERSION);
+      assert.ok(spec, c);
+      assert.equal(spec.onDemand, true);
+      assert.equal(spec.module, 'kubernetes-v1.33');
+      assert.ok(!DEFAULT_COMPONENTS.includes(c), `${c} must not be built by a plain setup:bins`);
+    }
+    // The wrapper module lists agnhost as a tool and names the e2e packages so tidy keeps their go.sum lines.
+    const dir = path.join(hackBinsDir(), 'kubernetes-v1.33');
+    assert.match(fs.readFileSync(path.join(dir, 'go.mod'), 'utf8'), /\tk8s\.io\/kubernetes\/test\/images\/agnhost\n/);
+    assert.match(fs.readFileSync(path.join(dir, 'conformance', 'deps.go'), 'utf8'), /_ "k8s\.io\/kubernetes\/test\/e2e"\n/);
+  });
+
+  it('builds e2e.test with `go test -c` and agnhost with `go build`, both with upstream tags and version ldflags', async () => {
+    const record = path.join(tmp, 'calls');
+    const fakeGo = path.join(tmp, 'go');
+    // Records one line per build: cwd, CGO_ENABLED, then every argument; writes the -o file like go would.
+    fs.writeFileSync(
+      fakeGo,
+      '#!/bin/sh\nif [ "$1" = env ]; then echo go1.26.0; exit 0; fi\n' +
+        `{ printf '%s|%s' "$PWD" "$CGO_ENABLED"; for a in "$@"; do printf '|%s' "$a"; done; echo; } >> ${record}\n` +
+        'while [ $# -gt 0 ]; do if [ "$1" = -o ]; then echo bin > "$2"; fi; shift; done\n',
+      { mode: 0o755 },
+    );
+    const done = await ensureBinaries({ components: ['e2e.test', 'agnhost'], goBinary: fakeGo });
+    assert.deepEqual(done.map((d) => [d.spec.component, d.spec.version, d.built]).sort(), [
+      ['agnhost', 'v1.33.13', true],
+      ['e2e.test', 'v1.33.13', true],
+    ]);
+    const calls = fs
+      .readFileSync(record, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('|'));
+    const byPkg = new Map(calls.map(([cwd, cgo, ...args]) => [args[args.length - 1], { cwd, cgo, args }]));
+    assert.deepEqual([...byPkg.keys()].sort(), ['k8s.io/kubernetes/test/e2e', 'k8s.io/kubernetes/test/images/agnhost']);
+    assert.deepEqual(byPkg.get('k8s.io/kubernetes/test/e2e')!.args.slice(0, 2), ['test', '-c']);
+    assert.equal(byPkg.get('k8s.io/kubernetes/test/images/agnhost')!.args[0], 'build');
+    for (const [pkg, { cwd, cgo, args }] of byPkg) {
+      const component = pkg.endsWith('/e2e') ? 'e2e.test' : 'agnhost';
+      assert.equal(fs.realpathSync(cwd), fs.realpathSync(path.join(hackBinsDir(), 'kubernetes-v1.33')));
+      assert.equal(cgo, '0');
+      assert.ok(args.includes('-mod=readonly') && args.includes('-trimpath') && args.includes('-tags=selinux,notest'), args.join(' '));
+      const ld = args[args.indexOf('-ldflags') + 1];
+      assert.match(ld, / -X k8s\.io\/component-base\/version\.gitVersion=v1\.33\.13 /);
+      assert.equal(ld, ldflags(findSpec(component, 'v1.33.13')!));
+      assert.ok(fs.statSync(path.join(tmp, 'bin', component, 'v1.33.13', component)).mode & 0o111, `${component} is executable`);
+    }
+  });
+});
