@@ -219,40 +219,72 @@ const SKELETON_TEXT: Record<string, string[]> = {
 /** A new document: required fields (recursively) with placeholders; for a spec without required
  *  fields, its defaulted first-level fields. */
 function skeleton(apiVersion: string, kind: string, root: CompiledSchema): string {
-  let n = 0;
-  const placeholder = (text: string) => `\${${++n}:${text.replace(/[$}\\]/g, (c) => `\\${c}`)}}`;
+  const placeholder = placeholders();
   const lines = [`apiVersion: ${apiVersion}`, `kind: ${kind}`];
   if (root.properties?.has('metadata')) lines.push('metadata:', `  name: ${placeholder(`my-${kind.toLowerCase()}`)}`);
   const spec = root.properties?.get('spec');
   if (SKELETON_TEXT[kind]) return [...lines, ...SKELETON_TEXT[kind]].join('\n') + '\n';
-  const body = (s: CompiledSchema, indent: string, path: PathSegment[], depth: number): string[] => {
-    const out: string[] = [];
-    const names =
-      SKELETON_CHOICES[`${kind}:${path.join('.')}`] ??
-      (s.required.length
-        ? s.required
-        : depth === 0
-          ? [...(s.properties?.keys() ?? [])].filter((k) => 'default' in s.properties!.get(k)!.raw)
-          : []);
-    for (const name of names) {
-      const child = s.properties?.get(name);
-      if (!child) continue;
-      if (child.properties) {
-        const inner = body(child, indent + '  ', [...path, name], depth + 1);
-        out.push(inner.length ? `${indent}${name}:` : `${indent}${name}: {}`, ...inner);
-      } else if (child.types?.has('array')) out.push(`${indent}${name}:`, `${indent}  - ${placeholder('')}`);
-      else {
-        const example = child.raw.default ?? child.enumValues?.[0] ?? exampleFor(child);
-        out.push(`${indent}${name}: ${placeholder(showValue(example))}`);
-      }
-    }
-    return out;
-  };
   if (spec) {
-    const inner = body(spec, '  ', ['spec'], 0);
+    const inner = skeletonBody(kind, spec, '  ', ['spec'], 0, placeholder);
     lines.push(inner.length ? 'spec:' : 'spec: {}', ...inner);
   }
   return lines.join('\n') + '\n';
+}
+
+type Placeholder = (text: string) => string;
+
+/** Numbered snippet placeholders: `${1:text}`, `${2:text}`, … */
+function placeholders(): Placeholder {
+  let n = 0;
+  return (text) => `\${${++n}:${text.replace(/[$}\\]/g, (c) => `\\${c}`)}}`;
+}
+
+/** The lines of the object `s` at `path` in a new document: its required fields (or the choice SKELETON_CHOICES
+ *  names), recursively; at depth 0 without required fields, its defaulted ones. */
+function skeletonBody(
+  kind: string,
+  s: CompiledSchema,
+  indent: string,
+  path: PathSegment[],
+  depth: number,
+  placeholder: Placeholder,
+): string[] {
+  const out: string[] = [];
+  const names =
+    SKELETON_CHOICES[`${kind}:${path.join('.')}`] ??
+    (s.required.length
+      ? s.required
+      : depth === 0
+        ? [...(s.properties?.keys() ?? [])].filter((k) => 'default' in s.properties!.get(k)!.raw)
+        : []);
+  for (const name of names) out.push(...fieldLines(kind, s, name, indent, path, depth, placeholder));
+  return out;
+}
+
+function fieldLines(
+  kind: string,
+  s: CompiledSchema,
+  name: string,
+  indent: string,
+  path: PathSegment[],
+  depth: number,
+  placeholder: Placeholder,
+): string[] {
+  const child = s.properties?.get(name);
+  if (!child) return [];
+  if (child.properties) {
+    const inner = skeletonBody(kind, child, indent + '  ', [...path, name], depth + 1, placeholder);
+    return inner.length ? [`${indent}${name}:`, ...inner] : [`${indent}${name}: {}`];
+  }
+  if (child.types?.has('array')) return [`${indent}${name}:`, `${indent}  - ${placeholder('')}`];
+  const example = child.raw.default ?? child.enumValues?.[0] ?? exampleFor(child);
+  return [`${indent}${name}: ${placeholder(showValue(example))}`];
+}
+
+/** Field `name` of the object `parent` (at `parentPath` of a `kind` document) as snippet lines at `indent`, with
+ *  what a new document would hold below it: what the quick fix for a missing required field inserts. */
+export function fieldSnippet(kind: string, parent: CompiledSchema, parentPath: PathSegment[], name: string, indent: string): string[] {
+  return fieldLines(kind, parent, name, indent, parentPath, 1, placeholders());
 }
 
 /** Placeholders for patterned strings: an empty one would leave the new document invalid. */
