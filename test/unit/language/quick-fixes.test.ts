@@ -4,7 +4,7 @@ import { applyEdit, nearestVersion, quickFixes, type QuickFix } from '../../../s
 import { validateText, type ValidateOptions } from '../../../src/validation';
 
 const HEAD = 'apiVersion: kokpit.dev/v1alpha1\n';
-const BC = `${BC}`;
+const BC = `${HEAD}kind: BusinessCluster\nmetadata:\n  name: p\nspec:\n`;
 
 function fixes(text: string, opts: ValidateOptions = {}): QuickFix[] {
   return quickFixes(text, validateText(text, opts));
