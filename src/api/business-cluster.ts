@@ -12,6 +12,7 @@ import {
   Resources,
 } from './common';
 import { EtcdMemberCount, EtcdStorage } from './etcd';
+import { MaintenanceSpec } from './maintenance';
 import { FreeForm, ListMap, StringEnum, Struct, withCel } from './schema-helpers';
 
 export const ManagedEtcd = Struct(
@@ -123,6 +124,7 @@ export const BusinessClusterSpec = Struct(
       ListMap(AddonRef, 'name', { description: 'Addons applied into the cluster, rendered from their `Addon` definitions.' }),
     ),
     paused: Type.Optional(Type.Boolean({ default: false, description: 'Stop reconciling this cluster (nothing is changed or deleted).' })),
+    maintenance: Type.Optional(MaintenanceSpec),
   },
   { description: "Desired state of a business cluster's control plane." },
 );

@@ -104,11 +104,17 @@ export const FleetRolloutSpec = Struct(
       description: 'How long one cluster may take to reach Ready at the target before it counts as failed (never infinite).',
     }),
     paused: Type.Boolean({ default: false, description: 'Start no new cluster (clusters already upgrading finish).' }),
+    ignoreWindows: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'Start clusters outside their maintenance windows (BusinessCluster spec.maintenance.windows), e.g. for a CVE.',
+      }),
+    ),
   },
   { description: 'Which clusters move to what, in which waves, and how many failures are tolerated.' },
 );
 
-export const ROLLOUT_PHASES = ['Pending', 'Progressing', 'Paused', 'Succeeded', 'Failed'] as const;
+export const ROLLOUT_PHASES = ['Pending', 'Progressing', 'Paused', 'WaitingForWindow', 'Succeeded', 'Failed'] as const;
 export const ROLLOUT_CLUSTER_STATES = ['Pending', 'Upgrading', 'Soaking', 'Succeeded', 'Failed', 'Skipped'] as const;
 export type RolloutClusterState = (typeof ROLLOUT_CLUSTER_STATES)[number];
 
@@ -130,6 +136,12 @@ export const RolloutClusterStatus = Struct({
 export const FleetRolloutStatus = Struct({
   phase: Type.Optional(StringEnum(ROLLOUT_PHASES)),
   currentWave: Type.Optional(Type.String({ description: 'The wave clusters are being started from.' })),
+  nextWindow: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'When the next maintenance window of a cluster waiting in the current wave opens (phase WaitingForWindow).',
+    }),
+  ),
   counts: Type.Optional(
     Struct({
       total: Type.Integer(),

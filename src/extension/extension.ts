@@ -1,6 +1,7 @@
 // Entry point, kept thin: build the runtime once, then let each feature register itself.
 import type * as vscode from 'vscode';
 import { registerCommands } from './commands';
+import { registerDashboard } from './dashboard/panel';
 import { registerEventsDocuments } from './commands/cluster-actions';
 import { createReconcilers } from './commands/reconcilers';
 import { registerRenderPreview } from './commands/render-preview';
@@ -29,13 +30,14 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCompletion(context, runtime);
   registerHover(context, runtime);
 
-  registerFleetView(context, runtime, fleet);
+  const fleetView = registerFleetView(context, runtime, fleet);
+  const dashboard = registerDashboard(context, fleet, fleetView);
   registerObjectDocuments(context, fleet);
   registerStatusBar(context, fleet);
   registerRenderPreview(context);
   registerEventsDocuments(context);
   reconcilers = createReconcilers(context, runtime, fleet);
-  registerCommands(context, { runtime, diagnostics, fleet, reconcilers });
+  registerCommands(context, { runtime, diagnostics, fleet, reconcilers, dashboard });
 
   // The host's uptime shows how much of the wait before activation was VS Code starting, not kokpit.
   runtime.logger.info(

@@ -47,6 +47,8 @@ const SAMPLE_SPACING_MS = 10_000;
 const MAX_SAMPLES = SPARK_WINDOW_MS / SAMPLE_SPACING_MS;
 
 export type DashboardObject = BusinessCluster | EtcdCluster | Machine | FleetRollout;
+/** The kinds a row is made of: a subset of what the Fleet tree watches. */
+export const DASHBOARD_KINDS = ['BusinessCluster', 'EtcdCluster', 'Machine', 'FleetRollout'] as const;
 type Ref = { kind: string; namespace?: string; name: string };
 
 const key = (namespace: string | undefined, name: string) => `${namespace ?? 'default'}/${name}`;
@@ -70,6 +72,13 @@ export class DashboardModel {
   private readonly onEtcd = new Map<string, Set<string>>();
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /** A model of everything `objectsOfKind` lists now (the watch caches the tree reads). */
+  static of(objectsOfKind: (kind: string) => readonly unknown[], now?: () => number): DashboardModel {
+    const m = new DashboardModel(now);
+    for (const kind of DASHBOARD_KINDS) for (const o of objectsOfKind(kind)) m.upsert(o as DashboardObject);
+    return m;
+  }
 
   /** Adds or replaces an object; returns the ids of the rows it may change. */
   upsert(obj: DashboardObject): string[] {

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { COMMANDS, type CommandId } from '../model/commands';
 import { applyCommands } from './apply-current-file';
 import { clusterActionCommands } from './cluster-actions';
+import { dashboardCommands } from './dashboard';
 import { quickStartCommands } from './quick-start';
 import { fleetCommands } from './fleet';
 import { terminalCommands } from './open-terminal';
@@ -27,6 +28,7 @@ const MODULES: readonly CommandModule[] = [
   clusterActionCommands,
   rolloutActionCommands,
   quickStartCommands,
+  dashboardCommands,
 ];
 
 /** Every contributed command mapped to exactly one handler; throws on a gap or a duplicate (a programming error). */

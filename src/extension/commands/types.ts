@@ -11,6 +11,8 @@ export interface CommandServices {
   diagnostics: DiagnosticsService;
   fleet: FleetController;
   reconcilers: ReconcilerService;
+  /** The Fleet dashboard webview (absent in tests that do not need it). */
+  dashboard?: { open(): void };
 }
 
 export type CommandHandler = (services: CommandServices, ...args: unknown[]) => unknown;

@@ -32,6 +32,7 @@ export const COMMANDS = {
   retryRollout: { id: 'kokpit.retryRollout', title: 'Retry Skipped and Failed Clusters of Rollout' },
   newManifest: { id: 'kokpit.newManifest', title: 'New Manifest (EtcdCluster, BusinessCluster, Machine, …)' },
   quickActions: { id: 'kokpit.quickActions', title: 'Quick Actions' },
+  openDashboard: { id: 'kokpit.openDashboard', title: 'Open Fleet Dashboard' },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

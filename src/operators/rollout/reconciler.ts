@@ -248,6 +248,16 @@ export class RolloutReconciler {
     }
     if (p.r.spec.paused)
       return { type: 'Progressing', status: 'False', reason: 'Paused', message: `paused in wave ${adv.currentWave}: ${summary}` };
+    // Only waiting when nothing is in flight: a wave whose window closed finishes its started clusters first.
+    if (adv.waitingForWindow && !adv.inFlight.length)
+      return {
+        type: 'Progressing',
+        status: 'False',
+        reason: 'WaitingForWindow',
+        message:
+          `wave ${adv.currentWave}: ${adv.waitingForWindow} cluster(s) wait for their maintenance window` +
+          `${adv.nextWindow ? `, the next opens at ${iso(adv.nextWindow)}` : ''} (spec.ignoreWindows overrides); ${summary}`,
+      };
     return { type: 'Progressing', status: 'True', reason: 'WaveInProgress', message: `wave ${adv.currentWave}: ${summary}` };
   }
 
@@ -266,9 +276,11 @@ export class RolloutReconciler {
             ? 'Succeeded'
             : reason === 'Paused'
               ? 'Paused'
-              : started
-                ? 'Progressing'
-                : 'Pending';
+              : reason === 'WaitingForWindow'
+                ? 'WaitingForWindow'
+                : started
+                  ? 'Progressing'
+                  : 'Pending';
     } else if (valid?.status === 'False' && !started) {
       phase = 'Pending';
     }
@@ -276,6 +288,7 @@ export class RolloutReconciler {
     return {
       phase,
       ...(adv?.currentWave ? { currentWave: adv.currentWave } : {}),
+      ...(adv?.nextWindow ? { nextWindow: iso(adv.nextWindow) } : {}),
       counts: countRows(p.rows),
       clusters: p.rows,
       ...(failure

@@ -4,6 +4,7 @@
 import { compareVersions } from '../../../kit';
 import {
   WAVE_LABEL,
+  type MaintenanceWindow,
   terminalClusterCondition,
   type BusinessCluster,
   type FleetRolloutSpec,
@@ -11,6 +12,7 @@ import {
   type RolloutClusterStatus,
   type RolloutWave,
 } from '../../../api';
+import { windowState } from '../../../validation/rules/maintenance';
 import { countOrPercent, durationMs } from '../../../validation/rules/rollout';
 
 /** What the rollout needs to know of one BusinessCluster. */
@@ -28,6 +30,8 @@ export interface ClusterFacts {
   /** A condition no waiting fixes (a refused version, a missing catalog entry), for the current generation. */
   terminal?: string;
   paused: boolean;
+  /** spec.maintenance.windows: the rollout starts the cluster only inside one (none: any time). */
+  windows?: MaintenanceWindow[];
 }
 
 export function clusterFacts(bc: BusinessCluster): ClusterFacts {
@@ -49,6 +53,7 @@ export function clusterFacts(bc: BusinessCluster): ClusterFacts {
       : { notReady: ready ? `${ready.reason ?? 'NotReady'}${ready.message ? `: ${ready.message}` : ''}` : 'no Ready condition yet' }),
     ...(terminal ? { terminal: `${terminal.reason}: ${terminal.message ?? terminal.type}` } : {}),
     paused: bc.spec.paused === true,
+    ...(bc.spec.maintenance?.windows?.length ? { windows: bc.spec.maintenance.windows } : {}),
   };
 }
 
@@ -170,6 +175,9 @@ export interface Advance {
   allowedFailures: number;
   /** Newly failed this pass (for lastFailure). */
   failures: RolloutClusterStatus[];
+  /** Rows of the current wave that would start but wait for their maintenance window, and when the first opens. */
+  waitingForWindow: number;
+  nextWindow?: Date;
   requeueAfterMs?: number;
 }
 
@@ -244,6 +252,27 @@ export function startRow(row: RolloutClusterStatus, f: ClusterFacts | undefined,
   };
 }
 
+/**
+ * A row startRow would start, held to its cluster's maintenance windows: it starts inside one, stays Pending
+ * (with when the next opens) outside, and is skipped when its windows are invalid or never open.
+ */
+export function windowGate(
+  started: RolloutClusterStatus,
+  pending: RolloutClusterStatus,
+  f: ClusterFacts | undefined,
+  now: Date,
+): { row: RolloutClusterStatus; nextStart?: Date } {
+  const w = windowState(f?.windows, now);
+  if (w.open) return { row: started };
+  const skip = (message: string) => ({ row: { ...pending, state: 'Skipped' as const, finishedAt: iso(now), message } });
+  if ('invalid' in w) return skip(`InvalidMaintenanceWindow: ${w.invalid}`);
+  if (!w.nextStart) return skip('NoMaintenanceWindow: its maintenance windows never open; fix them or set spec.ignoreWindows');
+  return {
+    row: { ...pending, message: `WaitingForWindow: its next maintenance window opens at ${iso(w.nextStart)}` },
+    nextStart: w.nextStart,
+  };
+}
+
 /** The failures tolerated: a count, or a percent of all rows (rounded down). */
 export function allowedFailures(maxFailures: FleetRolloutSpec['maxFailures'], total: number): number {
   const v = countOrPercent(maxFailures ?? 0);
@@ -261,6 +290,8 @@ export function advance(input: AdvanceInput & { paused: boolean }): Advance {
   const waveOf = new Map(spec.waves.map((w) => [w.name, w]));
   const soakOf = (r: RolloutClusterStatus) => durationMs(waveOf.get(r.wave)?.soak ?? '0s') ?? 0;
   const failures: RolloutClusterStatus[] = [];
+  let waitingForWindow = 0;
+  let nextWindow: Date | undefined;
   let rows = input.rows.map((r) => {
     if (!inFlight(r.state)) return r;
     const next = advanceRow(r, facts.get(keyOf(r)), soakOf(r), deadlineMs, now);
@@ -280,7 +311,16 @@ export function advance(input: AdvanceInput & { paused: boolean }): Advance {
     let slots = wave.maxConcurrency - rows.filter((r) => r.wave === wave.name && inFlight(r.state)).length;
     rows = rows.map((r) => {
       if (slots <= 0 || r.wave !== wave.name || r.state !== 'Pending') return r;
-      const next = startRow(r, facts.get(keyOf(r)), target, now);
+      const f = facts.get(keyOf(r));
+      let next = startRow(r, f, target, now);
+      if (next.state === 'Upgrading' && !spec.ignoreWindows) {
+        const gated = windowGate(next, r, f, now);
+        next = gated.row;
+        if (gated.nextStart) {
+          waitingForWindow++;
+          if (!nextWindow || gated.nextStart < nextWindow) nextWindow = gated.nextStart;
+        }
+      }
       if (next.state === 'Upgrading') slots--;
       return next;
     });
@@ -288,8 +328,9 @@ export function advance(input: AdvanceInput & { paused: boolean }): Advance {
   }
   const flying = rows.filter((r) => inFlight(r.state));
   const waits = flying.map((r) => (r.state === 'Soaking' ? soakOf(r) - since(r.readySince, now) : deadlineMs - since(r.startedAt, now)));
-  // Cluster events wake the rollout too; the timer covers soaks ending and deadlines passing.
-  const requeueAfterMs = flying.length ? Math.max(1000, Math.min(30_000, ...waits.map((w) => w + 100))) : undefined;
+  if (nextWindow) waits.push(nextWindow.getTime() - now.getTime());
+  // Cluster events wake the rollout too; the timer covers soaks ending, deadlines passing and windows opening.
+  const requeueAfterMs = waits.length ? Math.max(1000, Math.min(30_000, ...waits.map((w) => w + 100))) : undefined;
   return {
     rows,
     inFlight: flying,
@@ -297,6 +338,8 @@ export function advance(input: AdvanceInput & { paused: boolean }): Advance {
     failed: failedCount(),
     allowedFailures: allowed,
     failures,
+    waitingForWindow,
+    ...(nextWindow ? { nextWindow } : {}),
     requeueAfterMs,
   };
 }
