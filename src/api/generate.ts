@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { type TSchema } from '@sinclair/typebox';
-import { API_VERSION, GROUP, VERSION } from './common';
+import { API_VERSION, GROUP, ObjectMeta, VERSION } from './common';
 import { documentSchema, KINDS, type KindInfo } from './kinds';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- these walks take JSON Schema trees of any shape (TypeBox's output) */
@@ -32,6 +32,11 @@ function plain(schema: TSchema): Json {
     return out;
   };
   return walk(JSON.parse(JSON.stringify(schema)));
+}
+
+/** The editor's schema of `metadata` (what a user writes in a manifest), for kinds kokpit does not define (OCM's). */
+export function editorMetadataSchema(): Json {
+  return plain(ObjectMeta);
 }
 
 /** CRDs want a structural schema: no `additionalProperties: false` (pruning plus strict field validation does

@@ -4,6 +4,7 @@ import type { Document } from 'yaml';
 import { API_VERSION, CRON, DURATION, ETCD_VERSION, KUBERNETES_VERSION, QUANTITY } from '../api/common';
 import { DEFAULT_ETCD_VERSION, DEFAULT_KUBERNETES_VERSION } from '../api/release-defaults';
 import { KINDS } from '../api/kinds';
+import { OCM_KINDS, ocmApiVersion } from '../api/ocm';
 import { KIND_API_VERSION, KIND_KIND, documentTarget, isTarget, schemaAt, type CompiledSchema, type PathSegment } from '../validation';
 import { boundedDocuments, findMarker, targetOf } from './ast-path';
 import { fieldMarkdown, showValue } from './field-docs';
@@ -143,12 +144,28 @@ function apiVersionValues(prefix: string): CompletionItem[] {
   return [
     { label: API_VERSION, kind: 'value', insertText: prefix + API_VERSION, detail: 'kokpit resources' },
     { label: KIND_API_VERSION, kind: 'value', insertText: prefix + KIND_API_VERSION, detail: 'kind cluster configuration' },
+    ...[...new Set(OCM_KINDS.map(ocmApiVersion))].map((v) => ({
+      label: v,
+      kind: 'value' as const,
+      insertText: prefix + v,
+      detail: `Open Cluster Management: ${OCM_KINDS.filter((k) => ocmApiVersion(k) === v)
+        .map((k) => k.kind)
+        .join(', ')}`,
+    })),
   ];
 }
 
 function kindValues(apiVersion: unknown, prefix: string): CompletionItem[] {
   if (apiVersion === KIND_API_VERSION)
     return [{ label: KIND_KIND, kind: 'value', insertText: prefix + KIND_KIND, detail: 'kind cluster configuration' }];
+  const ocm = OCM_KINDS.filter((k) => ocmApiVersion(k) === apiVersion);
+  if (ocm.length)
+    return ocm.map((k) => ({
+      label: k.kind,
+      kind: 'value',
+      insertText: prefix + k.kind,
+      detail: `Open Cluster Management, ${k.scope === 'Cluster' ? 'cluster-scoped' : 'namespaced'}`,
+    }));
   return KINDS.map((k) => ({
     label: k.kind,
     kind: 'value',
@@ -177,6 +194,18 @@ function topLevelWithoutKind(present: Set<string>): CompletionItem[] {
           documentation: info.description,
         });
     }
+    // The OCM kinds a user writes; the rest (ManagedCluster, PlacementDecision, ...) kokpit or OCM creates.
+    for (const info of OCM_KINDS.filter((k) => OCM_SNIPPET_KINDS.includes(k.kind))) {
+      const t = documentTarget(ocmApiVersion(info), info.kind);
+      if (isTarget(t))
+        items.push({
+          label: `${info.kind} (OCM)`,
+          kind: 'snippet',
+          insertText: skeleton(ocmApiVersion(info), info.kind, t.schema),
+          detail: `A new ${info.kind} (Open Cluster Management)`,
+          documentation: t.schema.raw.description,
+        });
+    }
     const kindCluster = documentTarget(KIND_API_VERSION, KIND_KIND);
     if (isTarget(kindCluster))
       items.push({
@@ -189,6 +218,8 @@ function topLevelWithoutKind(present: Set<string>): CompletionItem[] {
   return items;
 }
 
+const OCM_SNIPPET_KINDS = ['ManifestWork', 'ManifestWorkReplicaSet', 'Placement', 'ManagedClusterSetBinding'];
+
 /** Where a new document has to choose and no field is required: the choice a newcomer most likely wants. */
 const SKELETON_CHOICES: Record<string, string[]> = {
   'BusinessCluster:spec.etcd': ['managed'], // a dedicated etcd; sharing one needs an existing EtcdCluster
@@ -200,6 +231,41 @@ const SKELETON_CHOICES: Record<string, string[]> = {
  * a non-empty selector and waves that end at 100 % (rules beyond the schema).
  */
 const SKELETON_TEXT: Record<string, string[]> = {
+  // OCM refuses a work without manifests, and a Placement selecting nothing is a common surprise.
+  ManifestWork: [
+    '  namespace: ${2:cluster-namespace}',
+    'spec:',
+    '  workload:',
+    '    manifests:',
+    '      - apiVersion: v1',
+    '        kind: ConfigMap',
+    '        metadata:',
+    '          name: ${3:hello}',
+    '          namespace: ${4:default}',
+  ],
+  ManifestWorkReplicaSet: [
+    '  namespace: ${2:default}',
+    'spec:',
+    '  placementRefs:',
+    '    - name: ${3:placement}',
+    '  manifestWorkTemplate:',
+    '    workload:',
+    '      manifests:',
+    '        - apiVersion: v1',
+    '          kind: ConfigMap',
+    '          metadata:',
+    '            name: ${4:hello}',
+    '            namespace: ${5:default}',
+  ],
+  Placement: [
+    '  namespace: ${2:default}',
+    'spec:',
+    '  predicates:',
+    '    - requiredClusterSelector:',
+    '        labelSelector:',
+    '          matchLabels:',
+    '            ${3:env}: ${4:dev}',
+  ],
   FleetRollout: [
     'spec:',
     '  target:',

@@ -7,6 +7,7 @@ import { checkEtcdReplicas } from './etcd';
 import { checkComponent, checkMachine, checkMachineSet } from './machines';
 import { metadataRules } from './metadata';
 import { checkNetworkRanges } from './network';
+import { ocmRules } from './ocm';
 import { checkFleetRollout } from './rollout';
 
 const BY_KIND: Record<string, Rule[]> = {
@@ -20,8 +21,10 @@ const BY_KIND: Record<string, Rule[]> = {
   FleetRollout: [checkFleetRollout],
 };
 
-/** Runs every rule for the document's kind; `kokpit` selects kokpit.dev kinds, `kind` the kind cluster config. */
-export function runRules(ctx: RuleContext, family: 'kokpit' | 'kind', kind: string): void {
+/** Runs every rule for the document's kind; `kokpit` selects kokpit.dev kinds, `kind` the kind cluster config, `ocm`
+ *  Open Cluster Management's kinds. */
+export function runRules(ctx: RuleContext, family: 'kokpit' | 'kind' | 'ocm', kind: string): void {
+  if (family === 'ocm') return ocmRules(ctx, kind);
   if (family === 'kind') {
     if (kind === KIND_KIND) checkKindCluster(ctx);
     return;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { completionsAt } from '../../../src/language';
 import { validateText } from '../../../src/validation';
 import { KINDS } from '../../../src/api/kinds';
+import { OCM_KINDS, ocmApiVersion } from '../../../src/api/ocm';
 
 const HEAD = 'apiVersion: kokpit.dev/v1alpha1\n';
 /** Completions at the `|` in `text`. */
@@ -49,7 +50,11 @@ describe('completionsAt', () => {
   });
 
   it('offers apiVersion and kind values, kind-config aware', () => {
-    assert.deepEqual(labels('apiVersion: |\n'), ['kokpit.dev/v1alpha1', 'kind.x-k8s.io/v1alpha4']);
+    assert.deepEqual(labels('apiVersion: |\n'), [
+      'kokpit.dev/v1alpha1',
+      'kind.x-k8s.io/v1alpha4',
+      ...new Set(OCM_KINDS.map(ocmApiVersion)),
+    ]);
     assert.ok(labels(`${HEAD}kind: |\n`).includes('MachineSet'));
     assert.deepEqual(labels('apiVersion: kind.x-k8s.io/v1alpha4\nkind: |\n'), ['Cluster']);
     assert.ok(labels('apiVersion: kind.x-k8s.io/v1alpha4\nkind: Cluster\nnetworking:\n  |\n').includes('podSubnet'));
@@ -62,8 +67,12 @@ describe('completionsAt', () => {
 
   it('an empty document gets a snippet per kind, and each snippet with its placeholders filled in validates', () => {
     const snippets = at('|').filter((c) => c.kind === 'snippet');
-    // One per kokpit kind, and the kind cluster config.
-    assert.deepEqual(snippets.map((s) => s.label).sort(), [...KINDS.map((k) => `${k.kind} (kokpit)`), 'kind Cluster config'].sort());
+    // One per kokpit kind, the kind cluster config, and the OCM kinds a user writes.
+    const ocm = ['ManifestWork', 'ManifestWorkReplicaSet', 'Placement', 'ManagedClusterSetBinding'].map((k) => `${k} (OCM)`);
+    assert.deepEqual(
+      snippets.map((s) => s.label).sort(),
+      [...KINDS.map((k) => `${k.kind} (kokpit)`), 'kind Cluster config', ...ocm].sort(),
+    );
     for (const s of snippets) {
       // `${1:text}` -> text; a placeholder without text in a list becomes a plausible value.
       const filled = s.insertText.replace(/\$\{\d+:([^}]*)\}/g, (_, t: string) => t.replace(/\\([$}\\])/g, '$1') || 'x');
