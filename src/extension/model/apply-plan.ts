@@ -5,7 +5,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { API_VERSION } from '../../api';
 import { describeKubeError } from '../../kube';
-import { validateText, type ValidateOptions } from '../../validation';
+import { checkText, validateText, type Diagnostic, type ValidateOptions } from '../../validation';
 
 const KOKPIT_GROUP = API_VERSION.split('/')[0];
 
@@ -30,12 +30,7 @@ export function isKokpitObject(o: { apiVersion?: unknown }): boolean {
 
 /** Validates `text` and returns what to apply; throws a RefusedError naming `file:line:col` of the first error. */
 export function planApply(text: string, file: string, opts: ValidateOptions = {}): ApplyPlan {
-  const errors = validateText(text, opts).filter((d) => d.severity === 'error');
-  if (errors.length) {
-    const first = errors[0];
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
-    throw new RefusedError(`${file}:${first.line}:${first.column}: ${first.message}${more}; nothing was applied`);
-  }
+  refuseErrors(validateText(text, opts), file);
   const objects: KubernetesObject[] = [];
   const skipped: string[] = [];
   for (const doc of parseAllDocuments(text)) {
@@ -47,6 +42,29 @@ export function planApply(text: string, file: string, opts: ValidateOptions = {}
   }
   if (objects.length === 0) throw new RefusedError(`${file} holds no kokpit document (apiVersion ${API_VERSION}); nothing was applied`);
   return { objects, skipped };
+}
+
+/** Throws a RefusedError naming the first error, if there is one. */
+function refuseErrors(found: readonly Diagnostic[], file: string): void {
+  const errors = found.filter((d) => d.severity === 'error');
+  if (!errors.length) return;
+  const first = errors[0];
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
+  throw new RefusedError(`${file}:${first.line}:${first.column}: ${first.message}${more}; nothing was applied`);
+}
+
+/** One document of `text` (0-based `index`, as the CodeLens gives it), validated: only that document's errors
+ *  refuse it. Returns the object exactly as validated. */
+export function planDocument(text: string, file: string, index: number, opts: ValidateOptions = {}): KubernetesObject {
+  const checked = checkText(text, opts);
+  refuseErrors(
+    checked.diagnostics.filter((d) => d.document === index),
+    file,
+  );
+  const value = checked.documents[index] as KubernetesObject | undefined;
+  if (!value || typeof value !== 'object' || Array.isArray(value) || !isKokpitObject(value))
+    throw new RefusedError(`${file}: document ${index + 1} is not a kokpit document (apiVersion ${API_VERSION}); nothing was applied`);
+  return value;
 }
 
 export interface ApplyOutcome {

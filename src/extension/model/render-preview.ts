@@ -11,12 +11,14 @@ export const RENDER_SCHEME = 'kokpit-render';
 
 const RENDERABLE = new Set(['BusinessCluster', 'EtcdCluster']);
 
-/** The preview's text; never throws: a file that cannot be rendered gets a YAML comment saying why. */
-export function renderPreviewText(text: string, file: string, opts: ValidateOptions = {}): string {
+/** The preview's text; never throws: a file that cannot be rendered gets a YAML comment saying why. With `only`
+ *  (a document's 0-based index, from its CodeLens) just that document is rendered, and only its errors stop it. */
+export function renderPreviewText(text: string, file: string, opts: ValidateOptions = {}, only?: number): string {
   const header = [
-    `# Rendered offline from ${file} (no cluster). Secrets contain PLACEHOLDER data, not keys (annotated ${RENDERED_ANNOTATION}).`,
+    `# Rendered offline from ${file}${only === undefined ? '' : ` (document ${only + 1})`} (no cluster). ` +
+      `Secrets contain PLACEHOLDER data, not keys (annotated ${RENDERED_ANNOTATION}).`,
   ];
-  const errors = validateText(text, opts).filter((d) => d.severity === 'error');
+  const errors = validateText(text, opts).filter((d) => d.severity === 'error' && (only === undefined || d.document === only));
   if (errors.length) {
     return [
       ...header,
@@ -25,10 +27,10 @@ export function renderPreviewText(text: string, file: string, opts: ValidateOpti
       '',
     ].join('\n');
   }
-  const docs = parseAllDocuments(text)
-    .map((d) => d.toJS() as unknown)
-    .filter((d): d is Record<string, unknown> => !!d && typeof d === 'object' && !Array.isArray(d));
-  const targets = docs.filter((d) => RENDERABLE.has(String(d.kind)));
+  const isObject = (d: unknown): d is Record<string, unknown> => !!d && typeof d === 'object' && !Array.isArray(d);
+  const all = parseAllDocuments(text).map((d) => d.toJS() as unknown);
+  const docs = all.filter(isObject);
+  const targets = (only === undefined ? docs : [all[only]].filter(isObject)).filter((d) => RENDERABLE.has(String(d.kind)));
   if (targets.length === 0) return [...header, `# Nothing to render: ${file} holds no BusinessCluster or EtcdCluster.`, ''].join('\n');
   const catalog = catalogWith(docs);
   const comments: string[] = [];
@@ -47,13 +49,22 @@ export function renderPreviewText(text: string, file: string, opts: ValidateOpti
   return [...header, ...comments, ...bodies, ''].join('\n');
 }
 
-/** The virtual document's path for a source document (its URI, so it can be found again). */
-export function renderPreviewPath(sourceUri: string): string {
-  return `/${encodeURIComponent(sourceUri)}.rendered.yaml`;
+/** The virtual document's path for a source document (its URI, so it can be found again), and for one of its
+ *  documents (`;` never appears in an encoded URI, so the suffix cannot be part of it). */
+export function renderPreviewPath(sourceUri: string, document?: number): string {
+  return `/${encodeURIComponent(sourceUri)}${document === undefined ? '' : `;document=${document}`}.rendered.yaml`;
 }
 
+const PREVIEW_PATH = /^\/([^;]*)(?:;document=(\d+))?\.rendered\.yaml$/;
+
 export function sourceOfRenderPreviewPath(path: string): string {
-  const m = /^\/(.*)\.rendered\.yaml$/.exec(path);
+  const m = PREVIEW_PATH.exec(path);
   if (!m) throw new Error(`not a kokpit render preview: ${path}`);
   return decodeURIComponent(m[1]);
+}
+
+/** The document a preview renders alone, if any. */
+export function documentOfRenderPreviewPath(path: string): number | undefined {
+  const m = PREVIEW_PATH.exec(path);
+  return m?.[2] === undefined ? undefined : Number(m[2]);
 }
