@@ -1,0 +1,127 @@
+// Maintenance windows on a real API server (issue 17: "a maintenance window in the future: nothing starts until it
+// opens, injectable clock"). The rollout operator runs alone with a clock the test moves; no cluster operator runs,
+// so the test writes the clusters' status (Ready at v1.32.0) itself, as the cluster operator would.
+// - w: a daily window 22:00–24:00 UTC; at 12:00 the rollout waits (phase WaitingForWindow, status.nextWindow, the
+//   cluster's spec untouched); at 22:05 it starts w.
+// - bad: a window whose cron schedule does not parse (the CRD cannot check cron): skipped at once with the
+//   validator's words on the rollout's status, instead of holding the rollout.
+import * as assert from 'node:assert/strict';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { BusinessCluster, FleetRollout } from '../../../src/api';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { applyStatus } from '../../../src/kit';
+import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
+import { startRolloutOperator, type RolloutOperator } from '../../../src/operators/rollout/operator';
+import { businessCluster, ensureNamespace, installDefaultVersions } from '../cluster/support';
+
+const API = 'kokpit.dev/v1alpha1';
+const NS = 'windows';
+const FROM = 'v1.32.0';
+const TO = 'v1.33.13';
+
+type Rollout = FleetRollout & KubernetesObject;
+type Cluster = BusinessCluster & KubernetesObject;
+
+describe('FleetRollout: maintenance windows on a real API server (injectable clock)', function () {
+  let cp: ControlPlane;
+  let kc: KubeConfig;
+  let op: RolloutOperator | undefined;
+  let clock = Date.parse('2026-01-06T12:00:00Z');
+  const objects = () => makeObjectApi(kc);
+  const readRollout = (name: string) => readObject<Rollout>(objects(), { apiVersion: API, kind: 'FleetRollout', metadata: { name } });
+  const readBC = (name: string) =>
+    readObject<Cluster>(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: NS } });
+
+  async function readyCluster(name: string, windows: unknown[]): Promise<void> {
+    const bc = businessCluster(name, NS, { version: FROM, etcd: { clusterRef: { name: 'shared' } }, maintenance: { windows } });
+    await applyObject(objects(), { ...bc, metadata: { name, namespace: NS, labels: { env: 'windows' } } }, { fieldManager: 'kokpit-test' });
+    const ready = { type: 'Ready', status: 'True', reason: 'Ready', observedGeneration: 1, lastTransitionTime: '2026-01-01T00:00:00Z' };
+    await applyStatus(kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: NS } }, 'businessclusters', {
+      phase: 'Running',
+      version: FROM,
+      observedGeneration: 1,
+      conditions: [ready],
+    });
+  }
+
+  before(async function () {
+    this.timeout(300_000);
+    cp = await startControlPlane({});
+    kc = cp.kubeConfig();
+    await installCRDs(kc);
+    await ensureNamespace(kc, NS);
+    await installDefaultVersions(kc);
+    await readyCluster('w', [{ start: '22:00', duration: '2h', timeZone: 'UTC' }]);
+    await readyCluster('bad', [{ schedule: '0 2 * * Tux', duration: '2h' }]);
+    op = await startRolloutOperator({ kc, now: () => new Date(clock) });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await op?.stop();
+    await cp?.stop();
+  });
+
+  it('outside the window nothing starts (WaitingForWindow, next opening on status); when it opens the cluster starts', async function () {
+    this.timeout(180_000);
+    await applyObject(
+      objects(),
+      {
+        apiVersion: API,
+        kind: 'FleetRollout',
+        metadata: { name: 'nightly' },
+        spec: {
+          target: { kubernetesVersion: TO },
+          clusters: { selector: { matchLabels: { env: 'windows' } } },
+          waves: [{ name: 'all', clusters: '100%', maxConcurrency: 2 }],
+        },
+      } as KubernetesObject,
+      { fieldManager: 'kokpit-test' },
+    );
+    const waiting = await waitFor(
+      'rollout nightly waiting for a window',
+      async (st) => {
+        const r = await readRollout('nightly');
+        st.lastReason = JSON.stringify(r?.status ?? {});
+        return r?.status?.phase === 'WaitingForWindow' ? r : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 300 },
+    );
+    const rows = waiting.status!.clusters!;
+    assert.deepEqual(
+      rows.map((r) => `${r.name}:${r.state}`),
+      ['bad:Skipped', 'w:Pending'],
+    );
+    assert.equal(rows[1].message, 'WaitingForWindow: its next maintenance window opens at 2026-01-06T22:00:00Z');
+    assert.match(
+      rows[0].message!,
+      /^InvalidMaintenanceWindow: spec\.maintenance\.windows\[0\]\.schedule "0 2 \* \* Tux" is not a cron schedule: .*Tux/,
+    );
+    assert.equal(waiting.status!.nextWindow, '2026-01-06T22:00:00Z');
+    const progressing = waiting.status!.conditions!.find((c) => c.type === 'Progressing')!;
+    assert.equal(progressing.reason, 'WaitingForWindow');
+    assert.match(progressing.message!, /1 cluster\(s\) wait for their maintenance window, the next opens at 2026-01-06T22:00:00Z/);
+    for (const n of ['w', 'bad']) {
+      const c = await readBC(n);
+      assert.equal(c?.spec.version, FROM, `${n} keeps its version`);
+      assert.equal(c?.metadata.generation, 1, `${n}'s spec was never changed`);
+    }
+
+    clock = Date.parse('2026-01-06T22:05:00Z');
+    const started = await waitFor(
+      'cluster w asked for the target once its window opened',
+      async (st) => {
+        const [r, c] = await Promise.all([readRollout('nightly'), readBC('w')]);
+        st.lastReason = `${r?.status?.phase} ${JSON.stringify(r?.status?.clusters)}; w spec.version ${c?.spec.version}`;
+        return c?.spec.version === TO && r?.status?.clusters?.find((x) => x.name === 'w')?.state === 'Upgrading' ? r : undefined;
+      },
+      // The operator looks again at least every 30 s while a cluster waits; no event is needed.
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    assert.equal(started.status!.phase, 'Progressing');
+    assert.equal(started.status!.nextWindow, undefined, 'nothing waits any more');
+    assert.equal(started.status!.clusters!.find((x) => x.name === 'w')!.startedAt, '2026-01-06T22:05:00Z');
+    const bad = await readBC('bad');
+    assert.equal(bad?.metadata.generation, 1, 'the skipped cluster stays untouched');
+  });
+});
