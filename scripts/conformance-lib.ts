@@ -1,0 +1,162 @@
+// The pure parts of `npm run test:conformance` (scripts/conformance.ts): its command line, the CI subset of
+// upstream's conformance tests, and the summary read back from the JUnit report e2e.test writes. Unit-tested in
+// test/unit/scripts/conformance.test.ts.
+import { parseArgs } from 'node:util';
+
+/**
+ * The CI subset (`--ci`): pods, services and DNS, ConfigMaps and Secrets, RBAC (SubjectAccessReview and service
+ * account tokens, as the authorizer sees them), Deployments, and exec/logs/port-forward through the business API
+ * server. Full ginkgo names of v1.33's [Conformance] tests (test/conformance/testdata/conformance.yaml), plus two of
+ * `kubectl port-forward`'s tests, which are not [Conformance] (the conformance set has no port-forward test).
+ */
+export const CI_TESTS: readonly string[] = [
+  '[sig-node] Pods should be submitted and removed [NodeConformance] [Conformance]',
+  '[sig-node] Pods should get a host IP [NodeConformance] [Conformance]',
+  '[sig-node] Pods should support remote command execution over websockets [NodeConformance] [Conformance]',
+  '[sig-node] Pods should support retrieving logs from the container over websockets [NodeConformance] [Conformance]',
+  '[sig-cli] Kubectl logs logs should be able to retrieve and filter logs [Conformance]',
+  '[sig-cli] Kubectl Port forwarding With a server listening on localhost that expects a client request ' +
+    'should support a client that connects, sends DATA, and disconnects',
+  '[sig-cli] Kubectl Port forwarding With a server listening on localhost should support forwarding over websockets',
+  '[sig-network] Services should serve a basic endpoint from pods [Conformance]',
+  '[sig-network] Services should serve multiport endpoints from pods [Conformance]',
+  '[sig-network] Services should be able to create a functioning NodePort service [Conformance]',
+  '[sig-network] DNS should provide DNS for the cluster [Conformance]',
+  '[sig-network] DNS should provide DNS for services [Conformance]',
+  '[sig-network] Proxy version v1 should proxy through a service and a pod [Conformance]',
+  '[sig-node] ConfigMap should be consumable via environment variable [NodeConformance] [Conformance]',
+  '[sig-storage] ConfigMap should be consumable from pods in volume [NodeConformance] [Conformance]',
+  '[sig-node] Secrets should be consumable from pods in env vars [NodeConformance] [Conformance]',
+  '[sig-storage] Secrets should be consumable from pods in volume [NodeConformance] [Conformance]',
+  '[sig-auth] SubjectReview should support SubjectReview API operations [Conformance]',
+  '[sig-auth] ServiceAccounts should mount an API token into pods [Conformance]',
+  '[sig-auth] ServiceAccounts ServiceAccountIssuerDiscovery should support OIDC discovery of service account issuer [Conformance]',
+  '[sig-apps] Deployment RollingUpdateDeployment should delete old pods and create new ones [Conformance]',
+  '[sig-apps] Deployment deployment should support rollover [Conformance]',
+];
+
+/**
+ * A ginkgo focus regular expression matching these full test names. Anchored at the end only: the text ginkgo
+ * matches does not start with the name (an anchored `^[sig-node] Pods …` matches nothing), and every name starts
+ * with its `[sig-…]`, so no other test ends with one of them.
+ */
+export function focusFor(names: readonly string[]): string {
+  return names.map((n) => `${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`).join('|');
+}
+
+export interface ConformanceOptions {
+  /** ginkgo focus; default every [Conformance] test. */
+  focus: string;
+  skip?: string;
+  /** A running business cluster (else one is brought up and torn down). */
+  cluster?: string;
+  /** Meta-cluster flags passed to `kokpit kubeconfig` with --cluster (-n, --name, --kubeconfig, --context). */
+  metaArgs: string[];
+  /** Leave the environment this run brought up. */
+  keep: boolean;
+  /** Where the run's logs and reports go (default: a new directory under ~/.cache/kokpit/conformance). */
+  runDir?: string;
+}
+
+export const USAGE =
+  'usage: npm run test:conformance -- [--ci | --focus REGEX] [--skip REGEX] [--cluster NAME [-n NS] [--name ENV]\n' +
+  '       [--kubeconfig FILE] [--context CTX]] [--keep] [--run-dir DIR]\n' +
+  '  --ci        the fixed CI subset (scripts/conformance-lib.ts CI_TESTS)\n' +
+  '  --focus     ginkgo focus (default: \\[Conformance\\], the whole set)\n' +
+  '  --cluster   a running business cluster (its kubeconfig via `kokpit kubeconfig`); without it a kind meta cluster\n' +
+  '              and a business cluster with two kind machines are brought up and torn down afterwards (--keep: left up)\n';
+
+export function parseConformanceArgs(argv: string[]): ConformanceOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      ci: { type: 'boolean' },
+      focus: { type: 'string' },
+      skip: { type: 'string' },
+      cluster: { type: 'string' },
+      namespace: { type: 'string', short: 'n' },
+      name: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      keep: { type: 'boolean' },
+      'run-dir': { type: 'string' },
+    },
+  });
+  if (values.ci && values.focus) throw new Error('--ci and --focus exclude each other');
+  const meta = ['namespace', 'name', 'kubeconfig', 'context'] as const;
+  const metaArgs = meta.flatMap((k) => (values[k] ? [`--${k}`, values[k]] : []));
+  if (metaArgs.length && !values.cluster) throw new Error(`${metaArgs[0]} needs --cluster (it names the running cluster's meta cluster)`);
+  return {
+    focus: values.ci ? focusFor(CI_TESTS) : (values.focus ?? '\\[Conformance\\]'),
+    ...(values.skip ? { skip: values.skip } : {}),
+    ...(values.cluster ? { cluster: values.cluster } : {}),
+    metaArgs,
+    keep: values.keep === true,
+    ...(values['run-dir'] ? { runDir: values['run-dir'] } : {}),
+  };
+}
+
+export interface JUnitCase {
+  name: string;
+  status: 'passed' | 'failed' | 'skipped';
+  seconds: number;
+  /** The failure message's first line, for a failed case. */
+  message?: string;
+}
+
+export interface JUnitSummary {
+  passed: number;
+  failed: number;
+  skipped: number;
+  cases: JUnitCase[];
+}
+
+const unescapeXml = (s: string) =>
+  s.replace(/&(#\d+|#x[0-9a-f]+|lt|gt|amp|quot|apos);/gi, (_, e: string) => {
+    const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+    if (e[0] !== '#') return named[e.toLowerCase()]!;
+    return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+  });
+
+const attr = (tag: string, name: string) => {
+  const m = new RegExp(`\\s${name}="([^"]*)"`).exec(tag);
+  return m ? unescapeXml(m[1]!) : undefined;
+};
+
+/** Suite-level nodes ginkgo reports as test cases ([SynchronizedBeforeSuite], [ReportAfterSuite], …). */
+const SUITE_NODE = /^\[(Synchronized)?(Before|After)Suite\]|^\[Report(Before|After)Suite\]/;
+
+/**
+ * Counts a ginkgo JUnit report. Ginkgo lists every spec of the suite, the ones the focus filtered out as skipped with
+ * the bare message "skipped": those are not part of the run and are left out. A spec skipped at run time (its
+ * message says why) counts as skipped; a suite-level node counts only when it failed.
+ */
+export function summarizeJUnit(xml: string): JUnitSummary {
+  const cases: JUnitCase[] = [];
+  for (const m of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    const head = m[1]!;
+    const body = m[3] ?? '';
+    const name = (attr(head, 'name') ?? '').replace(/^\[It\] /, '');
+    const seconds = Number(attr(head, 'time') ?? 0);
+    const failure = /<(failure|error)\b([^>]*)>?/.exec(body);
+    if (failure) {
+      const message = (attr(failure[2] ?? '', 'message') ?? '').split('\n')[0];
+      cases.push({ name, status: 'failed', seconds, ...(message ? { message } : {}) });
+      continue;
+    }
+    if (SUITE_NODE.test(name)) continue;
+    const skipped = /<skipped\b([^>]*)/.exec(body);
+    if (skipped) {
+      const message = attr(skipped[1] ?? '', 'message') ?? '';
+      if (message === '' || message === 'skipped') continue;
+      cases.push({ name, status: 'skipped', seconds, message });
+      continue;
+    }
+    cases.push({ name, status: 'passed', seconds });
+  }
+  const count = (s: JUnitCase['status']) => cases.filter((c) => c.status === s).length;
+  return { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), cases };
+}
+
+export const summaryLine = (s: JUnitSummary) => `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
