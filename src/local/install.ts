@@ -57,7 +57,18 @@ export function readKustomization(dir: string): KubernetesObject[] {
 }
 
 // kustomize's order (its "legacy" sort), so what a thing depends on is applied before it: the namespace first.
-const KIND_ORDER = ['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'];
+const KIND_ORDER = [
+  'Namespace',
+  'CustomResourceDefinition',
+  'ServiceAccount',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+  'ConfigMap',
+  'Secret',
+  'Service',
+];
 const kindRank = (o: KubernetesObject) => (KIND_ORDER.includes(o.kind!) ? KIND_ORDER.indexOf(o.kind!) : KIND_ORDER.length);
 
 /** What `kokpit install` applies: config/default with the image and replicas given, in kustomize's order. */

@@ -1,14 +1,19 @@
 // The manager's HTTP endpoints, as controller-runtime serves them: `/metrics` (Prometheus text) on the
 // metrics address, `/healthz` and `/readyz` on the probe address (they may be one address). Plain node:http:
-// three fixed routes need no framework.
+// three fixed routes need no framework. Served securely (`--metrics-secure`, kubebuilder's default), `/metrics` is
+// HTTPS and answers only a bearer token allowed to `get /metrics` (./metrics-auth.ts).
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { MetricsAuthorizer } from './metrics-auth';
 
 export interface EndpointsOptions {
   /** `host:port` (`:8080` = every interface, port 0 = any free port); undefined = not served. */
   metricsAddress?: string;
   probeAddress?: string;
   metrics: () => Promise<string>;
+  /** Serve the metrics address over HTTPS with this certificate, and admit only what `authorize` allows. */
+  secureMetrics?: { certPem: string; keyPem: string; authorize: MetricsAuthorizer };
   /** Alive: the process answers. Ready: its caches are synced (or it waits for the lease as a standby). */
   ready: () => boolean;
 }
@@ -45,7 +50,9 @@ export async function serveEndpoints(o: EndpointsOptions): Promise<Endpoints> {
   const urls: Record<string, string> = {};
   for (const [key, paths] of routes) {
     const { host, port } = parseBindAddress(key.split('#')[0])!;
-    const server = http.createServer((req, res) => void handle(o, paths, req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => void handle(o, paths, req, res);
+    const tls = paths.has('/metrics') ? o.secureMetrics : undefined;
+    const server = tls ? https.createServer({ cert: tls.certPem, key: tls.keyPem }, handler) : http.createServer(handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
@@ -53,7 +60,7 @@ export async function serveEndpoints(o: EndpointsOptions): Promise<Endpoints> {
     servers.push(server);
     const a = server.address() as AddressInfo;
     const shown = a.address === '0.0.0.0' || a.address === '::' ? '127.0.0.1' : a.address.includes(':') ? `[${a.address}]` : a.address;
-    for (const p of paths) urls[p] = `http://${shown}:${a.port}`;
+    for (const p of paths) urls[p] = `${tls ? 'https' : 'http'}://${shown}:${a.port}`;
   }
   return {
     metricsURL: urls['/metrics'],
@@ -74,6 +81,13 @@ async function handle(o: EndpointsOptions, paths: Set<string>, req: http.Incomin
     const ready = o.ready();
     res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ok\n' : 'caches not synced\n');
   } else {
+    if (o.secureMetrics) {
+      const verdict = await o.secureMetrics.authorize(req.headers.authorization);
+      if (!verdict.allowed) {
+        res.writeHead(verdict.status, { 'content-type': 'text/plain' }).end(`${verdict.reason}\n`);
+        return;
+      }
+    }
     try {
       const text = await o.metrics();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text);

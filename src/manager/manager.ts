@@ -9,6 +9,8 @@ import { kokpitUserAgent, withUserAgent } from '../kube';
 import { Operators, type OperatorDefinition } from '../controller/operator';
 import { silentLogger, type Logger } from '../controller/reconciler';
 import { serveEndpoints, type Endpoints } from './endpoints';
+import { apiServerReviews, metricsAuthorizer } from './metrics-auth';
+import { metricsServingCert } from './metrics-cert';
 import { registerFleetMetrics } from './fleet-metrics';
 
 export type { OperatorContext, OperatorDefinition } from '../controller/operator';
@@ -22,6 +24,11 @@ export interface ManagerOptions {
   leaderElection?: { namespace: string; name?: string; identity?: string; leaseDurationSec?: number; onWaiting?: (holder: string) => void };
   /** Serve `/metrics` here (`host:port`; port 0 = any free port); undefined = not served. */
   metricsAddress?: string;
+  /**
+   * `/metrics` over HTTPS for bearer tokens allowed to `get /metrics` (TokenReview + SubjectAccessReview), as
+   * kubebuilder's `--metrics-secure`; the certificate from `certDir` (tls.crt, tls.key) or a self-signed one.
+   */
+  metricsSecure?: { certDir?: string };
   /** Serve `/healthz` and `/readyz` here. */
   probeAddress?: string;
   /** Add the fleet gauges (kokpit_*; they read the BusinessCluster, EtcdCluster and Machine caches). Default true. */
@@ -77,6 +84,10 @@ export class Manager {
       metricsAddress: this.opts.metricsAddress,
       probeAddress: this.opts.probeAddress,
       metrics: () => this.metrics.text(),
+      secureMetrics: this.opts.metricsSecure && {
+        ...(await metricsServingCert(this.opts.metricsSecure.certDir)),
+        authorize: metricsAuthorizer(apiServerReviews(withUserAgent(this.opts.kc, kokpitUserAgent('manager')))),
+      },
       ready: () => this.stateValue === 'waiting-for-lease' || (this.stateValue === 'running' && this.synced),
     });
     if (this.endpoints.metricsURL) this.log.info(`serving metrics at ${this.endpoints.metricsURL}/metrics`);

@@ -2,6 +2,10 @@
 // environment records where it serves them; --url reads any manager, e.g. through `kubectl port-forward`).
 // A summary table by default, the Prometheus text with --raw. The text format is parsed here because
 // prom-client only writes it; the subset a manager exports (no escapes beyond \" \\ \n in label values) is small.
+// A manager serving metrics securely (HTTPS, a bearer token allowed to `get /metrics`) is read with --token-file
+// and --certificate-authority (or --insecure-skip-tls-verify for its self-signed certificate).
+import * as fs from 'node:fs';
+import * as https from 'node:https';
 import { environmentName, parseFlags, str } from '../args';
 import { readEnvironment } from '../../local/state';
 import { EXIT, UsageError, type Command } from '../command';
@@ -63,7 +67,14 @@ export function summarize(samples: Sample[]): string {
 
 export const metricsCommand: Command = {
   async run(argv, io) {
-    const p = parseFlags(argv, [{ name: 'name', value: true }, { name: 'url', value: true }, { name: 'raw' }]);
+    const p = parseFlags(argv, [
+      { name: 'name', value: true },
+      { name: 'url', value: true },
+      { name: 'raw' },
+      { name: 'token-file', value: true },
+      { name: 'certificate-authority', value: true },
+      { name: 'insecure-skip-tls-verify' },
+    ]);
     if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
     let url = str(p, 'url');
     if (!url) {
@@ -80,9 +91,11 @@ export const metricsCommand: Command = {
     }
     let text: string;
     try {
-      const res = await fetch(`${url.replace(/\/(metrics)?$/, '')}/metrics`, { signal: AbortSignal.timeout(10_000) });
-      if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
-      text = await res.text();
+      text = await scrape(`${url.replace(/\/(metrics)?$/, '')}/metrics`, {
+        token: str(p, 'token-file') && fs.readFileSync(str(p, 'token-file')!, 'utf8').trim(),
+        ca: str(p, 'certificate-authority') && fs.readFileSync(str(p, 'certificate-authority')!, 'utf8'),
+        insecure: !!p.flags['insecure-skip-tls-verify'],
+      });
     } catch (e) {
       io.err(`kokpit metrics: cannot read ${url}/metrics: ${(e as Error).message}`);
       return EXIT.FAILED;
@@ -91,3 +104,23 @@ export const metricsCommand: Command = {
     return EXIT.OK;
   },
 };
+
+/** GET the metrics text; HTTPS through node:https (fetch cannot take a CA or skip verification). */
+function scrape(url: string, o: { token?: string; ca?: string; insecure: boolean }): Promise<string> {
+  const headers: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
+  if (!url.startsWith('https:'))
+    return fetch(url, { headers, signal: AbortSignal.timeout(10_000) }).then(async (res) => {
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${(await res.text()).trim()}`);
+      return res.text();
+    });
+  return new Promise((resolve, reject) => {
+    const req = https.get(url, { headers, ca: o.ca, rejectUnauthorized: !o.insecure, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body.trim()}`))));
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out after 10 s')));
+    req.on('error', reject);
+  });
+}

@@ -22,6 +22,7 @@ interface Args {
   leaseDurationSec: number;
   etcdAccess: 'pod-ip' | 'port-forward';
   metricsAddress?: string;
+  metricsSecure?: { certDir?: string };
   probeAddress?: string;
 }
 
@@ -39,6 +40,9 @@ const FLAGS: FlagSpec[] = [
   // controller-runtime's flag names; "0" turns an endpoint off (the default: nothing listens).
   { name: 'metrics-bind-address', value: true },
   { name: 'health-probe-bind-address', value: true },
+  // kubebuilder's names: HTTPS + TokenReview/SubjectAccessReview on /metrics (config/manager turns it on).
+  { name: 'metrics-secure' },
+  { name: 'metrics-cert-path', value: true },
 ];
 
 function parseOperatorArgs(argv: string[]): Args {
@@ -68,8 +72,15 @@ function parseOperatorArgs(argv: string[]): Args {
     leaseDurationSec,
     etcdAccess: (str(p, 'etcd-access') ?? 'pod-ip') as Args['etcdAccess'],
     metricsAddress: address('metrics-bind-address'),
+    metricsSecure: metricsSecurity(p),
     probeAddress: address('health-probe-bind-address'),
   };
+}
+
+function metricsSecurity(p: ReturnType<typeof parseFlags>): Args['metricsSecure'] {
+  const certDir = str(p, 'metrics-cert-path');
+  if (certDir && !p.flags['metrics-secure']) throw new UsageError('--metrics-cert-path needs --metrics-secure');
+  return p.flags['metrics-secure'] ? { certDir } : undefined;
 }
 
 export function cliLogger(io: CliIO, verbose: boolean): Logger {
@@ -144,6 +155,7 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
         }
       : undefined,
     metricsAddress: args.metricsAddress,
+    metricsSecure: args.metricsSecure,
     probeAddress: args.probeAddress,
   });
   const signal = interrupted(stop);

@@ -6,7 +6,9 @@
 // runner). The audit log (every request, reads too) must show no request of the ServiceAccount forbidden, and
 // every verb/resource pair the roles grant used at least once.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import * as https from 'node:https';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -66,6 +68,21 @@ async function serviceAccountKubeConfig(cp: ControlPlane): Promise<{ kc: KubeCon
   return { kc: loadKubeConfig({ kubeconfigPath: file }), file };
 }
 
+/** GET over HTTPS (the manager's self-signed certificate is not verified here; the token is what is tested). */
+function scrapeMetrics(base: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+    https
+      .get(`${base}/metrics`, { headers, rejectUnauthorized: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
 describe('manager RBAC (config/rbac): least privilege, proven by the audit log', function () {
   let cp: ControlPlane;
   let admin: KubeConfig;
@@ -123,6 +140,9 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
       }),
       log: { info: mlog('info'), warn: mlog('warn'), error: mlog('error'), debug: () => {} },
       leaderElection: { namespace: 'kokpit-system', identity: 'rbac-test-manager', leaseDurationSec: 15 },
+      // As config/manager serves it: HTTPS, bearer tokens reviewed with the ServiceAccount's own rights.
+      metricsAddress: '127.0.0.1:0',
+      metricsSecure: {},
     });
     await manager.start();
   });
@@ -244,6 +264,47 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
     }
   });
 
+  it('/metrics answers only a token allowed to get /metrics (TokenReview + SubjectAccessReview as the ServiceAccount)', async () => {
+    const core = admin.makeApiClient(CoreV1Api);
+    const token = async (name: string) => {
+      await applyObject(objects(), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: NS } });
+      const tr = await core.createNamespacedServiceAccountToken({ name, namespace: NS, body: { spec: { expirationSeconds: 3600 } } });
+      return tr.status!.token!;
+    };
+    const reader = await token('prometheus');
+    const other = await token('not-a-reader');
+    await applyObject(objects(), {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'rbac-test-metrics-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kokpit-metrics-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'prometheus', namespace: NS }],
+    } as KubernetesObject);
+    assert.match(manager!.metricsURL!, /^https:/);
+    const scrape = (t?: string) => scrapeMetrics(manager!.metricsURL!, t);
+    const none = await scrape();
+    assert.equal(none.status, 401, none.body);
+    const forbidden = await scrape(other);
+    assert.equal(forbidden.status, 403, forbidden.body);
+    assert.match(forbidden.body, /not-a-reader may not get \/metrics/);
+    const bogus = await scrape('not-a-token');
+    assert.equal(bogus.status, 401, bogus.body);
+    const allowed = await scrape(reader);
+    assert.equal(allowed.status, 200, allowed.body);
+    assert.match(allowed.body, /^controller_runtime_reconcile_total\{/m);
+    // `kokpit metrics` reads it the same way (the self-signed certificate skipped, the token from a file).
+    const tokenFile = path.join(stateDir, 'reader.token');
+    fs.writeFileSync(tokenFile, reader, { mode: 0o600 });
+    // Asynchronously: the manager answering it runs in this process.
+    const cli = await promisify(execFile)(
+      process.execPath,
+      [BIN, 'metrics', '--url', manager!.metricsURL!, '--token-file', tokenFile, '--insecure-skip-tls-verify'],
+      { encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '1' } },
+    );
+    assert.match(cli.stdout, /CONTROLLER\s+RECONCILES/);
+    assert.ok(!cli.stdout.includes(reader) && !cli.stderr.includes(reader), 'the token is never printed');
+  });
+
   it('everything deleted (finalizers run as the ServiceAccount)', async () => {
     for (const [kind, name] of [
       ['FleetRollout', 'none'],
@@ -280,8 +341,15 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
           e.verb === 'patch' && e.responseStatus?.code === 201 ? [pairOf(e), pairOf({ ...e, verb: 'create' })] : [pairOf(e)],
         ),
     );
-    const rules = renderInstall()
-      .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+    // The roles bound to the manager's ServiceAccount (kokpit-metrics-reader is for scrapers, not the manager).
+    const installed = renderInstall();
+    const bound = new Set(
+      installed
+        .filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding')
+        .map((o) => (o as KubernetesObject & { roleRef: { name: string } }).roleRef.name),
+    );
+    const rules = installed
+      .filter((o) => (o.kind === 'ClusterRole' || o.kind === 'Role') && bound.has(o.metadata!.name!))
       .flatMap((o) => (o as KubernetesObject & { rules: Rule[] }).rules);
     const unused = [...grantedPairs(rules)].filter((p) => !used.has(p)).sort();
     log(`used by the manager: ${[...used].sort().join(', ')}`);

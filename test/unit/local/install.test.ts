@@ -35,7 +35,7 @@ interface Deployment extends KubernetesObject {
     template: { spec: { serviceAccountName: string; securityContext: Record<string, unknown>; containers: Container[] } };
   };
 }
-type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+type Rule = { apiGroups?: string[]; resources?: string[]; nonResourceURLs?: string[]; verbs: string[] };
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding']);
 const deployment = (objs: KubernetesObject[]) => objs.find((o) => o.kind === 'Deployment') as Deployment;
@@ -64,7 +64,16 @@ describe('kokpit install: rendering config/default', () => {
     );
     assert.deepEqual(
       objs.filter((o) => o.kind !== 'CustomResourceDefinition').map((o) => o.kind),
-      ['Namespace', 'ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding', 'Deployment'],
+      [
+        'Namespace',
+        'ServiceAccount',
+        'Role',
+        ...['ClusterRole', 'ClusterRole', 'ClusterRole'],
+        'RoleBinding',
+        ...['ClusterRoleBinding', 'ClusterRoleBinding'],
+        'Service',
+        'Deployment',
+      ],
     );
     assert.equal(objs[0].kind, 'Namespace');
     const d = deployment(objs);
@@ -81,10 +90,14 @@ describe('kokpit install: rendering config/default', () => {
     assert.equal(c.image, `kokpit.dev/kokpit-manager:${KOKPIT_VERSION}`);
     assert.deepEqual(c.command, ['kokpit']);
     assert.equal(c.args[0], 'operator');
-    for (const a of ['--leader-elect', '--metrics-bind-address=:8080', '--health-probe-bind-address=:8081'])
+    for (const a of ['--leader-elect', '--metrics-bind-address=:8443', '--metrics-secure', '--health-probe-bind-address=:8081'])
       assert.ok(c.args.includes(a), a);
     const port = (name: string) => c.ports.find((p) => p.name === name)?.containerPort;
-    assert.equal(port('metrics'), 8080);
+    assert.equal(port('https'), 8443);
+    type Service = KubernetesObject & { spec: { ports: Array<{ targetPort: string }> } };
+    const service = renderInstall().find((o) => o.kind === 'Service') as Service;
+    assert.equal(service.metadata?.name, 'kokpit-manager-metrics-service');
+    assert.equal(service.spec.ports[0].targetPort, 'https');
     assert.equal(port('probes'), 8081);
     assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'probes' });
     assert.deepEqual(c.readinessProbe.httpGet, { path: '/readyz', port: 'probes' });
@@ -100,12 +113,21 @@ describe('kokpit install: rendering config/default', () => {
   it('RBAC: no wildcard, the leases only in kokpit-system, every binding names the manager ServiceAccount', () => {
     const objs = renderInstall();
     const roles = objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role') as Array<KubernetesObject & { rules: Rule[] }>;
-    assert.equal(roles.length, 2);
+    assert.deepEqual(roles.map((r) => r.metadata?.name).sort(), [
+      'kokpit-leader-election',
+      'kokpit-manager',
+      'kokpit-metrics-auth',
+      'kokpit-metrics-reader',
+    ]);
     for (const r of roles)
       for (const rule of r.rules)
-        for (const x of [...rule.apiGroups, ...rule.resources, ...rule.verbs]) assert.notEqual(x, '*', `${r.kind} ${JSON.stringify(rule)}`);
-    const clusterRole = roles.find((r) => r.kind === 'ClusterRole')!;
-    assert.ok(!clusterRole.rules.some((r) => r.resources.includes('leases')), 'leases are granted by the namespaced Role only');
+        for (const x of [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.nonResourceURLs ?? []), ...rule.verbs])
+          assert.notEqual(x, '*', `${r.kind} ${JSON.stringify(rule)}`);
+    // The reader role is for scrapers (bound by whoever runs Prometheus), the one right /metrics asks for.
+    const reader = roles.find((r) => r.metadata?.name === 'kokpit-metrics-reader')!;
+    assert.deepEqual(reader.rules, [{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
+    const clusterRole = roles.find((r) => r.metadata?.name === 'kokpit-manager')!;
+    assert.ok(!clusterRole.rules.some((r) => r.resources?.includes('leases')), 'leases are granted by the namespaced Role only');
     const role = roles.find((r) => r.kind === 'Role')!;
     assert.equal(role.metadata?.namespace, 'kokpit-system');
     const bindings = objs.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding') as Array<
