@@ -24,3 +24,4 @@ export {
   type ObjectRef,
 } from './objects';
 export { KubeApiError, describeKubeError, isConflict, isNotFound, redactSecrets, toKubeApiError, type StatusCause } from './errors';
+export { applyRawCRD } from './crds';

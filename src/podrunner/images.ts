@@ -43,6 +43,13 @@ const RULES: Rule[] = [
   })),
   { repo: /(^|\/)kubectl$/, component: 'kubectl', commands: ['kubectl'], version: kubeVersion },
   { repo: /(^|\/)kwok$/, component: 'kwok', commands: ['kwok'], version: kwokVersion },
+  // Open Cluster Management (quay.io/open-cluster-management/<cmd>:v1.0.0): one command per image, as built from hack/bins/ocm.
+  ...['registration', 'work', 'placement', 'registration-operator', 'addon'].map((c) => ({
+    repo: new RegExp(`(^|/)open-cluster-management/${c}$`),
+    component: c,
+    commands: [c],
+    version: kwokVersion,
+  })),
 ];
 
 export interface ImageRef {

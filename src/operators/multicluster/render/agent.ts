@@ -1,0 +1,121 @@
+// One business cluster's side of OCM, as pure objects: its ManagedCluster on the hub and its agent hosted in
+// the meta cluster (OCM's klusterlet "SingletonHosted" shape: `registration-operator agent` with a kubeconfig
+// for the managed cluster; manifests/klusterlet/management/klusterlet-agent-deployment.yaml is the model).
+import type { KubernetesObject, V1Deployment, V1Secret } from '@kubernetes/client-node';
+import { Value } from '@sinclair/typebox/value';
+import type { BusinessCluster } from '../../../api';
+import { MulticlusterSpec } from '../../../api/business-cluster';
+import { AGENT_NAMESPACE, AGENT_SERVICE_ACCOUNT, agentNames, LABELS, managedClusterName, OCM_IMAGES } from '../names';
+import { metaKubeconfigVolume } from './hub';
+
+export interface Multicluster {
+  register: boolean;
+  clusterSet?: string;
+  leaseDurationSeconds: number;
+}
+
+/** `spec.multicluster` with the schema's defaults (an omitted section registers the cluster). */
+export function multiclusterOf(c: BusinessCluster): Multicluster {
+  return Value.Default(MulticlusterSpec, structuredClone(c.spec.multicluster ?? {})) as Multicluster;
+}
+
+export interface ManagedClusterObject extends KubernetesObject {
+  spec: { hubAcceptsClient: boolean; leaseDurationSeconds: number };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[]; version?: { kubernetes?: string } };
+}
+
+export function renderManagedCluster(c: BusinessCluster): ManagedClusterObject {
+  const ns = c.metadata.namespace ?? 'default';
+  const mc = multiclusterOf(c);
+  const version = c.status?.version ?? c.spec.version;
+  return {
+    apiVersion: 'cluster.open-cluster-management.io/v1',
+    kind: 'ManagedCluster',
+    metadata: {
+      name: managedClusterName(ns, c.metadata.name),
+      labels: {
+        ...(c.metadata.labels ?? {}),
+        [LABELS.namespace]: ns,
+        [LABELS.cluster]: c.metadata.name,
+        [LABELS.kubernetesVersion]: version,
+        [LABELS.managedBy]: 'kokpit',
+        ...(mc.clusterSet ? { [LABELS.clusterSet]: mc.clusterSet } : {}),
+      },
+    },
+    spec: { hubAcceptsClient: true, leaseDurationSeconds: mc.leaseDurationSeconds },
+  };
+}
+
+/** The Secret the agent reads the business cluster's kubeconfig from (a copy: a pod mounts Secrets of its own namespace only). */
+export function renderManagedKubeconfig(mcName: string, kubeconfig: string): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: agentNames(mcName).managedKubeconfigSecret, namespace: AGENT_NAMESPACE, labels: { [LABELS.managedBy]: 'kokpit' } },
+    type: 'Opaque',
+    stringData: { kubeconfig },
+  };
+}
+
+/**
+ * The hosted agent (registration and work in one process). Its bootstrap identity is its own ServiceAccount
+ * (the meta kubeconfig), which the hub auto-approves; the hub kubeconfig it obtains lands in its Secret and
+ * in an emptyDir. `kubeconfigHash` rolls the pod when the business cluster's kubeconfig changes.
+ */
+export function renderAgent(mcName: string, kubeconfigHash: string): V1Deployment {
+  const n = agentNames(mcName);
+  const labels = { app: 'klusterlet-agent', [LABELS.managedBy]: 'kokpit', 'open-cluster-management.io/cluster-name': mcName };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: n.deployment, namespace: AGENT_NAMESPACE, labels },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'klusterlet-agent', 'open-cluster-management.io/cluster-name': mcName } },
+      template: {
+        metadata: { labels, annotations: { 'kokpit.dev/managed-kubeconfig-hash': kubeconfigHash } },
+        spec: {
+          serviceAccountName: AGENT_SERVICE_ACCOUNT,
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: 'klusterlet-agent',
+              image: OCM_IMAGES.agent,
+              command: ['/registration-operator'],
+              args: [
+                'agent',
+                `--spoke-cluster-name=${mcName}`,
+                '--agent-id=kokpit',
+                '--bootstrap-kubeconfig=/spoke/meta/kubeconfig',
+                `--bootstrap-kubeconfig-secret=${n.bootstrapSecret}`,
+                `--hub-kubeconfig-secret=${n.hubKubeconfigSecret}`,
+                '--hub-kubeconfig-dir=/spoke/hub-kubeconfig',
+                '--workload-source-driver=kube',
+                '--workload-source-config=/spoke/hub-kubeconfig/kubeconfig',
+                '--spoke-kubeconfig=/spoke/config/kubeconfig',
+                '--terminate-on-files=/spoke/config/kubeconfig',
+                '--kubeconfig=/spoke/meta/kubeconfig',
+                `--namespace=${AGENT_NAMESPACE}`,
+                '--disable-leader-election',
+                '--listen=0.0.0.0:8443',
+              ],
+              workingDir: '/spoke/meta', // the meta kubeconfig's relative tokenFile (see render/hub.ts)
+              volumeMounts: [
+                { name: 'meta-kubeconfig', mountPath: '/spoke/meta', readOnly: true },
+                { name: 'hub-kubeconfig', mountPath: '/spoke/hub-kubeconfig' },
+                { name: 'spoke-kubeconfig-secret', mountPath: '/spoke/config', readOnly: true },
+              ],
+              readinessProbe: { httpGet: { path: '/healthz', port: 8443, scheme: 'HTTPS' }, periodSeconds: 5 },
+              resources: { requests: { cpu: '2m', memory: '16Mi' } },
+            },
+          ],
+          volumes: [
+            metaKubeconfigVolume('meta-kubeconfig'),
+            { name: 'hub-kubeconfig', emptyDir: { medium: 'Memory' } },
+            { name: 'spoke-kubeconfig-secret', secret: { secretName: n.managedKubeconfigSecret } },
+          ],
+        },
+      },
+    },
+  };
+}
