@@ -150,10 +150,10 @@ export const COMMANDS: CommandEntry[] = [
   },
   {
     name: 'get',
-    summary: 'List kokpit objects: clusters, etcd, machines, versions, addons, rollouts',
+    summary: 'List kokpit objects (clusters, etcd, machines, versions, addons, rollouts) and OCM ones (managedclusters, works, placements)',
     usage:
-      'kokpit get clusters|etcd|machines|versions|addons|rollouts [-n NAMESPACE] [-o wide|yaml|json] ' +
-      '[--kubeconfig FILE] [--context NAME] [--name ENV]',
+      'kokpit get clusters|etcd|machines|versions|addons|rollouts|managedclusters|works|placements [-n NAMESPACE] ' +
+      '[-o wide|yaml|json] [--kubeconfig FILE] [--context NAME] [--name ENV]',
     load: async () => (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/get') : await import('./commands/get')).getCommand,
   },
   {

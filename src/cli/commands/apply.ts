@@ -1,8 +1,11 @@
 // `kokpit apply -f <file>`: validate, then server-side apply every document to the meta cluster with
-// kokpit's field manager. Nothing is applied when any document is invalid.
+// kokpit's field manager. Nothing is applied when any document is invalid, or when a document is an Open Cluster
+// Management kind the meta cluster does not serve (kokpit installs no OCM CRD here; `kokpit up --with-ocm` does).
 import type { KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { API_VERSION, STATE_REASON_ANNOTATION, type KubernetesVersion } from '../../api';
+import { findOcmKind, type OcmKind } from '../../api/ocm';
 import { applyObject, describeKubeError, listObjects, makeObjectApi } from '../../kube';
+import { ocmNotInstalled } from '../ocm';
 import type { CatalogEntry } from '../../validation/types';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { validateText } from '../../validation';
@@ -25,6 +28,21 @@ export const applyCommand: Command = {
     }
     const { kc } = metaCluster(p);
     const objects = makeObjectApi(kc);
+    // Validation already matched each OCM document to a kind and version it knows.
+    const ocmKinds = (docs as KubernetesObject[]).map((d) => findOcmKind(d.kind ?? '')).filter((k): k is OcmKind => !!k);
+    if (ocmKinds.length) {
+      let missing: string | undefined;
+      try {
+        missing = await ocmNotInstalled(kc, ocmKinds);
+      } catch (e) {
+        io.err(`kokpit apply: cannot reach the meta cluster: ${describeKubeError(e)}; nothing applied`);
+        return EXIT.FAILED;
+      }
+      if (missing) {
+        io.err(`kokpit apply: ${missing}; nothing applied`);
+        return EXIT.FAILED;
+      }
+    }
     // Against the live catalog: a BusinessCluster at a version the meta cluster cannot run is a warning here,
     // before it is created, not a cluster that silently never starts.
     const catalog = await liveCatalog(objects);

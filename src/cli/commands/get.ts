@@ -1,9 +1,12 @@
-// `kokpit get clusters|etcd|machines|versions|addons|rollouts [-o wide|yaml|json]`: kokpit objects of the meta
-// cluster as a table (like kubectl), or as YAML/JSON lists. Secrets are never read here.
+// `kokpit get clusters|etcd|machines|versions|addons|rollouts|managedclusters|works|placements [-o wide|yaml|json]`:
+// kokpit's (and Open Cluster Management's) objects of the meta cluster as a table (like kubectl), or as YAML/JSON
+// lists. Secrets are never read here.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { API_VERSION, STATE_REASON_ANNOTATION } from '../../api';
+import { OCM_KINDS, findOcmKind, ocmApiVersion } from '../../api/ocm';
 import { describeKubeError, listObjects, makeObjectApi } from '../../kube';
+import { ocmNotInstalled } from '../ocm';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { EXIT, UsageError, type Command } from '../command';
 
@@ -11,13 +14,24 @@ import { EXIT, UsageError, type Command } from '../command';
 type Obj = KubernetesObject & { spec?: Record<string, any>; status?: Record<string, any> };
 type Cond = { type: string; status: string; reason?: string };
 
+const ocmVersion = (kind: string) => ocmApiVersion(OCM_KINDS.find((k) => k.kind === kind)!);
+
 export const RESOURCES = {
-  clusters: { kind: 'BusinessCluster', namespaced: true, aliases: ['cluster', 'businessclusters', 'bc'] },
-  etcd: { kind: 'EtcdCluster', namespaced: true, aliases: ['etcdclusters', 'ec'] },
-  machines: { kind: 'Machine', namespaced: true, aliases: ['machine', 'ma'] },
-  versions: { kind: 'KubernetesVersion', namespaced: false, aliases: ['version', 'kubernetesversions', 'kv'] },
-  addons: { kind: 'Addon', namespaced: false, aliases: ['addon'] },
-  rollouts: { kind: 'FleetRollout', namespaced: false, aliases: ['rollout', 'fleetrollouts', 'fro'] },
+  clusters: { kind: 'BusinessCluster', apiVersion: API_VERSION, namespaced: true, aliases: ['cluster', 'businessclusters', 'bc'] },
+  etcd: { kind: 'EtcdCluster', apiVersion: API_VERSION, namespaced: true, aliases: ['etcdclusters', 'ec'] },
+  machines: { kind: 'Machine', apiVersion: API_VERSION, namespaced: true, aliases: ['machine', 'ma'] },
+  versions: { kind: 'KubernetesVersion', apiVersion: API_VERSION, namespaced: false, aliases: ['version', 'kubernetesversions', 'kv'] },
+  addons: { kind: 'Addon', apiVersion: API_VERSION, namespaced: false, aliases: ['addon'] },
+  rollouts: { kind: 'FleetRollout', apiVersion: API_VERSION, namespaced: false, aliases: ['rollout', 'fleetrollouts', 'fro'] },
+  // Open Cluster Management's (issue 18): served once the hub is installed (`kokpit up --with-ocm`).
+  managedclusters: {
+    kind: 'ManagedCluster',
+    apiVersion: ocmVersion('ManagedCluster'),
+    namespaced: false,
+    aliases: ['managedcluster', 'mcl', 'mcls'],
+  },
+  works: { kind: 'ManifestWork', apiVersion: ocmVersion('ManifestWork'), namespaced: true, aliases: ['work', 'manifestworks', 'mw'] },
+  placements: { kind: 'Placement', apiVersion: ocmVersion('Placement'), namespaced: true, aliases: ['placement'] },
 } as const;
 export type ResourceName = keyof typeof RESOURCES;
 
@@ -28,6 +42,10 @@ export function resolveResource(word: string): ResourceName {
 }
 
 const cond = (o: Obj, type: string) => (o.status?.conditions as Cond[] | undefined)?.find((c) => c.type === type);
+const labelsText = (o: Obj) =>
+  Object.entries(o.metadata?.labels ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',') || '-';
 const condText = (o: Obj, type: string) => {
   const c = cond(o, type);
   return c ? (c.status === 'True' ? 'True' : `${c.status}(${c.reason ?? '?'})`) : '-';
@@ -130,8 +148,49 @@ export function columns(resource: ResourceName, wide: boolean): Array<[string, (
         ['PROGRESSING', (o) => condText(o, 'Progressing')],
       ],
     },
+    ...ocmColumns(ns, name),
   };
   return [...cols[resource].base, ...(wide ? cols[resource].wide : [])];
+}
+
+type Columns = Array<[string, (o: Obj) => string]>;
+
+/** OCM's kinds, with the condition types OCM sets (the columns `kubectl get` shows from their CRDs, plus labels). */
+function ocmColumns(ns: Columns, name: Columns): Record<'managedclusters' | 'works' | 'placements', { base: Columns; wide: Columns }> {
+  return {
+    managedclusters: {
+      base: [
+        ...name,
+        ['ACCEPTED', (o) => String(o.spec?.hubAcceptsClient ?? false)],
+        ['JOINED', (o) => condText(o, 'ManagedClusterJoined')],
+        ['AVAILABLE', (o) => condText(o, 'ManagedClusterConditionAvailable')],
+        ['AGE', (o) => age(o)],
+      ],
+      wide: [
+        ['URL', (o) => o.spec?.managedClusterClientConfigs?.[0]?.url ?? '-'],
+        ['LABELS', labelsText],
+      ],
+    },
+    works: {
+      base: [...ns, ['APPLIED', (o) => condText(o, 'Applied')], ['AVAILABLE', (o) => condText(o, 'Available')], ['AGE', (o) => age(o)]],
+      wide: [
+        ['MANIFESTS', (o) => String(o.spec?.workload?.manifests?.length ?? 0)],
+        ['DEGRADED', (o) => condText(o, 'Degraded')],
+      ],
+    },
+    placements: {
+      base: [
+        ...ns,
+        ['DECISIONS', (o) => String(o.status?.numberOfSelectedClusters ?? 0)],
+        ['SATISFIED', (o) => condText(o, 'PlacementSatisfied')],
+        ['AGE', (o) => age(o)],
+      ],
+      wide: [
+        ['CLUSTERSETS', (o) => (o.spec?.clusterSets as string[] | undefined)?.join(',') || '-'],
+        ['MISCONFIGURED', (o) => condText(o, 'PlacementMisconfigured')],
+      ],
+    },
+  };
 }
 
 export function table(headers: string[], rows: string[][]): string {
@@ -141,7 +200,7 @@ export function table(headers: string[], rows: string[][]): string {
 
 export async function listResource(kc: KubeConfig, resource: ResourceName, namespace?: string): Promise<Obj[]> {
   const r = RESOURCES[resource];
-  const items = await listObjects<Obj>(makeObjectApi(kc), API_VERSION, r.kind, r.namespaced && namespace ? { namespace } : {});
+  const items = await listObjects<Obj>(makeObjectApi(kc), r.apiVersion, r.kind, r.namespaced && namespace ? { namespace } : {});
   return items.sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
 }
 
@@ -152,7 +211,7 @@ export function formatObjects(resource: ResourceName, items: Obj[], output: stri
       kind: 'List',
       items: items.map((o) => ({
         ...o,
-        apiVersion: API_VERSION,
+        apiVersion: RESOURCES[resource].apiVersion,
         kind: RESOURCES[resource].kind,
         metadata: { ...o.metadata, managedFields: undefined },
       })),
@@ -175,14 +234,16 @@ export const getCommand: Command = {
       { name: 'namespace', short: 'n', value: true },
       { name: 'output', short: 'o', value: true, oneOf: ['wide', 'yaml', 'json'] },
     ]);
-    if (p.positionals.length !== 1) throw new UsageError('give one resource: clusters, etcd, machines, versions, addons or rollouts');
+    if (p.positionals.length !== 1) throw new UsageError(`give one resource: ${Object.keys(RESOURCES).join(', ')}`);
     const resource = resolveResource(p.positionals[0]);
     const { kc, source } = metaCluster(p);
     let items: Obj[];
     try {
       items = await listResource(kc, resource, str(p, 'namespace'));
     } catch (e) {
-      const msg = describeKubeError(e);
+      const ocm = findOcmKind(RESOURCES[resource].kind);
+      const missing = ocm && (await ocmNotInstalled(kc, [ocm]).catch(() => undefined));
+      const msg = missing ?? describeKubeError(e);
       io.err(`kokpit get: cannot list ${RESOURCES[resource].kind} in the meta cluster (${source}): ${msg}`);
       return EXIT.FAILED;
     }
