@@ -4,11 +4,15 @@ import { registerCommands } from './commands';
 import { registerDashboard } from './dashboard/panel';
 import { registerEventsDocuments } from './commands/cluster-actions';
 import { createReconcilers } from './commands/reconcilers';
+import { registerDiffDocuments } from './commands/manifest-diff';
 import { registerRenderPreview } from './commands/render-preview';
 import { FleetController } from './fleet/controller';
 import { registerObjectDocuments } from './fleet/object-documents';
+import { registerNotifications } from './fleet/notifications';
 import { registerStatusBar } from './fleet/status-bar';
 import { registerFleetView } from './fleet/tree';
+import { registerCodeActions } from './language/code-actions';
+import { registerCodeLens } from './language/code-lens';
 import { registerCompletion } from './language/completion';
 import { registerDiagnostics } from './language/diagnostics';
 import { registerHover } from './language/hover';
@@ -29,6 +33,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const diagnostics = registerDiagnostics(context, runtime, () => fleet.validationOptions());
   registerCompletion(context, runtime);
   registerHover(context, runtime);
+  registerCodeLens(context, runtime);
+  registerCodeActions(context, runtime, () => fleet.validationOptions());
 
   const fleetView = registerFleetView(context, runtime, fleet);
   const dashboard = registerDashboard(context, fleet, fleetView);
@@ -36,6 +42,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerStatusBar(context, fleet);
   registerRenderPreview(context);
   registerEventsDocuments(context);
+  registerDiffDocuments(context);
+  registerNotifications(context, runtime, fleet);
   reconcilers = createReconcilers(context, runtime, fleet);
   registerCommands(context, { runtime, diagnostics, fleet, reconcilers, dashboard });
 

@@ -5,6 +5,7 @@ import { COMMANDS, type CommandId } from '../model/commands';
 import { applyCommands } from './apply-current-file';
 import { clusterActionCommands } from './cluster-actions';
 import { dashboardCommands } from './dashboard';
+import { manifestDiffCommands } from './manifest-diff';
 import { quickStartCommands } from './quick-start';
 import { fleetCommands } from './fleet';
 import { terminalCommands } from './open-terminal';
@@ -29,6 +30,7 @@ const MODULES: readonly CommandModule[] = [
   rolloutActionCommands,
   quickStartCommands,
   dashboardCommands,
+  manifestDiffCommands,
 ];
 
 /** Every contributed command mapped to exactly one handler; throws on a gap or a duplicate (a programming error). */

@@ -33,6 +33,7 @@ export const COMMANDS = {
   newManifest: { id: 'kokpit.newManifest', title: 'New Manifest (EtcdCluster, BusinessCluster, Machine, …)' },
   quickActions: { id: 'kokpit.quickActions', title: 'Quick Actions' },
   openDashboard: { id: 'kokpit.openDashboard', title: 'Open Fleet Dashboard' },
+  diffDocument: { id: 'kokpit.diffDocument', title: 'Diff Document with Meta Cluster (Server-Side Dry Run)' },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

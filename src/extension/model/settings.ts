@@ -12,6 +12,8 @@ export interface KokpitSettings {
   /** Run the reconcilers in the extension host once connected to a meta cluster. */
   reconcilersAutoStart: boolean;
   logLevel: LogLevel;
+  /** Say when a cluster turns Degraded or an upgrade or rollout fails (src/extension/fleet/notifications.ts). */
+  notificationsEnabled: boolean;
 }
 
 /** Setting keys (under the `kokpit.` section) and the field each one fills. */
@@ -21,6 +23,7 @@ export const SETTING_KEYS = {
   kubeconfig: 'kubeconfig',
   reconcilersAutoStart: 'reconcilers.autoStart',
   logLevel: 'logLevel',
+  notificationsEnabled: 'notifications.enabled',
 } as const satisfies Record<keyof KokpitSettings, string>;
 
 export const SETTINGS_SECTION = 'kokpit';
@@ -31,6 +34,7 @@ export const DEFAULT_SETTINGS: Readonly<KokpitSettings> = Object.freeze({
   kubeconfig: '',
   reconcilersAutoStart: true,
   logLevel: 'info',
+  notificationsEnabled: true,
 });
 
 /** Reads settings through `get(key)` (a key relative to the `kokpit` section). */
@@ -43,11 +47,13 @@ export function readSettings(get: (key: string) => unknown): KokpitSettings {
   };
   const autoStart = get(SETTING_KEYS.reconcilersAutoStart);
   const level = get(SETTING_KEYS.logLevel);
+  const notifications = get(SETTING_KEYS.notificationsEnabled);
   return {
     kindPath: text('kindPath'),
     dockerPath: text('dockerPath'),
     kubeconfig: text('kubeconfig'),
     reconcilersAutoStart: typeof autoStart === 'boolean' ? autoStart : DEFAULT_SETTINGS.reconcilersAutoStart,
     logLevel: (LOG_LEVELS as readonly unknown[]).includes(level) ? (level as LogLevel) : DEFAULT_SETTINGS.logLevel,
+    notificationsEnabled: typeof notifications === 'boolean' ? notifications : DEFAULT_SETTINGS.notificationsEnabled,
   };
 }

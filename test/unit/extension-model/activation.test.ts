@@ -62,13 +62,15 @@ describe('extension: activation and wiring (fake vscode)', function () {
         ['kokpit.reconcilers', false],
       ],
     );
-    assert.deepEqual([...state.contentProviders.keys()].sort(), ['kokpit-events', 'kokpit-object', 'kokpit-render']);
+    assert.deepEqual([...state.contentProviders.keys()].sort(), ['kokpit-diff', 'kokpit-events', 'kokpit-object', 'kokpit-render']);
     assert.deepEqual(
       state.collections.map((c) => c.name),
       ['kokpit'],
     );
     assert.equal(state.completionProviders.length, 1);
     assert.equal(state.hoverProviders.length, 1);
+    assert.equal(state.codeLensProviders.length, 1);
+    assert.equal(state.codeActionProviders.length, 1);
     assert.ok(
       state.logs.some((l) => l.level === 'info' && /^activated in \d+ ms \(extension host up \d+ ms\)$/.test(l.message)),
       JSON.stringify(state.logs),

@@ -63,6 +63,39 @@ export class SnippetString {
 export class MarkdownString {
   constructor(readonly value: string) {}
 }
+export class CodeLens {
+  constructor(
+    readonly range: Range,
+    readonly command?: { title: string; command: string; arguments?: unknown[]; tooltip?: string },
+  ) {}
+}
+export const CodeActionKind = { QuickFix: 'quickfix' } as const;
+/** Records its edits: `replace` (plain text) and `set` (SnippetTextEdits) by URI string. */
+export class WorkspaceEdit {
+  readonly edits: { uri: string; range: Range; newText?: string; snippet?: string }[] = [];
+  replace(uri: Uri, range: Range, newText: string): void {
+    this.edits.push({ uri: uri.toString(), range, newText });
+  }
+  set(uri: Uri, edits: SnippetTextEdit[]): void {
+    for (const e of edits) this.edits.push({ uri: uri.toString(), range: e.range, snippet: e.snippet.value });
+  }
+}
+export class SnippetTextEdit {
+  keepWhitespace?: boolean;
+  constructor(
+    readonly range: Range,
+    readonly snippet: SnippetString,
+  ) {}
+}
+export class CodeAction {
+  diagnostics?: Diagnostic[];
+  isPreferred?: boolean;
+  edit?: WorkspaceEdit;
+  constructor(
+    readonly title: string,
+    readonly kind: string,
+  ) {}
+}
 export class Hover {
   constructor(
     readonly contents: MarkdownString,
@@ -210,6 +243,8 @@ export class FakeState {
   collections: FakeDiagnosticCollection[] = [];
   completionProviders: { selector: unknown; provider: any; triggers: string[] }[] = [];
   hoverProviders: { selector: unknown; provider: any }[] = [];
+  codeLensProviders: { selector: unknown; provider: any }[] = [];
+  codeActionProviders: { selector: unknown; provider: any; metadata: unknown }[] = [];
   treeViews: { id: string; options: any; disposed: boolean; message?: string }[] = [];
   statusBarItems: { id: string; text: string; tooltip?: string; command?: string; shown: boolean; disposed: boolean }[] = [];
   contentProviders = new Map<string, any>();
@@ -309,6 +344,11 @@ export const vscodeApi = {
   SnippetString,
   MarkdownString,
   Hover,
+  CodeLens,
+  CodeAction,
+  CodeActionKind,
+  WorkspaceEdit,
+  SnippetTextEdit,
   TreeItem,
   TreeItemCollapsibleState,
   ThemeIcon,
@@ -475,6 +515,14 @@ export const vscodeApi = {
     },
     registerHoverProvider: (selector: unknown, provider: unknown) => {
       state.hoverProviders.push({ selector, provider });
+      return { dispose: () => undefined };
+    },
+    registerCodeLensProvider: (selector: unknown, provider: unknown) => {
+      state.codeLensProviders.push({ selector, provider });
+      return { dispose: () => undefined };
+    },
+    registerCodeActionsProvider: (selector: unknown, provider: unknown, metadata: unknown) => {
+      state.codeActionProviders.push({ selector, provider, metadata });
       return { dispose: () => undefined };
     },
   },

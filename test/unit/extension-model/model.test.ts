@@ -106,6 +106,7 @@ describe('extension model: settings', () => {
       kubeconfig: '~/.kube/meta',
       'reconcilers.autoStart': false,
       logLevel: 'debug',
+      'notifications.enabled': false,
     };
     assert.deepEqual(
       readSettings((k) => values[k]),
@@ -115,6 +116,7 @@ describe('extension model: settings', () => {
         kubeconfig: '~/.kube/meta',
         reconcilersAutoStart: false,
         logLevel: 'debug',
+        notificationsEnabled: false,
       },
     );
   });
@@ -124,7 +126,13 @@ describe('extension model: settings', () => {
       readSettings(() => undefined),
       DEFAULT_SETTINGS,
     );
-    const wrong: Record<string, unknown> = { kindPath: '  ', dockerPath: 3, 'reconcilers.autoStart': 'yes', logLevel: 'verbose' };
+    const wrong: Record<string, unknown> = {
+      kindPath: '  ',
+      dockerPath: 3,
+      'reconcilers.autoStart': 'yes',
+      logLevel: 'verbose',
+      'notifications.enabled': 'no',
+    };
     assert.deepEqual(
       readSettings((k) => wrong[k]),
       DEFAULT_SETTINGS,
