@@ -1,7 +1,8 @@
 // Which YAML documents are kokpit's business.
 
-/** Text markers of manifests kokpit validates: its own API group, and kind cluster configs. */
-export const KOKPIT_MARKERS = ['kokpit.dev/', 'kind.x-k8s.io/'] as const;
+/** Text markers of manifests kokpit validates: its own API group, kind cluster configs, and Open Cluster Management's
+ *  groups (cluster., work. and addon.open-cluster-management.io/). */
+export const KOKPIT_MARKERS = ['kokpit.dev/', 'kind.x-k8s.io/', 'open-cluster-management.io/'] as const;
 
 /** Workspace files `kokpit.validateWorkspace` looks at, and what it never descends into. */
 export const WORKSPACE_YAML_GLOB = '**/*.{yaml,yml}';

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { OCM_KINDS, OCM_MANIFEST_SIZE_LIMIT, OCM_SCHEMA_DIR, ocmApiVersion, ocmSchemaFile } from '../../../src/api/ocm';
+import { shouldValidate } from '../../../src/extension/model/documents';
 import { completionsAt, hoverAt } from '../../../src/language';
 import { validateText } from '../../../src/validation';
 import { ocmSchemaDir } from '../../../src/validation/ocm-schemas';
@@ -134,6 +135,13 @@ describe('OCM: rules beyond the CRD schema', () => {
       show('apiVersion: work.open-cluster-management.io/v1alpha1\nkind: ManifestWork\nmetadata:\n  name: w\n').join(),
       /ManifestWork is served as work\.open-cluster-management\.io\/v1/,
     );
+  });
+});
+
+describe('OCM: the editor checks OCM documents', () => {
+  it('validates (and assists in) YAML that mentions an OCM group, and still not other YAML', () => {
+    for (const k of OCM_KINDS) assert.equal(shouldValidate('yaml', `apiVersion: ${ocmApiVersion(k)}\nkind: ${k.kind}\n`), true, k.kind);
+    assert.equal(shouldValidate('yaml', 'apiVersion: apps/v1\nkind: Deployment\n'), false);
   });
 });
 
