@@ -42,7 +42,7 @@
   const count = document.getElementById('count');
   const empty = document.getElementById('empty');
 
-  /** id → { row, tr, cells, visible } */
+  /** id → { row, tr, cells }; tr and cells exist once the row was in the window. */
   const entries = new Map();
   /** ids in display order */
   let order = [];
@@ -119,21 +119,42 @@
   }
 
   // ---- rows ----
-  function buildRow(r) {
+  // Only the rows in (and near) the viewport are in the DOM: 1,000 laid-out rows cost a second on a busy machine,
+  // 60 cost nothing. Spacer rows keep the scroll height; aria-rowcount/aria-rowindex tell assistive technology
+  // where a row is. Rows have a fixed height (ROW_H, the same in dashboard.css).
+  const ROW_H = 24;
+  const BUFFER = 20;
+  const topPad = padRow();
+  const bottomPad = padRow();
+  let shown = { start: -1, end: -1 };
+  /** The id of the row Tab lands on. */
+  let current;
+
+  function padRow() {
     const tr = document.createElement('tr');
-    tr.tabIndex = 0;
-    tr.dataset.id = r.id;
-    const cells = COLUMNS.map((c, i) => {
+    tr.className = 'pad';
+    tr.setAttribute('aria-hidden', 'true');
+    const td = document.createElement('td');
+    td.colSpan = COLUMNS.length;
+    tr.appendChild(td);
+    return tr;
+  }
+  function buildRow(e) {
+    const tr = document.createElement('tr');
+    tr.tabIndex = -1;
+    tr.dataset.id = e.row.id;
+    e.cells = COLUMNS.map((c, i) => {
       const td = document.createElement(i === 0 ? 'th' : 'td');
       if (i === 0) td.scope = 'row';
-      c.draw(td, r);
+      c.draw(td, e.row);
       tr.appendChild(td);
       return td;
     });
-    tr.className = 'row-' + r.status;
-    return { row: r, tr, cells, visible: true };
+    tr.className = 'row-' + e.row.status;
+    e.tr = tr;
   }
   function redraw(e, fields) {
+    if (!e.tr) return;
     COLUMNS.forEach((c, i) => {
       if (!c.fields.some((f) => f in fields)) return;
       const td = e.cells[i];
@@ -159,41 +180,70 @@
     return d * sortDir || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   }
 
-  // ---- whole table ----
-  function renderAll(rows, message) {
-    entries.clear();
+  /** The rows near the viewport, between two spacers; `force` when the order or the set changed. */
+  function renderWindow(force) {
+    const bodyTop = body.getBoundingClientRect().top + window.scrollY;
+    const first = Math.floor((window.scrollY - bodyTop) / ROW_H);
+    const start = Math.max(0, Math.min(first, order.length) - BUFFER);
+    const end = Math.min(order.length, Math.max(0, first) + Math.ceil(window.innerHeight / ROW_H) + BUFFER);
+    if (!force && start === shown.start && end === shown.end) return;
+    shown = { start, end };
+    const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('tbody tr');
     const frag = document.createDocumentFragment();
-    const sorted = rows.slice().sort(compare);
-    order = sorted.map((r) => r.id);
-    for (const r of sorted) {
-      const e = buildRow(r);
-      entries.set(r.id, e);
-      e.visible = matches(e.row);
-      e.tr.hidden = !e.visible;
+    topPad.style.height = start * ROW_H + 'px';
+    frag.appendChild(topPad);
+    for (let i = start; i < end; i++) {
+      const e = entries.get(order[i]);
+      if (!e.tr) buildRow(e);
+      e.tr.setAttribute('aria-rowindex', String(i + 2));
       frag.appendChild(e.tr);
     }
+    bottomPad.style.height = (order.length - end) * ROW_H + 'px';
+    frag.appendChild(bottomPad);
     body.replaceChildren(frag);
-    empty.hidden = rows.length > 0;
-    empty.textContent = message || 'No business clusters in this meta cluster.';
-    showCount();
+    table.setAttribute('aria-rowcount', String(order.length + 1));
+    keepTabStop();
+    if (focused && focused.isConnected) focused.focus({ preventScroll: true });
   }
-  function resort() {
+  let scrollQueued = false;
+  window.addEventListener(
+    'scroll',
+    () => {
+      if (scrollQueued) return;
+      scrollQueued = true;
+      requestAnimationFrame(() => {
+        scrollQueued = false;
+        renderWindow(false);
+      });
+    },
+    { passive: true },
+  );
+  window.addEventListener('resize', () => renderWindow(false));
+
+  // ---- whole table ----
+  /** `order`: the ids that pass the filter, sorted. */
+  function reorder() {
     order = [...entries.values()]
       .map((e) => e.row)
+      .filter(matches)
       .sort(compare)
       .map((r) => r.id);
-    const frag = document.createDocumentFragment();
-    for (const id of order) frag.appendChild(entries.get(id).tr);
-    body.replaceChildren(frag);
+    renderWindow(true);
+    showCount();
+  }
+  function renderAll(rows, message) {
+    entries.clear();
+    for (const r of rows) entries.set(r.id, { row: r, tr: undefined, cells: undefined });
+    empty.hidden = rows.length > 0;
+    empty.textContent = message || 'No business clusters in this meta cluster.';
+    reorder();
   }
   function showCount() {
-    let shown = 0;
-    for (const e of entries.values()) if (e.visible) shown++;
-    count.textContent = shown === entries.size ? entries.size + ' clusters' : shown + ' of ' + entries.size + ' clusters';
+    count.textContent = order.length === entries.size ? entries.size + ' clusters' : order.length + ' of ' + entries.size + ' clusters';
   }
 
   // ---- one row at a time ----
-  /** Where `id` belongs in `order` (without it), by binary search. */
+  /** Where `row` belongs in `order` (which does not hold it), by binary search. */
   function slot(row) {
     let lo = 0;
     let hi = order.length;
@@ -204,42 +254,34 @@
     }
     return lo;
   }
-  function place(e) {
-    const at = slot(e.row);
-    const before = order[at];
-    order.splice(at, 0, e.row.id);
-    body.insertBefore(e.tr, before ? entries.get(before).tr : null);
-  }
   function unplace(id) {
     const i = order.indexOf(id);
     if (i >= 0) order.splice(i, 1);
+    return i >= 0;
   }
+  /** Applies one update; returns whether the rows in the window must be laid out again. */
   function applyUpdate(u) {
     const e = entries.get(u.id);
-    if (u.removed) {
-      if (!e) return;
-      unplace(u.id);
-      e.tr.remove();
+    if (u.removed || u.row) {
+      const moved = e ? unplace(u.id) : false;
       entries.delete(u.id);
-    } else if (u.row) {
-      if (e) applyUpdate({ id: u.id, removed: true });
-      const n = buildRow(u.row);
+      if (u.removed) return moved;
+      const n = { row: u.row, tr: undefined, cells: undefined };
       entries.set(u.id, n);
-      n.visible = matches(n.row);
-      n.tr.hidden = !n.visible;
-      place(n);
-    } else if (e) {
-      const col = COLUMNS.find((c) => c.key === sortKey);
-      const before = col.sort(e.row);
-      e.row = Object.assign({}, e.row, u.set);
-      redraw(e, u.set);
-      if (col.sort(e.row) !== before) {
-        unplace(u.id);
-        place(e);
-      }
-      e.visible = matches(e.row);
-      e.tr.hidden = !e.visible;
+      if (matches(n.row)) order.splice(slot(n.row), 0, u.id);
+      return true;
     }
+    if (!e) return false;
+    const col = COLUMNS.find((c) => c.key === sortKey);
+    const before = col.sort(e.row);
+    const wasIn = matches(e.row);
+    e.row = Object.assign({}, e.row, u.set);
+    redraw(e, u.set);
+    const isIn = matches(e.row);
+    if (wasIn === isIn && (!isIn || col.sort(e.row) === before)) return false;
+    unplace(u.id);
+    if (isIn) order.splice(slot(e.row), 0, u.id);
+    return true;
   }
 
   // ---- header, filter, keyboard ----
@@ -275,44 +317,69 @@
       sortDir = 1;
     }
     showSort();
-    resort();
+    reorder();
     save();
   });
   filterInput.addEventListener('input', () => {
     filter = filterInput.value.trim();
-    for (const e of entries.values()) {
-      e.visible = matches(e.row);
-      e.tr.hidden = !e.visible;
-    }
-    showCount();
+    reorder();
     save();
   });
+
+  // Rows use a roving tabindex: Tab enters the table at the current row, arrows (and Home/End/PageUp/PageDown) move.
   function reveal(tr) {
     if (tr && tr.dataset.id) vscode.postMessage({ type: 'reveal', id: tr.dataset.id });
   }
+  function focusRow(index) {
+    if (!order.length) return;
+    const i = Math.max(0, Math.min(order.length - 1, index));
+    const bodyTop = body.getBoundingClientRect().top + window.scrollY;
+    const y = bodyTop + i * ROW_H;
+    const headH = table.tHead.getBoundingClientRect().bottom;
+    if (y < window.scrollY + headH) window.scrollTo(0, y - headH);
+    else if (y + ROW_H > window.scrollY + window.innerHeight) window.scrollTo(0, y + ROW_H - window.innerHeight);
+    renderWindow(true);
+    const tr = entries.get(order[i]).tr;
+    if (tr) tr.focus({ preventScroll: true });
+  }
+  body.addEventListener('focusin', (ev) => {
+    const tr = ev.target.closest('tr');
+    if (!tr || !tr.dataset.id) return;
+    for (const other of body.querySelectorAll('tr[tabindex="0"]')) if (other !== tr) other.tabIndex = -1;
+    tr.tabIndex = 0;
+    current = tr.dataset.id;
+  });
   body.addEventListener('click', (ev) => reveal(ev.target.closest('tr')));
+  const MOVES = { ArrowDown: 1, ArrowUp: -1, PageDown: 20, PageUp: -20, Home: -Infinity, End: Infinity };
   body.addEventListener('keydown', (ev) => {
     const tr = ev.target.closest('tr');
     if (!tr) return;
     if (ev.key === 'Enter' || ev.key === ' ') {
       ev.preventDefault();
       reveal(tr);
-      return;
+    } else if (ev.key in MOVES) {
+      ev.preventDefault();
+      const at = order.indexOf(tr.dataset.id);
+      const by = MOVES[ev.key];
+      focusRow(by === -Infinity ? 0 : by === Infinity ? order.length - 1 : at + by);
     }
-    const step = ev.key === 'ArrowDown' ? 'nextElementSibling' : ev.key === 'ArrowUp' ? 'previousElementSibling' : undefined;
-    if (!step) return;
-    ev.preventDefault();
-    let next = tr[step];
-    while (next && next.hidden) next = next[step];
-    if (next) next.focus();
   });
+  /** Keeps exactly one rendered row reachable by Tab: the current one when it is rendered, else the first. */
+  function keepTabStop() {
+    const e = current && entries.get(current);
+    const stop = e && e.tr && e.tr.isConnected ? e.tr : body.querySelector('tr[data-id]');
+    for (const tr of body.querySelectorAll('tr[tabindex="0"]')) if (tr !== stop) tr.tabIndex = -1;
+    if (stop) stop.tabIndex = 0;
+  }
 
   window.addEventListener('message', (ev) => {
     const m = ev.data;
     if (m.type === 'rows') {
       renderAll(m.rows, m.message);
     } else if (m.type === 'update') {
-      for (const u of m.updates) applyUpdate(u);
+      let moved = false;
+      for (const u of m.updates) moved = applyUpdate(u) || moved;
+      if (moved) renderWindow(true);
       empty.hidden = entries.size > 0;
       showCount();
     }
