@@ -68,7 +68,10 @@ const USER_AGENT = 'User-Agent';
  * authentication, so clients made here carry none.
  */
 class UserAgentKubeConfig extends KubeConfig {
-  constructor(readonly userAgent: string) {
+  constructor(
+    readonly userAgent: string,
+    readonly observer?: RequestObserver,
+  ) {
     super();
   }
 
@@ -83,6 +86,7 @@ class UserAgentKubeConfig extends KubeConfig {
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
     context.setHeaderParam(USER_AGENT, this.userAgent);
+    this.observer?.(context.getHttpMethod(), new URL(context.getUrl()).pathname);
   }
 
   override async applyToHTTPSOptions(opts: Parameters<KubeConfig['applyToHTTPSOptions']>[0]): Promise<void> {
@@ -93,7 +97,22 @@ class UserAgentKubeConfig extends KubeConfig {
 
 /** A copy of `kc` (same clusters, users, contexts, current context) whose requests identify as `userAgent`. */
 export function withUserAgent(kc: KubeConfig, userAgent: string): KubeConfig {
-  const out = new UserAgentKubeConfig(userAgent);
+  return copyKubeConfig(kc, userAgent, kc instanceof UserAgentKubeConfig ? kc.observer : undefined);
+}
+
+/** Called before every API request a client of the KubeConfig sends (method, URL path); not for watches' streams. */
+export type RequestObserver = (method: string, path: string) => void;
+
+/**
+ * A copy of `kc` whose clients — and the clients of every `withUserAgent` copy made from it — report each request
+ * to `observer` (the manager's `kokpit_api_writes_total`). Requests keep `kc`'s User-Agent, else `userAgent`.
+ */
+export function observeRequests(kc: KubeConfig, observer: RequestObserver, userAgent: string): KubeConfig {
+  return copyKubeConfig(kc, userAgentOf(kc) ?? userAgent, observer);
+}
+
+function copyKubeConfig(kc: KubeConfig, userAgent: string, observer: RequestObserver | undefined): KubeConfig {
+  const out = new UserAgentKubeConfig(userAgent, observer);
   out.loadFromOptions({
     clusters: kc.getClusters(),
     users: kc.getUsers(),

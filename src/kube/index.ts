@@ -3,13 +3,16 @@ export {
   kokpitUserAgent,
   loadKubeConfig,
   makeClients,
+  observeRequests,
   userAgentOf,
   withUserAgent,
   makeObjectApi,
   type FieldValidation,
   type KubeClients,
   type LoadKubeConfigOptions,
+  type RequestObserver,
 } from './client';
+export { writeRequest, type WriteRequest } from './request-paths';
 export {
   FIELD_MANAGER,
   applyObject,

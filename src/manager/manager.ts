@@ -5,7 +5,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { LeaderElector } from '../controller/leader-election';
 import { ControllerMetrics } from '../controller/metrics';
-import { kokpitUserAgent, withUserAgent } from '../kube';
+import { kokpitUserAgent, observeRequests, withUserAgent } from '../kube';
+import { apiWritesObserver } from './api-writes';
 import { Operators, type OperatorDefinition } from '../controller/operator';
 import { silentLogger, type Logger } from '../controller/reconciler';
 import { serveEndpoints, type Endpoints } from './endpoints';
@@ -50,12 +51,15 @@ export class Manager {
   readonly metrics = new ControllerMetrics();
   private endpoints: Endpoints | undefined;
   private synced = false;
+  /** The caller's KubeConfig, its requests counted in kokpit_api_writes_total (and by every copy made of it). */
+  private readonly kc: KubeConfig;
 
   constructor(private readonly opts: ManagerOptions) {
     this.log = opts.log ?? silentLogger;
     this.identity = opts.leaderElection?.identity ?? `${hostname()}-${process.pid}`;
     this.done = new Promise((r) => (this.resolveDone = r));
-    this.operators = new Operators(opts.kc, opts.operators, this.log, this.metrics);
+    this.kc = observeRequests(opts.kc, apiWritesObserver(this.metrics.registry), kokpitUserAgent('manager'));
+    this.operators = new Operators(this.kc, opts.operators, this.log, this.metrics);
     if (opts.fleetMetrics !== false) registerFleetMetrics(this.metrics.registry, this.operators.informers);
   }
 
@@ -86,7 +90,7 @@ export class Manager {
       metrics: () => this.metrics.text(),
       secureMetrics: this.opts.metricsSecure && {
         ...(await metricsServingCert(this.opts.metricsSecure.certDir)),
-        authorize: metricsAuthorizer(apiServerReviews(withUserAgent(this.opts.kc, kokpitUserAgent('manager')))),
+        authorize: metricsAuthorizer(apiServerReviews(withUserAgent(this.kc, kokpitUserAgent('manager')))),
       },
       ready: () => this.stateValue === 'waiting-for-lease' || (this.stateValue === 'running' && this.synced),
     });
@@ -98,7 +102,7 @@ export class Manager {
       this.metrics.leaderStatus.set({ name: leaseName }, 0);
       this.stateValue = 'waiting-for-lease';
       // The lease's renewals identify as the manager in the API server's audit log and metrics.
-      this.elector = new LeaderElector(withUserAgent(this.opts.kc, kokpitUserAgent('manager')), {
+      this.elector = new LeaderElector(withUserAgent(this.kc, kokpitUserAgent('manager')), {
         namespace: le.namespace,
         name: le.name ?? 'kokpit-manager',
         identity: this.identity,

@@ -6,6 +6,7 @@ import { makeObjectApi } from '../../../src/kube';
 import { Manager } from '../../../src/manager/manager';
 import { kokpitOperators } from '../../../src/manager/operators';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { AuditWrites } from '../../support/audit-writes';
 
 /** Samples of one metric as `{labels} → value` (labels rendered as k=v,… sorted). */
 function samples(text: string, name: string): Map<string, number> {
@@ -31,7 +32,7 @@ describe('manager: /metrics, /healthz and /readyz', function () {
   let cp: ControlPlane;
   let manager: Manager | undefined;
   before(async () => {
-    cp = await startControlPlane();
+    cp = await startControlPlane({ audit: true });
     await installCRDs(cp.kubeConfig());
   });
   after(async () => {
@@ -42,6 +43,8 @@ describe('manager: /metrics, /healthz and /readyz', function () {
   it('serves controller-runtime metrics that count the reconciles, the leader gauge and the fleet gauges', async () => {
     const kc = cp.kubeConfig();
     await makeObjectApi(kc).create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kokpit-system' } } as KubernetesObject);
+    const audit = new AuditWrites(cp);
+    const start = await audit.mark();
     manager = new Manager({
       kc,
       operators: kokpitOperators(),
@@ -99,6 +102,18 @@ describe('manager: /metrics, /healthz and /readyz', function () {
 
     await manager.stop();
     await assert.rejects(fetch(`${manager.metricsURL}/metrics`), 'the endpoints close with the manager');
+    // kokpit_api_writes_total agrees with the API server's own count of the manager's writes (its audit log):
+    // the status writes, the events and the lease — none missed, none invented.
+    const counted = samples(await manager.metrics.text(), 'kokpit_api_writes_total');
+    const byServer = new Map<string, number>();
+    for (const e of await audit.since(start, { userAgent: /^kokpit-/ })) {
+      const kind =
+        { businessclusters: 'BusinessCluster', leases: 'Lease', events: 'Event' }[e.objectRef!.resource!] ?? e.objectRef!.resource!;
+      const key = `kind=${kind},subresource=${e.objectRef?.subresource ?? ''},verb=${e.verb}`;
+      byServer.set(key, (byServer.get(key) ?? 0) + 1);
+    }
+    assert.ok((byServer.get('kind=BusinessCluster,subresource=status,verb=patch') ?? 0) >= 2, JSON.stringify([...byServer]));
+    assert.deepEqual(new Map([...counted].filter(([, v]) => v > 0)), byServer);
     manager = undefined;
   });
 });
