@@ -12,7 +12,7 @@ export function ocmModuleDir(repoRoot: string): string {
   if (process.env.OCM_MODULE_DIR) return process.env.OCM_MODULE_DIR;
   const out = execFileSync('go', ['mod', 'download', '-json', `${OCM_MODULE}@${OCM_MODULE_VERSION}`], {
     cwd: join(repoRoot, 'hack', 'bins', 'ocm'),
-    env: { ...process.env, GOWORK: 'off', GOFLAGS: '-mod=mod' },
+    env: { ...process.env, GOWORK: 'off' },
     encoding: 'utf8',
   });
   const dir = (JSON.parse(out) as { Dir?: string }).Dir;
