@@ -2,6 +2,13 @@
 // arguments per document) and the quick-fix provider's code actions (a plain edit, a preferred one, a snippet).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { planDocument, RefusedError } from '../../../src/extension/model/apply-plan';
+import {
+  documentOfRenderPreviewPath,
+  renderPreviewPath,
+  renderPreviewText,
+  sourceOfRenderPreviewPath,
+} from '../../../src/extension/model/render-preview';
 import { applyEdit, snippetText } from '../../../src/language/quick-fixes';
 import { validateText } from '../../../src/validation';
 import { fake, fakeContext, installFakeVscode, Position, Range, type FakeState, type FakeTextDocument } from './fake-vscode';
@@ -75,5 +82,31 @@ describe('extension: CodeLens and quick fixes (fake vscode)', function () {
     assert.match(edit.snippet, /^ {2}version: \$\{1:v1\.\d+\.\d+\}\n$/);
     const offset = doc.offsetAt(edit.range.start);
     assert.deepEqual(validateText(applyEdit(text, { offset, endOffset: offset, newText: snippetText(edit.snippet) })), []);
+  });
+});
+
+describe('one document of a file: Apply and Render by index', () => {
+  const ETCD = (name: string, replicas: number) =>
+    `${HEAD}kind: EtcdCluster\nmetadata:\n  name: ${name}\n  namespace: fleet\nspec:\n  replicas: ${replicas}\n  version: 3.5.35\n`;
+  const FILE = [ETCD('bad', 2), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n', ETCD('good', 3)].join('---\n');
+
+  it("planDocument: only that document's errors refuse it; a document that is not kokpit's is refused", () => {
+    assert.deepEqual(planDocument(FILE, 'f.yaml', 2).metadata, { name: 'good', namespace: 'fleet' });
+    assert.throws(
+      () => planDocument(FILE, 'f.yaml', 0),
+      (e: Error) => e instanceof RefusedError && /^f\.yaml:7:13: .*even number/.test(e.message),
+    );
+    assert.throws(() => planDocument(FILE, 'f.yaml', 1), /document 2 is not a kokpit document/);
+  });
+
+  it('the render preview of one document renders it alone, despite errors in another', () => {
+    const one = renderPreviewText(FILE, 'f.yaml', {}, 2);
+    assert.match(one, /^# Rendered offline from f\.yaml \(document 3\)/);
+    assert.match(one, /# EtcdCluster fleet\/good: \d+ objects/);
+    assert.doesNotMatch(one, /bad/);
+    assert.match(renderPreviewText(FILE, 'f.yaml'), /# Not rendered: f\.yaml has 1 error/);
+    const path = renderPreviewPath('file:///w/a;b.yaml', 2);
+    assert.deepEqual([sourceOfRenderPreviewPath(path), documentOfRenderPreviewPath(path)], ['file:///w/a;b.yaml', 2]);
+    assert.equal(documentOfRenderPreviewPath(renderPreviewPath('file:///w/a.yaml')), undefined);
   });
 });
