@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { listFiles, PackageManager } from '@vscode/vsce';
 import { COMMANDS } from '../../../src/cli/registry';
 import { loadedWith, readCliMeta } from '../../support/cli-chunks';
@@ -65,6 +66,25 @@ describe('bundled CLI (dist/cli.js)', function () {
     assert.equal(bad.status, 1);
     assert.match(bad.stdout, /etcd-even-replicas\.yaml:\d+:\d+: error:/);
     assert.equal(run(['does-not-exist.yaml']).status, 2);
+  });
+
+  it('finds the OCM CRD schemas (schemas/ocm) from the bundle, whatever the working directory, and the .vsix ships them', async () => {
+    const root = process.cwd();
+    const r = spawnSync(
+      process.execPath,
+      [
+        `${root}/bin/kokpit.js`,
+        'validate',
+        `${root}/testFixture/ocm/valid`,
+        `${root}/testFixture/ocm/invalid/placement-group-percent.yaml`,
+      ],
+      { encoding: 'utf8', cwd: os.tmpdir(), env: { ...process.env, KOKPIT_FROM_SOURCE: '' } },
+    );
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /placement-group-percent\.yaml:9:33: error: .*clustersPerDecisionGroup "150%" must match/);
+    assert.doesNotMatch(r.stdout + r.stderr, /cannot find schemas\/ocm|ocm\/valid/);
+    const files = await listFiles({ cwd: root, packageManager: PackageManager.None });
+    assert.ok(files.includes('schemas/ocm/work.open-cluster-management.io_manifestworks.yaml'), 'schemas/ocm is not packaged');
   });
 
   it('the .vsix ships the etcd3 .proto files the bundled etcd client loads at run time', async () => {
