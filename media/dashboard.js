@@ -335,7 +335,8 @@
     const i = Math.max(0, Math.min(order.length - 1, index));
     const bodyTop = body.getBoundingClientRect().top + window.scrollY;
     const y = bodyTop + i * ROW_H;
-    const headH = table.tHead.getBoundingClientRect().bottom;
+    // The header cells are sticky (the <thead> box itself scrolls away): what they cover is up to their bottom.
+    const headH = headRow.cells[0].getBoundingClientRect().bottom;
     if (y < window.scrollY + headH) window.scrollTo(0, y - headH);
     else if (y + ROW_H > window.scrollY + window.innerHeight) window.scrollTo(0, y + ROW_H - window.innerHeight);
     renderWindow(true);

@@ -1,0 +1,304 @@
+// The Fleet dashboard (issue 21) in a real browser, two ways:
+// 1. The webview page alone in chromium (the extension's page, CSP and media/dashboard.js; an acquireVsCodeApi shim):
+//    sorting, filtering, keyboard, reveal messages, windowed rows, updates, no CSP violation.
+// 2. The packaged extension in code-server against a real kube-apiserver + etcd (src/controlplane) holding kokpit
+//    objects: "Kokpit: Open Fleet Dashboard" shows the fleet, a status written through the API shows up in the
+//    table, Enter on a row reveals the cluster in the Fleet view. No reconcilers run: the test writes every status.
+// Screenshots go to $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import type { Server } from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
+import { DashboardFeed, DashboardModel } from '../../src/fleet/dashboard';
+import { applyObject, makeObjectApi } from '../../src/kube';
+import { freePort, installCRDs, startControlPlane, type ControlPlane } from '../../src/controlplane';
+import { businessCluster, etcdCluster, machine } from '../support/objects';
+import {
+  chromiumPath,
+  ensureCodeServer,
+  installExtension,
+  missingPrerequisites,
+  startCodeServer,
+  tail,
+  type CodeServer,
+} from './support/code-server';
+import { serveDashboardPage, VSCODE_API_SHIM } from './support/dashboard-page';
+import { STEP_MS, Workbench } from './support/workbench';
+
+const ROOT = path.join(__dirname, '..', '..');
+const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
+const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
+const log = (line: string) => console.log(`      [ui] ${line}`);
+const LAUNCH = { executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] };
+
+describe('ui: the Fleet dashboard page in chromium (the webview script, without code-server)', function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let server: Server;
+  let page: Page;
+  const violations: string[] = [];
+
+  before(async () => {
+    fs.mkdirSync(OUT, { recursive: true });
+    const served = await serveDashboardPage();
+    server = served.server;
+    browser = await chromium.launch(LAUNCH);
+    const context = await browser.newContext({ viewport: { width: 1200, height: 700 } });
+    await context.addInitScript(VSCODE_API_SHIM);
+    await context.addInitScript(`document.addEventListener('securitypolicyviolation', (e) =>
+      (window.__violations = window.__violations || []).push(e.violatedDirective + ' ' + e.blockedURI));`);
+    page = await context.newPage();
+    page.on('pageerror', (e) => violations.push(`page error: ${e.message}`));
+    await page.goto(served.origin);
+    await page.waitForFunction(() => document.querySelectorAll('#fleet thead th button').length === 8);
+    const model = new DashboardModel();
+    for (let i = 0; i < 300; i++) {
+      const name = `bc-${String(i).padStart(3, '0')}`;
+      model.upsert(businessCluster(name, i % 2 ? 'blue' : 'green', i === 42 ? 'Degraded' : 'Running'));
+      model.upsert(etcdCluster(`${name}-etcd`, i % 2 ? 'blue' : 'green'));
+      model.upsert(machine(`${name}-m0`, name, i % 2 ? 'blue' : 'green'));
+    }
+    await page.evaluate((rows) => window.postMessage({ type: 'rows', rows }, '*'), new DashboardFeed(model).full());
+    await page.locator('#count', { hasText: '300 clusters' }).waitFor({ timeout: STEP_MS });
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  const rowIds = () => page.$$eval('#fleet tbody tr[data-id]', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.id!));
+
+  it('lays out only the rows near the viewport, the unhealthy cluster first, and more as it scrolls', async () => {
+    const ids = await rowIds();
+    assert.ok(ids.length > 20 && ids.length < 100, `rows in the DOM: ${ids.length}`);
+    assert.equal(ids[0], 'green/bc-042', 'sorted by phase: the Degraded cluster first');
+    assert.equal(await page.getAttribute('#fleet', 'aria-rowcount'), '301');
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await page.waitForFunction(() => document.querySelector('#fleet tbody tr[aria-rowindex="301"]') !== null);
+    await page.screenshot({ path: path.join(OUT, 'dashboard-page-scrolled.png') });
+    await page.evaluate(() => window.scrollTo(0, 0));
+  });
+
+  it('sorts by a header button and says so in aria-sort', async () => {
+    const name = page.locator('#fleet thead th', { hasText: 'Cluster' });
+    await name.locator('button').click();
+    assert.equal(await name.getAttribute('aria-sort'), 'ascending');
+    await page.waitForFunction(() => document.querySelector('#fleet tbody tr[data-id]')?.getAttribute('data-id') === 'blue/bc-001');
+    await name.locator('button').press('Enter');
+    assert.equal(await name.getAttribute('aria-sort'), 'descending');
+    await page.waitForFunction(() => document.querySelector('#fleet tbody tr[data-id]')?.getAttribute('data-id') === 'green/bc-298');
+    assert.equal(await page.locator('#fleet thead th[aria-sort="none"]').count(), 7);
+  });
+
+  it('filters by the labelled input and counts what is shown', async () => {
+    await page.getByLabel('Filter').fill('green degraded');
+    await page.locator('#count', { hasText: '1 of 300 clusters' }).waitFor({ timeout: STEP_MS });
+    assert.deepEqual(await rowIds(), ['green/bc-042']);
+    await page.getByLabel('Filter').fill('');
+    await page.locator('#count', { hasText: /^300 clusters$/ }).waitFor({ timeout: STEP_MS });
+  });
+
+  it('moves between rows with the keyboard; Enter and a click ask to reveal the cluster', async () => {
+    await page.getByLabel('Filter').focus();
+    // Filter → 8 header buttons → the table's one tab stop.
+    for (let i = 0; i < 9; i++) await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.id);
+    assert.equal(first, 'green/bc-298', 'Tab lands on the first row');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.locator('tr[data-id="green/bc-294"]').click();
+    const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
+    assert.deepEqual(posted.slice(-2), [
+      { type: 'reveal', id: 'green/bc-296' },
+      { type: 'reveal', id: 'green/bc-294' },
+    ]);
+    // End goes to the last of 300 rows, far outside the rendered window: it is rendered and focused.
+    await page.keyboard.press('End');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.id), 'blue/bc-001');
+    await page.keyboard.press('Home');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.id), 'green/bc-298');
+  });
+
+  it('applies a one-cluster update to its cells only, and moves it when its sort key changes', async () => {
+    await page.locator('#fleet thead th', { hasText: 'Phase' }).locator('button').click();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const untouched = await page.locator('tr[data-id="green/bc-042"]').elementHandle();
+    await page.evaluate(() =>
+      window.postMessage(
+        {
+          type: 'update',
+          updates: [
+            { id: 'blue/bc-007', set: { phase: 'Degraded', status: 'error', lastMessage: 'etcd lost quorum' } },
+            { id: 'green/bc-042', set: { lastMessage: 'still degraded' } },
+          ],
+        },
+        '*',
+      ),
+    );
+    const moved = page.locator('tr[data-id="blue/bc-007"]');
+    await moved.locator('td', { hasText: 'Degraded' }).waitFor({ timeout: STEP_MS });
+    assert.deepEqual((await rowIds()).slice(0, 2), ['blue/bc-007', 'green/bc-042']);
+    assert.ok(await untouched!.evaluate((tr) => tr.isConnected && tr.textContent!.includes('still degraded')), 'the same <tr>, redrawn');
+    await page.screenshot({ path: path.join(OUT, 'dashboard-page-updated.png') });
+  });
+
+  it('runs under its CSP without a violation or a page error', async () => {
+    const seen = await page.evaluate(() => (window as unknown as { __violations?: string[] }).__violations ?? []);
+    assert.deepEqual([...seen, ...violations], []);
+  });
+});
+
+const GROUP = 'kokpit.dev';
+const VERSION = 'v1alpha1';
+const NS = 'dash';
+
+/** Replaces an object's status through the /status subresource, as a controller would. */
+async function setStatus(kc: KubeConfig, plural: string, name: string, status: Record<string, unknown>): Promise<void> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  const current = (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name })) as object;
+  await api.replaceNamespacedCustomObjectStatus({
+    group: GROUP,
+    version: VERSION,
+    namespace: NS,
+    plural,
+    name,
+    body: { ...current, status },
+  });
+}
+
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+describe('ui: the Fleet dashboard in code-server', function () {
+  this.timeout(10 * 60_000);
+  let cp: ControlPlane | undefined;
+  let kc: KubeConfig;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let wb: Workbench;
+  let dir: string;
+
+  before(async function () {
+    const missing = missingPrerequisites();
+    if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
+    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
+    fs.mkdirSync(OUT, { recursive: true });
+    const entry = ensureCodeServer(log);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-dash-'));
+    cp = await startControlPlane({ log });
+    kc = cp.kubeConfig();
+    await installCRDs(kc);
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
+    const objects = makeObjectApi(kc);
+    for (const name of ['alpha', 'beta']) {
+      const bc = businessCluster(name, NS);
+      await applyObject(objects, { apiVersion: bc.apiVersion, kind: bc.kind, metadata: { name, namespace: NS }, spec: bc.spec } as never);
+      await setStatus(kc, 'businessclusters', name, bc.status as Record<string, unknown>);
+      const ec = etcdCluster(`${name}-etcd`, NS);
+      await applyObject(objects, {
+        apiVersion: ec.apiVersion,
+        kind: ec.kind,
+        metadata: { name: `${name}-etcd`, namespace: NS },
+        spec: ec.spec,
+      } as never);
+      await setStatus(kc, 'etcdclusters', `${name}-etcd`, ec.status as Record<string, unknown>);
+    }
+    const userDataDir = path.join(dir, 'user-data');
+    const extensionsDir = path.join(dir, 'extensions');
+    const configFile = path.join(dir, 'code-server.yaml');
+    fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+    fs.writeFileSync(
+      path.join(userDataDir, 'User', 'settings.json'),
+      JSON.stringify({
+        'kokpit.kubeconfig': cp.kubeconfigPath,
+        // The test writes every status; reconcilers would overwrite them.
+        'kokpit.reconcilers.autoStart': false,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+      }),
+    );
+    installExtension(entry, VSIX, { userDataDir, extensionsDir, configFile });
+    const workspace = path.join(dir, 'workspace');
+    fs.mkdirSync(workspace);
+    server = await startCodeServer({
+      entry,
+      port: await freePort(),
+      userDataDir,
+      extensionsDir,
+      configFile,
+      workspace,
+      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
+      logFile: path.join(dir, 'code-server.log'),
+    });
+    browser = await chromium.launch(LAUNCH);
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 860 } })).newPage();
+    wb = new Workbench(page, OUT);
+    await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+  });
+
+  after(async function () {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    await cp?.stop();
+    if (dir && !process.env.KOKPIT_UI_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      const file = await wb
+        .screenshot(`dashboard-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`)
+        .catch(() => undefined);
+      if (file) log(`screenshot of the failure: ${file}`);
+      if (server) log(`code-server log tail:\n${tail(server.logFile)}`);
+    }
+  });
+
+  /** The dashboard's document: VS Code nests a webview's page in two iframes. */
+  const dashboard = (): FrameLocator => wb.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+
+  it('shows the fleet, and a status written through the API shows up in it', async () => {
+    const context = kc.getCurrentContext();
+    await wb.page
+      .locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: context })
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    await wb.runCommand('Kokpit: Open Fleet Dashboard');
+    const alpha = dashboard().locator(`tr[data-id="${NS}/alpha"]`);
+    await alpha.locator('td', { hasText: 'Running' }).waitFor({ timeout: 60_000 });
+    await dashboard().locator('#count', { hasText: '2 clusters' }).waitFor({ timeout: STEP_MS });
+    await wb.screenshot('dashboard-fleet');
+
+    const written = Date.now();
+    await setStatus(kc, 'businessclusters', 'beta', {
+      ...businessCluster('beta', NS).status,
+      phase: 'Degraded',
+      conditions: [
+        { type: 'Ready', status: 'False', reason: 'APIServerDown', message: 'kube-apiserver is not ready', lastTransitionTime: now() },
+      ],
+    });
+    const beta = dashboard().locator(`tr[data-id="${NS}/beta"]`);
+    // A generous deadline for a loaded machine; the time it took is printed (the bench measures the page itself).
+    await beta.locator('td', { hasText: 'Degraded' }).waitFor({ timeout: STEP_MS });
+    log(`status change shown in the dashboard ${Date.now() - written} ms after the write`);
+    await beta.locator('td', { hasText: 'kube-apiserver is not ready' }).waitFor({ timeout: STEP_MS });
+    await wb.screenshot('dashboard-status-change');
+  });
+
+  it('Enter on a row reveals the cluster in the Fleet view', async () => {
+    const beta = dashboard().locator(`tr[data-id="${NS}/beta"]`);
+    await beta.focus();
+    await beta.press('Enter');
+    const row = wb.treeRow('beta');
+    await row.waitFor({ state: 'visible', timeout: STEP_MS });
+    await wb.page.locator('#workbench\\.parts\\.sidebar .monaco-list-row.selected', { hasText: 'beta' }).waitFor({ timeout: STEP_MS });
+    await wb.screenshot('dashboard-reveal');
+  });
+});
