@@ -74,6 +74,11 @@ function closeObjects(s: JsonSchema): JsonSchema {
   }
   if (out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields'])
     out.additionalProperties = false;
+  // An embedded object (a work's manifests): the apiserver requires its apiVersion and kind, and checks its metadata.
+  if (out['x-kubernetes-embedded-resource'] && !out.properties) {
+    out.properties = { apiVersion: { type: 'string', minLength: 1 }, kind: { type: 'string', minLength: 1 }, metadata: { type: 'object' } };
+    out.required = ['apiVersion', 'kind'];
+  }
   // A required field with a default is filled in by the apiserver before it validates: not required of the writer.
   if (Array.isArray(out.required) && out.properties) {
     const props = out.properties;
