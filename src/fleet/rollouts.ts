@@ -68,6 +68,7 @@ export function rolloutNode(id: string, parentId: string, r: FleetRollout): Flee
     `${done}/${rows.length}`,
     `→ ${rolloutTarget(r)}`,
     st.currentWave ? `wave ${st.currentWave}` : undefined,
+    st.phase === 'WaitingForWindow' && st.nextWindow ? `next window ${st.nextWindow}` : undefined,
     failed ? `${failed} failed` : undefined,
     skipped ? `${skipped} skipped` : undefined,
   ];
@@ -163,4 +164,45 @@ export function movingTo(ms: Iterable<RolloutMention>): { text: string; tooltip:
   const to = pick.row.to ?? pick.target;
   const suffix = pick.row.state === 'Soaking' ? ' (soaking)' : pick.row.state === 'Pending' ? ` (${pick.row.wave}, pending)` : '';
   return { text: `→ ${to}${suffix}`, tooltip: `FleetRollout ${pick.rollout}: wave ${pick.row.wave}, ${pick.row.state}` };
+}
+
+const ACTIVE_PHASES = new Set(['Progressing', 'Paused', 'WaitingForWindow']);
+const PHASE_ICON: Record<string, string> = { Progressing: '$(sync~spin)', Paused: '$(debug-pause)', WaitingForWindow: '$(watch)' };
+
+/** One rollout's progress in a few words: `3/5 · wave rest` plus what holds it (paused, window, failures). */
+function progressWords(r: FleetRollout): string {
+  const st = r.status ?? {};
+  const rows = st.clusters ?? [];
+  const done = rows.filter((c) => c.state === 'Succeeded').length;
+  const failed = rows.filter((c) => c.state === 'Failed').length;
+  return [
+    `${done}/${rows.length}`,
+    st.currentWave ? `wave ${st.currentWave}` : undefined,
+    st.phase === 'Paused' ? 'paused' : undefined,
+    st.phase === 'WaitingForWindow' ? `window ${st.nextWindow ?? '?'}` : undefined,
+    failed ? `${failed} failed` : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+/**
+ * The status bar's line for the rollouts at work (Progressing, Paused or WaitingForWindow): one rollout shows its
+ * own progress, several a count and the clusters done over all of them. Undefined when none is at work.
+ */
+export function activeRolloutsStatus(rollouts: readonly FleetRollout[]): { text: string; tooltip: string } | undefined {
+  const active = rollouts
+    .filter((r) => ACTIVE_PHASES.has(r.status?.phase ?? ''))
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  if (!active.length) return undefined;
+  const tooltip = active
+    .map((r) => `FleetRollout ${r.metadata.name} → ${rolloutTarget(r)}: ${r.status?.phase}, ${progressWords(r)}`)
+    .join('\n');
+  if (active.length === 1) {
+    const r = active[0];
+    return { text: `${PHASE_ICON[r.status!.phase!]} ${r.metadata.name} ${progressWords(r)}`, tooltip };
+  }
+  const rows = active.flatMap((r) => r.status?.clusters ?? []);
+  const done = rows.filter((c) => c.state === 'Succeeded').length;
+  return { text: `$(sync~spin) ${active.length} rollouts ${done}/${rows.length}`, tooltip };
 }

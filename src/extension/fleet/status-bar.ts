@@ -1,5 +1,8 @@
-// A status-bar item with the meta cluster and its connection state; click for the quick actions that fit it.
+// A status-bar item with the meta cluster and its connection state; click for the quick actions that fit it. A second
+// one shows the progress of the FleetRollouts at work (issue 17), hidden when none is.
 import * as vscode from 'vscode';
+import type { FleetRollout } from '../../api';
+import { activeRolloutsStatus } from '../../fleet/rollouts';
 import { COMMANDS } from '../model/commands';
 import type { FleetController, FleetState } from './controller';
 
@@ -36,4 +39,25 @@ export function registerStatusBar(context: vscode.ExtensionContext, fleet: Fleet
   };
   show();
   context.subscriptions.push(item, fleet.onDidChangeState(show));
+  registerRolloutStatusBar(context, fleet);
+}
+
+/** A second item while a FleetRollout is at work: its progress (or how many run); click to reveal the Fleet view. */
+function registerRolloutStatusBar(context: vscode.ExtensionContext, fleet: FleetController): void {
+  const item = vscode.window.createStatusBarItem('kokpit.rollouts', vscode.StatusBarAlignment.Left, 9.5);
+  item.name = 'Kokpit rollouts';
+  item.command = 'kokpit.fleet.focus';
+  const show = () => {
+    const s = fleet.state.kind === 'connected' ? activeRolloutsStatus(fleet.objectsOfKind('FleetRollout') as FleetRollout[]) : undefined;
+    if (!s) return item.hide();
+    item.text = s.text;
+    item.tooltip = s.tooltip;
+    item.show();
+  };
+  show();
+  context.subscriptions.push(
+    item,
+    fleet.onDidChangeState(show),
+    fleet.onDidChangeObject((ref) => ref.kind === 'FleetRollout' && show()),
+  );
 }

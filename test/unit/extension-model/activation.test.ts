@@ -59,6 +59,8 @@ describe('extension: activation and wiring (fake vscode)', function () {
       state.statusBarItems.map((i) => [i.id, i.shown]),
       [
         ['kokpit.metaCluster', true],
+        // Shown only while a FleetRollout is at work (test/unit/fleet/rollout-status-bar.test.ts).
+        ['kokpit.rollouts', false],
         ['kokpit.reconcilers', false],
       ],
     );
