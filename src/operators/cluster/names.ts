@@ -14,7 +14,8 @@ export type CertPurpose =
   // Not `etcd-client`: `<cluster>-etcd-client` is the managed EtcdCluster `<cluster>-etcd`'s own client Secret.
   | 'apiserver-etcd-client';
 
-export type KubeconfigPurpose = 'admin' | 'controller-manager' | 'scheduler';
+// `superadmin`, not kubeadm's `super-admin`: `<c>-super-admin-kubeconfig` would also be cluster `<c>-super`'s admin Secret.
+export type KubeconfigPurpose = 'admin' | 'superadmin' | 'controller-manager' | 'scheduler';
 
 export const names = {
   apiServer: (c: string) => `${c}-apiserver`,

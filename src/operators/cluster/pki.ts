@@ -46,6 +46,10 @@ export interface PKIResult {
   /** Secret names that were (re)issued in this pass, with why (no key material). */
   issued: Array<{ secret: string; reason: string }>;
   adminKubeconfigSecret: string;
+  /** system:masters: what the operator itself uses inside the business cluster. */
+  superAdminKubeconfigSecret: string;
+  /** When the first kubeconfig is due for re-issue (the short-lived admin one): the pass requeues for it. */
+  renewAt: Date;
 }
 
 const decode = (s: SecretObject | undefined, key: string) =>
@@ -78,12 +82,19 @@ function leafProblem(
   certPem: string | undefined,
   keyPem: string | undefined,
   ca: CertKeyPair,
-  want: { commonName: string; organizations: string[]; usages: CertUsage[]; dnsNames?: string[]; ipAddresses?: string[] },
+  want: {
+    commonName: string;
+    organizations: string[];
+    usages: CertUsage[];
+    dnsNames?: string[];
+    ipAddresses?: string[];
+    renewDays?: number;
+  },
   now: Date,
 ): string | undefined {
   if (!certPem || !keyPem) return 'missing';
   const v = needsRenewal(certPem, ca.certPem, {
-    minRemainingDays: LEAF_RENEW_DAYS,
+    minRemainingDays: want.renewDays ?? LEAF_RENEW_DAYS,
     requiredDNS: want.dnsNames,
     requiredIPs: want.ipAddresses,
     requiredUsages: want.usages,
@@ -225,9 +236,11 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
   }
 
   // 4. Kubeconfigs (client certificates signed by the cluster CA, everything inline).
+  let renewAt = Infinity;
   for (const spec of kubeconfigSpecs(c, facts)) {
     const secretName = names.kubeconfig(name, spec.purpose);
     const live = await read(secretName);
+    const renewMs = (spec.renewDays ?? LEAF_RENEW_DAYS) * DAY_MS;
     let problem = kubeconfigProblem(decode(live, KUBECONFIG_KEY), spec, cas.ca, now);
     if (!problem && rotationPending(live)) problem = `rotation requested (${ROTATE_ANNOTATION})`;
     if (problem) {
@@ -235,7 +248,7 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
         commonName: spec.user,
         organizations: spec.organizations,
         usages: ['client'],
-        validDays: LEAF_VALID_DAYS,
+        validDays: spec.validDays ?? LEAF_VALID_DAYS,
         now,
       });
       const kubeconfig = buildKubeconfig({
@@ -247,12 +260,29 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
         clientKeyPem: pair.keyPem,
       });
       await issue(secretName, problem, { [KUBECONFIG_KEY]: kubeconfig }, live, rotationAnnotations);
+      renewAt = Math.min(renewAt, certInfo(pair.certPem).notAfter.getTime() - renewMs);
     } else {
       await keep(secretName, live!);
+      renewAt = Math.min(renewAt, kubeconfigNotAfter(decode(live, KUBECONFIG_KEY)!) - renewMs);
     }
   }
 
-  return { secretHashes: hashes, caPem: cas.ca.certPem, issued, adminKubeconfigSecret: names.kubeconfig(name, 'admin') };
+  return {
+    secretHashes: hashes,
+    caPem: cas.ca.certPem,
+    issued,
+    adminKubeconfigSecret: names.kubeconfig(name, 'admin'),
+    superAdminKubeconfigSecret: names.kubeconfig(name, 'superadmin'),
+    renewAt: new Date(renewAt),
+  };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** notAfter (ms) of the client certificate inside a kubeconfig that kubeconfigProblem accepted. */
+function kubeconfigNotAfter(text: string): number {
+  const user = (parse(text) as KubeconfigDoc).users?.[0]?.user;
+  return certInfo(Buffer.from(user?.['client-certificate-data'] ?? '', 'base64').toString('utf8')).notAfter.getTime();
 }
 
 function pick(m: Record<string, string> | undefined, key: string): Record<string, string> {
@@ -266,7 +296,7 @@ interface KubeconfigDoc {
 
 function kubeconfigProblem(
   text: string | undefined,
-  spec: { server: string; user: string; organizations: string[] },
+  spec: { server: string; user: string; organizations: string[]; renewDays?: number },
   ca: CertKeyPair,
   now: Date,
 ): string | undefined {
@@ -285,5 +315,6 @@ function kubeconfigProblem(
   const certPem = fromB64(user?.['client-certificate-data']);
   const keyPem = fromB64(user?.['client-key-data']);
   if (certPem && keyPem && !keyMatchesCert(keyPem, certPem)) return 'key does not match the certificate';
-  return leafProblem(certPem, keyPem, ca, { commonName: spec.user, organizations: spec.organizations, usages: ['client'] }, now);
+  const want = { commonName: spec.user, organizations: spec.organizations, usages: ['client'] as CertUsage[], renewDays: spec.renewDays };
+  return leafProblem(certPem, keyPem, ca, want, now);
 }

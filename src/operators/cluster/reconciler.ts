@@ -108,6 +108,7 @@ function ipEndpoint(url: string): { ip: string; port: number } | undefined {
 const API = API_VERSION;
 /** The User-Agent of every request the cluster operator sends (meta and business clusters). */
 export const CLUSTER_OPERATOR_AGENT = kokpitUserAgent('cluster-operator');
+const STEADY_RESYNC_MS = 10 * 60 * 60 * 1000;
 
 interface PassState {
   conditions: ConditionInput[];
@@ -231,6 +232,9 @@ export class ClusterReconciler {
     const result = await runSteps(this.steps, pass, (name) => void state.completedSteps.push(name));
     if (result.stopped) throw result.stopped.stop;
     if (!pass.allRolledOut || pass.plan.upgrading) return { requeueAfterMs: pass.wait };
+    // Steady: look again when the short-lived admin kubeconfig is due, and at least every 10 h (controller-runtime's
+    // default SyncPeriod), so certificates are renewed on a cluster nobody touches.
+    return { requeueAfterMs: Math.max(60_000, Math.min(STEADY_RESYNC_MS, pass.pki.renewAt.getTime() - Date.now())) };
   }
 
   /** The steps of a pass (render parts are pure functions in render/; these read the world and apply). */
@@ -502,7 +506,8 @@ export class ClusterReconciler {
   /** 9. Inside the business cluster: what `kubeadm join` needs. */
   private async bootstrapStep(p: Pass): Promise<void> {
     const { c } = p;
-    const business = (p.business = await this.businessApplier(c, p.pki.adminKubeconfigSecret));
+    // The super-admin credentials: the admin kubeconfig works only once this step has bound its group.
+    const business = (p.business = await this.businessApplier(c, p.pki.superAdminKubeconfigSecret));
     try {
       const objects = renderBootstrapObjects({
         cluster: c,
@@ -798,7 +803,11 @@ export class ClusterReconciler {
           : {}),
     };
     if (upgrade) status.upgrade = upgrade;
-    if (canonicalJSON(status) === canonicalJSON(prev)) return;
+    // Conditions other operators own (the multicluster operator's ManagedCluster) are theirs to write: left out of
+    // the comparison, and kept by server-side apply since another field manager owns them.
+    const own: readonly string[] = CONDITION_TYPES;
+    const prevOwn = { ...prev, ...(prev.conditions ? { conditions: prev.conditions.filter((x) => own.includes(x.type)) } : {}) };
+    if (canonicalJSON(status) === canonicalJSON(prevOwn)) return;
     await applyStatus(
       this.rt.kc,
       { apiVersion: API, kind: 'BusinessCluster', metadata: { name: c.metadata.name, namespace: c.metadata.namespace } },

@@ -28,6 +28,8 @@ import {
   type PlainEtcd,
 } from './support';
 import { AGENTS, AuditWrites, assertWriteCount } from '../../support/audit-writes';
+import { parse as parseYaml } from 'yaml';
+import { certInfo } from '../../../src/pki';
 
 const NS = 'bc-it';
 
@@ -45,6 +47,7 @@ const EXPECTED = [
   'Secret/alpha-front-proxy-client',
   'Secret/alpha-sa',
   'Secret/alpha-scheduler-kubeconfig',
+  'Secret/alpha-superadmin-kubeconfig',
   'Service/alpha-apiserver',
 ];
 const expectedFor = (name: string) => EXPECTED.map((e) => e.replace('alpha', name)).sort();
@@ -171,6 +174,23 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
       metadata: { name: 'alpha-apiserver-etcd-client', namespace: NS },
     });
     assert.ok(new X509Certificate(Buffer.from(etcdClient.data['tls.crt'], 'base64')).checkIssued(new X509Certificate(etcd.ca.certPem)));
+
+    // The admin kubeconfig users copy: a day's certificate in kubeadm:cluster-admins (an RBAC binding, revocable),
+    // not system:masters; only the operator's superadmin kubeconfig has that.
+    const clientCert = async (purpose: string) => {
+      const s = await readObject<any>(makeObjectApi(kc), {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: `alpha-${purpose}-kubeconfig`, namespace: NS },
+      });
+      const doc = parseYaml(Buffer.from(s.data.value, 'base64').toString('utf8'));
+      return certInfo(Buffer.from(doc.users[0].user['client-certificate-data'], 'base64').toString('utf8'));
+    };
+    const admin = await clientCert('admin');
+    assert.deepEqual(admin.organizations, ['kubeadm:cluster-admins']);
+    const lifetimeHours = (admin.notAfter.getTime() - Date.now()) / 3_600_000;
+    assert.ok(lifetimeHours > 23 && lifetimeHours <= 24, `admin certificate valid for ${lifetimeHours.toFixed(2)} h from now`);
+    assert.deepEqual((await clientCert('superadmin')).organizations, ['system:masters']);
   });
 
   it("makes zero writes on a second pass (counted by the API server's audit log, resourceVersions unchanged)", async () => {

@@ -175,7 +175,7 @@ describe('kokpit render (offline)', () => {
       const docs = parseAllDocuments(text)
         .map((d) => d.toJS())
         .filter(Boolean);
-      assert.equal(docs.length, 15);
+      assert.equal(docs.length, 16);
     });
 
     // A custom catalog prototyped offline: a version kokpit does not ship, with its own KubernetesVersion.

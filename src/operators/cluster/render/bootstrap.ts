@@ -8,6 +8,7 @@ import type { KubeObject } from './common';
 /** Group every kokpit bootstrap token authenticates as (kubeadm's default, so kubeadm join works unchanged). */
 export { BOOTSTRAP_GROUP } from '../../../pki/bootstrap-tokens';
 import { BOOTSTRAP_GROUP } from '../../../pki/bootstrap-tokens';
+import { CLUSTER_ADMINS_GROUP } from './pki';
 
 export interface BootstrapInputs {
   cluster: DefaultedBusinessCluster;
@@ -154,6 +155,8 @@ export function renderBootstrapObjects(inputs: BootstrapInputs): KubeObject[] {
       metadata: meta('kubeadm:get-nodes'),
       rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }],
     },
+    // What the admin kubeconfig may do (render/pki.ts: its certificate names this group, not system:masters).
+    clusterRoleBinding(CLUSTER_ADMINS_GROUP, 'cluster-admin', group(CLUSTER_ADMINS_GROUP)),
     clusterRoleBinding('kubeadm:get-nodes', 'kubeadm:get-nodes', group(BOOTSTRAP_GROUP)),
     clusterRoleBinding('kubeadm:kubelet-bootstrap', 'system:node-bootstrapper', group(BOOTSTRAP_GROUP)),
     clusterRoleBinding(

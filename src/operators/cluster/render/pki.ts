@@ -13,6 +13,15 @@ export const LEAF_VALID_DAYS = 365;
 /** Re-issue leaves with less than this left, CAs with less than CA_RENEW_DAYS. */
 export const LEAF_RENEW_DAYS = 30;
 export const CA_RENEW_DAYS = 365;
+/**
+ * The admin kubeconfig users copy is short-lived and bound through RBAC (group kubeadm:cluster-admins → cluster-admin,
+ * as kubeadm does since 1.29), not `system:masters`: a leaked copy stops working within a day, and removing the
+ * binding revokes every copy at once. The operator re-issues it with a third of its life left.
+ */
+export const ADMIN_VALID_DAYS = 1;
+export const ADMIN_RENEW_DAYS = 1 / 3;
+/** The group the admin kubeconfig's certificate names, bound to cluster-admin inside the business cluster. */
+export const CLUSTER_ADMINS_GROUP = 'kubeadm:cluster-admins';
 
 /** Which CA signs a leaf: the cluster CA, the front-proxy CA, or the etcd cluster's CA. */
 export type Signer = 'ca' | 'front-proxy-ca' | 'etcd-ca';
@@ -33,6 +42,9 @@ export interface KubeconfigSpec {
   organizations: string[];
   /** https://host:port the kubeconfig points at. */
   server: string;
+  /** Certificate lifetime and when to re-issue (days; default LEAF_VALID_DAYS / LEAF_RENEW_DAYS). */
+  validDays?: number;
+  renewDays?: number;
 }
 
 export interface PKIFacts {
@@ -116,7 +128,17 @@ export function leafSpecs(c: DefaultedBusinessCluster, facts: PKIFacts): LeafSpe
 export function kubeconfigSpecs(c: BusinessCluster, facts: PKIFacts): KubeconfigSpec[] {
   const inCluster = inClusterEndpoint(c);
   return [
-    { purpose: 'admin', user: 'kubernetes-admin', organizations: ['system:masters'], server: facts.hostEndpoint },
+    {
+      purpose: 'admin',
+      user: 'kubernetes-admin',
+      organizations: [CLUSTER_ADMINS_GROUP],
+      server: facts.hostEndpoint,
+      validDays: ADMIN_VALID_DAYS,
+      renewDays: ADMIN_RENEW_DAYS,
+    },
+    // kubeadm's super-admin.conf: system:masters, which no RBAC can take away. Only the operator reads it, to create
+    // the kubeadm:cluster-admins binding (before which the admin kubeconfig can do nothing) and to manage the cluster.
+    { purpose: 'superadmin', user: 'kubernetes-super-admin', organizations: ['system:masters'], server: facts.hostEndpoint },
     { purpose: 'controller-manager', user: 'system:kube-controller-manager', organizations: [], server: inCluster },
     { purpose: 'scheduler', user: 'system:kube-scheduler', organizations: [], server: inCluster },
   ];
