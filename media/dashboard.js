@@ -93,7 +93,8 @@
     td.appendChild(svg);
   }
   function drawMachines(td, r) {
-    text(td, 'span', r.machinesReady + '/' + r.machinesTotal, r.machinesReady === r.machinesTotal ? 'ok' : 'warn');
+    if (!r.machinesTotal) text(td, 'span', '–', 'dim');
+    else text(td, 'span', r.machinesReady + '/' + r.machinesTotal, r.machinesReady === r.machinesTotal ? 'ok' : 'warn');
   }
   function drawLast(td, r) {
     if (r.lastTime) {
