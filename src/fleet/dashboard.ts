@@ -173,7 +173,8 @@ export class DashboardModel {
     const last = ring[ring.length - 1];
     if (last && now - last[0] < SAMPLE_SPACING_MS && ring.length > 1) ring[ring.length - 1] = [now, size];
     else ring.push([now, size]);
-    while (ring.length > MAX_SAMPLES || (ring.length && ring[0][0] < now - SPARK_WINDOW_MS)) ring.shift();
+    // The newest sample older than the window stays: it is the size at the window's start.
+    while (ring.length > MAX_SAMPLES || (ring.length > 1 && ring[1][0] <= now - SPARK_WINDOW_MS)) ring.shift();
     this.samples.set(etcdKey, ring);
   }
 
@@ -283,14 +284,22 @@ export function lastCondition(conditions: Condition[] | undefined): Condition | 
   return said.reduce<Condition | undefined>((best, c) => (!best || rank(c) > rank(best) ? c : best), undefined);
 }
 
-/** SVG polyline points for the samples of the last hour: x is time (now at the right), y is size (0 at the bottom). */
+/**
+ * SVG polyline points for the last hour: x is time (now at the right), y is size (the smallest at the bottom). A size
+ * seen before the hour holds from its start, so an etcd whose size has not changed draws a flat line.
+ */
 export function sparkline(samples: ReadonlyArray<[number, number]>, now: number): string {
-  const recent = samples.filter(([t]) => t >= now - SPARK_WINDOW_MS);
+  const start = now - SPARK_WINDOW_MS;
+  const before = samples.filter(([t]) => t < start).pop();
+  const recent: Array<[number, number]> = [
+    ...(before ? [[start, before[1]] as [number, number]] : []),
+    ...samples.filter(([t]) => t >= start),
+  ];
   if (!recent.length) return '';
   const sizes = recent.map(([, s]) => s);
   const lo = Math.min(...sizes);
   const span = Math.max(...sizes) - lo || 1;
-  const x = (t: number) => (SPARK_WIDTH * (t - (now - SPARK_WINDOW_MS))) / SPARK_WINDOW_MS;
+  const x = (t: number) => (SPARK_WIDTH * (t - start)) / SPARK_WINDOW_MS;
   const y = (s: number) => SPARK_HEIGHT - 1 - ((SPARK_HEIGHT - 2) * (s - lo)) / span;
   const pts = recent.map(([t, s]) => [x(t), y(s)]);
   // The last value holds until now, so a quiet etcd draws a flat line to the right edge.
