@@ -17,7 +17,7 @@ import {
 import { API_VERSION, withDefaults, type EtcdBackup, type EtcdCluster, type EtcdClusterStatus } from '../../api';
 import { type ReconcileContext, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { applyObject, deleteObject, isNotFound, listObjects, readObject, toKubeApiError } from '../../kube';
-import { addFinalizer, removeFinalizer, runSteps, writeStatusIfChanged, type Step } from '../../kit';
+import { addFinalizer, Applier, removeFinalizer, runSteps, writeStatusIfChanged, type Step } from '../../kit';
 import { EtcdMembers, type MemberResolver, podIPResolver, shortError } from './access';
 import { backupFilePath, confineSnapshot, defaultBackupRoot } from './backup';
 import {
@@ -271,13 +271,18 @@ export class EtcdClusterReconciler {
     };
   }
 
-  /** Services, rendered from the spec only: re-applied when the spec changes, and once a minute to undo drift. */
+  /**
+   * Services, rendered from the spec only: checked when the spec changes, and once a minute to undo drift.
+   * Each is compared with the live one first and applied only when it differs: a no-op apply is still a
+   * write (the audit log counts it), which made a steady cluster write twice a minute.
+   */
   private async servicesStep(p: EtcdPass): Promise<void> {
     const { cluster, mem, nowMs } = p;
     const servicesKey = `${cluster.metadata.uid}/${cluster.metadata.generation}`;
     if (mem.servicesApplied?.key !== servicesKey || nowMs - mem.servicesApplied.at > 60_000) {
-      await applyObject(this.o.objects, renderPeerService(cluster));
-      await applyObject(this.o.objects, renderClientService(cluster));
+      const applier = new Applier(this.o.objects);
+      await applier.ensure(renderPeerService(cluster));
+      await applier.ensure(renderClientService(cluster));
       mem.servicesApplied = { key: servicesKey, at: nowMs };
     }
   }

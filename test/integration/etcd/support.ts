@@ -47,8 +47,12 @@ export interface EtcdTestEnv {
   stop(): Promise<void>;
 }
 
-export async function startEtcdTestEnv(operatorOptions: Partial<EtcdOperatorOptions> = {}): Promise<EtcdTestEnv> {
-  const cp = await startControlPlane({ controllers: true, log: (l) => logLine(`[controlplane] ${l}`) });
+/** `audit`: the API server logs every write (test/support/audit-writes.ts counts the operator's). */
+export async function startEtcdTestEnv(
+  operatorOptions: Partial<EtcdOperatorOptions> = {},
+  envOptions: { audit?: boolean } = {},
+): Promise<EtcdTestEnv> {
+  const cp = await startControlPlane({ controllers: true, audit: envOptions.audit, log: (l) => logLine(`[controlplane] ${l}`) });
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-etcd-test-'));
   const backupRoot = path.join(stateDir, 'backups');
   let runner: PodRunner | undefined;
@@ -244,7 +248,11 @@ export function startWriter(env: EtcdTestEnv, cluster: string): { acknowledged()
         const key = `/writer/${run}/${String(n).padStart(6, '0')}`;
         try {
           if (!c) throw new Error('no member');
-          await c.put(key).value(writerValue(key));
+          // A deadline: a hung (SIGSTOPped) member must cost one write, not stall the writer until it resumes.
+          await c
+            .put(key)
+            .value(writerValue(key))
+            .options({ deadline: new Date(Date.now() + 3000) });
           acked.push(key);
           n++;
         } catch {
