@@ -1,0 +1,245 @@
+// The multicluster reconciler: every BusinessCluster (unless spec.multicluster.register is false) becomes an OCM
+// ManagedCluster on the hub in the meta cluster, with its agent hosted there and a kubeconfig for the business
+// cluster. kokpit creates both sides, so the ManagedCluster is accepted (hubAcceptsClient) and the hub
+// auto-approves the agent's certificate request (render/hub.ts). A finalizer detaches the cluster before the
+// cluster operator tears it down: agent, credentials, ManagedCluster and its hub namespace are gone first.
+import {
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  CustomObjectsApi,
+  type KubernetesObject,
+  type V1CustomResourceDefinition,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import type { BusinessCluster, Condition } from '../../api';
+import { splitKey, silentLogger, type Logger, type ReconcileResult } from '../../controller/reconciler';
+import { applyRawCRD, makeObjectApi, readObject, toKubeApiError } from '../../kube';
+import {
+  addFinalizer,
+  Applier,
+  contentHash,
+  removeFinalizer,
+  runSteps,
+  setCondition,
+  StopPass,
+  type ConditionInput,
+  type Step,
+} from '../../kit';
+import { AGENT_NAMESPACE, agentNames, CONDITION, FIELD_MANAGER, FINALIZER, managedClusterName } from './names';
+import { multiclusterOf, renderAgent, renderManagedCluster, renderManagedKubeconfig, type ManagedClusterObject } from './render/agent';
+import { crdObjects } from './render/hub';
+
+const API = 'kokpit.dev/v1alpha1';
+const KUBECONFIG_KEY = 'value'; // the cluster operator's kubeconfig Secrets (operators/cluster/names.ts)
+const MC_REF = (name: string) => ({ apiVersion: 'cluster.open-cluster-management.io/v1', kind: 'ManagedCluster', metadata: { name } });
+
+export interface MulticlusterRuntime {
+  kc: KubeConfig;
+  /** CRD files the agent needs in each business cluster (config/ocm/managed). */
+  managedCRDs: string[];
+  log?: Logger;
+  /** How often to look at a cluster's ManagedCluster while it is not Available, and when it is. */
+  pollMs?: { waiting: number; steady: number };
+}
+
+interface Pass {
+  c: BusinessCluster & KubernetesObject;
+  mc: string;
+  kubeconfig?: string;
+  managed?: ManagedClusterObject;
+}
+
+const stop = (reason: string, message: string, ms: number, status: 'False' | 'Unknown' = 'False') =>
+  new StopPass({ type: CONDITION, status, reason, message }, ms);
+
+export class MulticlusterReconciler {
+  private readonly objects;
+  private readonly applier;
+  private readonly log: Logger;
+  private readonly poll: { waiting: number; steady: number };
+  /** Business clusters (uid + kubeconfig hash) whose CRDs were applied by this process. */
+  private readonly crdsDone = new Set<string>();
+  private readonly steps: Step<Pass>[] = [
+    { name: 'finalizer', condition: CONDITION, run: (p) => this.finalizer(p) },
+    { name: 'kubeconfig', condition: CONDITION, run: (p) => this.kubeconfig(p) },
+    { name: 'managed-crds', condition: CONDITION, run: (p) => this.managedCRDs(p) },
+    { name: 'managed-cluster', condition: CONDITION, run: (p) => this.managedCluster(p) },
+    { name: 'agent', condition: CONDITION, run: (p) => this.agent(p) },
+    { name: 'joined', condition: CONDITION, run: (p) => this.joined(p) },
+  ];
+
+  constructor(private readonly rt: MulticlusterRuntime) {
+    this.objects = makeObjectApi(rt.kc);
+    this.applier = new Applier(this.objects);
+    this.log = rt.log ?? silentLogger;
+    this.poll = rt.pollMs ?? { waiting: 2000, steady: 30_000 };
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    const c = await readObject<BusinessCluster & KubernetesObject>(this.objects, {
+      apiVersion: API,
+      kind: 'BusinessCluster',
+      metadata: { name, namespace },
+    });
+    if (!c) return;
+    const p: Pass = { c, mc: managedClusterName(namespace ?? 'default', name) };
+    if (c.metadata.deletionTimestamp || !multiclusterOf(c).register) return this.detach(p);
+    const res = await runSteps(this.steps, p);
+    const cond: ConditionInput = res.stopped?.stop.condition ?? {
+      type: CONDITION,
+      status: 'True',
+      reason: 'Available',
+      message: `ManagedCluster ${p.mc} is Joined and Available`,
+    };
+    await this.writeCondition(c, cond);
+    return { requeueAfterMs: res.stopped?.stop.requeueAfterMs ?? this.poll.steady };
+  }
+
+  private async finalizer(p: Pass): Promise<void> {
+    await addFinalizer(this.objects, p.c, FINALIZER);
+  }
+
+  /** The business cluster's admin kubeconfig, once the cluster operator has written it. */
+  private async kubeconfig(p: Pass): Promise<void> {
+    const secretName = p.c.status?.kubeconfigSecretName;
+    const secret = secretName
+      ? await this.applier.read<V1Secret & KubernetesObject>({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: secretName, namespace: p.c.metadata.namespace },
+        })
+      : undefined;
+    const value = secret?.data?.[KUBECONFIG_KEY];
+    if (!value) throw stop('WaitingForKubeconfig', 'waiting for the cluster operator to write the admin kubeconfig', this.poll.waiting);
+    p.kubeconfig = Buffer.from(value, 'base64').toString('utf8');
+  }
+
+  /** AppliedManifestWork, ClusterClaim and ClusterProperty in the business cluster (once per kubeconfig and process). */
+  private async managedCRDs(p: Pass): Promise<void> {
+    const done = `${p.c.metadata.uid}/${contentHash(p.kubeconfig)}`;
+    if (this.crdsDone.has(done)) return;
+    const kc = new KubeConfig();
+    kc.loadFromString(p.kubeconfig!);
+    try {
+      for (const crd of crdObjects(this.rt.managedCRDs)) await applyRawCRD(kc, crd as V1CustomResourceDefinition);
+    } catch (e) {
+      throw stop(
+        'BusinessClusterUnreachable',
+        `installing OCM's agent CRDs: ${e instanceof Error ? e.message : String(e)}`,
+        this.poll.waiting,
+      );
+    }
+    this.crdsDone.add(done);
+  }
+
+  private async managedCluster(p: Pass): Promise<void> {
+    try {
+      p.managed = await this.applier.ensure(renderManagedCluster(p.c));
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (/ManagedCluster|not found|no matches/i.test(message))
+        throw stop(
+          'HubNotInstalled',
+          `the OCM hub is not installed in the meta cluster (kokpit up --with-ocm): ${message}`,
+          this.poll.waiting,
+        );
+      throw e;
+    }
+  }
+
+  private async agent(p: Pass): Promise<void> {
+    await this.applier.ensure(renderManagedKubeconfig(p.mc, p.kubeconfig!) as KubernetesObject);
+    await this.applier.ensure(renderAgent(p.mc, contentHash(p.kubeconfig)) as KubernetesObject);
+  }
+
+  /** OCM's own conditions on the ManagedCluster, mirrored: Joined, then Available. */
+  private async joined(p: Pass): Promise<void> {
+    const conds = p.managed?.status?.conditions ?? [];
+    const joined = conds.find((x) => x.type === 'ManagedClusterJoined');
+    const available = conds.find((x) => x.type === 'ManagedClusterConditionAvailable');
+    if (joined?.status !== 'True')
+      throw stop(
+        'Joining',
+        `ManagedCluster ${p.mc}: waiting for its hosted agent to join${joined?.message ? ` (${joined.message})` : ''}`,
+        this.poll.waiting,
+      );
+    if (available?.status !== 'True') {
+      const status = available?.status === 'False' ? 'False' : 'Unknown';
+      throw stop(
+        available?.reason ?? 'NotAvailable',
+        `ManagedCluster ${p.mc} is Joined, Available=${available?.status ?? 'Unknown'}: ${available?.message ?? ''}`,
+        this.poll.waiting,
+        status,
+      );
+    }
+  }
+
+  /** Deletion or register: false — agent and credentials, then the ManagedCluster and its hub namespace, then the finalizer. */
+  private async detach(p: Pass): Promise<ReconcileResult | void> {
+    if (!p.c.metadata.finalizers?.includes(FINALIZER)) return;
+    const n = agentNames(p.mc);
+    await this.applier.delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n.deployment, namespace: AGENT_NAMESPACE } });
+    for (const s of [n.managedKubeconfigSecret, n.hubKubeconfigSecret, n.bootstrapSecret])
+      await this.applier.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: s, namespace: AGENT_NAMESPACE } });
+    if (await this.deleteIfServed(MC_REF(p.mc))) {
+      this.log.info(`BusinessCluster ${p.c.metadata.namespace}/${p.c.metadata.name}: waiting for ManagedCluster ${p.mc} to go`);
+      return { requeueAfterMs: this.poll.waiting };
+    }
+    await this.applier.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: p.mc } });
+    if (!p.c.metadata.deletionTimestamp) await this.writeCondition(p.c, undefined);
+    await removeFinalizer(this.objects, p.c, FINALIZER);
+  }
+
+  /** Deletes a ManagedCluster; true while it still exists (its hub finalizers run), false when gone or OCM is absent. */
+  private async deleteIfServed(ref: ReturnType<typeof MC_REF>): Promise<boolean> {
+    try {
+      const live = await this.applier.read(ref);
+      if (!live) return false;
+      if (!live.metadata?.deletionTimestamp) await this.applier.delete(ref);
+      return true;
+    } catch (e) {
+      if (/ManagedCluster|not found|no matches/i.test(e instanceof Error ? e.message : String(e))) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * The ManagedCluster condition on the BusinessCluster's status, under this operator's own field manager so the
+   * cluster operator's status applies keep it (and it theirs); undefined removes it. No write when unchanged.
+   */
+  private async writeCondition(c: BusinessCluster, cond: ConditionInput | undefined): Promise<void> {
+    const live = c.status?.conditions?.find((x) => x.type === CONDITION);
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const next: Condition | undefined = cond && setCondition(c.status?.conditions, { ...cond, lastTransitionTime: now } as Condition, now);
+    if (
+      (!cond && !live) ||
+      (cond && live && live.status === cond.status && live.reason === cond.reason && (live.message ?? '') === (cond.message ?? ''))
+    )
+      return;
+    const body = {
+      apiVersion: API,
+      kind: 'BusinessCluster',
+      metadata: { name: c.metadata.name, namespace: c.metadata.namespace },
+      status: { conditions: next ? [next] : [] },
+    };
+    try {
+      await this.rt.kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
+        {
+          group: 'kokpit.dev',
+          version: 'v1alpha1',
+          plural: 'businessclusters',
+          namespace: c.metadata.namespace!,
+          name: c.metadata.name,
+          body,
+          fieldManager: FIELD_MANAGER,
+          force: true,
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+      );
+    } catch (e) {
+      throw toKubeApiError(e, `apply the ${CONDITION} condition of BusinessCluster ${c.metadata.namespace}/${c.metadata.name}`);
+    }
+  }
+}

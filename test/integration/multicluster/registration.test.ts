@@ -1,0 +1,231 @@
+// OCM registration on real processes: a real meta control plane, business clusters whose kube-apiserver,
+// controller-manager and scheduler run through the pod runner (as in test/integration/rollout/waves.test.ts, with
+// its stand-ins: a plain etcd behind an EtcdCluster the test marks Available, a loopback proxy per cluster as the
+// load balancer), the real OCM v1.0.0 hub (registration and placement controllers) and one real hosted agent per
+// cluster (`registration-operator agent`), all run by the pod runner from the binaries built from hack/bins/ocm.
+// - three BusinessClusters become ManagedClusters, Joined and Available as the hub reports them, with kokpit's
+//   labels, and the BusinessCluster's ManagedCluster condition says so;
+// - a ManifestWork to one cluster is Applied and its ConfigMap exists in that business cluster;
+// - deleting one BusinessCluster leaves no ManagedCluster, agent, credentials, hub namespace or finalizer.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { Operators } from '../../../src/controller/operator';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
+import { clusterOperator } from '../../../src/operators/cluster/operator';
+import { installHub, readOcmManifests } from '../../../src/operators/multicluster/hub';
+import { AGENT_NAMESPACE, agentNames, managedClusterName } from '../../../src/operators/multicluster/names';
+import { multiclusterOperator } from '../../../src/operators/multicluster/operator';
+import { startPodRunner, type PodRunner } from '../../../src/podrunner';
+import {
+  availableEtcdCluster,
+  businessCluster,
+  ensureNamespace,
+  installDefaultVersions,
+  readCluster,
+  startLoopbackLB,
+  startPlainEtcd,
+  type PlainEtcd,
+} from '../cluster/support';
+
+const NS = 'fleet';
+const API = 'kokpit.dev/v1alpha1';
+const CLUSTERS = ['a', 'b', 'c'];
+const ROOT = path.resolve(__dirname, '../../..');
+
+interface MC extends KubernetesObject {
+  spec?: { hubAcceptsClient?: boolean; leaseDurationSeconds?: number };
+  status?: { conditions?: { type: string; status: string; reason?: string }[] };
+}
+
+describe('multicluster: business clusters registered with a real OCM hub, agents hosted in the meta cluster', function () {
+  let cp: ControlPlane;
+  let kc: KubeConfig;
+  let etcd: PlainEtcd;
+  let runner: PodRunner;
+  let stateDir: string;
+  let manager: Operators | undefined;
+  const lbs = new Map<string, Awaited<ReturnType<typeof startLoopbackLB>>>();
+  const t0 = Date.now();
+  const log = (l: string) => process.stderr.write(`  [+${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}\n`);
+  const objects = () => makeObjectApi(kc);
+  const mcRef = (name: string) => ({ apiVersion: 'cluster.open-cluster-management.io/v1', kind: 'ManagedCluster', metadata: { name } });
+  const cond = (mc: MC | undefined, type: string) => mc?.status?.conditions?.find((c) => c.type === type)?.status;
+
+  before(async function () {
+    this.timeout(900_000);
+    [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, log: (l) => log(`[controlplane] ${l}`) }), startPlainEtcd()]);
+    kc = cp.kubeConfig();
+    await installCRDs(kc);
+    await ensureNamespace(kc, NS);
+    await installDefaultVersions(kc);
+    await availableEtcdCluster(kc, NS, 'shared', etcd);
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-multicluster-'));
+    runner = await startPodRunner({
+      kubeConfig: kc,
+      nodeName: 'meta-node-0',
+      stateDir,
+      bindUnscheduledPods: true,
+      restartBackoff: { initialMs: 500, maxMs: 5000 },
+    });
+    await installHub(kc, { manifests: readOcmManifests(ROOT), log });
+    log('OCM hub ready');
+    for (const n of CLUSTERS) lbs.set(n, await startLoopbackLB(kc, NS, `kokpit.dev/cluster=${n},kokpit.dev/component=apiserver`, 6443));
+    const olog = (lvl: string) => (m: string) => (lvl === 'debug' ? undefined : log(`[manager] ${lvl} ${m}`));
+    manager = new Operators(
+      kc,
+      [
+        clusterOperator({ hostEndpoint: (c) => lbs.get(c.metadata.name)?.url, waitRequeueMs: 2000 }),
+        multiclusterOperator({ manifestsRoot: ROOT, pollMs: { waiting: 1000, steady: 10_000 } }),
+      ],
+      { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} },
+    );
+    await manager.start();
+    for (const n of CLUSTERS)
+      await applyObject(
+        objects(),
+        {
+          ...businessCluster(n, NS, {
+            version: 'v1.33.13',
+            etcd: { clusterRef: { name: 'shared' } },
+            apiServer: { service: { type: 'ClusterIP' } },
+            multicluster: { leaseDurationSeconds: 20 },
+          }),
+          metadata: { name: n, namespace: NS, labels: { env: n === 'c' ? 'prod' : 'dev' } },
+        } as KubernetesObject,
+        { fieldManager: 'kokpit-test' },
+      );
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await manager?.stop();
+    for (const lb of lbs.values()) await lb.stop();
+    await runner?.stop();
+    await Promise.all([cp?.stop(), etcd?.stop()]);
+    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('three BusinessClusters become ManagedClusters, Joined and Available on the hub, labelled by kokpit', async function () {
+    this.timeout(900_000);
+    const all = await waitFor(
+      'three ManagedClusters Joined and Available',
+      async (st) => {
+        const mcs = await Promise.all(CLUSTERS.map((n) => readObject<MC>(objects(), mcRef(managedClusterName(NS, n)))));
+        const bcs = await Promise.all(CLUSTERS.map((n) => readCluster(kc, NS, n)));
+        st.lastReason = CLUSTERS.map((n, i) => {
+          const c = bcs[i].status?.conditions?.find((x) => x.type === 'ManagedCluster');
+          const available = cond(mcs[i], 'ManagedClusterConditionAvailable');
+          return `${n}: Joined=${cond(mcs[i], 'ManagedClusterJoined')} Available=${available} (${c?.reason}: ${c?.message})`;
+        }).join('; ');
+        const ok = mcs.every((m) => cond(m, 'ManagedClusterJoined') === 'True' && cond(m, 'ManagedClusterConditionAvailable') === 'True');
+        return ok ? mcs : undefined;
+      },
+      { timeoutMs: 840_000, intervalMs: 2000 },
+    );
+    log('three ManagedClusters Joined and Available');
+    for (const [i, n] of CLUSTERS.entries()) {
+      const mc = all[i]!;
+      assert.equal(mc.metadata?.name, `fleet-${n}`);
+      assert.equal(mc.spec?.hubAcceptsClient, true);
+      assert.equal(mc.spec?.leaseDurationSeconds, 20);
+      assert.equal(mc.metadata?.labels?.['kokpit.dev/namespace'], NS);
+      assert.equal(mc.metadata?.labels?.['kokpit.dev/cluster'], n);
+      assert.equal(mc.metadata?.labels?.['kokpit.dev/kubernetes-version'], 'v1.33.13');
+      assert.equal(mc.metadata?.labels?.env, n === 'c' ? 'prod' : 'dev');
+    }
+    await waitFor(
+      'the ManagedCluster condition on every BusinessCluster',
+      async () => {
+        const bcs = await Promise.all(CLUSTERS.map((n) => readCluster(kc, NS, n)));
+        return bcs.every((c) => c.status?.conditions?.some((x) => x.type === 'ManagedCluster' && x.status === 'True')) || undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    // The cluster operator's own conditions are still there beside it (two field managers on one list).
+    const a = await readCluster(kc, NS, 'a');
+    assert.equal(a.status?.conditions?.find((x) => x.type === 'Ready')?.status, 'True');
+  });
+
+  it('a ManifestWork to one cluster is Applied and its ConfigMap exists in that business cluster', async function () {
+    this.timeout(300_000);
+    const mc = managedClusterName(NS, 'a');
+    const work = {
+      apiVersion: 'work.open-cluster-management.io/v1',
+      kind: 'ManifestWork',
+      metadata: { name: 'hello', namespace: mc },
+      spec: {
+        workload: {
+          manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hello', namespace: 'default' }, data: { from: 'hub' } }],
+        },
+      },
+    };
+    await applyObject(objects(), work as KubernetesObject, { fieldManager: 'kokpit-test' });
+    await waitFor(
+      'ManifestWork hello Applied',
+      async (st) => {
+        const w = await readObject<MC>(objects(), work);
+        st.lastReason = JSON.stringify(w?.status?.conditions ?? []);
+        return cond(w, 'Applied') === 'True' || undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 1000 },
+    );
+    const bc = await readCluster(kc, NS, 'a');
+    const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: String(bc.status!.kubeconfigSecretName), namespace: NS });
+    const business = new KubeConfig();
+    business.loadFromString(Buffer.from(secret.data!.value, 'base64').toString('utf8'));
+    const cm = await business.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'hello', namespace: 'default' });
+    assert.deepEqual(cm.data, { from: 'hub' });
+  });
+
+  it('deleting a BusinessCluster leaves no ManagedCluster, agent, credentials, hub namespace or finalizer', async function () {
+    this.timeout(600_000);
+    const mc = managedClusterName(NS, 'b');
+    await objects().delete({ apiVersion: API, kind: 'BusinessCluster', metadata: { name: 'b', namespace: NS } } as KubernetesObject);
+    const core = kc.makeApiClient(CoreV1Api);
+    const n = agentNames(mc);
+    await waitFor(
+      'BusinessCluster b, ManagedCluster, agent, Secrets and hub namespace gone',
+      async (st) => {
+        const left = [
+          (await readObject(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name: 'b', namespace: NS } })) &&
+            'BusinessCluster',
+          (await readObject(objects(), mcRef(mc))) && 'ManagedCluster',
+          (await readObject(objects(), {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            metadata: { name: n.deployment, namespace: AGENT_NAMESPACE },
+          })) && 'agent Deployment',
+          (await readObject(objects(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: mc } })) && `namespace ${mc}`,
+          ...(await Promise.all(
+            [n.managedKubeconfigSecret, n.hubKubeconfigSecret].map(
+              async (s) =>
+                (await readObject(objects(), { apiVersion: 'v1', kind: 'Secret', metadata: { name: s, namespace: AGENT_NAMESPACE } })) &&
+                `Secret ${s}`,
+            ),
+          )),
+        ].filter(Boolean);
+        st.lastReason = `left: ${left.join(', ')}`;
+        return left.length === 0 || undefined;
+      },
+      { timeoutMs: 540_000, intervalMs: 2000 },
+    );
+    const pods = await core.listNamespacedPod({
+      namespace: AGENT_NAMESPACE,
+      labelSelector: `open-cluster-management.io/cluster-name=${mc}`,
+    });
+    assert.deepEqual(
+      pods.items.map((p) => p.metadata?.name),
+      [],
+      'no agent pod left',
+    );
+    // The others are untouched.
+    for (const other of ['a', 'c']) {
+      const live = await readObject<MC>(objects(), mcRef(managedClusterName(NS, other)));
+      assert.equal(cond(live, 'ManagedClusterConditionAvailable'), 'True', `${other} still Available`);
+    }
+  });
+});
