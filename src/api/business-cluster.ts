@@ -105,6 +105,29 @@ export const AddonRef = Struct({
   parameters: Type.Optional(FreeForm({ description: "Values for the addon's declared parameters." })),
 });
 
+/** Registration with the Open Cluster Management hub in the meta cluster (operators/multicluster). */
+export const MulticlusterSpec = Struct(
+  {
+    register: Type.Boolean({
+      default: true,
+      description: 'Register the cluster as an OCM ManagedCluster, its agent hosted in the meta cluster.',
+    }),
+    clusterSet: Type.Optional(
+      Type.String({
+        pattern: DNS1123_LABEL,
+        description: 'ManagedClusterSet the ManagedCluster joins (label cluster.open-cluster-management.io/clusterset).',
+      }),
+    ),
+    leaseDurationSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 60,
+      description: "Lease period of the cluster's agent; the hub marks the cluster Unknown after a few missed renewals.",
+    }),
+  },
+  { description: 'Open Cluster Management registration of this cluster.' },
+);
+
 export const BusinessClusterSpec = Struct(
   {
     version: Type.String({
@@ -124,6 +147,7 @@ export const BusinessClusterSpec = Struct(
       ListMap(AddonRef, 'name', { description: 'Addons applied into the cluster, rendered from their `Addon` definitions.' }),
     ),
     paused: Type.Optional(Type.Boolean({ default: false, description: 'Stop reconciling this cluster (nothing is changed or deleted).' })),
+    multicluster: Type.Optional(MulticlusterSpec),
     maintenance: Type.Optional(MaintenanceSpec),
   },
   { description: "Desired state of a business cluster's control plane." },
