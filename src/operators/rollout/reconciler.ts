@@ -58,6 +58,8 @@ interface Pass {
   rows: RolloutClusterStatus[];
   adv?: Advance;
   lastRetry?: string;
+  /** The target left the catalog's usable states after the rollout began: why (nothing new starts). */
+  targetUnusable?: string;
 }
 
 const key = (c: { namespace: string; name: string }) => `${c.namespace}/${c.name}`;
@@ -116,8 +118,18 @@ export class RolloutReconciler {
     p.target = p.r.spec.target.kubernetesVersion;
   }
 
-  /** 2. The target is a usable catalog version. */
+  /** 2. The target is a usable catalog version; one withdrawn after the start stops new clusters only (advance). */
   private async catalog(p: Pass): Promise<void> {
+    const started = p.rows.some((row) => row.state !== 'Pending');
+    try {
+      this.checkTarget(p);
+    } catch (e) {
+      if (!started || !(e instanceof StopPass)) throw e;
+      p.targetUnusable = e.condition.message;
+    }
+  }
+
+  private checkTarget(p: Pass): void {
     const entry = this.rt.cache.versions().find((v) => v.spec.version === p.target);
     const usable = this.rt.cache
       .versions()
@@ -213,7 +225,15 @@ export class RolloutReconciler {
 
   /** 5. In-flight clusters move on; the current wave starts more, within its concurrency and the failure budget. */
   private async advance(p: Pass): Promise<void> {
-    p.adv = advance({ spec: p.r.spec, target: p.target, rows: p.rows, facts: p.facts, now: p.now, paused: p.r.spec.paused === true });
+    p.adv = advance({
+      spec: p.r.spec,
+      target: p.target,
+      rows: p.rows,
+      facts: p.facts,
+      now: p.now,
+      paused: p.r.spec.paused === true,
+      ...(p.targetUnusable ? { targetUnusable: p.targetUnusable } : {}),
+    });
     p.rows = p.adv.rows;
     p.conditions.push(this.progressing(p, p.adv));
   }
@@ -236,6 +256,17 @@ export class RolloutReconciler {
     }
     if (!counts.total)
       return { type: 'Progressing', status: 'False', reason: 'NoClustersSelected', message: 'no BusinessCluster matches spec.clusters' };
+    if (p.targetUnusable) {
+      const flying = adv.inFlight.length;
+      return {
+        type: 'Progressing',
+        status: flying ? 'True' : 'False',
+        reason: 'TargetNotUsable',
+        message:
+          `${p.targetUnusable}; it changed after the rollout began: no new cluster starts` +
+          `${flying ? `, the ${flying} in flight finish` : ''}; ${summary}`,
+      };
+    }
     if (adv.currentWave === undefined) {
       if (counts.skipped)
         return {
@@ -270,7 +301,7 @@ export class RolloutReconciler {
     if (adv) {
       const reason = progressing?.reason;
       phase =
-        reason === 'FailureBudgetExceeded'
+        reason === 'FailureBudgetExceeded' || (reason === 'TargetNotUsable' && progressing?.status === 'False')
           ? 'Failed'
           : reason === 'Completed'
             ? 'Succeeded'

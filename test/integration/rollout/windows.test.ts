@@ -5,9 +5,14 @@
 //   cluster's spec untouched); at 22:05 it starts w.
 // - bad: a window whose cron schedule does not parse (the CRD cannot check cron): skipped at once with the
 //   validator's words on the rollout's status, instead of holding the rollout.
+// And the catalog changing under a running rollout (issue 17, catalog states): its target turned Deprecated while
+// c1 upgrades: c2 (not started) is skipped with the reason, c1 finishes, the rollout ends Failed with
+// TargetNotUsable and c2 untouched; once the version is Supported again, `kokpit rollout retry` (the annotation)
+// starts c2.
 import * as assert from 'node:assert/strict';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { BusinessCluster, FleetRollout } from '../../../src/api';
+import { RETRY_ANNOTATION, type BusinessCluster, type FleetRollout } from '../../../src/api';
+import { kubernetesVersion } from '../../../src/catalog/versions';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyStatus } from '../../../src/kit';
 import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
@@ -22,7 +27,7 @@ const TO = 'v1.33.13';
 type Rollout = FleetRollout & KubernetesObject;
 type Cluster = BusinessCluster & KubernetesObject;
 
-describe('FleetRollout: maintenance windows on a real API server (injectable clock)', function () {
+describe('FleetRollout: maintenance windows and catalog changes on a real API server (injectable clock)', function () {
   let cp: ControlPlane;
   let kc: KubeConfig;
   let op: RolloutOperator | undefined;
@@ -32,17 +37,50 @@ describe('FleetRollout: maintenance windows on a real API server (injectable clo
   const readBC = (name: string) =>
     readObject<Cluster>(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: NS } });
 
-  async function readyCluster(name: string, windows: unknown[]): Promise<void> {
+  async function readyCluster(name: string, windows: unknown[], env = 'windows'): Promise<void> {
     const bc = businessCluster(name, NS, { version: FROM, etcd: { clusterRef: { name: 'shared' } }, maintenance: { windows } });
-    await applyObject(objects(), { ...bc, metadata: { name, namespace: NS, labels: { env: 'windows' } } }, { fieldManager: 'kokpit-test' });
-    const ready = { type: 'Ready', status: 'True', reason: 'Ready', observedGeneration: 1, lastTransitionTime: '2026-01-01T00:00:00Z' };
+    await applyObject(objects(), { ...bc, metadata: { name, namespace: NS, labels: { env } } }, { fieldManager: 'kokpit-test' });
+    await clusterStatus(name, FROM, 1);
+  }
+
+  /** The cluster operator's last word, played by the test: Ready at `version` for `generation`. */
+  async function clusterStatus(name: string, version: string, generation: number): Promise<void> {
+    const ready = {
+      type: 'Ready',
+      status: 'True',
+      reason: 'Ready',
+      observedGeneration: generation,
+      lastTransitionTime: '2026-01-01T00:00:00Z',
+    };
     await applyStatus(kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: NS } }, 'businessclusters', {
       phase: 'Running',
-      version: FROM,
-      observedGeneration: 1,
+      version,
+      observedGeneration: generation,
       conditions: [ready],
     });
   }
+
+  const createRollout = (name: string, env: string, waves: unknown[]) =>
+    applyObject(
+      objects(),
+      {
+        apiVersion: API,
+        kind: 'FleetRollout',
+        metadata: { name },
+        spec: { target: { kubernetesVersion: TO }, clusters: { selector: { matchLabels: { env } } }, waves },
+      } as KubernetesObject,
+      { fieldManager: 'kokpit-test' },
+    );
+  const rolloutWhere = (name: string, what: string, ok: (r: Rollout) => boolean) =>
+    waitFor(
+      `rollout ${name}: ${what}`,
+      async (st) => {
+        const r = await readRollout(name);
+        st.lastReason = JSON.stringify(r?.status ?? {});
+        return r && ok(r) ? r : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 300 },
+    );
 
   before(async function () {
     this.timeout(300_000);
@@ -64,29 +102,8 @@ describe('FleetRollout: maintenance windows on a real API server (injectable clo
 
   it('outside the window nothing starts (WaitingForWindow, next opening on status); when it opens the cluster starts', async function () {
     this.timeout(180_000);
-    await applyObject(
-      objects(),
-      {
-        apiVersion: API,
-        kind: 'FleetRollout',
-        metadata: { name: 'nightly' },
-        spec: {
-          target: { kubernetesVersion: TO },
-          clusters: { selector: { matchLabels: { env: 'windows' } } },
-          waves: [{ name: 'all', clusters: '100%', maxConcurrency: 2 }],
-        },
-      } as KubernetesObject,
-      { fieldManager: 'kokpit-test' },
-    );
-    const waiting = await waitFor(
-      'rollout nightly waiting for a window',
-      async (st) => {
-        const r = await readRollout('nightly');
-        st.lastReason = JSON.stringify(r?.status ?? {});
-        return r?.status?.phase === 'WaitingForWindow' ? r : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 300 },
-    );
+    await createRollout('nightly', 'windows', [{ name: 'all', clusters: '100%', maxConcurrency: 2 }]);
+    const waiting = await rolloutWhere('nightly', 'waiting for a window', (r) => r.status?.phase === 'WaitingForWindow');
     const rows = waiting.status!.clusters!;
     assert.deepEqual(
       rows.map((r) => `${r.name}:${r.state}`),
@@ -123,5 +140,56 @@ describe('FleetRollout: maintenance windows on a real API server (injectable clo
     assert.equal(started.status!.clusters!.find((x) => x.name === 'w')!.startedAt, '2026-01-06T22:05:00Z');
     const bad = await readBC('bad');
     assert.equal(bad?.metadata.generation, 1, 'the skipped cluster stays untouched');
+  });
+
+  it('target turned Deprecated mid-rollout: in-flight finishes, the rest skipped, Failed; retry resumes once Supported', async function () {
+    this.timeout(180_000);
+    await readyCluster('c1', [], 'catalog');
+    await readyCluster('c2', [], 'catalog');
+    await createRollout('catalog', 'catalog', [
+      { name: 'one', clusters: 1 },
+      { name: 'rest', clusters: '100%' },
+    ]);
+    await rolloutWhere('catalog', 'c1 upgrading', (r) => r.status?.clusters?.find((x) => x.name === 'c1')?.state === 'Upgrading');
+    await applyObject(objects(), kubernetesVersion(TO, 'Deprecated') as unknown as KubernetesObject, { fieldManager: 'kokpit-test' });
+    const skipped = await rolloutWhere(
+      'catalog',
+      'c2 skipped',
+      (r) => r.status?.clusters?.find((x) => x.name === 'c2')?.state === 'Skipped',
+    );
+    assert.deepEqual(
+      skipped.status!.clusters!.map((x) => `${x.name}:${x.state}`),
+      ['c1:Upgrading', 'c2:Skipped'],
+    );
+    assert.match(skipped.status!.clusters![1].message!, /^TargetNotUsable: spec\.target\.kubernetesVersion v1\.33\.13 is Deprecated/);
+    const during = skipped.status!.conditions!.find((c) => c.type === 'Progressing')!;
+    assert.deepEqual([skipped.status!.phase, during.status, during.reason], ['Progressing', 'True', 'TargetNotUsable']);
+    assert.match(during.message!, /no new cluster starts, the 1 in flight finish/);
+
+    await clusterStatus('c1', TO, 2);
+    const failed = await rolloutWhere('catalog', 'Failed', (r) => r.status?.phase === 'Failed');
+    assert.deepEqual(
+      failed.status!.clusters!.map((x) => `${x.name}:${x.state}`),
+      ['c1:Succeeded', 'c2:Skipped'],
+    );
+    assert.equal(failed.status!.conditions!.find((c) => c.type === 'Progressing')!.reason, 'TargetNotUsable');
+    assert.equal((await readBC('c2'))?.metadata.generation, 1, 'c2 was never asked to move');
+
+    await applyObject(objects(), kubernetesVersion(TO) as unknown as KubernetesObject, { fieldManager: 'kokpit-test' });
+    await applyObject(
+      objects(),
+      {
+        apiVersion: API,
+        kind: 'FleetRollout',
+        metadata: { name: 'catalog', annotations: { [RETRY_ANNOTATION]: '1' } },
+      } as KubernetesObject,
+      { fieldManager: 'kokpit-test-retry' },
+    );
+    await rolloutWhere(
+      'catalog',
+      'c2 upgrading after the retry',
+      (r) => r.status?.clusters?.find((x) => x.name === 'c2')?.state === 'Upgrading',
+    );
+    assert.equal((await readBC('c2'))?.spec.version, TO);
   });
 });

@@ -187,6 +187,8 @@ export interface AdvanceInput {
   rows: RolloutClusterStatus[];
   facts: Map<string, ClusterFacts>;
   now: Date;
+  /** Set when the target left the usable catalog states after the rollout began (why): nothing new starts. */
+  targetUnusable?: string;
 }
 
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -293,6 +295,10 @@ export function advance(input: AdvanceInput & { paused: boolean }): Advance {
   let waitingForWindow = 0;
   let nextWindow: Date | undefined;
   let rows = input.rows.map((r) => {
+    // A target withdrawn mid-rollout: the clusters not started yet are skipped with the reason (retry once the
+    // catalog offers it again); those in flight carry on, their soak and deadline still watched.
+    if (input.targetUnusable && r.state === 'Pending')
+      return { ...r, state: 'Skipped' as const, finishedAt: iso(now), message: `TargetNotUsable: ${input.targetUnusable}` };
     if (!inFlight(r.state)) return r;
     const next = advanceRow(r, facts.get(keyOf(r)), soakOf(r), deadlineMs, now);
     if (next.state === 'Failed') failures.push(next);
