@@ -3,6 +3,7 @@ import { clusterOperator } from '../operators/cluster/operator';
 import type { ClusterRuntime } from '../operators/cluster/reconciler';
 import { etcdOperator, type EtcdOperatorOptions } from '../operators/etcd/operator';
 import { machineOperator, type MachineOperatorOptions } from '../operators/machine/operator';
+import { multiclusterOperator, type MulticlusterOperatorOptions } from '../operators/multicluster/operator';
 import { rolloutOperator, type RolloutOperatorOptions } from '../operators/rollout/operator';
 import type { OperatorDefinition } from '../controller/operator';
 import { defaultBinaryProvider, type BinaryProvider } from '../binaries/provider';
@@ -12,13 +13,15 @@ export interface KokpitOperatorsOptions {
   cluster?: Omit<ClusterRuntime, 'kc' | 'log'>;
   machine?: Omit<MachineOperatorOptions, 'kc' | 'log'>;
   rollout?: Omit<RolloutOperatorOptions, 'kc' | 'log'>;
+  /** Registration with the OCM hub (`kokpit up --with-ocm`); off unless given, since it needs the hub installed. */
+  multicluster?: MulticlusterOperatorOptions;
   binaries?: BinaryProvider;
 }
 
 /**
- * The four operators (etcd, cluster, machine, fleet rollout), to run on one manager's shared informers. Binaries they need at
- * run time (kwok, etcdutl) come from `binaries`: by default the binary cache, built on demand when missing (one build at a
- * time per process).
+ * The four operators (etcd, cluster, machine, fleet rollout), and multicluster when asked for, to run on one manager's
+ * shared informers. Binaries they need at run time (kwok, etcdutl) come from `binaries`: by default the binary cache,
+ * built on demand when missing (one build at a time per process).
  */
 export function kokpitOperators(opts: KokpitOperatorsOptions = {}): OperatorDefinition[] {
   const binaries = opts.binaries ?? defaultBinaryProvider();
@@ -27,5 +30,6 @@ export function kokpitOperators(opts: KokpitOperatorsOptions = {}): OperatorDefi
     clusterOperator({ ...opts.cluster }),
     machineOperator({ binaries, ...opts.machine }),
     rolloutOperator({ ...opts.rollout }),
+    ...(opts.multicluster ? [multiclusterOperator(opts.multicluster)] : []),
   ];
 }
