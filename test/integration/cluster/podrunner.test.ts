@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AppsV1Api, AuthenticationV1Api, CoreV1Api, VersionApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { defaultAddons } from '../../../src/catalog';
+import { PatchStrategy } from '@kubernetes/client-node';
 import { applyObject, loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
 import { upgradeCluster } from '../../../src/cli/commands/upgrade';
 import { decodeInventory, INVENTORY_NAME, INVENTORY_NAMESPACE } from '../../../src/operators/cluster/addon-inventory';
@@ -92,14 +93,24 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
-  const adminKubeConfig = async (): Promise<KubeConfig> => {
+  const adminKubeConfig = async (purpose: 'admin' | 'superadmin' = 'admin'): Promise<KubeConfig> => {
     const s = await readObject<KubernetesObject & { data?: Record<string, string> }>(makeObjectApi(kc), {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: `${NAME}-admin-kubeconfig`, namespace: NS },
+      metadata: { name: `${NAME}-${purpose}-kubeconfig`, namespace: NS },
     });
     if (!s?.data?.value) throw new Error('no admin kubeconfig Secret yet');
     return loadKubeConfig({ kubeconfigYaml: Buffer.from(s.data.value, 'base64').toString('utf8') });
+  };
+  /** Creates namespace `ns` through `bkc`: true, or undefined while RBAC refuses it (any other error fails). */
+  const canWrite = async (bkc: KubeConfig, ns: string): Promise<true | undefined> => {
+    try {
+      await applyObject(makeObjectApi(bkc), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      return true;
+    } catch (e) {
+      if ((e as { statusCode?: number; code?: number }).statusCode === 403 || (e as { code?: number }).code === 403) return undefined;
+      throw e;
+    }
   };
   const businessVersion = async () => (await (await adminKubeConfig()).makeApiClient(VersionApi).getCode()).gitVersion;
   const condition = async (type: string) => (await readCluster(kc, NS, NAME)).status?.conditions?.find((c) => c.type === type);
@@ -124,9 +135,13 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     assert.equal(version, 'v1.32.13');
     assert.equal((await readCluster(kc, NS, NAME)).status?.endpoint, lb.url);
 
-    // It is a working apiserver on the real etcd: create a Namespace and a Deployment through it.
+    // It is a working apiserver on the real etcd: create a Namespace and a Deployment through it — once the operator
+    // has bound the admin kubeconfig's group (kubeadm:cluster-admins; it is not system:masters).
     const bkc = await adminKubeConfig();
-    await applyObject(makeObjectApi(bkc), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'smoke' } });
+    await waitFor('the admin kubeconfig may write (its RBAC binding exists)', () => canWrite(bkc, 'smoke'), {
+      timeoutMs: 120_000,
+      intervalMs: 1000,
+    });
     await applyObject(makeObjectApi(bkc), {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -155,6 +170,26 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     assert.deepEqual(Object.keys(inv), ['coredns', 'kube-proxy']);
     assert.ok(inv['kube-proxy'].some((e) => e.kind === 'DaemonSet' && e.name === 'kube-proxy'));
     assert.ok(inv.coredns.some((e) => e.kind === 'Deployment' && e.name === 'coredns'));
+    // Revocation: without the binding every copy of the admin kubeconfig is powerless; the next pass restores it.
+    const rbac = makeObjectApi(await adminKubeConfig('superadmin'));
+    await rbac.delete({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'kubeadm:cluster-admins' },
+    });
+    await waitFor('the admin kubeconfig is refused', async () => ((await canWrite(bkc, 'smoke-2')) ? undefined : true), {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
+    await makeObjectApi(kc).patch(
+      { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', metadata: { name: NAME, namespace: NS, annotations: { poke: '1' } } },
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+    await waitFor('the binding restored by the operator', () => canWrite(bkc, 'smoke-3'), { timeoutMs: 60_000, intervalMs: 1000 });
     // kcm/scheduler v1.32.13 have no binary here: the control plane is honestly not Ready, and the condition
     // says why in the pods' own words (reason ErrImagePull, the pod runner's message), not just a count.
     const cpr = await waitFor(
