@@ -8,6 +8,7 @@ import { controlRollout } from '../../actions/rollout-actions';
 import { API_VERSION, type BusinessCluster, type FleetRollout, type FleetRolloutSpec, type KubernetesVersion } from '../../api';
 import { createObject, describeKubeError, listObjects, makeObjectApi, readObject } from '../../kube';
 import { assignWaves, clusterFacts, selects } from '../../operators/rollout/render/plan';
+import { windowState } from '../../validation/rules/maintenance';
 import { rolloutSpecProblems } from '../../validation/rules/rollout';
 import { checkCatalog } from '../../operators/cluster/versions';
 import { META_FLAGS, metaCluster, parseFlags, str, type Parsed } from '../args';
@@ -51,13 +52,25 @@ export function specFromFlags(p: Parsed): FleetRolloutSpec {
     maxFailures: size(str(p, 'max-failures') ?? '0'),
     progressDeadline: str(p, 'deadline') ?? '30m',
     paused: false,
+    ...(p.flags['ignore-windows'] === true ? { ignoreWindows: true } : {}),
   };
 }
 
-/** The wave plan as a table: one line per cluster, in wave order. */
-export function describePlan(spec: FleetRolloutSpec, clusters: BusinessCluster[]): string {
+/** When a cluster's maintenance windows let the rollout start it, as of `now`. */
+function windowWords(f: ReturnType<typeof clusterFacts>, spec: FleetRolloutSpec, now: Date): string {
+  if (!f.windows) return 'any time';
+  if (spec.ignoreWindows) return 'any time (--ignore-windows)';
+  const w = windowState(f.windows, now);
+  if (w.open) return `open until ${w.closesAt.toISOString()}`;
+  if ('invalid' in w) return `invalid: ${w.invalid}`;
+  return w.nextStart ? `next ${w.nextStart.toISOString()}` : 'never opens';
+}
+
+/** The wave plan as a table: one line per cluster, in wave order (with a WINDOW column when any has windows). */
+export function describePlan(spec: FleetRolloutSpec, clusters: BusinessCluster[], now = new Date()): string {
   const selected = clusters.map(clusterFacts).filter((f) => selects(spec, f));
   if (!selected.length) return 'No BusinessCluster matches the selector.';
+  const windows = selected.some((f) => f.windows);
   const rows = assignWaves(spec, selected).map((a) => {
     const f = selected.find((c) => c.namespace === a.namespace && c.name === a.name)!;
     return [
@@ -66,9 +79,10 @@ export function describePlan(spec: FleetRolloutSpec, clusters: BusinessCluster[]
       f.statusVersion ?? `(${f.specVersion})`,
       spec.target.kubernetesVersion ?? '-',
       f.ready ? 'Ready' : (f.notReady ?? 'not Ready'),
+      ...(windows ? [windowWords(f, spec, now)] : []),
     ];
   });
-  return table(['WAVE', 'CLUSTER', 'FROM', 'TO', 'NOW'], rows);
+  return table(['WAVE', 'CLUSTER', 'FROM', 'TO', 'NOW', ...(windows ? ['WINDOW'] : [])], rows);
 }
 
 async function create(p: Parsed, spec: FleetRolloutSpec, kc: KubeConfig, io: CliIO): Promise<number> {
@@ -149,6 +163,7 @@ const FLAGS = [
   { name: 'max-concurrency', value: true },
   { name: 'deadline', value: true },
   { name: 'dry-run' },
+  { name: 'ignore-windows' },
   { name: 'watch', short: 'w' },
 ];
 

@@ -89,6 +89,40 @@ describe('kokpit rollout', () => {
     ]);
   });
 
+  it("--dry-run shows when each cluster's maintenance window lets it start; --ignore-windows says it does not wait", () => {
+    const withWindow = (name: string, windows: unknown[]): BusinessCluster => {
+      const c = bc(name, { env: 'prod' });
+      return { ...c, spec: { ...c.spec, maintenance: { windows } } } as BusinessCluster;
+    };
+    const clusters = [
+      withWindow('a', [{ start: '22:00', duration: '2h', timeZone: 'UTC' }]),
+      withWindow('b', [{ schedule: '0 25 * * *', duration: '1h', timeZone: 'UTC' }]),
+      bc('c', { env: 'prod' }),
+    ];
+    const now = new Date('2026-01-06T12:00:00Z');
+    const plan = (argv: string[]) =>
+      describePlan(
+        specFromFlags(
+          parseFlags(
+            ['--to', 'v1.33.13', '--selector', 'env=prod', ...argv],
+            [{ name: 'to', value: true }, { name: 'selector', value: true }, { name: 'ignore-windows' }],
+          ),
+        ),
+        clusters,
+        now,
+      )
+        .split('\n')
+        .map((l) => l.split(/\s{2,}/).join(' | '));
+    assert.deepEqual(plan([]), [
+      'WAVE | CLUSTER | FROM | TO | NOW | WINDOW',
+      'wave-1 | prod/a | v1.32.0 | v1.33.13 | Ready | next 2026-01-06T22:00:00.000Z',
+      'wave-1 | prod/b | v1.32.0 | v1.33.13 | Ready | invalid: spec.maintenance.windows[0].schedule "0 25 * * *" is not a cron schedule: ' +
+        'Invalid value for hour: 25',
+      'wave-1 | prod/c | v1.32.0 | v1.33.13 | Ready | any time',
+    ]);
+    assert.equal(plan(['--ignore-windows'])[1], 'wave-1 | prod/a | v1.32.0 | v1.33.13 | Ready | any time (--ignore-windows)');
+  });
+
   it('status shows the phase, conditions, the last failure and one line per cluster', () => {
     const r: FleetRollout = {
       apiVersion: 'kokpit.dev/v1alpha1',
