@@ -132,9 +132,9 @@ describe('manifest: what the .vsix ships (.vscodeignore, as vsce reads it)', () 
     files = await listFiles({ cwd: ROOT, packageManager: PackageManager.None });
   });
 
-  it('only the bundles, media, snippets, schemas, CRDs and manager manifests (kokpit up and install apply them), the docs', () => {
+  it('only the bundles, media, snippets, schemas (OCM CRDs too), CRDs and manager manifests (kokpit up, install), the docs', () => {
     const allowed =
-      /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/cli\/[^/]+\.mjs|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json|config\/(crd|rbac|manager|default)\/[^/]+\.yaml)$/;
+      /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/cli\/[^/]+\.mjs|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json|schemas\/ocm\/[^/]+\.yaml|config\/(crd|rbac|manager|default)\/[^/]+\.yaml)$/;
     assert.deepEqual(
       files.filter((f) => !allowed.test(f)),
       [],
