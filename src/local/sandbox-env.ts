@@ -10,11 +10,13 @@ import { briefError, type Logger } from '../controller/reconciler';
 import type { Manager } from '../manager/manager';
 import { kokpitOperators } from '../manager/operators';
 import { podIPResolver } from '../operators/etcd/access';
+import { installHub, readOcmManifests } from '../operators/multicluster/hub';
 import { defaultBinaryProvider } from '../binaries/provider';
 import { startPodRunner, type PodRunner } from '../podrunner';
 import { isAlive, kwokNodeName, startControlPlane, type ControlPlane } from '../controlplane';
 import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
 import { startNodePortProxy, sandboxHostEndpoint, type NodePortProxy } from './nodeport-proxy';
+import { packageDir } from './assets';
 import { startHostPathProvisioner } from './provisioner';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
@@ -32,6 +34,8 @@ export interface SandboxEnvironmentOptions {
   /** Whether this process leads its own process group (a detached supervisor). */
   processGroup: boolean;
   logFile?: string;
+  /** `--with-ocm`: install the Open Cluster Management hub and register every business cluster with it. */
+  ocm?: boolean;
 }
 
 export interface SandboxEnvironment {
@@ -105,9 +109,16 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       proxy = await startNodePortProxy(kc, (l) => o.log.info(l));
       return r;
     });
+    // The OCM manifests beside the code: config/ocm and schemas/ocm under the package root.
+    const ocmRoot = o.ocm ? path.dirname(path.dirname(packageDir('config/ocm'))) : undefined;
+    if (ocmRoot)
+      await timed('OCM hub (registration and placement controllers)', () =>
+        installHub(kc, { manifests: readOcmManifests(ocmRoot), log: (l) => o.log.info(l) }),
+      );
     const operators = kokpitOperators({
       etcd: { resolver: podIPResolver, backupRoot: path.join(dir, 'backups'), unsafeNoFsync: true },
       cluster: { hostEndpoint: (_c, svc) => sandboxHostEndpoint(svc) },
+      ...(ocmRoot ? { multicluster: { manifestsRoot: ocmRoot } } : {}),
     });
     const started = await startKokpitManager(timed, kc, operators, o.log);
     manager = started.manager;

@@ -69,6 +69,8 @@ export interface UpArgs {
   version?: string;
   /** Sandbox: this many kwok-simulated Nodes in the meta cluster. */
   nodes?: number;
+  /** Sandbox: install the OCM hub and register every business cluster (issue 18). */
+  withOcm: boolean;
   /** Internal: the detached supervisor. */
   supervise: boolean;
 }
@@ -79,6 +81,7 @@ export function parseUpArgs(argv: string[]): UpArgs {
     { name: 'config', short: 'f', value: true },
     { name: 'runtime', value: true, oneOf: ['sandbox', 'kind'] },
     { name: 'with-sample' },
+    { name: 'with-ocm' },
     { name: 'detach', short: 'd' },
     { name: 'verbose', short: 'v' },
     { name: 'version', value: true },
@@ -94,11 +97,13 @@ export function parseUpArgs(argv: string[]): UpArgs {
     throw new UsageError(`--nodes must be a whole number from 0 to 100, got ${nodes}`);
   if (nodes !== undefined && str(p, 'runtime') === 'kind')
     throw new UsageError('--nodes is for the sandbox runtime (kind: add kind Machines to a business cluster)');
+  if (p.flags['with-ocm'] === true && str(p, 'runtime') === 'kind') throw new UsageError('--with-ocm is for the sandbox runtime for now');
   return {
     name,
     config: str(p, 'config'),
     runtime: str(p, 'runtime') as Runtime | undefined,
     withSample: p.flags['with-sample'] === true,
+    withOcm: p.flags['with-ocm'] === true,
     detach: p.flags.detach === true,
     verbose: p.flags.verbose === true,
     supervise: p.flags.supervise === true,
@@ -456,7 +461,7 @@ function startEnvironment(
   o: { log: Logger; step: (s: StepTiming) => void; processGroup: boolean; logFile?: string },
 ): Promise<RunningEnvironment> {
   if (runtime === 'sandbox')
-    return startSandboxEnvironment({ name, kubernetesVersion: config.kubernetesVersion, simulatedNodes: a.nodes, ...o });
+    return startSandboxEnvironment({ name, kubernetesVersion: config.kubernetesVersion, simulatedNodes: a.nodes, ocm: a.withOcm, ...o });
   const k = kindSettings(name, config);
   return startKindEnvironment({ name, kubeconfig: k.kubeconfig, nodeImage: k.nodeImage, reservations: k.reservations, ...o });
 }
@@ -548,6 +553,7 @@ async function startDetached(
   ];
   if (a.version) args.push('--version', a.version);
   if (a.nodes !== undefined) args.push('--nodes', String(a.nodes));
+  if (a.withOcm) args.push('--with-ocm');
   const entry = process.argv[1];
   if (!entry) throw new Error('cannot tell how this CLI was started (no process.argv[1])');
   let child;

@@ -39,16 +39,18 @@ describe('cli: flag parsing', () => {
     );
   });
   it('parses kokpit up flags', () => {
-    assert.deepEqual(parseUpArgs(['--name', 'dev', '--runtime', 'sandbox', '--with-sample', '-d']), {
+    assert.deepEqual(parseUpArgs(['--name', 'dev', '--runtime', 'sandbox', '--with-sample', '--with-ocm', '-d']), {
       name: 'dev',
       config: undefined,
       runtime: 'sandbox',
       withSample: true,
+      withOcm: true,
       detach: true,
       verbose: false,
       supervise: false,
     });
     assert.throws(() => parseUpArgs(['--runtime', 'docker']), /--runtime must be one of sandbox, kind/);
+    assert.throws(() => parseUpArgs(['--runtime', 'kind', '--with-ocm']), /--with-ocm is for the sandbox runtime/);
     assert.throws(() => parseUpArgs(['--name', 'Bad_Name']), /--name must be lowercase/);
     assert.throws(() => parseUpArgs(['extra']), /unexpected argument "extra"/);
   });
