@@ -13,6 +13,8 @@ export interface ImageFamily {
   /** Every command the image provides (looked up on PATH and as command[0]). */
   commands: string[];
   version: string;
+  /** The image's own environment (a Dockerfile's ENV): under the pod's env, which overrides it. */
+  env?: Record<string, string>;
 }
 
 interface Rule {
@@ -91,6 +93,7 @@ export type ImageResolution =
  */
 export function resolveImage(image: string, resolver: BinaryResolver): ImageResolution {
   const { repository, tag } = parseImage(image);
+  if (KOKPIT_MANAGER_REPO.test(repository)) return resolveKokpitImage(image, tag);
   const rule = RULES.find((r) => r.repo.test(repository));
   if (!rule) {
     return {
@@ -149,4 +152,36 @@ export function knownImageMappings(resolver: BinaryResolver): string[] {
       `→ ${r.component} ${built.length ? built.join(', ') : '(not built: npm run setup:bins)'}`
     );
   });
+}
+
+// kokpit's own image (`kokpit.dev/kokpit-manager:<version>`, config/manager; hack/offline-images builds it):
+// not a cached binary but this very kokpit — bin/kokpit.js run by this process's node — so the manager
+// Deployment's pods run `kokpit operator` as processes. Only this kokpit's version maps, and the pod runs
+// the same code as the runner: from the sources when the runner runs from them (KOKPIT_FROM_SOURCE, the
+// image's ENV here), else the bundled dist/cli.js that bin/kokpit.js prefers.
+const KOKPIT_MANAGER_REPO = /(^|\/)kokpit-manager$/;
+
+/** The kokpit package root (package.json + bin/kokpit.js), from this file: src/podrunner under tsx, dist/ bundled. */
+function kokpitPackage(): { root: string; version: string } | undefined {
+  for (let d = __dirname; ; d = path.dirname(d)) {
+    const pkg = path.join(d, 'package.json');
+    if (fs.existsSync(pkg) && fs.existsSync(path.join(d, 'bin', 'kokpit.js'))) {
+      return { root: d, version: (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version };
+    }
+    if (path.dirname(d) === d) return undefined;
+  }
+}
+
+function resolveKokpitImage(image: string, tag: string): ImageResolution {
+  const pkg = kokpitPackage();
+  if (!pkg) return { ok: false, message: `image ${image}: cannot find this kokpit's package (bin/kokpit.js) to run it` };
+  if (tag.replace(/^v/, '') !== pkg.version)
+    return { ok: false, message: `image ${image}: only this kokpit's own version runs as a process here (${pkg.version}), not ${tag}` };
+  const fromSource = __filename.endsWith('.ts') || !!process.env.KOKPIT_FROM_SOURCE;
+  return {
+    ok: true,
+    // `node` too: bin/kokpit.js's `#!/usr/bin/env node` finds this process's node first on the container's PATH.
+    family: { component: 'kokpit', commands: ['kokpit', 'node'], version: pkg.version, env: fromSource ? { KOKPIT_FROM_SOURCE: '1' } : {} },
+    binaries: { kokpit: path.join(pkg.root, 'bin', 'kokpit.js'), node: process.execPath },
+  };
 }

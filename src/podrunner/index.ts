@@ -9,6 +9,11 @@
  * the Kubernetes binaries of that release, `…/kwok:v0.7.0` kwok. `command[0]` may name any command of the
  * image (bare or absolute path) or a host shell (`sh -c`). An image without a local build leaves the
  * container Waiting with reason ErrImagePull and a message naming the image and the known mappings.
+ * `…/kokpit-manager:<this kokpit's version>` runs this kokpit itself (bin/kokpit.js on this node).
+ *
+ * API access: every container gets KUBERNETES_SERVICE_HOST/PORT; one that mounts the ServiceAccount volume
+ * (/var/run/secrets/kubernetes.io/serviceaccount, a TokenRequest token) also gets KUBECONFIG, an equivalent
+ * kubeconfig with that token by file (in-cluster.ts), so it reaches the API server as its ServiceAccount.
  *
  * Addresses: each runner claims a loopback block 127.0.<b>.0/24 (machine-wide lock files; b = 0 first).
  * The Node's InternalIP is 127.0.<b>.1 and each pod gets its own 127.0.<b>.2–254 as podIP, kept for the

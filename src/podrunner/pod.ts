@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { ContainerConfigError, containerEnv, type EnvLookup, type NodeCapacity } from './env';
 import { expandVars } from './expand';
-import { resolveCommand, resolveImage, type BinaryResolver } from './images';
+import { resolveCommand, resolveImage, type BinaryResolver, type ImageFamily } from './images';
+import { writeInClusterKubeconfig } from './in-cluster';
 import type { BinaryProvider } from '../binaries/provider';
 import { isConflict, isNotFound } from '../kube';
 import { runProbe, ProbeWorker, type ExecFn } from './probes';
@@ -267,16 +268,28 @@ export class PodWorker {
     return out;
   }
 
-  private async containerEnvironment(c: V1Container, binaries: Record<string, string>): Promise<Record<string, string>> {
+  private async containerEnvironment(
+    c: V1Container,
+    image: ImageFamily,
+    binaries: Record<string, string>,
+  ): Promise<Record<string, string>> {
     const vars = await containerEnv(this.pod, c, { podIP: this.podIP!, hostIP: this.ctx.hostIP }, this.ctx.lookup, this.ctx.node);
     const binDirs = [...new Set(Object.values(binaries).map((b) => path.dirname(b)))];
     const env: Record<string, string> = {
       PATH: [...binDirs, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'].join(':'),
       HOSTNAME: this.pod.spec?.hostname ?? this.pod.metadata!.name!,
       HOME: path.join(this.podDir, 'home', c.name),
+      ...image.env,
       ...this.ctx.baseEnv,
     };
     fs.mkdirSync(env.HOME, { recursive: true, mode: 0o700 });
+    const kubeconfig = writeInClusterKubeconfig(this.podDir, c.name, this.mounts(c), {
+      host: env.KUBERNETES_SERVICE_HOST,
+      port: env.KUBERNETES_SERVICE_PORT,
+      namespace: this.pod.metadata!.namespace!,
+      serviceAccount: this.pod.spec?.serviceAccountName ?? 'default',
+    });
+    if (kubeconfig) env.KUBECONFIG = kubeconfig;
     for (const [k, v] of vars) env[k] = v;
     return env;
   }
@@ -321,7 +334,7 @@ export class PodWorker {
     }
     let env: Record<string, string>;
     try {
-      env = await this.containerEnvironment(c, image.binaries);
+      env = await this.containerEnvironment(c, image.family, image.binaries);
     } catch (e) {
       if (e instanceof ContainerConfigError) return this.block(run, 'CreateContainerConfigError', e.message);
       throw e;

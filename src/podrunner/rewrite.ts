@@ -1,6 +1,6 @@
 // The few changes the runner makes to what was rendered, so a container can run as a host process:
 // volume mount paths become the host directories that hold the volume, and addresses that mean "this
-// pod" inside a container (0.0.0.0, 127.0.0.1, localhost:<port>) become the pod's own loopback address,
+// pod" inside a container (0.0.0.0, 127.0.0.1, localhost:<port>, a bare :<port>) become the pod's own loopback address,
 // so two pods that both listen on :2379 don't clash. Every change is reported for the log.
 
 export interface MountMapping {
@@ -39,6 +39,10 @@ function mountPattern(mounts: readonly MountMapping[]): RegExp | undefined {
 // localhost only with a port, where it is clearly an address to listen on or dial.
 const ADDRESS = /(?<![\w.])(0\.0\.0\.0|127\.0\.0\.1|localhost(?=:\d))(?![\w.]|\/\d)/g;
 
+// A bind address with no host (`--metrics-bind-address=:8443`, Go's and controller-runtime's "every interface"):
+// in a pod that is the pod's own address; on the host two replicas would both take the port.
+const ANY_HOST_PORT = /(^|=):(\d{1,5})$/;
+
 export function rewriteValue(input: string, ctx: RewriteContext): RewriteResult {
   const changes: string[] = [];
   let value = input;
@@ -53,6 +57,10 @@ export function rewriteValue(input: string, ctx: RewriteContext): RewriteResult 
   value = value.replace(ADDRESS, (addr: string) => {
     changes.push(`address ${addr} → ${ctx.podIP}`);
     return ctx.podIP;
+  });
+  value = value.replace(ANY_HOST_PORT, (_all, lead: string, port: string) => {
+    changes.push(`address :${port} → ${ctx.podIP}:${port}`);
+    return `${lead}${ctx.podIP}:${port}`;
   });
   return { value, changes };
 }

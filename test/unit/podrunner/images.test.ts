@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { knownImageMappings, parseImage, resolveCommand, resolveImage, type BinaryResolver } from '../../../src/podrunner/images';
 
 // A fake binary cache: what is "built" is explicit, so the tests don't depend on ~/.cache.
@@ -40,6 +42,23 @@ describe('podrunner image mapping', () => {
   it('lists one mapping per runnable component', () => {
     const lines = knownImageMappings(resolver);
     assert.ok(lines.some((l) => l.startsWith('<registry>/kube-apiserver:v1.33.13 → kube-apiserver v1.33.13')));
+  });
+
+  it('runs the kokpit-manager image of this version as this kokpit (bin/kokpit.js on this node, from the sources here)', () => {
+    const version = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version;
+    const r = resolveImage(`kokpit.dev/kokpit-manager:${version}`, resolver);
+    assert.ok(r.ok, r.ok ? '' : r.message);
+    assert.equal(r.binaries.kokpit, path.resolve('bin/kokpit.js'));
+    assert.equal(r.binaries.node, process.execPath);
+    assert.equal(resolveCommand('kokpit', r.binaries, r.family.component), path.resolve('bin/kokpit.js'));
+    // These tests run the TypeScript sources, so the pod does too (not a dist/ bundle that may be stale).
+    assert.deepEqual(r.family.env, { KOKPIT_FROM_SOURCE: '1' });
+    const other = resolveImage('registry.example/kokpit-manager:9.9.9', resolver);
+    assert.ok(!other.ok);
+    assert.match(
+      other.message,
+      new RegExp(`only this kokpit's own version runs as a process here \\(${version.replace(/\./g, '\\.')}\\), not 9\\.9\\.9`),
+    );
   });
 
   it("resolves command[0] to the image's commands or a host shell", () => {

@@ -44,8 +44,24 @@ describe('podrunner rewriteValue', () => {
     assert.equal(rewriteValue('https://127.0.0.1:2379,https://localhost:2381', ctx).value, 'https://127.0.0.7:2379,https://127.0.0.7:2381');
   });
 
+  it("gives a bind address without a host (controller-runtime's `:8443`) the pod IP", () => {
+    const r = rewriteValue('--metrics-bind-address=:8443', ctx);
+    assert.equal(r.value, '--metrics-bind-address=127.0.0.7:8443');
+    assert.deepEqual(r.changes, ['address :8443 → 127.0.0.7:8443']);
+    assert.equal(rewriteValue(':8081', ctx).value, '127.0.0.7:8081');
+  });
+
   it('leaves other addresses, CIDRs and host names alone', () => {
-    for (const v of ['10.0.0.0', '--allowed=0.0.0.0/0', '127.0.0.10:80', 'localhost', 'http://localhostx:1', '110.0.0.0.1']) {
+    for (const v of [
+      '10.0.0.0',
+      '--allowed=0.0.0.0/0',
+      '127.0.0.10:80',
+      'localhost',
+      'http://localhostx:1',
+      '110.0.0.0.1',
+      'a:80',
+      '--x=y:80',
+    ]) {
       const r = rewriteValue(v, ctx);
       assert.equal(r.value, v, v);
       assert.deepEqual(r.changes, []);
