@@ -7,6 +7,8 @@ import { createReconcilers } from './commands/reconcilers';
 import { registerDiffDocuments } from './commands/manifest-diff';
 import { registerRenderPreview } from './commands/render-preview';
 import { FleetController } from './fleet/controller';
+import { InsideTree, registerInside } from './fleet/inside';
+import { registerPodLogs } from './fleet/pod-logs';
 import { registerObjectDocuments } from './fleet/object-documents';
 import { registerNotifications } from './fleet/notifications';
 import { registerStatusBar } from './fleet/status-bar';
@@ -36,7 +38,11 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCodeLens(context, runtime);
   registerCodeActions(context, runtime, () => fleet.validationOptions());
 
-  const fleetView = registerFleetView(context, runtime, fleet);
+  // Each BusinessCluster node gets an "Inside" group (its own objects, through its admin kubeconfig).
+  const insideTree = new InsideTree(fleet.source, fleet);
+  const fleetView = registerFleetView(context, runtime, fleet, insideTree.source);
+  registerInside(context, insideTree, fleetView, fleet.onDidChangeState);
+  const inside = { tree: insideTree, logs: registerPodLogs(context) };
   const dashboard = registerDashboard(context, fleet, fleetView);
   registerObjectDocuments(context, fleet);
   registerStatusBar(context, fleet);
@@ -45,7 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
   registerDiffDocuments(context);
   registerNotifications(context, runtime, fleet);
   reconcilers = createReconcilers(context, runtime, fleet);
-  registerCommands(context, { runtime, diagnostics, fleet, reconcilers, dashboard });
+  registerCommands(context, { runtime, diagnostics, fleet, reconcilers, dashboard, inside });
 
   // The host's uptime shows how much of the wait before activation was VS Code starting, not kokpit.
   runtime.logger.info(

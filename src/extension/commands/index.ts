@@ -8,6 +8,7 @@ import { dashboardCommands } from './dashboard';
 import { manifestDiffCommands } from './manifest-diff';
 import { quickStartCommands } from './quick-start';
 import { fleetCommands } from './fleet';
+import { insideCommands } from './inside';
 import { terminalCommands } from './open-terminal';
 import { reconcilerCommands } from './reconcilers';
 import { renderCommands } from './render-preview';
@@ -31,6 +32,7 @@ const MODULES: readonly CommandModule[] = [
   quickStartCommands,
   dashboardCommands,
   manifestDiffCommands,
+  insideCommands,
 ];
 
 /** Every contributed command mapped to exactly one handler; throws on a gap or a duplicate (a programming error). */

@@ -1,5 +1,7 @@
 // The contract of a command feature module: handlers keyed by command id, each given the shared services.
 import type { FleetController } from '../fleet/controller';
+import type { InsideTree } from '../fleet/inside';
+import type { PodLogDocuments } from '../fleet/pod-logs';
 import type { DiagnosticsService } from '../language/diagnostics';
 import type { CommandId } from '../model/commands';
 import type { ReconcilerService } from '../model/reconcilers';
@@ -13,6 +15,8 @@ export interface CommandServices {
   reconcilers: ReconcilerService;
   /** The Fleet dashboard webview (absent in tests that do not need it). */
   dashboard?: { open(): void };
+  /** Inside a business cluster: the tree's lists and the pod log documents (absent in tests that do not need it). */
+  inside?: { tree: InsideTree; logs: PodLogDocuments };
 }
 
 export type CommandHandler = (services: CommandServices, ...args: unknown[]) => unknown;

@@ -54,8 +54,13 @@ export class FleetTreeProvider<N> implements vscode.TreeDataProvider<N>, vscode.
 }
 
 /** The view over the controller's source; its message line carries connection state and precise errors. */
-export function registerFleetView(context: vscode.ExtensionContext, runtime: Runtime, fleet: FleetController): vscode.TreeView<string> {
-  const provider = new FleetTreeProvider(fleet.source);
+export function registerFleetView(
+  context: vscode.ExtensionContext,
+  runtime: Runtime,
+  fleet: FleetController,
+  source: FleetSource<string> = fleet.source,
+): vscode.TreeView<string> {
+  const provider = new FleetTreeProvider(source);
   const view = vscode.window.createTreeView(FLEET_VIEW_ID, { treeDataProvider: provider, showCollapseAll: true });
   const showState = () => {
     view.message = fleet.stateMessage();

@@ -34,6 +34,11 @@ export const COMMANDS = {
   quickActions: { id: 'kokpit.quickActions', title: 'Quick Actions' },
   openDashboard: { id: 'kokpit.openDashboard', title: 'Open Fleet Dashboard' },
   diffDocument: { id: 'kokpit.diffDocument', title: 'Diff Document with Meta Cluster (Server-Side Dry Run)' },
+  insideLoadMore: { id: 'kokpit.insideLoadMore', title: 'Load More (Inside a Business Cluster)' },
+  showPodLogs: { id: 'kokpit.showPodLogs', title: 'Show Pod Logs' },
+  showPodLogsPrevious: { id: 'kokpit.showPodLogsPrevious', title: 'Show Pod Logs (Previous Container)' },
+  showControlPlaneLogs: { id: 'kokpit.showControlPlaneLogs', title: 'Show Control-Plane Pod Logs' },
+  showControlPlaneEvents: { id: 'kokpit.showControlPlaneEvents', title: 'Show Control-Plane Pod Events' },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -245,7 +245,7 @@ export class FakeState {
   hoverProviders: { selector: unknown; provider: any }[] = [];
   codeLensProviders: { selector: unknown; provider: any }[] = [];
   codeActionProviders: { selector: unknown; provider: any; metadata: unknown }[] = [];
-  treeViews: { id: string; options: any; disposed: boolean; message?: string }[] = [];
+  treeViews: { id: string; options: any; disposed: boolean; message?: string; collapse(element: unknown): void }[] = [];
   statusBarItems: { id: string; text: string; tooltip?: string; command?: string; shown: boolean; disposed: boolean }[] = [];
   contentProviders = new Map<string, any>();
   contextKeys = new Map<string, unknown>();
@@ -434,11 +434,15 @@ export const vscodeApi = {
       }
     },
     createTreeView: (id: string, options: unknown) => {
-      const view: FakeState['treeViews'][number] & { dispose(): void } = {
+      // A test collapses a node with `view.collapse(element)`, as the user would.
+      const collapsed = new EventEmitter<{ element: unknown }>();
+      const view: FakeState['treeViews'][number] & { dispose(): void; onDidCollapseElement: unknown } = {
         id,
         options,
         disposed: false,
         dispose: () => void (view.disposed = true),
+        collapse: (element) => collapsed.fire({ element }),
+        onDidCollapseElement: (l: Listener<{ element: unknown }>) => collapsed.event(l),
       };
       state.treeViews.push(view);
       return view;
