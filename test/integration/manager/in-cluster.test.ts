@@ -1,0 +1,199 @@
+// The manager as a workload of the meta cluster, as `kokpit install` puts it there: a real control plane (with
+// kube-controller-manager: the Deployment and ReplicaSet controllers, the ServiceAccount admission plugin),
+// renderInstall() applied by installManager, and the process pod runner as the node's kubelet — the image
+// kokpit.dev/kokpit-manager:<version> runs this kokpit, so the Deployment's two pods are `kokpit operator`
+// processes reaching the API server as the kokpit-manager ServiceAccount (the projected token the runner
+// writes). One pod holds the lease under its own name, reconciles an EtcdCluster (its status written by the
+// ServiceAccount, as the audit log shows), and when that pod is deleted mid-work the other replica takes
+// over within the lease duration and brings the EtcdCluster to Running.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { API_VERSION } from '../../../src/api';
+import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
+import { startPodRunner, type PodRunner } from '../../../src/podrunner';
+import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { INSTALL_NAMESPACE, installManager, renderInstall } from '../../../src/local/install';
+import { startHostPathProvisioner } from '../../../src/local/provisioner';
+import { AuditWrites, type AuditMark } from '../../support/audit-writes';
+
+const SA_USER = `system:serviceaccount:${INSTALL_NAMESPACE}:kokpit-manager`;
+const NS = 'work';
+const log = (l: string) => process.stderr.write(`  ${l}\n`);
+
+type Etcd = KubernetesObject & { status?: { phase?: string; readyMembers?: number } };
+
+describe('the manager in the meta cluster (kokpit install; pods run by the process pod runner)', function () {
+  let cp: ControlPlane;
+  let admin: KubeConfig;
+  let runner: PodRunner | undefined;
+  let provisioner: { stop(): Promise<void> } | undefined;
+  let stateDir: string;
+  let audit: AuditWrites;
+  let start: AuditMark;
+
+  before(async function () {
+    cp = await startControlPlane({ controllers: true, scheduler: false, audit: true, log: (l) => log(`[controlplane] ${l}`) });
+    admin = cp.kubeConfig();
+    audit = new AuditWrites(cp);
+    start = await audit.mark();
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-in-cluster-'));
+    runner = await startPodRunner({
+      kubeConfig: admin,
+      nodeName: 'in-cluster-meta-node',
+      stateDir: path.join(stateDir, 'runner'),
+      bindUnscheduledPods: true,
+      restartBackoff: { initialMs: 1000, maxMs: 5000 },
+      stopGraceMs: 5000,
+    });
+    provisioner = await startHostPathProvisioner(admin, () => {});
+    await applyObject(makeObjectApi(admin), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+  });
+
+  after(async () => {
+    await provisioner?.stop();
+    await runner?.stop();
+    await cp?.stop();
+    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  const core = () => admin.makeApiClient(CoreV1Api);
+  const managerPods = async () =>
+    (
+      await core().listNamespacedPod({
+        namespace: INSTALL_NAMESPACE,
+        labelSelector: 'app.kubernetes.io/name=kokpit,app.kubernetes.io/component=manager',
+      })
+    ).items.filter((p) => !p.metadata?.deletionTimestamp);
+  const lease = () => admin.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'kokpit-manager', namespace: INSTALL_NAMESPACE });
+  const managerLog = (pod: V1Pod) => {
+    const f = runner!.logFile(INSTALL_NAMESPACE, pod.metadata!.name!, 'manager');
+    return f && fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '';
+  };
+  const etcd = () =>
+    readObject<Etcd>(makeObjectApi(admin), { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: 'e1', namespace: NS } });
+
+  it('two replicas as processes; the leader (pod name on the Lease) reconciles as the SA; deleted, it hands over', async function () {
+    this.timeout(900_000);
+    await installManager(admin, renderInstall(), (l) => log(`[install] ${l}`));
+    const running = await waitFor(
+      'both manager pods Running and Ready',
+      async (state) => {
+        const pods = await managerPods();
+        state.lastReason = pods
+          .map((p) => `${p.metadata!.name} ${p.status?.phase} ${JSON.stringify(p.status?.containerStatuses?.[0]?.state)}`)
+          .join('; ');
+        const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        return ready.length === 2 ? ready : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 1000 },
+    );
+    const names = running.map((p) => p.metadata!.name!);
+    // Real processes of this kokpit: `kokpit operator` under the pod's pid, with the pod's own address.
+    for (const p of running) {
+      assert.equal(runner!.pids(INSTALL_NAMESPACE, p.metadata!.name!).length, 1);
+      assert.match(p.status!.podIP!, /^127\./);
+    }
+    const holder = await waitFor(
+      'a manager pod holds the lease',
+      async () => {
+        const h = (await lease()).spec?.holderIdentity;
+        return h && names.includes(h) ? h : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    const leader = running.find((p) => p.metadata!.name === holder)!;
+    const standby = running.find((p) => p.metadata!.name !== holder)!;
+    log(`leader ${holder}, standby ${standby.metadata!.name}`);
+    await waitFor(
+      'the standby says who holds the lease',
+      async () => (managerLog(standby).includes(`(${holder}) holds the lease`) ? true : undefined),
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    assert.match(managerLog(leader), new RegExp(`manager running .* as ${holder}`));
+
+    // Work for the leader; once its first status write is in the audit log, the leader pod is deleted mid-way.
+    await applyObject(makeObjectApi(admin), {
+      apiVersion: API_VERSION,
+      kind: 'EtcdCluster',
+      metadata: { name: 'e1', namespace: NS },
+      spec: { replicas: 3, version: '3.5.35' },
+    } as KubernetesObject);
+    const firstStatus = await waitFor(
+      'the leader writes e1 status as the ServiceAccount',
+      async () => {
+        const w = await audit.since(start, { user: SA_USER, resource: 'etcdclusters/status', namespace: NS, name: 'e1' });
+        return w.length ? w : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    assert.ok(
+      firstStatus.every((e) => (e.responseStatus?.code ?? 0) < 300),
+      JSON.stringify(firstStatus),
+    );
+    assert.notEqual((await etcd())?.status?.phase, 'Running', 'deleted before the work was done');
+    const before = (await lease()).spec!;
+    const deletedAt = Date.now();
+    await core().deleteNamespacedPod({ name: holder, namespace: INSTALL_NAMESPACE });
+
+    const taken = await waitFor(
+      'the standby takes the lease',
+      async () => {
+        const l = (await lease()).spec;
+        return l?.holderIdentity === standby.metadata!.name ? l : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+    const takeoverMs = new Date(taken.acquireTime!).getTime() - deletedAt;
+    log(`standby took the lease ${takeoverMs} ms after the leader pod was deleted (lease ${taken.leaseDurationSeconds} s)`);
+    assert.equal(taken.leaseTransitions, (before.leaseTransitions ?? 0) + 1);
+    assert.ok(takeoverMs <= taken.leaseDurationSeconds! * 1000, `took over ${takeoverMs} ms after the delete`);
+    const atTakeover = (await etcd())?.status;
+    assert.ok(
+      !(atTakeover?.phase === 'Running' && atTakeover.readyMembers === 3),
+      `work left for the new leader: ${JSON.stringify(atTakeover)}`,
+    );
+    const takeover = await audit.mark();
+
+    await waitFor(
+      'e1 Running with 3 members ready, finished by the new leader',
+      async () => {
+        const e = await etcd();
+        return e?.status?.phase === 'Running' && e.status.readyMembers === 3 ? e : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 1000 },
+    );
+    await waitFor(
+      'the new leader says it runs',
+      async () => (new RegExp(`manager running .* as ${standby.metadata!.name}`).test(managerLog(standby)) ? true : undefined),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    const finished = await audit.since(takeover, { user: SA_USER, resource: 'etcdclusters/status', namespace: NS, name: 'e1' });
+    assert.ok(finished.length > 0, 'the new leader wrote e1 status');
+    // Every write to e1's status came from the manager's ServiceAccount, none forbidden.
+    const statusWrites = await audit.since(start, { resource: 'etcdclusters/status', namespace: NS, name: 'e1' });
+    assert.deepEqual([...new Set(statusWrites.map((e) => e.user.username))], [SA_USER]);
+    const all = await audit.since(start, { user: SA_USER });
+    assert.deepEqual(
+      all.filter((e) => e.responseStatus?.code === 403).map((e) => e.requestURI),
+      [],
+      'forbidden writes of the manager',
+    );
+    // The Deployment replaces the deleted pod; the replacement runs as the new standby.
+    await waitFor(
+      'a new standby pod Ready',
+      async () => {
+        const pods = await managerPods();
+        const ready = pods.filter((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        return ready.length === 2 && !ready.some((p) => p.metadata!.name === holder) ? true : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 1000 },
+    );
+  });
+});
