@@ -21,7 +21,7 @@ AGNHOST_ROOTFS=$(debian_rootfs agnhost "bash,bind9-dnsutils,curl,netcat-openbsd,
    useradd -u 1000 -M user-defined-in-image; groupadd -g 50000 group-defined-in-image
    usermod -aG group-defined-in-image user-defined-in-image')
 tag="$E2E/agnhost:2.53"
-stamp=$(stamp_of "$AGNHOST_ROOTFS" "$(b agnhost "$K8S")" "$PORTER/localhost.crt" "$PORTER/localhost.key" "$SELF")
+stamp=$(stamp_of "$AGNHOST_ROOTFS" "$(b agnhost "$K8S")" "$PORTER/localhost.crt" "$PORTER/localhost.key" "$BUSYBOX" "$SELF")
 if [ "$(label "$tag")" != "$stamp" ]; then
   log "$tag"
   d=$(mktemp -d)
@@ -29,6 +29,17 @@ if [ "$(label "$tag")" != "$stamp" ]; then
   install -m 0755 "$(b agnhost "$K8S")" "$d/agnhost"
   ln -s agnhost "$d/agnhost-2"
   install -m 0644 "$PORTER/localhost.crt" "$PORTER/localhost.key" "$d/"
+  # Upstream's Alpine base is busybox: tests call its applets (the port-forward pod's readiness probe runs
+  # `netstat`). Every applet Debian does not already provide, as a link to busybox-static.
+  install -m 0755 "$BUSYBOX" "$d/bin/busybox"
+  # (-L too: Debian's alternatives are absolute links that do not resolve from outside the root filesystem.)
+  for a in $("$BUSYBOX" --list-full); do
+    found=0
+    for p in "$d/$a" "$d/usr/$a" "$d/bin/${a##*/}" "$d/usr/bin/${a##*/}" "$d/usr/sbin/${a##*/}"; do
+      if [ -e "$p" ] || [ -L "$p" ]; then found=1; fi
+    done
+    [ "$found" = 1 ] || ln -s /bin/busybox "$d/$a"
+  done
   tar -C "$d" -c . | docker import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     -c 'ENTRYPOINT ["/agnhost"]' -c 'CMD ["pause"]' -c "LABEL dev.kokpit.inputs=$stamp" - "$tag" >/dev/null
   rm -rf "$d"
