@@ -41,7 +41,7 @@ interface ContainerStatusLike {
   name?: string;
   ready?: boolean;
   restartCount?: number;
-  state?: { waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number } };
+  state?: { running?: object; waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number } };
 }
 
 /** The fields read here of any listed object (typed clients give Dates where watch events give strings). */
