@@ -48,6 +48,19 @@ else
 fi
 CONFORMANCE_IMAGES="$tag"
 
+# jessie-dnsutils (upstream: Debian jessie + dnsutils; the DNS tests' second querier runs its shell script with
+# dig): the agnhost image without its entrypoint, so the two share every layer.
+tag="$E2E/jessie-dnsutils:1.7"
+stamp=$({ label "$E2E/agnhost:2.53"; echo jessie; } | sha256sum | cut -c1-16)
+if [ "$(label "$tag")" != "$stamp" ]; then
+  log "$tag"
+  printf 'FROM %s\nENTRYPOINT []\nCMD ["bash"]\nLABEL dev.kokpit.inputs=%s\n' "$E2E/agnhost:2.53" "$stamp" |
+    docker build -q -t "$tag" - >/dev/null
+else
+  log "$tag up to date"
+fi
+CONFORMANCE_IMAGES="$CONFORMANCE_IMAGES $tag"
+
 # httpd and nginx (upstream: the official images): Debian's apache2 and nginx-light in one root filesystem,
 # serving upstream's document roots (StatefulSet tests move /usr/local/apache2/htdocs/index.html to fail the
 # readiness probe). Each tag is that tarball imported as is, so the four share one layer.
