@@ -111,8 +111,10 @@ export const COMMANDS: CommandEntry[] = [
     summary: "Create (or reuse) a local meta cluster running kokpit's reconcilers; --with-sample adds a Ready business cluster",
     usage:
       'kokpit up [--name N] [--config kokpit.yaml] [--runtime sandbox|kind] [--with-sample] [--detach] [-v]\n' +
-      '          [--version V] [--nodes N]\n\n' +
+      '          [--version V] [--nodes N] [--manager host|in-cluster]\n\n' +
       "--version: the meta cluster's Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n" +
+      '--manager in-cluster (sandbox): the manager as the 2 pods `kokpit install` creates, run by the pod runner (default: host,\n' +
+      'in the `kokpit up` process).\n' +
       'Runtime: kind when Docker is reachable and `kind` is on PATH, else the sandbox (no Docker: etcd,\n' +
       "kube-apiserver and kube-controller-manager as local processes; business clusters' etcd and control-plane\n" +
       "pods run as real local processes through kokpit's pod runner; worker nodes are simulated).\n" +

@@ -17,6 +17,7 @@ import { isAlive, kwokNodeName, startControlPlane, type ControlPlane } from '../
 import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
 import { startNodePortProxy, sandboxHostEndpoint, type NodePortProxy } from './nodeport-proxy';
 import { packageDir } from './assets';
+import { installInClusterManager, type ManagerPlacement } from './in-cluster-manager';
 import { startHostPathProvisioner } from './provisioner';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
@@ -36,6 +37,8 @@ export interface SandboxEnvironmentOptions {
   logFile?: string;
   /** `--with-ocm`: install the Open Cluster Management hub and register every business cluster with it. */
   ocm?: boolean;
+  /** `--manager`: in this process (host, the default) or as pods of the meta cluster that the pod runner runs (in-cluster). */
+  manager?: ManagerPlacement;
 }
 
 export interface SandboxEnvironment {
@@ -93,6 +96,7 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
     fs.writeFileSync(kubeconfig, cp.kubeconfigYaml, { mode: 0o600 });
     await timed('kokpit CRDs and default catalog (versions, addons)', () => installKokpitBase(kc));
     const nodeName = `${o.name}-meta-node`;
+    const inCluster = o.manager === 'in-cluster';
     runner = await timed(`pod runner for meta node ${nodeName} (pods run as local processes)`, async () => {
       const r = await startPodRunner({
         kubeConfig: kc,
@@ -106,7 +110,8 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
         log: (l) => o.log.debug(l),
       });
       provisioner = await startHostPathProvisioner(kc, (l) => o.log.warn(l));
-      proxy = await startNodePortProxy(kc, (l) => o.log.info(l));
+      // In-cluster, the manager publishes the node's address and NodePort (as in any cluster), so the proxy listens there.
+      proxy = await startNodePortProxy(kc, (l) => o.log.info(l), inCluster ? r.hostIP : undefined);
       return r;
     });
     // The OCM manifests beside the code: config/ocm and schemas/ocm under the package root.
@@ -120,7 +125,12 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       cluster: { hostEndpoint: (_c, svc) => sandboxHostEndpoint(svc) },
       ...(ocmRoot ? { multicluster: { manifestsRoot: ocmRoot } } : {}),
     });
-    const started = await startKokpitManager(timed, kc, operators, o.log);
+    const started: { manager?: Manager; identity: string; lostLease: Promise<string> } = inCluster
+      ? await timed(`manager as 2 pods of ${MANAGER_NAMESPACE}/kokpit-manager (kokpit install; run by the pod runner)`, async () => ({
+          identity: await installInClusterManager(kc, (l) => o.log.info(`[install] ${l}`)),
+          lostLease: new Promise<string>(() => {}), // the Deployment replaces a pod that dies
+        }))
+      : await startKokpitManager(timed, kc, operators, o.log).then((m) => ({ ...m, identity: m.manager.identity }));
     manager = started.manager;
     const failed = started.lostLease;
     const state: EnvironmentState = {
@@ -134,8 +144,9 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       runnerNode: runner.nodeName,
       runnerHostIP: runner.hostIP,
       components: cp.processes,
-      managerIdentity: manager.identity,
-      metricsURL: manager.metricsURL,
+      managerIdentity: started.identity,
+      ...(inCluster ? { managerPlacement: 'in-cluster' as const } : {}),
+      metricsURL: manager?.metricsURL,
       runnables: operators.map((r) => r.name),
       machines: machinesSupported() ? 'kwok' : 'unsupported',
       simulatedNodes: Array.from({ length: o.simulatedNodes ?? 0 }, (_, i) => kwokNodeName(i)),

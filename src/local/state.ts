@@ -29,7 +29,10 @@ export interface EnvironmentState {
   runnerHostIP: string;
   /** Control-plane processes (etcd, kube-apiserver, …) with pids (kind: none, they run in the node container). */
   components: Array<{ name: string; pid: number; bin: string; logFile: string }>;
+  /** The lease holder when the environment came up: this process's identity, or (in-cluster) the leading pod's name. */
   managerIdentity: string;
+  /** `kokpit up --manager`: absent means host (this process). */
+  managerPlacement?: 'host' | 'in-cluster';
   /** The host manager's /metrics (loopback); `kokpit metrics` reads it. */
   metricsURL?: string;
   runnables: string[];

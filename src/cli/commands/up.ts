@@ -71,6 +71,8 @@ export interface UpArgs {
   nodes?: number;
   /** Sandbox: install the OCM hub and register every business cluster (issue 18). */
   withOcm: boolean;
+  /** Sandbox `--manager in-cluster`: the manager as pods of the meta cluster (kokpit install) instead of in this process. */
+  manager?: 'host' | 'in-cluster';
   /** Internal: the detached supervisor. */
   supervise: boolean;
 }
@@ -82,6 +84,7 @@ export function parseUpArgs(argv: string[]): UpArgs {
     { name: 'runtime', value: true, oneOf: ['sandbox', 'kind'] },
     { name: 'with-sample' },
     { name: 'with-ocm' },
+    { name: 'manager', value: true, oneOf: ['in-cluster', 'host'] },
     { name: 'detach', short: 'd' },
     { name: 'verbose', short: 'v' },
     { name: 'version', value: true },
@@ -98,6 +101,11 @@ export function parseUpArgs(argv: string[]): UpArgs {
   if (nodes !== undefined && str(p, 'runtime') === 'kind')
     throw new UsageError('--nodes is for the sandbox runtime (kind: add kind Machines to a business cluster)');
   if (p.flags['with-ocm'] === true && str(p, 'runtime') === 'kind') throw new UsageError('--with-ocm is for the sandbox runtime for now');
+  const manager = str(p, 'manager') as UpArgs['manager'];
+  if (manager === 'in-cluster' && str(p, 'runtime') === 'kind')
+    throw new UsageError(
+      '--manager in-cluster is for the sandbox runtime for now (kind needs the kokpit-manager image: hack/offline-images)',
+    );
   return {
     name,
     config: str(p, 'config'),
@@ -109,6 +117,7 @@ export function parseUpArgs(argv: string[]): UpArgs {
     supervise: p.flags.supervise === true,
     ...(str(p, 'version') !== undefined ? { version: str(p, 'version') } : {}),
     ...(nodes !== undefined ? { nodes: Number(nodes) } : {}),
+    ...(manager ? { manager } : {}),
   };
 }
 
@@ -432,7 +441,10 @@ function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: numb
     [
       `Local environment "${s.name}" ready in ${secs(totalMs)} (runtime: sandbox)`,
       `  meta cluster  ${s.server} (Kubernetes ${s.version}), kubeconfig ${s.kubeconfig}`,
-      `  manager       pid ${s.pid}: ${s.runnables.join(', ')}`,
+      s.managerPlacement === 'in-cluster'
+        ? `  manager       2 pods of kokpit-system/kokpit-manager (kokpit install; processes of the pod runner), ` +
+          `${s.managerIdentity} leading`
+        : `  manager       pid ${s.pid}: ${s.runnables.join(', ')}`,
       `  meta node     ${s.runnerNode} (${s.runnerHostIP}): business clusters' etcd and control-plane pods run as local processes`,
       ...(s.simulatedNodes?.length
         ? [
@@ -440,7 +452,8 @@ function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: numb
               `a pod that names one is reported Running, nothing runs`,
           ]
         : []),
-      `  simulated     worker nodes (${workers}); no kube-proxy: business API servers are reached through 127.0.0.1:<nodePort>`,
+      `  simulated     worker nodes (${workers}); no kube-proxy: business API servers are reached through ` +
+        `${s.managerPlacement === 'in-cluster' ? s.runnerHostIP : '127.0.0.1'}:<nodePort>`,
       how,
     ].join('\n'),
   );
@@ -461,7 +474,14 @@ function startEnvironment(
   o: { log: Logger; step: (s: StepTiming) => void; processGroup: boolean; logFile?: string },
 ): Promise<RunningEnvironment> {
   if (runtime === 'sandbox')
-    return startSandboxEnvironment({ name, kubernetesVersion: config.kubernetesVersion, simulatedNodes: a.nodes, ocm: a.withOcm, ...o });
+    return startSandboxEnvironment({
+      name,
+      kubernetesVersion: config.kubernetesVersion,
+      simulatedNodes: a.nodes,
+      ocm: a.withOcm,
+      manager: a.manager,
+      ...o,
+    });
   const k = kindSettings(name, config);
   return startKindEnvironment({ name, kubeconfig: k.kubeconfig, nodeImage: k.nodeImage, reservations: k.reservations, ...o });
 }
@@ -554,6 +574,7 @@ async function startDetached(
   if (a.version) args.push('--version', a.version);
   if (a.nodes !== undefined) args.push('--nodes', String(a.nodes));
   if (a.withOcm) args.push('--with-ocm');
+  if (a.manager) args.push('--manager', a.manager);
   const entry = process.argv[1];
   if (!entry) throw new Error('cannot tell how this CLI was started (no process.argv[1])');
   let child;

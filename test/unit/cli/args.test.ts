@@ -51,6 +51,10 @@ describe('cli: flag parsing', () => {
     });
     assert.throws(() => parseUpArgs(['--runtime', 'docker']), /--runtime must be one of sandbox, kind/);
     assert.throws(() => parseUpArgs(['--runtime', 'kind', '--with-ocm']), /--with-ocm is for the sandbox runtime/);
+    assert.equal(parseUpArgs(['--manager', 'in-cluster']).manager, 'in-cluster');
+    assert.equal(parseUpArgs([]).manager, undefined, 'host unless asked');
+    assert.throws(() => parseUpArgs(['--manager', 'pod']), /--manager must be one of in-cluster, host/);
+    assert.throws(() => parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster']), /--manager in-cluster is for the sandbox runtime/);
     assert.throws(() => parseUpArgs(['--name', 'Bad_Name']), /--name must be lowercase/);
     assert.throws(() => parseUpArgs(['extra']), /unexpected argument "extra"/);
   });
