@@ -51,6 +51,13 @@ export class PodLogDocuments implements vscode.TextDocumentContentProvider, vsco
         done();
       },
     });
+    // client-node pipes the response into `sink` without an error handler on its side: an abort (the document was
+    // closed) or a dropped connection would be an uncaught error in the extension host, so it is handled here.
+    sink.on('pipe', (source: NodeJS.ReadableStream) =>
+      source.on('error', (e: Error) => {
+        if (this.streams.get(key) === s) append(`\n# log stream failed: ${e.message}\n`);
+      }),
+    );
     try {
       s.abort = await new Log(kc).log(target.namespace, target.pod, target.container, sink, logOptions(target));
     } catch (e) {
