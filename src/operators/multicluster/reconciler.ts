@@ -27,11 +27,20 @@ import {
   type Step,
 } from '../../kit';
 import { AGENT_NAMESPACE, agentNames, CONDITION, FIELD_MANAGER, FINALIZER, managedClusterName } from './names';
-import { multiclusterOf, renderAgent, renderManagedCluster, renderManagedKubeconfig, type ManagedClusterObject } from './render/agent';
+import {
+  multiclusterOf,
+  renderAgent,
+  renderClusterSet,
+  renderManagedCluster,
+  renderManagedKubeconfig,
+  type ManagedClusterObject,
+} from './render/agent';
 import { crdObjects } from './render/hub';
 
 const API = 'kokpit.dev/v1alpha1';
 const KUBECONFIG_KEY = 'value'; // the cluster operator's kubeconfig Secrets (operators/cluster/names.ts)
+/** An apply of a kind the API server does not serve (reads of it find nothing): here, OCM's CRDs are not installed. */
+const NOT_SERVED = /HTTP 404: 404 page not found|Unrecognized API version and kind/;
 const MC_REF = (name: string) => ({ apiVersion: 'cluster.open-cluster-management.io/v1', kind: 'ManagedCluster', metadata: { name } });
 
 export interface MulticlusterRuntime {
@@ -136,10 +145,12 @@ export class MulticlusterReconciler {
 
   private async managedCluster(p: Pass): Promise<void> {
     try {
+      const set = multiclusterOf(p.c).clusterSet;
+      if (set && !(await this.applier.read(renderClusterSet(set)))) await this.applier.ensure(renderClusterSet(set));
       p.managed = await this.applier.ensure(renderManagedCluster(p.c));
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      if (/ManagedCluster|not found|no matches/i.test(message))
+      if (NOT_SERVED.test(message))
         throw stop(
           'HubNotInstalled',
           `the OCM hub is not installed in the meta cluster (kokpit up --with-ocm): ${message}`,
@@ -200,7 +211,7 @@ export class MulticlusterReconciler {
       if (!live.metadata?.deletionTimestamp) await this.applier.delete(ref);
       return true;
     } catch (e) {
-      if (/ManagedCluster|not found|no matches/i.test(e instanceof Error ? e.message : String(e))) return false;
+      if (NOT_SERVED.test(e instanceof Error ? e.message : String(e))) return false;
       throw e;
     }
   }

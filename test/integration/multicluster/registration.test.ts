@@ -6,12 +6,13 @@
 // - three BusinessClusters become ManagedClusters, Joined and Available as the hub reports them, with kokpit's
 //   labels, and the BusinessCluster's ManagedCluster condition says so;
 // - a ManifestWork to one cluster is Applied and its ConfigMap exists in that business cluster;
-// - deleting one BusinessCluster leaves no ManagedCluster, agent, credentials, hub namespace or finalizer.
+// - deleting one BusinessCluster leaves no ManagedCluster, agent, credentials, hub namespace or finalizer;
+// - `register: false` detaches another the same way and the BusinessCluster stays, without the condition or finalizer.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { Operators } from '../../../src/controller/operator';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
@@ -55,6 +56,35 @@ describe('multicluster: business clusters registered with a real OCM hub, agents
   const mcRef = (name: string) => ({ apiVersion: 'cluster.open-cluster-management.io/v1', kind: 'ManagedCluster', metadata: { name } });
   const cond = (mc: MC | undefined, type: string) => mc?.status?.conditions?.find((c) => c.type === type)?.status;
 
+  /** What is left of a cluster's registration (and the BusinessCluster itself, when `bc` is given). */
+  async function leftovers(mc: string, bc?: string): Promise<string[]> {
+    const n = agentNames(mc);
+    const exists = async (ref: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }, what: string) =>
+      (await readObject(objects(), ref)) ? [what] : [];
+    return [
+      ...(bc ? await exists({ apiVersion: API, kind: 'BusinessCluster', metadata: { name: bc, namespace: NS } }, 'BusinessCluster') : []),
+      ...(await exists(mcRef(mc), 'ManagedCluster')),
+      ...(await exists(
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n.deployment, namespace: AGENT_NAMESPACE } },
+        'agent',
+      )),
+      ...(await exists({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: mc } }, `namespace ${mc}`)),
+      ...(await exists(
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: n.managedKubeconfigSecret, namespace: AGENT_NAMESPACE } },
+        'kubeconfig',
+      )),
+      ...(await exists(
+        { apiVersion: 'v1', kind: 'Secret', metadata: { name: n.hubKubeconfigSecret, namespace: AGENT_NAMESPACE } },
+        'hub kubeconfig',
+      )),
+      ...(
+        await kc
+          .makeApiClient(CoreV1Api)
+          .listNamespacedPod({ namespace: AGENT_NAMESPACE, labelSelector: `open-cluster-management.io/cluster-name=${mc}` })
+      ).items.map((p) => `pod ${p.metadata?.name}`),
+    ];
+  }
+
   before(async function () {
     this.timeout(900_000);
     [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, log: (l) => log(`[controlplane] ${l}`) }), startPlainEtcd()]);
@@ -92,7 +122,7 @@ describe('multicluster: business clusters registered with a real OCM hub, agents
             version: 'v1.33.13',
             etcd: { clusterRef: { name: 'shared' } },
             apiServer: { service: { type: 'ClusterIP' } },
-            multicluster: { leaseDurationSeconds: 20 },
+            multicluster: { leaseDurationSeconds: 20, ...(n === 'c' ? { clusterSet: 'prod' } : {}) },
           }),
           metadata: { name: n, namespace: NS, labels: { env: n === 'c' ? 'prod' : 'dev' } },
         } as KubernetesObject,
@@ -137,17 +167,28 @@ describe('multicluster: business clusters registered with a real OCM hub, agents
       assert.equal(mc.metadata?.labels?.['kokpit.dev/kubernetes-version'], 'v1.33.13');
       assert.equal(mc.metadata?.labels?.env, n === 'c' ? 'prod' : 'dev');
     }
-    await waitFor(
-      'the ManagedCluster condition on every BusinessCluster',
-      async () => {
-        const bcs = await Promise.all(CLUSTERS.map((n) => readCluster(kc, NS, n)));
-        return bcs.every((c) => c.status?.conditions?.some((x) => x.type === 'ManagedCluster' && x.status === 'True')) || undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 1000 },
+    assert.equal(all[2]!.metadata?.labels?.['cluster.open-cluster-management.io/clusterset'], 'prod');
+    assert.ok(
+      await readObject(objects(), {
+        apiVersion: 'cluster.open-cluster-management.io/v1beta2',
+        kind: 'ManagedClusterSet',
+        metadata: { name: 'prod' },
+      }),
     );
-    // The cluster operator's own conditions are still there beside it (two field managers on one list).
-    const a = await readCluster(kc, NS, 'a');
-    assert.equal(a.status?.conditions?.find((x) => x.type === 'Ready')?.status, 'True');
+    // Both field managers' conditions on one list: the multicluster operator's ManagedCluster beside the cluster
+    // operator's Ready (which may come later: the agent needs only the business apiserver).
+    await waitFor(
+      'ManagedCluster and Ready True on every BusinessCluster',
+      async (st) => {
+        const bcs = await Promise.all(CLUSTERS.map((n) => readCluster(kc, NS, n)));
+        const status = (c: (typeof bcs)[number], type: string) => c.status?.conditions?.find((x) => x.type === type)?.status;
+        st.lastReason = bcs
+          .map((c) => `${c.metadata?.name}: ManagedCluster=${status(c, 'ManagedCluster')} Ready=${status(c, 'Ready')}`)
+          .join('; ');
+        return bcs.every((c) => status(c, 'ManagedCluster') === 'True' && status(c, 'Ready') === 'True') || undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 1000 },
+    );
   });
 
   it('a ManifestWork to one cluster is Applied and its ConfigMap exists in that business cluster', async function () {
@@ -185,47 +226,50 @@ describe('multicluster: business clusters registered with a real OCM hub, agents
     this.timeout(600_000);
     const mc = managedClusterName(NS, 'b');
     await objects().delete({ apiVersion: API, kind: 'BusinessCluster', metadata: { name: 'b', namespace: NS } } as KubernetesObject);
-    const core = kc.makeApiClient(CoreV1Api);
-    const n = agentNames(mc);
     await waitFor(
-      'BusinessCluster b, ManagedCluster, agent, Secrets and hub namespace gone',
+      'BusinessCluster b, ManagedCluster, agent and its pod, Secrets and hub namespace gone',
       async (st) => {
-        const left = [
-          (await readObject(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name: 'b', namespace: NS } })) &&
-            'BusinessCluster',
-          (await readObject(objects(), mcRef(mc))) && 'ManagedCluster',
-          (await readObject(objects(), {
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            metadata: { name: n.deployment, namespace: AGENT_NAMESPACE },
-          })) && 'agent Deployment',
-          (await readObject(objects(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: mc } })) && `namespace ${mc}`,
-          ...(await Promise.all(
-            [n.managedKubeconfigSecret, n.hubKubeconfigSecret].map(
-              async (s) =>
-                (await readObject(objects(), { apiVersion: 'v1', kind: 'Secret', metadata: { name: s, namespace: AGENT_NAMESPACE } })) &&
-                `Secret ${s}`,
-            ),
-          )),
-        ].filter(Boolean);
+        const left = await leftovers(mc, 'b');
         st.lastReason = `left: ${left.join(', ')}`;
         return left.length === 0 || undefined;
       },
       { timeoutMs: 540_000, intervalMs: 2000 },
-    );
-    const pods = await core.listNamespacedPod({
-      namespace: AGENT_NAMESPACE,
-      labelSelector: `open-cluster-management.io/cluster-name=${mc}`,
-    });
-    assert.deepEqual(
-      pods.items.map((p) => p.metadata?.name),
-      [],
-      'no agent pod left',
     );
     // The others are untouched.
     for (const other of ['a', 'c']) {
       const live = await readObject<MC>(objects(), mcRef(managedClusterName(NS, other)));
       assert.equal(cond(live, 'ManagedClusterConditionAvailable'), 'True', `${other} still Available`);
     }
+  });
+  it('register: false detaches a cluster the same way; the BusinessCluster stays, without the condition or finalizer', async function () {
+    this.timeout(300_000);
+    const mc = managedClusterName(NS, 'c');
+    await objects().patch(
+      {
+        apiVersion: API,
+        kind: 'BusinessCluster',
+        metadata: { name: 'c', namespace: NS },
+        spec: { multicluster: { register: false } },
+      } as KubernetesObject,
+      undefined,
+      undefined,
+      'kokpit-test',
+      undefined,
+      PatchStrategy.MergePatch,
+    );
+    await waitFor(
+      'c deregistered',
+      async (st) => {
+        const left = await leftovers(mc);
+        const c = await readCluster(kc, NS, 'c');
+        if (c.metadata?.finalizers?.includes('kokpit.dev/multicluster')) left.push('finalizer');
+        if (c.status?.conditions?.some((x) => x.type === 'ManagedCluster')) left.push('condition');
+        st.lastReason = `left: ${left.join(', ')}`;
+        return left.length === 0 || undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 2000 },
+    );
+    const c = await readCluster(kc, NS, 'c');
+    assert.equal(c.status?.conditions?.find((x) => x.type === 'Ready')?.status, 'True', 'the cluster itself is untouched');
   });
 });

@@ -46,6 +46,15 @@ export function renderManagedCluster(c: BusinessCluster): ManagedClusterObject {
   };
 }
 
+/** The ManagedClusterSet `spec.multicluster.clusterSet` names (kokpit creates it when missing and never deletes it: others may use it). */
+export function renderClusterSet(name: string): KubernetesObject & { apiVersion: string; kind: string; metadata: { name: string } } {
+  return {
+    apiVersion: 'cluster.open-cluster-management.io/v1beta2',
+    kind: 'ManagedClusterSet',
+    metadata: { name, labels: { [LABELS.managedBy]: 'kokpit' } },
+  };
+}
+
 /** The Secret the agent reads the business cluster's kubeconfig from (a copy: a pod mounts Secrets of its own namespace only). */
 export function renderManagedKubeconfig(mcName: string, kubeconfig: string): V1Secret {
   return {
