@@ -4,10 +4,22 @@
 import { parseArgs } from 'node:util';
 
 /**
- * The CI subset (`--ci`): pods, services and DNS, ConfigMaps and Secrets, RBAC (SubjectAccessReview and service
- * account tokens, as the authorizer sees them), Deployments, and exec/logs/port-forward through the business API
- * server. Full ginkgo names of v1.33's [Conformance] tests (test/conformance/testdata/conformance.yaml), plus two of
- * `kubectl port-forward`'s tests, which are not [Conformance] (the conformance set has no port-forward test).
+ * Tests that need the business API server to reach pod IPs (its pods/services `proxy` subresource: the DNS tests read
+ * their results that way), which a control plane hosted in the meta cluster cannot yet: the business pod network is not
+ * routed from the meta cluster, and both use 10.244.0.0/16 (see README "Conformance"). Left out of `--ci` until it can.
+ */
+export const NEEDS_APISERVER_TO_POD: readonly string[] = [
+  '[sig-network] DNS should provide DNS for the cluster [Conformance]',
+  '[sig-network] DNS should provide DNS for services [Conformance]',
+  '[sig-network] Proxy version v1 should proxy through a service and a pod [Conformance]',
+];
+
+/**
+ * The CI subset (`--ci`): pods, services (reached by name from a pod, so through the cluster's DNS), ConfigMaps and
+ * Secrets, RBAC (SubjectAccessReview and service account tokens, as the authorizer sees them), Deployments, and
+ * exec/logs/port-forward through the business API server. Full ginkgo names of v1.33's [Conformance] tests
+ * (test/conformance/testdata/conformance.yaml), plus two of `kubectl port-forward`'s tests, which are not
+ * [Conformance] (the conformance set has no port-forward test).
  */
 export const CI_TESTS: readonly string[] = [
   '[sig-node] Pods should be submitted and removed [NodeConformance] [Conformance]',
@@ -21,9 +33,6 @@ export const CI_TESTS: readonly string[] = [
   '[sig-network] Services should serve a basic endpoint from pods [Conformance]',
   '[sig-network] Services should serve multiport endpoints from pods [Conformance]',
   '[sig-network] Services should be able to create a functioning NodePort service [Conformance]',
-  '[sig-network] DNS should provide DNS for the cluster [Conformance]',
-  '[sig-network] DNS should provide DNS for services [Conformance]',
-  '[sig-network] Proxy version v1 should proxy through a service and a pod [Conformance]',
   '[sig-node] ConfigMap should be consumable via environment variable [NodeConformance] [Conformance]',
   '[sig-storage] ConfigMap should be consumable from pods in volume [NodeConformance] [Conformance]',
   '[sig-node] Secrets should be consumable from pods in env vars [NodeConformance] [Conformance]',
@@ -139,9 +148,11 @@ export function summarizeJUnit(xml: string): JUnitSummary {
     const body = m[3] ?? '';
     const name = (attr(head, 'name') ?? '').replace(/^\[It\] /, '');
     const seconds = Number(attr(head, 'time') ?? 0);
-    const failure = /<(failure|error)\b([^>]*)>?/.exec(body);
+    // e2e.test leaves the message attribute empty and puts the failure in the element's text.
+    const failure = /<(failure|error)\b([^>]*?)(\/>|>([\s\S]*?)<\/\1>)/.exec(body);
     if (failure) {
-      const message = (attr(failure[2] ?? '', 'message') ?? '').split('\n')[0];
+      const text = attr(failure[2] ?? '', 'message') || unescapeXml(failure[4] ?? '');
+      const message = text.trim().split('\n')[0];
       cases.push({ name, status: 'failed', seconds, ...(message ? { message } : {}) });
       continue;
     }
