@@ -3,7 +3,7 @@
 // purpose: the binary is the upstream build whatever mirror the image was pulled from.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { binaryPath } from '../binaries/build';
+import { binaryPath, binDir } from '../binaries/build';
 import { CATALOG } from '../binaries/catalog';
 
 /** A family of binaries shipped in one image (the etcd image also carries etcdctl and etcdutl). */
@@ -158,7 +158,8 @@ export function knownImageMappings(resolver: BinaryResolver): string[] {
 // not a cached binary but this very kokpit — bin/kokpit.js run by this process's node — so the manager
 // Deployment's pods run `kokpit operator` as processes. Only this kokpit's version maps, and the pod runs
 // the same code as the runner: from the sources when the runner runs from them (KOKPIT_FROM_SOURCE, the
-// image's ENV here), else the bundled dist/cli.js that bin/kokpit.js prefers.
+// image's ENV here), else the bundled dist/cli.js that bin/kokpit.js prefers. The binaries the image ships
+// for the operators (kwok, etcdutl) are this machine's builds: KOKPIT_BIN_DIR is the runner's binary cache.
 const KOKPIT_MANAGER_REPO = /(^|\/)kokpit-manager$/;
 
 /** The kokpit package root (package.json + bin/kokpit.js), from this file: src/podrunner under tsx, dist/ bundled. */
@@ -181,7 +182,12 @@ function resolveKokpitImage(image: string, tag: string): ImageResolution {
   return {
     ok: true,
     // `node` too: bin/kokpit.js's `#!/usr/bin/env node` finds this process's node first on the container's PATH.
-    family: { component: 'kokpit', commands: ['kokpit', 'node'], version: pkg.version, env: fromSource ? { KOKPIT_FROM_SOURCE: '1' } : {} },
+    family: {
+      component: 'kokpit',
+      commands: ['kokpit', 'node'],
+      version: pkg.version,
+      env: { KOKPIT_BIN_DIR: binDir(), ...(fromSource ? { KOKPIT_FROM_SOURCE: '1' } : {}) },
+    },
     binaries: { kokpit: path.join(pkg.root, 'bin', 'kokpit.js'), node: process.execPath },
   };
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { binDir } from '../../../src/binaries/build';
 import { knownImageMappings, parseImage, resolveCommand, resolveImage, type BinaryResolver } from '../../../src/podrunner/images';
 
 // A fake binary cache: what is "built" is explicit, so the tests don't depend on ~/.cache.
@@ -52,7 +53,9 @@ describe('podrunner image mapping', () => {
     assert.equal(r.binaries.node, process.execPath);
     assert.equal(resolveCommand('kokpit', r.binaries, r.family.component), path.resolve('bin/kokpit.js'));
     // These tests run the TypeScript sources, so the pod does too (not a dist/ bundle that may be stale).
-    assert.deepEqual(r.family.env, { KOKPIT_FROM_SOURCE: '1' });
+    assert.equal(r.family.env?.KOKPIT_FROM_SOURCE, '1');
+    // The operators' binaries (kwok, etcdutl) are this machine's builds, as the image would ship them.
+    assert.equal(r.family.env?.KOKPIT_BIN_DIR, binDir());
     const other = resolveImage('registry.example/kokpit-manager:9.9.9', resolver);
     assert.ok(!other.ok);
     assert.match(
