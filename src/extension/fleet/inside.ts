@@ -29,6 +29,8 @@ export interface InsideFleet {
   readonly metaKubeConfig: KubeConfig | undefined;
 }
 
+const COALESCE_MS = 100;
+
 const STATUS_COLOR: Partial<Record<FleetStatus, string>> = {
   ok: 'testing.iconPassed',
   warning: 'list.warningForeground',
@@ -40,6 +42,9 @@ export class InsideTree implements vscode.Disposable {
   private readonly sessions = new Map<string, Session>();
   private readonly listeners = new Set<(ids: string[] | undefined) => void>();
   private readonly subscription: { dispose(): void };
+  /** Lists changed since the last refresh: a burst of watch events becomes one tree refresh per list. */
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
   readonly source: FleetSource<string>;
 
   constructor(
@@ -116,8 +121,19 @@ export class InsideTree implements vscode.Disposable {
 
   dispose(): void {
     this.reset();
+    if (this.timer) clearTimeout(this.timer);
     this.subscription.dispose();
     this.listeners.clear();
+  }
+
+  private listChanged(id: string): void {
+    this.pending.add(id);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      const ids = [...this.pending];
+      this.pending.clear();
+      this.fire(ids);
+    }, COALESCE_MS);
   }
 
   private fire(ids: string[] | undefined): void {
@@ -187,7 +203,7 @@ export class InsideTree implements vscode.Disposable {
     const s = this.session(cluster);
     let lw = s.lists.get(id);
     if (!lw) {
-      lw = new ListWatch(() => this.kubeConfig(cluster), { list, pageSize: this.pageSize, onChange: () => this.fire([id]) });
+      lw = new ListWatch(() => this.kubeConfig(cluster), { list, pageSize: this.pageSize, onChange: () => this.listChanged(id) });
       s.lists.set(id, lw);
       await lw.start();
     }

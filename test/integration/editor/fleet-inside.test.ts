@@ -30,8 +30,8 @@ async function until<T>(what: string, probe: () => T | undefined | Promise<T | u
   }
 }
 
-/** Open WATCH requests on pods, as the business apiserver counts them (its /metrics). */
-function openPodWatches(cp: ControlPlane): Promise<number> {
+/** Open WATCH requests on a resource, as the business apiserver counts them (its /metrics). */
+function openWatches(cp: ControlPlane, resource = 'pods'): Promise<number> {
   return new Promise((resolve, reject) => {
     const { caPem: ca, certPem: cert, keyPem: key } = cp.adminTLS;
     https
@@ -42,7 +42,9 @@ function openPodWatches(cp: ControlPlane): Promise<number> {
         res.on('end', () => {
           const lines = body
             .split('\n')
-            .filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes('verb="WATCH"') && l.includes('resource="pods"'));
+            .filter(
+              (l) => l.startsWith('apiserver_longrunning_requests{') && l.includes('verb="WATCH"') && l.includes(`resource="${resource}"`),
+            );
           resolve(lines.reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0));
         });
       })
@@ -168,9 +170,9 @@ describe('editor: inside a business cluster (a second real control plane, fake v
     const pods = `${prod}/inside/namespaces/app/pods`;
     // The business cluster's own controller-manager and scheduler watch pods too: count ours on top of theirs.
     state.treeViews[0].collapse(pods);
-    const others = await openPodWatches(business);
+    const others = await openWatches(business);
     await kids(pods);
-    await until('our pods watch open on the business apiserver', async () => (await openPodWatches(business)) === others + 1);
+    await until('our pods watch open on the business apiserver', async () => (await openWatches(business)) === others + 1);
     const changed: (string[] | undefined)[] = [];
     const sub = provider().onDidChangeTreeData((ids: string[] | undefined) => changed.push(ids));
     await businessCore.createNamespacedPod({ namespace: 'app', body: podBody('web-2') });
@@ -178,7 +180,7 @@ describe('editor: inside a business cluster (a second real control plane, fake v
     assert.ok((await labels(pods)).includes('web-2'), 'the list now has the new pod');
     sub.dispose();
     state.treeViews[0].collapse(pods);
-    await until('our pods watch closed', async () => (await openPodWatches(business)) === others);
+    await until('our pods watch closed', async () => (await openWatches(business)) === others);
   });
 
   it('a 403 reads "not yet authorized" until the credential is bound; Refresh retries', async () => {
@@ -217,6 +219,20 @@ describe('editor: inside a business cluster (a second real control plane, fake v
     await kids(`${fresh}/inside`);
     const after = await kids(`${fresh}/inside/nodes`);
     assert.ok(!after.some((id) => id.endsWith('/~message')), `listed after the binding: ${after.join()}`);
+
+    // The cluster goes away: its watches stop with it.
+    const withFresh = await until('the nodes watch of fresh open', async () => {
+      const n = await openWatches(business, 'nodes');
+      return n >= 1 ? n : undefined;
+    });
+    await metaKc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: NS,
+      plural: 'businessclusters',
+      name: 'fresh',
+    });
+    await until('the nodes watch of the deleted cluster closed', async () => (await openWatches(business, 'nodes')) === withFresh - 1);
   });
 
   it('pages a large list with limit/continue ("Load more…" until the last page)', async () => {

@@ -64,7 +64,13 @@ describe('extension: activation and wiring (fake vscode)', function () {
         ['kokpit.reconcilers', false],
       ],
     );
-    assert.deepEqual([...state.contentProviders.keys()].sort(), ['kokpit-diff', 'kokpit-events', 'kokpit-object', 'kokpit-render']);
+    assert.deepEqual([...state.contentProviders.keys()].sort(), [
+      'kokpit-diff',
+      'kokpit-events',
+      'kokpit-log',
+      'kokpit-object',
+      'kokpit-render',
+    ]);
     assert.deepEqual(
       state.collections.map((c) => c.name),
       ['kokpit'],
