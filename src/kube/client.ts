@@ -161,7 +161,7 @@ export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): KubeConfig {
   else if (opts.kubeconfigPath !== undefined) kc.loadFromFile(opts.kubeconfigPath);
   else kc.loadFromDefault();
   const text = opts.kubeconfigYaml ?? (opts.kubeconfigPath !== undefined ? fs.readFileSync(opts.kubeconfigPath, 'utf8') : undefined);
-  if (text !== undefined) useTokenFiles(kc, text);
+  if (text?.includes('tokenFile')) useTokenFiles(kc, text); // parsed again only when the field is there
   if (opts.context !== undefined) {
     if (!kc.getContextObject(opts.context)) {
       const known = kc.getContexts().map((c) => c.name);
