@@ -154,7 +154,7 @@ export class MulticlusterReconciler {
         throw stop(
           'HubNotInstalled',
           `the OCM hub is not installed in the meta cluster (kokpit up --with-ocm): ${message}`,
-          this.poll.waiting,
+          this.poll.steady, // installing it takes a person: no need to try every few seconds
         );
       throw e;
     }

@@ -21,6 +21,8 @@ import { installHub, readOcmManifests } from '../../../src/operators/multicluste
 import { AGENT_NAMESPACE, agentNames, managedClusterName } from '../../../src/operators/multicluster/names';
 import { multiclusterOperator } from '../../../src/operators/multicluster/operator';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
+import { kokpitUserAgent } from '../../../src/kube';
+import { AuditWrites, describeWrites } from '../../support/audit-writes';
 import {
   availableEtcdCluster,
   businessCluster,
@@ -87,7 +89,10 @@ describe('multicluster: business clusters registered with a real OCM hub, agents
 
   before(async function () {
     this.timeout(900_000);
-    [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, log: (l) => log(`[controlplane] ${l}`) }), startPlainEtcd()]);
+    [cp, etcd] = await Promise.all([
+      startControlPlane({ controllers: true, audit: true, log: (l) => log(`[controlplane] ${l}`) }),
+      startPlainEtcd(),
+    ]);
     kc = cp.kubeConfig();
     await installCRDs(kc);
     await ensureNamespace(kc, NS);
@@ -189,6 +194,16 @@ describe('multicluster: business clusters registered with a real OCM hub, agents
       },
       { timeoutMs: 300_000, intervalMs: 1000 },
     );
+  });
+
+  it('a steady pass writes nothing: no write of the multicluster operator while the clusters stay Available', async function () {
+    this.timeout(120_000);
+    // Longer than the test's steady pace (10 s): every cluster gets at least one full pass in the window.
+    const { writes } = await new AuditWrites(cp).during(
+      { userAgent: kokpitUserAgent('multicluster-operator') },
+      () => new Promise((r) => setTimeout(r, 12_000)),
+    );
+    assert.equal(writes.length, 0, describeWrites(writes));
   });
 
   it('a ManifestWork to one cluster is Applied and its ConfigMap exists in that business cluster', async function () {

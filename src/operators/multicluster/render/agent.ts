@@ -62,7 +62,8 @@ export function renderManagedKubeconfig(mcName: string, kubeconfig: string): V1S
     kind: 'Secret',
     metadata: { name: agentNames(mcName).managedKubeconfigSecret, namespace: AGENT_NAMESPACE, labels: { [LABELS.managedBy]: 'kokpit' } },
     type: 'Opaque',
-    stringData: { kubeconfig },
+    // data, not stringData: the live Secret holds data, so an unchanged kubeconfig compares equal and is not rewritten.
+    data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') },
   };
 }
 
