@@ -91,6 +91,11 @@ export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObjec
       'enable-admission-plugins': 'NodeRestriction',
       'enable-bootstrap-token-auth': 'true',
       ...(inputs.kubernetesEndpoint ? { 'endpoint-reconciler-type': 'none' } : {}),
+      // The discovery document's jwks_uri defaults to the advertised pod IP, which the cluster's pods cannot reach
+      // when nodes go through a node-facing endpoint (conformance: ServiceAccountIssuerDiscovery).
+      ...(inputs.kubernetesEndpoint
+        ? { 'service-account-jwks-uri': `https://${inputs.kubernetesEndpoint.ip}:${inputs.kubernetesEndpoint.port}/openid/v1/jwks` }
+        : {}),
       'etcd-cafile': p('etcd', 'ca.crt'),
       'etcd-certfile': p('etcd', 'tls.crt'),
       'etcd-keyfile': p('etcd', 'tls.key'),

@@ -147,6 +147,9 @@ describe('cluster renderers (golden)', () => {
       const args = (renderAPIServerDeployment({ ...inputs(), kubernetesEndpoint: ep }) as any).spec.template.spec.containers[0]
         .args as string[];
       assert.ok(args.includes('--endpoint-reconciler-type=none'));
+      // Service account discovery's key set at that address too, not at the pod IP pods cannot reach.
+      assert.ok(args.includes('--service-account-jwks-uri=https://172.18.0.2:31443/openid/v1/jwks'), args.join(' '));
+      assert.ok(!plain.some((a) => a.startsWith('--service-account-jwks-uri')), 'default: the apiserver derives it');
       const objs = renderBootstrapObjects({
         cluster: cluster(),
         version: 'v1.33.13',
