@@ -102,6 +102,9 @@ export function parseUpArgs(argv: string[]): UpArgs {
     throw new UsageError('--nodes is for the sandbox runtime (kind: add kind Machines to a business cluster)');
   if (p.flags['with-ocm'] === true && str(p, 'runtime') === 'kind') throw new UsageError('--with-ocm is for the sandbox runtime for now');
   const manager = str(p, 'manager') as UpArgs['manager'];
+  // `kokpit operator` (what the pods run) has no multicluster operator yet; the host manager does.
+  if (manager === 'in-cluster' && p.flags['with-ocm'] === true)
+    throw new UsageError('--with-ocm needs --manager host for now (the in-cluster manager runs no multicluster operator yet)');
   if (manager === 'in-cluster' && str(p, 'runtime') === 'kind')
     throw new UsageError(
       '--manager in-cluster is for the sandbox runtime for now (kind needs the kokpit-manager image: hack/offline-images)',

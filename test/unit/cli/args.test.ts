@@ -54,6 +54,7 @@ describe('cli: flag parsing', () => {
     assert.equal(parseUpArgs(['--manager', 'in-cluster']).manager, 'in-cluster');
     assert.equal(parseUpArgs([]).manager, undefined, 'host unless asked');
     assert.throws(() => parseUpArgs(['--manager', 'pod']), /--manager must be one of in-cluster, host/);
+    assert.throws(() => parseUpArgs(['--manager', 'in-cluster', '--with-ocm']), /--with-ocm needs --manager host/);
     assert.throws(() => parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster']), /--manager in-cluster is for the sandbox runtime/);
     assert.throws(() => parseUpArgs(['--name', 'Bad_Name']), /--name must be lowercase/);
     assert.throws(() => parseUpArgs(['extra']), /unexpected argument "extra"/);
