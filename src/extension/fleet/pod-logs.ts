@@ -1,6 +1,6 @@
 // Show Logs: a pod container's log streamed (Log API, follow) into a read-only virtual document that grows as
 // lines arrive; closing the document aborts the request. One stream per document.
-import { Log, type KubeConfig } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, Log, type KubeConfig } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 import * as vscode from 'vscode';
 import { logDocumentPath, logHeader, logOptions, trimLog, type PodLogTarget } from '../../fleet/inside';
@@ -61,7 +61,7 @@ export class PodLogDocuments implements vscode.TextDocumentContentProvider, vsco
     try {
       s.abort = await new Log(kc).log(target.namespace, target.pod, target.container, sink, logOptions(target));
     } catch (e) {
-      append(`# ${toKubeApiError(e, 'log').message}\n`);
+      append(`# ${await logFailure(kc, target, e)}\n`);
     }
     return uri;
   }
@@ -100,4 +100,20 @@ export function registerPodLogs(context: vscode.ExtensionContext): PodLogDocumen
     }),
   );
   return logs;
+}
+
+/**
+ * The apiserver's words for a failed log request. client-node's Log keeps the Status body only for a 500, so for
+ * any other code the same request is made once more, unfollowed, through the typed client (which keeps it).
+ */
+async function logFailure(kc: KubeConfig, t: PodLogTarget, e: unknown): Promise<string> {
+  const first = toKubeApiError(e, 'log').message;
+  if (!(e instanceof ApiException) || e.body !== undefined) return first;
+  try {
+    const q = { namespace: t.namespace, name: t.pod, container: t.container, previous: t.previous, tailLines: 1 };
+    await kc.makeApiClient(CoreV1Api).readNamespacedPodLog(q);
+  } catch (again) {
+    return toKubeApiError(again, 'log').message;
+  }
+  return first;
 }

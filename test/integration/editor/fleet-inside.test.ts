@@ -313,7 +313,12 @@ describe('editor: inside a business cluster (a second real control plane, fake v
       const t: string = logs.provideTextDocumentContent(doc.uri);
       return t.split('\n').length > 2 ? t : undefined;
     });
-    assert.match(text, /^# kubectl logs -f --tail=1000 -n app web-1 -c main {3}\(prod\)\n# log: HTTP \d+/, text);
+    // The apiserver looks up the pod's node (there is no Node worker-1, nor a kubelet) and says so, in its own words.
+    assert.match(
+      text,
+      /^# kubectl logs -f --tail=1000 -n app web-1 -c main {3}\(prod\)\n# log: HTTP 404 NotFound: .*"worker-1" not found\n$/,
+      text,
+    );
     fake.closeDocument(doc);
     assert.match(logs.provideTextDocumentContent(doc.uri), /no longer streaming/);
   });
