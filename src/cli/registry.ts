@@ -111,7 +111,8 @@ export const COMMANDS: CommandEntry[] = [
     summary: "Create (or reuse) a local meta cluster running kokpit's reconcilers; --with-sample adds a Ready business cluster",
     usage:
       'kokpit up [--name N] [--config kokpit.yaml] [--runtime sandbox|kind] [--with-sample] [--detach] [-v]\n' +
-      '          [--version V] [--nodes N] [--manager host|in-cluster]\n\n' +
+      '          [--version V] [--nodes N] [--manager host|in-cluster] [--with-ocm]\n\n' +
+      '--with-ocm (sandbox): the Open Cluster Management hub in the meta cluster, every business cluster a ManagedCluster.\n' +
       "--version: the meta cluster's Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n" +
       '--manager in-cluster (sandbox): the manager as the 2 pods `kokpit install` creates, run by the pod runner (default: host,\n' +
       'in the `kokpit up` process).\n' +
