@@ -94,11 +94,12 @@ export class InsideTree implements vscode.Disposable {
       ?.loadMore();
   }
 
-  /** A collapsed node stops the watches below it; expanding it again lists afresh. */
+  /** A collapsed node stops the watches below it (in the Inside tree, or any fleet node above a cluster). */
   collapsed(id: string): void {
     for (const [cluster, s] of this.sessions) {
+      const above = this.isAncestor(id, cluster);
       for (const [listId, lw] of s.lists) {
-        if (listId === id || listId.startsWith(`${id}/`) || cluster === id) {
+        if (above || listId === id || listId.startsWith(`${id}/`)) {
           lw.stop();
           s.lists.delete(listId);
         }
@@ -150,7 +151,8 @@ export class InsideTree implements vscode.Disposable {
     if (!s.kc) {
       const meta = this.fleet.metaKubeConfig;
       const bc = this.cluster(clusterId);
-      if (!meta || !bc) return Promise.reject(new Error('the business cluster is no longer in the fleet'));
+      if (!meta) return Promise.reject(new Error('not connected to a meta cluster'));
+      if (!bc) return Promise.reject(new Error('the business cluster is no longer in the fleet'));
       // A failure is not kept: the next expand or refresh reads the Secret again.
       s.kc = businessKubeConfig(meta, bc).catch((e) => {
         s.kc = undefined;
@@ -164,6 +166,12 @@ export class InsideTree implements vscode.Disposable {
     let s = this.sessions.get(clusterId);
     if (!s) this.sessions.set(clusterId, (s = { kc: undefined, lists: new Map() }));
     return s;
+  }
+
+  /** Whether `id` is `node` or one of its parents in the fleet tree (the meta cluster, the clusters group). */
+  private isAncestor(id: string, node: string): boolean {
+    for (let n: string | undefined = node; n; n = this.base.parent(n)) if (n === id) return true;
+    return false;
   }
 
   private dropGoneClusters(): void {
