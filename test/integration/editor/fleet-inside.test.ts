@@ -321,6 +321,17 @@ describe('editor: inside a business cluster (a second real control plane, fake v
     );
     fake.closeDocument(doc);
     assert.match(logs.provideTextDocumentContent(doc.uri), /no longer streaming/);
+
+    // Several containers: the user picks one; the previous-container variant has its own document.
+    const two = podBody('two', 'worker-1');
+    two.spec.containers.push({ name: 'sidecar', image: 'registry.k8s.io/pause:3.10' });
+    await businessCore.createNamespacedPod({ namespace: 'app', body: two });
+    await until('pod two in the list', async () => (await labels(`${prod}/inside/namespaces/app/pods`)).includes('two'));
+    state.quickPickAnswers = ['sidecar'];
+    await state.commands.get('kokpit.showPodLogsPrevious')!(`${prod}/inside/namespaces/app/pods/two`);
+    assert.deepEqual(state.quickPicks.at(-1)?.items, ['main', 'sidecar']);
+    assert.equal(state.shownDocuments.at(-1)!.uri.path, '/prod/app/two/sidecar.previous.log');
+    fake.closeDocument(state.shownDocuments.at(-1)!);
   });
 
   it('the log request: follow, container, tail (previous: once); lines stream in; closing the document aborts it', async () => {
