@@ -71,6 +71,9 @@ const [, cli] = await Promise.all([
     plugins: [etcd3Protos('..')],
     // src/cli/registry.ts: the bundle loads each command with import() (a chunk), the sources with require().
     define: { KOKPIT_BUNDLE: 'true' },
+    // yaml's ES module build (the same code its "default" export condition serves) instead of its CommonJS one:
+    // esbuild can leave out the parts no command uses, and `kokpit validate` starts ~4 ms sooner (npm run bench -- cli).
+    alias: { yaml: './node_modules/yaml/browser/index.js' },
     banner: { js: esmBanner },
     metafile: true,
   }),
