@@ -1,5 +1,6 @@
 // BusinessCluster: a Kubernetes control plane that runs as workloads of the meta cluster.
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static } from '@sinclair/typebox';
+import { Type } from './typebox';
 import {
   Conditions,
   DNS1123_LABEL,

@@ -1,5 +1,6 @@
 // The catalog: supported Kubernetes versions and addon definitions (cluster-scoped, extendable at run time).
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static } from '@sinclair/typebox';
+import { Type } from './typebox';
 import { DNS1123_LABEL, ETCD_VERSION, KUBERNETES_VERSION } from './common';
 import { AnyValue, StringEnum, Struct } from './schema-helpers';
 

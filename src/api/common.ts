@@ -1,5 +1,6 @@
 // Building blocks shared by several kinds.
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static } from '@sinclair/typebox';
+import { Type } from './typebox';
 import { ListMap, StringEnum, StringMap, Struct } from './schema-helpers';
 
 export const GROUP = 'kokpit.dev';

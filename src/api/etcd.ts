@@ -1,5 +1,6 @@
 // EtcdCluster and EtcdBackup: etcd clusters as resources, and snapshots of them.
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static } from '@sinclair/typebox';
+import { Type } from './typebox';
 import { Conditions, CRON, DNS1123_LABEL, ETCD_VERSION, ObjectReference, QUANTITY, Resources } from './common';
 import { DEFAULT_ETCD_VERSION } from './release-defaults';
 import { IntegerEnum, ListMap, StringEnum, Struct } from './schema-helpers';

@@ -1,5 +1,6 @@
 // The table of kokpit kinds: everything generated (CRDs, editor schemas, docs) is derived from it.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { type Static, type TSchema } from '@sinclair/typebox';
+import { Type } from './typebox';
 import { API_VERSION, DNS1123_LABEL, DNS1123_SUBDOMAIN, ObjectMeta } from './common';
 import { EtcdBackupSpec, EtcdBackupStatus, EtcdClusterSpec, EtcdClusterStatus } from './etcd';
 import { BusinessClusterSpec, BusinessClusterStatus, type DefaultedBusinessClusterSpec } from './business-cluster';

@@ -1,6 +1,7 @@
 // LocalEnvironment (`kokpit.yaml`): the local meta cluster and the business clusters to ensure in it.
 // A file kind, not a CRD: `kokpit up --config` reads it.
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static } from '@sinclair/typebox';
+import { Type } from './typebox';
 import { DNS1123_LABEL, KUBERNETES_VERSION } from './common';
 import { BusinessClusterSpec } from './business-cluster';
 import { StringEnum, Struct } from './schema-helpers';

@@ -1,5 +1,6 @@
 // Component, Machine and MachineSet: on-host software, nodes, and phased rollouts over nodes.
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static } from '@sinclair/typebox';
+import { Type } from './typebox';
 import { Conditions, DNS1123_LABEL, DURATION, ObjectReference } from './common';
 import { FreeForm, ListMap, StringEnum, StringMap, Struct } from './schema-helpers';
 

@@ -1,7 +1,8 @@
 // Maintenance windows of a BusinessCluster: when a rollout may start changing it (issue 17). A window is a
 // start (days of the week and a time, or a five-field cron schedule for anything else) and a duration, in an
 // IANA time zone, so "Tuesdays 02:00 in Europe/Berlin" stays 02:00 local across daylight-saving changes.
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static } from '@sinclair/typebox';
+import { Type } from './typebox';
 import { DURATION } from './common';
 import { StringEnum, Struct, withCel } from './schema-helpers';
 

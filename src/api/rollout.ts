@@ -1,6 +1,7 @@
 // FleetRollout: move many BusinessClusters to one target version, wave by wave, with a soak after each
 // cluster and a failure budget (KubeFleet's staged update runs and OCM's progressive rollouts are the models).
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static } from '@sinclair/typebox';
+import { Type } from './typebox';
 import { Conditions, DNS1123_LABEL, DURATION, KUBERNETES_VERSION } from './common';
 import { StringEnum, StringMap, Struct, withCel } from './schema-helpers';
 

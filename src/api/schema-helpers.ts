@@ -1,6 +1,7 @@
 // Small TypeBox builders that keep every schema structural (valid as a CRD openAPIV3Schema)
 // while still giving precise TypeScript types. Nothing here knows about kokpit kinds.
-import { Type, type TSchema, type TUnsafe, type ObjectOptions, type TProperties } from '@sinclair/typebox';
+import { type TSchema, type TUnsafe, type ObjectOptions, type TProperties } from '@sinclair/typebox';
+import { Type } from './typebox';
 
 /** A string restricted to a fixed set of values. Rendered as `enum`, which CRDs and editors both understand. */
 export function StringEnum<const T extends readonly string[]>(
