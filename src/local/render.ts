@@ -133,7 +133,8 @@ export function renderBusinessCluster(input: BusinessCluster, catalog: RenderCat
 }
 
 export function renderEtcdCluster(input: EtcdCluster): RenderResult {
-  const c = withUid({ ...input, metadata: { namespace: 'default', ...input.metadata } });
+  // The schema's defaults first, as for a BusinessCluster (a file may leave spec.version to its default).
+  const c = withDefaults(withUid({ ...input, metadata: { namespace: 'default', ...input.metadata } }));
   const ref = { name: c.metadata.name, namespace: c.metadata.namespace! };
   const seed = memberName(ref, 0);
   const memberFiles = {

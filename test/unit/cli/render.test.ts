@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { withDefaults, type BusinessCluster, type EtcdCluster } from '../../../src/api';
+import { DEFAULT_ETCD_VERSION, withDefaults, type BusinessCluster, type EtcdCluster } from '../../../src/api';
 import { runCli } from '../../../src/cli/main';
 import type { CliIO } from '../../../src/cli/command';
 import { defaultKubernetesVersions } from '../../../src/catalog';
@@ -106,6 +106,17 @@ describe('kokpit render (offline)', () => {
       () => renderBusinessCluster(bc({ version: 'v1.20.0' })),
       /^Error: BusinessCluster demo: version v1\.20\.0 is not in the version catalog; available: v1\.32\.13, v1\.33\.13$/,
     );
+  });
+
+  it('EtcdCluster without spec.version renders at the schema default (as the API server would default it)', () => {
+    const { objects } = renderEtcdCluster({
+      apiVersion: 'kokpit.dev/v1alpha1',
+      kind: 'EtcdCluster',
+      metadata: { name: 'plain', namespace: 'default' },
+      spec: { replicas: 1 },
+    } as EtcdCluster);
+    const pod = byKindName(objects, 'Pod', 'plain-0') as { spec: { containers: Array<{ image: string }> } };
+    assert.equal(pod.spec.containers[0].image, `registry.k8s.io/etcd:${DEFAULT_ETCD_VERSION}-0`);
   });
 
   it("EtcdCluster: the seed member pod equals the etcd renderer's for the same inputs", () => {
