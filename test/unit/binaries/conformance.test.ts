@@ -4,32 +4,18 @@
 // compiling (the real build: npm run setup:bins -- --only e2e.test,agnhost, minutes on 2 cores).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { withTempEnv } from '../../support/temp-env';
 import { ensureBinaries, hackBinsDir } from '../../../src/binaries/build';
 import { CONFORMANCE_VERSION, DEFAULT_COMPONENTS, findSpec, ldflags } from '../../../src/binaries/catalog';
 
 describe('binaries: the upstream conformance suite (e2e.test, agnhost)', () => {
-  let tmp: string;
-  const saved = { bin: process.env.KOKPIT_BIN_DIR, log: process.env.KOKPIT_LOG_DIR, cache: process.env.XDG_CACHE_HOME };
-  beforeEach(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-conformance-bins-'));
-    process.env.KOKPIT_BIN_DIR = path.join(tmp, 'bin');
-    process.env.KOKPIT_LOG_DIR = path.join(tmp, 'logs');
+  const temp = withTempEnv('kokpit-conformance-bins-', (tmp) => ({
+    KOKPIT_BIN_DIR: path.join(tmp, 'bin'),
+    KOKPIT_LOG_DIR: path.join(tmp, 'logs'),
     // The fake builds' times must not become the real cache's estimates (build-times.json).
-    process.env.XDG_CACHE_HOME = path.join(tmp, 'cache');
-  });
-  afterEach(() => {
-    for (const [k, v] of [
-      ['KOKPIT_BIN_DIR', saved.bin],
-      ['KOKPIT_LOG_DIR', saved.log],
-      ['XDG_CACHE_HOME', saved.cache],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+    XDG_CACHE_HOME: path.join(tmp, 'cache'),
+  }));
 
   it('are on-demand components of the v1.33 wrapper module, never in the default set', () => {
     assert.equal(CONFORMANCE_VERSION, 'v1.33.13');
@@ -47,8 +33,8 @@ describe('binaries: the upstream conformance suite (e2e.test, agnhost)', () => {
   });
 
   it('builds e2e.test with `go test -c` and agnhost with `go build`, both with upstream tags and version ldflags', async () => {
-    const record = path.join(tmp, 'calls');
-    const fakeGo = path.join(tmp, 'go');
+    const record = path.join(temp(), 'calls');
+    const fakeGo = path.join(temp(), 'go');
     // Records one line per build: cwd, CGO_ENABLED, then every argument; writes the -o file like go would.
     fs.writeFileSync(
       fakeGo,
@@ -79,7 +65,7 @@ describe('binaries: the upstream conformance suite (e2e.test, agnhost)', () => {
       const ld = args[args.indexOf('-ldflags') + 1];
       assert.match(ld, / -X k8s\.io\/component-base\/version\.gitVersion=v1\.33\.13 /);
       assert.equal(ld, ldflags(findSpec(component, 'v1.33.13')!));
-      assert.ok(fs.statSync(path.join(tmp, 'bin', component, 'v1.33.13', component)).mode & 0o111, `${component} is executable`);
+      assert.ok(fs.statSync(path.join(temp(), 'bin', component, 'v1.33.13', component)).mode & 0o111, `${component} is executable`);
     }
   });
 });

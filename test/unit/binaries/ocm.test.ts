@@ -3,29 +3,16 @@
 // its arguments, working directory and CGO_ENABLED, so the real build path runs without compiling.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { withTempEnv } from '../../support/temp-env';
 import { ensureBinaries, hackBinsDir, planBinaries } from '../../../src/binaries/build';
 import { DEFAULT_COMPONENTS, OCM_COMPONENTS, OCM_VERSION, findSpec, ldflags } from '../../../src/binaries/catalog';
 
 describe('binaries: Open Cluster Management', () => {
-  let tmp: string;
-  const saved = { bin: process.env.KOKPIT_BIN_DIR, log: process.env.KOKPIT_LOG_DIR };
-  beforeEach(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ocm-bins-'));
-    process.env.KOKPIT_BIN_DIR = path.join(tmp, 'bin');
-    process.env.KOKPIT_LOG_DIR = path.join(tmp, 'logs');
-  });
-  afterEach(() => {
-    for (const [k, v] of [
-      ['KOKPIT_BIN_DIR', saved.bin],
-      ['KOKPIT_LOG_DIR', saved.log],
-    ] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const temp = withTempEnv('kokpit-ocm-bins-', (tmp) => ({
+    KOKPIT_BIN_DIR: path.join(tmp, 'bin'),
+    KOKPIT_LOG_DIR: path.join(tmp, 'logs'),
+  }));
 
   it('are on-demand components at v1.0.0, never in the default set', () => {
     assert.equal(OCM_VERSION, 'v1.0.0');
@@ -44,21 +31,21 @@ describe('binaries: Open Cluster Management', () => {
   });
 
   it('plans the cache path <bin>/<cmd>/v1.0.0/<cmd> and counts a binary already there as present', () => {
-    const already = path.join(tmp, 'bin', 'registration', 'v1.0.0', 'registration');
+    const already = path.join(temp(), 'bin', 'registration', 'v1.0.0', 'registration');
     fs.mkdirSync(path.dirname(already), { recursive: true });
     fs.writeFileSync(already, '#!/bin/sh\n', { mode: 0o755 });
     const plan = planBinaries({ components: ['registration', 'work', 'placement'] });
     const got = plan.map((p) => [p.spec.component, p.spec.version, p.path, p.present]).sort();
     assert.deepEqual(got, [
-      ['placement', 'v1.0.0', path.join(tmp, 'bin', 'placement', 'v1.0.0', 'placement'), false],
+      ['placement', 'v1.0.0', path.join(temp(), 'bin', 'placement', 'v1.0.0', 'placement'), false],
       ['registration', 'v1.0.0', already, true],
-      ['work', 'v1.0.0', path.join(tmp, 'bin', 'work', 'v1.0.0', 'work'), false],
+      ['work', 'v1.0.0', path.join(temp(), 'bin', 'work', 'v1.0.0', 'work'), false],
     ]);
   });
 
   it('builds each missing command with CGO_ENABLED=0 -trimpath -mod=readonly and the version ldflags, in hack/bins/ocm', async () => {
-    const record = path.join(tmp, 'calls');
-    const fakeGo = path.join(tmp, 'go');
+    const record = path.join(temp(), 'calls');
+    const fakeGo = path.join(temp(), 'go');
     // Records one line per build: cwd, CGO_ENABLED, then every argument; writes the -o file like go would.
     fs.writeFileSync(
       fakeGo,
@@ -94,7 +81,7 @@ describe('binaries: Open Cluster Management', () => {
           ' -X open-cluster-management.io/ocm/pkg/version.buildDate=2025-06-16T01:05:30Z',
       );
       assert.equal(ld, ldflags(findSpec(cmd, 'v1.0.0')!));
-      assert.ok(fs.statSync(path.join(tmp, 'bin', cmd, 'v1.0.0', cmd)).mode & 0o111, `${cmd} is executable`);
+      assert.ok(fs.statSync(path.join(temp(), 'bin', cmd, 'v1.0.0', cmd)).mode & 0o111, `${cmd} is executable`);
     }
   });
 });
