@@ -1,0 +1,165 @@
+// Shared setup of the multicluster tests on real processes: a real meta control plane, business clusters whose
+// kube-apiserver, controller-manager and scheduler run through the pod runner (registration.test.ts's stand-ins: a
+// plain etcd behind an EtcdCluster the test marks Available, a loopback proxy per cluster as the load balancer), the
+// real OCM v1.0.0 hub and one hosted agent per cluster, all run by the pod runner from the binaries of hack/bins/ocm.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { Operators } from '../../../src/controller/operator';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
+import { clusterOperator } from '../../../src/operators/cluster/operator';
+import { installHub, readOcmManifests } from '../../../src/operators/multicluster/hub';
+import { managedClusterName } from '../../../src/operators/multicluster/names';
+import { multiclusterOperator } from '../../../src/operators/multicluster/operator';
+import { startPodRunner, type PodRunner } from '../../../src/podrunner';
+import {
+  availableEtcdCluster,
+  businessCluster,
+  ensureNamespace,
+  installDefaultVersions,
+  readCluster,
+  startLoopbackLB,
+  startPlainEtcd,
+  type PlainEtcd,
+} from '../cluster/support';
+
+export const ROOT = path.resolve(__dirname, '../../..');
+
+export interface MC extends KubernetesObject {
+  spec?: { hubAcceptsClient?: boolean; leaseDurationSeconds?: number };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
+export const mcRef = (name: string) => ({
+  apiVersion: 'cluster.open-cluster-management.io/v1',
+  kind: 'ManagedCluster',
+  metadata: { name },
+});
+export const cond = (o: MC | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type)?.status;
+
+export interface ClusterSpec {
+  name: string;
+  labels?: Record<string, string>;
+  /** spec.multicluster of the BusinessCluster. */
+  multicluster?: Record<string, unknown>;
+}
+
+export interface MulticlusterEnvOptions {
+  namespace: string;
+  clusters: ClusterSpec[];
+  /** The multicluster operator's steady pace (default 10 s). */
+  steadyMs?: number;
+}
+
+export interface MulticlusterEnv {
+  cp: ControlPlane;
+  kc: KubeConfig;
+  runner: PodRunner;
+  /** Lines prefixed with the time since the env started, on stderr. */
+  log: (line: string) => void;
+  /** Seconds since the env started, for timings in the test output. */
+  elapsed: () => number;
+  objects: () => ReturnType<typeof makeObjectApi>;
+  /** The admin kubeconfig of a business cluster (its kubeconfigSecretName in the meta cluster). */
+  businessKubeConfig: (cluster: string) => Promise<KubeConfig>;
+  /** Waits until every named cluster's ManagedCluster is Joined and Available; returns them in order. */
+  waitAvailable: (clusters: string[], timeoutMs?: number) => Promise<MC[]>;
+  stop: () => Promise<void>;
+}
+
+/** Starts everything and applies the BusinessClusters (it does not wait for them: see waitAvailable). */
+export async function startMulticlusterEnv(o: MulticlusterEnvOptions): Promise<MulticlusterEnv> {
+  const NS = o.namespace;
+  const t0 = Date.now();
+  const elapsed = () => (Date.now() - t0) / 1000;
+  const log = (l: string) => process.stderr.write(`  [+${elapsed().toFixed(1)}s] ${l}\n`);
+  const [cp, etcd]: [ControlPlane, PlainEtcd] = await Promise.all([
+    startControlPlane({ controllers: true, audit: true, log: (l) => log(`[controlplane] ${l}`) }),
+    startPlainEtcd(),
+  ]);
+  const kc = cp.kubeConfig();
+  const objects = () => makeObjectApi(kc);
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-multicluster-'));
+  const lbs = new Map<string, Awaited<ReturnType<typeof startLoopbackLB>>>();
+  let runner: PodRunner | undefined;
+  let manager: Operators | undefined;
+  const stop = async () => {
+    await manager?.stop();
+    for (const lb of lbs.values()) await lb.stop();
+    await runner?.stop();
+    await Promise.all([cp.stop(), etcd.stop()]);
+    fs.rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    await installCRDs(kc);
+    await ensureNamespace(kc, NS);
+    await installDefaultVersions(kc);
+    await availableEtcdCluster(kc, NS, 'shared', etcd);
+    runner = await startPodRunner({
+      kubeConfig: kc,
+      nodeName: 'meta-node-0',
+      stateDir,
+      bindUnscheduledPods: true,
+      restartBackoff: { initialMs: 500, maxMs: 5000 },
+    });
+    await installHub(kc, { manifests: readOcmManifests(ROOT), log });
+    log('OCM hub ready');
+    for (const c of o.clusters)
+      lbs.set(c.name, await startLoopbackLB(kc, NS, `kokpit.dev/cluster=${c.name},kokpit.dev/component=apiserver`, 6443));
+    const olog = (lvl: string) => (m: string) => log(`[manager] ${lvl} ${m}`);
+    manager = new Operators(
+      kc,
+      [
+        clusterOperator({ hostEndpoint: (c) => lbs.get(c.metadata.name)?.url, waitRequeueMs: 2000 }),
+        multiclusterOperator({ manifestsRoot: ROOT, pollMs: { waiting: 1000, steady: o.steadyMs ?? 10_000 } }),
+      ],
+      { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} },
+    );
+    await manager.start();
+    for (const c of o.clusters)
+      await applyObject(
+        objects(),
+        {
+          ...businessCluster(c.name, NS, {
+            version: 'v1.33.13',
+            etcd: { clusterRef: { name: 'shared' } },
+            apiServer: { service: { type: 'ClusterIP' } },
+            ...(c.multicluster ? { multicluster: c.multicluster } : {}),
+          }),
+          metadata: { name: c.name, namespace: NS, labels: c.labels },
+        } as KubernetesObject,
+        { fieldManager: 'kokpit-test' },
+      );
+  } catch (e) {
+    await stop().catch(() => {});
+    throw e;
+  }
+
+  const businessKubeConfig = async (cluster: string) => {
+    const bc = await readCluster(kc, NS, cluster);
+    const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: String(bc.status!.kubeconfigSecretName), namespace: NS });
+    const business = new KubeConfig();
+    business.loadFromString(Buffer.from(secret.data!.value, 'base64').toString('utf8'));
+    return business;
+  };
+
+  const waitAvailable = (clusters: string[], timeoutMs = 840_000) =>
+    waitFor(
+      `${clusters.join(', ')}: ManagedClusters Joined and Available`,
+      async (st) => {
+        const mcs = await Promise.all(clusters.map((n) => readObject<MC>(objects(), mcRef(managedClusterName(NS, n)))));
+        st.lastReason = clusters
+          .map(
+            (n, i) => `${n}: Joined=${cond(mcs[i], 'ManagedClusterJoined')} Available=${cond(mcs[i], 'ManagedClusterConditionAvailable')}`,
+          )
+          .join('; ');
+        const ok = mcs.every((m) => cond(m, 'ManagedClusterJoined') === 'True' && cond(m, 'ManagedClusterConditionAvailable') === 'True');
+        return ok ? (mcs as MC[]) : undefined;
+      },
+      { timeoutMs, intervalMs: 2000 },
+    );
+
+  return { cp, kc, runner: runner!, log, elapsed, objects, businessKubeConfig, waitAvailable, stop };
+}
