@@ -6,6 +6,7 @@ export const OCM_VERSION = 'v1.0.0';
 export const OCM_IMAGES = {
   registration: `quay.io/open-cluster-management/registration:${OCM_VERSION}`,
   placement: `quay.io/open-cluster-management/placement:${OCM_VERSION}`,
+  work: `quay.io/open-cluster-management/work:${OCM_VERSION}`,
   agent: `quay.io/open-cluster-management/registration-operator:${OCM_VERSION}`,
 } as const;
 

@@ -1,8 +1,9 @@
-// The OCM hub in the meta cluster, as pure objects: OCM's CRDs, its namespace, the registration and placement
-// controllers with the RBAC of OCM's own manifests, and the namespace and Roles every hosted agent shares.
+// The OCM hub in the meta cluster, as pure objects: OCM's CRDs, its namespace, the registration, placement and
+// work controllers with the RBAC of OCM's own manifests, and the namespace and Roles every hosted agent shares.
 // No admission webhooks: OCM serves them behind Services, and the sandbox's pods (127.x addresses) get no
 // Service endpoints; the CRDs' own schema defaults still apply, only OCM's extra validation is missing.
-// No work manager either: ManifestWorks need no hub controller (it only serves ManifestWorkReplicaSets).
+// The work controller (`work manager`) serves ManifestWorkReplicaSets only (ManifestWorks need no hub controller);
+// cluster-manager runs it when the ManifestWorkReplicaSet gate is on, with no flags of its own for the kube driver.
 import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { AGENT_NAMESPACE, AGENT_SERVICE_ACCOUNT, AGENT_USER, HUB_NAMESPACE, LABELS, META_KUBECONFIG_CONFIGMAP, OCM_IMAGES } from '../names';
@@ -151,6 +152,8 @@ export function renderHub(m: OcmManifests, access: MetaAccess): KubernetesObject
   const placement = hubController('cluster-manager-placement-controller', OCM_IMAGES.placement, '/placement', 'placement-controller-sa', [
     'controller',
   ]);
+  // manifests/cluster-manager/management/cluster-manager-manifestworkreplicaset-deployment.yaml: `/work manager`.
+  const work = hubController('cluster-manager-work-controller', OCM_IMAGES.work, '/work', 'work-controller-sa', ['manager']);
   const extra: KubernetesObject[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: AGENT_NAMESPACE, labels: MANAGED_BY } },
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: AGENT_SERVICE_ACCOUNT, namespace: AGENT_NAMESPACE, labels: MANAGED_BY } },
@@ -165,5 +168,5 @@ export function renderHub(m: OcmManifests, access: MetaAccess): KubernetesObject
     kubeconfigConfigMap(AGENT_NAMESPACE, access),
   ];
   const rest = [...hub, ...agent, ...extra].sort((a, b) => rank(a) - rank(b));
-  return [...crdObjects(m.crds), ...rest, registration, placement];
+  return [...crdObjects(m.crds), ...rest, registration, placement, work];
 }

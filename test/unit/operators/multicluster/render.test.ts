@@ -50,7 +50,7 @@ describe('multicluster: OCM template expansion', () => {
 
 describe('multicluster: the hub from the copied manifests', () => {
   const objects = renderHub(readOcmManifests(ROOT), { server: 'https://127.0.0.1:6443', caPEM: 'PEM' });
-  it('CRDs first and each once, then namespaces, RBAC and the two controllers; no webhooks', () => {
+  it('CRDs first and each once, then namespaces, RBAC and the three controllers; no webhooks', () => {
     const kinds = objects.map((o) => o.kind);
     const firstOther = kinds.findIndex((k) => k !== 'CustomResourceDefinition');
     assert.ok(kinds.slice(firstOther).every((k) => k !== 'CustomResourceDefinition'));
@@ -63,7 +63,11 @@ describe('multicluster: the hub from the copied manifests', () => {
       );
     assert.ok(!kinds.some((k) => /Webhook/.test(k!)));
     const deployments = objects.filter((o): o is V1Deployment & typeof o => o.kind === 'Deployment').map((d) => d.metadata!.name);
-    assert.deepEqual(deployments, ['cluster-manager-registration-controller', 'cluster-manager-placement-controller']);
+    assert.deepEqual(deployments, [
+      'cluster-manager-registration-controller',
+      'cluster-manager-placement-controller',
+      'cluster-manager-work-controller',
+    ]);
     assert.ok(
       objects.some(
         (o) =>
@@ -72,6 +76,26 @@ describe('multicluster: the hub from the copied manifests', () => {
           o.metadata!.name === 'open-cluster-management:bootstrap:kokpit-agents',
       ),
     );
+  });
+  it("the work controller runs OCM's `/work manager` as work-controller-sa, bound to OCM's ManifestWorkReplicaSet role", () => {
+    const work = objects.find((o) => o.metadata?.name === 'cluster-manager-work-controller') as V1Deployment;
+    const pod = work.spec!.template.spec!;
+    assert.equal(pod.serviceAccountName, 'work-controller-sa');
+    assert.equal(pod.containers[0].image, 'quay.io/open-cluster-management/work:v1.0.0');
+    assert.deepEqual(pod.containers[0].command, ['/work']);
+    assert.equal(pod.containers[0].args![0], 'manager');
+    assert.ok(pod.containers[0].args!.includes('--namespace=open-cluster-management-hub'));
+    const sa = objects.find((o) => o.kind === 'ServiceAccount' && o.metadata?.name === 'work-controller-sa');
+    assert.equal(sa?.metadata?.namespace, 'open-cluster-management-hub');
+    const binding = objects.find(
+      (o) => o.kind === 'ClusterRoleBinding' && o.metadata?.name === 'open-cluster-management:cluster-manager-work:controller',
+    ) as { roleRef: { name: string }; subjects: { name: string; namespace: string }[] } | undefined;
+    assert.deepEqual(binding?.subjects, [{ kind: 'ServiceAccount', name: 'work-controller-sa', namespace: 'open-cluster-management-hub' }]);
+    const role = objects.find((o) => o.kind === 'ClusterRole' && o.metadata?.name === binding!.roleRef.name) as
+      { rules: { resources: string[]; verbs: string[] }[] } | undefined;
+    const may = (resource: string, verb: string) => role!.rules.some((r) => r.resources.includes(resource) && r.verbs.includes(verb));
+    assert.ok(may('manifestworks', 'create') && may('manifestworks', 'delete') && may('manifestworkreplicasets/status', 'patch'));
+    assert.ok(may('placementdecisions', 'watch'));
   });
   it("the registration controller auto-approves exactly the hosted agents' ServiceAccount", () => {
     const reg = objects.find((o) => o.metadata?.name === 'cluster-manager-registration-controller') as V1Deployment;
