@@ -13,7 +13,7 @@ import {
   Resources,
 } from './common';
 import { EtcdMemberCount, EtcdStorage } from './etcd';
-import { MaintenanceSpec } from './maintenance';
+import { MaintenanceSpec, MaintenanceStatus } from './maintenance';
 import { FreeForm, ListMap, StringEnum, Struct, withCel } from './schema-helpers';
 
 export const ManagedEtcd = Struct(
@@ -183,6 +183,7 @@ export const BusinessClusterStatus = Struct({
     ),
   ),
   upgrade: Type.Optional(Struct({ from: Type.String(), to: Type.String(), step: Type.Optional(Type.String()) })),
+  maintenance: Type.Optional(MaintenanceStatus),
   conditions: Type.Optional(Conditions),
   observedGeneration: Type.Optional(Type.Integer()),
 });

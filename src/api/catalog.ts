@@ -28,8 +28,19 @@ export const KubernetesVersionSpec = Struct(
     ),
     state: StringEnum(['Preview', 'Supported', 'Deprecated', 'Unsupported'] as const, {
       default: 'Supported',
-      description: 'Clusters can be created at or upgraded to Supported and Preview versions only.',
+      description:
+        'Clusters can be created at or upgraded to Supported and Preview versions only. Clusters already on a Deprecated ' +
+        'version keep being reconciled (CatalogValid says it is deprecated); clusters on an Unsupported one are moved off ' +
+        'inside their maintenance windows.',
     }),
+    expires: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description:
+          'End of life: from this instant clusters on this version are moved off at once, even outside their maintenance ' +
+          'windows (to the newest Supported, unexpired patch of the minor, else of the next minor); never a maintenance target.',
+      }),
+    ),
   },
   { description: 'A Kubernetes release in the version catalog.' },
 );

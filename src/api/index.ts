@@ -9,7 +9,7 @@ export { TERMINAL_CLUSTER_REASONS, terminalClusterCondition } from './business-c
 export type { KubernetesVersionSpec, AddonSpec, AddonParameter } from './catalog';
 export type { ComponentSpec, MachineSpec, MachineStatus, MachineSetSpec, MachineSetStatus } from './machines';
 export type { LocalEnvironmentSpec } from './local-environment';
-export { WEEKDAYS, CLOCK_TIME } from './maintenance';
-export type { MaintenanceWindow, MaintenanceSpec } from './maintenance';
+export { WEEKDAYS, CLOCK_TIME, MAINTENANCE_ACTIONS, MAINTENANCE_RESULTS } from './maintenance';
+export type { MaintenanceWindow, MaintenanceSpec, MaintenanceRecord, MaintenanceStatus } from './maintenance';
 export { WAVE_LABEL, RETRY_ANNOTATION, ROLLOUT_PHASES, ROLLOUT_CLUSTER_STATES } from './rollout';
 export type { FleetRolloutSpec, FleetRolloutStatus, RolloutClusterStatus, RolloutClusterState, RolloutWave } from './rollout';

@@ -40,12 +40,53 @@ export const MaintenanceSpec = Struct(
     windows: Type.Optional(
       Type.Array(MaintenanceWindow, {
         description:
-          'A rollout starts this cluster only inside one of these windows (unless it sets `ignoreWindows`); any time when unset.',
+          'A rollout, an automatic patch update or a move off an Unsupported version starts this cluster only inside one of ' +
+          'these windows (a rollout with `ignoreWindows` and a move off an expired version at any time); any time when unset.',
       }),
     ),
+    autoUpdate: Type.Optional(
+      Struct(
+        {
+          patch: Type.Boolean({
+            default: false,
+            description:
+              'Inside a window, move the cluster to the newest Supported patch of its minor in the version catalog (left to a ' +
+              'FleetRollout while one holds the cluster).',
+          }),
+        },
+        { description: 'What kokpit updates on its own. A version that becomes Unsupported or expires is moved off even without it.' },
+      ),
+    ),
   },
-  { description: 'When kokpit may change this cluster on its own (rollouts).' },
+  { description: 'When and what kokpit may change on this cluster on its own (rollouts, patch updates).' },
+);
+
+export const MAINTENANCE_ACTIONS = ['PatchUpdate', 'MoveOffUnsupported', 'MoveOffExpired'] as const;
+export const MAINTENANCE_RESULTS = ['InProgress', 'Succeeded', 'Failed', 'Superseded'] as const;
+
+export const MaintenanceRecord = Struct(
+  {
+    action: StringEnum(MAINTENANCE_ACTIONS, {
+      description: 'PatchUpdate (`autoUpdate.patch`), or a forced move off a version that is Unsupported or past its `expires`.',
+    }),
+    from: Type.String({ description: 'The version the cluster asked for before.' }),
+    to: Type.String({ description: 'The version it was moved to.' }),
+    startedAt: Type.String({ format: 'date-time' }),
+    finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
+    result: StringEnum(MAINTENANCE_RESULTS, {
+      description: 'Superseded: spec.version was changed past `to` by someone else (a rollout, a user) before it finished.',
+    }),
+    message: Type.Optional(Type.String()),
+  },
+  { description: 'One maintenance action kokpit took on its own.' },
+);
+
+export const MaintenanceStatus = Struct(
+  { last: Type.Optional(MaintenanceRecord) },
+  { description: 'What kokpit last did on its own (written by the rollout operator under the `kokpit-maintenance` field manager).' },
 );
 
 export type MaintenanceWindow = Static<typeof MaintenanceWindow>;
 export type MaintenanceSpec = Static<typeof MaintenanceSpec>;
+export type MaintenanceRecord = Static<typeof MaintenanceRecord>;
+export type MaintenanceStatus = Static<typeof MaintenanceStatus>;
