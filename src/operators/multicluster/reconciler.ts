@@ -162,7 +162,7 @@ export class MulticlusterReconciler {
 
   private async agent(p: Pass): Promise<void> {
     await this.applier.ensure(renderManagedKubeconfig(p.mc, p.kubeconfig!) as KubernetesObject);
-    await this.applier.ensure(renderAgent(p.mc, contentHash(p.kubeconfig)) as KubernetesObject);
+    await this.applier.ensure(renderAgent(p.mc, contentHash(p.kubeconfig), multiclusterOf(p.c).leaseDurationSeconds) as KubernetesObject);
   }
 
   /** OCM's own conditions on the ManagedCluster, mirrored: Joined, then Available. */

@@ -71,8 +71,10 @@ export function renderManagedKubeconfig(mcName: string, kubeconfig: string): V1S
  * The hosted agent (registration and work in one process). Its bootstrap identity is its own ServiceAccount
  * (the meta kubeconfig), which the hub auto-approves; the hub kubeconfig it obtains lands in its Secret and
  * in an emptyDir. `kubeconfigHash` rolls the pod when the business cluster's kubeconfig changes.
+ * The agent checks the business apiserver (/livez) as often as it renews its lease: OCM pairs its 60 s lease with a
+ * 1 min check, so a short lease also means a stopped apiserver is seen soon (Available=False).
  */
-export function renderAgent(mcName: string, kubeconfigHash: string): V1Deployment {
+export function renderAgent(mcName: string, kubeconfigHash: string, leaseDurationSeconds = 60): V1Deployment {
   const n = agentNames(mcName);
   const labels = { app: 'klusterlet-agent', [LABELS.managedBy]: 'kokpit', 'open-cluster-management.io/cluster-name': mcName };
   return {
@@ -108,6 +110,7 @@ export function renderAgent(mcName: string, kubeconfigHash: string): V1Deploymen
                 `--namespace=${AGENT_NAMESPACE}`,
                 '--disable-leader-election',
                 '--listen=0.0.0.0:8443',
+                `--cluster-healthcheck-period=${leaseDurationSeconds}s`,
               ],
               workingDir: '/spoke/meta', // the meta kubeconfig's relative tokenFile (see render/hub.ts)
               volumeMounts: [
