@@ -3,6 +3,7 @@
 import { CoordinationV1Api, CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { briefError } from '../../controller/reconciler';
 import { CONDITION_TYPES } from '../../operators/cluster/conditions';
+import { LABELS } from '../../operators/multicluster/names';
 import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { MANAGER_NAMESPACE } from '../../local/sandbox-env';
 import { DEFAULT_ENV_NAME, readEnvironment } from '../../local/state';
@@ -105,10 +106,11 @@ export const statusCommand: Command = {
       return EXIT.FAILED;
     }
     lines.push(`Manager: ${await managerLine(kc)}`);
-    const [clusters, etcds, machines] = await Promise.all([
+    const [clusters, etcds, machines, managed] = await Promise.all([
       listResource(kc, 'clusters'),
       listResource(kc, 'etcd'),
       listResource(kc, 'machines').catch(() => undefined),
+      listResource(kc, 'managedclusters').catch(() => undefined), // OCM's hub not installed: no JOINED/AVAILABLE columns
     ]);
     if (!clusters.length) lines.push('Business clusters: none (`kokpit up --with-sample` creates one)');
     else {
@@ -121,13 +123,17 @@ export const statusCommand: Command = {
         bc.status?.endpoint ?? '-',
         etcdHealth(bc, etcds),
         machinesOf(bc, machines),
+        ...(managed ? registrationOf(bc, managed).columns : []),
         age(bc),
       ]);
-      lines.push(table(['NAMESPACE', 'NAME', 'PHASE', 'VERSION', 'ENDPOINT', 'ETCD', 'MACHINES', 'AGE'], rows).replace(/^/gm, '  '));
-      // Why each cluster that is not Ready is not: its first False condition, in the reconciler's words.
+      const ocm = managed ? ['JOINED', 'AVAILABLE'] : [];
+      lines.push(
+        table(['NAMESPACE', 'NAME', 'PHASE', 'VERSION', 'ENDPOINT', 'ETCD', 'MACHINES', ...ocm, 'AGE'], rows).replace(/^/gm, '  '),
+      );
+      // Why each cluster that is not Ready (or not Available on the OCM hub) is not, in the reconciler's and OCM's words.
       for (const bc of clusters) {
-        const why = notReadyReason(bc.status?.conditions);
-        if (why) lines.push(`  ${bc.metadata?.namespace}/${bc.metadata?.name}: ${why}`);
+        for (const why of [notReadyReason(bc.status?.conditions), managed && registrationOf(bc, managed).problem])
+          if (why) lines.push(`  ${bc.metadata?.namespace}/${bc.metadata?.name}: ${why}`);
       }
     }
     io.out(lines.join('\n'));
@@ -146,4 +152,31 @@ export function notReadyReason(conditions: ConditionLike[] | undefined): string 
     .find((c) => c && c.status !== 'True');
   if (!first) return cs.length ? undefined : 'no status yet (is the manager running?)';
   return `${first.type} ${first.status} ${first.reason ?? ''}${first.message ? `: ${first.message}` : ''}`.replace(/ +:/, ':');
+}
+
+const condOf = (o: Obj, type: string) => (o.status?.conditions as ConditionLike[] | undefined)?.find((c) => c.type === type);
+const condText = (c: ConditionLike | undefined) => (!c ? '-' : c.status === 'True' || !c.reason ? c.status : `${c.status}(${c.reason})`);
+const because = (c: ConditionLike) => `${c.status}${c.reason ? ` ${c.reason}` : ''}${c.message ? `: ${c.message}` : ''}`;
+
+/**
+ * A business cluster's OCM registration as the hub reports it: JOINED and AVAILABLE from its ManagedCluster (found by
+ * the labels kokpit puts on it), and, when it is not Joined and Available, why (OCM's reason and message, or the
+ * multicluster operator's condition while there is no ManagedCluster yet).
+ */
+export function registrationOf(bc: Obj, managed: Obj[]): { columns: [string, string]; problem?: string } {
+  const mine = (m: Obj) =>
+    m.metadata?.labels?.[LABELS.namespace] === bc.metadata?.namespace && m.metadata?.labels?.[LABELS.cluster] === bc.metadata?.name;
+  const mc = managed.find(mine);
+  if (!mc) {
+    if (bc.spec?.multicluster?.register === false) return { columns: ['not registered', '-'] };
+    const c = condOf(bc, 'ManagedCluster');
+    return { columns: ['-', '-'], problem: c && c.status !== 'True' ? `ManagedCluster ${because(c)}` : undefined };
+  }
+  const joined = condOf(mc, 'ManagedClusterJoined') ?? { type: 'ManagedClusterJoined', status: 'Unknown' };
+  const available = condOf(mc, 'ManagedClusterConditionAvailable') ?? { type: 'ManagedClusterConditionAvailable', status: 'Unknown' };
+  const [word, bad] = joined.status !== 'True' ? ['Joined', joined] : ['Available', available];
+  return {
+    columns: [condText(joined), condText(available)],
+    problem: bad.status === 'True' ? undefined : `ManagedCluster ${mc.metadata?.name} ${word}=${because(bad)}`,
+  };
 }
