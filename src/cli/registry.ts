@@ -5,6 +5,7 @@
 // test/unit/cli/registry.test.ts loads every entry, so a wrong module or export name fails there.
 import type { Command } from './command';
 import { sandboxRoot } from '../local/sandbox-state';
+import { VALIDATE_ENTRY } from './validate-entry';
 
 declare const KOKPIT_BUNDLE: true | undefined;
 
@@ -17,12 +18,7 @@ export interface CommandEntry {
 
 export const COMMANDS: CommandEntry[] = [
   {
-    name: 'validate',
-    summary: 'Check kokpit manifests and kind configs (schema, YAML and semantic rules) offline',
-    usage:
-      'kokpit validate [--output text|json] <files or dirs…>\n\n' +
-      'Directories are searched recursively for *.yaml and *.yml (node_modules and dot-directories are skipped).\n' +
-      'Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage or I/O error.',
+    ...VALIDATE_ENTRY, // also in the validate bundle (validate-main.ts)
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/validate') : await import('./commands/validate')).validateCommand,
   },
@@ -234,6 +230,32 @@ export const COMMANDS: CommandEntry[] = [
       'if any is not, nothing is imported. --builtin adds the definitions kokpit ships (coredns, kube-proxy).',
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/addons') : await import('./commands/addons')).addonsCommand,
+  },
+  {
+    name: 'register',
+    summary: 'Register a cluster kokpit did not create with the OCM hub (a ManagedCluster, its agent hosted in the meta cluster)',
+    usage:
+      'kokpit register NAME --kubeconfig FILE [--context CTX] [--labels k=v[,k=v…]] [--timeout 5m] [--no-wait]\n' +
+      '                [--meta-kubeconfig FILE] [--meta-context NAME] [--name ENV]\n\n' +
+      '--kubeconfig is the cluster to register (certificate or token; exec plugins are refused); its contents go to a Secret\n' +
+      'in the meta cluster and are never printed. The meta cluster: --meta-kubeconfig, $KUBECONFIG or the local environment.\n' +
+      "Checked before anything is written: the hub is installed (`kokpit up --with-ocm`), NAME is free (not a BusinessCluster's,\n" +
+      "not another import's), the cluster answers and its user may do what the agent needs. Running it again converges.\n" +
+      'Exit status: 0 registered (Joined and Available unless --no-wait), 1 refused (the reason first: HubNotInstalled,\n' +
+      'NameTaken, InvalidKubeconfig, Unreachable, Unauthorized, Forbidden) or not Available in --timeout, 2 usage error.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/register') : await import('./commands/register')).registerCommand,
+  },
+  {
+    name: 'deregister',
+    summary: 'Remove a cluster `kokpit register` added: its ManagedCluster, hub namespace, hosted agent and credentials',
+    usage:
+      'kokpit deregister NAME [--timeout 5m] [--ignore-not-found] [--meta-kubeconfig FILE] [--meta-context NAME] [--name ENV]\n\n' +
+      "Refuses a BusinessCluster's ManagedCluster (delete the BusinessCluster, or set spec.multicluster.register: false) and\n" +
+      'ones kokpit did not create. Works are removed by the agent first. Exit status: 0 removed (or nothing to remove with\n' +
+      '--ignore-not-found), 1 refused (NotRegistered, NotOurs) or not finished in --timeout (run it again), 2 usage error.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/register') : await import('./commands/register')).deregisterCommand,
   },
   {
     name: 'diff',

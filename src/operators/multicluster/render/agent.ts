@@ -24,26 +24,33 @@ export interface ManagedClusterObject extends KubernetesObject {
   status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[]; version?: { kubernetes?: string } };
 }
 
+/** A ManagedCluster kokpit creates (for a BusinessCluster or an imported cluster): accepted by the hub, kokpit's label. */
+export function managedClusterObject(
+  name: string,
+  labels: Record<string, string>,
+  leaseDurationSeconds: number,
+  annotations?: Record<string, string>,
+): ManagedClusterObject {
+  return {
+    apiVersion: 'cluster.open-cluster-management.io/v1',
+    kind: 'ManagedCluster',
+    metadata: { name, labels: { ...labels, [LABELS.managedBy]: 'kokpit' }, ...(annotations ? { annotations } : {}) },
+    spec: { hubAcceptsClient: true, leaseDurationSeconds },
+  };
+}
+
 export function renderManagedCluster(c: BusinessCluster): ManagedClusterObject {
   const ns = c.metadata.namespace ?? 'default';
   const mc = multiclusterOf(c);
   const version = c.status?.version ?? c.spec.version;
-  return {
-    apiVersion: 'cluster.open-cluster-management.io/v1',
-    kind: 'ManagedCluster',
-    metadata: {
-      name: managedClusterName(ns, c.metadata.name),
-      labels: {
-        ...(c.metadata.labels ?? {}),
-        [LABELS.namespace]: ns,
-        [LABELS.cluster]: c.metadata.name,
-        [LABELS.kubernetesVersion]: version,
-        [LABELS.managedBy]: 'kokpit',
-        ...(mc.clusterSet ? { [LABELS.clusterSet]: mc.clusterSet } : {}),
-      },
-    },
-    spec: { hubAcceptsClient: true, leaseDurationSeconds: mc.leaseDurationSeconds },
+  const labels = {
+    ...(c.metadata.labels ?? {}),
+    [LABELS.namespace]: ns,
+    [LABELS.cluster]: c.metadata.name,
+    [LABELS.kubernetesVersion]: version,
+    ...(mc.clusterSet ? { [LABELS.clusterSet]: mc.clusterSet } : {}),
   };
+  return managedClusterObject(managedClusterName(ns, c.metadata.name), labels, mc.leaseDurationSeconds);
 }
 
 /** The ManagedClusterSet `spec.multicluster.clusterSet` names (kokpit creates it when missing and never deletes it: others may use it). */
