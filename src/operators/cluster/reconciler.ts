@@ -44,6 +44,7 @@ import { CONDITION_TYPES, findCondition, mergeConditions, type ConditionInput, t
 import { deleteEtcdPrefix } from './etcd-cleanup';
 import { APISERVER_PORT, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL, names } from './names';
 import { checkNetwork, serviceAddresses } from './network';
+import { foreignOwner, managedEtcdSecrets, NameConflictError, OwnedApplier } from './ownership';
 import { ensurePKI } from './pki';
 import { issueCert } from '../../pki';
 import { addonDefinition, AddonError, renderAddon, resolveParameters, type AddonFacts } from './render/addons';
@@ -159,8 +160,8 @@ interface Pass {
 }
 
 export class ClusterReconciler {
-  /** Reads and applies in the meta cluster. */
-  readonly metaApplier: Applier;
+  /** Reads and applies in the meta cluster; never takes over another owner's object (NameConflict). */
+  readonly metaApplier: OwnedApplier;
   private readonly rt: ClusterRuntime;
   private readonly log: Logger;
   private readonly core: CoreV1Api;
@@ -169,7 +170,7 @@ export class ClusterReconciler {
   constructor(rt: ClusterRuntime) {
     // Its own User-Agent: the API server's audit log tells this operator's writes apart.
     this.rt = { ...rt, kc: withUserAgent(rt.kc, CLUSTER_OPERATOR_AGENT) };
-    this.metaApplier = new Applier(makeObjectApi(this.rt.kc));
+    this.metaApplier = new OwnedApplier(makeObjectApi(this.rt.kc));
     this.log = rt.log ?? silentLogger;
     this.core = this.rt.kc.makeApiClient(CoreV1Api);
   }
@@ -194,7 +195,8 @@ export class ClusterReconciler {
     let failure: unknown;
     try {
       result = await this.runSteps(cluster, state);
-    } catch (e) {
+    } catch (err) {
+      const e = err instanceof NameConflictError ? this.conflictStop(err, state) : err;
       if (e instanceof StopPass) {
         state.conditions.push(e.condition as ConditionInput);
         result = e.requeueAfterMs !== undefined ? { requeueAfterMs: e.requeueAfterMs } : undefined;
@@ -216,6 +218,19 @@ export class ClusterReconciler {
     if (failure) throw failure;
     return result;
   };
+
+  /**
+   * A name this cluster derives is another owner's object: the step that wanted it stops on its own condition with
+   * NameConflict (naming the object and its owner). Not retried with backoff: it clears only when the other owner
+   * goes, which sends no event here, so it looks again every minute or so.
+   */
+  private conflictStop(e: NameConflictError, state: PassState): StopPass {
+    const step = STEPS[state.completedSteps.length] ?? 'addons';
+    return new StopPass(
+      { type: STEP_CONDITIONS[step], status: 'False', reason: 'NameConflict', message: e.message },
+      (this.rt.waitRequeueMs ?? 5000) * 12,
+    );
+  }
 
   /** One pass: the steps in order, then a requeue while the control plane rolls out or upgrades. */
   private async runSteps(c: DefaultedBusinessCluster, state: PassState): Promise<ReconcileResult | void> {
@@ -311,7 +326,9 @@ export class ClusterReconciler {
     let etcd: EtcdCluster | undefined;
     const [dedicated] = controlPlaneParts.etcd(c, p);
     if (dedicated) {
-      etcd = (await this.metaApplier.ensure(dedicated as unknown as KubernetesObject)) as unknown as EtcdCluster;
+      const live = await this.metaApplier.read<KubernetesObject>(dedicated);
+      if (!live) await this.refuseTakenEtcdSecrets(c);
+      etcd = (await this.metaApplier.ensureAgainst(dedicated as unknown as KubernetesObject, live)) as unknown as EtcdCluster;
     } else {
       const ref = c.spec.etcd.clusterRef!.name;
       etcd = await this.metaApplier.read<EtcdCluster & KubernetesObject>({
@@ -375,6 +392,23 @@ export class ClusterReconciler {
     p.etcdServers = etcd.status?.clientEndpoint ?? clientEndpoint({ name: etcdName, namespace: ns });
     p.state.status.etcdPrefix = p.prefix;
     p.cond('EtcdReady', 'True', 'EtcdAvailable', `EtcdCluster ${etcdName}, prefix ${p.prefix}`);
+  }
+
+  /**
+   * Before the managed EtcdCluster is made: the Secrets the etcd operator will make for it must not exist (another
+   * cluster's `<x>-etcd-ca` CA, `<x>-apiserver-etcd-client`), or that operator would find and use them. Two reads,
+   * only until the EtcdCluster exists; from then on its Secrets are its own.
+   */
+  private async refuseTakenEtcdSecrets(c: BusinessCluster): Promise<void> {
+    for (const name of Object.values(managedEtcdSecrets(c.metadata.name))) {
+      const s = await this.metaApplier.read<KubernetesObject>({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name, namespace: c.metadata.namespace },
+      });
+      if (s)
+        throw new NameConflictError('Secret', name, foreignOwner(s, { name: c.metadata.name, uid: '' }) ?? 'someone else', c.metadata.name);
+    }
   }
 
   /** 4. The apiserver Service first: its ClusterIP and the host endpoint go into the serving certificate. */
@@ -629,7 +663,8 @@ export class ClusterReconciler {
       kind: 'Deployment',
       metadata: { name, namespace: c.metadata.namespace },
     });
-    if (!d) return { version: undefined, rolledOut: false };
+    // Someone else's Deployment of that name says nothing about this cluster (its apply step will refuse it).
+    if (!d || foreignOwner(d, { name: c.metadata.name, uid: c.metadata.uid ?? '' })) return { version: undefined, rolledOut: false };
     const s = summarize(d);
     return { version: s.version, rolledOut: s.rolledOut };
   }
@@ -708,7 +743,9 @@ export class ClusterReconciler {
     // Stop the control plane first: an apiserver still running would write keys after the cleanup.
     for (const name of [names.apiServer(c.metadata.name), names.controllerManager(c.metadata.name), names.scheduler(c.metadata.name)]) {
       const ref = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: ns } };
-      if (await this.metaApplier.read(ref)) {
+      const live = await this.metaApplier.read(ref);
+      // Only its own: a Deployment of that name that is someone else's is left running.
+      if (live && !foreignOwner(live, { name: c.metadata.name, uid: c.metadata.uid ?? '' })) {
         await deleteObject(makeObjectApi(this.rt.kc), ref, { propagationPolicy: 'Background' });
       }
     }
