@@ -110,6 +110,8 @@ export async function applyStatus(
   obj: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
   plural: string,
   status: unknown,
+  /** Another operator's status fields (a condition, a record) go under its own manager, so neither apply drops the other's. */
+  fieldManager = FIELD_MANAGER,
 ): Promise<void> {
   const [group, version] = obj.apiVersion.split('/');
   const api = kc.makeApiClient(CustomObjectsApi);
@@ -120,7 +122,7 @@ export async function applyStatus(
     metadata: { name: obj.metadata.name, ...(ns ? { namespace: ns } : {}) },
     status,
   };
-  const common = { group, version, plural, name: obj.metadata.name, body, fieldManager: FIELD_MANAGER, force: true };
+  const common = { group, version, plural, name: obj.metadata.name, body, fieldManager, force: true };
   const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
   try {
     if (ns) await api.patchNamespacedCustomObjectStatus({ ...common, namespace: ns }, ssa);

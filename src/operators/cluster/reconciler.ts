@@ -275,16 +275,18 @@ export class ClusterReconciler {
   private async catalogStep(p: Pass): Promise<void> {
     const { c } = p;
     p.catalog = await listObjects<KubernetesVersion & KubernetesObject>(makeObjectApi(this.rt.kc), API, 'KubernetesVersion');
-    const verdict = checkCatalog(c.spec.version, p.catalog);
-    if (!verdict.ok)
-      throw new StopPass({ type: 'CatalogValid', status: 'False', reason: verdict.reason, message: verdict.message }, undefined);
-    p.target = verdict.release;
-    p.cond('CatalogValid', 'True', 'VersionAvailable', `${c.spec.version} is ${p.target.state ?? 'Supported'}`);
     const deployments = {
       apiServer: await this.readDeployment(c, names.apiServer(c.metadata.name)),
       controllerManager: await this.readDeployment(c, names.controllerManager(c.metadata.name)),
       scheduler: await this.readDeployment(c, names.scheduler(c.metadata.name)),
     };
+    // A version the cluster already runs stays reconciled when it turns Deprecated (issue 17: only new clusters are refused).
+    const verdict = checkCatalog(c.spec.version, p.catalog, [deployments.apiServer.version, c.status?.version]);
+    if (!verdict.ok)
+      throw new StopPass({ type: 'CatalogValid', status: 'False', reason: verdict.reason, message: verdict.message }, undefined);
+    p.target = verdict.release;
+    if (verdict.deprecated) p.cond('CatalogValid', 'True', 'VersionDeprecated', verdict.deprecated);
+    else p.cond('CatalogValid', 'True', 'VersionAvailable', `${c.spec.version} is ${p.target.state ?? 'Supported'}`);
     const controllersLive: LiveComponent = {
       version: deployments.controllerManager.version ?? deployments.scheduler.version,
       rolledOut: deployments.controllerManager.rolledOut && deployments.scheduler.rolledOut,
@@ -843,7 +845,9 @@ export class ClusterReconciler {
     // Conditions other operators own (the multicluster operator's ManagedCluster) are theirs to write: left out of
     // the comparison, and kept by server-side apply since another field manager owns them.
     const own: readonly string[] = CONDITION_TYPES;
-    const prevOwn = { ...prev, ...(prev.conditions ? { conditions: prev.conditions.filter((x) => own.includes(x.type)) } : {}) };
+    // status.maintenance is the maintenance controller's (issue 17), likewise.
+    const { maintenance: _theirs, ...prevMine } = prev;
+    const prevOwn = { ...prevMine, ...(prev.conditions ? { conditions: prev.conditions.filter((x) => own.includes(x.type)) } : {}) };
     if (canonicalJSON(status) === canonicalJSON(prevOwn)) return;
     await applyStatus(
       this.rt.kc,

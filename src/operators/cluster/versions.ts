@@ -8,7 +8,12 @@ const USABLE = new Set(['Supported', 'Preview']);
 export { compareVersions, parseVersion } from '../../kit';
 
 export type CatalogVerdict =
-  { ok: true; release: KubernetesVersionSpec } | { ok: false; reason: 'VersionNotInCatalog' | 'VersionNotUsable'; message: string };
+  | {
+      ok: true;
+      release: KubernetesVersionSpec;
+      /** Deprecated, but the cluster already runs it: the warning to show. */ deprecated?: string;
+    }
+  | { ok: false; reason: 'VersionNotInCatalog' | 'VersionNotUsable'; message: string };
 
 /** Available versions as a message fragment: `v1.32.13, v1.33.13 (Preview)`. */
 export function describeUsable(catalog: KubernetesVersion[]): string {
@@ -19,7 +24,11 @@ export function describeUsable(catalog: KubernetesVersion[]): string {
   return usable.length ? usable.join(', ') : 'none (add one with `kokpit versions add -f <file>`)';
 }
 
-export function checkCatalog(version: string, catalog: KubernetesVersion[]): CatalogVerdict {
+/**
+ * Whether `version` may be used. `running`: versions the cluster already runs; a Deprecated version among them keeps
+ * being reconciled (with a warning), since only new clusters and upgrades to it are refused.
+ */
+export function checkCatalog(version: string, catalog: KubernetesVersion[], running: readonly (string | undefined)[] = []): CatalogVerdict {
   const entry = catalog.find((v) => v.spec.version === version);
   if (!entry) {
     return {
@@ -29,8 +38,16 @@ export function checkCatalog(version: string, catalog: KubernetesVersion[]): Cat
     };
   }
   const state = entry.spec.state ?? 'Supported';
+  const why = (entry as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.[STATE_REASON_ANNOTATION];
+  if (state === 'Deprecated' && running.includes(version))
+    return {
+      ok: true,
+      release: entry.spec,
+      deprecated:
+        `${version} is Deprecated${why ? ` (${why})` : ''}: this cluster keeps being reconciled, but no new cluster or upgrade ` +
+        `can use it; move on to one of ${describeUsable(catalog)}`,
+    };
   if (!USABLE.has(state)) {
-    const why = (entry as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations?.[STATE_REASON_ANNOTATION];
     return {
       ok: false,
       reason: 'VersionNotUsable',

@@ -1,6 +1,7 @@
 // Wiring: FleetRollouts, the BusinessClusters they move and the version catalog, all through the process's
 // shared informers (BusinessClusters are the same watch the cluster and machine operators use). A cluster's
-// change wakes the rollouts that select it; a catalog change wakes every rollout.
+// change wakes the rollouts that select it; a catalog change wakes every rollout. The maintenance controller
+// (patch updates, moves off Unsupported or expired versions) runs beside it on the same caches, per cluster.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { BusinessCluster, FleetRollout, KubernetesVersion } from '../../api';
 import type { Controller, ControllerOptions } from '../../controller/controller';
@@ -8,7 +9,9 @@ import { runOperator, type OperatorDefinition } from '../../controller/operator'
 import { keyOf, type Logger } from '../../controller/reconciler';
 import { kokpitWatch } from '../../controller/shared-informers';
 import { kokpitUserAgent, withUserAgent } from '../../kube';
+import { MaintenanceReconciler } from './maintenance';
 import { RolloutReconciler, rolloutsOf } from './reconciler';
+import { maintenanceRelevant } from './render/maintenance';
 
 export interface RolloutOperatorOptions {
   kc: KubeConfig;
@@ -20,6 +23,7 @@ export interface RolloutOperatorOptions {
 export interface RolloutOperator {
   reconciler: RolloutReconciler;
   controller: Controller;
+  maintenance: Controller;
   stop(): Promise<void>;
 }
 
@@ -39,18 +43,33 @@ export function rolloutOperator(opts: Omit<RolloutOperatorOptions, 'kc' | 'log'>
       });
       // One worker: rollouts are few, and one pass at a time keeps the overlap check between them simple.
       const controller = ctx.controller('fleetrollout', (key) => reconciler.reconcile(key), { workers: 1, ...opts.controller });
+      const maintenanceReconciler = new MaintenanceReconciler({
+        kc: withUserAgent(ctx.kc, kokpitUserAgent('rollout-operator')),
+        log: ctx.log,
+        now: opts.now,
+        cache: { versions: () => versions.list(), rollouts: () => rollouts.list() },
+      });
+      const maintenance = ctx.controller('maintenance', (key) => maintenanceReconciler.reconcile(key), opts.controller);
+      // Only clusters maintenance has anything to look at get a pass (the rest of the fleet costs nothing).
+      const maintain = (bc: BusinessCluster) => {
+        if (maintenanceRelevant(bc, versions.list())) maintenance.enqueue(keyOf(bc));
+      };
       rollouts.onEvent((r) => {
         controller.enqueue(keyOf(r));
+        // A rollout that finishes releases its clusters to maintenance.
+        for (const bc of clusters.list()) if (rolloutsOf([r], bc).length) maintain(bc);
         // A rollout that finishes or goes away may release clusters another one waits for.
         for (const other of rollouts.list()) if (other.metadata.name !== r.metadata.name) controller.enqueue(keyOf(other));
       });
       clusters.onEvent((bc) => {
         for (const k of rolloutsOf(rollouts.list(), bc)) controller.enqueue(k);
+        maintain(bc);
       });
       versions.onEvent(() => {
         for (const r of rollouts.list()) controller.enqueue(keyOf(r));
+        for (const bc of clusters.list()) maintain(bc);
       });
-      return { reconciler, controller };
+      return { reconciler, controller, maintenance };
     },
   };
 }

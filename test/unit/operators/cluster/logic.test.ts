@@ -32,10 +32,24 @@ describe('cluster operator logic', () => {
         reason: 'VersionNotUsable',
         message: 'version v1.31.9 is Deprecated; clusters can use Supported or Preview versions: v1.32.13, v1.33.13, v1.34.1 (Preview)',
       });
+      assert.deepEqual(checkCatalog('v1.31.9', catalog, ['v1.30.5']).ok, false, 'an upgrade to a Deprecated version is refused');
       assert.match(
         (checkCatalog('v1.33.13', []) as { message: string }).message,
         /available: none \(add one with `kokpit versions add -f <file>`\)/,
       );
+    });
+  });
+
+  describe('a Deprecated version (issue 17, catalog states)', () => {
+    it('a cluster that already runs it keeps being reconciled, with a warning that names where to go', () => {
+      const v = checkCatalog('v1.31.9', catalog, [undefined, 'v1.31.9']);
+      assert.equal(v.ok, true);
+      assert.equal(
+        (v as { deprecated?: string }).deprecated,
+        'v1.31.9 is Deprecated: this cluster keeps being reconciled, but no new cluster or upgrade can use it; ' +
+          'move on to one of v1.32.13, v1.33.13, v1.34.1 (Preview)',
+      );
+      assert.equal((checkCatalog('v1.33.13', catalog, ['v1.33.13']) as { deprecated?: string }).deprecated, undefined);
     });
   });
 
