@@ -171,6 +171,16 @@ export class FleetModel {
       .map((v) => ({ version: v.spec.version, state: v.spec.state, reason: v.metadata.annotations?.[STATE_REASON_ANNOTATION] }));
   }
 
+  /** Where the manager runs and its lease, on the meta-cluster node (fleet/manager-lease.ts); returns the ids to refresh. */
+  setManager(summary: { text: string; status: FleetStatus; tooltip?: string }): string[] {
+    const root = this.nodes.get(this.rootId)!;
+    const description = `meta cluster · ${summary.text}`;
+    const status = this.metaStatus === 'ok' ? summary.status : this.metaStatus;
+    if (root.description === description && root.status === status && root.tooltip === summary.tooltip) return [];
+    this.put({ ...root, description, status, tooltip: summary.tooltip });
+    return [this.rootId];
+  }
+
   /** Adds or replaces one object; returns the ids of nodes to refresh. */
   upsert(obj: Obj): string[] {
     const key = objKey(obj.kind, obj.metadata.namespace, obj.metadata.name);

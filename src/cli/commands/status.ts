@@ -1,11 +1,11 @@
 // `kokpit status`: the meta cluster, the manager (leader Lease), and a table of business clusters with
 // phase, version, endpoint, etcd health and machines. Exit 1 when the meta cluster is unreachable.
-import { CoordinationV1Api, CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
+import { describeManagerLease, readManagerLease } from '../../fleet/manager-lease';
 import { briefError } from '../../controller/reconciler';
 import { CONDITION_TYPES } from '../../operators/cluster/conditions';
 import { LABELS } from '../../operators/multicluster/names';
 import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../args';
-import { MANAGER_NAMESPACE } from '../../local/sandbox-env';
 import { DEFAULT_ENV_NAME, readEnvironment } from '../../local/state';
 import { isAlive } from '../../controlplane';
 import { EXIT, UsageError, type Command } from '../command';
@@ -31,32 +31,8 @@ export function machinesOf(bc: Obj, machines: Obj[] | undefined): string {
   return `${mine.filter((m) => m.status?.phase === 'Running').length}/${mine.length} running`;
 }
 
-/** In the cluster, the holder is the manager pod's name (config/manager: POD_NAME); anything else runs on a host. */
-async function whereManagerRuns(kc: KubeConfig, holder: string): Promise<string> {
-  try {
-    const pod = await kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: holder, namespace: MANAGER_NAMESPACE });
-    const node = pod.spec?.nodeName ? ` on ${pod.spec.nodeName}` : '';
-    return `in the cluster: pod ${MANAGER_NAMESPACE}/${holder} (${pod.status?.phase ?? 'Pending'}${node})`;
-  } catch (e) {
-    return (e as { code?: number }).code === 404 ? `on a host: ${holder}` : holder;
-  }
-}
-
 async function managerLine(kc: KubeConfig): Promise<string> {
-  try {
-    const lease = await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'kokpit-manager', namespace: MANAGER_NAMESPACE });
-    const holder = lease.spec?.holderIdentity;
-    const renew = lease.spec?.renewTime ? new Date(lease.spec.renewTime as unknown as string).getTime() : 0;
-    const duration = (lease.spec?.leaseDurationSeconds ?? 15) * 1000;
-    if (!holder) return 'no manager holds the lease (none running)';
-    const fresh = Date.now() - renew < duration;
-    return (
-      `${await whereManagerRuns(kc, holder)} ${fresh ? 'holds' : 'held (expired)'} the lease ${MANAGER_NAMESPACE}/kokpit-manager, ` +
-      `renewed ${Math.round((Date.now() - renew) / 1000)}s ago`
-    );
-  } catch (e) {
-    return (e as { code?: number }).code === 404 ? 'no manager has run here (no lease)' : `unknown (${briefError(e)})`;
-  }
+  return describeManagerLease(await readManagerLease(kc));
 }
 
 export const statusCommand: Command = {

@@ -2,7 +2,17 @@
 // leader lease (kokpit-system/kokpit-manager). Its logs go to the Kokpit output channel; a status-bar item shows
 // whether it runs, waits for another holder of the lease, or failed. Disconnecting or deactivating stops it.
 import * as vscode from 'vscode';
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  describeManagerLease,
+  leaseHeld,
+  leaseTransition,
+  managerSummary,
+  readManagerLease,
+  type ManagerLease,
+} from '../../fleet/manager-lease';
 import type { FleetController, FleetState } from '../fleet/controller';
+import { ManagerLeaseWatch } from '../model/manager-lease-watch';
 import { COMMANDS } from '../model/commands';
 import type { Logger } from '../model/logger';
 import { reconcilerStatus, ReconcilerService, shouldAutoStart, type ManagerFactory } from '../model/reconcilers';
@@ -53,20 +63,29 @@ function prefixed(log: Logger, prefix: string): Logger {
 /** The service, its status-bar item, starting on connect (kokpit.reconcilers.autoStart), and stopping when the meta cluster goes away. */
 export function createReconcilers(
   context: vscode.ExtensionContext,
-  runtime: Pick<Runtime, 'logger' | 'settings'>,
+  runtime: Pick<Runtime, 'logger' | 'settings' | 'clock'>,
   fleet: FleetController,
   factory: ManagerFactory = embeddedManager,
+  readLease: (kc: KubeConfig) => Promise<ManagerLease> = (kc) => readManagerLease(kc),
 ): ReconcilerService {
   const { logger } = runtime;
   const service = new ReconcilerService(factory, logger);
   const item = vscode.window.createStatusBarItem('kokpit.reconcilers', vscode.StatusBarAlignment.Left, 9);
   item.name = 'Kokpit reconcilers';
+  let lease: ManagerLeaseWatch | undefined;
+  /** The lease as read, when it is not this editor's own manager that holds it. */
+  const elsewhere = () => (service.state.kind === 'running' ? undefined : lease?.current);
   const show = () => {
     const s = service.state;
-    const status = reconcilerStatus(s);
+    const other = elsewhere();
+    const status = reconcilerStatus(s, other);
     item.text = status.text;
     item.tooltip = status.tooltip;
-    item.command = s.kind === 'running' || s.kind === 'waiting' ? COMMANDS.stopReconcilers.id : COMMANDS.startReconcilers.id;
+    const heldElsewhere = other !== undefined && leaseHeld(other);
+    // "Start Reconcilers" is offered only while no other manager holds the lease (package.json menus use this key).
+    void vscode.commands.executeCommand('setContext', 'kokpit.managerLeaseHeldElsewhere', heldElsewhere);
+    item.command =
+      s.kind === 'running' || s.kind === 'waiting' ? COMMANDS.stopReconcilers.id : heldElsewhere ? undefined : COMMANDS.startReconcilers.id;
     // The leader elector itself logs who holds the lease. Hidden while there is nothing to run against.
     if (fleet.state.kind === 'connected' || s.kind !== 'stopped') item.show();
     else item.hide();
@@ -93,8 +112,31 @@ export function createReconcilers(
       logger.warn(`auto-start of the reconcilers: ${e instanceof Error ? e.message : String(e)}`);
     }
   };
+  const onLease = (next: ManagerLease, prev: ManagerLease | undefined) => {
+    fleet.setManagerSummary({ ...managerSummary(next), tooltip: `Manager: ${describeManagerLease(next)}` });
+    // This editor's own manager taking or releasing the lease is not news; another one's failover or lapse is.
+    const t = service.state.kind === 'running' ? undefined : leaseTransition(prev, next);
+    if (t && runtime.settings.current().notificationsEnabled) {
+      logger.warn(`notification: ${t.message}`);
+      const say = t.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+      void say(`Kokpit: ${t.message}`);
+    }
+    show();
+  };
+  const watchLease = (state: FleetState) => {
+    lease?.stop();
+    lease = undefined;
+    const kc = fleet.metaKubeConfig;
+    if (state.kind === 'connected' && kc) {
+      lease = new ManagerLeaseWatch(() => readLease(kc), runtime.clock, onLease);
+      lease.start();
+    }
+    show();
+  };
   context.subscriptions.push(
     item,
+    { dispose: () => lease?.stop() },
+    fleet.onDidChangeState(watchLease),
     service.onDidChange(show),
     fleet.onDidChangeState(show),
     // Reconcilers against a cluster the editor no longer shows would be invisible: stop them with the connection.

@@ -82,6 +82,12 @@ export class FleetController implements vscode.Disposable {
     }
   }
 
+  /** Where the manager runs and its lease, on the meta-cluster node (read by the reconcilers' lease watch). */
+  setManagerSummary(summary: { text: string; status: FleetNode['status']; tooltip?: string }): void {
+    const ids = this.connection?.model.setManager(summary);
+    if (ids?.length) this.fireTree(ids);
+  }
+
   node(id: string): FleetNode | undefined {
     return this.connection?.model.get(id);
   }

@@ -2,7 +2,7 @@
 // transition (src/fleet/notifications.ts decides), from the Fleet view's own watches, with "Show Reason" (the
 // object's YAML, its conditions) and "Show Events". `kokpit.notifications.enabled` turns them off; the detector
 // keeps following the fleet meanwhile, so turning them on again does not replay old problems.
-// The manager's lease is not watched by the Fleet view, so losing it is not notified (yet).
+// The manager's lease is polled by the reconcilers' lease watch (commands/reconcilers.ts), which notifies its lapses.
 import * as vscode from 'vscode';
 import { TransitionDetector, type FleetNotification } from '../../fleet/notifications';
 import { COMMANDS } from '../model/commands';

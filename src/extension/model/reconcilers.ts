@@ -3,6 +3,7 @@
 // lease this one waits and says who holds it. No vscode here; the manager comes in through a factory.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from './logger';
+import { describeManagerLease, leaseHeld, managerSummary, type ManagerLease } from '../../fleet/manager-lease';
 
 export type ReconcilerState =
   | { kind: 'stopped' }
@@ -90,8 +91,15 @@ export class ReconcilerService {
   }
 }
 
-/** The status-bar text and tooltip for a reconciler state. */
-export function reconcilerStatus(state: ReconcilerState): { text: string; tooltip: string } {
+/** The status-bar text and tooltip for a reconciler state; `elsewhere`: a manager that is not this one holds the lease. */
+export function reconcilerStatus(state: ReconcilerState, elsewhere?: ManagerLease): { text: string; tooltip: string } {
+  if ((state.kind === 'stopped' || state.kind === 'failed') && elsewhere && leaseHeld(elsewhere)) {
+    const s = managerSummary(elsewhere);
+    return {
+      text: `$(server-environment) ${s.text}`,
+      tooltip: `Kokpit: the manager ${describeManagerLease(elsewhere)}. The editor does not start its own reconcilers while it does.`,
+    };
+  }
   switch (state.kind) {
     case 'running':
       return { text: '$(play-circle) reconcilers', tooltip: `Kokpit: reconcilers running against ${state.context}. Click to stop.` };
