@@ -58,14 +58,16 @@ export const COMMANDS: CommandEntry[] = [
     usage:
       'kokpit operator [--kubeconfig FILE] [--context NAME] [--namespace kokpit-system] [--install-crds] [--no-leader-elect] ' +
       '[--lease-duration 15] [--etcd-access pod-ip|port-forward]\n' +
-      '                [--metrics-bind-address 0|HOST:PORT] [--health-probe-bind-address 0|HOST:PORT] [-v]\n\n' +
+      '                [--metrics-bind-address 0|HOST:PORT] [--health-probe-bind-address 0|HOST:PORT] [--controllers LIST] [-v]\n\n' +
       'Runs in the foreground until SIGINT/SIGTERM. Only one manager per meta cluster reconciles (Lease\n' +
       '<namespace>/kokpit-manager); others wait and take over when it stops or dies.\n' +
       "--etcd-access port-forward: reach etcd members through the API server's pod port-forward (when this\n" +
       "process runs outside the meta cluster's pod network); pod-ip (default) dials pod IPs directly.\n" +
       "--metrics-bind-address: serve Prometheus /metrics (controller-runtime's names, and kokpit_* fleet gauges);\n" +
       '--health-probe-bind-address: serve /healthz and /readyz. Both as controller-runtime reads them (:8080 = every\n' +
-      'interface, 127.0.0.1:0 = a free loopback port); 0 (default) serves nothing.',
+      'interface, 127.0.0.1:0 = a free loopback port); 0 (default) serves nothing.\n' +
+      "--controllers: the operators to run, of etcd,cluster,machine,rollout (default all), as kube-controller-manager's\n" +
+      'flag: e.g. two managers, each with its own --namespace for its lease, running different operators.',
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/operator') : await import('./commands/operator')).operatorCommand,
   },
@@ -264,5 +266,21 @@ export const COMMANDS: CommandEntry[] = [
       'kokpit diff -f FILE [-n NAMESPACE] [--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
       'Exit status: 0 no differences, 1 differences, 2 an error. Secret values are shown as hashes only.',
     load: async () => (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/diff') : await import('./commands/diff')).diffCommand,
+  },
+  {
+    name: 'deploy',
+    summary: "Deploy a YAML file's objects to the ManagedClusters a label selector picks (OCM ManifestWorkReplicaSet + Placement)",
+    usage:
+      'kokpit deploy FILE --selector k=v[,k=v] [-n NAMESPACE] [--work-name N] [--cluster-set global] [--dry-run [-o yaml|json]]\n' +
+      '              [--kubeconfig FILE] [--context NAME] [--name ENV]\n\n' +
+      'Every object of FILE goes into one ManifestWorkReplicaSet whose Placement selects the clusters by label; both are named\n' +
+      "--work-name (default: the file's name as a DNS label) in NAMESPACE of the meta cluster (default: default), which is bound\n" +
+      'to the ManagedClusterSet --cluster-set (default global: every cluster). Objects without a namespace go to default.\n' +
+      "Deployments, StatefulSets, DaemonSets and Jobs report their status back to the hub's ManifestWorks.\n" +
+      'Refused before anything is created: a file with no object, an object without a name or with generateName, a hub-only\n' +
+      'kind (OCM, kokpit.dev), over 500 KiB, a selector that picks no ManagedCluster, OCM not installed (kokpit up --with-ocm).\n' +
+      'Exit status: 0 applied (or printed with --dry-run, which needs no cluster), 1 refused or failed, 2 usage error.',
+    load: async () =>
+      (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/deploy') : await import('./commands/deploy')).deployCommand,
   },
 ];

@@ -4,6 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { hostname } from 'node:os';
 import { LeaderElector } from '../controller/leader-election';
+import { collectDefaultMetrics } from 'prom-client';
 import { ControllerMetrics } from '../controller/metrics';
 import { kokpitUserAgent, observeRequests, withUserAgent } from '../kube';
 import { apiWritesObserver } from './api-writes';
@@ -61,6 +62,9 @@ export class Manager {
     this.kc = observeRequests(opts.kc, apiWritesObserver(this.metrics.registry), kokpitUserAgent('manager'));
     this.operators = new Operators(this.kc, opts.operators, this.log, this.metrics);
     if (opts.fleetMetrics !== false) registerFleetMetrics(this.metrics.registry, this.operators.informers);
+    // prom-client's process and Node.js runtime metrics (process_resident_memory_bytes, nodejs_heap_size_used_bytes, …),
+    // as controller-runtime exposes the Go process's: what a fleet costs is read from here (npm run bench -- fleet).
+    collectDefaultMetrics({ register: this.metrics.registry });
   }
 
   /** Where `/metrics` and the probes are served, once started. */

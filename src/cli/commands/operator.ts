@@ -24,7 +24,12 @@ interface Args {
   metricsAddress?: string;
   metricsSecure?: { certDir?: string };
   probeAddress?: string;
+  /** Operator names to run (`etcd`, `cluster`, `machine`, `rollout`); default all four. */
+  controllers: string[];
 }
+
+/** kube-controller-manager's `--controllers`, by operator: e.g. several managers, each running a part of kokpit. */
+const CONTROLLERS = ['etcd', 'cluster', 'machine', 'rollout'];
 
 const FLAGS: FlagSpec[] = [
   { name: 'kubeconfig', value: true },
@@ -43,9 +48,10 @@ const FLAGS: FlagSpec[] = [
   // kubebuilder's names: HTTPS + TokenReview/SubjectAccessReview on /metrics (config/manager turns it on).
   { name: 'metrics-secure' },
   { name: 'metrics-cert-path', value: true },
+  { name: 'controllers', value: true },
 ];
 
-function parseOperatorArgs(argv: string[]): Args {
+export function parseOperatorArgs(argv: string[]): Args {
   const p = parseFlags(argv, FLAGS);
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   if (p.flags['leader-elect'] && p.flags['no-leader-elect'])
@@ -74,7 +80,19 @@ function parseOperatorArgs(argv: string[]): Args {
     metricsAddress: address('metrics-bind-address'),
     metricsSecure: metricsSecurity(p),
     probeAddress: address('health-probe-bind-address'),
+    controllers: parseControllers(str(p, 'controllers')),
   };
+}
+
+function parseControllers(value: string | undefined): string[] {
+  if (value === undefined) return CONTROLLERS;
+  const names = value.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !CONTROLLERS.includes(n));
+  if (unknown.length || !names.length || names.includes(''))
+    throw new UsageError(
+      `--controllers: ${unknown.length ? `unknown ${unknown.join(', ')}; ` : ''}a comma-separated list of ${CONTROLLERS.join(', ')}`,
+    );
+  return CONTROLLERS.filter((n) => names.includes(n));
 }
 
 function metricsSecurity(p: ReturnType<typeof parseFlags>): Args['metricsSecure'] {
@@ -142,7 +160,9 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
   }
   const manager = new Manager({
     kc,
-    operators: kokpitOperators({ etcd: { access: args.etcdAccess } }),
+    operators: kokpitOperators({ etcd: { access: args.etcdAccess } }).filter((o) =>
+      args.controllers.includes(o.name.replace(/-operator$/, '')),
+    ),
     log,
     leaderElection: args.leaderElect
       ? {
