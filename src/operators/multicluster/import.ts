@@ -232,8 +232,9 @@ async function ensureManagedCRDs(k: ImportKubeconfig, files: string[]): Promise<
         name: crd.metadata!.name!,
       })
       .catch(() => undefined);
-    if (!live || !containsDesired(live, { spec: (crd as V1CustomResourceDefinition).spec }))
-      await applyRawCRD(k.kc, crd as V1CustomResourceDefinition);
+    // The server omits `preserveUnknownFields: false` (its default), which OCM's files spell out.
+    const { preserveUnknownFields: _p, ...spec } = (crd as V1CustomResourceDefinition).spec;
+    if (!live || !containsDesired(live, { spec })) await applyRawCRD(k.kc, crd as V1CustomResourceDefinition);
   }
 }
 

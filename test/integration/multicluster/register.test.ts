@@ -1,0 +1,286 @@
+// `kokpit register` / `kokpit deregister` on real processes: a meta control plane with the real OCM v1.0.0 hub and
+// the pod runner (as registration.test.ts), and a second local control plane that kokpit did not create (a "second
+// local environment's cluster", its admin kubeconfig in a file). The CLI runs in-process (runCli) with the meta
+// cluster given by --meta-kubeconfig. Each refusal is checked for its message and for leaving nothing behind.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as net from 'node:net';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import { runCli } from '../../../src/cli/main';
+import { REGISTER_USER_AGENT } from '../../../src/cli/commands/register';
+import type { CliIO } from '../../../src/cli/command';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
+import { buildKubeconfig } from '../../../src/pki';
+import { installHub, readOcmManifests } from '../../../src/operators/multicluster/hub';
+import { AGENT_NAMESPACE, agentNames } from '../../../src/operators/multicluster/names';
+import { startPodRunner, type PodRunner } from '../../../src/podrunner';
+import { AuditWrites, describeWrites } from '../../support/audit-writes';
+import { businessCluster, ensureNamespace } from '../cluster/support';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const NAME = 'edge-1';
+
+interface MC extends KubernetesObject {
+  spec?: { hubAcceptsClient?: boolean; leaseDurationSeconds?: number };
+  status?: { conditions?: { type: string; status: string; reason?: string }[] };
+}
+
+/** The CLI in-process: exit code and what it wrote to stdout and stderr. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: CliIO = { out: (t) => (out += t + '\n'), err: (t) => (err += t + '\n'), progress: () => {}, isTTY: false, cwd: process.cwd() };
+  const code = await runCli(argv, io);
+  return { code, out, err };
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('kokpit register / deregister: a cluster kokpit did not create, imported into the OCM hub', function () {
+  let cp: ControlPlane;
+  let other: ControlPlane;
+  let kc: KubeConfig;
+  let runner: PodRunner;
+  let dir: string;
+  const files = { meta: '', imported: '', unreachable: '', nobody: '' };
+  const t0 = Date.now();
+  const log = (l: string) => process.stderr.write(`  [+${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}\n`);
+  const objects = () => makeObjectApi(kc);
+  const mcRef = (name: string) => ({ apiVersion: 'cluster.open-cluster-management.io/v1', kind: 'ManagedCluster', metadata: { name } });
+  const cond = (o: MC | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type)?.status;
+  const meta = ['--meta-kubeconfig', ''];
+
+  /** What is left of NAME's registration in the meta cluster. */
+  async function leftovers(name: string): Promise<string[]> {
+    const n = agentNames(name);
+    const exists = async (ref: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }, what: string) =>
+      (await readObject(objects(), ref)) ? [what] : [];
+    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    const ours = (xs: { metadata?: { name?: string } }[]) => xs.map((x) => x.metadata!.name!).filter((x) => x.endsWith(`:${name}`));
+    const secret = (s: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: s, namespace: AGENT_NAMESPACE } });
+    return [
+      ...(await exists(mcRef(name), 'ManagedCluster').catch(() => [])), // before the hub is installed the kind is not served
+      ...(await exists(
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n.deployment, namespace: AGENT_NAMESPACE } },
+        'agent',
+      )),
+      ...(await exists({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, `namespace ${name}`)),
+      ...(await exists(secret(n.managedKubeconfigSecret), 'kubeconfig Secret')),
+      ...(await exists(secret(n.hubKubeconfigSecret), 'hub kubeconfig Secret')),
+      ...(await exists(secret(n.bootstrapSecret), 'bootstrap Secret')),
+      ...(
+        await kc
+          .makeApiClient(CoreV1Api)
+          .listNamespacedPod({ namespace: AGENT_NAMESPACE, labelSelector: `open-cluster-management.io/cluster-name=${name}` })
+          .catch(() => ({ items: [] }))
+      ).items.map((p) => `pod ${p.metadata?.name}`),
+      ...ours((await rbac.listClusterRole()).items).map((x) => `ClusterRole ${x}`),
+      ...ours((await rbac.listClusterRoleBinding()).items).map((x) => `ClusterRoleBinding ${x}`),
+    ];
+  }
+
+  before(async function () {
+    this.timeout(300_000);
+    [cp, other] = await Promise.all([
+      startControlPlane({ controllers: true, audit: true, log: (l) => log(`[meta] ${l}`) }),
+      startControlPlane({ audit: true, log: (l) => log(`[imported] ${l}`) }),
+    ]);
+    kc = cp.kubeConfig();
+    await installCRDs(kc);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-register-'));
+    const write = (f: string, text: string) => (fs.writeFileSync(path.join(dir, f), text, { mode: 0o600 }), path.join(dir, f));
+    files.meta = write('meta.kubeconfig', kc.exportConfig());
+    meta[1] = files.meta;
+    files.imported = write('imported.kubeconfig', other.kubeConfig().exportConfig());
+    const base = { caPem: other.caPem, clusterName: 'imported' };
+    files.unreachable = write(
+      'unreachable.kubeconfig',
+      buildKubeconfig({ ...base, server: `https://127.0.0.1:${await closedPort()}`, user: 'admin', token: 'x' }),
+    );
+    // A user of the imported cluster without any grant: a ServiceAccount's token.
+    const core = other.kubeConfig().makeApiClient(CoreV1Api);
+    await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'nobody' } } });
+    const tr = await core.createNamespacedServiceAccountToken({
+      name: 'nobody',
+      namespace: 'default',
+      body: { spec: { expirationSeconds: 7200 } },
+    });
+    files.nobody = write('nobody.kubeconfig', buildKubeconfig({ ...base, server: other.server, user: 'nobody', token: tr.status!.token! }));
+    runner = await startPodRunner({
+      kubeConfig: kc,
+      nodeName: 'meta-node-0',
+      stateDir: path.join(dir, 'pods'),
+      bindUnscheduledPods: true,
+      restartBackoff: { initialMs: 500, maxMs: 5000 },
+    });
+  });
+
+  after(async function () {
+    this.timeout(120_000);
+    await runner?.stop();
+    await Promise.all([cp?.stop(), other?.stop()]);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('before the hub is installed: refused with `kokpit up --with-ocm`, nothing written', async function () {
+    this.timeout(60_000);
+    const r = await cli('register', NAME, '--kubeconfig', files.imported, ...meta);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /HubNotInstalled: the OCM hub is not installed in the meta cluster .*run kokpit up --with-ocm/);
+    assert.deepEqual(await leftovers(NAME), []);
+  });
+
+  it('a kubeconfig that cannot reach its cluster is refused with the server address; nothing written', async function () {
+    this.timeout(600_000);
+    await installHub(kc, { manifests: readOcmManifests(ROOT), log });
+    const server = new KubeConfig();
+    server.loadFromFile(files.unreachable);
+    const r = await cli('register', NAME, '--kubeconfig', files.unreachable, ...meta);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /Unreachable: cannot reach the cluster at https:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    assert.ok(r.err.includes(server.getCurrentCluster()!.server));
+    assert.deepEqual(await leftovers(NAME), []);
+  });
+
+  it("a kubeconfig whose user lacks the agent's permissions is refused, naming user and permissions; nothing written", async function () {
+    this.timeout(60_000);
+    const r = await cli('register', NAME, '--kubeconfig', files.nobody, ...meta);
+    assert.equal(r.code, 1, r.err);
+    assert.match(r.err, /Forbidden: user "system:serviceaccount:default:nobody" lacks permissions at https:\/\/127\.0\.0\.1:\d+/);
+    assert.match(r.err, /create,update,patch customresourcedefinitions\.apiextensions\.k8s\.io/);
+    assert.match(r.err, /list,watch nodes/);
+    assert.match(r.err, /kubectl create clusterrolebinding/);
+    assert.deepEqual(await leftovers(NAME), []);
+  });
+
+  it('registers the cluster by name: a ManagedCluster with the given labels, Joined and Available on the hub', async function () {
+    this.timeout(900_000);
+    const r = await cli('register', NAME, '--kubeconfig', files.imported, '--labels', 'env=dev,site=lab', '--timeout', '14m', ...meta);
+    log(`register: exit ${r.code}`);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`managedcluster/${NAME} Joined and Available`));
+    const mc = await readObject<MC>(objects(), mcRef(NAME));
+    assert.equal(cond(mc, 'ManagedClusterJoined'), 'True');
+    assert.equal(cond(mc, 'ManagedClusterConditionAvailable'), 'True');
+    assert.equal(mc?.spec?.hubAcceptsClient, true);
+    assert.deepEqual(Object.fromEntries(Object.entries(mc!.metadata!.labels!).filter(([k]) => !k.includes('open-cluster-management.io'))), {
+      env: 'dev',
+      site: 'lab',
+      'kokpit.dev/imported': NAME,
+      'app.kubernetes.io/managed-by': 'kokpit',
+    });
+    // The kubeconfig is in the agent's Secret, and was never printed.
+    const secret = await kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ name: agentNames(NAME).managedKubeconfigSecret, namespace: AGENT_NAMESPACE });
+    const stored = new KubeConfig();
+    stored.loadFromString(Buffer.from(secret.data!.kubeconfig, 'base64').toString('utf8'));
+    assert.equal(stored.getCurrentCluster()?.server, other.server);
+    const printed = r.out + r.err;
+    assert.ok(!printed.includes('BEGIN') && !printed.includes('client-key') && !printed.includes('token'), printed);
+  });
+
+  it('registering again writes nothing, in the meta cluster or the imported one', async function () {
+    this.timeout(120_000);
+    const metaAudit = new AuditWrites(cp, 'meta');
+    const otherAudit = new AuditWrites(other, 'imported');
+    const { writes, result } = await metaAudit.during({ userAgent: REGISTER_USER_AGENT }, () =>
+      otherAudit.during({ resource: 'customresourcedefinitions' }, () =>
+        cli('register', NAME, '--kubeconfig', files.imported, '--labels', 'env=dev,site=lab', ...meta),
+      ),
+    );
+    assert.equal(result.result.code, 0, result.result.err);
+    assert.equal(writes.length, 0, describeWrites(writes));
+    assert.equal(result.writes.length, 0, describeWrites(result.writes));
+  });
+
+  it('a name already registered is refused, naming the owner: another import, a BusinessCluster', async function () {
+    this.timeout(60_000);
+    const again = await cli('register', NAME, '--kubeconfig', files.unreachable, ...meta);
+    assert.equal(again.code, 1, again.err);
+    assert.match(
+      again.err,
+      new RegExp(`NameTaken: ManagedCluster ${NAME} is already registered, by \`kokpit register\` for the cluster at ${other.server}`),
+    );
+    await ensureNamespace(kc, 'fleet');
+    await applyObject(
+      objects(),
+      businessCluster('x', 'fleet', { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } }, multicluster: { register: false } }),
+      {
+        fieldManager: 'kokpit-test',
+      },
+    );
+    const bc = await cli('register', 'fleet-x', '--kubeconfig', files.imported, ...meta);
+    assert.equal(bc.code, 1, bc.err);
+    assert.match(bc.err, /NameTaken: fleet-x is the ManagedCluster name of BusinessCluster fleet\/x/);
+    assert.deepEqual(await leftovers('fleet-x'), []);
+  });
+
+  it('a ManifestWork to the imported cluster applies its ConfigMap there', async function () {
+    this.timeout(300_000);
+    const work = {
+      apiVersion: 'work.open-cluster-management.io/v1',
+      kind: 'ManifestWork',
+      metadata: { name: 'hello', namespace: NAME },
+      spec: {
+        workload: {
+          manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hello', namespace: 'default' }, data: { from: 'hub' } }],
+        },
+      },
+    };
+    await applyObject(objects(), work as KubernetesObject, { fieldManager: 'kokpit-test' });
+    await waitFor(
+      'ManifestWork hello Applied',
+      async (st) => {
+        const w = await readObject<MC>(objects(), work);
+        st.lastReason = JSON.stringify(w?.status?.conditions ?? []);
+        return cond(w, 'Applied') === 'True' || undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 1000 },
+    );
+    const cm = await other.kubeConfig().makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'hello', namespace: 'default' });
+    assert.deepEqual(cm.data, { from: 'hub' });
+  });
+
+  it("deregister refuses a BusinessCluster's ManagedCluster and names it", async function () {
+    this.timeout(60_000);
+    const labels = { 'kokpit.dev/namespace': 'fleet', 'kokpit.dev/cluster': 'y', 'app.kubernetes.io/managed-by': 'kokpit' };
+    const ref = { ...mcRef('fleet-y'), metadata: { name: 'fleet-y', labels }, spec: { hubAcceptsClient: false } };
+    await applyObject(objects(), ref as KubernetesObject, { fieldManager: 'kokpit-test' });
+    const r = await cli('deregister', 'fleet-y', ...meta);
+    assert.equal(r.code, 1, r.err);
+    assert.match(
+      r.err,
+      /NotOurs: ManagedCluster fleet-y belongs to BusinessCluster fleet\/y: delete that \(kubectl delete businesscluster y -n fleet\)/,
+    );
+    assert.ok(await readObject(objects(), mcRef('fleet-y')), 'still there');
+  });
+
+  it('deregister leaves no ManagedCluster, hub namespace, agent, pod, Secret or cluster RBAC; works removed first', async function () {
+    this.timeout(600_000);
+    const r = await cli('deregister', NAME, '--timeout', '9m', ...meta);
+    log(`deregister: exit ${r.code}`);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(await leftovers(NAME), []);
+    // The work's ConfigMap was removed from the imported cluster by the agent before it went.
+    const cms = await other.kubeConfig().makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: 'default' });
+    assert.deepEqual(
+      cms.items.map((c) => c.metadata!.name).filter((n) => n === 'hello'),
+      [],
+    );
+    const again = await cli('deregister', NAME, ...meta);
+    assert.equal(again.code, 1);
+    assert.match(again.err, /NotRegistered/);
+    assert.equal((await cli('deregister', NAME, '--ignore-not-found', ...meta)).code, 0);
+  });
+});
