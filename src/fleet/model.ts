@@ -12,6 +12,18 @@ import {
   type FleetRollout,
 } from '../api';
 import { mentions, movingTo, rolloutNode, rolloutWaveNodes, type RolloutMention } from './rollouts';
+import {
+  businessClusterOf,
+  managedClusterNode,
+  OCM_FLEET_KINDS,
+  placementNodes,
+  workNodes,
+  type ManagedCluster,
+  type ManifestWork,
+  type OcmObject,
+  type Placement,
+  type PlacementDecision,
+} from './ocm';
 
 export type FleetStatus = 'ok' | 'progress' | 'warning' | 'error' | 'unknown';
 
@@ -30,7 +42,12 @@ export type FleetNodeKind =
   | 'addonDefinition'
   | 'rollout'
   | 'rolloutWave'
-  | 'rolloutCluster';
+  | 'rolloutCluster'
+  | 'managedCluster'
+  | 'manifestWork'
+  | 'workManifest'
+  | 'placement'
+  | 'placementDecision';
 
 export interface FleetNode {
   /** Stable across refreshes: derived from the meta cluster, kind, namespace and name. */
@@ -48,7 +65,7 @@ export interface FleetNode {
   children: string[];
 }
 
-type Obj = BusinessCluster | EtcdCluster | KubernetesVersion | Addon | Machine | MachineSet | FleetRollout;
+type Obj = BusinessCluster | EtcdCluster | KubernetesVersion | Addon | Machine | MachineSet | FleetRollout | OcmObject;
 
 const GROUPS = [
   { key: 'etcd', label: 'etcd clusters' },
@@ -116,6 +133,10 @@ export class FleetModel {
   private readonly machinesByCluster = new Map<string, Set<string>>();
   /** What each rollout's status rows say about a cluster, by `namespace/name` then rollout name. */
   private readonly rolloutsByCluster = new Map<string, Map<string, RolloutMention>>();
+  /** OCM (issue 18): the ManagedCluster of each business cluster (`namespace/name` → its name, also its hub namespace). */
+  private readonly managedByCluster = new Map<string, string>();
+  /** A work's manifest nodes, from ocmKids to the cluster's replaceChildren. */
+  private readonly workManifests = new Map<string, FleetNode[]>();
 
   constructor(
     readonly metaClusterName: string,
@@ -212,6 +233,11 @@ export class FleetModel {
         return this.renderLeaf('addons', obj, 'addonDefinition', obj.metadata.name, obj.spec.version, 'ok');
       case 'FleetRollout':
         return [...this.renderRollout(obj), ...this.indexRollout(obj.metadata.name, mentions(obj))];
+      case 'ManagedCluster':
+      case 'ManifestWork':
+      case 'Placement':
+      case 'PlacementDecision':
+        return this.renderOcm(obj);
       default:
         return [];
     }
@@ -223,6 +249,7 @@ export class FleetModel {
     const obj = this.objects.get(key);
     if (!obj) return [];
     this.objects.delete(key);
+    if (OCM_FLEET_KINDS.includes(obj.kind)) return this.renderOcm(obj as OcmObject, true);
     if (obj.kind === 'Machine' || obj.kind === 'MachineSet') {
       const ck = `${obj.metadata.namespace ?? ''}/${obj.spec.clusterRef.name}`;
       this.machinesByCluster.get(ck)?.delete(key);
@@ -484,6 +511,7 @@ export class FleetModel {
         children: [],
       });
     }
+    kids.push(...this.ocmKids(id, `${ns ?? 'default'}/${bc.metadata.name}`));
     for (const c of failingConditions(bc)) {
       kids.push({
         id: `${id}/condition/${c.type}`,
@@ -497,7 +525,89 @@ export class FleetModel {
         children: [],
       });
     }
-    return [...changed, ...this.replaceChildren(node, kids)];
+    changed.push(...this.replaceChildren(node, kids));
+    for (const k of kids) if (k.kind === 'manifestWork') changed.push(...this.replaceChildren(k, this.workManifests.get(k.id) ?? []));
+    return changed;
+  }
+
+  /**
+   * The Placements group, once the meta cluster serves OCM's kinds (the connection asks discovery; any OCM object
+   * also shows it): without OCM the tree has no trace of it. Returns the ids to refresh.
+   */
+  showOcm(): string[] {
+    const root = this.nodes.get(this.rootId)!;
+    const id = this.groupId('placements');
+    if (root.children.includes(id)) return [];
+    this.put({
+      id,
+      parentId: this.rootId,
+      kind: 'group',
+      label: 'Placements',
+      status: 'unknown',
+      contextValue: 'kokpit.group.placements',
+      children: [],
+    });
+    root.children.splice(root.children.indexOf(this.groupId('rollouts')) + 1, 0, id);
+    return [this.rootId];
+  }
+
+  /** An OCM object added, changed or (`removed`) gone: re-renders the business cluster or the placements it shows under. */
+  private renderOcm(obj: OcmObject, removed = false): string[] {
+    const changed = this.showOcm();
+    const clusterKeys = new Set<string>();
+    if (obj.kind === 'ManagedCluster') {
+      for (const [k, mc] of this.managedByCluster) if (mc === obj.metadata.name) clusterKeys.add(k);
+      for (const k of clusterKeys) this.managedByCluster.delete(k);
+      const owner = businessClusterOf(obj);
+      if (owner && !removed) {
+        clusterKeys.add(owner);
+        this.managedByCluster.set(owner, obj.metadata.name);
+      }
+    } else if (obj.kind === 'ManifestWork') {
+      for (const [k, mc] of this.managedByCluster) if (mc === obj.metadata.namespace) clusterKeys.add(k);
+    } else changed.push(...this.renderPlacements());
+    for (const k of clusterKeys) {
+      const [ns, name] = k.split('/');
+      const bc = this.objects.get(objKey('BusinessCluster', ns, name)) as BusinessCluster | undefined;
+      if (bc) changed.push(...this.renderCluster(bc));
+    }
+    return changed;
+  }
+
+  /** The ManagedCluster node and the ManifestWorks in its hub namespace, for one business cluster (`namespace/name`). */
+  private ocmKids(clusterId: string, key: string): FleetNode[] {
+    const mcName = this.managedByCluster.get(key);
+    const mc = mcName ? (this.objects.get(objKey('ManagedCluster', undefined, mcName)) as ManagedCluster | undefined) : undefined;
+    if (!mc) return [];
+    const works = [...this.objects.values()]
+      .filter((o): o is ManifestWork => o.kind === 'ManifestWork' && o.metadata.namespace === mcName)
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    return [
+      managedClusterNode(clusterId, mc),
+      ...works.map((w) => {
+        const { node, kids } = workNodes(clusterId, w);
+        node.children = this.nodes.get(node.id)?.children ?? [];
+        this.workManifests.set(node.id, kids);
+        return node;
+      }),
+    ];
+  }
+
+  private renderPlacements(): string[] {
+    const group = this.nodes.get(this.groupId('placements'))!;
+    const all = [...this.objects.values()];
+    const decisions = all.filter((o): o is PlacementDecision => o.kind === 'PlacementDecision');
+    const built = all
+      .filter((o): o is Placement => o.kind === 'Placement')
+      .sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`))
+      .map((p) => placementNodes(this.objectId('Placement', p.metadata.namespace, p.metadata.name), group.id, p, decisions));
+    for (const b of built) b.node.children = this.nodes.get(b.node.id)?.children ?? [];
+    const changed = this.replaceChildren(
+      group,
+      built.map((b) => b.node),
+    );
+    for (const b of built) changed.push(...this.replaceChildren(b.node, b.kids));
+    return changed;
   }
 }
 

@@ -19,6 +19,11 @@ const KIND_ICON: Record<FleetNodeKind, string> = {
   rollout: 'rocket',
   rolloutWave: 'list-ordered',
   rolloutCluster: 'server',
+  managedCluster: 'radio-tower',
+  manifestWork: 'package',
+  workManifest: 'file-code',
+  placement: 'target',
+  placementDecision: 'pass',
 };
 
 /** Theme colours that every VS Code theme defines. */
