@@ -2,6 +2,7 @@
 // OCM hub in the meta cluster as a ManagedCluster with its agent hosted there (operators/multicluster/import.ts).
 // Here --kubeconfig is the imported cluster's; the meta cluster is --meta-kubeconfig, $KUBECONFIG or the local
 // environment (--name), as other commands find it with --kubeconfig. The kubeconfig's contents are never printed.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { kokpitUserAgent, withUserAgent } from '../../kube';
@@ -25,7 +26,9 @@ const META: FlagSpec[] = [
 /** The meta cluster from --meta-kubeconfig/--meta-context/--name, the way every other command reads its meta flags. */
 function meta(p: Parsed): KubeConfig {
   const flags: Parsed['flags'] = { ...(p.flags.name ? { name: p.flags.name } : {}) };
-  if (p.flags['meta-kubeconfig']) flags.kubeconfig = p.flags['meta-kubeconfig'];
+  const file = str(p, 'meta-kubeconfig');
+  if (file && !fs.existsSync(file)) throw new UsageError(`--meta-kubeconfig names ${file}, which does not exist`);
+  if (file) flags.kubeconfig = file;
   if (p.flags['meta-context']) flags.context = p.flags['meta-context'];
   return withUserAgent(metaCluster({ flags, positionals: [] }).kc, REGISTER_USER_AGENT);
 }
