@@ -239,3 +239,12 @@ export function noMatchMessage(selector: Record<string, string>, clusters: Label
     (near.length ? `; present: ${near.join(', ')}` : '')
   );
 }
+
+/** What a deployment did, in the words the CLI prints and the editor shows. */
+export function deployedMessage(d: Deployment, file: string, clusters: string[], selector: Record<string, string>): string {
+  const n = d.manifests.length;
+  return (
+    `${n} object${n === 1 ? '' : 's'} of ${file} go to ${clusters.join(', ')} (${formatSelector(selector)}) ` +
+    `as ManifestWorkReplicaSet ${d.namespace}/${d.name}`
+  );
+}

@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyDeployment, checkDeployment } from '../../actions/deploy-apply';
-import { buildDeployment, DeployError, formatSelector, parseLabelSelector, type Deployment } from '../../actions/deploy-to-clusters';
+import { buildDeployment, DeployError, deployedMessage, parseLabelSelector, type Deployment } from '../../actions/deploy-to-clusters';
 import { describeKubeError } from '../../kube';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { EXIT, UsageError, type Command } from '../command';
@@ -76,10 +76,7 @@ export const deployCommand: Command = {
         return EXIT.FAILED;
       }
       for (const done of await applyDeployment(kc, d, DEPLOY_FIELD_MANAGER)) io.out(`${done} applied`);
-      io.out(
-        `${d.manifests.length} object${d.manifests.length === 1 ? '' : 's'} of ${file} go to ${verdict.clusters.join(', ')} ` +
-          `(${formatSelector(selector)}); follow with \`kokpit get works\``,
-      );
+      io.out(`${deployedMessage(d, file, verdict.clusters, selector)}; follow with \`kokpit get works\``);
       return EXIT.OK;
     } catch (e) {
       io.err(`kokpit deploy: ${describeKubeError(e)}`);

@@ -5,6 +5,7 @@ import { COMMANDS, type CommandId } from '../model/commands';
 import { applyCommands } from './apply-current-file';
 import { clusterActionCommands } from './cluster-actions';
 import { dashboardCommands } from './dashboard';
+import { deployToClustersCommands } from './deploy-to-clusters';
 import { manifestDiffCommands } from './manifest-diff';
 import { quickStartCommands } from './quick-start';
 import { fleetCommands } from './fleet';
@@ -33,6 +34,7 @@ const MODULES: readonly CommandModule[] = [
   dashboardCommands,
   manifestDiffCommands,
   insideCommands,
+  deployToClustersCommands,
 ];
 
 /** Every contributed command mapped to exactly one handler; throws on a gap or a duplicate (a programming error). */

@@ -39,6 +39,7 @@ export const COMMANDS = {
   showPodLogsPrevious: { id: 'kokpit.showPodLogsPrevious', title: 'Show Pod Logs (Previous Container)' },
   showControlPlaneLogs: { id: 'kokpit.showControlPlaneLogs', title: 'Show Control-Plane Pod Logs' },
   showControlPlaneEvents: { id: 'kokpit.showControlPlaneEvents', title: 'Show Control-Plane Pod Events' },
+  deployToClusters: { id: 'kokpit.deployToClusters', title: 'Deploy to Clusters…' },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
