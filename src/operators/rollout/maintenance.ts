@@ -47,6 +47,7 @@ export class MaintenanceReconciler {
       rollout: holdingRollout(this.rt.cache.rollouts(), bc),
       now,
     });
+    this.log.debug(`maintenance: ${k}: ${d.condition ? `${d.condition.reason}: ${d.condition.message}` : 'nothing to do'}`);
     await this.writeStatus(bc, d, now);
     // After status: the record says what is in flight before the spec changes; a version already asked for is no write.
     if (d.setVersion && compareVersions(bc.spec.version, d.setVersion) < 0) {
