@@ -237,7 +237,7 @@ export const COMMANDS: CommandEntry[] = [
     name: 'register',
     summary: 'Register a cluster kokpit did not create with the OCM hub (a ManagedCluster, its agent hosted in the meta cluster)',
     usage:
-      'kokpit register NAME --kubeconfig FILE [--context CTX] [--labels k=v[,k=v…]] [--timeout 5m] [--no-wait]\n' +
+      'kokpit register NAME --kubeconfig FILE [--context CTX] [--labels k=v[,k=v…]] [--lease-duration 60] [--timeout 5m] [--no-wait]\n' +
       '                [--meta-kubeconfig FILE] [--meta-context NAME] [--name ENV]\n\n' +
       '--kubeconfig is the cluster to register (certificate or token; exec plugins are refused); its contents go to a Secret\n' +
       'in the meta cluster and are never printed. The meta cluster: --meta-kubeconfig, $KUBECONFIG or the local environment.\n' +

@@ -47,6 +47,7 @@ export interface RegisterArgs {
   labels: Record<string, string>;
   wait: boolean;
   timeoutMs: number;
+  leaseDurationSeconds?: number;
 }
 
 /** The flags of `kokpit register`, checked before anything is read or sent. */
@@ -60,9 +61,13 @@ export function registerArgs(p: Parsed): RegisterArgs {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const lease = str(p, 'lease-duration');
+  if (lease !== undefined && !(/^\d+$/.test(lease) && Number(lease) >= 1 && Number(lease) <= 3600))
+    throw new UsageError(`--lease-duration takes seconds from 1 to 3600 (the ManagedCluster's leaseDurationSeconds), got "${lease}"`);
   return {
     name,
     kubeconfig,
+    ...(lease ? { leaseDurationSeconds: Number(lease) } : {}),
     context: str(p, 'context'),
     labels,
     wait: !p.flags['no-wait'],
@@ -84,6 +89,7 @@ export const registerCommand: Command = {
       { name: 'context', value: true },
       { name: 'labels', short: 'l', value: true },
       { name: 'timeout', value: true },
+      { name: 'lease-duration', value: true },
       { name: 'no-wait' },
     ]);
     const a = registerArgs(p);
@@ -91,7 +97,13 @@ export const registerCommand: Command = {
     try {
       const kubeconfig = readImportKubeconfig(path.resolve(io.cwd, a.kubeconfig), a.context);
       const root = path.dirname(path.dirname(packageDir('config/ocm')));
-      await registerCluster(kc, { name: a.name, labels: a.labels, kubeconfig, managedCRDs: readManagedCRDs(root) });
+      await registerCluster(kc, {
+        name: a.name,
+        labels: a.labels,
+        kubeconfig,
+        managedCRDs: readManagedCRDs(root),
+        leaseDurationSeconds: a.leaseDurationSeconds,
+      });
       io.out(`managedcluster/${a.name} registered (cluster at ${kubeconfig.server}; agent hosted in the meta cluster)`);
       if (!a.wait) return EXIT.OK;
       await waitJoined(kc, a.name, a.timeoutMs, (l) => io.progress(l));

@@ -253,8 +253,19 @@ export async function registerCluster(meta: KubeConfig, r: RegisterRequest): Pro
   // The credentials first: they carry the import label, so an interrupted run is still ours to finish or deregister.
   await applier.ensure(renderImportedKubeconfig(r.name, r.kubeconfig.yaml, r.kubeconfig.server) as KubernetesObject);
   const mc = await applier.ensure(renderImportedManagedCluster(r.name, r.labels, r.kubeconfig.server, lease));
-  await applier.ensure(renderAgent(r.name, contentHash(r.kubeconfig.yaml)) as KubernetesObject);
+  await applier.ensure(renderAgent(r.name, contentHash(r.kubeconfig.yaml), lease) as KubernetesObject);
   return mc;
+}
+
+/**
+ * Whether `kokpit register` holds NAME: its ManagedCluster, or (once that is gone) its kubeconfig Secret, carries the
+ * import label. The multicluster operator asks before it writes or deletes a BusinessCluster's registration of NAME.
+ */
+export async function heldByImport(applier: Applier, name: string): Promise<boolean> {
+  const mc = await applier.read<ManagedClusterObject>(MC_REF(name)).catch(() => undefined); // not served: no hub, no ManagedCluster
+  if (mc) return ownerOf(mc).kind === 'import';
+  const secret = await applier.read<V1Secret & KubernetesObject>(secretRef(agentNames(name).managedKubeconfigSecret));
+  return secret?.metadata?.labels?.[IMPORTED_LABEL] === name;
 }
 
 export type JoinState = { done: true } | { done: false; progress: string };

@@ -36,6 +36,7 @@ import {
   type ManagedClusterObject,
 } from './render/agent';
 import { crdObjects } from './render/hub';
+import { heldByImport } from './import';
 
 const API = 'kokpit.dev/v1alpha1';
 const KUBECONFIG_KEY = 'value'; // the cluster operator's kubeconfig Secrets (operators/cluster/names.ts)
@@ -144,6 +145,12 @@ export class MulticlusterReconciler {
   }
 
   private async managedCluster(p: Pass): Promise<void> {
+    if (await heldByImport(this.applier, p.mc))
+      throw stop(
+        'NameTaken',
+        `ManagedCluster ${p.mc} is a cluster imported by kokpit register: rename this BusinessCluster`,
+        this.poll.steady,
+      );
     try {
       const set = multiclusterOf(p.c).clusterSet;
       if (set && !(await this.applier.read(renderClusterSet(set)))) await this.applier.ensure(renderClusterSet(set));
@@ -190,6 +197,8 @@ export class MulticlusterReconciler {
   /** Deletion or register: false — agent and credentials, then the ManagedCluster and its hub namespace, then the finalizer. */
   private async detach(p: Pass): Promise<ReconcileResult | void> {
     if (!p.c.metadata.finalizers?.includes(FINALIZER)) return;
+    // The name is an imported cluster's (the managed-cluster step refused it): nothing of this cluster's to delete.
+    if (await heldByImport(this.applier, p.mc)) return this.release(p);
     const n = agentNames(p.mc);
     await this.applier.delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n.deployment, namespace: AGENT_NAMESPACE } });
     for (const s of [n.managedKubeconfigSecret, n.hubKubeconfigSecret, n.bootstrapSecret])
@@ -199,6 +208,11 @@ export class MulticlusterReconciler {
       return { requeueAfterMs: this.poll.waiting };
     }
     await this.applier.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: p.mc } });
+    await this.release(p);
+  }
+
+  /** The end of a detach: the condition (unless the cluster is going) and the finalizer. */
+  private async release(p: Pass): Promise<void> {
     if (!p.c.metadata.deletionTimestamp) await this.writeCondition(p.c, undefined);
     await removeFinalizer(this.objects, p.c, FINALIZER);
   }

@@ -18,10 +18,13 @@ import { installHub, readOcmManifests } from '../../../src/operators/multicluste
 import { AGENT_NAMESPACE, agentNames } from '../../../src/operators/multicluster/names';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { AuditWrites, describeWrites } from '../../support/audit-writes';
-import { businessCluster, ensureNamespace } from '../cluster/support';
+import { businessCluster, ensureNamespace, readCluster } from '../cluster/support';
+import { applyStatus } from '../../../src/kit';
+import { startMulticlusterOperator } from '../../../src/operators/multicluster/operator';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const NAME = 'edge-1';
+const API = 'kokpit.dev/v1alpha1';
 
 interface MC extends KubernetesObject {
   spec?: { hubAcceptsClient?: boolean; leaseDurationSeconds?: number };
@@ -250,6 +253,55 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
     );
     const cm = await other.kubeConfig().makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'hello', namespace: 'default' });
     assert.deepEqual(cm.data, { from: 'hub' });
+  });
+
+  it('a BusinessCluster whose ManagedCluster name an import holds is refused; its deletion leaves the import alone', async function () {
+    this.timeout(300_000);
+    const r = await cli('register', 'fleet-z', '--kubeconfig', files.imported, '--no-wait', ...meta);
+    assert.equal(r.code, 0, r.err);
+    const op = await startMulticlusterOperator({ kc, manifestsRoot: ROOT, pollMs: { waiting: 500, steady: 5000 } });
+    try {
+      await kc.makeApiClient(CoreV1Api).createNamespacedSecret({
+        namespace: 'fleet',
+        body: { metadata: { name: 'z-admin-kubeconfig' }, stringData: { value: other.kubeConfig().exportConfig() } },
+      });
+      await applyObject(objects(), businessCluster('z', 'fleet', { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } } }), {
+        fieldManager: 'kokpit-test',
+      });
+      await applyStatus(kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name: 'z', namespace: 'fleet' } }, 'businessclusters', {
+        kubeconfigSecretName: 'z-admin-kubeconfig',
+      });
+      const c = await waitFor(
+        'ManagedCluster condition NameTaken on BusinessCluster fleet/z',
+        async (st) => {
+          const bc = await readCluster(kc, 'fleet', 'z');
+          const x = bc.status?.conditions?.find((y) => y.type === 'ManagedCluster');
+          st.lastReason = JSON.stringify(x);
+          return x?.reason === 'NameTaken' ? x : undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+      assert.match(c.message ?? '', /ManagedCluster fleet-z is a cluster imported by kokpit register: rename this BusinessCluster/);
+      await objects().delete({ apiVersion: API, kind: 'BusinessCluster', metadata: { name: 'z', namespace: 'fleet' } } as KubernetesObject);
+      await waitFor(
+        'BusinessCluster fleet/z gone',
+        async () =>
+          !(await readObject(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name: 'z', namespace: 'fleet' } })) ||
+          undefined,
+        { timeoutMs: 120_000, intervalMs: 500 },
+      );
+    } finally {
+      await op.stop();
+    }
+    const mc = await readObject<MC>(objects(), mcRef('fleet-z'));
+    assert.equal(mc?.metadata?.labels?.['kokpit.dev/imported'], 'fleet-z', 'the import is untouched');
+    assert.ok(mc?.metadata?.labels?.['kokpit.dev/namespace'] === undefined);
+    const left = await leftovers('fleet-z');
+    for (const what of ['ManagedCluster', 'agent', 'kubeconfig Secret'])
+      assert.ok(left.includes(what), `${what} still there: ${left.join(', ')}`);
+    const d = await cli('deregister', 'fleet-z', '--timeout', '4m', ...meta);
+    assert.equal(d.code, 0, d.err);
+    assert.deepEqual(await leftovers('fleet-z'), []);
   });
 
   it("deregister refuses a BusinessCluster's ManagedCluster and names it", async function () {
