@@ -14,6 +14,7 @@ import {
   kubeconfigContexts,
   kubeconfigFiles,
   loadMetaKubeConfig,
+  ocmServed,
   probeMetaCluster,
   readBusinessClusterKubeconfig,
 } from './model/meta-cluster';
@@ -34,6 +35,8 @@ export interface KubeFactory {
   load(context?: string, file?: string): KubeConfig;
   probe(kc: KubeConfig): Promise<void>;
   stream(kc: KubeConfig, kind: FleetKind): ObjectStream;
+  /** Whether the meta cluster serves OCM's kinds (the Fleet view then shows them); absent: never. */
+  ocmServed?(kc: KubeConfig): Promise<boolean>;
   /** A business cluster's kubeconfig (a secret: never log it). */
   businessClusterKubeconfig(kc: KubeConfig, namespace: string, secretName: string): Promise<string>;
 }
@@ -106,6 +109,7 @@ export function createRuntime(context: vscode.ExtensionContext): Runtime {
     load: (ctx, file) => loadMetaKubeConfig(file ? [file] : files(), ctx),
     probe: (kc) => probeMetaCluster(kc, clock),
     stream: (kc, kind) => informerStream(kc, kind, logger),
+    ocmServed,
     businessClusterKubeconfig: readBusinessClusterKubeconfig,
   };
 

@@ -146,7 +146,8 @@ export class FleetController implements vscode.Disposable {
     try {
       await kube.probe(kc);
       if (generation !== this.generation) return this.current;
-      const connection = new FleetConnection({ name, streams: (k) => kube.stream(kc, k), clock, logger });
+      const ocmServed = kube.ocmServed && (() => kube.ocmServed!(kc));
+      const connection = new FleetConnection({ name, streams: (k) => kube.stream(kc, k), ocmServed, clock, logger });
       this.connection = connection;
       this.kubeConfig = kc;
       this.connectionSubscriptions = [

@@ -2,7 +2,9 @@
 // and the ids of nodes that changed are handed on in batches (per-node debouncing: many events for one node
 // inside the window become one refresh). No vscode here; the kube side comes in through `ObjectStream`s.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { OCM_KINDS, type OcmKind } from '../../api/ocm';
 import { FleetModel, type FleetNode } from '../../fleet/model';
+import { OCM_FLEET_KINDS } from '../../fleet/ocm';
 import type { Clock, TimerHandle } from './clock';
 import type { Logger } from './logger';
 
@@ -16,7 +18,9 @@ export const FLEET_KINDS = [
   { kind: 'Addon', plural: 'addons' },
   { kind: 'FleetRollout', plural: 'fleetrollouts' },
 ] as const;
-export type FleetKind = (typeof FLEET_KINDS)[number];
+/** Open Cluster Management's kinds the Fleet view shows (issue 18), watched only when the meta cluster serves them. */
+export const OCM_FLEET_STREAMS: readonly OcmKind[] = OCM_KINDS.filter((k) => OCM_FLEET_KINDS.includes(k.kind));
+export type FleetKind = (typeof FLEET_KINDS)[number] | OcmKind;
 
 export type StreamEvent = 'add' | 'update' | 'delete';
 
@@ -38,6 +42,8 @@ export interface FleetConnectionOptions {
   debounceMs?: number;
   /** Deadline for the first list of every kind (default 15 s). */
   syncTimeoutMs?: number;
+  /** Whether the meta cluster serves OCM_FLEET_STREAMS (the OCM hub is installed); absent: it does not. */
+  ocmServed?: () => Promise<boolean>;
 }
 
 type ModelObject = Parameters<FleetModel['upsert']>[0];
@@ -66,11 +72,6 @@ export class FleetConnection {
 
   /** Starts every watch; resolves when all first lists are in, rejects after the sync deadline. */
   async start(): Promise<void> {
-    for (const kind of FLEET_KINDS) {
-      const stream = this.opts.streams(kind);
-      stream.onEvent((obj, event) => this.apply(obj, event));
-      this.streams.push(stream);
-    }
     const timeoutMs = this.opts.syncTimeoutMs ?? 15_000;
     let handle: TimerHandle | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -80,9 +81,34 @@ export class FleetConnection {
       );
     });
     try {
-      await Promise.race([Promise.all(this.streams.map((s) => s.start())), deadline]);
+      await Promise.race([this.startStreams(), deadline]);
     } finally {
       if (handle) this.opts.clock.clearTimeout(handle);
+    }
+  }
+
+  /** One stream per kind (OCM's too when served), then their first lists. */
+  private async startStreams(): Promise<void> {
+    const ocm = await this.ocmServed();
+    if (this.stopped) return; // the deadline passed and the connection was torn down meanwhile
+    if (ocm) this.model.showOcm();
+    for (const kind of [...FLEET_KINDS, ...(ocm ? OCM_FLEET_STREAMS : [])]) {
+      const stream = this.opts.streams(kind);
+      stream.onEvent((obj, event) => this.apply(obj, event));
+      this.streams.push(stream);
+    }
+    await Promise.all(this.streams.map((s) => s.start()));
+  }
+
+  /** A meta cluster without OCM (or a failed discovery) shows no OCM nodes and watches none of its kinds. */
+  private async ocmServed(): Promise<boolean> {
+    try {
+      return (await this.opts.ocmServed?.()) ?? false;
+    } catch (e) {
+      this.opts.logger.warn(
+        `fleet: cannot tell whether Open Cluster Management is installed: ${e instanceof Error ? e.message : String(e)}`,
+      );
+      return false;
     }
   }
 

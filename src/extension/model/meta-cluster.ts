@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import { API_VERSION } from '../../api';
 import { Informer } from '../../controller/informer';
 import { toKubeApiError } from '../../kube';
+import { unservedResources } from '../../kube/discovery';
 import { KUBECONFIG_KEY } from '../../operators/cluster/names';
 import type { Clock, TimerHandle } from './clock';
-import type { FleetKind, ObjectStream } from './fleet-connection';
+import { OCM_FLEET_STREAMS, type FleetKind, type ObjectStream } from './fleet-connection';
 import type { Logger } from './logger';
 
 const [GROUP, VERSION] = API_VERSION.split('/');
@@ -130,14 +131,12 @@ export async function probeMetaCluster(kc: KubeConfig, clock: Clock, timeoutMs =
 /** A self-restarting informer over one kokpit kind in every namespace. */
 export function informerStream(kc: KubeConfig, kind: FleetKind, logger: Logger): ObjectStream {
   const api = kc.makeApiClient(CustomObjectsApi);
+  // kokpit's kinds, or OCM's (which carry their own group and version)
+  const [group, version] = 'group' in kind ? [kind.group, kind.version] : [GROUP, VERSION];
   const informer = new Informer<KubernetesObject>(kc, {
-    path: `/apis/${GROUP}/${VERSION}/${kind.plural}`,
+    path: `/apis/${group}/${version}/${kind.plural}`,
     list: async () =>
-      (await api.listClusterCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: kind.plural,
-      })) as KubernetesListObject<KubernetesObject>,
+      (await api.listClusterCustomObject({ group, version, plural: kind.plural })) as KubernetesListObject<KubernetesObject>,
     log: {
       debug: (m: string) => logger.trace(m),
       info: (m: string) => logger.debug(m),
@@ -151,6 +150,11 @@ export function informerStream(kc: KubeConfig, kind: FleetKind, logger: Logger):
     start: () => informer.start(),
     stop: () => informer.stop(),
   };
+}
+
+/** Whether the meta cluster serves the OCM kinds the Fleet view shows (OCM's hub is installed): one discovery request. */
+export async function ocmServed(kc: KubeConfig): Promise<boolean> {
+  return (await unservedResources(kc, OCM_FLEET_STREAMS)).length === 0;
 }
 
 /** A business cluster's admin kubeconfig from its Secret. The caller must never log the result. */
