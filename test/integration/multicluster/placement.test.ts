@@ -1,17 +1,22 @@
 // A ManifestWorkReplicaSet and its Placement on real OCM v1.0.0 processes (support.ts: a real meta control plane,
 // three business clusters run by the pod runner, the hub's registration, placement and work controllers, a hosted
-// agent per cluster). The Placement, its ManagedClusterSetBinding and the ManifestWorkReplicaSet are what
-// "Deploy to Clusters…" and `kokpit deploy` build (src/actions/deploy-to-clusters.ts) from one YAML file:
+// agent per cluster). The Placement, its ManagedClusterSetBinding and the ManifestWorkReplicaSet are created by
+// `kokpit deploy FILE --selector env=dev` (the objects "Deploy to Clusters…" builds too: src/actions/deploy-to-clusters.ts):
+// - a selector no cluster matches is refused, naming the labels the hub's clusters have, and nothing is created;
 // - env=dev picks the two dev clusters: the Namespace, ConfigMap and Deployment are in those business API servers
 //   and not in the prod one;
 // - status feedback (WellKnownStatus) brings the Deployment's replicas back to the hub's ManifestWork;
 // - relabelling (a dev→prod, c prod→dev) moves the work: gone from a (ManifestWork and objects), applied to c.
 // Timings are printed (the test asserts no duration).
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { buildDeployment } from '../../../src/actions/deploy-to-clusters';
+import { buildDeployment, type DeployObject } from '../../../src/actions/deploy-to-clusters';
+import { runCli } from '../../../src/cli/main';
 import { waitFor } from '../../../src/controlplane';
-import { applyObject, readObject } from '../../../src/kube';
+import { readObject } from '../../../src/kube';
 import { managedClusterName } from '../../../src/operators/multicluster/names';
 import { ensureNamespace } from '../cluster/support';
 import { cond, startMulticlusterEnv, type MC, type MulticlusterEnv } from './support';
@@ -83,6 +88,12 @@ describe('multicluster: a ManifestWorkReplicaSet placed by labels on real OCM (D
     metadata: { name: deployment.name, namespace: managedClusterName(NS, cluster) },
   });
   let created = 0;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-deploy-it-'));
+  const ref = (o: DeployObject) => ({
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: { name: o.metadata.name, namespace: o.metadata.namespace },
+  });
   const lap = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
   /** Per cluster: the ManifestWork's Applied condition (or `none`) and what its business API server holds. */
@@ -115,12 +126,31 @@ describe('multicluster: a ManifestWorkReplicaSet placed by labels on real OCM (D
   after(async function () {
     this.timeout(180_000);
     await env?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('env=dev: the Namespace, ConfigMap and Deployment are in the two dev clusters only', async function () {
     this.timeout(600_000);
+    // `kokpit deploy` as a user runs it: a selector no cluster matches is refused with nothing created, then env=dev.
+    const file = path.join(dir, 'demo-app.yaml');
+    fs.writeFileSync(file, FILE);
+    const kokpit = async (selector: string) => {
+      const out: string[] = [];
+      const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l), progress: () => {}, isTTY: false, cwd: dir };
+      const code = await runCli(['deploy', file, '--selector', selector, '-n', HUB_NS, '--kubeconfig', env.cp.kubeconfigPath], io);
+      return { code, out: out.join('\n') };
+    };
+    const none = await kokpit('env=qa');
+    assert.equal(none.code, 1, none.out);
+    assert.match(
+      none.out,
+      /no ManagedCluster has env=qa \(of 3: fleet-a, fleet-b, fleet-c\); present: env=dev \(2\), env=prod \(1\); nothing created/,
+    );
+    assert.equal(await readObject(env.objects(), ref(deployment.objects[1])), undefined, 'no Placement was created');
     const t = (created = Date.now());
-    for (const o of deployment.objects) await applyObject(env.objects(), o as KubernetesObject, { fieldManager: 'kokpit-test' });
+    const done = await kokpit('env=dev');
+    assert.equal(done.code, 0, done.out);
+    assert.match(done.out, /3 objects of .*demo-app\.yaml go to fleet-a, fleet-b \(env=dev\) as ManifestWorkReplicaSet apps\/demo-app/);
     const state = await waitFor(
       'the work Applied on a and b, their objects in place',
       async (st) => {
@@ -211,12 +241,10 @@ describe('multicluster: a ManifestWorkReplicaSet placed by labels on real OCM (D
       { timeoutMs: 540_000, intervalMs: 1000 },
     );
     env.log(`after relabelling: applied on c in ${appliedOnC}, removed from a in ${goneFromA}: ${JSON.stringify(state)}`);
-    const { apiVersion, kind, metadata } = deployment.objects[2];
-    const mwrs = await readObject<KubernetesObject & { status?: { summary?: Record<string, number> } }>(env.objects(), {
-      apiVersion,
-      kind,
-      metadata: { name: metadata.name, namespace: metadata.namespace },
-    });
+    const mwrs = await readObject<KubernetesObject & { status?: { summary?: Record<string, number> } }>(
+      env.objects(),
+      ref(deployment.objects[2]),
+    );
     env.log(`ManifestWorkReplicaSet summary: ${JSON.stringify(mwrs?.status?.summary)}`);
   });
 });
