@@ -12,6 +12,7 @@ import type { BinaryProvider } from '../binaries/provider';
 import { isConflict, isNotFound } from '../kube';
 import { runProbe, ProbeWorker, type ExecFn } from './probes';
 import { exitCodeOf, isolatedCommand, type Exit, type IsolationMode, type ManagedProcess, type ProcessTable } from './processes';
+import { fileSize, logTailMessage } from './termination';
 import { rewriteValue, type MountMapping } from './rewrite';
 import { computePodStatus, type Condition, type ContainerStateView, type ContainerView } from './status';
 import { VolumeManager, VolumeNotReady, type VolumeLookup } from './volumes';
@@ -66,6 +67,8 @@ interface ContainerRun {
   blocked?: { reason: string; message: string };
   /** Rewrites already logged for this container (logged once, not on every restart). */
   loggedRewrites: boolean;
+  /** Size of its log file when this run started: its termination message reads only what this run wrote. */
+  logStart?: number;
 }
 
 export class PodWorker {
@@ -367,6 +370,7 @@ export class PodWorker {
     const cmd = isolatedCommand(this.ctx.isolation, this.hostsFile, exe, args);
     run.blocked = undefined;
     let proc: ManagedProcess;
+    run.logStart = fileSize(this.logFile(c.name));
     try {
       proc = this.ctx.processes.spawn({
         file: cmd.file,
@@ -481,6 +485,10 @@ export class PodWorker {
         containerID: `kokpit-process://${proc.pid}`,
       },
     };
+    if (code !== 0 && run.spec.terminationMessagePolicy === 'FallbackToLogsOnError') {
+      const message = logTailMessage(this.logFile(run.spec.name), run.logStart ?? 0);
+      if (message) terminated.terminated!.message = message;
+    }
     const ranMs = exit.at - proc.startedAt;
     const deleting = !!this.pod.metadata?.deletionTimestamp || !!this.terminating;
     const restart = !deleting && (this.policy === 'Always' && !run.init ? true : this.policy === 'Never' ? false : code !== 0);

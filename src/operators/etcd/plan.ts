@@ -14,6 +14,8 @@ export interface PodFacts {
   version?: string;
   /** `kokpit.dev/secret-hash` of the pod: what certificates it was started with. */
   secretHash?: string;
+  /** Its etcd last exited because its data volume is full (disk.ts): why, in etcd's words. */
+  diskFull?: string;
 }
 
 export interface ClaimFacts {
@@ -414,8 +416,10 @@ export function plan(input: PlanInput): Plan {
   }
 
   // 8. Started voters that stay unhealthy past the grace period are replaced (removed here, added back below).
+  // Not a member whose disk is full: a new member would need the same space, and its data would be thrown away;
+  // it comes back by itself once its volume has room (status says so: MemberDiskFull).
   for (const m of voters) {
-    if (m.health?.healthy || unhealthyMs(m) < options.replaceUnhealthyAfterMs) continue;
+    if (m.health?.healthy || unhealthyMs(m) < options.replaceUnhealthyAfterMs || m.pod?.diskFull) continue;
     if (!canRemove(m, voters, healthyVoters)) continue;
     return done(
       {

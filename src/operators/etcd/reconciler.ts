@@ -48,6 +48,7 @@ import {
   memberViews,
   plan as planNext,
 } from './plan';
+import { diskFullCause } from './disk';
 import { type SecretFiles, ensureCA, ensureClientTLS, ensureMemberTLS } from './pki';
 import {
   type MemberTLSFiles,
@@ -146,6 +147,7 @@ const podFacts = (p: V1Pod): PodFacts => ({
   terminating: !!p.metadata?.deletionTimestamp,
   version: versionOfImage(p.spec?.containers?.find((c) => c.name === 'etcd')?.image),
   secretHash: p.metadata?.annotations?.[ANNOTATION_SECRET_HASH],
+  diskFull: diskFullCause(p, Date.now()),
 });
 const claimFacts = (c: V1PersistentVolumeClaim): ClaimFacts => ({
   name: c.metadata!.name!,

@@ -290,6 +290,9 @@ export function renderMemberPod(c: EtcdCluster, p: MemberPodInputs): V1Pod {
           name: 'etcd',
           image,
           command: etcdArgs(c, p),
+          // etcd's last log lines become the termination message when it exits with an error: how the operator
+          // learns why a member stopped (its data volume full: disk.ts) from the pod status alone.
+          terminationMessagePolicy: 'FallbackToLogsOnError',
           ports: [
             { name: 'client', containerPort: ETCD_CLIENT_PORT, protocol: 'TCP' },
             { name: 'peer', containerPort: ETCD_PEER_PORT, protocol: 'TCP' },

@@ -1,7 +1,7 @@
 // Status of an EtcdCluster from one pass's observations and plan. Pure: the clock comes in as `now`,
 // and a condition keeps its lastTransitionTime while its status does not change.
 import type { Condition, EtcdClusterStatus, EtcdMemberStatus } from '../../api';
-import { type ClusterRef, caSecretName, clientEndpoint, memberClientURL, memberPeerURL } from './names';
+import { type ClusterRef, caSecretName, clientEndpoint, memberClaimName, memberClientURL, memberPeerURL } from './names';
 import { type MemberView, type Plan, quorumOf } from './plan';
 import { compareVersions } from './version';
 import { setCondition } from '../../kit';
@@ -66,7 +66,8 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
         m.dbSizeInUse = settled ? before.dbSizeInUse : sizes.dbSizeInUse;
         m.version = h.version;
       }
-      const message = !v.etcd ? 'not a member of the etcd cluster' : h?.error;
+      const full = !h?.healthy ? v.pod?.diskFull : undefined;
+      const message = !v.etcd ? 'not a member of the etcd cluster' : full ? `data volume full: ${full}` : h?.error;
       if (message) m.message = message;
       return m;
     });
@@ -81,6 +82,7 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
   const a = plan.action;
   const noSpace = i.alarms.filter((x) => x.startsWith('NOSPACE'));
   const sick = voters.filter((v) => !v.health?.healthy).map((v) => v.name);
+  const full = inEtcd.filter((v) => !v.health?.healthy && v.pod?.diskFull);
 
   const conditions: Condition[] = [];
   conditions.push(
@@ -119,7 +121,9 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
         })
       : cond({ type: 'Progressing', status: 'False', reason: 'Stable', message: plan.phase }),
   );
-  const degradedReason = plan.problems[0]?.reason ?? (noSpace.length ? 'NoSpace' : sick.length ? 'MembersUnhealthy' : undefined);
+  const degradedReason =
+    plan.problems[0]?.reason ??
+    (noSpace.length ? 'NoSpace' : full.length ? 'MemberDiskFull' : sick.length ? 'MembersUnhealthy' : undefined);
   conditions.push(
     degradedReason
       ? cond({
@@ -128,7 +132,11 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
           reason: degradedReason,
           message:
             plan.problems[0]?.message ??
-            (noSpace.length ? `alarms: ${noSpace.join(', ')}; compacting and defragmenting` : `unhealthy: ${sick.join(', ')}`),
+            (noSpace.length
+              ? `alarms: ${noSpace.join(', ')}; compacting and defragmenting`
+              : full.length
+                ? diskFullMessage(full)
+                : `unhealthy: ${sick.join(', ')}`),
         })
       : cond({ type: 'Degraded', status: 'False', reason: 'AsExpected', message: 'all members healthy' }),
   );
@@ -162,6 +170,15 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
   if (i.schedule?.lastScheduleTime) status.lastScheduleTime = i.schedule.lastScheduleTime;
   if (i.schedule?.nextScheduleTime) status.nextScheduleTime = i.schedule.nextScheduleTime;
   return status;
+}
+
+/** Which members' volumes are full, etcd's words, and what happens next (nothing automatic: space must be freed). */
+function diskFullMessage(full: MemberView[]): string {
+  const each = full.map((v) => `${v.name}: data volume (claim ${memberClaimName(v.name)}) full: ${v.pod!.diskFull}`);
+  return (
+    `${each.join('; ')}; free space on the volume or expand the claim: the member restarts by itself and catches up ` +
+    `(not replaced: a new member would need the same space)`
+  );
 }
 
 /** Whether a size moved by 10 % or more since it was last published (a size not published yet has moved). */
