@@ -75,6 +75,17 @@ export function renderManagedKubeconfig(mcName: string, kubeconfig: string): V1S
 }
 
 /**
+ * A hung business apiserver (a stopped process, a dead path) answers nothing on the agent's open HTTP/2 connection:
+ * client-go gives up on it only after its connection health check, 30 s without a frame and a 15 s ping by default
+ * (k8s.io/apimachinery/pkg/util/net/http.go). 10 + 5 s here, so the health-check period, not the transport, sets how
+ * soon the loss shows (test/integration/multicluster/loss.test.ts).
+ */
+export const HTTP2_HEALTH_CHECK = [
+  { name: 'HTTP2_READ_IDLE_TIMEOUT_SECONDS', value: '10' },
+  { name: 'HTTP2_PING_TIMEOUT_SECONDS', value: '5' },
+];
+
+/**
  * The hosted agent (registration and work in one process). Its bootstrap identity is its own ServiceAccount
  * (the meta kubeconfig), which the hub auto-approves; the hub kubeconfig it obtains lands in its Secret and
  * in an emptyDir. `kubeconfigHash` rolls the pod when the business cluster's kubeconfig changes.
@@ -120,6 +131,7 @@ export function renderAgent(mcName: string, kubeconfigHash: string, leaseDuratio
                 `--cluster-healthcheck-period=${leaseDurationSeconds}s`,
               ],
               workingDir: '/spoke/meta', // the meta kubeconfig's relative tokenFile (see render/hub.ts)
+              env: HTTP2_HEALTH_CHECK,
               volumeMounts: [
                 { name: 'meta-kubeconfig', mountPath: '/spoke/meta', readOnly: true },
                 { name: 'hub-kubeconfig', mountPath: '/spoke/hub-kubeconfig' },

@@ -11,6 +11,13 @@ describe('multicluster: the hosted agent health-checks the business apiserver ev
     assert.deepEqual(period(renderAgent('fleet-a', 'h', 15).spec!.template.spec!.containers[0].args), ['--cluster-healthcheck-period=15s']);
     assert.deepEqual(period(renderAgent('fleet-a', 'h').spec!.template.spec!.containers[0].args), ['--cluster-healthcheck-period=60s']);
   });
+  it("client-go's HTTP/2 connection health check is shortened (10 s idle, 5 s ping) so a hung apiserver fails the check soon", () => {
+    const env = renderAgent('fleet-a', 'h', 15).spec!.template.spec!.containers[0].env;
+    assert.deepEqual(env, [
+      { name: 'HTTP2_READ_IDLE_TIMEOUT_SECONDS', value: '10' },
+      { name: 'HTTP2_PING_TIMEOUT_SECONDS', value: '5' },
+    ]);
+  });
   it('a changed lease rolls the agent (its args are in the pod template)', () => {
     const a = renderAgent('fleet-a', 'h', 15).spec!.template;
     const b = renderAgent('fleet-a', 'h', 30).spec!.template;
