@@ -1,7 +1,7 @@
 // `npm run bench -- reconcile [--count=100] [--workers=2] [--requeue-ms=5000]`: N BusinessClusters on the
 // harness control plane, reconciled by the cluster operator running in this process.
 //
-// What "applied" means here: the meta-cluster side of every cluster — 10 PKI Secrets, the apiserver Service
+// What "applied" means here: the meta-cluster side of every cluster — 11 PKI Secrets, the apiserver Service
 // and the apiserver/controller-manager/scheduler Deployments — exists, owned by its cluster, and each
 // Deployment's secrets-hash annotation matches the live Secrets it mounts. The clock stops when the last
 // cluster's pass has applied its controllers step (the reconciler's afterStep hook: its applies returned);
@@ -56,20 +56,21 @@ const NS = 'bench';
 const FLOOR_NS = 'bench-floor';
 const VERSION = 'v1.33.13';
 const ETCD_REF = 'shared';
+const PKI_SECRETS = 11;
 
 type Obj = KubernetesObject & { type?: string; data?: Record<string, string>; spec?: any; status?: any };
 
-function flag(args: string[], name: string): string | undefined {
+export function flag(args: string[], name: string): string | undefined {
   return args.find((x) => x.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
-const clusterName = (i: number) => `c${String(i).padStart(3, '0')}`;
+export const clusterName = (i: number) => `c${String(i).padStart(3, '0')}`;
 const clusterSpec = () => ({ version: VERSION, etcd: { clusterRef: { name: ETCD_REF } }, apiServer: { service: { type: 'NodePort' } } });
 
 const cpuMs = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -78,14 +79,14 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   );
 }
 
-interface ClusterObjects {
+export interface ClusterObjects {
   secrets: Obj[];
   services: Obj[];
   deployments: Obj[];
 }
 
 /** Every Secret, Service and Deployment in `ns` labelled with a cluster, grouped by cluster. */
-async function objectsByCluster(kc: KubeConfig, ns: string): Promise<Map<string, ClusterObjects>> {
+export async function objectsByCluster(kc: KubeConfig, ns: string): Promise<Map<string, ClusterObjects>> {
   const objects = makeObjectApi(kc);
   const out = new Map<string, ClusterObjects>();
   const group = (o: Obj) => {
@@ -105,10 +106,10 @@ function checkCluster(name: string, uid: string, objs: ClusterObjects | undefine
   if (!objs) return [`${name}: no objects`];
   const problems: string[] = [];
   const all = [...objs.secrets, ...objs.services, ...objs.deployments];
-  if (objs.secrets.length !== 10 || objs.services.length !== 1 || objs.deployments.length !== 3) {
-    problems.push(
-      `${name}: ${objs.secrets.length} Secrets, ${objs.services.length} Services, ${objs.deployments.length} Deployments (want 10, 1, 3)`,
-    );
+  // 6 certificates, the service-account keys and 4 kubeconfigs (admin, superadmin, controller-manager, scheduler).
+  if (objs.secrets.length !== PKI_SECRETS || objs.services.length !== 1 || objs.deployments.length !== 3) {
+    const have = `${objs.secrets.length} Secrets, ${objs.services.length} Services, ${objs.deployments.length} Deployments`;
+    problems.push(`${name}: ${have} (want ${PKI_SECRETS}, 1, 3)`);
   }
   for (const o of all) {
     const owner = o.metadata?.ownerReferences?.find((r) => r.controller);
@@ -134,7 +135,7 @@ function checkCluster(name: string, uid: string, objs: ClusterObjects | undefine
   return problems;
 }
 
-async function verify(
+export async function verify(
   kc: KubeConfig,
   ns: string,
   clusters: Map<string, string>,
@@ -148,13 +149,16 @@ async function verify(
   return { objectsPerCluster: Math.max(...counts), maxDeploymentGeneration: Math.max(...gens) };
 }
 
-async function applyClusters(kc: KubeConfig, ns: string, count: number): Promise<Map<string, DefaultedBusinessCluster>> {
+/** Applies BusinessClusters number `from` to `count - 1` in `ns` (at most 50 requests in flight). */
+export async function applyClusters(kc: KubeConfig, ns: string, count: number, from = 0): Promise<Map<string, DefaultedBusinessCluster>> {
   const objects = makeObjectApi(kc);
+  const applied: KubernetesObject[] = [];
   // Users' applies go through their own field manager, as kubectl's would.
-  const applied = await Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      applyObject(objects, businessCluster(clusterName(i), ns, clusterSpec()), { fieldManager: 'bench' }),
-    ),
+  await pool(
+    Array.from({ length: count - from }, (_, i) => from + i),
+    50,
+    async (i) =>
+      void applied.push(await applyObject(objects, businessCluster(clusterName(i), ns, clusterSpec()), { fieldManager: 'bench' })),
   );
   return new Map(applied.map((o) => [o.metadata!.name!, withDefaults(o as unknown as BusinessCluster)]));
 }
@@ -262,45 +266,10 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     operator = undefined;
 
     // --- The floor: the same objects, rendered and applied directly. ---
-    const releases = await catalogRelease(kc);
-    const keyMaterial = await objectsByCluster(kc, NS);
-    const tFloor = Date.now();
-    const floorCpu0 = process.cpuUsage();
-    const floorClusters = await applyClusters(kc, FLOOR_NS, count);
-    let floorWrites = 0;
-    await pool([...floorClusters.values()], workers, async (c) => {
-      const apply = (o: KubernetesObject) => {
-        floorWrites++;
-        return applyObject(objects, o, { fieldManager: 'kokpit', force: true }) as Promise<Obj>;
-      };
-      // The reconciler's order: Service, Secrets, then the Deployments that mount them.
-      const service = await apply(renderAPIServerService({ cluster: c, serviceType: 'NodePort' }) as KubernetesObject);
-      const secretHashes: Record<string, string> = {};
-      for (const s of keyMaterial.get(c.metadata.name)!.secrets) {
-        const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
-        const stored = await apply(
-          renderSecret(c, s.metadata!.name!, s.metadata!.labels!['kokpit.dev/pki'], data, {
-            type: s.type,
-            annotations: s.metadata!.annotations,
-          }) as KubernetesObject,
-        );
-        secretHashes[stored.metadata!.name!] = contentHash(stored.data ?? {});
-      }
-      const inputs: ControlPlaneInputs = {
-        cluster: c,
-        releases,
-        secretHashes,
-        etcd: { servers: etcd!.url, prefix: etcdPrefix(c) },
-        serviceType: service.spec.type,
-      };
-      for (const render of [renderAPIServerDeployment, renderControllerManagerDeployment, renderSchedulerDeployment])
-        await apply(render(inputs) as KubernetesObject);
-    });
-    const floorMs = Date.now() - tFloor;
-    const floorCpuMs = cpuMs(process.cpuUsage(floorCpu0));
-    const floorChecked = await verify(kc, FLOOR_NS, new Map([...floorClusters].map(([n, c]) => [n, c.metadata.uid!])));
-    if (floorChecked.objectsPerCluster !== checked.objectsPerCluster)
-      throw new Error(`floor applied ${floorChecked.objectsPerCluster} objects per cluster, the operator ${checked.objectsPerCluster}`);
+    const floor = await applyFloor(kc, FLOOR_NS, count, workers, await objectsByCluster(kc, NS), etcd!.url);
+    const [floorMs, floorCpuMs, floorWrites] = [floor.ms, floor.cpuMs, floor.writes];
+    if (floor.objectsPerCluster !== checked.objectsPerCluster)
+      throw new Error(`floor applied ${floor.objectsPerCluster} objects per cluster, the operator ${checked.objectsPerCluster}`);
 
     return {
       clusters: count,
@@ -338,8 +307,61 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
   }
 }
 
+/**
+ * The floor: the same objects for `count` clusters in `ns`, rendered with the pure render functions from the key
+ * material the operator made (`keyMaterial`, no key generation) and server-side applied with the same client, field
+ * manager and concurrency (`workers` clusters at a time, objects in the reconciler's order), no reconciler.
+ */
+export async function applyFloor(
+  kc: KubeConfig,
+  ns: string,
+  count: number,
+  workers: number,
+  keyMaterial: Map<string, ClusterObjects>,
+  etcdURL: string,
+): Promise<{ ms: number; cpuMs: number; writes: number; objectsPerCluster: number }> {
+  const objects = makeObjectApi(kc);
+  const releases = await catalogRelease(kc);
+  const tFloor = Date.now();
+  const floorCpu0 = process.cpuUsage();
+  const floorClusters = await applyClusters(kc, ns, count);
+  let floorWrites = 0;
+  await pool([...floorClusters.values()], workers, async (c) => {
+    const apply = (o: KubernetesObject) => {
+      floorWrites++;
+      return applyObject(objects, o, { fieldManager: 'kokpit', force: true }) as Promise<Obj>;
+    };
+    // The reconciler's order: Service, Secrets, then the Deployments that mount them.
+    const service = await apply(renderAPIServerService({ cluster: c, serviceType: 'NodePort' }) as KubernetesObject);
+    const secretHashes: Record<string, string> = {};
+    for (const s of keyMaterial.get(c.metadata.name)!.secrets) {
+      const data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      const stored = await apply(
+        renderSecret(c, s.metadata!.name!, s.metadata!.labels!['kokpit.dev/pki'], data, {
+          type: s.type,
+          annotations: s.metadata!.annotations,
+        }) as KubernetesObject,
+      );
+      secretHashes[stored.metadata!.name!] = contentHash(stored.data ?? {});
+    }
+    const inputs: ControlPlaneInputs = {
+      cluster: c,
+      releases,
+      secretHashes,
+      etcd: { servers: etcdURL, prefix: etcdPrefix(c) },
+      serviceType: service.spec.type,
+    };
+    for (const render of [renderAPIServerDeployment, renderControllerManagerDeployment, renderSchedulerDeployment])
+      await apply(render(inputs) as KubernetesObject);
+  });
+  const ms = Date.now() - tFloor;
+  const cpu = cpuMs(process.cpuUsage(floorCpu0));
+  const checked = await verify(kc, ns, new Map([...floorClusters].map(([n, c]) => [n, c.metadata.uid!])));
+  return { ms, cpuMs: cpu, writes: floorWrites, objectsPerCluster: checked.objectsPerCluster };
+}
+
 /** The catalog entry the clusters run, as the reconciler reads it from the API. */
-async function catalogRelease(kc: KubeConfig): Promise<ControlPlaneInputs['releases']> {
+export async function catalogRelease(kc: KubeConfig): Promise<ControlPlaneInputs['releases']> {
   const catalog = await listObjects<KubernetesVersion & KubernetesObject>(makeObjectApi(kc), API, 'KubernetesVersion');
   const spec: KubernetesVersionSpec | undefined = catalog.find((k) => k.spec.version === VERSION)?.spec;
   if (!spec) throw new Error(`${VERSION} is not in the catalog`);
