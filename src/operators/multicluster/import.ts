@@ -56,6 +56,18 @@ const agentRef = (name: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment',
 const secretRef = (name: string) => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: AGENT_NAMESPACE } });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A read the API server answers 429 for a moment ("storage is (re)initializing" just after CRDs change): again, with backoff. */
+async function patiently<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (e) {
+      if (attempt >= 6 || toKubeApiError(e).statusCode !== 429) throw e;
+      await sleep(200 * 2 ** attempt);
+    }
+  }
+}
+
 /** The imported cluster's kubeconfig, reduced to one context with every file inlined (the agent runs elsewhere). */
 export interface ImportKubeconfig {
   yaml: string;
@@ -149,7 +161,7 @@ export async function assertNameFree(meta: KubeConfig, name: string, server: str
   const problem = clusterNameProblem(name);
   if (problem) throw new ImportError('NameTaken', problem);
   const applier = new Applier(makeObjectApi(meta));
-  const live = await applier.read<ManagedClusterObject>(MC_REF(name));
+  const live = await patiently(() => applier.read<ManagedClusterObject>(MC_REF(name)));
   if (live) {
     const owner = ownerOf(live);
     if (owner.kind !== 'import' || owner.server !== server)
@@ -160,10 +172,8 @@ export async function assertNameFree(meta: KubeConfig, name: string, server: str
       );
     return;
   }
-  const clusters = await listObjects<BusinessCluster & KubernetesObject>(
-    makeObjectApi(meta),
-    'kokpit.dev/v1alpha1',
-    'BusinessCluster',
+  const clusters = await patiently(() =>
+    listObjects<BusinessCluster & KubernetesObject>(makeObjectApi(meta), 'kokpit.dev/v1alpha1', 'BusinessCluster'),
   ).catch((e: unknown) => {
     if (isNotFound(e)) return []; // kokpit's CRDs are not installed: no BusinessCluster can claim the name
     throw e;
@@ -311,7 +321,7 @@ export interface DeregisterOptions {
 async function importedState(applier: Applier, name: string): Promise<{ mc?: ManagedClusterObject; ours: boolean }> {
   let mc: ManagedClusterObject | undefined;
   try {
-    mc = await applier.read<ManagedClusterObject>(MC_REF(name));
+    mc = await patiently(() => applier.read<ManagedClusterObject>(MC_REF(name)));
   } catch (e) {
     if (!/HTTP 404/.test(describeKubeError(e))) throw e; // the kind is not served: no hub, no ManagedCluster
   }

@@ -55,7 +55,7 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
   let kc: KubeConfig;
   let runner: PodRunner;
   let dir: string;
-  const files = { meta: '', imported: '', unreachable: '', nobody: '' };
+  const files = { meta: '', imported: '', unreachable: '', nobody: '', badToken: '' };
   const t0 = Date.now();
   const log = (l: string) => process.stderr.write(`  [+${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}\n`);
   const objects = () => makeObjectApi(kc);
@@ -118,6 +118,7 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
       namespace: 'default',
       body: { spec: { expirationSeconds: 7200 } },
     });
+    files.badToken = write('bad-token.kubeconfig', buildKubeconfig({ ...base, server: other.server, user: 'admin', token: 'not-a-token' }));
     files.nobody = write('nobody.kubeconfig', buildKubeconfig({ ...base, server: other.server, user: 'nobody', token: tr.status!.token! }));
     runner = await startPodRunner({
       kubeConfig: kc,
@@ -155,7 +156,7 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
     assert.deepEqual(await leftovers(NAME), []);
   });
 
-  it("a kubeconfig whose user lacks the agent's permissions is refused, naming user and permissions; nothing written", async function () {
+  it("a user without the agent's permissions is refused, naming user and permissions (bad token: 401); nothing left", async function () {
     this.timeout(60_000);
     const r = await cli('register', NAME, '--kubeconfig', files.nobody, ...meta);
     assert.equal(r.code, 1, r.err);
@@ -163,6 +164,10 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
     assert.match(r.err, /create,update,patch customresourcedefinitions\.apiextensions\.k8s\.io/);
     assert.match(r.err, /list,watch nodes/);
     assert.match(r.err, /kubectl create clusterrolebinding/);
+    assert.deepEqual(await leftovers(NAME), []);
+    const bad = await cli('register', NAME, '--kubeconfig', files.badToken, ...meta);
+    assert.equal(bad.code, 1, bad.err);
+    assert.match(bad.err, /Unauthorized: the cluster at https:\/\/127\.0\.0\.1:\d+ refuses the kubeconfig's credentials \(HTTP 401\)/);
     assert.deepEqual(await leftovers(NAME), []);
   });
 
@@ -316,6 +321,9 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
       /NotOurs: ManagedCluster fleet-y belongs to BusinessCluster fleet\/y: delete that \(kubectl delete businesscluster y -n fleet\)/,
     );
     assert.ok(await readObject(objects(), mcRef('fleet-y')), 'still there');
+    const taken = await cli('register', 'fleet-y', '--kubeconfig', files.imported, ...meta);
+    assert.equal(taken.code, 1, taken.err);
+    assert.match(taken.err, /NameTaken: ManagedCluster fleet-y is already registered, by BusinessCluster fleet\/y; choose another name\n/);
   });
 
   it('deregister leaves no ManagedCluster, hub namespace, agent, pod, Secret or cluster RBAC; works removed first', async function () {
