@@ -4,6 +4,10 @@ import { Type } from './typebox';
 import { DNS1123_LABEL, ETCD_VERSION, KUBERNETES_VERSION } from './common';
 import { AnyValue, StringEnum, Struct } from './schema-helpers';
 
+/** An RFC 3339 date-time, `2026-06-30T00:00:00Z`: what `format: date-time` means to the API server, as a pattern the
+ *  editor checks too. */
+export const DATE_TIME = '^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})$';
+
 export const KubernetesVersionSpec = Struct(
   {
     version: Type.String({ pattern: KUBERNETES_VERSION, description: 'The release, e.g. `v1.33.13`.' }),
@@ -36,6 +40,7 @@ export const KubernetesVersionSpec = Struct(
     expires: Type.Optional(
       Type.String({
         format: 'date-time',
+        pattern: DATE_TIME,
         description:
           'End of life: from this instant clusters on this version are moved off at once, even outside their maintenance ' +
           'windows (to the newest Supported, unexpired patch of the minor, else of the next minor); never a maintenance target.',

@@ -9,6 +9,7 @@ import {
   KUBERNETES_VERSION,
   QUANTITY,
 } from '../api/common';
+import { DATE_TIME } from '../api/catalog';
 
 /** What a pattern expects, in words. Keyed by the pattern source the schemas carry. */
 const PATTERN_TEXT = new Map<string, string>([
@@ -23,6 +24,7 @@ const PATTERN_TEXT = new Map<string, string>([
   [ETCD_VERSION, 'must be etcd 3.5.0 or newer, like 3.5.35'],
   [DURATION, 'must be a duration like 30s, 10m or 1h30m'],
   [CRON, 'must be a five-field cron schedule like "0 */6 * * *" or a macro like @daily'],
+  [DATE_TIME, 'must be an RFC 3339 date-time like "2026-06-30T00:00:00Z"'],
   ['^[a-zA-Z][a-zA-Z0-9_]*$', 'must start with a letter and hold only letters, digits and "_", e.g. "replicaCount"'],
 ]);
 

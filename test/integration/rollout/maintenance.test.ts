@@ -6,6 +6,7 @@
 //   BusinessCluster), and status.maintenance.last records it InProgress, then Succeeded once it is Ready there.
 // - held: the same, but a FleetRollout selects it: the rollout moves it (to v1.33.13), maintenance leaves it alone.
 // - old: v1.32.5 without autoUpdate and no windows; the catalog turns v1.32.5 Unsupported: it is moved to v1.32.13.
+// - eol: v1.32.7 with its window closed; the catalog gives v1.32.7 an `expires` in the past: moved at once.
 // And the catalog state the cluster operator sees (a meta-side pass, no pods): a Deprecated version the cluster
 // already runs keeps being reconciled with a warning on CatalogValid; a new cluster asking for it is refused.
 import * as assert from 'node:assert/strict';
@@ -196,6 +197,25 @@ describe('maintenance on its own: autoUpdate.patch, moves off Unsupported versio
       ['MoveOffUnsupported', 'v1.32.5', 'InProgress'],
     );
     assertWriteCount(await specPatches(start, 'old'), 1, 'PATCHes of old');
+  });
+
+  it('past its expires a version is moved off at once, window closed; the API server refuses an expires not a date', async function () {
+    this.timeout(120_000);
+    clock = Date.parse('2026-01-07T12:00:00Z');
+    await addVersion('v1.32.7');
+    await readyCluster('eol', 'v1.32.7', { windows: nightly });
+    const withExpiry = (expires: string) => {
+      const v = kubernetesVersion('v1.32.7');
+      return { ...v, spec: { ...v.spec, expires } } as unknown as KubernetesObject;
+    };
+    await assert.rejects(applyObject(objects(), withExpiry('next tuesday'), { fieldManager: 'kokpit-test' }), /spec\.expires/);
+    const start = await audit.mark();
+    await applyObject(objects(), withExpiry('2026-01-07T11:00:00Z'), { fieldManager: 'kokpit-test' });
+    const moved = await clusterWhere('eol', 'moved off v1.32.7', (c) => c.spec.version === 'v1.32.13' && !!c.status?.maintenance?.last);
+    const last = moved.status!.maintenance!.last!;
+    assert.deepEqual([last.action, last.from, last.startedAt], ['MoveOffExpired', 'v1.32.7', '2026-01-07T12:00:00Z']);
+    assert.equal(last.message, 'v1.32.7 expired at 2026-01-07T11:00:00Z');
+    assertWriteCount(await specPatches(start, 'eol'), 1, 'PATCHes of eol');
   });
 
   it('Deprecated: a cluster running it keeps being reconciled (warning on CatalogValid); a new cluster is refused', async function () {

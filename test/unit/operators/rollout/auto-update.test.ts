@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import type { BusinessCluster, FleetRollout, KubernetesVersion, MaintenanceRecord, MaintenanceWindow } from '../../../../src/api';
 import { kubernetesVersion } from '../../../../src/catalog';
+import { validateText } from '../../../../src/validation';
 import {
   holdingRollout,
   maintenanceDecision,
@@ -220,5 +221,30 @@ describe('maintenance: which clusters it looks at, and which a rollout holds', (
     assert.equal(holdingRollout([rollout('b', { phase: 'Progressing', clusters: [row] }, 'dev')], bc), 'b', 'relabelled mid-flight');
     const refused = { phase: 'Pending' as const, conditions: [{ type: 'Valid', status: 'False' as const, reason: 'OverlappingRollout' }] };
     assert.equal(holdingRollout([rollout('c', refused)], bc), undefined);
+  });
+});
+
+describe('maintenance: the new fields in the editor and kokpit validate (the same schema as the CRDs)', () => {
+  const lines = (text: string) => validateText(text).map((d) => `${d.line} ${d.code} ${d.path}: ${d.message}`);
+  it('autoUpdate.patch is a boolean and autoUpdate has no other field', () => {
+    const text =
+      'apiVersion: kokpit.dev/v1alpha1\nkind: BusinessCluster\nmetadata:\n  name: dev\nspec:\n  version: v1.32.13\n' +
+      '  etcd:\n    managed:\n      replicas: 1\n  maintenance:\n    autoUpdate:\n      patch: "yes"\n      minor: true\n';
+    assert.deepEqual(lines(text), [
+      '12 type spec.maintenance.autoUpdate.patch: spec.maintenance.autoUpdate.patch must be a boolean (true or false); got a string "yes"',
+      '13 unknown-field spec.maintenance.autoUpdate.minor: unknown field "minor" in spec.maintenance.autoUpdate (allowed: patch)',
+    ]);
+    assert.deepEqual(lines(text.replace('"yes"\n      minor: true', 'true')), []);
+  });
+  it('KubernetesVersion spec.expires is an RFC 3339 date-time', () => {
+    const text =
+      'apiVersion: kokpit.dev/v1alpha1\nkind: KubernetesVersion\nmetadata:\n  name: v1.32.0\nspec:\n  version: v1.32.0\n' +
+      '  expires: next tuesday\n' +
+      '  images: {kubeAPIServer: a, kubeControllerManager: a, kubeScheduler: a, kubeProxy: a, coreDNS: a, pause: a}\n' +
+      '  etcd: {minVersion: 3.5.11, recommendedVersion: 3.5.35}\n';
+    assert.deepEqual(lines(text), [
+      '7 pattern spec.expires: spec.expires "next tuesday" must be an RFC 3339 date-time like "2026-06-30T00:00:00Z"',
+    ]);
+    assert.deepEqual(lines(text.replace('next tuesday', '"2026-06-30T00:00:00Z"')), []);
   });
 });
