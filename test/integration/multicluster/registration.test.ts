@@ -1,62 +1,31 @@
-// OCM registration on real processes: a real meta control plane, business clusters whose kube-apiserver,
-// controller-manager and scheduler run through the pod runner (as in test/integration/rollout/waves.test.ts, with
-// its stand-ins: a plain etcd behind an EtcdCluster the test marks Available, a loopback proxy per cluster as the
-// load balancer), the real OCM v1.0.0 hub (registration and placement controllers) and one real hosted agent per
-// cluster (`registration-operator agent`), all run by the pod runner from the binaries built from hack/bins/ocm.
+// OCM registration on real processes (support.ts: a real meta control plane, business clusters whose kube-apiserver,
+// controller-manager and scheduler run through the pod runner, the real OCM v1.0.0 hub and one real hosted agent per
+// cluster (`registration-operator agent`), all run by the pod runner from the binaries built from hack/bins/ocm):
 // - three BusinessClusters become ManagedClusters, Joined and Available as the hub reports them, with kokpit's
 //   labels, and the BusinessCluster's ManagedCluster condition says so;
 // - a ManifestWork to one cluster is Applied and its ConfigMap exists in that business cluster;
 // - deleting one BusinessCluster leaves no ManagedCluster, agent, credentials, hub namespace or finalizer;
 // - `register: false` detaches another the same way and the BusinessCluster stays, without the condition or finalizer.
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { CoreV1Api, KubeConfig, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { Operators } from '../../../src/controller/operator';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
-import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
-import { clusterOperator } from '../../../src/operators/cluster/operator';
-import { installHub, readOcmManifests } from '../../../src/operators/multicluster/hub';
+import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { waitFor, type ControlPlane } from '../../../src/controlplane';
+import { applyObject, readObject } from '../../../src/kube';
 import { AGENT_NAMESPACE, agentNames, managedClusterName } from '../../../src/operators/multicluster/names';
-import { multiclusterOperator } from '../../../src/operators/multicluster/operator';
-import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { kokpitUserAgent } from '../../../src/kube';
 import { AuditWrites, describeWrites } from '../../support/audit-writes';
-import {
-  availableEtcdCluster,
-  businessCluster,
-  ensureNamespace,
-  installDefaultVersions,
-  readCluster,
-  startLoopbackLB,
-  startPlainEtcd,
-  type PlainEtcd,
-} from '../cluster/support';
+import { readCluster } from '../cluster/support';
+import { cond, mcRef, startMulticlusterEnv, type MC, type MulticlusterEnv } from './support';
 
 const NS = 'fleet';
 const API = 'kokpit.dev/v1alpha1';
 const CLUSTERS = ['a', 'b', 'c'];
-const ROOT = path.resolve(__dirname, '../../..');
-
-interface MC extends KubernetesObject {
-  spec?: { hubAcceptsClient?: boolean; leaseDurationSeconds?: number };
-  status?: { conditions?: { type: string; status: string; reason?: string }[] };
-}
 
 describe('multicluster: business clusters registered with a real OCM hub, agents hosted in the meta cluster', function () {
+  let env: MulticlusterEnv;
   let cp: ControlPlane;
   let kc: KubeConfig;
-  let etcd: PlainEtcd;
-  let runner: PodRunner;
-  let stateDir: string;
-  let manager: Operators | undefined;
-  const lbs = new Map<string, Awaited<ReturnType<typeof startLoopbackLB>>>();
-  const t0 = Date.now();
-  const log = (l: string) => process.stderr.write(`  [+${((Date.now() - t0) / 1000).toFixed(1)}s] ${l}\n`);
-  const objects = () => makeObjectApi(kc);
-  const mcRef = (name: string) => ({ apiVersion: 'cluster.open-cluster-management.io/v1', kind: 'ManagedCluster', metadata: { name } });
-  const cond = (mc: MC | undefined, type: string) => mc?.status?.conditions?.find((c) => c.type === type)?.status;
+  const log = (l: string) => env.log(l);
+  const objects = () => env.objects();
 
   /** What is left of a cluster's registration (and the BusinessCluster itself, when `bc` is given). */
   async function leftovers(mc: string, bc?: string): Promise<string[]> {
@@ -89,59 +58,20 @@ describe('multicluster: business clusters registered with a real OCM hub, agents
 
   before(async function () {
     this.timeout(900_000);
-    [cp, etcd] = await Promise.all([
-      startControlPlane({ controllers: true, audit: true, log: (l) => log(`[controlplane] ${l}`) }),
-      startPlainEtcd(),
-    ]);
-    kc = cp.kubeConfig();
-    await installCRDs(kc);
-    await ensureNamespace(kc, NS);
-    await installDefaultVersions(kc);
-    await availableEtcdCluster(kc, NS, 'shared', etcd);
-    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-multicluster-'));
-    runner = await startPodRunner({
-      kubeConfig: kc,
-      nodeName: 'meta-node-0',
-      stateDir,
-      bindUnscheduledPods: true,
-      restartBackoff: { initialMs: 500, maxMs: 5000 },
+    env = await startMulticlusterEnv({
+      namespace: NS,
+      clusters: CLUSTERS.map((n) => ({
+        name: n,
+        labels: { env: n === 'c' ? 'prod' : 'dev' },
+        multicluster: { leaseDurationSeconds: 20, ...(n === 'c' ? { clusterSet: 'prod' } : {}) },
+      })),
     });
-    await installHub(kc, { manifests: readOcmManifests(ROOT), log });
-    log('OCM hub ready');
-    for (const n of CLUSTERS) lbs.set(n, await startLoopbackLB(kc, NS, `kokpit.dev/cluster=${n},kokpit.dev/component=apiserver`, 6443));
-    const olog = (lvl: string) => (m: string) => (lvl === 'debug' ? undefined : log(`[manager] ${lvl} ${m}`));
-    manager = new Operators(
-      kc,
-      [
-        clusterOperator({ hostEndpoint: (c) => lbs.get(c.metadata.name)?.url, waitRequeueMs: 2000 }),
-        multiclusterOperator({ manifestsRoot: ROOT, pollMs: { waiting: 1000, steady: 10_000 } }),
-      ],
-      { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} },
-    );
-    await manager.start();
-    for (const n of CLUSTERS)
-      await applyObject(
-        objects(),
-        {
-          ...businessCluster(n, NS, {
-            version: 'v1.33.13',
-            etcd: { clusterRef: { name: 'shared' } },
-            apiServer: { service: { type: 'ClusterIP' } },
-            multicluster: { leaseDurationSeconds: 20, ...(n === 'c' ? { clusterSet: 'prod' } : {}) },
-          }),
-          metadata: { name: n, namespace: NS, labels: { env: n === 'c' ? 'prod' : 'dev' } },
-        } as KubernetesObject,
-        { fieldManager: 'kokpit-test' },
-      );
+    ({ cp, kc } = env);
   });
 
   after(async function () {
     this.timeout(120_000);
-    await manager?.stop();
-    for (const lb of lbs.values()) await lb.stop();
-    await runner?.stop();
-    await Promise.all([cp?.stop(), etcd?.stop()]);
-    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+    await env?.stop();
   });
 
   it('three BusinessClusters become ManagedClusters, Joined and Available on the hub, labelled by kokpit', async function () {
@@ -229,10 +159,7 @@ describe('multicluster: business clusters registered with a real OCM hub, agents
       },
       { timeoutMs: 240_000, intervalMs: 1000 },
     );
-    const bc = await readCluster(kc, NS, 'a');
-    const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: String(bc.status!.kubeconfigSecretName), namespace: NS });
-    const business = new KubeConfig();
-    business.loadFromString(Buffer.from(secret.data!.value, 'base64').toString('utf8'));
+    const business = await env.businessKubeConfig('a');
     const cm = await business.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'hello', namespace: 'default' });
     assert.deepEqual(cm.data, { from: 'hub' });
   });
