@@ -4,16 +4,18 @@
 //   Available=False, reason ManagedClusterKubeAPIServerUnavailable. The agent runs in the meta cluster and keeps
 //   renewing its lease on the hub (its lease updater never looks at the business cluster), so the hub's lease
 //   controller has nothing to mark Unknown; the agent's status controller (every --cluster-healthcheck-period, which
-//   kokpit ties to leaseDurationSeconds) finds /livez failing. SIGCONT: back to True.
+//   kokpit ties to leaseDurationSeconds; client-go's HTTP/2 health check shortened in render/agent.ts) finds /livez
+//   failing. SIGCONT: back to True.
 // - the hosted agent itself stopped (SIGSTOP): the lease is no longer renewed, and after the hub's grace
 //   (5 × leaseDurationSeconds, OCM's leaseDurationTimes) Available=Unknown, reason ManagedClusterLeaseUpdateStopped.
-// - the BusinessCluster's ManagedCluster condition follows (False / Unknown with OCM's reason, then True), and the
-//   other cluster stays Available throughout.
+// - the BusinessCluster's ManagedCluster condition follows (False / Unknown with OCM's reason, then True), `kokpit
+//   status` shows JOINED/AVAILABLE and OCM's reason, and the other cluster stays Available throughout.
 // The pod runner's liveness probe (as a kubelet's) restarts a hung apiserver after its failures (6 × 5 s) and the
 // termination grace: that is the only thing that undoes the stop besides the test's SIGCONT; the test says which
 // one brought the cluster back. Timings are printed, not asserted beyond generous deadlines.
 import * as assert from 'node:assert/strict';
 import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
+import { runCli } from '../../../src/cli/main';
 import { waitFor } from '../../../src/controlplane';
 import { readObject } from '../../../src/kube';
 import { AGENT_NAMESPACE, managedClusterName } from '../../../src/operators/multicluster/names';
@@ -77,6 +79,14 @@ describe('multicluster: cluster loss as OCM v1.0.0 reports it, agents hosted in 
       { timeoutMs, intervalMs: 500 },
     );
     return { cond: c, seconds: (Date.now() - from) / 1000 };
+  }
+
+  /** `kokpit status` against the meta cluster: its output. */
+  async function kokpitStatus(): Promise<string> {
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: (t: string) => out.push(t), progress: () => {}, isTTY: false, cwd: process.cwd() };
+    assert.equal(await runCli(['status', '--kubeconfig', env.cp.kubeconfigPath], io), 0, out.join('\n'));
+    return out.join('\n');
   }
 
   /** The BusinessCluster's ManagedCluster condition (the multicluster operator's mirror of OCM's Available). */
@@ -145,6 +155,15 @@ describe('multicluster: cluster loss as OCM v1.0.0 reports it, agents hosted in 
     assert.ok(lost.leaseAge < GRACE_S, `the hosted agent kept renewing the lease (${lost.leaseAge.toFixed(1)} s old)`);
     const mirrored = await waitBusinessCondition('a', 'False', 'ManagedClusterKubeAPIServerUnavailable', 120_000);
     env.log(`BusinessCluster a: ManagedCluster=False ${mirrored.reason} ${((Date.now() - t0) / 1000).toFixed(1)} s after the stop`);
+    // kokpit status: JOINED and AVAILABLE per cluster, and OCM's words for the lost one.
+    const status = await kokpitStatus();
+    env.log(`kokpit status:\n${status}`);
+    assert.match(status, /^\s+loss\s+a\s.*\sTrue\s+False\(ManagedClusterKubeAPIServerUnavailable\)\s/m);
+    assert.match(status, /^\s+loss\s+b\s.*\sTrue\s+True\s/m);
+    assert.match(
+      status,
+      /loss\/a: ManagedCluster loss-a Available=False ManagedClusterKubeAPIServerUnavailable: The kube-apiserver is not ok/,
+    );
 
     const t1 = Date.now();
     signal(apiserver.pids, 'SIGCONT');
@@ -171,6 +190,7 @@ describe('multicluster: cluster loss as OCM v1.0.0 reports it, agents hosted in 
     assert.equal(lost.cond.reason, 'ManagedClusterLeaseUpdateStopped');
     const mirrored = await waitBusinessCondition('a', 'Unknown', 'ManagedClusterLeaseUpdateStopped', 120_000);
     assert.match(mirrored.message ?? '', /Available=Unknown/);
+    assert.match(await kokpitStatus(), /^\s+loss\s+a\s.*\sTrue\s+Unknown\(ManagedClusterLeaseUpdateStopped\)\s/m);
 
     const t1 = Date.now();
     signal(agent.pids, 'SIGCONT');
