@@ -50,6 +50,8 @@ export function checkExtraArgs(ctx: RuleContext, path: readonly PathSegment[]): 
 }
 
 const USABLE_STATES = new Set(['Supported', 'Preview']);
+/** The cluster operator keeps reconciling a cluster that already runs a Deprecated version (issue 17). */
+const DEPRECATED_NOTE = 'a new cluster or an upgrade to it is refused (a cluster already running it keeps being reconciled)';
 
 function checkCatalogVersion(ctx: RuleContext, path: readonly PathSegment[]): void {
   const entries = ctx.opts.catalog;
@@ -67,7 +69,8 @@ function checkCatalogVersion(ctx: RuleContext, path: readonly PathSegment[]): vo
       'warning',
       'version-not-usable',
       `Kubernetes ${version} is ${entry.state} in the meta cluster's version catalog${entry.reason ? ` (${entry.reason})` : ''}; ` +
-        `a cluster at it will not start: use ${usable?.length ? usable.join(', ') : 'a Supported version'}`,
+        `${entry.state === 'Deprecated' ? DEPRECATED_NOTE : 'a cluster at it will not start'}: ` +
+        `use ${usable?.length ? usable.join(', ') : 'a Supported version'}`,
       undefined,
       data,
     );

@@ -173,6 +173,12 @@ describe('validateText', () => {
         'machine); a cluster at it will not start: use v1.32.0, v1.33.13',
     );
     assert.deepEqual(validateText(bc(`  version: v1.32.0\n${ETCD}`), { catalog }), []);
+    const deprecated = [...catalog, { version: 'v1.31.9', state: 'Deprecated' }];
+    assert.equal(
+      validateText(bc(`  version: v1.31.9\n${ETCD}`), { catalog: deprecated })[0].message,
+      "Kubernetes v1.31.9 is Deprecated in the meta cluster's version catalog; a new cluster or an upgrade to it is refused " +
+        '(a cluster already running it keeps being reconciled): use v1.32.0, v1.33.13',
+    );
     assert.match(
       validateText(bc(`  version: v1.31.0\n${ETCD}`), { catalog })[0].message,
       /not in the meta cluster's version catalog \(v1\.32\.0, v1\.33\.13\)/,
