@@ -44,3 +44,12 @@ export function loadedWith(meta: Metafile, ...names: string[]): Loaded {
     inputs: list.flatMap((o) => Object.keys(meta.outputs[o].inputs)),
   };
 }
+
+/** The source files and node_modules files in dist/cli/validate.cjs, the bundle `kokpit validate` runs (its own
+ *  metafile, dist/cli/validate-meta.json). */
+export function validateBundleInputs(root: string): string[] | undefined {
+  const file = path.join(root, 'dist', 'cli', 'validate-meta.json');
+  if (!fs.existsSync(file)) return undefined;
+  const meta = JSON.parse(fs.readFileSync(file, 'utf8')) as Metafile;
+  return Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+}

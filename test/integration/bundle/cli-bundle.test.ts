@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { listFiles, PackageManager } from '@vscode/vsce';
 import { COMMANDS } from '../../../src/cli/registry';
-import { loadedWith, readCliMeta } from '../../support/cli-chunks';
+import { loadedWith, readCliMeta, validateBundleInputs } from '../../support/cli-chunks';
 
 describe('bundled CLI (dist/cli.js)', function () {
   before(function () {
@@ -45,7 +45,10 @@ describe('bundled CLI (dist/cli.js)', function () {
     const help = loadedWith(meta, 'main');
     assert.deepEqual(packages(help.inputs), []);
     assert.ok(!help.inputs.some((f) => f.startsWith('src/cli/commands/')), 'a command module is in the help path');
-    const validateInputs = loadedWith(meta, 'main', 'validate').inputs;
+    // `kokpit validate` runs dist/cli/validate.cjs (src/cli/door.ts), not the chunks.
+    const validateInputs = validateBundleInputs(process.cwd());
+    assert.ok(validateInputs, 'dist/cli/validate-meta.json is missing');
+    assert.ok(validateInputs.includes('src/cli/commands/validate.ts'), 'validate.cjs does not hold the validate command');
     // Chunks follow imports, not use: a barrel import ('../api') would bring withDefaults and TypeBox's Value along.
     assert.ok(!validateInputs.includes('src/api/defaults.ts'), 'kokpit validate loads src/api/defaults.ts');
     const validate = packages(validateInputs);
@@ -66,6 +69,30 @@ describe('bundled CLI (dist/cli.js)', function () {
     assert.equal(bad.status, 1);
     assert.match(bad.stdout, /etcd-even-replicas\.yaml:\d+:\d+: error:/);
     assert.equal(run(['does-not-exist.yaml']).status, 2);
+  });
+
+  it('`kokpit validate` from its bundle prints and exits as from the sources, with a code cache this Node takes', function () {
+    this.timeout(120_000); // the sources run under tsx
+    const run = (fromSource: boolean, args: string[]) => {
+      const env = { ...process.env, KOKPIT_FROM_SOURCE: fromSource ? '1' : '' };
+      const r = spawnSync(process.execPath, ['bin/kokpit.js', 'validate', ...args], { encoding: 'utf8', env });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    for (const args of [
+      ['testFixture/invalid', 'testFixture/valid'],
+      ['--output', 'json', 'testFixture/invalid/etcd-even-replicas.yaml'],
+      ['--help'],
+      ['--no-such-flag'],
+      [],
+      ['does-not-exist.yaml'],
+    ]) {
+      const bundled = run(false, args);
+      assert.deepEqual(bundled, run(true, args), args.join(' '));
+      assert.ok(bundled.stdout + bundled.stderr, `${args.join(' ')} printed nothing`);
+    }
+    // V8 refuses a cache from another Node or other flags (then validate.cjs compiles as usual, slower).
+    const cache = spawnSync(process.execPath, ['-p', "require('./dist/cli.js').validateCodeCacheAccepted()"], { encoding: 'utf8' });
+    assert.equal(cache.stdout.trim(), 'true', cache.stderr);
   });
 
   it('finds the OCM CRD schemas (schemas/ocm) from the bundle, whatever the working directory, and the .vsix ships them', async () => {
@@ -98,12 +125,17 @@ describe('bundled CLI (dist/cli.js)', function () {
     ]) {
       assert.ok(files.includes(f), `${f} is not packaged`);
     }
-    // Every chunk of the CLI, and nothing else from dist/cli/ (maps, metafile).
+    // Every chunk of the CLI, the validate bundle and its code cache, and nothing else from dist/cli/ (maps, metafiles).
     const chunks = fs
       .readdirSync('dist/cli')
-      .filter((f) => f.endsWith('.mjs'))
+      .filter((f) => f.endsWith('.mjs') || f === 'validate.cjs' || f.endsWith('.v8cache'))
       .map((f) => `dist/cli/${f}`);
     assert.ok(chunks.includes('dist/cli/main.mjs'));
+    assert.ok(chunks.includes('dist/cli/validate.cjs'));
+    assert.ok(
+      chunks.some((f) => f.endsWith('.v8cache')),
+      'no validate code cache in dist/cli',
+    );
     assert.deepEqual(files.filter((f) => f.startsWith('dist/cli/')).sort(), chunks.sort());
   });
 });
