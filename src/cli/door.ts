@@ -43,7 +43,10 @@ function readCache(): Buffer | undefined {
 
 /** Entry used by bin/kokpit.js and the editor's launcher. */
 export function main(): void {
-  if (process.argv[2] === 'validate') loadValidate(readCache()).bundle.main();
+  // Node maps stack traces through source maps (--enable-source-maps) for the modules it loads itself, not for a
+  // vm.Script: when asked to, it loads the bundle, without the cache.
+  if (process.argv[2] === 'validate' && process.sourceMapsEnabled) (createRequire(VALIDATE)(VALIDATE) as ValidateBundle).main();
+  else if (process.argv[2] === 'validate') loadValidate(readCache()).bundle.main();
   else void import(pathToFileURL(join(__dirname, 'cli', 'main.mjs')).href).then((m: { main(): void }) => m.main());
 }
 
