@@ -252,9 +252,11 @@ export const COMMANDS: CommandEntry[] = [
     name: 'deregister',
     summary: 'Remove a cluster `kokpit register` added: its ManagedCluster, hub namespace, hosted agent and credentials',
     usage:
-      'kokpit deregister NAME [--timeout 5m] [--ignore-not-found] [--meta-kubeconfig FILE] [--meta-context NAME] [--name ENV]\n\n' +
+      'kokpit deregister NAME [--timeout 5m] [--ignore-not-found] [--force]\n' +
+      '                  [--meta-kubeconfig FILE] [--meta-context NAME] [--name ENV]\n\n' +
       "Refuses a BusinessCluster's ManagedCluster (delete the BusinessCluster, or set spec.multicluster.register: false) and\n" +
-      'ones kokpit did not create. Works are removed by the agent first. Exit status: 0 removed (or nothing to remove with\n' +
+      'ones kokpit did not create. Works are removed by the agent first; --force, for a cluster that is gone for good, drops\n' +
+      'their finalizers instead (what they applied stays there). Exit status: 0 removed (or nothing to remove with\n' +
       '--ignore-not-found), 1 refused (NotRegistered, NotOurs) or not finished in --timeout (run it again), 2 usage error.',
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/register') : await import('./commands/register')).deregisterCommand,

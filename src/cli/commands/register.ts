@@ -118,12 +118,12 @@ export const registerCommand: Command = {
 
 export const deregisterCommand: Command = {
   async run(argv, io: CliIO) {
-    const p = parseFlags(argv, [...META, { name: 'timeout', value: true }, { name: 'ignore-not-found' }]);
+    const p = parseFlags(argv, [...META, { name: 'timeout', value: true }, { name: 'ignore-not-found' }, { name: 'force' }]);
     const name = clusterName(p, 'deregister');
     const timeoutMs = parseTimeout(str(p, 'timeout'), 300_000);
     const kc = meta(p);
     try {
-      await deregisterCluster(kc, name, { timeoutMs, progress: (l) => io.progress(l) });
+      await deregisterCluster(kc, name, { timeoutMs, force: !!p.flags.force, progress: (l) => io.progress(l) });
       io.out(`managedcluster/${name} deregistered (ManagedCluster, hub namespace, agent and credentials removed)`);
       return EXIT.OK;
     } catch (e) {

@@ -11,6 +11,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  PatchStrategy,
   VersionApi,
   type KubernetesObject,
   type V1CustomResourceDefinition,
@@ -315,6 +316,8 @@ export async function waitJoined(meta: KubeConfig, name: string, timeoutMs: numb
 export interface DeregisterOptions {
   timeoutMs: number;
   progress?: (line: string) => void;
+  /** The cluster is gone for good: its works' finalizers are removed, what they applied there stays. */
+  force?: boolean;
 }
 
 /** Whether NAME is a registration `kokpit register` made: refuses others' with the owner named; false when none is left. */
@@ -342,12 +345,60 @@ async function importedState(applier: Applier, name: string): Promise<{ mc?: Man
 }
 
 /** Polls until `gone` is true or the deadline passes; `what` names what is still there. */
-async function waitGone(deadline: number, what: string, gone: () => Promise<boolean>, progress?: (l: string) => void): Promise<void> {
+async function waitGone(
+  deadline: number,
+  what: string,
+  gone: () => Promise<boolean>,
+  progress?: (l: string) => void,
+  why = async () => 'run kokpit deregister again to finish',
+): Promise<void> {
   progress?.(`waiting for ${what} to go`);
   while (!(await gone())) {
-    if (Date.now() > deadline) throw new Error(`${what} is still there; run kokpit deregister again to finish`);
+    if (Date.now() > deadline) throw new Error(`${what} is still there; ${await why()}`);
     await sleep(1000);
   }
+}
+
+const WORK_API = { group: 'work.open-cluster-management.io', version: 'v1', plural: 'manifestworks' };
+
+/** The works left in the cluster's hub namespace (OCM's hub deletes them; their finalizers wait for the agent). */
+async function worksLeft(meta: KubeConfig, name: string): Promise<KubernetesObject[]> {
+  const list = (await meta.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ ...WORK_API, namespace: name })) as {
+    items: KubernetesObject[];
+  };
+  return list.items;
+}
+
+/** --force: delete each work, then drop its finalizers (deleted first, so the agent does not put them back). */
+async function orphanWorks(meta: KubeConfig, name: string): Promise<void> {
+  const objects = makeObjectApi(meta);
+  for (const w of await worksLeft(meta, name)) {
+    const ref = {
+      apiVersion: 'work.open-cluster-management.io/v1',
+      kind: 'ManifestWork',
+      metadata: { name: w.metadata!.name!, namespace: name },
+    };
+    if (!w.metadata?.deletionTimestamp) await new Applier(objects).delete(ref);
+    if (w.metadata?.finalizers?.length)
+      await objects.patch(
+        { ...ref, metadata: { ...ref.metadata, finalizers: null } } as never,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        PatchStrategy.MergePatch,
+      );
+  }
+}
+
+/** Why a ManagedCluster is still there: works its agent has not cleaned up, and the way out when the cluster is gone. */
+async function whyStillThere(meta: KubeConfig, name: string): Promise<string> {
+  const works = await worksLeft(meta, name).catch(() => []);
+  if (!works.length) return 'run kokpit deregister again to finish';
+  return (
+    `${works.length} ManifestWork(s) in namespace ${name} wait for the cluster's agent to remove what they applied there; ` +
+    `if the cluster is gone for good, kokpit deregister ${name} --force leaves that in place and finishes`
+  );
 }
 
 /** Removes an import: ManagedCluster (while its agent cleans up works), agent and its pods, hub namespace, Secrets. */
@@ -360,7 +411,11 @@ export async function deregisterCluster(meta: KubeConfig, name: string, o: Dereg
   const n = agentNames(name);
   if (mc) {
     if (!mc.metadata?.deletionTimestamp) await applier.delete(MC_REF(name));
-    await waitGone(deadline, `ManagedCluster ${name}`, async () => !(await applier.read(MC_REF(name))), o.progress);
+    const gone = async () => {
+      if (o.force) await orphanWorks(meta, name);
+      return !(await applier.read(MC_REF(name)));
+    };
+    await waitGone(deadline, `ManagedCluster ${name}`, gone, o.progress, () => whyStillThere(meta, name));
   }
   await applier.delete(agentRef(n.deployment));
   const core = meta.makeApiClient(CoreV1Api);

@@ -343,4 +343,44 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
     assert.match(again.err, /NotRegistered/);
     assert.equal((await cli('deregister', NAME, '--ignore-not-found', ...meta)).code, 0);
   });
+  it('a cluster gone for good: deregister names the works that wait for its agent, and --force finishes', async function () {
+    this.timeout(600_000);
+    const gone = await startControlPlane({ log: (l) => log(`[gone] ${l}`) });
+    let stopped = false;
+    try {
+      const file = path.join(dir, 'gone.kubeconfig');
+      fs.writeFileSync(file, gone.kubeConfig().exportConfig(), { mode: 0o600 });
+      const r = await cli('register', 'gone-1', '--kubeconfig', file, '--timeout', '5m', ...meta);
+      assert.equal(r.code, 0, r.err);
+      const work = {
+        apiVersion: 'work.open-cluster-management.io/v1',
+        kind: 'ManifestWork',
+        metadata: { name: 'hello', namespace: 'gone-1' },
+        spec: { workload: { manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hello', namespace: 'default' } }] } },
+      };
+      await applyObject(objects(), work as KubernetesObject, { fieldManager: 'kokpit-test' });
+      await waitFor(
+        'ManifestWork gone-1/hello Applied',
+        async () => cond(await readObject<MC>(objects(), work), 'Applied') === 'True' || undefined,
+        {
+          timeoutMs: 120_000,
+          intervalMs: 1000,
+        },
+      );
+      await gone.stop();
+      stopped = true;
+      const stuck = await cli('deregister', 'gone-1', '--timeout', '20s', ...meta);
+      assert.equal(stuck.code, 1, stuck.err);
+      assert.match(
+        stuck.err,
+        /ManagedCluster gone-1 is still there; 1 ManifestWork\(s\) in namespace gone-1 wait for the cluster's agent .*kokpit deregister gone-1 --force/,
+      );
+      const forced = await cli('deregister', 'gone-1', '--force', '--timeout', '4m', ...meta);
+      log(`deregister --force: exit ${forced.code}`);
+      assert.equal(forced.code, 0, forced.err);
+      assert.deepEqual(await leftovers('gone-1'), []);
+    } finally {
+      if (!stopped) await gone.stop();
+    }
+  });
 });
