@@ -3,8 +3,8 @@
 // engine, completion and hover as kokpit's kinds. The CRD schema is structural (the apiserver prunes unknown fields);
 // for an editor an unknown field is a mistake, so objects with properties are closed here, as kubectl's strict field
 // validation would refuse them.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { editorMetadataSchema } from '../api/generate';
 import { OCM_KINDS, OCM_SCHEMA_DIR, ocmApiVersion, ocmSchemaFile, type OcmKind } from '../api/ocm';
@@ -14,10 +14,10 @@ import { compileSchema, type CompiledSchema, type JsonSchema } from './schema';
 export function ocmSchemaDir(): string {
   const starts = [typeof __dirname === 'string' ? __dirname : undefined, process.cwd()].filter((s): s is string => !!s);
   for (const start of starts) {
-    for (let d = start; ; d = path.dirname(d)) {
-      const c = path.join(d, OCM_SCHEMA_DIR);
-      if (fs.existsSync(c) && fs.existsSync(path.join(d, 'package.json'))) return c;
-      if (path.dirname(d) === d) break;
+    for (let d = start; ; d = dirname(d)) {
+      const c = join(d, OCM_SCHEMA_DIR);
+      if (existsSync(c) && existsSync(join(d, 'package.json'))) return c;
+      if (dirname(d) === d) break;
     }
   }
   throw new Error(`cannot find ${OCM_SCHEMA_DIR} (the OCM CRDs) in the kokpit package`);
@@ -39,7 +39,7 @@ const compiled = new Map<string, CompiledSchema>();
 export function ocmSchema(k: OcmKind): CompiledSchema {
   const hit = compiled.get(k.kind);
   if (hit) return hit;
-  const crd = parse(fs.readFileSync(path.join(ocmSchemaDir(), ocmSchemaFile(k)), 'utf8')) as {
+  const crd = parse(readFileSync(join(ocmSchemaDir(), ocmSchemaFile(k)), 'utf8')) as {
     spec: { versions: Array<{ name: string; schema: { openAPIV3Schema: JsonSchema } }> };
   };
   const version = crd.spec.versions.find((v) => v.name === k.version);

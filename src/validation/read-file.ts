@@ -1,6 +1,6 @@
 // Reading a manifest file from disk, for every command that takes files: regular files only (a FIFO would block
 // forever, /dev/zero never ends), at most LIMITS.maxChars bytes, and errors that say what is wrong in words.
-import * as fs from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { LIMITS, tooLargeMessage } from './limits';
 
 /** A file that cannot be read as a manifest; the message is for the user, after the file's name. */
@@ -12,12 +12,12 @@ export function readManifestFile(file: string): string {
   let fd: number;
   try {
     // O_NONBLOCK: opening a FIFO with no writer must not wait for one (it is refused below).
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     throw new ManifestReadError(ioErrorText(e));
   }
   try {
-    const info = fs.fstatSync(fd);
+    const info = fstatSync(fd);
     if (info.isDirectory()) throw new ManifestReadError('is a directory');
     if (!info.isFile()) throw new ManifestReadError('not a regular file: kokpit reads manifests from files, not FIFOs, sockets or devices');
     if (info.size > LIMITS.maxChars) throw new ManifestReadError(tooLargeMessage(info.size));
@@ -25,7 +25,7 @@ export function readManifestFile(file: string): string {
   } catch (e) {
     throw e instanceof ManifestReadError ? e : new ManifestReadError(ioErrorText(e));
   } finally {
-    fs.closeSync(fd);
+    closeSync(fd);
   }
 }
 
@@ -37,7 +37,7 @@ function readCapped(fd: number): Buffer {
     const chunk = Buffer.allocUnsafe(64 * 1024);
     let n: number;
     try {
-      n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      n = readSync(fd, chunk, 0, chunk.length, null);
     } catch (e) {
       // A non-blocking standard input with nothing yet: wait a little, as a blocking read would.
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN') {
