@@ -1,17 +1,21 @@
 // etcd operator: time to a ready 3-member TLS cluster, member replacement time, and snapshot and
 // restore throughput for a ~100 MiB database, each beside its floor measured in the same run on a
-// cluster of plain etcd processes holding the same data:
+// cluster of plain etcd processes holding the same data, interleaved (operator, floor, operator, …) and
+// repeated `--rounds=<n>` times (default 3; the medians are reported):
 // - ready floor: 3 etcd processes started directly with a static --initial-cluster (no API server, no
-//   learners; what a cluster costs at the very least on this machine);
-// - replace floor: by hand with etcdctl: `member remove` a follower, kill it, `member add`, start a fresh
-//   etcd with an empty data dir, until it answers healthy (it receives the database from the leader);
+//   pods; what a cluster costs at the very least on this machine);
+// - replace floor (once): by hand with etcdctl: `member remove` a follower, kill it, `member add`, start a
+//   fresh etcd with an empty data dir, until it answers healthy (it receives the database from the leader);
 // - snapshot floor: `etcdctl snapshot save` from a floor member;
-// - restore floor: `etcdutl snapshot restore` of the operator's own snapshot file into an empty data dir
-//   (the operator's restore additionally starts the pod and waits for the restored member to serve).
+// - restore floor: `etcdutl snapshot restore` of the operator's own snapshot file into an empty data dir,
+//   then a plain etcd started on it until it answers healthy: what the operator's restore does (an init
+//   container runs etcdutl where the member's data lives, then etcd starts). `restore_floor_etcdutl_*` is
+//   etcdutl alone.
 // Setup (control plane, pod runner, operator, loading data) is not timed. `--mb=<n>` sets the data size.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION } from '../src/api';
@@ -38,6 +42,8 @@ interface Floor {
   members: EtcdMembers;
   /** etcdctl TLS flags and endpoint of member m0 (its certificate carries 127.0.0.1, so TLS is verified). */
   etcdctlArgs: string[];
+  /** The floor's CA, certificate and key files and PEMs (the certificate carries 127.0.0.1 and localhost). */
+  tls: { caFile: string; crt: string; key: string; pems: { caPem: string; certPem: string; keyPem: string } };
   /** Replaces a follower by hand (member remove, kill, member add, fresh start) and returns the time until the new one is healthy. */
   replaceMember(): Promise<number>;
   stop(): void;
@@ -135,6 +141,7 @@ async function floorThreeMembers(dir: string): Promise<Floor> {
     readyMs: performance.now() - t0,
     members,
     etcdctlArgs,
+    tls: { caFile, crt, key, pems: { caPem: ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem } },
     async replaceMember() {
       // A follower other than m0 (etcdctl's endpoint), as the operator's replacement also takes a follower.
       const hs = await Promise.all(['m1', 'm2'].map(async (n) => ({ n, h: await members.health(n, undefined) })));
@@ -169,18 +176,96 @@ async function writeData(kv: Etcd3, mb: number): Promise<void> {
   await Promise.all([worker(), worker(), worker(), worker()]);
 }
 
+/**
+ * The restore floor: `etcdutl snapshot restore` into an empty data dir, then a plain etcd on it until it answers
+ * healthy. Returns both times (etcdutl alone, and until healthy).
+ */
+async function floorRestore(dir: string, snapshot: string, tls: Floor['tls']): Promise<{ etcdutlMs: number; healthyMs: number }> {
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const peer = `https://127.0.0.1:${peerPort}`;
+  const client = `https://127.0.0.1:${clientPort}`;
+  const t = performance.now();
+  const u = spawnSync(
+    binaryPath('etcdutl', ETCD_VERSION),
+    [
+      'snapshot',
+      'restore',
+      snapshot,
+      `--data-dir=${dir}`,
+      '--name=r0',
+      `--initial-cluster=r0=${peer}`,
+      `--initial-advertise-peer-urls=${peer}`,
+    ],
+    { encoding: 'utf8' },
+  );
+  const etcdutlMs = performance.now() - t;
+  if (u.status !== 0) throw new Error(`etcdutl snapshot restore failed: ${u.stderr}`);
+  const proc: ChildProcess = spawn(
+    binaryPath('etcd', ETCD_VERSION),
+    [
+      '--name=r0',
+      `--data-dir=${dir}`,
+      `--listen-client-urls=${client}`,
+      `--advertise-client-urls=${client}`,
+      `--listen-peer-urls=${peer}`,
+      `--initial-advertise-peer-urls=${peer}`,
+      `--initial-cluster=r0=${peer}`,
+      `--cert-file=${tls.crt}`,
+      `--key-file=${tls.key}`,
+      `--trusted-ca-file=${tls.caFile}`,
+      '--client-cert-auth=true',
+      `--peer-cert-file=${tls.crt}`,
+      `--peer-key-file=${tls.key}`,
+      `--peer-trusted-ca-file=${tls.caFile}`,
+      '--unsafe-no-fsync=true',
+      '--log-level=error',
+      '--listen-metrics-urls=',
+    ],
+    { stdio: 'ignore' },
+  );
+  const members = new EtcdMembers(
+    { name: 'restored', namespace: 'floor' },
+    { resolve: () => ({ address: client.slice(8), serverName: 'localhost' }) },
+    tls.pems,
+  );
+  try {
+    await waitFor('floor restored member healthy', async () => ((await members.health('r0', undefined)).healthy ? true : undefined), {
+      timeoutMs: 120_000,
+      intervalMs: 50,
+    });
+    return { etcdutlMs, healthyMs: performance.now() - t };
+  } finally {
+    members.close();
+    proc.kill('SIGKILL');
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 export async function run(args: string[] = []): Promise<Record<string, unknown>> {
   const mb = Number(args.find((a) => a.startsWith('--mb='))?.slice(5) ?? 100);
+  const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-bench-etcd-'));
   const env = await startEtcdTestEnv({ plan: { replaceUnhealthyAfterMs: 5000 } });
-  let floor: Floor | undefined;
+  const floors: Floor[] = [];
+  const load = [os.loadavg()[0]];
   try {
-    floor = await floorThreeMembers(path.join(scratch, 'floor'));
-
-    let t = performance.now();
-    await createObject(env.objects, etcdClusterManifest('bench', { replicas: 3 }) as unknown as KubernetesObject);
-    await waitAvailable(env, 'bench', 3, 180_000);
-    const readyMs = performance.now() - t;
+    // Ready: operator and floor in turn; the last of each stays for the rounds below.
+    const ready: number[] = [];
+    const readyFloor: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const name = i === rounds - 1 ? 'bench' : `bench-ready-${i}`;
+      const t = performance.now();
+      await createObject(env.objects, etcdClusterManifest(name, { replicas: 3 }) as unknown as KubernetesObject);
+      await waitAvailable(env, name, 3, 180_000, undefined, 50);
+      ready.push(performance.now() - t);
+      if (i < rounds - 1) await deleteIfExists(env, API_VERSION, 'EtcdCluster', name);
+      floors.forEach((f) => f.stop());
+      floors.length = 0;
+      floors.push(await floorThreeMembers(path.join(scratch, `floor-${i}`)));
+      readyFloor.push(floors[0].readyMs);
+    }
+    const floor = floors[0];
 
     // The same data in both clusters: `mb` MiB in 512 KiB values.
     const members = await membersClient(env, 'bench');
@@ -188,69 +273,73 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     await writeData(members.client(pods[0].metadata!.name!, pods[0])!, mb);
     await writeData(floor.members.client('m0', undefined)!, mb);
 
-    t = performance.now();
-    await createObject(env.objects, {
-      apiVersion: API_VERSION,
-      kind: 'EtcdBackup',
-      metadata: { name: 'bench-snap', namespace: 'default' },
-      spec: { etcdClusterRef: { name: 'bench' } },
-    } as KubernetesObject);
-    const backup = await waitFor(
-      'backup Completed',
-      async () => {
-        const b = await readBackup(env, 'bench-snap');
-        return b?.status?.phase === 'Completed' ? b : undefined;
-      },
-      { timeoutMs: 300_000, intervalMs: 50 },
-    );
-    const backupMs = performance.now() - t;
-    const size = backup.status!.size!;
-
-    const floorFile = path.join(scratch, 'floor.db');
-    t = performance.now();
-    const r = spawnSync(binaryPath('etcdctl', ETCD_VERSION), [...floor.etcdctlArgs, 'snapshot', 'save', floorFile], { encoding: 'utf8' });
-    const etcdctlMs = performance.now() - t;
-    if (r.status !== 0) throw new Error(`etcdctl snapshot save failed: ${r.stderr}`);
-
-    // Restore: a new 1-member cluster from the operator's snapshot, until it is Available.
-    t = performance.now();
-    await createObject(
-      env.objects,
-      etcdClusterManifest('bench-restored', { replicas: 1, restoreFrom: { backupName: 'bench-snap' } }) as unknown as KubernetesObject,
-    );
-    await waitAvailable(env, 'bench-restored', 1, 300_000);
-    const restoreMs = performance.now() - t;
-    // Untimed: the restored member really holds the data.
-    const restored = await membersClient(env, 'bench-restored');
-    try {
-      const [rp] = await memberPods(env, 'bench-restored');
-      const n = Number(await restored.client(rp.metadata!.name!, rp)!.getAll().prefix('/bench/').count());
-      if (n !== mb * 2) throw new Error(`restored cluster holds ${n} keys, expected ${mb * 2}`);
-    } finally {
-      restored.close();
+    // Snapshot: an EtcdBackup until Completed (its file is read back by etcdutl), then etcdctl snapshot save.
+    const snapshot: number[] = [];
+    const snapshotFloor: number[] = [];
+    let size = 0;
+    let floorSize = 0;
+    let location = '';
+    for (let i = 0; i < rounds; i++) {
+      let t = performance.now();
+      await createObject(env.objects, {
+        apiVersion: API_VERSION,
+        kind: 'EtcdBackup',
+        metadata: { name: `bench-snap-${i}`, namespace: 'default' },
+        spec: { etcdClusterRef: { name: 'bench' } },
+      } as KubernetesObject);
+      const backup = await waitFor(
+        'backup Completed',
+        async () => {
+          const b = await readBackup(env, `bench-snap-${i}`);
+          return b?.status?.phase === 'Completed' ? b : undefined;
+        },
+        { timeoutMs: 300_000, intervalMs: 50 },
+      );
+      snapshot.push(performance.now() - t);
+      size = backup.status!.size!;
+      if (i === 0) location = backup.status!.location!;
+      const floorFile = path.join(scratch, `floor-${i}.db`);
+      t = performance.now();
+      const r = spawnSync(binaryPath('etcdctl', ETCD_VERSION), [...floor.etcdctlArgs, 'snapshot', 'save', floorFile], { encoding: 'utf8' });
+      snapshotFloor.push(performance.now() - t);
+      if (r.status !== 0) throw new Error(`etcdctl snapshot save failed: ${r.stderr}`);
+      floorSize = fs.statSync(floorFile).size;
+      fs.rmSync(floorFile);
     }
-    t = performance.now();
-    const u = spawnSync(
-      binaryPath('etcdutl', ETCD_VERSION),
-      [
-        'snapshot',
-        'restore',
-        backup.status!.location!,
-        `--data-dir=${path.join(scratch, 'restored')}`,
-        '--name=r0',
-        '--initial-cluster=r0=https://127.0.0.1:2380',
-        '--initial-advertise-peer-urls=https://127.0.0.1:2380',
-      ],
-      { encoding: 'utf8' },
-    );
-    const etcdutlMs = performance.now() - t;
-    if (u.status !== 0) throw new Error(`etcdutl snapshot restore failed: ${u.stderr}`);
-    await deleteIfExists(env, API_VERSION, 'EtcdCluster', 'bench-restored');
+    load.push(os.loadavg()[0]);
 
-    // Member replacement: delete a follower's pod and claim (its data), time until 3 healthy members again.
+    // Restore: a new 1-member cluster from the operator's first snapshot until it is Available, then the floor.
+    const restore: number[] = [];
+    const restoreFloor: number[] = [];
+    const restoreEtcdutl: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const name = `bench-restored-${i}`;
+      const t = performance.now();
+      await createObject(
+        env.objects,
+        etcdClusterManifest(name, { replicas: 1, restoreFrom: { backupName: 'bench-snap-0' } }) as unknown as KubernetesObject,
+      );
+      await waitAvailable(env, name, 1, 300_000, undefined, 50);
+      restore.push(performance.now() - t);
+      // Untimed: the restored member really holds the data.
+      const restored = await membersClient(env, name);
+      try {
+        const [rp] = await memberPods(env, name);
+        const n = Number(await restored.client(rp.metadata!.name!, rp)!.getAll().prefix('/bench/').count());
+        if (n !== mb * 2) throw new Error(`restored cluster holds ${n} keys, expected ${mb * 2}`);
+      } finally {
+        restored.close();
+      }
+      await deleteIfExists(env, API_VERSION, 'EtcdCluster', name);
+      const f = await floorRestore(path.join(scratch, `restored-${i}`), location, floor.tls);
+      restoreFloor.push(f.healthyMs);
+      restoreEtcdutl.push(f.etcdutlMs);
+    }
+
+    // Member replacement (once): delete a follower's pod and claim (its data), time until 3 healthy members again.
     const c = await readCluster(env, 'bench');
     const victim = c!.status!.members!.find((m) => !m.leader)!.name;
-    t = performance.now();
+    const t = performance.now();
     await deleteIfExists(env, 'v1', 'PersistentVolumeClaim', `${victim}-data`);
     await deleteIfExists(env, 'v1', 'Pod', victim);
     await waitAvailable(env, 'bench', 3, 180_000, (x) =>
@@ -259,27 +348,38 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     const replaceMs = performance.now() - t;
     members.close();
     const replaceFloorMs = await floor.replaceMember();
+    load.push(os.loadavg()[0]);
 
     // MB here are MiB (2^20 bytes), as in the data size.
     const mbps = (bytes: number, ms: number) => Number((bytes / 1024 / 1024 / (ms / 1000)).toFixed(1));
+    const ms = (xs: number[]) => Math.round(median(xs));
+    const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
     return {
       data_mib: mb,
+      rounds,
       db_size_mb: Number((size / 1024 / 1024).toFixed(1)),
-      ready_3_members_ms: Math.round(readyMs),
-      ready_3_members_floor_ms: Math.round(floor.readyMs),
+      load_avg_1m: load.map((l) => Number(l.toFixed(1))),
+      ready_3_members_ms: ms(ready),
+      ready_3_members_floor_ms: ms(readyFloor),
+      ready_3_members_vs_floor: ratio(median(ready), median(readyFloor)),
       replace_ms: Math.round(replaceMs),
       replace_floor_ms: Math.round(replaceFloorMs),
-      snapshot_ms: Math.round(backupMs),
-      snapshot_mb_per_s: mbps(size, backupMs),
-      snapshot_floor_ms: Math.round(etcdctlMs),
-      snapshot_floor_mb_per_s: mbps(fs.statSync(floorFile).size, etcdctlMs),
-      restore_ms: Math.round(restoreMs),
-      restore_mb_per_s: mbps(size, restoreMs),
-      restore_floor_ms: Math.round(etcdutlMs),
-      restore_floor_mb_per_s: mbps(size, etcdutlMs),
+      snapshot_ms: ms(snapshot),
+      snapshot_mb_per_s: mbps(size, median(snapshot)),
+      snapshot_floor_ms: ms(snapshotFloor),
+      snapshot_floor_mb_per_s: mbps(floorSize, median(snapshotFloor)),
+      snapshot_throughput_vs_floor: ratio(mbps(size, median(snapshot)), mbps(floorSize, median(snapshotFloor))),
+      restore_ms: ms(restore),
+      restore_mb_per_s: mbps(size, median(restore)),
+      restore_floor_ms: ms(restoreFloor),
+      restore_floor_mb_per_s: mbps(size, median(restoreFloor)),
+      restore_throughput_vs_floor: ratio(median(restoreFloor), median(restore)),
+      restore_floor_etcdutl_ms: ms(restoreEtcdutl),
+      restore_floor_etcdutl_mb_per_s: mbps(size, median(restoreEtcdutl)),
+      restore_throughput_vs_etcdutl: ratio(median(restoreEtcdutl), median(restore)),
     };
   } finally {
-    floor?.stop();
+    floors.forEach((f) => f.stop());
     await env.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
   }

@@ -10,7 +10,10 @@
 // target-name override for the certificate check above. Restores still use etcdutl: they have no API.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { V1Pod } from '@kubernetes/client-node';
 import { noop } from 'cockatiel';
 import { Etcd3 } from 'etcd3';
@@ -54,6 +57,7 @@ export interface SnapshotResult {
 }
 
 const CALL_TIMEOUT_MS = 3000;
+const SNAPSHOT_WINDOW_BYTES = 4 * 1024 * 1024;
 const deadline = (ms = CALL_TIMEOUT_MS) => ({ deadline: new Date(Date.now() + ms) });
 
 /** etcd3 returns 64-bit IDs as decimal strings; status and humans use hex. */
@@ -97,6 +101,9 @@ export class EtcdMembers {
         // A member that went away should fail calls fast, not after minutes of reconnect backoff.
         'grpc.initial_reconnect_backoff_ms': 200,
         'grpc.max_reconnect_backoff_ms': 2000,
+        // Node's default HTTP/2 window is 64 KiB: etcd could send two 32 KiB snapshot chunks per round trip, so a
+        // snapshot crawled at a quarter of etcdctl's speed. A wider window is only buffer space when data is in flight.
+        'grpc-node.flow_control_window': SNAPSHOT_WINDOW_BYTES,
       },
       // Our reconciler retries at the level of a whole pass; no hidden retries or breakers below it.
       faultHandling: { host: () => noop, global: noop },
@@ -213,39 +220,35 @@ export class EtcdMembers {
   }
 
   /**
-   * Streams a snapshot of `member`'s backend into `file` (written as `file.partial`, then renamed, so a
-   * file at the final path is always complete), hashing it on the way.
+   * Streams a snapshot of `member`'s backend into `file`, as etcdctl's `snapshot save` does: chunk by chunk
+   * (never the whole database in memory; the stream waits while the disk is behind), hashed on the way, into
+   * `file.partial` (0600), fsynced, then renamed, so a file at the final path is always complete and durable.
    */
   async snapshot(member: string, pod: V1Pod | undefined, file: string, timeoutMs = 600_000): Promise<SnapshotResult> {
     const c = this.mustClient(member, pod);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     const partial = `${file}.partial`;
-    const out = fs.createWriteStream(partial, { mode: 0o600 });
     const hash = createHash('sha256');
     let size = 0;
     let revision = 0;
+    const blobs = new Transform({
+      writableObjectMode: true,
+      transform(chunk: { blob: Buffer; header?: { revision?: string } }, _enc, done) {
+        if (!revision && chunk.header?.revision) revision = Number(chunk.header.revision);
+        size += chunk.blob.length;
+        hash.update(chunk.blob);
+        done(null, chunk.blob);
+      },
+    });
     try {
       const stream = await c.maintenance.snapshot(deadline(timeoutMs));
-      await new Promise<void>((resolve, reject) => {
-        stream.on('data', (chunk) => {
-          if (!revision && chunk.header?.revision) revision = Number(chunk.header.revision);
-          const blob = Buffer.from(chunk.blob);
-          size += blob.length;
-          hash.update(blob);
-          if (!out.write(blob)) {
-            (stream as unknown as { pause?: () => void }).pause?.();
-            out.once('drain', () => (stream as unknown as { resume?: () => void }).resume?.());
-          }
-        });
-        stream.on('end', () => resolve());
-        stream.on('error', reject);
-      });
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-      fs.renameSync(partial, file);
+      // `flush`: fsync before the file is closed, so the rename below publishes data that is on disk.
+      const out = fs.createWriteStream(partial, { mode: 0o600, flush: true, highWaterMark: 1024 * 1024 });
+      await pipeline(stream as unknown as NodeJS.ReadableStream, blobs, out);
+      await fsp.rename(partial, file);
       return { file, size, sha256: hash.digest('hex'), revision };
     } catch (e) {
-      out.destroy();
-      fs.rmSync(partial, { force: true });
+      await fsp.rm(partial, { force: true });
       throw e;
     }
   }

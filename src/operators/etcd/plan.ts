@@ -14,6 +14,8 @@ export interface PodFacts {
   version?: string;
   /** `kokpit.dev/secret-hash` of the pod: what certificates it was started with. */
   secretHash?: string;
+  /** Member names of the pod's `--initial-cluster` flag: the set a cluster being formed was started with. */
+  initialCluster?: string[];
   /** Its etcd last exited because its data volume is full (disk.ts): why, in etcd's words. */
   diskFull?: string;
 }
@@ -109,6 +111,8 @@ export interface PeerRef {
 
 export type Action =
   | { type: 'CreateSeed'; member: string; restoreFrom?: string }
+  /** A new cluster at its full size: the claims and pods of `members` (those not yet created), all with the same `initialCluster`. */
+  | { type: 'Bootstrap'; members: string[]; initialCluster: PeerRef[] }
   | { type: 'AddLearner'; member: string; peerURL: string }
   /** Create the member's claim (if missing) and pod; `Join` for a new learner, `Rejoin` for a member whose data survived. */
   | { type: 'CreateMember'; member: string; initialCluster: PeerRef[]; reason: 'Join' | 'Rejoin' }
@@ -243,12 +247,13 @@ export function plan(input: PlanInput): Plan {
       return done(wait(restore.reason, `not creating any member: ${restore.message}`), 'Pending');
     }
     if (restore && restore.state === 'Pending') return done(wait('RestorePending', restore.message), 'Pending');
-    const phase: Phase = restore ? 'Restoring' : 'Bootstrapping';
+    if (!restore) return bootstrap(input, members, Math.max(1, replicas), done);
     const seed = members[0];
-    if (!seed) return done({ type: 'CreateSeed', member: memberName(cluster, input.nextIndex), restoreFrom: restore?.backupName }, phase);
+    if (!seed)
+      return done({ type: 'CreateSeed', member: memberName(cluster, input.nextIndex), restoreFrom: restore.backupName }, 'Restoring');
     if (!seed.pod && !seed.claim?.terminating)
-      return done({ type: 'CreateSeed', member: seed.name, restoreFrom: restore?.backupName }, phase);
-    return done(wait('Bootstrapping', `waiting for the seed member ${seed.name} to answer`), phase);
+      return done({ type: 'CreateSeed', member: seed.name, restoreFrom: restore.backupName }, 'Restoring');
+    return done(wait('Bootstrapping', `waiting for the seed member ${seed.name} to answer`), 'Restoring');
   }
 
   // --- No member answers: bring back pods whose data survived; otherwise wait, then report quorum loss.
@@ -522,6 +527,24 @@ export function plan(input: PlanInput): Plan {
   }
 
   return done({ type: 'None' }, 'Running');
+}
+
+/**
+ * A new cluster forms at its full size at once, as etcd's static bootstrap does: every member starts with the
+ * same --initial-cluster. (Growing from one seed by learners waits for etcd's 5 s health interval before each
+ * add, with one pod start after another: 16 s for 3 members where plain processes take under 1 s.) The set is
+ * the one a created pod was started with, so a pass after a crash half-way creates the rest of the same set;
+ * before any pod exists, the members with claims and then new names up to the size.
+ */
+function bootstrap(input: PlanInput, members: MemberView[], size: number, done: (a: Action, p: Phase) => Plan): Plan {
+  const { cluster } = input;
+  const started = members.find((m) => m.pod && !m.pod.terminating && m.pod.initialCluster?.length)?.pod?.initialCluster;
+  let names = started ?? members.filter((m) => m.claim && !m.claim.terminating).map((m) => m.name);
+  for (let i = input.nextIndex; names.length < size && !started; i++) names = [...names, memberName(cluster, i)];
+  const byName = new Map(members.map((m) => [m.name, m]));
+  const missing = names.filter((n) => !byName.get(n)?.pod && !byName.get(n)?.claim?.terminating);
+  if (missing.length > 0) return done({ type: 'Bootstrap', members: missing, initialCluster: peers(cluster, names) }, 'Bootstrapping');
+  return done(wait('Bootstrapping', `waiting for the members ${names.join(', ')} to form the cluster`), 'Bootstrapping');
 }
 
 function rank(m: MemberView): number {

@@ -98,6 +98,8 @@ interface Memory {
   servicesApplied?: { key: string; at: number };
   /** Scheduled backups whose file was verified (`<uid>/<sha256>`): hashed once, not every pass. */
   verifiedBackups: Set<string>;
+  /** The snapshot a restore hashed, by its identity on disk: passes until the seed answers don't hash it again. */
+  restoreHashed?: { identity: string; sha256: string };
 }
 
 export { ETCD_BACKUP_PLURAL, ETCD_CLUSTER_PLURAL } from './names';
@@ -147,8 +149,17 @@ const podFacts = (p: V1Pod): PodFacts => ({
   terminating: !!p.metadata?.deletionTimestamp,
   version: versionOfImage(p.spec?.containers?.find((c) => c.name === 'etcd')?.image),
   secretHash: p.metadata?.annotations?.[ANNOTATION_SECRET_HASH],
+  initialCluster: initialClusterOf(p),
   diskFull: diskFullCause(p, Date.now()),
 });
+/** Member names of the etcd container's `--initial-cluster=a=url,b=url` flag. */
+const initialClusterOf = (p: V1Pod): string[] | undefined =>
+  p.spec?.containers
+    ?.find((c) => c.name === 'etcd')
+    ?.command?.find((a) => a.startsWith('--initial-cluster='))
+    ?.slice('--initial-cluster='.length)
+    .split(',')
+    .map((e) => e.split('=')[0]);
 const claimFacts = (c: V1PersistentVolumeClaim): ClaimFacts => ({
   name: c.metadata!.name!,
   member: c.metadata?.labels?.[LABEL_MEMBER] ?? '',
@@ -329,7 +340,7 @@ export class EtcdClusterReconciler {
     const previous = cluster.status;
     const knownMembers = (previous?.members ?? []).filter((m) => m.id).map((m) => m.name);
     // The snapshot matters (and is hashed) only until the seed has formed the cluster.
-    p.restore = cluster.spec.restoreFrom && knownMembers.length === 0 && !etcd ? await this.restoreFacts(cluster) : undefined;
+    p.restore = cluster.spec.restoreFrom && knownMembers.length === 0 && !etcd ? await this.restoreFacts(cluster, mem) : undefined;
     const indices = [
       ...p.pods.map((x) => x.metadata!.name!),
       ...p.claims.map((c) => c.metadata?.labels?.[LABEL_MEMBER] ?? ''),
@@ -455,7 +466,7 @@ export class EtcdClusterReconciler {
   }
 
   /** Whether the backup to restore from exists, is complete, and its file still has the recorded sha256. */
-  private async restoreFacts(cluster: EtcdCluster): Promise<{ facts: RestoreFacts; source?: RestoreSource }> {
+  private async restoreFacts(cluster: EtcdCluster, mem: Memory): Promise<{ facts: RestoreFacts; source?: RestoreSource }> {
     const backupName = cluster.spec.restoreFrom!.backupName;
     const backup = (await readObject<KubernetesObject>(this.o.objects, {
       apiVersion: API_VERSION,
@@ -508,7 +519,7 @@ export class EtcdClusterReconciler {
         },
       };
     }
-    const sha = await sha256File(path.join(confined.hostDir, confined.file));
+    const sha = await hashOnce(mem, path.join(confined.hostDir, confined.file));
     if (sha !== st.sha256) {
       return {
         facts: {
@@ -561,6 +572,12 @@ export class EtcdClusterReconciler {
         );
         log(`created seed member ${action.member}${action.restoreFrom ? ` from backup ${action.restoreFrom}` : ''}`);
         return `creating seed member ${action.member}`;
+      }
+      case 'Bootstrap': {
+        // Claims and pods of every member at once: they find each other and elect a leader together.
+        await Promise.all(action.members.map((m) => createMember(m, 'new', action.initialCluster)));
+        log(`created members ${action.members.join(', ')} of a new ${action.initialCluster.length}-member cluster`);
+        return `forming a ${action.initialCluster.length}-member cluster`;
       }
       case 'AddLearner': {
         if (!leader) throw new Error('no leader to add a member through');
@@ -712,6 +729,17 @@ export function isTransientEtcdRefusal(message: string): boolean {
   return /unhealthy cluster|not in sync with leader|in sync with leader|too many learner|not enough started members|leader changed|no leader/i.test(
     message,
   );
+}
+
+/**
+ * sha256 of the snapshot, remembered by the file's identity (device, inode, size, modification time): a
+ * restore's passes until the seed answers hashed 100 MiB each time, several times the restore itself.
+ */
+async function hashOnce(mem: Memory, file: string): Promise<string> {
+  const st = await fs.promises.stat(file, { bigint: true });
+  const identity = `${file}|${st.dev}|${st.ino}|${st.size}|${st.mtimeNs}|${st.ctimeNs}`;
+  if (mem.restoreHashed?.identity !== identity) mem.restoreHashed = { identity, sha256: await sha256File(file) };
+  return mem.restoreHashed.sha256;
 }
 
 export function sha256File(file: string): Promise<string> {

@@ -146,6 +146,7 @@ export async function waitAvailable(
   members: number,
   timeoutMs = 120_000,
   extra?: (c: EtcdCluster) => string | undefined,
+  intervalMs = 250,
 ): Promise<EtcdCluster> {
   return waitFor(
     `EtcdCluster ${name} Available with ${members} healthy members`,
@@ -173,7 +174,7 @@ export async function waitAvailable(
         });
       return undefined;
     },
-    { timeoutMs, intervalMs: 250 },
+    { timeoutMs, intervalMs },
   );
 }
 

@@ -11,7 +11,7 @@ interface M {
   id?: string;
   learner?: boolean;
   started?: boolean;
-  pod?: boolean | { version?: string; ready?: boolean; terminating?: boolean; secretHash?: string };
+  pod?: boolean | { version?: string; ready?: boolean; terminating?: boolean; secretHash?: string; initialCluster?: string[] };
   claim?: boolean | 'terminating';
   health?: Partial<MemberHealth> | 'down';
   inEtcd?: boolean;
@@ -73,6 +73,7 @@ function world(members: M[], over: Partial<PlanInput> = {}, alarms: string[] = [
           terminating: !!p.terminating,
           version: p.version ?? '3.5.35',
           secretHash: p.secretHash,
+          initialCluster: p.initialCluster,
         };
       }),
     claims: members
@@ -89,12 +90,51 @@ const leader = { isLeader: true };
 const three = (): M[] => [{ name: 'e-0', health: leader }, { name: 'e-1' }, { name: 'e-2' }];
 
 describe('etcd planner', () => {
-  it('creates the seed first, then waits for it', () => {
-    const fresh = world([], { bootstrapped: false, etcd: undefined, knownMembers: [] });
-    assert.deepEqual(plan(fresh).action, { type: 'CreateSeed', member: 'e-0', restoreFrom: undefined });
-    const starting = world([{ name: 'e-0', health: 'down' }], { bootstrapped: false, etcd: undefined, knownMembers: [] });
+  it('forms a new cluster at its full size at once (static bootstrap), then waits for it', () => {
+    const unformed = { bootstrapped: false, etcd: undefined, knownMembers: [] };
+    const all = ['e-0', 'e-1', 'e-2'];
+    const fresh = world([], unformed);
+    assert.deepEqual(plan(fresh).action, {
+      type: 'Bootstrap',
+      members: all,
+      initialCluster: all.map((n) => ({ name: n, peerURL: url(n) })),
+    });
+    assert.equal(plan(fresh).phase, 'Bootstrapping');
+    const single = world([], { ...unformed, desired: { replicas: 1, version: '3.5.35' } });
+    assert.deepEqual(plan(single).action, { type: 'Bootstrap', members: ['e-0'], initialCluster: [{ name: 'e-0', peerURL: url('e-0') }] });
+    const starting = world(
+      all.map((name) => ({ name, health: 'down' as const, pod: { initialCluster: all } })),
+      unformed,
+    );
     assert.equal(plan(starting).action.type, 'Wait');
     assert.equal(plan(starting).phase, 'Bootstrapping');
+  });
+
+  it('after a crash half-way through a bootstrap, creates the rest of the set the first pod was started with', () => {
+    const unformed = { bootstrapped: false, etcd: undefined, knownMembers: [] };
+    // e-0 was started with e-0..e-2; the spec now says 5: the set a pod started with wins (another set would never form).
+    const half = world([{ name: 'e-0', health: 'down', pod: { initialCluster: ['e-0', 'e-1', 'e-2'] } }], {
+      ...unformed,
+      desired: { replicas: 5, version: '3.5.35' },
+    });
+    assert.deepEqual(plan(half).action, {
+      type: 'Bootstrap',
+      members: ['e-1', 'e-2'],
+      initialCluster: ['e-0', 'e-1', 'e-2'].map((n) => ({ name: n, peerURL: url(n) })),
+    });
+    // Only a claim was made (no pod ran, so no data): it is kept and the set filled up with new names.
+    const claimOnly = world([{ name: 'e-0', pod: false, health: 'down' }], unformed);
+    const a = plan(claimOnly).action;
+    assert.ok(a.type === 'Bootstrap');
+    assert.deepEqual(a.members, ['e-0', 'e-1', 'e-2']);
+  });
+
+  it('restores into a seed member first, then waits for it', () => {
+    const restoring = { bootstrapped: false, etcd: undefined, knownMembers: [], restore: { state: 'Ready' as const, backupName: 'b' } };
+    assert.deepEqual(plan(world([], restoring)).action, { type: 'CreateSeed', member: 'e-0', restoreFrom: 'b' });
+    const starting = world([{ name: 'e-0', health: 'down' }], restoring);
+    assert.equal(plan(starting).action.type, 'Wait');
+    assert.equal(plan(starting).phase, 'Restoring');
   });
 
   it('scales up membership first: add a learner, then its pod (state existing, whole member list), then promote', () => {
