@@ -14,7 +14,10 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 const flags = (argv: string[]) =>
-  parseFlags(argv, [...['kubeconfig', 'context', 'labels', 'timeout'].map((name) => ({ name, value: true })), { name: 'no-wait' }]);
+  parseFlags(argv, [
+    ...['kubeconfig', 'context', 'labels', 'timeout', 'lease-duration'].map((name) => ({ name, value: true })),
+    { name: 'no-wait' },
+  ]);
 
 describe('kokpit register / deregister: arguments', () => {
   it('registerArgs: name, kubeconfig, context, labels, wait and timeout', () => {
@@ -47,6 +50,9 @@ describe('kokpit register / deregister: arguments', () => {
     refuses(['Edge', '--kubeconfig', 'k.yaml'], /"Edge" is not a valid cluster name/);
     refuses(['edge-1', '--kubeconfig', 'k.yaml', '--labels', 'env'], /--labels takes key=value/);
     refuses(['edge-1', '--kubeconfig', 'k.yaml', '--timeout', 'soon'], /--timeout must be a positive duration/);
+    refuses(['edge-1', '--kubeconfig', 'k.yaml', '--lease-duration', '0'], /--lease-duration takes seconds from 1 to 3600 .*got "0"/);
+    refuses(['edge-1', '--kubeconfig', 'k.yaml', '--lease-duration', '1h'], /--lease-duration takes seconds from 1 to 3600/);
+    assert.equal(registerArgs(flags(['edge-1', '--kubeconfig', 'k.yaml', '--lease-duration', '20'])).leaseDurationSeconds, 20);
   });
 
   it('through the CLI: exit 2 with the reason and the usage; --help documents the exit codes', async () => {
@@ -61,6 +67,9 @@ describe('kokpit register / deregister: arguments', () => {
     assert.equal(badName.code, 2);
     assert.match(badName.err, /^kokpit deregister: "Not_A_Name" is not a valid cluster name/);
     assert.equal((await cli('deregister')).code, 2);
+    const forceValue = await cli('deregister', 'edge-1', '--force=yes');
+    assert.equal(forceValue.code, 2);
+    assert.match(forceValue.err, /--force takes no value/);
     const help = await cli('register', '--help');
     assert.equal(help.code, 0);
     assert.match(
