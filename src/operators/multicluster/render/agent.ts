@@ -86,6 +86,14 @@ export const HTTP2_HEALTH_CHECK = [
 ];
 
 /**
+ * How often the work agent re-reads the business cluster for a ManifestWork's status and feedback. OCM v1.0.0's work
+ * agent polls (pkg/work/spoke/controllers/statuscontroller: requeue after Jitter(interval, 0.9), so 1–1.9 × the
+ * interval); its default is 10 s, and its klusterlet operator sets 60 s for a single-replica agent. 2 s keeps a change
+ * on the hub within ~4 s (bench/multicluster.ts) for one GET per carried resource per period.
+ */
+export const STATUS_SYNC_INTERVAL = '2s';
+
+/**
  * The hosted agent (registration and work in one process). Its bootstrap identity is its own ServiceAccount
  * (the meta kubeconfig), which the hub auto-approves; the hub kubeconfig it obtains lands in its Secret and
  * in an emptyDir. `kubeconfigHash` rolls the pod when the business cluster's kubeconfig changes.
@@ -129,6 +137,7 @@ export function renderAgent(mcName: string, kubeconfigHash: string, leaseDuratio
                 '--disable-leader-election',
                 '--listen=0.0.0.0:8443',
                 `--cluster-healthcheck-period=${leaseDurationSeconds}s`,
+                `--status-sync-interval=${STATUS_SYNC_INTERVAL}`,
               ],
               workingDir: '/spoke/meta', // the meta kubeconfig's relative tokenFile (see render/hub.ts)
               env: HTTP2_HEALTH_CHECK,

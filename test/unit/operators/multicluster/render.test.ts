@@ -6,7 +6,12 @@ import type { V1Deployment } from '@kubernetes/client-node';
 import type { BusinessCluster } from '../../../../src/api';
 import { readOcmManifests } from '../../../../src/operators/multicluster/hub';
 import { AGENT_USER, managedClusterName } from '../../../../src/operators/multicluster/names';
-import { multiclusterOf, renderAgent, renderManagedCluster } from '../../../../src/operators/multicluster/render/agent';
+import {
+  multiclusterOf,
+  renderAgent,
+  renderManagedCluster,
+  STATUS_SYNC_INTERVAL,
+} from '../../../../src/operators/multicluster/render/agent';
 import { renderHub } from '../../../../src/operators/multicluster/render/hub';
 import { expandTemplate } from '../../../../src/operators/multicluster/render/template';
 
@@ -135,5 +140,13 @@ describe('multicluster: a cluster ManagedCluster and its hosted agent', () => {
       );
     assert.ok(c.args!.includes('--spoke-cluster-name=fleet-a'));
     assert.ok(c.args!.includes('--hub-kubeconfig-secret=fleet-a-hub-kubeconfig'));
+  });
+  it("the work agent syncs status every 2 s, not OCM v1.0.0's 10 s default (feedback within the 5 s goal)", () => {
+    const args = renderAgent('fleet-a', 'h').spec!.template.spec!.containers[0].args!;
+    assert.deepEqual(
+      args.filter((a) => a.startsWith('--status-sync-interval=')),
+      ['--status-sync-interval=2s'],
+    );
+    assert.equal(STATUS_SYNC_INTERVAL, '2s');
   });
 });
