@@ -102,7 +102,11 @@ export const NetworkSpec = Struct(
 
 export const AddonRef = Struct({
   name: Type.String({ pattern: DNS1123_LABEL, description: 'Name of an `Addon` definition, e.g. `coredns`.' }),
-  version: Type.Optional(Type.String({ description: "Version of the addon; the definition's version when unset." })),
+  version: Type.Optional(
+    Type.String({
+      description: "Pinned version of the addon (an Addon's `spec.version`); the addon's default version when unset.",
+    }),
+  ),
   parameters: Type.Optional(FreeForm({ description: "Values for the addon's declared parameters." })),
 });
 

@@ -63,7 +63,22 @@ export const AddonParameter = Struct({
 
 export const AddonSpec = Struct(
   {
+    name: Type.Optional(
+      Type.String({
+        pattern: DNS1123_LABEL,
+        description:
+          'The addon this definition is one version of, e.g. `coredns` for an Addon named `coredns-1.12.1`; ' +
+          '`metadata.name` when unset. Several Addons with one name and different versions coexist.',
+      }),
+    ),
     version: Type.String({ description: 'Addon version, e.g. `1.11.3`.' }),
+    default: Type.Optional(
+      Type.Boolean({
+        description:
+          'The version clusters get when `spec.addons[].version` is unset. Without a marker: the Addon named ' +
+          'after the addon itself, else the only version.',
+      }),
+    ),
     description: Type.Optional(Type.String()),
     parameters: Type.Optional(Type.Array(AddonParameter, { description: 'Parameters the manifests take.' })),
     manifests: Type.String({
