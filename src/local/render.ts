@@ -16,7 +16,7 @@ import {
 } from '../api';
 import { defaultAddons, defaultKubernetesVersions } from '../catalog';
 import { names } from '../operators/cluster/names';
-import { addonDefinition } from '../operators/cluster/render/addons';
+import { resolveAddonVersion } from '../operators/cluster/addon-versions';
 import { renderControlPlane } from '../operators/cluster/render/control-plane';
 import { etcdPrefix } from '../operators/cluster/render/etcd';
 import type { ServiceType } from '../operators/cluster/render/inputs';
@@ -117,13 +117,12 @@ export function renderBusinessCluster(input: BusinessCluster, catalog: RenderCat
   );
   for (const ref of c.spec.addons ?? []) {
     try {
-      const def = addonDefinition(
-        ref,
-        catalog.addons.find((a) => a.metadata.name === ref.name),
-      );
+      const def = resolveAddonVersion(ref, catalog.addons);
       notes.push(`addon ${ref.name} ${def.spec.version}: applied inside the business cluster, not shown`);
     } catch (e) {
-      notes.push(`${(e as Error).message}: the cluster would report AddonsReady=False (AddonNotFound)`);
+      notes.push(
+        `${(e as Error).message}: the cluster would report AddonsReady=False (${(e as { reason?: string }).reason ?? 'AddonFailed'})`,
+      );
     }
   }
   if (!c.spec.addons?.length)

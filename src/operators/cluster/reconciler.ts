@@ -47,7 +47,8 @@ import { checkNetwork, serviceAddresses } from './network';
 import { foreignOwner, managedEtcdSecrets, NameConflictError, OwnedApplier } from './ownership';
 import { ensurePKI } from './pki';
 import { issueCert } from '../../pki';
-import { addonDefinition, AddonError, renderAddon, resolveParameters, type AddonFacts } from './render/addons';
+import { AddonError, renderAddon, resolveParameters, type AddonFacts } from './render/addons';
+import { firstUnavailable, isWorkload, resolveAddonVersion, type Workload } from './addon-versions';
 import { renderBootstrapObjects } from './render/bootstrap';
 import { controlPlaneParts, type ControlPlaneFacts } from './render/control-plane';
 import { etcdPrefix } from './render/etcd';
@@ -568,9 +569,52 @@ export class ClusterReconciler {
     }
   }
 
-  /** 10. Addons: every definition rendered and checked first, then applied, and what none renders any more pruned. */
+  /** 10. Addons: each pin resolved and rendered first, then applied, what none renders any more pruned, and the workloads read back. */
   private async addonsStep(p: Pass): Promise<void> {
-    const { c, ns, spec, plan, releases, dnsServiceIP, business, wait, state, nodeEndpoint, cond } = p;
+    const { c, business, wait, state, cond } = p;
+    const results: NonNullable<BusinessClusterStatus['addons']> = [];
+    const problems: Array<{ reason: string; message: string }> = [];
+    const { renderings, versions } = await this.renderAddons(p, results, problems);
+    // Applies, and deletes what no addon renders any more (addons removed from spec included).
+    const sync = await syncAddonObjects(business, renderings);
+    for (const r of renderings) {
+      if (!r.objects) continue;
+      const err = sync.applyErrors.get(r.name);
+      if (err === undefined) {
+        // Applied is not ready: the addon's Deployments and DaemonSets must have rolled out.
+        const waiting = await this.addonWaiting(business, r.objects);
+        results.push({ name: r.name, version: versions.get(r.name), ready: !waiting, ...(waiting ? { message: waiting } : {}) });
+        if (waiting) problems.push({ reason: 'AddonNotAvailable', message: `addon ${r.name}: ${waiting}` });
+      } else {
+        const msg = `addon ${r.name}: ${describeKubeError(err)}`;
+        problems.push({ reason: 'AddonFailed', message: msg });
+        results.push({ name: r.name, ready: false, message: msg });
+      }
+    }
+    for (const d of sync.deleted)
+      this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
+    problems.push(...sync.pruneProblems.map((message) => ({ reason: 'AddonFailed', message })));
+    // Status lists addons in spec order.
+    const order = new Map((c.spec.addons ?? []).map((a, i) => [a.name, i]));
+    results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+    state.status.addons = results;
+    if (problems.length) {
+      // One reason when all agree (e.g. only waiting for workloads), else AddonFailed. Waiting requeues soon; failures back off.
+      const reasons = new Set(problems.map((x) => x.reason));
+      const reason = reasons.size === 1 ? [...reasons][0] : 'AddonFailed';
+      const message = problems.map((x) => x.message).join('; ');
+      throw new StopPass({ type: 'AddonsReady', status: 'False', reason, message }, reason === 'AddonNotAvailable' ? wait : wait * 6);
+    }
+    cond('AddonsReady', 'True', 'AddonsAvailable', results.length ? `${results.length} available` : 'no addons');
+  }
+
+  /** Every addon of spec resolved to its pinned (or default) version and rendered; a failure keeps what the addon applied before. */
+  private async renderAddons(
+    p: Pass,
+    results: NonNullable<BusinessClusterStatus['addons']>,
+    problems: Array<{ reason: string; message: string }>,
+  ): Promise<{ renderings: AddonRendering[]; versions: Map<string, string> }> {
+    const { c, ns, spec, plan, releases, dnsServiceIP, nodeEndpoint } = p;
     const facts: AddonFacts = {
       cluster: {
         name: c.metadata.name,
@@ -585,49 +629,33 @@ export class ClusterReconciler {
       },
       images: releases.apiServer.images,
     };
-    const results: NonNullable<BusinessClusterStatus['addons']> = [];
-    const problems: string[] = [];
-    // Everything is rendered and checked before the first object is applied: a bad parameter leaves nothing behind.
     const renderings: AddonRendering[] = [];
     const versions = new Map<string, string>();
+    // Every version of every addon: one LIST, only when the cluster has addons.
+    const catalog = c.spec.addons?.length ? await listObjects<Addon & KubernetesObject>(makeObjectApi(this.rt.kc), API, 'Addon') : [];
+    // Everything is rendered and checked before the first object is applied: a bad parameter leaves nothing behind.
     for (const ref of c.spec.addons ?? []) {
       try {
-        const def = addonDefinition(
-          ref,
-          await this.metaApplier.read<Addon & KubernetesObject>({ apiVersion: API, kind: 'Addon', metadata: { name: ref.name } }),
-        );
+        const def = resolveAddonVersion(ref, catalog);
         const objects = renderAddon(def, facts, resolveParameters(def, ref.parameters as Record<string, unknown> | undefined));
         renderings.push({ name: ref.name, objects: objects as KubernetesObject[] });
         versions.set(ref.name, def.spec.version);
       } catch (e) {
-        const msg = e instanceof AddonError ? e.message : `addon ${ref.name}: ${describeKubeError(e)}`;
-        problems.push(msg);
-        results.push({ name: ref.name, ready: false, message: msg });
+        const message = e instanceof AddonError ? e.message : `addon ${ref.name}: ${describeKubeError(e)}`;
+        problems.push({ reason: e instanceof AddonError && e.reason === 'AddonVersionNotFound' ? e.reason : 'AddonFailed', message });
+        results.push({ name: ref.name, ready: false, message });
         renderings.push({ name: ref.name }); // keeps what it applied before: nothing of it is pruned
       }
     }
-    // Applies, and deletes what no addon renders any more (addons removed from spec included).
-    const sync = await syncAddonObjects(business, renderings);
-    for (const r of renderings) {
-      if (!r.objects) continue;
-      const err = sync.applyErrors.get(r.name);
-      if (err === undefined) results.push({ name: r.name, version: versions.get(r.name), ready: true });
-      else {
-        const msg = `addon ${r.name}: ${describeKubeError(err)}`;
-        problems.push(msg);
-        results.push({ name: r.name, ready: false, message: msg });
-      }
-    }
-    for (const d of sync.deleted)
-      this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
-    problems.push(...sync.pruneProblems);
-    // Status lists addons in spec order.
-    const order = new Map((c.spec.addons ?? []).map((a, i) => [a.name, i]));
-    results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
-    state.status.addons = results;
-    if (problems.length)
-      throw new StopPass({ type: 'AddonsReady', status: 'False', reason: 'AddonFailed', message: problems.join('; ') }, wait * 6);
-    cond('AddonsReady', 'True', 'AddonsApplied', results.length ? `${results.length} applied` : 'no addons');
+    return { renderings, versions };
+  }
+
+  /** The first of an addon's Deployments/DaemonSets not rolled out in the business cluster, and what it waits for. */
+  private async addonWaiting(business: Applier, objects: KubernetesObject[]): Promise<string | undefined> {
+    const workloads = [];
+    for (const o of objects.filter(isWorkload))
+      workloads.push({ ref: o as Workload, live: await business.read<KubernetesObject & Workload>(o as never) });
+    return firstUnavailable(workloads);
   }
 
   /** The control-plane pods of a business cluster in the meta cluster (apiserver, controller-manager, scheduler). */

@@ -24,7 +24,8 @@ export interface AddonFacts {
   images: KubernetesVersionSpec['images'];
 }
 
-export type AddonErrorReason = 'InvalidAddonParameter' | 'AddonTemplateError' | 'AddonNotFound';
+export type AddonErrorReason =
+  'InvalidAddonParameter' | 'AddonTemplateError' | 'AddonNotFound' | 'AddonVersionNotFound' | 'AddonVersionAmbiguous';
 
 export class AddonError extends Error {
   constructor(
@@ -35,23 +36,6 @@ export class AddonError extends Error {
     super(message);
     this.name = 'AddonError';
   }
-}
-
-/** The definition an addon reference asks for; else the AddonNotFound the addons step reports (kokpit render says the same). */
-export function addonDefinition(ref: { name: string; version?: string }, def: Addon | undefined): Addon {
-  if (!def)
-    throw new AddonError(
-      ref.name,
-      `addon ${ref.name}: no Addon definition named ${ref.name} (import it with \`kokpit addons import\`)`,
-      'AddonNotFound',
-    );
-  if (ref.version && ref.version !== def.spec.version)
-    throw new AddonError(
-      ref.name,
-      `addon ${ref.name}: version ${ref.version} requested, the definition is ${def.spec.version}`,
-      'AddonNotFound',
-    );
-  return def;
 }
 
 function typeProblem(p: AddonParameter, v: unknown): string | undefined {
