@@ -2,6 +2,11 @@
 
 export { FIELD_MANAGER } from '../../kit';
 export const FINALIZER = 'kokpit.dev/etcd-prefix-cleanup';
+/**
+ * Finalizers that need the business control plane running while they work, so deletion waits for them before it
+ * stops it: the multicluster operator's detach (its OCM agent removes what ManifestWorks applied in the cluster).
+ */
+export const DETACH_FINALIZERS = ['kokpit.dev/multicluster'];
 /** Annotation that asks for every certificate of the cluster to be re-issued (any new value). */
 export const ROTATE_ANNOTATION = 'kokpit.dev/rotate-certificates';
 

@@ -42,7 +42,7 @@ import {
 } from '../../kit';
 import { CONDITION_TYPES, findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
 import { deleteEtcdPrefix } from './etcd-cleanup';
-import { APISERVER_PORT, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL, names } from './names';
+import { APISERVER_PORT, DETACH_FINALIZERS, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL, names } from './names';
 import { checkNetwork, serviceAddresses } from './network';
 import { foreignOwner, managedEtcdSecrets, NameConflictError, OwnedApplier } from './ownership';
 import { ensurePKI } from './pki';
@@ -769,6 +769,11 @@ export class ClusterReconciler {
   /** Deletion: everything in the meta cluster goes with owner references; only a shared etcd's keys need us. */
   private async finalize(c: BusinessCluster): Promise<ReconcileResult | void> {
     if (!c.metadata.finalizers?.includes(FINALIZER)) return;
+    const detaching = c.metadata.finalizers.filter((f) => DETACH_FINALIZERS.includes(f));
+    if (detaching.length) {
+      this.log.info(`${keyOf(c)}: waiting for ${detaching.join(', ')} before stopping the control plane`);
+      return { requeueAfterMs: this.rt.waitRequeueMs ?? 5000 };
+    }
     const ns = c.metadata.namespace ?? 'default';
     // Stop the control plane first: an apiserver still running would write keys after the cleanup.
     for (const name of [names.apiServer(c.metadata.name), names.controllerManager(c.metadata.name), names.scheduler(c.metadata.name)]) {

@@ -362,7 +362,7 @@ async function waitGone(
 const WORK_API = { group: 'work.open-cluster-management.io', version: 'v1', plural: 'manifestworks' };
 
 /** The works left in the cluster's hub namespace (OCM's hub deletes them; their finalizers wait for the agent). */
-async function worksLeft(meta: KubeConfig, name: string): Promise<KubernetesObject[]> {
+export async function worksLeft(meta: KubeConfig, name: string): Promise<KubernetesObject[]> {
   const list = (await meta.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ ...WORK_API, namespace: name })) as {
     items: KubernetesObject[];
   };
@@ -370,7 +370,7 @@ async function worksLeft(meta: KubeConfig, name: string): Promise<KubernetesObje
 }
 
 /** --force: delete each work, then drop its finalizers (deleted first, so the agent does not put them back). */
-async function orphanWorks(meta: KubeConfig, name: string): Promise<void> {
+export async function orphanWorks(meta: KubeConfig, name: string): Promise<void> {
   const objects = makeObjectApi(meta);
   for (const w of await worksLeft(meta, name)) {
     const ref = {

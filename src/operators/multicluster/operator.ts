@@ -16,6 +16,7 @@ export interface MulticlusterOperatorOptions {
   /** The kokpit package or checkout root holding config/ocm (and schemas/ocm). */
   manifestsRoot: string;
   pollMs?: MulticlusterRuntime['pollMs'];
+  detachTimeoutMs?: MulticlusterRuntime['detachTimeoutMs'];
   controller?: ControllerOptions;
 }
 
@@ -36,6 +37,7 @@ export function multiclusterOperator(opts: MulticlusterOperatorOptions): Operato
         managedCRDs: readManagedCRDs(opts.manifestsRoot),
         log: ctx.log,
         pollMs: opts.pollMs,
+        detachTimeoutMs: opts.detachTimeoutMs,
       });
       const controller = ctx.controller('multicluster', (key) => reconciler.reconcile(key), opts.controller);
       clusters.onEvent((bc) => controller.enqueue(keyOf(bc)));

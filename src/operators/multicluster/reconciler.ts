@@ -2,7 +2,8 @@
 // ManagedCluster on the hub in the meta cluster, with its agent hosted there and a kubeconfig for the business
 // cluster. kokpit creates both sides, so the ManagedCluster is accepted (hubAcceptsClient) and the hub
 // auto-approves the agent's certificate request (render/hub.ts). A finalizer detaches the cluster before the
-// cluster operator tears it down: agent, credentials, ManagedCluster and its hub namespace are gone first.
+// cluster operator tears it down (it waits for this finalizer): the ManagedCluster first, while its agent removes or
+// orphans what the works applied (detach.ts), then agent, credentials and hub namespace.
 import {
   KubeConfig,
   PatchStrategy,
@@ -36,7 +37,8 @@ import {
   type ManagedClusterObject,
 } from './render/agent';
 import { crdObjects } from './render/hub';
-import { heldByImport } from './import';
+import { decideDetach } from './detach';
+import { heldByImport, orphanWorks, worksLeft } from './import';
 
 const API = 'kokpit.dev/v1alpha1';
 const KUBECONFIG_KEY = 'value'; // the cluster operator's kubeconfig Secrets (operators/cluster/names.ts)
@@ -51,6 +53,8 @@ export interface MulticlusterRuntime {
   log?: Logger;
   /** How often to look at a cluster's ManagedCluster while it is not Available, and when it is. */
   pollMs?: { waiting: number; steady: number };
+  /** How long a detach waits for the agent to clear the cluster's ManifestWorks before it orphans them (default 5 min). */
+  detachTimeoutMs?: number;
 }
 
 interface Pass {
@@ -68,6 +72,7 @@ export class MulticlusterReconciler {
   private readonly applier;
   private readonly log: Logger;
   private readonly poll: { waiting: number; steady: number };
+  private readonly detachTimeoutMs: number;
   /** Business clusters (uid + kubeconfig hash) whose CRDs were applied by this process. */
   private readonly crdsDone = new Set<string>();
   private readonly steps: Step<Pass>[] = [
@@ -84,6 +89,7 @@ export class MulticlusterReconciler {
     this.applier = new Applier(this.objects);
     this.log = rt.log ?? silentLogger;
     this.poll = rt.pollMs ?? { waiting: 2000, steady: 30_000 };
+    this.detachTimeoutMs = rt.detachTimeoutMs ?? 300_000;
   }
 
   async reconcile(key: string): Promise<ReconcileResult | void> {
@@ -194,19 +200,42 @@ export class MulticlusterReconciler {
     }
   }
 
-  /** Deletion or register: false — agent and credentials, then the ManagedCluster and its hub namespace, then the finalizer. */
+  /**
+   * Deletion or register: false (the order is decideDetach's): the ManagedCluster first, while the agent clears its
+   * works; then agent, credentials and hub namespace; then the finalizer, which lets the cluster operator stop the
+   * business control plane.
+   */
   private async detach(p: Pass): Promise<ReconcileResult | void> {
     if (!p.c.metadata.finalizers?.includes(FINALIZER)) return;
     // The name is an imported cluster's (the managed-cluster step refused it): nothing of this cluster's to delete.
     if (await heldByImport(this.applier, p.mc)) return this.release(p);
+    const live = await this.readIfServed(MC_REF(p.mc));
+    const deleting = live?.metadata?.deletionTimestamp;
+    const action = decideDetach({
+      mc: p.mc,
+      managedCluster: !live ? 'absent' : deleting ? 'deleting' : 'present',
+      deletingSinceMs: deleting ? new Date(deleting).getTime() : undefined,
+      works: live ? (await worksLeft(this.rt.kc, p.mc).catch(() => [])).map((w) => w.metadata!.name!) : [],
+      nowMs: Date.now(),
+      timeoutMs: this.detachTimeoutMs,
+      clusterDeleting: !!p.c.metadata.deletionTimestamp,
+    });
+    if (action.kind === 'remove-agent') return this.removeAgent(p);
+    if (action.kind === 'delete-managed-cluster') await this.applier.delete(MC_REF(p.mc));
+    if (action.kind === 'orphan-works') {
+      this.log.warn(`BusinessCluster ${p.c.metadata.namespace}/${p.c.metadata.name}: ${action.condition.message}`);
+      await orphanWorks(this.rt.kc, p.mc);
+    }
+    await this.writeCondition(p.c, action.condition);
+    return { requeueAfterMs: this.poll.waiting };
+  }
+
+  /** The ManagedCluster is gone: its agent, credentials and hub namespace, then the finalizer. */
+  private async removeAgent(p: Pass): Promise<void> {
     const n = agentNames(p.mc);
     await this.applier.delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n.deployment, namespace: AGENT_NAMESPACE } });
     for (const s of [n.managedKubeconfigSecret, n.hubKubeconfigSecret, n.bootstrapSecret])
       await this.applier.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: s, namespace: AGENT_NAMESPACE } });
-    if (await this.deleteIfServed(MC_REF(p.mc))) {
-      this.log.info(`BusinessCluster ${p.c.metadata.namespace}/${p.c.metadata.name}: waiting for ManagedCluster ${p.mc} to go`);
-      return { requeueAfterMs: this.poll.waiting };
-    }
     await this.applier.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: p.mc } });
     await this.release(p);
   }
@@ -217,15 +246,12 @@ export class MulticlusterReconciler {
     await removeFinalizer(this.objects, p.c, FINALIZER);
   }
 
-  /** Deletes a ManagedCluster; true while it still exists (its hub finalizers run), false when gone or OCM is absent. */
-  private async deleteIfServed(ref: ReturnType<typeof MC_REF>): Promise<boolean> {
+  /** A ManagedCluster, or undefined when there is none or OCM is not installed. */
+  private async readIfServed(ref: ReturnType<typeof MC_REF>): Promise<KubernetesObject | undefined> {
     try {
-      const live = await this.applier.read(ref);
-      if (!live) return false;
-      if (!live.metadata?.deletionTimestamp) await this.applier.delete(ref);
-      return true;
+      return await this.applier.read(ref);
     } catch (e) {
-      if (NOT_SERVED.test(e instanceof Error ? e.message : String(e))) return false;
+      if (NOT_SERVED.test(e instanceof Error ? e.message : String(e))) return undefined;
       throw e;
     }
   }
