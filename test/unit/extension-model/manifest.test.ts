@@ -134,7 +134,7 @@ describe('manifest: what the .vsix ships (.vscodeignore, as vsce reads it)', () 
 
   it('only the bundles, media, snippets, schemas (OCM CRDs too), CRDs and manager manifests (kokpit up, install), the docs', () => {
     const allowed =
-      /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/cli\/[^/]+\.mjs|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json|schemas\/ocm\/[^/]+\.yaml|config\/(crd|rbac|manager|default)\/[^/]+\.yaml|config\/ocm\/.+\.(yaml|md))$/;
+      /^(package\.json|README\.md|LICENSE|dist\/(extension|cli)\.js|dist\/cli\/[^/]+\.mjs|dist\/cli\/validate\.cjs|dist\/cli\/validate-[0-9a-f]+\.v8cache|dist\/etcd3-proto\/.+\.proto|media\/.+|snippets\/.+|schemas\/.+\.json|schemas\/ocm\/[^/]+\.yaml|config\/(crd|rbac|manager|default)\/[^/]+\.yaml|config\/ocm\/.+\.(yaml|md))$/;
     assert.deepEqual(
       files.filter((f) => !allowed.test(f)),
       [],
