@@ -46,6 +46,12 @@ export interface PodContext {
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const VOLUME_RESYNC_MS = 30_000;
+// Volumes not ready yet are looked at again every 300 ms (the kubelet's podAttachAndMountRetryInterval) for the
+// first 5 s, then every 2 s: a claim bound right after its pod was created (a new etcd member) is seen at once,
+// not 2 s later (which was most of a 3-member etcd cluster's start), and a Secret missing for good costs little.
+const VOLUME_WAIT_RETRY_MS = 300;
+const VOLUME_WAIT_FAST_FOR_MS = 5000;
+const VOLUME_WAIT_SLOW_RETRY_MS = 2000;
 /** A container that ran this long without crashing gets its backoff reset (kubelet: 10 min; shorter here). */
 const BACKOFF_RESET_MS = 120_000;
 
@@ -81,6 +87,8 @@ export class PodWorker {
   private readonly runs = new Map<string, ContainerRun>();
   private readonly startTime = now();
   private setupError: string | undefined;
+  /** When setup first found a volume not ready (undefined once they are). */
+  private setupWaitingSince: number | undefined;
   private lastVolumeSync = 0;
   private prevConditions: Condition[] | undefined;
   private lastPushed = '';
@@ -201,7 +209,8 @@ export class PodWorker {
     let nextWake = VOLUME_RESYNC_MS;
     if (!(await this.setup())) {
       await this.pushStatus();
-      this.kick(2000);
+      const waited = Date.now() - (this.setupWaitingSince ??= Date.now());
+      this.kick(waited < VOLUME_WAIT_FAST_FOR_MS ? VOLUME_WAIT_RETRY_MS : VOLUME_WAIT_SLOW_RETRY_MS);
       return;
     }
     const t = Date.now();
@@ -251,6 +260,7 @@ export class PodWorker {
       this.lastVolumeSync = Date.now();
       if (this.setupError) this.log('volumes ready');
       this.setupError = undefined;
+      this.setupWaitingSince = undefined;
       return true;
     } catch (e) {
       if (!(e instanceof VolumeNotReady) && !(e instanceof ContainerConfigError)) throw e;
