@@ -64,17 +64,48 @@ export function dropUndefined<T>(value: T): T {
   return value;
 }
 
+/**
+ * Watch caches a pass may read instead of the API server (controller-runtime's cached client): the manager's shared
+ * informers. Only kinds it `watches` (and has synced) are looked up; an object `get` does not hold may still exist
+ * (e.g. without the label a watch selects on), so a miss is asked of the server.
+ */
+export interface ObjectCache {
+  watches(ref: ObjectRef): boolean;
+  get(ref: ObjectRef): KubernetesObject | undefined;
+}
+
+const refKey = (r: ObjectRef) => `${r.apiVersion}/${r.kind}/${r.metadata.namespace ?? ''}/${r.metadata.name}`;
+
 export class Applier {
-  /** Reads sent (benchmarks report reads per pass); writes are counted by the API server's audit log in tests. */
+  /** Reads sent to the API server (benchmarks report reads per pass); writes are counted by the API server's audit log. */
   reads = 0;
+  /** Reads answered by the cache. */
+  cacheHits = 0;
+  /**
+   * What this applier wrote or deleted (undefined) in a watched kind, with the version the cache had then: until the
+   * cache moves past it, a read gets what was written, so a pass right after a write does not decide from the older
+   * copy (e.g. issue again a certificate it has just issued). No ordering of resourceVersions is assumed.
+   */
+  private readonly written = new Map<string, { obj: KubernetesObject | undefined; cacheVersion: string | undefined }>();
 
-  constructor(private readonly client: KubernetesObjectApi) {}
+  constructor(
+    private readonly client: KubernetesObjectApi,
+    private readonly cache?: ObjectCache,
+  ) {}
 
-  async read<T extends KubernetesObject>(ref: {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace?: string };
-  }): Promise<T | undefined> {
+  async read<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
+    if (this.cache?.watches(ref)) {
+      const cached = this.cache.get(ref);
+      const key = refKey(ref);
+      const mine = this.written.get(key);
+      if (mine && cached?.metadata?.resourceVersion === mine.cacheVersion) return mine.obj && (structuredClone(mine.obj) as T);
+      this.written.delete(key);
+      // A copy: callers may change what they read, and the cache is shared.
+      if (cached) {
+        this.cacheHits++;
+        return structuredClone(cached) as T;
+      }
+    }
     this.reads++;
     return readObject<T>(this.client, ref);
   }
@@ -87,12 +118,24 @@ export class Applier {
   /** Like `ensure`, with the live object the caller has just read (undefined: it does not exist). */
   async ensureAgainst<T extends KubernetesObject>(desired: T, live: T | undefined): Promise<T> {
     if (live && containsDesired(live, stripStatus(desired))) return live;
-    return applyObject(this.client, desired, { fieldManager: FIELD_MANAGER, force: true });
+    const ref = desired as unknown as ObjectRef;
+    const before = this.cacheVersion(ref);
+    const stored = await applyObject(this.client, desired, { fieldManager: FIELD_MANAGER, force: true });
+    if (before) this.written.set(refKey(ref), { obj: stored, cacheVersion: before.version });
+    return stored;
   }
 
   /** Deletes (background propagation); false when it was already gone. */
   async delete(ref: ObjectRef): Promise<boolean> {
-    return deleteObject(this.client, ref, { propagationPolicy: 'Background' });
+    const before = this.cacheVersion(ref);
+    const deleted = await deleteObject(this.client, ref, { propagationPolicy: 'Background' });
+    if (before) this.written.set(refKey(ref), { obj: undefined, cacheVersion: before.version });
+    return deleted;
+  }
+
+  /** The cache's version of `ref` now (version undefined: not in it), or undefined when the kind is not cached. */
+  private cacheVersion(ref: ObjectRef): { version: string | undefined } | undefined {
+    return this.cache?.watches(ref) ? { version: this.cache.get(ref)?.metadata?.resourceVersion } : undefined;
   }
 }
 

@@ -1,11 +1,13 @@
 // Wiring: watches BusinessClusters and what they depend on (through the process's shared informers), maps
 // every event to a cluster key, and runs the reconciler on a de-duplicating work queue.
-import type { KubernetesObject, V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import type { BusinessCluster, EtcdCluster } from '../../api';
 import type { Controller, ControllerOptions } from '../../controller/controller';
 import { runOperator, type OperatorDefinition } from '../../controller/operator';
 import { keyOf } from '../../controller/reconciler';
 import { kokpitWatch } from '../../controller/shared-informers';
+import { informerCache } from '../../controller/informer-cache';
+import { API_VERSION } from '../../api';
 import { ClusterReconciler, type ClusterRuntime } from './reconciler';
 
 export interface ClusterOperator {
@@ -21,25 +23,47 @@ export function clusterOperator(
   return {
     name: 'cluster-operator',
     setup(ctx) {
-      const reconciler = new ClusterReconciler({ ...rt, kc: ctx.kc, log: ctx.log });
-      const controller = ctx.controller('businesscluster', (key) => reconciler.reconcile(key), opts);
       const clusters = ctx.informer<BusinessCluster & KubernetesObject>(kokpitWatch('BusinessCluster'));
+      const etcds = ctx.informer<EtcdCluster & KubernetesObject>(kokpitWatch('EtcdCluster'));
+      const owned = (apiVersion: string, kind: string, plural: string) =>
+        ctx.informer<KubernetesObject>({ apiVersion, kind, plural, labelSelector: 'kokpit.dev/cluster' });
+      const [deployments, secrets, services] = [
+        owned('apps/v1', 'Deployment', 'deployments'),
+        owned('v1', 'Secret', 'secrets'),
+        owned('v1', 'Service', 'services'),
+      ];
+      // A pass reads what these watch from their caches (a steady pass sends no request for them). Not the
+      // BusinessCluster itself: its finalizers and status are written by merge patch and status compare, which must
+      // start from the object as it is now, not as the watch last delivered it (one GET per pass).
+      const cache = informerCache([
+        { apiVersion: API_VERSION, kind: 'EtcdCluster', informer: etcds },
+        { apiVersion: 'apps/v1', kind: 'Deployment', informer: deployments },
+        { apiVersion: 'v1', kind: 'Secret', informer: secrets },
+        { apiVersion: 'v1', kind: 'Service', informer: services },
+      ]);
+      const reconciler = new ClusterReconciler({ ...rt, cache, kc: ctx.kc, log: ctx.log });
+      const controller = ctx.controller('businesscluster', (key) => reconciler.reconcile(key), opts);
       clusters.onEvent((obj) => controller.enqueue(keyOf(obj)));
+      const ownerKey = (o: KubernetesObject) => {
+        const c = o.metadata?.labels?.['kokpit.dev/cluster'];
+        return c && o.metadata?.namespace ? `${o.metadata.namespace}/${c}` : undefined;
+      };
+      // A PKI Secret or the apiserver Service deleted by someone is put back at once (their other events are this
+      // operator's own writes, which need no second pass).
+      for (const inf of [secrets, services])
+        inf.onEvent((o, kind) => {
+          const key = kind === 'delete' ? ownerKey(o) : undefined;
+          if (key) controller.enqueue(key);
+        });
 
       // Control-plane Deployments: their readiness moves status and upgrades along.
-      const deployments = ctx.informer<V1Deployment>({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        plural: 'deployments',
-        labelSelector: 'kokpit.dev/cluster',
-      });
       deployments.onEvent((d) => {
         const c = d.metadata?.labels?.['kokpit.dev/cluster'];
         if (c && d.metadata?.namespace) controller.enqueue(`${d.metadata.namespace}/${c}`);
       });
 
       // EtcdClusters: a cluster waiting for its etcd goes on as soon as it is Available.
-      ctx.informer<EtcdCluster & KubernetesObject>(kokpitWatch('EtcdCluster')).onEvent((e) => {
+      etcds.onEvent((e) => {
         for (const c of clusters.list(e.metadata?.namespace)) {
           const ref = c.spec.etcd.clusterRef?.name ?? (c.spec.etcd.managed ? `${c.metadata.name}-etcd` : undefined);
           if (ref === e.metadata?.name) controller.enqueue(keyOf(c));

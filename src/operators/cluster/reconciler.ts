@@ -38,6 +38,7 @@ import {
   removeFinalizer,
   runSteps,
   StopPass,
+  type ObjectCache,
   type Step,
 } from '../../kit';
 import { CONDITION_TYPES, findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
@@ -94,6 +95,8 @@ export interface ClusterRuntime {
   businessKubeConfig?: (cluster: BusinessCluster, adminKubeconfig: string) => KubeConfig;
   /** Requeue delay while waiting on something (etcd, pods). */
   waitRequeueMs?: number;
+  /** Watch caches to read meta-cluster objects from before asking the API server (the operator's informers). */
+  cache?: ObjectCache;
 }
 
 const PLURAL = 'businessclusters';
@@ -171,7 +174,7 @@ export class ClusterReconciler {
   constructor(rt: ClusterRuntime) {
     // Its own User-Agent: the API server's audit log tells this operator's writes apart.
     this.rt = { ...rt, kc: withUserAgent(rt.kc, CLUSTER_OPERATOR_AGENT) };
-    this.metaApplier = new OwnedApplier(makeObjectApi(this.rt.kc));
+    this.metaApplier = new OwnedApplier(makeObjectApi(this.rt.kc), rt.cache);
     this.log = rt.log ?? silentLogger;
     this.core = this.rt.kc.makeApiClient(CoreV1Api);
   }

@@ -2,9 +2,9 @@
 // its ServiceAccount (a TokenRequest token) against a real meta control plane with only that RBAC, and drives
 // every operator through its work — an EtcdCluster created, scaled 1 → 3, backed up (on demand and on a schedule
 // with retention), a BusinessCluster to Ready with its managed etcd, a MachineSet of kwok Machines, a
-// FleetRollout, then everything deleted (finalizers). Its business pods run as processes (the sandbox's pod
-// runner). The audit log (every request, reads too) must show no request of the ServiceAccount forbidden, and
-// every verb/resource pair the roles grant used at least once.
+// FleetRollout, a BusinessCluster on the shared etcd (its finalizer), then everything deleted (finalizers). Its
+// business pods run as processes (the sandbox's pod runner). The audit log (every request, reads too) must show
+// no request of the ServiceAccount forbidden, and every verb/resource pair the roles grant used at least once.
 import * as assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -243,6 +243,19 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
       },
     } as KubernetesObject);
     await until('the rollout has a status', async () => ((await read('FleetRollout', 'none'))?.status?.phase ? true : undefined), 60_000);
+  });
+
+  it('a BusinessCluster on the shared EtcdCluster e1: its finalizer added, then removed on deletion (patch businessclusters)', async () => {
+    const ref = { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name: 'ref', namespace: NS } };
+    const version = (sampleBusinessCluster('x', NS) as Obj).spec!.version;
+    await applyObject(objects(), { ...ref, spec: { version, etcd: { clusterRef: { name: 'e1' } } } } as KubernetesObject);
+    await until('the shared-etcd finalizer on ref', async () =>
+      (await read('BusinessCluster', 'ref'))?.metadata?.finalizers?.length ? true : undefined,
+    );
+    await objects().delete(ref);
+    await until('ref deleted (its keys removed from e1, its finalizer released)', async () =>
+      (await read('BusinessCluster', 'ref')) ? undefined : true,
+    );
   });
 
   it('`kokpit operator` as the ServiceAccount starts (reachability, CRDs) and waits as a standby', async () => {

@@ -17,6 +17,8 @@ import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../.
 /** Every type the operators watch in the meta cluster, as `group/resource`. */
 const WATCHED = [
   '/pods',
+  '/secrets',
+  '/services',
   'apps/deployments',
   'kokpit.dev/businessclusters',
   'kokpit.dev/components',
