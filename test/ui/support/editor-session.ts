@@ -1,0 +1,79 @@
+// One editor session for a UI test file: the packaged .vsix installed into a fresh code-server (own user-data and
+// extensions directories, settings pointing at a meta cluster), started on a free port, and a chromium page on its
+// workbench. Everything it started is stopped by stop(); the files it wrote live under `dir`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { freePort } from '../../../src/controlplane';
+import { chromiumPath, ensureCodeServer, installExtension, startCodeServer, type CodeServer } from './code-server';
+import { Workbench } from './workbench';
+
+export interface EditorSession {
+  server: CodeServer;
+  wb: Workbench;
+  userDataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Settings every UI session shares: quiet workbench, no telemetry or update checks. */
+const QUIET_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'security.workspace.trust.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'update.mode': 'none',
+};
+
+export async function startEditorSession(opts: {
+  vsix: string;
+  dir: string;
+  workspace: string;
+  kubeconfigPath: string;
+  settings: Record<string, unknown>;
+  screenshots: string;
+  log: (line: string) => void;
+}): Promise<EditorSession> {
+  const entry = ensureCodeServer(opts.log);
+  const userDataDir = path.join(opts.dir, 'user-data');
+  const extensionsDir = path.join(opts.dir, 'extensions');
+  const configFile = path.join(opts.dir, 'code-server.yaml');
+  fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+  fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  fs.writeFileSync(
+    path.join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ 'kokpit.kubeconfig': opts.kubeconfigPath, ...QUIET_SETTINGS, ...opts.settings }),
+  );
+  installExtension(entry, opts.vsix, { userDataDir, extensionsDir, configFile });
+  const server = await startCodeServer({
+    entry,
+    port: await freePort(),
+    userDataDir,
+    extensionsDir,
+    configFile,
+    workspace: opts.workspace,
+    env: { ...process.env, KUBECONFIG: opts.kubeconfigPath },
+    logFile: path.join(opts.dir, 'code-server.log'),
+  });
+  opts.log(`code-server at ${server.url}, log ${server.logFile}`);
+  let browser: Browser | undefined;
+  const stop = async () => {
+    await browser?.close().catch(() => undefined);
+    await server.stop();
+  };
+  try {
+    browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    });
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 860 } })).newPage();
+    const wb = new Workbench(page, opts.screenshots);
+    await wb.open(`${server.url}/?folder=${encodeURIComponent(opts.workspace)}`);
+    return { server, wb, userDataDir, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
