@@ -1,0 +1,112 @@
+// `npm run test:integration`: every integration test file in its own mocha process, KOKPIT_TEST_JOBS (default 2) at
+// a time, the longest first. Most of these tests wait on real processes (API servers starting, leases expiring,
+// soak windows), so two at a time on two cores finish the tier much sooner than one; each file keeps its own
+// process, so one file's crash or leaked handle cannot take the others with it. Each file's output is printed
+// whole when it ends (never interleaved), with its time; the closing line totals every file.
+// Hand-written rather than `mocha --parallel`: that runs files in worker threads of one process, where these tests'
+// child processes, signals and process-wide state (the pod runner's lock files, env vars) would be shared.
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const jobs = Math.max(1, Number(process.env.KOKPIT_TEST_JOBS ?? 2));
+
+// Seconds a file took in the last measured runs (loaded machine); unknown files count 30 s. Only the order matters.
+const WEIGHTS = {
+  'rollout/waves.test.ts': 600,
+  'manager/rbac.test.ts': 420,
+  'crash/rollout.test.ts': 300,
+  'crash/machine.test.ts': 300,
+  'multicluster/loss.test.ts': 240,
+  'multicluster/registration.test.ts': 210,
+  'crash/cluster.test.ts': 190,
+  'multicluster/placement.test.ts': 170,
+  'crash/etcd.test.ts': 150,
+  'rollout/maintenance.test.ts': 120,
+  'multicluster/detach.test.ts': 120,
+  'faults/business-apiserver.test.ts': 120,
+  'etcd/operations.test.ts': 110,
+  'multicluster/register.test.ts': 100,
+  'faults/etcd-member.test.ts': 100,
+  'faults/meta-apiserver.test.ts': 90,
+  'faults/etcd-disk-full.test.ts': 90,
+  'machine/real-business-cluster.test.ts': 90,
+  'etcd/cluster.test.ts': 90,
+  'cluster/podrunner.test.ts': 80,
+  'rollout/windows.test.ts': 70,
+  'cli/up-sandbox.test.ts': 70,
+  'cli/up-sandbox-in-cluster.test.ts': 60,
+  'manager/in-cluster.test.ts': 60,
+};
+
+function testFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? testFiles(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+const base = join(ROOT, 'test/integration');
+// `npm run test:integration -- cluster/reconcile.test.ts …`: only those (paths under test/integration).
+const only = process.argv.slice(2).map((a) => a.replace(/^test\/integration\//, ''));
+const files = testFiles(base)
+  .map((f) => relative(base, f))
+  .filter((f) => !only.length || only.includes(f))
+  .sort((a, b) => (WEIGHTS[b] ?? 30) - (WEIGHTS[a] ?? 30) || a.localeCompare(b));
+
+// Every file's mocha appends its counts here (test/support/summary-reporter.js); npm test passes its own.
+const summary = process.env.KOKPIT_TEST_SUMMARY ?? join(mkdtempSync(join(tmpdir(), 'kokpit-integration-')), 'summary.jsonl');
+const mine = join(mkdtempSync(join(tmpdir(), 'kokpit-integration-files-')), 'summary.jsonl');
+const failedFiles = [];
+const started = Date.now();
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const t0 = Date.now();
+    let out = '';
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules/mocha/bin/mocha.js'), '--config', '.mocharc.integration.json', join('test/integration', file)],
+      { cwd: ROOT, env: { ...process.env, KOKPIT_TEST_SUMMARY: mine }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (out += c));
+    child.on('close', (code, signal) => {
+      const s = ((Date.now() - t0) / 1000).toFixed(1);
+      const ok = code === 0;
+      if (!ok) failedFiles.push(file);
+      process.stdout.write(`\n--- ${file} ---\n${out}--- ${file}: ${ok ? 'ok' : `FAILED (${code ?? signal})`} in ${s}s ---\n`);
+      resolve();
+    });
+  });
+}
+
+const queue = [...files];
+console.log(`${files.length} integration test files, ${jobs} at a time`);
+await Promise.all(
+  Array.from({ length: Math.min(jobs, queue.length) }, async () => {
+    while (queue.length) await runFile(queue.shift());
+  }),
+);
+
+let passed = 0,
+  failed = 0,
+  skipped = 0;
+if (existsSync(mine)) {
+  for (const line of readFileSync(mine, 'utf8').split('\n').filter(Boolean)) {
+    const s = JSON.parse(line);
+    passed += s.passes;
+    failed += s.failures;
+    skipped += s.pending;
+  }
+  appendFileSync(summary, readFileSync(mine, 'utf8'));
+}
+// A file that failed without a failing test (it did not load, or its hooks failed) still counts as a failure.
+const unexplained = Math.max(0, failedFiles.length - failed);
+if (unexplained) appendFileSync(summary, JSON.stringify({ passes: 0, failures: unexplained, pending: 0 }) + '\n');
+if (failedFiles.length) console.log(`\nfailed files: ${failedFiles.join(', ')}`);
+console.log(`\nintegration: ${files.length} files in ${((Date.now() - started) / 1000).toFixed(0)}s, ${jobs} at a time`);
+console.log(`${passed} passed, ${failed + unexplained} failed, ${skipped} skipped`);
+process.exit(failedFiles.length ? 1 : 0);
