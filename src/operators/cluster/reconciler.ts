@@ -28,7 +28,6 @@ import {
   withUserAgent,
 } from '../../kube';
 import { caSecretName, clientEndpoint } from '../../api/etcd-names';
-import { syncAddonObjects, type AddonRendering } from './addon-inventory';
 import {
   addFinalizer,
   Applier,
@@ -48,8 +47,8 @@ import { checkNetwork, serviceAddresses } from './network';
 import { foreignOwner, managedEtcdSecrets, NameConflictError, OwnedApplier } from './ownership';
 import { ensurePKI } from './pki';
 import { issueCert } from '../../pki';
-import { AddonError, renderAddon, resolveParameters, type AddonFacts } from './render/addons';
-import { firstUnavailable, isWorkload, resolveAddonVersion, type Workload } from './addon-versions';
+import type { AddonFacts } from './render/addons';
+import { addonsCondition, runAddonsPass } from './addons-pass';
 import { renderBootstrapObjects } from './render/bootstrap';
 import { controlPlaneParts, type ControlPlaneFacts } from './render/control-plane';
 import { etcdPrefix } from './render/etcd';
@@ -161,6 +160,8 @@ interface Pass {
   allRolledOut: boolean;
   /** cluster-bootstrap */
   business: Applier;
+  /** Set by the addons step while a nodeless cluster's addons wait: look again soon, the first Node sends no event here. */
+  addonsRequeueMs?: number;
 }
 
 export class ClusterReconciler {
@@ -251,6 +252,7 @@ export class ClusterReconciler {
     const result = await runSteps(this.steps, pass, (name) => void state.completedSteps.push(name));
     if (result.stopped) throw result.stopped.stop;
     if (!pass.allRolledOut || pass.plan.upgrading) return { requeueAfterMs: pass.wait };
+    if (pass.addonsRequeueMs) return { requeueAfterMs: pass.addonsRequeueMs };
     // Steady: look again when the short-lived admin kubeconfig is due, and at least every 10 h (controller-runtime's
     // default SyncPeriod), so certificates are renewed on a cluster nobody touches.
     return { requeueAfterMs: Math.max(60_000, Math.min(STEADY_RESYNC_MS, pass.pki.renewAt.getTime() - Date.now())) };
@@ -572,52 +574,9 @@ export class ClusterReconciler {
     }
   }
 
-  /** 10. Addons: each pin resolved and rendered first, then applied, what none renders any more pruned, and the workloads read back. */
+  /** 10. Addons (addons-pass.ts): each pin resolved and rendered first, then applied, pruned, and the workloads read back. */
   private async addonsStep(p: Pass): Promise<void> {
-    const { c, business, wait, state, cond } = p;
-    const results: NonNullable<BusinessClusterStatus['addons']> = [];
-    const problems: Array<{ reason: string; message: string }> = [];
-    const { renderings, versions } = await this.renderAddons(p, results, problems);
-    // Applies, and deletes what no addon renders any more (addons removed from spec included).
-    const sync = await syncAddonObjects(business, renderings);
-    for (const r of renderings) {
-      if (!r.objects) continue;
-      const err = sync.applyErrors.get(r.name);
-      if (err === undefined) {
-        // Applied is not ready: the addon's Deployments and DaemonSets must have rolled out.
-        const waiting = await this.addonWaiting(business, r.objects);
-        results.push({ name: r.name, version: versions.get(r.name), ready: !waiting, ...(waiting ? { message: waiting } : {}) });
-        if (waiting) problems.push({ reason: 'AddonNotAvailable', message: `addon ${r.name}: ${waiting}` });
-      } else {
-        const msg = `addon ${r.name}: ${describeKubeError(err)}`;
-        problems.push({ reason: 'AddonFailed', message: msg });
-        results.push({ name: r.name, ready: false, message: msg });
-      }
-    }
-    for (const d of sync.deleted)
-      this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
-    problems.push(...sync.pruneProblems.map((message) => ({ reason: 'AddonFailed', message })));
-    // Status lists addons in spec order.
-    const order = new Map((c.spec.addons ?? []).map((a, i) => [a.name, i]));
-    results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
-    state.status.addons = results;
-    if (problems.length) {
-      // One reason when all agree (e.g. only waiting for workloads), else AddonFailed. Waiting requeues soon; failures back off.
-      const reasons = new Set(problems.map((x) => x.reason));
-      const reason = reasons.size === 1 ? [...reasons][0] : 'AddonFailed';
-      const message = problems.map((x) => x.message).join('; ');
-      throw new StopPass({ type: 'AddonsReady', status: 'False', reason, message }, reason === 'AddonNotAvailable' ? wait : wait * 6);
-    }
-    cond('AddonsReady', 'True', 'AddonsAvailable', results.length ? `${results.length} available` : 'no addons');
-  }
-
-  /** Every addon of spec resolved to its pinned (or default) version and rendered; a failure keeps what the addon applied before. */
-  private async renderAddons(
-    p: Pass,
-    results: NonNullable<BusinessClusterStatus['addons']>,
-    problems: Array<{ reason: string; message: string }>,
-  ): Promise<{ renderings: AddonRendering[]; versions: Map<string, string> }> {
-    const { c, ns, spec, plan, releases, dnsServiceIP, nodeEndpoint } = p;
+    const { c, ns, spec, plan, releases, dnsServiceIP, nodeEndpoint, business, wait, state, cond } = p;
     const facts: AddonFacts = {
       cluster: {
         name: c.metadata.name,
@@ -632,33 +591,22 @@ export class ClusterReconciler {
       },
       images: releases.apiServer.images,
     };
-    const renderings: AddonRendering[] = [];
-    const versions = new Map<string, string>();
+    const refs = c.spec.addons ?? [];
     // Every version of every addon: one LIST, only when the cluster has addons.
-    const catalog = c.spec.addons?.length ? await listObjects<Addon & KubernetesObject>(makeObjectApi(this.rt.kc), API, 'Addon') : [];
-    // Everything is rendered and checked before the first object is applied: a bad parameter leaves nothing behind.
-    for (const ref of c.spec.addons ?? []) {
-      try {
-        const def = resolveAddonVersion(ref, catalog);
-        const objects = renderAddon(def, facts, resolveParameters(def, ref.parameters as Record<string, unknown> | undefined));
-        renderings.push({ name: ref.name, objects: objects as KubernetesObject[] });
-        versions.set(ref.name, def.spec.version);
-      } catch (e) {
-        const message = e instanceof AddonError ? e.message : `addon ${ref.name}: ${describeKubeError(e)}`;
-        problems.push({ reason: e instanceof AddonError && e.reason === 'AddonVersionNotFound' ? e.reason : 'AddonFailed', message });
-        results.push({ name: ref.name, ready: false, message });
-        renderings.push({ name: ref.name }); // keeps what it applied before: nothing of it is pruned
-      }
-    }
-    return { renderings, versions };
-  }
-
-  /** The first of an addon's Deployments/DaemonSets not rolled out in the business cluster, and what it waits for. */
-  private async addonWaiting(business: Applier, objects: KubernetesObject[]): Promise<string | undefined> {
-    const workloads = [];
-    for (const o of objects.filter(isWorkload))
-      workloads.push({ ref: o as Workload, live: await business.read<KubernetesObject & Workload>(o as never) });
-    return firstUnavailable(workloads);
+    const catalog = refs.length ? await listObjects<Addon & KubernetesObject>(makeObjectApi(this.rt.kc), API, 'Addon') : [];
+    // Asked only when a workload waits: a cluster without any Node yet cannot run them (see addons-pass.ts).
+    const hasNodes = async () =>
+      (await (await this.businessKubeConfig(c, p.pki.superAdminKubeconfigSecret)).makeApiClient(CoreV1Api).listNode({ limit: 1 })).items
+        .length > 0;
+    const pass = await runAddonsPass(business, refs, catalog, facts, hasNodes);
+    for (const d of pass.deleted)
+      this.log.info(`${keyOf(c)}: pruned ${d.kind} ${d.namespace ? `${d.namespace}/` : ''}${d.name} (no longer rendered by any addon)`);
+    state.status.addons = pass.results;
+    const { status, reason, message, waiting } = addonsCondition(pass.problems, pass.results.length, pass.nodeless);
+    // Waiting for workloads to roll out requeues after the wait (nothing in the business cluster is watched); failures back off.
+    if (status === 'False') throw new StopPass({ type: 'AddonsReady', status, reason, message }, waiting ? wait : wait * 6);
+    if (waiting) p.addonsRequeueMs = wait * 6;
+    cond('AddonsReady', status, reason, message);
   }
 
   /** The control-plane pods of a business cluster in the meta cluster (apiserver, controller-manager, scheduler). */
@@ -754,6 +702,10 @@ export class ClusterReconciler {
   }
 
   private async businessApplier(c: BusinessCluster, secretName: string): Promise<Applier> {
+    return new Applier(makeObjectApi(await this.businessKubeConfig(c, secretName)));
+  }
+
+  private async businessKubeConfig(c: BusinessCluster, secretName: string): Promise<KubeConfig> {
     const secret = await this.metaApplier.read<KubernetesObject & { data?: Record<string, string> }>({
       apiVersion: 'v1',
       kind: 'Secret',
@@ -761,8 +713,7 @@ export class ClusterReconciler {
     });
     const yaml = secret?.data?.[KUBECONFIG_KEY] ? Buffer.from(secret.data[KUBECONFIG_KEY], 'base64').toString('utf8') : undefined;
     if (!yaml) throw new Error(`Secret ${secretName} has no ${KUBECONFIG_KEY}`);
-    const kc = withUserAgent(this.rt.businessKubeConfig?.(c, yaml) ?? loadKubeConfig({ kubeconfigYaml: yaml }), CLUSTER_OPERATOR_AGENT);
-    return new Applier(makeObjectApi(kc));
+    return withUserAgent(this.rt.businessKubeConfig?.(c, yaml) ?? loadKubeConfig({ kubeconfigYaml: yaml }), CLUSTER_OPERATOR_AGENT);
   }
 
   private async ensureFinalizer(c: BusinessCluster): Promise<void> {

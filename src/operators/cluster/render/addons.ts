@@ -65,7 +65,7 @@ function typeProblem(p: AddonParameter, v: unknown): string | undefined {
 
 /** The values of every declared parameter (given or default); throws an AddonError naming each bad one. */
 export function resolveParameters(addon: Addon, given: Record<string, unknown> = {}): Record<string, unknown> {
-  const name = addon.metadata.name;
+  const name = addon.spec.name ?? addon.metadata.name; // the addon, not the object of one of its versions
   const declared = addon.spec.parameters ?? [];
   const problems: string[] = [];
   for (const key of Object.keys(given).sort()) {
@@ -93,7 +93,7 @@ const EXPRESSION = /^\s*\.(cluster|images|params)\.([A-Za-z][A-Za-z0-9_]*)\s*(\|
 
 /** Renders the manifests; every object gets the addon label. Throws AddonError on any template or YAML problem. */
 export function renderAddon(addon: Addon, facts: AddonFacts, params: Record<string, unknown>): KubeObject[] {
-  const name = addon.metadata.name;
+  const name = addon.spec.name ?? addon.metadata.name;
   const scopes: Record<string, Record<string, unknown>> = { cluster: facts.cluster, images: facts.images, params };
   const problems: string[] = [];
   const text = addon.spec.manifests.replace(PLACEHOLDER, (whole, expr: string, offset: number) => {
