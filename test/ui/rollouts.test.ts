@@ -105,6 +105,17 @@ async function clickMenuItem(wb: Workbench, label: string): Promise<void> {
   await wb.page.locator('.monaco-menu .action-item .action-label', { hasText: label }).first().click();
 }
 
+/**
+ * The left 700 px of the window (activity bar, Fleet view, the status bar's Kokpit items): the size docs/images/
+ * takes its pictures at. The full window is in the other screenshots.
+ */
+async function sidebarShot(wb: Workbench, name: string): Promise<string> {
+  const file = path.join(OUT, `${name}.png`);
+  const size = wb.page.viewportSize()!;
+  await wb.page.screenshot({ path: file, clip: { x: 0, y: 0, width: 700, height: size.height } });
+  return file;
+}
+
 /** A status-bar item showing `text`, with the codicon `icon`. */
 async function statusBarItem(wb: Workbench, text: string, icon: string, timeout = STEP_MS): Promise<void> {
   const item = wb.page
@@ -218,7 +229,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     );
     await wb.waitForRow(contextName, new RegExp(`^meta cluster · manager: ${HOST} on a host$`), LEASE_MS);
     await statusBarItem(wb, `manager: ${HOST} on a host`, 'server-environment');
-    log(`screenshot: ${await wb.screenshot('rollouts-1-manager-on-host')}`);
+    log(`screenshot: ${await sidebarShot(wb, 'rollouts-1-manager-on-host')}`);
 
     // It stops renewing: past its duration the lease is expired, the node says since when, and a warning says that
     // nothing reconciles the fleet.
@@ -275,7 +286,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     // The cluster's own node says where the rollout moves it, and the status bar shows the rollout at work.
     await wb.waitForRow('prod-2', /^Pending · v1\.32\.0 → v1\.33\.13$/);
     await statusBarItem(wb, `${ROLLOUT} 1/5 · wave early`, 'sync');
-    log(`screenshot: ${await wb.screenshot('rollouts-3-tree')}`);
+    log(`screenshot: ${await sidebarShot(wb, 'rollouts-3-tree')}`);
   });
 
   it('Pause and Resume from the context menu send the merge patch to the API server; the node follows spec and status', async () => {
@@ -308,7 +319,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     await statusBarItem(wb, `${ROLLOUT} 1/5 · wave early · paused`, 'debug-pause');
     const pausedMenu = await contextMenu(wb, row(), 'Resume Rollout');
     assert.ok(!pausedMenu.includes('Pause Rollout'), `menu of a paused rollout: ${JSON.stringify(pausedMenu)}`);
-    log(`screenshot: ${await wb.screenshot('rollouts-5-resume-menu')}`);
+    log(`screenshot: ${await sidebarShot(wb, 'rollouts-5-resume-menu')}`);
     await clickMenuItem(wb, 'Resume Rollout');
     await wb.notification(`FleetRollout ${ROLLOUT} resumed`).first().waitFor({ state: 'visible', timeout: STEP_MS });
     const resumed = await readRollout(kc);

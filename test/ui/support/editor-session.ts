@@ -69,6 +69,10 @@ export async function startEditorSession(opts: {
       args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
     });
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 860 } })).newPage();
+    // A loaded machine (other tests, code-server's first start) can take longer than playwright's default 30 s to
+    // serve the workbench page or settle a click; every wait for a condition still names its own deadline.
+    page.setDefaultNavigationTimeout(120_000);
+    page.setDefaultTimeout(60_000);
     const wb = new Workbench(page, opts.screenshots);
     await wb.open(`${server.url}/?folder=${encodeURIComponent(opts.workspace)}`);
     return { server, wb, userDataDir, stop };
