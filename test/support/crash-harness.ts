@@ -137,8 +137,13 @@ export class AuditTail {
   ) {}
 
   start(): void {
-    this.watcher = fs.watch(this.file, () => this.read());
     this.timer = setInterval(() => this.read(), 50);
+    try {
+      this.watcher = fs.watch(this.file, () => this.read());
+    } catch (e) {
+      // A shared machine can run out of inotify instances (EMFILE/ENOSPC): the 50 ms poll alone still sees every line.
+      if (!['EMFILE', 'ENOSPC'].includes((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    }
     this.read();
   }
 
