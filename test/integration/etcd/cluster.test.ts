@@ -105,6 +105,12 @@ describe('etcd operator on real etcd (process pod runner)', function () {
     assert.ok(bs.location && fs.existsSync(bs.location));
     assert.equal(bs.size, fs.statSync(bs.location).size);
     assert.equal(bs.sha256, createHash('sha256').update(fs.readFileSync(bs.location)).digest('hex'));
+    // Private to its owner, and published by rename: nothing half-written is left beside it.
+    assert.equal(fs.statSync(bs.location).mode & 0o777, 0o600);
+    assert.deepEqual(
+      fs.readdirSync(path.dirname(bs.location)).filter((f) => f.endsWith('.partial')),
+      [],
+    );
     assert.ok(bs.completionTime && bs.revision && bs.revision > RESTORE_KEYS / 100, `revision ${bs.revision}`);
     assert.equal(bs.etcdVersion, '3.5.35');
     await waitFor(
