@@ -51,9 +51,11 @@ export function fleetIcon(node: Pick<FleetNode, 'kind' | 'status'>): string {
 
 /** Groups and the meta cluster start open; everything else with children starts closed. */
 function collapsible(node: FleetNode): FleetNodeView['collapsible'] {
-  if (node.children.length === 0) return node.kind === 'group' ? 'collapsed' : 'none';
-  if (node.kind === 'metaCluster') return 'expanded';
+  // Groups open by default are open even while empty: VS Code keeps a node's first state by id, so an empty group
+  // shown collapsed stayed collapsed when its first rollout or cluster arrived (seen in test/ui/rollouts.test.ts).
   if (node.kind === 'group') return ['/etcd', '/clusters', '/rollouts'].some((g) => node.id.endsWith(g)) ? 'expanded' : 'collapsed';
+  if (node.children.length === 0) return 'none';
+  if (node.kind === 'metaCluster') return 'expanded';
   return 'collapsed';
 }
 
