@@ -145,7 +145,10 @@ function collectDefinitions(docs: Document.Parsed[], known: Definitions): void {
     if (kind !== 'Component' && kind !== 'Addon') continue;
     if (scalarValue(findPair(root.items, 'apiVersion')) !== API_VERSION) continue;
     const meta = findPair(root.items, 'metadata')?.value;
-    const name = isMap(meta) ? scalarValue(findPair(meta.items, 'name')) : undefined;
+    const spec = findPair(root.items, 'spec')?.value;
+    // One version of an addon (an Addon named coredns-1.12.1 with spec.name coredns) defines the addon coredns.
+    const addonName = kind === 'Addon' && isMap(spec) ? scalarValue(findPair(spec.items, 'name')) : undefined;
+    const name = addonName ?? (isMap(meta) ? scalarValue(findPair(meta.items, 'name')) : undefined);
     if (typeof name === 'string') (kind === 'Component' ? known.components : known.addons).add(name);
   }
 }
