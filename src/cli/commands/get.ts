@@ -131,7 +131,12 @@ export function columns(resource: ResourceName, wide: boolean): Array<[string, (
     },
     addons: {
       base: [...name, ['VERSION', (o) => o.spec?.version ?? '-'], ['AGE', (o) => age(o)]],
-      wide: [['DESCRIPTION', (o) => String(o.spec?.description ?? '-').slice(0, 60)]],
+      wide: [
+        // Versions side by side: which addon this object is a version of, and the one unpinned clusters get.
+        ['ADDON', (o) => o.spec?.name ?? o.metadata?.name ?? '-'],
+        ['DEFAULT', (o) => (o.spec?.default ? 'yes' : '-')],
+        ['DESCRIPTION', (o) => String(o.spec?.description ?? '-').slice(0, 60)],
+      ],
     },
     rollouts: {
       base: [

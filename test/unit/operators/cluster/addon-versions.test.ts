@@ -11,6 +11,7 @@ import {
   type Workload,
 } from '../../../../src/operators/cluster/addon-versions';
 import { AddonError } from '../../../../src/operators/cluster/render/addons';
+import { formatObjects } from '../../../../src/cli/commands/get';
 
 const addon = (name: string, version: string, extra: Partial<Addon['spec']> = {}): Addon =>
   ({ apiVersion: 'kokpit.dev/v1alpha1', kind: 'Addon', metadata: { name }, spec: { version, manifests: '', ...extra } }) as Addon;
@@ -156,5 +157,18 @@ describe('addon readiness from workload status', () => {
       'DaemonSet kube-system/kube-proxy waits for 0 of 2 pods available',
     );
     assert.equal(firstUnavailable([{ ref: ok, live: undefined }]), 'Deployment kube-system/coredns waits for its creation');
+  });
+});
+
+describe('kokpit get addons -o wide: versions side by side', () => {
+  it('shows which addon each Addon is a version of, and the default', () => {
+    const rows = formatObjects(
+      'addons',
+      [addon('coredns', '1.11.3'), addon('coredns-1.12.1', '1.12.1', { name: 'coredns', default: true })] as never[],
+      'wide',
+    ).split('\n');
+    assert.match(rows[0], /^NAME\s+VERSION\s+AGE\s+ADDON\s+DEFAULT\s+DESCRIPTION$/);
+    assert.match(rows[1], /^coredns\s+1\.11\.3\s+\S+\s+coredns\s+-\s/);
+    assert.match(rows[2], /^coredns-1\.12\.1\s+1\.12\.1\s+\S+\s+coredns\s+yes\s/);
   });
 });
