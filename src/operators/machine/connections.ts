@@ -47,6 +47,17 @@ export interface ConnectionsOptions {
   binaries?: BinaryProvider;
 }
 
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
+
+/**
+ * The command run so the kernel SIGKILLs it when this process dies (PR_SET_PDEATHSIG, kept across setpriv's exec):
+ * kwok runs in its own process group, so a SIGKILLed operator used to leave it running, and each restart added one
+ * more kwok for the same Nodes. Without util-linux setpriv, the command as it is.
+ */
+export function withParentDeathSignal(file: string, args: string[]): [string, string[]] {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, args];
+}
+
 export class ClusterConnections {
   private readonly live = new Map<string, { hash: string; conn: ClusterConnection; dir: string }>();
   private readonly pending = new Map<string, Promise<ClusterConnection>>();
@@ -94,7 +105,8 @@ export class ClusterConnections {
     // The kubeconfig holds a client key: readable by us only, and on disk only for kwok.
     const kubeconfigPath = path.join(entry.dir, 'kubeconfig');
     fs.writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
-    conn.kwok = startProcess(`kwok-${key}`, kwokBin, kwokArgs(kubeconfigPath, writeKwokConfig(entry.dir)), {
+    const [file, args] = withParentDeathSignal(kwokBin, kwokArgs(kubeconfigPath, writeKwokConfig(entry.dir)));
+    conn.kwok = startProcess(`kwok-${key}`, file, args, {
       logFile: path.join(entry.dir, 'kwok.log'),
       cwd: entry.dir,
     });
