@@ -1,4 +1,5 @@
-// The hosted agent checks the business apiserver as often as it renews its lease (--cluster-healthcheck-period):
+// The hosted agent checks the business apiserver as often as it renews its lease, at most every 30 s
+// (--cluster-healthcheck-period):
 // OCM's default check is 1 min whatever the lease, so a short lease alone would not make a stopped apiserver seen
 // sooner (test/integration/multicluster/loss.test.ts measures it on real processes).
 import * as assert from 'node:assert/strict';
@@ -7,9 +8,9 @@ import { renderAgent } from '../../../../src/operators/multicluster/render/agent
 const period = (args: string[] | undefined) => args?.filter((a) => a.startsWith('--cluster-healthcheck-period='));
 
 describe('multicluster: the hosted agent health-checks the business apiserver every lease period', () => {
-  it('--cluster-healthcheck-period is the lease duration, once; 60 s (OCM pairs its 60 s lease with a 1 min check) by default', () => {
+  it('--cluster-healthcheck-period is the lease duration, once, and at most 30 s (the default 60 s lease: 30 s)', () => {
     assert.deepEqual(period(renderAgent('fleet-a', 'h', 15).spec!.template.spec!.containers[0].args), ['--cluster-healthcheck-period=15s']);
-    assert.deepEqual(period(renderAgent('fleet-a', 'h').spec!.template.spec!.containers[0].args), ['--cluster-healthcheck-period=60s']);
+    assert.deepEqual(period(renderAgent('fleet-a', 'h').spec!.template.spec!.containers[0].args), ['--cluster-healthcheck-period=30s']);
   });
   it("client-go's HTTP/2 connection health check is shortened (10 s idle, 5 s ping) so a hung apiserver fails the check soon", () => {
     const env = renderAgent('fleet-a', 'h', 15).spec!.template.spec!.containers[0].env;
