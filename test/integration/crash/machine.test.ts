@@ -10,6 +10,7 @@
 // After each stage: exactly the desired Machines (one per slot) and Nodes (no orphan, kwok's included), every Machine
 // Running for its generation; the rollout finished with every machine at 1.1.0 and each Machine moved once (its spec
 // PATCHes in the audit log); and a final window in which no kokpit component writes to either API server.
+// And one kwok process for the business cluster: a killed manager's kwok dies with it (it used to outlive it).
 // Not here: repair of an unhealthy Machine — `kokpit operator` has no flag for the health interval (60 s) or the
 // repair limit (10 min), and failures are injected only through a test's in-process provider (FaultyKwok).
 // KOKPIT_CRASH_POINTS=a,b (or random:N; KOKPIT_TEST_SEED replays) chooses the points.
@@ -116,7 +117,7 @@ describe('crash: the machine operator SIGKILLed at join, rollout and scale-down 
     for (const t of timings) log(`timing: ${t}`);
     await harness?.stop().catch(() => {});
     for (const tail of tails) tail.stop();
-    // kwok is started detached by the operator: after a SIGKILL it outlives it (see the leak check below).
+    // Whatever kwok is left (a failed run's) goes with the test.
     if (env) for (const pid of kwokPids(env.business.server)) process.kill(pid, 'SIGKILL');
     await env?.stop();
     if (!process.env.KOKPIT_TEST_KEEP) fs.rmSync(dir, { recursive: true, force: true });
@@ -251,9 +252,10 @@ describe('crash: the machine operator SIGKILLed at join, rollout and scale-down 
     );
     log(`Machine POST creates by the operator: ${creates.map((e) => e.name).join(', ') || '(none: server-side apply patches)'}`);
 
-    // kwok processes: the live manager's one; any other was left running by a killed manager (detached).
+    // kwok processes: the live manager's one; before withParentDeathSignal each killed manager left its kwok running.
     const kwoks = kwokPids(env.business.server);
     log(`kwok processes for the business cluster now: ${kwoks.length} (pids ${kwoks.join(', ')}), after ${killed.length} kills`);
+    assert.equal(kwoks.length, 1, 'one kwok, the live manager one: the kwok of a killed manager dies with it');
 
     // A quiet window: every Machine and the set woken by an annotation; no kokpit component writes to either server.
     const url = await waitFor('the manager metrics URL', async () => harness.manager!.metricsURL, { timeoutMs: 60_000 });
