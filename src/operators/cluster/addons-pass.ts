@@ -85,6 +85,13 @@ export async function runAddonsPass(
   const order = new Map(refs.map((a, i) => [a.name, i]));
   results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
   const nodeless = problems.some((x) => x.reason === 'AddonNotAvailable') && !(await hasNodes());
+  if (nodeless) {
+    // Without a node nothing runs, and the controllers' progress ("0 of 2 replicas updated", then "available") would
+    // only rewrite the status every few passes: say what waits, for a node, in words that stay until one joins.
+    const forNode = (m: string) => m.replace(/ waits for .*$/, ' waits for a node');
+    for (const r of results) if (!r.ready && r.message) r.message = forNode(r.message);
+    for (const x of problems) if (x.reason === 'AddonNotAvailable') x.message = forNode(x.message);
+  }
   return { results, problems, deleted: sync.deleted, nodeless };
 }
 
