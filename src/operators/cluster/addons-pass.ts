@@ -67,6 +67,7 @@ export async function runAddonsPass(
   const { renderings, versions, results, problems } = renderAddonRefs(refs, catalog, facts);
   // Applies, and deletes what no addon renders any more (addons removed from spec included).
   const sync = await syncAddonObjects(business, renderings);
+  let nodes: boolean | undefined;
   for (const r of renderings) {
     if (!r.objects) continue;
     const err = sync.applyErrors.get(r.name);
@@ -76,22 +77,23 @@ export async function runAddonsPass(
       results.push({ name: r.name, ready: false, message });
       continue;
     }
-    // Applied is not ready: the addon's Deployments and DaemonSets must have rolled out.
-    const waiting = await addonWaiting(business, r.objects);
+    // Applied is not ready: the addon's Deployments and DaemonSets must have rolled out. Without a node nothing runs,
+    // whatever the controllers report meanwhile (a DaemonSet wanting 0 pods counts as rolled out once observed): the
+    // addon waits for a node, in words that stay until one joins, so the status is not rewritten as they progress.
+    const workload = r.objects.find(isWorkload);
+    if (workload && nodes === undefined) nodes = await hasNodes();
+    const where = workload?.metadata?.namespace ? `${workload.metadata.namespace}/` : '';
+    const waiting =
+      workload && nodes === false
+        ? `${workload.kind} ${where}${workload.metadata?.name} waits for a node`
+        : await addonWaiting(business, r.objects);
     results.push({ name: r.name, version: versions.get(r.name), ready: !waiting, ...(waiting ? { message: waiting } : {}) });
     if (waiting) problems.push({ reason: 'AddonNotAvailable', message: `addon ${r.name}: ${waiting}` });
   }
   problems.push(...sync.pruneProblems.map((message) => ({ reason: 'AddonFailed' as const, message })));
   const order = new Map(refs.map((a, i) => [a.name, i]));
   results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
-  const nodeless = problems.some((x) => x.reason === 'AddonNotAvailable') && !(await hasNodes());
-  if (nodeless) {
-    // Without a node nothing runs, and the controllers' progress ("0 of 2 replicas updated", then "available") would
-    // only rewrite the status every few passes: say what waits, for a node, in words that stay until one joins.
-    const forNode = (m: string) => m.replace(/ waits for .*$/, ' waits for a node');
-    for (const r of results) if (!r.ready && r.message) r.message = forNode(r.message);
-    for (const x of problems) if (x.reason === 'AddonNotAvailable') x.message = forNode(x.message);
-  }
+  const nodeless = nodes === false && problems.some((x) => x.reason === 'AddonNotAvailable');
   return { results, problems, deleted: sync.deleted, nodeless };
 }
 
