@@ -161,7 +161,10 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     // No Node yet (kwok joins below) and no controller-manager running: applied, not available, and said so.
     const addonsReady = await condition('AddonsReady');
     assert.equal(addonsReady?.reason, 'AddonsAppliedNoNodes', addonsReady?.message);
-    assert.match(addonsReady?.message ?? '', /the cluster has no nodes yet: addon coredns: Deployment kube-system\/coredns waits for a node(;|$)/);
+    assert.match(
+      addonsReady?.message ?? '',
+      /the cluster has no nodes yet: addon coredns: Deployment kube-system\/coredns waits for a node(;|$)/,
+    );
     const addonStatus = (await readCluster(kc, NS, NAME)).status?.addons as Array<{ name: string; ready?: boolean }> | undefined;
     // Neither is rolled out: this cluster's controller-manager cannot run before the upgrade (see the header).
     assert.deepEqual(
