@@ -1,9 +1,10 @@
 // `npm test`: every tier that exists, in order, with one closing total.
 // A tier that fails fails the run; nothing is skipped silently (each tier decides loudly what it needs).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { totals } from './test-summary.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const summary = join(mkdtempSync(join(tmpdir(), 'kokpit-test-')), 'summary.jsonl');
@@ -18,19 +19,9 @@ for (const tier of tiers) {
   );
   if (r.status !== 0) failedTiers.push(tier);
 }
-let passed = 0,
-  failed = 0,
-  skipped = 0;
-if (existsSync(summary)) {
-  for (const line of readFileSync(summary, 'utf8').split('\n').filter(Boolean)) {
-    const s = JSON.parse(line);
-    passed += s.passes;
-    failed += s.failures;
-    skipped += s.pending;
-  }
-}
+const { passed, skipped, failed: failedTests } = totals(summary);
 if (failedTiers.length) console.log(`failed tiers: ${failedTiers.join(', ')}`);
 // A failing tier that ran no mocha test (e.g. typecheck) still counts as a failure.
-if (failedTiers.length && failed === 0) failed = failedTiers.length;
+const failed = failedTiers.length && failedTests === 0 ? failedTiers.length : failedTests;
 console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failedTiers.length ? 1 : 0);

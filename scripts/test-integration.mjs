@@ -10,6 +10,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, existsSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { totals } from './test-summary.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jobs = Math.max(1, Number(process.env.KOKPIT_TEST_JOBS ?? 2));
@@ -91,18 +92,8 @@ await Promise.all(
   }),
 );
 
-let passed = 0,
-  failed = 0,
-  skipped = 0;
-if (existsSync(mine)) {
-  for (const line of readFileSync(mine, 'utf8').split('\n').filter(Boolean)) {
-    const s = JSON.parse(line);
-    passed += s.passes;
-    failed += s.failures;
-    skipped += s.pending;
-  }
-  appendFileSync(summary, readFileSync(mine, 'utf8'));
-}
+const { passed, failed, skipped } = totals(mine);
+if (existsSync(mine)) appendFileSync(summary, readFileSync(mine, 'utf8'));
 // A file that failed without a failing test (it did not load, or its hooks failed) still counts as a failure.
 const unexplained = Math.max(0, failedFiles.length - failed);
 if (unexplained) appendFileSync(summary, JSON.stringify({ passes: 0, failures: unexplained, pending: 0 }) + '\n');
