@@ -21,6 +21,7 @@ import { AuditWrites, describeWrites } from '../../support/audit-writes';
 import { businessCluster, ensureNamespace, readCluster } from '../cluster/support';
 import { applyStatus } from '../../../src/kit';
 import { startMulticlusterOperator } from '../../../src/operators/multicluster/operator';
+import { applyHelloWork } from './support';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const NAME = 'edge-1';
@@ -236,26 +237,7 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
 
   it('a ManifestWork to the imported cluster applies its ConfigMap there', async function () {
     this.timeout(300_000);
-    const work = {
-      apiVersion: 'work.open-cluster-management.io/v1',
-      kind: 'ManifestWork',
-      metadata: { name: 'hello', namespace: NAME },
-      spec: {
-        workload: {
-          manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hello', namespace: 'default' }, data: { from: 'hub' } }],
-        },
-      },
-    };
-    await applyObject(objects(), work as KubernetesObject, { fieldManager: 'kokpit-test' });
-    await waitFor(
-      'ManifestWork hello Applied',
-      async (st) => {
-        const w = await readObject<MC>(objects(), work);
-        st.lastReason = JSON.stringify(w?.status?.conditions ?? []);
-        return cond(w, 'Applied') === 'True' || undefined;
-      },
-      { timeoutMs: 240_000, intervalMs: 1000 },
-    );
+    await applyHelloWork(objects(), NAME);
     const cm = await other.kubeConfig().makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'hello', namespace: 'default' });
     assert.deepEqual(cm.data, { from: 'hub' });
   });

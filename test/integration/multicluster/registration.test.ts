@@ -9,12 +9,12 @@
 import * as assert from 'node:assert/strict';
 import { CoreV1Api, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { waitFor, type ControlPlane } from '../../../src/controlplane';
-import { applyObject, readObject } from '../../../src/kube';
+import { readObject } from '../../../src/kube';
 import { AGENT_NAMESPACE, agentNames, managedClusterName } from '../../../src/operators/multicluster/names';
 import { kokpitUserAgent } from '../../../src/kube';
 import { AuditWrites, describeWrites } from '../../support/audit-writes';
 import { readCluster } from '../cluster/support';
-import { cond, mcRef, startMulticlusterEnv, type MC, type MulticlusterEnv } from './support';
+import { applyHelloWork, cond, mcRef, startMulticlusterEnv, type MC, type MulticlusterEnv } from './support';
 
 const NS = 'fleet';
 const API = 'kokpit.dev/v1alpha1';
@@ -139,26 +139,7 @@ describe('multicluster: business clusters registered with a real OCM hub, agents
   it('a ManifestWork to one cluster is Applied and its ConfigMap exists in that business cluster', async function () {
     this.timeout(300_000);
     const mc = managedClusterName(NS, 'a');
-    const work = {
-      apiVersion: 'work.open-cluster-management.io/v1',
-      kind: 'ManifestWork',
-      metadata: { name: 'hello', namespace: mc },
-      spec: {
-        workload: {
-          manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hello', namespace: 'default' }, data: { from: 'hub' } }],
-        },
-      },
-    };
-    await applyObject(objects(), work as KubernetesObject, { fieldManager: 'kokpit-test' });
-    await waitFor(
-      'ManifestWork hello Applied',
-      async (st) => {
-        const w = await readObject<MC>(objects(), work);
-        st.lastReason = JSON.stringify(w?.status?.conditions ?? []);
-        return cond(w, 'Applied') === 'True' || undefined;
-      },
-      { timeoutMs: 240_000, intervalMs: 1000 },
-    );
+    await applyHelloWork(objects(), mc);
     const business = await env.businessKubeConfig('a');
     const cm = await business.makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'hello', namespace: 'default' });
     assert.deepEqual(cm.data, { from: 'hub' });

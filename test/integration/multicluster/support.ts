@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type KubernetesObject, type KubernetesObjectApi } from '@kubernetes/client-node';
 import { Operators } from '../../../src/controller/operator';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
@@ -38,6 +38,30 @@ export const mcRef = (name: string) => ({
   metadata: { name },
 });
 export const cond = (o: MC | undefined, type: string) => o?.status?.conditions?.find((c) => c.type === type)?.status;
+
+/** The ManifestWork `hello` (ConfigMap default/hello with `from: hub`) into a ManagedCluster's hub namespace; resolves once Applied. */
+export async function applyHelloWork(objects: KubernetesObjectApi, namespace: string): Promise<void> {
+  const work = {
+    apiVersion: 'work.open-cluster-management.io/v1',
+    kind: 'ManifestWork',
+    metadata: { name: 'hello', namespace },
+    spec: {
+      workload: {
+        manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hello', namespace: 'default' }, data: { from: 'hub' } }],
+      },
+    },
+  };
+  await applyObject(objects, work as KubernetesObject, { fieldManager: 'kokpit-test' });
+  await waitFor(
+    'ManifestWork hello Applied',
+    async (st) => {
+      const w = await readObject<MC>(objects, work);
+      st.lastReason = JSON.stringify(w?.status?.conditions ?? []);
+      return cond(w, 'Applied') === 'True' || undefined;
+    },
+    { timeoutMs: 240_000, intervalMs: 1000 },
+  );
+}
 
 export interface ClusterSpec {
   name: string;
