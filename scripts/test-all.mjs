@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { totals } from './test-summary.mjs';
+import { printFailures, totals } from './test-summary.mjs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 const summary = join(mkdtempSync(join(tmpdir(), 'kokpit-test-')), 'summary.jsonl');
@@ -19,7 +19,8 @@ for (const tier of tiers) {
   );
   if (r.status !== 0) failedTiers.push(tier);
 }
-const { passed, skipped, failed: failedTests } = totals(summary);
+const { passed, skipped, failed: failedTests, failures } = totals(summary);
+printFailures(failures);
 if (failedTiers.length) console.log(`failed tiers: ${failedTiers.join(', ')}`);
 // A failing tier that ran no mocha test (e.g. typecheck) still counts as a failure.
 const failed = failedTiers.length && failedTests === 0 ? failedTiers.length : failedTests;

@@ -10,7 +10,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, existsSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { totals } from './test-summary.mjs';
+import { printFailures, totals } from './test-summary.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const jobs = Math.max(1, Number(process.env.KOKPIT_TEST_JOBS ?? 2));
@@ -61,6 +61,7 @@ const files = testFiles(base)
 const summary = process.env.KOKPIT_TEST_SUMMARY ?? join(mkdtempSync(join(tmpdir(), 'kokpit-integration-')), 'summary.jsonl');
 const mine = join(mkdtempSync(join(tmpdir(), 'kokpit-integration-files-')), 'summary.jsonl');
 const failedFiles = [];
+const outputs = new Map(); // a failed file's output, for a failure mocha could not attribute to a test
 const started = Date.now();
 
 function runFile(file) {
@@ -77,7 +78,10 @@ function runFile(file) {
     child.on('close', (code, signal) => {
       const s = ((Date.now() - t0) / 1000).toFixed(1);
       const ok = code === 0;
-      if (!ok) failedFiles.push(file);
+      if (!ok) {
+        failedFiles.push(file);
+        outputs.set(file, out);
+      }
       process.stdout.write(`\n--- ${file} ---\n${out}--- ${file}: ${ok ? 'ok' : `FAILED (${code ?? signal})`} in ${s}s ---\n`);
       resolve();
     });
@@ -92,11 +96,21 @@ await Promise.all(
   }),
 );
 
-const { passed, failed, skipped } = totals(mine);
+const { passed, failed, skipped, failures } = totals(mine);
 if (existsSync(mine)) appendFileSync(summary, readFileSync(mine, 'utf8'));
-// A file that failed without a failing test (it did not load, or its hooks failed) still counts as a failure.
-const unexplained = Math.max(0, failedFiles.length - failed);
-if (unexplained) appendFileSync(summary, JSON.stringify({ passes: 0, failures: unexplained, pending: 0 }) + '\n');
+// A file that failed without a failing test (it did not load, or it crashed) still counts as a failure, shown by
+// the end of its output.
+const unattributed = failedFiles
+  .filter((f) => !failures.some((x) => x.file === join('test/integration', f)))
+  .map((f) => ({
+    file: join('test/integration', f),
+    title: '(failed outside any test)',
+    message: outputs.get(f).trimEnd().split('\n').slice(-20).join('\n'),
+  }));
+const unexplained = unattributed.length;
+if (unexplained) appendFileSync(summary, JSON.stringify({ passes: 0, failures: unexplained, pending: 0, failed: unattributed }) + '\n');
+// Run alone, the tier repeats its failures; under npm test the closing summary does it for every tier.
+if (!process.env.KOKPIT_TEST_SUMMARY) printFailures([...failures, ...unattributed]);
 if (failedFiles.length) console.log(`\nfailed files: ${failedFiles.join(', ')}`);
 console.log(`\nintegration: ${files.length} files in ${((Date.now() - started) / 1000).toFixed(0)}s, ${jobs} at a time`);
 console.log(`${passed} passed, ${failed + unexplained} failed, ${skipped} skipped`);
