@@ -27,6 +27,8 @@ export interface AuditEvent {
   user: { username: string };
   objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string; apiGroup?: string };
   responseStatus?: { code?: number };
+  /** When the API server received the request (RFC 3339 with microseconds). */
+  requestReceivedTimestamp?: string;
   /** `authorization.k8s.io/decision` (allow/forbid) and `…/reason`, among others. */
   annotations?: Record<string, string>;
   /** Which API server logged it (the label given to AuditWrites), added here. */

@@ -137,16 +137,23 @@ describe('the manager in the meta cluster (kokpit install; pods run by the proce
     );
     assert.notEqual((await etcd())?.status?.phase, 'Running', 'deleted before the work was done');
     const before = (await lease()).spec!;
+    const beforeDelete = await audit.mark();
     const deletedAt = Date.now();
     await core().deleteNamespacedPod({ name: holder, namespace: INSTALL_NAMESPACE });
 
     // The deleted leader releases the lease as it stops; whichever replica asks first takes it: the standby (it
     // retries every few seconds) or the pod the Deployment starts in the leader's place (it asks as it starts).
+    // e1's status is read before the lease in each poll: the last one read while no other replica held the lease is
+    // what the old leader left (read after the takeover, the new leader may already have finished).
+    let leftByOldLeader: unknown;
     const taken = await waitFor(
       'another replica takes the lease',
       async () => {
+        const status = (await etcd())?.status;
         const l = (await lease()).spec;
-        return l?.holderIdentity && l.holderIdentity !== holder ? l : undefined;
+        if (l?.holderIdentity && l.holderIdentity !== holder) return l;
+        leftByOldLeader = status;
+        return undefined;
       },
       { timeoutMs: 120_000, intervalMs: 250 },
     );
@@ -156,12 +163,9 @@ describe('the manager in the meta cluster (kokpit install; pods run by the proce
     log(`${who} took the lease ${takeoverMs} ms after the leader pod was deleted (lease ${taken.leaseDurationSeconds} s)`);
     assert.equal(taken.leaseTransitions, (before.leaseTransitions ?? 0) + 1);
     assert.ok(takeoverMs <= taken.leaseDurationSeconds! * 1000, `took over ${takeoverMs} ms after the delete`);
-    const atTakeover = (await etcd())?.status;
-    assert.ok(
-      !(atTakeover?.phase === 'Running' && atTakeover.readyMembers === 3),
-      `work left for the new leader: ${JSON.stringify(atTakeover)}`,
-    );
-    const takeover = await audit.mark();
+    const left = leftByOldLeader as { phase?: string; readyMembers?: number } | undefined;
+    assert.ok(!(left?.phase === 'Running' && left.readyMembers === 3), `work left for the new leader: ${JSON.stringify(left)}`);
+    log(`the old leader left e1 ${left?.phase ?? 'without a phase'} with ${left?.readyMembers ?? 0} ready members`);
 
     await waitFor(
       'e1 Running with 3 members ready, finished by the new leader',
@@ -178,7 +182,11 @@ describe('the manager in the meta cluster (kokpit install; pods run by the proce
         timeoutMs: 30_000,
       },
     );
-    const finished = await audit.since(takeover, { user: SA_USER, resource: 'etcdclusters/status', namespace: NS, name: 'e1' });
+    // Both replicas are the same ServiceAccount: the new leader's writes are those received after it took the lease.
+    const acquired = new Date(taken.acquireTime!).getTime();
+    const finished = (
+      await audit.since(beforeDelete, { user: SA_USER, resource: 'etcdclusters/status', namespace: NS, name: 'e1' })
+    ).filter((e) => new Date(e.requestReceivedTimestamp!).getTime() >= acquired);
     assert.ok(finished.length > 0, 'the new leader wrote e1 status');
     // Every write to e1's status came from the manager's ServiceAccount, none forbidden.
     const statusWrites = await audit.since(start, { resource: 'etcdclusters/status', namespace: NS, name: 'e1' });
