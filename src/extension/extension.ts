@@ -8,6 +8,7 @@ import { registerDiffDocuments } from './commands/manifest-diff';
 import { registerRenderPreview } from './commands/render-preview';
 import { FleetController } from './fleet/controller';
 import { InsideTree, registerInside } from './fleet/inside';
+import { MetaClusters, registerMetaClusters } from './fleet/meta-clusters';
 import { registerPodLogs } from './fleet/pod-logs';
 import { registerObjectDocuments } from './fleet/object-documents';
 import { registerNotifications } from './fleet/notifications';
@@ -39,8 +40,11 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCodeActions(context, runtime, () => fleet.validationOptions());
 
   // Each BusinessCluster node gets an "Inside" group (its own objects, through its admin kubeconfig).
-  const insideTree = new InsideTree(fleet.source, fleet);
+  // The other kubeconfig contexts that hold a meta cluster are top nodes beside the active one (issue 21).
+  const metaClusters = new MetaClusters(runtime, fleet);
+  const insideTree = new InsideTree(metaClusters.source, fleet);
   const fleetView = registerFleetView(context, runtime, fleet, insideTree.source);
+  registerMetaClusters(context, metaClusters, fleetView);
   registerInside(context, insideTree, fleetView, fleet.onDidChangeState);
   const inside = { tree: insideTree, logs: registerPodLogs(context) };
   const dashboard = registerDashboard(context, fleet, fleetView);
@@ -51,14 +55,16 @@ export function activate(context: vscode.ExtensionContext): void {
   registerDiffDocuments(context);
   registerNotifications(context, runtime, fleet);
   reconcilers = createReconcilers(context, runtime, fleet);
-  registerCommands(context, { runtime, diagnostics, fleet, reconcilers, dashboard, inside });
+  registerCommands(context, { runtime, diagnostics, fleet, reconcilers, dashboard, inside, metaClusters });
 
   // The host's uptime shows how much of the wait before activation was VS Code starting, not kokpit.
   runtime.logger.info(
     `activated in ${Math.round(performance.now() - started)} ms (extension host up ${Math.round(process.uptime() * 1000)} ms)`,
   );
   // Connecting runs after activation returns: an unreachable cluster never slows the editor down.
-  void fleet.autoConnect();
+  // Looking for the other meta clusters asks every context: only when a meta cluster was named (as autoConnect does);
+  // otherwise "Switch Meta Cluster" and "Refresh Fleet" ask.
+  void fleet.autoConnect().then(() => fleet.state.kind !== 'disconnected' && metaClusters.discover());
 }
 
 export async function deactivate(): Promise<void> {

@@ -91,7 +91,9 @@ async function copyKubeconfig(services: CommandServices, arg?: unknown): Promise
 export const fleetCommands: CommandModule = {
   [COMMANDS.connect.id]: connect,
   [COMMANDS.disconnect.id]: ({ fleet }) => fleet.disconnect(),
-  [COMMANDS.refresh.id]: async ({ fleet }) => {
+  [COMMANDS.refresh.id]: async ({ fleet, metaClusters }) => {
+    // The other meta clusters are looked for again too (issue 21), in the background.
+    void metaClusters?.discover();
     if (fleet.state.kind === 'disconnected') return vscode.commands.executeCommand(COMMANDS.connect.id);
     return fleet.refresh();
   },

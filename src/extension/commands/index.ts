@@ -16,6 +16,7 @@ import { renderCommands } from './render-preview';
 import { rolloutActionCommands } from './rollout-actions';
 import { logCommands } from './show-logs';
 import { metaClusterCommands } from './meta-cluster';
+import { switchMetaClusterCommands } from './switch-meta-cluster';
 import type { CommandHandler, CommandModule, CommandServices } from './types';
 import { validateCommands } from './validate-workspace';
 
@@ -35,6 +36,7 @@ const MODULES: readonly CommandModule[] = [
   manifestDiffCommands,
   insideCommands,
   deployToClustersCommands,
+  switchMetaClusterCommands,
 ];
 
 /** Every contributed command mapped to exactly one handler; throws on a gap or a duplicate (a programming error). */

@@ -40,6 +40,7 @@ export const COMMANDS = {
   showControlPlaneLogs: { id: 'kokpit.showControlPlaneLogs', title: 'Show Control-Plane Pod Logs' },
   showControlPlaneEvents: { id: 'kokpit.showControlPlaneEvents', title: 'Show Control-Plane Pod Events' },
   deployToClusters: { id: 'kokpit.deployToClusters', title: 'Deploy to Clusters…' },
+  switchMetaCluster: { id: 'kokpit.switchMetaCluster', title: 'Switch Meta Cluster' },
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;
