@@ -318,8 +318,18 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
   // without an audit policy (the business side of a steady pass is counted in addon-inventory.test.ts).
   it('a steady cluster costs no writes', async function () {
     const r = operator.reconciler;
-    // Addon readiness follows the kwok node's pods (the test before this one): one pass records where they are now.
-    await r.reconcile(`${NS}/${NAME}`);
+    // Addon readiness follows the kwok node's pods (the test before this one): a status counted while they still
+    // roll out would be a real change, not churn. Wait until every addon is rolled out on the node.
+    await waitFor(
+      'every addon rolled out on the kwok node',
+      async (st) => {
+        await r.reconcile(`${NS}/${NAME}`);
+        const addons = ((await readCluster(kc, NS, NAME)).status?.addons ?? []) as Array<{ name: string; ready?: boolean }>;
+        st.lastReason = addons.map((a) => `${a.name}:${a.ready}`).join(', ');
+        return addons.length && addons.every((a) => a.ready) ? true : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000 },
+    );
     const { writes } = await new AuditWrites(cp).during({ userAgent: AGENTS.cluster }, () => r.reconcile(`${NS}/${NAME}`));
     assertWriteCount(writes, 0, 'a steady pass');
   });
