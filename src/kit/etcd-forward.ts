@@ -5,8 +5,8 @@
 import * as net from 'node:net';
 import { Writable } from 'node:stream';
 import { PortForward, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import type { MemberEndpoint, MemberResolver } from './access';
-import { ETCD_CLIENT_PORT, type ClusterRef, memberHost } from './names';
+import { ETCD_CLIENT_PORT, type ClusterRef, memberHost } from '../api/etcd-names';
+import { podIPResolver, type MemberEndpoint, type MemberResolver } from './etcd-access';
 
 export interface TunnelTarget {
   namespace: string;
@@ -141,4 +141,19 @@ export class ForwardingResolver implements MemberResolver {
     for (const s of l.sockets) s.destroy();
     l.server.close();
   }
+}
+
+/**
+ * The resolver an operator dials members through: the one it was given, else port-forwards (`access:
+ * 'port-forward'`, a host outside the cluster network) or pod IPs. `close` ends the forwards it opened.
+ */
+export function memberResolverFor(
+  kc: KubeConfig,
+  o: { resolver?: MemberResolver; access?: 'pod-ip' | 'port-forward' },
+  log: (line: string) => void,
+): { resolver: MemberResolver; close(): void } {
+  if (o.resolver) return { resolver: o.resolver, close: () => {} };
+  if (o.access !== 'port-forward') return { resolver: podIPResolver, close: () => {} };
+  const forwards = new ForwardingResolver(apiServerTunnel(kc), log);
+  return { resolver: forwards, close: () => forwards.close() };
 }

@@ -27,7 +27,8 @@ export function kokpitOperators(opts: KokpitOperatorsOptions = {}): OperatorDefi
   const binaries = opts.binaries ?? defaultBinaryProvider();
   return [
     etcdOperator({ binaries, ...opts.etcd }),
-    clusterOperator({ ...opts.cluster }),
+    // The cluster operator reaches a shared etcd's members (a deleted cluster's keys) the way the etcd operator does.
+    clusterOperator({ etcdResolver: opts.etcd?.resolver, etcdAccess: opts.etcd?.access, ...opts.cluster }),
     machineOperator({ binaries, ...opts.machine }),
     rolloutOperator({ ...opts.rollout }),
     ...(opts.multicluster ? [multiclusterOperator(opts.multicluster)] : []),

@@ -1,64 +1,89 @@
 // Removing a business cluster's keys from a shared etcd: the one thing owner references can't do.
-// Uses etcd's JSON gateway (POST /v3/kv/deleterange) with the cluster's own etcd client certificate.
-import * as https from 'node:https';
+// The members are dialed the way the etcd operator dials them (the kit's MemberResolver: a pod IP, or a
+// port-forward when the manager runs on a host that cannot resolve *.svc names), their certificates
+// verified against the member's DNS name; the EtcdCluster's client endpoint is the last resort (an etcd
+// whose members are not pods here).
+import type { V1Pod } from '@kubernetes/client-node';
+import { ETCD_CLIENT_PORT, type ClusterRef } from '../../api/etcd-names';
+import { etcdClient, type ClientTLS, type MemberResolver } from '../../kit/etcd-access';
 
-function post(
-  url: string,
-  body: unknown,
-  tls: { caPem: string; certPem: string; keyPem: string },
-  timeoutMs = 5000,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = https.request(
-      url,
-      {
-        method: 'POST',
-        ca: tls.caPem,
-        cert: tls.certPem,
-        key: tls.keyPem,
-        timeout: timeoutMs,
-        agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
-    req.on('error', (e: NodeJS.ErrnoException) => reject(new Error(`${url}: ${e.code ?? e.message}`)));
-    req.end(data);
-  });
+/** One etcd server to try: `host:port`, and the name its certificate must carry (default: the host). */
+export interface EtcdTarget {
+  address: string;
+  serverName?: string;
+}
+
+const CALL_TIMEOUT_MS = 5000;
+
+/** The directory `prefix/` a cluster's keys live under; refuses the root and Kubernetes' own default. */
+function prefixDir(prefix: string): string {
+  const dir = prefix.replace(/\/+$/, '');
+  if (!dir || dir === '/registry') throw new Error(`refusing to delete etcd prefix "${prefix}"`);
+  return `${dir}/`;
 }
 
 /** The range [`prefix/`, `prefix0`): every key under the directory `prefix`, and nothing of `prefix-other`. */
-export function prefixRange(prefix: string): { key: string; range_end: string } {
-  const dir = prefix.replace(/\/+$/, '') + '/';
-  const end = dir.slice(0, -1) + String.fromCharCode(dir.charCodeAt(dir.length - 1) + 1);
-  const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-  return { key: b64(dir), range_end: b64(end) };
+export function prefixRange(prefix: string): { key: Buffer; range_end: Buffer } {
+  const key = Buffer.from(prefixDir(prefix), 'utf8');
+  const end = Buffer.from(key);
+  end[end.length - 1]++; // '/' + 1 = '0'
+  return { key, range_end: end };
 }
 
-/** Deletes every key under `prefix`; tries the servers in order. Returns how many keys were deleted. */
+/**
+ * Where to reach the EtcdCluster `ref`: each running member (`pods`, its member pods) as `resolver` says, in
+ * name order, then the servers of its client endpoint (`https://a:2379,https://b:2379`). Pure.
+ */
+export function cleanupTargets(ref: ClusterRef, pods: V1Pod[], resolver: MemberResolver, clientEndpoint: string): EtcdTarget[] {
+  const members = [...pods]
+    .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '', undefined, { numeric: true }))
+    .flatMap((pod) => {
+      const ep = pod.metadata?.name ? resolver.resolve(ref, pod.metadata.name, pod) : undefined;
+      return ep ? [ep] : [];
+    });
+  const servers = clientEndpoint
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => {
+      const u = new URL(s); // an IPv6 hostname keeps its brackets
+      return { address: `${u.hostname}:${u.port || ETCD_CLIENT_PORT}` };
+    });
+  return [...members, ...servers];
+}
+
+/** Sets up what the resolver needs (a port-forward's local listener) for each member pod, then `cleanupTargets`. */
+export async function reachSharedEtcd(
+  ref: ClusterRef,
+  pods: V1Pod[],
+  resolver: MemberResolver,
+  clientEndpoint: string,
+): Promise<EtcdTarget[]> {
+  for (const pod of pods) if (pod.metadata?.name) await resolver.prepare?.(ref, pod.metadata.name, pod);
+  return cleanupTargets(ref, pods, resolver, clientEndpoint);
+}
+
+/** Deletes every key under `prefix` through the first target that answers. Returns how many keys were deleted. */
 export async function deleteEtcdPrefix(
-  servers: string[],
+  targets: EtcdTarget[],
   prefix: string,
-  tls: { caPem: string; certPem: string; keyPem: string },
+  tls: ClientTLS,
+  timeoutMs = CALL_TIMEOUT_MS,
 ): Promise<number> {
-  if (!prefix || prefix === '/' || prefix === '/registry') throw new Error(`refusing to delete etcd prefix "${prefix}"`);
+  const range = prefixRange(prefix);
   const errors: string[] = [];
-  for (const server of servers) {
+  for (const target of targets) {
+    let client: ReturnType<typeof etcdClient> | undefined;
     try {
-      const r = await post(`${server.replace(/\/$/, '')}/v3/kv/deleterange`, prefixRange(prefix), tls);
-      if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
-      return Number((JSON.parse(r.body) as { deleted?: string }).deleted ?? 0);
+      client = etcdClient(target, tls);
+      const r = await client.kv.deleteRange(range, { deadline: new Date(Date.now() + timeoutMs) });
+      return Number(r.deleted ?? 0);
     } catch (e) {
-      errors.push(e instanceof Error ? e.message : String(e));
+      const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      errors.push(`${target.address}${target.serverName ? ` (${target.serverName})` : ''}: ${msg}`);
+    } finally {
+      client?.close();
     }
   }
-  throw new Error(`deleting ${prefix} from etcd failed: ${errors.join('; ')}`);
+  throw new Error(`deleting ${prefix} from etcd failed: ${errors.length ? errors.join('; ') : 'no member or endpoint to reach'}`);
 }

@@ -8,7 +8,9 @@ import { keyOf } from '../../controller/reconciler';
 import { kokpitWatch } from '../../controller/shared-informers';
 import { informerCache } from '../../controller/informer-cache';
 import { API_VERSION } from '../../api';
-import { ClusterReconciler, type ClusterRuntime } from './reconciler';
+import { withUserAgent } from '../../kube';
+import { memberResolverFor } from '../../kit/etcd-forward';
+import { CLUSTER_OPERATOR_AGENT, ClusterReconciler, type ClusterRuntime } from './reconciler';
 
 export interface ClusterOperator {
   reconciler: ClusterReconciler;
@@ -41,7 +43,14 @@ export function clusterOperator(
         { apiVersion: 'v1', kind: 'Secret', informer: secrets },
         { apiVersion: 'v1', kind: 'Service', informer: services },
       ]);
-      const reconciler = new ClusterReconciler({ ...rt, cache, kc: ctx.kc, log: ctx.log });
+      // A shared etcd's members, reached as the etcd operator reaches them (forwards open only when a deletion needs them).
+      const etcdAccess = memberResolverFor(
+        withUserAgent(ctx.kc, CLUSTER_OPERATOR_AGENT),
+        { resolver: rt.etcdResolver, access: rt.etcdAccess },
+        (l) => ctx.log.debug(`etcd access: ${l}`),
+      );
+      ctx.onStop(() => etcdAccess.close());
+      const reconciler = new ClusterReconciler({ ...rt, etcdResolver: etcdAccess.resolver, cache, kc: ctx.kc, log: ctx.log });
       const controller = ctx.controller('businesscluster', (key) => reconciler.reconcile(key), opts);
       clusters.onEvent((obj) => controller.enqueue(keyOf(obj)));
       const ownerKey = (o: KubernetesObject) => {

@@ -27,7 +27,8 @@ import {
   toKubeApiError,
   withUserAgent,
 } from '../../kube';
-import { caSecretName, clientEndpoint } from '../../api/etcd-names';
+import { caSecretName, clientEndpoint, LABEL_CLUSTER as ETCD_CLUSTER_LABEL } from '../../api/etcd-names';
+import { podIPResolver, type MemberResolver } from '../../kit/etcd-access';
 import {
   addFinalizer,
   Applier,
@@ -41,7 +42,7 @@ import {
   type Step,
 } from '../../kit';
 import { CONDITION_TYPES, findCondition, mergeConditions, type ConditionInput, type ConditionType } from './conditions';
-import { deleteEtcdPrefix } from './etcd-cleanup';
+import { deleteEtcdPrefix, reachSharedEtcd } from './etcd-cleanup';
 import { APISERVER_PORT, DETACH_FINALIZERS, FINALIZER, KUBECONFIG_KEY, VERSION_LABEL, names } from './names';
 import { checkNetwork, serviceAddresses } from './network';
 import { foreignOwner, managedEtcdSecrets, NameConflictError, OwnedApplier } from './ownership';
@@ -96,6 +97,12 @@ export interface ClusterRuntime {
   waitRequeueMs?: number;
   /** Watch caches to read meta-cluster objects from before asking the API server (the operator's informers). */
   cache?: ObjectCache;
+  /**
+   * How a shared EtcdCluster's members are dialed to remove a deleted cluster's keys: the etcd operator's resolver
+   * (`manager/operators.ts` hands over the same setting). Default: pod IPs, or port-forwards with `etcdAccess`.
+   */
+  etcdResolver?: MemberResolver;
+  etcdAccess?: 'pod-ip' | 'port-forward';
 }
 
 const PLURAL = 'businessclusters';
@@ -759,8 +766,12 @@ export class ClusterReconciler {
       // A fresh client certificate from the etcd CA: the cluster's own may already be garbage-collected
       // (foreground deletion removes dependents before the owner's finalizers run).
       const client = await issueCert(ca, { commonName: 'kokpit-etcd-prefix-cleanup', usages: ['client'], validDays: 1 });
-      const servers = (etcd.status?.clientEndpoint ?? clientEndpoint({ name: etcd.metadata.name, namespace: ns })).split(',');
-      const deleted = await deleteEtcdPrefix(servers, etcdPrefix(c), { caPem: ca.certPem, certPem: client.certPem, keyPem: client.keyPem });
+      // Its members as the etcd operator reaches them: the client Service's name does not resolve on a host.
+      const etcdRef = { name: etcd.metadata.name, namespace: ns };
+      const members = await this.core.listNamespacedPod({ namespace: ns, labelSelector: `${ETCD_CLUSTER_LABEL}=${etcdRef.name}` });
+      const endpoint = etcd.status?.clientEndpoint ?? clientEndpoint(etcdRef);
+      const targets = await reachSharedEtcd(etcdRef, members.items, this.rt.etcdResolver ?? podIPResolver, endpoint);
+      const deleted = await deleteEtcdPrefix(targets, etcdPrefix(c), { caPem: ca.certPem, certPem: client.certPem, keyPem: client.keyPem });
       this.log.info(`${keyOf(c)}: deleted ${deleted} keys under ${etcdPrefix(c)} in EtcdCluster ${etcd.metadata.name}`);
     } else {
       // Without the etcd cluster or its CA nothing can be reached: don't block deletion forever.

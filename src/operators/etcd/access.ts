@@ -1,13 +1,11 @@
-// Reaching etcd members, behind one interface. The operator may run on a host outside the meta
-// cluster's network (VS Code) or inside it; what differs is only how a member's client port is dialed.
-// A MemberResolver says which address to dial for a member and which name its certificate carries, so
-// TLS is verified against the member's real DNS name whatever address carries the bytes (pod IP, a
-// forwarded port, a local process in tests).
+// The etcd operator's calls to its members (health, membership, alarms, defragment, snapshots). How a
+// member is reached (MemberResolver: pod IP or a port-forward) and the client itself are the kit's
+// (kit/etcd-access.ts), shared with the cluster operator.
 //
 // The client is the npm `etcd3` package (gRPC, the same API etcdctl uses): one long-lived HTTP/2
 // connection per member instead of one etcdctl process per call (this runs every few seconds per
 // member on small machines), a streamed maintenance snapshot we hash while writing, and gRPC's
-// target-name override for the certificate check above. Restores still use etcdutl: they have no API.
+// target-name override for the certificate check. Restores still use etcdutl: they have no API.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -15,39 +13,12 @@ import * as path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { V1Pod } from '@kubernetes/client-node';
-import { noop } from 'cockatiel';
-import { Etcd3 } from 'etcd3';
-import { ETCD_CLIENT_PORT, type ClusterRef, memberHost } from './names';
+import type { Etcd3 } from 'etcd3';
+import { etcdClient, type ClientTLS, type MemberResolver } from '../../kit/etcd-access';
+import type { ClusterRef } from './names';
 import type { EtcdMemberFacts, MemberHealth } from './plan';
 
-export interface MemberEndpoint {
-  /** `host:port` the operator can dial. */
-  address: string;
-  /** The name to verify the member's server certificate against. */
-  serverName: string;
-}
-
-export interface MemberResolver {
-  /** Where to dial `member`, whose pod is `pod` (undefined: not reachable now). */
-  resolve(cluster: ClusterRef, member: string, pod: V1Pod | undefined): MemberEndpoint | undefined;
-  /** Sets up what `resolve` needs for this member (a local forward); awaited before each health check. */
-  prepare?(cluster: ClusterRef, member: string, pod: V1Pod | undefined): Promise<void>;
-}
-
-/** In-network access (and the process pod runner, whose pod IPs are loopback addresses): the pod IP. */
-export const podIPResolver: MemberResolver = {
-  resolve(cluster, member, pod) {
-    const ip = pod?.status?.podIP;
-    if (!ip || pod?.metadata?.deletionTimestamp) return undefined;
-    return { address: `${ip.includes(':') ? `[${ip}]` : ip}:${ETCD_CLIENT_PORT}`, serverName: memberHost(cluster, member) };
-  },
-};
-
-export interface ClientTLS {
-  caPem: string;
-  certPem: string;
-  keyPem: string;
-}
+export { podIPResolver, type ClientTLS, type MemberEndpoint, type MemberResolver } from '../../kit/etcd-access';
 
 export interface SnapshotResult {
   file: string;
@@ -88,26 +59,9 @@ export class EtcdMembers {
     const existing = this.clients.get(member);
     if (existing?.key === key) return existing.client;
     existing?.client.close();
-    const client = new Etcd3({
-      hosts: `https://${ep.address}`,
-      credentials: {
-        rootCertificate: Buffer.from(this.tls.caPem),
-        privateKey: Buffer.from(this.tls.keyPem),
-        certChain: Buffer.from(this.tls.certPem),
-      },
-      grpcOptions: {
-        'grpc.ssl_target_name_override': ep.serverName,
-        'grpc.default_authority': ep.serverName,
-        // A member that went away should fail calls fast, not after minutes of reconnect backoff.
-        'grpc.initial_reconnect_backoff_ms': 200,
-        'grpc.max_reconnect_backoff_ms': 2000,
-        // Node's default HTTP/2 window is 64 KiB: etcd could send two 32 KiB snapshot chunks per round trip, so a
-        // snapshot crawled at a quarter of etcdctl's speed. A wider window is only buffer space when data is in flight.
-        'grpc-node.flow_control_window': SNAPSHOT_WINDOW_BYTES,
-      },
-      // Our reconciler retries at the level of a whole pass; no hidden retries or breakers below it.
-      faultHandling: { host: () => noop, global: noop },
-    });
+    // Node's default HTTP/2 window is 64 KiB: etcd could send two 32 KiB snapshot chunks per round trip, so a
+    // snapshot crawled at a quarter of etcdctl's speed. A wider window is only buffer space when data is in flight.
+    const client = etcdClient(ep, this.tls, { 'grpc-node.flow_control_window': SNAPSHOT_WINDOW_BYTES });
     this.clients.set(member, { key, client });
     return client;
   }

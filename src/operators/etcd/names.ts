@@ -1,16 +1,32 @@
 // Names, labels and URLs of everything an EtcdCluster owns. Pure: one place decides them all, so the
 // renderers, the planner and the tests can never disagree about what a member is called.
 
-import { clientServiceName, ETCD_CLIENT_PORT, type ClusterRef } from '../../api/etcd-names';
+import {
+  clientServiceName,
+  ETCD_CLIENT_PORT,
+  LABEL_CLUSTER,
+  LABEL_MEMBER,
+  memberHost,
+  peerServiceName,
+  type ClusterRef,
+} from '../../api/etcd-names';
 
-export { caSecretName, clientEndpoint, clientServiceName, ETCD_CLIENT_PORT, type ClusterRef } from '../../api/etcd-names';
+export {
+  caSecretName,
+  clientEndpoint,
+  clientServiceName,
+  ETCD_CLIENT_PORT,
+  LABEL_CLUSTER,
+  LABEL_MEMBER,
+  memberHost,
+  peerServiceName,
+  type ClusterRef,
+} from '../../api/etcd-names';
 
 export const ETCD_PEER_PORT = 2380;
 /** Plain-HTTP listener for /metrics, /health, /livez and /readyz (probes need no client certificate). */
 export const ETCD_METRICS_PORT = 2381;
 
-export const LABEL_CLUSTER = 'kokpit.dev/etcd-cluster';
-export const LABEL_MEMBER = 'kokpit.dev/etcd-member';
 export const LABEL_BACKUP_SCHEDULED = 'kokpit.dev/scheduled-backup';
 /** On a scheduled EtcdBackup: the schedule slot (RFC 3339) it was taken for. */
 export const ANNOTATION_SCHEDULED_TIME = 'kokpit.dev/scheduled-time';
@@ -29,7 +45,6 @@ export const DATA_DIR = `${DATA_MOUNT}/data`;
 export const PKI_MOUNT = '/etc/etcd/pki';
 export const RESTORE_MOUNT = '/var/lib/etcd-restore';
 
-export const peerServiceName = (c: ClusterRef) => `${c.name}-peers`;
 export const clientSecretName = (c: ClusterRef) => `${c.name}-client`;
 export const memberName = (c: ClusterRef, index: number) => `${c.name}-${index}`;
 export const memberSecretName = (member: string) => `${member}-tls`;
@@ -43,8 +58,6 @@ export function memberIndex(c: ClusterRef, name: string): number | undefined {
   return /^(0|[1-9][0-9]*)$/.test(rest) ? Number(rest) : undefined;
 }
 
-/** The stable DNS name of a member (headless Service + pod hostname/subdomain). */
-export const memberHost = (c: ClusterRef, member: string) => `${member}.${peerServiceName(c)}.${c.namespace}.svc`;
 export const memberPeerURL = (c: ClusterRef, member: string) => `https://${memberHost(c, member)}:${ETCD_PEER_PORT}`;
 export const memberClientURL = (c: ClusterRef, member: string) => `https://${memberHost(c, member)}:${ETCD_CLIENT_PORT}`;
 

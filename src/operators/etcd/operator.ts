@@ -6,8 +6,8 @@ import { runOperator, type OperatorDefinition } from '../../controller/operator'
 import { keyOf, type Logger } from '../../controller/reconciler';
 import { kokpitWatch } from '../../controller/shared-informers';
 import { kokpitUserAgent, makeObjectApi, withUserAgent } from '../../kube';
-import type { MemberResolver } from './access';
-import { ForwardingResolver, apiServerTunnel } from './forward';
+import type { MemberResolver } from '../../kit/etcd-access';
+import { memberResolverFor } from '../../kit/etcd-forward';
 import { EtcdBackupReconciler } from './backup';
 import { LABEL_CLUSTER } from './names';
 import type { BinaryProvider } from '../../binaries/provider';
@@ -53,11 +53,8 @@ export function etcdOperator(o: Omit<EtcdOperatorOptions, 'kc' | 'log'>): Operat
       // Its own User-Agent: the API server's audit log tells this operator's writes apart.
       const kc = withUserAgent(ctx.kc, kokpitUserAgent('etcd-operator'));
       const objects = makeObjectApi(kc);
-      const forwards =
-        !o.resolver && o.access === 'port-forward'
-          ? new ForwardingResolver(apiServerTunnel(kc), (l) => log.debug(`etcd access: ${l}`))
-          : undefined;
-      const resolver = o.resolver ?? forwards;
+      const access = memberResolverFor(kc, o, (l) => log.debug(`etcd access: ${l}`));
+      const resolver = access.resolver;
       const clusterReconciler = new EtcdClusterReconciler({
         kc,
         objects,
@@ -75,7 +72,7 @@ export function etcdOperator(o: Omit<EtcdOperatorOptions, 'kc' | 'log'>): Operat
       const backups = ctx.controller('etcdbackup', backupReconciler.reconcile, { workers: 1, backoff: BACKOFF });
       ctx.onStop(() => {
         clusterReconciler.close();
-        forwards?.close();
+        access.close();
       });
 
       const clusterInformer = ctx.informer(kokpitWatch('EtcdCluster'));

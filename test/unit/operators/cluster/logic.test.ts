@@ -4,7 +4,6 @@ import * as assert from 'node:assert/strict';
 import { kubernetesVersion } from '../../../../src/catalog';
 import { containsDesired } from '../../../../src/kit';
 import { mergeConditions } from '../../../../src/operators/cluster/conditions';
-import { prefixRange } from '../../../../src/operators/cluster/etcd-cleanup';
 import { checkCatalog, planVersions } from '../../../../src/operators/cluster/versions';
 
 const catalog = [
@@ -176,13 +175,5 @@ describe('cluster operator logic', () => {
       assert.ok(containsDesired({ metadata: { name: 'r' } }, { metadata: { name: 'r' }, rules: [] }), 'an empty list the server dropped');
       assert.ok(!containsDesired({ rules: [{ verbs: ['get'] }] }, { rules: [] }), 'a non-empty live list is not an empty desired one');
     });
-  });
-
-  it('etcd prefix range covers the directory and nothing of a sibling with a longer name', () => {
-    const r = prefixRange('/kokpit/ns/a');
-    const dec = (s: string) => Buffer.from(s, 'base64').toString();
-    assert.equal(dec(r.key), '/kokpit/ns/a/');
-    assert.equal(dec(r.range_end), '/kokpit/ns/a0');
-    assert.ok('/kokpit/ns/ab/x' < dec(r.key) || '/kokpit/ns/ab/x' >= dec(r.range_end));
   });
 });
