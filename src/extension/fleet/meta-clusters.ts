@@ -4,7 +4,13 @@
 // connection of its own; collapsing it, or making it the active one, stops those watches. Switching is a connect of
 // the FleetController: no window reload. Kubeconfigs are secrets: only context names and servers are logged.
 import * as vscode from 'vscode';
-import { discoverMetaClusters, metaClusterKey, type DiscoveredMetaCluster, type MetaClusterCandidate } from '../../fleet/meta-discovery';
+import {
+  discoverMetaClusters,
+  metaClusterKey,
+  type DiscoveredMetaCluster,
+  type DiscoveryOptions,
+  type MetaClusterCandidate,
+} from '../../fleet/meta-discovery';
 import { FleetConnection } from '../model/fleet-connection';
 import { toFleetNodeView } from '../model/fleet-view';
 import type { Runtime } from '../runtime';
@@ -64,7 +70,7 @@ export class MetaClusters implements vscode.Disposable {
     private readonly runtime: Runtime,
     private readonly fleet: FleetController,
     private readonly candidates: () => Promise<MetaClusterCandidate[]> = () => defaultCandidates(runtime),
-    private readonly timeoutMs = 3000,
+    private readonly discovery: DiscoveryOptions = {},
   ) {
     const base = fleet.source;
     this.subscriptions = [base.onDidChange((ids) => this.fire(ids)), fleet.onDidChangeState((s) => this.activeChanged(s))];
@@ -74,10 +80,10 @@ export class MetaClusters implements vscode.Disposable {
         return [...active, ...this.visibleOthers().filter((id) => !active.includes(id))];
       },
       children: (id) =>
-        this.others.has(id) ? this.rootChildren(id) : (this.ownerOf(id)?.connection?.model.get(id)?.children ?? base.children(id)),
+        this.otherAt(id) ? this.rootChildren(id) : (this.ownerOf(id)?.connection?.model.get(id)?.children ?? base.children(id)),
       parent: (id) => {
-        if (this.others.has(id)) return undefined;
-        if (id.endsWith('/~error') && this.others.has(id.slice(0, -'/~error'.length))) return id.slice(0, -'/~error'.length);
+        if (this.otherAt(id)) return undefined;
+        if (id.endsWith('/~error') && this.otherAt(id.slice(0, -'/~error'.length))) return id.slice(0, -'/~error'.length);
         const owner = this.ownerOf(id);
         return owner ? owner.connection?.model.get(id)?.parentId : base.parent(id);
       },
@@ -114,7 +120,7 @@ export class MetaClusters implements vscode.Disposable {
   discover(): Promise<DiscoveredMetaCluster[]> {
     this.discovering ??= (async () => {
       try {
-        const found = await discoverMetaClusters(await this.candidates(), { timeoutMs: this.timeoutMs });
+        const found = await discoverMetaClusters(await this.candidates(), this.discovery);
         this.setFound(found);
         return found;
       } catch (e) {
@@ -148,6 +154,12 @@ export class MetaClusters implements vscode.Disposable {
     for (const o of this.others.values()) void this.stopOther(o);
     this.others.clear();
     this.listeners.clear();
+  }
+
+  /** The top node `id` when it is not the active meta cluster (the active one is the FleetController's). */
+  private otherAt(id: string): Other | undefined {
+    const other = this.others.get(id);
+    return other && other.entry.key !== this.activeKey ? other : undefined;
   }
 
   private visibleOthers(): string[] {
@@ -186,7 +198,7 @@ export class MetaClusters implements vscode.Disposable {
 
   /** A top node's children: its fleet's groups once its watches listed everything, or why they could not. */
   private async rootChildren(id: string): Promise<string[]> {
-    const other = this.others.get(id)!;
+    const other = this.otherAt(id)!;
     if (!other.entry.reachable) return [];
     if (other.error) return [`${id}/~error`];
     if (!other.connection) await this.startOther(other);
@@ -236,7 +248,7 @@ export class MetaClusters implements vscode.Disposable {
   }
 
   private view(id: string): FleetNodeView | undefined {
-    const other = this.others.get(id);
+    const other = this.otherAt(id);
     if (other) return this.rootView(id, other);
     if (id.endsWith('/~error')) {
       const o = this.others.get(id.slice(0, -'/~error'.length));
