@@ -106,6 +106,25 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions {
   };
 }
 
+/**
+ * e2e.test's command line: the skeleton provider (no cloud), the business cluster's kubeconfig, its JUnit report
+ * directory, the focus and skip, and a suite timeout of 24 h instead of ginkgo's default 1 h (the whole
+ * [Conformance] set takes hours on a small machine, and ginkgo would stop it at the hour, reporting the rest as
+ * interrupted).
+ */
+export function e2eArgs(o: ConformanceOptions, p: { kubeconfig: string; kubectl: string; reportDir: string }): string[] {
+  return [
+    '--provider=skeleton',
+    `--kubeconfig=${p.kubeconfig}`,
+    `--kubectl-path=${p.kubectl}`,
+    `--report-dir=${p.reportDir}`,
+    `--ginkgo.focus=${o.focus}`,
+    ...(o.skip ? [`--ginkgo.skip=${o.skip}`] : []),
+    '--ginkgo.timeout=24h',
+    '--ginkgo.no-color',
+  ];
+}
+
 export interface JUnitCase {
   name: string;
   status: 'passed' | 'failed' | 'skipped';

@@ -14,7 +14,7 @@ import { CONFORMANCE_VERSION, KIND_VERSION } from '../src/binaries/catalog';
 import { KIND_CLUSTER_LABEL } from '../src/operators/machine/providers/kind';
 import { MACHINE_NAMESPACE_LABEL } from '../src/operators/machine/names';
 import { waitFor } from '../src/controlplane/wait';
-import { USAGE, parseConformanceArgs, summarizeJUnit, summaryLine, type ConformanceOptions } from './conformance-lib';
+import { USAGE, e2eArgs, parseConformanceArgs, summarizeJUnit, summaryLine, type ConformanceOptions } from './conformance-lib';
 
 const REPO = path.resolve(__dirname, '..');
 const KOKPIT = path.join(REPO, 'bin/kokpit.js');
@@ -109,17 +109,7 @@ async function loadImages(cluster: string, namespace: string, runDir: string, en
 
 /** e2e.test against the kubeconfig; its JUnit report goes to <runDir>/report. Resolves with its exit code. */
 function runE2E(o: ConformanceOptions, kubeconfig: string, runDir: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const args = [
-    '--provider=skeleton',
-    `--kubeconfig=${kubeconfig}`,
-    `--kubectl-path=${KUBECTL}`,
-    `--report-dir=${path.join(runDir, 'report')}`,
-    `--ginkgo.focus=${o.focus}`,
-    ...(o.skip ? [`--ginkgo.skip=${o.skip}`] : []),
-    // ginkgo's default suite timeout is 1 h; the whole set takes hours here.
-    '--ginkgo.timeout=24h',
-    '--ginkgo.no-color',
-  ];
+  const args = e2eArgs(o, { kubeconfig, kubectl: KUBECTL, reportDir: path.join(runDir, 'report') });
   fs.mkdirSync(path.join(runDir, 'report'), { recursive: true });
   say(`e2e.test ${args.join(' ')} (log: ${path.join(runDir, 'e2e.log')})`);
   return logged(E2E_TEST, args, path.join(runDir, 'e2e.log'), { env, echo: true, cwd: runDir });

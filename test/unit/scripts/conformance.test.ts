@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import {
   CI_TESTS,
   NEEDS_APISERVER_TO_POD,
+  e2eArgs,
   focusFor,
   parseConformanceArgs,
   summarizeJUnit,
@@ -70,6 +71,22 @@ describe('test:conformance: arguments, the CI subset, the JUnit summary', () => 
     assert.equal(focusFor(['[a] b.c']), '\\[a\\] b\\.c$');
     assert.ok(CI_TESTS.length >= 19 && CI_TESTS.filter((n) => n.endsWith('[Conformance]')).length === CI_TESTS.length - 2);
     for (const n of NEEDS_APISERVER_TO_POD) assert.ok(!re.test(n), `${n} needs the API server to reach pods: not in --ci`);
+  });
+
+  it("runs e2e.test with the skeleton provider, the focus and skip, and a 24 h suite timeout (ginkgo's 1 h default cuts the set)", () => {
+    const p = { kubeconfig: '/r/kubeconfig', kubectl: '/b/kubectl', reportDir: '/r/report' };
+    const full = e2eArgs(parseConformanceArgs(['--skip', '\\[Serial\\]']), p);
+    assert.deepEqual(full, [
+      '--provider=skeleton',
+      '--kubeconfig=/r/kubeconfig',
+      '--kubectl-path=/b/kubectl',
+      '--report-dir=/r/report',
+      '--ginkgo.focus=\\[Conformance\\]',
+      '--ginkgo.skip=\\[Serial\\]',
+      '--ginkgo.timeout=24h',
+      '--ginkgo.no-color',
+    ]);
+    assert.ok(!e2eArgs(parseConformanceArgs(['--ci']), p).some((a) => a.startsWith('--ginkgo.skip')));
   });
 
   it('defaults to every [Conformance] test; --cluster takes the meta-cluster flags (which need it); --ci and --focus exclude', () => {
