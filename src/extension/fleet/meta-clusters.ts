@@ -162,9 +162,9 @@ export class MetaClusters implements vscode.Disposable {
     return other && other.entry.key !== this.activeKey ? other : undefined;
   }
 
+  /** In discovery's order (the kubeconfig's), whatever order they were first found in. */
   private visibleOthers(): string[] {
-    const active = this.activeKey;
-    return [...this.others.values()].filter((o) => o.entry.key !== active).map((o) => metaRootId(o.entry.label));
+    return this.found.map((d) => metaRootId(d.label)).filter((id) => this.otherAt(id));
   }
 
   private setFound(found: DiscoveredMetaCluster[]): void {
