@@ -31,6 +31,7 @@ const WEIGHTS = {
   'faults/business-apiserver.test.ts': 120,
   'etcd/operations.test.ts': 110,
   'multicluster/register.test.ts': 100,
+  'multicluster/agent-identity.test.ts': 100,
   'faults/etcd-member.test.ts': 100,
   'faults/meta-apiserver.test.ts': 90,
   'faults/etcd-disk-full.test.ts': 90,

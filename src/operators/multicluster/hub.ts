@@ -32,6 +32,11 @@ export function readManagedCRDs(root: string): string[] {
   return yamlFiles(path.join(root, 'config/ocm/managed'), () => true);
 }
 
+/** OCM's ClusterRoles and bindings of its agent in a managed cluster (render/credential.ts binds them to the agent's user). */
+export function readManagedRBAC(root: string): string[] {
+  return yamlFiles(path.join(root, 'config/ocm/managed-rbac'), () => true);
+}
+
 /** How pods reach the meta API server: the address and CA of `kc` (the pod runner gives pods the same server). */
 export function metaAccessOf(kc: KubeConfig): MetaAccess {
   const cluster = kc.getCurrentCluster();

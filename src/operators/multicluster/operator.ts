@@ -9,7 +9,7 @@ import { runOperator, type OperatorDefinition } from '../../controller/operator'
 import { keyOf, type Logger } from '../../controller/reconciler';
 import { kokpitWatch } from '../../controller/shared-informers';
 import { kokpitUserAgent, withUserAgent } from '../../kube';
-import { readManagedCRDs } from './hub';
+import { readManagedCRDs, readManagedRBAC } from './hub';
 import { MulticlusterReconciler, type MulticlusterRuntime } from './reconciler';
 
 export interface MulticlusterOperatorOptions {
@@ -35,6 +35,7 @@ export function multiclusterOperator(opts: MulticlusterOperatorOptions): Operato
         // Its own User-Agent: the API server's audit log tells this operator's writes apart.
         kc: withUserAgent(ctx.kc, kokpitUserAgent('multicluster-operator')),
         managedCRDs: readManagedCRDs(opts.manifestsRoot),
+        managedRBAC: readManagedRBAC(opts.manifestsRoot),
         log: ctx.log,
         pollMs: opts.pollMs,
         detachTimeoutMs: opts.detachTimeoutMs,

@@ -1,9 +1,11 @@
 // The multicluster reconciler: every BusinessCluster (unless spec.multicluster.register is false) becomes an OCM
 // ManagedCluster on the hub in the meta cluster, with its agent hosted there and a kubeconfig for the business
-// cluster. kokpit creates both sides, so the ManagedCluster is accepted (hubAcceptsClient) and the hub
-// auto-approves the agent's certificate request (render/hub.ts). A finalizer detaches the cluster before the
-// cluster operator tears it down (it waits for this finalizer): the ManagedCluster first, while its agent removes or
-// orphans what the works applied (detach.ts), then agent, credentials and hub namespace.
+// cluster of its own (credential.ts: a client certificate from the cluster's CA, bound in the business cluster to the
+// RBAC OCM gives its agent; the admin kubeconfig stays with this operator). kokpit creates both sides, so the
+// ManagedCluster is accepted (hubAcceptsClient) and the hub auto-approves the agent's certificate request
+// (render/hub.ts). A finalizer detaches the cluster before the cluster operator tears it down (it waits for this
+// finalizer): the ManagedCluster first, while its agent removes or orphans what the works applied (detach.ts), then
+// agent, credentials, their RBAC and hub namespace.
 import {
   KubeConfig,
   PatchStrategy,
@@ -28,17 +30,12 @@ import {
   type Step,
 } from '../../kit';
 import { AGENT_NAMESPACE, agentNames, CONDITION, FIELD_MANAGER, FINALIZER, managedClusterName } from './names';
-import {
-  multiclusterOf,
-  renderAgent,
-  renderClusterSet,
-  renderManagedCluster,
-  renderManagedKubeconfig,
-  type ManagedClusterObject,
-} from './render/agent';
+import { multiclusterOf, renderAgent, renderClusterSet, renderManagedCluster, type ManagedClusterObject } from './render/agent';
 import { crdObjects } from './render/hub';
 import { decideDetach } from './detach';
 import { heldByImport, orphanWorks, worksLeft } from './import';
+import { ensureAgentCredential } from './credential';
+import { renderAgentRBAC } from './render/credential';
 
 const API = 'kokpit.dev/v1alpha1';
 const KUBECONFIG_KEY = 'value'; // the cluster operator's kubeconfig Secrets (operators/cluster/names.ts)
@@ -50,6 +47,8 @@ export interface MulticlusterRuntime {
   kc: KubeConfig;
   /** CRD files the agent needs in each business cluster (config/ocm/managed). */
   managedCRDs: string[];
+  /** OCM's RBAC files for its agent in a managed cluster (config/ocm/managed-rbac). */
+  managedRBAC: string[];
   log?: Logger;
   /** How often to look at a cluster's ManagedCluster while it is not Available, and when it is. */
   pollMs?: { waiting: number; steady: number };
@@ -60,7 +59,10 @@ export interface MulticlusterRuntime {
 interface Pass {
   c: BusinessCluster & KubernetesObject;
   mc: string;
+  /** The admin kubeconfig: this operator's own access to the business cluster (CRDs, RBAC), never the agent's. */
   kubeconfig?: string;
+  /** The agent's own kubeconfig (credential step). */
+  agentKubeconfig?: string;
   managed?: ManagedClusterObject;
 }
 
@@ -73,13 +75,16 @@ export class MulticlusterReconciler {
   private readonly log: Logger;
   private readonly poll: { waiting: number; steady: number };
   private readonly detachTimeoutMs: number;
-  /** Business clusters (uid + kubeconfig hash) whose CRDs were applied by this process. */
+  /** Business clusters (uid + kubeconfig hash) whose CRDs, and whose agent RBAC, were applied by this process. */
   private readonly crdsDone = new Set<string>();
+  private readonly rbacDone = new Set<string>();
   private readonly steps: Step<Pass>[] = [
     { name: 'finalizer', condition: CONDITION, run: (p) => this.finalizer(p) },
     { name: 'kubeconfig', condition: CONDITION, run: (p) => this.kubeconfig(p) },
     { name: 'managed-crds', condition: CONDITION, run: (p) => this.managedCRDs(p) },
+    { name: 'agent-rbac', condition: CONDITION, run: (p) => this.agentRBAC(p) },
     { name: 'managed-cluster', condition: CONDITION, run: (p) => this.managedCluster(p) },
+    { name: 'credential', condition: CONDITION, run: (p) => this.credential(p) },
     { name: 'agent', condition: CONDITION, run: (p) => this.agent(p) },
     { name: 'joined', condition: CONDITION, run: (p) => this.joined(p) },
   ];
@@ -117,37 +122,68 @@ export class MulticlusterReconciler {
     await addFinalizer(this.objects, p.c, FINALIZER);
   }
 
-  /** The business cluster's admin kubeconfig, once the cluster operator has written it. */
+  /** The business cluster's admin kubeconfig, once the cluster operator has written it (for this operator only). */
   private async kubeconfig(p: Pass): Promise<void> {
-    const secretName = p.c.status?.kubeconfigSecretName;
+    p.kubeconfig = await this.adminKubeconfig(p.c);
+    if (!p.kubeconfig)
+      throw stop('WaitingForKubeconfig', 'waiting for the cluster operator to write the admin kubeconfig', this.poll.waiting);
+  }
+
+  private async adminKubeconfig(c: BusinessCluster): Promise<string | undefined> {
+    const secretName = c.status?.kubeconfigSecretName;
     const secret = secretName
       ? await this.applier.read<V1Secret & KubernetesObject>({
           apiVersion: 'v1',
           kind: 'Secret',
-          metadata: { name: secretName, namespace: p.c.metadata.namespace },
+          metadata: { name: secretName, namespace: c.metadata.namespace },
         })
       : undefined;
     const value = secret?.data?.[KUBECONFIG_KEY];
-    if (!value) throw stop('WaitingForKubeconfig', 'waiting for the cluster operator to write the admin kubeconfig', this.poll.waiting);
-    p.kubeconfig = Buffer.from(value, 'base64').toString('utf8');
+    return value ? Buffer.from(value, 'base64').toString('utf8') : undefined;
   }
 
   /** AppliedManifestWork, ClusterClaim and ClusterProperty in the business cluster (once per kubeconfig and process). */
   private async managedCRDs(p: Pass): Promise<void> {
-    const done = `${p.c.metadata.uid}/${contentHash(p.kubeconfig)}`;
-    if (this.crdsDone.has(done)) return;
+    await this.onceInBusiness(p, this.crdsDone, "installing OCM's agent CRDs", async (kc) => {
+      for (const crd of crdObjects(this.rt.managedCRDs)) await applyRawCRD(kc, crd as V1CustomResourceDefinition);
+    });
+  }
+
+  /** OCM's agent ClusterRoles in the business cluster, bound to the agent's own user (once per kubeconfig and process). */
+  private async agentRBAC(p: Pass): Promise<void> {
+    await this.onceInBusiness(p, this.rbacDone, "applying the OCM agent's RBAC", async (kc) => {
+      const business = new Applier(makeObjectApi(kc));
+      for (const o of renderAgentRBAC(this.rt.managedRBAC, p.mc)) await business.ensure(o);
+    });
+  }
+
+  /** `work` through the admin kubeconfig, once per business cluster, kubeconfig and process; a failure stops the pass. */
+  private async onceInBusiness(p: Pass, done: Set<string>, what: string, work: (kc: KubeConfig) => Promise<void>): Promise<void> {
+    const key = `${p.c.metadata.uid}/${contentHash(p.kubeconfig)}`;
+    if (done.has(key)) return;
     const kc = new KubeConfig();
     kc.loadFromString(p.kubeconfig!);
     try {
-      for (const crd of crdObjects(this.rt.managedCRDs)) await applyRawCRD(kc, crd as V1CustomResourceDefinition);
+      await work(kc);
     } catch (e) {
-      throw stop(
-        'BusinessClusterUnreachable',
-        `installing OCM's agent CRDs: ${e instanceof Error ? e.message : String(e)}`,
-        this.poll.waiting,
-      );
+      throw stop('BusinessClusterUnreachable', `${what}: ${e instanceof Error ? e.message : String(e)}`, this.poll.waiting);
     }
-    this.crdsDone.add(done);
+    done.add(key);
+  }
+
+  /** The agent's own kubeconfig: issued from the business cluster's CA when missing, changed or ten days from expiry. */
+  private async credential(p: Pass): Promise<void> {
+    const r = await ensureAgentCredential({
+      applier: this.applier,
+      namespace: p.c.metadata.namespace!,
+      cluster: p.c.metadata.name,
+      mc: p.mc,
+      adminKubeconfig: p.kubeconfig!,
+    });
+    if ('waiting' in r) throw stop('WaitingForCertificateAuthority', r.waiting, this.poll.waiting);
+    if (r.issued)
+      this.log.info(`BusinessCluster ${p.c.metadata.namespace}/${p.c.metadata.name}: OCM agent credential issued (${r.issued})`);
+    p.agentKubeconfig = r.kubeconfig;
   }
 
   private async managedCluster(p: Pass): Promise<void> {
@@ -173,9 +209,10 @@ export class MulticlusterReconciler {
     }
   }
 
+  /** The agent's Deployment; a new credential rolls its pod (the hash), which reads the Secret the credential step wrote. */
   private async agent(p: Pass): Promise<void> {
-    await this.applier.ensure(renderManagedKubeconfig(p.mc, p.kubeconfig!) as KubernetesObject);
-    await this.applier.ensure(renderAgent(p.mc, contentHash(p.kubeconfig), multiclusterOf(p.c).leaseDurationSeconds) as KubernetesObject);
+    const lease = multiclusterOf(p.c).leaseDurationSeconds;
+    await this.applier.ensure(renderAgent(p.mc, contentHash(p.agentKubeconfig), lease) as KubernetesObject);
   }
 
   /** OCM's own conditions on the ManagedCluster, mirrored: Joined, then Available. */
@@ -230,14 +267,36 @@ export class MulticlusterReconciler {
     return { requeueAfterMs: this.poll.waiting };
   }
 
-  /** The ManagedCluster is gone: its agent, credentials and hub namespace, then the finalizer. */
+  /** The ManagedCluster is gone: its agent, credentials, their RBAC in the business cluster and hub namespace, then the finalizer. */
   private async removeAgent(p: Pass): Promise<void> {
     const n = agentNames(p.mc);
     await this.applier.delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n.deployment, namespace: AGENT_NAMESPACE } });
     for (const s of [n.managedKubeconfigSecret, n.hubKubeconfigSecret, n.bootstrapSecret])
       await this.applier.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: s, namespace: AGENT_NAMESPACE } });
+    await this.removeAgentRBAC(p);
     await this.applier.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: p.mc } });
     await this.release(p);
+  }
+
+  /**
+   * The agent's bindings and roles in the business cluster. A cluster that leaves OCM (register: false) keeps running,
+   * so a failure retries; a cluster being deleted takes them with it, so there a failure is only logged.
+   */
+  private async removeAgentRBAC(p: Pass): Promise<void> {
+    for (const k of this.rbacDone) if (k.startsWith(`${p.c.metadata.uid}/`)) this.rbacDone.delete(k);
+    const admin = await this.adminKubeconfig(p.c);
+    if (!admin) return; // never got as far as the RBAC
+    const kc = new KubeConfig();
+    kc.loadFromString(admin);
+    const business = new Applier(makeObjectApi(kc));
+    try {
+      for (const o of renderAgentRBAC(this.rt.managedRBAC, p.mc).reverse()) await business.delete(o);
+    } catch (e) {
+      if (!p.c.metadata.deletionTimestamp) throw e;
+      this.log.warn(
+        `BusinessCluster ${p.c.metadata.namespace}/${p.c.metadata.name}: OCM agent RBAC left (the cluster is being deleted): ${e}`,
+      );
+    }
   }
 
   /** The end of a detach: the condition (unless the cluster is going) and the finalizer. */

@@ -68,6 +68,8 @@ export interface ClusterSpec {
   labels?: Record<string, string>;
   /** spec.multicluster of the BusinessCluster. */
   multicluster?: Record<string, unknown>;
+  /** spec.apiServer.extraArgs (e.g. an audit log of the business apiserver). */
+  apiServerExtraArgs?: Record<string, string>;
 }
 
 export interface MulticlusterEnvOptions {
@@ -149,7 +151,7 @@ export async function startMulticlusterEnv(o: MulticlusterEnvOptions): Promise<M
           ...businessCluster(c.name, NS, {
             version: 'v1.33.13',
             etcd: { clusterRef: { name: 'shared' } },
-            apiServer: { service: { type: 'ClusterIP' } },
+            apiServer: { service: { type: 'ClusterIP' }, ...(c.apiServerExtraArgs ? { extraArgs: c.apiServerExtraArgs } : {}) },
             ...(c.multicluster ? { multicluster: c.multicluster } : {}),
           }),
           metadata: { name: c.name, namespace: NS, labels: c.labels },

@@ -1,0 +1,65 @@
+// The hosted agent's kubeconfig for its business cluster: a client certificate of its own (render/credential.ts says
+// what it must contain), signed by the business cluster's CA, kept in the one Secret the agent mounts. Issued when
+// missing or no longer fitting (server, CA, subject, key, ten days before expiry); never on an ordinary pass. Key
+// material goes from here into that Secret only: nothing here logs it or puts it in a message.
+import { KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
+import { buildKubeconfig, issueCert } from '../../pki';
+import type { Applier } from '../../kit';
+import { AGENT_NAMESPACE, agentNames } from './names';
+import { renderManagedKubeconfig } from './render/agent';
+import { AGENT_CERT_VALID_DAYS, AGENT_GROUP, agentCredentialProblem, agentUser } from './render/credential';
+
+/** The cluster operator's CA Secret of a business cluster (operators/cluster/names.ts: `names.cert(c, 'ca')`, kubernetes.io/tls). */
+const caSecretName = (cluster: string) => `${cluster}-ca`;
+
+type SecretObject = V1Secret & KubernetesObject;
+const decode = (s: SecretObject | undefined, key: string) =>
+  s?.data?.[key] !== undefined ? Buffer.from(s.data[key], 'base64').toString('utf8') : undefined;
+
+export interface AgentCredentialInput {
+  applier: Applier;
+  /** The BusinessCluster's namespace and name (where its CA Secret is). */
+  namespace: string;
+  cluster: string;
+  mc: string;
+  /** The admin kubeconfig the operator uses: the agent reaches the business apiserver at the same address. */
+  adminKubeconfig: string;
+  now?: Date;
+}
+
+export type AgentCredential = { kubeconfig: string; issued?: string } | { waiting: string };
+
+export async function ensureAgentCredential(i: AgentCredentialInput): Promise<AgentCredential> {
+  const ca = await i.applier.read<SecretObject>({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: caSecretName(i.cluster), namespace: i.namespace },
+  });
+  const caPem = decode(ca, 'tls.crt');
+  const caKey = decode(ca, 'tls.key');
+  if (!caPem || !caKey) return { waiting: `waiting for the cluster operator to write the CA Secret ${caSecretName(i.cluster)}` };
+  const admin = new KubeConfig();
+  admin.loadFromString(i.adminKubeconfig);
+  const server = admin.getCurrentCluster()?.server;
+  if (!server) return { waiting: 'the admin kubeconfig names no server' };
+
+  const secretRef = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: agentNames(i.mc).managedKubeconfigSecret, namespace: AGENT_NAMESPACE },
+  };
+  const live = await i.applier.read<SecretObject>(secretRef);
+  const current = decode(live, 'kubeconfig');
+  const now = i.now ?? new Date();
+  const problem = agentCredentialProblem(current, { server, caPem, mc: i.mc, now });
+  if (!problem) return { kubeconfig: current! };
+
+  const user = agentUser(i.mc);
+  const pair = await issueCert(
+    { certPem: caPem, keyPem: caKey },
+    { commonName: user, organizations: [AGENT_GROUP], usages: ['client'], validDays: AGENT_CERT_VALID_DAYS, now },
+  );
+  const kubeconfig = buildKubeconfig({ clusterName: i.mc, server, caPem, user, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem });
+  await i.applier.ensureAgainst(renderManagedKubeconfig(i.mc, kubeconfig) as KubernetesObject, live);
+  return { kubeconfig, issued: problem };
+}
