@@ -62,9 +62,7 @@ export function activate(context: vscode.ExtensionContext): void {
     `activated in ${Math.round(performance.now() - started)} ms (extension host up ${Math.round(process.uptime() * 1000)} ms)`,
   );
   // Connecting runs after activation returns: an unreachable cluster never slows the editor down.
-  // Looking for the other meta clusters asks every context: only when a meta cluster was named (as autoConnect does);
-  // otherwise "Switch Meta Cluster" and "Refresh Fleet" ask.
-  void fleet.autoConnect().then(() => fleet.state.kind !== 'disconnected' && metaClusters.discover());
+  void fleet.autoConnect();
 }
 
 export async function deactivate(): Promise<void> {

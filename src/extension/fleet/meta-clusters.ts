@@ -64,6 +64,7 @@ export class MetaClusters implements vscode.Disposable {
   private readonly listeners = new Set<(ids: string[] | undefined) => void>();
   private readonly subscriptions: { dispose(): void }[];
   private discovering: Promise<DiscoveredMetaCluster[]> | undefined;
+  private asked = false;
   readonly source: FleetSource<string>;
 
   constructor(
@@ -118,6 +119,7 @@ export class MetaClusters implements vscode.Disposable {
 
   /** Asks every context (one at a time is never waited on: all in parallel, each with a short deadline). */
   discover(): Promise<DiscoveredMetaCluster[]> {
+    this.asked = true;
     this.discovering ??= (async () => {
       try {
         const found = await discoverMetaClusters(await this.candidates(), this.discovery);
@@ -190,6 +192,9 @@ export class MetaClusters implements vscode.Disposable {
 
   private activeChanged(state: FleetState): void {
     // The active one's watches are the FleetController's; a second set on the same cluster would only double them.
+    // Every context is asked first when one meta cluster was (autoConnect, Connect): the editor never talks to
+    // clusters on its own before that; afterwards on "Switch Meta Cluster" and "Refresh Fleet".
+    if (!this.asked && (state.kind === 'connected' || state.kind === 'failed')) void this.discover();
     const active = this.activeKey;
     if (state.kind === 'connecting' || state.kind === 'connected')
       for (const o of this.others.values()) if (o.entry.key === active) void this.stopOther(o);

@@ -111,6 +111,8 @@ describe('extension: several meta clusters (discovery, the tree, switching)', ()
     let context: ReturnType<typeof fakeContext>;
     let streams: ScriptedStream[];
     let managers: string[];
+    /** How often discovery asked the contexts: before the first connect, and in all. */
+    let asked: { beforeConnect: number; total: number };
     let fleet: InstanceType<typeof FleetController>;
     let metaClusters: InstanceType<typeof MetaClusters>;
     const live = (ctx: string) => streams.filter((s) => s.context === ctx && !s.stopped);
@@ -138,7 +140,11 @@ describe('extension: several meta clusters (discovery, the tree, switching)', ()
       };
       const runtime = { logger: silent, clock: systemClock, kube, settings } as never;
       fleet = new FleetController(runtime, context.globalState as never);
-      const candidates = async () => ['a', 'b', 'plain', 'c'].map((ctx) => ({ context: ctx, kubeConfig: () => kubeConfigFor(ctx) }));
+      asked = { beforeConnect: 0, total: 0 };
+      const candidates = async () => {
+        asked.total++;
+        return ['a', 'b', 'plain', 'c'].map((ctx) => ({ context: ctx, kubeConfig: () => kubeConfigFor(ctx) }));
+      };
       const served = async (kc: KubeConfig) => {
         if (kc.getCurrentContext() === 'c') throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
         return kc.getCurrentContext() !== 'plain';
@@ -152,13 +158,23 @@ describe('extension: several meta clusters (discovery, the tree, switching)', ()
       createReconcilers(context as never, runtime, fleet, factory, async () => ({ state: 'absent' }));
       // The Fleet view's collapse events reach MetaClusters (a test collapses with the fake view's collapse()).
       registerMetaClusters(context as never, metaClusters, vscodeApi.window.createTreeView('kokpit.fleet', {}) as never);
+      asked.beforeConnect = asked.total;
       await fleet.connect('a');
-      await metaClusters.discover();
+      // The first connect asks every context, in the background.
+      for (let i = 0; i < 100 && metaClusters.discovered.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     });
 
     afterEach(() => {
       for (const d of context.subscriptions) d.dispose();
       fleet.dispose();
+    });
+
+    it('contexts are asked once a meta cluster was connected, then only when asked again (Refresh, Switch)', async () => {
+      assert.deepEqual(asked, { beforeConnect: 0, total: 1 });
+      await fleet.refresh();
+      assert.equal(asked.total, 1, 'a reconnect does not ask again');
+      await metaClusters.discover();
+      assert.equal(asked.total, 2);
     });
 
     it('one top node per meta cluster: the active one expanded, the others collapsed with their watches started on expand', async () => {
