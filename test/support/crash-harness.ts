@@ -24,6 +24,8 @@ export interface WriteEvent {
   name?: string;
   /** Only the audit log knows who wrote. */
   userAgent?: string;
+  /** The response code (audit log only): 201 tells a creating server-side apply PATCH from one that changed an object. */
+  code?: number;
   /** When this process read it. */
   seenAt: number;
 }
@@ -179,6 +181,7 @@ export class AuditTail {
         namespace: r.namespace,
         name: r.name,
         userAgent: a.userAgent,
+        code: a.responseStatus?.code,
         seenAt: Date.now(),
       });
     }
@@ -222,11 +225,13 @@ export class ManagerProcess {
   readonly startedAt = Date.now();
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(kubeconfig: string, args: string[], logFile: string) {
-    this.child = spawn(process.execPath, [BIN, 'operator', '--kubeconfig', kubeconfig, ...args], {
+  /** `program`: a test build (a TypeScript file that runs `kokpit operator` with test-only parts) instead of bin/kokpit.js. */
+  constructor(kubeconfig: string, args: string[], logFile: string, program?: { file: string; env?: NodeJS.ProcessEnv }) {
+    const entry = program ? ['--require', 'tsx/cjs', path.resolve(program.file)] : [BIN];
+    this.child = spawn(process.execPath, [...entry, 'operator', '--kubeconfig', kubeconfig, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // The sources under test, never a stale dist/ bundle.
-      env: { ...process.env, KOKPIT_FROM_SOURCE: '1' },
+      env: { ...process.env, ...program?.env, KOKPIT_FROM_SOURCE: '1' },
     });
     const log = fs.createWriteStream(logFile, { flags: 'a' });
     log.write(`--- manager pid ${this.child.pid} started ${new Date().toISOString()}\n`);
@@ -287,6 +292,8 @@ export interface CrashHarnessOptions {
   managerArgs?: string[];
   dir: string;
   log: (line: string) => void;
+  /** Run this test build of the manager instead of bin/kokpit.js (see ManagerProcess). */
+  program?: { file: string; env?: NodeJS.ProcessEnv };
 }
 
 /** Starts managers, kills them at points, and keeps every write event seen (the checks read them too). */
@@ -317,7 +324,7 @@ export class CrashHarness {
   startManager(): ManagerProcess {
     if (this.manager?.running) throw new Error('a manager is already running');
     const args = this.o.managerArgs ?? ['--no-leader-elect', '--metrics-bind-address', '127.0.0.1:0'];
-    this.manager = new ManagerProcess(this.o.kubeconfig, args, this.logFile);
+    this.manager = new ManagerProcess(this.o.kubeconfig, args, this.logFile, this.o.program);
     return this.manager;
   }
 

@@ -4,7 +4,7 @@ import { briefError, type Logger } from '../../controller/reconciler';
 import { loadKubeConfig } from '../../kube';
 import { Manager } from '../../manager/manager';
 import { parseBindAddress } from '../../manager/endpoints';
-import { kokpitOperators } from '../../manager/operators';
+import { kokpitOperators, type KokpitOperatorsOptions } from '../../manager/operators';
 import { installCRDs } from '../../controlplane/crds';
 import { packageDir } from '../../local/assets';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
@@ -121,7 +121,11 @@ function interrupted(signal?: AbortSignal): Promise<string> {
   });
 }
 
-export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal): Promise<number> {
+/**
+ * `embed`: options for the operators from a program that embeds this command (a test build wraps the kwok provider
+ * with its own fault injection and shortens the health intervals); the CLI passes none, and no flag reaches it.
+ */
+export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal, embed: KokpitOperatorsOptions = {}): Promise<number> {
   const args = parseOperatorArgs(argv);
   const log = cliLogger(io, args.verbose);
   const kc = loadKubeConfig({ kubeconfigPath: args.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0], context: args.context });
@@ -160,7 +164,7 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal)
   }
   const manager = new Manager({
     kc,
-    operators: kokpitOperators({ etcd: { access: args.etcdAccess } }).filter((o) =>
+    operators: kokpitOperators({ ...embed, etcd: { access: args.etcdAccess, ...embed.etcd } }).filter((o) =>
       args.controllers.includes(o.name.replace(/-operator$/, '')),
     ),
     log,
