@@ -89,19 +89,70 @@ for t in "httpd:2.4.38-4" "httpd:2.4.39-4" "nginx:1.14-4" "nginx:1.15-4"; do
   CONFORMANCE_IMAGES="$CONFORMANCE_IMAGES $E2E/$t"
 done
 
-# busybox (upstream: busybox 1.36.1): Debian's busybox-static with every applet linked, no entrypoint.
+# bash-static from Debian: the busybox image's sh. Debian's busybox is 1.35, whose ash drops environment variables
+# with names that are not shell identifiers before running a command; 1.36's keeps them, and the Secrets and
+# ConfigMap "consumable via the environment" tests read `data-1=value-1` back through `sh -c env`. bash keeps them.
+BASH_STATIC="$WORK/bash-static"
+if [ ! -x "$BASH_STATIC" ]; then
+  log "bash-static from Debian"
+  d=$(mktemp -d)
+  (cd "$d" && apt-get download -q bash-static >/dev/null && dpkg-deb -x bash-static_*.deb x)
+  cp "$d/x/bin/bash-static" "$BASH_STATIC"
+  rm -rf "$d"
+fi
+
+# busybox (upstream: busybox 1.36.1): Debian's busybox-static with every applet linked, no entrypoint; sh is
+# bash-static (above).
 tag="$E2E/busybox:1.36.1-1"
-stamp=$(stamp_of "$BUSYBOX" "$SELF")
+stamp=$(stamp_of "$BUSYBOX" "$BASH_STATIC" "$SELF")
 if [ "$(label "$tag")" != "$stamp" ]; then
   log "$tag"
   d=$(mktemp -d)
   mkdir -p "$d/bin" "$d/sbin" "$d/usr/bin" "$d/usr/sbin" "$d/etc" "$d/tmp" "$d/root"
   chmod 1777 "$d/tmp"
   install -m 0755 "$BUSYBOX" "$d/bin/busybox"
-  for a in $("$BUSYBOX" --list-full); do [ -e "$d/$a" ] || ln -s /bin/busybox "$d/$a"; done
+  install -m 0755 "$BASH_STATIC" "$d/bin/bash"
+  ln -s bash "$d/bin/sh"
+  for a in $("$BUSYBOX" --list-full); do [ -e "$d/$a" ] || [ -L "$d/$a" ] || ln -s /bin/busybox "$d/$a"; done
+  # Upstream's image has every applet in /bin as well (the Sysctls test runs /bin/sysctl, which Debian's list puts
+  # in /sbin).
+  for a in $("$BUSYBOX" --list); do [ -e "$d/bin/$a" ] || [ -L "$d/bin/$a" ] || ln -s busybox "$d/bin/$a"; done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n' >"$d/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$d/etc/group"
   tar -C "$d" -c . | conformance_import "$tag" "$stamp" '["sh"]'
+  rm -rf "$d"
+else
+  log "$tag up to date"
+fi
+CONFORMANCE_IMAGES="$CONFORMANCE_IMAGES $tag"
+
+# nonewprivs (the AllowPrivilegeEscalation test): upstream's nnp.go, which prints its effective uid, built static and
+# installed setuid root, as upstream's Alpine image has it.
+tag="$E2E/nonewprivs:1.3"
+stamp=$(stamp_of "$K8S_SRC/test/images/nonewprivs/nnp.go" "$SELF")
+if [ "$(label "$tag")" != "$stamp" ]; then
+  log "$tag"
+  d=$(mktemp -d)
+  mkdir -p "$d/usr/local/bin"
+  (cd "$d" && CGO_ENABLED=0 GOWORK=off go build -trimpath -o "$d/usr/local/bin/nnp" "$K8S_SRC/test/images/nonewprivs/nnp.go")
+  chmod 4755 "$d/usr/local/bin/nnp"
+  tar -C "$d" -c . | conformance_import "$tag" "$stamp" '["nnp"]'
+  rm -rf "$d"
+else
+  log "$tag up to date"
+fi
+CONFORMANCE_IMAGES="$CONFORMANCE_IMAGES $tag"
+
+# nautilus (kubectl's Update Demo tests): upstream's, the agnhost image serving its html/ with test-webserver.
+tag="$E2E/nautilus:1.7"
+stamp=$({ label "$E2E/agnhost:2.53"; stamp_of "$K8S_SRC/test/images/nautilus/html/nautilus.jpg" "$K8S_SRC/test/images/nautilus/html/data.json"; } |
+  sha256sum | cut -c1-16)
+if [ "$(label "$tag")" != "$stamp" ]; then
+  log "$tag"
+  d=$(mktemp -d)
+  cp "$K8S_SRC/test/images/nautilus/html/nautilus.jpg" "$K8S_SRC/test/images/nautilus/html/data.json" "$d/"
+  printf 'FROM %s\nCOPY nautilus.jpg data.json /\nCMD ["test-webserver"]\nLABEL dev.kokpit.inputs=%s\n' "$E2E/agnhost:2.53" "$stamp" |
+    docker build -q -t "$tag" -f - "$d" >/dev/null
   rm -rf "$d"
 else
   log "$tag up to date"
