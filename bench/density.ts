@@ -6,7 +6,12 @@
 // etcd by the etcd operator) and 2 kwok Machines (the machine operator runs one kwok per cluster); it counts once it is
 // Ready and `kubectl get nodes` through its admin kubeconfig lists its 2 Nodes Ready. Clusters are added until the
 // next one would pass the memory budget (the resident memory of the clusters' processes so far plus one more of the
-// last one's size), `--max`, a cluster not Ready within `--deadline-s` (the report says why), or SIGINT.
+// last one's size), `--max`, a cluster not Ready within `--deadline-s` (the report says why), or SIGINT/SIGTERM; then
+// everything is torn down and every pid measured is checked to be gone (`leaked_pids`). Ctrl-C under `npm run bench`:
+// tsx's wrapper SIGKILLs its child when it does not acknowledge a signal within 30 ms (easily missed on a loaded
+// machine), so `node --require tsx/cjs bench/run.ts density …` is the way to stop it cleanly; after a SIGKILL the pod
+// processes and kwok still die with this process (PR_SET_PDEATHSIG) and the meta control plane is reaped by the next
+// control-plane start (src/controlplane/reaper.ts).
 //
 // `--etcd=dedicated`: one EtcdCluster (1 member) per BusinessCluster (spec.etcd.managed); `shared`: one EtcdCluster
 // that every BusinessCluster names in spec.etcd.clusterRef (its own --etcd-prefix each). `both` (default) runs
@@ -242,7 +247,7 @@ async function startEnv(dir: string, version: string, logFile: fs.WriteStream): 
       kubernetesVersion: version,
       controllers: true,
       scheduler: false,
-      dir: path.join(dir, 'meta'),
+      // No `dir`: in the harness's own temp dir, a meta control plane left by a SIGKILLed run is reaped by the next start.
       clusterName: 'kokpit-density',
       readyTimeoutMs: 300_000,
       log: (l) => log.info(`[meta] ${l}`),
@@ -344,7 +349,6 @@ async function addCluster(
   await waitFor(
     `BusinessCluster ${ns}/${name} Ready and kubectl get nodes: 2 Ready`,
     async (s) => {
-      if (o.interrupted()) throw new Error('interrupted (SIGINT)');
       const live = await readObject<KubernetesObject & { status?: { conditions?: Cond[] } }>(objects, {
         apiVersion: API_VERSION,
         kind: 'BusinessCluster',
@@ -369,12 +373,13 @@ async function addCluster(
       s.lastReason = `Ready; kubectl get nodes: ${nodes.out.replace(/\s+/g, ' ').slice(0, 300)}`;
       return nodes.ready === 2 ? true : undefined;
     },
-    { timeoutMs: o.deadlineS * 1000, intervalMs: 2000 },
+    // A thrown probe error is only a reason to retry; abortIf ends the wait.
+    { timeoutMs: o.deadlineS * 1000, intervalMs: 2000, abortIf: () => (o.interrupted() ? 'interrupted' : undefined) },
   );
   return Date.now() - t0;
 }
 
-async function sharedEtcd(env: Env, ns: string, deadlineS: number): Promise<void> {
+async function sharedEtcd(env: Env, ns: string, deadlineS: number, interrupted: () => boolean): Promise<void> {
   const objects = makeObjectApi(env.kc);
   await applyObject(
     objects,
@@ -396,7 +401,7 @@ async function sharedEtcd(env: Env, ns: string, deadlineS: number): Promise<void
       });
       return e?.status?.conditions?.find((c) => c.type === 'Available')?.status === 'True' || undefined;
     },
-    { timeoutMs: deadlineS * 1000, intervalMs: 2000 },
+    { timeoutMs: deadlineS * 1000, intervalMs: 2000, abortIf: () => (interrupted() ? 'interrupted' : undefined) },
   );
 }
 
@@ -421,12 +426,19 @@ async function runMode(
   const baseline = { meta_ready_ms: env.cp.timings.totalMs, meta_rss_mib: baselineMem };
   try {
     await applyObject(makeObjectApi(env.kc), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
-    if (mode === 'shared') await sharedEtcd(env, ns, o.deadlineS);
+    const etcdProblem =
+      mode === 'shared'
+        ? await sharedEtcd(env, ns, o.deadlineS, ctl.interrupted).then(
+            () => undefined,
+            (e: Error) => `the shared EtcdCluster not Available within ${o.deadlineS} s: ${e.message}`,
+          )
+        : undefined;
+    if (etcdProblem) stoppedBecause = etcdProblem;
     let used = 0;
     let last = 0;
-    for (let i = 1; i <= o.max; i++) {
+    for (let i = 1; i <= (etcdProblem ? 0 : o.max); i++) {
       if (ctl.interrupted()) {
-        stoppedBecause = 'SIGINT';
+        stoppedBecause = 'interrupted (SIGINT/SIGTERM)';
         break;
       }
       if (i > 1 && !fitsBudget(used, last, o.budgetGib)) {
@@ -444,7 +456,9 @@ async function runMode(
           interrupted: ctl.interrupted,
         });
       } catch (e) {
-        stoppedBecause = ctl.interrupted() ? 'SIGINT' : `cluster ${name} not Ready within ${o.deadlineS} s: ${(e as Error).message}`;
+        stoppedBecause = ctl.interrupted()
+          ? 'interrupted (SIGINT/SIGTERM)'
+          : `cluster ${name} not Ready within ${o.deadlineS} s: ${(e as Error).message}`;
         progress(stoppedBecause);
         break;
       }
@@ -483,11 +497,12 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
   if (!fs.existsSync(kubectl)) kubectl = cachedBinaryPath('kubectl', 'v1.33.13');
   if (!fs.existsSync(kubectl)) throw new Error(`density: no kubectl at ${kubectl} (npm run setup:bins)`);
   let interrupted = false;
-  const onSigint = () => {
-    process.stderr.write('density: SIGINT, stopping after tearing everything down\n');
+  const onSignal = (sig: string) => {
+    process.stderr.write(`density: ${sig}, stopping after tearing everything down\n`);
     interrupted = true;
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const logPath = o.log ?? path.join(os.tmpdir(), `kokpit-bench-density-${Date.now()}.log`);
   const logFile = fs.createWriteStream(logPath, { flags: 'a' });
   process.stderr.write(`density: component logs in ${logPath}\n`);
@@ -503,7 +518,8 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       leaked.push(...r.leaked);
     }
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await new Promise((r) => logFile.end(r));
   }
   return {
