@@ -6,6 +6,7 @@
 // follow, and meta-a's fleet stays one expand away with live watches. No kubeconfig content reaches the log.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -24,6 +25,25 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Open WATCH requests on a resource, as the apiserver counts them (its /metrics, whole: httpsGet keeps only 64 KiB). */
+async function openWatches(cp: ControlPlane, resource: string): Promise<number> {
+  const { caPem: ca, certPem: cert, keyPem: key } = cp.adminTLS;
+  const body = await new Promise<string>((resolve, reject) =>
+    https
+      .get(`${cp.server}/metrics`, { ca, cert, key, agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve(text));
+      })
+      .on('error', reject),
+  );
+  const open = body
+    .split('\n')
+    .filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes('verb="WATCH"') && l.includes(`resource="${resource}"`));
+  return open.reduce((n, l) => n + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
 }
 
 /** A fleet of one BusinessCluster in a meta cluster with kokpit's CRDs. */
@@ -153,6 +173,17 @@ describe('editor: several meta clusters, two real control planes (fake vscode)',
     assert.equal(state.statusBarItems.find((i) => i.id === 'kokpit.metaCluster')?.text, '$(cloud) meta-a');
     assert.deepEqual(await roots(), ['meta:meta-a', 'meta:plain-b', 'meta:gone']);
     assert.ok((await kids('meta:meta-a/clusters')).includes('meta:meta-a/BusinessCluster/fleet/prod-a2'));
+  });
+
+  it("one set of watches per meta cluster, as its apiserver counts them: a collapsed one's close, the active one's stay", async () => {
+    // meta-a is active again: the watches it had as an expanded other meta cluster closed with the switch.
+    await until('one BusinessCluster watch on meta-a', async () => (await openWatches(a, 'businessclusters')) === 1);
+    await until('none on plain-b after switching away', async () => (await openWatches(b, 'businessclusters')) === 0);
+    await kids('meta:plain-b');
+    await until('plain-b watched while expanded', async () => (await openWatches(b, 'businessclusters')) === 1);
+    state.treeViews[0].collapse('meta:plain-b');
+    await until('plain-b no longer watched once collapsed', async () => (await openWatches(b, 'businessclusters')) === 0);
+    assert.equal(await openWatches(a, 'businessclusters'), 1);
   });
 
   it('never logs kubeconfig content', () => {
