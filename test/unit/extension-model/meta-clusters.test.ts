@@ -4,6 +4,8 @@
 // on collapse, and "Switch Meta Cluster" (node menu and quick pick) moving the status bar and the reconcilers. Against
 // two real control planes: test/integration/editor/meta-clusters.test.ts.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { discoverMetaClusters, type MetaClusterCandidate } from '../../../src/fleet/meta-discovery';
 import type { FleetKind, ObjectStream, StreamEvent } from '../../../src/extension/model/fleet-connection';
@@ -13,7 +15,7 @@ import { fake, fakeContext, installFakeVscode, vscodeApi, type FakeState } from 
 
 installFakeVscode();
 const { FleetController } = require('../../../src/extension/fleet/controller') as typeof import('../../../src/extension/fleet/controller');
-const { MetaClusters, registerMetaClusters } =
+const { MetaClusters, registerMetaClusters, inactiveContextValue } =
   require('../../../src/extension/fleet/meta-clusters') as typeof import('../../../src/extension/fleet/meta-clusters');
 const { registerStatusBar } =
   require('../../../src/extension/fleet/status-bar') as typeof import('../../../src/extension/fleet/status-bar');
@@ -104,6 +106,35 @@ describe('extension: several meta clusters (discovery, the tree, switching)', ()
     assert.equal(found[2].reason, 'no answer within 0.05 s from https://slow.example:6443');
     assert.match(found[3].reason!, /names a cluster the kubeconfig does not define/);
     assert.equal(found[4].key, '/env/kubeconfig#meta-a');
+  });
+
+  it("the other meta clusters' nodes match no menu of package.json but Switch Meta Cluster", () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
+    const items = pkg.contributes.menus['view/item/context'] as { command: string; when: string }[];
+    /** The command ids whose `viewItem` clause accepts `value`. */
+    const menusFor = (value: string) =>
+      items
+        .filter(({ when }) => {
+          const eq = /viewItem == ([\w.]+)/.exec(when);
+          const re = /viewItem =~ \/(.+?)\/(\s|$)/.exec(when);
+          return eq ? eq[1] === value : re ? new RegExp(re[1]).test(value) : false;
+        })
+        .map((i) => i.command);
+    const active = [
+      'kokpit.metaCluster',
+      'kokpit.businessCluster.ready',
+      'kokpit.etcdCluster.error',
+      'kokpit.machineSet.ready',
+      'kokpit.rollout.paused.retryable',
+    ];
+    for (const value of active) {
+      assert.ok(menusFor(value).length > 0, `${value} has actions when active (the check has teeth)`);
+      assert.deepEqual(
+        menusFor(inactiveContextValue(value)),
+        value === 'kokpit.metaCluster' ? ['kokpit.switchMetaCluster', 'kokpit.switchMetaCluster'] : [],
+      );
+    }
+    assert.deepEqual(menusFor('kokpit.other.metaCluster.unreachable'), ['kokpit.switchMetaCluster', 'kokpit.switchMetaCluster']);
   });
 
   describe('the Fleet view and switching (fake vscode, scripted streams)', () => {
