@@ -37,7 +37,12 @@ export const RolloutTarget = withCel(
             name: Type.String({ pattern: DNS1123_LABEL, description: 'Addon name, e.g. `coredns`.' }),
             version: Type.String({ description: 'Addon version to pin.' }),
           },
-          { description: "Move the clusters' pin of one addon to this version (not implemented by the operator yet)." },
+          {
+            description:
+              "Move the clusters' pin of one addon (`spec.addons[].version`) to this version, which an `Addon` of that name must offer. " +
+              'Only clusters that list the addon in `spec.addons` are targets; a cluster is done when its status reports the addon ' +
+              'ready at this version.',
+          },
         ),
       ),
     },
@@ -109,6 +114,15 @@ export const FleetRolloutSpec = Struct(
       Type.Boolean({
         default: false,
         description: 'Start clusters outside their maintenance windows (BusinessCluster spec.maintenance.windows), e.g. for a CVE.',
+      }),
+    ),
+    includeMachines: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description:
+          "With a `kubernetesVersion` target: once a cluster's control plane is Ready at the target, the `kubelet` component of its " +
+          'MachineSets is set to it too, and the cluster counts as done (and soaks) only when every MachineSet reports all its ' +
+          'machines updated. MachineSets without a `kubelet` component are left alone.',
       }),
     ),
   },

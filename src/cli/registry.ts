@@ -210,15 +210,18 @@ export const COMMANDS: CommandEntry[] = [
     name: 'rollout',
     summary: 'Upgrade many business clusters in waves (a FleetRollout): create, status, pause, resume, retry',
     usage:
-      'kokpit rollout create [NAME] --to VERSION --selector k=v[,k=v] [--waves 1,25%,100%] [--soak 10m] [--max-failures 0]\n' +
-      '                      [--max-concurrency 1] [--deadline 30m] [-n NAMESPACE] [--ignore-windows] [--dry-run]\n' +
+      'kokpit rollout create [NAME] --to VERSION | --addon NAME=VERSION --selector k=v[,k=v] [--waves 1,25%,100%] [--soak 10m]\n' +
+      '                      [--max-failures 0] [--max-concurrency 1] [--deadline 30m] [-n NAMESPACE] [--ignore-windows]\n' +
+      '                      [--include-machines] [--dry-run]\n' +
       '       kokpit rollout status NAME [--watch]\n' +
       '       kokpit rollout pause|resume|retry NAME\n' +
       '       (each with [--kubeconfig FILE] [--context NAME] [--name ENV])\n\n' +
       '--waves: cumulative sizes, a count or a percent of the selected clusters; the last must be 100%. Clusters labelled\n' +
       'kokpit.dev/wave=<wave-N> are put in that wave. A wave starts when every cluster of the one before is Ready at the\n' +
       'target for --soak, failed or skipped. --dry-run prints the wave plan. retry puts skipped and failed clusters back in line.\n' +
-      'A cluster starts only inside its maintenance windows (BusinessCluster spec.maintenance.windows) unless --ignore-windows.',
+      'A cluster starts only inside its maintenance windows (BusinessCluster spec.maintenance.windows) unless --ignore-windows.\n' +
+      "--addon moves the pin (spec.addons[].version) of the clusters that list the addon. --include-machines: a cluster's\n" +
+      "MachineSets' kubelet follows its control plane before the cluster counts as done.",
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/rollout') : await import('./commands/rollout')).rolloutCommand,
   },

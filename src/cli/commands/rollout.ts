@@ -5,9 +5,10 @@
 // field manager (as `kokpit upgrade`), with the code the Fleet view's actions use (actions/rollout-actions.ts).
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { controlRollout } from '../../actions/rollout-actions';
-import { API_VERSION, type BusinessCluster, type FleetRollout, type FleetRolloutSpec, type KubernetesVersion } from '../../api';
+import { API_VERSION, type Addon, type BusinessCluster, type FleetRollout, type FleetRolloutSpec, type KubernetesVersion } from '../../api';
 import { createObject, describeKubeError, listObjects, makeObjectApi, readObject } from '../../kube';
-import { assignWaves, clusterFacts, selects } from '../../operators/rollout/render/plan';
+import { assignWaves, clusterFacts, matchesClusters, selects } from '../../operators/rollout/render/plan';
+import { addonTargetProblem, lacksAddon, positionOf, targetWords } from '../../operators/rollout/render/target';
 import { windowState } from '../../validation/rules/maintenance';
 import { rolloutSpecProblems } from '../../validation/rules/rollout';
 import { checkCatalog } from '../../operators/cluster/versions';
@@ -30,10 +31,20 @@ export function parseSelector(text: string): Record<string, string> {
   return out;
 }
 
+/** `--to VERSION` or `--addon NAME=VERSION`: exactly one. */
+function targetFromFlags(p: Parsed): FleetRolloutSpec['target'] {
+  const to = str(p, 'to');
+  const addon = str(p, 'addon');
+  if (!to === !addon) throw new UsageError('give the target with either --to VERSION or --addon NAME=VERSION (e.g. coredns=1.12.1)');
+  if (to) return { kubernetesVersion: to };
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)=(\S+)$/.exec(addon!);
+  if (!m) throw new UsageError(`--addon takes NAME=VERSION, e.g. coredns=1.12.1; got "${addon}"`);
+  return { addon: { name: m[1], version: m[3] } };
+}
+
 /** The spec `create` makes from its flags: `--waves 1,25%,100%` are cumulative sizes, named wave-1, wave-2, … */
 export function specFromFlags(p: Parsed): FleetRolloutSpec {
-  const to = str(p, 'to');
-  if (!to) throw new UsageError('give the target version with --to VERSION (addon targets are not implemented yet)');
+  const target = targetFromFlags(p);
   const selector = str(p, 'selector');
   if (!selector) throw new UsageError('give the clusters with --selector key=value (an empty selector is refused)');
   const soak = str(p, 'soak') ?? '0s';
@@ -46,13 +57,14 @@ export function specFromFlags(p: Parsed): FleetRolloutSpec {
     .map((w, i) => ({ name: `wave-${i + 1}`, clusters: size(w.trim()), maxConcurrency, soak }));
   const namespace = str(p, 'namespace');
   return {
-    target: { kubernetesVersion: to },
+    target,
     clusters: { selector: { matchLabels: parseSelector(selector) }, ...(namespace ? { namespaces: [namespace] } : {}) },
     waves,
     maxFailures: size(str(p, 'max-failures') ?? '0'),
     progressDeadline: str(p, 'deadline') ?? '30m',
     paused: false,
     ...(p.flags['ignore-windows'] === true ? { ignoreWindows: true } : {}),
+    ...(p.flags['include-machines'] === true ? { includeMachines: true } : {}),
   };
 }
 
@@ -68,38 +80,62 @@ function windowWords(f: ReturnType<typeof clusterFacts>, spec: FleetRolloutSpec,
 
 /** The wave plan as a table: one line per cluster, in wave order (with a WINDOW column when any has windows). */
 export function describePlan(spec: FleetRolloutSpec, clusters: BusinessCluster[], now = new Date()): string {
-  const selected = clusters.map(clusterFacts).filter((f) => selects(spec, f));
-  if (!selected.length) return 'No BusinessCluster matches the selector.';
+  const all = clusters.map(clusterFacts);
+  const selected = all.filter((f) => selects(spec, f));
+  const without = all.filter((f) => matchesClusters(spec, f) && lacksAddon(spec, f)).map((f) => `${f.namespace}/${f.name}`);
+  // An addon rollout moves pins only: matching clusters without the addon are not targets (named, not hidden).
+  const note = without.length ? `\nNot targets (no ${spec.target.addon?.name} in spec.addons): ${without.join(', ')}` : '';
+  if (!selected.length)
+    return `No BusinessCluster matches the selector${spec.target.addon ? ` and has ${spec.target.addon.name}` : ''}.${note}`;
   const windows = selected.some((f) => f.windows);
   const rows = assignWaves(spec, selected).map((a) => {
     const f = selected.find((c) => c.namespace === a.namespace && c.name === a.name)!;
+    const pos = positionOf(f, spec);
     return [
       a.wave,
       `${a.namespace}/${a.name}`,
-      f.statusVersion ?? `(${f.specVersion})`,
-      spec.target.kubernetesVersion ?? '-',
+      pos?.running ?? `(${pos?.desired ?? 'default'})`,
+      spec.target.kubernetesVersion ?? spec.target.addon!.version,
       f.ready ? 'Ready' : (f.notReady ?? 'not Ready'),
       ...(windows ? [windowWords(f, spec, now)] : []),
     ];
   });
-  return table(['WAVE', 'CLUSTER', 'FROM', 'TO', 'NOW', ...(windows ? ['WINDOW'] : [])], rows);
+  return table(['WAVE', 'CLUSTER', 'FROM', 'TO', 'NOW', ...(windows ? ['WINDOW'] : [])], rows) + note;
+}
+
+/** Why the meta cluster's catalog cannot serve the target (the operator's own checks), or undefined. */
+async function catalogProblem(spec: FleetRolloutSpec, kc: KubeConfig): Promise<string | undefined> {
+  const objects = makeObjectApi(kc);
+  const addon = spec.target.addon;
+  if (addon) {
+    const problem = addonTargetProblem(addon, await listObjects<Addon & KubernetesObject>(objects, API_VERSION, 'Addon'));
+    return problem && `--addon: ${problem.message}`;
+  }
+  const versions = await listObjects<KubernetesVersion & KubernetesObject>(objects, API_VERSION, 'KubernetesVersion');
+  const verdict = checkCatalog(spec.target.kubernetesVersion!, versions);
+  return verdict.ok ? undefined : `--to: ${verdict.message}`;
+}
+
+/** `to-v1-33-13`, or `coredns-to-1-12-1` for an addon. */
+function defaultName(spec: FleetRolloutSpec): string {
+  const a = spec.target.addon;
+  const dashed = (v: string) => v.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  return a ? `${a.name}-to-${dashed(a.version)}` : `to-${dashed(spec.target.kubernetesVersion!)}`;
 }
 
 async function create(p: Parsed, spec: FleetRolloutSpec, kc: KubeConfig, io: CliIO): Promise<number> {
-  const name = p.positionals[1] ?? `to-${spec.target.kubernetesVersion!.replace(/\./g, '-')}`;
+  const name = p.positionals[1] ?? defaultName(spec);
   const objects = makeObjectApi(kc);
-  const verdict = checkCatalog(
-    spec.target.kubernetesVersion!,
-    await listObjects<KubernetesVersion & KubernetesObject>(objects, API_VERSION, 'KubernetesVersion'),
-  );
-  if (!verdict.ok) {
-    io.err(`kokpit rollout: --to: ${verdict.message}`);
+  const problem = await catalogProblem(spec, kc);
+  if (problem) {
+    io.err(`kokpit rollout: ${problem}`);
     return EXIT.FAILED;
   }
   const clusters = await listObjects<BusinessCluster & KubernetesObject>(objects, API_VERSION, 'BusinessCluster');
   if (p.flags['dry-run'] === true) {
     io.out(
-      `FleetRollout ${name} (dry run, nothing created): ${spec.waves.map((w) => `${w.name} up to ${w.clusters}`).join(', ')}; ` +
+      `FleetRollout ${name} → ${targetWords(spec)} (dry run, nothing created): ` +
+        `${spec.waves.map((w) => `${w.name} up to ${w.clusters}`).join(', ')}; ` +
         `soak ${spec.waves[0].soak}; max failures ${spec.maxFailures}`,
     );
     io.out(describePlan(spec, clusters));
@@ -113,7 +149,7 @@ async function create(p: Parsed, spec: FleetRolloutSpec, kc: KubeConfig, io: Cli
 /** Status as text: the phase and conditions, then one line per cluster. */
 export function describeRollout(r: Rollout): string {
   const st = r.status ?? {};
-  const target = r.spec.target.kubernetesVersion ?? `${r.spec.target.addon?.name} ${r.spec.target.addon?.version}`;
+  const target = targetWords(r.spec);
   const head =
     `FleetRollout ${r.metadata?.name} → ${target}: ${st.phase ?? 'Pending'}` +
     `${st.currentWave ? `, wave ${st.currentWave}` : ''}${r.spec.paused ? ' (paused)' : ''}`;
@@ -155,6 +191,8 @@ async function status(name: string, kc: KubeConfig, io: CliIO, watch: boolean): 
 const FLAGS = [
   ...META_FLAGS,
   { name: 'to', value: true },
+  { name: 'addon', value: true },
+  { name: 'include-machines' },
   { name: 'selector', value: true },
   { name: 'namespace', short: 'n', value: true },
   { name: 'waves', value: true },

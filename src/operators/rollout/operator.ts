@@ -3,7 +3,7 @@
 // change wakes the rollouts that select it; a catalog change wakes every rollout. The maintenance controller
 // (patch updates, moves off Unsupported or expired versions) runs beside it on the same caches, per cluster.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { BusinessCluster, FleetRollout, KubernetesVersion } from '../../api';
+import type { BusinessCluster, FleetRollout, KubernetesVersion, MachineSet } from '../../api';
 import type { Controller, ControllerOptions } from '../../controller/controller';
 import { runOperator, type OperatorDefinition } from '../../controller/operator';
 import { keyOf, type Logger } from '../../controller/reconciler';
@@ -34,12 +34,19 @@ export function rolloutOperator(opts: Omit<RolloutOperatorOptions, 'kc' | 'log'>
       const rollouts = ctx.informer<FleetRollout & KubernetesObject>(kokpitWatch('FleetRollout'));
       const clusters = ctx.informer<BusinessCluster & KubernetesObject>(kokpitWatch('BusinessCluster'));
       const versions = ctx.informer<KubernetesVersion & KubernetesObject>(kokpitWatch('KubernetesVersion'));
+      // spec.includeMachines: the machine operator's MachineSet watch (shared under the manager: no second watch).
+      const sets = ctx.informer<MachineSet & KubernetesObject>(kokpitWatch('MachineSet'));
       const reconciler = new RolloutReconciler({
         // Its own User-Agent: the API server's audit log tells this operator's writes apart.
         kc: withUserAgent(ctx.kc, kokpitUserAgent('rollout-operator')),
         log: ctx.log,
         now: opts.now,
-        cache: { clusters: () => clusters.list(), versions: () => versions.list(), rollouts: () => rollouts.list() },
+        cache: {
+          clusters: () => clusters.list(),
+          versions: () => versions.list(),
+          rollouts: () => rollouts.list(),
+          machineSets: () => sets.list(),
+        },
       });
       // One worker: rollouts are few, and one pass at a time keeps the overlap check between them simple.
       const controller = ctx.controller('fleetrollout', (key) => reconciler.reconcile(key), { workers: 1, ...opts.controller });
@@ -64,6 +71,13 @@ export function rolloutOperator(opts: Omit<RolloutOperatorOptions, 'kc' | 'log'>
       clusters.onEvent((bc) => {
         for (const k of rolloutsOf(rollouts.list(), bc)) controller.enqueue(k);
         maintain(bc);
+      });
+      // A MachineSet's progress wakes the rollouts that hold its cluster.
+      sets.onEvent((ms) => {
+        const bc = clusters
+          .list()
+          .find((c) => c.metadata.namespace === ms.metadata.namespace && c.metadata.name === ms.spec.clusterRef.name);
+        if (bc) for (const k of rolloutsOf(rollouts.list(), bc)) controller.enqueue(k);
       });
       versions.onEvent(() => {
         for (const r of rollouts.list()) controller.enqueue(keyOf(r));

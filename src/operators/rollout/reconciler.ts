@@ -7,14 +7,16 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import {
   API_VERSION,
   RETRY_ANNOTATION,
+  type Addon,
   type BusinessCluster,
   type FleetRollout,
   type FleetRolloutStatus,
   type KubernetesVersion,
+  type MachineSet,
   type RolloutClusterStatus,
 } from '../../api';
 import { keyOf as objectKey, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
-import { applyObject, makeObjectApi, readObject } from '../../kube';
+import { applyObject, listObjects, makeObjectApi, readObject } from '../../kube';
 import {
   compareVersions,
   findCondition,
@@ -26,7 +28,20 @@ import {
   type Step,
 } from '../../kit';
 import { rolloutSpecProblems } from '../../validation/rules/rollout';
-import { advance, clusterFacts, countRows, isTerminal, planRows, retryRows, selects, type Advance, type ClusterFacts } from './render/plan';
+import {
+  advance,
+  clusterFacts,
+  countRows,
+  isTerminal,
+  matchesClusters,
+  planRows,
+  retryRows,
+  selects,
+  standing,
+  type Advance,
+  type ClusterFacts,
+} from './render/plan';
+import { addonTargetProblem, lacksAddon, machineSetFacts, machineSetsToMove, targetWords } from './render/target';
 
 /** The field manager of spec.version when a rollout moves a cluster: not `kokpit`, whose applies (`kokpit apply`)
  *  own the rest of the spec; an apply of spec.version alone under that name would drop those fields. */
@@ -34,6 +49,8 @@ export const ROLLOUT_FIELD_MANAGER = 'kokpit-rollout';
 export const CONDITIONS = ['Valid', 'Progressing'] as const;
 const PLURAL = 'fleetrollouts';
 const USABLE = new Set(['Supported', 'Preview']);
+/** Addons are listed, not watched (nothing else watches them): a refused addon target is looked at again this often. */
+const ADDON_RECHECK_MS = 30_000;
 
 export interface RolloutRuntime {
   kc: KubeConfig;
@@ -44,6 +61,8 @@ export interface RolloutRuntime {
     clusters(): readonly BusinessCluster[];
     versions(): readonly KubernetesVersion[];
     rollouts(): readonly FleetRollout[];
+    /** MachineSets (spec.includeMachines); the machine operator's watch under the manager. */
+    machineSets(): readonly MachineSet[];
   };
 }
 
@@ -103,30 +122,35 @@ export class RolloutReconciler {
     const status = this.status(p);
     if (await writeStatusIfChanged(this.rt.kc, r, PLURAL, prev, status)) this.logChanges(name, prev, status);
     // After status: the rows that say a cluster is in flight are on record before its spec changes.
-    for (const row of p.adv?.inFlight ?? []) await this.ensureVersion(p.facts.get(key(row)), row);
+    for (const row of p.adv?.inFlight ?? []) await this.ensureTarget(p, p.facts.get(key(row)), row);
     if (res.stopped) return res.stopped.stop.requeueAfterMs !== undefined ? { requeueAfterMs: res.stopped.stop.requeueAfterMs } : undefined;
     if (!p.adv) return { requeueAfterMs: 100 };
     return p.adv.requeueAfterMs !== undefined ? { requeueAfterMs: p.adv.requeueAfterMs } : undefined;
   }
 
-  /** 1. The spec rules the editor applies, and what the operator does not do yet. */
+  /** 1. The spec rules the editor applies. */
   private async validate(p: Pass): Promise<void> {
     const problems = rolloutSpecProblems(p.r.spec);
     if (problems.length) throw invalid('InvalidSpec', problems.map((x) => x.message).join('; '));
-    if (!p.r.spec.target.kubernetesVersion)
-      throw invalid('AddonTargetNotSupported', 'spec.target.addon: addon rollouts are not implemented yet; use target.kubernetesVersion');
-    p.target = p.r.spec.target.kubernetesVersion;
+    p.target = p.r.spec.target.kubernetesVersion ?? p.r.spec.target.addon!.version;
   }
 
   /** 2. The target is a usable catalog version; one withdrawn after the start stops new clusters only (advance). */
   private async catalog(p: Pass): Promise<void> {
     const started = p.rows.some((row) => row.state !== 'Pending');
     try {
-      this.checkTarget(p);
+      if (p.r.spec.target.addon) await this.checkAddonTarget(p.r.spec.target.addon);
+      else this.checkTarget(p);
     } catch (e) {
       if (!started || !(e instanceof StopPass)) throw e;
       p.targetUnusable = e.condition.message;
     }
+  }
+
+  /** The Addon catalog offers exactly one Addon of that name at that version (listed: see ADDON_RECHECK_MS). */
+  private async checkAddonTarget(target: { name: string; version: string }): Promise<void> {
+    const problem = addonTargetProblem(target, await listObjects<Addon & KubernetesObject>(this.objects, API_VERSION, 'Addon'));
+    if (problem) throw new StopPass({ type: 'Valid', status: 'False', ...problem }, ADDON_RECHECK_MS);
   }
 
   private checkTarget(p: Pass): void {
@@ -150,7 +174,7 @@ export class RolloutReconciler {
 
   /** 3. The clusters it selects; before anything starts, overlaps with an older rollout and downgrades refuse it whole. */
   private async select(p: Pass): Promise<void> {
-    const all = this.rt.cache.clusters().map(clusterFacts);
+    const all = this.rt.cache.clusters().map((bc) => this.facts(p, bc));
     p.facts = new Map(all.map((f) => [key(f), f]));
     let selected = all.filter((f) => selects(p.r.spec, f));
     const started = p.rows.some((row) => row.state !== 'Pending');
@@ -165,7 +189,9 @@ export class RolloutReconciler {
     }
     // Once started, an overlapping newcomer simply stays out of this rollout.
     selected = selected.filter((f) => !claimed.has(key(f)));
-    const newer = selected.filter((f) => [f.specVersion, f.statusVersion].some((v) => v && compareVersions(v, p.target) > 0));
+    const newer = p.r.spec.target.addon
+      ? []
+      : selected.filter((f) => [f.specVersion, f.statusVersion].some((v) => v && compareVersions(v, p.target) > 0));
     if (newer.length && !started) {
       throw invalid(
         'DowngradeRefused',
@@ -174,12 +200,25 @@ export class RolloutReconciler {
       );
     }
     p.selected = selected;
+    const without = all.filter((f) => matchesClusters(p.r.spec, f) && lacksAddon(p.r.spec, f)).length;
     p.conditions.push({
       type: 'Valid',
       status: 'True',
       reason: 'SpecValid',
-      message: `${selected.length} cluster(s) selected for ${p.target}`,
+      message:
+        `${selected.length} cluster(s) selected for ${targetWords(p.r.spec)}` +
+        (without ? `; ${without} matching cluster(s) without ${p.r.spec.target.addon!.name} in spec.addons are not targets` : ''),
     });
+  }
+
+  /** A cluster as the rollout sees it; with includeMachines, with the MachineSets that name it. */
+  private facts(p: Pass, bc: BusinessCluster): ClusterFacts {
+    const f = clusterFacts(bc);
+    if (!p.r.spec.includeMachines) return f;
+    const sets = this.rt.cache
+      .machineSets()
+      .filter((ms) => (ms.metadata.namespace ?? 'default') === f.namespace && ms.spec.clusterRef.name === f.name);
+    return { ...f, machineSets: sets.map(machineSetFacts) };
   }
 
   /** Clusters of `selected` that an older, unfinished rollout also selects: cluster key → that rollout's name. */
@@ -340,20 +379,52 @@ export class RolloutReconciler {
     };
   }
 
-  /** Sets spec.version of a cluster in flight, unless it already asks for that version (or a newer one). */
-  private async ensureVersion(f: ClusterFacts | undefined, row: RolloutClusterStatus): Promise<void> {
-    if (!f || !row.to || (f.specVersion && compareVersions(f.specVersion, row.to) >= 0)) return;
-    await applyObject(
-      this.objects,
-      {
-        apiVersion: API_VERSION,
-        kind: 'BusinessCluster',
-        metadata: { name: f.name, namespace: f.namespace },
-        spec: { version: row.to },
-      } as KubernetesObject,
-      { fieldManager: ROLLOUT_FIELD_MANAGER, force: true },
-    );
-    this.log.info(`rollout: ${key(f)} spec.version ${f.specVersion} → ${row.to}`);
+  /** Sets what the row moves its cluster to: spec.version, or the addon's pin; with includeMachines then its MachineSets. */
+  private async ensureTarget(p: Pass, f: ClusterFacts | undefined, row: RolloutClusterStatus): Promise<void> {
+    if (!f || !row.to) return;
+    const addon = p.r.spec.target.addon?.name;
+    if (addon) return this.ensureAddonPin(f, addon, row.to);
+    await this.ensureVersion(f, row.to);
+    // The machines follow only a control plane Ready at the target (a kubelet is never newer than its API server).
+    if (p.r.spec.includeMachines && standing(f, p.r.spec, row.to).at)
+      for (const set of machineSetsToMove(f, row.to)) await this.ensureKubelet(f, set, row.to);
+  }
+
+  /** Sets spec.version, unless the cluster already asks for that version (or a newer one). */
+  private async ensureVersion(f: ClusterFacts, to: string): Promise<void> {
+    if (f.specVersion && compareVersions(f.specVersion, to) >= 0) return;
+    await this.applyRollout({ kind: 'BusinessCluster', metadata: { name: f.name, namespace: f.namespace }, spec: { version: to } });
+    this.log.info(`rollout: ${key(f)} spec.version ${f.specVersion} → ${to}`);
+  }
+
+  /** Sets spec.addons[name].version (one list-map entry, merged by key), only while the cluster still lists the addon. */
+  private async ensureAddonPin(f: ClusterFacts, addon: string, to: string): Promise<void> {
+    const a = f.addons?.[addon];
+    if (!a || a.pinned === to) return;
+    await this.applyRollout({
+      kind: 'BusinessCluster',
+      metadata: { name: f.name, namespace: f.namespace },
+      spec: { addons: [{ name: addon, version: to }] },
+    });
+    this.log.info(`rollout: ${key(f)} spec.addons[${addon}].version ${a.pinned ?? 'default'} → ${to}`);
+  }
+
+  /** Sets the MachineSet's template kubelet component version (one list-map entry, merged by key). */
+  private async ensureKubelet(f: ClusterFacts, set: string, to: string): Promise<void> {
+    await this.applyRollout({
+      kind: 'MachineSet',
+      metadata: { name: set, namespace: f.namespace },
+      spec: { template: { spec: { components: [{ name: 'kubelet', version: to }] } } },
+    });
+    this.log.info(`rollout: ${key(f)} MachineSet ${set} kubelet → ${to}`);
+  }
+
+  /** Server-side apply of the fields the rollout owns, under its own field manager (see ROLLOUT_FIELD_MANAGER). */
+  private async applyRollout(o: { kind: string; metadata: { name: string; namespace: string }; spec: object }): Promise<void> {
+    await applyObject(this.objects, { apiVersion: API_VERSION, ...o } as KubernetesObject, {
+      fieldManager: ROLLOUT_FIELD_MANAGER,
+      force: true,
+    });
   }
 
   private logChanges(name: string, prev: FleetRolloutStatus, next: FleetRolloutStatus): void {

@@ -43,6 +43,13 @@ export function rolloutSpecProblems(spec: unknown): SpecProblem[] {
       message: 'spec.target must set exactly one of kubernetesVersion or addon',
     });
   }
+  if (target && 'addon' in target && s.includeMachines === true) {
+    out.push({
+      path: ['spec', 'includeMachines'],
+      code: 'rollout-include-machines',
+      message: 'spec.includeMachines applies to a kubernetesVersion target (kubelets follow the control plane), not to target.addon',
+    });
+  }
   const selector = obj(obj(s.clusters)?.selector);
   if (
     obj(s.clusters) &&

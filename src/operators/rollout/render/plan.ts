@@ -14,6 +14,16 @@ import {
 } from '../../../api';
 import { windowState } from '../../../validation/rules/maintenance';
 import { countOrPercent, durationMs } from '../../../validation/rules/rollout';
+import {
+  lacksAddon,
+  machinesWaiting,
+  positionAt,
+  positionOf,
+  targetField,
+  type AddonFacts,
+  type MachineSetFacts,
+  type Position,
+} from './target';
 
 /** What the rollout needs to know of one BusinessCluster. */
 export interface ClusterFacts {
@@ -32,6 +42,10 @@ export interface ClusterFacts {
   paused: boolean;
   /** spec.maintenance.windows: the rollout starts the cluster only inside one (none: any time). */
   windows?: MaintenanceWindow[];
+  /** spec.addons by name, with what status.addons reports (addon targets). */
+  addons?: Record<string, AddonFacts>;
+  /** The cluster's MachineSets (filled by the reconciler when spec.includeMachines). */
+  machineSets?: MachineSetFacts[];
 }
 
 export function clusterFacts(bc: BusinessCluster): ClusterFacts {
@@ -54,7 +68,24 @@ export function clusterFacts(bc: BusinessCluster): ClusterFacts {
     ...(terminal ? { terminal: `${terminal.reason}: ${terminal.message ?? terminal.type}` } : {}),
     paused: bc.spec.paused === true,
     ...(bc.spec.maintenance?.windows?.length ? { windows: bc.spec.maintenance.windows } : {}),
+    ...(bc.spec.addons?.length ? { addons: addonFacts(bc, (bc.status?.observedGeneration ?? 0) >= gen) } : {}),
   };
+}
+
+/** spec.addons joined with status.addons; an entry counts as ready only while the status describes the current spec. */
+function addonFacts(bc: BusinessCluster, fresh: boolean): Record<string, AddonFacts> {
+  const reported = new Map((bc.status?.addons ?? []).map((a) => [a.name, a]));
+  const out: Record<string, AddonFacts> = {};
+  for (const ref of bc.spec.addons ?? []) {
+    const st = reported.get(ref.name);
+    out[ref.name] = {
+      ...(ref.version ? { pinned: ref.version } : {}),
+      ...(st?.version ? { running: st.version } : {}),
+      ready: fresh && st?.ready === true,
+      ...(st?.message ? { message: st.message } : {}),
+    };
+  }
+  return out;
 }
 
 type Selector = FleetRolloutSpec['clusters']['selector'];
@@ -71,10 +102,18 @@ export function selectorMatches(selector: Selector, labels: Record<string, strin
   return true;
 }
 
-/** Whether the rollout selects the cluster (selector and namespaces). */
-export function selects(spec: FleetRolloutSpec, c: { namespace: string; labels: Record<string, string> }): boolean {
+/** Whether the selector and namespaces pick the cluster (before the addon check of `selects`). */
+export function matchesClusters(spec: FleetRolloutSpec, c: { namespace: string; labels: Record<string, string> }): boolean {
   const ns = spec.clusters.namespaces;
   return (!ns?.length || ns.includes(c.namespace)) && selectorMatches(spec.clusters.selector, c.labels);
+}
+
+/** Whether the rollout selects the cluster: selector and namespaces, and for an addon target the addon in its spec.addons. */
+export function selects(
+  spec: FleetRolloutSpec,
+  c: { namespace: string; labels: Record<string, string>; addons?: Record<string, AddonFacts> },
+): boolean {
+  return matchesClusters(spec, c) && !lacksAddon(spec, c);
 }
 
 const keyOf = (c: { namespace: string; name: string }) => `${c.namespace}/${c.name}`;
@@ -194,14 +233,29 @@ export interface AdvanceInput {
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const since = (t: string | undefined, now: Date) => (t ? now.getTime() - Date.parse(t) : 0);
 
+/** What the rollout moves: the target's kind and whether machines follow. */
+export type Axis = Pick<FleetRolloutSpec, 'target' | 'includeMachines'>;
+
+/**
+ * Where a cluster stands against `to`: its position (undefined: the addon is not in its spec), whether the control
+ * plane or addon is Ready at `to`, and with includeMachines (Kubernetes targets) what its MachineSets still wait for
+ * once the control plane is there.
+ */
+export function standing(f: ClusterFacts, axis: Axis, to: string): { pos?: Position; at: boolean; machines?: string } {
+  const pos = positionOf(f, axis);
+  const at = positionAt(pos, to);
+  const machines = at && axis.includeMachines && !axis.target.addon ? machinesWaiting(f, to) : undefined;
+  return { ...(pos ? { pos } : {}), at, ...(machines ? { machines } : {}) };
+}
+
 /** Moves one in-flight row on: Upgrading → Soaking (Ready at the target) → Succeeded (soaked), or Failed. */
 export function advanceRow(
   row: RolloutClusterStatus,
   f: ClusterFacts | undefined,
-  soakMs: number,
-  deadlineMs: number,
-  now: Date,
+  axis: Axis,
+  times: { soakMs: number; deadlineMs: number; now: Date },
 ): RolloutClusterStatus {
+  const { soakMs, deadlineMs, now } = times;
   const fail = (reason: string, message: string): RolloutClusterStatus => ({
     ...row,
     state: 'Failed',
@@ -209,24 +263,25 @@ export function advanceRow(
     message: `${reason}: ${message}`,
   });
   if (!f) return fail('ClusterGone', 'the BusinessCluster was deleted');
-  const atTarget = f.ready && f.statusVersion === row.to && f.specVersion === row.to;
+  const s = standing(f, axis, row.to ?? '');
+  if (!s.pos)
+    return { ...row, state: 'Skipped', finishedAt: iso(now), message: `AddonRemoved: ${axis.target.addon?.name} left spec.addons` };
+  const done = s.at && !s.machines;
+  const running = `running ${s.pos.running ?? 'unknown'}`;
   if (row.state === 'Upgrading') {
-    if (atTarget) {
+    if (done) {
       const soaking: RolloutClusterStatus = { ...row, state: 'Soaking', readySince: iso(now), message: `Ready at ${row.to}; soaking` };
       return soakMs <= 0 ? { ...soaking, state: 'Succeeded', finishedAt: iso(now), message: `Ready at ${row.to}` } : soaking;
     }
     if (f.terminal) return fail('UpgradeRefused', f.terminal);
-    if (since(row.startedAt, now) >= deadlineMs) {
-      return fail(
-        'ProgressDeadlineExceeded',
-        `not Ready at ${row.to} within ${Math.round(deadlineMs / 1000)}s ` +
-          `(running ${f.statusVersion ?? 'unknown'}; ${f.notReady ?? 'Ready'})`,
-      );
-    }
-    return { ...row, message: `upgrading: running ${f.statusVersion ?? 'unknown'}${f.notReady ? `; ${f.notReady}` : ''}` };
+    const why = s.machines ? `control plane Ready at ${row.to}; ${s.machines}` : `${running}${s.pos.notReady ? `; ${s.pos.notReady}` : ''}`;
+    const state = s.machines ? why : `${running}; ${s.pos.notReady ?? 'Ready'}`;
+    if (since(row.startedAt, now) >= deadlineMs)
+      return fail('ProgressDeadlineExceeded', `not Ready at ${row.to} within ${Math.round(deadlineMs / 1000)}s (${state})`);
+    return { ...row, message: s.machines ? why : `upgrading: ${why}` };
   }
   if (row.state === 'Soaking') {
-    if (!atTarget) return fail('DegradedDuringSoak', f.notReady ?? `runs ${f.statusVersion ?? 'unknown'}, not ${row.to}`);
+    if (!done) return fail('DegradedDuringSoak', s.machines ?? s.pos.notReady ?? `runs ${s.pos.running ?? 'unknown'}, not ${row.to}`);
     if (since(row.readySince, now) >= soakMs)
       return { ...row, state: 'Succeeded', finishedAt: iso(now), message: `Ready at ${row.to}, soaked ${Math.round(soakMs / 1000)}s` };
   }
@@ -234,23 +289,32 @@ export function advanceRow(
 }
 
 /** Starts one Pending row, or says why it is done or skipped without an upgrade. */
-export function startRow(row: RolloutClusterStatus, f: ClusterFacts | undefined, target: string, now: Date): RolloutClusterStatus {
+export function startRow(
+  row: RolloutClusterStatus,
+  f: ClusterFacts | undefined,
+  axis: Axis,
+  target: string,
+  now: Date,
+): RolloutClusterStatus {
   const end = (state: RolloutClusterState, message: string): RolloutClusterStatus => ({ ...row, state, finishedAt: iso(now), message });
   if (!f) return end('Skipped', 'ClusterGone: the BusinessCluster was deleted before its turn');
   if (f.paused) return end('Skipped', 'ClusterPaused: spec.paused is true; unpause it and run `kokpit rollout retry`');
-  const newer = [f.specVersion, f.statusVersion].find((v) => v && compareVersions(v, target) > 0);
+  const s = standing(f, axis, target);
+  if (!s.pos) return end('Skipped', `AddonNotInSpec: ${axis.target.addon?.name} is not in spec.addons; an addon rollout only moves pins`);
+  // Addon versions may go back (a bad release); Kubernetes versions never do.
+  const newer = axis.target.addon ? undefined : [f.specVersion, f.statusVersion].find((v) => v && compareVersions(v, target) > 0);
   if (newer) return end('Skipped', `DowngradeRefused: the cluster is at ${newer}, newer than ${target}`);
-  if (f.ready && f.statusVersion === target && f.specVersion === target)
-    return { ...end('Succeeded', `already Ready at ${target}`), from: target, to: target };
+  if (s.at && !s.machines) return { ...end('Succeeded', `already Ready at ${target}`), from: target, to: target };
   // An unreachable or unhealthy cluster is skipped, not waited for (retry it once it is Ready).
   if (!f.ready) return end('Skipped', `NotReady: ${f.notReady ?? 'not Ready'}; run \`kokpit rollout retry\` once it is Ready`);
+  const then = axis.includeMachines && !axis.target.addon ? ", then the MachineSets' kubelet" : '';
   return {
     ...row,
     state: 'Upgrading',
-    from: f.statusVersion ?? f.specVersion,
+    from: s.pos.running ?? s.pos.desired,
     to: target,
     startedAt: iso(now),
-    message: `spec.version ${f.specVersion} → ${target}`,
+    message: `${targetField(axis)} ${s.pos.desired ?? 'default'} → ${target}${then}`,
   };
 }
 
@@ -300,7 +364,7 @@ export function advance(input: AdvanceInput & { paused: boolean }): Advance {
     if (input.targetUnusable && r.state === 'Pending')
       return { ...r, state: 'Skipped' as const, finishedAt: iso(now), message: `TargetNotUsable: ${input.targetUnusable}` };
     if (!inFlight(r.state)) return r;
-    const next = advanceRow(r, facts.get(keyOf(r)), soakOf(r), deadlineMs, now);
+    const next = advanceRow(r, facts.get(keyOf(r)), spec, { soakMs: soakOf(r), deadlineMs, now });
     if (next.state === 'Failed') failures.push(next);
     return next;
   });
@@ -318,7 +382,7 @@ export function advance(input: AdvanceInput & { paused: boolean }): Advance {
     rows = rows.map((r) => {
       if (slots <= 0 || r.wave !== wave.name || r.state !== 'Pending') return r;
       const f = facts.get(keyOf(r));
-      let next = startRow(r, f, target, now);
+      let next = startRow(r, f, spec, target, now);
       if (next.state === 'Upgrading' && !spec.ignoreWindows) {
         const gated = windowGate(next, r, f, now);
         next = gated.row;
