@@ -15,4 +15,4 @@ export {
   type RenewalCheck,
   type RenewalVerdict,
 } from './certs';
-export { buildKubeconfig, type KubeconfigOptions } from './kubeconfig';
+export { buildKubeconfig, kubeconfigParts, type KubeconfigOptions, type KubeconfigParts } from './kubeconfig';

@@ -1,5 +1,5 @@
 // A kubeconfig with everything inline (*-data fields), so it can be handed around as one string or Secret.
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 
 interface KubeconfigBase {
   clusterName: string;
@@ -40,4 +40,28 @@ export function buildKubeconfig(opts: KubeconfigOptions): string {
     preferences: {},
   };
   return stringify(doc, { lineWidth: 0 });
+}
+
+/** What a kubeconfig's first cluster and user hold (PEM decoded), for checking one this module built; throws if not YAML. */
+export interface KubeconfigParts {
+  server?: string;
+  caPem?: string;
+  clientCertPem?: string;
+  clientKeyPem?: string;
+}
+
+export function kubeconfigParts(text: string): KubeconfigParts {
+  const doc = parse(text) as {
+    clusters?: Array<{ cluster?: { server?: string; 'certificate-authority-data'?: string } }>;
+    users?: Array<{ user?: { 'client-certificate-data'?: string; 'client-key-data'?: string } }>;
+  } | null;
+  const cluster = doc?.clusters?.[0]?.cluster;
+  const user = doc?.users?.[0]?.user;
+  const fromB64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString('utf8') : undefined);
+  return {
+    server: cluster?.server,
+    caPem: fromB64(cluster?.['certificate-authority-data']),
+    clientCertPem: fromB64(user?.['client-certificate-data']),
+    clientKeyPem: fromB64(user?.['client-key-data']),
+  };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
-import { buildKubeconfig } from '../../../src/pki';
+import { buildKubeconfig, kubeconfigParts } from '../../../src/pki';
 
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
 
@@ -37,5 +37,19 @@ describe('pki: buildKubeconfig', () => {
 
   it('refuses a non-https server', () => {
     assert.throws(() => buildKubeconfig({ clusterName: 'c', server: 'http://h:1', caPem: 'CA', user: 'u', token: 't' }), /https:\/\//);
+  });
+
+  it('kubeconfigParts reads back what it inlined; a token kubeconfig has no certificate; not YAML throws', () => {
+    const opts = { clusterName: 'c', server: 'https://h:1', caPem: 'CA\n', user: 'u' };
+    assert.deepEqual(kubeconfigParts(buildKubeconfig({ ...opts, clientCertPem: 'CERT\n', clientKeyPem: 'KEY\n' })), {
+      server: 'https://h:1',
+      caPem: 'CA\n',
+      clientCertPem: 'CERT\n',
+      clientKeyPem: 'KEY\n',
+    });
+    const token = kubeconfigParts(buildKubeconfig({ ...opts, token: 't' }));
+    assert.equal(token.clientCertPem, undefined);
+    assert.equal(token.caPem, 'CA\n');
+    assert.throws(() => kubeconfigParts('a: [b'));
   });
 });

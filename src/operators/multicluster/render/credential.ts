@@ -3,8 +3,7 @@
 // to re-issue it, and the RBAC OCM v1.0.0 gives its klusterlet agent, bound to that identity instead of a
 // ServiceAccount. The admin kubeconfig never leaves the operator: the agent gets only this.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { parse } from 'yaml';
-import { certInfo, keyMatchesCert, needsRenewal } from '../../../pki';
+import { certInfo, keyMatchesCert, kubeconfigParts, needsRenewal, type KubeconfigParts } from '../../../pki';
 import { LABELS } from '../names';
 import { templateObjects } from './template';
 
@@ -37,17 +36,10 @@ export interface AgentCredentialSpec {
   now?: Date;
 }
 
-interface KubeconfigDoc {
-  clusters?: Array<{ cluster?: { server?: string; 'certificate-authority-data'?: string } }>;
-  users?: Array<{ user?: { 'client-certificate-data'?: string; 'client-key-data'?: string } }>;
-}
-
-const fromB64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString('utf8') : undefined);
-
 /** The client certificate inside an agent kubeconfig (PEM), or undefined. */
 export function agentClientCert(kubeconfig: string): string | undefined {
   try {
-    return fromB64((parse(kubeconfig) as KubeconfigDoc).users?.[0]?.user?.['client-certificate-data']);
+    return kubeconfigParts(kubeconfig).clientCertPem;
   } catch {
     return undefined;
   }
@@ -56,27 +48,23 @@ export function agentClientCert(kubeconfig: string): string | undefined {
 /** Why an agent kubeconfig must be re-issued (stable text, no key material), or undefined when it still fits. */
 export function agentCredentialProblem(kubeconfig: string | undefined, want: AgentCredentialSpec): string | undefined {
   if (!kubeconfig) return 'missing';
-  let doc: KubeconfigDoc;
+  let k: KubeconfigParts;
   try {
-    doc = parse(kubeconfig) as KubeconfigDoc;
+    k = kubeconfigParts(kubeconfig);
   } catch {
     return 'unreadable';
   }
-  const cluster = doc.clusters?.[0]?.cluster;
-  const user = doc.users?.[0]?.user;
-  if (cluster?.server !== want.server) return `server changed to ${want.server}`;
-  if (fromB64(cluster['certificate-authority-data']) !== want.caPem) return 'CA changed';
-  const certPem = fromB64(user?.['client-certificate-data']);
-  const keyPem = fromB64(user?.['client-key-data']);
-  if (!certPem || !keyPem) return 'no client certificate';
-  if (!keyMatchesCert(keyPem, certPem)) return 'key does not match the certificate';
-  const v = needsRenewal(certPem, want.caPem, {
+  if (k.server !== want.server) return `server changed to ${want.server}`;
+  if (k.caPem !== want.caPem) return 'CA changed';
+  if (!k.clientCertPem || !k.clientKeyPem) return 'no client certificate';
+  if (!keyMatchesCert(k.clientKeyPem, k.clientCertPem)) return 'key does not match the certificate';
+  const v = needsRenewal(k.clientCertPem, want.caPem, {
     minRemainingDays: AGENT_CERT_RENEW_DAYS,
     requiredUsages: ['client'],
     now: want.now,
   });
   if (v.renew) return v.reason;
-  const info = certInfo(certPem);
+  const info = certInfo(k.clientCertPem);
   if (info.commonName !== agentUser(want.mc)) return `subject CN ${info.commonName} is not ${agentUser(want.mc)}`;
   if (info.organizations.join(',') !== AGENT_GROUP) return 'subject organizations changed';
   return undefined;

@@ -117,6 +117,8 @@ describe("multicluster: the hosted agent's certificate", () => {
     assert.equal(agentCredentialProblem(undefined, want()), 'missing');
     assert.equal(agentCredentialProblem(await issue({ server: 'https://10.0.0.1:6443' }), want()), `server changed to ${SERVER}`);
     assert.equal(agentCredentialProblem(await issue({ signer: other }), want()), 'not signed by the CA');
+    assert.equal(agentCredentialProblem(await issue(), { ...want(), caPem: other.certPem }), 'CA changed');
+    assert.equal(agentCredentialProblem('a: [b', want()), 'unreadable');
     assert.equal(
       agentCredentialProblem(await issue({ cn: 'kubernetes-admin' }), want()),
       'subject CN kubernetes-admin is not kokpit:ocm-agent:fleet-a',
