@@ -82,8 +82,9 @@ export class MulticlusterReconciler {
     { name: 'finalizer', condition: CONDITION, run: (p) => this.finalizer(p) },
     { name: 'kubeconfig', condition: CONDITION, run: (p) => this.kubeconfig(p) },
     { name: 'managed-crds', condition: CONDITION, run: (p) => this.managedCRDs(p) },
-    { name: 'agent-rbac', condition: CONDITION, run: (p) => this.agentRBAC(p) },
     { name: 'managed-cluster', condition: CONDITION, run: (p) => this.managedCluster(p) },
+    // After managed-cluster, which refuses a name an import holds: such a cluster gets no agent, so no RBAC either.
+    { name: 'agent-rbac', condition: CONDITION, run: (p) => this.agentRBAC(p) },
     { name: 'credential', condition: CONDITION, run: (p) => this.credential(p) },
     { name: 'agent', condition: CONDITION, run: (p) => this.agent(p) },
     { name: 'joined', condition: CONDITION, run: (p) => this.joined(p) },
