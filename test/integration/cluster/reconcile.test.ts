@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { kubernetesVersion } from '../../../src/catalog';
 import { runCli } from '../../../src/cli/main';
-import { makeObjectApi, applyObject, readObject } from '../../../src/kube';
+import { makeObjectApi, applyObject, listObjects, readObject } from '../../../src/kube';
+import { startClusterOperator, type ClusterOperator } from '../../../src/operators/cluster/operator';
 import { ClusterReconciler } from '../../../src/operators/cluster/reconciler';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import {
@@ -201,6 +202,26 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
     assert.ok(r.metaApplier.reads > 10, 'the pass did read the world');
     assert.deepEqual(await ownedObjects(kc, NS, 'alpha'), before);
     assert.equal((await readCluster(kc, NS, 'alpha')).metadata!.resourceVersion, bcBefore);
+  });
+
+  it('a cluster operator started afresh (its caches filled by a LIST, not by watch events) writes nothing', async () => {
+    const before = await ownedObjects(kc, NS, 'alpha');
+    const clusters = (await listObjects(makeObjectApi(kc), 'kokpit.dev/v1alpha1', 'BusinessCluster', { namespace: NS })).length;
+    let op: ClusterOperator | undefined;
+    const writes = await operatorWrites(async () => {
+      op = await startClusterOperator({ kc, waitRequeueMs: 1000 });
+      try {
+        await waitFor(`a pass over each of ${clusters} clusters`, async () => op!.controller.stats.reconciles >= clusters || undefined, {
+          timeoutMs: 60_000,
+        });
+      } finally {
+        await op.stop();
+      }
+    });
+    // Seen failing (15 writes: every Secret, Service and Deployment re-applied) before list items got their kind.
+    assertWriteCount(writes, 0, "a restarted operator's first pass");
+    assert.ok(op!.reconciler.metaApplier.cacheHits > 10, `read from the watch caches (${op!.reconciler.metaApplier.cacheHits} hits)`);
+    assert.deepEqual(await ownedObjects(kc, NS, 'alpha'), before);
   });
 
   it('re-issues only what a change needs: a new certSAN replaces the serving cert and rolls the apiserver', async () => {
