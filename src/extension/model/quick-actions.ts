@@ -25,6 +25,7 @@ export function quickActions(fleet: { kind: string }, reconcilers: { kind: strin
     a('new-file', COMMANDS.newManifest),
     a('output', COMMANDS.showLogs),
     a('plug', COMMANDS.connect),
+    a('arrow-swap', COMMANDS.switchMetaCluster),
     a('debug-disconnect', COMMANDS.disconnect),
     ...(local ? [a('trash', COMMANDS.deleteLocalMetaCluster)] : []),
   ];

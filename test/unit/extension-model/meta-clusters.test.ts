@@ -11,6 +11,7 @@ import { discoverMetaClusters, type MetaClusterCandidate } from '../../../src/fl
 import type { FleetKind, ObjectStream, StreamEvent } from '../../../src/extension/model/fleet-connection';
 import type { Logger } from '../../../src/extension/model/logger';
 import { systemClock } from '../../../src/extension/model/clock';
+import { quickActions } from '../../../src/extension/model/quick-actions';
 import { fake, fakeContext, installFakeVscode, vscodeApi, type FakeState } from './fake-vscode';
 
 installFakeVscode();
@@ -108,7 +109,7 @@ describe('extension: several meta clusters (discovery, the tree, switching)', ()
     assert.equal(found[4].key, '/env/kubeconfig#meta-a');
   });
 
-  it("the other meta clusters' nodes match no menu of package.json but Switch Meta Cluster", () => {
+  it("the other meta clusters' nodes match no menu of package.json but Switch Meta Cluster; the status bar offers Switch", () => {
     const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
     const items = pkg.contributes.menus['view/item/context'] as { command: string; when: string }[];
     /** The command ids whose `viewItem` clause accepts `value`. */
@@ -135,6 +136,8 @@ describe('extension: several meta clusters (discovery, the tree, switching)', ()
       );
     }
     assert.deepEqual(menusFor('kokpit.other.metaCluster.unreachable'), ['kokpit.switchMetaCluster', 'kokpit.switchMetaCluster']);
+    const connected = quickActions({ kind: 'connected' }, { kind: 'stopped' }, false);
+    assert.ok(connected.some((q) => q.command === 'kokpit.switchMetaCluster' && q.label === '$(arrow-swap) Switch Meta Cluster'));
   });
 
   describe('the Fleet view and switching (fake vscode, scripted streams)', () => {
