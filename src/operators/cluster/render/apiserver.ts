@@ -5,6 +5,14 @@ import type { ControlPlaneInputs, ServiceType } from './inputs';
 
 export const PKI_DIR = '/etc/kubernetes/pki';
 
+/**
+ * The apiserver's Go runtime: GOGC=50 collects once the heap has grown by half since the last collection (Go's default,
+ * 100: once it doubled), for a smaller resident footprint per business cluster at the price of more frequent GC.
+ * `npm run bench -- density` measured 267 → 228 MiB RSS per apiserver (README, "Density"); on kube-controller-manager
+ * and kube-scheduler it changed nothing measurable (105 → 103, 63 → 62 MiB), so they keep Go's default.
+ */
+export const APISERVER_GO_ENV: ReadonlyArray<{ name: string; value: string }> = [{ name: 'GOGC', value: '50' }];
+
 export function renderAPIServerService(inputs: Pick<ControlPlaneInputs, 'cluster' | 'serviceType'>): KubeObject {
   const c = inputs.cluster;
   const spec = c.spec.apiServer;
@@ -156,7 +164,7 @@ export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObjec
               image: release.images.kubeAPIServer,
               command: ['kube-apiserver'],
               args,
-              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }, ...APISERVER_GO_ENV],
               ports: [{ name: 'https', containerPort: 6443, protocol: 'TCP' }],
               startupProbe: probe('/livez', 60),
               livenessProbe: probe('/livez', 6),
