@@ -243,6 +243,11 @@ describe('crash: the machine operator SIGKILLed at repair and replacement points
     fail([{ uid: uid(REPAIRED), component: 'probe', untilRepairs: 2 }]);
     for (const p of stage('machine/repair:')) await crash(p);
     ensureManager();
+    // Not "still healthy": the second repair ran (with no point chosen here, nothing else waited for the fault).
+    await waitFor(`two repairs of ${REPAIRED}`, async () => repairsOf(faults, uid(REPAIRED)) >= 2 || undefined, {
+      timeoutMs: 400_000,
+      intervalMs: 500,
+    });
     const repaired = await converged('repair');
     assert.equal(repaired.ms.get(REPAIRED)!.metadata.uid, uid(REPAIRED), `${REPAIRED} repaired in place, not replaced`);
     assert.equal(repaired.ns.get(REPAIRED)!.metadata!.uid, nodeUid(REPAIRED), `${REPAIRED} kept its Node`);
@@ -255,6 +260,14 @@ describe('crash: the machine operator SIGKILLed at repair and replacement points
     fail([{ uid: uid(REPLACED), component: 'probe' }]);
     for (const p of stage('machine/replace:')) await crash(p);
     ensureManager();
+    await waitFor(
+      `a new ${REPLACED}`,
+      async () => {
+        const m = await readObject<M>(objects(), { apiVersion: API, kind: 'Machine', metadata: { name: REPLACED, namespace: NS } });
+        return (m && m.metadata.uid !== uid(REPLACED)) || undefined;
+      },
+      { timeoutMs: 400_000, intervalMs: 500 },
+    );
     const replaced = await converged('replacement');
     assert.notEqual(replaced.ms.get(REPLACED)!.metadata.uid, uid(REPLACED), `${REPLACED} is a new Machine`);
     assert.notEqual(replaced.ns.get(REPLACED)!.metadata!.uid, nodeUid(REPLACED), `${REPLACED} has a new Node`);
