@@ -4,15 +4,38 @@
 import { parseArgs } from 'node:util';
 
 /**
- * Tests that need the business API server to reach pod IPs (its pods/services `proxy` subresource: the DNS tests read
- * their results that way), which a control plane hosted in the meta cluster cannot yet: the business pod network is not
- * routed from the meta cluster, and both use 10.244.0.0/16 (see README "Conformance"). Left out of `--ci` until it can.
+ * Tests that need the business API server to reach pod IPs or Service IPs of the business cluster, which a control
+ * plane hosted in the meta cluster cannot yet: the business pod and Service networks are not routed from the meta
+ * cluster (both use 10.244.0.0/16; the packets leave by the default route and come back as `resolve_deny: denied
+ * destination`). The `pods/proxy` and `services/proxy` subresources (the DNS tests and PreStop read their results that
+ * way), admission webhooks and CRD conversion webhooks (the API server calls a Service in the business cluster). Each
+ * was seen failing that way (README "Conformance"); left out of `--ci` until it can.
  */
 export const NEEDS_APISERVER_TO_POD: readonly string[] = [
   '[sig-network] DNS should provide DNS for the cluster [Conformance]',
   '[sig-network] DNS should provide DNS for services [Conformance]',
   '[sig-network] Proxy version v1 should proxy through a service and a pod [Conformance]',
+  '[sig-node] PreStop should call prestop when killing a pod [Conformance]',
+  '[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] listing mutating webhooks should work [Conformance]',
+  '[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] listing validating webhooks should work [Conformance]',
+  '[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] patching/updating a mutating webhook should work [Conformance]',
+  '[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] ' + 'patching/updating a validating webhook should work [Conformance]',
+  '[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] ' +
+    'should be able to deny custom resource creation, update and deletion [Conformance]',
+  '[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] should deny crd creation [Conformance]',
+  '[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] should mutate configmap [Conformance]',
+  '[sig-api-machinery] AdmissionWebhook [Privileged:ClusterAdmin] ' +
+    'should unconditionally reject operations on fail closed webhook [Conformance]',
+  '[sig-api-machinery] CustomResourceConversionWebhook [Privileged:ClusterAdmin] ' +
+    'should be able to convert a non homogeneous list of CRs [Conformance]',
+  '[sig-api-machinery] CustomResourceFieldSelectors [Privileged:ClusterAdmin] CustomResourceFieldSelectors ' +
+    'MUST list and watch custom resources matching the field selector [Conformance]',
 ];
+
+/** Why a failed test is expected to fail here (README "Conformance"); undefined for a failure nothing explains. */
+export function explainFailure(name: string): string | undefined {
+  return NEEDS_APISERVER_TO_POD.includes(name) ? 'needs the business API server to reach pod IPs' : undefined;
+}
 
 /**
  * The CI subset (`--ci`): pods, services (reached by name from a pod, so through the cluster's DNS), ConfigMaps and

@@ -14,7 +14,15 @@ import { CONFORMANCE_VERSION, KIND_VERSION } from '../src/binaries/catalog';
 import { KIND_CLUSTER_LABEL } from '../src/operators/machine/providers/kind';
 import { MACHINE_NAMESPACE_LABEL } from '../src/operators/machine/names';
 import { waitFor } from '../src/controlplane/wait';
-import { USAGE, e2eArgs, parseConformanceArgs, summarizeJUnit, summaryLine, type ConformanceOptions } from './conformance-lib';
+import {
+  USAGE,
+  e2eArgs,
+  explainFailure,
+  parseConformanceArgs,
+  summarizeJUnit,
+  summaryLine,
+  type ConformanceOptions,
+} from './conformance-lib';
 
 const REPO = path.resolve(__dirname, '..');
 const KOKPIT = path.join(REPO, 'bin/kokpit.js');
@@ -144,10 +152,12 @@ function writeSummary(runDir: string, e2eCode: number): boolean {
     return false;
   }
   const s = summarizeJUnit(fs.readFileSync(junit, 'utf8'));
+  const failed = s.cases.filter((c) => c.status === 'failed');
   const lines = [
     summaryLine(s),
+    `explained failures (README "Conformance"): ${failed.filter((c) => explainFailure(c.name)).length} of ${failed.length}`,
     `wall ${wall} s; e2e.test exit ${e2eCode}; JUnit ${junit}`,
-    ...s.cases.filter((c) => c.status === 'failed').map((c) => `FAILED ${c.name}: ${c.message ?? ''}`),
+    ...failed.map((c) => `FAILED ${c.name}${explainFailure(c.name) ? ` (explained: ${explainFailure(c.name)})` : ''}: ${c.message ?? ''}`),
     ...s.cases.filter((c) => c.status === 'skipped').map((c) => `SKIPPED ${c.name}: ${c.message ?? ''}`),
   ];
   fs.writeFileSync(path.join(runDir, 'summary.txt'), `${lines.join('\n')}\n`);

@@ -7,6 +7,7 @@ import {
   CI_TESTS,
   NEEDS_APISERVER_TO_POD,
   e2eArgs,
+  explainFailure,
   focusFor,
   parseConformanceArgs,
   summarizeJUnit,
@@ -87,6 +88,17 @@ describe('test:conformance: arguments, the CI subset, the JUnit summary', () => 
       '--ginkgo.no-color',
     ]);
     assert.ok(!e2eArgs(parseConformanceArgs(['--ci']), p).some((a) => a.startsWith('--ginkgo.skip')));
+  });
+
+  it('explains the failures README lists by their exact names, and no other', () => {
+    assert.equal(
+      explainFailure('[sig-network] DNS should provide DNS for the cluster [Conformance]'),
+      'needs the business API server to reach pod IPs',
+    );
+    for (const n of NEEDS_APISERVER_TO_POD) assert.ok(explainFailure(n), n);
+    // A failure outside the list (a pod that never ran here) is not excused, nor a listed name with something added.
+    assert.equal(explainFailure('[sig-node] Pods should get a host IP [NodeConformance] [Conformance]'), undefined);
+    assert.equal(explainFailure('[sig-network] DNS should provide DNS for the cluster [Conformance] [Slow]'), undefined);
   });
 
   it('defaults to every [Conformance] test; --cluster takes the meta-cluster flags (which need it); --ci and --focus exclude', () => {
