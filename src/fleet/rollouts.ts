@@ -140,13 +140,21 @@ export interface RolloutMention {
   rollout: string;
   phase?: string;
   target: string;
+  /** The addon an addon rollout moves (its rows' versions are that addon's, not Kubernetes'). */
+  addon?: string;
   row: RolloutClusterStatus;
 }
 
 /** The cluster rows of a rollout by `namespace/name`. */
 export function mentions(r: FleetRollout): Map<string, RolloutMention> {
   const target = rolloutTarget(r);
-  return new Map((r.status?.clusters ?? []).map((row) => [rowKey(row), { rollout: r.metadata.name, phase: r.status?.phase, target, row }]));
+  const addon = r.spec.target.addon?.name;
+  return new Map(
+    (r.status?.clusters ?? []).map((row) => [
+      rowKey(row),
+      { rollout: r.metadata.name, phase: r.status?.phase, target, ...(addon ? { addon } : {}), row },
+    ]),
+  );
 }
 
 /**
@@ -161,7 +169,7 @@ export function movingTo(ms: Iterable<RolloutMention>): { text: string; tooltip:
     running.find((m) => m.row.state === 'Soaking') ??
     running.find((m) => m.row.state === 'Pending');
   if (!pick) return undefined;
-  const to = pick.row.to ?? pick.target;
+  const to = pick.addon && pick.row.to ? `${pick.addon} ${pick.row.to}` : (pick.row.to ?? pick.target);
   const suffix = pick.row.state === 'Soaking' ? ' (soaking)' : pick.row.state === 'Pending' ? ` (${pick.row.wave}, pending)` : '';
   return { text: `→ ${to}${suffix}`, tooltip: `FleetRollout ${pick.rollout}: wave ${pick.row.wave}, ${pick.row.state}` };
 }

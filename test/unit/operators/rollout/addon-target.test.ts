@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import type { Addon, BusinessCluster, FleetRolloutSpec, RolloutClusterStatus } from '../../../../src/api';
 import { parseFlags } from '../../../../src/cli/args';
 import { describePlan, specFromFlags } from '../../../../src/cli/commands/rollout';
+import { mentions, movingTo } from '../../../../src/fleet/rollouts';
 import { advance, clusterFacts, planRows, selects } from '../../../../src/operators/rollout/render/plan';
 import { addonTargetProblem } from '../../../../src/operators/rollout/render/target';
 import { rolloutSpecProblems } from '../../../../src/validation/rules/rollout';
@@ -172,6 +173,12 @@ describe('rollout operator: addon targets', () => {
       paused: false,
     });
     assert.equal(states(adv.rows), 'a:Upgrading');
+  });
+
+  it('the Fleet view says which addon a cluster moves to, not a bare version that reads like Kubernetes', () => {
+    const row: RolloutClusterStatus = { namespace: 'ns', name: 'a', wave: 'one', state: 'Upgrading', from: OLD, to: NEW };
+    const r = { metadata: { name: 'coredns-to-1-12-1' }, spec: spec(), status: { phase: 'Progressing' as const, clusters: [row] } };
+    assert.equal(movingTo(mentions(r as never).values())?.text, `→ coredns ${NEW}`);
   });
 
   it('includeMachines belongs to Kubernetes targets: refused with an addon target, at its field', () => {
