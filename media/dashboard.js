@@ -26,6 +26,13 @@
     },
     { key: 'db', label: 'etcd DB (1 h)', fields: ['dbSize', 'spark'], sort: (r) => (r.dbSize === undefined ? -1 : r.dbSize), draw: drawDb },
     {
+      key: 'api',
+      label: 'API req/s (1 h)',
+      fields: ['apiRate', 'apiSpark', 'apiError'],
+      sort: (r) => (r.apiRate === undefined ? -1 : r.apiRate),
+      draw: drawApi,
+    },
+    {
       key: 'machines',
       label: 'Machines',
       fields: ['machinesReady', 'machinesTotal'],
@@ -81,14 +88,27 @@
   }
   function drawDb(td, r) {
     text(td, 'span', humanBytes(r.dbSize), 'size');
-    if (!r.spark) return;
+    spark(td, r.spark, 'etcd DB size over the last hour');
+  }
+  // Rates come only for the rows in the window (the extension reads their apiserver's /metrics while shown).
+  function drawApi(td, r) {
+    if (r.apiError) {
+      text(td, 'span', '–', 'dim');
+      td.title = r.apiError;
+      return;
+    }
+    text(td, 'span', r.apiRate === undefined ? '…' : r.apiRate.toFixed(r.apiRate < 10 ? 1 : 0), 'size');
+    spark(td, r.apiSpark, 'API requests per second over the last hour');
+  }
+  function spark(td, points, label) {
+    if (!points) return;
     const svg = document.createElementNS(SVG, 'svg');
     svg.setAttribute('viewBox', '0 0 60 16');
     svg.setAttribute('class', 'spark');
     svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', 'etcd DB size over the last hour');
+    svg.setAttribute('aria-label', label);
     const line = document.createElementNS(SVG, 'polyline');
-    line.setAttribute('points', r.spark);
+    line.setAttribute('points', points);
     svg.appendChild(line);
     td.appendChild(svg);
   }
@@ -203,8 +223,21 @@
     frag.appendChild(bottomPad);
     body.replaceChildren(frag);
     table.setAttribute('aria-rowcount', String(order.length + 1));
+    postVisible(order.slice(start, end));
     keepTabStop();
     if (focused && focused.isConnected) focused.focus({ preventScroll: true });
+  }
+  /** Tells the extension which rows are in the window (it reads their request rates), once they stop moving. */
+  let visibleTimer;
+  let visibleSent = '';
+  function postVisible(ids) {
+    clearTimeout(visibleTimer);
+    visibleTimer = setTimeout(() => {
+      const key = ids.join('\n');
+      if (key === visibleSent) return;
+      visibleSent = key;
+      vscode.postMessage({ type: 'visible', ids });
+    }, 300);
   }
   let scrollQueued = false;
   window.addEventListener(

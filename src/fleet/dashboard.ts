@@ -1,6 +1,7 @@
 // The Fleet dashboard as plain data: one row per BusinessCluster from the same objects the Fleet tree watches
 // (BusinessClusters, their EtcdClusters, Machines, FleetRollouts), a ring of etcd DB size samples per etcd cluster
-// for the sparkline, and a row diff so a change to one cluster is one small update, not a re-render.
+// and of API request rates per cluster (./api-rate.ts reads them) for the sparklines, and a row diff so a change
+// to one cluster is one small update, not a re-render.
 // The webview (src/extension/dashboard/, media/dashboard.js) only draws these rows.
 import type { BusinessCluster, Condition, EtcdCluster, FleetRollout, Machine } from '../api';
 import type { FleetStatus } from './model';
@@ -34,6 +35,12 @@ export interface DashboardRow {
   lastTime?: string;
   /** The DB size over the last hour as SVG polyline points in a SPARK_WIDTH × SPARK_HEIGHT box. */
   spark: string;
+  /** The business apiserver's requests per second at the last two reads of its `/metrics` (while shown). */
+  apiRate?: number;
+  /** The request rate over the last hour, drawn like `spark`. */
+  apiSpark: string;
+  /** Why the rate could not be read (e.g. the cluster is not reachable from here). */
+  apiError?: string;
 }
 
 /** One cluster's change: the whole row when new, only the changed fields otherwise, or its removal. */
@@ -67,6 +74,10 @@ export class DashboardModel {
   private readonly rollouts = new Map<string, Map<string, RolloutMention>>();
   private readonly rolloutClusters = new Map<string, Set<string>>();
   private readonly samples = new Map<string, Array<[number, number]>>();
+  /** By cluster key: the last counter read, the rates, and the last read's error. */
+  private readonly apiCounter = new Map<string, [number, number]>();
+  private readonly apiRates = new Map<string, Array<[number, number]>>();
+  private readonly apiErrors = new Map<string, string>();
   private readonly rowCache = new Map<string, DashboardRow>();
   /** Cluster keys by the key of the EtcdCluster they use, so an etcd change finds its rows without a scan. */
   private readonly onEtcd = new Map<string, Set<string>>();
@@ -155,7 +166,10 @@ export class DashboardModel {
       const ek = key(bc.metadata.namespace, etcdOf(bc));
       if (!this.onEtcd.has(ek)) this.onEtcd.set(ek, new Set());
       this.onEtcd.get(ek)!.add(k);
-    } else this.clusters.delete(k);
+    } else {
+      this.clusters.delete(k);
+      for (const m of [this.apiCounter, this.apiRates, this.apiErrors]) m.delete(k);
+    }
     return this.touch([k]);
   }
 
@@ -168,14 +182,22 @@ export class DashboardModel {
   }
 
   private sample(etcdKey: string, size: number): void {
-    const now = this.now();
-    const ring = this.samples.get(etcdKey) ?? [];
-    const last = ring[ring.length - 1];
-    if (last && now - last[0] < SAMPLE_SPACING_MS && ring.length > 1) ring[ring.length - 1] = [now, size];
-    else ring.push([now, size]);
-    // The newest sample older than the window stays: it is the size at the window's start.
-    while (ring.length > MAX_SAMPLES || (ring.length > 1 && ring[1][0] <= now - SPARK_WINDOW_MS)) ring.shift();
-    this.samples.set(etcdKey, ring);
+    this.samples.set(etcdKey, pushSample(this.samples.get(etcdKey) ?? [], this.now(), size));
+  }
+
+  /** A read of the cluster's `apiserver_request_total` at `t` (or its error); returns the rows it changes. */
+  recordApiRequests(id: string, t: number, total: number | Error): string[] {
+    if (!this.clusters.has(id)) return [];
+    if (total instanceof Error) {
+      this.apiErrors.set(id, total.message);
+      this.apiCounter.delete(id);
+      return this.touch([id]);
+    }
+    this.apiErrors.delete(id);
+    const rate = ratePerSecond(this.apiCounter.get(id), [t, total]);
+    this.apiCounter.set(id, [t, total]);
+    if (rate !== undefined) this.apiRates.set(id, pushSample(this.apiRates.get(id) ?? [], t, rate));
+    return this.touch([id]);
   }
 
   private clustersOnEtcd(etcdKey: string): string[] {
@@ -229,7 +251,14 @@ export class DashboardModel {
       lastMessage: last?.message,
       lastTime: last?.lastTransitionTime,
       spark: sparkline(this.samples.get(key(ns, etcdName)) ?? [], this.now()),
+      ...this.apiFacts(id),
     };
+  }
+
+  private apiFacts(id: string): Pick<DashboardRow, 'apiRate' | 'apiSpark' | 'apiError'> {
+    const rates = this.apiRates.get(id) ?? [];
+    const last = rates[rates.length - 1];
+    return { apiRate: last?.[1], apiSpark: sparkline(rates, this.now()), apiError: this.apiErrors.get(id) };
   }
 }
 
@@ -282,6 +311,26 @@ export function lastCondition(conditions: Condition[] | undefined): Condition | 
   const said = (conditions ?? []).filter((c) => c.message);
   const rank = (c: Condition) => `${c.lastTransitionTime ?? ''}${c.status === 'False' ? '1' : '0'}`;
   return said.reduce<Condition | undefined>((best, c) => (!best || rank(c) > rank(best) ? c : best), undefined);
+}
+
+/**
+ * Requests per second between two reads of the counter; a counter that went down means the apiserver restarted
+ * (Prometheus' `rate` counts the new value as the increase). Undefined before a second read.
+ */
+export function ratePerSecond(prev: [number, number] | undefined, next: [number, number]): number | undefined {
+  if (!prev || next[0] <= prev[0]) return undefined;
+  const increase = next[1] >= prev[1] ? next[1] - prev[1] : next[1];
+  return increase / ((next[0] - prev[0]) / 1000);
+}
+
+/** Appends a sample to a one-hour ring; samples closer than SAMPLE_SPACING_MS replace the previous one. */
+function pushSample(ring: Array<[number, number]>, now: number, value: number): Array<[number, number]> {
+  const last = ring[ring.length - 1];
+  if (last && now - last[0] < SAMPLE_SPACING_MS && ring.length > 1) ring[ring.length - 1] = [now, value];
+  else ring.push([now, value]);
+  // The newest sample older than the window stays: it is the value at the window's start.
+  while (ring.length > MAX_SAMPLES || (ring.length > 1 && ring[1][0] <= now - SPARK_WINDOW_MS)) ring.shift();
+  return ring;
 }
 
 /**

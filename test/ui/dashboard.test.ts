@@ -53,7 +53,7 @@ describe('ui: the Fleet dashboard page in chromium (the webview script, without 
     page = await context.newPage();
     page.on('pageerror', (e) => violations.push(`page error: ${e.message}`));
     await page.goto(served.origin);
-    await page.waitForFunction(() => document.querySelectorAll('#fleet thead th button').length === 8);
+    await page.waitForFunction(() => document.querySelectorAll('#fleet thead th button').length === 9);
     const model = new DashboardModel();
     for (let i = 0; i < 300; i++) {
       const name = `bc-${String(i).padStart(3, '0')}`;
@@ -83,6 +83,37 @@ describe('ui: the Fleet dashboard page in chromium (the webview script, without 
     await page.evaluate(() => window.scrollTo(0, 0));
   });
 
+  it('tells the extension which rows are in the window, and draws their API request rate and its sparkline', async () => {
+    // The window settles (the test before scrolled down and back), then its ids are posted once it stops moving.
+    await page.waitForFunction(() => document.querySelector('#fleet tbody tr[data-id]')?.getAttribute('data-id') === 'green/bc-042');
+    const ids = await rowIds();
+    await page.waitForFunction(
+      (want) => {
+        const posted = ((window as unknown as { __posted?: Array<{ type: string; ids?: string[] }> }).__posted ?? []).filter(
+          (m) => m.type === 'visible',
+        );
+        return posted.length > 0 && JSON.stringify(posted[posted.length - 1].ids) === JSON.stringify(want);
+      },
+      ids,
+      { timeout: STEP_MS },
+    );
+    const id = ids[0];
+    await page.evaluate((u) => window.postMessage({ type: 'update', updates: [u] }, '*'), {
+      id,
+      set: { apiRate: 12.5, apiSpark: '0,10 30,5 60,2' },
+    });
+    const row = page.locator(`#fleet tbody tr[data-id="${id}"]`);
+    await row
+      .locator('td', { hasText: '13' })
+      .locator('svg[aria-label="API requests per second over the last hour"]')
+      .waitFor({ timeout: STEP_MS });
+    await page.evaluate((u) => window.postMessage({ type: 'update', updates: [u] }, '*'), {
+      id,
+      set: { apiError: 'GET /metrics: HTTP 403' },
+    });
+    await row.locator('td[title="GET /metrics: HTTP 403"]').waitFor({ timeout: STEP_MS });
+  });
+
   it('sorts by a header button and says so in aria-sort', async () => {
     const name = page.locator('#fleet thead th', { hasText: 'Cluster' });
     await name.locator('button').click();
@@ -91,7 +122,7 @@ describe('ui: the Fleet dashboard page in chromium (the webview script, without 
     await name.locator('button').press('Enter');
     assert.equal(await name.getAttribute('aria-sort'), 'descending');
     await page.waitForFunction(() => document.querySelector('#fleet tbody tr[data-id]')?.getAttribute('data-id') === 'green/bc-298');
-    assert.equal(await page.locator('#fleet thead th[aria-sort="none"]').count(), 7);
+    assert.equal(await page.locator('#fleet thead th[aria-sort="none"]').count(), 8);
   });
 
   it('filters by the labelled input and counts what is shown', async () => {
@@ -104,15 +135,15 @@ describe('ui: the Fleet dashboard page in chromium (the webview script, without 
 
   it('moves between rows with the keyboard; Enter and a click ask to reveal the cluster', async () => {
     await page.getByLabel('Filter').focus();
-    // Filter → 8 header buttons → the table's one tab stop.
-    for (let i = 0; i < 9; i++) await page.keyboard.press('Tab');
+    // Filter → 9 header buttons → the table's one tab stop.
+    for (let i = 0; i < 10; i++) await page.keyboard.press('Tab');
     const first = await page.evaluate(() => (document.activeElement as HTMLElement).dataset.id);
     assert.equal(first, 'green/bc-298', 'Tab lands on the first row');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.locator('tr[data-id="green/bc-294"]').click();
-    const posted = await page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted);
-    assert.deepEqual(posted.slice(-2), [
+    const posted = await page.evaluate(() => (window as unknown as { __posted: Array<{ type: string }> }).__posted);
+    assert.deepEqual(posted.filter((m) => m.type === 'reveal').slice(-2), [
       { type: 'reveal', id: 'green/bc-296' },
       { type: 'reveal', id: 'green/bc-294' },
     ]);

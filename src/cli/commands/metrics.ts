@@ -1,7 +1,6 @@
 // `kokpit metrics`: the running manager's metrics, read from its /metrics (the host manager of a local
 // environment records where it serves them; --url reads any manager, e.g. through `kubectl port-forward`).
-// A summary table by default, the Prometheus text with --raw. The text format is parsed here because
-// prom-client only writes it; the subset a manager exports (no escapes beyond \" \\ \n in label values) is small.
+// A summary table by default, the Prometheus text with --raw (parsed by src/kube/prometheus-text.ts).
 // A manager serving metrics securely (HTTPS, a bearer token allowed to `get /metrics`) is read with --token-file
 // and --certificate-authority (or --insecure-skip-tls-verify for its self-signed certificate).
 import * as fs from 'node:fs';
@@ -10,29 +9,7 @@ import { environmentName, parseFlags, str } from '../args';
 import { readEnvironment } from '../../local/state';
 import { EXIT, UsageError, type Command } from '../command';
 import { table } from './get';
-
-export interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-export function parsePrometheusText(text: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$/.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
-      labels[l[1]] = l[2].replace(/\\(["\\])/g, '$1').replace(/\\n/g, '\n');
-    out.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return out;
-}
-
-const sum = (samples: Sample[], name: string, match: Record<string, string> = {}) =>
-  samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
+import { parsePrometheusText, sumSamples as sum, type Sample } from '../../kube/prometheus-text';
 
 /** The summary `kokpit metrics` prints: the controllers, the lease, the fleet. */
 export function summarize(samples: Sample[]): string {

@@ -1,7 +1,11 @@
 // The Fleet dashboard webview, kept thin: a DashboardModel (src/fleet/dashboard.ts) fed by the same watches as the
 // Fleet tree (the controller's object events), all rows posted once, then the feed's small updates in batches.
 // The model lives as long as the extension, so the etcd DB size sparklines have history when the panel opens.
+// While the panel is open, the rows the webview shows get their business apiserver's request rate
+// (src/fleet/api-rate.ts): the webview says which rows are in its window, the sampler reads only those.
 import * as vscode from 'vscode';
+import type { BusinessCluster } from '../../api';
+import { ApiRateSampler, metricsReader } from '../../fleet/api-rate';
 import { DashboardFeed, DashboardModel, type DashboardObject } from '../../fleet/dashboard';
 import type { FleetController } from '../fleet/controller';
 import type { ObjectRef } from '../model/fleet-connection';
@@ -10,7 +14,10 @@ import { dashboardHtml, makeNonce } from './html';
 /** Changes inside this window go out as one message (the initial list fires one event per object). */
 const BATCH_MS = 20;
 
-type FromWebview = { type: 'ready' } | { type: 'reveal'; id: string };
+type FromWebview = { type: 'ready' } | { type: 'reveal'; id: string } | { type: 'visible'; ids: string[] };
+
+/** At most this many shown rows are read per round (a tall window shows ~60). */
+const MAX_SAMPLED_ROWS = 100;
 
 export class FleetDashboard implements vscode.Disposable {
   private model: DashboardModel;
@@ -19,6 +26,8 @@ export class FleetDashboard implements vscode.Disposable {
   private readonly pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[];
+  private sampler: ApiRateSampler | undefined;
+  private visible: string[] = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -47,11 +56,16 @@ export class FleetDashboard implements vscode.Disposable {
       styleUri: uri('dashboard.css'),
     });
     panel.webview.onDidReceiveMessage((m: FromWebview) => this.received(m));
-    panel.onDidDispose(() => (this.panel = undefined));
+    panel.onDidDispose(() => {
+      this.panel = undefined;
+      this.stopSampler();
+    });
     this.panel = panel;
+    this.startSampler();
   }
 
   dispose(): void {
+    this.stopSampler();
     if (this.timer) clearTimeout(this.timer);
     for (const s of this.subscriptions) s.dispose();
     this.panel?.dispose();
@@ -60,6 +74,30 @@ export class FleetDashboard implements vscode.Disposable {
   private received(m: FromWebview): void {
     if (m.type === 'ready') this.postAll();
     else if (m.type === 'reveal') void this.reveal(m.id);
+    else if (m.type === 'visible') this.visible = m.ids.slice(0, MAX_SAMPLED_ROWS);
+  }
+
+  /** Reads the shown rows' API request rates while the panel is open and connected (a new connection restarts it). */
+  private startSampler(): void {
+    const meta = this.fleet.metaKubeConfig;
+    if (!this.panel || !meta) return;
+    const reader = metricsReader(meta);
+    this.sampler = new ApiRateSampler({
+      clusters: () =>
+        this.visible.flatMap((id) => {
+          const [namespace, name] = id.split('/');
+          const bc = this.fleet.object({ kind: 'BusinessCluster', namespace, name }) as BusinessCluster | undefined;
+          return bc?.status?.kubeconfigSecretName ? [{ id, bc }] : [];
+        }),
+      read: (bc) => reader.read(bc),
+      onSample: (id, t, total) => this.markChanged(this.model.recordApiRequests(id, t, total)),
+    });
+    this.sampler.start();
+  }
+
+  private stopSampler(): void {
+    this.sampler?.stop();
+    this.sampler = undefined;
   }
 
   private postAll(): void {
@@ -73,12 +111,17 @@ export class FleetDashboard implements vscode.Disposable {
   private reload(): void {
     this.model = DashboardModel.of((k) => this.fleet.objectsOfKind(k));
     this.feed = new DashboardFeed(this.model);
+    this.stopSampler();
+    this.startSampler();
     if (this.panel) this.postAll();
   }
 
   private changed(ref: ObjectRef): void {
     const obj = this.fleet.object(ref);
-    const ids = obj ? this.model.upsert(obj as DashboardObject) : this.model.remove(ref);
+    this.markChanged(obj ? this.model.upsert(obj as DashboardObject) : this.model.remove(ref));
+  }
+
+  private markChanged(ids: string[]): void {
     if (!this.panel || ids.length === 0) return;
     for (const id of ids) this.pending.add(id);
     this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
