@@ -9,8 +9,8 @@
 // last one's size), `--max`, a cluster not Ready within `--deadline-s` (the report says why), or SIGINT/SIGTERM; then
 // everything is torn down and every pid measured is checked to be gone (`leaked_pids`). Ctrl-C under `npm run bench`:
 // tsx's wrapper SIGKILLs its child when it does not acknowledge a signal within 30 ms (easily missed on a loaded
-// machine), so `node --require tsx/cjs bench/run.ts density …` is the way to stop it cleanly; after a SIGKILL the pod
-// processes and kwok still die with this process (PR_SET_PDEATHSIG) and the meta control plane is reaped by the next
+// machine), so `npm run bench` runs `node --import tsx bench/run.ts` (no wrapper) and Ctrl-C stops it cleanly;
+// after a SIGKILL the pod processes and kwok still die with this process (PR_SET_PDEATHSIG) and the meta control plane is reaped by the next
 // control-plane start (src/controlplane/reaper.ts).
 //
 // `--etcd=dedicated`: one EtcdCluster (1 member) per BusinessCluster (spec.etcd.managed); `shared`: one EtcdCluster
