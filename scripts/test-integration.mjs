@@ -18,6 +18,7 @@ const jobs = Math.max(1, Number(process.env.KOKPIT_TEST_JOBS ?? 2));
 // Seconds a file took in the last measured runs (loaded machine); unknown files count 30 s. Only the order matters.
 const WEIGHTS = {
   'rollout/waves.test.ts': 600,
+  'crash/machine-repair.test.ts': 500,
   'manager/rbac.test.ts': 420,
   'crash/rollout.test.ts': 300,
   'crash/machine.test.ts': 300,
@@ -26,6 +27,7 @@ const WEIGHTS = {
   'crash/cluster.test.ts': 190,
   'multicluster/placement.test.ts': 170,
   'crash/etcd.test.ts': 150,
+  'cluster/shared-etcd-cleanup.test.ts': 150,
   'rollout/maintenance.test.ts': 120,
   'multicluster/detach.test.ts': 120,
   'faults/business-apiserver.test.ts': 120,
