@@ -10,6 +10,7 @@ import * as x509 from '@peculiar/x509';
 import { X509Certificate, createPrivateKey, createPublicKey, randomBytes, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
 import { type KeyAlgorithm, generateCryptoKeyPair, importSigningKey, privateKeyToPem, signingParamsFor } from './keys';
+import { memoized } from './memo';
 
 // Node's webcrypto is the provider; the cast avoids depending on the DOM lib's `Crypto` type.
 (x509.cryptoProvider as unknown as { set(provider: unknown): void }).set(webcrypto);
@@ -162,6 +163,11 @@ export function canonicalIP(ip: string): string {
 }
 
 export function certInfo(pem: string): CertInfo {
+  // A copy: callers may change what they get.
+  return structuredClone(memoized('certInfo', [pem], () => readCertInfo(pem)));
+}
+
+function readCertInfo(pem: string): CertInfo {
   const cert = new x509.X509Certificate(pem);
   const node = new X509Certificate(pem);
   const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
@@ -205,16 +211,17 @@ export type RenewalVerdict = { renew: false } | { renew: true; reason: string };
  */
 export function needsRenewal(certPem: string | undefined, caPem: string, check: RenewalCheck): RenewalVerdict {
   if (!certPem || certPem.trim() === '') return { renew: true, reason: 'missing' };
-  let cert: X509Certificate;
   let info: CertInfo;
   try {
-    cert = new X509Certificate(certPem);
     info = certInfo(certPem);
   } catch {
     return { renew: true, reason: 'unreadable' };
   }
-  const ca = new X509Certificate(caPem);
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return { renew: true, reason: 'not signed by the CA' };
+  const signed = memoized('signedBy', [certPem, caPem], () => {
+    const [cert, ca] = [new X509Certificate(certPem), new X509Certificate(caPem)];
+    return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+  });
+  if (!signed) return { renew: true, reason: 'not signed by the CA' };
 
   const now = (check.now ?? new Date()).getTime();
   if (info.notBefore.getTime() > now) return { renew: true, reason: 'not valid yet' };
@@ -236,11 +243,13 @@ export function needsRenewal(certPem: string | undefined, caPem: string, check: 
 
 /** Whether `keyPem` is the private key of `certPem`. */
 export function keyMatchesCert(keyPem: string, certPem: string): boolean {
-  try {
-    const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
-    const fromCert = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
-    return fromKey.equals(fromCert);
-  } catch {
-    return false;
-  }
+  return memoized('keyMatchesCert', [keyPem, certPem], () => {
+    try {
+      const fromKey = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' });
+      const fromCert = new X509Certificate(certPem).publicKey.export({ type: 'spki', format: 'der' });
+      return fromKey.equals(fromCert);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -1,5 +1,6 @@
 // Key material as PEM strings, and the bridge between PEM and WebCrypto keys that @peculiar/x509 needs.
 import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto } from 'node:crypto';
+import { memoized } from './memo';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -30,7 +31,9 @@ export async function createKeyPair(algorithm: KeyAlgorithm = 'ecdsa-p256'): Pro
 
 /** The SPKI PEM of the public half of a private key (any format node:crypto reads). */
 export function publicKeyOf(privateKeyPem: string): string {
-  return createPublicKey(createPrivateKey(privateKeyPem)).export({ type: 'spki', format: 'pem' }).toString();
+  return memoized('publicKeyOf', [privateKeyPem], () =>
+    createPublicKey(createPrivateKey(privateKeyPem)).export({ type: 'spki', format: 'pem' }).toString(),
+  );
 }
 
 /** WebCrypto parameters for signing with a given key: ECDSA or RSA PKCS#1 v1.5, always SHA-256. */
