@@ -154,6 +154,25 @@ describe('FleetRollout: an addon target moves the pins wave by wave on a real AP
     assert.equal(owner?.manager, 'kokpit-rollout');
     assert.equal(await corednsPin('b'), undefined, 'b waits for the canary');
 
+    // An overlapping rollout made later is refused naming this one, and the running one keeps its plan (b and c stay
+    // Pending in their wave, not re-added as newcomers).
+    await new Promise((r) => setTimeout(r, 1100));
+    await createRollout('coredns-again', NEW);
+    const again = await rolloutWhere(
+      'coredns-again',
+      'refused',
+      (x) => x.status?.conditions?.some((c) => c.type === 'Valid' && c.status === 'False') ?? false,
+    );
+    assert.equal(again.status!.conditions!.find((c) => c.type === 'Valid')!.reason, 'OverlappingRollout');
+    assert.match(again.status!.conditions!.find((c) => c.type === 'Valid')!.message!, /FleetRollout coredns,/);
+    await new Promise((r) => setTimeout(r, 2000));
+    const kept = (await readRollout('coredns'))!;
+    assert.deepEqual(kept.status!.clusters!.map((x) => `${x.name}@${x.wave}:${x.state}${x.message ? ` (${x.message})` : ''}`).slice(1), [
+      'b@rest:Pending',
+      'c@rest:Pending',
+    ]);
+    await objects().delete({ apiVersion: API, kind: 'FleetRollout', metadata: { name: 'coredns-again' } } as KubernetesObject);
+
     await reportAddons('a');
     await rolloutWhere(
       'coredns',
