@@ -17,6 +17,12 @@ export interface InformerOptions<T extends KubernetesObject> {
 
 export class Informer<T extends KubernetesObject> {
   private lw: ListWatch<T> | undefined;
+  /**
+   * The ListWatch whose cache get/list answer from: the current one once its first list is in, the one it
+   * replaces until then. A restarted ListWatch starts empty, and a pass reading it mid-relist would see a fleet
+   * with clusters missing (a FleetRollout planned then put them in its last wave as newcomers).
+   */
+  private served: ListWatch<T> | undefined;
   private readonly handlers: Array<(obj: T, kind: EventKind) => void> = [];
   private stopped = false;
   private failures = 0;
@@ -56,11 +62,11 @@ export class Informer<T extends KubernetesObject> {
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.lw?.get(name, namespace);
+    return this.served?.get(name, namespace);
   }
 
   list(namespace?: string): readonly T[] {
-    return this.lw?.list(namespace) ?? [];
+    return this.served?.list(namespace) ?? [];
   }
 
   /**
@@ -76,6 +82,7 @@ export class Informer<T extends KubernetesObject> {
     const list: ListPromise<T> = async () => {
       const result = await this.opts.list();
       setImmediate(() => {
+        this.served = lw;
         if (!listedOnce && carried) {
           for (const obj of carried) {
             if (!lw.get(obj.metadata?.name ?? '', obj.metadata?.namespace)) this.handlers.forEach((h) => h(obj, 'delete'));

@@ -65,4 +65,50 @@ describe('Informer restarts on a real apiserver', function () {
       await informer.stop();
     }
   });
+
+  it('answers from the cache it had while a restarted watch relists, never from an empty one', async () => {
+    await core.createNamespacedConfigMap({ namespace: 'inf', body: { metadata: { name: 'steady' }, data: { a: '1' } } });
+    let lists = 0;
+    let relisting = false;
+    const informer = new Informer<V1ConfigMap>(kc, {
+      path: '/api/v1/namespaces/inf/configmaps',
+      // The relist after a restart is slow (a loaded API server): 1.5 s during which a reader must not see an empty fleet.
+      list: async () => {
+        if (lists++ > 0) {
+          relisting = true;
+          await new Promise((r) => setTimeout(r, 1500));
+        }
+        const result = await core.listNamespacedConfigMap({ namespace: 'inf' });
+        relisting = false;
+        return result as never;
+      },
+      backoff: { baseMs: 100, maxMs: 100 },
+    });
+    await informer.start();
+    try {
+      const names = () => informer.list().map((c) => c.metadata!.name);
+      assert.ok(names().includes('steady'));
+      // The watch is up once it delivers an object created after the list.
+      await core.createNamespacedConfigMap({ namespace: 'inf', body: { metadata: { name: 'probe' }, data: { a: '1' } } });
+      await waitFor('the watch delivering a new object', async () => (names().includes('probe') ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+      });
+      await (informer as unknown as { lw: { stop(): Promise<void> } }).lw.stop();
+      const seen: string[][] = [];
+      await waitFor('the restarted watch relisting', async () => (relisting ? true : undefined), { timeoutMs: 30_000, intervalMs: 10 });
+      while (relisting) {
+        seen.push(names());
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(seen.length > 5, `read ${seen.length} times during the relist`);
+      assert.deepEqual(
+        seen.filter((n) => !n.includes('steady')),
+        [],
+        'a read during the relist missed an object that never went away',
+      );
+    } finally {
+      await informer.stop();
+    }
+  });
 });
