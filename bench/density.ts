@@ -10,8 +10,8 @@
 // everything is torn down and every pid measured is checked to be gone (`leaked_pids`). Ctrl-C under `npm run bench`:
 // tsx's wrapper SIGKILLs its child when it does not acknowledge a signal within 30 ms (easily missed on a loaded
 // machine), so `npm run bench` runs `node --import tsx bench/run.ts` (no wrapper) and Ctrl-C stops it cleanly;
-// after a SIGKILL the pod processes and kwok still die with this process (PR_SET_PDEATHSIG) and the meta control plane is reaped by the next
-// control-plane start (src/controlplane/reaper.ts).
+// after a SIGKILL the pod processes and kwok still die with this process (PR_SET_PDEATHSIG) and the meta control
+// plane is reaped by the next control-plane start (src/controlplane/reaper.ts).
 //
 // `--etcd=dedicated`: one EtcdCluster (1 member) per BusinessCluster (spec.etcd.managed); `shared`: one EtcdCluster
 // that every BusinessCluster names in spec.etcd.clusterRef (its own --etcd-prefix each). `both` (default) runs

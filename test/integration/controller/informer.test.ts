@@ -86,7 +86,7 @@ describe('Informer restarts on a real apiserver', function () {
     });
     await informer.start();
     try {
-      const names = () => informer.list().map((c) => c.metadata!.name);
+      const names = () => informer.list().map((c) => c.metadata!.name!);
       assert.ok(names().includes('steady'));
       // The watch is up once it delivers an object created after the list.
       await core.createNamespacedConfigMap({ namespace: 'inf', body: { metadata: { name: 'probe' }, data: { a: '1' } } });
