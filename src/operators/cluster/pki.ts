@@ -3,7 +3,6 @@
 // expiry, or when the cluster's rotation annotation asks for it; never on an ordinary pass. Key material
 // goes from here into Secrets only: nothing in this file logs or returns it in messages.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { parse } from 'yaml';
 import type { BusinessCluster, DefaultedBusinessCluster } from '../../api';
 import {
   buildKubeconfig,
@@ -12,10 +11,12 @@ import {
   createKeyPair,
   issueCert,
   keyMatchesCert,
+  kubeconfigParts,
   needsRenewal,
   publicKeyOf,
   type CertKeyPair,
   type CertUsage,
+  type KubeconfigParts,
 } from '../../pki';
 import type { Applier } from '../../kit';
 import { KUBECONFIG_KEY, ROTATE_ANNOTATION, ROTATED_FOR_ANNOTATION, names } from './names';
@@ -281,17 +282,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** notAfter (ms) of the client certificate inside a kubeconfig that kubeconfigProblem accepted. */
 function kubeconfigNotAfter(text: string): number {
-  const user = (parse(text) as KubeconfigDoc).users?.[0]?.user;
-  return certInfo(Buffer.from(user?.['client-certificate-data'] ?? '', 'base64').toString('utf8')).notAfter.getTime();
+  return certInfo(kubeconfigParts(text).clientCertPem ?? '').notAfter.getTime();
 }
 
 function pick(m: Record<string, string> | undefined, key: string): Record<string, string> {
   return m?.[key] !== undefined ? { [key]: m[key] } : {};
-}
-
-interface KubeconfigDoc {
-  clusters?: Array<{ cluster?: { server?: string; 'certificate-authority-data'?: string } }>;
-  users?: Array<{ user?: { 'client-certificate-data'?: string; 'client-key-data'?: string } }>;
 }
 
 function kubeconfigProblem(
@@ -301,19 +296,15 @@ function kubeconfigProblem(
   now: Date,
 ): string | undefined {
   if (!text) return 'missing';
-  let doc: KubeconfigDoc;
+  let k: KubeconfigParts;
   try {
-    doc = parse(text) as KubeconfigDoc;
+    k = kubeconfigParts(text);
   } catch {
     return 'unreadable';
   }
-  const cluster = doc.clusters?.[0]?.cluster;
-  const user = doc.users?.[0]?.user;
-  if (cluster?.server !== spec.server) return `server changed to ${spec.server}`;
-  const fromB64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString('utf8') : undefined);
-  if (fromB64(cluster['certificate-authority-data']) !== ca.certPem) return 'CA changed';
-  const certPem = fromB64(user?.['client-certificate-data']);
-  const keyPem = fromB64(user?.['client-key-data']);
+  if (k.server !== spec.server) return `server changed to ${spec.server}`;
+  if (k.caPem !== ca.certPem) return 'CA changed';
+  const { clientCertPem: certPem, clientKeyPem: keyPem } = k;
   if (certPem && keyPem && !keyMatchesCert(keyPem, certPem)) return 'key does not match the certificate';
   const want = { commonName: spec.user, organizations: spec.organizations, usages: ['client'] as CertUsage[], renewDays: spec.renewDays };
   return leafProblem(certPem, keyPem, ca, want, now);
