@@ -24,7 +24,7 @@ export function apiRequestsTotal(metricsText: string): number {
 }
 
 /** Reads a cluster's counter (the kubeconfig is read once per cluster and kept while the sampler runs). */
-export function metricsReader(meta: KubeConfig): { read(bc: BusinessCluster): Promise<number>; forget(): void } {
+export function metricsReader(meta: KubeConfig): { read(bc: BusinessCluster): Promise<number> } {
   const kubeconfigs = new Map<string, Promise<KubeConfig>>();
   return {
     async read(bc) {
@@ -40,7 +40,6 @@ export function metricsReader(meta: KubeConfig): { read(bc: BusinessCluster): Pr
       if (res.status !== 200) throw new Error(`GET /metrics: HTTP ${res.status}`);
       return apiRequestsTotal(res.text);
     },
-    forget: () => kubeconfigs.clear(),
   };
 }
 
