@@ -66,6 +66,7 @@ log "$TAG"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 tar -C "$d" -xf "$ROOTFS"
+chmod 0755 "$d" # the rootfs tar's "." (debootstrap's mktemp -d, 0700) is the image's /: user 65532 must get past it
 (cd "$REPO" && tar -c "${FILES[@]}") | tar -C "$d" -x --one-top-level=opt/kokpit --no-same-owner
 chmod -R a+rX,go-w "$d/opt/kokpit"
 install -m 0755 "$NODE" "$d/usr/local/bin/node"
