@@ -9,31 +9,22 @@
 //   and the rest of its spec kept), b and c only after a soaked; x, which has no coredns, is not a target.
 import * as assert from 'node:assert/strict';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { BusinessCluster, FleetRollout } from '../../../src/api';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyStatus } from '../../../src/kit';
-import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
 import { startRolloutOperator, type RolloutOperator } from '../../../src/operators/rollout/operator';
-import { businessCluster, ensureNamespace, installDefaultVersions } from '../cluster/support';
+import { businessCluster } from '../cluster/support';
+import { API, TO, rolloutAccessors, startRolloutControlPlane, type Rollout } from './support';
 
-const API = 'kokpit.dev/v1alpha1';
 const NS = 'addons';
 const OLD = '1.11.3';
 const NEW = '1.12.1';
 const SOAK_S = 3;
 
-type Rollout = FleetRollout & KubernetesObject;
-type Cluster = BusinessCluster & KubernetesObject;
-
 describe('FleetRollout: an addon target moves the pins wave by wave on a real API server', function () {
   let cp: ControlPlane;
   let kc: KubeConfig;
   let op: RolloutOperator | undefined;
-  const objects = () => makeObjectApi(kc);
-  const readRollout = (name: string) => readObject<Rollout>(objects(), { apiVersion: API, kind: 'FleetRollout', metadata: { name } });
-  const readBC = async (name: string) =>
-    (await readObject<Cluster>(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: NS } }))!;
-  const apply = (o: object) => applyObject(objects(), o as KubernetesObject, { fieldManager: 'kokpit-test' });
+  const { objects, apply, readRollout, readBC, rolloutWhere } = rolloutAccessors(() => kc, NS);
 
   /** The cluster operator's last word, played by the test: every addon at its pin (coredns unpinned: OLD), ready. */
   async function reportAddons(name: string): Promise<void> {
@@ -46,7 +37,7 @@ describe('FleetRollout: an addon target moves the pins wave by wave on a real AP
     }));
     await applyStatus(kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: NS } }, 'businessclusters', {
       phase: 'Running',
-      version: 'v1.33.13',
+      version: TO,
       observedGeneration: gen,
       addons,
       conditions: [{ type: 'Ready', status: 'True', reason: 'Ready', observedGeneration: gen, lastTransitionTime: '2026-01-01T00:00:00Z' }],
@@ -54,7 +45,7 @@ describe('FleetRollout: an addon target moves the pins wave by wave on a real AP
   }
 
   async function cluster(name: string, addons: unknown[]): Promise<void> {
-    const bc = businessCluster(name, NS, { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } }, addons });
+    const bc = businessCluster(name, NS, { version: TO, etcd: { clusterRef: { name: 'shared' } }, addons });
     await apply({ ...bc, metadata: { name, namespace: NS, labels: { env: 'prod' } } });
     await reportAddons(name);
   }
@@ -75,26 +66,13 @@ describe('FleetRollout: an addon target moves the pins wave by wave on a real AP
       },
     });
 
-  const rolloutWhere = (name: string, what: string, ok: (r: Rollout) => boolean) =>
-    waitFor(
-      `rollout ${name}: ${what}`,
-      async (st) => {
-        const r = await readRollout(name);
-        st.lastReason = JSON.stringify(r?.status ?? {});
-        return r && ok(r) ? r : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 300 },
-    );
   const state = (r: Rollout, n: string) => r.status?.clusters?.find((x) => x.name === n)?.state;
   const corednsPin = async (n: string) => (await readBC(n)).spec.addons?.find((a) => a.name === 'coredns')?.version;
 
   before(async function () {
     this.timeout(300_000);
-    cp = await startControlPlane({});
+    cp = await startRolloutControlPlane(NS);
     kc = cp.kubeConfig();
-    await installCRDs(kc);
-    await ensureNamespace(kc, NS);
-    await installDefaultVersions(kc);
     // Two versions of coredns side by side (one object each), and kube-proxy.
     const manifests = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: kube-system\n';
     await apply({ apiVersion: API, kind: 'Addon', metadata: { name: 'coredns' }, spec: { version: OLD, manifests } });

@@ -11,50 +11,28 @@
 //   set are never touched.
 import * as assert from 'node:assert/strict';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { BusinessCluster, FleetRollout, MachineSet } from '../../../src/api';
+import type { MachineSet } from '../../../src/api';
 import { kubernetesVersion } from '../../../src/catalog/versions';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyStatus } from '../../../src/kit';
-import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
+import { applyObject, readObject } from '../../../src/kube';
 import { startRolloutOperator, type RolloutOperator } from '../../../src/operators/rollout/operator';
-import { businessCluster, ensureNamespace, installDefaultVersions } from '../cluster/support';
+import { businessCluster } from '../cluster/support';
+import { API, FROM, TO, rolloutAccessors, startRolloutControlPlane, type Rollout } from './support';
 
-const API = 'kokpit.dev/v1alpha1';
 const NS = 'machines';
-const FROM = 'v1.32.0';
-const TO = 'v1.33.13';
 const SOAK_S = 2;
 
-type Rollout = FleetRollout & KubernetesObject;
 type Set = MachineSet & KubernetesObject;
 
 describe('FleetRollout includeMachines: MachineSets follow the control plane on a real API server', function () {
   let cp: ControlPlane;
   let kc: KubeConfig;
   let op: RolloutOperator | undefined;
-  const objects = () => makeObjectApi(kc);
-  const apply = (o: object) => applyObject(objects(), o as KubernetesObject, { fieldManager: 'kokpit-test' });
-  const readRollout = (name: string) => readObject<Rollout>(objects(), { apiVersion: API, kind: 'FleetRollout', metadata: { name } });
+  const { objects, apply, readBC, clusterStatus, rolloutWhere: where } = rolloutAccessors(() => kc, NS);
   const readSet = async (name: string) =>
     (await readObject<Set>(objects(), { apiVersion: API, kind: 'MachineSet', metadata: { name, namespace: NS } }))!;
-  const readBC = async (name: string) =>
-    (await readObject<BusinessCluster & KubernetesObject>(objects(), {
-      apiVersion: API,
-      kind: 'BusinessCluster',
-      metadata: { name, namespace: NS },
-    }))!;
   const kubeletOf = (s: Set) => s.spec.template.spec.components?.find((c) => c.name === 'kubelet')?.version;
-
-  /** The cluster operator's last word, played by the test: Ready at `version` for `generation`. */
-  const clusterStatus = (name: string, version: string, generation: number) =>
-    applyStatus(kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: NS } }, 'businessclusters', {
-      phase: 'Running',
-      version,
-      observedGeneration: generation,
-      conditions: [
-        { type: 'Ready', status: 'True', reason: 'Ready', observedGeneration: generation, lastTransitionTime: '2026-01-01T00:00:00Z' },
-      ],
-    });
 
   /** The machine operator's report, played by the test: `updated` of 2 machines on the set's current template. */
   const setStatus = async (name: string, updated: number) => {
@@ -75,25 +53,13 @@ describe('FleetRollout includeMachines: MachineSets follow the control plane on 
       spec: { clusterRef: { name: cluster }, replicas: 2, template: { spec: { provider: 'kwok', role: 'worker', components } } },
     });
 
-  const rolloutWhere = (what: string, ok: (r: Rollout) => boolean) =>
-    waitFor(
-      `rollout: ${what}`,
-      async (st) => {
-        const r = await readRollout('with-machines');
-        st.lastReason = JSON.stringify(r?.status ?? {});
-        return r && ok(r) ? r : undefined;
-      },
-      { timeoutMs: 90_000, intervalMs: 300 },
-    );
+  const rolloutWhere = (what: string, ok: (r: Rollout) => boolean) => where('with-machines', what, ok);
   const rowOf = (r: Rollout) => r.status?.clusters?.find((x) => x.name === 'm');
 
   before(async function () {
     this.timeout(300_000);
-    cp = await startControlPlane({});
+    cp = await startRolloutControlPlane(NS);
     kc = cp.kubeConfig();
-    await installCRDs(kc);
-    await ensureNamespace(kc, NS);
-    await installDefaultVersions(kc);
     await applyObject(objects(), kubernetesVersion(FROM) as unknown as KubernetesObject);
     for (const [name, env] of [
       ['m', 'prod'],

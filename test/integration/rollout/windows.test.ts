@@ -11,84 +11,41 @@
 // starts c2.
 import * as assert from 'node:assert/strict';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import { RETRY_ANNOTATION, type BusinessCluster, type FleetRollout } from '../../../src/api';
+import { RETRY_ANNOTATION } from '../../../src/api';
 import { kubernetesVersion } from '../../../src/catalog/versions';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
-import { applyStatus } from '../../../src/kit';
-import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
+import { waitFor, type ControlPlane } from '../../../src/controlplane';
+import { applyObject } from '../../../src/kube';
 import { startRolloutOperator, type RolloutOperator } from '../../../src/operators/rollout/operator';
-import { businessCluster, ensureNamespace, installDefaultVersions } from '../cluster/support';
+import { businessCluster } from '../cluster/support';
+import { API, FROM, TO, rolloutAccessors, startRolloutControlPlane } from './support';
 
-const API = 'kokpit.dev/v1alpha1';
 const NS = 'windows';
-const FROM = 'v1.32.0';
-const TO = 'v1.33.13';
-
-type Rollout = FleetRollout & KubernetesObject;
-type Cluster = BusinessCluster & KubernetesObject;
 
 describe('FleetRollout: maintenance windows and catalog changes on a real API server (injectable clock)', function () {
   let cp: ControlPlane;
   let kc: KubeConfig;
   let op: RolloutOperator | undefined;
   let clock = Date.parse('2026-01-06T12:00:00Z');
-  const objects = () => makeObjectApi(kc);
-  const readRollout = (name: string) => readObject<Rollout>(objects(), { apiVersion: API, kind: 'FleetRollout', metadata: { name } });
-  const readBC = (name: string) =>
-    readObject<Cluster>(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: NS } });
+  const { objects, apply, readRollout, readBC, clusterStatus, rolloutWhere } = rolloutAccessors(() => kc, NS);
 
   async function readyCluster(name: string, windows: unknown[], env = 'windows'): Promise<void> {
     const bc = businessCluster(name, NS, { version: FROM, etcd: { clusterRef: { name: 'shared' } }, maintenance: { windows } });
-    await applyObject(objects(), { ...bc, metadata: { name, namespace: NS, labels: { env } } }, { fieldManager: 'kokpit-test' });
+    await apply({ ...bc, metadata: { name, namespace: NS, labels: { env } } });
     await clusterStatus(name, FROM, 1);
   }
 
-  /** The cluster operator's last word, played by the test: Ready at `version` for `generation`. */
-  async function clusterStatus(name: string, version: string, generation: number): Promise<void> {
-    const ready = {
-      type: 'Ready',
-      status: 'True',
-      reason: 'Ready',
-      observedGeneration: generation,
-      lastTransitionTime: '2026-01-01T00:00:00Z',
-    };
-    await applyStatus(kc, { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: NS } }, 'businessclusters', {
-      phase: 'Running',
-      version,
-      observedGeneration: generation,
-      conditions: [ready],
-    });
-  }
-
   const createRollout = (name: string, env: string, waves: unknown[]) =>
-    applyObject(
-      objects(),
-      {
-        apiVersion: API,
-        kind: 'FleetRollout',
-        metadata: { name },
-        spec: { target: { kubernetesVersion: TO }, clusters: { selector: { matchLabels: { env } } }, waves },
-      } as KubernetesObject,
-      { fieldManager: 'kokpit-test' },
-    );
-  const rolloutWhere = (name: string, what: string, ok: (r: Rollout) => boolean) =>
-    waitFor(
-      `rollout ${name}: ${what}`,
-      async (st) => {
-        const r = await readRollout(name);
-        st.lastReason = JSON.stringify(r?.status ?? {});
-        return r && ok(r) ? r : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 300 },
-    );
+    apply({
+      apiVersion: API,
+      kind: 'FleetRollout',
+      metadata: { name },
+      spec: { target: { kubernetesVersion: TO }, clusters: { selector: { matchLabels: { env } } }, waves },
+    });
 
   before(async function () {
     this.timeout(300_000);
-    cp = await startControlPlane({});
+    cp = await startRolloutControlPlane(NS);
     kc = cp.kubeConfig();
-    await installCRDs(kc);
-    await ensureNamespace(kc, NS);
-    await installDefaultVersions(kc);
     await readyCluster('w', [{ start: '22:00', duration: '2h', timeZone: 'UTC' }]);
     await readyCluster('bad', [{ schedule: '0 2 * * Tux', duration: '2h' }]);
     op = await startRolloutOperator({ kc, now: () => new Date(clock) });
@@ -151,7 +108,7 @@ describe('FleetRollout: maintenance windows and catalog changes on a real API se
       { name: 'rest', clusters: '100%' },
     ]);
     await rolloutWhere('catalog', 'c1 upgrading', (r) => r.status?.clusters?.find((x) => x.name === 'c1')?.state === 'Upgrading');
-    await applyObject(objects(), kubernetesVersion(TO, 'Deprecated') as unknown as KubernetesObject, { fieldManager: 'kokpit-test' });
+    await apply(kubernetesVersion(TO, 'Deprecated'));
     const skipped = await rolloutWhere(
       'catalog',
       'c2 skipped',
@@ -175,7 +132,7 @@ describe('FleetRollout: maintenance windows and catalog changes on a real API se
     assert.equal(failed.status!.conditions!.find((c) => c.type === 'Progressing')!.reason, 'TargetNotUsable');
     assert.equal((await readBC('c2'))?.metadata.generation, 1, 'c2 was never asked to move');
 
-    await applyObject(objects(), kubernetesVersion(TO) as unknown as KubernetesObject, { fieldManager: 'kokpit-test' });
+    await apply(kubernetesVersion(TO));
     await applyObject(
       objects(),
       {

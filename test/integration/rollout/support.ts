@@ -1,0 +1,70 @@
+// Shared by the rollout operator's tests on a real API server where the test plays the other operators
+// (windows.test.ts, addon-target.test.ts, include-machines.test.ts): the meta control plane with kokpit's CRDs and
+// default catalog, and the accessors each of them used to write out for itself.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { BusinessCluster, FleetRollout } from '../../../src/api';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { applyStatus } from '../../../src/kit';
+import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
+import { ensureNamespace, installDefaultVersions } from '../cluster/support';
+
+export const API = 'kokpit.dev/v1alpha1';
+export const FROM = 'v1.32.0';
+export const TO = 'v1.33.13';
+
+export type Rollout = FleetRollout & KubernetesObject;
+export type Cluster = BusinessCluster & KubernetesObject;
+
+/** A meta control plane with the CRDs, the namespace `ns` and the default KubernetesVersions. */
+export async function startRolloutControlPlane(ns: string): Promise<ControlPlane> {
+  const cp = await startControlPlane({});
+  try {
+    const kc = cp.kubeConfig();
+    await installCRDs(kc);
+    await ensureNamespace(kc, ns);
+    await installDefaultVersions(kc);
+    return cp;
+  } catch (e) {
+    await cp.stop();
+    throw e;
+  }
+}
+
+/**
+ * Reads and writes against the API server `kc()` names (a getter: the tests make it in `before`), BusinessClusters
+ * in `ns`; the test's own writes go under the field manager `kokpit-test`.
+ */
+export function rolloutAccessors(kc: () => KubeConfig, ns: string) {
+  const objects = () => makeObjectApi(kc());
+  const readRollout = (name: string) => readObject<Rollout>(objects(), { apiVersion: API, kind: 'FleetRollout', metadata: { name } });
+  return {
+    objects,
+    readRollout,
+    apply: (o: object) => applyObject(objects(), o as KubernetesObject, { fieldManager: 'kokpit-test' }),
+    readBC: async (name: string) =>
+      (await readObject<Cluster>(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: ns } }))!,
+
+    /** The cluster operator's last word, played by the test: Ready at `version` for `generation`. */
+    clusterStatus: (name: string, version: string, generation: number) =>
+      applyStatus(kc(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: ns } }, 'businessclusters', {
+        phase: 'Running',
+        version,
+        observedGeneration: generation,
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'Ready', observedGeneration: generation, lastTransitionTime: '2026-01-01T00:00:00Z' },
+        ],
+      }),
+
+    /** Waits until rollout `name` satisfies `ok`; a timeout says what its status was last. */
+    rolloutWhere: (name: string, what: string, ok: (r: Rollout) => boolean) =>
+      waitFor(
+        `rollout ${name}: ${what}`,
+        async (st) => {
+          const r = await readRollout(name);
+          st.lastReason = JSON.stringify(r?.status ?? {});
+          return r && ok(r) ? r : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 300 },
+      ),
+  };
+}
