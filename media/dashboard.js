@@ -39,7 +39,7 @@
       sort: (r) => ratio(r.machinesReady, r.machinesTotal),
       draw: drawMachines,
     },
-    { key: 'last', label: 'Last event', fields: ['lastMessage', 'lastTime'], sort: (r) => r.lastTime || '', draw: drawLast },
+    { key: 'last', label: 'Last event', fields: ['lastMessage', 'lastTime', 'lastWarning'], sort: (r) => r.lastTime || '', draw: drawLast },
   ];
 
   const table = document.getElementById('fleet');
@@ -121,7 +121,7 @@
       const t = text(td, 'time', shortTime(r.lastTime), 'dim');
       t.dateTime = r.lastTime;
     }
-    if (r.lastMessage) text(td, 'span', ' ' + r.lastMessage, 'msg');
+    if (r.lastMessage) text(td, 'span', ' ' + r.lastMessage, r.lastWarning ? 'msg warn' : 'msg');
     td.title = r.lastMessage || '';
   }
   function humanBytes(n) {

@@ -4,6 +4,7 @@
 // to one cluster is one small update, not a re-render.
 // The webview (src/extension/dashboard/, media/dashboard.js) only draws these rows.
 import type { BusinessCluster, Condition, EtcdCluster, FleetRollout, Machine } from '../api';
+import type { ClusterEvent } from './cluster-events';
 import type { FleetStatus } from './model';
 import { mentions, movingTo, type RolloutMention } from './rollouts';
 
@@ -30,9 +31,11 @@ export interface DashboardRow {
   dbSize?: number;
   machinesReady: number;
   machinesTotal: number;
-  /** The newest condition with a message (the tree's watches carry no Events). */
+  /** The newest of the cluster's Events (while the dashboard watches them) and its conditions with a message. */
   lastMessage?: string;
   lastTime?: string;
+  /** Set when the last message is a Warning Event or a False condition. */
+  lastWarning?: boolean;
   /** The DB size over the last hour as SVG polyline points in a SPARK_WIDTH × SPARK_HEIGHT box. */
   spark: string;
   /** The business apiserver's requests per second at the last two reads of its `/metrics` (while shown). */
@@ -78,6 +81,8 @@ export class DashboardModel {
   private readonly apiCounter = new Map<string, [number, number]>();
   private readonly apiRates = new Map<string, Array<[number, number]>>();
   private readonly apiErrors = new Map<string, string>();
+  /** The newest Event about each cluster (./cluster-events.ts), by cluster key. */
+  private readonly events = new Map<string, ClusterEvent>();
   private readonly rowCache = new Map<string, DashboardRow>();
   /** Cluster keys by the key of the EtcdCluster they use, so an etcd change finds its rows without a scan. */
   private readonly onEtcd = new Map<string, Set<string>>();
@@ -168,7 +173,7 @@ export class DashboardModel {
       this.onEtcd.get(ek)!.add(k);
     } else {
       this.clusters.delete(k);
-      for (const m of [this.apiCounter, this.apiRates, this.apiErrors]) m.delete(k);
+      for (const m of [this.apiCounter, this.apiRates, this.apiErrors, this.events]) m.delete(k);
     }
     return this.touch([k]);
   }
@@ -198,6 +203,22 @@ export class DashboardModel {
     this.apiCounter.set(id, [t, total]);
     if (rate !== undefined) this.apiRates.set(id, pushSample(this.apiRates.get(id) ?? [], t, rate));
     return this.touch([id]);
+  }
+
+  /**
+   * An Event about a cluster: kept when it is the newest seen for it; `removed` (an expired Event) forgets it if it
+   * is the one kept. Events of clusters not (yet) in the model are dropped: a new cluster's own Events come later.
+   */
+  recordEvent(ev: ClusterEvent, removed = false): string[] {
+    const kept = this.events.get(ev.id);
+    if (removed) {
+      if (kept?.event !== ev.event) return [];
+      this.events.delete(ev.id);
+      return this.touch([ev.id]);
+    }
+    if (!this.clusters.has(ev.id) || (kept && kept.event !== ev.event && kept.time > ev.time)) return [];
+    this.events.set(ev.id, ev);
+    return this.touch([ev.id]);
   }
 
   private clustersOnEtcd(etcdKey: string): string[] {
@@ -233,7 +254,7 @@ export class DashboardModel {
     const ec = this.etcds.get(key(ns, etcdName));
     const components = bc.status?.components ?? [];
     const ms = [...(this.machines.get(id)?.values() ?? [])];
-    const last = lastCondition(bc.status?.conditions);
+    const last = this.lastSaid(id, bc);
     return {
       id,
       namespace: ns,
@@ -248,11 +269,22 @@ export class DashboardModel {
       ...etcdFacts(ec),
       machinesReady: ms.filter((m) => m.status?.conditions?.some((c) => c.type === 'NodeReady' && c.status === 'True')).length,
       machinesTotal: ms.length,
-      lastMessage: last?.message,
-      lastTime: last?.lastTransitionTime,
+      ...last,
       spark: sparkline(this.samples.get(key(ns, etcdName)) ?? [], this.now()),
       ...this.apiFacts(id),
     };
+  }
+
+  /** The newer of the kept Event and the newest condition with a message (an Event on a tie: it says more). */
+  private lastSaid(id: string, bc: BusinessCluster): Pick<DashboardRow, 'lastMessage' | 'lastTime' | 'lastWarning'> {
+    const cnd = lastCondition(bc.status?.conditions);
+    const ev = this.events.get(id);
+    const cndTime = cnd?.lastTransitionTime ? new Date(cnd.lastTransitionTime).toISOString() : '';
+    if (ev && ev.time >= cndTime) {
+      return { lastMessage: ev.reason ? `${ev.reason}: ${ev.message}` : ev.message, lastTime: ev.time, lastWarning: ev.type === 'Warning' };
+    }
+    if (!cnd) return { lastMessage: undefined, lastTime: undefined, lastWarning: undefined };
+    return { lastMessage: cnd.message, lastTime: cnd.lastTransitionTime, lastWarning: cnd.status === 'False' };
   }
 
   private apiFacts(id: string): Pick<DashboardRow, 'apiRate' | 'apiSpark' | 'apiError'> {

@@ -2,8 +2,8 @@
 // 1. The webview page alone in chromium (the extension's page, CSP and media/dashboard.js; an acquireVsCodeApi shim):
 //    sorting, filtering, keyboard, reveal messages, windowed rows, updates, no CSP violation.
 // 2. The packaged extension in code-server against a real kube-apiserver + etcd (src/controlplane) holding kokpit
-//    objects: "Kokpit: Open Fleet Dashboard" shows the fleet, a status written through the API shows up in the
-//    table, Enter on a row reveals the cluster in the Fleet view. No reconcilers run: the test writes every status.
+//    objects: "Kokpit: Open Fleet Dashboard" shows the fleet, a status and an Event written through the API show up in
+//    the table, Enter on a row reveals the cluster in the Fleet view. No reconcilers run: the test writes every status.
 // Screenshots go to $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -321,6 +321,24 @@ describe('ui: the Fleet dashboard in code-server', function () {
     log(`status change shown in the dashboard ${Date.now() - written} ms after the write`);
     await beta.locator('td', { hasText: 'kube-apiserver is not ready' }).waitFor({ timeout: STEP_MS });
     await wb.screenshot('dashboard-status-change');
+
+    // An Event about alpha (as the operators record them) is its "Last event", newer than its conditions.
+    await kc.makeApiClient(CoreV1Api).createNamespacedEvent({
+      namespace: NS,
+      body: {
+        metadata: { name: 'alpha.ui', namespace: NS },
+        involvedObject: { apiVersion: 'kokpit.dev/v1alpha1', kind: 'BusinessCluster', name: 'alpha', namespace: NS },
+        type: 'Warning',
+        reason: 'EtcdUnhealthy',
+        message: 'member alpha-etcd-0 is not answering',
+        source: { component: 'kokpit-cluster-operator' },
+        firstTimestamp: new Date(),
+        lastTimestamp: new Date(),
+        count: 1,
+      },
+    });
+    await alpha.locator('td', { hasText: 'EtcdUnhealthy: member alpha-etcd-0 is not answering' }).waitFor({ timeout: STEP_MS });
+    await wb.screenshot('dashboard-last-event');
   });
 
   it('Enter on a row reveals the cluster in the Fleet view', async () => {

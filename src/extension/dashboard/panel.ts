@@ -3,9 +3,11 @@
 // The model lives as long as the extension, so the etcd DB size sparklines have history when the panel opens.
 // While the panel is open, the rows the webview shows get their business apiserver's request rate
 // (src/fleet/api-rate.ts): the webview says which rows are in its window, the sampler reads only those.
+// While it is open, the BusinessClusters' Events are watched too (src/fleet/cluster-events.ts) for "Last event".
 import * as vscode from 'vscode';
 import type { BusinessCluster } from '../../api';
 import { ApiRateSampler, metricsReader } from '../../fleet/api-rate';
+import { ClusterEventsWatch } from '../../fleet/cluster-events';
 import { DashboardFeed, DashboardModel, type DashboardObject } from '../../fleet/dashboard';
 import type { FleetController } from '../fleet/controller';
 import type { ObjectRef } from '../model/fleet-connection';
@@ -27,6 +29,7 @@ export class FleetDashboard implements vscode.Disposable {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly subscriptions: vscode.Disposable[];
   private sampler: ApiRateSampler | undefined;
+  private events: ClusterEventsWatch | undefined;
   private visible: string[] = [];
 
   constructor(
@@ -58,14 +61,14 @@ export class FleetDashboard implements vscode.Disposable {
     panel.webview.onDidReceiveMessage((m: FromWebview) => this.received(m));
     panel.onDidDispose(() => {
       this.panel = undefined;
-      this.stopSampler();
+      this.stopWatching();
     });
     this.panel = panel;
-    this.startSampler();
+    this.startWatching();
   }
 
   dispose(): void {
-    this.stopSampler();
+    this.stopWatching();
     if (this.timer) clearTimeout(this.timer);
     for (const s of this.subscriptions) s.dispose();
     this.panel?.dispose();
@@ -77,10 +80,15 @@ export class FleetDashboard implements vscode.Disposable {
     else if (m.type === 'visible') this.visible = m.ids.slice(0, MAX_SAMPLED_ROWS);
   }
 
-  /** Reads the shown rows' API request rates while the panel is open and connected (a new connection restarts it). */
-  private startSampler(): void {
+  /**
+   * While the panel is open and connected (a new connection restarts both): the shown rows' API request rates,
+   * and the clusters' Events.
+   */
+  private startWatching(): void {
     const meta = this.fleet.metaKubeConfig;
     if (!this.panel || !meta) return;
+    this.events = new ClusterEventsWatch(meta, (ev, removed) => this.markChanged(this.model.recordEvent(ev, removed)));
+    void this.events.start();
     const reader = metricsReader(meta);
     this.sampler = new ApiRateSampler({
       clusters: () =>
@@ -95,9 +103,11 @@ export class FleetDashboard implements vscode.Disposable {
     this.sampler.start();
   }
 
-  private stopSampler(): void {
+  private stopWatching(): void {
     this.sampler?.stop();
     this.sampler = undefined;
+    void this.events?.stop();
+    this.events = undefined;
   }
 
   private postAll(): void {
@@ -111,8 +121,8 @@ export class FleetDashboard implements vscode.Disposable {
   private reload(): void {
     this.model = DashboardModel.of((k) => this.fleet.objectsOfKind(k));
     this.feed = new DashboardFeed(this.model);
-    this.stopSampler();
-    this.startSampler();
+    this.stopWatching();
+    this.startWatching();
     if (this.panel) this.postAll();
   }
 

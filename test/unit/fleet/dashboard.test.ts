@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { BusinessCluster, FleetRollout } from '../../../src/api';
 import { DashboardFeed, DashboardModel, diffRow, lastCondition, sparkline, SPARK_HEIGHT, SPARK_WIDTH } from '../../../src/fleet/dashboard';
+import { clusterEventOf, type ClusterEvent } from '../../../src/fleet/cluster-events';
 import { businessCluster, etcdCluster, machine } from '../../support/objects';
 
 function clock(start = 1_000_000_000) {
@@ -89,6 +90,59 @@ describe('DashboardModel', () => {
     assert.deepEqual([m.row('default/a')!.lastMessage, m.row('default/a')!.status], ['control plane is Degraded', 'error']);
   });
 
+  it('shows the newest of the cluster’s Events and its conditions, and forgets an expired Event', () => {
+    const m = new DashboardModel();
+    const bc = businessCluster('a', 'default', 'Degraded');
+    bc.status!.conditions![0].lastTransitionTime = '2026-01-02T00:00:00Z';
+    m.upsert(bc);
+    const ev = (event: string, time: string, over: Partial<ClusterEvent> = {}): ClusterEvent => ({
+      id: 'default/a',
+      event: `default/${event}`,
+      type: 'Warning',
+      reason: 'EtcdUnhealthy',
+      message: 'member a-etcd-0 is not answering',
+      time,
+      ...over,
+    });
+    assert.deepEqual(m.recordEvent(ev('e1', '2026-01-01T00:00:00.000Z')), ['default/a']);
+    assert.equal(m.row('default/a')!.lastMessage, 'control plane is Degraded', 'an older Event loses to the condition');
+    m.recordEvent(ev('e2', '2026-01-03T00:00:00.000Z'));
+    assert.deepEqual(
+      [m.row('default/a')!.lastMessage, m.row('default/a')!.lastTime, m.row('default/a')!.lastWarning],
+      ['EtcdUnhealthy: member a-etcd-0 is not answering', '2026-01-03T00:00:00.000Z', true],
+    );
+    assert.deepEqual(m.recordEvent(ev('e1', '2026-01-02T12:00:00.000Z')), [], 'an older Event does not replace a newer one');
+    m.recordEvent(ev('e2', '2026-01-04T00:00:00.000Z', { type: 'Normal', reason: 'Upgraded', message: 'to v1.33.13' }));
+    assert.deepEqual([m.row('default/a')!.lastMessage, m.row('default/a')!.lastWarning], ['Upgraded: to v1.33.13', false]);
+    assert.deepEqual(m.recordEvent(ev('e1', '2026-01-01T00:00:00.000Z'), true), [], 'removing another Event changes nothing');
+    m.recordEvent(ev('e2', '2026-01-04T00:00:00.000Z'), true);
+    assert.equal(m.row('default/a')!.lastMessage, 'control plane is Degraded', 'an expired Event falls back to the condition');
+    assert.deepEqual(m.recordEvent({ ...ev('e3', '2026-01-05T00:00:00.000Z'), id: 'default/gone' }), [], 'no row, no Event kept');
+  });
+
+  it('reads a BusinessCluster’s Event from a list (Dates) or a watch (strings), and nothing else', () => {
+    const base = {
+      metadata: { name: 'a.1', namespace: 'team' },
+      involvedObject: { kind: 'BusinessCluster', name: 'a', namespace: 'team' },
+      reason: 'Degraded',
+      message: 'etcd lost quorum',
+      type: 'Warning',
+    };
+    const fromList = clusterEventOf({ ...base, lastTimestamp: new Date('2026-01-03T00:00:00Z') });
+    const fromWatch = clusterEventOf({ ...base, series: { lastObservedTime: '2026-01-03T00:00:00Z' as never, count: 2 } });
+    assert.deepEqual(fromList, {
+      id: 'team/a',
+      event: 'team/a.1',
+      type: 'Warning',
+      reason: 'Degraded',
+      message: 'etcd lost quorum',
+      time: '2026-01-03T00:00:00.000Z',
+    });
+    assert.deepEqual(fromWatch, fromList);
+    assert.equal(clusterEventOf({ ...base, involvedObject: { kind: 'Pod', name: 'a' }, lastTimestamp: new Date() }), undefined);
+    assert.equal(clusterEventOf({ ...base, metadata: { name: 'x' } }), undefined, 'no time at all');
+  });
+
   it('removes rows, machines and etcd facts on delete', () => {
     const m = new DashboardModel();
     m.upsert(businessCluster('a'));
@@ -155,7 +209,7 @@ describe('diffRow and DashboardFeed', () => {
     const after = m.row('default/a')!;
     const u = diffRow('default/a', before, after);
     assert.ok(u && 'set' in u);
-    assert.deepEqual(Object.keys(u.set).sort(), ['lastMessage', 'phase', 'status']);
+    assert.deepEqual(Object.keys(u.set).sort(), ['lastMessage', 'lastWarning', 'phase', 'status']);
     assert.deepEqual(diffRow('default/a', undefined, after), { id: 'default/a', row: after });
     assert.deepEqual(diffRow('default/a', after, undefined), { id: 'default/a', removed: true });
     assert.equal(diffRow('default/a', after, { ...after }), undefined, 'an equal row sends nothing');
