@@ -331,7 +331,7 @@ describe('ui: the Fleet dashboard in code-server', function () {
         type: 'Warning',
         reason: 'EtcdUnhealthy',
         message: 'member alpha-etcd-0 is not answering',
-        source: { component: 'kokpit-cluster-operator' },
+        source: { component: 'cluster-operator' },
         firstTimestamp: new Date(),
         lastTimestamp: new Date(),
         count: 1,

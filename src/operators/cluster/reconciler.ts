@@ -29,6 +29,7 @@ import {
 } from '../../kube';
 import { caSecretName, clientEndpoint, LABEL_CLUSTER as ETCD_CLUSTER_LABEL } from '../../api/etcd-names';
 import { podIPResolver, type MemberResolver } from '../../kit/etcd-access';
+import { KubeEventRecorder, type EventRecorder } from '../../kit/events';
 import {
   addFinalizer,
   Applier,
@@ -177,6 +178,7 @@ export class ClusterReconciler {
   private readonly rt: ClusterRuntime;
   private readonly log: Logger;
   private readonly core: CoreV1Api;
+  private readonly events: EventRecorder;
   private autoTypeCache: { at: number; value: 'LoadBalancer' | 'NodePort' } | undefined;
 
   constructor(rt: ClusterRuntime) {
@@ -185,6 +187,7 @@ export class ClusterReconciler {
     this.metaApplier = new OwnedApplier(makeObjectApi(this.rt.kc), rt.cache);
     this.log = rt.log ?? silentLogger;
     this.core = this.rt.kc.makeApiClient(CoreV1Api);
+    this.events = new KubeEventRecorder(this.rt.kc, 'cluster-operator', this.log);
   }
 
   /** The level-triggered entry point: `namespace/name` in, nothing/requeue out. */
@@ -856,7 +859,11 @@ export class ClusterReconciler {
     await this.recordEvents(c, prev.conditions ?? [], conditions);
   }
 
-  /** One Event per condition that newly turned False with a new reason: the precise message users see in `kubectl describe`. */
+  /**
+   * One Event per condition that newly turned False with a new reason: the precise message users see in
+   * `kubectl describe`. The kit's recorder names it after (cluster, reason, message), so the same transition seen
+   * again (after a restart, or a flap) bumps its count instead of adding an Event.
+   */
   private async recordEvents(
     c: BusinessCluster,
     before: BusinessClusterStatus['conditions'] & object,
@@ -866,31 +873,8 @@ export class ClusterReconciler {
       if (cnd.status !== 'False' || cnd.type === 'Ready' || cnd.reason === 'ReconcileError') continue;
       const old = before.find((b) => b.type === cnd.type);
       if (old && old.status === cnd.status && old.reason === cnd.reason) continue;
-      try {
-        await this.core.createNamespacedEvent({
-          namespace: c.metadata.namespace ?? 'default',
-          body: {
-            metadata: { generateName: `${c.metadata.name}.`, namespace: c.metadata.namespace },
-            involvedObject: {
-              apiVersion: API,
-              kind: 'BusinessCluster',
-              name: c.metadata.name,
-              namespace: c.metadata.namespace,
-              uid: c.metadata.uid,
-            },
-            type: 'Warning',
-            reason: cnd.reason,
-            message: cnd.message ?? cnd.type,
-            source: { component: 'kokpit-cluster-operator' },
-            reportingComponent: 'kokpit.dev/cluster-operator',
-            firstTimestamp: new Date(),
-            lastTimestamp: new Date(),
-            count: 1,
-          },
-        });
-      } catch (e) {
-        this.log.warn(`${keyOf(c)}: recording event ${cnd.reason}: ${describeKubeError(e)}`);
-      }
+      const target = { apiVersion: API, kind: 'BusinessCluster', metadata: c.metadata };
+      await this.events.record(target, 'Warning', cnd.reason ?? cnd.type, cnd.message ?? cnd.type);
     }
   }
 }

@@ -11,7 +11,7 @@ import { describeKubeError, makeObjectApi, readObject } from '../../kube';
 import { planComponents, type PlannedComponent } from './components';
 import { findCondition, mergeConditions, type ConditionInput } from '../../kit';
 import { KwokUnavailableError, type ClusterConnection, type ClusterConnections } from './connections';
-import { noEvents, type EventRecorder } from './events';
+import { noEvents, type EventRecorder } from '../../kit/events';
 import {
   API,
   KUBECONFIG_KEY,

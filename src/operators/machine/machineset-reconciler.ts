@@ -5,7 +5,7 @@ import type { Machine, MachineSet, MachineSetStatus } from '../../api';
 import { type Logger, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { applyObject, deleteObject, listObjects, makeObjectApi, readObject } from '../../kube';
 import { findCondition, mergeConditions, type ConditionInput } from '../../kit';
-import { noEvents, type EventRecorder } from './events';
+import { noEvents, type EventRecorder } from '../../kit/events';
 import { API, MACHINESET_LABEL, TEMPLATE_HASH_LABEL, machineIndexOf } from './names';
 import { renderSetMachine, templateHashOf } from './render';
 import { planRollout, type MachineFacts } from './rollout';

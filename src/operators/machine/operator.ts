@@ -12,7 +12,7 @@ import { kokpitWatch } from '../../controller/shared-informers';
 import { withUserAgent } from '../../kube';
 import { ComponentReconciler } from './component-reconciler';
 import { ClusterConnections } from './connections';
-import { KubeEventRecorder } from './events';
+import { KubeEventRecorder } from '../../kit/events';
 import { MachineReconciler } from './machine-reconciler';
 import { MACHINE_OPERATOR_AGENT } from './names';
 import { KindProvider } from './providers/kind';

@@ -3,8 +3,8 @@
 // name is derived from those three, so an operator restart keeps counting on the same Event.
 import { CoreV1Api, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-import type { Logger } from '../../controller/reconciler';
-import { describeKubeError, isConflict, isNotFound } from '../../kube';
+import type { Logger } from '../controller/reconciler';
+import { describeKubeError, isConflict, isNotFound } from '../kube';
 
 export interface EventTarget {
   apiVersion: string;
