@@ -1,10 +1,13 @@
 // The manager's RBAC (config/rbac) is least privilege, both ways, as the API server sees it: the manager runs as
 // its ServiceAccount (a TokenRequest token) against a real meta control plane with only that RBAC, and drives
-// every operator through its work — an EtcdCluster created, scaled 1 → 3, backed up (on demand and on a schedule
-// with retention), a BusinessCluster to Ready with its managed etcd, a MachineSet of kwok Machines, a
-// FleetRollout, a BusinessCluster on the shared etcd (its finalizer), then everything deleted (finalizers). Its
-// business pods run as processes (the sandbox's pod runner). The audit log (every request, reads too) must show
-// no request of the ServiceAccount forbidden, and every verb/resource pair the roles grant used at least once.
+// every operator through its work — an EtcdCluster created at 3.5.34, scaled 1 → 3, backed up on demand, upgraded
+// to 3.5.35 member by member, healed (a member pod deleted), scaled 3 → 1, backed up on a schedule with
+// retention; a BusinessCluster at v1.32.0 to Ready with addons and its managed etcd, a MachineSet of kwok Machines
+// naming a kubelet Component, a FleetRollout with includeMachines moving it to v1.33.13 (control plane, then the
+// MachineSet's kubelet); a BusinessCluster on the shared etcd (its finalizer); then everything deleted
+// (finalizers). Its business pods run as processes (the sandbox's pod runner). The audit log (every request, reads
+// too) must show no request of the ServiceAccount forbidden, and every verb/resource pair the roles grant used at
+// least once.
 import * as assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -12,13 +15,14 @@ import * as https from 'node:https';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Pod, type V1Secret } from '@kubernetes/client-node';
 import { API_VERSION } from '../../../src/api';
 import { applyObject, listObjects, loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
 import { buildKubeconfig } from '../../../src/pki';
 import { Manager } from '../../../src/manager/manager';
 import { kokpitOperators } from '../../../src/manager/operators';
-import { podIPResolver } from '../../../src/operators/etcd/access';
+import { EtcdMembers, podIPResolver } from '../../../src/operators/etcd/access';
+import { clientSecretName } from '../../../src/operators/etcd/names';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { installKokpitBase } from '../../../src/local/meta';
@@ -31,6 +35,8 @@ import { AuditWrites, type AuditEvent, type AuditMark } from '../../support/audi
 const NS = 'rbac';
 const SA_USER = 'system:serviceaccount:kokpit-system:kokpit-manager';
 const BIN = path.resolve('bin/kokpit.js');
+const FROM = 'v1.32.0';
+const TO = 'v1.33.13';
 const log = (l: string) => process.stderr.write(`  ${l}\n`);
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
@@ -159,27 +165,25 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
   const objects = () => makeObjectApi(admin);
   const read = (kind: string, name: string) =>
     readObject<Obj>(objects(), { apiVersion: API_VERSION, kind, metadata: { name, namespace: NS } });
-  const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 240_000) =>
+  const until = <T>(what: string, fn: (st: { lastReason?: string }) => Promise<T | undefined>, timeoutMs = 240_000) =>
     waitFor(what, fn, { timeoutMs, intervalMs: 1000 });
 
-  it('etcd: an EtcdCluster created, scaled 1 → 3 → 1, backed up on demand and on a schedule (with retention)', async () => {
-    await applyObject(objects(), {
-      apiVersion: API_VERSION,
-      kind: 'EtcdCluster',
-      metadata: { name: 'e1', namespace: NS },
-      spec: { replicas: 1, version: '3.5.35', backup: { schedule: '* * * * *', retain: 1 } },
-    } as KubernetesObject);
-    await until('e1 Running with 1 member', async () => ((await read('EtcdCluster', 'e1'))?.status?.readyMembers === 1 ? true : undefined));
-    await applyObject(
+  const etcdCluster = (spec: Record<string, unknown>, fieldManager?: string) =>
+    applyObject(
       objects(),
-      { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: 'e1', namespace: NS }, spec: { replicas: 3 } } as KubernetesObject,
-      {
-        fieldManager: 'rbac-test-scale',
-      },
+      { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: 'e1', namespace: NS }, spec } as KubernetesObject,
+      fieldManager ? { fieldManager } : undefined,
     );
-    await until('e1 scaled to 3 ready members', async () =>
-      (await read('EtcdCluster', 'e1'))?.status?.readyMembers === 3 ? true : undefined,
-    );
+  type Member = { name: string; id?: string; healthy?: boolean; leader?: boolean; version?: string };
+  const e1 = async () =>
+    (await read('EtcdCluster', 'e1'))?.status as { readyMembers?: number; currentVersion?: string; members?: Member[] };
+  const e1Pods = async () => await listObjects<Obj>(objects(), 'v1', 'Pod', { namespace: NS, labelSelector: 'kokpit.dev/etcd-cluster=e1' });
+
+  it('etcd: an EtcdCluster created at 3.5.34, scaled 1 → 3, backed up on demand', async () => {
+    await etcdCluster({ replicas: 1, version: '3.5.34', backup: { schedule: '* * * * *', retain: 1 } });
+    await until('e1 Running with 1 member', async () => ((await e1())?.readyMembers === 1 ? true : undefined));
+    await etcdCluster({ replicas: 3 }, 'rbac-test-scale');
+    await until('e1 scaled to 3 ready members', async () => ((await e1())?.readyMembers === 3 ? true : undefined));
     await applyObject(objects(), {
       apiVersion: API_VERSION,
       kind: 'EtcdBackup',
@@ -191,17 +195,72 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
       assert.notEqual(phase, 'Failed');
       return phase === 'Completed' ? true : undefined;
     });
-    // Scale down: members removed, their pods and claims deleted.
-    await applyObject(
-      objects(),
-      { apiVersion: API_VERSION, kind: 'EtcdCluster', metadata: { name: 'e1', namespace: NS }, spec: { replicas: 1 } } as KubernetesObject,
-      {
-        fieldManager: 'rbac-test-scale',
-      },
+  });
+
+  it('etcd: upgraded 3.5.34 → 3.5.35 member by member, each member pod deleted once by the ServiceAccount', async () => {
+    const before = await e1();
+    assert.deepEqual(
+      before.members!.map((m) => m.version),
+      ['3.5.34', '3.5.34', '3.5.34'],
     );
+    const from = await audit.mark();
+    await etcdCluster({ version: '3.5.35' }, 'rbac-test-upgrade');
+    await until(
+      'every member of e1 at 3.5.35 and ready',
+      async (st) => {
+        const s = await e1();
+        st.lastReason = JSON.stringify(s?.members?.map((m) => `${m.name}:${m.version}:${m.healthy}`));
+        return s?.readyMembers === 3 && s.currentVersion === '3.5.35' && s.members?.every((m) => m.version === '3.5.35') ? true : undefined;
+      },
+      300_000,
+    );
+    const deletes = (await audit.requestsSince(from, { user: SA_USER, verbs: ['delete'], resource: 'pods', namespace: NS }))
+      .filter((e) => e.responseStatus?.code === 200)
+      .map((e) => e.objectRef!.name!)
+      .sort();
+    assert.deepEqual(deletes, before.members!.map((m) => m.name).sort(), 'each member restarted once');
+    for (const p of await e1Pods()) assert.match((p.spec as { containers: Array<{ image: string }> }).containers[0].image, /3\.5\.35/);
+  });
+
+  it('etcd: a deleted member pod is re-created by the operator and the member rejoins with its ID (heal)', async () => {
+    const victim = (await e1()).members!.find((m) => !m.leader)!;
+    const old = (await e1Pods()).find((p) => p.metadata!.name === victim.name)!;
+    await objects().delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: victim.name, namespace: NS } });
+    // Asked of the re-created member itself (status may still show the old pod's answer), with the operator's client certificate.
+    const secret = await readObject<V1Secret>(objects(), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: clientSecretName({ name: 'e1', namespace: NS }), namespace: NS },
+    });
+    const pem = (k: string) => Buffer.from(secret!.data![k], 'base64').toString('utf8');
+    const members = new EtcdMembers({ name: 'e1', namespace: NS }, podIPResolver, {
+      caPem: pem('ca.crt'),
+      certPem: pem('tls.crt'),
+      keyPem: pem('tls.key'),
+    });
+    try {
+      await until(
+        `${victim.name} re-created and healthy with its old ID`,
+        async (st) => {
+          const pod = (await e1Pods()).find((p) => p.metadata!.name === victim.name && p.metadata!.uid !== old.metadata!.uid);
+          if (!pod) return undefined;
+          const h = await members.health(victim.name, pod as V1Pod);
+          st.lastReason = h.error ?? `id ${h.id}`;
+          return h.healthy && h.id === victim.id ? true : undefined;
+        },
+        180_000,
+      );
+    } finally {
+      members.close();
+    }
+    await until('e1 3 ready members', async () => ((await e1())?.readyMembers === 3 ? true : undefined));
+  });
+
+  it('etcd: scaled 3 → 1 (members removed, pods and claims deleted), scheduled backups pruned to their retention', async () => {
+    await etcdCluster({ replicas: 1 }, 'rbac-test-scale');
     await until('e1 scaled down to 1 member', async () => {
-      const e = await read('EtcdCluster', 'e1');
-      return e?.status?.readyMembers === 1 && (e.status.members as unknown[] | undefined)?.length === 1 ? true : undefined;
+      const s = await e1();
+      return s?.readyMembers === 1 && s.members?.length === 1 ? true : undefined;
     });
     // Two scheduled slots: the second prunes the first (retain 1), a delete of an EtcdBackup by the operator.
     await until(
@@ -217,8 +276,17 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
       (e) => e.responseStatus?.code === 200,
     ).length;
 
-  it('a BusinessCluster with addons to Ready (managed etcd), a MachineSet of two kwok Machines Running, a FleetRollout', async () => {
+  it('a BusinessCluster with addons to Ready at v1.32.0 (managed etcd), a MachineSet of two kwok Machines Running', async () => {
+    // The kubelet Component (kwok simulates its steps) so a MachineSet can name the kubelet's version.
+    await applyObject(objects(), {
+      apiVersion: API_VERSION,
+      kind: 'Component',
+      metadata: { name: 'kubelet' },
+      spec: { version: FROM, steps: { install: { script: 'install kubelet {{ .version }}' } } },
+    } as KubernetesObject);
     const biz = sampleBusinessCluster('biz', NS) as Obj;
+    biz.metadata!.labels = { fleet: 'rbac' };
+    biz.spec!.version = FROM;
     biz.spec!.addons = [{ name: 'coredns', parameters: { replicas: 1 } }, { name: 'kube-proxy' }];
     await applyObject(objects(), biz);
     await waitClusterReady(admin, 'biz', NS, (type, ms) => log(`biz ${type} after ${ms} ms`));
@@ -226,23 +294,53 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
       apiVersion: API_VERSION,
       kind: 'MachineSet',
       metadata: { name: 'workers', namespace: NS },
-      spec: { clusterRef: { name: 'biz' }, replicas: 2, template: { spec: { provider: 'kwok', role: 'worker' } } },
+      spec: {
+        clusterRef: { name: 'biz' },
+        replicas: 2,
+        template: { spec: { provider: 'kwok', role: 'worker', components: [{ name: 'kubelet', version: FROM }] } },
+      },
     } as KubernetesObject);
     await until('2 Machines Running', async () => {
       const ms = await listObjects<Obj>(objects(), API_VERSION, 'Machine', { namespace: NS });
       return ms.filter((m) => m.status?.phase === 'Running').length === 2 ? true : undefined;
     });
+  });
+
+  it(`a FleetRollout with includeMachines moves biz ${FROM} → ${TO}: control plane, then the MachineSet's kubelet`, async function () {
+    this.timeout(900_000);
+    const t0 = Date.now();
     await applyObject(objects(), {
       apiVersion: API_VERSION,
       kind: 'FleetRollout',
-      metadata: { name: 'none', namespace: NS },
+      metadata: { name: 'upgrade' },
       spec: {
-        target: { kubernetesVersion: 'v1.33.13' },
-        clusters: { selector: { matchLabels: { env: 'nowhere' } } },
+        target: { kubernetesVersion: TO },
+        clusters: { selector: { matchLabels: { fleet: 'rbac' } } },
         waves: [{ name: 'all', clusters: '100%' }],
+        includeMachines: true,
+        progressDeadline: '10m',
       },
     } as KubernetesObject);
-    await until('the rollout has a status', async () => ((await read('FleetRollout', 'none'))?.status?.phase ? true : undefined), 60_000);
+    const done = await until(
+      'the rollout Succeeded',
+      async (st) => {
+        const r = await readObject<Obj>(objects(), { apiVersion: API_VERSION, kind: 'FleetRollout', metadata: { name: 'upgrade' } });
+        st.lastReason = JSON.stringify(r?.status?.clusters);
+        assert.notEqual(r?.status?.phase, 'Failed', st.lastReason);
+        return r?.status?.phase === 'Succeeded' ? r : undefined;
+      },
+      840_000,
+    );
+    log(`rollout ${FROM} → ${TO} with machines Succeeded in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+    const rows = done.status!.clusters as Array<{ name: string; state: string; from: string; to: string }>;
+    assert.deepEqual(
+      rows.map((r) => `${r.name}:${r.state} ${r.from}→${r.to}`),
+      [`biz:Succeeded ${FROM}→${TO}`],
+    );
+    assert.equal((await read('BusinessCluster', 'biz'))?.status?.version, TO);
+    const set = (await read('MachineSet', 'workers'))!;
+    assert.deepEqual((set.spec!.template as { spec: { components: unknown } }).spec.components, [{ name: 'kubelet', version: TO }]);
+    assert.equal(set.status?.updatedReplicas, 2);
   });
 
   it('a BusinessCluster on the shared EtcdCluster e1: its finalizer added; on deletion its control plane deleted first', async () => {
@@ -330,7 +428,7 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
 
   it('everything deleted (finalizers run as the ServiceAccount)', async () => {
     for (const [kind, name] of [
-      ['FleetRollout', 'none'],
+      ['FleetRollout', 'upgrade'],
       ['MachineSet', 'workers'],
       ['BusinessCluster', 'biz'],
       ['EtcdCluster', 'e1'],
