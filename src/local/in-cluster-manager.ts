@@ -5,9 +5,21 @@
 // test/integration/manager/in-cluster.test.ts proves the pods, the lease and the hand-over.
 import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { waitFor } from '../controlplane/wait';
-import { INSTALL_NAMESPACE, installManager, renderInstall } from './install';
+import { INSTALL_NAMESPACE, installManager, MANAGER_DEPLOYMENT, renderInstall } from './install';
 
 export type ManagerPlacement = 'host' | 'in-cluster';
+
+/** What builds the manager's image on this machine (kind has no registry to pull it from). */
+export const MANAGER_IMAGE_BUILD = '`sudo bash hack/offline-images/manager-image.sh` (Debian debootstrap + Docker; ~1 min)';
+
+/** The image `kokpit install` deploys by default (config/manager: kokpit.dev/kokpit-manager:<version>). */
+export function managerImage(): string {
+  const d = renderInstall().find((o) => o.kind === 'Deployment' && o.metadata?.name === MANAGER_DEPLOYMENT) as
+    { spec: { template: { spec: { containers: Array<{ name: string; image: string }> } } } } | undefined;
+  const image = d?.spec.template.spec.containers.find((c) => c.name === 'manager')?.image;
+  if (!image) throw new Error(`config/manager has no Deployment ${MANAGER_DEPLOYMENT} with a container "manager"`);
+  return image;
+}
 
 /** Installs the manager and waits until one of its pods holds the lease; returns that pod's name. */
 export async function installInClusterManager(kc: KubeConfig, log: (line: string) => void, timeoutMs = 300_000): Promise<string> {

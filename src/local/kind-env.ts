@@ -1,8 +1,11 @@
 // The kind runtime of `kokpit up`, after the kind cluster answers: kokpit's CRDs and default catalog, and
-// the manager (every reconciler) running in this process on the host against the kind meta cluster.
-// The manager is outside the cluster network, so etcd members are dialed through the API server's
-// port-forward, business API servers through kind's port mappings (127.0.0.1:<hostPort>), and kind
-// machines join through the meta control-plane node's name on the kind Docker network.
+// the manager (every reconciler) against the kind meta cluster. On the host (the default), in this process:
+// it is outside the cluster network, so etcd members are dialed through the API server's port-forward,
+// business API servers through kind's port mappings (127.0.0.1:<hostPort>), and kind machines join through
+// the meta control-plane node's name on the kind Docker network. In the cluster (`--manager in-cluster`):
+// the kokpit-manager image is loaded into the node and `kokpit install` runs it as two pods with leader
+// election (in-cluster-manager.ts), which reach etcd members by pod IP and business API servers at the node's
+// address and NodePort (on Linux the host reaches that address too).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
@@ -13,7 +16,9 @@ import { kokpitOperators } from '../manager/operators';
 import { KindProvider, META_CLUSTER_LABEL } from '../operators/machine/providers/kind';
 import { KwokProvider } from '../operators/machine/providers/kwok';
 import { kindControlPlaneNode, kindHostEndpoint, kindJoinEndpoint, type PortReservation } from '../providers/kind/config';
-import { installKokpitBase, startKokpitManager, stepTimer } from './meta';
+import { loadKindImage } from '../providers/kind/cluster';
+import { installInClusterManager, MANAGER_IMAGE_BUILD, managerImage, type ManagerPlacement } from './in-cluster-manager';
+import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
 import { startHostPathProvisioner } from './provisioner';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
@@ -27,6 +32,8 @@ export interface KindEnvironmentOptions {
   step: (s: StepTiming) => void;
   processGroup: boolean;
   logFile?: string;
+  /** `--manager`: in this process (host, the default) or as pods of the kind cluster (in-cluster). */
+  manager?: ManagerPlacement;
 }
 
 export interface KindEnvironment {
@@ -67,9 +74,11 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
     // The node image's default StorageClass names kokpit's provisioner: hostPath volumes on the node's /var.
     provisioner = await timed('volume provisioner (hostPath on the kind node)', () => startHostPathProvisioner(kc, (l) => o.log.warn(l)));
     const operators = kindOperators(o.name, o.reservations, path.join(dir, 'backups'));
-    const started = await startKokpitManager(timed, kc, operators, o.log);
+    const inCluster = o.manager === 'in-cluster';
+    const started = inCluster
+      ? await startInClusterManager(o, kc, timed)
+      : await startKokpitManager(timed, kc, operators, o.log).then((m) => ({ ...m, identity: m.manager.identity }));
     manager = started.manager;
-    const failed = started.lostLease;
     const version = (await kc.makeApiClient(VersionApi).getCode()).gitVersion;
     const node = kindControlPlaneNode(o.name);
     const state: EnvironmentState = {
@@ -83,8 +92,9 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
       runnerNode: node,
       runnerHostIP: `${node} on the kind Docker network`,
       components: [],
-      managerIdentity: manager.identity,
-      metricsURL: manager.metricsURL,
+      managerIdentity: started.identity,
+      ...(inCluster ? { managerPlacement: 'in-cluster' as const } : {}),
+      metricsURL: manager?.metricsURL,
       runnables: operators.map((r) => r.name),
       machines: 'kind',
       kind: { cluster: o.name, nodeImage: o.nodeImage, ports: o.reservations.map((r) => ({ hostPort: r.hostPort, nodePort: r.nodePort })) },
@@ -94,9 +104,27 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
     };
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     writeJsonAtomic(path.join(dir, ENV_FILE), state);
-    return { state, kc, failed, stop };
+    return { state, kc, failed: started.lostLease, stop };
   } catch (e) {
     await stop();
     throw e;
   }
+}
+
+/** `--manager in-cluster`: the image into the kind node, then `kokpit install`, until a pod holds the lease. */
+async function startInClusterManager(
+  o: KindEnvironmentOptions,
+  kc: KubeConfig,
+  timed: ReturnType<typeof stepTimer>,
+): Promise<{ manager?: Manager; identity: string; lostLease: Promise<string> }> {
+  const image = managerImage();
+  const how = await timed(`${image} loaded into the kind node`, () =>
+    loadKindImage({ name: o.name, image, buildHint: MANAGER_IMAGE_BUILD }),
+  );
+  o.log.info(`${image}: kind load ${how}`);
+  const identity = await timed(`manager as 2 pods of ${MANAGER_NAMESPACE}/kokpit-manager (kokpit install)`, () =>
+    installInClusterManager(kc, (l) => o.log.info(`[install] ${l}`)),
+  );
+  // The Deployment replaces a pod that dies and the standby takes the lease: nothing here to fail.
+  return { identity, lostLease: new Promise<string>(() => {}) };
 }

@@ -1,6 +1,6 @@
 // `kokpit up`: a local meta cluster with kokpit's reconcilers running, optionally with a sample business
-// cluster. Runtimes: kind (a kind cluster in Docker; the manager runs on the host; not run yet against a real
-// Docker engine, see issue 9) and the sandbox (real control plane as local processes; business cluster pods
+// cluster. Runtimes: kind (a kind cluster in Docker; the manager on the host, or with `--manager in-cluster` as
+// pods of the kind cluster) and the sandbox (real control plane as local processes; business cluster pods
 // run through the pod runner).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -71,7 +71,7 @@ export interface UpArgs {
   nodes?: number;
   /** Sandbox: install the OCM hub and register every business cluster (issue 18). */
   withOcm: boolean;
-  /** Sandbox `--manager in-cluster`: the manager as pods of the meta cluster (kokpit install) instead of in this process. */
+  /** `--manager in-cluster`: the manager as pods of the meta cluster (kokpit install) instead of in this process. */
   manager?: 'host' | 'in-cluster';
   /** Internal: the detached supervisor. */
   supervise: boolean;
@@ -105,10 +105,9 @@ export function parseUpArgs(argv: string[]): UpArgs {
   // `kokpit operator` (what the pods run) has no multicluster operator yet; the host manager does.
   if (manager === 'in-cluster' && p.flags['with-ocm'] === true)
     throw new UsageError('--with-ocm needs --manager host for now (the in-cluster manager runs no multicluster operator yet)');
-  if (manager === 'in-cluster' && str(p, 'runtime') === 'kind')
-    throw new UsageError(
-      '--manager in-cluster is for the sandbox runtime for now (kind needs the kokpit-manager image: hack/offline-images)',
-    );
+  // kind Machines are containers the host's Docker engine makes; the manager's (restricted) pod has no Docker.
+  if (manager === 'in-cluster' && str(p, 'runtime') === 'kind' && p.flags['with-sample'] === true)
+    throw new UsageError('--with-sample on kind needs --manager host for now (its kind Machines need Docker, which the pod has not)');
   return {
     name,
     config: str(p, 'config'),
@@ -431,7 +430,9 @@ function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: numb
         `Local environment "${s.name}" ready in ${secs(totalMs)} (runtime: kind)`,
         `  meta cluster  kind cluster ${s.kind?.cluster ?? s.name} at ${s.server} (Kubernetes ${s.version}, ` +
           `node image ${s.kind?.nodeImage ?? '?'}), kubeconfig ${s.kubeconfig}`,
-        `  manager       pid ${s.pid} on this host: ${s.runnables.join(', ')}`,
+        s.managerPlacement === 'in-cluster'
+          ? `  manager       2 pods of kokpit-system/kokpit-manager (kokpit install), ${s.managerIdentity} leading`
+          : `  manager       pid ${s.pid} on this host: ${s.runnables.join(', ')}`,
         `  business API  ${range} (reserved when the kind cluster was created: at most ${ports.length} business clusters ` +
           `reachable from the host)`,
         how,
@@ -486,7 +487,14 @@ function startEnvironment(
       ...o,
     });
   const k = kindSettings(name, config);
-  return startKindEnvironment({ name, kubeconfig: k.kubeconfig, nodeImage: k.nodeImage, reservations: k.reservations, ...o });
+  return startKindEnvironment({
+    name,
+    kubeconfig: k.kubeconfig,
+    nodeImage: k.nodeImage,
+    reservations: k.reservations,
+    manager: a.manager,
+    ...o,
+  });
 }
 
 const whatStops = (runtime: Runtime) =>

@@ -269,3 +269,48 @@ export async function leftoverContainers(names: string[], o: KindToolOptions = {
   const all = await listContainers(o.runner ?? execaRunner, o.docker ?? 'docker', ['ps', '--all', '--format', '{{.Names}}']);
   return all.filter((n) => names.includes(n));
 }
+
+/** Where hack/offline-images/manager-image.sh saves an image (`docker save`): kind loads that file. */
+export function savedImageArchive(image: string, env: NodeJS.ProcessEnv = process.env): string {
+  const cache = env.KOKPIT_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'kokpit');
+  return path.join(cache, 'images', 'saved', `${image.replace(/[/:]/g, '_')}.tar`);
+}
+
+export interface LoadKindImageOptions extends KindToolOptions {
+  name: string;
+  image: string;
+  /** The saved archive (default: savedImageArchive(image)); `kind load docker-image` when it is absent. */
+  archive?: string;
+  /** What builds the image, for the error when Docker does not have it. */
+  buildHint: string;
+}
+
+/**
+ * Puts a locally built image into every node of the kind cluster (no registry: pods use it with the default
+ * IfNotPresent). Docker must hold the image; its saved archive, when present, is loaded as is (`kind load
+ * image-archive`), which spares kind a `docker save` of its own.
+ */
+export async function loadKindImage(o: LoadKindImageOptions): Promise<'image-archive' | 'docker-image'> {
+  const runner = o.runner ?? execaRunner;
+  const docker = o.docker ?? 'docker';
+  const inspect = await exec(runner, docker, ['image', 'inspect', '--format', '{{.Id}}', o.image], 30_000, INSTALL_DOCKER);
+  if (inspect.exitCode !== 0) {
+    const missing = /no such image/i.test(inspect.stderr);
+    throw new KindError(
+      missing
+        ? `image ${o.image} is not in the Docker engine's image store (it is built on this machine, never pulled)`
+        : `\`${docker} image inspect ${o.image}\` exited ${inspect.exitCode}: ${errorTail(inspect, 2)}`,
+      missing ? `Build it: ${o.buildHint}` : 'Check that the Docker engine answers (`docker info`), then retry',
+    );
+  }
+  const archive = o.archive ?? savedImageArchive(o.image);
+  const how = fs.existsSync(archive) ? 'image-archive' : 'docker-image';
+  const args = ['load', how, how === 'image-archive' ? archive : o.image, '--name', o.name];
+  const r = await exec(runner, o.kind ?? 'kind', args, 10 * 60_000, INSTALL_KIND);
+  if (r.exitCode !== 0 || r.timedOut)
+    throw new KindError(
+      `\`kind ${args.join(' ')}\` ${r.timedOut ? 'timed out' : `exited ${r.exitCode}`}: ${errorTail(r, 3)}`,
+      `Check the node (\`docker exec ${o.name}-control-plane crictl images\`) and the disk space, then retry`,
+    );
+  return how;
+}

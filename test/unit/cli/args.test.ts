@@ -55,7 +55,11 @@ describe('cli: flag parsing', () => {
     assert.equal(parseUpArgs([]).manager, undefined, 'host unless asked');
     assert.throws(() => parseUpArgs(['--manager', 'pod']), /--manager must be one of in-cluster, host/);
     assert.throws(() => parseUpArgs(['--manager', 'in-cluster', '--with-ocm']), /--with-ocm needs --manager host/);
-    assert.throws(() => parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster']), /--manager in-cluster is for the sandbox runtime/);
+    assert.equal(parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster']).manager, 'in-cluster');
+    assert.throws(
+      () => parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster', '--with-sample']),
+      /--with-sample on kind needs --manager host/,
+    );
     assert.throws(() => parseUpArgs(['--name', 'Bad_Name']), /--name must be lowercase/);
     assert.throws(() => parseUpArgs(['extra']), /unexpected argument "extra"/);
   });

@@ -17,7 +17,7 @@ import {
   leftoverContainers,
   portReservations,
 } from '../../../src/providers/kind';
-import { removeKindNetworkIfUnused } from '../../../src/providers/kind/cluster';
+import { loadKindImage, removeKindNetworkIfUnused, savedImageArchive } from '../../../src/providers/kind/cluster';
 
 type Script = (file: string, args: readonly string[]) => CommandResult | Error;
 
@@ -174,6 +174,56 @@ describe('kind cluster lifecycle (recording runner)', () => {
     assert.ok(err instanceof KindError);
     assert.equal(err.message, 'cannot run kind (ENOENT)');
     assert.match(err.fix, /go install sigs\.k8s\.io\/kind@latest/);
+  });
+});
+
+describe('kind runtime: loading a locally built image (the in-cluster manager)', () => {
+  const IMAGE = 'kokpit.dev/kokpit-manager:0.1.0';
+  const HINT = 'bash hack/offline-images/manager-image.sh';
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-kind-load-'))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('the saved archive of manager-image.sh is where the script writes it ($KOKPIT_CACHE_DIR/images/saved)', () => {
+    assert.equal(savedImageArchive(IMAGE, { KOKPIT_CACHE_DIR: '/c' }), '/c/images/saved/kokpit.dev_kokpit-manager_0.1.0.tar');
+  });
+
+  it('loads the saved archive when there is one (kind load image-archive), else the image from Docker', async () => {
+    const archive = path.join(dir, 'm.tar');
+    fs.writeFileSync(archive, '');
+    const runner = new RecordingRunner(() => ok('sha256:1'));
+    assert.equal(await loadKindImage({ name: 'dev', image: IMAGE, archive, buildHint: HINT, runner }), 'image-archive');
+    assert.equal(
+      await loadKindImage({ name: 'dev', image: IMAGE, archive: path.join(dir, 'absent.tar'), buildHint: HINT, runner }),
+      'docker-image',
+    );
+    assert.deepEqual(runner.calls, [
+      ['docker', 'image', 'inspect', '--format', '{{.Id}}', IMAGE],
+      ['kind', 'load', 'image-archive', archive, '--name', 'dev'],
+      ['docker', 'image', 'inspect', '--format', '{{.Id}}', IMAGE],
+      ['kind', 'load', 'docker-image', IMAGE, '--name', 'dev'],
+    ]);
+  });
+
+  it('an image Docker does not have fails before kind runs, with the command that builds it', async () => {
+    const runner = new RecordingRunner(() => ({ exitCode: 1, stdout: '', stderr: `Error: No such image: ${IMAGE}` }));
+    const err = await loadKindImage({ name: 'dev', image: IMAGE, buildHint: HINT, runner }).catch((e: unknown) => e);
+    assert.ok(err instanceof KindError);
+    assert.match(err.message, /image kokpit\.dev\/kokpit-manager:0\.1\.0 is not in the Docker engine's image store/);
+    assert.equal(err.fix, `Build it: ${HINT}`);
+    assert.equal(runner.calls.length, 1);
+  });
+
+  it('a Docker engine that does not answer is told apart from a missing image', async () => {
+    const runner = new RecordingRunner(() => ({
+      exitCode: 1,
+      stdout: '',
+      stderr: 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.',
+    }));
+    const err = await loadKindImage({ name: 'dev', image: IMAGE, buildHint: HINT, runner }).catch((e: unknown) => e);
+    assert.ok(err instanceof KindError);
+    assert.match(err.message, /docker image inspect .* exited 1: Cannot connect to the Docker daemon/);
+    assert.match(err.fix, /docker info/);
   });
 });
 
