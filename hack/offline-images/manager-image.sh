@@ -78,9 +78,12 @@ done
 echo 'nonroot:x:65532:65532:nonroot:/tmp:/usr/sbin/nologin' >>"$d/etc/passwd"
 echo 'nonroot:x:65532:' >>"$d/etc/group"
 # The runtime works here as it will in the pod (shared libraries, the bundle loads and answers).
-chroot "$d" /usr/local/bin/node --version >/dev/null
-HOME=/tmp chroot --userspec=65532:65532 "$d" /usr/local/bin/kokpit --help >/dev/null ||
-  { echo "kokpit --help failed inside the image's root filesystem" >&2; exit 1; }
+# With the image's environment only: this shell's (KOKPIT_FROM_SOURCE in the e2e, NODE_OPTIONS, ...) must not leak in.
+CHROOT=$(command -v chroot)
+inroot() { env -i HOME=/tmp PATH=/usr/local/bin:/usr/bin:/bin KOKPIT_BIN_DIR=/usr/local/lib/kokpit/bin NODE_ENV=production "$CHROOT" "$@"; }
+inroot "$d" /usr/local/bin/node --version >/dev/null
+v=$(inroot --userspec=65532:65532 "$d" /usr/local/bin/kokpit --version) || true
+[ "$v" = "$VERSION" ] || { echo "kokpit --version inside the image's root filesystem said '$v', not $VERSION" >&2; exit 1; }
 
 tar -C "$d" -c . | docker import \
   -c 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
@@ -92,6 +95,14 @@ tar -C "$d" -c . | docker import \
   -c 'ENTRYPOINT ["/usr/local/bin/kokpit"]' \
   -c 'CMD ["operator", "--leader-elect"]' \
   -c "LABEL dev.kokpit.inputs=$stamp" - "$TAG" >/dev/null
+
+# The image as config/manager runs it: nonroot, read-only root filesystem.
+v=$(docker run --rm --read-only --user 65532:65532 "$TAG" --version) || true
+[ "$v" = "$VERSION" ] || {
+  echo "docker run --read-only --user 65532:65532 $TAG --version said '$v', not $VERSION" >&2
+  docker rmi "$TAG" >/dev/null # its label would call it up to date next time
+  exit 1
+}
 
 f="$WORK/saved/$(echo "$TAG" | tr '/:' '__').tar"
 docker save -o "$f.tmp" "$TAG" && mv "$f.tmp" "$f"

@@ -1,4 +1,6 @@
 // kokpit CLI entry: the command table and dispatch only; a command's module loads when it runs (registry.ts).
+import * as fs from 'node:fs';
+import { packageDir } from '../local/assets';
 import { EXIT, type CliIO } from './command';
 import { COMMANDS } from './registry';
 import { defaultIO, runCommand } from './run-command';
@@ -15,7 +17,7 @@ function usage(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    "Run `kokpit <command> --help` for a command's flags.",
+    "Run `kokpit <command> --help` for a command's flags; `kokpit --version` prints kokpit's version.",
   ].join('\n');
 }
 
@@ -24,6 +26,11 @@ export async function runCli(argv: string[], io: CliIO = defaultIO()): Promise<n
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(usage());
     return name ? EXIT.OK : EXIT.USAGE;
+  }
+  // The package's version (the manager image's tag): what an image or an install is checked against.
+  if (name === '--version') {
+    io.out((JSON.parse(fs.readFileSync(packageDir('package.json'), 'utf8')) as { version: string }).version);
+    return EXIT.OK;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd) {

@@ -82,6 +82,12 @@ describe('cli: exit codes', () => {
       assert.match(io.stderr.join('\n'), new RegExp(`kokpit ${argv[0]}: .*\\nUsage: kokpit ${argv[0]}`, 's'));
     }
   });
+  it('--version prints the package version (the manager image is tagged with it), exit 0', async () => {
+    const io = captureIO();
+    assert.equal(await runCli(['--version'], io), 0);
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as { version: string };
+    assert.deepEqual(io.stdout, [pkg.version]);
+  });
   it('0 for --help of every new command', async () => {
     for (const name of ['up', 'down', 'status', 'kubeconfig', 'get', 'render', 'apply']) {
       const io = captureIO();
