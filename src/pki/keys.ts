@@ -1,6 +1,6 @@
 // Key material as PEM strings, and the bridge between PEM and WebCrypto keys that @peculiar/x509 needs.
 import { createPrivateKey, createPublicKey, generateKeyPair, webcrypto } from 'node:crypto';
-import { memoized } from './memo';
+import { forget, memoized } from './memo';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -42,7 +42,12 @@ export interface SigningParams {
   signingAlgorithm: webcrypto.EcdsaParams | webcrypto.Algorithm;
 }
 
+/** By the key's text (parsing a PEM costs ~0.2 ms; issuing a cluster's certificates asked it ~16 times of 3 keys). */
 export function signingParamsFor(privateKeyPem: string): SigningParams {
+  return structuredClone(memoized('signingParamsFor', [privateKeyPem], () => readSigningParams(privateKeyPem)));
+}
+
+function readSigningParams(privateKeyPem: string): SigningParams {
   const key = createPrivateKey(privateKeyPem);
   if (key.asymmetricKeyType === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
@@ -62,12 +67,22 @@ export function signingParamsFor(privateKeyPem: string): SigningParams {
   throw new Error(`unsupported key type ${key.asymmetricKeyType ?? '(unknown)'}; use ECDSA or RSA`);
 }
 
-/** Import a private key PEM (PKCS#8, SEC1 or PKCS#1) as a WebCrypto signing key. */
-export async function importSigningKey(privateKeyPem: string): Promise<CryptoKey> {
-  const { importParams } = signingParamsFor(privateKeyPem);
-  // WebCrypto only reads PKCS#8; let node:crypto normalise the other encodings first.
-  const der = createPrivateKey(privateKeyPem).export({ type: 'pkcs8', format: 'der' });
-  return webcrypto.subtle.importKey('pkcs8', der, importParams, false, ['sign']) as Promise<CryptoKey>;
+/**
+ * Import a private key PEM (PKCS#8, SEC1 or PKCS#1) as a WebCrypto signing key. Remembered by the key's text: a CA
+ * signs a cluster's 8 certificates, and the import was ~10 % of the cluster operator's CPU in a fleet's first passes
+ * (npm run bench -- reconcile, --cpu-prof). The key is not extractable; a failed import is not kept.
+ */
+export function importSigningKey(privateKeyPem: string): Promise<CryptoKey> {
+  const imported = memoized('importSigningKey', [privateKeyPem], async () => {
+    const { importParams } = signingParamsFor(privateKeyPem);
+    // WebCrypto only reads PKCS#8; let node:crypto normalise the other encodings first.
+    const der = createPrivateKey(privateKeyPem).export({ type: 'pkcs8', format: 'der' });
+    return webcrypto.subtle.importKey('pkcs8', der, importParams, false, ['sign']) as Promise<CryptoKey>;
+  });
+  return imported.catch((e) => {
+    forget('importSigningKey', [privateKeyPem]);
+    throw e;
+  });
 }
 
 /** A fresh WebCrypto key pair; the private half is exportable so it can be written as PEM. */

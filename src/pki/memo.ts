@@ -7,14 +7,23 @@ import { createHash } from 'node:crypto';
 const memo = new Map<string, unknown>();
 const MEMO_MAX = 50_000;
 
-/** `compute()`'s value, computed once per `kind` and `texts` (it must depend on nothing else). */
-export function memoized<T>(kind: string, texts: string[], compute: () => T): T {
+function keyOf(kind: string, texts: string[]): string {
   const hash = createHash('sha256').update(kind);
   for (const t of texts) hash.update('\0').update(t);
-  const key = hash.digest('base64');
+  return hash.digest('base64');
+}
+
+/** `compute()`'s value, computed once per `kind` and `texts` (it must depend on nothing else). */
+export function memoized<T>(kind: string, texts: string[], compute: () => T): T {
+  const key = keyOf(kind, texts);
   if (memo.has(key)) return memo.get(key) as T;
   const value = compute();
   if (memo.size >= MEMO_MAX) memo.delete(memo.keys().next().value!);
   memo.set(key, value);
   return value;
+}
+
+/** Drops a remembered value (an asynchronous computation that failed after it was kept). */
+export function forget(kind: string, texts: string[]): void {
+  memo.delete(keyOf(kind, texts));
 }

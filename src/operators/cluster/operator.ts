@@ -1,7 +1,7 @@
 // Wiring: watches BusinessClusters and what they depend on (through the process's shared informers), maps
 // every event to a cluster key, and runs the reconciler on a de-duplicating work queue.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { BusinessCluster, EtcdCluster } from '../../api';
+import type { BusinessCluster, EtcdCluster, KubernetesVersion } from '../../api';
 import type { Controller, ControllerOptions } from '../../controller/controller';
 import { runOperator, type OperatorDefinition } from '../../controller/operator';
 import { keyOf } from '../../controller/reconciler';
@@ -27,6 +27,8 @@ export function clusterOperator(
     setup(ctx) {
       const clusters = ctx.informer<BusinessCluster & KubernetesObject>(kokpitWatch('BusinessCluster'));
       const etcds = ctx.informer<EtcdCluster & KubernetesObject>(kokpitWatch('EtcdCluster'));
+      // The catalog every pass checks the version against (the rollout operator watches it too: one watch in a manager).
+      const versions = ctx.informer<KubernetesVersion & KubernetesObject>(kokpitWatch('KubernetesVersion'));
       const owned = (apiVersion: string, kind: string, plural: string) =>
         ctx.informer<KubernetesObject>({ apiVersion, kind, plural, labelSelector: 'kokpit.dev/cluster' });
       const [deployments, secrets, services] = [
@@ -50,7 +52,8 @@ export function clusterOperator(
         (l) => ctx.log.debug(`etcd access: ${l}`),
       );
       ctx.onStop(() => etcdAccess.close());
-      const reconciler = new ClusterReconciler({ ...rt, etcdResolver: etcdAccess.resolver, cache, kc: ctx.kc, log: ctx.log });
+      const catalog = () => (versions.hasSynced ? structuredClone([...versions.list()]) : undefined);
+      const reconciler = new ClusterReconciler({ ...rt, etcdResolver: etcdAccess.resolver, cache, catalog, kc: ctx.kc, log: ctx.log });
       const controller = ctx.controller('businesscluster', (key) => reconciler.reconcile(key), opts);
       clusters.onEvent((obj) => controller.enqueue(keyOf(obj)));
       const ownerKey = (o: KubernetesObject) => {
@@ -69,6 +72,12 @@ export function clusterOperator(
       deployments.onEvent((d) => {
         const c = d.metadata?.labels?.['kokpit.dev/cluster'];
         if (c && d.metadata?.namespace) controller.enqueue(`${d.metadata.namespace}/${c}`);
+      });
+
+      // The catalog comes from the watch: a version added, changed or withdrawn passes the clusters that name it again
+      // (one added just before its cluster may reach this cache after the cluster's first pass refused it).
+      versions.onEvent((v) => {
+        for (const c of clusters.list()) if (c.spec.version === v.spec?.version) controller.enqueue(keyOf(c));
       });
 
       // EtcdClusters: a cluster waiting for its etcd goes on as soon as it is Available.

@@ -98,6 +98,8 @@ export interface ClusterRuntime {
   waitRequeueMs?: number;
   /** Watch caches to read meta-cluster objects from before asking the API server (the operator's informers). */
   cache?: ObjectCache;
+  /** The KubernetesVersion catalog from a watch cache; undefined (or a cache that has not synced) lists it each pass. */
+  catalog?: () => KubernetesVersion[] | undefined;
   /**
    * How a shared EtcdCluster's members are dialed to remove a deleted cluster's keys: the etcd operator's resolver
    * (`manager/operators.ts` hands over the same setting). Default: pod IPs, or port-forwards with `etcdAccess`.
@@ -121,6 +123,7 @@ const API = API_VERSION;
 /** The User-Agent of every request the cluster operator sends (meta and business clusters). */
 export const CLUSTER_OPERATOR_AGENT = kokpitUserAgent('cluster-operator');
 const STEADY_RESYNC_MS = 10 * 60 * 60 * 1000;
+const NODE_ADDRESS_TTL_MS = 30_000;
 
 interface PassState {
   conditions: ConditionInput[];
@@ -163,6 +166,8 @@ interface Pass {
   pki: Awaited<ReturnType<typeof ensurePKI>>;
   /** apiserver, controllers */
   apiLive: LiveDeployment;
+  /** apiserver: the controller Deployments as read with the apiserver's (one round trip for the three) */
+  controllersRead: [KubernetesObject | undefined, KubernetesObject | undefined];
   kcmLive: LiveDeployment;
   schedLive: LiveDeployment;
   allRolledOut: boolean;
@@ -180,6 +185,7 @@ export class ClusterReconciler {
   private readonly core: CoreV1Api;
   private readonly events: EventRecorder;
   private autoTypeCache: { at: number; value: 'LoadBalancer' | 'NodePort' } | undefined;
+  private nodeAddressCache: { at: number; value: string | undefined } | undefined;
 
   constructor(rt: ClusterRuntime) {
     // Its own User-Agent: the API server's audit log tells this operator's writes apart.
@@ -275,12 +281,7 @@ export class ClusterReconciler {
     { name: 'etcd', condition: STEP_CONDITIONS.etcd, run: (p) => this.etcdStep(p) },
     { name: 'apiserver-service', condition: STEP_CONDITIONS['apiserver-service'], run: (p) => this.serviceStep(p) },
     { name: 'pki', condition: STEP_CONDITIONS.pki, run: (p) => this.pkiStep(p) },
-    {
-      name: 'apiserver',
-      condition: STEP_CONDITIONS.apiserver,
-      run: async (p) =>
-        void (p.apiLive = summarize(await this.metaApplier.ensure(controlPlaneParts.apiserver(p.c, this.facts(p))[0] as KubernetesObject))),
-    },
+    { name: 'apiserver', condition: STEP_CONDITIONS.apiserver, run: (p) => this.apiServerStep(p) },
     { name: 'controllers', condition: STEP_CONDITIONS.controllers, run: (p) => this.controllersStep(p) },
     { name: 'control-plane-ready', condition: STEP_CONDITIONS['control-plane-ready'], run: (p) => this.readinessStep(p) },
     { name: 'cluster-bootstrap', condition: STEP_CONDITIONS['cluster-bootstrap'], run: (p) => this.bootstrapStep(p) },
@@ -290,12 +291,14 @@ export class ClusterReconciler {
   /** 1. The version must be Supported or Preview (else say which exist); the live Deployments decide what each component runs. */
   private async catalogStep(p: Pass): Promise<void> {
     const { c } = p;
-    p.catalog = await listObjects<KubernetesVersion & KubernetesObject>(makeObjectApi(this.rt.kc), API, 'KubernetesVersion');
-    const deployments = {
-      apiServer: await this.readDeployment(c, names.apiServer(c.metadata.name)),
-      controllerManager: await this.readDeployment(c, names.controllerManager(c.metadata.name)),
-      scheduler: await this.readDeployment(c, names.scheduler(c.metadata.name)),
-    };
+    p.catalog =
+      this.rt.catalog?.() ?? (await listObjects<KubernetesVersion & KubernetesObject>(makeObjectApi(this.rt.kc), API, 'KubernetesVersion'));
+    const [apiServer, controllerManager, scheduler] = await Promise.all(
+      [names.apiServer(c.metadata.name), names.controllerManager(c.metadata.name), names.scheduler(c.metadata.name)].map((n) =>
+        this.readDeployment(c, n),
+      ),
+    );
+    const deployments = { apiServer, controllerManager, scheduler };
     // A version the cluster already runs stays reconciled when it turns Deprecated (issue 17: only new clusters are refused).
     const verdict = checkCatalog(c.spec.version, p.catalog, [deployments.apiServer.version, c.status?.version]);
     if (!verdict.ok)
@@ -499,11 +502,25 @@ export class ClusterReconciler {
     return this.rt.nodesUseServiceEndpoint ? ipEndpoint(p.nodeEndpoint) : undefined;
   }
 
+  /** 6. The apiserver Deployment; the controllers' two are read with it (a new cluster's three reads are cache misses). */
+  private async apiServerStep(p: Pass): Promise<void> {
+    const name = p.c.metadata.name;
+    const [api, kcm, sched] = await Promise.all(
+      [names.apiServer(name), names.controllerManager(name), names.scheduler(name)].map((n) =>
+        this.metaApplier.read<KubernetesObject>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n, namespace: p.ns } }),
+      ),
+    );
+    p.controllersRead = [kcm, sched];
+    p.apiLive = summarize(
+      await this.metaApplier.ensureAgainst(controlPlaneParts.apiserver(p.c, this.facts(p))[0] as KubernetesObject, api),
+    );
+  }
+
   /** 7. controller-manager and scheduler (they follow the apiserver's version once it has rolled out). */
   private async controllersStep(p: Pass): Promise<void> {
     const [kcm, sched] = controlPlaneParts.controllers(p.c, this.facts(p));
-    p.kcmLive = summarize(await this.metaApplier.ensure(kcm as KubernetesObject));
-    p.schedLive = summarize(await this.metaApplier.ensure(sched as KubernetesObject));
+    p.kcmLive = summarize(await this.metaApplier.ensureAgainst(kcm as KubernetesObject, p.controllersRead[0]));
+    p.schedLive = summarize(await this.metaApplier.ensureAgainst(sched as KubernetesObject, p.controllersRead[1]));
   }
 
   /** 8. Readiness of what runs: components on status, ControlPlaneReady, and a ready apiserver before going inside. */
@@ -521,7 +538,11 @@ export class ClusterReconciler {
     const apiReady = (apiLive.counts.readyReplicas ?? 0) >= 1;
     // A pod that cannot start says why in its own words (ErrImagePull, CrashLoopBackOff, …): the condition
     // carries that reason and message instead of a bare count. Only listed while something is not ready.
-    const trouble = allRolledOut && apiReady ? undefined : describePodProblems(podProblems(await this.controlPlanePods(c)));
+    // Nothing to list while no Deployment has been seen by the deployment controller (no status yet): no pods.
+    const trouble =
+      (allRolledOut && apiReady) || ![apiLive, kcmLive, schedLive].some((x) => x.observed)
+        ? undefined
+        : describePodProblems(podProblems(await this.controlPlanePods(c)));
     p.cond(
       'ControlPlaneReady',
       allRolledOut ? 'True' : 'False',
@@ -705,10 +726,22 @@ export class ClusterReconciler {
     if (type === 'NodePort') {
       const port = svc.spec?.ports?.[0]?.nodePort;
       if (!port) return undefined;
-      const nodes = (await this.core.listNode()).items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-      return url(nodeAddress(nodes) ?? '127.0.0.1', port);
+      return url((await this.nodeAddress()) ?? '127.0.0.1', port);
     }
     return svc.spec?.clusterIP && svc.spec.clusterIP !== 'None' ? url(svc.spec.clusterIP, APISERVER_PORT) : undefined;
+  }
+
+  /**
+   * A meta node's address for NodePort endpoints, listed at most every 30 s: every pass of every NodePort cluster
+   * asks, and a fleet's first passes listed the meta cluster's nodes once per cluster (npm run bench -- fleet).
+   */
+  private async nodeAddress(): Promise<string | undefined> {
+    const now = Date.now();
+    if (!this.nodeAddressCache || now - this.nodeAddressCache.at > NODE_ADDRESS_TTL_MS) {
+      const nodes = (await this.core.listNode()).items.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+      this.nodeAddressCache = { at: now, value: nodeAddress(nodes) };
+    }
+    return this.nodeAddressCache.value;
   }
 
   private async businessApplier(c: BusinessCluster, secretName: string): Promise<Applier> {
@@ -869,19 +902,22 @@ export class ClusterReconciler {
     before: BusinessClusterStatus['conditions'] & object,
     after: BusinessClusterStatus['conditions'] & object,
   ): Promise<void> {
-    for (const cnd of after) {
-      if (cnd.status !== 'False' || cnd.type === 'Ready' || cnd.reason === 'ReconcileError') continue;
+    const target = { apiVersion: API, kind: 'BusinessCluster', metadata: c.metadata };
+    const news = after.filter((cnd) => {
+      if (cnd.status !== 'False' || cnd.type === 'Ready' || cnd.reason === 'ReconcileError') return false;
       const old = before.find((b) => b.type === cnd.type);
-      if (old && old.status === cnd.status && old.reason === cnd.reason) continue;
-      const target = { apiVersion: API, kind: 'BusinessCluster', metadata: c.metadata };
-      await this.events.record(target, 'Warning', cnd.reason ?? cnd.type, cnd.message ?? cnd.type);
-    }
+      return !(old && old.status === cnd.status && old.reason === cnd.reason);
+    });
+    // Sent together: independent of each other, and a new cluster's first pass has two.
+    await Promise.all(news.map((cnd) => this.events.record(target, 'Warning', cnd.reason ?? cnd.type, cnd.message ?? cnd.type)));
   }
 }
 
 interface LiveDeployment {
   version?: string;
   rolledOut: boolean;
+  /** The deployment controller has written its status (else it has made no pods for it). */
+  observed: boolean;
   counts: { replicas: number; readyReplicas: number };
 }
 
@@ -903,7 +939,12 @@ function summarize(d: KubernetesObject): LiveDeployment {
     (st.updatedReplicas ?? 0) >= want &&
     (st.readyReplicas ?? 0) >= want &&
     (st.replicas ?? 0) === want; // no old pods left
-  return { version: o.metadata?.labels?.[VERSION_LABEL], rolledOut, counts: { replicas: want, readyReplicas: st.readyReplicas ?? 0 } };
+  return {
+    version: o.metadata?.labels?.[VERSION_LABEL],
+    rolledOut,
+    observed: st.observedGeneration !== undefined,
+    counts: { replicas: want, readyReplicas: st.readyReplicas ?? 0 },
+  };
 }
 
 function nodeAddress(nodes: V1Node[]): string | undefined {

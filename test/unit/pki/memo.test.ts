@@ -2,7 +2,8 @@
 // they answer as before, about other texts (another CA, another key, a changed certificate) they answer anew.
 import assert from 'node:assert/strict';
 import { certInfo, createCA, createKeyPair, issueCert, keyMatchesCert, needsRenewal, publicKeyOf } from '../../../src/pki';
-import { memoized } from '../../../src/pki/memo';
+import { forget, memoized } from '../../../src/pki/memo';
+import { importSigningKey, signingParamsFor } from '../../../src/pki/keys';
 
 describe('pki: answers remembered by the texts they depend on', () => {
   const now = new Date('2030-01-01T00:00:00Z');
@@ -20,6 +21,22 @@ describe('pki: answers remembered by the texts they depend on', () => {
       memoized('throws', ['x'], () => 'read'),
       'read',
     );
+  });
+
+  it('a signer key is imported once per key text, its parameters are copies; a failed import is not kept', async () => {
+    const [a, b] = await Promise.all([createCA('ca-a', { validDays: 3650, now }), createCA('ca-b', { validDays: 3650, now })]);
+    assert.equal(await importSigningKey(a.keyPem), await importSigningKey(a.keyPem), 'the same CryptoKey for the same text');
+    assert.notEqual(await importSigningKey(a.keyPem), await importSigningKey(b.keyPem));
+    const params = signingParamsFor(a.keyPem);
+    (params.signingAlgorithm as { name: string }).name = 'changed';
+    assert.equal(signingParamsFor(a.keyPem).signingAlgorithm.name, 'ECDSA');
+    let calls = 0;
+    const failing = () => memoized('async-fails', ['k'], () => Promise.reject(new Error(`try ${++calls}`)));
+    await assert.rejects(failing(), /try 1/);
+    forget('async-fails', ['k']);
+    await assert.rejects(failing(), /try 2/, 'forgotten: computed again');
+    await assert.rejects(importSigningKey('not a key'));
+    await assert.rejects(importSigningKey('not a key'));
   });
 
   it('a certificate checked against its CA, then against another CA, is not signed by the other', async () => {
