@@ -12,9 +12,11 @@
 // cluster and after each step; its writes (audit log, every kokpit User-Agent) and CPU (/proc) during the steady window; the WATCH
 // requests it holds (the API server's apiserver_longrunning_requests); a SIGKILL and restart: time until every
 // cluster has been reconciled again (its controller_runtime_reconcile_total) and the writes that made. The floor is
-// the reconcile benchmark's: the same objects for N clusters, rendered and server-side applied directly with the
-// same concurrency. One run (no repeats: at 1,000 clusters a run takes most of an hour), so the ratio is noisier
-// than the interleaved benchmarks'.
+// the reconcile benchmark's: the same objects for as many clusters, rendered and server-side applied directly with the
+// same client and concurrency. It is interleaved with the growth: after each step, the same step's clusters applied
+// directly (another namespace, their BusinessClusters paused so the running manager leaves them alone; removed again
+// before the next step so they cost the manager no memory), and the ratio is the median of the steps' ratios. The
+// default step makes at least 3 of them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import * as fs from 'node:fs';
@@ -31,7 +33,9 @@ import {
 } from '../test/integration/cluster/support';
 import { AGENTS, AuditWrites, describeWrites, writesByResource } from '../test/support/audit-writes';
 import { AuditTail } from '../test/support/crash-harness';
-import { applyClusters, applyFloor, flag, objectsByCluster, verify } from './reconcile';
+import { makeObjectApi, deleteObject, listObjects } from '../src/kube';
+import { API } from '../test/integration/cluster/support';
+import { applyClusters, applyFloor, clusterName, flag, objectsByCluster, pool, verify } from './reconcile';
 
 const NS = 'fleet';
 const FLOOR_NS = 'fleet-floor';
@@ -115,6 +119,25 @@ async function startManager(kubeconfig: string, logFile: string): Promise<Manage
   return { child, metricsURL, running };
 }
 
+/** Removes what a floor step applied in `ns` (its clusters are paused: nothing holds a finalizer). */
+async function clearFloor(kc: import('@kubernetes/client-node').KubeConfig, ns: string): Promise<void> {
+  const objects = makeObjectApi(kc);
+  for (const [apiVersion, kind] of [
+    ['apps/v1', 'Deployment'],
+    ['v1', 'Service'],
+    ['v1', 'Secret'],
+    [API, 'BusinessCluster'],
+  ]) {
+    const items = await listObjects(objects, apiVersion, kind, { namespace: ns });
+    await pool(items, 20, async (o) => void (await deleteObject(objects, { ...o, apiVersion, kind } as never)));
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 /** The manager's reconcile passes of BusinessClusters so far (its /metrics). */
 async function clusterPasses(m: Manager): Promise<number> {
   return sample(await get(`${m.metricsURL}/metrics`), 'controller_runtime_reconcile_total', { controller: 'businesscluster' });
@@ -144,7 +167,8 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
 // the manager and `out`.
 async function measure(args: string[], out: Record<string, unknown>, enter: (phase: string) => void): Promise<void> {
   const total = Number(flag(args, 'clusters') ?? 100);
-  const step = Number(flag(args, 'step') ?? 100);
+  // At most 100 at a time, and at least 3 steps: each step's apply is one of the ratios the median is taken of.
+  const step = Number(flag(args, 'step') ?? Math.min(100, Math.ceil(total / 3)));
   // Growth stops at the first step that ends after this budget; the rest of the run measures the fleet it reached.
   const growBudgetMs = Number(flag(args, 'grow-budget-s') ?? Infinity) * 1000;
   const steadyMs = Number(flag(args, 'steady-s') ?? 300) * 1000;
@@ -194,7 +218,8 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
     out.baseline = baseline;
 
     // --- Growing the fleet, step by step (memory, watches and apply time at each). ---
-    const steps: Array<Awaited<ReturnType<typeof sampleManager>> & { apply_ms: number }> = [];
+    type Step = Awaited<ReturnType<typeof sampleManager>> & { apply_ms: number; floor_ms?: number; ratio?: number; load_1m: number };
+    const steps: Step[] = [];
     out.steps = steps;
     let applyMs = 0;
     let n = 0;
@@ -219,17 +244,36 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
       );
       const ms = Math.max(...applied.values()) - t0;
       applyMs += ms;
-      n = to;
       await new Promise((r) => setTimeout(r, 5_000)); // let the last passes' garbage go before sampling memory
-      steps.push({ ...(await sampleManager(n)), apply_ms: ms });
-      process.stderr.write(`fleet bench: ${JSON.stringify(steps.at(-1))}\n`);
+      const from = n;
+      n = to;
+      const s: Step = { ...(await sampleManager(n)), apply_ms: ms, load_1m: Number(os.loadavg()[0].toFixed(2)) };
+      steps.push(s);
       out.clusters = n;
       out.apply_ms = applyMs;
-      out.rss_mib_per_cluster = Number(((steps.at(-1)!.rss_mib - baseline.rss_mib) / n).toFixed(3));
-      out.heap_mib_per_cluster = Number(((steps.at(-1)!.heap_used_mib - baseline.heap_used_mib) / n).toFixed(3));
+      out.rss_mib_per_cluster = Number(((s.rss_mib - baseline.rss_mib) / n).toFixed(3));
+      out.heap_mib_per_cluster = Number(((s.heap_used_mib - baseline.heap_used_mib) / n).toFixed(3));
+      // The floor of this step, right after it and beside the same manager: the same clusters' objects applied directly.
+      enter(`floor ${from}..${to - 1}`);
+      const keys = await objectsByCluster(kc, NS);
+      const floor = await applyFloor(kc, FLOOR_NS, to, workers, keys, etcd.url, { from, paused: true });
+      const mine = keys.get(clusterName(from))!;
+      const operatorObjects = mine.secrets.length + mine.services.length + mine.deployments.length;
+      if (floor.objectsPerCluster !== operatorObjects)
+        throw new Error(`floor applied ${floor.objectsPerCluster} objects per cluster, the operator ${operatorObjects}`);
+      await clearFloor(kc, FLOOR_NS);
+      s.floor_ms = floor.ms;
+      s.ratio = Number((ms / floor.ms).toFixed(2));
+      process.stderr.write(`fleet bench: ${JSON.stringify(s)}\n`);
+      const ratios = steps.map((x) => x.ratio!);
+      Object.assign(out, {
+        floor_apply_ms: steps.reduce((a, x) => a + x.floor_ms!, 0),
+        ratio: Number(median(ratios).toFixed(2)),
+        ratios,
+        ratio_total: Number((applyMs / steps.reduce((a, x) => a + x.floor_ms!, 0)).toFixed(2)),
+      });
     }
     enter('verify');
-    const owned = await objectsByCluster(kc, NS);
     const uids = new Map<string, string>();
     for (const b of await kc
       .makeApiClient(CustomObjectsApi)
@@ -283,14 +327,6 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
     manager.child.kill('SIGTERM');
     await new Promise((r) => manager!.child.once('exit', r));
     manager = undefined;
-
-    // --- The floor: the same objects for as many clusters, applied directly. ---
-    enter('floor');
-    const floor = await applyFloor(kc, FLOOR_NS, n, workers, owned, etcd.url);
-    if (floor.objectsPerCluster !== checked.objectsPerCluster)
-      throw new Error(`floor applied ${floor.objectsPerCluster} objects per cluster, the operator ${checked.objectsPerCluster}`);
-    out.floor_apply_ms = floor.ms;
-    out.ratio = Number((applyMs / floor.ms).toFixed(2));
   } finally {
     tail?.stop();
     if (manager?.child.exitCode === null) manager.child.kill('SIGKILL');

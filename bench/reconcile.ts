@@ -149,16 +149,25 @@ export async function verify(
   return { objectsPerCluster: Math.max(...counts), maxDeploymentGeneration: Math.max(...gens) };
 }
 
-/** Applies BusinessClusters number `from` to `count - 1` in `ns` (at most 50 requests in flight). */
-export async function applyClusters(kc: KubeConfig, ns: string, count: number, from = 0): Promise<Map<string, DefaultedBusinessCluster>> {
+/**
+ * Applies BusinessClusters number `from` to `count - 1` in `ns` (at most 50 requests in flight); `paused` ones are left
+ * alone by a running cluster operator (the fleet benchmark's floor runs beside its manager).
+ */
+export async function applyClusters(
+  kc: KubeConfig,
+  ns: string,
+  count: number,
+  from = 0,
+  paused = false,
+): Promise<Map<string, DefaultedBusinessCluster>> {
   const objects = makeObjectApi(kc);
   const applied: KubernetesObject[] = [];
+  const spec = { ...clusterSpec(), ...(paused ? { paused: true } : {}) };
   // Users' applies go through their own field manager, as kubectl's would.
   await pool(
     Array.from({ length: count - from }, (_, i) => from + i),
     50,
-    async (i) =>
-      void applied.push(await applyObject(objects, businessCluster(clusterName(i), ns, clusterSpec()), { fieldManager: 'bench' })),
+    async (i) => void applied.push(await applyObject(objects, businessCluster(clusterName(i), ns, spec), { fieldManager: 'bench' })),
   );
   return new Map(applied.map((o) => [o.metadata!.name!, withDefaults(o as unknown as BusinessCluster)]));
 }
@@ -308,9 +317,10 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
 }
 
 /**
- * The floor: the same objects for `count` clusters in `ns`, rendered with the pure render functions from the key
- * material the operator made (`keyMaterial`, no key generation) and server-side applied with the same client, field
- * manager and concurrency (`workers` clusters at a time, objects in the reconciler's order), no reconciler.
+ * The floor: the same objects for clusters `from` to `count - 1` in `ns`, rendered with the pure render functions from
+ * the key material the operator made (`keyMaterial`, no key generation) and server-side applied with the same client,
+ * field manager and concurrency (`workers` clusters at a time, objects in the reconciler's order), no reconciler.
+ * `paused`: the floor's BusinessClusters say so, for a cluster operator running beside it to leave them alone.
  */
 export async function applyFloor(
   kc: KubeConfig,
@@ -319,12 +329,13 @@ export async function applyFloor(
   workers: number,
   keyMaterial: Map<string, ClusterObjects>,
   etcdURL: string,
+  opts: { from?: number; paused?: boolean } = {},
 ): Promise<{ ms: number; cpuMs: number; writes: number; objectsPerCluster: number }> {
   const objects = makeObjectApi(kc);
   const releases = await catalogRelease(kc);
   const tFloor = Date.now();
   const floorCpu0 = process.cpuUsage();
-  const floorClusters = await applyClusters(kc, ns, count);
+  const floorClusters = await applyClusters(kc, ns, count, opts.from ?? 0, opts.paused);
   let floorWrites = 0;
   await pool([...floorClusters.values()], workers, async (c) => {
     const apply = (o: KubernetesObject) => {
