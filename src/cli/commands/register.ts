@@ -1,13 +1,14 @@
 // `kokpit register NAME --kubeconfig FILE` and `kokpit deregister NAME`: a cluster kokpit did not create joins the
 // OCM hub in the meta cluster as a ManagedCluster with its agent hosted there (operators/multicluster/import.ts).
 // Here --kubeconfig is the imported cluster's; the meta cluster is --meta-kubeconfig, $KUBECONFIG or the local
-// environment (--name), as other commands find it with --kubeconfig. The kubeconfig's contents are never printed.
+// environment (--name), as other commands find it with --kubeconfig. The kubeconfig's contents are never printed, and
+// it only sets up the agent's own identity there (a ServiceAccount token): the agent never gets it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { kokpitUserAgent, withUserAgent } from '../../kube';
 import { packageDir } from '../../local/assets';
-import { readManagedCRDs } from '../../operators/multicluster/hub';
+import { readManagedCRDs, readManagedRBAC } from '../../operators/multicluster/hub';
 import { deregisterCluster, ImportError, readImportKubeconfig, registerCluster, waitJoined } from '../../operators/multicluster/import';
 import { clusterNameProblem, parseLabels } from '../../operators/multicluster/render/import';
 import { metaCluster, parseFlags, str, type FlagSpec, type Parsed } from '../args';
@@ -96,12 +97,14 @@ export const registerCommand: Command = {
     const kc = meta(p);
     try {
       const kubeconfig = readImportKubeconfig(path.resolve(io.cwd, a.kubeconfig), a.context);
+      kubeconfig.kc = withUserAgent(kubeconfig.kc, REGISTER_USER_AGENT); // in the imported cluster's audit log too
       const root = path.dirname(path.dirname(packageDir('config/ocm')));
       await registerCluster(kc, {
         name: a.name,
         labels: a.labels,
         kubeconfig,
         managedCRDs: readManagedCRDs(root),
+        managedRBAC: readManagedRBAC(root),
         leaseDurationSeconds: a.leaseDurationSeconds,
       });
       io.out(`managedcluster/${a.name} registered (cluster at ${kubeconfig.server}; agent hosted in the meta cluster)`);

@@ -2,7 +2,7 @@
 // what it must contain), signed by the business cluster's CA, kept in the one Secret the agent mounts. Issued when
 // missing or no longer fitting (server, CA, subject, key, ten days before expiry); never on an ordinary pass. Key
 // material goes from here into that Secret only: nothing here logs it or puts it in a message.
-import { KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
+import { AuthorizationV1Api, KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { buildKubeconfig, issueCert } from '../../pki';
 import type { Applier } from '../../kit';
 import { AGENT_NAMESPACE, agentNames } from './names';
@@ -62,4 +62,17 @@ export async function ensureAgentCredential(i: AgentCredentialInput): Promise<Ag
   const kubeconfig = buildKubeconfig({ clusterName: i.mc, server, caPem, user, clientCertPem: pair.certPem, clientKeyPem: pair.keyPem });
   await i.applier.ensureAgainst(renderManagedKubeconfig(i.mc, kubeconfig) as KubernetesObject, live);
   return { kubeconfig, issued: problem };
+}
+
+/**
+ * The gate before a hosted agent starts (a BusinessCluster's and an imported cluster's alike): whether its identity
+ * may get ConfigMaps, as a SubjectAccessReview asked through `kc` says. The work agent acts through the built-in
+ * `admin` role, whose rules the cluster's controller-manager aggregates once it runs; an agent started earlier is
+ * refused (403) until then (seen in CI: 24 forbidden GETs of its first ManifestWork's ConfigMap).
+ */
+export async function agentRBACInEffect(kc: KubeConfig, user: string, groups: string[]): Promise<boolean> {
+  const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
+    body: { spec: { user, groups, resourceAttributes: { verb: 'get', resource: 'configmaps' } } },
+  });
+  return !!review.status?.allowed;
 }

@@ -2,8 +2,9 @@
 // installed, name free, cluster reachable, permissions the agent needs), then the writes, each compare-before-write
 // so a second run converges and writes nothing when nothing changed. Deregistering deletes the ManagedCluster while
 // its agent still runs (the agent removes the works' finalizers and OCM's hub keeps the agent's RBAC until then),
-// then the agent, the hub namespace OCM leaves behind, and the credentials last: the kubeconfig Secret's import
-// label is what lets a deregister that was interrupted finish.
+// then the agent, its identity in the imported cluster (imported-identity.ts: the user's kubeconfig only sets it up,
+// the agent never gets it), the hub namespace OCM leaves behind, and the credentials last: the kubeconfig Secret's
+// import label is what lets a deregister that was interrupted finish.
 import * as fs from 'node:fs';
 import {
   AuthenticationV1Api,
@@ -26,6 +27,7 @@ import { applyRawCRD, describeKubeError, isNotFound, listObjects, loadKubeConfig
 import { unservedResources } from '../../kube/discovery';
 import { Applier, containsDesired, contentHash } from '../../kit';
 import { AGENT_NAMESPACE, agentNames, META_KUBECONFIG_CONFIGMAP, managedClusterName } from './names';
+import { ensureImportedIdentity, IdentityError, importedAgentKubeconfig, removeImportedIdentity } from './imported-identity';
 import { renderAgent, type ManagedClusterObject } from './render/agent';
 import { crdObjects } from './render/hub';
 import {
@@ -131,6 +133,10 @@ export interface RegisterRequest {
   kubeconfig: ImportKubeconfig;
   /** CRD files the agent needs in the cluster (config/ocm/managed). */
   managedCRDs: string[];
+  /** OCM's agent RBAC files (config/ocm/managed-rbac), bound to the agent's own ServiceAccount there. */
+  managedRBAC: string[];
+  /** How long to wait for that RBAC to take effect (default 60 s). */
+  rbacTimeoutMs?: number;
   leaseDurationSeconds?: number;
   /** How long to wait for the imported cluster to answer. */
   reachTimeoutMs?: number;
@@ -261,10 +267,18 @@ export async function registerCluster(meta: KubeConfig, r: RegisterRequest): Pro
   } catch (e) {
     throw new ImportError('Forbidden', `installing OCM's agent CRDs in the cluster at ${r.kubeconfig.server}: ${describeKubeError(e)}`);
   }
+  let agentKubeconfig: string;
+  try {
+    await ensureImportedIdentity(r.kubeconfig.kc, r.name, r.managedRBAC, r.rbacTimeoutMs);
+    agentKubeconfig = await importedAgentKubeconfig(applier, r.kubeconfig.kc, r.name);
+  } catch (e) {
+    const why = e instanceof IdentityError ? e.message : describeKubeError(e);
+    throw new ImportError('Forbidden', `setting up the OCM agent's own identity in the cluster at ${r.kubeconfig.server}: ${why}`);
+  }
   // The credentials first: they carry the import label, so an interrupted run is still ours to finish or deregister.
-  await applier.ensure(renderImportedKubeconfig(r.name, r.kubeconfig.yaml, r.kubeconfig.server) as KubernetesObject);
+  await applier.ensure(renderImportedKubeconfig(r.name, agentKubeconfig, r.kubeconfig.server) as KubernetesObject);
   const mc = await applier.ensure(renderImportedManagedCluster(r.name, r.labels, r.kubeconfig.server, lease));
-  await applier.ensure(renderAgent(r.name, contentHash(r.kubeconfig.yaml), lease) as KubernetesObject);
+  await applier.ensure(renderAgent(r.name, contentHash(agentKubeconfig), lease) as KubernetesObject);
   return mc;
 }
 
@@ -401,7 +415,18 @@ async function whyStillThere(meta: KubeConfig, name: string): Promise<string> {
   );
 }
 
-/** Removes an import: ManagedCluster (while its agent cleans up works), agent and its pods, hub namespace, Secrets. */
+/** The agent's identity in the imported cluster, once the agent is gone; with --force, a cluster that refuses is left as it is. */
+async function removeIdentity(meta: KubeConfig, name: string, o: DeregisterOptions): Promise<void> {
+  try {
+    if (await removeImportedIdentity(meta, name)) o.progress?.("removed the agent's identity from the imported cluster");
+  } catch (e) {
+    if (!(e instanceof IdentityError)) throw e;
+    if (!o.force) throw new ImportError('Unreachable', `${e.message}; or leave it: kokpit deregister ${name} --force`);
+    o.progress?.(`warning: ${e.message}`);
+  }
+}
+
+/** Removes an import: ManagedCluster (while its agent cleans up works), agent and its pods, its identity, hub namespace, Secrets. */
 export async function deregisterCluster(meta: KubeConfig, name: string, o: DeregisterOptions): Promise<void> {
   const applier = new Applier(makeObjectApi(meta));
   const { mc, ours } = await importedState(applier, name);
@@ -426,6 +451,7 @@ export async function deregisterCluster(meta: KubeConfig, name: string, o: Dereg
     async () => (await core.listNamespacedPod({ namespace: AGENT_NAMESPACE, labelSelector: selector })).items.length === 0,
     o.progress,
   );
+  await removeIdentity(meta, name, o);
   const ns = await applier.read<V1Namespace & KubernetesObject>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   if (ns?.metadata?.labels?.[OCM_CLUSTER_NAME_LABEL] === name) {
     await applier.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });

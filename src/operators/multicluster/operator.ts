@@ -1,8 +1,9 @@
 // Wiring: the multicluster operator watches BusinessClusters through the process's shared informer (the same
 // watch as the cluster, machine and rollout operators). ManagedClusters are not watched: the hub may not be
 // installed, and a watch of a kind nobody serves would keep the caches from syncing; a pass looks again while a
-// cluster is not yet Available, and at the steady pace after.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+// cluster is not yet Available, and at the steady pace after. A second controller renews the tokens of the agents of
+// imported clusters (imported-identity.ts): every `importRenewalMs` it lists their kubeconfig Secrets and looks at each.
+import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { BusinessCluster } from '../../api';
 import type { Controller, ControllerOptions } from '../../controller/controller';
 import { runOperator, type OperatorDefinition } from '../../controller/operator';
@@ -10,6 +11,9 @@ import { keyOf, type Logger } from '../../controller/reconciler';
 import { kokpitWatch } from '../../controller/shared-informers';
 import { kokpitUserAgent, withUserAgent } from '../../kube';
 import { readManagedCRDs, readManagedRBAC } from './hub';
+import { renewImportedCredential } from './imported-identity';
+import { AGENT_NAMESPACE } from './names';
+import { IMPORTED_LABEL } from './render/import';
 import { MulticlusterReconciler, type MulticlusterRuntime } from './reconciler';
 
 export interface MulticlusterOperatorOptions {
@@ -18,6 +22,8 @@ export interface MulticlusterOperatorOptions {
   pollMs?: MulticlusterRuntime['pollMs'];
   detachTimeoutMs?: MulticlusterRuntime['detachTimeoutMs'];
   controller?: ControllerOptions;
+  /** How often imported clusters' agent tokens are looked at (default 10 min; a token lives a week). */
+  importRenewalMs?: number;
 }
 
 export interface MulticlusterOperator {
@@ -31,9 +37,10 @@ export function multiclusterOperator(opts: MulticlusterOperatorOptions): Operato
     name: 'multicluster-operator',
     setup(ctx) {
       const clusters = ctx.informer<BusinessCluster & KubernetesObject>(kokpitWatch('BusinessCluster'));
+      // Its own User-Agent: the API server's audit log tells this operator's writes apart.
+      const kc = withUserAgent(ctx.kc, kokpitUserAgent('multicluster-operator'));
       const reconciler = new MulticlusterReconciler({
-        // Its own User-Agent: the API server's audit log tells this operator's writes apart.
-        kc: withUserAgent(ctx.kc, kokpitUserAgent('multicluster-operator')),
+        kc,
         managedCRDs: readManagedCRDs(opts.manifestsRoot),
         managedRBAC: readManagedRBAC(opts.manifestsRoot),
         log: ctx.log,
@@ -42,6 +49,19 @@ export function multiclusterOperator(opts: MulticlusterOperatorOptions): Operato
       });
       const controller = ctx.controller('multicluster', (key) => reconciler.reconcile(key), opts.controller);
       clusters.onEvent((bc) => controller.enqueue(keyOf(bc)));
+      const imports = ctx.controller('imported-credentials', async (name) => {
+        const renewed = await renewImportedCredential(kc, name);
+        if (renewed) ctx.log.info(`imported cluster ${name}: OCM agent token renewed (${renewed})`);
+      });
+      const look = () =>
+        kc
+          .makeApiClient(CoreV1Api)
+          .listNamespacedSecret({ namespace: AGENT_NAMESPACE, labelSelector: IMPORTED_LABEL })
+          .then((l) => l.items.forEach((x) => imports.enqueue(x.metadata!.labels![IMPORTED_LABEL])))
+          .catch(() => undefined); // no hub yet (no namespace): nothing imported
+      void look();
+      const timer = setInterval(() => void look(), opts.importRenewalMs ?? 600_000);
+      ctx.onStop(() => clearInterval(timer));
       return { reconciler, controller };
     },
   };

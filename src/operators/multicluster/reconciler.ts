@@ -7,7 +7,6 @@
 // finalizer): the ManagedCluster first, while its agent removes or orphans what the works applied (detach.ts), then
 // agent, credentials, their RBAC and hub namespace.
 import {
-  AuthorizationV1Api,
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
@@ -35,7 +34,7 @@ import { multiclusterOf, renderAgent, renderClusterSet, renderManagedCluster, ty
 import { crdObjects } from './render/hub';
 import { decideDetach } from './detach';
 import { heldByImport, orphanWorks, worksLeft } from './import';
-import { ensureAgentCredential } from './credential';
+import { agentRBACInEffect, ensureAgentCredential } from './credential';
 import { AGENT_GROUP, agentUser, renderAgentRBAC } from './render/credential';
 
 const API = 'kokpit.dev/v1alpha1';
@@ -153,18 +152,13 @@ export class MulticlusterReconciler {
 
   /**
    * OCM's agent ClusterRoles in the business cluster, bound to the agent's own user (once per kubeconfig and process),
-   * and in effect before the agent starts: the work agent reads and writes objects through the built-in `admin` role,
-   * whose rules the business cluster's controller-manager aggregates once it runs. An agent started earlier is refused
-   * (403) until then (seen in CI: 24 forbidden GETs of its first ManifestWork's ConfigMap).
+   * and in effect before the agent starts (agentRBACInEffect says why).
    */
   private async agentRBAC(p: Pass): Promise<void> {
     await this.onceInBusiness(p, this.rbacDone, "applying the OCM agent's RBAC", async (kc) => {
       const business = new Applier(makeObjectApi(kc));
       for (const o of renderAgentRBAC(this.rt.managedRBAC, p.mc)) await business.ensure(o);
-      const review = await kc.makeApiClient(AuthorizationV1Api).createSubjectAccessReview({
-        body: { spec: { user: agentUser(p.mc), groups: [AGENT_GROUP], resourceAttributes: { verb: 'get', resource: 'configmaps' } } },
-      });
-      if (!review.status?.allowed)
+      if (!(await agentRBACInEffect(kc, agentUser(p.mc), [AGENT_GROUP])))
         throw stop(
           'WaitingForAgentRBAC',
           `the OCM agent's RBAC is not in effect yet: ${agentUser(p.mc)} may not get configmaps (the built-in admin role ` +

@@ -23,8 +23,8 @@ export const AGENT_CERT_RENEW_DAYS = 10;
  * so the names never meet those of a klusterlet someone installed in the cluster by other means.
  */
 const KLUSTERLET_NAME = 'kokpit';
-/** OCM's work agent ClusterRole that aggregates the `-work:execution` rules (OCM creates it in Go, not from a file). */
-const AGGREGATE_ROLE = `open-cluster-management:${KLUSTERLET_NAME}-work:aggregate`;
+// OCM's work agent ClusterRole `open-cluster-management:<name>-work:aggregate` aggregates the `-work:execution` rules
+// (OCM creates it in Go, not from a file).
 const AGGREGATE_LABEL = 'open-cluster-management.io/aggregate-to-work';
 
 export interface AgentCredentialSpec {
@@ -84,28 +84,45 @@ export type RBACObject = KubernetesObject & { apiVersion: string; kind: string; 
  * The ServiceAccount files are left out: the identity is a certificate, not a ServiceAccount token.
  */
 export function renderAgentRBAC(files: string[], mc: string): RBACObject[] {
+  return renderAgentRBACFor(files, {
+    klusterletName: KLUSTERLET_NAME,
+    subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: agentUser(mc) }],
+  });
+}
+
+export interface AgentRBACOptions {
+  /** OCM's `KlusterletName` in the role and binding names. */
+  klusterletName: string;
+  /** Whom every binding names. */
+  subjects: { kind: string; apiGroup?: string; name: string; namespace?: string }[];
+  /** Put on every object (an imported cluster's identity hangs off one anchor: render/imported-identity.ts). */
+  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string }[];
+}
+
+/** renderAgentRBAC with the names, subjects and owners given (an imported cluster's ServiceAccount: render/imported-identity.ts). */
+export function renderAgentRBACFor(files: string[], o: AgentRBACOptions): RBACObject[] {
   const values = {
-    KlusterletName: KLUSTERLET_NAME,
+    KlusterletName: o.klusterletName,
     // Only in the ServiceAccount subjects, which are replaced below.
     RegistrationServiceAccount: 'unused',
     WorkServiceAccount: 'unused',
     KlusterletNamespace: 'unused',
   };
-  const subjects = [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: agentUser(mc) }];
+  const owners = o.ownerReferences ? { ownerReferences: o.ownerReferences } : {};
   const fromOCM = files.flatMap((f) => templateObjects(f, values)) as RBACObject[];
-  const objects = fromOCM.map((o) => ({
-    ...o,
-    metadata: { ...o.metadata, labels: { ...(o.metadata.labels ?? {}), [LABELS.managedBy]: 'kokpit' } },
-    ...(o.kind === 'ClusterRoleBinding' ? { subjects } : {}),
+  const objects = fromOCM.map((x) => ({
+    ...x,
+    metadata: { ...x.metadata, labels: { ...(x.metadata.labels ?? {}), [LABELS.managedBy]: 'kokpit' }, ...owners },
+    ...(x.kind === 'ClusterRoleBinding' ? { subjects: o.subjects } : {}),
   }));
   // No `rules`: the aggregation controller fills them, and this apply does not own them (OCM creates it with none).
   const aggregate: RBACObject = {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
-    metadata: { name: AGGREGATE_ROLE, labels: { [LABELS.managedBy]: 'kokpit' } },
+    metadata: { name: `open-cluster-management:${o.klusterletName}-work:aggregate`, labels: { [LABELS.managedBy]: 'kokpit' }, ...owners },
     aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [AGGREGATE_LABEL]: 'true' } }] },
   } as RBACObject;
   // Roles before the bindings that name them.
-  const order = (o: RBACObject) => (o.kind === 'ClusterRole' ? 0 : 1);
+  const order = (x: RBACObject) => (x.kind === 'ClusterRole' ? 0 : 1);
   return [aggregate, ...objects].sort((a, b) => order(a) - order(b));
 }

@@ -105,7 +105,9 @@ const WORK = 'work.open-cluster-management.io';
 const RW = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
 /**
- * What the hosted agent does with the imported cluster's kubeconfig: kokpit installs OCM's agent CRDs with it, the
+ * What `kokpit register` checks the imported cluster's kubeconfig for. It installs OCM's agent CRDs with it and sets up
+ * the agent's own ServiceAccount, bound to OCM's agent roles (render/imported-identity.ts), which Kubernetes allows only
+ * to a user who holds those permissions itself. What the agent's roles allow: the
  * registration agent reads nodes, ClusterClaims and ClusterProperties, the work agent keeps AppliedManifestWorks,
  * checks executors and applies the works' manifests (OCM binds its work agent to `admin` and more: namespaces, RBAC,
  * CRDs). OCM's own ClusterRoles (manifests/klusterlet/managed in the module) are the source; the workload rows are
@@ -125,6 +127,12 @@ export const AGENT_PERMISSIONS: readonly Permission[] = [
   ...perms('', 'configmaps', RW),
   ...perms('apps', 'deployments', RW),
   ...perms('rbac.authorization.k8s.io', 'clusterroles', ['create', 'bind', 'escalate']),
+  // Setting up the agent's identity.
+  ...perms('', 'serviceaccounts', ['create']),
+  ...perms('', 'serviceaccounts', ['create'], 'token'),
+  ...perms('rbac.authorization.k8s.io', 'clusterrolebindings', ['create']),
+  ...perms('rbac.authorization.k8s.io', 'roles', ['create']),
+  ...perms('rbac.authorization.k8s.io', 'rolebindings', ['create']),
 ];
 
 export function describePermission(p: Permission): string {
@@ -142,8 +150,8 @@ export function missingPermissionsMessage(user: string | undefined, server: stri
   const list = [...byResource].map(([res, verbs]) => `${verbs.join(',')} ${res}`).join('; ');
   const who = user ? `user "${user}"` : "the kubeconfig's user";
   return (
-    `${who} lacks permissions at ${server} that the hosted OCM agent needs (cluster-wide): ${list}. ` +
+    `${who} lacks permissions at ${server} that giving the hosted OCM agent its own identity needs (cluster-wide): ${list}. ` +
     `Use a kubeconfig of a cluster admin, or bind the user to cluster-admin there ` +
-    `(kubectl create clusterrolebinding kokpit-ocm-agent --clusterrole=cluster-admin --user=${user ?? 'USER'})`
+    `(kubectl create clusterrolebinding kokpit-register --clusterrole=cluster-admin --user=${user ?? 'USER'})`
   );
 }

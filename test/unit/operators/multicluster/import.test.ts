@@ -95,10 +95,10 @@ describe('multicluster import: objects and owners', () => {
     const m = missingPermissionsMessage('alice', 'https://10.0.0.1:6443', missing);
     assert.equal(
       m,
-      'user "alice" lacks permissions at https://10.0.0.1:6443 that the hosted OCM agent needs (cluster-wide): ' +
+      'user "alice" lacks permissions at https://10.0.0.1:6443 that giving the hosted OCM agent its own identity needs (cluster-wide): ' +
         'get,create,update,patch customresourcedefinitions.apiextensions.k8s.io; get,list,watch nodes. ' +
         'Use a kubeconfig of a cluster admin, or bind the user to cluster-admin there ' +
-        '(kubectl create clusterrolebinding kokpit-ocm-agent --clusterrole=cluster-admin --user=alice)',
+        '(kubectl create clusterrolebinding kokpit-register --clusterrole=cluster-admin --user=alice)',
     );
     assert.match(missingPermissionsMessage(undefined, 's', missing.slice(0, 1)), /^the kubeconfig's user lacks .* --user=USER\)$/);
     const sub = missingPermissionsMessage('a', 's', [
