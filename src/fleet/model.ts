@@ -14,6 +14,7 @@ import {
 import { mentions, movingTo, rolloutNode, rolloutWaveNodes, type RolloutMention } from './rollouts';
 import {
   businessClusterOf,
+  importedClusterNode,
   managedClusterNode,
   OCM_FLEET_KINDS,
   placementNodes,
@@ -563,8 +564,11 @@ export class FleetModel {
         clusterKeys.add(owner);
         this.managedByCluster.set(owner, obj.metadata.name);
       }
+      changed.push(...this.renderImported()); // it may also have just left the group (relabelled, or gone)
     } else if (obj.kind === 'ManifestWork') {
       for (const [k, mc] of this.managedByCluster) if (mc === obj.metadata.namespace) clusterKeys.add(k);
+      const mc = this.objects.get(objKey('ManagedCluster', undefined, obj.metadata.namespace ?? '')) as ManagedCluster | undefined;
+      if (mc && !businessClusterOf(mc)) changed.push(...this.renderImported());
     } else changed.push(...this.renderPlacements());
     for (const k of clusterKeys) {
       const [ns, name] = k.split('/');
@@ -591,6 +595,59 @@ export class FleetModel {
         return node;
       }),
     ];
+  }
+
+  /**
+   * The Imported clusters group: every ManagedCluster that is no BusinessCluster's, with its state and the works of its
+   * hub namespace (as under a business cluster). Shown after Business clusters while there is one; gone when none is left.
+   */
+  private renderImported(): string[] {
+    const root = this.nodes.get(this.rootId)!;
+    const id = this.groupId('imported');
+    const mcs = [...this.objects.values()]
+      .filter((o): o is ManagedCluster => o.kind === 'ManagedCluster' && !businessClusterOf(o))
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    if (!mcs.length) {
+      if (!root.children.includes(id)) return [];
+      this.dropSubtree(id);
+      root.children = root.children.filter((c) => c !== id);
+      return [this.rootId];
+    }
+    const changed: string[] = [];
+    if (!root.children.includes(id)) {
+      this.put({
+        id,
+        parentId: this.rootId,
+        kind: 'group',
+        label: 'Imported clusters',
+        status: 'unknown',
+        contextValue: 'kokpit.group.imported',
+        children: [],
+      });
+      root.children.splice(root.children.indexOf(this.groupId('clusters')) + 1, 0, id);
+      changed.push(this.rootId);
+    }
+    const nodes = mcs.map((mc) => {
+      const node = importedClusterNode(this.objectId('ManagedCluster', undefined, mc.metadata.name), id, mc);
+      node.children = this.nodes.get(node.id)?.children ?? [];
+      return node;
+    });
+    changed.push(...this.replaceChildren(this.nodes.get(id)!, nodes));
+    for (const node of nodes) {
+      const works = [...this.objects.values()]
+        .filter((o): o is ManifestWork => o.kind === 'ManifestWork' && o.metadata.namespace === node.ref!.name)
+        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+        .map((w) => workNodes(node.id, w));
+      for (const w of works) w.node.children = this.nodes.get(w.node.id)?.children ?? [];
+      changed.push(
+        ...this.replaceChildren(
+          node,
+          works.map((w) => w.node),
+        ),
+      );
+      for (const w of works) changed.push(...this.replaceChildren(w.node, w.kids));
+    }
+    return changed;
   }
 
   private renderPlacements(): string[] {

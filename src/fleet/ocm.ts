@@ -1,7 +1,8 @@
 // Open Cluster Management in the Fleet tree (issue 18), as pure nodes: under each business cluster its
 // ManagedCluster (Joined, Available, lease) and the ManifestWorks in its hub namespace with each manifest's
-// conditions and status feedback; a Placements group with each Placement's decisions. The model (model.ts) adds
-// these only once the meta cluster serves OCM's kinds.
+// conditions and status feedback; a Placements group with each Placement's decisions; an Imported clusters group with
+// each ManagedCluster that is no BusinessCluster's (`kokpit register`, or registered by other means) and its works.
+// The model (model.ts) adds these only once the meta cluster serves OCM's kinds.
 import type { FleetNode, FleetStatus } from './model';
 
 interface Cond {
@@ -19,7 +20,7 @@ interface Meta {
 export interface ManagedCluster {
   apiVersion?: string;
   kind: 'ManagedCluster';
-  metadata: Meta;
+  metadata: Meta & { annotations?: Record<string, string> };
   spec?: { hubAcceptsClient?: boolean; leaseDurationSeconds?: number };
   status?: { conditions?: Cond[]; version?: { kubernetes?: string } };
 }
@@ -115,6 +116,29 @@ export function managedClusterNode(parentId: string, mc: ManagedCluster): FleetN
     contextValue: `kokpit.managedCluster.${status === 'ok' ? 'available' : status}`,
     ref: { kind: 'ManagedCluster', name: mc.metadata.name },
     children: [],
+  };
+}
+
+/** On a ManagedCluster `kokpit register` made: its name, and the API server it points at (render/import.ts). */
+const IMPORTED_LABEL = 'kokpit.dev/imported';
+const IMPORTED_SERVER_ANNOTATION = 'kokpit.dev/imported-server';
+
+/** A ManagedCluster with no BusinessCluster behind it, as the Imported clusters group shows it (its works go under it). */
+export function importedClusterNode(id: string, parentId: string, mc: ManagedCluster): FleetNode {
+  const base = managedClusterNode(parentId, mc);
+  const imported = mc.metadata.labels?.[IMPORTED_LABEL] === mc.metadata.name;
+  const server = mc.metadata.annotations?.[IMPORTED_SERVER_ANNOTATION];
+  return {
+    ...base,
+    id,
+    label: mc.metadata.name,
+    description: `${imported ? 'imported' : 'not kokpit’s'} · ${base.description}`,
+    tooltip: [
+      base.tooltip,
+      imported
+        ? `imported by kokpit register${server ? ` (cluster at ${server})` : ''}`
+        : 'registered with the hub by other means than kokpit',
+    ].join('\n'),
   };
 }
 

@@ -44,6 +44,11 @@ export interface FleetConnectionOptions {
   syncTimeoutMs?: number;
   /** Whether the meta cluster serves OCM_FLEET_STREAMS (the OCM hub is installed); absent: it does not. */
   ocmServed?: () => Promise<boolean>;
+  /**
+   * While OCM is not served, how often to ask again (default 15 s; one discovery request each time): a hub installed
+   * after connecting (`kokpit up --with-ocm`, the Fleet view's action) then shows without a Refresh.
+   */
+  ocmPollMs?: number;
 }
 
 type ModelObject = Parameters<FleetModel['upsert']>[0];
@@ -64,6 +69,7 @@ export class FleetConnection {
   private readonly objectListeners = new Set<(ref: ObjectRef) => void>();
   private pending = new Set<string>();
   private timer: TimerHandle | undefined;
+  private ocmTimer: TimerHandle | undefined;
   private stopped = false;
 
   constructor(private readonly opts: FleetConnectionOptions) {
@@ -87,17 +93,47 @@ export class FleetConnection {
     }
   }
 
-  /** One stream per kind (OCM's too when served), then their first lists. */
+  /** One stream per kind (OCM's too when served, else a look again later), then their first lists. */
   private async startStreams(): Promise<void> {
     const ocm = await this.ocmServed();
     if (this.stopped) return; // the deadline passed and the connection was torn down meanwhile
     if (ocm) this.model.showOcm();
-    for (const kind of [...FLEET_KINDS, ...(ocm ? OCM_FLEET_STREAMS : [])]) {
-      const stream = this.opts.streams(kind);
-      stream.onEvent((obj, event) => this.apply(obj, event));
-      this.streams.push(stream);
+    else this.lookForOcmLater();
+    const streams = [...FLEET_KINDS, ...(ocm ? OCM_FLEET_STREAMS : [])].map((kind) => this.addStream(kind));
+    await Promise.all(streams.map((s) => s.start()));
+  }
+
+  private addStream(kind: FleetKind): ObjectStream {
+    const stream = this.opts.streams(kind);
+    stream.onEvent((obj, event) => this.apply(obj, event));
+    this.streams.push(stream);
+    return stream;
+  }
+
+  private lookForOcmLater(): void {
+    if (!this.opts.ocmServed || this.stopped) return;
+    this.ocmTimer = this.opts.clock.setTimeout(() => void this.lookForOcm(), this.opts.ocmPollMs ?? 15_000);
+  }
+
+  /** OCM installed since the connection started: its group, then its watches (their first lists fill the tree). */
+  private async lookForOcm(): Promise<void> {
+    this.ocmTimer = undefined;
+    let served = false;
+    try {
+      served = await this.opts.ocmServed!();
+    } catch (e) {
+      this.opts.logger.debug(
+        `fleet: cannot tell whether Open Cluster Management is installed: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
-    await Promise.all(this.streams.map((s) => s.start()));
+    if (this.stopped) return;
+    if (!served) return this.lookForOcmLater();
+    this.opts.logger.info('fleet: Open Cluster Management is installed now: watching its kinds');
+    this.queue(this.model.showOcm());
+    const streams = OCM_FLEET_STREAMS.map((kind) => this.addStream(kind));
+    await Promise.all(streams.map((s) => s.start())).catch((e: unknown) =>
+      this.opts.logger.warn(`fleet: watching Open Cluster Management's kinds: ${e instanceof Error ? e.message : String(e)}`),
+    );
   }
 
   /** A meta cluster without OCM (or a failed discovery) shows no OCM nodes and watches none of its kinds. */
@@ -115,6 +151,8 @@ export class FleetConnection {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) this.opts.clock.clearTimeout(this.timer);
+    if (this.ocmTimer) this.opts.clock.clearTimeout(this.ocmTimer);
+    this.ocmTimer = undefined;
     this.timer = undefined;
     this.pending.clear();
     await Promise.all(this.streams.map((s) => s.stop()));
@@ -174,6 +212,11 @@ export class FleetConnection {
       return;
     }
     for (const l of this.objectListeners) l(ref);
+    this.queue(changed);
+  }
+
+  /** Node ids to hand on with the next batch. */
+  private queue(changed: string[]): void {
     if (changed.length === 0) return;
     for (const id of changed) this.pending.add(id);
     this.timer ??= this.opts.clock.setTimeout(() => this.flush(), this.opts.debounceMs ?? 100);

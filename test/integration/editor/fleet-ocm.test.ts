@@ -3,6 +3,8 @@
 // Placements group, no OCM watch and no warning. With them (schemas/ocm, as `kokpit up --with-ocm` installs): a
 // business cluster shows its ManagedCluster (Joined, Available, lease) and the ManifestWork of its hub namespace
 // with per-manifest feedback; Placements lists a Placement with its decisions; a status change arrives by the watch.
+// A connection made before OCM was installed finds it by asking again (ocmPollMs) and shows all of it, no Refresh;
+// an imported cluster (`kokpit register`'s ManagedCluster, no BusinessCluster) is under Imported clusters with its work.
 import assert from 'node:assert/strict';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
@@ -34,9 +36,12 @@ describe('Fleet view: OCM nodes only when the meta cluster serves OCM, from real
   };
   /** The kinds each connection opened a watch for. */
   let watched: string[] = [];
+  /** Made before OCM is installed, and kept open. */
+  let early: FleetConnection | undefined;
   const connect = async () => {
     watched = [];
     const c = new FleetConnection({
+      ocmPollMs: 500,
       name: 'meta',
       streams: (k) => {
         watched.push(k.kind);
@@ -60,7 +65,10 @@ describe('Fleet view: OCM nodes only when the meta cluster serves OCM, from real
     for (const name of [NS, 'fleet-alpha', 'apps']) await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
     await apply(businessCluster('alpha', NS, { version: 'v1.33.13', etcd: { clusterRef: { name: 'shared' } } }));
   });
-  after(async () => cp?.stop());
+  after(async () => {
+    await early?.stop();
+    await cp?.stop();
+  });
 
   it('without OCM: no Placements group, no OCM node, no warning, no OCM watch', async function () {
     this.timeout(60_000);
@@ -77,6 +85,7 @@ describe('Fleet view: OCM nodes only when the meta cluster serves OCM, from real
     } finally {
       await c.stop();
     }
+    early = await connect();
   });
 
   it('with OCM: ManagedCluster, ManifestWork with feedback and Placement decisions in the tree; changes come by watch', async function () {
@@ -138,6 +147,34 @@ describe('Fleet view: OCM nodes only when the meta cluster serves OCM, from real
     };
     await waitFor('PlacementDecision applied', async () => (await apply(decision), true), { timeoutMs: 60_000 });
     await applyStatus(kc, decision, 'placementdecisions', { decisions: [{ clusterName: 'fleet-alpha', reason: '' }] });
+
+    // An imported cluster: kokpit register's ManagedCluster (no BusinessCluster behind it) and a work in its namespace.
+    const edge = {
+      apiVersion: `${CLUSTER_API}/v1`,
+      kind: 'ManagedCluster',
+      metadata: { name: 'edge-1', labels: { 'kokpit.dev/imported': 'edge-1', 'app.kubernetes.io/managed-by': 'kokpit' } },
+      spec: { hubAcceptsClient: true, leaseDurationSeconds: 60 },
+    };
+    await apply(edge);
+    await applyStatus(kc, edge, 'managedclusters', mcStatus('True', 'ManagedClusterAvailable'));
+    await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'edge-1' } });
+    await apply({ ...work, metadata: { name: 'web', namespace: 'edge-1' } });
+
+    // The connection made before OCM was there shows it all, without a Refresh.
+    const edgeId = 'meta:meta/ManagedCluster/edge-1';
+    const edgeNode = await waitFor('the imported cluster in the early connection', async () => early!.model.get(edgeId), {
+      timeoutMs: 30_000,
+    });
+    assert.equal(edgeNode.description, 'imported · Joined · Available · lease 60s');
+    assert.equal(early!.model.parent(edgeId)?.label, 'Imported clusters');
+    await waitFor('its work', async () => early!.model.get(`${edgeId}/work/web`), { timeoutMs: 30_000 });
+    await waitFor('the ManagedCluster under alpha', async () => early!.model.get(`${ALPHA}/managedCluster/fleet-alpha`), {
+      timeoutMs: 30_000,
+    });
+    assert.deepEqual(
+      early!.model.children(early!.model.rootId).map((n) => n.label),
+      ['etcd clusters', 'Business clusters', 'Imported clusters', 'Rollouts', 'Placements', 'Versions', 'Addons'],
+    );
 
     const c = await connect();
     try {

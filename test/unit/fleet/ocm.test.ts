@@ -1,6 +1,7 @@
 // The Fleet tree with Open Cluster Management (issue 18): under each business cluster its ManagedCluster (Joined,
 // Available, lease) and the ManifestWorks of its hub namespace with per-manifest conditions and status feedback; a
-// Placements group with each Placement's decisions; nothing of it on a meta cluster without OCM.
+// Placements group with each Placement's decisions; an Imported clusters group with each ManagedCluster that is no
+// BusinessCluster's (`kokpit register`) and its works; nothing of it on a meta cluster without OCM.
 import assert from 'node:assert/strict';
 import { FleetModel } from '../../../src/fleet/model';
 import { feedbackText, type ManagedCluster, type ManifestWork, type Placement, type PlacementDecision } from '../../../src/fleet/ocm';
@@ -183,6 +184,61 @@ describe('Fleet tree: Open Cluster Management', () => {
     );
     assert.deepEqual(m.remove({ kind: 'Placement', namespace: 'apps', name: 'dev' }), [group]);
     assert.deepEqual(m.children(group), []);
+  });
+
+  it('imported clusters: a group after Business clusters with each state and works; gone with the last one', () => {
+    const m = new FleetModel('meta');
+    m.upsert(businessCluster('alpha', 'fleet'));
+    m.upsert(managed('fleet-alpha', 'alpha'));
+    const imported = (name: string, available = 'True'): ManagedCluster => {
+      const mc = managed(name, 'x', { status: available, ...(available === 'True' ? {} : { reason: 'ManagedClusterLeaseUpdateStopped' }) });
+      return {
+        ...mc,
+        metadata: {
+          name,
+          labels: { 'kokpit.dev/imported': name, 'app.kubernetes.io/managed-by': 'kokpit', env: 'dev' },
+          annotations: { 'kokpit.dev/imported-server': 'https://10.0.0.9:6443' },
+        },
+      };
+    };
+    assert.ok(!m.children(m.rootId).some((n) => n.label === 'Imported clusters'), 'no group while nothing is imported');
+    m.upsert(work('shop', 'edge-1')); // before its ManagedCluster: shown once it is known
+    const changed = m.upsert(imported('edge-1'));
+    assert.ok(changed.includes(m.rootId));
+    assert.deepEqual(
+      m.children(m.rootId).map((n) => n.label),
+      ['etcd clusters', 'Business clusters', 'Imported clusters', 'Rollouts', 'Placements', 'Versions', 'Addons'],
+    );
+    m.upsert({ ...imported('other'), metadata: { name: 'other' } }); // registered by other means
+    const group = 'meta:meta/imported';
+    assert.deepEqual(
+      m.children(group).map((n) => [n.id, n.label, n.description, n.status]),
+      [
+        ['meta:meta/ManagedCluster/edge-1', 'edge-1', 'imported · Joined · Available · lease 15s', 'ok'],
+        ['meta:meta/ManagedCluster/other', 'other', 'not kokpit’s · Joined · Available · lease 15s', 'ok'],
+      ],
+    );
+    assert.match(
+      m.get('meta:meta/ManagedCluster/edge-1')!.tooltip!,
+      /imported by kokpit register \(cluster at https:\/\/10\.0\.0\.9:6443\)/,
+    );
+    // Its works, with their manifests, as under a business cluster; the business cluster's ManagedCluster stays there.
+    const [shop] = m.children('meta:meta/ManagedCluster/edge-1');
+    assert.equal(shop.label, 'ManifestWork shop');
+    assert.deepEqual(
+      m.children(shop.id).map((n) => n.label),
+      ['Namespace shop', 'Deployment shop/web'],
+    );
+    assert.ok(m.children(ALPHA).some((n) => n.id === `${ALPHA}/managedCluster/fleet-alpha`));
+    assert.ok(m.upsert(work('shop', 'edge-1', 2)).includes(`${shop.id}/manifest/1`));
+    // Loss shows on the node; deregistered clusters leave, and the group with the last one.
+    m.upsert(imported('edge-1', 'Unknown'));
+    assert.equal(m.get('meta:meta/ManagedCluster/edge-1')!.status, 'warning');
+    assert.ok(m.remove({ kind: 'ManagedCluster', name: 'edge-1' }).includes(group));
+    assert.equal(m.get(shop.id), undefined);
+    assert.deepEqual(m.remove({ kind: 'ManagedCluster', name: 'other' }), [m.rootId]);
+    assert.ok(!m.children(m.rootId).some((n) => n.label === 'Imported clusters'));
+    assert.equal(m.get(group), undefined);
   });
 
   it('status feedback values of every type read as name=value', () => {
