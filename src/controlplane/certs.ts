@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createCA, createKeyPair, issueCert, type CertKeyPair, type KeyPairPem } from '../pki';
+import type { KubeletServingTLS } from '../podrunner/kubelet-server';
 
 /** First address of the service range: the `kubernetes` Service's ClusterIP, which the serving cert must name. */
 export const SERVICE_CIDR = '10.96.0.0/16';
@@ -20,11 +21,32 @@ export interface ControlPlanePKI {
   etcdServer: CertKeyPair;
   /** kube-apiserver's client certificate for etcd. */
   apiserverEtcdClient: CertKeyPair;
+  /** kube-apiserver's client certificate for kubelets (pods/log, exec, port-forward): kubeadm's apiserver-kubelet-client. */
+  apiserverKubeletClient: CertKeyPair;
   /** A client certificate for tests that talk to etcd directly. */
   etcdClient: CertKeyPair;
 }
 
 const VALID_DAYS = 7;
+/** The user kube-apiserver is to kubelets (its --kubelet-client-certificate's CN, as kubeadm names it). */
+export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
+
+/** Kubelet serving material from a control plane's CA (the sandbox's and the tests' pod runners). */
+export function kubeletServingTLS(ca: CertKeyPair): KubeletServingTLS {
+  return {
+    clientCaPem: ca.certPem,
+    allowedUsers: [KUBELET_CLIENT_USER],
+    issueServing: (nodeName, ip) =>
+      issueCert(ca, {
+        commonName: `system:node:${nodeName}`,
+        organizations: ['system:nodes'],
+        dnsNames: [nodeName],
+        ipAddresses: [ip],
+        usages: ['server'],
+        validDays: VALID_DAYS,
+      }),
+  };
+}
 
 export async function generateControlPlanePKI(): Promise<ControlPlanePKI> {
   const [ca, etcdCA, serviceAccount] = await Promise.all([
@@ -33,8 +55,8 @@ export async function generateControlPlanePKI(): Promise<ControlPlanePKI> {
     createKeyPair(),
   ]);
   const local = { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validDays: VALID_DAYS };
-  const [apiserver, admin, controllerManager, scheduler, componentServing, etcdServer, apiserverEtcdClient, etcdClient] = await Promise.all(
-    [
+  const [apiserver, admin, controllerManager, scheduler, componentServing, etcdServer, apiserverEtcdClient, etcdClient, kubeletClient] =
+    await Promise.all([
       issueCert(ca, {
         commonName: 'kube-apiserver',
         dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
@@ -49,8 +71,8 @@ export async function generateControlPlanePKI(): Promise<ControlPlanePKI> {
       issueCert(etcdCA, { commonName: 'etcd', usages: ['server', 'client'], ...local }),
       issueCert(etcdCA, { commonName: 'kube-apiserver-etcd-client', usages: ['client'], validDays: VALID_DAYS }),
       issueCert(etcdCA, { commonName: 'kokpit-etcd-client', usages: ['client'], validDays: VALID_DAYS }),
-    ],
-  );
+      issueCert(ca, { commonName: KUBELET_CLIENT_USER, usages: ['client'], validDays: VALID_DAYS }),
+    ]);
   return {
     ca,
     apiserver,
@@ -62,6 +84,7 @@ export async function generateControlPlanePKI(): Promise<ControlPlanePKI> {
     etcdCA,
     etcdServer,
     apiserverEtcdClient,
+    apiserverKubeletClient: kubeletClient,
     etcdClient,
   };
 }

@@ -10,7 +10,8 @@ import { ETCD_VERSION, KUBERNETES_VERSIONS, KWOK_VERSION, UNAVAILABLE } from '..
 import { loadKubeConfig } from '../kube';
 import { buildKubeconfig } from '../pki';
 import { resolveBinaries, type BinaryRequest } from './binaries';
-import { SERVICE_CIDR, generateControlPlanePKI, writePair, writeSecretFile, type ControlPlanePKI } from './certs';
+import { SERVICE_CIDR, generateControlPlanePKI, kubeletServingTLS, writePair, writeSecretFile, type ControlPlanePKI } from './certs';
+import type { KubeletServingTLS } from '../podrunner/kubelet-server';
 import { createKwokNodes, kwokArgs, waitForNodesReady, writeKwokConfig } from './kwok';
 import { registerTempDir, startProcess, tailFile, unregisterTempDir, type ManagedProcess } from '../binaries/processes';
 import { TEMP_DIR_PREFIX, reapStaleControlPlanes, writeOwnerRecord, type OwnerRecord } from './reaper';
@@ -69,6 +70,8 @@ export interface ControlPlane {
   caPem: string;
   /** CA and admin client certificate (system:masters) for raw HTTPS requests to the apiserver. */
   adminTLS: TlsMaterial;
+  /** For a pod runner's kubelet endpoint: serving certificates this apiserver trusts, and its kubelet-client identity. */
+  kubelet: KubeletServingTLS;
   processes: ControlPlaneProcess[];
   /** The audit log (JSON lines, one event per write), when started with `audit: true`. */
   auditLogPath?: string;
@@ -303,6 +306,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
       version,
       caPem: pki.ca.certPem,
       adminTLS,
+      kubelet: kubeletServingTLS(pki.ca),
       processes: procs.map((p) => ({ name: p.name, pid: p.pid, logFile: p.logFile, bin: bins.get(p.name)! })),
       ...(auditLogPath ? { auditLogPath } : {}),
       timings: { etcdReadyMs, apiserverReadyMs, totalMs },
@@ -332,6 +336,7 @@ interface Files {
   etcdCA: string;
   etcdServer: { cert: string; key: string };
   apiserverEtcdClient: { cert: string; key: string };
+  apiserverKubeletClient: { cert: string; key: string };
 }
 
 function writeFiles(dir: string, pki: ControlPlanePKI): Files {
@@ -345,6 +350,7 @@ function writeFiles(dir: string, pki: ControlPlanePKI): Files {
     etcdCA: writeSecretFile(path.join(pkiDir, 'etcd', 'ca.crt'), pki.etcdCA.certPem),
     etcdServer: writePair(path.join(pkiDir, 'etcd'), 'server', pki.etcdServer),
     apiserverEtcdClient: writePair(pkiDir, 'apiserver-etcd-client', pki.apiserverEtcdClient),
+    apiserverKubeletClient: writePair(pkiDir, 'apiserver-kubelet-client', pki.apiserverKubeletClient),
   };
 }
 
@@ -389,6 +395,13 @@ function apiserverArgs(dir: string, f: Files, port: number, etcdURL: string, con
     `--etcd-certfile=${f.apiserverEtcdClient.cert}`,
     `--etcd-keyfile=${f.apiserverEtcdClient.key}`,
     '--authorization-mode=Node,RBAC',
+    // pods/log (and exec, port-forward) reach a node's kubelet, here the pod runner's endpoint: the apiserver dials the
+    // Node's InternalIP (its Hostname is a bare name nothing resolves), checks the serving certificate against the cluster
+    // CA and presents its own client certificate (src/podrunner/kubelet-server.ts).
+    `--kubelet-client-certificate=${f.apiserverKubeletClient.cert}`,
+    `--kubelet-client-key=${f.apiserverKubeletClient.key}`,
+    `--kubelet-certificate-authority=${f.ca.cert}`,
+    '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
     `--service-account-key-file=${f.saPub}`,
     `--service-account-signing-key-file=${f.saKey}`,
     '--service-account-issuer=https://kubernetes.default.svc.cluster.local',

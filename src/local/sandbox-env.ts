@@ -107,6 +107,8 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
         // An image whose binary is not built yet is "pulled" by building it (a version added after start).
         binaries: defaultBinaryProvider(),
         stopGraceMs: 3000,
+        // `kubectl logs` and the editor's Show Logs on meta pods: the runner serves the kubelet's container logs.
+        kubelet: cp!.kubelet,
         log: (l) => o.log.debug(l),
       });
       provisioner = await startHostPathProvisioner(kc, (l) => o.log.warn(l));

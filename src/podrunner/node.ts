@@ -10,6 +10,8 @@ export interface NodeOptions {
   nodeName: string;
   hostIP: string;
   labels?: Record<string, string>;
+  /** The kubelet endpoint's port (container logs; 0: none), where the apiserver sends pods/log. */
+  kubeletPort: number;
   /** Reported as nodeInfo.kubeletVersion (the scheduler and kubectl show it). */
   version: string;
   log: (msg: string) => void;
@@ -57,7 +59,7 @@ function nodeStatus(o: NodeOptions, now: string) {
       { type: 'InternalIP', address: o.hostIP },
       { type: 'Hostname', address: o.nodeName },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 0 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: o.kubeletPort } },
     nodeInfo: {
       machineID: '',
       systemUUID: '',

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Container, type V1Pod } from '@kubernetes/client-node';
 import { ContainerConfigError, containerEnv, type EnvLookup, type NodeCapacity } from './env';
+import { ContainerLogRun } from './container-logs';
 import { expandVars } from './expand';
 import { resolveCommand, resolveImage, type BinaryResolver, type ImageFamily } from './images';
 import { writeInClusterKubeconfig } from './in-cluster';
@@ -75,6 +76,8 @@ interface ContainerRun {
   loggedRewrites: boolean;
   /** Size of its log file when this run started: its termination message reads only what this run wrote. */
   logStart?: number;
+  /** Its last two runs' logs (the kubelet serves the current and the previous one). */
+  logRuns: ContainerLogRun[];
 }
 
 export class PodWorker {
@@ -145,6 +148,7 @@ export class PodWorker {
       backoffMs: this.ctx.restartBackoff.initialMs,
       willRestart: true,
       loggedRewrites: false,
+      logRuns: [],
     };
   }
 
@@ -394,6 +398,7 @@ export class PodWorker {
       return this.block(run, 'RunContainerError', e instanceof Error ? e.message : String(e));
     }
     run.proc = proc;
+    run.logRuns = [...run.logRuns.slice(-1), new ContainerLogRun(this.logFile(c.name), run.logStart)];
     run.starts++;
     run.ready = false;
     run.started = false;
@@ -481,6 +486,7 @@ export class PodWorker {
     for (const p of run.probes) p.stop();
     run.probes = [];
     run.proc = undefined;
+    run.logRuns.at(-1)?.finish();
     const wasReady = run.ready;
     run.ready = false;
     run.started = false;
@@ -573,6 +579,25 @@ export class PodWorker {
       if (isNotFound(e)) return;
       throw e;
     }
+  }
+
+  /**
+   * The log run `kubectl logs [--previous]` reads, as the kubelet picks it: the running container, else the last one
+   * that ran; previous is the one its lastState describes (in CrashLoopBackOff that is the last one too).
+   */
+  logRun(container: string, previous: boolean): ContainerLogRun | { status: number; message: string } {
+    const run = this.runs.get(container) ?? this.runs.get(`init:${container}`);
+    const pod = this.pod.metadata!.name;
+    if (!run) return { status: 404, message: `container ${JSON.stringify(container)} not found in pod ${JSON.stringify(pod)}` };
+    const [last, before] = [run.logRuns.at(-1), run.logRuns.at(-2)];
+    if (previous) {
+      const prev = run.lastState && (run.state.waiting ? last : before);
+      if (prev) return prev;
+      return { status: 400, message: `previous terminated container ${JSON.stringify(container)} in pod ${JSON.stringify(pod)} not found` };
+    }
+    if (last) return last;
+    const reason = run.state.waiting?.reason ?? 'ContainerCreating';
+    return { status: 400, message: `container ${JSON.stringify(container)} in pod ${JSON.stringify(pod)} is waiting to start: ${reason}` };
   }
 
   /** Pids of the pod's running container processes. */

@@ -13,6 +13,7 @@ import type { BinaryProvider } from '../binaries/provider';
 import { Informer } from '../controller/informer';
 import { keyOf, type Logger } from '../controller/reconciler';
 import { isNotFound, makeClients } from '../kube';
+import { startKubeletServer, type KubeletServer, type KubeletServingTLS } from './kubelet-server';
 import { NodeHeartbeat } from './node';
 import { PodWorker, type PodContext } from './pod';
 import { detectIsolation, ProcessTable, type IsolationMode } from './processes';
@@ -47,6 +48,11 @@ export interface PodRunnerOptions {
   addressLockDir?: string;
   /** Grace period for containers when the runner stops (default 5 s). */
   stopGraceMs?: number;
+  /**
+   * Serve the kubelet's container logs (pods/log) with this TLS material, on the node's address; its port goes on the
+   * Node's daemonEndpoints. Without it the port is 0 and `kubectl logs` fails as on a node with no kubelet.
+   */
+  kubelet?: KubeletServingTLS;
 }
 
 export interface PodRunner {
@@ -125,16 +131,32 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     return undefined;
   })();
 
+  const workers = new Map<string, PodWorker>(); // by uid
+  const workerOf = (ns: string, name: string) => [...workers.values()].find((w) => w.key === `${ns}/${name}` && !w.finished);
+  let kubelet: KubeletServer | undefined;
+  if (opts.kubelet) {
+    kubelet = await startKubeletServer({
+      host: pool.hostIP,
+      nodeName: opts.nodeName,
+      tls: opts.kubelet,
+      log: rlog,
+      lookup: (ns, name, container, previous) =>
+        workerOf(ns, name)?.logRun(container, previous) ?? { status: 404, message: `pod "${ns}/${name}" does not exist` },
+    });
+  }
   const heartbeat = new NodeHeartbeat(kube, {
     nodeName: opts.nodeName,
     hostIP: pool.hostIP,
+    kubeletPort: kubelet?.port ?? 0,
     labels: opts.nodeLabels,
     version: 'v1.33.13-kokpit-process',
     log: rlog,
   });
-  await heartbeat.start();
+  await heartbeat.start().catch(async (e) => {
+    await kubelet?.close();
+    throw e;
+  });
 
-  const workers = new Map<string, PodWorker>(); // by uid
   const logDirs = new Map<string, string>(); // namespace/name → log dir of its latest pod
   let stopping = false;
 
@@ -319,6 +341,7 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     await Promise.all(informers.map((i) => i.start()));
   } catch (e) {
     heartbeat.stop();
+    await kubelet?.close();
     await Promise.all(informers.map((i) => i.stop()));
     throw e;
   }
@@ -337,7 +360,6 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
   };
   process.on('exit', onExit);
 
-  const workerOf = (ns: string, name: string) => [...workers.values()].find((w) => w.key === `${ns}/${name}` && !w.finished);
   return {
     nodeName: opts.nodeName,
     hostIP: pool.hostIP,
@@ -352,6 +374,7 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
       if (stopping) return;
       stopping = true;
       heartbeat.stop();
+      await kubelet?.close();
       await Promise.all(informers.map((i) => i.stop()));
       clearTimeout(hostsTimer);
       await Promise.all([...workers.values()].map((w) => w.terminate(opts.stopGraceMs ?? 5000, false)));
