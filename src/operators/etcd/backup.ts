@@ -160,9 +160,16 @@ export class EtcdBackupReconciler {
       }
       const from = usable[0];
       const memberName = from.pod.metadata!.name!;
-      await this.writeStatus(backup, { phase: 'Running', message: `taking a snapshot from ${memberName}` }, 'SnapshotRunning');
       const t0 = this.now();
-      const snap = await members.snapshot(memberName, from.pod, file);
+      // Running is reported while the snapshot streams (one API round trip less before the first byte); it
+      // lands before any later status (a failure report, Completed).
+      const running = this.writeStatus(backup, { phase: 'Running', message: `taking a snapshot from ${memberName}` }, 'SnapshotRunning');
+      running.catch(() => {}); // awaited below, whichever way the snapshot ends
+      const snap = await members.snapshot(memberName, from.pod, file).catch(async (e: unknown) => {
+        await running.catch(() => {});
+        throw e;
+      });
+      await running;
       // etcdutl reads the file back: proof it is a usable snapshot, and its exact revision.
       const etcdutl = await this.o.binaries?.ensure('etcdutl', ETCD_VERSION).catch((e: unknown) => {
         ctx.log.warn(`etcd backup ${key}: snapshot not read back (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
