@@ -2,22 +2,38 @@
 // the pod runner (as registration.test.ts), and a second local control plane that kokpit did not create (a "second
 // local environment's cluster", its admin kubeconfig in a file). The CLI runs in-process (runCli) with the meta
 // cluster given by --meta-kubeconfig. Each refusal is checked for its message and for leaving nothing behind.
+// The imported cluster runs its controller-manager (the built-in `admin` role the agent is bound to gets its rules
+// there) and logs every request: the agent's come from its own ServiceAccount, never the admin kubeconfig's user.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as net from 'node:net';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  AuthenticationV1Api,
+  CoreV1Api,
+  KubeConfig,
+  RbacAuthorizationV1Api,
+  type KubernetesObject,
+  type V1Deployment,
+} from '@kubernetes/client-node';
 import { runCli } from '../../../src/cli/main';
 import { REGISTER_USER_AGENT } from '../../../src/cli/commands/register';
 import type { CliIO } from '../../../src/cli/command';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
-import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
+import { applyObject, makeObjectApi, readObject, withUserAgent } from '../../../src/kube';
 import { buildKubeconfig } from '../../../src/pki';
 import { installHub, readOcmManifests } from '../../../src/operators/multicluster/hub';
 import { AGENT_NAMESPACE, agentNames } from '../../../src/operators/multicluster/names';
+import { renewImportedCredential } from '../../../src/operators/multicluster/imported-identity';
+import {
+  IMPORTED_AGENT_NAMESPACE,
+  importedAgentUser,
+  importedAnchorName,
+  tokenTimes,
+} from '../../../src/operators/multicluster/render/imported-identity';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
-import { AuditWrites, describeWrites } from '../../support/audit-writes';
+import { AuditWrites, describeWrites, type AuditEvent } from '../../support/audit-writes';
 import { businessCluster, ensureNamespace, readCluster } from '../cluster/support';
 import { applyStatus } from '../../../src/kit';
 import { startMulticlusterOperator } from '../../../src/operators/multicluster/operator';
@@ -93,11 +109,41 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
     ];
   }
 
+  /** What is left of NAME's agent identity in the imported cluster (everything of it carries the import label). */
+  async function identityLeft(name: string): Promise<string[]> {
+    const rbac = other.kubeConfig().makeApiClient(RbacAuthorizationV1Api);
+    const core = other.kubeConfig().makeApiClient(CoreV1Api);
+    const labelSelector = `kokpit.dev/imported=${name}`;
+    const namespace = IMPORTED_AGENT_NAMESPACE;
+    const names = (kind: string, l: { items: { metadata?: { name?: string } }[] }) => l.items.map((x) => `${kind} ${x.metadata!.name}`);
+    return [
+      ...names('ClusterRole', await rbac.listClusterRole({ labelSelector })),
+      ...names('ClusterRoleBinding', await rbac.listClusterRoleBinding({ labelSelector })),
+      ...names('Role', await rbac.listNamespacedRole({ namespace, labelSelector })),
+      ...names('RoleBinding', await rbac.listNamespacedRoleBinding({ namespace, labelSelector })),
+      ...names('ServiceAccount', await core.listNamespacedServiceAccount({ namespace, labelSelector })),
+    ];
+  }
+
+  /** The agent's kubeconfig as the meta cluster stores it. */
+  async function storedAgent(name: string): Promise<KubeConfig> {
+    const secret = await kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ name: agentNames(name).managedKubeconfigSecret, namespace: AGENT_NAMESPACE });
+    const stored = new KubeConfig();
+    stored.loadFromString(Buffer.from(secret.data!.kubeconfig, 'base64').toString('utf8'));
+    return withUserAgent(stored, 'kokpit-test'); // the test's requests with it are not the agent's
+  }
+
+  /** Who a kubeconfig authenticates as in the imported cluster (throws 401 when it no longer does). */
+  const whoAmI = async (k: KubeConfig) =>
+    (await k.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} })).status?.userInfo?.username;
+
   before(async function () {
     this.timeout(300_000);
     [cp, other] = await Promise.all([
       startControlPlane({ controllers: true, audit: true, log: (l) => log(`[meta] ${l}`) }),
-      startControlPlane({ audit: true, log: (l) => log(`[imported] ${l}`) }),
+      startControlPlane({ controllers: true, audit: 'all', log: (l) => log(`[imported] ${l}`) }),
     ]);
     kc = cp.kubeConfig();
     await installCRDs(kc);
@@ -188,23 +234,32 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
       'kokpit.dev/imported': NAME,
       'app.kubernetes.io/managed-by': 'kokpit',
     });
-    // The kubeconfig is in the agent's Secret, and was never printed.
-    const secret = await kc
-      .makeApiClient(CoreV1Api)
-      .readNamespacedSecret({ name: agentNames(NAME).managedKubeconfigSecret, namespace: AGENT_NAMESPACE });
-    const stored = new KubeConfig();
-    stored.loadFromString(Buffer.from(secret.data!.kubeconfig, 'base64').toString('utf8'));
+    // The agent's Secret holds its own ServiceAccount token for the cluster, not the kubeconfig given; nothing printed.
+    const stored = await storedAgent(NAME);
     assert.equal(stored.getCurrentCluster()?.server, other.server);
+    assert.equal(stored.getCurrentUser()?.certData, undefined);
+    const token = stored.getCurrentUser()!.token!;
+    const times = tokenTimes(token)!;
+    assert.equal(times.exp - times.iat, 7 * 24 * 3600, 'a week-long TokenRequest token');
+    assert.equal(await whoAmI(stored), importedAgentUser(NAME));
+    assert.notEqual(await whoAmI(other.kubeConfig()), importedAgentUser(NAME));
     const printed = r.out + r.err;
-    assert.ok(!printed.includes('BEGIN') && !printed.includes('client-key') && !printed.includes('token'), printed);
+    assert.ok(!printed.includes('BEGIN') && !printed.includes('client-key') && !printed.includes(token.slice(-20)), printed);
+    // Everything of the identity hangs off its anchor, for the garbage collector to take at deregister.
+    const left = await identityLeft(NAME);
+    assert.ok(left.includes(`ClusterRole ${importedAnchorName(NAME)}`), left.join(', '));
+    assert.ok(left.includes(`ServiceAccount kokpit-ocm-${NAME}`), left.join(', '));
+    assert.ok(left.includes(`ClusterRoleBinding open-cluster-management:kokpit-import-${NAME}-work:execution-admin`), left.join(', '));
   });
 
   it('registering again writes nothing, in the meta cluster or the imported one', async function () {
     this.timeout(120_000);
     const metaAudit = new AuditWrites(cp, 'meta');
     const otherAudit = new AuditWrites(other, 'imported');
+    // Reviews (SelfSubjectAccessReview, SelfSubjectReview) are creates that store nothing.
+    const review = (e: AuditEvent) => /reviews$/.test(e.objectRef?.resource ?? '');
     const { writes, result } = await metaAudit.during({ userAgent: REGISTER_USER_AGENT }, () =>
-      otherAudit.during({ resource: 'customresourcedefinitions' }, () =>
+      otherAudit.during({ userAgent: REGISTER_USER_AGENT, except: review }, () =>
         cli('register', NAME, '--kubeconfig', files.imported, '--labels', 'env=dev,site=lab', ...meta),
       ),
     );
@@ -235,11 +290,67 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
     assert.deepEqual(await leftovers('fleet-x'), []);
   });
 
-  it('a ManifestWork to the imported cluster applies its ConfigMap there', async function () {
+  it("a ManifestWork applies its ConfigMap in the imported cluster, as the agent's own ServiceAccount: 0 forbidden", async function () {
     this.timeout(300_000);
+    const otherAudit = new AuditWrites(other, 'imported');
+    const from = await otherAudit.mark();
     await applyHelloWork(objects(), NAME);
     const cm = await other.kubeConfig().makeApiClient(CoreV1Api).readNamespacedConfigMap({ name: 'hello', namespace: 'default' });
     assert.deepEqual(cm.data, { from: 'hub' });
+    const all = await otherAudit.requestsSince({ offset: 0 });
+    const agent = all.filter((e) => e.user.username === importedAgentUser(NAME));
+    const created = agent.filter((e) => e.verb === 'create' && e.objectRef?.resource === 'configmaps' && e.objectRef.name === 'hello');
+    assert.equal(created.length, 1, 'the work agent created the ConfigMap as its ServiceAccount');
+    const brief = (e: AuditEvent) => `${e.verb} ${e.requestURI} → ${e.responseStatus?.code}`;
+    const forbidden = agent.filter((e) => e.responseStatus?.code === 403);
+    log(`imported apiserver: ${agent.length} requests of ${importedAgentUser(NAME)}, ${forbidden.length} forbidden`);
+    assert.deepEqual(forbidden.map(brief), []);
+    // The agent's User-Agents (registration and work) appear under its ServiceAccount only, never the admin's user.
+    const agentUAs = new Set(agent.map((e) => e.userAgent).filter((ua) => !ua?.startsWith('kokpit-')));
+    assert.ok(
+      [...agentUAs].some((ua) => ua?.startsWith('registration-operator/')),
+      [...agentUAs].join(', '),
+    );
+    assert.ok(agentUAs.has('work-agent'), [...agentUAs].join(', '));
+    const asOther = all.filter((e) => agentUAs.has(e.userAgent) && e.user.username !== importedAgentUser(NAME));
+    assert.deepEqual(
+      asOther.map((e) => `${e.user.username}: ${brief(e)}`),
+      [],
+    );
+    assert.ok((await otherAudit.requestsSince(from, { user: importedAgentUser(NAME) })).length > 0);
+  });
+
+  it('the token is renewed with itself before it expires; the agent rolls onto it and stays Available', async function () {
+    this.timeout(300_000);
+    const before = await storedAgent(NAME);
+    const agentRef = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: agentNames(NAME).deployment, namespace: AGENT_NAMESPACE },
+    };
+    const hash = async () =>
+      (await readObject<V1Deployment & KubernetesObject>(objects(), agentRef))?.spec?.template.metadata?.annotations?.[
+        'kokpit.dev/managed-kubeconfig-hash'
+      ];
+    const hashBefore = await hash();
+    assert.equal(await renewImportedCredential(kc, NAME), undefined, 'a fresh token is not renewed');
+    const otherAudit = new AuditWrites(other, 'imported');
+    const { writes, result: why } = await otherAudit.during({ resource: 'serviceaccounts/token' }, () =>
+      renewImportedCredential(kc, NAME, new Date(Date.now() + 5.5 * 24 * 3600_000)),
+    );
+    assert.match(why ?? '', /^expires in \d+ h$/);
+    assert.deepEqual(
+      writes.map((e) => `${e.user.username} ${e.verb} ${e.objectRef?.name} → ${e.responseStatus?.code}`),
+      [`${importedAgentUser(NAME)} create kokpit-ocm-${NAME} → 201`],
+      'the TokenRequest came from the agent itself',
+    );
+    const after = await storedAgent(NAME);
+    assert.notEqual(after.getCurrentUser()!.token, before.getCurrentUser()!.token);
+    assert.notEqual(await hash(), hashBefore, "the agent's pod template changed: it rolls onto the new token");
+    assert.equal(await whoAmI(after), importedAgentUser(NAME));
+    const r = await cli('register', NAME, '--kubeconfig', files.imported, '--labels', 'env=dev,site=lab', '--timeout', '4m', ...meta);
+    assert.equal(r.code, 0, r.err);
+    assert.equal((await storedAgent(NAME)).getCurrentUser()!.token, after.getCurrentUser()!.token, 're-register keeps the renewed token');
   });
 
   it('a BusinessCluster whose ManagedCluster name an import holds is refused; its deletion leaves the import alone', async function () {
@@ -289,6 +400,8 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
     const d = await cli('deregister', 'fleet-z', '--timeout', '4m', ...meta);
     assert.equal(d.code, 0, d.err);
     assert.deepEqual(await leftovers('fleet-z'), []);
+    await waitFor('fleet-z identity gone', async () => (await identityLeft('fleet-z')).length === 0 || undefined, { timeoutMs: 60_000 });
+    assert.ok((await identityLeft(NAME)).length > 0, "the other import's identity in the same cluster is untouched");
   });
 
   it("deregister refuses a BusinessCluster's ManagedCluster and names it", async function () {
@@ -308,12 +421,33 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
     assert.match(taken.err, /NameTaken: ManagedCluster fleet-y is already registered, by BusinessCluster fleet\/y; choose another name\n/);
   });
 
-  it('deregister leaves no ManagedCluster, hub namespace, agent, pod, Secret or cluster RBAC; works removed first', async function () {
+  it('deregister leaves no ManagedCluster, hub namespace, agent, pod, Secret, RBAC or agent identity; works first', async function () {
     this.timeout(600_000);
+    const agentKc = await storedAgent(NAME);
     const r = await cli('deregister', NAME, '--timeout', '9m', ...meta);
     log(`deregister: exit ${r.code}`);
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(await leftovers(NAME), []);
+    // Its anchor deleted with the agent's own token, the garbage collector takes the rest; the token stops working.
+    await waitFor(
+      `${NAME}'s identity gone from the imported cluster`,
+      async (st) => {
+        const left = await identityLeft(NAME);
+        st.lastReason = left.join(', ');
+        return left.length === 0 || undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
+    // The API server caches a token's authentication for 10 s, so not refused at once.
+    await waitFor(
+      "the agent's old token refused (401)",
+      async () =>
+        whoAmI(agentKc).then(
+          () => undefined,
+          (e: unknown) => /401|Unauthorized/.test(String(e)) || undefined,
+        ),
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
     // The work's ConfigMap was removed from the imported cluster by the agent before it went.
     const cms = await other.kubeConfig().makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace: 'default' });
     assert.deepEqual(
@@ -327,7 +461,7 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
   });
   it('a cluster gone for good: deregister names the works that wait for its agent, and --force finishes', async function () {
     this.timeout(600_000);
-    const gone = await startControlPlane({ log: (l) => log(`[gone] ${l}`) });
+    const gone = await startControlPlane({ controllers: true, log: (l) => log(`[gone] ${l}`) });
     let stopped = false;
     try {
       const file = path.join(dir, 'gone.kubeconfig');
