@@ -118,6 +118,31 @@ describe('kokpit sandbox (CLI) = kokpit up --runtime sandbox', function () {
     );
   });
 
+  it("kubectl logs of a pod the pod runner runs: the apiserver reaches the runner's kubelet endpoint", async () => {
+    // No nodeName and no scheduler: the runner binds it to its own node and runs it as a process.
+    const c = await kubectl(
+      'run',
+      'talk',
+      `--image=registry.k8s.io/etcd:3.5.35-0`,
+      '--command',
+      '--',
+      'sh',
+      '-c',
+      'echo hello from the sandbox; sleep 3600',
+    );
+    assert.equal(c.code, 0, c.stderr);
+    const log = await waitFor(
+      'kubectl logs talk',
+      async (s) => {
+        const r = await kubectl('logs', 'talk');
+        s.lastReason = r.stderr.trim();
+        return r.code === 0 && r.stdout ? r : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    assert.equal(log.stdout, 'hello from the sandbox\n');
+  });
+
   it('kokpit status and kokpit sandbox status report it the same way', async () => {
     const a = await kokpit('status', '--name', NAME);
     const b = await kokpit('sandbox', 'status', '--name', NAME);
