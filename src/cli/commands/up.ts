@@ -433,8 +433,11 @@ function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: numb
         s.managerPlacement === 'in-cluster'
           ? `  manager       2 pods of kokpit-system/kokpit-manager (kokpit install), ${s.managerIdentity} leading`
           : `  manager       pid ${s.pid} on this host: ${s.runnables.join(', ')}`,
-        `  business API  ${range} (reserved when the kind cluster was created: at most ${ports.length} business clusters ` +
-          `reachable from the host)`,
+        s.managerPlacement === 'in-cluster'
+          ? // The pods know no host port mapping: they publish the Service's own address (on Linux the host reaches it too).
+            `  business API  <meta node IP>:<nodePort> (the in-cluster manager publishes the node's address on the kind network)`
+          : `  business API  ${range} (reserved when the kind cluster was created: at most ${ports.length} business clusters ` +
+            `reachable from the host)`,
         how,
       ].join('\n'),
     );
