@@ -4,6 +4,7 @@
 // clusters in flight. A restarted manager reads the same status and makes the same decisions; setting a
 // version a cluster already asks for is no write, so no cluster is upgraded twice.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { bulkhead } from 'cockatiel';
 import {
   API_VERSION,
   RETRY_ANNOTATION,
@@ -82,6 +83,8 @@ interface Pass {
 }
 
 const key = (c: { namespace: string; name: string }) => `${c.namespace}/${c.name}`;
+/** In-flight clusters' spec writes at once: a wave of 100 is ~7 rounds, not 100 round trips one after another. */
+const WRITE_CONCURRENCY = 16;
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const invalid = (reason: string, message: string) => new StopPass({ type: 'Valid', status: 'False', reason, message }, undefined);
 /** A rollout still at work: not finished and not refused. */
@@ -121,8 +124,9 @@ export class RolloutReconciler {
     if (res.stopped) p.conditions.push(res.stopped.stop.condition);
     const status = this.status(p);
     if (await writeStatusIfChanged(this.rt.kc, r, PLURAL, prev, status)) this.logChanges(name, prev, status);
-    // After status: the rows that say a cluster is in flight are on record before its spec changes.
-    for (const row of p.adv?.inFlight ?? []) await this.ensureTarget(p, p.facts.get(key(row)), row);
+    // After status: the rows that say a cluster is in flight are on record before its spec changes. A wave's
+    // clusters move together (a few writes at a time), as a person starting them by hand would.
+    await this.ensureTargets(p);
     if (res.stopped) return res.stopped.stop.requeueAfterMs !== undefined ? { requeueAfterMs: res.stopped.stop.requeueAfterMs } : undefined;
     if (!p.adv) return { requeueAfterMs: 100 };
     return p.adv.requeueAfterMs !== undefined ? { requeueAfterMs: p.adv.requeueAfterMs } : undefined;
@@ -380,6 +384,15 @@ export class RolloutReconciler {
   }
 
   /** Sets what the row moves its cluster to: spec.version, or the addon's pin; with includeMachines then its MachineSets. */
+  /** Every in-flight cluster's spec, WRITE_CONCURRENCY at a time; the first failure is thrown once all have settled. */
+  private async ensureTargets(p: Pass): Promise<void> {
+    const pool = bulkhead(WRITE_CONCURRENCY, Number.MAX_SAFE_INTEGER);
+    const rows = p.adv?.inFlight ?? [];
+    const results = await Promise.allSettled(rows.map((row) => pool.execute(() => this.ensureTarget(p, p.facts.get(key(row)), row))));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
   private async ensureTarget(p: Pass, f: ClusterFacts | undefined, row: RolloutClusterStatus): Promise<void> {
     if (!f || !row.to) return;
     const addon = p.r.spec.target.addon?.name;
