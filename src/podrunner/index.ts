@@ -32,6 +32,9 @@
  *
  * The Node is registered Ready and kept alive through its Lease in kube-node-lease; pod status is
  * reported through pods/status like the kubelet (phase, podIP, conditions, containerStatuses).
+ *
+ * Logs: with `kubelet` TLS material the runner serves the kubelet's /containerLogs on the node address (the port on the
+ * Node's daemonEndpoints), so pods/log (`kubectl logs`, the editor's Show Logs) works: kubelet-server.ts, container-logs.ts.
  */
 export { startPodRunner, type PodRunner, type PodRunnerOptions } from './runner';
 export { knownImageMappings, parseImage, resolveImage, cachedBinaryResolver, type BinaryResolver, type ImageResolution } from './images';
