@@ -24,6 +24,8 @@ export interface MulticlusterOperatorOptions {
   controller?: ControllerOptions;
   /** How often imported clusters' agent tokens are looked at (default 10 min; a token lives a week). */
   importRenewalMs?: number;
+  /** The clock the renewal decides by (tests move it on a few days). */
+  now?: () => Date;
 }
 
 export interface MulticlusterOperator {
@@ -50,7 +52,7 @@ export function multiclusterOperator(opts: MulticlusterOperatorOptions): Operato
       const controller = ctx.controller('multicluster', (key) => reconciler.reconcile(key), opts.controller);
       clusters.onEvent((bc) => controller.enqueue(keyOf(bc)));
       const imports = ctx.controller('imported-credentials', async (name) => {
-        const renewed = await renewImportedCredential(kc, name);
+        const renewed = await renewImportedCredential(kc, name, opts.now?.());
         if (renewed) ctx.log.info(`imported cluster ${name}: OCM agent token renewed (${renewed})`);
       });
       const look = () =>

@@ -353,6 +353,20 @@ describe('kokpit register / deregister: a cluster kokpit did not create, importe
     assert.equal((await storedAgent(NAME)).getCurrentUser()!.token, after.getCurrentUser()!.token, 're-register keeps the renewed token');
   });
 
+  it("the multicluster operator renews an import's token when it is due", async function () {
+    this.timeout(120_000);
+    const token = async () => (await storedAgent(NAME)).getCurrentUser()!.token;
+    const before = await token();
+    const later = () => new Date(Date.now() + 5.5 * 24 * 3600_000); // a third of the week left
+    const op = await startMulticlusterOperator({ kc, manifestsRoot: ROOT, importRenewalMs: 1000, now: later });
+    try {
+      await waitFor('a renewed token', async () => ((await token()) !== before ? true : undefined), { timeoutMs: 60_000 });
+    } finally {
+      await op.stop();
+    }
+    assert.equal(await whoAmI(await storedAgent(NAME)), importedAgentUser(NAME));
+  });
+
   it('a BusinessCluster whose ManagedCluster name an import holds is refused; its deletion leaves the import alone', async function () {
     this.timeout(300_000);
     const r = await cli('register', 'fleet-z', '--kubeconfig', files.imported, '--no-wait', ...meta);
