@@ -102,6 +102,6 @@ describe('pod runner: container logs as the kubelet serves them', () => {
       'sinceSeconds=0',
       'sinceSeconds=1&sinceTime=2026-12-06T07:30:00Z',
     ])
-      assert.throws(() => parseLogQuery(new URLSearchParams(bad)), undefined, bad);
+      assert.throws(() => parseLogQuery(new URLSearchParams(bad)), Error, bad);
   });
 });
