@@ -75,11 +75,18 @@ export const COMMANDS: CommandEntry[] = [
     name: 'install',
     summary: 'Install the kokpit manager (CRDs, RBAC, a 2-replica Deployment) into a meta cluster',
     usage:
-      'kokpit install [--image IMAGE] [--replicas N] [--dry-run [-o yaml|json]] [--kubeconfig FILE] [--context NAME]\n\n' +
+      'kokpit install [--image IMAGE] [--replicas N] [--timeout 5m] [--no-wait] [--dry-run [-o yaml|json]] [--kubeconfig FILE]\n' +
+      '               [--context NAME]\n\n' +
       'Server-side applies config/default (what `kubectl apply -k config/default` applies): the CRDs first, then the\n' +
       'namespace kokpit-system, the ServiceAccount and its least-privilege RBAC, and the manager Deployment (leader\n' +
-      'election, /healthz and /readyz probes, /metrics on :8080). Missing permissions are named before anything is\n' +
-      'applied; running it again converges. --dry-run -o yaml prints the objects instead.',
+      'election, /healthz and /readyz probes, /metrics on :8443). Missing permissions are named before anything is\n' +
+      'applied; running it again converges. --dry-run -o yaml prints the objects instead.\n' +
+      'Then waits (up to --timeout; --no-wait returns once applied) until the Deployment is rolled out and available and\n' +
+      'one of its pods holds the lease, a line per change; stops at once when a pod cannot get its image (ErrImagePull,\n' +
+      "ImagePullBackOff, InvalidImageName: the image, the node, the runtime's words and how to get the image there) or\n" +
+      'crash-loops (its last exit and log lines). Everything stays applied: fix it and run install again.\n' +
+      'Exit status: 0 installed (and a pod holds the lease unless --no-wait), 1 not reachable, a permission missing, a\n' +
+      'pod fault or the timeout, 2 usage error.',
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/install') : await import('./commands/install')).installCommand,
   },

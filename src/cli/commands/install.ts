@@ -1,6 +1,8 @@
 // `kokpit install` and `kokpit uninstall`: the manager as a workload of the meta cluster (src/local/install.ts).
 import { stringify } from 'yaml';
 import { installManager, objectName, renderInstall, uninstallManager } from '../../local/install';
+import { waitForManager } from '../../local/install-wait';
+import { parseDuration } from './upgrade';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { EXIT, UsageError, type Command } from '../command';
 
@@ -11,6 +13,8 @@ export const installCommand: Command = {
       { name: 'image', value: true },
       { name: 'replicas', value: true },
       { name: 'dry-run' },
+      { name: 'no-wait' },
+      { name: 'timeout', value: true },
       { name: 'output', short: 'o', value: true, oneOf: ['yaml', 'json', 'name'] },
     ]);
     if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
@@ -20,6 +24,7 @@ export const installCommand: Command = {
       throw new UsageError(`--replicas must be a whole number, not "${replicasFlag}"`);
     const image = str(p, 'image');
     if (image !== undefined && !/^[^\s:@/][^\s]*$/.test(image)) throw new UsageError(`--image "${image}" is not an image reference`);
+    const timeoutMs = parseDuration(str(p, 'timeout') ?? '5m');
     const objects = renderInstall({ image, replicas });
     const output = str(p, 'output');
     if (p.flags['dry-run']) {
@@ -30,13 +35,19 @@ export const installCommand: Command = {
     }
     if (output && output !== 'name') throw new UsageError(`-o ${output} needs --dry-run (it prints what would be applied)`);
     const { kc } = metaCluster(p);
+    let holder: string | undefined;
     try {
       await installManager(kc, objects, (line) => io.out(line));
+      if (p.flags['no-wait']) {
+        io.out('kokpit manager applied (not waiting: --no-wait); `kokpit status` shows which pod holds the lease');
+        return EXIT.OK;
+      }
+      holder = await waitForManager(kc, { timeoutMs, log: (line) => io.out(line) });
     } catch (e) {
       io.err(`kokpit install: ${(e as Error).message}`);
       return EXIT.FAILED;
     }
-    io.out('kokpit manager installed; `kokpit status` shows which pod holds the lease');
+    io.out(`kokpit manager installed; ${holder ? `pod ${holder} holds the lease` : 'scaled to 0 replicas: no pod holds the lease'}`);
     return EXIT.OK;
   },
 };

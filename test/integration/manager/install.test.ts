@@ -5,8 +5,9 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { API_VERSION } from '../../../src/api';
 import { runCli } from '../../../src/cli/main';
@@ -15,7 +16,9 @@ import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
 import { buildKubeconfig } from '../../../src/pki';
 import { binaryPath } from '../../../src/binaries/build';
 import { freePort, startControlPlane, type ControlPlane } from '../../../src/controlplane';
-import { renderInstall } from '../../../src/local/install';
+import { INSTALL_NAMESPACE, renderInstall } from '../../../src/local/install';
+import { kokpitVersion } from '../../../src/local/install-wait';
+import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 
 const KUBECTL = binaryPath('kubectl', 'v1.33.13');
 
@@ -98,7 +101,7 @@ describe('kokpit install: config/default on a real API server', function () {
   });
 
   it('installs, converges when run again (new replicas), and `kokpit status` names the pod holding the lease', async () => {
-    const first = await cli(['install', '--kubeconfig', cp.kubeconfigPath]);
+    const first = await cli(['install', '--kubeconfig', cp.kubeconfigPath, '--no-wait']); // no node runs pods here
     assert.equal(first.code, 0, first.err);
     assert.match(first.out, /9 CustomResourceDefinitions applied and established/);
     assert.equal((await read('apps/v1', 'Deployment', 'kokpit-manager', 'kokpit-system'))?.spec?.replicas, 2);
@@ -109,7 +112,16 @@ describe('kokpit install: config/default on a real API server', function () {
       assert.ok(await read(kind === 'Role' ? 'rbac.authorization.k8s.io/v1' : 'v1', kind, name, 'kokpit-system'), `${kind}/${name}`);
     assert.ok(await read('rbac.authorization.k8s.io/v1', 'ClusterRole', 'kokpit-manager'));
 
-    const again = await cli(['install', '--kubeconfig', cp.kubeconfigPath, '--replicas', '3', '--image', 'registry.example/kokpit:dev']);
+    const again = await cli([
+      'install',
+      '--kubeconfig',
+      cp.kubeconfigPath,
+      '--replicas',
+      '3',
+      '--image',
+      'registry.example/kokpit:dev',
+      '--no-wait',
+    ]);
     assert.equal(again.code, 0, again.err);
     const d = (await read('apps/v1', 'Deployment', 'kokpit-manager', 'kokpit-system')) as KubernetesObject & {
       spec: { replicas: number; template: { spec: { containers: Array<{ image: string }> } } };
@@ -159,5 +171,75 @@ describe('kokpit install: config/default on a real API server', function () {
     assert.equal(purge.code, 0, purge.err);
     assert.match(purge.out, /EtcdCluster\/default\/kept deleted/);
     assert.equal(await read('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'etcdclusters.kokpit.dev'), undefined);
+  });
+});
+
+// Without --no-wait, install follows the Deployment until a pod holds the lease. The node is the sandbox's process pod
+// runner: it runs kokpit.dev/kokpit-manager only at this kokpit's version and says ErrImagePull, with its own words, for
+// any other — the same reason a kubelet gives, so the same code names the image, the node, the words and the fix.
+describe('kokpit install waits for the manager; an image the node cannot get fails precisely, the right one converges', function () {
+  this.timeout(900_000);
+  let cp: ControlPlane;
+  let runner: PodRunner | undefined;
+  let stateDir: string;
+  const NODE = 'install-meta-node';
+  before(async () => {
+    cp = await startControlPlane({ controllers: true, scheduler: false });
+    stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-install-wait-'));
+    runner = await startPodRunner({
+      kubeConfig: cp.kubeConfig(),
+      nodeName: NODE,
+      stateDir: path.join(stateDir, 'runner'),
+      bindUnscheduledPods: true,
+      restartBackoff: { initialMs: 1000, maxMs: 5000 },
+      stopGraceMs: 5000,
+    });
+  });
+  after(async () => {
+    await runner?.stop();
+    await cp?.stop();
+    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('--image …:0.0.0-missing: exit 1 naming image, node, the runner’s words and the fix; re-run converges', async () => {
+    const missing = 'kokpit.dev/kokpit-manager:0.0.0-missing';
+    const version = kokpitVersion();
+    const bad = await cli(['install', '--kubeconfig', cp.kubeconfigPath, '--image', missing, '--timeout', '10m']);
+    process.stderr.write(`  [install --image ${missing}] exit ${bad.code}\n${bad.err}\n`);
+    assert.equal(bad.code, 1, `${bad.out}\n${bad.err}`);
+    const pod = /^kokpit install: pod kokpit-system\/(kokpit-manager-\S+) on node /.exec(bad.err)?.[1];
+    assert.ok(pod, bad.err);
+    assert.equal(
+      bad.err,
+      `kokpit install: pod kokpit-system/${pod} on node ${NODE} cannot get image ${missing} for container manager: ` +
+        `ErrImagePull: image ${missing}: only this kokpit's own version runs as a process here (${version}), not 0.0.0-missing. ` +
+        "Fix: the sandbox's pod runner runs the manager image only at this kokpit's version: run `kokpit install` without --image " +
+        `(kokpit.dev/kokpit-manager:${version})`,
+    );
+    assert.match(bad.out, /Deployment\/kokpit-system\/kokpit-manager applied/, 'everything applied before the wait');
+
+    const good = await cli(['install', '--kubeconfig', cp.kubeconfigPath, '--timeout', '10m']);
+    process.stderr.write(`  [install] exit ${good.code}\n${good.out}\n${good.err}\n`);
+    assert.equal(good.code, 0, `${good.out}\n${good.err}`);
+    const holder = /kokpit manager installed; pod (\S+) holds the lease$/.exec(good.out)?.[1];
+    assert.ok(holder, good.out);
+    assert.match(good.out, /deployment kokpit-system\/kokpit-manager: 2\/2 available .*; lease: held by /);
+    const kc = cp.kubeConfig();
+    assert.equal(
+      (await kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'kokpit-manager', namespace: INSTALL_NAMESPACE })).spec
+        ?.holderIdentity,
+      holder,
+    );
+    const pods = (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: INSTALL_NAMESPACE })).items.filter(
+      (p) => !p.metadata?.deletionTimestamp,
+    );
+    const leader = pods.find((p) => p.metadata?.name === holder);
+    assert.equal(leader?.spec?.containers[0].image, `kokpit.dev/kokpit-manager:${version}`);
+    assert.equal(leader?.status?.phase, 'Running');
+    assert.deepEqual(
+      pods.filter((p) => p.spec?.containers[0].image === missing).map((p) => p.metadata?.name),
+      [],
+      'no pod of the missing image left',
+    );
   });
 });
