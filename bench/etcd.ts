@@ -4,7 +4,7 @@
 // repeated `--rounds=<n>` times (default 3; the medians are reported):
 // - ready floor: 3 etcd processes started directly with a static --initial-cluster (no API server, no
 //   pods; what a cluster costs at the very least on this machine);
-// - replace floor (once): by hand with etcdctl: `member remove` a follower, kill it, `member add`, start a
+// - replace floor: by hand with etcdctl: `member remove` a follower, kill it, `member add`, start a
 //   fresh etcd with an empty data dir, until it answers healthy (it receives the database from the leader);
 // - snapshot floor: `etcdctl snapshot save` from a floor member;
 // - restore floor: `etcdutl snapshot restore` of the operator's own snapshot file into an empty data dir,
@@ -132,6 +132,8 @@ async function floorThreeMembers(dir: string): Promise<Floor> {
     stop();
     throw e;
   }
+  /** The members now (a replacement mN+3 takes mN's place and ports). */
+  const current = [...names];
   const etcdctlArgs = [`--endpoints=${client(0)}`, `--cacert=${caFile}`, `--cert=${crt}`, `--key=${key}`];
   const etcdctl = async (...args: string[]) => {
     const r = spawnSync(binaryPath('etcdctl', ETCD_VERSION), [...etcdctlArgs, '--command-timeout=30s', ...args], { encoding: 'utf8' });
@@ -144,7 +146,7 @@ async function floorThreeMembers(dir: string): Promise<Floor> {
     tls: { caFile, crt, key, pems: { caPem: ca.certPem, certPem: cert.certPem, keyPem: cert.keyPem } },
     async replaceMember() {
       // A follower other than m0 (etcdctl's endpoint), as the operator's replacement also takes a follower.
-      const hs = await Promise.all(['m1', 'm2'].map(async (n) => ({ n, h: await members.health(n, undefined) })));
+      const hs = await Promise.all(current.slice(1).map(async (n) => ({ n, h: await members.health(n, undefined) })));
       const victim = hs.find((x) => !x.h.isLeader)!.n;
       const fresh = `m${Number(victim.slice(1)) + 3}`;
       const old = (await members.memberList('m0', undefined)).find((m) => m.name === victim)!;
@@ -153,7 +155,8 @@ async function floorThreeMembers(dir: string): Promise<Floor> {
       await etcdctl('member', 'remove', old.id);
       procs[slot(victim)].kill('SIGKILL');
       await etcdctl('member', 'add', fresh, `--peer-urls=${peer(slot(fresh))}`);
-      const others = names.filter((n) => n !== victim).concat(fresh);
+      const others = current.filter((n) => n !== victim).concat(fresh);
+      current.splice(current.indexOf(victim), 1, fresh);
       procs[slot(fresh)] = startMember(fresh, others.map((x) => `${x}=${peer(slot(x))}`).join(','), 'existing');
       await waitFor(`floor ${fresh} healthy`, async () => ((await members.health(fresh, undefined)).healthy ? true : undefined), {
         timeoutMs: 120_000,
@@ -336,18 +339,28 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       restoreEtcdutl.push(f.etcdutlMs);
     }
 
-    // Member replacement (once): delete a follower's pod and claim (its data), time until 3 healthy members again.
-    const c = await readCluster(env, 'bench');
-    const victim = c!.status!.members!.find((m) => !m.leader)!.name;
-    const t = performance.now();
-    await deleteIfExists(env, 'v1', 'PersistentVolumeClaim', `${victim}-data`);
-    await deleteIfExists(env, 'v1', 'Pod', victim);
-    await waitAvailable(env, 'bench', 3, 180_000, (x) =>
-      x.status!.members!.some((m) => m.name === victim) ? 'victim still listed' : undefined,
-    );
-    const replaceMs = performance.now() - t;
+    // Member replacement: delete a follower's pod and claim (its data), time until 3 healthy members again; then
+    // the same by hand on the floor cluster.
     members.close();
-    const replaceFloorMs = await floor.replaceMember();
+    const replace: number[] = [];
+    const replaceFloor: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const c = await readCluster(env, 'bench');
+      const victim = c!.status!.members!.find((m) => !m.leader)!.name;
+      const t = performance.now();
+      await deleteIfExists(env, 'v1', 'PersistentVolumeClaim', `${victim}-data`);
+      await deleteIfExists(env, 'v1', 'Pod', victim);
+      await waitAvailable(
+        env,
+        'bench',
+        3,
+        180_000,
+        (x) => (x.status!.members!.some((m) => m.name === victim) ? 'victim still listed' : undefined),
+        50,
+      );
+      replace.push(performance.now() - t);
+      replaceFloor.push(await floor.replaceMember());
+    }
     load.push(os.loadavg()[0]);
 
     // MB here are MiB (2^20 bytes), as in the data size.
@@ -364,8 +377,11 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       ready_3_members_vs_floor: ratio(median(ready), median(readyFloor)),
       ready_3_members_rounds_ms: ready.map(Math.round),
       ready_3_members_floor_rounds_ms: readyFloor.map(Math.round),
-      replace_ms: Math.round(replaceMs),
-      replace_floor_ms: Math.round(replaceFloorMs),
+      replace_ms: ms(replace),
+      replace_floor_ms: ms(replaceFloor),
+      replace_vs_floor: ratio(median(replace), median(replaceFloor)),
+      replace_rounds_ms: replace.map(Math.round),
+      replace_floor_rounds_ms: replaceFloor.map(Math.round),
       snapshot_ms: ms(snapshot),
       snapshot_mb_per_s: mbps(size, median(snapshot)),
       snapshot_floor_ms: ms(snapshotFloor),
@@ -382,6 +398,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       restore_throughput_vs_floor: ratio(median(restoreFloor), median(restore)),
       restore_floor_etcdutl_ms: ms(restoreEtcdutl),
       restore_floor_etcdutl_mb_per_s: mbps(size, median(restoreEtcdutl)),
+      restore_floor_etcdutl_rounds_ms: restoreEtcdutl.map(Math.round),
       restore_throughput_vs_etcdutl: ratio(median(restoreEtcdutl), median(restore)),
     };
   } finally {

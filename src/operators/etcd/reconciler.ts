@@ -98,9 +98,10 @@ interface Memory {
   servicesApplied?: { key: string; at: number };
   /** Scheduled backups whose file was verified (`<uid>/<sha256>`): hashed once, not every pass. */
   verifiedBackups: Set<string>;
-  /** The snapshot a restore hashed, by its identity on disk: passes until the seed answers don't hash it again. */
-  restoreHashed?: { identity: string; sha256: string };
 }
+
+/** The snapshot a restore hashed, by its identity on disk: passes until the seed answers don't hash it again. */
+type RestoreHashMemo = { restoreHashed?: { identity: string; sha256: string } };
 
 export { ETCD_BACKUP_PLURAL, ETCD_CLUSTER_PLURAL } from './names';
 
@@ -130,6 +131,8 @@ interface EtcdPass {
   health: Record<string, MemberHealth | undefined>;
   leaderName?: string;
   etcd?: { members: EtcdMemberFacts[]; alarms: string[] };
+  /** started before pki when the cluster may still need seeding from a snapshot; plan awaits it */
+  restoreEarly?: Promise<{ facts: RestoreFacts; source?: RestoreSource }>;
   /** plan */
   restore?: { facts: RestoreFacts; source?: RestoreSource };
   input: PlanInput;
@@ -168,6 +171,7 @@ const claimFacts = (c: V1PersistentVolumeClaim): ClaimFacts => ({
 
 export class EtcdClusterReconciler {
   private readonly memory = new Map<string, Memory>();
+  private readonly restoreHashes = new Map<string, RestoreHashMemo>();
   private readonly resolver: MemberResolver;
   private readonly planOptions: PlanOptions;
   private readonly now: () => number;
@@ -204,6 +208,7 @@ export class EtcdClusterReconciler {
       // Children go with the cluster through owner references; only our connections are ours to clean up.
       this.memory.get(key)?.members.close();
       this.memory.delete(key);
+      this.restoreHashes.delete(key);
       return;
     }
     const cluster = withDefaults(raw);
@@ -212,6 +217,12 @@ export class EtcdClusterReconciler {
     if (!!cluster.spec.backup !== hasFinalizer) await this.setFinalizer(raw, !hasFinalizer);
 
     const p = { key, ctx, cluster, ref: refOf(cluster), namespace, name, nowMs: this.now() } as EtcdPass;
+    // A restore's snapshot is checked (hashed: 100 MiB is a good part of a second) while this pass issues
+    // certificates and observes, not after: the seed member waits for it.
+    if (cluster.spec.restoreFrom && !(cluster.status?.members ?? []).some((m) => m.id)) {
+      p.restoreEarly = this.restoreFacts(cluster, key);
+      p.restoreEarly.catch(() => {}); // awaited by plan when the seed is still to be made
+    }
     const timings: Array<[string, number]> = [];
     let mark = Date.now();
     await runSteps(this.steps, p, (step) => {
@@ -340,7 +351,10 @@ export class EtcdClusterReconciler {
     const previous = cluster.status;
     const knownMembers = (previous?.members ?? []).filter((m) => m.id).map((m) => m.name);
     // The snapshot matters (and is hashed) only until the seed has formed the cluster.
-    p.restore = cluster.spec.restoreFrom && knownMembers.length === 0 && !etcd ? await this.restoreFacts(cluster, mem) : undefined;
+    p.restore =
+      cluster.spec.restoreFrom && knownMembers.length === 0 && !etcd
+        ? await (p.restoreEarly ?? this.restoreFacts(cluster, p.key))
+        : undefined;
     const indices = [
       ...p.pods.map((x) => x.metadata!.name!),
       ...p.claims.map((c) => c.metadata?.labels?.[LABEL_MEMBER] ?? ''),
@@ -466,7 +480,7 @@ export class EtcdClusterReconciler {
   }
 
   /** Whether the backup to restore from exists, is complete, and its file still has the recorded sha256. */
-  private async restoreFacts(cluster: EtcdCluster, mem: Memory): Promise<{ facts: RestoreFacts; source?: RestoreSource }> {
+  private async restoreFacts(cluster: EtcdCluster, key: string): Promise<{ facts: RestoreFacts; source?: RestoreSource }> {
     const backupName = cluster.spec.restoreFrom!.backupName;
     const backup = (await readObject<KubernetesObject>(this.o.objects, {
       apiVersion: API_VERSION,
@@ -519,7 +533,9 @@ export class EtcdClusterReconciler {
         },
       };
     }
-    const sha = await hashOnce(mem, path.join(confined.hostDir, confined.file));
+    let memo = this.restoreHashes.get(key);
+    if (!memo) this.restoreHashes.set(key, (memo = {}));
+    const sha = await hashOnce(memo, path.join(confined.hostDir, confined.file));
     if (sha !== st.sha256) {
       return {
         facts: {
@@ -735,7 +751,7 @@ export function isTransientEtcdRefusal(message: string): boolean {
  * sha256 of the snapshot, remembered by the file's identity (device, inode, size, modification time): a
  * restore's passes until the seed answers hashed 100 MiB each time, several times the restore itself.
  */
-async function hashOnce(mem: Memory, file: string): Promise<string> {
+async function hashOnce(mem: RestoreHashMemo, file: string): Promise<string> {
   const st = await fs.promises.stat(file, { bigint: true });
   const identity = `${file}|${st.dev}|${st.ino}|${st.size}|${st.mtimeNs}|${st.ctimeNs}`;
   if (mem.restoreHashed?.identity !== identity) mem.restoreHashed = { identity, sha256: await sha256File(file) };
@@ -745,7 +761,8 @@ async function hashOnce(mem: Memory, file: string): Promise<string> {
 export function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash('sha256');
-    fs.createReadStream(file)
+    // 1 MiB reads: a 100 MiB snapshot in 100 reads rather than 1,600.
+    fs.createReadStream(file, { highWaterMark: 1024 * 1024 })
       .on('data', (d) => h.update(d))
       .on('end', () => resolve(h.digest('hex')))
       .on('error', reject);
