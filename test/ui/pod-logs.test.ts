@@ -1,0 +1,275 @@
+// Issue 21: a business cluster's kube-apiserver log streams into the editor. A real meta control plane; the cluster
+// operator (in this process) renders a BusinessCluster, whose kube-apiserver v1.33.13 runs as a real process through
+// the process pod runner, which serves the kubelet's containerLogs endpoint. In code-server, "Show Control-Plane Pod
+// Logs" on the cluster's tree node streams it: editor → meta kube-apiserver (pods/log) → the runner's kubelet endpoint.
+//
+// The lightest real setup, as in test/integration/cluster/podrunner.test.ts: the EtcdCluster is a plain etcd process
+// marked Available by the test (no etcd operator), and a loopback TCP proxy plays the load balancer in front of the
+// apiserver pod. The extension's own reconcilers are off (the cluster operator runs here), leaving the two cores to
+// code-server and the business apiserver. Screenshots go to $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
+import { chromium, type Browser } from 'playwright-core';
+import { loadKubeConfig, makeObjectApi, readObject, applyObject } from '../../src/kube';
+import { startClusterOperator, type ClusterOperator } from '../../src/operators/cluster/operator';
+import { startPodRunner, type PodRunner } from '../../src/podrunner';
+import { freePort, installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../src/controlplane';
+import {
+  availableEtcdCluster,
+  businessCluster,
+  ensureNamespace,
+  installDefaultVersions,
+  startLoopbackLB,
+  startPlainEtcd,
+  type PlainEtcd,
+} from '../integration/cluster/support';
+import {
+  chromiumPath,
+  ensureCodeServer,
+  installExtension,
+  missingPrerequisites,
+  startCodeServer,
+  tail,
+  type CodeServer,
+} from './support/code-server';
+import { STEP_MS, Workbench } from './support/workbench';
+
+const ROOT = path.join(__dirname, '..', '..');
+const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
+const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
+const NS = 'logs';
+const NAME = 'biz';
+const APISERVER = `kokpit.dev/cluster=${NAME},kokpit.dev/component=apiserver`;
+// A Service created in the business cluster: its apiserver logs the ClusterIP it allocates ("allocated clusterIPs").
+const PROBE = 'ui-log-probe';
+// A business apiserver started on a busy two-core machine next to code-server.
+const START_MS = 300_000;
+// A klog line as kube-apiserver writes it: `I1206 08:12:13.123456   12345 file.go:42] ...`.
+const KLOG = /[IWE]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.-]+\.go:\d+\]/;
+
+const log = (line: string) => console.log(`      [ui] ${line}`);
+
+describe('ui: a business cluster’s kube-apiserver log streams into the editor (code-server)', function () {
+  this.timeout(12 * 60_000);
+  let cp: ControlPlane | undefined;
+  let etcd: PlainEtcd | undefined;
+  let runner: PodRunner | undefined;
+  let lb: Awaited<ReturnType<typeof startLoopbackLB>> | undefined;
+  let operator: ClusterOperator | undefined;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  let kc: KubeConfig;
+  let wb: Workbench;
+  let dir: string;
+  let pod: V1Pod;
+
+  before(async function () {
+    const missing = missingPrerequisites();
+    if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
+    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
+    fs.mkdirSync(OUT, { recursive: true });
+    const entry = ensureCodeServer(log);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-logs-'));
+
+    // 1. Meta cluster, plain etcd, the pod runner with its kubelet endpoint, the cluster operator, a BusinessCluster.
+    [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, log }), startPlainEtcd()]);
+    kc = cp.kubeConfig();
+    await installCRDs(kc);
+    await ensureNamespace(kc, NS);
+    await installDefaultVersions(kc);
+    await availableEtcdCluster(kc, NS, 'shared', etcd);
+    const runnerLog = path.join(dir, 'pod-runner.log');
+    runner = await startPodRunner({
+      kubeConfig: kc,
+      nodeName: 'ui-logs-node',
+      stateDir: path.join(dir, 'runner'),
+      bindUnscheduledPods: true,
+      restartBackoff: { initialMs: 500, maxMs: 5000 },
+      stopGraceMs: 3000,
+      kubelet: cp.kubelet,
+      log: (l) => fs.appendFileSync(runnerLog, `${new Date().toISOString()} ${l}\n`),
+    });
+    lb = await startLoopbackLB(kc, NS, APISERVER, 6443);
+    const quiet = () => undefined;
+    operator = await startClusterOperator({
+      kc,
+      hostEndpoint: () => lb!.url,
+      waitRequeueMs: 2000,
+      log: { info: quiet, debug: quiet, warn: (m) => log(`operator: ${m}`), error: (m) => log(`operator: ${m}`) },
+    });
+    await applyObject(
+      makeObjectApi(kc),
+      businessCluster(NAME, NS, {
+        version: 'v1.33.13',
+        etcd: { clusterRef: { name: 'shared' } },
+        apiServer: { service: { type: 'ClusterIP' } },
+      }),
+      { fieldManager: 'kokpit-test' },
+    );
+    log(`pod runner log ${runnerLog}`);
+
+    // 2. code-server with the packaged extension, connected to the meta cluster; its reconcilers stay off.
+    const userDataDir = path.join(dir, 'user-data');
+    const extensionsDir = path.join(dir, 'extensions');
+    const configFile = path.join(dir, 'code-server.yaml');
+    const workspace = path.join(dir, 'workspace');
+    fs.mkdirSync(workspace);
+    fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+    fs.writeFileSync(
+      path.join(userDataDir, 'User', 'settings.json'),
+      JSON.stringify({
+        'kokpit.kubeconfig': cp.kubeconfigPath,
+        'kokpit.reconcilers.autoStart': false,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'update.mode': 'none',
+      }),
+    );
+    installExtension(entry, VSIX, { userDataDir, extensionsDir, configFile });
+    server = await startCodeServer({
+      entry,
+      port: await freePort(),
+      userDataDir,
+      extensionsDir,
+      configFile,
+      workspace,
+      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
+      logFile: path.join(dir, 'code-server.log'),
+    });
+    log(`code-server at ${server.url}, log ${server.logFile}`);
+    browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    });
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 860 } })).newPage();
+    wb = new Workbench(page, OUT);
+    await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+  });
+
+  after(async function () {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    await operator?.stop();
+    await lb?.stop();
+    await runner?.stop().catch(() => undefined);
+    await Promise.all([cp?.stop(), etcd?.stop()]);
+    if (dir && !process.env.KOKPIT_UI_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) {
+      const file = await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+      if (file) log(`screenshot of the failure: ${file}`);
+      if (server) log(`code-server log tail:\n${tail(server.logFile)}`);
+    }
+  });
+
+  /** The business cluster's admin kubeconfig, from the Secret the cluster operator wrote. */
+  const adminKubeConfig = async (): Promise<KubeConfig | undefined> => {
+    const s = await readObject<KubernetesObject & { data?: Record<string, string> }>(makeObjectApi(kc), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `${NAME}-admin-kubeconfig`, namespace: NS },
+    });
+    return s?.data?.value ? loadKubeConfig({ kubeconfigYaml: Buffer.from(s.data.value, 'base64').toString('utf8') }) : undefined;
+  };
+
+  it('the business kube-apiserver runs as a pod-runner pod and answers through its admin kubeconfig', async () => {
+    const t0 = Date.now();
+    await waitFor(
+      'the business apiserver answers /version through the admin kubeconfig',
+      async () => {
+        const bkc = await adminKubeConfig();
+        if (!bkc) return undefined;
+        return (await bkc
+          .makeApiClient(CoreV1Api)
+          .listNamespace()
+          .catch(() => undefined))
+          ? true
+          : undefined;
+      },
+      { timeoutMs: START_MS, intervalMs: 1000 },
+    );
+    log(`business apiserver answered after ${Date.now() - t0} ms`);
+    const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: APISERVER });
+    pod = pods.items.find((p) => p.status?.phase === 'Running')!;
+    assert.ok(pod, `a running apiserver pod: ${JSON.stringify(pods.items.map((p) => [p.metadata?.name, p.status?.phase]))}`);
+    const file = runner!.logFile(NS, pod.metadata!.name!, 'kube-apiserver');
+    assert.ok(file && KLOG.test(fs.readFileSync(file, 'utf8')), `the runner keeps the apiserver's klog output in ${file}`);
+  });
+
+  it('"Show Control-Plane Pod Logs" on the cluster node streams the kube-apiserver log into a read-only document, following', async () => {
+    const podName = pod.metadata!.name!;
+    const container = wb.page.locator('.activitybar .action-item .action-label[aria-label^="Kokpit"]');
+    await container.waitFor({ state: 'visible', timeout: 60_000 });
+    await container.click();
+    const row = wb.treeRow(NAME).first();
+    await row.waitFor({ state: 'visible', timeout: 60_000 });
+    // The tree node's context menu, as a user would.
+    await row.click({ button: 'right' });
+    const item = wb.page.locator('.context-view .monaco-menu .action-item', { hasText: 'Show Control-Plane Pod Logs' }).first();
+    await item.waitFor({ state: 'visible', timeout: STEP_MS });
+    await item.click();
+    // The quick pick lists the cluster's control-plane pods in the meta cluster; the apiserver is one of them.
+    await wb.page
+      .locator('.quick-input-widget .monaco-list-row', { hasText: podName })
+      .filter({ hasText: 'apiserver' })
+      .first()
+      .waitFor({ state: 'visible', timeout: STEP_MS });
+    await wb.pick(podName);
+    const opened = Date.now();
+    await wb.page.locator('.tabs-container .tab.active', { hasText: podName }).waitFor({ state: 'visible', timeout: STEP_MS });
+    const lines = wb.page.locator('.editor-instance .view-lines');
+    // The header says what streams; below it, the apiserver's own klog lines (served by the runner's kubelet endpoint).
+    await lines
+      .filter({ hasText: `kubectl logs -f --tail=1000 -n ${NS} ${podName} -c kube-apiserver` })
+      .first()
+      .waitFor({
+        state: 'visible',
+        timeout: STEP_MS,
+      });
+    await lines.filter({ hasText: KLOG }).first().waitFor({ state: 'visible', timeout: STEP_MS });
+    log(`apiserver log lines shown ${Date.now() - opened} ms after the pick`);
+    await wb.page.locator('.editor-instance .view-lines').first().click();
+    await wb.page.keyboard.press('Control+End');
+    log(`screenshot: ${await wb.screenshot('logs-1-apiserver-log')}`);
+
+    // Following: a Service created in the business cluster makes its apiserver log a new line, which then shows.
+    const bkc = (await adminKubeConfig())!;
+    await bkc.makeApiClient(CoreV1Api).createNamespacedService({
+      namespace: 'default',
+      body: { metadata: { name: PROBE }, spec: { ports: [{ port: 80 }] } },
+    });
+    const written = Date.now();
+    const file = runner!.logFile(NS, podName, 'kube-apiserver')!;
+    await waitFor('the apiserver logs the probe Service', async () => fs.readFileSync(file, 'utf8').includes(PROBE) || undefined, {
+      timeoutMs: STEP_MS,
+      intervalMs: 200,
+    });
+    // The editor shows what is in view: keep going to the end until the new line is there.
+    await waitFor(
+      'the new apiserver line shown at the end of the document',
+      async () => {
+        await wb.page.keyboard.press('Control+End');
+        return (await lines.filter({ hasText: PROBE }).count()) > 0 || undefined;
+      },
+      { timeoutMs: STEP_MS, intervalMs: 500 },
+    );
+    log(`new apiserver line shown ${Date.now() - written} ms after the Service was created`);
+    const text = (await lines.first().innerText()).replace(/\u00a0/g, ' ');
+    assert.match(text, new RegExp(`allocated clusterIPs.*${PROBE}|${PROBE}.*allocated clusterIPs`), text.slice(-2000));
+    log(`screenshot: ${await wb.screenshot('logs-2-apiserver-log-followed')}`);
+    // Read-only: a key typed into the document changes nothing.
+    await wb.page.keyboard.type('x');
+    assert.ok(!(await wb.page.locator('.tabs-container .tab.active.dirty').count()), 'the log document never becomes dirty');
+  });
+});
