@@ -170,6 +170,7 @@ export class EtcdBackupReconciler {
         throw e;
       });
       await running;
+      const streamed = this.now();
       // etcdutl reads the file back: proof it is a usable snapshot, and its exact revision.
       const etcdutl = await this.o.binaries?.ensure('etcdutl', ETCD_VERSION).catch((e: unknown) => {
         ctx.log.warn(`etcd backup ${key}: snapshot not read back (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
@@ -177,8 +178,9 @@ export class EtcdBackupReconciler {
       });
       const checked = await snapshotStatus(file, etcdutl);
       if (checked) snap.revision = checked.revision;
-      const seconds = (this.now() - t0) / 1000;
-      ctx.log.info(`etcd backup ${key}: ${snap.size} bytes from ${memberName} in ${seconds.toFixed(1)}s to ${snap.file}`);
+      const [seconds, readBack] = [(this.now() - t0) / 1000, (this.now() - streamed) / 1000];
+      const took = `${seconds.toFixed(1)}s (read back ${readBack.toFixed(1)}s)`;
+      ctx.log.info(`etcd backup ${key}: ${snap.size} bytes from ${memberName} in ${took} to ${snap.file}`);
       await this.writeStatus(
         backup,
         {
