@@ -1,5 +1,6 @@
 // End to end, for real: a kind meta cluster with a nested business cluster whose control plane, etcd and
-// worker nodes actually run (issue 9). Everything comes from this machine: Docker's engine from Debian with
+// worker nodes actually run (issue 9); then (step 8) a second kind meta cluster whose manager runs as two pods of it,
+// and what its leader's crash does (issue 16). Everything comes from this machine: Docker's engine from Debian with
 // runc-capdrop, images built by hack/offline-images (no registry). Each step prints its duration; the run ends
 // with one JSON line `{"e2e": "kind", ...}`. Only the Docker network kind creates for this run is used.
 //
@@ -84,29 +85,31 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
   const meta = (...args: string[]) => must(KUBECTL, ['--kubeconfig', metaKubeconfig, ...args], { env });
   const biz = (...args: string[]) => must(KUBECTL, ['--kubeconfig', bizKubeconfig, ...args], { env });
   const metaNode = `${NAME}-control-plane`;
-  /** The running etcd container of a member pod on the meta node (containerd's own CLI: `ctr`), with its pid. */
-  async function etcdTask(pod: string): Promise<{ id: string; pid: string } | undefined> {
+  /** The running container of a pod on a kind node (containerd's own CLI: `ctr`; the node image has no crictl), with its pid. */
+  async function containerTask(node: string, pod: string, container: string): Promise<{ id: string; pid: string } | undefined> {
     const ids = (
       await must('docker', [
         'exec',
-        metaNode,
+        node,
         'ctr',
         '-n',
         'k8s.io',
         'containers',
         'ls',
         '-q',
-        `labels."io.kubernetes.pod.name"==${pod},labels."io.kubernetes.container.name"==etcd`,
+        `labels."io.kubernetes.pod.name"==${pod},labels."io.kubernetes.container.name"==${container}`,
       ])
     )
       .split('\n')
       .filter(Boolean);
-    const tasks = (await must('docker', ['exec', metaNode, 'ctr', '-n', 'k8s.io', 'tasks', 'ls']))
+    const tasks = (await must('docker', ['exec', node, 'ctr', '-n', 'k8s.io', 'tasks', 'ls']))
       .split('\n')
       .map((l) => l.trim().split(/\s+/));
     const t = tasks.find(([id, , status]) => ids.includes(id!) && status === 'RUNNING');
     return t ? { id: t[0]!, pid: t[1]! } : undefined;
   }
+  /** The running etcd container of a member pod on the meta node. */
+  const etcdTask = (pod: string) => containerTask(metaNode, pod, 'etcd');
 
   /** Records the step's duration (failed or not) and prints it. */
   async function step(name: string, fn: () => Promise<string | void>): Promise<void> {
@@ -139,12 +142,15 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
     await step('1. setup: Docker engine + runc-capdrop, binaries, images (idempotent, cached)', async () => {
       await stream('sh', [path.join(REPO, 'hack/offline-images/setup-engine.sh')], env);
       await stream('bash', [path.join(REPO, 'hack/offline-images/build-images.sh')], env);
+      // The manager's image for step 8 (idempotent; ~50 s with nothing cached, debootstrap included).
+      await stream('bash', [path.join(REPO, 'hack/offline-images/manager-image.sh')], env);
     });
     networkExisted = (await run('docker', ['network', 'inspect', 'kind'])).code === 0;
     volumesBefore = new Set((await must('docker', ['volume', 'ls', '-q'])).split('\n').filter(Boolean));
     // A run that died left its kind cluster: start clean.
     await run(process.execPath, [BIN, 'down', '--name', NAME], { env });
     await run(path.join(KIND_DIR, 'kind'), ['delete', 'cluster', '--name', NAME], { env });
+    await run(path.join(KIND_DIR, 'kind'), ['delete', 'cluster', '--name', `${NAME}-ic`], { env }); // step 8's
     // Every container there before this run (not filtered by label: machine containers carry their business
     // cluster's kind label, not the meta cluster's, so step 7 compares against this list).
     containersBefore = new Set((await must('docker', ['ps', '--all', '--quiet', '--no-trunc'])).split('\n').filter(Boolean));
@@ -678,5 +684,108 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
         assert.notEqual((await run('docker', ['network', 'inspect', 'kind'])).code, 0, 'the kind network this run created is still there');
       return `no container, volume${networkExisted ? '' : ' or network'} left`;
     });
+  });
+  // After step 7, so the second kind cluster never holds the reserved ports beside the first.
+  it('8. --manager in-cluster: the leader pod killed mid-scale, another replica takes the lease, the scale finishes', async () => {
+    const IC = `${NAME}-ic`;
+    const icKubeconfig = path.join(root, IC, 'kubeconfig');
+    const ic = (...args: string[]) => must(KUBECTL, ['--kubeconfig', icKubeconfig, ...args], { env });
+    const icNode = `${IC}-control-plane`;
+    const lease = async () =>
+      JSON.parse(await ic('get', 'lease', '-n', 'kokpit-system', 'kokpit-manager', '-o', 'json')) as {
+        spec: { holderIdentity?: string; leaseDurationSeconds?: number; leaseTransitions?: number };
+      };
+    const managerPods = async () =>
+      (
+        await ic(
+          'get',
+          'pods',
+          '-n',
+          'kokpit-system',
+          '-l',
+          'app.kubernetes.io/component=manager',
+          '-o',
+          'jsonpath={.items[*].metadata.name}',
+        )
+      )
+        .split(' ')
+        .filter(Boolean);
+    try {
+      await step('8a. kokpit up --runtime kind --manager in-cluster (image loaded, kokpit install, lease held by a pod)', async () => {
+        const up = await kokpit('up', '--runtime', 'kind', '--name', IC, '--manager', 'in-cluster', '--detach');
+        assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+        const holder = (await lease()).spec.holderIdentity;
+        const pods = await managerPods();
+        assert.ok(holder && pods.includes(holder), `the lease holder ${holder} is one of the manager pods ${pods.join(', ')}`);
+        const status = await kokpit('status', '--name', IC);
+        assert.equal(status.code, 0, status.stderr);
+        return `pods ${pods.join(', ')}; ${holder} leading`;
+      });
+      await step('8b. EtcdCluster 1 → 3 with the leader pod killed (SIGKILL, pod force-deleted) in the middle', async () => {
+        const DEMO = 'lease-demo';
+        const etcd = async () =>
+          JSON.parse(await ic('get', 'etcdclusters.kokpit.dev', '-n', NS, DEMO, '-o', 'json')) as {
+            status?: { readyMembers?: number; members?: Array<{ name: string; healthy?: boolean }> };
+          };
+        const manifest = { apiVersion: 'kokpit.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name: DEMO, namespace: NS } };
+        await must(KUBECTL, ['--kubeconfig', icKubeconfig, 'apply', '-f', '-'], {
+          env,
+          input: JSON.stringify({ ...manifest, spec: { replicas: 1, version: '3.5.35' } }),
+        });
+        await until('1 ready etcd member', async () => ((await etcd()).status?.readyMembers === 1 ? true : undefined), 300_000);
+        await ic('patch', 'etcdclusters.kokpit.dev', '-n', NS, DEMO, '--type', 'merge', '-p', JSON.stringify({ spec: { replicas: 3 } }));
+        // Mid-operation: the operator has created the second member's pod and the cluster is not at 3 yet.
+        await until(
+          'the scale under way',
+          async () => {
+            const pods = (await ic('get', 'pods', '-n', NS, '-o', 'jsonpath={.items[*].metadata.name}')).split(' ');
+            return pods.includes(`${DEMO}-1`) && ((await etcd()).status?.readyMembers ?? 0) < 3 ? true : undefined;
+          },
+          300_000,
+          500,
+        );
+        const before = await lease();
+        const leader = before.spec.holderIdentity!;
+        const task = await containerTask(icNode, leader, 'manager');
+        assert.ok(task, `a running manager container in ${leader}`);
+        const pid = task.pid;
+        const killedAt = Date.now();
+        // A crash, not a shutdown: no lease release. The pod goes too, so the same identity cannot come back in it.
+        await must('docker', ['exec', icNode, 'kill', '-9', pid]);
+        await ic('delete', 'pod', '-n', 'kokpit-system', leader, '--grace-period=0', '--force', '--wait=false');
+        const next = await until(
+          'another pod holding the lease',
+          async () => {
+            const h = (await lease()).spec.holderIdentity;
+            return h && h !== leader ? h : undefined;
+          },
+          180_000,
+          250,
+        );
+        const takeoverMs = Date.now() - killedAt;
+        const durationSec = before.spec.leaseDurationSeconds ?? 15;
+        // The lease runs out at most leaseDurationSeconds after the kill, and the standby retries every 2 s; twice that
+        // leaves room for this loaded machine without letting a standby that never noticed pass.
+        assert.ok(takeoverMs < 2 * (durationSec + 2) * 1000, `takeover took ${takeoverMs} ms (lease ${durationSec} s)`);
+        const done = await until(
+          '3 ready, healthy etcd members',
+          async () => {
+            const e = await etcd();
+            const m = e.status?.members ?? [];
+            return e.status?.readyMembers === 3 && m.length === 3 && m.every((x) => x.healthy) ? e : undefined;
+          },
+          600_000,
+        );
+        return (
+          `killed ${leader} (pid ${pid}); ${next} took the lease after ${(takeoverMs / 1000).toFixed(1)} s (lease ${durationSec} s); ` +
+          `members ${done.status!.members!.map((m) => m.name).join(', ')}`
+        );
+      });
+    } finally {
+      if (!process.env.KOKPIT_E2E_KEEP) {
+        const down = await kokpit('down', '--name', IC);
+        assert.equal(down.code, 0, `${down.stdout}\n${down.stderr}`);
+      }
+    }
   });
 });
