@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { kubernetesVersion } from '../../../src/catalog';
 import { runCli } from '../../../src/cli/main';
-import { makeObjectApi, applyObject, listObjects, readObject } from '../../../src/kube';
+import { makeObjectApi, applyObject, deleteObject, listObjects, readObject } from '../../../src/kube';
 import { startClusterOperator, type ClusterOperator } from '../../../src/operators/cluster/operator';
 import { ClusterReconciler } from '../../../src/operators/cluster/reconciler';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
@@ -389,6 +389,34 @@ describe('BusinessCluster reconciler on a real meta control plane', function () 
       assert.equal(c.message, 'v1.34.2 is Preview');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a cluster naming a version the catalog lacks goes on once it is added (the operator reads the catalog from its watch)', async () => {
+    const op = await startClusterOperator({ kc, waitRequeueMs: 1000 });
+    const objects = makeObjectApi(kc);
+    const version = { apiVersion: 'kokpit.dev/v1alpha1', kind: 'KubernetesVersion', metadata: { name: 'v1.34.7' } };
+    // An etcd that does not exist: the pass stops there once the version is accepted, creating nothing.
+    const later = { ...sharedSpec(), version: 'v1.34.7', etcd: { clusterRef: { name: 'not-there' } } };
+    const catalogValid = async () => (await readCluster(kc, NS, 'later')).status?.conditions?.find((x) => x.type === 'CatalogValid');
+    try {
+      await create('later', later);
+      await waitFor('the unknown version refused', async () => ((await catalogValid())?.status === 'False' ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+      // A refused version asks for no requeue: only the KubernetesVersion's watch event can pass the cluster again.
+      await applyObject(objects, kubernetesVersion('v1.34.7', 'Preview') as never, { fieldManager: 'kokpit-test' });
+      await waitFor('the added version accepted', async () => ((await catalogValid())?.status === 'True' ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+    } finally {
+      await op.stop();
+      await deleteObject(objects, {
+        apiVersion: 'kokpit.dev/v1alpha1',
+        kind: 'BusinessCluster',
+        metadata: { name: 'later', namespace: NS },
+      });
+      await deleteObject(objects, version);
     }
   });
 
