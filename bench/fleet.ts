@@ -218,7 +218,15 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
     out.baseline = baseline;
 
     // --- Growing the fleet, step by step (memory, watches and apply time at each). ---
-    type Step = Awaited<ReturnType<typeof sampleManager>> & { apply_ms: number; floor_ms?: number; ratio?: number; load_1m: number };
+    type Step = Awaited<ReturnType<typeof sampleManager>> & {
+      apply_ms: number;
+      /** The manager's CPU time while it applied the step, and the floor's (this process's) while it applied the same. */
+      cpu_ms: number;
+      floor_ms?: number;
+      floor_cpu_ms?: number;
+      ratio?: number;
+      load_1m: number;
+    };
     const steps: Step[] = [];
     out.steps = steps;
     let applyMs = 0;
@@ -232,6 +240,7 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
       const to = Math.min(total, n + step);
       enter(`growing to ${to}`);
       const t0 = Date.now();
+      const cpu0 = procStats(manager.child.pid!).cpuMs;
       await applyClusters(kc, NS, to, n);
       await waitFor(
         `${to} clusters' objects applied`,
@@ -243,11 +252,12 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
         { timeoutMs: 3_600_000, intervalMs: 250 },
       );
       const ms = Math.max(...applied.values()) - t0;
+      const cpuMs = Math.round(procStats(manager.child.pid!).cpuMs - cpu0); // to within the 250 ms poll above
       applyMs += ms;
       await new Promise((r) => setTimeout(r, 5_000)); // let the last passes' garbage go before sampling memory
       const from = n;
       n = to;
-      const s: Step = { ...(await sampleManager(n)), apply_ms: ms, load_1m: Number(os.loadavg()[0].toFixed(2)) };
+      const s: Step = { ...(await sampleManager(n)), apply_ms: ms, cpu_ms: cpuMs, load_1m: Number(os.loadavg()[0].toFixed(2)) };
       steps.push(s);
       out.clusters = n;
       out.apply_ms = applyMs;
@@ -263,6 +273,7 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
         throw new Error(`floor applied ${floor.objectsPerCluster} objects per cluster, the operator ${operatorObjects}`);
       await clearFloor(kc, FLOOR_NS);
       s.floor_ms = floor.ms;
+      s.floor_cpu_ms = floor.cpuMs;
       s.ratio = Number((ms / floor.ms).toFixed(2));
       process.stderr.write(`fleet bench: ${JSON.stringify(s)}\n`);
       const ratios = steps.map((x) => x.ratio!);
