@@ -104,10 +104,17 @@ export const COMMANDS: CommandEntry[] = [
     name: 'metrics',
     summary: "The running manager's metrics: reconciles, queues, the lease, the fleet (--raw: Prometheus text)",
     usage:
-      'kokpit metrics [--name N] [--url http://HOST:PORT] [--raw]\n\n' +
-      "Reads /metrics of the manager a local environment runs (its address is in the environment's state), or of any\n" +
-      'manager at --url (e.g. `kokpit operator --metrics-bind-address 127.0.0.1:8080`, or a port-forward to the pod).\n' +
-      'Exit status: 0 read, 1 no manager to read or not reachable, 2 usage error.',
+      'kokpit metrics [--name N] [--url http://HOST:PORT] [--raw] [--kubeconfig FILE] [--context NAME] [-n kokpit-system]\n' +
+      '               [--token-file FILE | --service-account NS/NAME] [--certificate-authority FILE] [--insecure-skip-tls-verify]\n\n' +
+      "Reads /metrics of the manager a local environment runs on the host (its address is in the environment's state),\n" +
+      'of any manager at --url (e.g. `kokpit operator --metrics-bind-address 127.0.0.1:8080`), or else of the manager\n' +
+      "pod holding the meta cluster's lease (`kokpit install`, `kokpit up --manager in-cluster`): at its pod IP when that\n" +
+      "is a sandbox process (127.x), otherwise through the API server's port-forward (needs create pods/portforward).\n" +
+      'It serves HTTPS and takes a bearer token allowed to `get /metrics`: --token-file, else a TokenRequest for\n' +
+      "--service-account, else your kubeconfig's own token, else a TokenRequest for a ServiceAccount bound to ClusterRole\n" +
+      'kokpit-metrics-reader (a client certificate cannot be passed on). Its self-signed certificate is not checked\n' +
+      'unless --certificate-authority: the port-forward or the local process already is the pod.\n' +
+      'Exit status: 0 read, 1 no manager to read, not reachable or not allowed, 2 usage error.',
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/metrics') : await import('./commands/metrics')).metricsCommand,
   },
@@ -249,8 +256,9 @@ export const COMMANDS: CommandEntry[] = [
     usage:
       'kokpit register NAME --kubeconfig FILE [--context CTX] [--labels k=v[,k=v…]] [--lease-duration 60] [--timeout 5m] [--no-wait]\n' +
       '                [--meta-kubeconfig FILE] [--meta-context NAME] [--name ENV]\n\n' +
-      '--kubeconfig is the cluster to register (certificate or token; exec plugins are refused); its contents go to a Secret\n' +
-      'in the meta cluster and are never printed. The meta cluster: --meta-kubeconfig, $KUBECONFIG or the local environment.\n' +
+      '--kubeconfig is the cluster to register (certificate, token, exec plugin or auth provider), used only here to give the\n' +
+      'agent its own ServiceAccount and token there (in a Secret of the meta cluster, never printed). The meta cluster:\n' +
+      '--meta-kubeconfig, $KUBECONFIG or the local environment.\n' +
       "Checked before anything is written: the hub is installed (`kokpit up --with-ocm`), NAME is free (not a BusinessCluster's,\n" +
       "not another import's), the cluster answers and its user may do what the agent needs. Running it again converges.\n" +
       'Exit status: 0 registered (Joined and Available unless --no-wait), 1 refused (the reason first: HubNotInstalled,\n' +

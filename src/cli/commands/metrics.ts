@@ -3,9 +3,12 @@
 // A summary table by default, the Prometheus text with --raw (parsed by src/kube/prometheus-text.ts).
 // A manager serving metrics securely (HTTPS, a bearer token allowed to `get /metrics`) is read with --token-file
 // and --certificate-authority (or --insecure-skip-tls-verify for its self-signed certificate).
+// Without --url and without a host manager in the local environment, the manager pod holding the meta cluster's Lease
+// is read (src/local/manager-metrics.ts: its pod IP in the sandbox, else the API server's port-forward; the token
+// from --token-file, --service-account, the caller's kubeconfig, or a ServiceAccount bound to kokpit-metrics-reader).
 import * as fs from 'node:fs';
-import * as https from 'node:https';
-import { environmentName, parseFlags, str } from '../args';
+import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../args';
+import { readLeaderMetrics, scrape } from '../../local/manager-metrics';
 import { readEnvironment } from '../../local/state';
 import { EXIT, UsageError, type Command } from '../command';
 import { table } from './get';
@@ -45,59 +48,50 @@ export function summarize(samples: Sample[]): string {
 export const metricsCommand: Command = {
   async run(argv, io) {
     const p = parseFlags(argv, [
-      { name: 'name', value: true },
+      ...META_FLAGS,
       { name: 'url', value: true },
       { name: 'raw' },
+      { name: 'namespace', short: 'n', value: true },
       { name: 'token-file', value: true },
+      { name: 'service-account', value: true },
       { name: 'certificate-authority', value: true },
       { name: 'insecure-skip-tls-verify' },
     ]);
     if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
+    const ca = str(p, 'certificate-authority') && fs.readFileSync(str(p, 'certificate-authority')!, 'utf8');
     let url = str(p, 'url');
-    if (!url) {
-      const name = environmentName(p);
-      const env = readEnvironment(name);
-      if (!env?.metricsURL) {
-        io.err(
-          `kokpit metrics: no running local environment "${name}" with a manager serving metrics; ` +
-            `start one (kokpit up) or pass --url http://HOST:PORT`,
-        );
+    // A host manager records where it serves; --kubeconfig/--context mean a cluster's manager pods.
+    if (!url && !str(p, 'kubeconfig') && !str(p, 'context')) url = readEnvironment(environmentName(p))?.metricsURL;
+    let text: string;
+    if (url) {
+      try {
+        text = await scrape(`${url.replace(/\/(metrics)?$/, '')}/metrics`, {
+          token: str(p, 'token-file') && fs.readFileSync(str(p, 'token-file')!, 'utf8').trim(),
+          ca,
+          insecure: !!p.flags['insecure-skip-tls-verify'],
+        });
+      } catch (e) {
+        io.err(`kokpit metrics: cannot read ${url}/metrics: ${(e as Error).message}`);
         return EXIT.FAILED;
       }
-      url = env.metricsURL;
-    }
-    let text: string;
-    try {
-      text = await scrape(`${url.replace(/\/(metrics)?$/, '')}/metrics`, {
-        token: str(p, 'token-file') && fs.readFileSync(str(p, 'token-file')!, 'utf8').trim(),
-        ca: str(p, 'certificate-authority') && fs.readFileSync(str(p, 'certificate-authority')!, 'utf8'),
-        insecure: !!p.flags['insecure-skip-tls-verify'],
-      });
-    } catch (e) {
-      io.err(`kokpit metrics: cannot read ${url}/metrics: ${(e as Error).message}`);
-      return EXIT.FAILED;
+    } else {
+      const { kc, source } = metaCluster(p);
+      try {
+        const r = await readLeaderMetrics(kc, {
+          namespace: str(p, 'namespace'),
+          tokenFile: str(p, 'token-file'),
+          serviceAccount: str(p, 'service-account'),
+          ca,
+          insecure: p.flags['insecure-skip-tls-verify'] === true || !ca,
+        });
+        text = r.text;
+        if (!p.flags.raw) io.out(`manager pod ${r.pod} (the lease holder), read through ${r.via} as ${r.who}\n`);
+      } catch (e) {
+        io.err(`kokpit metrics: ${(e as Error).message} (meta cluster: ${source})`);
+        return EXIT.FAILED;
+      }
     }
     io.out(p.flags.raw ? text : summarize(parsePrometheusText(text)));
     return EXIT.OK;
   },
 };
-
-/** GET the metrics text; HTTPS through node:https (fetch cannot take a CA or skip verification). */
-function scrape(url: string, o: { token?: string; ca?: string; insecure: boolean }): Promise<string> {
-  const headers: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
-  if (!url.startsWith('https:'))
-    return fetch(url, { headers, signal: AbortSignal.timeout(10_000) }).then(async (res) => {
-      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${(await res.text()).trim()}`);
-      return res.text();
-    });
-  return new Promise((resolve, reject) => {
-    const req = https.get(url, { headers, ca: o.ca, rejectUnauthorized: !o.insecure, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${res.statusCode}: ${body.trim()}`))));
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out after 10 s')));
-    req.on('error', reject);
-  });
-}

@@ -18,6 +18,17 @@ import { startControlPlane, waitFor, type ControlPlane } from '../../../src/cont
 import { INSTALL_NAMESPACE, installManager, renderInstall } from '../../../src/local/install';
 import { startHostPathProvisioner } from '../../../src/local/provisioner';
 import { AuditWrites, type AuditMark } from '../../support/audit-writes';
+import { runCli } from '../../../src/cli/main';
+import type { CliIO } from '../../../src/cli/command';
+import { buildKubeconfig } from '../../../src/pki';
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIO = { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {}, isTTY: false, cwd: process.cwd() };
+  const code = await runCli(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
 
 const SA_USER = `system:serviceaccount:${INSTALL_NAMESPACE}:kokpit-manager`;
 const NS = 'work';
@@ -207,5 +218,62 @@ describe('the manager in the meta cluster (kokpit install; pods run by the proce
       },
       { timeoutMs: 240_000, intervalMs: 1000 },
     );
+  });
+
+  // `kokpit metrics` without --url: the pod holding the lease, reached at its pod IP (a process of the pod runner, 127.x),
+  // HTTPS with a token allowed to `get /metrics` — the admin's client certificate cannot be passed on, so a TokenRequest
+  // for a ServiceAccount bound to kokpit-metrics-reader; a token without that binding is refused (403).
+  it('kokpit metrics reads the leader pod with a token of a ServiceAccount bound to kokpit-metrics-reader', async function () {
+    this.timeout(300_000);
+    const holder = (await lease()).spec!.holderIdentity!;
+    const unbound = await cli(['metrics', '--kubeconfig', cp.kubeconfigPath]);
+    assert.equal(unbound.code, 1, unbound.out);
+    assert.match(unbound.err, /your kubeconfig user \(kokpit-admin\) has no bearer token, and the manager's \/metrics takes only a token/);
+    assert.match(unbound.err, /kubectl create clusterrolebinding metrics-reader --clusterrole=kokpit-metrics-reader/);
+
+    await core().createNamespacedServiceAccount({ namespace: INSTALL_NAMESPACE, body: { metadata: { name: 'metrics-reader' } } });
+    await applyObject(makeObjectApi(admin), {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'metrics-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kokpit-metrics-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'metrics-reader', namespace: INSTALL_NAMESPACE }],
+    } as KubernetesObject);
+    const read = await cli(['metrics', '--kubeconfig', cp.kubeconfigPath]);
+    log(`[kokpit metrics] exit ${read.code}\n${read.out}\n${read.err}`);
+    assert.equal(read.code, 0, read.err);
+    assert.match(
+      read.out,
+      new RegExp(
+        `^manager pod ${holder} \\(the lease holder\\), read through pod IP 127\\.\\d+\\.\\d+\\.\\d+:8443 ` +
+          'as ServiceAccount kokpit-system/metrics-reader \\(a TokenRequest\\)',
+      ),
+    );
+    assert.match(read.out, /^etcdcluster\s+[1-9]\d*\s+\d+\s/m, 'the leader reconciled e1');
+    assert.match(read.out, /lease kokpit-manager: held by this manager/);
+    const raw = await cli(['metrics', '--kubeconfig', cp.kubeconfigPath, '--raw']);
+    assert.match(raw.out, /^leader_election_master_status\{name="kokpit-manager"\} 1$/m);
+
+    // A token that authenticates but may not `get /metrics`: the manager's 403, and what to bind.
+    await core().createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: 'nobody' } } });
+    const token = await core().createNamespacedServiceAccountToken({ name: 'nobody', namespace: NS, body: { spec: { audiences: [] } } });
+    const nobody = path.join(stateDir, 'nobody.kubeconfig');
+    fs.writeFileSync(
+      nobody,
+      buildKubeconfig({ server: cp.server, caPem: cp.caPem, clusterName: 'meta', user: 'nobody', token: token.status!.token! }),
+    );
+    const denied = await cli(['metrics', '--kubeconfig', cp.kubeconfigPath, '--service-account', `${NS}/nobody`]);
+    assert.equal(denied.code, 1, denied.out);
+    assert.match(
+      denied.err,
+      new RegExp(
+        `pod kokpit-system/${holder} \\(pod IP .*\\) as ServiceAccount ${NS}/nobody .*HTTP 403.*` +
+          ' — bind it to ClusterRole kokpit-metrics-reader',
+      ),
+    );
+    // A kubeconfig whose user may not read the lease is told so.
+    const own = await cli(['metrics', '--kubeconfig', nobody]);
+    assert.equal(own.code, 1, own.out);
+    assert.match(own.err, /^kokpit metrics: cannot read the manager lease kokpit-system\/kokpit-manager \(installed\? kokpit install\): /);
   });
 });
