@@ -78,7 +78,11 @@ export interface ImportKubeconfig {
   kc: KubeConfig;
 }
 
-/** Reads FILE (its current context, or `context`), inlines certificate, key and token files; refuses exec plugins. */
+/**
+ * Reads FILE (its current context, or `context`) and inlines certificate, key and token files. An exec plugin or
+ * auth provider (EKS, GKE, OIDC) is kept as it is: this credential is used only here, by kokpit, to set up the agent's
+ * own identity (./imported-identity.ts); the hosted agent never gets it.
+ */
 export function readImportKubeconfig(file: string, context?: string): ImportKubeconfig {
   let src: KubeConfig;
   try {
@@ -92,14 +96,8 @@ export function readImportKubeconfig(file: string, context?: string): ImportKube
     data ?? (path ? fs.readFileSync(path).toString('base64') : undefined);
   const provider = user?.authProvider as { name?: string; config?: { tokenFile?: string } } | undefined;
   const tokenFile = provider?.name === 'tokenFile' ? provider.config?.tokenFile : undefined;
-  if (user?.exec || (provider && !tokenFile))
-    throw new ImportError(
-      'InvalidKubeconfig',
-      `the kubeconfig ${file} authenticates with ` +
-        `${user?.exec ? `the exec plugin ${String(user.exec.command)}` : `the auth provider ${provider?.name}`}, ` +
-        'which the hosted agent cannot run in the meta cluster; use a kubeconfig with a client certificate or a token ' +
-        '(e.g. of a ServiceAccount bound to cluster-admin)',
-    );
+  // Run by this process when it dials the cluster, as kubectl would run them.
+  const plugin = user?.exec ? { exec: user.exec } : provider && !tokenFile ? { authProvider: user!.authProvider } : {};
   try {
     const kc = new KubeConfig();
     kc.loadFromOptions({
@@ -113,6 +111,7 @@ export function readImportKubeconfig(file: string, context?: string): ImportKube
           username: user?.username,
           password: user?.password,
           impersonateUser: user?.impersonateUser,
+          ...plugin,
         },
       ],
       contexts: [{ name: 'imported', cluster: 'imported', user: 'imported' }],

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ImportError, joinState, readImportKubeconfig } from '../../../../src/operators/multicluster/import';
+import { joinState, readImportKubeconfig } from '../../../../src/operators/multicluster/import';
 import { renderManagedCluster } from '../../../../src/operators/multicluster/render/agent';
 import {
   AGENT_PERMISSIONS,
@@ -184,18 +184,24 @@ describe('multicluster import: the kubeconfig', () => {
     assert.equal(back.getCurrentUser()?.token, 'secret-token');
   });
 
-  it('refused with the reason: exec plugins, a missing file, an unknown context', () => {
+  it('an exec plugin is kept and run by kokpit itself (the agent gets its own identity)', async () => {
     write('ca.pem', 'CA');
-    const exec = write('exec.yaml', kubeconfig('{exec: {apiVersion: client.authentication.k8s.io/v1, command: aws}}'));
-    assert.throws(
-      () => readImportKubeconfig(exec),
-      (e: unknown) =>
-        e instanceof ImportError &&
-        e.reason === 'InvalidKubeconfig' &&
-        /authenticates with the exec plugin aws, which the hosted agent cannot run in the meta cluster; use a kubeconfig with a client certificate or a token/.test(
-          e.message,
-        ),
+    // A stand-in for `aws eks get-token`: prints an ExecCredential, as client-go's exec plugins do.
+    const plugin = write(
+      'plugin.sh',
+      '#!/bin/sh\necho \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"from-plugin"}}\'\n',
     );
+    fs.chmodSync(plugin, 0o755);
+    const exec = write('exec.yaml', kubeconfig(`{exec: {apiVersion: client.authentication.k8s.io/v1, command: ${plugin}}}`));
+    const k = readImportKubeconfig(exec);
+    assert.equal(k.kc.getCurrentUser()?.exec?.command, plugin);
+    const opts: { headers?: Record<string, string> } = {};
+    await k.kc.applyToHTTPSOptions(opts as never);
+    assert.equal(opts.headers?.Authorization, 'Bearer from-plugin');
+  });
+
+  it('refused with the reason: a missing file, an unknown context', () => {
+    write('ca.pem', 'CA');
     assert.throws(() => readImportKubeconfig(path.join(dir, 'none.yaml')), /cannot read the kubeconfig .*none\.yaml/);
     const k = write('kc.yaml', kubeconfig('{token: t}'));
     assert.throws(() => readImportKubeconfig(k, 'nope'), /kubeconfig has no context 'nope' \(contexts: main\)/);
