@@ -48,7 +48,7 @@ const PROBE = 'ui-log-probe';
 // A business apiserver started on a busy two-core machine next to code-server.
 const START_MS = 300_000;
 // A klog line as kube-apiserver writes it: `I1206 08:12:13.123456   12345 file.go:42] ...`.
-const KLOG = /[IWE]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [\w.-]+\.go:\d+\]/;
+const KLOG = /[IWE]\d{4}\s\d\d:\d\d:\d\d\.\d+\s+\d+\s[\w.-]+\.go:\d+\]/;
 
 const log = (line: string) => console.log(`      [ui] ${line}`);
 
@@ -227,7 +227,8 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
       .waitFor({ state: 'visible', timeout: STEP_MS });
     await wb.pick(podName);
     const opened = Date.now();
-    await wb.page.locator('.tabs-container .tab.active', { hasText: podName }).waitFor({ state: 'visible', timeout: STEP_MS });
+    // The tab is named after the container; the header names the pod.
+    await wb.page.locator('.tabs-container .tab.active', { hasText: 'kube-apiserver.log' }).waitFor({ state: 'visible', timeout: STEP_MS });
     const lines = wb.page.locator('.editor-instance .view-lines');
     // The header says what streams; below it, the apiserver's own klog lines (served by the runner's kubelet endpoint).
     await lines
