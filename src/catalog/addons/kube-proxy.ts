@@ -147,7 +147,9 @@ export const kubeProxyAddon = shippedAddon('kube-proxy', {
   version: '1.0.0',
   description: "kube-proxy on every node; its image is the cluster version's kube-proxy.",
   parameters: [
-    { name: 'mode', type: 'string', default: 'iptables', required: false, description: 'Proxy mode: iptables, ipvs or nftables.' },
+    // nftables: it rejects traffic to a ClusterIP on a port the Service does not have; iptables mode lets such packets
+    // leave by the node's default route, where a network that answers every TCP connection (this sandbox's egress) accepts them.
+    { name: 'mode', type: 'string', default: 'nftables', required: false, description: 'Proxy mode: nftables, iptables or ipvs.' },
     // 0 leaves nf_conntrack_max as the node has it: a node in a container (kind) may not write it.
     {
       name: 'conntrackMaxPerCore',
