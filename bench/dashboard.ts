@@ -5,6 +5,7 @@
 // samples, and 3 machines), and go in by window.postMessage as the webview host delivers them.
 //   first_render_ms: from posting every row to the table laid out and a frame later (rAF + a task).
 //   update_ms: from posting one cluster's update (its phase) to that cell showing it, laid out, a frame later.
+// `--in=code-server`: bench/dashboard-code-server.ts, the extension's webview in code-server, with this beside it.
 // Baseline, same page, same rows, same clock: a plain table of the same cells built as one HTML string and set with
 // innerHTML (first render), and the same done again for one changed cluster (a re-render). Dashboard and baseline run
 // interleaved, each on a fresh page, --reps times (default 5); medians are printed.
@@ -117,6 +118,16 @@ const med = (ts: Timing[], part: keyof Timing = 'total') => round(median(ts.map(
 export async function run(args: string[]): Promise<Record<string, unknown>> {
   const clusters = Number(args.find((a) => a.startsWith('--clusters='))?.split('=')[1] ?? 1000);
   const reps = Number(args.find((a) => a.startsWith('--reps='))?.split('=')[1] ?? 5);
+  if (args.includes('--in=code-server')) {
+    // The real extension's webview in code-server, and beside it this page in plain chromium (the same rows' count).
+    const { runInCodeServer } = await import('./dashboard-code-server');
+    const inCodeServer = await runInCodeServer(clusters, reps);
+    return {
+      ...inCodeServer,
+      chromium_page: await run(args.filter((a) => a !== '--in=code-server')),
+      goals: { first_render_ms: 200, update_ms: 100 },
+    };
+  }
   const f = fleet(clusters);
   const { server, origin } = await serveDashboardPage();
   const browser = await chromium.launch({

@@ -1,0 +1,184 @@
+// `npm run bench -- dashboard --in=code-server`: the real extension's Fleet dashboard webview in code-server (the UI
+// tier's setup: packaged .vsix, playwright-core on Debian's chromium), connected to a real kube-apiserver holding
+// --clusters BusinessClusters (default 1,000) whose statuses the bench writes (no reconcilers: they would rewrite them).
+//   open_to_first_render_ms: from clicking "Kokpit: Open Fleet Dashboard" in the palette to the webview's table holding
+//     every cluster (aria-rowcount), laid out, a frame later. It includes creating the webview and the extension's feed.
+//   update_ms: from writing one cluster's status (phase Degraded, through /status) to its row showing it in the webview,
+//     a frame later: the apiserver's watch, the extension host, postMessage and the page. --reps writes, median.
+// Both are read on this process's clock, polled every animation frame in the webview (a CDP round trip of a few ms).
+// Beside them, the same page's first render and update in plain chromium (bench/dashboard.ts, --baseline-reps).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { chromium, type Frame, type Page } from 'playwright-core';
+import { freePort, installCRDs, startControlPlane, type ControlPlane } from '../src/controlplane';
+import { businessCluster } from '../test/support/objects';
+import { chromiumPath, ensureCodeServer, installExtension, startCodeServer, type CodeServer } from '../test/ui/support/code-server';
+import { Workbench } from '../test/ui/support/workbench';
+
+const VSIX = path.join(__dirname, '..', 'dist', 'kokpit.vsix');
+const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
+const NS = 'fleet';
+const GROUP = 'kokpit.dev';
+const VERSION = 'v1alpha1';
+const name = (i: number) => `bc-${String(i).padStart(4, '0')}`;
+
+/** Creates the BusinessClusters and writes their statuses, `parallel` requests at a time. */
+async function createFleet(kc: KubeConfig, clusters: number, parallel = 8): Promise<void> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < clusters; i = next++) {
+      const bc = businessCluster(name(i), NS);
+      const body = { apiVersion: bc.apiVersion, kind: bc.kind, metadata: { name: name(i), namespace: NS }, spec: bc.spec };
+      const created = (await api.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NS,
+        plural: 'businessclusters',
+        body,
+      })) as object;
+      await writeStatus(api, name(i), { ...created, status: bc.status });
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+function writeStatus(api: CustomObjectsApi, n: string, body: object) {
+  return api.replaceNamespacedCustomObjectStatus({
+    group: GROUP,
+    version: VERSION,
+    namespace: NS,
+    plural: 'businessclusters',
+    name: n,
+    body,
+  });
+}
+
+/** The webview's page (VS Code nests it in two iframes): the frame whose document has the dashboard's table. */
+async function dashboardFrame(page: Page, timeoutMs: number): Promise<Frame> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await page.waitForTimeout(20)) {
+    for (const f of page.frames()) if (await f.evaluate(`!!document.getElementById('fleet')`).catch(() => false)) return f;
+  }
+  throw new Error(`no dashboard webview within ${timeoutMs} ms`);
+}
+
+/** Waits (polling every animation frame) until `check` holds in the frame, then one more frame; returns when. */
+async function shown(frame: Frame, check: string, timeoutMs: number): Promise<number> {
+  await frame.waitForFunction(check, undefined, { polling: 'raf', timeout: timeoutMs });
+  await frame.evaluate(`new Promise((r) => requestAnimationFrame(() => setTimeout(r)))`);
+  return Date.now();
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function runInCodeServer(clusters: number, reps: number): Promise<Record<string, unknown>> {
+  const log = (l: string) => process.stderr.write(`[dashboard bench] ${l}\n`);
+  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first`);
+  const entry = ensureCodeServer(log);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-bench-dash-'));
+  let cp: ControlPlane | undefined;
+  let server: CodeServer | undefined;
+  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+  try {
+    cp = await startControlPlane({ log: () => undefined });
+    const kc = cp.kubeConfig();
+    await installCRDs(kc);
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NS } } });
+    const t0 = Date.now();
+    await createFleet(kc, clusters);
+    log(`${clusters} BusinessClusters with statuses written in ${Date.now() - t0} ms`);
+
+    const userDataDir = path.join(dir, 'user-data');
+    const extensionsDir = path.join(dir, 'extensions');
+    const configFile = path.join(dir, 'code-server.yaml');
+    const workspace = path.join(dir, 'workspace');
+    fs.mkdirSync(workspace);
+    fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
+    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+    const settings = {
+      'kokpit.kubeconfig': cp.kubeconfigPath,
+      'kokpit.reconcilers.autoStart': false,
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoCheckUpdates': false,
+      'update.mode': 'none',
+    };
+    fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings));
+    installExtension(entry, VSIX, { userDataDir, extensionsDir, configFile });
+    server = await startCodeServer({
+      entry,
+      port: await freePort(),
+      userDataDir,
+      extensionsDir,
+      configFile,
+      workspace,
+      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
+      logFile: path.join(dir, 'code-server.log'),
+    });
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    fs.mkdirSync(OUT, { recursive: true });
+    const wb = new Workbench(page, OUT);
+    await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    // Connected (the status bar names the context) and the fleet listed before the clock starts.
+    await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: kc.getCurrentContext() }).waitFor({ timeout: 120_000 });
+
+    // The palette entry, found before the clock starts at its click.
+    await page.keyboard.press('F1');
+    await page.locator('.quick-input-widget .quick-input-box input').fill('>Kokpit: Open Fleet Dashboard');
+    const paletteEntry = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Kokpit: Open Fleet Dashboard' }).first();
+    await paletteEntry.waitFor({ state: 'visible', timeout: 30_000 });
+    const opened = Date.now();
+    await paletteEntry.click();
+    const frame = await dashboardFrame(page, 120_000);
+    const all =
+      `document.getElementById('fleet').getAttribute('aria-rowcount') === '${clusters + 1}' && ` +
+      `document.querySelectorAll('#fleet tbody tr[data-id]').length >= 30`;
+    const firstRender = (await shown(frame, all, 120_000)) - opened;
+    log(`open → ${clusters} rows: ${firstRender} ms`);
+
+    const api = kc.makeApiClient(CustomObjectsApi);
+    const updates: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      // Spread over the fleet; a Degraded cluster sorts first, so its row is in the rendered window.
+      const n = name(Math.floor(((r + 0.5) * clusters) / reps));
+      const current = (await api.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace: NS,
+        plural: 'businessclusters',
+        name: n,
+      })) as object;
+      const written = Date.now();
+      await writeStatus(api, n, { ...current, status: businessCluster(n, NS, 'Degraded').status });
+      const row = `document.querySelector('tr[data-id="${NS}/${n}"]')`;
+      updates.push((await shown(frame, `!!${row} && ${row}.cells[1].textContent.includes('Degraded')`, 60_000)) - written);
+    }
+    log(`updates: ${JSON.stringify(updates)} ms`);
+    await wb.screenshot('dashboard-bench');
+    return {
+      clusters,
+      host: 'code-server (the packaged extension, its dashboard webview) on a real kube-apiserver',
+      reps,
+      open_to_first_render_ms: firstRender,
+      update_ms: median(updates),
+      update_ms_all: updates,
+      update_max_ms: Math.max(...updates),
+      screenshot: path.join(OUT, 'dashboard-bench.png'),
+    };
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    await cp?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench -- dashboard-code-server` (the code-server half of `dashboard --in=code-server` alone). */
+export function run(args: string[]): Promise<Record<string, unknown>> {
+  const arg = (k: string, d: number) => Number(args.find((a) => a.startsWith(`--${k}=`))?.split('=')[1] ?? d);
+  return runInCodeServer(arg('clusters', 1000), arg('reps', 5));
+}
