@@ -175,14 +175,26 @@ describe('the manager in the meta cluster (kokpit install; pods run by the proce
     assert.equal(taken.leaseTransitions, (before.leaseTransitions ?? 0) + 1);
     assert.ok(takeoverMs <= taken.leaseDurationSeconds! * 1000, `took over ${takeoverMs} ms after the delete`);
     const left = leftByOldLeader as { phase?: string; readyMembers?: number } | undefined;
-    assert.ok(!(left?.phase === 'Running' && left.readyMembers === 3), `work left for the new leader: ${JSON.stringify(left)}`);
     log(`the old leader left e1 ${left?.phase ?? 'without a phase'} with ${left?.readyMembers ?? 0} ready members`);
+    // A deleted pod stops gracefully: its pass in flight may finish the scale-up before the lease goes (seen once on a
+    // loaded machine). Then the hand-over is shown by the next operation instead: the new leader scales e1 back to 1.
+    let members = 3;
+    if (left?.phase === 'Running' && left.readyMembers === 3) {
+      members = 1;
+      log('the old leader finished e1 while stopping; the new leader gets a scale-down to 1');
+      await applyObject(makeObjectApi(admin), {
+        apiVersion: API_VERSION,
+        kind: 'EtcdCluster',
+        metadata: { name: 'e1', namespace: NS },
+        spec: { replicas: 1, version: '3.5.35' },
+      } as KubernetesObject);
+    }
 
     await waitFor(
-      'e1 Running with 3 members ready, finished by the new leader',
+      `e1 Running with ${members} member(s) ready, finished by the new leader`,
       async () => {
         const e = await etcd();
-        return e?.status?.phase === 'Running' && e.status.readyMembers === 3 ? e : undefined;
+        return e?.status?.phase === 'Running' && e.status.readyMembers === members && e.status.members?.length === members ? e : undefined;
       },
       { timeoutMs: 300_000, intervalMs: 1000 },
     );
