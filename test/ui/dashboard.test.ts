@@ -321,6 +321,10 @@ describe('ui: the Fleet dashboard in code-server', function () {
     log(`status change shown in the dashboard ${Date.now() - written} ms after the write`);
     await beta.locator('td', { hasText: 'kube-apiserver is not ready' }).waitFor({ timeout: STEP_MS });
     await wb.screenshot('dashboard-status-change');
+    // The transition to Degraded is notified once, with the reason (src/fleet/notifications.ts).
+    await wb
+      .notification(`BusinessCluster ${NS}/beta is Degraded: APIServerDown — kube-apiserver is not ready`)
+      .waitFor({ state: 'visible', timeout: STEP_MS });
 
     // An Event about alpha (as the operators record them) is its "Last event", newer than its conditions.
     await kc.makeApiClient(CoreV1Api).createNamespacedEvent({
