@@ -5,7 +5,7 @@
 //     every cluster (aria-rowcount), laid out, a frame later. It includes creating the webview and the extension's feed.
 //   update_ms: from writing one cluster's status (phase Degraded, through /status) to its row showing it in the webview,
 //     a frame later: the apiserver's watch, the extension host, postMessage and the page. --reps writes, median.
-// Both are read on this process's clock, polled every animation frame in the webview (a CDP round trip of a few ms).
+// Both are read on this process's clock, polled in the webview by CDP evaluations back to back (a few ms each).
 // Beside them, the same page's first render and update in plain chromium (bench/dashboard.ts, --baseline-reps).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -58,15 +58,20 @@ function writeStatus(api: CustomObjectsApi, n: string, body: object) {
 
 /** The webview's page (VS Code nests it in two iframes): the frame whose document has the dashboard's table. */
 async function dashboardFrame(page: Page, timeoutMs: number): Promise<Frame> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await page.waitForTimeout(20)) {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await page.waitForTimeout(5)) {
     for (const f of page.frames()) if (await f.evaluate(`!!document.getElementById('fleet')`).catch(() => false)) return f;
   }
   throw new Error(`no dashboard webview within ${timeoutMs} ms`);
 }
 
-/** Waits (polling every animation frame) until `check` holds in the frame, then one more frame; returns when. */
+/**
+ * Waits until `check` holds in the frame, then one more frame; returns when. Polled by CDP evaluations back to back
+ * (a few ms each): the webview's CSP allows no eval, which waitForFunction's in-page polling needs.
+ */
 async function shown(frame: Frame, check: string, timeoutMs: number): Promise<number> {
-  await frame.waitForFunction(check, undefined, { polling: 'raf', timeout: timeoutMs });
+  for (const deadline = Date.now() + timeoutMs; !(await frame.evaluate(check));) {
+    if (Date.now() > deadline) throw new Error(`the dashboard did not show it within ${timeoutMs} ms: ${check}`);
+  }
   await frame.evaluate(`new Promise((r) => requestAnimationFrame(() => setTimeout(r)))`);
   return Date.now();
 }
