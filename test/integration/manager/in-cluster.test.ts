@@ -34,7 +34,7 @@ const SA_USER = `system:serviceaccount:${INSTALL_NAMESPACE}:kokpit-manager`;
 const NS = 'work';
 const log = (l: string) => process.stderr.write(`  ${l}\n`);
 
-type Etcd = KubernetesObject & { status?: { phase?: string; readyMembers?: number } };
+type Etcd = KubernetesObject & { status?: { phase?: string; readyMembers?: number; members?: unknown[] } };
 
 describe('the manager in the meta cluster (kokpit install; pods run by the process pod runner)', function () {
   let cp: ControlPlane;
