@@ -12,11 +12,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
-import { chromium, type Browser } from 'playwright-core';
 import { loadKubeConfig, makeObjectApi, readObject, applyObject } from '../../src/kube';
 import { startClusterOperator, type ClusterOperator } from '../../src/operators/cluster/operator';
 import { startPodRunner, type PodRunner } from '../../src/podrunner';
-import { freePort, installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../src/controlplane';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../src/controlplane';
 import {
   availableEtcdCluster,
   businessCluster,
@@ -26,16 +25,9 @@ import {
   startPlainEtcd,
   type PlainEtcd,
 } from '../integration/cluster/support';
-import {
-  chromiumPath,
-  ensureCodeServer,
-  installExtension,
-  missingPrerequisites,
-  startCodeServer,
-  tail,
-  type CodeServer,
-} from './support/code-server';
-import { STEP_MS, Workbench } from './support/workbench';
+import { missingPrerequisites, tail } from './support/code-server';
+import { startEditorSession, type EditorSession } from './support/editor-session';
+import { STEP_MS, type Workbench } from './support/workbench';
 
 const ROOT = path.join(__dirname, '..', '..');
 const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
@@ -59,8 +51,7 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
   let runner: PodRunner | undefined;
   let lb: Awaited<ReturnType<typeof startLoopbackLB>> | undefined;
   let operator: ClusterOperator | undefined;
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
+  let session: EditorSession | undefined;
   let kc: KubeConfig;
   let wb: Workbench;
   let dir: string;
@@ -71,7 +62,6 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
     if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
     assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
     fs.mkdirSync(OUT, { recursive: true });
-    const entry = ensureCodeServer(log);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-logs-'));
 
     // 1. Meta cluster, plain etcd, the pod runner with its kubelet endpoint, the cluster operator, a BusinessCluster.
@@ -112,52 +102,22 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
     log(`pod runner log ${runnerLog}`);
 
     // 2. code-server with the packaged extension, connected to the meta cluster; its reconcilers stay off.
-    const userDataDir = path.join(dir, 'user-data');
-    const extensionsDir = path.join(dir, 'extensions');
-    const configFile = path.join(dir, 'code-server.yaml');
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace);
-    fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
-    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-    fs.writeFileSync(
-      path.join(userDataDir, 'User', 'settings.json'),
-      JSON.stringify({
-        'kokpit.kubeconfig': cp.kubeconfigPath,
-        'kokpit.reconcilers.autoStart': false,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'security.workspace.trust.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'update.mode': 'none',
-      }),
-    );
-    installExtension(entry, VSIX, { userDataDir, extensionsDir, configFile });
-    server = await startCodeServer({
-      entry,
-      port: await freePort(),
-      userDataDir,
-      extensionsDir,
-      configFile,
+    session = await startEditorSession({
+      vsix: VSIX,
+      dir,
       workspace,
-      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
-      logFile: path.join(dir, 'code-server.log'),
+      kubeconfigPath: cp.kubeconfigPath,
+      settings: { 'kokpit.reconcilers.autoStart': false },
+      screenshots: OUT,
+      log,
     });
-    log(`code-server at ${server.url}, log ${server.logFile}`);
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      headless: true,
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-    });
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 860 } })).newPage();
-    wb = new Workbench(page, OUT);
-    await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    wb = session.wb;
   });
 
   after(async function () {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await session?.stop();
     await operator?.stop();
     await lb?.stop();
     await runner?.stop().catch(() => undefined);
@@ -169,7 +129,7 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
     if (this.currentTest?.state === 'failed' && wb) {
       const file = await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
       if (file) log(`screenshot of the failure: ${file}`);
-      if (server) log(`code-server log tail:\n${tail(server.logFile)}`);
+      if (session) log(`code-server log tail:\n${tail(session.server.logFile)}`);
     }
   });
 
