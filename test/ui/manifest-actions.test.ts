@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { applyObject, makeObjectApi } from '../../src/kube';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../src/controlplane';
-import { missingPrerequisites, tail } from './support/code-server';
-import { startEditorSession, type EditorSession } from './support/editor-session';
+import { missingPrerequisites } from './support/code-server';
+import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -82,11 +82,7 @@ describe('ui: CodeLens Diff and quick fixes in code-server', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      const file = await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-      if (file) log(`screenshot of the failure: ${file}`);
-      if (session) log(`code-server log tail:\n${tail(session.server.logFile)}`);
-    }
+    await reportFailure(this.currentTest, session, log);
   });
 
   it('the Diff CodeLens opens the live object beside the dry run, with the changed field', async () => {

@@ -25,8 +25,8 @@ import {
   startPlainEtcd,
   type PlainEtcd,
 } from '../integration/cluster/support';
-import { missingPrerequisites, tail } from './support/code-server';
-import { startEditorSession, type EditorSession } from './support/editor-session';
+import { missingPrerequisites } from './support/code-server';
+import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -126,11 +126,7 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      const file = await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-      if (file) log(`screenshot of the failure: ${file}`);
-      if (session) log(`code-server log tail:\n${tail(session.server.logFile)}`);
-    }
+    await reportFailure(this.currentTest, session, log);
   });
 
   /** The business cluster's admin kubeconfig, from the Secret the cluster operator wrote. */

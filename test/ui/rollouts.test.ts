@@ -16,8 +16,8 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } f
 import { parse } from 'yaml';
 import { applyObject, makeObjectApi } from '../../src/kube';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../src/controlplane';
-import { missingPrerequisites, tail } from './support/code-server';
-import { startEditorSession, type EditorSession } from './support/editor-session';
+import { missingPrerequisites } from './support/code-server';
+import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -207,11 +207,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      const file = await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-      if (file) log(`screenshot of the failure: ${file}`);
-      if (session) log(`code-server log tail:\n${tail(session.server.logFile)}`);
-    }
+    await reportFailure(this.currentTest, session, log);
   });
 
   it('the meta-cluster node and the status bar say where the manager runs, and a lapsed lease raises a warning', async () => {

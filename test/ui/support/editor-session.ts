@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort } from '../../../src/controlplane';
-import { chromiumPath, ensureCodeServer, installExtension, startCodeServer, type CodeServer } from './code-server';
+import { chromiumPath, ensureCodeServer, installExtension, startCodeServer, tail, type CodeServer } from './code-server';
 import { Workbench } from './workbench';
 
 export interface EditorSession {
@@ -80,4 +80,19 @@ export async function startEditorSession(opts: {
     await stop();
     throw e;
   }
+}
+
+/**
+ * For a file's afterEach: when the test just failed, a screenshot named after it and the tail of code-server's log.
+ * `session` is read when called, so a `before` that failed half-way reports what it got to.
+ */
+export async function reportFailure(
+  test: Mocha.Test | undefined,
+  session: EditorSession | undefined,
+  log: (line: string) => void,
+): Promise<void> {
+  if (test?.state !== 'failed' || !session) return;
+  const file = await session.wb.screenshot(`failed-${test.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+  if (file) log(`screenshot of the failure: ${file}`);
+  log(`code-server log tail:\n${tail(session.server.logFile)}`);
 }
