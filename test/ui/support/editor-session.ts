@@ -3,7 +3,7 @@
 // workbench. Everything it started is stopped by stop(); the files it wrote live under `dir`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions } from 'playwright-core';
 import { freePort } from '../../../src/controlplane';
 import { chromiumPath, ensureCodeServer, installExtension, startCodeServer, tail, type CodeServer } from './code-server';
 import { Workbench } from './workbench';
@@ -34,6 +34,8 @@ export async function startEditorSession(opts: {
   settings: Record<string, unknown>;
   screenshots: string;
   log: (line: string) => void;
+  /** Over the default 1400×860 viewport, e.g. a bench's own viewport or clipboard permissions. */
+  browserContext?: BrowserContextOptions;
 }): Promise<EditorSession> {
   const entry = ensureCodeServer(opts.log);
   const userDataDir = path.join(opts.dir, 'user-data');
@@ -68,7 +70,7 @@ export async function startEditorSession(opts: {
       headless: true,
       args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
     });
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 860 } })).newPage();
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 860 }, ...opts.browserContext })).newPage();
     // A loaded machine (other tests, code-server's first start) can take longer than playwright's default 30 s to
     // serve the workbench page or settle a click; every wait for a condition still names its own deadline.
     page.setDefaultNavigationTimeout(120_000);
