@@ -78,6 +78,32 @@ export class Workbench {
     return row;
   }
 
+  /**
+   * Drags the sash at the sidebar's right edge `px` to the right, so screenshots show whole descriptions (cosmetic:
+   * assertions read the DOM's text).
+   */
+  async widenSidebar(px: number): Promise<void> {
+    const side = await this.page.locator('#workbench\\.parts\\.sidebar').boundingBox();
+    for (const sash of await this.page.locator('.monaco-sash.vertical').all()) {
+      const box = await sash.boundingBox();
+      if (!side || !box || Math.abs(box.x + box.width / 2 - (side.x + side.width)) > 6) continue;
+      await this.page.mouse.move(box.x + box.width / 2, side.y + side.height / 2);
+      await this.page.mouse.down();
+      await this.page.mouse.move(box.x + px, side.y + side.height / 2, { steps: 8 });
+      await this.page.mouse.up();
+      // Off the sash, so it is not drawn highlighted.
+      await this.page.mouse.move(side.x + side.width + px + 260, side.y + side.height / 2);
+      return;
+    }
+  }
+
+  /** A screenshot of the window's left `width` pixels (activity bar, sidebar): the size docs/images/ takes. */
+  async sidebarScreenshot(name: string, width = 700): Promise<string> {
+    const file = `${this.screenshots}/${name}.png`;
+    await this.page.screenshot({ path: file, clip: { x: 0, y: 0, width, height: this.page.viewportSize()!.height } });
+    return file;
+  }
+
   /** A visible notification toast containing `text`. */
   notification(text: string | RegExp): Locator {
     return this.page.locator('.notification-toast-container .notification-list-item', { hasText: text });
