@@ -14,6 +14,7 @@ import {
   removeKindNetworkIfUnused,
   removeLabelledContainers,
 } from '../../providers/kind/cluster';
+import { kindCommand } from '../../providers/kind/preflight';
 import { stopOwned } from '../../local/stop';
 import { isAlive } from '../../controlplane';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
@@ -83,7 +84,7 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
         `(label ${META_CLUSTER_LABEL}=${cluster}), in parallel…`,
     );
     const [{ leftovers }, machineContainers] = await Promise.all([
-      deleteKindCluster({ name: cluster }),
+      deleteKindCluster({ name: cluster, kind: kindCommand() }),
       removeLabelledContainers(META_CLUSTER_LABEL, cluster),
     ]);
     const alsoMachines = machineContainers.length

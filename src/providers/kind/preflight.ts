@@ -3,6 +3,8 @@
 // are injectable so tests run the checks against a PATH holding no docker or kind.
 import { compareVersions } from '../../kit';
 import { CommandNotFoundError, execaRunner } from '../../binaries/processes';
+import { binDir } from '../../binaries/build';
+import { KIND_VERSION } from '../../binaries/catalog';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -44,6 +46,17 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): 
     if (isExecutable(candidate)) return candidate;
   }
   return undefined;
+}
+
+/**
+ * The kind command for tearing an environment down: `kind` on PATH, else the kind kokpit builds into its binary
+ * cache (catalog KIND_VERSION; `npm run setup:bins`, build-images.sh), which the e2e and `npm run
+ * test:conformance` put on their own PATH only — so the `kokpit down` they print as a hint works from a plain shell.
+ */
+export function kindCommand(env: NodeJS.ProcessEnv = process.env): string {
+  if (findOnPath('kind', env)) return 'kind';
+  const cached = path.join(binDir(), 'kind', KIND_VERSION, 'kind');
+  return isExecutable(cached) ? cached : 'kind';
 }
 
 function isExecutable(file: string): boolean {

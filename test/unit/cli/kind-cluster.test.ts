@@ -5,6 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chooseRuntime, upCommand } from '../../../src/cli/commands/up';
+import { downCommand } from '../../../src/cli/commands/down';
+import { KIND_VERSION } from '../../../src/binaries/catalog';
+import { kindCommand } from '../../../src/providers/kind/preflight';
 import type { CommandOptions, CommandResult, CommandRunner } from '../../../src/binaries/processes';
 import { CommandNotFoundError } from '../../../src/binaries/processes';
 import {
@@ -300,6 +303,38 @@ describe('kind runtime with the real runner and a PATH holding no docker or kind
     assert.match(out.join('\n'), /\[FAIL\] docker +docker is not on PATH/);
     assert.ok(fs.existsSync(path.join(dir, 'state', 'unitkind', 'kind-config.yaml')), 'the kind config is still written for inspection');
     assert.ok(!fs.existsSync(path.join(dir, 'state', 'unitkind', 'kubeconfig')));
+  });
+
+  it('`kokpit down` of a kind environment without kind on PATH runs the kind kokpit built (binary cache), not ENOENT', async () => {
+    const bin = path.join(dir, 'bin');
+    const cached = path.join(bin, 'kind', KIND_VERSION, 'kind');
+    const calls = path.join(dir, 'kind-calls');
+    fs.mkdirSync(path.dirname(cached), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'dockeronly'));
+    // A Docker engine with no container and no kind network; a kind that records what it was asked.
+    fs.writeFileSync(path.join(dir, 'dockeronly', 'docker'), '#!/bin/sh\ncase "$1" in ps) exit 0;; *) exit 1;; esac\n', { mode: 0o755 });
+    const savedBin = process.env.KOKPIT_BIN_DIR;
+    process.env.PATH = path.join(dir, 'dockeronly');
+    process.env.KOKPIT_SANDBOX_DIR = path.join(dir, 'downstate');
+    process.env.KOKPIT_BIN_DIR = bin;
+    try {
+      assert.equal(kindCommand(), 'kind', 'no kind anywhere: the plain name (its ENOENT names the fix)');
+      fs.writeFileSync(cached, `#!/bin/sh\necho "$@" >>${calls}\n`, { mode: 0o755 });
+      assert.equal(kindCommand(), cached);
+      assert.equal(kindCommand({ PATH: fakePath }), 'kind', 'kind on PATH comes first');
+      fs.mkdirSync(path.join(dir, 'downstate', 'unitdown'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'downstate', 'unitdown', 'kind-config.yaml'), '');
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), progress: () => {}, isTTY: false, cwd: dir };
+      assert.equal(await downCommand.run(['--name', 'unitdown'], io), 0, err.join('\n'));
+      assert.match(fs.readFileSync(calls, 'utf8'), /^delete cluster --name unitdown /);
+      assert.match(out.join('\n'), /kind cluster "unitdown" deleted/);
+      assert.ok(!fs.existsSync(path.join(dir, 'downstate', 'unitdown')));
+    } finally {
+      if (savedBin === undefined) delete process.env.KOKPIT_BIN_DIR;
+      else process.env.KOKPIT_BIN_DIR = savedBin;
+    }
   });
 
   it('Auto picks kind when docker answers and kind is recent, the sandbox otherwise', async () => {
