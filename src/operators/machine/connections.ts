@@ -2,18 +2,21 @@
 // a watch on the Nodes kokpit registered there (so a deleted Node is repaired at once), and, once a
 // kwok-provider Machine asks for it, the kwok process that keeps those Nodes Ready (machines with real
 // kubelets, e.g. provider kind, need no kwok binary). One per business cluster, rebuilt when the
-// kubeconfig changes, all stopped with the operator.
-import { CoreV1Api, type KubeConfig, type KubernetesObjectApi, type V1Node } from '@kubernetes/client-node';
+// kubeconfig changes, all stopped with the operator. kwok also serves its Nodes' kubelet API on a port of
+// its own, with kwok's Logs/ClusterLogs CRDs installed in the business cluster, so `kubectl logs` of a pod
+// on a kwok Node streams the host file a Logs object names.
+import { ApiextensionsV1Api, CoreV1Api, type KubeConfig, type KubernetesObjectApi, type V1Node } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KWOK_VERSION } from '../../binaries/catalog';
 import type { BinaryProvider } from '../../binaries/provider';
 import { Informer } from '../../controller/informer';
 import type { Logger } from '../../controller/reconciler';
-import { loadKubeConfig, makeObjectApi } from '../../kube';
-import { kwokArgs, writeKwokConfig } from '../../binaries/kwok';
+import { applyRawCRD, loadKubeConfig, makeObjectApi } from '../../kube';
+import { kwokArgs, kwokLogCRDs, writeKwokConfig } from '../../binaries/kwok';
 import { startProcess, tailFile, type ManagedProcess } from '../../binaries/processes';
 import { MACHINE_NAMESPACE_LABEL, MACHINE_NAME_LABEL, MACHINE_OPERATOR_AGENT } from './names';
 
@@ -24,6 +27,10 @@ export interface ClusterConnection {
   core: CoreV1Api;
   /** Started by the first kwok-provider Machine of the cluster. */
   kwok?: ManagedProcess;
+  /** The port kwok serves its Nodes' kubelet API on (chosen when the connection opens; kept across kwok restarts). */
+  kubeletPort: number;
+  /** kwok's Logs/ClusterLogs CRDs are Established in the business cluster. */
+  logCRDs?: boolean;
   nodes: Informer<V1Node>;
 }
 
@@ -45,6 +52,11 @@ export interface ConnectionsOptions {
   kwokBinary?: string;
   /** Where kwok comes from when `kwokBinary` is not given: found, or built on demand. */
   binaries?: BinaryProvider;
+  /**
+   * The address kwok serves its Nodes' kubelet API on, and their InternalIP: the business kube-apiservers dial it for
+   * pods/log. Default 127.0.0.1, right when they run on this host (the sandbox's pod runner).
+   */
+  kubeletAddress?: string;
 }
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
@@ -77,7 +89,10 @@ export class ClusterConnections {
     const hash = createHash('sha256').update(kubeconfigYaml).digest('hex');
     const existing = this.live.get(key);
     const conn = existing?.hash === hash ? existing.conn : await this.reopen(key, kubeconfigYaml, hash);
-    if (withKwok) this.ensureKwok(key, conn, kubeconfigYaml);
+    if (withKwok) {
+      if (!conn.logCRDs) await installLogCRDs(conn);
+      this.ensureKwok(key, conn, kubeconfigYaml);
+    }
     return conn;
   }
 
@@ -105,7 +120,8 @@ export class ClusterConnections {
     // The kubeconfig holds a client key: readable by us only, and on disk only for kwok.
     const kubeconfigPath = path.join(entry.dir, 'kubeconfig');
     fs.writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
-    const [file, args] = withParentDeathSignal(kwokBin, kwokArgs(kubeconfigPath, writeKwokConfig(entry.dir)));
+    const kubelet = { address: this.opts.kubeletAddress ?? '127.0.0.1', port: conn.kubeletPort };
+    const [file, args] = withParentDeathSignal(kwokBin, kwokArgs(kubeconfigPath, writeKwokConfig(entry.dir), kubelet));
     conn.kwok = startProcess(`kwok-${key}`, file, args, {
       logFile: path.join(entry.dir, 'kwok.log'),
       cwd: entry.dir,
@@ -166,7 +182,7 @@ export class ClusterConnections {
       const ns = node.metadata?.labels?.[MACHINE_NAMESPACE_LABEL];
       if (name && ns) this.opts.onNodeEvent(`${ns}/${name}`);
     });
-    const conn: ClusterConnection = { key, kc, objects: makeObjectApi(kc), core, nodes };
+    const conn: ClusterConnection = { key, kc, objects: makeObjectApi(kc), core, nodes, kubeletPort: await freePort() };
     try {
       // The informer retries forever; a business apiserver that does not answer fails this pass instead.
       let timer: NodeJS.Timeout | undefined;
@@ -184,4 +200,30 @@ export class ClusterConnections {
     this.live.set(key, { hash, conn, dir });
     return conn;
   }
+}
+
+/** kwok's Logs and ClusterLogs CRDs, applied and Established before kwok (started with them enabled) watches them. */
+async function installLogCRDs(conn: ClusterConnection): Promise<void> {
+  const crds = kwokLogCRDs();
+  await Promise.all(crds.map((crd) => applyRawCRD(conn.kc, crd)));
+  const api = conn.kc.makeApiClient(ApiextensionsV1Api);
+  for (const crd of crds) {
+    const live = await api.readCustomResourceDefinition({ name: crd.metadata!.name! });
+    const established = live.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+    // Usually at once; if not, this pass fails and the Machine is retried.
+    if (!established) throw new Error(`business cluster ${conn.key}: CRD ${crd.metadata!.name} is not Established yet`);
+  }
+  conn.logCRDs = true;
+}
+
+/** A free TCP port on this host (the OS picks it; closed again before kwok listens on it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
 }
