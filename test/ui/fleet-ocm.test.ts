@@ -13,19 +13,15 @@
 // $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { runCli } from '../../src/cli/main';
 import { ensureNamespace } from '../integration/cluster/support';
 import { startMulticlusterEnv, type MulticlusterEnv } from '../integration/multicluster/support';
-import { missingPrerequisites } from './support/code-server';
 import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
+import { prepareUiRun, removeUiRun, UI_OUT, VSIX } from './support/ui-tier';
 import { type Workbench } from './support/workbench';
 
-const ROOT = path.join(__dirname, '..', '..');
-const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
-const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
 const NS = 'fleet';
 const HUB_NS = 'apps';
 const DEV = 'dev-1';
@@ -77,12 +73,7 @@ describe('ui: the Fleet view shows OCM (ManagedClusters, works, placements) from
   let dir: string;
 
   before(async function () {
-    const missing = missingPrerequisites();
-    // Loud, not skipped: CI installs these (.ci/run); a machine without them cannot claim the tier passed.
-    if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
-    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
-    fs.mkdirSync(OUT, { recursive: true });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-ocm-'));
+    dir = prepareUiRun('kokpit-ui-ocm-');
     env = await startMulticlusterEnv({
       namespace: NS,
       clusters: [
@@ -103,7 +94,7 @@ describe('ui: the Fleet view shows OCM (ManagedClusters, works, placements) from
         kubeconfigPath: env.cp.kubeconfigPath,
         // This process's operators reconcile; the editor only shows.
         settings: { 'kokpit.reconcilers.autoStart': false },
-        screenshots: OUT,
+        screenshots: UI_OUT,
         log,
       }).then((s) => (session = s)),
       env.waitAvailable([DEV, PROD]),
@@ -121,7 +112,7 @@ describe('ui: the Fleet view shows OCM (ManagedClusters, works, placements) from
     this.timeout(180_000);
     await session?.stop();
     await env?.stop();
-    if (dir && !process.env.KOKPIT_UI_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    removeUiRun(dir);
   });
 
   afterEach(async function () {
@@ -217,7 +208,10 @@ describe('ui: the Fleet view shows OCM (ManagedClusters, works, placements) from
     await wb.waitForRow('Deployment web/web', /^Applied · Available · .*\bReplicas=2\b/, OCM_MS);
     const labels = await rowLabels(wb);
     const at = (l: string) => labels.indexOf(l);
-    assert.ok(at(DEV) < at(PROD) && at(PROD) < at(`ManagedCluster ${NS}-${PROD}`) && at(`ManagedCluster ${NS}-${PROD}`) < at(work));
+    assert.ok(
+      at(DEV) < at(PROD) && at(PROD) < at(`ManagedCluster ${NS}-${PROD}`) && at(`ManagedCluster ${NS}-${PROD}`) < at(work),
+      `the work under ${PROD}: ${JSON.stringify(labels)}`,
+    );
     assert.ok(at(work) < at('Deployment web/web') && at('Deployment web/web') < at('Placements'), JSON.stringify(labels));
     log(`screenshot: ${await wb.sidebarScreenshot('fleet-ocm-4-relabelled')}`);
     log(`screenshot: ${await wb.screenshot('fleet-ocm-5-window')}`);
