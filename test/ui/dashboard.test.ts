@@ -8,29 +8,19 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Server } from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { DashboardFeed, DashboardModel } from '../../src/fleet/dashboard';
 import { applyObject, makeObjectApi } from '../../src/kube';
-import { freePort, installCRDs, startControlPlane, type ControlPlane } from '../../src/controlplane';
+import { installCRDs, startControlPlane, type ControlPlane } from '../../src/controlplane';
 import { businessCluster, etcdCluster, machine } from '../support/objects';
-import {
-  chromiumPath,
-  ensureCodeServer,
-  installExtension,
-  missingPrerequisites,
-  startCodeServer,
-  tail,
-  type CodeServer,
-} from './support/code-server';
+import { chromiumPath } from './support/code-server';
 import { serveDashboardPage, VSCODE_API_SHIM } from './support/dashboard-page';
-import { STEP_MS, Workbench } from './support/workbench';
+import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
+import { prepareUiRun, removeUiRun, UI_OUT, VSIX } from './support/ui-tier';
+import { STEP_MS, type Workbench } from './support/workbench';
 
-const ROOT = path.join(__dirname, '..', '..');
-const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
-const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
 const log = (line: string) => console.log(`      [ui] ${line}`);
 const LAUNCH = { executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] };
 
@@ -42,7 +32,7 @@ describe('ui: the Fleet dashboard page in chromium (the webview script, without 
   const violations: string[] = [];
 
   before(async () => {
-    fs.mkdirSync(OUT, { recursive: true });
+    fs.mkdirSync(UI_OUT, { recursive: true });
     const served = await serveDashboardPage();
     server = served.server;
     browser = await chromium.launch(LAUNCH);
@@ -79,7 +69,7 @@ describe('ui: the Fleet dashboard page in chromium (the webview script, without 
     assert.equal(await page.getAttribute('#fleet', 'aria-rowcount'), '301');
     await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
     await page.waitForFunction(() => document.querySelector('#fleet tbody tr[aria-rowindex="301"]') !== null);
-    await page.screenshot({ path: path.join(OUT, 'dashboard-page-scrolled.png') });
+    await page.screenshot({ path: path.join(UI_OUT, 'dashboard-page-scrolled.png') });
     await page.evaluate(() => window.scrollTo(0, 0));
   });
 
@@ -174,7 +164,7 @@ describe('ui: the Fleet dashboard page in chromium (the webview script, without 
     await moved.locator('td', { hasText: 'Degraded' }).waitFor({ timeout: STEP_MS });
     assert.deepEqual((await rowIds()).slice(0, 2), ['blue/bc-007', 'green/bc-042']);
     assert.ok(await untouched!.evaluate((tr) => tr.isConnected && tr.textContent!.includes('still degraded')), 'the same <tr>, redrawn');
-    await page.screenshot({ path: path.join(OUT, 'dashboard-page-updated.png') });
+    await page.screenshot({ path: path.join(UI_OUT, 'dashboard-page-updated.png') });
   });
 
   it('runs under its CSP without a violation or a page error', async () => {
@@ -207,18 +197,12 @@ describe('ui: the Fleet dashboard in code-server', function () {
   this.timeout(10 * 60_000);
   let cp: ControlPlane | undefined;
   let kc: KubeConfig;
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
+  let session: EditorSession | undefined;
   let wb: Workbench;
   let dir: string;
 
   before(async function () {
-    const missing = missingPrerequisites();
-    if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
-    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
-    fs.mkdirSync(OUT, { recursive: true });
-    const entry = ensureCodeServer(log);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-dash-'));
+    dir = prepareUiRun('kokpit-ui-dash-');
     cp = await startControlPlane({ log });
     kc = cp.kubeConfig();
     await installCRDs(kc);
@@ -237,60 +221,29 @@ describe('ui: the Fleet dashboard in code-server', function () {
       } as never);
       await setStatus(kc, 'etcdclusters', `${name}-etcd`, ec.status as Record<string, unknown>);
     }
-    const userDataDir = path.join(dir, 'user-data');
-    const extensionsDir = path.join(dir, 'extensions');
-    const configFile = path.join(dir, 'code-server.yaml');
-    fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
-    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-    fs.writeFileSync(
-      path.join(userDataDir, 'User', 'settings.json'),
-      JSON.stringify({
-        'kokpit.kubeconfig': cp.kubeconfigPath,
-        // The test writes every status; reconcilers would overwrite them.
-        'kokpit.reconcilers.autoStart': false,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'security.workspace.trust.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'update.mode': 'none',
-      }),
-    );
-    installExtension(entry, VSIX, { userDataDir, extensionsDir, configFile });
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace);
-    server = await startCodeServer({
-      entry,
-      port: await freePort(),
-      userDataDir,
-      extensionsDir,
-      configFile,
+    session = await startEditorSession({
+      vsix: VSIX,
+      dir,
       workspace,
-      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
-      logFile: path.join(dir, 'code-server.log'),
+      kubeconfigPath: cp.kubeconfigPath,
+      // The test writes every status; reconcilers would overwrite them.
+      settings: { 'kokpit.reconcilers.autoStart': false },
+      screenshots: UI_OUT,
+      log,
     });
-    browser = await chromium.launch(LAUNCH);
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 860 } })).newPage();
-    wb = new Workbench(page, OUT);
-    await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    wb = session.wb;
   });
 
   after(async function () {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await session?.stop();
     await cp?.stop();
-    if (dir && !process.env.KOKPIT_UI_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    removeUiRun(dir);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      const file = await wb
-        .screenshot(`dashboard-failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`)
-        .catch(() => undefined);
-      if (file) log(`screenshot of the failure: ${file}`);
-      if (server) log(`code-server log tail:\n${tail(server.logFile)}`);
-    }
+    await reportFailure(this.currentTest, session, log);
   });
 
   /** The dashboard's document: VS Code nests a webview's page in two iframes. */

@@ -5,30 +5,19 @@
 // Screenshots of every step go to $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { chromium, type Browser } from 'playwright-core';
 import { kubernetesVersion } from '../../src/catalog';
 import { applyObject, makeObjectApi } from '../../src/kube';
 import { startPodRunner, type PodRunner } from '../../src/podrunner';
-import { freePort, installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../src/controlplane';
+import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../src/controlplane';
 import { startLocalProvisioner } from '../integration/etcd/support';
-import {
-  chromiumPath,
-  ensureCodeServer,
-  installExtension,
-  missingPrerequisites,
-  startCodeServer,
-  tail,
-  type CodeServer,
-} from './support/code-server';
+import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
 import { startEtcdPodBinder } from './support/etcd-binder';
-import { STEP_MS, Workbench } from './support/workbench';
+import { prepareUiRun, removeUiRun, UI_OUT, VSIX } from './support/ui-tier';
+import { STEP_MS, type Workbench } from './support/workbench';
 
 const ROOT = path.join(__dirname, '..', '..');
-const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
-const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
 const NS = 'fleet';
 const GROUP = 'kokpit.dev';
 const VERSION = 'v1alpha1';
@@ -95,8 +84,7 @@ describe('ui: the Fleet view and editor in code-server', function () {
   let provisioner: { stop(): Promise<void> } | undefined;
   let binder: { stop(): Promise<void> } | undefined;
   let kc: KubeConfig;
-  let server: CodeServer | undefined;
-  let browser: Browser | undefined;
+  let session: EditorSession | undefined;
   let wb: Workbench;
   let dir: string;
   let contextName: string;
@@ -104,16 +92,10 @@ describe('ui: the Fleet view and editor in code-server', function () {
   let workbenchReady = 0;
 
   before(async function () {
-    const missing = missingPrerequisites();
-    // Loud, not skipped: CI installs these (.ci/run); a machine without them cannot claim the tier passed.
-    if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
-    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
-    fs.mkdirSync(OUT, { recursive: true });
-    const entry = ensureCodeServer(log);
+    dir = prepareUiRun('kokpit-ui-');
 
     // 1. A real meta cluster with kokpit's CRDs and a small fleet. kube-controller-manager binds the member
     // volumes and turns the rendered Deployments into pods; the pod runner runs the etcd member pods.
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-'));
     cp = await startControlPlane({ controllers: true, log });
     kc = cp.kubeConfig();
     contextName = kc.getCurrentContext();
@@ -153,73 +135,35 @@ describe('ui: the Fleet view and editor in code-server', function () {
     fs.copyFileSync(path.join(ROOT, 'testFixture', 'invalid', INVALID_FIXTURE), path.join(workspace, INVALID_FIXTURE));
 
     // 3. code-server with the packaged extension, pointed at the meta cluster by setting and by KUBECONFIG.
-    userDataDir = path.join(dir, 'user-data');
-    const extensionsDir = path.join(dir, 'extensions');
-    const configFile = path.join(dir, 'code-server.yaml');
-    fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
-    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-    fs.writeFileSync(
-      path.join(userDataDir, 'User', 'settings.json'),
-      JSON.stringify({
-        'kokpit.kubeconfig': cp.kubeconfigPath,
-        'kokpit.logLevel': 'debug',
-        // The embedded reconcilers start on connect: they write every status the tree shows.
-        'kokpit.reconcilers.autoStart': true,
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'security.workspace.trust.enabled': false,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-        'update.mode': 'none',
-      }),
-    );
-    installExtension(entry, VSIX, { userDataDir, extensionsDir, configFile });
-    server = await startCodeServer({
-      entry,
-      port: await freePort(),
-      userDataDir,
-      extensionsDir,
-      configFile,
+    session = await startEditorSession({
+      vsix: VSIX,
+      dir,
       workspace,
-      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
-      logFile: path.join(dir, 'code-server.log'),
+      kubeconfigPath: cp.kubeconfigPath,
+      // The embedded reconcilers start on connect: they write every status the tree shows.
+      settings: { 'kokpit.logLevel': 'debug', 'kokpit.reconcilers.autoStart': true },
+      screenshots: UI_OUT,
+      log,
+      // Clipboard access lets the test read what "Copy Business Cluster Kubeconfig" wrote.
+      browserContext: { permissions: ['clipboard-read', 'clipboard-write'] },
     });
-    log(`code-server at ${server.url}, log ${server.logFile}`);
-
-    browser = await chromium.launch({
-      executablePath: chromiumPath(),
-      headless: true,
-      args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-    });
-    // Clipboard access lets the test read what "Copy Business Cluster Kubeconfig" wrote.
-    const browserContext = await browser.newContext({
-      viewport: { width: 1400, height: 860 },
-      permissions: ['clipboard-read', 'clipboard-write'],
-    });
-    const page = await browserContext.newPage();
-    wb = new Workbench(page, OUT);
-    await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    wb = session.wb;
+    userDataDir = session.userDataDir;
     workbenchReady = Date.now();
   });
 
   after(async function () {
-    await browser?.close().catch(() => undefined);
     // The reconcilers live in the extension host: code-server goes first, then what runs the members.
-    await server?.stop();
+    await session?.stop();
     await binder?.stop().catch(() => undefined);
     await provisioner?.stop().catch(() => undefined);
     await runner?.stop().catch(() => undefined);
     await cp?.stop();
-    if (dir && !process.env.KOKPIT_UI_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    removeUiRun(dir);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      const file = await wb.screenshot(`failed-${this.currentTest.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
-      if (file) log(`screenshot of the failure: ${file}`);
-      if (server) log(`code-server log tail:\n${tail(server.logFile)}`);
-    }
+    await reportFailure(this.currentTest, session, log);
   });
 
   /** The reconcilers' status-bar item, once it shows `icon` (a codicon name from reconcilerStatus). */
@@ -386,7 +330,7 @@ describe('ui: the Fleet view and editor in code-server', function () {
     const logged = fs.readFileSync(logFile, 'utf8');
     assert.match(logged, /copied the kubeconfig of fleet\/prod \(Secret prod-admin-kubeconfig\)/);
     assert.ok(!logged.includes(key), 'the client key is not in the Kokpit log');
-    assert.ok(!fs.readFileSync(server!.logFile, 'utf8').includes(key), 'the client key is not in the code-server log');
+    assert.ok(!fs.readFileSync(session!.server.logFile, 'utf8').includes(key), 'the client key is not in the code-server log');
     log(`screenshot: ${await wb.screenshot('8-copy-kubeconfig')}`);
   });
 
