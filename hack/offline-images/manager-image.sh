@@ -18,7 +18,6 @@ REPO="$(cd "$HERE/../.." && pwd)"
 CACHE="${KOKPIT_CACHE_DIR:-$HOME/.cache/kokpit}"
 BIN="${KOKPIT_BIN_DIR:-$CACHE/bin}"
 WORK="$CACHE/images"
-MIRROR="${KOKPIT_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 NODE="${KOKPIT_NODE:-$(command -v node)}"
 VERSION=$(cd "$REPO" && node -p 'require("./package.json").version')
 TAG="kokpit.dev/kokpit-manager:$VERSION"
@@ -37,19 +36,8 @@ log "npm run build (dist/cli.js and its chunks)"
 (cd "$REPO" && npm run --silent build)
 (cd "$REPO" && npm run --silent setup:bins -- --only kwok,etcdutl --versions "$KWOK,$ETCD")
 
-# 2. Debian minbase, cached by its key (the suite and this script's package list).
-ROOTFS="$WORK/manager-rootfs.tar"
-ROOTFS_KEY="bookworm minbase"
-if [ ! -e "$ROOTFS" ] || [ "$(cat "$ROOTFS.packages" 2>/dev/null)" != "$ROOTFS_KEY" ]; then
-  log "debootstrap manager: $ROOTFS_KEY"
-  d=$(mktemp -d)
-  debootstrap --variant=minbase bookworm "$d" "$MIRROR" >"$WORK/manager-debootstrap.log" 2>&1 ||
-    { tail -20 "$WORK/manager-debootstrap.log" >&2; exit 1; }
-  rm -rf "$d"/var/cache/apt/archives/*.deb "$d"/var/lib/apt/lists/* "$d"/usr/share/doc/* "$d"/usr/share/man/*
-  tar -C "$d" -cf "$ROOTFS.tmp" . && mv "$ROOTFS.tmp" "$ROOTFS"
-  echo "$ROOTFS_KEY" >"$ROOTFS.packages"
-  rm -rf "$d"
-fi
+# 2. Debian minbase, cached (minbase-rootfs.sh: one debootstrap shared with the conformance images).
+ROOTFS=$(bash "$HERE/minbase-rootfs.sh")
 
 # The files that go in, and the stamp of their contents (paths inside the repository, not absolute ones).
 mapfile -t FILES < <(cd "$REPO" && { echo package.json; echo bin/kokpit.js; echo dist/cli.js;
