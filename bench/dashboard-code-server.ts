@@ -8,17 +8,14 @@
 // Both are read on this process's clock, polled in the webview by CDP evaluations back to back (a few ms each).
 // Beside them, the same page's first render and update in plain chromium (bench/dashboard.ts, --baseline-reps).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { chromium, type Frame, type Page } from 'playwright-core';
-import { freePort, installCRDs, startControlPlane, type ControlPlane } from '../src/controlplane';
+import type { Frame, Page } from 'playwright-core';
+import { installCRDs, startControlPlane, type ControlPlane } from '../src/controlplane';
 import { businessCluster } from '../test/support/objects';
-import { chromiumPath, ensureCodeServer, installExtension, startCodeServer, type CodeServer } from '../test/ui/support/code-server';
-import { Workbench } from '../test/ui/support/workbench';
+import { startEditorSession, type EditorSession } from '../test/ui/support/editor-session';
+import { prepareUiRun, removeUiRun, UI_OUT } from '../test/ui/support/ui-tier';
 
-const VSIX = path.join(__dirname, '..', 'dist', 'kokpit.vsix');
-const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
 const NS = 'fleet';
 const GROUP = 'kokpit.dev';
 const VERSION = 'v1alpha1';
@@ -80,12 +77,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 export async function runInCodeServer(clusters: number, reps: number): Promise<Record<string, unknown>> {
   const log = (l: string) => process.stderr.write(`[dashboard bench] ${l}\n`);
-  if (!fs.existsSync(VSIX)) throw new Error(`${VSIX} is missing: run \`npm run package\` first`);
-  const entry = ensureCodeServer(log);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-bench-dash-'));
+  const dir = prepareUiRun('kokpit-bench-dash-');
   let cp: ControlPlane | undefined;
-  let server: CodeServer | undefined;
-  let browser: Awaited<ReturnType<typeof chromium.launch>> | undefined;
+  let session: EditorSession | undefined;
   try {
     cp = await startControlPlane({ log: () => undefined });
     const kc = cp.kubeConfig();
@@ -95,39 +89,19 @@ export async function runInCodeServer(clusters: number, reps: number): Promise<R
     await createFleet(kc, clusters);
     log(`${clusters} BusinessClusters with statuses written in ${Date.now() - t0} ms`);
 
-    const userDataDir = path.join(dir, 'user-data');
-    const extensionsDir = path.join(dir, 'extensions');
-    const configFile = path.join(dir, 'code-server.yaml');
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace);
-    fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
-    fs.mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
-    const settings = {
-      'kokpit.kubeconfig': cp.kubeconfigPath,
-      'kokpit.reconcilers.autoStart': false,
-      'workbench.startupEditor': 'none',
-      'security.workspace.trust.enabled': false,
-      'telemetry.telemetryLevel': 'off',
-      'extensions.autoCheckUpdates': false,
-      'update.mode': 'none',
-    };
-    fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings));
-    installExtension(entry, VSIX, { userDataDir, extensionsDir, configFile });
-    server = await startCodeServer({
-      entry,
-      port: await freePort(),
-      userDataDir,
-      extensionsDir,
-      configFile,
+    session = await startEditorSession({
+      dir,
       workspace,
-      env: { ...process.env, KUBECONFIG: cp.kubeconfigPath },
-      logFile: path.join(dir, 'code-server.log'),
+      kubeconfigPath: cp.kubeconfigPath,
+      settings: { 'kokpit.reconcilers.autoStart': false },
+      log,
+      // 900 px high, as this bench has always measured (the UI tests' sessions are 860): its numbers stay comparable.
+      browserContext: { viewport: { width: 1400, height: 900 } },
     });
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] });
-    const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-    fs.mkdirSync(OUT, { recursive: true });
-    const wb = new Workbench(page, OUT);
-    await wb.open(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    const { wb } = session;
+    const page = wb.page;
     // Connected (the status bar names the context) and the fleet listed before the clock starts.
     await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: kc.getCurrentContext() }).waitFor({ timeout: 120_000 });
 
@@ -172,13 +146,12 @@ export async function runInCodeServer(clusters: number, reps: number): Promise<R
       update_ms: median(updates),
       update_ms_all: updates,
       update_max_ms: Math.max(...updates),
-      screenshot: path.join(OUT, 'dashboard-bench.png'),
+      screenshot: path.join(UI_OUT, 'dashboard-bench.png'),
     };
   } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
+    await session?.stop();
     await cp?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    removeUiRun(dir);
   }
 }
 

@@ -18,7 +18,7 @@ import { businessCluster, etcdCluster, machine } from '../support/objects';
 import { chromiumPath } from './support/code-server';
 import { serveDashboardPage, VSCODE_API_SHIM } from './support/dashboard-page';
 import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
-import { prepareUiRun, removeUiRun, UI_OUT, VSIX } from './support/ui-tier';
+import { prepareUiRun, removeUiRun, UI_OUT } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const log = (line: string) => console.log(`      [ui] ${line}`);
@@ -224,13 +224,11 @@ describe('ui: the Fleet dashboard in code-server', function () {
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace);
     session = await startEditorSession({
-      vsix: VSIX,
       dir,
       workspace,
       kubeconfigPath: cp.kubeconfigPath,
       // The test writes every status; reconcilers would overwrite them.
       settings: { 'kokpit.reconcilers.autoStart': false },
-      screenshots: UI_OUT,
       log,
     });
     wb = session.wb;

@@ -14,7 +14,7 @@ import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../.
 import { startLocalProvisioner } from '../integration/etcd/support';
 import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
 import { startEtcdPodBinder } from './support/etcd-binder';
-import { prepareUiRun, removeUiRun, UI_OUT, VSIX } from './support/ui-tier';
+import { prepareUiRun, removeUiRun } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -136,13 +136,11 @@ describe('ui: the Fleet view and editor in code-server', function () {
 
     // 3. code-server with the packaged extension, pointed at the meta cluster by setting and by KUBECONFIG.
     session = await startEditorSession({
-      vsix: VSIX,
       dir,
       workspace,
       kubeconfigPath: cp.kubeconfigPath,
       // The embedded reconcilers start on connect: they write every status the tree shows.
       settings: { 'kokpit.logLevel': 'debug', 'kokpit.reconcilers.autoStart': true },
-      screenshots: UI_OUT,
       log,
       // Clipboard access lets the test read what "Copy Business Cluster Kubeconfig" wrote.
       browserContext: { permissions: ['clipboard-read', 'clipboard-write'] },

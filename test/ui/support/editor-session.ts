@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions } from 'playwright-core';
 import { freePort } from '../../../src/controlplane';
 import { chromiumPath, ensureCodeServer, installExtension, startCodeServer, tail, type CodeServer } from './code-server';
+import { UI_OUT, VSIX } from './ui-tier';
 import { Workbench } from './workbench';
 
 export interface EditorSession {
@@ -27,12 +28,14 @@ const QUIET_SETTINGS = {
 };
 
 export async function startEditorSession(opts: {
-  vsix: string;
+  /** Default: the packaged dist/kokpit.vsix. */
+  vsix?: string;
   dir: string;
   workspace: string;
   kubeconfigPath: string;
   settings: Record<string, unknown>;
-  screenshots: string;
+  /** Default: UI_OUT ($KOKPIT_UI_OUT or /tmp/kokpit-ui). */
+  screenshots?: string;
   log: (line: string) => void;
   /** Over the default 1400×860 viewport, e.g. a bench's own viewport or clipboard permissions. */
   browserContext?: BrowserContextOptions;
@@ -47,7 +50,7 @@ export async function startEditorSession(opts: {
     path.join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({ 'kokpit.kubeconfig': opts.kubeconfigPath, ...QUIET_SETTINGS, ...opts.settings }),
   );
-  installExtension(entry, opts.vsix, { userDataDir, extensionsDir, configFile });
+  installExtension(entry, opts.vsix ?? VSIX, { userDataDir, extensionsDir, configFile });
   const server = await startCodeServer({
     entry,
     port: await freePort(),
@@ -75,7 +78,7 @@ export async function startEditorSession(opts: {
     // serve the workbench page or settle a click; every wait for a condition still names its own deadline.
     page.setDefaultNavigationTimeout(120_000);
     page.setDefaultTimeout(60_000);
-    const wb = new Workbench(page, opts.screenshots);
+    const wb = new Workbench(page, opts.screenshots ?? UI_OUT);
     await wb.open(`${server.url}/?folder=${encodeURIComponent(opts.workspace)}`);
     return { server, wb, userDataDir, stop };
   } catch (e) {

@@ -11,8 +11,6 @@ export const VSIX = path.join(__dirname, '..', '..', '..', 'dist', 'kokpit.vsix'
 /** Where screenshots go: $KOKPIT_UI_OUT, default /tmp/kokpit-ui. */
 export const UI_OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
 
-export const uiLog = (line: string) => console.log(`      [ui] ${line}`);
-
 /**
  * Throws unless this machine can run the UI tier and the .vsix is built; makes UI_OUT and returns a new directory
  * under the system's temp directory whose name starts with `prefix`. Loud, not skipped: CI installs the tools
