@@ -1,5 +1,6 @@
 // A kubeconfig with everything inline (*-data fields), so it can be handed around as one string or Secret.
 import { parse, stringify } from 'yaml';
+import { memoized } from './memo';
 
 interface KubeconfigBase {
   clusterName: string;
@@ -51,6 +52,12 @@ export interface KubeconfigParts {
 }
 
 export function kubeconfigParts(text: string): KubeconfigParts {
+  // Remembered by the text: the YAML parse of a kubeconfig costs a few ms, and the cluster operator checks four of
+  // them on every pass of every cluster. A copy: callers may change what they get.
+  return { ...memoized('kubeconfigParts', [text], () => readKubeconfigParts(text)) };
+}
+
+function readKubeconfigParts(text: string): KubeconfigParts {
   const doc = parse(text) as {
     clusters?: Array<{ cluster?: { server?: string; 'certificate-authority-data'?: string } }>;
     users?: Array<{ user?: { 'client-certificate-data'?: string; 'client-key-data'?: string } }>;

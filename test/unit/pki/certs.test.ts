@@ -53,6 +53,34 @@ describe('pki: certificates', () => {
     assert.equal(keyMatchesCert(ca.keyPem, leaf.certPem), false);
   });
 
+  it("names that OpenSSL's text form escapes or joins read as issued (read from the ASN.1 instead)", async () => {
+    const ca = await createCA('ca, one + two', { validDays: 10 });
+    const leaf = await issueCert(ca, {
+      commonName: 'user=a+b',
+      organizations: ['group, one', 'plain'],
+      dnsNames: ['a.example'],
+      ipAddresses: ['2001:db8::10'],
+      usages: ['client'],
+      validDays: 5,
+    });
+    const info = certInfo(leaf.certPem);
+    assert.equal(info.commonName, 'user=a+b');
+    assert.deepEqual(info.organizations, ['group, one', 'plain']);
+    assert.equal(info.issuerCommonName, 'ca, one + two');
+    assert.deepEqual(info.dnsNames, ['a.example']);
+    assert.deepEqual(info.ipAddresses, ['2001:db8::10']);
+    assert.deepEqual(info.usages, ['client']);
+    assert.equal(certInfo(ca.certPem).commonName, 'ca, one + two');
+  });
+
+  it('keyMatchesCert: a key of another type or unreadable text is no match', async () => {
+    const ca = await createCA('ca', { validDays: 10 });
+    const rsa = await createKeyPair('rsa-2048');
+    assert.equal(keyMatchesCert(rsa.privateKeyPem, ca.certPem), false);
+    assert.equal(keyMatchesCert('not a key', ca.certPem), false);
+    assert.equal(keyMatchesCert(ca.keyPem, ca.certPem), true);
+  });
+
   it('a certificate from another CA does not verify against this CA', async () => {
     const ca1 = await createCA('ca', { validDays: 10 });
     const ca2 = await createCA('ca', { validDays: 10 }); // same name on purpose: only the signature differs
