@@ -4,32 +4,22 @@
 // credential without `get /metrics` reads as HTTP 403 and an apiserver that is gone as a refused connection,
 // each on the row, never thrown.
 import assert from 'node:assert/strict';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { BusinessCluster } from '../../../src/api';
-import { startControlPlane, type ControlPlane } from '../../../src/controlplane';
 import { ApiRateSampler, metricsReader } from '../../../src/fleet/api-rate';
 import { DashboardModel } from '../../../src/fleet/dashboard';
 import { businessCluster } from '../../support/objects';
+import { suiteApiServer } from './support';
 
 const NS = 'default';
 
 describe('editor: the dashboard reads business apiservers’ request rates (real kube-apiserver)', function () {
   this.timeout(180_000);
-  let cp: ControlPlane;
-  let kc: KubeConfig;
-  let core: CoreV1Api;
-
-  before(async () => {
-    cp = await startControlPlane();
-    kc = new KubeConfig();
-    kc.loadFromString(cp.kubeconfigYaml);
-    core = kc.makeApiClient(CoreV1Api);
-  });
-  after(async () => cp?.stop());
+  const api = suiteApiServer();
 
   /** A BusinessCluster whose status names a Secret holding `kubeconfig`. */
   async function clusterWith(name: string, kubeconfig: string): Promise<BusinessCluster> {
-    await core.createNamespacedSecret({
+    await api.core.createNamespacedSecret({
       namespace: NS,
       body: { metadata: { name: `${name}-admin-kubeconfig` }, data: { value: Buffer.from(kubeconfig).toString('base64') } },
     });
@@ -41,15 +31,15 @@ describe('editor: the dashboard reads business apiservers’ request rates (real
 
   /** A kubeconfig of a ServiceAccount with no role at all (a TokenRequest token). */
   async function unprivilegedKubeconfig(): Promise<string> {
-    await core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: 'nobody' } } });
-    const tr = await core.createNamespacedServiceAccountToken({
+    await api.core.createNamespacedServiceAccount({ namespace: NS, body: { metadata: { name: 'nobody' } } });
+    const tr = await api.core.createNamespacedServiceAccountToken({
       namespace: NS,
       name: 'nobody',
       body: { spec: { expirationSeconds: 3600 } },
     });
     const k = new KubeConfig();
     k.loadFromOptions({
-      clusters: [{ name: 'c', server: cp.server, caData: Buffer.from(cp.adminTLS.caPem).toString('base64') }],
+      clusters: [{ name: 'c', server: api.cp.server, caData: Buffer.from(api.cp.adminTLS.caPem).toString('base64') }],
       users: [{ name: 'nobody', token: tr.status!.token }],
       contexts: [{ name: 'c', cluster: 'c', user: 'nobody' }],
       currentContext: 'c',
@@ -58,16 +48,16 @@ describe('editor: the dashboard reads business apiservers’ request rates (real
   }
 
   it('two reads give the rate, at least the requests made between them; 403 and a refused connection show on the row', async () => {
-    const live = await clusterWith('live', cp.kubeconfigYaml);
+    const live = await clusterWith('live', api.cp.kubeconfigYaml);
     const forbidden = await clusterWith('forbidden', await unprivilegedKubeconfig());
-    const gone = await clusterWith('gone', cp.kubeconfigYaml.replace(cp.server, 'https://127.0.0.1:1'));
+    const gone = await clusterWith('gone', api.cp.kubeconfigYaml.replace(api.cp.server, 'https://127.0.0.1:1'));
     let t = Date.now();
     const model = new DashboardModel(() => t);
     for (const bc of [live, forbidden, gone]) model.upsert(bc);
-    const reader = metricsReader(kc);
+    const reader = metricsReader(api.kc);
 
     const first = await reader.read(live);
-    const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+    const rbac = api.kc.makeApiClient(RbacAuthorizationV1Api);
     const made = 25;
     for (let i = 0; i < made; i++) await rbac.listClusterRole({ limit: 1 });
     const second = await reader.read(live);

@@ -3,30 +3,23 @@
 // written later reaches the row as "reason: message", a deleted (expired) one falls back to the condition, and after
 // stop() nothing more arrives.
 import assert from 'node:assert/strict';
-import { CoreV1Api, KubeConfig, type CoreV1Event } from '@kubernetes/client-node';
-import { startControlPlane, type ControlPlane } from '../../../src/controlplane';
+import type { CoreV1Event } from '@kubernetes/client-node';
 import { ClusterEventsWatch, type ClusterEvent } from '../../../src/fleet/cluster-events';
 import { DashboardModel } from '../../../src/fleet/dashboard';
 import { businessCluster } from '../../support/objects';
 import { waitFor } from '../../../src/controlplane/wait';
+import { suiteApiServer } from './support';
 
 describe('editor: the dashboard watches the BusinessClusters’ Events (real kube-apiserver)', function () {
   this.timeout(180_000);
-  let cp: ControlPlane;
-  let kc: KubeConfig;
-  let core: CoreV1Api;
+  const api = suiteApiServer();
 
   before(async () => {
-    cp = await startControlPlane();
-    kc = new KubeConfig();
-    kc.loadFromString(cp.kubeconfigYaml);
-    core = kc.makeApiClient(CoreV1Api);
-    for (const name of ['team-a', 'team-b']) await core.createNamespace({ body: { metadata: { name } } });
+    for (const name of ['team-a', 'team-b']) await api.core.createNamespace({ body: { metadata: { name } } });
   });
-  after(async () => cp?.stop());
 
   function event(namespace: string, name: string, kind: string, about: string, reason: string, at: string): Promise<CoreV1Event> {
-    return core.createNamespacedEvent({
+    return api.core.createNamespacedEvent({
       namespace,
       body: {
         metadata: { name, namespace },
@@ -53,7 +46,7 @@ describe('editor: the dashboard watches the BusinessClusters’ Events (real kub
     await event('team-b', 'b.1', 'BusinessCluster', 'b', 'AddonNotAvailable', '2026-01-02T00:00:00Z');
 
     const seen: Array<[ClusterEvent, boolean]> = [];
-    const watch = new ClusterEventsWatch(kc, (ev, removed) => {
+    const watch = new ClusterEventsWatch(api.kc, (ev, removed) => {
       seen.push([ev, removed]);
       model.recordEvent(ev, removed);
     });
@@ -71,7 +64,7 @@ describe('editor: the dashboard watches the BusinessClusters’ Events (real kub
         timeoutMs: 30_000,
       },
     );
-    await core.deleteNamespacedEvent({ namespace: 'team-a', name: 'a.2' });
+    await api.core.deleteNamespacedEvent({ namespace: 'team-a', name: 'a.2' });
     await waitFor(
       'the row back on the condition',
       async () => model.row('team-a/a')!.lastMessage === 'control plane is Degraded' || undefined,
