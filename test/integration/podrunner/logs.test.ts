@@ -9,12 +9,12 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { binaryPath } from '../../../src/binaries/build';
-import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { waitFor, type ControlPlane } from '../../../src/controlplane';
 import type { KubeClients } from '../../../src/kube';
 import { createCA, issueCert } from '../../../src/pki';
-import { startPodRunner, type PodRunner } from '../../../src/podrunner';
+import type { PodRunner } from '../../../src/podrunner';
 import { installFakeVscode } from '../../unit/extension-model/fake-vscode';
-import { ETCD_IMAGE, clients, logLine, tempStateDir, waitPod } from './support';
+import { ETCD_IMAGE, startRunnerOnControlPlane, waitPod, type RunnerOnControlPlane } from './support';
 
 const NS = 'default';
 const NODE = 'logs-node';
@@ -57,7 +57,7 @@ describe('podrunner: pod logs through the apiserver and the runner’s kubelet e
   let cp: ControlPlane;
   let runner: PodRunner;
   let kube: KubeClients;
-  let stateDir: string;
+  let env: RunnerOnControlPlane | undefined;
   let endpoint: string;
   // Never spawnSync: the runner serving the apiserver's log request lives in this process.
   const kubectl = (...args: string[]) => run(KUBECTL, ['--kubeconfig', cp.kubeconfigPath, '-n', NS, ...args]);
@@ -65,18 +65,11 @@ describe('podrunner: pod logs through the apiserver and the runner’s kubelet e
     (await kube.core.readNamespacedPod({ name: 'talker', namespace: NS })).status!.containerStatuses![0].restartCount;
 
   before(async function () {
-    cp = await startControlPlane({ log: logLine });
-    kube = clients(cp.kubeConfig());
-    stateDir = tempStateDir();
-    runner = await startPodRunner({
-      kubeConfig: cp.kubeConfig(),
-      nodeName: NODE,
-      stateDir,
-      log: logLine,
-      bindUnscheduledPods: true,
-      restartBackoff: { initialMs: 200, maxMs: 1000 },
-      kubelet: cp.kubelet,
+    env = await startRunnerOnControlPlane({
+      runner: { nodeName: NODE, bindUnscheduledPods: true, restartBackoff: { initialMs: 200, maxMs: 1000 } },
+      kubelet: true,
     });
+    ({ cp, runner, kube } = env);
     await kube.objects.create({
       apiVersion: 'v1',
       kind: 'Pod',
@@ -100,11 +93,7 @@ describe('podrunner: pod logs through the apiserver and the runner’s kubelet e
     );
   });
 
-  after(async function () {
-    await runner?.stop();
-    await cp?.stop();
-    if (stateDir && !process.env.KOKPIT_KEEP_STATE) fs.rmSync(stateDir, { recursive: true, force: true });
-  });
+  after(async () => env?.stop());
 
   it('advertises its kubelet endpoint on the Node, with a serving certificate for the node address from the cluster CA', async () => {
     const node = await kube.core.readNode({ name: NODE });

@@ -4,21 +4,20 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startPodRunner, type PodRunner } from '../../../src/podrunner';
+import type { PodRunner } from '../../../src/podrunner';
 import type { KubeClients } from '../../../src/kube';
-import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { waitFor } from '../../../src/controlplane';
 import {
   ETCD_IMAGE,
   etcdContainer,
   etcdPKI,
   httpsGet,
   isReady,
-  logLine,
   pidAlive,
-  clients,
   readPod,
-  tempStateDir,
+  startRunnerOnControlPlane,
   tlsSecret,
+  type RunnerOnControlPlane,
   waitPod,
   waitPodGone,
 } from './support';
@@ -27,31 +26,20 @@ const NS = 'default';
 const NODE = 'runner-node';
 
 describe('podrunner: pods as local processes', function () {
-  let cp: ControlPlane;
   let runner: PodRunner;
   let kube: KubeClients;
   let stateDir: string;
+  let env: RunnerOnControlPlane | undefined;
 
   before(async function () {
-    cp = await startControlPlane({ log: logLine });
-    kube = clients(cp.kubeConfig());
-    stateDir = tempStateDir();
-    runner = await startPodRunner({
-      kubeConfig: cp.kubeConfig(),
-      nodeName: NODE,
-      stateDir,
-      log: logLine,
-      bindUnscheduledPods: true,
-      restartBackoff: { initialMs: 200, maxMs: 1000 },
+    env = await startRunnerOnControlPlane({
+      runner: { nodeName: NODE, bindUnscheduledPods: true, restartBackoff: { initialMs: 200, maxMs: 1000 } },
     });
+    ({ runner, kube, stateDir } = env);
   });
 
-  after(async function () {
-    await runner?.stop();
-    await cp?.stop();
-    // KOKPIT_KEEP_STATE=1 keeps pod directories and container logs for debugging.
-    if (stateDir && !process.env.KOKPIT_KEEP_STATE) fs.rmSync(stateDir, { recursive: true, force: true });
-  });
+  // KOKPIT_KEEP_STATE=1 keeps pod directories and container logs for debugging.
+  after(async () => env?.stop());
 
   it('registers a Ready node with a lease', async () => {
     const node = await kube.core.readNode({ name: NODE });

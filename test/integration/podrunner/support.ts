@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { createCA, issueCert, type CertKeyPair } from '../../../src/pki';
 import { isNotFound, makeClients, type KubeClients } from '../../../src/kube';
-import { waitFor } from '../../../src/controlplane';
+import { startControlPlane, waitFor, type ControlPlane, type StartControlPlaneOptions } from '../../../src/controlplane';
+import { startPodRunner, type PodRunner, type PodRunnerOptions } from '../../../src/podrunner';
 
 export const ETCD_IMAGE = 'registry.k8s.io/etcd:3.5.35-0';
 export const logLine = (l: string) => {
@@ -20,6 +21,52 @@ export function tempStateDir(): string {
 }
 
 export const clients = (kc: KubeConfig): KubeClients => makeClients(kc);
+
+export interface RunnerOnControlPlane {
+  cp: ControlPlane;
+  runner: PodRunner;
+  kube: KubeClients;
+  stateDir: string;
+  /** Stops the runner, then the control plane; removes stateDir unless KOKPIT_KEEP_STATE=1 (pod dirs, container logs). */
+  stop(): Promise<void>;
+}
+
+/**
+ * A real control plane and a pod runner for `runner.nodeName` on it, in a fresh state directory; both log through
+ * logLine. `kubelet`: the runner serves pods/log with the control plane's kubelet credentials. What started is stopped
+ * again when a later step fails.
+ */
+export async function startRunnerOnControlPlane(opts: {
+  controlPlane?: StartControlPlaneOptions;
+  runner: Omit<PodRunnerOptions, 'kubeConfig' | 'stateDir' | 'kubelet'>;
+  kubelet?: boolean;
+}): Promise<RunnerOnControlPlane> {
+  const cp = await startControlPlane({ log: logLine, ...opts.controlPlane });
+  const stateDir = tempStateDir();
+  const removeState = () => {
+    if (!process.env.KOKPIT_KEEP_STATE) fs.rmSync(stateDir, { recursive: true, force: true });
+  };
+  let runner: PodRunner;
+  try {
+    runner = await startPodRunner({
+      kubeConfig: cp.kubeConfig(),
+      stateDir,
+      log: logLine,
+      ...opts.runner,
+      kubelet: opts.kubelet ? cp.kubelet : undefined,
+    });
+  } catch (e) {
+    await cp.stop();
+    removeState();
+    throw e;
+  }
+  const stop = async () => {
+    await runner.stop();
+    await cp.stop();
+    removeState();
+  };
+  return { cp, runner, kube: clients(cp.kubeConfig()), stateDir, stop };
+}
 
 /** A pod as `any`: the tests read deep status paths the way kubectl's JSON shows them. */
 export const readPod = async (kube: KubeClients, namespace: string, name: string): Promise<any> =>

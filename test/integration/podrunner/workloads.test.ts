@@ -5,10 +5,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import { createKeyPair, issueCert, createCA } from '../../../src/pki';
-import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import type { KubeClients } from '../../../src/kube';
-import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
-import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, logLine, clients, tempStateDir, tlsSecret } from './support';
+import { waitFor } from '../../../src/controlplane';
+import { ETCD_IMAGE, etcdContainer, etcdPKI, httpsGet, startRunnerOnControlPlane, tlsSecret, type RunnerOnControlPlane } from './support';
 
 const NS = 'default';
 const NODE = 'runner-workloads';
@@ -66,23 +65,16 @@ function postJSON(url: string, body: unknown): Promise<any> {
 }
 
 describe('podrunner: workloads with kube-controller-manager and kube-scheduler', function () {
-  let cp: ControlPlane;
-  let runner: PodRunner;
+  let env: RunnerOnControlPlane | undefined;
   let kube: KubeClients;
-  let stateDir: string;
 
   before(async function () {
-    cp = await startControlPlane({ controllers: true, scheduler: true, log: logLine });
-    kube = clients(cp.kubeConfig());
-    stateDir = tempStateDir();
-    runner = await startPodRunner({
-      kubeConfig: cp.kubeConfig(),
-      nodeName: NODE,
-      stateDir,
-      log: logLine,
+    env = await startRunnerOnControlPlane({
+      controlPlane: { controllers: true, scheduler: true },
       // kube-scheduler binds the pods to the runner's node (pods.test.ts covers the runner binding itself).
-      restartBackoff: { initialMs: 500, maxMs: 2000 },
+      runner: { nodeName: NODE, restartBackoff: { initialMs: 500, maxMs: 2000 } },
     });
+    kube = env.kube;
     // Deployments need the `default` ServiceAccount, which kube-controller-manager creates.
     await waitFor(
       'default ServiceAccount',
@@ -91,12 +83,8 @@ describe('podrunner: workloads with kube-controller-manager and kube-scheduler',
     );
   });
 
-  after(async function () {
-    await runner?.stop();
-    await cp?.stop();
-    // KOKPIT_KEEP_STATE=1 keeps pod directories and container logs for debugging.
-    if (stateDir && !process.env.KOKPIT_KEEP_STATE) fs.rmSync(stateDir, { recursive: true, force: true });
-  });
+  // KOKPIT_KEEP_STATE=1 keeps pod directories and container logs for debugging.
+  after(async () => env?.stop());
 
   it("a Deployment's pod reaches another Deployment's pod by its Service name", async () => {
     await kube.objects.create(service('backend', 2379));
