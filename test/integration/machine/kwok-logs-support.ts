@@ -177,6 +177,16 @@ export async function startLoggingPod(
     metadata: { name: o.name, namespace: o.namespace },
     spec: { logs: [{ containers: [o.container], logsFile: o.file, follow: true }] },
   } as KubernetesObject);
+  // The business controller-manager gives a new namespace its `default` ServiceAccount, which admission requires.
+  await waitFor(
+    `ServiceAccount ${o.namespace}/default`,
+    () =>
+      core.readNamespacedServiceAccount({ name: 'default', namespace: o.namespace }).then(
+        () => true,
+        () => undefined,
+      ),
+    { timeoutMs: 60_000, intervalMs: 300 },
+  );
   await applyObject(objects, {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -125,6 +125,7 @@ describe('machine operator: a pod on a kwok Node of a real business cluster has 
       (e: unknown) => e as { code?: number; body?: string },
     );
     assert.ok(err, 'no log without a Logs object');
-    assert.match(String(err.body), /no logs found for container "c"/);
+    assert.equal(err.code, 400);
+    assert.match((JSON.parse(String(err.body)) as { message: string }).message, /^no logs found for container "c" in pod "app\/quiet"$/);
   });
 });
