@@ -42,6 +42,8 @@ export interface ClientTLS {
   keyPem: string;
 }
 
+let clientSeq = 0;
+
 /**
  * A client of one etcd server at `address` (`host:port`), its certificate verified against `serverName` when
  * given (else against the host dialed). `grpcOptions` adds to the defaults (e.g. a wider flow-control window).
@@ -64,6 +66,10 @@ export function etcdClient(
       // A member that went away should fail calls fast, not after minutes of reconnect backoff.
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 2000,
+      // Its own connection: grpc-js otherwise shares one (and its reconnect backoff) among equal clients, so a
+      // client made after closing one that failed would still wait out up to 2 s before dialing a member
+      // that has just started. Its service channels (KV, Maintenance, Cluster) still share it.
+      'kokpit.client': ++clientSeq,
       ...grpcOptions,
     },
     // Our reconcilers retry at the level of a whole pass; no hidden retries or breakers below it.

@@ -9,7 +9,7 @@
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Etcd3 } from 'etcd3';
+import { GRPCUnavailableError, type Etcd3 } from 'etcd3';
 import { etcdClient, type ClientTLS, type MemberResolver } from '../../kit/etcd-access';
 import type { ClusterRef } from './names';
 import type { EtcdMemberFacts, MemberHealth } from './plan';
@@ -110,8 +110,18 @@ export class EtcdMembers {
         error: !hasLeader ? 'no leader' : s.errors.length ? s.errors.join('; ') : undefined,
       };
     } catch (e) {
+      // Not connected (UNAVAILABLE): the client is forgotten, so the next call dials at once and a member that
+      // is starting answers as soon as it listens, not when this client's reconnect backoff (up to 2 s) ends.
+      // A slow answer (deadline) keeps it: a defragment may be running on that connection.
+      if (e instanceof GRPCUnavailableError) this.forget(member);
       return down(shortError(e));
     }
+  }
+
+  /** Closes the client of `member` (the next call makes a new one). */
+  forget(member: string): void {
+    this.clients.get(member)?.client.close();
+    this.clients.delete(member);
   }
 
   async memberList(via: string, pod: V1Pod | undefined): Promise<EtcdMemberFacts[]> {

@@ -66,6 +66,7 @@ export function etcdOperator(o: Omit<EtcdOperatorOptions, 'kc' | 'log'>): Operat
         finalBackupTimeoutMs: o.finalBackupTimeoutMs,
         scheduleClock: o.scheduleClock,
         backupRoot: o.backupRoot,
+        enqueue: (key) => clusters.enqueue(key),
       });
       const backupReconciler = new EtcdBackupReconciler({ kc, objects, resolver, backupRoot: o.backupRoot, binaries: o.binaries });
       const clusters = ctx.controller('etcdcluster', clusterReconciler.reconcile, { workers: o.workers ?? 2, backoff: BACKOFF });

@@ -5,7 +5,6 @@
 // (kept in memory; an operator restart only makes replacement wait a little longer).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
 import {
   type KubeConfig,
   type KubernetesObject,
@@ -49,6 +48,7 @@ import {
   plan as planNext,
 } from './plan';
 import { diskFullCause } from './disk';
+import { sha256File } from './file-hash';
 import { type SecretFiles, ensureCA, ensureClientTLS, ensureMemberTLS } from './pki';
 import {
   type MemberTLSFiles,
@@ -85,7 +85,13 @@ export interface EtcdReconcilerOptions {
   scheduleClock?: () => number;
   /** Root of `Local` backups (as the backup reconciler's): a restore reads only snapshots it wrote. */
   backupRoot?: string;
+  /** Looks at a cluster again soon (its work queue): a member that just started answers (watchStarting). */
+  enqueue?: (key: string) => void;
 }
+
+/** A member's etcd that started less than this long ago and does not answer yet is polled until it does. */
+const STARTING_WINDOW_MS = 60_000;
+const STARTING_POLL_MS = 100;
 
 /** The EtcdBackup taken when a cluster with backups configured is deleted. */
 export const finalBackupName = (c: EtcdCluster) => `${c.metadata.name}-final-${(c.metadata.uid ?? '').slice(0, 8)}`;
@@ -98,12 +104,15 @@ interface Memory {
   servicesApplied?: { key: string; at: number };
   /** Scheduled backups whose file was verified (`<uid>/<sha256>`): hashed once, not every pass. */
   verifiedBackups: Set<string>;
+  /** Members (`<pod>/<uid>`) being polled until they answer (watchStarting). */
+  starting: Set<string>;
 }
 
 /** The snapshot a restore hashed, by its identity on disk: passes until the seed answers don't hash it again. */
 type RestoreHashMemo = { restoreHashed?: { identity: string; sha256: string } };
 
 export { ETCD_BACKUP_PLURAL, ETCD_CLUSTER_PLURAL } from './names';
+export { sha256File } from './file-hash';
 
 const decode = (s: V1Secret | undefined): SecretFiles | undefined =>
   s?.data ? Object.fromEntries(Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])) : undefined;
@@ -264,12 +273,15 @@ export class EtcdClusterReconciler {
     });
     const secretByName = new Map(secrets.map((s) => [s.metadata!.name!, s]));
     const ca = await ensureCA(ref, decode(secretByName.get(caSecretName(ref))));
-    if (ca.issued) {
-      await applyObject(this.o.objects, renderCASecret(cluster, ca.files));
-      p.ctx.log.info(`etcd ${key}: CA issued (${ca.issued})`);
-    }
-    const clientTLS = await ensureClientTLS(ref, ca.files, decode(secretByName.get(clientSecretName(ref))));
-    if (clientTLS.issued) await applyObject(this.o.objects, renderClientSecret(cluster, clientTLS.files));
+    // The client certificate needs the CA's files, not its Secret: both Secrets are written at once.
+    const [, clientTLS] = await Promise.all([
+      ca.issued && applyObject(this.o.objects, renderCASecret(cluster, ca.files)),
+      ensureClientTLS(ref, ca.files, decode(secretByName.get(clientSecretName(ref)))).then(async (r) => {
+        if (r.issued) await applyObject(this.o.objects, renderClientSecret(cluster, r.files));
+        return r;
+      }),
+    ]);
+    if (ca.issued) p.ctx.log.info(`etcd ${key}: CA issued (${ca.issued})`);
     const tls = { caPem: ca.files.certPem, certPem: clientTLS.files['tls.crt'], keyPem: clientTLS.files['tls.key'] };
     let mem = this.memory.get(key);
     if (!mem) {
@@ -278,6 +290,7 @@ export class EtcdClusterReconciler {
         learnerSince: new Map(),
         members: new EtcdMembers(ref, this.resolver, tls),
         verifiedBackups: new Set(),
+        starting: new Set(),
       };
       this.memory.set(key, mem);
     }
@@ -305,8 +318,7 @@ export class EtcdClusterReconciler {
     const servicesKey = `${cluster.metadata.uid}/${cluster.metadata.generation}`;
     if (mem.servicesApplied?.key !== servicesKey || nowMs - mem.servicesApplied.at > 60_000) {
       const applier = new Applier(this.o.objects);
-      await applier.ensure(renderPeerService(cluster));
-      await applier.ensure(renderClientService(cluster));
+      await Promise.all([applier.ensure(renderPeerService(cluster)), applier.ensure(renderClientService(cluster))]);
       mem.servicesApplied = { key: servicesKey, at: nowMs };
     }
   }
@@ -316,8 +328,12 @@ export class EtcdClusterReconciler {
     const { cluster, mem, namespace, name } = p;
     const owned = (o: KubernetesObject) => !!o.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata.uid);
     const selector = { namespace, labelSelector: `${LABEL_CLUSTER}=${name}` };
-    p.pods = (await listObjects<V1Pod>(this.o.objects, 'v1', 'Pod', selector)).filter(owned);
-    p.claims = (await listObjects<V1PersistentVolumeClaim>(this.o.objects, 'v1', 'PersistentVolumeClaim', selector)).filter(owned);
+    const [pods, claims] = await Promise.all([
+      listObjects<V1Pod>(this.o.objects, 'v1', 'Pod', selector),
+      listObjects<V1PersistentVolumeClaim>(this.o.objects, 'v1', 'PersistentVolumeClaim', selector),
+    ]);
+    p.pods = pods.filter(owned);
+    p.claims = claims.filter(owned);
     p.podByName = new Map(p.pods.map((x) => [x.metadata!.name!, x]));
     const live = p.pods.filter((x) => !x.metadata?.deletionTimestamp);
     p.desiredSecretHash = {};
@@ -342,6 +358,39 @@ export class EtcdClusterReconciler {
       }
     }
     if (!p.etcd && listError) p.ctx.log.debug(`etcd ${p.key}: member list failed: ${listError}`);
+    this.watchStarting(p, live);
+  }
+
+  /**
+   * A member whose etcd started moments ago but is not healthy yet is polled (one Status call every 100 ms,
+   * no API request) until it is, and then the cluster is queued at once. Otherwise the pass that sees it came
+   * at the busy pace (1 s) after the pod's last change: a restore waited that long after etcd was up.
+   */
+  private watchStarting(p: EtcdPass, live: V1Pod[]): void {
+    const enqueue = this.o.enqueue;
+    if (!enqueue) return;
+    for (const pod of live) {
+      const member = pod.metadata!.name!;
+      const startedAt = pod.status?.containerStatuses?.find((c) => c.name === 'etcd')?.state?.running?.startedAt;
+      if (p.health[member]?.healthy || !startedAt) continue;
+      const until = new Date(startedAt).getTime() + STARTING_WINDOW_MS;
+      const id = `${member}/${pod.metadata!.uid}`;
+      if (until < p.nowMs || p.mem.starting.has(id)) continue;
+      p.mem.starting.add(id);
+      const mem = p.mem;
+      const current = () => this.memory.get(p.key) === mem;
+      void (async () => {
+        while (Date.now() < until && current()) {
+          await new Promise((r) => setTimeout(r, STARTING_POLL_MS));
+          const healthy = current() && (await mem.members.health(member, pod)).healthy;
+          // The cluster went (or the operator stopped) during the call: close the client it may have made.
+          if (!current()) return mem.members.close();
+          if (healthy) return enqueue(p.key);
+        }
+      })()
+        .catch(() => {})
+        .finally(() => mem.starting.delete(id));
+    }
   }
 
   /** Plan ONE action from the facts (pure: plan.ts), with durations from first sightings kept in memory. */
@@ -562,8 +611,8 @@ export class EtcdClusterReconciler {
     const leaderPod = leader ? env.podByName.get(leader) : undefined;
     const log = (m: string) => env.ctx.log.info(`etcd ${ns}/${ref.name}: ${m}`);
     const createMember = async (member: string, state: 'new' | 'existing', initialCluster: PeerRef[], restore?: RestoreSource) => {
-      const files = await env.memberFiles(member);
-      await applyObject(this.o.objects, renderMemberClaim(cluster, member));
+      // Certificates and claim at once; the pod after both, so the pod runner finds its volumes on the first look.
+      const [files] = await Promise.all([env.memberFiles(member), applyObject(this.o.objects, renderMemberClaim(cluster, member))]);
       await applyObject(
         this.o.objects,
         renderMemberPod(cluster, {
@@ -756,15 +805,4 @@ async function hashOnce(mem: RestoreHashMemo, file: string): Promise<string> {
   const identity = `${file}|${st.dev}|${st.ino}|${st.size}|${st.mtimeNs}|${st.ctimeNs}`;
   if (mem.restoreHashed?.identity !== identity) mem.restoreHashed = { identity, sha256: await sha256File(file) };
   return mem.restoreHashed.sha256;
-}
-
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    // 1 MiB reads: a 100 MiB snapshot in 100 reads rather than 1,600.
-    fs.createReadStream(file, { highWaterMark: 1024 * 1024 })
-      .on('data', (d) => h.update(d))
-      .on('end', () => resolve(h.digest('hex')))
-      .on('error', reject);
-  });
 }
