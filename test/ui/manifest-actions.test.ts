@@ -4,18 +4,14 @@
 // Screenshots go to $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { applyObject, makeObjectApi } from '../../src/kube';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../src/controlplane';
-import { missingPrerequisites } from './support/code-server';
 import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
+import { prepareUiRun, removeUiRun } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
-const ROOT = path.join(__dirname, '..', '..');
-const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
-const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
 const log = (line: string) => console.log(`      [ui] ${line}`);
 
 const etcdYaml = (replicasLine: string) =>
@@ -39,12 +35,7 @@ describe('ui: CodeLens Diff and quick fixes in code-server', function () {
   let dir: string;
 
   before(async function () {
-    const missing = missingPrerequisites();
-    // Loud, not skipped: CI installs these (.ci/run); a machine without them cannot claim the tier passed.
-    if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
-    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
-    fs.mkdirSync(OUT, { recursive: true });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-manifest-'));
+    dir = prepareUiRun('kokpit-ui-manifest-');
     cp = await startControlPlane({ log });
     const kc = cp.kubeConfig();
     await installCRDs(kc);
@@ -61,12 +52,10 @@ describe('ui: CodeLens Diff and quick fixes in code-server', function () {
     // "replica" is one letter from a known field: the validator's error offers the rename.
     fs.writeFileSync(path.join(workspace, 'typo-etcd.yaml'), etcdYaml('  replica: 3'));
     session = await startEditorSession({
-      vsix: VSIX,
       dir,
       workspace,
       kubeconfigPath: cp.kubeconfigPath,
       settings: { 'kokpit.reconcilers.autoStart': false },
-      screenshots: OUT,
       log,
     });
     wb = session.wb;
@@ -78,7 +67,7 @@ describe('ui: CodeLens Diff and quick fixes in code-server', function () {
   after(async function () {
     await session?.stop();
     await cp?.stop();
-    if (dir && !process.env.KOKPIT_UI_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    removeUiRun(dir);
   });
 
   afterEach(async function () {

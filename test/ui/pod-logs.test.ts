@@ -9,7 +9,6 @@
 // code-server and the business apiserver. Screenshots go to $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import { loadKubeConfig, makeObjectApi, readObject, applyObject } from '../../src/kube';
@@ -25,13 +24,10 @@ import {
   startPlainEtcd,
   type PlainEtcd,
 } from '../integration/cluster/support';
-import { missingPrerequisites } from './support/code-server';
 import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
+import { prepareUiRun, removeUiRun } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
-const ROOT = path.join(__dirname, '..', '..');
-const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
-const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
 const NS = 'logs';
 const NAME = 'biz';
 const APISERVER = `kokpit.dev/cluster=${NAME},kokpit.dev/component=apiserver`;
@@ -58,11 +54,7 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
   let pod: V1Pod;
 
   before(async function () {
-    const missing = missingPrerequisites();
-    if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
-    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
-    fs.mkdirSync(OUT, { recursive: true });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-logs-'));
+    dir = prepareUiRun('kokpit-ui-logs-');
 
     // 1. Meta cluster, plain etcd, the pod runner with its kubelet endpoint, the cluster operator, a BusinessCluster.
     [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, log }), startPlainEtcd()]);
@@ -105,12 +97,10 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace);
     session = await startEditorSession({
-      vsix: VSIX,
       dir,
       workspace,
       kubeconfigPath: cp.kubeconfigPath,
       settings: { 'kokpit.reconcilers.autoStart': false },
-      screenshots: OUT,
       log,
     });
     wb = session.wb;
@@ -122,7 +112,7 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
     await lb?.stop();
     await runner?.stop().catch(() => undefined);
     await Promise.all([cp?.stop(), etcd?.stop()]);
-    if (dir && !process.env.KOKPIT_UI_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    removeUiRun(dir);
   });
 
   afterEach(async function () {

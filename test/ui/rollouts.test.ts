@@ -10,19 +10,16 @@
 // Screenshots of every step go to $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { applyObject, makeObjectApi } from '../../src/kube';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../src/controlplane';
-import { missingPrerequisites } from './support/code-server';
 import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
+import { prepareUiRun, removeUiRun, UI_OUT } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const ROOT = path.join(__dirname, '..', '..');
-const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
-const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
 const GROUP = 'kokpit.dev';
 const VERSION = 'v1alpha1';
 const ROLLOUT = 'patch-prod';
@@ -109,7 +106,7 @@ async function clickMenuItem(wb: Workbench, label: string): Promise<void> {
  * takes its pictures at. The full window is in the other screenshots.
  */
 async function sidebarShot(wb: Workbench, name: string): Promise<string> {
-  const file = path.join(OUT, `${name}.png`);
+  const file = path.join(UI_OUT, `${name}.png`);
   const size = wb.page.viewportSize()!;
   await wb.page.screenshot({ path: file, clip: { x: 0, y: 0, width: 700, height: size.height } });
   return file;
@@ -139,12 +136,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
   let contextName: string;
 
   before(async function () {
-    const missing = missingPrerequisites();
-    // Loud, not skipped: CI installs these (.ci/run); a machine without them cannot claim the tier passed.
-    if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
-    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
-    fs.mkdirSync(OUT, { recursive: true });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-rollouts-'));
+    dir = prepareUiRun('kokpit-ui-rollouts-');
     cp = await startControlPlane({ log });
     kc = cp.kubeConfig();
     contextName = kc.getCurrentContext();
@@ -168,13 +160,11 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\n  namespace: web\ndata:\n  greeting: hello\n',
     );
     session = await startEditorSession({
-      vsix: VSIX,
       dir,
       workspace,
       kubeconfigPath: cp.kubeconfigPath,
       // Nothing in this editor reconciles: what the tree shows is what the test wrote.
       settings: { 'kokpit.reconcilers.autoStart': false, 'kokpit.logLevel': 'debug' },
-      screenshots: OUT,
       log,
     });
     wb = session.wb;
@@ -203,7 +193,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
   after(async function () {
     await session?.stop();
     await cp?.stop();
-    if (dir && !process.env.KOKPIT_UI_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    removeUiRun(dir);
   });
 
   afterEach(async function () {
