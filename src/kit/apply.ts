@@ -148,14 +148,19 @@ function stripStatus<T extends KubernetesObject>(o: T): T {
  * Server-side apply of `status` through the /status subresource of a kokpit object (namespaced or
  * cluster-scoped): fields kokpit set before and no longer sends are removed, others' fields are kept.
  */
-export async function applyStatus(
+export async function applyStatus(...args: Parameters<typeof applyStatusReturning>): Promise<void> {
+  await applyStatusReturning(...args);
+}
+
+/** applyStatus, returning the object as the API server stored it (its new resourceVersion; no read after the write). */
+export async function applyStatusReturning(
   kc: KubeConfig,
   obj: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } },
   plural: string,
   status: unknown,
   /** Another operator's status fields (a condition, a record) go under its own manager, so neither apply drops the other's. */
   fieldManager = FIELD_MANAGER,
-): Promise<void> {
+): Promise<KubernetesObject> {
   const [group, version] = obj.apiVersion.split('/');
   const api = kc.makeApiClient(CustomObjectsApi);
   const ns = obj.metadata.namespace;
@@ -168,8 +173,9 @@ export async function applyStatus(
   const common = { group, version, plural, name: obj.metadata.name, body, fieldManager, force: true };
   const ssa = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
   try {
-    if (ns) await api.patchNamespacedCustomObjectStatus({ ...common, namespace: ns }, ssa);
-    else await api.patchClusterCustomObjectStatus(common, ssa);
+    return (await (ns
+      ? api.patchNamespacedCustomObjectStatus({ ...common, namespace: ns }, ssa)
+      : api.patchClusterCustomObjectStatus(common, ssa))) as KubernetesObject;
   } catch (err) {
     throw toKubeApiError(err, `apply status of ${obj.kind} ${ns ? `${ns}/` : ''}${obj.metadata.name}`);
   }

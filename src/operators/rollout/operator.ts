@@ -13,6 +13,8 @@ import { MaintenanceReconciler } from './maintenance';
 import { RolloutReconciler, rolloutsOf } from './reconciler';
 import { maintenanceRelevant } from './render/maintenance';
 
+const finished = (r: FleetRollout) => r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed';
+
 export interface RolloutOperatorOptions {
   kc: KubeConfig;
   log?: Logger;
@@ -42,6 +44,7 @@ export function rolloutOperator(opts: Omit<RolloutOperatorOptions, 'kc' | 'log'>
         log: ctx.log,
         now: opts.now,
         cache: {
+          rollout: (name) => rollouts.get(name),
           clusters: () => clusters.list(),
           versions: () => versions.list(),
           rollouts: () => rollouts.list(),
@@ -61,12 +64,14 @@ export function rolloutOperator(opts: Omit<RolloutOperatorOptions, 'kc' | 'log'>
       const maintain = (bc: BusinessCluster) => {
         if (maintenanceRelevant(bc, versions.list())) maintenance.enqueue(keyOf(bc));
       };
-      rollouts.onEvent((r) => {
-        controller.enqueue(keyOf(r));
+      rollouts.onEvent((r, kind) => {
+        // Its own status write coming back through the watch: the pass that wrote it has acted on it already.
+        if (kind === 'delete' || !reconciler.isOwnWrite(r)) controller.enqueue(keyOf(r));
         // A rollout that finishes releases its clusters to maintenance.
         for (const bc of clusters.list()) if (rolloutsOf([r], bc).length) maintain(bc);
-        // A rollout that finishes or goes away may release clusters another one waits for.
-        for (const other of rollouts.list()) if (other.metadata.name !== r.metadata.name) controller.enqueue(keyOf(other));
+        // A rollout that finishes or goes away may release clusters another one waits for; finished ones wait for none.
+        for (const other of rollouts.list())
+          if (other.metadata.name !== r.metadata.name && !finished(other)) controller.enqueue(keyOf(other));
       });
       clusters.onEvent((bc) => {
         for (const k of rolloutsOf(rollouts.list(), bc)) controller.enqueue(k);

@@ -1,8 +1,9 @@
 // The FleetRollout reconciler: named steps from the spec check to moving clusters. Every pass reads the
-// rollout fresh from the API server (its status is the only memory), the clusters from the shared cache,
-// decides with the pure functions of render/plan.ts, writes status first and then sets spec.version of the
-// clusters in flight. A restarted manager reads the same status and makes the same decisions; setting a
-// version a cluster already asks for is no write, so no cluster is upgraded twice.
+// rollout as last persisted (its status is the only memory: fresh from the API server, or this process's own
+// last write while the watch has not delivered it yet), the clusters from the shared cache, decides with the
+// pure functions of render/plan.ts, writes status first and then sets spec.version of the clusters in flight.
+// A restarted manager reads the same status and makes the same decisions; setting a version a cluster already
+// asks for is no write, so no cluster is upgraded twice.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { bulkhead } from 'cockatiel';
 import {
@@ -19,12 +20,14 @@ import {
 import { keyOf as objectKey, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
 import { applyObject, listObjects, makeObjectApi, readObject } from '../../kube';
 import {
+  applyStatusReturning,
+  canonicalJSON,
   compareVersions,
+  dropUndefined,
   findCondition,
   mergeConditions,
   runSteps,
   StopPass,
-  writeStatusIfChanged,
   type ConditionInput,
   type Step,
 } from '../../kit';
@@ -59,6 +62,8 @@ export interface RolloutRuntime {
   now?: () => Date;
   /** The shared caches the operator reads (clusters, catalog, other rollouts). */
   cache: {
+    /** The rollout as the watch last delivered it (see `read`). */
+    rollout(name: string): (FleetRollout & KubernetesObject) | undefined;
     clusters(): readonly BusinessCluster[];
     versions(): readonly KubernetesVersion[];
     rollouts(): readonly FleetRollout[];
@@ -80,6 +85,18 @@ interface Pass {
   lastRetry?: string;
   /** The target left the catalog's usable states after the rollout began: why (nothing new starts). */
   targetUnusable?: string;
+  /** This pass only recorded the wave plan (nothing started). */
+  planned?: boolean;
+  /** Each cluster's resourceVersion in the cache this pass reads (see `sent`). */
+  cacheVersions: Map<string, string | undefined>;
+}
+
+type Rollout = FleetRollout & KubernetesObject;
+/** What this process last wrote, and the resourceVersion the cache showed just before: while the cache still shows
+ *  that version, it has not delivered the write yet (no ordering of resourceVersions is assumed). */
+interface Written<T> {
+  obj: T;
+  cacheVersion: string | undefined;
 }
 
 const key = (c: { namespace: string; name: string }) => `${c.namespace}/${c.name}`;
@@ -95,6 +112,11 @@ export class RolloutReconciler {
   private readonly objects;
   private readonly log: Logger;
   private readonly now: () => Date;
+  /** Per rollout: its last status write as stored (the response), so the next pass need not wait for the watch or read. */
+  private readonly written = new Map<string, Written<Rollout>>();
+  /** Per cluster: the spec field this process last set on it (`version=…`, `addon:…=…`), so a cache behind that
+   *  write does not send it twice. */
+  private readonly sent = new Map<string, Written<string>>();
   private readonly steps: Step<Pass>[] = [
     { name: 'validate', condition: 'Valid', run: (p) => this.validate(p) },
     { name: 'catalog', condition: 'Valid', run: (p) => this.catalog(p) },
@@ -111,25 +133,70 @@ export class RolloutReconciler {
 
   async reconcile(k: string): Promise<ReconcileResult | void> {
     const { name } = splitKey(k);
-    // Fresh, not from the cache: this pass must see the status the last pass wrote.
-    const r = await readObject<FleetRollout & KubernetesObject>(this.objects, {
-      apiVersion: API_VERSION,
-      kind: 'FleetRollout',
-      metadata: { name },
-    });
+    const r = await this.read(name);
     if (!r || r.metadata.deletionTimestamp) return;
+    const first = await this.pass(r);
+    // A pass that only recorded the plan is followed at once by one that starts wave one from the status it wrote:
+    // the plan is on record before anything starts, without a round trip through the watch and the queue.
+    return first.planned ? (await this.pass(first.planned)).result : first.result;
+  }
+
+  /** Whether the rollout's event is only this process's own last status write coming back (nothing new to act on). */
+  isOwnWrite(r: Rollout): boolean {
+    return (
+      r.metadata.resourceVersion !== undefined &&
+      this.written.get(r.metadata.name)?.obj.metadata.resourceVersion === r.metadata.resourceVersion
+    );
+  }
+
+  /** The status the last pass wrote: this process's write while the cache has not delivered it, the cache's copy once
+   *  it has; anything else (a restart, someone else's write) fresh from the API server. */
+  private async read(name: string): Promise<Rollout | undefined> {
+    const mine = this.written.get(name);
+    const cached = this.rt.cache.rollout(name);
+    const rv = cached?.metadata.resourceVersion;
+    if (mine && cached && rv === mine.obj.metadata.resourceVersion) return structuredClone(cached);
+    if (mine && rv === mine.cacheVersion) return structuredClone(mine.obj);
+    this.written.delete(name);
+    return readObject<Rollout>(this.objects, { apiVersion: API_VERSION, kind: 'FleetRollout', metadata: { name } });
+  }
+
+  private async pass(r: Rollout): Promise<{ result: ReconcileResult | void; planned?: Rollout }> {
     const prev = r.status ?? {};
-    const p: Pass = { r, prev, now: this.now(), conditions: [], target: '', selected: [], facts: new Map(), rows: prev.clusters ?? [] };
+    const p: Pass = {
+      r,
+      prev,
+      now: this.now(),
+      conditions: [],
+      target: '',
+      selected: [],
+      facts: new Map(),
+      rows: prev.clusters ?? [],
+      cacheVersions: new Map(),
+    };
     const res = await runSteps(this.steps, p);
     if (res.stopped) p.conditions.push(res.stopped.stop.condition);
-    const status = this.status(p);
-    if (await writeStatusIfChanged(this.rt.kc, r, PLURAL, prev, status)) this.logChanges(name, prev, status);
+    const stored = await this.writeStatus(r, prev, this.status(p));
     // After status: the rows that say a cluster is in flight are on record before its spec changes. A wave's
     // clusters move together (a few writes at a time), as a person starting them by hand would.
     await this.ensureTargets(p);
-    if (res.stopped) return res.stopped.stop.requeueAfterMs !== undefined ? { requeueAfterMs: res.stopped.stop.requeueAfterMs } : undefined;
-    if (!p.adv) return { requeueAfterMs: 100 };
-    return p.adv.requeueAfterMs !== undefined ? { requeueAfterMs: p.adv.requeueAfterMs } : undefined;
+    if (p.planned && stored) return { result: undefined, planned: stored };
+    if (res.stopped) {
+      const after = res.stopped.stop.requeueAfterMs;
+      return { result: after !== undefined ? { requeueAfterMs: after } : undefined };
+    }
+    if (!p.adv) return { result: { requeueAfterMs: 100 } };
+    return { result: p.adv.requeueAfterMs !== undefined ? { requeueAfterMs: p.adv.requeueAfterMs } : undefined };
+  }
+
+  /** Applies the status unless unchanged; returns the rollout as stored, remembered for the next pass (see `read`). */
+  private async writeStatus(r: Rollout, prev: FleetRolloutStatus, status: FleetRolloutStatus): Promise<Rollout | undefined> {
+    if (canonicalJSON(dropUndefined(prev)) === canonicalJSON(dropUndefined(status))) return undefined;
+    const cacheVersion = this.rt.cache.rollout(r.metadata.name)?.metadata.resourceVersion;
+    const stored = (await applyStatusReturning(this.rt.kc, r, PLURAL, dropUndefined(status))) as Rollout;
+    this.written.set(r.metadata.name, { obj: stored, cacheVersion });
+    this.logChanges(r.metadata.name, prev, status);
+    return stored;
   }
 
   /** 1. The spec rules the editor applies. */
@@ -178,7 +245,10 @@ export class RolloutReconciler {
 
   /** 3. The clusters it selects; before anything starts, overlaps with an older rollout and downgrades refuse it whole. */
   private async select(p: Pass): Promise<void> {
-    const all = this.rt.cache.clusters().map((bc) => this.facts(p, bc));
+    const clusters = this.rt.cache.clusters();
+    for (const bc of clusters)
+      p.cacheVersions.set(`${bc.metadata.namespace ?? 'default'}/${bc.metadata.name}`, bc.metadata.resourceVersion);
+    const all = clusters.map((bc) => this.facts(p, bc));
     p.facts = new Map(all.map((f) => [key(f), f]));
     let selected = all.filter((f) => selects(p.r.spec, f));
     const started = p.rows.some((row) => row.state !== 'Pending');
@@ -254,6 +324,7 @@ export class RolloutReconciler {
     }
     p.rows = planRows(p.r.spec, p.selected, rows, finished && p.lastRetry === undefined);
     if (!p.prev.clusters?.length && p.rows.length) {
+      p.planned = true;
       throw new StopPass(
         {
           type: 'Progressing',
@@ -396,29 +467,26 @@ export class RolloutReconciler {
   private async ensureTarget(p: Pass, f: ClusterFacts | undefined, row: RolloutClusterStatus): Promise<void> {
     if (!f || !row.to) return;
     const addon = p.r.spec.target.addon?.name;
-    if (addon) return this.ensureAddonPin(f, addon, row.to);
-    await this.ensureVersion(f, row.to);
+    if (addon) return this.ensureAddonPin(p, f, addon, row.to);
+    await this.ensureVersion(p, f, row.to);
     // The machines follow only a control plane Ready at the target (a kubelet is never newer than its API server).
     if (p.r.spec.includeMachines && standing(f, p.r.spec, row.to).at)
       for (const set of machineSetsToMove(f, row.to)) await this.ensureKubelet(f, set, row.to);
   }
 
   /** Sets spec.version, unless the cluster already asks for that version (or a newer one). */
-  private async ensureVersion(f: ClusterFacts, to: string): Promise<void> {
+  private async ensureVersion(p: Pass, f: ClusterFacts, to: string): Promise<void> {
     if (f.specVersion && compareVersions(f.specVersion, to) >= 0) return;
-    await this.applyRollout({ kind: 'BusinessCluster', metadata: { name: f.name, namespace: f.namespace }, spec: { version: to } });
+    if (this.alreadySent(p, f, `version=${to}`)) return;
+    await this.applyCluster(p, f, `version=${to}`, { version: to });
     this.log.info(`rollout: ${key(f)} spec.version ${f.specVersion} → ${to}`);
   }
 
   /** Sets spec.addons[name].version (one list-map entry, merged by key), only while the cluster still lists the addon. */
-  private async ensureAddonPin(f: ClusterFacts, addon: string, to: string): Promise<void> {
+  private async ensureAddonPin(p: Pass, f: ClusterFacts, addon: string, to: string): Promise<void> {
     const a = f.addons?.[addon];
-    if (!a || a.pinned === to) return;
-    await this.applyRollout({
-      kind: 'BusinessCluster',
-      metadata: { name: f.name, namespace: f.namespace },
-      spec: { addons: [{ name: addon, version: to }] },
-    });
+    if (!a || a.pinned === to || this.alreadySent(p, f, `addon:${addon}=${to}`)) return;
+    await this.applyCluster(p, f, `addon:${addon}=${to}`, { addons: [{ name: addon, version: to }] });
     this.log.info(`rollout: ${key(f)} spec.addons[${addon}].version ${a.pinned ?? 'default'} → ${to}`);
   }
 
@@ -430,6 +498,20 @@ export class RolloutReconciler {
       spec: { template: { spec: { components: [{ name: 'kubelet', version: to }] } } },
     });
     this.log.info(`rollout: ${key(f)} MachineSet ${set} kubelet → ${to}`);
+  }
+
+  /** Whether this process set `what` on the cluster and the cache this pass reads has not delivered that write yet. */
+  private alreadySent(p: Pass, f: ClusterFacts, what: string): boolean {
+    const mine = this.sent.get(key(f));
+    if (mine && mine.cacheVersion === p.cacheVersions.get(key(f))) return mine.obj === what;
+    this.sent.delete(key(f));
+    return false;
+  }
+
+  /** A BusinessCluster spec write, remembered with the cache's version before it (see `alreadySent`). */
+  private async applyCluster(p: Pass, f: ClusterFacts, what: string, spec: object): Promise<void> {
+    await this.applyRollout({ kind: 'BusinessCluster', metadata: { name: f.name, namespace: f.namespace }, spec });
+    this.sent.set(key(f), { obj: what, cacheVersion: p.cacheVersions.get(key(f)) });
   }
 
   /** Server-side apply of the fields the rollout owns, under its own field manager (see ROLLOUT_FIELD_MANAGER). */
