@@ -19,7 +19,9 @@ export function writeKwokConfig(dir: string): string {
  * Where kwok serves the kubelet API of its Nodes (kwok's own server: containerLogs, exec, port-forward): the address
  * goes on each Node as its InternalIP and the port as its kubelet endpoint, so the business kube-apiserver sends
  * pods/log there. kwok serves HTTPS with a self-signed certificate; kube-apiserver accepts it when it runs without
- * --kubelet-certificate-authority, as kokpit's business apiservers do.
+ * --kubelet-certificate-authority, as kokpit's business apiservers do. A Logs object may name any file kwok can read,
+ * so whoever may create one in a business cluster reads this host's files: right for the sandbox (one user), not for
+ * a manager shared by several.
  */
 export interface KwokKubelet {
   address: string;
