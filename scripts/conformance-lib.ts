@@ -92,15 +92,24 @@ export interface ConformanceOptions {
   keep: boolean;
   /** Where the run's logs and reports go (default: a new directory under ~/.cache/kokpit/conformance). */
   runDir?: string;
+  /** Skip the setup (engine, images, e2e.test): the caller built them (the e2e's step 1 does). */
+  noSetup?: true;
+  /**
+   * --ci: a failed spec runs once more (ginkgo's flake attempts), so one overload blip of the shared CI machine (an API
+   * server EOF mid-test, seen at load 70) does not fail CI; a spec that fails twice still does, and the summary counts
+   * the retried ones (flakedIn).
+   */
+  flakeAttempts?: number;
 }
 
 export const USAGE =
   'usage: npm run test:conformance -- [--ci | --focus REGEX] [--skip REGEX] [--cluster NAME [-n NS] [--name ENV]\n' +
-  '       [--kubeconfig FILE] [--context CTX]] [--keep] [--run-dir DIR]\n' +
+  '       [--kubeconfig FILE] [--context CTX]] [--keep] [--run-dir DIR] [--no-setup]\n' +
   '  --ci        the fixed CI subset (scripts/conformance-lib.ts CI_TESTS)\n' +
   '  --focus     ginkgo focus (default: \\[Conformance\\], the whole set)\n' +
   '  --cluster   a running business cluster (its kubeconfig via `kokpit kubeconfig`); without it a kind meta cluster\n' +
-  '              and a business cluster with two kind machines are brought up and torn down afterwards (--keep: left up)\n';
+  '              and a business cluster with two kind machines are brought up and torn down afterwards (--keep: left up)\n' +
+  '  --no-setup  the Docker engine, the images (build-images.sh --conformance) and e2e.test are already built\n';
 
 export function parseConformanceArgs(argv: string[]): ConformanceOptions {
   const { values } = parseArgs({
@@ -117,6 +126,7 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions {
       context: { type: 'string' },
       keep: { type: 'boolean' },
       'run-dir': { type: 'string' },
+      'no-setup': { type: 'boolean' },
     },
   });
   if (values.ci && values.focus) throw new Error('--ci and --focus exclude each other');
@@ -130,6 +140,8 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions {
     metaArgs,
     keep: values.keep === true,
     ...(values['run-dir'] ? { runDir: values['run-dir'] } : {}),
+    ...(values['no-setup'] ? { noSetup: true as const } : {}),
+    ...(values.ci ? { flakeAttempts: 2 } : {}),
   };
 }
 
@@ -147,6 +159,7 @@ export function e2eArgs(o: ConformanceOptions, p: { kubeconfig: string; kubectl:
     `--report-dir=${p.reportDir}`,
     `--ginkgo.focus=${o.focus}`,
     ...(o.skip ? [`--ginkgo.skip=${o.skip}`] : []),
+    ...(o.flakeAttempts ? [`--ginkgo.flake-attempts=${o.flakeAttempts}`] : []),
     '--ginkgo.timeout=24h',
     '--ginkgo.no-color',
   ];
@@ -217,3 +230,12 @@ export function summarizeJUnit(xml: string): JUnitSummary {
 }
 
 export const summaryLine = (s: JUnitSummary) => `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
+
+/**
+ * How many specs passed only on a retry, from ginkgo's last line in e2e.log (`… | 1 Flaked | …`): the JUnit report
+ * e2e.test writes has no trace of an attempt that failed before one passed.
+ */
+export function flakedIn(e2eLog: string): number {
+  const m = /\|\s*(\d+) Flaked\s*\|/.exec(e2eLog.slice(-4000));
+  return m ? Number(m[1]) : 0;
+}

@@ -18,6 +18,7 @@ import {
   USAGE,
   e2eArgs,
   explainFailure,
+  flakedIn,
   parseConformanceArgs,
   summarizeJUnit,
   summaryLine,
@@ -153,8 +154,9 @@ function writeSummary(runDir: string, e2eCode: number): boolean {
   }
   const s = summarizeJUnit(fs.readFileSync(junit, 'utf8'));
   const failed = s.cases.filter((c) => c.status === 'failed');
+  const flaked = flakedIn(fs.readFileSync(path.join(runDir, 'e2e.log'), 'utf8'));
   const lines = [
-    summaryLine(s),
+    `${summaryLine(s)}${flaked ? ` (${flaked} of them passed only on a retry: see e2e.log)` : ''}`,
     `explained failures (README "Conformance"): ${failed.filter((c) => explainFailure(c.name)).length} of ${failed.length}`,
     `wall ${wall} s; e2e.test exit ${e2eCode}; JUnit ${junit}`,
     ...failed.map((c) => `FAILED ${c.name}${explainFailure(c.name) ? ` (explained: ${explainFailure(c.name)})` : ''}: ${c.message ?? ''}`),
@@ -163,7 +165,7 @@ function writeSummary(runDir: string, e2eCode: number): boolean {
   fs.writeFileSync(path.join(runDir, 'summary.txt'), `${lines.join('\n')}\n`);
   for (const l of lines) say(l);
   console.log(
-    JSON.stringify({ conformance: summaryLine(s), passed: s.passed, failed: s.failed, skipped: s.skipped, wall_s: wall, runDir }),
+    JSON.stringify({ conformance: summaryLine(s), passed: s.passed, failed: s.failed, skipped: s.skipped, flaked, wall_s: wall, runDir }),
   );
   return s.failed === 0 && s.passed > 0;
 }
@@ -188,7 +190,8 @@ async function main(): Promise<void> {
   // The environment this run brings up lives in the run directory, apart from the user's own.
   if (!o.cluster)
     Object.assign(env, { KOKPIT_SANDBOX_DIR: path.join(runDir, 'env'), XDG_CONFIG_HOME: path.join(runDir, 'config'), KUBECONFIG: '' });
-  await setup(runDir, env);
+  if (o.noSetup) say('setup skipped (--no-setup): engine, images and e2e.test built by the caller');
+  else await setup(runDir, env);
   let broughtUp = false;
   let ok: boolean;
   try {

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { binDir } from '../../src/binaries/build';
-import { KIND_VERSION } from '../../src/binaries/catalog';
+import { CONFORMANCE_VERSION, KIND_VERSION } from '../../src/binaries/catalog';
 import { waitFor } from '../../src/controlplane/wait';
 import type { Machine } from '../../src/api';
 import { containerNameOf } from '../../src/operators/machine/providers/kind';
@@ -141,7 +141,9 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
     bizKubeconfig = path.join(root, 'sample.kubeconfig');
     await step('1. setup: Docker engine + runc-capdrop, binaries, images (idempotent, cached)', async () => {
       await stream('sh', [path.join(REPO, 'hack/offline-images/setup-engine.sh')], env);
-      await stream('bash', [path.join(REPO, 'hack/offline-images/build-images.sh')], env);
+      // --conformance: also the upstream test images step 4b runs (conformance-images.sh), and e2e.test itself.
+      await stream('bash', [path.join(REPO, 'hack/offline-images/build-images.sh'), '--conformance'], env);
+      await stream('npm', ['run', '--silent', 'setup:bins', '--', '--only', 'e2e.test', '--versions', CONFORMANCE_VERSION], env);
       // The manager's image for step 8 (idempotent; ~50 s with nothing cached, debootstrap included).
       await stream('bash', [path.join(REPO, 'hack/offline-images/manager-image.sh')], env);
     });
@@ -319,6 +321,26 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
     fs.writeFileSync(path.join(dir, 'www/index.html'), 'kokpit e2e\n');
     await must('sh', ['-c', `tar -C ${dir} -c . | docker import -c 'ENV PATH=/bin' - ${APP_IMAGE}`]);
   }
+
+  // Upstream's own tests on this environment's business cluster (issue 20), instead of a second kind environment of
+  // their own: `npm run test:conformance -- --ci --cluster sample` (scripts/conformance.ts), right after step 4, while
+  // the environment is what the standalone run brings up (the sample and its two machines). JUnit and summary.txt stay
+  // in its run directory; a failed test fails the step.
+  it('4b. the conformance CI subset (scripts/conformance-lib.ts CI_TESTS) passes on the sample business cluster', async () => {
+    await step('4b. conformance CI subset on the sample', async () => {
+      const runDir = path.join(os.homedir(), '.cache/kokpit/conformance', `e2e-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      const args = ['scripts/conformance.ts', '--ci', '--cluster', CLUSTER, '--name', NAME, '--no-setup', '--run-dir', runDir];
+      const code = await new Promise<number>((resolve, reject) => {
+        const child = spawn(path.join(REPO, 'node_modules/.bin/tsx'), args, { cwd: REPO, env, stdio: ['ignore', 'inherit', 'inherit'] });
+        child.on('exit', (c) => resolve(c ?? 1));
+        child.on('error', reject);
+      });
+      const summary = fs.existsSync(path.join(runDir, 'summary.txt')) ? fs.readFileSync(path.join(runDir, 'summary.txt'), 'utf8') : '';
+      assert.equal(code, 0, `test:conformance --ci exited ${code}: ${summary || 'no summary'} (run directory ${runDir})`);
+      assert.match(summary, /^\d+ passed, 0 failed, 0 skipped/);
+      return `${summary.split('\n')[0]}; ${path.join(runDir, 'report/junit_01.xml')}`;
+    });
+  });
 
   it('5. etcd 1 → 3, a member container killed heals while the business cluster serves; backup restored into a new cluster', async () => {
     const etcdName = `${CLUSTER}-etcd`;

@@ -8,6 +8,7 @@ import {
   NEEDS_APISERVER_TO_POD,
   e2eArgs,
   explainFailure,
+  flakedIn,
   focusFor,
   parseConformanceArgs,
   summarizeJUnit,
@@ -88,6 +89,16 @@ describe('test:conformance: arguments, the CI subset, the JUnit summary', () => 
       '--ginkgo.no-color',
     ]);
     assert.ok(!e2eArgs(parseConformanceArgs(['--ci']), p).some((a) => a.startsWith('--ginkgo.skip')));
+    // --ci retries a failed spec once (an overload blip of the shared CI machine); the full set never does.
+    assert.ok(e2eArgs(parseConformanceArgs(['--ci']), p).includes('--ginkgo.flake-attempts=2'));
+    assert.ok(!full.some((a) => a.startsWith('--ginkgo.flake-attempts')));
+  });
+
+  it("counts the specs that passed only on a retry from ginkgo's last line (the JUnit report does not show them)", () => {
+    const tail = (line: string) => `Ran 19 of 6741 Specs in 595.755 seconds\n${line}\n--- PASS: TestE2E (597.95s)\nPASS\n`;
+    assert.equal(flakedIn(tail('SUCCESS! -- 19 Passed | 0 Failed | 2 Flaked | 0 Pending | 6722 Skipped')), 2);
+    assert.equal(flakedIn(tail('SUCCESS! -- 19 Passed | 0 Failed | 0 Pending | 6722 Skipped')), 0);
+    assert.equal(flakedIn(tail('FAIL! -- 18 Passed | 1 Failed | 1 Flaked | 0 Pending | 6722 Skipped')), 1);
   });
 
   it('explains the failures README lists by their exact names, and no other', () => {
@@ -112,5 +123,13 @@ describe('test:conformance: arguments, the CI subset, the JUnit summary', () => 
     assert.throws(() => parseConformanceArgs(['-n', 'team-a']), /--namespace needs --cluster/);
     assert.throws(() => parseConformanceArgs(['--ci', '--focus', 'x']), /exclude each other/);
     assert.throws(() => parseConformanceArgs(['--bogus']), /bogus/);
+  });
+
+  it("--no-setup (the e2e's step 1 built the engine, images and e2e.test) on a running cluster", () => {
+    const o = parseConformanceArgs(['--ci', '--cluster', 'sample', '--name', 'kokpit-e2e', '--no-setup', '--run-dir', '/r']);
+    assert.equal(o.noSetup, true);
+    assert.deepEqual(o.metaArgs, ['--name', 'kokpit-e2e']);
+    assert.equal(o.runDir, '/r');
+    assert.equal(parseConformanceArgs(['--ci']).noSetup, undefined);
   });
 });
