@@ -15,8 +15,8 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } f
 import { parse } from 'yaml';
 import { applyObject, makeObjectApi } from '../../src/kube';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../src/controlplane';
-import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
-import { prepareUiRun, removeUiRun, UI_OUT } from './support/ui-tier';
+import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
+import { prepareUiRun, UI_OUT } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -190,15 +190,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     }
   });
 
-  after(async function () {
-    await session?.stop();
-    await cp?.stop();
-    removeUiRun(dir);
-  });
-
-  afterEach(async function () {
-    await reportFailure(this.currentTest, session, log);
-  });
+  editorSuiteHooks(() => ({ session, then: [cp], dir }), log);
 
   it('the meta-cluster node and the status bar say where the manager runs, and a lapsed lease raises a warning', async () => {
     // No Lease at all: nobody reconciles, and the editor's own reconcilers are stopped.

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions } from 'playwright-core';
 import { freePort } from '../../../src/controlplane';
 import { chromiumPath, ensureCodeServer, installExtension, startCodeServer, tail, type CodeServer } from './code-server';
-import { UI_OUT, VSIX } from './ui-tier';
+import { removeUiRun, UI_OUT, VSIX } from './ui-tier';
 import { Workbench } from './workbench';
 
 export interface EditorSession {
@@ -100,4 +100,23 @@ export async function reportFailure(
   const file = await session.wb.screenshot(`failed-${test.title.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
   if (file) log(`screenshot of the failure: ${file}`);
   log(`code-server log tail:\n${tail(session.server.logFile)}`);
+}
+
+/**
+ * A file's afterEach (reportFailure) and after: stops the session, then each of `then` in order, then removes `dir`
+ * (removeUiRun). `state` is read when the hooks run, so after a `before` that failed half-way they see what it got to.
+ */
+export function editorSuiteHooks(
+  state: () => { session?: EditorSession; then?: Array<{ stop(): Promise<unknown> } | undefined>; dir?: string },
+  log: (line: string) => void,
+): void {
+  afterEach(async function () {
+    await reportFailure(this.currentTest, state().session, log);
+  });
+  after(async function () {
+    const { session, then = [], dir } = state();
+    await session?.stop();
+    for (const part of then) await part?.stop();
+    removeUiRun(dir);
+  });
 }
