@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { Server } from 'node:http';
 import * as path from 'node:path';
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { chromium, type Browser, type FrameLocator, type Page } from 'playwright-core';
 import { DashboardFeed, DashboardModel } from '../../src/fleet/dashboard';
 import { applyObject, makeObjectApi } from '../../src/kube';
@@ -17,8 +17,9 @@ import { installCRDs, startControlPlane, type ControlPlane } from '../../src/con
 import { businessCluster, etcdCluster, machine } from '../support/objects';
 import { chromiumPath } from './support/code-server';
 import { serveDashboardPage, VSCODE_API_SHIM } from './support/dashboard-page';
-import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
-import { prepareUiRun, removeUiRun, UI_OUT } from './support/ui-tier';
+import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
+import { setStatus } from './support/status';
+import { prepareUiRun, UI_OUT } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const log = (line: string) => console.log(`      [ui] ${line}`);
@@ -173,23 +174,7 @@ describe('ui: the Fleet dashboard page in chromium (the webview script, without 
   });
 });
 
-const GROUP = 'kokpit.dev';
-const VERSION = 'v1alpha1';
 const NS = 'dash';
-
-/** Replaces an object's status through the /status subresource, as a controller would. */
-async function setStatus(kc: KubeConfig, plural: string, name: string, status: Record<string, unknown>): Promise<void> {
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const current = (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name })) as object;
-  await api.replaceNamespacedCustomObjectStatus({
-    group: GROUP,
-    version: VERSION,
-    namespace: NS,
-    plural,
-    name,
-    body: { ...current, status },
-  });
-}
 
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
@@ -211,7 +196,7 @@ describe('ui: the Fleet dashboard in code-server', function () {
     for (const name of ['alpha', 'beta']) {
       const bc = businessCluster(name, NS);
       await applyObject(objects, { apiVersion: bc.apiVersion, kind: bc.kind, metadata: { name, namespace: NS }, spec: bc.spec } as never);
-      await setStatus(kc, 'businessclusters', name, bc.status as Record<string, unknown>);
+      await setStatus(kc, NS, 'businessclusters', name, bc.status as Record<string, unknown>);
       const ec = etcdCluster(`${name}-etcd`, NS);
       await applyObject(objects, {
         apiVersion: ec.apiVersion,
@@ -219,7 +204,7 @@ describe('ui: the Fleet dashboard in code-server', function () {
         metadata: { name: `${name}-etcd`, namespace: NS },
         spec: ec.spec,
       } as never);
-      await setStatus(kc, 'etcdclusters', `${name}-etcd`, ec.status as Record<string, unknown>);
+      await setStatus(kc, NS, 'etcdclusters', `${name}-etcd`, ec.status as Record<string, unknown>);
     }
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace);
@@ -234,15 +219,7 @@ describe('ui: the Fleet dashboard in code-server', function () {
     wb = session.wb;
   });
 
-  after(async function () {
-    await session?.stop();
-    await cp?.stop();
-    removeUiRun(dir);
-  });
-
-  afterEach(async function () {
-    await reportFailure(this.currentTest, session, log);
-  });
+  editorSuiteHooks(() => ({ session, then: [cp], dir }), log);
 
   /** The dashboard's document: VS Code nests a webview's page in two iframes. */
   const dashboard = (): FrameLocator => wb.page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
@@ -259,7 +236,7 @@ describe('ui: the Fleet dashboard in code-server', function () {
     await wb.screenshot('dashboard-fleet');
 
     const written = Date.now();
-    await setStatus(kc, 'businessclusters', 'beta', {
+    await setStatus(kc, NS, 'businessclusters', 'beta', {
       ...businessCluster('beta', NS).status,
       phase: 'Degraded',
       conditions: [

@@ -14,6 +14,7 @@ import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../.
 import { startLocalProvisioner } from '../integration/etcd/support';
 import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
 import { startEtcdPodBinder } from './support/etcd-binder';
+import { setStatus } from './support/status';
 import { prepareUiRun, removeUiRun } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
@@ -27,23 +28,6 @@ const NODE = 'ui-node-0';
 const RECONCILE_MS = 180_000;
 
 const log = (line: string) => console.log(`      [ui] ${line}`);
-
-/** Replaces an object's status through the /status subresource, as a controller would. */
-async function setStatus(kc: KubeConfig, plural: string, name: string, status: Record<string, unknown>): Promise<void> {
-  const api = kc.makeApiClient(CustomObjectsApi);
-  const current = (await api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: NS, plural, name })) as Record<
-    string,
-    unknown
-  >;
-  await api.replaceNamespacedCustomObjectStatus({
-    group: GROUP,
-    version: VERSION,
-    namespace: NS,
-    plural,
-    name,
-    body: { ...current, status },
-  });
-}
 
 const condition = (type: string, status: 'True' | 'False', reason: string, message: string) => ({
   type,
@@ -263,7 +247,7 @@ describe('ui: the Fleet view and editor in code-server', function () {
       log(`screenshot: ${await wb.screenshot('3-reconcilers-stopped')}`);
       // Nothing reconciles now: a status written through the API stays, and the watches bring it into the tree.
       const changed = Date.now();
-      await setStatus(kc, 'businessclusters', 'prod', {
+      await setStatus(kc, NS, 'businessclusters', 'prod', {
         phase: 'Running',
         endpoint: 'https://127.0.0.1:31443',
         observedGeneration: 1,
