@@ -151,6 +151,28 @@ describe('machine operator (kwok provider)', function () {
     await running('w1');
   });
 
+  it("a running machine's kubelet upgraded in place: its Node reports the new version, as a restarted kubelet would", async () => {
+    const nodeKubelet = async () => (await readNode('k1'))?.status?.nodeInfo?.kubeletVersion;
+    await machine('k1', [{ name: 'kubelet', version: 'v1.33.0' }, { name: 'containerd' }]);
+    assert.equal((await running('k1')).status!.kubeletVersion, 'v1.33.0');
+    assert.equal(await nodeKubelet(), 'v1.33.0');
+    const uid = (await readNode('k1'))!.metadata!.uid;
+
+    await machine('k1', [{ name: 'kubelet', version: 'v1.33.13' }, { name: 'containerd' }]);
+    assert.equal((await running('k1')).status!.kubeletVersion, 'v1.33.13');
+    // Before the fix the Node kept v1.33.0: status is not part of an apply, and kwok keeps nodeInfo as it finds it.
+    assert.equal(await nodeKubelet(), 'v1.33.13');
+    assert.equal((await readNode('k1'))!.metadata!.uid, uid, 'the same Node, upgraded in place');
+    const { writes } = await operatorWrites(async () => void (await operator!.machines.reconcile(`${NS}/k1`)));
+    assertWriteCount(writes, 0, 'a steady pass over the upgraded k1');
+
+    await deleteObject(objects(), { apiVersion: API, kind: 'Machine', metadata: { name: 'k1', namespace: NS } });
+    await waitFor('k1 and its Node gone', async () => ((await readMachine('k1')) || (await readNode('k1')) ? undefined : true), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+  });
+
   it('a dependency cycle fails the Machine with a terminal condition', async () => {
     await component('cyc-a', '1', ['cyc-b']);
     await component('cyc-b', '1', ['cyc-a']);

@@ -3,7 +3,7 @@
 // run, and always succeeds. (Tests that need a failing step wrap this provider: fault injection lives in
 // tests, never here.)
 import type { Machine } from '../../../api';
-import type { V1Node } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Node } from '@kubernetes/client-node';
 import { applyObject, deleteObject, readObject } from '../../../kube';
 import { nodeOwnedBy } from '../names';
 import { nodeMatches } from '../node-match';
@@ -49,6 +49,15 @@ export class KwokProvider implements MachineProvider {
     let node = live;
     if (!node || !nodeMatches(node, desired)) {
       node = await applyObject(ctx.conn.objects, desired);
+    }
+    // A kubelet restarted at another version reports it in the Node's status. An apply of the Node leaves status alone
+    // (it only counts at registration) and kwok's stages keep nodeInfo as it is: so an upgraded machine's is patched.
+    const kubelet = desired.status!.nodeInfo!.kubeletVersion;
+    if (node.status?.nodeInfo?.kubeletVersion !== kubelet) {
+      node = await ctx.conn.core.patchNodeStatus(
+        { name: ctx.nodeName, body: { status: { nodeInfo: { kubeletVersion: kubelet } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
     }
     return {
       ok: true,
