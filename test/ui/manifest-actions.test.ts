@@ -8,8 +8,8 @@ import * as path from 'node:path';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { applyObject, makeObjectApi } from '../../src/kube';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../src/controlplane';
-import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
-import { prepareUiRun, removeUiRun } from './support/ui-tier';
+import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
+import { prepareUiRun } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const log = (line: string) => console.log(`      [ui] ${line}`);
@@ -64,15 +64,7 @@ describe('ui: CodeLens Diff and quick fixes in code-server', function () {
       .waitFor({ state: 'visible', timeout: 60_000 });
   });
 
-  after(async function () {
-    await session?.stop();
-    await cp?.stop();
-    removeUiRun(dir);
-  });
-
-  afterEach(async function () {
-    await reportFailure(this.currentTest, session, log);
-  });
+  editorSuiteHooks(() => ({ session, then: [cp], dir }), log);
 
   it('the Diff CodeLens opens the live object beside the dry run, with the changed field', async () => {
     await wb.openFile('team-etcd.yaml');
