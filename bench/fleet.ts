@@ -1,4 +1,4 @@
-// `npm run bench -- fleet [--clusters=1000] [--step=100] [--steady-s=300] [--grow-budget-s=N]`:
+// `npm run bench -- fleet [--clusters=1000] [--step=100] [--steady-s=300] [--grow-budget-s=N] [--workers=8] [--no-floor]`:
 // one real `kokpit operator` process (the built CLI, as a meta cluster runs it; `--controllers
 // cluster,machine,rollout`, no leader election) against the harness control plane, with N BusinessClusters sharing
 // one etcd through spec.etcd.clusterRef, added `--step` at a time (each step applied before the next). As in the reconcile benchmark, no
@@ -11,7 +11,10 @@
 // manager's resident memory (/proc) and JS heap (its /metrics, prom-client's nodejs_heap_size_used_bytes) with no
 // cluster and after each step; its writes (audit log, every kokpit User-Agent) and CPU (/proc) during the steady window; the WATCH
 // requests it holds (the API server's apiserver_longrunning_requests); a SIGKILL and restart: time until every
-// cluster has been reconciled again (its controller_runtime_reconcile_total) and the writes that made. The floor is
+// cluster has been reconciled again (its controller_runtime_reconcile_total), the writes that made and the manager's
+// CPU time until then (close to the wall time: the re-verification is CPU-bound). `--workers`: the cluster controller's
+// concurrency (`--concurrent-cluster-syncs`, default the operator's) and the floor's. `--no-floor`: no floor steps (a
+// quicker way to a large fleet when only memory, steady state and the restart are wanted). The floor is
 // the reconcile benchmark's: the same objects for as many clusters, rendered and server-side applied directly with the
 // same client and concurrency. It is interleaved with the growth: after each step, the same step's clusters applied
 // directly (another namespace, their BusinessClusters paused so the running manager leaves them alone; removed again
@@ -36,6 +39,7 @@ import { AuditTail } from '../test/support/crash-harness';
 import { makeObjectApi, deleteObject, listObjects } from '../src/kube';
 import { API } from '../test/integration/cluster/support';
 import { applyClusters, applyFloor, clusterName, flag, objectsByCluster, pool, verify } from './reconcile';
+import { DEFAULT_CLUSTER_WORKERS } from '../src/operators/cluster/operator';
 
 const NS = 'fleet';
 const FLOOR_NS = 'fleet-floor';
@@ -85,10 +89,16 @@ interface Manager {
 }
 
 /** Starts `kokpit operator` from the built CLI; resolves once it serves /metrics and its caches synced. */
-async function startManager(kubeconfig: string, logFile: string): Promise<Manager> {
+async function startManager(
+  kubeconfig: string,
+  logFile: string,
+  /** undefined: the CLI's default (a build older than --concurrent-cluster-syncs has no flag for it). */
+  workers: number | undefined,
   // KOKPIT_BENCH_CLI: another build's bin/kokpit.js (one made apart from dist/, which other runs may be using).
-  const bin = process.env.KOKPIT_BENCH_CLI ?? path.join(ROOT, 'bin/kokpit.js');
+  bin = process.env.KOKPIT_BENCH_CLI ?? path.join(ROOT, 'bin/kokpit.js'),
+): Promise<Manager> {
   const args = ['operator', '--kubeconfig', kubeconfig, '--no-leader-elect', '--controllers', 'cluster,machine,rollout'];
+  if (workers !== undefined) args.push('--concurrent-cluster-syncs', String(workers));
   // KOKPIT_BENCH_CPU_PROF=<dir>: the manager writes a V8 CPU profile there when it exits (SIGTERM; not after the SIGKILL).
   const prof = process.env.KOKPIT_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.KOKPIT_BENCH_CPU_PROF}`] : [];
   const child = spawn(
@@ -172,7 +182,11 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
   // Growth stops at the first step that ends after this budget; the rest of the run measures the fleet it reached.
   const growBudgetMs = Number(flag(args, 'grow-budget-s') ?? Infinity) * 1000;
   const steadyMs = Number(flag(args, 'steady-s') ?? 300) * 1000;
-  const workers = 2; // the cluster controller's default in `kokpit operator`, and the floor's concurrency
+  // The cluster controller's concurrency in `kokpit operator` (its default unless given), and the floor's.
+  const workersFlag = flag(args, 'workers') === undefined ? undefined : Number(flag(args, 'workers'));
+  const workers = workersFlag ?? DEFAULT_CLUSTER_WORKERS;
+  const floorSteps = !args.includes('--no-floor');
+  out.workers = workers;
   if (!process.env.KOKPIT_BENCH_CLI && !fs.existsSync(path.join(ROOT, 'dist/cli.js')))
     throw new Error('run `npm run build` first: the benchmark runs the built CLI');
   let cp: ControlPlane | undefined;
@@ -202,7 +216,7 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
     const watches0 = await watches();
     const logFile = path.join(dir, 'manager.log');
     enter('manager start');
-    manager = await startManager(cp.kubeconfigPath, logFile);
+    manager = await startManager(cp.kubeconfigPath, logFile, workersFlag);
     await manager.running;
     const sampleManager = async (clusters: number) => {
       const m = await get(`${manager!.metricsURL}/metrics`);
@@ -263,6 +277,7 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
       out.apply_ms = applyMs;
       out.rss_mib_per_cluster = Number(((s.rss_mib - baseline.rss_mib) / n).toFixed(3));
       out.heap_mib_per_cluster = Number(((s.heap_used_mib - baseline.heap_used_mib) / n).toFixed(3));
+      if (!floorSteps) continue;
       // The floor of this step, right after it and beside the same manager: the same clusters' objects applied directly.
       enter(`floor ${from}..${to - 1}`);
       const keys = await objectsByCluster(kc, NS);
@@ -314,27 +329,43 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
     });
 
     // --- A crash and a restart with the whole fleet present. ---
-    enter('restart');
-    manager.child.kill('SIGKILL');
-    await new Promise((r) => manager!.child.once('exit', r));
-    const restartMark = await audit.mark();
-    const tRestart = Date.now();
-    manager = await startManager(cp.kubeconfigPath, logFile);
-    out.restart_synced_ms = (await manager.running) - tRestart;
-    await waitFor(
-      'every cluster reconciled again after the restart',
-      async (s) => {
-        const done = await clusterPasses(manager!);
-        s.lastReason = `${done}/${n} passes`;
-        return done >= n || undefined;
-      },
-      { timeoutMs: 1_800_000, intervalMs: 250 },
-    );
-    out.restart_reverified_ms = Date.now() - tRestart;
-    const restartWrites = (await audit.since(restartMark)).filter((e) => KOKPIT_AGENTS.has(e.userAgent ?? ''));
-    if (restartWrites.length) process.stderr.write(`restart writes:\n${describeWrites(restartWrites)}\n`);
-    out.restart_writes = restartWrites.length;
-    out.restart_watches = (await watches()) - watches0;
+    // KOKPIT_BENCH_RESTARTS=<bin>[@workers],...: one restart per entry, in order, on the same fleet (builds and
+    // worker counts compared in the same conditions); the first one's numbers are also the restart_* fields.
+    const variants = (process.env.KOKPIT_BENCH_RESTARTS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((v) => ({ bin: v.split('@')[0], workers: v.includes('@') ? Number(v.split('@')[1]) : undefined }));
+    const restarts: Array<Record<string, unknown>> = [];
+    for (const [i, v] of (variants.length ? variants : [{ bin: undefined, workers: workersFlag }]).entries()) {
+      enter(`restart ${i + 1}${v.bin ? ` (${v.bin}${v.workers ? `@${v.workers}` : ''})` : ''}`);
+      manager.child.kill('SIGKILL');
+      await new Promise((r) => manager!.child.once('exit', r));
+      const restartMark = await audit.mark();
+      const tRestart = Date.now();
+      manager = await startManager(cp.kubeconfigPath, logFile, v.workers, v.bin);
+      const r: Record<string, unknown> = { ...(v.bin ? { cli: v.bin, workers: v.workers ?? 'default' } : {}) };
+      r.restart_synced_ms = (await manager.running) - tRestart;
+      await waitFor(
+        'every cluster reconciled again after the restart',
+        async (s) => {
+          const done = await clusterPasses(manager!);
+          s.lastReason = `${done}/${n} passes`;
+          return done >= n || undefined;
+        },
+        { timeoutMs: 1_800_000, intervalMs: 250 },
+      );
+      r.restart_reverified_ms = Date.now() - tRestart;
+      r.restart_cpu_ms = Math.round(procStats(manager.child.pid!).cpuMs); // the new process's, from its start
+      const restartWrites = (await audit.since(restartMark)).filter((e) => KOKPIT_AGENTS.has(e.userAgent ?? ''));
+      if (restartWrites.length) process.stderr.write(`restart writes:\n${describeWrites(restartWrites)}\n`);
+      r.restart_writes = restartWrites.length;
+      r.restart_watches = (await watches()) - watches0;
+      r.load_1m = Number(os.loadavg()[0].toFixed(2));
+      process.stderr.write(`fleet bench: ${JSON.stringify(r)}\n`);
+      restarts.push(r);
+      if (i === 0) Object.assign(out, r);
+    }
+    if (restarts.length > 1) out.restarts = restarts;
     manager.child.kill('SIGTERM');
     await new Promise((r) => manager!.child.once('exit', r));
     manager = undefined;

@@ -58,7 +58,8 @@ export const COMMANDS: CommandEntry[] = [
     usage:
       'kokpit operator [--kubeconfig FILE] [--context NAME] [--namespace kokpit-system] [--install-crds] [--no-leader-elect] ' +
       '[--lease-duration 15] [--etcd-access pod-ip|port-forward]\n' +
-      '                [--metrics-bind-address 0|HOST:PORT] [--health-probe-bind-address 0|HOST:PORT] [--controllers LIST] [-v]\n\n' +
+      '                [--metrics-bind-address 0|HOST:PORT] [--health-probe-bind-address 0|HOST:PORT] [--controllers LIST]\n' +
+      '                [--concurrent-cluster-syncs 8] [-v]\n\n' +
       'Runs in the foreground until SIGINT/SIGTERM. Only one manager per meta cluster reconciles (Lease\n' +
       '<namespace>/kokpit-manager); others wait and take over when it stops or dies.\n' +
       "--etcd-access port-forward: reach etcd members through the API server's pod port-forward (when this\n" +
@@ -67,7 +68,8 @@ export const COMMANDS: CommandEntry[] = [
       '--health-probe-bind-address: serve /healthz and /readyz. Both as controller-runtime reads them (:8080 = every\n' +
       'interface, 127.0.0.1:0 = a free loopback port); 0 (default) serves nothing.\n' +
       "--controllers: the operators to run, of etcd,cluster,machine,rollout (default all), as kube-controller-manager's\n" +
-      'flag: e.g. two managers, each with its own --namespace for its lease, running different operators.',
+      'flag: e.g. two managers, each with its own --namespace for its lease, running different operators.\n' +
+      '--concurrent-cluster-syncs: BusinessClusters reconciled at once (default 8; one cluster is never passed twice at once).',
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/operator') : await import('./commands/operator')).operatorCommand,
   },

@@ -16,6 +16,8 @@ export interface KokpitOperatorsOptions {
   /** Registration with the OCM hub (`kokpit up --with-ocm`); off unless given, since it needs the hub installed. */
   multicluster?: MulticlusterOperatorOptions;
   binaries?: BinaryProvider;
+  /** BusinessCluster passes in flight at once (default DEFAULT_CLUSTER_WORKERS). */
+  clusterWorkers?: number;
 }
 
 /**
@@ -28,7 +30,10 @@ export function kokpitOperators(opts: KokpitOperatorsOptions = {}): OperatorDefi
   return [
     etcdOperator({ binaries, ...opts.etcd }),
     // The cluster operator reaches a shared etcd's members (a deleted cluster's keys) the way the etcd operator does.
-    clusterOperator({ etcdResolver: opts.etcd?.resolver, etcdAccess: opts.etcd?.access, ...opts.cluster }),
+    clusterOperator(
+      { etcdResolver: opts.etcd?.resolver, etcdAccess: opts.etcd?.access, ...opts.cluster },
+      opts.clusterWorkers ? { workers: opts.clusterWorkers } : {},
+    ),
     machineOperator({ binaries, ...opts.machine }),
     rolloutOperator({ ...opts.rollout }),
     ...(opts.multicluster ? [multiclusterOperator(opts.multicluster)] : []),

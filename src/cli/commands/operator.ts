@@ -26,6 +26,8 @@ interface Args {
   probeAddress?: string;
   /** Operator names to run (`etcd`, `cluster`, `machine`, `rollout`); default all four. */
   controllers: string[];
+  /** BusinessCluster passes in flight at once; undefined: the cluster operator's default. */
+  clusterWorkers?: number;
 }
 
 /** kube-controller-manager's `--controllers`, by operator: e.g. several managers, each running a part of kokpit. */
@@ -49,6 +51,8 @@ const FLAGS: FlagSpec[] = [
   { name: 'metrics-secure' },
   { name: 'metrics-cert-path', value: true },
   { name: 'controllers', value: true },
+  // kube-controller-manager's --concurrent-<resource>-syncs: how many BusinessClusters are reconciled at once.
+  { name: 'concurrent-cluster-syncs', value: true },
 ];
 
 export function parseOperatorArgs(argv: string[]): Args {
@@ -81,7 +85,15 @@ export function parseOperatorArgs(argv: string[]): Args {
     metricsSecure: metricsSecurity(p),
     probeAddress: address('health-probe-bind-address'),
     controllers: parseControllers(str(p, 'controllers')),
+    clusterWorkers: concurrentSyncs(str(p, 'concurrent-cluster-syncs')),
   };
+}
+
+function concurrentSyncs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError('--concurrent-cluster-syncs must be an integer from 1 to 100');
+  return n;
 }
 
 function parseControllers(value: string | undefined): string[] {
@@ -164,9 +176,11 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal,
   }
   const manager = new Manager({
     kc,
-    operators: kokpitOperators({ ...embed, etcd: { access: args.etcdAccess, ...embed.etcd } }).filter((o) =>
-      args.controllers.includes(o.name.replace(/-operator$/, '')),
-    ),
+    operators: kokpitOperators({
+      ...embed,
+      etcd: { access: args.etcdAccess, ...embed.etcd },
+      clusterWorkers: args.clusterWorkers ?? embed.clusterWorkers,
+    }).filter((o) => args.controllers.includes(o.name.replace(/-operator$/, ''))),
     log,
     leaderElection: args.leaderElect
       ? {

@@ -18,6 +18,14 @@ export interface ClusterOperator {
   stop(): Promise<void>;
 }
 
+/**
+ * BusinessCluster passes in flight at once (controller-runtime's MaxConcurrentReconciles; `kokpit operator
+ * --concurrent-cluster-syncs`). A pass mostly waits on the API server, so more than the 2 every other controller runs:
+ * after a manager restart every cluster is passed once, and with 2 a thousand of them took minutes
+ * (npm run bench -- fleet). Passes of one cluster never overlap whatever the number.
+ */
+export const DEFAULT_CLUSTER_WORKERS = 8;
+
 export function clusterOperator(
   rt: Omit<ClusterRuntime, 'kc' | 'log'>,
   opts: ControllerOptions = {},
@@ -54,7 +62,10 @@ export function clusterOperator(
       ctx.onStop(() => etcdAccess.close());
       const catalog = () => (versions.hasSynced ? structuredClone([...versions.list()]) : undefined);
       const reconciler = new ClusterReconciler({ ...rt, etcdResolver: etcdAccess.resolver, cache, catalog, kc: ctx.kc, log: ctx.log });
-      const controller = ctx.controller('businesscluster', (key) => reconciler.reconcile(key), opts);
+      const controller = ctx.controller('businesscluster', (key) => reconciler.reconcile(key), {
+        workers: DEFAULT_CLUSTER_WORKERS,
+        ...opts,
+      });
       clusters.onEvent((obj) => controller.enqueue(keyOf(obj)));
       const ownerKey = (o: KubernetesObject) => {
         const c = o.metadata?.labels?.['kokpit.dev/cluster'];

@@ -5,6 +5,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { makeObjectApi } from '../../../src/kube';
 import { Manager } from '../../../src/manager/manager';
 import { kokpitOperators } from '../../../src/manager/operators';
+import { DEFAULT_CLUSTER_WORKERS } from '../../../src/operators/cluster/operator';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { AuditWrites } from '../../support/audit-writes';
 
@@ -81,7 +82,7 @@ describe('manager: /metrics, /healthz and /readyz', function () {
     const adds = samples(text, 'workqueue_adds_total').get('controller=businesscluster,name=businesscluster') ?? 0;
     assert.ok(adds >= 2, `workqueue_adds_total for businesscluster: ${adds}`);
     assert.ok((samples(text, 'controller_runtime_reconcile_time_seconds_count').get('controller=businesscluster') ?? 0) >= 2);
-    assert.equal(samples(text, 'controller_runtime_max_concurrent_reconciles').get('controller=businesscluster'), 2);
+    assert.equal(samples(text, 'controller_runtime_max_concurrent_reconciles').get('controller=businesscluster'), DEFAULT_CLUSTER_WORKERS);
     assert.equal(samples(text, 'leader_election_master_status').get('name=kokpit-manager'), 1);
     for (const name of [
       'workqueue_depth',

@@ -19,3 +19,15 @@ describe('kokpit operator: --controllers', () => {
     assert.throws(() => parseOperatorArgs(['--controllers', 'cluster,']), UsageError);
   });
 });
+
+describe('kokpit operator: --concurrent-cluster-syncs', () => {
+  it('is the operator default unless given, and an integer from 1 to 100', () => {
+    assert.equal(parseOperatorArgs([]).clusterWorkers, undefined);
+    assert.equal(parseOperatorArgs(['--concurrent-cluster-syncs', '16']).clusterWorkers, 16);
+    for (const bad of ['0', '1.5', 'many', '101'])
+      assert.throws(
+        () => parseOperatorArgs(['--concurrent-cluster-syncs', bad]),
+        (e: Error) => e instanceof UsageError && /--concurrent-cluster-syncs must be an integer from 1 to 100/.test(e.message),
+      );
+  });
+});
