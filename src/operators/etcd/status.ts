@@ -72,6 +72,8 @@ export function computeStatus(i: StatusInputs): EtcdClusterStatus {
       return m;
     });
 
+  if (inEtcd.length === 0) keepLastKnown(members, i.previous?.members);
+
   const versions = voters.map((v) => v.health?.version).filter((x): x is string => !!x);
   // The cluster runs at the version of its oldest member (etcd's cluster version works the same way).
   const currentVersion = versions.length ? [...versions].sort(compareVersions)[0] : i.previous?.currentVersion;
@@ -185,4 +187,19 @@ function diskFullMessage(full: MemberView[]): string {
 function movedByTenPercent(published: number | undefined, now: number): boolean {
   if (published === undefined) return true;
   return Math.abs(now - published) >= Math.max(1, published) * 0.1;
+}
+
+/**
+ * No member answers (every pod gone, or none up yet): the members etcd last listed keep their names and IDs in status,
+ * unhealthy. Status is how the next pass knows the cluster was formed; without them a cluster that lost every member's
+ * data would report QuorumLost once and then bootstrap an empty cluster (or restore its restoreFrom again) under its name.
+ */
+function keepLastKnown(members: EtcdMemberStatus[], previous: EtcdMemberStatus[] | undefined): void {
+  for (const p of previous ?? []) {
+    if (!p.id) continue;
+    const m = members.find((x) => x.name === p.name);
+    if (m) m.id ??= p.id;
+    else members.push({ ...p, healthy: false, leader: false, message: 'no pod, and no member answers' });
+  }
+  members.sort((a, b) => a.name.localeCompare(b.name, undefined, { numeric: true }));
 }

@@ -135,6 +135,43 @@ describe('etcd status', () => {
     assert.equal(setCondition(prev, { type: 'Available', status: 'False' }, 'now').lastTransitionTime, 'now');
   });
 
+  it('a cluster that lost every member (pods, data, no answer) stays QuorumLost: status keeps the members etcd last listed', () => {
+    // What the reconciler derives from the previous status: the members with an ID are the ones the cluster was formed with.
+    const pass = (previous: ReturnType<typeof computeStatus>) => {
+      const knownMembers = previous.members!.filter((m) => m.id).map((m) => m.name);
+      const i: PlanInput = { ...input(true), bootstrapped: knownMembers.length > 0, knownMembers, etcd: undefined, health: {}, pods: [] };
+      const p = plan(i);
+      return {
+        plan: p,
+        status: computeStatus({ cluster: ref, generation: 4, previous, views: memberViews(i), alarms: [], plan: p, now: 'now' }),
+      };
+    };
+    const healthy = input(true);
+    const first = computeStatus({
+      cluster: ref,
+      generation: 4,
+      previous: undefined,
+      views: memberViews(healthy),
+      alarms: [],
+      plan: plan(healthy),
+      now: 'now',
+    });
+    const lost = pass(first);
+    assert.equal(lost.plan.action.type, 'QuorumLost');
+    assert.deepEqual(
+      lost.status.members!.map((m) => [m.name, m.id, m.healthy, m.leader]),
+      [
+        ['e-0', 'a0', false, false],
+        ['e-1', 'a1', false, false],
+        ['e-2', 'a2', false, false],
+      ],
+    );
+    // The next pass still knows the cluster was formed: QuorumLost again, no new (empty) cluster bootstrapped.
+    const again = pass(lost.status);
+    assert.equal(again.plan.action.type, 'QuorumLost');
+    assert.equal(again.status.conditions!.find((c) => c.type === 'QuorumLost')?.status, 'True');
+  });
+
   it('marks the cluster Degraded when a member is unhealthy', () => {
     const i = input(false);
     const s = computeStatus({
