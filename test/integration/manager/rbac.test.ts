@@ -1,13 +1,15 @@
 // The manager's RBAC (config/rbac) is least privilege, both ways, as the API server sees it: the manager runs as
 // its ServiceAccount (a TokenRequest token) against a real meta control plane with only that RBAC, and drives
 // every operator through its work — an EtcdCluster created at 3.5.34, scaled 1 → 3, backed up on demand, upgraded
-// to 3.5.35 member by member, healed (a member pod deleted), scaled 3 → 1, backed up on a schedule with
-// retention; a BusinessCluster at v1.32.0 to Ready with addons and its managed etcd, a MachineSet of kwok Machines
-// naming a kubelet Component, a FleetRollout with includeMachines moving it to v1.33.13 (control plane, then the
-// MachineSet's kubelet); a BusinessCluster on the shared etcd (its finalizer); then everything deleted
-// (finalizers). Its business pods run as processes (the sandbox's pod runner). The audit log (every request, reads
-// too) must show no request of the ServiceAccount forbidden, and every verb/resource pair the roles grant used at
-// least once.
+// to 3.5.35 member by member, healed (a member pod deleted), a member replaced after its data is lost (process
+// SIGKILLed, data directory emptied), quorum lost and recovered (every member pod deleted at once: each back from its
+// data), restored from a backup into a new EtcdCluster (which then loses its only member's data: QuorumLost),
+// scaled 3 → 1, backed up on a schedule with retention; a BusinessCluster at v1.32.0 to Ready with addons and its
+// managed etcd, a MachineSet of kwok Machines naming a kubelet Component, a FleetRollout with includeMachines moving
+// it to v1.33.13 (control plane, then the MachineSet's kubelet); a BusinessCluster on the shared etcd (its
+// finalizer); then everything deleted (finalizers). Its business pods run as processes (the sandbox's pod runner).
+// The audit log (every request, reads too) must show no request of the ServiceAccount forbidden, and every
+// verb/resource pair the roles grant used at least once.
 import * as assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,14 +17,23 @@ import * as https from 'node:https';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Pod, type V1Secret } from '@kubernetes/client-node';
-import { API_VERSION } from '../../../src/api';
+import {
+  CoreV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1PersistentVolume,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+  type V1Secret,
+} from '@kubernetes/client-node';
+import { API_VERSION, type EtcdBackup, type EtcdCluster } from '../../../src/api';
 import { applyObject, listObjects, loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
 import { buildKubeconfig } from '../../../src/pki';
 import { Manager } from '../../../src/manager/manager';
 import { kokpitOperators } from '../../../src/manager/operators';
 import { EtcdMembers, podIPResolver } from '../../../src/operators/etcd/access';
 import { clientSecretName } from '../../../src/operators/etcd/names';
+import { restoredClusterManifest } from '../../../src/operators/etcd/restore-manifest';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { installKokpitBase } from '../../../src/local/meta';
@@ -140,9 +151,16 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
     const mlog = (lvl: string) => (m: string) => log(`[manager +${((Date.now() - t0) / 1000).toFixed(1)}s] ${lvl} ${m}`);
     manager = new Manager({
       kc: sa.kc,
-      // As in a pod, but for where backups go (a temporary directory) and etcd without fsync.
+      // As in a pod, but for where backups go (a temporary directory), etcd without fsync, and an unhealthy member
+      // replaced after 30 s instead of 2 min (the data-loss step).
       operators: kokpitOperators({
-        etcd: { resolver: podIPResolver, backupRoot: path.join(stateDir, 'backups'), unsafeNoFsync: true, busyRequeueMs: 500 },
+        etcd: {
+          resolver: podIPResolver,
+          backupRoot: path.join(stateDir, 'backups'),
+          unsafeNoFsync: true,
+          busyRequeueMs: 500,
+          plan: { replaceUnhealthyAfterMs: 30_000 },
+        },
       }),
       log: { info: mlog('info'), warn: mlog('warn'), error: mlog('error'), debug: () => {} },
       leaderElection: { namespace: 'kokpit-system', identity: 'rbac-test-manager', leaseDurationSec: 15 },
@@ -177,7 +195,28 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
   type Member = { name: string; id?: string; healthy?: boolean; leader?: boolean; version?: string };
   const e1 = async () =>
     (await read('EtcdCluster', 'e1'))?.status as { readyMembers?: number; currentVersion?: string; members?: Member[] };
-  const e1Pods = async () => await listObjects<Obj>(objects(), 'v1', 'Pod', { namespace: NS, labelSelector: 'kokpit.dev/etcd-cluster=e1' });
+  const podsOf = async (cluster: string) =>
+    await listObjects<Obj>(objects(), 'v1', 'Pod', { namespace: NS, labelSelector: `kokpit.dev/etcd-cluster=${cluster}` });
+  const e1Pods = () => podsOf('e1');
+  /** A client of an EtcdCluster's members with the operator's client certificate (from its Secret). */
+  const membersOf = async (cluster: string) => {
+    const secret = await readObject<V1Secret>(objects(), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: clientSecretName({ name: cluster, namespace: NS }), namespace: NS },
+    });
+    const pem = (k: string) => Buffer.from(secret!.data![k], 'base64').toString('utf8');
+    return new EtcdMembers({ name: cluster, namespace: NS }, podIPResolver, {
+      caPem: pem('ca.crt'),
+      certPem: pem('tls.crt'),
+      keyPem: pem('tls.key'),
+    });
+  };
+  /** `resource/name` of every object the ServiceAccount deleted since `from` (answered 200). */
+  const deletedSince = async (from: AuditMark) =>
+    (await audit.requestsSince(from, { user: SA_USER, verbs: ['delete'], namespace: NS }))
+      .filter((e) => e.responseStatus?.code === 200)
+      .map((e) => `${e.objectRef!.resource}/${e.objectRef!.name}`);
 
   it('etcd: an EtcdCluster created at 3.5.34, scaled 1 → 3, backed up on demand', async () => {
     await etcdCluster({ replicas: 1, version: '3.5.34', backup: { schedule: '* * * * *', retain: 1 } });
@@ -226,18 +265,8 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
     const victim = (await e1()).members!.find((m) => !m.leader)!;
     const old = (await e1Pods()).find((p) => p.metadata!.name === victim.name)!;
     await objects().delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: victim.name, namespace: NS } });
-    // Asked of the re-created member itself (status may still show the old pod's answer), with the operator's client certificate.
-    const secret = await readObject<V1Secret>(objects(), {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: clientSecretName({ name: 'e1', namespace: NS }), namespace: NS },
-    });
-    const pem = (k: string) => Buffer.from(secret!.data![k], 'base64').toString('utf8');
-    const members = new EtcdMembers({ name: 'e1', namespace: NS }, podIPResolver, {
-      caPem: pem('ca.crt'),
-      certPem: pem('tls.crt'),
-      keyPem: pem('tls.key'),
-    });
+    // Asked of the re-created member itself (status may still show the old pod's answer).
+    const members = await membersOf('e1');
     try {
       await until(
         `${victim.name} re-created and healthy with its old ID`,
@@ -254,6 +283,143 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
       members.close();
     }
     await until('e1 3 ready members', async () => ((await e1())?.readyMembers === 3 ? true : undefined));
+  });
+
+  it('etcd: a member whose data is lost (its process SIGKILLed, its data directory emptied) is removed and replaced', async function () {
+    this.timeout(600_000);
+    const victim = (await e1()).members!.find((m) => !m.leader)!;
+    const claim = await readObject<V1PersistentVolumeClaim>(objects(), {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: `${victim.name}-data`, namespace: NS },
+    });
+    const pv = await readObject<V1PersistentVolume>(objects(), {
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: claim!.spec!.volumeName! },
+    });
+    // The claim's hostPath volume, under the pod runner's emulated node root.
+    const dir = path.join(stateDir, 'runner', 'node-root', pv!.spec!.hostPath!.path);
+    assert.ok(fs.readdirSync(dir).length > 0, `${dir} holds ${victim.name}'s data`);
+    const pids = runner!.pids(NS, victim.name);
+    assert.ok(pids.length > 0, `${victim.name} has a running process`);
+    const from = await audit.mark();
+    // The disk's contents go with the process: the runner restarts the container (kubelet semantics) on an empty
+    // directory, where etcd cannot rejoin (its raft log is gone), so it stays unhealthy until it is replaced.
+    for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+    for (const pid of pids) process.kill(-pid, 'SIGKILL');
+    await until(
+      `${victim.name} removed and replaced by a new member, 3 ready`,
+      async (st) => {
+        const s = await e1();
+        st.lastReason = JSON.stringify(s?.members?.map((m) => `${m.name}:${m.id}:${m.healthy}`));
+        const gone = !s?.members?.some((m) => m.name === victim.name || m.id === victim.id);
+        return gone && s?.readyMembers === 3 && s.members?.length === 3 ? true : undefined;
+      },
+      300_000,
+    );
+    const deleted = await deletedSince(from);
+    for (const o of [`pods/${victim.name}`, `persistentvolumeclaims/${victim.name}-data`]) assert.ok(deleted.includes(o), `${o} deleted`);
+  });
+
+  it('etcd: quorum lost (every member pod deleted at once), the operator brings each member back from its data', async function () {
+    this.timeout(600_000);
+    const before = (await e1()).members!;
+    const old = new Set((await e1Pods()).map((p) => p.metadata!.uid));
+    await Promise.all(before.map((m) => objects().delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: m.name, namespace: NS } })));
+    const members = await membersOf('e1');
+    try {
+      await until(
+        'every member re-created and healthy with its old ID',
+        async (st) => {
+          const pods = (await e1Pods()).filter((p) => !old.has(p.metadata!.uid));
+          const health = await Promise.all(
+            before.map(async (m) => {
+              const pod = pods.find((p) => p.metadata!.name === m.name);
+              return pod ? await members.health(m.name, pod as V1Pod) : { healthy: false, error: 'no new pod', id: undefined };
+            }),
+          );
+          st.lastReason = JSON.stringify(health.map((h) => h.error ?? `id ${h.id}`));
+          return health.every((h, i) => h.healthy && h.id === before[i].id) ? true : undefined;
+        },
+        300_000,
+      );
+    } finally {
+      members.close();
+    }
+    await until('e1 3 ready members', async () => ((await e1())?.readyMembers === 3 ? true : undefined));
+  });
+
+  it('etcd: restored from an on-demand backup into e2 (a key written before read back); e2 losing its data: QuorumLost', async function () {
+    this.timeout(600_000);
+    const key = '/rbac/restored';
+    const value = `written at ${new Date().toISOString()}`;
+    const m1 = await membersOf('e1');
+    try {
+      const [pod] = await e1Pods();
+      await m1
+        .client(pod.metadata!.name!, pod as V1Pod)!
+        .put(key)
+        .value(value);
+    } finally {
+      m1.close();
+    }
+    const backup = { apiVersion: API_VERSION, kind: 'EtcdBackup', metadata: { name: 'b2', namespace: NS } };
+    await applyObject(objects(), { ...backup, spec: { etcdClusterRef: { name: 'e1' } } } as KubernetesObject);
+    const b2 = await until('b2 Completed', async () => {
+      const b = await read('EtcdBackup', 'b2');
+      assert.notEqual(b?.status?.phase, 'Failed');
+      return b?.status?.phase === 'Completed' ? b : undefined;
+    });
+    // What `kokpit restore b2 --into e2` creates, one member.
+    const source = (await read('EtcdCluster', 'e1')) as unknown as EtcdCluster;
+    await applyObject(
+      objects(),
+      restoredClusterManifest({
+        name: 'e2',
+        namespace: NS,
+        backup: b2 as unknown as EtcdBackup,
+        source,
+        replicas: 1,
+      }) as unknown as KubernetesObject,
+    );
+    await until('e2 restored, 1 ready member', async () =>
+      (await read('EtcdCluster', 'e2'))?.status?.readyMembers === 1 ? true : undefined,
+    );
+    const m2 = await membersOf('e2');
+    try {
+      const [pod] = await podsOf('e2');
+      assert.equal(
+        await m2
+          .client(pod.metadata!.name!, pod as V1Pod)!
+          .get(key)
+          .string(),
+        value,
+      );
+    } finally {
+      m2.close();
+    }
+    // Its only member's pod and claim deleted: no data left anywhere, which the operator reports with the way back.
+    const [pod] = await podsOf('e2');
+    const formed = (await read('EtcdCluster', 'e2'))?.status?.members as Member[];
+    await objects().delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata!.name!, namespace: NS } });
+    await objects().delete({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: `${pod.metadata!.name!}-data`, namespace: NS },
+    });
+    const lost = await until('e2 QuorumLost', async (st) => {
+      const c = (await read('EtcdCluster', 'e2')) as unknown as EtcdCluster | undefined;
+      const q = c?.status?.conditions?.find((k) => k.type === 'QuorumLost');
+      st.lastReason = JSON.stringify(c?.status?.conditions);
+      return q?.status === 'True' ? q : undefined;
+    });
+    assert.match(lost.message!, /every member's data is gone.*kokpit restore/);
+    // Kept in status, so later passes still know e2 was formed: no empty cluster (or second restore) under its name.
+    assert.deepEqual(
+      ((await read('EtcdCluster', 'e2'))?.status?.members as Member[]).map((m) => `${m.name} ${m.id} ${m.healthy}`),
+      formed.map((m) => `${m.name} ${m.id} false`),
+    );
   });
 
   it('etcd: scaled 3 → 1 (members removed, pods and claims deleted), scheduled backups pruned to their retention', async () => {
@@ -432,6 +598,7 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
       ['MachineSet', 'workers'],
       ['BusinessCluster', 'biz'],
       ['EtcdCluster', 'e1'],
+      ['EtcdCluster', 'e2'],
     ]) {
       await objects().delete({ apiVersion: API_VERSION, kind, metadata: { name, namespace: NS } });
     }
@@ -473,6 +640,7 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
       .filter((o) => (o.kind === 'ClusterRole' || o.kind === 'Role') && bound.has(o.metadata!.name!))
       .flatMap((o) => (o as KubernetesObject & { rules: Rule[] }).rules);
     const unused = [...grantedPairs(rules)].filter((p) => !used.has(p)).sort();
+    log(`${requests.length} requests of ${SA_USER}, ${forbidden.length} forbidden, ${used.size} verb/resource pairs used`);
     log(`used by the manager: ${[...used].sort().join(', ')}`);
     assert.deepEqual(unused, [], 'granted but never used');
   });
