@@ -6,17 +6,13 @@
 // kube-apiserver (pods/log, follow) → kwok's containerLogs → the file. Screenshots go to $KOKPIT_UI_OUT.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { waitFor } from '../../src/controlplane';
 import { criLine, startKwokLogsEnv, startLoggingPod, type KwokLogsEnv, type LoggingPod } from '../integration/machine/kwok-logs-support';
-import { missingPrerequisites } from './support/code-server';
-import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
+import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
+import { prepareUiRun, UI_OUT, VSIX } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
-const ROOT = path.join(__dirname, '..', '..');
-const VSIX = path.join(ROOT, 'dist', 'kokpit.vsix');
-const OUT = process.env.KOKPIT_UI_OUT ?? path.join(os.tmpdir(), 'kokpit-ui');
 const NS = 'inside-logs';
 const NAME = 'biz';
 const APP_NS = 'app';
@@ -36,11 +32,7 @@ describe('ui: the log of a pod inside a business cluster streams into the editor
   let pod: LoggingPod;
 
   before(async function () {
-    const missing = missingPrerequisites();
-    if (missing.length) throw new Error(`the UI tier cannot run here; missing: ${missing.join('; ')}`);
-    assert.ok(fs.existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (\`npm run test:ui\` does)`);
-    fs.mkdirSync(OUT, { recursive: true });
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-ui-inside-logs-'));
+    dir = prepareUiRun('kokpit-ui-inside-logs-');
     const t0 = Date.now();
     env = await startKwokLogsEnv({ ns: NS, cluster: NAME, machine: 'worker-0', dir, log, timeoutMs: START_MS });
     pod = await startLoggingPod(env, {
@@ -60,21 +52,13 @@ describe('ui: the log of a pod inside a business cluster streams into the editor
       workspace,
       kubeconfigPath: env.cp.kubeconfigPath,
       settings: { 'kokpit.reconcilers.autoStart': false },
-      screenshots: OUT,
+      screenshots: UI_OUT,
       log,
     });
     wb = session.wb;
   });
 
-  after(async function () {
-    await session?.stop();
-    await env?.stop();
-    if (dir && !process.env.KOKPIT_UI_KEEP) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  afterEach(async function () {
-    await reportFailure(this.currentTest, session, log);
-  });
+  editorSuiteHooks(() => ({ session, then: [env], dir }), log);
 
   /** Expands the tree row labelled `label` (the first one) and waits for `child` below it. */
   const expand = async (label: string, child: string) => {
