@@ -4,10 +4,13 @@
 // the test marks Available, and a loopback proxy per cluster playing the load balancer).
 //
 // Six real clusters (each three control-plane processes) and one paused one:
-// - a…e (v1.32.0) move to v1.33.13 in waves 1 / 2 / 2 (cumulative sizes 1, 3, 100%; two at a time) with a 10 s
-//   soak; the manager (cluster + rollout operators on shared informers) is stopped in wave two and a new one
-//   started; the rollout completes, every cluster's spec changed exactly once (generation), and each wave
-//   started only after every cluster of the one before had soaked (order and timings printed).
+// - a…e (v1.32.0) each with a MachineSet of kwok machines (a and e two, the others one) run by the machine
+//   operator, their Nodes registered in the business cluster at kubelet v1.32.0, move to v1.33.13 in waves
+//   1 / 2 / 2 (cumulative sizes 1, 3, 100%; two at a time) with a 10 s soak and includeMachines; the manager
+//   (cluster, machine and rollout operators on shared informers) is stopped in wave two and a new one started;
+//   the rollout completes, every cluster's spec and MachineSet changed exactly once (generation), each cluster's
+//   Nodes report kubelet v1.33.13 in its own API server when its row is first seen soaking, and each wave started
+//   only after every cluster of the one before had its machines there and soaked (order and timings printed).
 // - f (v1.32.0) carries an apiserver flag only v1.33 refuses (SidecarContainers=false: locked on in 1.33), so
 //   its upgrade never becomes Ready; g (a paused cluster, no processes) is in the wave after: the rollout fails
 //   at f's deadline (maxFailures 0) and g's spec is untouched.
@@ -15,13 +18,15 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
-import type { FleetRollout } from '../../../src/api';
+import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { FleetRollout, Machine, MachineSet } from '../../../src/api';
+import { defaultBinaryProvider } from '../../../src/binaries/provider';
 import { kubernetesVersion } from '../../../src/catalog/versions';
 import { Operators } from '../../../src/controller/operator';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
-import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
+import { installCRDs, isNodeReady, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
+import { applyObject, listObjects, loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
 import { clusterOperator } from '../../../src/operators/cluster/operator';
+import { machineOperator } from '../../../src/operators/machine/operator';
 import { rolloutOperator } from '../../../src/operators/rollout/operator';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import {
@@ -34,6 +39,7 @@ import {
   startPlainEtcd,
   type PlainEtcd,
 } from '../cluster/support';
+import { componentObject } from '../machine/support';
 
 const NS = 'fleet';
 const API = 'kokpit.dev/v1alpha1';
@@ -41,6 +47,8 @@ const FROM = 'v1.32.0';
 const TO = 'v1.33.13';
 const SOAK_S = 10;
 const PROD = ['a', 'b', 'c', 'd', 'e'];
+/** kwok machines per cluster (MachineSet `<cluster>-workers`): two where a set rolls machine by machine. */
+const MACHINES: Record<string, number> = { a: 2, b: 1, c: 1, d: 1, e: 2 };
 
 type Rollout = FleetRollout & KubernetesObject;
 
@@ -61,7 +69,11 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
     const olog = (lvl: string) => (m: string) => (lvl === 'debug' ? undefined : log(`[manager] ${lvl} ${m}`));
     const ops = new Operators(
       kc,
-      [clusterOperator({ hostEndpoint: (c) => lbs.get(c.metadata.name)?.url, waitRequeueMs: 2000 }), rolloutOperator()],
+      [
+        clusterOperator({ hostEndpoint: (c) => lbs.get(c.metadata.name)?.url, waitRequeueMs: 2000 }),
+        machineOperator({ binaries: defaultBinaryProvider(), controller: { backoff: { baseMs: 200, maxMs: 5_000 } } }),
+        rolloutOperator(),
+      ],
       { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} },
     );
     await ops.start();
@@ -88,6 +100,41 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
     applyObject(objects(), { apiVersion: API, kind: 'FleetRollout', metadata: { name }, spec } as KubernetesObject, {
       fieldManager: 'kokpit-test',
     });
+
+  const readSet = (n: string) =>
+    readObject<MachineSet & KubernetesObject>(objects(), {
+      apiVersion: API,
+      kind: 'MachineSet',
+      metadata: { name: `${n}-workers`, namespace: NS },
+    });
+  /** Cluster `n`'s kwok machines as the meta cluster's Machines and the Nodes in `n`'s own API server (through the
+   *  admin kubeconfig Secret the cluster operator wrote) report them: kubelet versions and readiness. */
+  async function machinesOf(n: string) {
+    const secret = await readObject<KubernetesObject & { data?: Record<string, string> }>(objects(), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `${n}-admin-kubeconfig`, namespace: NS },
+    });
+    const bkc = loadKubeConfig({ kubeconfigYaml: Buffer.from(secret?.data?.value ?? '', 'base64').toString('utf8') });
+    const [machines, nodes] = await Promise.all([
+      listObjects<Machine & KubernetesObject>(objects(), API, 'Machine', {
+        namespace: NS,
+        labelSelector: `kokpit.dev/machineset=${n}-workers`,
+      }),
+      bkc.makeApiClient(CoreV1Api).listNode({ labelSelector: 'kokpit.dev/machine' }),
+    ]);
+    const machineKubelets = machines.map((m) => `${m.metadata.name} ${m.status?.phase} ${m.status?.kubeletVersion}`).sort();
+    const nodeKubelets = nodes.items
+      .map((x) => `${x.metadata!.name} ${isNodeReady(x) ? 'Ready' : 'NotReady'} ${x.status?.nodeInfo?.kubeletVersion}`)
+      .sort();
+    /** Every one of the set's machines Running, its Node Ready, both at kubelet `v`. */
+    const allAt = (v: string) =>
+      machines.length === MACHINES[n] &&
+      nodes.items.length === MACHINES[n] &&
+      machineKubelets.every((m) => m.endsWith(` Running ${v}`)) &&
+      nodeKubelets.every((x) => x.endsWith(` Ready ${v}`));
+    return { allAt, text: `Machines [${machineKubelets.join(', ')}], Nodes in ${n} [${nodeKubelets.join(', ')}]` };
+  }
 
   /** Follows a rollout until `done` says so, printing every row transition with the time it was seen. */
   async function follow(
@@ -144,6 +191,25 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
       { apiServer: { service: { type: 'ClusterIP' }, extraArgs: { 'feature-gates': 'SidecarContainers=false' } } },
     );
     await createCluster('g', { env: 'canary' }, { paused: true });
+    await applyObject(objects(), componentObject('containerd', '1.7.0'));
+    await applyObject(objects(), componentObject('kubelet', FROM, ['containerd']));
+    for (const n of PROD)
+      await applyObject(
+        objects(),
+        {
+          apiVersion: API,
+          kind: 'MachineSet',
+          metadata: { name: `${n}-workers`, namespace: NS },
+          spec: {
+            clusterRef: { name: n },
+            replicas: MACHINES[n],
+            template: {
+              spec: { provider: 'kwok', role: 'worker', components: [{ name: 'containerd' }, { name: 'kubelet', version: FROM }] },
+            },
+          },
+        } as KubernetesObject,
+        { fieldManager: 'kokpit-test' },
+      );
     await waitFor(
       'a…f Ready at v1.32.0',
       async (st) => {
@@ -164,6 +230,16 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
       { timeoutMs: 480_000, intervalMs: 2000 },
     );
     log('six business clusters Ready at v1.32.0');
+    await waitFor(
+      "a…e's kwok machines Running, their Nodes Ready at kubelet v1.32.0",
+      async (st) => {
+        const views = await Promise.all(PROD.map(async (n) => ({ n, v: await machinesOf(n) })));
+        st.lastReason = views.map(({ n, v }) => `${n}: ${v.text}`).join('; ');
+        return views.every(({ v }) => v.allAt(FROM)) || undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 2000 },
+    );
+    log(`kwok machines joined: ${PROD.map((n) => `${n} ${MACHINES[n]}`).join(', ')}`);
   });
 
   after(async function () {
@@ -194,10 +270,10 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
   });
 
   it(
-    'waves 1/2/2 with a soak: each wave starts after the one before soaked; the manager restarted mid-wave resumes; ' +
-      'every cluster upgraded once',
+    'waves 1/2/2 with a soak and includeMachines: each wave starts after the one before had its kwok machines at the target ' +
+      'and soaked; the manager restarted mid-wave resumes; every cluster and MachineSet upgraded once',
     async function () {
-      this.timeout(900_000);
+      this.timeout(1_800_000);
       await createRollout('to-133', {
         target: { kubernetesVersion: TO },
         clusters: { selector: { matchLabels: { env: 'prod' } }, namespaces: [NS] },
@@ -206,7 +282,9 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
           { name: 'early', clusters: 3, maxConcurrency: 2, soak: `${SOAK_S}s` },
           { name: 'rest', clusters: '100%', maxConcurrency: 2, soak: `${SOAK_S}s` },
         ],
-        progressDeadline: '6m',
+        includeMachines: true,
+        // Generous: on the shared 2-core machine a control plane upgrade right after the manager restart once took 7 min.
+        progressDeadline: '10m',
       });
       // A second rollout over the same clusters, made after the first: refused, naming the first.
       await new Promise((r) => setTimeout(r, 1000));
@@ -226,11 +304,20 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
       await objects().delete({ apiVersion: API, kind: 'FleetRollout', metadata: { name: 'overlap' } } as KubernetesObject);
 
       let restartedDuring: string | undefined;
+      // Each cluster's machines as its API server reports them the first time its row is seen soaking (or done).
+      const atSoak = new Map<string, { state: string; ok: boolean; text: string }>();
       const done = await follow(
         'to-133',
-        (r) => r.status?.phase === 'Succeeded',
-        840_000,
+        // Failed too: a failed rollout says why at once instead of at the timeout.
+        (r) => r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed',
+        1_700_000,
         async (r) => {
+          for (const x of r.status?.clusters ?? []) {
+            if ((x.state !== 'Soaking' && x.state !== 'Succeeded') || atSoak.has(x.name)) continue;
+            const v = await machinesOf(x.name);
+            atSoak.set(x.name, { state: x.state, ok: v.allAt(TO), text: v.text });
+            log(`${x.name} seen ${x.state}: ${v.text}`);
+          }
           const b = r.status?.clusters?.find((x) => x.wave === 'early' && x.state === 'Upgrading');
           if (restartedDuring || !b) return;
           restartedDuring = `wave ${b.wave}, ${b.name} ${b.state}`;
@@ -240,6 +327,7 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
           log('a new manager is running');
         },
       );
+      assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status?.conditions));
       assert.ok(restartedDuring, 'the manager was restarted mid-rollout');
       const rows = done.status!.clusters!;
       const row = (n: string) => rows.find((x) => x.name === n)!;
@@ -260,6 +348,35 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
             t(next.startedAt) >= prevDone,
             `${next.name} (wave ${next.wave}) started after every cluster of wave ${waves[i - 1][0].wave} soaked`,
           );
+      }
+      // includeMachines: the rollout set each MachineSet's kubelet once, after the cluster started and before its soak
+      // (the API server's managedFields time); the Nodes in the cluster's own API server were at the target by then.
+      for (const r of rows) {
+        const set = (await readSet(r.name))!;
+        const entry = set.metadata.managedFields?.find((m) => m.manager === 'kokpit-rollout');
+        assert.match(JSON.stringify(entry?.fieldsV1 ?? {}), /k:\{\\"name\\":\\"kubelet\\"\}/, `${r.name}: kubelet set by the rollout`);
+        assert.equal(set.spec.template.spec.components?.find((c) => c.name === 'kubelet')?.version, TO);
+        assert.equal(set.metadata.generation, 2, `${r.name}-workers: template changed once`);
+        // Date or RFC 3339 string, as the client hands it out.
+        const at = new Date(entry!.time!).getTime();
+        assert.ok(
+          at >= Math.floor(t(r.startedAt) / 1000) * 1000 && at <= t(r.readySince),
+          `${r.name}: kubelet moved within the row (${new Date(at).toISOString()})`,
+        );
+        const seen = atSoak.get(r.name);
+        assert.ok(seen?.ok, `${r.name}: machines at ${TO} when its row was seen ${seen?.state}: ${seen?.text}`);
+        log(
+          `${r.name}: MachineSet kubelet → ${TO} at ${new Date(at).toISOString()}; soak from ${r.readySince}; ` +
+            `when seen ${seen!.state}: ${seen!.text}`,
+        );
+      }
+      for (const [i, w] of waves.entries()) {
+        const start = Math.min(...w.map((r) => t(r.startedAt)));
+        const s = (x: number) => `+${((x - t(row('a').startedAt)) / 1000).toFixed(0)}s`;
+        log(
+          `wave ${i + 1} (${w[0].wave}: ${w.map((r) => r.name).join(', ')}): started ${s(start)}, machines at ${TO} and soaking ` +
+            `${s(Math.max(...w.map((r) => t(r.readySince))))}, done ${s(Math.max(...w.map((r) => t(r.finishedAt))))}`,
+        );
       }
       // maxConcurrency 2: both clusters of a later wave ran side by side.
       assert.equal(row('b').startedAt, row('c').startedAt, 'b and c started in the same pass');
