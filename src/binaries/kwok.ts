@@ -20,8 +20,8 @@ export function writeKwokConfig(dir: string): string {
  * goes on each Node as its InternalIP and the port as its kubelet endpoint, so the business kube-apiserver sends
  * pods/log there. kwok serves HTTPS with a self-signed certificate; kube-apiserver accepts it when it runs without
  * --kubelet-certificate-authority, as kokpit's business apiservers do. A Logs object may name any file kwok can read,
- * so whoever may create one in a business cluster reads this host's files: right for the sandbox (one user), not for
- * a manager shared by several.
+ * so whoever may create one in a business cluster reads this host's files: only the sandbox's host manager turns it
+ * on (ConnectionsOptions.podLogs), never a manager in a cluster.
  */
 export interface KwokKubelet {
   address: string;

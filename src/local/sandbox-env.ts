@@ -125,6 +125,8 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
     const operators = kokpitOperators({
       etcd: { resolver: podIPResolver, backupRoot: path.join(dir, 'backups'), unsafeNoFsync: true },
       cluster: { hostEndpoint: (_c, svc) => sandboxHostEndpoint(svc) },
+      // The host manager is this user's own process and the sandbox's clusters are theirs: kwok pods' logs are safe here.
+      machine: { kwokPodLogs: {} },
       ...(ocmRoot ? { multicluster: { manifestsRoot: ocmRoot } } : {}),
     });
     const started: { manager?: Manager; identity: string; lostLease: Promise<string> } = inCluster

@@ -27,8 +27,8 @@ export interface ClusterConnection {
   core: CoreV1Api;
   /** Started by the first kwok-provider Machine of the cluster. */
   kwok?: ManagedProcess;
-  /** The port kwok serves its Nodes' kubelet API on (chosen when the connection opens; kept across kwok restarts). */
-  kubeletPort: number;
+  /** With `podLogs`: the port kwok serves its Nodes' kubelet API on (chosen when the connection opens; kept across kwok restarts). */
+  kubeletPort?: number;
   /** kwok's Logs/ClusterLogs CRDs are Established in the business cluster. */
   logCRDs?: boolean;
   nodes: Informer<V1Node>;
@@ -53,10 +53,18 @@ export interface ConnectionsOptions {
   /** Where kwok comes from when `kwokBinary` is not given: found, or built on demand. */
   binaries?: BinaryProvider;
   /**
-   * The address kwok serves its Nodes' kubelet API on, and their InternalIP: the business kube-apiservers dial it for
-   * pods/log. Default 127.0.0.1, right when they run on this host (the sandbox's pod runner).
+   * Pod logs on kwok Nodes: kwok serves its Nodes' kubelet API and reads kwok's Logs/ClusterLogs objects. Off by
+   * default: a Logs object names any file this process can read, so whoever may create one in a business cluster
+   * reads the manager's files (its kubeconfigs, keys, a pod's ServiceAccount token). Only right where the business
+   * clusters' admins are this host's user anyway: the sandbox's host manager turns it on.
    */
-  kubeletAddress?: string;
+  podLogs?: {
+    /**
+     * The address kwok serves the kubelet API on, and the Nodes' InternalIP: the business kube-apiservers dial it for
+     * pods/log. Default 127.0.0.1, right when they run on this host (the sandbox's pod runner).
+     */
+    kubeletAddress?: string;
+  };
 }
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
@@ -90,7 +98,7 @@ export class ClusterConnections {
     const existing = this.live.get(key);
     const conn = existing?.hash === hash ? existing.conn : await this.reopen(key, kubeconfigYaml, hash);
     if (withKwok) {
-      if (!conn.logCRDs) await installLogCRDs(conn);
+      if (this.opts.podLogs && !conn.logCRDs) await installLogCRDs(conn);
       this.ensureKwok(key, conn, kubeconfigYaml);
     }
     return conn;
@@ -120,7 +128,8 @@ export class ClusterConnections {
     // The kubeconfig holds a client key: readable by us only, and on disk only for kwok.
     const kubeconfigPath = path.join(entry.dir, 'kubeconfig');
     fs.writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
-    const kubelet = { address: this.opts.kubeletAddress ?? '127.0.0.1', port: conn.kubeletPort };
+    const podLogs = this.opts.podLogs;
+    const kubelet = podLogs && conn.kubeletPort ? { address: podLogs.kubeletAddress ?? '127.0.0.1', port: conn.kubeletPort } : undefined;
     const [file, args] = withParentDeathSignal(kwokBin, kwokArgs(kubeconfigPath, writeKwokConfig(entry.dir), kubelet));
     conn.kwok = startProcess(`kwok-${key}`, file, args, {
       logFile: path.join(entry.dir, 'kwok.log'),
@@ -182,7 +191,14 @@ export class ClusterConnections {
       const ns = node.metadata?.labels?.[MACHINE_NAMESPACE_LABEL];
       if (name && ns) this.opts.onNodeEvent(`${ns}/${name}`);
     });
-    const conn: ClusterConnection = { key, kc, objects: makeObjectApi(kc), core, nodes, kubeletPort: await freePort() };
+    const conn: ClusterConnection = {
+      key,
+      kc,
+      objects: makeObjectApi(kc),
+      core,
+      nodes,
+      kubeletPort: this.opts.podLogs ? await freePort() : undefined,
+    };
     try {
       // The informer retries forever; a business apiserver that does not answer fails this pass instead.
       let timer: NodeJS.Timeout | undefined;

@@ -11,7 +11,7 @@ import { keyOf, type Logger } from '../../controller/reconciler';
 import { kokpitWatch } from '../../controller/shared-informers';
 import { withUserAgent } from '../../kube';
 import { ComponentReconciler } from './component-reconciler';
-import { ClusterConnections } from './connections';
+import { ClusterConnections, type ConnectionsOptions } from './connections';
 import { KubeEventRecorder } from '../../kit/events';
 import { MachineReconciler } from './machine-reconciler';
 import { MACHINE_OPERATOR_AGENT } from './names';
@@ -34,6 +34,8 @@ export interface MachineOperatorOptions {
   healthIntervalMs?: number;
   /** How long repair may take before an unhealthy machine is Failed and replaced (default 10 min). */
   repairLimitMs?: number;
+  /** Pod logs on kwok Nodes (off by default: see ConnectionsOptions.podLogs for why). */
+  kwokPodLogs?: ConnectionsOptions['podLogs'];
 }
 
 export interface MachineOperator {
@@ -73,6 +75,7 @@ function setup(ctx: OperatorContext, opts: Omit<MachineOperatorOptions, 'kc' | '
     kwokBinary: opts.kwokBinary,
     binaries: opts.binaries,
     onNodeEvent: (key) => mc.enqueue(key),
+    podLogs: opts.kwokPodLogs,
   });
   const events = new KubeEventRecorder(kc, 'machine-operator', log);
   const machineReconciler = new MachineReconciler({

@@ -102,6 +102,7 @@ export async function startKwokLogsEnv(opts: {
       binaries: defaultBinaryProvider(),
       log: quiet('machine-operator'),
       controller: { backoff: { baseMs: 200, maxMs: 5_000 } },
+      kwokPodLogs: {},
     });
     // Machines stop first: their kwok talks to the business apiserver.
     stops.push(() => machineOperator.stop());

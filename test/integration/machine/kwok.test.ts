@@ -126,6 +126,11 @@ describe('machine operator (kwok provider)', function () {
     assert.match(cond('ComponentsHealthy')!.message!, /simulated by kwok/);
     assert.ok(m.metadata.finalizers?.includes('kokpit.dev/machine-node-cleanup'));
     assert.equal(operator!.connections.keys().length, 1, 'one kwok for the business cluster');
+    // Pod logs on kwok Nodes are opt-in (a Logs object reads any file the manager can): by default no kubelet API on
+    // the host and no Logs CRD in the business cluster.
+    assert.equal(node.status!.addresses!.find((a) => a.type === 'InternalIP')?.address, '10.240.0.1');
+    const crd = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'logs.kwok.x-k8s.io' } };
+    assert.equal(await readObject(makeObjectApi(bkc), crd), undefined, 'no kwok Logs CRD unless kwokPodLogs is set');
   });
 
   it('a steady-state pass writes nothing (counted by both API servers)', async () => {
