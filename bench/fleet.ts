@@ -343,7 +343,7 @@ async function measure(args: string[], out: Record<string, unknown>, enter: (pha
       const restartMark = await audit.mark();
       const tRestart = Date.now();
       manager = await startManager(cp.kubeconfigPath, logFile, v.workers, v.bin);
-      const r: Record<string, unknown> = { ...(v.bin ? { cli: v.bin, workers: v.workers ?? 'default' } : {}) };
+      const r: Record<string, unknown> = { ...(v.bin ? { cli: v.bin, restart_workers: v.workers ?? 'default' } : {}) };
       r.restart_synced_ms = (await manager.running) - tRestart;
       await waitFor(
         'every cluster reconciled again after the restart',
