@@ -5,7 +5,9 @@
 import { createHash } from 'node:crypto';
 
 const memo = new Map<string, unknown>();
-const MEMO_MAX = 50_000;
+// ~35 entries per business cluster, each a few hundred bytes: room for ~10,000 clusters (~100 MiB at most). Oldest-out
+// evicts the entries the next cluster in a full pass needs, so a bound below the fleet makes every pass parse again.
+const MEMO_MAX = 350_000;
 
 function keyOf(kind: string, texts: string[]): string {
   const hash = createHash('sha256').update(kind);
