@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { waitFor } from '../../src/controlplane';
 import { criLine, startKwokLogsEnv, startLoggingPod, type KwokLogsEnv, type LoggingPod } from '../integration/machine/kwok-logs-support';
 import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
-import { prepareUiRun, UI_OUT, VSIX } from './support/ui-tier';
+import { prepareUiRun } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const NS = 'inside-logs';
@@ -47,12 +47,10 @@ describe('ui: the log of a pod inside a business cluster streams into the editor
     const workspace = path.join(dir, 'workspace');
     fs.mkdirSync(workspace);
     session = await startEditorSession({
-      vsix: VSIX,
       dir,
       workspace,
       kubeconfigPath: env.cp.kubeconfigPath,
       settings: { 'kokpit.reconcilers.autoStart': false },
-      screenshots: UI_OUT,
       log,
     });
     wb = session.wb;
