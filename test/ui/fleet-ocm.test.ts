@@ -18,8 +18,8 @@ import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { runCli } from '../../src/cli/main';
 import { ensureNamespace } from '../integration/cluster/support';
 import { startMulticlusterEnv, type MulticlusterEnv } from '../integration/multicluster/support';
-import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
-import { prepareUiRun, removeUiRun, UI_OUT, VSIX } from './support/ui-tier';
+import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
+import { prepareUiRun } from './support/ui-tier';
 import { type Workbench } from './support/workbench';
 
 const NS = 'fleet';
@@ -88,13 +88,11 @@ describe('ui: the Fleet view shows OCM (ManagedClusters, works, placements) from
     // The editor starts while the clusters register; both must be done before the first test.
     const [started, available] = await Promise.allSettled([
       startEditorSession({
-        vsix: VSIX,
         dir,
         workspace,
         kubeconfigPath: env.cp.kubeconfigPath,
         // This process's operators reconcile; the editor only shows.
         settings: { 'kokpit.reconcilers.autoStart': false },
-        screenshots: UI_OUT,
         log,
       }).then((s) => (session = s)),
       env.waitAvailable([DEV, PROD]),
@@ -108,16 +106,7 @@ describe('ui: the Fleet view shows OCM (ManagedClusters, works, placements) from
     await wb.widenSidebar(240);
   });
 
-  after(async function () {
-    this.timeout(180_000);
-    await session?.stop();
-    await env?.stop();
-    removeUiRun(dir);
-  });
-
-  afterEach(async function () {
-    await reportFailure(this.currentTest, session, log);
-  });
+  editorSuiteHooks(() => ({ session, then: [env], dir }), log);
 
   it('each business cluster shows its ManagedCluster Joined and Available, with its lease', async () => {
     for (const c of [DEV, PROD]) {
