@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { applyObject, makeObjectApi } from '../../src/kube';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../src/controlplane';
 import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
-import { prepareUiRun, UI_OUT } from './support/ui-tier';
+import { prepareUiRun } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -101,17 +101,6 @@ async function clickMenuItem(wb: Workbench, label: string): Promise<void> {
   await wb.page.locator('.monaco-menu .action-item .action-label', { hasText: label }).first().click();
 }
 
-/**
- * The left 700 px of the window (activity bar, Fleet view, the status bar's Kokpit items): the size docs/images/
- * takes its pictures at. The full window is in the other screenshots.
- */
-async function sidebarShot(wb: Workbench, name: string): Promise<string> {
-  const file = path.join(UI_OUT, `${name}.png`);
-  const size = wb.page.viewportSize()!;
-  await wb.page.screenshot({ path: file, clip: { x: 0, y: 0, width: 700, height: size.height } });
-  return file;
-}
-
 /** A status-bar item showing `text`, with the codicon `icon`. */
 async function statusBarItem(wb: Workbench, text: string, icon: string, timeout = STEP_MS): Promise<void> {
   const item = wb.page
@@ -174,20 +163,8 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     const container = wb.page.locator('.activitybar .action-item .action-label[aria-label^="Kokpit"]');
     await container.waitFor({ state: 'visible', timeout: 60_000 });
     await container.click();
-    // A wider sidebar, so the screenshots show whole descriptions (cosmetic: the assertions read the DOM's text):
-    // drag the sash at the sidebar's right edge.
-    const side = await wb.page.locator('#workbench\\.parts\\.sidebar').boundingBox();
-    for (const sash of await wb.page.locator('.monaco-sash.vertical').all()) {
-      const box = await sash.boundingBox();
-      if (!side || !box || Math.abs(box.x + box.width / 2 - (side.x + side.width)) > 6) continue;
-      await wb.page.mouse.move(box.x + box.width / 2, side.y + side.height / 2);
-      await wb.page.mouse.down();
-      await wb.page.mouse.move(box.x + 240, side.y + side.height / 2, { steps: 8 });
-      await wb.page.mouse.up();
-      // Off the sash, so it is not drawn highlighted.
-      await wb.page.mouse.move(side.x + side.width + 500, side.y + side.height / 2);
-      break;
-    }
+    // A wider sidebar, so the screenshots show whole descriptions.
+    await wb.widenSidebar(240);
   });
 
   editorSuiteHooks(() => ({ session, then: [cp], dir }), log);
@@ -206,7 +183,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     );
     await wb.waitForRow(contextName, new RegExp(`^meta cluster · manager: ${HOST} on a host$`), LEASE_MS);
     await statusBarItem(wb, `manager: ${HOST} on a host`, 'server-environment');
-    log(`screenshot: ${await sidebarShot(wb, 'rollouts-1-manager-on-host')}`);
+    log(`screenshot: ${await wb.sidebarScreenshot('rollouts-1-manager-on-host')}`);
 
     // It stops renewing: past its duration the lease is expired, the node says since when, and a warning says that
     // nothing reconciles the fleet.
@@ -263,7 +240,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     // The cluster's own node says where the rollout moves it, and the status bar shows the rollout at work.
     await wb.waitForRow('prod-2', /^Pending · v1\.32\.0 → v1\.33\.13$/);
     await statusBarItem(wb, `${ROLLOUT} 1/5 · wave early`, 'sync');
-    log(`screenshot: ${await sidebarShot(wb, 'rollouts-3-tree')}`);
+    log(`screenshot: ${await wb.sidebarScreenshot('rollouts-3-tree')}`);
   });
 
   it('Pause and Resume from the context menu send the merge patch to the API server; the node follows spec and status', async () => {
@@ -296,7 +273,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     await statusBarItem(wb, `${ROLLOUT} 1/5 · wave early · paused`, 'debug-pause');
     const pausedMenu = await contextMenu(wb, row(), 'Resume Rollout');
     assert.ok(!pausedMenu.includes('Pause Rollout'), `menu of a paused rollout: ${JSON.stringify(pausedMenu)}`);
-    log(`screenshot: ${await sidebarShot(wb, 'rollouts-5-resume-menu')}`);
+    log(`screenshot: ${await wb.sidebarScreenshot('rollouts-5-resume-menu')}`);
     await clickMenuItem(wb, 'Resume Rollout');
     await wb.notification(`FleetRollout ${ROLLOUT} resumed`).first().waitFor({ state: 'visible', timeout: STEP_MS });
     const resumed = await readRollout(kc);
