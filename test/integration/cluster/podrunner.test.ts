@@ -330,7 +330,15 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
       },
       { timeoutMs: 120_000, intervalMs: 1000 },
     );
+    const before = (await readCluster(kc, NS, NAME)).status as Record<string, unknown>;
     const { writes } = await new AuditWrites(cp).during({ userAgent: AGENTS.cluster }, () => r.reconcile(`${NS}/${NAME}`));
+    if (writes.length) {
+      // Say what moved (CI once saw one status write here that a re-run did not repeat): churn, or the world changing.
+      const after = (await readCluster(kc, NS, NAME)).status as Record<string, unknown>;
+      const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])];
+      for (const k of keys.filter((k) => JSON.stringify(before?.[k]) !== JSON.stringify(after?.[k])))
+        log(`  status.${k}: ${JSON.stringify(before?.[k])} -> ${JSON.stringify(after?.[k])}`);
+    }
     assertWriteCount(writes, 0, 'a steady pass');
   });
 
