@@ -3,34 +3,23 @@
 // the process pod runner, which serves the kubelet's containerLogs endpoint. In code-server, "Show Control-Plane Pod
 // Logs" on the cluster's tree node streams it: editor → meta kube-apiserver (pods/log) → the runner's kubelet endpoint.
 //
-// The lightest real setup, as in test/integration/cluster/podrunner.test.ts: the EtcdCluster is a plain etcd process
-// marked Available by the test (no etcd operator), and a loopback TCP proxy plays the load balancer in front of the
-// apiserver pod. The extension's own reconcilers are off (the cluster operator runs here), leaving the two cores to
-// code-server and the business apiserver. Screenshots go to $KOKPIT_UI_OUT (default /tmp/kokpit-ui).
+// The lightest real setup (test/ui/support/business-control-plane.ts, as in test/integration/cluster/podrunner.test.ts):
+// the EtcdCluster is a plain etcd process marked Available by the test (no etcd operator), and a loopback TCP proxy
+// plays the load balancer in front of the apiserver pod. The extension's own reconcilers are off (the cluster operator
+// runs here), leaving the two cores to code-server and the business apiserver. Screenshots go to $KOKPIT_UI_OUT
+// (default /tmp/kokpit-ui).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CoreV1Api, type KubeConfig, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
-import { loadKubeConfig, makeObjectApi, readObject, applyObject } from '../../src/kube';
-import { startClusterOperator, type ClusterOperator } from '../../src/operators/cluster/operator';
-import { startPodRunner, type PodRunner } from '../../src/podrunner';
-import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../src/controlplane';
-import {
-  availableEtcdCluster,
-  businessCluster,
-  ensureNamespace,
-  installDefaultVersions,
-  startLoopbackLB,
-  startPlainEtcd,
-  type PlainEtcd,
-} from '../integration/cluster/support';
-import { reportFailure, startEditorSession, type EditorSession } from './support/editor-session';
-import { prepareUiRun, removeUiRun } from './support/ui-tier';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { waitFor } from '../../src/controlplane';
+import { startBusinessControlPlane, type BusinessControlPlane } from './support/business-control-plane';
+import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
+import { prepareUiRun } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
 const NS = 'logs';
 const NAME = 'biz';
-const APISERVER = `kokpit.dev/cluster=${NAME},kokpit.dev/component=apiserver`;
 // A Service created in the business cluster: its apiserver logs the ClusterIP it allocates ("allocated clusterIPs").
 const PROBE = 'ui-log-probe';
 // A business apiserver started on a busy two-core machine next to code-server.
@@ -42,56 +31,16 @@ const log = (line: string) => console.log(`      [ui] ${line}`);
 
 describe('ui: a business cluster’s kube-apiserver log streams into the editor (code-server)', function () {
   this.timeout(12 * 60_000);
-  let cp: ControlPlane | undefined;
-  let etcd: PlainEtcd | undefined;
-  let runner: PodRunner | undefined;
-  let lb: Awaited<ReturnType<typeof startLoopbackLB>> | undefined;
-  let operator: ClusterOperator | undefined;
+  let biz: BusinessControlPlane | undefined;
   let session: EditorSession | undefined;
-  let kc: KubeConfig;
   let wb: Workbench;
   let dir: string;
   let pod: V1Pod;
 
   before(async function () {
     dir = prepareUiRun('kokpit-ui-logs-');
-
     // 1. Meta cluster, plain etcd, the pod runner with its kubelet endpoint, the cluster operator, a BusinessCluster.
-    [cp, etcd] = await Promise.all([startControlPlane({ controllers: true, log }), startPlainEtcd()]);
-    kc = cp.kubeConfig();
-    await installCRDs(kc);
-    await ensureNamespace(kc, NS);
-    await installDefaultVersions(kc);
-    await availableEtcdCluster(kc, NS, 'shared', etcd);
-    const runnerLog = path.join(dir, 'pod-runner.log');
-    runner = await startPodRunner({
-      kubeConfig: kc,
-      nodeName: 'ui-logs-node',
-      stateDir: path.join(dir, 'runner'),
-      bindUnscheduledPods: true,
-      restartBackoff: { initialMs: 500, maxMs: 5000 },
-      stopGraceMs: 3000,
-      kubelet: cp.kubelet,
-      log: (l) => fs.appendFileSync(runnerLog, `${new Date().toISOString()} ${l}\n`),
-    });
-    lb = await startLoopbackLB(kc, NS, APISERVER, 6443);
-    const quiet = () => undefined;
-    operator = await startClusterOperator({
-      kc,
-      hostEndpoint: () => lb!.url,
-      waitRequeueMs: 2000,
-      log: { info: quiet, debug: quiet, warn: (m) => log(`operator: ${m}`), error: (m) => log(`operator: ${m}`) },
-    });
-    await applyObject(
-      makeObjectApi(kc),
-      businessCluster(NAME, NS, {
-        version: 'v1.33.13',
-        etcd: { clusterRef: { name: 'shared' } },
-        apiServer: { service: { type: 'ClusterIP' } },
-      }),
-      { fieldManager: 'kokpit-test' },
-    );
-    log(`pod runner log ${runnerLog}`);
+    biz = await startBusinessControlPlane({ dir, namespace: NS, name: NAME, log });
 
     // 2. code-server with the packaged extension, connected to the meta cluster; its reconcilers stay off.
     const workspace = path.join(dir, 'workspace');
@@ -99,42 +48,21 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
     session = await startEditorSession({
       dir,
       workspace,
-      kubeconfigPath: cp.kubeconfigPath,
+      kubeconfigPath: biz.cp.kubeconfigPath,
       settings: { 'kokpit.reconcilers.autoStart': false },
       log,
     });
     wb = session.wb;
   });
 
-  after(async function () {
-    await session?.stop();
-    await operator?.stop();
-    await lb?.stop();
-    await runner?.stop().catch(() => undefined);
-    await Promise.all([cp?.stop(), etcd?.stop()]);
-    removeUiRun(dir);
-  });
-
-  afterEach(async function () {
-    await reportFailure(this.currentTest, session, log);
-  });
-
-  /** The business cluster's admin kubeconfig, from the Secret the cluster operator wrote. */
-  const adminKubeConfig = async (): Promise<KubeConfig | undefined> => {
-    const s = await readObject<KubernetesObject & { data?: Record<string, string> }>(makeObjectApi(kc), {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: `${NAME}-admin-kubeconfig`, namespace: NS },
-    });
-    return s?.data?.value ? loadKubeConfig({ kubeconfigYaml: Buffer.from(s.data.value, 'base64').toString('utf8') }) : undefined;
-  };
+  editorSuiteHooks(() => ({ session, then: [biz], dir }), log);
 
   it('the business kube-apiserver runs as a pod-runner pod and answers through its admin kubeconfig', async () => {
     const t0 = Date.now();
     await waitFor(
       'the business apiserver answers /version through the admin kubeconfig',
       async () => {
-        const bkc = await adminKubeConfig();
+        const bkc = await biz!.adminKubeConfig();
         if (!bkc) return undefined;
         return (await bkc
           .makeApiClient(CoreV1Api)
@@ -146,10 +74,10 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
       { timeoutMs: START_MS, intervalMs: 1000 },
     );
     log(`business apiserver answered after ${Date.now() - t0} ms`);
-    const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: APISERVER });
+    const pods = await biz!.kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS, labelSelector: biz!.apiserverSelector });
     pod = pods.items.find((p) => p.status?.phase === 'Running')!;
     assert.ok(pod, `a running apiserver pod: ${JSON.stringify(pods.items.map((p) => [p.metadata?.name, p.status?.phase]))}`);
-    const file = runner!.logFile(NS, pod.metadata!.name!, 'kube-apiserver');
+    const file = biz!.runner.logFile(NS, pod.metadata!.name!, 'kube-apiserver');
     assert.ok(file && KLOG.test(fs.readFileSync(file, 'utf8')), `the runner keeps the apiserver's klog output in ${file}`);
   });
 
@@ -199,13 +127,13 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
     log(`screenshot: ${await wb.screenshot('logs-1-apiserver-log')}`);
 
     // Following: a Service created in the business cluster makes its apiserver log a new line, which then shows.
-    const bkc = (await adminKubeConfig())!;
+    const bkc = (await biz!.adminKubeConfig())!;
     await bkc.makeApiClient(CoreV1Api).createNamespacedService({
       namespace: 'default',
       body: { metadata: { name: PROBE }, spec: { ports: [{ port: 80 }] } },
     });
     const written = Date.now();
-    const file = runner!.logFile(NS, podName, 'kube-apiserver')!;
+    const file = biz!.runner.logFile(NS, podName, 'kube-apiserver')!;
     await waitFor('the apiserver logs the probe Service', async () => fs.readFileSync(file, 'utf8').includes(PROBE) || undefined, {
       timeoutMs: STEP_MS,
       intervalMs: 200,
