@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
 import { runCli } from '../../src/cli/main';
 import { ensureNamespace } from '../integration/cluster/support';
-import { startMulticlusterEnv, type MulticlusterEnv } from '../integration/multicluster/support';
+import { startMulticlusterEnv, webAppManifests, type MulticlusterEnv } from '../integration/multicluster/support';
 import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
 import { prepareUiRun } from './support/ui-tier';
 import { type Workbench } from './support/workbench';
@@ -28,26 +28,7 @@ const DEV = 'dev-1';
 const PROD = 'prod-1';
 const DEPLOY_FILE = 'web-app.yaml';
 const WORK = 'web-app';
-const FILE = `apiVersion: v1
-kind: Namespace
-metadata: {name: web}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: settings, namespace: web}
-data: {greeting: hello from the hub}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: registry.k8s.io/pause:3.10}]
-`;
+const FILE = webAppManifests('web');
 // OCM's work agent applies, then reports status every few seconds, and the Deployment's replicas come from the
 // business cluster's controller-manager: minutes on a loaded machine.
 const OCM_MS = 300_000;

@@ -19,32 +19,12 @@ import { waitFor } from '../../../src/controlplane';
 import { readObject } from '../../../src/kube';
 import { managedClusterName } from '../../../src/operators/multicluster/names';
 import { ensureNamespace } from '../cluster/support';
-import { cond, startMulticlusterEnv, type MC, type MulticlusterEnv } from './support';
+import { cond, startMulticlusterEnv, webAppManifests, type MC, type MulticlusterEnv } from './support';
 
 const NS = 'fleet';
 const HUB_NS = 'apps';
 const API = 'kokpit.dev/v1alpha1';
-const FILE = `
-apiVersion: v1
-kind: Namespace
-metadata: {name: demo}
----
-apiVersion: v1
-kind: ConfigMap
-metadata: {name: settings, namespace: demo}
-data: {greeting: hello from the hub}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: demo}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers: [{name: web, image: registry.k8s.io/pause:3.10}]
-`;
+const FILE = webAppManifests('demo');
 
 /** All three objects there, none being deleted. */
 const ALL = /^ns,cm,deploy$/;

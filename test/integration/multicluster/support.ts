@@ -189,3 +189,30 @@ export async function startMulticlusterEnv(o: MulticlusterEnvOptions): Promise<M
 
   return { cp, kc, runner: runner!, log, elapsed, objects, businessKubeConfig, waitAvailable, stop };
 }
+
+/**
+ * What the deploy tests place on business clusters (`kokpit deploy`, "Deploy to Clusters…"): a Namespace, a ConfigMap
+ * and a 2-replica Deployment in it, whose status OCM feeds back (`Replicas=2`).
+ */
+export function webAppManifests(namespace: string): string {
+  return `apiVersion: v1
+kind: Namespace
+metadata: {name: ${namespace}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: ${namespace}}
+data: {greeting: hello from the hub}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: ${namespace}}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: registry.k8s.io/pause:3.10}]
+`;
+}
