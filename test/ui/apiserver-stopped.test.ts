@@ -12,8 +12,8 @@ import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/c
 import { makeObjectApi, readObject } from '../../src/kube';
 import { API_VERSION, type BusinessCluster } from '../../src/api';
 import { waitFor } from '../../src/controlplane';
-import { startBusinessControlPlane, type BusinessControlPlane } from './support/business-control-plane';
-import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
+import { startBusinessControlPlane, startEditorOn, type BusinessControlPlane } from './support/business-control-plane';
+import { editorSuiteHooks, type EditorSession } from './support/editor-session';
 import { prepareUiRun } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
@@ -82,16 +82,7 @@ describe('ui: a business kube-apiserver process stopped turns its dashboard row 
     biz = await startBusinessControlPlane({ dir, namespace: NS, name: NAME, log });
     // Each change of the status as the test sees it, read every 100 ms (the times printed below are measured from these).
     poller = pollStatus(biz.kc, seen);
-    const workspace = `${dir}/workspace`;
-    fs.mkdirSync(workspace);
-    session = await startEditorSession({
-      dir,
-      workspace,
-      kubeconfigPath: biz.cp.kubeconfigPath,
-      // The cluster operator runs in this process; the editor's own reconcilers would be a second one.
-      settings: { 'kokpit.reconcilers.autoStart': false },
-      log,
-    });
+    session = await startEditorOn(biz, dir, log);
     wb = session.wb;
   });
 

@@ -10,11 +10,10 @@
 // (default /tmp/kokpit-ui).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { waitFor } from '../../src/controlplane';
-import { startBusinessControlPlane, type BusinessControlPlane } from './support/business-control-plane';
-import { editorSuiteHooks, startEditorSession, type EditorSession } from './support/editor-session';
+import { startBusinessControlPlane, startEditorOn, type BusinessControlPlane } from './support/business-control-plane';
+import { editorSuiteHooks, type EditorSession } from './support/editor-session';
 import { prepareUiRun } from './support/ui-tier';
 import { STEP_MS, type Workbench } from './support/workbench';
 
@@ -43,15 +42,7 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
     biz = await startBusinessControlPlane({ dir, namespace: NS, name: NAME, log });
 
     // 2. code-server with the packaged extension, connected to the meta cluster; its reconcilers stay off.
-    const workspace = path.join(dir, 'workspace');
-    fs.mkdirSync(workspace);
-    session = await startEditorSession({
-      dir,
-      workspace,
-      kubeconfigPath: biz.cp.kubeconfigPath,
-      settings: { 'kokpit.reconcilers.autoStart': false },
-      log,
-    });
+    session = await startEditorOn(biz, dir, log);
     wb = session.wb;
   });
 

@@ -11,6 +11,7 @@ import { applyObject, loadKubeConfig, makeObjectApi, readObject } from '../../..
 import { startClusterOperator, type ClusterOperator } from '../../../src/operators/cluster/operator';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { installCRDs, startControlPlane, type ControlPlane } from '../../../src/controlplane';
+import { startEditorSession, type EditorSession } from './editor-session';
 import {
   availableEtcdCluster,
   businessCluster,
@@ -102,4 +103,20 @@ export async function startBusinessControlPlane(opts: {
     await stop();
     throw e;
   }
+}
+
+/**
+ * code-server with the packaged extension in `dir/workspace`, connected to the business control plane's meta cluster,
+ * its own reconcilers off: the cluster operator runs in the test process, and the editor's would be a second one.
+ */
+export async function startEditorOn(biz: BusinessControlPlane, dir: string, log: (line: string) => void): Promise<EditorSession> {
+  const workspace = path.join(dir, 'workspace');
+  fs.mkdirSync(workspace);
+  return startEditorSession({
+    dir,
+    workspace,
+    kubeconfigPath: biz.cp.kubeconfigPath,
+    settings: { 'kokpit.reconcilers.autoStart': false },
+    log,
+  });
 }
