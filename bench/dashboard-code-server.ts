@@ -6,6 +6,14 @@
 //   update_ms: from writing one cluster's status (phase Degraded, through /status) to its row showing it in the webview,
 //     a frame later: the apiserver's watch, the extension host, postMessage and the page. --reps writes, median.
 // Both are read on this process's clock, polled in the webview by CDP evaluations back to back (a few ms each).
+// The page's own clock (User Timing marks media/dashboard.js makes, read from the webview's frame after each of the above):
+//   webview_first_render_ms: from the first 'rows' message (every cluster) arriving in the page to its table in the DOM
+//     and a frame later (rAF + a task, as bench/dashboard.ts): the webview's own render, without the host around it.
+//   webview_load_to_snapshot_ms: from the webview frame's timeOrigin (its navigation start) to that message arriving:
+//     loading the page's HTML, CSS and script, its 'ready', and the extension's feed of every row.
+//   open_to_webview_start_ms: from the palette click to that timeOrigin (wall clock): VS Code creating the webview.
+//   webview_update_render_ms: from an 'update' message holding the written cluster arriving to it rendered, a frame
+//     later; median of the --reps writes (missed when a newer update came in the same frame; the count is printed).
 // Beside them, the same page's first render and update in plain chromium (bench/dashboard.ts, --baseline-reps).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -74,6 +82,49 @@ async function shown(frame: Frame, check: string, timeoutMs: number): Promise<nu
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (x: number) => +x.toFixed(1);
+
+type Mark = { startTime: number; detail: { rows?: number; seq?: number; ids?: string[] } | null };
+
+type Marks = { timeOrigin: number; byName: Record<string, Mark | undefined> };
+
+/**
+ * The page's User Timing marks (media/dashboard.js) by name, the most recent of each, and the frame's timeOrigin; read
+ * again for up to a second until `names` are all there (the page makes its rendered mark in the task after the frame).
+ */
+async function marks(frame: Frame, names: string[]): Promise<Marks> {
+  for (const deadline = Date.now() + 1000; ; await new Promise((r) => setTimeout(r, 20))) {
+    const m = (await frame.evaluate(
+      `({ timeOrigin: performance.timeOrigin, byName: Object.fromEntries(performance.getEntriesByType('mark')` +
+        `.filter((m) => m.name.startsWith('kokpit:')).map((m) => [m.name, { startTime: m.startTime, detail: m.detail }])) })`,
+    )) as Marks;
+    if (names.every((n) => m.byName[n]) || Date.now() > deadline) return m;
+  }
+}
+
+/** The page's first render of its first snapshot (null when a mark is missing: the run goes on, the log says so). */
+async function firstRenderMarks(frame: Frame, opened: number, log: (l: string) => void) {
+  const { timeOrigin, byName } = await marks(frame, ['kokpit:snapshot-received', 'kokpit:first-render']);
+  const received = byName['kokpit:snapshot-received'];
+  const rendered = byName['kokpit:first-render'];
+  if (!received || !rendered) log(`the webview's first-render marks are missing: ${JSON.stringify(byName)}`);
+  return {
+    webview_first_render_ms: received && rendered ? round(rendered.startTime - received.startTime) : null,
+    webview_load_to_snapshot_ms: received ? round(received.startTime) : null,
+    open_to_webview_start_ms: round(timeOrigin - opened),
+    // The rows in that first snapshot: every cluster, unless the extension had not listed them all when the page was ready.
+    webview_snapshot_rows: received?.detail?.rows ?? null,
+  };
+}
+
+/** The page's render of the latest update, if that update holds `id` (undefined when a newer one replaced it). */
+async function updateRenderMark(frame: Frame, id: string): Promise<number | undefined> {
+  const { byName } = await marks(frame, ['kokpit:update-received', 'kokpit:update-rendered']);
+  const received = byName['kokpit:update-received'];
+  const rendered = byName['kokpit:update-rendered'];
+  if (!received || !rendered || rendered.detail?.seq !== received.detail?.seq || !received.detail?.ids?.includes(id)) return undefined;
+  return round(rendered.startTime - received.startTime);
+}
 
 export async function runInCodeServer(clusters: number, reps: number): Promise<Record<string, unknown>> {
   const log = (l: string) => process.stderr.write(`[dashboard bench] ${l}\n`);
@@ -118,9 +169,12 @@ export async function runInCodeServer(clusters: number, reps: number): Promise<R
       `document.querySelectorAll('#fleet tbody tr[data-id]').length >= 30`;
     const firstRender = (await shown(frame, all, 120_000)) - opened;
     log(`open → ${clusters} rows: ${firstRender} ms`);
+    const webview = await firstRenderMarks(frame, opened, log);
+    log(`the webview's own marks: ${JSON.stringify(webview)}`);
 
     const api = kc.makeApiClient(CustomObjectsApi);
     const updates: number[] = [];
+    const webviewUpdates: number[] = [];
     for (let r = 0; r < reps; r++) {
       // Spread over the fleet; a Degraded cluster sorts first, so its row is in the rendered window.
       const n = name(Math.floor(((r + 0.5) * clusters) / reps));
@@ -135,8 +189,10 @@ export async function runInCodeServer(clusters: number, reps: number): Promise<R
       await writeStatus(api, n, { ...current, status: businessCluster(n, NS, 'Degraded').status });
       const row = `document.querySelector('tr[data-id="${NS}/${n}"]')`;
       updates.push((await shown(frame, `!!${row} && ${row}.cells[1].textContent.includes('Degraded')`, 60_000)) - written);
+      const own = await updateRenderMark(frame, `${NS}/${n}`);
+      if (own !== undefined) webviewUpdates.push(own);
     }
-    log(`updates: ${JSON.stringify(updates)} ms`);
+    log(`updates: ${JSON.stringify(updates)} ms; in the webview: ${JSON.stringify(webviewUpdates)} ms`);
     await wb.screenshot('dashboard-bench');
     return {
       clusters,
@@ -146,6 +202,10 @@ export async function runInCodeServer(clusters: number, reps: number): Promise<R
       update_ms: median(updates),
       update_ms_all: updates,
       update_max_ms: Math.max(...updates),
+      ...webview,
+      webview_update_render_ms: webviewUpdates.length ? median(webviewUpdates) : null,
+      webview_update_render_ms_all: webviewUpdates,
+      webview_update_marks_missed: reps - webviewUpdates.length,
       screenshot: path.join(UI_OUT, 'dashboard-bench.png'),
     };
   } finally {

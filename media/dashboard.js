@@ -407,16 +407,33 @@
     if (stop) stop.tabIndex = 0;
   }
 
+  // ---- User Timing marks (read by bench/dashboard-code-server.ts) ----
+  // The first 'rows' message on arrival, and its table rendered: in the DOM, then a frame (rAF and a task); the same
+  // for the latest update (the marks of the one before are cleared; `seq` tells a rendered mark whose update it is).
+  const afterFrame = (f) => requestAnimationFrame(() => setTimeout(f));
+  let snapshotMarked = false;
+  let updateSeq = 0;
+
   window.addEventListener('message', (ev) => {
     const m = ev.data;
     if (m.type === 'rows') {
+      const first = !snapshotMarked;
+      const detail = { rows: m.rows.length };
+      if (first) performance.mark('kokpit:snapshot-received', { detail });
+      snapshotMarked = true;
       renderAll(m.rows, m.message);
+      if (first) afterFrame(() => performance.mark('kokpit:first-render', { detail }));
     } else if (m.type === 'update') {
+      const detail = { seq: ++updateSeq, ids: m.updates.map((u) => u.id) };
+      performance.clearMarks('kokpit:update-received');
+      performance.clearMarks('kokpit:update-rendered');
+      performance.mark('kokpit:update-received', { detail });
       let moved = false;
       for (const u of m.updates) moved = applyUpdate(u) || moved;
       if (moved) renderWindow(true);
       empty.hidden = entries.size > 0;
       showCount();
+      afterFrame(() => detail.seq === updateSeq && performance.mark('kokpit:update-rendered', { detail }));
     }
   });
 
