@@ -19,6 +19,9 @@ CACHE="${KOKPIT_CACHE_DIR:-$HOME/.cache/kokpit}"
 BIN="${KOKPIT_BIN_DIR:-$CACHE/bin}"
 WORK="$CACHE/images"
 NODE="${KOKPIT_NODE:-$(command -v node)}"
+# The Docker CLI, for the kind machine provider when the manager runs in a kind meta cluster (src/local/kind-in-cluster.ts:
+# the pod mounts the host engine's socket, as CAPD's controller does); the engine's own client, so the API versions agree.
+DOCKER_CLI="${KOKPIT_DOCKER_CLI:-$(command -v docker)}"
 VERSION=$(cd "$REPO" && node -p 'require("./package.json").version')
 TAG="kokpit.dev/kokpit-manager:$VERSION"
 KWOK=v0.7.0
@@ -42,7 +45,7 @@ ROOTFS=$(bash "$HERE/minbase-rootfs.sh")
 # The files that go in, and the stamp of their contents (paths inside the repository, not absolute ones).
 mapfile -t FILES < <(cd "$REPO" && { echo package.json; echo bin/kokpit.js; echo dist/cli.js;
   find dist/cli -name '*.mjs'; find dist/etcd3-proto config schemas -type f; } | sort)
-stamp=$( { (cd "$REPO" && sha256sum "${FILES[@]}"); sha256sum "$ROOTFS" "$NODE" "$BIN/kwok/$KWOK/kwok" "$BIN/etcdutl/$ETCD/etcdutl" "$0" |
+stamp=$( { (cd "$REPO" && sha256sum "${FILES[@]}"); sha256sum "$ROOTFS" "$NODE" "$DOCKER_CLI" "$BIN/kwok/$KWOK/kwok" "$BIN/etcdutl/$ETCD/etcdutl" "$0" |
   cut -d' ' -f1; } | sha256sum | cut -c1-16)
 if [ "$(docker image inspect -f '{{ index .Config.Labels "dev.kokpit.inputs" }}' "$TAG" 2>/dev/null || true)" = "$stamp" ]; then
   log "$TAG up to date"
@@ -58,6 +61,7 @@ chmod 0755 "$d" # the rootfs tar's "." (debootstrap's mktemp -d, 0700) is the im
 (cd "$REPO" && tar -c "${FILES[@]}") | tar -C "$d" -x --one-top-level=opt/kokpit --no-same-owner
 chmod -R a+rX,go-w "$d/opt/kokpit"
 install -m 0755 "$NODE" "$d/usr/local/bin/node"
+install -m 0755 "$DOCKER_CLI" "$d/usr/local/bin/docker"
 ln -sf /opt/kokpit/bin/kokpit.js "$d/usr/local/bin/kokpit"
 for c in "kwok:$KWOK" "etcdutl:$ETCD"; do
   install -D -m 0755 "$BIN/${c%%:*}/${c#*:}/${c%%:*}" "$d/usr/local/lib/kokpit/bin/${c%%:*}/${c#*:}/${c%%:*}"
@@ -70,6 +74,7 @@ echo 'nonroot:x:65532:' >>"$d/etc/group"
 CHROOT=$(command -v chroot)
 inroot() { env -i HOME=/tmp PATH=/usr/local/bin:/usr/bin:/bin KOKPIT_BIN_DIR=/usr/local/lib/kokpit/bin NODE_ENV=production "$CHROOT" "$@"; }
 inroot "$d" /usr/local/bin/node --version >/dev/null
+inroot "$d" /usr/local/bin/docker --version >/dev/null
 v=$(inroot --userspec=65532:65532 "$d" /usr/local/bin/kokpit --version) || true
 [ "$v" = "$VERSION" ] || { echo "kokpit --version inside the image's root filesystem said '$v', not $VERSION" >&2; exit 1; }
 

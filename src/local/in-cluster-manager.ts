@@ -3,7 +3,7 @@
 // election). In the sandbox the pod runner runs the image as this kokpit (podrunner/images.ts) and the pods reach
 // the API server as the kokpit-manager ServiceAccount (podrunner/in-cluster.ts).
 // test/integration/manager/in-cluster.test.ts proves the pods, the lease and the hand-over.
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { INSTALL_NAMESPACE, installManager, MANAGER_DEPLOYMENT, renderInstall } from './install';
 import { waitForManager } from './install-wait';
 
@@ -26,8 +26,13 @@ export function managerImage(): string {
  * pods holding the lease, stopping at once with the precise fault (an image the node cannot get, a crash loop) instead
  * of waiting out the timeout. Returns the lease holder's pod name.
  */
-export async function installInClusterManager(kc: KubeConfig, log: (line: string) => void, timeoutMs = 300_000): Promise<string> {
-  await installManager(kc, renderInstall(), log);
+export async function installInClusterManager(
+  kc: KubeConfig,
+  log: (line: string) => void,
+  timeoutMs = 300_000,
+  objects: KubernetesObject[] = renderInstall(),
+): Promise<string> {
+  await installManager(kc, objects, log);
   const holder = await waitForManager(kc, { timeoutMs, log });
   if (!holder) throw new Error(`no ${INSTALL_NAMESPACE}/${MANAGER_DEPLOYMENT} pod holds the lease (the Deployment has no replicas)`);
   return holder;

@@ -16,10 +16,12 @@ import { kokpitOperators } from '../manager/operators';
 import { KindProvider, META_CLUSTER_LABEL } from '../operators/machine/providers/kind';
 import { KwokProvider } from '../operators/machine/providers/kwok';
 import { kindControlPlaneNode, kindHostEndpoint, kindJoinEndpoint, type PortReservation } from '../providers/kind/config';
-import { loadKindImage } from '../providers/kind/cluster';
+import { kindNodeMounts, loadKindImage } from '../providers/kind/cluster';
 import { installInClusterManager, MANAGER_IMAGE_BUILD, managerImage, type ManagerPlacement } from './in-cluster-manager';
 import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
 import { startHostPathProvisioner } from './provisioner';
+import { renderInstall } from './install';
+import { DOCKER_SOCKET, kindInClusterObjects, MANAGER_UID, type KindInClusterInput } from './kind-in-cluster';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
 export interface KindEnvironmentOptions {
@@ -44,17 +46,23 @@ export interface KindEnvironment {
   stop(): Promise<void>;
 }
 
+/**
+ * Machine providers on the kind meta cluster `name`, for the manager on the host and in its pods alike: kind Machines
+ * are containers labelled as this meta cluster's (`kokpit down` removes them) that join through its control-plane node.
+ */
+export function kindMachineProviders(name: string) {
+  return {
+    kwok: new KwokProvider(),
+    kind: new KindProvider({ joinEndpoint: (c) => kindJoinEndpoint(c, name), labels: { [META_CLUSTER_LABEL]: name } }),
+  };
+}
+
 /** The operators with the kind runtime's ways of reaching etcd, business API servers and machines. */
 export function kindOperators(name: string, reservations: PortReservation[], backupRoot: string) {
   return kokpitOperators({
     etcd: { access: 'port-forward', backupRoot },
     cluster: { hostEndpoint: (_c, svc) => kindHostEndpoint(svc, reservations), nodesUseServiceEndpoint: true },
-    machine: {
-      providers: {
-        kwok: new KwokProvider(),
-        kind: new KindProvider({ joinEndpoint: (c) => kindJoinEndpoint(c, name), labels: { [META_CLUSTER_LABEL]: name } }),
-      },
-    },
+    machine: { providers: kindMachineProviders(name) },
   });
 }
 
@@ -111,6 +119,35 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
   }
 }
 
+/**
+ * What the in-cluster manager's pods need from this host (kind-in-cluster.ts): the Docker socket mounted into the
+ * kind node (a kind cluster made before, without it, is named with the fix), its group, and the backups directory
+ * owned by the user the pods run as.
+ */
+async function kindInClusterInput(name: string, backupDir: string): Promise<KindInClusterInput> {
+  const node = kindControlPlaneNode(name);
+  if (!(await kindNodeMounts(node))?.includes(DOCKER_SOCKET))
+    throw new Error(
+      `the kind node ${node} does not mount ${DOCKER_SOCKET}, which the in-cluster manager needs to make kind Machines ` +
+        `(the cluster was created by an earlier \`kokpit up\` without --manager in-cluster); recreate it: ` +
+        `\`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\`, then \`kokpit up --runtime kind --manager in-cluster\``,
+    );
+  let dockerSocketGid: number;
+  try {
+    dockerSocketGid = fs.statSync(DOCKER_SOCKET).gid;
+  } catch (e) {
+    throw new Error(
+      `cannot read ${DOCKER_SOCKET} (${(e as Error).message}): the in-cluster manager on kind needs the Docker engine's socket there`,
+      { cause: e },
+    );
+  }
+  const uid = process.getuid?.() ?? 0;
+  const runAs = uid > 0 ? { uid, gid: process.getgid?.() ?? uid } : { uid: MANAGER_UID, gid: MANAGER_UID };
+  fs.mkdirSync(backupDir, { recursive: true, mode: 0o700 });
+  if (uid === 0) fs.chownSync(backupDir, MANAGER_UID, MANAGER_UID);
+  return { kindCluster: name, backupDir, dockerSocketGid, runAs };
+}
+
 /** `--manager in-cluster`: the image into the kind node, then `kokpit install`, until a pod holds the lease. */
 async function startInClusterManager(
   o: KindEnvironmentOptions,
@@ -122,8 +159,9 @@ async function startInClusterManager(
     loadKindImage({ name: o.name, image, buildHint: MANAGER_IMAGE_BUILD }),
   );
   o.log.info(`${image}: kind load ${how}`);
-  const identity = await timed(`manager as 2 pods of ${MANAGER_NAMESPACE}/kokpit-manager (kokpit install)`, () =>
-    installInClusterManager(kc, (l) => o.log.info(`[install] ${l}`)),
+  const objects = kindInClusterObjects(renderInstall(), await kindInClusterInput(o.name, path.join(environmentDir(o.name), 'backups')));
+  const identity = await timed(`manager as 2 pods of ${MANAGER_NAMESPACE}/kokpit-manager (kokpit install, kind machines and backups)`, () =>
+    installInClusterManager(kc, (l) => o.log.info(`[install] ${l}`), undefined, objects),
   );
   // The Deployment replaces a pod that dies and the standby takes the lease: nothing here to fail.
   return { identity, lostLease: new Promise<string>(() => {}) };

@@ -1,4 +1,5 @@
 // `kokpit operator`: the manager (every kokpit reconciler) against any meta cluster, in the foreground.
+import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, VersionApi } from '@kubernetes/client-node';
 import { briefError, type Logger } from '../../controller/reconciler';
 import { loadKubeConfig } from '../../kube';
@@ -7,6 +8,7 @@ import { parseBindAddress } from '../../manager/endpoints';
 import { kokpitOperators, type KokpitOperatorsOptions } from '../../manager/operators';
 import { installCRDs } from '../../controlplane/crds';
 import { packageDir } from '../../local/assets';
+import { kindMachineProviders } from '../../local/kind-env';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { parseFlags, str, type FlagSpec } from '../args';
 import { KINDS } from '../../api/kinds';
@@ -28,6 +30,10 @@ interface Args {
   controllers: string[];
   /** BusinessCluster passes in flight at once; undefined: the cluster operator's default. */
   clusterWorkers?: number;
+  /** `--kind-cluster`: the meta cluster is this kind cluster; its kind Machines are labelled as its and join through its node. */
+  kindCluster?: string;
+  /** `--backup-dir`: where `Local` etcd snapshots go (default ~/.cache/kokpit/backups). */
+  backupDir?: string;
 }
 
 /** kube-controller-manager's `--controllers`, by operator: e.g. several managers, each running a part of kokpit. */
@@ -53,6 +59,9 @@ const FLAGS: FlagSpec[] = [
   { name: 'controllers', value: true },
   // kube-controller-manager's --concurrent-<resource>-syncs: how many BusinessClusters are reconciled at once.
   { name: 'concurrent-cluster-syncs', value: true },
+  // The manager as a pod of a kind meta cluster (`kokpit up --runtime kind --manager in-cluster`, src/local/kind-in-cluster.ts).
+  { name: 'kind-cluster', value: true },
+  { name: 'backup-dir', value: true },
 ];
 
 export function parseOperatorArgs(argv: string[]): Args {
@@ -86,7 +95,18 @@ export function parseOperatorArgs(argv: string[]): Args {
     probeAddress: address('health-probe-bind-address'),
     controllers: parseControllers(str(p, 'controllers')),
     clusterWorkers: concurrentSyncs(str(p, 'concurrent-cluster-syncs')),
+    ...kindFlags(p),
   };
+}
+
+function kindFlags(p: ReturnType<typeof parseFlags>): Pick<Args, 'kindCluster' | 'backupDir'> {
+  const kindCluster = str(p, 'kind-cluster');
+  if (kindCluster !== undefined && !/^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/.test(kindCluster))
+    throw new UsageError(`--kind-cluster must be a kind cluster name (lowercase letters, digits and dashes), got "${kindCluster}"`);
+  const backupDir = str(p, 'backup-dir');
+  if (backupDir !== undefined && !path.isAbsolute(backupDir))
+    throw new UsageError(`--backup-dir must be an absolute path, got "${backupDir}"`);
+  return { ...(kindCluster ? { kindCluster } : {}), ...(backupDir ? { backupDir } : {}) };
 }
 
 function concurrentSyncs(value: string | undefined): number | undefined {
@@ -178,7 +198,8 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal,
     kc,
     operators: kokpitOperators({
       ...embed,
-      etcd: { access: args.etcdAccess, ...embed.etcd },
+      etcd: { access: args.etcdAccess, ...(args.backupDir ? { backupRoot: args.backupDir } : {}), ...embed.etcd },
+      ...(args.kindCluster && !embed.machine ? { machine: { providers: kindMachineProviders(args.kindCluster) } } : {}),
       clusterWorkers: args.clusterWorkers ?? embed.clusterWorkers,
     }).filter((o) => args.controllers.includes(o.name.replace(/-operator$/, ''))),
     log,

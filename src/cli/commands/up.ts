@@ -55,6 +55,7 @@ import { runsBinary } from '../../controlplane/reaper';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { cliLogger } from './operator';
 import { defaultKubeconfigPath, readAdminKubeconfig, writePrivateFile } from './kubeconfig';
+import { kindInClusterMounts } from '../../local/kind-in-cluster';
 
 export type Runtime = 'kind' | 'sandbox';
 
@@ -105,9 +106,6 @@ export function parseUpArgs(argv: string[]): UpArgs {
   // `kokpit operator` (what the pods run) has no multicluster operator yet; the host manager does.
   if (manager === 'in-cluster' && p.flags['with-ocm'] === true)
     throw new UsageError('--with-ocm needs --manager host for now (the in-cluster manager runs no multicluster operator yet)');
-  // kind Machines are containers the host's Docker engine makes; the manager's (restricted) pod has no Docker.
-  if (manager === 'in-cluster' && str(p, 'runtime') === 'kind' && p.flags['with-sample'] === true)
-    throw new UsageError('--with-sample on kind needs --manager host for now (its kind Machines need Docker, which the pod has not)');
   return {
     name,
     config: str(p, 'config'),
@@ -221,7 +219,8 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, i
       name,
       nodeImage: k.nodeImage,
       ports: config.ports,
-      extraMounts: config.extraMounts,
+      // The in-cluster manager makes kind Machines through the host's Docker engine, as CAPD does (kind-in-cluster.ts).
+      extraMounts: [...(config.extraMounts ?? []), ...(a.manager === 'in-cluster' ? kindInClusterMounts() : [])],
       pinnedImages: k.pinnedImages,
       sharedDir: k.backups,
     }),

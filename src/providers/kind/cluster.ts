@@ -263,6 +263,26 @@ export async function removeLabelledContainers(label: string, value: string, o: 
   return names;
 }
 
+/** The container paths a kind node mounts from the host (`docker container inspect`); undefined when there is no such node. */
+export async function kindNodeMounts(node: string, o: KindToolOptions = {}): Promise<string[] | undefined> {
+  const r = await exec(
+    o.runner ?? execaRunner,
+    o.docker ?? 'docker',
+    ['container', 'inspect', '--format', '{{json .Mounts}}', node],
+    30_000,
+    INSTALL_DOCKER,
+  );
+  if (r.exitCode !== 0) return undefined;
+  try {
+    return (JSON.parse(r.stdout || '[]') as Array<{ Destination?: string }>).map((m) => m.Destination ?? '').filter(Boolean);
+  } catch {
+    throw new KindError(
+      `\`docker container inspect ${node}\` printed what is not its --format: ${tail(r.stdout, 1)}`,
+      'Check `docker info`',
+    );
+  }
+}
+
 /** Containers left of the given names (machines of business clusters: kind provider containers). */
 export async function leftoverContainers(names: string[], o: KindToolOptions = {}): Promise<string[]> {
   if (!names.length) return [];

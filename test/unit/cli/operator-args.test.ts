@@ -31,3 +31,27 @@ describe('kokpit operator: --concurrent-cluster-syncs', () => {
       );
   });
 });
+
+describe('kokpit operator: --kind-cluster and --backup-dir (the manager as pods of a kind meta cluster)', () => {
+  it('are unset unless given; a kind cluster name and an absolute path', () => {
+    const none = parseOperatorArgs([]);
+    assert.equal(none.kindCluster, undefined);
+    assert.equal(none.backupDir, undefined);
+    const a = parseOperatorArgs(['--kind-cluster=kokpit-e2e', '--backup-dir=/root/.local/state/kokpit/e2e/backups']);
+    assert.equal(a.kindCluster, 'kokpit-e2e');
+    assert.equal(a.backupDir, '/root/.local/state/kokpit/e2e/backups');
+  });
+
+  it('refuses a name kind would not make and a relative backup directory', () => {
+    for (const bad of ['Kokpit', 'a_b', '-x', 'a'.repeat(41)])
+      assert.throws(
+        () => parseOperatorArgs([`--kind-cluster=${bad}`]),
+        (e: Error) => e instanceof UsageError && /--kind-cluster must be a kind cluster name/.test(e.message),
+        bad,
+      );
+    assert.throws(
+      () => parseOperatorArgs(['--backup-dir', 'backups']),
+      (e: Error) => e instanceof UsageError && /--backup-dir must be an absolute path, got "backups"/.test(e.message),
+    );
+  });
+});
