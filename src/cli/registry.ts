@@ -128,8 +128,9 @@ export const COMMANDS: CommandEntry[] = [
       '          [--version V] [--nodes N] [--manager host|in-cluster] [--with-ocm]\n\n' +
       '--with-ocm (sandbox): the Open Cluster Management hub in the meta cluster, every business cluster a ManagedCluster.\n' +
       "--version: the meta cluster's Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n" +
-      '--manager in-cluster (sandbox): the manager as the 2 pods `kokpit install` creates, run by the pod runner (default: host,\n' +
-      'in the `kokpit up` process).\n' +
+      '--manager in-cluster: the manager as the 2 pods `kokpit install` creates (default: host, in the `kokpit up` process). Sandbox:\n' +
+      "run by the pod runner. kind: pods of the kind node that mount the host's Docker socket for kind Machines, as Cluster API's\n" +
+      "Docker provider does, and the environment's backups directory (the namespace then enforces the privileged Pod Security level).\n" +
       'Runtime: kind when Docker is reachable and `kind` is on PATH, else the sandbox (no Docker: etcd,\n' +
       "kube-apiserver and kube-controller-manager as local processes; business clusters' etcd and control-plane\n" +
       "pods run as real local processes through kokpit's pod runner; worker nodes are simulated).\n" +
@@ -228,7 +229,7 @@ export const COMMANDS: CommandEntry[] = [
     usage:
       'kokpit rollout create [NAME] --to VERSION | --addon NAME=VERSION --selector k=v[,k=v] [--waves 1,25%,100%] [--soak 10m]\n' +
       '                      [--max-failures 0] [--max-concurrency 1] [--deadline 30m] [-n NAMESPACE] [--ignore-windows]\n' +
-      '                      [--include-machines] [--dry-run]\n' +
+      '                      [--include-machines] [--not-ready-grace 2m] [--dry-run]\n' +
       '       kokpit rollout status NAME [--watch]\n' +
       '       kokpit rollout pause|resume|retry NAME\n' +
       '       (each with [--kubeconfig FILE] [--context NAME] [--name ENV])\n\n' +
@@ -236,6 +237,8 @@ export const COMMANDS: CommandEntry[] = [
       'kokpit.dev/wave=<wave-N> are put in that wave. A wave starts when every cluster of the one before is Ready at the\n' +
       'target for --soak, failed or skipped. --dry-run prints the wave plan. retry puts skipped and failed clusters back in line.\n' +
       'A cluster starts only inside its maintenance windows (BusinessCluster spec.maintenance.windows) unless --ignore-windows.\n' +
+      'A cluster not Ready at its turn is waited for up to --not-ready-grace (default 2m; 0s skips it at once), holding no\n' +
+      'concurrency slot, then skipped.\n' +
       "--addon moves the pin (spec.addons[].version) of the clusters that list the addon. --include-machines: a cluster's\n" +
       "MachineSets' kubelet follows its control plane before the cluster counts as done.",
     load: async () =>

@@ -22,7 +22,7 @@ import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } f
 import { startHostPathProvisioner } from './provisioner';
 import { renderInstall } from './install';
 import { DOCKER_SOCKET, kindInClusterObjects, MANAGER_UID, type KindInClusterInput } from './kind-in-cluster';
-import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
+import { DEFAULT_ENV_NAME, environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
 export interface KindEnvironmentOptions {
   name: string;
