@@ -109,6 +109,15 @@ export const FleetRolloutSpec = Struct(
       default: '30m',
       description: 'How long one cluster may take to reach Ready at the target before it counts as failed (never infinite).',
     }),
+    notReadyGrace: Type.Optional(
+      Type.String({
+        pattern: DURATION,
+        default: '2m',
+        description:
+          'How long a cluster that is not Ready when its turn comes is waited for before it is skipped; `0s` skips it at once. ' +
+          'The wait is shown on its row and it holds no concurrency slot (other clusters of the wave start meanwhile).',
+      }),
+    ),
     paused: Type.Boolean({ default: false, description: 'Start no new cluster (clusters already upgrading finish).' }),
     ignoreWindows: Type.Optional(
       Type.Boolean({
@@ -143,6 +152,12 @@ export const RolloutClusterStatus = Struct({
   startedAt: Type.Optional(Type.String({ format: 'date-time' })),
   readySince: Type.Optional(
     Type.String({ format: 'date-time', description: 'When it was first seen Ready at the target (the soak counts from here).' }),
+  ),
+  waitingSince: Type.Optional(
+    Type.String({
+      format: 'date-time',
+      description: 'When the row was first seen not Ready at its turn (spec.notReadyGrace counts from here); unset once it moves on.',
+    }),
   ),
   finishedAt: Type.Optional(Type.String({ format: 'date-time' })),
   message: Type.Optional(Type.String()),

@@ -127,7 +127,8 @@ function rowNode(waveId: string, c: RolloutClusterStatus): FleetNode {
     parentId: waveId,
     kind: 'rolloutCluster',
     label: rowKey(c),
-    description: [c.state, versions].filter(Boolean).join(' · '),
+    // A row waiting for its cluster to be Ready says so; its message (the tooltip) says why and until when.
+    description: [c.state, c.waitingSince ? 'waiting for Ready' : undefined, versions].filter(Boolean).join(' · '),
     tooltip: [c.message, times].filter(Boolean).join('\n') || c.state,
     status: ROW_STATUS[c.state],
     contextValue: `kokpit.rolloutCluster.${c.state.toLowerCase()}`,
@@ -160,7 +161,8 @@ export function mentions(r: FleetRollout): Map<string, RolloutMention> {
 /**
  * The version a cluster is moving to, for its node's description: `→ v1.33.13` while upgrading, with
  * `(soaking)` after it is Ready there, and `(wave-2, pending)` while its wave has not reached it in a rollout
- * still running. Undefined when no running rollout is moving it.
+ * still running (`(wave-2, waiting for Ready)` once its turn came while it was not Ready). Undefined when no running
+ * rollout is moving it.
  */
 export function movingTo(ms: Iterable<RolloutMention>): { text: string; tooltip: string } | undefined {
   const running = [...ms].filter((m) => m.phase !== 'Succeeded' && m.phase !== 'Failed');
@@ -170,7 +172,8 @@ export function movingTo(ms: Iterable<RolloutMention>): { text: string; tooltip:
     running.find((m) => m.row.state === 'Pending');
   if (!pick) return undefined;
   const to = pick.addon && pick.row.to ? `${pick.addon} ${pick.row.to}` : (pick.row.to ?? pick.target);
-  const suffix = pick.row.state === 'Soaking' ? ' (soaking)' : pick.row.state === 'Pending' ? ` (${pick.row.wave}, pending)` : '';
+  const pending = pick.row.waitingSince ? 'waiting for Ready' : 'pending';
+  const suffix = pick.row.state === 'Soaking' ? ' (soaking)' : pick.row.state === 'Pending' ? ` (${pick.row.wave}, ${pending})` : '';
   return { text: `→ ${to}${suffix}`, tooltip: `FleetRollout ${pick.rollout}: wave ${pick.row.wave}, ${pick.row.state}` };
 }
 

@@ -7,10 +7,10 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { controlRollout } from '../../actions/rollout-actions';
 import { API_VERSION, type Addon, type BusinessCluster, type FleetRollout, type FleetRolloutSpec, type KubernetesVersion } from '../../api';
 import { createObject, describeKubeError, listObjects, makeObjectApi, readObject } from '../../kube';
-import { assignWaves, clusterFacts, matchesClusters, selects } from '../../operators/rollout/render/plan';
+import { assignWaves, clusterFacts, graceOf, matchesClusters, selects } from '../../operators/rollout/render/plan';
 import { addonTargetProblem, lacksAddon, positionOf, targetWords } from '../../operators/rollout/render/target';
 import { windowState } from '../../validation/rules/maintenance';
-import { rolloutSpecProblems } from '../../validation/rules/rollout';
+import { durationMs, rolloutSpecProblems } from '../../validation/rules/rollout';
 import { checkCatalog } from '../../operators/cluster/versions';
 import { META_FLAGS, metaCluster, parseFlags, str, type Parsed } from '../args';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
@@ -56,6 +56,9 @@ export function specFromFlags(p: Parsed): FleetRolloutSpec {
     .split(',')
     .map((w, i) => ({ name: `wave-${i + 1}`, clusters: size(w.trim()), maxConcurrency, soak }));
   const namespace = str(p, 'namespace');
+  const grace = str(p, 'not-ready-grace');
+  if (grace !== undefined && durationMs(grace) === undefined)
+    throw new UsageError(`--not-ready-grace takes a duration such as 2m, 90s or 0s (skip at once), got "${grace}"`);
   return {
     target,
     clusters: { selector: { matchLabels: parseSelector(selector) }, ...(namespace ? { namespaces: [namespace] } : {}) },
@@ -63,6 +66,7 @@ export function specFromFlags(p: Parsed): FleetRolloutSpec {
     maxFailures: size(str(p, 'max-failures') ?? '0'),
     progressDeadline: str(p, 'deadline') ?? '30m',
     paused: false,
+    ...(grace !== undefined ? { notReadyGrace: grace } : {}),
     ...(p.flags['ignore-windows'] === true ? { ignoreWindows: true } : {}),
     ...(p.flags['include-machines'] === true ? { includeMachines: true } : {}),
   };
@@ -136,7 +140,7 @@ async function create(p: Parsed, spec: FleetRolloutSpec, kc: KubeConfig, io: Cli
     io.out(
       `FleetRollout ${name} → ${targetWords(spec)} (dry run, nothing created): ` +
         `${spec.waves.map((w) => `${w.name} up to ${w.clusters}`).join(', ')}; ` +
-        `soak ${spec.waves[0].soak}; max failures ${spec.maxFailures}`,
+        `soak ${spec.waves[0].soak}; max failures ${spec.maxFailures}; not-Ready grace ${graceOf(spec).text}`,
     );
     io.out(describePlan(spec, clusters));
     return EXIT.OK;
@@ -200,6 +204,7 @@ const FLAGS = [
   { name: 'max-failures', value: true },
   { name: 'max-concurrency', value: true },
   { name: 'deadline', value: true },
+  { name: 'not-ready-grace', value: true },
   { name: 'dry-run' },
   { name: 'ignore-windows' },
   { name: 'watch', short: 'w' },

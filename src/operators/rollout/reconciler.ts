@@ -36,6 +36,7 @@ import {
   advance,
   clusterFacts,
   countRows,
+  graceOf,
   isTerminal,
   matchesClusters,
   planRows,
@@ -393,8 +394,9 @@ export class RolloutReconciler {
     }
     if (p.r.spec.paused)
       return { type: 'Progressing', status: 'False', reason: 'Paused', message: `paused in wave ${adv.currentWave}: ${summary}` };
-    // Only waiting when nothing is in flight: a wave whose window closed finishes its started clusters first.
-    if (adv.waitingForWindow && !adv.inFlight.length)
+    // Only waiting when nothing is in flight (nor waited for to be Ready): a wave whose window closed finishes its
+    // started clusters first.
+    if (adv.waitingForWindow && !adv.inFlight.length && !adv.waitingForReady)
       return {
         type: 'Progressing',
         status: 'False',
@@ -403,7 +405,11 @@ export class RolloutReconciler {
           `wave ${adv.currentWave}: ${adv.waitingForWindow} cluster(s) wait for their maintenance window` +
           `${adv.nextWindow ? `, the next opens at ${iso(adv.nextWindow)}` : ''} (spec.ignoreWindows overrides); ${summary}`,
       };
-    return { type: 'Progressing', status: 'True', reason: 'WaveInProgress', message: `wave ${adv.currentWave}: ${summary}` };
+    // The rows say until when; the condition says how many (stable while they wait: no write per pass).
+    const notReady = adv.waitingForReady
+      ? `; ${adv.waitingForReady} cluster(s) not Ready at their turn, waited for up to ${graceOf(p.r.spec).text} (spec.notReadyGrace)`
+      : '';
+    return { type: 'Progressing', status: 'True', reason: 'WaveInProgress', message: `wave ${adv.currentWave}: ${summary}${notReady}` };
   }
 
   private status(p: Pass): FleetRolloutStatus {
@@ -523,9 +529,12 @@ export class RolloutReconciler {
   }
 
   private logChanges(name: string, prev: FleetRolloutStatus, next: FleetRolloutStatus): void {
-    const before = new Map((prev.clusters ?? []).map((r) => [key(r), r.state]));
+    const before = new Map((prev.clusters ?? []).map((r) => [key(r), r]));
     for (const r of next.clusters ?? []) {
-      if (before.get(key(r)) !== r.state && r.state !== 'Pending')
+      const was = before.get(key(r));
+      // A move out of Pending, or the start of a wait for the cluster to be Ready (spec.notReadyGrace).
+      const waits = r.waitingSince !== undefined && was?.waitingSince !== r.waitingSince;
+      if ((was?.state !== r.state && r.state !== 'Pending') || waits)
         this.log.info(`rollout ${name}: ${key(r)} (wave ${r.wave}) ${r.state}${r.message ? `: ${r.message}` : ''}`);
     }
     if (prev.phase !== next.phase) this.log.info(`rollout ${name}: phase ${next.phase}`);

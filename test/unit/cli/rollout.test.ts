@@ -10,7 +10,10 @@ import { rolloutSpecProblems } from '../../../src/validation/rules/rollout';
 const flags = (argv: string[]) =>
   parseFlags(
     argv,
-    ['to', 'selector', 'namespace', 'waves', 'soak', 'max-failures', 'max-concurrency', 'deadline'].map((name) => ({ name, value: true })),
+    ['to', 'selector', 'namespace', 'waves', 'soak', 'max-failures', 'max-concurrency', 'deadline', 'not-ready-grace'].map((name) => ({
+      name,
+      value: true,
+    })),
   );
 
 const bc = (name: string, labels: Record<string, string>, version = 'v1.32.0', ready = true): BusinessCluster => ({
@@ -70,6 +73,18 @@ describe('kokpit rollout', () => {
       rolloutSpecProblems(short).map((p) => p.code),
       ['rollout-waves-total'],
     );
+  });
+
+  it('--not-ready-grace sets spec.notReadyGrace (unset: the CRD default 2m applies); a value that is no duration is refused', () => {
+    const base = ['--to', 'v1.33.13', '--selector', 'env=prod'];
+    assert.equal(specFromFlags(flags(base)).notReadyGrace, undefined);
+    for (const grace of ['5m', '90s', '0s', '1h30m']) {
+      const spec = specFromFlags(flags([...base, '--not-ready-grace', grace]));
+      assert.equal(spec.notReadyGrace, grace);
+      assert.deepEqual(rolloutSpecProblems(spec), []);
+    }
+    assert.throws(() => specFromFlags(flags([...base, '--not-ready-grace', '2 minutes'])), /--not-ready-grace takes a duration/);
+    assert.throws(() => specFromFlags(flags([...base, '--not-ready-grace', '-1m'])), UsageError);
   });
 
   it('--dry-run prints the plan the operator would record: selected clusters only, in wave order', () => {

@@ -177,7 +177,15 @@ export function planRows(
   finished: boolean,
 ): RolloutClusterStatus[] {
   const started = (previous ?? []).some((r) => r.state !== 'Pending');
-  if (!started) return assignWaves(spec, selected).map((a) => ({ ...a, state: 'Pending' as const }));
+  if (!started) {
+    // A row waiting for its cluster to be Ready keeps its wait (and its message) while it stays in the same wave.
+    const waiting = new Map((previous ?? []).filter((r) => r.waitingSince).map((r) => [keyOf(r), r]));
+    return assignWaves(spec, selected).map((a) => {
+      const w = waiting.get(keyOf(a));
+      const kept = w?.wave === a.wave ? { waitingSince: w.waitingSince, ...(w.message ? { message: w.message } : {}) } : {};
+      return { ...a, state: 'Pending' as const, ...kept };
+    });
+  }
   const chosen = new Set(selected.map(keyOf));
   const rows = (previous ?? []).filter((r) => r.state !== 'Pending' || chosen.has(keyOf(r)));
   if (finished) return rows;
@@ -196,14 +204,35 @@ export function planRows(
   ];
 }
 
-/** A new `kokpit.dev/retry` value: Skipped and Failed rows go back to Pending (their wave is kept). */
+/** A new `kokpit.dev/retry` value: Skipped and Failed rows go back to Pending (their wave is kept); a row waiting for its
+ *  cluster to be Ready starts its wait afresh. */
 export function retryRows(rows: RolloutClusterStatus[]): RolloutClusterStatus[] {
   return rows.map((r) =>
-    r.state === 'Skipped' || r.state === 'Failed'
+    r.state === 'Skipped' || r.state === 'Failed' || r.waitingSince
       ? { namespace: r.namespace, name: r.name, wave: r.wave, state: 'Pending', message: 'retry requested' }
       : r,
   );
 }
+
+/** spec.notReadyGrace when unset (the CRD's default). */
+export const DEFAULT_NOT_READY_GRACE = '2m';
+
+/** How long a cluster not Ready at its turn is waited for: the spec's text (for messages) and in milliseconds. */
+export interface Grace {
+  text: string;
+  ms: number;
+}
+
+export function graceOf(spec: Pick<FleetRolloutSpec, 'notReadyGrace'>): Grace {
+  const text = spec.notReadyGrace ?? DEFAULT_NOT_READY_GRACE;
+  return { text, ms: durationMs(text) ?? durationMs(DEFAULT_NOT_READY_GRACE)! };
+}
+
+/** The row without its wait for Ready (it moved on, or its turn is over). */
+const unwaited = ({ waitingSince: _w, ...row }: RolloutClusterStatus): RolloutClusterStatus => row;
+
+/** When a waiting row is skipped unless its cluster is Ready by then. */
+const graceEnd = (r: RolloutClusterStatus, grace: Grace) => Date.parse(r.waitingSince ?? '') + grace.ms;
 
 export interface Advance {
   rows: RolloutClusterStatus[];
@@ -216,6 +245,8 @@ export interface Advance {
   failures: RolloutClusterStatus[];
   /** Rows of the current wave that would start but wait for their maintenance window, and when the first opens. */
   waitingForWindow: number;
+  /** Rows of the current wave whose cluster was not Ready at its turn, waited for within spec.notReadyGrace. */
+  waitingForReady: number;
   nextWindow?: Date;
   requeueAfterMs?: number;
 }
@@ -288,15 +319,24 @@ export function advanceRow(
   return row;
 }
 
-/** Starts one Pending row, or says why it is done or skipped without an upgrade. */
+/**
+ * Starts one Pending row, or says why it is done or skipped without an upgrade. A cluster not Ready at its turn
+ * is waited for up to `grace` (the row stays Pending with `waitingSince`), then skipped.
+ */
 export function startRow(
   row: RolloutClusterStatus,
   f: ClusterFacts | undefined,
   axis: Axis,
   target: string,
   now: Date,
+  grace: Grace = { text: '0s', ms: 0 },
 ): RolloutClusterStatus {
-  const end = (state: RolloutClusterState, message: string): RolloutClusterStatus => ({ ...row, state, finishedAt: iso(now), message });
+  const end = (state: RolloutClusterState, message: string): RolloutClusterStatus => ({
+    ...unwaited(row),
+    state,
+    finishedAt: iso(now),
+    message,
+  });
   if (!f) return end('Skipped', 'ClusterGone: the BusinessCluster was deleted before its turn');
   if (f.paused) return end('Skipped', 'ClusterPaused: spec.paused is true; unpause it and run `kokpit rollout retry`');
   const s = standing(f, axis, target);
@@ -305,16 +345,34 @@ export function startRow(
   const newer = axis.target.addon ? undefined : [f.specVersion, f.statusVersion].find((v) => v && compareVersions(v, target) > 0);
   if (newer) return end('Skipped', `DowngradeRefused: the cluster is at ${newer}, newer than ${target}`);
   if (s.at && !s.machines) return { ...end('Succeeded', `already Ready at ${target}`), from: target, to: target };
-  // An unreachable or unhealthy cluster is skipped, not waited for (retry it once it is Ready).
-  if (!f.ready) return end('Skipped', `NotReady: ${f.notReady ?? 'not Ready'}; run \`kokpit rollout retry\` once it is Ready`);
+  // An unreachable or unhealthy cluster is waited for a bounded time, then skipped (retry it once it is Ready).
+  if (!f.ready) return waitForReady(row, f.notReady ?? 'not Ready', grace, now);
   const then = axis.includeMachines && !axis.target.addon ? ", then the MachineSets' kubelet" : '';
   return {
-    ...row,
+    ...unwaited(row),
     state: 'Upgrading',
     from: s.pos.running ?? s.pos.desired,
     to: target,
     startedAt: iso(now),
     message: `${targetField(axis)} ${s.pos.desired ?? 'default'} → ${target}${then}`,
+  };
+}
+
+/**
+ * A Pending row whose cluster is not Ready at its turn: it stays Pending from when that was first seen
+ * (`waitingSince`, kept across passes) until the grace ends, then it is skipped. The message names the end of the
+ * grace, not a countdown, so a waiting row is written once, not on every pass.
+ */
+export function waitForReady(row: RolloutClusterStatus, why: string, grace: Grace, now: Date): RolloutClusterStatus {
+  const waiting = { ...row, waitingSince: row.waitingSince ?? iso(now) };
+  const end = graceEnd(waiting, grace);
+  if (now.getTime() < end) return { ...waiting, message: `WaitingForReady: ${why} (skipped at ${iso(new Date(end))} unless Ready)` };
+  const waited = grace.ms > 0 ? ` for ${grace.text}` : '';
+  return {
+    ...unwaited(row),
+    state: 'Skipped',
+    finishedAt: iso(now),
+    message: `NotReady: ${why}${waited}; run \`kokpit rollout retry\` once it is Ready`,
   };
 }
 
@@ -346,60 +404,99 @@ export function allowedFailures(maxFailures: FleetRolloutSpec['maxFailures'], to
   return 'count' in v ? v.count : Math.floor((v.percent * total) / 100);
 }
 
+/** What the current wave's rows wait for this pass: their maintenance window (and when the first opens), or Ready. */
+interface Held {
+  window: number;
+  nextWindow?: Date;
+  ready: number;
+}
+
+/**
+ * The Pending rows of `wave` at their turn start, up to the wave's free slots. A row waiting for its cluster to be
+ * Ready holds no slot, and is looked at even when none is free (its grace may end; once Ready it waits for a slot
+ * like any other row). `seen` collects the rows looked at.
+ */
+function startWave(
+  input: AdvanceInput,
+  wave: RolloutWave,
+  rows: RolloutClusterStatus[],
+  held: Held,
+  seen: Set<string>,
+): RolloutClusterStatus[] {
+  const { spec, target, facts, now } = input;
+  const grace = graceOf(spec);
+  let slots = wave.maxConcurrency - rows.filter((r) => r.wave === wave.name && inFlight(r.state)).length;
+  return rows.map((r) => {
+    if (r.wave !== wave.name || r.state !== 'Pending' || (slots <= 0 && !r.waitingSince)) return r;
+    seen.add(keyOf(r));
+    const f = facts.get(keyOf(r));
+    let next = startRow(r, f, spec, target, now, grace);
+    let nextStart: Date | undefined;
+    // Outside its maintenance windows it is not the cluster's turn yet: it waits for the window, not for Ready.
+    if ((next.state === 'Upgrading' || next.waitingSince) && !spec.ignoreWindows) {
+      const gated = windowGate(next, unwaited(r), f, now);
+      next = gated.row;
+      nextStart = gated.nextStart;
+    }
+    if (slots <= 0 && !isTerminal(next.state) && !next.waitingSince) {
+      const { waitingSince: _w, message: _m, ...queued } = r;
+      return queued;
+    }
+    if (nextStart) {
+      held.window++;
+      if (!held.nextWindow || nextStart < held.nextWindow) held.nextWindow = nextStart;
+    }
+    if (next.waitingSince) held.ready++;
+    if (next.state === 'Upgrading') slots--;
+    return next;
+  });
+}
+
 /**
  * One pass over the rows: in-flight rows move on; then, unless paused or past the failure budget, Pending rows
  * of the current wave (the first wave with a row not yet done) start, up to the wave's maxConcurrency.
  */
 export function advance(input: AdvanceInput & { paused: boolean }): Advance {
-  const { spec, target, facts, now } = input;
+  const { spec, now } = input;
   const deadlineMs = durationMs(spec.progressDeadline) ?? 30 * 60_000;
   const waveOf = new Map(spec.waves.map((w) => [w.name, w]));
   const soakOf = (r: RolloutClusterStatus) => durationMs(waveOf.get(r.wave)?.soak ?? '0s') ?? 0;
   const failures: RolloutClusterStatus[] = [];
-  let waitingForWindow = 0;
-  let nextWindow: Date | undefined;
   let rows = input.rows.map((r) => {
     // A target withdrawn mid-rollout: the clusters not started yet are skipped with the reason (retry once the
     // catalog offers it again); those in flight carry on, their soak and deadline still watched.
     if (input.targetUnusable && r.state === 'Pending')
-      return { ...r, state: 'Skipped' as const, finishedAt: iso(now), message: `TargetNotUsable: ${input.targetUnusable}` };
+      return { ...unwaited(r), state: 'Skipped' as const, finishedAt: iso(now), message: `TargetNotUsable: ${input.targetUnusable}` };
     if (!inFlight(r.state)) return r;
-    const next = advanceRow(r, facts.get(keyOf(r)), spec, { soakMs: soakOf(r), deadlineMs, now });
+    const next = advanceRow(r, input.facts.get(keyOf(r)), spec, { soakMs: soakOf(r), deadlineMs, now });
     if (next.state === 'Failed') failures.push(next);
     return next;
   });
   const allowed = allowedFailures(spec.maxFailures, rows.length);
   const failedCount = () => rows.filter((r) => r.state === 'Failed').length;
   const currentWave = () => spec.waves.find((w) => rows.some((r) => r.wave === w.name && !isTerminal(r.state)));
-  // A wave whose every cluster is skipped or already done hands over to the next in the same pass.
-  for (
-    let w = currentWave(), seen = 0;
-    w && seen < spec.waves.length && !input.paused && failedCount() <= allowed;
-    w = currentWave(), seen++
-  ) {
+  const held: Held = { window: 0, ready: 0 };
+  const seen = new Set<string>();
+  // A wave whose every cluster is skipped or already done hands over to the next in the same pass; one with a
+  // cluster waiting to be Ready does not (that cluster is still Pending).
+  for (let w = currentWave(), n = 0; w && n < spec.waves.length && !input.paused && failedCount() <= allowed; w = currentWave(), n++) {
     const wave = w;
-    let slots = wave.maxConcurrency - rows.filter((r) => r.wave === wave.name && inFlight(r.state)).length;
-    rows = rows.map((r) => {
-      if (slots <= 0 || r.wave !== wave.name || r.state !== 'Pending') return r;
-      const f = facts.get(keyOf(r));
-      let next = startRow(r, f, spec, target, now);
-      if (next.state === 'Upgrading' && !spec.ignoreWindows) {
-        const gated = windowGate(next, r, f, now);
-        next = gated.row;
-        if (gated.nextStart) {
-          waitingForWindow++;
-          if (!nextWindow || gated.nextStart < nextWindow) nextWindow = gated.nextStart;
-        }
-      }
-      if (next.state === 'Upgrading') slots--;
-      return next;
-    });
+    rows = startWave(input, wave, rows, held, seen);
     if (rows.some((r) => r.wave === wave.name && !isTerminal(r.state))) break;
   }
+  // A row that waited for Ready but was not looked at this pass (paused, past the failure budget, a retry moved the
+  // current wave back) leaves its wait: its grace starts afresh at its next turn.
+  rows = rows.map((r) => {
+    if (!r.waitingSince || seen.has(keyOf(r))) return r;
+    const { waitingSince: _w, message: _m, ...queued } = r;
+    return queued;
+  });
   const flying = rows.filter((r) => inFlight(r.state));
   const waits = flying.map((r) => (r.state === 'Soaking' ? soakOf(r) - since(r.readySince, now) : deadlineMs - since(r.startedAt, now)));
-  if (nextWindow) waits.push(nextWindow.getTime() - now.getTime());
-  // Cluster events wake the rollout too; the timer covers soaks ending, deadlines passing and windows opening.
+  if (held.nextWindow) waits.push(held.nextWindow.getTime() - now.getTime());
+  const grace = graceOf(spec);
+  for (const r of rows) if (r.waitingSince) waits.push(graceEnd(r, grace) - now.getTime());
+  // Cluster events wake the rollout too; the timer covers soaks ending, deadlines passing, windows opening and graces ending.
   const requeueAfterMs = waits.length ? Math.max(1000, Math.min(30_000, ...waits.map((w) => w + 100))) : undefined;
   return {
     rows,
@@ -408,8 +505,9 @@ export function advance(input: AdvanceInput & { paused: boolean }): Advance {
     failed: failedCount(),
     allowedFailures: allowed,
     failures,
-    waitingForWindow,
-    ...(nextWindow ? { nextWindow } : {}),
+    waitingForWindow: held.window,
+    waitingForReady: held.ready,
+    ...(held.nextWindow ? { nextWindow: held.nextWindow } : {}),
     requeueAfterMs,
   };
 }

@@ -11,6 +11,7 @@ import {
   waveCapacities,
   type ClusterFacts,
 } from '../../../../src/operators/rollout/render/plan';
+import { validateText } from '../../../../src/validation';
 import { rolloutSpecProblems } from '../../../../src/validation/rules/rollout';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -231,12 +232,13 @@ describe('rollout operator: planning', () => {
     assert.match(r.rows[0].message!, /^DegradedDuringSoak: ComponentsNotReady/);
   });
 
-  it('unready, paused or newer clusters are skipped with a reason and the wave goes on; retry puts them back', () => {
+  it('unready (notReadyGrace 0s), paused or newer clusters are skipped with a reason and the wave goes on; retry puts them back', () => {
     const s = spec({
       waves: [
         { name: 'one', clusters: 1, maxConcurrency: 1, soak: '0s' },
         { name: 'rest', clusters: '100%', maxConcurrency: 5, soak: '0s' },
       ],
+      notReadyGrace: '0s',
     });
     const clusters = [
       cluster('a', { ready: false, notReady: 'APIServerUnreachable: dial tcp: connection refused' }),
@@ -258,10 +260,135 @@ describe('rollout operator: planning', () => {
       'a:Skipped b:Skipped c:Skipped d:Succeeded e:Upgrading',
       'wave one was all skipped, so wave rest started in the same pass',
     );
-    assert.match(r.rows[0].message!, /^NotReady: APIServerUnreachable/);
+    assert.equal(
+      r.rows[0].message,
+      'NotReady: APIServerUnreachable: dial tcp: connection refused; run `kokpit rollout retry` once it is Ready',
+    );
+    assert.equal(r.rows[0].waitingSince, undefined);
     assert.match(r.rows[1].message!, /^ClusterPaused/);
     assert.match(r.rows[2].message!, /^DowngradeRefused/);
     assert.equal(states(retryRows(r.rows)), 'a:Pending b:Pending c:Pending d:Succeeded e:Upgrading');
+  });
+
+  describe('a cluster not Ready at its turn (spec.notReadyGrace)', () => {
+    const COREDNS = 'AddonsNotReady: coredns: 0/1 replicas available';
+    const s = spec({ waves: [{ name: 'all', clusters: '100%', maxConcurrency: 1, soak: '0s' }], notReadyGrace: '2m' });
+    const abc = (aReady: boolean) => [cluster('a', aReady ? {} : { ready: false, notReady: COREDNS }), cluster('b'), cluster('c')];
+    const pass = (rows: RolloutClusterStatus[], clusters: ClusterFacts[], t: number, over: Partial<FleetRolloutSpec> = {}) =>
+      advance({ spec: { ...s, ...over }, target: TO, rows, facts: factsOf(clusters), now: at(t), paused: false });
+    const waitMessage = `WaitingForReady: ${COREDNS} (skipped at 2026-01-01T00:02:10Z unless Ready)`;
+
+    it('waits within the grace, visibly, holding no slot: another cluster of the wave starts; the wave does not hand over', () => {
+      const two = spec({
+        waves: [
+          { name: 'one', clusters: 2, maxConcurrency: 1, soak: '0s' },
+          { name: 'rest', clusters: '100%', maxConcurrency: 1, soak: '0s' },
+        ],
+        notReadyGrace: '2m',
+      });
+      const r = advance({
+        spec: two,
+        target: TO,
+        rows: planRows(two, abc(false), undefined, false),
+        facts: factsOf(abc(false)),
+        now: at(10),
+        paused: false,
+      });
+      assert.equal(states(r.rows), 'a:Pending b:Upgrading c:Pending', 'b takes the only slot; c (wave rest) waits for the wave');
+      assert.equal(r.rows[0].waitingSince, '2026-01-01T00:00:10Z');
+      assert.equal(r.rows[0].message, waitMessage);
+      assert.equal(r.waitingForReady, 1);
+      assert.equal(r.currentWave, 'one');
+      // b done, a still waiting: wave one is not over, so rest does not start.
+      const later = advance({
+        spec: two,
+        target: TO,
+        rows: r.rows,
+        facts: factsOf(upgraded(abc(false), ['b'])),
+        now: at(60),
+        paused: false,
+      });
+      assert.equal(states(later.rows), 'a:Pending b:Succeeded c:Pending');
+      assert.equal(later.currentWave, 'one');
+      assert.ok(later.requeueAfterMs! <= 30_000, `wakes up to look again (${later.requeueAfterMs} ms)`);
+    });
+
+    it('the timer covers the end of the grace', () => {
+      const r = pass(planRows(s, abc(false), undefined, false), abc(false), 10, { notReadyGrace: '5s' });
+      assert.equal(r.rows[0].state, 'Pending');
+      assert.ok(r.requeueAfterMs! <= 5_100, `wakes up when the grace ends (${r.requeueAfterMs} ms)`);
+      assert.ok(r.requeueAfterMs! >= 1_000);
+    });
+
+    it('the wait is kept across passes, unchanged (no status write per pass); Ready within the grace, it starts', () => {
+      let r = pass(planRows(s, abc(false), undefined, false), abc(false), 10);
+      assert.equal(states(r.rows), 'a:Pending b:Upgrading c:Pending');
+      const first = r.rows[0];
+      r = pass(planRows(s, abc(false), r.rows, false), abc(false), 70);
+      assert.deepEqual(r.rows[0], first, 'same waitingSince, same message');
+      r = pass(r.rows, upgraded(abc(true), ['b']), 100);
+      assert.equal(states(r.rows), 'a:Upgrading b:Succeeded c:Pending');
+      assert.equal(r.rows[0].waitingSince, undefined);
+      assert.equal(r.rows[0].startedAt, '2026-01-01T00:01:40Z');
+      assert.match(r.rows[0].message!, /^spec\.version v1\.32\.0 → v1\.33\.13/);
+    });
+
+    it('before anything started (a lone cluster, or a first wave of one), the wave plan made afresh each pass keeps the wait', () => {
+      const canary = spec({
+        waves: [
+          { name: 'canary', clusters: 1, maxConcurrency: 1, soak: '0s' },
+          { name: 'rest', clusters: '100%', maxConcurrency: 2, soak: '0s' },
+        ],
+        notReadyGrace: '2m',
+      });
+      const step = (rows: RolloutClusterStatus[] | undefined, t: number) =>
+        advance({
+          spec: canary,
+          target: TO,
+          rows: planRows(canary, abc(false), rows, false),
+          facts: factsOf(abc(false)),
+          now: at(t),
+          paused: false,
+        });
+      const first = step(undefined, 10);
+      assert.equal(states(first.rows), 'a:Pending b:Pending c:Pending');
+      assert.equal(first.rows[0].message, waitMessage);
+      const second = step(first.rows, 70);
+      assert.deepEqual(second.rows, first.rows, 'the same status: nothing to write');
+      assert.equal(states(step(second.rows, 130).rows), 'a:Skipped b:Upgrading c:Upgrading', 'past the grace, rest starts');
+    });
+
+    it('past the grace it is skipped with the reason and how long it was waited for', () => {
+      let r = pass(planRows(s, abc(false), undefined, false), abc(false), 10);
+      r = pass(r.rows, upgraded(abc(false), ['b']), 129);
+      assert.equal(states(r.rows), 'a:Pending b:Succeeded c:Upgrading', 'one second before the end it still waits');
+      r = pass(r.rows, upgraded(abc(false), ['b']), 130);
+      assert.equal(r.rows[0].state, 'Skipped');
+      assert.equal(r.rows[0].message, `NotReady: ${COREDNS} for 2m; run \`kokpit rollout retry\` once it is Ready`);
+      assert.equal(r.rows[0].finishedAt, '2026-01-01T00:02:10Z');
+      assert.equal(r.rows[0].waitingSince, undefined);
+      assert.equal(r.waitingForReady, 0);
+    });
+
+    it('a waiting cluster that becomes Ready while the slots are taken queues like any other Pending row', () => {
+      let r = pass(planRows(s, abc(false), undefined, false), abc(false), 10);
+      r = pass(r.rows, abc(true), 20);
+      assert.equal(states(r.rows), 'a:Pending b:Upgrading c:Pending');
+      assert.deepEqual(r.rows[0], { namespace: 'ns', name: 'a', wave: 'all', state: 'Pending' });
+    });
+
+    it('retry clears the wait (a fresh grace); so does a pause', () => {
+      const r = pass(planRows(s, abc(false), undefined, false), abc(false), 10);
+      assert.equal(r.rows[0].waitingSince, '2026-01-01T00:00:10Z');
+      const retried = retryRows(r.rows);
+      assert.deepEqual(retried[0], { namespace: 'ns', name: 'a', wave: 'all', state: 'Pending', message: 'retry requested' });
+      const again = pass(retried, upgraded(abc(false), ['b']), 300);
+      assert.equal(states(again.rows), 'a:Pending b:Succeeded c:Upgrading');
+      assert.equal(again.rows[0].waitingSince, '2026-01-01T00:05:00Z', 'the grace counts from its next turn');
+      const paused = advance({ spec: s, target: TO, rows: r.rows, facts: factsOf(abc(false)), now: at(20), paused: true });
+      assert.equal(paused.rows[0].waitingSince, undefined);
+      assert.equal(paused.rows[0].state, 'Pending');
+    });
   });
 
   it('paused: in-flight clusters are followed, none starts', () => {
@@ -297,5 +424,17 @@ describe('rollout operator: planning', () => {
       ],
     );
     assert.deepEqual(rolloutSpecProblems(spec()), []);
+  });
+
+  it('a notReadyGrace that is no duration is refused at the field by the schema (editor, `kokpit validate`, the CRD pattern)', () => {
+    const doc = (grace: string) =>
+      'apiVersion: kokpit.dev/v1alpha1\nkind: FleetRollout\nmetadata:\n  name: r\n' +
+      'spec:\n  target:\n    kubernetesVersion: v1.33.13\n  clusters:\n    selector:\n      matchLabels: {env: prod}\n' +
+      `  waves:\n    - name: all\n      clusters: 100%\n  notReadyGrace: ${grace}\n`;
+    assert.deepEqual(validateText(doc('0s')), []);
+    assert.deepEqual(validateText(doc('90s')), []);
+    const [bad, ...more] = validateText(doc('2 minutes'));
+    assert.deepEqual([bad?.code, bad?.path, bad?.line, more.length], ['pattern', 'spec.notReadyGrace', 14, 0]);
+    assert.match(bad.message, /must be a duration like 30s/);
   });
 });
