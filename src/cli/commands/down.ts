@@ -59,7 +59,7 @@ export const downCommand: Command = {
 async function kindDown(name: string, env: EnvironmentState | undefined, io: CliIO): Promise<number> {
   // Everything goes at once: the business clusters live in the meta cluster being deleted, so their Machines
   // are not drained or deleted one by one (that took ~3 min); the manager stops first so it cannot recreate
-  // a container while they are removed.
+  // a container while they are removed (an in-cluster manager stops with the kind node, below).
   if (env && isAlive(env.pid)) {
     io.out(`stopping the manager (pid ${env.pid})…`);
     await stopOwned(
@@ -83,10 +83,16 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
       `deleting kind cluster "${cluster}" and the machine containers of its business clusters ` +
         `(label ${META_CLUSTER_LABEL}=${cluster}), in parallel…`,
     );
-    const [{ leftovers }, machineContainers] = await Promise.all([
-      deleteKindCluster({ name: cluster, kind: kindCommand() }),
-      removeLabelledContainers(META_CLUSTER_LABEL, cluster),
-    ]);
+    // A manager in the cluster's own pods (--manager in-cluster) makes machines until its node goes: the node first.
+    const [{ leftovers }, machineContainers] =
+      env?.managerPlacement === 'in-cluster'
+        ? await deleteKindCluster({ name: cluster, kind: kindCommand() }).then(
+            async (d) => [d, await removeLabelledContainers(META_CLUSTER_LABEL, cluster)] as const,
+          )
+        : await Promise.all([
+            deleteKindCluster({ name: cluster, kind: kindCommand() }),
+            removeLabelledContainers(META_CLUSTER_LABEL, cluster),
+          ]);
     const alsoMachines = machineContainers.length
       ? ` and ${machineContainers.length} machine containers (${machineContainers.join(', ')})`
       : '';
