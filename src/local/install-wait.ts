@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
 import { briefError } from '../controller/reconciler';
+import { podFault, podFaultPlace, readPodFaultContext, type PodFaultContext } from '../kit/pod-faults';
 import { parseImage } from '../podrunner/images';
 import { packageDir } from './assets';
 import { INSTALL_NAMESPACE, MANAGER_DEPLOYMENT } from './install';
@@ -16,8 +17,7 @@ import { INSTALL_NAMESPACE, MANAGER_DEPLOYMENT } from './install';
 /** This kokpit's version: the manager image's tag (`kokpit --version`). */
 export const kokpitVersion = (): string => (JSON.parse(fs.readFileSync(packageDir('package.json'), 'utf8')) as { version: string }).version;
 
-/** The waiting reasons a kubelet (and the pod runner) gives for an image it cannot get: retrying will not help. */
-export const IMAGE_FAULTS = ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull'];
+export { IMAGE_FAULTS } from '../kit/pod-faults';
 
 /** The manager image hack/offline-images/manager-image.sh builds, and where it saves it for `kind load image-archive`. */
 export function managerImageArchive(version: string): { image: string; archive: string } {
@@ -26,15 +26,9 @@ export function managerImageArchive(version: string): { image: string; archive: 
   return { image, archive: path.join(cache, 'images', 'saved', `${image.replace(/[/:]/g, '_')}.tar`) };
 }
 
-export interface FaultContext {
+export interface FaultContext extends PodFaultContext {
   /** This kokpit's version (the manager image hack/offline-images builds, and the one the pod runner runs). */
   version: string;
-  /** The node's container runtime (nodeInfo.containerRuntimeVersion): `kokpit-process://…` is the sandbox's pod runner. */
-  nodeRuntime?: string;
-  /** The previous container's last log lines, for a crash loop. */
-  logTail?: string;
-  /** The kubelet's last "Failed to pull image" words (an ImagePullBackOff's own message only says it backs off). */
-  pullEvent?: string;
 }
 
 /** How to get an image onto the node, by who runs the pod. */
@@ -60,33 +54,21 @@ function imageFix(image: string, reason: string, node: string | undefined, c: Fa
  * pod is merely on its way (scheduling, pulling, starting, running).
  */
 export function managerPodFault(pod: V1Pod, c: FaultContext): string | undefined {
-  const node = pod.spec?.nodeName;
-  const where = `pod ${pod.metadata?.namespace}/${pod.metadata?.name} on node ${node ?? '(unscheduled)'}`;
-  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-  for (const s of statuses) {
-    const w = s.state?.waiting;
-    if (!w?.reason) continue;
-    if (IMAGE_FAULTS.includes(w.reason)) {
-      const words = [w.message, c.pullEvent].filter((m, i, all) => m && all.indexOf(m) === i).join('; ');
-      return (
-        `${where} cannot get image ${s.image} for container ${s.name}: ${w.reason}${words ? `: ${words}` : ''}. ` +
-        `Fix: ${imageFix(s.image, w.reason, node, c)}`
-      );
-    }
-    // The kubelet says CrashLoopBackOff only once the container exited and its restart is held back.
-    if (w.reason === 'CrashLoopBackOff') {
-      const t = s.lastState?.terminated;
-      const exit = t ? `exit code ${t.exitCode}${t.reason ? ` (${t.reason})` : ''}` : 'exited';
-      const said = t?.message?.trim() || c.logTail?.trim();
-      return (
-        `${where}: container ${s.name} (image ${s.image}) is crash-looping (CrashLoopBackOff, ${s.restartCount} restarts), ` +
-        `last ${exit}${said ? `; its last words:\n${said}` : ''}\n` +
-        `Fix what it says (\`kubectl -n ${pod.metadata?.namespace} logs ${pod.metadata?.name} -c ${s.name} --previous\`), ` +
-        'then run `kokpit install` again'
-      );
-    }
-  }
-  return undefined;
+  const f = podFault(pod, c);
+  if (!f) return undefined;
+  const where = podFaultPlace(f);
+  if (f.kind === 'image')
+    return (
+      `${where} cannot get image ${f.image} for container ${f.container}: ${f.reason}${f.words ? `: ${f.words}` : ''}. ` +
+      `Fix: ${imageFix(f.image, f.reason, f.node, c)}`
+    );
+  const exit = f.exit ? `exit code ${f.exit.code}${f.exit.reason ? ` (${f.exit.reason})` : ''}` : 'exited';
+  return (
+    `${where}: container ${f.container} (image ${f.image}) is crash-looping (CrashLoopBackOff, ${f.restarts} restarts), ` +
+    `last ${exit}${f.words ? `; its last words:\n${f.words}` : ''}\n` +
+    `Fix what it says (\`kubectl -n ${f.namespace} logs ${f.pod} -c ${f.container} --previous\`), ` +
+    'then run `kokpit install` again'
+  );
 }
 
 export interface WaitManagerOptions {
@@ -120,27 +102,7 @@ async function currentPods(kc: KubeConfig, d: V1Deployment): Promise<V1Pod[]> {
 
 /** The facts managerPodFault needs beyond the pod: the node's runtime, the kubelet's pull error, a crash's log tail. */
 async function faultContext(kc: KubeConfig, pod: V1Pod, version: string): Promise<FaultContext> {
-  const core = kc.makeApiClient(CoreV1Api);
-  const name = pod.metadata!.name!;
-  const namespace = pod.metadata!.namespace!;
-  const c: FaultContext = { version };
-  // Each is best effort: the fault is reported with what could be read.
-  if (pod.spec?.nodeName)
-    c.nodeRuntime = await core
-      .readNode({ name: pod.spec.nodeName })
-      .then((n) => n.status?.nodeInfo?.containerRuntimeVersion)
-      .catch(() => undefined);
-  const waiting = pod.status?.containerStatuses?.find((s) => s.state?.waiting)?.state?.waiting?.reason;
-  if (waiting === 'ImagePullBackOff')
-    c.pullEvent = await core
-      .listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${name},reason=Failed` })
-      .then((l) => l.items.filter((e) => /pull/i.test(e.message ?? '')).at(-1)?.message)
-      .catch(() => undefined);
-  if (waiting === 'CrashLoopBackOff') {
-    const container = pod.status!.containerStatuses!.find((s) => s.state?.waiting)!.name;
-    c.logTail = await core.readNamespacedPodLog({ name, namespace, container, previous: true, tailLines: 20 }).catch(() => undefined);
-  }
-  return c;
+  return { version, ...(await readPodFaultContext(kc, pod)) };
 }
 
 function describeRollout(d: V1Deployment, pods: V1Pod[], holder: string | undefined): string {

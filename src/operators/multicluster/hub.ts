@@ -1,10 +1,19 @@
 // Installing the OCM hub in the meta cluster: read the copied manifests, apply what render/hub.ts makes of them
-// (compare-before-write, so a second install writes nothing) and wait until the controllers are ready.
+// (compare-before-write, so a second install writes nothing) and wait until the controllers are ready, stopping at
+// once when one of their pods cannot get its image or crash-loops (hub-faults.ts says why and the fix).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KubeConfig, KubernetesObject, V1CustomResourceDefinition, V1Deployment } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1CustomResourceDefinition,
+  type V1Deployment,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { applyRawCRD, makeObjectApi } from '../../kube';
-import { Applier } from '../../kit';
+import { Applier, podFault, readPodFaultContext } from '../../kit';
+import { decisiveHubFault, describeHubFault, describeHubWait, podsOf } from './hub-faults';
 import { HUB_NAMESPACE } from './names';
 import { renderHub, type MetaAccess, type OcmManifests } from './render/hub';
 
@@ -57,8 +66,27 @@ export interface HubOptions {
   log?: (line: string) => void;
 }
 
-/** Applies the hub and waits until its controllers are ready; returns the objects it applied. */
+/** The pods in the Deployments' namespaces (best effort: none when they cannot be read). */
+async function podsIn(kc: KubeConfig, deployments: V1Deployment[]): Promise<V1Pod[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const namespaces = [...new Set(deployments.map((d) => d.metadata!.namespace!))];
+  const lists = await Promise.all(
+    namespaces.map((namespace) =>
+      core
+        .listNamespacedPod({ namespace })
+        .then((l) => l.items)
+        .catch(() => []),
+    ),
+  );
+  return lists.flat();
+}
+
+/**
+ * Applies the hub and waits until its controllers are ready; returns the objects it applied. Throws at once when a
+ * pod of theirs cannot get its image or crash-loops (decisiveHubFault), and at the timeout with each pod's state.
+ */
 export async function installHub(kc: KubeConfig, o: HubOptions): Promise<KubernetesObject[]> {
+  const since = Date.now();
   const objects = renderHub(o.manifests, o.access ?? metaAccessOf(kc));
   const applier = new Applier(makeObjectApi(kc));
   for (const obj of objects) {
@@ -80,7 +108,19 @@ export async function installHub(kc: KubeConfig, o: HubOptions): Promise<Kuberne
       if ((live?.status?.readyReplicas ?? 0) < 1) waiting.push(d.metadata!.name!);
     }
     if (!waiting.length) return objects;
-    if (Date.now() > deadline) throw new Error(`OCM hub not ready in namespace ${HUB_NAMESPACE}: waiting for ${waiting.join(', ')}`);
+    const pending = deployments.filter((d) => waiting.includes(d.metadata!.name!));
+    const pods = await podsIn(kc, pending);
+    const fault = decisiveHubFault(
+      pending.flatMap((d) => podsOf(d, pods)),
+      { since, now: Date.now() },
+    );
+    if (fault) {
+      // Read again with the kubelet's pull error or the crashed container's log tail.
+      const context = await readPodFaultContext(kc, fault.pod);
+      throw new Error(describeHubFault(podFault(fault.pod, context) ?? fault.fault, context));
+    }
+    if (Date.now() > deadline)
+      throw new Error(`OCM hub not ready in namespace ${HUB_NAMESPACE}: waiting for ${describeHubWait(pending, pods)}`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
