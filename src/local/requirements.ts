@@ -1,9 +1,12 @@
 // Every binary a local environment will run, worked out before anything starts so `kokpit up` builds them
 // all first (with progress) instead of discovering a missing one minutes later: the meta control plane, the
-// business clusters' pods (the pod runner maps their images to binaries), and the machine provider's.
+// business clusters' pods (the pod runner maps their images to binaries), the machine provider's, and with --with-ocm
+// the Open Cluster Management hub's controllers and agents (built on demand otherwise: they are not in setup:bins' default).
 import { ETCD_VERSION, KWOK_VERSION } from '../binaries/catalog';
 import type { BinaryRequest } from '../binaries/build';
 import { controlPlaneBinaries } from '../controlplane';
+import { OCM_IMAGES } from '../operators/multicluster/names';
+import { parseImage } from '../podrunner/images';
 import type { LocalEnvironmentConfig } from './config';
 import { SAMPLE_VERSION } from './sample';
 
@@ -11,6 +14,8 @@ export interface EnvironmentNeeds {
   runtime: 'sandbox' | 'kind';
   config: LocalEnvironmentConfig;
   withSample: boolean;
+  /** `--with-ocm` (sandbox): the OCM hub in the meta cluster and a hosted agent per business cluster. */
+  withOcm?: boolean;
 }
 
 /** What each binary is for, deduplicated, in a stable order (the build order is the catalog's). */
@@ -46,5 +51,11 @@ export function environmentBinaries(n: EnvironmentNeeds): Array<BinaryRequest & 
   }
   // The sample's Machines (and any kwok Machine the user adds) are kwok Nodes in the sandbox.
   add('kwok', KWOK_VERSION, 'simulated worker nodes (kwok Machines)');
+  // The images the hub's controllers and the agents run, as the pod runner maps them (quay.io/…/<command>:<version>).
+  if (n.withOcm)
+    for (const image of Object.values(OCM_IMAGES)) {
+      const { repository, tag } = parseImage(image);
+      add(repository.split('/').at(-1)!, tag, 'Open Cluster Management hub and agents (--with-ocm)');
+    }
   return result();
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureBinaries, type BuildEvent } from '../../../src/binaries/build';
-import { CATALOG, KWOK_VERSION } from '../../../src/binaries/catalog';
+import { CATALOG, KWOK_VERSION, OCM_COMPONENTS, OCM_VERSION } from '../../../src/binaries/catalog';
 import { BuildTimes, buildProgressReporter, duration, formatBuildEvent } from '../../../src/binaries/progress';
 import { localBinaryProvider } from '../../../src/binaries/provider';
 import { defaultEnvironmentConfig } from '../../../src/local/config';
@@ -62,6 +62,22 @@ describe('first run: which binaries, built how', () => {
     const keys = environmentBinaries({ runtime: 'sandbox', config, withSample: false }).map((n) => `${n.component} ${n.version}`);
     assert.ok(keys.includes('kube-scheduler v1.32.0') && keys.includes('kube-apiserver v1.32.0'));
     assert.ok(!keys.includes('kube-scheduler v1.33.13'), 'the meta control plane runs no scheduler');
+  });
+
+  it('--with-ocm adds the OCM binaries the hub and agents run (on demand otherwise), at OCM_VERSION; without it none', () => {
+    const config = defaultEnvironmentConfig();
+    const ocm = environmentBinaries({ runtime: 'sandbox', config, withSample: false, withOcm: true }).filter((n) =>
+      (OCM_COMPONENTS as readonly string[]).includes(n.component),
+    );
+    assert.deepEqual(
+      ocm.map((n) => `${n.component} ${n.version}`),
+      ['registration', 'placement', 'work', 'registration-operator'].map((c) => `${c} ${OCM_VERSION}`),
+    );
+    assert.ok(ocm.every((n) => n.why === 'Open Cluster Management hub and agents (--with-ocm)'));
+    // Every one is a catalog entry ensureBinaries builds on request.
+    for (const n of ocm) assert.ok(CATALOG.some((s) => s.component === n.component && s.version === n.version && s.onDemand));
+    const without = environmentBinaries({ runtime: 'sandbox', config, withSample: false });
+    assert.ok(!without.some((n) => (OCM_COMPONENTS as readonly string[]).includes(n.component)));
   });
 
   it('exact requests: duplicates build once, in one numbered list, with start/done lines', async () => {
