@@ -292,7 +292,7 @@ function cleanStale(name: string, io: CliIO): void {
  * built here before anything starts, with progress: a live line on a terminal, a line per build otherwise.
  */
 async function ensureEnvironmentBinaries(runtime: Runtime, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<void> {
-  const needed = environmentBinaries({ runtime, config, withSample: a.withSample });
+  const needed = environmentBinaries({ runtime, config, withSample: a.withSample, withOcm: a.withOcm });
   const binaries = defaultBinaryProvider();
   const missing = needed.filter((n) => !binaries.find(n.component, n.version));
   if (missing.length === 0) return;
