@@ -15,6 +15,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import { ensureBinaries } from '../../src/binaries/build';
+import { OCM_COMPONENTS, OCM_VERSION } from '../../src/binaries/catalog';
 import { runCli } from '../../src/cli/main';
 import { ensureNamespace } from '../integration/cluster/support';
 import { startMulticlusterEnv, webAppManifests, type MulticlusterEnv } from '../integration/multicluster/support';
@@ -32,6 +34,8 @@ const FILE = webAppManifests('web');
 // OCM's work agent applies, then reports status every few seconds, and the Deployment's replicas come from the
 // business cluster's controller-manager: minutes on a loaded machine.
 const OCM_MS = 300_000;
+// OCM's five binaries from a cold Go cache (`npm run setup:bins` builds them only on demand): ~13 min of CPU on 2 cores.
+const OCM_BUILD_MS = 20 * 60_000;
 
 const log = (line: string) => console.log(`      [ui] ${line}`);
 
@@ -54,6 +58,11 @@ describe('ui: the Fleet view shows OCM (ManagedClusters, works, placements) from
   let dir: string;
 
   before(async function () {
+    // The hub's and agents' binaries first (nothing to do when built), so `npm run test:ui` alone works from an empty
+    // cache; then the suite's own budget again (this.timeout restarts the hook's timer) for everything else.
+    this.timeout(OCM_BUILD_MS);
+    await ensureBinaries({ components: [...OCM_COMPONENTS], versions: [OCM_VERSION], onProgress: (l) => log(`[setup:bins] ${l}`) });
+    this.timeout(20 * 60_000);
     dir = prepareUiRun('kokpit-ui-ocm-');
     env = await startMulticlusterEnv({
       namespace: NS,
