@@ -11,6 +11,8 @@ export const OCM_BUILD_COMMAND = `npm run setup:bins -- --only ${OCM_COMPONENTS.
 
 /** A fault of a pod that existed before this wait started counts only this long into it (the runtime may retry it now). */
 export const STALE_FAULT_GRACE_MS = 30_000;
+/** A crash counts once the container restarted this often: a controller that exits once while its CRDs settle recovers. */
+export const CRASH_RESTARTS = 3;
 
 /** The pods a Deployment's selector picks (its matchLabels), not being deleted. */
 export function podsOf(d: V1Deployment, pods: V1Pod[]): V1Pod[] {
@@ -34,12 +36,13 @@ export interface FaultTiming {
 /**
  * The first pod whose fault stops the wait: one made by this install (created since it began, to the second) at once;
  * an older one (a pod of an earlier install whose runtime may retry its pull or start now) once the wait is graceMs old.
+ * A crash loop counts from CRASH_RESTARTS restarts on.
  */
 export function decisiveHubFault(pods: V1Pod[], t: FaultTiming): { pod: V1Pod; fault: PodFault } | undefined {
   const settled = t.now - t.since >= (t.graceMs ?? STALE_FAULT_GRACE_MS);
   for (const pod of pods) {
     const fault = podFault(pod);
-    if (!fault) continue;
+    if (!fault || (fault.kind === 'crash' && fault.restarts < CRASH_RESTARTS)) continue;
     const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : undefined;
     // creationTimestamp has whole seconds: a pod made in the second the install began counts as this install's.
     const ours = created === undefined || created >= Math.floor(t.since / 1000) * 1000;
