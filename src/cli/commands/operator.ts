@@ -153,6 +153,19 @@ function interrupted(signal?: AbortSignal): Promise<string> {
   });
 }
 
+/** What the flags make of the operators' options (`embed`'s own settings win where both say something). */
+export function operatorOptions(args: Args, embed: KokpitOperatorsOptions = {}): KokpitOperatorsOptions {
+  return {
+    ...embed,
+    etcd: { access: args.etcdAccess, ...(args.backupDir ? { backupRoot: args.backupDir } : {}), ...embed.etcd },
+    ...(args.kindCluster && !embed.machine ? { machine: { providers: kindMachineProviders(args.kindCluster) } } : {}),
+    // kind machines are containers outside the meta cluster's pod network: their `kubernetes` Service must lead to the
+    // apiserver's NodePort on the meta node, not to its pod IP (which the business pod range may even overlap).
+    ...(args.kindCluster ? { cluster: { nodesUseServiceEndpoint: true, ...embed.cluster } } : {}),
+    clusterWorkers: args.clusterWorkers ?? embed.clusterWorkers,
+  };
+}
+
 /**
  * `embed`: options for the operators from a program that embeds this command (a test build wraps the kwok provider
  * with its own fault injection and shortens the health intervals); the CLI passes none, and no flag reaches it.
@@ -196,12 +209,7 @@ export async function runOperator(argv: string[], io: CliIO, stop?: AbortSignal,
   }
   const manager = new Manager({
     kc,
-    operators: kokpitOperators({
-      ...embed,
-      etcd: { access: args.etcdAccess, ...(args.backupDir ? { backupRoot: args.backupDir } : {}), ...embed.etcd },
-      ...(args.kindCluster && !embed.machine ? { machine: { providers: kindMachineProviders(args.kindCluster) } } : {}),
-      clusterWorkers: args.clusterWorkers ?? embed.clusterWorkers,
-    }).filter((o) => args.controllers.includes(o.name.replace(/-operator$/, ''))),
+    operators: kokpitOperators(operatorOptions(args, embed)).filter((o) => args.controllers.includes(o.name.replace(/-operator$/, ''))),
     log,
     leaderElection: args.leaderElect
       ? {

@@ -1,6 +1,6 @@
 // `kokpit operator` flags that need no cluster: --controllers picks operators by name, and refuses what it does not know.
 import assert from 'node:assert/strict';
-import { parseOperatorArgs } from '../../../src/cli/commands/operator';
+import { operatorOptions, parseOperatorArgs } from '../../../src/cli/commands/operator';
 import { UsageError } from '../../../src/cli/command';
 
 describe('kokpit operator: --controllers', () => {
@@ -53,5 +53,22 @@ describe('kokpit operator: --kind-cluster and --backup-dir (the manager as pods 
       () => parseOperatorArgs(['--backup-dir', 'backups']),
       (e: Error) => e instanceof UsageError && /--backup-dir must be an absolute path, got "backups"/.test(e.message),
     );
+  });
+});
+
+describe('kokpit operator: what the flags make of the operators (operatorOptions)', () => {
+  it('--kind-cluster: kind and kwok machine providers, and nodes reach the apiserver by its Service, not its pod IP', () => {
+    const o = operatorOptions(parseOperatorArgs(['--kind-cluster=kokpit-e2e', '--backup-dir=/state/backups']));
+    assert.deepEqual(Object.keys(o.machine?.providers ?? {}).sort(), ['kind', 'kwok']);
+    assert.equal(o.cluster?.nodesUseServiceEndpoint, true, "the business cluster's `kubernetes` endpoint is the meta node's NodePort");
+    assert.equal(o.etcd?.backupRoot, '/state/backups');
+    assert.equal(o.etcd?.access, 'pod-ip');
+  });
+
+  it('without it: the operators keep their defaults', () => {
+    const o = operatorOptions(parseOperatorArgs([]));
+    assert.equal(o.machine, undefined);
+    assert.equal(o.cluster, undefined);
+    assert.equal(o.etcd?.backupRoot, undefined);
   });
 });
