@@ -76,6 +76,13 @@ export interface KindProviderOptions {
 /** The label `kokpit up --runtime kind` puts on machine containers: the name of its kind meta cluster. */
 export const META_CLUSTER_LABEL = 'kokpit.dev/meta-cluster';
 
+/**
+ * The Machine's UID on its container: a container of the same namespace, cluster and machine name but another UID
+ * was made for an earlier Machine of that name (its meta cluster deleted without `kokpit down`, say) and is joined to
+ * a control plane that is gone; it is replaced, not adopted. Containers from before this label are adopted.
+ */
+export const MACHINE_UID_LABEL = 'kokpit.dev/machine-uid';
+
 /** Longest container name: it is also the container's hostname, a DNS label (63 characters). */
 export const CONTAINER_NAME_MAX = 63;
 const NAME_HASH_LENGTH = 10;
@@ -160,6 +167,7 @@ export function dockerRunArgs(o: {
     `${MACHINE_NAME_LABEL}=${o.machine.metadata.name}`,
     '--label',
     `${MACHINE_NAMESPACE_LABEL}=${o.machine.metadata.namespace ?? 'default'}`,
+    ...(o.machine.metadata.uid ? ['--label', `${MACHINE_UID_LABEL}=${o.machine.metadata.uid}`] : []),
     ...Object.entries(o.labels ?? {}).flatMap(([k, v]) => ['--label', `${k}=${v}`]),
     '--privileged',
     '--security-opt',
@@ -288,7 +296,6 @@ export class KindProvider implements MachineProvider {
 
   async provision(ctx: ProviderContext): Promise<ProvisionResult> {
     const name = containerNameOf(ctx.machine);
-    const owner = ownerOf(ctx.machine);
     const inspect = await this.inspect(name, 'ProvisionFailed');
     if (inspect && 'ok' in inspect) return inspect;
     const providerID = `kind://docker/${ctx.machine.spec.clusterRef.name}/${name}`;
@@ -303,22 +310,7 @@ export class KindProvider implements MachineProvider {
       },
     });
 
-    if (inspect) {
-      if (!ownedBy(inspect.labels, owner))
-        return fail(
-          'ContainerNameTaken',
-          `a container named ${name} exists that is not this machine's (labels ${describeOwner(inspect.labels)}); ` +
-            `remove it or rename the machine`,
-          60_000,
-          true,
-        );
-      if (inspect.state === 'running') return running();
-      const start = await this.dockerRun(['start', inspect.id]);
-      if ('ok' in start) return start;
-      if (start.exitCode !== 0)
-        return fail('ContainerStartFailed', `docker start ${name} exited ${start.exitCode}: ${tail(start.stderr, 3)}`);
-      return running();
-    }
+    if (inspect) return this.provisionExisting(ctx, name, inspect, running);
 
     const kubelet = kubeletVersionOf(ctx.plan);
     const image = this.opts.nodeImage
@@ -363,6 +355,46 @@ export class KindProvider implements MachineProvider {
         );
       return fail('ProvisionFailed', `docker run ${name} exited ${run.exitCode}: ${tail(run.stderr, 3)}`);
     }
+    return running();
+  }
+
+  /** A container of this name exists: adopted when it is this machine's, replaced when an earlier Machine's, else refused. */
+  private async provisionExisting(
+    ctx: ProviderContext,
+    name: string,
+    inspect: Inspected,
+    running: () => ProvisionResult,
+  ): Promise<ProvisionResult> {
+    const owner = ownerOf(ctx.machine);
+    if (!ownedBy(inspect.labels, owner))
+      return fail(
+        'ContainerNameTaken',
+        `a container named ${name} exists that is not this machine's (labels ${describeOwner(inspect.labels)}); ` +
+          `remove it or rename the machine`,
+        60_000,
+        true,
+      );
+    const uid = inspect.labels?.[MACHINE_UID_LABEL];
+    if (uid && ctx.machine.metadata.uid && uid !== ctx.machine.metadata.uid) {
+      const rm = await this.dockerRun(['rm', '--force', '--volumes', inspect.id], { timeoutMs: 120_000 });
+      if ('ok' in rm) return rm;
+      if (rm.exitCode !== 0)
+        return fail(
+          'ProvisionFailed',
+          `docker rm ${name} (left by an earlier Machine, uid ${uid}) exited ${rm.exitCode}: ${tail(rm.stderr, 3)}`,
+        );
+      return fail(
+        'StaleContainerRemoved',
+        `container ${name} was made for an earlier Machine of this name (uid ${uid}, joined to a control plane that is gone); ` +
+          'removed it, creating a new one',
+        1_000,
+      );
+    }
+    if (inspect.state === 'running') return running();
+    const start = await this.dockerRun(['start', inspect.id]);
+    if ('ok' in start) return start;
+    if (start.exitCode !== 0)
+      return fail('ContainerStartFailed', `docker start ${name} exited ${start.exitCode}: ${tail(start.stderr, 3)}`);
     return running();
   }
 

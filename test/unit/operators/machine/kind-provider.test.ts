@@ -205,6 +205,8 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
           'kokpit.dev/machine=w1',
           '--label',
           'kokpit.dev/machine-namespace=team-a',
+          '--label',
+          'kokpit.dev/machine-uid=u1',
           '--privileged',
           '--security-opt',
           'seccomp=unconfined',
@@ -234,6 +236,20 @@ describe('machine operator: kind provider (scripted docker; the real run is npm 
     const stopped = scriptedRunner([['container inspect', inspected('exited')]]);
     assert.ok((await new KindProvider({ runner: stopped }).provision(ctx)).ok);
     assert.deepEqual(stopped.calls[1].args, ['start', CONTAINER_ID]);
+  });
+
+  it('a container of an earlier Machine of this name (another uid label) is removed and made anew; one without it adopted', async () => {
+    const stale = scriptedRunner([['container inspect', inspected('running', { ...OWNED, 'kokpit.dev/machine-uid': 'u0' })]]);
+    const r = await new KindProvider({ runner: stale }).provision(ctx);
+    assert.ok(!r.ok && r.reason === 'StaleContainerRemoved' && !r.terminal, JSON.stringify(r));
+    assert.match(r.message, /made for an earlier Machine of this name \(uid u0/);
+    assert.deepEqual(stale.calls[1].args, ['rm', '--force', '--volumes', CONTAINER_ID]);
+    const same = scriptedRunner([['container inspect', inspected('running', { ...OWNED, 'kokpit.dev/machine-uid': 'u1' })]]);
+    assert.ok((await new KindProvider({ runner: same }).provision(ctx)).ok);
+    assert.equal(same.calls.length, 1, 'its own container: left alone');
+    const unlabelled = scriptedRunner([['container inspect', inspected('running')]]);
+    assert.ok((await new KindProvider({ runner: unlabelled }).provision(ctx)).ok, 'made before the label: adopted');
+    assert.equal(unlabelled.calls.length, 1);
   });
 
   it(
