@@ -81,7 +81,7 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
     const t0 = Date.now();
     io.out(
       `deleting kind cluster "${cluster}" and the machine containers of its business clusters ` +
-        `(label ${META_CLUSTER_LABEL}=${cluster}), in parallel…`,
+        `(label ${META_CLUSTER_LABEL}=${cluster}), ${env?.managerPlacement === 'in-cluster' ? 'the node first' : 'in parallel'}…`,
     );
     // A manager in the cluster's own pods (--manager in-cluster) makes machines until its node goes: the node first.
     const [{ leftovers }, machineContainers] =
