@@ -128,7 +128,8 @@ export const COMMANDS: CommandEntry[] = [
       '          [--version V] [--nodes N] [--manager host|in-cluster] [--with-ocm]\n\n' +
       '--with-ocm (sandbox): the Open Cluster Management hub in the meta cluster, every business cluster a ManagedCluster.\n' +
       "--version: the meta cluster's Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n" +
-      '--manager in-cluster: the manager as the 2 pods `kokpit install` creates (default: host, in the `kokpit up` process). Sandbox:\n' +
+      '--manager in-cluster: the manager as the 2 pods `kokpit install` creates (default on kind; sandbox default: host, in the\n' +
+      '`kokpit up` process). Sandbox: ' +
       "run by the pod runner. kind: pods of the kind node that mount the host's Docker socket for kind Machines, as Cluster API's\n" +
       "Docker provider does, and the environment's backups directory (the namespace then enforces the privileged Pod Security level).\n" +
       'Runtime: kind when Docker is reachable and `kind` is on PATH, else the sandbox (no Docker: etcd,\n' +

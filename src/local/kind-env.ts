@@ -129,8 +129,9 @@ async function kindInClusterInput(name: string, backupDir: string): Promise<Kind
   if (!(await kindNodeMounts(node))?.includes(DOCKER_SOCKET))
     throw new Error(
       `the kind node ${node} does not mount ${DOCKER_SOCKET}, which the in-cluster manager needs to make kind Machines ` +
-        `(the cluster was created by an earlier \`kokpit up\` without --manager in-cluster); recreate it: ` +
-        `\`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\`, then \`kokpit up --runtime kind --manager in-cluster\``,
+        `(the cluster was created by an earlier \`kokpit up\` with the manager on the host); recreate it: ` +
+        `\`kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\`, then \`kokpit up --runtime kind\` (or keep it ` +
+        `with the manager on the host: \`kokpit up --manager host\`)`,
     );
   let dockerSocketGid: number;
   try {

@@ -188,8 +188,10 @@ function kindSettings(name: string, config: LocalEnvironmentConfig): KindSetting
   };
 }
 
-async function kindUp(name: string, config: LocalEnvironmentConfig, a: UpArgs, io: CliIO): Promise<number> {
+async function kindUp(name: string, config: LocalEnvironmentConfig, given: UpArgs, io: CliIO): Promise<number> {
   const t0 = Date.now();
+  // On kind the manager runs where it would on a real meta cluster, as its pods (issue 16); --manager host keeps it here.
+  const a: UpArgs = { ...given, manager: given.manager ?? 'in-cluster' };
   let state = runningEnvironment(name);
   if (state && state.runtime !== 'kind') {
     throw new Error(
