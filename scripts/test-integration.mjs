@@ -40,6 +40,7 @@ const WEIGHTS = {
   'machine/real-business-cluster.test.ts': 90,
   'etcd/cluster.test.ts': 90,
   'cluster/podrunner.test.ts': 80,
+  'rollout/addon-rollout-real.test.ts': 75,
   'rollout/windows.test.ts': 70,
   'cli/up-sandbox.test.ts': 70,
   'cli/up-sandbox-in-cluster.test.ts': 60,
