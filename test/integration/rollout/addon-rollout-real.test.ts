@@ -22,7 +22,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { BusinessCluster } from '../../../src/api';
-import { defaultBinaryProvider } from '../../../src/binaries/provider';
 import { defaultAddons } from '../../../src/catalog';
 import { coreDNSAddon } from '../../../src/catalog/addons/coredns';
 import { shippedAddon } from '../../../src/catalog/addons/define';
@@ -30,9 +29,6 @@ import { importAddon } from '../../../src/cli/commands/addons';
 import { Operators } from '../../../src/controller/operator';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { loadKubeConfig, readObject } from '../../../src/kube';
-import { clusterOperator } from '../../../src/operators/cluster/operator';
-import { machineOperator } from '../../../src/operators/machine/operator';
-import { rolloutOperator } from '../../../src/operators/rollout/operator';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { AGENTS, AuditWrites, type AuditMark } from '../../support/audit-writes';
 import {
@@ -45,7 +41,7 @@ import {
   type PlainEtcd,
 } from '../cluster/support';
 import { componentObject } from '../machine/support';
-import { API, TO, rolloutAccessors, type Rollout } from './support';
+import { API, TO, rolloutAccessors, startFleetManager, type Rollout } from './support';
 
 const NS = 'dns-fleet';
 const CLUSTERS = ['a', 'b'];
@@ -160,17 +156,7 @@ describe('FleetRollout: coredns moved to a second version in two real business c
     });
     for (const n of CLUSTERS) lbs.set(n, await startLoopbackLB(kc, NS, `kokpit.dev/cluster=${n},kokpit.dev/component=apiserver`, 6443));
     // The manager as waves.test.ts runs it: cluster, machine and rollout operators on one set of shared informers.
-    const olog = (lvl: string) => (m: string) => log(`[manager] ${lvl} ${m}`);
-    manager = new Operators(
-      kc,
-      [
-        clusterOperator({ hostEndpoint: (c) => lbs.get(c.metadata.name)?.url, waitRequeueMs: 2000 }),
-        machineOperator({ binaries: defaultBinaryProvider(), controller: { backoff: { baseMs: 200, maxMs: 5_000 } } }),
-        rolloutOperator(),
-      ],
-      { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} },
-    );
-    await manager.start();
+    manager = await startFleetManager(kc, (name) => lbs.get(name)?.url, log);
     await apply(componentObject('containerd', '1.7.0'));
     await apply(componentObject('kubelet', TO, ['containerd']));
     for (const n of CLUSTERS) {

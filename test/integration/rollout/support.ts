@@ -3,6 +3,11 @@
 // default catalog, and the accessors each of them used to write out for itself.
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { BusinessCluster, FleetRollout } from '../../../src/api';
+import { defaultBinaryProvider } from '../../../src/binaries/provider';
+import { Operators } from '../../../src/controller/operator';
+import { clusterOperator } from '../../../src/operators/cluster/operator';
+import { machineOperator } from '../../../src/operators/machine/operator';
+import { rolloutOperator } from '../../../src/operators/rollout/operator';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyStatus } from '../../../src/kit';
 import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
@@ -67,4 +72,24 @@ export function rolloutAccessors(kc: () => KubeConfig, ns: string) {
         { timeoutMs: 90_000, intervalMs: 300 },
       ),
   };
+}
+
+/**
+ * "The manager" of the tests where the real operators run (waves.test.ts, addon-rollout-real.test.ts): the cluster,
+ * machine and rollout operators on one set of shared informers, as kokpit's manager runs them; business API servers
+ * reached at `endpoint(cluster name)` (a loopback load balancer), debug lines dropped.
+ */
+export async function startFleetManager(kc: KubeConfig, endpoint: (cluster: string) => string | undefined, log: (line: string) => void) {
+  const olog = (lvl: string) => (m: string) => log(`[manager] ${lvl} ${m}`);
+  const ops = new Operators(
+    kc,
+    [
+      clusterOperator({ hostEndpoint: (c) => endpoint(c.metadata.name), waitRequeueMs: 2000 }),
+      machineOperator({ binaries: defaultBinaryProvider(), controller: { backoff: { baseMs: 200, maxMs: 5_000 } } }),
+      rolloutOperator(),
+    ],
+    { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} },
+  );
+  await ops.start();
+  return ops;
 }

@@ -20,14 +20,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { FleetRollout, Machine, MachineSet } from '../../../src/api';
-import { defaultBinaryProvider } from '../../../src/binaries/provider';
 import { kubernetesVersion } from '../../../src/catalog/versions';
 import { Operators } from '../../../src/controller/operator';
 import { installCRDs, isNodeReady, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyObject, listObjects, loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
-import { clusterOperator } from '../../../src/operators/cluster/operator';
-import { machineOperator } from '../../../src/operators/machine/operator';
-import { rolloutOperator } from '../../../src/operators/rollout/operator';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import {
   availableEtcdCluster,
@@ -40,6 +36,7 @@ import {
   type PlainEtcd,
 } from '../cluster/support';
 import { componentObject } from '../machine/support';
+import { startFleetManager } from './support';
 
 const NS = 'fleet';
 const API = 'kokpit.dev/v1alpha1';
@@ -64,21 +61,8 @@ describe('FleetRollout: business clusters upgraded in waves on real control plan
   const secs = () => ((Date.now() - t0) / 1000).toFixed(1);
   const log = (l: string) => process.stderr.write(`  [+${secs()}s] ${l}\n`);
 
-  /** "The manager": the cluster and rollout operators on one set of shared informers, as kokpit's manager runs them. */
-  async function startManager(): Promise<Operators> {
-    const olog = (lvl: string) => (m: string) => (lvl === 'debug' ? undefined : log(`[manager] ${lvl} ${m}`));
-    const ops = new Operators(
-      kc,
-      [
-        clusterOperator({ hostEndpoint: (c) => lbs.get(c.metadata.name)?.url, waitRequeueMs: 2000 }),
-        machineOperator({ binaries: defaultBinaryProvider(), controller: { backoff: { baseMs: 200, maxMs: 5_000 } } }),
-        rolloutOperator(),
-      ],
-      { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} },
-    );
-    await ops.start();
-    return ops;
-  }
+  /** "The manager": the cluster, machine and rollout operators on one set of shared informers (support.ts). */
+  const startManager = () => startFleetManager(kc, (name) => lbs.get(name)?.url, log);
 
   const objects = () => makeObjectApi(kc);
   const rollout = (name: string) => readObject<Rollout>(objects(), { apiVersion: API, kind: 'FleetRollout', metadata: { name } });
