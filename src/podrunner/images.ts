@@ -110,12 +110,14 @@ export function resolveImage(image: string, resolver: BinaryResolver): ImageReso
   }
   if (!binaries[rule.component]) {
     const built = CATALOG.filter((s) => s.component === rule.component && resolver(s.component, s.version)).map((s) => s.version);
+    // The exact build: plain `setup:bins` skips on-demand components (OCM's, e2e.test, …).
+    const build = `npm run setup:bins -- --only ${rule.component} --versions ${version}`;
     return {
       ok: false,
       missing: { component: rule.component, version },
       message:
         `image ${image}: no local build of ${rule.component} ${version}` +
-        (built.length ? ` (built: ${built.join(', ')})` : ' (run `npm run setup:bins`)'),
+        ` (${built.length ? `built: ${built.join(', ')}; ` : ''}run \`${build}\`)`,
     };
   }
   return { ok: true, family: { component: rule.component, commands: rule.commands, version }, binaries };

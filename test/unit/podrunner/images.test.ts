@@ -35,7 +35,17 @@ describe('podrunner image mapping', () => {
     assert.match(unknown.message, /kube-scheduler:<version> → kube-scheduler \(not built/);
     const unbuilt = resolveImage('registry.k8s.io/kube-apiserver:v1.32.13', resolver);
     assert.ok(!unbuilt.ok);
-    assert.match(unbuilt.message, /no local build of kube-apiserver v1\.32\.13 \(built: v1\.33\.13\)/);
+    assert.match(
+      unbuilt.message,
+      /no local build of kube-apiserver v1\.32\.13 \(built: v1\.33\.13; run `npm run setup:bins -- --only kube-apiserver --versions v1\.32\.13`\)/,
+    );
+    // An on-demand component (plain setup:bins skips OCM's): the hint names the exact build.
+    const ocm = resolveImage('quay.io/open-cluster-management/registration:v1.0.0', () => undefined);
+    assert.ok(!ocm.ok);
+    assert.match(
+      ocm.message,
+      /no local build of registration v1\.0\.0 \(run `npm run setup:bins -- --only registration --versions v1\.0\.0`\)/,
+    );
     const badTag = resolveImage('registry.k8s.io/etcd:latest', resolver);
     assert.ok(!badTag.ok && /not a etcd release version/.test(badTag.message));
   });

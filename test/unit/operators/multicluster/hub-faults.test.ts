@@ -41,7 +41,9 @@ const deployment = (name: string): V1Deployment => ({
   spec: { selector: { matchLabels: { app: name } }, template: {} },
 });
 // The pod runner's words for an image whose binary is not built (podrunner/images.ts, no `binaries` provider).
-const NOT_BUILT = `image ${OCM_IMAGES.registration}: no local build of registration v1.0.0 (run \`npm run setup:bins\`)`;
+const NOT_BUILT =
+  `image ${OCM_IMAGES.registration}: no local build of registration v1.0.0 ` +
+  '(run `npm run setup:bins -- --only registration --versions v1.0.0`)';
 
 describe('multicluster: installHub stops at a hub pod that cannot run', () => {
   it('a pod on its way is no fault: unscheduled, ContainerCreating (the pod runner building the binary), running', () => {
