@@ -35,6 +35,7 @@ export const downCommand: Command = {
       } else {
         io.out(`no local environment "${name}"`);
       }
+      await removeOrphanMachines(name, io);
       return EXIT.OK;
     }
     // The owner stops the manager, the pod runner (its pods' processes) and the control plane in order.
@@ -123,4 +124,18 @@ async function kindDown(name: string, env: EnvironmentState | undefined, io: Cli
   }
   io.out(`local environment "${name}" stopped; kind cluster "${cluster}" deleted${network}`);
   return EXIT.OK;
+}
+
+/**
+ * Machine containers of a kind meta cluster of this name whose state is gone (its directory deleted, or another
+ * KOKPIT_SANDBOX_DIR): they carry kokpit's label, so they are ours to remove; left, a later `kokpit up` of the same
+ * name found them. No Docker, or an engine that does not answer: nothing to see, nothing said.
+ */
+async function removeOrphanMachines(name: string, io: CliIO): Promise<void> {
+  try {
+    const removed = await removeLabelledContainers(META_CLUSTER_LABEL, name);
+    if (removed.length) io.out(`removed ${removed.length} machine containers left by kind cluster "${name}": ${removed.join(', ')}`);
+  } catch (e) {
+    if (!(e instanceof KindError)) throw e;
+  }
 }
