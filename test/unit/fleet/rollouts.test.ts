@@ -140,3 +140,32 @@ describe('FleetModel: Rollouts', () => {
     assert.doesNotMatch(desc('d') ?? '', /→/);
   });
 });
+
+// A row waiting for its cluster to be Ready (spec.notReadyGrace): the row says it waits and its tooltip gives the
+// message (why, and when it is skipped unless Ready); the cluster's node says so too.
+describe('FleetModel: a rollout row waiting for Ready', () => {
+  const WAITING = 'WaitingForReady: AddonsNotReady: coredns: 0/1 replicas available (skipped at 2026-01-01T00:02:10Z unless Ready)';
+
+  it('the row says it waits for Ready and its tooltip is the message; a plain Pending row stays plain', () => {
+    const m = new FleetModel('meta');
+    m.upsert(
+      rollout([
+        row('a', 'rest', 'Pending', { waitingSince: '2026-01-01T00:00:10Z', message: WAITING }),
+        row('b', 'rest', 'Upgrading', { from: 'v1.32.0', to: 'v1.33.13' }),
+        row('c', 'rest', 'Pending'),
+      ]),
+    );
+    assert.deepEqual(
+      m.children(`${RID}/wave/rest`).map((n) => [n.label, n.description, n.status]),
+      [
+        ['default/a', 'Pending · waiting for Ready', 'unknown'],
+        ['default/b', 'Upgrading · v1.32.0 → v1.33.13', 'progress'],
+        ['default/c', 'Pending', 'unknown'],
+      ],
+    );
+    assert.equal(m.get(`${RID}/wave/rest/cluster/default/a`)?.tooltip, WAITING);
+    for (const n of ['a', 'c']) m.upsert(businessCluster(n));
+    assert.match(m.get(`${ROOT}/BusinessCluster/default/a`)?.description ?? '', /→ v1\.33\.13 \(rest, waiting for Ready\)/);
+    assert.match(m.get(`${ROOT}/BusinessCluster/default/c`)?.description ?? '', /→ v1\.33\.13 \(rest, pending\)/);
+  });
+});
