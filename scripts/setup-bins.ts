@@ -1,25 +1,35 @@
-// `npm run setup:bins [-- --only kube-apiserver,etcd] [--versions v1.32.13] [--list]`
+// `npm run setup:bins [-- --only kube-apiserver,etcd | --family ocm] [--versions v1.32.13] [--list]`
 // Builds whatever pinned upstream binary is missing from the kokpit cache.
 
 import { parseArgs } from 'node:util';
 import { binDir, ensureBinaries, planBinaries } from '../src/binaries/build';
+import { CATALOG, unbuildableReason } from '../src/binaries/catalog';
 
 function usage(): never {
   process.stderr.write(
-    'usage: setup-bins [--only c1,c2] [--versions v1,v2] [--list]\n' +
+    'usage: setup-bins [--only c1,c2 | --family F] [--versions v1,v2] [--list]\n' +
       '  --only      components to ensure (default: all)\n' +
+      '  --family    every component of one family, at its pinned versions (e.g. ocm: what the multicluster tests run)\n' +
       '  --versions  versions to ensure (default: all pinned)\n' +
       '  --list      print component, version, path, present/missing and exit\n',
   );
   process.exit(2);
 }
 
-function parseCli(argv: string[]): { components?: string[]; versions?: string[]; list: boolean } {
-  let values: { only?: string; versions?: string; list?: boolean };
+interface Cli {
+  components?: string[];
+  versions?: string[];
+  /** --family: exactly the catalog's entries of that family (each component at its own pinned versions). */
+  requests?: Array<{ component: string; version: string }>;
+  list: boolean;
+}
+
+function parseCli(argv: string[]): Cli {
+  let values: { only?: string; family?: string; versions?: string; list?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { only: { type: 'string' }, versions: { type: 'string' }, list: { type: 'boolean' } },
+      options: { only: { type: 'string' }, family: { type: 'string' }, versions: { type: 'string' }, list: { type: 'boolean' } },
       strict: true,
     }));
   } catch (e) {
@@ -31,6 +41,20 @@ function parseCli(argv: string[]): { components?: string[]; versions?: string[];
       ?.split(',')
       .map((x) => x.trim())
       .filter(Boolean);
+  if (values.family !== undefined) {
+    const specs = CATALOG.filter((s) => s.family === values.family);
+    if (values.only !== undefined || !specs.length) {
+      process.stderr.write(`setup:bins: --family takes one of ${[...new Set(CATALOG.map((s) => s.family))].join(', ')}, without --only\n`);
+      usage();
+    }
+    const versions = csv(values.versions);
+    return {
+      requests: specs
+        .filter((s) => (!versions || versions.includes(s.version)) && !unbuildableReason(s.component, s.version))
+        .map((s) => ({ component: s.component, version: s.version })),
+      list: values.list === true,
+    };
+  }
   return { components: csv(values.only), versions: csv(values.versions), list: values.list === true };
 }
 
@@ -49,6 +73,7 @@ async function main(): Promise<void> {
   await ensureBinaries({
     components: args.components,
     versions: args.versions,
+    requests: args.requests,
     signal: ac.signal,
     onProgress: (msg) => process.stderr.write(`setup:bins ${msg}\n`),
   });

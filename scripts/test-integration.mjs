@@ -98,7 +98,8 @@ function runFile(file) {
 // rather than compute; the multicluster files start once it is done. Found missing by a cold .ci/run (2026-12-06):
 // without it the first multicluster file waited for a hub whose pods could not get their binaries.
 const OCM_FILES = /^multicluster\//;
-const OCM_BUILD = ['--only', 'registration,work,placement,registration-operator,addon', '--versions', 'v1.0.0'];
+// The catalog's own list (src/binaries/catalog.ts, family `ocm`): this script cannot import TypeScript.
+const OCM_BUILD = ['--family', 'ocm'];
 let ocmBuild = Promise.resolve();
 if (files.some((f) => OCM_FILES.test(f))) {
   ocmBuild = new Promise((resolve) => {
