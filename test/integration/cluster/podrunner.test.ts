@@ -27,7 +27,7 @@ import { KWOK_VERSION } from '../../../src/binaries/catalog';
 import { installCRDs, resolveBinaries, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { AGENTS, AuditWrites, assertWriteCount } from '../../support/audit-writes';
 import { createKwokNodes, kwokArgs, writeKwokConfig } from '../../../src/controlplane/kwok';
-import { startProcess, type ManagedProcess } from '../../../src/binaries/processes';
+import { startProcess, tailFile, type ManagedProcess } from '../../../src/binaries/processes';
 import {
   availableEtcdCluster,
   businessCluster,
@@ -294,6 +294,13 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
     const bins = await resolveBinaries([{ component: 'kwok', version: KWOK_VERSION }]);
     const kubeconfigFile = path.join(stateDir, 'business-admin.kubeconfig');
     fs.writeFileSync(kubeconfigFile, (await adminKubeConfig()).exportConfig(), { mode: 0o600 });
+    // kwok lists Nodes for ~31 s at start and exits if that fails (its waitForReady): start it once the same list
+    // answers here (CI saw kwok exit after a cold first start, where the business apiserver took 41 s to answer).
+    const nodesListed = async () => {
+      const core = (await adminKubeConfig()).makeApiClient(CoreV1Api);
+      return (await core.listNode({ limit: 1 }).catch(() => undefined)) ? true : undefined;
+    };
+    await waitFor('the business apiserver lists Nodes', nodesListed, { timeoutMs: 120_000, intervalMs: 1000 });
     kwok = startProcess('kwok', bins.get('kwok')!, kwokArgs(kubeconfigFile, writeKwokConfig(stateDir)), {
       logFile: path.join(stateDir, 'kwok.log'),
       cwd: stateDir,
@@ -309,7 +316,11 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
           pods.map((p) => `${p.metadata?.name}: node=${p.spec?.nodeName ?? '-'} phase=${p.status?.phase}`).join('; ') || 'no pods';
         return pods.find((p) => p.spec?.nodeName === node);
       },
-      { timeoutMs: 120_000, intervalMs: 1000, abortIf: () => (kwok!.isRunning() ? undefined : 'kwok exited') },
+      {
+        timeoutMs: 120_000,
+        intervalMs: 1000,
+        abortIf: () => (kwok!.isRunning() ? undefined : `kwok exited; its log:\n${tailFile(kwok!.logFile, 20)}`),
+      },
     );
     assert.equal(bound.spec?.nodeName, node);
   });
