@@ -100,6 +100,11 @@ export interface ConformanceOptions {
    * the retried ones (flakedIn).
    */
   flakeAttempts?: number;
+  /**
+   * --konnectivity: before e2e.test, the brought-up business cluster switches to `spec.apiServer.egress: Konnectivity`
+   * (its API server reaches pods and Services through konnectivity-agent; README "Conformance").
+   */
+  konnectivity?: true;
 }
 
 export const USAGE =
@@ -109,7 +114,9 @@ export const USAGE =
   '  --focus     ginkgo focus (default: \\[Conformance\\], the whole set)\n' +
   '  --cluster   a running business cluster (its kubeconfig via `kokpit kubeconfig`); without it a kind meta cluster\n' +
   '              and a business cluster with two kind machines are brought up and torn down afterwards (--keep: left up)\n' +
-  '  --no-setup  the Docker engine, the images (build-images.sh --conformance) and e2e.test are already built\n';
+  '  --no-setup  the Docker engine, the images (build-images.sh --conformance) and e2e.test are already built\n' +
+  '  --konnectivity  the brought-up business cluster gets spec.apiServer.egress: Konnectivity before the tests\n' +
+  '              (images: hack/offline-images/konnectivity-images.sh; not with --cluster)\n';
 
 export function parseConformanceArgs(argv: string[]): ConformanceOptions {
   const { values } = parseArgs({
@@ -127,8 +134,11 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions {
       keep: { type: 'boolean' },
       'run-dir': { type: 'string' },
       'no-setup': { type: 'boolean' },
+      konnectivity: { type: 'boolean' },
     },
   });
+  if (values.konnectivity && values.cluster)
+    throw new Error('--konnectivity switches the business cluster this run brings up: not with --cluster');
   if (values.ci && values.focus) throw new Error('--ci and --focus exclude each other');
   const meta = ['namespace', 'name', 'kubeconfig', 'context'] as const;
   const metaArgs = meta.flatMap((k) => (values[k] ? [`--${k}`, values[k]] : []));
@@ -142,6 +152,7 @@ export function parseConformanceArgs(argv: string[]): ConformanceOptions {
     ...(values['run-dir'] ? { runDir: values['run-dir'] } : {}),
     ...(values['no-setup'] ? { noSetup: true as const } : {}),
     ...(values.ci ? { flakeAttempts: 2 } : {}),
+    ...(values.konnectivity ? { konnectivity: true as const } : {}),
   };
 }
 

@@ -34,6 +34,7 @@ const KUBECTL = path.join(binDir(), 'kubectl', CONFORMANCE_VERSION, 'kubectl');
 const E2E_TEST = path.join(binDir(), 'e2e.test', CONFORMANCE_VERSION, 'e2e.test');
 const KIND_DIR = path.join(binDir(), 'kind', KIND_VERSION);
 const IMAGES_TAR = path.join(process.env.KOKPIT_CACHE_DIR ?? path.join(os.homedir(), '.cache/kokpit'), 'images/saved/conformance.tar');
+const KONNECTIVITY_TAR = path.join(path.dirname(IMAGES_TAR), 'konnectivity.tar');
 
 const t0 = Date.now();
 const say = (msg: string) => console.log(`[conformance +${Math.round((Date.now() - t0) / 1000)}s] ${msg}`);
@@ -97,9 +98,9 @@ async function readyNodes(kubeconfig: string, min: number, env: NodeJS.ProcessEn
   );
 }
 
-/** Imports the conformance images into every machine container of the cluster (what `kind load` does). */
-async function loadImages(cluster: string, namespace: string, runDir: string, env: NodeJS.ProcessEnv): Promise<number> {
-  const ids = (
+/** The running kind machine containers of a business cluster. */
+async function machineContainers(cluster: string, namespace: string, env: NodeJS.ProcessEnv): Promise<string[]> {
+  return (
     await capture(
       'docker',
       ['ps', '-q', '--filter', `label=${KIND_CLUSTER_LABEL}=${cluster}`, '--filter', `label=${MACHINE_NAMESPACE_LABEL}=${namespace}`],
@@ -108,12 +109,54 @@ async function loadImages(cluster: string, namespace: string, runDir: string, en
   )
     .split('\n')
     .filter(Boolean);
+}
+
+/** Imports the conformance images into every machine container of the cluster (what `kind load` does). */
+async function loadImages(cluster: string, namespace: string, runDir: string, env: NodeJS.ProcessEnv): Promise<number> {
+  const ids = await machineContainers(cluster, namespace, env);
   if (ids.length === 0) throw new Error(`no running kind machine container of business cluster ${namespace}/${cluster}`);
   const log = path.join(runDir, 'images.log');
   await Promise.all(
     ids.map((id) => must('sh', ['-c', `docker exec -i ${id} ctr --namespace=k8s.io images import - < '${IMAGES_TAR}'`], log, { env })),
   );
   return ids.length;
+}
+
+/**
+ * --konnectivity: konnectivity's images into the meta cluster's nodes and the machines, then the sample cluster switched
+ * to `spec.apiServer.egress: Konnectivity`; waits for the apiserver's rollout (with its konnectivity-server sidecar)
+ * and for a ready konnectivity-agent on every node.
+ */
+async function enableKonnectivity(businessKubeconfig: string, runDir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const log = path.join(runDir, 'konnectivity.log');
+  say(`konnectivity: images (hack/offline-images/konnectivity-images.sh), egress Konnectivity on ${SAMPLE} (log: ${log})`);
+  await must('bash', [path.join(REPO, 'hack/offline-images/konnectivity-images.sh')], log, { env });
+  const metaNodes = (await capture(path.join(KIND_DIR, 'kind'), ['get', 'nodes', '--name', ENV_NAME], env)).split('\n').filter(Boolean);
+  const ids = [...metaNodes, ...(await machineContainers(SAMPLE, 'default', env))];
+  await Promise.all(
+    ids.map((id) =>
+      must('sh', ['-c', `docker exec -i ${id} ctr --namespace=k8s.io images import - < '${KONNECTIVITY_TAR}'`], log, { env }),
+    ),
+  );
+  const meta = ['--kubeconfig', path.join(env.KOKPIT_SANDBOX_DIR!, ENV_NAME, 'kubeconfig')];
+  const patch = JSON.stringify({ spec: { apiServer: { egress: 'Konnectivity' } } });
+  await must(KUBECTL, [...meta, 'patch', 'businesscluster', SAMPLE, '--type=merge', '-p', patch], log, { env });
+  await must(KUBECTL, [...meta, 'rollout', 'status', `deployment/${SAMPLE}-apiserver`, '--timeout=600s'], log, { env });
+  type DS = { status?: { desiredNumberScheduled?: number; numberReady?: number } };
+  const ready = await waitFor(
+    'a ready konnectivity-agent on every node',
+    async () => {
+      const out = await capture(
+        KUBECTL,
+        ['--kubeconfig', businessKubeconfig, '-n', 'kube-system', 'get', 'ds', 'konnectivity-agent', '-o', 'json'],
+        env,
+      );
+      const st = (JSON.parse(out) as DS).status;
+      return st?.desiredNumberScheduled && st.numberReady === st.desiredNumberScheduled ? st.numberReady : undefined;
+    },
+    { timeoutMs: 600_000, intervalMs: 3000 },
+  );
+  say(`konnectivity: apiserver rolled out with its konnectivity-server; ${ready} konnectivity-agent pods ready`);
 }
 
 /** e2e.test against the kubeconfig; its JUnit report goes to <runDir>/report. Resolves with its exit code. */
@@ -208,6 +251,7 @@ async function main(): Promise<void> {
     const ns = o.metaArgs.includes('--namespace') ? o.metaArgs[o.metaArgs.indexOf('--namespace') + 1]! : 'default';
     const n = await loadImages(cluster, ns, runDir, env);
     say(`conformance images imported into ${n} machines`);
+    if (o.konnectivity) await enableKonnectivity(kubeconfig, runDir, env);
     ok = writeSummary(runDir, await runE2E(o, kubeconfig, runDir, env));
   } finally {
     if (broughtUp && !o.keep) await tearDown(runDir, env);

@@ -72,6 +72,14 @@ export const APIServerSpec = Struct(
     ),
     extraArgs: Type.Optional(ExtraArgs),
     resources: Type.Optional(Resources),
+    egress: Type.Optional(
+      StringEnum(['Direct', 'Konnectivity'] as const, {
+        description:
+          'How the API server reaches pods, Services and nodes of its cluster (pods/proxy, webhooks, aggregated APIs). ' +
+          '`Direct` (unset): from its own pod. `Konnectivity`: through a konnectivity-server sidecar and the ' +
+          '`konnectivity-agent` addon in the cluster, for when the meta cluster has no route to the business networks.',
+      }),
+    ),
   },
   { description: 'kube-apiserver settings.' },
 );

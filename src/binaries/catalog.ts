@@ -26,8 +26,12 @@ export const COREDNS_VERSION = 'v1.11.3';
 export const OCM_VERSION = 'v1.0.0';
 /** OCM's commands (`open-cluster-management.io/ocm/cmd/<name>`), built on demand for the multicluster hub and agents. */
 export const OCM_COMPONENTS = ['registration', 'work', 'placement', 'registration-operator', 'addon'] as const;
+/** apiserver-network-proxy (konnectivity) release pinned in hack/bins/konnectivity. */
+export const KONNECTIVITY_VERSION = 'v0.33.0';
+/** Konnectivity's commands as kokpit names them (upstream's image names), with their `cmd/<dir>` package. */
+export const KONNECTIVITY_COMPONENTS = { 'proxy-server': 'server', 'proxy-agent': 'agent' } as const;
 
-export type Family = 'kubernetes' | 'etcd' | 'kwok' | 'kind' | 'coredns' | 'ocm';
+export type Family = 'kubernetes' | 'etcd' | 'kwok' | 'kind' | 'coredns' | 'ocm' | 'konnectivity';
 
 export interface BinarySpec {
   component: string;
@@ -229,6 +233,20 @@ function ocmSpecs(): BinarySpec[] {
   }));
 }
 
+/** The konnectivity server (a sidecar of a business kube-apiserver) and agent, built on demand (--family konnectivity). */
+function konnectivitySpecs(): BinarySpec[] {
+  return Object.entries(KONNECTIVITY_COMPONENTS).map(([component, dir]) => ({
+    component,
+    version: KONNECTIVITY_VERSION,
+    family: 'konnectivity' as const,
+    module: 'konnectivity',
+    pkg: `sigs.k8s.io/apiserver-network-proxy/cmd/${dir}`,
+    tags: [],
+    vars: [],
+    onDemand: true,
+  }));
+}
+
 /** Every buildable component/version, in build order (cheap first, Kubernetes oldest first). */
 export const CATALOG: readonly BinarySpec[] = [
   ...etcdSpecs(),
@@ -237,6 +255,7 @@ export const CATALOG: readonly BinarySpec[] = [
   ...kubeSpecs(),
   ...imageToolSpecs(),
   ...ocmSpecs(),
+  ...konnectivitySpecs(),
   ...kubeConformanceSpecs(),
 ];
 

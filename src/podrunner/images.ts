@@ -52,6 +52,13 @@ const RULES: Rule[] = [
     commands: [c],
     version: kwokVersion,
   })),
+  // Konnectivity (registry.k8s.io/kas-network-proxy/proxy-server:v0.33.0, …/proxy-agent), as built from hack/bins/konnectivity.
+  ...['proxy-server', 'proxy-agent'].map((c) => ({
+    repo: new RegExp(`(^|/)kas-network-proxy/${c}$`),
+    component: c,
+    commands: [c],
+    version: kwokVersion,
+  })),
 ];
 
 export interface ImageRef {

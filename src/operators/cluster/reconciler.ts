@@ -54,6 +54,7 @@ import { addonsCondition, runAddonsPass } from './addons-pass';
 import { renderBootstrapObjects } from './render/bootstrap';
 import { controlPlaneParts, type ControlPlaneFacts } from './render/control-plane';
 import { etcdPrefix } from './render/etcd';
+import { KONNECTIVITY_AGENT_ADDON, konnectivityEnabled, konnectivityServerAddress } from './render/konnectivity';
 import type { ServiceType } from './render/inputs';
 import { checkCatalog, compareVersions, planVersions, type LiveComponent } from './versions';
 
@@ -120,6 +121,18 @@ function ipEndpoint(url: string): { ip: string; port: number } | undefined {
   }
 }
 const API = API_VERSION;
+
+/** egress Konnectivity: the agents' dial address, as addon facts; nothing otherwise. */
+function konnectivityFacts(c: BusinessCluster, nodeEndpoint: string, service: V1Service) {
+  const a = konnectivityEnabled(c) ? konnectivityServerAddress(nodeEndpoint, service as never) : undefined;
+  return a ? { konnectivityServerHost: a.host, konnectivityServerPort: a.port } : {};
+}
+
+/** egress Konnectivity brings its agents: the shipped `konnectivity-agent` addon, unless the spec lists it already. */
+function withKonnectivityAgent(c: BusinessCluster, refs: NonNullable<BusinessCluster['spec']['addons']>) {
+  if (!konnectivityEnabled(c) || refs.some((r) => r.name === KONNECTIVITY_AGENT_ADDON)) return refs;
+  return [...refs, { name: KONNECTIVITY_AGENT_ADDON }];
+}
 /** The User-Agent of every request the cluster operator sends (meta and business clusters). */
 export const CLUSTER_OPERATOR_AGENT = kokpitUserAgent('cluster-operator');
 const STEADY_RESYNC_MS = 10 * 60 * 60 * 1000;
@@ -511,9 +524,10 @@ export class ClusterReconciler {
       ),
     );
     p.controllersRead = [kcm, sched];
-    p.apiLive = summarize(
-      await this.metaApplier.ensureAgainst(controlPlaneParts.apiserver(p.c, this.facts(p))[0] as KubernetesObject, api),
-    );
+    const [deployment, ...config] = controlPlaneParts.apiserver(p.c, this.facts(p));
+    // egress Konnectivity: the egress-selector ConfigMap the pod mounts, before the pod that needs it.
+    for (const o of config) await this.metaApplier.ensure(o as KubernetesObject);
+    p.apiLive = summarize(await this.metaApplier.ensureAgainst(deployment as KubernetesObject, api));
   }
 
   /** 7. controller-manager and scheduler (they follow the apiserver's version once it has rolled out). */
@@ -619,10 +633,11 @@ export class ClusterReconciler {
         dnsDomain: spec.network.dnsDomain,
         dnsServiceIP,
         kubernetesServiceIP: serviceAddresses(checkNetwork(spec.network).service!).kubernetes,
+        ...konnectivityFacts(c, nodeEndpoint, p.service),
       },
       images: releases.apiServer.images,
     };
-    const refs = c.spec.addons ?? [];
+    const refs = withKonnectivityAgent(c, c.spec.addons ?? []);
     // Every version of every addon: one LIST, only when the cluster has addons.
     const catalog = refs.length ? await listObjects<Addon & KubernetesObject>(makeObjectApi(this.rt.kc), API, 'Addon') : [];
     // Asked only when a workload waits: a cluster without any Node yet cannot run them (see addons-pass.ts).

@@ -158,6 +158,7 @@ describe('kokpit cluster commands on a real meta control plane', function () {
           'coredns ' + defaultAddons()[0].spec.version,
           'gamma 1.0.0',
           'kokpit-cni ' + defaultAddons()[2].spec.version,
+          'konnectivity-agent ' + defaultAddons()[3].spec.version,
           'kube-proxy ' + defaultAddons()[1].spec.version,
         ],
       );

@@ -132,4 +132,10 @@ describe('test:conformance: arguments, the CI subset, the JUnit summary', () => 
     assert.equal(o.runDir, '/r');
     assert.equal(parseConformanceArgs(['--ci']).noSetup, undefined);
   });
+
+  it('--konnectivity switches the cluster the run brings up, so not with --cluster', () => {
+    assert.equal(parseConformanceArgs(['--konnectivity', '--focus', 'PreStop']).konnectivity, true);
+    assert.equal(parseConformanceArgs(['--focus', 'PreStop']).konnectivity, undefined);
+    assert.throws(() => parseConformanceArgs(['--konnectivity', '--cluster', 'sample']), /not with --cluster/);
+  });
 });

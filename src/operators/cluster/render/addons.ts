@@ -20,6 +20,9 @@ export interface AddonFacts {
     dnsDomain: string;
     dnsServiceIP: string;
     kubernetesServiceIP: string;
+    /** egress Konnectivity only: where agents dial the konnectivity-server (render/konnectivity.ts). */
+    konnectivityServerHost?: string;
+    konnectivityServerPort?: number;
   };
   images: KubernetesVersionSpec['images'];
 }

@@ -2,6 +2,7 @@
 import { APISERVER_PORT, names } from '../names';
 import { flags, ownedMeta, resources, secretsHash, selectorLabels, SECRETS_HASH_ANNOTATION, type KubeObject } from './common';
 import type { ControlPlaneInputs, ServiceType } from './inputs';
+import { konnectivityEnabled, konnectivityPodParts, konnectivityServicePort } from './konnectivity';
 
 export const PKI_DIR = '/etc/kubernetes/pki';
 
@@ -25,7 +26,11 @@ export function renderAPIServerService(inputs: Pick<ControlPlaneInputs, 'cluster
     spec: {
       type,
       selector: selectorLabels(c, 'apiserver'),
-      ports: [{ name: 'https', port: APISERVER_PORT, targetPort: APISERVER_PORT, protocol: 'TCP', ...nodePort }],
+      ports: [
+        { name: 'https', port: APISERVER_PORT, targetPort: APISERVER_PORT, protocol: 'TCP', ...nodePort },
+        // egress Konnectivity: where the business cluster's agents dial the apiserver pod's konnectivity-server.
+        ...(konnectivityEnabled(c) ? [konnectivityServicePort()] : []),
+      ],
     },
   };
 }
@@ -89,6 +94,8 @@ export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObjec
   const vols = apiServerVolumes(name);
   const { volumes, volumeMounts } = secretMounts(vols);
   const p = (dir: string, file: string) => `${vols.find((v) => v.volume === dir)!.dir}/${file}`;
+  // egress Konnectivity (render/konnectivity.ts): a sidecar, its volumes and one flag; nothing for Direct.
+  const knp = konnectivityEnabled(c) ? konnectivityPodParts(name, vols.find((v) => v.volume === 'serving')!.dir) : undefined;
   const args = flags(
     {
       'advertise-address': '$(POD_IP)',
@@ -127,6 +134,7 @@ export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObjec
       'tls-cert-file': p('serving', 'tls.crt'),
       'tls-private-key-file': p('serving', 'tls.key'),
     },
+    knp?.args,
     spec.apiServer.extraArgs,
   );
   const probe = (path: string, failureThreshold: number) => ({
@@ -149,10 +157,7 @@ export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObjec
         metadata: {
           labels,
           annotations: {
-            [SECRETS_HASH_ANNOTATION]: secretsHash(
-              vols.map((v) => v.secret),
-              inputs.secretHashes,
-            ),
+            [SECRETS_HASH_ANNOTATION]: secretsHash([...vols.map((v) => v.secret), ...(knp?.secrets ?? [])], inputs.secretHashes),
           },
         },
         spec: {
@@ -170,10 +175,11 @@ export function renderAPIServerDeployment(inputs: ControlPlaneInputs): KubeObjec
               livenessProbe: probe('/livez', 6),
               readinessProbe: { ...probe('/readyz', 3), periodSeconds: 2 },
               resources: resources(spec.apiServer.resources),
-              volumeMounts,
+              volumeMounts: knp ? [...volumeMounts, ...knp.apiServerMounts] : volumeMounts,
             },
+            ...(knp ? [knp.container] : []),
           ],
-          volumes,
+          volumes: knp ? [...volumes, ...knp.volumes] : volumes,
         },
       },
     },
