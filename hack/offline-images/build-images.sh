@@ -17,7 +17,8 @@ K8S=v1.33.13
 # from (v1.32.0: the only 1.32 release whose staging modules the Go proxy has complete).
 K8S_VERSIONS="v1.33.13 v1.32.0"
 ETCD_VERSIONS="v3.5.35 v3.5.34"
-COREDNS=v1.11.3
+# The catalog's CoreDNS and the version the kind e2e's addon rollout moves clusters to (hack/bins/coredns-v1.12.1).
+COREDNS_VERSIONS="v1.11.3 v1.12.1"
 PAUSE=3.10
 CNI_IMAGE=kokpit.dev/kokpit-cni:v0.1.0
 # --conformance: also the images the upstream conformance suite runs (section 5; npm run test:conformance).
@@ -132,7 +133,9 @@ for v in $ETCD_VERSIONS; do
   minimal_image "registry.k8s.io/etcd:${v#v}-0" '["/usr/local/bin/etcd"]' \
     "/usr/local/bin/etcd=$(b etcd "$v")" "/usr/local/bin/etcdctl=$(b etcdctl "$v")" "/usr/local/bin/etcdutl=$(b etcdutl "$v")" "/bin/busybox=$BUSYBOX"
 done
-minimal_image "registry.k8s.io/coredns/coredns:$COREDNS" '["/coredns"]' "/coredns=$(b coredns "$COREDNS")"
+for v in $COREDNS_VERSIONS; do
+  minimal_image "registry.k8s.io/coredns/coredns:$v" '["/coredns"]' "/coredns=$(b coredns "$v")"
+done
 minimal_image "registry.k8s.io/pause:$PAUSE" '["/pause"]' "/pause=$PAUSE_BIN"
 minimal_image "$CNI_IMAGE" '["/usr/local/bin/kokpit-cni"]' "/usr/local/bin/kokpit-cni=$CNI_BIN" "/bin/busybox=$BUSYBOX"
 
@@ -155,7 +158,8 @@ for v in $K8S_VERSIONS; do
 done
 
 # 3. The images a node runs without a registry, saved for /kind/images.
-NODE_IMAGES="registry.k8s.io/coredns/coredns:$COREDNS registry.k8s.io/pause:$PAUSE $CNI_IMAGE"
+NODE_IMAGES="registry.k8s.io/pause:$PAUSE $CNI_IMAGE"
+for v in $COREDNS_VERSIONS; do NODE_IMAGES="$NODE_IMAGES registry.k8s.io/coredns/coredns:$v"; done
 for v in $K8S_VERSIONS; do
   for c in kube-apiserver kube-controller-manager kube-scheduler kube-proxy; do NODE_IMAGES="$NODE_IMAGES registry.k8s.io/$c:$v"; done
 done

@@ -21,6 +21,8 @@ export const ENVTEST_COMPONENTS: readonly string[] = ['etcd', 'kube-apiserver', 
 export const KIND_VERSION = 'v0.30.0';
 /** CoreDNS release the version catalog's images name (registry.k8s.io/coredns/coredns:v1.11.3). */
 export const COREDNS_VERSION = 'v1.11.3';
+/** A second CoreDNS release (hack/bins/coredns-v1.12.1): the version the kind e2e's addon rollout moves clusters to. */
+export const COREDNS_NEXT_VERSION = 'v1.12.1';
 
 /** Open Cluster Management release pinned in hack/bins/ocm (the newest the module proxy serves). */
 export const OCM_VERSION = 'v1.0.0';
@@ -201,16 +203,19 @@ function imageToolSpecs(): BinarySpec[] {
       vars: [],
       onDemand: true,
     },
-    {
+    ...[
+      { version: COREDNS_VERSION, module: 'coredns' },
+      { version: COREDNS_NEXT_VERSION, module: `coredns-${COREDNS_NEXT_VERSION}` },
+    ].map(({ version, module }) => ({
       component: 'coredns',
-      version: COREDNS_VERSION,
-      family: 'coredns',
-      module: 'coredns',
+      version,
+      family: 'coredns' as const,
+      module,
       pkg: 'github.com/coredns/coredns',
       tags: [],
       vars: [],
       onDemand: true,
-    },
+    })),
   ];
 }
 
