@@ -42,12 +42,19 @@ function targetFromFlags(p: Parsed): FleetRolloutSpec['target'] {
   return { addon: { name: m[1], version: m[3] } };
 }
 
+/** A duration flag's value (its default when not given), refused here with the flag's name rather than later by the API server. */
+function durationFlag(p: Parsed, name: 'soak' | 'deadline', fallback: string): string {
+  const v = str(p, name) ?? fallback;
+  if (durationMs(v) === undefined) throw new UsageError(`--${name} takes a duration such as 10m, 90s or 1h30m, got "${v}"`);
+  return v;
+}
+
 /** The spec `create` makes from its flags: `--waves 1,25%,100%` are cumulative sizes, named wave-1, wave-2, … */
 export function specFromFlags(p: Parsed): FleetRolloutSpec {
   const target = targetFromFlags(p);
   const selector = str(p, 'selector');
   if (!selector) throw new UsageError('give the clusters with --selector key=value (an empty selector is refused)');
-  const soak = str(p, 'soak') ?? '0s';
+  const soak = durationFlag(p, 'soak', '0s');
   const maxConcurrency = Number(str(p, 'max-concurrency') ?? '1');
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)
     throw new UsageError(`--max-concurrency must be a whole number of at least 1, got "${str(p, 'max-concurrency')}"`);
@@ -59,12 +66,13 @@ export function specFromFlags(p: Parsed): FleetRolloutSpec {
   const grace = str(p, 'not-ready-grace');
   if (grace !== undefined && durationMs(grace) === undefined)
     throw new UsageError(`--not-ready-grace takes a duration such as 2m, 90s or 0s (skip at once), got "${grace}"`);
+  const deadline = durationFlag(p, 'deadline', '30m');
   return {
     target,
     clusters: { selector: { matchLabels: parseSelector(selector) }, ...(namespace ? { namespaces: [namespace] } : {}) },
     waves,
     maxFailures: size(str(p, 'max-failures') ?? '0'),
-    progressDeadline: str(p, 'deadline') ?? '30m',
+    progressDeadline: deadline,
     paused: false,
     ...(grace !== undefined ? { notReadyGrace: grace } : {}),
     ...(p.flags['ignore-windows'] === true ? { ignoreWindows: true } : {}),

@@ -85,6 +85,10 @@ describe('kokpit rollout', () => {
     }
     assert.throws(() => specFromFlags(flags([...base, '--not-ready-grace', '2 minutes'])), /--not-ready-grace takes a duration/);
     assert.throws(() => specFromFlags(flags([...base, '--not-ready-grace', '-1m'])), UsageError);
+    // --soak and --deadline are checked the same way, naming the flag (the API server's pattern would name only the field).
+    assert.throws(() => specFromFlags(flags([...base, '--soak', '10 minutes'])), /--soak takes a duration/);
+    assert.throws(() => specFromFlags(flags([...base, '--deadline', 'soon'])), /--deadline takes a duration/);
+    assert.equal(specFromFlags(flags([...base, '--soak', '1h30m', '--deadline', '90s'])).progressDeadline, '90s');
   });
 
   it('--dry-run prints the plan the operator would record: selected clusters only, in wave order', () => {
