@@ -72,9 +72,13 @@ function capture(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<s
 /** Docker engine, the conformance images, e2e.test: each step idempotent and cached, like the e2e's setup. */
 async function setup(runDir: string, env: NodeJS.ProcessEnv): Promise<void> {
   const log = path.join(runDir, 'setup.log');
-  say(`setup: Docker engine, images (build-images.sh --conformance), e2e.test ${CONFORMANCE_VERSION} (log: ${log})`);
+  say(`setup: Docker engine, images (build-images.sh --conformance), manager image, e2e.test ${CONFORMANCE_VERSION} (log: ${log})`);
   await must('sh', [path.join(REPO, 'hack/offline-images/setup-engine.sh')], log, { env });
   await must('bash', [path.join(REPO, 'hack/offline-images/build-images.sh'), '--conformance'], log, { env });
+  // `kokpit up --runtime kind` runs the manager in the meta cluster from this image: built from this checkout (the bundle
+  // first), or the run tests whatever code the image last got (a --konnectivity run found an image without egress).
+  await must('npm', ['run', '--silent', 'build'], log, { env });
+  await must('bash', [path.join(REPO, 'hack/offline-images/manager-image.sh')], log, { env });
   await ensureBinaries({
     requests: [{ component: 'e2e.test', version: CONFORMANCE_VERSION }],
     onProgress: (line) => {
@@ -141,6 +145,16 @@ async function enableKonnectivity(businessKubeconfig: string, runDir: string, en
   const meta = ['--kubeconfig', path.join(env.KOKPIT_SANDBOX_DIR!, ENV_NAME, 'kubeconfig')];
   const patch = JSON.stringify({ spec: { apiServer: { egress: 'Konnectivity' } } });
   await must(KUBECTL, [...meta, 'patch', 'businesscluster', SAMPLE, '--type=merge', '-p', patch], log, { env });
+  // `rollout status` right after the patch saw the old Deployment (the operator had not rendered yet): first the sidecar.
+  await waitFor(
+    'the operator to render the konnectivity-server sidecar',
+    async () => {
+      const jp = '{.spec.template.spec.containers[*].name}';
+      const names = await capture(KUBECTL, [...meta, 'get', 'deployment', `${SAMPLE}-apiserver`, '-o', `jsonpath=${jp}`], env);
+      return names.split(' ').includes('konnectivity-server') || undefined;
+    },
+    { timeoutMs: 300_000, intervalMs: 2000 },
+  );
   await must(KUBECTL, [...meta, 'rollout', 'status', `deployment/${SAMPLE}-apiserver`, '--timeout=600s'], log, { env });
   type DS = { status?: { desiredNumberScheduled?: number; numberReady?: number } };
   const ready = await waitFor(

@@ -525,7 +525,7 @@ export class ClusterReconciler {
     );
     p.controllersRead = [kcm, sched];
     const [deployment, ...config] = controlPlaneParts.apiserver(p.c, this.facts(p));
-    // egress Konnectivity: the egress-selector ConfigMap the pod mounts, before the pod that needs it.
+    // egress Konnectivity: the egress-selector Secret the pod mounts, before the pod that needs it.
     for (const o of config) await this.metaApplier.ensure(o as KubernetesObject);
     p.apiLive = summarize(await this.metaApplier.ensureAgainst(deployment as KubernetesObject, api));
   }

@@ -9,7 +9,7 @@ import { contentHash, type KubeObject } from './common';
 import { renderControllerManagerDeployment, renderSchedulerDeployment } from './controllers';
 import { etcdPrefix, renderManagedEtcd } from './etcd';
 import type { ControlPlaneInputs, ServiceType } from './inputs';
-import { konnectivityEnabled, renderEgressSelectorConfigMap } from './konnectivity';
+import { konnectivityEnabled, renderEgressSelectorSecret } from './konnectivity';
 import { pkiSecrets, renderSecret, type PKIFacts } from './pki';
 
 /** What the steps find out before they render, by the step that finds it. */
@@ -49,10 +49,10 @@ export const controlPlaneParts = {
   /** The Secrets with the given values (`values(secret)` → key → plain value); the PKI step issues the real ones. */
   pki: (c: DefaultedBusinessCluster, f: PKIFacts, values: (s: { name: string; keys: string[] }) => Record<string, string>): KubeObject[] =>
     pkiSecrets(c, f).map((s) => renderSecret(c, s.name, s.purpose, values(s), { type: s.type })),
-  /** The Deployment first; with egress Konnectivity, then its egress-selector ConfigMap (the step applies that first). */
+  /** The Deployment first; with egress Konnectivity, then its egress-selector Secret (the step applies that first). */
   apiserver: (c: DefaultedBusinessCluster, f: ControlPlaneFacts): KubeObject[] => [
     renderAPIServerDeployment(inputs(c, f)),
-    ...(konnectivityEnabled(c) ? [renderEgressSelectorConfigMap(c)] : []),
+    ...(konnectivityEnabled(c) ? [renderEgressSelectorSecret(c)] : []),
   ],
   controllers: (c: DefaultedBusinessCluster, f: ControlPlaneFacts): KubeObject[] => {
     const i = inputs(c, f);

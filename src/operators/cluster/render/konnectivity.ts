@@ -33,7 +33,12 @@ export function konnectivityEnabled(c: BusinessCluster): boolean {
   return c.spec.apiServer?.egress === 'Konnectivity';
 }
 
-export const konnectivityConfigMapName = (cluster: string) => `${cluster}-konnectivity-egress`;
+/**
+ * The egress-selector file's Secret. A Secret, not a ConfigMap, although nothing in it is secret: the manager already
+ * applies Secrets (PKI), and its ClusterRole (config/rbac/role.yaml) lists only what it uses, checked against the API
+ * server's audit log (test/integration/manager/rbac.test.ts).
+ */
+export const konnectivityEgressSecretName = (cluster: string) => `${cluster}-konnectivity-egress`;
 
 /** kube-apiserver's `--egress-selector-config-file`: the `cluster` network through the sidecar's socket, over gRPC. */
 export function egressSelectorConfiguration(): string {
@@ -51,12 +56,13 @@ export function egressSelectorConfiguration(): string {
   ].join('\n');
 }
 
-export function renderEgressSelectorConfigMap(c: BusinessCluster): KubeObject {
+export function renderEgressSelectorSecret(c: BusinessCluster): KubeObject {
   return {
     apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: ownedMeta(c, konnectivityConfigMapName(c.metadata.name), 'apiserver'),
-    data: { [EGRESS_FILE]: egressSelectorConfiguration() },
+    kind: 'Secret',
+    metadata: ownedMeta(c, konnectivityEgressSecretName(c.metadata.name), 'apiserver'),
+    type: 'Opaque',
+    data: { [EGRESS_FILE]: Buffer.from(egressSelectorConfiguration(), 'utf8').toString('base64') },
   };
 }
 
@@ -125,7 +131,10 @@ export function konnectivityPodParts(cluster: string, servingDir: string) {
     secrets: [kubeconfigSecret],
     volumes: [
       { name: 'konnectivity-uds', emptyDir: {} },
-      { name: 'egress-selector', configMap: { name: konnectivityConfigMapName(cluster) } },
+      {
+        name: 'egress-selector',
+        secret: { secretName: konnectivityEgressSecretName(cluster), defaultMode: 0o400, items: [{ key: EGRESS_FILE, path: EGRESS_FILE }] },
+      },
       {
         name: 'konnectivity-kubeconfig',
         secret: { secretName: kubeconfigSecret, defaultMode: 0o400, items: [{ key: KUBECONFIG_KEY, path: KUBECONFIG_KEY }] },

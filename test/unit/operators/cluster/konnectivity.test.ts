@@ -16,14 +16,14 @@ import {
   KONNECTIVITY_SERVER_IMAGE,
   KONNECTIVITY_UDS,
   konnectivityServerAddress,
-  renderEgressSelectorConfigMap,
+  renderEgressSelectorSecret,
 } from '../../../../src/operators/cluster/render/konnectivity';
 import { resolveImage } from '../../../../src/podrunner/images';
 import { kubernetesVersion } from '../../../../src/catalog';
 import { HASHES, assertDeterministicText, assertGolden, cluster, inputs } from './fixtures';
 
 type Container = { name: string; args?: string[]; command?: string[]; volumeMounts: Array<{ name: string; mountPath: string }> };
-type PodSpec = { containers: Container[]; volumes: Array<{ name: string; configMap?: { name: string }; emptyDir?: object }> };
+type PodSpec = { containers: Container[]; volumes: Array<{ name: string; secret?: { secretName: string }; emptyDir?: object }> };
 
 const knp = () => cluster({ apiServer: { ...cluster().spec.apiServer, egress: 'Konnectivity' } });
 const pod = (d: unknown) => (d as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
@@ -50,7 +50,7 @@ describe('egress Konnectivity', () => {
     const cases: Array<[string, () => unknown]> = [
       ['apiserver-deployment-konnectivity', () => renderAPIServerDeployment(inputs(knp()))],
       ['apiserver-service-konnectivity', () => renderAPIServerService({ cluster: knp(), serviceType: 'NodePort' })],
-      ['konnectivity-egress-configmap', () => renderEgressSelectorConfigMap(knp())],
+      ['konnectivity-egress-secret', () => renderEgressSelectorSecret(knp())],
       [
         'addon-konnectivity-agent',
         () =>
@@ -69,7 +69,7 @@ describe('egress Konnectivity', () => {
     }
   });
 
-  it('unset egress (and Direct) render no sidecar, no second port, no ConfigMap', () => {
+  it('unset egress (and Direct) render no sidecar, no second port, no egress Secret', () => {
     const direct = cluster({ apiServer: { ...cluster().spec.apiServer, egress: 'Direct' } });
     for (const c of [cluster(), direct]) {
       assert.deepEqual(
@@ -85,7 +85,7 @@ describe('egress Konnectivity', () => {
     assert.deepEqual(renderAPIServerDeployment(inputs(direct)), renderAPIServerDeployment(inputs()), 'Direct is the default');
   });
 
-  it('the apiserver and the sidecar share the socket; the egress file is the mounted ConfigMap; server flags agree with the addon', () => {
+  it('the apiserver and the sidecar share the socket; the egress file is the mounted Secret; server flags agree with the addon', () => {
     const c = knp();
     const spec = pod(renderAPIServerDeployment(inputs(c)));
     const [api, server] = spec.containers;
@@ -93,8 +93,10 @@ describe('egress Konnectivity', () => {
     assert.deepEqual(server.command, ['/proxy-server']);
     // The socket: kube-apiserver's egress file names it, the server listens on it, both mount its emptyDir there.
     const [cm] = controlPlaneParts.apiserver(c, { ...inputs(c), etcdServers: 'x', target: inputs(c).releases.apiServer } as never).slice(1);
-    assert.deepEqual(cm, renderEgressSelectorConfigMap(c));
-    const egress = parse(Object.values((cm as { data: Record<string, string> }).data)[0]) as {
+    assert.deepEqual(cm, renderEgressSelectorSecret(c));
+    const data = (cm as unknown as { data: Record<string, string> }).data;
+    const file = Object.keys(data)[0];
+    const egress = parse(Buffer.from(data[file], 'base64').toString('utf8')) as {
       kind: string;
       egressSelections: Array<{ name: string; connection: { proxyProtocol: string; transport: { uds: { udsName: string } } } }>;
     };
@@ -110,9 +112,9 @@ describe('egress Konnectivity', () => {
     assert.equal(dirOf(api, udsVol), dirOf(server, udsVol));
     assert.ok(KONNECTIVITY_UDS.startsWith(`${dirOf(api, udsVol)}/`));
     const egressFile = flag(api.args, 'egress-selector-config-file')!;
-    const cmVol = spec.volumes.find((v) => v.configMap?.name === cm.metadata.name)!.name;
+    const cmVol = spec.volumes.find((v) => v.secret?.secretName === cm.metadata.name)!.name;
     assert.ok(egressFile.startsWith(`${dirOf(api, cmVol)}/`), egressFile);
-    assert.ok(egressFile.endsWith(Object.keys((cm as { data: Record<string, string> }).data)[0]));
+    assert.equal(egressFile, `${dirOf(api, cmVol)}/${file}`);
     // Agents: their token's audience, ServiceAccount and namespace are what the server checks; they dial its agent port.
     const objs = renderAddon(
       konnectivityAgentAddon,
