@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util';
  * cluster (both use 10.244.0.0/16; the packets leave by the default route and come back as `resolve_deny: denied
  * destination`). The `pods/proxy` and `services/proxy` subresources (the DNS tests and PreStop read their results that
  * way), admission webhooks and CRD conversion webhooks (the API server calls a Service in the business cluster). Each
- * was seen failing that way (README "Conformance"); left out of `--ci` until it can.
+ * was seen failing that way (README "Conformance"); left out of `--ci` until it can. With `spec.apiServer.egress:
+ * Konnectivity` (`--konnectivity`) all of them passed (README "Conformance").
  */
 export const NEEDS_APISERVER_TO_POD: readonly string[] = [
   '[sig-network] DNS should provide DNS for the cluster [Conformance]',
