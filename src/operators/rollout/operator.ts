@@ -12,6 +12,7 @@ import { kokpitUserAgent, withUserAgent } from '../../kube';
 import { MaintenanceReconciler } from './maintenance';
 import { RolloutReconciler, rolloutsOf } from './reconciler';
 import { maintenanceRelevant } from './render/maintenance';
+import { matchesClusters } from './render/plan';
 
 const finished = (r: FleetRollout) => r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed';
 
@@ -66,15 +67,25 @@ export function rolloutOperator(opts: Omit<RolloutOperatorOptions, 'kc' | 'log'>
       };
       rollouts.onEvent((r, kind) => {
         // Its own status write coming back through the watch: the pass that wrote it has acted on it already.
-        if (kind === 'delete' || !reconciler.isOwnWrite(r)) controller.enqueue(keyOf(r));
-        // A rollout that finishes releases its clusters to maintenance.
-        for (const bc of clusters.list()) if (rolloutsOf([r], bc).length) maintain(bc);
+        if (kind === 'delete') controller.enqueue(keyOf(r));
+        else void reconciler.isOwnWrite(r).then((own) => own || controller.enqueue(keyOf(r)));
+        // A rollout that finishes releases its clusters to maintenance: those with a row, and those its selector and
+        // namespaces match (a superset of those it selects; maintenance looks again and skips what it has nothing for).
+        // Cheap per cluster: this runs for every status write of every rollout, over the whole fleet.
+        const rows = new Set((r.status?.clusters ?? []).map((x) => `${x.namespace}/${x.name}`));
+        for (const bc of clusters.list()) {
+          const c = { namespace: bc.metadata.namespace ?? 'default', labels: bc.metadata.labels ?? {} };
+          if (rows.has(`${c.namespace}/${bc.metadata.name}`) || matchesClusters(r.spec, c)) maintain(bc);
+        }
         // A rollout that finishes or goes away may release clusters another one waits for; finished ones wait for none.
         for (const other of rollouts.list())
           if (other.metadata.name !== r.metadata.name && !finished(other)) controller.enqueue(keyOf(other));
       });
-      clusters.onEvent((bc) => {
-        for (const k of rolloutsOf(rollouts.list(), bc)) controller.enqueue(k);
+      clusters.onEvent((bc, kind) => {
+        // A spec write of the rollout's own coming back (as its status writes above): the pass that sent it has acted.
+        void reconciler.isOwnClusterWrite(bc, kind).then((own) => {
+          if (!own) for (const k of rolloutsOf(rollouts.list(), bc)) controller.enqueue(k);
+        });
         maintain(bc);
       });
       // A MachineSet's progress wakes the rollouts that hold its cluster.
