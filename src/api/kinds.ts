@@ -125,7 +125,9 @@ export const KINDS: KindInfo[] = [
     spec: AddonSpec,
     status: AddonStatus,
     maxNameLength: 63,
-    namePattern: DNS1123_LABEL,
+    // Dots allowed, as the API server allows them: one version of an addon is named like `coredns-1.12.1`. The name is
+    // never part of another object's name; a dotted one must say its addon in spec.name (rules/addon.ts).
+    namePattern: DNS1123_SUBDOMAIN,
     columns: [{ name: 'Version', type: 'string', jsonPath: '.spec.version' }, age],
   },
   {

@@ -1,4 +1,6 @@
-// Addon definitions: a parameter's default must fit the parameter's declared type.
+// Addon definitions: a parameter's default must fit the parameter's declared type; a name with dots (one version of
+// an addon, `coredns-1.12.1`) says which addon it is in spec.name, since clusters refer to addons by DNS-1123 labels.
+import { DNS1123_LABEL } from '../../api/common';
 import { formatPath } from '../types';
 import { quote } from '../messages';
 import { arr, obj, valueAt, type RuleContext } from './context';
@@ -13,7 +15,21 @@ const EXAMPLES: Record<string, string> = {
   cidr: '10.96.0.0/12',
 };
 
+const ADDON_LABEL = new RegExp(DNS1123_LABEL);
+
 export function checkAddon(ctx: RuleContext): void {
+  const name = valueAt(ctx.value, ['metadata', 'name']);
+  const specName = valueAt(ctx.value, ['spec', 'name']);
+  if (typeof name === 'string' && name.includes('.') && specName === undefined) {
+    ctx.report(
+      ['metadata', 'name'],
+      'value',
+      'error',
+      'addon-version-name',
+      `metadata.name "${name}" has dots, so it cannot be the addon's own name (clusters name addons by DNS-1123 labels): ` +
+        `an Addon named like a version says its addon in spec.name, e.g. "name: ${addonGuess(name)}"`,
+    );
+  }
   const params = arr(valueAt(ctx.value, ['spec', 'parameters']));
   params?.forEach((p, i) => {
     const param = obj(p);
@@ -60,4 +76,10 @@ function article(type: string): string {
       type
     ] ?? type
   );
+}
+
+/** `coredns-1.12.1` → `coredns`: the name before the version, for the hint. */
+function addonGuess(name: string): string {
+  const guess = name.replace(/[-.]?v?\d+(\.\d+)*.*$/, '');
+  return ADDON_LABEL.test(guess) ? guess : 'my-addon';
 }

@@ -28,6 +28,23 @@ describe('addon versions in the editor and kokpit validate', () => {
     );
   });
 
+  it('an Addon may be named like a version (coredns-1.12.1, as the API server allows) when spec.name says its addon', () => {
+    const addon = (meta: string, name?: string) =>
+      `${HEAD}kind: Addon\nmetadata:\n  name: ${meta}\nspec:\n${name ? `  name: ${name}\n` : ''}  version: 1.12.1\n  manifests: ""\n`;
+    assert.deepEqual(validateText(addon('coredns-1.12.1', 'coredns')), []);
+    const bare = validateText(addon('coredns-1.12.1'));
+    assert.deepEqual(
+      bare.map((d) => `${d.severity} ${d.path}`),
+      ['error metadata.name'],
+    );
+    assert.match(bare[0].message, /has dots.*spec\.name, e\.g\. "name: coredns"/);
+    // Still a DNS-1123 name: no capitals, no underscores.
+    assert.deepEqual(
+      validateText(addon('CoreDNS_1.12', 'coredns')).map((d) => `${d.severity} ${d.path}`),
+      ['error metadata.name'],
+    );
+  });
+
   it('an Addon with spec.name defines that addon: a cluster naming it in the same text is not an unknown reference', () => {
     assert.deepEqual(validateText(`${demo2}---\n${bc('  - name: demo\n    version: 2.0.0\n')}`), []);
     assert.deepEqual(
