@@ -48,12 +48,17 @@ export function valueAt(obj: unknown, pointer: string): unknown {
  * Sends a JSON patch whose `test` operations guard against changes made since the user looked. When a guard fails,
  * the error names the field and its value now instead of the apiserver's generic "rejected our request".
  */
-export async function patchKokpitObject(kc: KubeConfig, ref: Ref, ops: JsonPatchOp[]): Promise<unknown> {
+export async function patchKokpitObject(
+  kc: KubeConfig,
+  ref: Ref,
+  ops: JsonPatchOp[],
+  fieldManager: string = EDITOR_FIELD_MANAGER,
+): Promise<unknown> {
   const api = kc.makeApiClient(CustomObjectsApi);
   const target = { group: GROUP, version: VERSION, namespace: ref.namespace ?? 'default', plural: pluralOf(ref.kind), name: ref.name };
   try {
     return await api.patchNamespacedCustomObject(
-      { ...target, body: ops, fieldManager: EDITOR_FIELD_MANAGER },
+      { ...target, body: ops, fieldManager },
       setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
     );
   } catch (e) {

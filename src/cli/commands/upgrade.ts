@@ -3,9 +3,11 @@
 // component versions, conditions) until the whole control plane runs the target and is Ready.
 // spec.version is set with a merge patch under the CLI's own field manager, so it never fights the
 // reconciler's 'kokpit' manager (which owns status, not spec).
-import { PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { API_VERSION, terminalClusterCondition, type BusinessClusterStatus, type KubernetesVersion } from '../../api';
-import { describeKubeError, listObjects, makeObjectApi, readObject, toKubeApiError } from '../../kube';
+import { describeKubeError, listObjects, makeObjectApi, readObject } from '../../kube';
+import { patchKokpitObject } from '../../actions/fleet-requests';
+import type { JsonPatchOp } from '../../actions/fleet-actions';
 import { META_FLAGS, metaCluster, parseFlags, str } from '../args';
 import { checkCatalog, compareVersions, parseVersion } from '../../operators/cluster/versions';
 import { EXIT, UsageError, type Command } from '../command';
@@ -107,6 +109,28 @@ export interface UpgradeResult {
   patched: boolean;
 }
 
+/**
+ * Sets spec.version from `from` to `to`, guarded on spec.version alone (a JSON patch `test`): a concurrent change of the
+ * version is refused, not overwritten ("changed meanwhile: spec.version is now …"), while the operator's status writes
+ * in between, which move resourceVersion, are no conflict. (A resourceVersion precondition failed the kind e2e's
+ * upgrade with 409 when a status write came between the read and the patch.)
+ */
+export async function setClusterVersion(
+  kc: KubeConfig,
+  c: { namespace: string; name: string },
+  from: string | undefined,
+  to: string,
+): Promise<KubernetesObject> {
+  const ops: JsonPatchOp[] =
+    from === undefined
+      ? [{ op: 'add', path: '/spec/version', value: to }]
+      : [
+          { op: 'test', path: '/spec/version', value: from },
+          { op: 'replace', path: '/spec/version', value: to },
+        ];
+  return (await patchKokpitObject(kc, { kind: 'BusinessCluster', ...c }, ops, UPGRADE_FIELD_MANAGER)) as KubernetesObject;
+}
+
 /* eslint-disable-next-line max-lines-per-function -- the upgrade's steps in order (check, request, wait for each minor), each printing
    its progress */
 export async function upgradeCluster(o: UpgradeOptions): Promise<UpgradeResult> {
@@ -124,21 +148,8 @@ export async function upgradeCluster(o: UpgradeOptions): Promise<UpgradeResult> 
   let patched = false;
   let generation = bc.metadata?.generation ?? 0;
   if (bc.spec?.version !== o.to) {
-    try {
-      // resourceVersion: a concurrent change of the spec conflicts instead of being overwritten blindly.
-      const body = { ...ref, metadata: { ...ref.metadata, resourceVersion: bc.metadata?.resourceVersion }, spec: { version: o.to } };
-      const after = await objects.patch(
-        body as KubernetesObject,
-        undefined,
-        undefined,
-        UPGRADE_FIELD_MANAGER,
-        undefined,
-        PatchStrategy.MergePatch,
-      );
-      generation = after.metadata?.generation ?? generation + 1;
-    } catch (e) {
-      throw toKubeApiError(e, `set spec.version of BusinessCluster ${o.namespace}/${o.name}`);
-    }
+    const after = await setClusterVersion(o.kc, { namespace: o.namespace, name: o.name }, bc.spec?.version, o.to);
+    generation = after.metadata?.generation ?? generation + 1;
     patched = true;
     progress(`[0s] spec.version ${bc.spec?.version ?? '(unset)'} → ${o.to}`);
   } else {

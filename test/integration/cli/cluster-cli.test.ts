@@ -10,7 +10,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { parse, stringify } from 'yaml';
 import { API_VERSION } from '../../../src/api';
 import { defaultAddons, defaultKubernetesVersions } from '../../../src/catalog';
-import { upgradeCluster, UPGRADE_FIELD_MANAGER } from '../../../src/cli/commands/upgrade';
+import { setClusterVersion, upgradeCluster, UPGRADE_FIELD_MANAGER } from '../../../src/cli/commands/upgrade';
 import { runCli } from '../../../src/cli/main';
 import { applyObject, listObjects, makeObjectApi, readObject } from '../../../src/kube';
 import { applyStatus } from '../../../src/kit';
@@ -285,6 +285,23 @@ describe('kokpit cluster commands on a real meta control plane', function () {
       );
       assert.equal(owner?.manager, UPGRADE_FIELD_MANAGER);
       assert.deepEqual(r.progress, ['[0s] spec.version v1.32.13 → v1.33.13']);
+    });
+
+    it('the version write is guarded on spec.version only: a status write since the read is no conflict, a version change is', async () => {
+      await bc('busy', 'v1.32.13');
+      const ref = { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name: 'busy', namespace: NS } };
+      const seen = (await read('busy'))!;
+      // The operator writes status after the CLI read the cluster (the kind e2e's upgrade once failed on this with 409).
+      await applyStatus(kc, ref, 'businessclusters', { phase: 'Running', version: 'v1.32.13', observedGeneration: 1 });
+      assert.notEqual((await read('busy'))!.metadata!.resourceVersion, seen.metadata!.resourceVersion);
+      await setClusterVersion(kc, { namespace: NS, name: 'busy' }, seen.spec.version, 'v1.33.13');
+      assert.equal((await read('busy'))!.spec.version, 'v1.33.13');
+      // Someone else moved the version since: refused, nothing overwritten.
+      await assert.rejects(
+        setClusterVersion(kc, { namespace: NS, name: 'busy' }, 'v1.32.13', 'v1.34.0'),
+        /changed meanwhile: spec\.version is now "v1\.33\.13" \(was "v1\.32\.13"\); nothing was changed/,
+      );
+      assert.equal((await read('busy'))!.spec.version, 'v1.33.13');
     });
 
     it('times out (exit 1) saying what it waited for, with progress lines as status changes', async () => {
