@@ -16,6 +16,8 @@ import { CONFORMANCE_VERSION, KIND_VERSION } from '../../src/binaries/catalog';
 import { waitFor } from '../../src/controlplane/wait';
 import type { Machine } from '../../src/api';
 import { containerNameOf } from '../../src/operators/machine/providers/kind';
+import { coreDNSAddon } from '../../src/catalog/addons/coredns';
+import { shippedAddon } from '../../src/catalog/addons/define';
 
 const REPO = path.resolve(__dirname, '../..');
 const BIN = path.join(REPO, 'bin/kokpit.js');
@@ -766,6 +768,126 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       after.items.every((p) => (p.status.containerStatuses ?? []).every((c) => c.ready && c.restartCount === 0)),
       'workload containers ready, never restarted',
     );
+  });
+
+  it('6d. a FleetRollout moves coredns 1.11.3 → 1.12.1 on both business clusters, wave by wave, pods Ready on real nodes', async () => {
+    const clusters = [CLUSTER, 'legacy'];
+    const kubeconfigs: Record<string, string> = { [CLUSTER]: bizKubeconfig, legacy: path.join(root, 'legacy.kubeconfig') };
+    /** The cluster's coredns Deployment by its own API server: image, and rolled out with every pod Ready on a Node. */
+    const dns = async (cluster: string) => {
+      const k = (...a: string[]) => must(KUBECTL, ['--kubeconfig', kubeconfigs[cluster], '-n', 'kube-system', ...a], { env });
+      const d = JSON.parse(await k('get', 'deployment', 'coredns', '-o', 'json')) as {
+        metadata: { generation: number };
+        spec: { replicas: number; template: { spec: { containers: Array<{ image: string }> } } };
+        status: { observedGeneration?: number; updatedReplicas?: number; availableReplicas?: number; replicas?: number };
+      };
+      const pods = JSON.parse(await k('get', 'pods', '-l', 'k8s-app=kube-dns', '-o', 'json')) as {
+        items: Array<{
+          spec: { nodeName?: string; containers: Array<{ image: string }> };
+          status: { conditions?: Array<{ type: string; status: string }> };
+        }>;
+      };
+      const image = d.spec.template.spec.containers[0].image;
+      const podsReady = pods.items.filter(
+        (p) =>
+          p.spec.containers[0].image === image &&
+          p.spec.nodeName &&
+          p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      ).length;
+      const st = d.status;
+      const rolledOut =
+        (st.observedGeneration ?? 0) >= d.metadata.generation &&
+        st.updatedReplicas === d.spec.replicas &&
+        st.availableReplicas === d.spec.replicas &&
+        st.replicas === d.spec.replicas &&
+        podsReady === d.spec.replicas;
+      // Pods of the old version still terminating (shown; the last check waits until they are gone).
+      const others = pods.items.length - podsReady;
+      return {
+        image,
+        rolledOut,
+        others,
+        text: `${image} ${podsReady}/${d.spec.replicas} pods Ready${rolledOut ? ', rolled out' : ''}, ${others} other`,
+      };
+    };
+    await step('6d. addon rollout coredns 1.11.3 → 1.12.1 in waves 1/100% (kokpit addons import, kokpit rollout create)', async () => {
+      for (const c of clusters) assert.match((await dns(c)).image, /coredns:v1\.11\.3$/, `${c} starts at coredns 1.11.3`);
+      // The catalog offers a second version: the shipped definition with the v1.12.1 image (built by hack/offline-images,
+      // preloaded on the machines), imported as the CLI imports any Addon.
+      const spec = structuredClone(coreDNSAddon.spec);
+      const manifests = spec.manifests.replace('{{ .images.coreDNS }}', 'registry.k8s.io/coredns/coredns:v1.12.1');
+      assert.notEqual(manifests, spec.manifests);
+      const addonFile = path.join(root, 'coredns-1.12.1.json');
+      fs.writeFileSync(
+        addonFile,
+        JSON.stringify(shippedAddon('coredns-1.12.1', { ...spec, name: 'coredns', version: '1.12.1', manifests })),
+      );
+      const imp = await kokpit('addons', 'import', addonFile, '--name', NAME);
+      assert.equal(imp.code, 0, `${imp.stdout}\n${imp.stderr}`);
+      await meta('label', '--overwrite', 'businessclusters.kokpit.dev', '-n', NS, ...clusters, 'e2e-dns=fleet');
+      const cr = await kokpit(
+        'rollout',
+        'create',
+        'dns-next',
+        '--addon',
+        'coredns=1.12.1',
+        '--selector',
+        'e2e-dns=fleet',
+        '-n',
+        NS,
+        '--waves',
+        '1,100%',
+        '--soak',
+        '10s',
+        '--deadline',
+        '10m',
+        '--name',
+        NAME,
+      );
+      assert.equal(cr.code, 0, `${cr.stdout}\n${cr.stderr}`);
+      type Row = { name: string; wave: string; state: string; startedAt?: string; readySince?: string; finishedAt?: string };
+      const order: string[] = [];
+      const atSoak = new Map<string, Awaited<ReturnType<typeof dns>>>();
+      const done = await until(
+        'FleetRollout dns-next Succeeded (or Failed)',
+        async () => {
+          const r = JSON.parse(await meta('get', 'fleetrollouts.kokpit.dev', 'dns-next', '-o', 'json')) as {
+            status?: { phase?: string; clusters?: Row[] };
+          };
+          for (const row of r.status?.clusters ?? []) {
+            const line = `${row.name}:${row.state}`;
+            if (!order.includes(line)) order.push(line);
+            // Soaking means the cluster operator saw it ready at 1.12.1: its own API server must agree (checked below).
+            if ((row.state === 'Soaking' || row.state === 'Succeeded') && !atSoak.has(row.name)) atSoak.set(row.name, await dns(row.name));
+          }
+          return r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed' ? r.status : undefined;
+        },
+        600_000,
+        1000,
+      );
+      assert.equal(done.phase, 'Succeeded', JSON.stringify(done));
+      // Wave by wave, by the rollout's own clock: the second cluster started only after the first had soaked its 10 s.
+      const rows = done.clusters ?? [];
+      assert.equal(rows.length, 2, JSON.stringify(rows));
+      const [first, second] = [...rows].sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!));
+      assert.notEqual(first.wave, second.wave, JSON.stringify(rows));
+      assert.ok(Date.parse(first.finishedAt!) - Date.parse(first.readySince!) >= 10_000, `first soaked 10 s: ${JSON.stringify(first)}`);
+      assert.ok(Date.parse(second.startedAt!) >= Date.parse(first.finishedAt!), `second started after the first: ${JSON.stringify(rows)}`);
+      for (const c of clusters) {
+        const v = atSoak.get(c);
+        assert.ok(v?.rolledOut && v.image.endsWith(':v1.12.1'), `${c} when first seen soaking: ${v?.text}`);
+      }
+      const after = await until(
+        'both clusters at coredns v1.12.1, no old pod left',
+        async () => {
+          const vs = await Promise.all(clusters.map(dns));
+          return vs.every((v) => v.rolledOut && v.others === 0 && v.image.endsWith(':v1.12.1')) ? vs : undefined;
+        },
+        120_000,
+      );
+      const soaked = [...atSoak].map(([c, v]) => `${c} ${v.text}`).join('; ');
+      return `${order.join(' → ')}; at soak: ${soaked}; after: ${after.map((v) => v.text).join('; ')}`;
+    });
   });
 
   it('7. kokpit down removes every container, network and volume it created', async () => {
