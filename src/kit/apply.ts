@@ -93,7 +93,11 @@ export class Applier {
     private readonly cache?: ObjectCache,
   ) {}
 
-  async read<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
+  /**
+   * The object as the cache has it (or this applier wrote it), else from the server. `owned`: the caller only cares
+   * about an object it labelled itself (e.g. to prune it), so a miss in a watched kind means absent, with no request.
+   */
+  async read<T extends KubernetesObject>(ref: ObjectRef, opts: { owned?: boolean } = {}): Promise<T | undefined> {
     if (this.cache?.watches(ref)) {
       const cached = this.cache.get(ref);
       const key = refKey(ref);
@@ -105,6 +109,7 @@ export class Applier {
         this.cacheHits++;
         return structuredClone(cached) as T;
       }
+      if (opts.owned) return undefined;
     }
     this.reads++;
     return readObject<T>(this.client, ref);

@@ -54,7 +54,12 @@ import { addonsCondition, runAddonsPass } from './addons-pass';
 import { renderBootstrapObjects } from './render/bootstrap';
 import { controlPlaneParts, type ControlPlaneFacts } from './render/control-plane';
 import { etcdPrefix } from './render/etcd';
-import { KONNECTIVITY_AGENT_ADDON, konnectivityEnabled, konnectivityServerAddress } from './render/konnectivity';
+import {
+  KONNECTIVITY_AGENT_ADDON,
+  konnectivityEgressSecretName,
+  konnectivityEnabled,
+  konnectivityServerAddress,
+} from './render/konnectivity';
 import type { ServiceType } from './render/inputs';
 import { checkCatalog, compareVersions, planVersions, type LiveComponent } from './versions';
 
@@ -528,6 +533,15 @@ export class ClusterReconciler {
     // egress Konnectivity: the egress-selector Secret the pod mounts, before the pod that needs it.
     for (const o of config) await this.metaApplier.ensure(o as KubernetesObject);
     p.apiLive = summarize(await this.metaApplier.ensureAgainst(deployment as KubernetesObject, api));
+    // Back to Direct: the egress Secret the pod no longer mounts goes (a steady Direct pass asks the cache only).
+    if (!konnectivityEnabled(p.c)) {
+      const egress = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: konnectivityEgressSecretName(p.c.metadata.name), namespace: p.ns },
+      };
+      if (await this.metaApplier.read(egress, { owned: true })) await this.metaApplier.delete(egress);
+    }
   }
 
   /** 7. controller-manager and scheduler (they follow the apiserver's version once it has rolled out). */

@@ -80,7 +80,7 @@ describe('egress Konnectivity on a real meta control plane, with the real konnec
     return path.join(tmp, file);
   };
 
-  it('Konnectivity: the egress Secret, the sidecar and a NodePort for agents; Direct takes the sidecar and the port out', async () => {
+  it('Konnectivity: egress Secret, sidecar and a NodePort for agents; Direct takes sidecar, port and Secret out', async () => {
     await apply('Konnectivity');
     const r = new ClusterReconciler({ kc, waitRequeueMs: 1000 });
     await r.reconcile(`${NS}/knp`);
@@ -120,6 +120,8 @@ describe('egress Konnectivity on a real meta control plane, with the real konnec
       svc2.spec.ports.map((p) => p.name),
       ['https'],
     );
+    // Nothing left behind: the egress Secret the pod no longer mounts is deleted too.
+    assert.ok(!(await ownedObjects(kc, NS, 'knp')).some((o) => o.name === 'knp-konnectivity-egress'), 'egress Secret pruned');
     await apply('Konnectivity');
     await r.reconcile(`${NS}/knp`);
   });
