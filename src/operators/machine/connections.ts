@@ -81,11 +81,14 @@ export function withParentDeathSignal(file: string, args: string[]): [string, st
 export class ClusterConnections {
   private readonly live = new Map<string, { hash: string; conn: ClusterConnection; dir: string }>();
   private readonly pending = new Map<string, Promise<ClusterConnection>>();
-  private readonly baseDir: string;
+  /** Made on the first connection: an operator that never connects (a standby, most tests) leaves no directory. */
+  private baseDirPath: string | undefined;
   private stopped = false;
 
-  constructor(private readonly opts: ConnectionsOptions) {
-    this.baseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-machine-operator-'));
+  constructor(private readonly opts: ConnectionsOptions) {}
+
+  private get baseDir(): string {
+    return (this.baseDirPath ??= fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-machine-operator-')));
   }
 
   /**
@@ -172,7 +175,7 @@ export class ClusterConnections {
     this.stopped = true;
     await Promise.allSettled([...this.pending.values()]);
     await Promise.all([...this.live.keys()].map((k) => this.release(k)));
-    fs.rmSync(this.baseDir, { recursive: true, force: true });
+    if (this.baseDirPath) fs.rmSync(this.baseDirPath, { recursive: true, force: true });
   }
 
   private async open(key: string, kubeconfigYaml: string, hash: string): Promise<ClusterConnection> {

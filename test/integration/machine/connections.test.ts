@@ -2,6 +2,8 @@
 // kwok-provider Machines, so a fleet of real-kubelet machines (provider kind) works without a kwok binary.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { KWOK_VERSION } from '../../../src/binaries/catalog';
 import { ClusterConnections, KwokUnavailableError } from '../../../src/operators/machine/connections';
 import { resolveBinaries, startControlPlane, type ControlPlane } from '../../../src/controlplane';
@@ -20,6 +22,26 @@ describe('machine operator connections: kwok only where a kwok Machine needs it'
     ]);
   });
   after(async () => business?.stop());
+
+  it('its directory (kubeconfigs, kwok state) exists only while it has a connection: an idle one leaves none', async () => {
+    const priv = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-conn-dirs-'));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = priv; // os.tmpdir() reads it on every call
+    try {
+      // Never stopped, as a process that exits without stopping its operators (before, each left an empty directory).
+      new ClusterConnections({ log: silentLogger, onNodeEvent: () => {}, kwokBinary: '/nonexistent/kwok' });
+      assert.deepEqual(fs.readdirSync(priv), [], 'a never-used operator made no directory');
+      const used = new ClusterConnections({ log: silentLogger, onNodeEvent: () => {}, kwokBinary: '/nonexistent/kwok' });
+      await used.get('team-a/conn', business!.kubeconfigYaml, false);
+      assert.equal(fs.readdirSync(priv).length, 1);
+      await used.stopAll();
+      assert.deepEqual(fs.readdirSync(priv), [], 'removed when stopped');
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+      fs.rmSync(priv, { recursive: true, force: true });
+    }
+  });
 
   it('without a kwok binary: a connection for real kubelets works; a kwok Machine gets KwokUnavailable naming the path', async () => {
     const missing = '/nonexistent/kokpit-test/kwok';
