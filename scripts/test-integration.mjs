@@ -6,7 +6,7 @@
 // Hand-written rather than `mocha --parallel`: that runs files in worker threads of one process, where these tests'
 // child processes, signals and process-wide state (the pod runner's lock files, env vars) would be shared.
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,4 +159,7 @@ if (!process.env.KOKPIT_TEST_SUMMARY) printFailures([...failures, ...unattribute
 if (failedFiles.length) console.log(`\nfailed files: ${failedFiles.join(', ')}`);
 console.log(`\nintegration: ${files.length} files in ${((Date.now() - started) / 1000).toFixed(0)}s, ${jobs} at a time`);
 console.log(`${passed} passed, ${failed + unexplained} failed, ${skipped} skipped`);
+// The counts are read by now (and copied into npm test's summary): leave no temp directories behind.
+rmSync(dirname(mine), { recursive: true, force: true });
+if (!process.env.KOKPIT_TEST_SUMMARY) rmSync(dirname(summary), { recursive: true, force: true });
 process.exit(failedFiles.length ? 1 : 0);
