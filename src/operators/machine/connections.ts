@@ -69,6 +69,46 @@ export interface ConnectionsOptions {
 
 const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => fs.existsSync(p));
 
+/** `<tmp>/kokpit-machine-operator-<pid>-XXXXXX`: the pid says whether the operator that made it still runs. */
+const DIR_PREFIX = 'kokpit-machine-operator-';
+const DIR_PID = new RegExp(`^${DIR_PREFIX}(\\d+)-`);
+
+/**
+ * Removes the connections dirs (business admin kubeconfigs, kwok state) of machine operators that are gone: a SIGKILLed
+ * one cannot remove its own. Only this user's dirs, only when their pid is no running process.
+ */
+export function sweepStaleDirs(tmp: string): string[] {
+  const removed: string[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(tmp);
+  } catch {
+    return removed;
+  }
+  for (const name of entries) {
+    const pid = Number(DIR_PID.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    const dir = path.join(tmp, name);
+    try {
+      if (fs.lstatSync(dir).uid !== process.getuid?.()) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch {
+      /* gone meanwhile, or not ours to remove */
+    }
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // exists, another user's
+  }
+}
+
 /**
  * The command run so the kernel SIGKILLs it when this process dies (PR_SET_PDEATHSIG, kept across setpriv's exec):
  * kwok runs in its own process group, so a SIGKILLed operator used to leave it running, and each restart added one
@@ -88,7 +128,12 @@ export class ClusterConnections {
   constructor(private readonly opts: ConnectionsOptions) {}
 
   private get baseDir(): string {
-    return (this.baseDirPath ??= fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-machine-operator-')));
+    if (!this.baseDirPath) {
+      const removed = sweepStaleDirs(os.tmpdir());
+      if (removed.length) this.opts.log.info(`removed ${removed.length} connections dir(s) of machine operators no longer running`);
+      this.baseDirPath = fs.mkdtempSync(path.join(os.tmpdir(), `${DIR_PREFIX}${process.pid}-`));
+    }
+    return this.baseDirPath;
   }
 
   /**

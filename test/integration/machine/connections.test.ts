@@ -1,6 +1,7 @@
 // Business-cluster connections of the machine operator on a real control plane: kwok is started only for
 // kwok-provider Machines, so a fleet of real-kubelet machines (provider kind) works without a kwok binary.
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,6 +38,39 @@ describe('machine operator connections: kwok only where a kwok Machine needs it'
       await used.stopAll();
       assert.deepEqual(fs.readdirSync(priv), [], 'removed when stopped');
     } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+      fs.rmSync(priv, { recursive: true, force: true });
+    }
+  });
+
+  it("removes the dirs of machine operators that died (a SIGKILL leaves business kubeconfigs), not a live one's", async () => {
+    const priv = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-conn-sweep-'));
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = priv;
+    const live = spawn('sleep', ['60']);
+    const dead = spawn('true');
+    await new Promise((r) => dead.once('exit', r));
+    try {
+      const stale = (pid: number) => {
+        const d = path.join(priv, `kokpit-machine-operator-${pid}-AbC123`, 'team-a.conn-XyZ789');
+        fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(path.join(d, 'kubeconfig'), 'secret', { mode: 0o600 });
+        return path.basename(path.dirname(d));
+      };
+      const [deadDir, liveDir] = [stale(dead.pid!), stale(live.pid!)];
+      const conns = new ClusterConnections({ log: silentLogger, onNodeEvent: () => {}, kwokBinary: '/nonexistent/kwok' });
+      await conns.get('team-a/conn', business!.kubeconfigYaml, false);
+      const left = fs.readdirSync(priv);
+      assert.ok(!left.includes(deadDir), `the dead operator's dir is removed: ${left.join(', ')}`);
+      assert.ok(left.includes(liveDir), 'a running one keeps its dir');
+      assert.ok(
+        left.some((n) => n.startsWith(`kokpit-machine-operator-${process.pid}-`)),
+        'its own dir names its pid',
+      );
+      await conns.stopAll();
+    } finally {
+      live.kill();
       if (before === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = before;
       fs.rmSync(priv, { recursive: true, force: true });
