@@ -5,7 +5,7 @@
 // whole when it ends (never interleaved), with its time; the closing line totals every file.
 // Hand-written rather than `mocha --parallel`: that runs files in worker threads of one process, where these tests'
 // child processes, signals and process-wide state (the pod runner's lock files, env vars) would be shared.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -60,6 +60,21 @@ const files = testFiles(base)
   .map((f) => relative(base, f))
   .filter((f) => !only.length || only.includes(f))
   .sort((a, b) => (WEIGHTS[b] ?? 30) - (WEIGHTS[a] ?? 30) || a.localeCompare(b));
+
+// The bundle, built once here: `npm run build` empties dist/cli first, so files building it themselves two at a time
+// broke each other (CI: ENOENT dist/cli/validate.cjs). test/support/built-dist.ts skips the build when this is set.
+{
+  const b = spawnSync('npm', ['run', '--silent', 'build'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, KOKPIT_FROM_SOURCE: '' },
+  });
+  if (b.status !== 0) {
+    console.error('npm run build failed; the integration tier needs the bundle (dist/)');
+    process.exit(1);
+  }
+  process.env.KOKPIT_DIST_BUILT = '1';
+}
 
 // Every file's mocha appends its counts here (test/support/summary-reporter.js); npm test passes its own.
 const summary = process.env.KOKPIT_TEST_SUMMARY ?? join(mkdtempSync(join(tmpdir(), 'kokpit-integration-')), 'summary.jsonl');

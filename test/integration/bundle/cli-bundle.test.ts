@@ -7,12 +7,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { listFiles, PackageManager } from '@vscode/vsce';
 import { COMMANDS } from '../../../src/cli/registry';
+import { ensureBuiltDist } from '../../support/built-dist';
 import { loadedWith, readCliMeta, validateBundleInputs } from '../../support/cli-chunks';
 
 describe('bundled CLI (dist/cli.js)', function () {
   before(function () {
-    const r = spawnSync('npm', ['run', '--silent', 'build'], { encoding: 'utf8', env: { ...process.env, KOKPIT_FROM_SOURCE: '' } });
-    assert.equal(r.status, 0, r.stderr + r.stdout);
+    ensureBuiltDist();
   });
 
   it('prints help', () => {

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { aliasFan, billionLaughs, manyKeys, nestedBrackets, nestedDashes } from '../../support/hostile-yaml';
+import { ensureBuiltDist } from '../../support/built-dist';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const BAD = 'apiVersion: kokpit.dev/v1alpha1\nkind: EtcdCluster\nmetadata:\n  name: bad\nspec:\n  replicas: 4\n';
@@ -19,12 +20,7 @@ describe('bundled CLI on hostile input', function () {
   let dir: string;
 
   before(function () {
-    const r = spawnSync('npm', ['run', '--silent', 'build'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      env: { ...process.env, KOKPIT_FROM_SOURCE: '' },
-    });
-    assert.equal(r.status, 0, r.stderr + r.stdout);
+    ensureBuiltDist(ROOT);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-hostile-'));
     fs.chmodSync(dir, 0o755);
     const files: Record<string, string> = {

@@ -91,8 +91,11 @@ describe('FleetRollout: a cluster not Ready at its turn is waited for (spec.notR
     assert.equal((await readBC('b')).spec.version, TO, 'b took the slot a does not hold');
     assert.equal((await readBC('a')).metadata.generation, 1, 'a is not asked to move');
 
-    // Passes while a waits (the clock moves, the message does not): no status write.
-    const rv = waiting.metadata.resourceVersion;
+    // The rollout does not wake on its own spec write (e60abe0), so the first pass after the start is the one that sees
+    // b's new spec and moves b's row message on ("upgrading: running …"): one status write. Then passes while a waits
+    // (the clock moves, the message does not): no status write.
+    await op!.reconciler.reconcile('grace');
+    const rv = (await readRollout('grace'))?.metadata.resourceVersion;
     for (const t of ['12:00:30', '12:01:00', '12:01:59']) {
       clock = Date.parse(`2026-01-06T${t}Z`);
       await op!.reconciler.reconcile('grace');
