@@ -192,6 +192,41 @@ else
 fi
 CONFORMANCE_IMAGES="$CONFORMANCE_IMAGES $tag"
 
+# sample-apiserver (the Aggregator test, "Should be able to support the 1.17 Sample API Server using the current
+# Aggregator"): upstream's image is k8s.io/sample-apiserver v0.29.2 built static (`CGO_ENABLED=0 go install .`) on
+# Alpine with ENTRYPOINT ["/sample-apiserver"]; the test passes only args (--etcd-servers, --tls-*, --audit-log-*) and
+# probes https :443/readyz. Here the same release from hack/bins/sample-apiserver (CGO_ENABLED=0), alone in the image
+# with a /tmp: the binary needs no shell or libc.
+SAMPLE_APISERVER=v0.29.2
+(cd "$REPO" && npm run --silent setup:bins -- --only sample-apiserver --versions "$SAMPLE_APISERVER")
+tag="$E2E/sample-apiserver:1.29.2"
+stamp=$(stamp_of "$(b sample-apiserver "$SAMPLE_APISERVER")" "$SELF")
+if [ "$(label "$tag")" != "$stamp" ]; then
+  log "$tag"
+  d=$(mktemp -d)
+  mkdir -m 1777 "$d/tmp"
+  install -m 0755 "$(b sample-apiserver "$SAMPLE_APISERVER")" "$d/sample-apiserver"
+  tar -C "$d" -c . | docker import -c 'ENTRYPOINT ["/sample-apiserver"]' -c "LABEL dev.kokpit.inputs=$stamp" - "$tag" >/dev/null
+  rm -rf "$d"
+else
+  log "$tag up to date"
+fi
+CONFORMANCE_IMAGES="$CONFORMANCE_IMAGES $tag"
+
+# The same test's etcd sidecar runs registry.k8s.io/etcd:3.5.21-0 (manifest.go's Etcd) as
+# `/usr/local/bin/etcd --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls …`, the sample-apiserver's
+# storage. kokpit builds etcd 3.5.35 and 3.5.34, not 3.5.21: the 3.5.35 image (build-images.sh, same layout) under
+# that name, so the pod starts without a registry. A substitute: a newer patch of the same 3.5 minor.
+tag="registry.k8s.io/etcd:3.5.21-0"
+stamp=$({ label "registry.k8s.io/etcd:3.5.35-0"; echo etcd-3.5.35-as-3.5.21; } | sha256sum | cut -c1-16)
+if [ "$(label "$tag")" != "$stamp" ]; then
+  log "$tag (etcd 3.5.35)"
+  printf 'FROM registry.k8s.io/etcd:3.5.35-0\nLABEL dev.kokpit.inputs=%s\n' "$stamp" | docker build -q -t "$tag" - >/dev/null
+else
+  log "$tag up to date"
+fi
+CONFORMANCE_IMAGES="$CONFORMANCE_IMAGES $tag"
+
 f="$WORK/saved/conformance.tar"
 s=$(for img in $CONFORMANCE_IMAGES; do echo "$img $(label "$img")"; done)
 if [ ! -e "$f" ] || [ "$(cat "$f.inputs" 2>/dev/null)" != "$s" ]; then

@@ -32,8 +32,13 @@ export const OCM_COMPONENTS = ['registration', 'work', 'placement', 'registratio
 export const KONNECTIVITY_VERSION = 'v0.33.0';
 /** Konnectivity's commands as kokpit names them (upstream's image names), with their `cmd/<dir>` package. */
 export const KONNECTIVITY_COMPONENTS = { 'proxy-server': 'server', 'proxy-agent': 'agent' } as const;
+/**
+ * k8s.io/sample-apiserver release pinned in hack/bins/sample-apiserver: upstream's e2e image
+ * registry.k8s.io/e2e-test-images/sample-apiserver:1.29.2 (the Aggregator conformance test's) is built from it.
+ */
+export const SAMPLE_APISERVER_VERSION = 'v0.29.2';
 
-export type Family = 'kubernetes' | 'etcd' | 'kwok' | 'kind' | 'coredns' | 'ocm' | 'konnectivity';
+export type Family = 'kubernetes' | 'etcd' | 'kwok' | 'kind' | 'coredns' | 'ocm' | 'konnectivity' | 'sample-apiserver';
 
 export interface BinarySpec {
   component: string;
@@ -252,6 +257,22 @@ function konnectivitySpecs(): BinarySpec[] {
   }));
 }
 
+/** The Aggregator conformance test's sample-apiserver, on demand (upstream's image Makefile sets no version variables). */
+function sampleApiserverSpecs(): BinarySpec[] {
+  return [
+    {
+      component: 'sample-apiserver',
+      version: SAMPLE_APISERVER_VERSION,
+      family: 'sample-apiserver',
+      module: 'sample-apiserver',
+      pkg: 'k8s.io/sample-apiserver',
+      tags: [],
+      vars: [],
+      onDemand: true,
+    },
+  ];
+}
+
 /** Every buildable component/version, in build order (cheap first, Kubernetes oldest first). */
 export const CATALOG: readonly BinarySpec[] = [
   ...etcdSpecs(),
@@ -262,6 +283,7 @@ export const CATALOG: readonly BinarySpec[] = [
   ...ocmSpecs(),
   ...konnectivitySpecs(),
   ...kubeConformanceSpecs(),
+  ...sampleApiserverSpecs(),
 ];
 
 export const COMPONENTS: readonly string[] = [...new Set(CATALOG.map((s) => s.component))];
