@@ -68,7 +68,8 @@ export const COMMANDS: CommandEntry[] = [
       '--health-probe-bind-address: serve /healthz and /readyz. Both as controller-runtime reads them (:8080 = every\n' +
       'interface, 127.0.0.1:0 = a free loopback port); 0 (default) serves nothing.\n' +
       "--controllers: the operators to run, of etcd,cluster,machine,rollout (default all), as kube-controller-manager's\n" +
-      'flag: e.g. two managers, each with its own --namespace for its lease, running different operators.\n' +
+      'flag: e.g. two managers, each with its own --namespace for its lease, running different operators; multicluster\n' +
+      '(only when named: needs the OCM hub) registers business clusters with it, their agents reaching them by Service name.\n' +
       '--concurrent-cluster-syncs: BusinessClusters reconciled at once (default 8; one cluster is never passed twice at once).',
     load: async () =>
       (typeof KOKPIT_BUNDLE === 'undefined' ? require('./commands/operator') : await import('./commands/operator')).operatorCommand,
@@ -126,7 +127,9 @@ export const COMMANDS: CommandEntry[] = [
     usage:
       'kokpit up [--name N] [--config kokpit.yaml] [--runtime sandbox|kind] [--with-sample] [--detach] [-v]\n' +
       '          [--version V] [--nodes N] [--manager host|in-cluster] [--with-ocm]\n\n' +
-      '--with-ocm (sandbox): the Open Cluster Management hub in the meta cluster, every business cluster a ManagedCluster.\n' +
+      '--with-ocm: the Open Cluster Management hub in the meta cluster, every business cluster a ManagedCluster. kind: the\n' +
+      'manager on the host (the in-cluster one runs no multicluster operator), OCM images from hack/offline-images/ocm-images.sh;\n' +
+      'on a running kind environment it adds the hub and prints how to run the multicluster operator beside its manager.\n' +
       "--version: the meta cluster's Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n" +
       '--manager in-cluster: the manager as the 2 pods `kokpit install` creates (default on kind; sandbox default: host, in the\n' +
       '`kokpit up` process). Sandbox: ' +

@@ -5,7 +5,8 @@
 // the meta control-plane node's name on the kind Docker network. In the cluster (`--manager in-cluster`):
 // the kokpit-manager image is loaded into the node and `kokpit install` runs it as two pods with leader
 // election (in-cluster-manager.ts), which reach etcd members by pod IP and business API servers at the node's
-// address and NodePort (on Linux the host reaches that address too).
+// address and NodePort (on Linux the host reaches that address too). With `--with-ocm` (host manager): OCM's images
+// loaded into the node and its hub installed (kind-ocm.ts), and the multicluster operator beside the others.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
@@ -22,6 +23,7 @@ import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } f
 import { startHostPathProvisioner } from './provisioner';
 import { renderInstall } from './install';
 import { DOCKER_SOCKET, kindInClusterObjects, MANAGER_UID, type KindInClusterInput } from './kind-in-cluster';
+import { installKindHub, kindAgentServer, ocmManifestsRoot } from './kind-ocm';
 import { DEFAULT_ENV_NAME, environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
 export interface KindEnvironmentOptions {
@@ -36,6 +38,8 @@ export interface KindEnvironmentOptions {
   logFile?: string;
   /** `--manager`: in this process (host, the default) or as pods of the kind cluster (in-cluster). */
   manager?: ManagerPlacement;
+  /** `--with-ocm` (host manager only): OCM's images into the node, the hub installed, the multicluster operator run. */
+  ocm?: boolean;
 }
 
 export interface KindEnvironment {
@@ -57,12 +61,16 @@ export function kindMachineProviders(name: string) {
   };
 }
 
-/** The operators with the kind runtime's ways of reaching etcd, business API servers and machines. */
-export function kindOperators(name: string, reservations: PortReservation[], backupRoot: string) {
+/**
+ * The operators with the kind runtime's ways of reaching etcd, business API servers and machines; with `ocm`, the
+ * multicluster operator too, whose hosted agents (pods of the kind cluster) reach business API servers by Service name.
+ */
+export function kindOperators(name: string, reservations: PortReservation[], backupRoot: string, ocm = false) {
   return kokpitOperators({
     etcd: { access: 'port-forward', backupRoot },
     cluster: { hostEndpoint: (_c, svc) => kindHostEndpoint(svc, reservations), nodesUseServiceEndpoint: true },
     machine: { providers: kindMachineProviders(name) },
+    ...(ocm ? { multicluster: { manifestsRoot: ocmManifestsRoot(), agentServer: kindAgentServer } } : {}),
   });
 }
 
@@ -81,8 +89,11 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
     await timed('kokpit CRDs and default catalog (versions, addons)', () => installKokpitBase(kc));
     // The node image's default StorageClass names kokpit's provisioner: hostPath volumes on the node's /var.
     provisioner = await timed('volume provisioner (hostPath on the kind node)', () => startHostPathProvisioner(kc, (l) => o.log.warn(l)));
-    const operators = kindOperators(o.name, o.reservations, path.join(dir, 'backups'));
     const inCluster = o.manager === 'in-cluster';
+    // `kokpit up` refuses the pair first (parseUpArgs); the pods' `kokpit operator` runs no multicluster operator by default.
+    if (o.ocm && inCluster) throw new Error('--with-ocm on kind needs the manager on the host (--manager host)');
+    if (o.ocm) await installKindHub(kc, o.name, (l) => o.log.info(l), timed);
+    const operators = kindOperators(o.name, o.reservations, path.join(dir, 'backups'), o.ocm);
     const started = inCluster
       ? await startInClusterManager(o, kc, timed)
       : await startKokpitManager(timed, kc, operators, o.log).then((m) => ({ ...m, identity: m.manager.identity }));

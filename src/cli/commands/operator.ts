@@ -9,6 +9,9 @@ import { kokpitOperators, type KokpitOperatorsOptions } from '../../manager/oper
 import { installCRDs } from '../../controlplane/crds';
 import { packageDir } from '../../local/assets';
 import { kindMachineProviders } from '../../local/kind-env';
+import { ocmManifestsRoot } from '../../local/kind-ocm';
+import { inClusterEndpoint } from '../../operators/cluster/render/pki';
+import type { BusinessCluster } from '../../api';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { parseFlags, str, type FlagSpec } from '../args';
 import { KINDS } from '../../api/kinds';
@@ -26,7 +29,7 @@ interface Args {
   metricsAddress?: string;
   metricsSecure?: { certDir?: string };
   probeAddress?: string;
-  /** Operator names to run (`etcd`, `cluster`, `machine`, `rollout`); default all four. */
+  /** Operator names to run (`etcd`, `cluster`, `machine`, `rollout`, and `multicluster` when named); default the first four. */
   controllers: string[];
   /** BusinessCluster passes in flight at once; undefined: the cluster operator's default. */
   clusterWorkers?: number;
@@ -38,6 +41,12 @@ interface Args {
 
 /** kube-controller-manager's `--controllers`, by operator: e.g. several managers, each running a part of kokpit. */
 const CONTROLLERS = ['etcd', 'cluster', 'machine', 'rollout'];
+/**
+ * Run only when named: the multicluster operator needs the OCM hub (`kokpit up --with-ocm`) and grants the manager's
+ * ClusterRole (config/rbac) does not hold. Its hosted agents are pods of the meta cluster: they reach each business
+ * apiserver by its Service's in-cluster name (the sandbox, whose pods are local processes, runs it in `kokpit up`).
+ */
+const OPT_IN_CONTROLLERS = ['multicluster'];
 
 const FLAGS: FlagSpec[] = [
   { name: 'kubeconfig', value: true },
@@ -118,13 +127,14 @@ function concurrentSyncs(value: string | undefined): number | undefined {
 
 function parseControllers(value: string | undefined): string[] {
   if (value === undefined) return CONTROLLERS;
+  const all = [...CONTROLLERS, ...OPT_IN_CONTROLLERS];
   const names = value.split(',').map((n) => n.trim());
-  const unknown = names.filter((n) => !CONTROLLERS.includes(n));
+  const unknown = names.filter((n) => !all.includes(n));
   if (unknown.length || !names.length || names.includes(''))
     throw new UsageError(
-      `--controllers: ${unknown.length ? `unknown ${unknown.join(', ')}; ` : ''}a comma-separated list of ${CONTROLLERS.join(', ')}`,
+      `--controllers: ${unknown.length ? `unknown ${unknown.join(', ')}; ` : ''}a comma-separated list of ${all.join(', ')}`,
     );
-  return CONTROLLERS.filter((n) => names.includes(n));
+  return all.filter((n) => names.includes(n));
 }
 
 function metricsSecurity(p: ReturnType<typeof parseFlags>): Args['metricsSecure'] {
@@ -162,6 +172,9 @@ export function operatorOptions(args: Args, embed: KokpitOperatorsOptions = {}):
     // kind machines are containers outside the meta cluster's pod network: their `kubernetes` Service must lead to the
     // apiserver's NodePort on the meta node, not to its pod IP (which the business pod range may even overlap).
     ...(args.kindCluster ? { cluster: { nodesUseServiceEndpoint: true, ...embed.cluster } } : {}),
+    ...(args.controllers.includes('multicluster') && !embed.multicluster
+      ? { multicluster: { manifestsRoot: ocmManifestsRoot(), agentServer: (c: BusinessCluster) => inClusterEndpoint(c) } }
+      : {}),
     clusterWorkers: args.clusterWorkers ?? embed.clusterWorkers,
   };
 }

@@ -56,6 +56,8 @@ import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { cliLogger } from './operator';
 import { defaultKubeconfigPath, readAdminKubeconfig, writePrivateFile } from './kubeconfig';
 import { kindInClusterMounts } from '../../local/kind-in-cluster';
+import { installKindHub } from '../../local/kind-ocm';
+import { stepTimer } from '../../local/meta';
 
 export type Runtime = 'kind' | 'sandbox';
 
@@ -70,7 +72,7 @@ export interface UpArgs {
   version?: string;
   /** Sandbox: this many kwok-simulated Nodes in the meta cluster. */
   nodes?: number;
-  /** Sandbox: install the OCM hub and register every business cluster (issue 18). */
+  /** Install the OCM hub and register every business cluster (issue 18); on kind it puts the manager on the host. */
   withOcm: boolean;
   /** `--manager in-cluster`: the manager as pods of the meta cluster (kokpit install) instead of in this process. */
   manager?: 'host' | 'in-cluster';
@@ -101,11 +103,14 @@ export function parseUpArgs(argv: string[]): UpArgs {
     throw new UsageError(`--nodes must be a whole number from 0 to 100, got ${nodes}`);
   if (nodes !== undefined && str(p, 'runtime') === 'kind')
     throw new UsageError('--nodes is for the sandbox runtime (kind: add kind Machines to a business cluster)');
-  if (p.flags['with-ocm'] === true && str(p, 'runtime') === 'kind') throw new UsageError('--with-ocm is for the sandbox runtime for now');
   const manager = str(p, 'manager') as UpArgs['manager'];
-  // `kokpit operator` (what the pods run) has no multicluster operator yet; the host manager does.
+  // The manager's pods run `kokpit operator` with its default operators, which leave out multicluster; the host manager runs it.
   if (manager === 'in-cluster' && p.flags['with-ocm'] === true)
-    throw new UsageError('--with-ocm needs --manager host for now (the in-cluster manager runs no multicluster operator yet)');
+    throw new UsageError(
+      "--with-ocm needs --manager host: the in-cluster manager (`kokpit operator` in the meta cluster's pods) runs no " +
+        'multicluster operator yet, so nothing would register the business clusters with the hub (on kind, --with-ocm ' +
+        'alone puts the manager on the host)',
+    );
   return {
     name,
     config: str(p, 'config'),
@@ -188,10 +193,19 @@ function kindSettings(name: string, config: LocalEnvironmentConfig): KindSetting
   };
 }
 
+/**
+ * Where the manager runs on kind: where it would on a real meta cluster, as its pods (issue 16), unless --manager host;
+ * with --with-ocm on the host (the in-cluster manager runs no multicluster operator), said in `note`.
+ */
+export function kindManagerPlacement(a: Pick<UpArgs, 'manager' | 'withOcm'>): { manager: 'host' | 'in-cluster'; note?: string } {
+  if (a.manager) return { manager: a.manager };
+  if (a.withOcm)
+    return { manager: 'host', note: 'Manager: on this host (--with-ocm: the in-cluster manager runs no multicluster operator yet)' };
+  return { manager: 'in-cluster' };
+}
+
 async function kindUp(name: string, config: LocalEnvironmentConfig, given: UpArgs, io: CliIO): Promise<number> {
   const t0 = Date.now();
-  // On kind the manager runs where it would on a real meta cluster, as its pods (issue 16); --manager host keeps it here.
-  const a: UpArgs = { ...given, manager: given.manager ?? 'in-cluster' };
   let state = runningEnvironment(name);
   if (state && state.runtime !== 'kind') {
     throw new Error(
@@ -199,18 +213,13 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, given: UpArg
         `down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}\`) or choose another --name`,
     );
   }
+  // A running environment keeps its manager where it runs (its kind config below is written as it was).
+  const placement = state ? { manager: state.managerPlacement ?? ('host' as const) } : kindManagerPlacement(given);
+  const a: UpArgs = { ...given, manager: placement.manager };
   if (!state) cleanStale(name, io);
+  if ('note' in placement && placement.note) io.out(placement.note);
   const checks = await runPreflight({ ports: config.ports });
-  const [docker, kind] = checks;
-  const ports = checks.find((c) => c.name === 'ports');
-  // An existing kind cluster of this name holds the reserved ports itself (Docker publishes them): it is reused.
-  if (ports && !ports.ok && docker?.ok && kind?.ok && (await listKindClusters().catch((): string[] => [])).includes(name)) {
-    Object.assign(ports, {
-      ok: true,
-      detail: `${ports.detail.replace(/^host ports in use: /, '')} held by the existing kind cluster "${name}" (reused)`,
-      fix: undefined,
-    });
-  }
+  await acceptOwnPorts(checks, name);
   io.out(`Preflight (kind):\n${formatPreflight(checks)}`);
   const k = kindSettings(name, config);
   fs.mkdirSync(environmentDir(name), { recursive: true, mode: 0o700 });
@@ -259,6 +268,7 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, given: UpArg
     state = await startDetached(name, config, a, io, 'kind');
   } else {
     io.out(`Local environment "${name}" is already running (manager pid ${state.pid}, ${state.server}); reusing it.`);
+    if (a.withOcm) await addHubToRunningKind(state, io);
   }
   const kc = loadKubeConfig({ kubeconfigPath: state.kubeconfig });
   await ensureClusters(kc, name, config, a, io, 'kind');
@@ -269,6 +279,42 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, given: UpArg
     Date.now() - t0,
   );
   return EXIT.OK;
+}
+
+/** The command that runs the multicluster operator beside a manager that has none (its own lease namespace). */
+export function multiclusterOperatorCommand(kubeconfig: string): string {
+  return `kokpit operator --kubeconfig ${kubeconfig} --controllers multicluster --namespace ${MULTICLUSTER_LEASE_NAMESPACE}`;
+}
+export const MULTICLUSTER_LEASE_NAMESPACE = 'kokpit-multicluster';
+
+/**
+ * `kokpit up --runtime kind --with-ocm` on a running kind environment: OCM's images and the hub into its meta cluster
+ * (nothing written when it has them). A manager started without --with-ocm (on the host, or in the cluster) registers
+ * no cluster: the command that runs the multicluster operator beside it is printed.
+ */
+async function addHubToRunningKind(state: EnvironmentState, io: CliIO): Promise<void> {
+  const kc = loadKubeConfig({ kubeconfigPath: state.kubeconfig });
+  const line = (s: StepTiming) => io.out(stepLine(s));
+  await installKindHub(kc, state.kind?.cluster ?? state.name, (l) => io.out(`  ${l}`), stepTimer([], line));
+  if (state.runnables.includes('multicluster-operator')) return;
+  const where = state.managerPlacement === 'in-cluster' ? 'the manager pods' : `the manager (pid ${state.pid})`;
+  io.out(
+    `OCM hub installed; ${where} run no multicluster operator, so no cluster registers yet. Run one beside them ` +
+      `(its own lease):\n  ${multiclusterOperatorCommand(state.kubeconfig)}`,
+  );
+}
+
+/** An existing kind cluster of this name holds the reserved ports itself (Docker publishes them): it is reused. */
+async function acceptOwnPorts(checks: Awaited<ReturnType<typeof runPreflight>>, name: string): Promise<void> {
+  const [docker, kind] = checks;
+  const ports = checks.find((c) => c.name === 'ports');
+  if (ports && !ports.ok && docker?.ok && kind?.ok && (await listKindClusters().catch((): string[] => [])).includes(name)) {
+    Object.assign(ports, {
+      ok: true,
+      detail: `${ports.detail.replace(/^host ports in use: /, '')} held by the existing kind cluster "${name}" (reused)`,
+      fix: undefined,
+    });
+  }
 }
 
 /** Remove what a dead environment left behind (its processes, its directory). */
@@ -497,6 +543,7 @@ function startEnvironment(
     nodeImage: k.nodeImage,
     reservations: k.reservations,
     manager: a.manager,
+    ocm: a.withOcm,
     ...o,
   });
 }

@@ -22,8 +22,10 @@ export interface AgentCredentialInput {
   namespace: string;
   cluster: string;
   mc: string;
-  /** The admin kubeconfig the operator uses: the agent reaches the business apiserver at the same address. */
+  /** The admin kubeconfig the operator uses: the agent reaches the business apiserver at the same address, unless `server`. */
   adminKubeconfig: string;
+  /** Where the agent (a pod of the meta cluster) reaches the business apiserver, when not at the admin kubeconfig's address. */
+  server?: string;
   now?: Date;
 }
 
@@ -40,7 +42,7 @@ export async function ensureAgentCredential(i: AgentCredentialInput): Promise<Ag
   if (!caPem || !caKey) return { waiting: `waiting for the cluster operator to write the CA Secret ${caSecretName(i.cluster)}` };
   const admin = new KubeConfig();
   admin.loadFromString(i.adminKubeconfig);
-  const server = admin.getCurrentCluster()?.server;
+  const server = i.server ?? admin.getCurrentCluster()?.server;
   if (!server) return { waiting: 'the admin kubeconfig names no server' };
 
   const secretRef = {

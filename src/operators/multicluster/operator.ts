@@ -21,6 +21,7 @@ export interface MulticlusterOperatorOptions {
   manifestsRoot: string;
   pollMs?: MulticlusterRuntime['pollMs'];
   detachTimeoutMs?: MulticlusterRuntime['detachTimeoutMs'];
+  agentServer?: MulticlusterRuntime['agentServer'];
   controller?: ControllerOptions;
   /** How often imported clusters' agent tokens are looked at (default 10 min; a token lives a week). */
   importRenewalMs?: number;
@@ -48,6 +49,7 @@ export function multiclusterOperator(opts: MulticlusterOperatorOptions): Operato
         log: ctx.log,
         pollMs: opts.pollMs,
         detachTimeoutMs: opts.detachTimeoutMs,
+        agentServer: opts.agentServer,
       });
       const controller = ctx.controller('multicluster', (key) => reconciler.reconcile(key), opts.controller);
       clusters.onEvent((bc) => controller.enqueue(keyOf(bc)));

@@ -54,6 +54,12 @@ export interface MulticlusterRuntime {
   pollMs?: { waiting: number; steady: number };
   /** How long a detach waits for the agent to clear the cluster's ManifestWorks before it orphans them (default 5 min). */
   detachTimeoutMs?: number;
+  /**
+   * Where a cluster's hosted agent reaches its business apiserver. Default: the admin kubeconfig's address (the sandbox's
+   * pods are local processes and reach it as this operator does); a kind meta cluster's pods cannot reach the host's
+   * 127.0.0.1:<hostPort>, so there the apiserver Service's in-cluster name (which its serving certificate covers).
+   */
+  agentServer?: (c: BusinessCluster) => string | undefined;
 }
 
 interface Pass {
@@ -191,6 +197,7 @@ export class MulticlusterReconciler {
       cluster: p.c.metadata.name,
       mc: p.mc,
       adminKubeconfig: p.kubeconfig!,
+      server: this.rt.agentServer?.(p.c),
     });
     if ('waiting' in r) throw stop('WaitingForCertificateAuthority', r.waiting, this.poll.waiting);
     if (r.issued)

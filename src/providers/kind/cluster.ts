@@ -298,8 +298,9 @@ export function savedImageArchive(image: string, env: NodeJS.ProcessEnv = proces
 
 export interface LoadKindImageOptions extends KindToolOptions {
   name: string;
-  image: string;
-  /** The saved archive (default: savedImageArchive(image)); `kind load docker-image` when it is absent. */
+  /** The image, or several that one saved archive holds together (OCM's: hack/offline-images/ocm-images.sh). */
+  image: string | readonly string[];
+  /** The saved archive (default: savedImageArchive(the first image)); `kind load docker-image` when it is absent. */
   archive?: string;
   /** What builds the image, for the error when Docker does not have it. */
   buildHint: string;
@@ -313,19 +314,22 @@ export interface LoadKindImageOptions extends KindToolOptions {
 export async function loadKindImage(o: LoadKindImageOptions): Promise<'image-archive' | 'docker-image'> {
   const runner = o.runner ?? execaRunner;
   const docker = o.docker ?? 'docker';
-  const inspect = await exec(runner, docker, ['image', 'inspect', '--format', '{{.Id}}', o.image], 30_000, INSTALL_DOCKER);
-  if (inspect.exitCode !== 0) {
-    const missing = /no such image/i.test(inspect.stderr);
-    throw new KindError(
-      missing
-        ? `image ${o.image} is not in the Docker engine's image store (it is built on this machine, never pulled)`
-        : `\`${docker} image inspect ${o.image}\` exited ${inspect.exitCode}: ${errorTail(inspect, 2)}`,
-      missing ? `Build it: ${o.buildHint}` : 'Check that the Docker engine answers (`docker info`), then retry',
-    );
+  const images = typeof o.image === 'string' ? [o.image] : [...o.image];
+  for (const image of images) {
+    const inspect = await exec(runner, docker, ['image', 'inspect', '--format', '{{.Id}}', image], 30_000, INSTALL_DOCKER);
+    if (inspect.exitCode !== 0) {
+      const missing = /no such image/i.test(inspect.stderr);
+      throw new KindError(
+        missing
+          ? `image ${image} is not in the Docker engine's image store (it is built on this machine, never pulled)`
+          : `\`${docker} image inspect ${image}\` exited ${inspect.exitCode}: ${errorTail(inspect, 2)}`,
+        missing ? `Build it: ${o.buildHint}` : 'Check that the Docker engine answers (`docker info`), then retry',
+      );
+    }
   }
-  const archive = o.archive ?? savedImageArchive(o.image);
+  const archive = o.archive ?? savedImageArchive(images[0]!);
   const how = fs.existsSync(archive) ? 'image-archive' : 'docker-image';
-  const args = ['load', how, how === 'image-archive' ? archive : o.image, '--name', o.name];
+  const args = ['load', how, ...(how === 'image-archive' ? [archive] : images), '--name', o.name];
   const r = await exec(runner, o.kind ?? 'kind', args, 10 * 60_000, INSTALL_KIND);
   if (r.exitCode !== 0 || r.timedOut)
     throw new KindError(

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { UsageError } from '../../../src/cli/command';
 import { runCli } from '../../../src/cli/main';
-import { parseUpArgs } from '../../../src/cli/commands/up';
+import { kindManagerPlacement, MULTICLUSTER_LEASE_NAMESPACE, multiclusterOperatorCommand, parseUpArgs } from '../../../src/cli/commands/up';
 import { parseFlags } from '../../../src/cli/args';
 import type { CliIO } from '../../../src/cli/command';
 
@@ -50,7 +50,10 @@ describe('cli: flag parsing', () => {
       supervise: false,
     });
     assert.throws(() => parseUpArgs(['--runtime', 'docker']), /--runtime must be one of sandbox, kind/);
-    assert.throws(() => parseUpArgs(['--runtime', 'kind', '--with-ocm']), /--with-ocm is for the sandbox runtime/);
+    // kind: OCM with the manager on the host (the in-cluster manager runs no multicluster operator).
+    assert.equal(parseUpArgs(['--runtime', 'kind', '--with-ocm']).withOcm, true);
+    assert.equal(parseUpArgs(['--runtime', 'kind', '--with-ocm', '--manager', 'host']).manager, 'host');
+    assert.throws(() => parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster', '--with-ocm']), /runs no multicluster operator yet/);
     assert.equal(parseUpArgs(['--manager', 'in-cluster']).manager, 'in-cluster');
     assert.equal(parseUpArgs([]).manager, undefined, 'the runtime decides (kind: in-cluster, sandbox: host) unless asked');
     assert.throws(() => parseUpArgs(['--manager', 'pod']), /--manager must be one of in-cluster, host/);
@@ -60,6 +63,22 @@ describe('cli: flag parsing', () => {
     assert.equal(parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster', '--with-sample']).manager, 'in-cluster');
     assert.throws(() => parseUpArgs(['--name', 'Bad_Name']), /--name must be lowercase/);
     assert.throws(() => parseUpArgs(['extra']), /unexpected argument "extra"/);
+  });
+  it('kind: the manager in the cluster unless --manager host; --with-ocm alone puts it on the host and says why', () => {
+    assert.deepEqual(kindManagerPlacement({ withOcm: false }), { manager: 'in-cluster' });
+    assert.deepEqual(kindManagerPlacement({ withOcm: false, manager: 'host' }), { manager: 'host' });
+    const ocm = kindManagerPlacement({ withOcm: true });
+    assert.equal(ocm.manager, 'host');
+    assert.match(ocm.note ?? '', /on this host \(--with-ocm: the in-cluster manager runs no multicluster operator yet\)/);
+    assert.deepEqual(kindManagerPlacement({ withOcm: true, manager: 'host' }), { manager: 'host' });
+  });
+  it('a running kind environment without a multicluster operator is told the command that runs one beside it', () => {
+    assert.equal(
+      multiclusterOperatorCommand('/state/kokpit-e2e/kubeconfig'),
+      'kokpit operator --kubeconfig /state/kokpit-e2e/kubeconfig --controllers multicluster --namespace kokpit-multicluster',
+    );
+    // Its own lease: the manager's is kokpit-system/kokpit-manager, which the running manager holds.
+    assert.notEqual(MULTICLUSTER_LEASE_NAMESPACE, 'kokpit-system');
   });
 });
 

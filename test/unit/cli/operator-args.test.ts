@@ -2,6 +2,9 @@
 import assert from 'node:assert/strict';
 import { operatorOptions, parseOperatorArgs } from '../../../src/cli/commands/operator';
 import { UsageError } from '../../../src/cli/command';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { BusinessCluster } from '../../../src/api';
 
 describe('kokpit operator: --controllers', () => {
   it('defaults to all four operators, and keeps their order whatever the order given', () => {
@@ -14,9 +17,15 @@ describe('kokpit operator: --controllers', () => {
       () => parseOperatorArgs(['--controllers', 'cluster,etcdd']),
       (e: Error) =>
         e instanceof UsageError &&
-        /--controllers: unknown etcdd; a comma-separated list of etcd, cluster, machine, rollout/.test(e.message),
+        /--controllers: unknown etcdd; a comma-separated list of etcd, cluster, machine, rollout, multicluster/.test(e.message),
     );
     assert.throws(() => parseOperatorArgs(['--controllers', 'cluster,']), UsageError);
+  });
+
+  it('multicluster only when named (the hub must be installed), e.g. alone beside a manager that has none', () => {
+    assert.ok(!parseOperatorArgs([]).controllers.includes('multicluster'));
+    assert.deepEqual(parseOperatorArgs(['--controllers', 'multicluster']).controllers, ['multicluster']);
+    assert.deepEqual(parseOperatorArgs(['--controllers', 'multicluster,cluster']).controllers, ['cluster', 'multicluster']);
   });
 });
 
@@ -70,5 +79,14 @@ describe('kokpit operator: what the flags make of the operators (operatorOptions
     assert.equal(o.machine, undefined);
     assert.equal(o.cluster, undefined);
     assert.equal(o.etcd?.backupRoot, undefined);
+    assert.equal(o.multicluster, undefined);
+  });
+
+  it("--controllers multicluster: OCM's manifests beside the code; hosted agents reach business apiservers by Service name", () => {
+    const o = operatorOptions(parseOperatorArgs(['--controllers', 'multicluster']));
+    assert.ok(fs.existsSync(path.join(o.multicluster!.manifestsRoot, 'config/ocm/managed-rbac')), o.multicluster!.manifestsRoot);
+    const bc = { metadata: { name: 'sample', namespace: 'team' }, spec: {} } as BusinessCluster;
+    // The agent pod cannot reach the host's 127.0.0.1:<hostPort>; the Service name is in the apiserver's certificate.
+    assert.equal(o.multicluster!.agentServer!(bc), 'https://sample-apiserver.team.svc:6443');
   });
 });

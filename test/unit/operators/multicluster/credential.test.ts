@@ -170,6 +170,29 @@ describe("multicluster: the hosted agent's certificate", () => {
     assert.equal(writes, 2);
   });
 
+  it("for an agent that reaches the apiserver elsewhere (kind: the Service's name), issued for that server", async () => {
+    const store = new Map<string, KubernetesObject>();
+    const key = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
+    const applier = {
+      read: async (ref: KubernetesObject) => store.get(key(ref)),
+      ensureAgainst: async (o: KubernetesObject) => (store.set(key(o), o), o),
+    } as unknown as Applier;
+    store.set('fleet/a-ca', {
+      metadata: {},
+      data: { 'tls.crt': Buffer.from(ca.certPem).toString('base64'), 'tls.key': Buffer.from(ca.keyPem).toString('base64') },
+    } as never);
+    const adminKubeconfig = await issue({ cn: 'kubernetes-admin', orgs: ['kubeadm:cluster-admins'] });
+    const input = { applier, namespace: 'fleet', cluster: 'a', mc: 'fleet-a', adminKubeconfig, now };
+    const viaAdmin = await ensureAgentCredential(input);
+    assert.ok('kubeconfig' in viaAdmin);
+    const inCluster = 'https://a-apiserver.fleet.svc:6443';
+    const moved = await ensureAgentCredential({ ...input, server: inCluster });
+    assert.ok('kubeconfig' in moved);
+    assert.equal(moved.issued, `server changed to ${inCluster}`);
+    assert.equal((parse(moved.kubeconfig) as { clusters: { cluster: { server: string } }[] }).clusters[0].cluster.server, inCluster);
+    assert.deepEqual(await ensureAgentCredential({ ...input, server: inCluster }), { kubeconfig: moved.kubeconfig });
+  });
+
   it('waits for the cluster CA rather than issuing from anything else', async () => {
     const applier = { read: async () => undefined } as unknown as Applier;
     const r = await ensureAgentCredential({ applier, namespace: 'fleet', cluster: 'a', mc: 'fleet-a', adminKubeconfig: await issue() });
