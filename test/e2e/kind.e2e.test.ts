@@ -169,6 +169,8 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       await stream('npm', ['run', '--silent', 'setup:bins', '--', '--only', 'e2e.test', '--versions', CONFORMANCE_VERSION], env);
       // The manager's image: it runs as pods of the kind meta cluster (idempotent; ~50 s with nothing cached, debootstrap included).
       await stream('bash', [path.join(REPO, 'hack/offline-images/manager-image.sh')], env);
+      // OCM's hub and agents for step 6e, from the OCM binaries npm test's integration tier has built (idempotent).
+      await stream('bash', [path.join(REPO, 'hack/offline-images/ocm-images.sh')], env);
     });
     networkExisted = (await run('docker', ['network', 'inspect', 'kind'])).code === 0;
     volumesBefore = new Set((await must('docker', ['volume', 'ls', '-q'])).split('\n').filter(Boolean));
@@ -888,6 +890,247 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       const soaked = [...atSoak].map(([c, v]) => `${c} ${v.text}`).join('; ');
       return `${order.join(' → ')}; at soak: ${soaked}; after: ${after.map((v) => v.text).join('; ')}`;
     });
+  });
+
+  // Issue 18 on real nodes: OCM's hub added to this running meta cluster (`kokpit up --with-ocm` on a running kind
+  // environment loads hack/offline-images/ocm-images.sh's images and installs the hub), the multicluster operator
+  // beside the in-cluster manager (the command kokpit up prints: its own lease; the manager's pods run none), both
+  // business clusters registered, and one ManifestWorkReplicaSet (`kokpit deploy`) puts a web server and a NodePort
+  // Service on both: its pods on each cluster's own kind machines, answering HTTP at every machine's address, and the
+  // Deployment's replicas fed back to the hub. The image is the etcd one every node image carries (its static busybox
+  // has httpd), so nothing is loaded into the machines.
+  it('6e. OCM: a ManifestWorkReplicaSet runs a web server on both business clusters’ kind nodes, answering via a Service', async () => {
+    const clusters = [CLUSTER, 'legacy'];
+    const NODE_PORT = 30080;
+    const kubeconfigs: Record<string, string> = {};
+    type Pod = { metadata: { name: string }; spec: { nodeName?: string }; status: { phase: string; conditions?: Cond[] } };
+    type Cond = { type: string; status: string; reason?: string };
+    type Node = {
+      metadata: { name: string };
+      status: { addresses: Array<{ type: string; address: string }>; nodeInfo: Record<string, string> };
+    };
+    let operator: ReturnType<typeof spawn> | undefined;
+    const operatorLog = path.join(root, 'multicluster-operator.log');
+    try {
+      await step(
+        '6e. OCM hub added to the running meta cluster, sample + legacy registered, a ManifestWorkReplicaSet serving on both',
+        async () => {
+          const lap = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+          const t = Date.now();
+          for (const c of clusters) {
+            kubeconfigs[c] = path.join(root, `ocm-${c}.kubeconfig`);
+            const r = await kokpit('kubeconfig', c, '--name', NAME, '-o', kubeconfigs[c]);
+            assert.equal(r.code, 0, r.stderr);
+          }
+          await meta('label', '--overwrite', 'businessclusters.kokpit.dev', '-n', NS, ...clusters, 'e2e-ocm=web');
+          const up = await kokpit('up', '--runtime', 'kind', '--name', NAME, '--with-ocm');
+          assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+          console.log(
+            up.stdout
+              .split('\n')
+              .filter((l) => /OCM|operator/.test(l))
+              .map((l) => `        | ${l}`)
+              .join('\n'),
+          );
+          const hubReady = lap(t);
+          // The in-cluster manager runs no multicluster operator: kokpit up says so and prints the command that runs one.
+          const command = /^\s*kokpit (operator .*--controllers multicluster.*)$/m.exec(up.stdout)?.[1];
+          assert.ok(command, `kokpit up names the multicluster operator's command:\n${up.stdout}`);
+          const log = fs.openSync(operatorLog, 'w');
+          operator = spawn(process.execPath, [BIN, ...command.split(' ')], { env, stdio: ['ignore', log, log] });
+          fs.closeSync(log);
+          const tReg = Date.now();
+          const mcs = await until(
+            'ManagedClusters default-sample and default-legacy Joined and Available',
+            async () => {
+              const l = JSON.parse(await meta('get', 'managedclusters', '-o', 'json')) as {
+                items: Array<{ metadata: { name: string }; status?: { conditions?: Cond[] } }>;
+              };
+              const ok = (n: string) =>
+                l.items
+                  .find((m) => m.metadata.name === `${NS}-${n}`)
+                  ?.status?.conditions?.filter((c) => c.status === 'True')
+                  .map((c) => c.type);
+              const st = clusters.map((c) => ok(c) ?? []);
+              return st.every((x) => x.includes('ManagedClusterJoined') && x.includes('ManagedClusterConditionAvailable'))
+                ? l.items.map((m) => m.metadata.name)
+                : undefined;
+            },
+            150_000,
+            1000,
+          );
+          const registered = lap(tReg);
+          const status = await kokpit('status', '--name', NAME);
+          assert.equal(status.code, 0, status.stderr);
+          const workload = [
+            { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'e2e-ocm' } },
+            {
+              apiVersion: 'apps/v1',
+              kind: 'Deployment',
+              metadata: { name: 'web', namespace: 'e2e-ocm' },
+              spec: {
+                replicas: 2,
+                selector: { matchLabels: { app: 'web' } },
+                template: {
+                  metadata: { labels: { app: 'web' } },
+                  spec: {
+                    // One pod per machine: each of a cluster's two nodes serves.
+                    topologySpreadConstraints: [
+                      {
+                        maxSkew: 1,
+                        topologyKey: 'kubernetes.io/hostname',
+                        whenUnsatisfiable: 'DoNotSchedule',
+                        labelSelector: { matchLabels: { app: 'web' } },
+                      },
+                    ],
+                    containers: [
+                      {
+                        name: 'web',
+                        image: 'registry.k8s.io/etcd:3.5.35-0',
+                        command: [
+                          '/bin/sh',
+                          '-c',
+                          '/bin/busybox mkdir -p /tmp/www && echo "web $POD_NAME on $NODE_NAME" > /tmp/www/index.html && ' +
+                            'exec /bin/busybox httpd -f -p 8080 -h /tmp/www',
+                        ],
+                        env: [
+                          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                          { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+                        ],
+                        ports: [{ containerPort: 8080 }],
+                        readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 2 },
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+            {
+              apiVersion: 'v1',
+              kind: 'Service',
+              metadata: { name: 'web', namespace: 'e2e-ocm' },
+              spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080, nodePort: NODE_PORT }] },
+            },
+          ];
+          const file = path.join(root, 'e2e-web.yaml');
+          fs.writeFileSync(file, workload.map((o) => JSON.stringify(o)).join('\n---\n'));
+          const tDeploy = Date.now();
+          const d = await kokpit('deploy', file, '--selector', 'e2e-ocm=web', '-n', NS, '--name', NAME);
+          assert.equal(d.code, 0, `${d.stdout}\n${d.stderr}`);
+          assert.match(d.stdout, /3 objects of .*e2e-web\.yaml go to .*\(e2e-ocm=web\) as ManifestWorkReplicaSet default\/e2e-web/);
+          for (const c of clusters) assert.match(d.stdout, new RegExp(`go to .*\\b${NS}-${c}\\b`), d.stdout);
+          // Status feedback on the hub: each cluster's ManifestWork (the replica set's, in the cluster's hub namespace).
+          type Work = {
+            status?: {
+              resourceStatus?: {
+                manifests?: Array<{
+                  resourceMeta: { kind: string };
+                  statusFeedback?: { values?: Array<{ name: string; fieldValue: { integer?: number } }> };
+                }>;
+              };
+            };
+          };
+          const feedback = await until(
+            'ReadyReplicas=2 fed back to both hub ManifestWorks',
+            async () => {
+              const values = await Promise.all(
+                clusters.map(async (c) => {
+                  const r = await run(
+                    KUBECTL,
+                    ['--kubeconfig', metaKubeconfig, 'get', 'manifestwork', '-n', `${NS}-${c}`, 'e2e-web', '-o', 'json'],
+                    {
+                      env,
+                    },
+                  );
+                  if (r.code !== 0) return undefined;
+                  const m = (JSON.parse(r.stdout) as Work).status?.resourceStatus?.manifests?.find(
+                    (x) => x.resourceMeta.kind === 'Deployment',
+                  );
+                  return Object.fromEntries((m?.statusFeedback?.values ?? []).map((v) => [v.name, v.fieldValue.integer]));
+                }),
+              );
+              return values.every((v) => v?.ReadyReplicas === 2) ? values : undefined;
+            },
+            150_000,
+            1000,
+          );
+          const fedBack = lap(tDeploy);
+          // Each cluster's pods, by its own API server, on its own nodes, which are this run's kind machine containers.
+          const machineIPs = new Map<string, string>();
+          // Containers on the kind network (this run's: the meta node and the machines), by address.
+          const net = await must('docker', [
+            'network',
+            'inspect',
+            'kind',
+            '-f',
+            '{{range .Containers}}{{.Name}} {{.IPv4Address}}\n{{end}}',
+          ]);
+          for (const [name, cidr] of net.split('\n').map((l) => l.trim().split(/\s+/)))
+            if (name && cidr && name !== metaNode) machineIPs.set(cidr.split('/')[0]!, name);
+          const notes: string[] = [];
+          for (const c of clusters) {
+            const k = (...a: string[]) => must(KUBECTL, ['--kubeconfig', kubeconfigs[c], ...a], { env });
+            const nodes = (JSON.parse(await k('get', 'nodes', '-o', 'json')) as { items: Node[] }).items;
+            const ipOf = new Map(
+              nodes.map((n) => [n.metadata.name, n.status.addresses.find((a) => a.type === 'InternalIP')?.address ?? '']),
+            );
+            const pods = (JSON.parse(await k('get', 'pods', '-n', 'e2e-ocm', '-l', 'app=web', '-o', 'json')) as { items: Pod[] }).items;
+            const ready = pods.filter(
+              (p) => p.status.phase === 'Running' && p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'),
+            );
+            assert.equal(ready.length, 2, `${c}: ${pods.map((p) => `${p.metadata.name}=${p.status.phase}@${p.spec.nodeName}`).join(', ')}`);
+            const onNodes = [...new Set(ready.map((p) => p.spec.nodeName!))];
+            assert.equal(onNodes.length, 2, `${c}: one pod per machine, got ${onNodes.join(', ')}`);
+            for (const n of onNodes) {
+              assert.ok(
+                machineIPs.has(ipOf.get(n)!),
+                `${c}: node ${n} (${ipOf.get(n)}) is a kind machine container of ${NAME}: ${[...machineIPs]}`,
+              );
+              assert.match(nodes.find((x) => x.metadata.name === n)!.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\//);
+            }
+            // The Service answers from the host at each machine's address and the NodePort (kube-proxy on that node).
+            const answers: string[] = [];
+            for (const n of onNodes) {
+              const url = `http://${ipOf.get(n)}:${NODE_PORT}/`;
+              const body = await until(
+                `${url} answers`,
+                async () => {
+                  const r = await fetch(url, { signal: AbortSignal.timeout(3000) }).catch(() => undefined);
+                  return r?.ok ? (await r.text()).trim() : undefined;
+                },
+                60_000,
+                1000,
+              );
+              const m = /^web (\S+) on (\S+)$/.exec(body);
+              assert.ok(m && ready.some((p) => p.metadata.name === m[1]) && onNodes.includes(m[2]!), `${c}: ${url} said "${body}"`);
+              answers.push(`${ipOf.get(n)} → ${m[1]}@${m[2]}`);
+            }
+            notes.push(
+              `${c}: pods on ${onNodes.map((n) => `${n} (${machineIPs.get(ipOf.get(n)!)})`).join(', ')}; HTTP ${answers.join(', ')}`,
+            );
+          }
+          // kokpit status: JOINED and AVAILABLE True for both (the columns before AGE).
+          assert.match(status.stdout, /\bJOINED\s+AVAILABLE\s+AGE\b/, status.stdout);
+          for (const c of clusters)
+            assert.match(status.stdout, new RegExp(`^\\s*${NS}\\s+${c}\\s.*\\sTrue\\s+True\\s+\\S+\\s*$`, 'm'), status.stdout);
+          return (
+            `hub ready ${hubReady} after kokpit up; ${mcs.join(', ')} Joined+Available ${registered} after the operator started; ` +
+            `feedback ${feedback.map((v, i) => `${clusters[i]} ReadyReplicas=${v!.ReadyReplicas}`).join(', ')} ` +
+            `${fedBack} after kokpit deploy; ` +
+            notes.join('; ')
+          );
+        },
+      );
+    } finally {
+      // Only the process this step started: SIGTERM (it releases its lease), SIGKILL if it has not gone in 20 s.
+      if (operator?.pid && operator.exitCode === null) {
+        const gone = new Promise((r) => operator!.once('exit', r));
+        operator.kill('SIGTERM');
+        const timer = setTimeout(() => operator!.kill('SIGKILL'), 20_000);
+        await gone;
+        clearTimeout(timer);
+      }
+    }
   });
 
   it('7. kokpit down removes every container, network and volume it created', async () => {
