@@ -9,9 +9,15 @@
 // under its own User-Agent. Both ways wait on the same stand-in, so the difference is the rollout machinery:
 // its passes, its status writes before each start, the informer round trips that wake it.
 //
+// Each way writes through a client of its own, as a person's kubectl and the operator would: the direct way's spec
+// writes do not ride on the connections the bench itself opened preparing the clusters (a warm pool of ~100 there,
+// where the operator's client opens its own as a wave grows).
+//
 // Times are interleaved (rollout first in odd repeats, direct first in even ones) and repeated on fresh clusters
 // (a namespace per repeat and way); medians are reported. The rollout operator's writes are the ones the API
 // server's audit log records with its User-Agent (test/support/audit-writes.ts), divided by the clusters moved.
+// `--timeline` prints, per repeat and way, when each wave's spec writes went out and its last cluster turned Ready,
+// and (the rollout) when each of its status writes was received and answered, all from the audit log's timestamps.
 import * as os from 'node:os';
 import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, VERSION, type BusinessCluster, type FleetRollout } from '../src/api';
@@ -28,6 +34,8 @@ const FROM = 'v1.32.0';
 const TO = 'v1.33.13';
 const WAVES = [1, '10%', '100%'] as const;
 const POLL_MS = 20;
+const STAND_IN = 'kokpit-bench-status-stand-in';
+const DIRECT = 'kokpit-bench-direct';
 
 type Cluster = BusinessCluster & KubernetesObject;
 
@@ -128,7 +136,48 @@ async function prepare(kc: KubeConfig, standIn: StatusStandIn, ns: string, count
   await untilAt(kc, ns, FROM, count);
 }
 
-async function byRollout(kc: KubeConfig, audit: AuditWrites, ns: string, count: number): Promise<{ ms: number; writes: AuditEvent[] }> {
+/** Milliseconds after `t0` of an audit timestamp (microseconds kept as a fraction). */
+const at = (t0: number, ts?: string) => Number((Date.parse(ts ?? '') - t0 || 0).toFixed(1));
+
+/**
+ * Per wave: its first and last spec write received, and its last cluster's Ready status answered; with the rollout's
+ * own status writes (received → answered). From the API server's audit log, ms after `t0` (see the header).
+ */
+function timeline(events: AuditEvent[], ns: string, count: number, t0: number): Record<string, unknown> {
+  const sizes = waveCapacities(
+    WAVES.map((clusters) => ({ clusters })),
+    count,
+  );
+  const waveOf = (name?: string) => {
+    let i = Number(name?.slice(1) ?? NaN);
+    for (let w = 0; w < sizes.length; w++) if ((i -= sizes[w]) < 0) return w;
+    return -1;
+  };
+  const inNs = events.filter((e) => e.objectRef?.namespace === ns);
+  const waves = sizes.map((size, w) => {
+    const mine = inNs.filter((e) => waveOf(e.objectRef?.name) === w);
+    const spec = mine.filter((e) => e.objectRef?.resource === 'businessclusters' && !e.objectRef.subresource);
+    const ready = mine.filter((e) => e.userAgent === STAND_IN && e.objectRef?.subresource === 'status');
+    const times = (xs: AuditEvent[], f: (e: AuditEvent) => string | undefined) => xs.map((e) => at(t0, f(e))).sort((a, b) => a - b);
+    return {
+      size,
+      spec_first_ms: times(spec, (e) => e.requestReceivedTimestamp)[0],
+      spec_last_ms: times(spec, (e) => e.stageTimestamp).at(-1),
+      ready_last_ms: times(ready, (e) => e.stageTimestamp).at(-1),
+    };
+  });
+  const status = events
+    .filter((e) => e.objectRef?.resource === 'fleetrollouts' && e.objectRef.subresource === 'status' && e.objectRef.name === ns)
+    .map((e) => [at(t0, e.requestReceivedTimestamp), at(t0, e.stageTimestamp)]);
+  return { waves, ...(status.length ? { rollout_status_writes_ms: status } : {}) };
+}
+
+async function byRollout(
+  kc: KubeConfig,
+  audit: AuditWrites,
+  ns: string,
+  count: number,
+): Promise<{ ms: number; writes: AuditEvent[]; timeline: Record<string, unknown> }> {
   const objects = makeObjectApi(kc);
   const rollout = {
     apiVersion: API,
@@ -163,12 +212,25 @@ async function byRollout(kc: KubeConfig, audit: AuditWrites, ns: string, count: 
   );
   const ms = Date.now() - t0;
   if ((await clustersAt(kc, ns, TO)) !== count) throw new Error(`the rollout Succeeded but not every cluster in ${ns} is Ready at ${TO}`);
-  return { ms, writes: await audit.since(mark, { userAgent: AGENTS.rollout }) };
+  const all = await audit.since(mark);
+  const created = all.find((e) => e.objectRef?.resource === 'fleetrollouts' && e.objectRef.name === ns && !e.objectRef.subresource);
+  return {
+    ms,
+    writes: all.filter((e) => e.userAgent === AGENTS.rollout),
+    timeline: timeline(all, ns, count, Date.parse(created?.requestReceivedTimestamp ?? '')),
+  };
 }
 
 /** The same waves by hand: spec.version on each cluster of a wave (its own field manager, as the rollout's), then wait. */
-async function direct(kc: KubeConfig, ns: string, count: number): Promise<number> {
-  const objects = makeObjectApi(kc);
+async function direct(
+  kc: KubeConfig,
+  writer: KubeConfig,
+  audit: AuditWrites,
+  ns: string,
+  count: number,
+): Promise<{ ms: number; timeline: Record<string, unknown> }> {
+  const objects = makeObjectApi(writer);
+  const mark = await audit.mark();
   const sizes = waveCapacities(
     WAVES.map((clusters) => ({ clusters })),
     count,
@@ -192,12 +254,19 @@ async function direct(kc: KubeConfig, ns: string, count: number): Promise<number
     done += size;
     await untilAt(kc, ns, TO, done);
   }
-  return Date.now() - t0;
+  const ms = Date.now() - t0;
+  const all = await audit.since(mark);
+  const first = all.find((e) => e.objectRef?.namespace === ns && e.objectRef.resource === 'businessclusters' && !e.objectRef.subresource);
+  return { ms, timeline: timeline(all, ns, count, Date.parse(first?.requestReceivedTimestamp ?? '')) };
 }
 
 export async function run(args: string[] = []): Promise<Record<string, unknown>> {
   const count = Number(flag(args, 'count') ?? 100);
   const repeats = Number(flag(args, 'repeats') ?? 3);
+  const showTimeline = args.includes('--timeline');
+  const trace = (way: string, rep: number, t: Record<string, unknown>) => {
+    if (showTimeline) process.stderr.write(`${JSON.stringify({ timeline: way, repeat: rep, ...t })}\n`);
+  };
   let cp: ControlPlane | undefined;
   let operator: RolloutOperator | undefined;
   let standIn: StatusStandIn | undefined;
@@ -207,8 +276,9 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     const audit = new AuditWrites(cp);
     await installCRDs(kc);
     await installDefaultVersions(kc);
-    standIn = new StatusStandIn(withUserAgent(kc, 'kokpit-bench-status-stand-in'));
+    standIn = new StatusStandIn(withUserAgent(kc, STAND_IN));
     operator = await startRolloutOperator({ kc });
+    const directWriter = withUserAgent(kc, DIRECT);
     const rolloutMs: number[] = [];
     const directMs: number[] = [];
     const writes: AuditEvent[] = [];
@@ -222,8 +292,13 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
           const r = await byRollout(kc, audit, rNs, count);
           rolloutMs.push(r.ms);
           writes.push(...r.writes);
+          trace('rollout', rep, { ms: r.ms, ...r.timeline });
         },
-        async () => void directMs.push(await direct(kc, dNs, count)),
+        async () => {
+          const d = await direct(kc, directWriter, audit, dNs, count);
+          directMs.push(d.ms);
+          trace('direct', rep, { ms: d.ms, ...d.timeline });
+        },
       ];
       for (const way of rep % 2 === 0 ? ways : [...ways].reverse()) await way();
     }

@@ -29,6 +29,8 @@ export interface AuditEvent {
   responseStatus?: { code?: number };
   /** When the API server received the request (RFC 3339 with microseconds). */
   requestReceivedTimestamp?: string;
+  /** When it logged this stage (for ResponseComplete: when it answered). */
+  stageTimestamp?: string;
   /** `authorization.k8s.io/decision` (allow/forbid) and `…/reason`, among others. */
   annotations?: Record<string, string>;
   /** Which API server logged it (the label given to AuditWrites), added here. */
