@@ -165,6 +165,8 @@ export async function applyStatusReturning(
   status: unknown,
   /** Another operator's status fields (a condition, a record) go under its own manager, so neither apply drops the other's. */
   fieldManager = FIELD_MANAGER,
+  /** Only if the object is still at this resourceVersion (the one the status was decided from): else a 409 Conflict. */
+  ifAt?: string,
 ): Promise<KubernetesObject> {
   const [group, version] = obj.apiVersion.split('/');
   const api = kc.makeApiClient(CustomObjectsApi);
@@ -172,7 +174,7 @@ export async function applyStatusReturning(
   const body = {
     apiVersion: obj.apiVersion,
     kind: obj.kind,
-    metadata: { name: obj.metadata.name, ...(ns ? { namespace: ns } : {}) },
+    metadata: { name: obj.metadata.name, ...(ns ? { namespace: ns } : {}), ...(ifAt ? { resourceVersion: ifAt } : {}) },
     status,
   };
   const common = { group, version, plural, name: obj.metadata.name, body, fieldManager, force: true };

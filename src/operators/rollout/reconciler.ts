@@ -19,7 +19,7 @@ import {
 } from '../../api';
 import type { EventKind } from '../../controller/informer';
 import { keyOf as objectKey, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
-import { applyObject, listObjects, makeObjectApi, readObject } from '../../kube';
+import { applyObject, isConflict, listObjects, makeObjectApi, readObject } from '../../kube';
 import {
   applyStatusReturning,
   canonicalJSON,
@@ -40,6 +40,7 @@ import {
   graceOf,
   isTerminal,
   matchesClusters,
+  onlyProgress,
   planRows,
   retryRows,
   selects,
@@ -87,8 +88,6 @@ interface Pass {
   lastRetry?: string;
   /** The target left the catalog's usable states after the rollout began: why (nothing new starts). */
   targetUnusable?: string;
-  /** This pass only recorded the wave plan (nothing started). */
-  planned?: boolean;
   /** Each cluster's resourceVersion in the cache this pass reads (see `sent`). */
   cacheVersions: Map<string, string | undefined>;
 }
@@ -113,6 +112,10 @@ const key = (c: { namespace: string; name: string }) => `${c.namespace}/${c.name
  *  Below a wave's size its tail queues behind the cluster operator's status writes for its head: at 16 and at 64 a
  *  90-cluster wave's writes took about twice as long as the same writes sent at once (`npm run bench -- rollout`). */
 const WRITE_CONCURRENCY = 128;
+/** A status write that only records clusters finishing (render/plan.ts `onlyProgress`) goes out this long after the
+ *  first finish it carries, with every finish since: a 90-cluster wave finishing is a write a second, not one per
+ *  cluster, and the write that hands over to the next wave or finishes the rollout (never held) seldom queues behind one. */
+export const PROGRESS_WRITE_MS = 1000;
 const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const invalid = (reason: string, message: string) => new StopPass({ type: 'Valid', status: 'False', reason, message }, undefined);
 /** A rollout still at work: not finished and not refused. */
@@ -125,6 +128,8 @@ export class RolloutReconciler {
   private readonly now: () => Date;
   /** Per rollout: its last status write as stored (the response), so the next pass need not wait for the watch or read. */
   private readonly written = new Map<string, OwnStatus>();
+  /** Per rollout: since when a progress-only status waits to be written (monotonic ms; see PROGRESS_WRITE_MS). */
+  private readonly progressSince = new Map<string, number>();
   /** Per rollout: its status write in flight (its watch event may arrive before the response; see `isOwnWrite`). */
   private readonly writing = new Map<string, Promise<unknown>>();
   /** Per cluster: the spec field this process last set on it (`version=…`, `addon:…=…`), so a cache behind that
@@ -151,10 +156,15 @@ export class RolloutReconciler {
     const { name } = splitKey(k);
     const r = await this.read(name);
     if (!r || r.metadata.deletionTimestamp) return;
-    const first = await this.pass(r);
-    // A pass that only recorded the plan is followed at once by one that starts wave one from the status it wrote:
-    // the plan is on record before anything starts, without a round trip through the watch and the queue.
-    return first.planned ? (await this.pass(first.planned)).result : first.result;
+    try {
+      return await this.pass(r);
+    } catch (e) {
+      // The status write's precondition failed: the copy the pass decided from was behind (see `read`). Decide again
+      // from the API server's; nothing was written.
+      if (!isConflict(e)) throw e;
+      const fresh = await this.read(name, true);
+      return fresh && !fresh.metadata.deletionTimestamp ? this.pass(fresh) : undefined;
+    }
   }
 
   /** Whether the rollout's event is only one of this process's own status writes coming back: its last one, or an earlier
@@ -180,19 +190,22 @@ export class RolloutReconciler {
   }
 
   /** The status the last pass wrote: this process's write while the cache has not delivered it (it shows a version from
-   *  before, see OwnStatus), the cache's copy once it has; anything else (a restart, someone else's write) fresh from
-   *  the API server. */
-  private async read(name: string): Promise<Rollout | undefined> {
+   *  before, see OwnStatus), else the cache's copy. That copy may be behind a write this process did not make (another
+   *  manager's, just before this one took over): every status write carries the resourceVersion it was decided from as
+   *  a precondition, so a stale copy costs a 409 and a `fresh` read from the API server, never a lost write, and no
+   *  spec is written from it (spec writes follow the status write). */
+  private async read(name: string, fresh = false): Promise<Rollout | undefined> {
     const mine = this.written.get(name);
     const cached = this.rt.cache.rollout(name);
     const rv = cached?.metadata.resourceVersion;
-    if (mine && cached && rv === mine.obj.metadata.resourceVersion) return structuredClone(cached);
-    if (mine?.behind.includes(rv)) return structuredClone(mine.obj);
+    if (!fresh && mine && cached && rv === mine.obj.metadata.resourceVersion) return structuredClone(cached);
+    if (!fresh && mine?.behind.includes(rv)) return structuredClone(mine.obj);
     this.written.delete(name);
+    if (!fresh && cached) return structuredClone(cached);
     return readObject<Rollout>(this.objects, { apiVersion: API_VERSION, kind: 'FleetRollout', metadata: { name } });
   }
 
-  private async pass(r: Rollout): Promise<{ result: ReconcileResult | void; planned?: Rollout }> {
+  private async pass(r: Rollout): Promise<ReconcileResult | void> {
     const prev = r.status ?? {};
     const p: Pass = {
       r,
@@ -207,17 +220,26 @@ export class RolloutReconciler {
     };
     const res = await runSteps(this.steps, p);
     if (res.stopped) p.conditions.push(res.stopped.stop.condition);
-    const stored = await this.writeStatus(r, prev, this.status(p));
+    const status = this.status(p);
+    const hold = this.progressHold(r.metadata.name, prev, status);
+    if (hold === undefined) await this.writeStatus(r, prev, status);
     // After status: the rows that say a cluster is in flight are on record before its spec changes. A wave's
     // clusters move together (a few writes at a time), as a person starting them by hand would.
     await this.ensureTargets(p);
-    if (p.planned && stored) return { result: undefined, planned: stored };
-    if (res.stopped) {
-      const after = res.stopped.stop.requeueAfterMs;
-      return { result: after !== undefined ? { requeueAfterMs: after } : undefined };
-    }
-    if (!p.adv) return { result: { requeueAfterMs: 100 } };
-    return { result: p.adv.requeueAfterMs !== undefined ? { requeueAfterMs: p.adv.requeueAfterMs } : undefined };
+    const after = res.stopped ? res.stopped.stop.requeueAfterMs : p.adv ? p.adv.requeueAfterMs : 100;
+    const soonest = [after, hold].filter((ms): ms is number => ms !== undefined);
+    return soonest.length ? { requeueAfterMs: Math.min(...soonest) } : undefined;
+  }
+
+  /** How long a status that only records clusters finishing waits before it is written (see PROGRESS_WRITE_MS);
+   *  undefined: write it now. */
+  private progressHold(name: string, prev: FleetRolloutStatus, status: FleetRolloutStatus): number | undefined {
+    if (!onlyProgress(prev, status)) return undefined;
+    const now = performance.now();
+    const since = this.progressSince.get(name) ?? now;
+    this.progressSince.set(name, since);
+    const wait = since + PROGRESS_WRITE_MS - now;
+    return wait > 0 ? Math.ceil(wait) : undefined;
   }
 
   /** Applies the status unless unchanged; returns the rollout as stored, remembered for the next pass (see `read`). */
@@ -226,7 +248,9 @@ export class RolloutReconciler {
     const name = r.metadata.name;
     const cached = this.rt.cache.rollout(name)?.metadata.resourceVersion;
     const write = (async () => {
-      const stored = (await applyStatusReturning(this.rt.kc, r, PLURAL, dropUndefined(status))) as Rollout;
+      const decidedAt = r.metadata.resourceVersion;
+      const stored = (await applyStatusReturning(this.rt.kc, r, PLURAL, dropUndefined(status), undefined, decidedAt)) as Rollout;
+      this.progressSince.delete(name);
       // From what the cache showed before this write up to this process's previous write: what it may show meanwhile.
       const prevOwn = this.written.get(name);
       const chain = prevOwn ? [...prevOwn.behind, prevOwn.obj.metadata.resourceVersion] : [];
@@ -360,7 +384,8 @@ export class RolloutReconciler {
     return out;
   }
 
-  /** 4. The wave of every cluster, written to status before the first cluster starts. */
+  /** 4. The wave of every cluster. The first status write carries it (with wave one's start, if it starts), and every
+   *  spec write comes after that write: the plan is on record before anything starts. */
   private async plan(p: Pass): Promise<void> {
     const finished = p.prev.phase === 'Succeeded' || p.prev.phase === 'Failed';
     let rows = p.rows;
@@ -370,18 +395,6 @@ export class RolloutReconciler {
       p.lastRetry = retry;
     }
     p.rows = planRows(p.r.spec, p.selected, rows, finished && p.lastRetry === undefined);
-    if (!p.prev.clusters?.length && p.rows.length) {
-      p.planned = true;
-      throw new StopPass(
-        {
-          type: 'Progressing',
-          status: 'False',
-          reason: 'WavesAssigned',
-          message: `${p.rows.length} cluster(s) assigned to waves; starting next pass`,
-        },
-        100,
-      );
-    }
   }
 
   /** 5. In-flight clusters move on; the current wave starts more, within its concurrency and the failure budget. */

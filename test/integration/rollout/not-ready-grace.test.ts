@@ -10,7 +10,7 @@
 import * as assert from 'node:assert/strict';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { RETRY_ANNOTATION } from '../../../src/api';
-import type { ControlPlane } from '../../../src/controlplane';
+import { waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyStatus } from '../../../src/kit';
 import { applyObject } from '../../../src/kube';
 import { startRolloutOperator, type RolloutOperator } from '../../../src/operators/rollout/operator';
@@ -88,7 +88,11 @@ describe('FleetRollout: a cluster not Ready at its turn is waited for (spec.notR
     const progressing = waiting.status!.conditions!.find((c) => c.type === 'Progressing')!;
     assert.deepEqual([waiting.status!.phase, progressing.reason], ['Progressing', 'WaveInProgress']);
     assert.match(progressing.message!, /; 1 cluster\(s\) not Ready at their turn, waited for up to 2m \(spec\.notReadyGrace\)$/);
-    assert.equal((await readBC('b')).spec.version, TO, 'b took the slot a does not hold');
+    // b's row is written before its spec (status first, then spec.version): the spec follows within the same pass.
+    await waitFor('b took the slot a does not hold', async () => ((await readBC('b')).spec.version === TO ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     assert.equal((await readBC('a')).metadata.generation, 1, 'a is not asked to move');
 
     // The rollout does not wake on its own spec write (e60abe0), so the first pass after the start is the one that sees

@@ -1,13 +1,14 @@
 // The rollout's decisions as pure functions of the spec, the clusters (as facts) and the rollout's own status:
 // which clusters it selects, which wave each is in, and how every row moves on this pass. Nothing is kept in
 // memory between passes, so a restarted manager makes the same decisions from the same status.
-import { compareVersions } from '../../../kit';
+import { canonicalJSON, compareVersions } from '../../../kit';
 import {
   WAVE_LABEL,
   type MaintenanceWindow,
   terminalClusterCondition,
   type BusinessCluster,
   type FleetRolloutSpec,
+  type FleetRolloutStatus,
   type RolloutClusterState,
   type RolloutClusterStatus,
   type RolloutWave,
@@ -533,4 +534,33 @@ export function countRows(rows: RolloutClusterStatus[]): Counts {
     failed: n('Failed'),
     skipped: n('Skipped'),
   };
+}
+
+/** A row without its message (which moves while a cluster upgrades: the cluster operator's words). */
+const unworded = ({ message: _m, ...row }: RolloutClusterStatus) => canonicalJSON(row);
+
+/**
+ * Whether `next` only records clusters finishing: rows in flight turned Succeeded, an upgrading row's message, and the
+ * counts and Progressing message that follow. Nothing starts, soaks, fails, waits or is skipped; the wave and phase
+ * stay. Such a write may wait a little (the reconciler batches them): a restart recomputes it from the clusters, since
+ * a row in flight whose cluster is done at the target turns Succeeded again.
+ */
+export function onlyProgress(prev: FleetRolloutStatus, next: FleetRolloutStatus): boolean {
+  const same = (a: unknown, b: unknown) => canonicalJSON(a ?? null) === canonicalJSON(b ?? null);
+  if (prev.phase !== next.phase || prev.currentWave !== next.currentWave || prev.nextWindow !== next.nextWindow) return false;
+  if (!same(prev.lastFailure, next.lastFailure) || prev.lastRetry !== next.lastRetry || prev.observedGeneration !== next.observedGeneration)
+    return false;
+  const before = prev.clusters ?? [];
+  const after = next.clusters ?? [];
+  if (before.length !== after.length) return false;
+  const rowsMoved = before.every((r, i) => {
+    const n = after[i];
+    if (keyOf(r) !== keyOf(n) || r.wave !== n.wave) return false;
+    if (r.state === n.state) return r.state === 'Upgrading' ? unworded(r) === unworded(n) : same(r, n);
+    return inFlight(r.state) && n.state === 'Succeeded';
+  });
+  if (!rowsMoved) return false;
+  const conditions = (s: FleetRolloutStatus) =>
+    (s.conditions ?? []).map(({ message, ...c }) => ({ ...c, ...(c.type === 'Progressing' ? {} : { message }) }));
+  return same(conditions(prev), conditions(next));
 }

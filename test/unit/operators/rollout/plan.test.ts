@@ -1,10 +1,11 @@
 // FleetRollout planning: wave sizes and assignment, rows across passes, and how a pass moves rows on
 // (soak before the next wave, deadlines, the failure budget, skips, pause, retry), all from status alone.
 import * as assert from 'node:assert/strict';
-import type { FleetRolloutSpec, RolloutClusterStatus } from '../../../../src/api';
+import type { FleetRolloutSpec, FleetRolloutStatus, RolloutClusterStatus } from '../../../../src/api';
 import {
   advance,
   assignWaves,
+  onlyProgress,
   planRows,
   retryRows,
   selectorMatches,
@@ -149,6 +150,49 @@ describe('rollout operator: planning', () => {
     );
     assert.equal(r.currentWave, 'two');
     assert.equal(rows[0].finishedAt, '2026-01-01T00:01:40Z');
+  });
+
+  it('a write that only records clusters finishing is told apart from one that starts, soaks, fails or hands over', () => {
+    const s = spec({
+      waves: [
+        { name: 'one', clusters: 1, maxConcurrency: 1, soak: '0s' },
+        { name: 'rest', clusters: '100%', maxConcurrency: 4, soak: '0s' },
+      ],
+    });
+    let clusters = five();
+    const facts = () => factsOf(clusters);
+    const progressing = (message: string) => [
+      { type: 'Progressing', status: 'True' as const, reason: 'WaveInProgress', message, lastTransitionTime: 'T', observedGeneration: 1 },
+    ];
+    const statusOf = (rows: RolloutClusterStatus[], message: string, currentWave = 'rest'): FleetRolloutStatus => ({
+      phase: 'Progressing',
+      currentWave,
+      clusters: rows,
+      conditions: progressing(message),
+      observedGeneration: 1,
+    });
+    const planned = planRows(s, clusters, undefined, false);
+    let rows = advance({ spec: s, target: TO, rows: planned, facts: facts(), now: at(0), paused: false }).rows;
+    clusters = upgraded(clusters, ['a']);
+    const handover = advance({ spec: s, target: TO, rows, facts: facts(), now: at(1), paused: false });
+    assert.equal(states(handover.rows), 'a:Succeeded b:Upgrading c:Upgrading d:Upgrading e:Upgrading');
+    assert.equal(onlyProgress(statusOf(rows, 'wave one', 'one'), statusOf(handover.rows, 'wave rest')), false, 'a handover is never held');
+    rows = handover.rows;
+    clusters = upgraded(clusters, ['b', 'c']);
+    const two = advance({ spec: s, target: TO, rows, facts: facts(), now: at(2), paused: false });
+    assert.equal(states(two.rows), 'a:Succeeded b:Succeeded c:Succeeded d:Upgrading e:Upgrading');
+    assert.equal(onlyProgress(statusOf(rows, '1/5 done'), statusOf(two.rows, '3/5 done')), true, 'clusters finishing, counts moving');
+    const worded = two.rows.map((r) => (r.name === 'd' ? { ...r, message: 'upgrading: apiserver 0/1' } : r));
+    assert.equal(onlyProgress(statusOf(two.rows, '3/5 done'), statusOf(worded, '3/5 done')), true, "an upgrading row's words");
+    const failed = two.rows.map((r) => (r.name === 'd' ? { ...r, state: 'Failed' as const } : r));
+    assert.equal(onlyProgress(statusOf(two.rows, '3/5 done'), statusOf(failed, '3/5 done')), false, 'a failure is written at once');
+    const soaking = two.rows.map((r) => (r.name === 'd' ? { ...r, state: 'Soaking' as const, readySince: 'T' } : r));
+    assert.equal(onlyProgress(statusOf(two.rows, '3/5 done'), statusOf(soaking, '3/5 done')), false, 'a soak start is written at once');
+    const done = { ...statusOf(two.rows, 'Completed'), phase: 'Succeeded' as const };
+    assert.equal(onlyProgress(statusOf(two.rows, '3/5 done'), done), false, 'the last write is never held');
+    const otherReason = statusOf(two.rows, '3/5 done');
+    otherReason.conditions = [{ ...otherReason.conditions![0], reason: 'Paused', status: 'False' }];
+    assert.equal(onlyProgress(statusOf(two.rows, '3/5 done'), otherReason), false, 'a condition that changes its reason');
   });
 
   it('the same status and clusters give the same decision (a restarted manager repeats, never re-starts)', () => {
