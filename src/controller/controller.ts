@@ -39,6 +39,11 @@ export class Controller {
     this.queue.add(key);
   }
 
+  /** Queues the key in `ms` unless it is queued sooner: events within that time make one pass (batching). */
+  enqueueAfter(key: string, ms: number): void {
+    this.queue.addAfter(key, ms);
+  }
+
   start(): void {
     const n = this.opts.workers ?? 2;
     for (let i = 0; i < n; i++) this.workers.push(this.work());
