@@ -17,7 +17,8 @@
 // (a namespace per repeat and way); medians are reported. The rollout operator's writes are the ones the API
 // server's audit log records with its User-Agent (test/support/audit-writes.ts), divided by the clusters moved.
 // `--timeline` prints, per repeat and way, when each wave's spec writes went out and its last cluster turned Ready,
-// and (the rollout) when each of its status writes was received and answered, all from the audit log's timestamps.
+// and (the rollout) when each of its status writes was received and answered, all from the audit log's timestamps,
+// and when each of the operator's passes ran.
 import * as os from 'node:os';
 import { CustomObjectsApi, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { GROUP, VERSION, type BusinessCluster, type FleetRollout } from '../src/api';
@@ -36,6 +37,8 @@ const WAVES = [1, '10%', '100%'] as const;
 const POLL_MS = 20;
 const STAND_IN = 'kokpit-bench-status-stand-in';
 const DIRECT = 'kokpit-bench-direct';
+/** With --timeline: the rollout operator's passes of the rollout being timed, as [start, end] (ms, this process's clock). */
+let passes: number[][] | undefined;
 
 type Cluster = BusinessCluster & KubernetesObject;
 
@@ -194,6 +197,7 @@ async function byRollout(
     },
   };
   const mark = await audit.mark();
+  const mine: number[][] = (passes = []);
   const t0 = Date.now();
   await applyObject(objects, rollout as KubernetesObject, { fieldManager: 'bench' });
   await waitFor(
@@ -217,7 +221,11 @@ async function byRollout(
   return {
     ms,
     writes: all.filter((e) => e.userAgent === AGENTS.rollout),
-    timeline: timeline(all, ns, count, Date.parse(created?.requestReceivedTimestamp ?? '')),
+    timeline: {
+      ...timeline(all, ns, count, Date.parse(created?.requestReceivedTimestamp ?? '')),
+      // Each pass as start+duration, ms after this process sent the rollout (the audit times start at its receipt).
+      passes: mine.map(([a, b]) => `${a - t0}+${b - a}`).join(' '),
+    },
   };
 }
 
@@ -278,6 +286,18 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     await installDefaultVersions(kc);
     standIn = new StatusStandIn(withUserAgent(kc, STAND_IN));
     operator = await startRolloutOperator({ kc });
+    if (showTimeline) {
+      const r = operator.reconciler;
+      const reconcile = r.reconcile.bind(r);
+      r.reconcile = async (k: string) => {
+        const s0 = Date.now();
+        try {
+          return await reconcile(k);
+        } finally {
+          passes?.push([s0, Date.now()]);
+        }
+      };
+    }
     const directWriter = withUserAgent(kc, DIRECT);
     const rolloutMs: number[] = [];
     const directMs: number[] = [];
