@@ -73,13 +73,18 @@ export function rolloutOperator(opts: Omit<RolloutOperatorOptions, 'kc' | 'log'>
         // Its own status write coming back through the watch: the pass that wrote it has acted on it already.
         if (kind === 'delete') controller.enqueue(keyOf(r));
         else void reconciler.isOwnWrite(r).then((own) => own || controller.enqueue(keyOf(r)));
-        // A rollout that finishes releases its clusters to maintenance: those with a row, and those its selector and
-        // namespaces match (a superset of those it selects; maintenance looks again and skips what it has nothing for).
-        // Cheap per cluster: this runs for every status write of every rollout, over the whole fleet.
-        const rows = new Set((r.status?.clusters ?? []).map((x) => `${x.namespace}/${x.name}`));
-        for (const bc of clusters.list()) {
-          const c = { namespace: bc.metadata.namespace ?? 'default', labels: bc.metadata.labels ?? {} };
-          if (rows.has(`${c.namespace}/${bc.metadata.name}`) || matchesClusters(r.spec, c)) maintain(bc);
+        // A rollout that finishes, goes away or changes its spec (say its selector) may release clusters to
+        // maintenance: those with a row, and those its selector and namespaces match (a superset of those it selects;
+        // maintenance looks again and skips what it has nothing for). Only then: this walks the whole fleet, and a
+        // rollout at work writes its status many times (each write's event was handled here, on the event loop, just
+        // as its spec writes were due to go out).
+        const specChanged = (r.metadata.generation ?? 0) !== (r.status?.observedGeneration ?? 0);
+        if (kind === 'delete' || finished(r) || specChanged) {
+          const rows = new Set((r.status?.clusters ?? []).map((x) => `${x.namespace}/${x.name}`));
+          for (const bc of clusters.list()) {
+            const c = { namespace: bc.metadata.namespace ?? 'default', labels: bc.metadata.labels ?? {} };
+            if (rows.has(`${c.namespace}/${bc.metadata.name}`) || matchesClusters(r.spec, c)) maintain(bc);
+          }
         }
         // A rollout that finishes or goes away may release clusters another one waits for; finished ones wait for none.
         for (const other of rollouts.list())
