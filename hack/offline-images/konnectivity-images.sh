@@ -14,36 +14,15 @@ WORK="$CACHE/images"
 V=v0.33.0
 mkdir -p "$WORK/saved"
 log() { echo "[konnectivity-images] $*"; }
-label() { docker image inspect -f '{{ index .Config.Labels "dev.kokpit.inputs" }}' "$1" 2>/dev/null || true; }
+# shellcheck source=binary-images.sh
+. "$HERE/binary-images.sh"
 
 (cd "$REPO" && npm run --silent setup:bins -- --family konnectivity)
-IMAGES=""
+IMAGES=()
 for c in proxy-server proxy-agent; do
   tag="registry.k8s.io/kas-network-proxy/$c:$V"
   bin="$BIN/$c/$V/$c"
-  stamp=$(sha256sum "$bin" "$0" | cut -d' ' -f1 | sha256sum | cut -c1-16)
-  if [ "$(label "$tag")" = "$stamp" ]; then
-    log "$tag up to date"
-  else
-    log "$tag"
-    d=$(mktemp -d)
-    mkdir -p "$d/etc" "$d/tmp"
-    chmod 1777 "$d/tmp"
-    printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' >"$d/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' >"$d/etc/group"
-    install -m 0755 "$bin" "$d/$c"
-    tar -C "$d" -c . | docker import -c "ENTRYPOINT [\"/$c\"]" -c "LABEL dev.kokpit.inputs=$stamp" - "$tag" >/dev/null
-    rm -rf "$d"
-  fi
-  IMAGES="$IMAGES $tag"
+  binary_image "$tag" "$bin" "$c"
+  IMAGES+=("$tag")
 done
-
-f="$WORK/saved/konnectivity.tar"
-s=$(for img in $IMAGES; do echo "$img $(label "$img")"; done)
-if [ ! -e "$f" ] || [ "$(cat "$f.inputs" 2>/dev/null)" != "$s" ]; then
-  log "docker save$IMAGES"
-  # shellcheck disable=SC2086 # one word per image
-  docker save -o "$f.tmp" $IMAGES && mv "$f.tmp" "$f"
-  echo "$s" >"$f.inputs"
-fi
-log "done: $f"
+save_images konnectivity "${IMAGES[@]}"

@@ -18,40 +18,18 @@ COMPONENTS="registration placement work registration-operator"
 mkdir -p "$WORK/saved"
 t_start=$(date +%s)
 log() { echo "[ocm-images +$(($(date +%s) - t_start))s] $*"; }
-label() { docker image inspect -f '{{ index .Config.Labels "dev.kokpit.inputs" }}' "$1" 2>/dev/null || true; }
+# shellcheck source=binary-images.sh
+. "$HERE/binary-images.sh"
 
 # Built only when missing (npm test's integration tier builds all five OCM commands before its multicluster files).
 (cd "$REPO" && npm run --silent setup:bins -- --only "$(echo "$COMPONENTS" | tr ' ' ,)" --versions "$V")
-IMAGES=""
+IMAGES=()
 for c in $COMPONENTS; do
   tag="quay.io/open-cluster-management/$c:$V"
   bin="$BIN/$c/$V/$c"
-  stamp=$(sha256sum "$bin" "$0" | cut -d' ' -f1 | sha256sum | cut -c1-16)
-  if [ "$(label "$tag")" = "$stamp" ]; then
-    log "$tag up to date"
-  else
-    log "$tag"
-    d=$(mktemp -d)
-    mkdir -p "$d/etc" "$d/tmp"
-    chmod 1777 "$d/tmp"
-    printf 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n' >"$d/etc/passwd"
-    printf 'root:x:0:\nnogroup:x:65534:\n' >"$d/etc/group"
-    echo 'hosts: files dns' >"$d/etc/nsswitch.conf"
-    install -m 0755 "$bin" "$d/$c"
-    tar -C "$d" -c . | docker import -c "ENTRYPOINT [\"/$c\"]" -c "LABEL dev.kokpit.inputs=$stamp" - "$tag" >/dev/null
-    rm -rf "$d"
-  fi
-  IMAGES="$IMAGES $tag"
+  binary_image "$tag" "$bin" "$c"
+  IMAGES+=("$tag")
 done
-
-f="$WORK/saved/ocm.tar"
-s=$(for img in $IMAGES; do echo "$img $(label "$img")"; done)
-if [ ! -e "$f" ] || [ "$(cat "$f.inputs" 2>/dev/null)" != "$s" ]; then
-  log "docker save$IMAGES"
-  # shellcheck disable=SC2086 # one word per image
-  docker save -o "$f.tmp" $IMAGES && mv "$f.tmp" "$f"
-  echo "$s" >"$f.inputs"
-fi
-log "done: $f ($(du -m "$f" | cut -f1) MB)"
+save_images ocm "${IMAGES[@]}"
 # Images replaced by a rebuild keep their layers until pruned: only dangling images made by these scripts.
 docker image prune -f --filter label=dev.kokpit.inputs >/dev/null

@@ -78,11 +78,15 @@ describe('kind + OCM: the images', () => {
     );
     assert.match(script, /^ {2}tag="quay\.io\/open-cluster-management\/\$c:\$V"$/m);
     assert.match(script, /^ {2}bin="\$BIN\/\$c\/\$V\/\$c"$/m);
-    assert.match(script, /install -m 0755 "\$bin" "\$d\/\$c"/);
-    assert.match(script, /^f="\$WORK\/saved\/ocm\.tar"$/m);
+    // Each image is its binary at /<component> (binary-images.sh, shared with konnectivity-images.sh), saved as ocm.tar.
+    assert.match(script, /^ {2}binary_image "\$tag" "\$bin" "\$c"$/m);
+    assert.match(script, /^save_images ocm "\$\{IMAGES\[@\]\}"$/m);
+    const lib = fs.readFileSync(path.join(hackBinsDir(), '..', 'offline-images', 'binary-images.sh'), 'utf8');
+    assert.match(lib, /install -m 0755 "\$bin" "\$d\/\$cmd"/);
+    assert.match(lib, /local f="\$WORK\/saved\/\$1\.tar"/);
     assert.equal(ocmImagesArchive({ KOKPIT_CACHE_DIR: '/c' }), '/c/images/saved/ocm.tar');
-    // Inputs-stamped like the other image scripts: the binary and the script itself.
-    assert.match(script, /stamp=\$\(sha256sum "\$bin" "\$0"/);
+    // Inputs-stamped like the other image scripts: the binary, the script itself and the shared file.
+    assert.match(lib, /stamp=\$\(sha256sum "\$bin" "\$0" "\$BINARY_IMAGES_LIB"/);
   });
 });
 
