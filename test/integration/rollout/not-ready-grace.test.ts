@@ -10,7 +10,7 @@
 import * as assert from 'node:assert/strict';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { RETRY_ANNOTATION } from '../../../src/api';
-import { waitFor, type ControlPlane } from '../../../src/controlplane';
+import type { ControlPlane } from '../../../src/controlplane';
 import { applyStatus } from '../../../src/kit';
 import { applyObject } from '../../../src/kube';
 import { startRolloutOperator, type RolloutOperator } from '../../../src/operators/rollout/operator';
@@ -25,7 +25,7 @@ describe('FleetRollout: a cluster not Ready at its turn is waited for (spec.notR
   let kc: KubeConfig;
   let op: RolloutOperator | undefined;
   let clock = Date.parse('2026-01-06T12:00:00Z');
-  const { objects, apply, readRollout, readBC, clusterStatus, rolloutWhere } = rolloutAccessors(() => kc, NS);
+  const { objects, apply, readRollout, readBC, clusterStatus, rolloutWhere, specAt } = rolloutAccessors(() => kc, NS);
 
   /** The cluster operator's word for a cluster whose coredns is not up yet. */
   const notReady = (name: string) =>
@@ -88,11 +88,7 @@ describe('FleetRollout: a cluster not Ready at its turn is waited for (spec.notR
     const progressing = waiting.status!.conditions!.find((c) => c.type === 'Progressing')!;
     assert.deepEqual([waiting.status!.phase, progressing.reason], ['Progressing', 'WaveInProgress']);
     assert.match(progressing.message!, /; 1 cluster\(s\) not Ready at their turn, waited for up to 2m \(spec\.notReadyGrace\)$/);
-    // b's row is written before its spec (status first, then spec.version): the spec follows within the same pass.
-    await waitFor('b took the slot a does not hold', async () => ((await readBC('b')).spec.version === TO ? true : undefined), {
-      timeoutMs: 30_000,
-      intervalMs: 100,
-    });
+    await specAt('b', TO); // b took the slot a does not hold
     assert.equal((await readBC('a')).metadata.generation, 1, 'a is not asked to move');
 
     // The rollout does not wake on its own spec write (e60abe0), so the first pass after the start is the one that sees
@@ -124,6 +120,6 @@ describe('FleetRollout: a cluster not Ready at its turn is waited for (spec.notR
     );
     const retried = await rolloutWhere('grace', 'a upgrading after the retry', (r) => r.status?.clusters?.[0].state === 'Upgrading');
     assert.equal(retried.status!.clusters![0].waitingSince, undefined);
-    assert.equal((await readBC('a')).spec.version, TO);
+    await specAt('a', TO);
   });
 });

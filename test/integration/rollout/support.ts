@@ -60,6 +60,20 @@ export function rolloutAccessors(kc: () => KubeConfig, ns: string) {
         ],
       }),
 
+    /** Waits until cluster `name` asks for `version`: the operator writes a row before its cluster's spec, so a row seen
+     *  Upgrading may be a moment ahead of the spec write. */
+    specAt: (name: string, version: string) =>
+      waitFor(
+        `${name}: spec.version ${version}`,
+        async (st) => {
+          const v = (await readObject<Cluster>(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: ns } }))
+            ?.spec.version;
+          st.lastReason = `spec.version ${v}`;
+          return v === version ? true : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 100 },
+      ),
+
     /** Waits until rollout `name` satisfies `ok`; a timeout says what its status was last. */
     rolloutWhere: (name: string, what: string, ok: (r: Rollout) => boolean) =>
       waitFor(

@@ -26,7 +26,7 @@ describe('FleetRollout: maintenance windows and catalog changes on a real API se
   let kc: KubeConfig;
   let op: RolloutOperator | undefined;
   let clock = Date.parse('2026-01-06T12:00:00Z');
-  const { objects, apply, readRollout, readBC, clusterStatus, rolloutWhere } = rolloutAccessors(() => kc, NS);
+  const { objects, apply, readRollout, readBC, clusterStatus, rolloutWhere, specAt } = rolloutAccessors(() => kc, NS);
 
   async function readyCluster(name: string, windows: unknown[], env = 'windows'): Promise<void> {
     const bc = businessCluster(name, NS, { version: FROM, etcd: { clusterRef: { name: 'shared' } }, maintenance: { windows } });
@@ -147,6 +147,6 @@ describe('FleetRollout: maintenance windows and catalog changes on a real API se
       'c2 upgrading after the retry',
       (r) => r.status?.clusters?.find((x) => x.name === 'c2')?.state === 'Upgrading',
     );
-    assert.equal((await readBC('c2'))?.spec.version, TO);
+    await specAt('c2', TO);
   });
 });
