@@ -39,6 +39,7 @@ import { applyObject, loadKubeConfig, makeObjectApi } from '../../kube';
 import {
   checkDocker,
   checkKind,
+  useCachedKind,
   ensureKindCluster,
   formatPreflight,
   KindError,
@@ -218,6 +219,8 @@ async function kindUp(name: string, config: LocalEnvironmentConfig, given: UpArg
   const a: UpArgs = { ...given, manager: placement.manager };
   if (!state) cleanStale(name, io);
   if ('note' in placement && placement.note) io.out(placement.note);
+  const cachedKind = useCachedKind();
+  if (cachedKind) io.out(`kind: not on PATH; using kokpit's build ${cachedKind}`);
   const checks = await runPreflight({ ports: config.ports });
   await acceptOwnPorts(checks, name);
   io.out(`Preflight (kind):\n${formatPreflight(checks)}`);

@@ -59,6 +59,19 @@ export function kindCommand(env: NodeJS.ProcessEnv = process.env): string {
   return isExecutable(cached) ? cached : 'kind';
 }
 
+/**
+ * Once the kind runtime is chosen (`--runtime kind`, or `metaCluster.runtime: Kind`): with no `kind` on PATH but kokpit's
+ * own build in its binary cache, that build's directory goes first on `env`'s PATH, so the preflight and every kind
+ * command (this process's and the supervisor's it starts) use it. Returns its path, or undefined when nothing changed.
+ * Auto's choice is not affected: it still asks PATH (a cached kind alone does not turn Auto to kind).
+ */
+export function useCachedKind(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const kind = kindCommand(env);
+  if (kind === 'kind') return undefined;
+  env.PATH = [path.dirname(kind), env.PATH].filter(Boolean).join(path.delimiter);
+  return kind;
+}
+
 function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { chooseRuntime, upCommand } from '../../../src/cli/commands/up';
 import { downCommand } from '../../../src/cli/commands/down';
 import { KIND_VERSION } from '../../../src/binaries/catalog';
-import { kindCommand } from '../../../src/providers/kind/preflight';
+import { kindCommand, useCachedKind } from '../../../src/providers/kind/preflight';
 import type { CommandOptions, CommandResult, CommandRunner } from '../../../src/binaries/processes';
 import { CommandNotFoundError } from '../../../src/binaries/processes';
 import {
@@ -294,7 +294,16 @@ describe('kind runtime with the real runner and a PATH holding no docker or kind
     const out: string[] = [];
     const err: string[] = [];
     const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), progress: () => {}, isTTY: false, cwd: dir };
-    const code = await upCommand.run(['--runtime', 'kind', '--name', 'unitkind', '--detach'], io);
+    // No kind in kokpit's binary cache either (a cached one would be used: see the next test).
+    const savedBin = process.env.KOKPIT_BIN_DIR;
+    process.env.KOKPIT_BIN_DIR = path.join(dir, 'no-bins');
+    let code: number;
+    try {
+      code = await upCommand.run(['--runtime', 'kind', '--name', 'unitkind', '--detach'], io);
+    } finally {
+      if (savedBin === undefined) delete process.env.KOKPIT_BIN_DIR;
+      else process.env.KOKPIT_BIN_DIR = savedBin;
+    }
     assert.equal(code, 1);
     assert.match(
       err.join('\n'),
@@ -303,6 +312,35 @@ describe('kind runtime with the real runner and a PATH holding no docker or kind
     assert.match(out.join('\n'), /\[FAIL\] docker +docker is not on PATH/);
     assert.ok(fs.existsSync(path.join(dir, 'state', 'unitkind', 'kind-config.yaml')), 'the kind config is still written for inspection');
     assert.ok(!fs.existsSync(path.join(dir, 'state', 'unitkind', 'kubeconfig')));
+  });
+
+  it('`kokpit up --runtime kind` without kind on PATH uses the kind kokpit built (binary cache); Auto still asks PATH', async () => {
+    const bin = path.join(dir, 'upbin');
+    const cached = path.join(bin, 'kind', KIND_VERSION, 'kind');
+    fs.mkdirSync(path.dirname(cached), { recursive: true });
+    fs.writeFileSync(cached, '#!/bin/sh\necho "kind v0.31.0 go1.26.8 linux/amd64"\n', { mode: 0o755 });
+    const savedBin = process.env.KOKPIT_BIN_DIR;
+    process.env.PATH = emptyPath;
+    process.env.KOKPIT_SANDBOX_DIR = path.join(dir, 'upstate');
+    process.env.KOKPIT_BIN_DIR = bin;
+    try {
+      const auto = await chooseRuntime(undefined, 'Auto');
+      assert.equal(auto.runtime, 'sandbox', 'a cached kind alone does not turn Auto to kind');
+      const env: NodeJS.ProcessEnv = { PATH: emptyPath };
+      assert.equal(useCachedKind(env), cached);
+      assert.equal(env.PATH, [path.dirname(cached), emptyPath].join(path.delimiter));
+      assert.equal(useCachedKind(env), undefined, 'once on PATH, nothing changes');
+      const out: string[] = [];
+      const err: string[] = [];
+      const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t), progress: () => {}, isTTY: false, cwd: dir };
+      assert.equal(await upCommand.run(['--runtime', 'kind', '--name', 'unitcached', '--detach'], io), 1, 'still no Docker');
+      assert.match(out.join('\n'), new RegExp(`kind: not on PATH; using kokpit's build ${cached.replace(/[.]/g, '\\.')}`));
+      assert.match(out.join('\n'), /\[ok +\] +kind +kind v0\.31\.0/);
+      assert.doesNotMatch(err.join('\n'), /kind is not on PATH/);
+    } finally {
+      if (savedBin === undefined) delete process.env.KOKPIT_BIN_DIR;
+      else process.env.KOKPIT_BIN_DIR = savedBin;
+    }
   });
 
   it('`kokpit down` of a kind environment without kind on PATH runs the kind kokpit built (binary cache), not ENOENT', async () => {
