@@ -12,7 +12,7 @@ import { kokpitUserAgent, withUserAgent } from '../../kube';
 import { MaintenanceReconciler } from './maintenance';
 import { RolloutReconciler, rolloutsOf } from './reconciler';
 import { maintenanceRelevant } from './render/maintenance';
-import { matchesClusters } from './render/plan';
+import { concernedBy } from './render/plan';
 
 const finished = (r: FleetRollout) => r.status?.phase === 'Succeeded' || r.status?.phase === 'Failed';
 /** How long a cluster's event waits for others before the rollouts that hold it make a pass (`npm run bench -- rollout
@@ -80,11 +80,8 @@ export function rolloutOperator(opts: Omit<RolloutOperatorOptions, 'kc' | 'log'>
         // as its spec writes were due to go out).
         const specChanged = (r.metadata.generation ?? 0) !== (r.status?.observedGeneration ?? 0);
         if (kind === 'delete' || finished(r) || specChanged) {
-          const rows = new Set((r.status?.clusters ?? []).map((x) => `${x.namespace}/${x.name}`));
-          for (const bc of clusters.list()) {
-            const c = { namespace: bc.metadata.namespace ?? 'default', labels: bc.metadata.labels ?? {} };
-            if (rows.has(`${c.namespace}/${bc.metadata.name}`) || matchesClusters(r.spec, c)) maintain(bc);
-          }
+          const concerned = concernedBy(r);
+          for (const bc of clusters.list()) if (concerned(bc)) maintain(bc);
         }
         // A rollout that finishes or goes away may release clusters another one waits for; finished ones wait for none.
         for (const other of rollouts.list())

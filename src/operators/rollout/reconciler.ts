@@ -36,6 +36,7 @@ import { rolloutSpecProblems } from '../../validation/rules/rollout';
 import {
   advance,
   clusterFacts,
+  concernedBy,
   countRows,
   graceOf,
   isTerminal,
@@ -318,11 +319,7 @@ export class RolloutReconciler {
   private async select(p: Pass): Promise<void> {
     // Facts only for the clusters this rollout can concern (its selector and namespaces, or a row of its own): a pass
     // costs the rollout's clusters, not the fleet's.
-    const rowKeys = new Set(p.rows.map(key));
-    const clusters = this.rt.cache.clusters().filter((bc) => {
-      const c = { namespace: bc.metadata.namespace ?? 'default', labels: bc.metadata.labels ?? {} };
-      return matchesClusters(p.r.spec, c) || rowKeys.has(key({ namespace: c.namespace, name: bc.metadata.name }));
-    });
+    const clusters = this.rt.cache.clusters().filter(concernedBy(p.r));
     for (const bc of clusters)
       p.cacheVersions.set(`${bc.metadata.namespace ?? 'default'}/${bc.metadata.name}`, bc.metadata.resourceVersion);
     const all = clusters.map((bc) => this.facts(p, bc));

@@ -7,6 +7,7 @@ import {
   type MaintenanceWindow,
   terminalClusterCondition,
   type BusinessCluster,
+  type FleetRollout,
   type FleetRolloutSpec,
   type FleetRolloutStatus,
   type RolloutClusterState,
@@ -107,6 +108,18 @@ export function selectorMatches(selector: Selector, labels: Record<string, strin
 export function matchesClusters(spec: FleetRolloutSpec, c: { namespace: string; labels: Record<string, string> }): boolean {
   const ns = spec.clusters.namespaces;
   return (!ns?.length || ns.includes(c.namespace)) && selectorMatches(spec.clusters.selector, c.labels);
+}
+
+/**
+ * The clusters a rollout can concern: those its selector and namespaces match, and those it has a row for (a row stays
+ * when its cluster stops matching). One predicate per rollout (its rows read once), for a walk over the fleet.
+ */
+export function concernedBy(r: Pick<FleetRollout, 'spec' | 'status'>): (bc: BusinessCluster) => boolean {
+  const rows = new Set((r.status?.clusters ?? []).map(keyOf));
+  return (bc) => {
+    const c = { namespace: bc.metadata.namespace ?? 'default', labels: bc.metadata.labels ?? {} };
+    return rows.has(keyOf({ namespace: c.namespace, name: bc.metadata.name })) || matchesClusters(r.spec, c);
+  };
 }
 
 /** Whether the rollout selects the cluster: selector and namespaces, and for an addon target the addon in its spec.addons. */
