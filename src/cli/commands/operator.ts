@@ -9,9 +9,7 @@ import { kokpitOperators, type KokpitOperatorsOptions } from '../../manager/oper
 import { installCRDs } from '../../controlplane/crds';
 import { packageDir } from '../../local/assets';
 import { kindMachineProviders } from '../../local/kind-env';
-import { ocmManifestsRoot } from '../../local/kind-ocm';
-import { inClusterEndpoint } from '../../operators/cluster/render/pki';
-import type { BusinessCluster } from '../../api';
+import { kindAgentServer, ocmManifestsRoot } from '../../local/kind-ocm';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { parseFlags, str, type FlagSpec } from '../args';
 import { KINDS } from '../../api/kinds';
@@ -173,7 +171,7 @@ export function operatorOptions(args: Args, embed: KokpitOperatorsOptions = {}):
     // apiserver's NodePort on the meta node, not to its pod IP (which the business pod range may even overlap).
     ...(args.kindCluster ? { cluster: { nodesUseServiceEndpoint: true, ...embed.cluster } } : {}),
     ...(args.controllers.includes('multicluster') && !embed.multicluster
-      ? { multicluster: { manifestsRoot: ocmManifestsRoot(), agentServer: (c: BusinessCluster) => inClusterEndpoint(c) } }
+      ? { multicluster: { manifestsRoot: ocmManifestsRoot(), agentServer: kindAgentServer } }
       : {}),
     clusterWorkers: args.clusterWorkers ?? embed.clusterWorkers,
   };
