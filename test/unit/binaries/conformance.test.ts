@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { recordingGo } from '../../support/fake-go';
 import { withTempEnv } from '../../support/temp-env';
 import { ensureBinaries, hackBinsDir } from '../../../src/binaries/build';
 import { CONFORMANCE_VERSION, DEFAULT_COMPONENTS, findSpec, ldflags } from '../../../src/binaries/catalog';
@@ -33,27 +34,13 @@ describe('binaries: the upstream conformance suite (e2e.test, agnhost)', () => {
   });
 
   it('builds e2e.test with `go test -c` and agnhost with `go build`, both with upstream tags and version ldflags', async () => {
-    const record = path.join(temp(), 'calls');
-    const fakeGo = path.join(temp(), 'go');
-    // Records one line per build: cwd, CGO_ENABLED, then every argument; writes the -o file like go would.
-    fs.writeFileSync(
-      fakeGo,
-      '#!/bin/sh\nif [ "$1" = env ]; then echo go1.26.0; exit 0; fi\n' +
-        `{ printf '%s|%s' "$PWD" "$CGO_ENABLED"; for a in "$@"; do printf '|%s' "$a"; done; echo; } >> ${record}\n` +
-        'while [ $# -gt 0 ]; do if [ "$1" = -o ]; then echo bin > "$2"; fi; shift; done\n',
-      { mode: 0o755 },
-    );
-    const done = await ensureBinaries({ components: ['e2e.test', 'agnhost'], goBinary: fakeGo });
+    const fake = recordingGo(temp());
+    const done = await ensureBinaries({ components: ['e2e.test', 'agnhost'], goBinary: fake.go });
     assert.deepEqual(done.map((d) => [d.spec.component, d.spec.version, d.built]).sort(), [
       ['agnhost', 'v1.33.13', true],
       ['e2e.test', 'v1.33.13', true],
     ]);
-    const calls = fs
-      .readFileSync(record, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split('|'));
-    const byPkg = new Map(calls.map(([cwd, cgo, ...args]) => [args[args.length - 1], { cwd, cgo, args }]));
+    const byPkg = new Map(fake.calls().map((c) => [c.args[c.args.length - 1], c]));
     assert.deepEqual([...byPkg.keys()].sort(), ['k8s.io/kubernetes/test/e2e', 'k8s.io/kubernetes/test/images/agnhost']);
     assert.deepEqual(byPkg.get('k8s.io/kubernetes/test/e2e')!.args.slice(0, 3), ['test', '-c', '-vet=off']);
     assert.equal(byPkg.get('k8s.io/kubernetes/test/images/agnhost')!.args[0], 'build');

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { recordingGo } from '../../support/fake-go';
 import { withTempEnv } from '../../support/temp-env';
 import { ensureBinaries, hackBinsDir, planBinaries } from '../../../src/binaries/build';
 import { DEFAULT_COMPONENTS, OCM_COMPONENTS, OCM_VERSION, findSpec, ldflags } from '../../../src/binaries/catalog';
@@ -44,28 +45,15 @@ describe('binaries: Open Cluster Management', () => {
   });
 
   it('builds each missing command with CGO_ENABLED=0 -trimpath -mod=readonly and the version ldflags, in hack/bins/ocm', async () => {
-    const record = path.join(temp(), 'calls');
-    const fakeGo = path.join(temp(), 'go');
-    // Records one line per build: cwd, CGO_ENABLED, then every argument; writes the -o file like go would.
-    fs.writeFileSync(
-      fakeGo,
-      '#!/bin/sh\nif [ "$1" = env ]; then echo go1.26.0; exit 0; fi\n' +
-        `{ printf '%s|%s' "$PWD" "$CGO_ENABLED"; for a in "$@"; do printf '|%s' "$a"; done; echo; } >> ${record}\n` +
-        'while [ $# -gt 0 ]; do if [ "$1" = -o ]; then echo bin > "$2"; fi; shift; done\n',
-      { mode: 0o755 },
-    );
-    const done = await ensureBinaries({ components: ['work', 'placement'], goBinary: fakeGo });
+    const fake = recordingGo(temp());
+    const done = await ensureBinaries({ components: ['work', 'placement'], goBinary: fake.go });
     assert.deepEqual(done.map((d) => [d.spec.component, d.built]).sort(), [
       ['placement', true],
       ['work', true],
     ]);
-    const calls = fs
-      .readFileSync(record, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split('|'));
+    const calls = fake.calls();
     assert.equal(calls.length, 2);
-    for (const [cwd, cgo, ...args] of calls) {
+    for (const { cwd, cgo, args } of calls) {
       const cmd = args[args.length - 1].replace('open-cluster-management.io/ocm/cmd/', '');
       assert.equal(fs.realpathSync(cwd), fs.realpathSync(path.join(hackBinsDir(), 'ocm')));
       assert.equal(cgo, '0');

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { recordingGo } from '../../support/fake-go';
 import { withTempEnv } from '../../support/temp-env';
 import { ensureBinaries, hackBinsDir } from '../../../src/binaries/build';
 import { DEFAULT_COMPONENTS, SAMPLE_APISERVER_VERSION, findSpec } from '../../../src/binaries/catalog';
@@ -34,21 +35,15 @@ describe('binaries: sample-apiserver (the Aggregator conformance test)', () => {
   });
 
   it('builds with `go build`, CGO_ENABLED=0 and -trimpath, in its wrapper module', async () => {
-    const record = path.join(temp(), 'calls');
-    const fakeGo = path.join(temp(), 'go');
-    fs.writeFileSync(
-      fakeGo,
-      '#!/bin/sh\nif [ "$1" = env ]; then echo go1.26.0; exit 0; fi\n' +
-        `{ printf '%s|%s' "$PWD" "$CGO_ENABLED"; for a in "$@"; do printf '|%s' "$a"; done; echo; } >> ${record}\n` +
-        'while [ $# -gt 0 ]; do if [ "$1" = -o ]; then echo bin > "$2"; fi; shift; done\n',
-      { mode: 0o755 },
-    );
-    const done = await ensureBinaries({ components: ['sample-apiserver'], goBinary: fakeGo });
+    const fake = recordingGo(temp());
+    const done = await ensureBinaries({ components: ['sample-apiserver'], goBinary: fake.go });
     assert.deepEqual(
       done.map((d) => [d.spec.component, d.spec.version, d.built]),
       [['sample-apiserver', 'v0.29.2', true]],
     );
-    const [cwd, cgo, ...args] = fs.readFileSync(record, 'utf8').trim().split('|');
+    const calls = fake.calls();
+    assert.equal(calls.length, 1);
+    const [{ cwd, cgo, args }] = calls;
     assert.equal(fs.realpathSync(cwd), fs.realpathSync(path.join(hackBinsDir(), 'sample-apiserver')));
     assert.equal(cgo, '0');
     assert.equal(args[0], 'build');
