@@ -23,7 +23,7 @@ import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } f
 import { startHostPathProvisioner } from './provisioner';
 import { renderInstall } from './install';
 import { DOCKER_SOCKET, kindInClusterObjects, MANAGER_UID, type KindInClusterInput } from './kind-in-cluster';
-import { installKindHub, kindAgentServer, ocmManifestsRoot } from './kind-ocm';
+import { installKindHub, podAgentsMulticluster } from './kind-ocm';
 import { DEFAULT_ENV_NAME, environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
 export interface KindEnvironmentOptions {
@@ -70,7 +70,7 @@ export function kindOperators(name: string, reservations: PortReservation[], bac
     etcd: { access: 'port-forward', backupRoot },
     cluster: { hostEndpoint: (_c, svc) => kindHostEndpoint(svc, reservations), nodesUseServiceEndpoint: true },
     machine: { providers: kindMachineProviders(name) },
-    ...(ocm ? { multicluster: { manifestsRoot: ocmManifestsRoot(), agentServer: kindAgentServer } } : {}),
+    ...(ocm ? { multicluster: podAgentsMulticluster() } : {}),
   });
 }
 

@@ -57,6 +57,9 @@ export function kindHubAccess(kc: KubeConfig): MetaAccess {
 /** A hosted agent in a kind meta cluster reaches its business apiserver by the Service's in-cluster name. */
 export const kindAgentServer = (c: BusinessCluster): string => inClusterEndpoint(c);
 
+/** The multicluster operator's options where its hosted agents are pods of the meta cluster (kind, `kokpit operator`). */
+export const podAgentsMulticluster = () => ({ manifestsRoot: ocmManifestsRoot(), agentServer: kindAgentServer });
+
 /** The OCM images into the kind cluster's nodes (all four in Docker first, else the build hint). */
 export function loadOcmImages(name: string, o: KindToolOptions = {}): Promise<'image-archive' | 'docker-image'> {
   return loadKindImage({ ...o, name, image: ocmImages().map((i) => i.image), archive: ocmImagesArchive(), buildHint: OCM_IMAGES_BUILD });

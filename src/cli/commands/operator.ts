@@ -9,7 +9,7 @@ import { kokpitOperators, type KokpitOperatorsOptions } from '../../manager/oper
 import { installCRDs } from '../../controlplane/crds';
 import { packageDir } from '../../local/assets';
 import { kindMachineProviders } from '../../local/kind-env';
-import { kindAgentServer, ocmManifestsRoot } from '../../local/kind-ocm';
+import { podAgentsMulticluster } from '../../local/kind-ocm';
 import { EXIT, UsageError, type CliIO, type Command } from '../command';
 import { parseFlags, str, type FlagSpec } from '../args';
 import { KINDS } from '../../api/kinds';
@@ -170,9 +170,7 @@ export function operatorOptions(args: Args, embed: KokpitOperatorsOptions = {}):
     // kind machines are containers outside the meta cluster's pod network: their `kubernetes` Service must lead to the
     // apiserver's NodePort on the meta node, not to its pod IP (which the business pod range may even overlap).
     ...(args.kindCluster ? { cluster: { nodesUseServiceEndpoint: true, ...embed.cluster } } : {}),
-    ...(args.controllers.includes('multicluster') && !embed.multicluster
-      ? { multicluster: { manifestsRoot: ocmManifestsRoot(), agentServer: kindAgentServer } }
-      : {}),
+    ...(args.controllers.includes('multicluster') && !embed.multicluster ? { multicluster: podAgentsMulticluster() } : {}),
     clusterWorkers: args.clusterWorkers ?? embed.clusterWorkers,
   };
 }
