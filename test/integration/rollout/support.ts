@@ -20,9 +20,9 @@ export const TO = 'v1.33.13';
 export type Rollout = FleetRollout & KubernetesObject;
 export type Cluster = BusinessCluster & KubernetesObject;
 
-/** A meta control plane with the CRDs, the namespace `ns` and the default KubernetesVersions. */
-export async function startRolloutControlPlane(ns: string): Promise<ControlPlane> {
-  const cp = await startControlPlane({});
+/** A meta control plane with the CRDs, the namespace `ns` and the default KubernetesVersions (`audit`: its writes logged). */
+export async function startRolloutControlPlane(ns: string, o: { audit?: boolean } = {}): Promise<ControlPlane> {
+  const cp = await startControlPlane({ audit: o.audit });
   try {
     const kc = cp.kubeConfig();
     await installCRDs(kc);
