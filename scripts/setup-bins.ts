@@ -1,15 +1,20 @@
-// `npm run setup:bins [-- --only kube-apiserver,etcd | --family ocm] [--versions v1.32.13] [--list]`
+// `npm run setup:bins [-- --only kube-apiserver,etcd | --family ocm | --except-first-run] [--versions v1.32.13] [--list]`
 // Builds whatever pinned upstream binary is missing from the kokpit cache.
 
 import { parseArgs } from 'node:util';
-import { binDir, ensureBinaries, planBinaries } from '../src/binaries/build';
+import { binDir, ensureBinaries, planBinaries, type BinaryRequest } from '../src/binaries/build';
 import { CATALOG, unbuildableReason } from '../src/binaries/catalog';
+import { defaultEnvironmentConfig } from '../src/local/config';
+import { environmentBinaries } from '../src/local/requirements';
+import { SAMPLE_VERSION } from '../src/local/sample';
 
 function usage(): never {
   process.stderr.write(
     'usage: setup-bins [--only c1,c2 | --family F] [--versions v1,v2] [--list]\n' +
       '  --only      components to ensure (default: all)\n' +
       '  --family    every component of one family, at its pinned versions (e.g. ocm: what the multicluster tests run)\n' +
+      '  --except-first-run  the default set without what a first `npm start` builds itself (and the first-run\n' +
+      "              check's kubectl): .ci/run builds these beside that check\n" +
       '  --versions  versions to ensure (default: all pinned)\n' +
       '  --list      print component, version, path, present/missing and exit\n',
   );
@@ -25,11 +30,17 @@ interface Cli {
 }
 
 function parseCli(argv: string[]): Cli {
-  let values: { only?: string; family?: string; versions?: string; list?: boolean };
+  let values: { only?: string; family?: string; versions?: string; list?: boolean; 'except-first-run'?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { only: { type: 'string' }, family: { type: 'string' }, versions: { type: 'string' }, list: { type: 'boolean' } },
+      options: {
+        only: { type: 'string' },
+        family: { type: 'string' },
+        versions: { type: 'string' },
+        list: { type: 'boolean' },
+        'except-first-run': { type: 'boolean' },
+      },
       strict: true,
     }));
   } catch (e) {
@@ -41,6 +52,13 @@ function parseCli(argv: string[]): Cli {
       ?.split(',')
       .map((x) => x.trim())
       .filter(Boolean);
+  if (values['except-first-run']) {
+    if (values.only !== undefined || values.family !== undefined || values.versions !== undefined) {
+      process.stderr.write('setup:bins: --except-first-run takes no --only, --family or --versions\n');
+      usage();
+    }
+    return { requests: exceptFirstRun(), list: values.list === true };
+  }
   if (values.family !== undefined) {
     const specs = CATALOG.filter((s) => s.family === values.family);
     if (values.only !== undefined || !specs.length) {
@@ -56,6 +74,18 @@ function parseCli(argv: string[]): Cli {
     };
   }
   return { components: csv(values.only), versions: csv(values.versions), list: values.list === true };
+}
+
+/**
+ * The default set less what `npm start` (a sandbox with the sample, the default config) builds by itself and the
+ * kubectl scripts/first-run-check.sh builds: what .ci/run builds beside that check without building anything twice.
+ */
+function exceptFirstRun(): BinaryRequest[] {
+  const firstRun = environmentBinaries({ runtime: 'sandbox', config: defaultEnvironmentConfig(), withSample: true });
+  const skip = new Set([...firstRun.map((r) => `${r.component}@${r.version}`), `kubectl@${SAMPLE_VERSION}`]);
+  return planBinaries({})
+    .map((p) => ({ component: p.spec.component, version: p.spec.version }))
+    .filter((r) => !skip.has(`${r.component}@${r.version}`));
 }
 
 async function main(): Promise<void> {
