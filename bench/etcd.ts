@@ -15,6 +15,10 @@
 //   Available in the same rounds (reported beside, not subtracted).
 // The snapshot also reports CPU time beside etcdctl's (spawnWithCpu), which holds under load where wall time does not.
 // Setup (control plane, pod runner, operator, loading data) is not timed. `--mb=<n>` sets the data size.
+// `--only=restore` makes one 3-member cluster and one backup (untimed but for one round each) and times the restore
+// rounds alone. `--timeline` (the API server then keeps an audit log) prints, per restore round, every write in its
+// namespace and every PV write (ms after the EtcdCluster's create was received → answered, client, verb, object) to
+// stderr: where a restore's time goes between the operator, the provisioner and the pod runner.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,6 +31,7 @@ import { ETCD_VERSION } from '../src/binaries/catalog';
 import { createObject } from '../src/kube';
 import type { Etcd3 } from 'etcd3';
 import { EtcdMembers } from '../src/operators/etcd/access';
+import { AuditWrites, type AuditEvent } from '../test/support/audit-writes';
 import { createCA, issueCert } from '../src/pki';
 import { freePort, waitFor } from '../src/controlplane';
 import {
@@ -266,24 +271,46 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' 
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Milliseconds after `t0` of an audit timestamp (microseconds kept as a fraction). */
+const at = (t0: number, ts?: string) => Number((Date.parse(ts ?? '') - t0 || 0).toFixed(1));
+
+/** With --timeline: one restore round's writes, from the API server's audit log (see the header). */
+function restoreTimeline(events: AuditEvent[], name: string): Array<[number, number, string, string, string]> {
+  const created = events.find((e) => e.verb === 'create' && e.objectRef?.resource === 'etcdclusters' && e.objectRef.name === name);
+  const t0 = Date.parse(created?.requestReceivedTimestamp ?? '');
+  return events
+    .filter((e) => e.objectRef?.namespace === 'default' || e.objectRef?.resource === 'persistentvolumes')
+    .filter((e) => !['leases', 'events'].includes(e.objectRef?.resource ?? ''))
+    .map((e) => {
+      const r = e.objectRef!;
+      const object = `${r.resource}${r.subresource ? `/${r.subresource}` : ''} ${r.name ?? ''}`;
+      return [at(t0, e.requestReceivedTimestamp), at(t0, e.stageTimestamp), (e.userAgent ?? '').split(' ')[0], e.verb, object];
+    });
+}
+
 export async function run(args: string[] = []): Promise<Record<string, unknown>> {
   const mb = Number(args.find((a) => a.startsWith('--mb='))?.slice(5) ?? 100);
   const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 3);
+  const restoreOnly = args.includes('--only=restore');
+  const showTimeline = args.includes('--timeline');
+  // Restore alone: one round of what it needs before it (the 3-member cluster it backs up, one backup).
+  const setupRounds = restoreOnly ? 1 : rounds;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-bench-etcd-'));
-  const env = await startEtcdTestEnv({ plan: { replaceUnhealthyAfterMs: 5000 } });
+  const env = await startEtcdTestEnv({ plan: { replaceUnhealthyAfterMs: 5000 } }, { audit: showTimeline });
+  const audit = showTimeline ? new AuditWrites(env.cp) : undefined;
   const floors: Floor[] = [];
   const load = [os.loadavg()[0]];
   try {
     // Ready: operator and floor in turn; the last of each stays for the rounds below.
     const ready: number[] = [];
     const readyFloor: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      const name = i === rounds - 1 ? 'bench' : `bench-ready-${i}`;
+    for (let i = 0; i < setupRounds; i++) {
+      const name = i === setupRounds - 1 ? 'bench' : `bench-ready-${i}`;
       const t = performance.now();
       await createObject(env.objects, etcdClusterManifest(name, { replicas: 3 }) as unknown as KubernetesObject);
       await waitAvailable(env, name, 3, 180_000, undefined, 50);
       ready.push(performance.now() - t);
-      if (i < rounds - 1) await deleteIfExists(env, API_VERSION, 'EtcdCluster', name);
+      if (i < setupRounds - 1) await deleteIfExists(env, API_VERSION, 'EtcdCluster', name);
       floors.forEach((f) => f.stop());
       floors.length = 0;
       floors.push(await floorThreeMembers(path.join(scratch, `floor-${i}`)));
@@ -305,7 +332,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     let size = 0;
     let floorSize = 0;
     let location = '';
-    for (let i = 0; i < rounds; i++) {
+    for (let i = 0; i < setupRounds; i++) {
       let t = performance.now();
       const cpu0 = process.cpuUsage();
       await createObject(env.objects, {
@@ -352,6 +379,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       empty.push(performance.now() - te);
       await deleteIfExists(env, API_VERSION, 'EtcdCluster', `bench-empty-${i}`);
       const name = `bench-restored-${i}`;
+      const mark = await audit?.mark();
       const t = performance.now();
       await createObject(
         env.objects,
@@ -359,6 +387,10 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       );
       await waitAvailable(env, name, 1, 300_000, undefined, 50);
       restore.push(performance.now() - t);
+      if (audit && mark) {
+        const writes = restoreTimeline(await audit.since(mark), name);
+        process.stderr.write(`${JSON.stringify({ timeline: 'restore', round: i, ms: Math.round(restore[i]), writes })}\n`);
+      }
       // Untimed: the restored member really holds the data.
       const restored = await membersClient(env, name);
       try {
@@ -379,7 +411,7 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     members.close();
     const replace: number[] = [];
     const replaceFloor: number[] = [];
-    for (let i = 0; i < rounds; i++) {
+    for (let i = 0; i < (restoreOnly ? 0 : rounds); i++) {
       const c = await readCluster(env, 'bench');
       const victim = c!.status!.members!.find((m) => !m.leader)!.name;
       const t = performance.now();
@@ -402,9 +434,10 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
     const mbps = (bytes: number, ms: number) => Number((bytes / 1024 / 1024 / (ms / 1000)).toFixed(1));
     const ms = (xs: number[]) => Math.round(median(xs));
     const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
-    return {
+    const result: Record<string, unknown> = {
       data_mib: mb,
       rounds,
+      ...(restoreOnly ? { only: 'restore' } : {}),
       db_size_mb: Number((size / 1024 / 1024).toFixed(1)),
       load_avg_1m: load.map((l) => Number(l.toFixed(1))),
       ready_3_members_ms: ms(ready),
@@ -445,6 +478,9 @@ export async function run(args: string[] = []): Promise<Record<string, unknown>>
       empty_1_member_ms: ms(empty),
       empty_1_member_rounds_ms: empty.map(Math.round),
     };
+    // Restore alone: no member replacement was timed, and the 3-member and backup figures are one untimed-round each.
+    if (restoreOnly) for (const k of Object.keys(result)) if (!/^(data_|rounds|only|db_|load_|restore_|empty_)/.test(k)) delete result[k];
+    return result;
   } finally {
     floors.forEach((f) => f.stop());
     await env.stop();
