@@ -17,7 +17,6 @@ import { waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyStatus } from '../../../src/kit';
 import { applyObject, readObject } from '../../../src/kube';
 import { startRolloutOperator, type RolloutOperator } from '../../../src/operators/rollout/operator';
-import { businessCluster } from '../cluster/support';
 import { API, FROM, TO, rolloutAccessors, startRolloutControlPlane, type Rollout } from './support';
 
 const NS = 'machines';
@@ -29,7 +28,7 @@ describe('FleetRollout includeMachines: MachineSets follow the control plane on 
   let cp: ControlPlane;
   let kc: KubeConfig;
   let op: RolloutOperator | undefined;
-  const { objects, apply, readBC, clusterStatus, rolloutWhere: where } = rolloutAccessors(() => kc, NS);
+  const { objects, apply, readBC, clusterStatus, rolloutWhere: where, readyClusterAtFrom } = rolloutAccessors(() => kc, NS);
   const readSet = async (name: string) =>
     (await readObject<Set>(objects(), { apiVersion: API, kind: 'MachineSet', metadata: { name, namespace: NS } }))!;
   const kubeletOf = (s: Set) => s.spec.template.spec.components?.find((c) => c.name === 'kubelet')?.version;
@@ -65,9 +64,7 @@ describe('FleetRollout includeMachines: MachineSets follow the control plane on 
       ['m', 'prod'],
       ['other', 'dev'],
     ]) {
-      const bc = businessCluster(name, NS, { version: FROM, etcd: { clusterRef: { name: 'shared' } } });
-      await apply({ ...bc, metadata: { name, namespace: NS, labels: { env } } });
-      await clusterStatus(name, FROM, 1);
+      await readyClusterAtFrom(name, { env });
     }
     await machineSet('workers', 'm', [
       { name: 'containerd', version: '1.7.9' },

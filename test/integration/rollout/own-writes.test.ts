@@ -9,7 +9,6 @@ import * as assert from 'node:assert/strict';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ControlPlane } from '../../../src/controlplane';
 import { startRolloutOperator, type RolloutOperator } from '../../../src/operators/rollout/operator';
-import { businessCluster } from '../cluster/support';
 import { API, FROM, TO, rolloutAccessors, startRolloutControlPlane } from './support';
 
 const NS = 'own-writes';
@@ -20,16 +19,14 @@ describe('FleetRollout: its own writes coming back through the watch wake no pas
   let cp: ControlPlane;
   let kc: KubeConfig;
   let op: RolloutOperator | undefined;
-  const { apply, readRollout, readBC, clusterStatus, rolloutWhere } = rolloutAccessors(() => kc, NS);
+  const { apply, readRollout, readBC, clusterStatus, rolloutWhere, readyClusterAtFrom } = rolloutAccessors(() => kc, NS);
 
   before(async function () {
     this.timeout(300_000);
     cp = await startRolloutControlPlane(NS);
     kc = cp.kubeConfig();
     for (const name of ['a', 'b']) {
-      const bc = businessCluster(name, NS, { version: FROM, etcd: { clusterRef: { name: 'shared' } } });
-      await apply({ ...bc, metadata: { name, namespace: NS, labels: { env: 'own-writes' } } });
-      await clusterStatus(name, FROM, 1);
+      await readyClusterAtFrom(name, { env: 'own-writes' });
     }
     op = await startRolloutOperator({ kc });
   });

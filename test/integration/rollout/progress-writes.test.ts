@@ -9,8 +9,7 @@ import type { ControlPlane } from '../../../src/controlplane';
 import { startRolloutOperator, type RolloutOperator } from '../../../src/operators/rollout/operator';
 import { PROGRESS_WRITE_MS } from '../../../src/operators/rollout/reconciler';
 import { AGENTS, AuditWrites } from '../../support/audit-writes';
-import { businessCluster } from '../cluster/support';
-import { API, FROM, TO, rolloutAccessors, startRolloutControlPlane } from './support';
+import { API, TO, rolloutAccessors, startRolloutControlPlane } from './support';
 
 const NS = 'progress-writes';
 const N = 10;
@@ -20,16 +19,14 @@ describe('FleetRollout: clusters finishing one after another cost a few status w
   let cp: ControlPlane;
   let kc: KubeConfig;
   let op: RolloutOperator | undefined;
-  const { apply, clusterStatus, rolloutWhere, specAt } = rolloutAccessors(() => kc, NS);
+  const { apply, clusterStatus, rolloutWhere, specAt, readyClusterAtFrom } = rolloutAccessors(() => kc, NS);
 
   before(async function () {
     this.timeout(300_000);
     cp = await startRolloutControlPlane(NS, { audit: true });
     kc = cp.kubeConfig();
     for (const name of names) {
-      const bc = businessCluster(name, NS, { version: FROM, etcd: { clusterRef: { name: 'shared' } } });
-      await apply({ ...bc, metadata: { name, namespace: NS, labels: { env: 'progress' } } });
-      await clusterStatus(name, FROM, 1);
+      await readyClusterAtFrom(name, { env: 'progress' });
     }
     op = await startRolloutOperator({ kc });
   });

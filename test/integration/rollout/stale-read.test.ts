@@ -11,7 +11,6 @@ import type { ControlPlane } from '../../../src/controlplane';
 import { applyStatus } from '../../../src/kit';
 import { listObjects, makeObjectApi } from '../../../src/kube';
 import { RolloutReconciler } from '../../../src/operators/rollout/reconciler';
-import { businessCluster } from '../cluster/support';
 import { API, FROM, TO, rolloutAccessors, startRolloutControlPlane, type Rollout } from './support';
 
 const NS = 'stale-read';
@@ -22,16 +21,14 @@ const OTHER_START = new Date(Date.now() - 5000).toISOString().replace(/\.\d{3}Z$
 describe('FleetRollout: a stale cached copy costs a conflict, not a lost write (real API server)', function () {
   let cp: ControlPlane;
   let kc: KubeConfig;
-  const { apply, readRollout, readBC, clusterStatus } = rolloutAccessors(() => kc, NS);
+  const { apply, readRollout, readBC, readyClusterAtFrom } = rolloutAccessors(() => kc, NS);
 
   before(async function () {
     this.timeout(300_000);
     cp = await startRolloutControlPlane(NS);
     kc = cp.kubeConfig();
     for (const name of ['a', 'b']) {
-      const bc = businessCluster(name, NS, { version: FROM, etcd: { clusterRef: { name: 'shared' } } });
-      await apply({ ...bc, metadata: { name, namespace: NS, labels: { env: 'stale' } } });
-      await clusterStatus(name, FROM, 1);
+      await readyClusterAtFrom(name, { env: 'stale' });
     }
   });
 

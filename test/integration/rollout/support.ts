@@ -11,7 +11,7 @@ import { rolloutOperator } from '../../../src/operators/rollout/operator';
 import { installCRDs, startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyStatus } from '../../../src/kit';
 import { applyObject, makeObjectApi, readObject } from '../../../src/kube';
-import { ensureNamespace, installDefaultVersions } from '../cluster/support';
+import { businessCluster, ensureNamespace, installDefaultVersions } from '../cluster/support';
 
 export const API = 'kokpit.dev/v1alpha1';
 export const FROM = 'v1.32.0';
@@ -42,23 +42,31 @@ export async function startRolloutControlPlane(ns: string, o: { audit?: boolean 
 export function rolloutAccessors(kc: () => KubeConfig, ns: string) {
   const objects = () => makeObjectApi(kc());
   const readRollout = (name: string) => readObject<Rollout>(objects(), { apiVersion: API, kind: 'FleetRollout', metadata: { name } });
+  const apply = (o: object) => applyObject(objects(), o as KubernetesObject, { fieldManager: 'kokpit-test' });
+  /** The cluster operator's last word, played by the test: Ready at `version` for `generation`. */
+  const clusterStatus = (name: string, version: string, generation: number) =>
+    applyStatus(kc(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: ns } }, 'businessclusters', {
+      phase: 'Running',
+      version,
+      observedGeneration: generation,
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'Ready', observedGeneration: generation, lastTransitionTime: '2026-01-01T00:00:00Z' },
+      ],
+    });
   return {
     objects,
     readRollout,
-    apply: (o: object) => applyObject(objects(), o as KubernetesObject, { fieldManager: 'kokpit-test' }),
+    apply,
     readBC: async (name: string) =>
       (await readObject<Cluster>(objects(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: ns } }))!,
+    clusterStatus,
 
-    /** The cluster operator's last word, played by the test: Ready at `version` for `generation`. */
-    clusterStatus: (name: string, version: string, generation: number) =>
-      applyStatus(kc(), { apiVersion: API, kind: 'BusinessCluster', metadata: { name, namespace: ns } }, 'businessclusters', {
-        phase: 'Running',
-        version,
-        observedGeneration: generation,
-        conditions: [
-          { type: 'Ready', status: 'True', reason: 'Ready', observedGeneration: generation, lastTransitionTime: '2026-01-01T00:00:00Z' },
-        ],
-      }),
+    /** A BusinessCluster at FROM (on the shared etcd `shared`) with these labels, Ready there as the cluster operator says. */
+    readyClusterAtFrom: async (name: string, labels: Record<string, string>) => {
+      const bc = businessCluster(name, ns, { version: FROM, etcd: { clusterRef: { name: 'shared' } } });
+      await apply({ ...bc, metadata: { name, namespace: ns, labels } });
+      await clusterStatus(name, FROM, 1);
+    },
 
     /** Waits until cluster `name` asks for `version`: the operator writes a row before its cluster's spec, so a row seen
      *  Upgrading may be a moment ahead of the spec write. */
