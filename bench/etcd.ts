@@ -31,7 +31,7 @@ import { ETCD_VERSION } from '../src/binaries/catalog';
 import { createObject } from '../src/kube';
 import type { Etcd3 } from 'etcd3';
 import { EtcdMembers } from '../src/operators/etcd/access';
-import { AuditWrites, type AuditEvent } from '../test/support/audit-writes';
+import { AuditWrites, msAfter as at, type AuditEvent } from '../test/support/audit-writes';
 import { createCA, issueCert } from '../src/pki';
 import { freePort, waitFor } from '../src/controlplane';
 import {
@@ -270,9 +270,6 @@ function spawnWithCpu(bin: string, args: string[]): { status: number | null; std
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** Milliseconds after `t0` of an audit timestamp (microseconds kept as a fraction). */
-const at = (t0: number, ts?: string) => Number((Date.parse(ts ?? '') - t0 || 0).toFixed(1));
 
 /** With --timeline: one restore round's writes, from the API server's audit log (see the header). */
 function restoreTimeline(events: AuditEvent[], name: string): Array<[number, number, string, string, string]> {

@@ -29,7 +29,7 @@ import { applyObject, listObjects, makeObjectApi, readObject, withUserAgent } fr
 import { startRolloutOperator, type RolloutOperator } from '../src/operators/rollout/operator';
 import { waveCapacities } from '../src/operators/rollout/render/plan';
 import { API, businessCluster, ensureNamespace, installDefaultVersions } from '../test/integration/cluster/support';
-import { AGENTS, AuditWrites, writesByResource, type AuditEvent } from '../test/support/audit-writes';
+import { AGENTS, AuditWrites, msAfter as at, writesByResource, type AuditEvent } from '../test/support/audit-writes';
 
 const FROM = 'v1.32.0';
 const TO = 'v1.33.13';
@@ -138,9 +138,6 @@ async function prepare(kc: KubeConfig, standIn: StatusStandIn, ns: string, count
   );
   await untilAt(kc, ns, FROM, count);
 }
-
-/** Milliseconds after `t0` of an audit timestamp (microseconds kept as a fraction). */
-const at = (t0: number, ts?: string) => Number((Date.parse(ts ?? '') - t0 || 0).toFixed(1));
 
 /**
  * Per wave: its first and last spec write received, and its last cluster's Ready status answered; with the rollout's

@@ -37,6 +37,9 @@ export interface AuditEvent {
   server?: string;
 }
 
+/** Milliseconds after `t0` (ms since the epoch) of an audit timestamp, microseconds kept as a fraction (benchmarks' timelines). */
+export const msAfter = (t0: number, ts?: string): number => Number((Date.parse(ts ?? '') - t0 || 0).toFixed(1));
+
 /** Which writes to count; every given field must match. */
 export interface WriteFilter {
   /** Exact User-Agent, or a pattern (e.g. /^kokpit-/ for every kokpit component). */
