@@ -7,7 +7,8 @@
 // scaled 3 → 1, backed up on a schedule with retention; a BusinessCluster at v1.32.0 to Ready with addons and its
 // managed etcd, a MachineSet of kwok Machines naming a kubelet Component, a FleetRollout with includeMachines moving
 // it to v1.33.13 (control plane, then the MachineSet's kubelet); a BusinessCluster on the shared etcd (its
-// finalizer); then everything deleted (finalizers). Its business pods run as processes (the sandbox's pod runner).
+// finalizer); a BusinessCluster whose network turns invalid twice (one Event, counted twice); then everything
+// deleted (finalizers). Its business pods run as processes (the sandbox's pod runner).
 // The audit log (every request, reads too) must show no request of the ServiceAccount forbidden, and every
 // verb/resource pair the roles grant used at least once.
 import * as assert from 'node:assert/strict';
@@ -544,6 +545,36 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
         ? undefined
         : true,
     );
+  });
+
+  it('a BusinessCluster whose network turns invalid twice: one Warning Event, its count bumped (get + patch events)', async () => {
+    // The recorder names an Event after (object, reason, message), so the same transition seen again finds it taken
+    // and counts on it: the get and patch the role grants on events. Stopped before etcd (a missing clusterRef).
+    const flap = { apiVersion: API_VERSION, kind: 'BusinessCluster', metadata: { name: 'flap', namespace: NS } };
+    const version = (sampleBusinessCluster('x', NS) as Obj).spec!.version;
+    const withPods = (podCIDR: string) =>
+      applyObject(objects(), {
+        ...flap,
+        spec: { version, etcd: { clusterRef: { name: 'missing' } }, network: { serviceCIDR: '10.96.0.0/12', podCIDR } },
+      } as KubernetesObject);
+    const networkValid = async () =>
+      ((await read('BusinessCluster', 'flap'))?.status?.conditions as { type: string; status: string }[] | undefined)?.find(
+        (c) => c.type === 'NetworkValid',
+      )?.status;
+    await withPods('10.96.0.0/16');
+    await until('NetworkValid False (the ranges overlap)', async () => ((await networkValid()) === 'False' ? true : undefined));
+    await withPods('10.244.0.0/16');
+    await until('NetworkValid True', async () => ((await networkValid()) === 'True' ? true : undefined));
+    await withPods('10.96.0.0/16');
+    const core = admin.makeApiClient(CoreV1Api);
+    const count = await until('the one InvalidNetwork Event of flap counted twice', async () => {
+      const events = (await core.listNamespacedEvent({ namespace: NS, fieldSelector: 'involvedObject.name=flap' })).items;
+      const invalid = events.filter((e) => e.reason === 'InvalidNetwork');
+      return invalid.length === 1 && (invalid[0].count ?? 0) >= 2 ? invalid[0].count : undefined;
+    });
+    assert.equal(count, 2);
+    await objects().delete(flap);
+    await until('flap gone', async () => ((await read('BusinessCluster', 'flap')) ? undefined : true));
   });
 
   it('`kokpit operator` as the ServiceAccount starts (reachability, CRDs) and waits as a standby', async () => {
