@@ -16,6 +16,14 @@ const alive = (pid: number) => {
   }
 };
 
+const comm = (pid: number) => {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+};
+
 describe('machine operator: kwok started with a parent-death signal', function () {
   this.timeout(30_000);
 
@@ -41,7 +49,12 @@ describe('machine operator: kwok started with a parent-death signal', function (
     );
     const pid = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number(String(d).trim()))));
     try {
-      await waitFor('the child running', async () => alive(pid) || undefined, { timeoutMs: 10_000, intervalMs: 50 });
+      // Running `sleep` itself: setpriv sets the signal before it execs, so a parent killed while setpriv is still
+      // starting (a loaded machine: CI saw it) would leave the child without one. Not kokpit's race to win here.
+      await waitFor('the child running sleep (setpriv has execed)', async () => (alive(pid) && comm(pid) === 'sleep') || undefined, {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      });
       parent.kill('SIGKILL');
       await waitFor('the child gone with its parent', async () => !alive(pid) || undefined, { timeoutMs: 10_000, intervalMs: 50 });
     } finally {
