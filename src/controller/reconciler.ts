@@ -62,3 +62,27 @@ export function briefError(e: unknown): string {
   if (typeof code === 'number') return `HTTP ${code}${msg ? `: ${msg}` : ''}`;
   return (err?.message ?? String(e)).split('\n')[0];
 }
+
+/**
+ * `fn`, run for one key at a time: a call for a key whose pass is still running waits for it, then runs. The work
+ * queue already runs each key once at a time; this covers callers beside it (tests and commands that call a
+ * reconciler directly while its controller runs), whose overlapping pass could otherwise write a status computed from
+ * observations older than the one just written. Hand-written: a map of promise chains, no library needed.
+ */
+export function oneAtATimePerKey<A extends unknown[], R>(
+  fn: (key: string, ...rest: A) => Promise<R>,
+): (key: string, ...rest: A) => Promise<R> {
+  const tails = new Map<string, Promise<unknown>>();
+  return (key, ...rest) => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(() => fn(key, ...rest));
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}

@@ -16,7 +16,15 @@ import {
   type KubernetesVersion,
   type KubernetesVersionSpec,
 } from '../../api';
-import { TerminalError, keyOf, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
+import {
+  TerminalError,
+  keyOf,
+  oneAtATimePerKey,
+  silentLogger,
+  splitKey,
+  type Logger,
+  type ReconcileResult,
+} from '../../controller/reconciler';
 import {
   deleteObject,
   describeKubeError,
@@ -214,8 +222,10 @@ export class ClusterReconciler {
     this.events = new KubeEventRecorder(this.rt.kc, 'cluster-operator', this.log);
   }
 
-  /** The level-triggered entry point: `namespace/name` in, nothing/requeue out. */
-  reconcile = async (key: string): Promise<ReconcileResult | void> => {
+  /** The level-triggered entry point: `namespace/name` in, nothing/requeue out. One pass per cluster at a time. */
+  reconcile = oneAtATimePerKey((key: string) => this.pass(key));
+
+  private pass = async (key: string): Promise<ReconcileResult | void> => {
     const { namespace, name } = splitKey(key);
     const raw = await this.metaApplier.read<BusinessCluster & KubernetesObject>({
       apiVersion: API,
