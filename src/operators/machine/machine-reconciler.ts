@@ -6,7 +6,7 @@
 // How each step is done is the provider's (providers/): kwok simulates the host, kind runs a container.
 import type { KubeConfig, KubernetesObject, V1Node } from '@kubernetes/client-node';
 import type { BusinessCluster, Component, ComponentSpec, Condition, Machine, MachineStatus } from '../../api';
-import { TerminalError, type Logger, type ReconcileResult, splitKey } from '../../controller/reconciler';
+import { TerminalError, oneAtATimePerKey, type Logger, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { describeKubeError, makeObjectApi, readObject } from '../../kube';
 import { planComponents, type PlannedComponent } from './components';
 import { findCondition, mergeConditions, type ConditionInput } from '../../kit';
@@ -146,8 +146,10 @@ export class MachineReconciler {
     this.events = rt.events ?? noEvents;
   }
 
-  /** The level-triggered entry point: the steps in order, then status (written only when it changed). */
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  /** The level-triggered entry point: the steps in order, then status (written only when it changed). One pass per Machine at a time. */
+  readonly reconcile = oneAtATimePerKey((key: string) => this.pass(key));
+
+  private async pass(key: string): Promise<ReconcileResult | void> {
     const { namespace = 'default', name } = splitKey(key);
     const machine = await readObject<Machine & KubernetesObject>(this.objects, {
       apiVersion: API,

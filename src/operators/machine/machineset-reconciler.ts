@@ -2,7 +2,7 @@
 // this applies the plan and reports it).
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Machine, MachineSet, MachineSetStatus } from '../../api';
-import { type Logger, type ReconcileResult, splitKey } from '../../controller/reconciler';
+import { oneAtATimePerKey, type Logger, type ReconcileResult, splitKey } from '../../controller/reconciler';
 import { applyObject, deleteObject, listObjects, makeObjectApi, readObject } from '../../kube';
 import { findCondition, mergeConditions, type ConditionInput } from '../../kit';
 import { noEvents, type EventRecorder } from '../../kit/events';
@@ -49,9 +49,12 @@ export class MachineSetReconciler {
     this.now = rt.now ?? (() => new Date());
   }
 
+  /** The level-triggered entry point. One pass per MachineSet at a time (oneAtATimePerKey). */
+  readonly reconcile = oneAtATimePerKey((key: string) => this.pass(key));
+
   /* eslint-disable-next-line max-lines-per-function -- scale, then one rollout phase, then status; each part is a call into rollout.ts,
      the rest is their wiring */
-  async reconcile(key: string): Promise<ReconcileResult | void> {
+  private async pass(key: string): Promise<ReconcileResult | void> {
     const { namespace = 'default', name } = splitKey(key);
     const set = await readObject<MachineSet & KubernetesObject>(this.objects, {
       apiVersion: API,

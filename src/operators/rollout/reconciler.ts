@@ -18,7 +18,14 @@ import {
   type RolloutClusterStatus,
 } from '../../api';
 import type { EventKind } from '../../controller/informer';
-import { keyOf as objectKey, silentLogger, splitKey, type Logger, type ReconcileResult } from '../../controller/reconciler';
+import {
+  keyOf as objectKey,
+  oneAtATimePerKey,
+  silentLogger,
+  splitKey,
+  type Logger,
+  type ReconcileResult,
+} from '../../controller/reconciler';
 import { applyObject, isConflict, listObjects, makeObjectApi, readObject } from '../../kube';
 import {
   applyStatusReturning,
@@ -153,7 +160,10 @@ export class RolloutReconciler {
     this.now = rt.now ?? (() => new Date());
   }
 
-  async reconcile(k: string): Promise<ReconcileResult | void> {
+  /** The level-triggered entry point. One pass per rollout at a time (oneAtATimePerKey). */
+  reconcile = oneAtATimePerKey((k: string) => this.passOf(k));
+
+  private async passOf(k: string): Promise<ReconcileResult | void> {
     const { name } = splitKey(k);
     const r = await this.read(name);
     if (!r || r.metadata.deletionTimestamp) return;
