@@ -147,6 +147,40 @@ export async function waitClusterReady(
   }
 }
 
+/**
+ * Waits until a cluster that has nodes runs its addons on them: Ready, and AddonsReady True because they are available
+ * (not `AddonsAppliedNoNodes`, which a cluster without nodes reports). Machines that just joined start the addons'
+ * pods; until they are available the cluster is not yet what `kokpit up --with-sample` promises. The time it took.
+ */
+export async function waitAddonsOnNodes(kc: KubeConfig, name: string, namespace: string, timeoutMs = 300_000): Promise<number> {
+  const objects = makeObjectApi(kc);
+  const t0 = Date.now();
+  let last: ClusterObject | undefined;
+  try {
+    await waitFor(
+      `BusinessCluster ${namespace}/${name}: addons available on its nodes`,
+      async () => {
+        last = await readObject<ClusterObject>(objects, {
+          apiVersion: API_VERSION,
+          kind: 'BusinessCluster',
+          metadata: { name, namespace },
+        });
+        const conds = last?.status?.conditions ?? [];
+        const addons = conds.find((x) => x.type === 'AddonsReady');
+        const ready = conds.find((x) => x.type === 'Ready');
+        return addons?.status === 'True' && addons.reason === 'AddonsAvailable' && ready?.status === 'True' ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 1000 },
+    );
+  } catch (e) {
+    const waiting = (last?.status?.conditions ?? [])
+      .filter((c) => c.type === 'AddonsReady' || c.status !== 'True')
+      .map((c) => `${c.type}=${c.status} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}; ${waiting.join('; ') || 'no status'}`, { cause: e });
+  }
+  return Date.now() - t0;
+}
+
 type MachineObject = KubernetesObject & { status?: { phase?: string; nodeName?: string; conditions?: Condition[] } };
 
 /** Waits until every named Machine is Running, reporting each as it gets there. */

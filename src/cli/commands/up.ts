@@ -18,6 +18,7 @@ import {
   SAMPLE_VERSION,
   sampleMachines,
   waitClusterReady,
+  waitAddonsOnNodes,
   waitMachinesRunning,
 } from '../../local/sample';
 import { loadEnvironmentConfig, defaultEnvironmentConfig, type LocalEnvironmentConfig } from '../../local/config';
@@ -461,6 +462,9 @@ async function ensureClusters(
             : 'provider kwok: simulated worker nodes, no kubelet or containers';
         io.out(`Machines: ${machines.map((m) => m.metadata!.name).join(', ')} (${what})`);
         await waitMachinesRunning(kc, machines, (m, node, ms) => io.out(`  ✓ ${m} Running as Node ${node} (+${secs(ms)})`));
+        // The nodes now start the addons' pods (CoreDNS): until they are available the sample is not Running.
+        const ms = await waitAddonsOnNodes(kc, w.name, SAMPLE_NAMESPACE);
+        io.out(`  ✓ addons available on the nodes (+${secs(ms)})`);
       } else {
         io.out('  Machines: not yet supported (no machine-operator in this build); the sample has a control plane and no worker nodes');
       }

@@ -73,6 +73,9 @@ describe('kokpit up --runtime kind --with-sample, then kokpit down (real Docker 
     assert.match(up.stdout, /^Runtime: kind \(--runtime kind\)/);
     assert.match(up.stdout, /✓ kind cluster kokpit-itest-kind (created|exists)/);
     assert.match(up.stdout, /✓ Ready \(\+[\d.]+s\)/);
+    // The kind Machines joined, and up waited until CoreDNS runs on them: `kokpit status` right after says Running (a CI run
+    // with Docker saw Degraded there: up had returned while CoreDNS's pods were still starting on the new nodes).
+    assert.match(up.stdout, /✓ addons available on the nodes \(\+[\d.]+s\)/);
     // The host manager publishes the reserved host port; the in-cluster manager (kind's default since 2026-12-06) the kind
     // node's address and the NodePort behind it, which this Linux host reaches too (Docker Desktop would not).
     assert.match(up.stdout, /endpoint https:\/\/(127\.0\.0\.1:36443|\d+\.\d+\.\d+\.\d+:31443);/);

@@ -58,6 +58,8 @@ describe('kokpit up --runtime sandbox --manager in-cluster (the manager as pods 
     assert.match(up.stdout, /✓ Ready \(\+\d+\.\ds\)/);
     assert.match(up.stdout, /✓ sample-worker-0 Running as Node/);
     assert.match(up.stdout, /✓ sample-worker-1 Running as Node/);
+    // …and up returns once the addons run on them (the sample Running, not Degraded while CoreDNS starts).
+    assert.match(up.stdout, /✓ addons available on the nodes \(\+\d+\.\ds\)/);
     const state = JSON.parse(fs.readFileSync(path.join(root, NAME, 'environment.json'), 'utf8')) as EnvironmentState;
     assert.equal(state.managerPlacement, 'in-cluster');
     assert.match(state.managerIdentity, /^kokpit-manager-[a-z0-9]+-[a-z0-9]+$/, 'the leader is a pod');

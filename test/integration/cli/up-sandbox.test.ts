@@ -111,6 +111,8 @@ describe('kokpit up --runtime sandbox --with-sample (real processes)', function 
       // Two kwok Machines join the sample (the machine operator runs in the manager).
       assert.match(up.stdout, /✓ sample-worker-0 Running as Node/);
       assert.match(up.stdout, /✓ sample-worker-1 Running as Node/);
+      // …and up returns once the addons run on them (the sample Running, not Degraded while CoreDNS starts).
+      assert.match(up.stdout, /✓ addons available on the nodes \(\+\d+\.\ds\)/);
 
       state = JSON.parse(fs.readFileSync(path.join(root, NAME, 'environment.json'), 'utf8')) as EnvironmentState;
       assert.ok(alive(state.pid), 'the supervisor runs');
