@@ -104,47 +104,71 @@ export async function createSample(kc: KubeConfig, apiServer?: SampleAPIServer):
 }
 
 /**
- * Waits until the BusinessCluster is Ready, calling `onCondition` once per condition the first time it
- * is True (in the order the reconciler reaches them), with the time since the wait began.
+ * Reads the BusinessCluster once a second until `done` holds for its conditions (the time since the wait began given
+ * too). On timeout the error lists the conditions that are not True, and those `shown` names whatever they are.
  */
-export async function waitClusterReady(
+async function pollCluster(
   kc: KubeConfig,
   name: string,
   namespace: string,
-  onCondition: (type: string, ms: number, message?: string) => void,
-  timeoutMs = 420_000,
+  what: string,
+  done: (conds: Condition[], ms: number) => boolean,
+  timeoutMs: number,
+  shown: string[] = [],
 ): Promise<ClusterObject> {
   const objects = makeObjectApi(kc);
   const t0 = Date.now();
-  const seen = new Set<string>();
   let last: ClusterObject | undefined;
   try {
     return await waitFor(
-      `BusinessCluster ${namespace}/${name} Ready`,
+      `BusinessCluster ${namespace}/${name} ${what}`,
       async () => {
         last = await readObject<ClusterObject>(objects, {
           apiVersion: API_VERSION,
           kind: 'BusinessCluster',
           metadata: { name, namespace },
         });
-        const conds = last?.status?.conditions ?? [];
-        for (const type of CONDITION_TYPES) {
-          const c = conds.find((x) => x.type === type);
-          if (c?.status === 'True' && !seen.has(type)) {
-            seen.add(type);
-            onCondition(type, Date.now() - t0, c.message);
-          }
-        }
-        return conds.find((x) => x.type === 'Ready')?.status === 'True' ? last : undefined;
+        return done(last?.status?.conditions ?? [], Date.now() - t0) ? last : undefined;
       },
       { timeoutMs, intervalMs: 1000 },
     );
   } catch (e) {
     const waiting = (last?.status?.conditions ?? [])
-      .filter((c) => c.status !== 'True')
+      .filter((c) => c.status !== 'True' || shown.includes(c.type))
       .map((c) => `${c.type}=${c.status} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
     throw new Error(`${e instanceof Error ? e.message : String(e)}; not yet: ${waiting.join('; ') || 'no status'}`, { cause: e });
   }
+}
+
+/**
+ * Waits until the BusinessCluster is Ready, calling `onCondition` once per condition the first time it
+ * is True (in the order the reconciler reaches them), with the time since the wait began.
+ */
+export function waitClusterReady(
+  kc: KubeConfig,
+  name: string,
+  namespace: string,
+  onCondition: (type: string, ms: number, message?: string) => void,
+  timeoutMs = 420_000,
+): Promise<ClusterObject> {
+  const seen = new Set<string>();
+  return pollCluster(
+    kc,
+    name,
+    namespace,
+    'Ready',
+    (conds, ms) => {
+      for (const type of CONDITION_TYPES) {
+        const c = conds.find((x) => x.type === type);
+        if (c?.status === 'True' && !seen.has(type)) {
+          seen.add(type);
+          onCondition(type, ms, c.message);
+        }
+      }
+      return conds.find((x) => x.type === 'Ready')?.status === 'True';
+    },
+    timeoutMs,
+  );
 }
 
 /**
@@ -153,31 +177,19 @@ export async function waitClusterReady(
  * pods; until they are available the cluster is not yet what `kokpit up --with-sample` promises. The time it took.
  */
 export async function waitAddonsOnNodes(kc: KubeConfig, name: string, namespace: string, timeoutMs = 300_000): Promise<number> {
-  const objects = makeObjectApi(kc);
   const t0 = Date.now();
-  let last: ClusterObject | undefined;
-  try {
-    await waitFor(
-      `BusinessCluster ${namespace}/${name}: addons available on its nodes`,
-      async () => {
-        last = await readObject<ClusterObject>(objects, {
-          apiVersion: API_VERSION,
-          kind: 'BusinessCluster',
-          metadata: { name, namespace },
-        });
-        const conds = last?.status?.conditions ?? [];
-        const addons = conds.find((x) => x.type === 'AddonsReady');
-        const ready = conds.find((x) => x.type === 'Ready');
-        return addons?.status === 'True' && addons.reason === 'AddonsAvailable' && ready?.status === 'True' ? true : undefined;
-      },
-      { timeoutMs, intervalMs: 1000 },
-    );
-  } catch (e) {
-    const waiting = (last?.status?.conditions ?? [])
-      .filter((c) => c.type === 'AddonsReady' || c.status !== 'True')
-      .map((c) => `${c.type}=${c.status} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
-    throw new Error(`${e instanceof Error ? e.message : String(e)}; ${waiting.join('; ') || 'no status'}`, { cause: e });
-  }
+  await pollCluster(
+    kc,
+    name,
+    namespace,
+    'with its addons available on its nodes',
+    (conds) => {
+      const addons = conds.find((x) => x.type === 'AddonsReady');
+      return addons?.status === 'True' && addons.reason === 'AddonsAvailable' && conds.find((x) => x.type === 'Ready')?.status === 'True';
+    },
+    timeoutMs,
+    ['AddonsReady'],
+  );
   return Date.now() - t0;
 }
 
