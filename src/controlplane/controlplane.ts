@@ -413,6 +413,9 @@ function apiserverArgs(dir: string, f: Files, port: number, etcdURL: string, con
     ...(controllers ? [] : ['--disable-admission-plugins=ServiceAccount']),
     // 127.0.0.1 is not a valid Endpoints address; with one apiserver there is nothing to reconcile.
     '--endpoint-reconciler-type=none',
+    // Webhooks and aggregated APIs behind a Service are dialled at its endpoints (pod IPs, which the pod runner's netns
+    // network routes here), never at a ClusterIP: nothing routes ClusterIPs on this host, so such a dial would leave it.
+    '--enable-aggregator-routing=true',
     '--profiling=false',
     '--v=1',
   ];

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensurePrivateDir } from '../pki/private-files';
+import { netnsPrefix, type PodNetworkMode } from './pod-network';
 
 interface Persisted {
   block: number;
@@ -15,6 +16,7 @@ interface Persisted {
 
 const FIRST_HOST = 2; // .1 is the block's "node" address (127.0.0.1 is localhost)
 const LAST_HOST = 254;
+const LAST_HOST_NETNS = 253; // .254 is the namespace's own interface address (pod-network.ts)
 
 function pidAlive(pid: number): boolean {
   try {
@@ -96,9 +98,15 @@ export class AddressPool {
     private readonly state: Persisted,
     /** Addresses taken outside this pool (default: anything listening on them). */
     private readonly busy: () => Set<string> = () => listeningIPv4s(),
+    /** Pod addresses are `<prefix><host>`: 127.0.<block>. (loopback) or 198.18.<block>. (netns). */
+    private readonly prefix = `127.0.${state.block}.`,
   ) {}
 
-  static open(stateDir: string, lockDir = defaultLockDir(), busy?: () => Set<string>): AddressPool {
+  /**
+   * The netns network's pods live in a namespace made afresh by each runner (nothing of a previous one listens
+   * there), so only this pool's own assignments are busy.
+   */
+  static open(stateDir: string, lockDir = defaultLockDir(), busy?: () => Set<string>, network: PodNetworkMode = 'loopback'): AddressPool {
     fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const file = path.join(stateDir, 'addresses.json');
     let prev: Persisted | undefined;
@@ -108,9 +116,11 @@ export class AddressPool {
       /* first start */
     }
     const block = claimBlock(lockDir, prev?.block, path.resolve(stateDir));
-    // Assignments only carry over within the same block.
-    const state: Persisted = { block, assigned: prev?.block === block ? prev.assigned : {} };
-    const pool = new AddressPool(file, path.join(lockDir, String(block)), state, busy);
+    const prefix = network === 'netns' ? netnsPrefix(block) : `127.0.${block}.`;
+    // Assignments only carry over within the same block and network.
+    const kept = Object.entries(prev?.block === block ? prev.assigned : {}).filter(([, ip]) => ip.startsWith(prefix));
+    const state: Persisted = { block, assigned: Object.fromEntries(kept) };
+    const pool = new AddressPool(file, path.join(lockDir, String(block)), state, network === 'netns' ? () => new Set() : busy, prefix);
     pool.save();
     return pool;
   }
@@ -137,10 +147,11 @@ export class AddressPool {
       return existing;
     }
     const everAssigned = new Set(Object.values(this.state.assigned));
-    const candidates = Array.from({ length: LAST_HOST - FIRST_HOST + 1 }, (_, i) => `127.0.${this.state.block}.${FIRST_HOST + i}`);
+    const last = this.prefix.startsWith('127.') ? LAST_HOST : LAST_HOST_NETNS;
+    const candidates = Array.from({ length: last - FIRST_HOST + 1 }, (_, i) => `${this.prefix}${FIRST_HOST + i}`);
     // Prefer addresses no pod has had, so a deleted pod's address waits for its name to come back.
     const ip = candidates.find((c) => !everAssigned.has(c) && !inUse.has(c)) ?? candidates.find((c) => !inUse.has(c));
-    if (!ip) throw new Error(`loopback block 127.0.${this.state.block}.0/24 is exhausted`);
+    if (!ip) throw new Error(`pod address block ${this.prefix}0/24 is exhausted`);
     for (const [k, v] of Object.entries(this.state.assigned)) if (v === ip && k !== key) delete this.state.assigned[k];
     this.state.assigned[key] = ip;
     this.active.add(key);

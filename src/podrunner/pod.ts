@@ -12,7 +12,15 @@ import { writeInClusterKubeconfig } from './in-cluster';
 import type { BinaryProvider } from '../binaries/provider';
 import { isConflict, isNotFound } from '../kube';
 import { runProbe, ProbeWorker, type ExecFn } from './probes';
-import { exitCodeOf, isolatedCommand, type Exit, type IsolationMode, type ManagedProcess, type ProcessTable } from './processes';
+import {
+  exitCodeOf,
+  inNetworkNamespace,
+  isolatedCommand,
+  type Exit,
+  type IsolationMode,
+  type ManagedProcess,
+  type ProcessTable,
+} from './processes';
 import { fileSize, logTailMessage } from './termination';
 import { rewriteValue, type MountMapping } from './rewrite';
 import { computePodStatus, type Condition, type ContainerStateView, type ContainerView } from './status';
@@ -29,6 +37,8 @@ export interface PodContext {
   /** Builds a missing image binary on demand (the pull); optional. */
   binaries?: BinaryProvider;
   isolation: IsolationMode;
+  /** The netns pod network's namespace (pod-network.ts), which every container but hostNetwork ones enters. */
+  netnsPath?: string;
   processes: ProcessTable;
   lookup: EnvLookup & VolumeLookup;
   node: NodeCapacity;
@@ -381,7 +391,7 @@ export class PodWorker {
     }
     // Files a container would create in its image (its own writable layer) land in its home dir.
     fs.mkdirSync(cwd, { recursive: true });
-    const cmd = isolatedCommand(this.ctx.isolation, this.hostsFile, exe, args);
+    const cmd = this.command(exe, args);
     run.blocked = undefined;
     let proc: ManagedProcess;
     run.logStart = fileSize(this.logFile(c.name));
@@ -408,13 +418,19 @@ export class PodWorker {
     if (!run.init) this.startProbes(run, env);
   }
 
+  /** A container's (or exec probe's) command line: its own /etc/hosts, and the pod network's namespace unless hostNetwork. */
+  private command(exe: string, args: readonly string[]): { file: string; args: string[] } {
+    const cmd = isolatedCommand(this.ctx.isolation, this.hostsFile, exe, args);
+    return this.pod.spec?.hostNetwork ? cmd : inNetworkNamespace(this.ctx.netnsPath, cmd);
+  }
+
   private execFn(run: ContainerRun, env: Record<string, string>): ExecFn {
     return async (command, timeoutMs) => {
       const image = resolveImage(run.spec.image ?? '', this.ctx.resolver);
       const binaries = image.ok ? image.binaries : {};
       const exe = resolveCommand(command[0], binaries, '') ?? (command[0] && path.isAbsolute(command[0]) ? command[0] : undefined);
       if (!exe) return { code: 127, output: `exec probe: ${command[0]} not found in image ${run.spec.image}` };
-      const cmd = isolatedCommand(this.ctx.isolation, this.hostsFile, exe, command.slice(1));
+      const cmd = this.command(exe, command.slice(1));
       const p = this.ctx.processes.spawn({
         file: cmd.file,
         args: cmd.args,

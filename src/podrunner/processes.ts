@@ -33,6 +33,11 @@ export function isolatedCommand(
   return { file: 'unshare', args: [...unshareArgs(mode), '--', '/bin/sh', '-c', BIND_HOSTS, hostsFile, file, ...args] };
 }
 
+/** The command run inside a network namespace (`nsenter` execs in place: the pid stays the container's); none: as is. */
+export function inNetworkNamespace(netnsPath: string | undefined, cmd: { file: string; args: string[] }): { file: string; args: string[] } {
+  return netnsPath ? { file: 'nsenter', args: [`--net=${netnsPath}`, '--', cmd.file, ...cmd.args] } : cmd;
+}
+
 /** Finds the strongest isolation that works here, by trying it on a scratch hosts file. */
 export function detectIsolation(): { mode: IsolationMode; detail: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-isolation-'));

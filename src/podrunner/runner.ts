@@ -17,6 +17,7 @@ import { startKubeletServer, type KubeletServer, type KubeletServingTLS } from '
 import { NodeHeartbeat } from './node';
 import { PodWorker, type PodContext } from './pod';
 import { detectIsolation, ProcessTable, type IsolationMode } from './processes';
+import { openNetnsPodNetwork, type NetnsPodNetwork, type PodNetworkMode } from './pod-network';
 
 export interface PodRunnerOptions {
   kubeConfig: KubeConfig;
@@ -53,6 +54,11 @@ export interface PodRunnerOptions {
    * Node's daemonEndpoints. Without it the port is 0 and `kubectl logs` fails as on a node with no kubelet.
    */
   kubelet?: KubeletServingTLS;
+  /**
+   * Pod addresses: `loopback` (default; 127.0.<b>.x, no privileges, but Kubernetes gives such pods no Service endpoints)
+   * or `netns` (198.18.<b>.x in a network namespace of the runner's own; root; Services, webhooks: pod-network.ts).
+   */
+  podNetwork?: PodNetworkMode;
 }
 
 export interface PodRunner {
@@ -60,6 +66,7 @@ export interface PodRunner {
   /** The node's address, 127.0.<block>.1; pod IPs are 127.0.<block>.2–254. */
   hostIP: string;
   isolation: IsolationMode;
+  podNetwork: PodNetworkMode;
   /** Pod IP of a pod this runner runs (namespace/name), if it has one. */
   podIP(namespace: string, name: string): string | undefined;
   /** Pids of the running container processes of a pod (namespace/name). */
@@ -107,7 +114,21 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
   const { core } = kube;
   const discovery = opts.kubeConfig.makeApiClient(DiscoveryV1Api);
   const logger: Logger = { info: rlog, warn: rlog, error: rlog, debug: () => {} };
-  const pool = AddressPool.open(opts.stateDir, opts.addressLockDir ?? defaultLockDir());
+  const podNetwork = opts.podNetwork ?? 'loopback';
+  const pool = AddressPool.open(opts.stateDir, opts.addressLockDir ?? defaultLockDir(), undefined, podNetwork);
+  const server = new URL(opts.kubeConfig.getCurrentCluster()!.server);
+  let netns: NetnsPodNetwork | undefined;
+  try {
+    if (podNetwork === 'netns') {
+      netns = await openNetnsPodNetwork({ block: pool.block, log: rlog });
+      // Pods reach the API server at the host's address they are given (KUBERNETES_SERVICE_HOST, kubeconfigs).
+      if (/^(127\.|localhost$)/.test(server.hostname)) await netns.relay(server.hostname, Number(server.port || 443));
+    }
+  } catch (e) {
+    await netns?.close();
+    pool.close();
+    throw e;
+  }
   const processes = new ProcessTable(opts.stateDir);
   const leftovers = processes.killLeftovers();
   if (leftovers) rlog(`killed ${leftovers} process(es) left by a previous runner`);
@@ -123,7 +144,6 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
       return d.mode;
     })();
   const clusterDomain = opts.clusterDomain ?? 'cluster.local';
-  const server = new URL(opts.kubeConfig.getCurrentCluster()!.server);
   const clusterCA = (() => {
     const c = opts.kubeConfig.getCurrentCluster()!;
     if (c.caData) return Buffer.from(c.caData, 'base64').toString('utf8');
@@ -154,6 +174,8 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
   });
   await heartbeat.start().catch(async (e) => {
     await kubelet?.close();
+    await netns?.close();
+    pool.close();
     throw e;
   });
 
@@ -209,7 +231,16 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     hostsTimer = setTimeout(() => {
       const world = hostsWorld();
       for (const w of workers.values()) if (w.podIP && !w.finished) writeHosts(w, world);
+      relayNodePorts();
     }, 50);
+  };
+  // In the netns network a pod dialling its node's address and a NodePort (the in-cluster manager reaching a business
+  // apiserver, as on any node) is relayed to the host, where the NodePort proxy listens on the node's address.
+  const relayNodePorts = () => {
+    if (!netns) return;
+    for (const svc of services_.list())
+      for (const p of svc.spec?.ports ?? [])
+        if (p.nodePort) netns.relay(pool.hostIP, p.nodePort).catch((e) => rlog(`relaying node port ${p.nodePort}: ${e.message}`));
   };
 
   const ctx: PodContext = {
@@ -226,7 +257,12 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     node: { cpu: os.cpus().length, memoryBytes: os.totalmem() },
     restartBackoff: opts.restartBackoff ?? { initialMs: 10_000, maxMs: 300_000 },
     baseEnv: { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port || '443' },
-    allocateIP: (key) => pool.allocate(key),
+    allocateIP: (key) => {
+      const ip = pool.allocate(key);
+      netns?.addAddress(ip);
+      return ip;
+    },
+    netnsPath: netns?.netnsPath,
     releaseIP: (key) => {
       pool.release(key);
       refreshHosts();
@@ -343,9 +379,11 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     heartbeat.stop();
     await kubelet?.close();
     await Promise.all(informers.map((i) => i.stop()));
+    await netns?.close();
+    pool.close();
     throw e;
   }
-  rlog(`running pods of node ${opts.nodeName} (node IP ${pool.hostIP}, isolation ${isolation})`);
+  rlog(`running pods of node ${opts.nodeName} (node IP ${pool.hostIP}, isolation ${isolation}, pod network ${podNetwork})`);
 
   const onExit = () => {
     // Last resort (test runner killed): no container outlives the process that started it.
@@ -364,6 +402,7 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     nodeName: opts.nodeName,
     hostIP: pool.hostIP,
     isolation,
+    podNetwork,
     podIP: (ns, name) => workerOf(ns, name)?.podIP,
     pids: (ns, name) => workerOf(ns, name)?.pids() ?? [],
     logFile: (ns, name, container) => {
@@ -380,6 +419,7 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
       await Promise.all([...workers.values()].map((w) => w.terminate(opts.stopGraceMs ?? 5000, false)));
       await processes.terminateAll(1000);
       workers.clear();
+      await netns?.close();
       pool.close();
       process.removeListener('exit', onExit);
       rlog('stopped');
