@@ -46,6 +46,22 @@ export const LocalEnvironmentSpec = Struct(
               description: 'Host directories mounted into the kind node.',
             }),
           ),
+          ocm: Type.Optional(
+            Type.Boolean({
+              default: false,
+              description:
+                'Install the Open Cluster Management hub and register every business cluster with it (as `kokpit up --with-ocm`).',
+            }),
+          ),
+          podNetwork: Type.Optional(
+            StringEnum(['Auto', 'Loopback', 'Netns'] as const, {
+              default: 'Auto',
+              description:
+                'Sandbox pod addresses. `Netns`: 198.18.x.y in a network namespace kokpit creates (root), so Services get ' +
+                'endpoints and webhooks work; `Loopback`: 127.0.x.y (no privileges; Services get no endpoints); `Auto`: ' +
+                '`Netns` when it can run here, else `Loopback`.',
+            }),
+          ),
         },
         { description: 'The meta cluster.' },
       ),

@@ -10,10 +10,22 @@ export interface LocalEnvironmentConfig {
   ports: { start: number; count: number };
   extraMounts: NonNullable<NonNullable<LocalEnvironmentSpec['metaCluster']>['extraMounts']>;
   businessClusters: NonNullable<LocalEnvironmentSpec['businessClusters']>;
+  /** metaCluster.ocm: install the OCM hub (as `--with-ocm`). */
+  ocm: boolean;
+  /** metaCluster.podNetwork: the sandbox's pod addresses (pod-network.ts). */
+  podNetwork: 'Auto' | 'Loopback' | 'Netns';
 }
 
 export function defaultEnvironmentConfig(name = 'kokpit'): LocalEnvironmentConfig {
-  return { name, runtime: 'Auto', ports: { start: 36443, count: 10 }, extraMounts: [], businessClusters: [] };
+  return {
+    name,
+    runtime: 'Auto',
+    ports: { start: 36443, count: 10 },
+    extraMounts: [],
+    businessClusters: [],
+    ocm: false,
+    podNetwork: 'Auto',
+  };
 }
 
 export function loadEnvironmentConfig(file: string): LocalEnvironmentConfig {
@@ -37,5 +49,7 @@ export function loadEnvironmentConfig(file: string): LocalEnvironmentConfig {
     ports: { ...def.ports, ...meta?.ports },
     extraMounts: meta?.extraMounts ?? [],
     businessClusters: env.spec?.businessClusters ?? [],
+    ocm: meta?.ocm ?? false,
+    podNetwork: meta?.podNetwork ?? 'Auto',
   };
 }

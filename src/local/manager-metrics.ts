@@ -23,6 +23,7 @@ import {
 import { apiServerTunnel } from '../kit/etcd-forward';
 import { briefError } from '../controller/reconciler';
 import { INSTALL_NAMESPACE, MANAGER_DEPLOYMENT } from './install';
+import { isNetnsPodIP } from '../podrunner/pod-network';
 
 /** The ClusterRole a metrics reader is bound to (config/rbac/metrics_reader_role.yaml). */
 export const METRICS_READER_ROLE = 'kokpit-metrics-reader';
@@ -166,7 +167,7 @@ export async function readLeaderMetrics(
     new Error(
       `pod ${t.namespace}/${t.pod} (${via}) as ${who}: ${(e as Error).message}${/HTTP 403/.test(String(e)) ? ` — bind it to ClusterRole ${METRICS_READER_ROLE}` : ''}`,
     );
-  if (t.podIP && net.isIP(t.podIP) === 4 && t.podIP.startsWith('127.')) {
+  if (t.podIP && net.isIP(t.podIP) === 4 && (t.podIP.startsWith('127.') || isNetnsPodIP(t.podIP))) {
     const via = `pod IP ${t.podIP}:${t.port}`;
     const text = await scrape(`${scheme}://${t.podIP}:${t.port}/metrics`, tls).catch((e) => {
       throw fail(via, e);

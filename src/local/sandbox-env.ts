@@ -13,6 +13,7 @@ import { podIPResolver } from '../operators/etcd/access';
 import { installHub, readOcmManifests } from '../operators/multicluster/hub';
 import { defaultBinaryProvider } from '../binaries/provider';
 import { startPodRunner, type PodRunner } from '../podrunner';
+import { netnsUnavailable, type PodNetworkMode } from '../podrunner/pod-network';
 import { isAlive, kwokNodeName, startControlPlane, type ControlPlane } from '../controlplane';
 import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
 import { startNodePortProxy, sandboxHostEndpoint, type NodePortProxy } from './nodeport-proxy';
@@ -39,6 +40,11 @@ export interface SandboxEnvironmentOptions {
   ocm?: boolean;
   /** `--manager`: in this process (host, the default) or as pods of the meta cluster that the pod runner runs (in-cluster). */
   manager?: ManagerPlacement;
+  /**
+   * Pod addresses (podrunner/pod-network.ts): `netns` gives Services endpoints (webhooks, the in-cluster manager's
+   * Services) and needs root; `loopback` needs nothing; `auto` (default) is netns where it can run.
+   */
+  podNetwork?: 'auto' | 'loopback' | 'netns';
 }
 
 export interface SandboxEnvironment {
@@ -97,7 +103,9 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
     await timed('kokpit CRDs and default catalog (versions, addons)', () => installKokpitBase(kc));
     const nodeName = `${o.name}-meta-node`;
     const inCluster = o.manager === 'in-cluster';
-    runner = await timed(`pod runner for meta node ${nodeName} (pods run as local processes)`, async () => {
+    const podNetwork: PodNetworkMode =
+      o.podNetwork === 'auto' || !o.podNetwork ? (netnsUnavailable() ? 'loopback' : 'netns') : o.podNetwork;
+    runner = await timed(`pod runner for meta node ${nodeName} (pods run as local processes; pod network ${podNetwork})`, async () => {
       const r = await startPodRunner({
         kubeConfig: kc,
         nodeName,
@@ -109,6 +117,7 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
         stopGraceMs: 3000,
         // `kubectl logs` and the editor's Show Logs on meta pods: the runner serves the kubelet's container logs.
         kubelet: cp!.kubelet,
+        podNetwork,
         log: (l) => o.log.debug(l),
       });
       provisioner = await startHostPathProvisioner(kc, (l) => o.log.warn(l));
@@ -147,6 +156,7 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
       kubeconfig,
       runnerNode: runner.nodeName,
       runnerHostIP: runner.hostIP,
+      podNetwork: runner.podNetwork,
       components: cp.processes,
       managerIdentity: started.identity,
       ...(inCluster ? { managerPlacement: 'in-cluster' as const } : {}),

@@ -27,6 +27,8 @@ export interface EnvironmentState {
   /** The meta node business clusters' pods run on (kind: the control-plane node container). */
   runnerNode: string;
   runnerHostIP: string;
+  /** Sandbox: the pod runner's pod network (podrunner/pod-network.ts); absent: loopback (older state files). */
+  podNetwork?: 'loopback' | 'netns';
   /** Control-plane processes (etcd, kube-apiserver, …) with pids (kind: none, they run in the node container). */
   components: Array<{ name: string; pid: number; bin: string; logFile: string }>;
   /** The lease holder when the environment came up: this process's identity, or (in-cluster) the leading pod's name. */

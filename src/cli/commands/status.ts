@@ -55,7 +55,7 @@ export const statusCommand: Command = {
         );
       else
         lines.push(
-          `  meta node  ${env.runnerNode} (${env.runnerHostIP}); ` +
+          `  meta node  ${env.runnerNode} (${env.runnerHostIP}; pod network ${env.podNetwork ?? 'loopback'}); ` +
             `control plane: ${env.components.map((c) => `${c.name}${isAlive(c.pid) ? '' : ' (DOWN)'}`).join(', ')}`,
         );
       if (!alive) {

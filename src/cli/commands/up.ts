@@ -78,6 +78,8 @@ export interface UpArgs {
   withOcm: boolean;
   /** `--manager in-cluster`: the manager as pods of the meta cluster (kokpit install) instead of in this process. */
   manager?: 'host' | 'in-cluster';
+  /** `--pod-network`: the sandbox's pod addresses (kokpit.yaml's metaCluster.podNetwork otherwise; default auto). */
+  podNetwork?: 'auto' | 'loopback' | 'netns';
   /** Internal: the detached supervisor. */
   supervise: boolean;
 }
@@ -94,6 +96,7 @@ export function parseUpArgs(argv: string[]): UpArgs {
     { name: 'verbose', short: 'v' },
     { name: 'version', value: true },
     { name: 'nodes', value: true },
+    { name: 'pod-network', value: true, oneOf: ['auto', 'loopback', 'netns'] },
     { name: 'supervise' },
   ]);
   if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
@@ -106,13 +109,10 @@ export function parseUpArgs(argv: string[]): UpArgs {
   if (nodes !== undefined && str(p, 'runtime') === 'kind')
     throw new UsageError('--nodes is for the sandbox runtime (kind: add kind Machines to a business cluster)');
   const manager = str(p, 'manager') as UpArgs['manager'];
-  // The manager's pods run `kokpit operator` with its default operators, which leave out multicluster; the host manager runs it.
-  if (manager === 'in-cluster' && p.flags['with-ocm'] === true)
-    throw new UsageError(
-      "--with-ocm needs --manager host: the in-cluster manager (`kokpit operator` in the meta cluster's pods) runs no " +
-        'multicluster operator yet, so nothing would register the business clusters with the hub (on kind, --with-ocm ' +
-        'alone puts the manager on the host)',
-    );
+  if (manager === 'in-cluster' && p.flags['with-ocm'] === true) throw new UsageError(IN_CLUSTER_OCM);
+  const podNetwork = str(p, 'pod-network') as UpArgs['podNetwork'];
+  if (podNetwork && str(p, 'runtime') === 'kind')
+    throw new UsageError('--pod-network is for the sandbox runtime (kind has its own pod network)');
   return {
     name,
     config: str(p, 'config'),
@@ -125,8 +125,15 @@ export function parseUpArgs(argv: string[]): UpArgs {
     ...(str(p, 'version') !== undefined ? { version: str(p, 'version') } : {}),
     ...(nodes !== undefined ? { nodes: Number(nodes) } : {}),
     ...(manager ? { manager } : {}),
+    ...(podNetwork ? { podNetwork } : {}),
   };
 }
+
+// The manager's pods run `kokpit operator` with its default operators, which leave out multicluster; the host manager runs it.
+const IN_CLUSTER_OCM =
+  "--with-ocm needs --manager host: the in-cluster manager (`kokpit operator` in the meta cluster's pods) runs no " +
+  'multicluster operator yet, so nothing would register the business clusters with the hub (on kind, --with-ocm ' +
+  'alone puts the manager on the host)';
 
 /** Auto: kind when the Docker engine answers and a recent enough `kind` is on PATH, else the sandbox. Says why. */
 export async function chooseRuntime(
@@ -153,9 +160,12 @@ const stepLine = (s: StepTiming) => `  ✓ ${s.step} (${secs(s.ms)})`;
 
 export const upCommand: Command = {
   async run(argv, io) {
-    const a = parseUpArgs(argv);
-    const loaded = a.config ? loadEnvironmentConfig(path.resolve(io.cwd, a.config)) : defaultEnvironmentConfig();
-    const config = a.version ? { ...loaded, kubernetesVersion: a.version } : loaded;
+    const given = parseUpArgs(argv);
+    const loaded = given.config ? loadEnvironmentConfig(path.resolve(io.cwd, given.config)) : defaultEnvironmentConfig();
+    const config = given.version ? { ...loaded, kubernetesVersion: given.version } : loaded;
+    // kokpit.yaml's metaCluster.ocm means --with-ocm.
+    const a: UpArgs = { ...given, withOcm: given.withOcm || config.ocm };
+    if (a.withOcm && a.manager === 'in-cluster') throw new UsageError(`${IN_CLUSTER_OCM} (metaCluster.ocm in ${a.config})`);
     const name = a.name ?? (a.config ? config.name : DEFAULT_ENV_NAME);
     if (a.supervise) return supervise(name, config, a, io);
     // --nodes only means something to the sandbox, so it picks it.
@@ -507,6 +517,11 @@ function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: numb
           `${s.managerIdentity} leading`
         : `  manager       pid ${s.pid}: ${s.runnables.join(', ')}`,
       `  meta node     ${s.runnerNode} (${s.runnerHostIP}): business clusters' etcd and control-plane pods run as local processes`,
+      s.podNetwork === 'netns'
+        ? `  pod network   netns: pod IPs 198.18.${s.runnerHostIP.split('.')[2]}.x in a network namespace of the runner's; ` +
+          'Services get endpoints (webhooks reach pods)'
+        : `  pod network   loopback: pod IPs ${s.runnerHostIP.replace(/\.1$/, '.x')}; Services get no endpoints ` +
+          '(run as root for the netns network)',
       ...(s.simulatedNodes?.length
         ? [
             `  meta nodes    ${s.simulatedNodes.join(', ')} simulated by kwok (no kubelet): ` +
@@ -541,6 +556,7 @@ function startEnvironment(
       simulatedNodes: a.nodes,
       ocm: a.withOcm,
       manager: a.manager,
+      podNetwork: a.podNetwork ?? (config.podNetwork.toLowerCase() as 'auto' | 'loopback' | 'netns'),
       ...o,
     });
   const k = kindSettings(name, config);
@@ -644,6 +660,7 @@ async function startDetached(
   if (a.nodes !== undefined) args.push('--nodes', String(a.nodes));
   if (a.withOcm) args.push('--with-ocm');
   if (a.manager) args.push('--manager', a.manager);
+  if (a.podNetwork) args.push('--pod-network', a.podNetwork);
   const entry = process.argv[1];
   if (!entry) throw new Error('cannot tell how this CLI was started (no process.argv[1])');
   let child;

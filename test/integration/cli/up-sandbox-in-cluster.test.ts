@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EnvironmentState } from '../../../src/local/state';
+import { netnsUnavailable } from '../../../src/podrunner/pod-network';
 
 const BIN = path.resolve('bin/kokpit.js');
 const NAME = 'itest-in-cluster';
@@ -68,7 +69,11 @@ describe('kokpit up --runtime sandbox --manager in-cluster (the manager as pods 
     // The pods' containers: this kokpit's `operator`, bound to their pod addresses (not the host's ports).
     const operators = [...commandLines(root)].filter(([, cmd]) => cmd.includes(`${BIN} operator --leader-elect`));
     assert.equal(operators.length, 2, [...commandLines(root).values()].join('\n'));
-    for (const [, cmd] of operators) assert.match(cmd, /--health-probe-bind-address=127\.\d+\.\d+\.\d+:8081/);
+    // Root here: the netns pod network (auto), so the manager pods reach the API server and the business apiservers'
+    // NodePorts through the runner's relay, from 198.18.x addresses.
+    assert.equal(state.podNetwork, netnsUnavailable() ? 'loopback' : 'netns');
+    const podIP = state.podNetwork === 'netns' ? /198\.18\.\d+\.\d+/ : /127\.\d+\.\d+\.\d+/;
+    for (const [, cmd] of operators) assert.match(cmd, new RegExp(`--health-probe-bind-address=${podIP.source}:8081`));
 
     const status = await kokpit('status', '--name', NAME);
     assert.equal(status.code, 0, status.stderr);

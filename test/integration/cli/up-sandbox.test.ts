@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { netnsUnavailable } from '../../../src/podrunner/pod-network';
 import type { EnvironmentState } from '../../../src/local/state';
 
 const BIN = path.resolve('bin/kokpit.js');
@@ -113,6 +114,11 @@ describe('kokpit up --runtime sandbox --with-sample (real processes)', function 
       assert.match(up.stdout, /✓ sample-worker-1 Running as Node/);
       // …and up returns once the addons run on them (the sample Running, not Degraded while CoreDNS starts).
       assert.match(up.stdout, /✓ addons available on the nodes \(\+\d+\.\ds\)/);
+      // Root here: the netns pod network (auto), whose pod IPs the sample's control plane and CoreDNS ran with.
+      assert.match(
+        up.stdout,
+        netnsUnavailable() ? /pod network {3}loopback: pod IPs 127\.0\.\d+\.x/ : /pod network {3}netns: pod IPs 198\.18\.\d+\.x/,
+      );
 
       state = JSON.parse(fs.readFileSync(path.join(root, NAME, 'environment.json'), 'utf8')) as EnvironmentState;
       assert.ok(alive(state.pid), 'the supervisor runs');

@@ -63,6 +63,11 @@ describe('cli: flag parsing', () => {
     assert.equal(parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster', '--with-sample']).manager, 'in-cluster');
     assert.throws(() => parseUpArgs(['--name', 'Bad_Name']), /--name must be lowercase/);
     assert.throws(() => parseUpArgs(['extra']), /unexpected argument "extra"/);
+    // The sandbox's pod network (src/podrunner/pod-network.ts).
+    assert.equal(parseUpArgs(['--pod-network', 'netns']).podNetwork, 'netns');
+    assert.equal(parseUpArgs([]).podNetwork, undefined, "kokpit.yaml's metaCluster.podNetwork, else auto");
+    assert.throws(() => parseUpArgs(['--pod-network', 'bridge']), /--pod-network must be one of auto, loopback, netns/);
+    assert.throws(() => parseUpArgs(['--runtime', 'kind', '--pod-network', 'netns']), /--pod-network is for the sandbox runtime/);
   });
   it('kind: the manager in the cluster unless --manager host; --with-ocm alone puts it on the host and says why', () => {
     assert.deepEqual(kindManagerPlacement({ withOcm: false }), { manager: 'in-cluster' });

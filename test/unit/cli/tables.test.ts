@@ -71,6 +71,19 @@ describe('kokpit.yaml (LocalEnvironment)', () => {
     assert.equal(cfg.runtime, 'Sandbox');
     assert.deepEqual(cfg.ports, { start: 36443, count: 10 });
     assert.equal(cfg.businessClusters[0].name, 'one');
+    assert.equal(cfg.ocm, false);
+    assert.equal(cfg.podNetwork, 'Auto');
+  });
+  it('reads metaCluster.ocm (as --with-ocm) and metaCluster.podNetwork, and refuses an unknown pod network', () => {
+    const f = path.join(dir, 'ocm.yaml');
+    const doc = (extra: string) =>
+      'apiVersion: kokpit.dev/v1alpha1\nkind: LocalEnvironment\nmetadata:\n  name: dev\nspec:\n  metaCluster:\n' + extra;
+    fs.writeFileSync(f, doc('    ocm: true\n    podNetwork: Netns\n'));
+    const cfg = loadEnvironmentConfig(f);
+    assert.equal(cfg.ocm, true);
+    assert.equal(cfg.podNetwork, 'Netns');
+    fs.writeFileSync(f, doc('    podNetwork: Bridge\n'));
+    assert.throws(() => loadEnvironmentConfig(f), /ocm\.yaml:7:\d+: .*(Auto|Loopback|Netns)/);
   });
   it('refuses an invalid file with file:line:col messages', () => {
     const f = path.join(dir, 'bad.yaml');

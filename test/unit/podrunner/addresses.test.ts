@@ -28,6 +28,20 @@ describe('podrunner AddressPool', () => {
     pool.close();
   });
 
+  it('the netns network hands out 198.18.<block>.2–253 and ignores what listens on the host', () => {
+    const busy = () => new Set(['198.18.0.2']);
+    const pool = AddressPool.open(path.join(dir, 'n'), locks, busy, 'netns');
+    const ips = Array.from({ length: 252 }, (_, i) => pool.allocate(`ns/p${i}`));
+    assert.equal(ips[0], `198.18.${pool.block}.2`, "the host's listeners are not in the namespace");
+    assert.equal(ips.at(-1), `198.18.${pool.block}.253`, '.254 is the namespace side of the veth');
+    assert.throws(() => pool.allocate('ns/one-more'), /pod address block 198\.18\.\d+\.0\/24 is exhausted/);
+    pool.close();
+    // Switching networks: assignments of the other range are dropped, not handed out.
+    const loop = AddressPool.open(path.join(dir, 'n'), locks);
+    assert.match(loop.allocate('ns/p0'), /^127\.0\.\d+\.\d+$/);
+    loop.close();
+  });
+
   it('persists assignments across a restart', () => {
     fs.mkdirSync(path.join(dir, 'a'));
     const p1 = AddressPool.open(path.join(dir, 'a'), locks);
