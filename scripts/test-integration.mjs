@@ -112,7 +112,7 @@ function runFile(file) {
 // here (a no-op when present) at the lowest CPU priority while the other files run, most of which wait on processes
 // rather than compute; the multicluster files start once it is done. Found missing by a cold .ci/run (2026-12-06):
 // without it the first multicluster file waited for a hub whose pods could not get their binaries.
-const OCM_FILES = /^multicluster\//;
+const OCM_FILES = /^multicluster\/|^manager\/rbac-multicluster\.test\.ts$/;
 // The catalog's own list (src/binaries/catalog.ts, family `ocm`): this script cannot import TypeScript.
 const OCM_BUILD = ['--family', 'ocm'];
 let ocmBuild = Promise.resolve();

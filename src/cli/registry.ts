@@ -79,7 +79,9 @@ export const COMMANDS: CommandEntry[] = [
     summary: 'Install the kokpit manager (CRDs, RBAC, a 2-replica Deployment) into a meta cluster',
     usage:
       'kokpit install [--image IMAGE] [--replicas N] [--timeout 5m] [--no-wait] [--dry-run [-o yaml|json]] [--kubeconfig FILE]\n' +
-      '               [--context NAME]\n\n' +
+      '               [--context NAME] [--with-multicluster]\n\n' +
+      '--with-multicluster: also the multicluster operator (OCM registration) and its grants, as\n' +
+      '`kubectl apply -k config/with-multicluster`; the OCM hub itself comes from `kokpit up --with-ocm`.\n' +
       'Server-side applies config/default (what `kubectl apply -k config/default` applies): the CRDs first, then the\n' +
       'namespace kokpit-system, the ServiceAccount and its least-privilege RBAC, and the manager Deployment (leader\n' +
       'election, /healthz and /readyz probes, /metrics on :8443). Missing permissions are named before anything is\n' +
@@ -128,7 +130,8 @@ export const COMMANDS: CommandEntry[] = [
       'kokpit up [--name N] [--config kokpit.yaml] [--runtime sandbox|kind] [--with-sample] [--detach] [-v]\n' +
       '          [--version V] [--nodes N] [--manager host|in-cluster] [--with-ocm]\n\n' +
       '--with-ocm: the Open Cluster Management hub in the meta cluster, every business cluster a ManagedCluster. kind: the\n' +
-      'manager on the host (the in-cluster one runs no multicluster operator), OCM images from hack/offline-images/ocm-images.sh;\n' +
+      'manager on the host unless --manager in-cluster (its pods then run the multicluster operator, `kokpit install\n' +
+      '--with-multicluster`), OCM images from hack/offline-images/ocm-images.sh;\n' +
       'on a running kind environment it adds the hub and prints how to run the multicluster operator beside its manager.\n' +
       "--version: the meta cluster's Kubernetes version. --nodes N (sandbox): N kwok-simulated nodes in the meta cluster.\n" +
       '--manager in-cluster: the manager as the 2 pods `kokpit install` creates (default on kind; sandbox default: host, in the\n' +

@@ -31,7 +31,15 @@ export interface RenderInstallOptions {
   replicas?: number;
   /** The config/default directory (default: the packaged one). */
   dir?: string;
+  /**
+   * Also the multicluster operator (`--with-multicluster`): config/multicluster's grants, and the manager run with
+   * `--controllers=…,multicluster`, as `kubectl kustomize config/with-multicluster` renders it.
+   */
+  multicluster?: boolean;
 }
+
+/** The manager's controllers with the multicluster operator (config/with-multicluster's patch). */
+export const MULTICLUSTER_CONTROLLERS_ARG = '--controllers=etcd,cluster,machine,rollout,multicluster';
 
 /** Every object of a kustomization directory, in `resources` order (directories recursively). */
 export function readKustomization(dir: string): KubernetesObject[] {
@@ -73,14 +81,18 @@ const kindRank = (o: KubernetesObject) => (KIND_ORDER.includes(o.kind!) ? KIND_O
 
 /** What `kokpit install` applies: config/default with the image and replicas given, in kustomize's order. */
 export function renderInstall(o: RenderInstallOptions = {}): KubernetesObject[] {
-  const objects = readKustomization(o.dir ?? packageDir('config/default')).sort(
-    (a, b) => kindRank(a) - kindRank(b) || objectName(a).localeCompare(objectName(b)),
-  );
+  const objects = [
+    ...readKustomization(o.dir ?? packageDir('config/default')),
+    ...(o.multicluster ? readKustomization(packageDir('config/multicluster')) : []),
+  ].sort((a, b) => kindRank(a) - kindRank(b) || objectName(a).localeCompare(objectName(b)));
   for (const obj of objects) {
     if (obj.kind !== 'Deployment' || obj.metadata?.name !== MANAGER_DEPLOYMENT) continue;
-    const spec = (obj as { spec: { replicas?: number; template: { spec: { containers: Array<{ name: string; image: string }> } } } }).spec;
+    type Container = { name: string; image: string; args?: string[] };
+    const spec = (obj as { spec: { replicas?: number; template: { spec: { containers: Container[] } } } }).spec;
     if (o.replicas !== undefined) spec.replicas = o.replicas;
     if (o.image) spec.template.spec.containers.find((c) => c.name === 'manager')!.image = o.image;
+    if (o.multicluster)
+      spec.template.spec.containers[0].args = [...(spec.template.spec.containers[0].args ?? []), MULTICLUSTER_CONTROLLERS_ARG];
   }
   return objects;
 }

@@ -38,7 +38,7 @@ export interface KindEnvironmentOptions {
   logFile?: string;
   /** `--manager`: in this process (host, the default) or as pods of the kind cluster (in-cluster). */
   manager?: ManagerPlacement;
-  /** `--with-ocm` (host manager only): OCM's images into the node, the hub installed, the multicluster operator run. */
+  /** `--with-ocm`: OCM's images into the node, the hub installed, the multicluster operator run (host or pods). */
   ocm?: boolean;
 }
 
@@ -90,8 +90,6 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
     // The node image's default StorageClass names kokpit's provisioner: hostPath volumes on the node's /var.
     provisioner = await timed('volume provisioner (hostPath on the kind node)', () => startHostPathProvisioner(kc, (l) => o.log.warn(l)));
     const inCluster = o.manager === 'in-cluster';
-    // `kokpit up` refuses the pair first (parseUpArgs); the pods' `kokpit operator` runs no multicluster operator by default.
-    if (o.ocm && inCluster) throw new Error('--with-ocm on kind needs the manager on the host (--manager host)');
     if (o.ocm) await installKindHub(kc, o.name, (l) => o.log.info(l), timed);
     const operators = kindOperators(o.name, o.reservations, path.join(dir, 'backups'), o.ocm);
     const started = inCluster
@@ -171,7 +169,11 @@ async function startInClusterManager(
     loadKindImage({ name: o.name, image, buildHint: MANAGER_IMAGE_BUILD }),
   );
   o.log.info(`${image}: kind load ${how}`);
-  const objects = kindInClusterObjects(renderInstall(), await kindInClusterInput(o.name, path.join(environmentDir(o.name), 'backups')));
+  // With --with-ocm the pods run the multicluster operator too, with its grants (config/with-multicluster).
+  const objects = kindInClusterObjects(
+    renderInstall({ multicluster: !!o.ocm }),
+    await kindInClusterInput(o.name, path.join(environmentDir(o.name), 'backups')),
+  );
   const identity = await timed(`manager as 2 pods of ${MANAGER_NAMESPACE}/kokpit-manager (kokpit install, kind machines and backups)`, () =>
     installInClusterManager(kc, (l) => o.log.info(`[install] ${l}`), undefined, objects),
   );

@@ -19,6 +19,7 @@ import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } f
 import { startNodePortProxy, sandboxHostEndpoint, type NodePortProxy } from './nodeport-proxy';
 import { packageDir } from './assets';
 import { installInClusterManager, type ManagerPlacement } from './in-cluster-manager';
+import { renderInstall } from './install';
 import { startHostPathProvisioner } from './provisioner';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
@@ -140,7 +141,13 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
     });
     const started: { manager?: Manager; identity: string; lostLease: Promise<string> } = inCluster
       ? await timed(`manager as 2 pods of ${MANAGER_NAMESPACE}/kokpit-manager (kokpit install; run by the pod runner)`, async () => ({
-          identity: await installInClusterManager(kc, (l) => o.log.info(`[install] ${l}`)),
+          // With --with-ocm, the manager's pods run the multicluster operator too (config/with-multicluster).
+          identity: await installInClusterManager(
+            kc,
+            (l) => o.log.info(`[install] ${l}`),
+            undefined,
+            renderInstall({ multicluster: !!ocmRoot }),
+          ),
           lostLease: new Promise<string>(() => {}), // the Deployment replaces a pod that dies
         }))
       : await startKokpitManager(timed, kc, operators, o.log).then((m) => ({ ...m, identity: m.manager.identity }));

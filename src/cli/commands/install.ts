@@ -15,6 +15,7 @@ export const installCommand: Command = {
       { name: 'dry-run' },
       { name: 'no-wait' },
       { name: 'timeout', value: true },
+      { name: 'with-multicluster' },
       { name: 'output', short: 'o', value: true, oneOf: ['yaml', 'json', 'name'] },
     ]);
     if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
@@ -25,7 +26,8 @@ export const installCommand: Command = {
     const image = str(p, 'image');
     if (image !== undefined && !/^[^\s:@/][^\s]*$/.test(image)) throw new UsageError(`--image "${image}" is not an image reference`);
     const timeoutMs = parseDuration(str(p, 'timeout') ?? '5m');
-    const objects = renderInstall({ image, replicas });
+    // The multicluster operator (OCM registration) with its grants: config/with-multicluster.
+    const objects = renderInstall({ image, replicas, multicluster: p.flags['with-multicluster'] === true });
     const output = str(p, 'output');
     if (p.flags['dry-run']) {
       if (output === 'yaml') io.out(objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
@@ -58,7 +60,8 @@ export const uninstallCommand: Command = {
     if (p.positionals.length) throw new UsageError(`unexpected argument "${p.positionals[0]}"`);
     const { kc } = metaCluster(p);
     try {
-      await uninstallManager(kc, renderInstall(), { purge: p.flags.purge === true, log: (line) => io.out(line) });
+      // With the multicluster grants: whichever way it was installed, nothing of it is left.
+      await uninstallManager(kc, renderInstall({ multicluster: true }), { purge: p.flags.purge === true, log: (line) => io.out(line) });
     } catch (e) {
       io.err(`kokpit uninstall: ${(e as Error).message}`);
       return EXIT.FAILED;

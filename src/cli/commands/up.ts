@@ -109,7 +109,6 @@ export function parseUpArgs(argv: string[]): UpArgs {
   if (nodes !== undefined && str(p, 'runtime') === 'kind')
     throw new UsageError('--nodes is for the sandbox runtime (kind: add kind Machines to a business cluster)');
   const manager = str(p, 'manager') as UpArgs['manager'];
-  if (manager === 'in-cluster' && p.flags['with-ocm'] === true) throw new UsageError(IN_CLUSTER_OCM);
   const podNetwork = str(p, 'pod-network') as UpArgs['podNetwork'];
   if (podNetwork && str(p, 'runtime') === 'kind')
     throw new UsageError('--pod-network is for the sandbox runtime (kind has its own pod network)');
@@ -128,12 +127,6 @@ export function parseUpArgs(argv: string[]): UpArgs {
     ...(podNetwork ? { podNetwork } : {}),
   };
 }
-
-// The manager's pods run `kokpit operator` with its default operators, which leave out multicluster; the host manager runs it.
-const IN_CLUSTER_OCM =
-  "--with-ocm needs --manager host: the in-cluster manager (`kokpit operator` in the meta cluster's pods) runs no " +
-  'multicluster operator yet, so nothing would register the business clusters with the hub (on kind, --with-ocm ' +
-  'alone puts the manager on the host)';
 
 /** Auto: kind when the Docker engine answers and a recent enough `kind` is on PATH, else the sandbox. Says why. */
 export async function chooseRuntime(
@@ -165,7 +158,6 @@ export const upCommand: Command = {
     const config = given.version ? { ...loaded, kubernetesVersion: given.version } : loaded;
     // kokpit.yaml's metaCluster.ocm means --with-ocm.
     const a: UpArgs = { ...given, withOcm: given.withOcm || config.ocm };
-    if (a.withOcm && a.manager === 'in-cluster') throw new UsageError(`${IN_CLUSTER_OCM} (metaCluster.ocm in ${a.config})`);
     const name = a.name ?? (a.config ? config.name : DEFAULT_ENV_NAME);
     if (a.supervise) return supervise(name, config, a, io);
     // --nodes only means something to the sandbox, so it picks it.
@@ -207,12 +199,15 @@ function kindSettings(name: string, config: LocalEnvironmentConfig): KindSetting
 
 /**
  * Where the manager runs on kind: where it would on a real meta cluster, as its pods (issue 16), unless --manager host;
- * with --with-ocm on the host (the in-cluster manager runs no multicluster operator), said in `note`.
+ * with --with-ocm on the host unless --manager in-cluster asks (the e2e runs OCM on kind with a host manager), said in `note`.
  */
 export function kindManagerPlacement(a: Pick<UpArgs, 'manager' | 'withOcm'>): { manager: 'host' | 'in-cluster'; note?: string } {
   if (a.manager) return { manager: a.manager };
   if (a.withOcm)
-    return { manager: 'host', note: 'Manager: on this host (--with-ocm: the in-cluster manager runs no multicluster operator yet)' };
+    return {
+      manager: 'host',
+      note: 'Manager: on this host (--with-ocm on kind; --manager in-cluster runs the multicluster operator in the manager pods)',
+    };
   return { manager: 'in-cluster' };
 }
 

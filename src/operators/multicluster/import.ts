@@ -382,8 +382,12 @@ export async function worksLeft(meta: KubeConfig, name: string): Promise<Kuberne
   return list.items;
 }
 
-/** --force: delete each work, then drop its finalizers (deleted first, so the agent does not put them back). */
-export async function orphanWorks(meta: KubeConfig, name: string): Promise<void> {
+/**
+ * --force: delete each work, then drop its finalizers (deleted first, so the agent does not put them back).
+ * `deletingOnly` (the multicluster operator's detach, whose ManagedCluster is being deleted: OCM's hub deletes the
+ * cluster's works itself): only works already being deleted are released, so the operator needs no `delete`.
+ */
+export async function orphanWorks(meta: KubeConfig, name: string, o: { deletingOnly?: boolean } = {}): Promise<void> {
   const objects = makeObjectApi(meta);
   for (const w of await worksLeft(meta, name)) {
     const ref = {
@@ -391,7 +395,10 @@ export async function orphanWorks(meta: KubeConfig, name: string): Promise<void>
       kind: 'ManifestWork',
       metadata: { name: w.metadata!.name!, namespace: name },
     };
-    if (!w.metadata?.deletionTimestamp) await new Applier(objects).delete(ref);
+    if (!w.metadata?.deletionTimestamp) {
+      if (o.deletingOnly) continue; // the hub's deletion comes: released on a later pass
+      await new Applier(objects).delete(ref);
+    }
     if (w.metadata?.finalizers?.length)
       await objects.patch(
         { ...ref, metadata: { ...ref.metadata, finalizers: null } } as never,

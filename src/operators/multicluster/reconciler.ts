@@ -280,7 +280,7 @@ export class MulticlusterReconciler {
     if (action.kind === 'delete-managed-cluster') await this.applier.delete(MC_REF(p.mc));
     if (action.kind === 'orphan-works') {
       this.log.warn(`BusinessCluster ${p.c.metadata.namespace}/${p.c.metadata.name}: ${action.condition.message}`);
-      await orphanWorks(this.rt.kc, p.mc);
+      await orphanWorks(this.rt.kc, p.mc, { deletingOnly: true });
     }
     await this.writeCondition(p.c, action.condition);
     return { requeueAfterMs: this.poll.waiting };

@@ -58,6 +58,15 @@ describe('kokpit install: config/default on a real API server', function () {
     assert.deepEqual(renderInstall().map(key), fromKubectl.map(key), "the same order (kustomize's): the namespace before what lives in it");
   });
 
+  it('`kubectl kustomize config/with-multicluster` renders exactly what kokpit install --with-multicluster applies', () => {
+    const text = execFileSync(KUBECTL, ['kustomize', 'config/with-multicluster'], { encoding: 'utf8' });
+    const fromKubectl = parseAllDocuments(text).map((d) => d.toJS() as KubernetesObject);
+    const ours = renderInstall({ multicluster: true });
+    assert.deepEqual(byKey(ours), byKey(fromKubectl));
+    assert.deepEqual(ours.map(key), fromKubectl.map(key));
+    assert.ok(ours.some((o) => o.kind === 'ClusterRole' && o.metadata?.name === 'kokpit-manager-multicluster'));
+  });
+
   it('names what is missing: an unreachable cluster, a permission the user lacks — and applies nothing', async () => {
     const port = await freePort();
     const nowhere = path.join(cp.dir, 'nowhere.kubeconfig');

@@ -77,6 +77,15 @@ export interface MulticlusterEnvOptions {
   clusters: ClusterSpec[];
   /** The multicluster operator's steady pace (default 10 s). */
   steadyMs?: number;
+  /** Every request in the meta API server's audit log, reads too (default: writes only). */
+  auditAll?: boolean;
+  /**
+   * The multicluster operator's credentials (default: the admin's, with the cluster operator): e.g. the manager's
+   * ServiceAccount, made once the hub is installed. It then runs apart from the cluster operator, which stays admin.
+   */
+  multiclusterAs?: (admin: KubeConfig, cp: ControlPlane) => Promise<KubeConfig>;
+  /** How long a detach waits for the agent to clear works (default: the operator's 5 min). */
+  detachTimeoutMs?: number;
 }
 
 export interface MulticlusterEnv {
@@ -102,7 +111,7 @@ export async function startMulticlusterEnv(o: MulticlusterEnvOptions): Promise<M
   const elapsed = () => (Date.now() - t0) / 1000;
   const log = (l: string) => process.stderr.write(`  [+${elapsed().toFixed(1)}s] ${l}\n`);
   const [cp, etcd]: [ControlPlane, PlainEtcd] = await Promise.all([
-    startControlPlane({ controllers: true, audit: true, log: (l) => log(`[controlplane] ${l}`) }),
+    startControlPlane({ controllers: true, audit: o.auditAll ? 'all' : true, log: (l) => log(`[controlplane] ${l}`) }),
     startPlainEtcd(),
   ]);
   const kc = cp.kubeConfig();
@@ -111,7 +120,9 @@ export async function startMulticlusterEnv(o: MulticlusterEnvOptions): Promise<M
   const lbs = new Map<string, Awaited<ReturnType<typeof startLoopbackLB>>>();
   let runner: PodRunner | undefined;
   let manager: Operators | undefined;
+  let multicluster: Operators | undefined;
   const stop = async () => {
+    await multicluster?.stop();
     await manager?.stop();
     for (const lb of lbs.values()) await lb.stop();
     await runner?.stop();
@@ -135,15 +146,19 @@ export async function startMulticlusterEnv(o: MulticlusterEnvOptions): Promise<M
     for (const c of o.clusters)
       lbs.set(c.name, await startLoopbackLB(kc, NS, `kokpit.dev/cluster=${c.name},kokpit.dev/component=apiserver`, 6443));
     const olog = (lvl: string) => (m: string) => log(`[manager] ${lvl} ${m}`);
-    manager = new Operators(
-      kc,
-      [
-        clusterOperator({ hostEndpoint: (c) => lbs.get(c.metadata.name)?.url, waitRequeueMs: 2000 }),
-        multiclusterOperator({ manifestsRoot: ROOT, pollMs: { waiting: 1000, steady: o.steadyMs ?? 10_000 } }),
-      ],
-      { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} },
-    );
+    const mlog = { info: olog('info'), warn: olog('warn'), error: olog('error'), debug: () => {} };
+    const cluster = clusterOperator({ hostEndpoint: (c) => lbs.get(c.metadata.name)?.url, waitRequeueMs: 2000 });
+    const mc = multiclusterOperator({
+      manifestsRoot: ROOT,
+      pollMs: { waiting: 1000, steady: o.steadyMs ?? 10_000 },
+      ...(o.detachTimeoutMs ? { detachTimeoutMs: o.detachTimeoutMs } : {}),
+    });
+    manager = new Operators(kc, o.multiclusterAs ? [cluster] : [cluster, mc], mlog);
     await manager.start();
+    if (o.multiclusterAs) {
+      multicluster = new Operators(await o.multiclusterAs(kc, cp), [mc], mlog);
+      await multicluster.start();
+    }
     for (const c of o.clusters)
       await applyObject(
         objects(),

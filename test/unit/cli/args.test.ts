@@ -53,11 +53,15 @@ describe('cli: flag parsing', () => {
     // kind: OCM with the manager on the host (the in-cluster manager runs no multicluster operator).
     assert.equal(parseUpArgs(['--runtime', 'kind', '--with-ocm']).withOcm, true);
     assert.equal(parseUpArgs(['--runtime', 'kind', '--with-ocm', '--manager', 'host']).manager, 'host');
-    assert.throws(() => parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster', '--with-ocm']), /runs no multicluster operator yet/);
+    // The in-cluster manager runs the multicluster operator with --with-ocm (config/with-multicluster).
+    assert.equal(parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster', '--with-ocm']).manager, 'in-cluster');
     assert.equal(parseUpArgs(['--manager', 'in-cluster']).manager, 'in-cluster');
     assert.equal(parseUpArgs([]).manager, undefined, 'the runtime decides (kind: in-cluster, sandbox: host) unless asked');
     assert.throws(() => parseUpArgs(['--manager', 'pod']), /--manager must be one of in-cluster, host/);
-    assert.throws(() => parseUpArgs(['--manager', 'in-cluster', '--with-ocm']), /--with-ocm needs --manager host/);
+    assert.deepEqual(
+      [parseUpArgs(['--manager', 'in-cluster', '--with-ocm']).manager, parseUpArgs(['--manager', 'in-cluster', '--with-ocm']).withOcm],
+      ['in-cluster', true],
+    );
     assert.equal(parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster']).manager, 'in-cluster');
     // kind Machines from a manager pod: through the host's Docker socket (src/local/kind-in-cluster.ts).
     assert.equal(parseUpArgs(['--runtime', 'kind', '--manager', 'in-cluster', '--with-sample']).manager, 'in-cluster');
@@ -74,7 +78,10 @@ describe('cli: flag parsing', () => {
     assert.deepEqual(kindManagerPlacement({ withOcm: false, manager: 'host' }), { manager: 'host' });
     const ocm = kindManagerPlacement({ withOcm: true });
     assert.equal(ocm.manager, 'host');
-    assert.match(ocm.note ?? '', /on this host \(--with-ocm: the in-cluster manager runs no multicluster operator yet\)/);
+    assert.match(
+      ocm.note ?? '',
+      /on this host \(--with-ocm on kind; --manager in-cluster runs the multicluster operator in the manager pods\)/,
+    );
     assert.deepEqual(kindManagerPlacement({ withOcm: true, manager: 'host' }), { manager: 'host' });
   });
   it('a running kind environment without a multicluster operator is told the command that runs one beside it', () => {

@@ -137,6 +137,32 @@ describe('kokpit install: rendering config/default', () => {
       assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'kokpit-manager', namespace: 'kokpit-system' }]);
   });
 
+  it('--with-multicluster: the multicluster ClusterRole (no wildcard, no RBAC writes) bound to the manager, running the operator', () => {
+    const plain = renderInstall();
+    const objs = renderInstall({ multicluster: true });
+    const extra = objs.filter((o) => !plain.some((p) => p.kind === o.kind && p.metadata?.name === o.metadata?.name));
+    assert.deepEqual(extra.map((o) => `${o.kind}/${o.metadata?.name}`).sort(), [
+      'ClusterRole/kokpit-manager-multicluster',
+      'ClusterRoleBinding/kokpit-manager-multicluster',
+    ]);
+    const role = extra.find((o) => o.kind === 'ClusterRole') as KubernetesObject & { rules: Rule[] };
+    for (const rule of role.rules) {
+      for (const x of [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs]) assert.notEqual(x, '*', JSON.stringify(rule));
+      // Hosted agents share the Roles the hub install made: the operator grants nothing itself (no bind, no escalate).
+      assert.ok(!rule.apiGroups?.includes('rbac.authorization.k8s.io'), JSON.stringify(rule));
+    }
+    const binding = extra.find((o) => o.kind === 'ClusterRoleBinding') as KubernetesObject & { subjects: unknown[] };
+    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'kokpit-manager', namespace: 'kokpit-system' }]);
+    const args = (d: KubernetesObject[]) =>
+      (
+        d.find((o) => o.kind === 'Deployment') as KubernetesObject & {
+          spec: { template: { spec: { containers: Array<{ args: string[] }> } } };
+        }
+      ).spec.template.spec.containers[0].args;
+    assert.equal(args(objs).at(-1), '--controllers=etcd,cluster,machine,rollout,multicluster');
+    assert.ok(!args(plain).some((a) => a.startsWith('--controllers')), 'without it the default controllers (no multicluster)');
+  });
+
   it('refuses bad flags before reading any cluster', async () => {
     assert.equal((await cli(['install', '--replicas', 'two'])).code, 2);
     assert.equal((await cli(['install', '-o', 'yaml'])).code, 2, '-o yaml without --dry-run');

@@ -1,0 +1,111 @@
+// `kokpit up --runtime sandbox --manager in-cluster --with-ocm --with-sample --detach` as a user runs it: the OCM hub
+// in the meta cluster and the manager as the pods `kokpit install --with-multicluster` creates (config/with-multicluster),
+// run by the sandbox's pod runner. Those pods, not the `kokpit up` process, register the sample: its ManagedCluster
+// is written by the multicluster operator's field manager, and `kokpit status` shows it Joined and Available.
+// (RBAC of that operator, both ways: test/integration/manager/rbac-multicluster.test.ts.)
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { waitFor } from '../../../src/controlplane';
+import { loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
+import type { EnvironmentState } from '../../../src/local/state';
+import { FIELD_MANAGER, managedClusterName } from '../../../src/operators/multicluster/names';
+import { mcRef, type MC } from './support';
+
+const BIN = path.resolve('bin/kokpit.js');
+const NAME = 'itest-mc-in-cluster';
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env, timeout: 400_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** Command lines of live processes working under `dir` (a pod's container runs in its pod directory). */
+function commandLines(dir: string): string[] {
+  const out: string[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (stat.split(') ')[1]?.startsWith('Z') || !fs.readlinkSync(`/proc/${d}/cwd`).startsWith(dir)) continue;
+      out.push(fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' '));
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
+}
+
+describe('kokpit up --manager in-cluster --with-ocm (the multicluster operator in the manager pods)', function () {
+  this.timeout(600_000);
+  let root: string;
+  let env: NodeJS.ProcessEnv;
+  const kokpit = (...args: string[]) => run(args, env);
+
+  before(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-mc-in-cluster-'));
+    env = { ...process.env, KOKPIT_FROM_SOURCE: '1', KOKPIT_SANDBOX_DIR: root, XDG_CONFIG_HOME: path.join(root, 'config'), KUBECONFIG: '' };
+  });
+  after(async () => {
+    if (fs.existsSync(path.join(root, NAME))) await kokpit('down', '--name', NAME);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('the manager pods run the multicluster operator: the sample Joined and Available, registered by them', async () => {
+    const t0 = Date.now();
+    const up = await kokpit(
+      'up',
+      '--name',
+      NAME,
+      '--runtime',
+      'sandbox',
+      '--manager',
+      'in-cluster',
+      '--with-ocm',
+      '--with-sample',
+      '--detach',
+    );
+    assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
+    assert.match(up.stdout, /✓ OCM hub .*\(\d+\.\ds\)/);
+    assert.match(up.stdout, /✓ manager as 2 pods of kokpit-system\/kokpit-manager .*\(\d+\.\ds\)/);
+    const operators = commandLines(root).filter((cmd) => cmd.includes(`${BIN} operator --leader-elect`));
+    assert.equal(operators.length, 2, commandLines(root).join('\n'));
+    for (const cmd of operators) assert.match(cmd, /--controllers=etcd,cluster,machine,rollout,multicluster/);
+
+    const status = await waitFor(
+      'kokpit status: the sample JOINED True, AVAILABLE True',
+      async (st) => {
+        const s = await kokpit('status', '--name', NAME);
+        st.lastReason = s.stdout.split('\n').slice(-4).join(' | ');
+        return /default\s+sample\s+\S+\s+v1\.33\.13\s+.*\s+True\s+True\s/.test(s.stdout) ? s : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 3000 },
+    );
+    process.stderr.write(`  sample Joined and Available ${((Date.now() - t0) / 1000).toFixed(1)} s after kokpit up started\n`);
+    assert.match(status.stdout, /Manager: in the cluster: pod kokpit-system\/kokpit-manager-\S+ .*holds the lease/);
+
+    // Written by the multicluster operator, which runs only in the manager pods here (`kokpit up` runs no manager).
+    const state = JSON.parse(fs.readFileSync(path.join(root, NAME, 'environment.json'), 'utf8')) as EnvironmentState;
+    assert.equal(state.managerPlacement, 'in-cluster');
+    const objects = makeObjectApi(loadKubeConfig({ kubeconfigPath: state.kubeconfig }));
+    assert.ok(await readObject<MC>(objects, mcRef(managedClusterName('default', 'sample'))), 'the ManagedCluster');
+    // Its ManagedCluster condition on the BusinessCluster, under the multicluster operator's own field manager.
+    const bc = await readObject(objects, {
+      apiVersion: 'kokpit.dev/v1alpha1',
+      kind: 'BusinessCluster',
+      metadata: { name: 'sample', namespace: 'default' },
+    });
+    assert.ok(
+      bc?.metadata?.managedFields?.some((f) => f.manager === FIELD_MANAGER && f.subresource === 'status'),
+      JSON.stringify(bc?.metadata?.managedFields?.map((f) => `${f.manager}/${f.subresource ?? ''}`)),
+    );
+
+    const down = await kokpit('down', '--name', NAME);
+    assert.equal(down.code, 0, `${down.stdout}\n${down.stderr}`);
+  });
+});
