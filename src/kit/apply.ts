@@ -11,7 +11,7 @@ import {
   type KubernetesObjectApi,
 } from '@kubernetes/client-node';
 import { API_VERSION } from '../api';
-import { applyObject, deleteObject, FIELD_MANAGER, readObject, toKubeApiError, type ObjectRef } from '../kube';
+import { applyObject, deleteObject, FIELD_MANAGER, isConflict, readObject, toKubeApiError, type ObjectRef } from '../kube';
 
 export { FIELD_MANAGER };
 
@@ -87,6 +87,10 @@ export class Applier {
    * copy (e.g. issue again a certificate it has just issued). No ordering of resourceVersions is assumed.
    */
   private readonly written = new Map<string, { obj: KubernetesObject | undefined; cacheVersion: string | undefined }>();
+  /** Objects a create-only apply met though the cache did not hold them (unlabelled, or the cache behind): read from the server. */
+  private readonly presentUncached = new Set<string>();
+  /** Misses taken as absent without a request (`missMeansAbsent`). */
+  assumedAbsent = 0;
 
   constructor(
     private readonly client: KubernetesObjectApi,
@@ -96,8 +100,13 @@ export class Applier {
   /**
    * The object as the cache has it (or this applier wrote it), else from the server. `owned`: the caller only cares
    * about an object it labelled itself (e.g. to prune it), so a miss in a watched kind means absent, with no request.
+   * `missMeansAbsent`: the caller writes what it decides with `ensureAgainst`, create-only for such a miss, so a miss is
+   * taken as absent with no request (a new cluster's objects); one met there after all is read from then on.
    */
-  async read<T extends KubernetesObject>(ref: ObjectRef, opts: { owned?: boolean } = {}): Promise<T | undefined> {
+  async read<T extends KubernetesObject>(
+    ref: ObjectRef,
+    opts: { owned?: boolean; missMeansAbsent?: boolean } = {},
+  ): Promise<T | undefined> {
     if (this.cache?.watches(ref)) {
       const cached = this.cache.get(ref);
       const key = refKey(ref);
@@ -107,27 +116,62 @@ export class Applier {
       // A copy: callers may change what they read, and the cache is shared.
       if (cached) {
         this.cacheHits++;
+        this.presentUncached.delete(key);
         return structuredClone(cached) as T;
       }
       if (opts.owned) return undefined;
+      if (opts.missMeansAbsent && !this.presentUncached.has(key)) {
+        this.assumedAbsent++;
+        return undefined;
+      }
     }
     this.reads++;
     return readObject<T>(this.client, ref);
   }
 
-  /** Applies `desired` unless the live object already matches; returns the live object either way. */
+  /**
+   * Applies `desired` unless the live object already matches; returns the live object either way. A miss in a watched
+   * kind is most often an object that does not exist yet (a new cluster's): it is created by an apply that only
+   * succeeds when nothing is there (one request instead of a read and an apply); when something is there after all
+   * (without the label the watch selects on, or the cache behind) that apply is refused (409) and the object is read
+   * and compared as usual.
+   */
   async ensure<T extends KubernetesObject>(desired: T): Promise<T> {
+    if (this.createOnly(desired as unknown as ObjectRef)) {
+      try {
+        return await this.ensureAgainst(desired, undefined);
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+      }
+    }
     return this.ensureAgainst(desired, await this.read<T>(desired as never));
   }
 
-  /** Like `ensure`, with the live object the caller has just read (undefined: it does not exist). */
+  /**
+   * Like `ensure`, with the live object the caller has just read (undefined: it does not exist). Undefined for a miss
+   * in a watched kind (read with `missMeansAbsent`) is written create-only: an object there after all refuses it with
+   * 409 Conflict, which the caller gets, and from then on that object is read from the server.
+   */
   async ensureAgainst<T extends KubernetesObject>(desired: T, live: T | undefined): Promise<T> {
     if (live && containsDesired(live, stripStatus(desired))) return live;
     const ref = desired as unknown as ObjectRef;
     const before = this.cacheVersion(ref);
-    const stored = await applyObject(this.client, desired, { fieldManager: FIELD_MANAGER, force: true });
+    const onlyIfAbsent = !live && this.createOnly(ref);
+    let stored: T;
+    try {
+      stored = await applyObject(this.client, desired, { fieldManager: FIELD_MANAGER, force: true, onlyIfAbsent });
+    } catch (e) {
+      if (onlyIfAbsent && isConflict(e)) this.presentUncached.add(refKey(ref));
+      throw e;
+    }
     if (before) this.written.set(refKey(ref), { obj: stored, cacheVersion: before.version });
     return stored;
+  }
+
+  /** A watched kind's object the cache does not hold and this applier knows nothing of: written create-only. */
+  private createOnly(ref: ObjectRef): boolean {
+    const key = refKey(ref);
+    return !!this.cache?.watches(ref) && !this.cache.get(ref) && !this.written.has(key) && !this.presentUncached.has(key);
   }
 
   /** Deletes (background propagation); false when it was already gone. */

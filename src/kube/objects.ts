@@ -30,14 +30,22 @@ export interface ApplyOptions {
   /** Take over fields another manager owns (default true: kokpit is the source of truth for what it renders). */
   force?: boolean;
   dryRun?: boolean;
+  /**
+   * Create only: the apply carries a resourceVersion no stored object has (etcd's first write is revision 2), a
+   * precondition, so it creates the object when there is none and is refused with 409 Conflict when there is one.
+   */
+  onlyIfAbsent?: boolean;
 }
+
+/** The resourceVersion precondition of an apply that must not meet an existing object (ApplyOptions.onlyIfAbsent). */
+export const NO_OBJECT_VERSION = '1';
 
 /** Server-side apply: the server merges `obj` as the fields `fieldManager` owns. Returns the object as stored. */
 export async function applyObject<T extends KubernetesObject>(client: KubernetesObjectApi, obj: T, opts: ApplyOptions = {}): Promise<T> {
   refOf(obj);
   // Server-managed metadata must not be part of an apply request.
   const { managedFields: _m, resourceVersion: _rv, uid: _u, creationTimestamp: _c, ...metadata } = obj.metadata ?? {};
-  const body = { ...obj, metadata } as T;
+  const body = { ...obj, metadata: opts.onlyIfAbsent ? { ...metadata, resourceVersion: NO_OBJECT_VERSION } : metadata } as T;
   try {
     return await client.patch(
       body,

@@ -161,9 +161,13 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
     const data = Object.fromEntries(Object.entries(live.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
     return write(secretName, data, live, pick(live.metadata?.annotations, ROTATED_FOR_ANNOTATION));
   };
-  // Every Secret read at once (a new cluster's are all cache misses: one round trip instead of 11 in a row).
+  // Every Secret from the cache; a miss (a new cluster's: all 11) is taken as absent with no request, and what is
+  // issued for it is written create-only, so a Secret there after all (unlabelled) refuses the write and is read and
+  // kept on the next pass (kit Applier: missMeansAbsent).
   const lives = new Map(
-    await Promise.all([...planned.keys()].map(async (n) => [n, await applier.read<SecretObject>(secretRef(c, n))] as const)),
+    await Promise.all(
+      [...planned.keys()].map(async (n) => [n, await applier.read<SecretObject>(secretRef(c, n), { missMeansAbsent: true })] as const),
+    ),
   );
   const read = async (secretName: string) => lives.get(secretName);
 

@@ -530,12 +530,18 @@ export class ClusterReconciler {
     return this.rt.nodesUseServiceEndpoint ? ipEndpoint(p.nodeEndpoint) : undefined;
   }
 
-  /** 6. The apiserver Deployment; the controllers' two are read with it (a new cluster's three reads are cache misses). */
+  /**
+   * 6. The apiserver Deployment; the controllers' two are read with it. A new cluster's three are cache misses, taken
+   * as absent and written create-only (kit Applier: missMeansAbsent).
+   */
   private async apiServerStep(p: Pass): Promise<void> {
     const name = p.c.metadata.name;
     const [api, kcm, sched] = await Promise.all(
       [names.apiServer(name), names.controllerManager(name), names.scheduler(name)].map((n) =>
-        this.metaApplier.read<KubernetesObject>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n, namespace: p.ns } }),
+        this.metaApplier.read<KubernetesObject>(
+          { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: n, namespace: p.ns } },
+          { missMeansAbsent: true },
+        ),
       ),
     );
     p.controllersRead = [kcm, sched];

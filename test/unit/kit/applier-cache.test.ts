@@ -34,7 +34,14 @@ function setup() {
       return structuredClone(o);
     },
     patch: async (o: Obj) => {
-      requests.push(`PATCH ${key(o)}`);
+      // The API server's precondition (seen on a real one): an apply with a resourceVersion creates the object when
+      // there is none, and is refused when there is one at another version.
+      const live = server.get(key(o));
+      if (o.metadata.resourceVersion !== undefined && live && live.metadata.resourceVersion !== o.metadata.resourceVersion) {
+        requests.push(`PATCH ${key(o)} (rv ${o.metadata.resourceVersion}): 409`);
+        throw new ApiException(409, 'Conflict', { code: 409, reason: 'Conflict' }, {});
+      }
+      requests.push(`PATCH ${key(o)}${o.metadata.resourceVersion ? ` (rv ${o.metadata.resourceVersion})` : ''}`);
       const stored = { ...structuredClone(o), metadata: { ...o.metadata, resourceVersion: String(++rv) } };
       server.set(key(o), stored);
       return structuredClone(stored);
@@ -83,6 +90,53 @@ describe('kit: Applier with a watch cache', () => {
     // The watch delivers a newer version (ours, or anyone's after it): the cache is the truth again.
     cached.set('Secret/a', secret('a', '102', 'three'));
     assert.equal((await applier.read<Obj>(secret('a', '', '')))?.data?.v, 'three');
+  });
+
+  it('a miss in a watched kind is created by one apply that only succeeds when nothing is there (no read first)', async () => {
+    const { server, requests, applier } = setup();
+    const created = await applier.ensure(secret('new', '', 'one'));
+    assert.equal(created.data?.v, 'one');
+    assert.deepEqual(requests, ['PATCH Secret/new (rv 1)'], 'one request: the create-only apply');
+    assert.equal(applier.reads, 0);
+    // Read back before the watch delivers it: the applier's own write.
+    assert.equal((await applier.read<Obj>(secret('new', '', '')))?.data?.v, 'one');
+
+    // Something is there after all (not labelled, so not cached): refused, then read, compared and applied as before.
+    requests.length = 0;
+    server.set('Secret/foreign', {
+      ...secret('foreign', '7', 'theirs'),
+      metadata: { name: 'foreign', namespace: 'ns', resourceVersion: '7' },
+    });
+    await applier.ensure(secret('foreign', '', 'ours'));
+    assert.deepEqual(requests, ['PATCH Secret/foreign (rv 1): 409', 'GET Secret/foreign', 'PATCH Secret/foreign']);
+    assert.equal(server.get('Secret/foreign')?.data?.v, 'ours');
+    // Already as desired: the 409, the read, and no write.
+    requests.length = 0;
+    server.set('Secret/same', secret('same', '8', 'x'));
+    await applier.ensure(secret('same', '', 'x'));
+    assert.deepEqual(requests, ['PATCH Secret/same (rv 1): 409', 'GET Secret/same']);
+  });
+
+  it('missMeansAbsent: a miss costs no request; what is decided for it is written create-only, and one there after all is read next', async () => {
+    const { server, requests, cached, applier } = setup();
+    assert.equal(await applier.read(secret('ca', '', ''), { missMeansAbsent: true }), undefined);
+    assert.equal(applier.assumedAbsent, 1);
+    await applier.ensureAgainst(secret('ca', '', 'new-ca'), undefined);
+    assert.deepEqual(requests, ['PATCH Secret/ca (rv 1)']);
+
+    // An unlabelled Secret of the same name: the create-only write is refused, the caller gets the 409 …
+    requests.length = 0;
+    server.set('Secret/old', { ...secret('old', '9', 'kept'), metadata: { name: 'old', namespace: 'ns', resourceVersion: '9' } });
+    assert.equal(await applier.read(secret('old', '', ''), { missMeansAbsent: true }), undefined);
+    await assert.rejects(applier.ensureAgainst(secret('old', '', 'replacement'), undefined), /Conflict|409/);
+    assert.equal(server.get('Secret/old')?.data?.v, 'kept', 'nothing overwritten');
+    // … and the next pass reads it from the server, so it can keep it.
+    assert.equal((await applier.read<Obj>(secret('old', '', ''), { missMeansAbsent: true }))?.data?.v, 'kept');
+    assert.deepEqual(requests, ['PATCH Secret/old (rv 1): 409', 'GET Secret/old']);
+    // Once the cache holds it (labelled by the pass that kept it), the cache answers again.
+    cached.set('Secret/old', secret('old', '10', 'kept'));
+    assert.equal((await applier.read<Obj>(secret('old', '', ''), { missMeansAbsent: true }))?.data?.v, 'kept');
+    assert.equal(requests.length, 2);
   });
 
   it('after a delete the object reads as gone until the cache drops it', async () => {
