@@ -1,8 +1,9 @@
 // "Deploy to Clusters…" and `kokpit deploy`: a YAML file's objects become one Open Cluster Management
 // ManifestWorkReplicaSet whose Placement picks the ManagedClusters by labels. Pure: the callers read the file and the
-// ManagedClusters and apply what this returns. kokpit's hub runs no OCM admission webhooks (see
-// operators/multicluster/render/hub.ts), so the checks OCM's webhook would make (a name on every manifest, no
-// generateName, 500 KiB in all) are made here, with the ones OCM leaves to the agent's apply error.
+// ManagedClusters and apply what this returns. OCM's work webhook, where kokpit's hub runs it (only when installed with
+// webhooks: operators/multicluster/render/hub.ts), judges the ManifestWorks the ManifestWorkReplicaSet controller makes
+// later, not this request, so the checks it would make (a name on every manifest, no generateName, 500 KiB in all) are
+// made here, with the ones OCM leaves to the agent's apply error.
 import { parseAllDocuments } from 'yaml';
 import { OCM_KINDS, OCM_MANIFEST_SIZE_LIMIT, ocmApiVersion, findOcmKind } from '../api/ocm';
 

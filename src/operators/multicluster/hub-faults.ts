@@ -109,3 +109,21 @@ export function describeHubWait(waiting: V1Deployment[], pods: V1Pod[]): string 
     })
     .join(', ');
 }
+
+/**
+ * A webhook server's pod with a loopback address (the sandbox's loopback pod network): Kubernetes gives such an address
+ * no Service endpoint, so the API server could never call the webhook. The sentence installHub throws, or undefined.
+ */
+export function loopbackWebhookPod(webhookDeployments: V1Deployment[], pods: V1Pod[]): string | undefined {
+  for (const d of webhookDeployments)
+    for (const p of podsOf(d, pods)) {
+      const ip = p.status?.podIP;
+      if (ip && /^127\./.test(ip))
+        return (
+          `OCM hub webhooks cannot be reached: pod ${p.metadata?.namespace}/${p.metadata?.name} of ${d.metadata?.name} has the ` +
+          `loopback address ${ip}, and Kubernetes gives loopback addresses no Service endpoints (the sandbox's loopback pod ` +
+          `network). Fix: install the hub without webhooks, or where pods get addresses Services accept`
+        );
+    }
+  return undefined;
+}

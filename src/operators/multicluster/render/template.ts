@@ -1,7 +1,8 @@
 // OCM's manifests are Go templates (text/template, and one Helm chart file). kokpit applies a copy of them
 // (config/ocm/) and expands the few constructs they use here instead of keeping edited copies:
-// `{{ .Name }}` values, `{{ if X }}…{{ else }}…{{ end }}` on a value's truthiness, `{{ range … }}` over the
-// (always empty) label map. Anything else is an error, so a new construct in a future copy is noticed.
+// `{{ .Name }}` and `{{ .Struct.Field }}` values, `{{ if X }}…{{ else }}…{{ end }}` on a value's truthiness,
+// `{{ range … }}` over the (always empty) label map. Anything else is an error, so a new construct in a future copy
+// is noticed.
 import { parseAllDocuments } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
 
@@ -45,7 +46,8 @@ export function expandTemplate(text: string, values: TemplateValues): string {
     } else if (t === 'end') {
       if (!stack.pop()) throw new Error('template: end without if');
     } else if (!on()) continue;
-    else if (/^\.\w+$/.test(t)) {
+    else if (/^\.\w+(?:\.\w+)*$/.test(t)) {
+      // `.A.B` (a field of a struct value, e.g. `.RegistrationWebhook.Port`) is looked up as the key `A.B`.
       const v = values[t.slice(1)];
       if (v === undefined) throw new Error(`template value missing: {{ ${t} }}`);
       out += String(v);

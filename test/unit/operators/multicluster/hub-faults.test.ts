@@ -10,6 +10,7 @@ import {
   decisiveHubFault,
   describeHubFault,
   describeHubWait,
+  loopbackWebhookPod,
   OCM_BUILD_COMMAND,
   podsOf,
   STALE_FAULT_GRACE_MS,
@@ -133,5 +134,30 @@ describe('multicluster: installHub stops at a hub pod that cannot run', () => {
       describeHubWait([deployment(NAME), deployment(work), deployment('other')], pods),
       `${NAME} (pod ${NAME}-7c9f-x1 ContainerCreating: pulling image: building), ${work} (pod w-1 Pending), other (no pod yet)`,
     );
+  });
+});
+
+describe('multicluster: installHub with webhooks where Services get no endpoints', () => {
+  const WEBHOOK = 'cluster-manager-work-webhook';
+  const running = (ip: string) => {
+    const p = pod({ state: { running: { startedAt: new Date() } } }, { app: WEBHOOK });
+    p.status!.podIP = ip;
+    return p;
+  };
+  it("a webhook server's pod with a loopback address (the sandbox's loopback network) stops the wait, saying why", () => {
+    const msg = loopbackWebhookPod([deployment(WEBHOOK)], [running('127.0.3.7')]);
+    assert.match(
+      msg ?? '',
+      /^OCM hub webhooks cannot be reached: pod open-cluster-management-hub\/cluster-manager-work-webhook-7c9f-x1 of /,
+    );
+    assert.match(msg!, /loopback address 127\.0\.3\.7, and Kubernetes gives loopback addresses no Service endpoints/);
+    assert.match(msg!, /Fix: install the hub without webhooks/);
+  });
+  it('an address Services accept, no address yet, or a controller (not a webhook server) on loopback: no fault', () => {
+    assert.equal(loopbackWebhookPod([deployment(WEBHOOK)], [running('198.18.0.5')]), undefined);
+    assert.equal(loopbackWebhookPod([deployment(WEBHOOK)], [pod(waiting('ContainerCreating'), { app: WEBHOOK })]), undefined);
+    const controller = pod({ state: { running: { startedAt: new Date() } } });
+    controller.status!.podIP = '127.0.3.8';
+    assert.equal(loopbackWebhookPod([deployment(WEBHOOK)], [controller]), undefined);
   });
 });

@@ -1,10 +1,13 @@
 // The multicluster operator's pure parts: ManagedCluster names, OCM's Go templates as kokpit expands them, the hub's
-// objects from the copied manifests, a cluster's ManagedCluster and its hosted agent.
+// objects from the copied manifests (with and without OCM's admission webhooks, their certificates), a cluster's
+// ManagedCluster and its hosted agent.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Deployment, V1Service, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import type { BusinessCluster } from '../../../../src/api';
-import { readOcmManifests } from '../../../../src/operators/multicluster/hub';
+import { containsDesired } from '../../../../src/kit';
+import { createCA, issueCert, needsRenewal } from '../../../../src/pki';
+import { planWebhookPKI, readOcmManifests, type WebhookPKI } from '../../../../src/operators/multicluster/hub';
 import { AGENT_USER, managedClusterName } from '../../../../src/operators/multicluster/names';
 import {
   multiclusterOf,
@@ -12,7 +15,14 @@ import {
   renderManagedCluster,
   STATUS_SYNC_INTERVAL,
 } from '../../../../src/operators/multicluster/render/agent';
-import { renderHub } from '../../../../src/operators/multicluster/render/hub';
+import { REGISTRATION_FEATURE_GATES, renderHub, WORK_FEATURE_GATES } from '../../../../src/operators/multicluster/render/hub';
+import {
+  HUB_WEBHOOKS,
+  renderTLSSecret,
+  secretValue,
+  WEBHOOK_CA_SECRET,
+  type SecretObject,
+} from '../../../../src/operators/multicluster/render/hub-webhooks';
 import { expandTemplate } from '../../../../src/operators/multicluster/render/template';
 
 const ROOT = path.resolve(__dirname, '../../../..');
@@ -45,6 +55,8 @@ describe('multicluster: OCM template expansion', () => {
     const t = `a: {{ .A }}\n{{ if .B }}b: yes{{ else }}b: no{{ end }}\n${labels}c`;
     assert.equal(expandTemplate(t, { A: '1', B: false }), 'a: 1\nb: no\nc');
     assert.equal(expandTemplate(t, { A: '1', B: true }), 'a: 1\nb: yes\nc');
+    // A struct's field (the webhook configurations' `{{.RegistrationWebhook.Port}}`), given as its dotted key.
+    assert.equal(expandTemplate('port: {{.RegistrationWebhook.Port}}', { 'RegistrationWebhook.Port': '9443' }), 'port: 9443');
   });
   it('refuses what it does not understand, so a new construct in a future copy is noticed', () => {
     assert.throws(() => expandTemplate('{{ .Missing }}', {}), /value missing: \{\{ \.Missing \}\}/);
@@ -67,6 +79,11 @@ describe('multicluster: the hub from the copied manifests', () => {
         n,
       );
     assert.ok(!kinds.some((k) => /Webhook/.test(k!)));
+    // Not asked for: nothing of the webhooks (their files are read apart from the hub's).
+    assert.deepEqual(
+      objects.filter((o) => /webhook/.test(o.metadata!.name!)).map((o) => `${o.kind} ${o.metadata!.name}`),
+      [],
+    );
     const deployments = objects.filter((o): o is V1Deployment & typeof o => o.kind === 'Deployment').map((d) => d.metadata!.name);
     assert.deepEqual(deployments, [
       'cluster-manager-registration-controller',
@@ -148,5 +165,156 @@ describe('multicluster: a cluster ManagedCluster and its hosted agent', () => {
       ['--status-sync-interval=2s'],
     );
     assert.equal(STATUS_SYNC_INTERVAL, '2s');
+  });
+});
+
+type Obj = KubernetesObject & Record<string, any>;
+const ROOT_MANIFESTS = readOcmManifests(ROOT);
+/** The API server's copy of what was written: the same data, plus metadata the server adds. */
+const stored = (s: SecretObject): SecretObject => ({ ...structuredClone(s), metadata: { ...s.metadata, resourceVersion: '1', uid: 'u' } });
+const liveFrom = (pki: WebhookPKI) => new Map(pki.secrets.map((x) => [x.desired.metadata!.name!, stored(x.desired)]));
+const reader = (m: Map<string, SecretObject>) => async (name: string) => m.get(name);
+
+describe("multicluster: the hub's admission webhooks (webhooks: true)", function () {
+  this.timeout(20_000);
+  let pki: WebhookPKI;
+  let objects: Obj[];
+  before(async () => {
+    pki = await planWebhookPKI(reader(new Map()));
+    objects = renderHub(ROOT_MANIFESTS, { server: 'https://127.0.0.1:6443', caPEM: 'PEM' }, { webhooks: { caPEM: pki.caPEM } }) as Obj[];
+  });
+  const secretOf = (name: string) => pki.secrets.find((x) => x.desired.metadata!.name === name)!.desired;
+  const configs = () => objects.filter((o) => /WebhookConfiguration$/.test(o.kind!)) as (V1ValidatingWebhookConfiguration & Obj)[];
+
+  it("renders OCM v1.0.0's webhook objects, the configurations last (after every Deployment)", () => {
+    const names = (kind: string) =>
+      objects.filter((o) => o.kind === kind && /webhook/.test(o.metadata!.name!)).map((o) => o.metadata!.name);
+    assert.deepEqual(names('ServiceAccount').sort(), ['registration-webhook-sa', 'work-webhook-sa']);
+    assert.deepEqual(names('Service').sort(), ['cluster-manager-registration-webhook', 'cluster-manager-work-webhook']);
+    assert.deepEqual(names('Deployment').sort(), ['cluster-manager-registration-webhook', 'cluster-manager-work-webhook']);
+    assert.deepEqual(names('ClusterRoleBinding').sort(), [
+      'open-cluster-management:cluster-manager-registration:webhook',
+      'open-cluster-management:cluster-manager-work:webhook',
+    ]);
+    assert.deepEqual(
+      configs()
+        .map((c) => `${c.kind} ${c.metadata!.name}`)
+        .sort(),
+      [
+        'MutatingWebhookConfiguration managedclustermutators.admission.cluster.open-cluster-management.io',
+        'ValidatingWebhookConfiguration managedclustersetbindingvalidators.admission.cluster.open-cluster-management.io',
+        'ValidatingWebhookConfiguration managedclustervalidators.admission.cluster.open-cluster-management.io',
+        'ValidatingWebhookConfiguration manifestworkvalidators.admission.work.open-cluster-management.io',
+      ],
+    );
+    const lastDeployment = objects.map((o) => o.kind).lastIndexOf('Deployment');
+    assert.ok(objects.slice(lastDeployment + 1).every((o) => /WebhookConfiguration$/.test(o.kind!)));
+    assert.equal(objects.length - lastDeployment - 1, 4);
+    // failurePolicy as OCM ships it.
+    for (const c of configs()) for (const w of c.webhooks!) assert.equal(w.failurePolicy, 'Fail', c.metadata!.name);
+  });
+
+  it('every caBundle is the CA of the serving Secrets, whose certificates name <service>.<namespace>.svc', () => {
+    const caPem = secretValue(secretOf(WEBHOOK_CA_SECRET), 'tls.crt')!;
+    assert.equal(caPem, pki.caPEM);
+    for (const c of configs())
+      for (const w of c.webhooks!) {
+        assert.equal(Buffer.from(w.clientConfig.caBundle!, 'base64').toString('utf8'), caPem, w.name);
+        const svc = w.clientConfig.service!;
+        const serving = HUB_WEBHOOKS.find((x) => x.service === svc.name)!;
+        const secret = secretOf(serving.secret);
+        assert.equal(secret.type, 'kubernetes.io/tls');
+        const verdict = needsRenewal(secretValue(secret, 'tls.crt'), caPem, {
+          minRemainingDays: 300,
+          requiredDNS: [`${svc.name}.${svc.namespace}.svc`],
+          requiredUsages: ['server'],
+          keyPem: secretValue(secret, 'tls.key'),
+        });
+        assert.deepEqual(verdict, { renew: false }, `${w.name}: ${JSON.stringify(verdict)}`);
+      }
+  });
+
+  it("each configuration's Service and port reach a webhook Deployment's container port, which serves that Service's certificate", () => {
+    for (const c of configs())
+      for (const w of c.webhooks!) {
+        const ref = w.clientConfig.service!;
+        const svc = objects.find((o) => o.kind === 'Service' && o.metadata!.name === ref.name) as V1Service & Obj;
+        assert.ok(svc, `${w.name}: Service ${ref.name}`);
+        assert.equal(svc.metadata!.namespace, ref.namespace);
+        const port = svc.spec!.ports!.find((p) => p.port === ref.port);
+        assert.ok(port, `${w.name}: port ${ref.port} on Service ${ref.name}`);
+        const d = objects.find(
+          (o) =>
+            o.kind === 'Deployment' &&
+            Object.entries(svc.spec!.selector!).every(([k, v]) => (o as V1Deployment).spec!.template.metadata!.labels![k] === v),
+        ) as V1Deployment & Obj;
+        assert.ok(d, `${w.name}: a Deployment selected by Service ${ref.name}`);
+        const pod = d.spec!.template.spec!;
+        const container = pod.containers[0];
+        assert.ok(container.ports!.some((p) => p.containerPort === port.targetPort));
+        const volume = pod.volumes!.find((v) => v.secret)!;
+        assert.equal(volume.secret!.secretName, HUB_WEBHOOKS.find((x) => x.service === ref.name)!.secret);
+        const mount = container.volumeMounts!.find((m) => m.name === volume.name)!;
+        assert.ok(container.args!.includes(`--certdir=${mount.mountPath}`));
+      }
+  });
+
+  it("the servers run OCM's `webhook-server` with the feature gates the controllers get", () => {
+    const args = (name: string) =>
+      (objects.find((o) => o.kind === 'Deployment' && o.metadata!.name === name) as V1Deployment).spec!.template.spec!;
+    const reg = args('cluster-manager-registration-webhook');
+    assert.deepEqual(reg.containers[0].command, ['/registration']);
+    assert.deepEqual(reg.containers[0].args!.slice(0, 3), ['webhook-server', 'port=9443', ...REGISTRATION_FEATURE_GATES]);
+    assert.equal(reg.serviceAccountName, 'registration-webhook-sa');
+    const work = args('cluster-manager-work-webhook');
+    assert.deepEqual(work.containers[0].command, ['/work']);
+    assert.deepEqual(work.containers[0].args!.slice(0, 3), ['webhook-server', 'port=9443', ...WORK_FEATURE_GATES]);
+    assert.equal(work.serviceAccountName, 'work-webhook-sa');
+    const ctrl = args('cluster-manager-registration-controller').containers[0].args!;
+    for (const g of REGISTRATION_FEATURE_GATES) assert.ok(ctrl.includes(g));
+    for (const pod of [reg, work]) {
+      assert.equal(pod.containers[0].readinessProbe!.httpGet!.port, 8000);
+      assert.ok(pod.containers[0].args!.includes('--kubeconfig=/var/run/secrets/hub/kubeconfig'));
+      assert.ok(pod.containers[0].volumeMounts!.some((m) => m.mountPath === '/var/run/secrets/hub'));
+    }
+  });
+
+  it('a second plan re-uses every certificate: the Secrets it would apply equal the live ones (no write)', async () => {
+    const live = liveFrom(pki);
+    const again = await planWebhookPKI(reader(live));
+    assert.deepEqual(again.issued, []);
+    assert.equal(again.caPEM, pki.caPEM);
+    for (const s of again.secrets) assert.ok(containsDesired(s.live, s.desired), s.desired.metadata!.name);
+  });
+
+  it('re-issues what no longer fits: one serving certificate for another name alone; a CA near expiry, with both', async () => {
+    const live = liveFrom(pki);
+    const ca = { certPem: pki.caPEM, keyPem: secretValue(live.get(WEBHOOK_CA_SECRET), 'tls.key')! };
+    const wrong = await issueCert(ca, { commonName: 'x', dnsNames: ['other.svc'], usages: ['server'], validDays: 365 });
+    live.set('work-webhook-serving-cert', stored(renderTLSSecret('work-webhook-serving-cert', wrong)));
+    const one = await planWebhookPKI(reader(live));
+    assert.deepEqual(
+      one.issued.map((i) => i.secret),
+      ['work-webhook-serving-cert'],
+    );
+    assert.match(one.issued[0].reason, /missing DNS SANs cluster-manager-work-webhook\.open-cluster-management-hub\.svc/);
+    assert.equal(one.caPEM, pki.caPEM);
+
+    const later = new Date(Date.now() + 3400 * 24 * 3600 * 1000); // the CA has < 365 days left
+    const all = await planWebhookPKI(reader(liveFrom(pki)), later);
+    assert.deepEqual(
+      all.issued.map((i) => i.secret),
+      [WEBHOOK_CA_SECRET, 'registration-webhook-serving-cert', 'work-webhook-serving-cert'],
+    );
+    assert.notEqual(all.caPEM, pki.caPEM);
+
+    // Another CA's key beside the certificate: a new CA, never a signer that cannot sign.
+    const other = await createCA('other', { validDays: 10 });
+    const swapped = liveFrom(pki);
+    swapped.set(WEBHOOK_CA_SECRET, stored(renderTLSSecret(WEBHOOK_CA_SECRET, { certPem: pki.caPEM, keyPem: other.keyPem })));
+    assert.deepEqual((await planWebhookPKI(reader(swapped))).issued[0], {
+      secret: WEBHOOK_CA_SECRET,
+      reason: 'key does not match the certificate',
+    });
   });
 });
