@@ -117,7 +117,7 @@ describe('kit: Applier with a watch cache', () => {
     assert.deepEqual(requests, ['PATCH Secret/same (rv 1): 409', 'GET Secret/same']);
   });
 
-  it('missMeansAbsent: a miss costs no request; what is decided for it is written create-only, and one there after all is read next', async () => {
+  it('missMeansAbsent: a miss costs no request; what is decided is written create-only; one there after all is read next', async () => {
     const { server, requests, cached, applier } = setup();
     assert.equal(await applier.read(secret('ca', '', ''), { missMeansAbsent: true }), undefined);
     assert.equal(applier.assumedAbsent, 1);
