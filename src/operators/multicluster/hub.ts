@@ -153,7 +153,7 @@ async function podsIn(kc: KubeConfig, deployments: V1Deployment[]): Promise<V1Po
  * A CRD applied as plain JSON (the typed client would drop its x-kubernetes-* extensions: see kube/crds.ts), only when
  * missing or different: read raw too, since the typed model renames those fields and would never compare equal.
  */
-async function ensureCRD(kc: KubeConfig, crd: V1CustomResourceDefinition): Promise<void> {
+export async function ensureCRD(kc: KubeConfig, crd: V1CustomResourceDefinition): Promise<void> {
   const live = await kc
     .makeApiClient(CustomObjectsApi)
     .getClusterCustomObject({

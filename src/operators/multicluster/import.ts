@@ -23,12 +23,13 @@ import { Value } from '@sinclair/typebox/value';
 import type { BusinessCluster } from '../../api';
 import { MulticlusterSpec } from '../../api/business-cluster';
 import { OCM_INSTALL_HINT } from '../../api/ocm';
-import { applyRawCRD, describeKubeError, isNotFound, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
+import { describeKubeError, isNotFound, listObjects, loadKubeConfig, makeObjectApi, toKubeApiError } from '../../kube';
 import { unservedResources } from '../../kube/discovery';
-import { Applier, containsDesired, contentHash } from '../../kit';
+import { Applier, contentHash } from '../../kit';
 import { AGENT_NAMESPACE, agentNames, META_KUBECONFIG_CONFIGMAP, managedClusterName } from './names';
 import { ensureImportedIdentity, IdentityError, importedAgentKubeconfig, removeImportedIdentity } from './imported-identity';
 import { renderAgent, type ManagedClusterObject } from './render/agent';
+import { ensureCRD } from './hub';
 import { crdObjects } from './render/hub';
 import {
   AGENT_PERMISSIONS,
@@ -237,21 +238,7 @@ export async function assertUsable(k: ImportKubeconfig, timeoutMs = 15_000): Pro
 
 /** OCM's agent CRDs in the imported cluster; each only when missing or different (a re-run sends nothing). */
 async function ensureManagedCRDs(k: ImportKubeconfig, files: string[]): Promise<void> {
-  const custom = k.kc.makeApiClient(CustomObjectsApi);
-  for (const crd of crdObjects(files)) {
-    // Read raw (CustomObjectsApi): the typed CRD model renames x-kubernetes-* fields, so it would never compare equal.
-    const live = await custom
-      .getClusterCustomObject({
-        group: 'apiextensions.k8s.io',
-        version: 'v1',
-        plural: 'customresourcedefinitions',
-        name: crd.metadata!.name!,
-      })
-      .catch(() => undefined);
-    // The server omits `preserveUnknownFields: false` (its default), which OCM's files spell out.
-    const { preserveUnknownFields: _p, ...spec } = (crd as V1CustomResourceDefinition).spec;
-    if (!live || !containsDesired(live, { spec })) await applyRawCRD(k.kc, crd as V1CustomResourceDefinition);
-  }
+  for (const crd of crdObjects(files)) await ensureCRD(k.kc, crd as V1CustomResourceDefinition);
 }
 
 /** Every check, then the writes. Returns the ManagedCluster as applied. Nothing is written when a check fails. */

@@ -3,45 +3,20 @@
 // `kokpit operator` processes; they bring the sample to Ready with its kwok Machines; `kokpit status` names the
 // pod that holds the lease; `kokpit down` stops them with everything else.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EnvironmentState } from '../../../src/local/state';
 import { netnsUnavailable } from '../../../src/podrunner/pod-network';
+import { commandLinesUnder, KOKPIT_BIN, runKokpit } from '../../support/kokpit-processes';
 
-const BIN = path.resolve('bin/kokpit.js');
 const NAME = 'itest-in-cluster';
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 400_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-/** Command lines of live processes working under `dir` (a pod's container runs in its pod directory), by pid. */
-function commandLines(dir: string): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (stat.split(') ')[1]?.startsWith('Z') || !fs.readlinkSync(`/proc/${d}/cwd`).startsWith(dir)) continue;
-      out.set(Number(d), fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' '));
-    } catch {
-      /* exited */
-    }
-  }
-  return out;
-}
 
 describe('kokpit up --runtime sandbox --manager in-cluster (the manager as pods of the meta cluster)', function () {
   this.timeout(600_000);
   let root: string;
   let env: NodeJS.ProcessEnv;
-  const kokpit = (...args: string[]) => run(args, env);
+  const kokpit = (...args: string[]) => runKokpit(args, env);
 
   before(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-up-in-cluster-'));
@@ -67,8 +42,8 @@ describe('kokpit up --runtime sandbox --manager in-cluster (the manager as pods 
     assert.match(up.stdout, new RegExp(`manager {7}2 pods of kokpit-system/kokpit-manager .*${state.managerIdentity} leading`));
 
     // The pods' containers: this kokpit's `operator`, bound to their pod addresses (not the host's ports).
-    const operators = [...commandLines(root)].filter(([, cmd]) => cmd.includes(`${BIN} operator --leader-elect`));
-    assert.equal(operators.length, 2, [...commandLines(root).values()].join('\n'));
+    const operators = [...commandLinesUnder(root)].filter(([, cmd]) => cmd.includes(`${KOKPIT_BIN} operator --leader-elect`));
+    assert.equal(operators.length, 2, [...commandLinesUnder(root).values()].join('\n'));
     // Root here: the netns pod network (auto), so the manager pods reach the API server and the business apiservers'
     // NodePorts through the runner's relay, from 198.18.x addresses.
     assert.equal(state.podNetwork, netnsUnavailable() ? 'loopback' : 'netns');
@@ -85,7 +60,7 @@ describe('kokpit up --runtime sandbox --manager in-cluster (the manager as pods 
 
     const down = await kokpit('down', '--name', NAME);
     assert.equal(down.code, 0, `${down.stdout}\n${down.stderr}`);
-    const left = operators.filter(([pid]) => commandLines(root).has(pid));
+    const left = operators.filter(([pid]) => commandLinesUnder(root).has(pid));
     assert.deepEqual(left, [], 'the manager pods stopped with the environment');
   });
 });

@@ -16,17 +16,14 @@ import { applyObject, loadKubeConfig, makeObjectApi, readObject } from '../../..
 import { renderInstall } from '../../../src/local/install';
 import { managedClusterName } from '../../../src/operators/multicluster/names';
 import { buildKubeconfig } from '../../../src/pki';
-import { AuditWrites, type AuditEvent, type AuditMark } from '../../support/audit-writes';
+import { AuditWrites, type AuditMark } from '../../support/audit-writes';
+import { forbiddenRequests, grantedPairs, usedPairs, type Rule } from '../../support/rbac-audit';
 import { readCluster } from '../cluster/support';
 import { mcRef, startMulticlusterEnv, type MC, type MulticlusterEnv } from '../multicluster/support';
 
 const NS = 'mc-rbac';
 const SA_USER = 'system:serviceaccount:kokpit-system:kokpit-manager';
 const ROLE = 'kokpit-manager-multicluster';
-type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
-
-const pairOf = (e: AuditEvent) =>
-  `${e.verb} ${e.objectRef?.apiGroup ?? ''}/${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`;
 
 /** The RBAC `kokpit install --with-multicluster` applies, then a kubeconfig of its ServiceAccount (a TokenRequest token). */
 async function asManagerServiceAccount(admin: KubeConfig, cp: ControlPlane): Promise<KubeConfig> {
@@ -137,28 +134,12 @@ describe('manager RBAC for the multicluster operator (config/multicluster): leas
   it('no request of the ServiceAccount was forbidden, and every pair the multicluster ClusterRole grants was used', async () => {
     const requests = await audit.requestsSince(start, { user: SA_USER });
     assert.ok(requests.length > 20, `${requests.length} requests of ${SA_USER}`);
-    const forbidden = requests.filter(
-      (e) => e.responseStatus?.code === 403 || e.annotations?.['authorization.k8s.io/decision'] === 'forbid',
-    );
-    assert.deepEqual(
-      forbidden.map((e) => `${pairOf(e)} ${e.objectRef?.namespace ?? ''} ${e.requestURI}`),
-      [],
-      'forbidden requests of the multicluster operator',
-    );
-    // A server-side apply that creates its object is a patch answered 201, authorized as create too.
-    const used = new Set(
-      requests
-        .filter((e) => e.objectRef?.resource)
-        .flatMap((e) =>
-          e.verb === 'patch' && e.responseStatus?.code === 201 ? [pairOf(e), pairOf({ ...e, verb: 'create' })] : [pairOf(e)],
-        ),
-    );
+    assert.deepEqual(forbiddenRequests(requests), [], 'forbidden requests of the multicluster operator');
+    const used = usedPairs(requests);
     const role = renderInstall({ multicluster: true }).find(
       (o) => o.kind === 'ClusterRole' && o.metadata?.name === ROLE,
     ) as KubernetesObject & { rules: Rule[] };
-    const granted = role.rules.flatMap((r) =>
-      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${v} ${g}/${res}`))),
-    );
+    const granted = [...grantedPairs(role.rules)];
     env.log(`${requests.length} requests of ${SA_USER}; used: ${[...used].sort().join(', ')}`);
     assert.deepEqual(granted.filter((p) => !used.has(p)).sort(), [], 'granted by kokpit-manager-multicluster but never used');
   });

@@ -43,7 +43,8 @@ import { startNodePortProxy, type NodePortProxy } from '../../../src/local/nodep
 import { startHostPathProvisioner } from '../../../src/local/provisioner';
 import { sampleBusinessCluster, waitClusterReady } from '../../../src/local/sample';
 import { controlRollout } from '../../../src/actions/rollout-actions';
-import { AuditWrites, type AuditEvent, type AuditMark } from '../../support/audit-writes';
+import { AuditWrites, type AuditMark } from '../../support/audit-writes';
+import { forbiddenRequests, grantedPairs, usedPairs, type Rule } from '../../support/rbac-audit';
 
 const NS = 'rbac';
 const SA_USER = 'system:serviceaccount:kokpit-system:kokpit-manager';
@@ -52,18 +53,7 @@ const FROM = 'v1.32.0';
 const TO = 'v1.33.13';
 const log = (l: string) => process.stderr.write(`  ${l}\n`);
 
-type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 type Obj = KubernetesObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> & { phase?: string } };
-
-/** `verb group/resource[/sub]` of every pair the rules grant (RBAC has no wildcards here; the unit test checks). */
-export function grantedPairs(rules: Rule[]): Set<string> {
-  const out = new Set<string>();
-  for (const r of rules) for (const g of r.apiGroups) for (const res of r.resources) for (const v of r.verbs) out.add(`${v} ${g}/${res}`);
-  return out;
-}
-
-const pairOf = (e: AuditEvent) =>
-  `${e.verb} ${e.objectRef?.apiGroup ?? ''}/${e.objectRef?.resource}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ''}`;
 
 /** A kubeconfig for the ServiceAccount: the API server's CA and a token from the TokenRequest API. */
 async function serviceAccountKubeConfig(cp: ControlPlane): Promise<{ kc: KubeConfig; file: string }> {
@@ -658,22 +648,9 @@ describe('manager RBAC (config/rbac): least privilege, proven by the audit log',
   it('no request of the ServiceAccount was forbidden, and every granted verb/resource was used', async () => {
     const requests = await audit.requestsSince(start, { user: SA_USER });
     assert.ok(requests.length > 100, `${requests.length} requests of ${SA_USER}`);
-    const forbidden = requests.filter(
-      (e) => e.responseStatus?.code === 403 || e.annotations?.['authorization.k8s.io/decision'] === 'forbid',
-    );
-    assert.deepEqual(
-      forbidden.map((e) => `${pairOf(e)} ${e.objectRef?.namespace ?? ''} ${e.requestURI}`),
-      [],
-      'forbidden requests of the manager',
-    );
-    // A server-side apply that creates its object is a patch answered 201, authorized as create too.
-    const used = new Set(
-      requests
-        .filter((e) => e.objectRef?.resource)
-        .flatMap((e) =>
-          e.verb === 'patch' && e.responseStatus?.code === 201 ? [pairOf(e), pairOf({ ...e, verb: 'create' })] : [pairOf(e)],
-        ),
-    );
+    const forbidden = forbiddenRequests(requests);
+    assert.deepEqual(forbidden, [], 'forbidden requests of the manager');
+    const used = usedPairs(requests);
     // The roles bound to the manager's ServiceAccount (kokpit-metrics-reader is for scrapers, not the manager).
     const installed = renderInstall();
     const bound = new Set(

@@ -4,7 +4,6 @@
 // is written by the multicluster operator's field manager, and `kokpit status` shows it Joined and Available.
 // (RBAC of that operator, both ways: test/integration/manager/rbac-multicluster.test.ts.)
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,39 +12,15 @@ import { loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
 import type { EnvironmentState } from '../../../src/local/state';
 import { FIELD_MANAGER, managedClusterName } from '../../../src/operators/multicluster/names';
 import { mcRef, type MC } from './support';
+import { commandLinesUnder, KOKPIT_BIN, runKokpit } from '../../support/kokpit-processes';
 
-const BIN = path.resolve('bin/kokpit.js');
 const NAME = 'itest-mc-in-cluster';
-
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 400_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-/** Command lines of live processes working under `dir` (a pod's container runs in its pod directory). */
-function commandLines(dir: string): string[] {
-  const out: string[] = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      if (stat.split(') ')[1]?.startsWith('Z') || !fs.readlinkSync(`/proc/${d}/cwd`).startsWith(dir)) continue;
-      out.push(fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' '));
-    } catch {
-      /* exited */
-    }
-  }
-  return out;
-}
 
 describe('kokpit up --manager in-cluster --with-ocm (the multicluster operator in the manager pods)', function () {
   this.timeout(600_000);
   let root: string;
   let env: NodeJS.ProcessEnv;
-  const kokpit = (...args: string[]) => run(args, env);
+  const kokpit = (...args: string[]) => runKokpit(args, env);
 
   before(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-mc-in-cluster-'));
@@ -73,8 +48,8 @@ describe('kokpit up --manager in-cluster --with-ocm (the multicluster operator i
     assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
     assert.match(up.stdout, /✓ OCM hub .*\(\d+\.\ds\)/);
     assert.match(up.stdout, /✓ manager as 2 pods of kokpit-system\/kokpit-manager .*\(\d+\.\ds\)/);
-    const operators = commandLines(root).filter((cmd) => cmd.includes(`${BIN} operator --leader-elect`));
-    assert.equal(operators.length, 2, commandLines(root).join('\n'));
+    const operators = [...commandLinesUnder(root).values()].filter((cmd) => cmd.includes(`${KOKPIT_BIN} operator --leader-elect`));
+    assert.equal(operators.length, 2, [...commandLinesUnder(root).values()].join('\n'));
     for (const cmd of operators) assert.match(cmd, /--controllers=etcd,cluster,machine,rollout,multicluster/);
 
     const status = await waitFor(
