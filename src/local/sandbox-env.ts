@@ -129,8 +129,11 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
     // The OCM manifests beside the code: config/ocm and schemas/ocm under the package root.
     const ocmRoot = o.ocm ? path.dirname(path.dirname(packageDir('config/ocm'))) : undefined;
     if (ocmRoot)
-      await timed('OCM hub (registration and placement controllers)', () =>
-        installHub(kc, { manifests: readOcmManifests(ocmRoot), log: (l) => o.log.info(l) }),
+      await timed(
+        `OCM hub (registration, placement and work controllers${runner!.podNetwork === 'netns' ? '; admission webhooks' : ''})`,
+        () =>
+          // OCM's admission webhooks where Services have endpoints: the netns pod network (each pod in its own namespace).
+          installHub(kc, { manifests: readOcmManifests(ocmRoot), webhooks: runner!.podNetwork === 'netns', log: (l) => o.log.info(l) }),
       );
     const operators = kokpitOperators({
       etcd: { resolver: podIPResolver, backupRoot: path.join(dir, 'backups'), unsafeNoFsync: true },

@@ -16,7 +16,7 @@ interface Persisted {
 
 const FIRST_HOST = 2; // .1 is the block's "node" address (127.0.0.1 is localhost)
 const LAST_HOST = 254;
-const LAST_HOST_NETNS = 253; // .254 is the namespace's own interface address (pod-network.ts)
+const LAST_HOST_NETNS = 249; // .250–.254 are the bridge's: the relay's addresses (pod-network.ts)
 
 function pidAlive(pid: number): boolean {
   try {

@@ -1,21 +1,26 @@
-// The `netns` pod network: pods get addresses Kubernetes accepts (198.18.<block>.2–253, RFC 2544's benchmarking
+// The `netns` pod network: pods get addresses Kubernetes accepts (198.18.<block>.2–249, RFC 2544's benchmarking
 // range, which no real network routes) instead of 127.x loopback addresses, which the endpoint controllers reject
 // ("may not be in the loopback range"). So Services get endpoints, and the API server reaches webhooks and
 // aggregated APIs behind them (with --enable-aggregator-routing: it dials the endpoints, there is no kube-proxy).
 //
-// How: one network namespace per runner, created here and held by a `sleep` child of the runner (PR_SET_PDEATHSIG:
-// it dies with the runner, and the namespace and its veth with the last process in it, so a SIGKILLed runner leaks
-// nothing). A veth pair joins it to the host: `kokpit<block>` (198.18.<block>.1/24) on the host side, `eth0`
-// (198.18.<block>.254/24, and each pod's address as a /32) inside. Host processes (the API server, the operators,
-// the NodePort proxy, probes) reach pod IPs over it; the namespace has no default route, so nothing a pod sends
-// can leave the machine. Inside, pods see their own loopback, so what they reach on the host's loopback (the
-// meta API server, a node port) goes through a relay: a process in the namespace listens on the same address and
-// port there and hands each connection over a Unix socket (sockets in the file system cross network namespaces)
-// to the runner, which connects to the address on the host. Pods keep using the same URLs and certificates.
+// How, as a CNI bridge plugin lays it out: every pod gets a network namespace of its own (its own ports, as in
+// Kubernetes), joined by a veth pair to a bridge `br0` in the runner's own namespace; that namespace is joined to the
+// host by another veth, `kokpit<block>` (198.18.<block>.1/24) on the host side, in the bridge too. So the host and
+// every pod share one segment, 198.18.<block>.0/24: host processes (the API server, the operators, the NodePort proxy,
+// probes) reach pod IPs, and pods each other, with no routing or forwarding; there is no default route anywhere in
+// it, so nothing a pod sends can leave the machine. Each namespace is held by a `sleep` child of the runner with a
+// parent-death signal, so a SIGKILLed runner leaks nothing: a namespace goes with its last process, a veth with it.
+// A pod's own loopback is its own, so what it reaches on the host's loopback (the meta API server, a node port) goes
+// through a relay: one process in the bridge namespace listens on the bridge's addresses (198.18.<block>.254 for the
+// first host address relayed, .253 for the next, down to .250) and hands
+// each connection over a Unix socket (sockets in the file system cross network namespaces) to the runner, which
+// connects to the address on the host; in each pod namespace a DNAT rule sends that host address and port to the
+// relay (route_localnet, and SNAT to the pod's address for the way back). Pods keep using the same URLs and
+// certificates.
 //
-// Written by hand: no library creates network namespaces, and `ip`/`nsenter` (iproute2, util-linux) are the
-// maintained tools for it; the relay is 20 lines of `net`. Needs root (CAP_NET_ADMIN). The `loopback` network
-// (addresses.ts) stays the default and needs no privileges.
+// Written by hand: no library creates network namespaces, and `ip`, `nsenter` and `iptables` are the maintained
+// tools for it; the relay is 20 lines of `net`. Needs root (CAP_NET_ADMIN). The `loopback` network (addresses.ts)
+// stays the default without root and needs no privileges.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -26,17 +31,21 @@ export type PodNetworkMode = 'loopback' | 'netns';
 
 /** The pod address range of a block in the netns network. */
 export const netnsPrefix = (block: number) => `198.18.${block}.`;
-/** Pod IPs of the netns network (any block). */
+/** How many host addresses the relay can stand in for: 198.18.<block>.250–254, above the pods' range (addresses.ts). */
+export const RELAY_ADDRESSES = 5;
+/** Pod IPs of the netns network (any block): .2–.249; .1 is the host's, .250–.254 the relay's. */
 export const isNetnsPodIP = (ip: string | undefined) => !!ip && /^198\.18\.\d{1,3}\.\d{1,3}$/.test(ip);
 
 export interface NetnsPodNetwork {
-  /** Path to enter with `nsenter --net=`. */
+  /** The bridge namespace (the runner's own). */
   readonly netnsPath: string;
   /** The host side's interface. */
   readonly hostInterface: string;
-  /** Puts a pod's address on the namespace's interface (idempotent). */
-  addAddress(ip: string): void;
-  /** The relay listens on host:port inside the namespace and connects to it on the host (idempotent); resolves once it listens. */
+  /** A namespace of the pod's own, `ip` on the bridge and the relayed addresses routed to the relay; resolves with its path. */
+  addPod(key: string, ip: string): Promise<string>;
+  /** The pod is gone: its namespace goes with its last process. */
+  removePod(key: string): void;
+  /** `host:port` on the host, reached from every pod at the same address through the relay (idempotent); resolves once it listens. */
   relay(host: string, port: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -67,21 +76,22 @@ export function overlappingRoutes(routes: Array<{ dst: string; dev?: string }>, 
     .map((r) => `${r.dst}${r.dev ? ` dev ${r.dev}` : ''}`);
 }
 
-// The relay inside the namespace: reads "host port" lines on stdin, listens there, and pipes each connection to
-// <dir>/<host>_<port>.sock. Prints "listening host port" (or "failed …") per line, for the runner to wait on.
+// The relay in the bridge namespace: reads "host port address" lines on stdin, listens on that bridge address and
+// port, and pipes each connection to <dir>/<host>_<port>.sock. Prints "listening host port" (or "failed …") per line, for
+// the runner to wait on.
 const RELAY_JS = `
 const net = require('node:net'), path = require('node:path'), dir = process.argv[1];
 let buf = '';
 process.stdin.on('data', (d) => {
   buf += d; let i;
   while ((i = buf.indexOf('\\n')) >= 0) {
-    const [host, port] = buf.slice(0, i).trim().split(' '); buf = buf.slice(i + 1);
+    const [host, port, listenOn] = buf.slice(0, i).trim().split(' '); buf = buf.slice(i + 1);
     const server = net.createServer((c) => {
       const u = net.connect(path.join(dir, host + '_' + port + '.sock'));
       c.pipe(u).pipe(c); c.on('error', () => u.destroy()); u.on('error', () => c.destroy());
     });
     server.on('error', (e) => console.log('failed ' + host + ' ' + port + ' ' + e.message));
-    server.listen(Number(port), host, () => console.log('listening ' + host + ' ' + port));
+    server.listen(Number(port), listenOn, () => console.log('listening ' + host + ' ' + port));
   }
 });
 process.stdin.on('end', () => process.exit(0));
@@ -104,19 +114,48 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs = 50
 /** Why the netns network cannot run here, or undefined when it can. */
 export function netnsUnavailable(): string | undefined {
   if (process.platform !== 'linux') return 'network namespaces are Linux-only';
-  if (process.getuid?.() !== 0) return 'it needs root (CAP_NET_ADMIN) to create a network namespace and a veth pair';
-  for (const tool of ['ip', 'nsenter', 'unshare']) {
+  if (process.getuid?.() !== 0) return 'it needs root (CAP_NET_ADMIN) to create network namespaces and veth pairs';
+  for (const [tool, pkg] of [
+    ['ip', 'iproute2'],
+    ['nsenter', 'util-linux'],
+    ['unshare', 'util-linux'],
+    ['iptables', 'iptables'],
+  ]) {
     const r = spawnSync(tool, ['--version'], { encoding: 'utf8' });
-    if (r.error) return `\`${tool}\` is not installed (${tool === 'ip' ? 'iproute2' : 'util-linux'})`;
+    if (r.error) return `\`${tool}\` is not installed (${pkg})`;
   }
   return undefined;
 }
 
-/* eslint-disable-next-line max-lines-per-function -- the namespace, its veth and its relay are made in order and undone together */
+/** A new network namespace, held by a `sleep` that dies with this process; resolves once it is there. */
+async function holdNamespace(children: Set<ChildProcess>): Promise<{ proc: ChildProcess; path: string }> {
+  const [hf, ha] = dieWithUs('unshare', ['--net', '--', 'sleep', 'infinity']);
+  const proc = spawn(hf, ha, { stdio: 'ignore' });
+  children.add(proc);
+  proc.on('error', () => {});
+  proc.on('exit', () => children.delete(proc));
+  const path = `/proc/${proc.pid}/ns/net`;
+  const own = fs.readlinkSync('/proc/self/ns/net');
+  // setpriv and unshare exec in place: the pid is the sleep's once unshare has run.
+  await until('no network namespace', () => {
+    try {
+      return fs.readlinkSync(path) !== own ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  return { proc, path };
+}
+
+/** Commands run in a namespace with one `nsenter` and a shell (each stops the script when it fails). */
+const inNamespace = (nsPath: string, script: string[]) => run('nsenter', [`--net=${nsPath}`, '--', '/bin/sh', '-ec', script.join('\n')]);
+
+/* eslint-disable-next-line max-lines-per-function -- the namespaces, veths and the relay are made in order and undone together */
 export async function openNetnsPodNetwork(opts: { block: number; log: (line: string) => void }): Promise<NetnsPodNetwork> {
   const why = netnsUnavailable();
   if (why) throw new Error(`the netns pod network is not available: ${why}; use the loopback pod network`);
   const prefix = netnsPrefix(opts.block);
+  const bridgeIP = `${prefix}254`;
   const hostInterface = `kokpit${opts.block}`;
   // A namespace left by a runner whose pods outlived it would still hold this interface: take it over.
   spawnSync('ip', ['link', 'del', hostInterface], { encoding: 'utf8' });
@@ -124,63 +163,102 @@ export async function openNetnsPodNetwork(opts: { block: number; log: (line: str
   const taken = overlappingRoutes(routes, `${prefix}0/24`, hostInterface);
   if (taken.length) throw new Error(`the netns pod network's range ${prefix}0/24 is routed on this machine already (${taken.join(', ')})`);
 
-  const children: ChildProcess[] = [];
+  const children = new Set<ChildProcess>();
   let socketDir: string | undefined;
   const servers: net.Server[] = [];
   const kill = () => children.forEach((c) => c.kill('SIGKILL'));
   try {
-    const [hf, ha] = dieWithUs('unshare', ['--net', '--', 'sleep', 'infinity']);
-    const holder = spawn(hf, ha, { stdio: 'ignore' });
-    children.push(holder);
-    holder.on('error', () => {});
-    const netnsPath = `/proc/${holder.pid}/ns/net`;
-    const own = fs.readlinkSync('/proc/self/ns/net');
-    // setpriv and unshare exec in place: the pid is the sleep's once unshare has run.
-    await until('no network namespace', () => {
-      try {
-        return fs.readlinkSync(netnsPath) !== own ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    });
-    const inNs = (...args: string[]) => run('nsenter', [`--net=${netnsPath}`, '--', ...args]);
-    run('ip', ['link', 'add', hostInterface, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(holder.pid)]);
+    const bridge = await holdNamespace(children);
+    run('ip', ['link', 'add', hostInterface, 'type', 'veth', 'peer', 'name', 'uplink', 'netns', String(bridge.proc.pid)]);
     run('ip', ['addr', 'add', `${prefix}1/24`, 'dev', hostInterface]);
     run('ip', ['link', 'set', hostInterface, 'up']);
-    inNs('ip', 'link', 'set', 'lo', 'up');
-    inNs('ip', 'link', 'set', 'eth0', 'up');
-    inNs('ip', 'addr', 'add', `${prefix}254/24`, 'dev', 'eth0');
-    // Before any pod IP is dialled: the host must send the range into the namespace, never to its default route.
+    inNamespace(bridge.path, [
+      'ip link set lo up',
+      'ip link add br0 type bridge',
+      'ip link set uplink master br0',
+      'ip link set uplink up',
+      `ip addr add ${bridgeIP}/24 dev br0`,
+      'ip link set br0 up',
+    ]);
+    // Before any pod IP is dialled: the host must send the range into the bridge, never to its default route.
     const via = run('ip', ['-4', 'route', 'get', `${prefix}2`]);
     if (!new RegExp(`\\bdev ${hostInterface}\\b`).test(via)) throw new Error(`${prefix}2 is not routed to ${hostInterface}: ${via.trim()}`);
 
     // Short (a Unix socket's path has 108 bytes) and private: only the runner and the relay connect.
     socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-relay-'));
     const sockets = socketDir;
-    const [rf, ra] = dieWithUs('nsenter', [`--net=${netnsPath}`, '--', process.execPath, '-e', RELAY_JS, sockets]);
+    const [rf, ra] = dieWithUs('nsenter', [`--net=${bridge.path}`, '--', process.execPath, '-e', RELAY_JS, sockets]);
     const relay = spawn(rf, ra, { stdio: ['pipe', 'pipe', 'pipe'] });
-    children.push(relay);
+    children.add(relay);
     relay.on('error', () => {});
     let relayOut = '';
     relay.stdout!.on('data', (d: Buffer) => (relayOut += d.toString()));
     relay.stderr!.on('data', (d: Buffer) => (relayOut += d.toString()));
-    const relayed = new Set<string>();
+    const relayed = new Map<string, { host: string; port: number }>();
+    const pods = new Map<string, { proc: ChildProcess; path: string }>();
     let closing = false;
-    opts.log(`pod network: namespace ${netnsPath}, ${hostInterface} ${prefix}1/24 ↔ eth0, pods ${prefix}2–253`);
+    let vethSeq = 0;
     relay.on('exit', (code, signal) => {
       if (!closing) opts.log(`pod network: the relay exited (${signal ?? code}): ${relayOut.trim()}`);
     });
+    // The relay's address for each host address (127.0.0.1, the node's 127.0.<block>.1, …): the bridge's own (.254),
+    // then .253 and down, so the same port on two of them maps to two listeners. The pod range ends below (addresses.ts).
+    const listenIPs = new Map<string, string>();
+    const listenOf = (host: string) => {
+      let ip = listenIPs.get(host);
+      if (!ip) {
+        if (listenIPs.size >= RELAY_ADDRESSES)
+          throw new Error(
+            `pod network: at most ${RELAY_ADDRESSES} host addresses are relayed (${[...listenIPs.keys()].join(', ')}), not ${host}`,
+          );
+        ip = `${prefix}${254 - listenIPs.size}`;
+        if (ip !== bridgeIP) inNamespace(bridge.path, [`ip addr add ${ip}/24 dev br0`]);
+        listenIPs.set(host, ip);
+      }
+      return ip;
+    };
+    // Output to a relayed host address goes to the relay; from the pod's address, so the answer finds its way back.
+    const dnat = (r: { host: string; port: number }) =>
+      `iptables -t nat -A OUTPUT -d ${r.host}/32 -p tcp --dport ${r.port} -j DNAT --to-destination ${listenOf(r.host)}:${r.port}`;
+    opts.log(
+      `pod network: bridge ${bridge.path}, ${hostInterface} ${prefix}1/24 ↔ br0 ${bridgeIP}, pods ${prefix}2–249 each in its own namespace`,
+    );
     return {
-      netnsPath,
+      netnsPath: bridge.path,
       hostInterface,
-      addAddress(ip) {
-        const r = spawnSync('nsenter', [`--net=${netnsPath}`, '--', 'ip', 'addr', 'add', `${ip}/32`, 'dev', 'eth0'], { encoding: 'utf8' });
-        if (r.status !== 0 && !/File exists/.test(r.stderr)) throw new Error(`pod network: adding ${ip}: ${r.stderr.trim()}`);
+      async addPod(key, ip) {
+        const existing = pods.get(key);
+        if (existing) return existing.path;
+        const pod = await holdNamespace(children);
+        try {
+          const veth = `kp${opts.block}x${++vethSeq}`;
+          inNamespace(bridge.path, [
+            `ip link add ${veth} type veth peer name eth0 netns ${pod.proc.pid}`,
+            `ip link set ${veth} master br0 up`,
+          ]);
+          inNamespace(pod.path, [
+            'ip link set lo up',
+            'ip link set eth0 up',
+            `ip addr add ${ip}/24 dev eth0`,
+            'echo 1 > /proc/sys/net/ipv4/conf/all/route_localnet',
+            `iptables -t nat -A POSTROUTING -s 127.0.0.0/8 -o eth0 -j SNAT --to-source ${ip}`,
+            ...[...relayed.values()].map(dnat),
+          ]);
+        } catch (e) {
+          pod.proc.kill('SIGKILL');
+          throw e;
+        }
+        pods.set(key, pod);
+        return pod.path;
+      },
+      removePod(key) {
+        pods.get(key)?.proc.kill('SIGKILL');
+        pods.delete(key);
       },
       async relay(host, port) {
         const key = `${host}_${port}`;
         if (!relayed.has(key)) {
-          relayed.add(key);
+          relayed.set(key, { host, port });
           const sock = path.join(sockets, `${key}.sock`);
           fs.rmSync(sock, { force: true });
           const server = net.createServer((c) => {
@@ -191,12 +269,18 @@ export async function openNetnsPodNetwork(opts: { block: number; log: (line: str
           });
           await new Promise<void>((resolve, reject) => server.once('error', reject).listen(sock, resolve));
           servers.push(server);
-          relay.stdin!.write(`${host} ${port}\n`);
+          relay.stdin!.write(`${host} ${port} ${listenOf(host)}\n`);
+          for (const [podKey, pod] of pods)
+            try {
+              inNamespace(pod.path, [dnat({ host, port })]);
+            } catch (e) {
+              opts.log(`pod network: relaying ${host}:${port} for pod ${podKey}: ${(e as Error).message}`);
+            }
         }
         const failed = new RegExp(`^failed ${host} ${port} (.*)$`, 'm');
-        await until(`the relay does not listen on ${host}:${port} (${relayOut.trim() || 'no output'})`, () => {
+        await until(`the relay does not listen for ${host}:${port} (${relayOut.trim() || 'no output'})`, () => {
           const f = failed.exec(relayOut);
-          if (f) throw new Error(`pod network: the relay cannot listen on ${host}:${port} in the namespace: ${f[1]}`);
+          if (f) throw new Error(`pod network: the relay cannot listen on ${listenOf(host)}:${port} for ${host}:${port}: ${f[1]}`);
           return relayOut.includes(`listening ${host} ${port}\n`) ? true : undefined;
         });
       },
@@ -204,7 +288,7 @@ export async function openNetnsPodNetwork(opts: { block: number; log: (line: str
         closing = true;
         relay.stdin!.end();
         kill();
-        await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+        await Promise.all(servers.map((srv) => new Promise((r) => srv.close(r))));
         spawnSync('ip', ['link', 'del', hostInterface], { encoding: 'utf8' });
         fs.rmSync(sockets, { recursive: true, force: true });
         if (/failed/.test(relayOut)) opts.log(`pod network relay: ${relayOut.trim()}`);

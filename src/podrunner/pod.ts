@@ -37,8 +37,11 @@ export interface PodContext {
   /** Builds a missing image binary on demand (the pull); optional. */
   binaries?: BinaryProvider;
   isolation: IsolationMode;
-  /** The netns pod network's namespace (pod-network.ts), which every container but hostNetwork ones enters. */
-  netnsPath?: string;
+  /**
+   * The netns pod network (pod-network.ts): a network namespace of the pod's own with its address, which every
+   * container of a pod but a hostNetwork one enters; resolves with its path.
+   */
+  podNamespace?: (key: string, ip: string) => Promise<string>;
   processes: ProcessTable;
   lookup: EnvLookup & VolumeLookup;
   node: NodeCapacity;
@@ -94,6 +97,8 @@ export class PodWorker {
   pod: V1Pod;
   readonly key: string;
   podIP: string | undefined;
+  /** The pod's own network namespace (the netns pod network), entered by its containers and exec probes. */
+  private netnsPath: string | undefined;
   readonly podDir: string;
   private volumes: VolumeManager | undefined;
   private hostPaths = new Map<string, string>();
@@ -254,7 +259,10 @@ export class PodWorker {
   private async setup(): Promise<boolean> {
     if (!this.podIP) {
       // hostNetwork pods share the node's address, as on a real node (their ports can clash).
-      this.podIP = this.pod.spec?.hostNetwork ? this.ctx.hostIP : this.ctx.allocateIP(this.key);
+      const ip = this.pod.spec?.hostNetwork ? this.ctx.hostIP : this.ctx.allocateIP(this.key);
+      // First the pod's namespace: when that fails the pod has no IP yet, and the next sync tries again.
+      if (!this.pod.spec?.hostNetwork && this.ctx.podNamespace) this.netnsPath = await this.ctx.podNamespace(this.key, ip);
+      this.podIP = ip;
       fs.mkdirSync(this.podDir, { recursive: true, mode: 0o700 });
       fs.mkdirSync(this.logDir, { recursive: true, mode: 0o700 });
       this.log(`pod IP ${this.podIP}, directory ${this.podDir}`);
@@ -421,7 +429,7 @@ export class PodWorker {
   /** A container's (or exec probe's) command line: its own /etc/hosts, and the pod network's namespace unless hostNetwork. */
   private command(exe: string, args: readonly string[]): { file: string; args: string[] } {
     const cmd = isolatedCommand(this.ctx.isolation, this.hostsFile, exe, args);
-    return this.pod.spec?.hostNetwork ? cmd : inNetworkNamespace(this.ctx.netnsPath, cmd);
+    return this.pod.spec?.hostNetwork ? cmd : inNetworkNamespace(this.netnsPath, cmd);
   }
 
   private execFn(run: ContainerRun, env: Record<string, string>): ExecFn {

@@ -56,9 +56,11 @@ export interface PodRunnerOptions {
   kubelet?: KubeletServingTLS;
   /**
    * Pod addresses: `loopback` (default; 127.0.<b>.x, no privileges, but Kubernetes gives such pods no Service endpoints)
-   * or `netns` (198.18.<b>.x in a network namespace of the runner's own; root; Services, webhooks: pod-network.ts).
+   * or `netns` (198.18.<b>.x, each pod in a network namespace of its own on a bridge; root; Services, webhooks: pod-network.ts).
    */
   podNetwork?: PodNetworkMode;
+  /** netns: more of the host's loopback addresses pods reach at the same address (the API server's always is). */
+  relay?: Array<{ host: string; port: number }>;
 }
 
 export interface PodRunner {
@@ -122,7 +124,9 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     if (podNetwork === 'netns') {
       netns = await openNetnsPodNetwork({ block: pool.block, log: rlog });
       // Pods reach the API server at the host's address they are given (KUBERNETES_SERVICE_HOST, kubeconfigs).
-      if (/^(127\.|localhost$)/.test(server.hostname)) await netns.relay(server.hostname, Number(server.port || 443));
+      const apiHost = server.hostname === 'localhost' ? '127.0.0.1' : server.hostname;
+      if (apiHost.startsWith('127.')) await netns.relay(apiHost, Number(server.port || 443));
+      for (const r of opts.relay ?? []) await netns.relay(r.host, r.port);
     }
   } catch (e) {
     await netns?.close();
@@ -240,7 +244,10 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     if (!netns) return;
     for (const svc of services_.list())
       for (const p of svc.spec?.ports ?? [])
-        if (p.nodePort) netns.relay(pool.hostIP, p.nodePort).catch((e) => rlog(`relaying node port ${p.nodePort}: ${e.message}`));
+        // On the node's address (the in-cluster manager's endpoints) and on 127.0.0.1 (the sandbox's host manager's):
+        // the NodePort proxy listens on one of them.
+        for (const host of new Set([pool.hostIP, '127.0.0.1']))
+          if (p.nodePort) netns.relay(host, p.nodePort).catch((e) => rlog(`relaying node port ${host}:${p.nodePort}: ${e.message}`));
   };
 
   const ctx: PodContext = {
@@ -257,14 +264,11 @@ export async function startPodRunner(opts: PodRunnerOptions): Promise<PodRunner>
     node: { cpu: os.cpus().length, memoryBytes: os.totalmem() },
     restartBackoff: opts.restartBackoff ?? { initialMs: 10_000, maxMs: 300_000 },
     baseEnv: { KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port || '443' },
-    allocateIP: (key) => {
-      const ip = pool.allocate(key);
-      netns?.addAddress(ip);
-      return ip;
-    },
-    netnsPath: netns?.netnsPath,
+    allocateIP: (key) => pool.allocate(key),
+    podNamespace: netns && ((key, ip) => netns!.addPod(key, ip)),
     releaseIP: (key) => {
       pool.release(key);
+      netns?.removePod(key);
       refreshHosts();
     },
     writeHosts: (w) => writeHosts(w),

@@ -11,6 +11,7 @@ import { waitFor } from '../../../src/controlplane';
 import { loadKubeConfig, makeObjectApi, readObject } from '../../../src/kube';
 import type { EnvironmentState } from '../../../src/local/state';
 import { FIELD_MANAGER, managedClusterName } from '../../../src/operators/multicluster/names';
+import { netnsUnavailable } from '../../../src/podrunner/pod-network';
 import { mcRef, type MC } from './support';
 import { commandLinesUnder, KOKPIT_BIN, runKokpit } from '../../support/kokpit-processes';
 
@@ -47,6 +48,9 @@ describe('kokpit up --manager in-cluster --with-ocm (the multicluster operator i
     );
     assert.equal(up.code, 0, `${up.stdout}\n${up.stderr}`);
     assert.match(up.stdout, /✓ OCM hub .*\(\d+\.\ds\)/);
+    // With the netns pod network (root here) OCM's admission webhooks run too: the manager's ServiceAccount then needs
+    // `update managedclusters/accept` and `create managedclustersets/join` to register the sample (config/multicluster).
+    if (!netnsUnavailable()) assert.match(up.stdout, /✓ OCM hub \(.*; admission webhooks\)/);
     assert.match(up.stdout, /✓ manager as 2 pods of kokpit-system\/kokpit-manager .*\(\d+\.\ds\)/);
     const operators = [...commandLinesUnder(root).values()].filter((cmd) => cmd.includes(`${KOKPIT_BIN} operator --leader-elect`));
     assert.equal(operators.length, 2, [...commandLinesUnder(root).values()].join('\n'));

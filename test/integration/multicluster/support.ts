@@ -13,6 +13,7 @@ import { clusterOperator } from '../../../src/operators/cluster/operator';
 import { installHub, readOcmManifests } from '../../../src/operators/multicluster/hub';
 import { managedClusterName } from '../../../src/operators/multicluster/names';
 import { multiclusterOperator } from '../../../src/operators/multicluster/operator';
+import { kindAgentServer } from '../../../src/local/kind-ocm';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import {
   availableEtcdCluster,
@@ -86,6 +87,8 @@ export interface MulticlusterEnvOptions {
   multiclusterAs?: (admin: KubeConfig, cp: ControlPlane) => Promise<KubeConfig>;
   /** How long a detach waits for the agent to clear works (default: the operator's 5 min). */
   detachTimeoutMs?: number;
+  /** The netns pod network with OCM's admission webhooks (default: loopback, no webhooks). */
+  webhooks?: boolean;
 }
 
 export interface MulticlusterEnv {
@@ -140,8 +143,12 @@ export async function startMulticlusterEnv(o: MulticlusterEnvOptions): Promise<M
       stateDir,
       bindUnscheduledPods: true,
       restartBackoff: { initialMs: 500, maxMs: 5000 },
+      // The business apiservers' etcd is a plain one on the host's loopback: relayed into the pods' namespaces.
+      ...(o.webhooks
+        ? { podNetwork: 'netns' as const, relay: [{ host: new URL(etcd.url).hostname, port: Number(new URL(etcd.url).port) }] }
+        : {}),
     });
-    await installHub(kc, { manifests: readOcmManifests(ROOT), log });
+    await installHub(kc, { manifests: readOcmManifests(ROOT), log, webhooks: !!o.webhooks });
     log('OCM hub ready');
     for (const c of o.clusters)
       lbs.set(c.name, await startLoopbackLB(kc, NS, `kokpit.dev/cluster=${c.name},kokpit.dev/component=apiserver`, 6443));
@@ -152,6 +159,8 @@ export async function startMulticlusterEnv(o: MulticlusterEnvOptions): Promise<M
       manifestsRoot: ROOT,
       pollMs: { waiting: 1000, steady: o.steadyMs ?? 10_000 },
       ...(o.detachTimeoutMs ? { detachTimeoutMs: o.detachTimeoutMs } : {}),
+      // Pods in namespaces of their own reach no loopback LB: the agents use the apiserver Service's in-cluster name.
+      ...(o.webhooks ? { agentServer: kindAgentServer } : {}),
     });
     manager = new Operators(kc, o.multiclusterAs ? [cluster] : [cluster, mc], mlog);
     await manager.start();

@@ -4,22 +4,19 @@
 // webhook refuses manifests OCM refuses, valid objects are admitted, and installing again writes nothing (the API
 // server's audit log; its only mutating requests are its two dry-run probes, which store nothing).
 //
-// Two runner nodes: a runner's netns pods share one network namespace, and OCM's two webhook servers both bind :8000,
-// :8080 and :9443 on every address (fixed in v1.0.0), so in one namespace the second cannot start. The work webhook's
-// Deployment is therefore applied first, exactly as rendered plus `nodeName: meta-node-1` (the second runner, a
-// network namespace of its own); installHub finds it as it wants it and leaves it. A cluster's real pod network (kind)
-// gives every pod its own namespace and needs no such placement.
+// One runner node: each pod has a network namespace of its own, so OCM's two webhook servers, which both bind :8000,
+// :8080 and :9443 on every address (fixed in v1.0.0), run side by side as on a real node (the first version of the
+// netns network shared one namespace per runner, and the second server could not start).
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CoreV1Api, DiscoveryV1Api, KubeConfig, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
 import { applyObject, KubeApiError, makeObjectApi, readObject, toKubeApiError, withUserAgent } from '../../../src/kube';
 import { needsRenewal } from '../../../src/pki';
 import { installHub, readOcmManifests } from '../../../src/operators/multicluster/hub';
 import { HUB_NAMESPACE } from '../../../src/operators/multicluster/names';
-import { renderHub } from '../../../src/operators/multicluster/render/hub';
 import { HUB_WEBHOOKS, secretValue, WEBHOOK_CA_SECRET, type SecretObject } from '../../../src/operators/multicluster/render/hub-webhooks';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { netnsUnavailable } from '../../../src/podrunner/pod-network';
@@ -30,7 +27,6 @@ type MC = KubernetesObject & { spec?: { hubAcceptsClient?: boolean } };
 const mcRef = (name: string) => ({ apiVersion: 'cluster.open-cluster-management.io/v1', kind: 'ManagedCluster', metadata: { name } });
 
 const INSTALL_USER_AGENT = 'kokpit-test-install-hub';
-const WORK_NODE = 'meta-node-1';
 const WORKS_NS = 'wh-works';
 const USER = 'mc-editor-without-accept';
 /** What OCM's registration controller marks a cluster with when ManagedClusterAutoApproval accepted it. */
@@ -81,31 +77,18 @@ describe('multicluster: OCM admission webhooks on the hub (netns pod network)', 
     cp = await startControlPlane({ controllers: true, audit: true, log: (l) => log(`[controlplane] ${l}`) });
     kc = cp.kubeConfig();
     installKc = withUserAgent(kc, INSTALL_USER_AGENT);
-    for (const [nodeName, bind] of [
-      ['meta-node-0', true],
-      [WORK_NODE, false],
-    ] as const) {
-      const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-webhooks-'));
-      stateDirs.push(stateDir);
-      runners.push(
-        await startPodRunner({
-          kubeConfig: kc,
-          nodeName,
-          stateDir,
-          bindUnscheduledPods: bind,
-          podNetwork: 'netns',
-          restartBackoff: { initialMs: 500, maxMs: 5000 },
-        }),
-      );
-    }
-    // The work webhook's server on the second node (see the header): its namespace, ServiceAccount and Deployment as
-    // installHub renders them, the Deployment's pods bound to that node.
-    const rendered = renderHub(readOcmManifests(ROOT), { server: cp.server }, { webhooks: { caPEM: 'unused here' } });
-    const pick = (kind: string, name: string) => rendered.find((o) => o.kind === kind && o.metadata!.name === name)!;
-    const workServer = structuredClone(pick('Deployment', 'cluster-manager-work-webhook')) as V1Deployment & KubernetesObject;
-    workServer.spec!.template.spec!.nodeName = WORK_NODE;
-    for (const o of [pick('Namespace', HUB_NAMESPACE), pick('ServiceAccount', 'work-webhook-sa'), workServer])
-      await applyObject(objects(), o, { fieldManager: 'kokpit-test' });
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokpit-webhooks-'));
+    stateDirs.push(stateDir);
+    runners.push(
+      await startPodRunner({
+        kubeConfig: kc,
+        nodeName: 'meta-node-0',
+        stateDir,
+        bindUnscheduledPods: true,
+        podNetwork: 'netns',
+        restartBackoff: { initialMs: 500, maxMs: 5000 },
+      }),
+    );
 
     const started = Date.now();
     firstInstall = await new AuditWrites(cp).during({ userAgent: INSTALL_USER_AGENT }, install);
@@ -139,7 +122,7 @@ describe('multicluster: OCM admission webhooks on the hub (netns pod network)', 
       const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: HUB_NAMESPACE, labelSelector: `app=${w.deployment}` });
       assert.deepEqual(
         pods.items.map((p) => [p.status?.podIP, p.spec?.nodeName, p.status?.containerStatuses?.[0]?.restartCount]),
-        [[addresses[0], w.deployment === 'cluster-manager-work-webhook' ? WORK_NODE : 'meta-node-0', 0]],
+        [[addresses[0], 'meta-node-0', 0]],
       );
       const serving = await readObject<SecretObject>(objects(), {
         apiVersion: 'v1',

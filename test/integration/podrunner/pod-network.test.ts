@@ -1,8 +1,9 @@
 // The pod runner's netns pod network (src/podrunner/pod-network.ts) on a real control plane with
-// kube-controller-manager: pods get 198.18.<block>.x addresses in a network namespace the runner creates, so the
-// endpoint controllers give their Services endpoints (127.x pod IPs are rejected), the API server calls a validating
-// webhook served by a pod behind a Service, a pod reaches the API server at the host's 127.0.0.1 through the relay,
-// and nothing is left on the host once the runner is gone — stopped, or SIGKILLed.
+// kube-controller-manager: pods get 198.18.<block>.x addresses, each in a network namespace of its own on a bridge
+// the runner creates, so the endpoint controllers give their Services endpoints (127.x pod IPs are rejected), the API
+// server calls a validating webhook served by a pod behind a Service, a pod reaches the API server at the host's
+// 127.0.0.1 through the relay, two pods listen on the same fixed port, and nothing is left on the host once the runner
+// is gone — stopped, or SIGKILLed.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -32,6 +33,18 @@ function httpGet(url: string): Promise<number> {
     const req = http.get(url, { timeout: 3000 }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+function httpText(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: 3000 }, (res) => {
+      let t = '';
+      res.on('data', (d) => (t += d));
+      res.on('end', () => resolve(t));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -227,6 +240,27 @@ describe('podrunner: the netns pod network (Services, webhooks, the API server f
     );
     assert.match(message, new RegExp(`denied by the webhook pod at ${pod.status.podIP.replace(/\./g, '\\.')}`));
     await kube.objects.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'unguarded', namespace: NS } });
+  });
+
+  it('each pod has its own namespace: two pods listen on the same fixed port, each answers on its own loopback', async () => {
+    // A port in code, not in args (which the runner rewrites to the pod IP): what OCM's webhook servers do with :8000.
+    const serverJS = "require('node:http').createServer((q, r) => r.end(process.env.POD_IP)).listen(8000)";
+    const ownLoopback =
+      "fetch('http://127.0.0.1:8000').then((r) => r.text()).then((t) => process.exit(t === process.env.POD_IP ? 0 : 1), () => process.exit(1))";
+    const spec = {
+      containers: [
+        {
+          name: 'web',
+          image: ETCD_IMAGE,
+          command: ['sh', '-c', `exec ${process.execPath} -e "$0"`, serverJS],
+          env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+          readinessProbe: { exec: { command: [process.execPath, '-e', ownLoopback] }, periodSeconds: 1 },
+        },
+      ],
+    };
+    const [a, b] = await Promise.all([readyPod(kube, 'same-port-a', spec), readyPod(kube, 'same-port-b', spec)]);
+    assert.notEqual(a.status.podIP, b.status.podIP);
+    for (const p of [a, b]) assert.equal(await httpText(`http://${p.status.podIP}:8000/`), p.status.podIP);
   });
 
   it('stopping the runner leaves no interface or namespace on the host', async () => {

@@ -28,12 +28,12 @@ describe('podrunner AddressPool', () => {
     pool.close();
   });
 
-  it('the netns network hands out 198.18.<block>.2–253 and ignores what listens on the host', () => {
+  it('the netns network hands out 198.18.<block>.2–249 and ignores what listens on the host', () => {
     const busy = () => new Set(['198.18.0.2']);
     const pool = AddressPool.open(path.join(dir, 'n'), locks, busy, 'netns');
-    const ips = Array.from({ length: 252 }, (_, i) => pool.allocate(`ns/p${i}`));
+    const ips = Array.from({ length: 248 }, (_, i) => pool.allocate(`ns/p${i}`));
     assert.equal(ips[0], `198.18.${pool.block}.2`, "the host's listeners are not in the namespace");
-    assert.equal(ips.at(-1), `198.18.${pool.block}.253`, '.254 is the namespace side of the veth');
+    assert.equal(ips.at(-1), `198.18.${pool.block}.249`, '.250–.254 are the relay’s, on the bridge');
     assert.throws(() => pool.allocate('ns/one-more'), /pod address block 198\.18\.\d+\.0\/24 is exhausted/);
     pool.close();
     // Switching networks: assignments of the other range are dropped, not handed out.
