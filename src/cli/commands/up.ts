@@ -513,7 +513,7 @@ function printSummary(s: EnvironmentState, io: CliIO, how: string, totalMs: numb
         : `  manager       pid ${s.pid}: ${s.runnables.join(', ')}`,
       `  meta node     ${s.runnerNode} (${s.runnerHostIP}): business clusters' etcd and control-plane pods run as local processes`,
       s.podNetwork === 'netns'
-        ? `  pod network   netns: pod IPs 198.18.${s.runnerHostIP.split('.')[2]}.x in a network namespace of the runner's; ` +
+        ? `  pod network   netns: pod IPs 198.18.${s.runnerHostIP.split('.')[2]}.x each in a network namespace of its own; ` +
           'Services get endpoints (webhooks reach pods)'
         : `  pod network   loopback: pod IPs ${s.runnerHostIP.replace(/\.1$/, '.x')}; Services get no endpoints ` +
           '(run as root for the netns network)',

@@ -3,10 +3,10 @@
 // OCM's admission webhooks (registration: ManagedCluster validation and defaults, ManagedClusterSetBinding
 // validation; work: ManifestWork validation) are rendered only when asked (`webhooks`, with the CA that signed their
 // serving certificates: render/hub-webhooks.ts): OCM serves them behind Services, which the API server dials at
-// their endpoints, so they are for meta clusters whose Services get endpoints (kind, a real cluster). Not the
-// sandbox's pod runner: on its loopback network Services get no endpoints, and on its netns network a runner's pods
-// share one network namespace, where OCM's two webhook servers both bind :8000, :8080 and :9443 (fixed in v1.0.0)
-// and the second one cannot start. Without them the CRDs' own schemas still apply; OCM's extra checks do not.
+// their endpoints, so they are for meta clusters whose Services get endpoints: the sandbox's netns pod network (each
+// pod in a network namespace of its own, so OCM's two webhook servers, which both bind :8000, :8080 and :9443, run
+// side by side), kind, a real cluster. Not the loopback network: its Services get no endpoints. Without them the
+// CRDs' own schemas still apply; OCM's extra checks do not.
 // The work controller (`work manager`) serves ManifestWorkReplicaSets only (ManifestWorks need no hub controller);
 // cluster-manager runs it when the ManifestWorkReplicaSet gate is on, with no flags of its own for the kube driver.
 import type { KubernetesObject, V1Container, V1Deployment, V1Volume } from '@kubernetes/client-node';
