@@ -21,6 +21,7 @@ export {
   describeRef,
   listObjects,
   readObject,
+  secretText,
   type ApplyOptions,
   type CreateOptions,
   type DeleteOptions,

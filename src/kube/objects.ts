@@ -37,6 +37,10 @@ export interface ApplyOptions {
   onlyIfAbsent?: boolean;
 }
 
+/** A Secret's value under `key`, decoded from base64 as text (undefined when the Secret or the key is absent). */
+export const secretText = (s: { data?: Record<string, string> } | undefined, key: string): string | undefined =>
+  s?.data?.[key] !== undefined ? Buffer.from(s.data[key], 'base64').toString('utf8') : undefined;
+
 /** The resourceVersion precondition of an apply that must not meet an existing object (ApplyOptions.onlyIfAbsent). */
 export const NO_OBJECT_VERSION = '1';
 

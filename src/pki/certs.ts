@@ -280,6 +280,25 @@ export interface RenewalCheck {
 export type RenewalVerdict = { renew: false } | { renew: true; reason: string };
 
 /**
+ * Why a CA (certificate and key) must be (re)issued — missing, unreadable, not a CA, fewer than `minRemainingDays`
+ * left, or a key that is not its own — or undefined when it still fits. Stable text, no key material.
+ */
+export function caRenewalProblem(
+  certPem: string | undefined,
+  keyPem: string | undefined,
+  check: { minRemainingDays: number; now?: Date },
+): string | undefined {
+  if (!certPem || !keyPem) return 'missing';
+  try {
+    if (!certInfo(certPem).isCA) return 'not a CA';
+  } catch {
+    return 'unreadable';
+  }
+  const v = needsRenewal(certPem, certPem, { ...check, keyPem });
+  return v.renew ? v.reason : undefined;
+}
+
+/**
  * Whether a certificate must be (re)issued: missing, unreadable, not signed by the CA, expiring soon,
  * lacking a required SAN or usage, or not matching its key. The reason is stable text for conditions/events.
  */

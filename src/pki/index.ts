@@ -1,5 +1,6 @@
 export { createKeyPair, publicKeyOf, type KeyAlgorithm, type KeyPairPem } from './keys';
 export {
+  caRenewalProblem,
   canonicalIP,
   certInfo,
   createCA,

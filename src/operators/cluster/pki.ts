@@ -6,6 +6,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { BusinessCluster, DefaultedBusinessCluster } from '../../api';
 import {
   buildKubeconfig,
+  caRenewalProblem,
   certInfo,
   createCA,
   createKeyPair,
@@ -19,6 +20,7 @@ import {
   type KubeconfigParts,
 } from '../../pki';
 import type { Applier } from '../../kit';
+import { secretText } from '../../kube';
 import { KUBECONFIG_KEY, ROTATE_ANNOTATION, ROTATED_FOR_ANNOTATION, names } from './names';
 import { contentHash } from './render/common';
 import {
@@ -53,24 +55,11 @@ export interface PKIResult {
   renewAt: Date;
 }
 
-const decode = (s: SecretObject | undefined, key: string) =>
-  s?.data?.[key] !== undefined ? Buffer.from(s.data[key], 'base64').toString('utf8') : undefined;
 const secretRef = (c: BusinessCluster, name: string) => ({
   apiVersion: 'v1',
   kind: 'Secret',
   metadata: { name, namespace: c.metadata.namespace },
 });
-
-function caProblem(certPem: string | undefined, keyPem: string | undefined, now: Date): string | undefined {
-  if (!certPem || !keyPem) return 'missing';
-  try {
-    if (!certInfo(certPem).isCA) return 'not a CA';
-  } catch {
-    return 'unreadable';
-  }
-  const v = needsRenewal(certPem, certPem, { minRemainingDays: CA_RENEW_DAYS, keyPem, now });
-  return v.renew ? v.reason : undefined;
-}
 
 function subjectProblem(certPem: string, commonName: string, organizations: string[]): string | undefined {
   const info = certInfo(certPem);
@@ -186,9 +175,9 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
   for (const { purpose, commonName: cn } of CA_SPECS) {
     const secretName = names.cert(name, purpose);
     const live = await read(secretName);
-    const certPem = decode(live, 'tls.crt');
-    const keyPem = decode(live, 'tls.key');
-    const problem = caProblem(certPem, keyPem, now);
+    const certPem = secretText(live, 'tls.crt');
+    const keyPem = secretText(live, 'tls.key');
+    const problem = caRenewalProblem(certPem, keyPem, { minRemainingDays: CA_RENEW_DAYS, now });
     if (problem) {
       const ca = await createCA(cn, { validDays: CA_VALID_DAYS, now });
       await issue(secretName, problem, { 'tls.crt': ca.certPem, 'tls.key': ca.keyPem }, live);
@@ -216,13 +205,13 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
     const secretName = names.cert(name, spec.purpose);
     const signer = signers[spec.signer];
     const live = await read(secretName);
-    const certPem = decode(live, 'tls.crt');
-    const keyPem = decode(live, 'tls.key');
+    const certPem = secretText(live, 'tls.crt');
+    const keyPem = secretText(live, 'tls.key');
     let problem = leafProblem(certPem, keyPem, signer, spec, now);
     if (!problem && rotationPending(live)) problem = `rotation requested (${ROTATE_ANNOTATION})`;
     // The etcd client Secret also carries the etcd CA, to verify etcd's serving certificate.
     const extra: Record<string, string> = spec.signer === 'etcd-ca' ? { 'ca.crt': signer.certPem } : {};
-    if (!problem && spec.signer === 'etcd-ca' && decode(live, 'ca.crt') !== signer.certPem) problem = 'etcd CA changed';
+    if (!problem && spec.signer === 'etcd-ca' && secretText(live, 'ca.crt') !== signer.certPem) problem = 'etcd CA changed';
     if (problem) {
       const pair = await issueCert(signer, {
         commonName: spec.commonName,
@@ -245,7 +234,7 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
     const secretName = names.kubeconfig(name, spec.purpose);
     const live = await read(secretName);
     const renewMs = (spec.renewDays ?? LEAF_RENEW_DAYS) * DAY_MS;
-    let problem = kubeconfigProblem(decode(live, KUBECONFIG_KEY), spec, cas.ca, now);
+    let problem = kubeconfigProblem(secretText(live, KUBECONFIG_KEY), spec, cas.ca, now);
     if (!problem && rotationPending(live)) problem = `rotation requested (${ROTATE_ANNOTATION})`;
     if (problem) {
       const pair = await issueCert(cas.ca, {
@@ -267,7 +256,7 @@ export async function ensurePKI(inputs: PKIInputs): Promise<PKIResult> {
       renewAt = Math.min(renewAt, certInfo(pair.certPem).notAfter.getTime() - renewMs);
     } else {
       await keep(secretName, live!);
-      renewAt = Math.min(renewAt, kubeconfigNotAfter(decode(live, KUBECONFIG_KEY)!) - renewMs);
+      renewAt = Math.min(renewAt, kubeconfigNotAfter(secretText(live, KUBECONFIG_KEY)!) - renewMs);
     }
   }
 
@@ -285,8 +274,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Why the service-account key pair must be made anew, or undefined when the Secret holds a matching pair. */
 function serviceAccountKeysProblem(live: SecretObject | undefined): string | undefined {
-  const key = decode(live, 'sa.key');
-  const pub = decode(live, 'sa.pub');
+  const key = secretText(live, 'sa.key');
+  const pub = secretText(live, 'sa.pub');
   try {
     if (key && pub && publicKeyOf(key).trim() === pub.trim()) return undefined;
   } catch {

@@ -5,6 +5,7 @@
 import { AuthorizationV1Api, KubeConfig, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { buildKubeconfig, issueCert } from '../../pki';
 import type { Applier } from '../../kit';
+import { secretText } from '../../kube';
 import { AGENT_NAMESPACE, agentNames } from './names';
 import { renderManagedKubeconfig } from './render/agent';
 import { AGENT_CERT_VALID_DAYS, AGENT_GROUP, agentCredentialProblem, agentUser } from './render/credential';
@@ -13,8 +14,6 @@ import { AGENT_CERT_VALID_DAYS, AGENT_GROUP, agentCredentialProblem, agentUser }
 const caSecretName = (cluster: string) => `${cluster}-ca`;
 
 type SecretObject = V1Secret & KubernetesObject;
-const decode = (s: SecretObject | undefined, key: string) =>
-  s?.data?.[key] !== undefined ? Buffer.from(s.data[key], 'base64').toString('utf8') : undefined;
 
 export interface AgentCredentialInput {
   applier: Applier;
@@ -37,8 +36,8 @@ export async function ensureAgentCredential(i: AgentCredentialInput): Promise<Ag
     kind: 'Secret',
     metadata: { name: caSecretName(i.cluster), namespace: i.namespace },
   });
-  const caPem = decode(ca, 'tls.crt');
-  const caKey = decode(ca, 'tls.key');
+  const caPem = secretText(ca, 'tls.crt');
+  const caKey = secretText(ca, 'tls.key');
   if (!caPem || !caKey) return { waiting: `waiting for the cluster operator to write the CA Secret ${caSecretName(i.cluster)}` };
   const admin = new KubeConfig();
   admin.loadFromString(i.adminKubeconfig);
@@ -51,7 +50,7 @@ export async function ensureAgentCredential(i: AgentCredentialInput): Promise<Ag
     metadata: { name: agentNames(i.mc).managedKubeconfigSecret, namespace: AGENT_NAMESPACE },
   };
   const live = await i.applier.read<SecretObject>(secretRef);
-  const current = decode(live, 'kubeconfig');
+  const current = secretText(live, 'kubeconfig');
   const now = i.now ?? new Date();
   const problem = agentCredentialProblem(current, { server, caPem, mc: i.mc, now });
   if (!problem) return { kubeconfig: current! };

@@ -17,9 +17,9 @@ import {
   type V1Deployment,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { applyRawCRD, makeObjectApi, toKubeApiError } from '../../kube';
+import { applyRawCRD, makeObjectApi, secretText, toKubeApiError } from '../../kube';
 import { Applier, containsDesired, podFault, readPodFaultContext } from '../../kit';
-import { createCA, issueCert } from '../../pki';
+import { caRenewalProblem, createCA, issueCert } from '../../pki';
 import { decisiveHubFault, describeHubFault, describeHubWait, loopbackWebhookPod, podsOf } from './hub-faults';
 import { HUB_NAMESPACE } from './names';
 import { renderHub, type MetaAccess, type OcmManifests } from './render/hub';
@@ -28,15 +28,14 @@ import {
   isWebhookConfiguration,
   probeRefused,
   renderTLSSecret,
-  secretValue,
   servingCertProblem,
   servingName,
   WEBHOOK_CA_NAME,
+  WEBHOOK_CA_RENEW_DAYS,
   WEBHOOK_CA_SECRET,
   WEBHOOK_CA_VALID_DAYS,
   WEBHOOK_CERT_VALID_DAYS,
   WEBHOOK_PROBES,
-  webhookCAProblem,
   type HubWebhook,
   type SecretObject,
 } from './render/hub-webhooks';
@@ -90,7 +89,8 @@ export interface HubOptions {
   access?: MetaAccess;
   /**
    * OCM's registration and work admission webhooks (render/hub.ts): only where the meta cluster's Services get
-   * endpoints the API server reaches, and its pods their own network namespace (kind, a real cluster).
+   * endpoints the API server reaches, and its pods their own network namespace (the sandbox's netns pod network,
+   * kind, a real cluster).
    */
   webhooks?: boolean;
   timeoutMs?: number;
@@ -113,8 +113,8 @@ export interface WebhookPKI {
 export async function planWebhookPKI(read: (secret: string) => Promise<SecretObject | undefined>, now = new Date()): Promise<WebhookPKI> {
   const issued: WebhookPKI['issued'] = [];
   const caLive = await read(WEBHOOK_CA_SECRET);
-  let ca = { certPem: secretValue(caLive, 'tls.crt') ?? '', keyPem: secretValue(caLive, 'tls.key') ?? '' };
-  const caWhy = webhookCAProblem(ca.certPem, ca.keyPem, now);
+  let ca = { certPem: secretText(caLive, 'tls.crt') ?? '', keyPem: secretText(caLive, 'tls.key') ?? '' };
+  const caWhy = caRenewalProblem(ca.certPem, ca.keyPem, { minRemainingDays: WEBHOOK_CA_RENEW_DAYS, now });
   if (caWhy) {
     ca = await createCA(WEBHOOK_CA_NAME, { validDays: WEBHOOK_CA_VALID_DAYS, now });
     issued.push({ secret: WEBHOOK_CA_SECRET, reason: caWhy });
@@ -122,7 +122,7 @@ export async function planWebhookPKI(read: (secret: string) => Promise<SecretObj
   const secrets: WebhookPKI['secrets'] = [{ desired: renderTLSSecret(WEBHOOK_CA_SECRET, ca), live: caLive }];
   for (const w of HUB_WEBHOOKS) {
     const live = await read(w.secret);
-    let pair = { certPem: secretValue(live, 'tls.crt') ?? '', keyPem: secretValue(live, 'tls.key') ?? '' };
+    let pair = { certPem: secretText(live, 'tls.crt') ?? '', keyPem: secretText(live, 'tls.key') ?? '' };
     const dns = servingName(w);
     const why = servingCertProblem(pair.certPem, pair.keyPem, ca.certPem, dns, now);
     if (why) {

@@ -13,11 +13,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, DiscoveryV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { startControlPlane, waitFor, type ControlPlane } from '../../../src/controlplane';
-import { applyObject, KubeApiError, makeObjectApi, readObject, toKubeApiError, withUserAgent } from '../../../src/kube';
+import { applyObject, KubeApiError, makeObjectApi, readObject, secretText, toKubeApiError, withUserAgent } from '../../../src/kube';
 import { needsRenewal } from '../../../src/pki';
 import { installHub, readOcmManifests } from '../../../src/operators/multicluster/hub';
 import { HUB_NAMESPACE } from '../../../src/operators/multicluster/names';
-import { HUB_WEBHOOKS, secretValue, WEBHOOK_CA_SECRET, type SecretObject } from '../../../src/operators/multicluster/render/hub-webhooks';
+import { HUB_WEBHOOKS, WEBHOOK_CA_SECRET, type SecretObject } from '../../../src/operators/multicluster/render/hub-webhooks';
 import { startPodRunner, type PodRunner } from '../../../src/podrunner';
 import { netnsUnavailable } from '../../../src/podrunner/pod-network';
 import { AuditWrites, describeWrites, type AuditEvent } from '../../support/audit-writes';
@@ -109,7 +109,7 @@ describe('multicluster: OCM admission webhooks on the hub (netns pod network)', 
       kind: 'Secret',
       metadata: { name: WEBHOOK_CA_SECRET, namespace: HUB_NAMESPACE },
     });
-    const caPem = secretValue(ca, 'tls.crt')!;
+    const caPem = secretText(ca, 'tls.crt')!;
     assert.ok(caPem);
     for (const w of HUB_WEBHOOKS) {
       const slices = await discovery.listNamespacedEndpointSlice({
@@ -130,11 +130,11 @@ describe('multicluster: OCM admission webhooks on the hub (netns pod network)', 
         metadata: { name: w.secret, namespace: HUB_NAMESPACE },
       });
       assert.equal(serving?.type, 'kubernetes.io/tls');
-      const verdict = needsRenewal(secretValue(serving, 'tls.crt'), caPem, {
+      const verdict = needsRenewal(secretText(serving, 'tls.crt'), caPem, {
         minRemainingDays: 300,
         requiredDNS: [`${w.service}.${HUB_NAMESPACE}.svc`],
         requiredUsages: ['server'],
-        keyPem: secretValue(serving, 'tls.key'),
+        keyPem: secretText(serving, 'tls.key'),
       });
       assert.deepEqual(verdict, { renew: false }, w.secret);
     }

@@ -5,7 +5,7 @@
 // them with its own PKI when it installs the hub (operators/multicluster/hub.ts), and only when missing or no longer
 // fitting, so installing again writes nothing. Key material goes into these Secrets only: nothing here logs it.
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
-import { certInfo, needsRenewal } from '../../../pki';
+import { needsRenewal } from '../../../pki';
 import { HUB_NAMESPACE, LABELS, OCM_IMAGES } from '../names';
 
 /** OCM's `defaultWebhookPort` (the webhook servers' default `--port` and the Services' port). */
@@ -69,18 +69,6 @@ export const servingName = (w: Pick<HubWebhook, 'service'>) => `${w.service}.${H
 export const isWebhookConfiguration = (o: KubernetesObject) =>
   o.kind === 'ValidatingWebhookConfiguration' || o.kind === 'MutatingWebhookConfiguration';
 
-/** Why the CA must be (re)issued (stable text, no key material), or undefined when it still fits. */
-export function webhookCAProblem(certPem: string | undefined, keyPem: string | undefined, now: Date): string | undefined {
-  if (!certPem || !keyPem) return 'missing';
-  try {
-    if (!certInfo(certPem).isCA) return 'not a CA';
-  } catch {
-    return 'unreadable';
-  }
-  const v = needsRenewal(certPem, certPem, { minRemainingDays: WEBHOOK_CA_RENEW_DAYS, keyPem, now });
-  return v.renew ? v.reason : undefined;
-}
-
 /** Why a serving certificate must be (re)issued: not by this CA, not for `<service>.<namespace>.svc`, near expiry, another key. */
 export function servingCertProblem(
   certPem: string | undefined,
@@ -113,10 +101,6 @@ export function renderTLSSecret(name: string, pair: { certPem: string; keyPem: s
     data: { 'tls.crt': b64(pair.certPem), 'tls.key': b64(pair.keyPem) },
   };
 }
-
-/** A PEM value of a Secret, decoded (undefined when absent). */
-export const secretValue = (s: SecretObject | undefined, key: string) =>
-  s?.data?.[key] !== undefined ? Buffer.from(s.data[key], 'base64').toString('utf8') : undefined;
 
 /**
  * A server-side dry run (nothing stored) that only the named webhook refuses, with these words: when the API server

@@ -19,11 +19,11 @@ import { REGISTRATION_FEATURE_GATES, renderHub, WORK_FEATURE_GATES } from '../..
 import {
   HUB_WEBHOOKS,
   renderTLSSecret,
-  secretValue,
   WEBHOOK_CA_SECRET,
   type SecretObject,
 } from '../../../../src/operators/multicluster/render/hub-webhooks';
 import { expandTemplate } from '../../../../src/operators/multicluster/render/template';
+import { secretText } from '../../../../src/kube';
 
 const ROOT = path.resolve(__dirname, '../../../..');
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -215,7 +215,7 @@ describe("multicluster: the hub's admission webhooks (webhooks: true)", function
   });
 
   it('every caBundle is the CA of the serving Secrets, whose certificates name <service>.<namespace>.svc', () => {
-    const caPem = secretValue(secretOf(WEBHOOK_CA_SECRET), 'tls.crt')!;
+    const caPem = secretText(secretOf(WEBHOOK_CA_SECRET), 'tls.crt')!;
     assert.equal(caPem, pki.caPEM);
     for (const c of configs())
       for (const w of c.webhooks!) {
@@ -224,11 +224,11 @@ describe("multicluster: the hub's admission webhooks (webhooks: true)", function
         const serving = HUB_WEBHOOKS.find((x) => x.service === svc.name)!;
         const secret = secretOf(serving.secret);
         assert.equal(secret.type, 'kubernetes.io/tls');
-        const verdict = needsRenewal(secretValue(secret, 'tls.crt'), caPem, {
+        const verdict = needsRenewal(secretText(secret, 'tls.crt'), caPem, {
           minRemainingDays: 300,
           requiredDNS: [`${svc.name}.${svc.namespace}.svc`],
           requiredUsages: ['server'],
-          keyPem: secretValue(secret, 'tls.key'),
+          keyPem: secretText(secret, 'tls.key'),
         });
         assert.deepEqual(verdict, { renew: false }, `${w.name}: ${JSON.stringify(verdict)}`);
       }
@@ -289,7 +289,7 @@ describe("multicluster: the hub's admission webhooks (webhooks: true)", function
 
   it('re-issues what no longer fits: one serving certificate for another name alone; a CA near expiry, with both', async () => {
     const live = liveFrom(pki);
-    const ca = { certPem: pki.caPEM, keyPem: secretValue(live.get(WEBHOOK_CA_SECRET), 'tls.key')! };
+    const ca = { certPem: pki.caPEM, keyPem: secretText(live.get(WEBHOOK_CA_SECRET), 'tls.key')! };
     const wrong = await issueCert(ca, { commonName: 'x', dnsNames: ['other.svc'], usages: ['server'], validDays: 365 });
     live.set('work-webhook-serving-cert', stored(renderTLSSecret('work-webhook-serving-cert', wrong)));
     const one = await planWebhookPKI(reader(live));
