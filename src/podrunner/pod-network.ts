@@ -26,6 +26,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { waitFor } from '../controlplane/wait';
 
 export type PodNetworkMode = 'loopback' | 'netns';
 
@@ -101,15 +102,8 @@ const HAS_SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].some((p) => fs.existsSy
 const dieWithUs = (file: string, args: string[]): [string, string[]] =>
   HAS_SETPRIV ? ['setpriv', ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, args];
 
-async function until<T>(what: string, check: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`pod network: ${what} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** How long a namespace or a relay listener may take to appear (they take milliseconds), checked every 20 ms. */
+const SETUP_WAIT = { timeoutMs: 5000, intervalMs: 20 };
 
 /** Why the netns network cannot run here, or undefined when it can. */
 export function netnsUnavailable(): string | undefined {
@@ -137,13 +131,7 @@ async function holdNamespace(children: Set<ChildProcess>): Promise<{ proc: Child
   const path = `/proc/${proc.pid}/ns/net`;
   const own = fs.readlinkSync('/proc/self/ns/net');
   // setpriv and unshare exec in place: the pid is the sleep's once unshare has run.
-  await until('no network namespace', () => {
-    try {
-      return fs.readlinkSync(path) !== own ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  });
+  await waitFor('the pod network namespace', async () => (fs.readlinkSync(path) !== own ? true : undefined), SETUP_WAIT);
   return { proc, path };
 }
 
@@ -278,11 +266,20 @@ export async function openNetnsPodNetwork(opts: { block: number; log: (line: str
             }
         }
         const failed = new RegExp(`^failed ${host} ${port} (.*)$`, 'm');
-        await until(`the relay does not listen for ${host}:${port} (${relayOut.trim() || 'no output'})`, () => {
-          const f = failed.exec(relayOut);
-          if (f) throw new Error(`pod network: the relay cannot listen on ${listenOf(host)}:${port} for ${host}:${port}: ${f[1]}`);
-          return relayOut.includes(`listening ${host} ${port}\n`) ? true : undefined;
-        });
+        await waitFor(
+          `the pod network's relay to listen for ${host}:${port}`,
+          async (st) => {
+            st.lastReason = relayOut.trim() || 'no output';
+            return relayOut.includes(`listening ${host} ${port}\n`) ? true : undefined;
+          },
+          {
+            ...SETUP_WAIT,
+            abortIf: () => {
+              const f = failed.exec(relayOut);
+              return f ? `the relay cannot listen on ${listenOf(host)}:${port}: ${f[1]}` : undefined;
+            },
+          },
+        );
       },
       async close() {
         closing = true;
