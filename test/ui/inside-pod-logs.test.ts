@@ -77,15 +77,10 @@ describe('ui: the log of a pod inside a business cluster streams into the editor
     await expand('Pods', POD);
     const row = wb.treeRow(POD).first();
     log(`screenshot: ${await wb.screenshot('inside-logs-1-pod-in-tree')}`);
-    // The pod's context menu, as a user would; a click while the menu is still settling only highlights the entry.
+    // The pod's context menu, as a user would.
     await row.click({ button: 'right' });
-    const item = wb.page.locator('.context-view .monaco-menu .action-item', { hasText: /^Show Pod Logs$/ }).first();
-    await item.waitFor({ state: 'visible', timeout: STEP_MS });
+    await wb.chooseMenuItem(/^Show Pod Logs$/);
     const tab = wb.page.locator('.tabs-container .tab.active', { hasText: `${CONTAINER}.log` });
-    for (let attempt = 0; attempt < 5 && !(await tab.isVisible()); attempt++) {
-      if (await item.isVisible()) await item.click();
-      await tab.waitFor({ state: 'visible', timeout: 5000 }).catch(() => undefined);
-    }
     await tab.waitFor({ state: 'visible', timeout: STEP_MS });
     const lines = wb.page.locator('.editor-instance .view-lines');
     // The header names what streams; below it the pod's own line, read from the file through the business apiserver.

@@ -81,17 +81,7 @@ describe('ui: a business cluster’s kube-apiserver log streams into the editor 
     await row.waitFor({ state: 'visible', timeout: 60_000 });
     // The tree node's context menu, as a user would.
     await row.click({ button: 'right' });
-    const item = wb.page.locator('.context-view .monaco-menu .action-item', { hasText: 'Show Control-Plane Pod Logs' }).first();
-    await item.waitFor({ state: 'visible', timeout: STEP_MS });
-    // A click that lands while the menu is still settling only highlights the entry: click again until the pick opens.
-    const podPick = wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: podName });
-    for (let attempt = 0; attempt < 5 && !(await podPick.first().isVisible()); attempt++) {
-      if (await item.isVisible()) await item.click();
-      await podPick
-        .first()
-        .waitFor({ state: 'visible', timeout: 5000 })
-        .catch(() => undefined);
-    }
+    await wb.chooseMenuItem('Show Control-Plane Pod Logs');
     // The quick pick lists the cluster's control-plane pods in the meta cluster; the apiserver is one of them.
     await wb.page
       .locator('.quick-input-widget .monaco-list-row', { hasText: podName })

@@ -97,10 +97,6 @@ async function contextMenu(wb: Workbench, row: ReturnType<Workbench['treeRow']>,
   return (await wb.page.locator('.monaco-menu .action-item .action-label').allTextContents()).map((t) => t.trim()).filter(Boolean);
 }
 
-async function clickMenuItem(wb: Workbench, label: string): Promise<void> {
-  await wb.page.locator('.monaco-menu .action-item .action-label', { hasText: label }).first().click();
-}
-
 /** A status-bar item showing `text`, with the codicon `icon`. */
 async function statusBarItem(wb: Workbench, text: string, icon: string, timeout = STEP_MS): Promise<void> {
   const item = wb.page
@@ -249,7 +245,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     const running = await contextMenu(wb, row(), 'Pause Rollout');
     assert.ok(!running.includes('Resume Rollout'), `menu of a running rollout: ${JSON.stringify(running)}`);
     log(`screenshot: ${await wb.screenshot('rollouts-4-pause-menu')}`);
-    await clickMenuItem(wb, 'Pause Rollout');
+    await wb.chooseMenuItem('Pause Rollout');
     await wb
       .notification(`FleetRollout ${ROLLOUT} paused: no new cluster starts (clusters upgrading now finish)`)
       .first()
@@ -274,7 +270,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     const pausedMenu = await contextMenu(wb, row(), 'Resume Rollout');
     assert.ok(!pausedMenu.includes('Pause Rollout'), `menu of a paused rollout: ${JSON.stringify(pausedMenu)}`);
     log(`screenshot: ${await wb.sidebarScreenshot('rollouts-5-resume-menu')}`);
-    await clickMenuItem(wb, 'Resume Rollout');
+    await wb.chooseMenuItem('Resume Rollout');
     await wb.notification(`FleetRollout ${ROLLOUT} resumed`).first().waitFor({ state: 'visible', timeout: STEP_MS });
     const resumed = await readRollout(kc);
     assert.equal(resumed.spec.paused, false);
@@ -289,7 +285,7 @@ describe('ui: rollouts, the manager lease and Deploy to Clusters in code-server'
     await file.waitFor({ state: 'visible', timeout: STEP_MS });
     await contextMenu(wb, file, 'Deploy to Clusters…');
     log(`screenshot: ${await wb.screenshot('rollouts-6-deploy-menu')}`);
-    await clickMenuItem(wb, 'Deploy to Clusters…');
+    await wb.chooseMenuItem('Deploy to Clusters…');
     // No OCM served by this meta cluster: the error names what is missing and how to get it.
     await wb
       .notification('the meta cluster has no Open Cluster Management hub (no ManagedClusters); run kokpit up --with-ocm')

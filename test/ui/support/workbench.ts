@@ -104,6 +104,28 @@ export class Workbench {
     return file;
   }
 
+  /**
+   * Chooses the entry `label` of the open context menu. A click that lands while the menu is still fading in only
+   * highlights the entry (seen in pod-logs and, on CI, in rollouts): click again until the menu closes, which it does
+   * when the action runs. A menu still open after five clicks fails the step.
+   */
+  async chooseMenuItem(label: string | RegExp): Promise<void> {
+    const menu = this.page.locator('.context-view .monaco-menu');
+    const item = menu.locator('.action-item', { has: this.page.locator('.action-label', { hasText: label }) }).first();
+    await item.waitFor({ state: 'visible', timeout: STEP_MS });
+    for (let attempt = 0; attempt < 5 && (await menu.first().isVisible()); attempt++) {
+      if (await item.isVisible()) await item.click();
+      await menu
+        .first()
+        .waitFor({ state: 'hidden', timeout: 5000 })
+        .catch(() => undefined);
+    }
+    if (await menu.first().isVisible()) {
+      const shown = await menu.locator('.action-label').allTextContents();
+      throw new Error(`the context menu stayed open after 5 clicks on "${label}"; entries: ${JSON.stringify(shown)}`);
+    }
+  }
+
   /** A visible notification toast containing `text`. */
   notification(text: string | RegExp): Locator {
     return this.page.locator('.notification-toast-container .notification-list-item', { hasText: text });
