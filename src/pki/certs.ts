@@ -1,5 +1,6 @@
 // X.509 certificates made in-process: a CA, and leaf certificates it signs.
-// @peculiar/x509 builds and signs them (node:crypto cannot); node:crypto reads and verifies them.
+// Built as DER by ./der (why by hand: its header) and signed by node:crypto, which also reads and verifies them;
+// @peculiar/x509 reads the names node:crypto's text forms cannot say unambiguously.
 //
 // Only keys and serial numbers are random. Everything else follows from the inputs and the clock
 // (which callers can pass as `now`), so a reconciler can tell whether a certificate still fits its spec.
@@ -7,9 +8,27 @@
 // tsyringe (used by @peculiar/x509) needs the Reflect metadata API before it loads.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { X509Certificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
+import { type KeyObject, X509Certificate, createHash, createPrivateKey, generateKeyPair, randomBytes, sign, webcrypto } from 'node:crypto';
 import { isIP } from 'node:net';
-import { type KeyAlgorithm, generateCryptoKeyPair, importSigningKey, privateKeyToPem, signingParamsFor } from './keys';
+import {
+  bitString,
+  bool,
+  explicit,
+  implicitPrimitive,
+  ipBytes,
+  issuerParts,
+  namedBits,
+  nullValue,
+  octets,
+  oid,
+  seq,
+  set,
+  spkiKeyBits,
+  time,
+  unsignedInteger,
+  utf8,
+} from './der';
+import { type KeyAlgorithm, toPem } from './keys';
 import { memoized } from './memo';
 
 // Node's webcrypto is the provider; the cast avoids depending on the DOM lib's `Crypto` type.
@@ -50,11 +69,6 @@ export interface IssueCertOptions extends CommonCertOptions {
   usages: CertUsage[];
 }
 
-function subjectName(commonName: string, organizations: string[] = []): x509.JsonName {
-  // One RDN per attribute, in the conventional order (O before CN, like kubeadm's certificates).
-  return [...organizations.map((o) => ({ O: [o] })), { CN: [commonName] }];
-}
-
 /** A positive, non-zero 128-bit serial number (RFC 5280 allows up to 20 octets). */
 function randomSerial(): string {
   const bytes = randomBytes(16);
@@ -70,68 +84,152 @@ function validity(opts: CommonCertOptions): { notBefore: Date; notAfter: Date } 
 
 /** A self-signed CA certificate (basicConstraints CA:true, keyCertSign). */
 export async function createCA(commonName: string, opts: CreateCAOptions): Promise<CertificateAuthority> {
-  const keys = await generateCryptoKeyPair(opts.keyAlgorithm);
-  const keyPem = await privateKeyToPem(keys.privateKey);
-  const name = subjectName(commonName, opts.organizations);
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
-    subject: name,
-    issuer: name,
-    ...validity(opts),
-    signingAlgorithm: signingParamsFor(keyPem).signingAlgorithm,
-    publicKey: keys.publicKey,
-    signingKey: keys.privateKey,
+  const keys = await newKeyPair(opts.keyAlgorithm);
+  const subject = subjectName(commonName, opts.organizations);
+  const keyId = keyIdentifier(spkiKeyBits(keys.spki));
+  const certPem = signCertificate({
+    subject,
+    issuer: subject,
+    opts,
+    spki: keys.spki,
+    signer: keys.privateKey,
     extensions: [
-      new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      extension(OID.basicConstraints, true, seq(bool(true))),
+      extension(OID.keyUsage, true, namedBits(KU_DIGITAL_SIGNATURE | KU_KEY_CERT_SIGN | KU_CRL_SIGN)),
+      extension(OID.subjectKeyId, false, octets(keyId)),
     ],
   });
-  return { certPem: cert.toString('pem') + '\n', keyPem };
+  const keyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  rememberIssued(certPem, keyPem, certPem);
+  return { certPem, keyPem };
 }
 
 /** A leaf certificate signed by `ca`, with a new key. */
 export async function issueCert(ca: CertificateAuthority, opts: IssueCertOptions): Promise<CertKeyPair> {
   if (opts.usages.length === 0) throw new Error(`certificate ${opts.commonName}: at least one usage is required`);
-  for (const ip of opts.ipAddresses ?? []) {
-    if (!isIP(ip)) throw new Error(`certificate ${opts.commonName}: '${ip}' is not an IP address`);
-  }
-  const caCert = new x509.X509Certificate(ca.certPem);
-  const caKey = await importSigningKey(ca.keyPem);
-  const keys = await generateCryptoKeyPair(opts.keyAlgorithm);
+  const ips = (opts.ipAddresses ?? []).map((ip) => {
+    const version = isIP(ip);
+    if (version === 0) throw new Error(`certificate ${opts.commonName}: '${ip}' is not an IP address`);
+    return ipBytes(ip, version as 4 | 6);
+  });
+  const issuer = memoized('issuerParts', [ca.certPem], () => issuerParts(pemToDer(ca.certPem)));
+  const signer = memoized('signerKey', [ca.keyPem], () => createPrivateKey(ca.keyPem));
+  const keys = await newKeyPair(opts.keyAlgorithm);
 
-  const eku = [
-    ...(opts.usages.includes('server') ? [x509.ExtendedKeyUsage.serverAuth] : []),
-    ...(opts.usages.includes('client') ? [x509.ExtendedKeyUsage.clientAuth] : []),
+  const eku = [...(opts.usages.includes('server') ? [OID.serverAuth] : []), ...(opts.usages.includes('client') ? [OID.clientAuth] : [])];
+  const sans = [
+    ...(opts.dnsNames ?? []).map((d) => implicitPrimitive(2, Buffer.from(d, 'ascii'))),
+    ...ips.map((b) => implicitPrimitive(7, b)),
   ];
-  const sans: x509.JsonGeneralName[] = [
-    ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
-    ...(opts.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
-  ];
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
+  const extensions = [
+    // CA:FALSE is BasicConstraints' DEFAULT, so DER leaves it out: an empty SEQUENCE.
+    extension(OID.basicConstraints, true, seq()),
     // keyEncipherment only means something for RSA key transport; ECDSA keys only sign.
-    new x509.KeyUsagesExtension(
-      x509.KeyUsageFlags.digitalSignature | (opts.keyAlgorithm === 'rsa-2048' ? x509.KeyUsageFlags.keyEncipherment : 0),
-      true,
-    ),
-    new x509.ExtendedKeyUsageExtension(eku, false),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
+    extension(OID.keyUsage, true, namedBits(KU_DIGITAL_SIGNATURE | (opts.keyAlgorithm === 'rsa-2048' ? KU_KEY_ENCIPHERMENT : 0))),
+    extension(OID.extKeyUsage, false, seq(...eku.map(oid))),
+    extension(OID.subjectKeyId, false, octets(keyIdentifier(spkiKeyBits(keys.spki)))),
+    extension(OID.authorityKeyId, false, seq(implicitPrimitive(0, issuer.subjectKeyId ?? keyIdentifier(issuer.publicKeyBits)))),
+    ...(sans.length > 0 ? [extension(OID.subjectAltName, false, seq(...sans))] : []),
   ];
-  if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans, false));
-
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomSerial(),
+  const certPem = signCertificate({
     subject: subjectName(opts.commonName, opts.organizations),
-    issuer: caCert.subjectName,
-    ...validity(opts),
-    signingAlgorithm: signingParamsFor(ca.keyPem).signingAlgorithm,
-    publicKey: keys.publicKey,
-    signingKey: caKey,
+    issuer: issuer.subject,
+    opts,
+    spki: keys.spki,
+    signer,
     extensions,
   });
-  return { certPem: cert.toString('pem') + '\n', keyPem: await privateKeyToPem(keys.privateKey) };
+  const keyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  rememberIssued(certPem, keyPem, ca.certPem);
+  return { certPem, keyPem };
+}
+
+const OID = {
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  subjectKeyId: '2.5.29.14',
+  authorityKeyId: '2.5.29.35',
+  subjectAltName: '2.5.29.17',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+  commonName: '2.5.4.3',
+  organization: '2.5.4.10',
+  ecdsaWithSHA256: '1.2.840.10045.4.3.2',
+  sha256WithRSA: '1.2.840.113549.1.1.11',
+};
+// KeyUsage bits, as the first byte of the BIT STRING (bit 0 is the most significant).
+const KU_DIGITAL_SIGNATURE = 0x80;
+const KU_KEY_ENCIPHERMENT = 0x20;
+const KU_KEY_CERT_SIGN = 0x04;
+const KU_CRL_SIGN = 0x02;
+
+function subjectName(commonName: string, organizations: string[] = []): Buffer {
+  // One RDN per attribute, in the conventional order (O before CN, like kubeadm's certificates).
+  const rdn = (type: string, value: string) => set(seq(oid(type), utf8(value)));
+  return seq(...organizations.map((o) => rdn(OID.organization, o)), rdn(OID.commonName, commonName));
+}
+
+function extension(id: string, critical: boolean, value: Buffer): Buffer {
+  return seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
+}
+
+/** RFC 5280 4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
+function keyIdentifier(publicKeyBits: Buffer): Buffer {
+  return createHash('sha1').update(publicKeyBits).digest();
+}
+
+async function newKeyPair(algorithm: KeyAlgorithm = 'ecdsa-p256'): Promise<{ privateKey: KeyObject; spki: Buffer }> {
+  const pair = await new Promise<{ privateKey: KeyObject; publicKey: KeyObject }>((resolve, reject) => {
+    const done = (err: Error | null, publicKey: KeyObject, privateKey: KeyObject) =>
+      err ? reject(err) : resolve({ publicKey, privateKey });
+    if (algorithm === 'rsa-2048') generateKeyPair('rsa', { modulusLength: 2048 }, done);
+    else generateKeyPair('ec', { namedCurve: 'prime256v1' }, done);
+  });
+  return { privateKey: pair.privateKey, spki: pair.publicKey.export({ type: 'spki', format: 'der' }) };
+}
+
+/** TBSCertificate (v3) signed with SHA-256 by `signer` (ECDSA or RSA PKCS#1 v1.5), as PEM. */
+function signCertificate(c: {
+  subject: Buffer;
+  issuer: Buffer;
+  opts: CommonCertOptions;
+  spki: Buffer;
+  signer: KeyObject;
+  extensions: Buffer[];
+}): string {
+  const type = c.signer.asymmetricKeyType;
+  if (type !== 'ec' && type !== 'rsa') throw new Error(`unsupported key type ${type ?? '(unknown)'}; use ECDSA or RSA`);
+  const algorithm = type === 'ec' ? seq(oid(OID.ecdsaWithSHA256)) : seq(oid(OID.sha256WithRSA), nullValue());
+  const { notBefore, notAfter } = validity(c.opts);
+  const tbs = seq(
+    explicit(0, unsignedInteger(Buffer.from([2]))),
+    unsignedInteger(Buffer.from(randomSerial(), 'hex')),
+    algorithm,
+    c.issuer,
+    seq(time(notBefore), time(notAfter)),
+    c.subject,
+    c.spki,
+    explicit(3, seq(...c.extensions)),
+  );
+  const signature = sign('sha256', tbs, c.signer);
+  return toPem('CERTIFICATE', seq(tbs, algorithm, bitString(signature)));
+}
+
+function pemToDer(pem: string): Buffer {
+  const m = /-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/.exec(pem);
+  if (!m) throw new Error('not a PEM certificate');
+  return Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
+}
+
+/**
+ * What the next check of a certificate just made would work out again at some cost (a private-key parse, a
+ * signature check): its key is its own and `issuerPem` signed it. Both hold by construction (test/unit/pki/der.test.ts
+ * checks them with node:crypto and OpenSSL); a fleet's next pass over its new clusters then parses nothing twice.
+ */
+function rememberIssued(certPem: string, keyPem: string, issuerPem: string): void {
+  memoized('keyMatchesCert', [keyPem, certPem], () => true);
+  memoized('signedBy', [certPem, issuerPem], () => true);
 }
 
 export interface CertInfo {
