@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { certInfo, createCA, createKeyPair, issueCert, keyMatchesCert, needsRenewal, publicKeyOf } from '../../../src/pki';
 import { forget, memoized } from '../../../src/pki/memo';
-import { importSigningKey, signingParamsFor } from '../../../src/pki/keys';
 
 describe('pki: answers remembered by the texts they depend on', () => {
   const now = new Date('2030-01-01T00:00:00Z');
@@ -23,20 +22,18 @@ describe('pki: answers remembered by the texts they depend on', () => {
     );
   });
 
-  it('a signer key is imported once per key text, its parameters are copies; a failed import is not kept', async () => {
-    const [a, b] = await Promise.all([createCA('ca-a', { validDays: 3650, now }), createCA('ca-b', { validDays: 3650, now })]);
-    assert.equal(await importSigningKey(a.keyPem), await importSigningKey(a.keyPem), 'the same CryptoKey for the same text');
-    assert.notEqual(await importSigningKey(a.keyPem), await importSigningKey(b.keyPem));
-    const params = signingParamsFor(a.keyPem);
-    (params.signingAlgorithm as { name: string }).name = 'changed';
-    assert.equal(signingParamsFor(a.keyPem).signingAlgorithm.name, 'ECDSA');
+  it('a forgotten asynchronous answer is computed again; a CA key that cannot be read fails every issue', async () => {
     let calls = 0;
     const failing = () => memoized('async-fails', ['k'], () => Promise.reject(new Error(`try ${++calls}`)));
     await assert.rejects(failing(), /try 1/);
     forget('async-fails', ['k']);
     await assert.rejects(failing(), /try 2/, 'forgotten: computed again');
-    await assert.rejects(importSigningKey('not a key'));
-    await assert.rejects(importSigningKey('not a key'));
+    const ca = await createCA('ca-a', { validDays: 3650, now });
+    const broken = { certPem: ca.certPem, keyPem: 'not a key' };
+    const opts = { commonName: 'x', usages: ['client' as const], validDays: 1, now };
+    await assert.rejects(issueCert(broken, opts));
+    await assert.rejects(issueCert(broken, opts), 'a throw is not kept as the signer key');
+    assert.ok(keyMatchesCert((await issueCert(ca, opts)).keyPem, (await issueCert(ca, opts)).certPem) === false);
   });
 
   it('a certificate checked against its CA, then against another CA, is not signed by the other', async () => {
