@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
-import { briefError, type Logger } from '../controller/reconciler';
+import type { Logger } from '../controller/reconciler';
 import { loadKubeConfig } from '../kube';
 import type { Manager } from '../manager/manager';
 import { kokpitOperators } from '../manager/operators';
@@ -21,6 +21,7 @@ import { kindNodeMounts, loadKindImage } from '../providers/kind/cluster';
 import { installInClusterManager, MANAGER_IMAGE_BUILD, managerImage, type ManagerPlacement } from './in-cluster-manager';
 import { installKokpitBase, MANAGER_NAMESPACE, startKokpitManager, stepTimer } from './meta';
 import { startHostPathProvisioner } from './provisioner';
+import { stopInOrder } from './stop-steps';
 import { renderInstall } from './install';
 import { DOCKER_SOCKET, kindInClusterObjects, MANAGER_UID, type KindInClusterInput } from './kind-in-cluster';
 import { installKindHub, podAgentsMulticluster } from './kind-ocm';
@@ -82,8 +83,13 @@ export async function startKindEnvironment(o: KindEnvironmentOptions): Promise<K
   let manager: Manager | undefined;
   let provisioner: { stop(): Promise<void> } | undefined;
   const stop = async () => {
-    await manager?.stop().catch((e) => o.log.error(`stopping the manager: ${briefError(e)}`));
-    await provisioner?.stop().catch(() => undefined);
+    await stopInOrder(
+      [
+        { what: 'the manager', stop: manager && (() => manager!.stop()), limitMs: 14_000 },
+        { what: 'the volume provisioner', stop: provisioner && (() => provisioner!.stop()), limitMs: 3000 },
+      ],
+      o.log,
+    );
   };
   try {
     await timed('kokpit CRDs and default catalog (versions, addons)', () => installKokpitBase(kc));

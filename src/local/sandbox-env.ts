@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { briefError, type Logger } from '../controller/reconciler';
+import type { Logger } from '../controller/reconciler';
 import type { Manager } from '../manager/manager';
 import { kokpitOperators } from '../manager/operators';
 import { podIPResolver } from '../operators/etcd/access';
@@ -20,6 +20,7 @@ import { startNodePortProxy, sandboxHostEndpoint, type NodePortProxy } from './n
 import { packageDir } from './assets';
 import { installInClusterManager, type ManagerPlacement } from './in-cluster-manager';
 import { renderInstall } from './install';
+import { stopInOrder } from './stop-steps';
 import { startHostPathProvisioner } from './provisioner';
 import { environmentDir, ENV_FILE, writeJsonAtomic, type EnvironmentState, type StepTiming } from './state';
 
@@ -75,12 +76,18 @@ export async function startSandboxEnvironment(o: SandboxEnvironmentOptions): Pro
   let timer: NodeJS.Timeout | undefined;
   const stop = async () => {
     clearInterval(timer);
-    // Reconcilers first (nothing half-written), then what runs the pods, then the meta cluster.
-    await manager?.stop().catch((e) => o.log.error(`stopping the manager: ${briefError(e)}`));
-    await proxy?.stop().catch(() => {});
-    await provisioner?.stop().catch(() => {});
-    await runner?.stop().catch((e) => o.log.error(`stopping the pod runner: ${briefError(e)}`));
-    await cp?.stop().catch((e) => o.log.error(`stopping the control plane: ${briefError(e)}`));
+    // Reconcilers first (nothing half-written), then what runs the pods, then the meta cluster; each bounded, so the
+    // whole stays within `kokpit down`'s 45 s (the manager aborts its passes after 10 s, the runner kills pods after 5).
+    await stopInOrder(
+      [
+        { what: 'the manager', stop: manager && (() => manager!.stop()), limitMs: 14_000 },
+        { what: 'the NodePort proxy', stop: proxy && (() => proxy!.stop()), limitMs: 3000 },
+        { what: 'the volume provisioner', stop: provisioner && (() => provisioner!.stop()), limitMs: 3000 },
+        { what: 'the pod runner', stop: runner && (() => runner!.stop()), limitMs: 12_000 },
+        { what: 'the meta control plane', stop: cp && (() => cp!.stop()), limitMs: 10_000 },
+      ],
+      o.log,
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
