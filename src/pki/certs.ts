@@ -112,7 +112,7 @@ export async function issueCert(ca: CertificateAuthority, opts: IssueCertOptions
     if (version === 0) throw new Error(`certificate ${opts.commonName}: '${ip}' is not an IP address`);
     return ipBytes(ip, version as 4 | 6);
   });
-  const issuer = memoized('issuerParts', [ca.certPem], () => issuerParts(pemToDer(ca.certPem)));
+  const issuer = memoized('issuerParts', [ca.certPem], () => issuerParts(parseCert(ca.certPem).raw));
   const signer = memoized('signerKey', [ca.keyPem], () => createPrivateKey(ca.keyPem));
   const keys = await newKeyPair(opts.keyAlgorithm);
 
@@ -214,12 +214,6 @@ function signCertificate(c: {
   );
   const signature = sign('sha256', tbs, c.signer);
   return toPem('CERTIFICATE', seq(tbs, algorithm, bitString(signature)));
-}
-
-function pemToDer(pem: string): Buffer {
-  const m = /-----BEGIN CERTIFICATE-----([^-]+)-----END CERTIFICATE-----/.exec(pem);
-  if (!m) throw new Error('not a PEM certificate');
-  return Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
 }
 
 /**

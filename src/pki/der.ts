@@ -153,8 +153,7 @@ export function issuerParts(certDer: Buffer): IssuerParts {
   const i = fields[0].tag === 0xa0 ? 1 : 0;
   const subject = fields[i + 4];
   const spki = fields[i + 5];
-  const keyBits = children(certDer, spki)[1];
-  const publicKeyBits = certDer.subarray(keyBits.contentStart + 1, keyBits.end);
+  const publicKeyBits = spkiKeyBits(certDer.subarray(spki.start, spki.end));
   let subjectKeyId: Buffer | undefined;
   const extWrapper = fields.slice(i + 6).find((f) => f.tag === 0xa3);
   if (extWrapper) {
