@@ -112,6 +112,41 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
       throw e;
     }
   };
+  /** The business cluster's kube-system DaemonSets, Deployments and pods, in a line each (for a failure's message). */
+  const describeKubeSystem = async (): Promise<string> => {
+    try {
+      const bkc = await adminKubeConfig();
+      const apps = bkc.makeApiClient(AppsV1Api);
+      const core = bkc.makeApiClient(CoreV1Api);
+      const namespace = 'kube-system';
+      const lines = [
+        ...(await apps.listNamespacedDaemonSet({ namespace })).items.map(
+          (d) => `DaemonSet ${d.metadata?.name} gen=${d.metadata?.generation} status=${JSON.stringify(d.status)}`,
+        ),
+        ...(await apps.listNamespacedDeployment({ namespace })).items.map(
+          (d) => `Deployment ${d.metadata?.name} gen=${d.metadata?.generation} status=${JSON.stringify(d.status)}`,
+        ),
+        ...(await core.listNamespacedPod({ namespace })).items.map(
+          (p) =>
+            `Pod ${p.metadata?.name} node=${p.spec?.nodeName ?? '-'} phase=${p.status?.phase} ` +
+            `conditions=${JSON.stringify(p.status?.conditions?.map((c) => `${c.type}=${c.status}`))}`,
+        ),
+        ...(await core.listNode()).items.map(
+          (n) =>
+            `Node ${n.metadata?.name} taints=${JSON.stringify(n.spec?.taints ?? [])} ` +
+            `conditions=${JSON.stringify(n.status?.conditions?.map((c) => `${c.type}=${c.status}`))}`,
+        ),
+      ];
+      // The control plane's own pods on the meta side: a scheduler or controller-manager that restarted (a lost lease
+      // under load) leaves business pods Pending or workloads unobserved for its back-off.
+      for (const p of (await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NS })).items)
+        for (const c of p.status?.containerStatuses ?? [])
+          lines.push(`meta Pod ${p.metadata?.name}/${c.name} restarts=${c.restartCount} state=${JSON.stringify(c.state)}`);
+      return lines.join('\n');
+    } catch (e) {
+      return `(could not list kube-system: ${(e as Error).message})`;
+    }
+  };
   const businessVersion = async () => (await (await adminKubeConfig()).makeApiClient(VersionApi).getCode()).gitVersion;
   const condition = async (type: string) => (await readCluster(kc, NS, NAME)).status?.conditions?.find((c) => c.type === type);
 
@@ -335,12 +370,19 @@ describe('BusinessCluster control plane running as pods (process pod runner)', f
       'every addon rolled out on the kwok node',
       async (st) => {
         await r.reconcile(`${NS}/${NAME}`);
-        const addons = ((await readCluster(kc, NS, NAME)).status?.addons ?? []) as Array<{ name: string; ready?: boolean }>;
-        st.lastReason = addons.map((a) => `${a.name}:${a.ready}`).join(', ');
+        const addons = ((await readCluster(kc, NS, NAME)).status?.addons ?? []) as Array<{
+          name: string;
+          ready?: boolean;
+          message?: string;
+        }>;
+        st.lastReason = addons.map((a) => `${a.name}:${a.ready}${a.message ? ` (${a.message})` : ''}`).join(', ');
         return addons.length && addons.every((a) => a.ready) ? true : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 1000 },
-    );
+    ).catch(async (e: Error) => {
+      // CI once timed out here on kube-proxy: say what the business cluster's kube-system holds and the kwok log's tail.
+      throw new Error(`${e.message}\n${await describeKubeSystem()}\nkwok log:\n${kwok ? tailFile(kwok.logFile, 20) : '-'}`);
+    });
     const before = (await readCluster(kc, NS, NAME)).status as Record<string, unknown>;
     const { writes } = await new AuditWrites(cp).during({ userAgent: AGENTS.cluster }, () => r.reconcile(`${NS}/${NAME}`));
     if (writes.length) {
