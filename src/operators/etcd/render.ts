@@ -209,8 +209,11 @@ export function etcdArgs(c: EtcdCluster, p: MemberPodInputs): string[] {
     `--peer-key-file=${pki}/peer.key`,
     `--peer-trusted-ca-file=${pki}/ca.crt`,
     '--peer-client-cert-auth=true',
-    // Refuse to start a member whose data does not match the cluster's (after a bad restore or a copy).
-    '--experimental-initial-corrupt-check=true',
+    // Refuse to start a member whose data does not match the cluster's (after a bad restore or a copy). etcd hashes
+    // its whole keyspace for this before it serves, then compares with its peers (3.5's corrupt.go InitialCheck): the
+    // lone member of a one-member cluster has none, so it would hash for nothing (100–250 ms per 100 MiB, on a
+    // restore's critical path). Pods created once a cluster has more members (joins, upgrades, heals) check again.
+    ...(c.spec.replicas === 1 && p.initialCluster.length === 1 ? [] : ['--experimental-initial-corrupt-check=true']),
     ...(c.spec.quotaBackendBytes ? [`--quota-backend-bytes=${c.spec.quotaBackendBytes}`] : []),
     ...(p.unsafeNoFsync ? ['--unsafe-no-fsync=true'] : []),
     '--logger=zap',

@@ -77,6 +77,17 @@ describe('etcd renderers', () => {
     assert.ok(!args.some((a) => a.startsWith('--unsafe-no-fsync')), 'fsync stays on unless asked');
   });
 
+  it('checks a member for corruption against its peers at start, except the lone member of a one-member cluster', () => {
+    const check = '--experimental-initial-corrupt-check=true';
+    const seed = { name: 'main-0', peerURL: memberPeerURL(ref, 'main-0') };
+    const inputs = { member: 'main-0', version: '3.5.35', initialCluster: [seed], state: 'new' as const, secretHash: 'x' };
+    const one: EtcdCluster = { ...cluster, spec: { ...cluster.spec, replicas: 1 } };
+    assert.ok(!etcdArgs(one, inputs).includes(check), 'no peer to compare with: no hash of the whole keyspace');
+    assert.ok(etcdArgs(cluster, inputs).includes(check), 'the seed of a 3-member cluster will have peers when it restarts');
+    const joining = { ...inputs, member: 'main-1', state: 'existing' as const, initialCluster: [seed, { ...seed, name: 'main-1' }] };
+    assert.ok(etcdArgs(one, joining).includes(check), 'a member joining peers (a one-member cluster scaled up) checks');
+  });
+
   it('renders the restore init container only for a restored seed', () => {
     const pod = renderMemberPod(cluster, {
       member: 'main-0',
