@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { binDir } from '../../src/binaries/build';
 import { CONFORMANCE_VERSION, KIND_VERSION } from '../../src/binaries/catalog';
 import { waitFor } from '../../src/controlplane/wait';
+import { tailFile } from '../../src/binaries/processes';
 import type { Machine } from '../../src/api';
 import { containerNameOf } from '../../src/operators/machine/providers/kind';
 import { coreDNSAddon } from '../../src/catalog/addons/coredns';
@@ -197,6 +198,11 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
         steps: steps.map((s) => ({ step: s.step, ms: s.ms, ok: s.ok, ...(s.note ? { note: s.note } : {}) })),
       }),
     );
+    // A failed run: the environment process's own log, before `kokpit down` removes it (CI once saw `kokpit status`
+    // exit 1 right after `up` with nothing else to go on).
+    const upLog = root ? path.join(root, NAME, 'up.log') : undefined;
+    if (steps.some((s) => !s.ok) && upLog && fs.existsSync(upLog))
+      console.log(`      [e2e] last lines of ${upLog}:\n${tailFile(upLog, 40).replace(/^/gm, '        | ')}`);
     if (process.env.KOKPIT_E2E_KEEP) {
       console.log(`      kept: KOKPIT_SANDBOX_DIR=${root} node bin/kokpit.js down --name ${NAME}`);
       return;
@@ -231,7 +237,7 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
       const managers = await managerPods();
       assert.ok(holder && managers.includes(holder), `the lease holder ${holder} is one of the manager pods ${managers.join(', ')}`);
       const status = await kokpit('status', '--name', NAME);
-      assert.equal(status.code, 0, status.stderr);
+      assert.equal(status.code, 0, `kokpit status exited ${status.code}:\n${status.stdout}\n${status.stderr}`);
       assert.match(status.stdout, new RegExp(holder), `kokpit status names the pod holding the lease:\n${status.stdout}`);
       return `${running.length} pods Running in meta namespace ${NS}; manager pods ${managers.join(', ')}, ${holder} leading`;
     });
@@ -961,7 +967,7 @@ describe('end to end on kind: meta cluster, nested business cluster, real etcd, 
           );
           const registered = lap(tReg);
           const status = await kokpit('status', '--name', NAME);
-          assert.equal(status.code, 0, status.stderr);
+          assert.equal(status.code, 0, `kokpit status exited ${status.code}:\n${status.stdout}\n${status.stderr}`);
           const workload = [
             { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'e2e-ocm' } },
             {

@@ -1,13 +1,15 @@
 // `kokpit status`: the meta cluster, the manager (leader Lease), and a table of business clusters with
-// phase, version, endpoint, etcd health and machines. Exit 1 when the meta cluster is unreachable.
+// phase, version, endpoint, etcd health and machines. Exit 1 when the meta cluster is unreachable, or when the local
+// environment's process is gone (then with the last lines of its log).
 import { CoreV1Api, VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { describeManagerLease, readManagerLease } from '../../fleet/manager-lease';
 import { briefError } from '../../controller/reconciler';
 import { CONDITION_TYPES } from '../../operators/cluster/conditions';
 import { LABELS } from '../../operators/multicluster/names';
 import { environmentName, META_FLAGS, metaCluster, parseFlags, str } from '../args';
-import { DEFAULT_ENV_NAME, readEnvironment } from '../../local/state';
+import { DEFAULT_ENV_NAME, readEnvironment, type EnvironmentState } from '../../local/state';
 import { isAlive } from '../../controlplane';
+import { tailFile } from '../../binaries/processes';
 import { EXIT, UsageError, type Command } from '../command';
 import { age, listResource, table } from './get';
 
@@ -35,6 +37,35 @@ async function managerLine(kc: KubeConfig): Promise<string> {
   return describeManagerLease(await readManagerLease(kc));
 }
 
+/** The local environment's lines; when its process is gone, with the last lines of its log. */
+function environmentLines(name: string, env: EnvironmentState): { lines: string[]; alive: boolean } {
+  const alive = isAlive(env.pid);
+  const runtime = env.runtime ?? 'sandbox';
+  const down = `kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}`;
+  const state = alive ? `running, pid ${env.pid}` : `NOT RUNNING (pid ${env.pid} is gone; \`${down}\` cleans up)`;
+  const lines = [`Local environment "${name}" (runtime: ${runtime}): ${state}`];
+  if (runtime === 'kind')
+    lines.push(
+      `  kind cluster  ${env.kind?.cluster ?? name} (node ${env.runnerNode}, image ${env.kind?.nodeImage ?? '?'}); ` +
+        `business API ports 127.0.0.1:${env.kind?.ports.map((p) => p.hostPort).join(',') ?? '-'}`,
+    );
+  else
+    lines.push(
+      `  meta node  ${env.runnerNode} (${env.runnerHostIP}; pod network ${env.podNetwork ?? 'loopback'}); ` +
+        `control plane: ${env.components.map((c) => `${c.name}${isAlive(c.pid) ? '' : ' (DOWN)'}`).join(', ')}`,
+    );
+  // Why it went is in its own log (its stderr: steps, warnings, the error it died of; never a key or token).
+  if (!alive && env.logFile) {
+    lines.push(`  last lines of ${env.logFile}:`);
+    lines.push(
+      ...tailFile(env.logFile, 10)
+        .split('\n')
+        .map((l) => `    ${l}`),
+    );
+  }
+  return { lines, alive };
+}
+
 export const statusCommand: Command = {
   async run(argv, io) {
     const p = parseFlags(argv, META_FLAGS);
@@ -43,22 +74,9 @@ export const statusCommand: Command = {
     const env = str(p, 'kubeconfig') ? undefined : readEnvironment(name);
     const lines: string[] = [];
     if (env) {
-      const alive = isAlive(env.pid);
-      const runtime = env.runtime ?? 'sandbox';
-      const down = `kokpit down${name === DEFAULT_ENV_NAME ? '' : ` --name ${name}`}`;
-      const state = alive ? `running, pid ${env.pid}` : `NOT RUNNING (pid ${env.pid} is gone; \`${down}\` cleans up)`;
-      lines.push(`Local environment "${name}" (runtime: ${runtime}): ${state}`);
-      if (runtime === 'kind')
-        lines.push(
-          `  kind cluster  ${env.kind?.cluster ?? name} (node ${env.runnerNode}, image ${env.kind?.nodeImage ?? '?'}); ` +
-            `business API ports 127.0.0.1:${env.kind?.ports.map((p) => p.hostPort).join(',') ?? '-'}`,
-        );
-      else
-        lines.push(
-          `  meta node  ${env.runnerNode} (${env.runnerHostIP}; pod network ${env.podNetwork ?? 'loopback'}); ` +
-            `control plane: ${env.components.map((c) => `${c.name}${isAlive(c.pid) ? '' : ' (DOWN)'}`).join(', ')}`,
-        );
-      if (!alive) {
+      const local = environmentLines(name, env);
+      lines.push(...local.lines);
+      if (!local.alive) {
         io.out(lines.join('\n'));
         return EXIT.FAILED;
       }
